@@ -1,0 +1,244 @@
+"""The config file (`mcp-guard.toml`): pydantic models and a loader whose errors name file and field.
+
+Every model forbids unknown keys, so a typo is an error rather than a silently ignored setting.
+Sections owned by one feature (provenance, scanning, profiles) are defined here too, so that the
+whole file format is readable in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mcp_guard.errors import ConfigError
+
+CONFIG_ENV = "MCP_GUARD_CONFIG"
+DEFAULT_CONFIG_NAME = "mcp-guard.toml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ToolFilter(_Model):
+    """The simplest guard: tool names (globs over the upstream's own names) allowed or denied."""
+
+    allow: list[str] = Field(default_factory=lambda: ["*"])
+    deny: list[str] = Field(default_factory=list)
+
+
+class ProvenancePolicy(_Model):
+    """Who must have built an upstream's artifact, and what to do when that cannot be shown."""
+
+    mode: Literal["enforce", "warn", "off"] = "enforce"
+    package: str | None = None  # a purl, e.g. pkg:npm/%40scope/name@1.2.3 or pkg:pypi/name@1.0
+    server_json: str | None = None  # an MCP Registry server.json naming the package
+    artifact: str | None = None  # a local file artifact (wheel, sdist, tarball, .mcpb, binary)
+    bundle: str | None = None  # its sigstore bundle, or attestation file
+    sha256: str | None = None  # digest pinning: the weakest named level
+    sha512: str | None = None
+    issuer: str | None = None  # OIDC issuer, e.g. https://token.actions.githubusercontent.com
+    identity: str | None = None  # exact signer identity (SAN)
+    identity_pattern: str | None = None  # regular expression over the signer identity
+    repository: str | None = None  # source repository, e.g. owner/name
+    ref: str | None = None
+    workflow: str | None = None
+    trusted_root: str | None = None  # a pinned trusted_root.json / client trust config
+
+
+class ScanPolicy(_Model):
+    """What happens to tool results that carry hidden text or instructions."""
+
+    results: Literal["off", "record", "neutralise", "block"] = "record"
+
+
+class UpstreamConfig(_Model):
+    """One MCP server behind the proxy: a local command or a remote URL."""
+
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    transport: Literal["stdio", "streamable-http", "sse"] | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    operator: str | None = None  # who runs it: "self", a vendor's name, …
+    stateful: bool | None = None  # keeps state beyond the session (memory, stored resources)
+    trust: Literal["review", "pinned", "tofu"] = "review"
+    tools: ToolFilter = Field(default_factory=ToolFilter)
+    provenance: ProvenancePolicy | None = None
+    scan: ScanPolicy = Field(default_factory=ScanPolicy)
+    secrets: dict[str, str] = Field(default_factory=dict)  # ENV_NAME -> source ("env:NAME" or "file:PATH")
+    call_timeout: float | None = None  # seconds; overrides proxy.call_timeout
+
+    @model_validator(mode="after")
+    def _command_or_url(self) -> UpstreamConfig:
+        if bool(self.command) == bool(self.url):
+            raise ValueError("give exactly one of 'command' (a local server) or 'url' (a remote one)")
+        if self.transport is None:
+            self.transport = "stdio" if self.command else "streamable-http"
+        elif (self.transport == "stdio") != bool(self.command):
+            raise ValueError(f"transport {self.transport!r} does not fit {'command' if self.command else 'url'}")
+        return self
+
+    @property
+    def is_remote(self) -> bool:
+        return self.url is not None
+
+
+class ArgConstraint(_Model):
+    """A rule over one argument of the tools matched by `tool` (a glob over namespaced names)."""
+
+    tool: str
+    arg: str
+    equals: object | None = None
+    one_of: list[object] | None = None
+    pattern: str | None = None
+    min: float | None = None
+    max: float | None = None
+    in_intent: bool = False  # the value must appear in the declared intent
+    trusted_list: str | None = None  # a file with one trusted value per line
+
+
+class Budget(_Model):
+    total: int | None = None
+    per_tool: dict[str, int] = Field(default_factory=dict)  # glob -> calls
+
+
+class Profile(_Model):
+    """Policy as code for a kind of session."""
+
+    owner: str
+    description: str = ""
+    allow: list[str] = Field(default_factory=list)
+    deny: list[str] = Field(default_factory=list)
+    ask: list[str] = Field(default_factory=list)
+    constraints: list[ArgConstraint] = Field(default_factory=list)
+    budget: Budget = Field(default_factory=Budget)
+    grants: list[str] = Field(default_factory=list)  # secret names this profile's sessions receive
+    expires: str | None = None  # ISO 8601 date or datetime
+
+
+class ProxySettings(_Model):
+    separator: str = "__"
+    call_timeout: float = 120.0
+    max_message_bytes: int = 16 * 1024 * 1024
+    restart_backoff: Annotated[list[float], Field(min_length=1)] = Field(default_factory=lambda: [0.5, 1, 2, 5, 10])
+
+
+class ServeSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = 8765
+    token: str | None = None  # "env:NAME" or a literal; required to bind anything but loopback
+    allowed_hosts: list[str] = Field(default_factory=list)
+    allowed_origins: list[str] = Field(default_factory=list)
+
+
+class StorageSettings(_Model):
+    path: str | None = None  # default: $XDG_STATE_HOME/mcp-guard/guard.db
+
+
+class BomSettings(_Model):
+    path: str = "bom/aibom.cdx.json"
+
+
+class ReviewSettings(_Model):
+    two_person: bool = False
+
+
+class IntentSettings(_Model):
+    default_profile: str | None = None
+    mode: Literal["enforce", "warn", "off"] = "enforce"
+
+
+class Config(_Model):
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    bom: BomSettings = Field(default_factory=BomSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+    intent: IntentSettings = Field(default_factory=IntentSettings)
+    upstreams: dict[str, UpstreamConfig] = Field(default_factory=dict)
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+
+    # Where the file was read from: relative paths in it are resolved against its folder.
+    source: Path | None = Field(default=None, exclude=True)
+
+    def resolve(self, path: str) -> Path:
+        p = Path(os.path.expanduser(path))
+        if p.is_absolute() or self.source is None:
+            return p
+        return self.source.parent / p
+
+    @property
+    def bom_path(self) -> Path:
+        return self.resolve(self.bom.path)
+
+    @property
+    def db_path(self) -> Path:
+        if self.storage.path:
+            return self.resolve(self.storage.path)
+        state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+        return Path(state) / "mcp-guard" / "guard.db"
+
+    def upstream(self, name: str) -> UpstreamConfig:
+        try:
+            return self.upstreams[name]
+        except KeyError:
+            known = ", ".join(sorted(self.upstreams)) or "none"
+            raise ConfigError(f"no upstream named {name!r} in the config (known: {known})") from None
+
+
+def default_config_path() -> Path | None:
+    """The config in force when none is named: $MCP_GUARD_CONFIG, ./mcp-guard.toml, then the user's."""
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    local = Path(DEFAULT_CONFIG_NAME)
+    if local.is_file():
+        return local.resolve()
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    user = Path(base) / "mcp-guard" / DEFAULT_CONFIG_NAME
+    return user if user.is_file() else None
+
+
+def _describe(err: ValidationError, path: Path | None) -> str:
+    where = str(path) if path else "config"
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling)"
+        lines.append(f"{where}: {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_config(data: dict, source: Path | None = None) -> Config:
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_describe(err, source)) from None
+    config.source = source
+    return config
+
+
+def load_config(path: str | Path | None = None, *, required: bool = False) -> Config:
+    """Read and validate the config; with no file anywhere, an empty config (safe defaults)."""
+    resolved = Path(path) if path else default_config_path()
+    if resolved is None:
+        if required:
+            raise ConfigError(f"no config file: pass --config FILE or create ./{DEFAULT_CONFIG_NAME}")
+        return Config()
+    try:
+        data = tomllib.loads(resolved.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{resolved}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{resolved}: cannot read config file: {err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{resolved}: not valid TOML: {err}") from None
+    return parse_config(data, resolved.resolve())
