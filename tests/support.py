@@ -43,7 +43,12 @@ def npm_bin(name: str) -> list[str]:
     script = NODE_MODULES / ".bin" / name
     if not script.exists():
         pytest.skip(f"npm package providing {name!r} not installed: run scripts/install-test-deps")
-    return [node(), str(script.resolve())]
+    target = script.resolve()
+    # Some packages (Claude Code) ship a native executable as their bin: run it directly.
+    with target.open("rb") as f:
+        if f.read(4) == b"\x7fELF":
+            return [str(target)]
+    return [node(), str(target)]
 
 
 def python_bin(name: str) -> str:
