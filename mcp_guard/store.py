@@ -87,6 +87,18 @@ CREATE TABLE IF NOT EXISTS verifications (
     at TEXT NOT NULL,
     PRIMARY KEY (upstream, artifact_digest)
 );
+
+-- clients: client config entries that `mcp-guard wrap` rewrote, so `unwrap` restores them exactly
+CREATE TABLE IF NOT EXISTS wrapped_entries (
+    file TEXT NOT NULL,             -- the client's config file (absolute path)
+    container TEXT NOT NULL,        -- JSON pointer to its servers object, e.g. /mcpServers
+    name TEXT NOT NULL,             -- the server's name there
+    upstream TEXT NOT NULL,         -- the upstream it is registered as in mcp-guard's config
+    original TEXT NOT NULL,         -- the entry's text before wrapping, byte for byte
+    wrapped TEXT NOT NULL,          -- the entry as wrap wrote it, canonical JSON
+    at TEXT NOT NULL,
+    PRIMARY KEY (file, container, name)
+);
 """
 
 
