@@ -77,6 +77,13 @@ CREATE TABLE IF NOT EXISTS audit (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
+-- the last record's seq and hash, written with it: deleting records from the end shows
+CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_session ON audit (session_id, seq);
 
 -- provenance: the last verification of each upstream's artifact
 CREATE TABLE IF NOT EXISTS verifications (

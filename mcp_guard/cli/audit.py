@@ -1,5 +1,200 @@
-"""CLI: audit commands (to be filled in)."""
+"""CLI: the audit trail (`mcp-guard audit verify|show|export|head`) and `mcp-guard report`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_guard.errors import AuditError, CheckFailed, GuardError, StoreError
+
+if TYPE_CHECKING:
+    from mcp_guard.audit import AuditLog, AuditRecord, VerifyResult
 
 
 def register(sub) -> None:
-    return None
+    audit = sub.add_parser("audit", help="verify, show and export the hash-chained audit log")
+    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+
+    def add(name: str, help: str, func) -> argparse.ArgumentParser:
+        p = asub.add_parser(name, help=help, description=help)
+        p.add_argument("--db", metavar="FILE", help="database (default: storage.path of the config)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("verify", "check that no record was edited, deleted or reordered", _verify)
+    p.add_argument(
+        "--file", metavar="EXPORT", help="verify an exported JSON-lines file instead of the database"
+    )
+    p.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="a head copied earlier with `audit head`: the log must still contain it (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    p = add("show", "list audit records", _show)
+    p.add_argument("--session", metavar="S", help="only this session's records")
+    p.add_argument("--kind", metavar="K", help="only records of this kind (call, session.start, …)")
+    p.add_argument("--last", type=int, metavar="N", help="only the last N matching records")
+    p.add_argument("--json", action="store_true", help="print the records as JSON lines")
+
+    p = add("export", "write the log as JSON lines (other sessions' data as digests with --session)", _export)
+    p.add_argument("--session", metavar="S", help="full data only for this session")
+    p.add_argument("file", metavar="FILE", help="output file, or - for standard output")
+
+    add("head", "print the log's head as SEQ:HASH; keep a copy elsewhere to anchor the log", _head)
+
+    p = sub.add_parser("report", help="per session and tool: calls, allowed, denials, asks, outside intent")
+    p.add_argument("--db", metavar="FILE", help="database (default: storage.path of the config)")
+    p.add_argument("--session", metavar="S", help="only this session")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=_report)
+
+
+def _open_log(args: argparse.Namespace) -> AuditLog:
+    """The audit log of an existing database: reading commands never create one."""
+    from mcp_guard.audit import AuditLog
+    from mcp_guard.config import load_config
+    from mcp_guard.store import open_store
+
+    path = Path(args.db) if args.db else load_config(args.config).db_path
+    if not path.is_file():
+        raise StoreError(
+            f"{path}: no audit database there (nothing recorded yet, or storage.path points elsewhere)"
+        )
+    return AuditLog(open_store(path))
+
+
+def _print_verify(res: VerifyResult, as_json: bool, source: str) -> int:
+    if as_json:
+        out = {"ok": res.ok, "source": source, "records": res.count, "head_seq": res.head_seq}
+        out |= {
+            "head_hash": res.head_hash,
+            "problems": [{"seq": p.seq, "what": p.what} for p in res.problems],
+        }
+        out["more_problems"] = res.more
+        print(json.dumps(out, indent=2))
+        return 0 if res.ok else 1
+    if res.ok:
+        print(f"{source}: {res.summary()}")
+        return 0
+    for p in res.problems:
+        print(f"{source}: {p}", file=sys.stderr)
+    if res.more:
+        print(f"{source}: … and {res.more} more problems", file=sys.stderr)
+    n = len(res.problems) + res.more
+    raise CheckFailed(
+        f"{source}: audit log tampered: {n} problem{'s' if n > 1 else ''}, first at {res.problems[0]}"
+    )
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from mcp_guard.audit import parse_anchor, verify_jsonl
+
+    anchors = [parse_anchor(a) for a in args.anchor]
+    if args.file:
+        try:
+            with open(args.file, encoding="utf-8") as fp:
+                res = verify_jsonl(fp, anchors)
+        except OSError as err:
+            raise GuardError(f"{args.file}: cannot read: {err.strerror}") from None
+        except UnicodeDecodeError:
+            raise AuditError(f"{args.file}: not a text file") from None
+        return _print_verify(res, args.json, args.file)
+    log = _open_log(args)
+    return _print_verify(log.verify(anchors), args.json, str(log.store.path))
+
+
+def _summary(rec: AuditRecord) -> str:
+    d = rec.data
+    if rec.kind == "call":
+        args = d.get("arguments", d.get("arguments_sha256", {}))
+        by = ":".join(x for x in (d.get("guard"), d.get("rule")) if x)
+        text = f"{d.get('upstream', '')}/{d.get('tool', '')} → {d.get('decision', '?')}"
+        text += f" [{by}]" if by else ""
+        text += f" {d['reason']}" if d.get("reason") else ""
+        return f"{text}  args={json.dumps(args, ensure_ascii=False)}"
+    if rec.kind == "session.start":
+        return f"intent={d.get('intent')!r} profile={d.get('profile')} owner={d.get('owner')}"
+    return json.dumps(d, ensure_ascii=False)
+
+
+def _show(args: argparse.Namespace) -> int:
+    log = _open_log(args)
+    records = list(log.records(session=args.session, kind=args.kind))
+    if args.last is not None:
+        records = records[-args.last :] if args.last > 0 else []
+    if args.json:
+        for rec in records:
+            print(json.dumps(rec.to_json(), ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"audit log ({len(records)} records)", show_lines=False)
+    for col in ("seq", "time (UTC)", "kind", "session", "what"):
+        table.add_column(col, overflow="fold")
+    for rec in records:
+        table.add_row(
+            str(rec.seq), rec.at.replace("T", " ")[:23], rec.kind, rec.session_id or "", _summary(rec)
+        )
+    Console(markup=False, highlight=False).print(table)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    log = _open_log(args)
+    if args.file == "-":
+        n = log.export_jsonl(sys.stdout, session=args.session)
+    else:
+        try:
+            with open(args.file, "w", encoding="utf-8") as fp:
+                n = log.export_jsonl(fp, session=args.session)
+        except OSError as err:
+            raise AuditError(f"{args.file}: cannot write: {err.strerror}") from None
+        print(f"exported {n} records to {args.file}", file=sys.stderr)
+    return 0
+
+
+def _head(args: argparse.Namespace) -> int:
+    seq, h = _open_log(args).head()
+    print(f"{seq}:{h}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from mcp_guard.audit import report
+
+    data = report(_open_log(args), session=args.session)
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(markup=False, highlight=False)
+    cols = ("calls", "allowed", "denied", "asked", "outside_intent")
+    for s in data["sessions"]:
+        title = f"session {s['session']}"
+        if s["intent"] is not None:
+            title += f": {s['intent']!r} (profile {s['profile'] or 'default'}, owner {s['owner'] or '-'})"
+        table = Table(title=title)
+        for col in ("upstream", "tool", *cols):
+            table.add_column(
+                col.replace("_", " "), justify="left" if col in ("upstream", "tool") else "right"
+            )
+        for t in s["tools"]:
+            table.add_row(t["upstream"], t["tool"], *(str(t[c]) for c in cols))
+        table.add_row("", "total", *(str(s["totals"][c]) for c in cols), style="bold")
+        console.print(table)
+    t: dict[str, Any] = data["totals"]
+    console.print(
+        f"{len(data['sessions'])} sessions: {t['calls']} calls, {t['allowed']} allowed, "
+        f"{t['denied']} denied, {t['asked']} asked, {t['outside_intent']} outside the declared intent"
+    )
+    return 0

@@ -1,0 +1,675 @@
+"""The audit trail: a hash-chained log of what happened, in the `audit` table of the store.
+
+Each record's hash covers its sequence number, time, kind, session, the SHA-256 of its data (RFC 8785
+canonical JSON) and the previous record's hash, so editing, deleting or reordering records breaks the
+chain where it happened. A one-row `audit_head` table, written in the same transaction as each
+record, holds the last sequence number and hash: deleting records from the end leaves the head
+pointing past them. Hashing the data's digest rather than the data lets an export leave out other
+sessions' data (keeping the digest) and still be verified as one unbroken chain.
+
+What a chain cannot show on its own: someone able to write the database can recompute every hash
+from the point they changed onwards and rewrite the head, or delete the whole file. Against that,
+copy the head (`mcp-guard audit head`) somewhere they cannot write and verify with `--anchor`.
+
+Many processes share one database: an append reads the head and inserts under `BEGIN IMMEDIATE`,
+so the read and the write are one atomic step and the chain stays single.
+
+Durability: `durability="full"` (the default) commits with `PRAGMA synchronous=FULL`, so a record is
+on disk (the WAL is fsynced) before `append` returns and survives a power cut. `"normal"` skips the
+fsync: a record survives the process being killed, but the last commits may be lost if the machine
+itself crashes (the chain stays consistent: SQLite rolls back whole transactions, head included).
+`AuditWriter` batches concurrent appends into one fsynced transaction (group commit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import queue
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any, Literal
+
+import rfc8785
+
+from mcp_guard.errors import AuditError
+from mcp_guard.store import BUSY_TIMEOUT_MS, Store
+
+GENESIS = "0" * 64
+FORMAT = "mcp-guard-audit"
+FORMAT_VERSION = 1
+REDACTED = "[REDACTED]"
+MAX_PROBLEMS = 20
+MOVE_WINDOW = 64  # how far verify looks for the seq a moved record was written as
+
+# Record kinds written by mcp-guard (others may be added; a kind is a dotted lower-case word).
+KINDS = ("session.start", "session.end", "call", "review", "approval", "verification", "launch")
+_KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_SAFE_INT = 2**53 - 1
+Durability = Literal["full", "normal"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    seq: int
+    at: str  # ISO 8601 UTC, microseconds
+    kind: str
+    session_id: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "kind": self.kind,
+            "session": self.session_id,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    seq: int | None  # the record where the chain breaks (None: the log as a whole)
+    what: str
+
+    def __str__(self) -> str:
+        return f"record {self.seq}: {self.what}" if self.seq is not None else self.what
+
+
+@dataclass(slots=True)
+class VerifyResult:
+    count: int = 0  # records read
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    problems: list[Problem] = field(default_factory=list)
+    more: int = 0  # problems beyond MAX_PROBLEMS, not listed
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, seq: int | None, what: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(seq, what))
+        else:
+            self.more += 1
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"audit log intact: {self.count} records, head {self.head_seq}:{self.head_hash}"
+        first = self.problems[0]
+        n = len(self.problems) + self.more
+        return f"audit log tampered ({n} problem{'s' if n > 1 else ''}); first: {first}"
+
+
+# --- canonical data, digests and hashes -------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON that RFC 8785 accepts: integers beyond 2^53 and non-finite floats become strings."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 canonical JSON of `value` (made JSON-safe first)."""
+    return rfc8785.dumps(_jsonable(value))
+
+
+def digest(value: Any) -> str:
+    """`sha256:<hex>` of the canonical JSON of `value`: what the log keeps of a sensitive argument."""
+    return "sha256:" + hashlib.sha256(canonical(value)).hexdigest()
+
+
+def record_hash(seq: int, at: str, kind: str, session_id: str | None, data_sha256: str, prev: str) -> str:
+    body = {"v": FORMAT_VERSION, "seq": seq, "at": at, "kind": kind, "session": session_id}
+    body |= {"data": data_sha256, "prev": prev}
+    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+
+def redact(data: Any, secrets: Iterable[str]) -> Any:
+    """A copy of `data` with every occurrence of each secret (in keys and values) replaced by [REDACTED]."""
+    values = sorted({s for s in secrets if s}, key=len, reverse=True)
+    if not values:
+        return data
+
+    def scrub(v: Any) -> Any:
+        if isinstance(v, str):
+            for s in values:
+                if s in v:
+                    v = v.replace(s, REDACTED)
+            return v
+        if isinstance(v, Mapping):
+            return {scrub(str(k)): scrub(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [scrub(x) for x in v]
+        return v
+
+    return scrub(data)
+
+
+def call_data(
+    *,
+    tool: str,
+    upstream: str,
+    arguments: Mapping[str, Any] | None,
+    decision: str,
+    guard: str = "",
+    rule: str = "",
+    reason: str = "",
+    sensitive_args: Iterable[str] = (),
+    sensitive_tool: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The data of a `call` record. A sensitive tool's arguments are kept only as their digest
+    (`arguments_sha256`); a sensitive argument's value is replaced by its digest."""
+    data: dict[str, Any] = {"tool": tool, "upstream": upstream}
+    args = dict(arguments or {})
+    if sensitive_tool:
+        data["arguments_sha256"] = digest(args)
+    else:
+        hidden = set(sensitive_args)
+        data["arguments"] = {k: digest(v) if k in hidden else v for k, v in args.items()}
+        if hidden & args.keys():
+            data["digested"] = sorted(hidden & args.keys())
+    data |= {"decision": decision, "guard": guard, "rule": rule, "reason": reason}
+    return data | extra
+
+
+# --- the log -----------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _connect(store: Store, durability: Durability) -> sqlite3.Connection:
+    """The audit log's own connection, so its synchronous setting does not change other features'."""
+    if store.path is None:
+        return store.db.conn
+    conn = sqlite3.connect(
+        str(store.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA synchronous = {durability.upper()}")
+    return conn
+
+
+class AuditLog:
+    """Append to, read and verify the hash-chained audit log of one store."""
+
+    def __init__(self, store: Store, *, durability: Durability = "full", secrets: Iterable[str] = ()) -> None:
+        if durability not in ("full", "normal"):
+            raise ValueError(f"durability must be 'full' or 'normal', not {durability!r}")
+        self.store = store
+        self.durability = durability
+        self._conn = _connect(store, durability)
+        self._lock = threading.Lock()  # one transaction at a time on this connection
+        self._secrets: set[str] = set(secrets)
+
+    def close(self) -> None:
+        if self._conn is not self.store.db.conn:
+            self._conn.close()
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Values that must never reach the log: every later append redacts them."""
+        self._secrets.update(s for s in secrets if s)
+
+    # writing
+
+    def append(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
+        """Add one record; it is committed (fsynced with durability="full") when this returns."""
+        return self.append_many([(kind, session_id, data)])[0]
+
+    def append_many(self, entries: Iterable[tuple[str, str | None, Mapping[str, Any]]]) -> list[AuditRecord]:
+        """Add several records in one transaction (one fsync): all or none."""
+        return self._write([self._prepare(kind, session_id, data) for kind, session_id, data in entries])
+
+    def _write(self, prepared: list[tuple[str, str | None, str, str, dict[str, Any]]]) -> list[AuditRecord]:
+        if not prepared:
+            return []
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as err:
+                raise AuditError(f"cannot write the audit log: {err}") from None
+            try:
+                seq, prev = self._head_for_append(conn)
+                out: list[AuditRecord] = []
+                rows = []
+                for kind, session_id, text, data_sha, obj in prepared:
+                    seq += 1
+                    at = _now()
+                    h = record_hash(seq, at, kind, session_id, data_sha, prev)
+                    rows.append((seq, at, kind, session_id, text, prev, h))
+                    out.append(AuditRecord(seq, at, kind, session_id, obj, prev, h))
+                    prev = h
+                conn.executemany(
+                    "INSERT INTO audit (seq, at, kind, session_id, data, prev_hash, hash)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                conn.execute(
+                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                    (seq, prev),
+                )
+                conn.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK")
+                raise AuditError(
+                    "audit log head is behind its records (tampered?): run `mcp-guard audit verify`"
+                ) from None
+            except BaseException as err:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(err, sqlite3.Error):
+                    raise AuditError(f"cannot write the audit log: {err}") from None
+                raise
+        return out
+
+    def _prepare(
+        self, kind: str, session_id: str | None, data: Mapping[str, Any]
+    ) -> tuple[str, str | None, str, str, dict[str, Any]]:
+        if not isinstance(kind, str) or not _KIND.match(kind):
+            raise ValueError(f"audit record kind must be a dotted lower-case word, not {kind!r}")
+        if not isinstance(data, Mapping):
+            raise TypeError("audit record data must be a mapping")
+        clean = redact(_jsonable(data), self._secrets)
+        sid = redact(session_id, self._secrets) if session_id is not None else None
+        text = rfc8785.dumps(clean)
+        return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), clean
+
+    @staticmethod
+    def _head_for_append(conn: sqlite3.Connection) -> tuple[int, str]:
+        row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        if row is not None:
+            return row[0], row[1]
+        if conn.execute("SELECT 1 FROM audit LIMIT 1").fetchone() is not None:
+            # Refuse rather than start a second chain that would hide what was removed.
+            raise AuditError(
+                "audit log head is missing but records exist (tampered?): run `mcp-guard audit verify`"
+            )
+        return 0, GENESIS
+
+    # reading
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last record, per the head row: copy it elsewhere to anchor the log."""
+        row = self._read().execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def records(self, session: str | None = None, kind: str | None = None) -> Iterator[AuditRecord]:
+        sql, params = "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit", []
+        where = []
+        if session is not None:
+            where.append("session_id = ?")
+            params.append(session)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        for seq, at, k, sid, text, prev, h in self._read().execute(sql + " ORDER BY seq", params):
+            yield AuditRecord(seq, at, k, sid, _loads(text), prev, h)
+
+    def _read(self) -> sqlite3.Connection:
+        return self._conn
+
+    # verification
+
+    def verify(self, anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
+        """Recompute the chain and compare it with the head and any anchors; problems name records."""
+        conn = self._read()
+        res = VerifyResult()
+        try:
+            head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+            rows = conn.execute(
+                "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq"
+            )
+            chain = _Chain(res, locate=lambda h: _seq_of_hash_db(conn, h))
+            for seq, at, kind, sid, text, prev, h in rows:
+                ok = isinstance(text, str)
+                data_sha = hashlib.sha256(text.encode()).hexdigest() if ok else ""
+                chain.feed(seq, at, kind, sid, data_sha, prev, h)
+            seen = {seq: h for seq, h in _anchor_rows(conn, anchors)}
+        except sqlite3.DatabaseError as err:
+            raise AuditError(f"cannot read the audit log: {err}") from None
+        chain.finish(head)
+        for seq, want in anchors:
+            got = seen.get(seq)
+            if got is None:
+                res.add(seq, f"anchored record is missing (anchor {seq}:{want[:12]}…)")
+            elif got != want:
+                res.add(
+                    seq, f"does not match its anchor (hash {got[:12]}… expected {want[:12]}…): log rewritten"
+                )
+        return res
+
+    # export
+
+    def export_jsonl(self, fp: IO[str], session: str | None = None) -> int:
+        """Write the log as JSON lines: a header, then every record in order. With `session`, other
+        sessions' records keep only their data digest, so the file still verifies as a whole chain.
+        Returns the number of full records written."""
+        conn = self._read()
+        with self._lock:  # a consistent snapshot: head and records from one read transaction
+            conn.execute("BEGIN")
+            try:
+                head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone() or (
+                    0,
+                    GENESIS,
+                )
+                header = {"format": FORMAT, "version": FORMAT_VERSION, "session": session}
+                header |= {"head_seq": head[0], "head_hash": head[1], "exported_at": _now()}
+                fp.write(json.dumps(header, ensure_ascii=False) + "\n")
+                full = 0
+                rows = conn.execute(
+                    "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq"
+                )
+                for seq, at, kind, sid, text, prev, h in rows:
+                    line: dict[str, Any] = {"seq": seq, "at": at, "kind": kind, "session": sid}
+                    if session is None or sid == session:
+                        line["data"] = _loads(text)
+                        full += 1
+                    else:
+                        line["data_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+                    line |= {"prev_hash": prev, "hash": h}
+                    fp.write(json.dumps(line, ensure_ascii=False) + "\n")
+            finally:
+                conn.execute("COMMIT")
+        return full
+
+
+def _loads(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {"_unreadable": str(text)[:200]}
+    return value if isinstance(value, dict) else {"_value": value}
+
+
+def _seq_of_hash_db(conn: sqlite3.Connection, h: str) -> int | None:
+    row = conn.execute("SELECT seq FROM audit WHERE hash = ?", (h,)).fetchone()
+    return row[0] if row else None
+
+
+def _anchor_rows(conn: sqlite3.Connection, anchors: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    for seq, _ in anchors:
+        row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+        if row:
+            yield seq, row[0]
+
+
+class _Chain:
+    """Walks records in stored order and says where and how the chain breaks."""
+
+    def __init__(self, res: VerifyResult, locate, present=lambda seq: False) -> None:
+        self.res = res
+        self.locate = locate  # hash -> seq of the record that has it, or None
+        self.present = present  # seq -> whether a record with it comes later (files only)
+        self.last_seq = 0
+        self.last_hash = GENESIS
+
+    def feed(self, seq: Any, at: Any, kind: Any, sid: Any, data_sha: str, prev: Any, h: Any) -> None:
+        res = self.res
+        res.count += 1
+        if not isinstance(seq, int) or seq <= self.last_seq:
+            res.add(
+                seq if isinstance(seq, int) else None, f"out of order: comes after record {self.last_seq}"
+            )
+            return
+        if seq != self.last_seq + 1:
+            gap = range(self.last_seq + 1, seq)
+            span = _span(gap[0], gap[-1])
+            reordered = any(self.present(s) for s in gap)
+            res.add(
+                seq, f"reordered: comes before {span}" if reordered else f"{span} missing before it (deleted)"
+            )
+        else:
+            reordered = False
+        moved = False
+        if prev != self.last_hash and not reordered:
+            searching = isinstance(prev, str) and prev != GENESIS and len(res.problems) < MAX_PROBLEMS
+            origin = self.locate(prev) if searching else None
+            if origin is not None and origin != self.last_seq:
+                # An intact record that was moved still hashes right with the seq it was written as.
+                near = sorted(range(seq - MOVE_WINDOW, seq + MOVE_WINDOW + 1), key=lambda s: abs(s - seq))
+                written = next(
+                    (s for s in near if s > 0 and _hash_or_none(s, at, kind, sid, data_sha, prev) == h), None
+                )
+                moved = written is not None
+                if moved:
+                    res.add(seq, f"reordered: this record was written as record {written}")
+                else:
+                    res.add(
+                        seq,
+                        f"reordered: it links to the record now at {origin}, not to record {self.last_seq}",
+                    )
+            elif seq == self.last_seq + 1:
+                res.add(
+                    seq,
+                    f"chain broken: prev_hash does not match record {self.last_seq} (that record changed)",
+                )
+        if not moved and _hash_or_none(seq, at, kind, sid, data_sha, prev) != h:
+            res.add(seq, "contents do not match its hash (edited)")
+        self.last_seq, self.last_hash = seq, h if isinstance(h, str) else ""
+
+    def finish(self, head: tuple[int, str] | None) -> None:
+        res = self.res
+        if head is None:
+            res.head_seq, res.head_hash = self.last_seq, self.last_hash
+            if res.count:
+                res.add(None, "the head record is missing (deleted): the log's end cannot be checked")
+            return
+        res.head_seq, res.head_hash = head
+        if head[0] > self.last_seq:
+            gone = _span(self.last_seq + 1, head[0])
+            res.add(
+                head[0],
+                f"deleted: the head says the log ends at {head[0]}, "
+                f"the last record is {self.last_seq} ({gone} missing)",
+            )
+        elif head[0] < self.last_seq:
+            res.add(self.last_seq, f"beyond the head (head says the log ends at {head[0]})")
+        elif head[1] != self.last_hash:
+            res.add(head[0], "does not match the head's hash (last record or head changed)")
+
+
+def _span(first: int, last: int) -> str:
+    return f"record {first}" if first == last else f"records {first}–{last}"
+
+
+def _hash_or_none(seq: int, at: Any, kind: Any, sid: Any, data_sha: str, prev: Any) -> str | None:
+    try:
+        return record_hash(seq, at, kind, sid, data_sha, prev) if data_sha else None
+    except (TypeError, ValueError):
+        return None
+
+
+def verify_jsonl(fp: IO[str], anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
+    """Verify an exported file: the chain of all its lines, its header's head, and any anchors."""
+    res = VerifyResult()
+    lines = iter(enumerate(fp, 1))
+    try:
+        _, first = next(lines)
+        header = json.loads(first)
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ValueError
+    except (StopIteration, ValueError):
+        raise AuditError("not an mcp-guard audit export (no header line)") from None
+    if header.get("version") != FORMAT_VERSION:
+        raise AuditError(f"unsupported audit export version {header.get('version')!r}")
+    records: list[tuple[int, dict[str, Any]]] = []
+    for lineno, text in lines:
+        if not text.strip():
+            continue
+        try:
+            rec = json.loads(text)
+            if not isinstance(rec, dict):
+                raise ValueError
+        except ValueError:
+            res.add(None, f"line {lineno}: not a JSON record")
+            continue
+        records.append((lineno, rec))
+    hashes = {
+        r["hash"]: r["seq"]
+        for _, r in records
+        if isinstance(r.get("hash"), str) and isinstance(r.get("seq"), int)
+    }
+    seqs = set(hashes.values())
+    chain = _Chain(res, locate=hashes.get, present=seqs.__contains__)
+    for _, rec in records:
+        if "data" in rec:
+            try:
+                data_sha = hashlib.sha256(rfc8785.dumps(rec["data"])).hexdigest()
+            except (rfc8785.CanonicalizationError, TypeError):
+                data_sha = ""
+        else:
+            data_sha = rec.get("data_sha256") if isinstance(rec.get("data_sha256"), str) else ""
+        fields = (rec.get(k) for k in ("seq", "at", "kind", "session"))
+        chain.feed(*fields, data_sha, rec.get("prev_hash"), rec.get("hash"))
+    head = header.get("head_seq"), header.get("head_hash")
+    chain.finish(head if isinstance(head[0], int) else None)
+    by_seq = {s: h for h, s in hashes.items()}
+    for seq, want in anchors:
+        got = by_seq.get(seq)
+        if got is None:
+            res.add(seq, "anchored record is missing")
+        elif got != want:
+            res.add(seq, "does not match its anchor: log rewritten")
+    return res
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """`SEQ:HASH` as printed by `mcp-guard audit head`."""
+    seq, _, h = text.partition(":")
+    if not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", h):
+        raise AuditError(f"bad anchor {text!r}: expected SEQ:HASH as printed by `mcp-guard audit head`")
+    return int(seq), h
+
+
+# --- group commit ----------------------------------------------------------------------------
+
+
+class AuditWriter:
+    """Group commit: appends from many threads or tasks share one fsynced transaction.
+
+    `submit` returns a Future resolved with the record once it is committed; in async code,
+    `await asyncio.wrap_future(writer.submit(...))`. One background thread does the writing.
+    """
+
+    def __init__(self, log: AuditLog, max_batch: int = 512) -> None:
+        self.log = log
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="mcp-guard-audit", daemon=True)
+        self._thread.start()
+
+    def submit(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Future[AuditRecord]:
+        fut: Future[AuditRecord] = Future()
+        self._queue.put((kind, session_id, data, fut))
+        return fut
+
+    def append(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
+        return self.submit(kind, session_id, data).result()
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if None in batch:
+                stop = True
+                batch = [b for b in batch if b is not None]
+            prepared, waiters = [], []
+            for kind, session_id, data, fut in batch:  # a bad entry fails alone, not the batch
+                try:
+                    prepared.append(self.log._prepare(kind, session_id, data))
+                    waiters.append(fut)
+                except (ValueError, TypeError) as err:
+                    fut.set_exception(err)
+            try:
+                records = self.log._write(prepared)
+            except BaseException as err:  # handed to every waiter
+                for fut in waiters:
+                    fut.set_exception(err)
+                continue
+            for fut, rec in zip(waiters, records, strict=True):
+                fut.set_result(rec)
+
+
+# --- report ------------------------------------------------------------------------------------
+
+_COUNTERS = ("calls", "allowed", "denied", "asked", "outside_intent")
+
+
+def _count(into: dict[str, int], data: Mapping[str, Any]) -> None:
+    decision = data.get("decision")
+    into["calls"] += 1
+    into["allowed"] += decision == "allow"
+    into["denied"] += decision == "deny"
+    into["asked"] += decision == "ask"
+    # Outside the declared intent: what the intent guard did not allow.
+    into["outside_intent"] += data.get("guard") == "intent" and decision != "allow"
+
+
+def report(log: AuditLog, session: str | None = None) -> dict[str, Any]:
+    """Per session and per tool: calls, allowed, denied, asked, and calls outside the declared intent."""
+    sessions: dict[str | None, dict[str, Any]] = {}
+
+    def entry(sid: str | None) -> dict[str, Any]:
+        if sid not in sessions:
+            sessions[sid] = {"session": sid, "intent": None, "profile": None, "owner": None, "started": None}
+            sessions[sid] |= {"totals": dict.fromkeys(_COUNTERS, 0), "tools": {}}
+        return sessions[sid]
+
+    for rec in log.records(session=session):
+        if rec.kind == "session.start":
+            e = entry(rec.session_id)
+            e |= {k: rec.data.get(k) for k in ("intent", "profile", "owner")} | {"started": rec.at}
+        elif rec.kind == "call":
+            e = entry(rec.session_id)
+            key = (str(rec.data.get("upstream", "")), str(rec.data.get("tool", "")))
+            tool = e["tools"].setdefault(
+                key, {"upstream": key[0], "tool": key[1]} | dict.fromkeys(_COUNTERS, 0)
+            )
+            _count(tool, rec.data)
+            _count(e["totals"], rec.data)
+    out = []
+    totals = dict.fromkeys(_COUNTERS, 0)
+    for e in sessions.values():
+        e["tools"] = sorted(e["tools"].values(), key=lambda t: (t["upstream"], t["tool"]))
+        for k in _COUNTERS:
+            totals[k] += e["totals"][k]
+        out.append(e)
+    return {"sessions": out, "totals": totals}
