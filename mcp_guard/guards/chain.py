@@ -1,0 +1,61 @@
+"""The ordered stack of guards the relay consults; the first guard that does not allow decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp_guard.guards.base import ALLOW, Decision, Guard, LaunchSpec, ListKind, SessionInfo, ToolCall, Upstream
+
+
+class GuardChain:
+    def __init__(self, guards: list[Guard]) -> None:
+        self.guards = guards
+        # Only guards that override check_result make the relay look inside results.
+        self._result_guards = [g for g in guards if type(g).check_result is not Guard.check_result]
+
+    @property
+    def inspects_results(self) -> bool:
+        return bool(self._result_guards)
+
+    async def prepare_launch(self, spec: LaunchSpec) -> LaunchSpec:
+        for g in self.guards:
+            spec = await g.prepare_launch(spec)
+        return spec
+
+    async def on_session_start(self, session: SessionInfo) -> None:
+        for g in self.guards:
+            await g.on_session_start(session)
+
+    async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
+        for g in self.guards:
+            await g.on_upstream_ready(session, upstream)
+
+    async def filter_list(self, session: SessionInfo, upstream: Upstream, kind: ListKind,
+                          items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for g in self.guards:
+            items = await g.filter_list(session, upstream, kind, items)
+        return items
+
+    async def on_list_changed(self, session: SessionInfo, upstream: Upstream, kind: ListKind) -> None:
+        for g in self.guards:
+            await g.on_list_changed(session, upstream, kind)
+
+    async def check_call(self, call: ToolCall) -> Decision:
+        for g in self.guards:
+            decision = await g.check_call(call)
+            if decision.action != "allow":
+                return decision if decision.guard else Decision(
+                    decision.action, decision.reason, g.name, decision.rule, decision.question)
+        return ALLOW
+
+    async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:
+        for g in self._result_guards:
+            out = await g.check_result(call, result)
+            if isinstance(out, Decision):
+                return out if out.guard else Decision(out.action, out.reason, g.name, out.rule)
+            result = out
+        return result
+
+    async def on_session_end(self, session: SessionInfo) -> None:
+        for g in self.guards:
+            await g.on_session_end(session)

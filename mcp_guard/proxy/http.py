@@ -1,0 +1,222 @@
+"""`mcp-guard serve`: downstream clients over streamable HTTP (`/mcp`) and SSE (`/sse`).
+
+The SDK's per-session transports do the HTTP work (SSE framing, session ids, Host/Origin checks);
+each session's message streams are handed to a relay of its own, which opens that client's own
+upstream connections. Loopback only by default; any other address needs a bearer token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import ipaddress
+import logging
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from mcp_guard.config import Config
+from mcp_guard.errors import ConfigError
+from mcp_guard.proxy.channels import StreamChannel
+from mcp_guard.proxy.runner import Proxy, new_session
+
+log = logging.getLogger("mcp_guard.http")
+
+SESSION_IDLE_TIMEOUT = 30 * 60.0
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_secret(value: str | None) -> str | None:
+    """A setting given as "env:NAME" is read from the environment (so it stays out of the file)."""
+    if value and value.startswith("env:"):
+        found = os.environ.get(value[4:])
+        if not found:
+            raise ConfigError(f"serve.token names environment variable {value[4:]}, which is not set")
+        return found
+    return value
+
+
+def security_settings(config: Config, port: int) -> Any:
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
+    origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*",
+               "http://127.0.0.1", "http://localhost", "http://[::1]"]
+    host = config.serve.host
+    if not is_loopback(host) and host not in ("0.0.0.0", "::"):
+        hosts += [host, f"{host}:*"]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=hosts + config.serve.allowed_hosts,
+        allowed_origins=origins + config.serve.allowed_origins,
+    )
+
+
+class _Endpoint:
+    """Common checks of every route: Host/Origin (DNS rebinding) and the bearer token."""
+
+    def __init__(self, proxy: Proxy, security: Any, token: str | None) -> None:
+        from mcp.server.transport_security import TransportSecurityMiddleware
+
+        self.proxy = proxy
+        self.security = TransportSecurityMiddleware(security)
+        self.token = token
+
+    async def refuse(self, request: Request) -> Response | None:
+        refused = await self.security.validate_request(request, is_post=False)
+        if refused is not None:
+            return refused
+        if self.token is not None:
+            supplied = request.headers.get("authorization", "")
+            scheme, _, value = supplied.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), self.token.encode()):
+                return JSONResponse({"error": "invalid_token", "error_description": "a valid bearer token is required"},
+                                    status_code=401, headers={"WWW-Authenticate": 'Bearer realm="mcp-guard"'})
+        return None
+
+
+class StreamableHTTPEndpoint(_Endpoint):
+    def __init__(self, proxy: Proxy, security: Any, token: str | None) -> None:
+        super().__init__(proxy, security, token)
+        self.security_settings = security
+        self.sessions: dict[str, Any] = {}
+        self.task_group: anyio.abc.TaskGroup | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from mcp.server.streamable_http import StreamableHTTPServerTransport
+
+        request = Request(scope, receive)
+        refused = await self.refuse(request)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        session_id = request.headers.get("mcp-session-id")
+        if session_id is not None:
+            transport = self.sessions.get(session_id)
+            if transport is None:
+                await JSONResponse({"jsonrpc": "2.0", "id": None,
+                                    "error": {"code": -32600, "message": "Session not found"}},
+                                   status_code=404)(scope, receive, send)
+                return
+            await transport.handle_request(scope, receive, send)
+            if transport.is_terminated:
+                self.sessions.pop(session_id, None)
+            return
+        if request.method != "POST":
+            await JSONResponse({"jsonrpc": "2.0", "id": None, "error": {
+                "code": -32600, "message": "Bad Request: no session; start one with an initialize POST"}},
+                status_code=400)(scope, receive, send)
+            return
+        transport = StreamableHTTPServerTransport(
+            mcp_session_id=uuid.uuid4().hex, security_settings=self.security_settings,
+            idle_timeout=SESSION_IDLE_TIMEOUT,
+        )
+        assert transport.mcp_session_id is not None and self.task_group is not None
+        self.sessions[transport.mcp_session_id] = transport
+        await self.task_group.start(self._run_session, transport)
+        await transport.handle_request(scope, receive, send)
+
+    async def _run_session(self, transport: Any, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with transport.connect() as (read, write):
+                task_status.started()
+                channel = StreamChannel(read, write, label="client", server_side=True)
+                with transport.idle_scope or anyio.CancelScope():
+                    await self.proxy.serve_session(channel, new_session())
+        except Exception:
+            log.exception("session %s failed", transport.mcp_session_id)
+        finally:
+            self.sessions.pop(transport.mcp_session_id, None)
+            with anyio.CancelScope(shield=True):
+                await transport.terminate()
+
+
+class SSEEndpoint(_Endpoint):
+    """The older HTTP+SSE transport: GET /sse opens a session, POST /messages/ carries requests."""
+
+    def __init__(self, proxy: Proxy, security: Any, token: str | None) -> None:
+        from mcp.server.sse import SseServerTransport
+
+        super().__init__(proxy, security, token)
+        self.transport = SseServerTransport("/messages/", security_settings=security)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        refused = await self.refuse(request)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        if request.method == "POST":
+            await self.transport.handle_post_message(scope, receive, send)
+            return
+        async with self.transport.connect_sse(scope, receive, send) as (read, write):
+            channel = StreamChannel(read, write, label="client", server_side=True)
+            await self.proxy.serve_session(channel, new_session())
+
+
+def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
+    host = config.serve.host
+    token = resolve_secret(config.serve.token)
+    if not is_loopback(host) and not token:
+        raise ConfigError(f"refusing to bind {host}: anything but loopback needs serve.token "
+                          "(a bearer token, e.g. token = \"env:MCP_GUARD_TOKEN\")")
+    proxy = Proxy(config, upstreams)
+    security = security_settings(config, port)
+    mcp = StreamableHTTPEndpoint(proxy, security, token)
+    sse = SSEEndpoint(proxy, security, token)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tg:
+            mcp.task_group = tg
+            yield
+            tg.cancel_scope.cancel()
+
+    return Starlette(
+        routes=[
+            Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]),
+            Route("/sse", endpoint=sse, methods=["GET"]),
+            Route("/messages/", endpoint=sse, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def serve(config: Config, upstreams: list[str]) -> None:
+    import uvicorn
+
+    host, port = config.serve.host, config.serve.port
+    app = build_app(config, upstreams, port=port)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(server.serve)
+            while not server.started:
+                if server.should_exit:
+                    return
+                await anyio.sleep(0.02)
+            bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
+            shown = f"[{host}]" if ":" in host else host
+            print(f"mcp-guard: serving {', '.join(upstreams)} at http://{shown}:{bound}/mcp "
+                  f"(streamable HTTP) and http://{shown}:{bound}/sse (SSE)", file=sys.stderr, flush=True)
+
+    anyio.run(main)

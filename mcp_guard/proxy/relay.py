@@ -1,0 +1,583 @@
+"""The relay: one downstream client session and its upstream servers.
+
+Everything is forwarded as it came, byte for byte where the wire allows, except the methods guards
+govern: `initialize` (upstreams are opened with the client's own parameters), the lists (filtered by
+guards and, with several upstreams, merged and namespaced), `tools/call` (checked by guards before
+it leaves, its result checked before it returns), and `list_changed` (guards refresh first). Each
+client request runs in its own task, so a slow call never holds up the others.
+
+Ids: client requests keep their ids on the way up (each upstream is its own id space). Requests
+that upstreams make of the client get fresh ids of the proxy's (`mcp-guard-N`), mapped back when
+the client answers; so do the proxy's own requests to the client (elicitation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from mcp_guard import __version__
+from mcp_guard.config import Config
+from mcp_guard.guards.base import Decision, ListKind, SessionInfo, ToolCall
+from mcp_guard.guards.chain import GuardChain
+from mcp_guard.proxy import jsonrpc
+from mcp_guard.proxy.channels import Channel
+from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
+from mcp_guard.proxy.routing import Router, RoutingError, decode_cursor, encode_cursor
+from mcp_guard.proxy.upstream import UpstreamConnection, UpstreamUnavailable
+
+log = logging.getLogger("mcp_guard.relay")
+
+Response = tuple[Message, bytes | None] | None
+# Records one event in the audit log (kind, data); awaited before the answer goes out.
+AuditHook = Callable[[str, dict[str, Any]], Awaitable[None]]
+# Holds an "ask" call for a person when the client cannot be asked; returns the text for the model.
+HoldHook = Callable[[ToolCall, Decision], Awaitable[str]]
+
+LISTS: dict[str, tuple[ListKind, str]] = {
+    "tools/list": ("tools", "tools"),
+    "prompts/list": ("prompts", "prompts"),
+    "resources/list": ("resources", "resources"),
+    "resources/templates/list": ("resourceTemplates", "resourceTemplates"),
+}
+LIST_CHANGED: dict[str, ListKind] = {
+    "notifications/tools/list_changed": "tools",
+    "notifications/prompts/list_changed": "prompts",
+    "notifications/resources/list_changed": "resources",
+}
+CAPABILITY_OF_LIST = {
+    "tools": "tools", "prompts": "prompts", "resources": "resources", "resourceTemplates": "resources",
+}
+GUARDS_READY_TIMEOUT = 60.0
+
+
+class Relay:
+    def __init__(
+        self,
+        client: Channel,
+        config: Config,
+        upstream_names: list[str],
+        guards: GuardChain,
+        session: SessionInfo,
+        *,
+        audit: AuditHook | None = None,
+        hold: HoldHook | None = None,
+        extra_env: Callable[[str], dict[str, str]] | None = None,
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.guards = guards
+        self.session = session
+        self._audit = audit
+        self._hold = hold
+        self.router = Router(upstream_names, config.proxy.separator)
+        self.upstreams: dict[str, UpstreamConnection] = {
+            name: UpstreamConnection(
+                name, config.upstreams[name], config.proxy,
+                on_message=self._from_upstream, prepare_launch=guards.prepare_launch,
+                on_restarted=self._upstream_restarted,
+                extra_env=extra_env(name) if extra_env else None,
+            )
+            for name in upstream_names
+        }
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._initialized = False  # the client sent notifications/initialized
+        self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
+        self._guards_ready = anyio.Event()
+        self._refreshing: dict[str, anyio.Event] = {}  # upstream -> set when its list refresh is done
+        self._inflight: dict[RequestId, tuple[anyio.CancelScope, str | None]] = {}
+        self._progress: dict[Any, RequestId] = {}  # progress token -> client request id
+        self._ids = itertools.count(1)
+        self._server_requests: dict[str, tuple[str, RequestId]] = {}  # our id -> (upstream, its id)
+        self._client_requests: dict[str, asyncio.Future[Message]] = {}
+        self._handlers: dict[str, Callable[[Message, bytes | None], Awaitable[Response]]] = {
+            "initialize": self._initialize,
+            "ping": self._ping,
+            "tools/call": self._tools_call,
+            "prompts/get": self._by_name,
+            "resources/read": self._by_uri,
+            "resources/subscribe": self._by_uri,
+            "resources/unsubscribe": self._by_uri,
+            "completion/complete": self._completion,
+            "logging/setLevel": self._set_level,
+            **{m: self._list for m in LISTS},
+        }
+
+    # -- main loop -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve the client until it goes away; then end every upstream."""
+        try:
+            async with anyio.create_task_group() as tg:
+                self._tg = tg
+                await self._read_client()
+                tg.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True):
+                for up in self.upstreams.values():
+                    await up.aclose()
+                await self.guards.on_session_end(self.session)
+
+    async def _read_client(self) -> None:
+        assert self._tg is not None
+        while True:
+            try:
+                msg, raw = await self.client.receive()
+            except MalformedMessage as bad:
+                log.error("client sent a bad message: %s", bad.reason)
+                code = jsonrpc.MESSAGE_TOO_LARGE if "exceeds" in bad.reason else (
+                    jsonrpc.PARSE_ERROR if bad.reason.startswith("not valid JSON") else jsonrpc.INVALID_REQUEST)
+                await self._send_client(jsonrpc.error(bad.request_id, code, f"mcp-guard: {bad.reason}"), None)
+                continue
+            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+                return
+            method = msg.get("method")
+            if method is None:
+                self._client_answered(msg)
+            elif "id" in msg:
+                scope = anyio.CancelScope()
+                self._inflight[msg["id"]] = (scope, None)
+                self._tg.start_soon(self._serve_request, msg, raw, scope)
+            else:
+                await self._client_notification(msg, raw)
+
+    async def _serve_request(self, msg: Message, raw: bytes | None, scope: anyio.CancelScope) -> None:
+        rid = msg["id"]
+        response: Response = None
+        with scope:
+            try:
+                handler = self._handlers.get(msg["method"], self._forward_default)
+                response = await handler(msg, raw)
+            except UpstreamUnavailable as err:
+                response = jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
+            except RoutingError as err:
+                response = jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, str(err)), None
+            except Exception as err:  # a bug must cost one request, never the session
+                log.exception("mcp-guard failed on %s", msg["method"])
+                response = jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR, f"mcp-guard internal error: {err}"), None
+        self._inflight.pop(rid, None)
+        if response is not None and not scope.cancel_called:
+            await self._send_client(*response)
+
+    async def _send_client(self, msg: Message, raw: bytes | None = None, related: RequestId | None = None) -> None:
+        try:
+            await self.client.send(msg, raw, related)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, MalformedMessage) as err:
+            log.debug("could not send to the client: %s", err)
+
+    # -- client notifications and answers --------------------------------------------------------
+
+    async def _client_notification(self, msg: Message, raw: bytes | None) -> None:
+        method = msg["method"]
+        if method == "notifications/initialized":
+            self._initialized = True
+            for up in self.upstreams.values():
+                up.client_initialized = True
+                await up.notify(msg, raw)
+            assert self._tg is not None
+            self._tg.start_soon(self._prepare_guards)
+            held, self._held = self._held, []
+            for h in held:
+                await self._send_client(*h)
+        elif method == "notifications/cancelled":
+            rid = (msg.get("params") or {}).get("requestId")
+            scope, upstream = self._inflight.pop(rid, (None, None))
+            if upstream is not None:
+                await self.upstreams[upstream].notify(msg, raw)
+            if scope is not None:
+                scope.cancel()
+        else:  # roots/list_changed and anything else: every upstream hears it
+            for up in self.upstreams.values():
+                await up.notify(msg, raw)
+
+    def _client_answered(self, msg: Message) -> None:
+        rid = msg.get("id")
+        fut = self._client_requests.pop(rid, None) if isinstance(rid, str) else None
+        if fut is not None:
+            if not fut.done():
+                fut.set_result(msg)
+            return
+        target = self._server_requests.pop(rid, None) if isinstance(rid, str) else None
+        if target is None:
+            log.debug("client answered unknown request %r", rid)
+            return
+        upstream, original = target
+        assert self._tg is not None
+        self._tg.start_soon(self.upstreams[upstream].notify, {**msg, "id": original})
+
+    async def _prepare_guards(self) -> None:
+        try:
+            for up in self.upstreams.values():
+                if up.running:
+                    await self.guards.on_upstream_ready(self.session, up)
+        except Exception:
+            log.exception("a guard failed while preparing")
+        finally:
+            self._guards_ready.set()
+
+    async def _wait_guards(self) -> None:
+        if self._initialized and not self._guards_ready.is_set():
+            with anyio.move_on_after(GUARDS_READY_TIMEOUT):
+                await self._guards_ready.wait()
+        if not self._initialized:
+            # A client that never sends notifications/initialized still gets guarded answers.
+            self._initialized = True
+            for up in self.upstreams.values():
+                up.client_initialized = True
+            await self._prepare_guards()
+
+    # -- upstream messages -----------------------------------------------------------------------
+
+    async def _from_upstream(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> None:
+        """A request or notification from an upstream. Runs on its reader: must not wait on it."""
+        method = msg["method"]
+        if "id" in msg:
+            our_id = self._new_id()
+            self._server_requests[our_id] = (up.name, msg["id"])
+            await self._to_client({**msg, "id": our_id}, None, self._latest_request_to(up.name))
+            return
+        params = msg.get("params") or {}
+        if method in LIST_CHANGED:
+            self._refreshing[up.name] = anyio.Event()
+            assert self._tg is not None
+            self._tg.start_soon(self._list_changed, up, LIST_CHANGED[method], msg, raw)
+            return
+        related: RequestId | None = None
+        if method == "notifications/progress":
+            related = self._progress.get(params.get("progressToken"))
+        elif method == "notifications/cancelled":
+            rid = params.get("requestId")
+            ours = next((k for k, v in self._server_requests.items() if v == (up.name, rid)), None)
+            if ours is None:
+                return
+            self._server_requests.pop(ours, None)
+            msg, raw = {**msg, "params": {**params, "requestId": ours}}, None
+        else:
+            related = self._latest_request_to(up.name)
+        await self._to_client(msg, raw, related)
+
+    async def _to_client(self, msg: Message, raw: bytes | None, related: RequestId | None) -> None:
+        """Send a server-initiated message, held until the client has said it is initialized."""
+        if not self._initialized:
+            self._held.append((msg, raw, related))
+        else:
+            await self._send_client(msg, raw, related)
+
+    async def _list_changed(self, up: UpstreamConnection, kind: ListKind, msg: Message, raw: bytes | None) -> None:
+        done = self._refreshing[up.name]
+        try:
+            await self.guards.on_list_changed(self.session, up, kind)
+        except Exception:
+            log.exception("a guard failed on %s list_changed from %r", kind, up.name)
+        finally:
+            done.set()
+        await self._to_client(msg, raw, None)
+
+    async def _upstream_restarted(self, up: UpstreamConnection) -> None:
+        """A restarted server may be another version: guards look again, and the client relists."""
+        self._refreshing[up.name] = done = anyio.Event()
+        try:
+            await self.guards.on_upstream_ready(self.session, up)
+        except Exception:
+            log.exception("a guard failed after %r restarted", up.name)
+        finally:
+            done.set()
+        if "tools" in up.capabilities:
+            await self._to_client(jsonrpc.notification("notifications/tools/list_changed"), None, None)
+
+    def _latest_request_to(self, upstream: str) -> RequestId | None:
+        for rid, (_, target) in reversed(self._inflight.items()):
+            if target == upstream:
+                return rid
+        return None
+
+    def _new_id(self) -> str:
+        return f"mcp-guard-{next(self._ids)}"
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def _only(self) -> UpstreamConnection | None:
+        return next(iter(self.upstreams.values())) if not self.router.namespaced else None
+
+    async def _send_up(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> tuple[Message, bytes | None]:
+        rid = msg["id"]
+        if rid in self._inflight:
+            self._inflight[rid] = (self._inflight[rid][0], up.name)
+        token = ((msg.get("params") or {}).get("_meta") or {}).get("progressToken")
+        if token is not None:
+            self._progress[token] = rid
+        try:
+            return await up.forward(msg, raw)
+        finally:
+            if token is not None:
+                self._progress.pop(token, None)
+
+    async def _forward_default(self, msg: Message, raw: bytes | None) -> Response:
+        up = self._only()
+        if up is None:
+            return jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND,
+                                 f"method {msg['method']!r} is not routed when several upstreams are served"), None
+        return await self._send_up(up, msg, raw)
+
+    async def _ping(self, msg: Message, raw: bytes | None) -> Response:
+        return jsonrpc.result(msg["id"], {}), None
+
+    async def _initialize(self, msg: Message, raw: bytes | None) -> Response:
+        assert self._tg is not None
+        params = msg.get("params") or {}
+        self.session.client_info = params.get("clientInfo") or {}
+        self.session.client_capabilities = params.get("capabilities") or {}
+        await self.guards.on_session_start(self.session)
+        async with anyio.create_task_group() as starting:
+            for up in self.upstreams.values():
+                starting.start_soon(self._tg.start, up.run, params)
+        running = [up for up in self.upstreams.values() if up.running]
+        if not running:
+            reasons = "; ".join(up.failure or f"upstream '{up.name}' did not start" for up in self.upstreams.values())
+            return jsonrpc.error(msg["id"], jsonrpc.UPSTREAM_UNAVAILABLE, reasons), None
+        if not self.router.namespaced:
+            return jsonrpc.result(msg["id"], running[0].init_result), None
+        return jsonrpc.result(msg["id"], self._merged_init(params, running)), None
+
+    def _merged_init(self, params: dict[str, Any], running: list[UpstreamConnection]) -> dict[str, Any]:
+        versions = {up.init_result.get("protocolVersion") for up in running} - {None}
+        version = params.get("protocolVersion") if versions == {params.get("protocolVersion")} else min(versions)
+        capabilities: dict[str, Any] = {}
+        for up in running:
+            for key, value in up.capabilities.items():
+                if isinstance(value, dict):
+                    merged = capabilities.setdefault(key, {})
+                    for flag, on in value.items():
+                        merged[flag] = merged.get(flag) or on
+                else:
+                    capabilities.setdefault(key, value)
+        instructions = "\n\n".join(
+            f"## {up.name}\n{up.instructions}" for up in running if up.instructions
+        )
+        result: dict[str, Any] = {
+            "protocolVersion": version,
+            "capabilities": capabilities,
+            "serverInfo": {"name": "mcp-guard", "version": __version__},
+        }
+        if instructions:
+            result["instructions"] = instructions
+        failed = [up.failure for up in self.upstreams.values() if not up.running and up.failure]
+        if failed:
+            result["instructions"] = (result.get("instructions", "") + "\n\nUnavailable: " + "; ".join(failed)).strip()
+        return result
+
+    async def _list(self, msg: Message, raw: bytes | None) -> Response:
+        kind, key = LISTS[msg["method"]]
+        await self._wait_guards()
+        rid = msg["id"]
+        params = msg.get("params") or {}
+        up = self._only()
+        if up is not None:  # one upstream: its own cursors, its own response where nothing is hidden
+            await self._wait_refresh(up.name)
+            resp, rraw = await self._send_up(up, msg, raw)
+            result = resp.get("result")
+            if not isinstance(result, dict) or not isinstance(result.get(key), list):
+                return resp, rraw
+            items = result[key]
+            kept = await self.guards.filter_list(self.session, up, kind, items)
+            if kept is items:
+                return resp, rraw
+            return {**resp, "result": {**result, key: kept}}, None
+
+        index, cursor = decode_cursor(params.get("cursor"))
+        names = list(self.upstreams)
+        items_out: list[dict[str, Any]] = []
+        next_token: str | None = None
+        while index < len(names):
+            up = self.upstreams[names[index]]
+            if not up.running or CAPABILITY_OF_LIST[kind] not in up.capabilities:
+                index, cursor = index + 1, None
+                continue
+            await self._wait_refresh(up.name)
+            page = await up.request(msg["method"], {"cursor": cursor} if cursor else None)
+            items = await self.guards.filter_list(self.session, up, kind, list(page.get(key) or []))
+            items_out.extend(self._expose(up.name, kind, items))
+            cursor = page.get("nextCursor")
+            if cursor is None:
+                index += 1
+            if items_out or index >= len(names):
+                if index < len(names):
+                    next_token = encode_cursor(index, cursor)
+                break
+        result: dict[str, Any] = {key: items_out}
+        if next_token:
+            result["nextCursor"] = next_token
+        return jsonrpc.result(rid, result), None
+
+    def _expose(self, upstream: str, kind: ListKind, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            if kind in ("tools", "prompts"):
+                out.append({**item, "name": self.router.expose(upstream, item.get("name", ""))})
+            elif kind == "resources":
+                if self.router.claim_uri(upstream, item.get("uri", "")):
+                    out.append(item)
+                else:
+                    log.error("resource %r of %r is also served by another upstream; not listed",
+                              item.get("uri"), upstream)
+            else:
+                self.router.claim_template(upstream, item.get("uriTemplate", ""))
+                out.append(item)
+        return out
+
+    async def _wait_refresh(self, upstream: str) -> None:
+        event = self._refreshing.get(upstream)
+        if event is not None and not event.is_set():
+            with anyio.move_on_after(GUARDS_READY_TIMEOUT):
+                await event.wait()
+
+    def _target(self, name: Any) -> tuple[UpstreamConnection, str] | None:
+        if not isinstance(name, str):
+            return None
+        found = self.router.resolve(name)
+        if found is None or found[0] not in self.upstreams:
+            return None
+        return self.upstreams[found[0]], found[1]
+
+    @staticmethod
+    def _renamed(msg: Message, params: dict[str, Any], key: str, value: Any) -> Message:
+        return {**msg, "params": {**params, key: value}}
+
+    async def _tools_call(self, msg: Message, raw: bytes | None) -> Response:
+        rid = msg["id"]
+        params = msg.get("params") or {}
+        name = params.get("name")
+        target = self._target(name)
+        if target is None:
+            return jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, f"Unknown tool: {name}"), None
+        up, tool = target
+        await self._wait_guards()
+        await self._wait_refresh(up.name)
+        arguments = params.get("arguments")
+        call = ToolCall(self.session, up.name, tool, name, arguments if isinstance(arguments, dict) else {},
+                        params.get("_meta"))
+        decision = await self.guards.check_call(call)
+        if decision.action == "ask":
+            decision = await self._ask(call, decision, rid)
+        if self._audit:
+            await self._audit("call", _call_record(call, decision))
+        if not decision.allowed:
+            text = decision.reason if decision.action == "deny" else decision.question or decision.reason
+            return jsonrpc.result(rid, jsonrpc.tool_error_result(text)), None
+        if tool != name:
+            msg, raw = self._renamed(msg, params, "name", tool), None
+        resp, rraw = await self._send_up(up, msg, raw)
+        if not self.guards.inspects_results or not isinstance(resp.get("result"), dict):
+            return resp, rraw
+        checked = await self.guards.check_result(call, resp["result"])
+        if isinstance(checked, Decision):
+            if self._audit:
+                await self._audit("result", _call_record(call, checked))
+            return jsonrpc.result(rid, jsonrpc.tool_error_result(checked.reason)), None
+        if checked is resp["result"]:
+            return resp, rraw
+        return {**resp, "result": checked}, None
+
+    async def _ask(self, call: ToolCall, decision: Decision, rid: RequestId) -> Decision:
+        """Put an "ask" to the person: through elicitation if the client can, else hold the call."""
+        if "elicitation" in self.session.client_capabilities:
+            try:
+                answer = await self.request_client("elicitation/create", {
+                    "message": decision.question or decision.reason,
+                    "requestedSchema": {
+                        "type": "object",
+                        "properties": {"approve": {"type": "boolean", "title": "Allow this call?"}},
+                        "required": ["approve"],
+                    },
+                }, related=rid)
+            except (jsonrpc.RemoteError, TimeoutError) as err:
+                return Decision("deny", f"{decision.reason} (could not ask the person: {err})",
+                                decision.guard, decision.rule)
+            if answer.get("action") == "accept" and (answer.get("content") or {}).get("approve") is True:
+                return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, decision.rule)
+            return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, decision.rule)
+        if self._hold is not None:
+            text = await self._hold(call, decision)
+            return Decision("ask", decision.reason, decision.guard, decision.rule, text)
+        return Decision("deny", f"{decision.reason} (no way to ask a person in this session)",
+                        decision.guard, decision.rule)
+
+    async def request_client(self, method: str, params: dict[str, Any], *, related: RequestId | None = None,
+                             timeout: float = 600.0) -> dict[str, Any]:
+        """A request of the proxy's own to the client (elicitation); raises RemoteError on an error."""
+        our_id = self._new_id()
+        fut: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._client_requests[our_id] = fut
+        try:
+            await self._send_client(jsonrpc.request(our_id, method, params), None, related)
+            with anyio.fail_after(timeout):
+                answer = await fut
+        finally:
+            self._client_requests.pop(our_id, None)
+        if "error" in answer:
+            raise jsonrpc.RemoteError(answer["error"])
+        return answer.get("result") or {}
+
+    async def _by_name(self, msg: Message, raw: bytes | None) -> Response:
+        params = msg.get("params") or {}
+        target = self._target(params.get("name"))
+        if target is None:
+            return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown prompt: {params.get('name')}"), None
+        up, name = target
+        await self._wait_guards()
+        if name != params["name"]:
+            msg, raw = self._renamed(msg, params, "name", name), None
+        return await self._send_up(up, msg, raw)
+
+    async def _by_uri(self, msg: Message, raw: bytes | None) -> Response:
+        uri = (msg.get("params") or {}).get("uri")
+        upstream = self.router.route_uri(uri) if isinstance(uri, str) else None
+        if upstream is None:
+            return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown resource: {uri}"), None
+        return await self._send_up(self.upstreams[upstream], msg, raw)
+
+    async def _completion(self, msg: Message, raw: bytes | None) -> Response:
+        up = self._only()
+        if up is not None:
+            return await self._send_up(up, msg, raw)
+        params = msg.get("params") or {}
+        ref = params.get("ref") or {}
+        if ref.get("type") == "ref/prompt":
+            target = self._target(ref.get("name"))
+            if target is None:
+                return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown prompt: {ref.get('name')}"), None
+            up, name = target
+            return await self._send_up(up, self._renamed(msg, params, "ref", {**ref, "name": name}), None)
+        upstream = self.router.route_uri(ref.get("uri", ""))
+        if upstream is None:
+            return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown resource: {ref.get('uri')}"), None
+        return await self._send_up(self.upstreams[upstream], msg, raw)
+
+    async def _set_level(self, msg: Message, raw: bytes | None) -> Response:
+        up = self._only()
+        if up is not None:
+            return await self._send_up(up, msg, raw)
+        for up in self.upstreams.values():
+            if up.running and "logging" in up.capabilities:
+                try:
+                    await up.request("logging/setLevel", msg.get("params"))
+                except (jsonrpc.RemoteError, UpstreamUnavailable) as err:
+                    log.warning("upstream %r refused logging/setLevel: %s", up.name, err)
+        return jsonrpc.result(msg["id"], {}), None
+
+
+def _call_record(call: ToolCall, decision: Decision) -> dict[str, Any]:
+    return {
+        "upstream": call.upstream,
+        "tool": call.tool,
+        "arguments": call.arguments,
+        "decision": decision.action,
+        "guard": decision.guard,
+        "rule": decision.rule,
+        "reason": decision.reason,
+    }

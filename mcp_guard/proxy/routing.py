@@ -1,0 +1,78 @@
+"""Names, URIs and cursors when several upstreams stand behind one endpoint.
+
+With one upstream nothing is renamed. With several, tools and prompts are exposed as
+`UPSTREAM<sep>NAME`, resources keep their URIs and are routed to the upstream that listed them,
+and list cursors are the proxy's own: they say which upstream to read next and with what cursor.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import orjson
+
+UPSTREAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class RoutingError(Exception):
+    pass
+
+
+class Router:
+    def __init__(self, upstreams: list[str], separator: str) -> None:
+        self.upstreams = upstreams
+        self.separator = separator
+        self.namespaced = len(upstreams) > 1
+        self._uri_owner: dict[str, str] = {}
+        self._template_prefixes: list[tuple[str, str]] = []  # (literal prefix of a template, upstream)
+
+    def expose(self, upstream: str, name: str) -> str:
+        return f"{upstream}{self.separator}{name}" if self.namespaced else name
+
+    def resolve(self, exposed: str) -> tuple[str, str] | None:
+        """The (upstream, name on that upstream) of an exposed tool or prompt name."""
+        if not self.namespaced:
+            return self.upstreams[0], exposed
+        for upstream in self.upstreams:
+            prefix = upstream + self.separator
+            if exposed.startswith(prefix) and len(exposed) > len(prefix):
+                return upstream, exposed[len(prefix):]
+        return None
+
+    def claim_uri(self, upstream: str, uri: str) -> bool:
+        """Record that `upstream` serves `uri`; False when another upstream already does (a collision)."""
+        owner = self._uri_owner.setdefault(uri, upstream)
+        return owner == upstream
+
+    def claim_template(self, upstream: str, template: str) -> None:
+        prefix = template.split("{", 1)[0]
+        if prefix and (prefix, upstream) not in self._template_prefixes:
+            self._template_prefixes.append((prefix, upstream))
+            self._template_prefixes.sort(key=lambda p: -len(p[0]))
+
+    def route_uri(self, uri: str) -> str | None:
+        if not self.namespaced:
+            return self.upstreams[0]
+        if uri in self._uri_owner:
+            return self._uri_owner[uri]
+        for prefix, upstream in self._template_prefixes:
+            if uri.startswith(prefix):
+                return upstream
+        return None
+
+
+def encode_cursor(index: int, cursor: str | None) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([index, cursor])).decode()
+
+
+def decode_cursor(token: str | None) -> tuple[int, str | None]:
+    if token is None:
+        return 0, None
+    try:
+        index, cursor = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+        if isinstance(index, int) and index >= 0 and (cursor is None or isinstance(cursor, str)):
+            return index, cursor
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        pass
+    raise RoutingError("invalid cursor")

@@ -1,0 +1,311 @@
+"""One upstream server, as seen by one downstream session.
+
+It is launched (after the guards' `prepare_launch`), initialized with the client's own initialize
+parameters, and read by one task. Requests wait for their responses on futures keyed by the request
+id: client requests keep the client's id (each upstream is its own id space), the proxy's own
+requests use ids of the form `mcp-guard-N`. When the server exits, every pending request gets a
+JSON-RPC error that names it, and a server that had started is restarted with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+
+from mcp_guard.config import ProxySettings, UpstreamConfig
+from mcp_guard.guards.base import LaunchRefused, LaunchSpec
+from mcp_guard.proxy import jsonrpc
+from mcp_guard.proxy.channels import Channel, ProcessChannel, StreamChannel, spawn
+from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RemoteError, RequestId
+
+log = logging.getLogger("mcp_guard.upstream")
+
+# How long a request waits for an upstream that is being restarted before it is answered with an error.
+RESTART_WAIT = 5.0
+INIT_TIMEOUT = 60.0
+
+OnMessage = Callable[["UpstreamConnection", Message, bytes | None], Awaitable[None]]
+PrepareLaunch = Callable[[LaunchSpec], Awaitable[LaunchSpec]]
+
+
+class UpstreamUnavailable(Exception):
+    """The upstream cannot take requests now; the message says why in one line."""
+
+
+class UpstreamConnection:
+    def __init__(
+        self,
+        name: str,
+        config: UpstreamConfig,
+        settings: ProxySettings,
+        *,
+        on_message: OnMessage,
+        prepare_launch: PrepareLaunch,
+        on_restarted: Callable[[UpstreamConnection], Awaitable[None]] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.settings = settings
+        self.timeout = config.call_timeout or settings.call_timeout
+        self.server_info: dict[str, Any] = {}
+        self.capabilities: dict[str, Any] = {}
+        self.instructions: str | None = None
+        self.init_result: dict[str, Any] = {}
+        self.failure: str | None = None  # why it is not running, for errors sent to the client
+        self._on_message = on_message
+        self._prepare_launch = prepare_launch
+        self._on_restarted = on_restarted
+        self._extra_env = extra_env or {}
+        self._channel: Channel | None = None
+        self._pending: dict[RequestId, asyncio.Future[tuple[Message, bytes | None]]] = {}
+        self._own_ids = itertools.count(1)
+        self._ready = anyio.Event()
+        self._restarting = False
+        self._closing = False
+        self._init_params: dict[str, Any] = {}
+        self.client_initialized = False
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def run(self, init_params: dict[str, Any], *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        """Connect, initialize, serve until closed; restart after a crash. Reports started once."""
+        self._init_params = init_params
+        started = False
+        attempt = 0
+        while not self._closing:
+            reader_done = anyio.Event()
+            try:
+                async with self._connect() as channel, anyio.create_task_group() as tg:
+                    tg.start_soon(self._read_loop, channel, reader_done)
+                    self._channel = channel
+                    await self._initialize()
+                    self.failure = None
+                    self._restarting = False
+                    self._ready.set()
+                    if started:
+                        log.warning("upstream %r restarted", self.name)
+                        if self._on_restarted:
+                            tg.start_soon(self._on_restarted, self)
+                    else:
+                        started = True
+                        task_status.started()
+                    attempt = 0
+                    await reader_done.wait()
+                    self.failure = self._exit_reason(channel)
+                    tg.cancel_scope.cancel()
+            except LaunchRefused as err:
+                self.failure = f"mcp-guard refused to launch upstream '{self.name}': {err}"
+                log.error("%s", self.failure)
+                self._fail_pending()
+                if not started:
+                    task_status.started()
+                return
+            except Exception as err:  # could not start (or an HTTP transport failed in its own way)
+                what = "failed" if started else "could not be started"
+                self.failure = f"upstream '{self.name}' {what}: {_describe(err)}"
+            finally:
+                self._channel = None
+                self._ready = anyio.Event()
+            self._fail_pending()
+            if self._closing:
+                return
+            if not started:
+                log.error("%s", self.failure)
+                task_status.started()
+                return
+            delay = self.settings.restart_backoff[min(attempt, len(self.settings.restart_backoff) - 1)]
+            attempt += 1
+            self._restarting = True
+            log.warning("%s; restarting in %g s", self.failure, delay)
+            await anyio.sleep(delay)
+
+    async def aclose(self) -> None:
+        self._closing = True
+        channel, self._channel = self._channel, None
+        if channel is not None:
+            await channel.aclose()
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[Channel]:
+        cfg = self.config
+        spec = LaunchSpec(
+            upstream=self.name, command=cfg.command, args=list(cfg.args),
+            env={**cfg.env, **self._extra_env}, cwd=cfg.cwd, url=cfg.url,
+        )
+        spec = await self._prepare_launch(spec)
+        if cfg.transport == "stdio":
+            assert spec.command is not None
+            try:
+                channel = await spawn(spec.command, spec.args, spec.env, spec.cwd,
+                                      max_bytes=self.settings.max_message_bytes, label=f"upstream '{self.name}'")
+            except FileNotFoundError:
+                raise UpstreamUnavailable(f"command not found: {spec.command}") from None
+            try:
+                yield channel
+            finally:
+                await channel.aclose()
+        elif cfg.transport == "sse":
+            from mcp.client.sse import sse_client
+
+            async with sse_client(spec.url, headers=cfg.headers or None) as (read, write):
+                yield StreamChannel(read, write, label=f"upstream '{self.name}'", server_side=False)
+        else:
+            from mcp.client.streamable_http import streamable_http_client
+            from mcp.shared._httpx_utils import create_mcp_http_client
+
+            async with create_mcp_http_client(headers=cfg.headers or None) as http, \
+                    streamable_http_client(spec.url, http_client=http) as (read, write):
+                yield StreamChannel(read, write, label=f"upstream '{self.name}'", server_side=False)
+
+    async def _initialize(self) -> None:
+        assert self._channel is not None
+        rid = self._own_id()
+        response = await self._exchange(jsonrpc.request(rid, "initialize", self._init_params), None, INIT_TIMEOUT)
+        if "error" in response[0]:
+            raise RemoteError(response[0]["error"])
+        self.init_result = response[0].get("result") or {}
+        self.server_info = self.init_result.get("serverInfo") or {}
+        self.capabilities = self.init_result.get("capabilities") or {}
+        self.instructions = self.init_result.get("instructions")
+        if self.client_initialized:  # a restart: the client said so long ago
+            await self._channel.send(jsonrpc.notification("notifications/initialized"))
+
+    def _exit_reason(self, channel: Channel) -> str:
+        if isinstance(channel, ProcessChannel):
+            code = channel.returncode
+            return f"upstream '{self.name}' exited" + (f" with code {code}" if code is not None else "")
+        return f"upstream '{self.name}' closed the connection"
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    async def _read_loop(self, channel: Channel, done: anyio.Event) -> None:
+        try:
+            while True:
+                try:
+                    msg, raw = await channel.receive()
+                except MalformedMessage as bad:
+                    log.error("upstream %r sent a bad message: %s", self.name, bad.reason)
+                    if bad.request_id is not None:
+                        code = jsonrpc.MESSAGE_TOO_LARGE if "exceeds" in bad.reason else jsonrpc.INTERNAL_ERROR
+                        text = f"upstream '{self.name}' sent an invalid response: {bad.reason}"
+                        self._resolve(bad.request_id, jsonrpc.error(bad.request_id, code, text), None)
+                    continue
+                if "method" in msg:
+                    await self._on_message(self, msg, raw)
+                elif not self._resolve(msg.get("id"), msg, raw):
+                    log.debug("upstream %r answered unknown request %r", self.name, msg.get("id"))
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
+        finally:
+            if isinstance(channel, ProcessChannel):
+                with anyio.move_on_after(1), anyio.CancelScope(shield=True):
+                    await channel.process.wait()
+            done.set()
+
+    def _resolve(self, rid: Any, msg: Message, raw: bytes | None) -> bool:
+        fut = self._pending.pop(rid, None) if isinstance(rid, str | int) else None
+        if fut is None or fut.done():
+            return False
+        fut.set_result((msg, raw))
+        return True
+
+    def _fail_pending(self) -> None:
+        reason = self.failure or f"upstream '{self.name}' is not running"
+        pending, self._pending = self._pending, {}
+        for rid, fut in pending.items():
+            if not fut.done():
+                fut.set_result((jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE,
+                                              f"{reason} while handling this request"), None))
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def _own_id(self) -> str:
+        return f"mcp-guard-{next(self._own_ids)}"
+
+    async def _wait_ready(self) -> Channel:
+        if not self._ready.is_set():
+            if not self._restarting:
+                raise UpstreamUnavailable(self.failure or f"upstream '{self.name}' is not running")
+            with anyio.move_on_after(RESTART_WAIT):
+                await self._ready.wait()
+        if self._channel is None:
+            raise UpstreamUnavailable(self.failure or f"upstream '{self.name}' is not running")
+        return self._channel
+
+    async def _exchange(self, msg: Message, raw: bytes | None, timeout: float) -> tuple[Message, bytes | None]:
+        """Send a request and wait for its response, which is always returned (errors included)."""
+        rid = msg["id"]
+        channel = self._channel
+        if channel is None:
+            raise UpstreamUnavailable(self.failure or f"upstream '{self.name}' is not running")
+        if rid in self._pending:
+            return jsonrpc.error(rid, jsonrpc.INVALID_REQUEST, f"request id {rid!r} is already in use"), None
+        fut: asyncio.Future[tuple[Message, bytes | None]] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        try:
+            await channel.send(msg, raw)
+            with anyio.fail_after(timeout):
+                return await fut
+        except TimeoutError:
+            self._pending.pop(rid, None)
+            await self.notify(jsonrpc.notification("notifications/cancelled", {
+                "requestId": rid, "reason": "mcp-guard: timed out"}))
+            return jsonrpc.error(rid, jsonrpc.UPSTREAM_TIMEOUT,
+                                 f"upstream '{self.name}' did not answer {msg['method']} within {timeout:g} s"), None
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            self._pending.pop(rid, None)
+            return jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, f"upstream '{self.name}' is not running"), None
+        finally:
+            if not fut.done():  # cancelled by the caller: forget the request
+                self._pending.pop(rid, None)
+
+    async def forward(self, msg: Message, raw: bytes | None = None,
+                      timeout: float | None = None) -> tuple[Message, bytes | None]:
+        """Forward a client request (its own id) and return the upstream's response, or an error."""
+        try:
+            await self._wait_ready()
+        except UpstreamUnavailable as err:
+            return jsonrpc.error(msg["id"], jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
+        return await self._exchange(msg, raw, timeout or self.timeout)
+
+    async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A request of the proxy's own (the `Upstream` protocol guards use); raises on error."""
+        await self._wait_ready()
+        msg, _ = await self._exchange(jsonrpc.request(self._own_id(), method, params), None, self.timeout)
+        if "error" in msg:
+            raise RemoteError(msg["error"])
+        return msg.get("result") or {}
+
+    async def notify(self, msg: Message, raw: bytes | None = None) -> None:
+        """Send a notification, or a response to a request the server made; dropped if not running."""
+        channel = self._channel
+        if channel is None:
+            return
+        try:
+            await channel.send(msg, raw)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
+
+    def has_pending(self, rid: RequestId) -> bool:
+        return rid in self._pending
+
+    @property
+    def running(self) -> bool:
+        return self._channel is not None
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, RemoteError):
+        return f"initialize failed: {err.error.get('message')}"
+    if isinstance(err, TimeoutError):
+        return "no answer to initialize"
+    if isinstance(err, BaseExceptionGroup):
+        return "; ".join(_describe(e) for e in err.exceptions)
+    return str(err) or type(err).__name__
