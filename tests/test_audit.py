@@ -1,0 +1,413 @@
+"""The hash-chained audit log: appends, tamper detection (edit, delete, reorder), export, report, CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from mcp_guard.audit import (
+    GENESIS,
+    REDACTED,
+    AuditLog,
+    AuditWriter,
+    call_data,
+    digest,
+    record_hash,
+    redact,
+    report,
+    verify_jsonl,
+)
+from mcp_guard.cli import main
+from mcp_guard.errors import AuditError
+from mcp_guard.store import open_store
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "guard.db"
+
+
+@pytest.fixture
+def log(db):
+    audit = AuditLog(open_store(db), durability="normal")
+    yield audit
+    audit.close()
+
+
+def fill(log: AuditLog, n: int = 10) -> None:
+    for i in range(n):
+        log.append("call", f"s{i % 2}", {"tool": "t", "i": i})
+
+
+def tamper(db, *sql: str) -> None:
+    conn = sqlite3.connect(db)
+    for statement in sql:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def swap(db, a: int, b: int) -> None:
+    tamper(
+        db,
+        f"UPDATE audit SET seq = -1 WHERE seq = {a}",
+        f"UPDATE audit SET seq = {a} WHERE seq = {b}",
+        f"UPDATE audit SET seq = {b} WHERE seq = -1",
+    )
+
+
+def problems(result) -> list[tuple[int | None, str]]:
+    return [(p.seq, p.what) for p in result.problems]
+
+
+# --- appending and reading ------------------------------------------------------------------
+
+
+def test_append_chains_records_and_verifies(log):
+    first = log.append("session.start", "s1", {"intent": "summarise my inbox", "profile": None, "owner": "al"})
+    second = log.append("call", "s1", {"tool": "read", "n": 1.0})
+    assert (first.seq, first.prev_hash) == (1, GENESIS)
+    assert second.prev_hash == first.hash and second.seq == 2
+    assert second.data == {"tool": "read", "n": 1}  # RFC 8785: 1.0 is written as 1
+    assert second.hash == record_hash(2, second.at, "call", "s1", _data_sha(log, 2), first.hash)
+    result = log.verify()
+    assert result.ok and result.count == 2 and (result.head_seq, result.head_hash) == (2, second.hash)
+    assert log.head() == (2, second.hash)
+    assert [r.seq for r in log.records(session="s1", kind="call")] == [2]
+
+
+def _data_sha(log: AuditLog, seq: int) -> str:
+    import hashlib
+
+    text = log.store.db.execute("SELECT data FROM audit WHERE seq = ?", [seq]).fetchone()[0]
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_empty_log_verifies(log):
+    result = log.verify()
+    assert result.ok and result.count == 0 and result.head_seq == 0
+
+
+def test_bad_kind_and_data_are_refused(log):
+    with pytest.raises(ValueError):
+        log.append("Call!", None, {})
+    with pytest.raises(TypeError):
+        log.append("call", None, ["not", "a", "mapping"])
+    assert log.verify().count == 0
+
+
+def test_values_json_cannot_carry_exactly_are_kept_as_text(log, db):
+    rec = log.append("call", None, {"big": 2**60, "nan": float("nan"), "t": (1, 2)})
+    assert rec.data == {"big": str(2**60), "nan": "nan", "t": [1, 2]}
+    out = io.StringIO()
+    log.export_jsonl(out)
+    assert verify_jsonl(io.StringIO(out.getvalue())).ok
+
+
+def test_secrets_never_reach_the_log(log):
+    log.add_secrets(["hunter2-token"])
+    rec = log.append("call", "s1", {"arguments": {"auth": "Bearer hunter2-token", "hunter2-token": 1}})
+    assert rec.data == {"arguments": {"auth": f"Bearer {REDACTED}", REDACTED: 1}}
+    stored = log.store.db.execute("SELECT data FROM audit").fetchone()[0]
+    assert "hunter2" not in stored
+    assert redact({"a": ["xsecretx", 3]}, ["secret", ""]) == {"a": [f"x{REDACTED}x", 3]}
+
+
+def test_call_data_digests_sensitive_arguments_and_tools():
+    args = {"to": "bob@example.com", "body": "the quarterly numbers"}
+    data = call_data(
+        tool="send", upstream="mail", arguments=args, decision="deny", guard="intent", sensitive_args=["body"]
+    )
+    assert data["arguments"] == {"to": "bob@example.com", "body": digest("the quarterly numbers")}
+    assert data["digested"] == ["body"]
+    whole = call_data(tool="send", upstream="mail", arguments=args, decision="allow", sensitive_tool=True)
+    assert "arguments" not in whole and whole["arguments_sha256"] == digest(args)
+    assert digest({"b": 1, "a": 2}) == digest({"a": 2, "b": 1})
+
+
+# --- tamper detection -----------------------------------------------------------------------
+
+
+def test_edited_record_is_located(log, db):
+    fill(log)
+    tamper(db, """UPDATE audit SET data = '{"i":99,"tool":"t"}' WHERE seq = 4""")
+    result = log.verify()
+    assert not result.ok
+    assert problems(result) == [(4, "contents do not match its hash (edited)")]
+
+
+@pytest.mark.parametrize("column, value", [("kind", "'review'"), ("session_id", "'s9'"), ("at", "'2020-01-01'")])
+def test_every_field_is_covered_by_the_hash(log, db, column, value):
+    fill(log)
+    tamper(db, f"UPDATE audit SET {column} = {value} WHERE seq = 7")
+    assert problems(log.verify()) == [(7, "contents do not match its hash (edited)")]
+
+
+def test_edit_with_recomputed_hash_breaks_the_next_link(log, db):
+    fill(log)
+    rec = next(r for r in log.records() if r.seq == 5)
+    text = '{"i":50,"tool":"t"}'
+    import hashlib
+
+    forged = record_hash(5, rec.at, rec.kind, rec.session_id, hashlib.sha256(text.encode()).hexdigest(), rec.prev_hash)
+    tamper(db, f"UPDATE audit SET data = '{text}', hash = '{forged}' WHERE seq = 5")
+    result = log.verify()
+    assert problems(result)[0][0] == 6 and "prev_hash does not match record 5" in problems(result)[0][1]
+
+
+def test_deleted_middle_record_is_located(log, db):
+    fill(log)
+    tamper(db, "DELETE FROM audit WHERE seq = 5")
+    assert problems(log.verify()) == [(6, "record 5 missing before it (deleted)")]
+
+
+def test_deleted_last_records_are_caught_by_the_head(log, db):
+    fill(log)
+    tamper(db, "DELETE FROM audit WHERE seq >= 9")
+    result = log.verify()
+    assert problems(result) == [
+        (10, "deleted: the head says the log ends at 10, the last record is 8 (records 9–10 missing)")
+    ]
+
+
+def test_deleting_the_last_record_stays_visible_after_more_appends(log, db):
+    fill(log)
+    tamper(db, "DELETE FROM audit WHERE seq = 10")
+    log.append("call", "s1", {"tool": "after"})  # links to the deleted record, via the head
+    assert problems(log.verify()) == [(11, "record 10 missing before it (deleted)")]
+
+
+def test_deleted_head_is_reported_and_appends_refuse(log, db):
+    fill(log, 3)
+    tamper(db, "DELETE FROM audit_head")
+    assert any("head record is missing" in what for _, what in problems(log.verify()))
+    with pytest.raises(AuditError, match="head is missing"):
+        log.append("call", None, {})
+
+
+def test_reordered_records_are_located(log, db):
+    fill(log)
+    swap(db, 5, 6)
+    found = problems(log.verify())
+    assert found[:2] == [
+        (5, "reordered: this record was written as record 6"),
+        (6, "reordered: this record was written as record 5"),
+    ]
+
+
+def test_rewritten_tail_needs_an_anchor(log, db):
+    """What a chain alone cannot show: a tail deleted by someone who also rewrites the head."""
+    fill(log)
+    anchor = log.head()
+    tamper(db, "DELETE FROM audit WHERE seq = 10")
+    last = next(r for r in log.records() if r.seq == 9)
+    tamper(db, f"UPDATE audit_head SET seq = 9, hash = '{last.hash}'")
+    assert log.verify().ok
+    result = log.verify(anchors=[anchor])
+    assert problems(result) == [(10, f"anchored record is missing (anchor 10:{anchor[1][:12]}…)")]
+
+
+# --- concurrency ------------------------------------------------------------------------------
+
+_WORKER = """
+import sys
+from mcp_guard.audit import AuditLog
+from mcp_guard.store import open_store
+log = AuditLog(open_store(sys.argv[1]), durability="normal")
+for i in range(int(sys.argv[3])):
+    log.append("call", sys.argv[2], {"tool": "t", "i": i})
+"""
+
+
+def test_eight_processes_keep_one_chain(log, db):
+    log.append("session.start", None, {"intent": "x"})  # the schema exists before the workers start
+    per = 60
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(db), f"p{n}", str(per)]) for n in range(8)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 8
+    result = log.verify()
+    assert result.ok and result.count == 1 + 8 * per
+    for n in range(8):
+        assert sorted(r.data["i"] for r in log.records(session=f"p{n}")) == list(range(per))
+
+
+def test_group_commit_writer_keeps_every_record(log):
+    writer = AuditWriter(log)
+    futures = []
+
+    def submit(t: int) -> None:
+        for i in range(50):
+            futures.append(writer.submit("call", f"t{t}", {"i": i}))
+
+    threads = [threading.Thread(target=submit, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bad = writer.submit("Bad Kind", None, {})
+    writer.close()
+    assert len({f.result().seq for f in futures}) == 200
+    with pytest.raises(ValueError):
+        bad.result()
+    result = log.verify()
+    assert result.ok and result.count == 200
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def test_export_verifies_and_catches_file_tampering(log):
+    fill(log)
+    out = io.StringIO()
+    assert log.export_jsonl(out) == 10
+    lines = out.getvalue().splitlines()
+    assert json.loads(lines[0])["head_seq"] == 10 and len(lines) == 11
+    assert verify_jsonl(io.StringIO(out.getvalue())).ok
+
+    def check(lines: list[str]):
+        return problems(verify_jsonl(io.StringIO("\n".join(lines) + "\n")))
+
+    edited = lines.copy()
+    edited[3] = edited[3].replace('"i": 2', '"i": 7')
+    assert check(edited) == [(3, "contents do not match its hash (edited)")]
+    assert check(lines[:5] + lines[6:]) == [(6, "record 5 missing before it (deleted)")]
+    assert check(lines[:-1])[0][0] == 10  # the header's head shows the cut end
+    swapped = lines.copy()
+    swapped[5], swapped[6] = swapped[6], swapped[5]
+    assert check(swapped)[0] == (6, "reordered: comes before record 5")
+
+
+def test_session_export_keeps_the_whole_chain(log):
+    fill(log)
+    out = io.StringIO()
+    assert log.export_jsonl(out, session="s1") == 5
+    lines = out.getvalue().splitlines()
+    records = [json.loads(x) for x in lines[1:]]
+    assert all(("data" in r) == (r["session"] == "s1") for r in records)
+    assert verify_jsonl(io.StringIO(out.getvalue())).ok
+    # Relabelling another session's record, or dropping one of the exported session's, shows.
+    relabelled = lines.copy()
+    relabelled[1] = relabelled[1].replace('"session": "s0"', '"session": "s1"')
+    assert problems(verify_jsonl(io.StringIO("\n".join(relabelled))))[0] == (
+        1,
+        "contents do not match its hash (edited)",
+    )
+    assert problems(verify_jsonl(io.StringIO("\n".join(lines[:2] + lines[3:]))))[0][0] == 3
+
+
+def test_not_an_export_is_refused():
+    with pytest.raises(AuditError, match="not an mcp-guard audit export"):
+        verify_jsonl(io.StringIO("hello\n"))
+    with pytest.raises(AuditError):
+        verify_jsonl(io.StringIO(""))
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def test_report_counts_per_session_and_tool(log):
+    log.append("session.start", "a", {"intent": "summarise the inbox", "profile": "reader", "owner": "ops"})
+
+    def call(session, tool, decision, guard="intent"):
+        log.append("call", session, call_data(tool=tool, upstream="mail", arguments={}, decision=decision, guard=guard))
+
+    call("a", "read", "allow")
+    call("a", "read", "allow")
+    call("a", "send", "deny")
+    call("a", "send", "ask")
+    call("a", "send", "deny", guard="manifest")  # denied, but not by the intent guard
+    call("b", "read", "allow")
+    log.append("approval", "a", {"tool": "send", "approved": True})
+    data = report(log)
+    a, b = data["sessions"]
+    assert (a["session"], a["intent"], a["profile"], a["owner"]) == ("a", "summarise the inbox", "reader", "ops")
+    counts = ("calls", "allowed", "denied", "asked", "outside_intent")
+    assert [tuple(t[c] for c in counts) for t in a["tools"]] == [(2, 2, 0, 0, 0), (3, 0, 2, 1, 2)]
+    assert tuple(a["totals"][c] for c in counts) == (5, 2, 2, 1, 2)
+    assert (b["session"], b["intent"], b["totals"]["calls"]) == ("b", None, 1)
+    assert data["totals"]["calls"] == 6
+    assert [s["session"] for s in report(log, session="b")["sessions"]] == ["b"]
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_verify_intact_and_tampered(log, db, capsys, home):
+    fill(log)
+    code, out, _ = run(capsys, "audit", "verify", "--db", str(db))
+    assert code == 0 and "intact: 10 records" in out
+    tamper(db, "DELETE FROM audit WHERE seq = 3")
+    code, _, err = run(capsys, "audit", "verify", "--db", str(db))
+    assert code == 1
+    assert "record 4: record 3 missing before it (deleted)" in err
+    assert err.strip().splitlines()[-1].startswith("mcp-guard: error: ")
+    code, out, _ = run(capsys, "audit", "verify", "--db", str(db), "--json")
+    assert code == 1 and json.loads(out)["problems"][0] == {"seq": 4, "what": "record 3 missing before it (deleted)"}
+
+
+def test_cli_export_and_verify_file(log, db, tmp_path, capsys, home):
+    fill(log)
+    export = tmp_path / "audit.jsonl"
+    assert run(capsys, "audit", "export", "--db", str(db), str(export))[0] == 0
+    assert run(capsys, "audit", "verify", "--file", str(export))[0] == 0
+    code, out, _ = run(capsys, "audit", "export", "--db", str(db), "--session", "s0", "-")
+    assert code == 0 and len(out.splitlines()) == 11
+    lines = export.read_text().splitlines()
+    export.write_text("\n".join(lines[:4] + lines[5:]) + "\n")
+    code, _, err = run(capsys, "audit", "verify", "--file", str(export))
+    assert code == 1 and "record 5: record 4 missing before it (deleted)" in err
+    code, _, err = run(capsys, "audit", "verify", "--file", str(tmp_path / "none.jsonl"))
+    assert code == 2 and "cannot read" in err
+
+
+def test_cli_anchor(log, db, capsys, home):
+    fill(log, 3)
+    code, out, _ = run(capsys, "audit", "head", "--db", str(db))
+    anchor = out.strip()
+    assert code == 0 and anchor.startswith("3:")
+    assert run(capsys, "audit", "verify", "--db", str(db), "--anchor", anchor)[0] == 0
+    code, _, err = run(capsys, "audit", "verify", "--db", str(db), "--anchor", "3:" + "f" * 64)
+    assert code == 1 and "record 3: does not match its anchor" in err
+    code, _, err = run(capsys, "audit", "verify", "--db", str(db), "--anchor", "nonsense")
+    assert code == 1 and "bad anchor" in err
+
+
+def test_cli_show_and_report(log, db, capsys, home):
+    log.append("session.start", "s1", {"intent": "read mail", "profile": None, "owner": "me"})
+    log.append("call", "s1", call_data(tool="send", upstream="mail", arguments={}, decision="deny", guard="intent"))
+    code, out, _ = run(capsys, "audit", "show", "--db", str(db), "--json", "--kind", "call")
+    assert code == 0 and [json.loads(x)["seq"] for x in out.splitlines()] == [2]
+    code, out, _ = run(capsys, "audit", "show", "--db", str(db), "--session", "s1")
+    assert code == 0 and "session.start" in out and "mail/send → deny" in out
+    code, out, _ = run(capsys, "report", "--db", str(db), "--json")
+    assert code == 0 and json.loads(out)["totals"]["outside_intent"] == 1
+    code, out, _ = run(capsys, "report", "--db", str(db))
+    assert code == 0 and "1 outside the declared intent" in out
+
+
+def test_cli_missing_and_corrupt_database(tmp_path, home):
+    """Run as a real process: one line on stderr, a non-zero exit, never a traceback."""
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"this is not sqlite" * 100)
+    cases = [
+        (["audit", "verify", "--db", str(tmp_path / "missing.db")], 2, "no audit database there"),
+        (["audit", "verify", "--db", str(corrupt)], 2, "file is not a database"),
+        (["report", "--db", str(corrupt)], 2, "file is not a database"),
+        (["audit", "verify", "--file", str(corrupt)], 1, "not an mcp-guard audit export"),
+    ]
+    for argv, code, message in cases:
+        proc = subprocess.run([sys.executable, "-m", "mcp_guard", *argv], capture_output=True, text=True)
+        assert proc.returncode == code, (argv, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
