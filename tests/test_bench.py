@@ -1,0 +1,109 @@
+"""scripts/bench: it runs, reports every metric for every target it could start, and fails cleanly.
+
+No figure is asserted: speed on a shared machine is measured by the script, never by a test.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.support import REPO
+
+BENCH = REPO / "scripts" / "bench"
+METRICS = {
+    "call_p50_ms",
+    "call_p99_ms",
+    "throughput_per_s",
+    "list_p50_ms",
+    "blob_64k_p50_ms",
+    "blob_1m_p50_ms",
+    "cold_start_ms",
+    "cpu_ms_per_call",
+    "rss_tree_mib",
+    "rss_proxy_mib",
+    "peak_rss_proxy_mib",
+}
+PROXY_ONLY = {"rss_proxy_mib", "peak_rss_proxy_mib"}  # nothing to measure when there is no proxy
+
+
+def bench(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCH), *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # the first run also creates fastmcp's virtual environment
+def test_quick_json_has_every_metric_for_each_available_target():
+    done = bench("--quick", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    targets = report["targets"]
+    assert set(targets) == {"direct", "mcp-guard", "fastmcp"}
+    assert targets["direct"]["available"]
+    for name, target in targets.items():
+        if not target["available"]:
+            assert target["skipped"], f"{name} unavailable without a reason"
+            assert name not in report["ratios"]
+            continue
+        metrics = target["metrics"]
+        assert set(metrics) == METRICS, name
+        for key, value in metrics.items():
+            if name == "direct" and key in PROXY_ONLY:
+                assert value is None
+            else:
+                assert isinstance(value, float) and value > 0, (name, key, value)
+        if name != "direct":
+            ratios = report["ratios"][name]
+            assert {"call_p50_ms", "throughput_per_s", "cold_start_added_ms"} <= set(ratios)
+            assert ratios["call_p50_ms"] == pytest.approx(
+                metrics["call_p50_ms"] / targets["direct"]["metrics"]["call_p50_ms"]
+            )
+    if targets["mcp-guard"]["available"]:
+        assert set(report["goals"]) == {
+            "call_p50 <= 1.2x direct",
+            "throughput >= 0.8x direct",
+            "cold start adds <= 300 ms",
+        }
+
+
+def test_a_target_that_cannot_start_is_skipped_with_its_reason():
+    done = bench(
+        "--json",
+        "--targets",
+        "direct,mcp-guard",
+        "--mcp-guard-args=--no-such-option",
+        "--rounds",
+        "1",
+        "--block",
+        "2",
+        "--cold-starts",
+        "1",
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    guard = report["targets"]["mcp-guard"]
+    assert not guard["available"]
+    assert "--no-such-option" in guard["skipped"]
+    assert report["targets"]["direct"]["available"]
+    assert report["ratios"] == {} and report["goals"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--targets", "direct,nginx"], "unknown target(s) nginx"),
+        (["--targets", "fastmcp"], "must include direct"),
+        (["--rounds", "0"], "must be at least 1"),
+    ],
+)
+def test_bad_options_get_one_line_and_a_non_zero_exit(args, message):
+    done = bench(*args, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
