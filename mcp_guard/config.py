@@ -39,15 +39,17 @@ class ProvenancePolicy(_Model):
     server_json: str | None = None  # an MCP Registry server.json naming the package
     artifact: str | None = None  # a local file artifact (wheel, sdist, tarball, .mcpb, binary)
     bundle: str | None = None  # its sigstore bundle, or attestation file
-    sha256: str | None = None  # digest pinning: the weakest named level
-    sha512: str | None = None
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")] | None = None  # digest pinning: weakest level
+    sha512: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{128}$")] | None = None
     issuer: str | None = None  # OIDC issuer, e.g. https://token.actions.githubusercontent.com
     identity: str | None = None  # exact signer identity (SAN)
     identity_pattern: str | None = None  # regular expression over the signer identity
     repository: str | None = None  # source repository, e.g. owner/name
     ref: str | None = None
     workflow: str | None = None
-    trusted_root: str | None = None  # a pinned trusted_root.json / client trust config
+    trusted_root: str | None = None  # "production" (default, shipped in sigstore), "staging", or a file
+    # Download the package with npm pack / pip download when no local artifact is named (off: offline).
+    fetch: bool = False
 
 
 class ScanPolicy(_Model):

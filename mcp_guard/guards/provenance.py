@@ -1,0 +1,57 @@
+"""The provenance guard: before an upstream starts, verify its artifact and launch the verified copy.
+
+Per upstream `provenance.mode`: enforce refuses the launch with one line saying why; warn launches
+anyway and says so loudly on stderr; off does nothing. Every result is recorded.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+import anyio.to_thread
+
+from mcp_guard.config import Config
+from mcp_guard.errors import ProvenanceError
+from mcp_guard.guards.base import Guard, LaunchRefused, LaunchSpec
+from mcp_guard.store import Store
+
+
+class ProvenanceGuard(Guard):
+    name = "provenance"
+
+    def __init__(self, config: Config, store: Store | None = None, *, stderr: TextIO | None = None) -> None:
+        self.config = config
+        self.store = store
+        self._stderr = stderr
+
+    def _say(self, text: str) -> None:
+        print(f"mcp-guard: {text}", file=self._stderr or sys.stderr, flush=True)
+
+    async def prepare_launch(self, spec: LaunchSpec) -> LaunchSpec:
+        from mcp_guard.provenance import Prepared, Result, prepare
+        from mcp_guard.provenance.record import record
+
+        up = self.config.upstreams.get(spec.upstream)
+        pol = up.provenance if up else None
+        if up is None or pol is None or pol.mode == "off":
+            return spec
+        try:
+            prepared = await anyio.to_thread.run_sync(prepare, self.config, up, spec)
+        except ProvenanceError as err:  # the policy itself is unusable: nothing can be shown
+            prepared = Prepared(Result("invalid", f"cannot verify: {err.message}"), spec, False)
+        result = prepared.result
+        await anyio.to_thread.run_sync(lambda: record(self.store, spec.upstream, result, mode=pol.mode))
+        if result.ok:
+            if spec.command and not prepared.runs_verified_copy:
+                self._say(
+                    f"warning: upstream {spec.upstream!r}: artifact {result.outcome}, but its command "
+                    "does not run the verified copy (put {verified} or {verified_dir} in its args, "
+                    "or run npx/uvx PACKAGE)"
+                )
+            return prepared.spec
+        line = f"provenance: upstream {spec.upstream!r} not launched: {result.line()}"
+        if pol.mode == "enforce":
+            raise LaunchRefused(line)
+        self._say(f"WARNING (provenance warn mode) upstream {spec.upstream!r} launched UNVERIFIED: {result.line()}")
+        return spec

@@ -1,0 +1,296 @@
+"""Verify what you run: name an upstream's artifact, obtain it, verify it, and launch that copy.
+
+The bytes are read once, verified in memory, and written into mcp-guard's own cache
+(`$XDG_CACHE_HOME/mcp-guard/artifacts/<sha256>/`); the launch command is pointed at that copy, so a
+registry or file change between the check and the launch cannot slip in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcp_guard.config import Config, ProvenancePolicy, UpstreamConfig
+from mcp_guard.errors import ProvenanceError
+from mcp_guard.guards.base import LaunchSpec
+from mcp_guard.provenance.policy import IdentityPolicy
+from mcp_guard.provenance.verify import Result, check
+
+# Names an evidence file may have beside the artifact, in order of preference.
+_EVIDENCE_SUFFIXES = (".sigstore.json", ".sigstore", ".provenance", ".publish.attestation", ".attestation")
+_FETCH_TIMEOUT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """An artifact identity from the config or an MCP Registry server.json."""
+
+    type: str  # npm | pypi | …
+    name: str  # npm names keep their @scope/
+    version: str | None
+
+    @property
+    def purl(self) -> str:
+        from packageurl import PackageURL
+
+        namespace, _, name = self.name.rpartition("/") if self.type == "npm" else ("", "", self.name)
+        return PackageURL(type=self.type, namespace=namespace or None, name=name, version=self.version).to_string()
+
+    @classmethod
+    def from_purl(cls, purl: str) -> Package:
+        from packageurl import PackageURL
+
+        try:
+            p = PackageURL.from_string(purl)
+        except ValueError as err:
+            raise ProvenanceError(f"package {purl!r} is not a valid purl: {err}") from None
+        name = f"{p.namespace}/{p.name}" if p.namespace else p.name
+        return cls(p.type, name, p.version)
+
+    @classmethod
+    def from_server_json(cls, path: Path) -> Package:
+        """The first npm or PyPI package of an MCP Registry `server.json`."""
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            packages = doc.get("packages") or []
+        except (OSError, ValueError, AttributeError) as err:
+            raise ProvenanceError(f"{path}: cannot read server.json: {err}") from None
+        for pkg in packages:
+            kind = str(pkg.get("registryType", "")).lower()
+            if kind in ("npm", "pypi") and pkg.get("identifier"):
+                return cls(kind, pkg["identifier"], pkg.get("version") or doc.get("version"))
+        raise ProvenanceError(f"{path}: server.json names no npm or PyPI package")
+
+
+def package_of(config: Config, pol: ProvenancePolicy) -> Package | None:
+    if pol.package:
+        return Package.from_purl(pol.package)
+    if pol.server_json:
+        return Package.from_server_json(config.resolve(pol.server_json))
+    return None
+
+
+def attestations_dir(config: Config) -> Path:
+    return config.bom_path.parent / "attestations"
+
+
+def find_evidence(folders: list[Path], artifact_name: str) -> Path | None:
+    """An evidence file named after the artifact in one of `folders`."""
+    stem = artifact_name.removesuffix(".tgz").removesuffix(".tar.gz")
+    names = [artifact_name + s for s in _EVIDENCE_SUFFIXES] + [stem + ".attestations.json"]
+    for folder in folders:
+        for name in names:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def fetch(pkg: Package, dest: Path) -> Path:
+    """Download a package with its ecosystem's ordinary client (only when `fetch = true`)."""
+    if not pkg.version:
+        raise ProvenanceError(f"{pkg.purl}: fetching needs an exact version")
+    if pkg.type == "npm":
+        cmd = ["npm", "pack", f"{pkg.name}@{pkg.version}", "--pack-destination", str(dest)]
+    elif pkg.type == "pypi":
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "-d",
+            str(dest),
+        ]
+        cmd.append(f"{pkg.name}=={pkg.version}")
+    else:
+        raise ProvenanceError(f"{pkg.purl}: fetching {pkg.type} packages is not supported")
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_FETCH_TIMEOUT, cwd=dest)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise ProvenanceError(f"{pkg.purl}: {cmd[0]} failed: {err}") from None
+    files = [p for p in dest.iterdir() if p.is_file()]
+    if done.returncode != 0 or len(files) != 1:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no file downloaded"]
+        raise ProvenanceError(f"{pkg.purl}: cannot download it: {tail[0]}")
+    return files[0]
+
+
+@dataclass(slots=True)
+class Checked:
+    """A verification result and, when the artifact was read, the exact bytes that were checked."""
+
+    result: Result
+    data: bytes | None = None
+    filename: str | None = None
+    source: Path | None = None  # where the artifact was read from, when it was a configured file
+
+
+def check_upstream(config: Config, name: str) -> Checked:
+    """Obtain and verify the artifact of one upstream according to its provenance policy."""
+    up = config.upstream(name)
+    pol = up.provenance or ProvenancePolicy()
+    pkg = package_of(config, pol)
+    purl = pkg.purl if pkg else None
+    identity = IdentityPolicy.from_config(pol)
+    with tempfile.TemporaryDirectory(prefix="mcp-guard-fetch-") as tmp:
+        if pol.artifact:
+            source: Path | None = config.resolve(pol.artifact)
+        elif pol.fetch and pkg:
+            try:
+                source = fetch(pkg, Path(tmp))
+            except ProvenanceError as err:
+                return Checked(Result("missing", err.message, purl=purl))
+        else:
+            raise ProvenanceError(
+                f"upstream {name!r}: provenance names no artifact: set 'artifact' to a local file, "
+                "or 'package' (or 'server_json') with 'fetch = true'"
+            )
+        try:
+            data: bytes | None = source.read_bytes()
+        except OSError:
+            data = None
+        fetched = not pol.artifact
+    folders = [attestations_dir(config)]
+    if source is not None and not fetched:
+        folders.append(source.parent)
+    # A pin-only policy names no signer, so evidence found lying beside the artifact is not sought.
+    if pol.bundle:
+        evidence = config.resolve(pol.bundle)
+    else:
+        evidence = None if identity.is_empty() else find_evidence(folders, source.name)
+    result = check(
+        data,
+        artifact=source.name if fetched else str(source),
+        evidence=evidence,
+        identity=identity,
+        sha256=pol.sha256,
+        sha512=pol.sha512,
+        trusted_root=str(config.resolve(pol.trusted_root)) if _is_file_root(pol.trusted_root) else pol.trusted_root,
+        purl=purl,
+        looked_in=", ".join(str(f) for f in folders),
+    )
+    return Checked(result, data, source.name, None if fetched else source)
+
+
+def _is_file_root(spec: str | None) -> bool:
+    return spec is not None and spec not in ("production", "staging")
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mcp-guard" / "artifacts"
+
+
+def materialize(data: bytes, filename: str, sha256: str) -> tuple[Path, Path | None]:
+    """Write verified bytes into the cache (and unpack archives); return (file, unpacked folder)."""
+    folder = cache_root() / sha256
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = folder / Path(filename).name
+    if not target.is_file() or target.read_bytes() != data:  # re-check: the cache is writable by the user
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o700 if not _is_archive(filename) else 0o600)
+        os.replace(tmp, target)
+    if not _is_archive(filename):
+        return target, None
+    unpacked = folder / "unpacked"
+    if not unpacked.is_dir():
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".unpack-"))
+        try:
+            _unpack(data, filename, staging)
+            os.replace(staging, unpacked)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not unpacked.is_dir():
+                raise
+    return target, unpacked
+
+
+def _is_archive(filename: str) -> bool:
+    return filename.endswith((".tgz", ".tar.gz", ".tar", ".whl", ".zip", ".mcpb"))
+
+
+def _unpack(data: bytes, filename: str, dest: Path) -> None:
+    try:
+        if filename.endswith((".whl", ".zip", ".mcpb")):
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                for member in zf.namelist():
+                    resolved = (dest / member).resolve()
+                    if not resolved.is_relative_to(dest.resolve()):
+                        raise ProvenanceError(f"{filename}: archive member {member!r} escapes its folder")
+                zf.extractall(dest)
+        else:
+            with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+                tf.extractall(dest, filter="data")  # refuses links and paths leaving dest
+    except (tarfile.TarError, zipfile.BadZipFile) as err:
+        raise ProvenanceError(f"{filename}: verified, but cannot be unpacked: {err}") from None
+
+
+def launch_from(spec: LaunchSpec, pkg: Package | None, source: Path | None, file: Path, unpacked: Path | None):
+    """The launch spec pointed at the verified copy, and whether anything in it now refers to it.
+
+    `{verified}` and `{verified_dir}` in the command or args name the cached file and its unpacked
+    folder; an argument naming the configured artifact file is replaced by the copy; `npx PKG` and
+    `uvx PKG` run the copy instead of resolving PKG at launch.
+    """
+    subst = {"{verified}": str(file), "{verified_dir}": str(unpacked or file.parent)}
+
+    def sub(text: str) -> str:
+        for key, value in subst.items():
+            text = text.replace(key, value)
+        return text
+
+    command = sub(spec.command) if spec.command else spec.command
+    args = [sub(a) for a in spec.args]
+    used = command != spec.command or args != spec.args
+    if source is not None:
+        for i, a in enumerate(args):
+            if a == str(source) or (a and Path(a).expanduser().resolve() == source.resolve()):
+                args[i], used = str(file), True
+    runner = Path(command or "").name
+    if pkg and runner in ("npx", "uvx"):
+        i = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+        if i is not None and _names(args[i], pkg):
+            args[i : i + 1] = [str(file)] if runner == "npx" else ["--from", str(file), pkg.name]
+            used = True
+    return dataclasses.replace(spec, command=command, args=args), used
+
+
+def _names(arg: str, pkg: Package) -> bool:
+    """Whether a command-line package spec names this package (any version spelling)."""
+    if pkg.type == "npm":
+        return arg == pkg.name or arg.startswith(pkg.name + "@")
+    base = arg.split("==", 1)[0].split("@", 1)[0].strip().lower().replace("_", "-")
+    return base == pkg.name.lower().replace("_", "-")
+
+
+@dataclass(slots=True)
+class Prepared:
+    result: Result
+    spec: LaunchSpec  # the spec to launch (pointed at the verified copy when verification passed)
+    runs_verified_copy: bool
+
+
+def prepare(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
+    """Verify an upstream's artifact and, when it passes, point its launch at the verified copy."""
+    checked = check_upstream(config, spec.upstream)
+    result = checked.result
+    if not result.ok or checked.data is None or not checked.filename or not result.sha256 or spec.command is None:
+        return Prepared(result, spec, False)
+    file, unpacked = materialize(checked.data, checked.filename, result.sha256)
+    pkg = package_of(config, up.provenance) if up.provenance else None
+    new_spec, used = launch_from(spec, pkg, checked.source, file, unpacked)
+    return Prepared(result, new_spec, used)

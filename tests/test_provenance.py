@@ -1,0 +1,496 @@
+"""Provenance: real signed artifacts from ../shared, verified offline with an empty HOME."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from mcp_guard.cli import main
+from mcp_guard.config import parse_config
+from mcp_guard.errors import ProvenanceError
+from mcp_guard.guards.base import LaunchRefused, LaunchSpec
+from mcp_guard.guards.provenance import ProvenanceGuard
+from mcp_guard.provenance import IdentityPolicy, Package, check
+from mcp_guard.store import open_store
+from tests.support import shared
+
+GITHUB = "https://token.actions.githubusercontent.com"
+RFC8785_SIGNER = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+RFC8785 = IdentityPolicy(issuer=GITHUB, identity=RFC8785_SIGNER)
+PYPI_ATTESTATIONS = IdentityPolicy(issuer=GITHUB, repository="trailofbits/pypi-attestations", workflow="release.yml")
+
+
+def sigstore_asset(name: str) -> Path:
+    return shared("fixtures", "supply-chain", "sigstore-python-assets", name)
+
+
+def pep740_asset(name: str) -> Path:
+    return shared("fixtures", "supply-chain", "pypi-attestations-assets", name)
+
+
+def npm_asset(name: str) -> Path:
+    return shared("fixtures", "supply-chain", "npm-pacote-sigstore-0.4.0", name)
+
+
+def verify_file(artifact: Path, evidence: Path | None, identity: IdentityPolicy, **kw):
+    return check(artifact.read_bytes(), artifact=artifact.name, evidence=evidence, identity=identity, **kw)
+
+
+# --- sigstore bundles over a file ---------------------------------------------------------------
+
+
+def test_production_wheel_bundle_verifies_with_its_signer(home):
+    wheel = sigstore_asset("bundle_v3_github.whl")
+    result = verify_file(wheel, sigstore_asset("bundle_v3_github.whl.sigstore"), RFC8785)
+    assert result.outcome == "verified", result.detail
+    assert result.ok and result.kind == "sigstore-bundle"
+    assert result.signer == RFC8785_SIGNER and result.issuer == GITHUB
+    assert result.sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    # The pinned root shipped in the sigstore package was used: nothing was cached under HOME.
+    assert not any(home.rglob("*sigstore*"))
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        IdentityPolicy(issuer=GITHUB, repository="trailofbits/rfc8785.py", ref="refs/tags/v0.1.2"),
+        IdentityPolicy(issuer=GITHUB, repository="trailofbits/rfc8785.py", workflow="release.yml"),
+        IdentityPolicy(issuer=GITHUB, identity_pattern=r"https://github\.com/trailofbits/rfc8785\.py/.*"),
+    ],
+)
+def test_wheel_verifies_with_repository_ref_workflow_or_pattern(home, identity):
+    result = verify_file(
+        sigstore_asset("bundle_v3_github.whl"), sigstore_asset("bundle_v3_github.whl.sigstore"), identity
+    )
+    assert result.outcome == "verified", result.detail
+
+
+@pytest.mark.parametrize(
+    ("identity", "reason"),
+    [
+        (IdentityPolicy(issuer=GITHUB, identity=RFC8785_SIGNER.replace("v0.1.2", "v9.9.9")), "expected"),
+        (IdentityPolicy(issuer="https://gitlab.com", identity=RFC8785_SIGNER), "issuer"),
+        (IdentityPolicy(issuer=GITHUB, repository="someone/rfc8785.py"), "source repository"),
+        (IdentityPolicy(issuer=GITHUB, repository="trailofbits/rfc8785.py", ref="refs/heads/main"), "source ref"),
+        (IdentityPolicy(issuer=GITHUB, repository="trailofbits/rfc8785.py", workflow="other.yml"), "workflow"),
+        (IdentityPolicy(issuer=GITHUB, identity_pattern=r"https://github\.com/evil/.*"), "does not match"),
+    ],
+)
+def test_wheel_fails_with_another_identity(home, identity, reason):
+    result = verify_file(
+        sigstore_asset("bundle_v3_github.whl"), sigstore_asset("bundle_v3_github.whl.sigstore"), identity
+    )
+    assert result.outcome == "invalid" and not result.ok
+    assert reason in result.detail
+
+
+def test_wheel_with_one_changed_byte_fails(home):
+    data = bytearray(sigstore_asset("bundle_v3_github.whl").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    result = check(
+        bytes(data), artifact="x.whl", evidence=sigstore_asset("bundle_v3_github.whl.sigstore"), identity=RFC8785
+    )
+    assert result.outcome == "invalid"
+    assert "digest mismatch" in result.detail
+
+
+def test_cve_2022_36056_bundle_fails(home):
+    staging_signer = IdentityPolicy(issuer="https://github.com/login/oauth", identity="william@yossarian.net")
+    result = verify_file(
+        sigstore_asset("bundle_cve_2022_36056.txt"),
+        sigstore_asset("bundle_cve_2022_36056.txt.sigstore"),
+        staging_signer,
+        trusted_root="staging",
+    )
+    assert result.outcome == "invalid"
+    assert "inconsistent" in result.detail
+    # Same signer and root, an honest bundle: verified, so the failure above is the bundle's.
+    honest = verify_file(
+        sigstore_asset("bundle_v3.txt"),
+        sigstore_asset("bundle_v3.txt.sigstore"),
+        staging_signer,
+        trusted_root="staging",
+    )
+    assert honest.outcome == "verified", honest.detail
+
+
+def test_staging_bundle_is_not_trusted_under_the_production_root(home):
+    result = verify_file(
+        sigstore_asset("bundle_v3.txt"),
+        sigstore_asset("bundle_v3.txt.sigstore"),
+        IdentityPolicy(issuer="https://github.com/login/oauth", identity="william@yossarian.net"),
+    )
+    assert result.outcome == "invalid"
+
+
+def test_custom_client_trust_config(home):
+    policy = IdentityPolicy(issuer="https://accounts.google.com", identity="alexis.challande@trailofbits.com")
+    artifact, bundle = sigstore_asset("tsa_bundle.txt"), sigstore_asset("tsa_bundle.txt.sigstore")
+    trusted = verify_file(artifact, bundle, policy, trusted_root=str(sigstore_asset("tsa_trust_config.json")))
+    assert trusted.outcome == "verified", trusted.detail
+    assert verify_file(artifact, bundle, policy).outcome == "invalid"  # the production root does not vouch
+
+
+def test_unreadable_trusted_root_is_a_user_error(home, tmp_path):
+    bad = tmp_path / "root.json"
+    bad.write_text("{}")
+    with pytest.raises(ProvenanceError, match="not a sigstore trusted root"):
+        verify_file(
+            sigstore_asset("bundle_v3_github.whl"),
+            sigstore_asset("bundle_v3_github.whl.sigstore"),
+            RFC8785,
+            trusted_root=str(bad),
+        )
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        IdentityPolicy(),
+        IdentityPolicy(identity=RFC8785_SIGNER),  # no issuer
+        IdentityPolicy(issuer=GITHUB, workflow="release.yml"),  # anybody's release.yml
+    ],
+)
+def test_a_policy_that_would_accept_anybody_is_refused(home, identity):
+    with pytest.raises(ProvenanceError, match="needs 'issuer'"):
+        verify_file(sigstore_asset("bundle_v3_github.whl"), sigstore_asset("bundle_v3_github.whl.sigstore"), identity)
+
+
+# --- DSSE attestations: PEP 740 and npm -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".publish.attestation", ".slsa.attestation", ".provenance"])
+def test_pep740_sdist_verifies_with_its_publisher(home, suffix):
+    sdist = pep740_asset("pypi_attestations-0.0.19.tar.gz")
+    result = verify_file(sdist, pep740_asset(sdist.name + suffix), PYPI_ATTESTATIONS)
+    assert result.outcome == "verified", result.detail
+    assert result.kind == "pep740"
+    assert result.signer.startswith("https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@")
+
+
+def test_pep740_sdist_fails_with_another_publisher(home):
+    sdist = pep740_asset("pypi_attestations-0.0.19.tar.gz")
+    other = IdentityPolicy(issuer=GITHUB, repository="pypa/sampleproject", workflow="release.yml")
+    result = verify_file(sdist, pep740_asset(sdist.name + ".publish.attestation"), other)
+    assert result.outcome == "invalid"
+    assert "pypa/sampleproject" in result.detail
+
+
+def test_pep740_subject_digest_is_checked_against_the_bytes(home):
+    # sigstore's verify_dsse accepts this (the signature is over the statement, which is intact);
+    # only comparing the statement's subject digest with the bytes catches the swap.
+    other_bytes = pep740_asset("gitlab_oidc_project-0.0.3.tar.gz").read_bytes()
+    evidence = pep740_asset("pypi_attestations-0.0.19.tar.gz.publish.attestation")
+    result = check(
+        other_bytes, artifact="pypi_attestations-0.0.19.tar.gz", evidence=evidence, identity=PYPI_ATTESTATIONS
+    )
+    assert result.outcome == "invalid"
+    assert "subject" in result.detail
+
+
+def test_pep740_gitlab_publisher(home):
+    sdist = pep740_asset("gitlab_oidc_project-0.0.3.tar.gz")
+    policy = IdentityPolicy(issuer="https://gitlab.com", repository="facutuesca/gitlab-oidc-project")
+    result = verify_file(sdist, pep740_asset(sdist.name + ".publish.attestation"), policy)
+    assert result.outcome == "verified", result.detail
+    wrong = IdentityPolicy(issuer="https://gitlab.com", repository="someone/else")
+    assert verify_file(sdist, pep740_asset(sdist.name + ".publish.attestation"), wrong).outcome == "invalid"
+
+
+def test_old_npm_attestations_are_unsupported_format(home):
+    tarball = npm_asset("sigstore-0.4.0.tgz")
+    result = verify_file(
+        tarball,
+        npm_asset("sigstore-0.4.0.attestations.json"),
+        IdentityPolicy(issuer=GITHUB, repository="sigstore/sigstore-js"),
+    )
+    assert result.outcome == "unsupported"
+    assert result.label == "unsupported format" and not result.ok
+
+
+def test_keyless_bundle_without_inclusion_proof_is_unsupported(home):
+    # The artifact of this bundle is not shipped; its bundle form alone is what is unsupported.
+    result = check(
+        b"anything",
+        artifact="Python-3.12.5.tgz",
+        evidence=sigstore_asset("integration_Python-3.12.5.tgz.sigstore"),
+        identity=RFC8785,
+    )
+    assert result.outcome == "unsupported"
+
+
+def test_garbage_evidence_is_unsupported(home, tmp_path):
+    junk = tmp_path / "x.sigstore"
+    junk.write_text("not json")
+    result = verify_file(sigstore_asset("bundle_v3_github.whl"), junk, RFC8785)
+    assert result.outcome == "unsupported"
+
+
+# --- missing, pinned --------------------------------------------------------------------------
+
+
+def test_missing_bundle_is_missing(home):
+    result = verify_file(sigstore_asset("bundle_v3_github.whl"), None, RFC8785, looked_in="bom/attestations")
+    assert result.outcome == "missing" and "bom/attestations" in result.detail
+    gone = check(
+        sigstore_asset("bundle_v3_github.whl").read_bytes(),
+        artifact="x.whl",
+        evidence=Path("no/such.sigstore"),
+        identity=RFC8785,
+    )
+    assert gone.outcome == "missing"
+
+
+def test_missing_artifact_is_missing(home):
+    bundle = sigstore_asset("integration_Python-3.12.5.tgz.sigstore")
+    result = check(None, artifact="Python-3.12.5.tgz", evidence=bundle, identity=RFC8785)
+    assert result.outcome == "missing" and "artifact not found" in result.detail
+
+
+def test_digest_pinning(home):
+    data = npm_asset("sigstore-0.4.0.tgz").read_bytes()
+    sha256, sha512 = hashlib.sha256(data).hexdigest(), hashlib.sha512(data).hexdigest()
+    pinned = check(data, artifact="a.tgz", evidence=None, identity=IdentityPolicy(), sha256=sha256, sha512=sha512)
+    assert pinned.outcome == "pinned" and pinned.ok and pinned.label == "pinned (digest only)"
+    wrong = check(data + b"\0", artifact="a.tgz", evidence=None, identity=IdentityPolicy(), sha512=sha512)
+    assert wrong.outcome == "invalid" and "sha512" in wrong.detail
+    # A pin and a signature: both must hold; the signature makes it "verified".
+    wheel = sigstore_asset("bundle_v3_github.whl")
+    both = verify_file(
+        wheel,
+        sigstore_asset("bundle_v3_github.whl.sigstore"),
+        RFC8785,
+        sha256=hashlib.sha256(wheel.read_bytes()).hexdigest(),
+    )
+    assert both.outcome == "verified"
+    assert verify_file(wheel, sigstore_asset("bundle_v3_github.whl.sigstore"), RFC8785, sha256="0" * 64).outcome == (
+        "invalid"
+    )
+
+
+# --- artifact identity ---------------------------------------------------------------------------
+
+
+def test_server_json_becomes_a_purl(home):
+    pkg = Package.from_server_json(shared("fixtures", "supply-chain", "mcp-tools", "server-filesystem.server.json"))
+    assert pkg == Package("npm", "@modelcontextprotocol/server-filesystem", "0.6.3")
+    assert pkg.purl == "pkg:npm/%40modelcontextprotocol/server-filesystem@0.6.3"
+    assert Package.from_purl(pkg.purl) == pkg
+    assert Package("pypi", "mcp-server-time", "1.0").purl == "pkg:pypi/mcp-server-time@1.0"
+
+
+# --- the guard ------------------------------------------------------------------------------------
+
+
+def _config(tmp_path: Path, provenance: dict, *, command: str = sys.executable, args: list[str] | None = None):
+    data = {
+        "storage": {"path": str(tmp_path / "guard.db")},
+        "upstreams": {"srv": {"command": command, "args": args or ["-c", "pass"], "provenance": provenance}},
+    }
+    return parse_config(data, tmp_path / "mcp-guard.toml")
+
+
+def _spec(config, name: str = "srv") -> LaunchSpec:
+    up = config.upstreams[name]
+    return LaunchSpec(name, up.command, list(up.args), dict(up.env), up.cwd, up.url)
+
+
+WHEEL_POLICY = {"issuer": GITHUB, "identity": RFC8785_SIGNER}
+
+
+def _verifications(store):
+    return list(store.db["verifications"].rows)
+
+
+def test_guard_enforce_refuses_a_failing_artifact(home, tmp_path):
+    config = _config(
+        tmp_path,
+        {
+            "artifact": str(sigstore_asset("bundle_v3_github.whl")),
+            "issuer": GITHUB,
+            "repository": "someone/else",
+        },
+    )
+    store = open_store(None)
+    guard = ProvenanceGuard(config, store)
+    with pytest.raises(LaunchRefused) as refused:
+        anyio.run(guard.prepare_launch, _spec(config))
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "'srv' not launched" in message and "invalid" in message and "someone/else" in message
+    [row] = _verifications(store)
+    assert row["upstream"] == "srv" and row["outcome"] == "invalid"
+    assert json.loads(row["detail"])["mode"] == "enforce"
+
+
+def test_guard_enforce_refuses_when_attestation_is_missing(home, tmp_path):
+    artifact = tmp_path / "pkg.whl"
+    shutil.copyfile(sigstore_asset("bundle_v3_github.whl"), artifact)
+    config = _config(tmp_path, {"artifact": str(artifact), **WHEEL_POLICY})
+    with pytest.raises(LaunchRefused, match="missing: no attestation"):
+        anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
+
+
+def test_guard_warn_launches_and_records(home, tmp_path):
+    config = _config(
+        tmp_path,
+        {"mode": "warn", "artifact": str(npm_asset("sigstore-0.4.0.tgz")), "sha256": "0" * 64},
+    )
+    store = open_store(None)
+    errors = _Capture()
+    spec = _spec(config)
+    out = anyio.run(ProvenanceGuard(config, store, stderr=errors).prepare_launch, spec)
+    assert out == spec
+    assert "warn mode" in errors.text and "UNVERIFIED" in errors.text
+    [row] = _verifications(store)
+    assert row["outcome"] == "invalid"
+
+
+def test_guard_off_does_nothing(home, tmp_path):
+    config = _config(tmp_path, {"mode": "off", "artifact": "no-such-file"})
+    store = open_store(None)
+    spec = _spec(config)
+    assert anyio.run(ProvenanceGuard(config, store).prepare_launch, spec) == spec
+    assert _verifications(store) == []
+
+
+def test_guard_launches_the_verified_copy_from_its_cache(home, tmp_path):
+    # Attestations live beside the BOM (bom/attestations/), named after the artifact.
+    artifact = tmp_path / "dist" / "bundle_v3_github.whl"
+    artifact.parent.mkdir()
+    shutil.copyfile(sigstore_asset("bundle_v3_github.whl"), artifact)
+    attestations = tmp_path / "bom" / "attestations"
+    attestations.mkdir(parents=True)
+    shutil.copyfile(sigstore_asset("bundle_v3_github.whl.sigstore"), attestations / "bundle_v3_github.whl.sigstore")
+    config = _config(
+        tmp_path,
+        {"artifact": "dist/bundle_v3_github.whl", **WHEEL_POLICY},
+        args=["-c", "pass", "{verified_dir}/rfc8785/__init__.py", str(artifact)],
+    )
+    store = open_store(None)
+    out = anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
+    digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
+    cached = home / ".cache" / "mcp-guard" / "artifacts" / digest
+    assert out.args[2] == f"{cached}/unpacked/rfc8785/__init__.py"
+    assert Path(out.args[2]).is_file()
+    assert out.args[3] == str(cached / "bundle_v3_github.whl")
+    assert (cached / "bundle_v3_github.whl").read_bytes() == artifact.read_bytes()
+    [row] = _verifications(store)
+    assert row["outcome"] == "verified" and row["artifact_digest"] == digest
+    # A later change of the source file does not reach the launch: the copy is what was verified.
+    artifact.write_bytes(b"tampered")
+    with pytest.raises(LaunchRefused, match="digest mismatch"):
+        anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
+
+
+def test_guard_points_npx_at_the_verified_tarball(home, tmp_path):
+    tarball = npm_asset("sigstore-0.4.0.tgz")
+    pin = hashlib.sha512(tarball.read_bytes()).hexdigest()
+    config = _config(
+        tmp_path,
+        {"package": "pkg:npm/sigstore@0.4.0", "artifact": str(tarball), "sha512": pin},
+        command="npx",
+        args=["-y", "sigstore@0.4.0", "--flag"],
+    )
+    out = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    cached = home / ".cache" / "mcp-guard" / "artifacts" / digest / "sigstore-0.4.0.tgz"
+    assert out.command == "npx" and out.args == ["-y", str(cached), "--flag"]
+    assert (cached.parent / "unpacked" / "package" / "package.json").is_file()
+
+
+def test_guard_points_uvx_at_the_verified_sdist(home, tmp_path):
+    sdist = pep740_asset("pypi_attestations-0.0.19.tar.gz")
+    config = _config(
+        tmp_path,
+        {
+            "package": "pkg:pypi/pypi-attestations@0.0.19",
+            "artifact": str(sdist),
+            "bundle": str(pep740_asset(sdist.name + ".provenance")),
+            "issuer": GITHUB,
+            "repository": "trailofbits/pypi-attestations",
+            "workflow": "release.yml",
+        },
+        command="uvx",
+        args=["pypi-attestations==0.0.19", "verify"],
+    )
+    out = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
+    assert out.args[:2] == ["--from", str(next((home / ".cache" / "mcp-guard").rglob(sdist.name)))]
+    assert out.args[2:] == ["pypi-attestations", "verify"]
+
+
+class _Capture:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+# --- the CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_verify_artifact_exit_codes_and_json(home, capsys):
+    wheel = str(sigstore_asset("bundle_v3_github.whl"))
+    assert main(["verify", "--artifact", wheel, "--issuer", GITHUB, "--identity", RFC8785_SIGNER]) == 0
+    assert "verified" in capsys.readouterr().out
+    code = main(["verify", "--json", "--artifact", wheel, "--issuer", GITHUB, "--repository", "a/b"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1 and doc["ok"] is False
+    [result] = doc["results"]
+    assert result["outcome"] == "invalid" and result["bundle"].endswith(".sigstore")
+
+
+def test_cli_verify_usage_errors(home, capsys):
+    wheel = str(sigstore_asset("bundle_v3_github.whl"))
+    assert main(["verify", "--artifact", wheel, "--identity", RFC8785_SIGNER]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mcp-guard: error:") and "issuer" in err and "Traceback" not in err
+    assert main(["verify", "--issuer", GITHUB]) == 2
+    assert "--issuer needs --artifact" in capsys.readouterr().err
+
+
+def test_cli_verify_upstreams_from_config(home, tmp_path, capsys):
+    tarball = npm_asset("sigstore-0.4.0.tgz")
+    config = tmp_path / "mcp-guard.toml"
+    config.write_text(
+        f"""
+[storage]
+path = "guard.db"
+
+[upstreams.good]
+command = "npx"
+args = ["-y", "sigstore@0.4.0"]
+provenance = {{ package = "pkg:npm/sigstore@0.4.0", artifact = {json.dumps(str(tarball))}, sha256 = "{
+            hashlib.sha256(tarball.read_bytes()).hexdigest()
+        }" }}
+
+[upstreams.old]
+command = "npx"
+args = ["-y", "sigstore@0.4.0"]
+provenance = {{ artifact = {json.dumps(str(tarball))}, issuer = "{GITHUB}", repository = "sigstore/sigstore-js" }}
+""",
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "verify", "good", "--json"]) == 0
+    [good] = json.loads(capsys.readouterr().out)["results"]
+    assert good["upstream"] == "good" and good["outcome"] == "pinned" and good["purl"] == "pkg:npm/sigstore@0.4.0"
+    # Every upstream: "old" finds its npm attestations beside the tarball, in a format sigstore cannot load.
+    assert main(["--config", str(config), "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "unsupported format" in out and "pinned" in out and "1 of 2" in out
+    store = open_store(tmp_path / "guard.db")
+    outcomes = {r["upstream"]: r["outcome"] for r in store.db["verifications"].rows}
+    assert outcomes == {"good": "pinned", "old": "unsupported"}
+    assert main(["--config", str(config), "verify", "nope"]) == 2
+    assert "no upstream named 'nope'" in capsys.readouterr().err
