@@ -1,5 +1,133 @@
-"""CLI: clients commands (to be filled in)."""
+"""CLI: `mcp-guard wrap`, `unwrap` (client configs through mcp-guard and back) and `doctor`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+CLIENT_CHOICES = ("claude-code", "claude-desktop", "cursor", "vscode", "all")
 
 
 def register(sub) -> None:
-    return None
+    for name, func, text in (
+        ("wrap", _wrap, "put the MCP servers of Claude Code, Claude Desktop, Cursor and VS Code behind mcp-guard"),
+        ("unwrap", _unwrap, "restore the client entries that `mcp-guard wrap` rewrote, exactly as they were"),
+    ):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--client", choices=CLIENT_CHOICES, default="all", help="which client's config (default: all)")
+        p.add_argument("--scope", choices=("project", "user", "local"), help="only this scope (default: every scope)")
+        p.add_argument("--project", metavar="DIR", help="the project folder for project and local scopes (default: .)")
+        p.add_argument("--server", action="append", metavar="NAME", help="only this server (repeatable)")
+        p.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
+        if name == "wrap":
+            p.add_argument("--no-review", action="store_true", help="do not start the servers to record their tools")
+        p.set_defaults(func=func)
+    p = sub.add_parser("doctor", help="check the installation, config, database, upstreams and client wiring")
+    p.add_argument("--project", metavar="DIR", help="the project folder whose client configs to check (default: .)")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for each upstream (default: 20)")
+    p.add_argument("--offline", action="store_true", help="do not start or connect to any upstream")
+    p.set_defaults(func=_doctor)
+
+
+def _config(args: argparse.Namespace):
+    """The config in force and the file wrap registers servers in (created when none exists yet)."""
+    from mcp_guard.clients.base import user_config_path
+    from mcp_guard.config import Config, default_config_path, load_config
+
+    path = Path(args.config) if args.config else default_config_path() or user_config_path()
+    path = path.expanduser().resolve()
+    if path.exists():
+        return load_config(path), path
+    config = Config()
+    config.source = path
+    return config, path
+
+
+def _locations(args: argparse.Namespace):
+    from mcp_guard.clients import locations
+
+    return locations(args.client, args.scope, Path(args.project) if args.project else None)
+
+
+def _report(plan, dry_run: bool, verb: str) -> None:
+    diff = plan.diff()
+    if diff:
+        sys.stdout.write(diff)
+    for line in plan.skipped:
+        print(f"= {line}")
+    for change in plan.changes:
+        how = "" if change.exact else " (rebuilt from its wrapped command line: no exact record)"
+        print(
+            f"{'would ' + verb.removesuffix('ped') if dry_run else verb} {change.location.describe()}: {change.name}"
+            f" -> upstream {change.upstream!r}{how}"
+        )
+
+
+def _wrap(args: argparse.Namespace) -> int:
+    from mcp_guard.clients.wrap import apply, plan_wrap
+
+    config, path = _config(args)
+    locs = _locations(args)
+    plan = plan_wrap(locs, config, path, args.server)
+    if not plan.changes:
+        _report(plan, args.dry_run, "wrapped")
+        print("nothing to wrap" + ("" if any(loc.path.is_file() for loc in locs) else ": no client config file found"))
+        return 0
+    _report(plan, args.dry_run, "wrapped")
+    if args.dry_run:
+        print("dry run: nothing written")
+        return 0
+    store = _store(config)
+    backups = apply(plan, store, config.db_path.parent / "backups")
+    for b in backups:
+        print(f"backup: {b}")
+    if plan.registrations:
+        print(f"registered upstreams in {path}: {', '.join(plan.registrations)}")
+        for name, reg in plan.registrations.items():
+            if reg.get("headers"):
+                print(f"note: the HTTP headers of {name!r} are now also in {path}; keep that file private")
+        if not args.no_review:
+            env_of = {c.upstream: dict(c.new_value.get("env") or {}) for c in plan.changes}
+            _record_tools(path, list(plan.registrations), env_of)
+    return 0
+
+
+def _unwrap(args: argparse.Namespace) -> int:
+    from mcp_guard.clients.wrap import apply, plan_unwrap
+
+    config, _ = _config(args)
+    store = _store(config)
+    plan = plan_unwrap(_locations(args), config, store, args.server)
+    _report(plan, args.dry_run, "unwrapped")
+    if not plan.changes:
+        print("nothing to unwrap")
+        return 0
+    if args.dry_run:
+        print("dry run: nothing written")
+        return 0
+    for b in apply(plan, store, config.db_path.parent / "backups"):
+        print(f"backup: {b}")
+    print("the upstreams stay registered in mcp-guard's config, with their review history")
+    return 0
+
+
+def _store(config):
+    from mcp_guard.store import open_store
+
+    return open_store(config.db_path)
+
+
+def _record_tools(path: Path, names: list[str], env_of: dict[str, dict[str, str]]) -> None:
+    """Start each newly registered server once and put its tools in the review queue as pending."""
+    from mcp_guard.config import load_config
+    from mcp_guard.doctor import record_first_tools
+
+    for line in record_first_tools(load_config(path), names, env_of):
+        print(line)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from mcp_guard.doctor import run_doctor
+
+    return run_doctor(args)

@@ -1,0 +1,386 @@
+"""`mcp-guard wrap` / `unwrap`: plan every edit first, show it, then write each file atomically.
+
+Nothing is written unless every file parses and every entry has a known shape, so bad input leaves
+all files as they were. Each wrapped entry's original text is recorded in the database, so `unwrap`
+puts back the very same bytes; an entry without a record (or edited since) is rebuilt from its
+wrapped command line instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mcp_guard.clients import entries, jsonedit
+from mcp_guard.clients.base import Location, user_config_path
+from mcp_guard.config import Config
+from mcp_guard.errors import GuardError
+
+RECORDS = "wrapped_entries"
+
+
+class ClientConfigError(GuardError):
+    """A client's config file cannot be read, parsed, understood or written."""
+
+
+@dataclass
+class Change:
+    location: Location
+    name: str
+    upstream: str
+    action: str  # wrap | unwrap
+    original: str  # the entry's text before this change
+    new_text: str
+    new_value: Any
+    exact: bool = True  # unwrap: restored from the record rather than rebuilt
+
+
+@dataclass
+class FilePlan:
+    path: Path
+    raw: bytes
+    text: str
+    changes: list[Change] = field(default_factory=list)
+    edits: list[tuple[int, int, str]] = field(default_factory=list)
+
+    @property
+    def new_text(self) -> str:
+        return jsonedit.replace_spans(self.text, self.edits)
+
+
+@dataclass
+class Plan:
+    files: list[FilePlan] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line per entry left as it is, and why
+    registrations: dict[str, dict[str, Any]] = field(default_factory=dict)  # new upstreams
+    config_path: Path | None = None
+    config_before: str = ""
+    config_after: str = ""
+
+    @property
+    def changes(self) -> list[Change]:
+        return [c for f in self.files for c in f.changes]
+
+    def diff(self) -> str:
+        out = []
+        for f in self.files:
+            out += difflib.unified_diff(
+                f.text.splitlines(keepends=True), f.new_text.splitlines(keepends=True), str(f.path), str(f.path)
+            )
+        if self.config_after != self.config_before:
+            name = str(self.config_path)
+            out += difflib.unified_diff(
+                self.config_before.splitlines(keepends=True), self.config_after.splitlines(keepends=True), name, name
+            )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def _read(path: Path, comments: bool) -> tuple[bytes, str, jsonedit.Node]:
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ClientConfigError(f"{path}: not UTF-8 text; left untouched") from None
+    except OSError as err:
+        raise ClientConfigError(f"{path}: cannot read: {err.strerror}; left untouched") from None
+    try:
+        root = jsonedit.parse(text, comments=comments)
+    except jsonedit.JsonSyntaxError as err:
+        kind = "JSONC" if comments else "JSON"
+        raise ClientConfigError(f"{path}: not valid {kind}: {err}; fix it first (file left untouched)") from None
+    return raw, text, root
+
+
+def _servers(loc: Location, root: jsonedit.Node) -> jsonedit.Node | None:
+    node = root
+    for depth, key in enumerate(loc.container):
+        if not isinstance(node.value, dict):
+            where = "/".join(loc.container[:depth]) or "the top level"
+            raise ClientConfigError(f"{loc.path}: {where} is not an object; left untouched")
+        if key not in node.members:
+            return None
+        node = node.members[key][1]
+    if not isinstance(node.value, dict):
+        raise ClientConfigError(f"{loc.path}: {loc.pointer} is not an object of servers; left untouched")
+    return node
+
+
+def _group(locations: list[Location]) -> dict[Path, list[Location]]:
+    groups: dict[Path, list[Location]] = {}
+    for loc in locations:
+        if loc.path.is_file():
+            groups.setdefault(loc.path, []).append(loc)
+    return groups
+
+
+def _entry_label(loc: Location, name: str) -> str:
+    return f"{loc.path}: {loc.pointer}/{name}"
+
+
+# -- wrap -----------------------------------------------------------------------------------------
+
+
+def _guard_args(config_path: Path, loc: Location) -> list[str]:
+    """`--config F` unless `mcp-guard run` finds this config by itself where the client starts it."""
+    from mcp_guard.config import DEFAULT_CONFIG_NAME
+
+    if config_path == user_config_path().resolve():
+        return []
+    project_config = loc.path.parent / DEFAULT_CONFIG_NAME
+    if loc.scope == "project" and loc.client == "claude-code" and config_path == project_config.resolve():
+        return []  # Claude Code starts project servers in the project folder
+    return ["--config", str(config_path)]
+
+
+def plan_wrap(
+    locations: list[Location],
+    config: Config,
+    config_path: Path,
+    servers: list[str] | None = None,
+    command: str | None = None,
+) -> Plan:
+    """Every edit `wrap` would make; raises ClientConfigError (naming file and entry) on bad input."""
+    import tomlkit
+
+    command = command or entries.guard_command()
+    plan = Plan(config_path=config_path)
+    try:
+        plan.config_before = config_path.read_text(encoding="utf-8") if config_path.exists() else ""
+    except OSError as err:
+        raise ClientConfigError(f"{config_path}: cannot read mcp-guard's config: {err.strerror}") from None
+    taken = {name: up.model_dump(exclude_defaults=True) for name, up in config.upstreams.items()}
+    problems: list[str] = []
+    for path, locs in _group(locations).items():
+        try:
+            raw, text, root = _read(path, locs[0].comments)
+            fplan = FilePlan(path, raw, text)
+            for loc in locs:
+                node = _servers(loc, root)
+                for name, (key_start, entry) in (node.members if node else {}).items():
+                    if servers and name not in servers:
+                        continue
+                    try:
+                        kind = entries.kind_of(entry.value)
+                    except entries.EntryShapeError as err:
+                        problems.append(f"{_entry_label(loc, name)}: unknown server entry shape: {err}; left untouched")
+                        continue
+                    if kind == "wrapped":
+                        plan.skipped.append(f"{loc.describe()}: {name}: already runs through mcp-guard")
+                        continue
+                    reg = entries.registration(entry.value)
+                    upstream = _allocate(name, reg, taken, config.proxy.separator)
+                    if upstream not in config.upstreams and upstream not in plan.registrations:
+                        plan.registrations[upstream] = reg
+                    taken[upstream] = reg
+                    value = entries.wrap_entry(entry.value, upstream, _guard_args(config_path, loc), command)
+                    new_text = jsonedit.render(value, text, entry, key_start)
+                    original = text[entry.start : entry.end]
+                    fplan.changes.append(Change(loc, name, upstream, "wrap", original, new_text, value))
+                    fplan.edits.append((entry.start, entry.end, new_text))
+            if fplan.changes:
+                plan.files.append(fplan)
+        except ClientConfigError as err:
+            problems.append(err.message)
+    if problems:
+        raise ClientConfigError("\n".join(problems))
+    if plan.registrations:
+        doc = tomlkit.parse(plan.config_before)
+        table = doc.get("upstreams")
+        if table is None:
+            table = tomlkit.table(is_super_table=True)
+            doc["upstreams"] = table
+        for name, reg in plan.registrations.items():
+            table[name] = _toml_table(reg)
+        plan.config_after = tomlkit.dumps(doc)
+        _validate_config(plan.config_after, config_path)
+    else:
+        plan.config_after = plan.config_before
+    return plan
+
+
+def _allocate(name: str, reg: dict[str, Any], taken: dict[str, dict[str, Any]], separator: str) -> str:
+    """The server's own name (made fit for an upstream name), unless another server has it already."""
+    base = re.sub(r"[^A-Za-z0-9_.-]", "-", name).lstrip("-_.")
+    while separator and separator in base:
+        base = base.replace(separator, "-")
+    base = base or "server"
+    candidate, n = base, 1
+    while candidate in taken and not entries.same_server(reg, taken[candidate]):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _toml_table(reg: dict[str, Any]) -> Any:
+    import tomlkit
+
+    table = tomlkit.table()
+    for key, value in reg.items():
+        if isinstance(value, dict):
+            inline = tomlkit.inline_table()
+            inline.update(value)
+            table[key] = inline
+        else:
+            table[key] = value
+    return table
+
+
+def _validate_config(text: str, path: Path) -> None:
+    import tomllib
+
+    from mcp_guard.config import parse_config
+
+    parse_config(tomllib.loads(text), path)
+
+
+# -- unwrap ---------------------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def plan_unwrap(locations: list[Location], config: Config, store: Any, servers: list[str] | None = None) -> Plan:
+    plan = Plan()
+    problems: list[str] = []
+    records = store.db[RECORDS]
+    for path, locs in _group(locations).items():
+        try:
+            raw, text, root = _read(path, locs[0].comments)
+            fplan = FilePlan(path, raw, text)
+            for loc in locs:
+                node = _servers(loc, root)
+                for name, (key_start, entry) in (node.members if node else {}).items():
+                    if servers and name not in servers:
+                        continue
+                    try:
+                        if entries.kind_of(entry.value) != "wrapped":
+                            continue
+                    except entries.EntryShapeError:
+                        continue  # not ours: unwrap only touches entries that run mcp-guard
+                    key = (str(path.resolve()), loc.pointer, name)
+                    rows = list(records.rows_where("file = ? AND container = ? AND name = ?", key))
+                    form = entries.read_wrapped(entry.value)
+                    upstream = form.upstream if form else ""
+                    if rows and rows[0]["wrapped"] == _canonical(entry.value):
+                        new_text, value, exact = rows[0]["original"], None, True
+                    else:
+                        up = config.upstreams.get(upstream)
+                        try:
+                            value = entries.unwrap_entry(entry.value, up.model_dump() if up else None)
+                        except entries.EntryShapeError as err:
+                            problems.append(f"{_entry_label(loc, name)}: cannot unwrap: {err}; left untouched")
+                            continue
+                        new_text, exact = jsonedit.render(value, text, entry, key_start), False
+                    original = text[entry.start : entry.end]
+                    fplan.changes.append(Change(loc, name, upstream, "unwrap", original, new_text, value, exact))
+                    fplan.edits.append((entry.start, entry.end, new_text))
+            if fplan.changes:
+                plan.files.append(fplan)
+        except ClientConfigError as err:
+            problems.append(err.message)
+    if problems:
+        raise ClientConfigError("\n".join(problems))
+    return plan
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def _check_writable(path: Path) -> None:
+    real = path.resolve()
+    try:
+        mode = real.stat().st_mode
+    except OSError as err:
+        raise ClientConfigError(f"{path}: cannot write: {err.strerror}; left untouched") from None
+    # A file with no write bit at all was made read-only on purpose; a rename would bypass that.
+    if not mode & 0o222 or not os.access(real, os.W_OK):
+        raise ClientConfigError(f"{path}: file is read-only; make it writable to wrap it (left untouched)")
+    if not os.access(real.parent, os.W_OK | os.X_OK):
+        raise ClientConfigError(f"{path}: its folder is not writable, so it cannot be replaced; left untouched")
+
+
+def write_atomic(path: Path, data: bytes, expect: bytes | None = None, mode: int = 0o600) -> None:
+    """Replace `path` by `data` through a temp file and a rename, keeping its permissions."""
+    real = path.resolve()
+    if expect is not None:
+        try:
+            current = real.read_bytes()
+        except OSError:
+            current = None
+        if current != expect:
+            raise ClientConfigError(f"{path}: changed while mcp-guard was editing it; run the command again")
+    try:
+        mode = stat.S_IMODE(real.stat().st_mode)
+    except FileNotFoundError:
+        real.parent.mkdir(parents=True, exist_ok=True)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+        tmp = None
+    except OSError as err:
+        raise ClientConfigError(f"{path}: cannot write: {err.strerror}; left untouched") from None
+    finally:
+        if tmp is not None:
+            os.unlink(tmp)
+
+
+def backup(path: Path, raw: bytes, folder: Path) -> Path:
+    """A private copy of the file as it was, named by time and by the file's path."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
+    target = folder / f"{stamp}-{path.name.lstrip('.')}-{digest}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+    except OSError as err:
+        raise ClientConfigError(f"{target}: cannot back up {path}: {err.strerror}; nothing changed") from None
+    return target
+
+
+def apply(plan: Plan, store: Any, backup_dir: Path) -> list[Path]:
+    """Write the plan: checks first, then records, backups and files; returns the backups made."""
+    for f in plan.files:
+        _check_writable(f.path)
+    if plan.config_path and plan.config_after != plan.config_before and plan.config_path.exists():
+        _check_writable(plan.config_path)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    records = store.db[RECORDS]
+    # Records first: an interrupted wrap can still be undone exactly.
+    for change in plan.changes:
+        key = {"file": str(change.location.path.resolve()), "container": change.location.pointer, "name": change.name}
+        if change.action == "wrap":
+            row = {**key, "upstream": change.upstream, "original": change.original}
+            row |= {"wrapped": _canonical(change.new_value), "at": now}
+            records.upsert(row, pk=("file", "container", "name"))
+    if plan.config_path and plan.config_after != plan.config_before:
+        write_atomic(plan.config_path, plan.config_after.encode("utf-8"), mode=0o600)
+    backups = []
+    for f in plan.files:
+        backups.append(backup(f.path, f.raw, backup_dir))
+        write_atomic(f.path, f.new_text.encode("utf-8"), expect=f.raw)
+    for change in plan.changes:
+        if change.action == "unwrap":
+            key = (str(change.location.path.resolve()), change.location.pointer, change.name)
+            records.delete_where("file = ? AND container = ? AND name = ?", key)
+    return backups

@@ -1,0 +1,314 @@
+"""`mcp-guard doctor`: is everything in place, and if not, what to do about it.
+
+Each check prints one line, `ok`, `warn` or `fail`, with what it found and, when not ok, what to
+fix. Any `fail` makes the exit status 1. Upstreams are probed the way the proxy would meet them: with
+the `mcp` SDK client (initialize, list tools) under a timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcp_guard.config import Config, UpstreamConfig
+from mcp_guard.errors import GuardError
+
+NODE_COMMANDS = {"npx", "node", "npm", "pnpm", "yarn", "bunx"}
+
+
+@dataclass
+class Line:
+    status: str  # ok | warn | fail
+    topic: str
+    text: str
+
+    def render(self) -> str:
+        return f"{self.status:<4}  {self.topic}: {self.text}"
+
+
+# -- probing an upstream --------------------------------------------------------------------------
+
+
+def _resolve_secrets(up: UpstreamConfig, extra_env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The env a probe gives the server: its own env plus the secrets found; and the names missing."""
+    env, missing = dict(up.env), []
+    for name, source in up.secrets.items():
+        kind, _, ref = source.partition(":")
+        value = None
+        if kind == "env":
+            value = extra_env.get(name) or os.environ.get(ref)
+        elif kind == "file":
+            try:
+                value = Path(os.path.expanduser(ref)).read_text(encoding="utf-8").strip()
+            except OSError:
+                value = None
+        if value is None:
+            missing.append(name)
+        else:
+            env[name] = value
+    return env, missing
+
+
+async def _probe(up: UpstreamConfig, env: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from contextlib import AsyncExitStack
+
+    from mcp.client.session import ClientSession
+
+    async with AsyncExitStack() as stack:
+        if up.url and up.transport == "sse":
+            from mcp.client.sse import sse_client
+
+            streams = await stack.enter_async_context(sse_client(up.url, headers=up.headers or None))
+        elif up.url:
+            import httpx2
+            from mcp.client.streamable_http import streamable_http_client
+
+            http = await stack.enter_async_context(httpx2.AsyncClient(headers=up.headers))
+            streams = await stack.enter_async_context(streamable_http_client(up.url, http_client=http))
+        else:
+            from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
+
+            params = StdioServerParameters(
+                command=up.command or "", args=up.args, env={**get_default_environment(), **env}, cwd=up.cwd
+            )
+            devnull = stack.enter_context(open(os.devnull, "w"))  # the server's log lines are not ours to show
+            streams = await stack.enter_async_context(stdio_client(params, errlog=devnull))
+        session = await stack.enter_async_context(ClientSession(streams[0], streams[1]))
+        init = await session.initialize()
+        tools: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            from mcp import types
+
+            page = await session.list_tools(params=types.PaginatedRequestParams(cursor=cursor) if cursor else None)
+            tools += [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in page.tools]
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        return init.server_info.model_dump(mode="json", exclude_none=True), tools
+
+
+def probe(up: UpstreamConfig, timeout: float, extra_env: dict[str, str] | None = None):
+    """Connect, initialize and list tools; returns (server_info, tools) or raises with a short reason."""
+    import anyio
+
+    env, missing = _resolve_secrets(up, extra_env or {})
+    if missing:
+        raise LookupError(f"secrets not set in this environment: {', '.join(missing)}")
+
+    async def bounded():
+        with anyio.fail_after(timeout):
+            return await _probe(up, env)
+
+    return anyio.run(bounded)
+
+
+def _reason(err: BaseException) -> str:
+    while isinstance(err, BaseExceptionGroup) and err.exceptions:
+        err = err.exceptions[0]
+    if isinstance(err, TimeoutError):
+        return "no answer in time"
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text[:200]
+
+
+def record_first_tools(
+    config: Config, names: list[str], env_of: dict[str, dict[str, str]] | None = None, timeout: float = 30.0
+) -> list[str]:
+    """Start each upstream once and put its tools in the review queue (new ones pending, none approved)."""
+    try:
+        from mcp_guard.review import ReviewQueue
+    except ImportError:
+        ReviewQueue = None  # noqa: N806 - the review feature is absent from this build
+    lines = []
+    queue = None
+    for name in names:
+        up = config.upstream(name)
+        try:
+            _, tools = probe(up, timeout, (env_of or {}).get(name))
+        except Exception as err:  # noqa: BLE001 - any failure is reported, wrap itself already succeeded
+            lines.append(f"warn: {name}: tools not recorded ({_reason(err)}); they are held for review on first use")
+            continue
+        if ReviewQueue is None:
+            lines.append(f"{name}: {len(tools)} tools listed; the review queue is not available in this build")
+            continue
+        if queue is None:
+            from mcp_guard.store import open_store
+
+            queue = ReviewQueue(open_store(config.db_path))
+        served = queue.record(name, "tools", tools, trust=up.trust)
+        pending = sum(item.state == "pending" for item in served.values())
+        lines.append(f"{name}: {len(tools)} tools recorded, {pending} pending review (mcp-guard review list)")
+    return lines
+
+
+# -- the checks -----------------------------------------------------------------------------------
+
+
+def check_installation(config: Config | None) -> list[Line]:
+    lines = [Line("ok", "python", f"{sys.version.split()[0]} at {sys.executable}")]
+    try:
+        lines.append(Line("ok", "mcp SDK", importlib.metadata.version("mcp")))
+    except importlib.metadata.PackageNotFoundError:
+        lines.append(Line("fail", "mcp SDK", "not installed: pip install mcp-guard again"))
+    found = shutil.which("mcp-guard")
+    if found:
+        lines.append(Line("ok", "mcp-guard on PATH", found))
+    else:
+        lines.append(Line("warn", "mcp-guard on PATH", "not found: clients start it by name; put its folder on PATH"))
+    uses_node = config is not None and any(
+        up.command and Path(up.command).name in NODE_COMMANDS for up in config.upstreams.values()
+    )
+    node = shutil.which("node")
+    if node:
+        try:
+            version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            version = "unknown version"
+        lines.append(Line("ok", "node", f"{version} at {node}"))
+    elif uses_node:
+        lines.append(Line("fail", "node", "not found, but some upstreams run with npx/node: install Node.js"))
+    return lines
+
+
+def check_config(path_arg: str | None) -> tuple[Config | None, list[Line]]:
+    from mcp_guard.config import default_config_path, load_config
+
+    path = Path(path_arg) if path_arg else default_config_path()
+    if path is None:
+        return Config(), [Line("warn", "config", "no config file: run `mcp-guard wrap` or create ./mcp-guard.toml")]
+    try:
+        config = load_config(path)
+    except GuardError as err:
+        return None, [Line("fail", "config", err.message.replace("\n", "; "))]
+    return config, [Line("ok", "config", f"{path}: valid, {len(config.upstreams)} upstream(s)")]
+
+
+def check_database(config: Config) -> tuple[Any, list[Line]]:
+    from mcp_guard.store import SCHEMA_VERSION, open_store
+
+    try:
+        store = open_store(config.db_path)
+    except GuardError as err:
+        return None, [Line("fail", "database", err.message)]
+    version = store.db.execute("PRAGMA user_version").fetchone()[0]
+    return store, [Line("ok", "database", f"{config.db_path}: schema {version} (this mcp-guard: {SCHEMA_VERSION})")]
+
+
+def check_provenance(config: Config, store: Any, name: str) -> Line:
+    up = config.upstreams[name]
+    topic = f"provenance {name}"
+    if up.provenance is None:
+        return Line("warn", topic, f"no [upstreams.{name}.provenance] policy: the server is run unverified")
+    if up.provenance.mode != "enforce":
+        return Line("warn", topic, f"mode {up.provenance.mode!r}: failures are not enforced")
+    if importlib.util.find_spec("mcp_guard.provenance") is None or store is None:
+        return Line("warn", topic, "verification not available in this build")
+    from mcp_guard.provenance.record import last_results
+
+    results = last_results(store, name)
+    if not results:
+        return Line("warn", topic, f"never verified yet: run `mcp-guard verify {name}`")
+    last = results[0]
+    status = "ok" if last["outcome"] in ("verified", "pinned") else "fail"
+    return Line(status, topic, f"{last['outcome']} at {last['at']}")
+
+
+def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, env_of: dict[str, dict]) -> list[Line]:
+    lines = []
+    for name, up in config.upstreams.items():
+        topic = f"upstream {name}"
+        if offline:
+            lines.append(Line("ok", topic, f"{up.transport}: not probed (--offline)"))
+        else:
+            try:
+                info, tools = probe(up, timeout, env_of.get(name))
+                label = f"{info.get('name', '?')} {info.get('version', '')}".strip()
+                lines.append(Line("ok", topic, f"reachable: {label}, {len(tools)} tools"))
+            except LookupError as err:
+                lines.append(Line("warn", topic, f"not probed: {err}"))
+            except Exception as err:  # noqa: BLE001 - every failure becomes a line, the next check still runs
+                fix = "check its URL and that it is running" if up.url else "check its command runs on its own"
+                lines.append(Line("fail", topic, f"unreachable: {_reason(err)}; {fix}"))
+        lines.append(check_provenance(config, store, name))
+    return lines
+
+
+def check_clients(config: Config, project: Path | None) -> tuple[list[Line], dict[str, dict]]:
+    """Which client servers run through mcp-guard; and the env each wrapped upstream gets from its client."""
+    from mcp_guard.clients import entries, locations
+    from mcp_guard.clients.wrap import ClientConfigError, _read, _servers
+
+    lines: list[Line] = []
+    env_of: dict[str, dict] = {}
+    for loc in locations("all", None, project):
+        if not loc.path.is_file():
+            continue
+        topic = f"{loc.client} {loc.scope}"
+        try:
+            root = _read(loc.path, loc.comments)[2]
+            node = _servers(loc, root)
+        except ClientConfigError as err:
+            lines.append(Line("fail", topic, err.message))
+            continue
+        for name, entry in (node.value if node else {}).items():
+            where = f"{name} ({loc.path})"
+            try:
+                kind = entries.kind_of(entry)
+            except entries.EntryShapeError as err:
+                lines.append(Line("warn", topic, f"{where}: unknown entry shape, not wrapped: {err}"))
+                continue
+            if kind != "wrapped":
+                fix = f"mcp-guard wrap --client {loc.client} --scope {loc.scope} --server {name}"
+                lines.append(Line("warn", topic, f"{where}: not behind mcp-guard; run `{fix}`"))
+                continue
+            form = entries.read_wrapped(entry)
+            if form is None:
+                lines.append(Line("fail", topic, f"{where}: runs mcp-guard with arguments it cannot read"))
+            elif not form.by_name and form.upstream not in config.upstreams:
+                lines.append(
+                    Line(
+                        "fail",
+                        topic,
+                        f"{where}: upstream {form.upstream!r} is not in the config; "
+                        "run `mcp-guard unwrap` then `mcp-guard wrap` again",
+                    )
+                )
+            else:
+                env_of.setdefault(form.upstream, {}).update(entry.get("env") or {})
+                lines.append(Line("ok", topic, f"{where}: through mcp-guard as upstream {form.upstream!r}"))
+    if not lines:
+        lines.append(Line("warn", "clients", "no config of Claude Code, Claude Desktop, Cursor or VS Code found"))
+    return lines, env_of
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    project = Path(args.project) if getattr(args, "project", None) else None
+    out: list[Line] = []
+
+    def emit(lines: list[Line]) -> None:
+        for line in lines:
+            print(line.render(), flush=True)
+        out.extend(lines)
+
+    config, lines = check_config(args.config)
+    emit(check_installation(config))
+    emit(lines)
+    if config is not None:
+        store, lines = check_database(config)
+        emit(lines)
+        client_lines, env_of = check_clients(config, project)
+        emit(check_upstreams(config, store, args.timeout, args.offline, env_of))
+        emit(client_lines)
+    failed = sum(line.status == "fail" for line in out)
+    warned = sum(line.status == "warn" for line in out)
+    print(f"{failed} failed, {warned} warnings, {len(out) - failed - warned} ok")
+    return 1 if failed else 0

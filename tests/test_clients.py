@@ -1,0 +1,520 @@
+"""`mcp-guard wrap` / `unwrap` / `doctor` on real-shaped client config files, in a temporary HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mcp_guard.cli import main
+from mcp_guard.clients import jsonedit
+from tests.support import FIXTURES, PYTHON
+
+ECHO = str(FIXTURES / "echo_server.py")
+
+# What each client writes, as it writes it (Claude Code: JSON.stringify with 2 spaces).
+CLAUDE_PROJECT = """{
+  "mcpServers": {
+    "time": {
+      "type": "stdio",
+      "command": "uvx",
+      "args": [
+        "mcp-server-time",
+        "--local-timezone=Europe/Paris"
+      ],
+      "env": {}
+    },
+    "docs": {
+      "type": "http",
+      "url": "https://docs.example.test/mcp",
+      "headers": {
+        "X-Team": "platform"
+      }
+    }
+  }
+}
+"""
+
+CLAUDE_USER = """{
+  "numStartups": 12,
+  "installMethod": "global",
+  "autoUpdates": false,
+  "tipsHistory": {
+    "new-user-warmup": 1
+  },
+  "mcpServers": {
+    "memory": {
+      "type": "stdio",
+      "command": "npx",
+      "args": [
+        "-y",
+        "@modelcontextprotocol/server-memory"
+      ],
+      "env": {
+        "MEMORY_FILE_PATH": "/home/me/.memory.json"
+      }
+    },
+    "events": {
+      "type": "sse",
+      "url": "http://127.0.0.1:8931/sse"
+    }
+  },
+  "projects": {
+    "PROJECT": {
+      "allowedTools": [],
+      "mcpContextUris": [],
+      "mcpServers": {
+        "git": {
+          "type": "stdio",
+          "command": "uvx",
+          "args": [
+            "mcp-server-git",
+            "--repository",
+            "."
+          ],
+          "env": {}
+        }
+      },
+      "enabledMcpjsonServers": [],
+      "hasTrustDialogAccepted": true
+    },
+    "/home/me/other": {
+      "allowedTools": [],
+      "mcpServers": {
+        "fs": {
+          "type": "stdio",
+          "command": "npx",
+          "args": [
+            "-y",
+            "@modelcontextprotocol/server-filesystem",
+            "/home/me/other"
+          ],
+          "env": {}
+        }
+      }
+    }
+  },
+  "userID": "0000000000000000000000000000000000000000000000000000000000000000"
+}
+"""
+
+CLAUDE_DESKTOP = """{
+  "mcpServers": {
+    "filesystem": {
+      "command": "npx",
+      "args": ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/Desktop"]
+    }
+  },
+  "globalShortcut": "Ctrl+Space"
+}
+"""
+
+CURSOR = """{
+    "mcpServers": {
+        "github": {
+            "command": "docker",
+            "args": ["run", "-i", "--rm", "-e", "GITHUB_PERSONAL_ACCESS_TOKEN", "ghcr.io/github/github-mcp-server"],
+            "env": {
+                "GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_example"
+            }
+        },
+        "linear": {
+            "url": "https://mcp.linear.example.test/sse"
+        }
+    }
+}
+"""
+
+VSCODE = """{
+\t// Secrets asked for once, stored by VS Code.
+\t"inputs": [
+\t\t{
+\t\t\t"type": "promptString",
+\t\t\t"id": "perplexity-key",
+\t\t\t"description": "Perplexity API Key",
+\t\t\t"password": true
+\t\t}
+\t],
+\t"servers": {
+\t\t/* a local one */
+\t\t"perplexity": {
+\t\t\t"type": "stdio",
+\t\t\t"command": "npx",
+\t\t\t"args": ["-y", "server-perplexity-ask"],
+\t\t\t"env": {
+\t\t\t\t"PERPLEXITY_API_KEY": "${input:perplexity-key}"
+\t\t\t},
+\t\t},
+\t\t"fetch": {"type": "http", "url": "http://localhost:3001/mcp"},
+\t}
+}
+"""
+
+
+def cases(home: Path, project: Path) -> dict[str, tuple[Path, str, list[str]]]:
+    """client/scope -> (file, content, wrap arguments)."""
+    cfg = home / ".config"
+    files = {
+        "claude-code/project": (project / ".mcp.json", CLAUDE_PROJECT),
+        "claude-code/user": (home / ".claude.json", CLAUDE_USER),
+        "claude-code/local": (home / ".claude.json", CLAUDE_USER),
+        "claude-desktop/user": (cfg / "Claude" / "claude_desktop_config.json", CLAUDE_DESKTOP),
+        "cursor/user": (home / ".cursor" / "mcp.json", CURSOR),
+        "cursor/project": (project / ".cursor" / "mcp.json", CURSOR),
+        "vscode/project": (project / ".vscode" / "mcp.json", VSCODE),
+        "vscode/user": (cfg / "Code" / "User" / "mcp.json", VSCODE),
+    }
+    return {
+        case: (path, text, ["--client", *case.split("/")[:1], "--scope", case.split("/")[1]])
+        for case, (path, text) in files.items()
+    }
+
+
+@pytest.fixture
+def project(home: Path) -> Path:
+    p = home / "work" / "app"
+    p.mkdir(parents=True)
+    return p
+
+
+def put(path: Path, text: str, project: Path | None = None) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.replace("PROJECT", str(project)).encode() if project else text.encode()
+    path.write_bytes(data)
+    return data
+
+
+def guard(*argv: str, project: Path | None = None) -> int:
+    extra = ["--project", str(project)] if project else []
+    return main([*argv, *extra])
+
+
+def servers(path: Path, *container: str) -> dict:
+    return jsonedit.parse(path.read_text(), comments=True).get(*container).value
+
+
+def toml(home: Path) -> dict:
+    return tomllib.loads((home / ".config" / "mcp-guard" / "mcp-guard.toml").read_text())
+
+
+CONTAINERS = {"vscode": ("servers",), "default": ("mcpServers",)}
+
+
+def container_of(case: str, project: Path) -> tuple[str, ...]:
+    if case == "claude-code/local":
+        return ("projects", str(project), "mcpServers")
+    return CONTAINERS["vscode"] if case.startswith("vscode") else CONTAINERS["default"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "claude-code/project",
+        "claude-code/user",
+        "claude-code/local",
+        "claude-desktop/user",
+        "cursor/user",
+        "cursor/project",
+        "vscode/project",
+        "vscode/user",
+    ],
+)
+def test_wrap_idempotent_then_unwrap_byte_identical(case, home, project, capsys):
+    path, text, argv = cases(home, project)[case]
+    original = put(path, text, project)
+    before = servers(path, *container_of(case, project))
+
+    assert guard("wrap", *argv, "--no-review", project=project) == 0
+    wrapped = path.read_bytes()
+    after = servers(path, *container_of(case, project))
+    assert list(after) == list(before)  # same servers, same order
+    registered = toml(home)["upstreams"]
+    for name, entry in before.items():
+        new = after[name]
+        assert new["command"] == "mcp-guard"
+        if "command" in entry:  # stdio: the original command line stays in view, env kept
+            assert new["args"] == ["run", "--name", name, "--", entry["command"], *entry.get("args", [])]
+            assert new.get("env") == entry.get("env")
+            assert registered[name]["command"] == entry["command"]
+            assert registered[name]["args"] == entry.get("args", [])
+        else:  # remote: mcp-guard's config holds the URL
+            assert new["args"] == ["run", "--upstream", name]
+            assert "url" not in new and "headers" not in new
+            assert registered[name]["url"] == entry["url"]
+        for key in entry.keys() - {"command", "args", "url", "headers", "type"}:
+            assert new[key] == entry[key]
+    # Every key outside the servers object is untouched.
+    whole_before = jsonedit.parse(original.decode(), comments=True).value
+    whole_after = jsonedit.parse(wrapped.decode(), comments=True).value
+    strip = container_of(case, project)
+    for d in (whole_before, whole_after):
+        target = d
+        for key in strip[:-1]:
+            target = target[key]
+        target.pop(strip[-1])
+    assert whole_after == whole_before
+    config_text = (home / ".config" / "mcp-guard" / "mcp-guard.toml").read_bytes()
+
+    capsys.readouterr()
+    assert guard("wrap", *argv, "--no-review", project=project) == 0  # idempotent
+    assert path.read_bytes() == wrapped
+    assert (home / ".config" / "mcp-guard" / "mcp-guard.toml").read_bytes() == config_text
+    assert "already runs through mcp-guard" in capsys.readouterr().out
+
+    assert guard("unwrap", *argv, project=project) == 0
+    assert path.read_bytes() == original
+
+
+def test_all_clients_and_scopes_in_one_run(home, project, capsys):
+    files = {}
+    for case, (path, text, _) in cases(home, project).items():
+        if case not in ("vscode/user", "cursor/user", "claude-code/local"):  # files shared between cases
+            files[path] = put(path, text, project)
+    assert guard("wrap", "--no-review", project=project) == 0
+    out = capsys.readouterr().out
+    assert all(path.read_bytes() != data for path, data in files.items())
+    # One .claude.json holds user and local scopes: both wrapped, one backup of it.
+    assert "claude-code local scope" in out and "claude-code user scope" in out
+    backups = list((home / ".local" / "state" / "mcp-guard" / "backups").iterdir())
+    assert len(backups) == len(files)
+    assert guard("unwrap", project=project) == 0
+    assert all(path.read_bytes() == data for path, data in files.items())
+
+
+def test_dry_run_writes_nothing_and_shows_the_diff(home, project, capsys):
+    path = project / ".mcp.json"
+    original = put(path, CLAUDE_PROJECT)
+    assert guard("wrap", "--dry-run", project=project) == 0
+    out = capsys.readouterr().out
+    assert f"--- {path}" in out and '+      "command": "mcp-guard",' in out
+    assert "+[upstreams.time]" in out
+    assert "dry run: nothing written" in out
+    assert path.read_bytes() == original
+    assert not (home / ".config" / "mcp-guard").exists()
+    assert not (home / ".local" / "state" / "mcp-guard").exists()
+
+
+def test_backup_holds_the_original_and_is_private(home, project):
+    path = home / ".claude.json"
+    original = put(path, CLAUDE_USER, project)
+    path.chmod(0o644)
+    assert guard("wrap", "--no-review", project=project) == 0
+    (backup,) = (home / ".local" / "state" / "mcp-guard" / "backups").iterdir()
+    assert backup.read_bytes() == original
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # the file keeps its own permissions
+    assert stat.S_IMODE((home / ".config" / "mcp-guard" / "mcp-guard.toml").stat().st_mode) == 0o600
+
+
+def test_indent_style_is_kept(home, project):
+    # Four spaces (Cursor's file) and a one-line entry (hand-written) keep their style.
+    path = project / ".mcp.json"
+    put(
+        path,
+        '{\n    "mcpServers": {\n        "a": {"command": "x", "args": ["1"]},\n        "b": {\n'
+        '            "command": "y"\n        }\n    }\n}\n',
+    )
+    assert guard("wrap", "--no-review", project=project) == 0
+    lines = path.read_text().splitlines()
+    assert lines[2] == '        "a": {"command": "mcp-guard", "args": ["run", "--name", "a", "--", "x", "1"]},'
+    assert lines[3:7] == [
+        '        "b": {',
+        '            "command": "mcp-guard",',
+        '            "args": [',
+        '                "run",',
+    ]
+
+
+def test_crlf_and_minified_files_round_trip(home, project):
+    crlf = project / ".mcp.json"
+    data = put(crlf, CLAUDE_PROJECT.replace("\n", "\r\n"))
+    desktop = home / ".config" / "Claude" / "claude_desktop_config.json"
+    mini = put(desktop, json.dumps(json.loads(CLAUDE_DESKTOP), separators=(",", ":")))
+    assert guard("wrap", "--no-review", project=project) == 0
+    assert "\n" not in desktop.read_text() and '"command":"mcp-guard"' in desktop.read_text()
+    wrapped = crlf.read_bytes()
+    assert b'"command": "mcp-guard"' in wrapped and b"\n" not in wrapped.replace(b"\r\n", b"")
+    assert guard("unwrap", project=project) == 0
+    assert crlf.read_bytes() == data and desktop.read_bytes() == mini
+
+
+def test_bad_json_names_file_and_position_and_touches_nothing(home, project, capsys):
+    good = put(home / ".claude.json", CLAUDE_USER, project)
+    bad_path = project / ".mcp.json"
+    bad = put(bad_path, '{\n  "mcpServers": {\n    "x": {"command": "a",}\n  }\n}\n')
+    assert guard("wrap", "--no-review", project=project) == 2
+    err = capsys.readouterr().err
+    assert f"{bad_path}: not valid JSON" in err and "line 3 column" in err and "left untouched" in err
+    assert "Traceback" not in err
+    assert bad_path.read_bytes() == bad
+    assert (home / ".claude.json").read_bytes() == good  # nothing is written when any file is bad
+    assert not (home / ".config" / "mcp-guard").exists()
+
+
+def test_unknown_entry_shape_names_the_entry(home, project, capsys):
+    path = project / ".cursor" / "mcp.json"
+    data = put(
+        path,
+        '{"mcpServers": {"ok": {"command": "a"}, "ws": {"type": "ws", "url": "ws://x"}, '
+        '"num": {"command": 5}, "list": [1]}}',
+    )
+    assert guard("wrap", "--client", "cursor", "--no-review", project=project) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: /mcpServers/ws: unknown server entry shape: type 'ws' is not one" in err
+    assert f"{path}: /mcpServers/num: unknown server entry shape: 'command' must be a non-empty string" in err
+    assert f"{path}: /mcpServers/list: unknown server entry shape: is a list, not an object" in err
+    assert path.read_bytes() == data
+
+
+def test_servers_object_of_the_wrong_type(home, project, capsys):
+    path = project / ".mcp.json"
+    data = put(path, '{"mcpServers": ["a"]}')
+    assert guard("wrap", project=project) == 2
+    assert f"{path}: /mcpServers is not an object of servers" in capsys.readouterr().err
+    assert path.read_bytes() == data
+
+
+def test_read_only_file_is_left_alone(home, project, capsys):
+    path = project / ".mcp.json"
+    data = put(path, CLAUDE_PROJECT)
+    path.chmod(0o444)
+    assert guard("wrap", "--no-review", project=project) == 2
+    assert f"{path}: file is read-only" in capsys.readouterr().err
+    assert path.read_bytes() == data
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any folder")
+def test_unwritable_folder_is_left_alone(home, project, capsys):
+    path = project / ".mcp.json"
+    data = put(path, CLAUDE_PROJECT)
+    project.chmod(0o555)
+    try:
+        assert guard("wrap", "--no-review", project=project) == 2
+        assert f"{path}: its folder is not writable" in capsys.readouterr().err
+        assert path.read_bytes() == data
+    finally:
+        project.chmod(0o755)
+
+
+def test_symlinked_config_is_written_through_the_link(home, project):
+    real = home / "dotfiles" / "claude.json"
+    put(real, CLAUDE_USER, project)
+    (home / ".claude.json").symlink_to(real)
+    assert guard("wrap", "--scope", "user", "--no-review", project=project) == 0
+    assert (home / ".claude.json").is_symlink()
+    assert json.loads(real.read_text())["mcpServers"]["memory"]["command"] == "mcp-guard"
+
+
+def test_unwrap_without_record_rebuilds_from_the_command_line(home, project, capsys):
+    path = project / ".mcp.json"
+    put(path, CLAUDE_PROJECT)
+    assert guard("wrap", "--no-review", project=project) == 0
+    (home / ".local" / "state" / "mcp-guard" / "guard.db").unlink()
+    assert guard("unwrap", project=project) == 0
+    assert "rebuilt from its wrapped command line" in capsys.readouterr().out
+    assert json.loads(path.read_text()) == json.loads(CLAUDE_PROJECT)
+
+
+def test_same_name_different_server_gets_its_own_upstream(home, project):
+    put(home / ".claude.json", CLAUDE_USER, project)
+    put(
+        project / ".mcp.json",
+        '{\n  "mcpServers": {\n    "git": {"command": "git-mcp"},\n    "my server__x": {"command": "x"}\n  }\n}\n',
+    )
+    assert guard("wrap", "--client", "claude-code", "--no-review", project=project) == 0
+    ups = toml(home)["upstreams"]
+    # Project scope comes first and keeps the name; the local-scope server of the same name is renamed.
+    assert ups["git"]["command"] == "git-mcp" and ups["git-2"]["args"] == ["mcp-server-git", "--repository", "."]
+    assert ups["my-server-x"]["command"] == "x"  # a name the proxy accepts
+    local = json.loads((home / ".claude.json").read_text())["projects"][str(project)]["mcpServers"]
+    assert local["git"]["args"][:3] == ["run", "--name", "git-2"]
+
+
+def test_existing_config_keeps_its_comments(home, project):
+    cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
+    put(cfg, "# team policy\n[proxy]\ncall_timeout = 30.0  # seconds\n")
+    put(project / ".mcp.json", CLAUDE_PROJECT)
+    assert guard("wrap", "--no-review", project=project) == 0
+    text = cfg.read_text()
+    assert text.startswith("# team policy\n[proxy]\ncall_timeout = 30.0  # seconds\n")
+    assert "[upstreams.time]" in text
+
+
+def test_other_config_file_is_named_in_the_entry(home, project):
+    cfg = home / "elsewhere" / "guard.toml"
+    put(project / ".mcp.json", CLAUDE_PROJECT)
+    assert main(["--config", str(cfg), "wrap", "--no-review", "--project", str(project)]) == 0
+    entry = json.loads((project / ".mcp.json").read_text())["mcpServers"]["time"]
+    assert entry["args"][:3] == ["--config", str(cfg), "run"]
+    assert "time" in tomllib.loads(cfg.read_text())["upstreams"]
+
+
+def echo_entry() -> dict:
+    return {"type": "stdio", "command": PYTHON, "args": [ECHO], "env": {"ECHO_MODE": "test"}}
+
+
+def test_wrap_records_first_tool_list_as_pending(home, project, capsys):
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"echo": echo_entry()}}, indent=2))
+    assert guard("wrap", project=project) == 0
+    out = capsys.readouterr().out
+    assert "echo: 2 tools recorded, 2 pending review" in out
+    from mcp_guard.review import ReviewQueue
+    from mcp_guard.store import open_store
+
+    store = open_store(home / ".local" / "state" / "mcp-guard" / "guard.db")
+    states = {i.name: i.state for i in ReviewQueue(store).items(upstream="echo")}
+    assert states == {"echo": "pending", "blob": "pending"}
+
+
+def test_doctor_reports_each_part(home, project, capsys):
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"echo": echo_entry()}}, indent=2))
+    put(home / ".cursor" / "mcp.json", '{"mcpServers": {"plain": {"command": "some-server"}}}')
+    assert guard("wrap", "--client", "claude-code", "--no-review", project=project) == 0
+    capsys.readouterr()
+    assert guard("doctor", project=project) == 0
+    out = capsys.readouterr().out
+    assert "ok    config: " in out and "1 upstream(s)" in out
+    assert "ok    database: " in out
+    assert "ok    upstream echo: reachable: echo" in out and "2 tools" in out
+    assert "warn  provenance echo: no [upstreams.echo.provenance] policy" in out
+    assert "ok    claude-code project: echo" in out
+    assert "warn  cursor user: plain" in out and "mcp-guard wrap --client cursor --scope user --server plain" in out
+
+
+def test_doctor_fails_on_unreachable_upstream_and_bad_config(home, project, capsys):
+    cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
+    put(cfg, f'[upstreams.broken]\ncommand = "{sys.executable}"\nargs = ["-c", "raise SystemExit(3)"]\n')
+    assert guard("doctor", "--timeout", "10", project=project) == 1
+    out = capsys.readouterr().out
+    assert "fail  upstream broken: unreachable: " in out and "check its command runs on its own" in out
+    put(cfg, "[upstreams.x]\ncomand = 'typo'\n")
+    assert guard("doctor", project=project) == 1
+    assert "fail  config: " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ('{"a": 1,}', "line 1 column 9"),
+        ('{\n  "a": tru\n}', "line 2 column 8"),
+        ("{} x", "line 1 column 4"),
+        ('{"a": "b', "line 1 column 7"),
+    ],
+)
+def test_json_errors_say_where(text, where):
+    with pytest.raises(jsonedit.JsonSyntaxError, match=where):
+        jsonedit.parse(text)
+
+
+def test_jsonc_comments_and_trailing_commas():
+    node = jsonedit.parse('// c\n{"a": [1, 2,], /* x */ "b": {"c": null,},}', comments=True)
+    assert node.value == {"a": [1, 2], "b": {"c": None}}
+    assert node.get("b", "c").value is None
+    with pytest.raises(jsonedit.JsonSyntaxError):
+        jsonedit.parse('{"a": 1} // c')
