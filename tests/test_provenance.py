@@ -327,6 +327,9 @@ def test_guard_enforce_refuses_a_failing_artifact(home, tmp_path):
     [row] = _verifications(store)
     assert row["upstream"] == "srv" and row["outcome"] == "invalid"
     assert json.loads(row["detail"])["mode"] == "enforce"
+    audit = pytest.importorskip("mcp_guard.audit")
+    [entry] = list(audit.AuditLog(store).records(kind="provenance"))
+    assert entry.data["upstream"] == "srv" and entry.data["outcome"] == "invalid"
 
 
 def test_guard_enforce_refuses_when_attestation_is_missing(home, tmp_path):
@@ -492,5 +495,16 @@ provenance = {{ artifact = {json.dumps(str(tarball))}, issuer = "{GITHUB}", repo
     store = open_store(tmp_path / "guard.db")
     outcomes = {r["upstream"]: r["outcome"] for r in store.db["verifications"].rows}
     assert outcomes == {"good": "pinned", "old": "unsupported"}
+    bom = pytest.importorskip("mcp_guard.bom")
+    from cyclonedx.model.bom import Bom
+
+    bom_path = tmp_path / "bom" / "aibom.cdx.json"
+    bom.write_bom(Bom(), bom_path)
+    assert main(["--config", str(config), "verify", "good"]) == 0
+    capsys.readouterr()
+    [component] = json.loads(bom_path.read_text())["components"]
+    props = {p["name"]: p["value"] for p in component["properties"]}
+    assert props["mcp-guard:upstream"] == "good" and props["mcp-guard:provenance:status"] == "pinned"
+    assert {"alg": "SHA-256", "content": good["sha256"]} in component["hashes"]
     assert main(["--config", str(config), "verify", "nope"]) == 2
     assert "no upstream named 'nope'" in capsys.readouterr().err

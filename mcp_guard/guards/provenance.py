@@ -7,7 +7,7 @@ anyway and says so loudly on stderr; off does nothing. Every result is recorded.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 import anyio.to_thread
 
@@ -20,9 +20,12 @@ from mcp_guard.store import Store
 class ProvenanceGuard(Guard):
     name = "provenance"
 
-    def __init__(self, config: Config, store: Store | None = None, *, stderr: TextIO | None = None) -> None:
+    def __init__(
+        self, config: Config, store: Store | None = None, *, audit_log: Any = None, stderr: TextIO | None = None
+    ) -> None:
         self.config = config
         self.store = store
+        self.audit_log = audit_log  # the proxy's AuditLog, if it has one; else one is opened per record
         self._stderr = stderr
 
     def _say(self, text: str) -> None:
@@ -41,7 +44,9 @@ class ProvenanceGuard(Guard):
         except ProvenanceError as err:  # the policy itself is unusable: nothing can be shown
             prepared = Prepared(Result("invalid", f"cannot verify: {err.message}"), spec, False)
         result = prepared.result
-        await anyio.to_thread.run_sync(lambda: record(self.store, spec.upstream, result, mode=pol.mode))
+        await anyio.to_thread.run_sync(
+            lambda: record(self.store, spec.upstream, result, mode=pol.mode, audit_log=self.audit_log)
+        )
         if result.ok:
             if spec.command and not prepared.runs_verified_copy:
                 self._say(

@@ -6,17 +6,25 @@ absent, so provenance works (and is tested) on its own.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from mcp_guard.provenance.verify import Result
 from mcp_guard.store import Store
 
 
-def record(store: Store | None, upstream: str, result: Result, *, mode: str | None = None) -> None:
-    """Keep the last result per (upstream, artifact digest) and append it to the audit log."""
+def record(
+    store: Store | None, upstream: str, result: Result, *, mode: str | None = None, audit_log: Any = None
+) -> None:
+    """Keep the last result per (upstream, artifact digest) and append it to the audit log.
+
+    `audit_log` is the caller's own `AuditLog` when it has one; otherwise one is opened on `store`.
+    """
     if store is None:
         return
     row = {
@@ -27,34 +35,47 @@ def record(store: Store | None, upstream: str, result: Result, *, mode: str | No
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     store.db["verifications"].upsert(row, pk=("upstream", "artifact_digest"))
-    audit(store, upstream, result, mode)
-
-
-def audit(store: Store, upstream: str, result: Result, mode: str | None) -> None:
+    data = {"upstream": upstream, "mode": mode} | result.to_dict()
+    if audit_log is not None:
+        audit_log.append("provenance", None, data)
+        return
     try:
         from mcp_guard.audit import AuditLog
     except ImportError:
-        return  # the audit feature is not installed in this build
-    data = {"upstream": upstream, "mode": mode} | result.to_dict()
-    AuditLog(store).append("provenance", None, data)
-
-
-def last_results(store: Store, upstream: str | None = None) -> list[dict]:
-    where, params = ("upstream = ?", [upstream]) if upstream else (None, None)
-    return list(store.db["verifications"].rows_where(where, params, order_by="at desc"))
+        return  # the audit feature is not in this build
+    log = AuditLog(store)
+    try:
+        log.append("provenance", None, data)
+    finally:
+        log.close()
 
 
 def record_in_bom(bom_path: Path, upstream: str, result: Result) -> bool:
-    """Write the result onto the upstream's component of the AI-BOM, when the BOM feature offers it."""
+    """Write the result onto the upstream's component of the AI-BOM (when there is a BOM file)."""
     try:
         from mcp_guard import bom
     except ImportError:
         return False
-    fn = getattr(bom, "record_provenance", None)
-    if fn is None or not bom_path.is_file():
+    if not hasattr(bom, "record_provenance") or not bom_path.is_file():
         return False
+    bundle = result.bundle
+    if bundle:  # the BOM lives in git: name the evidence relative to it when it is beside it
+        with contextlib.suppress(ValueError):
+            bundle = os.path.relpath(Path(bundle).resolve(), bom_path.parent.resolve())
+            bundle = bundle if not bundle.startswith("..") else result.bundle
     try:
-        fn(bom_path, upstream, result.to_dict())
+        doc = bom.read_bom(bom_path)
+        bom.record_provenance(
+            doc,
+            upstream,
+            result.outcome,
+            result.detail,
+            bundle,
+            result.bundle_sha256,
+            artifact_sha256=result.sha256,
+            identity=result.signer,
+        )
+        bom.write_bom(doc, bom_path)
     except Exception as err:  # noqa: BLE001 - the BOM is a report; a failure there must not hide the result
         print(f"mcp-guard: warning: provenance not written to {bom_path}: {err}", file=sys.stderr)
         return False
