@@ -115,24 +115,64 @@ class VerifyResult:
 # --- canonical data, digests and hashes -------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
-    """Plain JSON that RFC 8785 accepts: integers beyond 2^53 and non-finite floats become strings."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+def _plain(value: Any, slow: list[bool]) -> Any:
+    """Plain JSON that RFC 8785 accepts: integers beyond 2^53 and non-finite floats become strings.
+    Appends to `slow` when the value holds something only the RFC 8785 serialiser gets right."""
+    if value is None or value is True or value is False:
         return value
+    if isinstance(value, str):
+        return value if type(value) is str else str(value)
     if isinstance(value, int):
-        return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
+        return int(value) if -_SAFE_INT <= value <= _SAFE_INT else str(value)
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        if not math.isfinite(value):
+            return str(value)
+        slow.append(True)  # numbers are written the ECMAScript way
+        return float(value)
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            k = k if type(k) is str else str(k)
+            if k and max(k) >= "\ue000":
+                slow.append(True)  # keys sort by UTF-16 code units, which differs from code points here
+            out[k] = _plain(v, slow)
+        return out
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_plain(v, slow) for v in value]
     return str(value)
 
 
+def _jsonable(value: Any) -> Any:
+    return _plain(value, [])
+
+
 def canonical(value: Any) -> bytes:
-    """RFC 8785 canonical JSON of `value` (made JSON-safe first)."""
-    return rfc8785.dumps(_jsonable(value))
+    """RFC 8785 canonical JSON of `value` (made JSON-safe first).
+
+    Without floats or keys holding characters from U+E000 up, RFC 8785 output is exactly what
+    `json.dumps` writes with sorted keys, no spaces and raw UTF-8, which is several times faster."""
+    slow: list[bool] = []
+    return _serialise(_plain(value, slow), bool(slow))
+
+
+def _serialise(plain: Any, slow: bool) -> bytes:
+    try:
+        if slow:
+            return rfc8785.dumps(plain)
+        return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except (UnicodeEncodeError, rfc8785.CanonicalizationError):
+        # Lone surrogates cannot be written as UTF-8: keep a visible replacement instead.
+        return _serialise(_unsurrogate(plain), slow)
+
+
+def _unsurrogate(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_unsurrogate(k): _unsurrogate(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsurrogate(v) for v in value]
+    return value
 
 
 def digest(value: Any) -> str:
@@ -141,9 +181,16 @@ def digest(value: Any) -> str:
 
 
 def record_hash(seq: int, at: str, kind: str, session_id: str | None, data_sha256: str, prev: str) -> str:
-    body = {"v": FORMAT_VERSION, "seq": seq, "at": at, "kind": kind, "session": session_id}
-    body |= {"data": data_sha256, "prev": prev}
-    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    """SHA-256 of the RFC 8785 form of {v, seq, at, kind, session, data: sha256 of data, prev},
+    written out by hand (keys in sorted order) because this runs for every record."""
+    if type(seq) is not int:
+        raise TypeError("seq must be an integer")
+    j = json.dumps
+    body = (
+        f'{{"at":{j(at, ensure_ascii=False)},"data":{j(data_sha256)},"kind":{j(kind, ensure_ascii=False)},'
+        f'"prev":{j(prev)},"seq":{seq},"session":{j(session_id, ensure_ascii=False)},"v":{FORMAT_VERSION}}}'
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def redact(data: Any, secrets: Iterable[str]) -> Any:
@@ -265,8 +312,7 @@ class AuditLog:
                     out.append(AuditRecord(seq, at, kind, session_id, obj, prev, h))
                     prev = h
                 conn.executemany(
-                    "INSERT INTO audit (seq, at, kind, session_id, data, prev_hash, hash)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO audit (seq, at, kind, session_id, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
                 conn.execute(
@@ -295,10 +341,13 @@ class AuditLog:
             raise ValueError(f"audit record kind must be a dotted lower-case word, not {kind!r}")
         if not isinstance(data, Mapping):
             raise TypeError("audit record data must be a mapping")
-        clean = redact(_jsonable(data), self._secrets)
-        sid = redact(session_id, self._secrets) if session_id is not None else None
-        text = rfc8785.dumps(clean)
-        return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), clean
+        slow: list[bool] = []
+        clean = _plain(data, slow)  # first, so that secrets inside str() of odd objects are redacted too
+        if self._secrets:
+            clean = redact(clean, self._secrets)
+        sid = redact(str(session_id), self._secrets) if session_id is not None else None
+        text = _serialise(clean, bool(slow))
+        return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), json.loads(text)
 
     @staticmethod
     def _head_for_append(conn: sqlite3.Connection) -> tuple[int, str]:
@@ -307,9 +356,7 @@ class AuditLog:
             return row[0], row[1]
         if conn.execute("SELECT 1 FROM audit LIMIT 1").fetchone() is not None:
             # Refuse rather than start a second chain that would hide what was removed.
-            raise AuditError(
-                "audit log head is missing but records exist (tampered?): run `mcp-guard audit verify`"
-            )
+            raise AuditError("audit log head is missing but records exist (tampered?): run `mcp-guard audit verify`")
         return 0, GENESIS
 
     # reading
@@ -344,9 +391,7 @@ class AuditLog:
         res = VerifyResult()
         try:
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-            rows = conn.execute(
-                "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq"
-            )
+            rows = conn.execute("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
             chain = _Chain(res, locate=lambda h: _seq_of_hash_db(conn, h))
             for seq, at, kind, sid, text, prev, h in rows:
                 ok = isinstance(text, str)
@@ -361,9 +406,7 @@ class AuditLog:
             if got is None:
                 res.add(seq, f"anchored record is missing (anchor {seq}:{want[:12]}…)")
             elif got != want:
-                res.add(
-                    seq, f"does not match its anchor (hash {got[:12]}… expected {want[:12]}…): log rewritten"
-                )
+                res.add(seq, f"does not match its anchor (hash {got[:12]}… expected {want[:12]}…): log rewritten")
         return res
 
     # export
@@ -384,9 +427,7 @@ class AuditLog:
                 header |= {"head_seq": head[0], "head_hash": head[1], "exported_at": _now()}
                 fp.write(json.dumps(header, ensure_ascii=False) + "\n")
                 full = 0
-                rows = conn.execute(
-                    "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq"
-                )
+                rows = conn.execute("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
                 for seq, at, kind, sid, text, prev, h in rows:
                     line: dict[str, Any] = {"seq": seq, "at": at, "kind": kind, "session": sid}
                     if session is None or sid == session:
@@ -435,17 +476,13 @@ class _Chain:
         res = self.res
         res.count += 1
         if not isinstance(seq, int) or seq <= self.last_seq:
-            res.add(
-                seq if isinstance(seq, int) else None, f"out of order: comes after record {self.last_seq}"
-            )
+            res.add(seq if isinstance(seq, int) else None, f"out of order: comes after record {self.last_seq}")
             return
         if seq != self.last_seq + 1:
             gap = range(self.last_seq + 1, seq)
             span = _span(gap[0], gap[-1])
             reordered = any(self.present(s) for s in gap)
-            res.add(
-                seq, f"reordered: comes before {span}" if reordered else f"{span} missing before it (deleted)"
-            )
+            res.add(seq, f"reordered: comes before {span}" if reordered else f"{span} missing before it (deleted)")
         else:
             reordered = False
         moved = False
@@ -533,9 +570,7 @@ def verify_jsonl(fp: IO[str], anchors: Iterable[tuple[int, str]] = ()) -> Verify
             continue
         records.append((lineno, rec))
     hashes = {
-        r["hash"]: r["seq"]
-        for _, r in records
-        if isinstance(r.get("hash"), str) and isinstance(r.get("seq"), int)
+        r["hash"]: r["seq"] for _, r in records if isinstance(r.get("hash"), str) and isinstance(r.get("seq"), int)
     }
     seqs = set(hashes.values())
     chain = _Chain(res, locate=hashes.get, present=seqs.__contains__)
@@ -660,9 +695,7 @@ def report(log: AuditLog, session: str | None = None) -> dict[str, Any]:
         elif rec.kind == "call":
             e = entry(rec.session_id)
             key = (str(rec.data.get("upstream", "")), str(rec.data.get("tool", "")))
-            tool = e["tools"].setdefault(
-                key, {"upstream": key[0], "tool": key[1]} | dict.fromkeys(_COUNTERS, 0)
-            )
+            tool = e["tools"].setdefault(key, {"upstream": key[0], "tool": key[1]} | dict.fromkeys(_COUNTERS, 0))
             _count(tool, rec.data)
             _count(e["totals"], rec.data)
     out = []

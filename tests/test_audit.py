@@ -17,6 +17,7 @@ from mcp_guard.audit import (
     AuditLog,
     AuditWriter,
     call_data,
+    canonical,
     digest,
     record_hash,
     redact,
@@ -129,6 +130,42 @@ def test_call_data_digests_sensitive_arguments_and_tools():
     whole = call_data(tool="send", upstream="mail", arguments=args, decision="allow", sensitive_tool=True)
     assert "arguments" not in whole and whole["arguments_sha256"] == digest(args)
     assert digest({"b": 1, "a": 2}) == digest({"a": 2, "b": 1})
+
+
+def test_fast_canonical_form_is_rfc8785():
+    """The json.dumps fast path and the hand-written record header must equal RFC 8785 byte for byte."""
+    import hashlib
+    import random
+
+    import rfc8785
+
+    rnd = random.Random(8785)
+    chars = ["a", '"', "\\", "\n", "\x00", "\x1f", "\x7f", "\u2028", "é", "\ue000", "\uffff", "😀", "\t", "/"]
+
+    def text() -> str:
+        return "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 5)))
+
+    def value(depth: int = 0):
+        r = rnd.random()
+        if depth > 3 or r < 0.3:
+            scalars = [text(), rnd.randint(-(2**53) + 1, 2**53 - 1), True, None, rnd.choice([0.1, 1.0, 1e21, -0.0])]
+            return rnd.choice(scalars)
+        if r < 0.6:
+            return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
+        return {text(): value(depth + 1) for _ in range(rnd.randint(0, 4))}
+
+    for seq in range(3000):
+        v = value()
+        assert canonical(v) == rfc8785.dumps(v), v
+        at, kind, sid = text(), text(), rnd.choice([None, text()])
+        body = {"v": 1, "seq": seq, "at": at, "kind": kind, "session": sid, "data": "ab" * 32, "prev": GENESIS}
+        assert record_hash(seq, at, kind, sid, "ab" * 32, GENESIS) == hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+
+def test_lone_surrogates_are_replaced(log):
+    rec = log.append("call", None, {"text": "bad \ud800 half"})
+    assert rec.data == {"text": "bad ? half"}
+    assert log.verify().ok
 
 
 # --- tamper detection -----------------------------------------------------------------------
