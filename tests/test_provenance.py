@@ -323,7 +323,7 @@ def test_guard_enforce_refuses_a_failing_artifact(home, tmp_path):
         anyio.run(guard.prepare_launch, _spec(config))
     message = str(refused.value)
     assert "\n" not in message
-    assert "'srv' not launched" in message and "invalid" in message and "someone/else" in message
+    assert message.startswith("provenance check failed: ") and "invalid" in message and "someone/else" in message
     [row] = _verifications(store)
     assert row["upstream"] == "srv" and row["outcome"] == "invalid"
     assert json.loads(row["detail"])["mode"] == "enforce"
@@ -508,3 +508,69 @@ provenance = {{ artifact = {json.dumps(str(tarball))}, issuer = "{GITHUB}", repo
     assert {"alg": "SHA-256", "content": good["sha256"]} in component["hashes"]
     assert main(["--config", str(config), "verify", "nope"]) == 2
     assert "no upstream named 'nope'" in capsys.readouterr().err
+
+
+# --- end to end: mcp-guard run ---------------------------------------------------------------------
+
+
+def _wired(config_path: Path) -> None:
+    """These run once the proxy builds a ProvenanceGuard (mcp_guard.proxy.runner.build_guards)."""
+    from mcp_guard.config import load_config
+
+    try:
+        from mcp_guard.proxy.runner import build_guards
+    except ImportError:
+        pytest.skip("mcp-guard run is not built yet")
+    if not any(isinstance(g, ProvenanceGuard) for g in build_guards(load_config(config_path), None)):
+        pytest.skip("the provenance guard is not wired into mcp-guard run yet")
+
+
+def _run_config(tmp_path: Path, mode: str) -> Path:
+    from tests.clients import fixture, upstream_toml, write_config
+
+    wheel = json.dumps(str(sigstore_asset("bundle_v3_github.whl")))
+    policy = f'provenance = {{ mode = "{mode}", artifact = {wheel}, issuer = "{GITHUB}", repository = "someone/else" }}'
+    text = '[storage]\npath = "guard.db"\n' + upstream_toml(
+        "echo", fixture("echo_server.py"), 'trust = "tofu"\n' + policy
+    )
+    return write_config(tmp_path / "mcp-guard.toml", text)
+
+
+def test_run_enforce_refuses_the_upstream_and_the_client_is_told(home, tmp_path):
+    config = _run_config(tmp_path, "enforce")
+    _wired(config)
+    from tests.clients import GUARD, RawClient
+
+    client = RawClient([*GUARD, "--config", str(config), "run", "--upstream", "echo"])
+    try:
+        answer = client.request(
+            "initialize",
+            {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+        )
+    finally:
+        client.close()
+    message = answer["error"]["message"]
+    assert "refused to launch upstream 'echo'" in message
+    assert "provenance check failed" in message and "invalid" in message and "someone/else" in message
+    rows = list(open_store(tmp_path / "guard.db").db["verifications"].rows)
+    assert [r["outcome"] for r in rows] == ["invalid"]
+
+
+def test_run_warn_launches_loudly_and_records(home, tmp_path):
+    config = _run_config(tmp_path, "warn")
+    _wired(config)
+    from tests.clients import GUARD, RawClient
+
+    client = RawClient([*GUARD, "--config", str(config), "run", "--upstream", "echo"])
+    try:
+        client.handshake()
+        listed = client.request("tools/list")
+        client.proc.stdin.close()
+        client.proc.wait(20)
+        stderr = client.proc.stderr.read().decode()
+    finally:
+        client.close()
+    assert "echo" in [t["name"] for t in listed["result"]["tools"]]
+    assert "WARNING (provenance warn mode) upstream 'echo' launched UNVERIFIED" in stderr
+    rows = list(open_store(tmp_path / "guard.db").db["verifications"].rows)
+    assert [(r["outcome"], json.loads(r["detail"])["mode"]) for r in rows] == [("invalid", "warn")]

@@ -28,6 +28,14 @@ class ProvenanceGuard(Guard):
         self.audit_log = audit_log  # the proxy's AuditLog, if it has one; else one is opened per record
         self._stderr = stderr
 
+    def _store(self) -> Store:
+        """The proxy's store, or the config's database: a result is never left unrecorded."""
+        if self.store is None:
+            from mcp_guard.store import open_store
+
+            self.store = open_store(self.config.db_path)
+        return self.store
+
     def _say(self, text: str) -> None:
         print(f"mcp-guard: {text}", file=self._stderr or sys.stderr, flush=True)
 
@@ -45,7 +53,7 @@ class ProvenanceGuard(Guard):
             prepared = Prepared(Result("invalid", f"cannot verify: {err.message}"), spec, False)
         result = prepared.result
         await anyio.to_thread.run_sync(
-            lambda: record(self.store, spec.upstream, result, mode=pol.mode, audit_log=self.audit_log)
+            lambda: record(self._store(), spec.upstream, result, mode=pol.mode, audit_log=self.audit_log)
         )
         if result.ok:
             if spec.command and not prepared.runs_verified_copy:
@@ -55,8 +63,7 @@ class ProvenanceGuard(Guard):
                     "or run npx/uvx PACKAGE)"
                 )
             return prepared.spec
-        line = f"provenance: upstream {spec.upstream!r} not launched: {result.line()}"
-        if pol.mode == "enforce":
-            raise LaunchRefused(line)
+        if pol.mode == "enforce":  # the proxy prefixes "refused to launch upstream NAME"
+            raise LaunchRefused(f"provenance check failed: {result.line()}")
         self._say(f"WARNING (provenance warn mode) upstream {spec.upstream!r} launched UNVERIFIED: {result.line()}")
         return spec
