@@ -88,6 +88,7 @@ class Relay:
         self._tg: anyio.abc.TaskGroup | None = None
         self._initialized = False  # the client sent notifications/initialized
         self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
+        self._guards_started = False
         self._guards_ready = anyio.Event()
         self._refreshing: dict[str, anyio.Event] = {}  # upstream -> set when its list refresh is done
         self._inflight: dict[RequestId, tuple[anyio.CancelScope, str | None]] = {}
@@ -179,8 +180,7 @@ class Relay:
             for up in self.upstreams.values():
                 up.client_initialized = True
                 await up.notify(msg, raw)
-            assert self._tg is not None
-            self._tg.start_soon(self._prepare_guards)
+            self._start_guards()
             held, self._held = self._held, []
             for h in held:
                 await self._send_client(*h)
@@ -220,16 +220,18 @@ class Relay:
         finally:
             self._guards_ready.set()
 
+    def _start_guards(self) -> None:
+        if not self._guards_started:
+            self._guards_started = True
+            assert self._tg is not None
+            self._tg.start_soon(self._prepare_guards)
+
     async def _wait_guards(self) -> None:
-        if self._initialized and not self._guards_ready.is_set():
+        """Requests that guards govern wait until every guard has seen the upstreams."""
+        self._start_guards()  # also for a client that never sends notifications/initialized
+        if not self._guards_ready.is_set():
             with anyio.move_on_after(GUARDS_READY_TIMEOUT):
                 await self._guards_ready.wait()
-        if not self._initialized:
-            # A client that never sends notifications/initialized still gets guarded answers.
-            self._initialized = True
-            for up in self.upstreams.values():
-                up.client_initialized = True
-            await self._prepare_guards()
 
     # -- upstream messages -----------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ class UpstreamConnection:
         self._pending: dict[RequestId, asyncio.Future[tuple[Message, bytes | None]]] = {}
         self._own_ids = itertools.count(1)
         self._ready = anyio.Event()
-        self._restarting = False
+        self._restarting = False  # starting for the first time, or again after a crash
         self._closing = False
         self._init_params: dict[str, Any] = {}
         self.client_initialized = False
@@ -77,6 +77,7 @@ class UpstreamConnection:
     async def run(self, init_params: dict[str, Any], *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
         """Connect, initialize, serve until closed; restart after a crash. Reports started once."""
         self._init_params = init_params
+        self._restarting = True
         started = False
         attempt = 0
         while not self._closing:
@@ -101,6 +102,7 @@ class UpstreamConnection:
                     self.failure = self._exit_reason(channel)
                     tg.cancel_scope.cancel()
             except LaunchRefused as err:
+                self._restarting = False
                 self.failure = f"mcp-guard refused to launch upstream '{self.name}': {err}"
                 log.error("%s", self.failure)
                 self._fail_pending()
@@ -117,6 +119,7 @@ class UpstreamConnection:
             if self._closing:
                 return
             if not started:
+                self._restarting = False
                 log.error("%s", self.failure)
                 task_status.started()
                 return
@@ -202,11 +205,10 @@ class UpstreamConnection:
                 elif not self._resolve(msg.get("id"), msg, raw):
                     log.debug("upstream %r answered unknown request %r", self.name, msg.get("id"))
         except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass
-        finally:
-            if isinstance(channel, ProcessChannel):
-                with anyio.move_on_after(1), anyio.CancelScope(shield=True):
+            if isinstance(channel, ProcessChannel):  # it is exiting: wait a moment for its exit code
+                with anyio.move_on_after(1):
                     await channel.process.wait()
+        finally:
             done.set()
 
     def _resolve(self, rid: Any, msg: Message, raw: bytes | None) -> bool:

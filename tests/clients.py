@@ -1,0 +1,141 @@
+"""Clients the proxy tests drive: the real `mcp` SDK client, and a raw line client for exact bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from tests.support import FIXTURES, PYTHON
+
+GUARD = [PYTHON, "-m", "mcp_guard"]
+
+
+def fixture(name: str) -> list[str]:
+    return [PYTHON, str(FIXTURES / name)]
+
+
+def write_config(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def upstream_toml(name: str, command: list[str], extra: str = "") -> str:
+    return f"[upstreams.{name}]\ncommand = {json.dumps(command[0])}\nargs = {json.dumps(command[1:])}\n{extra}\n"
+
+
+@contextlib.asynccontextmanager
+async def guarded(run_args: list[str], *, env: dict[str, str] | None = None, **callbacks: Any
+                  ) -> AsyncIterator[ClientSession]:
+    """An initialized SDK client session with `mcp-guard run RUN_ARGS` as its server."""
+    params = StdioServerParameters(command=GUARD[0], args=[*GUARD[1:], "run", *run_args],
+                                   env={**os.environ, **(env or {})})
+    async with stdio_client(params) as (read, write), ClientSession(read, write, **callbacks) as session:
+        await session.initialize()
+        yield session
+
+
+class RawClient:
+    """Speaks newline-delimited JSON-RPC to a process, so tests see exactly what goes over the wire."""
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env={**os.environ, **(env or {})})
+        self._next = 0
+
+    def send_raw(self, data: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def send(self, msg: dict[str, Any]) -> None:
+        self.send_raw(json.dumps(msg).encode() + b"\n")
+
+    def read(self, timeout: float = 20.0) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        import select
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            if ready:
+                line = self.proc.stdout.readline()
+                if not line:
+                    raise EOFError("process closed its stdout")
+                if line.strip():
+                    return json.loads(line)
+        raise TimeoutError("no message within the timeout")
+
+    def request(self, method: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        """Send a request and return its response, skipping notifications sent meanwhile."""
+        self._next += 1
+        rid = self._next
+        msg: dict[str, Any] = {"jsonrpc": "2.0", "id": rid, "method": method, **extra}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+        while True:
+            answer = self.read()
+            if answer.get("id") == rid and "method" not in answer:
+                return answer
+
+    def handshake(self) -> dict[str, Any]:
+        init = self.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                           "clientInfo": {"name": "raw-test", "version": "1"}})
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        return init
+
+    def close(self, timeout: float = 10.0) -> int:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream:
+                    stream.close()
+
+    def stderr(self) -> str:
+        assert self.proc.stderr is not None
+        return self.proc.stderr.read().decode()
+
+
+def guard_raw(run_args: list[str], env: dict[str, str] | None = None) -> RawClient:
+    return RawClient([*GUARD, "run", *run_args], env)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it counts as gone only once reaped, which is what we want to see.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def python_env() -> dict[str, str]:
+    """Environment where the fixtures import this checkout's packages."""
+    return {"PYTHONPATH": str(Path(__file__).resolve().parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
