@@ -28,11 +28,12 @@ CREATE TABLE IF NOT EXISTS items (
     name TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     definition TEXT NOT NULL,       -- canonical JSON of the whole definition
-    state TEXT NOT NULL,            -- pending | approved | rejected | removed
+    state TEXT NOT NULL,            -- pending | approved | rejected | superseded (a newer one was approved)
     previous_id TEXT,               -- the approved definition this one changes, if any
     findings TEXT,                  -- scan findings, JSON
     first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL
+    last_seen TEXT NOT NULL,
+    removed TEXT                    -- when the server stopped listing the name (NULL while listed)
 );
 CREATE INDEX IF NOT EXISTS items_by_name ON items (upstream, kind, name);
 CREATE UNIQUE INDEX IF NOT EXISTS items_by_fingerprint ON items (upstream, kind, name, fingerprint);
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     reason TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS review_decisions_by_item ON review_decisions (item_id);
 
 -- intent: sessions and calls held for a person's approval
 CREATE TABLE IF NOT EXISTS sessions (

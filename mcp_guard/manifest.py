@@ -1,0 +1,428 @@
+"""Canonical fingerprints of what an MCP server offers, and diffs between two versions with risk flags.
+
+A fingerprint is the SHA-256 of the RFC 8785 (JCS) serialisation of a whole definition, so key order
+and whitespace never matter. Each top-level field is hashed too, and the whole serialisation is put
+together from the fields' own serialisations (JCS of an object is its members, sorted by UTF-16 code
+units, joined), so the per-field hashes cost no second pass over the data.
+
+Kinds: `tool`, `prompt`, `resource`, `resource_template`, and `server` (identity and instructions).
+This module is pure and fast: no I/O, plain dicts in and small dataclasses out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import rfc8785
+
+Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]
+KINDS: tuple[Kind, ...] = ("tool", "prompt", "resource", "resource_template", "server")
+
+# The list method and result key of each listable kind.
+LIST_METHODS: dict[str, tuple[str, str]] = {
+    "tool": ("tools/list", "tools"),
+    "prompt": ("prompts/list", "prompts"),
+    "resource": ("resources/list", "resources"),
+    "resource_template": ("resources/templates/list", "resourceTemplates"),
+}
+# Guard-contract list kinds (camelCase, as in guards/base.ListKind) to ours.
+FROM_LIST_KIND: dict[str, Kind] = {
+    "tools": "tool",
+    "prompts": "prompt",
+    "resources": "resource",
+    "resourceTemplates": "resource_template",
+}
+SERVER_NAME = "(server)"
+_IDENTITY_FIELDS = ("name", "title", "version", "description", "websiteUrl", "icons")
+
+
+def item_name(kind: str, definition: Mapping[str, Any]) -> str:
+    """The key an item is known by: its name, its URI, or its URI template."""
+    if kind == "resource":
+        key = definition.get("uri")
+    elif kind == "resource_template":
+        key = definition.get("uriTemplate")
+    elif kind == "server":
+        return SERVER_NAME
+    else:
+        key = definition.get("name")
+    return key if isinstance(key, str) else ""
+
+
+def server_definition(server_info: Mapping[str, Any] | None, instructions: str | None) -> dict[str, Any]:
+    """The server's identity and instructions, fingerprinted like any other item.
+
+    Only the identity fields of `serverInfo` are kept, so that a raw initialize result (the proxy)
+    and a typed one (the SDK client used by `bom generate`) give the same fingerprint.
+    """
+    info = {k: v for k, v in (server_info or {}).items() if k in _IDENTITY_FIELDS and v is not None}
+    definition: dict[str, Any] = {"serverInfo": info}
+    if instructions is not None:
+        definition["instructions"] = instructions
+    return definition
+
+
+# --- canonical form -------------------------------------------------------------------------------
+
+
+def _jcs(value: Any) -> bytes:
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        # Integers past 2**53 (and the like) are outside I-JSON; read them as JSON numbers, i.e.
+        # as doubles, which is what every JavaScript client does with them anyway.
+        return rfc8785.dumps(_as_ijson(value))
+
+
+def _as_ijson(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 - 1 else float(value)
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else None
+    if isinstance(value, Mapping):
+        return {str(k): _as_ijson(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_ijson(v) for v in value]
+    return str(value)
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 bytes of a JSON value."""
+    return _jcs(value)
+
+
+def digest(value: Any) -> str:
+    return "sha256:" + hashlib.sha256(_jcs(value)).hexdigest()
+
+
+def _utf16_key(key: str) -> bytes:
+    return key.encode("utf-16-be")
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    kind: str
+    name: str
+    digest: str  # of the whole definition
+    fields: dict[str, str]  # top-level field -> digest of its value
+
+
+def fingerprint(kind: str, definition: Mapping[str, Any]) -> Fingerprint:
+    """Hash a definition as a whole and field by field, in one canonicalisation pass."""
+    parts: list[bytes] = []
+    fields: dict[str, str] = {}
+    for key in sorted(definition, key=_utf16_key):
+        value_bytes = _jcs(definition[key])
+        fields[key] = "sha256:" + hashlib.sha256(value_bytes).hexdigest()
+        parts.append(_jcs(key) + b":" + value_bytes)
+    whole = b"{" + b",".join(parts) + b"}"
+    return Fingerprint(kind, item_name(kind, definition), "sha256:" + hashlib.sha256(whole).hexdigest(), fields)
+
+
+def canonical_definition(definition: Mapping[str, Any]) -> str:
+    """The canonical JSON text stored for a definition (what the review queue and the BOM keep)."""
+    return _jcs(definition).decode("utf-8")
+
+
+# --- risk flags -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    code: (
+        str  # new-url-param | new-path-param | new-free-text-param | model-instructions | annotation-flipped | renamed
+    )
+    message: str
+    severity: Literal["low", "medium", "high"] = "medium"
+
+
+_URL_NAME = re.compile(r"(url|uri|link|endpoint|webhook|callback|host|domain|server|address)", re.I)
+_PATH_NAME = re.compile(r"(path|file|dir|folder|directory)", re.I)
+_URL_FORMATS = {"uri", "uri-reference", "iri", "iri-reference", "hostname", "idn-hostname", "url"}
+
+# Phrases aimed at the model rather than describing the tool. Each hit is reported only when the old
+# text did not already contain it, so a long-standing "You must pass an absolute path" is not news.
+_INSTRUCTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "a pseudo-tag such as <IMPORTANT>",
+        re.compile(r"<\s*/?\s*(important|system|instructions?|secret|hidden|note)\b", re.I),
+    ),
+    (
+        "'ignore previous instructions'",
+        re.compile(r"\b(ignore|disregard|forget)\b.{0,20}\b(previous|prior|above|earlier|other|all)\b", re.I),
+    ),
+    (
+        "orders addressed to the model",
+        re.compile(
+            r"\b(you|the (assistant|model|ai|agent|llm))\s+(must|should|shall|need to|have to|are required to|will)\b",
+            re.I,
+        ),
+    ),
+    (
+        "steps to take before or instead of the call",
+        re.compile(r"\b(before|after|instead of|prior to)\s+(using|calling|running|invoking)\b", re.I),
+    ),
+    (
+        "secrecy towards the user",
+        re.compile(
+            r"\b(do not|don't|never|without)\s+"
+            r"(tell|telling|mention|mentioning|inform|informing|reveal|revealing|show|showing|notify|notifying)\b",
+            re.I,
+        ),
+    ),
+    (
+        "a demand to read or send secrets",
+        re.compile(
+            r"\b(read|send|include|pass|upload|forward|attach|copy)\b.{0,80}"
+            r"(ssh|id_rsa|\.env\b|passwords?|credentials?|secrets?|tokens?|api[ _-]?keys?|private keys?|cookies?)",
+            re.I,
+        ),
+    ),
+    (
+        "a reference to the system prompt or conversation",
+        re.compile(r"\b(system prompt|conversation history|previous messages|chat history)\b", re.I),
+    ),
+)
+
+# The spec's defaults, so that an explicit value equal to the default is not a flip.
+_HINT_DEFAULTS = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
+# The direction in which a change widens what the tool may do.
+_RISKY_HINT = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
+
+
+def _params(schema: Any, prefix: str = "", depth: int = 0) -> dict[str, dict[str, Any]]:
+    """Every property of an input schema, nested ones as dotted paths (bounded depth)."""
+    found: dict[str, dict[str, Any]] = {}
+    if not isinstance(schema, Mapping) or depth > 4:
+        return found
+    props = schema.get("properties")
+    if isinstance(props, Mapping):
+        for name, sub in props.items():
+            if not isinstance(sub, Mapping):
+                continue
+            path = f"{prefix}{name}"
+            found[path] = dict(sub)
+            found.update(_params(sub, path + ".", depth + 1))
+            items = sub.get("items")
+            if isinstance(items, Mapping):
+                found.update(_params(items, path + "[].", depth + 1))
+    return found
+
+
+def _texts(definition: Mapping[str, Any]) -> str:
+    """All the prose of a definition: what the model reads."""
+    out: list[str] = []
+    for key in ("title", "description"):
+        if isinstance(definition.get(key), str):
+            out.append(definition[key])
+    for sub in _params(definition.get("inputSchema")).values():
+        if isinstance(sub.get("description"), str):
+            out.append(sub["description"])
+    for arg in definition.get("arguments") or []:  # prompts
+        if isinstance(arg, Mapping) and isinstance(arg.get("description"), str):
+            out.append(arg["description"])
+    if isinstance(definition.get("instructions"), str):  # server
+        out.append(definition["instructions"])
+    return "\n".join(out)
+
+
+def _param_risks(name: str, sub: Mapping[str, Any]) -> list[Risk]:
+    leaf = name.rsplit(".", 1)[-1]
+    types = sub.get("type")
+    types = set(types) if isinstance(types, list) else {types}
+    is_string = "string" in types or types == {None} and "enum" not in sub and "const" not in sub
+    fmt = sub.get("format")
+    desc = sub.get("description") if isinstance(sub.get("description"), str) else ""
+    if fmt in _URL_FORMATS or (is_string and (_URL_NAME.search(leaf) or re.search(r"\burls?\b", desc, re.I))):
+        return [Risk("new-url-param", f"new parameter {name!r} takes a URL or host: data can leave through it", "high")]
+    if is_string and _PATH_NAME.search(leaf):
+        return [Risk("new-path-param", f"new parameter {name!r} takes a file path", "medium")]
+    limited = "enum" in sub or "const" in sub or "pattern" in sub or fmt is not None
+    max_len = sub.get("maxLength")
+    if is_string and not limited and not (isinstance(max_len, int) and max_len <= 64):
+        return [
+            Risk("new-free-text-param", f"new free-text parameter {name!r} (no enum, pattern or short limit)", "medium")
+        ]
+    return []
+
+
+def _instruction_risks(old_text: str, new_text: str) -> list[Risk]:
+    risks = []
+    for label, pattern in _INSTRUCTION_PATTERNS:
+        new_hits = {m.group(0).lower() for m in pattern.finditer(new_text)}
+        if not new_hits:
+            continue
+        old_hits = {m.group(0).lower() for m in pattern.finditer(old_text)}
+        gained = sorted(new_hits - old_hits)
+        if gained:
+            risks.append(Risk("model-instructions", f"text gained {label}: {gained[0]!r}", "high"))
+    return risks
+
+
+def _hint(annotations: Any, key: str) -> bool:
+    if isinstance(annotations, Mapping) and isinstance(annotations.get(key), bool):
+        return annotations[key]
+    return _HINT_DEFAULTS[key]
+
+
+def _annotation_risks(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Risk]:
+    risks = []
+    for key in _HINT_DEFAULTS:
+        before, after = _hint(old.get("annotations"), key), _hint(new.get("annotations"), key)
+        if before != after:
+            severity = "high" if after == _RISKY_HINT[key] else "low"
+            risks.append(
+                Risk("annotation-flipped", f"{key} flipped {str(before).lower()} → {str(after).lower()}", severity)
+            )
+    return risks
+
+
+def assess(kind: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Risk]:
+    """Risk flags of a new definition relative to the old one (or to nothing, for a new item)."""
+    old = old or {}
+    risks: list[Risk] = []
+    old_params = _params(old.get("inputSchema"))
+    for name, sub in _params(new.get("inputSchema")).items():
+        if name not in old_params:
+            risks.extend(_param_risks(name, sub))
+    risks.extend(_instruction_risks(_texts(old), _texts(new)))
+    if kind == "tool" and old:
+        risks.extend(_annotation_risks(old, new))
+    return risks
+
+
+# --- diffs ----------------------------------------------------------------------------------------
+
+Status = Literal["added", "removed", "changed"]
+
+
+@dataclass(slots=True)
+class Change:
+    kind: str
+    name: str
+    status: Status
+    old: Mapping[str, Any] | None
+    new: Mapping[str, Any] | None
+    old_digest: str | None = None
+    new_digest: str | None = None
+    fields: list[str] = field(default_factory=list)  # top-level fields that differ
+    risks: list[Risk] = field(default_factory=list)
+    renamed_from: str | None = None  # for "added": a removed item this one is near-identical to
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "status": self.status,
+            "old_fingerprint": self.old_digest,
+            "new_fingerprint": self.new_digest,
+            "fields": self.fields,
+            "risks": [{"code": r.code, "severity": r.severity, "message": r.message} for r in self.risks],
+            "renamed_from": self.renamed_from,
+        }
+
+
+def changed_fields(old: Fingerprint, new: Fingerprint) -> list[str]:
+    keys = sorted(set(old.fields) | set(new.fields))
+    return [k for k in keys if old.fields.get(k) != new.fields.get(k)]
+
+
+def diff(
+    kind: str,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    *,
+    old_fp: Fingerprint | None = None,
+    new_fp: Fingerprint | None = None,
+) -> Change | None:
+    """What changed between two definitions of one item (None when identical)."""
+    if old is None and new is None:
+        return None
+    old_fp = old_fp or (fingerprint(kind, old) if old is not None else None)
+    new_fp = new_fp or (fingerprint(kind, new) if new is not None else None)
+    if old_fp and new_fp and old_fp.digest == new_fp.digest:
+        return None
+    name = (new_fp or old_fp).name  # type: ignore[union-attr]
+    if new is None:
+        return Change(kind, name, "removed", old, None, old_fp.digest if old_fp else None)
+    status: Status = "added" if old is None else "changed"
+    fields = changed_fields(old_fp, new_fp) if old_fp and new_fp else sorted(new)
+    return Change(
+        kind,
+        name,
+        status,
+        old,
+        new,
+        old_fp.digest if old_fp else None,
+        new_fp.digest if new_fp else None,
+        fields,
+        assess(kind, old, new),
+    )
+
+
+def _shape(definition: Mapping[str, Any]) -> str:
+    """The text two items are compared by when looking for a rename: everything but the names."""
+    rest = {k: v for k, v in definition.items() if k not in ("name", "title")}
+    return canonical(rest).decode("utf-8")
+
+
+RENAME_SIMILARITY = 0.85
+_RENAME_BUDGET = 2_500  # pairwise comparisons; past this, only exact look-alikes are matched
+
+
+def _find_renames(kind: str, removed: list[Change], added: list[Change]) -> None:
+    if not removed or not added:
+        return
+    shapes_removed = {c.name: _shape(c.old or {}) for c in removed}
+    by_shape: dict[str, str] = {}
+    for name, shape in shapes_removed.items():
+        by_shape.setdefault(shape, name)
+    fuzzy = len(removed) * len(added) <= _RENAME_BUDGET
+    for change in added:
+        shape = _shape(change.new or {})
+        match, ratio = by_shape.get(shape), 1.0
+        if match is None and fuzzy:
+            best, best_ratio = None, 0.0
+            for name, old_shape in shapes_removed.items():
+                matcher = difflib.SequenceMatcher(None, old_shape, shape, autojunk=False)
+                if matcher.real_quick_ratio() < RENAME_SIMILARITY or matcher.quick_ratio() < RENAME_SIMILARITY:
+                    continue
+                r = matcher.ratio()
+                if r >= RENAME_SIMILARITY and r > best_ratio:
+                    best, best_ratio = name, r
+            match, ratio = best, best_ratio
+        if match is not None:
+            change.renamed_from = match
+            change.risks.insert(
+                0,
+                Risk(
+                    "renamed",
+                    f"{kind} {match!r} was removed and this near-identical one ({ratio:.0%} alike) "
+                    "added under another name",
+                    "high",
+                ),
+            )
+
+
+def diff_lists(
+    kind: str,
+    old: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    new: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+) -> list[Change]:
+    """Changes between two listings of one kind, sorted by name; renames are flagged on the added side."""
+    old_map = old if isinstance(old, Mapping) else {item_name(kind, d): d for d in old}
+    new_map = new if isinstance(new, Mapping) else {item_name(kind, d): d for d in new}
+    changes: list[Change] = []
+    for name in sorted(set(old_map) | set(new_map)):
+        change = diff(kind, old_map.get(name), new_map.get(name))
+        if change is not None:
+            changes.append(change)
+    _find_renames(kind, [c for c in changes if c.status == "removed"], [c for c in changes if c.status == "added"])
+    return changes

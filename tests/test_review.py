@@ -1,0 +1,264 @@
+"""The review queue on real SQLite: states, reasons, two-person rule, trust modes, many processes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+import sys
+
+import pytest
+
+from mcp_guard import review
+from mcp_guard.cli import main
+from mcp_guard.errors import ReviewError, StoreError
+from mcp_guard.review import ReviewQueue
+from mcp_guard.store import open_store
+from tests.support import FIXTURES, shared
+
+sys.path.insert(0, str(FIXTURES))
+from rugpull_server import CHANGED, ORIGINAL  # noqa: E402
+
+
+def everything() -> list[dict]:
+    path = shared("fixtures", "supply-chain", "mcp-tools", "server-everything-2026.8.31.tools.json")
+    return json.loads(path.read_text(encoding="utf-8"))["tools/list"]["tools"]
+
+
+@pytest.fixture
+def queue(tmp_path):
+    store = open_store(tmp_path / "guard.db")
+    yield ReviewQueue(store)
+    store.close()
+
+
+def test_new_items_are_pending_and_approval_needs_a_reason(queue):
+    rows = queue.record("everything", "tool", everything())
+    assert len(rows) == 13 and {r.state for r in rows.values()} == {"pending"}
+    echo = rows["echo"]
+    with pytest.raises(ReviewError, match="reason is required"):
+        queue.decide(echo.id, "approve", "   ", reviewer="ana")
+    out = queue.decide(echo.id, "approve", "echoes only", reviewer="ana")
+    assert out.item.state == "approved" and not out.waiting_for_second
+    assert queue.state_of(echo.id) == "approved"
+    [d] = queue.decisions(echo.id)
+    assert (d.decision, d.reviewer, d.reason) == ("approve", "ana", "echoes only")
+    with pytest.raises(ReviewError, match="already approved"):
+        queue.decide(echo.id, "approve", "again", reviewer="ana")
+    # the same listing again changes nothing
+    again = queue.record("everything", "tool", everything())
+    assert again["echo"].id == echo.id and again["echo"].state == "approved"
+
+
+def test_unknown_and_prefix_ids(queue):
+    rows = queue.record("everything", "tool", everything())
+    with pytest.raises(ReviewError, match=r"no review item with id 'nope'.*mcp-guard review list"):
+        queue.get("nope")
+    some = rows["echo"].id
+    assert queue.get(some[:6]).id == some
+
+
+def test_a_change_is_a_new_pending_row_pointing_at_the_approved_one(queue):
+    first = queue.record("w", "tool", [ORIGINAL])["get_forecast"]
+    queue.decide(first.id, "approve", "read-only forecast", reviewer="ana")
+    changed = queue.record("w", "tool", [CHANGED])["get_forecast"]
+    assert changed.id != first.id and changed.state == "pending" and changed.previous_id == first.id
+    assert any(f["severity"] == "high" for f in changed.findings) or not _has_scanner()
+    assert "changed since it was approved" in review.held_reason(changed)
+    assert f"mcp-guard review approve {changed.id} --reason" in review.held_reason(changed)
+    out = queue.decide(changed.id, "approve", "checked with vendor", reviewer="bo")
+    assert out.superseded == [first.id] and queue.state_of(first.id) == "superseded"
+    with pytest.raises(ReviewError, match="superseded"):
+        queue.decide(first.id, "approve", "x", reviewer="ana")
+
+
+def test_reject_then_reconsider(queue):
+    item = queue.record("w", "tool", [CHANGED])["get_forecast"]
+    queue.decide(item.id, "reject", "exfiltrates keys", reviewer="ana")
+    assert "rejected" in review.held_reason(queue.get(item.id))
+    queue.decide(item.id, "approve", "vendor explained", reviewer="bo")
+    assert [d.decision for d in queue.decisions(item.id)] == ["reject", "approve"]
+
+
+def test_two_person_rule(queue):
+    item = queue.record("w", "tool", [ORIGINAL])["get_forecast"]
+    first = queue.decide(item.id, "approve", "looks fine", reviewer="ana", two_person=True)
+    assert first.waiting_for_second and queue.state_of(item.id) == "pending"
+    with pytest.raises(ReviewError, match="two-person rule: 'ana' already approved"):
+        queue.decide(item.id, "approve", "still fine", reviewer="ana", two_person=True)
+    second = queue.decide(item.id, "approve", "agreed", reviewer="bo", two_person=True)
+    assert not second.waiting_for_second and queue.state_of(item.id) == "approved"
+
+
+def test_removed_is_recorded_and_history_survives_a_return(queue):
+    tools = everything()
+    rows = queue.record("e", "tool", tools)
+    queue.decide(rows["echo"].id, "approve", "ok", reviewer="ana")
+    queue.record("e", "tool", [t for t in tools if t["name"] != "echo"])
+    assert queue.get(rows["echo"].id).removed is not None
+    back = queue.record("e", "tool", tools)["echo"]
+    assert back.id == rows["echo"].id and back.state == "approved"
+    assert queue.get(back.id).removed is None
+
+
+def test_a_page_marks_nothing_removed(queue):
+    tools = everything()
+    queue.record("e", "tool", tools)
+    queue.record("e", "tool", tools[:3], complete=False)
+    assert all(i.removed is None for i in queue.items(upstream="e"))
+
+
+def test_tofu_approves_first_sight_only(queue):
+    rows = queue.record("t", "tool", [ORIGINAL], trust="tofu")
+    item = rows["get_forecast"]
+    assert item.state == "approved"
+    [d] = queue.decisions(item.id)
+    assert d.reviewer == review.TOFU_REVIEWER
+    later = queue.record("t", "tool", [CHANGED, {"name": "extra", "inputSchema": {"type": "object"}}], trust="tofu")
+    assert later["get_forecast"].state == "pending" and later["extra"].state == "pending"
+
+
+def _has_scanner() -> bool:
+    try:
+        import mcp_guard.scan  # noqa: F401
+    except ModuleNotFoundError:
+        return False
+    return True
+
+
+def test_tofu_does_not_approve_what_the_scanner_finds_serious(queue):
+    if not _has_scanner():
+        pytest.skip("mcp_guard.scan not in this build")
+    item = queue.record("t", "tool", [CHANGED], trust="tofu")["get_forecast"]
+    assert item.state == "pending" and review.serious(item.findings)
+    assert item.findings[0]["span"]["field"]
+
+
+def test_newer_database_is_refused_and_kept(tmp_path):
+    path = tmp_path / "guard.db"
+    store = open_store(path)
+    ReviewQueue(store).record("e", "tool", everything())
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(StoreError, match=r"newer mcp-guard \(schema 99"):
+        open_store(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 13
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    assert len(ReviewQueue(open_store(path)).items()) == 13
+
+
+def test_cli_unknown_id_and_newer_database(tmp_path, home, capsys):
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text('[storage]\npath = "guard.db"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "review", "approve", "abc123", "--reason", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "no review item with id 'abc123'" in err and "Traceback" not in err
+    conn = sqlite3.connect(tmp_path / "guard.db")
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    assert main(["--config", str(cfg), "review", "list"]) == 2
+    assert "database is from a newer mcp-guard" in capsys.readouterr().err
+
+
+def test_cli_list_show_approve(tmp_path, home, capsys, monkeypatch):
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text('[storage]\npath = "guard.db"\n[upstreams.w]\ncommand = "true"\n', encoding="utf-8")
+    queue = ReviewQueue(open_store(tmp_path / "guard.db"))
+    first = queue.record("w", "tool", [ORIGINAL])["get_forecast"]
+    queue.decide(first.id, "approve", "fine", reviewer="ana")
+    changed = queue.record("w", "tool", [CHANGED])["get_forecast"]
+    assert main(["--config", str(cfg), "review", "list"]) == 0
+    out = capsys.readouterr().out
+    assert changed.id in out and first.id not in out
+    assert main(["--config", str(cfg), "review", "show", changed.id]) == 0
+    out = capsys.readouterr().out
+    for needle in (
+        "old (approved) vs new",
+        "callback_url",
+        "annotation-flipped",
+        "new-url-param",
+        "model-instructions",
+        "Get the weather forecast for a city.",
+        "<IMPORTANT>",
+        f"mcp-guard review approve {changed.id}",
+    ):
+        assert needle in out, needle
+    monkeypatch.setenv("USER", "carla")
+    assert (
+        main(
+            [
+                "--config",
+                str(cfg),
+                "review",
+                "approve",
+                changed.id,
+                "--reason",
+                "vendor says so",
+                "--reviewer",
+                "dan",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert result["item"]["state"] == "approved" and result["decision"]["reviewer"] == "dan"
+    assert (tmp_path / "bom" / "aibom.cdx.json").is_file()  # approvals write through to the BOM
+
+
+def test_reviewer_defaults_to_git_or_login(monkeypatch, tmp_path):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "none"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("USER", "login-name")
+    assert review.reviewer_name() == "login-name"
+    (tmp_path / "gc").write_text("[user]\n\tname = Git Person\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gc"))
+    assert review.reviewer_name() == "Git Person"
+
+
+# --- many processes, one database -------------------------------------------------------------------
+
+PROCESSES = 8
+OWN_TOOLS = 40
+
+
+def _worker(path: str, n: int, shared_tools: list[dict]) -> int:
+    store = open_store(path)
+    queue = ReviewQueue(store)
+    own = [{"name": f"p{n}_tool{i}", "description": f"tool {i} of process {n}"} for i in range(OWN_TOOLS)]
+    for _ in range(3):  # listing again and again, as every session does
+        rows = queue.record("shared", "tool", shared_tools + own)
+    mine = rows[f"p{n}_tool0"]
+    queue.decide(mine.id, "approve", f"process {n}", reviewer=f"r{n}")
+    try:  # all race to approve the same shared tool: exactly one wins
+        queue.decide(rows["echo"].id, "approve", f"process {n} saw it first", reviewer=f"r{n}")
+        won = 1
+    except ReviewError:
+        won = 0
+    store.close()
+    return won
+
+
+def test_eight_processes_share_one_database_and_lose_nothing(tmp_path):
+    path = str(tmp_path / "guard.db")
+    open_store(path).close()
+    shared_tools = everything()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(PROCESSES) as pool:
+        wins = pool.starmap(_worker, [(path, n, shared_tools) for n in range(PROCESSES)])
+    assert sum(wins) == 1
+    queue = ReviewQueue(open_store(path))
+    items = queue.items(upstream="shared")
+    # Every process lists its own tools and not the others': whoever listed last marked the rest removed,
+    # but no row, id or decision was lost or duplicated.
+    assert len(items) == len(shared_tools) + PROCESSES * OWN_TOOLS
+    assert len({i.id for i in items}) == len(items)
+    approved = [i for i in items if i.state == "approved"]
+    assert sorted(i.name for i in approved) == sorted(["echo"] + [f"p{n}_tool0" for n in range(PROCESSES)])
+    decisions = queue.conn.execute("SELECT count(*) FROM review_decisions").fetchone()[0]
+    assert decisions == PROCESSES + 1
