@@ -27,9 +27,11 @@ import hashlib
 import json
 import math
 import queue
+import random
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -249,16 +251,32 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _connect(store: Store, durability: Durability) -> sqlite3.Connection:
-    """The audit log's own connection, so its synchronous setting does not change other features'."""
+def _connect(store: Store, durability: Durability, busy_ms: int) -> sqlite3.Connection:
+    """A connection of the audit log's own, so its settings do not change other features'."""
     if store.path is None:
         return store.db.conn
-    conn = sqlite3.connect(
-        str(store.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn = sqlite3.connect(str(store.path), timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
     conn.execute(f"PRAGMA synchronous = {durability.upper()}")
     return conn
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """Take the write lock, retrying after short random sleeps while another process holds it.
+
+    SQLite's own busy handler sleeps 1 ms, then longer, between tries: far longer than one append
+    holds the lock (tens of µs, plus an fsync), so with several processes most time went to sleeping."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 50e-6
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if getattr(err, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, 0.002)
 
 
 class AuditLog:
@@ -269,13 +287,14 @@ class AuditLog:
             raise ValueError(f"durability must be 'full' or 'normal', not {durability!r}")
         self.store = store
         self.durability = durability
-        self._conn = _connect(store, durability)
-        self._lock = threading.Lock()  # one transaction at a time on this connection
+        self._conn = _connect(store, durability, BUSY_TIMEOUT_MS)  # reads wait for SQLite's busy handler
+        self._wconn = _connect(store, durability, 0)  # writes retry themselves: see _begin_immediate
+        self._lock = threading.Lock()  # one transaction at a time on these connections
         self._secrets: set[str] = set(secrets)
 
     def close(self) -> None:
-        if self._conn is not self.store.db.conn:
-            self._conn.close()
+        for conn in {self._conn, self._wconn} - {self.store.db.conn}:
+            conn.close()
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         """Values that must never reach the log: every later append redacts them."""
@@ -295,9 +314,9 @@ class AuditLog:
         if not prepared:
             return []
         with self._lock:
-            conn = self._conn
+            conn = self._wconn
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                _begin_immediate(conn)
             except sqlite3.Error as err:
                 raise AuditError(f"cannot write the audit log: {err}") from None
             try:
@@ -363,43 +382,57 @@ class AuditLog:
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last record, per the head row: copy it elsewhere to anchor the log."""
-        row = self._read().execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        with self._lock:
+            row = self._conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
     def records(self, session: str | None = None, kind: str | None = None) -> Iterator[AuditRecord]:
-        sql, params = "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit", []
-        where = []
+        """Records in order, optionally of one session and/or kind; read in chunks, so appends from
+        other threads can go on in between."""
+        sql = "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit WHERE seq > ?"
+        params: list[Any] = []
         if session is not None:
-            where.append("session_id = ?")
+            sql += " AND session_id = ?"
             params.append(session)
         if kind is not None:
-            where.append("kind = ?")
+            sql += " AND kind = ?"
             params.append(kind)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        for seq, at, k, sid, text, prev, h in self._read().execute(sql + " ORDER BY seq", params):
-            yield AuditRecord(seq, at, k, sid, _loads(text), prev, h)
-
-    def _read(self) -> sqlite3.Connection:
-        return self._conn
+        sql += " ORDER BY seq LIMIT 1000"
+        after: int | float = -math.inf
+        while True:
+            with self._lock:
+                rows = self._conn.execute(sql, [after, *params]).fetchall()
+            for seq, at, k, sid, text, prev, h in rows:
+                yield AuditRecord(seq, at, k, sid, _loads(text), prev, h)
+            if len(rows) < 1000:
+                return
+            after = rows[-1][0]
 
     # verification
 
     def verify(self, anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
-        """Recompute the chain and compare it with the head and any anchors; problems name records."""
-        conn = self._read()
+        """Recompute the chain and compare it with the head and any anchors; problems name records.
+        Reads one snapshot, so appends by other processes meanwhile are no false alarm."""
+        anchors = list(anchors)
+        conn = self._conn
         res = VerifyResult()
-        try:
-            head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-            rows = conn.execute("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
-            chain = _Chain(res, locate=lambda h: _seq_of_hash_db(conn, h))
-            for seq, at, kind, sid, text, prev, h in rows:
-                ok = isinstance(text, str)
-                data_sha = hashlib.sha256(text.encode()).hexdigest() if ok else ""
-                chain.feed(seq, at, kind, sid, data_sha, prev, h)
-            seen = {seq: h for seq, h in _anchor_rows(conn, anchors)}
-        except sqlite3.DatabaseError as err:
-            raise AuditError(f"cannot read the audit log: {err}") from None
+        chain = _Chain(res, locate=lambda h: _seq_of_hash_db(conn, h))
+        with self._lock:
+            try:
+                conn.execute("BEGIN")
+                try:
+                    head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+                    rows = conn.execute(
+                        "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq"
+                    )
+                    for seq, at, kind, sid, text, prev, h in rows:
+                        data_sha = hashlib.sha256(text.encode()).hexdigest() if isinstance(text, str) else ""
+                        chain.feed(seq, at, kind, sid, data_sha, prev, h)
+                    seen = dict(_anchor_rows(conn, anchors))
+                finally:
+                    conn.execute("COMMIT")
+            except sqlite3.DatabaseError as err:
+                raise AuditError(f"cannot read the audit log: {err}") from None
         chain.finish(head)
         for seq, want in anchors:
             got = seen.get(seq)
@@ -415,7 +448,7 @@ class AuditLog:
         """Write the log as JSON lines: a header, then every record in order. With `session`, other
         sessions' records keep only their data digest, so the file still verifies as a whole chain.
         Returns the number of full records written."""
-        conn = self._read()
+        conn = self._conn
         with self._lock:  # a consistent snapshot: head and records from one read transaction
             conn.execute("BEGIN")
             try:
