@@ -404,7 +404,7 @@ def test_guard_points_npx_at_the_verified_tarball(home, tmp_path):
     out = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     cached = home / ".cache" / "mcp-guard" / "artifacts" / digest / "sigstore-0.4.0.tgz"
-    assert out.command == "npx" and out.args == ["-y", str(cached), "--flag"]
+    assert out.command == "npx" and out.args == ["-y", f"--package={cached}", "sigstore", "--flag"]
     assert (cached.parent / "unpacked" / "package" / "package.json").is_file()
 
 

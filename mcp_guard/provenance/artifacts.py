@@ -264,9 +264,26 @@ def launch_from(spec: LaunchSpec, pkg: Package | None, source: Path | None, file
     if pkg and runner in ("npx", "uvx"):
         i = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
         if i is not None and _names(args[i], pkg):
-            args[i : i + 1] = [str(file)] if runner == "npx" else ["--from", str(file), pkg.name]
+            if runner == "npx":  # npx takes a tarball as --package (a bare path would be run as a command)
+                args[i : i + 1] = [f"--package={file}", _npm_bin(unpacked, pkg)]
+            else:
+                args[i : i + 1] = ["--from", str(file), pkg.name]
             used = True
     return dataclasses.replace(spec, command=command, args=args), used
+
+
+def _npm_bin(unpacked: Path | None, pkg: Package) -> str:
+    """The command an npm package installs: its only bin, or the one named after the package."""
+    short = pkg.name.rpartition("/")[2]
+    if unpacked is None:
+        return short
+    try:
+        bins = json.loads((unpacked / "package" / "package.json").read_text(encoding="utf-8")).get("bin")
+    except (OSError, ValueError, AttributeError):
+        return short
+    if isinstance(bins, dict) and bins and short not in bins:
+        return next(iter(bins)) if len(bins) == 1 else short
+    return short
 
 
 def _names(arg: str, pkg: Package) -> bool:
