@@ -194,6 +194,26 @@ def test_pep740_subject_digest_is_checked_against_the_bytes(home):
     assert "subject" in result.detail
 
 
+def test_dsse_bundle_whose_subject_is_other_bytes_is_invalid(home):
+    # A valid staging DSSE bundle whose statement names a.txt, checked against a different file:
+    # sigstore's verify_dsse passes; the subject check is what refuses it.
+    from sigstore.models import Bundle
+    from sigstore.verify import Verifier
+
+    from mcp_guard.provenance import load_trusted_root
+
+    bundle_path = sigstore_asset("a.dsse.staging-rekor-v2.txt.sigstore.json")
+    signer = IdentityPolicy(
+        issuer=GITHUB,
+        identity="https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+        ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main",
+    )
+    bundle = Bundle.from_json(bundle_path.read_bytes())
+    Verifier(trusted_root=load_trusted_root("staging")).verify_dsse(bundle, signer.to_sigstore())
+    result = verify_file(sigstore_asset("a.dsse.staging-rekor-v2.txt"), bundle_path, signer, trusted_root="staging")
+    assert result.outcome == "invalid" and "subject" in result.detail
+
+
 def test_pep740_gitlab_publisher(home):
     sdist = pep740_asset("gitlab_oidc_project-0.0.3.tar.gz")
     policy = IdentityPolicy(issuer="https://gitlab.com", repository="facutuesca/gitlab-oidc-project")
@@ -212,6 +232,7 @@ def test_old_npm_attestations_are_unsupported_format(home):
     )
     assert result.outcome == "unsupported"
     assert result.label == "unsupported format" and not result.ok
+    assert "intoto/0.0.2" in result.detail
 
 
 def test_keyless_bundle_without_inclusion_proof_is_unsupported(home):
@@ -223,6 +244,7 @@ def test_keyless_bundle_without_inclusion_proof_is_unsupported(home):
         identity=RFC8785,
     )
     assert result.outcome == "unsupported"
+    assert "inclusion proof" in result.detail
 
 
 def test_garbage_evidence_is_unsupported(home, tmp_path):

@@ -65,7 +65,7 @@ class Result:
         return f"{what}: {self.label}: {self.detail}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None} | {"ok": self.ok}
+        return {k: v for k, v in asdict(self).items() if v is not None} | {"label": self.label, "ok": self.ok}
 
 
 class Unsupported(Exception):
@@ -84,11 +84,26 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
+# Transparency log entry types sigstore-python verifies, for a DSSE envelope and for a plain signature.
+_DSSE_ENTRIES = {("dsse", "0.0.1"), ("hashedrekord", "0.0.2")}
+_SIGNATURE_ENTRIES = {("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2")}
+
+
 def _load_bundle(obj: Any) -> Bundle:
+    if not isinstance(obj, dict):
+        raise Unsupported("attestation holds no sigstore bundle")
+    # Checked before loading: old npm provenance uses intoto/0.0.2 entries, which no longer verify.
+    entries = (obj.get("verificationMaterial") or {}).get("tlogEntries") or []
+    allowed = _DSSE_ENTRIES if "dsseEnvelope" in obj else _SIGNATURE_ENTRIES
+    for entry in entries:
+        kind = (entry.get("kindVersion") or {}) if isinstance(entry, dict) else {}
+        if (kind.get("kind"), kind.get("version")) not in allowed:
+            raise Unsupported(f"transparency log entry type {kind.get('kind')}/{kind.get('version')} is not supported")
     try:
         return Bundle.from_json(json.dumps(obj))
     except SigstoreError as err:
-        raise Unsupported(f"sigstore cannot load this bundle ({_first_line(err)})") from None
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()][:3]
+        raise Unsupported(f"sigstore cannot load this bundle ({'; '.join(lines)})") from None
 
 
 def load_evidence(raw: bytes) -> list[_Evidence]:
