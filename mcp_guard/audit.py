@@ -23,6 +23,7 @@ itself crashes (the chain stays consistent: SQLite rolls back whole transactions
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
@@ -32,15 +33,17 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from typing import IO, Any, Literal
 
 import rfc8785
 
 from mcp_guard.errors import AuditError
+from mcp_guard.guards.base import Decision, ToolCall
 from mcp_guard.store import BUSY_TIMEOUT_MS, Store
 
 GENESIS = "0" * 64
@@ -230,18 +233,50 @@ def call_data(
     **extra: Any,
 ) -> dict[str, Any]:
     """The data of a `call` record. A sensitive tool's arguments are kept only as their digest
-    (`arguments_sha256`); a sensitive argument's value is replaced by its digest."""
+    (`arguments_sha256`); a sensitive argument's value (names matched by the `sensitive_args`
+    globs) is replaced by its digest, and `digested` lists those names."""
     data: dict[str, Any] = {"tool": tool, "upstream": upstream}
     args = dict(arguments or {})
     if sensitive_tool:
         data["arguments_sha256"] = digest(args)
     else:
-        hidden = set(sensitive_args)
+        globs = list(sensitive_args)
+        hidden = sorted(k for k in args if any(fnmatchcase(k, g) for g in globs))
         data["arguments"] = {k: digest(v) if k in hidden else v for k, v in args.items()}
-        if hidden & args.keys():
-            data["digested"] = sorted(hidden & args.keys())
+        if hidden:
+            data["digested"] = hidden
     data |= {"decision": decision, "guard": guard, "rule": rule, "reason": reason}
     return data | extra
+
+
+def _tool_matches(glob: str, upstream: str, tool: str) -> bool:
+    """`UPSTREAM/TOOL` globs, as in profiles; a glob without `/` matches the tool on any upstream."""
+    return fnmatchcase(f"{upstream}/{tool}", glob) if "/" in glob else fnmatchcase(tool, glob)
+
+
+def call_record(call: ToolCall, decision: Decision, sensitive: Iterable[str] = ()) -> dict[str, Any]:
+    """The data of a `call` (or `result`) record for the relay, honouring the config's
+    `[audit] sensitive` globs: `UPSTREAM/TOOL` keeps all of a tool's arguments as one digest,
+    `UPSTREAM/TOOL:ARG` one argument's value."""
+    whole, arg_globs = False, []
+    for pattern in sensitive:
+        tool_glob, sep, arg_glob = pattern.partition(":")
+        if _tool_matches(tool_glob or "*", call.upstream, call.tool):
+            if sep:
+                arg_globs.append(arg_glob)
+            else:
+                whole = True
+    return call_data(
+        tool=call.tool,
+        upstream=call.upstream,
+        arguments=call.arguments,
+        decision=decision.action,
+        guard=decision.guard,
+        rule=decision.rule,
+        reason=decision.reason,
+        sensitive_args=arg_globs,
+        sensitive_tool=whole,
+    )
 
 
 # --- the log -----------------------------------------------------------------------------------
@@ -661,6 +696,18 @@ class AuditWriter:
 
     def append(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
         return self.submit(kind, session_id, data).result()
+
+    async def append_async(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
+        """Await the commit without blocking the event loop (asyncio)."""
+        return await asyncio.wrap_future(self.submit(kind, session_id, data))
+
+    def hook(self, session_id: str | None) -> Callable[[str, Mapping[str, Any]], Awaitable[AuditRecord]]:
+        """`async (kind, data)` that records into this session: the relay's audit hook."""
+
+        async def record(kind: str, data: Mapping[str, Any]) -> AuditRecord:
+            return await self.append_async(kind, session_id, data)
+
+        return record
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""

@@ -157,6 +157,14 @@ class IntentSettings(_Model):
     mode: Literal["enforce", "warn", "off"] = "enforce"
 
 
+class AuditSettings(_Model):
+    """The audit trail. `sensitive` globs name what is kept only as a SHA-256 digest: `UPSTREAM/TOOL`
+    (all of a tool's arguments) or `UPSTREAM/TOOL:ARG` (one argument); without `/`, any upstream."""
+
+    sensitive: list[str] = Field(default_factory=list)
+    durability: Literal["full", "normal"] = "full"  # full: fsynced before the answer goes out
+
+
 class Config(_Model):
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
@@ -164,6 +172,7 @@ class Config(_Model):
     bom: BomSettings = Field(default_factory=BomSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     intent: IntentSettings = Field(default_factory=IntentSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     upstreams: dict[str, UpstreamConfig] = Field(default_factory=dict)
     profiles: dict[str, Profile] = Field(default_factory=dict)
 

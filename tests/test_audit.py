@@ -17,6 +17,7 @@ from mcp_guard.audit import (
     AuditLog,
     AuditWriter,
     call_data,
+    call_record,
     canonical,
     digest,
     record_hash,
@@ -166,6 +167,49 @@ def test_lone_surrogates_are_replaced(log):
     rec = log.append("call", None, {"text": "bad \ud800 half"})
     assert rec.data == {"text": "bad ? half"}
     assert log.verify().ok
+
+
+def test_call_record_follows_the_configured_sensitive_globs():
+    from mcp_guard.config import parse_config
+    from mcp_guard.guards.base import SessionInfo, ToolCall, deny
+
+    config = parse_config({"audit": {"sensitive": ["mail/send_*:body", "vault/*", "*:password"]}})
+    session = SessionInfo("s1")
+    args = {"to": "bob@example.com", "body": "numbers", "password": "pw"}
+    send = ToolCall(session, "mail", "send_email", "mail__send_email", args)
+    data = call_record(send, deny("not in the intent", guard="intent", rule="destination"), config.audit.sensitive)
+    assert data["arguments"] == {"to": "bob@example.com", "body": digest("numbers"), "password": digest("pw")}
+    assert (data["decision"], data["guard"], data["rule"], data["reason"]) == (
+        "deny",
+        "intent",
+        "destination",
+        "not in the intent",
+    )
+    vault = ToolCall(session, "vault", "read", "vault__read", {"path": "/k"})
+    assert call_record(vault, deny("x"), config.audit.sensitive)["arguments_sha256"] == digest({"path": "/k"})
+    other = ToolCall(session, "files", "send_email", "files__send_email", {"body": "b"})
+    assert call_record(other, deny("x"), config.audit.sensitive)["arguments"] == {"body": "b"}
+
+
+def test_records_are_read_in_chunks(log):
+    log.append_many([("call", "s", {"i": i}) for i in range(2100)])
+    assert [r.data["i"] for r in log.records(session="s")] == list(range(2100))
+    assert log.verify().count == 2100
+
+
+def test_writer_hook_records_from_async_code(log):
+    import asyncio
+
+    writer = AuditWriter(log)
+
+    async def main():
+        hook = writer.hook("s1")
+        return await asyncio.gather(*(hook("call", {"i": i}) for i in range(20)))
+
+    records = asyncio.run(main())
+    writer.close()
+    assert sorted(r.seq for r in records) == list(range(1, 21))
+    assert {r.session_id for r in log.records()} == {"s1"}
 
 
 # --- tamper detection -----------------------------------------------------------------------
