@@ -139,3 +139,34 @@ def wait_gone(pid: int, timeout: float = 10.0) -> bool:
 def python_env() -> dict[str, str]:
     """Environment where the fixtures import this checkout's packages."""
     return {"PYTHONPATH": str(Path(__file__).resolve().parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+@contextlib.contextmanager
+def serving(config: Path, *extra: str, env: dict[str, str] | None = None):
+    """`mcp-guard serve` on a free port; yields its base URL (http://127.0.0.1:PORT)."""
+    import re
+
+    proc = subprocess.Popen([*GUARD, "--config", str(config), "serve", "--port", "0", *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    try:
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            found = re.search(r"at (http://[^/]+)/mcp", line)
+            if found:
+                yield found.group(1)
+                break
+        else:
+            raise RuntimeError("mcp-guard serve did not start: " + "".join(seen))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        finally:
+            if proc.stderr:
+                proc.stderr.close()

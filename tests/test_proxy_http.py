@@ -1,0 +1,88 @@
+"""`mcp-guard serve`: streamable HTTP and SSE for downstream clients, one upstream set per session, HTTP security."""
+
+from __future__ import annotations
+
+import subprocess
+
+import anyio
+import httpx2 as httpx
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from tests.clients import GUARD, fixture, serving, upstream_toml, wait_gone, write_config
+
+pytestmark = pytest.mark.anyio
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+def config(tmp_path, home):
+    return write_config(tmp_path / "mcp-guard.toml",
+                        upstream_toml("faulty", fixture("faulty_server.py"), 'trust = "tofu"'))
+
+
+async def _pid_over(client_cm) -> int:
+    async with client_cm as streams, ClientSession(streams[0], streams[1]) as s:
+        await s.initialize()
+        result = await s.call_tool("pid", {})
+        return int(result.structured_content["result"])
+
+
+async def test_streamable_http_and_sse_clients_each_get_their_own_upstream(config):
+    with serving(config) as base:
+        pids = [
+            await _pid_over(streamable_http_client(f"{base}/mcp")),
+            await _pid_over(sse_client(f"{base}/sse")),
+            await _pid_over(streamable_http_client(f"{base}/mcp")),
+        ]
+        assert len(set(pids)) == 3
+        # A session that ended took its upstream with it.
+        for pid in pids:
+            assert await anyio.to_thread.run_sync(wait_gone, pid)
+
+
+def test_dns_rebinding_is_refused(config):
+    with serving(config) as base:
+        bad_host = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "host": "evil.example:80"})
+        assert bad_host.status_code == 421
+        bad_origin = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "origin": "http://evil.example"})
+        assert bad_origin.status_code == 403
+        good = httpx.post(f"{base}/mcp", json=INIT, headers=HEADERS)
+        assert good.status_code == 200 and good.headers["mcp-session-id"]
+
+
+def test_binding_beyond_loopback_needs_a_token(config):
+    done = subprocess.run([*GUARD, "--config", str(config), "serve", "--host", "0.0.0.0", "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("mcp-guard: error: refusing to bind 0.0.0.0: anything but loopback needs "
+                                   'serve.token (a bearer token, e.g. token = "env:MCP_GUARD_TOKEN")')
+
+
+async def test_bearer_token_is_required_when_configured(config):
+    config.write_text('[serve]\ntoken = "env:TEST_GUARD_TOKEN"\n' + config.read_text())
+    with serving(config, env={"TEST_GUARD_TOKEN": "s3cret-token"}) as base:
+        refused = httpx.post(f"{base}/mcp", json=INIT, headers=HEADERS)
+        assert refused.status_code == 401
+        wrong = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        async with create_mcp_http_client(headers={"Authorization": "Bearer s3cret-token"}) as http:
+            pid = await _pid_over(streamable_http_client(f"{base}/mcp", http_client=http))
+        assert pid > 0
+
+
+def test_unknown_session_is_404(config):
+    with serving(config) as base:
+        answer = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "mcp-session-id": "no-such-session"})
+        assert answer.status_code == 404
