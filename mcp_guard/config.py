@@ -93,17 +93,34 @@ class UpstreamConfig(_Model):
 
 
 class ArgConstraint(_Model):
-    """A rule over one argument of the tools matched by `tool` (a glob over namespaced names)."""
+    """A rule over one argument of the tools matched by `tool` (a glob over namespaced names).
+
+    Every condition given must hold; a list value must hold item by item. An absent argument passes
+    unless `required` is set.
+    """
 
     tool: str
     arg: str
     equals: object | None = None
     one_of: list[object] | None = None
-    pattern: str | None = None
+    pattern: str | None = None  # a regular expression the whole value must match
     min: float | None = None
     max: float | None = None
     in_intent: bool = False  # the value must appear in the declared intent
     trusted_list: str | None = None  # a file with one trusted value per line
+    required: bool = False
+    on_fail: Literal["deny", "ask"] = "deny"
+
+    @model_validator(mode="after")
+    def _valid_pattern(self) -> ArgConstraint:
+        if self.pattern is not None:
+            import re
+
+            try:
+                re.compile(self.pattern)
+            except re.error as err:
+                raise ValueError(f"pattern {self.pattern!r} is not a valid regular expression: {err}") from None
+        return self
 
 
 class Budget(_Model):
@@ -112,7 +129,12 @@ class Budget(_Model):
 
 
 class Profile(_Model):
-    """Policy as code for a kind of session."""
+    """Policy as code for a kind of session.
+
+    Tool globs match `UPSTREAM/TOOL` (e.g. `mail/send_*`); a glob without `/` matches the tool on any
+    upstream. Order: expiry, deny, constraints, budget, ask, allow; a call no glob matches gets
+    `fallback` ("engine": the default engine judges it against the declared intent).
+    """
 
     owner: str
     description: str = ""
@@ -122,7 +144,9 @@ class Profile(_Model):
     constraints: list[ArgConstraint] = Field(default_factory=list)
     budget: Budget = Field(default_factory=Budget)
     grants: list[str] = Field(default_factory=list)  # secret names this profile's sessions receive
-    expires: str | None = None  # ISO 8601 date or datetime
+    expires: str | None = None  # ISO 8601 date or datetime (UTC when no offset)
+    fallback: Literal["engine", "allow", "deny", "ask"] = "engine"
+    trusted: list[str] = Field(default_factory=list)  # files of trusted destinations for the engine
 
 
 class ProxySettings(_Model):
@@ -155,6 +179,8 @@ class ReviewSettings(_Model):
 class IntentSettings(_Model):
     default_profile: str | None = None
     mode: Literal["enforce", "warn", "off"] = "enforce"
+    text: str | None = None  # the declared intent when neither --intent nor $MCP_GUARD_INTENT gives one
+    trusted: list[str] = Field(default_factory=list)  # files of trusted destinations, one per line
 
 
 class AuditSettings(_Model):

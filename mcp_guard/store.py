@@ -54,8 +54,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     owner TEXT,
     token_hash TEXT,                -- sha256 of the bearer token of an HTTP session
     started TEXT NOT NULL,
-    expires TEXT
+    expires TEXT,
+    source TEXT,                    -- token (session start) | hook (Claude Code prompt) | run
+    cwd TEXT,                       -- the project a hook-recorded session works in
+    updated TEXT
 );
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_by_token ON sessions (token_hash);
+CREATE INDEX IF NOT EXISTS sessions_by_cwd ON sessions (cwd, updated);
 CREATE TABLE IF NOT EXISTS approvals (
     id TEXT PRIMARY KEY,
     session_id TEXT NOT NULL,
@@ -68,6 +73,7 @@ CREATE TABLE IF NOT EXISTS approvals (
     decided_at TEXT,
     created TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS approvals_by_call ON approvals (session_id, tool, args_digest, state);
 
 -- audit: the hash-chained log
 CREATE TABLE IF NOT EXISTS audit (

@@ -1,5 +1,193 @@
-"""CLI: intent commands (to be filled in)."""
+"""CLI: `session` (token-bound sessions), `approvals` (held calls), `intent` (hook, check)."""
+
+from __future__ import annotations
+
+import json
+import sys
 
 
 def register(sub) -> None:
-    return None
+    p = sub.add_parser("session", help="sessions bound to a declared intent (bearer tokens for HTTP clients)")
+    ss = p.add_subparsers(dest="session_command", metavar="ACTION", required=True)
+    s = ss.add_parser("start", help="issue a short-lived bearer token bound to an intent")
+    s.add_argument("--intent", required=True, help="what the session is for, in the person's words")
+    s.add_argument("--profile", help="a profile of the config")
+    s.add_argument("--ttl", default="2h", help="lifetime: 90s, 30m, 2h, 1d (default 2h)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_session_start)
+    s = ss.add_parser("list", help="sessions and their intents")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_session_list)
+    s = ss.add_parser("end", help="expire a session's token now")
+    s.add_argument("id")
+    s.set_defaults(func=_session_end)
+
+    p = sub.add_parser("approvals", help="calls held for a person's approval")
+    sa = p.add_subparsers(dest="approvals_command", metavar="ACTION", required=True)
+    s = sa.add_parser("list", help="pending approvals (all with --all)")
+    s.add_argument("--all", action="store_true", help="every state, not only pending")
+    s.add_argument("--session", metavar="S")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_approvals_list)
+    for name, verb in (("approve", "allow the held call once"), ("deny", "refuse the held call")):
+        s = sa.add_parser(name, help=verb)
+        s.add_argument("id")
+        s.add_argument("--by", help="who decides (default: $USER)")
+        s.set_defaults(func=_approvals_decide, approve=name == "approve")
+
+    p = sub.add_parser("intent", help="declared intent: Claude Code hook, trying a call against an intent")
+    si = p.add_subparsers(dest="intent_command", metavar="ACTION", required=True)
+    s = si.add_parser("hook", help="UserPromptSubmit hook: record the person's prompt as the session's intent")
+    s.set_defaults(func=_intent_hook)
+    s = si.add_parser("check", help="judge one call against an intent or profile, as the proxy would")
+    s.add_argument("--intent", default="", help="the declared intent")
+    s.add_argument("--profile", help="a profile of the config")
+    s.add_argument("--tool", required=True, help="UPSTREAM/TOOL (or TOOL)")
+    s.add_argument("--args", default="{}", help="the call's arguments, a JSON object")
+    s.add_argument("--tools", metavar="FILE", help="a JSON list of the upstream's tools (as tools/list gives)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_intent_check)
+
+
+def _config(args):
+    from mcp_guard.config import load_config
+
+    return load_config(args.config)
+
+
+def _store(config):
+    from mcp_guard.store import open_store
+
+    return open_store(config.db_path)
+
+
+def _session_start(args) -> int:
+    from mcp_guard.intent.sessions import parse_ttl, start_session
+
+    config = _config(args)
+    ttl = parse_ttl(args.ttl)
+    store = _store(config)
+    sid, token, expires = start_session(store, config, args.intent, args.profile, ttl)
+    if args.json:
+        print(json.dumps({"session": sid, "token": token, "expires": expires.isoformat(), "profile": args.profile}))
+    else:
+        print(f"session {sid} (profile {args.profile or 'default engine'}), expires {expires.isoformat()}")
+        print(f"token: {token}")
+        print("send it as `Authorization: Bearer <token>`; it is shown only once")
+    return 0
+
+
+def _session_list(args) -> int:
+    from mcp_guard.intent.sessions import list_sessions
+
+    rows = list_sessions(_store(_config(args)))
+    for r in rows:
+        r.pop("token_hash", None)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        intent = r["intent"].replace("\n", " ")
+        print(
+            f"{r['id']}  {r['source'] or '-':<5} {r['profile'] or '-':<12} expires {r['expires'] or '-'}  {intent[:80]}"
+        )
+    return 0
+
+
+def _session_end(args) -> int:
+    from mcp_guard.intent.sessions import end_session
+
+    end_session(_store(_config(args)), args.id)
+    print(f"session {args.id} ended")
+    return 0
+
+
+def _approvals_list(args) -> int:
+    from mcp_guard import approvals
+
+    items = approvals.listing(_store(_config(args)), None if args.all else "pending", args.session)
+    if args.json:
+        print(json.dumps([_asdict(a) for a in items], indent=2))
+        return 0
+    if not items:
+        print("no pending approvals" if not args.all else "no approvals")
+        return 0
+    for a in items:
+        shown = json.dumps(a.arguments)[:120] if a.arguments is not None else f"(digest {a.args_digest[:12]})"
+        print(f"{a.id}  {a.state:<8} session {a.session_id}  {a.tool} {shown}")
+        print(f"    why: {a.reason}")
+    return 0
+
+
+def _asdict(a) -> dict:
+    from dataclasses import asdict
+
+    return asdict(a)
+
+
+def _approvals_decide(args) -> int:
+    import getpass
+
+    from mcp_guard import approvals
+
+    by = args.by or getpass.getuser()
+    a = approvals.decide(_store(_config(args)), args.id, args.approve, by)
+    what = "approved: the same call passes once when retried" if a.state == "approved" else "denied"
+    print(f"{a.id} {what} ({a.tool}, session {a.session_id})")
+    return 0
+
+
+def _intent_hook(args) -> int:
+    # Claude Code treats exit code 2 of a UserPromptSubmit hook as "block this prompt": never use it.
+    from mcp_guard.errors import GuardError
+    from mcp_guard.intent.sessions import record_prompt
+
+    try:
+        data = json.load(sys.stdin)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as err:
+        print(f"mcp-guard intent hook: error: stdin is not the hook's JSON input: {err}", file=sys.stderr)
+        return 1
+    try:
+        store = _store(_config(args))
+        record_prompt(store, str(data.get("session_id") or ""), str(data.get("prompt") or ""), data.get("cwd"))
+    except GuardError as err:
+        print(f"mcp-guard intent hook: error: {err.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _intent_check(args) -> int:
+    from mcp_guard.errors import GuardError
+    from mcp_guard.guards.base import SessionInfo, ToolCall
+    from mcp_guard.guards.intent import IntentGuard
+
+    config = _config(args)
+    try:
+        arguments = json.loads(args.args)
+    except ValueError as err:
+        raise GuardError(f"--args is not JSON: {err}") from None
+    if not isinstance(arguments, dict):
+        raise GuardError("--args must be a JSON object")
+    upstream, _, tool = args.tool.rpartition("/")
+    upstream = upstream or "upstream"
+    guard = IntentGuard(config)
+    if args.tools:
+        try:
+            with open(args.tools, encoding="utf-8") as fp:
+                tools = json.load(fp)
+        except (OSError, ValueError) as err:
+            raise GuardError(f"--tools {args.tools}: cannot read a JSON list of tools: {err}") from None
+        guard.learn(upstream, tools.get("tools", []) if isinstance(tools, dict) else tools)
+    if args.profile and args.profile not in config.profiles:
+        raise GuardError(f"no profile named {args.profile!r} in the config")
+    session = SessionInfo(id="check", intent=args.intent, profile=args.profile)
+    d = guard.decide(ToolCall(session, upstream, tool, args.tool, arguments))
+    if args.json:
+        print(json.dumps({"action": d.action, "rule": d.rule, "reason": d.reason, "question": d.question}))
+    else:
+        print(f"{d.action} [{d.rule}] {d.reason}")
+        if d.question:
+            print(f"question: {d.question}")
+    return 0 if d.action == "allow" else 1

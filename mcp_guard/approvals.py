@@ -1,0 +1,161 @@
+"""Calls held for a person when the client cannot be asked (no elicitation).
+
+An "ask" becomes a pending approval; the call is answered with an error saying how to approve it.
+Once a person approves, the same call (same session, tool and arguments, compared by digest) passes
+exactly once; a second retry is held again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+
+from mcp_guard.errors import GuardError
+from mcp_guard.store import Store
+
+
+class ApprovalError(GuardError):
+    """An approvals command names an approval that does not exist or was already decided."""
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    id: str
+    session_id: str
+    tool: str
+    args_digest: str
+    arguments: dict[str, Any] | None
+    reason: str
+    state: str
+    decided_by: str | None
+    decided_at: str | None
+    created: str
+
+
+def args_digest(tool: str, arguments: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON (RFC 8785) of the tool name and its arguments."""
+    try:
+        data = rfc8785.dumps({"tool": tool, "arguments": arguments})
+    except (rfc8785.CanonicalizationError, TypeError, ValueError):
+        data = json.dumps({"tool": tool, "arguments": arguments}, sort_keys=True, default=str).encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def hold(
+    store: Store,
+    session_id: str,
+    tool: str,
+    arguments: dict[str, Any],
+    reason: str,
+    *,
+    keep_arguments: bool = True,
+) -> str:
+    """Record a held call and return its approval id; an identical pending call reuses its id."""
+    digest = args_digest(tool, arguments)
+    row = store.db.execute(
+        "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'pending'",
+        [session_id, tool, digest],
+    ).fetchone()
+    if row:
+        return row[0]
+    approval_id = "ap-" + secrets.token_hex(4)
+    store.db["approvals"].insert(
+        {
+            "id": approval_id,
+            "session_id": session_id,
+            "tool": tool,
+            "args_digest": digest,
+            "arguments": json.dumps(arguments, default=str) if keep_arguments else None,
+            "reason": reason,
+            "state": "pending",
+            "decided_by": None,
+            "decided_at": None,
+            "created": _now(),
+        }
+    )
+    return approval_id
+
+
+def consume_approved(store: Store, session_id: str, tool: str, arguments: dict[str, Any]) -> str | None:
+    """If a person approved this very call, mark the approval used and return its id (it passes once)."""
+    digest = args_digest(tool, arguments)
+    conn = store.db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute(
+            "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'approved' "
+            "ORDER BY decided_at LIMIT 1",
+            [session_id, tool, digest],
+        ).fetchone()
+        if row:
+            conn.execute("UPDATE approvals SET state = 'used' WHERE id = ?", [row[0]])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return row[0] if row else None
+
+
+def get(store: Store, approval_id: str) -> Approval:
+    rows = list(store.db["approvals"].rows_where("id = ?", [approval_id]))
+    if not rows:
+        raise ApprovalError(f"no approval {approval_id!r}; `mcp-guard approvals list` shows the pending ones")
+    return _approval(rows[0])
+
+
+def listing(store: Store, state: str | None = "pending", session_id: str | None = None) -> list[Approval]:
+    where, params = [], []
+    if state:
+        where.append("state = ?")
+        params.append(state)
+    if session_id:
+        where.append("session_id = ?")
+        params.append(session_id)
+    rows = store.db["approvals"].rows_where(" AND ".join(where) or None, params, order_by="created")
+    return [_approval(r) for r in rows]
+
+
+def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
+    """Approve or deny a pending approval; deciding twice is an error."""
+    current = get(store, approval_id)
+    if current.state != "pending":
+        raise ApprovalError(f"approval {approval_id} is already {current.state}")
+    store.db["approvals"].update(
+        approval_id, {"state": "approved" if approve else "denied", "decided_by": by, "decided_at": _now()}
+    )
+    return get(store, approval_id)
+
+
+def held_message(approval_id: str, reason: str) -> str:
+    """The text of the isError result a held call gets."""
+    return (
+        f"mcp-guard held this call for a person's approval: {reason}. "
+        f"To allow it once, run `mcp-guard approvals approve {approval_id}` and retry the same call; "
+        f"`mcp-guard approvals deny {approval_id}` refuses it."
+    )
+
+
+def _approval(row: dict[str, Any]) -> Approval:
+    args = json.loads(row["arguments"]) if row.get("arguments") else None
+    return Approval(
+        row["id"],
+        row["session_id"],
+        row["tool"],
+        row["args_digest"],
+        args,
+        row["reason"],
+        row["state"],
+        row.get("decided_by"),
+        row.get("decided_at"),
+        row["created"],
+    )

@@ -1,0 +1,171 @@
+"""The intent guard: every tools/call is judged against what the session was declared for.
+
+The relay fills `SessionInfo.intent` / `.profile` from a person's declaration (see
+`mcp_guard.intent.sessions`); this guard never reads intent from anything the agent sends. A session
+with a profile is judged by the profile first; calls no profile rule matches (and sessions without
+a profile) go to the default engine. Per-session state lives in `session.state["intent"]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mcp_guard import approvals
+from mcp_guard.config import Config
+from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, History, Verdict
+from mcp_guard.intent.profile import CompiledProfile, TrustedLists
+from mcp_guard.intent.tools import ToolInfo, classify
+from mcp_guard.store import Store
+
+STATE_KEY = "intent"
+
+
+@dataclass(slots=True)
+class SessionState:
+    intent: DeclaredIntent
+    profile: CompiledProfile | None
+    profile_error: str = ""
+    history: History = field(default_factory=History)
+    counts: dict[str, int] = field(default_factory=dict)  # budget use: "" = total, glob -> calls
+
+
+class IntentGuard(Guard):
+    name = "intent"
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        store: Store | None = None,
+        intent_source: Callable[[SessionInfo], str | None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """`store` enables approvals (held calls that a person approved pass once); `intent_source`,
+        when given, is asked before each call for the session's current intent (the Claude Code hook
+        record grows with each prompt the person types)."""
+        self.config = config or Config()
+        self.store = store
+        self.intent_source = intent_source
+        self.clock = clock
+        self._tools: dict[str, dict[str, ToolInfo]] = {}
+        self._profiles: dict[str, CompiledProfile] = {}
+        self._lists = TrustedLists()
+
+    # -- what the servers say about their tools -------------------------------------------------
+    def learn(self, upstream: str, tools: list[dict[str, Any]]) -> None:
+        """Classify an upstream's tools from their annotations, names and descriptions."""
+        self._tools[upstream] = {str(t.get("name")): classify(t) for t in tools}
+
+    async def filter_list(
+        self, session: SessionInfo, upstream: Upstream, kind: ListKind, items: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        if kind == "tools":
+            self.learn(upstream.name, items)
+        return items
+
+    def _info(self, upstream: str, tool: str) -> ToolInfo:
+        tools = self._tools.setdefault(upstream, {})
+        info = tools.get(tool)
+        if info is None:  # a call to a tool never listed: judged by its name alone
+            info = tools[tool] = classify({"name": tool})
+        return info
+
+    # -- sessions -------------------------------------------------------------------------------
+    def _profile(self, name: str) -> CompiledProfile:
+        p = self._profiles.get(name)
+        if p is None:
+            p = self._profiles[name] = CompiledProfile(
+                name, self.config.profiles[name], self.config.resolve, self._lists
+            )
+        return p
+
+    def _trusted(self, profile: str | None) -> list[str]:
+        files = list(self.config.intent.trusted)
+        if profile and profile in self.config.profiles:
+            files += self.config.profiles[profile].trusted
+        values: list[str] = []
+        for f in files:
+            values += self._lists.lines(self.config.resolve(f))
+        return values
+
+    def state(self, session: SessionInfo) -> SessionState:
+        st = session.state.get(STATE_KEY)
+        if st is None:
+            text = session.intent if session.intent is not None else self.config.intent.text
+            profile, error = None, ""
+            if session.profile:
+                if session.profile in self.config.profiles:
+                    profile = self._profile(session.profile)
+                else:
+                    error = f"the session's profile {session.profile!r} is not in the config"
+            st = SessionState(DeclaredIntent(text or "", self._trusted(session.profile)), profile, error)
+            session.state[STATE_KEY] = st
+        if self.intent_source is not None:
+            text = self.intent_source(session)
+            if text is not None and text != st.intent.text:
+                st.intent = DeclaredIntent(text, st.intent.trusted)
+        return st
+
+    # -- decisions ------------------------------------------------------------------------------
+    async def check_call(self, call: ToolCall) -> Decision:
+        return self.decide(call)
+
+    def decide(self, call: ToolCall) -> Decision:
+        mode = self.config.intent.mode
+        if mode == "off":
+            return Decision("allow", "intent checks are off", self.name, "off")
+        st = self.state(call.session)
+        qualified = f"{call.upstream}/{call.tool}"
+        verdict = self._verdict(st, call, qualified)
+        if verdict.action == "ask" and self.store is not None:
+            used = approvals.consume_approved(self.store, call.session.id, qualified, call.arguments)
+            if used:
+                verdict = Verdict("allow", f"approved:{used}", f"a person approved this call ({used})")
+        if verdict.action != "allow" and mode == "warn":
+            verdict = Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
+        if verdict.action == "allow":
+            self.note_allowed(call)
+        return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
+
+    def note_allowed(self, call: ToolCall) -> None:
+        """Count a call that goes ahead (the relay calls this after a person said yes to an ask)."""
+        st = self.state(call.session)
+        st.history.add(call.tool, call.arguments)
+        if st.profile is not None:
+            st.profile.count(f"{call.upstream}/{call.tool}", st.counts)
+
+    def _verdict(self, st: SessionState, call: ToolCall, qualified: str) -> Verdict:
+        if st.profile_error:
+            return Verdict("deny", "profile", st.profile_error)
+        info = self._info(call.upstream, call.tool)
+        if st.profile is not None:
+            now = self.clock() if self.clock else None
+            verdict = st.profile.decide(qualified, call.arguments, st.intent, st.counts, now)
+            if verdict is not None:
+                return verdict
+            fallback = st.profile.profile.fallback
+            if fallback == "allow":
+                return Verdict("allow", "fallback", f"profile {st.profile.name!r} allows calls no rule names")
+            if fallback == "deny":
+                return Verdict("deny", "fallback", f"profile {st.profile.name!r} allows only the tools it names")
+            if fallback == "ask":
+                return Verdict(
+                    "ask",
+                    "fallback",
+                    f"no rule of profile {st.profile.name!r} names {qualified}",
+                    f"Allow {qualified}? The session's profile does not name it.",
+                )
+        return DefaultEngine(st.intent).decide(call.tool, call.arguments, st.history, info)
+
+    # -- held calls -------------------------------------------------------------------------------
+    def hold(self, call: ToolCall, decision: Decision) -> str:
+        """Hold an asked call for a person (no elicitation); return the isError text for the client."""
+        if self.store is None:
+            raise RuntimeError("IntentGuard.hold needs a store")
+        qualified = f"{call.upstream}/{call.tool}"
+        approval_id = approvals.hold(self.store, call.session.id, qualified, call.arguments, decision.reason)
+        return approvals.held_message(approval_id, decision.reason)

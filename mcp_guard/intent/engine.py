@@ -1,0 +1,323 @@
+"""The default engine: judges a call from what the session declared and what the server says of its tools.
+
+One rule per decision, each explainable in a sentence:
+- `read`: a tool that only reads is allowed.
+- `destructive`: a destructive tool is asked unless the request itself asks for that action on that
+  kind of object ("delete the largest file").
+- `destination`: every destination of a side effect (recipient, channel, account, URL, path, a link in
+  a message) must be grounded: named in the request or a trusted list; a person, channel or account may
+  also be one the request points at by role ("each participant", "the client", "send them") or by a
+  name it uses ("invite Mark" → mark.d@…), when the request asks for this kind of action. Web
+  addresses, paths and credentials have to be named outright. A request that hands its steps to a
+  document ("do the tasks on my TODO list") may reach people and channels, never new addresses.
+- `dates`: when the request names dates, a side effect dated otherwise is asked.
+Nothing here reads tool results: injected text arrives in results, so nothing in them can widen scope.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp_guard.intent.tools import ToolInfo, classify
+from mcp_guard.intent.words import (
+    DELEGATION,
+    FAMILIES,
+    FREE_TEXT,
+    PARAM_KINDS,
+    PRONOUNS,
+    ROLES,
+    TIME_PARAMS,
+    name_tokens,
+    stem,
+    words,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Plain data on the hot path; the guard turns it into a `Decision`."""
+
+    action: str  # allow | deny | ask
+    rule: str
+    reason: str
+    question: str = ""
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
+_SCHEME_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.I)
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+_LINK = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://[^\s<>\"'()\[\]]+|www\.[^\s<>\"'()\[\]]+"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|ly|co|me|info|biz|xyz|app|dev|ai|gg|to|link|site|"
+    r"online|click|top|ru|cn|tk)(?:/[^\s<>\"'()\[\]]*)?)",
+    re.I,
+)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august")
+        + ("sep sept september", "oct october", "nov november", "dec december")
+    )
+    for m in names.split()
+}
+_MONTH = r"(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b", re.I)
+_DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b", re.I)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|\"|')([A-Z][a-zA-Z]+)")
+_PROPER = re.compile(r"\b([A-Z][a-zA-Z]{2,})\b")
+
+
+def norm_url(value: str) -> str:
+    v = value.strip().lower()
+    v = re.sub(r"^[a-z][a-z0-9+.-]*://", "", v)
+    v = v.removeprefix("www.")
+    return v.rstrip("/.,;:!?)")
+
+
+class DeclaredIntent:
+    """The request as the session declared it, pre-digested once for fast checks."""
+
+    def __init__(self, text: str, trusted: Iterable[str] = ()) -> None:
+        self.text = text or ""
+        self.lower = self.text.lower()
+        self.url_lower = re.sub(r"[a-z][a-z0-9+.-]*://", "", self.lower).replace("www.", "")
+        ws = words(self.text)
+        self.word_line = " " + " ".join(ws) + " "
+        self.stems = frozenset(stem(w) for w in ws)
+        starts = {m.group(1) for m in _SENTENCE_START.finditer(self.text)}
+        self.proper = frozenset(p.lower() for p in _PROPER.findall(self.text) if p not in starts) | frozenset(
+            p.lower() for p in starts if p.lower() not in _COMMON_STARTS
+        )
+        # Verbs whose object is a pronoun ("send them", "add her"): the request points at someone.
+        self.pronoun_verbs = frozenset(stem(a) for a, b in zip(ws, ws[1:], strict=False) if b in PRONOUNS)
+        self.dates = _dates(self.text)
+        self.delegated = bool(DELEGATION.search(self.text))
+        self.trusted = frozenset(trusted_key(t) for t in trusted if t.strip())
+
+    def names(self, value: str) -> bool:
+        """Is `value` named in the request (or trusted), verbatim up to case and URL scheme?"""
+        v = value.strip().lower()
+        if not v:
+            return True
+        if v in self.trusted or norm_url(v) in self.trusted:
+            return True
+        if any(c in v for c in "@./:") or any(c.isdigit() for c in v):
+            return v in self.lower or norm_url(v) in self.url_lower
+        ws = words(v)
+        return bool(ws) and (" " + " ".join(ws) + " ") in self.word_line
+
+    def asks_for(self, info: ToolInfo, among: frozenset[str] | None = None) -> bool:
+        """Does the request use a verb of one of the tool's action families (`among` them, if given)?"""
+        families = info.families if among is None else info.families & among
+        if families:
+            return any(self.stems & FAMILIES[f] for f in families)
+        if among is not None:
+            return False
+        return bool(self.stems & {stem(t) for t in name_tokens(info.name)})
+
+    def points_at(self, kind: str, info: ToolInfo) -> bool:
+        """Does the request point at a destination of this kind by role, or by a pronoun object?"""
+        if self.stems & ROLES.get(kind, frozenset()):
+            return True
+        if kind in ("person", "email", "account") and self.pronoun_verbs:
+            return any(self.pronoun_verbs & FAMILIES[f] for f in info.families & _ADDRESSING_FAMILIES)
+        return False
+
+    def uses_name_of(self, value: str) -> bool:
+        """Is the leading name in `value` (mark.d@…, External_x, 'Sarah Baker') a proper name the request uses?"""
+        local = value.split("@", 1)[0].lower()
+        parts = [p for p in re.split(r"[^a-z]+", local) if len(p) >= 3]
+        return bool(parts) and parts[0] in self.proper
+
+
+_DESTRUCTIVE_FAMILIES = frozenset({"delete", "cancel"})
+# Actions whose pronoun object is a party ("send them", "invite her"), unlike "add them to the file".
+_ADDRESSING_FAMILIES = frozenset({"communicate", "pay", "invite", "share"})
+
+# Capitalised sentence openers that are not names.
+_COMMON_STARTS = frozenset(
+    "please can could would will the a an and but or if i my our we you your this that these those what when "
+    "where which who how why is are am do does did find get send make create add also then first hey hi hello "
+    "read write show tell give let invite check book reserve pay there here it its note perform summarize "
+    "summarise post visit sort reply remind delete remove cancel update change schedule share".split()
+)
+
+
+def trusted_key(value: str) -> str:
+    v = value.strip().lower()
+    return norm_url(v) if ("/" in v or v.startswith("www.")) else v
+
+
+def _dates(text: str) -> frozenset[tuple[int, int]]:
+    found = {(int(m), int(d)) for _, m, d in _ISO_DATE.findall(text)}
+    for mon, day in _MONTH_DAY.findall(text):
+        found.add((_MONTHS[mon.lower()], int(day)))
+    for day, mon in _DAY_MONTH.findall(text):
+        found.add((_MONTHS[mon.lower()], int(day)))
+    return frozenset((m, d) for m, d in found if 1 <= m <= 12 and 1 <= d <= 31)
+
+
+@dataclass(slots=True)
+class Destination:
+    param: str
+    value: str
+    kind: str  # person | email | channel | url | account | path | credential | link
+
+
+def destinations(arguments: dict[str, Any]) -> Iterator[Destination]:
+    """Destination-like values in a call's arguments, by parameter name and by value shape."""
+    for param, value in _leaves(arguments, ""):
+        pstems = [stem(t) for t in name_tokens(param)] or [""]
+        if pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT:
+            for link in _LINK.findall(value):
+                yield Destination(param, link, "link")
+            continue
+        if any(s in ("id", "ids") for s in pstems[-1:]):
+            continue  # an object's id names the user's own data, not where it goes
+        by_name = next((PARAM_KINDS[s] for s in reversed(pstems) if s in PARAM_KINDS), None)
+        v = value.strip()
+        if _EMAIL.match(v):
+            yield Destination(param, v, "email")
+        elif _SCHEME_URL.match(v) or by_name == "url":
+            yield Destination(param, v, "url")
+        elif _IBAN.match(v.replace(" ", "").upper()) and (by_name in (None, "account", "person") or v.isupper()):
+            yield Destination(param, v, "account")
+        elif by_name is not None and by_name != "email":
+            yield Destination(param, v, by_name)
+
+
+def _leaves(value: Any, key: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        if key:
+            yield key, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, str(k))
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _leaves(v, key)
+
+
+def _time_values(arguments: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for param, value in _leaves(arguments, ""):
+        if {stem(t) for t in name_tokens(param)} & TIME_PARAMS:
+            yield param, value
+
+
+@dataclass(slots=True)
+class History:
+    """The calls the session made so far (allowed ones), as the engine needs them."""
+
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    seen: str = ""  # every string argument so far, lowercased: links already visited
+
+    def add(self, tool: str, arguments: dict[str, Any]) -> None:
+        self.calls.append((tool, arguments))
+        self.seen += "\n" + "\n".join(v.lower() for _, v in _leaves(arguments, "_"))
+
+
+class DefaultEngine:
+    """Decides calls for a session without a profile."""
+
+    def __init__(self, intent: DeclaredIntent, tools: dict[str, ToolInfo] | None = None) -> None:
+        self.intent = intent
+        self.tools = tools if tools is not None else {}
+
+    def info(self, tool: str) -> ToolInfo:
+        info = self.tools.get(tool)
+        if info is None:
+            info = self.tools[tool] = classify({"name": tool})
+        return info
+
+    def decide(self, tool: str, arguments: dict[str, Any], history: History, info: ToolInfo | None = None) -> Verdict:
+        info = info or self.info(tool)
+        intent = self.intent
+        if info.effect == "read":
+            return self._read(info, arguments, history)
+        if info.effect == "destructive" and not (
+            intent.asks_for(info, _DESTRUCTIVE_FAMILIES) and (not info.objects or intent.stems & info.objects)
+        ):
+            return Verdict(
+                "ask",
+                "destructive",
+                f"{tool} is destructive and the request does not ask for it",
+                f"Allow {tool} with {_short(arguments)}? The session's request did not ask for this.",
+            )
+        for dest in destinations(arguments):
+            verdict = self._destination(info, dest, history)
+            if verdict is not None:
+                return verdict
+        if intent.dates:
+            for param, value in _time_values(arguments):
+                m = _ISO_DATE.search(value)
+                if m and (int(m.group(2)), int(m.group(3))) not in intent.dates:
+                    return Verdict(
+                        "ask",
+                        "dates",
+                        f"{param}={value!r} is not a date the request names",
+                        f"Allow {tool} dated {value}? The session's request names other dates.",
+                    )
+        return Verdict("allow", "grounded", f"{tool}: every destination is grounded in the request")
+
+    def _read(self, info: ToolInfo, arguments: dict[str, Any], history: History) -> Verdict:
+        # A read that reaches out to a web address tells that address we came: the address must be one
+        # the request names, or the request must be about web content (or hand its steps to a document).
+        intent = self.intent
+        for dest in destinations(arguments):
+            if dest.kind != "url" or intent.names(dest.value) or norm_url(dest.value) in history.seen:
+                continue
+            if intent.points_at("url", info) or intent.delegated:
+                continue
+            return Verdict(
+                "ask",
+                "open-read",
+                f"{info.name}: {dest.param}={dest.value!r} is a web address the request does not point to",
+                f"Allow {info.name} to fetch {dest.value}? The session's request does not mention it.",
+            )
+        return Verdict("allow", "read", f"{info.name} only reads")
+
+    def _destination(self, info: ToolInfo, dest: Destination, history: History) -> Verdict | None:
+        intent = self.intent
+        if intent.names(dest.value):
+            return None
+        kind, value = dest.kind, dest.value
+        if kind == "link":
+            if norm_url(value) in history.seen or value.lower() in history.seen:
+                return None
+            return _deny(info, dest, "a link the request does not give")
+        if kind in ("url", "path", "credential"):
+            return _deny(info, dest, f"a {_KIND_WORD[kind]} the request does not name")
+        bare = "@" not in value and kind in ("person", "channel")
+        if intent.asks_for(info) and (
+            intent.points_at(kind, info) or (kind != "account" and intent.uses_name_of(value))
+        ):
+            return None
+        if bare and intent.delegated:
+            return None
+        return _deny(info, dest, f"a {_KIND_WORD[kind]} that nothing in the request points to")
+
+
+_KIND_WORD = {
+    "person": "recipient",
+    "email": "recipient address",
+    "channel": "channel",
+    "url": "web address",
+    "account": "account",
+    "path": "path",
+    "credential": "credential",
+    "link": "link",
+}
+
+
+def _deny(info: ToolInfo, dest: Destination, what: str) -> Verdict:
+    return Verdict("deny", "destination", f"{info.name}: {dest.param}={dest.value!r} is {what}")
+
+
+def _short(arguments: dict[str, Any], limit: int = 160) -> str:
+    text = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,181 @@
+"""Where a session's declared intent comes from, and how it stays bound.
+
+- `mcp-guard run --intent "…" [--profile P]`, else $MCP_GUARD_INTENT / $MCP_GUARD_PROFILE, else the
+  config's `[intent] text` / `default_profile`: `declared_intent()`.
+- HTTP clients: `mcp-guard session start` issues a bearer token; only its sha256 is stored, and
+  `resolve_token()` turns a presented token back into the session's id, intent and profile.
+- Claude Code: the `UserPromptSubmit` hook (`mcp-guard intent hook`) records each prompt the person
+  typed, keyed by Claude's session id and the project folder; `hook_intent()` reads it back.
+
+Intent is only ever written by these paths (a person's command or a person's prompt): nothing an
+agent sends through the proxy reaches them, so an agent cannot widen its own scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mcp_guard.config import Config
+from mcp_guard.errors import ConfigError, GuardError
+from mcp_guard.store import Store
+
+INTENT_ENV = "MCP_GUARD_INTENT"
+PROFILE_ENV = "MCP_GUARD_PROFILE"
+TOKEN_PREFIX = "mcpg_"
+# A hook-recorded session keeps the person's prompts of this session, newest last, up to this size.
+MAX_INTENT_CHARS = 16_000
+PROMPT_SEPARATOR = "\n\n"
+
+
+class SessionError(GuardError):
+    """A session token is unknown or expired, or a session command got bad input."""
+
+
+@dataclass(frozen=True, slots=True)
+class BoundIntent:
+    """What the relay puts into `SessionInfo`: the session id to use, its intent and profile."""
+
+    session_id: str | None
+    intent: str | None
+    profile: str | None
+    owner: str | None = None
+    source: str = "run"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_ttl(text: str) -> timedelta:
+    """'90s', '30m', '2h', '1d' (or a bare number of seconds)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
+    if not m or float(m.group(1)) <= 0:
+        raise SessionError(f"bad --ttl {text!r}: give a positive duration such as 90s, 30m, 2h or 1d")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    return timedelta(seconds=float(m.group(1)) * unit)
+
+
+def _check_profile(config: Config, profile: str | None) -> str | None:
+    if profile is not None and profile not in config.profiles:
+        known = ", ".join(sorted(config.profiles)) or "none"
+        raise ConfigError(f"no profile named {profile!r} in the config (known: {known})")
+    return profile
+
+
+def declared_intent(config: Config, intent: str | None = None, profile: str | None = None) -> BoundIntent:
+    """The intent of a `mcp-guard run` session: flag, then environment, then config."""
+    text = intent or os.environ.get(INTENT_ENV) or config.intent.text
+    prof = profile or os.environ.get(PROFILE_ENV) or config.intent.default_profile
+    _check_profile(config, prof)
+    owner = config.profiles[prof].owner if prof else None
+    return BoundIntent(None, text or None, prof, owner, "run")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(
+    store: Store, config: Config, intent: str, profile: str | None, ttl: timedelta
+) -> tuple[str, str, datetime]:
+    """Create a token-bound session; return (session id, token, expiry). The token is shown once."""
+    if not intent or not intent.strip():
+        raise SessionError("--intent must say what the session is for")
+    _check_profile(config, profile)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session_id = "s-" + secrets.token_hex(6)
+    now = _now()
+    expires = now + ttl
+    store.db["sessions"].insert(
+        {
+            "id": session_id,
+            "intent": intent.strip(),
+            "profile": profile,
+            "owner": config.profiles[profile].owner if profile else None,
+            "token_hash": token_hash(token),
+            "started": now.isoformat(),
+            "expires": expires.isoformat(),
+            "source": "token",
+            "cwd": None,
+            "updated": now.isoformat(),
+        }
+    )
+    return session_id, token, expires
+
+
+def resolve_token(store: Store, token: str) -> BoundIntent:
+    """The session a bearer token is bound to; an unknown or expired token is refused."""
+    token = token.removeprefix("Bearer ").strip()
+    rows = list(store.db["sessions"].rows_where("token_hash = ?", [token_hash(token)]))
+    if not rows:
+        raise SessionError("unknown session token: start one with `mcp-guard session start`")
+    row = rows[0]
+    if row["expires"] and datetime.fromisoformat(row["expires"]) <= _now():
+        raise SessionError(f"session {row['id']} expired at {row['expires']}: start a new one")
+    return BoundIntent(row["id"], row["intent"], row["profile"], row["owner"], "token")
+
+
+def end_session(store: Store, session_id: str) -> None:
+    rows = list(store.db["sessions"].rows_where("id = ?", [session_id]))
+    if not rows:
+        raise SessionError(f"no session {session_id!r}")
+    store.db["sessions"].update(session_id, {"expires": _now().isoformat()})
+
+
+def record_prompt(store: Store, session_id: str, prompt: str, cwd: str | None) -> str:
+    """Append a person's prompt to the session's intent (the hook's job); return the whole intent."""
+    if not session_id:
+        raise SessionError("the hook input has no session_id")
+    prompt = (prompt or "").strip()
+    now = _now().isoformat()
+    folder = str(Path(cwd).resolve()) if cwd else None
+    rows = list(store.db["sessions"].rows_where("id = ?", [session_id]))
+    if rows:
+        intent = rows[0]["intent"]
+        intent = (intent + PROMPT_SEPARATOR + prompt) if intent and prompt else (intent or prompt)
+        intent = intent[-MAX_INTENT_CHARS:]
+        store.db["sessions"].update(session_id, {"intent": intent, "updated": now, "cwd": folder or rows[0]["cwd"]})
+        return intent
+    store.db["sessions"].insert(
+        {
+            "id": session_id,
+            "intent": prompt[-MAX_INTENT_CHARS:],
+            "profile": None,
+            "owner": None,
+            "token_hash": None,
+            "started": now,
+            "expires": None,
+            "source": "hook",
+            "cwd": folder,
+            "updated": now,
+        }
+    )
+    return prompt
+
+
+def hook_intent(store: Store, *, session_id: str | None = None, cwd: str | None = None) -> BoundIntent | None:
+    """The hook-recorded intent: of this Claude Code session, else the latest one in this project."""
+    if session_id:
+        rows = list(store.db["sessions"].rows_where("id = ? AND source = 'hook'", [session_id]))
+    elif cwd:
+        rows = list(
+            store.db["sessions"].rows_where(
+                "cwd = ? AND source = 'hook'", [str(Path(cwd).resolve())], order_by="updated desc", limit=1
+            )
+        )
+    else:
+        return None
+    if not rows:
+        return None
+    r = rows[0]
+    return BoundIntent(r["id"], r["intent"], r["profile"], r["owner"], "hook")
+
+
+def list_sessions(store: Store) -> list[dict]:
+    return list(store.db["sessions"].rows_where(order_by="started"))

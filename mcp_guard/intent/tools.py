@@ -1,0 +1,74 @@
+"""What a tool does, as far as the server tells: read, write or destructive, and which action verbs.
+
+Annotations win when the server gives them (readOnlyHint, destructiveHint, openWorldHint); otherwise
+the leading verb of the name (then of the description) decides. A tool we know nothing about is a
+write: the safe side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mcp_guard.intent.words import (
+    DESTRUCTIVE_VERBS,
+    FAMILIES,
+    NOUN_FAMILIES,
+    READ_VERBS,
+    name_tokens,
+    stem,
+    words,
+)
+
+Effect = Literal["read", "write", "destructive"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInfo:
+    name: str
+    effect: Effect
+    families: frozenset[str]  # action families the tool's own verbs and nouns belong to
+    objects: frozenset[str]  # stems of the nouns in its name ("file", "email"): what it acts on
+    open_world: bool | None = None
+    source: str = "name"  # where the effect came from: "annotations", "name", "description", "unknown"
+
+
+def classify(tool: dict[str, Any]) -> ToolInfo:
+    name = str(tool.get("name", ""))
+    stems = [stem(t) for t in name_tokens(name)]
+    families = {fam for fam, verbs in FAMILIES.items() if any(s in verbs for s in stems)}
+    families |= {NOUN_FAMILIES[s] for s in stems if s in NOUN_FAMILIES}
+    objects = frozenset(s for s in stems if s not in READ_VERBS and not any(s in v for v in FAMILIES.values()))
+    ann = tool.get("annotations") or {}
+    open_world = ann.get("openWorldHint")
+
+    effect: Effect | None = None
+    source = "annotations"
+    if ann.get("readOnlyHint") is True:
+        effect = "read"
+    elif ann.get("readOnlyHint") is False:
+        # destructiveHint absent: the spec's default is true, but most servers leave it unset on every
+        # write, so the name's verb decides (delete_* stays destructive, create_* does not).
+        effect = "destructive" if ann.get("destructiveHint", _verb_effect(stems) == "destructive") else "write"
+    if effect is None:
+        source = "name"
+        effect = _verb_effect(stems)
+    if effect is None:
+        desc = words(str(tool.get("description") or ""))[:3]
+        source = "description"
+        effect = _verb_effect([stem(w) for w in desc])
+    if effect is None:
+        effect, source = "write", "unknown"
+    return ToolInfo(name, effect, frozenset(families), objects, open_world, source)
+
+
+def _verb_effect(stems: list[str]) -> Effect | None:
+    """The effect of the first verb we recognise among the leading tokens."""
+    for s in stems[:2]:
+        if s in DESTRUCTIVE_VERBS:
+            return "destructive"
+        if s in READ_VERBS:
+            return "read"
+        if any(s in v for v in FAMILIES.values()):
+            return "write"
+    return None

@@ -1,0 +1,120 @@
+"""Plain-English word lists and tokenising for the default engine.
+
+Everything here is generic vocabulary (verbs of action, nouns of roles), never strings of a test set:
+the engine must behave the same on servers and requests it has never seen.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match 'invites', 'inviting', 'invited' with 'invite'."""
+    w = word.lower()
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    return w[:-1] if w.endswith("e") and len(w) > 3 else w
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def name_tokens(name: str) -> list[str]:
+    """Tokens of an identifier: snake_case, kebab-case, camelCase and dotted names."""
+    return words(_CAMEL.sub(" ", name))
+
+
+# Verbs that only look: a tool whose name starts with one of them is a read.
+READ_VERBS = {
+    stem(w)
+    for w in (
+        "get list read search find fetch query show describe view lookup look check count retrieve browse "
+        "inspect stat summarize summarise download open load peek preview explain compare calculate compute "
+        "convert translate validate verify whoami ping echo resolve is has can return"
+    ).split()
+}
+
+# Verbs whose effect cannot be undone by the person: asked unless the request asks for exactly that.
+DESTRUCTIVE_VERBS = {
+    stem(w)
+    for w in "delete remove cancel drop destroy erase purge revoke kill terminate truncate wipe unsubscribe".split()
+}
+
+# Families of verbs a person may use for the same action: a tool's own verbs map to the families they
+# belong to, and the request "asks for the action" when it uses any verb of one of those families.
+_FAMILIES = {
+    "communicate": "send write reply respond forward post tell notify inform share contact dm answer publish "
+    "announce broadcast congratulate greet thank remind",
+    "create": "create add make schedule book set organize organise plan arrange register insert append put "
+    "new setup open start",
+    "add": "add include insert append put join enroll enrol attach",
+    "invite": "invite onboard welcome",
+    "delete": "delete remove erase clear drop trash discard purge wipe destroy",
+    "cancel": "cancel abort revoke",
+    "pay": "pay send transfer refund wire reimburse donate remit settle return",
+    "reserve": "reserve book",
+    "update": "update change modify edit set adjust rename move reschedule correct fix replace amend",
+    "share": "share grant give",
+}
+FAMILIES: dict[str, frozenset[str]] = {k: frozenset(stem(w) for w in v.split()) for k, v in _FAMILIES.items()}
+# Nouns in a tool name that imply a family even when its verb is generic ("make_payment").
+_NOUN_FAMILIES = {
+    "pay": "money payment transaction transfer",
+    "communicate": "email mail message dm chat",
+    "reserve": "reservation booking",
+}
+NOUN_FAMILIES: dict[str, str] = {stem(w): fam for fam, ws in _NOUN_FAMILIES.items() for w in ws.split()}
+
+# What kind of destination an argument is, by its name (stems of its tokens).
+_PARAM_KINDS = {
+    "person": "recipient to cc bcc participant attendee invitee member assignee contact user username handle "
+    "phone mobile guest reviewer follower",
+    "email": "email mail",
+    "channel": "channel group room chat conversation thread",
+    "url": "url uri link endpoint webhook website site host domain webpage page",
+    "account": "iban account bic swift wallet payee beneficiary",
+    "path": "path file_path filepath dir directory folder destination",
+    "credential": "password passphrase secret token apikey api_key pin credential",
+}
+PARAM_KINDS: dict[str, str] = {stem(w): kind for kind, ws in _PARAM_KINDS.items() for w in ws.split()}
+
+# Arguments that carry free text: they are not destinations, but links inside them are.
+FREE_TEXT = {
+    stem(w)
+    for w in "body content text message subject description title comment note notes summary caption details "
+    "reason feedback answer question prompt markdown html".split()
+}
+# Arguments that hold dates or times: checked against the dates the request names.
+TIME_PARAMS = {stem(w) for w in "date day time start end when due deadline until".split()}
+
+# Nouns by which a request points at a destination it does not name ("the client", "each user").
+_ROLES = {
+    "person": "user person people participant attendee guest invitee recipient client customer colleague "
+    "coworker contact member friend everyone everybody sender author organizer organiser owner manager "
+    "employee staff boss partner landlord",
+    "channel": "channel group room chat thread",
+    "url": "website webpage page site link url blog article web online internet browse research",
+    "account": "account iban bill invoice payment transaction rent landlord payee vendor merchant supplier "
+    "subscription",
+}
+ROLES: dict[str, frozenset[str]] = {k: frozenset(stem(w) for w in v.split()) for k, v in _ROLES.items()}
+ROLES["email"] = ROLES["person"]
+ROLES["account"] = ROLES["account"] | ROLES["person"]
+# Pronouns point at a destination only as the object of the action verb ("send them", "add her").
+PRONOUNS = {"them", "her", "him", "they", "everyone", "everybody"}
+
+# A request that hands its steps to a document ("do the tasks on my TODO list").
+DELEGATION = re.compile(
+    r"\b(do|perform|complete|follow|execute|carry out|handle|take care of|action)\b[^.!?]{0,60}?"
+    r"\b(tasks?|actions?|instructions?|steps?|todos?|to-dos?|requests?|items?)\b",
+    re.I,
+)

@@ -1,0 +1,68 @@
+"""Held calls: hold → a person approves from the CLI → the same call passes once."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcp_guard import approvals
+from mcp_guard.cli import main
+from mcp_guard.config import parse_config
+from mcp_guard.guards.base import SessionInfo, ToolCall
+from mcp_guard.guards.intent import IntentGuard
+from mcp_guard.store import open_store
+
+
+@pytest.fixture
+def setup(home, tmp_path):
+    cfg_file = tmp_path / "mcp-guard.toml"
+    cfg_file.write_text('[storage]\npath = "guard.db"\n')
+    cfg = parse_config({"storage": {"path": "guard.db"}}, cfg_file)
+    store = open_store(cfg.db_path)
+    return cfg_file, cfg, store
+
+
+def test_hold_approve_retry_passes_once(setup, capsys):
+    cfg_file, cfg, store = setup
+    guard = IntentGuard(cfg, store=store)
+    session = SessionInfo(id="s1", intent="Tidy my notes")
+    call = ToolCall(session, "notes", "delete_note", "notes__delete_note", {"note_id": "7"})
+    d = guard.decide(call)
+    assert d.action == "ask"
+    message = guard.hold(call, d)
+    assert "mcp-guard approvals approve ap-" in message
+    approval_id = message.split("approvals approve ")[1].split("`")[0]
+    assert guard.hold(call, d) == message  # the same pending call keeps its id
+
+    assert main(["--config", str(cfg_file), "approvals", "list"]) == 0
+    assert approval_id in capsys.readouterr().out
+    assert guard.decide(call).action == "ask"  # not approved yet
+    assert main(["--config", str(cfg_file), "approvals", "approve", approval_id, "--by", "dana"]) == 0
+
+    other = ToolCall(session, "notes", "delete_note", "notes__delete_note", {"note_id": "8"})
+    assert guard.decide(other).action == "ask"  # other arguments: not covered
+    passed = guard.decide(call)
+    assert passed.action == "allow" and passed.rule == f"approved:{approval_id}"
+    assert guard.decide(call).action == "ask"  # once only
+    assert approvals.get(store, approval_id).state == "used"
+    assert main(["--config", str(cfg_file), "approvals", "approve", approval_id]) == 2
+    assert "already used" in capsys.readouterr().err
+
+
+def test_denied_hold_never_passes(setup):
+    cfg_file, cfg, store = setup
+    aid = approvals.hold(store, "s", "a/b", {"x": 1}, "why")
+    assert main(["--config", str(cfg_file), "approvals", "deny", aid]) == 0
+    assert approvals.consume_approved(store, "s", "a/b", {"x": 1}) is None
+    assert approvals.get(store, aid).state == "denied"
+
+
+def test_digest_is_canonical():
+    assert approvals.args_digest("t", {"a": 1, "b": [1, 2]}) == approvals.args_digest("t", {"b": [1, 2], "a": 1})
+    assert approvals.args_digest("t", {"a": 1}) != approvals.args_digest("u", {"a": 1})
+
+
+def test_unknown_approval_is_one_line_error(setup, capsys):
+    cfg_file, _, _ = setup
+    assert main(["--config", str(cfg_file), "approvals", "approve", "ap-nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mcp-guard: error: no approval") and "Traceback" not in err

@@ -1,0 +1,110 @@
+"""Sessions bound to an intent: bearer tokens, the Claude Code hook, and flag/env/config precedence."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+
+import pytest
+
+from mcp_guard.cli import main
+from mcp_guard.config import load_config, parse_config
+from mcp_guard.errors import ConfigError
+from mcp_guard.intent.sessions import (
+    INTENT_ENV,
+    SessionError,
+    declared_intent,
+    hook_intent,
+    resolve_token,
+    token_hash,
+)
+from mcp_guard.store import open_store
+
+
+@pytest.fixture
+def cfg_file(home, tmp_path):
+    f = tmp_path / "mcp-guard.toml"
+    f.write_text(
+        '[storage]\npath = "guard.db"\n[intent]\ntext = "from config"\n'
+        '[profiles.support]\nowner = "team-support"\nallow = ["*"]\n'
+    )
+    return f
+
+
+def test_session_start_issues_a_token_bound_to_the_intent(cfg_file, capsys):
+    assert (
+        main(
+            [
+                "--config",
+                str(cfg_file),
+                "session",
+                "start",
+                "--profile",
+                "support",
+                "--intent",
+                "Answer ticket 42",
+                "--ttl",
+                "2h",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    store = open_store(load_config(cfg_file).db_path)
+    bound = resolve_token(store, "Bearer " + out["token"])
+    assert (bound.session_id, bound.intent, bound.profile, bound.owner) == (
+        out["session"],
+        "Answer ticket 42",
+        "support",
+        "team-support",
+    )
+    raw = sqlite3.connect(load_config(cfg_file).db_path).execute("SELECT token_hash FROM sessions").fetchall()
+    assert raw == [(token_hash(out["token"]),)]  # only the digest is stored
+    assert main(["--config", str(cfg_file), "session", "end", out["session"]]) == 0
+    with pytest.raises(SessionError, match="expired"):
+        resolve_token(store, out["token"])
+    with pytest.raises(SessionError, match="unknown"):
+        resolve_token(store, "mcpg_forged")
+
+
+def test_session_start_bad_input(cfg_file, capsys):
+    assert main(["--config", str(cfg_file), "session", "start", "--intent", "x", "--profile", "ghost"]) == 2
+    assert "no profile named 'ghost'" in capsys.readouterr().err
+    assert main(["--config", str(cfg_file), "session", "start", "--intent", "x", "--ttl", "soon"]) == 2
+
+
+def test_hook_records_the_persons_prompts(cfg_file, tmp_path, monkeypatch):
+    project = tmp_path / "proj"
+    project.mkdir()
+    for prompt in ("Fix the failing test in parser.py", "Then email the diff to lee@corp.example"):
+        hook_input = {
+            "session_id": "cc-1",
+            "prompt": prompt,
+            "cwd": str(project),
+            "hook_event_name": "UserPromptSubmit",
+            "transcript_path": "/dev/null",
+        }
+        monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(hook_input)))
+        assert main(["--config", str(cfg_file), "intent", "hook"]) == 0
+    store = open_store(load_config(cfg_file).db_path)
+    by_id = hook_intent(store, session_id="cc-1")
+    by_cwd = hook_intent(store, cwd=str(project))
+    assert by_id == by_cwd
+    assert "parser.py" in by_id.intent and "lee@corp.example" in by_id.intent
+    assert hook_intent(store, cwd=str(tmp_path)) is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("not json"))
+    assert main(["--config", str(cfg_file), "intent", "hook"]) == 1  # never 2: that would block the prompt
+
+
+def test_declared_intent_precedence(cfg_file, monkeypatch):
+    cfg = load_config(cfg_file)
+    monkeypatch.delenv(INTENT_ENV, raising=False)
+    assert declared_intent(cfg).intent == "from config"
+    monkeypatch.setenv(INTENT_ENV, "from env")
+    assert declared_intent(cfg).intent == "from env"
+    assert declared_intent(cfg, "from flag", "support").intent == "from flag"
+    assert declared_intent(cfg, None, "support").owner == "team-support"
+    with pytest.raises(ConfigError):
+        declared_intent(parse_config({}), "x", "ghost")
