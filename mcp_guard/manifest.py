@@ -256,11 +256,11 @@ def _param_risks(name: str, sub: Mapping[str, Any]) -> list[Risk]:
 def _instruction_risks(old_text: str, new_text: str) -> list[Risk]:
     risks = []
     for label, pattern in _INSTRUCTION_PATTERNS:
-        new_hits = {m.group(0).lower() for m in pattern.finditer(new_text)}
+        new_hits = [m.group(0).lower() for m in pattern.finditer(new_text)]
         if not new_hits:
             continue
         old_hits = {m.group(0).lower() for m in pattern.finditer(old_text)}
-        gained = sorted(new_hits - old_hits)
+        gained = [h for h in new_hits if h not in old_hits]  # in reading order
         if gained:
             risks.append(Risk("model-instructions", f"text gained {label}: {gained[0]!r}", "high"))
     return risks

@@ -494,6 +494,7 @@ class ReviewQueue:
         state: State,
         decisions: Iterable[Mapping[str, str]],
         first_seen: str | None = None,
+        findings: list[dict[str, Any]] | None = None,
     ) -> bool:
         """Bring one BOM entry into the database unless the database already knows better.
 
@@ -515,8 +516,19 @@ class ReviewQueue:
                 ident = self._free_id(upstream, kind, name, digest)
                 conn.execute(
                     "INSERT INTO items (id, upstream, kind, name, fingerprint, definition, state, previous_id, "
-                    "findings, first_seen, last_seen, removed) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL)",
-                    (ident, upstream, kind, name, digest, canonical_definition(definition), state, stamp, stamp),
+                    "findings, first_seen, last_seen, removed) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL)",
+                    (
+                        ident,
+                        upstream,
+                        kind,
+                        name,
+                        digest,
+                        canonical_definition(definition),
+                        state,
+                        json.dumps(findings) if findings else None,
+                        stamp,
+                        stamp,
+                    ),
                 )
                 changed = True
             else:
@@ -525,9 +537,9 @@ class ReviewQueue:
                     conn.execute("UPDATE items SET state = ? WHERE id = ?", (state, ident))
                     changed = True
             if changed:
-                known = {(d.decision, d.reviewer, d.at, d.reason) for d in self.decisions(ident)}
+                known = {(d.decision, d.reviewer, d.reason, d.at) for d in self.decisions(ident)}
                 for d in decisions:
-                    key = (d.get("decision"), d.get("reviewer"), d.get("at"), d.get("reason"))
+                    key = (d.get("decision"), d.get("reviewer"), d.get("reason"), d.get("at"))
                     if key not in known and key[0] in ("approve", "reject") and all(key):
                         conn.execute(
                             "INSERT INTO review_decisions (item_id, decision, reviewer, reason, at) "

@@ -1,5 +1,596 @@
-"""CLI: bom commands (to be filled in)."""
+"""CLI: `mcp-guard bom generate|check|diff|validate` and `mcp-guard review list|show|approve|reject`.
+
+This module parses arguments and renders results; the work is in `mcp_guard.bom`, `mcp_guard.review`
+and `mcp_guard.manifest`, imported inside the handlers so that other commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from mcp_guard.errors import CheckFailed, GuardError
+
+if TYPE_CHECKING:
+    from mcp_guard.config import Config, UpstreamConfig
+    from mcp_guard.review import ReviewQueue
+
+CONNECT_TIMEOUT = 60.0  # seconds for one upstream to start, initialize and list everything
 
 
-def register(sub) -> None:
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    bom = sub.add_parser("bom", help="the AI-BOM: generate, check (CI gate), diff, validate")
+    bsub = bom.add_subparsers(dest="bom_command", metavar="ACTION", required=True)
+
+    p = bsub.add_parser("generate", help="connect to each upstream and record what it serves (new = pending)")
+    p.add_argument("--output", "-o", metavar="FILE", help="BOM path (default: bom.path from the config)")
+    p.add_argument("--upstream", action="append", metavar="NAME", help="only this upstream (repeatable)")
+    p.add_argument("--json", action="store_true", help="machine-readable summary")
+    p.set_defaults(func=cmd_generate)
+
+    p = bsub.add_parser("check", help="fail when what the upstreams serve differs from the approved BOM")
+    p.add_argument("--bom", metavar="FILE", help="BOM path (default: bom.path from the config)")
+    p.add_argument("--upstream", action="append", metavar="NAME", help="only this upstream (repeatable)")
+    p.add_argument("--json", action="store_true", help="machine-readable result")
+    p.set_defaults(func=cmd_check)
+
+    p = bsub.add_parser("diff", help="what changed between two BOM files")
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diff)
+
+    p = bsub.add_parser("validate", help="check a BOM against the strict CycloneDX 1.6 schema and its fingerprints")
+    p.add_argument("path", nargs="?", metavar="FILE", help="BOM path (default: bom.path from the config)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_validate)
+
+    review = sub.add_parser("review", help="the review queue: list, show, approve, reject held definitions")
+    rsub = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    p = rsub.add_parser("list", help="definitions awaiting review (or in another state)")
+    p.add_argument("--state", choices=("pending", "approved", "rejected", "superseded", "all"), default="pending")
+    p.add_argument("--upstream", metavar="NAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_review_list)
+    p = rsub.add_parser("show", help="the change side by side, with risk flags")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_review_show)
+    for action in ("approve", "reject"):
+        p = rsub.add_parser(action, help=f"{action} a held definition (writes through to the AI-BOM)")
+        p.add_argument("id", metavar="ID")
+        p.add_argument("--reason", required=True, help="why: recorded in the database and the AI-BOM")
+        p.add_argument("--reviewer", help="who (default: git config user.name, else the login name)")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=cmd_review_decide, decision=action)
+
+
+# --- talking to upstreams with the SDK client -----------------------------------------------------
+
+
+def _resolve_secrets(upstream: UpstreamConfig) -> dict[str, str]:
+    import os
+    from pathlib import Path
+
+    env: dict[str, str] = {}
+    for name, source in upstream.secrets.items():
+        kind, _, ref = source.partition(":")
+        if kind == "env" and ref in os.environ:
+            env[name] = os.environ[ref]
+        elif kind == "file":
+            try:
+                env[name] = Path(os.path.expanduser(ref)).read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise GuardError(f"secret {name}: cannot read {ref}: {err.strerror}") from None
+    return env
+
+
+class SdkUpstream:
+    """An SDK `ClientSession` seen through the guard contract's `Upstream` protocol (raw dict results)."""
+
+    _REQUESTS = {
+        "tools/list": "ListToolsRequest",
+        "prompts/list": "ListPromptsRequest",
+        "resources/list": "ListResourcesRequest",
+        "resources/templates/list": "ListResourceTemplatesRequest",
+        "tools/call": "CallToolRequest",
+    }
+
+    def __init__(self, name: str, session: Any, init: Any) -> None:
+        self.name = name
+        self.session = session
+        self.server_info = init.server_info.model_dump(by_alias=True, exclude_none=True, mode="json")
+        self.capabilities = init.capabilities.model_dump(by_alias=True, exclude_none=True, mode="json")
+        self.instructions = init.instructions
+
+    async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        import mcp_types as types
+        from pydantic import TypeAdapter
+
+        cls = getattr(types, self._REQUESTS[method])
+        req = cls(params=params) if params else cls()
+        # A dict adapter keeps the result as the server sent it: typed models drop unknown fields,
+        # and a fingerprint must cover every field.
+        return await self.session.send_request(req, TypeAdapter(dict[str, Any]))
+
+
+@asynccontextmanager
+async def connect(name: str, upstream: UpstreamConfig, message_handler: Any = None) -> AsyncIterator[SdkUpstream]:
+    """Open one configured upstream with the SDK client (stdio, streamable HTTP or SSE) and initialize."""
+    import os
+    import tempfile
+
+    from mcp.client.session import ClientSession
+
+    errlog = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    try:
+        if upstream.transport == "stdio":
+            from mcp.client.stdio import StdioServerParameters, stdio_client
+
+            params = StdioServerParameters(
+                command=os.path.expanduser(upstream.command or ""),
+                args=upstream.args,
+                env={**upstream.env, **_resolve_secrets(upstream)},
+                cwd=upstream.cwd,
+            )
+            transport = stdio_client(params, errlog=errlog)
+        elif upstream.transport == "sse":
+            from mcp.client.sse import sse_client
+
+            transport = sse_client(upstream.url or "", headers=upstream.headers or None)
+        else:
+            import httpx2
+            from mcp.client.streamable_http import streamable_http_client
+
+            client = httpx2.AsyncClient(headers=upstream.headers, timeout=httpx2.Timeout(30.0, read=300.0))
+            transport = streamable_http_client(upstream.url or "", http_client=client)
+        async with transport as streams:
+            read, write = streams[0], streams[1]
+            async with ClientSession(read, write, message_handler=message_handler) as session:
+                init = await session.initialize()
+                yield SdkUpstream(name, session, init)
+    finally:
+        errlog.close()
+
+
+async def snapshot(name: str, upstream: UpstreamConfig) -> dict[str, list[dict[str, Any]]]:
+    """Everything an upstream serves now, by kind (the server's identity under `server`)."""
+    import anyio
+
+    from mcp_guard.guards.manifest import fetch_all, offered_kinds
+    from mcp_guard.manifest import server_definition
+
+    try:
+        with anyio.fail_after(CONNECT_TIMEOUT):
+            async with connect(name, upstream) as up:
+                lists = {"server": [server_definition(up.server_info, up.instructions)]}
+                for kind in offered_kinds(up.capabilities):
+                    lists[kind] = await fetch_all(up, kind)
+                return lists
+    except TimeoutError:
+        raise GuardError(f"upstream {name!r}: no answer within {CONNECT_TIMEOUT:.0f} s") from None
+    except GuardError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure to reach a server is reported in one line
+        raise GuardError(f"upstream {name!r}: cannot connect or list: {_one_line(err)}") from None
+
+
+def _one_line(err: BaseException) -> str:
+    if isinstance(err, BaseExceptionGroup) and err.exceptions:
+        return _one_line(err.exceptions[0])
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
+
+
+def _selected(config: Config, names: list[str] | None) -> list[str]:
+    if names:
+        for n in names:
+            config.upstream(n)  # raises a ConfigError naming the known ones
+        return sorted(set(names))
+    return sorted(config.upstreams)
+
+
+def _snapshots(config: Config, names: list[str]) -> dict[str, dict[str, list[dict[str, Any]]] | GuardError]:
+    import anyio
+
+    async def run() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for n in names:  # one at a time: servers started by the dozen slow each other down
+            try:
+                out[n] = await snapshot(n, config.upstreams[n])
+            except GuardError as err:
+                out[n] = err
+        return out
+
+    return anyio.run(run)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from mcp_guard.config import load_config
+
+    return load_config(args.config)
+
+
+def _queue(config: Config) -> ReviewQueue:
+    from mcp_guard.review import ReviewQueue
+    from mcp_guard.store import open_store
+
+    return ReviewQueue(open_store(config.db_path))
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+# --- bom ------------------------------------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mcp_guard import bom as bom_mod
+
+    config = _config(args)
+    target = Path(args.output) if args.output else config.bom_path
+    previous = bom_mod.read_if_exists(target)  # a corrupt BOM stops here, before anything changes
+    names = _selected(config, args.upstream)
+    if not names:
+        raise GuardError("no upstreams in the config: add an [upstreams.NAME] section first")
+    queue = _queue(config)
+    if previous is not None:
+        bom_mod.adopt(queue, previous)
+    results = _snapshots(config, names)
+    summary: dict[str, Any] = {}
+    failed = []
+    for name in names:
+        lists = results[name]
+        if isinstance(lists, GuardError):
+            failed.append(lists.message)
+            summary[name] = {"error": lists.message}
+            continue
+        trust = config.upstreams[name].trust
+        held = []
+        counts = {"approved": 0, "pending": 0, "rejected": 0, "superseded": 0}
+        for kind, defs in lists.items():
+            for item in queue.record(name, kind, defs, complete=True, trust=trust).values():  # type: ignore[arg-type]
+                counts[item.state] += 1
+                if item.state != "approved":
+                    held.append({"id": item.id, "kind": kind, "name": item.name, "state": item.state})
+        summary[name] = {"counts": counts, "held": held}
+    bom = bom_mod.build(config, queue, previous)
+    bom_mod.write_bom(bom, target)
+    if args.json:
+        _print_json({"bom": str(target), "upstreams": summary})
+    else:
+        print(f"AI-BOM written: {target}")
+        for name, info in summary.items():
+            if "error" in info:
+                print(f"  {name}: NOT RECORDED: {info['error']}")
+                continue
+            c = info["counts"]
+            print(f"  {name}: {c['approved']} approved, {c['pending']} pending review, {c['rejected']} rejected")
+            for h in info["held"]:
+                print(f"    {h['state']:<8} {h['id']}  {h['kind']} {h['name']}")
+        if any(info.get("held") for info in summary.values()):
+            print("Review them: mcp-guard review list / show ID / approve ID --reason …")
+    if failed:
+        raise CheckFailed(f"{len(failed)} upstream(s) could not be recorded: " + "; ".join(failed))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mcp_guard import bom as bom_mod
+    from mcp_guard.manifest import diff_lists
+
+    config = _config(args)
+    path = Path(args.bom) if args.bom else config.bom_path
+    doc = bom_mod.read_bom(path)
+    recorded = bom_mod.upstreams_of(doc)
+    names = _selected(config, args.upstream)
+    results = _snapshots(config, names)
+    ids = _pending_ids(config)
+    report: dict[str, Any] = {}
+    problems = 0
+    for name in names:
+        lists = results[name]
+        if isinstance(lists, GuardError):
+            report[name] = {"error": lists.message, "changes": []}
+            problems += 1
+            continue
+        approved = recorded[name].approved() if name in recorded else {}
+        changes = []
+        for kind in sorted(set(lists) | {k for k, _ in approved}):
+            old = {n: (e.definition or {}) for (k, n), e in approved.items() if k == kind}
+            for change in diff_lists(kind, old, lists.get(kind, [])):
+                entry = change.to_json()
+                entry["review_id"] = ids.get((name, kind, change.name, change.new_digest))
+                changes.append((change, entry))
+        report[name] = {"changes": [e for _, e in changes]}
+        if name not in recorded:
+            report[name]["note"] = "not in the AI-BOM"
+        problems += len(changes)
+    if args.json:
+        _print_json({"bom": str(path), "ok": problems == 0, "upstreams": report})
+    else:
+        _render_check(path, report)
+    if problems:
+        raise CheckFailed(
+            f"{problems} difference(s) from the approved AI-BOM: record them with `mcp-guard bom generate`, "
+            "review them with `mcp-guard review`, and commit the BOM"
+        )
+    return 0
+
+
+def _pending_ids(config: Config) -> dict[tuple[str, str, str, str | None], str]:
+    """Review ids of held definitions, when this machine's database knows them (read-only use)."""
+    if not config.db_path.exists():
+        return {}
+    try:
+        queue = _queue(config)
+    except GuardError:
+        return {}
+    return {(i.upstream, i.kind, i.name, i.fingerprint): i.id for i in queue.items(states=("pending", "rejected"))}
+
+
+def _render_check(path: Any, report: dict[str, Any]) -> None:
+    print(f"AI-BOM: {path}")
+    for name, info in report.items():
+        if "error" in info:
+            print(f"✘ {name}: {info['error']}")
+            continue
+        if not info["changes"]:
+            print(f"✔ {name}: serves exactly what the AI-BOM approves")
+            continue
+        note = f" ({info['note']})" if info.get("note") else ""
+        print(f"✘ {name}: {len(info['changes'])} difference(s){note}")
+        for c in info["changes"]:
+            label = {"added": "new, not approved", "removed": "approved, no longer served", "changed": "changed"}[
+                c["status"]
+            ]
+            rid = f" [review id {c['review_id']}]" if c.get("review_id") else ""
+            print(f"  {c['kind']} {c['name']!r}: {label}{rid}")
+            if c["status"] == "changed":
+                print(f"    fields: {', '.join(c['fields'])}")
+            for r in c["risks"]:
+                print(f"    ! {r['severity']}: {r['message']}")
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from mcp_guard import bom as bom_mod
+
+    changes = bom_mod.diff_boms(bom_mod.read_bom(args.old), bom_mod.read_bom(args.new))
+    if args.json:
+        _print_json([c.to_json() for c in changes])
+        return 0
+    if not changes:
+        print("no differences")
+    for c in changes:
+        print(f"{c.upstream}: {c.summary}")
+        if c.change is not None:
+            if c.change.fields:
+                print(f"    fields: {', '.join(c.change.fields)}")
+            for r in c.change.risks:
+                print(f"    ! {r.severity}: {r.message}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mcp_guard import bom as bom_mod
+
+    path = Path(args.path) if args.path else _config(args).bom_path
+    doc = bom_mod.read_bom(path)  # schema failures raise BomError with the JSON path
+    problems = bom_mod.integrity_problems(doc)
+    entries = sum(len(u.entries) for u in bom_mod.upstreams_of(doc).values())
+    if args.json:
+        _print_json({"bom": str(path), "valid": not problems, "entries": entries, "problems": problems})
+    elif not problems:
+        print(f"{path}: valid CycloneDX 1.6 ({entries} entries, fingerprints consistent)")
+    if problems:
+        raise CheckFailed(f"{path}: " + "; ".join(problems))
+    return 0
+
+
+# --- review ---------------------------------------------------------------------------------------
+
+
+def cmd_review_list(args: argparse.Namespace) -> int:
+    config = _config(args)
+    queue = _queue(config)
+    states = None if args.state == "all" else [args.state]
+    items = queue.items(upstream=args.upstream, states=states)
+    if args.json:
+        _print_json([i.to_json() for i in items])
+        return 0
+    if not items:
+        print(f"nothing {args.state if args.state != 'all' else 'recorded'}")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"review queue ({args.state})", show_lines=False)
+    for col in ("id", "upstream", "kind", "name", "state", "change", "flags", "first seen"):
+        table.add_column(col)
+    from mcp_guard.manifest import assess
+
+    for i in items:
+        prev = queue.find(i.previous_id) if i.previous_id else None
+        risks = assess(i.kind, prev.definition if prev else None, i.definition)
+        high = sum(1 for r in risks if r.severity == "high") + sum(
+            1 for f in i.findings if str(f.get("severity")) in ("high", "critical")
+        )
+        flags = f"{len(risks) + len(i.findings)}" + (f" ({high} high)" if high else "")
+        change = "changed" if i.previous_id else "new"
+        gone = " (gone)" if i.removed else ""
+        table.add_row(i.id, i.upstream, i.kind, i.name + gone, i.state, change, flags, i.first_seen)
+    Console(width=160).print(table)
+    return 0
+
+
+def cmd_review_show(args: argparse.Namespace) -> int:
+    from mcp_guard.manifest import diff
+
+    config = _config(args)
+    queue = _queue(config)
+    item = queue.get(args.id)
+    prev = queue.find(item.previous_id) if item.previous_id else None
+    change = diff(item.kind, prev.definition if prev else None, item.definition)
+    decisions = queue.decisions(item.id)
+    if args.json:
+        _print_json(
+            {
+                "item": item.to_json(),
+                "definition": item.definition,
+                "previous": prev.to_json() | {"definition": prev.definition} if prev else None,
+                "change": change.to_json() if change else None,
+                "decisions": [d.to_json() for d in decisions],
+            }
+        )
+        return 0
+    _render_show(item, prev, change, decisions)
+    return 0
+
+
+def _render_show(item: Any, prev: Any, change: Any, decisions: list[Any]) -> None:
+    import difflib
+
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(width=160)
+    head = Text()
+    head.append(f"{item.kind} {item.name!r} of upstream {item.upstream!r}\n", style="bold")
+    head.append(f"review id {item.id} · state {item.state} · first seen {item.first_seen}")
+    if item.removed:
+        head.append(f" · no longer listed since {item.removed}")
+    head.append("\n" + ("changes the approved definition " + prev.id if prev else "new: nothing was approved before"))
+    console.print(Panel(head, title="mcp-guard review"))
+
+    old_def = prev.definition if prev else {}
+    new_def = item.definition
+    table = Table(title="old (approved) vs new", show_lines=True, expand=True)
+    table.add_column("field", no_wrap=True)
+    table.add_column("old", ratio=1)
+    table.add_column("new", ratio=1)
+    fields = change.fields if change else []
+    for key in sorted(set(old_def) | set(new_def)):
+        if key in ("inputSchema", "outputSchema"):
+            continue
+        marker = "≠ " if key in fields else ""
+        table.add_row(marker + key, _text(old_def.get(key)), _text(new_def.get(key)))
+    console.print(table)
+
+    for key in ("inputSchema", "outputSchema"):
+        rows = _schema_rows(old_def.get(key), new_def.get(key))
+        if not rows:
+            continue
+        st = Table(title=f"{key} changes", expand=True)
+        for col in ("parameter", "change", "old", "new"):
+            st.add_column(col)
+        for row in rows:
+            st.add_row(*row)
+        console.print(st)
+
+    if isinstance(old_def.get("description"), str) and isinstance(new_def.get("description"), str):
+        lines = list(
+            difflib.unified_diff(
+                old_def["description"].splitlines(), new_def["description"].splitlines(), "old", "new", lineterm=""
+            )
+        )
+        if lines:
+            console.print(Panel("\n".join(lines), title="description diff"))
+
+    risks = change.risks if change else []
+    if risks or item.findings:
+        rt = Table(title="risk flags", expand=True)
+        for col in ("severity", "flag", "detail"):
+            rt.add_column(col)
+        for r in risks:
+            rt.add_row(r.severity, r.code, r.message)
+        for f in item.findings:
+            rt.add_row(str(f.get("severity")), f"scan:{f.get('kind')}", str(f.get("explanation")))
+        console.print(rt)
+    else:
+        console.print("risk flags: none")
+    for d in decisions:
+        console.print(f"{d.at} {d.decision} by {d.reviewer}: {d.reason}")
+    if item.state in ("pending", "rejected"):
+        console.print(f'approve: mcp-guard review approve {item.id} --reason "…"')
+        console.print(f'reject:  mcp-guard review reject {item.id} --reason "…"')
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True)
+
+
+def _schema_rows(old: Any, new: Any) -> list[tuple[str, str, str, str]]:
+    from mcp_guard.manifest import _params
+
+    a, b = _params(old), _params(new)
+    rows = []
+    for name in sorted(set(a) | set(b)):
+        pa, pb = a.get(name), b.get(name)
+        if pa == pb:
+            continue
+        what = "added" if pa is None else "removed" if pb is None else "changed"
+        rows.append((name, what, _text(_shallow(pa)), _text(_shallow(pb))))
+    old_req = set((old or {}).get("required") or []) if isinstance(old, dict) else set()
+    new_req = set((new or {}).get("required") or []) if isinstance(new, dict) else set()
+    if old_req != new_req:
+        rows.append(("(required)", "changed", ", ".join(sorted(old_req)) or "—", ", ".join(sorted(new_req)) or "—"))
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in ("additionalProperties", "type"):
+            if old.get(key) != new.get(key):
+                rows.append((f"({key})", "changed", _text(old.get(key)), _text(new.get(key))))
+    return rows
+
+
+def _shallow(schema: Any) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    return {k: v for k, v in schema.items() if k not in ("properties", "items")}
+
+
+def cmd_review_decide(args: argparse.Namespace) -> int:
+    from mcp_guard import bom as bom_mod
+
+    config = _config(args)
+    previous = bom_mod.read_if_exists(config.bom_path)  # a broken BOM stops us before anything changes
+    queue = _queue(config)
+    if previous is not None:
+        bom_mod.adopt(queue, previous)
+    outcome = queue.decide(
+        args.id, args.decision, args.reason, reviewer=args.reviewer, two_person=config.review.two_person
+    )
+    bom = bom_mod.build(config, queue, previous, extra_upstreams=[outcome.item.upstream])
+    bom_mod.write_bom(bom, config.bom_path)
+    item = outcome.item
+    what = f"{item.kind} {item.name!r} of {item.upstream!r} ({item.id})"
+    if args.json:
+        _print_json(
+            {
+                "item": item.to_json(),
+                "decision": outcome.decision.to_json(),
+                "waiting_for_second_reviewer": outcome.waiting_for_second,
+                "superseded": outcome.superseded,
+                "bom": str(config.bom_path),
+            }
+        )
+    elif outcome.waiting_for_second:
+        print(f"approval 1 of 2 recorded for {what} by {outcome.decision.reviewer}; a second reviewer must approve it")
+    else:
+        verb = "approved" if args.decision == "approve" else "rejected"
+        print(f"{verb} {what} as {outcome.decision.reviewer}; AI-BOM updated: {config.bom_path}")
+    return 0

@@ -1,0 +1,652 @@
+"""The AI-BOM: what each upstream serves and who approved it, as CycloneDX 1.6 JSON kept in git.
+
+Layout (built with cyclonedx-python-lib, checked with its strict 1.6 schema validator):
+- one component per upstream (the server software: purl where known, version, artifact hashes,
+  provenance status);
+- one service per upstream (the running server: its trust boundary: local process or remote service,
+  operator, whether it keeps state), whose nested services are its tools, prompts, resources,
+  resource templates and its identity/instructions (kind `server`);
+- everything mcp-guard adds is a property named `mcp-guard:…`: fingerprints (whole and per field),
+  the canonical definition, the review state and id, and one `mcp-guard:decision` per approval or
+  rejection (who, when, why).
+
+Output is deterministic: every list sorted, bom-refs derived from content, the serial number kept
+from the previous file, and the timestamp is the newest event recorded in the BOM, so regenerating
+an unchanged state yields the same bytes and a git diff shows only what really changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from cyclonedx.model import HashAlgorithm, HashType, Property, XsUri
+from cyclonedx.model.bom import Bom
+from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.contact import OrganizationalEntity
+from cyclonedx.model.service import Service
+from cyclonedx.output.json import JsonV1Dot6
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from packageurl import PackageURL
+
+from mcp_guard import __version__
+from mcp_guard.config import Config, UpstreamConfig
+from mcp_guard.errors import BomError
+from mcp_guard.manifest import KINDS, Change, diff, fingerprint
+from mcp_guard.review import Item, ReviewQueue
+
+NS = "mcp-guard:"
+P_UPSTREAM = NS + "upstream"
+P_KIND = NS + "kind"
+P_FINGERPRINT = NS + "fingerprint"
+P_FIELD = NS + "field:"
+P_DEFINITION = NS + "definition"
+P_STATE = NS + "review-state"
+P_REVIEW_ID = NS + "review-id"
+P_DECISION = NS + "decision"
+P_FINDING = NS + "finding"
+P_FIRST_SEEN = NS + "first-seen"
+P_PROVENANCE = NS + "provenance:"
+P_TRUST_ZONE = NS + "trust-zone"
+P_OPERATOR = NS + "operator"
+P_STATEFUL = NS + "stateful"
+P_TRUST_MODE = NS + "trust-mode"
+P_TRANSPORT = NS + "transport"
+
+# --- reading our records back out of a BOM -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BomEntry:
+    """One definition as the BOM records it."""
+
+    upstream: str
+    kind: str
+    name: str
+    fingerprint: str
+    state: str
+    review_id: str | None
+    definition: dict[str, Any] | None
+    fields: dict[str, str]
+    decisions: list[dict[str, str]]
+    first_seen: str | None
+    description: str | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BomUpstream:
+    name: str
+    component: dict[str, Any] = field(default_factory=dict)  # name, version, purl, hashes, properties
+    service: dict[str, Any] = field(default_factory=dict)  # trust boundary fields and properties
+    entries: list[BomEntry] = field(default_factory=list)
+
+    def approved(self) -> dict[tuple[str, str], BomEntry]:
+        return {(e.kind, e.name): e for e in self.entries if e.state == "approved"}
+
+
+def _props(obj: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for p in obj.properties:
+        out.setdefault(p.name, []).append(p.value or "")
+    return out
+
+
+def _one(props: Mapping[str, list[str]], key: str) -> str | None:
+    values = props.get(key)
+    return values[0] if values else None
+
+
+def upstreams_of(bom: Bom) -> dict[str, BomUpstream]:
+    """Our records in a BOM, by upstream name."""
+    found: dict[str, BomUpstream] = {}
+    for comp in bom.components:
+        props = _props(comp)
+        name = _one(props, P_UPSTREAM)
+        if name is None:
+            continue
+        up = found.setdefault(name, BomUpstream(name))
+        up.component = {
+            "name": comp.name,
+            "version": comp.version,
+            "purl": str(comp.purl) if comp.purl else None,
+            "hashes": sorted(f"{h.alg.value}:{h.content}" for h in comp.hashes),
+            "properties": {k: v for k, v in sorted(props.items())},
+        }
+    for svc in bom.services:
+        props = _props(svc)
+        name = _one(props, P_UPSTREAM)
+        if name is None:
+            continue
+        up = found.setdefault(name, BomUpstream(name))
+        up.service = {
+            "operator": svc.provider.name if svc.provider else None,
+            "x_trust_boundary": svc.x_trust_boundary,
+            "endpoints": sorted(str(e) for e in svc.endpoints),
+            "properties": {k: v for k, v in sorted(props.items()) if k != P_UPSTREAM},
+        }
+        for nested in svc.services:
+            up.entries.append(_entry(name, nested))
+    return found
+
+
+def _entry(upstream: str, svc: Service) -> BomEntry:
+    props = _props(svc)
+    definition = None
+    if text := _one(props, P_DEFINITION):
+        try:
+            definition = json.loads(text)
+        except ValueError:
+            definition = None
+    decisions = [{k: str(v) for k, v in d.items()} for d in _json_list(props.get(P_DECISION, []))]
+    fields = {k.removeprefix(P_FIELD): v[0] for k, v in props.items() if k.startswith(P_FIELD) and v}
+    return BomEntry(
+        upstream=upstream,
+        kind=_one(props, P_KIND) or "tool",
+        name=svc.name,
+        fingerprint=_one(props, P_FINGERPRINT) or "",
+        state=_one(props, P_STATE) or "pending",
+        review_id=_one(props, P_REVIEW_ID),
+        definition=definition,
+        fields=fields,
+        decisions=decisions,
+        first_seen=_one(props, P_FIRST_SEEN),
+        description=svc.description,
+        findings=_json_list(props.get(P_FINDING, [])),
+    )
+
+
+def _json_list(texts: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for text in texts:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            out.append(value)
+    return out
+
+
+def integrity_problems(bom: Bom) -> list[str]:
+    """Entries whose recorded definition no longer hashes to their fingerprint (hand edits)."""
+    problems = []
+    for up in upstreams_of(bom).values():
+        for e in up.entries:
+            if e.kind not in KINDS:
+                problems.append(f"{up.name}: {e.name!r}: unknown kind {e.kind!r}")
+            elif e.definition is None:
+                problems.append(f"{up.name}: {e.kind} {e.name!r}: no readable {P_DEFINITION} property")
+            elif fingerprint(e.kind, e.definition).digest != e.fingerprint:
+                problems.append(
+                    f"{up.name}: {e.kind} {e.name!r}: definition does not match its fingerprint (edited by hand?)"
+                )
+    return problems
+
+
+# --- reading and writing files -----------------------------------------------------------------------
+
+
+def dumps(bom: Bom) -> str:
+    return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
+
+
+def validate_text(text: str, source: str = "AI-BOM") -> dict[str, Any]:
+    """Parse and check a BOM text against the strict CycloneDX 1.6 schema; return the JSON."""
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise BomError(
+            f"{source}: not valid JSON ({err}); restore it from git or run `mcp-guard bom generate`"
+        ) from None
+    if not isinstance(data, dict) or data.get("bomFormat") != "CycloneDX":
+        raise BomError(f"{source}: not a CycloneDX BOM (no bomFormat 'CycloneDX')")
+    if data.get("specVersion") != "1.6":
+        raise BomError(f"{source}: CycloneDX {data.get('specVersion')!r}; mcp-guard writes and reads 1.6")
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    if error is not None:
+        detail = getattr(error, "data", None)
+        where = getattr(detail, "json_path", None) or "$"
+        message = getattr(detail, "message", None) or str(error)
+        raise BomError(f"{source}: fails the CycloneDX 1.6 schema at {where}: {message}")
+    return data
+
+
+def loads(text: str, source: str = "AI-BOM") -> Bom:
+    data = validate_text(text, source)
+    try:
+        return Bom.from_json(data)  # type: ignore[attr-defined]
+    except Exception as err:  # noqa: BLE001 - the library raises many types for odd but schema-valid input
+        raise BomError(f"{source}: cannot be read: {err}") from None
+
+
+def read_bom(path: str | Path) -> Bom:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BomError(f"{p}: no AI-BOM here; create it with `mcp-guard bom generate`") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise BomError(f"{p}: cannot read the AI-BOM: {err}") from None
+    return loads(text, str(p))
+
+
+def read_if_exists(path: str | Path) -> Bom | None:
+    return read_bom(path) if Path(path).exists() else None
+
+
+def write_bom(bom: Bom, path: str | Path) -> str:
+    """Write atomically (a reader never sees half a file); return the text written."""
+    text = dumps(bom)
+    validate_text(text, "generated AI-BOM")  # never write a file that our own reader would refuse
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".aibom-", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return text
+
+
+# --- building ----------------------------------------------------------------------------------------
+
+
+def purl_for(upstream: UpstreamConfig) -> PackageURL | None:
+    """The package an upstream runs: from its provenance policy, else from an npx / uvx command line."""
+    if upstream.provenance and upstream.provenance.package:
+        try:
+            return PackageURL.from_string(upstream.provenance.package)
+        except ValueError:
+            return None
+    if not upstream.command:
+        return None
+    exe = Path(upstream.command).name
+    args = [a for a in upstream.args if not a.startswith("-")]
+    if not args:
+        return None
+    spec = args[0]
+    if exe in ("npx", "bunx", "pnpx"):
+        scoped = spec.startswith("@")
+        name, _, version = spec[scoped:].partition("@")  # "@scope/name@1.2" or "name@1.2"
+        namespace, _, short = ("@" + name).rpartition("/") if scoped else ("", "", name)
+        return PackageURL("npm", namespace or None, short, version or None) if short else None
+    if exe in ("uvx", "pipx"):
+        if exe == "pipx" and spec == "run":
+            spec = args[1] if len(args) > 1 else ""
+        name, _, version = spec.partition("==")
+        return PackageURL("pypi", None, name.lower(), version or None) if name else None
+    return None
+
+
+def _strip_url(url: str) -> str:
+    # Query strings and user info can carry tokens: the BOM keeps scheme, host, port and path only.
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _bool_text(value: bool | None) -> str:
+    return "unknown" if value is None else str(value).lower()
+
+
+def _ref(*parts: str) -> str:
+    return "/".join(p.replace("/", "%2F") for p in parts)
+
+
+def _item_service(upstream: str, item: Item, decisions: list[dict[str, str]]) -> Service:
+    fp = fingerprint(item.kind, item.definition)
+    props = [
+        Property(name=P_UPSTREAM, value=upstream),
+        Property(name=P_KIND, value=item.kind),
+        Property(name=P_FINGERPRINT, value=item.fingerprint),
+        Property(name=P_STATE, value=item.state),
+        Property(name=P_REVIEW_ID, value=item.id),
+        Property(name=P_FIRST_SEEN, value=item.first_seen),
+        Property(name=P_DEFINITION, value=json.dumps(item.definition, sort_keys=True, ensure_ascii=False)),
+    ]
+    props += [Property(name=P_FIELD + k, value=v) for k, v in fp.fields.items()]
+    props += [Property(name=P_DECISION, value=json.dumps(d, sort_keys=True, ensure_ascii=False)) for d in decisions]
+    props += [Property(name=P_FINDING, value=json.dumps(f, sort_keys=True, ensure_ascii=False)) for f in item.findings]
+    description = item.definition.get("description")
+    if item.kind == "server":
+        description = (item.definition.get("serverInfo") or {}).get("title") or None
+    return Service(
+        name=item.name,
+        bom_ref=_ref("item", upstream, item.kind, item.name, item.fingerprint.removeprefix("sha256:")[:16]),
+        description=description if isinstance(description, str) and description else None,
+        properties=props,
+    )
+
+
+def _component(
+    name: str, upstream: UpstreamConfig | None, server_info: Mapping[str, Any], previous: BomUpstream | None
+) -> Component:
+    purl = purl_for(upstream) if upstream else None
+    if purl is None and previous and previous.component.get("purl"):
+        purl = PackageURL.from_string(previous.component["purl"])
+    hashes: dict[str, str] = {}
+    for entry in previous.component.get("hashes", []) if previous else []:
+        alg, _, content = entry.partition(":")
+        hashes[alg] = content
+    if upstream and upstream.provenance:
+        for key, alg in (("sha256", "SHA-256"), ("sha512", "SHA-512")):
+            if value := getattr(upstream.provenance, key):
+                hashes[alg] = value.lower()
+    props: dict[str, list[str]] = {}
+    if previous:
+        props.update(
+            {k: list(v) for k, v in previous.component.get("properties", {}).items() if k.startswith(P_PROVENANCE)}
+        )
+    props.setdefault(
+        P_PROVENANCE + "status",
+        ["unverified" if upstream is None or upstream.provenance is None else "not-yet-verified"],
+    )
+    props[P_UPSTREAM] = [name]
+    version = server_info.get("version") or (purl.version if purl else None)
+    return Component(
+        name=(purl.name if purl else None) or server_info.get("name") or name,
+        group=(purl.namespace if purl else None) or None,
+        version=str(version) if version else None,
+        type=ComponentType.APPLICATION,
+        bom_ref=_ref("component", name),
+        purl=purl,
+        hashes=[HashType(alg=HashAlgorithm(alg), content=content) for alg, content in sorted(hashes.items())],
+        properties=[Property(name=k, value=v) for k, values in props.items() for v in values],
+    )
+
+
+def _service(
+    name: str, upstream: UpstreamConfig | None, server_info: Mapping[str, Any], nested: list[Service]
+) -> Service:
+    props = [Property(name=P_UPSTREAM, value=name)]
+    endpoints = []
+    operator = upstream.operator if upstream else None
+    if upstream is not None:
+        zone = "remote-service" if upstream.is_remote else "local-process"
+        props += [
+            Property(name=P_TRUST_ZONE, value=zone),
+            Property(name=P_OPERATOR, value=operator or "unknown"),
+            Property(name=P_STATEFUL, value=_bool_text(upstream.stateful)),
+            Property(name=P_TRUST_MODE, value=upstream.trust),
+            Property(name=P_TRANSPORT, value=upstream.transport or "stdio"),
+        ]
+        if upstream.url:
+            endpoints.append(XsUri(_strip_url(upstream.url)))
+        # Crossing a trust boundary: it runs elsewhere, or someone other than the deployer runs it.
+        crosses = upstream.is_remote or (operator not in (None, "self")) or bool(upstream.stateful)
+    else:
+        crosses = None
+    title = server_info.get("title") or server_info.get("name")
+    return Service(
+        name=name,
+        bom_ref=_ref("service", name),
+        version=str(server_info["version"]) if server_info.get("version") else None,
+        description=str(title) if title else None,
+        provider=OrganizationalEntity(name=operator) if operator else None,
+        endpoints=endpoints,
+        x_trust_boundary=crosses,
+        properties=props,
+        services=nested,
+    )
+
+
+def build(
+    config: Config,
+    queue: ReviewQueue,
+    previous: Bom | None = None,
+    *,
+    extra_upstreams: Iterable[str] = (),
+) -> Bom:
+    """The BOM of the configured upstreams from the review state in the database.
+
+    Per upstream and name: the approved definition, plus any pending or rejected one still served.
+    Superseded definitions and names the server no longer lists are left out (the database keeps them).
+    """
+    prev = upstreams_of(previous) if previous is not None else {}
+    names = sorted(set(config.upstreams) | set(extra_upstreams))
+    bom = Bom(serial_number=previous.serial_number if previous is not None else _serial(names))
+    bom.metadata.tools.components.add(
+        Component(name="mcp-guard", version=__version__, type=ComponentType.APPLICATION, bom_ref="tool/mcp-guard")
+    )
+    stamps: list[str] = []
+    for name in names:
+        upstream = config.upstreams.get(name)
+        items = [
+            i
+            for i in queue.items(upstream=name, states=("approved", "pending", "rejected"))
+            if i.removed is None or i.state == "approved" and not _name_removed(queue, i)
+        ]
+        server_info: dict[str, Any] = {}
+        nested = []
+        for item in items:
+            decisions = [d.to_json() for d in queue.decisions(item.id)]
+            stamps.append(item.first_seen)
+            stamps += [d["at"] for d in decisions]
+            nested.append(_item_service(name, item, decisions))
+            if item.kind == "server" and (item.state == "approved" or not server_info):
+                server_info = dict(item.definition.get("serverInfo") or {})
+        bom.components.add(_component(name, upstream, server_info, prev.get(name)))
+        bom.services.add(_service(name, upstream, server_info, nested))
+    bom.metadata.timestamp = _timestamp(max(stamps) if stamps else None, previous)
+    return bom
+
+
+def _name_removed(queue: ReviewQueue, item: Item) -> bool:
+    # An approved row is dropped from the BOM only when no definition of its name is listed any more.
+    row = queue.conn.execute(
+        "SELECT 1 FROM items WHERE upstream = ? AND kind = ? AND name = ? AND removed IS NULL LIMIT 1",
+        (item.upstream, item.kind, item.name),
+    ).fetchone()
+    return row is None
+
+
+def _serial(names: list[str]) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, "mcp-guard:aibom:" + "\0".join(names))
+
+
+def _timestamp(stamp: str | None, previous: Bom | None) -> datetime:
+    if stamp:
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    if previous is not None and previous.metadata.timestamp:
+        return previous.metadata.timestamp
+    return datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def adopt(queue: ReviewQueue, bom: Bom) -> int:
+    """Bring the BOM's decisions into the database (e.g. a fresh checkout); return entries changed."""
+    changed = 0
+    for up in upstreams_of(bom).values():
+        for e in up.entries:
+            if e.definition is None or e.kind not in KINDS or e.state not in ("approved", "pending", "rejected"):
+                continue
+            state = e.state
+            if queue.adopt(
+                up.name, e.kind, e.name, e.fingerprint, e.definition, state, e.decisions, e.first_seen, e.findings
+            ):  # type: ignore[arg-type]
+                changed += 1
+    return changed
+
+
+def sync(config: Config, queue: ReviewQueue, path: str | Path | None = None) -> tuple[Bom, str]:
+    """Read the BOM (if any), adopt its decisions, rebuild it from the database and write it back."""
+    target = Path(path) if path else config.bom_path
+    previous = read_if_exists(target)
+    if previous is not None:
+        adopt(queue, previous)
+    bom = build(config, queue, previous)
+    return bom, write_bom(bom, target)
+
+
+# --- provenance --------------------------------------------------------------------------------------
+
+
+def record_provenance(
+    bom_doc: Bom,
+    upstream: str,
+    outcome: str,
+    details: str,
+    bundle_path: str | None = None,
+    bundle_sha256: str | None = None,
+    *,
+    artifact_sha256: str | None = None,
+    artifact_sha512: str | None = None,
+    identity: str | None = None,
+) -> Component:
+    """Record a verification result on an upstream's component (created if absent); return it.
+
+    `outcome` is one of verified | invalid | unsupported | missing | pinned | warn | off. The caller
+    writes the BOM (`write_bom`); later `build`s keep these properties.
+    """
+    comp = next(
+        (c for c in bom_doc.components if any(p.name == P_UPSTREAM and p.value == upstream for p in c.properties)), None
+    )
+    if comp is None:
+        comp = Component(
+            name=upstream,
+            type=ComponentType.APPLICATION,
+            bom_ref=_ref("component", upstream),
+            properties=[Property(name=P_UPSTREAM, value=upstream)],
+        )
+        bom_doc.components.add(comp)
+    keep = [p for p in comp.properties if not p.name.startswith(P_PROVENANCE)]
+    values = {
+        "status": outcome,
+        "detail": details,
+        "bundle": bundle_path,
+        "bundle-sha256": bundle_sha256,
+        "identity": identity,
+    }
+    comp.properties = keep + [Property(name=P_PROVENANCE + k, value=v) for k, v in values.items() if v]
+    for alg, value in (("SHA-256", artifact_sha256), ("SHA-512", artifact_sha512)):
+        if value:
+            others = [h for h in comp.hashes if h.alg.value != alg]
+            comp.hashes = others + [HashType(alg=HashAlgorithm(alg), content=value.lower())]
+    return comp
+
+
+# --- diffs between two BOMs --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BomChange:
+    upstream: str
+    what: str  # item | state | upstream
+    summary: str
+    change: Change | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"upstream": self.upstream, "what": self.what, "summary": self.summary}
+        if self.change is not None:
+            out["change"] = self.change.to_json()
+        return out
+
+
+def diff_boms(old: Bom, new: Bom) -> list[BomChange]:
+    """What changed from one BOM to another: definitions, review states, upstream facts."""
+    a, b = upstreams_of(old), upstreams_of(new)
+    out: list[BomChange] = []
+    for name in sorted(set(a) | set(b)):
+        ua, ub = a.get(name), b.get(name)
+        if ua is None:
+            out.append(BomChange(name, "upstream", f"upstream {name!r} added ({len(ub.entries)} entries)"))  # type: ignore[union-attr]
+        elif ub is None:
+            out.append(BomChange(name, "upstream", f"upstream {name!r} removed"))
+        else:
+            out += _diff_upstream(ua, ub)
+        if ua is None or ub is None:
+            for e in (ub or ua).entries:  # type: ignore[union-attr]
+                status = "added" if ua is None else "removed"
+                out.append(BomChange(name, "item", f"{e.kind} {e.name!r} {status} ({e.state})"))
+    return out
+
+
+def _diff_upstream(a: BomUpstream, b: BomUpstream) -> list[BomChange]:
+    out: list[BomChange] = []
+    for key in ("name", "version", "purl", "hashes"):
+        if a.component.get(key) != b.component.get(key):
+            out.append(
+                BomChange(a.name, "upstream", f"component {key}: {a.component.get(key)} → {b.component.get(key)}")
+            )
+    pa, pb = a.component.get("properties", {}), b.component.get("properties", {})
+    for key in sorted(set(pa) | set(pb)):
+        if pa.get(key) != pb.get(key) and key != P_UPSTREAM:
+            out.append(BomChange(a.name, "upstream", f"{key}: {_fmt(pa.get(key))} → {_fmt(pb.get(key))}"))
+    sa, sb = a.service, b.service
+    for key in ("operator", "x_trust_boundary", "endpoints"):
+        if sa.get(key) != sb.get(key):
+            out.append(BomChange(a.name, "upstream", f"{key}: {sa.get(key)} → {sb.get(key)}"))
+    qa, qb = sa.get("properties", {}), sb.get("properties", {})
+    for key in sorted(set(qa) | set(qb)):
+        if qa.get(key) != qb.get(key):
+            out.append(BomChange(a.name, "upstream", f"{key}: {_fmt(qa.get(key))} → {_fmt(qb.get(key))}"))
+
+    def group(entries: list[BomEntry]) -> dict[tuple[str, str], dict[str, BomEntry]]:
+        g: dict[tuple[str, str], dict[str, BomEntry]] = {}
+        for e in entries:
+            g.setdefault((e.kind, e.name), {})[e.fingerprint] = e
+        return g
+
+    ga, gb = group(a.entries), group(b.entries)
+    for key in sorted(set(ga) | set(gb)):
+        kind, item = key
+        old, new = ga.get(key, {}), gb.get(key, {})
+        old_ok = next((e for e in old.values() if e.state == "approved"), None)
+        new_ok = next((e for e in new.values() if e.state == "approved"), None)
+        if old_ok and new_ok and old_ok.fingerprint != new_ok.fingerprint:
+            change = diff(kind, old_ok.definition or {}, new_ok.definition or {})
+            who = _last(new_ok.decisions)
+            out.append(BomChange(a.name, "item", f"{kind} {item!r}: approved definition changed{who}", change))
+        for fp in sorted(set(old) | set(new)):
+            ea, eb = old.get(fp), new.get(fp)
+            if ea is None and eb is not None:
+                if eb is new_ok and old_ok is not None:
+                    continue  # reported above as a change of the approved definition
+                change = diff(kind, old_ok.definition if old_ok else None, eb.definition or {})
+                status = "changed" if old_ok else "added"
+                out.append(
+                    BomChange(a.name, "item", f"{kind} {item!r} {status} ({eb.state}{_last(eb.decisions)})", change)
+                )
+            elif eb is None and ea is not None:
+                if ea is old_ok and new_ok is not None:
+                    continue
+                out.append(BomChange(a.name, "item", f"{kind} {item!r} removed (was {ea.state})"))
+            elif ea is not None and eb is not None and ea.state != eb.state:
+                out.append(BomChange(a.name, "state", f"{kind} {item!r}: {ea.state} → {eb.state}{_last(eb.decisions)}"))
+    return out
+
+
+def _last(decisions: list[dict[str, str]]) -> str:
+    if not decisions:
+        return ""
+    d = max(decisions, key=lambda x: x.get("at", ""))
+    verb = "approved" if d.get("decision") == "approve" else "rejected"
+    return f", {verb} by {d.get('reviewer')} at {d.get('at')}: {d.get('reason')}"
+
+
+def _fmt(values: list[str] | None) -> str:
+    if not values:
+        return "(none)"
+    return ", ".join(values)
+
+
+def describe_command(upstream: UpstreamConfig) -> str:
+    """The command line or URL of an upstream, for messages (never its env or headers)."""
+    if upstream.url:
+        return _strip_url(upstream.url)
+    return shlex.join([upstream.command or "", *upstream.args])

@@ -1,0 +1,309 @@
+"""The AI-BOM: strict CycloneDX 1.6, deterministic, trust boundary, provenance, corrupt files, and the CI
+gate (`bom check`) against the project's rug-pull fixture server."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from mcp_guard import bom as bom_mod
+from mcp_guard.cli import main
+from mcp_guard.config import parse_config
+from mcp_guard.errors import BomError
+from mcp_guard.review import ReviewQueue
+from mcp_guard.store import open_store
+from tests.support import FIXTURES, shared
+
+sys.path.insert(0, str(FIXTURES))
+from rugpull_server import CHANGED, ORIGINAL  # noqa: E402
+
+
+def real_tools(name: str) -> list[dict]:
+    path = shared("fixtures", "supply-chain", "mcp-tools", name)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+CONFIG = {
+    "upstreams": {
+        "everything": {
+            "command": "npx",
+            "args": ["-y", "@modelcontextprotocol/server-everything@2026.8.31"],
+            "operator": "self",
+        },
+        "filesystem": {
+            "url": "https://mcp.example.test/fs/mcp?token=SECRET",
+            "operator": "Example Corp",
+            "stateful": True,
+            "trust": "pinned",
+        },
+    }
+}
+
+
+@pytest.fixture
+def queue(tmp_path):
+    store = open_store(tmp_path / "guard.db")
+    yield ReviewQueue(store)
+    store.close()
+
+
+def record_real(queue: ReviewQueue) -> None:
+    for upstream, name in (
+        ("everything", "server-everything-2026.8.31.tools.json"),
+        ("filesystem", "server-filesystem-2026.8.31.tools.json"),
+    ):
+        data = real_tools(name)
+        init = data["initialize"]
+        from mcp_guard.manifest import server_definition
+
+        queue.record(upstream, "server", [server_definition(init["serverInfo"], init.get("instructions"))])
+        queue.record(upstream, "tool", data["tools/list"]["tools"])
+
+
+def test_built_bom_is_strict_cyclonedx_16_and_deterministic(queue, tmp_path):
+    config = parse_config(CONFIG)
+    record_real(queue)
+    echo = queue.items(upstream="everything", kind="tool")[0]
+    queue.decide(echo.id, "approve", "safe", reviewer="ana")
+    text = bom_mod.dumps(bom_mod.build(config, queue))
+    data = bom_mod.validate_text(text)
+    assert data["specVersion"] == "1.6"
+    # listing again (last_seen moves) and rebuilding on top of the previous file: same bytes
+    record_real(queue)
+    again = bom_mod.dumps(bom_mod.build(config, queue, bom_mod.loads(text)))
+    assert again == text
+    services = {s["name"]: s for s in data["services"]}
+    assert len(services["everything"]["services"]) == 14  # 13 tools + the server identity
+    assert len(services["filesystem"]["services"]) == 15
+
+
+def test_components_services_and_trust_boundary(queue):
+    config = parse_config(CONFIG)
+    record_real(queue)
+    doc = json.loads(bom_mod.dumps(bom_mod.build(config, queue)))
+    comps = {c["bom-ref"]: c for c in doc["components"]}
+    everything = comps["component/everything"]
+    assert everything["purl"] == "pkg:npm/%40modelcontextprotocol/server-everything@2026.8.31"
+    assert everything["version"] == "2.0.0"  # what the server says it is
+    svcs = {s["name"]: s for s in doc["services"]}
+    local, remote = svcs["everything"], svcs["filesystem"]
+    props = lambda s: {p["name"]: p["value"] for p in s["properties"]}  # noqa: E731
+    assert props(local)["mcp-guard:trust-zone"] == "local-process"
+    assert props(local)["mcp-guard:stateful"] == "unknown"
+    assert local["x-trust-boundary"] is False
+    assert props(remote)["mcp-guard:trust-zone"] == "remote-service"
+    assert props(remote)["mcp-guard:operator"] == "Example Corp"
+    assert props(remote)["mcp-guard:stateful"] == "true"
+    assert props(remote)["mcp-guard:trust-mode"] == "pinned"
+    assert remote["provider"] == {"name": "Example Corp"} and remote["x-trust-boundary"] is True
+    assert remote["endpoints"] == ["https://mcp.example.test/fs/mcp"]
+    assert "SECRET" not in json.dumps(doc)
+    tool = next(s for s in local["services"] if s["name"] == "echo")
+    tp = {p["name"]: p["value"] for p in tool["properties"]}
+    assert tp["mcp-guard:kind"] == "tool" and tp["mcp-guard:review-state"] == "pending"
+    assert tp["mcp-guard:fingerprint"].startswith("sha256:") and "mcp-guard:field:inputSchema" in tp
+    assert json.loads(tp["mcp-guard:definition"])["name"] == "echo"
+
+
+def test_approvals_are_recorded_and_a_fresh_database_adopts_them(queue, tmp_path):
+    config = parse_config(CONFIG)
+    record_real(queue)
+    item = next(i for i in queue.items(upstream="everything", kind="tool") if i.name == "echo")
+    queue.decide(item.id, "approve", "echo is harmless", reviewer="ana")
+    path = tmp_path / "bom" / "aibom.cdx.json"
+    bom_mod.write_bom(bom_mod.build(config, queue), path)
+    entry = next(e for e in bom_mod.upstreams_of(bom_mod.read_bom(path))["everything"].entries if e.name == "echo")
+    assert entry.state == "approved"
+    assert entry.decisions == [
+        {"at": entry.decisions[0]["at"], "decision": "approve", "reason": "echo is harmless", "reviewer": "ana"}
+    ]
+    fresh = ReviewQueue(open_store(tmp_path / "fresh.db"))
+    assert bom_mod.adopt(fresh, bom_mod.read_bom(path)) == 29
+    echo = next(i for i in fresh.items(upstream="everything") if i.name == "echo")
+    assert echo.state == "approved" and fresh.decisions(echo.id)[0].reviewer == "ana"
+    rebuilt = bom_mod.dumps(bom_mod.build(config, fresh, bom_mod.read_bom(path)))
+    assert rebuilt == path.read_text(encoding="utf-8")
+
+
+def test_provenance_is_recorded_and_kept(queue, tmp_path):
+    config = parse_config(CONFIG)
+    record_real(queue)
+    path = tmp_path / "aibom.cdx.json"
+    bom_mod.write_bom(bom_mod.build(config, queue), path)
+    doc = bom_mod.read_bom(path)
+    bom_mod.record_provenance(
+        doc,
+        "everything",
+        "verified",
+        "signed by the release workflow",
+        "bundles/x.sigstore.json",
+        "ab" * 32,
+        artifact_sha256="CD" * 32,
+    )
+    bom_mod.write_bom(doc, path)
+    rebuilt = json.loads(bom_mod.dumps(bom_mod.build(config, queue, bom_mod.read_bom(path))))
+    comp = next(c for c in rebuilt["components"] if c["bom-ref"] == "component/everything")
+    props = {p["name"]: p["value"] for p in comp["properties"]}
+    assert props["mcp-guard:provenance:status"] == "verified"
+    assert props["mcp-guard:provenance:bundle-sha256"] == "ab" * 32
+    assert comp["hashes"] == [{"alg": "SHA-256", "content": "cd" * 32}]
+
+
+def test_corrupt_and_hand_edited_boms_get_precise_messages(queue, tmp_path, home, capsys):
+    path = tmp_path / "aibom.cdx.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(BomError, match="not valid JSON"):
+        bom_mod.read_bom(path)
+    config = parse_config(CONFIG)
+    record_real(queue)
+    good = bom_mod.dumps(bom_mod.build(config, queue))
+    bad = json.loads(good)
+    bad["services"][0]["services"][0]["x-trust-boundary"] = "yes"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(BomError, match=r"fails the CycloneDX 1.6 schema at \$\.services\[0\]\.services\[0\]"):
+        bom_mod.read_bom(path)
+    # schema-valid but a definition edited by hand: validate says which one
+    edited = json.loads(good)
+    svc = edited["services"][0]["services"][0]
+    for p in svc["properties"]:
+        if p["name"] == "mcp-guard:definition":
+            d = json.loads(p["value"])
+            d["description"] = "edited"
+            p["value"] = json.dumps(d)
+    path.write_text(json.dumps(edited), encoding="utf-8")
+    assert main(["bom", "validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{svc['name']!r}: definition does not match its fingerprint" in err and "Traceback" not in err
+    path.write_text(good, encoding="utf-8")
+    assert main(["bom", "validate", str(path)]) == 0
+
+
+def test_approve_with_a_corrupt_bom_changes_nothing(tmp_path, home, capsys):
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text('[storage]\npath = "guard.db"\n[upstreams.w]\ncommand = "true"\n', encoding="utf-8")
+    queue = ReviewQueue(open_store(tmp_path / "guard.db"))
+    item = queue.record("w", "tool", [ORIGINAL])["get_forecast"]
+    (tmp_path / "bom").mkdir()
+    (tmp_path / "bom" / "aibom.cdx.json").write_text('{"bomFormat": "CycloneDX", "specVersion": "1.6"', "utf-8")
+    assert main(["--config", str(cfg), "review", "approve", item.id, "--reason", "fine"]) == 2
+    assert "aibom.cdx.json: not valid JSON" in capsys.readouterr().err
+    assert queue.state_of(item.id) == "pending" and queue.decisions(item.id) == []
+
+
+def test_diff_between_two_boms_shows_the_rug_pull(tmp_path, queue):
+    config = parse_config({"upstreams": {"w": {"command": "true"}}})
+    first = queue.record("w", "tool", [ORIGINAL])["get_forecast"]
+    queue.decide(first.id, "approve", "read-only", reviewer="ana")
+    old = bom_mod.build(config, queue)
+    changed = queue.record("w", "tool", [CHANGED])["get_forecast"]
+    queue.decide(changed.id, "approve", "vendor insisted", reviewer="bo")
+    new = bom_mod.build(config, queue, old)
+    changes = bom_mod.diff_boms(old, new)
+    [item] = [c for c in changes if c.what == "item"]
+    assert "approved definition changed, approved by bo" in item.summary
+    assert {r.code for r in item.change.risks} >= {"model-instructions", "annotation-flipped", "new-url-param"}
+    assert bom_mod.diff_boms(new, new) == []
+
+
+def test_purl_from_command_lines():
+    cfg = parse_config(
+        {
+            "upstreams": {
+                "a": {"command": "npx", "args": ["-y", "@scope/srv@1.2.3"]},
+                "b": {"command": "uvx", "args": ["mcp-server-time==0.6.2"]},
+                "c": {"command": "npx", "args": ["plain"]},
+                "d": {"command": "python", "args": ["server.py"]},
+            }
+        }
+    ).upstreams
+    assert str(bom_mod.purl_for(cfg["a"])) == "pkg:npm/%40scope/srv@1.2.3"
+    assert str(bom_mod.purl_for(cfg["b"])) == "pkg:pypi/mcp-server-time@0.6.2"
+    assert str(bom_mod.purl_for(cfg["c"])) == "pkg:npm/plain"
+    assert bom_mod.purl_for(cfg["d"]) is None
+
+
+# --- the CI gate against a real (fixture) server ------------------------------------------------------
+
+
+def write_config(tmp_path: Path, start: str) -> Path:
+    cfg = tmp_path / "mcp-guard.toml"
+    server = json.dumps(str(FIXTURES / "rugpull_server.py"))
+    cfg.write_text(
+        '[storage]\npath = "guard.db"\n'
+        "[upstreams.weather]\n"
+        f"command = {json.dumps(sys.executable)}\n"
+        f'args = [{server}, "--never", "--start", "{start}"]\n'
+        'operator = "self"\n',
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_bom_check_fails_on_a_changed_tool_and_passes_after_review(tmp_path, home, capsys):
+    cfg = str(write_config(tmp_path, "original"))
+    code, _, err = run(capsys, "--config", cfg, "bom", "check")
+    assert code == 2 and "no AI-BOM here; create it with `mcp-guard bom generate`" in err
+
+    code, out, _ = run(capsys, "--config", cfg, "bom", "generate", "--json")
+    assert code == 0
+    held = json.loads(out)["upstreams"]["weather"]["held"]
+    assert {h["name"] for h in held} == {"(server)", "get_forecast", "pull_rug"}
+    code, out, err = run(capsys, "--config", cfg, "bom", "check")
+    assert code == 1 and "new, not approved" in out and "3 difference(s)" in err
+    for h in held:
+        assert run(capsys, "--config", cfg, "review", "approve", h["id"], "--reason", "reviewed")[0] == 0
+    code, out, _ = run(capsys, "--config", cfg, "bom", "check")
+    assert code == 0 and "serves exactly what the AI-BOM approves" in out
+    approved_bom = (tmp_path / "bom" / "aibom.cdx.json").read_text(encoding="utf-8")
+    (tmp_path / "approved.cdx.json").write_text(approved_bom, encoding="utf-8")
+
+    # the server now serves the changed tool: the gate fails with a readable diff and machine output
+    cfg = str(write_config(tmp_path, "changed"))
+    code, out, _ = run(capsys, "--config", cfg, "bom", "check")
+    assert code == 1
+    assert "get_forecast': changed" in out and "annotations, description, inputSchema" in out
+    assert "readOnlyHint flipped true → false" in out
+    code, out, _ = run(capsys, "--config", cfg, "bom", "check", "--json")
+    result = json.loads(out)
+    assert code == 1 and result["ok"] is False
+    [change] = result["upstreams"]["weather"]["changes"]
+    assert change["status"] == "changed" and change["name"] == "get_forecast"
+
+    # record it, review it, and the gate passes; the BOM diff shows the change and who approved it
+    code, out, _ = run(capsys, "--config", cfg, "bom", "generate", "--json")
+    [pending] = json.loads(out)["upstreams"]["weather"]["held"]
+    code, out, _ = run(capsys, "--config", cfg, "bom", "check")
+    assert code == 1 and f"[review id {pending['id']}]" in out
+    assert (
+        run(
+            capsys,
+            "--config",
+            cfg,
+            "review",
+            "approve",
+            pending["id"],
+            "--reason",
+            "vendor explained",
+            "--reviewer",
+            "bo",
+        )[0]
+        == 0
+    )
+    code, out, _ = run(capsys, "--config", cfg, "bom", "check")
+    assert code == 0
+    code, out, _ = run(
+        capsys, "bom", "diff", str(tmp_path / "approved.cdx.json"), str(tmp_path / "bom" / "aibom.cdx.json")
+    )
+    assert code == 0
+    assert "tool 'get_forecast': approved definition changed, approved by bo" in out
+    assert "model-instructions" not in out or "!" in out
+    assert run(capsys, "--config", cfg, "bom", "validate")[0] == 0
