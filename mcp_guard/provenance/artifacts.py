@@ -144,27 +144,25 @@ def check_upstream(config: Config, name: str) -> Checked:
     pkg = package_of(config, pol)
     purl = pkg.purl if pkg else None
     identity = IdentityPolicy.from_config(pol)
-    with tempfile.TemporaryDirectory(prefix="mcp-guard-fetch-") as tmp:
-        if pol.artifact:
-            source: Path | None = config.resolve(pol.artifact)
-        elif pol.fetch and pkg:
-            try:
-                source = fetch(pkg, Path(tmp))
-            except ProvenanceError as err:
-                return Checked(Result("missing", err.message, purl=purl))
-        else:
-            raise ProvenanceError(
-                f"upstream {name!r}: provenance names no artifact: set 'artifact' to a local file, "
-                "or 'package' (or 'server_json') with 'fetch = true'"
-            )
+    if pol.artifact:
+        source, fetched = config.resolve(pol.artifact), False
         try:
             data: bytes | None = source.read_bytes()
         except OSError:
-            data = None
-        fetched = not pol.artifact
-    folders = [attestations_dir(config)]
-    if source is not None and not fetched:
-        folders.append(source.parent)
+            data = None  # reported as a missing artifact
+    elif pol.fetch and pkg:
+        with tempfile.TemporaryDirectory(prefix="mcp-guard-fetch-") as tmp:
+            try:
+                source, fetched = fetch(pkg, Path(tmp)), True
+            except ProvenanceError as err:
+                return Checked(Result("missing", err.message, purl=purl))
+            data = source.read_bytes()
+    else:
+        raise ProvenanceError(
+            f"upstream {name!r}: provenance names no artifact: set 'artifact' to a local file, "
+            "or 'package' (or 'server_json') with 'fetch = true'"
+        )
+    folders = [attestations_dir(config)] + ([] if fetched else [source.parent])
     # A pin-only policy names no signer, so evidence found lying beside the artifact is not sought.
     if pol.bundle:
         evidence = config.resolve(pol.bundle)
@@ -213,9 +211,10 @@ def materialize(data: bytes, filename: str, sha256: str) -> tuple[Path, Path | N
             _unpack(data, filename, staging)
             os.replace(staging, unpacked)
         except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-            if not unpacked.is_dir():
+            if not unpacked.is_dir():  # else another process unpacked the same bytes first
                 raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return target, unpacked
 
 
