@@ -213,12 +213,20 @@ def _time_values(arguments: dict[str, Any]) -> Iterator[tuple[str, str]]:
 class History:
     """The calls the session made so far (allowed ones), as the engine needs them."""
 
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    seen: str = ""  # every string argument so far, lowercased: links already visited
+    calls: int = 0
+    links: set[str] = field(default_factory=set)  # web addresses in earlier calls' arguments, normalised
 
     def add(self, tool: str, arguments: dict[str, Any]) -> None:
-        self.calls.append((tool, arguments))
-        self.seen += "\n" + "\n".join(v.lower() for _, v in _leaves(arguments, "_"))
+        self.calls += 1
+        for _, v in _leaves(arguments, "_"):
+            if _SCHEME_URL.match(v.strip()):
+                self.links.add(norm_url(v))
+            for link in _LINK.findall(v):
+                self.links.add(norm_url(link))
+
+    def saw(self, link: str) -> bool:
+        """Did an earlier call's arguments carry this web address (a page already visited, say)?"""
+        return norm_url(link) in self.links
 
 
 class DefaultEngine:
@@ -269,7 +277,7 @@ class DefaultEngine:
         # the request names, or the request must be about web content (or hand its steps to a document).
         intent = self.intent
         for dest in destinations(arguments):
-            if dest.kind != "url" or intent.names(dest.value) or norm_url(dest.value) in history.seen:
+            if dest.kind != "url" or intent.names(dest.value) or history.saw(dest.value):
                 continue
             if intent.points_at("url", info) or intent.delegated:
                 continue
@@ -287,7 +295,7 @@ class DefaultEngine:
             return None
         kind, value = dest.kind, dest.value
         if kind == "link":
-            if norm_url(value) in history.seen or value.lower() in history.seen:
+            if history.saw(value):
                 return None
             return _deny(info, dest, "a link the request does not give")
         if kind in ("url", "path", "credential"):
