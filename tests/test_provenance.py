@@ -414,6 +414,40 @@ def test_guard_launches_the_verified_copy_from_its_cache(home, tmp_path):
         anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
 
 
+def test_guard_launches_a_real_server_from_its_verified_copy(home, tmp_path):
+    """An MCP server shipped as a pinned tarball runs from mcp-guard's cache, not from where it lay."""
+    import io
+    import tarfile
+
+    from mcp import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    from tests.support import FIXTURES
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        tf.add(FIXTURES / "echo_server.py", arcname="package/echo_server.py")
+    tarball = tmp_path / "echo-1.0.0.tgz"
+    tarball.write_bytes(buf.getvalue())
+    config = _config(
+        tmp_path,
+        {"artifact": str(tarball), "sha256": hashlib.sha256(buf.getvalue()).hexdigest()},
+        args=["{verified_dir}/package/echo_server.py"],
+    )
+    spec = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
+    assert spec.args[0].startswith(str(home / ".cache" / "mcp-guard" / "artifacts"))
+    tarball.unlink()  # what runs no longer depends on the original file
+
+    async def call_echo() -> str:
+        params = StdioServerParameters(command=spec.command, args=spec.args)
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            result = await session.call_tool("echo", {"text": "from the verified copy"})
+            return result.content[0].text
+
+    assert anyio.run(call_echo) == "from the verified copy"
+
+
 def test_guard_points_npx_at_the_verified_tarball(home, tmp_path):
     tarball = npm_asset("sigstore-0.4.0.tgz")
     pin = hashlib.sha512(tarball.read_bytes()).hexdigest()
