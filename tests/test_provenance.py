@@ -630,3 +630,37 @@ def test_run_warn_launches_loudly_and_records(home, tmp_path):
     assert "WARNING (provenance warn mode) upstream 'echo' launched UNVERIFIED" in stderr
     rows = list(open_store(tmp_path / "guard.db").db["verifications"].rows)
     assert [(r["outcome"], json.loads(r["detail"])["mode"]) for r in rows] == [("invalid", "warn")]
+
+
+def test_cli_custom_trust_root_for_a_private_instance(home, tmp_path, capsys):
+    artifact, bundle = sigstore_asset("tsa_bundle.txt"), sigstore_asset("tsa_bundle.txt.sigstore")
+    root = sigstore_asset("tsa_trust_config.json")
+    policy = ["--issuer", "https://accounts.google.com", "--identity", "alexis.challande@trailofbits.com"]
+    assert (
+        main(["verify", "--artifact", str(artifact), "--bundle", str(bundle), "--trusted-root", str(root), *policy])
+        == 0
+    )
+    assert main(["verify", "--artifact", str(artifact), "--bundle", str(bundle), *policy]) == 1
+    capsys.readouterr()
+    # The same through an upstream's policy, its trusted_root relative to the config file.
+    shutil.copyfile(root, tmp_path / "private-root.json")
+    config = _config(
+        tmp_path,
+        {
+            "artifact": str(artifact),
+            "bundle": str(bundle),
+            "trusted_root": "private-root.json",
+            "issuer": "https://accounts.google.com",
+            "identity": "alexis.challande@trailofbits.com",
+        },
+    )
+    from mcp_guard.provenance import check_upstream
+
+    assert check_upstream(config, "srv").result.outcome == "verified"
+
+
+def test_config_rejects_a_malformed_pin(home, tmp_path):
+    from mcp_guard.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"upstreams\.srv\.provenance\.sha256"):
+        _config(tmp_path, {"artifact": "x.tgz", "sha256": "not-hex"})
