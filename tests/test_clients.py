@@ -518,3 +518,63 @@ def test_jsonc_comments_and_trailing_commas():
     assert node.get("b", "c").value is None
     with pytest.raises(jsonedit.JsonSyntaxError):
         jsonedit.parse('{"a": 1} // c')
+
+
+ENV_SERVER = '''
+import os
+from mcp.server import MCPServer
+
+server = MCPServer("envy")
+
+
+@server.tool(structured_output=False)
+def getenv(name: str) -> str:
+    """The value of one environment variable."""
+    return os.environ.get(name, "<unset>")
+
+
+server.run()
+'''
+
+
+def test_wrapped_entry_runs_through_mcp_guard_with_its_env(home, project):
+    """Start the wrapped entry the way a client does: its command, args and env, over stdio."""
+    import anyio
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
+
+    script = project / "envy.py"
+    script.write_text(ENV_SERVER)
+    entry = {"command": PYTHON, "args": [str(script)], "env": {"GREETING": "hello"}}
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"envy": entry}}, indent=2))
+    assert guard("wrap", project=project) == 0
+    wrapped = json.loads((project / ".mcp.json").read_text())["mcpServers"]["envy"]
+    assert wrapped["command"] == "mcp-guard" and wrapped["env"] == {"GREETING": "hello"}
+    review = pytest.importorskip("mcp_guard.review")
+    from mcp_guard.store import open_store
+
+    queue = review.ReviewQueue(open_store(home / ".local" / "state" / "mcp-guard" / "guard.db"))
+    for item in queue.items(upstream="envy"):
+        assert item.state == "pending"  # recorded on wrap, approved by nobody
+        queue.decide(item.id, "approve", "test fixture", reviewer="test")
+
+    command = wrapped["command"]
+    if command == "mcp-guard":  # on PATH in a client's environment; here, beside this Python
+        command = str(Path(sys.executable).parent / "mcp-guard")
+    params = StdioServerParameters(
+        command=command, args=wrapped["args"], env={**get_default_environment(), **wrapped["env"]}, cwd=project
+    )
+
+    async def session() -> tuple[list[str], str]:
+        with anyio.fail_after(60):
+            errlog = open(os.devnull, "w")  # noqa: SIM115 - closed with the process below
+            async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as s:
+                await s.initialize()
+                tools = [t.name for t in (await s.list_tools()).tools]
+                result = await s.call_tool(tools[0], {"name": "GREETING"})
+            errlog.close()
+            return tools, result.content[0].text
+
+    tools, value = anyio.run(session)
+    assert len(tools) == 1 and tools[0].endswith("getenv")
+    assert value == "hello"  # the client's env reached the server through mcp-guard
