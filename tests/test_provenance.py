@@ -216,7 +216,9 @@ def test_dsse_bundle_whose_subject_is_other_bytes_is_invalid(home):
 
 def test_pep740_gitlab_publisher(home):
     sdist = pep740_asset("gitlab_oidc_project-0.0.3.tar.gz")
-    policy = IdentityPolicy(issuer="https://gitlab.com", repository="facutuesca/gitlab-oidc-project")
+    policy = IdentityPolicy(
+        issuer="https://gitlab.com", repository="facutuesca/gitlab-oidc-project", workflow=".gitlab-ci.yml"
+    )
     result = verify_file(sdist, pep740_asset(sdist.name + ".publish.attestation"), policy)
     assert result.outcome == "verified", result.detail
     wrong = IdentityPolicy(issuer="https://gitlab.com", repository="someone/else")
