@@ -11,11 +11,14 @@ import pytest
 from mcp_guard.cli import main
 from mcp_guard.config import load_config, parse_config
 from mcp_guard.errors import ConfigError
+from mcp_guard.guards.base import SessionInfo, ToolCall
+from mcp_guard.guards.intent import IntentGuard
 from mcp_guard.intent.sessions import (
     INTENT_ENV,
     SessionError,
     declared_intent,
     hook_intent,
+    hook_intent_source,
     resolve_token,
     token_hash,
 )
@@ -94,6 +97,12 @@ def test_hook_records_the_persons_prompts(cfg_file, tmp_path, monkeypatch):
     assert by_id == by_cwd
     assert "parser.py" in by_id.intent and "lee@corp.example" in by_id.intent
     assert hook_intent(store, cwd=str(tmp_path)) is None
+    # the guard reads it before each call, so a new prompt widens the scope only because a person typed it
+    guard = IntentGuard(load_config(cfg_file), intent_source=hook_intent_source(store, str(project)))
+    s = SessionInfo(id="run-1")
+    send = ToolCall(s, "mail", "send_email", "send_email", {"to": "lee@corp.example"})
+    assert guard.decide(send).action == "allow"
+    assert guard.decide(ToolCall(s, "mail", "send_email", "send_email", {"to": "zed@corp.example"})).action == "deny"
     monkeypatch.setattr("sys.stdin", io.StringIO("not json"))
     assert main(["--config", str(cfg_file), "intent", "hook"]) == 1  # never 2: that would block the prompt
 

@@ -177,5 +177,17 @@ def hook_intent(store: Store, *, session_id: str | None = None, cwd: str | None 
     return BoundIntent(r["id"], r["intent"], r["profile"], r["owner"], "hook")
 
 
+def hook_intent_source(store: Store, cwd: str | None = None):
+    """For `IntentGuard(intent_source=...)` when a `run` session declared no intent: before each call,
+    the prompts the person typed in this project (the Claude Code hook's record), or None."""
+    folder = cwd or os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
+
+    def source(session) -> str | None:
+        bound = hook_intent(store, cwd=folder)
+        return bound.intent if bound else None
+
+    return source
+
+
 def list_sessions(store: Store) -> list[dict]:
     return list(store.db["sessions"].rows_where(order_by="started"))

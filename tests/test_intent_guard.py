@@ -1,0 +1,155 @@
+"""IntentGuard driven with a real upstream (the fixture notes server, through the `mcp` SDK client):
+it learns annotations from tools/list, denies out-of-scope calls with their reason, holds asked calls
+until a person approves from the CLI, exhausts budgets, and only granted sessions' servers get secrets."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
+
+from mcp_guard.cli import main
+from mcp_guard.config import parse_config
+from mcp_guard.guards.base import SessionInfo, ToolCall
+from mcp_guard.guards.intent import IntentGuard
+from mcp_guard.intent.credentials import Redactor, session_env
+from mcp_guard.store import open_store
+from tests.support import REPO
+
+SERVER = str(REPO / "fixtures" / "intent_server.py")
+
+
+class SdkUpstream:
+    """The `Upstream` protocol over an SDK client session."""
+
+    def __init__(self, name: str, session: ClientSession) -> None:
+        self.name, self.session = name, session
+        self.server_info: dict[str, Any] = {}
+        self.capabilities: dict[str, Any] = {}
+        self.instructions = None
+
+    async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        raise NotImplementedError(method)
+
+    async def tools(self) -> list[dict[str, Any]]:
+        listed = await self.session.list_tools()
+        return [t.model_dump(by_alias=True, exclude_none=True) for t in listed.tools]
+
+    async def call(self, tool: str, args: dict[str, Any]) -> str:
+        result = await self.session.call_tool(tool, args)
+        return result.content[0].text
+
+
+@asynccontextmanager
+async def upstream(env: dict[str, str] | None = None):
+    params = StdioServerParameters(
+        command=sys.executable, args=[SERVER], env={**get_default_environment(), **(env or {})}
+    )
+    with open(os.devnull, "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as (r, w), ClientSession(r, w) as cs:
+            await cs.initialize()
+            yield SdkUpstream("notes", cs)
+
+
+async def relay(guard: IntentGuard, up: SdkUpstream, session: SessionInfo, tool: str, args: dict) -> tuple[str, str]:
+    """What the relay does with one call: ask the guard, forward only when allowed."""
+    call = ToolCall(session, up.name, tool, tool, args)
+    d = await guard.check_call(call)
+    if d.action == "allow":
+        return "allow", await up.call(tool, args)
+    if d.action == "ask" and guard.store is not None:
+        return "held", guard.hold(call, d)
+    return d.action, d.reason
+
+
+def config(tmp_path, **extra):
+    data = {"storage": {"path": "guard.db"}, **extra}
+    return parse_config(data, tmp_path / "mcp-guard.toml")
+
+
+def test_out_of_scope_denied_held_call_approved_from_cli(home, tmp_path, capsys):
+    cfg = config(tmp_path)
+    (tmp_path / "mcp-guard.toml").write_text('[storage]\npath = "guard.db"\n')
+    store = open_store(cfg.db_path)
+    guard = IntentGuard(cfg, store=store)
+    session = SessionInfo(id="s1", intent="Find the note about Q3 and send it to kai@corp.example")
+
+    async def scenario():
+        async with upstream() as up:
+            session_tools = await guard.filter_list(session, up, "tools", await up.tools())
+            assert {t["name"] for t in session_tools} >= {"search_notes", "send_note", "delete_note"}
+            assert (await relay(guard, up, session, "search_notes", {"query": "Q3"}))[0] == "allow"
+            assert await relay(guard, up, session, "send_note", {"to": "kai@corp.example", "body": "Q3"}) == (
+                "allow",
+                "sent to kai@corp.example",
+            )
+            action, reason = await relay(guard, up, session, "send_note", {"to": "eve@evil.example", "body": "Q3"})
+            assert action == "deny" and "eve@evil.example" in reason
+            # delete_note is destructive by its annotation; the request did not ask for it: held
+            action, text = await relay(guard, up, session, "delete_note", {"note_id": "3"})
+            assert action == "held"
+            approval_id = text.split("approvals approve ")[1].split("`")[0]
+            assert main(["--config", str(tmp_path / "mcp-guard.toml"), "approvals", "approve", approval_id]) == 0
+            assert await relay(guard, up, session, "delete_note", {"note_id": "3"}) == ("allow", "deleted 3")
+            assert (await relay(guard, up, session, "delete_note", {"note_id": "3"}))[0] == "held"
+
+    anyio.run(scenario)
+    assert "approved" in capsys.readouterr().out
+
+
+def test_annotations_beat_names(tmp_path):
+    guard = IntentGuard(config(tmp_path))
+    session = SessionInfo(id="s", intent="nothing to do with notes")
+
+    async def scenario():
+        async with upstream() as up:
+            await guard.filter_list(session, up, "tools", await up.tools())
+            # secret_status has no read verb in its name; its readOnlyHint makes it a read
+            assert (await relay(guard, up, session, "secret_status", {}))[0] == "allow"
+
+    anyio.run(scenario)
+
+
+def test_budget_exhausted(tmp_path):
+    cfg = config(
+        tmp_path,
+        profiles={
+            "triage": {"owner": "ops", "allow": ["notes/search_*"], "budget": {"per_tool": {"notes/search_*": 2}}}
+        },
+    )
+    guard = IntentGuard(cfg)
+    session = SessionInfo(id="s", intent="look for notes", profile="triage")
+
+    async def scenario():
+        async with upstream() as up:
+            await guard.filter_list(session, up, "tools", await up.tools())
+            got = [(await relay(guard, up, session, "search_notes", {"query": "x"}))[0] for _ in range(3)]
+            assert got == ["allow", "allow", "deny"]
+            action, reason = await relay(guard, up, session, "search_notes", {"query": "y"})
+            assert action == "deny" and "notes/search_*" in reason
+
+    anyio.run(scenario)
+
+
+def test_secret_reaches_the_upstream_only_in_a_granted_session(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAULT_CRM", "s3cr3t-token-value")
+    cfg = config(
+        tmp_path,
+        upstreams={"notes": {"command": sys.executable, "args": [SERVER], "secrets": {"CRM_TOKEN": "env:VAULT_CRM"}}},
+        profiles={"sales": {"owner": "o", "grants": ["CRM_TOKEN"]}, "guest": {"owner": "o"}},
+    )
+
+    async def status(profile: str) -> str:
+        env = session_env(cfg, "notes", profile)
+        async with upstream(dict(env)) as up:
+            return await up.call("secret_status", {})
+
+    granted = anyio.run(status, "sales")
+    assert granted.startswith("set:") and "s3cr3t" not in granted
+    assert anyio.run(status, "guest") == "unset"
+    assert Redactor(session_env(cfg, "notes", "sales"))("Bearer s3cr3t-token-value") == "Bearer [redacted:CRM_TOKEN]"
