@@ -64,7 +64,7 @@ def test_quick_json_has_every_metric_for_each_available_target():
                 assert value >= 0 if "cpu" in key else value > 0, (name, key, value)
         if name != "direct":
             ratios = report["ratios"][name]
-            assert {"call_p50_ms", "throughput_per_s", "cold_start_added_ms"} <= set(ratios)
+            assert {"call_p50_ms", "call_p50_paired", "throughput_per_s", "cold_start_added_ms"} <= set(ratios)
             assert ratios["call_p50_ms"] == pytest.approx(
                 metrics["call_p50_ms"] / targets["direct"]["metrics"]["call_p50_ms"]
             )
@@ -105,6 +105,7 @@ def test_a_target_that_cannot_start_is_skipped_with_its_reason():
         (["--targets", "direct,nginx"], "unknown target(s) nginx"),
         (["--targets", "fastmcp"], "must include direct"),
         (["--rounds", "0"], "must be at least 1"),
+        (["--mcp-guard-config", "no-such-file.toml"], "no-such-file.toml: no such file"),
     ],
 )
 def test_bad_options_get_one_line_and_a_non_zero_exit(args, message):
