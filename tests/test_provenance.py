@@ -379,6 +379,16 @@ def test_guard_warn_launches_and_records(home, tmp_path):
     assert row["outcome"] == "invalid"
 
 
+def test_guard_enforce_refuses_when_the_result_cannot_be_recorded(home, tmp_path):
+    data = npm_asset("sigstore-0.4.0.tgz")
+    config = _config(tmp_path, {"artifact": str(data), "sha256": hashlib.sha256(data.read_bytes()).hexdigest()})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    config.storage.path = str(blocker / "guard.db")  # its folder cannot be created
+    with pytest.raises(LaunchRefused, match="could not be recorded"):
+        anyio.run(ProvenanceGuard(config).prepare_launch, _spec(config))
+
+
 def test_guard_off_does_nothing(home, tmp_path):
     config = _config(tmp_path, {"mode": "off", "artifact": "no-such-file"})
     store = open_store(None)

@@ -52,9 +52,15 @@ class ProvenanceGuard(Guard):
         except ProvenanceError as err:  # the policy itself is unusable: nothing can be shown
             prepared = Prepared(Result("invalid", f"cannot verify: {err.message}"), spec, False)
         result = prepared.result
-        await anyio.to_thread.run_sync(
-            lambda: record(self._store(), spec.upstream, result, mode=pol.mode, audit_log=self.audit_log)
-        )
+        try:
+            await anyio.to_thread.run_sync(
+                lambda: record(self._store(), spec.upstream, result, mode=pol.mode, audit_log=self.audit_log)
+            )
+        except Exception as err:  # noqa: BLE001 - an unrecorded launch is refused in enforce mode
+            why = getattr(err, "message", None) or str(err) or type(err).__name__
+            if pol.mode == "enforce":
+                raise LaunchRefused(f"provenance result could not be recorded: {why}") from None
+            self._say(f"WARNING provenance result for upstream {spec.upstream!r} not recorded: {why}")
         if result.ok:
             if spec.command and not prepared.runs_verified_copy:
                 self._say(
