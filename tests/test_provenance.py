@@ -529,6 +529,8 @@ def test_cli_verify_usage_errors(home, capsys):
     assert err.startswith("mcp-guard: error:") and "issuer" in err and "Traceback" not in err
     assert main(["verify", "--issuer", GITHUB]) == 2
     assert "--issuer needs --artifact" in capsys.readouterr().err
+    assert main(["verify", "--artifact", wheel, "--sha256", "abc"]) == 2
+    assert "--sha256 must be 64 hexadecimal digits" in capsys.readouterr().err
 
 
 def test_cli_verify_upstreams_from_config(home, tmp_path, capsys):

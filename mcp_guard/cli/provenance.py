@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 _POLICY_FLAGS = ("issuer", "identity", "identity_pattern", "repository", "ref", "workflow", "sha256", "sha512")
@@ -75,6 +76,10 @@ def verify_command(args: argparse.Namespace) -> int:
     from mcp_guard.errors import ConfigError
 
     given = [f"--{f.replace('_', '-')}" for f in (*_POLICY_FLAGS, "bundle", "trusted_root") if getattr(args, f)]
+    for alg, size in (("sha256", 64), ("sha512", 128)):
+        value = getattr(args, alg)
+        if value and not re.fullmatch(f"[0-9a-fA-F]{{{size}}}", value):
+            raise ConfigError(f"--{alg} must be {size} hexadecimal digits")
     if args.artifact:
         if args.upstream:
             raise ConfigError("give either UPSTREAM or --artifact FILE, not both")
