@@ -148,3 +148,32 @@ def test_destination_extraction_by_name_and_shape():
         )
     }
     assert found == {("to", "email"), ("channel", "channel"), ("body", "link"), ("link", "url")}
+
+
+def test_paths_stay_in_the_server_root_or_under_a_named_folder():
+    text = "Tidy the notes under /srv/notes/ and save the index"
+    writes = {
+        p: decide(text, "upload_report", {"path": p}).action
+        for p in ["index.md", "sub/index.md", "/srv/notes/index.md", "../secrets", "/etc/cron.d/x", "~/.ssh/keys"]
+    }
+    assert writes == {
+        "index.md": "allow",
+        "sub/index.md": "allow",
+        "/srv/notes/index.md": "allow",
+        "../secrets": "deny",
+        "/etc/cron.d/x": "deny",
+        "~/.ssh/keys": "deny",
+    }
+    assert decide("Save the index", "upload_report", {"path": "/data/x"}, trusted=["/data/"]).action == "allow"
+
+
+def test_end_dates_may_follow_from_a_duration():
+    text = "Book a room from May 10th for three nights"
+    assert decide(text, "make_booking", {"start_day": "2025-05-10", "end_day": "2025-05-13"}).action == "allow"
+    assert decide(text, "make_booking", {"start_day": "2025-05-13", "end_day": "2025-05-17"}).action == "ask"
+
+
+def test_parameter_kind_comes_from_its_last_word():
+    args = {"to_currency": "EUR", "channel_name": "ops", "user_email": "a@b.io"}
+    kinds = {d.param: d.kind for d in destinations(args)}
+    assert kinds == {"channel_name": "channel", "user_email": "email"}

@@ -68,6 +68,7 @@ _MONTH = r"(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b", re.I)
 _DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b", re.I)
+_PATHS = re.compile(r"(?<![\w.])(?:~|/)[^\s'\"`,;()]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|\"|')([A-Z][a-zA-Z]+)")
 _PROPER = re.compile(r"\b([A-Z][a-zA-Z]{2,})\b")
 
@@ -110,6 +111,18 @@ class DeclaredIntent:
             return v in self.lower or norm_url(v) in self.url_lower
         ws = words(v)
         return bool(ws) and (" " + " ".join(ws) + " ") in self.word_line
+
+    def covers_path(self, value: str) -> bool:
+        """A relative path stays inside the server's own root; any other path must lie under a folder
+        the request names or a trusted entry ending in '/'."""
+        v = value.strip()
+        parts = re.split(r"[\\/]+", v)
+        if v and not v.startswith(("/", "~", "\\")) and ".." not in parts and not re.match(r"^[a-zA-Z]:", v):
+            return True
+        low = v.lower()
+        prefixes = [t for t in self.trusted if t.endswith("/")]
+        prefixes += [p.rstrip("/") + "/" for p in _PATHS.findall(self.lower)]
+        return any(low.startswith(p) for p in prefixes)
 
     def asks_for(self, info: ToolInfo, among: frozenset[str] | None = None) -> bool:
         """Does the request use a verb of one of the tool's action families (`among` them, if given)?"""
@@ -179,7 +192,7 @@ def destinations(arguments: dict[str, Any]) -> Iterator[Destination]:
             continue
         if any(s in ("id", "ids") for s in pstems[-1:]):
             continue  # an object's id names the user's own data, not where it goes
-        by_name = next((PARAM_KINDS[s] for s in reversed(pstems) if s in PARAM_KINDS), None)
+        by_name = _param_kind(pstems)
         v = value.strip()
         if _EMAIL.match(v):
             yield Destination(param, v, "email")
@@ -189,6 +202,15 @@ def destinations(arguments: dict[str, Any]) -> Iterator[Destination]:
             yield Destination(param, v, "account")
         elif by_name is not None and by_name != "email":
             yield Destination(param, v, by_name)
+
+
+def _param_kind(pstems: list[str]) -> str | None:
+    """The destination kind a parameter's name says: its last word first ('user_email'), then the others
+    ('channel_name'), never a leading 'to' of a longer name ('to_currency')."""
+    if pstems[-1] in PARAM_KINDS:
+        return PARAM_KINDS[pstems[-1]]
+    rest = [s for s in pstems[:-1] if s != "to"]
+    return next((PARAM_KINDS[s] for s in rest if s in PARAM_KINDS), None)
 
 
 def _leaves(value: Any, key: str) -> Iterator[tuple[str, str]]:
@@ -204,9 +226,14 @@ def _leaves(value: Any, key: str) -> Iterator[tuple[str, str]]:
 
 
 def _time_values(arguments: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Start dates of a call: an end date may follow from a duration the request gives ("for 3 nights")."""
     for param, value in _leaves(arguments, ""):
-        if {stem(t) for t in name_tokens(param)} & TIME_PARAMS:
+        stems = {stem(t) for t in name_tokens(param)}
+        if stems & TIME_PARAMS and not stems & _END_PARAMS:
             yield param, value
+
+
+_END_PARAMS = {"end", "until"}
 
 
 @dataclass(slots=True)
@@ -298,7 +325,11 @@ class DefaultEngine:
             if history.saw(value):
                 return None
             return _deny(info, dest, "a link the request does not give")
-        if kind in ("url", "path", "credential"):
+        if kind == "path":
+            if intent.covers_path(value):
+                return None
+            return _deny(info, dest, "a path outside the server's root that the request does not name")
+        if kind in ("url", "credential"):
             return _deny(info, dest, f"a {_KIND_WORD[kind]} the request does not name")
         bare = "@" not in value and kind in ("person", "channel")
         if intent.asks_for(info) and (
