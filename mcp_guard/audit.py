@@ -42,7 +42,7 @@ from typing import IO, Any, Literal
 
 import rfc8785
 
-from mcp_guard.errors import AuditError
+from mcp_guard.errors import AuditError, GuardError
 from mcp_guard.guards.base import Decision, ToolCall
 from mcp_guard.store import BUSY_TIMEOUT_MS, Store
 
@@ -668,7 +668,7 @@ def parse_anchor(text: str) -> tuple[int, str]:
     """`SEQ:HASH` as printed by `mcp-guard audit head`."""
     seq, _, h = text.partition(":")
     if not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", h):
-        raise AuditError(f"bad anchor {text!r}: expected SEQ:HASH as printed by `mcp-guard audit head`")
+        raise GuardError(f"bad anchor {text!r}: expected SEQ:HASH as printed by `mcp-guard audit head`")
     return int(seq), h
 
 

@@ -461,7 +461,7 @@ def test_cli_anchor(log, db, capsys, home):
     code, _, err = run(capsys, "audit", "verify", "--db", str(db), "--anchor", "3:" + "f" * 64)
     assert code == 1 and "record 3: does not match its anchor" in err
     code, _, err = run(capsys, "audit", "verify", "--db", str(db), "--anchor", "nonsense")
-    assert code == 1 and "bad anchor" in err
+    assert code == 2 and "bad anchor" in err
 
 
 def test_cli_show_and_report(log, db, capsys, home):

@@ -25,9 +25,7 @@ def register(sub) -> None:
         return p
 
     p = add("verify", "check that no record was edited, deleted or reordered", _verify)
-    p.add_argument(
-        "--file", metavar="EXPORT", help="verify an exported JSON-lines file instead of the database"
-    )
+    p.add_argument("--file", metavar="EXPORT", help="verify an exported JSON-lines file instead of the database")
     p.add_argument(
         "--anchor",
         action="append",
@@ -49,7 +47,8 @@ def register(sub) -> None:
 
     add("head", "print the log's head as SEQ:HASH; keep a copy elsewhere to anchor the log", _head)
 
-    p = sub.add_parser("report", help="per session and tool: calls, allowed, denials, asks, outside intent")
+    help = "per session and tool: calls, allowed, denials, asks, and calls outside the declared intent"
+    p = sub.add_parser("report", help=help, description=help)
     p.add_argument("--db", metavar="FILE", help="database (default: storage.path of the config)")
     p.add_argument("--session", metavar="S", help="only this session")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -64,9 +63,7 @@ def _open_log(args: argparse.Namespace) -> AuditLog:
 
     path = Path(args.db) if args.db else load_config(args.config).db_path
     if not path.is_file():
-        raise StoreError(
-            f"{path}: no audit database there (nothing recorded yet, or storage.path points elsewhere)"
-        )
+        raise StoreError(f"{path}: no audit database there (nothing recorded yet, or storage.path points elsewhere)")
     return AuditLog(open_store(path))
 
 
@@ -88,9 +85,7 @@ def _print_verify(res: VerifyResult, as_json: bool, source: str) -> int:
     if res.more:
         print(f"{source}: … and {res.more} more problems", file=sys.stderr)
     n = len(res.problems) + res.more
-    raise CheckFailed(
-        f"{source}: audit log tampered: {n} problem{'s' if n > 1 else ''}, first at {res.problems[0]}"
-    )
+    raise CheckFailed(f"{source}: audit log tampered: {n} problem{'s' if n > 1 else ''}, first at {res.problems[0]}")
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -140,9 +135,7 @@ def _show(args: argparse.Namespace) -> int:
     for col in ("seq", "time (UTC)", "kind", "session", "what"):
         table.add_column(col, overflow="fold")
     for rec in records:
-        table.add_row(
-            str(rec.seq), rec.at.replace("T", " ")[:23], rec.kind, rec.session_id or "", _summary(rec)
-        )
+        table.add_row(str(rec.seq), rec.at.replace("T", " ")[:23], rec.kind, rec.session_id or "", _summary(rec))
     Console(markup=False, highlight=False).print(table)
     return 0
 
@@ -185,9 +178,7 @@ def _report(args: argparse.Namespace) -> int:
             title += f": {s['intent']!r} (profile {s['profile'] or 'default'}, owner {s['owner'] or '-'})"
         table = Table(title=title)
         for col in ("upstream", "tool", *cols):
-            table.add_column(
-                col.replace("_", " "), justify="left" if col in ("upstream", "tool") else "right"
-            )
+            table.add_column(col.replace("_", " "), justify="left" if col in ("upstream", "tool") else "right")
         for t in s["tools"]:
             table.add_row(t["upstream"], t["tool"], *(str(t[c]) for c in cols))
         table.add_row("", "total", *(str(s["totals"][c]) for c in cols), style="bold")
