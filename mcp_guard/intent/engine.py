@@ -163,6 +163,8 @@ _COMMON_STARTS = frozenset(
 
 def trusted_key(value: str) -> str:
     v = value.strip().lower()
+    if v.startswith(("/", "~")):
+        return v  # a path (a trailing '/' makes it a folder prefix)
     return norm_url(v) if ("/" in v or v.startswith("www.")) else v
 
 
