@@ -14,7 +14,8 @@ import pytest
 
 from tests.support import NODE_MODULES, PYTHON, REPO, node
 
-pytestmark = pytest.mark.slow
+# The whole script runs once for the module; on a loaded 2-core machine that can take several minutes.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SUITE = NODE_MODULES / "@modelcontextprotocol" / "conformance" / "dist" / "index.js"
 EVERYTHING = NODE_MODULES / "@modelcontextprotocol" / "server-everything" / "dist" / "index.js"
