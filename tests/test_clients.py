@@ -578,3 +578,17 @@ def test_wrapped_entry_runs_through_mcp_guard_with_its_env(home, project):
     tools, value = anyio.run(session)
     assert len(tools) == 1 and tools[0].endswith("getenv")
     assert value == "hello"  # the client's env reached the server through mcp-guard
+
+
+def test_remote_header_with_variable_is_not_wrapped_until_configured(home, project, capsys):
+    path = project / ".mcp.json"
+    text = '{"mcpServers": {"d": {"type": "http", "url": "http://x.test/mcp", "headers": {"A": "Bearer ${TOK}"}}}}'
+    data = put(path, text)
+    assert guard("wrap", "--no-review", project=project) == 0
+    assert "d: not wrapped: header 'A' uses a ${VAR} reference" in capsys.readouterr().out
+    assert path.read_bytes() == data
+    cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
+    put(cfg, '[upstreams.d]\nurl = "http://x.test/mcp"\nheaders = {A = "Bearer secret"}\n')
+    assert guard("wrap", "--no-review", project=project) == 0
+    assert json.loads(path.read_text())["mcpServers"]["d"]["args"] == ["run", "--upstream", "d"]
+    assert "secret" in cfg.read_text()

@@ -85,7 +85,8 @@ def _wrap(args: argparse.Namespace) -> int:
     if plan.registrations:
         print(f"registered upstreams in {path}: {', '.join(plan.registrations)}")
         for name, reg in plan.registrations.items():
-            if reg.get("headers"):
+            headers = reg.get("headers") or {}
+            if headers:
                 print(f"note: the HTTP headers of {name!r} are now also in {path}; keep that file private")
         if not args.no_review:
             env_of = {c.upstream: dict(c.new_value.get("env") or {}) for c in plan.changes}

@@ -181,6 +181,14 @@ def plan_wrap(
                         continue
                     reg = entries.registration(entry.value)
                     upstream = _allocate(name, reg, taken, config.proxy.separator)
+                    refs = [k for k, v in reg.get("headers", {}).items() if "${" in v]
+                    if refs and upstream not in config.upstreams:
+                        # The client expands ${VAR} in headers; mcp-guard's config would send it verbatim.
+                        plan.skipped.append(
+                            f"{loc.describe()}: {name}: not wrapped: header {refs[0]!r} uses a ${{VAR}} reference; "
+                            f"add [upstreams.{upstream}] with url and headers to {config_path}, then wrap again"
+                        )
+                        continue
                     if upstream not in config.upstreams and upstream not in plan.registrations:
                         plan.registrations[upstream] = reg
                     taken[upstream] = reg
