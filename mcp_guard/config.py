@@ -53,9 +53,16 @@ class ProvenancePolicy(_Model):
 
 
 class ScanPolicy(_Model):
-    """What happens to tool results that carry hidden text or instructions."""
+    """What happens to tool results that carry hidden text or instructions.
+
+    off: not scanned; record: findings go to the audit log, the result passes unchanged; neutralise:
+    hidden characters and escapes are stripped and every text is wrapped in untrusted-data markers
+    (findings recorded too); block: a result with a finding is withheld and the call answered with
+    an error. Findings below `min_severity` are ignored in every mode.
+    """
 
     results: Literal["off", "record", "neutralise", "block"] = "record"
+    min_severity: Literal["low", "medium", "high"] = "medium"
 
 
 class UpstreamConfig(_Model):
