@@ -126,16 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    head = f"{'suite':<12}{'benign_allow':>14}{'call_fp_rate':>14}{'asked_calls':>13}{'attack_block':>14}"
-    print(head)
-    rows = [*result["suites"].items(), ("total", result["total"])]
-    for name, m in rows:
-        print(
-            f"{name:<12}{m['benign_allow']:>9.1%} {m['benign_allowed']:>2}/{m['user_tasks']:<2}"
-            f"{m['call_fp_rate']:>9.1%} {m['false_positive_calls']:>1}/{m['benign_calls']:<3}"
-            f"{m['asked_calls']:>8}"
-            f"{m['attack_block']:>9.1%} {m['attacks_blocked']}/{m['pairs']}"
-        )
+    print(f"{'suite':<11} {'benign_allow':>20} {'call_fp_rate':>16} {'asked_calls':>11} {'attack_block':>20}")
+    for name, m in [*result["suites"].items(), ("total", result["total"])]:
+        benign = f"{m['benign_allow']:.1%} ({m['benign_allowed']}/{m['user_tasks']})"
+        fp = f"{m['call_fp_rate']:.1%} ({m['false_positive_calls']}/{m['benign_calls']})"
+        attack = f"{m['attack_block']:.1%} ({m['attacks_blocked']}/{m['pairs']})"
+        print(f"{name:<11} {benign:>20} {fp:>16} {m['asked_calls']:>11} {attack:>20}")
     return 0
 
 

@@ -177,3 +177,11 @@ def test_parameter_kind_comes_from_its_last_word():
     args = {"to_currency": "EUR", "channel_name": "ops", "user_email": "a@b.io"}
     kinds = {d.param: d.kind for d in destinations(args)}
     assert kinds == {"channel_name": "channel", "user_email": "email"}
+
+
+def test_handles_replies_and_party_ids():
+    assert decide("Post the release notes in #eng", "send_message", {"channel_id": "C0123"}).action == "allow"
+    assert decide("What was said today?", "send_message", {"channel_id": "C0123"}).action == "deny"
+    assert decide("Ping @sam about the build", "send_message", {"user_id": "U1"}).action == "allow"
+    assert decide("Reply to the last email", "send_email", {"to": ["x@y.example"]}).action == "allow"
+    assert decide("Please purge the folder", "purge_folder", {"folder_id": "3"}).action == "allow"

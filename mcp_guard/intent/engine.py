@@ -69,6 +69,9 @@ _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b", re.I)
 _DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b", re.I)
 _PATHS = re.compile(r"(?<![\w.])(?:~|/)[^\s'\"`,;()]*")
+_HASHTAG = re.compile(r"(?<![\w&])#[A-Za-z][\w.-]*")
+_HANDLE = re.compile(r"(?<![\w.])@[A-Za-z][\w.-]*(?![\w.-]*@)")
+_REPLY_VERBS = frozenset(stem(w) for w in ("reply", "replies", "respond", "answer"))
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|\"|')([A-Z][a-zA-Z]+)")
 _PROPER = re.compile(r"\b([A-Z][a-zA-Z]{2,})\b")
 
@@ -97,6 +100,12 @@ class DeclaredIntent:
         # Verbs whose object is a pronoun ("send them", "add her"): the request points at someone.
         self.pronoun_verbs = frozenset(stem(a) for a, b in zip(ws, ws[1:], strict=False) if b in PRONOUNS)
         self.dates = _dates(self.text)
+        # "#general" names a channel and "@sam" a person by handle; "reply" addresses whoever wrote.
+        self.mentions = frozenset(
+            ({"channel"} if _HASHTAG.search(self.text) else set())
+            | ({"person"} if _HANDLE.search(self.text) else set())
+            | ({"person", "email", "channel"} if self.stems & _REPLY_VERBS else set())
+        )
         self.delegated = bool(DELEGATION.search(self.text))
         self.trusted = frozenset(trusted_key(t) for t in trusted if t.strip())
 
@@ -136,6 +145,8 @@ class DeclaredIntent:
     def points_at(self, kind: str, info: ToolInfo) -> bool:
         """Does the request point at a destination of this kind by role, or by a pronoun object?"""
         if self.stems & ROLES.get(kind, frozenset()):
+            return True
+        if kind in self.mentions:
             return True
         if kind in ("person", "email", "account") and self.pronoun_verbs:
             return any(self.pronoun_verbs & FAMILIES[f] for f in info.families & _ADDRESSING_FAMILIES)
@@ -192,8 +203,13 @@ def destinations(arguments: dict[str, Any]) -> Iterator[Destination]:
             for link in _LINK.findall(value):
                 yield Destination(param, link, "link")
             continue
-        if any(s in ("id", "ids") for s in pstems[-1:]):
-            continue  # an object's id names the user's own data, not where it goes
+        if pstems[-1] in ("id", "ids"):
+            # An object's id names the user's own data (file_id, event_id), unless it is the id of a
+            # party or a place messages go (user_id, channel_id, account_id).
+            kind = _param_kind(pstems[:-1]) if len(pstems) > 1 else None
+            if kind in ("person", "channel", "account"):
+                yield Destination(param, value.strip(), kind)
+            continue
         by_name = _param_kind(pstems)
         v = value.strip()
         if _EMAIL.match(v):
