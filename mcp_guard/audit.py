@@ -24,6 +24,7 @@ itself crashes (the chain stays consistent: SQLite rolls back whole transactions
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import json
 import math
@@ -502,7 +503,7 @@ class AuditLog:
                         line["data"] = _loads(text)
                         full += 1
                     else:
-                        line["data_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+                        line["data_sha256"] = hashlib.sha256(str(text).encode()).hexdigest()
                     line |= {"prev_hash": prev, "hash": h}
                     fp.write(json.dumps(line, ensure_ascii=False) + "\n")
             finally:
@@ -533,10 +534,10 @@ def _anchor_rows(conn: sqlite3.Connection, anchors: Iterable[tuple[int, str]]) -
 class _Chain:
     """Walks records in stored order and says where and how the chain breaks."""
 
-    def __init__(self, res: VerifyResult, locate, present=lambda seq: False) -> None:
+    def __init__(self, res: VerifyResult, locate, present=lambda lo, hi: False) -> None:
         self.res = res
         self.locate = locate  # hash -> seq of the record that has it, or None
-        self.present = present  # seq -> whether a record with it comes later (files only)
+        self.present = present  # (lo, hi) -> whether a record with lo <= seq <= hi is elsewhere (files)
         self.last_seq = 0
         self.last_hash = GENESIS
 
@@ -546,15 +547,14 @@ class _Chain:
         if not isinstance(seq, int) or seq <= self.last_seq:
             res.add(seq if isinstance(seq, int) else None, f"out of order: comes after record {self.last_seq}")
             return
-        if seq != self.last_seq + 1:
-            gap = range(self.last_seq + 1, seq)
-            span = _span(gap[0], gap[-1])
-            reordered = any(self.present(s) for s in gap)
+        gap = seq != self.last_seq + 1
+        if gap:  # which also explains a broken link to the record before
+            first, last = self.last_seq + 1, seq - 1
+            reordered = self.present(first, last)
+            span = _span(first, last)
             res.add(seq, f"reordered: comes before {span}" if reordered else f"{span} missing before it (deleted)")
-        else:
-            reordered = False
         moved = False
-        if prev != self.last_hash and not reordered:
+        if prev != self.last_hash and not gap:
             searching = isinstance(prev, str) and prev != GENESIS and len(res.problems) < MAX_PROBLEMS
             origin = self.locate(prev) if searching else None
             if origin is not None and origin != self.last_seq:
@@ -567,15 +567,9 @@ class _Chain:
                 if moved:
                     res.add(seq, f"reordered: this record was written as record {written}")
                 else:
-                    res.add(
-                        seq,
-                        f"reordered: it links to the record now at {origin}, not to record {self.last_seq}",
-                    )
-            elif seq == self.last_seq + 1:
-                res.add(
-                    seq,
-                    f"chain broken: prev_hash does not match record {self.last_seq} (that record changed)",
-                )
+                    res.add(seq, f"reordered: it links to the record now at {origin}, not to record {self.last_seq}")
+            else:
+                res.add(seq, f"chain broken: prev_hash does not match record {self.last_seq} (that record changed)")
         if not moved and _hash_or_none(seq, at, kind, sid, data_sha, prev) != h:
             res.add(seq, "contents do not match its hash (edited)")
         self.last_seq, self.last_hash = seq, h if isinstance(h, str) else ""
@@ -640,8 +634,13 @@ def verify_jsonl(fp: IO[str], anchors: Iterable[tuple[int, str]] = ()) -> Verify
     hashes = {
         r["hash"]: r["seq"] for _, r in records if isinstance(r.get("hash"), str) and isinstance(r.get("seq"), int)
     }
-    seqs = set(hashes.values())
-    chain = _Chain(res, locate=hashes.get, present=seqs.__contains__)
+    seqs = sorted(hashes.values())
+
+    def present(lo: int, hi: int) -> bool:
+        i = bisect.bisect_left(seqs, lo)
+        return i < len(seqs) and seqs[i] <= hi
+
+    chain = _Chain(res, locate=hashes.get, present=present)
     for _, rec in records:
         if "data" in rec:
             try:

@@ -282,6 +282,21 @@ def test_reordered_records_are_located(log, db):
     ]
 
 
+def test_a_wild_sequence_number_is_reported_not_walked(log, db):
+    fill(log, 4)
+    out = io.StringIO()
+    log.export_jsonl(out)
+    tamper(db, f"UPDATE audit SET seq = {10**12} WHERE seq = 3")
+    found = problems(log.verify())
+    assert found[:2] == [
+        (4, "record 3 missing before it (deleted)"),
+        (10**12, "records 5–999999999999 missing before it (deleted)"),
+    ]
+    lines = out.getvalue().splitlines()
+    lines[3] = lines[3].replace('"seq": 3', f'"seq": {10**12}')
+    assert problems(verify_jsonl(io.StringIO("\n".join(lines))))[0][0] == 10**12
+
+
 def test_rewritten_tail_needs_an_anchor(log, db):
     """What a chain alone cannot show: a tail deleted by someone who also rewrites the head."""
     fill(log)
