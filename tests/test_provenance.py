@@ -576,6 +576,19 @@ provenance = {{ artifact = {json.dumps(str(tarball))}, issuer = "{GITHUB}", repo
     props = {p["name"]: p["value"] for p in component["properties"]}
     assert props["mcp-guard:upstream"] == "good" and props["mcp-guard:provenance:status"] == "pinned"
     assert {"alg": "SHA-256", "content": good["sha256"]} in component["hashes"]
+    # "old" has evidence: the BOM references it, relative to the BOM when it lies beside it, with its hash.
+    attestations = tmp_path / "bom" / "attestations"
+    attestations.mkdir()
+    shutil.copyfile(npm_asset("sigstore-0.4.0.attestations.json"), attestations / "sigstore-0.4.0.attestations.json")
+    assert main(["--config", str(config), "verify", "old"]) == 1
+    capsys.readouterr()
+    old = next(c for c in json.loads(bom_path.read_text())["components"] if c["name"] == "old")
+    [ref] = old["externalReferences"]
+    assert ref["type"] == "attestation" and ref["url"] == "attestations/sigstore-0.4.0.attestations.json"
+    evidence = (attestations / "sigstore-0.4.0.attestations.json").read_bytes()
+    assert ref["hashes"] == [{"alg": "SHA-256", "content": hashlib.sha256(evidence).hexdigest()}]
+    props = {p["name"]: p["value"] for p in old["properties"]}
+    assert props["mcp-guard:provenance:status"] == "unsupported"
     assert main(["--config", str(config), "verify", "nope"]) == 2
     assert "no upstream named 'nope'" in capsys.readouterr().err
 

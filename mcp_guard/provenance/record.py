@@ -65,7 +65,7 @@ def record_in_bom(bom_path: Path, upstream: str, result: Result) -> bool:
             bundle = bundle if not bundle.startswith("..") else result.bundle
     try:
         doc = bom.read_bom(bom_path)
-        bom.record_provenance(
+        component = bom.record_provenance(
             doc,
             upstream,
             result.outcome,
@@ -75,8 +75,24 @@ def record_in_bom(bom_path: Path, upstream: str, result: Result) -> bool:
             artifact_sha256=result.sha256,
             identity=result.signer,
         )
+        if bundle and result.bundle_sha256:
+            _reference_evidence(component, bundle, result.bundle_sha256)
         bom.write_bom(doc, bom_path)
     except Exception as err:  # noqa: BLE001 - the BOM is a report; a failure there must not hide the result
         print(f"mcp-guard: warning: provenance not written to {bom_path}: {err}", file=sys.stderr)
         return False
     return True
+
+
+def _reference_evidence(component: Any, bundle: str, sha256: str) -> None:
+    """An external reference of type attestation: the evidence file and its hash (replaces the last)."""
+    from cyclonedx.model import ExternalReference, ExternalReferenceType, HashAlgorithm, HashType, XsUri
+
+    kept = [r for r in component.external_references if r.type != ExternalReferenceType.ATTESTATION]
+    ref = ExternalReference(
+        type=ExternalReferenceType.ATTESTATION,
+        url=XsUri(Path(bundle).as_posix()),
+        hashes=[HashType(alg=HashAlgorithm.SHA_256, content=sha256)],
+        comment="provenance evidence verified by mcp-guard",
+    )
+    component.external_references = [*kept, ref]
