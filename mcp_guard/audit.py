@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import hashlib
 import json
 import math
@@ -418,7 +419,7 @@ class AuditLog:
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last record, per the head row: copy it elsewhere to anchor the log."""
-        with self._lock:
+        with self._lock, _reading():
             row = self._conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
@@ -436,7 +437,7 @@ class AuditLog:
         sql += " ORDER BY seq LIMIT 1000"
         after: int | float = -math.inf
         while True:
-            with self._lock:
+            with self._lock, _reading():
                 rows = self._conn.execute(sql, [after, *params]).fetchall()
             for seq, at, k, sid, text, prev, h in rows:
                 yield AuditRecord(seq, at, k, sid, _loads(text), prev, h)
@@ -485,7 +486,7 @@ class AuditLog:
         sessions' records keep only their data digest, so the file still verifies as a whole chain.
         Returns the number of full records written."""
         conn = self._conn
-        with self._lock:  # a consistent snapshot: head and records from one read transaction
+        with self._lock, _reading():  # a consistent snapshot: head and records from one read transaction
             conn.execute("BEGIN")
             try:
                 head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone() or (
@@ -509,6 +510,15 @@ class AuditLog:
             finally:
                 conn.execute("COMMIT")
         return full
+
+
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """A damaged database file fails with one line, not a traceback."""
+    try:
+        yield
+    except sqlite3.DatabaseError as err:
+        raise AuditError(f"cannot read the audit log: {err}") from None
 
 
 def _loads(text: str) -> dict[str, Any]:

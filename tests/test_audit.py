@@ -492,6 +492,17 @@ def test_cli_show_and_report(log, db, capsys, home):
     assert code == 0 and "1 outside the declared intent" in out
 
 
+def test_cli_damaged_database(log, db, capsys, home):
+    log.append_many([("call", "s", {"text": "x" * 200, "i": i}) for i in range(2000)])
+    log.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with open(db, "r+b") as f:  # overwrite pages in the middle of the file
+        f.seek(20 * 4096)
+        f.write(b"\xff" * 8 * 4096)
+    for argv in (["audit", "verify"], ["audit", "show"], ["report"], ["audit", "export", "-"]):
+        code, _, err = run(capsys, *argv, "--db", str(db))
+        assert code != 0 and "database disk image is malformed" in err, argv
+
+
 def test_cli_missing_and_corrupt_database(tmp_path, home):
     """Run as a real process: one line on stderr, a non-zero exit, never a traceback."""
     corrupt = tmp_path / "corrupt.db"
