@@ -604,7 +604,7 @@ def _wired(config_path: Path) -> None:
         from mcp_guard.proxy.runner import build_guards
     except ImportError:
         pytest.skip("mcp-guard run is not built yet")
-    if not any(isinstance(g, ProvenanceGuard) for g in build_guards(load_config(config_path), None)):
+    if not any(isinstance(g, ProvenanceGuard) for g in build_guards(load_config(config_path), open_store(None))):
         pytest.skip("the provenance guard is not wired into mcp-guard run yet")
 
 
