@@ -155,3 +155,10 @@ def test_wrap_and_unwrap_with_claude_code(tmp_path, http_server):
     assert restored["projects"][str(project)]["mcpServers"] == original["projects"][str(project)]["mcpServers"]
     final = status_lines(run(*claude, "mcp", "list"))
     assert final == before
+
+    # With no Claude Code run in between, wrap -> unwrap gives ~/.claude.json back byte for byte too.
+    snapshot = (home / ".claude.json").read_bytes()
+    run(PYTHON, "-m", "mcp_guard", "wrap", "--no-review", "--client", "claude-code", "--project", str(project))
+    assert (home / ".claude.json").read_bytes() != snapshot
+    run(PYTHON, "-m", "mcp_guard", "unwrap", "--client", "claude-code", "--project", str(project))
+    assert (home / ".claude.json").read_bytes() == snapshot
