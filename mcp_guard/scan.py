@@ -245,7 +245,8 @@ _SIGNALS: tuple[_Signal, ...] = (
         3,
         "asks the model to keep these instructions to itself",
         r"\b(?:not|never)\s+(?:reveal|disclose|mention|share|repeat|discuss)\s+(?:these|this|the|my|our)\s+"
-        r"(?:instructions?|rules|notes?|message|steps?|behaviou?r|requirements?)\b",
+        r"(?:instructions?|rules|notes?|message|steps?|behaviou?r|requirements?)\b|"
+        r"\b(?:do not|don't|never)\s+(?:mention|reveal|disclose)\s+(?:this|that|these|it)\b",
         anchors=("reveal", "disclose", "mention", "share", "repeat", "discuss"),
     ),
     _sig(
