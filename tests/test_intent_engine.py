@@ -185,3 +185,10 @@ def test_handles_replies_and_party_ids():
     assert decide("Ping @sam about the build", "send_message", {"user_id": "U1"}).action == "allow"
     assert decide("Reply to the last email", "send_email", {"to": ["x@y.example"]}).action == "allow"
     assert decide("Please purge the folder", "purge_folder", {"folder_id": "3"}).action == "allow"
+
+
+def test_a_named_address_does_not_ground_a_lookalike():
+    text = "Upload the report to https://files.corp.example/in and mail it to bo@corp.example"
+    assert decide(text, "upload_report", {"url": "https://evilfiles.corp.example/in"}).action == "deny"
+    assert decide(text, "upload_report", {"url": "files.corp.example/in"}).action == "allow"
+    assert decide(text, "send_email", {"to": "o@corp.example"}).action == "deny"

@@ -116,8 +116,10 @@ class DeclaredIntent:
             return True
         if v in self.trusted or norm_url(v) in self.trusted:
             return True
-        if any(c in v for c in "@./:") or any(c.isdigit() for c in v):
-            return v in self.lower or norm_url(v) in self.url_lower
+        if len(v) >= 4 and (any(c in v for c in "@./:") or any(c.isdigit() for c in v)):
+            # Address-like: whole, not as a piece of a longer address ("informations.com" is not named
+            # by "true-informations.com").
+            return _within(v, self.lower) or _within(norm_url(v), self.url_lower)
         ws = words(v)
         return bool(ws) and (" " + " ".join(ws) + " ") in self.word_line
 
@@ -170,6 +172,18 @@ _COMMON_STARTS = frozenset(
     "read write show tell give let invite check book reserve pay there here it its note perform summarize "
     "summarise post visit sort reply remind delete remove cancel update change schedule share".split()
 )
+
+
+def _within(needle: str, hay: str) -> bool:
+    start = hay.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        before = hay[start - 1] if start else " "
+        after = hay[end] if end < len(hay) else " "
+        if not (before.isalnum() or before in "._+-@/") and not (after.isalnum() or after in "_-@"):
+            return True
+        start = hay.find(needle, start + 1)
+    return False
 
 
 def trusted_key(value: str) -> str:
