@@ -173,7 +173,11 @@ def check_installation(config: Config | None) -> list[Line]:
             version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             version = "unknown version"
-        lines.append(Line("ok", "node", f"{version} at {node}"))
+        major = int(version.lstrip("v").split(".")[0]) if version.lstrip("v")[:1].isdigit() else 0
+        if uses_node and major < 18:
+            lines.append(Line("warn", "node", f"{version} at {node}: npm MCP servers want Node 18 or later"))
+        else:
+            lines.append(Line("ok", "node", f"{version} at {node}"))
     elif uses_node:
         lines.append(Line("fail", "node", "not found, but some upstreams run with npx/node: install Node.js"))
     return lines
@@ -212,9 +216,7 @@ def check_provenance(config: Config, store: Any, name: str) -> Line:
         return Line("warn", topic, f"mode {up.provenance.mode!r}: failures are not enforced")
     if importlib.util.find_spec("mcp_guard.provenance") is None or store is None:
         return Line("warn", topic, "verification not available in this build")
-    from mcp_guard.provenance.record import last_results
-
-    results = last_results(store, name)
+    results = list(store.db["verifications"].rows_where("upstream = ?", [name], order_by="at desc", limit=1))
     if not results:
         return Line("warn", topic, f"never verified yet: run `mcp-guard verify {name}`")
     last = results[0]

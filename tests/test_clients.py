@@ -592,3 +592,19 @@ def test_remote_header_with_variable_is_not_wrapped_until_configured(home, proje
     assert guard("wrap", "--no-review", project=project) == 0
     assert json.loads(path.read_text())["mcpServers"]["d"]["args"] == ["run", "--upstream", "d"]
     assert "secret" in cfg.read_text()
+
+
+@pytest.mark.parametrize("outcome, status", [("verified", "ok"), ("invalid", "fail")])
+def test_doctor_shows_the_last_provenance_outcome(home, project, capsys, outcome, status):
+    cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
+    put(cfg, '[upstreams.t]\ncommand = "some-server"\n[upstreams.t.provenance]\npackage = "pkg:pypi/x@1"\n')
+    from mcp_guard.store import open_store
+
+    store = open_store(home / ".local" / "state" / "mcp-guard" / "guard.db")
+    row = {"upstream": "t", "artifact_digest": "ab", "outcome": outcome, "detail": "{}", "at": "2026-11-26T00:00:00"}
+    store.db["verifications"].insert(row)
+    store.close()
+    assert guard("doctor", "--offline", project=project) == (0 if status == "ok" else 1)
+    out = capsys.readouterr().out
+    assert f"{status:<4}  provenance t: {outcome} at 2026-11-26T00:00:00" in out
+    assert "ok    upstream t: stdio: not probed (--offline)" in out
