@@ -7,6 +7,14 @@
 - Claude Code: the `UserPromptSubmit` hook (`mcp-guard intent hook`) records each prompt the person
   typed, keyed by Claude's session id and the project folder; `hook_intent()` reads it back.
 
+To install the hook, add to the project's `.claude/settings.json` (or the user's):
+
+    {"hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "mcp-guard intent hook"}]}]}}
+
+The proxy Claude Code starts for the project (its cwd, or $CLAUDE_PROJECT_DIR) then reads the record
+through `hook_intent_source()`: Claude Code does not tell MCP servers its session id, so the project
+folder is the key, and the most recently prompted session of that project is the one in force.
+
 Intent is only ever written by these paths (a person's command or a person's prompt): nothing an
 agent sends through the proxy reaches them, so an agent cannot widen its own scope.
 """

@@ -1,0 +1,13 @@
+"""Session intent: what a session was declared for, and whether each tool call fits it.
+
+- `engine`: the default engine (declared intent + what servers say about their tools).
+- `profile`: profiles from the config (globs, argument constraints, budgets, expiry).
+- `tools`: read / write / destructive classification of tools.
+- `sessions`: where a session's intent comes from (flag, env, config, bearer token, Claude Code hook).
+- `credentials`: secrets handed to upstreams only for sessions whose profile grants them.
+The guard the relay calls is `mcp_guard.guards.intent.IntentGuard`.
+"""
+
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, History, Verdict
+
+__all__ = ["DeclaredIntent", "DefaultEngine", "History", "Verdict"]
