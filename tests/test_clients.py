@@ -608,3 +608,19 @@ def test_doctor_shows_the_last_provenance_outcome(home, project, capsys, outcome
     out = capsys.readouterr().out
     assert f"{status:<4}  provenance t: {outcome} at 2026-11-26T00:00:00" in out
     assert "ok    upstream t: stdio: not probed (--offline)" in out
+
+
+def test_server_filter_wraps_and_unwraps_only_the_named_server(home, project):
+    path = home / ".claude.json"
+    original = put(path, CLAUDE_USER, project)
+    assert guard("wrap", "--scope", "user", "--server", "events", "--no-review", project=project) == 0
+    user = json.loads(path.read_text())["mcpServers"]
+    assert user["events"]["command"] == "mcp-guard" and user["memory"]["command"] == "npx"
+    assert list(toml(home)["upstreams"]) == ["events"]
+    assert toml(home)["upstreams"]["events"] == {"url": "http://127.0.0.1:8931/sse", "transport": "sse"}
+    assert guard("wrap", "--no-review", project=project) == 0  # the rest, later
+    assert guard("unwrap", "--server", "memory", project=project) == 0
+    assert json.loads(path.read_text())["mcpServers"]["memory"]["command"] == "npx"
+    assert json.loads(path.read_text())["mcpServers"]["events"]["command"] == "mcp-guard"
+    assert guard("unwrap", project=project) == 0
+    assert path.read_bytes() == original
