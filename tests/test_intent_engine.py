@@ -192,3 +192,14 @@ def test_a_named_address_does_not_ground_a_lookalike():
     assert decide(text, "upload_report", {"url": "https://evilfiles.corp.example/in"}).action == "deny"
     assert decide(text, "upload_report", {"url": "files.corp.example/in"}).action == "allow"
     assert decide(text, "send_email", {"to": "o@corp.example"}).action == "deny"
+
+
+def test_destructive_object_matched_through_common_synonyms():
+    tools = {
+        "cancel_calendar_event": classify({"name": "cancel_calendar_event"}),
+        "delete_email": classify({"name": "delete_email"}),
+    }
+    e = DefaultEngine(DeclaredIntent("Please cancel my 3pm meeting tomorrow"), tools)
+    assert e.decide("cancel_calendar_event", {"event_id": "5"}, History()).action == "allow"
+    e = DefaultEngine(DeclaredIntent("Delete the largest document in the drive"), tools)
+    assert e.decide("delete_email", {"email_id": "5"}, History()).action == "ask"

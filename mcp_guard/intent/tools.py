@@ -14,6 +14,7 @@ from mcp_guard.intent.words import (
     DESTRUCTIVE_VERBS,
     FAMILIES,
     NOUN_FAMILIES,
+    OBJECT_SYNONYMS,
     READ_VERBS,
     name_tokens,
     stem,
@@ -28,7 +29,7 @@ class ToolInfo:
     name: str
     effect: Effect
     families: frozenset[str]  # action families the tool's own verbs and nouns belong to
-    objects: frozenset[str]  # stems of the nouns in its name ("file", "email"): what it acts on
+    objects: frozenset[str]  # stems of the nouns in its name and their synonyms: what it acts on
     open_world: bool | None = None
     source: str = "name"  # where the effect came from: "annotations", "name", "description", "unknown"
 
@@ -38,7 +39,8 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     stems = [stem(t) for t in name_tokens(name)]
     families = {fam for fam, verbs in FAMILIES.items() if any(s in verbs for s in stems)}
     families |= {NOUN_FAMILIES[s] for s in stems if s in NOUN_FAMILIES}
-    objects = frozenset(s for s in stems if s not in READ_VERBS and not any(s in v for v in FAMILIES.values()))
+    nouns = [s for s in stems if s not in READ_VERBS and not any(s in v for v in FAMILIES.values())]
+    objects = frozenset(n for s in nouns for n in OBJECT_SYNONYMS.get(s, frozenset({s})))
     ann = tool.get("annotations") or {}
     open_world = ann.get("openWorldHint")
 

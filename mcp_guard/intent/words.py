@@ -74,6 +74,23 @@ _NOUN_FAMILIES = {
 }
 NOUN_FAMILIES: dict[str, str] = {stem(w): fam for fam, ws in _NOUN_FAMILIES.items() for w in ws.split()}
 
+# Nouns a person uses for the objects tools act on ("cancel my meeting" → cancel_calendar_event).
+_OBJECT_SYNONYMS = [
+    "event meeting appointment calendar invite invitation booking",
+    "email mail message inbox",
+    "file document doc attachment folder",
+    "message msg post chat dm",
+    "user member account person",
+    "channel room group",
+    "transaction payment transfer order",
+    "note memo",
+]
+OBJECT_SYNONYMS: dict[str, frozenset[str]] = {}
+for _group in _OBJECT_SYNONYMS:
+    _stems = frozenset(stem(w) for w in _group.split())
+    for _s in _stems:
+        OBJECT_SYNONYMS[_s] = OBJECT_SYNONYMS.get(_s, frozenset()) | _stems
+
 # What kind of destination an argument is, by its name (stems of its tokens).
 _PARAM_KINDS = {
     "person": "recipient to cc bcc participant attendee invitee member assignee contact user username handle "
