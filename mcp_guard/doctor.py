@@ -241,6 +241,12 @@ def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, e
                 fix = "check its URL and that it is running" if up.url else "check its command runs on its own"
                 lines.append(Line("fail", topic, f"unreachable: {_reason(err)}; {fix}"))
         lines.append(check_provenance(config, store, name))
+        if store is not None:
+            sql = "SELECT count(*) FROM items WHERE upstream = ? AND state = 'pending'"
+            pending = store.db.execute(sql, [name]).fetchone()[0]
+            if pending:
+                text = f"{pending} definition(s) held until reviewed: mcp-guard review list --upstream {name}"
+                lines.append(Line("warn", f"review {name}", text))
     return lines
 
 

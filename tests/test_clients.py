@@ -470,6 +470,9 @@ def test_wrap_records_first_tool_list_as_pending(home, project, capsys):
     store = open_store(home / ".local" / "state" / "mcp-guard" / "guard.db")
     states = {i.name: i.state for i in review.ReviewQueue(store).items(upstream="echo")}
     assert states == {"echo": "pending", "blob": "pending"}
+    store.close()
+    assert guard("doctor", "--offline", project=project) == 0
+    assert "warn  review echo: 2 definition(s) held until reviewed" in capsys.readouterr().out
 
 
 def test_doctor_reports_each_part(home, project, capsys):
