@@ -329,6 +329,8 @@ class DefaultEngine:
                         f"{param}={value!r} is not a date the request names",
                         f"Allow {tool} dated {value}? The session's request names other dates.",
                     )
+        if info.effect == "destructive":
+            return Verdict("allow", "requested", f"{tool}: the request asks for this action on this kind of object")
         return Verdict("allow", "grounded", f"{tool}: every destination is grounded in the request")
 
     def _read(self, info: ToolInfo, arguments: dict[str, Any], history: History) -> Verdict:
