@@ -265,11 +265,12 @@ _SIGNALS: tuple[_Signal, ...] = (
         2,
         "addresses the AI model directly",
         r"\b(?:you,? (?:the|an?|our) " + _WHO + r"|dear " + _WHO + r"|attention,? " + _WHO + r"|"
-        r"(?:the|an?) (?:ai|llm|language model|ai model) (?:reading|processing|seeing) this|"
+        r"(?:the |an? )?(?:ai|llm|language model)s?(?: agents?| assistants?| models?)? (?:reading|processing|"
+        r"seeing|parsing|summari[sz]ing|browsing|visiting)\b|"
         r"as an? (?:ai|large language model|language model|llm)\b|to (?:the|any) " + _WHO + r"\b(?= reading)|"
         r"(?:the|an?) (?:assistant|agent|ai|llm|model)\s+(?:must|shall|needs? to|has to|is required to|"
         r"should(?: always| never| not)?)|(?:note|message|instructions?) (?:to|for) (?:the |any )?" + _WHO + r")\b|"
-        r"(?:^|[.!?\n]\s*)(?:assistant|ai|claude|agent|llm|chatgpt)\s*[,:]\s",
+        r"(?:^|[.!?(\n]\s*)(?:for (?:the |any )?)?(?:assistant|ai|claude|agent|llm|chatgpt)s?\s*[,:]\s",
         anchors=("ai", "assistant", "model", "agent", "llm", "claude", "gpt", "copilot", "chatbot", "chatgpt"),
     ),
     # directives: preconditions and extra steps
@@ -390,7 +391,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"\s+(?:not work|fail|crash|break|error|be lost|stop working|be deleted|be corrupted)|\b(?:the )?"
         r"(?:application|system|tool|server|everything|app|proxy)\s+will\s+(?:crash|break|stop working)|\b"
         r"(?:all )?(?:user )?data will be (?:lost|deleted|corrupted)|\b(?:very[\s,]+){2,}important\b|"
-        r"\bextremely important\b|\bit is (?:crucial|vital|imperative|critical) that you\b",
+        r"\bextremely important\b|\bit(?: is|'s) (?:crucial|vital|imperative|critical|essential) that you\b",
         anchors=(
             "otherwise",
             "else",
@@ -415,7 +416,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         2,
         "an urgency tag of the kind used to smuggle instructions",
         r"<\s*/?\s*(?:important|system|instructions?|information|critical|urgent|admin|secret|hidden|"
-        r"attention|priority|override|mandatory|system[-_ ]?(?:message|prompt|note))\s*>|"
+        r"attention|priority|override|mandatory)(?:[-_ ][\w-]+)?\s*>|"
         r"\[{1,2}\s*(?:[A-Z]+\s+){0,2}(?:IMPORTANT|SYSTEM|URGENT|CRITICAL|ATTENTION|ADMIN|INSTRUCTIONS?|OVERRIDE|"
         r"NOTE TO (?:AI|ASSISTANT|MODEL))(?:\s+[A-Z]+){0,2}\s*\]{1,2}",
         anchors=(
@@ -526,9 +527,24 @@ _SIGNALS: tuple[_Signal, ...] = (
         2,
         1,
         "directs data to an outside address",
-        r"\b(?:send|forward|cc|bcc|copy|post|upload|transmit|e-?mail|mail|report|submit|exfiltrate|leak|"
-        r"redirect|deliver|transfer)\b[^\n]{0,80}?(?:" + _EMAIL + "|" + _URL + "|" + _PHONE + ")",
+        r"\b(?:sen[dt]|forward|cc|bcc|cop(?:y|ie)|post|upload|transmit|e-?mail|mail|report|submit|exfiltrate|"
+        r"leak|redirect|deliver|transfer)(?:s|ed|ing)?(?:_\w+)?\b[^\n]{0,80}?(?:"
+        + _EMAIL
+        + "|"
+        + _URL
+        + "|"
+        + _PHONE
+        + ")",
         anchors=("@", "://", "www.", "+"),
+    ),
+    _sig(
+        "exfil",
+        1,
+        1,
+        "sends the model to a web address",
+        r"\b(?:visit|open|navigate to|go to|browse to|fetch|load|click)\s+(?:the\s+)?(?:link\s+|page\s+|url\s+)?"
+        r"(?:at\s+)?" + _URL,
+        anchors=("://", "www."),
     ),
     _sig(
         "exfil",
@@ -589,7 +605,8 @@ _SIGNALS: tuple[_Signal, ...] = (
         0,
         "refers to the conversation or the model's context",
         r"\b(?:conversation|chat|session) (?:history|log|transcript|context)\b|\b(?:previous|prior|earlier|"
-        r"all|last|recent) (?:messages|conversations|chats|prompts|tool (?:calls|results|outputs))\b|"
+        r"all|last|recent)(?: \d+)? (?:messages|conversations|chats|prompts|emails|tool (?:calls|results|outputs))\b|"
+        r"\b(?:contents?|copy) of (?:the )?user'?s\b|"
         r"\bsystem prompt\b|\bcontext window\b|\b(?:in|from) (?:this|the current) (?:conversation|chat|session)\b|"
         r"\buser'?s (?:most recent|last|previous|latest|entire|full|original) (?:messages?|prompts?|requests?|"
         r"quer(?:y|ies)|conversation)\b",
@@ -614,11 +631,93 @@ _SIGNALS: tuple[_Signal, ...] = (
         "concealment",
         1,
         0,
-        "text pushed out of sight by a long run of blank space, or in an HTML comment",
-        r"[ \t\u00a0]{40,}\S|\n{10,}[^\n]|<!--[\s\S]{0,2000}?-->",
+        "text pushed out of sight by a long run of blank space",
+        r"[ \t\u00a0]{40,}\S|\n{10,}[^\n]",
         flags=0,
-        anchors=("          ", "\t\t\t\t\t", "\n\n\n\n\n\n\n\n\n\n", "<!--", "\u00a0"),
+        anchors=("          ", "\t\t\t\t\t", "\n\n\n\n\n\n\n\n\n\n", "\u00a0"),
         windowed=False,
+    ),
+    _sig(
+        "concealment",
+        2,
+        0,
+        "text in an HTML comment, which rendered views do not show",
+        r"<!--(?:(?!-->)[\s\S]){0,2000}?[A-Za-z]{3}[\s\S]{0,2000}?-->",
+        flags=0,
+        anchors=("<!--",),
+        windowed=False,
+    ),
+    _sig(
+        "secrecy",
+        3,
+        3,
+        "says the user need not be told",
+        r"\b(?:no need|not necessary|unnecessary|needless)\s+to\s+(?:tell|inform|notify|alert|mention|bother|ask|"
+        r"involve|update)\b",
+        anchors=("need", "necessary", "unnecessary", "needless"),
+    ),
+    _sig(
+        "secrecy",
+        2,
+        2,
+        "asks the model to act without the user's confirmation",
+        r"\b(?:without|no)\s+(?:asking|requesting|seeking|waiting for|need for|needing)\s+(?:for\s+)?(?:the\s+)?"
+        r"(?:user'?s?\s+)?(?:confirmation|permission|approval|consent)\b|\b(?:do not|don't|never)\s+ask\s+"
+        r"(?:the user\s+)?(?:for\s+)?(?:confirmation|permission|approval|consent)\b",
+        anchors=("confirmation", "permission", "approval", "consent"),
+    ),
+    _sig(
+        "hijack",
+        2,
+        2,
+        "fakes the end of the data or a new request, approval or task",
+        r"\b(?:end of (?:the )?(?:tool )?(?:output|result|response|document|data|context|file)|new (?:task|"
+        r"instructions?|request|goal) from (?:the )?(?:user|system|admin|administrator|developer)|(?:the )?user "
+        r"(?:has )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented to|allowed|permitted)|"
+        r"your (?:real|actual|true|new) (?:task|goal|objective|instructions?))\b",
+        anchors=(
+            "end",
+            "new",
+            "approved",
+            "authorised",
+            "authorized",
+            "confirmed",
+            "consented",
+            "allowed",
+            "permitted",
+            "real",
+            "actual",
+            "true",
+        ),
+    ),
+    _sig(
+        "directive",
+        1,
+        0,
+        "adds a side task",
+        r"\balso (?:call|invoke|run|send|forward|email|share|post|upload|cc|bcc|copy|read|delete|respond)\b|"
+        r"\b(?:respond|reply|answer) only with\b",
+        anchors=("also", "only"),
+    ),
+    _sig(
+        "secret_word",
+        1,
+        0,
+        "mentions private data stores",
+        r"\b(?:clipboard|keychain|browser (?:history|cookies|passwords)|saved passwords)\b",
+        anchors=("clipboard", "keychain", "browser", "saved"),
+    ),
+    _sig(
+        "redirect",
+        2,
+        1,
+        "disparages or displaces other tools",
+        r"\b(?:other|another|all other|any other|the other)\s+(?:[\w-]+\s+){0,2}?(?:tools?|servers?|functions?)\b"
+        + _g(40)
+        + r"\b(?:deprecated|broken|compromised|unsafe|insecure|disabled|outdated|malicious|must not|should not|"
+        r"never|not be used)|\b(?:instead of|rather than|in place of)\s+(?:any |all |the )?(?:other|another)\s+"
+        r"(?:[\w-]+\s+){0,3}?(?:tools?|servers?|functions?)\b",
+        anchors=("tool", "tools", "server", "servers", "function", "functions"),
     ),
     # directives about other tools (shadowing without knowing the other tool's name)
     _sig(

@@ -8,7 +8,10 @@ the AgentDojo development set (tools_*.json), and the corpus's hand-written tric
 counts as flagged when it has any finding of medium severity or above. Each tool is scanned with the
 names of the other servers' tools as `other_tools`, so shadowing checks run on the negatives too.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--json]
+With --live CONFIG, every item of the upstreams in that mcp-guard config (started and listed with the
+`mcp` client) counts as a negative too, e.g. the installed reference servers.
+
+Usage: scripts/eval_scan.py [--shared DIR] [--live CONFIG] [--json]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from mcp_guard.errors import GuardError  # noqa: E402
 from mcp_guard.scan import RANK, Finding, scan_item, scan_result  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
@@ -67,7 +71,31 @@ class Tally:
         }
 
 
-def evaluate(shared: Path) -> dict:
+def live_negatives(config_path: Path) -> list[Tally]:
+    """Every item (tools, prompts, resources, instructions) of each upstream in a config, listed live."""
+    import anyio
+
+    from mcp_guard.cli.scan import LISTS, _fetch_all
+    from mcp_guard.config import load_config
+
+    config = load_config(config_path, required=True)
+    servers = anyio.run(_fetch_all, list(config.upstreams), config)
+    names = {s: [t["name"] for t in listing.get("tools", [])] for s, listing in servers.items()}
+    out = []
+    for server, listing in servers.items():
+        others = [n for s, ns in names.items() if s != server for n in ns]
+        t = Tally(f"live/{server}", False)
+        init = listing.get("initialize") or {}
+        t.add("(server)", flagged(scan_item("server", {k: v for k, v in init.items() if v})))
+        for key, kind, _ in LISTS.values():
+            for item in listing.get(key, []):
+                label = f"{kind} {item.get('name') or item.get('uri') or item.get('uriTemplate')}"
+                t.add(label, flagged(scan_item(kind, item, other_tools=others if kind == "tool" else ())))
+        out.append(t)
+    return out
+
+
+def evaluate(shared: Path, live: Path | None = None) -> dict:
     pos: list[Tally] = []
     neg: list[Tally] = []
 
@@ -101,6 +129,9 @@ def evaluate(shared: Path) -> dict:
             t.add(tool["name"], flagged(scan_item("tool", tool, other_tools=others)))
         neg.append(t)
 
+    if live is not None:
+        neg.extend(live_negatives(live))
+
     t = Tally("corpus negatives", False)
     for case in json.loads((CORPUS / "negatives.json").read_text(encoding="utf-8")):
         if "result" in case:
@@ -111,7 +142,7 @@ def evaluate(shared: Path) -> dict:
     neg.append(t)
 
     p_total, p_hit = sum(x.total for x in pos), sum(x.hit for x in pos)
-    real = [x for x in neg if x.source != "corpus negatives"]
+    real = [x for x in neg if x.source != "corpus negatives"]  # the target is on real servers' lists
     n_total, n_hit = sum(x.total for x in real), sum(x.hit for x in real)
     tpr = p_hit / p_total if p_total else 0.0
     fpr = n_hit / n_total if n_total else 0.0
@@ -133,11 +164,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared test data folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--live",
+        type=Path,
+        metavar="CONFIG",
+        help="also count, as negatives, every item of the upstreams in this mcp-guard config, listed live",
+    )
     args = parser.parse_args(argv)
     if not (args.shared / "eval" / "agentdojo-dev").is_dir():
         print(f"eval_scan: no AgentDojo development set under {args.shared} (use --shared DIR)", file=sys.stderr)
         return 2
-    report = evaluate(args.shared)
+    try:
+        report = evaluate(args.shared, args.live)
+    except GuardError as err:
+        print(f"eval_scan: {err.message}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -155,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     t = report["total"]
     print(
         f"total: true positive rate {t['true_positive_rate']:.1%} of {t['positives']} positives, "
-        f"false positive rate {t['false_positive_rate']:.1%} of {t['real_negatives']} real negative tools "
+        f"false positive rate {t['false_positive_rate']:.1%} of {t['real_negatives']} real negative items "
         f"(target >= {TARGET_TPR:.0%} at <= {TARGET_FPR:.0%}: {'met' if t['met'] else 'NOT met'})"
     )
     return 0
