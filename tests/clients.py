@@ -47,9 +47,22 @@ class RawClient:
     """Speaks newline-delimited JSON-RPC to a process, so tests see exactly what goes over the wire."""
 
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        import queue
+        import threading
+
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env={**os.environ, **(env or {})})
         self._next = 0
+        self._lines: queue.Queue[bytes] = queue.Queue()
+        # A thread reads stdout: select() on a buffered pipe misses lines already in Python's buffer.
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.strip():
+                self._lines.put(line)
+        self._lines.put(b"")
 
     def send_raw(self, data: bytes) -> None:
         assert self.proc.stdin is not None
@@ -60,19 +73,15 @@ class RawClient:
         self.send_raw(json.dumps(msg).encode() + b"\n")
 
     def read(self, timeout: float = 20.0) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        import select
+        import queue
 
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            if ready:
-                line = self.proc.stdout.readline()
-                if not line:
-                    raise EOFError("process closed its stdout")
-                if line.strip():
-                    return json.loads(line)
-        raise TimeoutError("no message within the timeout")
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError("no message within the timeout") from None
+        if not line:
+            raise EOFError("process closed its stdout")
+        return json.loads(line)
 
     def request(self, method: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
         """Send a request and return its response, skipping notifications sent meanwhile."""
@@ -101,9 +110,8 @@ class RawClient:
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
-            for stream in (self.proc.stdout, self.proc.stderr):
-                if stream:
-                    stream.close()
+            if self.proc.stderr:
+                self.proc.stderr.close()
 
     def stderr(self) -> str:
         assert self.proc.stderr is not None

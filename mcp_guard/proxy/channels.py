@@ -12,6 +12,11 @@ import asyncio
 import os
 import signal
 import sys
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -55,33 +60,39 @@ class LineChannel:
         self.label = label
 
     async def receive(self) -> tuple[Message, bytes | None]:
+        """The next message and its raw line (newline included, so it is forwarded without a copy)."""
         while True:
             nl = self._buf.find(b"\n", self._scanned)
             if nl >= 0:
-                line = bytes(self._buf[:nl])
-                del self._buf[: nl + 1]
+                if nl + 1 == len(self._buf):  # the usual case: the buffer holds exactly one message
+                    line, self._buf = bytes(self._buf), bytearray()
+                else:
+                    line = bytes(self._buf[: nl + 1])
+                    del self._buf[: nl + 1]
                 self._scanned = 0
                 if self._oversized is not None:
                     size, rid = self._oversized + len(line), self._oversized_id
                     self._oversized = self._oversized_id = None
                     raise MalformedMessage(f"message of {size} bytes exceeds the limit of {self._max} bytes", rid)
-                line = line.strip()
-                if line:
-                    return jsonrpc.parse(line), line
-                continue
+                if len(line) > self._max:
+                    raise MalformedMessage(f"message of {len(line)} bytes exceeds the limit of {self._max} bytes",
+                                           jsonrpc.peek_id(line[:4096]))
+                if len(line) < 8 and not line.strip():
+                    continue
+                return jsonrpc.parse(line), line
             if len(self._buf) > self._max:
                 if self._oversized is None:
                     self._oversized, self._oversized_id = 0, jsonrpc.peek_id(bytes(self._buf[:4096]))
                 self._oversized += len(self._buf)
                 self._buf.clear()
             self._scanned = len(self._buf)
-            chunk = await self._read(65536)
+            chunk = await self._read(READ_SIZE)
             if not chunk:
                 raise anyio.EndOfStream
             self._buf += chunk
 
     async def send(self, msg: Message, raw: bytes | None = None, related_id: RequestId | None = None) -> None:
-        data = (raw if raw is not None else jsonrpc.dumps(msg)) + b"\n"
+        data = raw if raw is not None and raw.endswith(b"\n") else jsonrpc.dumps(msg) + b"\n"
         async with self._lock:
             await self._write(data)
 
@@ -89,74 +100,112 @@ class LineChannel:
         await self._close()
 
 
-async def own_stdio(max_bytes: int) -> LineChannel:
-    """This process's stdin/stdout as a channel (the client side of `mcp-guard run`).
+PIPE_SIZE = 1 << 20  # 1 MiB pipes: a large result crosses in one hop instead of sixteen
+READ_SIZE = 1 << 20
 
-    Pipes are read through the event loop; anything else (a file, a terminal) through a thread.
-    """
+
+def _widen_pipe(fd: int) -> None:
+    """Ask Linux for a larger pipe buffer; elsewhere, or when refused, the default stays."""
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", 1031) if fcntl else None
+    if setpipe is None:
+        return
+    try:
+        fcntl.fcntl(fd, setpipe, PIPE_SIZE)
+    except OSError:
+        pass
+
+
+async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label: str) -> LineChannel:
+    """A channel over two file objects; pipes go through the event loop, anything else a thread."""
     loop = asyncio.get_running_loop()
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    read: Callable[[int], Awaitable[bytes]]
     try:
+        _widen_pipe(read_file.fileno())
         reader = asyncio.StreamReader(limit=2**31)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
-        read: Callable[[int], Awaitable[bytes]] = reader.read
-    except ValueError:  # not a pipe, socket or character device
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), read_file)
+        read = reader.read
+    except (ValueError, OSError):  # not a pipe, socket or character device
         async def read(n: int) -> bytes:
-            return await anyio.to_thread.run_sync(stdin.read1, n)
+            return await anyio.to_thread.run_sync(read_file.read1, n)
 
+    write: Callable[[bytes], Awaitable[None]]
+    close: Callable[[], Awaitable[None]]
     try:
-        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, stdout)
+        _widen_pipe(write_file.fileno())
+        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, write_file)
         writer = asyncio.StreamWriter(transport, protocol, None, loop)
 
         async def write(data: bytes) -> None:
+            if writer.is_closing():
+                raise anyio.BrokenResourceError(f"{label} is gone")
             writer.write(data)
-            await writer.drain()
+            try:
+                await writer.drain()
+            except (ConnectionResetError, BrokenPipeError) as err:
+                raise anyio.BrokenResourceError(f"{label} is gone") from err
 
         async def close() -> None:
             writer.close()
-    except ValueError:
+    except (ValueError, OSError):
         async def write(data: bytes) -> None:
-            await anyio.to_thread.run_sync(lambda: (stdout.write(data), stdout.flush()))
+            await anyio.to_thread.run_sync(lambda: (write_file.write(data), write_file.flush()))
 
         async def close() -> None:
             return None
 
-    return LineChannel(read, write, close, max_bytes=max_bytes, label="client")
+    return LineChannel(read, write, close, max_bytes=max_bytes, label=label)
 
 
-class ProcessChannel(LineChannel):
+async def own_stdio(max_bytes: int) -> LineChannel:
+    """This process's stdin/stdout as a channel (the client side of `mcp-guard run`)."""
+    return await pipe_channel(sys.stdin.buffer, sys.stdout.buffer, max_bytes=max_bytes, label="client")
+
+
+class ProcessChannel:
     """A child process speaking stdio; closing it ends its whole process group (no zombies)."""
 
-    def __init__(self, process: anyio.abc.Process, *, max_bytes: int, label: str) -> None:
-        assert process.stdout is not None and process.stdin is not None
+    def __init__(self, process: anyio.abc.Process, lines: LineChannel) -> None:
         self.process = process
+        self._lines = lines
+        self.label = lines.label
 
-        async def read(n: int) -> bytes:
-            try:
-                return await process.stdout.receive(n)  # type: ignore[union-attr]
-            except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
-                return b""
+    @classmethod
+    async def start(cls, argv: list[str], env: dict[str, str] | None, cwd: str | None, *,
+                    max_bytes: int, label: str) -> ProcessChannel:
+        """Start a stdio server in its own session (process group); its stderr goes to ours."""
+        to_child, child_stdin = os.pipe()
+        child_stdout, from_child = os.pipe()
+        try:
+            process = await anyio.open_process(argv, stdin=to_child, stdout=from_child, stderr=None, env=env,
+                                               cwd=cwd, start_new_session=True)
+        except BaseException:
+            for fd in (to_child, child_stdin, child_stdout, from_child):
+                os.close(fd)
+            raise
+        os.close(to_child)
+        os.close(from_child)
+        reader, writer = os.fdopen(child_stdout, "rb", buffering=0), os.fdopen(child_stdin, "wb", buffering=0)
+        lines = await pipe_channel(reader, writer, max_bytes=max_bytes, label=label)
+        return cls(process, lines)
 
-        async def write(data: bytes) -> None:
-            try:
-                await process.stdin.send(data)  # type: ignore[union-attr]
-            except (anyio.ClosedResourceError, anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
-                raise anyio.BrokenResourceError(f"{label} is not running") from None
+    async def receive(self) -> tuple[Message, bytes | None]:
+        return await self._lines.receive()
 
-        super().__init__(read, write, self._terminate, max_bytes=max_bytes, label=label)
+    async def send(self, msg: Message, raw: bytes | None = None, related_id: RequestId | None = None) -> None:
+        await self._lines.send(msg, raw, related_id)
+
+    async def aclose(self) -> None:
+        await self._lines.aclose()  # closes its stdin: a well-behaved server exits now
+        await self._terminate()
 
     @property
     def returncode(self) -> int | None:
         return self.process.returncode
 
     async def _terminate(self) -> None:
-        """Close stdin, then SIGTERM and finally SIGKILL the process group, and reap the child."""
+        """After stdin is closed: a moment to exit, then SIGTERM, then SIGKILL the process group, and reap the child."""
         proc = self.process
         with anyio.CancelScope(shield=True):
-            try:
-                await proc.stdin.aclose()  # type: ignore[union-attr]
-            except Exception:
-                pass
             for sig, grace in ((None, 0.5), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
                 if sig is not None and proc.returncode is None:
                     _signal_group(proc.pid, sig)
@@ -177,15 +226,11 @@ def _signal_group(pid: int, sig: int) -> None:
 
 async def spawn(command: str, args: list[str], env: dict[str, str] | None, cwd: str | None, *,
                 max_bytes: int, label: str) -> ProcessChannel:
-    """Start a stdio server in its own session (process group); its stderr goes to ours."""
     full_env = None
     if env:
         full_env = dict(os.environ)
         full_env.update(env)
-    process = await anyio.open_process(
-        [command, *args], stdin=-1, stdout=-1, stderr=None, env=full_env, cwd=cwd, start_new_session=True
-    )
-    return ProcessChannel(process, max_bytes=max_bytes, label=label)
+    return await ProcessChannel.start([command, *args], full_env, cwd, max_bytes=max_bytes, label=label)
 
 
 class StreamChannel:
