@@ -458,7 +458,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         1,
         "refers to a secret or a credentials / config file",
         r"(?:~|\$HOME|%USERPROFILE%|/home/[\w.-]+|/root|/Users/[\w.-]+)?/?\.ssh\b|"
-        r"(?<![A-Za-z0-9])id_(?:rsa|dsa|ecdsa|ed25519)\b|(?<![\w.$])\.env(?:\.\w+)?\b(?![\w(])|"
+        r"(?<![A-Za-z0-9])id_(?:rsa|dsa|ecdsa|ed25519)\b|(?<![\w.$])\.env(?!\.(?:example|sample|template|dist|defaults?)\b)(?:\.\w+)?\b(?![\w(])|"
         r"\bmcp\.json\b|claude_desktop_config\.json|\.claude\.json|\.cursor/|\.aws/(?:credentials|config)|"
         r"\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials|\.kube/config|\.docker/config\.json|"
         r"/etc/(?:passwd|shadow|sudoers)|\.(?:bash|zsh)_history|\.gnupg|wallet\.dat|\.config/gcloud|"
@@ -528,7 +528,9 @@ _SIGNALS: tuple[_Signal, ...] = (
         1,
         "directs data to an outside address",
         r"\b(?:sen[dt]|forward|cc|bcc|cop(?:y|ie)|post|upload|transmit|e-?mail|mail|report|submit|exfiltrate|"
-        r"leak|redirect|deliver|transfer)(?:s|ed|ing)?(?:_\w+)?\b[^\n]{0,80}?(?:"
+        r"leak|redirect|deliver|transfer)(?:s|ed|ing)?(?:_\w+)?\b"
+        + _g(80)
+        + r"(?:"
         + _EMAIL
         + "|"
         + _URL
@@ -676,8 +678,15 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"(?:has )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented to|allowed|permitted)|"
         r"your (?:real|actual|true|new) (?:task|goal|objective|instructions?))\b",
         anchors=(
-            "end",
-            "new",
+            "end of ",
+            "new task",
+            "new instruction",
+            "new request",
+            "new goal",
+            "your real",
+            "your actual",
+            "your true",
+            "your new",
             "approved",
             "authorised",
             "authorized",
@@ -685,9 +694,6 @@ _SIGNALS: tuple[_Signal, ...] = (
             "consented",
             "allowed",
             "permitted",
-            "real",
-            "actual",
-            "true",
         ),
     ),
     _sig(
@@ -718,6 +724,88 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"never|not be used)|\b(?:instead of|rather than|in place of)\s+(?:any |all |the )?(?:other|another)\s+"
         r"(?:[\w-]+\s+){0,3}?(?:tools?|servers?|functions?)\b",
         anchors=("tool", "tools", "server", "servers", "function", "functions"),
+    ),
+    _sig(
+        "override",
+        3,
+        3,
+        "declares the model's instructions void",
+        r"\b(?:previous|prior|above|earlier|all|your|original|existing) (?:instructions?|rules|guidelines|prompts?|"
+        r"directives) (?:are|is) (?:now )?(?:void|invalid|cancel(?:l)?ed|revoked|obsolete|superseded|outdated|"
+        r"no longer (?:valid|in effect|apply|applicable))\b",
+        anchors=("void", "invalid", "cancelled", "canceled", "revoked", "obsolete", "superseded", "outdated", "longer"),
+    ),
+    _sig(
+        "role",
+        2,
+        2,
+        "a capitalised system or admin label, as if the text came from the system",
+        r"\b(?:SYSTEM|ADMIN|ADMINISTRATOR|DEVELOPER|OPERATOR)(?:\s+(?:INSTRUCTIONS?|NOTE|MESSAGE|PROMPT|OVERRIDE|"
+        r"UPDATE|NOTICE))?\s*:",
+        flags=0,
+        anchors=("system", "admin", "administrator", "developer", "operator"),
+    ),
+    _sig(
+        "redirect",
+        2,
+        1,
+        "sets rules for calls to other tools",
+        r"\bwhen(?:ever)? this (?:tool|server|function) is (?:loaded|available|present|installed|enabled|active|"
+        r"connected)\b|\b(?:any|every|all) (?:calls?|requests?|invocations?|uses?) (?:to|of) `?[\w.-]+`?"
+        + _g(40)
+        + r"\b(?:must|should|shall|will have to|needs? to)\b",
+        anchors=(
+            "loaded",
+            "available",
+            "present",
+            "installed",
+            "enabled",
+            "active",
+            "connected",
+            "call",
+            "calls",
+            "request",
+            "requests",
+            "invocation",
+            "invocations",
+            "use",
+            "uses",
+        ),
+    ),
+    _sig(
+        "exfil",
+        1,
+        1,
+        "asks for secrets to be kept or passed on",
+        r"\b(?:passwords?|api[ _-]?keys?|tokens?|credentials|secrets?|security codes?)\b"
+        + _g(60)
+        + r"\b(?:save|store|record|log|collect|harvest|copy|send|forward|remember)\b|\b(?:save|store|record|log|"
+        r"collect|harvest|copy|send|forward)\b"
+        + _g(40)
+        + r"\b(?:the |any |all |their |user'?s? )?(?:passwords?|api[ _-]?keys?|credentials|secrets)\b",
+        anchors=(
+            "password",
+            "passwords",
+            "api",
+            "apikey",
+            "key",
+            "keys",
+            "token",
+            "tokens",
+            "credentials",
+            "secret",
+            "secrets",
+            "code",
+            "codes",
+        ),
+    ),
+    _sig(
+        "exfil",
+        2,
+        2,
+        "asks the model to download and run code",
+        r"\b(?:download|fetch|curl|wget|get)\b" + _g(30) + r"\band (?:then )?(?:run|execute|install|source|pipe)\b",
+        anchors=("run", "execute", "install", "source", "pipe"),
     ),
     # directives about other tools (shadowing without knowing the other tool's name)
     _sig(
