@@ -1,9 +1,8 @@
 """Canonical fingerprints of what an MCP server offers, and diffs between two versions with risk flags.
 
 A fingerprint is the SHA-256 of the RFC 8785 (JCS) serialisation of a whole definition, so key order
-and whitespace never matter. Each top-level field is hashed too, and the whole serialisation is put
-together from the fields' own serialisations (JCS of an object is its members, sorted by UTF-16 code
-units, joined), so the per-field hashes cost no second pass over the data.
+and whitespace never matter. Each top-level field is hashed too (on demand: only a changed item
+needs them), so that a diff says exactly which fields changed.
 
 Kinds: `tool`, `prompt`, `resource`, `resource_template`, and `server` (identity and instructions).
 This module is pure and fast: no I/O, plain dicts in and small dataclasses out.
@@ -11,13 +10,13 @@ This module is pure and fast: no I/O, plain dicts in and small dataclasses out.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
 import rfc8785
 
 Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]
@@ -70,17 +69,58 @@ def server_definition(server_info: Mapping[str, Any] | None, instructions: str |
 # --- canonical form -------------------------------------------------------------------------------
 
 
+# Fast path: for plain data (strings, integers within 2**53, booleans, null, arrays, and objects whose
+# keys sort the same by code point as by UTF-16 code unit, i.e. hold nothing from U+E000 up), orjson
+# with sorted keys writes exactly the RFC 8785 bytes: the same escapes (\" \\ \b \f \n \r \t, other
+# controls as lowercase \u00xx, everything else raw UTF-8). Anything else (floats: ECMAScript number
+# format) goes to the reference serialiser. Checked against it in tests/test_manifest.py.
+_SAFE_INT = 2**53 - 1
+
+
+def _is_plain(value: Any) -> bool:
+    t = type(value)
+    if t is dict:
+        for k, v in value.items():
+            if type(k) is not str or (k and max(k) >= "\ue000"):
+                return False
+            tv = type(v)
+            if tv is str or tv is bool or v is None:
+                continue
+            if tv is int:
+                if -_SAFE_INT <= v <= _SAFE_INT:
+                    continue
+                return False
+            if (tv is dict or tv is list) and _is_plain(v):
+                continue
+            return False
+        return True
+    if t is list:
+        return all(_is_plain(v) for v in value)
+    if t is str or t is bool or value is None:
+        return True
+    if t is int:
+        return -_SAFE_INT <= value <= _SAFE_INT
+    return False
+
+
 def _jcs(value: Any) -> bytes:
+    if _is_plain(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass  # lone surrogates: the reference path decides
     try:
         return rfc8785.dumps(value)
-    except rfc8785.CanonicalizationError:
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
         # Integers past 2**53 (and the like) are outside I-JSON; read them as JSON numbers, i.e.
         # as doubles, which is what every JavaScript client does with them anyway.
         return rfc8785.dumps(_as_ijson(value))
 
 
 def _as_ijson(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
+    if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
         return value if abs(value) <= 2**53 - 1 else float(value)
@@ -106,24 +146,31 @@ def _utf16_key(key: str) -> bytes:
     return key.encode("utf-16-be")
 
 
-@dataclass(frozen=True, slots=True)
 class Fingerprint:
-    kind: str
-    name: str
-    digest: str  # of the whole definition
-    fields: dict[str, str]  # top-level field -> digest of its value
+    """The digest of a whole definition; per-field digests are computed when first asked for."""
+
+    __slots__ = ("kind", "name", "digest", "_definition", "_fields")
+
+    def __init__(self, kind: str, name: str, digest: str, definition: Mapping[str, Any]) -> None:
+        self.kind, self.name, self.digest = kind, name, digest
+        self._definition = definition
+        self._fields: dict[str, str] | None = None
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Top-level field -> digest of its value (what a diff reports as changed)."""
+        if self._fields is None:
+            self._fields = {k: digest(self._definition[k]) for k in sorted(self._definition, key=_utf16_key)}
+        return self._fields
+
+    def __repr__(self) -> str:
+        return f"Fingerprint({self.kind!r}, {self.name!r}, {self.digest!r})"
 
 
 def fingerprint(kind: str, definition: Mapping[str, Any]) -> Fingerprint:
-    """Hash a definition as a whole and field by field, in one canonicalisation pass."""
-    parts: list[bytes] = []
-    fields: dict[str, str] = {}
-    for key in sorted(definition, key=_utf16_key):
-        value_bytes = _jcs(definition[key])
-        fields[key] = "sha256:" + hashlib.sha256(value_bytes).hexdigest()
-        parts.append(_jcs(key) + b":" + value_bytes)
-    whole = b"{" + b",".join(parts) + b"}"
-    return Fingerprint(kind, item_name(kind, definition), "sha256:" + hashlib.sha256(whole).hexdigest(), fields)
+    """Hash a whole definition (RFC 8785, SHA-256)."""
+    whole = "sha256:" + hashlib.sha256(_jcs(definition)).hexdigest()
+    return Fingerprint(kind, item_name(kind, definition), whole, definition)
 
 
 def canonical_definition(definition: Mapping[str, Any]) -> str:
@@ -374,7 +421,15 @@ def _shape(definition: Mapping[str, Any]) -> str:
 
 
 RENAME_SIMILARITY = 0.85
-_RENAME_BUDGET = 2_500  # pairwise comparisons; past this, only exact look-alikes are matched
+_RENAME_BUDGET = 250_000  # pairwise comparisons; past this, only exact look-alikes are matched
+_WORD = re.compile(r"\w+")
+
+
+def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    # Jaccard over the words of the canonical text: linear time, and a small edit keeps it high.
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
 
 
 def _find_renames(kind: str, removed: list[Change], added: list[Change]) -> None:
@@ -385,16 +440,15 @@ def _find_renames(kind: str, removed: list[Change], added: list[Change]) -> None
     for name, shape in shapes_removed.items():
         by_shape.setdefault(shape, name)
     fuzzy = len(removed) * len(added) <= _RENAME_BUDGET
+    words = {name: frozenset(_WORD.findall(shape)) for name, shape in shapes_removed.items()} if fuzzy else {}
     for change in added:
         shape = _shape(change.new or {})
         match, ratio = by_shape.get(shape), 1.0
         if match is None and fuzzy:
+            mine = frozenset(_WORD.findall(shape))
             best, best_ratio = None, 0.0
-            for name, old_shape in shapes_removed.items():
-                matcher = difflib.SequenceMatcher(None, old_shape, shape, autojunk=False)
-                if matcher.real_quick_ratio() < RENAME_SIMILARITY or matcher.quick_ratio() < RENAME_SIMILARITY:
-                    continue
-                r = matcher.ratio()
+            for name, theirs in words.items():
+                r = _similarity(mine, theirs)
                 if r >= RENAME_SIMILARITY and r > best_ratio:
                     best, best_ratio = name, r
             match, ratio = best, best_ratio
@@ -411,18 +465,39 @@ def _find_renames(kind: str, removed: list[Change], added: list[Change]) -> None
             )
 
 
+Listing = dict[str, tuple[Fingerprint, Mapping[str, Any]]]  # name -> (fingerprint, definition)
+
+
+def index(kind: str, definitions: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]]) -> Listing:
+    """Fingerprint a listing once, so that it can be diffed against many others."""
+    items = definitions.values() if isinstance(definitions, Mapping) else definitions
+    out: Listing = {}
+    for d in items:
+        fp = fingerprint(kind, d)
+        out.setdefault(fp.name, (fp, d))  # a name listed twice: the first one counts
+    return out
+
+
+def diff_index(kind: str, old: Listing, new: Listing) -> list[Change]:
+    """Changes between two fingerprinted listings, sorted by name; renames flagged on the added side."""
+    changes: list[Change] = []
+    for name in sorted(old.keys() | new.keys()):
+        a, b = old.get(name), new.get(name)
+        if a is not None and b is not None and a[0].digest == b[0].digest:
+            continue
+        change = diff(
+            kind, a[1] if a else None, b[1] if b else None, old_fp=a[0] if a else None, new_fp=b[0] if b else None
+        )
+        if change is not None:
+            changes.append(change)
+    _find_renames(kind, [c for c in changes if c.status == "removed"], [c for c in changes if c.status == "added"])
+    return changes
+
+
 def diff_lists(
     kind: str,
     old: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
     new: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
 ) -> list[Change]:
-    """Changes between two listings of one kind, sorted by name; renames are flagged on the added side."""
-    old_map = old if isinstance(old, Mapping) else {item_name(kind, d): d for d in old}
-    new_map = new if isinstance(new, Mapping) else {item_name(kind, d): d for d in new}
-    changes: list[Change] = []
-    for name in sorted(set(old_map) | set(new_map)):
-        change = diff(kind, old_map.get(name), new_map.get(name))
-        if change is not None:
-            changes.append(change)
-    _find_renames(kind, [c for c in changes if c.status == "removed"], [c for c in changes if c.status == "added"])
-    return changes
+    """Changes between two listings of one kind (definitions as lists, or as name -> definition)."""
+    return diff_index(kind, index(kind, old), index(kind, new))

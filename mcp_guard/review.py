@@ -59,13 +59,24 @@ class Item:
     kind: str
     name: str
     fingerprint: str
-    definition: dict[str, Any]
+    definition_json: str  # canonical JSON, parsed on first use: a listing of many rows parses none
     state: State
     previous_id: str | None
-    findings: list[dict[str, Any]]
+    findings_json: str | None
     first_seen: str
     last_seen: str
     removed: str | None = None
+    _parsed: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def definition(self) -> dict[str, Any]:
+        if self._parsed is None:
+            self._parsed = json.loads(self.definition_json)
+        return self._parsed
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return json.loads(self.findings_json) if self.findings_json else []
 
     @property
     def approved(self) -> bool:
@@ -116,10 +127,10 @@ def _item(row: Mapping[str, Any]) -> Item:
         kind=row["kind"],
         name=row["name"],
         fingerprint=row["fingerprint"],
-        definition=json.loads(row["definition"]),
+        definition_json=row["definition"],
         state=row["state"],
         previous_id=row["previous_id"],
-        findings=json.loads(row["findings"]) if row["findings"] else [],
+        findings_json=row["findings"],
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         removed=row["removed"],
@@ -362,16 +373,17 @@ class ReviewQueue:
     ) -> Item:
         state: State = "approved" if tofu and not serious(findings) else "pending"
         ident = self._free_id(upstream, kind, name, digest)
+        text = canonical_definition(definition)
         item = Item(
             ident,
             upstream,
             kind,
             name,
             digest,
-            json.loads(canonical_definition(definition)),
+            text,
             state,
             previous.id if previous else None,
-            findings,
+            json.dumps(findings) if findings else None,
             stamp,
             stamp,
         )
@@ -384,10 +396,10 @@ class ReviewQueue:
                 kind,
                 name,
                 digest,
-                canonical_definition(definition),
+                text,
                 state,
                 item.previous_id,
-                json.dumps(findings) if findings else None,
+                item.findings_json,
                 stamp,
                 stamp,
             ),

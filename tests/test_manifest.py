@@ -143,3 +143,27 @@ def test_other_kinds_and_server_identity():
 def test_numbers_outside_ijson_still_fingerprint():
     tool = {"name": "big", "inputSchema": {"type": "object", "properties": {"n": {"maximum": 2**64}}}}
     assert manifest.fingerprint("tool", tool).digest == manifest.fingerprint("tool", copy.deepcopy(tool)).digest
+
+
+TRICKY = [
+    "plain",
+    'quote " backslash \\ slash /',
+    "controls \x00\x01\x08\t\n\x0b\x0c\r\x1f\x7f",
+    "unicode é ü 漢字 \u2028 \u2029 😀 \ufeff",
+    {"b": 1, "a": [True, False, None, 0, -1, 2**53 - 1]},
+    {"\ue000key": 1, "😀": 2, "z": 3, "é": 4},  # UTF-16 order differs from code point order here
+    {"f": 1.0, "g": 1e21, "h": 1e-7, "i": 0.1, "j": -0.0},
+    {"big": 2**60},
+]
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_fast_canonical_form_equals_the_reference(value):
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        expected = rfc8785.dumps(manifest._as_ijson(value))
+    assert manifest.canonical(value) == expected
+    tool = {"name": "t", "x": value}
+    assert manifest.fingerprint("tool", tool).digest == "sha256:" + hashlib.sha256(expected and rfc8785.dumps(
+        manifest._as_ijson(tool))).hexdigest()

@@ -1,0 +1,236 @@
+"""ManifestGuard: rug-pull detection at runtime. New or changed definitions are hidden and uncallable.
+
+On connect it fetches every list the server offers (all pages) and records it in the review queue;
+every list the client asks for is recorded and filtered; on `list_changed` it fetches the list again
+before returning, and the relay holds calls until it has, so a server that changes a tool mid-session
+cannot get one call through to the changed definition even if the client never lists again. A call
+is allowed only when the definition the server serves now is approved (in `pinned` mode: held in
+the AI-BOM). The state is read from the shared database at each call, so an approval made in another
+process (`mcp-guard review approve`) takes effect at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from mcp_guard.config import Config
+from mcp_guard.errors import BomError
+from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream, deny
+from mcp_guard.manifest import FROM_LIST_KIND, LIST_METHODS, SERVER_NAME, item_name, server_definition
+from mcp_guard.review import Item, ReviewQueue, held_reason
+from mcp_guard.store import Store, open_store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_PAGES = 1_000  # a server that pages forever is cut off here
+
+# The capability that announces each kind.
+_CAPABILITY = {"tool": "tools", "prompt": "prompts", "resource": "resources", "resource_template": "resources"}
+
+
+async def fetch_all(upstream: Upstream, kind: str) -> list[dict[str, Any]]:
+    """Every item of one kind, following `nextCursor` (a repeated cursor ends the walk)."""
+    method, key = LIST_METHODS[kind]
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        result = await upstream.request(method, {"cursor": cursor} if cursor else None)
+        page = result.get(key) or []
+        items.extend(i for i in page if isinstance(i, dict))
+        cursor = result.get("nextCursor")
+        if not cursor or cursor in seen:
+            break
+        seen.add(cursor)
+    return items
+
+
+def offered_kinds(capabilities: dict[str, Any] | None) -> list[str]:
+    caps = capabilities or {}
+    return [k for k in LIST_METHODS if _CAPABILITY[k] in caps]
+
+
+@dataclass(slots=True)
+class _View:
+    """What one upstream serves in one session: name -> the row of the served definition, per kind."""
+
+    upstream: Upstream
+    items: dict[str, dict[str, Item]] = field(default_factory=dict)
+
+
+class ManifestGuard(Guard):
+    name = "manifest"
+
+    def __init__(self, config: Config, store: Store | None = None) -> None:
+        self.config = config
+        # Its own connection by default: its transactions run in a worker thread and must not
+        # interleave with another guard's use of a shared connection.
+        self._store = store
+        self._queue: ReviewQueue | None = None
+        self._db_lock = anyio.Lock()
+        self._views: dict[tuple[str, str], _View] = {}
+        self._adopted = False
+        self._pins: tuple[tuple[int, int, int], dict[str, set[tuple[str, str, str]]], str | None] | None = None
+
+    # Plumbing -----------------------------------------------------------------------------------------
+
+    @property
+    def queue(self) -> ReviewQueue:
+        if self._queue is None:
+            self._queue = ReviewQueue(self._store or open_store(self.config.db_path))
+        return self._queue
+
+    async def _db(self, fn: Callable[[], T]) -> T:
+        # SQLite may wait on another process's write lock (busy timeout): never block the event loop.
+        async with self._db_lock:
+            return await anyio.to_thread.run_sync(fn)
+
+    def _trust(self, upstream: str) -> str:
+        cfg = self.config.upstreams.get(upstream)
+        return cfg.trust if cfg else "review"
+
+    def _pinned(self, upstream: str) -> tuple[set[tuple[str, str, str]], str | None]:
+        """Approved (kind, name, fingerprint) in the AI-BOM, re-read when the file changes."""
+        from mcp_guard import bom as bom_mod  # the CycloneDX library is heavy: only pinned mode pays
+
+        path: Path = self.config.bom_path
+        try:
+            st = path.stat()
+            mtime = (st.st_mtime_ns, st.st_size, st.st_ino)  # os.replace gives a new inode
+        except OSError:
+            return set(), f"the AI-BOM {path} does not exist"
+        if self._pins is None or self._pins[0] != mtime:
+            try:
+                doc = bom_mod.read_bom(path)
+                pins = {
+                    name: {(e.kind, e.name, e.fingerprint) for e in up.entries if e.state == "approved"}
+                    for name, up in bom_mod.upstreams_of(doc).items()
+                }
+                self._pins = (mtime, pins, None)
+            except BomError as err:
+                self._pins = (mtime, {}, err.message)
+        return self._pins[1].get(upstream, set()), self._pins[2]
+
+    def _adopt_bom(self) -> None:
+        """Once per process: take the approvals the AI-BOM (from git) holds into the database."""
+        if self._adopted:
+            return
+        self._adopted = True
+        if not self.config.bom_path.exists():
+            return
+        from mcp_guard import bom as bom_mod
+
+        try:
+            bom_mod.adopt(self.queue, bom_mod.read_bom(self.config.bom_path))
+        except BomError as err:
+            log.warning("AI-BOM not used: %s", err.message)
+
+    def served(self, item: Item) -> tuple[bool, str]:
+        """Whether a definition may be served, and if not, why (with the commands that fix it)."""
+        if self._trust(item.upstream) == "pinned":
+            pins, problem = self._pinned(item.upstream)
+            if (item.kind, item.name, item.fingerprint) in pins:
+                return True, ""
+            if problem:
+                return (
+                    False,
+                    f"{item.kind} {item.name!r} of {item.upstream!r} is held: upstream is pinned and {problem}",
+                )
+            if item.state == "approved":
+                return False, held_reason(item, pinned=True)
+            return False, held_reason(item)
+        if item.state == "approved":
+            return True, ""
+        return False, held_reason(item)
+
+    # Recording ----------------------------------------------------------------------------------------
+
+    async def _refresh(self, session: SessionInfo, upstream: Upstream, kinds: list[str]) -> None:
+        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view.upstream = upstream
+        trust = self._trust(upstream.name)
+        for kind in kinds:
+            try:
+                listed = await fetch_all(upstream, kind)
+            except Exception as err:  # noqa: BLE001 - fail closed: nothing of this kind is callable
+                log.warning("%s: cannot list %s: %s", upstream.name, LIST_METHODS[kind][0], err)
+                view.items[kind] = {}
+                continue
+            view.items[kind] = await self._db(
+                lambda k=kind, d=listed: self.queue.record(upstream.name, k, d, complete=True, trust=trust)  # type: ignore[misc]
+            )
+
+    async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
+        await self._db(self._adopt_bom)
+        definition = server_definition(upstream.server_info, upstream.instructions)
+        trust = self._trust(upstream.name)
+        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view.items["server"] = await self._db(
+            lambda: self.queue.record(upstream.name, "server", [definition], complete=True, trust=trust)  # type: ignore[arg-type]
+        )
+        await self._refresh(session, upstream, offered_kinds(upstream.capabilities))
+
+    async def filter_list(
+        self, session: SessionInfo, upstream: Upstream, kind: ListKind, items: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        ours = FROM_LIST_KIND.get(kind)
+        if ours is None:
+            return items
+        trust = self._trust(upstream.name)
+        # A page is not the whole list: record what it holds, mark nothing removed.
+        recorded = await self._db(
+            lambda: self.queue.record(upstream.name, ours, items, complete=False, trust=trust)  # type: ignore[arg-type]
+        )
+        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view.items.setdefault(ours, {}).update(recorded)
+
+        visible = []
+        for entry in items:
+            row = recorded.get(item_name(ours, entry))
+            if row is not None and self.served(row)[0]:
+                visible.append(entry)
+        return visible
+
+    async def on_list_changed(self, session: SessionInfo, upstream: Upstream, kind: ListKind) -> None:
+        ours = FROM_LIST_KIND.get(kind)
+        if ours is None:
+            return
+        kinds = ["resource", "resource_template"] if ours == "resource" else [ours]
+        await self._refresh(session, upstream, kinds)
+
+    # Calls --------------------------------------------------------------------------------------------
+
+    async def check_call(self, call: ToolCall) -> Decision:
+        view = self._views.get((call.session.id, call.upstream))
+        item = view.items.get("tool", {}).get(call.tool) if view else None
+        if item is None and view is not None:
+            # Not in the last listing: the server may have added it without saying so. Look again.
+            await self._refresh(call.session, view.upstream, ["tool"])
+            item = view.items.get("tool", {}).get(call.tool)
+        if item is None:
+            return deny(
+                f"tool {call.tool!r} is not in the tool list of upstream {call.upstream!r}",
+                guard=self.name,
+                rule="unlisted",
+            )
+        state = await self._db(lambda: self.queue.state_of(item.id))  # type: ignore[union-attr]
+        if state is not None:
+            item.state = state  # type: ignore[assignment]
+        ok, reason = self.served(item)
+        if ok:
+            return ALLOW
+        return deny(reason, guard=self.name, rule="held-for-review")
+
+    async def on_session_end(self, session: SessionInfo) -> None:
+        for key in [k for k in self._views if k[0] == session.id]:
+            del self._views[key]
+
+
+__all__ = ["ManifestGuard", "fetch_all", "offered_kinds", "SERVER_NAME"]
