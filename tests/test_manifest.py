@@ -157,13 +157,15 @@ TRICKY = [
 ]
 
 
+def reference(value) -> bytes:
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:  # integers past 2**53: read as doubles, as JavaScript does
+        return rfc8785.dumps(manifest._as_ijson(value))
+
+
 @pytest.mark.parametrize("value", TRICKY)
 def test_fast_canonical_form_equals_the_reference(value):
-    try:
-        expected = rfc8785.dumps(value)
-    except rfc8785.CanonicalizationError:
-        expected = rfc8785.dumps(manifest._as_ijson(value))
-    assert manifest.canonical(value) == expected
+    assert manifest.canonical(value) == reference(value)
     tool = {"name": "t", "x": value}
-    assert manifest.fingerprint("tool", tool).digest == "sha256:" + hashlib.sha256(expected and rfc8785.dumps(
-        manifest._as_ijson(tool))).hexdigest()
+    assert manifest.fingerprint("tool", tool).digest == "sha256:" + hashlib.sha256(reference(tool)).hexdigest()
