@@ -191,3 +191,56 @@ async def test_pinned_serves_only_what_the_bom_holds(tmp_path):
     config.bom_path.write_text("{}", encoding="utf-8")
     decision = await guard.check_call(call(session, "fs", "read_text_file", path="a"))
     assert decision.action == "deny" and "not a CycloneDX BOM" in decision.reason
+
+
+# --- end to end through `mcp-guard run` ------------------------------------------------------------------
+
+
+def _proxy_wires_manifest_guard() -> bool:
+    import inspect
+
+    from mcp_guard.proxy import runner
+
+    return "ManifestGuard" in inspect.getsource(runner)
+
+
+async def test_through_mcp_guard_run(tmp_path, home):
+    if not _proxy_wires_manifest_guard():
+        pytest.skip("the proxy does not put ManifestGuard in its guard chain yet")
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    from mcp_guard.cli import main
+
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text(
+        '[storage]\npath = "guard.db"\n[intent]\nmode = "off"\n[upstreams.weather]\n'
+        f"command = {json.dumps(sys.executable)}\nargs = [{json.dumps(str(FIXTURES / 'rugpull_server.py'))}]\n",
+        encoding="utf-8",
+    )
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "mcp_guard", "--config", str(cfg), "run", "--upstream", "weather"]
+    )
+    with anyio.fail_after(120):
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
+            await client.initialize()
+            assert (await client.list_tools()).tools == []  # everything new is hidden
+            refused = await client.call_tool("get_forecast", {"city": "Oslo"})
+            assert refused.is_error and "awaits review" in refused.content[0].text
+            queue = ReviewQueue(open_store(tmp_path / "guard.db"))
+            for item in queue.items(states=["pending"]):
+                assert (
+                    main(["--config", str(cfg), "review", "approve", item.id, "--reason", "ok", "--reviewer", "ana"])
+                    == 0
+                )
+            ok = await client.call_tool("get_forecast", {"city": "Oslo"})  # the server pulls the rug after this
+            assert not ok.is_error and "changed tool ran" not in ok.content[0].text
+            for _ in range(2):  # the client never lists again; every call to the changed tool is refused
+                refused = await client.call_tool("get_forecast", {"city": "Oslo"})
+                assert refused.is_error and "changed since it was approved" in refused.content[0].text
+            [change] = queue.items(states=["pending"])
+            assert (
+                main(["--config", str(cfg), "review", "approve", change.id, "--reason", "ok", "--reviewer", "bo"]) == 0
+            )
+            ran = await client.call_tool("get_forecast", {"city": "Oslo"})
+            assert not ran.is_error and "changed tool ran" in ran.content[0].text
