@@ -699,8 +699,11 @@ class AuditWriter:
         self._thread.start()
 
     def submit(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Future[AuditRecord]:
+        """Queue a record; bad input raises here. The canonical form is made in the caller's thread,
+        so the writer thread only writes."""
+        prepared = self.log._prepare(kind, session_id, data)
         fut: Future[AuditRecord] = Future()
-        self._queue.put((kind, session_id, data, fut))
+        self._queue.put((prepared, fut))
         return fut
 
     def append(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
@@ -735,13 +738,8 @@ class AuditWriter:
             if None in batch:
                 stop = True
                 batch = [b for b in batch if b is not None]
-            prepared, waiters = [], []
-            for kind, session_id, data, fut in batch:  # a bad entry fails alone, not the batch
-                try:
-                    prepared.append(self.log._prepare(kind, session_id, data))
-                    waiters.append(fut)
-                except (ValueError, TypeError) as err:
-                    fut.set_exception(err)
+            prepared = [item[0] for item in batch]
+            waiters = [item[1] for item in batch]
             try:
                 records = self.log._write(prepared)
             except BaseException as err:  # handed to every waiter
