@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
 
@@ -132,26 +131,35 @@ def test_unknown_upstream_uses_the_default_policy(tmp_path):
     assert recorded(store)[0]["upstream"] == "elsewhere"
 
 
-@pytest.mark.slow
-def test_end_to_end_through_the_proxy(tmp_path, home):
-    """`mcp-guard run` with the guard wired in: a real client sees neutralised / blocked results."""
-    from mcp_guard.proxy.runner import build_guards
+def _proxied_pages(tmp_path, mode: str, kinds: list[str]) -> list[Any]:
+    """Call `page` for each kind through `mcp-guard run` with scan.results = MODE (a real SDK client)."""
+    extra = f'trust = "tofu"\n[upstreams.web.scan]\nresults = "{mode}"\n'
+    db = tmp_path / f"{mode}.db"
+    config = write_config(
+        tmp_path / f"{mode}.toml", f'[storage]\npath = "{db}"\n' + upstream_toml("web", SERVER, extra)
+    )
 
-    cfg_text = upstream_toml("web", SERVER, '[upstreams.web.scan]\nresults = "neutralise"\n')
-    config = write_config(tmp_path / "mcp-guard.toml", f'[storage]\npath = "{tmp_path / "g.db"}"\n' + cfg_text)
-    from mcp_guard.config import load_config
+    async def scenario() -> list[Any]:
+        with anyio.fail_after(120):
+            async with guarded([], env={"MCP_GUARD_CONFIG": str(config)}) as client:
+                names = {t.name for t in (await client.list_tools()).tools}
+                assert "page" in names, names
+                return [await client.call_tool("page", {"kind": k}) for k in kinds]
 
-    if not any(isinstance(g, ResultScanGuard) for g in build_guards(load_config(config), None)):
-        pytest.skip("ResultScanGuard is not yet wired into the proxy's build_guards")
+    return anyio.run(scenario)
 
-    async def scenario() -> tuple[str, str]:
-        async with guarded(["--config", str(config)]) as client:
-            tools = await client.list_tools()
-            name = next(t.name for t in tools.tools if t.name.endswith("page"))
-            result = await client.call_tool(name, {"kind": "injected"})
-            clean = await client.call_tool(name, {"kind": "clean"})
-            return result.content[0].text, clean.content[0].text
 
-    text, clean = anyio.run(scenario)
-    assert "<untrusted-data id=" in text and not any(0xE0000 <= ord(c) <= 0xE007F for c in text)
-    assert "<untrusted-data id=" in clean
+def test_end_to_end_neutralise_through_the_proxy(tmp_path, home):
+    injected, clean = _proxied_pages(tmp_path, "neutralise", ["injected", "clean"])
+    text = injected.content[0].text
+    assert "<untrusted-data id=" in text and "unicode_tags" in text
+    assert not any(0xE0000 <= ord(c) <= 0xE007F for c in text)
+    assert "<untrusted-data id=" in clean.content[0].text and "Paris: sunny" in clean.content[0].text
+    assert recorded(open_store(tmp_path / "neutralise.db"))[0]["action"] == "neutralise"
+
+
+def test_end_to_end_block_through_the_proxy(tmp_path, home):
+    blocked, clean = _proxied_pages(tmp_path, "block", ["escapes", "clean"])
+    assert blocked.is_error and "withheld" in blocked.content[0].text and "ansi_escape" in blocked.content[0].text
+    assert not clean.is_error
+    assert clean.content[0].text == "Paris: sunny, 21 degrees. Light wind from the west."

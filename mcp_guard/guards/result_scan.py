@@ -29,8 +29,8 @@ class ResultScanGuard(Guard):
     name = "result_scan"
 
     def __init__(self, config: Config, store: Any = None, audit: Any = None) -> None:
-        """`audit`: anything with `append(kind, session_id, data)`; by default an AuditLog on `store`
-        (or the config's database), opened only when there is something to record."""
+        """`audit`: an AuditWriter (`append_async`) or anything with `append(kind, session_id, data)`;
+        by default an AuditLog on `store` (or the config's database), opened when first needed."""
         self.config = config
         self._store = store
         self._audit = audit
@@ -73,7 +73,9 @@ class ResultScanGuard(Guard):
         }
         try:
             audit = self._audit or self._open_audit()
-            if audit is not None:
+            if hasattr(audit, "append_async"):  # the proxy's group-committing writer
+                await audit.append_async(AUDIT_KIND, call.session.id, data)
+            elif audit is not None:  # a plain AuditLog: its append blocks on the disk
                 await anyio.to_thread.run_sync(audit.append, AUDIT_KIND, call.session.id, data)
         except Exception as err:  # a failing audit must not break the call path; say so in the log
             log.warning("result scan: could not record findings for %s: %s", call.exposed_name, err)
