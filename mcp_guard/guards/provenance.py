@@ -7,6 +7,7 @@ anyway and says so loudly on stderr; off does nothing. Every result is recorded.
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Any, TextIO
 
 import anyio.to_thread
@@ -25,23 +26,33 @@ class ProvenanceGuard(Guard):
     ) -> None:
         self.config = config
         self.store = store
-        self.audit_log = audit_log  # the proxy's AuditLog, if it has one; else one is opened per record
+        self.audit_log = audit_log  # the proxy's AuditLog or AuditWriter; else one is opened per record
         self._stderr = stderr
+        self._own: Store | None = None
+        self._lock = threading.Lock()  # upstreams launch concurrently; one write at a time
 
     def _store(self) -> Store:
-        """The proxy's store, or the config's database: a result is never left unrecorded."""
-        if self.store is None:
+        """A connection of the guard's own (records are written from worker threads) to the proxy's
+        database, or to the config's when given none: a result is never left unrecorded."""
+        if self._own is None:
             from mcp_guard.store import open_store
 
-            self.store = open_store(self.config.db_path)
-        return self.store
+            path = self.store.path if self.store is not None else self.config.db_path
+            self._own = open_store(path) if path is not None else self.store  # in-memory: share it
+        assert self._own is not None
+        return self._own
+
+    def _record(self, upstream: str, result: Any, mode: str) -> None:
+        from mcp_guard.provenance.record import record
+
+        with self._lock:
+            record(self._store(), upstream, result, mode=mode, audit_log=self.audit_log)
 
     def _say(self, text: str) -> None:
         print(f"mcp-guard: {text}", file=self._stderr or sys.stderr, flush=True)
 
     async def prepare_launch(self, spec: LaunchSpec) -> LaunchSpec:
         from mcp_guard.provenance import Prepared, Result, prepare
-        from mcp_guard.provenance.record import record
 
         up = self.config.upstreams.get(spec.upstream)
         pol = up.provenance if up else None
@@ -53,9 +64,7 @@ class ProvenanceGuard(Guard):
             prepared = Prepared(Result("invalid", f"cannot verify: {err.message}"), spec, False)
         result = prepared.result
         try:
-            await anyio.to_thread.run_sync(
-                lambda: record(self._store(), spec.upstream, result, mode=pol.mode, audit_log=self.audit_log)
-            )
+            await anyio.to_thread.run_sync(self._record, spec.upstream, result, pol.mode)
         except Exception as err:  # noqa: BLE001 - an unrecorded launch is refused in enforce mode
             why = getattr(err, "message", None) or str(err) or type(err).__name__
             if pol.mode == "enforce":
