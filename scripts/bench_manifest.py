@@ -10,6 +10,7 @@ present, else a synthetic tool of similar size) repeated under distinct names. C
   diff-raw      the same from raw definitions on both sides (fingerprints both listings)
   record-first  ReviewQueue.record of the whole list into an empty SQLite database (WAL)
   record-again  the same list again (what every later session's list costs)
+  check-call    ManifestGuard.check_call of an approved tool (per call, microseconds)
 Each case runs --repeat times; the minimum and the median are reported, in seconds.
 
     python scripts/bench_manifest.py [--tools N] [--repeat R] [--json]
@@ -26,6 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import anyio
+
+from mcp_guard.config import parse_config
+from mcp_guard.guards.base import SessionInfo, ToolCall
+from mcp_guard.guards.manifest import ManifestGuard
 from mcp_guard.manifest import diff_index, diff_lists, index
 from mcp_guard.review import ReviewQueue
 from mcp_guard.store import open_store
@@ -98,6 +104,34 @@ def mutate(tools: list[dict]) -> list[dict]:
     return new
 
 
+async def _check_call_seconds(tools: list[dict], calls: int = 2000) -> float:
+    """Seconds per check_call of an approved tool (trust on first use approves the whole list)."""
+
+    class Replay:  # an upstream serving the listing, as the relay's upstream object would
+        name = "bench"
+        server_info = {"name": "bench", "version": "1"}
+        capabilities = {"tools": {}}
+        instructions = None
+
+        async def request(self, method: str, params: dict | None = None) -> dict:
+            return {"tools": tools[:100]}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = parse_config(
+            {"storage": {"path": str(Path(tmp) / "g.db")}, "upstreams": {"bench": {"command": "x", "trust": "tofu"}}}
+        )
+        guard = ManifestGuard(config)
+        session = SessionInfo(id="bench")
+        await guard.on_upstream_ready(session, Replay())
+        call = ToolCall(session, "bench", tools[0]["name"], tools[0]["name"], {})
+        start = time.perf_counter()
+        for _ in range(calls):
+            await guard.check_call(call)
+        elapsed = (time.perf_counter() - start) / calls
+        guard.queue.store.close()
+        return elapsed
+
+
 def timed(fn, repeat: int) -> tuple[list[float], object]:
     times, out = [], None
     for _ in range(repeat):
@@ -144,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         results["record-first"] = {"seconds": first}
         results["record-again"] = {"seconds": again}
 
+    results["check-call"] = {"seconds": [anyio.run(_check_call_seconds, old) for _ in range(args.repeat)]}
+
     for r in results.values():
         r["min"] = min(r["seconds"])
         r["median"] = statistics.median(r["seconds"])
@@ -162,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         extra = ""
         if name == "diff":
             extra = f"   changes {r['changes']}, renames found {r['renames_found']}"
+        if name == "check-call":
+            print(f"  {name:<13} {r['min'] * 1e6:.1f} / {r['median'] * 1e6:.1f} µs per call")
+            continue
         print(f"  {name:<13} {r['min']:.3f} / {r['median']:.3f}{extra}")
     both = results["fingerprint"]["median"] + results["diff"]["median"]
     print(f"  fingerprint + diff (median): {both:.3f} s (target < 1 s)")

@@ -92,6 +92,14 @@ class ManifestGuard(Guard):
         async with self._db_lock:
             return await anyio.to_thread.run_sync(fn)
 
+    async def _state_of(self, ident: str) -> str | None:
+        """The review state now (another process may have decided since we listed)."""
+        if not self._db_lock.locked():
+            # A one-row read under WAL does not wait for writers: on the loop it costs a few
+            # microseconds, where a worker thread costs a hop. Nothing else uses the connection now.
+            return self.queue.state_of(ident)
+        return await self._db(lambda: self.queue.state_of(ident))
+
     def _trust(self, upstream: str) -> str:
         cfg = self.config.upstreams.get(upstream)
         return cfg.trust if cfg else "review"
@@ -220,7 +228,7 @@ class ManifestGuard(Guard):
                 guard=self.name,
                 rule="unlisted",
             )
-        state = await self._db(lambda: self.queue.state_of(item.id))  # type: ignore[union-attr]
+        state = await self._state_of(item.id)
         if state is not None:
             item.state = state  # type: ignore[assignment]
         ok, reason = self.served(item)
