@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="An MCP proxy that verifies, reviews and polices the tools agents call.",
     )
     parser.add_argument("--version", action="version", version=f"mcp-guard {__version__}")
-    parser.add_argument("--config", "-c", metavar="FILE", help="config file (default: $MCP_GUARD_CONFIG, ./mcp-guard.toml)")
+    parser.add_argument("--config", "-c", metavar="FILE",
+                        help="config file (default: $MCP_GUARD_CONFIG, then ./mcp-guard.toml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"mcp_guard.cli.{name}").register(sub)

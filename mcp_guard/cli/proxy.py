@@ -47,11 +47,10 @@ def _parse_headers(values: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import os
-
     import anyio
 
     from mcp_guard.config import load_config
+    from mcp_guard.intent.sessions import declared_intent
     from mcp_guard.proxy.channels import own_stdio
     from mcp_guard.proxy.runner import Proxy, new_session, select_upstreams, setup_logging
 
@@ -64,15 +63,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     names = select_upstreams(config, names=args.upstream, command=command or None, name=args.name,
                              url=args.url, headers=_parse_headers(args.header), transport=args.transport)
+    declared = declared_intent(config, args.intent, args.profile)
     proxy = Proxy(config, names)
-    session = new_session(args.intent or os.environ.get("MCP_GUARD_INTENT"),
-                          args.profile or os.environ.get("MCP_GUARD_PROFILE"))
+    session = new_session(declared.intent, declared.profile)
 
     async def main() -> None:
         client = await own_stdio(config.proxy.max_message_bytes)
         await proxy.serve_session(client, session)
 
-    anyio.run(main)
+    try:
+        anyio.run(main)
+    finally:
+        proxy.close()
     return 0
 
 

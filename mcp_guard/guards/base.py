@@ -92,7 +92,7 @@ class LaunchSpec:
     upstream: str
     command: str | None
     args: list[str]
-    env: dict[str, str]
+    env: dict[str, str | None]  # added to the proxy's own environment; None removes a variable
     cwd: str | None
     url: str | None
 

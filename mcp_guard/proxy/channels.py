@@ -224,12 +224,12 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-async def spawn(command: str, args: list[str], env: dict[str, str] | None, cwd: str | None, *,
+async def spawn(command: str, args: list[str], env: dict[str, str | None] | None, cwd: str | None, *,
                 max_bytes: int, label: str) -> ProcessChannel:
+    """Start a server with our environment plus `env`; a None value removes that variable."""
     full_env = None
     if env:
-        full_env = dict(os.environ)
-        full_env.update(env)
+        full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
     return await ProcessChannel.start([command, *args], full_env, cwd, max_bytes=max_bytes, label=label)
 
 

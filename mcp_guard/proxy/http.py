@@ -26,6 +26,8 @@ from starlette.types import Receive, Scope, Send
 
 from mcp_guard.config import Config
 from mcp_guard.errors import ConfigError
+from mcp_guard.guards.base import SessionInfo
+from mcp_guard.intent.sessions import BoundIntent, SessionError, resolve_token
 from mcp_guard.proxy.channels import StreamChannel
 from mcp_guard.proxy.runner import Proxy, new_session
 
@@ -80,17 +82,33 @@ class _Endpoint:
         self.security = TransportSecurityMiddleware(security)
         self.token = token
 
-    async def refuse(self, request: Request) -> Response | None:
+    async def admit(self, request: Request) -> tuple[Response | None, BoundIntent | None]:
+        """Refuse a request (DNS rebinding, missing or bad token), or admit it with the intent its
+        session token is bound to (`mcp-guard session start`); the static serve.token binds none."""
         refused = await self.security.validate_request(request, is_post=False)
         if refused is not None:
-            return refused
-        if self.token is not None:
-            supplied = request.headers.get("authorization", "")
-            scheme, _, value = supplied.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), self.token.encode()):
-                return JSONResponse({"error": "invalid_token", "error_description": "a valid bearer token is required"},
-                                    status_code=401, headers={"WWW-Authenticate": 'Bearer realm="mcp-guard"'})
-        return None
+            return refused, None
+        scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+        bearer = bearer.strip() if scheme.lower() == "bearer" else ""
+        if not bearer:
+            return (_unauthorized("a bearer token is required") if self.token else None), None
+        if self.token is not None and hmac.compare_digest(bearer.encode(), self.token.encode()):
+            return None, None
+        try:
+            return None, resolve_token(self.proxy.store, bearer)
+        except SessionError as err:
+            return _unauthorized(err.message), None
+
+
+def _unauthorized(why: str) -> Response:
+    return JSONResponse({"error": "invalid_token", "error_description": why}, status_code=401,
+                        headers={"WWW-Authenticate": 'Bearer realm="mcp-guard"'})
+
+
+def _session(bound: BoundIntent | None) -> SessionInfo:
+    if bound is None:
+        return new_session()
+    return new_session(bound.intent, bound.profile, bound.session_id)
 
 
 class StreamableHTTPEndpoint(_Endpoint):
@@ -98,19 +116,22 @@ class StreamableHTTPEndpoint(_Endpoint):
         super().__init__(proxy, security, token)
         self.security_settings = security
         self.sessions: dict[str, Any] = {}
+        self.owners: dict[str, str | None] = {}  # HTTP session -> the intent session it is bound to
         self.task_group: anyio.abc.TaskGroup | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         from mcp.server.streamable_http import StreamableHTTPServerTransport
 
         request = Request(scope, receive)
-        refused = await self.refuse(request)
+        refused, bound = await self.admit(request)
         if refused is not None:
             await refused(scope, receive, send)
             return
         session_id = request.headers.get("mcp-session-id")
         if session_id is not None:
             transport = self.sessions.get(session_id)
+            if transport is not None and self.owners.get(session_id) != (bound.session_id if bound else None):
+                transport = None  # a session answers only to the token that opened it
             if transport is None:
                 await JSONResponse({"jsonrpc": "2.0", "id": None,
                                     "error": {"code": -32600, "message": "Session not found"}},
@@ -131,20 +152,23 @@ class StreamableHTTPEndpoint(_Endpoint):
         )
         assert transport.mcp_session_id is not None and self.task_group is not None
         self.sessions[transport.mcp_session_id] = transport
-        await self.task_group.start(self._run_session, transport)
+        self.owners[transport.mcp_session_id] = bound.session_id if bound else None
+        await self.task_group.start(self._run_session, transport, _session(bound))
         await transport.handle_request(scope, receive, send)
 
-    async def _run_session(self, transport: Any, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+    async def _run_session(self, transport: Any, session: SessionInfo, *,
+                           task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
         try:
             async with transport.connect() as (read, write):
                 task_status.started()
                 channel = StreamChannel(read, write, label="client", server_side=True)
                 with transport.idle_scope or anyio.CancelScope():
-                    await self.proxy.serve_session(channel, new_session())
+                    await self.proxy.serve_session(channel, session)
         except Exception:
             log.exception("session %s failed", transport.mcp_session_id)
         finally:
             self.sessions.pop(transport.mcp_session_id, None)
+            self.owners.pop(transport.mcp_session_id, None)
             with anyio.CancelScope(shield=True):
                 await transport.terminate()
 
@@ -160,7 +184,7 @@ class SSEEndpoint(_Endpoint):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        refused = await self.refuse(request)
+        refused, bound = await self.admit(request)
         if refused is not None:
             await refused(scope, receive, send)
             return
@@ -169,7 +193,7 @@ class SSEEndpoint(_Endpoint):
             return
         async with self.transport.connect_sse(scope, receive, send) as (read, write):
             channel = StreamChannel(read, write, label="client", server_side=True)
-            await self.proxy.serve_session(channel, new_session())
+            await self.proxy.serve_session(channel, _session(bound))
 
 
 def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
@@ -190,7 +214,7 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
             yield
             tg.cancel_scope.cancel()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]),
             Route("/sse", endpoint=sse, methods=["GET"]),
@@ -198,6 +222,8 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.proxy = proxy
+    return app
 
 
 def serve(config: Config, upstreams: list[str]) -> None:
@@ -208,6 +234,12 @@ def serve(config: Config, upstreams: list[str]) -> None:
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
 
     async def main() -> None:
+        try:
+            await run_server()
+        finally:
+            app.state.proxy.close()
+
+    async def run_server() -> None:
         async with anyio.create_task_group() as tg:
             tg.start_soon(server.serve)
             while not server.started:

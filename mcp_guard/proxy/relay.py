@@ -67,7 +67,8 @@ class Relay:
         *,
         audit: AuditHook | None = None,
         hold: HoldHook | None = None,
-        extra_env: Callable[[str], dict[str, str]] | None = None,
+        extra_env: Callable[[str], dict[str, str | None]] | None = None,
+        approved: Callable[[ToolCall], None] | None = None,
     ) -> None:
         self.client = client
         self.config = config
@@ -75,6 +76,7 @@ class Relay:
         self.session = session
         self._audit = audit
         self._hold = hold
+        self._approved = approved
         self.router = Router(upstream_names, config.proxy.separator)
         self.upstreams: dict[str, UpstreamConnection] = {
             name: UpstreamConnection(
@@ -123,6 +125,8 @@ class Relay:
                 for up in self.upstreams.values():
                     await up.aclose()
                 await self.guards.on_session_end(self.session)
+                if self._audit and self.session.client_info:
+                    await self._audit("session.end", {})
 
     async def _read_client(self) -> None:
         assert self._tg is not None
@@ -335,6 +339,11 @@ class Relay:
         self.session.client_info = params.get("clientInfo") or {}
         self.session.client_capabilities = params.get("capabilities") or {}
         await self.guards.on_session_start(self.session)
+        if self._audit:
+            await self._audit("session.start", {
+                "intent": self.session.intent, "profile": self.session.profile,
+                "client": self.session.client_info, "upstreams": list(self.upstreams),
+            })
         async with anyio.create_task_group() as starting:
             for up in self.upstreams.values():
                 starting.start_soon(self._tg.start, up.run, params)
@@ -466,14 +475,20 @@ class Relay:
         decision = await self.guards.check_call(call)
         if decision.action == "ask":
             decision = await self._ask(call, decision, rid)
-        if self._audit:
-            await self._audit("call", _call_record(call, decision))
         if not decision.allowed:
+            if self._audit:
+                await self._audit("call", _call_record(call, decision))
             text = decision.reason if decision.action == "deny" else decision.question or decision.reason
             return jsonrpc.result(rid, jsonrpc.tool_error_result(text)), None
+        # The record is written while the upstream works, and is on disk before the answer goes out.
+        recorded = asyncio.ensure_future(self._audit("call", _call_record(call, decision))) if self._audit else None
         if tool != name:
             msg, raw = self._renamed(msg, params, "name", tool), None
-        resp, rraw = await self._send_up(up, msg, raw)
+        try:
+            resp, rraw = await self._send_up(up, msg, raw)
+        finally:
+            if recorded is not None:
+                await recorded
         if not self.guards.inspects_results or not isinstance(resp.get("result"), dict):
             return resp, rraw
         checked = await self.guards.check_result(call, resp["result"])
@@ -501,6 +516,8 @@ class Relay:
                 return Decision("deny", f"{decision.reason} (could not ask the person: {err})",
                                 decision.guard, decision.rule)
             if answer.get("action") == "accept" and (answer.get("content") or {}).get("approve") is True:
+                if self._approved:
+                    self._approved(call)
                 return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, decision.rule)
             return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, decision.rule)
         if self._hold is not None:

@@ -8,7 +8,9 @@ import shlex
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import anyio
 
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.errors import ConfigError
@@ -16,8 +18,13 @@ from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.guards.tool_filter import ToolFilterGuard
 from mcp_guard.proxy.channels import Channel
-from mcp_guard.proxy.relay import Relay
+from mcp_guard.proxy.relay import HoldHook, Relay
 from mcp_guard.proxy.routing import UPSTREAM_NAME
+from mcp_guard.store import Store, open_store
+
+if TYPE_CHECKING:
+    from mcp_guard.audit import AuditWriter
+    from mcp_guard.guards.intent import IntentGuard
 
 log = logging.getLogger("mcp_guard")
 
@@ -90,37 +97,80 @@ def select_upstreams(config: Config, *, names: list[str] | None = None, command:
     return selected
 
 
-def build_guards(config: Config, store: Any) -> list[Guard]:
+def build_guards(config: Config, store: Store, audit: AuditWriter, intent: IntentGuard | None) -> list[Guard]:
     """The guards in the order they decide: config lists, provenance, review, intent, result scan."""
-    return [ToolFilterGuard({n: u.tools for n, u in config.upstreams.items()})]
+    from mcp_guard.guards.manifest import ManifestGuard
+    from mcp_guard.guards.provenance import ProvenanceGuard
+    from mcp_guard.guards.result_scan import ResultScanGuard
+
+    upstreams = config.upstreams.values()
+    guards: list[Guard] = [ToolFilterGuard({n: u.tools for n, u in config.upstreams.items()})]
+    if any(u.provenance is not None and u.provenance.mode != "off" for u in upstreams):
+        guards.append(ProvenanceGuard(config, store, audit_log=audit))
+    guards.append(ManifestGuard(config))  # its own connection: its writes run in a worker thread
+    if intent is not None:
+        guards.append(intent)
+    if any(u.scan.results != "off" for u in upstreams):
+        guards.append(ResultScanGuard(config, store, audit=audit))
+    return guards
 
 
-def new_session(intent: str | None = None, profile: str | None = None) -> SessionInfo:
-    return SessionInfo(id=uuid.uuid4().hex, intent=intent, profile=profile)
+def new_session(intent: str | None = None, profile: str | None = None, session_id: str | None = None) -> SessionInfo:
+    return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
 class Proxy:
-    """What every session of one proxy process shares: config, store, guards."""
+    """What every session of one proxy process shares: config, store, audit log, guards."""
 
-    def __init__(self, config: Config, upstreams: list[str], *, store: Any = None) -> None:
+    def __init__(self, config: Config, upstreams: list[str], *, store: Store | None = None) -> None:
+        from mcp_guard.audit import AuditLog, AuditWriter
+        from mcp_guard.guards.intent import IntentGuard
+        from mcp_guard.intent.sessions import hook_intent_source
+
         self.config = config
         self.upstream_names = upstreams
-        self.store = store
-        self.guards = GuardChain(build_guards(config, store))
+        self.store = store or open_store(config.db_path)
+        self.audit = AuditWriter(AuditLog(self.store))
+        self.intent: IntentGuard | None = None
+        if config.intent.mode != "off":
+            # A session that declared nothing takes the prompts its person typed (Claude Code's hook).
+            hooked = hook_intent_source(self.store)
+            self.intent = IntentGuard(config, store=self.store,
+                                      intent_source=lambda s: hooked(s) if s.intent is None else None)
+        self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent))
 
     async def serve_session(self, client: Channel, session: SessionInfo) -> None:
+        from mcp_guard.intent.credentials import session_env, withheld
+
+        secrets: dict[str, dict[str, str | None]] = {}
+        for name in self.upstream_names:
+            granted = session_env(self.config, name, session.profile)
+            self.audit.log.add_secrets(granted.values())
+            # Declared secrets never leak from our own environment into a session not granted them.
+            secrets[name] = {**{n: None for n in withheld(self.config, name)}, **granted}
         relay = Relay(client, self.config, self.upstream_names, self.guards, session,
-                      audit=self._audit_hook(session), hold=self._hold_hook(session))
+                      audit=self.audit.hook(session.id), hold=self._hold_hook(session),
+                      extra_env=secrets.__getitem__, approved=self._approved)
         await relay.run()
 
-    def _audit_hook(self, session: SessionInfo):
-        return None
+    def _approved(self, call: ToolCall) -> None:
+        """A person said yes through elicitation: the call counts against budgets like any other."""
+        if self.intent is not None:
+            self.intent.note_allowed(call)
 
-    def _hold_hook(self, session: SessionInfo):
+    def _hold_hook(self, session: SessionInfo) -> HoldHook:
         async def hold(call: ToolCall, decision: Decision) -> str:
-            return (f"{decision.reason}. This call needs a person's approval and this client cannot ask one; "
-                    "run the proxy with a client that supports elicitation.")
+            from mcp_guard import approvals
+
+            approval_id = await anyio.to_thread.run_sync(
+                lambda: approvals.hold(self.store, session.id, f"{call.upstream}/{call.tool}", call.arguments,
+                                       decision.reason))
+            return approvals.held_message(approval_id, decision.reason)
+
         return hold
+
+    def close(self) -> None:
+        self.audit.close()
 
 
 def describe_command(command: list[str]) -> str:

@@ -48,7 +48,7 @@ class UpstreamConnection:
         on_message: OnMessage,
         prepare_launch: PrepareLaunch,
         on_restarted: Callable[[UpstreamConnection], Awaitable[None]] | None = None,
-        extra_env: dict[str, str] | None = None,
+        extra_env: dict[str, str | None] | None = None,
     ) -> None:
         self.name = name
         self.config = config
