@@ -517,3 +517,53 @@ def test_cli_missing_and_corrupt_database(tmp_path, home):
         assert proc.returncode == code, (argv, proc.stderr)
         assert message in proc.stderr and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# --- end to end through `mcp-guard run` -----------------------------------------------------
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def _proxy_writes_audit() -> bool:
+    import inspect
+
+    from mcp_guard.proxy import runner
+
+    return "AuditWriter" in inspect.getsource(runner)
+
+
+@pytest.mark.anyio
+async def test_calls_through_mcp_guard_run_are_audited(tmp_path, home, capsys):
+    if not _proxy_writes_audit():
+        pytest.skip("the proxy does not write the audit log yet")
+    import anyio
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    from tests.support import FIXTURES
+
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text(
+        '[storage]\npath = "guard.db"\n[intent]\nmode = "off"\n[upstreams.echo]\ntrust = "tofu"\n'
+        f"command = {json.dumps(sys.executable)}\nargs = [{json.dumps(str(FIXTURES / 'echo_server.py'))}]\n",
+        encoding="utf-8",
+    )
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "mcp_guard", "--config", str(cfg), "run", "--upstream", "echo"]
+    )
+    with anyio.fail_after(120), open(tmp_path / "proxy.log", "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as client:
+            await client.initialize()
+            result = await client.call_tool("echo", {"text": "audited hello"})
+            assert not result.is_error, result
+    code, out, _ = run(capsys, "--config", str(cfg), "audit", "verify")
+    assert code == 0 and "intact" in out
+    code, out, _ = run(capsys, "--config", str(cfg), "audit", "show", "--kind", "call", "--json")
+    calls = [json.loads(line)["data"] for line in out.splitlines()]
+    assert [(c["upstream"], c["tool"], c["decision"]) for c in calls] == [("echo", "echo", "allow")]
+    assert calls[0]["arguments"] == {"text": "audited hello"}
+    code, out, _ = run(capsys, "--config", str(cfg), "report", "--json")
+    assert code == 0 and json.loads(out)["totals"]["calls"] == 1

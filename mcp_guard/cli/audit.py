@@ -184,8 +184,9 @@ def _report(args: argparse.Namespace) -> int:
         table.add_row("", "total", *(str(s["totals"][c]) for c in cols), style="bold")
         console.print(table)
     t: dict[str, Any] = data["totals"]
+    n = len(data["sessions"])
     console.print(
-        f"{len(data['sessions'])} sessions: {t['calls']} calls, {t['allowed']} allowed, "
+        f"{n} session{'' if n == 1 else 's'}: {t['calls']} calls, {t['allowed']} allowed, "
         f"{t['denied']} denied, {t['asked']} asked, {t['outside_intent']} outside the declared intent"
     )
     return 0
