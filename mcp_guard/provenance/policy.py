@@ -74,13 +74,6 @@ def _der_utf8(der: bytes) -> str:
     return der[offset : offset + length].decode()
 
 
-def cert_extension(cert: Certificate, oid: ObjectIdentifier) -> str | None:
-    try:
-        return _der_utf8(cert.extensions.get_extension_for_oid(oid).value.public_bytes())
-    except ExtensionNotFound:
-        return None
-
-
 class Identity:
     """The signer identity (SAN) is exactly this one (sigstore's `Identity`, with a shorter message)."""
 
@@ -114,7 +107,7 @@ class Workflow:
 
     def verify(self, cert: Certificate) -> None:
         for oid in (_BUILD_CONFIG_URI_OID, _BUILD_SIGNER_URI_OID):
-            uri = cert_extension(cert, oid)
+            uri = _extension_text(cert, oid)
             if uri is None:
                 continue
             path = uri.split("@", 1)[0]
@@ -180,9 +173,6 @@ class IdentityPolicy:
 
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))
-
-    def describe(self) -> str:
-        return ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name))
 
     def repository_url(self) -> str | None:
         if not self.repository:
