@@ -157,7 +157,26 @@ async def test_listing_failure_fails_closed(tmp_path):
     assert (await guard.check_call(call(session, "fs", "read_text_file", path="a"))).allowed
     up.fail = True
     await guard.on_list_changed(session, up, "tools")
-    assert not (await guard.check_call(call(session, "fs", "read_text_file", path="a"))).allowed
+    decision = await guard.check_call(call(session, "fs", "read_text_file", path="a"))
+    assert decision.action == "deny" and "tools/list failed: server went away" in decision.reason
+
+
+async def test_a_newer_database_fails_closed_with_the_reason(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "guard.db"
+    open_store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    config = parse_config({"storage": {"path": str(db)}, "upstreams": {"fs": {"command": "x", "trust": "tofu"}}})
+    guard = ManifestGuard(config)
+    up = CapturedUpstream("fs", captured("server-filesystem-2026.8.31.tools.json"))
+    session = SessionInfo(id="s")
+    await guard.on_upstream_ready(session, up)  # logs, does not raise
+    assert await guard.filter_list(session, up, "tools", up.tools) == []
+    decision = await guard.check_call(call(session, "fs", "read_text_file", path="a"))
+    assert decision.action == "deny" and "database is from a newer mcp-guard (schema 99" in decision.reason
 
 
 async def test_pinned_serves_only_what_the_bom_holds(tmp_path):

@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 
 from mcp_guard.config import Config
-from mcp_guard.errors import BomError
+from mcp_guard.errors import BomError, GuardError
 from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream, deny
 from mcp_guard.manifest import FROM_LIST_KIND, LIST_METHODS, SERVER_NAME, item_name, server_definition
 from mcp_guard.review import Item, ReviewQueue, held_reason
@@ -63,6 +63,11 @@ class _View:
 
     upstream: Upstream
     items: dict[str, dict[str, Item]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # kind -> why it could not be checked
+
+
+def _why(err: BaseException) -> str:
+    return err.message if isinstance(err, GuardError) else f"{type(err).__name__}: {err}"
 
 
 class ManifestGuard(Guard):
@@ -170,19 +175,30 @@ class ManifestGuard(Guard):
             except Exception as err:  # noqa: BLE001 - fail closed: nothing of this kind is callable
                 log.warning("%s: cannot list %s: %s", upstream.name, LIST_METHODS[kind][0], err)
                 view.items[kind] = {}
+                view.errors[kind] = f"the server's {LIST_METHODS[kind][0]} failed: {err}"
                 continue
-            view.items[kind] = await self._db(
-                lambda k=kind, d=listed: self.queue.record(upstream.name, k, d, complete=True, trust=trust)  # type: ignore[misc]
-            )
+            try:
+                view.items[kind] = await self._db(
+                    lambda k=kind, d=listed: self.queue.record(upstream.name, k, d, complete=True, trust=trust)  # type: ignore[misc]
+                )
+                view.errors.pop(kind, None)
+            except Exception as err:  # noqa: BLE001 - fail closed, and say why at the next call
+                view.items[kind] = {}
+                view.errors[kind] = _why(err)
+                log.warning("%s: cannot record %s: %s", upstream.name, LIST_METHODS[kind][0], view.errors[kind])
 
     async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
-        await self._db(self._adopt_bom)
         definition = server_definition(upstream.server_info, upstream.instructions)
         trust = self._trust(upstream.name)
         view = self._views.setdefault((session.id, upstream.name), _View(upstream))
-        view.items["server"] = await self._db(
-            lambda: self.queue.record(upstream.name, "server", [definition], complete=True, trust=trust)  # type: ignore[arg-type]
-        )
+        view.upstream = upstream
+        try:
+            await self._db(self._adopt_bom)
+            view.items["server"] = await self._db(
+                lambda: self.queue.record(upstream.name, "server", [definition], complete=True, trust=trust)  # type: ignore[arg-type]
+            )
+        except Exception as err:  # noqa: BLE001 - the lists below fail closed on the same cause
+            log.warning("%s: cannot record the server's identity: %s", upstream.name, _why(err))
         await self._refresh(session, upstream, offered_kinds(upstream.capabilities))
 
     async def filter_list(
@@ -193,9 +209,13 @@ class ManifestGuard(Guard):
             return items
         trust = self._trust(upstream.name)
         # A page is not the whole list: record what it holds, mark nothing removed.
-        recorded = await self._db(
-            lambda: self.queue.record(upstream.name, ours, items, complete=False, trust=trust)  # type: ignore[arg-type]
-        )
+        try:
+            recorded = await self._db(
+                lambda: self.queue.record(upstream.name, ours, items, complete=False, trust=trust)  # type: ignore[arg-type]
+            )
+        except Exception as err:  # noqa: BLE001 - fail closed: what cannot be checked is not shown
+            log.warning("%s: cannot check the %s list, hiding it: %s", upstream.name, kind, _why(err))
+            return []
         view = self._views.setdefault((session.id, upstream.name), _View(upstream))
         view.items.setdefault(ours, {}).update(recorded)
 
@@ -216,12 +236,28 @@ class ManifestGuard(Guard):
     # Calls --------------------------------------------------------------------------------------------
 
     async def check_call(self, call: ToolCall) -> Decision:
+        try:
+            return await self._check_call(call)
+        except Exception as err:  # noqa: BLE001 - fail closed, with the cause for the person
+            return deny(
+                f"mcp-guard cannot check tool {call.tool!r} of {call.upstream!r} against its review state: {_why(err)}",
+                guard=self.name,
+                rule="unchecked",
+            )
+
+    async def _check_call(self, call: ToolCall) -> Decision:
         view = self._views.get((call.session.id, call.upstream))
         item = view.items.get("tool", {}).get(call.tool) if view else None
         if item is None and view is not None:
             # Not in the last listing: the server may have added it without saying so. Look again.
             await self._refresh(call.session, view.upstream, ["tool"])
             item = view.items.get("tool", {}).get(call.tool)
+        if item is None and view is not None and "tool" in view.errors:
+            return deny(
+                f"tool {call.tool!r} of {call.upstream!r} cannot be checked: {view.errors['tool']}",
+                guard=self.name,
+                rule="unchecked",
+            )
         if item is None:
             return deny(
                 f"tool {call.tool!r} is not in the tool list of upstream {call.upstream!r}",
