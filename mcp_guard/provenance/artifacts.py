@@ -238,7 +238,9 @@ def _unpack(data: bytes, filename: str, dest: Path) -> None:
         raise ProvenanceError(f"{filename}: verified, but cannot be unpacked: {err}") from None
 
 
-def launch_from(spec: LaunchSpec, pkg: Package | None, source: Path | None, file: Path, unpacked: Path | None):
+def launch_from(
+    spec: LaunchSpec, pkg: Package | None, source: Path | None, file: Path, unpacked: Path | None
+) -> tuple[LaunchSpec, bool]:
     """The launch spec pointed at the verified copy, and whether anything in it now refers to it.
 
     `{verified}` and `{verified_dir}` in the command or args name the cached file and its unpacked
