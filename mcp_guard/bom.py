@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
@@ -292,6 +291,13 @@ def purl_for(upstream: UpstreamConfig) -> PackageURL | None:
     return None
 
 
+def _hex_digest(value: str, alg: str) -> str | None:
+    """A digest as CycloneDX wants it (lowercase hex of the right length), or None if it is not one."""
+    digest = value.strip().lower().split(":", 1)[-1]  # accept "sha256:…" too
+    length = 64 if alg == "SHA-256" else 128
+    return digest if len(digest) == length and all(c in "0123456789abcdef" for c in digest) else None
+
+
 def _strip_url(url: str) -> str:
     # Query strings and user info can carry tokens: the BOM keeps scheme, host, port and path only.
     parts = urlsplit(url)
@@ -347,7 +353,8 @@ def _component(
     if upstream and upstream.provenance:
         for key, alg in (("sha256", "SHA-256"), ("sha512", "SHA-512")):
             if value := getattr(upstream.provenance, key):
-                hashes[alg] = value.lower()
+                if digest := _hex_digest(value, alg):
+                    hashes[alg] = digest
     props: dict[str, list[str]] = {}
     if previous:
         props.update(
@@ -534,9 +541,9 @@ def record_provenance(
     }
     comp.properties = keep + [Property(name=P_PROVENANCE + k, value=v) for k, v in values.items() if v]
     for alg, value in (("SHA-256", artifact_sha256), ("SHA-512", artifact_sha512)):
-        if value:
+        if value and (digest := _hex_digest(value, alg)):
             others = [h for h in comp.hashes if h.alg.value != alg]
-            comp.hashes = others + [HashType(alg=HashAlgorithm(alg), content=value.lower())]
+            comp.hashes = others + [HashType(alg=HashAlgorithm(alg), content=digest)]
     return comp
 
 
@@ -643,10 +650,3 @@ def _fmt(values: list[str] | None) -> str:
     if not values:
         return "(none)"
     return ", ".join(values)
-
-
-def describe_command(upstream: UpstreamConfig) -> str:
-    """The command line or URL of an upstream, for messages (never its env or headers)."""
-    if upstream.url:
-        return _strip_url(upstream.url)
-    return shlex.join([upstream.command or "", *upstream.args])
