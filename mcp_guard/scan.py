@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import copy
 import re
 import secrets
 import unicodedata
@@ -60,6 +59,7 @@ KINDS = (
 EXCERPT = 80  # characters of context kept in a finding
 MAX_PER_KIND = 20  # findings of one kind per text: a text full of them needs no more to be judged
 MAX_DEPTH = 2  # how deep decoded payloads are decoded again
+MAX_NESTING = 64  # JSON nesting walked; deeper than this is itself a finding (nothing honest needs it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1429,39 +1429,44 @@ def _name_findings(name: str, field: str, other_tools: Iterable[str]) -> list[Fi
 _ITEM_TEXT_KEYS = ("title", "description")
 
 
-def _schema_texts(node: Any, path: str) -> Iterator[tuple[str, str, bool]]:
+def _schema_texts(node: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str | None, bool]]:
     """(field path, text, is a name) for every text in a JSON schema the model may read."""
+    if depth > MAX_NESTING:
+        yield path, None, False  # scan_item reports it
+        return
     if isinstance(node, dict):
         for key, value in node.items():
             p = f"{path}.{key}"
             if key in ("description", "title", "$comment", "default", "const", "examples", "enum", "pattern"):
-                yield from _values(value, p)
+                yield from _values(value, p, depth + 1)
             elif key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(value, dict):
                 for prop, sub in value.items():
                     yield f"{p}.{prop}", prop, True
-                    yield from _schema_texts(sub, f"{p}.{prop}")
+                    yield from _schema_texts(sub, f"{p}.{prop}", depth + 1)
             elif key in ("required",) and isinstance(value, list):
                 continue
             elif isinstance(value, dict | list):
-                yield from _schema_texts(value, p)
+                yield from _schema_texts(value, p, depth + 1)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _schema_texts(value, f"{path}[{i}]")
+            yield from _schema_texts(value, f"{path}[{i}]", depth + 1)
 
 
-def _values(value: Any, path: str) -> Iterator[tuple[str, str, bool]]:
+def _values(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str, bool]]:
+    if depth > MAX_NESTING:
+        return
     if isinstance(value, str):
         yield path, value, False
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _values(v, f"{path}[{i}]")
+            yield from _values(v, f"{path}[{i}]", depth + 1)
     elif isinstance(value, dict):
         for k, v in value.items():
             yield f"{path}.{k}", str(k), True
-            yield from _values(v, f"{path}.{k}")
+            yield from _values(v, f"{path}.{k}", depth + 1)
 
 
-def item_texts(kind: str, definition: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
+def item_texts(kind: str, definition: dict[str, Any]) -> Iterator[tuple[str, str | None, bool]]:
     """Every text of a tool / prompt / resource / server definition: (field path, text, is a name)."""
     if kind == "server":
         if isinstance(definition.get("instructions"), str):
@@ -1496,6 +1501,10 @@ def scan_item(kind: str, definition: dict[str, Any], *, other_tools: Iterable[st
     others = tuple(n for n in other_tools if n and n != own) if other_tools else ()
     findings: list[Finding] = []
     for field, text, is_name in item_texts(kind, definition):
+        if text is None:
+            why = f"schema nested deeper than {MAX_NESTING} levels: the rest was not scanned"
+            findings.append(Finding("concealed_text", "high", field, 0, 0, "", why))
+            continue
         findings += scan_text(text, field, other_tools=others if not is_name else (), is_name=is_name)
         if field == "name" and other_tools:
             findings += _name_findings(text, field, [n for n in other_tools if n])
@@ -1520,15 +1529,17 @@ def result_texts(result: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield from _strings(result["structuredContent"], "structuredContent")
 
 
-def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
+def _strings(node: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    if depth > MAX_NESTING:
+        return
     if isinstance(node, str):
         yield path, node
     elif isinstance(node, dict):
         for k, v in node.items():
-            yield from _strings(v, f"{path}.{k}")
+            yield from _strings(v, f"{path}.{k}", depth + 1)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            yield from _strings(v, f"{path}[{i}]")
+            yield from _strings(v, f"{path}[{i}]", depth + 1)
 
 
 def scan_result(result: dict[str, Any]) -> list[Finding]:
@@ -1562,7 +1573,6 @@ NOTICE = (
 def neutralise_result(result: dict[str, Any], *, source: str = "", findings: Iterable[Finding] = ()) -> dict[str, Any]:
     """A copy of the result with hidden characters and escapes removed from every text, and each text
     the model reads wrapped in markers (with a random id the content cannot guess) that say it is data."""
-    out = copy.deepcopy(result)
     nonce = secrets.token_hex(4)
     flagged = sorted({f"{f.kind} in {f.field}" for f in findings})
     head = NOTICE.format(source=f"the tool {source!r}" if source else "a tool")
@@ -1572,28 +1582,36 @@ def neutralise_result(result: dict[str, Any], *, source: str = "", findings: Ite
     def wrap(text: str) -> str:
         return f'{head}\n<untrusted-data id="{nonce}">\n{strip_hidden(text)}\n</untrusted-data id="{nonce}">'
 
-    for item in out.get("content") or []:
-        if not isinstance(item, dict):
-            continue
-        if isinstance(item.get("text"), str):
-            item["text"] = wrap(item["text"])
-        res = item.get("resource")
-        if isinstance(res, dict) and isinstance(res.get("text"), str):
-            res["text"] = wrap(res["text"])
-        if item.get("type") == "resource_link":
-            for key in ("name", "title", "description"):
-                if isinstance(item.get(key), str):
-                    item[key] = strip_hidden(item[key])
+    # New containers only where something changes: the input stays as it was, other fields are shared.
+    out = dict(result)
+    content = []
+    for item in result.get("content") or []:
+        if isinstance(item, dict):
+            item = dict(item)
+            if isinstance(item.get("text"), str):
+                item["text"] = wrap(item["text"])
+            res = item.get("resource")
+            if isinstance(res, dict) and isinstance(res.get("text"), str):
+                item["resource"] = {**res, "text": wrap(res["text"])}
+            if item.get("type") == "resource_link":
+                for key in ("name", "title", "description"):
+                    if isinstance(item.get(key), str):
+                        item[key] = strip_hidden(item[key])
+        content.append(item)
+    if "content" in result:
+        out["content"] = content
     if "structuredContent" in out:
         out["structuredContent"] = _strip_all(out["structuredContent"])
     return out
 
 
-def _strip_all(node: Any) -> Any:
+def _strip_all(node: Any, depth: int = 0) -> Any:
     if isinstance(node, str):
         return strip_hidden(node)
+    if depth > MAX_NESTING:
+        return node
     if isinstance(node, dict):
-        return {k: _strip_all(v) for k, v in node.items()}
+        return {k: _strip_all(v, depth + 1) for k, v in node.items()}
     if isinstance(node, list):
-        return [_strip_all(v) for v in node]
+        return [_strip_all(v, depth + 1) for v in node]
     return node

@@ -418,3 +418,13 @@ def test_cli_scan_live_upstream(tmp_path, capsys, home):
     assert {r["item"] for r in rows if r["severity"] == "high"} == {"add"}
     code = main(["--config", str(config), "scan", "nosuch"])
     assert code == 2 and "no upstream named 'nosuch'" in capsys.readouterr().err
+
+
+def test_deeply_nested_schema_is_a_finding_not_a_crash():
+    schema: dict = {"type": "string", "description": "leaf"}
+    for _ in range(500):
+        schema = {"type": "object", "properties": {"x": schema}}
+    findings = scan_item("tool", {"name": "deep", "inputSchema": schema})
+    assert [f.kind for f in findings if f.severity == "high"] == ["concealed_text"]
+    result = {"content": [], "structuredContent": schema}
+    assert scan_result(result) == []  # walked to the cap, no recursion error
