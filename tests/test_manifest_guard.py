@@ -263,3 +263,13 @@ async def test_through_mcp_guard_run(tmp_path, home):
             )
             ran = await client.call_tool("get_forecast", {"city": "Oslo"})
             assert not ran.is_error and "changed tool ran" in ran.content[0].text
+
+
+async def test_tools_the_config_hides_need_no_review(tmp_path):
+    config = parse_config({"upstreams": {"everything": {"command": "x", "tools": {"deny": ["trigger-*", "echo"]}}}})
+    guard = ManifestGuard(config, open_store(tmp_path / "guard.db"))
+    up = CapturedUpstream("everything", captured("server-everything-2026.8.31.tools.json"))
+    await guard.on_upstream_ready(SessionInfo(id="s"), up)
+    recorded = {i.name for i in guard.queue.items(kind="tool")}
+    assert "echo" not in recorded and not any(n.startswith("trigger-") for n in recorded)
+    assert "get-sum" in recorded

@@ -160,7 +160,7 @@ async def snapshot(name: str, upstream: UpstreamConfig) -> dict[str, list[dict[s
     """Everything an upstream serves now, by kind (the server's identity under `server`)."""
     import anyio
 
-    from mcp_guard.guards.manifest import fetch_all, offered_kinds
+    from mcp_guard.guards.manifest import fetch_all, offered_kinds, permitted
     from mcp_guard.manifest import server_definition
 
     try:
@@ -169,6 +169,8 @@ async def snapshot(name: str, upstream: UpstreamConfig) -> dict[str, list[dict[s
                 lists = {"server": [server_definition(up.server_info, up.instructions)]}
                 for kind in offered_kinds(up.capabilities):
                     lists[kind] = await fetch_all(up, kind)
+                # Tools the config's filter hides are never served: they need no review.
+                lists["tool"] = [t for t in lists.get("tool", []) if permitted(upstream.tools, str(t.get("name")))]
                 return lists
     except TimeoutError:
         raise GuardError(f"upstream {name!r}: no answer within {CONNECT_TIMEOUT:.0f} s") from None

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
 
-from mcp_guard.config import Config
+from mcp_guard.config import Config, ToolFilter
 from mcp_guard.errors import BomError, GuardError
 from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream, deny
 from mcp_guard.manifest import FROM_LIST_KIND, LIST_METHODS, SERVER_NAME, item_name, server_definition
@@ -50,6 +51,20 @@ async def fetch_all(upstream: Upstream, kind: str) -> list[dict[str, Any]]:
             break
         seen.add(cursor)
     return items
+
+
+def permitted(tools: ToolFilter | None, name: str) -> bool:
+    """Whether the config's tool filter lets a tool through (what it hides needs no review)."""
+    if tools is None:
+        return True
+    return not any(fnmatchcase(name, p) for p in tools.deny) and any(fnmatchcase(name, p) for p in tools.allow)
+
+
+def configured(config: Config, upstream: str, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if kind != "tool" or upstream not in config.upstreams:
+        return items
+    tools = config.upstreams[upstream].tools
+    return [i for i in items if permitted(tools, str(i.get("name", "")))]
 
 
 def offered_kinds(capabilities: dict[str, Any] | None) -> list[str]:
@@ -171,7 +186,7 @@ class ManifestGuard(Guard):
         trust = self._trust(upstream.name)
         for kind in kinds:
             try:
-                listed = await fetch_all(upstream, kind)
+                listed = configured(self.config, upstream.name, kind, await fetch_all(upstream, kind))
             except Exception as err:  # noqa: BLE001 - fail closed: nothing of this kind is callable
                 log.warning("%s: cannot list %s: %s", upstream.name, LIST_METHODS[kind][0], err)
                 view.items[kind] = {}
