@@ -307,3 +307,48 @@ def test_bom_check_fails_on_a_changed_tool_and_passes_after_review(tmp_path, hom
     assert "tool 'get_forecast': approved definition changed, approved by bo" in out
     assert "model-instructions" not in out or "!" in out
     assert run(capsys, "--config", cfg, "bom", "validate")[0] == 0
+
+
+# --- the real reference servers (npm) -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_generate_and_check_against_the_real_reference_servers(tmp_path, home, capsys):
+    from mcp_guard.manifest import fingerprint
+    from tests.support import npm_bin
+
+    everything = npm_bin("mcp-server-everything")
+    filesystem = npm_bin("mcp-server-filesystem")
+    root = tmp_path / "files"
+    root.mkdir()
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text(
+        '[storage]\npath = "guard.db"\n'
+        f"[upstreams.everything]\ncommand = {json.dumps(everything[0])}\nargs = {json.dumps(everything[1:])}\n"
+        'operator = "self"\n'
+        f"[upstreams.filesystem]\ncommand = {json.dumps(filesystem[0])}\n"
+        f'args = {json.dumps([*filesystem[1:], str(root)])}\noperator = "self"\nstateful = true\n',
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "--config", str(cfg), "bom", "generate", "--json")
+    assert code == 0, err
+    held = json.loads(out)["upstreams"]
+    queue = ReviewQueue(open_store(tmp_path / "guard.db"))
+    for upstream, name in (
+        ("everything", "server-everything-2026.8.31.tools.json"),
+        ("filesystem", "server-filesystem-2026.8.31.tools.json"),
+    ):
+        captured = real_tools(name)["tools/list"]["tools"]
+        recorded = {i.name: i.fingerprint for i in queue.items(upstream=upstream, kind="tool")}
+        # the same tools, and (same release) the same fingerprints as captured on the wire
+        assert recorded == {t["name"]: fingerprint("tool", t).digest for t in captured}
+        assert len(held[upstream]["held"]) >= len(captured)
+    assert run(capsys, "--config", str(cfg), "bom", "check")[0] == 1
+    for info in held.values():
+        for h in info["held"]:
+            assert (
+                run(capsys, "--config", str(cfg), "review", "approve", h["id"], "--reason", "reference server")[0] == 0
+            )
+    code, out, _ = run(capsys, "--config", str(cfg), "bom", "check")
+    assert code == 0, out
+    assert run(capsys, "--config", str(cfg), "bom", "validate")[0] == 0
