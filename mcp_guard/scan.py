@@ -463,8 +463,16 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials|\.kube/config|\.docker/config\.json|"
         r"/etc/(?:passwd|shadow|sudoers)|\.(?:bash|zsh)_history|\.gnupg|wallet\.dat|\.config/gcloud|"
         r"\bcredentials\.json\b|service[-_]account[\w-]*\.json|\bseed phrase\b|\bmnemonic phrase\b|"
-        r"\bprivate[ _-]keys?\b",
+        r"\bprivate[ _-]keys?\b|\.pgpass\b|\.my\.cnf\b|"
+        r"(?:process\.env|os\.environ|getenv)\W{0,3}[A-Za-z0-9_]*(?:TOKEN|KEY|SECRET|PASSWORD|CREDENTIALS?)\b|"
+        r"\$\{?[A-Z][A-Z0-9_]*(?:TOKEN|API_KEY|SECRET|PASSWORD)\b",
         anchors=(
+            "pgpass",
+            "cnf",
+            "$",
+            "process",
+            "environ",
+            "getenv",
             "ssh",
             "rsa",
             "dsa",
@@ -608,7 +616,8 @@ _SIGNALS: tuple[_Signal, ...] = (
         "refers to the conversation or the model's context",
         r"\b(?:conversation|chat|session) (?:history|log|transcript|context)\b|\b(?:previous|prior|earlier|"
         r"all|last|recent)(?: \d+)? (?:messages|conversations|chats|prompts|emails|tool (?:calls|results|outputs))\b|"
-        r"\b(?:contents?|copy) of (?:the )?user'?s\b|"
+        r"\b(?:contents?|copy) of (?:the )?user'?s\b|\buser'?s (?:recent|private|personal|other) (?:files|"
+        r"documents|emails|messages|contacts|photos|notes|data)\b|"
         r"\bsystem prompt\b|\bcontext window\b|\b(?:in|from) (?:this|the current) (?:conversation|chat|session)\b|"
         r"\buser'?s (?:most recent|last|previous|latest|entire|full|original) (?:messages?|prompts?|requests?|"
         r"quer(?:y|ies)|conversation)\b",
@@ -701,9 +710,11 @@ _SIGNALS: tuple[_Signal, ...] = (
         1,
         0,
         "adds a side task",
-        r"\balso (?:call|invoke|run|send|forward|email|share|post|upload|cc|bcc|copy|read|delete|respond)\b|"
+        r"\balso (?:call|invoke|run|send|forward|email|share|post|upload|cc|bcc|copy|read|delete|respond|list|"
+        r"collect|gather|fetch)\b|\bto (?:every|each|all) (?:answers?|responses?|replies|messages)\b|"
+        r"\b(?:the )?(?:model|assistant|agent|ai|llm) is (?:instructed|required|expected|supposed|told) to\b|"
         r"\b(?:respond|reply|answer) only with\b",
-        anchors=("also", "only"),
+        anchors=("also", "only", "every", "each", "all", "instructed", "required", "expected", "supposed", "told"),
     ),
     _sig(
         "secret_word",
@@ -806,6 +817,50 @@ _SIGNALS: tuple[_Signal, ...] = (
         "asks the model to download and run code",
         r"\b(?:download|fetch|curl|wget|get)\b" + _g(30) + r"\band (?:then )?(?:run|execute|install|source|pipe)\b",
         anchors=("run", "execute", "install", "source", "pipe"),
+    ),
+    _sig(
+        "override",
+        3,
+        3,
+        "tells the model to ignore its instructions (in another language)",
+        r"(?:忽略|无视|忽视)(?:之前|以前|上面|先前|所有|的|一切){0,4}(?:指令|指示|说明|规则)|以前の指示を無視|"
+        r"\bignor(?:a|ar|e|ez|er|iere|ieren|ate)\s+(?:todas\s+|toutes\s+|tutte\s+|alle\s+)?(?:las\s+|les\s+|le\s+|"
+        r"as\s+)?(?:instrucciones|instructions|istruzioni|instruções|vorherigen|bisherigen|obigen)\s*"
+        r"(?:anteriores|previas|précédentes|antérieures|precedenti|anweisungen|instruktionen)?|"
+        r"игнорируй(?:те)?\s+(?:все\s+)?(?:предыдущие\s+)?инструкции",
+        anchors=(
+            "忽略",
+            "无视",
+            "忽视",
+            "無視",
+            "игнорир",
+            "ignora",
+            "ignorar",
+            "ignore",
+            "ignorez",
+            "ignorer",
+            "ignoriere",
+            "ignorieren",
+            "ignorate",
+        ),
+    ),
+    _sig(
+        "urgency",
+        2,
+        2,
+        "a bracketed note addressed to the model",
+        r"[\[<(]\s*(?:instructions?|notes?|messages?|info)\s+(?:for|to)\s+(?:the\s+)?(?:ai|assistant|model|agent|"
+        r"llm)s?\s*[\]>)]",
+        anchors=("instruction", "instructions", "note", "notes", "message", "messages", "info"),
+    ),
+    _sig(
+        "secrecy",
+        3,
+        3,
+        "asks for something to happen without the user knowing",
+        r"\bwithout (?:the )?(?:user|human|person|owner)'?s? (?:knowledge|awareness|knowing|noticing|seeing)\b|"
+        r"\bwithout (?:the )?(?:user|human)s? (?:knowing|noticing|being (?:told|informed|aware))\b",
+        anchors=("knowledge", "awareness", "knowing", "noticing", "seeing", "told", "informed", "aware"),
     ),
     # directives about other tools (shadowing without knowing the other tool's name)
     _sig(
