@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Time of scanning (and neutralising) one 10 KiB tools/call result: p50 and p95 over many runs.
 
+The load average is printed too: on a shared machine the figures move with it.
+
 Results: benign prose, benign JSON, benign terminal output with colour codes, a non-ASCII benign text,
 and hostile ones (an injected instruction, hidden Unicode tags, terminal escapes, a base64 payload).
 
-Usage: scripts/bench_scan.py [--runs N] [--json]
+Usage: scripts/bench_scan.py [--runs N] [--kib N] [--json]
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import statistics
 import sys
 import time
@@ -22,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from mcp_guard.scan import neutralise_result, scan_result  # noqa: E402
 
-SIZE = 10 * 1024
+SIZE = 10 * 1024  # bytes of each result (--kib changes it)
 
 PROSE = (
     "The quarterly report shows revenue grew by 4.2% while costs stayed flat. The team shipped the new "
@@ -48,8 +51,8 @@ def corpus() -> dict[str, str]:
     prose = fill(PROSE)
     return {
         "benign prose": prose,
-        "benign json": json.dumps(ROWS)[:SIZE],
-        "benign terminal (colour codes)": "".join(TERMINAL.format(i=i % 100) for i in range(200))[:SIZE],
+        "benign json": fill(json.dumps(ROWS)),
+        "benign terminal (colour codes)": fill("".join(TERMINAL.format(i=i) for i in range(100))),
         "benign non-ascii": fill(NON_ASCII),
         "hostile instruction": prose[: SIZE // 2] + injected + prose[SIZE // 2 + len(injected) :],
         "hostile unicode tags": prose[: SIZE - len(tags)] + tags,
@@ -73,8 +76,11 @@ def measure(fn, runs: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--kib", type=int, default=10, help="size of each result in KiB (default 10)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    global SIZE
+    SIZE = args.kib * 1024
     rows = []
     for name, text in corpus().items():
         result = {"content": [{"type": "text", "text": text}]}
@@ -93,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
     if args.json:
-        print(json.dumps({"runs": args.runs, "results": rows}, indent=2))
+        load = round(os.getloadavg()[0], 2)
+        print(json.dumps({"runs": args.runs, "kib": args.kib, "load_average": load, "results": rows}, indent=2))
         return 0
-    print(f"per 10 KiB result, {args.runs} runs each")
+    print(f"per {args.kib} KiB result, {args.runs} runs each, load average {os.getloadavg()[0]:.2f}")
     print(f"{'result':<32} {'findings':>8} {'worst':>7} {'scan p50':>10} {'scan p95':>10} {'neutralise p50':>15}")
     for r in rows:
         print(
