@@ -1251,6 +1251,8 @@ def _classify_escape(seq: str, res: bool) -> tuple[Severity, str]:
         if seq.startswith("\x1b]52"):
             return "high", "terminal escape that writes the clipboard"
         return ("medium" if res else "high"), "terminal OSC escape (title, hyperlink)"
+    if seq == "\x1b":  # an escape cut short (output truncated mid-sequence): nothing it could do
+        return ("low" if res else "medium"), "a lone escape character"
     if seq.startswith("\x1b"):
         return ("medium" if res else "high"), "terminal escape sequence"
     if seq == "\r":
