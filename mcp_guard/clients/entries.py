@@ -98,16 +98,14 @@ def wrap_entry(entry: dict, upstream: str, guard_args: list[str], command: str =
 def registration(entry: dict) -> dict[str, Any]:
     """The upstream table to register in mcp-guard's config for an unwrapped entry.
 
-    Env values are not copied: they may be secrets, and the client still passes them to mcp-guard.
-    `secrets` names them (taken from mcp-guard's own environment), so a check run elsewhere knows
-    what the server needs.
+    Env values are not copied, nor declared as `secrets`: they may be secrets, and the client still
+    passes them to `mcp-guard run`, whose server inherits them. (Declared `secrets` are scoped
+    credentials, withheld from sessions whose profile does not grant them.)
     """
     if kind_of(entry) == "stdio":
         reg: dict[str, Any] = {"command": entry["command"], "args": list(entry.get("args", []))}
         if isinstance(entry.get("cwd"), str):
             reg["cwd"] = entry["cwd"]
-        if entry.get("env"):
-            reg["secrets"] = {name: f"env:{name}" for name in entry["env"]}
         return reg
     reg = {"url": entry["url"], "transport": REMOTE_TYPES[entry.get("type") or "http"]}
     if entry.get("headers"):
