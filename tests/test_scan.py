@@ -428,3 +428,15 @@ def test_deeply_nested_schema_is_a_finding_not_a_crash():
     assert [f.kind for f in findings if f.severity == "high"] == ["concealed_text"]
     result = {"content": [], "structuredContent": schema}
     assert scan_result(result) == []  # walked to the cap, no recursion error
+
+
+def test_cli_scan_upstream_that_dies_is_one_line(tmp_path, capsys, home):
+    import sys
+
+    config = tmp_path / "mcp-guard.toml"
+    config.write_text(f'[upstreams.dead]\ncommand = {json.dumps(sys.executable)}\nargs = ["-c", "pass"]\n')
+    from mcp_guard.cli import main
+
+    code = main(["--config", str(config), "scan", "dead"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("mcp-guard: error: upstream 'dead': cannot connect") and "\n" not in err
