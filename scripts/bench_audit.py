@@ -4,24 +4,24 @@
 Each case writes realistic `call` records into a fresh database (WAL) and reports records/second:
   full        synchronous=FULL, one transaction (one WAL fsync) per record: on disk when append returns
   normal      synchronous=NORMAL, one transaction per record: survives a killed process, not a power cut
-  group       synchronous=FULL through AuditWriter: T concurrent callers, each waiting for its record
-              to be committed before the next (as the relay does); waiting appends share one fsync
+  group       synchronous=FULL through AuditWriter, driven as the proxy drives it: one asyncio loop
+              with T calls in flight, each awaiting its record's commit; waiting records share a fsync
   disk        baseline: bare one-row transactions with synchronous=FULL (the disk's fsync rate)
 Multi-process cases start their workers together and count from the first start to the last finish.
 Afterwards the chain is verified (and the verification rate reported).
 
-    python scripts/bench_audit.py [--records N] [--procs P] [--threads T] [--dir DIR] [--json]
+    python scripts/bench_audit.py [--records N] [--procs P] [--in-flight T] [--dir DIR] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -47,18 +47,18 @@ def _write(db: str, mode: str, n: int, threads: int, tag: str) -> tuple[float, f
     log = AuditLog(open_store(db), durability="normal" if mode == "normal" else "full")
     start = time.time()
     if mode == "group":
+        # As in the proxy: one event loop, `threads` calls in flight, each awaiting its record.
         writer = AuditWriter(log)
         per = n // threads
 
-        def run(t: int) -> None:  # a caller waits for each record, as the relay does before answering
+        async def caller(t: int) -> None:
             for i in range(per):
-                writer.append("call", f"{tag}-{t}", _data(i))
+                await writer.append_async("call", f"{tag}-{t}", _data(i))
 
-        pool = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
-        for th in pool:
-            th.start()
-        for th in pool:
-            th.join()
+        async def run_all() -> None:
+            await asyncio.gather(*(caller(t) for t in range(threads)))
+
+        asyncio.run(run_all())
         writer.close()
     else:
         for i in range(n):
@@ -92,7 +92,7 @@ def disk_baseline(root: Path, n: int) -> dict:
     return {
         "mode": "disk",
         "processes": 1,
-        "threads": 1,
+        "in_flight": 1,
         "records": n,
         "seconds": round(elapsed, 3),
         "appends_per_s": round(n / elapsed),
@@ -123,7 +123,7 @@ def case(root: Path, mode: str, procs: int, n: int, threads: int) -> dict:
     return {
         "mode": mode,
         "processes": procs,
-        "threads": threads if mode == "group" else 1,
+        "in_flight": threads if mode == "group" else 1,
         "records": total,
         "seconds": round(elapsed, 3),
         "appends_per_s": round(total / elapsed),
@@ -140,7 +140,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=5000, help="records per process (default 5000)")
     ap.add_argument("--procs", type=int, default=4, help="processes in the multi-process cases (default 4)")
-    ap.add_argument("--threads", type=int, default=16, help="concurrent appenders per process for 'group'")
+    ap.add_argument("--in-flight", dest="threads", type=int, default=16, help="calls in flight per process for 'group'")
     ap.add_argument("--dir", help="where to put the databases (default: a temporary folder)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -156,10 +156,10 @@ def main() -> int:
     if args.json:
         print(json.dumps({"cpus": os.cpu_count(), "load_avg_1min": load, "cases": rows}, indent=2))
         return 0
-    print(f"{'mode':<8}{'procs':>6}{'threads':>8}{'records':>9}{'seconds':>9}{'appends/s':>11}{'verify/s':>10}")
+    print(f"{'mode':<8}{'procs':>6}{'in flight':>10}{'records':>9}{'seconds':>9}{'appends/s':>11}{'verify/s':>10}")
     for r in rows:
         print(
-            f"{r['mode']:<8}{r['processes']:>6}{r['threads']:>8}{r['records']:>9}{r['seconds']:>9}"
+            f"{r['mode']:<8}{r['processes']:>6}{r['in_flight']:>10}{r['records']:>9}{r['seconds']:>9}"
             f"{r['appends_per_s']:>11}{r['verify_per_s'] or '-':>10}"
         )
     print(f"({os.cpu_count()} CPUs, load average {load:.2f} at the end)")
