@@ -21,7 +21,8 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -242,6 +243,25 @@ def read_bom(path: str | Path) -> Bom:
 
 def read_if_exists(path: str | Path) -> Bom | None:
     return read_bom(path) if Path(path).exists() else None
+
+
+@contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold the BOM's lock file while reading, rebuilding and writing it, so that two reviewers
+    approving at the same moment cannot write over each other's approval."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the database stays right; the next write brings the BOM level
+        yield
+        return
+    with open(p.parent / f".{p.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def write_bom(bom: Bom, path: str | Path) -> str:
@@ -493,11 +513,12 @@ def adopt(queue: ReviewQueue, bom: Bom) -> int:
 def sync(config: Config, queue: ReviewQueue, path: str | Path | None = None) -> tuple[Bom, str]:
     """Read the BOM (if any), adopt its decisions, rebuild it from the database and write it back."""
     target = Path(path) if path else config.bom_path
-    previous = read_if_exists(target)
-    if previous is not None:
-        adopt(queue, previous)
-    bom = build(config, queue, previous)
-    return bom, write_bom(bom, target)
+    with locked(target):
+        previous = read_if_exists(target)
+        if previous is not None:
+            adopt(queue, previous)
+        bom = build(config, queue, previous)
+        return bom, write_bom(bom, target)
 
 
 # --- provenance --------------------------------------------------------------------------------------

@@ -262,3 +262,23 @@ def test_eight_processes_share_one_database_and_lose_nothing(tmp_path):
     assert sorted(i.name for i in approved) == sorted(["echo"] + [f"p{n}_tool0" for n in range(PROCESSES)])
     decisions = queue.conn.execute("SELECT count(*) FROM review_decisions").fetchone()[0]
     assert decisions == PROCESSES + 1
+
+
+def _approve_via_cli(cfg: str, ident: str, n: int) -> int:
+    return main(["--config", cfg, "review", "approve", ident, "--reason", f"process {n}", "--reviewer", f"r{n}"])
+
+
+def test_concurrent_approvals_all_reach_the_bom(tmp_path, home):
+    from mcp_guard import bom as bom_mod
+
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text('[storage]\npath = "guard.db"\n[upstreams.e]\ncommand = "true"\n', encoding="utf-8")
+    queue = ReviewQueue(open_store(tmp_path / "guard.db"))
+    rows = list(queue.record("e", "tool", everything()).values())[:PROCESSES]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(PROCESSES) as pool:
+        codes = pool.starmap(_approve_via_cli, [(str(cfg), r.id, n) for n, r in enumerate(rows)])
+    assert codes == [0] * PROCESSES
+    entries = bom_mod.upstreams_of(bom_mod.read_bom(tmp_path / "bom" / "aibom.cdx.json"))["e"].entries
+    approved = {e.name for e in entries if e.state == "approved"}
+    assert approved == {r.name for r in rows}

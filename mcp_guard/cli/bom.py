@@ -262,8 +262,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 if item.state != "approved":
                     held.append({"id": item.id, "kind": kind, "name": item.name, "state": item.state})
         summary[name] = {"counts": counts, "held": held}
-    bom = bom_mod.build(config, queue, previous)
-    bom_mod.write_bom(bom, target)
+    with bom_mod.locked(target):
+        latest = bom_mod.read_if_exists(target)  # someone may have approved while we listed
+        if latest is not None:
+            bom_mod.adopt(queue, latest)
+        bom_mod.write_bom(bom_mod.build(config, queue, latest or previous), target)
     if args.json:
         _print_json({"bom": str(target), "upstreams": summary})
     else:
@@ -569,15 +572,16 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
     from mcp_guard import bom as bom_mod
 
     config = _config(args)
-    previous = bom_mod.read_if_exists(config.bom_path)  # a broken BOM stops us before anything changes
-    queue = _queue(config)
-    if previous is not None:
-        bom_mod.adopt(queue, previous)
-    outcome = queue.decide(
-        args.id, args.decision, args.reason, reviewer=args.reviewer, two_person=config.review.two_person
-    )
-    bom = bom_mod.build(config, queue, previous, extra_upstreams=[outcome.item.upstream])
-    bom_mod.write_bom(bom, config.bom_path)
+    with bom_mod.locked(config.bom_path):
+        previous = bom_mod.read_if_exists(config.bom_path)  # a broken BOM stops us before anything changes
+        queue = _queue(config)
+        if previous is not None:
+            bom_mod.adopt(queue, previous)
+        outcome = queue.decide(
+            args.id, args.decision, args.reason, reviewer=args.reviewer, two_person=config.review.two_person
+        )
+        bom = bom_mod.build(config, queue, previous, extra_upstreams=[outcome.item.upstream])
+        bom_mod.write_bom(bom, config.bom_path)
     item = outcome.item
     what = f"{item.kind} {item.name!r} of {item.upstream!r} ({item.id})"
     if args.json:
