@@ -687,8 +687,9 @@ def parse_anchor(text: str) -> tuple[int, str]:
 class AuditWriter:
     """Group commit: appends from many threads or tasks share one fsynced transaction.
 
-    `submit` returns a Future resolved with the record once it is committed; in async code,
-    `await asyncio.wrap_future(writer.submit(...))`. One background thread does the writing.
+    `submit` returns a Future resolved with the record once it is committed; async code awaits
+    `append_async(...)`, or the relay's per-session `hook(session_id)`. One background thread writes;
+    closing it writes what is queued first.
     """
 
     def __init__(self, log: AuditLog, max_batch: int = 512) -> None:

@@ -332,6 +332,19 @@ def test_eight_processes_keep_one_chain(log, db):
         assert sorted(r.data["i"] for r in log.records(session=f"p{n}")) == list(range(per))
 
 
+def test_verify_while_another_process_appends(log, db):
+    """verify reads one snapshot: records committed meanwhile are no false alarm."""
+    log.append("session.start", None, {})
+    proc = subprocess.Popen([sys.executable, "-c", _WORKER, str(db), "w", "1500"])
+    try:
+        while proc.poll() is None:
+            result = log.verify()
+            assert result.ok, result.summary()
+    finally:
+        assert proc.wait(timeout=120) == 0
+    assert log.verify().count == 1501
+
+
 def test_group_commit_writer_keeps_every_record(log):
     writer = AuditWriter(log)
     futures = []
