@@ -122,6 +122,9 @@ def upstreams_of(bom: Bom) -> dict[str, BomUpstream]:
             "purl": str(comp.purl) if comp.purl else None,
             "hashes": sorted(f"{h.alg.value}:{h.content}" for h in comp.hashes),
             "properties": {k: v for k, v in sorted(props.items())},
+            # evidence files (e.g. attestation bundles the provenance check recorded), kept on rebuild
+            "references": sorted(f"{r.type.value} {r.url}" for r in comp.external_references),
+            "_reference_objects": list(comp.external_references),
         }
     for svc in bom.services:
         props = _props(svc)
@@ -386,7 +389,9 @@ def _component(
     )
     props[P_UPSTREAM] = [name]
     version = server_info.get("version") or (purl.version if purl else None)
+    references = previous.component.get("_reference_objects", []) if previous else []
     return Component(
+        external_references=references,
         name=(purl.name if purl else None) or server_info.get("name") or name,
         group=(purl.namespace if purl else None) or None,
         version=str(version) if version else None,
@@ -606,7 +611,7 @@ def diff_boms(old: Bom, new: Bom) -> list[BomChange]:
 
 def _diff_upstream(a: BomUpstream, b: BomUpstream) -> list[BomChange]:
     out: list[BomChange] = []
-    for key in ("name", "version", "purl", "hashes"):
+    for key in ("name", "version", "purl", "hashes", "references"):
         if a.component.get(key) != b.component.get(key):
             out.append(
                 BomChange(a.name, "upstream", f"component {key}: {a.component.get(key)} → {b.component.get(key)}")

@@ -134,7 +134,7 @@ def test_provenance_is_recorded_and_kept(queue, tmp_path):
     path = tmp_path / "aibom.cdx.json"
     bom_mod.write_bom(bom_mod.build(config, queue), path)
     doc = bom_mod.read_bom(path)
-    bom_mod.record_provenance(
+    comp = bom_mod.record_provenance(
         doc,
         "everything",
         "verified",
@@ -143,6 +143,11 @@ def test_provenance_is_recorded_and_kept(queue, tmp_path):
         "ab" * 32,
         artifact_sha256="CD" * 32,
     )
+    from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
+
+    comp.external_references = [
+        ExternalReference(type=ExternalReferenceType.ATTESTATION, url=XsUri("bundles/x.sigstore.json"))
+    ]
     bom_mod.write_bom(doc, path)
     rebuilt = json.loads(bom_mod.dumps(bom_mod.build(config, queue, bom_mod.read_bom(path))))
     comp = next(c for c in rebuilt["components"] if c["bom-ref"] == "component/everything")
@@ -150,6 +155,7 @@ def test_provenance_is_recorded_and_kept(queue, tmp_path):
     assert props["mcp-guard:provenance:status"] == "verified"
     assert props["mcp-guard:provenance:bundle-sha256"] == "ab" * 32
     assert comp["hashes"] == [{"alg": "SHA-256", "content": "cd" * 32}]
+    assert comp["externalReferences"] == [{"type": "attestation", "url": "bundles/x.sigstore.json"}]
 
 
 def test_corrupt_and_hand_edited_boms_get_precise_messages(queue, tmp_path, home, capsys):
