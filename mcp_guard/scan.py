@@ -171,7 +171,24 @@ _PHONE = r"\+\d[\d\s-]{7,}\d"
 
 def _not_this(m: re.Match[str]) -> bool:
     """'when X is called': a directive about another tool, not about this one."""
-    return m.group("who").lower() not in {"this", "it", "the", "that", "this tool", "a", "any", "each"}
+    return m.group("who").lower() not in _GENERIC_WHO
+
+
+_GENERIC_WHO = {
+    "this",
+    "it",
+    "the",
+    "that",
+    "a",
+    "an",
+    "any",
+    "each",
+    "tool",
+    "function",
+    "server",
+    "method",
+    "request",
+}
 
 
 _SIGNALS: tuple[_Signal, ...] = (
@@ -264,7 +281,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         1,
         2,
         "addresses the AI model directly",
-        r"\b(?:you,? (?:the|an?|our) " + _WHO + r"|dear " + _WHO + r"|attention,? " + _WHO + r"|"
+        r"\b(?:you,? (?:the|an?|our) " + _WHO + r"|(?:dear|hi|hey|hello|attention),? " + _WHO + r"|"
         r"(?:the |an? )?(?:ai|llm|language model)s?(?: agents?| assistants?| models?)? (?:reading|processing|"
         r"seeing|parsing|summari[sz]ing|browsing|visiting)\b|"
         r"as an? (?:ai|large language model|language model|llm)\b|to (?:the|any) " + _WHO + r"\b(?= reading)|"
@@ -605,9 +622,25 @@ _SIGNALS: tuple[_Signal, ...] = (
         2,
         1,
         "asks the model to run shell or code that reads or deletes data",
-        r"\b(?:os\.system|os\.popen|subprocess\.\w+|child_process|Runtime\.getRuntime)\b|\brm\s+-rf\s+[~/]|"
-        r"\bcat\s+~/\.|\b(?:curl|wget)\b[^\n|]{0,100}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b",
-        anchors=("os.", "rm -rf", "cat ~/", "subprocess", "child", "runtime", "curl", "wget"),
+        r"\b(?:os\.system|os\.popen|subprocess\.\w+|child_process|Runtime\.getRuntime)\b|\brm\s+-(?:rf|fr)\s+[~/.]|"
+        r"\bcat\s+~/\.|\b(?:curl|wget)\b[^\n|]{0,100}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bchmod\s+(?:-R\s+)?0?[0-7]{3}\s+[~/]|"
+        r"\bchmod\s+-R\b|\bmkfs\b|\bdd\s+if=|\$\((?:whoami|id|hostname|cat|env|printenv|curl|wget|uname)\b|"
+        r":\(\)\s*\{",
+        anchors=(
+            "os.",
+            "rm -",
+            "cat ~/",
+            "subprocess",
+            "child",
+            "runtime",
+            "curl",
+            "wget",
+            "chmod",
+            "mkfs",
+            "dd if=",
+            "$(",
+            ":()",
+        ),
     ),
     _sig(
         "context_leak",
@@ -861,6 +894,39 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"\bwithout (?:the )?(?:user|human|person|owner)'?s? (?:knowledge|awareness|knowing|noticing|seeing)\b|"
         r"\bwithout (?:the )?(?:user|human)s? (?:knowing|noticing|being (?:told|informed|aware))\b",
         anchors=("knowledge", "awareness", "knowing", "noticing", "seeing", "told", "informed", "aware"),
+    ),
+    _sig(
+        "hijack",
+        2,
+        2,
+        "tells the model to take data as instructions, or to remember something for later sessions",
+        r"\btreat\b" + _g(60) + r"\bas (?:instructions?|commands?|orders|requests?|the user'?s? (?:request|wish))\b|"
+        r"\b(?:remember|memori[sz]e|store|save|keep)\b" + _g(40) + r"\b(?:for )?(?:all )?(?:future|subsequent|"
+        r"later|upcoming|next) (?:conversations?|sessions?|chats?|interactions?|requests?)\b|"
+        r"\b(?:the|your|my) (?:user|owner|boss|admin) (?:has )?(?:asked|wants|told|instructed|requested)(?: me)? to "
+        r"(?:tell|ask|remind|instruct) you\b",
+        anchors=("treat", "future", "subsequent", "later", "upcoming", "next", "tell", "ask", "remind", "instruct"),
+    ),
+    _sig(
+        "urgency",
+        1,
+        1,
+        "claims top priority",
+        r"\b(?:highest|top|absolute|utmost|maximum) priority\b|\btakes? precedence over\b",
+        anchors=("priority", "precedence"),
+    ),
+    _sig(
+        "redirect",
+        2,
+        1,
+        "changes what the model does with other commands or tools",
+        r"\b(?:prepend|append|prefix|inject|insert|add)\w*\b" + _g(50) + r"\b(?:to|before|into|in front of)\s+"
+        r"(?:(?:it|them)\b(?=\s*(?:[.,;:)]|$))|(?:every|each|all|any)\s+(?:\w+\s+)?(?:commands?|quer(?:y|ies)|"
+        r"requests?|messages?|emails?|calls?|responses?|answers?|prompts?|replies)\b)|"
+        r"\b(?:via|with|through|using|from|in) (?:any|every|all|other|another) (?:other )?(?:tools?|servers?)\b"
+        + _g(30)
+        + r"\b(?:must|should|shall|has to|have to|needs? to)\b",
+        anchors=("prepend", "append", "prefix", "inject", "insert", "add", "tool", "tools", "server", "servers"),
     ),
     # directives about other tools (shadowing without knowing the other tool's name)
     _sig(
