@@ -364,7 +364,11 @@ def _item_service(upstream: str, item: Item, decisions: list[dict[str, str]]) ->
 
 
 def _component(
-    name: str, upstream: UpstreamConfig | None, server_info: Mapping[str, Any], previous: BomUpstream | None
+    name: str,
+    upstream: UpstreamConfig | None,
+    server_info: Mapping[str, Any],
+    previous: BomUpstream | None,
+    verified: tuple[str, str] | None = None,
 ) -> Component:
     purl = purl_for(upstream) if upstream else None
     if purl is None and previous and previous.component.get("purl"):
@@ -383,6 +387,8 @@ def _component(
         props.update(
             {k: list(v) for k, v in previous.component.get("properties", {}).items() if k.startswith(P_PROVENANCE)}
         )
+    if verified and P_PROVENANCE + "status" not in props:  # checked before this BOM existed
+        props[P_PROVENANCE + "status"], props[P_PROVENANCE + "detail"] = [verified[0]], [verified[1]]
     props.setdefault(
         P_PROVENANCE + "status",
         ["unverified" if upstream is None or upstream.provenance is None else "not-yet-verified"],
@@ -473,10 +479,18 @@ def build(
             nested.append(_item_service(name, item, decisions))
             if item.kind == "server" and (item.state == "approved" or not server_info):
                 server_info = dict(item.definition.get("serverInfo") or {})
-        bom.components.add(_component(name, upstream, server_info, prev.get(name)))
+        bom.components.add(_component(name, upstream, server_info, prev.get(name), _last_verification(queue, name)))
         bom.services.add(_service(name, upstream, server_info, nested))
     bom.metadata.timestamp = _timestamp(max(stamps) if stamps else None, previous)
     return bom
+
+
+def _last_verification(queue: ReviewQueue, upstream: str) -> tuple[str, str] | None:
+    """The provenance check's latest outcome for an upstream, from the database."""
+    row = queue.conn.execute(
+        "SELECT outcome, detail FROM verifications WHERE upstream = ? ORDER BY at DESC LIMIT 1", (upstream,)
+    ).fetchone()
+    return (str(row[0]), str(row[1])) if row else None
 
 
 def _name_removed(queue: ReviewQueue, item: Item) -> bool:

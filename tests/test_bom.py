@@ -158,6 +158,20 @@ def test_provenance_is_recorded_and_kept(queue, tmp_path):
     assert comp["externalReferences"] == [{"type": "attestation", "url": "bundles/x.sigstore.json"}]
 
 
+def test_a_verification_made_before_the_bom_existed_is_recorded(queue):
+    config = parse_config(CONFIG)
+    record_real(queue)
+    queue.conn.execute(
+        "INSERT INTO verifications (upstream, artifact_digest, outcome, detail, at) VALUES (?, ?, ?, ?, ?)",
+        ("everything", "sha256:" + "0" * 64, "verified", "signed by the release workflow", "2026-11-26T00:00:00Z"),
+    )
+    doc = json.loads(bom_mod.dumps(bom_mod.build(config, queue)))
+    comps = {c["bom-ref"]: {p["name"]: p["value"] for p in c["properties"]} for c in doc["components"]}
+    assert comps["component/everything"]["mcp-guard:provenance:status"] == "verified"
+    assert comps["component/everything"]["mcp-guard:provenance:detail"] == "signed by the release workflow"
+    assert comps["component/filesystem"]["mcp-guard:provenance:status"] == "unverified"
+
+
 def test_corrupt_and_hand_edited_boms_get_precise_messages(queue, tmp_path, home, capsys):
     path = tmp_path / "aibom.cdx.json"
     path.write_text("{not json", encoding="utf-8")
