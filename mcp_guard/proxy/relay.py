@@ -17,7 +17,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 
@@ -34,8 +34,16 @@ from mcp_guard.proxy.upstream import UpstreamConnection, UpstreamUnavailable
 log = logging.getLogger("mcp_guard.relay")
 
 Response = tuple[Message, bytes | None] | None
-# Records one event in the audit log (kind, data); awaited before the answer goes out.
-AuditHook = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class AuditSink(Protocol):
+    """Where the relay records a session's events; each record is on disk when the await returns."""
+
+    async def event(self, kind: str, data: dict[str, Any]) -> None: ...
+
+    async def call(self, kind: str, call: ToolCall, decision: Decision) -> None: ...
+
+
 # Holds an "ask" call for a person when the client cannot be asked; returns the text for the model.
 HoldHook = Callable[[ToolCall, Decision], Awaitable[str]]
 
@@ -65,7 +73,7 @@ class Relay:
         guards: GuardChain,
         session: SessionInfo,
         *,
-        audit: AuditHook | None = None,
+        audit: AuditSink | None = None,
         hold: HoldHook | None = None,
         extra_env: Callable[[str], dict[str, str | None]] | None = None,
         approved: Callable[[ToolCall], None] | None = None,
@@ -118,6 +126,8 @@ class Relay:
         try:
             async with anyio.create_task_group() as tg:
                 self._tg = tg
+                for up in self.upstreams.values():
+                    tg.start_soon(up.prelaunch)
                 await self._read_client()
                 tg.cancel_scope.cancel()
         finally:
@@ -126,7 +136,7 @@ class Relay:
                     await up.aclose()
                 await self.guards.on_session_end(self.session)
                 if self._audit and self.session.client_info:
-                    await self._audit("session.end", {})
+                    await self._audit.event("session.end", {})
 
     async def _read_client(self) -> None:
         assert self._tg is not None
@@ -340,7 +350,7 @@ class Relay:
         self.session.client_capabilities = params.get("capabilities") or {}
         await self.guards.on_session_start(self.session)
         if self._audit:
-            await self._audit("session.start", {
+            await self._audit.event("session.start", {
                 "intent": self.session.intent, "profile": self.session.profile,
                 "client": self.session.client_info, "upstreams": list(self.upstreams),
             })
@@ -477,11 +487,11 @@ class Relay:
             decision = await self._ask(call, decision, rid)
         if not decision.allowed:
             if self._audit:
-                await self._audit("call", _call_record(call, decision))
+                await self._audit.call("call", call, decision)
             text = decision.reason if decision.action == "deny" else decision.question or decision.reason
             return jsonrpc.result(rid, jsonrpc.tool_error_result(text)), None
         # The record is written while the upstream works, and is on disk before the answer goes out.
-        recorded = asyncio.ensure_future(self._audit("call", _call_record(call, decision))) if self._audit else None
+        recorded = asyncio.ensure_future(self._audit.call("call", call, decision)) if self._audit else None
         if tool != name:
             msg, raw = self._renamed(msg, params, "name", tool), None
         try:
@@ -494,7 +504,7 @@ class Relay:
         checked = await self.guards.check_result(call, resp["result"])
         if isinstance(checked, Decision):
             if self._audit:
-                await self._audit("result", _call_record(call, checked))
+                await self._audit.call("result", call, checked)
             return jsonrpc.result(rid, jsonrpc.tool_error_result(checked.reason)), None
         if checked is resp["result"]:
             return resp, rraw
@@ -589,14 +599,3 @@ class Relay:
                     log.warning("upstream %r refused logging/setLevel: %s", up.name, err)
         return jsonrpc.result(msg["id"], {}), None
 
-
-def _call_record(call: ToolCall, decision: Decision) -> dict[str, Any]:
-    return {
-        "upstream": call.upstream,
-        "tool": call.tool,
-        "arguments": call.arguments,
-        "decision": decision.action,
-        "guard": decision.guard,
-        "rule": decision.rule,
-        "reason": decision.reason,
-    }

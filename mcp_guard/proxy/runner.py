@@ -119,6 +119,24 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
+class SessionAudit:
+    """The relay's audit sink for one session: records go through the shared group-commit writer,
+    and arguments the config marks sensitive are kept only as digests."""
+
+    def __init__(self, writer: AuditWriter, session_id: str, sensitive: list[str]) -> None:
+        self.writer = writer
+        self.session_id = session_id
+        self.sensitive = sensitive
+
+    async def event(self, kind: str, data: dict[str, Any]) -> None:
+        await self.writer.append_async(kind, self.session_id, data)
+
+    async def call(self, kind: str, call: ToolCall, decision: Decision) -> None:
+        from mcp_guard.audit import call_record
+
+        await self.writer.append_async(kind, self.session_id, call_record(call, decision, self.sensitive))
+
+
 class Proxy:
     """What every session of one proxy process shares: config, store, audit log, guards."""
 
@@ -130,7 +148,7 @@ class Proxy:
         self.config = config
         self.upstream_names = upstreams
         self.store = store or open_store(config.db_path)
-        self.audit = AuditWriter(AuditLog(self.store))
+        self.audit = AuditWriter(AuditLog(self.store, durability=config.audit.durability))
         self.intent: IntentGuard | None = None
         if config.intent.mode != "off":
             # A session that declared nothing takes the prompts its person typed (Claude Code's hook).
@@ -149,7 +167,8 @@ class Proxy:
             # Declared secrets never leak from our own environment into a session not granted them.
             secrets[name] = {**{n: None for n in withheld(self.config, name)}, **granted}
         relay = Relay(client, self.config, self.upstream_names, self.guards, session,
-                      audit=self.audit.hook(session.id), hold=self._hold_hook(session),
+                      audit=SessionAudit(self.audit, session.id, self.config.audit.sensitive),
+                      hold=self._hold_hook(session),
                       extra_env=secrets.__getitem__, approved=self._approved)
         await relay.run()
 

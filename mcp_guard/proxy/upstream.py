@@ -70,6 +70,8 @@ class UpstreamConnection:
         self._restarting = False  # starting for the first time, or again after a crash
         self._closing = False
         self._init_params: dict[str, Any] = {}
+        self._early: anyio.Event | None = None  # set once a pre-launch has finished
+        self._early_result: ProcessChannel | BaseException | None = None
         self.client_initialized = False
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -134,22 +136,52 @@ class UpstreamConnection:
         channel, self._channel = self._channel, None
         if channel is not None:
             await channel.aclose()
+        early, self._early_result = self._early_result, None
+        if isinstance(early, ProcessChannel):  # launched, but the client never initialized
+            await early.aclose()
 
-    @asynccontextmanager
-    async def _connect(self) -> AsyncIterator[Channel]:
+    async def prelaunch(self) -> None:
+        """Start a stdio server as soon as the session opens, before the client's initialize arrives:
+        its start-up (an interpreter, `npx` resolving a package) overlaps the client's and ours."""
+        if self.config.transport != "stdio" or self._early is not None:
+            return
+        self._early = anyio.Event()
+        try:
+            self._early_result = await self._launch()
+        except Exception as err:  # LaunchRefused, command not found: raised again by the first start
+            self._early_result = err
+        finally:
+            self._early.set()
+
+    async def _launch(self) -> ProcessChannel:
         cfg = self.config
         spec = LaunchSpec(
             upstream=self.name, command=cfg.command, args=list(cfg.args),
             env={**cfg.env, **self._extra_env}, cwd=cfg.cwd, url=cfg.url,
         )
         spec = await self._prepare_launch(spec)
+        assert spec.command is not None
+        try:
+            return await spawn(spec.command, spec.args, spec.env, spec.cwd,
+                               max_bytes=self.settings.max_message_bytes, label=f"upstream '{self.name}'")
+        except FileNotFoundError:
+            raise UpstreamUnavailable(f"command not found: {spec.command}") from None
+
+    async def _take_early(self) -> ProcessChannel | None:
+        """The pre-launched process, once; a restart launches afresh."""
+        if self._early is None:
+            return None
+        await self._early.wait()
+        result, self._early_result = self._early_result, None
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[Channel]:
+        cfg = self.config
         if cfg.transport == "stdio":
-            assert spec.command is not None
-            try:
-                channel = await spawn(spec.command, spec.args, spec.env, spec.cwd,
-                                      max_bytes=self.settings.max_message_bytes, label=f"upstream '{self.name}'")
-            except FileNotFoundError:
-                raise UpstreamUnavailable(f"command not found: {spec.command}") from None
+            channel = await self._take_early() or await self._launch()
             try:
                 yield channel
             finally:
@@ -157,12 +189,14 @@ class UpstreamConnection:
         elif cfg.transport == "sse":
             from mcp.client.sse import sse_client
 
+            spec = await self._prepare_launch(LaunchSpec(self.name, None, [], {}, None, cfg.url))
             async with sse_client(spec.url, headers=cfg.headers or None) as (read, write):
                 yield StreamChannel(read, write, label=f"upstream '{self.name}'", server_side=False)
         else:
             from mcp.client.streamable_http import streamable_http_client
             from mcp.shared._httpx_utils import create_mcp_http_client
 
+            spec = await self._prepare_launch(LaunchSpec(self.name, None, [], {}, None, cfg.url))
             async with create_mcp_http_client(headers=cfg.headers or None) as http, \
                     streamable_http_client(spec.url, http_client=http) as (read, write):
                 yield StreamChannel(read, write, label=f"upstream '{self.name}'", server_side=False)
