@@ -164,9 +164,10 @@ _VERBS_ACT = (
     r"(?:read|call|invoke|run|execute|fetch|open|cat|load|include|pass|provide|append|attach|send|"
     r"forward|add|use|copy|upload|post|write|email|share|delete|remove|transfer|change|set)"
 )
-_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# Bounded repeats throughout: an unbounded one after a gap makes a long token cost quadratic time.
+_EMAIL = r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
 _URL = r"(?:https?://|www\.)[^\s)\"'<>]+"
-_PHONE = r"\+\d[\d\s-]{7,}\d"
+_PHONE = r"\+\d[\d\s-]{7,20}\d"
 
 
 def _not_this(m: re.Match[str]) -> bool:
@@ -395,7 +396,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"\[/?(?:INST|SYS)\]|<</?SYS>>|\b(?:admin|system|security|developer|emergency|root) override\b|"
         r"\bdeveloper mode\b|</(?:tool_description|description|function_results?|tool_results?|"
         r"tool_output|user_query|untrusted[\w-]*|document|context|search_results?)>|"
-        r"(?:^|\n)\s*#{0,4}\s*(?:system|assistant) (?:prompt|message|instructions?|override)\s*:",
+        r"(?:^|\n)[ \t]*(?:#{1,4}[ \t]*)?(?:system|assistant) (?:prompt|message|instructions?|override)\s*:",
         anchors=("<|", "[", "<<", "</", "override", "mode", "system", "assistant"),
     ),
     # coercion
@@ -676,7 +677,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         1,
         0,
         "text pushed out of sight by a long run of blank space",
-        r"[ \t\u00a0]{40,}\S|\n{10,}[^\n]",
+        r"(?<![ \t\u00a0])[ \t\u00a0]{40,}\S|(?<!\n)\n{10,}[^\n]",
         flags=0,
         anchors=("          ", "\t\t\t\t\t", "\n\n\n\n\n\n\n\n\n\n", "\u00a0"),
         windowed=False,
@@ -686,10 +687,11 @@ _SIGNALS: tuple[_Signal, ...] = (
         2,
         0,
         "text in an HTML comment, which rendered views do not show",
-        r"<!--(?:(?!-->)[\s\S]){0,2000}?[A-Za-z]{3}[\s\S]{0,2000}?-->",
+        r"<!--(?:(?!<!--|-->)[\s\S]){0,4000}-->",  # stops at the next opener: linear time
         flags=0,
         anchors=("<!--",),
         windowed=False,
+        accept=lambda m: re.search("[A-Za-z]{3}", m.group()) is not None,
     ),
     _sig(
         "secrecy",

@@ -6,6 +6,8 @@ The load average is printed too: on a shared machine the figures move with it.
 Results: benign prose, benign JSON, benign terminal output with colour codes, a non-ASCII benign text,
 and hostile ones (an injected instruction, hidden Unicode tags, terminal escapes, a base64 payload).
 
+Also times pathological inputs (200 000 characters built to make regular expressions backtrack).
+
 Usage: scripts/bench_scan.py [--runs N] [--kib N] [--json]
 """
 
@@ -23,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mcp_guard.scan import neutralise_result, scan_result  # noqa: E402
+from mcp_guard.scan import neutralise_result, scan_result, scan_text  # noqa: E402
 
 SIZE = 10 * 1024  # bytes of each result (--kib changes it)
 
@@ -63,6 +65,20 @@ def corpus() -> dict[str, str]:
     }
 
 
+def pathological() -> dict[str, str]:
+    """Inputs built to make regular expressions backtrack: each must still scan in linear time."""
+    n = 200_000
+    return {
+        "long blank run": "\n" + " " * n,
+        "long word after a verb": "send " + "a" * n,
+        "unclosed comments": "<!-- " * (n // 5),
+        "repeated trigger words": "ignore previous send to " * (n // 24),
+        "zero-width every other char": "a\u200b" * (n // 2),
+        "escape openers": "\x1b[" * (n // 2),
+        "mixed-script words": "\u0440\u0435\u0430d " * (n // 5),
+    }
+
+
 def measure(fn, runs: int) -> dict[str, float]:
     times = []
     for _ in range(runs):
@@ -98,9 +114,19 @@ def main(argv: list[str] | None = None) -> int:
                 "neutralise": neut,
             }
         )
+    worst = []
+    for name, text in pathological().items():
+        for source in ("result", "definition"):
+            t = measure(lambda t=text, s=source: scan_text(t, source=s), 3)
+            worst.append({"input": name, "source": source, "chars": len(text), "p50_ms": t["p50_ms"]})
     if args.json:
         load = round(os.getloadavg()[0], 2)
-        print(json.dumps({"runs": args.runs, "kib": args.kib, "load_average": load, "results": rows}, indent=2))
+        print(
+            json.dumps(
+                {"runs": args.runs, "kib": args.kib, "load_average": load, "results": rows, "pathological": worst},
+                indent=2,
+            )
+        )
         return 0
     print(f"per {args.kib} KiB result, {args.runs} runs each, load average {os.getloadavg()[0]:.2f}")
     print(f"{'result':<32} {'findings':>8} {'worst':>7} {'scan p50':>10} {'scan p95':>10} {'neutralise p50':>15}")
@@ -109,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['result']:<32} {r['findings']:>8} {r['worst']:>7} {r['scan']['p50_ms']:>8.3f}ms "
             f"{r['scan']['p95_ms']:>8.3f}ms {r['neutralise']['p50_ms']:>13.3f}ms"
         )
+    print("\npathological inputs (linear time expected), p50 of 3 runs")
+    for w in worst:
+        print(f"  {w['input']:<30} {w['source']:<10} {w['chars']:>7} chars {w['p50_ms']:>9.1f}ms")
     return 0
 
 
