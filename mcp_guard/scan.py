@@ -907,7 +907,22 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"later|upcoming|next) (?:conversations?|sessions?|chats?|interactions?|requests?)\b|"
         r"\b(?:the|your|my) (?:user|owner|boss|admin) (?:has )?(?:asked|wants|told|instructed|requested)(?: me)? to "
         r"(?:tell|ask|remind|instruct) you\b",
-        anchors=("treat", "future", "subsequent", "later", "upcoming", "next", "tell", "ask", "remind", "instruct"),
+        anchors=(
+            "treat",
+            "conversation",
+            "conversations",
+            "session",
+            "sessions",
+            "chat",
+            "chats",
+            "interaction",
+            "interactions",
+            "requests",
+            "to tell you",
+            "to ask you",
+            "to remind you",
+            "to instruct you",
+        ),
     ),
     _sig(
         "urgency",
