@@ -200,7 +200,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         3,
         "tells the model to ignore or replace its instructions",
         r"\b(?:ignore|disregard|forget|override|bypass|skip)\b" + _g(40) + r"\b(?:previous|prior|above|earlier|"
-        r"preceding|all|any|other|your|system|original|existing|safety)\b" + _g(20) + r"\b(?:instructions?|"
+        r"preceding|all|any|other|your|system|original|existing|safety)\b" + _g(20) + r"\b(?:\w{0,2}nstructions?|"
         r"prompts?|rules|guidelines|directives|constraints|guardrails|policies|restrictions)\b",
         anchors=("ignore", "disregard", "forget", "override", "bypass", "skip"),
     ),
@@ -393,7 +393,8 @@ _SIGNALS: tuple[_Signal, ...] = (
         2,
         "contains chat-template or role markers meant to look like a new turn",
         r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id|eot_id)\|>|"
-        r"\[/?(?:INST|SYS)\]|<</?SYS>>|\b(?:admin|system|security|developer|emergency|root) override\b|"
+        r"\[/?(?:INST|SYS)\]|<</?SYS>>|#{2,}\s*\(?\s*system[_ ](?:message|prompt)\s*\)?|"
+        r"\b(?:admin|system|security|developer|emergency|root) override\b|"
         r"\bdeveloper mode\b|</(?:tool_description|description|function_results?|tool_results?|"
         r"tool_output|user_query|untrusted[\w-]*|document|context|search_results?)>|"
         r"(?:^|\n)[ \t]*(?:#{1,4}[ \t]*)?(?:system|assistant) (?:prompt|message|instructions?|override)\s*:",
