@@ -1474,7 +1474,17 @@ def scan_text(
         findings += _shadowing(scanned, field, others, positions, text, score)
     if _depth < MAX_DEPTH:
         findings += _payload_findings(text, field, source, other_tools, _depth)
-    return findings
+    return _tidy(findings)
+
+
+def _tidy(findings: list[Finding]) -> list[Finding]:
+    """In text order, one finding per kind and span (the most severe)."""
+    best: dict[tuple[str, int, int, str | None], Finding] = {}
+    for f in findings:
+        key = (f.kind, f.start, f.end, f.via)
+        if key not in best or RANK[f.severity] > RANK[best[key].severity]:
+            best[key] = f
+    return sorted(best.values(), key=lambda f: (f.start, f.end, f.kind))
 
 
 def _payload_findings(text: str, field: str, source: Source, other_tools: Iterable[str], depth: int) -> list[Finding]:
