@@ -109,13 +109,19 @@ def evaluate(shared: Path, live: Path | None = None) -> dict:
     pos.append(t)
 
     dojo = shared / "eval" / "agentdojo-dev"
+    unique: dict[str, str] = {}
     for path in sorted(dojo.glob("pairs_*.jsonl")):
         t = Tally(f"agentdojo {path.stem} injection_text (as results)", True)
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rec = json.loads(line)
                 t.add(rec["id"], flagged(scan_result(text_result(rec["injection_text"]))))
+                unique.setdefault(rec["injection_text"], rec["id"])
         pos.append(t)
+    # The pairs repeat a few texts many times: the distinct texts, counted once each (not in the total).
+    distinct = Tally("agentdojo distinct injection texts (not in the total)", True)
+    for text, rid in unique.items():
+        distinct.add(rid, flagged(scan_result(text_result(text))))
 
     servers: dict[str, list[dict]] = {}
     for path in sorted((shared / "fixtures" / "supply-chain" / "mcp-tools").glob("*.tools.json")):
@@ -142,6 +148,7 @@ def evaluate(shared: Path, live: Path | None = None) -> dict:
     neg.append(t)
 
     p_total, p_hit = sum(x.total for x in pos), sum(x.hit for x in pos)
+    pos.append(distinct)
     real = [x for x in neg if x.source != "corpus negatives"]  # the target is on real servers' lists
     n_total, n_hit = sum(x.total for x in real), sum(x.hit for x in real)
     tpr = p_hit / p_total if p_total else 0.0
