@@ -162,7 +162,8 @@ def _g(n: int) -> str:
 _WHO = r"(?:ai|assistant|model|agent|llm|language model|ai model|chatbot|claude|gpt|copilot)"
 _VERBS_ACT = (
     r"(?:read|call|invoke|run|execute|fetch|open|cat|load|include|pass|provide|append|attach|send|"
-    r"forward|add|use|copy|upload|post|write|email|share|delete|remove|transfer|change|set)"
+    r"forward|add|use|copy|upload|post|write|email|share|delete|remove|transfer|change|set|enable|disable|grant|"
+    r"turn on|turn off|sync|publish)"
 )
 # Bounded repeats throughout: an unbounded one after a gap makes a long token cost quadratic time.
 _EMAIL = r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
@@ -554,7 +555,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         2,
         1,
         "directs data to an outside address",
-        r"\b(?:sen[dt]|forward|cc|bcc|cop(?:y|ie)|post|upload|transmit|e-?mail|mail|report|submit|exfiltrate|"
+        r"\b(?:sen[dt]|forward|cc|bcc|cop(?:y|ie)|post|upload|transmit|e-?mail|mail|report|submit|exfiltrate|shar|sync|"
         r"leak|redirect|deliver|transfer)(?:s|ed|ing)?(?:_\w+)?\b"
         + _g(80)
         + r"(?:"
@@ -826,7 +827,8 @@ _SIGNALS: tuple[_Signal, ...] = (
         "asks for secrets to be kept or passed on",
         r"\b(?:passwords?|api[ _-]?keys?|tokens?|credentials|secrets?|security codes?)\b"
         + _g(60)
-        + r"\b(?:save|store|record|log|collect|harvest|copy|send|forward|remember)\b|\b(?:save|store|record|log|"
+        + r"\b(?:save|store|record|log|collect|harvest|copy|send|forward|remember|include|reveal|output|print|"
+        r"quote|repeat)\b|\b(?:save|store|record|log|"
         r"collect|harvest|copy|send|forward)\b"
         + _g(40)
         + r"\b(?:the |any |all |their |user'?s? )?(?:passwords?|api[ _-]?keys?|credentials|secrets)\b",
@@ -945,6 +947,87 @@ _SIGNALS: tuple[_Signal, ...] = (
         + _g(30)
         + r"\b(?:must|should|shall|has to|have to|needs? to)\b",
         anchors=("prepend", "append", "prefix", "inject", "insert", "add", "tool", "tools", "server", "servers"),
+    ),
+    _sig(
+        "hijack",
+        2,
+        2,
+        "steers what the model tells the user",
+        r"\bwhen(?:ever)? (?:the )?users? (?:asks?|mentions?|requests?|says|wants|talks?|inquires?)\b"
+        + _g(80)
+        + r"\b(?:recommend|suggest|promote|claim|advise|say that|tell (?:them|the user|the human) (?:that|to))\b",
+        anchors=("user", "users"),
+    ),
+    _sig(
+        "secrecy",
+        2,
+        2,
+        "asks the model to misreport what happened",
+        r"\breport (?:it|this|them|that) as\b|\b(?:pretend|claim|say|tell the user) (?:that )?(?:it|this|they|"
+        r"you|the (?:request|operation|call))\b(?= (?:was|were|is|came|succeeded|worked|did|has))",
+        anchors=("report", "pretend", "claim", "say", "tell"),
+    ),
+    _sig(
+        "exfil",
+        2,
+        1,
+        "says data always goes somewhere else (a given address, or outside)",
+        r"\b(?:always|all|every\w*|silently|secretly|also) (?:\w+ ){0,2}?(?:go(?:es)?|sent|forwarded|routed|"
+        r"redirected|copied|delivered|mirrored|uploaded|shared) to\s+(?:#[\w-]+|@[\w-]+|"
+        + _EMAIL
+        + "|"
+        + _URL
+        + "|"
+        + _PHONE
+        + r"|(?:an? |the )?(?:external|third[- ]party|outside|remote|another|other|our|my)\b)",
+        anchors=(
+            "go",
+            "goes",
+            "sent",
+            "forwarded",
+            "routed",
+            "redirected",
+            "copied",
+            "delivered",
+            "mirrored",
+            "uploaded",
+            "shared",
+        ),
+    ),
+    _sig(
+        "redirect",
+        1,
+        1,
+        "says an argument the caller gives is ignored",
+        r"\b(?:parameters?|arguments?|fields?|recipients?|channels?|destinations?|address(?:es)?)\b[^.\n]{0,20}"
+        r"\b(?:is|are) (?:always )?(?:ignored|overridden|replaced|discarded)\b",
+        anchors=("ignored", "overridden", "replaced", "discarded"),
+    ),
+    _sig(
+        "override",
+        3,
+        3,
+        "tells the model to obey instructions found in data",
+        r"\b(?:obey|follow|execute|carry out|comply with)s?\b"
+        + _g(30)
+        + r"\binstructions?\b"
+        + _g(20)
+        + r"\b(?:in|from|inside|within) (?:the |any )?(?:tool |function )?(?:outputs?|results?|responses?|data|"
+        r"documents?|pages?|emails?|files?|messages?)\b|\byou are (?:a|an|the) (?:\w+ ){0,2}?(?:assistant|ai|"
+        r"agent|model|bot) (?:that|who) (?:always|never|must)\b",
+        anchors=(
+            "obey",
+            "obeys",
+            "follow",
+            "follows",
+            "execute",
+            "executes",
+            "carry",
+            "comply",
+            "always",
+            "never",
+            "must",
+        ),
     ),
     # directives about other tools (shadowing without knowing the other tool's name)
     _sig(
