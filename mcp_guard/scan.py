@@ -965,7 +965,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         "asks the model to misreport what happened",
         r"\breport (?:it|this|them|that) as\b|\b(?:pretend|claim|say|tell the user) (?:that )?(?:it|this|they|"
         r"you|the (?:request|operation|call))\b(?= (?:was|were|is|came|succeeded|worked|did|has))",
-        anchors=("report", "pretend", "claim", "say", "tell"),
+        anchors=("report it", "report this", "report them", "report that", "pretend", "claim", "say", "tell the user"),
     ),
     _sig(
         "exfil",
