@@ -105,7 +105,7 @@ def test_a_target_that_cannot_start_is_skipped_with_its_reason():
         (["--targets", "direct,nginx"], "unknown target(s) nginx"),
         (["--targets", "fastmcp"], "must include direct"),
         (["--rounds", "0"], "must be at least 1"),
-        (["--mcp-guard-config", "no-such-file.toml"], "no-such-file.toml: no such file"),
+        (["--mcp-guard-config", "no-such-file.toml"], "--mcp-guard-config: cannot read it"),
     ],
 )
 def test_bad_options_get_one_line_and_a_non_zero_exit(args, message):
