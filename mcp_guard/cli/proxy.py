@@ -35,6 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--verbose", "-v", action="store_true")
     serve.set_defaults(func=cmd_serve)
 
+    demo = sub.add_parser("demo", help="a guided tour in a temporary folder: review, intent, scanning, rug pull, "
+                                       "audit (exit 1 if a step misbehaves)")
+    demo.add_argument("--keep", metavar="DIR", help="run in DIR (new or empty) and keep it afterwards")
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mcp_guard.demo import cmd_demo as demo
+
+    return demo(args)
+
 
 def _parse_headers(values: list[str]) -> dict[str, str]:
     headers = {}

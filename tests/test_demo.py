@@ -1,0 +1,53 @@
+"""`mcp-guard demo` end to end: a real client, the proxy, the bundled mailbox server, the CLI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+STEPS = ("1 first connection", "2 review and AI-BOM", "3 declared intent", "4 rug pull", "5 audit trail")
+
+
+def run_demo(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mcp_guard", "demo", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.slow  # about 20-35 s: five CLI processes each import the CycloneDX validator (about 2 s apiece)
+def test_demo_runs_every_step_as_expected(home, tmp_path):
+    kept = tmp_path / "kept"
+    done = run_demo("--keep", str(kept))
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    for step in STEPS:
+        assert re.search(rf"│ {re.escape(step)}\s+│.*│ ok │", out), f"{step} not ok in:\n{out}"
+    assert "every step behaved as expected" in out
+    # The proxy's own words reached the client (shown in panels, so ignore borders and line breaks).
+    words = re.sub(r"[\s│]+", " ", out)
+    assert "awaits review" in words
+    assert "to='attacker@evil.example' is a recipient address that nothing in the request points to" in words
+    assert "mcp-guard approvals approve ap-" in words
+    assert "<untrusted-data" in words
+    # It ran in its own folder, never in the user's HOME.
+    assert (kept / "guard.db").is_file() and (kept / "aibom.cdx.json").is_file()
+    assert (kept / "mailbox" / "outbox.jsonl").read_text().count("\n") == 1
+    assert not (home / ".local" / "state" / "mcp-guard").exists()
+
+
+def test_demo_refuses_a_folder_in_use(home, tmp_path):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    done = run_demo("--keep", str(tmp_path / "busy"), timeout=60)
+    assert done.returncode == 2
+    busy = tmp_path / "busy"
+    assert done.stderr.strip().splitlines() == [f"mcp-guard: error: --keep {busy}: give a new or empty folder"]
+    assert (tmp_path / "busy" / "notes.txt").read_text() == "mine"
