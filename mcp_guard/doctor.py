@@ -124,10 +124,9 @@ def record_first_tools(
     config: Config, names: list[str], env_of: dict[str, dict[str, str]] | None = None, timeout: float = 30.0
 ) -> list[str]:
     """Start each upstream once and put its tools in the review queue (new ones pending, none approved)."""
-    try:
-        from mcp_guard.review import ReviewQueue
-    except ImportError:
-        ReviewQueue = None  # noqa: N806 - the review feature is absent from this build
+    from mcp_guard.review import ReviewQueue
+    from mcp_guard.store import open_store
+
     lines = []
     queue = None
     for name in names:
@@ -137,14 +136,9 @@ def record_first_tools(
         except Exception as err:  # noqa: BLE001 - any failure is reported, wrap itself already succeeded
             lines.append(f"warn: {name}: tools not recorded ({_reason(err)}); they are held for review on first use")
             continue
-        if ReviewQueue is None:
-            lines.append(f"{name}: {len(tools)} tools listed; the review queue is not available in this build")
-            continue
         if queue is None:
-            from mcp_guard.store import open_store
-
             queue = ReviewQueue(open_store(config.db_path))
-        served = queue.record(name, "tools", tools, trust=up.trust)
+        served = queue.record(name, "tool", tools, trust=up.trust)
         pending = sum(item.state == "pending" for item in served.values())
         lines.append(f"{name}: {len(tools)} tools recorded, {pending} pending review (mcp-guard review list)")
     return lines

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mcp_guard.errors import ReviewError
-from mcp_guard.manifest import canonical_definition, fingerprint
+from mcp_guard.manifest import KINDS, canonical_definition, fingerprint
 from mcp_guard.store import Store
 
 State = Literal["pending", "approved", "rejected", "superseded"]
@@ -285,6 +285,8 @@ class ReviewQueue:
         `complete` says the listing is the whole list (all pages): names missing from it are marked
         removed. A page on its own records what it holds and marks nothing.
         """
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
         prepared = []
         seen_names: set[str] = set()
         for definition in definitions:

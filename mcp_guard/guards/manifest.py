@@ -136,7 +136,7 @@ class ManifestGuard(Guard):
             return set(), f"the AI-BOM {path} does not exist"
         if self._pins is None or self._pins[0] != mtime:
             try:
-                doc = bom_mod.read_bom(path)
+                doc = bom_mod.read_bom(path, strict=False)
                 pins = {
                     name: {(e.kind, e.name, e.fingerprint) for e in up.entries if e.state == "approved"}
                     for name, up in bom_mod.upstreams_of(doc).items()
@@ -156,7 +156,7 @@ class ManifestGuard(Guard):
         from mcp_guard import bom as bom_mod
 
         try:
-            bom_mod.adopt(self.queue, bom_mod.read_bom(self.config.bom_path))
+            bom_mod.adopt(self.queue, bom_mod.read_bom(self.config.bom_path, strict=False))
         except BomError as err:
             log.warning("AI-BOM not used: %s", err.message)
 

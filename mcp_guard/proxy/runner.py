@@ -30,10 +30,12 @@ log = logging.getLogger("mcp_guard")
 
 
 def setup_logging(verbose: bool = False) -> None:
-    """Logs go to stderr (stdout carries the protocol in `run`); MCP_GUARD_LOG=debug for more."""
+    """Logs go to stderr (stdout carries the protocol in `run`); MCP_GUARD_LOG=debug for more.
+
+    The level applies to mcp-guard's own loggers; libraries keep theirs at warning."""
     level = os.environ.get("MCP_GUARD_LOG", "debug" if verbose else "warning").upper()
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.WARNING),
-                        format="mcp-guard: %(message)s")
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="mcp-guard: %(message)s")
+    logging.getLogger("mcp_guard").setLevel(getattr(logging, level, logging.WARNING))
 
 
 def adhoc_name(command: str, args: list[str]) -> str:
