@@ -125,6 +125,8 @@ async def test_several_upstreams_are_namespaced_and_routed(tmp_path):
                 break
         assert {"echo__echo", "echo__blob", "conf__test_simple_text"} <= set(names)
         assert all(n.startswith(("echo__", "conf__")) for n in names)
+        # Neither upstream paginates, so one page holds both: clients that ignore cursors miss nothing.
+        assert cursor is None and len(names) == len(set(names))
         assert (await s.call_tool("echo__echo", {"text": "routed"})).content[0].text == "routed"
         prompts = [p.name for p in (await s.list_prompts()).prompts]
         assert "conf__test_simple_prompt" in prompts
@@ -299,5 +301,23 @@ def test_notifications_are_held_until_the_client_is_initialized(tmp_path):
         held = [client.read() for _ in range(3)]
         assert [m["method"] for m in held] == ["notifications/message"] * 3
         assert json.dumps(held[0]["params"]["data"]) == '"Tool execution started"'
+    finally:
+        client.close()
+
+
+def test_requests_before_initialize_are_refused_and_pipelined_ones_wait(tmp_path):
+    config = open_trust(tmp_path, ("echo", ECHO, ""))
+    client = guard_raw(["--upstream", "echo"], env={"MCP_GUARD_CONFIG": config})
+    try:
+        early = client.request("tools/list")
+        assert early["error"]["message"] == "mcp-guard: tools/list before initialize: send initialize first"
+        # A client that does not wait for the initialize answer still gets a guarded list afterwards.
+        client.send({"jsonrpc": "2.0", "id": "i", "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        client.send({"jsonrpc": "2.0", "id": "l", "method": "tools/list"})
+        answers = {m["id"]: m for m in (client.read(), client.read())}
+        assert answers["i"]["result"]["serverInfo"]["name"] == "echo"
+        assert [t["name"] for t in answers["l"]["result"]["tools"]] == ["echo", "blob"]
     finally:
         client.close()

@@ -64,6 +64,10 @@ CAPABILITY_OF_LIST = {
 GUARDS_READY_TIMEOUT = 60.0
 
 
+class NotInitialized(Exception):
+    pass
+
+
 class Relay:
     def __init__(
         self,
@@ -98,6 +102,8 @@ class Relay:
         self._tg: anyio.abc.TaskGroup | None = None
         self._initialized = False  # the client sent notifications/initialized
         self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
+        self._initialize_seen = False
+        self._upstreams_started = anyio.Event()  # set when initialize has started every upstream (or failed)
         self._guards_started = False
         self._guards_ready = anyio.Event()
         self._refreshing: dict[str, anyio.Event] = {}  # upstream -> set when its list refresh is done
@@ -163,11 +169,19 @@ class Relay:
 
     async def _serve_request(self, msg: Message, raw: bytes | None, scope: anyio.CancelScope) -> None:
         rid = msg["id"]
+        method = msg["method"]
         response: Response = None
         with scope:
             try:
-                handler = self._handlers.get(msg["method"], self._forward_default)
+                if method not in ("initialize", "ping") and not self._upstreams_started.is_set():
+                    if not self._initialize_seen:
+                        raise NotInitialized
+                    await self._upstreams_started.wait()  # a client that did not wait for the answer
+                handler = self._handlers.get(method, self._forward_default)
                 response = await handler(msg, raw)
+            except NotInitialized:
+                response = jsonrpc.error(rid, jsonrpc.INVALID_REQUEST,
+                                         f"mcp-guard: {method} before initialize: send initialize first"), None
             except UpstreamUnavailable as err:
                 response = jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
             except RoutingError as err:
@@ -345,6 +359,16 @@ class Relay:
 
     async def _initialize(self, msg: Message, raw: bytes | None) -> Response:
         assert self._tg is not None
+        if self._initialize_seen:
+            return jsonrpc.error(msg["id"], jsonrpc.INVALID_REQUEST, "mcp-guard: initialize was already sent"), None
+        self._initialize_seen = True
+        try:
+            return await self._start_upstreams(msg)
+        finally:
+            self._upstreams_started.set()
+
+    async def _start_upstreams(self, msg: Message) -> Response:
+        assert self._tg is not None
         params = msg.get("params") or {}
         self.session.client_info = params.get("clientInfo") or {}
         self.session.client_capabilities = params.get("capabilities") or {}
@@ -410,6 +434,8 @@ class Relay:
                 return resp, rraw
             return {**resp, "result": {**result, key: kept}}, None
 
+        # Upstreams are read in order into one page; an upstream that paginates ends the page, and
+        # the proxy's cursor says where to go on (which upstream, with which of its cursors).
         index, cursor = decode_cursor(params.get("cursor"))
         names = list(self.upstreams)
         items_out: list[dict[str, Any]] = []
@@ -424,12 +450,10 @@ class Relay:
             items = await self.guards.filter_list(self.session, up, kind, list(page.get(key) or []))
             items_out.extend(self._expose(up.name, kind, items))
             cursor = page.get("nextCursor")
-            if cursor is None:
-                index += 1
-            if items_out or index >= len(names):
-                if index < len(names):
-                    next_token = encode_cursor(index, cursor)
+            if cursor is not None:
+                next_token = encode_cursor(index, cursor)
                 break
+            index += 1
         result: dict[str, Any] = {key: items_out}
         if next_token:
             result["nextCursor"] = next_token
