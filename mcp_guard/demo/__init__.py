@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import site
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -107,8 +109,10 @@ class Demo:
             NO_COLOR="1",
         )
         # The children run from the demo folder: make sure they import this very copy of mcp_guard.
+        # (Run from a source checkout, `python -m mcp_guard` finds the package only through the cwd.)
         here = str(Path(__file__).resolve().parent.parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+        if here not in (*site.getsitepackages(), site.getusersitepackages()):
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
         return env
 
     def _write_config(self) -> None:
@@ -136,12 +140,13 @@ class Demo:
         """Run `mcp-guard ARGV` as the user would, in the demo folder, and show what it printed."""
         cmd = [sys.executable, "-m", "mcp_guard", *argv]
         if show:
-            self.console.print(Text(f"$ mcp-guard {' '.join(_quote(a) for a in argv)}", style="bold cyan"))
+            self.typed(argv)
         try:
             done = subprocess.run(
                 cmd,
                 cwd=self.folder,
                 env=self.env,
+                stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,
                 encoding="utf-8",
@@ -154,6 +159,11 @@ class Demo:
         if show:
             self.show_output(done.stdout + done.stderr)
         return done
+
+    def typed(self, argv: list[str] | tuple[str, ...], note: str = "") -> None:
+        """The command line a user would type for what the demo runs next."""
+        line = f"$ mcp-guard {' '.join(_quote(a) for a in argv)}{note}"
+        self.console.print(Text(line, style="bold cyan"), soft_wrap=True)
 
     def show_output(self, text: str, limit: int = 40) -> None:
         """A command's output as it printed it: lines are not re-wrapped (its tables keep their shape)."""
@@ -308,12 +318,13 @@ class Demo:
                 "--reviewer",
                 REVIEWER,
             ]
-            self.console.print(Text(f"$ mcp-guard {' '.join(_quote(a) for a in argv)}", style="bold cyan"))
+            self.typed(argv)
             procs.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "mcp_guard", *argv],
                     cwd=self.folder,
                     env=self.env,
+                    stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     text=True,
@@ -378,7 +389,8 @@ class Demo:
         read = s.call("read_inbox")
         self.console.print(Text("  client: tools/call read_inbox →"))
         self.said("mcp-guard (result as the model sees it)", read.text)
-        scanned = not read.is_error and "<untrusted-data" in read.text and ATTACKER in read.text
+        # The scanner's findings are named in the header it puts before the wrapped data.
+        scanned = not read.is_error and "<untrusted-data" in read.text and "flagged for" in read.text
         checks.append(
             (
                 self.verdict(
@@ -464,7 +476,7 @@ class Demo:
         changed = [i for i in self.pending() if i["name"] == "send_email"]
         if changed:
             shown = self.cli("review", "show", changed[0]["id"], show=False)
-            self.console.print(Text(f"$ mcp-guard review show {changed[0]['id']}   (excerpt)", style="bold cyan"))
+            self.typed(["review", "show", changed[0]["id"]], note="   (excerpt)")
             self.show_output(_excerpt(shown.stdout + shown.stderr))
         checks.append(
             (
@@ -526,6 +538,9 @@ class Demo:
             )
         )
         self._write_config()
+        self.console.print(Text(f"The config it uses ({self.config.name}):", style="italic"))
+        toml = Syntax(self.config.read_text(encoding="utf-8"), "toml", word_wrap=True, background_color="default")
+        self.console.print(Padding(toml, (0, 0, 0, 2)))
         steps: list[tuple[str, Callable[[], None]]] = [
             ("1 first connection", self.step1_first_contact),
             ("2 review and AI-BOM", self.step2_approve),
