@@ -321,3 +321,15 @@ def test_requests_before_initialize_are_refused_and_pipelined_ones_wait(tmp_path
         assert [t["name"] for t in answers["l"]["result"]["tools"]] == ["echo", "blob"]
     finally:
         client.close()
+
+
+async def test_held_prompts_and_resources_cannot_be_fetched_directly(tmp_path):
+    """Under review (the default) a new server's prompts and listed resources are hidden and refused."""
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("conf", CONFORMANCE))
+    async with guarded([], env={"MCP_GUARD_CONFIG": str(config)}) as s:
+        assert (await s.list_prompts()).prompts == []
+        with pytest.raises(MCPError, match="awaits review"):
+            await s.get_prompt("test_simple_prompt")
+        assert (await s.list_resources()).resources == []
+        with pytest.raises(MCPError, match="awaits review"):
+            await s.read_resource("test://static-text")

@@ -102,6 +102,7 @@ class LaunchRefused(Exception):
 
 
 ListKind = Literal["tools", "prompts", "resources", "resourceTemplates"]
+ReadKind = Literal["prompt", "resource"]
 
 
 class Guard:
@@ -130,6 +131,10 @@ class Guard:
         return None
 
     async def check_call(self, call: ToolCall) -> Decision:
+        return ALLOW
+
+    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
+        """A prompts/get (`name` is the prompt's name) or resources/read (`name` is the URI)."""
         return ALLOW
 
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_guard.guards.base import ALLOW, Decision, Guard, LaunchSpec, ListKind, SessionInfo, ToolCall, Upstream
+from mcp_guard.guards.base import (
+    ALLOW,
+    Decision,
+    Guard,
+    LaunchSpec,
+    ListKind,
+    ReadKind,
+    SessionInfo,
+    ToolCall,
+    Upstream,
+)
 
 
 class GuardChain:
@@ -46,6 +56,13 @@ class GuardChain:
             if decision.action != "allow":
                 return decision if decision.guard else Decision(
                     decision.action, decision.reason, g.name, decision.rule, decision.question)
+        return ALLOW
+
+    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
+        for g in self.guards:
+            decision = await g.check_read(session, upstream, kind, name)
+            if decision.action != "allow":
+                return decision
         return ALLOW
 
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:

@@ -23,7 +23,7 @@ import anyio.to_thread
 
 from mcp_guard.config import Config, ToolFilter
 from mcp_guard.errors import BomError, GuardError
-from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream, deny
+from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream, deny
 from mcp_guard.manifest import FROM_LIST_KIND, LIST_METHODS, SERVER_NAME, item_name, server_definition
 from mcp_guard.review import Item, ReviewQueue, held_reason
 from mcp_guard.store import Store, open_store
@@ -286,6 +286,22 @@ class ManifestGuard(Guard):
         if ok:
             return ALLOW
         return deny(reason, guard=self.name, rule="held-for-review")
+
+    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
+        """A listed prompt or resource that is held cannot be fetched directly either. A resource URI
+        the server never listed (one read through a template) is not an item of review: it passes."""
+        view = self._views.get((session.id, upstream))
+        item = view.items.get(kind, {}).get(name) if view else None
+        if item is None:
+            if kind == "resource":
+                return ALLOW
+            return deny(f"prompt {name!r} is not in the prompt list of upstream {upstream!r}",
+                        guard=self.name, rule="unlisted")
+        state = await self._state_of(item.id)
+        if state is not None:
+            item.state = state  # type: ignore[assignment]
+        ok, reason = self.served(item)
+        return ALLOW if ok else deny(reason, guard=self.name, rule="held-for-review")
 
     async def on_session_end(self, session: SessionInfo) -> None:
         for key in [k for k in self._views if k[0] == session.id]:

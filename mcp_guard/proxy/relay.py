@@ -23,7 +23,7 @@ import anyio
 
 from mcp_guard import __version__
 from mcp_guard.config import Config
-from mcp_guard.guards.base import Decision, ListKind, SessionInfo, ToolCall
+from mcp_guard.guards.base import Decision, ListKind, ReadKind, SessionInfo, ToolCall
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.proxy import jsonrpc
 from mcp_guard.proxy.channels import Channel
@@ -583,15 +583,35 @@ class Relay:
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown prompt: {params.get('name')}"), None
         up, name = target
         await self._wait_guards()
+        await self._wait_refresh(up.name)
+        refused = await self._refused_read(msg, up.name, "prompt", name)
+        if refused is not None:
+            return refused
         if name != params["name"]:
             msg, raw = self._renamed(msg, params, "name", name), None
         return await self._send_up(up, msg, raw)
+
+    async def _refused_read(self, msg: Message, upstream: str, kind: ReadKind, name: str) -> Response:
+        decision = await self.guards.check_read(self.session, upstream, kind, name)
+        if decision.allowed:
+            return None
+        if self._audit:
+            await self._audit.event("read", {"upstream": upstream, "kind": kind, "name": name,
+                                             "decision": decision.action, "guard": decision.guard,
+                                             "rule": decision.rule, "reason": decision.reason})
+        return jsonrpc.error(msg["id"], jsonrpc.REFUSED, decision.reason), None
 
     async def _by_uri(self, msg: Message, raw: bytes | None) -> Response:
         uri = (msg.get("params") or {}).get("uri")
         upstream = self.router.route_uri(uri) if isinstance(uri, str) else None
         if upstream is None:
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown resource: {uri}"), None
+        if msg["method"] == "resources/read":
+            await self._wait_guards()
+            await self._wait_refresh(upstream)
+            refused = await self._refused_read(msg, upstream, "resource", uri)
+            if refused is not None:
+                return refused
         return await self._send_up(self.upstreams[upstream], msg, raw)
 
     async def _completion(self, msg: Message, raw: bytes | None) -> Response:
