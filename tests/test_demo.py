@@ -51,3 +51,16 @@ def test_demo_refuses_a_folder_in_use(home, tmp_path):
     busy = tmp_path / "busy"
     assert done.stderr.strip().splitlines() == [f"mcp-guard: error: --keep {busy}: give a new or empty folder"]
     assert (tmp_path / "busy" / "notes.txt").read_text() == "mine"
+
+
+def test_a_step_that_misbehaves_makes_the_demo_fail(tmp_path, capsys):
+    from mcp_guard.demo import Demo
+
+    demo = Demo(tmp_path, keep=False)
+    assert demo.summary(0.1) == 1  # nothing ran: not a success
+    demo.record("1 first connection", "tools hidden", [(True, "tools/list not empty")])
+    assert demo.summary(0.1) == 0
+    demo.record("3 declared intent", "attacker denied", [(True, "-"), (False, "send_email to attacker not denied")])
+    assert demo.summary(0.1) == 1
+    assert demo.outcomes[-1].observed == "send_email to attacker not denied"
+    assert "FAILED" in capsys.readouterr().out
