@@ -46,7 +46,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         folder = Path(args.keep).expanduser().resolve()
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise ConfigError(f"--keep {args.keep}: give a new or empty folder")
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ConfigError(f"--keep {args.keep}: cannot create the folder: {err.strerror or err}") from None
         return Demo(folder, keep=True).run()
     with tempfile.TemporaryDirectory(prefix="mcp-guard-demo-") as tmp:
         return Demo(Path(tmp), keep=False).run()
@@ -155,7 +158,7 @@ class Demo:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            done = subprocess.CompletedProcess(cmd, 124, "", f"timed out after {timeout:.0f} s")
+            done = subprocess.CompletedProcess(cmd, 124, "", f"timed out after {timeout:g} s")
         if show:
             self.show_output(done.stdout + done.stderr)
         return done
@@ -209,11 +212,14 @@ class Demo:
         try:
             anyio.run(bounded)
         except TimeoutError:
-            result.error = f"the session did not finish within {SESSION_TIMEOUT:.0f} s"
+            result.error = f"the session did not finish within {SESSION_TIMEOUT:g} s"
         except Exception as err:  # noqa: BLE001 - the demo reports any failure as a failed step
             result.error = _describe(err)
         if result.error:
-            self.bad(f"session failed: {result.error} (see {self.folder / 'proxy.log'})")
+            self.bad(f"session failed: {result.error}")
+            log = self.folder / "proxy.log"
+            if log.is_file():  # the proxy's own stderr says why; the folder may be gone soon
+                self.show_output("\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]))
         return result
 
     # Narration ------------------------------------------------------------------------------------------
@@ -339,7 +345,7 @@ class Demo:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 out, _ = proc.communicate()
-                out += f"\n(timed out after {CLI_TIMEOUT:.0f} s)"
+                out += f"\n(timed out after {CLI_TIMEOUT:g} s)"
             codes.append(proc.returncode)
             self.show_output(out)
         approved_all = bool(pending) and all(c == 0 for c in codes)
