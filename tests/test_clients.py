@@ -460,7 +460,7 @@ def echo_entry() -> dict:
 
 
 def test_wrap_records_first_tool_list_as_pending(home, project, capsys):
-    review = pytest.importorskip("mcp_guard.review")
+    from mcp_guard import review
     put(project / ".mcp.json", json.dumps({"mcpServers": {"echo": echo_entry()}}, indent=2))
     assert guard("wrap", project=project) == 0
     out = capsys.readouterr().out
@@ -553,7 +553,7 @@ def test_wrapped_entry_runs_through_mcp_guard_with_its_env(home, project):
     assert guard("wrap", project=project) == 0
     wrapped = json.loads((project / ".mcp.json").read_text())["mcpServers"]["envy"]
     assert wrapped["command"] == "mcp-guard" and wrapped["env"] == {"GREETING": "hello"}
-    review = pytest.importorskip("mcp_guard.review")
+    from mcp_guard import review
     from mcp_guard.store import open_store
 
     queue = review.ReviewQueue(open_store(home / ".local" / "state" / "mcp-guard" / "guard.db"))

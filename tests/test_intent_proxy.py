@@ -6,8 +6,6 @@ secrets to its upstream); until then they skip, saying so.
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 from mcp import types
 
@@ -24,11 +22,8 @@ def anyio_backend():
 
 
 @pytest.fixture(autouse=True)
-def _wired(home):
-    from mcp_guard.proxy import runner
-
-    if "IntentGuard" not in inspect.getsource(runner):
-        pytest.skip("the proxy does not build IntentGuard into its guard chain yet")
+def _isolated(home):
+    """Every proxy here runs with an empty HOME."""
 
 
 def config(tmp_path, extra: str = "") -> str:
@@ -100,10 +95,6 @@ async def test_budget_exhausted(tmp_path):
 
 
 async def test_secret_reaches_the_upstream_only_in_a_granted_session(tmp_path):
-    from mcp_guard.proxy import runner, upstream
-
-    if "session_env" not in inspect.getsource(runner) + inspect.getsource(upstream):
-        pytest.skip("the proxy does not hand granted secrets to upstreams yet")
     cfg = config(
         tmp_path,
         '[profiles.sales]\nowner = "o"\nallow = ["*"]\ngrants = ["CRM_TOKEN"]\n'

@@ -351,7 +351,7 @@ def test_guard_enforce_refuses_a_failing_artifact(home, tmp_path):
     [row] = _verifications(store)
     assert row["upstream"] == "srv" and row["outcome"] == "invalid"
     assert json.loads(row["detail"])["mode"] == "enforce"
-    audit = pytest.importorskip("mcp_guard.audit")
+    from mcp_guard import audit
     [entry] = list(audit.AuditLog(store).records(kind="provenance"))
     assert entry.data["upstream"] == "srv" and entry.data["outcome"] == "invalid"
 
@@ -565,8 +565,9 @@ provenance = {{ artifact = {json.dumps(str(tarball))}, issuer = "{GITHUB}", repo
     store = open_store(tmp_path / "guard.db")
     outcomes = {r["upstream"]: r["outcome"] for r in store.db["verifications"].rows}
     assert outcomes == {"good": "pinned", "old": "unsupported"}
-    bom = pytest.importorskip("mcp_guard.bom")
     from cyclonedx.model.bom import Bom
+
+    from mcp_guard import bom
 
     bom_path = tmp_path / "bom" / "aibom.cdx.json"
     bom.write_bom(Bom(), bom_path)
@@ -596,16 +597,6 @@ provenance = {{ artifact = {json.dumps(str(tarball))}, issuer = "{GITHUB}", repo
 # --- end to end: mcp-guard run ---------------------------------------------------------------------
 
 
-def _wired() -> None:
-    """Skip only while the proxy does not build the provenance guard (the proxy is written in parallel)."""
-    import inspect
-
-    from mcp_guard.proxy import runner
-
-    if "ProvenanceGuard" not in inspect.getsource(runner):
-        pytest.skip("the provenance guard is not wired into mcp-guard run yet")
-
-
 def _run_config(tmp_path: Path, mode: str) -> Path:
     from tests.clients import fixture, upstream_toml, write_config
 
@@ -618,7 +609,6 @@ def _run_config(tmp_path: Path, mode: str) -> Path:
 
 
 def test_run_enforce_refuses_the_upstream_and_the_client_is_told(home, tmp_path):
-    _wired()
     config = _run_config(tmp_path, "enforce")
     from tests.clients import GUARD, RawClient
 
@@ -642,7 +632,6 @@ def test_run_enforce_refuses_the_upstream_and_the_client_is_told(home, tmp_path)
 
 
 def test_run_warn_launches_loudly_and_records(home, tmp_path):
-    _wired()
     config = _run_config(tmp_path, "warn")
     from tests.clients import GUARD, RawClient
 

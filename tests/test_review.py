@@ -63,7 +63,7 @@ def test_a_change_is_a_new_pending_row_pointing_at_the_approved_one(queue):
     queue.decide(first.id, "approve", "read-only forecast", reviewer="ana")
     changed = queue.record("w", "tool", [CHANGED])["get_forecast"]
     assert changed.id != first.id and changed.state == "pending" and changed.previous_id == first.id
-    assert any(f["severity"] == "high" for f in changed.findings) or not _has_scanner()
+    assert any(f["severity"] == "high" for f in changed.findings)
     assert "changed since it was approved" in review.held_reason(changed)
     assert f"mcp-guard review approve {changed.id} --reason" in review.held_reason(changed)
     out = queue.decide(changed.id, "approve", "checked with vendor", reviewer="bo")
@@ -118,17 +118,7 @@ def test_tofu_approves_first_sight_only(queue):
     assert later["get_forecast"].state == "pending" and later["extra"].state == "pending"
 
 
-def _has_scanner() -> bool:
-    try:
-        import mcp_guard.scan  # noqa: F401
-    except ModuleNotFoundError:
-        return False
-    return True
-
-
 def test_tofu_does_not_approve_what_the_scanner_finds_serious(queue):
-    if not _has_scanner():
-        pytest.skip("mcp_guard.scan not in this build")
     item = queue.record("t", "tool", [CHANGED], trust="tofu")["get_forecast"]
     assert item.state == "pending" and review.serious(item.findings)
     assert item.findings[0]["span"]["field"]

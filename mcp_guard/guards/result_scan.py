@@ -81,10 +81,8 @@ class ResultScanGuard(Guard):
             log.warning("result scan: could not record findings for %s: %s", call.exposed_name, err)
 
     def _open_audit(self) -> Any:
-        try:
-            from mcp_guard.audit import AuditLog
-        except ImportError:  # an install without the audit module: findings stay in the session
-            return None
+        from mcp_guard.audit import AuditLog
+
         if self._store is None:
             from mcp_guard.store import open_store
 

@@ -39,10 +39,8 @@ def record(
     if audit_log is not None:
         audit_log.append("provenance", None, data)
         return
-    try:
-        from mcp_guard.audit import AuditLog
-    except ImportError:
-        return  # the audit feature is not in this build
+    from mcp_guard.audit import AuditLog
+
     log = AuditLog(store)
     try:
         log.append("provenance", None, data)
@@ -52,11 +50,9 @@ def record(
 
 def record_in_bom(bom_path: Path, upstream: str, result: Result) -> bool:
     """Write the result onto the upstream's component of the AI-BOM (when there is a BOM file)."""
-    try:
-        from mcp_guard import bom
-    except ImportError:
-        return False
-    if not hasattr(bom, "record_provenance") or not bom_path.is_file():
+    from mcp_guard import bom
+
+    if not bom_path.is_file():
         return False
     bundle = result.bundle
     if bundle:  # the BOM lives in git: name the evidence relative to it when it is beside it
