@@ -16,6 +16,7 @@ from typing import Any
 
 import rfc8785
 
+from mcp_guard import audit
 from mcp_guard.errors import GuardError
 from mcp_guard.store import Store
 
@@ -133,7 +134,12 @@ def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
     store.db["approvals"].update(
         approval_id, {"state": "approved" if approve else "denied", "decided_by": by, "decided_at": _now()}
     )
-    return get(store, approval_id)
+    decided = get(store, approval_id)
+    audit.record(store, "approval", decided.session_id, {
+        "id": approval_id, "tool": decided.tool, "args_digest": decided.args_digest,
+        "decision": decided.state, "by": by, "reason": decided.reason,
+    })
+    return decided
 
 
 def held_message(approval_id: str, reason: str) -> str:

@@ -684,6 +684,15 @@ def parse_anchor(text: str) -> tuple[int, str]:
 # --- group commit ----------------------------------------------------------------------------
 
 
+def record(store: Store, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
+    """Append one record from a command (a review, an approval, a verification) and close the log."""
+    log = AuditLog(store)
+    try:
+        return log.append(kind, session_id, data)
+    finally:
+        log.close()
+
+
 class AuditWriter:
     """Group commit: appends from many threads or tasks share one fsynced transaction.
 

@@ -250,8 +250,8 @@ def read_bom(path: str | Path, *, strict: bool = True) -> Bom:
     return loads(text, str(p), strict=strict)
 
 
-def read_if_exists(path: str | Path) -> Bom | None:
-    return read_bom(path) if Path(path).exists() else None
+def read_if_exists(path: str | Path, *, strict: bool = True) -> Bom | None:
+    return read_bom(path, strict=strict) if Path(path).exists() else None
 
 
 @contextmanager
@@ -273,10 +273,13 @@ def locked(path: str | Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def write_bom(bom: Bom, path: str | Path) -> str:
-    """Write atomically (a reader never sees half a file); return the text written."""
+def write_bom(bom: Bom, path: str | Path, *, strict: bool = False) -> str:
+    """Write atomically (a reader never sees half a file); return the text written.
+
+    Never a file our own reader would refuse; `strict` also runs the schema validator, which costs
+    seconds of imports: `bom generate` asks for it, an approval's write-through does not."""
     text = dumps(bom)
-    validate_text(text, "generated AI-BOM")  # never write a file that our own reader would refuse
+    validate_text(text, "generated AI-BOM", strict=strict)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".aibom-", suffix=".tmp", dir=p.parent)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from mcp_guard import audit
 from mcp_guard.errors import ReviewError
 from mcp_guard.manifest import KINDS, canonical_definition, fingerprint
 from mcp_guard.store import Store
@@ -445,6 +446,11 @@ class ReviewQueue:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        audit.record(self.store, "review", None, {
+            "id": item.id, "upstream": item.upstream, "kind": item.kind, "name": item.name,
+            "fingerprint": item.fingerprint, "decision": decision, "reviewer": reviewer, "reason": reason,
+            "state": outcome.item.state, "waiting_for_second": outcome.waiting_for_second,
+        })
         return outcome
 
     def _decide(self, item: Item, decision: str, reason: str, reviewer: str, two_person: bool) -> Outcome:

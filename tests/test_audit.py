@@ -570,3 +570,21 @@ async def test_calls_through_mcp_guard_run_are_audited(tmp_path, home, capsys):
     assert calls[0]["arguments"] == {"text": "audited hello"}
     code, out, _ = run(capsys, "--config", str(cfg), "report", "--json")
     assert code == 0 and json.loads(out)["totals"]["calls"] == 1
+
+
+def test_reviews_and_approvals_are_in_the_chain(tmp_path):
+    """A reviewer's decision and a person's approval of a held call are audit records too."""
+    from mcp_guard import approvals
+    from mcp_guard.review import ReviewQueue
+
+    store = open_store(tmp_path / "guard.db")
+    queue = ReviewQueue(store)
+    item = queue.record("files", "tool", [{"name": "read", "inputSchema": {"type": "object"}}])["read"]
+    queue.decide(item.id, "approve", "read-only", reviewer="ana")
+    held = approvals.hold(store, "s-1", "files/delete", {"path": "a"}, "destructive call")
+    approvals.decide(store, held, True, "bob")
+    records = list(AuditLog(store).records())
+    review, approval = [r for r in records if r.kind in ("review", "approval")]
+    assert review.data["id"] == item.id and review.data["reviewer"] == "ana" and review.data["state"] == "approved"
+    assert approval.session_id == "s-1" and approval.data["by"] == "bob" and approval.data["decision"] == "approved"
+    assert AuditLog(store).verify().ok

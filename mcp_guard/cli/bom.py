@@ -266,7 +266,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         latest = bom_mod.read_if_exists(target)  # someone may have approved while we listed
         if latest is not None:
             bom_mod.adopt(queue, latest)
-        bom_mod.write_bom(bom_mod.build(config, queue, latest or previous), target)
+        bom_mod.write_bom(bom_mod.build(config, queue, latest or previous), target, strict=True)
     if args.json:
         _print_json({"bom": str(target), "upstreams": summary})
     else:
@@ -421,7 +421,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
 
     table = Table(title=f"review queue ({args.state})", show_lines=False)
     for col in ("id", "upstream", "kind", "name", "state", "change", "flags", "first seen"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("id", "upstream", "kind", "name"))  # ids must stay copyable
     from mcp_guard.manifest import assess
 
     for i in items:
@@ -434,7 +434,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
         change = "changed" if i.previous_id else "new"
         gone = " (gone)" if i.removed else ""
         table.add_row(i.id, i.upstream, i.kind, i.name + gone, i.state, change, flags, i.first_seen)
-    Console(width=160).print(table)
+    Console().print(table)
     return 0
 
 
@@ -470,7 +470,7 @@ def _render_show(item: Any, prev: Any, change: Any, decisions: list[Any]) -> Non
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(width=160)
+    console = Console()
     head = Text()
     head.append(f"{item.kind} {item.name!r} of upstream {item.upstream!r}\n", style="bold")
     head.append(f"review id {item.id} · state {item.state} · first seen {item.first_seen}")
@@ -573,7 +573,8 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
 
     config = _config(args)
     with bom_mod.locked(config.bom_path):
-        previous = bom_mod.read_if_exists(config.bom_path)  # a broken BOM stops us before anything changes
+        # A BOM that cannot be read stops us before anything changes (`bom validate` checks the schema).
+        previous = bom_mod.read_if_exists(config.bom_path, strict=False)
         queue = _queue(config)
         if previous is not None:
             bom_mod.adopt(queue, previous)

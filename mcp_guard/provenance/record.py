@@ -39,13 +39,9 @@ def record(
     if audit_log is not None:
         audit_log.append("provenance", None, data)
         return
-    from mcp_guard.audit import AuditLog
+    from mcp_guard import audit
 
-    log = AuditLog(store)
-    try:
-        log.append("provenance", None, data)
-    finally:
-        log.close()
+    audit.record(store, "provenance", None, data)
 
 
 def record_in_bom(bom_path: Path, upstream: str, result: Result) -> bool:
