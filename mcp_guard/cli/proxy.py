@@ -63,7 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mcp_guard.config import load_config
     from mcp_guard.intent.sessions import declared_intent
     from mcp_guard.proxy.channels import own_stdio
-    from mcp_guard.proxy.runner import Proxy, new_session, select_upstreams, setup_logging
+    from mcp_guard.proxy.runner import Proxy, new_session, select_upstreams, session_secrets, setup_logging
+    from mcp_guard.proxy.upstream import start_early
 
     setup_logging(args.verbose)
     command = list(args.command)
@@ -75,12 +76,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     names = select_upstreams(config, names=args.upstream, command=command or None, name=args.name,
                              url=args.url, headers=_parse_headers(args.header), transport=args.transport)
     declared = declared_intent(config, args.intent, args.profile)
-    proxy = Proxy(config, names)
+    started = start_early(config, names, session_secrets(config, names, declared.profile))
+    try:
+        proxy = Proxy(config, names)
+    except BaseException:
+        for process in started.values():
+            process.discard()
+        raise
     session = new_session(declared.intent, declared.profile)
 
     async def main() -> None:
         client = await own_stdio(config.proxy.max_message_bytes)
-        await proxy.serve_session(client, session)
+        await proxy.serve_session(client, session, started)
 
     try:
         anyio.run(main)

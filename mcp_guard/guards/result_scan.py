@@ -8,13 +8,14 @@ relay answers with an error that names the finding). Findings below `min_severit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import anyio.to_thread
 
 from mcp_guard.config import Config, ScanPolicy
-from mcp_guard.guards.base import Decision, Guard, ToolCall, deny
+from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall, deny
 from mcp_guard.scan import RANK, Finding, neutralise_result, scan_result
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ AUDIT_KIND = "scan.result"
 STATE_KEY = "result_scan"  # session.state[STATE_KEY]: the findings of this session, newest last
 MAX_KEPT = 100  # per session, in session.state
 MAX_RECORDED = 20  # per result, in the audit log
+BACKGROUND_GRACE = 10.0  # seconds a closing session waits for record-mode scans still running
 
 
 class ResultScanGuard(Guard):
@@ -35,6 +37,7 @@ class ResultScanGuard(Guard):
         self._store = store
         self._audit = audit
         self._default = ScanPolicy()
+        self._background: set[asyncio.Task[None]] = set()  # record-mode scans after the answer
 
     def policy(self, upstream: str) -> ScanPolicy:
         cfg = self.config.upstreams.get(upstream)
@@ -44,8 +47,13 @@ class ResultScanGuard(Guard):
         policy = self.policy(call.upstream)
         if policy.results == "off":
             return result
-        floor = RANK[policy.min_severity]
-        findings = [f for f in scan_result(result) if RANK[f.severity] >= floor]
+        if policy.results == "record":
+            # Recording changes nothing the client gets: scan after the answer has gone out.
+            task = asyncio.get_running_loop().create_task(self._scan_and_record(call, result, policy))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return result
+        findings = self._findings(result, policy)
         if findings:
             await self._record(call, policy.results, findings)
         if policy.results == "neutralise":
@@ -59,6 +67,24 @@ class ResultScanGuard(Guard):
                 rule=worst.kind,
             )
         return result
+
+    @staticmethod
+    def _findings(result: dict[str, Any], policy: ScanPolicy) -> list[Finding]:
+        floor = RANK[policy.min_severity]
+        return [f for f in scan_result(result) if RANK[f.severity] >= floor]
+
+    async def _scan_and_record(self, call: ToolCall, result: dict[str, Any], policy: ScanPolicy) -> None:
+        await anyio.sleep(0)  # let the relay send the answer first
+        findings = await anyio.to_thread.run_sync(self._findings, result, policy)
+        if findings:
+            await self._record(call, "record", findings)
+
+    async def on_session_end(self, session: SessionInfo) -> None:
+        """Scans still running when the session ends are finished (and recorded), within a bound."""
+        pending = [t for t in self._background if not t.done()]
+        if pending:
+            with anyio.move_on_after(BACKGROUND_GRACE):
+                await asyncio.gather(*pending, return_exceptions=True)
 
     async def _record(self, call: ToolCall, action: str, findings: list[Finding]) -> None:
         kept = call.session.state.setdefault(STATE_KEY, [])

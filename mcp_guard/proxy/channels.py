@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 
 try:
@@ -56,7 +57,8 @@ class LineChannel:
         self._scanned = 0  # bytes of _buf already known to hold no newline
         self._oversized: int | None = None  # size discarded so far of a line over the limit
         self._oversized_id: RequestId | None = None
-        self._lock = anyio.Lock()
+        # asyncio's lock takes an uncontended acquire without yielding; anyio's yields every time.
+        self._lock = asyncio.Lock()
         self.label = label
 
     async def receive(self) -> tuple[Message, bytes | None]:
@@ -161,31 +163,57 @@ async def own_stdio(max_bytes: int) -> LineChannel:
     return await pipe_channel(sys.stdin.buffer, sys.stdout.buffer, max_bytes=max_bytes, label="client")
 
 
-class ProcessChannel:
-    """A child process speaking stdio; closing it ends its whole process group (no zombies)."""
+class ChildProcess:
+    """A started stdio server: its process and our ends of its pipes.
 
-    def __init__(self, process: anyio.abc.Process, lines: LineChannel) -> None:
-        self.process = process
-        self._lines = lines
-        self.label = lines.label
+    Started with plain `subprocess.Popen`, so it can be started before the event loop runs (the
+    proxy starts a server first thing, and its start-up overlaps the proxy's own)."""
 
-    @classmethod
-    async def start(cls, argv: list[str], env: dict[str, str] | None, cwd: str | None, *,
-                    max_bytes: int, label: str) -> ProcessChannel:
-        """Start a stdio server in its own session (process group); its stderr goes to ours."""
+    def __init__(self, argv: list[str], env: dict[str, str] | None, cwd: str | None) -> None:
         to_child, child_stdin = os.pipe()
         child_stdout, from_child = os.pipe()
         try:
-            process = await anyio.open_process(argv, stdin=to_child, stdout=from_child, stderr=None, env=env,
-                                               cwd=cwd, start_new_session=True)
+            self.popen = subprocess.Popen(argv, stdin=to_child, stdout=from_child, env=env, cwd=cwd,
+                                          start_new_session=True)
         except BaseException:
             for fd in (to_child, child_stdin, child_stdout, from_child):
                 os.close(fd)
             raise
         os.close(to_child)
         os.close(from_child)
-        reader, writer = os.fdopen(child_stdout, "rb", buffering=0), os.fdopen(child_stdin, "wb", buffering=0)
-        lines = await pipe_channel(reader, writer, max_bytes=max_bytes, label=label)
+        self.stdout = os.fdopen(child_stdout, "rb", buffering=0)
+        self.stdin = os.fdopen(child_stdin, "wb", buffering=0)
+        self.pid = self.popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    def discard(self) -> None:
+        """End a process that was started but never used, with its whole group."""
+        self.stdin.close()
+        self.stdout.close()
+        _signal_group(self.pid, signal.SIGKILL)
+        self.popen.wait()
+
+    async def wait(self) -> int:
+        # Only at exit: polling costs nothing while the server runs, and needs no child watcher.
+        while self.popen.poll() is None:
+            await anyio.sleep(0.02)
+        return self.popen.returncode
+
+
+class ProcessChannel:
+    """A child process speaking stdio; closing it ends its whole process group (no zombies)."""
+
+    def __init__(self, process: ChildProcess, lines: LineChannel) -> None:
+        self.process = process
+        self._lines = lines
+        self.label = lines.label
+
+    @classmethod
+    async def attach(cls, process: ChildProcess, *, max_bytes: int, label: str) -> ProcessChannel:
+        lines = await pipe_channel(process.stdout, process.stdin, max_bytes=max_bytes, label=label)
         return cls(process, lines)
 
     async def receive(self) -> tuple[Message, bytes | None]:
@@ -203,7 +231,7 @@ class ProcessChannel:
         return self.process.returncode
 
     async def _terminate(self) -> None:
-        """After stdin is closed: a moment to exit, then SIGTERM, then SIGKILL the process group, and reap the child."""
+        """After stdin is closed: a moment to exit, then SIGTERM, SIGKILL to the group; reap the child."""
         proc = self.process
         with anyio.CancelScope(shield=True):
             for sig, grace in ((None, 0.5), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
@@ -224,13 +252,13 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-async def spawn(command: str, args: list[str], env: dict[str, str | None] | None, cwd: str | None, *,
-                max_bytes: int, label: str) -> ProcessChannel:
-    """Start a server with our environment plus `env`; a None value removes that variable."""
+def start_process(command: str, args: list[str], env: dict[str, str | None] | None, cwd: str | None) -> ChildProcess:
+    """Start a server with our environment plus `env` (a None value removes that variable); its
+    stderr goes to ours, and it leads a process group of its own."""
     full_env = None
     if env:
         full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
-    return await ProcessChannel.start([command, *args], full_env, cwd, max_bytes=max_bytes, label=label)
+    return ChildProcess([command, *args], full_env, cwd)
 
 
 class StreamChannel:

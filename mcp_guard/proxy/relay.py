@@ -26,7 +26,7 @@ from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, ListKind, ReadKind, SessionInfo, ToolCall
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.proxy import jsonrpc
-from mcp_guard.proxy.channels import Channel
+from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
 from mcp_guard.proxy.routing import Router, RoutingError, decode_cursor, encode_cursor
 from mcp_guard.proxy.upstream import UpstreamConnection, UpstreamUnavailable
@@ -42,6 +42,10 @@ class AuditSink(Protocol):
     async def event(self, kind: str, data: dict[str, Any]) -> None: ...
 
     async def call(self, kind: str, call: ToolCall, decision: Decision) -> None: ...
+
+    def submit_call(self, kind: str, call: ToolCall, decision: Decision) -> Awaitable[None]:
+        """Start writing a call's record; the result is awaited before the answer goes out."""
+        ...
 
 
 # Holds an "ask" call for a person when the client cannot be asked; returns the text for the model.
@@ -81,6 +85,7 @@ class Relay:
         hold: HoldHook | None = None,
         extra_env: Callable[[str], dict[str, str | None]] | None = None,
         approved: Callable[[ToolCall], None] | None = None,
+        started: dict[str, ChildProcess] | None = None,
     ) -> None:
         self.client = client
         self.config = config
@@ -99,6 +104,8 @@ class Relay:
             )
             for name in upstream_names
         }
+        for name, process in (started or {}).items():
+            self.upstreams[name].adopt(process)
         self._tg: anyio.abc.TaskGroup | None = None
         self._initialized = False  # the client sent notifications/initialized
         self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
@@ -107,7 +114,8 @@ class Relay:
         self._guards_started = False
         self._guards_ready = anyio.Event()
         self._refreshing: dict[str, anyio.Event] = {}  # upstream -> set when its list refresh is done
-        self._inflight: dict[RequestId, tuple[anyio.CancelScope, str | None]] = {}
+        # Client requests being served: their task (cancelled if the client cancels) and upstream.
+        self._inflight: dict[RequestId, tuple[asyncio.Task[None], str | None]] = {}
         self._progress: dict[Any, RequestId] = {}  # progress token -> client request id
         self._ids = itertools.count(1)
         self._server_requests: dict[str, tuple[str, RequestId]] = {}  # our id -> (upstream, its id)
@@ -135,9 +143,11 @@ class Relay:
                 for up in self.upstreams.values():
                     tg.start_soon(up.prelaunch)
                 await self._read_client()
+                await self._cancel_requests()
                 tg.cancel_scope.cancel()
         finally:
             with anyio.CancelScope(shield=True):
+                await self._cancel_requests()
                 for up in self.upstreams.values():
                     await up.aclose()
                 await self.guards.on_session_end(self.session)
@@ -161,36 +171,44 @@ class Relay:
             if method is None:
                 self._client_answered(msg)
             elif "id" in msg:
-                scope = anyio.CancelScope()
-                self._inflight[msg["id"]] = (scope, None)
-                self._tg.start_soon(self._serve_request, msg, raw, scope)
+                # A plain asyncio task: a request is the hot path, and anyio's start_soon costs more.
+                task = asyncio.get_running_loop().create_task(self._serve_request(msg, raw))
+                self._inflight[msg["id"]] = (task, None)
             else:
                 await self._client_notification(msg, raw)
 
-    async def _serve_request(self, msg: Message, raw: bytes | None, scope: anyio.CancelScope) -> None:
+    async def _cancel_requests(self) -> None:
+        tasks = [task for task, _ in self._inflight.values()]
+        self._inflight.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _serve_request(self, msg: Message, raw: bytes | None) -> None:
+        """Answer one client request; a request the client cancelled is not answered."""
         rid = msg["id"]
         method = msg["method"]
         response: Response = None
-        with scope:
-            try:
-                if method not in ("initialize", "ping") and not self._upstreams_started.is_set():
-                    if not self._initialize_seen:
-                        raise NotInitialized
-                    await self._upstreams_started.wait()  # a client that did not wait for the answer
-                handler = self._handlers.get(method, self._forward_default)
-                response = await handler(msg, raw)
-            except NotInitialized:
-                response = jsonrpc.error(rid, jsonrpc.INVALID_REQUEST,
-                                         f"mcp-guard: {method} before initialize: send initialize first"), None
-            except UpstreamUnavailable as err:
-                response = jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
-            except RoutingError as err:
-                response = jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, str(err)), None
-            except Exception as err:  # a bug must cost one request, never the session
-                log.exception("mcp-guard failed on %s", msg["method"])
-                response = jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR, f"mcp-guard internal error: {err}"), None
+        try:
+            if method not in ("initialize", "ping") and not self._upstreams_started.is_set():
+                if not self._initialize_seen:
+                    raise NotInitialized
+                await self._upstreams_started.wait()  # a client that did not wait for the answer
+            handler = self._handlers.get(method, self._forward_default)
+            response = await handler(msg, raw)
+        except NotInitialized:
+            response = jsonrpc.error(rid, jsonrpc.INVALID_REQUEST,
+                                     f"mcp-guard: {method} before initialize: send initialize first"), None
+        except UpstreamUnavailable as err:
+            response = jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
+        except RoutingError as err:
+            response = jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, str(err)), None
+        except Exception as err:  # a bug must cost one request, never the session
+            log.exception("mcp-guard failed on %s", msg["method"])
+            response = jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR, f"mcp-guard internal error: {err}"), None
         self._inflight.pop(rid, None)
-        if response is not None and not scope.cancel_called:
+        if response is not None:
             await self._send_client(*response)
 
     async def _send_client(self, msg: Message, raw: bytes | None = None, related: RequestId | None = None) -> None:
@@ -214,11 +232,11 @@ class Relay:
                 await self._send_client(*h)
         elif method == "notifications/cancelled":
             rid = (msg.get("params") or {}).get("requestId")
-            scope, upstream = self._inflight.pop(rid, (None, None))
+            task, upstream = self._inflight.pop(rid, (None, None))
             if upstream is not None:
                 await self.upstreams[upstream].notify(msg, raw)
-            if scope is not None:
-                scope.cancel()
+            if task is not None:
+                task.cancel()
         else:  # roots/list_changed and anything else: every upstream hears it
             for up in self.upstreams.values():
                 await up.notify(msg, raw)
@@ -334,7 +352,8 @@ class Relay:
     def _only(self) -> UpstreamConnection | None:
         return next(iter(self.upstreams.values())) if not self.router.namespaced else None
 
-    async def _send_up(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> tuple[Message, bytes | None]:
+    async def _send_up(self, up: UpstreamConnection, msg: Message, raw: bytes | None,
+                       while_waiting: Callable[[], object] | None = None) -> tuple[Message, bytes | None]:
         rid = msg["id"]
         if rid in self._inflight:
             self._inflight[rid] = (self._inflight[rid][0], up.name)
@@ -342,7 +361,7 @@ class Relay:
         if token is not None:
             self._progress[token] = rid
         try:
-            return await up.forward(msg, raw)
+            return await up.forward(msg, raw, while_waiting=while_waiting)
         finally:
             if token is not None:
                 self._progress.pop(token, None)
@@ -514,15 +533,21 @@ class Relay:
                 await self._audit.call("call", call, decision)
             text = decision.reason if decision.action == "deny" else decision.question or decision.reason
             return jsonrpc.result(rid, jsonrpc.tool_error_result(text)), None
-        # The record is written while the upstream works, and is on disk before the answer goes out.
-        recorded = asyncio.ensure_future(self._audit.call("call", call, decision)) if self._audit else None
         if tool != name:
             msg, raw = self._renamed(msg, params, "name", tool), None
-        try:
-            resp, rraw = await self._send_up(up, msg, raw)
-        finally:
-            if recorded is not None:
-                await recorded
+        # The record is written while the upstream works, and is on disk before the answer goes out;
+        # if it cannot be written, the answer is an error, never an unrecorded result.
+        recorded: list[Awaitable[None]] = []
+        audit = self._audit
+
+        def record() -> None:
+            if audit is not None and not recorded:
+                recorded.append(audit.submit_call("call", call, decision))
+
+        resp, rraw = await self._send_up(up, msg, raw, record)
+        record()  # the upstream was not reached: the decision is recorded all the same
+        if recorded:
+            await recorded[0]
         if not self.guards.inspects_results or not isinstance(resp.get("result"), dict):
             return resp, rraw
         checked = await self.guards.check_result(call, resp["result"])

@@ -18,10 +18,10 @@ from typing import Any
 
 import anyio
 
-from mcp_guard.config import ProxySettings, UpstreamConfig
+from mcp_guard.config import Config, ProxySettings, UpstreamConfig
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
 from mcp_guard.proxy import jsonrpc
-from mcp_guard.proxy.channels import Channel, ProcessChannel, StreamChannel, spawn
+from mcp_guard.proxy.channels import Channel, ChildProcess, ProcessChannel, StreamChannel, start_process
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RemoteError, RequestId
 
 log = logging.getLogger("mcp_guard.upstream")
@@ -72,6 +72,7 @@ class UpstreamConnection:
         self._init_params: dict[str, Any] = {}
         self._early: anyio.Event | None = None  # set once a pre-launch has finished
         self._early_result: ProcessChannel | BaseException | None = None
+        self._started_process: ChildProcess | None = None
         self.client_initialized = False
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -139,6 +140,14 @@ class UpstreamConnection:
         early, self._early_result = self._early_result, None
         if isinstance(early, ProcessChannel):  # launched, but the client never initialized
             await early.aclose()
+        if self._started_process is not None:  # started early, never attached
+            process, self._started_process = self._started_process, None
+            process.discard()
+
+    def launch_spec(self) -> LaunchSpec:
+        cfg = self.config
+        return LaunchSpec(upstream=self.name, command=cfg.command, args=list(cfg.args),
+                          env={**cfg.env, **self._extra_env}, cwd=cfg.cwd, url=cfg.url)
 
     async def prelaunch(self) -> None:
         """Start a stdio server as soon as the session opens, before the client's initialize arrives:
@@ -153,19 +162,22 @@ class UpstreamConnection:
         finally:
             self._early.set()
 
+    def adopt(self, process: ChildProcess) -> None:
+        """Take a server process the proxy started before the event loop ran (see `start_early`)."""
+        self._started_process = process
+
     async def _launch(self) -> ProcessChannel:
-        cfg = self.config
-        spec = LaunchSpec(
-            upstream=self.name, command=cfg.command, args=list(cfg.args),
-            env={**cfg.env, **self._extra_env}, cwd=cfg.cwd, url=cfg.url,
-        )
-        spec = await self._prepare_launch(spec)
-        assert spec.command is not None
-        try:
-            return await spawn(spec.command, spec.args, spec.env, spec.cwd,
-                               max_bytes=self.settings.max_message_bytes, label=f"upstream '{self.name}'")
-        except FileNotFoundError:
-            raise UpstreamUnavailable(f"command not found: {spec.command}") from None
+        label = f"upstream '{self.name}'"
+        if self._started_process is not None:
+            process, self._started_process = self._started_process, None
+        else:
+            spec = await self._prepare_launch(self.launch_spec())
+            assert spec.command is not None
+            try:
+                process = start_process(spec.command, spec.args, spec.env, spec.cwd)
+            except FileNotFoundError:
+                raise UpstreamUnavailable(f"command not found: {spec.command}") from None
+        return await ProcessChannel.attach(process, max_bytes=self.settings.max_message_bytes, label=label)
 
     async def _take_early(self) -> ProcessChannel | None:
         """The pre-launched process, once; a restart launches afresh."""
@@ -275,20 +287,25 @@ class UpstreamConnection:
             raise UpstreamUnavailable(self.failure or f"upstream '{self.name}' is not running")
         return self._channel
 
-    async def _exchange(self, msg: Message, raw: bytes | None, timeout: float) -> tuple[Message, bytes | None]:
-        """Send a request and wait for its response, which is always returned (errors included)."""
+    async def _exchange(self, msg: Message, raw: bytes | None, timeout: float,
+                        while_waiting: Callable[[], object] | None = None) -> tuple[Message, bytes | None]:
+        """Send a request and wait for its response, which is always returned (errors included);
+        `while_waiting` runs once the request is on its way (work that need not delay it)."""
         rid = msg["id"]
         channel = self._channel
         if channel is None:
             raise UpstreamUnavailable(self.failure or f"upstream '{self.name}' is not running")
         if rid in self._pending:
             return jsonrpc.error(rid, jsonrpc.INVALID_REQUEST, f"request id {rid!r} is already in use"), None
-        fut: asyncio.Future[tuple[Message, bytes | None]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[tuple[Message, bytes | None]] = loop.create_future()
         self._pending[rid] = fut
+        timer = loop.call_later(timeout, _expire, fut)  # one timer: cheaper than a cancel scope
         try:
             await channel.send(msg, raw)
-            with anyio.fail_after(timeout):
-                return await fut
+            if while_waiting is not None:
+                while_waiting()
+            return await fut
         except TimeoutError:
             self._pending.pop(rid, None)
             await self.notify(jsonrpc.notification("notifications/cancelled", {
@@ -299,17 +316,18 @@ class UpstreamConnection:
             self._pending.pop(rid, None)
             return jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, f"upstream '{self.name}' is not running"), None
         finally:
+            timer.cancel()
             if not fut.done():  # cancelled by the caller: forget the request
                 self._pending.pop(rid, None)
 
-    async def forward(self, msg: Message, raw: bytes | None = None,
-                      timeout: float | None = None) -> tuple[Message, bytes | None]:
+    async def forward(self, msg: Message, raw: bytes | None = None, timeout: float | None = None,
+                      while_waiting: Callable[[], object] | None = None) -> tuple[Message, bytes | None]:
         """Forward a client request (its own id) and return the upstream's response, or an error."""
         try:
             await self._wait_ready()
         except UpstreamUnavailable as err:
             return jsonrpc.error(msg["id"], jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
-        return await self._exchange(msg, raw, timeout or self.timeout)
+        return await self._exchange(msg, raw, timeout or self.timeout, while_waiting)
 
     async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """A request of the proxy's own (the `Upstream` protocol guards use); raises on error."""
@@ -337,6 +355,11 @@ class UpstreamConnection:
         return self._channel is not None
 
 
+def _expire(fut: asyncio.Future[Any]) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError())
+
+
 def _describe(err: BaseException) -> str:
     if isinstance(err, RemoteError):
         return f"initialize failed: {err.error.get('message')}"
@@ -345,3 +368,20 @@ def _describe(err: BaseException) -> str:
     if isinstance(err, BaseExceptionGroup):
         return "; ".join(_describe(e) for e in err.exceptions)
     return str(err) or type(err).__name__
+
+
+def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str | None]]) -> dict[str, ChildProcess]:
+    """Start the stdio servers that need no check before launch, before the proxy has even loaded
+    its guards, so that a client's cold start waits for one start-up, not two in a row. A server
+    with a provenance policy is started only after it is verified."""
+    started: dict[str, ChildProcess] = {}
+    for name in names:
+        cfg = config.upstreams[name]
+        checked = cfg.provenance is not None and cfg.provenance.mode != "off"
+        if cfg.transport != "stdio" or checked or not cfg.command:
+            continue
+        try:
+            started[name] = start_process(cfg.command, list(cfg.args), {**cfg.env, **envs.get(name, {})}, cfg.cwd)
+        except OSError:
+            continue  # the regular launch reports it, in the client's initialize answer
+    return started
