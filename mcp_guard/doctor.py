@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcp_guard.config import Config, UpstreamConfig
+from mcp_guard.config import Config
 from mcp_guard.errors import GuardError
 
 NODE_COMMANDS = {"npx", "node", "npm", "pnpm", "yarn", "bunx"}
@@ -37,78 +36,19 @@ class Line:
 # -- probing an upstream --------------------------------------------------------------------------
 
 
-def _resolve_secrets(up: UpstreamConfig, extra_env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The env a probe gives the server: its own env plus the secrets found; and the names missing."""
-    env, missing = dict(up.env), []
-    for name, source in up.secrets.items():
-        kind, _, ref = source.partition(":")
-        value = None
-        if kind == "env":
-            value = extra_env.get(name) or os.environ.get(ref)
-        elif kind == "file":
-            try:
-                value = Path(os.path.expanduser(ref)).read_text(encoding="utf-8").strip()
-            except OSError:
-                value = None
-        if value is None:
-            missing.append(name)
-        else:
-            env[name] = value
-    return env, missing
-
-
-async def _probe(up: UpstreamConfig, env: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from contextlib import AsyncExitStack
-
-    from mcp.client.session import ClientSession
-
-    async with AsyncExitStack() as stack:
-        if up.url and up.transport == "sse":
-            from mcp.client.sse import sse_client
-
-            streams = await stack.enter_async_context(sse_client(up.url, headers=up.headers or None))
-        elif up.url:
-            import httpx2
-            from mcp.client.streamable_http import streamable_http_client
-
-            http = await stack.enter_async_context(httpx2.AsyncClient(headers=up.headers))
-            streams = await stack.enter_async_context(streamable_http_client(up.url, http_client=http))
-        else:
-            from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
-
-            params = StdioServerParameters(
-                command=up.command or "", args=up.args, env={**get_default_environment(), **env}, cwd=up.cwd
-            )
-            devnull = stack.enter_context(open(os.devnull, "w"))  # the server's log lines are not ours to show
-            streams = await stack.enter_async_context(stdio_client(params, errlog=devnull))
-        session = await stack.enter_async_context(ClientSession(streams[0], streams[1]))
-        init = await session.initialize()
-        tools: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            from mcp import types
-
-            page = await session.list_tools(params=types.PaginatedRequestParams(cursor=cursor) if cursor else None)
-            tools += [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in page.tools]
-            cursor = page.next_cursor
-            if not cursor:
-                break
-        return init.server_info.model_dump(mode="json", exclude_none=True), tools
-
-
-def probe(up: UpstreamConfig, timeout: float, extra_env: dict[str, str] | None = None):
-    """Connect, initialize and list tools; returns (server_info, tools) or raises with a short reason."""
+def probe(config: Config, name: str, timeout: float, extra_env: dict[str, str] | None = None):
+    """Connect, initialize and list tools: (server_info, tools), or raise with a short reason.
+    `extra_env` is what the client's entry gives the server (wrap); declared secrets come from here."""
     import anyio
 
-    env, missing = _resolve_secrets(up, extra_env or {})
+    from mcp_guard.intent.credentials import available_secrets
+    from mcp_guard.upstream_client import snapshot
+
+    missing = [m for m in available_secrets(config, name)[1] if m not in (extra_env or {})]
     if missing:
         raise LookupError(f"secrets not set in this environment: {', '.join(missing)}")
-
-    async def bounded():
-        with anyio.fail_after(timeout):
-            return await _probe(up, env)
-
-    return anyio.run(bounded)
+    lists = anyio.run(snapshot, config, name, extra_env, timeout)
+    return lists["server"][0].get("serverInfo", {}), lists.get("tool", [])
 
 
 def _reason(err: BaseException) -> str:
@@ -132,7 +72,7 @@ def record_first_tools(
     for name in names:
         up = config.upstream(name)
         try:
-            _, tools = probe(up, timeout, (env_of or {}).get(name))
+            _, tools = probe(config, name, timeout, (env_of or {}).get(name))
         except Exception as err:  # noqa: BLE001 - any failure is reported, wrap itself already succeeded
             lines.append(f"warn: {name}: tools not recorded ({_reason(err)}); they are held for review on first use")
             continue
@@ -208,8 +148,8 @@ def check_provenance(config: Config, store: Any, name: str) -> Line:
         return Line("warn", topic, f"no [upstreams.{name}.provenance] policy: the server is run unverified")
     if up.provenance.mode != "enforce":
         return Line("warn", topic, f"mode {up.provenance.mode!r}: failures are not enforced")
-    if importlib.util.find_spec("mcp_guard.provenance") is None or store is None:
-        return Line("warn", topic, "verification not available in this build")
+    if store is None:
+        return Line("warn", topic, "no database: verification results cannot be read")
     results = list(store.db["verifications"].rows_where("upstream = ?", [name], order_by="at desc", limit=1))
     if not results:
         return Line("warn", topic, f"never verified yet: run `mcp-guard verify {name}`")
@@ -226,7 +166,7 @@ def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, e
             lines.append(Line("ok", topic, f"{up.transport}: not probed (--offline)"))
         else:
             try:
-                info, tools = probe(up, timeout, env_of.get(name))
+                info, tools = probe(config, name, timeout, env_of.get(name))
                 label = f"{info.get('name', '?')} {info.get('version', '')}".strip()
                 lines.append(Line("ok", topic, f"reachable: {label}, {len(tools)} tools"))
             except LookupError as err:

@@ -12,12 +12,12 @@ import anyio
 import pytest
 
 from mcp_guard import bom as bom_mod
-from mcp_guard.cli.bom import connect
 from mcp_guard.config import parse_config
 from mcp_guard.guards.base import SessionInfo, ToolCall
 from mcp_guard.guards.manifest import ManifestGuard, fetch_all
 from mcp_guard.review import ReviewQueue
 from mcp_guard.store import open_store
+from mcp_guard.upstream_client import connect
 from tests.support import FIXTURES, shared
 
 pytestmark = pytest.mark.anyio

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from mcp_guard.errors import CheckFailed, GuardError
 
 if TYPE_CHECKING:
-    from mcp_guard.config import Config, UpstreamConfig
+    from mcp_guard.config import Config
     from mcp_guard.review import ReviewQueue
-
-CONNECT_TIMEOUT = 60.0  # seconds for one upstream to start, initialize and list everything
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,125 +64,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=cmd_review_decide, decision=action)
 
 
-# --- talking to upstreams with the SDK client -----------------------------------------------------
-
-
-def _resolve_secrets(upstream: UpstreamConfig) -> dict[str, str]:
-    import os
-    from pathlib import Path
-
-    env: dict[str, str] = {}
-    for name, source in upstream.secrets.items():
-        kind, _, ref = source.partition(":")
-        if kind == "env" and ref in os.environ:
-            env[name] = os.environ[ref]
-        elif kind == "file":
-            try:
-                env[name] = Path(os.path.expanduser(ref)).read_text(encoding="utf-8").strip()
-            except OSError as err:
-                raise GuardError(f"secret {name}: cannot read {ref}: {err.strerror}") from None
-    return env
-
-
-class SdkUpstream:
-    """An SDK `ClientSession` seen through the guard contract's `Upstream` protocol (raw dict results)."""
-
-    _REQUESTS = {
-        "tools/list": "ListToolsRequest",
-        "prompts/list": "ListPromptsRequest",
-        "resources/list": "ListResourcesRequest",
-        "resources/templates/list": "ListResourceTemplatesRequest",
-        "tools/call": "CallToolRequest",
-    }
-
-    def __init__(self, name: str, session: Any, init: Any) -> None:
-        self.name = name
-        self.session = session
-        self.server_info = init.server_info.model_dump(by_alias=True, exclude_none=True, mode="json")
-        self.capabilities = init.capabilities.model_dump(by_alias=True, exclude_none=True, mode="json")
-        self.instructions = init.instructions
-
-    async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        import mcp_types as types
-        from pydantic import TypeAdapter
-
-        cls = getattr(types, self._REQUESTS[method])
-        req = cls(params=params) if params else cls()
-        # A dict adapter keeps the result as the server sent it: typed models drop unknown fields,
-        # and a fingerprint must cover every field.
-        return await self.session.send_request(req, TypeAdapter(dict[str, Any]))
-
-
-@asynccontextmanager
-async def connect(name: str, upstream: UpstreamConfig, message_handler: Any = None) -> AsyncIterator[SdkUpstream]:
-    """Open one configured upstream with the SDK client (stdio, streamable HTTP or SSE) and initialize."""
-    import os
-    import tempfile
-
-    from mcp.client.session import ClientSession
-
-    errlog = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-    try:
-        if upstream.transport == "stdio":
-            from mcp.client.stdio import StdioServerParameters, stdio_client
-
-            params = StdioServerParameters(
-                command=os.path.expanduser(upstream.command or ""),
-                args=upstream.args,
-                env={**upstream.env, **_resolve_secrets(upstream)},
-                cwd=upstream.cwd,
-            )
-            transport = stdio_client(params, errlog=errlog)
-        elif upstream.transport == "sse":
-            from mcp.client.sse import sse_client
-
-            transport = sse_client(upstream.url or "", headers=upstream.headers or None)
-        else:
-            import httpx2
-            from mcp.client.streamable_http import streamable_http_client
-
-            client = httpx2.AsyncClient(headers=upstream.headers, timeout=httpx2.Timeout(30.0, read=300.0))
-            transport = streamable_http_client(upstream.url or "", http_client=client)
-        async with transport as streams:
-            read, write = streams[0], streams[1]
-            async with ClientSession(read, write, message_handler=message_handler) as session:
-                init = await session.initialize()
-                yield SdkUpstream(name, session, init)
-    finally:
-        errlog.close()
-
-
-async def snapshot(name: str, upstream: UpstreamConfig) -> dict[str, list[dict[str, Any]]]:
-    """Everything an upstream serves now, by kind (the server's identity under `server`)."""
-    import anyio
-
-    from mcp_guard.guards.manifest import fetch_all, offered_kinds, permitted
-    from mcp_guard.manifest import server_definition
-
-    try:
-        with anyio.fail_after(CONNECT_TIMEOUT):
-            async with connect(name, upstream) as up:
-                lists = {"server": [server_definition(up.server_info, up.instructions)]}
-                for kind in offered_kinds(up.capabilities):
-                    lists[kind] = await fetch_all(up, kind)
-                # Tools the config's filter hides are never served: they need no review.
-                lists["tool"] = [t for t in lists.get("tool", []) if permitted(upstream.tools, str(t.get("name")))]
-                return lists
-    except TimeoutError:
-        raise GuardError(f"upstream {name!r}: no answer within {CONNECT_TIMEOUT:.0f} s") from None
-    except GuardError:
-        raise
-    except Exception as err:  # noqa: BLE001 - any failure to reach a server is reported in one line
-        raise GuardError(f"upstream {name!r}: cannot connect or list: {_one_line(err)}") from None
-
-
-def _one_line(err: BaseException) -> str:
-    if isinstance(err, BaseExceptionGroup) and err.exceptions:
-        return _one_line(err.exceptions[0])
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
-
-
 def _selected(config: Config, names: list[str] | None) -> list[str]:
     if names:
         for n in names:
@@ -198,11 +75,13 @@ def _selected(config: Config, names: list[str] | None) -> list[str]:
 def _snapshots(config: Config, names: list[str]) -> dict[str, dict[str, list[dict[str, Any]]] | GuardError]:
     import anyio
 
+    from mcp_guard.upstream_client import snapshot
+
     async def run() -> dict[str, Any]:
         out: dict[str, Any] = {}
         for n in names:  # one at a time: servers started by the dozen slow each other down
             try:
-                out[n] = await snapshot(n, config.upstreams[n])
+                out[n] = await snapshot(config, n)
             except GuardError as err:
                 out[n] = err
         return out

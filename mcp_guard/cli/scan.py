@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_guard.errors import GuardError
 
 if TYPE_CHECKING:
-    from mcp_guard.config import UpstreamConfig
+    pass
 
-CONNECT_TIMEOUT = 60.0  # seconds for one upstream to start, initialize and list everything
-MAX_PAGES = 1000
 # list method -> (key in the result, the scanner's kind, the capability that offers it)
 LISTS = {
     "tools/list": ("tools", "tool", "tools"),
@@ -84,114 +80,23 @@ def load_file(path: Path) -> dict[str, Any]:
     return listing
 
 
-def _secrets_env(upstream: UpstreamConfig) -> dict[str, str]:
-    import os
+async def fetch_live(config: Any, name: str) -> dict[str, Any]:
+    """Everything the server lists, as the raw dicts it sent, keyed as on the wire."""
+    from mcp_guard.manifest import LIST_METHODS
+    from mcp_guard.upstream_client import snapshot
 
-    env: dict[str, str] = {}
-    for name, source in upstream.secrets.items():
-        kind, _, ref = source.partition(":")
-        if kind == "env" and ref in os.environ:
-            env[name] = os.environ[ref]
-        elif kind == "file":
-            try:
-                env[name] = Path(os.path.expanduser(ref)).read_text(encoding="utf-8").strip()
-            except OSError as err:
-                raise GuardError(f"secret {name}: cannot read {ref}: {err.strerror}") from None
-    return env
-
-
-@asynccontextmanager
-async def _session(upstream: UpstreamConfig) -> AsyncIterator[tuple[Any, Any]]:
-    """An initialized SDK client session on one configured upstream, and its initialize result."""
-    import os
-    import tempfile
-
-    from mcp.client.session import ClientSession
-
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errlog:
-        if upstream.transport == "stdio":
-            from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
-
-            params = StdioServerParameters(
-                command=os.path.expanduser(upstream.command or ""),
-                args=upstream.args,
-                env={**get_default_environment(), **upstream.env, **_secrets_env(upstream)},
-                cwd=upstream.cwd,
-            )
-            transport = stdio_client(params, errlog=errlog)
-        elif upstream.transport == "sse":
-            from mcp.client.sse import sse_client
-
-            transport = sse_client(upstream.url or "", headers=upstream.headers or None)
-        else:
-            import httpx2
-            from mcp.client.streamable_http import streamable_http_client
-
-            client = httpx2.AsyncClient(headers=upstream.headers, timeout=httpx2.Timeout(30.0, read=300.0))
-            transport = streamable_http_client(upstream.url or "", http_client=client)
-        async with transport as streams, ClientSession(streams[0], streams[1]) as session:
-            init = await session.initialize()
-            yield session, init
-
-
-async def fetch_live(upstream: UpstreamConfig) -> dict[str, Any]:
-    """Everything the server lists, as the raw dicts it sent (typed models would drop unknown fields)."""
-    import mcp.types as types
-    from pydantic import TypeAdapter
-
-    requests = {
-        "tools/list": types.ListToolsRequest,
-        "prompts/list": types.ListPromptsRequest,
-        "resources/list": types.ListResourcesRequest,
-        "resources/templates/list": types.ListResourceTemplatesRequest,
-    }
-    raw = TypeAdapter(dict[str, Any])
-    async with _session(upstream) as (session, init):
-        caps = init.capabilities.model_dump(by_alias=True, exclude_none=True, mode="json")
-        listing: dict[str, Any] = {
-            "initialize": {
-                "serverInfo": init.server_info.model_dump(by_alias=True, exclude_none=True, mode="json"),
-                "instructions": init.instructions,
-            }
-        }
-        for method, (key, _, capability) in LISTS.items():
-            if capability not in caps:
-                continue
-            items: list[dict[str, Any]] = []
-            cursor = None
-            for _ in range(MAX_PAGES):
-                req = requests[method](params={"cursor": cursor}) if cursor else requests[method]()
-                page = await session.send_request(req, raw)
-                items.extend(i for i in page.get(key) or [] if isinstance(i, dict))
-                cursor = page.get("nextCursor")
-                if not cursor:
-                    break
-            listing[key] = items
-        return listing
+    lists = await snapshot(config, name)
+    server = lists.get("server", [{}])[0]
+    listing: dict[str, Any] = {"initialize": {"serverInfo": server.get("serverInfo", {}),
+                                              "instructions": server.get("instructions")}}
+    for kind, items in lists.items():
+        if kind in LIST_METHODS:
+            listing[LIST_METHODS[kind][1]] = items
+    return listing
 
 
 async def _fetch_all(names: list[str], config) -> dict[str, dict[str, Any]]:
-    import anyio
-
-    out: dict[str, dict[str, Any]] = {}
-    for name in names:
-        up = config.upstream(name)
-        try:
-            with anyio.fail_after(CONNECT_TIMEOUT):
-                out[name] = await fetch_live(up)
-        except TimeoutError:
-            raise GuardError(f"upstream {name!r}: no answer within {CONNECT_TIMEOUT:.0f} s") from None
-        except GuardError:
-            raise
-        except Exception as err:  # any transport or protocol failure: one line, not a traceback
-            raise GuardError(f"upstream {name!r}: cannot connect and list: {_first_line(err)}") from None
-    return out
-
-
-def _first_line(err: BaseException) -> str:
-    while isinstance(err, BaseExceptionGroup) and err.exceptions:
-        err = err.exceptions[0]
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+    return {name: await fetch_live(config, name) for name in names}
 
 
 # --- scanning and reporting ----------------------------------------------------------------------

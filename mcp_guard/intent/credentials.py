@@ -59,6 +59,19 @@ def session_env(config: Config, upstream: str, profile: str | None) -> dict[str,
     return {n: _read(config, upstream, n, up.secrets[n]) for n in granted(up, prof)}
 
 
+def available_secrets(config: Config, upstream: str) -> tuple[dict[str, Secret], list[str]]:
+    """Every declared secret of an upstream that this environment holds, and the names it lacks: for
+    the operator's own commands (bom generate, scan, doctor), never for an agent's session."""
+    found: dict[str, Secret] = {}
+    missing: list[str] = []
+    for name, source in config.upstream(upstream).secrets.items():
+        try:
+            found[name] = _read(config, upstream, name, source)
+        except ConfigError:
+            missing.append(name)
+    return found, missing
+
+
 def withheld(config: Config, upstream: str) -> list[str]:
     """Secret names an upstream declares: strip them from any environment it inherits."""
     return list(config.upstream(upstream).secrets)
