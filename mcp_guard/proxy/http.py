@@ -82,6 +82,18 @@ class _Endpoint:
         self.security = TransportSecurityMiddleware(security)
         self.token = token
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        refused, bound = await self.admit(request)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        await self.serve(request, bound, scope, receive, send)
+
+    async def serve(self, request: Request, bound: BoundIntent | None, scope: Scope, receive: Receive,
+                    send: Send) -> None:
+        raise NotImplementedError
+
     async def admit(self, request: Request) -> tuple[Response | None, BoundIntent | None]:
         """Refuse a request (DNS rebinding, missing or bad token), or admit it with the intent its
         session token is bound to (`mcp-guard session start`); the static serve.token binds none."""
@@ -119,14 +131,10 @@ class StreamableHTTPEndpoint(_Endpoint):
         self.owners: dict[str, str | None] = {}  # HTTP session -> the intent session it is bound to
         self.task_group: anyio.abc.TaskGroup | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def serve(self, request: Request, bound: BoundIntent | None, scope: Scope, receive: Receive,
+                    send: Send) -> None:
         from mcp.server.streamable_http import StreamableHTTPServerTransport
 
-        request = Request(scope, receive)
-        refused, bound = await self.admit(request)
-        if refused is not None:
-            await refused(scope, receive, send)
-            return
         session_id = request.headers.get("mcp-session-id")
         if session_id is not None:
             transport = self.sessions.get(session_id)
@@ -182,12 +190,8 @@ class SSEEndpoint(_Endpoint):
         super().__init__(proxy, security, token)
         self.transport = SseServerTransport("/messages/", security_settings=security)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        refused, bound = await self.admit(request)
-        if refused is not None:
-            await refused(scope, receive, send)
-            return
+    async def serve(self, request: Request, bound: BoundIntent | None, scope: Scope, receive: Receive,
+                    send: Send) -> None:
         if request.method == "POST":
             await self.transport.handle_post_message(scope, receive, send)
             return
