@@ -86,3 +86,26 @@ def test_unknown_session_is_404(config):
     with serving(config) as base:
         answer = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "mcp-session-id": "no-such-session"})
         assert answer.status_code == 404
+
+
+async def test_session_token_binds_an_http_session_to_its_intent(tmp_path, home):
+    """`mcp-guard session start` issues a token; a client holding it is judged against that intent."""
+    import json
+
+    config = write_config(tmp_path / "mcp-guard.toml",
+                          upstream_toml("notes", fixture("intent_server.py"), 'trust = "tofu"'))
+    started = subprocess.run([*GUARD, "--config", str(config), "session", "start", "--intent",
+                              "Send a note to ada@example.com saying hello", "--json"],
+                             capture_output=True, text=True, timeout=60, check=True)
+    token = json.loads(started.stdout)["token"]
+    with serving(config) as base:
+        assert httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "authorization": "Bearer mcpg_forged"}
+                          ).status_code == 401
+        async with create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http, \
+                streamable_http_client(f"{base}/mcp", http_client=http) as (read, write), \
+                ClientSession(read, write) as s:
+            await s.initialize()
+            sent = await s.call_tool("send_note", {"to": "ada@example.com", "body": "hello"})
+            assert not sent.is_error
+            stray = await s.call_tool("send_note", {"to": "eve@attacker.example", "body": "hello"})
+            assert stray.is_error and "eve@attacker.example" in stray.content[0].text
