@@ -682,3 +682,37 @@ def test_config_rejects_a_malformed_pin(home, tmp_path):
 
     with pytest.raises(ConfigError, match=r"upstreams\.srv\.provenance\.sha256"):
         _config(tmp_path, {"artifact": "x.tgz", "sha256": "not-hex"})
+
+
+@pytest.mark.parametrize("has_data_filter", [True, False])
+def test_unpacking_refuses_links_and_escapes_on_every_python(tmp_path, monkeypatch, has_data_filter):
+    """Python < 3.11.4 has no tarfile "data" filter: the same members are refused without it."""
+    import io
+    import tarfile
+
+    from mcp_guard.errors import ProvenanceError
+    from mcp_guard.provenance.artifacts import _unpack
+
+    if not has_data_filter:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+
+    def archive(*members: tarfile.TarInfo, payload: bytes = b"ok") -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+            for m in members:
+                tf.addfile(m, io.BytesIO(payload) if m.isfile() else None)
+        return buf.getvalue()
+
+    good = tarfile.TarInfo("package/index.js")
+    good.size = 2
+    _unpack(archive(good), "good.tgz", tmp_path / "good")
+    assert (tmp_path / "good" / "package" / "index.js").read_bytes() == b"ok"
+
+    escape = tarfile.TarInfo("../outside.js")
+    escape.size = 2
+    link = tarfile.TarInfo("package/link")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    for bad in (escape, link):
+        with pytest.raises(ProvenanceError):
+            _unpack(archive(bad), "bad.tgz", tmp_path / f"bad-{bad.name.replace('/', '_')}")
+    assert not (tmp_path / "outside.js").exists()

@@ -233,9 +233,25 @@ def _unpack(data: bytes, filename: str, dest: Path) -> None:
                 zf.extractall(dest)
         else:
             with tarfile.open(fileobj=io.BytesIO(data)) as tf:
-                tf.extractall(dest, filter="data")  # refuses links and paths leaving dest
+                if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+                    tf.extractall(dest, filter="data")  # refuses links and paths leaving dest
+                else:
+                    tf.extractall(dest, members=_plain_members(tf, dest, filename))
     except (tarfile.TarError, zipfile.BadZipFile) as err:
         raise ProvenanceError(f"{filename}: verified, but cannot be unpacked: {err}") from None
+
+
+def _plain_members(tf: tarfile.TarFile, dest: Path, filename: str) -> list[tarfile.TarInfo]:
+    """What the "data" filter lets through, for Pythons without it: files and folders inside `dest`."""
+    members = []
+    for member in tf.getmembers():
+        if not (member.isfile() or member.isdir()):
+            raise ProvenanceError(f"{filename}: archive member {member.name!r} is a link or device; refused")
+        if not (dest / member.name).resolve().is_relative_to(dest.resolve()):
+            raise ProvenanceError(f"{filename}: archive member {member.name!r} escapes its folder")
+        member.mode &= 0o755  # no set-id bits, no group or world write
+        members.append(member)
+    return members
 
 
 def launch_from(
