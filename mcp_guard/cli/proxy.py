@@ -58,6 +58,8 @@ def _parse_headers(values: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import sys
+
     import anyio
 
     from mcp_guard.config import load_config
@@ -90,7 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         await proxy.serve_session(client, session, started)
 
     try:
-        anyio.run(main)
+        # uvloop (a dependency on POSIX) runs the relay's event loop for less per message.
+        anyio.run(main, backend_options={"use_uvloop": sys.platform != "win32"})
     finally:
         proxy.close()
     return 0
