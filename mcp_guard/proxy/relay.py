@@ -66,10 +66,11 @@ CAPABILITY_OF_LIST = {
     "tools": "tools", "prompts": "prompts", "resources": "resources", "resourceTemplates": "resources",
 }
 GUARDS_READY_TIMEOUT = 60.0
+MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
 
 
 class NotInitialized(Exception):
-    pass
+    """A request other than initialize or ping came before initialize."""
 
 
 class Relay:
@@ -312,6 +313,10 @@ class Relay:
     async def _to_client(self, msg: Message, raw: bytes | None, related: RequestId | None) -> None:
         """Send a server-initiated message, held until the client has said it is initialized."""
         if not self._initialized:
+            if len(self._held) >= MAX_HELD:
+                dropped = self._held[0][0].get("method")
+                log.warning("client has not sent notifications/initialized: dropping %s", dropped)
+                del self._held[0]
             self._held.append((msg, raw, related))
         else:
             await self._send_client(msg, raw, related)
