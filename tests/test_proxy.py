@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import anyio
 import pytest
@@ -333,3 +334,26 @@ async def test_held_prompts_and_resources_cannot_be_fetched_directly(tmp_path):
         assert (await s.list_resources()).resources == []
         with pytest.raises(MCPError, match="awaits review"):
             await s.read_resource("test://static-text")
+
+
+def test_server_instructions_are_withheld_until_reviewed(tmp_path):
+    """Instructions reach the model: a new server's are withheld under review, passed once approved."""
+    import subprocess
+
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("faulty", FAULTY))
+    env = {"MCP_GUARD_CONFIG": str(config)}
+
+    def instructions() -> str | None:
+        client = guard_raw(["--upstream", "faulty"], env=env)
+        try:
+            return client.handshake()["result"].get("instructions")
+        finally:
+            client.close()
+
+    assert instructions() is None
+    listed = subprocess.run([*GUARD, "review", "list", "--json"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, **env}, check=True)
+    [server] = [i for i in json.loads(listed.stdout) if i["kind"] == "server"]
+    subprocess.run([*GUARD, "review", "approve", server["id"], "--reason", "read them"], timeout=60,
+                   env={**os.environ, **env}, check=True, capture_output=True)
+    assert instructions() == "A server that fails on purpose."

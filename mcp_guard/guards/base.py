@@ -116,6 +116,11 @@ class Guard:
     async def on_session_start(self, session: SessionInfo) -> None:
         return None
 
+    async def filter_initialize(self, session: SessionInfo, upstream: Upstream,
+                                result: dict[str, Any]) -> dict[str, Any]:
+        """An upstream's initialize result (identity, instructions) on its way to the client."""
+        return result
+
     async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
         """After the upstream's initialize; a guard may fetch its lists here."""
         return None

@@ -36,6 +36,12 @@ class GuardChain:
         for g in self.guards:
             await g.on_session_start(session)
 
+    async def filter_initialize(self, session: SessionInfo, upstream: Upstream,
+                                result: dict[str, Any]) -> dict[str, Any]:
+        for g in self.guards:
+            result = await g.filter_initialize(session, upstream, result)
+        return result
+
     async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
         for g in self.guards:
             await g.on_upstream_ready(session, upstream)

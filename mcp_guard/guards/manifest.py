@@ -202,7 +202,8 @@ class ManifestGuard(Guard):
                 view.errors[kind] = _why(err)
                 log.warning("%s: cannot record %s: %s", upstream.name, LIST_METHODS[kind][0], view.errors[kind])
 
-    async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
+    async def _record_server(self, session: SessionInfo, upstream: Upstream) -> Item | None:
+        """Record the server's identity and instructions; the row served now, or None if unknown."""
         definition = server_definition(upstream.server_info, upstream.instructions)
         trust = self._trust(upstream.name)
         view = self._views.setdefault((session.id, upstream.name), _View(upstream))
@@ -212,8 +213,24 @@ class ManifestGuard(Guard):
             view.items["server"] = await self._db(
                 lambda: self.queue.record(upstream.name, "server", [definition], complete=True, trust=trust)  # type: ignore[arg-type]
             )
-        except Exception as err:  # noqa: BLE001 - the lists below fail closed on the same cause
+        except Exception as err:  # noqa: BLE001 - callers fail closed on the same cause
             log.warning("%s: cannot record the server's identity: %s", upstream.name, _why(err))
+            return None
+        return view.items["server"].get(SERVER_NAME)
+
+    async def filter_initialize(self, session: SessionInfo, upstream: Upstream,
+                                result: dict[str, Any]) -> dict[str, Any]:
+        """Instructions go straight to the model: new or changed ones are withheld until approved."""
+        if not result.get("instructions"):
+            return result
+        item = await self._record_server(session, upstream)
+        if item is not None and self.served(item)[0]:
+            return result
+        log.warning("%s: server instructions withheld until reviewed (mcp-guard review list)", upstream.name)
+        return {k: v for k, v in result.items() if k != "instructions"}
+
+    async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
+        await self._record_server(session, upstream)
         await self._refresh(session, upstream, offered_kinds(upstream.capabilities))
 
     async def filter_list(

@@ -409,15 +409,17 @@ class Relay:
         if not running:
             reasons = "; ".join(up.failure or f"upstream '{up.name}' did not start" for up in self.upstreams.values())
             return jsonrpc.error(msg["id"], jsonrpc.UPSTREAM_UNAVAILABLE, reasons), None
+        results = [await self.guards.filter_initialize(self.session, up, up.init_result) for up in running]
         if not self.router.namespaced:
-            return jsonrpc.result(msg["id"], running[0].init_result), None
-        return jsonrpc.result(msg["id"], self._merged_init(params, running)), None
+            return jsonrpc.result(msg["id"], results[0]), None
+        return jsonrpc.result(msg["id"], self._merged_init(params, list(zip(running, results, strict=True)))), None
 
-    def _merged_init(self, params: dict[str, Any], running: list[UpstreamConnection]) -> dict[str, Any]:
-        versions = {up.init_result.get("protocolVersion") for up in running} - {None}
+    def _merged_init(self, params: dict[str, Any],
+                     running: list[tuple[UpstreamConnection, dict[str, Any]]]) -> dict[str, Any]:
+        versions = {result.get("protocolVersion") for _, result in running} - {None}
         version = params.get("protocolVersion") if versions == {params.get("protocolVersion")} else min(versions)
         capabilities: dict[str, Any] = {}
-        for up in running:
+        for up, _ in running:
             for key, value in up.capabilities.items():
                 if isinstance(value, dict):
                     merged = capabilities.setdefault(key, {})
@@ -426,7 +428,7 @@ class Relay:
                 else:
                     capabilities.setdefault(key, value)
         instructions = "\n\n".join(
-            f"## {up.name}\n{up.instructions}" for up in running if up.instructions
+            f"## {up.name}\n{result['instructions']}" for up, result in running if result.get("instructions")
         )
         result: dict[str, Any] = {
             "protocolVersion": version,
