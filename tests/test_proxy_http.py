@@ -109,3 +109,25 @@ async def test_session_token_binds_an_http_session_to_its_intent(tmp_path, home)
             assert not sent.is_error
             stray = await s.call_tool("send_note", {"to": "eve@attacker.example", "body": "hello"})
             assert stray.is_error and "eve@attacker.example" in stray.content[0].text
+
+
+def test_run_fronts_a_remote_upstream_by_url(tmp_path, home):
+    """`run --url` in front of `serve`: the remote server is reached, and its unreviewed tools held."""
+    import json
+
+    from tests.clients import guard_raw
+
+    served = write_config(tmp_path / "served.toml", upstream_toml("echo", fixture("echo_server.py"), 'trust = "tofu"'))
+    with serving(served) as base:
+        client = guard_raw(["--url", f"{base}/mcp", "--header", "X-Trace: test"])  # no config at all
+        try:
+            assert client.handshake()["result"]["serverInfo"]["name"] == "echo"
+            assert client.request("tools/list")["result"]["tools"] == []  # held: never reviewed here
+            refused = client.request("tools/call", {"name": "echo", "arguments": {"text": "x"}})
+            assert "awaits review" in refused["result"]["content"][0]["text"]
+        finally:
+            client.close()
+    listed = subprocess.run([*GUARD, "review", "list", "--json"], capture_output=True, text=True, timeout=60,
+                            check=True)
+    pending = {(i["upstream"], i["name"]) for i in json.loads(listed.stdout) if i["kind"] == "tool"}
+    assert pending == {("127.0.0.1", "echo"), ("127.0.0.1", "blob")}
