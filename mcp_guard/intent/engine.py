@@ -7,7 +7,7 @@ One rule per decision, each explainable in a sentence:
 - `destination`: every destination of a side effect (recipient, channel, account, URL, path, a link in
   a message) must be grounded: named in the request or a trusted list; a person, channel or account may
   also be one the request points at by role ("each participant", "the client", "send them") or by a
-  name it uses ("invite Mark" → mark.d@…), when the request asks for this kind of action. Web
+  name it uses ("invite Ana" → ana.k@…), when the request asks for this kind of action. Web
   addresses, paths and credentials have to be named outright. A request that hands its steps to a
   document ("do the tasks on my TODO list") may reach people and channels, never new addresses.
 - `dates`: when the request names dates, a side effect dated otherwise is asked.
@@ -117,8 +117,8 @@ class DeclaredIntent:
         if v in self.trusted or norm_url(v) in self.trusted:
             return True
         if len(v) >= 4 and (any(c in v for c in "@./:") or any(c.isdigit() for c in v)):
-            # Address-like: whole, not as a piece of a longer address ("informations.com" is not named
-            # by "true-informations.com").
+            # Address-like: whole, not as a piece of a longer address ("example.com" is not named
+            # by "not-example.com").
             return _within(v, self.lower) or _within(norm_url(v), self.url_lower)
         ws = words(v)
         return bool(ws) and (" " + " ".join(ws) + " ") in self.word_line
@@ -155,7 +155,7 @@ class DeclaredIntent:
         return False
 
     def uses_name_of(self, value: str) -> bool:
-        """Is the leading name in `value` (mark.d@…, External_x, 'Sarah Baker') a proper name the request uses?"""
+        """Is the leading name in `value` (ana.k@…, External_x, 'Ana Kovacs') a proper name the request uses?"""
         local = value.split("@", 1)[0].lower()
         parts = [p for p in re.split(r"[^a-z]+", local) if len(p) >= 3]
         return bool(parts) and parts[0] in self.proper
