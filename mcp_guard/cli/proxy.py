@@ -58,8 +58,6 @@ def _parse_headers(values: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import sys
-
     import anyio
 
     from mcp_guard.config import load_config
@@ -92,8 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         await proxy.serve_session(client, session, started)
 
     try:
-        # uvloop (a dependency on POSIX) runs the relay's event loop for less per message.
-        anyio.run(main, backend_options={"use_uvloop": sys.platform != "win32"})
+        anyio.run(main)
     finally:
         proxy.close()
     return 0
