@@ -28,10 +28,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcp_guard.config import Config
 from mcp_guard.errors import ConfigError, GuardError
-from mcp_guard.store import Store
+
+if TYPE_CHECKING:  # `mcp-guard run` reads the declared intent before it opens the database
+    from mcp_guard.store import Store
 
 INTENT_ENV = "MCP_GUARD_INTENT"
 PROFILE_ENV = "MCP_GUARD_PROFILE"

@@ -22,11 +22,11 @@ from mcp_guard.guards.tool_filter import ToolFilterGuard
 from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.relay import HoldHook, Relay
 from mcp_guard.proxy.routing import UPSTREAM_NAME
-from mcp_guard.store import Store, open_store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when a Proxy is built: `run` starts its servers before it loads these
     from mcp_guard.audit import AuditWriter
     from mcp_guard.guards.intent import IntentGuard
+    from mcp_guard.store import Store
 
 log = logging.getLogger("mcp_guard")
 
@@ -172,6 +172,7 @@ class Proxy:
         from mcp_guard.audit import AuditLog, AuditWriter
         from mcp_guard.guards.intent import IntentGuard
         from mcp_guard.intent.sessions import hook_intent_source
+        from mcp_guard.store import open_store
 
         self.config = config
         self.upstream_names = upstreams
