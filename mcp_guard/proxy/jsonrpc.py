@@ -78,14 +78,6 @@ def dumps(msg: Message) -> bytes:
     return orjson.dumps(msg)
 
 
-def is_request(msg: Message) -> bool:
-    return "method" in msg and "id" in msg
-
-
-def is_notification(msg: Message) -> bool:
-    return "method" in msg and "id" not in msg
-
-
 def request(rid: RequestId, method: str, params: dict | None = None) -> Message:
     msg: Message = {"jsonrpc": "2.0", "id": rid, "method": method}
     if params is not None:

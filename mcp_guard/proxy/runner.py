@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shlex
 import sys
 import uuid
 from collections.abc import Awaitable
@@ -216,7 +215,3 @@ class Proxy:
 
     def close(self) -> None:
         self.audit.close()
-
-
-def describe_command(command: list[str]) -> str:
-    return shlex.join(command)

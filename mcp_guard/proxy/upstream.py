@@ -347,9 +347,6 @@ class UpstreamConnection:
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             pass
 
-    def has_pending(self, rid: RequestId) -> bool:
-        return rid in self._pending
-
     @property
     def running(self) -> bool:
         return self._channel is not None
