@@ -376,36 +376,15 @@ class ReviewQueue:
     ) -> Item:
         state: State = "approved" if tofu and not serious(findings) else "pending"
         ident = self._free_id(upstream, kind, name, digest)
-        text = canonical_definition(definition)
-        item = Item(
-            ident,
-            upstream,
-            kind,
-            name,
-            digest,
-            text,
-            state,
-            previous.id if previous else None,
-            json.dumps(findings) if findings else None,
-            stamp,
-            stamp,
+        values = (
+            ident, upstream, kind, name, digest, canonical_definition(definition), state,
+            previous.id if previous else None, json.dumps(findings) if findings else None, stamp, stamp,
         )
+        item = Item(*values)  # type: ignore[arg-type]
         self.conn.execute(
             "INSERT INTO items (id, upstream, kind, name, fingerprint, definition, state, previous_id, findings, "
             "first_seen, last_seen, removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            (
-                ident,
-                upstream,
-                kind,
-                name,
-                digest,
-                text,
-                state,
-                item.previous_id,
-                item.findings_json,
-                stamp,
-                stamp,
-            ),
+            values,
         )
         if state == "approved":
             self.conn.execute(
