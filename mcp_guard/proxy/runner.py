@@ -136,9 +136,12 @@ class SessionAudit:
     and arguments the config marks sensitive are kept only as digests."""
 
     def __init__(self, writer: AuditWriter, session_id: str, sensitive: list[str]) -> None:
+        from mcp_guard.audit import call_record  # loaded with the Proxy, not on every call
+
         self.writer = writer
         self.session_id = session_id
         self.sensitive = sensitive
+        self._call_record = call_record
 
     async def event(self, kind: str, data: dict[str, Any]) -> None:
         await self._append(kind, data)
@@ -147,9 +150,7 @@ class SessionAudit:
         await self.submit_call(kind, call, decision)
 
     def submit_call(self, kind: str, call: ToolCall, decision: Decision) -> Awaitable[Any]:
-        from mcp_guard.audit import call_record
-
-        return self._submit(kind, call_record(call, decision, self.sensitive))
+        return self._submit(kind, self._call_record(call, decision, self.sensitive))
 
     async def _append(self, kind: str, data: dict[str, Any]) -> None:
         await self._submit(kind, data)
