@@ -1,7 +1,7 @@
-"""The provenance guard: before an upstream starts, verify its artifact and launch the verified copy.
+"""The provenance guard: the proxy's door to the launch gate (`mcp_guard.provenance.gate`).
 
-Per upstream `provenance.mode`: enforce refuses the launch with one line saying why; warn launches
-anyway and says so loudly on stderr; off does nothing. Every result is recorded.
+Before an upstream starts, its artifact is verified and the verified copy launched; the decision
+(enforce / warn / off) is the gate's, shared with every other command that starts an upstream.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Any, TextIO
 import anyio.to_thread
 
 from mcp_guard.config import Config
-from mcp_guard.errors import ProvenanceError
-from mcp_guard.guards.base import Guard, LaunchRefused, LaunchSpec
+from mcp_guard.guards.base import Guard, LaunchSpec
 from mcp_guard.store import Store
 
 
@@ -52,33 +51,13 @@ class ProvenanceGuard(Guard):
         print(f"mcp-guard: {text}", file=self._stderr or sys.stderr, flush=True)
 
     async def prepare_launch(self, spec: LaunchSpec) -> LaunchSpec:
-        from mcp_guard.provenance import Prepared, Result, prepare
+        from mcp_guard.provenance.gate import admit
 
         up = self.config.upstreams.get(spec.upstream)
-        pol = up.provenance if up else None
-        if up is None or pol is None or pol.mode == "off":
+        if up is None or up.provenance is None or up.provenance.mode == "off":
             return spec
-        try:
-            prepared = await anyio.to_thread.run_sync(prepare, self.config, up, spec)
-        except ProvenanceError as err:  # the policy itself is unusable: nothing can be shown
-            prepared = Prepared(Result("invalid", f"cannot verify: {err.message}"), spec, False)
-        result = prepared.result
-        try:
-            await anyio.to_thread.run_sync(self._record, spec.upstream, result, pol.mode)
-        except Exception as err:  # noqa: BLE001 - an unrecorded launch is refused in enforce mode
-            why = getattr(err, "message", None) or str(err) or type(err).__name__
-            if pol.mode == "enforce":
-                raise LaunchRefused(f"provenance result could not be recorded: {why}") from None
-            self._say(f"WARNING provenance result for upstream {spec.upstream!r} not recorded: {why}")
-        if result.ok:
-            if spec.command and not prepared.runs_verified_copy:
-                self._say(
-                    f"warning: upstream {spec.upstream!r}: artifact {result.outcome}, but its command "
-                    "does not run the verified copy (put {verified} or {verified_dir} in its args, "
-                    "or run npx/uvx PACKAGE)"
-                )
-            return prepared.spec
-        if pol.mode == "enforce":  # the proxy prefixes "refused to launch upstream NAME"
-            raise LaunchRefused(f"provenance check failed: {result.line()}")
-        self._say(f"WARNING (provenance warn mode) upstream {spec.upstream!r} launched UNVERIFIED: {result.line()}")
-        return spec
+
+        def record(result: Any, mode: str) -> None:
+            self._record(spec.upstream, result, mode)
+
+        return await anyio.to_thread.run_sync(lambda: admit(self.config, spec, record=record, say=self._say))

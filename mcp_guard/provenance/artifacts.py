@@ -8,10 +8,12 @@ registry or file change between the check and the launch cannot slip in.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
@@ -191,8 +193,12 @@ def cache_root() -> Path:
     return Path(base) / "mcp-guard" / "artifacts"
 
 
-def materialize(data: bytes, filename: str, sha256: str) -> tuple[Path, Path | None]:
-    """Write verified bytes into the cache (and unpack archives); return (file, unpacked folder)."""
+def materialize(data: bytes, filename: str, sha256: str) -> tuple[Path, Path | None, list[str]]:
+    """Write verified bytes into the cache (and unpack archives); return (file, unpacked folder, changes).
+
+    `changes` lists how the unpacked copy on disk differs from a fresh unpacking of the verified
+    bytes (empty when it is intact): it is checked, whole tree, before every launch.
+    """
     folder = cache_root() / sha256
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = folder / Path(filename).name
@@ -203,19 +209,61 @@ def materialize(data: bytes, filename: str, sha256: str) -> tuple[Path, Path | N
         os.chmod(tmp, 0o700 if not _is_archive(filename) else 0o600)
         os.replace(tmp, target)
     if not _is_archive(filename):
-        return target, None
+        return target, None, []
     unpacked = folder / "unpacked"
-    if not unpacked.is_dir():
-        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".unpack-"))
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".unpack-"))
+    try:
+        _unpack(data, filename, staging)
+        if unpacked.is_dir():
+            return target, unpacked, tree_changes(tree_manifest(staging), tree_manifest(unpacked))
         try:
-            _unpack(data, filename, staging)
             os.replace(staging, unpacked)
         except OSError:
             if not unpacked.is_dir():  # else another process unpacked the same bytes first
                 raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target, unpacked
+            return target, unpacked, tree_changes(tree_manifest(staging), tree_manifest(unpacked))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target, unpacked, []
+
+
+def copy_changes(data: bytes, filename: str, sha256: str) -> list[str]:
+    """How the cached unpacked copy of these verified bytes differs from them (nothing is written)."""
+    unpacked = cache_root() / sha256 / "unpacked"
+    if not _is_archive(filename) or not unpacked.is_dir():
+        return []
+    with tempfile.TemporaryDirectory(prefix="mcp-guard-unpack-") as tmp:
+        _unpack(data, filename, Path(tmp))
+        return tree_changes(tree_manifest(Path(tmp)), tree_manifest(unpacked))
+
+
+def tree_manifest(root: Path) -> dict[str, str]:
+    """Every entry under `root` by relative path: a file's sha256 (and exec bit), a link's target, a folder."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        base = Path(dirpath)
+        for name in [*dirnames, *filenames]:
+            path = base / name
+            rel = path.relative_to(root).as_posix()
+            st = path.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                out[rel] = "link " + os.readlink(path)
+            elif stat.S_ISDIR(st.st_mode):
+                out[rel] = "folder"
+            elif stat.S_ISREG(st.st_mode):
+                with path.open("rb") as f:
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+                out[rel] = digest + (" executable" if st.st_mode & 0o111 else "")
+            else:
+                out[rel] = "special file"
+    return out
+
+
+def tree_changes(expected: dict[str, str], actual: dict[str, str]) -> list[str]:
+    """What differs between two tree manifests, one "PATH (changed|added|removed)" per entry."""
+    changes = [f"{p} ({'changed' if p in actual else 'removed'})" for p in expected if actual.get(p) != expected[p]]
+    changes += [f"{p} (added)" for p in actual if p not in expected]
+    return sorted(changes)
 
 
 def _is_archive(filename: str) -> bool:
@@ -257,11 +305,12 @@ def _plain_members(tf: tarfile.TarFile, dest: Path, filename: str) -> list[tarfi
 def launch_from(
     spec: LaunchSpec, pkg: Package | None, source: Path | None, file: Path, unpacked: Path | None
 ) -> tuple[LaunchSpec, bool]:
-    """The launch spec pointed at the verified copy, and whether anything in it now refers to it.
+    """The launch spec pointed at the verified copy, and whether it now runs that copy.
 
     `{verified}` and `{verified_dir}` in the command or args name the cached file and its unpacked
-    folder; an argument naming the configured artifact file is replaced by the copy; `npx PKG` and
-    `uvx PKG` run the copy instead of resolving PKG at launch.
+    folder; an argument naming the configured artifact file is replaced by the copy; `npx PKG`,
+    `uvx PKG` and the package's own command (one of its bins or console scripts, found anywhere)
+    run the copy instead of whatever PKG or that command resolves to at launch.
     """
     subst = {"{verified}": str(file), "{verified_dir}": str(unpacked or file.parent)}
 
@@ -272,35 +321,143 @@ def launch_from(
 
     command = sub(spec.command) if spec.command else spec.command
     args = [sub(a) for a in spec.args]
+    env = dict(spec.env)
     used = command != spec.command or args != spec.args
+    if used and unpacked is not None:
+        env.setdefault("PYTHONDONTWRITEBYTECODE", "1")  # the unpacked tree is checked whole: no .pyc in it
     if source is not None:
         for i, a in enumerate(args):
             if a == str(source) or (a and Path(a).expanduser().resolve() == source.resolve()):
                 args[i], used = str(file), True
     runner = Path(command or "").name
-    if pkg and runner in ("npx", "uvx"):
-        i = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
-        if i is not None and _names(args[i], pkg):
-            if runner == "npx":  # npx takes a tarball as --package (a bare path would be run as a command)
-                args[i : i + 1] = [f"--package={file}", _npm_bin(unpacked, pkg)]
-            else:
-                args[i : i + 1] = ["--from", str(file), pkg.name]
-            used = True
-    return dataclasses.replace(spec, command=command, args=args), used
+    kind, bins = _bins(pkg, unpacked)
+    rewritten: list[str] | None = None
+    if runner == "npx" and pkg and pkg.type == "npm":
+        rewritten = _npx(args, pkg, file, bins)
+    elif runner == "uvx" and pkg and pkg.type == "pypi":
+        rewritten = _uvx(args, pkg, file, bins)
+    elif runner and runner in bins and not used:  # the package's own command, installed somewhere else
+        if kind == "npm":
+            command, rewritten = "npx", ["-y", f"--package={file}", runner, *args]
+        else:
+            command, rewritten = "uvx", ["--from", str(file), runner, *args]
+    if rewritten is not None:
+        args, used = rewritten, True
+    return dataclasses.replace(spec, command=command, args=args, env=env), used
 
 
-def _npm_bin(unpacked: Path | None, pkg: Package) -> str:
+def _bins(pkg: Package | None, unpacked: Path | None) -> tuple[str | None, set[str]]:
+    """The package's ecosystem and the commands it installs (npm `bin`, Python console scripts)."""
+    if unpacked is None:
+        return (pkg.type if pkg else None), set()
+    manifest = unpacked / "package" / "package.json"
+    if manifest.is_file():
+        try:
+            doc = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return "npm", set()
+        bins = doc.get("bin") if isinstance(doc, dict) else None
+        if isinstance(bins, str):
+            return "npm", {str(doc.get("name", "")).rpartition("/")[2]}
+        return "npm", {str(k) for k in bins} if isinstance(bins, dict) else set()
+    scripts: set[str] = set()
+    for entry_points in unpacked.glob("*.dist-info/entry_points.txt"):  # a wheel
+        import configparser
+
+        parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+        try:
+            parser.read_string(entry_points.read_text(encoding="utf-8"))
+        except (OSError, configparser.Error):
+            continue
+        if parser.has_section("console_scripts"):
+            scripts |= set(parser["console_scripts"])
+    for pyproject in unpacked.glob("*/pyproject.toml"):  # an sdist
+        import tomllib
+
+        try:
+            project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project") or {}
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        scripts |= {str(k) for k in (project.get("scripts") or {})}
+    found = scripts or any(unpacked.glob("*.dist-info")) or any(unpacked.glob("*/PKG-INFO"))
+    return ("pypi" if found else (pkg.type if pkg else None)), scripts
+
+
+# Options of npx and uvx that take a value (the value is not the package to run).
+_NPX_VALUE_OPTIONS = {"-p", "--package", "-c", "--call", "-w", "--workspace", "--registry", "--cache", "--userconfig"}
+_UVX_VALUE_OPTIONS = {
+    "--from", "--with", "--with-editable", "--with-requirements", "-p", "--python", "--index", "--default-index",
+    "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--python-preference", "--cache-dir",
+    "--directory", "--project", "--config-file", "--constraints", "-c", "--overrides", "--build-constraints",
+    "-C", "--config-setting", "--prerelease", "--resolution", "--index-strategy", "--keyring-provider",
+}
+
+
+def _options(args: list[str], takes_value: set[str]) -> tuple[list[tuple[int, str, str]], int]:
+    """The leading options of `args` as (index, option, value) and the index of the first positional."""
+    found: list[tuple[int, str, str]] = []
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        arg = args[i]
+        if arg == "--":
+            return found, i + 1
+        option, eq, value = arg.partition("=")
+        if option in takes_value and not eq:
+            found.append((i + 1, option, args[i + 1] if i + 1 < len(args) else ""))
+            i += 2
+            continue
+        found.append((i, option, value if eq else ""))
+        i += 1
+    return found, i
+
+
+def _npx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str] | None:
+    """`npx [-y] PKG …` or `npx -p PKG BIN …` pointed at the verified tarball; None when it runs anything else."""
+    options, first = _options(args, _NPX_VALUE_OPTIONS)
+    if any(opt in ("-c", "--call") for _, opt, _ in options):
+        return None  # a shell command line, not the package's own command
+    packages = [(i, value) for i, opt, value in options if opt in ("-p", "--package")]
+    out = list(args)
+    if packages:
+        if not all(_names(value, pkg) for _, value in packages) or first >= len(args):
+            return None
+        if args[first] not in (bins or {pkg.name.rpartition("/")[2]}):
+            return None  # `npx -p PKG sh …` runs another program with the package beside it
+        for i, _ in packages:
+            out[i] = f"--package={file}" if args[i].startswith("--package=") else str(file)
+        return out
+    if first < len(args) and _names(args[first], pkg):
+        # npx takes a tarball as --package (a bare path would be run as a command)
+        out[first : first + 1] = [f"--package={file}", _npm_bin(bins, pkg)]
+        return out
+    return None
+
+
+def _uvx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str] | None:
+    """`uvx PKG …` or `uvx --from PKG CMD …` pointed at the verified file; None when it runs anything else."""
+    options, first = _options(args, _UVX_VALUE_OPTIONS)
+    if any(opt.startswith("--with") for _, opt, _ in options):
+        return None  # other packages' code would run beside the verified one
+    sources = [(i, value) for i, opt, value in options if opt == "--from"]
+    out = list(args)
+    if sources:
+        if not all(_names(value, pkg) for _, value in sources) or first >= len(args):
+            return None
+        if args[first] not in (bins or {pkg.name}):
+            return None  # `uvx --from PKG python …` runs another program
+        for i, _ in sources:
+            out[i] = f"--from={file}" if args[i].startswith("--from=") else str(file)
+        return out
+    if first < len(args) and _names(args[first], pkg):
+        out[first : first + 1] = ["--from", str(file), pkg.name]
+        return out
+    return None
+
+
+def _npm_bin(bins: set[str], pkg: Package) -> str:
     """The command an npm package installs: its only bin, or the one named after the package."""
     short = pkg.name.rpartition("/")[2]
-    if unpacked is None:
-        return short
-    try:
-        bins = json.loads((unpacked / "package" / "package.json").read_text(encoding="utf-8")).get("bin")
-    except (OSError, ValueError, AttributeError):
-        return short
-    if isinstance(bins, dict) and bins and short not in bins:
-        return next(iter(bins)) if len(bins) == 1 else short
-    return short
+    return next(iter(bins)) if len(bins) == 1 and short not in bins else short
 
 
 def _names(arg: str, pkg: Package) -> bool:
@@ -319,12 +476,29 @@ class Prepared:
 
 
 def prepare(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
-    """Verify an upstream's artifact and, when it passes, point its launch at the verified copy."""
+    """Verify an upstream's artifact and, when it passes, point its launch at the verified copy.
+
+    The cached copy is checked against the verified bytes (every file of the unpacked tree) each
+    time: a copy edited since is an `invalid` result, whatever `verify` said before.
+    """
     checked = check_upstream(config, spec.upstream)
     result = checked.result
     if not result.ok or checked.data is None or not checked.filename or not result.sha256 or spec.command is None:
         return Prepared(result, spec, False)
-    file, unpacked = materialize(checked.data, checked.filename, result.sha256)
+    file, unpacked, changes = materialize(checked.data, checked.filename, result.sha256)
+    if changes:
+        return Prepared(modified_copy(result, unpacked or file, changes), spec, False)
     pkg = package_of(config, up.provenance) if up.provenance else None
     new_spec, used = launch_from(spec, pkg, checked.source, file, unpacked)
     return Prepared(result, new_spec, used)
+
+
+def modified_copy(result: Result, where: Path, changes: list[str]) -> Result:
+    """The result for a verified artifact whose cached copy was edited afterwards."""
+    shown = ", ".join(changes[:3]) + (f" and {len(changes) - 3} more" if len(changes) > 3 else "")
+    return dataclasses.replace(
+        result,
+        outcome="invalid",
+        detail=f"the verified copy in {where} was modified after verification: {shown}; "
+        f"delete {where} to restore it from the verified artifact",
+    )

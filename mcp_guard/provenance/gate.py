@@ -1,0 +1,69 @@
+"""The one launch gate: every command that starts an upstream asks `admit` first.
+
+The proxy (through `ProvenanceGuard`) and the operator commands (`doctor`, `bom`, `scan`, `wrap`,
+through `upstream_client.snapshot`) both call it, so a policy that refuses a server refuses it
+everywhere. Per upstream `provenance.mode`: enforce refuses the launch with one line saying why;
+warn launches and says so loudly; off does nothing. Every result is recorded before the decision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from collections.abc import Callable
+
+from mcp_guard.config import Config, UpstreamConfig
+from mcp_guard.errors import ProvenanceError
+from mcp_guard.guards.base import LaunchRefused, LaunchSpec
+from mcp_guard.provenance.artifacts import Prepared, prepare
+from mcp_guard.provenance.verify import Result
+
+Record = Callable[[Result, str], None]  # (result, mode): raises when it cannot be recorded
+Say = Callable[[str], None]
+
+
+def admit(config: Config, spec: LaunchSpec, *, record: Record, say: Say) -> LaunchSpec:
+    """The spec to launch (pointed at the verified copy), or `LaunchRefused` with the reason."""
+    up = config.upstreams.get(spec.upstream)
+    pol = up.provenance if up else None
+    if up is None or pol is None or pol.mode == "off":
+        return spec
+    try:
+        prepared = prepare(config, up, spec)
+    except ProvenanceError as err:  # the policy itself is unusable: nothing can be shown
+        prepared = Prepared(Result("invalid", f"cannot verify: {err.message}"), spec, False)
+    result = prepared.result
+    if result.ok and spec.command and not prepared.runs_verified_copy:
+        result = dataclasses.replace(result, outcome="invalid", detail=_not_the_copy(spec, result))
+    try:
+        record(result, pol.mode)
+    except Exception as err:  # noqa: BLE001 - an unrecorded launch is refused in enforce mode
+        why = getattr(err, "message", None) or str(err) or type(err).__name__
+        if pol.mode == "enforce":
+            raise LaunchRefused(f"provenance result could not be recorded: {why}") from None
+        say(f"WARNING provenance result for upstream {spec.upstream!r} not recorded: {why}")
+    if result.ok:
+        return prepared.spec
+    if pol.mode == "enforce":  # the caller prefixes "refused to launch upstream NAME"
+        raise LaunchRefused(f"provenance check failed: {result.line()}")
+    say(f"WARNING (provenance warn mode) upstream {spec.upstream!r} launched UNVERIFIED: {result.line()}")
+    return spec
+
+
+def admit_upstream(config: Config, name: str, upstream: UpstreamConfig, *, record: Record, say: Say) -> UpstreamConfig:
+    """`admit` for a configured upstream: the same upstream, its command pointed at the verified copy."""
+    spec = LaunchSpec(name, upstream.command, list(upstream.args), dict(upstream.env), upstream.cwd, upstream.url)
+    out = admit(config, spec, record=record, say=say)
+    if out == spec:
+        return upstream
+    env = {k: v for k, v in out.env.items() if v is not None}
+    return upstream.model_copy(update={"command": out.command, "args": list(out.args), "env": env, "url": out.url})
+
+
+def _not_the_copy(spec: LaunchSpec, result: Result) -> str:
+    command = shlex.join([spec.command or "", *spec.args])
+    return (
+        f"artifact {result.label}, but the command `{command}` does not run the verified copy; "
+        "run the package itself (npx PACKAGE, uvx PACKAGE or its own command), "
+        "or put {verified} or {verified_dir} in the upstream's args"
+    )
