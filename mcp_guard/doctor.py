@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_guard.config import Config
-from mcp_guard.errors import GuardError
+from mcp_guard.errors import GuardError, ProvenanceError
 
 NODE_COMMANDS = {"npx", "node", "npm", "pnpm", "yarn", "bunx"}
 
@@ -73,6 +73,9 @@ def record_first_tools(
         up = config.upstream(name)
         try:
             _, tools = probe(config, name, timeout, (env_of or {}).get(name))
+        except ProvenanceError as err:  # its provenance policy refuses to start it: nothing is recorded
+            lines.append(f"refused: {name}: not started, tools not recorded: {err.message}")
+            continue
         except Exception as err:  # noqa: BLE001 - any failure is reported, wrap itself already succeeded
             lines.append(f"warn: {name}: tools not recorded ({_reason(err)}); they are held for review on first use")
             continue
@@ -171,6 +174,8 @@ def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, e
                 lines.append(Line("ok", topic, f"reachable: {label}, {len(tools)} tools"))
             except LookupError as err:
                 lines.append(Line("warn", topic, f"not probed: {err}"))
+            except ProvenanceError as err:  # the launch gate refused it: doctor starts nothing run refuses
+                lines.append(Line("fail", topic, f"not started: {err.message}"))
             except Exception as err:  # noqa: BLE001 - every failure becomes a line, the next check still runs
                 fix = "check its URL and that it is running" if up.url else "check its command runs on its own"
                 lines.append(Line("fail", topic, f"unreachable: {_reason(err)}; {fix}"))

@@ -98,6 +98,10 @@ async def snapshot(config: Config, name: str, env: dict[str, str] | None = None,
     from mcp_guard.manifest import server_definition
 
     upstream = config.upstream(name)
+    if upstream.provenance is not None and upstream.provenance.mode != "off":  # the proxy's own launch gate
+        from mcp_guard.provenance.gate import admit_configured
+
+        upstream = await anyio.to_thread.run_sync(admit_configured, config, name, upstream)
     secrets, _ = available_secrets(config, name)
     try:
         with anyio.fail_after(timeout):

@@ -90,7 +90,8 @@ def _wrap(args: argparse.Namespace) -> int:
                 print(f"note: the HTTP headers of {name!r} are now also in {path}; keep that file private")
         if not args.no_review:
             env_of = {c.upstream: dict(c.new_value.get("env") or {}) for c in plan.changes}
-            _record_tools(path, list(plan.registrations), env_of)
+            if not _record_tools(path, list(plan.registrations), env_of):
+                return 1  # a server its provenance policy refuses was not started (wrap itself is done)
     return 0
 
 
@@ -119,13 +120,16 @@ def _store(config):
     return open_store(config.db_path)
 
 
-def _record_tools(path: Path, names: list[str], env_of: dict[str, dict[str, str]]) -> None:
-    """Start each newly registered server once and put its tools in the review queue as pending."""
+def _record_tools(path: Path, names: list[str], env_of: dict[str, dict[str, str]]) -> bool:
+    """Start each newly registered server once and put its tools in the review queue as pending;
+    false when a provenance policy refused to start one."""
     from mcp_guard.config import load_config
     from mcp_guard.doctor import record_first_tools
 
-    for line in record_first_tools(load_config(path), names, env_of):
+    lines = record_first_tools(load_config(path), names, env_of)
+    for line in lines:
         print(line)
+    return not any(line.startswith("refused:") for line in lines)
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -72,6 +72,20 @@ def _check_file(args: argparse.Namespace):
 
 
 def verify_command(args: argparse.Namespace) -> int:
+    from mcp_guard.errors import GuardError
+
+    try:
+        return _verify(args)
+    except GuardError as err:
+        if not args.json:
+            raise
+        # --json is JSON on every path: a script reads the error instead of a line on stderr
+        error = {"upstream": args.upstream, "outcome": "error", "message": err.message, "ok": False}
+        print(json.dumps(error, indent=2))
+        return err.exit_code
+
+
+def _verify(args: argparse.Namespace) -> int:
     from mcp_guard.config import load_config
     from mcp_guard.errors import ConfigError
 
@@ -89,17 +103,27 @@ def verify_command(args: argparse.Namespace) -> int:
             raise ConfigError(f"{given[0]} needs --artifact FILE (an upstream's policy lives in the config)")
         config = load_config(args.config)
         rows = _check_upstreams(config, args.upstream)
-    ok = all(r.ok for _, r in rows)
+    ok = all(_ok(r) for _, r in rows)
     if args.json:
-        out = [{"upstream": u} | r.to_dict() if u else r.to_dict() for u, r in rows]
-        print(json.dumps({"ok": ok, "results": out}, indent=2))
+        print(json.dumps({"ok": ok, "results": [_row_json(u, r) for u, r in rows]}, indent=2))
     else:
         _render(rows)
     return 0 if ok else 1
 
 
+def _ok(row) -> bool:
+    return not isinstance(row, Exception) and row.ok
+
+
+def _row_json(upstream: str | None, row) -> dict:
+    if isinstance(row, Exception):
+        return {"upstream": upstream, "outcome": "error", "message": row.message, "ok": False}
+    return ({"upstream": upstream} if upstream else {}) | row.to_dict()
+
+
 def _check_upstreams(config, name: str | None):
-    from mcp_guard.errors import ConfigError
+    """Each upstream's result, or the `ProvenanceError` that kept it from being checked."""
+    from mcp_guard.errors import ConfigError, ProvenanceError
     from mcp_guard.provenance import check_upstream
     from mcp_guard.provenance.record import record, record_in_bom
     from mcp_guard.store import open_store
@@ -111,16 +135,36 @@ def _check_upstreams(config, name: str | None):
         names = [n for n, up in config.upstreams.items() if up.provenance and up.provenance.mode != "off"]
         if not names:
             raise ConfigError("no upstream in the config has a provenance policy: name one, or use --artifact")
-    rows = [(n, check_upstream(config, n).result) for n in names]
+    rows = []
+    for n in names:
+        if config.upstreams[n].provenance is None:
+            raise ConfigError(f"upstream {n!r} has no provenance policy: add [upstreams.{n}.provenance] to the config")
+        try:
+            rows.append((n, _with_copy(check_upstream(config, n))))
+        except ProvenanceError as err:
+            rows.append((n, err))
     store = open_store(config.db_path)
     try:
         for n, result in rows:
+            if isinstance(result, Exception):
+                continue
             pol = config.upstreams[n].provenance
             record(store, n, result, mode=pol.mode if pol else None)
             record_in_bom(config.bom_path, n, result)
     finally:
         store.close()
     return rows
+
+
+def _with_copy(checked):
+    """The result, made invalid when the cached copy that launches run was edited since it was verified."""
+    from mcp_guard.provenance.artifacts import cache_root, copy_changes, modified_copy
+
+    result = checked.result
+    if not result.ok or checked.data is None or not checked.filename or not result.sha256:
+        return result
+    changes = copy_changes(checked.data, checked.filename, result.sha256)
+    return modified_copy(result, cache_root() / result.sha256 / "unpacked", changes) if changes else result
 
 
 _STYLES = {"verified": "green", "pinned": "yellow", "invalid": "bold red", "unsupported": "red", "missing": "red"}
@@ -133,6 +177,12 @@ def _render(rows) -> None:
 
     console = Console(highlight=False, soft_wrap=True)  # long identities stay on one line
     for upstream, r in rows:
+        if isinstance(r, Exception):
+            head = Text("✘ error", style="bold red")
+            head.append(f"  {upstream}", style="bold")
+            console.print(head)
+            console.print(Text(f"    why: {r.message}"))
+            continue
         # Text, not markup: details quote certificates and paths that may hold brackets.
         head = Text(f"{_MARKS[r.outcome]} {r.label}", style=_STYLES[r.outcome])
         head.append(f"  {upstream}" if upstream else "", style="bold")
@@ -148,6 +198,6 @@ def _render(rows) -> None:
         for key, value in facts:
             if value:
                 console.print(Text(f"    {key + ': ' if key else ''}{value}"))
-    bad = sum(not r.ok for _, r in rows)
+    bad = sum(not _ok(r) for _, r in rows)
     summary = f"{len(rows) - bad} of {len(rows)} verified or pinned"
     console.print(Text(summary, style="green" if not bad else "bold red"))

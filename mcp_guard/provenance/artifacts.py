@@ -31,6 +31,7 @@ from mcp_guard.provenance.verify import Result, check
 # Names an evidence file may have beside the artifact, in order of preference.
 _EVIDENCE_SUFFIXES = (".sigstore.json", ".sigstore", ".provenance", ".publish.attestation", ".attestation")
 _FETCH_TIMEOUT = 300
+_MAX_EVIDENCE = 16 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,44 @@ def fetch(pkg: Package, dest: Path) -> Path:
     return files[0]
 
 
+def fetch_attestations(pkg: Package, data: bytes, artifact_name: str) -> Path | None:
+    """The registry's attestations for this package version (npm provenance), saved beside the cached
+    copy of `data`; None when the registry serves none. Only with `fetch = true`."""
+    if pkg.type != "npm" or not pkg.version:
+        return None  # PEP 740 provenance is read from a file beside the artifact (NAME.provenance)
+    cmd = ["npm", "view", f"{pkg.name}@{pkg.version}", "dist.attestations.url", "--json"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_FETCH_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise ProvenanceError(f"{pkg.purl}: cannot ask npm for its attestations: {err}") from None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        raise ProvenanceError(f"{pkg.purl}: cannot ask npm for its attestations: {tail[0]}")
+    try:
+        url = json.loads(done.stdout) if done.stdout.strip() else None
+    except ValueError:
+        url = None
+    if not isinstance(url, str) or not url:
+        return None
+    if not url.startswith(("https://", "http://")):
+        raise ProvenanceError(f"{pkg.purl}: the registry names its attestations at {url!r}, not a web address")
+    import urllib.request
+
+    try:  # the registry npm is configured with said where; what is read is verified, not trusted
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - scheme checked above
+            raw = response.read(_MAX_EVIDENCE + 1)
+    except OSError as err:
+        raise ProvenanceError(f"{pkg.purl}: cannot download its attestations: {err}") from None
+    if len(raw) > _MAX_EVIDENCE:
+        raise ProvenanceError(f"{pkg.purl}: its attestations are larger than {_MAX_EVIDENCE // 2**20} MiB")
+    folder = cache_root() / hashlib.sha256(data).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stem = artifact_name.removesuffix(".tgz").removesuffix(".tar.gz")
+    path = folder / f"{stem}.attestations.json"
+    path.write_bytes(raw)
+    return path
+
+
 @dataclass(slots=True)
 class Checked:
     """A verification result and, when the artifact was read, the exact bytes that were checked."""
@@ -160,16 +199,24 @@ def check_upstream(config: Config, name: str) -> Checked:
                 return Checked(Result("missing", err.message, purl=purl))
             data = source.read_bytes()
     else:
+        fix = f"`npm pack {pkg.name}@{pkg.version}`" if pkg and pkg.type == "npm" else "the file you run"
         raise ProvenanceError(
-            f"upstream {name!r}: provenance names no artifact: set 'artifact' to a local file, "
-            "or 'package' (or 'server_json') with 'fetch = true'"
+            f"upstream {name!r}: provenance names no artifact: set 'artifact' to a local copy of the "
+            f"package ({fix}), or 'fetch = true' with 'package' (or 'server_json') to download it"
         )
     folders = [attestations_dir(config)] + ([] if fetched else [source.parent])
+    looked_in = ", ".join(str(f) for f in folders)
     # A pin-only policy names no signer, so evidence found lying beside the artifact is not sought.
     if pol.bundle:
-        evidence = config.resolve(pol.bundle)
+        evidence: Path | None = config.resolve(pol.bundle)
     else:
         evidence = None if identity.is_empty() else find_evidence(folders, source.name)
+    if evidence is None and not pol.bundle and not identity.is_empty() and pol.fetch and pkg and data is not None:
+        try:
+            evidence = fetch_attestations(pkg, data, source.name)
+        except ProvenanceError as err:
+            return Checked(Result("missing", err.message, artifact=source.name, purl=purl), data, source.name)
+        looked_in += f" and the {pkg.type} registry"
     result = check(
         data,
         artifact=source.name if fetched else str(source),
@@ -179,7 +226,7 @@ def check_upstream(config: Config, name: str) -> Checked:
         sha512=pol.sha512,
         trusted_root=str(config.resolve(pol.trusted_root)) if _is_file_root(pol.trusted_root) else pol.trusted_root,
         purl=purl,
-        looked_in=", ".join(str(f) for f in folders),
+        looked_in=looked_in,
     )
     return Checked(result, data, source.name, None if fetched else source)
 

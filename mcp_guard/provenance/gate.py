@@ -67,3 +67,27 @@ def _not_the_copy(spec: LaunchSpec, result: Result) -> str:
         "run the package itself (npx PACKAGE, uvx PACKAGE or its own command), "
         "or put {verified} or {verified_dir} in the upstream's args"
     )
+
+
+def admit_configured(config: Config, name: str, upstream: UpstreamConfig) -> UpstreamConfig:
+    """The gate for the operator commands (doctor, bom, scan, wrap): the result goes to the config's
+    database and audit log, warnings to stderr, and a refusal is a `ProvenanceError` line."""
+    import sys
+
+    def record(result: Result, mode: str) -> None:
+        from mcp_guard.provenance.record import record as keep
+        from mcp_guard.store import open_store
+
+        store = open_store(config.db_path)
+        try:
+            keep(store, name, result, mode=mode)
+        finally:
+            store.close()
+
+    def say(text: str) -> None:
+        print(f"mcp-guard: {text}", file=sys.stderr, flush=True)
+
+    try:
+        return admit_upstream(config, name, upstream, record=record, say=say)
+    except LaunchRefused as err:
+        raise ProvenanceError(f"refused to launch upstream {name!r}: {err}") from None

@@ -219,7 +219,11 @@ def check(
         if pins:
             return Result("pinned", f"{' and '.join(pins)} match the pin; no signature checked", kind="digest", **base)
         where = f" (looked in {looked_in})" if looked_in else ""
-        return Result("missing", f"no attestation or bundle for this artifact{where}", **base)
+        fix = (
+            "give its sigstore bundle or attestation file (bundle = PATH, or --bundle), put it beside the "
+            "artifact as NAME.sigstore.json or NAME.provenance, or pin the artifact's sha256"
+        )
+        return Result("missing", f"no attestation or bundle for this artifact{where}: {fix}", **base)
     try:
         raw = evidence.read_bytes()
     except OSError as err:
