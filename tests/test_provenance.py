@@ -1041,3 +1041,59 @@ def test_fetch_true_reads_the_registrys_npm_provenance(home, tmp_path, npm_regis
     shutil.rmtree(home / ".npm", ignore_errors=True)  # npm's own cache of the packument
     result = check_upstream(_config(tmp_path, policy), "srv").result
     assert result.outcome == "missing" and "the npm registry" in result.detail
+
+
+@pytest.fixture
+def python_index(monkeypatch):
+    """A Python index on 127.0.0.1 whose JSON simple page (PEP 691) lists pypi-attestations 0.0.19's
+    sdist with its real PEP 740 provenance; pip's configuration points at it (`PIP_INDEX_URL`)."""
+    import http.server
+    import threading
+
+    sdist = "pypi_attestations-0.0.19.tar.gz"
+    provenance = pep740_asset(sdist + ".provenance").read_bytes()
+    state = {"paths": []}
+
+    class Index(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            state["paths"].append(self.path)
+            if self.path == "/simple/pypi-attestations/":
+                entry = {"filename": sdist, "url": f"../../files/{sdist}", "hashes": {},
+                         "provenance": f"/integrity/pypi-attestations/0.0.19/{sdist}/provenance"}
+                body = json.dumps({"meta": {"api-version": "1.1"}, "name": "pypi-attestations",
+                                   "files": [entry]}).encode()
+            elif self.path == f"/integrity/pypi-attestations/0.0.19/{sdist}/provenance":
+                body = provenance
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Index)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{server.server_port}/simple/")
+    yield state
+    server.shutdown()
+
+
+def test_fetch_true_reads_the_indexs_pep740_provenance(home, tmp_path, python_index):
+    artifact = tmp_path / "vendor" / "pypi_attestations-0.0.19.tar.gz"
+    artifact.parent.mkdir()
+    shutil.copyfile(pep740_asset(artifact.name), artifact)
+    policy = {"package": "pkg:pypi/pypi-attestations@0.0.19", "artifact": str(artifact), "fetch": True,
+              "issuer": GITHUB, "repository": "trailofbits/pypi-attestations", "workflow": "release.yml"}
+    from mcp_guard.provenance import check_upstream
+
+    result = check_upstream(_config(tmp_path, policy), "srv").result
+    assert result.outcome == "verified" and result.kind == "pep740", result.detail
+    assert any(p.startswith("/integrity/") for p in python_index["paths"])
+    # Another publisher's policy fails on the same fetched provenance.
+    policy["repository"] = "someone/else"
+    assert check_upstream(_config(tmp_path, policy), "srv").result.outcome == "invalid"

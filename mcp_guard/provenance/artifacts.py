@@ -131,41 +131,93 @@ def fetch(pkg: Package, dest: Path) -> Path:
 
 
 def fetch_attestations(pkg: Package, data: bytes, artifact_name: str) -> Path | None:
-    """The registry's attestations for this package version (npm provenance), saved beside the cached
-    copy of `data`; None when the registry serves none. Only with `fetch = true`."""
-    if pkg.type != "npm" or not pkg.version:
-        return None  # PEP 740 provenance is read from a file beside the artifact (NAME.provenance)
-    cmd = ["npm", "view", f"{pkg.name}@{pkg.version}", "dist.attestations.url", "--json"]
+    """The registry's attestations for this artifact (npm provenance, or PEP 740 provenance from a
+    Python index), saved beside the cached copy of `data`; None when the registry serves none.
+    Only with `fetch = true`; what is read is verified afterwards, not trusted."""
+    if not pkg.version:
+        return None
+    if pkg.type == "npm":
+        raw, name = _npm_attestations(pkg), artifact_name.removesuffix(".tgz") + ".attestations.json"
+    elif pkg.type == "pypi":
+        raw, name = _pep740_provenance(pkg, artifact_name), artifact_name + ".provenance"
+    else:
+        return None
+    if raw is None:
+        return None
+    folder = cache_root() / hashlib.sha256(data).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / name
+    path.write_bytes(raw)
+    return path
+
+
+def _npm_attestations(pkg: Package) -> bytes | None:
+    """npm's attestations document for PKG@VERSION, from where the registry npm uses says it is."""
+    url = _ask(pkg, ["npm", "view", f"{pkg.name}@{pkg.version}", "dist.attestations.url", "--json"], "npm")
+    try:
+        url = json.loads(url) if url.strip() else None
+    except ValueError:
+        url = None
+    return _download(pkg, url) if isinstance(url, str) and url else None
+
+
+def _pep740_provenance(pkg: Package, filename: str) -> bytes | None:
+    """The PEP 740 provenance a Python index lists for this file in its JSON simple page (PEP 691)."""
+    import re
+    import urllib.parse
+
+    project = re.sub(r"[-_.]+", "-", pkg.name).lower()
+    page = urllib.parse.urljoin(_pip_index_url(pkg).rstrip("/") + "/", project + "/")
+    try:
+        doc = json.loads(_download(pkg, page, accept="application/vnd.pypi.simple.v1+json"))
+        files = doc.get("files") or []
+    except (ValueError, AttributeError):
+        raise ProvenanceError(f"{pkg.purl}: the index's page {page} is not a JSON simple page") from None
+    for entry in files:
+        if isinstance(entry, dict) and entry.get("filename") == filename:
+            url = entry.get("provenance")
+            return _download(pkg, urllib.parse.urljoin(page, url)) if isinstance(url, str) and url else None
+    return None
+
+
+def _pip_index_url(pkg: Package) -> str:
+    """The index pip downloads from: its configured `index-url`, else pip's own default."""
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    listed = _ask(pkg, [sys.executable, "-m", "pip", "config", "list"], "pip")
+    for line in listed.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().endswith(".index-url") and value.strip():
+            return value.strip().strip("'\"")
+    code = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"  # pip's default, not ours
+    return _ask(pkg, [sys.executable, "-c", code], "pip").strip()
+
+
+def _ask(pkg: Package, cmd: list[str], client: str) -> str:
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=_FETCH_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise ProvenanceError(f"{pkg.purl}: cannot ask npm for its attestations: {err}") from None
+        raise ProvenanceError(f"{pkg.purl}: cannot ask {client} for its attestations: {err}") from None
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-        raise ProvenanceError(f"{pkg.purl}: cannot ask npm for its attestations: {tail[0]}")
-    try:
-        url = json.loads(done.stdout) if done.stdout.strip() else None
-    except ValueError:
-        url = None
-    if not isinstance(url, str) or not url:
-        return None
-    if not url.startswith(("https://", "http://")):
-        raise ProvenanceError(f"{pkg.purl}: the registry names its attestations at {url!r}, not a web address")
+        raise ProvenanceError(f"{pkg.purl}: cannot ask {client} for its attestations: {tail[0]}")
+    return done.stdout
+
+
+def _download(pkg: Package, url: str, accept: str | None = None) -> bytes:
     import urllib.request
 
-    try:  # the registry npm is configured with said where; what is read is verified, not trusted
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - scheme checked above
+    if not url.startswith(("https://", "http://")):
+        raise ProvenanceError(f"{pkg.purl}: the registry names its attestations at {url!r}, not a web address")
+    request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - scheme checked above
             raw = response.read(_MAX_EVIDENCE + 1)
     except OSError as err:
-        raise ProvenanceError(f"{pkg.purl}: cannot download its attestations: {err}") from None
+        raise ProvenanceError(f"{pkg.purl}: cannot download its attestations from {url}: {err}") from None
     if len(raw) > _MAX_EVIDENCE:
         raise ProvenanceError(f"{pkg.purl}: its attestations are larger than {_MAX_EVIDENCE // 2**20} MiB")
-    folder = cache_root() / hashlib.sha256(data).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stem = artifact_name.removesuffix(".tgz").removesuffix(".tar.gz")
-    path = folder / f"{stem}.attestations.json"
-    path.write_bytes(raw)
-    return path
+    return raw
 
 
 @dataclass(slots=True)
