@@ -1097,3 +1097,25 @@ def test_fetch_true_reads_the_indexs_pep740_provenance(home, tmp_path, python_in
     # Another publisher's policy fails on the same fetched provenance.
     policy["repository"] = "someone/else"
     assert check_upstream(_config(tmp_path, policy), "srv").result.outcome == "invalid"
+
+
+@pytest.mark.parametrize(
+    "artifact",
+    [
+        ("mcp-tools", "modelcontextprotocol-server-filesystem-2026.8.31.tgz"),
+        ("mcp-tools", "modelcontextprotocol-server-everything-2026.8.31.tgz"),
+        ("pypi-attestations-assets", "pypi_attestations-0.0.19.tar.gz"),
+        ("pypi-attestations-assets", "rfc8785-0.1.2-py3-none-any.whl"),
+        ("npm-pacote-sigstore-0.4.0", "sigstore-0.4.0.tgz"),
+    ],
+)
+def test_intact_copy_is_recognised_without_unpacking_again(home, tmp_path, artifact):
+    """The per-launch check computes the unpacked tree from the verified bytes in memory; it must agree
+    with a real unpacking, or every launch would fall back to unpacking afresh."""
+    from mcp_guard.provenance.artifacts import _unpack, archive_manifest, tree_manifest
+
+    path = shared("fixtures", "supply-chain", *artifact)
+    dest = tmp_path / "unpacked"
+    dest.mkdir()
+    _unpack(path.read_bytes(), path.name, dest)
+    assert archive_manifest(path.read_bytes(), path.name, dest) == tree_manifest(dest)

@@ -2,7 +2,7 @@
 
 Public surface: `IdentityPolicy`, `Result` (outcomes verified / pinned / invalid / unsupported /
 missing), `check` (one artifact's bytes and evidence), `check_upstream` and `prepare` (an upstream
-from the config), `load_trusted_root`.
+from the config), `load_trusted_root`; `gate.admit` is the one launch gate every command passes.
 """
 
 from mcp_guard.provenance.artifacts import Checked, Package, Prepared, check_upstream, prepare

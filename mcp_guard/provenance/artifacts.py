@@ -310,10 +310,12 @@ def materialize(data: bytes, filename: str, sha256: str) -> tuple[Path, Path | N
     if not _is_archive(filename):
         return target, None, []
     unpacked = folder / "unpacked"
+    if unpacked.is_dir() and tree_manifest(unpacked) == archive_manifest(data, filename, unpacked):
+        return target, unpacked, []  # intact: the usual case, decided without writing anything
     staging = Path(tempfile.mkdtemp(dir=folder, prefix=".unpack-"))
     try:
         _unpack(data, filename, staging)
-        if unpacked.is_dir():
+        if unpacked.is_dir():  # a fresh unpacking is the reference: the changes it shows are exact
             return target, unpacked, tree_changes(tree_manifest(staging), tree_manifest(unpacked))
         try:
             os.replace(staging, unpacked)
@@ -355,6 +357,49 @@ def tree_manifest(root: Path) -> dict[str, str]:
                 out[rel] = digest + (" executable" if st.st_mode & 0o111 else "")
             else:
                 out[rel] = "special file"
+    return out
+
+
+def archive_manifest(data: bytes, filename: str, dest: Path) -> dict[str, str]:
+    """The `tree_manifest` that unpacking `data` into `dest` gives, computed in memory.
+
+    Only ever trusted to say "intact": when it differs from the tree on disk, a real unpacking
+    decides (so a gap in this model can cost time, never a wrong refusal).
+    """
+    out: dict[str, str] = {}
+
+    def put(name: str, value: str) -> None:
+        rel = os.path.normpath(name.lstrip("/"))
+        if rel in (".", "") or rel.startswith(".."):
+            return
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            out["/".join(parts[:i])] = "folder"
+        out[rel] = value
+
+    try:
+        if filename.endswith((".whl", ".zip", ".mcpb")):
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                for info in zf.infolist():  # extracted without their modes: never executable
+                    if info.is_dir():
+                        put(info.filename, "folder")
+                    else:
+                        put(info.filename, hashlib.sha256(zf.read(info)).hexdigest())
+            return out
+        with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+            for member in tf.getmembers():
+                if hasattr(tarfile, "data_filter"):
+                    member = tarfile.data_filter(member, str(dest))
+                if member.isdir():
+                    put(member.name, "folder")
+                elif member.issym():
+                    put(member.name, "link " + member.linkname)
+                elif member.isfile() or member.islnk():
+                    f = tf.extractfile(member)
+                    digest = hashlib.sha256(f.read() if f else b"").hexdigest()
+                    put(member.name, digest + (" executable" if (member.mode or 0) & 0o111 else ""))
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, KeyError):
+        return {}  # whatever it is, the real unpacking path reports it
     return out
 
 
