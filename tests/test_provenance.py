@@ -1119,3 +1119,21 @@ def test_intact_copy_is_recognised_without_unpacking_again(home, tmp_path, artif
     dest.mkdir()
     _unpack(path.read_bytes(), path.name, dest)
     assert archive_manifest(path.read_bytes(), path.name, dest) == tree_manifest(dest)
+
+
+def test_gate_refuses_an_edited_copy_of_a_signed_wheel(home, tmp_path):
+    """The production-signed rfc8785 wheel: verified by its signer, run from the cache, then edited."""
+    wheel = tmp_path / "dist" / "bundle_v3_github.whl"
+    wheel.parent.mkdir()
+    shutil.copyfile(sigstore_asset("bundle_v3_github.whl"), wheel)
+    shutil.copyfile(sigstore_asset("bundle_v3_github.whl.sigstore"), wheel.parent / (wheel.name + ".sigstore"))
+    config = _config(tmp_path, {"artifact": str(wheel), **WHEEL_POLICY},
+                     args=["-c", "import rfc8785", "{verified_dir}"])
+    store = open_store(None)
+    out = anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
+    assert out.env["PYTHONDONTWRITEBYTECODE"] == "1"  # no .pyc is written into the checked tree
+    unpacked = Path(out.args[2])
+    (unpacked / "rfc8785" / "_impl.py").write_text("import os  # not what was signed\n")
+    with pytest.raises(LaunchRefused, match=r"modified after verification: rfc8785/_impl.py \(changed\)"):
+        anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
+    assert [r["outcome"] for r in _verifications(store)] == ["invalid"]  # same digest: the last result
