@@ -1137,3 +1137,20 @@ def test_gate_refuses_an_edited_copy_of_a_signed_wheel(home, tmp_path):
     with pytest.raises(LaunchRefused, match=r"modified after verification: rfc8785/_impl.py \(changed\)"):
         anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
     assert [r["outcome"] for r in _verifications(store)] == ["invalid"]  # same digest: the last result
+
+
+def test_verify_says_what_a_launch_would_meet(home, tmp_path, capsys):
+    """`verify` judges as the launch gate does: a command that does not run the copy is not "pinned"."""
+    config = tmp_path / "mcp-guard.toml"
+    tarball = json.dumps(str(fs_tarball()))
+    pin = hashlib.sha256(fs_tarball().read_bytes()).hexdigest()
+    config.write_text(
+        '[storage]\npath = "guard.db"\n'
+        f'[upstreams.fs]\ncommand = "node"\nargs = ["/opt/elsewhere/index.js"]\n'
+        f'provenance = {{ package = "{FS_PURL}", artifact = {tarball}, sha256 = "{pin}" }}\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "verify", "fs", "--json"]) == 1
+    [row] = json.loads(capsys.readouterr().out)["results"]
+    assert row["outcome"] == "invalid"
+    assert "`node /opt/elsewhere/index.js` does not run the verified copy" in row["detail"]

@@ -124,7 +124,7 @@ def _row_json(upstream: str | None, row) -> dict:
 def _check_upstreams(config, name: str | None):
     """Each upstream's result, or the `ProvenanceError` that kept it from being checked."""
     from mcp_guard.errors import ConfigError, ProvenanceError
-    from mcp_guard.provenance import check_upstream
+    from mcp_guard.provenance.gate import judge, launch_spec
     from mcp_guard.provenance.record import record, record_in_bom
     from mcp_guard.store import open_store
 
@@ -139,8 +139,9 @@ def _check_upstreams(config, name: str | None):
     for n in names:
         if config.upstreams[n].provenance is None:
             raise ConfigError(f"upstream {n!r} has no provenance policy: add [upstreams.{n}.provenance] to the config")
-        try:
-            rows.append((n, _with_copy(check_upstream(config, n))))
+        try:  # what a launch would meet: the artifact, its cached copy, and the command that runs it
+            up = config.upstreams[n]
+            rows.append((n, judge(config, up, launch_spec(n, up)).result))
         except ProvenanceError as err:
             rows.append((n, err))
     store = open_store(config.db_path)
@@ -154,17 +155,6 @@ def _check_upstreams(config, name: str | None):
     finally:
         store.close()
     return rows
-
-
-def _with_copy(checked):
-    """The result, made invalid when the cached copy that launches run was edited since it was verified."""
-    from mcp_guard.provenance.artifacts import cache_root, copy_changes, modified_copy
-
-    result = checked.result
-    if not result.ok or checked.data is None or not checked.filename or not result.sha256:
-        return result
-    changes = copy_changes(checked.data, checked.filename, result.sha256)
-    return modified_copy(result, cache_root() / result.sha256 / "unpacked", changes) if changes else result
 
 
 _STYLES = {"verified": "green", "pinned": "yellow", "invalid": "bold red", "unsupported": "red", "missing": "red"}

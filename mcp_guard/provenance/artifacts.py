@@ -328,16 +328,6 @@ def materialize(data: bytes, filename: str, sha256: str) -> tuple[Path, Path | N
     return target, unpacked, []
 
 
-def copy_changes(data: bytes, filename: str, sha256: str) -> list[str]:
-    """How the cached unpacked copy of these verified bytes differs from them (nothing is written)."""
-    unpacked = cache_root() / sha256 / "unpacked"
-    if not _is_archive(filename) or not unpacked.is_dir():
-        return []
-    with tempfile.TemporaryDirectory(prefix="mcp-guard-unpack-") as tmp:
-        _unpack(data, filename, Path(tmp))
-        return tree_changes(tree_manifest(Path(tmp)), tree_manifest(unpacked))
-
-
 def tree_manifest(root: Path) -> dict[str, str]:
     """Every entry under `root` by relative path: a file's sha256 (and exec bit), a link's target, a folder."""
     out: dict[str, str] = {}

@@ -29,12 +29,10 @@ def admit(config: Config, spec: LaunchSpec, *, record: Record, say: Say) -> Laun
     if up is None or pol is None or pol.mode == "off":
         return spec
     try:
-        prepared = prepare(config, up, spec)
+        prepared = judge(config, up, spec)
     except ProvenanceError as err:  # the policy itself is unusable: nothing can be shown
         prepared = Prepared(Result("invalid", f"cannot verify: {err.message}"), spec, False)
     result = prepared.result
-    if result.ok and spec.command and not prepared.runs_verified_copy:
-        result = dataclasses.replace(result, outcome="invalid", detail=_not_the_copy(spec, result))
     try:
         record(result, pol.mode)
     except Exception as err:  # noqa: BLE001 - an unrecorded launch is refused in enforce mode
@@ -50,9 +48,23 @@ def admit(config: Config, spec: LaunchSpec, *, record: Record, say: Say) -> Laun
     return spec
 
 
+def judge(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
+    """What launching `spec` would meet: the artifact verified, its cached copy intact, and the command
+    running that copy (else `invalid`, saying so). `ProvenanceError` when the policy is unusable."""
+    prepared = prepare(config, up, spec)
+    result = prepared.result
+    if result.ok and spec.command and not prepared.runs_verified_copy:
+        prepared.result = dataclasses.replace(result, outcome="invalid", detail=_not_the_copy(spec, result))
+    return prepared
+
+
+def launch_spec(name: str, upstream: UpstreamConfig) -> LaunchSpec:
+    return LaunchSpec(name, upstream.command, list(upstream.args), dict(upstream.env), upstream.cwd, upstream.url)
+
+
 def admit_upstream(config: Config, name: str, upstream: UpstreamConfig, *, record: Record, say: Say) -> UpstreamConfig:
     """`admit` for a configured upstream: the same upstream, its command pointed at the verified copy."""
-    spec = LaunchSpec(name, upstream.command, list(upstream.args), dict(upstream.env), upstream.cwd, upstream.url)
+    spec = launch_spec(name, upstream)
     out = admit(config, spec, record=record, say=say)
     if out == spec:
         return upstream
