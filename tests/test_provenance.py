@@ -1154,3 +1154,32 @@ def test_verify_says_what_a_launch_would_meet(home, tmp_path, capsys):
     [row] = json.loads(capsys.readouterr().out)["results"]
     assert row["outcome"] == "invalid"
     assert "`node /opt/elsewhere/index.js` does not run the verified copy" in row["detail"]
+
+
+def test_run_enforce_refuses_the_wrap_form_with_another_command(home, tmp_path):
+    """`mcp-guard run --name NAME -- CMD …` (what `wrap` writes) under an enforce policy for NAME: a
+    command that is not the verified package is refused at launch, and the client is told why."""
+    from tests.clients import GUARD, RawClient
+
+    tarball = json.dumps(str(fs_tarball()))
+    pin = hashlib.sha256(fs_tarball().read_bytes()).hexdigest()
+    config = tmp_path / "mcp-guard.toml"
+    config.write_text(
+        '[storage]\npath = "guard.db"\n'
+        '[upstreams.filesystem]\ncommand = "npx"\nargs = ["-y", "@modelcontextprotocol/server-filesystem"]\n'
+        f'provenance = {{ package = "{FS_PURL}", artifact = {tarball}, sha256 = "{pin}" }}\n',
+        encoding="utf-8",
+    )
+    marker = tmp_path / "started"
+    command = [sys.executable, "-c", f"import pathlib; pathlib.Path({str(marker)!r}).touch()"]
+    client = RawClient([*GUARD, "--config", str(config), "run", "--name", "filesystem", "--", *command])
+    try:
+        answer = client.request(
+            "initialize",
+            {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+        )
+    finally:
+        client.close()
+    message = answer["error"]["message"]
+    assert "refused to launch upstream 'filesystem'" in message and "does not run the verified copy" in message
+    assert not marker.exists()
