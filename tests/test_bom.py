@@ -87,10 +87,14 @@ def test_components_services_and_trust_boundary(queue):
     comps = {c["bom-ref"]: c for c in doc["components"]}
     everything = comps["component/everything"]
     assert everything["purl"] == "pkg:npm/%40modelcontextprotocol/server-everything@2026.8.31"
-    assert everything["version"] == "2.0.0"  # what the server says it is
     svcs = {s["name"]: s for s in doc["services"]}
     local, remote = svcs["everything"], svcs["filesystem"]
     props = lambda s: {p["name"]: p["value"] for p in s["properties"]}  # noqa: E731
+    # The package's version is the component's, as its purl says; what the running server reports
+    # (serverInfo) is kept beside it and is the service's version: never one beside the other's purl.
+    assert everything["version"] == "2026.8.31"
+    assert props(everything)["mcp-guard:server-version"] == "2.0.0"
+    assert local["version"] == "2.0.0"
     assert props(local)["mcp-guard:trust-zone"] == "local-process"
     assert props(local)["mcp-guard:stateful"] == "unknown"
     assert local["x-trust-boundary"] is False

@@ -195,7 +195,7 @@ def test_cli_list_show_approve(tmp_path, home, capsys, monkeypatch):
         )
         == 0
     )
-    result = json.loads(capsys.readouterr().out)
+    (result,) = json.loads(capsys.readouterr().out)["decisions"]
     assert result["item"]["state"] == "approved" and result["decision"]["reviewer"] == "dan"
     assert (tmp_path / "bom" / "aibom.cdx.json").is_file()  # approvals write through to the BOM
 
