@@ -330,12 +330,14 @@ def cmd_review_list(args: argparse.Namespace) -> int:
     # Fit the terminal: ids, states and flags are never cut (ids must stay copyable); names and
     # upstreams fold onto more lines; the date drops its time, then goes, when space is short.
     wide = console.width >= 120
-    table = Table(title=f"review queue ({args.state})", show_lines=False, box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=f"review queue ({args.state})", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
     table.add_column("id", no_wrap=True, min_width=max(len(i.id) for i in items))
-    table.add_column("upstream", overflow="fold", ratio=1)
+    table.add_column("upstream", overflow="fold")
     table.add_column("kind", no_wrap=True)
-    table.add_column("name", overflow="fold", ratio=2)
-    table.add_column("state", no_wrap=True, min_width=len(max(("pending", "approved", "rejected", "superseded"), key=len)))
+    table.add_column("name", overflow="fold")
+    table.add_column("state", no_wrap=True)
     table.add_column("change", no_wrap=True)
     table.add_column("flags", no_wrap=True)
     if console.width >= 100:
