@@ -349,6 +349,15 @@ def write_bom(bom: Bom, path: str | Path, *, strict: bool = False) -> str:
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".aibom-", suffix=".tmp", dir=p.parent)
     try:
+        # A file kept in git, read by CI and colleagues: the mode of the file it replaces, else the
+        # umask's default (mkstemp alone would leave it private).
+        try:
+            mode = p.stat().st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, p)
