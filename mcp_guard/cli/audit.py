@@ -117,7 +117,7 @@ def _summary(rec: AuditRecord) -> list[str]:
         return [text, f"args: {json.dumps(args, ensure_ascii=False, sort_keys=True)}"]
     if rec.kind == "session.start":
         return [f"intent={d.get('intent')!r} profile={d.get('profile')} owner={d.get('owner')}"]
-    return json.dumps(d, ensure_ascii=False, indent=2, sort_keys=True).splitlines()
+    return [f"{k}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in sorted(d.items())]
 
 
 def _show(args: argparse.Namespace) -> int:
