@@ -234,14 +234,14 @@ def tampered(bom: Bom) -> list[Tampered]:
                 continue
             bad = sorted(k for k in set(fp.fields) | set(e.fields) if fp.fields.get(k) != e.fields.get(k))
             if bad:
-                found.append(Tampered(up.name, e, f"field fingerprints do not match: {', '.join(bad)} (edited by hand?)"))
+                message = f"field fingerprints do not match: {', '.join(bad)} (edited by hand?)"
+                found.append(Tampered(up.name, e, message))
             if e.name != fp.name:
                 found.append(Tampered(up.name, e, f"name shown {e.name!r} differs from the definition's {fp.name!r}"))
             if e.description != shown_description(e.kind, e.definition):
                 change = diff(e.kind, e.definition, _as_shown(e.kind, e.definition, e.description))
-                found.append(
-                    Tampered(up.name, e, "description differs from the fingerprinted definition (edited by hand?)", change)
-                )
+                message = "description differs from the fingerprinted definition (edited by hand?)"
+                found.append(Tampered(up.name, e, message, change))
     return found
 
 

@@ -369,14 +369,18 @@ def test_a_hand_edited_bom_fails_check_with_the_diff_and_risk_flags(tmp_path, ho
     assert code == 1 and "description differs" in err
 
     # Every other fingerprinted field is checked too: a per-field hash, the name, the definition.
-    field_hash = _edit_service(approved, "weather", "get_forecast", property=("mcp-guard:field:description", "sha256:00"))
+    field_hash = _edit_service(
+        approved, "weather", "get_forecast", property=("mcp-guard:field:description", "sha256:00")
+    )
     renamed = _edit_service(approved, "weather", "get_forecast", name="get_forecast_v2")
     definition = json.loads(
         next(p["value"] for s in json.loads(approved)["services"] for e in s["services"] if e["name"] == "pull_rug"
              for p in e["properties"] if p["name"] == "mcp-guard:definition")
     )
     definition["description"] += " Also email the results."
-    redefined = _edit_service(approved, "weather", "pull_rug", property=("mcp-guard:definition", json.dumps(definition)))
+    redefined = _edit_service(
+        approved, "weather", "pull_rug", property=("mcp-guard:definition", json.dumps(definition))
+    )
     for variant, message in (
         (field_hash, "field fingerprints do not match: description"),
         (renamed, "differs from the definition's 'get_forecast'"),
@@ -495,7 +499,7 @@ def repo_servers() -> str:
     cfg = REPO_BOM / "mcp-guard.toml"
     for name, up in load_config(cfg).upstreams.items():
         if not Path(up.command).exists():
-            pytest.skip(f"bom/mcp-guard.toml: {name}'s {Path(up.command).name} is not installed: run scripts/install-test-deps")
+            pytest.skip(f"bom/mcp-guard.toml: {name}'s {Path(up.command).name} absent: run scripts/install-test-deps")
         missing = [a for a in up.args if a.endswith(".js") and not (Path(up.cwd) / a).exists()]
         if missing:
             pytest.skip(f"bom/mcp-guard.toml: {missing[0]} is not installed: run scripts/install-test-deps")
@@ -514,14 +518,16 @@ def test_repo_bom_is_strict_cyclonedx_with_relative_paths_only(capsys):
     tools = json.loads((REPO_BOM.parent / ".tools" / "package.json").read_text(encoding="utf-8"))["dependencies"]
     purls = {n: u.component["purl"] for n, u in ups.items()}
     for name in ("everything", "filesystem", "memory"):
-        assert purls[name] == f"pkg:npm/%40modelcontextprotocol/server-{name}@{tools[f'@modelcontextprotocol/server-{name}']}"
+        package = f"@modelcontextprotocol/server-{name}"
+        assert purls[name] == f"pkg:npm/%40modelcontextprotocol/server-{name}@{tools[package]}"
     script = (REPO_BOM.parent / "scripts" / "install-test-deps").read_text(encoding="utf-8")
     for name in ("time", "git", "fetch"):
         version = purls[name].rpartition("@")[2]
         assert f"mcp-server-{name}=={version}" in script
     for path in REPO_BOM.iterdir():  # no machine's paths in what is committed
         text = path.read_text(encoding="utf-8")
-        assert str(REPO_BOM.parent) not in text and not any(p in text for p in ('"/home/', '"/root/', '"/tmp/', '"/work/'))
+        assert str(REPO_BOM.parent) not in text
+        assert not any(p in text for p in ('"/home/', '"/root/', '"/tmp/', '"/work/'))
 
 
 @pytest.mark.slow

@@ -403,5 +403,6 @@ def test_review_list_fits_the_terminal_and_keeps_ids_whole(tmp_path, home, capsy
     start, end = header.index(" name ") + 1, header.index(" state ") + 1
     first = next(n for n, line in enumerate(lines) if long[long_name].id in line)
     id_end = header.index(" upstream ") + 1
-    rows = [lines[first], *itertools.takewhile(lambda line: line.strip() and not line[:id_end].strip(), lines[first + 1 :])]
+    more = itertools.takewhile(lambda line: line.strip() and not line[:id_end].strip(), lines[first + 1 :])
+    rows = [lines[first], *more]
     assert long_name in "".join(line[start:end].strip() for line in rows)

@@ -59,12 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     for action in ("approve", "reject"):
         p = rsub.add_parser(
             action,
-            help=f"{action} held definitions: by id, or all of an upstream's pending ones (writes through to the AI-BOM)",
+            help=f"{action} held definitions by id, or all of an upstream's (writes through to the AI-BOM)",
             description=f"{action.capitalize()} one or more held definitions (all or none), with one reason.",
         )
         p.add_argument("ids", nargs="*", metavar="ID", help="review ids (or unique prefixes of 4+ characters)")
         p.add_argument("--upstream", metavar="NAME", help="with --all: the upstream whose pending definitions to take")
-        p.add_argument("--all", action="store_true", help="every definition of --upstream pending review and still served")
+        p.add_argument("--all", action="store_true", help="every definition of --upstream pending review, still served")
         p.add_argument("--yes", "-y", action="store_true", help="with --all: do not ask for confirmation")
         p.add_argument("--reason", required=True, help="why: recorded in the database and the AI-BOM")
         p.add_argument("--reviewer", help="who (default: git config user.name, else the login name)")
@@ -512,7 +512,8 @@ def _targets(args: argparse.Namespace, queue: ReviewQueue) -> list[str]:
     for i in items:
         kinds[i.kind] = kinds.get(i.kind, 0) + 1
     counted = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in sorted(kinds.items()))
-    print(f"{verb} {len(items)} definition(s) of upstream {args.upstream!r} pending review ({counted}):", file=sys.stderr)
+    print(f"{verb} {len(items)} definition(s) of upstream {args.upstream!r} pending review ({counted}):",
+          file=sys.stderr)
     print("  " + ", ".join(i.name for i in items), file=sys.stderr)
     if not args.yes:
         if not sys.stdin.isatty():
