@@ -543,12 +543,12 @@ def _component(
         ["unverified" if upstream is None or upstream.provenance is None else "not-yet-verified"],
     )
     props[P_UPSTREAM] = [name]
-    # The component is the package: its version is the package's (the purl's) when known. What the
-    # running server reports (serverInfo.version) often differs, so it is kept beside it, and is the
-    # service's version.
+    # The component is the package: with a purl, its version is the purl's (none if the purl has
+    # none). What the running server reports (serverInfo.version) often differs: it is kept beside
+    # it, and is the service's version.
     if server_info.get("version"):
         props[P_SERVER_VERSION] = [str(server_info["version"])]
-    version = (purl.version if purl else None) or server_info.get("version")
+    version = purl.version if purl else server_info.get("version")
     references = previous.component.get("_reference_objects", []) if previous else []
     return Component(
         external_references=references,

@@ -406,3 +406,21 @@ def test_review_list_fits_the_terminal_and_keeps_ids_whole(tmp_path, home, capsy
     more = itertools.takewhile(lambda line: line.strip() and not line[:id_end].strip(), lines[first + 1 :])
     rows = [lines[first], *more]
     assert long_name in "".join(line[start:end].strip() for line in rows)
+
+
+def test_bulk_all_skips_what_the_bom_from_git_already_approves(tmp_path, home, capsys):
+    """A colleague approved a tool and committed the BOM; on a fresh database here, --all takes the rest."""
+    for name, db in (("ana.toml", "ana.db"), ("bo.toml", "bo.db")):
+        (tmp_path / name).write_text(f'[storage]\npath = "{db}"\n[upstreams.e]\ncommand = "true"\n', encoding="utf-8")
+    tools = everything()
+    ana = ReviewQueue(open_store(tmp_path / "ana.db")).record("e", "tool", tools)
+    assert main(["--config", str(tmp_path / "ana.toml"), "review", "approve", ana[tools[0]["name"]].id,
+                 "--reason", "checked"]) == 0
+    bo = ReviewQueue(open_store(tmp_path / "bo.db"))
+    bo.record("e", "tool", tools)  # all pending in this database
+    capsys.readouterr()
+    argv = ["--config", str(tmp_path / "bo.toml"), "review", "approve", "--upstream", "e", "--all", "--yes",
+            "--reason", "the rest"]
+    assert main(argv) == 0
+    assert f"approve {len(tools) - 1} definition(s)" in capsys.readouterr().err
+    assert {i.state for i in bo.items(upstream="e")} == {"approved"}

@@ -533,11 +533,13 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
     config = _config(args)
     if not args.reason.strip():
         raise GuardError('a reason is required: add --reason "why this is fine (or not)"')
-    refs = _targets(args, _queue(config))
+    queue = _queue(config)
+    if args.all and (known := bom_mod.read_if_exists(config.bom_path, strict=False)) is not None:
+        bom_mod.adopt(queue, known)  # what colleagues approved (BOM from git) is not pending here
+    refs = _targets(args, queue)
     with bom_mod.locked(config.bom_path, config.db_path.parent):
         # A BOM that cannot be read stops us before anything changes (`bom validate` checks the schema).
         previous = bom_mod.read_if_exists(config.bom_path, strict=False)
-        queue = _queue(config)
         if previous is not None:
             bom_mod.adopt(queue, previous)
         outcomes = queue.decide_many(
