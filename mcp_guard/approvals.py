@@ -146,7 +146,8 @@ def held_message(approval_id: str, reason: str) -> str:
     """The text of the isError result a held call gets."""
     return (
         f"mcp-guard held this call for a person's approval: {reason}. "
-        f"To allow it once, run `mcp-guard approvals approve {approval_id}` and retry the same call; "
+        f"To allow it once, run `mcp-guard approvals approve {approval_id}` and retry the same call "
+        "in this same session (an approval holds for this session only, for these exact arguments, once); "
         f"`mcp-guard approvals deny {approval_id}` refuses it."
     )
 

@@ -17,6 +17,7 @@ an unchanged state yields the same bytes and a git diff shows only what really c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -61,6 +62,7 @@ P_OPERATOR = NS + "operator"
 P_STATEFUL = NS + "stateful"
 P_TRUST_MODE = NS + "trust-mode"
 P_TRANSPORT = NS + "transport"
+P_SERVER_VERSION = NS + "server-version"  # the version the server reports (serverInfo), beside the package's
 
 # --- reading our records back out of a BOM -----------------------------------------------------------
 
@@ -180,20 +182,72 @@ def _json_list(texts: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def integrity_problems(bom: Bom) -> list[str]:
-    """Entries whose recorded definition no longer hashes to their fingerprint (hand edits)."""
-    problems = []
+@dataclass(slots=True)
+class Tampered:
+    """A BOM entry that no longer says what was fingerprinted (edited by hand)."""
+
+    upstream: str
+    entry: BomEntry
+    message: str
+    change: Change | None = None  # recorded definition -> the definition as the BOM now shows it
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.entry.kind, "name": self.entry.name, "message": self.message}
+        out["change"] = self.change.to_json() if self.change else None
+        return out
+
+
+def shown_description(kind: str, definition: Mapping[str, Any]) -> str | None:
+    """The text a BOM shows as an entry's `description` (the server's title for the server kind)."""
+    value = (definition.get("serverInfo") or {}).get("title") if kind == "server" else definition.get("description")
+    return value if isinstance(value, str) and value else None
+
+
+def _as_shown(kind: str, definition: dict[str, Any], description: str | None) -> dict[str, Any]:
+    """The definition with the BOM's visible description put back in, to diff against the recorded one."""
+    out = json.loads(json.dumps(definition))
+    target = out.setdefault("serverInfo", {}) if kind == "server" else out
+    key = "title" if kind == "server" else "description"
+    if description is None:
+        target.pop(key, None)
+    else:
+        target[key] = description
+    return out
+
+
+def tampered(bom: Bom) -> list[Tampered]:
+    """Entries whose recorded data disagrees with itself: every fingerprinted field is checked (the
+    definition against its fingerprint, each per-field hash, the name and the description shown), so
+    that nothing edited by hand in the BOM passes as approved."""
+    found: list[Tampered] = []
     for up in upstreams_of(bom).values():
         for e in up.entries:
             if e.kind not in KINDS:
-                problems.append(f"{up.name}: {e.name!r}: unknown kind {e.kind!r}")
-            elif e.definition is None:
-                problems.append(f"{up.name}: {e.kind} {e.name!r}: no readable {P_DEFINITION} property")
-            elif fingerprint(e.kind, e.definition).digest != e.fingerprint:
-                problems.append(
-                    f"{up.name}: {e.kind} {e.name!r}: definition does not match its fingerprint (edited by hand?)"
-                )
-    return problems
+                found.append(Tampered(up.name, e, f"unknown kind {e.kind!r}"))
+                continue
+            if e.definition is None:
+                found.append(Tampered(up.name, e, f"no readable {P_DEFINITION} property"))
+                continue
+            fp = fingerprint(e.kind, e.definition)
+            if fp.digest != e.fingerprint:
+                found.append(Tampered(up.name, e, "definition does not match its fingerprint (edited by hand?)"))
+                continue
+            bad = sorted(k for k in set(fp.fields) | set(e.fields) if fp.fields.get(k) != e.fields.get(k))
+            if bad:
+                message = f"field fingerprints do not match: {', '.join(bad)} (edited by hand?)"
+                found.append(Tampered(up.name, e, message))
+            if e.name != fp.name:
+                found.append(Tampered(up.name, e, f"name shown {e.name!r} differs from the definition's {fp.name!r}"))
+            if e.description != shown_description(e.kind, e.definition):
+                change = diff(e.kind, e.definition, _as_shown(e.kind, e.definition, e.description))
+                message = "description differs from the fingerprinted definition (edited by hand?)"
+                found.append(Tampered(up.name, e, message, change))
+    return found
+
+
+def integrity_problems(bom: Bom) -> list[str]:
+    """`tampered`, one line each."""
+    return [f"{t.upstream}: {t.entry.kind} {t.entry.name!r}: {t.message}" for t in tampered(bom)]
 
 
 # --- reading and writing files -----------------------------------------------------------------------
@@ -254,23 +308,34 @@ def read_if_exists(path: str | Path, *, strict: bool = True) -> Bom | None:
     return read_bom(path, strict=strict) if Path(path).exists() else None
 
 
+def lock_path(path: str | Path, lock_dir: str | Path | None = None) -> Path:
+    """Where the lock of a BOM lives: in `lock_dir` (the database's folder) or the state folder, never
+    beside the BOM, whose folder is committed and should hold nothing but the BOM."""
+    from mcp_guard.config import state_dir
+
+    p = Path(path).absolute()
+    key = hashlib.sha256(str(p).encode("utf-8")).hexdigest()[:12]
+    return Path(lock_dir or state_dir()) / "locks" / f"{p.name}-{key}.lock"
+
+
 @contextmanager
-def locked(path: str | Path) -> Iterator[None]:
+def locked(path: str | Path, lock_dir: str | Path | None = None) -> Iterator[None]:
     """Hold the BOM's lock file while reading, rebuilding and writing it, so that two reviewers
     approving at the same moment cannot write over each other's approval."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
     except ImportError:  # not POSIX: the database stays right; the next write brings the BOM level
         yield
         return
-    with open(p.parent / f".{p.name}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    lock = lock_path(path, lock_dir)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def write_bom(bom: Bom, path: str | Path, *, strict: bool = False) -> str:
@@ -284,6 +349,15 @@ def write_bom(bom: Bom, path: str | Path, *, strict: bool = False) -> str:
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".aibom-", suffix=".tmp", dir=p.parent)
     try:
+        # A file kept in git, read by CI and colleagues: the mode of the file it replaces, else the
+        # umask's default (mkstemp alone would leave it private).
+        try:
+            mode = p.stat().st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, p)
@@ -297,7 +371,8 @@ def write_bom(bom: Bom, path: str | Path, *, strict: bool = False) -> str:
 
 
 def purl_for(upstream: UpstreamConfig) -> PackageURL | None:
-    """The package an upstream runs: from its provenance policy, else from an npx / uvx command line."""
+    """The package an upstream runs: from its provenance policy, else from an npx / uvx command line,
+    else from where the command is installed (an npm package's folder, a Python environment)."""
     if upstream.provenance and upstream.provenance.package:
         try:
             return PackageURL.from_string(upstream.provenance.package)
@@ -305,6 +380,74 @@ def purl_for(upstream: UpstreamConfig) -> PackageURL | None:
             return None
     if not upstream.command:
         return None
+    return _launcher_purl(upstream) or _installed_purl(upstream)
+
+
+def _installed_purl(upstream: UpstreamConfig) -> PackageURL | None:
+    """The installed package a command runs: a file inside `node_modules/<package>/` (the command or
+    the script given to node), or a console script or `-m module` of a Python environment."""
+    import shutil
+
+    base = Path(upstream.cwd) if upstream.cwd else Path.cwd()
+
+    def locate(word: str) -> Path | None:
+        if os.sep not in word:
+            found = shutil.which(word)
+            return Path(found) if found else None
+        p = Path(os.path.expanduser(word))
+        p = p if p.is_absolute() else base / p
+        return p if p.exists() else None
+
+    first = next((a for a in upstream.args if not a.startswith("-")), None)
+    script = locate(first) if first and os.sep in first else None
+    if script is not None:  # `node path/to/script.js`: the script is what runs, not the interpreter
+        return _npm_package_of(script.resolve())
+    command = locate(upstream.command or "")
+    if command is None:
+        return None
+    if purl := _npm_package_of(command.resolve()):
+        return purl
+    module = upstream.args[1] if upstream.args[:1] == ["-m"] and len(upstream.args) > 1 else None
+    return _python_package_of(command, module)
+
+
+def _npm_package_of(path: Path) -> PackageURL | None:
+    for folder in path.parents:
+        if folder.parent.name == "node_modules" or folder.parent.parent.name == "node_modules":
+            try:
+                meta = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            name, version = meta.get("name"), meta.get("version")
+            if isinstance(name, str) and isinstance(version, str):
+                namespace, _, short = name.rpartition("/")
+                return PackageURL("npm", namespace or None, short, version)
+    return None
+
+
+def _python_package_of(command: Path, module: str | None) -> PackageURL | None:
+    """The distribution of a Python environment (the one `command` lives in) that provides the
+    console script `command`, or `module` when the command is that environment's Python."""
+    import importlib.metadata as md
+
+    env = command.parent.parent  # <env>/bin/<script>
+    paths = [str(p) for p in sorted(env.glob("lib/python*/site-packages"))]
+    if not paths:
+        return None
+    top = module.split(".")[0] if module else None
+    for dist in md.distributions(path=paths):
+        if top is None:
+            hit = any(ep.group == "console_scripts" and ep.name == command.name for ep in dist.entry_points)
+        else:
+            hit = any(str(f).split("/")[0] == top for f in (dist.files or []))
+        if hit and dist.metadata["Name"]:
+            return PackageURL("pypi", None, dist.metadata["Name"].lower().replace("_", "-"), dist.version)
+    return None
+
+
+def _launcher_purl(upstream: UpstreamConfig) -> PackageURL | None:
+    """The package an npx / uvx / pipx command line names."""
+    assert upstream.command is not None
     exe = Path(upstream.command).name
     args = [a for a in upstream.args if not a.startswith("-")]
     if not args:
@@ -361,13 +504,10 @@ def _item_service(upstream: str, item: Item, decisions: list[dict[str, str]]) ->
     props += [Property(name=P_FIELD + k, value=v) for k, v in fp.fields.items()]
     props += [Property(name=P_DECISION, value=json.dumps(d, sort_keys=True, ensure_ascii=False)) for d in decisions]
     props += [Property(name=P_FINDING, value=json.dumps(f, sort_keys=True, ensure_ascii=False)) for f in item.findings]
-    description = item.definition.get("description")
-    if item.kind == "server":
-        description = (item.definition.get("serverInfo") or {}).get("title") or None
     return Service(
         name=item.name,
         bom_ref=_ref("item", upstream, item.kind, item.name, item.fingerprint.removeprefix("sha256:")[:16]),
-        description=description if isinstance(description, str) and description else None,
+        description=shown_description(item.kind, item.definition),
         properties=props,
     )
 
@@ -403,7 +543,12 @@ def _component(
         ["unverified" if upstream is None or upstream.provenance is None else "not-yet-verified"],
     )
     props[P_UPSTREAM] = [name]
-    version = server_info.get("version") or (purl.version if purl else None)
+    # The component is the package: with a purl, its version is the purl's (none if the purl has
+    # none). What the running server reports (serverInfo.version) often differs: it is kept beside
+    # it, and is the service's version.
+    if server_info.get("version"):
+        props[P_SERVER_VERSION] = [str(server_info["version"])]
+    version = purl.version if purl else server_info.get("version")
     references = previous.component.get("_reference_objects", []) if previous else []
     return Component(
         external_references=references,
@@ -419,12 +564,22 @@ def _component(
 
 
 def _service(
-    name: str, upstream: UpstreamConfig | None, server_info: Mapping[str, Any], nested: list[Service]
+    name: str,
+    upstream: UpstreamConfig | None,
+    server_info: Mapping[str, Any],
+    nested: list[Service],
+    previous: BomUpstream | None = None,
 ) -> Service:
     props = [Property(name=P_UPSTREAM, value=name)]
     endpoints = []
     operator = upstream.operator if upstream else None
-    if upstream is not None:
+    if upstream is None and previous is not None and previous.service:
+        # Not in this config: keep the trust boundary the BOM already records for it.
+        operator = previous.service.get("operator")
+        props += [Property(name=k, value=v) for k, values in previous.service["properties"].items() for v in values]
+        endpoints = [XsUri(e) for e in previous.service.get("endpoints", [])]
+        crosses = previous.service.get("x_trust_boundary")
+    elif upstream is not None:
         zone = "remote-service" if upstream.is_remote else "local-process"
         props += [
             Property(name=P_TRUST_ZONE, value=zone),
@@ -466,7 +621,9 @@ def build(
     Superseded definitions and names the server no longer lists are left out (the database keeps them).
     """
     prev = upstreams_of(previous) if previous is not None else {}
-    names = sorted(set(config.upstreams) | set(extra_upstreams))
+    # Merge, never drop: an upstream already in the BOM stays in it even when this config (or this
+    # command) does not name it, so approving one upstream's tool never loses another's entries.
+    names = sorted(set(config.upstreams) | set(extra_upstreams) | set(prev))
     bom = Bom(serial_number=previous.serial_number if previous is not None else _serial(names))
     bom.metadata.tools.components.add(
         Component(name="mcp-guard", version=__version__, type=ComponentType.APPLICATION, bom_ref="tool/mcp-guard")
@@ -489,7 +646,7 @@ def build(
             if item.kind == "server" and (item.state == "approved" or not server_info):
                 server_info = dict(item.definition.get("serverInfo") or {})
         bom.components.add(_component(name, upstream, server_info, prev.get(name), _last_verification(queue, name)))
-        bom.services.add(_service(name, upstream, server_info, nested))
+        bom.services.add(_service(name, upstream, server_info, nested, prev.get(name)))
     bom.metadata.timestamp = _timestamp(max(stamps) if stamps else None, previous)
     return bom
 
@@ -541,7 +698,7 @@ def adopt(queue: ReviewQueue, bom: Bom) -> int:
 def sync(config: Config, queue: ReviewQueue, path: str | Path | None = None) -> tuple[Bom, str]:
     """Read the BOM (if any), adopt its decisions, rebuild it from the database and write it back."""
     target = Path(path) if path else config.bom_path
-    with locked(target):
+    with locked(target, config.db_path.parent):
         previous = read_if_exists(target)
         if previous is not None:
             adopt(queue, previous)

@@ -220,14 +220,18 @@ class Config(_Model):
 
     @property
     def bom_path(self) -> Path:
+        # One stable home per configuration: beside the config file, or, with no file, in the state
+        # folder; never the folder a command happens to be run from.
+        p = Path(os.path.expanduser(self.bom.path))
+        if self.source is None and not p.is_absolute():
+            return state_dir() / "bom" / p.name
         return self.resolve(self.bom.path)
 
     @property
     def db_path(self) -> Path:
         if self.storage.path:
             return self.resolve(self.storage.path)
-        state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-        return Path(state) / "mcp-guard" / "guard.db"
+        return state_dir() / "guard.db"
 
     def upstream(self, name: str) -> UpstreamConfig:
         try:
@@ -235,6 +239,12 @@ class Config(_Model):
         except KeyError:
             known = ", ".join(sorted(self.upstreams)) or "none"
             raise ConfigError(f"no upstream named {name!r} in the config (known: {known})") from None
+
+
+def state_dir() -> Path:
+    """mcp-guard's state folder: $XDG_STATE_HOME/mcp-guard (default ~/.local/state/mcp-guard)."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "mcp-guard"
 
 
 def default_config_path() -> Path | None:
@@ -267,6 +277,14 @@ def parse_config(data: dict, source: Path | None = None) -> Config:
     except ValidationError as err:
         raise ConfigError(_describe(err, source)) from None
     config.source = source
+    if source is not None:
+        # Paths in a config file are relative to its folder, so it works from wherever a client or
+        # CI starts mcp-guard: an upstream's working folder, and a command given as a path.
+        for up in config.upstreams.values():
+            if up.cwd:
+                up.cwd = str(config.resolve(up.cwd))
+            if up.command and os.sep in up.command and not Path(os.path.expanduser(up.command)).is_absolute():
+                up.command = str(config.resolve(up.command))
     return config
 
 

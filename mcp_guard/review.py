@@ -412,6 +412,19 @@ class ReviewQueue:
         reviewer: str | None = None,
         two_person: bool = False,
     ) -> Outcome:
+        return self.decide_many([ref], decision, reason, reviewer=reviewer, two_person=two_person)[0]
+
+    def decide_many(
+        self,
+        refs: Iterable[str],
+        decision: Literal["approve", "reject"],
+        reason: str,
+        *,
+        reviewer: str | None = None,
+        two_person: bool = False,
+    ) -> list[Outcome]:
+        """One decision on several items, all or none: an unknown id or an item that cannot take
+        the decision leaves every item as it was."""
         reason = (reason or "").strip()
         if not reason:
             raise ReviewError('a reason is required: add --reason "why this is fine (or not)"')
@@ -419,18 +432,23 @@ class ReviewQueue:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            item = self.get(ref)
-            outcome = self._decide(item, decision, reason, reviewer, two_person)
+            items: dict[str, Item] = {}
+            for ref in refs:
+                item = self.get(ref)
+                items.setdefault(item.id, item)  # the same item named twice is decided once
+            outcomes = [self._decide(item, decision, reason, reviewer, two_person) for item in items.values()]
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        audit.record(self.store, "review", None, {
-            "id": item.id, "upstream": item.upstream, "kind": item.kind, "name": item.name,
-            "fingerprint": item.fingerprint, "decision": decision, "reviewer": reviewer, "reason": reason,
-            "state": outcome.item.state, "waiting_for_second": outcome.waiting_for_second,
-        })
-        return outcome
+        for outcome in outcomes:
+            item = outcome.item
+            audit.record(self.store, "review", None, {
+                "id": item.id, "upstream": item.upstream, "kind": item.kind, "name": item.name,
+                "fingerprint": item.fingerprint, "decision": decision, "reviewer": reviewer, "reason": reason,
+                "state": item.state, "waiting_for_second": outcome.waiting_for_second,
+            })
+        return outcomes
 
     def _decide(self, item: Item, decision: str, reason: str, reviewer: str, two_person: bool) -> Outcome:
         what = f"{item.kind} {item.name!r} of {item.upstream!r} ({item.id})"

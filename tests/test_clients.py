@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import sys
 import tomllib
@@ -182,6 +183,13 @@ def project(home: Path) -> Path:
     return p
 
 
+def guard_cmd() -> str:
+    """What `wrap` writes as the command, by its documented rule: `mcp-guard` by name when it is on
+    PATH, else the full path of the one beside this Python, so a client that starts without this
+    environment's PATH still finds it. Whether a venv is active must not change a test's outcome."""
+    return "mcp-guard" if shutil.which("mcp-guard") else str(Path(sys.executable).parent / "mcp-guard")
+
+
 def put(path: Path, text: str, project: Path | None = None) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.replace("PROJECT", str(project)).encode() if project else text.encode()
@@ -236,7 +244,7 @@ def test_wrap_idempotent_then_unwrap_byte_identical(case, home, project, capsys)
     registered = toml(home)["upstreams"]
     for name, entry in before.items():
         new = after[name]
-        assert new["command"] == "mcp-guard"
+        assert new["command"] == guard_cmd()
         if "command" in entry:  # stdio: the original command line stays in view, env kept
             assert new["args"] == ["run", "--name", name, "--", entry["command"], *entry.get("args", [])]
             assert new.get("env") == entry.get("env")
@@ -291,7 +299,7 @@ def test_dry_run_writes_nothing_and_shows_the_diff(home, project, capsys):
     original = put(path, CLAUDE_PROJECT)
     assert guard("wrap", "--dry-run", project=project) == 0
     out = capsys.readouterr().out
-    assert f"--- {path}" in out and '+      "command": "mcp-guard",' in out
+    assert f"--- {path}" in out and f'+      "command": {json.dumps(guard_cmd())},' in out
     assert "+[upstreams.time]" in out
     assert "dry run: nothing written" in out
     assert path.read_bytes() == original
@@ -321,10 +329,12 @@ def test_indent_style_is_kept(home, project):
     )
     assert guard("wrap", "--no-review", project=project) == 0
     lines = path.read_text().splitlines()
-    assert lines[2] == '        "a": {"command": "mcp-guard", "args": ["run", "--name", "a", "--", "x", "1"]},'
+    assert lines[2] == (
+        f'        "a": {{"command": {json.dumps(guard_cmd())}, "args": ["run", "--name", "a", "--", "x", "1"]}},'
+    )
     assert lines[3:7] == [
         '        "b": {',
-        '            "command": "mcp-guard",',
+        f'            "command": {json.dumps(guard_cmd())},',
         '            "args": [',
         '                "run",',
     ]
@@ -336,9 +346,9 @@ def test_crlf_and_minified_files_round_trip(home, project):
     desktop = home / ".config" / "Claude" / "claude_desktop_config.json"
     mini = put(desktop, json.dumps(json.loads(CLAUDE_DESKTOP), separators=(",", ":")))
     assert guard("wrap", "--no-review", project=project) == 0
-    assert "\n" not in desktop.read_text() and '"command":"mcp-guard"' in desktop.read_text()
+    assert "\n" not in desktop.read_text() and f'"command":{json.dumps(guard_cmd())}' in desktop.read_text()
     wrapped = crlf.read_bytes()
-    assert b'"command": "mcp-guard"' in wrapped and b"\n" not in wrapped.replace(b"\r\n", b"")
+    assert f'"command": {json.dumps(guard_cmd())}'.encode() in wrapped and b"\n" not in wrapped.replace(b"\r\n", b"")
     assert guard("unwrap", project=project) == 0
     assert crlf.read_bytes() == data and desktop.read_bytes() == mini
 
@@ -408,7 +418,7 @@ def test_symlinked_config_is_written_through_the_link(home, project):
     (home / ".claude.json").symlink_to(real)
     assert guard("wrap", "--scope", "user", "--no-review", project=project) == 0
     assert (home / ".claude.json").is_symlink()
-    assert json.loads(real.read_text())["mcpServers"]["memory"]["command"] == "mcp-guard"
+    assert json.loads(real.read_text())["mcpServers"]["memory"]["command"] == guard_cmd()
 
 
 def test_unwrap_without_record_rebuilds_from_the_command_line(home, project, capsys):
@@ -552,7 +562,7 @@ def test_wrapped_entry_runs_through_mcp_guard_with_its_env(home, project):
     put(project / ".mcp.json", json.dumps({"mcpServers": {"envy": entry}}, indent=2))
     assert guard("wrap", project=project) == 0
     wrapped = json.loads((project / ".mcp.json").read_text())["mcpServers"]["envy"]
-    assert wrapped["command"] == "mcp-guard" and wrapped["env"] == {"GREETING": "hello"}
+    assert wrapped["command"] == guard_cmd() and wrapped["env"] == {"GREETING": "hello"}
     from mcp_guard import review
     from mcp_guard.store import open_store
 
@@ -618,12 +628,32 @@ def test_server_filter_wraps_and_unwraps_only_the_named_server(home, project):
     original = put(path, CLAUDE_USER, project)
     assert guard("wrap", "--scope", "user", "--server", "events", "--no-review", project=project) == 0
     user = json.loads(path.read_text())["mcpServers"]
-    assert user["events"]["command"] == "mcp-guard" and user["memory"]["command"] == "npx"
+    assert user["events"]["command"] == guard_cmd() and user["memory"]["command"] == "npx"
     assert list(toml(home)["upstreams"]) == ["events"]
     assert toml(home)["upstreams"]["events"] == {"url": "http://127.0.0.1:8931/sse", "transport": "sse"}
     assert guard("wrap", "--no-review", project=project) == 0  # the rest, later
     assert guard("unwrap", "--server", "memory", project=project) == 0
     assert json.loads(path.read_text())["mcpServers"]["memory"]["command"] == "npx"
-    assert json.loads(path.read_text())["mcpServers"]["events"]["command"] == "mcp-guard"
+    assert json.loads(path.read_text())["mcpServers"]["events"]["command"] == guard_cmd()
     assert guard("unwrap", project=project) == 0
     assert path.read_bytes() == original
+
+
+@pytest.mark.parametrize("on_path", [True, False])
+def test_wrapped_command_is_found_with_or_without_mcp_guard_on_path(home, project, monkeypatch, on_path):
+    """On PATH: the bare name (the entry survives a reinstall elsewhere). Not on PATH (no venv
+    activated): the full path of the installed mcp-guard, which a client can start as it is."""
+    beside = Path(sys.executable).parent / "mcp-guard"
+    if not beside.exists():
+        pytest.skip("mcp-guard is not installed beside this Python: run scripts/install-test-deps")
+    empty = home / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", os.pathsep.join([str(beside.parent)] if on_path else [str(empty)]))
+    put(project / ".mcp.json", CLAUDE_PROJECT)
+    assert guard("wrap", "--no-review", project=project) == 0
+    command = json.loads((project / ".mcp.json").read_text())["mcpServers"]["time"]["command"]
+    if on_path:
+        assert command == "mcp-guard"
+    else:
+        assert Path(command).is_absolute() and Path(command) == beside
+        assert os.access(command, os.X_OK)

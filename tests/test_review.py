@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import sqlite3
@@ -195,7 +196,7 @@ def test_cli_list_show_approve(tmp_path, home, capsys, monkeypatch):
         )
         == 0
     )
-    result = json.loads(capsys.readouterr().out)
+    (result,) = json.loads(capsys.readouterr().out)["decisions"]
     assert result["item"]["state"] == "approved" and result["decision"]["reviewer"] == "dan"
     assert (tmp_path / "bom" / "aibom.cdx.json").is_file()  # approvals write through to the BOM
 
@@ -273,3 +274,153 @@ def test_concurrent_approvals_all_reach_the_bom(tmp_path, home):
     entries = bom_mod.upstreams_of(bom_mod.read_bom(tmp_path / "bom" / "aibom.cdx.json"))["e"].entries
     approved = {e.name for e in entries if e.state == "approved"}
     assert approved == {r.name for r in rows}
+
+
+# --- bulk decisions, the BOM's home, tables that fit ----------------------------------------------------
+
+
+def _two_upstreams(tmp_path):
+    """No config file at all, as a newcomer behind `mcp-guard run -- CMD` has: two upstreams' tools."""
+    queue = ReviewQueue(open_store(tmp_path / "home" / ".local" / "state" / "mcp-guard" / "guard.db"))
+    a = queue.record("time", "tool", [{"name": "get_current_time", "description": "now"},
+                                      {"name": "convert_time", "description": "convert"}])
+    b = queue.record("everything", "tool", everything())
+    return queue, a, b
+
+
+def _bom_entries(path):
+    from mcp_guard import bom as bom_mod
+
+    return {n: {(e.name, e.state) for e in u.entries} for n, u in bom_mod.upstreams_of(bom_mod.read_bom(path)).items()}
+
+
+def test_without_a_config_the_bom_lives_in_the_state_folder_and_merges(tmp_path, home, capsys, monkeypatch):
+    elsewhere = tmp_path / "anywhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # wherever the person stands, nothing is written there
+    queue, a, b = _two_upstreams(tmp_path)
+    bom = home / ".local" / "state" / "mcp-guard" / "bom" / "aibom.cdx.json"
+    assert main(["review", "approve", a["get_current_time"].id, "--reason", "reads the clock"]) == 0
+    assert f"AI-BOM updated: {bom}" in capsys.readouterr().out
+    assert main(["review", "approve", b["echo"].id, "--reason", "echoes"]) == 0
+    assert list(elsewhere.iterdir()) == []
+    entries = _bom_entries(bom)
+    # Approving upstream B's tool kept upstream A's entries and its approval.
+    assert ("get_current_time", "approved") in entries["time"] and ("convert_time", "pending") in entries["time"]
+    assert ("echo", "approved") in entries["everything"] and len(entries["everything"]) == len(everything())
+    assert [p.name for p in bom.parent.iterdir()] == ["aibom.cdx.json"]  # nothing but the BOM in bom/
+
+
+def test_bom_beside_the_config_holds_only_the_bom(tmp_path, home, capsys):
+    cfg = tmp_path / "proj" / "mcp-guard.toml"
+    cfg.parent.mkdir()
+    cfg.write_text('[storage]\npath = "state/guard.db"\n[upstreams.w]\ncommand = "true"\n', encoding="utf-8")
+    queue = ReviewQueue(open_store(tmp_path / "proj" / "state" / "guard.db"))
+    rows = queue.record("w", "tool", [ORIGINAL])
+    assert main(["--config", str(cfg), "review", "approve", rows["get_forecast"].id, "--reason", "fine"]) == 0
+    assert sorted(p.name for p in (cfg.parent / "bom").iterdir()) == ["aibom.cdx.json"]
+    assert list((tmp_path / "proj" / "state" / "locks").iterdir())  # the lock lives beside the database
+
+
+def test_bulk_approve_by_ids_is_all_or_nothing(tmp_path, home, capsys):
+    queue, a, b = _two_upstreams(tmp_path)
+    first, second, third = list(b)[:3]
+    ids = [b[first].id, b[second].id]
+    # One unknown id: nothing is decided.
+    assert main(["review", "approve", *ids, "feedbeef", "--reason", "fine"]) == 2
+    assert "no review item with id 'feedbeef'" in capsys.readouterr().err
+    assert {queue.state_of(i) for i in ids} == {"pending"}
+    assert main(["review", "approve", *ids, a["convert_time"].id, "--reason", "fine", "--reviewer", "ana"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("approved tool") == 3 and "AI-BOM updated" in out
+    assert {queue.state_of(i) for i in [*ids, a["convert_time"].id]} == {"approved"}
+    assert all(queue.decisions(i)[0].reason == "fine" for i in ids)
+    # An item that cannot take the decision (already approved) stops the whole batch.
+    assert main(["review", "approve", a["get_current_time"].id, b[third].id, ids[0], "--reason", "x"]) == 2
+    assert "is already approved" in capsys.readouterr().err
+    assert queue.state_of(a["get_current_time"].id) == "pending" and queue.state_of(b[third].id) == "pending"
+    # The same id twice is one decision.
+    assert main(["review", "reject", b[third].id, b[third].id[:6], "--reason", "no"]) == 0
+    assert len(queue.decisions(b[third].id)) == 1
+
+
+def test_bulk_approve_all_of_an_upstream(tmp_path, home, capsys, monkeypatch):
+    queue, a, b = _two_upstreams(tmp_path)
+    approve_all = ["review", "approve", "--upstream", "everything", "--all"]
+    with pytest.raises(SystemExit) as exit_:  # no reason: refused by the parser
+        main([*approve_all])
+    assert exit_.value.code == 2 and "required: --reason" in capsys.readouterr().err
+    assert main([*approve_all, "--reason", "   "]) == 2
+    assert "a reason is required" in capsys.readouterr().err
+    # Not confirmed (no terminal, no --yes): refused, nothing changed, the count shown.
+    monkeypatch.setattr("sys.stdin", open(__file__))  # noqa: SIM115 - not a terminal
+    assert main([*approve_all, "--reason", "reference server"]) == 2
+    err = capsys.readouterr().err
+    assert f"approve {len(everything())} definition(s) of upstream 'everything'" in err and "--yes" in err
+    assert all(i.state == "pending" for i in queue.items(upstream="everything"))
+    assert main([*approve_all, "--reason", "reference server", "--yes"]) == 0
+    assert all(i.state == "approved" for i in queue.items(upstream="everything"))
+    assert all(i.state == "pending" for i in queue.items(upstream="time"))  # other upstreams untouched
+    assert main([*approve_all, "--reason", "again", "--yes"]) == 2
+    assert "nothing pending review for upstream 'everything'" in capsys.readouterr().err
+    for argv, message in (
+        (["review", "approve", "--all", "--reason", "x"], "--all needs --upstream NAME"),
+        (["review", "approve", a["convert_time"].id, "--upstream", "time", "--all", "--reason", "x"], "not both"),
+        (["review", "reject", "--reason", "x"], "name what to reject"),
+    ):
+        assert main(argv) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_bulk_all_confirms_on_a_terminal(tmp_path, home, capsys, monkeypatch):
+    queue, a, _ = _two_upstreams(tmp_path)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    answers = iter(["n", "y"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    argv = ["review", "reject", "--upstream", "time", "--all", "--reason", "not needed"]
+    assert main(argv) == 2 and "not confirmed" in capsys.readouterr().err
+    assert main(argv) == 0
+    assert {i.state for i in queue.items(upstream="time")} == {"rejected"}
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_review_list_fits_the_terminal_and_keeps_ids_whole(tmp_path, home, capsys, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    queue, a, b = _two_upstreams(tmp_path)
+    long_name = "a_tool_with_a_remarkably_long_name_that_goes_on_and_on_" + "x" * 40
+    long = queue.record("an-upstream-with-a-long-name", "tool", [{"name": long_name, "description": "d"}])
+    assert main(["review", "list"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert all(len(line) <= columns for line in lines), max(lines, key=len)
+    for item in [*a.values(), *b.values(), *long.values()]:
+        assert any(item.id in line for line in lines), item.id  # never cut, never folded
+    body = [line for line in lines if any(i.id in line for i in b.values())]
+    assert all(" pending " in line + " " for line in body)  # the state is whole on every row
+    assert "…" not in out
+    # A long name folds onto more lines of its own column, whole.
+    header = next(line for line in lines if line.lstrip().startswith("id "))
+    start, end = header.index(" name ") + 1, header.index(" state ") + 1
+    first = next(n for n, line in enumerate(lines) if long[long_name].id in line)
+    id_end = header.index(" upstream ") + 1
+    more = itertools.takewhile(lambda line: line.strip() and not line[:id_end].strip(), lines[first + 1 :])
+    rows = [lines[first], *more]
+    assert long_name in "".join(line[start:end].strip() for line in rows)
+
+
+def test_bulk_all_skips_what_the_bom_from_git_already_approves(tmp_path, home, capsys):
+    """A colleague approved a tool and committed the BOM; on a fresh database here, --all takes the rest."""
+    for name, db in (("ana.toml", "ana.db"), ("bo.toml", "bo.db")):
+        (tmp_path / name).write_text(f'[storage]\npath = "{db}"\n[upstreams.e]\ncommand = "true"\n', encoding="utf-8")
+    tools = everything()
+    ana = ReviewQueue(open_store(tmp_path / "ana.db")).record("e", "tool", tools)
+    assert main(["--config", str(tmp_path / "ana.toml"), "review", "approve", ana[tools[0]["name"]].id,
+                 "--reason", "checked"]) == 0
+    bo = ReviewQueue(open_store(tmp_path / "bo.db"))
+    bo.record("e", "tool", tools)  # all pending in this database
+    capsys.readouterr()
+    argv = ["--config", str(tmp_path / "bo.toml"), "review", "approve", "--upstream", "e", "--all", "--yes",
+            "--reason", "the rest"]
+    assert main(argv) == 0
+    assert f"approve {len(tools) - 1} definition(s)" in capsys.readouterr().err
+    assert {i.state for i in bo.items(upstream="e")} == {"approved"}

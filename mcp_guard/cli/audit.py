@@ -105,7 +105,8 @@ def _verify(args: argparse.Namespace) -> int:
     return _print_verify(log.verify(anchors), args.json, str(log.store.path))
 
 
-def _summary(rec: AuditRecord) -> str:
+def _summary(rec: AuditRecord) -> list[str]:
+    """A record's content as lines of full width: a line of what happened, then its data."""
     d = rec.data
     if rec.kind == "call":
         args = d.get("arguments", d.get("arguments_sha256", {}))
@@ -113,10 +114,10 @@ def _summary(rec: AuditRecord) -> str:
         text = f"{d.get('upstream', '')}/{d.get('tool', '')} → {d.get('decision', '?')}"
         text += f" [{by}]" if by else ""
         text += f" {d['reason']}" if d.get("reason") else ""
-        return f"{text}  args={json.dumps(args, ensure_ascii=False)}"
+        return [text, f"args: {json.dumps(args, ensure_ascii=False, sort_keys=True)}"]
     if rec.kind == "session.start":
-        return f"intent={d.get('intent')!r} profile={d.get('profile')} owner={d.get('owner')}"
-    return json.dumps(d, ensure_ascii=False)
+        return [f"intent={d.get('intent')!r} profile={d.get('profile')} owner={d.get('owner')}"]
+    return [f"{k}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in sorted(d.items())]
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -128,15 +129,14 @@ def _show(args: argparse.Namespace) -> int:
         for rec in records:
             print(json.dumps(rec.to_json(), ensure_ascii=False))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"audit log ({len(records)} records)", show_lines=False)
-    for col in ("seq", "time (UTC)", "kind", "session", "what"):
-        table.add_column(col, overflow="fold")
+    # One block per record: a heading line, then its content indented at the terminal's full width
+    # (a table squeezed JSON into a narrow column). `--json` gives the records as JSON lines.
+    print(f"audit log: {len(records)} record{'' if len(records) == 1 else 's'}")
     for rec in records:
-        table.add_row(str(rec.seq), rec.at.replace("T", " ")[:23], rec.kind, rec.session_id or "", _summary(rec))
-    Console(markup=False, highlight=False).print(table)
+        session = f"  session {rec.session_id}" if rec.session_id else ""
+        print(f"\n#{rec.seq}  {rec.at.replace('T', ' ')[:23]}  {rec.kind}{session}")
+        for line in _summary(rec):
+            print(f"    {line}")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 from mcp_guard.errors import CheckFailed, GuardError
@@ -56,8 +57,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_review_show)
     for action in ("approve", "reject"):
-        p = rsub.add_parser(action, help=f"{action} a held definition (writes through to the AI-BOM)")
-        p.add_argument("id", metavar="ID")
+        p = rsub.add_parser(
+            action,
+            help=f"{action} held definitions by id, or all of an upstream's (writes through to the AI-BOM)",
+            description=f"{action.capitalize()} one or more held definitions (all or none), with one reason.",
+        )
+        p.add_argument("ids", nargs="*", metavar="ID", help="review ids (or unique prefixes of 4+ characters)")
+        p.add_argument("--upstream", metavar="NAME", help="with --all: the upstream whose pending definitions to take")
+        p.add_argument("--all", action="store_true", help="every definition of --upstream pending review, still served")
+        p.add_argument("--yes", "-y", action="store_true", help="with --all: do not ask for confirmation")
         p.add_argument("--reason", required=True, help="why: recorded in the database and the AI-BOM")
         p.add_argument("--reviewer", help="who (default: git config user.name, else the login name)")
         p.add_argument("--json", action="store_true")
@@ -141,15 +149,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 if item.state != "approved":
                     held.append({"id": item.id, "kind": kind, "name": item.name, "state": item.state})
         summary[name] = {"counts": counts, "held": held}
-    with bom_mod.locked(target):
+    with bom_mod.locked(target, config.db_path.parent):
         latest = bom_mod.read_if_exists(target)  # someone may have approved while we listed
         if latest is not None:
             bom_mod.adopt(queue, latest)
         bom_mod.write_bom(bom_mod.build(config, queue, latest or previous), target, strict=True)
+    kept = sorted(set(bom_mod.upstreams_of(latest or previous)) - set(config.upstreams)) if latest or previous else []
     if args.json:
-        _print_json({"bom": str(target), "upstreams": summary})
+        _print_json({"bom": str(target), "upstreams": summary, "kept_unconfigured": kept})
     else:
         print(f"AI-BOM written: {target}")
+        if kept:
+            print(f"  kept as recorded (not in this config): {', '.join(kept)}")
         for name, info in summary.items():
             if "error" in info:
                 print(f"  {name}: NOT RECORDED: {info['error']}")
@@ -180,11 +191,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     ids = _pending_ids(config)
     report: dict[str, Any] = {}
     problems = 0
+    edited: dict[str, list[dict[str, Any]]] = {}
+    for t in bom_mod.tampered(doc):  # a hand-edited BOM fails whatever the servers serve
+        edited.setdefault(t.upstream, []).append(t.to_json())
+    for name in sorted(set(edited) - set(names)):
+        report[name] = {"changes": [], "edited": edited[name]}
+        problems += len(edited[name])
     for name in names:
         lists = results[name]
         if isinstance(lists, GuardError):
-            report[name] = {"error": lists.message, "changes": []}
-            problems += 1
+            report[name] = {"error": lists.message, "changes": [], "edited": edited.get(name, [])}
+            problems += 1 + len(edited.get(name, []))
             continue
         approved = recorded[name].approved() if name in recorded else {}
         changes = []
@@ -194,10 +211,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 entry = change.to_json()
                 entry["review_id"] = ids.get((name, kind, change.name, change.new_digest))
                 changes.append((change, entry))
-        report[name] = {"changes": [e for _, e in changes]}
+        report[name] = {"changes": [e for _, e in changes], "edited": edited.get(name, [])}
         if name not in recorded:
             report[name]["note"] = "not in the AI-BOM"
-        problems += len(changes)
+        problems += len(changes) + len(edited.get(name, []))
     if args.json:
         _print_json({"bom": str(path), "ok": problems == 0, "upstreams": report})
     else:
@@ -224,11 +241,15 @@ def _pending_ids(config: Config) -> dict[tuple[str, str, str, str | None], str]:
 def _render_check(path: Any, report: dict[str, Any]) -> None:
     print(f"AI-BOM: {path}")
     for name, info in report.items():
+        for t in info.get("edited", []):
+            print(f"✘ {name}: {t['kind']} {t['name']!r} in the AI-BOM: {t['message']}")
+            _render_change(t["change"])
         if "error" in info:
             print(f"✘ {name}: {info['error']}")
             continue
         if not info["changes"]:
-            print(f"✔ {name}: serves exactly what the AI-BOM approves")
+            if not info.get("edited"):
+                print(f"✔ {name}: serves exactly what the AI-BOM approves")
             continue
         note = f" ({info['note']})" if info.get("note") else ""
         print(f"✘ {name}: {len(info['changes'])} difference(s){note}")
@@ -238,10 +259,16 @@ def _render_check(path: Any, report: dict[str, Any]) -> None:
             ]
             rid = f" [review id {c['review_id']}]" if c.get("review_id") else ""
             print(f"  {c['kind']} {c['name']!r}: {label}{rid}")
-            if c["status"] == "changed":
-                print(f"    fields: {', '.join(c['fields'])}")
-            for r in c["risks"]:
-                print(f"    ! {r['severity']}: {r['message']}")
+            _render_change(c)
+
+
+def _render_change(c: dict[str, Any] | None) -> None:
+    if not c:
+        return
+    if c["status"] == "changed":
+        print(f"    fields: {', '.join(c['fields'])}")
+    for r in c["risks"]:
+        print(f"    ! {r['severity']}: {r['message']}")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -295,12 +322,26 @@ def cmd_review_list(args: argparse.Namespace) -> int:
     if not items:
         print(f"nothing {args.state if args.state != 'all' else 'recorded'}")
         return 0
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"review queue ({args.state})", show_lines=False)
-    for col in ("id", "upstream", "kind", "name", "state", "change", "flags", "first seen"):
-        table.add_column(col, no_wrap=col in ("id", "upstream", "kind", "name"))  # ids must stay copyable
+    console = Console()
+    # Fit the terminal: ids, states and flags are never cut (ids must stay copyable); names and
+    # upstreams fold onto more lines; the date drops its time, then goes, when space is short.
+    wide = console.width >= 120
+    table = Table(
+        title=f"review queue ({args.state})", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
+    table.add_column("id", no_wrap=True, min_width=max(len(i.id) for i in items))
+    table.add_column("upstream", overflow="fold")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("name", overflow="fold")
+    table.add_column("state", no_wrap=True)
+    table.add_column("change", no_wrap=True)
+    table.add_column("flags", no_wrap=True)
+    if console.width >= 100:
+        table.add_column("first seen", no_wrap=True)
     from mcp_guard.manifest import assess
 
     for i in items:
@@ -312,8 +353,11 @@ def cmd_review_list(args: argparse.Namespace) -> int:
         flags = f"{len(risks) + len(i.findings)}" + (f" ({high} high)" if high else "")
         change = "changed" if i.previous_id else "new"
         gone = " (gone)" if i.removed else ""
-        table.add_row(i.id, i.upstream, i.kind, i.name + gone, i.state, change, flags, i.first_seen)
-    Console().print(table)
+        row = [i.id, i.upstream, i.kind, i.name + gone, i.state, change, flags]
+        if console.width >= 100:
+            row.append(i.first_seen if wide else i.first_seen[:10])
+        table.add_row(*row)
+    console.print(table)
     return 0
 
 
@@ -447,36 +491,86 @@ def _shallow(schema: Any) -> Any:
     return {k: v for k, v in schema.items() if k not in ("properties", "items")}
 
 
+def _targets(args: argparse.Namespace, queue: ReviewQueue) -> list[str]:
+    """The ids a decision is about: those named, or with --all every pending definition of --upstream
+    that the server still serves (after showing how many, and a confirmation unless --yes)."""
+    if args.all and args.ids:
+        raise GuardError("give review ids or --upstream NAME --all, not both")
+    if not args.all:
+        if args.upstream:
+            raise GuardError("--upstream selects with --all: add --all, or give review ids")
+        if not args.ids:
+            raise GuardError(f"name what to {args.decision}: review ids, or --upstream NAME --all")
+        return list(args.ids)
+    if not args.upstream:
+        raise GuardError("--all needs --upstream NAME (one upstream at a time)")
+    items = queue.items(upstream=args.upstream, states=("pending",), include_removed=False)
+    if not items:
+        raise GuardError(f"nothing pending review for upstream {args.upstream!r}: see `mcp-guard review list`")
+    verb = args.decision
+    kinds: dict[str, int] = {}
+    for i in items:
+        kinds[i.kind] = kinds.get(i.kind, 0) + 1
+    counted = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in sorted(kinds.items()))
+    print(f"{verb} {len(items)} definition(s) of upstream {args.upstream!r} pending review ({counted}):",
+          file=sys.stderr)
+    print("  " + ", ".join(i.name for i in items), file=sys.stderr)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise GuardError(f"not confirmed: run it in a terminal, or add --yes to {verb} all {len(items)}")
+        try:
+            answer = input(f"{verb} all {len(items)} with reason {args.reason!r}? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            raise GuardError("not confirmed: nothing changed")
+    return [i.id for i in items]
+
+
 def cmd_review_decide(args: argparse.Namespace) -> int:
     from mcp_guard import bom as bom_mod
 
     config = _config(args)
-    with bom_mod.locked(config.bom_path):
+    if not args.reason.strip():
+        raise GuardError('a reason is required: add --reason "why this is fine (or not)"')
+    queue = _queue(config)
+    if args.all and (known := bom_mod.read_if_exists(config.bom_path, strict=False)) is not None:
+        bom_mod.adopt(queue, known)  # what colleagues approved (BOM from git) is not pending here
+    refs = _targets(args, queue)
+    with bom_mod.locked(config.bom_path, config.db_path.parent):
         # A BOM that cannot be read stops us before anything changes (`bom validate` checks the schema).
         previous = bom_mod.read_if_exists(config.bom_path, strict=False)
-        queue = _queue(config)
         if previous is not None:
             bom_mod.adopt(queue, previous)
-        outcome = queue.decide(
-            args.id, args.decision, args.reason, reviewer=args.reviewer, two_person=config.review.two_person
+        outcomes = queue.decide_many(
+            refs, args.decision, args.reason, reviewer=args.reviewer, two_person=config.review.two_person
         )
-        bom = bom_mod.build(config, queue, previous, extra_upstreams=[outcome.item.upstream])
+        touched = sorted({o.item.upstream for o in outcomes})
+        bom = bom_mod.build(config, queue, previous, extra_upstreams=touched)
         bom_mod.write_bom(bom, config.bom_path)
-    item = outcome.item
-    what = f"{item.kind} {item.name!r} of {item.upstream!r} ({item.id})"
     if args.json:
         _print_json(
             {
-                "item": item.to_json(),
-                "decision": outcome.decision.to_json(),
-                "waiting_for_second_reviewer": outcome.waiting_for_second,
-                "superseded": outcome.superseded,
+                "decisions": [
+                    {
+                        "item": o.item.to_json(),
+                        "decision": o.decision.to_json(),
+                        "waiting_for_second_reviewer": o.waiting_for_second,
+                        "superseded": o.superseded,
+                    }
+                    for o in outcomes
+                ],
                 "bom": str(config.bom_path),
             }
         )
-    elif outcome.waiting_for_second:
-        print(f"approval 1 of 2 recorded for {what} by {outcome.decision.reviewer}; a second reviewer must approve it")
-    else:
-        verb = "approved" if args.decision == "approve" else "rejected"
-        print(f"{verb} {what} as {outcome.decision.reviewer}; AI-BOM updated: {config.bom_path}")
+        return 0
+    verb = "approved" if args.decision == "approve" else "rejected"
+    for o in outcomes:
+        item = o.item
+        what = f"{item.kind} {item.name!r} of {item.upstream!r} ({item.id})"
+        if o.waiting_for_second:
+            print(f"approval 1 of 2 recorded for {what} by {o.decision.reviewer}; a second reviewer must approve it")
+        else:
+            print(f"{verb} {what} as {o.decision.reviewer}")
+    print(f"AI-BOM updated: {config.bom_path}")
     return 0

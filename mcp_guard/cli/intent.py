@@ -132,7 +132,7 @@ def _approvals_decide(args) -> int:
 
     by = args.by or getpass.getuser()
     a = approvals.decide(_store(_config(args)), args.id, args.approve, by)
-    what = "approved: the same call passes once when retried" if a.state == "approved" else "denied"
+    what = "approved: the same call passes once when retried in that session" if a.state == "approved" else "denied"
     print(f"{a.id} {what} ({a.tool}, session {a.session_id})")
     return 0
 
