@@ -69,6 +69,8 @@ def encode_cursor(index: int, cursor: str | None) -> str:
 def decode_cursor(token: str | None) -> tuple[int, str | None]:
     if token is None:
         return 0, None
+    if not isinstance(token, str):
+        raise RoutingError("invalid cursor")
     try:
         index, cursor = orjson.loads(base64.urlsafe_b64decode(token.encode()))
         if isinstance(index, int) and index >= 0 and (cursor is None or isinstance(cursor, str)):
