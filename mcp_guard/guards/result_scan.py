@@ -98,7 +98,8 @@ class ResultScanGuard(Guard):
         what = msg.get("method") or "error"
         payload = msg["error"] if "error" in msg else msg.get("params")
         if policy.results == "record":
-            task = asyncio.get_running_loop().create_task(self._record_message(session, upstream, what, payload, policy))
+            scan = self._record_message(session, upstream, what, payload, policy)
+            task = asyncio.get_running_loop().create_task(scan)
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return msg
@@ -121,7 +122,8 @@ class ResultScanGuard(Guard):
     @staticmethod
     def _text_findings(texts: list[tuple[str, str]], policy: ScanPolicy) -> list[Finding]:
         floor = RANK[policy.min_severity]
-        return [f for field, text in texts for f in scan_text(text, field, source="result") if RANK[f.severity] >= floor]
+        return [f for field, text in texts for f in scan_text(text, field, source="result")
+                if RANK[f.severity] >= floor]
 
     async def _record_message(self, session: SessionInfo, upstream: str, what: str, payload: Any,
                               policy: ScanPolicy) -> None:
