@@ -69,6 +69,11 @@ def collapse(kind: str, definitions: Iterable[Mapping[str, Any]]) -> list[Mappin
             for name, copies in groups.items()]
 
 
+def is_conflict(canonical_json: str) -> bool:
+    """Whether a stored (canonical, keys sorted) definition is a conflict item: its first key says so."""
+    return canonical_json.startswith('{"' + DUPLICATES + '"')
+
+
 def server_definition(server_info: Mapping[str, Any] | None, instructions: str | None) -> dict[str, Any]:
     """The server's identity and instructions, fingerprinted like any other item.
 

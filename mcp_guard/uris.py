@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
@@ -46,12 +47,22 @@ def uri_key(uri: str) -> str:
         path = path.lstrip("/") if not leading else "/" + path.lstrip("/")
         if path in (".", "/."):
             path = "" if not leading else "/"
-    path = path.rstrip("/")
-    key = f"{scheme.lower()}:" + (f"//{netloc}" if netloc or text.lower().startswith(f"{scheme.lower()}://") else "")
-    key += path
+    # Windows ignores trailing dots and spaces of a name: `Secret.txt.` opens `Secret.txt`.
+    path = "/".join(seg.rstrip(". ") if seg not in (".", "..") else seg for seg in path.split("/")).rstrip("/")
+    # An empty authority is no authority (file:///x is file:/x, RFC 8089).
+    key = f"{scheme.lower()}:" + (f"//{netloc}" if netloc else "") + path
     if query:
         key += "?" + unquote(query)
-    return key.casefold()
+    return _fold(key)
+
+
+def uri_base(key: str) -> str:
+    """A key without its query, path parameters or anything after a decoded `#`: a server may ignore them."""
+    return re.split(r"[?;#]", key, maxsplit=1)[0]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 @lru_cache(maxsize=1024)
@@ -63,7 +74,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
 
 def uri_key_fragment(text: str) -> str:
     """The literal text of a template, folded as `uri_key` folds a whole URI (no structure to parse)."""
-    return _SLASHES.sub("/", unquote(text).replace("\\", "/")).casefold()
+    return _fold(_SLASHES.sub("/", unquote(text).replace("\\", "/")))
 
 
 def template_matches(template: str, uri: str) -> bool:

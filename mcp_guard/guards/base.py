@@ -148,8 +148,9 @@ class Guard:
 
     async def check_message(self, session: SessionInfo, upstream: str,
                             msg: dict[str, Any]) -> dict[str, Any] | Decision:
-        """Any other message a server sends toward the model: a JSON-RPC error, a log or progress
-        notification, a request (sampling, elicitation). Return it (possibly changed), or a deny
+        """Any other message a server sends toward the model: a JSON-RPC error, the answer to
+        prompts/get, resources/read or completion, a notification (logs, progress), a request
+        (sampling, elicitation). Return it (possibly changed), or a deny
         Decision to withhold it."""
         return msg
 

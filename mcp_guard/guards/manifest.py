@@ -24,10 +24,17 @@ import anyio.to_thread
 from mcp_guard.config import Config, ToolFilter
 from mcp_guard.errors import BomError, GuardError
 from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream, deny
-from mcp_guard.manifest import FROM_LIST_KIND, LIST_METHODS, SERVER_NAME, item_name, server_definition
+from mcp_guard.manifest import (
+    FROM_LIST_KIND,
+    LIST_METHODS,
+    SERVER_NAME,
+    is_conflict,
+    item_name,
+    server_definition,
+)
 from mcp_guard.review import Item, ReviewQueue, held_reason
 from mcp_guard.store import Store, open_store
-from mcp_guard.uris import template_matches, uri_key
+from mcp_guard.uris import template_matches, uri_base, uri_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -250,7 +257,14 @@ class ManifestGuard(Guard):
             log.warning("%s: cannot check the %s list, hiding it: %s", upstream.name, kind, _why(err))
             return []
         view = self._views.setdefault((session.id, upstream.name), _View(upstream))
-        view.items.setdefault(ours, {}).update(recorded)
+        known = view.items.setdefault(ours, {})
+        for name, row in recorded.items():
+            # A page holds one copy of a name the whole list holds twice: the conflict still stands.
+            held = known.get(name)
+            if held is not None and is_conflict(held.definition_json) and not is_conflict(row.definition_json):
+                recorded[name] = held
+            else:
+                known[name] = row
 
         visible = []
         for entry in items:
@@ -330,12 +344,16 @@ class ManifestGuard(Guard):
 
     async def _check_resource(self, view: _View, upstream: str, uri: str) -> Decision:
         key = uri_key(uri)
-        listed = [item for u, item in view.items.get("resource", {}).items() if uri_key(u) == key]
-        for item in listed:
+        base = uri_base(key)
+        resources = view.items.get("resource", {})
+        exact = [item for u, item in resources.items() if uri_key(u) == key]
+        # The same URI with a query or parameters a server may ignore is the same resource too.
+        near = [item for u, item in resources.items() if uri_base(uri_key(u)) == base]
+        for item in [*exact, *near]:
             decision = await self._check_item(item)
             if not decision.allowed:
                 return decision
-        if listed:
+        if exact:
             return ALLOW
         for kind in ("resource", "resource_template"):
             if kind in view.errors:

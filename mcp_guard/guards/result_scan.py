@@ -6,8 +6,9 @@ untrusted-data markers, findings recorded) or `block` (a result with a finding i
 relay answers with an error that names the finding). Findings below `min_severity` are ignored.
 
 Where (the scanner's `scan_text` / `scan_result` judge what): tool results; every other text a server
-sends toward the model (`check_message`): JSON-RPC errors (message and data), log and progress
-notifications, and server-initiated requests (sampling, elicitation), walked at any depth. Under
+sends toward the model (`check_message`): JSON-RPC errors (message and data), prompts and resource
+contents, notifications (logs, progress), server-initiated requests (sampling, elicitation), walked at
+any depth. Under
 `block` and `neutralise`, a payload nested deeper than the scanner walks is withheld whole (nothing
 honest needs it, and what is not walked is not judged); a message other than a tool result that
 carries a finding is withheld too (there is no "data" frame to wrap a log line or an error in).
@@ -95,8 +96,9 @@ class ResultScanGuard(Guard):
         policy = self.policy(upstream)
         if policy.results == "off":
             return msg
-        what = msg.get("method") or "error"
-        payload = msg["error"] if "error" in msg else msg.get("params")
+        key = "error" if "error" in msg else "result" if "result" in msg else "params"
+        what = msg.get("method") or ("error" if key == "error" else "answer")
+        payload = msg.get(key)
         if policy.results == "record":
             scan = self._record_message(session, upstream, what, payload, policy)
             task = asyncio.get_running_loop().create_task(scan)
@@ -115,7 +117,6 @@ class ResultScanGuard(Guard):
             return deny(f"{what} from {upstream!r} withheld: {worst.kind} ({worst.severity}) in {worst.field}: "
                         f"{worst.explanation}", guard=self.name, rule=worst.kind)
         if policy.results == "neutralise":
-            key = "error" if "error" in msg else "params"
             return {**msg, key: _strip_every(payload)}
         return msg
 

@@ -68,6 +68,8 @@ CAPABILITY_OF_LIST = {
 # Requests a server may make of the client only if the client declared the capability.
 CLIENT_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation",
                         "roots/list": "roots"}
+# Results other than tools/call whose text goes to the model: screened like a server's other messages.
+SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/complete"})
 GUARDS_READY_TIMEOUT = 60.0
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
 
@@ -339,7 +341,7 @@ class Relay:
             self._tg.start_soon(self._list_changed, up, LIST_CHANGED[method], msg, raw)
             return
         related: RequestId | None = None
-        if method in ("notifications/message", "notifications/progress"):  # text toward the model
+        if method not in LIST_CHANGED and method != "notifications/cancelled":  # logs, progress, any other text
             screened = await self._screen(up.name, msg)
             if screened is None:
                 return
@@ -434,11 +436,12 @@ class Relay:
         finally:
             if token is not None:
                 self._progress.pop(token, None)
-        if "error" in resp and self.guards.inspects_messages:  # an error's text reaches the model too
+        if self.guards.inspects_messages and ("error" in resp or msg["method"] in SCREENED_RESULTS):
+            # What reaches the model besides a tool result: errors, prompts, resource contents.
             screened = await self._screen(up.name, resp)
             if screened is None:
-                return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard withheld the error upstream "
-                                     f"'{up.name}' answered with (see the audit log)"), None
+                return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard withheld the answer of upstream "
+                                     f"'{up.name}' to {msg['method']} (see the audit log)"), None
             if screened is not resp:
                 resp, rraw = screened, None
         return resp, rraw
@@ -545,11 +548,18 @@ class Relay:
                 index, cursor = index + 1, None
                 continue
             await self._wait_refresh(up.name)
-            page = await up.request(msg["method"], {"cursor": cursor} if cursor else None)
-            items = await self.guards.filter_list(self.session, up, kind, list(page.get(key) or []))
+            try:
+                page = await up.request(msg["method"], {"cursor": cursor} if cursor else None)
+            except (jsonrpc.RemoteError, UpstreamUnavailable) as err:  # one upstream failing hides only its own
+                log.warning("upstream %r: %s failed: %s", up.name, msg["method"], err)
+                index, cursor = index + 1, None
+                continue
+            listed = page.get(key)
+            listed = [i for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
+            items = await self.guards.filter_list(self.session, up, kind, listed)
             items_out.extend(self._expose(up.name, kind, items))
             cursor = page.get("nextCursor")
-            if cursor is not None:
+            if isinstance(cursor, str) and cursor:
                 next_token = encode_cursor(index, cursor)
                 break
             index += 1

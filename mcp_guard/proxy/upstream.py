@@ -337,8 +337,11 @@ class UpstreamConnection:
         await self._wait_ready()
         msg, _ = await self._exchange(jsonrpc.request(self._own_id(), method, params), None, self.timeout)
         if "error" in msg:
-            raise RemoteError(msg["error"])
-        return msg.get("result") or {}
+            raise RemoteError(msg["error"] if isinstance(msg["error"], dict) else {"message": "invalid error"})
+        result = msg.get("result")
+        if result is not None and not isinstance(result, dict):
+            raise RemoteError({"code": jsonrpc.INTERNAL_ERROR, "message": f"{method}: the result is not an object"})
+        return result or {}
 
     async def notify(self, msg: Message, raw: bytes | None = None) -> None:
         """Send a notification, or a response to a request the server made; dropped if not running."""

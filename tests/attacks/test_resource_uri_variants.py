@@ -19,6 +19,8 @@ VARIANTS = [
     SECRET, "FILE:///srv/Secret.txt", "file:///SRV/secret.txt", "file:///srv/Secret.txt/", "file:///srv/%53ecret.txt",
     "file:///srv/Secret%2Etxt", "file:///srv/Secret.txt#top", "file:///srv/./Secret.txt", "file:///srv/x/../Secret.txt",
     "file://localhost/srv/Secret.txt", "file:///srv//Secret.txt", "file:///srv\\Secret.txt", "file:///srv/%2553ecret.txt",
+    "file:/srv/Secret.txt", "file:///srv/Secret.txt?download=1", "file:///srv/Secret.txt;v=2", "file:///srv/Secret.txt.",
+    "file:///srv/Secret.txt%23x", "file:///srv/Secret.tx%74", "file:///srv/Secret.txt/.",
     "notes://day/2026-12-01", "NOTES://day/2026-12-01/", "notes://day/../day/x#y",
 ]
 

@@ -49,7 +49,7 @@ CALL_OUTCOMES = {
 
 
 @pytest.mark.parametrize("mode", ["block", "neutralise"])
-@pytest.mark.parametrize("case", list(CALL_OUTCOMES))
+@pytest.mark.parametrize("case", [c for c in CALL_OUTCOMES if CALL_OUTCOMES[c]])
 def test_server_text_scanning_of_answers(tmp_path, mode, case):
     _, config = _proxy(tmp_path, mode, call=CALL_OUTCOMES[case])
     with Attacker(config, "--upstream", "words") as client:
@@ -74,6 +74,20 @@ def test_server_text_scanning_of_notifications(tmp_path, mode):
         seen = _seen(client, answer)
     assert "id_rsa" not in seen
     assert "all good" in seen  # the proxy did not simply drop every notification
+
+
+@pytest.mark.parametrize("mode", ["block", "neutralise"])
+def test_server_text_scanning_of_other_answers(tmp_path, mode):
+    """A resource's contents, and a vendor notification, reach the model as surely as a tool result."""
+    vendor = {"jsonrpc": "2.0", "method": "notifications/vendor/news", "params": {"text": INJECTION}}
+    _, config = _proxy(tmp_path, mode, read={"result": {"contents": [{"uri": "w://x", "text": INJECTION}]}},
+                       before_answer=[vendor], call={"result": {"content": [{"type": "text", "text": "done"}]}})
+    with Attacker(config, "--upstream", "words") as client:
+        client.open()
+        read = client.request("resources/read", {"uri": "w://x"})
+        seen = _seen(client, client.call("lookup"))
+    assert "error" in read and "id_rsa" not in json.dumps(read)
+    assert "id_rsa" not in seen
 
 
 def _request(rid: str, method: str, text: str) -> dict:

@@ -49,3 +49,21 @@ def test_upstream_failure_isolation(tmp_path, case):
         init = client.open()
         assert init["error"]["code"] == -32001 and "evil.example" not in json.dumps(init), init
         assert "'bad'" in init["error"]["message"]
+
+
+@pytest.mark.parametrize("answer", [{"error": {"code": -32000, "message": CRAFTED}}, {"result": {"tools": CRAFTED}},
+                                    {"result": {"tools": [CRAFTED, 7]}}, {"result": CRAFTED}])
+def test_upstream_failure_isolation_of_lists(tmp_path, answer):
+    """An upstream whose list fails or is malformed hides only its own items from a merged list."""
+    bad = Scripted(tmp_path / "bad.json", tools=[TOOL])
+    good = Scripted(tmp_path / "good.json", tools=[TOOL])
+    config = write_config(tmp_path / "mcp-guard.toml", {"bad": (bad.command, 'trust = "tofu"\n'),
+                                                        "good": (good.command, 'trust = "tofu"\n')},
+                          '[intent]\nmode = "off"\n')
+    with Attacker(config) as client:
+        client.open()
+        assert sorted(client.names()) == ["bad__ok", "good__ok"]
+        bad.update(tools_answer=answer)
+        listed = client.request("tools/list")
+        assert [t["name"] for t in listed["result"]["tools"]] == ["good__ok"], listed
+        assert "evil.example" not in json.dumps(listed)

@@ -5,6 +5,7 @@ server between sessions (a rug pull) without a new command line. Keys (all optio
 
   initialize        {"result": ...} | {"error": ...}: the answer to initialize (default: a valid one)
   tools / prompts / resources / resourceTemplates   the lists served (default: empty)
+  tools_answer      {"result": ...} | {"error": ...}: the answer to tools/list instead (a broken list)
   call              {"result": ...} | {"error": ...}: the answer to tools/call (default: echo)
   read              {"result": ...} | {"error": ...}: the answer to resources/read
   before_answer     messages (notifications or requests) sent before any answer to tools/call
@@ -58,6 +59,8 @@ def main() -> None:
         params = msg.get("params") or {}
         if method == "initialize":
             answer(rid, s.get("initialize", {"result": DEFAULT_INIT}))
+        elif method == "tools/list" and "tools_answer" in s:
+            answer(rid, s["tools_answer"])
         elif method in LISTS:
             answer(rid, {"result": {LISTS[method]: s.get(LISTS[method], [])}})
         elif method == "tools/call":
