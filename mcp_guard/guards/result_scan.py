@@ -32,7 +32,8 @@ AUDIT_KIND = "scan.result"
 STATE_KEY = "result_scan"  # session.state[STATE_KEY]: the findings of this session, newest last
 MAX_KEPT = 100  # per session, in session.state
 MAX_RECORDED = 20  # per result, in the audit log
-BACKGROUND_GRACE = 10.0  # seconds a closing session waits for record-mode scans still running
+BACKGROUND_GRACE = 10.0
+MAX_BACKGROUND = 256  # record-mode scans of server messages in flight, at most  # seconds a closing session waits for record-mode scans still running
 
 
 class ResultScanGuard(Guard):
@@ -100,6 +101,8 @@ class ResultScanGuard(Guard):
         what = msg.get("method") or ("error" if key == "error" else "answer")
         payload = msg.get(key)
         if policy.results == "record":
+            if len(self._background) >= MAX_BACKGROUND:  # a flood of messages: recording is best effort
+                return msg
             scan = self._record_message(session, upstream, what, payload, policy)
             task = asyncio.get_running_loop().create_task(scan)
             self._background.add(task)

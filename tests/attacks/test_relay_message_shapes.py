@@ -1,6 +1,6 @@
 """Class: a message shape that crashes the relay (issue 10, finding 12).
 
-No message of any shape, from the client, ends `mcp-guard run` or stops it answering: the cases
+No message of any shape, from the client or from an upstream, ends `mcp-guard run` or stops it answering: the cases
 found (`notifications/cancelled` with list params or an unhashable `requestId`) and a property-based
 fuzz over random, JSON-RPC-shaped and mutated valid messages, with a fixed budget and a fixed seed
 so that CI is reproducible. After every message, a valid request must still be answered.
@@ -32,8 +32,8 @@ FOUND = [
 ]
 
 
-def _proxy(tmp_path) -> Attacker:
-    server = Scripted(tmp_path / "spec.json", tools=[TOOL])
+def _proxy(tmp_path, server: Scripted | None = None) -> Attacker:
+    server = server or Scripted(tmp_path / "spec.json", tools=[TOOL])
     config = write_config(tmp_path / "mcp-guard.toml", {"words": (server.command, 'trust = "tofu"\n')},
                           '[intent]\nmode = "off"\n')
     client = Attacker(config, "--upstream", "words")
@@ -138,5 +138,35 @@ def test_relay_message_shapes_fuzz(tmp_path):
         drive()
         assert not culprit, f"the relay stopped answering after {culprit[0]!r}"
         assert not client.call("lookup", {"q": "after the fuzz"})["result"].get("isError")
+    finally:
+        assert client.close() == 0, client.stderr()[-2000:]
+
+
+def test_relay_message_shapes_fuzz_from_upstream(tmp_path):
+    """A server that sends anything before it answers a call: the call is still answered."""
+    server = Scripted(tmp_path / "spec.json", tools=[TOOL])
+    client = _proxy(tmp_path, server)
+    counter = iter(range(10**9))
+    culprit: list[list[str]] = []
+
+    @settings(max_examples=150, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(MESSAGES.map(lambda b: b.decode("utf-8", "replace")), min_size=1, max_size=3))
+    def drive(lines: list[str]) -> None:
+        if culprit:
+            return
+        server.update(before_answer_raw=lines)
+        try:
+            n = next(counter)
+            answer = client.exchange({"jsonrpc": "2.0", "id": f"call-{n}", "method": "tools/call",
+                                      "params": {"name": "lookup", "arguments": {}}})
+            assert "result" in answer or "error" in answer
+            _still_serving(client, n)
+        except (AssertionError, OSError, EOFError, TimeoutError):
+            culprit.append(lines)
+
+    try:
+        drive()
+        assert not culprit, f"the relay stopped answering after the server sent {culprit[0]!r}"
     finally:
         assert client.close() == 0, client.stderr()[-2000:]

@@ -9,6 +9,7 @@ server between sessions (a rug pull) without a new command line. Keys (all optio
   call              {"result": ...} | {"error": ...}: the answer to tools/call (default: echo)
   read              {"result": ...} | {"error": ...}: the answer to resources/read
   before_answer     messages (notifications or requests) sent before any answer to tools/call
+  before_answer_raw lines (strings, sent as they are) before any answer to tools/call
   log               a file: every line received is appended to it (what the proxy forwarded)
 
 Only what a test needs; add keys as attacks grow.
@@ -66,6 +67,9 @@ def main() -> None:
         elif method == "tools/call":
             for extra in s.get("before_answer", []):
                 send(extra)
+            for line in s.get("before_answer_raw", []):
+                sys.stdout.write(line.replace("\n", " ") + "\n")
+            sys.stdout.flush()
             answer(rid, s.get("call", {"result": {"content": [{"type": "text", "text": json.dumps(params)}]}}))
         elif method == "resources/read":
             uri = params.get("uri")
