@@ -32,8 +32,8 @@ AUDIT_KIND = "scan.result"
 STATE_KEY = "result_scan"  # session.state[STATE_KEY]: the findings of this session, newest last
 MAX_KEPT = 100  # per session, in session.state
 MAX_RECORDED = 20  # per result, in the audit log
-BACKGROUND_GRACE = 10.0
-MAX_BACKGROUND = 256  # record-mode scans of server messages in flight, at most  # seconds a closing session waits for record-mode scans still running
+BACKGROUND_GRACE = 10.0  # seconds a closing session waits for record-mode scans still running
+MAX_BACKGROUND = 256  # record-mode scans of server messages in flight, at most
 
 
 class ResultScanGuard(Guard):
