@@ -91,6 +91,25 @@ def _params(msg: Message) -> dict[str, Any]:
     return params
 
 
+def _undeclared(method: str, params: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
+    """The client capability a server request needs and the client did not declare, if any."""
+    needed = CLIENT_CAPABILITY_OF.get(method)
+    if needed is None:
+        return None
+    declared = capabilities.get(needed)
+    if not isinstance(declared, dict):
+        return needed
+    if method == "elicitation/create" and params.get("mode", "form") != "form":
+        mode = str(params.get("mode"))
+        return None if isinstance(declared.get(mode), dict) else f"elicitation.{mode}"
+    if method == "sampling/createMessage":
+        if ("tools" in params or "toolChoice" in params) and not isinstance(declared.get("tools"), dict):
+            return "sampling.tools"
+        if params.get("includeContext", "none") != "none" and not isinstance(declared.get("context"), dict):
+            return "sampling.context"
+    return None
+
+
 def _hashable_id(value: Any) -> RequestId | None:
     """A request id or progress token usable as a key (anything else matches nothing)."""
     return value if isinstance(value, str | int) and not isinstance(value, bool) else None
@@ -321,8 +340,8 @@ class Relay:
     async def _upstream_message(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> None:
         method = msg["method"]
         if "id" in msg:
-            needed = CLIENT_CAPABILITY_OF.get(method)
-            if needed is not None and needed not in self.session.client_capabilities:
+            needed = _undeclared(method, _params(msg), self.session.client_capabilities)
+            if needed is not None:
                 await up.notify(jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND,
                                               f"the client did not declare the {needed!r} capability"))
                 return

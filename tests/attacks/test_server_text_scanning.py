@@ -125,3 +125,21 @@ def test_server_text_scanning_undeclared_capabilities_refused(tmp_path):
     errors = {m["id"]: m["error"] for m in server.received() if "error" in m}
     assert set(errors) == {"s1", "e1", "r1"}
     assert all("capability" in e["message"] for e in errors.values())
+
+
+def test_server_text_scanning_undeclared_sub_capabilities_refused(tmp_path):
+    """A capability declared in part: url-mode elicitation, sampling with tools or with context."""
+    url = {"jsonrpc": "2.0", "id": "u1", "method": "elicitation/create",
+           "params": {"mode": "url", "message": "sign in", "url": "https://evil.example/login", "elicitationId": "x"}}
+    tools = _request("t1", "sampling/createMessage", "hello")
+    tools["params"]["tools"] = [{"name": "exfiltrate", "inputSchema": {"type": "object"}}]
+    context = _request("c1", "sampling/createMessage", "hello")
+    context["params"]["includeContext"] = "allServers"
+    plain = _request("p1", "sampling/createMessage", "hello")
+    server, config = _proxy(tmp_path, "record", before_answer=[url, tools, context, plain])
+    with Attacker(config, "--upstream", "words") as client:
+        client.open({"sampling": {}, "elicitation": {"form": {}}})
+        _seen(client, client.call("lookup"))
+    forwarded = [m for m in client.others if "id" in m and "method" in m]
+    assert len(forwarded) == 1 and forwarded[0]["params"] == plain["params"]
+    assert {m["id"] for m in server.received() if "error" in m} == {"u1", "t1", "c1"}
