@@ -3,8 +3,10 @@
 Everything is forwarded as it came, byte for byte where the wire allows, except the methods guards
 govern: `initialize` (upstreams are opened with the client's own parameters), the lists (filtered by
 guards and, with several upstreams, merged and namespaced), `tools/call` (checked by guards before
-it leaves, its result checked before it returns), and `list_changed` (guards refresh first). Each
-client request runs in its own task, so a slow call never holds up the others.
+it leaves, its result checked before it returns), and `list_changed` (guards refresh first). A
+request the guards judged (tools/call, prompts/get, resources/read, subscribe, completion) leaves
+re-serialised from the parsed message they judged, never as the client's bytes. Each client request
+runs in its own task, so a slow call never holds up the others.
 
 Ids: client requests keep their ids on the way up (each upstream is its own id space). Requests
 that upstreams make of the client get fresh ids of the proxy's (`mcp-guard-N`), mapped back when
