@@ -1,9 +1,9 @@
 """Class: a message shape that crashes the relay (issue 10, finding 12).
 
-No message of any shape, from the client or from an upstream, ends `mcp-guard run` or stops it answering: the cases
-found (`notifications/cancelled` with list params or an unhashable `requestId`) and a property-based
-fuzz over random, JSON-RPC-shaped and mutated valid messages, with a fixed budget and a fixed seed
-so that CI is reproducible. After every message, a valid request must still be answered.
+No message of any shape, from the client or from an upstream, ends `mcp-guard run` (or `serve`) or
+stops it answering: the cases found (`notifications/cancelled` with list params or an unhashable
+`requestId`) and a property-based fuzz over random, JSON-RPC-shaped and mutated valid messages,
+with a fixed budget and a fixed seed so that CI is reproducible. After every message, a valid request must still be answered.
 """
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ def test_relay_message_shapes_fuzz(tmp_path):
     try:
         drive()
         assert not culprit, f"the relay stopped answering after {culprit[0]!r}"
+        assert next(counter) >= 200  # the fuzz did run its examples
         assert not client.call("lookup", {"q": "after the fuzz"})["result"].get("isError")
     finally:
         assert client.close() == 0, client.stderr()[-2000:]
@@ -170,3 +171,62 @@ def test_relay_message_shapes_fuzz_from_upstream(tmp_path):
         assert not culprit, f"the relay stopped answering after the server sent {culprit[0]!r}"
     finally:
         assert client.close() == 0, client.stderr()[-2000:]
+
+
+def _answer_of(response: Any, rid: str) -> dict[str, Any] | None:
+    """The JSON-RPC answer with id `rid` in a streamable-HTTP response (JSON or an SSE stream)."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        body = response.json()
+        return body if isinstance(body, dict) and body.get("id") == rid else None
+    for line in response.text.splitlines():
+        if line.startswith("data:"):
+            msg = json.loads(line[5:])
+            if isinstance(msg, dict) and msg.get("id") == rid:
+                return msg
+    return None
+
+
+def test_relay_message_shapes_fuzz_serve(tmp_path):
+    """The same fuzz through `mcp-guard serve` (streamable HTTP): one session takes every message."""
+    import httpx2 as httpx
+
+    from tests.clients import serving
+
+    server = Scripted(tmp_path / "spec.json", tools=[TOOL])
+    config = write_config(tmp_path / "mcp-guard.toml", {"words": (server.command, 'trust = "tofu"\n')},
+                          '[intent]\nmode = "off"\n')
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    culprit: list[bytes] = []
+    counter = iter(range(10**9))
+    with serving(config) as base, httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        init = http.post("/mcp", json={"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "1"}}})
+        assert init.status_code == 200, init.text
+        http.headers["mcp-session-id"] = init.headers["mcp-session-id"]
+        http.headers["mcp-protocol-version"] = "2025-06-18"
+        http.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+        def probe(n: int) -> None:
+            rid = f"probe-{n}"
+            answer = _answer_of(http.post("/mcp", json={"jsonrpc": "2.0", "id": rid, "method": "ping"}), rid)
+            assert answer is not None and answer.get("result") == {}, answer
+
+        @settings(max_examples=100, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(MESSAGES)
+        def drive(body: bytes) -> None:
+            if culprit:
+                return
+            try:
+                http.post("/mcp", content=body)
+                probe(next(counter))
+            except (AssertionError, httpx.HTTPError, ValueError):
+                culprit.append(body)
+
+        drive()
+        assert not culprit, f"serve stopped answering after {culprit[0]!r}"
+        assert next(counter) >= 50  # the fuzz did run its examples
+        rid = "last"
+        called = _answer_of(http.post("/mcp", json={"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                                                   "params": {"name": "lookup", "arguments": {"q": "x"}}}), rid)
+        assert called is not None and not called["result"].get("isError"), called
