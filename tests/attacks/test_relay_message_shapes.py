@@ -3,7 +3,8 @@
 No message of any shape, from the client or from an upstream, ends `mcp-guard run` (or `serve`) or
 stops it answering: the cases found (`notifications/cancelled` with list params or an unhashable
 `requestId`) and a property-based fuzz over random, JSON-RPC-shaped and mutated valid messages,
-with a fixed budget and a fixed seed so that CI is reproducible. After every message, a valid request must still be answered.
+with a fixed budget and a fixed seed so that CI is reproducible. After every message, a valid
+request must still be answered.
 """
 
 from __future__ import annotations
