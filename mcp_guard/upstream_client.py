@@ -50,7 +50,8 @@ class SdkUpstream:
 async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | None = None,
                   message_handler: Any = None) -> AsyncIterator[SdkUpstream]:
     """Open one configured upstream with the SDK client (stdio, streamable HTTP or SSE) and initialize;
-    a stdio server gets `env` (secrets, a client's env) on top of its own."""
+    a stdio server gets the environment the proxy would give it, with `env` (secrets, a client's env)
+    on top."""
     import os
     import tempfile
 
@@ -59,12 +60,14 @@ async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | Non
     errlog = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     try:
         if upstream.transport == "stdio":
-            from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
+            from mcp.client.stdio import StdioServerParameters, stdio_client
+
+            from mcp_guard.intent.credentials import upstream_env
 
             params = StdioServerParameters(
                 command=os.path.expanduser(upstream.command or ""),
                 args=upstream.args,
-                env={**get_default_environment(), **upstream.env, **(env or {})},
+                env=upstream_env(upstream, env),
                 cwd=upstream.cwd,
             )
             transport = stdio_client(params, errlog=errlog)

@@ -169,7 +169,7 @@ class ChildProcess:
     Started with plain `subprocess.Popen`, so it can be started before the event loop runs (the
     proxy starts a server first thing, and its start-up overlaps the proxy's own)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None, cwd: str | None) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: str | None) -> None:
         to_child, child_stdin = os.pipe()
         child_stdout, from_child = os.pipe()
         try:
@@ -252,13 +252,10 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-def start_process(command: str, args: list[str], env: dict[str, str | None] | None, cwd: str | None) -> ChildProcess:
-    """Start a server with our environment plus `env` (a None value removes that variable); its
-    stderr goes to ours, and it leads a process group of its own."""
-    full_env = None
-    if env:
-        full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
-    return ChildProcess([command, *args], full_env, cwd)
+def start_process(command: str, args: list[str], env: dict[str, str], cwd: str | None) -> ChildProcess:
+    """Start a server with exactly `env` as its environment (built by `credentials.upstream_env`:
+    nothing of ours leaks in by default); its stderr goes to ours, and it leads a process group."""
+    return ChildProcess([command, *args], dict(env), cwd)
 
 
 class StreamChannel:

@@ -20,6 +20,7 @@ import anyio
 
 from mcp_guard.config import Config, ProxySettings, UpstreamConfig
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
+from mcp_guard.intent.credentials import upstream_env
 from mcp_guard.proxy import jsonrpc
 from mcp_guard.proxy.channels import Channel, ChildProcess, ProcessChannel, StreamChannel, start_process
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RemoteError, RequestId
@@ -147,7 +148,7 @@ class UpstreamConnection:
     def launch_spec(self) -> LaunchSpec:
         cfg = self.config
         return LaunchSpec(upstream=self.name, command=cfg.command, args=list(cfg.args),
-                          env={**cfg.env, **self._extra_env}, cwd=cfg.cwd, url=cfg.url)
+                          env=upstream_env(cfg, self._extra_env), cwd=cfg.cwd, url=cfg.url)
 
     async def prelaunch(self) -> None:
         """Start a stdio server as soon as the session opens, before the client's initialize arrives:
@@ -174,7 +175,8 @@ class UpstreamConnection:
             spec = await self._prepare_launch(self.launch_spec())
             assert spec.command is not None
             try:
-                process = start_process(spec.command, spec.args, spec.env, spec.cwd)
+                process = start_process(spec.command, spec.args, {k: v for k, v in spec.env.items() if v is not None},
+                                    spec.cwd)
             except FileNotFoundError:
                 raise UpstreamUnavailable(f"command not found: {spec.command}") from None
         return await ProcessChannel.attach(process, max_bytes=self.settings.max_message_bytes, label=label)
@@ -218,8 +220,9 @@ class UpstreamConnection:
         rid = self._own_id()
         response = await self._exchange(jsonrpc.request(rid, "initialize", self._init_params), None, INIT_TIMEOUT)
         if "error" in response[0]:
-            raise RemoteError(response[0]["error"])
-        self.init_result = response[0].get("result") or {}
+            err = response[0]["error"]
+            raise RemoteError(err if isinstance(err, dict) else {"message": str(err)})
+        self.init_result = _checked_init(response[0].get("result"))
         self.server_info = self.init_result.get("serverInfo") or {}
         self.capabilities = self.init_result.get("capabilities") or {}
         self.instructions = self.init_result.get("instructions")
@@ -334,8 +337,11 @@ class UpstreamConnection:
         await self._wait_ready()
         msg, _ = await self._exchange(jsonrpc.request(self._own_id(), method, params), None, self.timeout)
         if "error" in msg:
-            raise RemoteError(msg["error"])
-        return msg.get("result") or {}
+            raise RemoteError(msg["error"] if isinstance(msg["error"], dict) else {"message": "invalid error"})
+        result = msg.get("result")
+        if result is not None and not isinstance(result, dict):
+            raise RemoteError({"code": jsonrpc.INTERNAL_ERROR, "message": f"{method}: the result is not an object"})
+        return result or {}
 
     async def notify(self, msg: Message, raw: bytes | None = None) -> None:
         """Send a notification, or a response to a request the server made; dropped if not running."""
@@ -357,14 +363,40 @@ def _expire(fut: asyncio.Future[Any]) -> None:
         fut.set_exception(TimeoutError())
 
 
+class InvalidInitialize(Exception):
+    """An initialize result without the shape the protocol gives it."""
+
+
+def _checked_init(result: Any) -> dict[str, Any]:
+    """The initialize result if it has the protocol's shape; a malformed one makes this upstream
+    unavailable (never the whole session)."""
+    if not isinstance(result, dict):
+        raise InvalidInitialize("its initialize result is not an object")
+    expected = {"protocolVersion": str, "capabilities": dict, "serverInfo": dict}
+    for key, kind in expected.items():
+        if not isinstance(result.get(key), kind):
+            raise InvalidInitialize(f"its initialize result has no valid {key!r}")
+    if not isinstance(result.get("instructions", ""), str) or not isinstance(result["serverInfo"].get("name"), str):
+        raise InvalidInitialize("its initialize result has an invalid 'instructions' or 'serverInfo'")
+    return result
+
+
 def _describe(err: BaseException) -> str:
+    """One line on why an upstream failed, in mcp-guard's own words: what a server says in its error
+    goes to our log, never to the client (it would reach the model through `instructions`)."""
     if isinstance(err, RemoteError):
-        return f"initialize failed: {err.error.get('message')}"
+        code = err.error.get("code")
+        log.warning("upstream answered initialize with an error: %r", str(err.error.get("message"))[:500])
+        return "initialize failed" + (f" (error {code})" if isinstance(code, int) and not isinstance(code, bool)
+                                      else "")
+    if isinstance(err, InvalidInitialize):
+        return f"answered initialize with an invalid result: {err}"
     if isinstance(err, TimeoutError):
         return "no answer to initialize"
     if isinstance(err, BaseExceptionGroup):
         return "; ".join(_describe(e) for e in err.exceptions)
-    return str(err) or type(err).__name__
+    lines = str(err).strip().splitlines()
+    return lines[0][:200] if lines else type(err).__name__
 
 
 def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str | None]]) -> dict[str, ChildProcess]:
@@ -378,7 +410,7 @@ def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str 
         if cfg.transport != "stdio" or checked or not cfg.command:
             continue
         try:
-            started[name] = start_process(cfg.command, list(cfg.args), {**cfg.env, **envs.get(name, {})}, cfg.cwd)
+            started[name] = start_process(cfg.command, list(cfg.args), upstream_env(cfg, envs.get(name)), cfg.cwd)
         except OSError:
             continue  # the regular launch reports it, in the client's initialize answer
     return started
