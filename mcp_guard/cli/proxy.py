@@ -57,7 +57,52 @@ def _parse_headers(values: list[str]) -> dict[str, str]:
     return headers
 
 
+class Interrupted(BaseException):
+    """A signal that ends the process, raised where no event loop is there to take it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+ENDING_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    out: list[BaseException] = []
+    for err in group.exceptions:
+        out.extend(_leaves(err) if isinstance(err, BaseExceptionGroup) else [err])
+    return out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    import signal
+
+    # Until the event loop takes them, the ending signals unwind the start-up, so that a server
+    # started early is ended with its process group (it leads a session of its own).
+    ending = [getattr(signal, name) for name in ENDING_SIGNALS if hasattr(signal, name)]
+    for signum in ending:
+        signal.signal(signum, _raise_interrupted)
+    started: dict = {}
+    try:
+        return _run(args, ending, started)
+    except Interrupted as stop:
+        return 128 + stop.signum
+    except BaseExceptionGroup as group:  # the signal came while a task of the loop was running
+        stop = next((e for e in _leaves(group) if isinstance(e, Interrupted)), None)
+        if stop is None:
+            raise
+        return 128 + stop.signum
+    finally:
+        for process in started.values():
+            process.discard()
+
+
+def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     import anyio
 
     from mcp_guard.config import load_config
@@ -76,24 +121,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     names = select_upstreams(config, names=args.upstream, command=command or None, name=args.name,
                              url=args.url, headers=_parse_headers(args.header), transport=args.transport)
     declared = declared_intent(config, args.intent, args.profile)
-    started = start_early(config, names, session_secrets(config, names, declared.profile))
-    try:
-        proxy = Proxy(config, names)
-    except BaseException:
-        for process in started.values():
-            process.discard()
-        raise
+    started.update(start_early(config, names, session_secrets(config, names, declared.profile)))
+    proxy = Proxy(config, names)
     session = new_session(declared.intent, declared.profile)
+    caught: list[int] = []
 
     async def main() -> None:
-        client = await own_stdio(config.proxy.max_message_bytes)
-        await proxy.serve_session(client, session, started)
+        async with anyio.create_task_group() as tg:
+            await tg.start(watch_signals, tg.cancel_scope)
+            client = await own_stdio(config.proxy.max_message_bytes)
+            adopted = dict(started)
+            started.clear()  # the relay owns them now, and ends them however the session ends
+            await proxy.serve_session(client, session, adopted)
+            tg.cancel_scope.cancel()
+
+    async def watch_signals(scope: anyio.CancelScope, *, task_status: anyio.abc.TaskStatus) -> None:
+        with anyio.open_signal_receiver(*ending) as signals:
+            task_status.started()
+            async for signum in signals:
+                caught.append(signum)
+                scope.cancel()  # the relay ends its upstreams on the way out
+                return
 
     try:
         anyio.run(main)
     finally:
         proxy.close()
-    return 0
+    return 128 + caught[0] if caught else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -117,11 +117,44 @@ def _widen_pipe(fd: int) -> None:
         pass
 
 
-async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label: str) -> LineChannel:
-    """A channel over two file objects; pipes go through the event loop, anything else a thread."""
+def _pollable(fd: int) -> bool:
+    """Whether the event loop can watch `fd`: /dev/null and regular files are refused by epoll
+    (only later, inside the loop's callback), so they are read in a thread instead."""
+    import selectors
+
+    with selectors.DefaultSelector() as probe:
+        try:
+            probe.register(fd, selectors.EVENT_READ)
+        except (OSError, ValueError):
+            return False
+    return True
+
+
+class _WriteProtocol(asyncio.streams.FlowControlMixin):
+    """A write pipe's protocol that reports the reader at the other end going away."""
+
+    def __init__(self, on_lost: Callable[[], None] | None) -> None:
+        super().__init__()
+        self._on_lost = on_lost
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self._on_lost is not None:
+            self._on_lost()
+
+
+async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label: str,
+                       end_with_output: bool = False) -> LineChannel:
+    """A channel over two file objects; pipes go through the event loop, anything else a thread.
+
+    With `end_with_output`, the input ends (BrokenResourceError) once the other end of the output
+    is closed: a client that stopped reading is gone, whatever it still sends."""
     loop = asyncio.get_running_loop()
     read: Callable[[int], Awaitable[bytes]]
+    reader: asyncio.StreamReader | None = None
     try:
+        if not _pollable(read_file.fileno()):
+            raise ValueError("not pollable")
         _widen_pipe(read_file.fileno())
         reader = asyncio.StreamReader(limit=2**31)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), read_file)
@@ -134,7 +167,11 @@ async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label
     close: Callable[[], Awaitable[None]]
     try:
         _widen_pipe(write_file.fileno())
-        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, write_file)
+        def output_lost() -> None:
+            if end_with_output and reader is not None and reader.exception() is None:
+                reader.set_exception(anyio.BrokenResourceError(f"{label} closed its end of the output"))
+
+        transport, protocol = await loop.connect_write_pipe(lambda: _WriteProtocol(output_lost), write_file)
         writer = asyncio.StreamWriter(transport, protocol, None, loop)
 
         async def write(data: bytes) -> None:
@@ -150,7 +187,10 @@ async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label
             writer.close()
     except (ValueError, OSError):
         async def write(data: bytes) -> None:
-            await anyio.to_thread.run_sync(lambda: (write_file.write(data), write_file.flush()))
+            try:
+                await anyio.to_thread.run_sync(lambda: (write_file.write(data), write_file.flush()))
+            except OSError as err:
+                raise anyio.BrokenResourceError(f"{label} is gone") from err
 
         async def close() -> None:
             return None
@@ -160,7 +200,8 @@ async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label
 
 async def own_stdio(max_bytes: int) -> LineChannel:
     """This process's stdin/stdout as a channel (the client side of `mcp-guard run`)."""
-    return await pipe_channel(sys.stdin.buffer, sys.stdout.buffer, max_bytes=max_bytes, label="client")
+    return await pipe_channel(sys.stdin.buffer, sys.stdout.buffer, max_bytes=max_bytes, label="client",
+                              end_with_output=True)
 
 
 class ChildProcess:
