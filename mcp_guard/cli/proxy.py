@@ -108,7 +108,14 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     from mcp_guard.config import load_config
     from mcp_guard.intent.sessions import declared_intent
     from mcp_guard.proxy.channels import own_stdio
-    from mcp_guard.proxy.runner import Proxy, new_session, select_upstreams, session_secrets, setup_logging
+    from mcp_guard.proxy.runner import (
+        Proxy,
+        claim_adhoc_name,
+        new_session,
+        select_upstreams,
+        session_secrets,
+        setup_logging,
+    )
     from mcp_guard.proxy.upstream import start_early
 
     setup_logging(args.verbose)
@@ -123,6 +130,12 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     declared = declared_intent(config, args.intent, args.profile)
     started.update(start_early(config, names, session_secrets(config, names, declared.profile)))
     proxy = Proxy(config, names)
+    try:
+        if command and not args.name:
+            claim_adhoc_name(proxy.store, command)
+    except BaseException:
+        proxy.close()
+        raise
     session = new_session(declared.intent, declared.profile)
     caught: list[int] = []
 
