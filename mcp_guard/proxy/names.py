@@ -25,8 +25,8 @@ _INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ts
 _PACKAGE_OPTIONS = {"--from", "-p", "--package"}
 # Options that take a value which is not the package (so the value is not mistaken for it).
 _VALUE_OPTIONS = {"-e", "--env", "-v", "--volume", "--name", "--network", "--mount", "-w", "--workdir", "-u",
-                  "--user", "--entrypoint", "--with", "--python", "-c", "--cwd", "--env-file", "--registry", "--index-url",
-                  "--platform", "--pull"}
+                  "--user", "--entrypoint", "--with", "--python", "-c", "--cwd", "--env-file", "--registry",
+                  "--index-url", "--platform", "--pull"}
 # Entry files and build folders that say nothing about which server it is.
 _GENERIC = {"index", "main", "server", "app", "cli", "run", "start", "__main__", "__init__", "mcp", "stdio"}
 _FOLDERS = {"dist", "build", "lib", "src", "bin", "out", "esm", "cjs", "scripts", "node_modules", "site-packages"}

@@ -8,7 +8,6 @@ import os
 import sys
 import uuid
 from collections.abc import Awaitable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
