@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from mcp_guard.errors import ConfigError
+from mcp_guard.errors import ConfigError, GuardError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -90,6 +91,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     started: dict = {}
     try:
         return _run(args, ending, started)
+    except GuardError as err:  # the proxy cannot start (a config error, a name clash …)
+        if sys.stdin.isatty():
+            raise
+        print(f"mcp-guard: error: {err.message}", file=sys.stderr, flush=True)
+        _refuse_client(f"mcp-guard cannot start: {err.message}")
+        return err.exit_code
     except Interrupted as stop:
         return 128 + stop.signum
     except BaseExceptionGroup as group:  # the signal came while a task of the loop was running
@@ -100,6 +107,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         for process in started.values():
             process.discard()
+
+
+def _refuse_client(message: str, timeout: float = 30.0) -> None:
+    """Answer the client's requests with `message` as a JSON-RPC error, so that the client shows why
+    (not "Connection closed"); until it has its initialize answer, its input ends, or `timeout`."""
+    import json
+    import os
+    import select
+    import time
+
+    deadline = time.monotonic() + timeout
+    fd = sys.stdin.fileno()
+    pending = b""
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            if not select.select([fd], [], [], left)[0]:
+                return
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(msg, dict) or "method" not in msg or not isinstance(msg.get("id"), str | int):
+                    continue
+                answer = {"jsonrpc": "2.0", "id": msg["id"], "error": {"code": -32603, "message": message}}
+                sys.stdout.buffer.write(json.dumps(answer).encode() + b"\n")
+                sys.stdout.buffer.flush()
+                if msg["method"] == "initialize":
+                    return
+    except (OSError, ValueError):  # no usable stdin or stdout: the stderr line is all we can give
+        return
 
 
 def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:

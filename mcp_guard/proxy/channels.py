@@ -210,12 +210,13 @@ class ChildProcess:
     Started with plain `subprocess.Popen`, so it can be started before the event loop runs (the
     proxy starts a server first thing, and its start-up overlaps the proxy's own)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None, cwd: str | None) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str] | None, cwd: str | None, *,
+                 echo_stderr: bool = True) -> None:
         to_child, child_stdin = os.pipe()
         child_stdout, from_child = os.pipe()
         try:
-            self.popen = subprocess.Popen(argv, stdin=to_child, stdout=from_child, env=env, cwd=cwd,
-                                          start_new_session=True)
+            self.popen = subprocess.Popen(argv, stdin=to_child, stdout=from_child, stderr=subprocess.PIPE,
+                                          env=env, cwd=cwd, start_new_session=True)
         except BaseException:
             for fd in (to_child, child_stdin, child_stdout, from_child):
                 os.close(fd)
@@ -225,10 +226,24 @@ class ChildProcess:
         self.stdout = os.fdopen(child_stdout, "rb", buffering=0)
         self.stdin = os.fdopen(child_stdin, "wb", buffering=0)
         self.pid = self.popen.pid
+        self.argv = argv
+        self.stderr = StderrTail(self.popen.stderr, echo=echo_stderr)
 
     @property
     def returncode(self) -> int | None:
         return self.popen.poll()
+
+    def exit_status(self) -> str:
+        """How it ended, for a person: its exit code or signal, then the last lines of its stderr."""
+        code = self.returncode
+        if code is None:
+            status = "is running"
+        elif code < 0:
+            status = f"was killed by signal {-code}"
+        else:
+            status = f"exited with code {code}"
+        tail = self.stderr.tail()
+        return f"{status}; its stderr ends: {tail}" if tail else status
 
     def discard(self) -> None:
         """End a process that was started but never used, with its whole group."""
@@ -242,6 +257,48 @@ class ChildProcess:
         while self.popen.poll() is None:
             await anyio.sleep(0.02)
         return self.popen.returncode
+
+
+class StderrTail:
+    """A server's stderr, passed on to ours line by line (it is the server's own log), with its last
+    lines kept so that a failure can say what the server said. A thread reads it: the process may
+    start before any event loop runs, and its stderr must never fill and block it."""
+
+    LINES = 5
+    WIDTH = 300
+
+    def __init__(self, pipe: Any, *, echo: bool = True) -> None:
+        import collections
+        import threading
+
+        self._lines: collections.deque[str] = collections.deque(maxlen=self.LINES)
+        self._done = threading.Event()
+        self._echo = echo
+        threading.Thread(target=self._pump, args=(pipe,), name="mcp-guard-stderr", daemon=True).start()
+
+    def _pump(self, pipe: Any) -> None:
+        out = getattr(sys.stderr, "buffer", None) if self._echo else None
+        try:
+            for line in pipe:
+                text = line.decode("utf-8", "replace").rstrip()
+                if text:
+                    self._lines.append(text if len(text) <= self.WIDTH else text[: self.WIDTH] + "…")
+                if out is not None:
+                    try:
+                        out.write(line)
+                        out.flush()
+                    except (OSError, ValueError):  # our stderr is gone: keep reading, so the server never blocks
+                        out = None
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._done.set()
+            pipe.close()
+
+    def tail(self, wait: float = 0.5) -> str:
+        """The last lines, joined with " | "; waits a moment for what an exited server still has in the pipe."""
+        self._done.wait(wait)
+        return " | ".join(self._lines)
 
 
 class ProcessChannel:
