@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "  mcp-guard run --config mcp-guard.toml --upstream github",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("--name", help="name of the upstream given by CMD or --url (default: from the command)")
+    run.add_argument("--name", help="name of the upstream given by CMD or --url "
+                                    "(default: the package the command runs, or the URL's host)")
     run.add_argument("--upstream", action="append", metavar="NAME", help="an upstream from the config (repeatable)")
     run.add_argument("--url", help="a remote upstream over streamable HTTP or SSE")
     run.add_argument("--header", action="append", default=[], metavar="K:V", help="HTTP header for --url (repeatable)")
@@ -95,7 +96,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             raise
         print(f"mcp-guard: error: {err.message}", file=sys.stderr, flush=True)
-        _refuse_client(f"mcp-guard cannot start: {err.message}")
+        try:
+            _refuse_client(f"mcp-guard cannot start: {err.message}")
+        except Interrupted as stop:
+            return 128 + stop.signum
         return err.exit_code
     except Interrupted as stop:
         return 128 + stop.signum
