@@ -171,3 +171,28 @@ def test_audit_writer_survives_a_waiter_that_went_away(tmp_path):
     finally:
         writer.close()
         log.close()
+
+
+def test_serve_ends_on_sigterm_with_its_sessions_servers(config):
+    """`serve` with a session open: SIGTERM ends it promptly, the session's server with it."""
+    import re
+
+    import httpx2 as httpx
+
+    proc = subprocess.Popen([*GUARD, "--config", str(config), "serve", "--port", "0"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        base = next(m.group(1) for line in proc.stderr if (m := re.search(r"at (http://[^/]+)/mcp", line)))
+        headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+        answer = httpx.post(f"{base}/mcp", json=INIT, timeout=60, headers=headers)
+        assert answer.status_code == 200
+        servers = _children(proc.pid)
+        assert servers
+        proc.terminate()
+        assert proc.wait(TIMEOUT) in (0, 128 + signal.SIGTERM, -signal.SIGTERM)
+        _clean(proc.stderr.read())
+        assert all(wait_gone(pid) for pid in servers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
