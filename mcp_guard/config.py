@@ -179,6 +179,12 @@ class ServeSettings(_Model):
     token: str | None = None  # "env:NAME" or a literal; required to bind anything but loopback
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)  # a larger POST is answered 413
+    max_sessions: int = Field(64, gt=0)  # open at once, all clients together (503 beyond)
+    max_sessions_per_client: int = Field(8, gt=0)  # per credential, or per address without one (429 beyond)
+    idle_timeout: float = Field(1800.0, gt=0)  # seconds without a request before a session and its servers end
+    socket_timeout: float = Field(10.0, gt=0)  # seconds a connection may stay silent before a request
+    max_connections: int = Field(256, gt=0)  # open HTTP connections (503 beyond)
 
 
 class StorageSettings(_Model):
