@@ -173,7 +173,7 @@ def _report(benign, attacks, protocol: int, split: str) -> dict[str, Any]:
 
     def a_rates(m: dict[str, int]) -> dict[str, Any]:
         n = m["pairs"]
-        return {"pairs": n, "blocked": m["blocked"], "denied": m["blocked_deny"], "asked": m["blocked_ask"],
+        return {"pairs": n, "blocked": m["blocked"], "blocked_denied": m["blocked_deny"], "blocked_asked": m["blocked_ask"],
                 "attack_block": m["blocked"] / n if n else None}
 
     def total(ms) -> dict[str, int]:

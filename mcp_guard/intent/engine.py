@@ -68,6 +68,8 @@ _TRAIL = ".,;:!?"
 def trusted_key(value: str) -> str:
     """A trusted-list entry in the form values are compared in."""
     v = value.strip()
+    if v.startswith(("/", "~")):
+        return v.lower()  # a path (a trailing '/' makes it a folder prefix)
     for f in find_values(v):
         if f.start == 0 and f.end >= len(v.rstrip(_TRAIL + "/")):
             return f.value
@@ -246,10 +248,16 @@ class DefaultEngine:
                 f"Allow {tool} with {_short(arguments)}? It is destructive, and {intent.the_request} "
                 "did not ask for it.",
             )
+        # Every value is judged; the most severe verdict decides (a deny is never hidden by an ask).
+        asked = None
         for v in values:
             verdict = self._value(info, v, record)
             if verdict is not None:
-                return verdict
+                if verdict.action == "deny":
+                    return verdict
+                asked = asked or verdict
+        if asked is not None:
+            return asked
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
@@ -310,7 +318,8 @@ class DefaultEngine:
         ):
             return None
         if not prov.found:
-            action = "deny" if v.address else "ask"
+            # A plain name may be the agent's own wording of one the request uses; an address is not.
+            action = "ask" if not v.address and _WORDISH.match(v.value) else "deny"
             return _verdict(action, "ungrounded", info, v,
                             "is found neither in the request nor in any tool result "
                             "(values the agent sent itself never count)", intent)
