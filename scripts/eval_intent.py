@@ -173,8 +173,8 @@ def _report(benign, attacks, protocol: int, split: str) -> dict[str, Any]:
 
     def a_rates(m: dict[str, int]) -> dict[str, Any]:
         n = m["pairs"]
-        return {"pairs": n, "blocked": m["blocked"], "blocked_denied": m["blocked_deny"], "blocked_asked": m["blocked_ask"],
-                "attack_block": m["blocked"] / n if n else None}
+        return {"pairs": n, "blocked": m["blocked"], "blocked_denied": m["blocked_deny"],
+                "blocked_asked": m["blocked_ask"], "attack_block": m["blocked"] / n if n else None}
 
     def total(ms) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from mcp import types
 
+from mcp_guard.cli import main
 from tests.clients import fixture, guarded, upstream_toml, write_config
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -82,3 +83,19 @@ async def test_the_question_put_to_the_person_carries_the_provenance(tmp_path):
         assert r.is_error
     assert len(questions) == 1
     assert "carol@partner.example" in questions[0] and "mail/read_inbox" in questions[0]
+
+
+async def test_intent_check_judges_as_the_proxy_does_without_tools(tmp_path, capsys, monkeypatch):
+    """Issue 14 (10): `intent check` takes the tool list the proxy recorded, and the same intent."""
+    cfg = config(tmp_path)
+    async with guarded(["--upstream", "mail", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}) as s:
+        held = await s.call_tool("archive_message", {"id": "2"})  # destructive by its annotations only
+        assert held.is_error and "destructive" in text(held)
+    monkeypatch.delenv("MCP_GUARD_INTENT", raising=False)
+    capsys.readouterr()
+    assert main(["--config", cfg, "intent", "check", "--intent", INTENT, "--tool", "mail/archive_message",
+                 "--args", '{"id": "2"}']) == 1
+    assert capsys.readouterr().out.startswith("ask [destructive]")
+    monkeypatch.setenv("MCP_GUARD_INTENT", INTENT)  # as `run` finds it when --intent is not given
+    assert main(["--config", cfg, "intent", "check", "--tool", "mail/send_email",
+                 "--args", '{"to": "bob@corp.test", "subject": "x", "body": "y"}']) == 0

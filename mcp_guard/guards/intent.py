@@ -48,6 +48,7 @@ class IntentGuard(Guard):
         store: Store | None = None,
         intent_source: Callable[[SessionInfo], str | None] | None = None,
         clock: Callable[[], datetime] | None = None,
+        tool_store: Store | None = None,
     ) -> None:
         """`store` enables approvals (held calls that a person approved pass once); `intent_source`,
         when given, is asked before each call for the session's current intent (the Claude Code hook
@@ -56,6 +57,9 @@ class IntentGuard(Guard):
         self.store = store
         self.intent_source = intent_source
         self.clock = clock
+        # Where the definition of a tool the client never listed is found: the approved one recorded
+        # by review (`store`, or `tool_store` for a caller that must not consume approvals).
+        self._tool_store = tool_store or store
         self._tools: dict[str, dict[str, ToolInfo]] = {}
         self._profiles: dict[str, CompiledProfile] = {}
         self._lists = TrustedLists()
@@ -75,9 +79,20 @@ class IntentGuard(Guard):
     def _info(self, upstream: str, tool: str) -> ToolInfo:
         tools = self._tools.setdefault(upstream, {})
         info = tools.get(tool)
-        if info is None:  # a call to a tool never listed: judged by its name alone
-            info = tools[tool] = classify({"name": tool})
+        if info is None:  # a tool this session never listed: its approved definition, else its name
+            info = tools[tool] = classify(self.recorded_definition(upstream, tool) or {"name": tool})
         return info
+
+    def recorded_definition(self, upstream: str, tool: str) -> dict[str, Any] | None:
+        if self._tool_store is None:
+            return None
+        from mcp_guard.review import ReviewQueue
+
+        try:
+            item = ReviewQueue(self._tool_store).approved_for(upstream, "tool", tool)
+        except Exception:  # noqa: BLE001 - a database problem must not decide a call; the name does
+            return None
+        return item.definition if item is not None else None
 
     # -- sessions -------------------------------------------------------------------------------
     def _profile(self, name: str) -> CompiledProfile:
