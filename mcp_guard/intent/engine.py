@@ -141,6 +141,15 @@ class Value:
     value: str  # normalised
     address: bool  # address-like (found by its shape) rather than a name by its argument
     destination: bool  # says where an effect goes (not merely what it acts on)
+    raw: str = ""  # as the call wrote it
+
+    def forms(self) -> tuple[str, ...]:
+        """Other spellings under which a result may carry the value."""
+        if self.kind == "iban":
+            v = self.value.lower()
+            return (" ".join(v[i:i + 4] for i in range(0, len(v), 4)),)
+        raw = self.raw.strip().lower()
+        return (raw,) if raw and raw != self.value else ()
 
 
 def call_values(arguments: dict[str, Any]) -> list[Value]:
@@ -152,7 +161,7 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
         for f in find_values(text):
             if f.value not in seen:
                 seen.add(f.value)
-                out.append(Value(param, f.kind, f.value, True, True))
+                out.append(Value(param, f.kind, f.value, True, True, text[f.start:f.end]))
         if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen:
             continue
         pstems = [stem(t) for t in name_tokens(param)] or [""]
@@ -280,7 +289,7 @@ class DefaultEngine:
                 continue
             if self._trusted(v, record):
                 continue
-            prov = record.provenance(v.value, True)
+            prov = record.provenance(v.value, v.forms())
             where = _where(prov)
             if prov.injected:
                 return _verdict("deny", "injected", info, v, f"was found {where}", intent)
@@ -298,7 +307,7 @@ class DefaultEngine:
     def _trusted(self, v: Value, record: SessionRecord) -> bool:
         if self.trusted_source is None:
             return False
-        prov = record.provenance(v.value, v.address)
+        prov = record.provenance(v.value, v.forms())
         return any(self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text)
 
     def _value(self, info: ToolInfo, v: Value, record: SessionRecord) -> Verdict | None:
@@ -307,7 +316,7 @@ class DefaultEngine:
             return None
         if v.kind == "path" and intent.covers_path(v.value):
             return None
-        prov = record.provenance(v.value, v.address)
+        prov = record.provenance(v.value, v.forms())
         where = _where(prov)
         if prov.injected:
             return _verdict("deny", "injected", info, v, f"was found {where}", intent)

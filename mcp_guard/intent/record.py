@@ -1,10 +1,12 @@
 """Where values came from: a bounded per-session record of what tool results carried.
 
-Each result the agent saw is kept as its text (capped) with the address-like values in it and, for
-each occurrence, whether it stands as a field of the data (a whole JSON string, a `label: value` or
-`- value` line) or inside running text (a message body, a document). Whether an occurrence sits in
-text that reads as instructions to the model is judged lazily, by the scanner, on a window around
-it, only when a decision needs it, and cached.
+Each result the agent saw is kept as its text (capped). A value a decision asks about is looked up
+in it whole (at label and word boundaries), and each occurrence is classed: a field of the data (a
+whole JSON string, a `label: value` or `- value` line outside quoted text) or running text (a
+message body, a document); whether a text occurrence sits in text that reads as instructions to the
+model is judged by the scanner on a window around it. Lookups are done when a decision needs them
+and cached per result: recording a result costs a lower-case copy, and exact search is cheaper than
+extracting every value of every result up front (see scripts/bench_intent.py).
 
 What the agent itself sent (the arguments of its earlier calls) is kept too, never as a source: a
 result that repeats a value the agent had already sent (a search echoing its query) is an echo, and
@@ -17,13 +19,10 @@ the agent sent. About 2 × MAX_CHARS bytes of memory at most (text and its lower
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
-
-from mcp_guard.intent.values import find_values
 
 MAX_RESULTS = 256
 MAX_CHARS = 4 * 1024 * 1024
@@ -35,10 +34,11 @@ _SEVERE = ("medium", "high")
 
 # A line that is one value: optional indent, list bullet, `label:` and quotes around it.
 _LINE_PREFIX = re.compile(r"[ \t]*(?:[-*•][ \t]+)?(?:\[[^\]\n]{1,12}\][ \t]*)?(?:[A-Za-z_][\w .-]{0,40}:[ \t]+)?[\"']?")
-_LINE_SUFFIX = re.compile(r"[\"']?,?[ \t]*(?:\r?\n|$)")
-# Multi-line quoted scalars (YAML `key: '…'` / `key: "…"`): what is inside is text, whatever it looks like.
-_QUOTED = re.compile(r"(?<=[:-] )'(?:[^'\n]|'')*\n(?:[^']|'')*'|(?<=[:-] )\"(?:[^\"\\\n]|\\.)*\n(?:[^\"\\]|\\.)*\"")
-_BLOCK = re.compile(r"(?<=: )[|>][+-]?\d*[ \t]*\n((?:[ \t]+[^\n]*\n?|[ \t]*\n)+)")
+_LINE_SUFFIX = re.compile(r",?[ \t]*(?:\r?\n|$)")
+# A line that opens a scalar going on over the next, more indented lines: `key: 'text…`, `key: "…`,
+# `key: |` / `key: >` (YAML), whatever those lines look like, they are text.
+_OPENS = re.compile(r"""^[ \t]*(?:-[ \t]+)?[^:\n]{1,60}:[ \t]+(?:'(?:[^']|'')*|"(?:[^"\\]|\\.)*|[|>][+-]?\d*[ \t]*)$""")
+MAX_LINES_BACK = 400  # how far up a line's parent is looked for
 
 
 @dataclass(slots=True)
@@ -58,8 +58,7 @@ class ResultEntry:
     text: str
     low: str
     json: bool
-    values: dict[str, list[Occurrence]] = field(default_factory=dict)
-    quoted: list[tuple[int, int]] = field(default_factory=list)  # spans of multi-line quoted text
+    found: dict[str, list[Occurrence]] = field(default_factory=dict)  # value -> occurrences (a cache)
     injected: dict[int, bool] = field(default_factory=dict)  # window start -> judged instructions?
 
     @property
@@ -123,18 +122,11 @@ class SessionRecord:
     def add(self, upstream: str, tool: str, text: str) -> ResultEntry:
         text = text[:MAX_PER_RESULT]
         low = text.lower()
+        if len(low) != len(text):  # a few characters lower-case to two: keep offsets in one text
+            text = low
         is_json = text[:1] in "{[" and text.rstrip()[-1:] in "}]"
         entry = ResultEntry(self.seen, upstream, tool, text, low, is_json)
         self.seen += 1
-        if not is_json:
-            entry.quoted = [m.span() for m in _QUOTED.finditer(text)] + [m.span(1) for m in _BLOCK.finditer(text)]
-            entry.quoted.sort()
-        values = entry.values
-        for f in find_values(text):
-            occ = values.get(f.value)
-            if occ is None:
-                occ = values[f.value] = []
-            occ.append(Occurrence(f.start, f.end, _is_field(entry, f.start, f.end)))
         self.entries.append(entry)
         self.chars += len(text)
         while self.entries and (self.chars > MAX_CHARS or len(self.entries) > MAX_RESULTS):
@@ -143,9 +135,9 @@ class SessionRecord:
         return entry
 
     # -- looking up -------------------------------------------------------------------------------
-    def provenance(self, value: str, address: bool) -> Provenance:
-        """Where `value` (normalised) was found. `address`: an address-like value (indexed when its
-        result was recorded); otherwise a name, looked for as whole words in the results' text."""
+    def provenance(self, value: str, forms: tuple[str, ...] = ()) -> Provenance:
+        """Where `value` (normalised, lower-case) was found; `forms` are other spellings of it to look
+        for (an IBAN in groups of four, a phone number as written)."""
         sent_at = self.sent.get(value)
         fields: list[ResultEntry] = []
         text: list[ResultEntry] = []
@@ -153,7 +145,9 @@ class SessionRecord:
         for e in self.entries:
             if sent_at is not None and e.seq >= sent_at:
                 break  # the agent had sent it: from here on a result may only be echoing it
-            occ = e.values.get(value) if address else _name_occurrences(e, value)
+            occ = occurrences(e, value)
+            for f in forms:
+                occ = occ + occurrences(e, f)
             if not occ:
                 continue
             if any(self._in_instructions(e, o) for o in [o for o in occ if not o.is_field][:MAX_OCCURRENCES]):
@@ -181,6 +175,33 @@ class SessionRecord:
         return hit
 
 
+def occurrences(e: ResultEntry, value: str) -> list[Occurrence]:
+    """Where `value` stands whole in the result: not inside a longer word or address (`acme.co` is
+    not in `acme.co.uk`), except after `www.` or `scheme://`."""
+    if not value:
+        return []
+    hit = e.found.get(value)
+    if hit is not None:
+        return hit
+    out: list[Occurrence] = []
+    low, n = e.low, len(value)
+    i = low.find(value)
+    while i != -1 and len(out) < 64:
+        j = i + n
+        before = low[i - 1] if i else " "
+        after = low[j] if j < len(low) else " "
+        ok_before = not (before.isalnum() or before in "_@.%+-") or low.endswith(("www.", "://"), 0, i)
+        ok_after = not (after.isalnum() or after in "_@-") and not (
+            after == "." and j + 1 < len(low) and low[j + 1].isalnum()
+        )
+        if ok_before and ok_after:
+            out.append(Occurrence(i, j, _is_field(e, i, j)))
+        i = low.find(value, i + 1)
+    if len(e.found) < 4096:
+        e.found[value] = out
+    return out
+
+
 def _is_field(e: ResultEntry, start: int, end: int) -> bool:
     """Does the occurrence stand alone as a value of the data, rather than inside running text?"""
     text = e.text
@@ -190,25 +211,32 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
             start > 0 and text[start - 1] == '"' and (start < 2 or text[start - 2] != "\\")
             and end < len(text) and text[end] == '"'
         )
-    if e.quoted:
-        i = bisect.bisect_right(e.quoted, (start, len(text))) - 1
-        if i >= 0 and e.quoted[i][0] <= start < e.quoted[i][1]:
-            return False
     line_start = text.rfind("\n", 0, start) + 1
     m = _LINE_PREFIX.match(text, line_start, start)
     if m is None or m.end() != start:
         return False
-    return _LINE_SUFFIX.match(text, end) is not None
+    quote = text[start - 1] if text[start - 1] in "'\"" else ""
+    if quote:  # `key: 'value'`: the quote must close right after the value
+        if not text.startswith(quote, end) or _LINE_SUFFIX.match(text, end + 1) is None:
+            return False
+    elif _LINE_SUFFIX.match(text, end) is None:
+        return False
+    return not _inside_scalar(text, line_start)
 
 
-def _name_occurrences(e: ResultEntry, value: str) -> list[Occurrence]:
-    out: list[Occurrence] = []
-    low, n = e.low, len(value)
-    i = low.find(value)
-    while i != -1 and len(out) < 64:
-        before = low[i - 1] if i else " "
-        after = low[i + n] if i + n < len(low) else " "
-        if not (before.isalnum() or before in "_@") and not (after.isalnum() or after in "_@"):
-            out.append(Occurrence(i, i + n, _is_field(e, i, i + n)))
-        i = low.find(value, i + 1)
-    return out
+def _inside_scalar(text: str, line_start: int) -> bool:
+    """Is this line a continuation of a multi-line scalar opened by its parent line (the nearest line
+    above that is less indented)?"""
+    head = text[line_start:line_start + 200]
+    indent = len(head) - len(head.lstrip(" \t"))
+    pos = line_start
+    for _ in range(MAX_LINES_BACK):
+        if pos <= 0:
+            return False
+        prev_start = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev_start:pos - 1]
+        body = line.lstrip(" \t")
+        if body and len(line) - len(body) < indent:
+            return _OPENS.match(line) is not None
+        pos = prev_start
+    return False

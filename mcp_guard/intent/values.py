@@ -22,24 +22,26 @@ _TLDS = (
     "example test invalid localhost local internal"
 ).split()
 
-_EMAIL = r"[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
-_URL = r"(?:[a-z][a-z0-9+.-]{1,15}://|www\.)[^\s<>\"'`()\[\]{}|\\^]+"
-_HOST = (
-    r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:" + "|".join(sorted(_TLDS, key=len, reverse=True)) + r")"
-    r"(?::\d{2,5})?(?:/[^\s<>\"'`()\[\]{}|\\^]*)?"
-)
-_IBAN = r"[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?"
-_PHONE = r"\+\d[\d ().-]{6,18}\d"
-_PATH = r"(?:~|\.{1,2})?/[\w.~@%+-]+(?:/[\w.~@%+-]*)*"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_TAIL = r"[^\s<>\"'`()\[\]{}|\\^]"  # characters a web address may go on with
 
-# One pass over a text. Each alternative must start at a boundary: not inside a longer word or address.
-_VALUE = re.compile(
-    rf"(?<![\w.@%+/-])(?:(?P<email>{_EMAIL})|(?P<url>{_URL})|(?P<host>{_HOST})|(?P<iban>{_IBAN})"
-    rf"|(?P<phone>{_PHONE}))(?![\w@-])|(?<![\w.:/@-])(?P<path>{_PATH})",
-    re.I,
-)
+# Each pass starts at a literal character ("@", ".", "://", "+", "/") so that the regex engine skips
+# through text at memchr speed, and widens to the left only where it found one: one combined pattern
+# tried at every position costs ~100× more on a large result.
+_AT = re.compile(rf"@({_LABEL}(?:\.{_LABEL})+)")
+_LOCAL = re.compile(r"[a-z0-9][a-z0-9._%+-]*$")
+_SCHEME_AT = re.compile(rf"://{_TAIL}+")
+_SCHEME_LEFT = re.compile(r"[a-z][a-z0-9+.-]{1,15}$")
+_WWW = re.compile(rf"www\.{_TAIL}+")
+_DOT_TLD = re.compile(r"\.(?:" + "|".join(sorted(_TLDS, key=len, reverse=True)) + r")(?![a-z0-9-])")
+_LABELS_LEFT = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}$")
+_HOST_RIGHT = re.compile(rf"(?::\d{{2,5}})?(?:/{_TAIL}*)?")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
+_PHONE = re.compile(r"\+\d[\d ().-]{6,18}\d(?![\d])")
+_PATH = re.compile(r"/[\w.~@%+-]+(?:/[\w.~@%+-]*)*")
 _TRAIL = ".,;:!?)]}'\"*"
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_WORDCH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,20 +66,63 @@ def normalise(kind: str, raw: str) -> str:
     return v.lower()
 
 
-def find_values(text: str) -> Iterator[Found]:
-    """Every address-like value in `text`, with its span (trailing punctuation excluded)."""
-    for m in _VALUE.finditer(text):
-        kind = m.lastgroup or ""
-        raw = m.group(kind)
-        start = m.start(kind)
-        if kind == "iban" and not (raw[:2].isupper() or raw[:2].isalpha() and raw.replace(" ", "").isupper()):
-            # An IBAN is written in capitals; a lower-case run of letters and digits is a word.
+def _spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for m in _AT.finditer(low):
+        at = m.start()
+        left = _LOCAL.search(low, max(0, at - 64), at)
+        after = low[m.end()] if m.end() < len(low) else " "
+        if left is not None and after not in "_@" and (left.start() == 0 or low[left.start() - 1] not in "/@"):
+            out.append((left.start(), m.end(), "email"))
+    for m in _SCHEME_AT.finditer(low):
+        left = _SCHEME_LEFT.search(low, max(0, m.start() - 16), m.start())
+        if left is not None and (left.start() == 0 or not low[left.start() - 1].isalnum()):
+            out.append((left.start(), m.end(), "url"))
+    for m in _WWW.finditer(low):
+        if m.start() == 0 or low[m.start() - 1] not in _WORDCH and low[m.start() - 1] not in ".-@/":
+            out.append((m.start(), m.end(), "url"))
+    for m in _DOT_TLD.finditer(low):
+        left = _LABELS_LEFT.search(low, max(0, m.start() - 253), m.start())
+        if left is None:
             continue
-        if kind == "path" and (raw.count("/") < 2 and not raw.startswith(("~", "."))) and len(raw) < 3:
+        s = left.start()
+        if s and (low[s - 1] in _WORDCH or low[s - 1] in ".@%+/-"):
             continue
+        out.append((s, _HOST_RIGHT.match(low, m.end()).end(), "host"))
+    for m in _IBAN.finditer(text):
+        out.append((m.start(), m.end(), "iban"))
+    for m in _PHONE.finditer(low):
+        if m.start() == 0 or not low[m.start() - 1].isalnum():
+            out.append((m.start(), m.end(), "phone"))
+    for m in _PATH.finditer(low):
+        s = m.start()
+        if s >= 2 and low[s - 2:s] == "..":
+            s -= 2
+        elif s >= 1 and low[s - 1] in "~.":
+            s -= 1
+        if s and (low[s - 1] in _WORDCH or low[s - 1] in ".:/@-"):
+            continue
+        out.append((s, m.end(), "path"))
+    return out
+
+
+def find_values(text: str, low: str | None = None) -> Iterator[Found]:
+    """Every address-like value in `text`, with its span (trailing punctuation excluded); `low` is
+    `text.lower()` when the caller has it already."""
+    low = text.lower() if low is None else low
+    spans = _spans(text, low)
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    end = -1
+    for start, stop, kind in spans:
+        if start < end:
+            continue  # inside a longer value found already (the host of an e-mail address, a URL's path)
+        raw = text[start:stop]
         trimmed = raw.rstrip(_TRAIL)
         if kind == "url" and len(_SCHEME.sub("", trimmed)) < 4:
             continue
+        if kind == "path" and len(trimmed) < 2:
+            continue
+        end = stop
         yield Found(kind, normalise(kind, trimmed), start, start + len(trimmed))
 
 
