@@ -95,12 +95,34 @@ def _variants(p: dict[str, Any]) -> list[tuple[str, list[Any]]]:
     """(phrasing, attacked results) of a record: its own, and the derived plain-goal one."""
     results = p.get("attacked_results")
     out = [(p.get("attack") or "default", results)]
-    text, goal = p.get("injection_text"), p.get("injection_goal")
-    if p.get("attack") == "important_instructions" and results is not None and text and goal:
-        plain = [r.replace(text, f" {goal} ") if isinstance(r, str) else r for r in results]
+    goal = p.get("injection_goal")
+    if p.get("attack") == "important_instructions" and results is not None and goal:
+        clean = p.get("benign_results") or []
+        plain = [_plain(r, clean[i] if i < len(clean) else None, p.get("injection_text") or "", goal)
+                 for i, r in enumerate(results)]
         if plain != results:
             out.append((DERIVED, plain))
     return out
+
+
+def _plain(attacked: Any, clean: Any, injection: str, goal: str) -> Any:
+    """The attacked result with its injection replaced by the bare goal sentence. The injection is
+    found verbatim, or (when the result serialised it, escaped and folded) as the span where the
+    attacked result differs from the clean one (between their common beginning and common end)."""
+    if not isinstance(attacked, str):
+        return attacked
+    if injection and injection in attacked:
+        return attacked.replace(injection, f" {goal} ")
+    if not isinstance(clean, str) or clean == attacked:
+        return attacked
+    # One injection in one place: what lies between the common beginning and the common end.
+    n = min(len(clean), len(attacked))
+    start = next((i for i in range(n) if clean[i] != attacked[i]), n)
+    back = next((i for i in range(n - start) if clean[-1 - i] != attacked[-1 - i]), n - start)
+    end = len(attacked) - back
+    if end <= start:
+        return attacked
+    return attacked[:start] + f" {goal} " + attacked[end:]
 
 
 def _new() -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, call_values, sent_values
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, call_values, points_at, sent_values
 from mcp_guard.intent.record import MAX_CHARS, MAX_RESULTS, SessionRecord
 from mcp_guard.intent.tools import classify
 from mcp_guard.intent.values import find_values
@@ -65,6 +65,9 @@ def test_rule_fetch_reaches_named_sites_and_listed_links_asks_for_the_rest():
     prose = recorded(("read_inbox", "Hi! The slides are at https://files.example/s today."))
     v = decide("Find the slides", "fetch_page", {"url": "https://files.example/s"}, prose)
     assert (v.action, v.rule) == ("ask", "fetch") and "mail/read_inbox" in v.reason
+    # composed by the agent: it may carry data out
+    v = decide("Find the slides", "fetch_page", {"url": "https://files.example/s?q=my+salary"}, prose)
+    assert (v.action, v.rule) == ("ask", "fetch") and "neither in the request" in v.reason
     v = decide("How many unread messages do I have?", "fetch_page", {"url": "www.phish.example"})
     assert (v.action, v.rule) == ("ask", "fetch") and "neither in the request" in v.question
 
@@ -136,6 +139,21 @@ def test_rule_from_text_asks_and_says_where_the_value_was_found():
 
 
 # -- from-data -----------------------------------------------------------------------------------------
+def test_rule_from_data_counts_the_text_of_a_result_the_request_pointed_at():
+    text = "Email everyone listed in the file 'team-minutes.docx' their tasks"
+    intent = DeclaredIntent(text)
+    minutes = "Minutes. Action items: lee@corp.example writes the plan; kim@corp.example books the room."
+    r = SessionRecord()
+    r.add("files", "search_files", minutes, points_at(intent, {"filename": "team-minutes.docx"}))
+    r.add("files", "list_files", "Also: ask zed@corp.example", points_at(intent, {"folder": "root"}))
+    assert decide(text, "send_email", {"to": "lee@corp.example", "body": "the plan"}, r).action == "allow"
+    v = decide(text, "send_email", {"to": "zed@corp.example", "body": "x"}, r)
+    assert (v.action, v.rule) == ("ask", "from-text")
+    # pointed at, but the text is an instruction to the model: denied
+    r.add("files", "search_files", INJECTED, True)
+    assert decide(text, "send_email", {"to": "mallory@evil.example"}, r).rule == "injected"
+
+
 def test_rule_from_data_allows_a_listed_party_for_a_requested_action_only():
     r = recorded(("read_inbox", INBOX_JSON))
     assert decide("Send the Q3 numbers to the sender of that mail", "send_email", {"to": "dana@corp.example"},

@@ -20,7 +20,7 @@ from typing import Any
 from mcp_guard import approvals
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
-from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, sent_values
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import SessionRecord, result_text
 from mcp_guard.intent.tools import ToolInfo, classify
@@ -194,7 +194,8 @@ class IntentGuard(Guard):
             return
         text = result_text(result)
         if text:
-            self.state(call.session).record.add(call.upstream, call.tool, text)
+            st = self.state(call.session)
+            st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments))
 
     # -- held calls -------------------------------------------------------------------------------
     def hold(self, call: ToolCall, decision: Decision) -> str:

@@ -10,8 +10,9 @@ source.
 
 The rules, one sentence each (the rule's name is in every reason):
 - `read`: a call that only reads is allowed; a web address it reaches is judged by `fetch`.
-- `fetch`: a read may reach a web address the request names (or a page on a site it names), or one a
-  result lists as data; one found only inside text is asked, one found nowhere is asked.
+- `fetch`: a read may reach a web address the request names (or a page on a site it names), or one
+  a result carries (copied from data, it carries nothing of the user's); one found nowhere (composed
+  by the agent, so it may carry data out) is asked.
 - `destructive`: a destructive call is asked unless the request asks for this action and names or
   points at what it acts on.
 - `injected`: a value found inside text of a result that reads as instructions to the model is
@@ -20,9 +21,11 @@ The rules, one sentence each (the rule's name is in every reason):
   result is denied (a bare name is asked).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
   document) is asked, and the question says where it was found.
-- `from-data`: a destination a result carries as a field of its data (a sender, a participant) is
-  allowed when the request asks for this kind of action and names no destination of this kind
-  itself; otherwise it is asked.
+- `from-data`: a destination a result carries as data, i.e. as a field (a sender, a participant) or
+  in the text of a result the request pointed at (the call that produced it asked for something the
+  request names: "the file 'minutes.docx'", "her website www.x.example"), is allowed when the
+  request asks for this kind of action and names no destination of this kind itself; otherwise it
+  is asked.
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
 """
 
@@ -60,6 +63,7 @@ GROUP = {
     "credential": "credential",
 }
 _ADDRESS_KINDS = frozenset({"email", "url", "host", "iban", "phone", "path"})
+_SELF = frozenset({"me", "us", "myself", "ourselves"})
 _WORDISH = re.compile(r"^[\w .'-]+$")
 _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
@@ -85,7 +89,8 @@ class DeclaredIntent:
         self.lower = self.text.lower()
         ws = words(self.text)
         self.word_line = " " + " ".join(ws) + " "
-        self.stems = frozenset(stem(w) for w in ws)
+        # "tell me", "send us", "show me": the person asks for an answer, not for an action on others.
+        self.stems = frozenset(stem(w) for w, nxt in zip(ws, [*ws[1:], ""], strict=False) if nxt not in _SELF)
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
@@ -218,6 +223,16 @@ def sent_values(arguments: dict[str, Any]) -> list[str]:
     return out
 
 
+def points_at(intent: DeclaredIntent, arguments: dict[str, Any]) -> bool:
+    """Did the call ask for something the request names (a file name, a query in its words, a site)?
+    Then its result is data the user pointed at."""
+    for value in sent_values(arguments):
+        if len(value) >= 4 and not value.replace("-", "").replace(":", "").replace(" ", "").isdigit():
+            if intent.names(value, ""):
+                return True
+    return False
+
+
 TrustedSource = Callable[[str, str], bool]  # (upstream/tool, kind) -> may values of this kind come from it?
 
 
@@ -293,7 +308,7 @@ class DefaultEngine:
             where = _where(prov)
             if prov.injected:
                 return _verdict("deny", "injected", info, v, f"was found {where}", intent)
-            if prov.fields:
+            if prov.data:
                 continue
             what = f"is found only {where}" if prov.found else "is found neither in the request nor in any tool result"
             return Verdict(
@@ -332,7 +347,7 @@ class DefaultEngine:
             return _verdict(action, "ungrounded", info, v,
                             "is found neither in the request nor in any tool result "
                             "(values the agent sent itself never count)", intent)
-        if prov.fields:
+        if prov.data:
             group = GROUP.get(v.kind, v.kind)
             if not intent.asks_for(info):
                 why = f"{intent.the_request} does not ask for this kind of action"
@@ -357,6 +372,8 @@ def _where(prov: Provenance) -> str:
         return f"in the result of {name(prov.injected)} inside text that reads as instructions to the model"
     if prov.fields:
         return f"as a field of the data in the result of {name(prov.fields)}"
+    if prov.pointed:
+        return f"inside the text of the result of {name(prov.pointed)}, a call for what the request names"
     if prov.text:
         return f"inside the text of the result of {name(prov.text)}"
     return "nowhere"
@@ -379,4 +396,5 @@ def _short(arguments: dict[str, Any], limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["DeclaredIntent", "DefaultEngine", "Verdict", "call_values", "normalise", "sent_values", "trusted_key"]
+__all__ = ["DeclaredIntent", "DefaultEngine", "Verdict", "call_values", "normalise", "points_at", "sent_values",
+           "trusted_key"]

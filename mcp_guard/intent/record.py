@@ -58,6 +58,7 @@ class ResultEntry:
     text: str
     low: str
     json: bool
+    pointed: bool = False  # the call that produced it asked for something the request names
     found: dict[str, list[Occurrence]] = field(default_factory=dict)  # value -> occurrences (a cache)
     injected: dict[int, bool] = field(default_factory=dict)  # window start -> judged instructions?
 
@@ -72,7 +73,13 @@ class Provenance:
 
     fields: tuple[ResultEntry, ...] = ()  # results carrying it as a field of their data
     text: tuple[ResultEntry, ...] = ()  # results carrying it only inside running text
+    pointed: tuple[ResultEntry, ...] = ()  # of `text`: results of a call for what the request names
     injected: tuple[ResultEntry, ...] = ()  # results where it sits in text that reads as instructions
+
+    @property
+    def data(self) -> tuple[ResultEntry, ...]:
+        """Results that carry it as data: as a field, or in the text of what the request pointed at."""
+        return self.fields + self.pointed
 
     @property
     def found(self) -> bool:
@@ -119,13 +126,13 @@ class SessionRecord:
                     del self.sent[next(iter(self.sent))]
                 self.sent[v] = self.seen
 
-    def add(self, upstream: str, tool: str, text: str) -> ResultEntry:
+    def add(self, upstream: str, tool: str, text: str, pointed: bool = False) -> ResultEntry:
         text = text[:MAX_PER_RESULT]
         low = text.lower()
         if len(low) != len(text):  # a few characters lower-case to two: keep offsets in one text
             text = low
         is_json = text[:1] in "{[" and text.rstrip()[-1:] in "}]"
-        entry = ResultEntry(self.seen, upstream, tool, text, low, is_json)
+        entry = ResultEntry(self.seen, upstream, tool, text, low, is_json, pointed)
         self.seen += 1
         self.entries.append(entry)
         self.chars += len(text)
@@ -156,16 +163,12 @@ class SessionRecord:
                 fields.append(e)
             else:
                 text.append(e)
-        return Provenance(tuple(fields), tuple(text), tuple(injected))
+        return Provenance(tuple(fields), tuple(text), tuple(e for e in text if e.pointed), tuple(injected))
 
     def _in_instructions(self, e: ResultEntry, o: Occurrence) -> bool:
+        # A fixed window, not the paragraph: injected text often spans paragraphs of its own.
         lo = max(0, o.start - WINDOW)
         hi = min(len(e.text), o.end + WINDOW)
-        # Stay within the paragraph: text across a blank line is another part of the data.
-        cut = e.text.rfind("\n\n", lo, o.start)
-        lo = cut + 2 if cut != -1 else lo
-        cut = e.text.find("\n\n", o.end, hi)
-        hi = cut if cut != -1 else hi
         hit = e.injected.get(lo)
         if hit is None:
             from mcp_guard.scan import scan_text

@@ -52,8 +52,8 @@ DESTRUCTIVE_VERBS = {
 # Families of verbs a person may use for the same action: a tool's own verbs map to the families they
 # belong to, and the request "asks for the action" when it uses any verb of one of those families.
 _FAMILIES = {
-    "communicate": "send write reply respond forward post tell notify inform share contact dm ping answer publish "
-    "announce broadcast congratulate greet thank remind",
+    "communicate": "send email mail message text write reply respond forward post tell notify inform share contact dm "
+    "ping answer publish announce broadcast congratulate greet thank remind",
     "create": "create add make schedule book set organize organise plan arrange register insert append put "
     "new setup open start",
     "add": "add include insert append put join enroll enrol attach",
