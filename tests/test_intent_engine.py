@@ -86,8 +86,10 @@ def test_rule_destructive_write_of_a_named_file_is_allowed():
     assert decide("write 'x' to /srv/new.txt", "write_file", {"path": "/srv/new.txt", "content": "x"}).action == "allow"
     assert decide("create a file at /srv/a.txt", "write_file", {"path": "/srv/a.txt", "content": ""}).action == "allow"
     assert decide("write 'x' to /srv/new.txt", "write_file", {"path": "/etc/passwd", "content": "x"}).action != "allow"
-    v = decide("", "write_file", {"path": "/srv/new.txt", "content": "x"})
-    assert v.action == "ask" and "the request" not in v.reason and "none was declared" in v.reason
+    for v in (decide("", "write_file", {"path": "/srv/new.txt", "content": "x"}),
+              decide("", "send_email", {"to": "x@y.example"}), decide("", "send_message", {"recipient": "Zed"})):
+        assert v.action != "allow" and "none was declared" in v.reason
+        assert "the request" not in v.reason and "the request" not in v.question
 
 
 # -- injected ------------------------------------------------------------------------------------------

@@ -310,7 +310,8 @@ class DefaultEngine:
                 return _verdict("deny", "injected", info, v, f"was found {where}", intent)
             if prov.data:
                 continue
-            what = f"is found only {where}" if prov.found else "is found neither in the request nor in any tool result"
+            what = (f"is found only {where}" if prov.found
+                    else f"is found neither in {intent.the_request} nor in any tool result")
             return Verdict(
                 "ask",
                 "fetch",
@@ -345,7 +346,7 @@ class DefaultEngine:
             # A plain name may be the agent's own wording of one the request uses; an address is not.
             action = "ask" if not v.address and _WORDISH.match(v.value) else "deny"
             return _verdict(action, "ungrounded", info, v,
-                            "is found neither in the request nor in any tool result "
+                            f"is found neither in {intent.the_request} nor in any tool result "
                             "(values the agent sent itself never count)", intent)
         if prov.data:
             group = GROUP.get(v.kind, v.kind)
