@@ -145,6 +145,15 @@ class Budget(_Model):
     per_tool: dict[str, int] = Field(default_factory=dict)  # glob -> calls
 
 
+class TrustedSource(_Model):
+    """Values of these kinds may come from the results of the tools `tool` matches (a glob over
+    `UPSTREAM/TOOL`), e.g. recipients from `crm/list_contacts`; no kinds: every kind."""
+
+    tool: str
+    kinds: list[Literal["email", "person", "phone", "channel", "url", "host", "iban", "account", "path",
+                        "credential"]] = Field(default_factory=list)
+
+
 class Profile(_Model):
     """Policy as code for a kind of session.
 
@@ -164,6 +173,7 @@ class Profile(_Model):
     expires: str | None = None  # ISO 8601 date or datetime (UTC when no offset)
     fallback: Literal["engine", "allow", "deny", "ask"] = "engine"
     trusted: list[str] = Field(default_factory=list)  # files of trusted destinations for the engine
+    trusted_sources: list[TrustedSource] = Field(default_factory=list)  # tools whose results ground values
 
 
 class ProxySettings(_Model):
