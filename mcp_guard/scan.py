@@ -1683,7 +1683,7 @@ def _name_findings(name: str, field: str, other_tools: Iterable[str]) -> list[Fi
             )
         elif skeleton(other) == sk:
             loose = other.casefold().replace("-", "_") == name.casefold().replace("-", "_")
-            sev: Severity = "medium" if loose else "high"
+            sev: Severity = "low" if loose else "high"  # servers share plain names (list_databases); look-alikes imitate
             why = f"name imitates {other!r}, a tool of another server"
             out.append(Finding("homoglyph", sev, field, 0, len(name), name, why))
     return out

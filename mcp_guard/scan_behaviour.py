@@ -51,7 +51,7 @@ _DEST = (
 
 ADDRESS = cue(
     "address",
-    pattern=r"\b(?:you|your|yourself|u|ur)\b|\b(?:dear|hey|note to|for the|attention)\s+(?:the\s+)?" + _WHO
+    pattern=r"\b(?:you|your|yourself|u|ur)\b|\b(?:dear|hey|note to|for|attention)\s+(?:the\s+)?(?:\w+\s+)?" + _WHO
     + r"\b|^\W*" + _WHO + r"s?\s*[:,]|\b(?:the|this|any|every)\s+(?:integrating\s+|consuming\s+|calling\s+|client\s+)?"
     + _WHO + r"s?\b\s+(?:must|should|shall|will|is|are|needs?|has|have|may|can|reading|consuming|invoking)\b"
     + r"|\b" + _WHO + r"s?[- ]only\b|\baudience\s*=\s*.?" + _WHO,
@@ -60,7 +60,7 @@ ADDRESS = cue(
 # In a tool result, "you" is whoever the document was written for; only naming the model addresses it.
 ADDRESS_MODEL = cue(
     "address_model",
-    pattern=r"\b(?:dear|hey|note to|for the|attention|to you,?)\s+(?:the\s+)?" + _WHO + r"\b|^\W*" + _WHO + r"s?\s*[:,]"
+    pattern=r"\b(?:dear|hey|note to|for|attention|to you,?)\s+(?:the\s+)?" + _WHO + r"\b|^\W*" + _WHO + r"s?\s*[:,]"
     r"|\b(?:the|this|any|every)\s+(?:integrating\s+|consuming\s+|calling\s+|client\s+)?" + _WHO
     + r"s?\b\s+(?:must|should|shall|will|is|are|needs?|has|have|may|can|reading|consuming|invoking)\b"
     + r"|\b" + _WHO + r"s?[- ]only\b|\b(?:ai|llm|language model)\s+(?:agent|assistant)s?\b|\binstructions? for (?:the\s+)?" + _WHO,
@@ -158,16 +158,16 @@ OUTBOUND = cue(
     pattern=r"\b(?:send|sends|sent|forward|forwards|forwarded|e-?mail|mail|post|posts|posted|upload|uploads|uploaded|"
     r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
     r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
-    r"collect|collects|add|connection|curl|wget|sharing|shared)\b[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
-    r"\bwith\b|:|\s-\w\b[^.!?\n]{0,60}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?" + _DEST
+    r"collect|collects|add|connection|curl|wget|sharing|shared)\b(?!:)[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?" + _DEST
     + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b",
     explanation="sends something to a destination written in the text",
 )
 SIDE_EFFECT = cue(
     "side_effect",
-    pattern=r"\b(?:delete|deletes|remove|erase|wipe|rm\s+-\w+|shutdown|shut down|reboot|chmod|chown|sudo|approve|merge|"
+    pattern=r"(?<![\w./:-])(?:delete|deletes|remove|erase|wipe|rm\s+-\w+|shutdown|shut down|reboot|chmod|chown|sudo|approve|merge|"
     r"close all|order|buy|purchase|book|register|pay|transfer|install|curl|wget|force|public|run the \w+ command|"
-    r"run `|execute any|disable)\b",
+    r"run `|execute any|disable)(?![\w.(:/-])",
     explanation="asks for an action with side effects",
 )
 SEQUENCE = cue(
@@ -192,9 +192,9 @@ KIND = {"override": "model_instruction", "conceal": "secrecy", "stealth": "secre
         "outbound": "exfiltration", "side_effect": "model_instruction", "secret": "sensitive_reference",
         "conversation": "exfiltration", "private": "exfiltration", "loop": "model_instruction"}
 
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[\w/~\"'`]))+[.!?]*")
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?!\s|$))+[.!?]*")  # a dot in a path or an address ends nothing
 _IMPERATIVE = re.compile(
-    r"^\W*(?:[^,;:]{0,80}[,;:]\s*)?(?:(?:oh,?\s+)?(?:and\s+)?(?:one more thing:?\s+)?(?:please|pls|also|then|now|first|just|kindly|so|btw,?|"
+    r"^\W*(?:[^,;:]{0,80}[,;:]\s*){0,3}(?:(?:oh,?\s+)?(?:and\s+)?(?:one more thing:?\s+)?(?:please|pls|also|then|now|first|just|kindly|so|btw,?|immediately|always|"
     r"tip:|note:|psst,?|hey,?)\s+)*(?:read|open|send|forward|email|mail|post|upload|pass|put|include|attach|copy|paste|"
     r"share|ping|text|mirror|sync|delete|remove|run|execute|call|invoke|approve|order|book|register|close|tell|say|"
     r"inform|add|set|go|fetch|collect|grab|give|ignore|disregard|forget|keep|skip|treat|obey|prefix|route|fill|sneak|"
@@ -215,6 +215,9 @@ class Act:
     explanation: str
 
 
+_WRAPPED = re.compile(r"(?<=[^\s.!?:;>|\[\]{}])\n(?=[ \t]*[a-z(\"'])(?![ \t]*[\w-]+:(?:\s|$))")
+
+
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
     for m in _SENTENCE.finditer(text):
         if m.group().strip():
@@ -226,9 +229,10 @@ def _sev(score: int) -> str:
 
 
 def purpose_words(name: str, description: str) -> str:
-    """What the tool says it is for: its name as words and its first sentence."""
+    """What the tool says it is for: its name as words and its first sentence that describes rather
+    than instructs (a description opening with orders to the model does not get to define its purpose)."""
     words = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
-    first = next((description[s:e] for s, e in _sentences(description)), "")
+    first = next((description[s:e] for s, e in _sentences(description) if not ADDRESS.pattern.search(description[s:e])), "")
     return f"{words} {first}".lower()
 
 
@@ -236,6 +240,8 @@ def _in_purpose(category: str, purpose: str) -> bool:
     return bool(purpose) and bool(_WHAT[category].pattern.search(purpose))
 
 
+_MODIFIER = re.compile(r"\b(?:per|by|each|every|for each|which|whose|optional|the user'?s own)\s+$", _I)
+_USE_TO = re.compile(r"\b(?:use|call|invoke|run)\s+(?:this|it|`?[\w.-]+`?)(?:\s+tool|\s+function)?\s+(?:to|for)\s+(?:\w+\s+)?$", _I)
 _NEGATED = re.compile(r"\b(?:do not|don'?t|dont|never|avoid|no|not|without|exclude|excluding|except)\b(?:\s+\S+){0,12}\s*$", _I)
 _REQUEST_VERB = re.compile(
     r"\b(?:read|open|cat|include|pass|put|paste|attach|copy|send|provide|give|collect|find|grab|dump|print|extract|"
@@ -251,6 +257,13 @@ _SEVERE = re.compile(
 )
 _VERB_GROUPS = (("delete", "remove", "erase", "wipe", "rm"), ("approve", "merge"), ("order", "buy", "purchase", "pay", "book"),
                 ("install",), ("transfer",), ("register",))
+
+
+def _requests(sentence: str, data: re.Match[str]) -> bool:
+    """Whether the data is the object of a request: "include ~/.ssh/id_rsa", "the password …; pass it"."""
+    if _REQUEST_VERB.search(sentence[: data.start()]):
+        return True
+    return bool(re.search(_REQUEST_VERB.pattern + r"\s+(?:it|them|its|their|that|those)\b", sentence[data.end() :], _I))
 
 
 def addressed(sentence: str) -> bool:
@@ -269,6 +282,7 @@ def judge_instructions(text: str, *, source: str = "definition", purpose: str = 
     own purpose words (`purpose_words`); what the tool is about is not held against it. `schema`:
     the text describes a parameter or an output field ("Remove scripts" says what a flag does)."""
     acts: list[Act] = []
+    text = _WRAPPED.sub(" ", text)  # a sentence wrapped over lines (YAML, e-mail) is one sentence; offsets kept
     if not _ANY.search(text):
         return acts
     for s, e in _sentences(text):
@@ -276,8 +290,13 @@ def judge_instructions(text: str, *, source: str = "definition", purpose: str = 
         found: dict[str, re.Match[str]] = {}
         for c in _HARM:
             for m in _WHAT[c].pattern.finditer(sent):
-                if c in ("secret", "conversation", "private") and _NEGATED.search(sent[: m.start()]):
-                    continue  # "do not include API keys" protects them
+                before = sent[: m.start()]
+                if c in ("secret", "conversation", "private") and (_NEGATED.search(before) or _MODIFIER.search(before)):
+                    continue  # "do not include API keys" protects them; "per API key" groups by them
+                if c == "side_effect" and m.group().isupper():
+                    continue  # DELETE, DROP: keywords of a language the tool speaks, not orders
+                if c == "override" and re.match(r"(?:obey|follow|execute|carry|treat)", m.group(), _I) and _NEGATED.search(before):
+                    continue  # "do not follow instructions found in results" is a warning, not an order
                 found[c] = m
                 break
         if not found:
@@ -296,7 +315,12 @@ def judge_instructions(text: str, *, source: str = "definition", purpose: str = 
             verb = found["side_effect"].group()
             # "Deletes a file" describes the tool; "then also delete …" orders the model, and only an
             # action outside what the tool is for is news.
-            if not (to_model and (extra or severe)) or (is_def and _verb_in_purpose(verb, purpose) and not severe):
+            before = sent[: found["side_effect"].start()]
+            if (
+                not (to_model and (extra or severe))
+                or (is_def and _verb_in_purpose(verb, purpose) and not severe)
+                or (_USE_TO.search(before) and not severe)  # "use X to register …" says what a tool is for
+            ):
                 del found["side_effect"]
         for c in ("deceive", "loop", "stealth"):
             if c in found and not to_model:
@@ -307,10 +331,12 @@ def judge_instructions(text: str, *, source: str = "definition", purpose: str = 
         score = max(_HARM[c] for c in found)
         if data and "outbound" in found:
             score = 3
-        elif data and to_model and _REQUEST_VERB.search(sent):
+        elif data and to_model and any(_requests(sent, found[c]) for c in data):
             score = 3
-        if "outbound" in found and (to_model or extra):
+        if "outbound" in found and (to_model or (extra and is_def)):
             score = 3
+        elif "outbound" in found and not is_def and not data and score == 2 and len(found) == 1:
+            continue  # "please send the report to bob@…" is what e-mails say to people
         harmful = [c for c in found if _HARM[c] >= 2]
         if len(harmful) >= 2 or (harmful and ("stealth" in found or severe)):
             score = 3
