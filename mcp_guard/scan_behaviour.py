@@ -215,6 +215,7 @@ class Act:
     explanation: str
 
 
+_ESCAPED_BREAK = re.compile(r"\\[nrt]|\\\n[ \t]*\\?")
 _WRAPPED = re.compile(r"(?<=[^\s.!?:;>|\[\]{}])\n(?=[ \t]*[a-z(\"'])(?![ \t]*[\w-]+:(?:\s|$))")
 
 
@@ -282,6 +283,8 @@ def judge_instructions(text: str, *, source: str = "definition", purpose: str = 
     own purpose words (`purpose_words`); what the tool is about is not held against it. `schema`:
     the text describes a parameter or an output field ("Remove scripts" says what a flag does)."""
     acts: list[Act] = []
+    if "\\" in text:  # escaped line breaks (JSON or YAML strings inside a result) break lines too
+        text = _ESCAPED_BREAK.sub(lambda m: "\n" + " " * (len(m.group()) - 1), text)
     text = _WRAPPED.sub(" ", text)  # a sentence wrapped over lines (YAML, e-mail) is one sentence; offsets kept
     if not _ANY.search(text):
         return acts
