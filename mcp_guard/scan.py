@@ -1124,14 +1124,17 @@ def _matches(sig: _Signal, text: str, low: str, words: set[bytes]) -> Iterator[r
 
 
 def _instruction_findings(
-    text: str, field: str, source: Source, positions: Positions | None, original: str
+    text: str, field: str, source: Source, positions: Positions | None, original: str, seen: dict | None = None
 ) -> tuple[list[Finding], int]:
-    """Match every instruction signal; weigh them together; return findings and the text's score."""
+    """Match every instruction signal; weigh them together; return findings and the text's score.
+    `seen` receives the text's word set (for the behaviour pass, so it is computed once)."""
     hits: list[tuple[_Signal, int, int, int]] = []
     low = text.lower()
     if len(low) != len(text):  # a few letters lower-case to two; then look everywhere
         low = ""
     words = _words(low)
+    if seen is not None and low:
+        seen["words"] = words
     for sig in _SIGNALS:
         w = sig.weight if source == "definition" else sig.result_weight
         if not w:
@@ -1548,7 +1551,8 @@ def scan_text(
     else:
         # Results are long and often not English: fold look-alikes only when there are some.
         scanned, positions = _normalise(text, source == "definition" or bool(_FOLDABLE.search(text)))
-    instr, score = _instruction_findings(scanned, field, source, positions, text)
+    seen: dict[str, Any] = {}
+    instr, score = _instruction_findings(scanned, field, source, positions, text, seen)
     if is_name:
         # Names are read as words too: a parameter called `content_of_ssh_id_rsa` says what it wants.
         spaced = scanned.replace("_", " ").replace("-", " ")
@@ -1557,7 +1561,9 @@ def scan_text(
         instr += [f for f in more if (f.kind, f.start, f.end) not in seen]
         score = max(score, more_score)
     schema = field.startswith(("inputSchema", "outputSchema"))
-    acts = [] if is_name else judge_instructions(scanned, source=source, purpose=purpose, schema=schema)
+    acts = [] if is_name else judge_instructions(
+        scanned, source=source, purpose=purpose, schema=schema, words=seen.get("words")
+    )
     harm = max((RANK[a.severity] for a in acts), default=-1)
     for a in acts:
         s, e = (positions(a.start), positions(max(a.start, a.end - 1)) + 1) if positions is not None else (a.start, a.end)

@@ -220,9 +220,23 @@ _WRAPPED = re.compile(r"(?<=[^\s.!?:;>|\[\]{}])\n(?=[ \t]*[a-z(\"'])(?![ \t]*[\w
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
-    for m in _SENTENCE.finditer(text):
-        if m.group().strip():
-            yield m.start(), m.end()
+    yield from _sentences_in(text, 0, len(text))
+
+
+_MAX_SENTENCE = 480  # longer runs are read in overlapping pieces: the work per character stays bounded
+
+
+def _sentences_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for m in _SENTENCE.finditer(text, start, end):
+        s, e = m.span()
+        if e - s <= _MAX_SENTENCE:
+            if m.group().strip():
+                yield s, e
+            continue
+        for i in range(s, e, _MAX_SENTENCE - 120):
+            yield i, min(e, i + _MAX_SENTENCE)
+            if i + _MAX_SENTENCE >= e:
+                break
 
 
 def _sev(score: int) -> str:
@@ -278,7 +292,62 @@ def _verb_in_purpose(verb: str, purpose: str) -> bool:
     return any(re.search(r"\b" + v, purpose) for v in group)
 
 
-def judge_instructions(text: str, *, source: str = "definition", purpose: str = "", schema: bool = False) -> list[Act]:
+# Words at least one of which every harmful sentence contains (a sentence with only data words cannot
+# score: it needs an order, a destination or an override, each anchored here). Long texts are read
+# only around them: a 1 MiB result is not parsed sentence by sentence.
+_ANCHOR_WORDS = frozenset(
+    """ignore ignores ignoring disregard forget override overrides bypass skip disable drop abandon supersede
+    supersedes precedence priority obey obeys follow follows listen now rest remainder granted maintenance mode
+    administrator pretend rules restrictions limits preauthorized authorized authorised agreed approved consented
+    regardless even treat execute carry highest remember store save memorize memorise ignora ignorez ignoriere
+    ignorieren vergiss olvida oublie oubliez ignorar tell telling mention mentioning inform informing reveal
+    revealing show showing surface surfacing notify notifying alert disclose disclosing ask asking confirm
+    confirming checking referencing explain let keep between confirmation nobody without hidden hide hiding
+    quietly silently secretly covertly discreetly sneakily invisibly sneak behind tells say says report claim
+    present describe send sends sent forward forwards forwarded email mail post posts posted upload uploads uploaded
+    transmit transmits transmitted relay relays relayed publish publishes published mirror mirrors mirrored ping
+    share shares shared text sync syncs stream leak beacon deliver exfiltrate exfiltrating goes go copy copies cc
+    bcc collect collects add connection curl wget sharing smuggle covert call run use invoke twice thrice
+    repeatedly calling assistant ai model llm agent bot chatbot claude gpt chatgpt copilot""".split()
+)
+# In a result these count only beside a name for the model, itself an anchor.
+_MODEL_ONLY = frozenset("tells say says report claim present describe call run use invoke twice thrice repeatedly calling".split())
+_ANCHOR_LITERALS = ("![", "忽略", "无视", "無視", "忘记", "忘記", "игнорируй", "exfiltrat", "smuggl", "rm -")
+_LONG = 16384  # characters: shorter texts are read whole
+_MAX_JUDGED = 1500  # distinct sentences judged per text
+_ANCHOR_RX = re.compile(r"[a-z]+")
+
+
+def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int, int]]:
+    """The sentences of a long text that hold an anchor word, merged where they touch. `words`: the
+    text's words if the caller has them (a set lookup instead of a pass over the text)."""
+    low = text.lower()
+    spans: list[tuple[int, int]] = []
+    anchors = _ANCHOR_WORDS - _MODEL_ONLY if source == "result" else _ANCHOR_WORDS
+    present = {w.decode() for w in words} & anchors if words is not None else {
+        m.group() for m in _ANCHOR_RX.finditer(low) if m.group() in anchors}
+    hits = [m.start() for w in present for m in re.finditer(r"\b" + w + r"\b", low)]
+    hits += [i for lit in _ANCHOR_LITERALS for i in _find_all(low, lit)]
+    for i in sorted(hits):
+        if spans and i < spans[-1][1]:
+            continue
+        start = max(low.rfind(c, max(0, i - 400), i) for c in ".!?\n") + 1
+        ends = [j for j in (low.find(c, i, i + 400) for c in ".!?\n") if j != -1]
+        end = min(ends) + 1 if ends else min(len(low), i + 400)
+        spans.append((start, end))
+    return spans
+
+
+def _find_all(low: str, lit: str) -> Iterator[int]:
+    i = low.find(lit)
+    while i != -1:
+        yield i
+        i = low.find(lit, i + 1)
+
+
+def judge_instructions(
+    text: str, *, source: str = "definition", purpose: str = "", schema: bool = False, words: set[bytes] | None = None
+) -> list[Act]:
     """Each sentence that asks the model to do something harmful, as an Act. `purpose`: the tool's
     own purpose words (`purpose_words`); what the tool is about is not held against it. `schema`:
     the text describes a parameter or an output field ("Remove scripts" says what a flag does)."""
@@ -286,10 +355,20 @@ def judge_instructions(text: str, *, source: str = "definition", purpose: str = 
     if "\\" in text:  # escaped line breaks (JSON or YAML strings inside a result) break lines too
         text = _ESCAPED_BREAK.sub(lambda m: "\n" + " " * (len(m.group()) - 1), text)
     text = _WRAPPED.sub(" ", text)  # a sentence wrapped over lines (YAML, e-mail) is one sentence; offsets kept
-    if not _ANY.search(text):
+    if len(text) > _LONG:
+        regions = _windows(text, source, words)
+    elif _ANY.search(text):
+        regions = [(0, len(text))]
+    else:
         return acts
-    for s, e in _sentences(text):
+    seen: set[str] = set()  # a sentence repeated (logs, rows) is judged once
+    for s, e in (sub for r0, r1 in regions for sub in _sentences_in(text, r0, r1)):
         sent = text[s:e]
+        if sent in seen:
+            continue
+        if len(seen) >= _MAX_JUDGED:
+            break  # a text built of trigger words: the phrase signals still read all of it
+        seen.add(sent)
         found: dict[str, re.Match[str]] = {}
         for c in _HARM:
             for m in _WHAT[c].pattern.finditer(sent):
