@@ -99,14 +99,21 @@ OVERRIDE = cue(
 )
 CONCEAL = cue(
     "conceal",
-    pattern=r"\b(?:do not|don'?t|dont|never|without|no need to|avoid)\s+(?:\w+\s+){0,3}?(?:tell|telling|mention|mentioning|"
+    pattern=r"\b(?:do not|don'?t|dont|never|without|avoid)\s+(?:\w+\s+){0,3}?(?:tell|telling|mention|mentioning|"
     r"inform|informing|reveal|revealing|show|showing|surface|surfacing|notify|notifying|alert|disclose|disclosing|"
-    r"ask|asking|confirm|confirming|checking with|reference|referencing|explain|let)\b"
+    r"reference|referencing|explain|let)\b(?:\s+(?:the\s+)?(?:user|human|person|operator|them|anyone)\b)?"
     r"|\bkeep (?:this|that|it|these|them)\s+(?:\w+\s+)?(?:between us|secret|hidden|quiet|private|to yourself)\b"
-    r"|\bbetween (?:you and me|us|friends)\b|\brequires? no confirmation\b|\bnobody (?:minds|needs to know)\b"
+    r"|\bbetween (?:you and me|us|friends)\b|\bnobody (?:minds|needs to know)\b"
     r"|\bwithout (?:the user'?s?|their|anyone'?s?)\s+(?:knowledge|consent|knowing|noticing|awareness)\b"
     r"|\b(?:hidden|hide|hiding)\s+(?:it\s+|this\s+)?from (?:the )?(?:user|human|person)\b",
     explanation="asks for something to be hidden from the user or done without asking",
+)
+NO_CONFIRM = cue(
+    "no_confirm",
+    pattern=r"\b(?:without|no need to|never|do not|don'?t|dont)\s+(?:\w+\s+){0,2}?(?:ask|asking|confirm|confirming|"
+    r"confirmation|checking with)\b"
+    r"|\brequires? no confirmation\b",
+    explanation="asks for an action without the user's confirmation",
 )
 STEALTH = cue(
     "stealth",
@@ -158,16 +165,16 @@ OUTBOUND = cue(
     pattern=r"\b(?:send|sends|sent|forward|forwards|forwarded|e-?mail|mail|post|posts|posted|upload|uploads|uploaded|"
     r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
     r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
-    r"collect|collects|add|connection|curl|wget|sharing|shared)\b(?!:)[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route|point)\b(?!:)[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
     r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?" + _DEST
     + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b",
     explanation="sends something to a destination written in the text",
 )
 SIDE_EFFECT = cue(
     "side_effect",
-    pattern=r"(?<![\w./:-])(?:delete|deletes|remove|erase|wipe|rm\s+-\w+|shutdown|shut down|reboot|chmod|chown|sudo|approve|merge|"
+    pattern=r"(?<![\w./:-])(?:delete|deletes|deleting|remove|removing|erase|wipe|rm\s+-\w+|shutdown|shut down|reboot|chmod|chown|sudo|approve|merge|"
     r"close all|order|buy|purchase|book|register|pay|transfer|install|curl|wget|force|public|run the \w+ command|"
-    r"run `|execute any|disable)(?![\w.(:/-])",
+    r"run `|execute any|disable)(?![a-zA-Z0-9.(:/-])",  # delete_user: a destructive tool's name counts too
     explanation="asks for an action with side effects",
 )
 SEQUENCE = cue(
@@ -184,18 +191,18 @@ LOOP = cue(
 )
 
 # The categories that make an instruction harmful, and how bad each is on its own (2 medium, 3 high).
-_HARM = {"override": 3, "conceal": 2, "stealth": 1, "deceive": 2, "outbound": 2, "side_effect": 2, "secret": 1,
+_HARM = {"override": 3, "conceal": 3, "no_confirm": 1, "stealth": 1, "deceive": 2, "outbound": 2, "side_effect": 2, "secret": 1,
          "conversation": 1, "private": 0, "loop": 2}
-_WHAT = {"override": OVERRIDE, "conceal": CONCEAL, "stealth": STEALTH, "deceive": DECEIVE, "outbound": OUTBOUND,
+_WHAT = {"override": OVERRIDE, "conceal": CONCEAL, "no_confirm": NO_CONFIRM, "stealth": STEALTH, "deceive": DECEIVE, "outbound": OUTBOUND,
          "side_effect": SIDE_EFFECT, "secret": SECRET, "conversation": CONVO, "private": PRIVATE, "loop": LOOP}
-KIND = {"override": "model_instruction", "conceal": "secrecy", "stealth": "secrecy", "deceive": "model_instruction",
+KIND = {"override": "model_instruction", "conceal": "secrecy", "no_confirm": "secrecy", "stealth": "secrecy", "deceive": "model_instruction",
         "outbound": "exfiltration", "side_effect": "model_instruction", "secret": "sensitive_reference",
         "conversation": "exfiltration", "private": "exfiltration", "loop": "model_instruction"}
 
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?!\s|$))+[.!?]*")  # a dot in a path or an address ends nothing
 _IMPERATIVE = re.compile(
-    r"^\W*(?:[^,;:]{0,80}[,;:]\s*){0,3}(?:(?:oh,?\s+)?(?:and\s+)?(?:one more thing:?\s+)?(?:please|pls|also|then|now|first|just|kindly|so|btw,?|immediately|always|"
-    r"tip:|note:|psst,?|hey,?)\s+)*(?:read|open|send|forward|email|mail|post|upload|pass|put|include|attach|copy|paste|"
+    r"^\W*(?:<[^<>]{0,40}>\s*|\[[^\]]{0,40}\]\s*|\([^)]{0,40}\)\s*)*(?:[^,;:]{0,80}[,;:]\s*){0,3}(?:(?:oh,?\s+)?(?:and\s+)?(?:one more thing:?\s+)?(?:please|pls|also|then|now|first|just|kindly|so|btw,?|immediately|always|"
+    r"tip:|note:|psst,?|hey,?|do not|don'?t|never)\s+)*(?:ask|read|open|send|forward|email|mail|post|upload|pass|put|include|attach|copy|paste|"
     r"share|ping|text|mirror|sync|delete|remove|run|execute|call|invoke|approve|order|book|register|close|tell|say|"
     r"inform|add|set|go|fetch|collect|grab|give|ignore|disregard|forget|keep|skip|treat|obey|prefix|route|fill|sneak|"
     r"replace|use|push|stream|open|make|leak|write|list|append|save|store|remember|silently|quietly|secretly|enable|"
@@ -420,7 +427,7 @@ def judge_instructions(
         elif "outbound" in found and not is_def and not data and score == 2 and len(found) == 1:
             continue  # "please send the report to bob@…" is what e-mails say to people
         harmful = [c for c in found if _HARM[c] >= 2]
-        if len(harmful) >= 2 or (harmful and ("stealth" in found or severe)):
+        if len(harmful) >= 2 or (harmful and ("stealth" in found or "no_confirm" in found or severe)):
             score = 3
         if "side_effect" in found and severe:
             score = 3
@@ -447,6 +454,11 @@ _REQUEST = re.compile(
 )
 
 
+# A parameter NAMED after these wants a secret from a file; an `api_key` or `token` parameter is how API tools take auth.
+_SECRET_FILE = re.compile(r"\b(?:ssh|id rsa|id ed25519|private key|seed phrase|mnemonic|wallet|cookies?|keychain|"
+                          r"bash history|shell history|browser history|env(?:ironment)? (?:vars?|variables)|dotenv|aws credentials)\b", _I)
+
+
 def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
     """A parameter that asks for data the tool's purpose does not need: the conversation, the
     model's instructions, secrets or private files the tool is not about. A parameter that merely
@@ -458,10 +470,10 @@ def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
         m = _WHAT[c].pattern.search(description)
         if m and _NEGATED.search(description[: m.start()]):
             m = None
-        named = _WHAT[c].pattern.search(words) if c != "private" else None
+        named = (_SECRET_FILE if c == "secret" else _WHAT[c].pattern).search(words) if c != "private" else None
         if not (m or named) or _in_purpose(c, purpose):
             continue
-        strong = c == "conversation" or bool(_REQUEST.search(text))
+        strong = c == "conversation" or bool(_REQUEST.search(text)) or bool(named and c == "secret")
         if not strong:
             continue
         what = _WHAT[c].explanation.removeprefix("concerns ")
