@@ -258,8 +258,18 @@ def purpose_words(name: str, description: str) -> str:
     return f"{words} {first}".lower()
 
 
+# What a tool about a kind of data says of itself: looser than the cues, since naming a topic is enough.
+_TOPIC = {
+    "conversation": re.compile(r"\b(?:conversations?|chats?|messages?|transcripts?|prompts?|thoughts?|memory|memories|"
+                               r"sessions?|dialog(?:ue)?s?)\b", _I),
+    "secret": re.compile(r"\b(?:auth\w*|login|credentials?|vault|secrets?|passwords?|keys?|tokens?|env|environment|"
+                         r"config\w*|ssh|certificates?|keychain|wallets?|cookies?)\b", _I),
+}
+
+
 def _in_purpose(category: str, purpose: str) -> bool:
-    return bool(purpose) and bool(_WHAT[category].pattern.search(purpose))
+    pattern = _TOPIC.get(category, _WHAT[category].pattern)
+    return bool(purpose) and bool(pattern.search(purpose))
 
 
 _MODIFIER = re.compile(r"\b(?:per|by|each|every|for each|which|whose|optional|the user'?s own)\s+$", _I)
