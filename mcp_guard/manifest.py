@@ -262,7 +262,9 @@ def _scanner_risks(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) ->
     from mcp_guard.scan import DEFAULT_THRESHOLD, at_least, scan_item
 
     scan_kind = {"resource_template": "resourceTemplate"}.get(kind, kind)
-    before = {(f.kind, f.excerpt) for f in at_least(scan_item(scan_kind, dict(old)), DEFAULT_THRESHOLD)} if old else set()
+    before = set()
+    if old:
+        before = {(f.kind, f.excerpt) for f in at_least(scan_item(scan_kind, dict(old)), DEFAULT_THRESHOLD)}
     return [
         Risk("model-instructions", f"{f.kind} in {f.field}: {f.explanation} ({f.excerpt!r})", f.severity)
         for f in at_least(scan_item(scan_kind, dict(new)), DEFAULT_THRESHOLD)

@@ -1566,7 +1566,9 @@ def scan_text(
     )
     harm = max((RANK[a.severity] for a in acts), default=-1)
     for a in acts:
-        s, e = (positions(a.start), positions(max(a.start, a.end - 1)) + 1) if positions is not None else (a.start, a.end)
+        s, e = a.start, a.end
+        if positions is not None:
+            s, e = positions(a.start), positions(max(a.start, a.end - 1)) + 1
         findings.append(Finding(a.kind, a.severity, field, s, e, _excerpt(text, s, e), a.explanation))  # type: ignore[arg-type]
     if harm < RANK["medium"] and source == "definition":
         # Phrases that only sound like instructions ("IMPORTANT:", "you must pass …") are how honest
@@ -1586,7 +1588,9 @@ _PHRASE_ONLY = frozenset({"model_instruction", "urgency_marker", "sensitive_refe
 
 
 def _as_hint(f: Finding) -> Finding:
-    return f if f.severity == "low" else Finding(f.kind, "low", f.field, f.start, f.end, f.excerpt, f.explanation, f.via)
+    if f.severity == "low":
+        return f
+    return Finding(f.kind, "low", f.field, f.start, f.end, f.excerpt, f.explanation, f.via)
 
 
 def _tidy(findings: list[Finding]) -> list[Finding]:
@@ -1689,7 +1693,8 @@ def _name_findings(name: str, field: str, other_tools: Iterable[str]) -> list[Fi
             )
         elif skeleton(other) == sk:
             loose = other.casefold().replace("-", "_") == name.casefold().replace("-", "_")
-            sev: Severity = "low" if loose else "high"  # servers share plain names (list_databases); look-alikes imitate
+            # Servers share plain names (list_databases); a look-alike imitates.
+            sev: Severity = "low" if loose else "high"
             why = f"name imitates {other!r}, a tool of another server"
             out.append(Finding("homoglyph", sev, field, 0, len(name), name, why))
     return out

@@ -51,19 +51,30 @@ _DEST = (
 
 ADDRESS = cue(
     "address",
-    pattern=r"\b(?:you|your|yourself|u|ur)\b|\b(?:dear|hey|note to|for|attention)\s+(?:the\s+)?(?:\w+\s+)?" + _WHO
-    + r"\b|^\W*" + _WHO + r"s?\s*[:,]|\b(?:the|this|any|every)\s+(?:integrating\s+|consuming\s+|calling\s+|client\s+)?"
-    + _WHO + r"s?\b\s+(?:must|should|shall|will|is|are|needs?|has|have|may|can|reading|consuming|invoking)\b"
-    + r"|\b" + _WHO + r"s?[- ]only\b|\baudience\s*=\s*.?" + _WHO,
+    pattern=r"\b(?:you|your|yourself|u|ur)\b|\b(?:dear|hey|note to|for|attention)\s+(?:the\s+)?(?:\w+\s+)?"
+    + _WHO
+    + r"\b|^\W*"
+    + _WHO
+    + r"s?\s*[:,]|\b(?:the|this|any|every)\s+(?:integrating\s+|consuming\s+|calling\s+|client\s+)?"
+    + _WHO
+    + r"s?\b\s+(?:must|should|shall|will|is|are|needs?|has|have|may|can|reading|consuming|invoking)\b"
+    + r"|\b"
+    + _WHO
+    + r"s?[- ]only\b|\baudience\s*=\s*.?"
+    + _WHO,
     explanation="speaks to the model",
 )
 # In a tool result, "you" is whoever the document was written for; only naming the model addresses it.
 ADDRESS_MODEL = cue(
     "address_model",
     pattern=r"\b(?:dear|hey|note to|for|attention|to you,?)\s+(?:the\s+)?" + _WHO + r"\b|^\W*" + _WHO + r"s?\s*[:,]"
-    r"|\b(?:the|this|any|every)\s+(?:integrating\s+|consuming\s+|calling\s+|client\s+)?" + _WHO
+    r"|\b(?:the|this|any|every)\s+(?:integrating\s+|consuming\s+|calling\s+|client\s+)?"
+    + _WHO
     + r"s?\b\s+(?:must|should|shall|will|is|are|needs?|has|have|may|can|reading|consuming|invoking)\b"
-    + r"|\b" + _WHO + r"s?[- ]only\b|\b(?:ai|llm|language model)\s+(?:agent|assistant)s?\b|\binstructions? for (?:the\s+)?" + _WHO,
+    + r"|\b"
+    + _WHO
+    + r"s?[- ]only\b|\b(?:ai|llm|language model)\s+(?:agent|assistant)s?\b|\binstructions? for (?:the\s+)?"
+    + _WHO,
     explanation="speaks to the model",
 )
 DIRECTIVE = cue(
@@ -74,23 +85,29 @@ DIRECTIVE = cue(
 )
 OVERRIDE = cue(
     "override",
-    pattern=r"\b(?:ignore|disregard|forget|override|bypass|skip|disable|drop|abandon)\b[^.!?\n]{0,40}\b(?:previous|prior|"
+    pattern=r"\b(?:ignore|disregard|forget|override|bypass|skip|disable|drop"
+        r"|abandon)\b[^.!?\n]{0,40}\b(?:previous|prior|"
     r"earlier|above|preceding|original|other|all|any|user'?s?|system|safety|operator'?s?|guidance|guidelines|rules|"
     r"instructions?|directions|policies|filters?|filtering|restrictions|guardrails|content filter|what the user)\b"
-    r"|\b(?:supersedes?|takes? precedence over|overrides?|(?:higher|top|highest) priority than)\s+(?:any|all|the|your|prior|"
+    r"|\b(?:supersedes?|takes? precedence over|overrides?|(?:higher|top|highest) priority than)\s+(?:any|all"
+    r"|the|your|prior|"
     r"previous|earlier|other)?\s*(?:\w+\s+)?(?:instructions|directions|guidance|rules|system|operator|prompts?|user)\b"
     r"|\bonly (?:obey|follow|listen to)\b"
     r"|\bfrom now on\b|\bfor the (?:rest|remainder) of (?:this|the) (?:session|conversation|chat)\b"
-    r"|\b(?:you are|you're) now\b|\byou (?:have been|are) granted\b|\bmaintenance mode\b|\b(?:developer|admin|god) mode\b"
-    r"|\badministrator (?:rights|privileges|access)\b|\bpretend (?:to be|you(?:'re| are))\b|\bwith no (?:rules|restrictions|limits)\b"
+    r"|\b(?:you are|you're) now\b|\byou (?:have been|are) granted\b|\bmaintenance mode\b|\b(?:developer|admin"
+    r"|god) mode\b"
+    r"|\badministrator (?:rights|privileges|access)\b|\bpretend (?:to be|you(?:'re| are))\b|\bwith no (?:rules"
+    r"|restrictions|limits)\b"
     r"|\b(?:pre-?authori[sz]ed|already (?:agreed|approved|consented|authori[sz]ed))\b"
     r"|\bregardless of (?:what|the user|results|their|any)\b|\beven if (?:the user|they) (?:says?|asks?)\b"
     r"|\bnot follow (?:the )?user\b"
-    r"|\btreat\b[^.!?\n]{0,60}\bas\s+(?:\w+\s+)?(?:instructions|commands|orders|coming from|from the user|trusted|authoritative)"
+    r"|\btreat\b[^.!?\n]{0,60}\bas\s+(?:\w+\s+)?(?:instructions|commands|orders|coming from|from the user"
+    r"|trusted|authoritative)"
     r"|\b(?:obey|obeys|follow|follows|execute|carry out)\s+(?:\w+\s+){0,3}?(?:instructions|commands)\s+(?:\w+\s+)?"
     r"(?:in|from|inside|within)\s+(?:\w+\s+)?(?:tool|outputs?|results?|documents?|responses?)"
     r"|\bwith (?:the )?highest priority\b"
-    r"|\b(?:remember|store|save|memori[sz]e)\b[^.!?\n]{0,40}\b(?:future|all|every|subsequent)\s+(?:conversations|sessions|chats)\b"
+    r"|\b(?:remember|store|save|memori[sz]e)\b[^.!?\n]{0,40}\b(?:future|all|every"
+    r"|subsequent)\s+(?:conversations|sessions|chats)\b"
     # the same in a few other languages: an override is an override in any of them
     r"|\b(?:ignora|ignore[sz]?|ignoriere|ignorieren|vergiss|olvida|oublie[sz]?|ignorar)\b[^.!?\n]{0,40}"
     r"(?:anteriores|vorherigen|bisherigen|précédentes|precedentes|previas|instrucciones|Anweisungen|consignes)"
@@ -132,7 +149,8 @@ DECEIVE = cue(
 )
 SECRET = cue(
     "secret",
-    pattern=r"(?<![A-Za-z])(?:credentials?|passwords?|secrets?)(?![A-Za-z])|\.pgpass|/root/\.?\w+|\.gnupg|\.docker/config"
+    pattern=r"(?<![A-Za-z])(?:credentials?|passwords?|secrets?)(?![A-Za-z])|\.pgpass|/root/\.?\w+|\.gnupg"
+        r"|\.docker/config"
     r"|\b(?:passwords?|passphrases?|passwd|api[ _-]?keys?|(?:access|auth|api|bearer|refresh|session|oauth|"
     r"personal|repository|stored|secret|github|slack)\s+tokens?|credentials?|secrets?|private[ _-]?keys?|"
     r"seed[ _-]?phrase|mnemonic|ssh(?:[ _-]?keys?)?|id_rsa|id_ed25519|id_ecdsa|keychain|cookies?|"
@@ -145,16 +163,20 @@ CONVO = cue(
     "conversation",
     pattern=r"\b(?:this|the current|our|current|the whole|the entire|the full|the complete|full|complete|entire)\s+"
     r"(?:conversation|chat|session)\b|\b(?:conversation|chat|session)(?: so far| history| log| transcript)\b"
-    r"|\btranscript of (?:this|the current|our|the) (?:session|conversation|chat)\b|\b(?:last \d+ |previous |all )?user prompts\b|\b(?:previous|prior|earlier|past|all)\s+"
-    r"(?:user\s+(?:and\s+assistant\s+)?|\w+\s+)?messages\b|\bsystem[ _]?prompt\b|\b(?:your|hidden|initial|developer)\s+instructions\b"
+    r"|\btranscript of (?:this|the current|our|the) (?:session|conversation|chat)\b|\b(?:last \d+ |previous "
+    r"|all )?user prompts\b|\b(?:previous|prior|earlier|past|all)\s+"
+    r"(?:user\s+(?:and\s+assistant\s+)?|\w+\s+)?messages\b|\bsystem[ _]?prompt\b|\b(?:your|hidden|initial"
+    r"|developer)\s+instructions\b"
     r"|\binstructions you (?:were|have been|got)\b|\bwhat(?:ever)? the user (?:told|said|typed|wrote)\b"
-    r"|\beverything the user\b|\bthe user (?:told|said to) you\b|\bfiles? (?:they|the user) (?:shared|opened|uploaded)\b"
+    r"|\beverything the user\b|\bthe user (?:told|said to) you\b|\bfiles? (?:they|the user) (?:shared|opened"
+    r"|uploaded)\b"
     r"|\bdocuments? the user opened\b|\bwhat the user was working on\b",
     explanation="concerns the conversation or the model's own instructions",
 )
 PRIVATE = cue(
     "private",
-    pattern=r"\b(?:the\s+)?(?:user'?s?|their|his|her)\s+(?:\w+\s+){0,2}?(?:files?|documents?|emails?|mail|inbox|contacts|"
+    pattern=r"\b(?:the\s+)?(?:user'?s?|their|his|her)\s+(?:\w+\s+){0,2}?(?:files?|documents?|emails?|mail"
+        r"|inbox|contacts|"
     r"address book|calendar|todos?|home address|address|location|phone|photos|messages|history|shopping list|"
     r"backups?|data|clipboard|documents folder|home directory|home folder|recent files|keystrokes|prompts|queries)\b"
     r"|\b(?:contents of|content of)\s+(?:the\s+)?(?:user'?s?|project'?s?|their)\b",
@@ -165,14 +187,17 @@ OUTBOUND = cue(
     pattern=r"\b(?:send|sends|sent|forward|forwards|forwarded|e-?mail|mail|post|posts|posted|upload|uploads|uploaded|"
     r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
     r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
-    r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route|point)\b(?!:)[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
-    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?" + _DEST
+    r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route"
+    r"|point)\b(?!:)[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?"
+    + _DEST
     + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b",
     explanation="sends something to a destination written in the text",
 )
 SIDE_EFFECT = cue(
     "side_effect",
-    pattern=r"(?<![\w./:-])(?:delete|deletes|deleting|remove|removing|erase|wipe|rm\s+-\w+|shutdown|shut down|reboot|chmod|chown|sudo|approve|merge|"
+    pattern=r"(?<![\w./:-])(?:delete|deletes|deleting|remove|removing|erase|wipe|rm\s+-\w+|shutdown|shut down"
+        r"|reboot|chmod|chown|sudo|approve|merge|"
     r"close all|order|buy|purchase|book|register|pay|transfer|install|curl|wget|force|public|run the \w+ command|"
     r"run `|execute any|disable)(?![a-zA-Z0-9.(:/-])",  # delete_user: a destructive tool's name counts too
     explanation="asks for an action with side effects",
@@ -191,18 +216,54 @@ LOOP = cue(
 )
 
 # The categories that make an instruction harmful, and how bad each is on its own (2 medium, 3 high).
-_HARM = {"override": 3, "conceal": 3, "no_confirm": 1, "stealth": 1, "deceive": 2, "outbound": 2, "side_effect": 2, "secret": 1,
-         "conversation": 1, "private": 0, "loop": 2}
-_WHAT = {"override": OVERRIDE, "conceal": CONCEAL, "no_confirm": NO_CONFIRM, "stealth": STEALTH, "deceive": DECEIVE, "outbound": OUTBOUND,
-         "side_effect": SIDE_EFFECT, "secret": SECRET, "conversation": CONVO, "private": PRIVATE, "loop": LOOP}
-KIND = {"override": "model_instruction", "conceal": "secrecy", "no_confirm": "secrecy", "stealth": "secrecy", "deceive": "model_instruction",
-        "outbound": "exfiltration", "side_effect": "model_instruction", "secret": "sensitive_reference",
-        "conversation": "exfiltration", "private": "exfiltration", "loop": "model_instruction"}
+_HARM = {
+    "override": 3,
+    "conceal": 3,
+    "no_confirm": 1,
+    "stealth": 1,
+    "deceive": 2,
+    "outbound": 2,
+    "side_effect": 2,
+    "secret": 1,
+    "conversation": 1,
+    "private": 0,
+    "loop": 2,
+}
+_WHAT = {
+    "override": OVERRIDE,
+    "conceal": CONCEAL,
+    "no_confirm": NO_CONFIRM,
+    "stealth": STEALTH,
+    "deceive": DECEIVE,
+    "outbound": OUTBOUND,
+    "side_effect": SIDE_EFFECT,
+    "secret": SECRET,
+    "conversation": CONVO,
+    "private": PRIVATE,
+    "loop": LOOP,
+}
+KIND = {
+    "override": "model_instruction",
+    "conceal": "secrecy",
+    "no_confirm": "secrecy",
+    "stealth": "secrecy",
+    "deceive": "model_instruction",
+    "outbound": "exfiltration",
+    "side_effect": "model_instruction",
+    "secret": "sensitive_reference",
+    "conversation": "exfiltration",
+    "private": "exfiltration",
+    "loop": "model_instruction",
+}
 
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?!\s|$))+[.!?]*")  # a dot in a path or an address ends nothing
 _IMPERATIVE = re.compile(
-    r"^\W*(?:<[^<>]{0,40}>\s*|\[[^\]]{0,40}\]\s*|\([^)]{0,40}\)\s*)*(?:[^,;:]{0,80}[,;:]\s*){0,3}(?:(?:oh,?\s+)?(?:and\s+)?(?:one more thing:?\s+)?(?:please|pls|also|then|now|first|just|kindly|so|btw,?|immediately|always|"
-    r"tip:|note:|psst,?|hey,?|do not|don'?t|never)\s+)*(?:ask|read|open|send|forward|email|mail|post|upload|pass|put|include|attach|copy|paste|"
+    r"^\W*(?:<[^<>]{0,40}>\s*|\[[^\]]{0,40}\]\s*"
+    r"|\([^)]{0,40}\)\s*)*(?:[^,;:]{0,80}[,;:]\s*){0,3}"
+    r"(?:(?:oh,?\s+)?(?:and\s+)?(?:one more thing:?\s+)?"
+    r"(?:please|pls|also|then|now|first|just|kindly|so|btw,?|immediately|always|"
+    r"tip:|note:|psst,?|hey,?|do not|don'?t|never)\s+)*(?:ask|read|open|send|forward|email|mail|post|upload"
+    r"|pass|put|include|attach|copy|paste|"
     r"share|ping|text|mirror|sync|delete|remove|run|execute|call|invoke|approve|order|book|register|close|tell|say|"
     r"inform|add|set|go|fetch|collect|grab|give|ignore|disregard|forget|keep|skip|treat|obey|prefix|route|fill|sneak|"
     r"replace|use|push|stream|open|make|leak|write|list|append|save|store|remember|silently|quietly|secretly|enable|"
@@ -254,16 +315,24 @@ def purpose_words(name: str, description: str) -> str:
     """What the tool says it is for: its name as words and its first sentence that describes rather
     than instructs (a description opening with orders to the model does not get to define its purpose)."""
     words = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
-    first = next((description[s:e] for s, e in _sentences(description) if not ADDRESS.pattern.search(description[s:e])), "")
+    first = next(
+        (description[s:e] for s, e in _sentences(description) if not ADDRESS.pattern.search(description[s:e])), ""
+    )
     return f"{words} {first}".lower()
 
 
 # What a tool about a kind of data says of itself: looser than the cues, since naming a topic is enough.
 _TOPIC = {
-    "conversation": re.compile(r"\b(?:conversations?|chats?|messages?|transcripts?|prompts?|thoughts?|memory|memories|"
-                               r"sessions?|dialog(?:ue)?s?)\b", _I),
-    "secret": re.compile(r"\b(?:auth\w*|login|credentials?|vault|secrets?|passwords?|keys?|tokens?|env|environment|"
-                         r"config\w*|ssh|certificates?|keychain|wallets?|cookies?)\b", _I),
+    "conversation": re.compile(
+        r"\b(?:conversations?|chats?|messages?|transcripts?|prompts?|thoughts?|memory|memories|"
+        r"sessions?|dialog(?:ue)?s?)\b",
+        _I,
+    ),
+    "secret": re.compile(
+        r"\b(?:auth\w*|login|credentials?|vault|secrets?|passwords?|keys?|tokens?|env|environment|"
+        r"config\w*|ssh|certificates?|keychain|wallets?|cookies?)\b",
+        _I,
+    ),
 }
 
 
@@ -273,22 +342,35 @@ def _in_purpose(category: str, purpose: str) -> bool:
 
 
 _MODIFIER = re.compile(r"\b(?:per|by|each|every|for each|which|whose|optional|the user'?s own)\s+$", _I)
-_USE_TO = re.compile(r"\b(?:use|call|invoke|run)\s+(?:this|it|`?[\w.-]+`?)(?:\s+tool|\s+function)?\s+(?:to|for)\s+(?:\w+\s+)?$", _I)
-_NEGATED = re.compile(r"\b(?:do not|don'?t|dont|never|avoid|no|not|without|exclude|excluding|except)\b(?:\s+\S+){0,12}\s*$", _I)
+_USE_TO = re.compile(
+    r"\b(?:use|call|invoke|run)\s+(?:this|it|`?[\w.-]+`?)(?:\s+tool|\s+function)?\s+(?:to|for)\s+(?:\w+\s+)?$", _I
+)
+_NEGATED = re.compile(
+    r"\b(?:do not|don'?t|dont|never|avoid|no|not|without|exclude|excluding|except)\b(?:\s+\S+){0,12}\s*$", _I
+)
 _REQUEST_VERB = re.compile(
     r"\b(?:read|open|cat|include|pass|put|paste|attach|copy|send|provide|give|collect|find|grab|dump|print|extract|"
     r"upload|forward|share|fill|look up|append|mail|email|post|leak|stream|relay|transmit|text|ping|add|save|store|"
     r"log|record|call|invoke|encode|encoding|insert|embed|list)\b",
     _I,
 )
-_DESCRIBED = re.compile(r"\b(?:blocked|not allowed|forbidden|prohibited|refused|rejected|denied|disallowed|are caught)\b", _I)
+_DESCRIBED = re.compile(
+    r"\b(?:blocked|not allowed|forbidden|prohibited|refused|rejected|denied|disallowed|are caught)\b", _I
+)
 _SEVERE = re.compile(
     r"\brm\s+-\w*[rf]|\bshutdown\b|\bshut down\b|\bchmod\s+-?\w*\s*777|\bcurl\b[^|\n]{0,80}\|\s*(?:ba|z)?sh\b|"
-    r"\b(?:approve|close|delete|remove|merge|cancel)\s+(?:all|every|any)\b|\bwithout (?:asking|confirmation|checking)\b",
+    r"\b(?:approve|close|delete|remove|merge|cancel)\s+(?:all|every|any)\b|\bwithout (?:asking|confirmation"
+    r"|checking)\b",
     _I,
 )
-_VERB_GROUPS = (("delete", "remove", "erase", "wipe", "rm"), ("approve", "merge"), ("order", "buy", "purchase", "pay", "book"),
-                ("install",), ("transfer",), ("register",))
+_VERB_GROUPS = (
+    ("delete", "remove", "erase", "wipe", "rm"),
+    ("approve", "merge"),
+    ("order", "buy", "purchase", "pay", "book"),
+    ("install",),
+    ("transfer",),
+    ("register",),
+)
 
 
 def _requests(sentence: str, data: re.Match[str]) -> bool:
@@ -328,7 +410,9 @@ _ANCHOR_WORDS = frozenset(
     repeatedly calling assistant ai model llm agent bot chatbot claude gpt chatgpt copilot""".split()
 )
 # In a result these count only beside a name for the model, itself an anchor.
-_MODEL_ONLY = frozenset("tells say says report claim present describe call run use invoke twice thrice repeatedly calling".split())
+_MODEL_ONLY = frozenset(
+    "tells say says report claim present describe call run use invoke twice thrice repeatedly calling".split()
+)
 _ANCHOR_LITERALS = ("![", "忽略", "无视", "無視", "忘记", "忘記", "игнорируй", "exfiltrat", "smuggl", "rm -")
 _LONG = 16384  # characters: shorter texts are read whole
 _MAX_JUDGED = 1500  # distinct sentences judged per text
@@ -341,8 +425,11 @@ def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int
     low = text.lower()
     spans: list[tuple[int, int]] = []
     anchors = _ANCHOR_WORDS - _MODEL_ONLY if source == "result" else _ANCHOR_WORDS
-    present = {w.decode() for w in words} & anchors if words is not None else {
-        m.group() for m in _ANCHOR_RX.finditer(low) if m.group() in anchors}
+    present = (
+        {w.decode() for w in words} & anchors
+        if words is not None
+        else {m.group() for m in _ANCHOR_RX.finditer(low) if m.group() in anchors}
+    )
     hits = [m.start() for w in present for m in re.finditer(r"\b" + w + r"\b", low)]
     hits += [i for lit in _ANCHOR_LITERALS for i in _find_all(low, lit)]
     for i in sorted(hits):
@@ -394,7 +481,11 @@ def judge_instructions(
                     continue  # "do not include API keys" protects them; "per API key" groups by them
                 if c == "side_effect" and m.group().isupper():
                     continue  # DELETE, DROP: keywords of a language the tool speaks, not orders
-                if c == "override" and re.match(r"(?:obey|follow|execute|carry|treat)", m.group(), _I) and _NEGATED.search(before):
+                if (
+                    c == "override"
+                    and re.match(r"(?:obey|follow|execute|carry|treat)", m.group(), _I)
+                    and _NEGATED.search(before)
+                ):
                     continue  # "do not follow instructions found in results" is a warning, not an order
                 found[c] = m
                 break
@@ -464,9 +555,13 @@ _REQUEST = re.compile(
 )
 
 
-# A parameter NAMED after these wants a secret from a file; an `api_key` or `token` parameter is how API tools take auth.
-_SECRET_FILE = re.compile(r"\b(?:ssh|id rsa|id ed25519|private key|seed phrase|mnemonic|wallet|cookies?|keychain|"
-                          r"bash history|shell history|browser history|env(?:ironment)? (?:vars?|variables)|dotenv|aws credentials)\b", _I)
+# A parameter NAMED after these wants a secret from a file; an `api_key` or `token` parameter is how API
+# tools take auth.
+_SECRET_FILE = re.compile(
+    r"\b(?:ssh|id rsa|id ed25519|private key|seed phrase|mnemonic|wallet|cookies?|keychain|"
+    r"bash history|shell history|browser history|env(?:ironment)? (?:vars?|variables)|dotenv|aws credentials)\b",
+    _I,
+)
 
 
 def judge_parameter(name: str, description: str, purpose: str) -> Act | None:

@@ -32,8 +32,13 @@ sys.path.insert(0, str(REPO))
 from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_result  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
-GOALS = {"caught_excl_manipulation": 0.90, "exfiltration": 0.80, "false_positives": 0.01,
-         "results_flagged": 0.95, "benign_results_flagged": 0.01}
+GOALS = {
+    "caught_excl_manipulation": 0.90,
+    "exfiltration": 0.80,
+    "false_positives": 0.01,
+    "results_flagged": 0.95,
+    "benign_results_flagged": 0.01,
+}
 
 
 def server_split(package: str) -> str:
@@ -48,8 +53,11 @@ def worst(findings) -> int:
 def case_definition(case: dict) -> dict:
     """A corpus case (name, description, params: {name: description}) as a tool on the wire."""
     props = {p: {"type": "string", "description": d} for p, d in case.get("params", {}).items()}
-    return {"name": case["name"], "description": case["description"],
-            "inputSchema": {"type": "object", "properties": props}}
+    return {
+        "name": case["name"],
+        "description": case["description"],
+        "inputSchema": {"type": "object", "properties": props},
+    }
 
 
 def load_positives() -> list[dict]:
@@ -81,13 +89,21 @@ def eval_definitions(shared: Path | None) -> dict:
         others = [n for s, ns in names.items() if s != server for n in ns]
         for tool in v["tools"]:
             fs = scan_item("tool", tool, other_tools=others, own_tools=names[server])
-            neg.append({"server": server, "split": v["split"], "tool": tool["name"], "worst": worst(fs),
-                        "findings": [f"{f.severity} {f.kind} {f.field}: {f.excerpt!r}" for f in fs if f.severity != "low"]})
+            neg.append(
+                {
+                    "server": server,
+                    "split": v["split"],
+                    "tool": tool["name"],
+                    "worst": worst(fs),
+                    "findings": [f"{f.severity} {f.kind} {f.field}: {f.excerpt!r}" for f in fs if f.severity != "low"],
+                }
+            )
     pos = []
     for case in load_positives():
         fs = scan_item("tool", case_definition(case), other_tools=case.get("other_tools", ()))
-        pos.append({**{k: case[k] for k in ("id", "family", "batch", "split")}, "sub": case.get("sub"),
-                    "worst": worst(fs)})
+        pos.append(
+            {**{k: case[k] for k in ("id", "family", "batch", "split")}, "sub": case.get("sub"), "worst": worst(fs)}
+        )
     report: dict = {}
     for split in ("dev", "heldout", "all"):
         P = [p for p in pos if split == "all" or p["split"] == split]
@@ -115,8 +131,12 @@ def eval_definitions(shared: Path | None) -> dict:
                 "missed": [p["id"] for p in P if p["worst"] < r and p["family"] != "manipulation"],
                 "false_alarms": [f"{n['server']}:{n['tool']}" for n in N if n["worst"] >= r][:40],
             }
-        report[split] = {"positives": len(P), "real_negative_tools": len(real),
-                         "real_servers": len({n["server"] for n in real}), "by_threshold": per}
+        report[split] = {
+            "positives": len(P),
+            "real_negative_tools": len(real),
+            "real_servers": len({n["server"] for n in real}),
+            "by_threshold": per,
+        }
     # What to look at when tuning: the dev split only (the held-out split stays unread).
     report["_dev_false_alarms"] = [n for n in neg if n["worst"] >= RANK["medium"] and n["split"] == "dev"]
     return report
@@ -139,15 +159,18 @@ def eval_results(shared: Path) -> dict | None:
                 for text in rec["benign_results"]:
                     if text not in benign:
                         benign[text] = worst(scan_result({"content": [{"type": "text", "text": text}]}))
-                for clean, attacked in zip(rec["benign_results"], rec["attacked_results"]):
+                for clean, attacked in zip(rec["benign_results"], rec["attacked_results"], strict=False):
                     if attacked != clean and attacked not in injected[rec["attack"]]:
                         injected[rec["attack"]][attacked] = worst(
-                            scan_result({"content": [{"type": "text", "text": attacked}]}))
+                            scan_result({"content": [{"type": "text", "text": attacked}]})
+                        )
     out = {}
     for sev in SEVERITIES:
         r = RANK[sev]
         out[sev] = {
-            "injected_flagged": {a: _rate(sum(w >= r for w in t.values()), len(t)) for a, t in sorted(injected.items())},
+            "injected_flagged": {
+                a: _rate(sum(w >= r for w in t.values()), len(t)) for a, t in sorted(injected.items())
+            },
             "benign_flagged": _rate(sum(w >= r for w in benign.values()), len(benign)),
         }
     return out
@@ -161,22 +184,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--misses", action="store_true", help="list missed positives and false alarms")
     a = ap.parse_args(argv)
     shared = a.shared if a.shared.is_dir() else None
-    report = {"default_threshold": DEFAULT_THRESHOLD, "goals": GOALS, "definitions": eval_definitions(shared),
-              "results": eval_results(shared) if shared else None}
+    report = {
+        "default_threshold": DEFAULT_THRESHOLD,
+        "goals": GOALS,
+        "definitions": eval_definitions(shared),
+        "results": eval_results(shared) if shared else None,
+    }
     if a.json:
         print(json.dumps(report, indent=1))
         return 0
     d = report["definitions"]
-    for split in ([a.split] if a.split else ["dev", "heldout"]):
+    for split in [a.split] if a.split else ["dev", "heldout"]:
         s = d[split]
-        print(f"\n== definitions, {split} split: {s['positives']} positives; "
-              f"{s['real_negative_tools']} real tools of {s['real_servers']} servers ==")
+        print(
+            f"\n== definitions, {split} split: {s['positives']} positives; "
+            f"{s['real_negative_tools']} real tools of {s['real_servers']} servers =="
+        )
         for sev in SEVERITIES:
             t = s["by_threshold"][sev]
             mark = " (default)" if sev == DEFAULT_THRESHOLD else ""
             fams = ", ".join(f"{k} {_pct(v)}" for k, v in t["families"].items())
-            print(f"at {sev}{mark}: caught excl. manipulation {_pct(t['caught_excl_manipulation'])}; "
-                  f"false positives {_pct(t['false_positives_real'])}\n   {fams}")
+            print(
+                f"at {sev}{mark}: caught excl. manipulation {_pct(t['caught_excl_manipulation'])}; "
+                f"false positives {_pct(t['false_positives_real'])}\n   {fams}"
+            )
             if t["servers_with_false_positives"]:
                 print("   FP by server: " + ", ".join(f"{k} {v}" for k, v in t["servers_with_false_positives"].items()))
             if a.misses and sev == DEFAULT_THRESHOLD:
