@@ -415,7 +415,7 @@ _MODEL_ONLY = frozenset(
 )
 _ANCHOR_LITERALS = ("![", "忽略", "无视", "無視", "忘记", "忘記", "игнорируй", "exfiltrat", "smuggl", "rm -")
 _LONG = 16384  # characters: shorter texts are read whole
-_MAX_JUDGED = 1500  # distinct sentences judged per text
+_MAX_JUDGED = 400  # distinct sentences judged per text (bounds a text built of trigger words)
 _ANCHOR_RX = re.compile(r"[a-z]+")
 
 
@@ -435,7 +435,8 @@ def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int
     for i in sorted(hits):
         if spans and i < spans[-1][1]:
             continue
-        start = max(low.rfind(c, max(0, i - 400), i) for c in ".!?\n") + 1
+        back = max(low.rfind(c, max(0, i - 400), i) for c in ".!?\n")
+        start = back + 1 if back != -1 else max(0, i - 400)
         ends = [j for j in (low.find(c, i, i + 400) for c in ".!?\n") if j != -1]
         end = min(ends) + 1 if ends else min(len(low), i + 400)
         spans.append((start, end))
