@@ -443,6 +443,24 @@ def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int
     return spans
 
 
+# A definition is read whole when it holds any of these or an anchor (set lookups: no regex over the text).
+_DATA_WORDS = frozenset(
+    """password passwords passphrase credential credentials secret secrets token tokens key keys ssh cookie cookies
+    wallet history conversation chat transcript messages prompt prompts instructions clipboard documents files
+    home env environment contents content inbox contacts calendar queries""".split()
+)
+_DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "netrc", "pgpass", "/root/", "id_rsa",
+                  "id_ed25519", "credential", "password", "secret")
+
+
+def _maybe(text: str, words: set[bytes] | None) -> bool:
+    low = text.lower()
+    present = {w.decode() for w in words} if words is not None else set(_ANCHOR_RX.findall(low))
+    if present & _ANCHOR_WORDS or present & _DATA_WORDS:
+        return True
+    return any(lit in low for lit in _ANCHOR_LITERALS + _DATA_LITERALS) or not low.isascii()
+
+
 def _find_all(low: str, lit: str) -> Iterator[int]:
     i = low.find(lit)
     while i != -1:
@@ -458,11 +476,13 @@ def judge_instructions(
     the text describes a parameter or an output field ("Remove scripts" says what a flag does)."""
     acts: list[Act] = []
     if "\\" in text:  # escaped line breaks (JSON or YAML strings inside a result) break lines too
-        text = _ESCAPED_BREAK.sub(lambda m: "\n" + " " * (len(m.group()) - 1), text)
+        unescaped = _ESCAPED_BREAK.sub(lambda m: "\n" + " " * (len(m.group()) - 1), text)
+        if unescaped != text:
+            text, words = unescaped, None  # "\nIgnore" was one word to the caller
     text = _WRAPPED.sub(" ", text)  # a sentence wrapped over lines (YAML, e-mail) is one sentence; offsets kept
-    if len(text) > _LONG:
-        regions = _windows(text, source, words)
-    elif _ANY.search(text):
+    if source == "result" or len(text) > _LONG:
+        regions = _windows(text, source, words)  # results are data: read only around the anchors
+    elif _maybe(text, words):
         regions = [(0, len(text))]
     else:
         return acts
@@ -544,7 +564,6 @@ def judge_instructions(
     return acts
 
 
-_ANY = re.compile("|".join(f"(?:{_WHAT[c].pattern.pattern})" for c in _HARM), _I)
 
 # --- schema parameters ----------------------------------------------------------------------------
 
