@@ -215,50 +215,6 @@ _URL_NAME = re.compile(r"(url|uri|link|endpoint|webhook|callback|host|domain|ser
 _PATH_NAME = re.compile(r"(path|file|dir|folder|directory)", re.I)
 _URL_FORMATS = {"uri", "uri-reference", "iri", "iri-reference", "hostname", "idn-hostname", "url"}
 
-# Phrases aimed at the model rather than describing the tool. Each hit is reported only when the old
-# text did not already contain it, so a long-standing "You must pass an absolute path" is not news.
-_INSTRUCTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "a pseudo-tag such as <IMPORTANT>",
-        re.compile(r"<\s*/?\s*(important|system|instructions?|secret|hidden|note)\b", re.I),
-    ),
-    (
-        "'ignore previous instructions'",
-        re.compile(r"\b(ignore|disregard|forget)\b.{0,20}\b(previous|prior|above|earlier|other|all)\b", re.I),
-    ),
-    (
-        "orders addressed to the model",
-        re.compile(
-            r"\b(you|the (assistant|model|ai|agent|llm))\s+(must|should|shall|need to|have to|are required to|will)\b",
-            re.I,
-        ),
-    ),
-    (
-        "steps to take before or instead of the call",
-        re.compile(r"\b(before|after|instead of|prior to)\s+(using|calling|running|invoking)\b", re.I),
-    ),
-    (
-        "secrecy towards the user",
-        re.compile(
-            r"\b(do not|don't|never|without)\s+"
-            r"(tell|telling|mention|mentioning|inform|informing|reveal|revealing|show|showing|notify|notifying)\b",
-            re.I,
-        ),
-    ),
-    (
-        "a demand to read or send secrets",
-        re.compile(
-            r"\b(read|send|include|pass|upload|forward|attach|copy)\b.{0,80}"
-            r"(ssh|id_rsa|\.env\b|passwords?|credentials?|secrets?|tokens?|api[ _-]?keys?|private keys?|cookies?)",
-            re.I,
-        ),
-    ),
-    (
-        "a reference to the system prompt or conversation",
-        re.compile(r"\b(system prompt|conversation history|previous messages|chat history)\b", re.I),
-    ),
-)
-
 # The spec's defaults, so that an explicit value equal to the default is not a flip.
 _HINT_DEFAULTS = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
 # The direction in which a change widens what the tool may do.
@@ -321,17 +277,20 @@ def _param_risks(name: str, sub: Mapping[str, Any]) -> list[Risk]:
     return []
 
 
-def _instruction_risks(old_text: str, new_text: str) -> list[Risk]:
-    risks = []
-    for label, pattern in _INSTRUCTION_PATTERNS:
-        new_hits = [m.group(0).lower() for m in pattern.finditer(new_text)]
-        if not new_hits:
-            continue
-        old_hits = {m.group(0).lower() for m in pattern.finditer(old_text)}
-        gained = [h for h in new_hits if h not in old_hits]  # in reading order
-        if gained:
-            risks.append(Risk("model-instructions", f"text gained {label}: {gained[0]!r}", "high"))
-    return risks
+def _scanner_risks(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Risk]:
+    """What the text asks of the model is judged by the scanner alone (one scanner, one answer):
+    each finding at the default threshold that the old definition did not already have."""
+    from mcp_guard.scan import DEFAULT_THRESHOLD, at_least, scan_item
+
+    scan_kind = {"resource_template": "resourceTemplate"}.get(kind, kind)
+    before = set()
+    if old:
+        before = {(f.kind, f.excerpt) for f in at_least(scan_item(scan_kind, dict(old)), DEFAULT_THRESHOLD)}
+    return [
+        Risk("model-instructions", f"{f.kind} in {f.field}: {f.explanation} ({f.excerpt!r})", f.severity)
+        for f in at_least(scan_item(scan_kind, dict(new)), DEFAULT_THRESHOLD)
+        if (f.kind, f.excerpt) not in before
+    ]
 
 
 def _hint(annotations: Any, key: str) -> bool:
@@ -367,7 +326,7 @@ def assess(kind: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> 
     for name, sub in _params(new.get("inputSchema")).items():
         if name not in old_params:
             risks.extend(_param_risks(name, sub))
-    risks.extend(_instruction_risks(_texts(old), _texts(new)))
+    risks.extend(_scanner_risks(kind, old, new))
     if kind == "tool" and old:
         risks.extend(_annotation_risks(old, new))
     return risks
