@@ -14,6 +14,8 @@ Durability: `durability="full"` (the default) commits with `PRAGMA synchronous=F
 on disk (the WAL is fsynced) before `append` returns and survives a power cut. `"normal"` skips the
 fsync: a record survives the process being killed, but the last commits may be lost if the machine
 itself crashes (the chain stays consistent: SQLite rolls back whole transactions, head included).
+`append` blocks its thread until the write lock is free: the proxy appends only through
+`AuditWriter`'s thread, never on its event loop.
 """
 
 from __future__ import annotations

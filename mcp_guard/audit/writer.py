@@ -1,8 +1,14 @@
-"""Group commit: one background thread writes every append of a process, batching what is waiting."""
+"""Group commit: one background thread writes every append of a process, batching what is waiting.
+
+The event loop never writes: taking SQLite's write lock can take long when other processes hold it
+(the log's own retries allow up to the store's busy timeout), so only this thread waits for it. With
+durability "full" a caller awaits its record's fsynced commit; with "normal" it does not wait at all.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Mapping
@@ -12,13 +18,15 @@ from typing import Any
 from mcp_guard.audit.chain import AuditRecord
 from mcp_guard.audit.log import AuditLog
 
+_log = logging.getLogger("mcp_guard")
 
 class AuditWriter:
     """Group commit: appends from many threads or tasks share one fsynced transaction.
 
     `submit` returns a Future resolved with the record once it is committed; async code awaits
-    `append_async(...)`, or the relay's per-session `hook(session_id)`. One background thread writes;
-    closing it writes what is queued first.
+    `append_async(...)`, or the relay's per-session `hook(session_id)`, or `enqueue(...)` (which waits
+    only as long as the log's durability asks). One background thread writes; closing it writes what
+    is queued first.
     """
 
     def __init__(self, log: AuditLog, max_batch: int = 512) -> None:
@@ -38,6 +46,18 @@ class AuditWriter:
 
     def append(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
         return self.submit(kind, session_id, data).result()
+
+    def enqueue(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Awaitable[Any]:
+        """Queue a record from the event loop, which it never blocks. With durability "full" the
+        awaitable resolves once the record is fsynced, so an answer can wait for its record; with
+        "normal" it is already done: the record is written in the background (a failure is logged),
+        and records still queued when the process is killed outright are lost."""
+        fut = self.submit(kind, session_id, data)
+        if self.log.durability == "full":
+            return asyncio.wrap_future(fut)
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
 
     async def append_async(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
         """Await the commit without blocking the event loop (asyncio)."""
@@ -72,7 +92,8 @@ class AuditWriter:
             waiters = [item[1] for item in batch]
             try:
                 records = self.log._write(prepared)
-            except BaseException as err:  # handed to every waiter
+            except BaseException as err:  # handed to every waiter, and logged for those that do not wait
+                _log.error("audit: %d record(s) not written: %s", len(waiters), err)
                 for fut in waiters:
                     fut.set_exception(err)
                 continue
