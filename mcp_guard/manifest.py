@@ -10,14 +10,12 @@ This module is pure and fast: no I/O, plain dicts in and small dataclasses out.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import orjson
-import rfc8785
+from mcp_guard.canonical import canonical, digest
 
 Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]
 KINDS: tuple[Kind, ...] = ("tool", "prompt", "resource", "resource_template", "server")
@@ -66,80 +64,7 @@ def server_definition(server_info: Mapping[str, Any] | None, instructions: str |
     return definition
 
 
-# --- canonical form -------------------------------------------------------------------------------
-
-
-# Fast path: for plain data (strings, integers within 2**53, booleans, null, arrays, and objects whose
-# keys sort the same by code point as by UTF-16 code unit, i.e. hold nothing from U+E000 up), orjson
-# with sorted keys writes exactly the RFC 8785 bytes: the same escapes (\" \\ \b \f \n \r \t, other
-# controls as lowercase \u00xx, everything else raw UTF-8). Anything else (floats: ECMAScript number
-# format) goes to the reference serialiser. Checked against it in tests/test_manifest.py.
-_SAFE_INT = 2**53 - 1
-
-
-def _is_plain(value: Any) -> bool:
-    t = type(value)
-    if t is dict:
-        for k, v in value.items():
-            if type(k) is not str or (k and max(k) >= "\ue000"):
-                return False
-            tv = type(v)
-            if tv is str or tv is bool or v is None:
-                continue
-            if tv is int:
-                if -_SAFE_INT <= v <= _SAFE_INT:
-                    continue
-                return False
-            if (tv is dict or tv is list) and _is_plain(v):
-                continue
-            return False
-        return True
-    if t is list:
-        return all(_is_plain(v) for v in value)
-    if t is str or t is bool or value is None:
-        return True
-    if t is int:
-        return -_SAFE_INT <= value <= _SAFE_INT
-    return False
-
-
-def _jcs(value: Any) -> bytes:
-    if _is_plain(value):
-        try:
-            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:
-            pass  # lone surrogates: the reference path decides
-    try:
-        return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
-        # Integers past 2**53 (and the like) are outside I-JSON; read them as JSON numbers, i.e.
-        # as doubles, which is what every JavaScript client does with them anyway.
-        return rfc8785.dumps(_as_ijson(value))
-
-
-def _as_ijson(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return value if abs(value) <= 2**53 - 1 else float(value)
-    if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else None
-    if isinstance(value, Mapping):
-        return {str(k): _as_ijson(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_as_ijson(v) for v in value]
-    return str(value)
-
-
-def canonical(value: Any) -> bytes:
-    """RFC 8785 bytes of a JSON value."""
-    return _jcs(value)
-
-
-def digest(value: Any) -> str:
-    return "sha256:" + hashlib.sha256(_jcs(value)).hexdigest()
+# --- canonical form (mcp_guard.canonical: RFC 8785, one rule for what it cannot hold) ---------------
 
 
 def _utf16_key(key: str) -> bytes:
@@ -169,13 +94,13 @@ class Fingerprint:
 
 def fingerprint(kind: str, definition: Mapping[str, Any]) -> Fingerprint:
     """Hash a whole definition (RFC 8785, SHA-256)."""
-    whole = "sha256:" + hashlib.sha256(_jcs(definition)).hexdigest()
+    whole = digest(definition)
     return Fingerprint(kind, item_name(kind, definition), whole, definition)
 
 
 def canonical_definition(definition: Mapping[str, Any]) -> str:
     """The canonical JSON text stored for a definition (what the review queue and the BOM keep)."""
-    return _jcs(definition).decode("utf-8")
+    return canonical(definition).decode("utf-8")
 
 
 # --- risk flags -----------------------------------------------------------------------------------

@@ -23,10 +23,10 @@ import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mcp_guard import audit
+from mcp_guard.canonical import now
 from mcp_guard.errors import ReviewError
 from mcp_guard.manifest import KINDS, canonical_definition, fingerprint
 from mcp_guard.store import Store
@@ -34,10 +34,6 @@ from mcp_guard.store import Store
 State = Literal["pending", "approved", "rejected", "superseded"]
 TrustMode = Literal["review", "pinned", "tofu"]
 TOFU_REVIEWER = "mcp-guard (trust on first use)"
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def reviewer_name() -> str:

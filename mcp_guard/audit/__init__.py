@@ -14,8 +14,6 @@ from mcp_guard.audit.chain import (
     AuditRecord,
     Problem,
     VerifyResult,
-    canonical,
-    digest,
     parse_anchor,
     record_hash,
     verify_jsonl,
@@ -24,6 +22,7 @@ from mcp_guard.audit.data import REDACTED, call_data, call_record, redact
 from mcp_guard.audit.log import AuditLog, Durability, record
 from mcp_guard.audit.reports import report
 from mcp_guard.audit.writer import AuditWriter
+from mcp_guard.canonical import canonical, digest
 
 __all__ = [
     "FORMAT",

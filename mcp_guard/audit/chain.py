@@ -12,14 +12,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import rfc8785
-
+from mcp_guard.canonical import sha256_hex
 from mcp_guard.errors import AuditError, GuardError
 
 GENESIS = "0" * 64
@@ -27,7 +25,6 @@ FORMAT = "mcp-guard-audit"
 FORMAT_VERSION = 1
 MAX_PROBLEMS = 20
 MOVE_WINDOW = 64  # how far verify looks for the seq a moved record was written as
-_SAFE_INT = 2**53 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,72 +84,7 @@ class VerifyResult:
         return f"audit log tampered ({n} problem{'s' if n > 1 else ''}); first: {first}"
 
 
-# --- canonical data, digests and hashes -------------------------------------------------------
-
-
-def _plain(value: Any, slow: list[bool]) -> Any:
-    """Plain JSON that RFC 8785 accepts: integers beyond 2^53 and non-finite floats become strings.
-    Appends to `slow` when the value holds something only the RFC 8785 serialiser gets right."""
-    if value is None or value is True or value is False:
-        return value
-    if isinstance(value, str):
-        return value if type(value) is str else str(value)
-    if isinstance(value, int):
-        return int(value) if -_SAFE_INT <= value <= _SAFE_INT else str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        slow.append(True)  # numbers are written the ECMAScript way
-        return float(value)
-    if isinstance(value, Mapping):
-        out = {}
-        for k, v in value.items():
-            k = k if type(k) is str else str(k)
-            if k and max(k) >= "\ue000":
-                slow.append(True)  # keys sort by UTF-16 code units, which differs from code points here
-            out[k] = _plain(v, slow)
-        return out
-    if isinstance(value, list | tuple):
-        return [_plain(v, slow) for v in value]
-    return str(value)
-
-
-def _jsonable(value: Any) -> Any:
-    return _plain(value, [])
-
-
-def canonical(value: Any) -> bytes:
-    """RFC 8785 canonical JSON of `value` (made JSON-safe first).
-
-    Without floats or keys holding characters from U+E000 up, RFC 8785 output is exactly what
-    `json.dumps` writes with sorted keys, no spaces and raw UTF-8, which is several times faster."""
-    slow: list[bool] = []
-    return _serialise(_plain(value, slow), bool(slow))
-
-
-def _serialise(plain: Any, slow: bool) -> bytes:
-    try:
-        if slow:
-            return rfc8785.dumps(plain)
-        return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    except (UnicodeEncodeError, rfc8785.CanonicalizationError):
-        # Lone surrogates cannot be written as UTF-8: keep a visible replacement instead.
-        return _serialise(_unsurrogate(plain), slow)
-
-
-def _unsurrogate(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, dict):
-        return {_unsurrogate(k): _unsurrogate(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unsurrogate(v) for v in value]
-    return value
-
-
-def digest(value: Any) -> str:
-    """`sha256:<hex>` of the canonical JSON of `value`: what the log keeps of a sensitive argument."""
-    return "sha256:" + hashlib.sha256(canonical(value)).hexdigest()
+# --- hashes (a record's data is hashed as its canonical JSON: mcp_guard.canonical) -------------
 
 
 def record_hash(seq: int, at: str, kind: str, session_id: str | None, data_sha256: str, prev: str) -> str:
@@ -280,10 +212,7 @@ def verify_jsonl(fp: IO[str], anchors: Iterable[tuple[int, str]] = ()) -> Verify
     chain = _Chain(res, locate=hashes.get, present=present)
     for _, rec in records:
         if "data" in rec:
-            try:
-                data_sha = hashlib.sha256(rfc8785.dumps(rec["data"])).hexdigest()
-            except (rfc8785.CanonicalizationError, TypeError):
-                data_sha = ""
+            data_sha = sha256_hex(rec["data"])
         else:
             data_sha = rec.get("data_sha256") if isinstance(rec.get("data_sha256"), str) else ""
         fields = (rec.get(k) for k in ("seq", "at", "kind", "session"))

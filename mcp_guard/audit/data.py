@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from mcp_guard.audit.chain import digest
+from mcp_guard.canonical import digest
 
 if TYPE_CHECKING:  # types only: the audit log does not depend on the guards
     from mcp_guard.guards.base import Decision, ToolCall

@@ -30,7 +30,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import IO, Any, Literal
 
 from mcp_guard.audit.chain import (
@@ -40,11 +39,11 @@ from mcp_guard.audit.chain import (
     AuditRecord,
     VerifyResult,
     _Chain,
-    _plain,
-    _serialise,
     record_hash,
 )
 from mcp_guard.audit.data import redact
+from mcp_guard.canonical import canonical, jsonable
+from mcp_guard.canonical import now as _now
 from mcp_guard.errors import AuditError
 from mcp_guard.store import BUSY_TIMEOUT_MS, Store
 
@@ -52,10 +51,6 @@ from mcp_guard.store import BUSY_TIMEOUT_MS, Store
 KINDS = ("session.start", "session.end", "call", "review", "approval", "verification", "launch")
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 Durability = Literal["full", "normal"]
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _connect(store: Store, durability: Durability, busy_ms: int) -> sqlite3.Connection:
@@ -167,12 +162,11 @@ class AuditLog:
             raise ValueError(f"audit record kind must be a dotted lower-case word, not {kind!r}")
         if not isinstance(data, Mapping):
             raise TypeError("audit record data must be a mapping")
-        slow: list[bool] = []
-        clean = _plain(data, slow)  # first, so that secrets inside str() of odd objects are redacted too
+        clean = jsonable(data)  # first, so that secrets inside str() of odd objects are redacted too
         if self._secrets:
             clean = redact(clean, self._secrets)
         sid = redact(str(session_id), self._secrets) if session_id is not None else None
-        text = _serialise(clean, bool(slow))
+        text = canonical(clean)
         return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), json.loads(text)
 
     @staticmethod

@@ -20,6 +20,7 @@ from mcp_guard.audit.log import AuditLog
 
 _log = logging.getLogger("mcp_guard")
 
+
 class AuditWriter:
     """Group commit: appends from many threads or tasks share one fsynced transaction.
 
