@@ -43,7 +43,8 @@ from mcp_guard import __version__
 from mcp_guard.canonical import parse_time
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.errors import BomError
-from mcp_guard.manifest import KINDS, Change, diff, fingerprint
+from mcp_guard.kinds import KINDS
+from mcp_guard.manifest import Change, diff, fingerprint
 from mcp_guard.review import Item, ReviewQueue
 
 NS = "mcp-guard:"

@@ -4,7 +4,8 @@ A fingerprint is the SHA-256 of the RFC 8785 (JCS) serialisation of a whole defi
 and whitespace never matter. Each top-level field is hashed too (on demand: only a changed item
 needs them), so that a diff says exactly which fields changed.
 
-Kinds: `tool`, `prompt`, `resource`, `resource_template`, and `server` (identity and instructions).
+Kinds (`mcp_guard.kinds`): `tool`, `prompt`, `resource`, `resource_template`, and `server` (identity
+and instructions).
 This module is pure and fast: no I/O, plain dicts in and small dataclasses out.
 """
 
@@ -15,39 +16,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mcp_guard import kinds
 from mcp_guard.canonical import canonical, digest
 
 Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]
-KINDS: tuple[Kind, ...] = ("tool", "prompt", "resource", "resource_template", "server")
+KINDS: tuple[Kind, ...] = kinds.NAMES  # type: ignore[assignment]
 
-# The list method and result key of each listable kind.
-LIST_METHODS: dict[str, tuple[str, str]] = {
-    "tool": ("tools/list", "tools"),
-    "prompt": ("prompts/list", "prompts"),
-    "resource": ("resources/list", "resources"),
-    "resource_template": ("resources/templates/list", "resourceTemplates"),
-}
-# Guard-contract list kinds (camelCase, as in guards/base.ListKind) to ours.
-FROM_LIST_KIND: dict[str, Kind] = {
-    "tools": "tool",
-    "prompts": "prompt",
-    "resources": "resource",
-    "resourceTemplates": "resource_template",
-}
+# Derived from mcp_guard.kinds, for the modules that index by them: each listable kind's list method
+# and result key, and the guard contract's list kinds (result keys) to ours.
+LIST_METHODS: dict[str, tuple[str, str]] = {k.name: (k.list_method, k.result_key) for k in kinds.LISTED}
+FROM_LIST_KIND: dict[str, Kind] = {k.result_key: k.name for k in kinds.LISTED}  # type: ignore[misc]
 SERVER_NAME = "(server)"
 _IDENTITY_FIELDS = ("name", "title", "version", "description", "websiteUrl", "icons")
 
 
 def item_name(kind: str, definition: Mapping[str, Any]) -> str:
     """The key an item is known by: its name, its URI, or its URI template."""
-    if kind == "resource":
-        key = definition.get("uri")
-    elif kind == "resource_template":
-        key = definition.get("uriTemplate")
-    elif kind == "server":
+    if kind == "server":
         return SERVER_NAME
-    else:
-        key = definition.get("name")
+    spec = kinds.KINDS.get(kind)
+    key = definition.get(spec.identity if spec else "name")
     return key if isinstance(key, str) else ""
 
 
