@@ -366,6 +366,29 @@ def test_the_proxys_appends_wait_off_the_event_loop_for_a_held_write_lock(db, du
     other.close()
 
 
+def test_normal_durability_waits_only_when_the_queue_is_long(db):
+    """Without waiting, a writer held back would let the queue grow without end: past `max_queued`
+    records, "normal" callers wait for their record too; none is dropped."""
+    import asyncio
+
+    writer = AuditWriter(AuditLog(open_store(db), durability="normal"), max_queued=10)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def main():
+        waits = [writer.enqueue("call", "s", {"i": i}) for i in range(50)]
+        pending = sum(not asyncio.ensure_future(w).done() for w in waits)
+        other.execute("COMMIT")
+        await asyncio.gather(*waits)
+        return pending
+
+    pending = asyncio.run(main())
+    writer.close()
+    assert 0 < pending < 50
+    assert [r.data["i"] for r in writer.log.records()] == list(range(50))
+    other.close()
+
+
 @pytest.mark.parametrize("durability", ["full", "normal"])
 def test_contention_benchmark_loses_nothing(tmp_path, durability):
     """The contention benchmark, short: 4 proxy-like processes appending at full speed for 3 s."""

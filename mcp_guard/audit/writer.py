@@ -30,9 +30,10 @@ class AuditWriter:
     is queued first.
     """
 
-    def __init__(self, log: AuditLog, max_batch: int = 512) -> None:
+    def __init__(self, log: AuditLog, max_batch: int = 512, max_queued: int = 2048) -> None:
         self.log = log
         self.max_batch = max_batch
+        self.max_queued = max_queued  # past this many waiting records, "normal" callers wait too
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="mcp-guard-audit", daemon=True)
         self._thread.start()
@@ -52,9 +53,12 @@ class AuditWriter:
         """Queue a record from the event loop, which it never blocks. With durability "full" the
         awaitable resolves once the record is fsynced, so an answer can wait for its record; with
         "normal" it is already done: the record is written in the background (a failure is logged),
-        and records still queued when the process is killed outright are lost."""
+        and records still queued when the process is killed outright are lost. When more than
+        `max_queued` records wait (the disk or other processes hold the writer back), a "normal"
+        caller awaits its record too: the queue stays bounded (a long queue also makes the garbage
+        collector stall the loop) and nothing is dropped."""
         fut = self.submit(kind, session_id, data)
-        if self.log.durability == "full":
+        if self.log.durability == "full" or self._queue.qsize() > self.max_queued:
             return asyncio.wrap_future(fut)
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
