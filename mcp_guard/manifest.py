@@ -19,8 +19,7 @@ from typing import Any, Literal
 from mcp_guard import kinds
 from mcp_guard.canonical import canonical, digest
 
-Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]
-KINDS: tuple[Kind, ...] = kinds.NAMES  # type: ignore[assignment]
+Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]  # kinds.NAMES, for type checkers
 
 # Derived from mcp_guard.kinds, for the modules that index by them: each listable kind's list method
 # and result key, and the guard contract's list kinds (result keys) to ours.

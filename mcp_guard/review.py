@@ -255,14 +255,6 @@ class ReviewQueue:
         ).fetchall()
         return [ReviewDecision(*row) for row in rows]
 
-    def approved_for(self, upstream: str, kind: str, name: str) -> Item | None:
-        rows = self._rows(
-            "SELECT * FROM items WHERE upstream = ? AND kind = ? AND name = ? AND state = 'approved' "
-            "ORDER BY first_seen DESC LIMIT 1",
-            (upstream, kind, name),
-        )
-        return rows[0] if rows else None
-
     # Recording what a server lists -----------------------------------------------------------------
 
     def record(

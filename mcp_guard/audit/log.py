@@ -47,8 +47,7 @@ from mcp_guard.canonical import now as _now
 from mcp_guard.errors import AuditError
 from mcp_guard.store import BUSY_TIMEOUT_MS, Store
 
-# Record kinds written by mcp-guard (others may be added; a kind is a dotted lower-case word).
-KINDS = ("session.start", "session.end", "call", "review", "approval", "verification", "launch")
+# A record's kind is a dotted lower-case word (session.start, call, review, approval, provenance, ...).
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 Durability = Literal["full", "normal"]
 
