@@ -58,6 +58,8 @@ def _parse_headers(values: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import gc
+
     import anyio
 
     from mcp_guard.config import load_config
@@ -84,6 +86,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             process.discard()
         raise
     session = new_session(declared.intent, declared.profile)
+    # What is loaded by now lives as long as the process: keep it out of the collector's full
+    # passes, which otherwise walk it all and stall the event loop (measured: up to 0.6 s).
+    gc.freeze()
 
     async def main() -> None:
         client = await own_stdio(config.proxy.max_message_bytes)
