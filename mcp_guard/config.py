@@ -71,6 +71,9 @@ class UpstreamConfig(_Model):
     command: str | None = None
     args: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
+    # Names of variables of mcp-guard's own environment this server inherits beyond the ordinary ones
+    # (PATH, HOME, locale, proxies: see intent/credentials.py); e.g. what a client's entry sets.
+    pass_env: list[str] = Field(default_factory=list)
     cwd: str | None = None
     url: str | None = None
     transport: Literal["stdio", "streamable-http", "sse"] | None = None
@@ -92,6 +95,13 @@ class UpstreamConfig(_Model):
             self.transport = "stdio" if self.command else "streamable-http"
         elif (self.transport == "stdio") != bool(self.command):
             raise ValueError(f"transport {self.transport!r} does not fit {'command' if self.command else 'url'}")
+        return self
+
+    @model_validator(mode="after")
+    def _not_our_own(self) -> UpstreamConfig:
+        for name in self.pass_env:
+            if name.upper().startswith("MCP_GUARD_"):
+                raise ValueError(f"pass_env: {name!r}: mcp-guard's own variables are never handed to a server")
         return self
 
     @property
@@ -135,6 +145,15 @@ class Budget(_Model):
     per_tool: dict[str, int] = Field(default_factory=dict)  # glob -> calls
 
 
+class TrustedSource(_Model):
+    """Values of these kinds may come from the results of the tools `tool` matches (a glob over
+    `UPSTREAM/TOOL`), e.g. recipients from `crm/list_contacts`; no kinds: every kind."""
+
+    tool: str
+    kinds: list[Literal["email", "person", "phone", "channel", "url", "host", "iban", "account", "path",
+                        "credential"]] = Field(default_factory=list)
+
+
 class Profile(_Model):
     """Policy as code for a kind of session.
 
@@ -154,6 +173,7 @@ class Profile(_Model):
     expires: str | None = None  # ISO 8601 date or datetime (UTC when no offset)
     fallback: Literal["engine", "allow", "deny", "ask"] = "engine"
     trusted: list[str] = Field(default_factory=list)  # files of trusted destinations for the engine
+    trusted_sources: list[TrustedSource] = Field(default_factory=list)  # tools whose results ground values
 
 
 class ProxySettings(_Model):
@@ -169,6 +189,12 @@ class ServeSettings(_Model):
     token: str | None = None  # "env:NAME" or a literal; required to bind anything but loopback
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)  # a larger POST is answered 413
+    max_sessions: int = Field(64, gt=0)  # open at once, all clients together (503 beyond)
+    max_sessions_per_client: int = Field(8, gt=0)  # per credential, or per address without one (429 beyond)
+    idle_timeout: float = Field(1800.0, gt=0)  # seconds without a request before a session and its servers end
+    socket_timeout: float = Field(10.0, gt=0)  # seconds a connection may stay silent before a request
+    max_connections: int = Field(256, gt=0)  # open HTTP connections (503 beyond)
 
 
 class StorageSettings(_Model):
@@ -211,6 +237,41 @@ class Config(_Model):
 
     # Where the file was read from: relative paths in it are resolved against its folder.
     source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _names_unambiguous(self) -> Config:
+        """With several upstreams a tool is exposed as NAME<sep>TOOL: that must lead back to one upstream.
+        NAME<sep>TOOL == OTHER<sep>TOOL2 exactly when one of NAME<sep>, OTHER<sep> begins the other
+        (`mail` and `mail_` with `__`: both can expose `mail___send`), so such pairs are refused."""
+        sep = self.proxy.separator
+        if not sep:
+            raise ValueError("proxy.separator must not be empty")
+        for name in self.upstreams:
+            if sep in name:
+                raise ValueError(f"upstream name {name!r} contains the separator {sep!r}")
+        prefixes = sorted(n + sep for n in self.upstreams)
+        for a, b in zip(prefixes, prefixes[1:], strict=False):  # sorted: a prefix sorts just before
+            if b.startswith(a):
+                raise ValueError(
+                    f"upstream names {a[:-len(sep)]!r} and {b[:-len(sep)]!r} are ambiguous with the separator "
+                    f"{sep!r}: {b}TOOL could belong to either; rename one")
+        return self
+
+    @model_validator(mode="after")
+    def _secrets_stay_put(self) -> Config:
+        """`pass_env` must not hand a server another upstream's secret, a secret's source or our token."""
+        sources = {ref.upper() for up in self.upstreams.values() for kind, _, ref in
+                   (s.partition(":") for s in up.secrets.values()) if kind == "env" and ref}
+        token = self.serve.token or ""
+        if token.startswith("env:"):
+            sources.add(token[4:].upper())
+        for name, up in self.upstreams.items():
+            others = {s.upper() for n, o in self.upstreams.items() if n != name for s in o.secrets}
+            for var in up.pass_env:
+                if var.upper() in sources or var.upper() in others:
+                    raise ValueError(f"upstreams.{name}.pass_env: {var!r} holds a secret of mcp-guard's "
+                                     "config; declare it under `secrets` instead")
+        return self
 
     def resolve(self, path: str) -> Path:
         p = Path(os.path.expanduser(path))

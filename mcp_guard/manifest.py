@@ -33,9 +33,33 @@ def item_name(kind: str, definition: Mapping[str, Any]) -> str:
     """The key an item is known by: its name, its URI, or its URI template."""
     if kind == "server":
         return SERVER_NAME
-    spec = kinds.KINDS.get(kind)
-    key = definition.get(spec.identity if spec else "name")
+    key = definition.get(_identity(kind))
     return key if isinstance(key, str) else ""
+
+
+def _identity(kind: str) -> str:
+    spec = kinds.KINDS.get(kind)
+    return spec.identity if spec and spec.identity else "name"
+
+
+# A name a server lists more than once is one item of review holding every copy under this key: which
+# copy a client keeps and which one the server runs are unknown, so no single copy may stand for it.
+DUPLICATES = "mcp-guard:duplicates"
+
+
+def collapse(kind: str, definitions: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """One definition per name, in first-listed order; a name listed more than once becomes a conflict
+    (`{NAME_FIELD: name, DUPLICATES: [every copy]}`), which never matches an approved definition."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for definition in definitions:
+        groups.setdefault(item_name(kind, definition), []).append(definition)
+    return [copies[0] if len(copies) == 1 else {_identity(kind): name, DUPLICATES: copies}
+            for name, copies in groups.items()]
+
+
+def is_conflict(canonical_json: str) -> bool:
+    """Whether a stored (canonical, keys sorted) definition is a conflict item: its first key says so."""
+    return canonical_json.startswith('{"' + DUPLICATES + '"')
 
 
 def server_definition(server_info: Mapping[str, Any] | None, instructions: str | None) -> dict[str, Any]:
@@ -246,6 +270,13 @@ def _annotation_risks(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Ri
 def assess(kind: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Risk]:
     """Risk flags of a new definition relative to the old one (or to nothing, for a new item)."""
     old = old or {}
+    copies = new.get(DUPLICATES)
+    if isinstance(copies, list):
+        risks = [Risk("duplicate", f"listed {len(copies)} times under one name: which definition the client "
+                                   "sees and which one the server runs are unknown", "high")]
+        for copy in copies:
+            risks.extend(r for r in assess(kind, old, copy) if r not in risks)
+        return risks
     risks: list[Risk] = []
     old_params = _params(old.get("inputSchema"))
     for name, sub in _params(new.get("inputSchema")).items():
@@ -384,9 +415,9 @@ def index(kind: str, definitions: Iterable[Mapping[str, Any]] | Mapping[str, Map
     """Fingerprint a listing once, so that it can be diffed against many others."""
     items = definitions.values() if isinstance(definitions, Mapping) else definitions
     out: Listing = {}
-    for d in items:
+    for d in collapse(kind, items):  # a name listed twice is one conflict item, as in the review queue
         fp = fingerprint(kind, d)
-        out.setdefault(fp.name, (fp, d))  # a name listed twice: the first one counts
+        out[fp.name] = (fp, d)
     return out
 
 

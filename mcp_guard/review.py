@@ -28,7 +28,7 @@ from typing import Any, Literal
 from mcp_guard import audit, kinds
 from mcp_guard.canonical import now
 from mcp_guard.errors import ReviewError
-from mcp_guard.manifest import canonical_definition, fingerprint
+from mcp_guard.manifest import DUPLICATES, canonical_definition, collapse, fingerprint
 from mcp_guard.store import Store
 
 State = Literal["pending", "approved", "rejected", "superseded"]
@@ -146,8 +146,14 @@ def scan_findings(kind: str, definition: Mapping[str, Any]) -> list[dict[str, An
     """Findings of `mcp_guard.scan.scan_item`, when that module exists, as plain dicts.
 
     A scanner that crashes yields one high-severity finding: failing closed keeps a tool that broke
-    the scanner from being approved on first use.
+    the scanner from being approved on first use. A name listed more than once is a high finding of
+    its own (so trust on first use never approves it), with the findings of each copy.
     """
+    copies = definition.get(DUPLICATES)
+    if isinstance(copies, list):
+        found = [{"kind": "duplicate", "severity": "high", "span": None,
+                  "explanation": f"listed {len(copies)} times under one name"}]
+        return found + [f for c in copies if isinstance(c, Mapping) for f in scan_findings(kind, c)]
     try:
         from mcp_guard import scan  # optional: written separately
     except ModuleNotFoundError as err:
@@ -255,6 +261,14 @@ class ReviewQueue:
         ).fetchall()
         return [ReviewDecision(*row) for row in rows]
 
+    def approved_for(self, upstream: str, kind: str, name: str) -> Item | None:
+        rows = self._rows(
+            "SELECT * FROM items WHERE upstream = ? AND kind = ? AND name = ? AND state = 'approved' "
+            "ORDER BY first_seen DESC LIMIT 1",
+            (upstream, kind, name),
+        )
+        return rows[0] if rows else None
+
     # Recording what a server lists -----------------------------------------------------------------
 
     def record(
@@ -275,10 +289,8 @@ class ReviewQueue:
             raise ValueError(f"unknown kind {kind!r}: one of {', '.join(kinds.NAMES)}")
         prepared = []
         seen_names: set[str] = set()
-        for definition in definitions:
+        for definition in collapse(kind, definitions):  # a name listed twice is one conflict item
             fp = fingerprint(kind, definition)
-            if fp.name in seen_names:  # a server listing one name twice: the first one counts
-                continue
             seen_names.add(fp.name)
             prepared.append((fp, definition))
         # Scan what looks new before taking the write lock, so other processes do not wait on it.
@@ -581,4 +593,6 @@ def held_reason(item: Item, *, pinned: bool = False) -> str:
             "run `mcp-guard bom generate` and commit the BOM"
         )
     status = "changed since it was approved" if item.previous_id else "new"
+    if DUPLICATES in item.definition:
+        status = "listed more than once with conflicting definitions"
     return f"{what} is {status} and awaits review (id {item.id}): inspect it with {show}, then run {approve}"

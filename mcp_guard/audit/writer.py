@@ -94,13 +94,18 @@ class AuditWriter:
                 stop = True
                 batch = [b for b in batch if b is not None]
             prepared = [item[0] for item in batch]
-            waiters = [item[1] for item in batch]
+            # A waiter may have gone (its task cancelled at shutdown): the record is written all
+            # the same, and only waiters still listening are told; a running future cannot be cancelled.
+            listening = [item[1].set_running_or_notify_cancel() for item in batch]
+            waiters = [item[1] if on else None for item, on in zip(batch, listening, strict=True)]
             try:
                 records = self.log._write(prepared)
             except BaseException as err:  # handed to every waiter, and logged for those that do not wait
                 _log.error("audit: %d record(s) not written: %s", len(waiters), err)
                 for fut in waiters:
-                    fut.set_exception(err)
+                    if fut is not None:
+                        fut.set_exception(err)
                 continue
             for fut, rec in zip(waiters, records, strict=True):
-                fut.set_result(rec)
+                if fut is not None:
+                    fut.set_result(rec)

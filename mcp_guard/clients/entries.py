@@ -99,11 +99,13 @@ def registration(entry: dict) -> dict[str, Any]:
     """The upstream table to register in mcp-guard's config for an unwrapped entry.
 
     Env values are not copied, nor declared as `secrets`: they may be secrets, and the client still
-    passes them to `mcp-guard run`, whose server inherits them. (Declared `secrets` are scoped
-    credentials, withheld from sessions whose profile does not grant them.)
+    passes them to `mcp-guard run`, whose server inherits them by name (`pass_env`). (Declared
+    `secrets` are scoped credentials, withheld from sessions whose profile does not grant them.)
     """
     if kind_of(entry) == "stdio":
         reg: dict[str, Any] = {"command": entry["command"], "args": list(entry.get("args", []))}
+        if isinstance(entry.get("env"), dict) and entry["env"]:
+            reg["pass_env"] = sorted(entry["env"])
         if isinstance(entry.get("cwd"), str):
             reg["cwd"] = entry["cwd"]
         return reg

@@ -91,7 +91,7 @@ class LaunchSpec:
     upstream: str
     command: str | None
     args: list[str]
-    env: dict[str, str | None]  # added to the proxy's own environment; None removes a variable
+    env: dict[str, str | None]  # the whole environment the process gets (None: a name left out)
     cwd: str | None
     url: str | None
 
@@ -144,6 +144,14 @@ class Guard:
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:
         """Return the result to send on (possibly changed), or a deny Decision to withhold it."""
         return result
+
+    async def check_message(self, session: SessionInfo, upstream: str,
+                            msg: dict[str, Any]) -> dict[str, Any] | Decision:
+        """Any other message a server sends toward the model: a JSON-RPC error, the answer to
+        prompts/get, resources/read or completion, a notification (logs, progress), a request
+        (sampling, elicitation). Return it (possibly changed), or a deny
+        Decision to withhold it."""
+        return msg
 
     async def on_session_end(self, session: SessionInfo) -> None:
         return None

@@ -22,10 +22,24 @@ class GuardChain:
         self.guards = guards
         # Only guards that override check_result make the relay look inside results.
         self._result_guards = [g for g in guards if type(g).check_result is not Guard.check_result]
+        self._message_guards = [g for g in guards if type(g).check_message is not Guard.check_message]
 
     @property
     def inspects_results(self) -> bool:
         return bool(self._result_guards)
+
+    @property
+    def inspects_messages(self) -> bool:
+        return bool(self._message_guards)
+
+    async def check_message(self, session: SessionInfo, upstream: str,
+                            msg: dict[str, Any]) -> dict[str, Any] | Decision:
+        for g in self._message_guards:
+            out = await g.check_message(session, upstream, msg)
+            if isinstance(out, Decision):
+                return out if out.guard else Decision(out.action, out.reason, g.name, out.rule)
+            msg = out
+        return msg
 
     async def prepare_launch(self, spec: LaunchSpec) -> LaunchSpec:
         for g in self.guards:

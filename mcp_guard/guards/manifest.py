@@ -24,9 +24,17 @@ import anyio.to_thread
 from mcp_guard.config import Config, ToolFilter
 from mcp_guard.errors import BomError, GuardError
 from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream, deny
-from mcp_guard.manifest import FROM_LIST_KIND, LIST_METHODS, SERVER_NAME, item_name, server_definition
+from mcp_guard.manifest import (
+    FROM_LIST_KIND,
+    LIST_METHODS,
+    SERVER_NAME,
+    is_conflict,
+    item_name,
+    server_definition,
+)
 from mcp_guard.review import Item, ReviewQueue, held_reason
 from mcp_guard.store import Store, open_store
+from mcp_guard.uris import template_matches, uri_base, uri_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -249,7 +257,14 @@ class ManifestGuard(Guard):
             log.warning("%s: cannot check the %s list, hiding it: %s", upstream.name, kind, _why(err))
             return []
         view = self._views.setdefault((session.id, upstream.name), _View(upstream))
-        view.items.setdefault(ours, {}).update(recorded)
+        known = view.items.setdefault(ours, {})
+        for name, row in recorded.items():
+            # A page holds one copy of a name the whole list holds twice: the conflict still stands.
+            held = known.get(name)
+            if held is not None and is_conflict(held.definition_json) and not is_conflict(row.definition_json):
+                recorded[name] = held
+            else:
+                known[name] = row
 
         visible = []
         for entry in items:
@@ -305,20 +320,51 @@ class ManifestGuard(Guard):
         return deny(reason, guard=self.name, rule="held-for-review")
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
-        """A listed prompt or resource that is held cannot be fetched directly either. A resource URI
-        the server never listed (one read through a template) is not an item of review: it passes."""
+        """A listed prompt or resource that is held cannot be fetched (nor completed, nor subscribed to)
+        directly either. A resource URI is compared by `uri_key`, so no other spelling of a held URI
+        passes; a URI the server never listed passes unless it fits a template that is held."""
         view = self._views.get((session.id, upstream))
-        item = view.items.get(kind, {}).get(name) if view else None
+        if view is None:
+            return deny(f"{kind} {name!r} of {upstream!r} cannot be checked: its lists were not read",
+                        guard=self.name, rule="unchecked")
+        if kind == "resource":
+            return await self._check_resource(view, upstream, name)
+        item = view.items.get(kind, {}).get(name)
         if item is None:
-            if kind == "resource":
-                return ALLOW
             return deny(f"prompt {name!r} is not in the prompt list of upstream {upstream!r}",
                         guard=self.name, rule="unlisted")
+        return await self._check_item(item)
+
+    async def _check_item(self, item: Item) -> Decision:
         state = await self._state_of(item.id)
         if state is not None:
             item.state = state  # type: ignore[assignment]
         ok, reason = self.served(item)
         return ALLOW if ok else deny(reason, guard=self.name, rule="held-for-review")
+
+    async def _check_resource(self, view: _View, upstream: str, uri: str) -> Decision:
+        key = uri_key(uri)
+        base = uri_base(key)
+        resources = view.items.get("resource", {})
+        exact = [item for u, item in resources.items() if uri_key(u) == key]
+        # The same URI with a query or parameters a server may ignore is the same resource too.
+        near = [item for u, item in resources.items() if uri_base(uri_key(u)) == base]
+        for item in [*exact, *near]:
+            decision = await self._check_item(item)
+            if not decision.allowed:
+                return decision
+        if exact:
+            return ALLOW
+        for kind in ("resource", "resource_template"):
+            if kind in view.errors:
+                return deny(f"resource {uri!r} of {upstream!r} cannot be checked: {view.errors[kind]}",
+                            guard=self.name, rule="unchecked")
+        for template, item in view.items.get("resource_template", {}).items():
+            if template_matches(template, uri):
+                decision = await self._check_item(item)
+                if not decision.allowed:
+                    return decision
+        return ALLOW
 
     async def on_session_end(self, session: SessionInfo) -> None:
         for key in [k for k in self._views if k[0] == session.id]:

@@ -4,6 +4,14 @@ Per upstream (`[upstreams.NAME.scan] results = ...`): `off`, `record` (findings 
 result unchanged), `neutralise` (hidden characters and escapes stripped, every text wrapped in
 untrusted-data markers, findings recorded) or `block` (a result with a finding is withheld: the
 relay answers with an error that names the finding). Findings below `min_severity` are ignored.
+
+Where (the scanner's `scan_text` / `scan_result` judge what): tool results; every other text a server
+sends toward the model (`check_message`): JSON-RPC errors (message and data), prompts and resource
+contents, notifications (logs, progress), server-initiated requests (sampling, elicitation), walked at
+any depth. Under
+`block` and `neutralise`, a payload nested deeper than the scanner walks is withheld whole (nothing
+honest needs it, and what is not walked is not judged); a message other than a tool result that
+carries a finding is withheld too (there is no "data" frame to wrap a log line or an error in).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import anyio.to_thread
 
 from mcp_guard.config import Config, ScanPolicy
 from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall, deny
-from mcp_guard.scan import RANK, Finding, neutralise_result, scan_result
+from mcp_guard.scan import MAX_NESTING, RANK, Finding, neutralise_result, scan_result, scan_text, strip_hidden
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +33,7 @@ STATE_KEY = "result_scan"  # session.state[STATE_KEY]: the findings of this sess
 MAX_KEPT = 100  # per session, in session.state
 MAX_RECORDED = 20  # per result, in the audit log
 BACKGROUND_GRACE = 10.0  # seconds a closing session waits for record-mode scans still running
+MAX_BACKGROUND = 256  # record-mode scans of server messages in flight, at most
 
 
 class ResultScanGuard(Guard):
@@ -53,9 +62,13 @@ class ResultScanGuard(Guard):
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return result
+        if too_deep(result.get("structuredContent"), MAX_NESTING):
+            await self._record(call.session, call.upstream, call.tool, policy.results, [_deep_finding()])
+            return deny(f"result of {call.exposed_name} withheld: nested deeper than {MAX_NESTING} levels",
+                        guard=self.name, rule="too-deep")
         findings = self._findings(result, policy)
         if findings:
-            await self._record(call, policy.results, findings)
+            await self._record(call.session, call.upstream, call.tool, policy.results, findings)
         if policy.results == "neutralise":
             return neutralise_result(result, source=call.exposed_name, findings=findings)
         if policy.results == "block" and findings:
@@ -77,7 +90,53 @@ class ResultScanGuard(Guard):
         await anyio.sleep(0)  # let the relay send the answer first
         findings = await anyio.to_thread.run_sync(self._findings, result, policy)
         if findings:
-            await self._record(call, "record", findings)
+            await self._record(call.session, call.upstream, call.tool, "record", findings)
+
+    async def check_message(self, session: SessionInfo, upstream: str,
+                            msg: dict[str, Any]) -> dict[str, Any] | Decision:
+        policy = self.policy(upstream)
+        if policy.results == "off":
+            return msg
+        key = "error" if "error" in msg else "result" if "result" in msg else "params"
+        what = msg.get("method") or ("error" if key == "error" else "answer")
+        payload = msg.get(key)
+        if policy.results == "record":
+            if len(self._background) >= MAX_BACKGROUND:  # a flood of messages: recording is best effort
+                return msg
+            scan = self._record_message(session, upstream, what, payload, policy)
+            task = asyncio.get_running_loop().create_task(scan)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return msg
+        texts = message_texts(payload, MAX_NESTING)
+        if texts is None:
+            await self._record(session, upstream, what, policy.results, [_deep_finding()])
+            return deny(f"{what} from {upstream!r} withheld: nested deeper than {MAX_NESTING} levels",
+                        guard=self.name, rule="too-deep")
+        findings = self._text_findings(texts, policy)
+        if findings:
+            await self._record(session, upstream, what, policy.results, findings)
+            worst = max(findings, key=lambda f: RANK[f.severity])
+            return deny(f"{what} from {upstream!r} withheld: {worst.kind} ({worst.severity}) in {worst.field}: "
+                        f"{worst.explanation}", guard=self.name, rule=worst.kind)
+        if policy.results == "neutralise":
+            return {**msg, key: _strip_every(payload)}
+        return msg
+
+    @staticmethod
+    def _text_findings(texts: list[tuple[str, str]], policy: ScanPolicy) -> list[Finding]:
+        floor = RANK[policy.min_severity]
+        return [f for field, text in texts for f in scan_text(text, field, source="result")
+                if RANK[f.severity] >= floor]
+
+    async def _record_message(self, session: SessionInfo, upstream: str, what: str, payload: Any,
+                              policy: ScanPolicy) -> None:
+        await anyio.sleep(0)
+        texts = message_texts(payload, MAX_NESTING)
+        findings = [_deep_finding()] if texts is None else await anyio.to_thread.run_sync(
+            self._text_findings, texts, policy)
+        if findings:
+            await self._record(session, upstream, what, "record", findings)
 
     async def on_session_end(self, session: SessionInfo) -> None:
         """Scans still running when the session ends are finished (and recorded), within a bound."""
@@ -86,13 +145,14 @@ class ResultScanGuard(Guard):
             with anyio.move_on_after(BACKGROUND_GRACE):
                 await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _record(self, call: ToolCall, action: str, findings: list[Finding]) -> None:
-        kept = call.session.state.setdefault(STATE_KEY, [])
-        kept.extend({"upstream": call.upstream, "tool": call.tool, **f.to_dict()} for f in findings)
+    async def _record(self, session: SessionInfo, upstream: str, tool: str, action: str,
+                      findings: list[Finding]) -> None:
+        kept = session.state.setdefault(STATE_KEY, [])
+        kept.extend({"upstream": upstream, "tool": tool, **f.to_dict()} for f in findings)
         del kept[:-MAX_KEPT]
         data = {
-            "upstream": call.upstream,
-            "tool": call.tool,
+            "upstream": upstream,
+            "tool": tool,
             "action": action,
             "findings": [f.to_dict() for f in findings[:MAX_RECORDED]],
             "count": len(findings),
@@ -100,11 +160,11 @@ class ResultScanGuard(Guard):
         try:
             audit = self._audit or self._open_audit()
             if hasattr(audit, "append_async"):  # the proxy's group-committing writer
-                await audit.append_async(AUDIT_KIND, call.session.id, data)
+                await audit.append_async(AUDIT_KIND, session.id, data)
             elif audit is not None:  # a plain AuditLog: its append blocks on the disk
-                await anyio.to_thread.run_sync(audit.append, AUDIT_KIND, call.session.id, data)
+                await anyio.to_thread.run_sync(audit.append, AUDIT_KIND, session.id, data)
         except Exception as err:  # a failing audit must not break the call path; say so in the log
-            log.warning("result scan: could not record findings for %s: %s", call.exposed_name, err)
+            log.warning("result scan: could not record findings for %s/%s: %s", upstream, tool, err)
 
     def _open_audit(self) -> Any:
         from mcp_guard.audit import AuditLog
@@ -115,3 +175,59 @@ class ResultScanGuard(Guard):
             self._store = open_store(self.config.db_path)
         self._audit = AuditLog(self._store)
         return self._audit
+
+
+# Binary payloads (images, audio, blobs) are not text the model reads as words.
+_BINARY_KEYS = frozenset({"blob", "data"})
+
+
+def too_deep(node: Any, limit: int) -> bool:
+    """Whether JSON nests deeper than `limit` levels (an explicit stack: no recursion limit to hit)."""
+    stack = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def message_texts(node: Any, limit: int) -> list[tuple[str, str]] | None:
+    """Every string of a payload, dict keys included, as (path, text); None if it nests past `limit`."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[Any, str, int]] = [(node, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            found.append((path or "value", item))
+        elif isinstance(item, dict | list):
+            if depth >= limit:
+                return None
+            if isinstance(item, list):
+                stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(item))
+                continue
+            binary = "mimeType" in item or item.get("type") in ("image", "audio")
+            for k, v in item.items():
+                if not isinstance(k, str):
+                    continue
+                if len(k) > 2:  # a key is text the model may read as well
+                    found.append((f"{path}.{k}(key)", k))
+                if not (binary and k in _BINARY_KEYS):
+                    stack.append((v, f"{path}.{k}" if path else k, depth + 1))
+    return found
+
+
+def _strip_every(node: Any) -> Any:
+    """A copy with hidden characters and escapes removed from every string (depth already bounded)."""
+    if isinstance(node, str):
+        return strip_hidden(node)
+    if isinstance(node, dict):
+        return {k: _strip_every(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_strip_every(v) for v in node]
+    return node
+
+
+def _deep_finding() -> Finding:
+    return Finding("too_deep", "high", "", 0, 0, "", f"JSON nested deeper than {MAX_NESTING} levels: not scanned")

@@ -9,7 +9,7 @@ in errors, reprs or logs: `Redactor` scrubs them from any text that is about to 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from mcp_guard.config import Config, Profile, UpstreamConfig
 from mcp_guard.errors import ConfigError
@@ -70,6 +70,48 @@ def available_secrets(config: Config, upstream: str) -> tuple[dict[str, Secret],
         except ConfigError:
             missing.append(name)
     return found, missing
+
+
+# What any program needs to run, find its files and reach the network, and nothing that is one
+# upstream's business: an upstream process inherits only these from mcp-guard's environment (compared
+# without case: Windows names are case-insensitive, and proxy variables come in both cases). Left out
+# on purpose: npm_config_* (may hold registry auth tokens), NODE_OPTIONS / PYTHONPATH (change what
+# code runs), and everything else; an entry names more with `pass_env`, or sets values with `env`.
+ORDINARY_ENV = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP",
+    "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR",
+    # Windows: a process cannot start, or find its profile, without these.
+    "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA",
+    "PROGRAMFILES", "PROGRAMFILES(X86)", "PROGRAMW6432", "USERPROFILE", "HOMEDRIVE", "HOMEPATH", "USERNAME",
+    "PROCESSOR_ARCHITECTURE", "NUMBER_OF_PROCESSORS", "OS",
+    # The network as this machine reaches it: proxies and the certificate authorities it trusts.
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+})
+ORDINARY_PREFIXES = ("LC_",)
+OWN_PREFIX = "MCP_GUARD_"  # mcp-guard's own settings and tokens: never handed to a server
+
+
+def ordinary(name: str) -> bool:
+    upper = name.upper()
+    return (upper in ORDINARY_ENV or upper.startswith(ORDINARY_PREFIXES)) and not upper.startswith(OWN_PREFIX)
+
+
+def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """The whole environment of one upstream process (the proxy and `bom`/`scan`/`doctor` alike): the
+    ordinary variables, the names its entry passes on (`pass_env`), its entry's `env`, then
+    `additions` (the secrets a session is granted; None removes a name). Nothing else of ours: not
+    another upstream's secrets or their sources, not mcp-guard's tokens."""
+    passed = {n.upper() for n in upstream.pass_env}
+    env = {k: v for k, v in os.environ.items()
+           if ordinary(k) or (k.upper() in passed and not k.upper().startswith(OWN_PREFIX))}
+    env.update(upstream.env)
+    for name, value in (additions or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
 
 
 def withheld(config: Config, upstream: str) -> list[str]:

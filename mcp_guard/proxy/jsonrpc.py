@@ -60,14 +60,21 @@ def parse(raw: bytes) -> Message:
     if "method" in msg:
         if not isinstance(msg["method"], str):
             raise MalformedMessage("'method' must be a string", _valid_id(msg.get("id")))
+        # MCP names every parameter: by-position (list) params are refused here, once, so that no
+        # handler meets a shape it does not expect.
         params = msg.get("params")
-        if params is not None and not isinstance(params, dict | list):
+        if params is not None and not isinstance(params, dict):
             raise MalformedMessage("'params' must be an object", _valid_id(msg.get("id")))
     elif "id" not in msg or ("result" not in msg and "error" not in msg):
         raise MalformedMessage("neither a request, a notification nor a response")
     if "id" in msg and _valid_id(msg["id"]) is None and not ("error" in msg and msg["id"] is None):
         raise MalformedMessage("'id' must be a string or an integer")
     return msg
+
+
+def valid_id(rid: Any) -> RequestId | None:
+    """`rid` if it can be a request id (a string or an integer), else None."""
+    return _valid_id(rid)
 
 
 def _valid_id(rid: Any) -> RequestId | None:

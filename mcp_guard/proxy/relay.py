@@ -3,8 +3,10 @@
 Everything is forwarded as it came, byte for byte where the wire allows, except the methods guards
 govern: `initialize` (upstreams are opened with the client's own parameters), the lists (filtered by
 guards and, with several upstreams, merged and namespaced), `tools/call` (checked by guards before
-it leaves, its result checked before it returns), and `list_changed` (guards refresh first). Each
-client request runs in its own task, so a slow call never holds up the others.
+it leaves, its result checked before it returns), and `list_changed` (guards refresh first). A
+request the guards judged (tools/call, prompts/get, resources/read, subscribe, completion) leaves
+re-serialised from the parsed message they judged, never as the client's bytes. Each client request
+runs in its own task, so a slow call never holds up the others.
 
 Ids: client requests keep their ids on the way up (each upstream is its own id space). Requests
 that upstreams make of the client get fresh ids of the proxy's (`mcp-guard-N`), mapped back when
@@ -65,12 +67,55 @@ LIST_CHANGED: dict[str, ListKind] = {
 CAPABILITY_OF_LIST = {
     "tools": "tools", "prompts": "prompts", "resources": "resources", "resourceTemplates": "resources",
 }
+# Requests a server may make of the client only if the client declared the capability.
+CLIENT_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation",
+                        "roots/list": "roots"}
+# Results other than tools/call whose text goes to the model: screened like a server's other messages.
+SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/complete"})
 GUARDS_READY_TIMEOUT = 60.0
+DRAIN_GRACE = 5.0  # seconds the answers in flight get once the client's input has ended
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
 
 
 class NotInitialized(Exception):
     """A request other than initialize or ping came before initialize."""
+
+
+class InvalidParams(Exception):
+    """A request whose params do not have the shape its method requires; answered with -32602."""
+
+
+def _params(msg: Message) -> dict[str, Any]:
+    params = msg.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):  # jsonrpc.parse refuses these already; a guard for other channels
+        raise InvalidParams("params must be an object")
+    return params
+
+
+def _undeclared(method: str, params: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
+    """The client capability a server request needs and the client did not declare, if any."""
+    needed = CLIENT_CAPABILITY_OF.get(method)
+    if needed is None:
+        return None
+    declared = capabilities.get(needed)
+    if not isinstance(declared, dict):
+        return needed
+    if method == "elicitation/create" and params.get("mode", "form") != "form":
+        mode = str(params.get("mode"))
+        return None if isinstance(declared.get(mode), dict) else f"elicitation.{mode}"
+    if method == "sampling/createMessage":
+        if ("tools" in params or "toolChoice" in params) and not isinstance(declared.get("tools"), dict):
+            return "sampling.tools"
+        if params.get("includeContext", "none") != "none" and not isinstance(declared.get("context"), dict):
+            return "sampling.context"
+    return None
+
+
+def _hashable_id(value: Any) -> RequestId | None:
+    """A request id or progress token usable as a key (anything else matches nothing)."""
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
 class Relay:
@@ -143,7 +188,8 @@ class Relay:
                 self._tg = tg
                 for up in self.upstreams.values():
                     tg.start_soon(up.prelaunch)
-                await self._read_client()
+                if await self._read_client():
+                    await self._drain_requests()
                 await self._cancel_requests()
                 tg.cancel_scope.cancel()
         finally:
@@ -155,7 +201,16 @@ class Relay:
                 if self._audit and self.session.client_info:
                     await self._audit.event("session.end", {})
 
-    async def _read_client(self) -> None:
+    async def _drain_requests(self) -> None:
+        """The client's input ended: answers still on their way are written (a client that pipes one
+        request and closes its input expects its answer), for a bounded time."""
+        tasks = [task for task, _ in self._inflight.values()]
+        if tasks:
+            with anyio.move_on_after(DRAIN_GRACE):
+                await asyncio.wait(tasks)
+
+    async def _read_client(self) -> bool:
+        """Read the client until its input ends (True: answers can still be written) or it is gone."""
         assert self._tg is not None
         while True:
             try:
@@ -163,11 +218,14 @@ class Relay:
             except MalformedMessage as bad:
                 log.error("client sent a bad message: %s", bad.reason)
                 code = jsonrpc.MESSAGE_TOO_LARGE if "exceeds" in bad.reason else (
-                    jsonrpc.PARSE_ERROR if bad.reason.startswith("not valid JSON") else jsonrpc.INVALID_REQUEST)
+                    jsonrpc.PARSE_ERROR if bad.reason.startswith("not valid JSON") else
+                    jsonrpc.INVALID_PARAMS if bad.reason.startswith("'params'") else jsonrpc.INVALID_REQUEST)
                 await self._send_client(jsonrpc.error(bad.request_id, code, f"mcp-guard: {bad.reason}"), None)
                 continue
-            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-                return
+            except anyio.EndOfStream:
+                return True
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                return False
             method = msg.get("method")
             if method is None:
                 self._client_answered(msg)
@@ -176,7 +234,10 @@ class Relay:
                 task = asyncio.get_running_loop().create_task(self._serve_request(msg, raw))
                 self._inflight[msg["id"]] = (task, None)
             else:
-                await self._client_notification(msg, raw)
+                try:
+                    await self._client_notification(msg, raw)
+                except Exception:  # a notification has no answer: a bad one is logged, never fatal
+                    log.exception("mcp-guard failed on the client's %s", method)
 
     async def _cancel_requests(self) -> None:
         tasks = [task for task, _ in self._inflight.values()]
@@ -203,8 +264,8 @@ class Relay:
                                      f"mcp-guard: {method} before initialize: send initialize first"), None
         except UpstreamUnavailable as err:
             response = jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
-        except RoutingError as err:
-            response = jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, str(err)), None
+        except (RoutingError, InvalidParams) as err:
+            response = jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, f"mcp-guard: {err}"), None
         except Exception as err:  # a bug must cost one request, never the session
             log.exception("mcp-guard failed on %s", msg["method"])
             response = jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR, f"mcp-guard internal error: {err}"), None
@@ -232,7 +293,9 @@ class Relay:
             for h in held:
                 await self._send_client(*h)
         elif method == "notifications/cancelled":
-            rid = (msg.get("params") or {}).get("requestId")
+            rid = _hashable_id(_params(msg).get("requestId"))
+            if rid is None:
+                return
             task, upstream = self._inflight.pop(rid, (None, None))
             if upstream is not None:
                 await self.upstreams[upstream].notify(msg, raw)
@@ -284,23 +347,45 @@ class Relay:
 
     async def _from_upstream(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> None:
         """A request or notification from an upstream. Runs on its reader: must not wait on it."""
+        try:
+            await self._upstream_message(up, msg, raw)
+        except Exception:  # one bad message costs that message, never the upstream's reader
+            log.exception("mcp-guard failed on %s from upstream %r", msg.get("method"), up.name)
+
+    async def _upstream_message(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> None:
         method = msg["method"]
         if "id" in msg:
+            needed = _undeclared(method, _params(msg), self.session.client_capabilities)
+            if needed is not None:
+                await up.notify(jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND,
+                                              f"the client did not declare the {needed!r} capability"))
+                return
+            screened = await self._screen(up.name, msg)
+            if screened is None:
+                await up.notify(jsonrpc.error(msg["id"], jsonrpc.REFUSED, f"mcp-guard withheld this {method} request"))
+                return
             our_id = self._new_id()
             self._server_requests[our_id] = (up.name, msg["id"])
-            await self._to_client({**msg, "id": our_id}, None, self._latest_request_to(up.name))
+            await self._to_client({**screened, "id": our_id}, None, self._latest_request_to(up.name))
             return
-        params = msg.get("params") or {}
+        params = _params(msg)
         if method in LIST_CHANGED:
             self._refreshing[up.name] = anyio.Event()
             assert self._tg is not None
             self._tg.start_soon(self._list_changed, up, LIST_CHANGED[method], msg, raw)
             return
         related: RequestId | None = None
+        if method not in LIST_CHANGED and method != "notifications/cancelled":  # logs, progress, any other text
+            screened = await self._screen(up.name, msg)
+            if screened is None:
+                return
+            if screened is not msg:
+                msg, raw = screened, None
         if method == "notifications/progress":
-            related = self._progress.get(params.get("progressToken"))
+            token = _hashable_id(params.get("progressToken"))
+            related = self._progress.get(token) if token is not None else None
         elif method == "notifications/cancelled":
-            rid = params.get("requestId")
+            rid = _hashable_id(params.get("requestId"))
             ours = next((k for k, v in self._server_requests.items() if v == (up.name, rid)), None)
             if ours is None:
                 return
@@ -343,6 +428,20 @@ class Relay:
         if "tools" in up.capabilities:
             await self._to_client(jsonrpc.notification("notifications/tools/list_changed"), None, None)
 
+    async def _screen(self, upstream: str, msg: Message) -> Message | None:
+        """A server's message toward the model as the guards let it through, or None if withheld."""
+        if not self.guards.inspects_messages:
+            return msg
+        checked = await self.guards.check_message(self.session, upstream, msg)
+        if isinstance(checked, Decision):
+            log.warning("%s", checked.reason)
+            if self._audit:
+                await self._audit.event("withheld", {"upstream": upstream, "method": msg.get("method") or "error",
+                                                     "guard": checked.guard, "rule": checked.rule,
+                                                     "reason": checked.reason})
+            return None
+        return checked
+
     def _latest_request_to(self, upstream: str) -> RequestId | None:
         for rid, (_, target) in reversed(self._inflight.items()):
             if target == upstream:
@@ -362,14 +461,24 @@ class Relay:
         rid = msg["id"]
         if rid in self._inflight:
             self._inflight[rid] = (self._inflight[rid][0], up.name)
-        token = ((msg.get("params") or {}).get("_meta") or {}).get("progressToken")
+        meta = _params(msg).get("_meta")
+        token = _hashable_id(meta.get("progressToken")) if isinstance(meta, dict) else None
         if token is not None:
             self._progress[token] = rid
         try:
-            return await up.forward(msg, raw, while_waiting=while_waiting)
+            resp, rraw = await up.forward(msg, raw, while_waiting=while_waiting)
         finally:
             if token is not None:
                 self._progress.pop(token, None)
+        if self.guards.inspects_messages and ("error" in resp or msg["method"] in SCREENED_RESULTS):
+            # What reaches the model besides a tool result: errors, prompts, resource contents.
+            screened = await self._screen(up.name, resp)
+            if screened is None:
+                return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard withheld the answer of upstream "
+                                     f"'{up.name}' to {msg['method']} (see the audit log)"), None
+            if screened is not resp:
+                resp, rraw = screened, None
+        return resp, rraw
 
     async def _forward_default(self, msg: Message, raw: bytes | None) -> Response:
         up = self._only()
@@ -393,9 +502,10 @@ class Relay:
 
     async def _start_upstreams(self, msg: Message) -> Response:
         assert self._tg is not None
-        params = msg.get("params") or {}
-        self.session.client_info = params.get("clientInfo") or {}
-        self.session.client_capabilities = params.get("capabilities") or {}
+        params = _params(msg)
+        info, capabilities = params.get("clientInfo"), params.get("capabilities")
+        self.session.client_info = info if isinstance(info, dict) else {}
+        self.session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
         await self.guards.on_session_start(self.session)
         if self._audit:
             await self._audit.event("session.start", {
@@ -446,7 +556,7 @@ class Relay:
         kind, key = LISTS[msg["method"]]
         await self._wait_guards()
         rid = msg["id"]
-        params = msg.get("params") or {}
+        params = _params(msg)
         up = self._only()
         if up is not None:  # one upstream: its own cursors, its own response where nothing is hidden
             await self._wait_refresh(up.name)
@@ -472,11 +582,18 @@ class Relay:
                 index, cursor = index + 1, None
                 continue
             await self._wait_refresh(up.name)
-            page = await up.request(msg["method"], {"cursor": cursor} if cursor else None)
-            items = await self.guards.filter_list(self.session, up, kind, list(page.get(key) or []))
+            try:
+                page = await up.request(msg["method"], {"cursor": cursor} if cursor else None)
+            except (jsonrpc.RemoteError, UpstreamUnavailable) as err:  # one upstream failing hides only its own
+                log.warning("upstream %r: %s failed: %s", up.name, msg["method"], err)
+                index, cursor = index + 1, None
+                continue
+            listed = page.get(key)
+            listed = [i for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
+            items = await self.guards.filter_list(self.session, up, kind, listed)
             items_out.extend(self._expose(up.name, kind, items))
             cursor = page.get("nextCursor")
-            if cursor is not None:
+            if isinstance(cursor, str) and cursor:
                 next_token = encode_cursor(index, cursor)
                 break
             index += 1
@@ -521,17 +638,19 @@ class Relay:
 
     async def _tools_call(self, msg: Message, raw: bytes | None) -> Response:
         rid = msg["id"]
-        params = msg.get("params") or {}
+        params = _params(msg)
         name = params.get("name")
+        arguments = params.get("arguments", {})
+        if not isinstance(arguments, dict):
+            raise InvalidParams(f"tools/call arguments must be an object, not {type(arguments).__name__}")
         target = self._target(name)
         if target is None:
             return jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, f"Unknown tool: {name}"), None
         up, tool = target
         await self._wait_guards()
         await self._wait_refresh(up.name)
-        arguments = params.get("arguments")
-        call = ToolCall(self.session, up.name, tool, name, arguments if isinstance(arguments, dict) else {},
-                        params.get("_meta"))
+        meta = params.get("_meta")
+        call = ToolCall(self.session, up.name, tool, name, arguments, meta if isinstance(meta, dict) else None)
         decision = await self.guards.check_call(call)
         if decision.action == "ask":
             decision = await self._ask(call, decision, rid)
@@ -540,8 +659,9 @@ class Relay:
                 await self._audit.call("call", call, decision)
             text = decision.reason if decision.action == "deny" else decision.question or decision.reason
             return jsonrpc.result(rid, jsonrpc.tool_error_result(text)), None
-        if tool != name:
-            msg, raw = self._renamed(msg, params, "name", tool), None
+        # What leaves is built from what was judged, never the client's bytes: those may say something
+        # else to another parser (a key given twice: the proxy read the last, a server may read the first).
+        msg, raw = {**msg, "params": {**params, "name": tool, "arguments": call.arguments}}, None
         # The record is written while the upstream works, and is on disk before the answer goes out;
         # if it cannot be written, the answer is an error, never an unrecorded result.
         recorded: list[Awaitable[None]] = []
@@ -609,7 +729,7 @@ class Relay:
         return answer.get("result") or {}
 
     async def _by_name(self, msg: Message, raw: bytes | None) -> Response:
-        params = msg.get("params") or {}
+        params = _params(msg)
         target = self._target(params.get("name"))
         if target is None:
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown prompt: {params.get('name')}"), None
@@ -619,9 +739,8 @@ class Relay:
         refused = await self._refused_read(msg, up.name, "prompt", name)
         if refused is not None:
             return refused
-        if name != params["name"]:
-            msg, raw = self._renamed(msg, params, "name", name), None
-        return await self._send_up(up, msg, raw)
+        # Re-serialised: the bytes forwarded say exactly what was judged (see _tools_call).
+        return await self._send_up(up, self._renamed(msg, params, "name", name), None)
 
     async def _refused_read(self, msg: Message, upstream: str, kind: ReadKind, name: str) -> Response:
         decision = await self.guards.check_read(self.session, upstream, kind, name)
@@ -634,34 +753,45 @@ class Relay:
         return jsonrpc.error(msg["id"], jsonrpc.REFUSED, decision.reason), None
 
     async def _by_uri(self, msg: Message, raw: bytes | None) -> Response:
-        uri = (msg.get("params") or {}).get("uri")
+        params = _params(msg)
+        uri = params.get("uri")
         upstream = self.router.route_uri(uri) if isinstance(uri, str) else None
         if upstream is None:
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown resource: {uri}"), None
-        if msg["method"] == "resources/read":
+        if msg["method"] != "resources/unsubscribe":  # reading and subscribing both reach the content
             await self._wait_guards()
             await self._wait_refresh(upstream)
-            refused = await self._refused_read(msg, upstream, "resource", uri)
+            refused = await self._refused_read(msg, upstream, "resource", uri)  # type: ignore[arg-type]
             if refused is not None:
                 return refused
-        return await self._send_up(self.upstreams[upstream], msg, raw)
+        return await self._send_up(self.upstreams[upstream], {**msg, "params": params}, None)
 
     async def _completion(self, msg: Message, raw: bytes | None) -> Response:
-        up = self._only()
-        if up is not None:
-            return await self._send_up(up, msg, raw)
-        params = msg.get("params") or {}
-        ref = params.get("ref") or {}
+        """Completion reveals what a prompt or resource takes: refused for held items like a read."""
+        params = _params(msg)
+        ref = params.get("ref")
+        if not isinstance(ref, dict):
+            raise InvalidParams("completion/complete needs a ref object")
         if ref.get("type") == "ref/prompt":
             target = self._target(ref.get("name"))
             if target is None:
                 return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown prompt: {ref.get('name')}"), None
             up, name = target
-            return await self._send_up(up, self._renamed(msg, params, "ref", {**ref, "name": name}), None)
-        upstream = self.router.route_uri(ref.get("uri", ""))
-        if upstream is None:
-            return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown resource: {ref.get('uri')}"), None
-        return await self._send_up(self.upstreams[upstream], msg, raw)
+            kind: ReadKind = "prompt"
+            ref = {**ref, "name": name}
+        elif ref.get("type") == "ref/resource" and isinstance(ref.get("uri"), str):
+            upstream = self.router.route_uri(ref["uri"])
+            if upstream is None:
+                return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown resource: {ref.get('uri')}"), None
+            up, name, kind = self.upstreams[upstream], ref["uri"], "resource"
+        else:
+            raise InvalidParams("completion/complete ref must be ref/prompt with a name or ref/resource with a uri")
+        await self._wait_guards()
+        await self._wait_refresh(up.name)
+        refused = await self._refused_read(msg, up.name, kind, name)
+        if refused is not None:
+            return refused
+        return await self._send_up(up, self._renamed(msg, params, "ref", ref), None)
 
     async def _set_level(self, msg: Message, raw: bytes | None) -> Response:
         up = self._only()

@@ -12,6 +12,8 @@ import re
 
 import orjson
 
+from mcp_guard.uris import uri_key
+
 UPSTREAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -42,7 +44,7 @@ class Router:
 
     def claim_uri(self, upstream: str, uri: str) -> bool:
         """Record that `upstream` serves `uri`; False when another upstream already does (a collision)."""
-        owner = self._uri_owner.setdefault(uri, upstream)
+        owner = self._uri_owner.setdefault(uri_key(uri), upstream)  # spellings of one URI have one owner
         return owner == upstream
 
     def claim_template(self, upstream: str, template: str) -> None:
@@ -54,8 +56,9 @@ class Router:
     def route_uri(self, uri: str) -> str | None:
         if not self.namespaced:
             return self.upstreams[0]
-        if uri in self._uri_owner:
-            return self._uri_owner[uri]
+        owner = self._uri_owner.get(uri_key(uri))
+        if owner is not None:
+            return owner
         for prefix, upstream in self._template_prefixes:
             if uri.startswith(prefix):
                 return upstream
@@ -69,6 +72,8 @@ def encode_cursor(index: int, cursor: str | None) -> str:
 def decode_cursor(token: str | None) -> tuple[int, str | None]:
     if token is None:
         return 0, None
+    if not isinstance(token, str):
+        raise RoutingError("invalid cursor")
     try:
         index, cursor = orjson.loads(base64.urlsafe_b64decode(token.encode()))
         if isinstance(index, int) and index >= 0 and (cursor is None or isinstance(cursor, str)):

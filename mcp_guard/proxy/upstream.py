@@ -20,6 +20,7 @@ import anyio
 
 from mcp_guard.config import Config, ProxySettings, UpstreamConfig
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
+from mcp_guard.intent.credentials import upstream_env
 from mcp_guard.proxy import jsonrpc
 from mcp_guard.proxy.channels import Channel, ChildProcess, ProcessChannel, StreamChannel, start_process
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RemoteError, RequestId
@@ -59,6 +60,7 @@ class UpstreamConnection:
         self.instructions: str | None = None
         self.init_result: dict[str, Any] = {}
         self.failure: str | None = None  # why it is not running, for errors sent to the client
+        self._exited: str | None = None  # how its process ended (code, stderr tail), once it has
         self._on_message = on_message
         self._prepare_launch = prepare_launch
         self._on_restarted = on_restarted
@@ -85,11 +87,16 @@ class UpstreamConnection:
         attempt = 0
         while not self._closing:
             reader_done = anyio.Event()
+            self._exited = None
             try:
                 async with self._connect() as channel, anyio.create_task_group() as tg:
                     tg.start_soon(self._read_loop, channel, reader_done)
                     self._channel = channel
-                    await self._initialize()
+                    try:
+                        await self._initialize()
+                    except Exception:
+                        await self._note_exit(channel)
+                        raise
                     self.failure = None
                     self._restarting = False
                     self._ready.set()
@@ -114,7 +121,7 @@ class UpstreamConnection:
                 return
             except Exception as err:  # could not start (or an HTTP transport failed in its own way)
                 what = "failed" if started else "could not be started"
-                self.failure = f"upstream '{self.name}' {what}: {_describe(err)}"
+                self.failure = f"upstream '{self.name}' {what}: {self._exited or _describe(err)}"
             finally:
                 self._channel = None
                 self._ready = anyio.Event()
@@ -147,7 +154,7 @@ class UpstreamConnection:
     def launch_spec(self) -> LaunchSpec:
         cfg = self.config
         return LaunchSpec(upstream=self.name, command=cfg.command, args=list(cfg.args),
-                          env={**cfg.env, **self._extra_env}, cwd=cfg.cwd, url=cfg.url)
+                          env=upstream_env(cfg, self._extra_env), cwd=cfg.cwd, url=cfg.url)
 
     async def prelaunch(self) -> None:
         """Start a stdio server as soon as the session opens, before the client's initialize arrives:
@@ -174,7 +181,8 @@ class UpstreamConnection:
             spec = await self._prepare_launch(self.launch_spec())
             assert spec.command is not None
             try:
-                process = start_process(spec.command, spec.args, spec.env, spec.cwd)
+                process = start_process(spec.command, spec.args, {k: v for k, v in spec.env.items() if v is not None},
+                                    spec.cwd)
             except FileNotFoundError:
                 raise UpstreamUnavailable(f"command not found: {spec.command}") from None
         return await ProcessChannel.attach(process, max_bytes=self.settings.max_message_bytes, label=label)
@@ -218,18 +226,26 @@ class UpstreamConnection:
         rid = self._own_id()
         response = await self._exchange(jsonrpc.request(rid, "initialize", self._init_params), None, INIT_TIMEOUT)
         if "error" in response[0]:
-            raise RemoteError(response[0]["error"])
-        self.init_result = response[0].get("result") or {}
+            err = response[0]["error"]
+            raise RemoteError(err if isinstance(err, dict) else {"message": str(err)})
+        self.init_result = _checked_init(response[0].get("result"))
         self.server_info = self.init_result.get("serverInfo") or {}
         self.capabilities = self.init_result.get("capabilities") or {}
         self.instructions = self.init_result.get("instructions")
         if self.client_initialized:  # a restart: the client said so long ago
             await self._channel.send(jsonrpc.notification("notifications/initialized"))
 
+    async def _note_exit(self, channel: Channel) -> None:
+        """After a failed initialize: if the server process ended (on its own), say how."""
+        if isinstance(channel, ProcessChannel) and self._exited is None:
+            with anyio.move_on_after(0.3):
+                await channel.process.wait()
+            if channel.returncode is not None:
+                self._exited = channel.process.exit_status()
+
     def _exit_reason(self, channel: Channel) -> str:
         if isinstance(channel, ProcessChannel):
-            code = channel.returncode
-            return f"upstream '{self.name}' exited" + (f" with code {code}" if code is not None else "")
+            return f"upstream '{self.name}' {channel.process.exit_status()}"
         return f"upstream '{self.name}' closed the connection"
 
     # -- reading ---------------------------------------------------------------------------------
@@ -254,6 +270,10 @@ class UpstreamConnection:
             if isinstance(channel, ProcessChannel):  # it is exiting: wait a moment for its exit code
                 with anyio.move_on_after(1):
                     await channel.process.wait()
+                # Requests waiting on it (initialize too) learn at once how it ended, and why.
+                self._exited = channel.process.exit_status()
+                self.failure = f"upstream '{self.name}' {self._exited}"
+                self._fail_pending()
         finally:
             done.set()
 
@@ -334,8 +354,11 @@ class UpstreamConnection:
         await self._wait_ready()
         msg, _ = await self._exchange(jsonrpc.request(self._own_id(), method, params), None, self.timeout)
         if "error" in msg:
-            raise RemoteError(msg["error"])
-        return msg.get("result") or {}
+            raise RemoteError(msg["error"] if isinstance(msg["error"], dict) else {"message": "invalid error"})
+        result = msg.get("result")
+        if result is not None and not isinstance(result, dict):
+            raise RemoteError({"code": jsonrpc.INTERNAL_ERROR, "message": f"{method}: the result is not an object"})
+        return result or {}
 
     async def notify(self, msg: Message, raw: bytes | None = None) -> None:
         """Send a notification, or a response to a request the server made; dropped if not running."""
@@ -357,14 +380,40 @@ def _expire(fut: asyncio.Future[Any]) -> None:
         fut.set_exception(TimeoutError())
 
 
+class InvalidInitialize(Exception):
+    """An initialize result without the shape the protocol gives it."""
+
+
+def _checked_init(result: Any) -> dict[str, Any]:
+    """The initialize result if it has the protocol's shape; a malformed one makes this upstream
+    unavailable (never the whole session)."""
+    if not isinstance(result, dict):
+        raise InvalidInitialize("its initialize result is not an object")
+    expected = {"protocolVersion": str, "capabilities": dict, "serverInfo": dict}
+    for key, kind in expected.items():
+        if not isinstance(result.get(key), kind):
+            raise InvalidInitialize(f"its initialize result has no valid {key!r}")
+    if not isinstance(result.get("instructions", ""), str) or not isinstance(result["serverInfo"].get("name"), str):
+        raise InvalidInitialize("its initialize result has an invalid 'instructions' or 'serverInfo'")
+    return result
+
+
 def _describe(err: BaseException) -> str:
+    """One line on why an upstream failed, in mcp-guard's own words: what a server says in its error
+    goes to our log, never to the client (it would reach the model through `instructions`)."""
     if isinstance(err, RemoteError):
-        return f"initialize failed: {err.error.get('message')}"
+        code = err.error.get("code")
+        log.warning("upstream answered initialize with an error: %r", str(err.error.get("message"))[:500])
+        return "initialize failed" + (f" (error {code})" if isinstance(code, int) and not isinstance(code, bool)
+                                      else "")
+    if isinstance(err, InvalidInitialize):
+        return f"answered initialize with an invalid result: {err}"
     if isinstance(err, TimeoutError):
         return "no answer to initialize"
     if isinstance(err, BaseExceptionGroup):
         return "; ".join(_describe(e) for e in err.exceptions)
-    return str(err) or type(err).__name__
+    lines = str(err).strip().splitlines()
+    return lines[0][:200] if lines else type(err).__name__
 
 
 def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str | None]]) -> dict[str, ChildProcess]:
@@ -378,7 +427,7 @@ def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str 
         if cfg.transport != "stdio" or checked or not cfg.command:
             continue
         try:
-            started[name] = start_process(cfg.command, list(cfg.args), {**cfg.env, **envs.get(name, {})}, cfg.cwd)
+            started[name] = start_process(cfg.command, list(cfg.args), upstream_env(cfg, envs.get(name)), cfg.cwd)
         except OSError:
             continue  # the regular launch reports it, in the client's initialize answer
     return started
