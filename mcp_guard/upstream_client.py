@@ -13,6 +13,7 @@ from typing import Any
 
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.errors import GuardError
+from mcp_guard.kinds import LISTED
 
 CONNECT_TIMEOUT = 60.0  # seconds for one upstream to start, initialize and list everything
 
@@ -20,13 +21,7 @@ CONNECT_TIMEOUT = 60.0  # seconds for one upstream to start, initialize and list
 class SdkUpstream:
     """An SDK `ClientSession` seen through the guard contract's `Upstream` protocol (raw dict results)."""
 
-    _REQUESTS = {
-        "tools/list": "ListToolsRequest",
-        "prompts/list": "ListPromptsRequest",
-        "resources/list": "ListResourcesRequest",
-        "resources/templates/list": "ListResourceTemplatesRequest",
-        "tools/call": "CallToolRequest",
-    }
+    _REQUESTS = {k.list_method: k.sdk_request for k in LISTED} | {"tools/call": "CallToolRequest"}
 
     def __init__(self, name: str, session: Any, init: Any) -> None:
         self.name = name

@@ -11,6 +11,7 @@ import pytest
 import rfc8785
 
 from mcp_guard import manifest
+from mcp_guard.canonical import jsonable
 from tests.support import FIXTURES, shared
 
 sys.path.insert(0, str(FIXTURES))
@@ -151,6 +152,13 @@ def test_numbers_outside_ijson_still_fingerprint():
     assert manifest.fingerprint("tool", tool).digest == manifest.fingerprint("tool", copy.deepcopy(tool)).digest
 
 
+def test_integers_past_2_53_stay_distinct():
+    """Read as doubles, 2**53 and 2**53 + 1 would be one value: one approval would match both calls."""
+    a, b = {"name": "t", "n": 2**53}, {"name": "t", "n": 2**53 + 1}
+    assert manifest.fingerprint("tool", a).digest != manifest.fingerprint("tool", b).digest
+    assert manifest.canonical(b) == b'{"n":"9007199254740993","name":"t"}'
+
+
 TRICKY = [
     "plain",
     'quote " backslash \\ slash /',
@@ -166,8 +174,8 @@ TRICKY = [
 def reference(value) -> bytes:
     try:
         return rfc8785.dumps(value)
-    except rfc8785.CanonicalizationError:  # integers past 2**53: read as doubles, as JavaScript does
-        return rfc8785.dumps(manifest._as_ijson(value))
+    except rfc8785.CanonicalizationError:  # integers past 2**53: the one rule, their exact text as a string
+        return rfc8785.dumps(jsonable(value))
 
 
 @pytest.mark.parametrize("value", TRICKY)

@@ -15,17 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_guard.errors import GuardError
+from mcp_guard.kinds import LISTED
 
 if TYPE_CHECKING:
     pass
 
 # list method -> (key in the result, the scanner's kind, the capability that offers it)
-LISTS = {
-    "tools/list": ("tools", "tool", "tools"),
-    "prompts/list": ("prompts", "prompt", "prompts"),
-    "resources/list": ("resources", "resource", "resources"),
-    "resources/templates/list": ("resourceTemplates", "resourceTemplate", "resources"),
-}
+LISTS = {k.list_method: (k.result_key, k.singular, k.capability) for k in LISTED}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -162,13 +161,7 @@ class SessionAudit:
         await self._submit(kind, data)
 
     def _submit(self, kind: str, data: dict[str, Any]) -> Awaitable[Any]:
-        # Without an fsync a commit takes tens of microseconds: cheaper here than a hop to the
-        # writer's thread. With one, the thread batches concurrent calls into one fsync.
-        if self.writer.log.durability == "normal":
-            done = asyncio.get_running_loop().create_future()
-            done.set_result(self.writer.log.append(kind, self.session_id, data))
-            return done
-        return asyncio.wrap_future(self.writer.submit(kind, self.session_id, data))
+        return self.writer.enqueue(kind, self.session_id, data)  # never writes on the event loop
 
 
 class Proxy:
