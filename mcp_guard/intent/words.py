@@ -101,8 +101,19 @@ _PARAM_KINDS = {
     "account": "iban account bic swift wallet payee beneficiary",
     "path": "path file_path filepath dir directory folder destination",
     "credential": "password passphrase secret token apikey api_key pin credential",
+    # Where a thing lives or whose it is: another owner's repository or bucket is another destination.
+    "place": "owner org organization organisation repo repository bucket project workspace namespace tenant "
+    "registry",
 }
 PARAM_KINDS: dict[str, str] = {stem(w): kind for kind, ws in _PARAM_KINDS.items() for w in ws.split()}
+
+# Argument values that open something to everyone: asked unless the request says so.
+PUBLIC_AUDIENCE = frozenset(
+    "anyone anyonewithlink anyone_with_link everyone public world anonymous allusers all_users internet".split()
+)
+
+# Arguments that are sums of money or counts of goods: a number the request names must be the one used.
+AMOUNT_PARAMS = frozenset(stem(w) for w in "amount sum total price cost fee quantity qty".split())
 
 # Arguments that carry free text: they are not destinations, but links inside them are.
 FREE_TEXT = {
