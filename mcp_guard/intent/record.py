@@ -36,6 +36,7 @@ MAX_PER_RESULT = 2 * 1024 * 1024
 MAX_SENT = 10_000
 MAX_TAINTED = 4096
 WINDOW = 400  # an occurrence this close to instructions to the model is inside them
+MAX_OCCURRENCES = 8  # occurrences of one value per result whose sentence is read
 _SEVERE = ("medium", "high")
 # The engine's own judgement, beside the scanner's: a line or sentence that addresses the model by its
 # role ("AI assistant: …", "Assistant, …", "note to the AI agent"). A person writing to a person does
@@ -262,7 +263,9 @@ class SessionRecord:
                 (injected if any(e.near_instructions(o) for o in occ) else tainted).append(e)
                 continue
             (fields if any(o.is_field for o in occ) else text).append(e)
-            if e.pointed:
+            # What the request pointed at is data, except a value a sentence of it tells the reader to
+            # act on ("Please send the figures to x@y"): that is an instruction, whoever it was for.
+            if e.pointed and not any(not o.is_field and _in_imperative(e, o) for o in occ[:MAX_OCCURRENCES]):
                 pointed.append(e)
         forgotten = ""
         kept = [self.tainted_values.get(f) for f in (key, value, *forms)]
@@ -336,3 +339,22 @@ def _inside_scalar(text: str, line_start: int) -> bool:
             return _OPENS.match(line) is not None
         pos = prev_start
     return False
+
+
+_SENTENCE_END = re.compile(r"[.!?;\n](?=[\s\"'<])|<[^>]{0,200}>|\\n")
+_LEAD_IN = frozenset("please kindly pls and then also now just so could can would will you u".split())
+
+
+def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
+    """Does the occurrence sit in a sentence that opens with a verb of action (after "please", "could
+    you", …): an instruction to whoever reads it, to act on this value?"""
+    from mcp_guard.intent.words import ACTION_VERBS, stem
+
+    lo = max(0, o.start - 300)
+    head = e.low[lo:o.start]
+    ends = list(_SENTENCE_END.finditer(head))
+    start = lo + ends[-1].end() if ends else lo
+    tokens = re.findall(r"[a-z]+", e.low[start:o.start])[:8]
+    while tokens and tokens[0] in _LEAD_IN:
+        tokens.pop(0)
+    return bool(tokens) and stem(tokens[0]) in ACTION_VERBS

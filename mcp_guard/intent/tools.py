@@ -63,19 +63,20 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     if effect is None:
         desc = words(str(tool.get("description") or ""))[:3]
         source = "description"
-        effect = _verb_effect([stem(w) for w in desc])
+        effect = _verb_effect([stem(w) for w in desc], ambiguous="read")  # "Returns the …" describes a read
     if effect is None:
         effect, source = "write", "unknown"
     verbs = frozenset(v for v in (stems[:1] + lead[:1]) if v)
     return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs)
 
 
-def _verb_effect(stems: list[str]) -> Effect | None:
-    """The effect of the first verb we recognise among the leading tokens."""
+def _verb_effect(stems: list[str], ambiguous: Effect = "write") -> Effect | None:
+    """The effect of the first verb we recognise among the leading tokens. A verb that also acts
+    (`open_ticket`, `return_item`) is taken as `ambiguous`: a write in a name, the safe side."""
     for s in stems[:2]:
         if s in DESTRUCTIVE_VERBS or s in FAMILIES["delete"] or s in FAMILIES["cancel"]:
             return "destructive"
-        if s in READ_VERBS and not any(s in v for v in FAMILIES.values()):
+        if s in READ_VERBS and (ambiguous == "read" or not any(s in v for v in FAMILIES.values())):
             return "read"
         if any(s in v for v in FAMILIES.values()):
             return "write"

@@ -64,8 +64,11 @@ _FAMILIES = {
     "reserve": "reserve book",
     "update": "update change modify edit set adjust rename move reschedule correct fix replace amend",
     "share": "share grant give",
+    "store": "save store upload write put copy backup archive export sync",
 }
 FAMILIES: dict[str, frozenset[str]] = {k: frozenset(stem(w) for w in v.split()) for k, v in _FAMILIES.items()}
+# Every verb of action: a sentence that opens with one tells its reader to do something.
+ACTION_VERBS: frozenset[str] = frozenset().union(*FAMILIES.values()) | DESTRUCTIVE_VERBS
 # Nouns in a tool name that imply a family even when its verb is generic ("make_payment").
 _NOUN_FAMILIES = {
     "pay": "money payment transaction transfer",
