@@ -183,9 +183,10 @@ class DeclaredIntent:
     def names_site(self, value: str) -> bool:
         return url_host(value) in self.hosts
 
-    def covers_path(self, value: str) -> bool:
-        """A relative path stays inside the server's own root; any other path must be named, or lie
-        under a folder the request names or a trusted entry ending in '/'."""
+    def covers_path(self, value: str, root: bool = True) -> bool:
+        """A relative path stays inside the server's own root (`root`: enough for a write, not for a
+        removal); any other path must be named, or lie under a folder the request names or a trusted
+        entry ending in '/'."""
         v = value.strip()
         parts = re.split(r"[\\/]+", v)
         if ".." in parts:
@@ -193,7 +194,7 @@ class DeclaredIntent:
             if not v.startswith("/"):
                 return False
             v = posixpath.normpath(v)
-        elif v and not v.startswith(("/", "~", "\\")) and not re.match(r"^[a-zA-Z]:", v):
+        elif root and v and not v.startswith(("/", "~", "\\")) and not re.match(r"^[a-zA-Z]:", v):
             return True
         low = v.lower()
         prefixes = [t for t in self.trusted if t.endswith("/")] + list(self.folders)
@@ -443,9 +444,10 @@ class DefaultEngine:
                 return ""
             return f"{intent.the_request} does not name what it acts on"
         for v in targets:
-            if intent.names_whole(v.value) or intent.names(v.value, v.kind):
+            # A value not found by its shape (a folder's name) may be named by the request's words.
+            if intent.names_whole(v.value) or intent.names(v.value, v.kind if v.address else ""):
                 continue
-            if v.kind == "path" and intent.covers_path(v.value):
+            if v.kind == "path" and intent.covers_path(v.value, root=False):
                 continue
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
