@@ -406,9 +406,8 @@ class DefaultEngine:
                 )
         # Every value is judged; the most severe verdict decides (a deny is never hidden by an ask).
         asked = None
-        taint = record.session_taint()
         for v in values:
-            verdict = self._value(info, v, record, taint)
+            verdict = self._value(info, v, record)
             if verdict is not None:
                 if verdict.action == "deny":
                     return verdict
@@ -468,7 +467,7 @@ class DefaultEngine:
             if prov.injected or prov.forgotten == "injected":
                 return _verdict("deny", "injected", info, v, f"was found {where}", intent)
             if prov.data and not (prov.tainted or prov.forgotten):
-                why = self._late(prov, record.session_taint()) or self._fanout(v, prov, record)
+                why = self._late(prov, record) or self._fanout(v, prov, record)
                 if not why:
                     continue
                 what = f"was found {where}, but {why}"
@@ -485,9 +484,10 @@ class DefaultEngine:
         return Verdict("allow", "read", f"read: {info.name} only reads")
 
     @staticmethod
-    def _late(prov: Provenance, taint: tuple[int, str] | None) -> str:
+    def _late(prov: Provenance, record: SessionRecord) -> str:
         """Did every result that carries the value as data arrive after the session read injected text?
         (An injection may name no address and point at one that a later lookup brings in as data.)"""
+        taint = record.session_taint()
         if taint is None or any(e.seq < taint[0] for e in prov.data):
             return ""
         return f"the session had read injected text in the result of {taint[1]} (result {taint[0] + 1}) before"
@@ -509,7 +509,7 @@ class DefaultEngine:
         prov = record.provenance(v.value, v.forms())
         return any(self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text)
 
-    def _value(self, info: ToolInfo, v: Value, record: SessionRecord, taint: tuple[int, str] | None) -> Verdict | None:
+    def _value(self, info: ToolInfo, v: Value, record: SessionRecord) -> Verdict | None:
         intent = self.intent
         if intent.names_whole(v.value):
             return None
@@ -539,7 +539,7 @@ class DefaultEngine:
                             "(values the agent sent itself never count)", intent)
         if prov.data:
             group = GROUP.get(v.kind, v.kind)
-            late = self._late(prov, taint)
+            late = self._late(prov, record)
             if late:
                 why = late
             elif not intent.asks_for(info):
