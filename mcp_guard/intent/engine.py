@@ -37,8 +37,8 @@ The rules, one sentence each (the rule's name is in every reason):
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
   the request names numbers, is asked.
-- `unasked`: a side-effecting call whose kind of action the request does not ask for (its verbs
-  against the request's, stemmed) is asked, even with no address in it.
+- `unasked`: a side-effecting call whose kind of action the declared request does not ask for (its
+  verbs against the request's, stemmed) is asked, even with no address in it.
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
 """
 
@@ -419,7 +419,8 @@ class DefaultEngine:
                 return verdict
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
-        if not intent.asks_for(info):
+        # Without a declared intent there is no request to compare with: only destinations are judged.
+        if intent.declared and not intent.asks_for(info):
             return Verdict(
                 "ask",
                 "unasked",
