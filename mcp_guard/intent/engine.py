@@ -219,7 +219,8 @@ def _numbers(text: str) -> Iterator[float]:
 def _specific_token(token: str) -> bool:
     """A token that names one thing rather than a kind: it has a digit, or joins words with . _ - / @ #."""
     t = token.strip(_TRAIL)
-    return any(c.isdigit() for c in t) or (any(c in "._-/@#" for c in t.strip("._-/@#")) and any(c.isalpha() for c in t))
+    joined = any(c in "._-/@#" for c in t.strip("._-/@#")) and any(c.isalpha() for c in t)
+    return joined or any(c.isdigit() for c in t)
 
 
 def _identifier_like(value: str) -> bool:

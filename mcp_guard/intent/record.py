@@ -48,7 +48,8 @@ _ADDRESSES_MODEL = re.compile(
     # "Assistant, please …" opening a sentence (a vocative, not "our travel agent, Bob")
     rf"|(?:^|[\n.!?>\[(]|<!--)[ \t*#\"']*(?:(?:dear|hey|hi|hello)[ \t]+)?(?:the[ \t]+)?(?:ai|{_ROLE})[ \t]*,[ \t]*\w"
     # "Note to the AI agent", "instructions for assistants"
-    rf"|\b(?:note|message|instructions?|reminder)[ \t]+(?:to|for)[ \t]+(?:the[ \t]+|any[ \t]+|all[ \t]+)?(?:ai\b|{_ROLE}\b)",
+    rf"|\b(?:note|message|instructions?|reminder)[ \t]+(?:to|for)[ \t]+"
+    rf"(?:the[ \t]+|any[ \t]+|all[ \t]+)?(?:ai\b|{_ROLE}\b)",
     re.I | re.M,
 )
 
