@@ -8,7 +8,10 @@ instructions to the model (the scanner's medium/high findings, or a line that ad
 by its role: "AI assistant:", "Note to the agent"), the result is *tainted*: every value it carries,
 as a field or as text, near the instructions or far from them, is tainted, never data. Occurrences
 within `WINDOW` characters of such instructions are *injected*. Lookups and that judgement are done
-when a decision needs them and cached per result: recording a result costs a lower-case copy.
+when a decision needs them and cached per result: recording a result costs a lower-case copy; the
+first judgement of a result costs one scanner pass over all of it (about 0.4 s for 1 MiB of JSON mail
+records on the development machine, a few ms for a typical result), paid once, by the first decision
+that looks at it or when it is forgotten.
 
 What the agent itself sent (the arguments of its earlier calls) is kept too, never as a source: a
 result that repeats a value the agent had already sent (a search echoing its query) is an echo, and
