@@ -687,8 +687,9 @@ class Relay:
         return {**resp, "result": checked}, None
 
     async def _ask(self, call: ToolCall, decision: Decision, rid: RequestId) -> Decision:
-        """Put an "ask" to the person: through elicitation if the client can, else hold the call."""
-        if "elicitation" in self.session.client_capabilities:
+        """Put an "ask" to the person: through elicitation if the client can (and `[intent] ask` is
+        "client"), else hold the call for `mcp-guard approvals`."""
+        if "elicitation" in self.session.client_capabilities and self.config.intent.ask == "client":
             try:
                 answer = await self.request_client("elicitation/create", {
                     "message": decision.question or decision.reason,
