@@ -32,14 +32,24 @@ Nothing lets a destination through because of a verb alone: a verb is needed, ne
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
-from mcp_guard.intent.values import find_values, normalise, url_host
-from mcp_guard.intent.words import FAMILIES, FREE_TEXT, PARAM_KINDS, name_tokens, stem, words
+from mcp_guard.intent.values import (
+    NamedValues,
+    argument_leaves,
+    email_domain,
+    find_values,
+    normalise,
+    search_forms,
+    url_host,
+    whole_value,
+    within,
+)
+from mcp_guard.intent.words import FAMILIES, FREE_TEXT, PARAM_KINDS, READ_VERBS, name_tokens, stem, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +104,13 @@ class DeclaredIntent:
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
-        self.hosts |= frozenset(f.value.split("@", 1)[1] for f in found if f.kind == "email")
+        self.hosts |= frozenset(email_domain(f.value) for f in found if f.kind == "email")
         self.folders = tuple(f.value.rstrip("/") + "/" for f in found if f.kind == "path")
         self.kinds = frozenset(GROUP[f.kind] for f in found if f.kind != "path")
         self.chunks = frozenset(c.lower().rstrip(_TRAIL) for c in _CHUNK.findall(self.text))
         self.trusted = frozenset(trusted_key(t) for t in trusted if t.strip())
+        verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
+        self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
 
     @property
     def the_request(self) -> str:
@@ -113,8 +125,8 @@ class DeclaredIntent:
         if not _WORDISH.match(value):
             # Not a plain name ("alice@acme", "acct:42"): only the very same token counts.
             return value in self.chunks
-        ws = words(value)
-        return bool(ws) and (" " + " ".join(ws) + " ") in self.word_line
+        # A plain name counts only when the request names it as a value, never as one of its words.
+        return self.named.names(value)
 
     def names_site(self, value: str) -> bool:
         return url_host(value) in self.hosts
@@ -128,7 +140,7 @@ class DeclaredIntent:
             return True
         low = v.lower()
         prefixes = [t for t in self.trusted if t.endswith("/")] + list(self.folders)
-        return any(low.startswith(p) for p in prefixes)
+        return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
     def asks_for(self, info: ToolInfo) -> bool:
         """Does the request use a verb of one of the tool's action families (for a tool whose verb we do
@@ -150,20 +162,17 @@ class Value:
 
     def forms(self) -> tuple[str, ...]:
         """Other spellings under which a result may carry the value."""
-        if self.kind == "iban":
-            v = self.value.lower()
-            return (" ".join(v[i:i + 4] for i in range(0, len(v), 4)),)
-        raw = self.raw.strip().lower()
-        return (raw,) if raw and raw != self.value else ()
+        return search_forms(self.kind, self.value, self.raw)
 
 
 def call_values(arguments: dict[str, Any]) -> list[Value]:
     """The consequential values of a call's arguments (see the module's docstring)."""
     out: list[Value] = []
     seen: set[str] = set()
-    for param, text in _leaves(arguments, ""):
+    for param, text in argument_leaves(arguments):
         whole = text.strip()
-        for f in find_values(text):
+        found = list(find_values(text))
+        for f in found:
             if f.value not in seen:
                 seen.add(f.value)
                 out.append(Value(param, f.kind, f.value, True, True, text[f.start:f.end]))
@@ -173,7 +182,17 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
         if pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT:
             continue
         kind = _param_kind(pstems)
-        if kind is not None and kind not in ("email", "url", "path"):
+        # The argument is one address whole (found above, or parsed as the kind its name says): judged
+        # as that address, never again as a raw string that must match exactly.
+        one = whole_value(whole, kind or "")
+        if one is not None:
+            if one.value not in seen:
+                seen.add(one.value)
+                out.append(Value(param, one.kind, one.value, True, True, whole))
+            continue
+        if kind in ("email", "url", "path") and found:
+            continue  # its addresses are judged above
+        if kind is not None:
             low = whole.lower()
             seen.add(low)
             out.append(Value(param, kind, low, False, True))
@@ -198,24 +217,10 @@ def _param_kind(pstems: list[str]) -> str | None:
     return next((PARAM_KINDS[s] for s in rest if s in PARAM_KINDS), None)
 
 
-def _leaves(value: Any, key: str, depth: int = 0) -> Iterator[tuple[str, str]]:
-    if depth > 32:
-        return
-    if isinstance(value, str):
-        if key:
-            yield key, value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, str(k), depth + 1)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _leaves(v, key, depth + 1)
-
-
 def sent_values(arguments: dict[str, Any]) -> list[str]:
     """Every value the agent put into a call, as the record keeps them (to recognise echoes)."""
     out = []
-    for _, text in _leaves(arguments, ""):
+    for _, text in argument_leaves(arguments):
         out += [f.value for f in find_values(text)]
         whole = text.strip().lower()
         if whole and len(whole) <= 200:
