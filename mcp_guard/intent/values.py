@@ -357,8 +357,8 @@ def _local_start(low: str, at: int) -> int | None:
         if left is None:
             break
         i = left.start()
-    if i and (low[i - 1] in "/:" or low[i - 1] == "." ):
-        return None  # userinfo of a web address (`https://u@host`), or not a mailbox
+    if "//" in low[i:at]:
+        return None  # userinfo of a web address (`https://u@host`), judged as that address
     return i
 
 
@@ -537,11 +537,12 @@ def argument_leaves(arguments: Any, key: str = "", depth: int = 0) -> Iterator[t
 
 
 # -- what a request names as values -------------------------------------------------------------------------
-_QUOTED = re.compile(r"\"([^\"\n]{1,120})\"|'([^'\n]{1,120})'|“([^”\n]{1,120})”|‘([^’\n]{1,120})’|`([^`\n]{1,120})`")
+_QUOTED = re.compile(
+    r"\"([^\"\n]{1,120})\"|(?<!\w)'([^'\n]{1,120})'(?!\w)|“([^”\n]{1,120})”|(?<!\w)‘([^’\n]{1,120})’(?!\w)|`([^`\n]{1,120})`"
+)
 _SIGIL = re.compile(r"(?<![\w])[#@]([\w][\w.-]*[\w]|[\w])")
 _TOKEN = re.compile(r"[^\s\"'`“”‘’,;()\[\]{}<>]+")
 _CAP = re.compile(r"(?<![\w'’])([A-Z][\w'’-]*)")
-_SENTENCE_END = re.compile(r"(?:^|[.!?:\n]\s*)$")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -562,14 +563,19 @@ class NamedValues:
             self.whole.add(m.group(0).lower())
         for m in _TOKEN.finditer(t):
             tok = m.group(0).rstrip(".,;:!?")
-            if any(c.isdigit() for c in tok) or re.search(r"\w[_.:/@-]\w", tok):
+            if any(c.isdigit() for c in tok) or re.search(r"\w[_.:/@]\w", tok):
                 self._add(tok.lstrip("#@"))
         for m in _CAP.finditer(t):
-            w = m.group(1).rstrip("'’s").rstrip("'’") if m.group(1).endswith(("'s", "’s")) else m.group(1)
+            w = m.group(1)[:-2] if m.group(1).endswith(("'s", "’s")) else m.group(1)
             if len(w) < 2:
                 continue
-            if _SENTENCE_END.search(t, 0, m.start()) and stem(w.lower()) in verbs:
-                continue
+            before = t[:m.start()].rstrip()
+            if not before or before[-1] in ".!?:\n":
+                # A sentence's first word is capitalised anyway: a name only when a capitalised word
+                # follows ("Alice Smith …") and it is not a verb ("Send Alice …").
+                nxt = t[m.end():].lstrip()
+                if stem(w.lower()) in verbs or not nxt[:1].isupper():
+                    continue
             self._add(w)
         self.words_line = " " + " ".join(_WORD.findall(t.lower())) + " "
 
