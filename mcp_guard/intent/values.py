@@ -376,8 +376,8 @@ def _spans(text: str, low: str) -> list[tuple[int, int, str]]:
         tld = m.group(1)
         if tld in _FILE_EXTS or not (text[m.start(1):m.end(1)].islower() or text[m.start(1):m.end(1)].isupper()):
             continue
-        if m.end() < len(low) and low[m.end()] in "(=":
-            continue  # code: `obj.method(` / `obj.attr =`
+        if low[m.end():m.end() + 3].lstrip(" ")[:1] in ("(", "="):
+            continue  # code: `obj.method(` / `obj.attr = …`
         left = _LABELS_LEFT.search(low, max(0, m.start() - 253), m.start())
         if left is None:
             continue
@@ -490,6 +490,8 @@ def whole_value(text: str, kind_hint: str = "") -> Found | None:
         return Found("email", normalise_email(t), 0, len(t))
     elif kind_hint == "path" and ("/" in t or "\\" in t):
         return Found("path", normalise_path(t), 0, len(t))
+    elif kind_hint == "account" and _IBAN.fullmatch(t.upper()):
+        return Found("iban", normalise("iban", t), 0, len(t))
     elif kind_hint == "person" and re.fullmatch(r"\+?[\d ().-]{7,22}", t) and len(re.sub(r"\D", "", t)) >= 7:
         return Found("phone", "+" + _e164_digits(t), 0, len(t))
     return None
@@ -567,8 +569,8 @@ class NamedValues:
                 self._add(tok.lstrip("#@"))
         for m in _CAP.finditer(t):
             w = m.group(1)[:-2] if m.group(1).endswith(("'s", "’s")) else m.group(1)
-            if len(w) < 2:
-                continue
+            if len(w) < 2 or (w.isupper() and stem(w.lower()) in verbs):
+                continue  # "I", "DM it to …"
             before = t[:m.start()].rstrip()
             if not before or before[-1] in ".!?:\n":
                 # A sentence's first word is capitalised anyway: a name only when a capitalised word
