@@ -546,6 +546,11 @@ _SIGIL = re.compile(r"(?<![\w])[#@]([\w][\w.-]*[\w]|[\w])")
 _TOKEN = re.compile(r"[^\s\"'`“”‘’,;()\[\]{}<>]+")
 _CAP = re.compile(r"(?<![\w'’])([A-Z][\w'’-]*)")
 _WORD = re.compile(r"[^\W_]+")
+_AFTER_TO = re.compile(r"(?<![\w])(?:to|with|cc|bcc)\s+([^\W\d_][\w-]*+)(?!['’@]|\.\w)")
+_FUNCTION_WORDS = frozenset(
+    "a an the my our your their his her its this that these those all every each some any me us you him them it "
+    "myself ourselves everyone everybody anyone someone nobody whom who which what whoever".split()
+)
 
 
 class NamedValues:
@@ -579,6 +584,12 @@ class NamedValues:
                 if stem(w.lower()) in verbs or not nxt[:1].isupper():
                     continue
             self._add(w)
+        # A bare word right after a preposition of destination ("assign it to facilities", "share with
+        # bob"), not a determiner's noun ("to my manager", "post the summary"), names a party or place.
+        for m in _AFTER_TO.finditer(t.lower()):
+            w = m.group(1)
+            if w not in _FUNCTION_WORDS and stem(w) not in verbs:
+                self._add(w)
         self.words_line = " " + " ".join(_WORD.findall(t.lower())) + " "
 
     def _add(self, v: str) -> None:
