@@ -203,6 +203,9 @@ def test_word_match_a_value_is_named_only_as_a_value_of_the_request():
     # A bare word right after "to"/"with" is the person's name for a party; one after a determiner is not.
     d = DeclaredIntent("Assign it to facilities, share it with bob and DM the summary to my manager")
     assert [d.names(w, "person") for w in ("facilities", "bob", "manager")] == [True, True, False]
+    # "the team meeting minutes file" names that file, whole; its words stay ordinary words.
+    d = DeclaredIntent("Email everyone in the team meeting minutes file their tasks")
+    assert [d.names(w, "value") for w in ("team meeting minutes", "meeting", "minutes")] == [True, False, False]
 
 
 def test_call_values_judge_an_address_argument_once_as_that_address():

@@ -547,6 +547,10 @@ _TOKEN = re.compile(r"[^\s\"'`“”‘’,;()\[\]{}<>]+")
 _CAP = re.compile(r"(?<![\w'’])([A-Z][\w'’-]*)")
 _WORD = re.compile(r"[^\W_]+")
 _AFTER_TO = re.compile(r"(?<![\w])(?:to|with|cc|bcc)\s+([^\W\d_][\w-]*+)(?!['’@]|\.\w)")
+_DOC_NAME = re.compile(
+    r"\bthe\s+((?:[^\W_][\w'’-]*\s+){1,5}?)(?:file|document|doc|spreadsheet|sheet|presentation|folder|attachment|"
+    r"note|notes|page|list|report)s?\b"
+)
 _FUNCTION_WORDS = frozenset(
     "a an the my our your their his her its this that these those all every each some any me us you him them it "
     "myself ourselves everyone everybody anyone someone nobody whom who which what whoever".split()
@@ -590,6 +594,10 @@ class NamedValues:
             w = m.group(1)
             if w not in _FUNCTION_WORDS and stem(w) not in verbs:
                 self._add(w)
+        # "the team meeting minutes file": the words before a document noun are that document's name
+        # (whole only: its single words stay ordinary words).
+        for m in _DOC_NAME.finditer(t.lower()):
+            self.whole.add(" ".join(_WORD.findall(m.group(1))))
         self.words_line = " " + " ".join(_WORD.findall(t.lower())) + " "
 
     def _add(self, v: str) -> None:
