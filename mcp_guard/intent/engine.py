@@ -184,7 +184,7 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
         kind = _param_kind(pstems)
         # The argument is one address whole (found above, or parsed as the kind its name says): judged
         # as that address, never again as a raw string that must match exactly.
-        one = whole_value(whole, kind or "")
+        one = whole_value(text, kind or "", found)
         if one is not None:
             if one.value not in seen:
                 seen.add(one.value)

@@ -47,7 +47,7 @@ _SCHEME_AT = re.compile(rf"://{_TAIL}+")
 _SCHEME_LEFT = re.compile(r"[a-z][a-z0-9+.-]{1,15}$")
 _WWW = re.compile(rf"www\.{_TAIL}+")
 _DOT_TLD = re.compile(r"\.((?:xn--[a-z0-9-]{2,59})|[^\W\d_]{2,63})(?![\w-])")
-_LABELS_LEFT = re.compile(rf"(?:{_L}\.)*{_L}$")
+_DIGIT = re.compile(r"\d")
 _HOST_RIGHT = re.compile(rf"(?::\d{{2,5}})?(?:/{_TAIL}*)?")
 _IPV4 = re.compile(r"(?<![\w.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?![\w]|\.\d)")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
@@ -204,6 +204,8 @@ def normalise_email(raw: str) -> str:
 
 
 def _last_at(v: str) -> int:
+    if '"' not in v:
+        return v.rfind("@")
     quoted, at, i = False, -1, 0
     while i < len(v):
         c = v[i]
@@ -362,40 +364,53 @@ def _local_start(low: str, at: int) -> int | None:
     return i
 
 
+def _labels_start(low: str, end: int) -> int | None:
+    """Start of the host labels that end at `end` (a scan to the left: a `$`-anchored regex search
+    would try every start position)."""
+    i, lo = end, max(0, end - 253)
+    while i > lo and (low[i - 1].isalnum() or low[i - 1] in "-."):
+        i -= 1
+    while i < end and low[i] in ".-":
+        i += 1
+    if i == end or low[end - 1] == "-" or ".." in low[i:end]:
+        return None
+    return i
+
+
 def _spans(text: str, low: str) -> list[tuple[int, int, str]]:
-    out: list[tuple[int, int, str]] = list(_email_spans(text, low))
-    for m in _SCHEME_AT.finditer(low):
+    out: list[tuple[int, int, str]] = list(_email_spans(text, low)) if "@" in low else []
+    dot, digit = "." in low, _DIGIT.search(low) is not None
+    for m in _SCHEME_AT.finditer(low) if "://" in low else ():
         left = _SCHEME_LEFT.search(low, max(0, m.start() - 16), m.start())
         if left is not None and (left.start() == 0 or not low[left.start() - 1].isalnum()):
             kind = "path" if low[left.start():m.start()] == "file" else "url"
             out.append((left.start(), m.end(), kind))
-    for m in _WWW.finditer(low):
+    for m in _WWW.finditer(low) if "www." in low else ():
         if m.start() == 0 or low[m.start() - 1] not in _WORDCH and low[m.start() - 1] not in ".-@/":
             out.append((m.start(), m.end(), "url"))
-    for m in _DOT_TLD.finditer(low):
+    for m in _DOT_TLD.finditer(low) if dot else ():
         tld = m.group(1)
         if tld in _FILE_EXTS or not (text[m.start(1):m.end(1)].islower() or text[m.start(1):m.end(1)].isupper()):
             continue
         if low[m.end():m.end() + 3].lstrip(" ")[:1] in ("(", "="):
             continue  # code: `obj.method(` / `obj.attr = …`
-        left = _LABELS_LEFT.search(low, max(0, m.start() - 253), m.start())
-        if left is None:
+        s = _labels_start(low, m.start())
+        if s is None:
             continue
-        s = left.start()
         if s and (low[s - 1] in _WORDCH or low[s - 1] in ".@%+/-\\"):
             continue
         out.append((s, _HOST_RIGHT.match(low, m.end()).end(), "host"))
-    for m in _IPV4.finditer(low):
+    for m in _IPV4.finditer(low) if dot and digit else ():
         s = m.start()
         if s and low[s - 1] in "/@:-":
             continue
         out.append((s, _HOST_RIGHT.match(low, m.end()).end(), "host"))
-    for m in _IBAN.finditer(text):
+    for m in _IBAN.finditer(text) if digit else ():
         out.append((m.start(), m.end(), "iban"))
-    for m in _PHONE.finditer(low):
+    for m in _PHONE.finditer(low) if "+" in low else ():
         if m.start() == 0 or not low[m.start() - 1].isalnum():
             out.append((m.start(), m.end(), "phone"))
-    for m in _PATH.finditer(low):
+    for m in _PATH.finditer(low) if "/" in low else ():
         s = m.start()
         if s and low[s - 1] in _WORDCH or s and low[s - 1] == ".":
             # A relative path: only one that climbs out (`notes/../../x`) is a value of its own.
@@ -413,7 +428,7 @@ def _spans(text: str, low: str) -> list[tuple[int, int, str]]:
         if s and (low[s - 1] in _WORDCH or low[s - 1] in ".:/@-\\"):
             continue
         out.append((s, m.end(), "path"))
-    for m in _WINPATH.finditer(low):
+    for m in _WINPATH.finditer(low) if ":" in low or "\\" in low else ():
         out.append((m.start(), m.end(), "path"))
     return out
 
@@ -470,7 +485,7 @@ def _nested(url: str, offset: int) -> Iterator[Found]:
         return
 
 
-def whole_value(text: str, kind_hint: str = "") -> Found | None:
+def whole_value(text: str, kind_hint: str = "", found: list[Found] | None = None) -> Found | None:
     """The one address `text` is, whole (surrounding spaces, quotes, brackets aside), else None. With a
     hint from the argument's name ("url", "email", "path", "person"), a value the free-text extractor
     would not take (a bare IP, a decimal IP, a host under any TLD, a relative path, a bare phone number)
@@ -478,10 +493,11 @@ def whole_value(text: str, kind_hint: str = "") -> Found | None:
     t = text.strip()
     if not t:
         return None
-    for f in find_values(t):
-        if f.start <= 1 and f.end >= len(t.rstrip(_TRAIL + "/>")) - 0:
-            return f
-        break
+    lead = len(text) - len(text.lstrip())  # `found`: find_values(text) already, offsets in `text`
+    first = next(iter(find_values(t)), None) if found is None else (found[0] if found else None)
+    shift = 0 if found is None else lead
+    if first is not None and first.start - shift <= 1 and first.end - shift >= len(t.rstrip(_TRAIL + "/>")):
+        return first
     if kind_hint == "url":
         host = url_host(t)
         if host:
