@@ -120,16 +120,13 @@ def _ipv4(h: str) -> str | None:
         return None
     nums = []
     for p in parts:
-        try:
-            if p[:2] in ("0x", "0X"):
-                nums.append(int(p[2:] or "0", 16))
-            elif len(p) > 1 and p[0] == "0":
-                nums.append(int(p, 8))
-            elif p.isdigit():
-                nums.append(int(p))
-            else:
-                return None
-        except ValueError:
+        if re.fullmatch(r"0x[0-9a-f]*", p):
+            nums.append(int(p[2:] or "0", 16))
+        elif re.fullmatch(r"0[0-7]+", p):
+            nums.append(int(p, 8))
+        elif re.fullmatch(r"[0-9]+", p):
+            nums.append(int(p))
+        else:
             return None
     last = nums.pop()
     if any(n > 255 for n in nums) or last >= 256 ** (4 - len(nums)):
@@ -530,7 +527,7 @@ def argument_leaves(arguments: Any, key: str = "", depth: int = 0) -> Iterator[t
         if s[:1] in "{[" and s[-1:] in "}]" and len(s) <= MAX_JSON:
             try:
                 inner = json.loads(s)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested beyond what is worth walking
                 inner = None
             if isinstance(inner, dict | list):
                 yield from argument_leaves(inner, key, depth + 1)
