@@ -206,6 +206,8 @@ def test_word_match_a_value_is_named_only_as_a_value_of_the_request():
     # "the team meeting minutes file" names that file, whole; its words stay ordinary words.
     d = DeclaredIntent("Email everyone in the team meeting minutes file their tasks")
     assert [d.names(w, "value") for w in ("team meeting minutes", "meeting", "minutes")] == [True, False, False]
+    d = DeclaredIntent("Post a hello to the general channel, not the summary")
+    assert [d.names(w, "channel") for w in ("general", "summary")] == [True, False]
 
 
 def test_call_values_judge_an_address_argument_once_as_that_address():

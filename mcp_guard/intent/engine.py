@@ -1,12 +1,12 @@
 """The default engine: judges a call by where its consequential values came from.
 
 A value of a call is consequential when it says where a side effect goes or what it acts on: every
-address-like value in any string argument (e-mail, web address, host, IBAN, phone number, path),
-and the whole value of an argument whose name says it is a destination (`recipient`, `channel`,
-`account`, …). Each such value has a provenance: the declared request or a trusted list (a grant),
-a tool result (which one; as a field of its data, inside running text, or inside text that reads as
-instructions to the model), or nowhere. Values the agent itself sent in earlier calls are never a
-source.
+address-like value (e-mail, web address, host, IBAN, phone number, path) in any string or number
+argument (a JSON document passed as a string is walked too), and the whole value of an argument
+whose name says it is a destination (`recipient`, `channel`, `account`, …). Each such value has a
+provenance: the declared request or a trusted list (a grant), a tool result (which one; as a field of
+its data, inside running text, or inside text that reads as instructions to the model), or nowhere.
+Values the agent itself sent in earlier calls are never a source.
 
 The rules, one sentence each (the rule's name is in every reason):
 - `read`: a call that only reads is allowed; a web address it reaches is judged by `fetch`.

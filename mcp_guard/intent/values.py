@@ -562,7 +562,7 @@ _WORD = re.compile(r"[^\W_]+")
 _AFTER_TO = re.compile(r"(?<![\w])(?:to|with|cc|bcc)\s+([^\W\d_][\w-]*+)(?!['’@]|\.\w)")
 _DOC_NAME = re.compile(
     r"\bthe\s+((?:[^\W_][\w'’-]*\s+){1,5}?)(?:file|document|doc|spreadsheet|sheet|presentation|folder|attachment|"
-    r"note|notes|page|list|report)s?\b"
+    r"note|notes|page|list|report|channel|room|group|thread|chat|calendar|board|repo|repository)s?\b"
 )
 _FUNCTION_WORDS = frozenset(
     "a an the my our your their his her its this that these those all every each some any me us you him them it "
@@ -607,8 +607,8 @@ class NamedValues:
             w = m.group(1)
             if w not in _FUNCTION_WORDS and stem(w) not in verbs:
                 self._add(w)
-        # "the team meeting minutes file": the words before a document noun are that document's name
-        # (whole only: its single words stay ordinary words).
+        # "the team meeting minutes file", "the general channel": the words between "the" and a noun for
+        # a document or a place are its name (whole only: its single words stay ordinary words).
         for m in _DOC_NAME.finditer(t.lower()):
             self.whole.add(" ".join(_WORD.findall(m.group(1))))
         self.words_line = " " + " ".join(_WORD.findall(t.lower())) + " "
