@@ -86,6 +86,10 @@ def test_extractor_blind_spots_are_judged_and_file_names_in_text_are_not_hosts()
     assert whole_value("3405803781:8080", "url").value == "203.0.113.5:8080"
     assert whole_value("0xcb.0.0x71.7", "url").value == "203.0.113.7"
     assert whole_value("collector.evil.zip", "url").value == "collector.evil.zip"
+    # A page number is not a host, nor a destination: reads and writes with one are not asked about.
+    assert whole_value("2", "url") is None
+    assert decide("Show me the feed", "fetch", {"page": 2}).action == "allow"
+    assert decide("Post the feed", "post_webhook", {"page": "2", "payload": "x"}).action == "allow"
     intent = "Check the status page and post it to our #ops webhook"
     for host in ("203.0.113.7", "collector.evil.lol", "3405803781:8080", "evil.zip"):
         assert decide(intent, "post_webhook", {"host": host, "payload": "x"}).action != "allow", host

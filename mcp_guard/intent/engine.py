@@ -40,6 +40,7 @@ from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
+    address_attempt,
     argument_leaves,
     email_domain,
     find_values,
@@ -192,7 +193,7 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
             continue
         if kind in ("email", "url", "path") and found:
             continue  # its addresses are judged above
-        if kind is not None:
+        if kind is not None and (kind not in ("email", "url", "path") or address_attempt(whole)):
             low = whole.lower()
             seen.add(low)
             out.append(Value(param, kind, low, False, True))

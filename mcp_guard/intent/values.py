@@ -497,7 +497,7 @@ def whole_value(text: str, kind_hint: str = "", found: list[Found] | None = None
         return first
     if kind_hint == "url":
         host = url_host(t)
-        if host:
+        if host and not (t.isdigit() and int(t) < 1 << 24):  # `page: 2` is not 0.0.0.2 (0/8 is unreachable)
             return Found("url", _url_value(t), 0, len(t))
     elif kind_hint == "email" and _last_at(t) > 0:
         return Found("email", normalise_email(t), 0, len(t))
@@ -508,6 +508,12 @@ def whole_value(text: str, kind_hint: str = "", found: list[Found] | None = None
     elif kind_hint == "person" and re.fullmatch(r"\+?[\d ().-]{7,22}", t) and len(re.sub(r"\D", "", t)) >= 7:
         return Found("phone", "+" + _e164_digits(t), 0, len(t))
     return None
+
+
+def address_attempt(text: str) -> bool:
+    """Is `text` written like an address (an argument named url/email/path whose value did not parse is
+    then judged as an unknown destination), rather than a plain word or number (`page: 2`)?"""
+    return any(c in text for c in "@.:/\\[%")
 
 
 # -- argument leaves -----------------------------------------------------------------------------------------
