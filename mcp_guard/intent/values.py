@@ -42,12 +42,15 @@ _TAIL = r"[^\s<>\"'`(){}|^]"  # characters a web address may go on with ('\\' an
 # through text at memchr speed, and widens to the left only where it found one: one combined pattern
 # tried at every position costs ~100× more on a large result.
 _AT = re.compile(rf"@((?:\[[0-9a-f:.]+\])|{_L}(?:\.{_L})+\.?)")
-_LOCAL = re.compile(r"[\w!#$%&*+/=?^{}~.-]*[\w!#$%&*+/=?^{}~-]$")
+_LOCAL_CH = frozenset("!#$%&*+/=?^{}~.-_")
 _SCHEME_AT = re.compile(rf"://{_TAIL}+")
 _SCHEME_LEFT = re.compile(r"[a-z][a-z0-9+.-]{1,15}$")
 _WWW = re.compile(rf"www\.{_TAIL}+")
 _DOT_TLD = re.compile(r"\.((?:xn--[a-z0-9-]{2,59})|[^\W\d_]{2,63})(?![\w-])")
 _DIGIT = re.compile(r"\d")
+_HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9])?)*")
+_HEX_PART = re.compile(r"0x[0-9a-f]*")
+_OCT_PART = re.compile(r"0[0-7]+")
 _HOST_RIGHT = re.compile(rf"(?::\d{{2,5}})?(?:/{_TAIL}*)?")
 _IPV4 = re.compile(r"(?<![\w.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?![\w]|\.\d)")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
@@ -108,7 +111,7 @@ def canonical_host(host: str) -> str:
         h = h.encode("idna").decode("ascii") if not h.isascii() else h
     except UnicodeError:
         return ""
-    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9])?)*", h):
+    if not _HOSTNAME.fullmatch(h):
         return ""
     return h
 
@@ -120,11 +123,13 @@ def _ipv4(h: str) -> str | None:
         return None
     nums = []
     for p in parts:
-        if re.fullmatch(r"0x[0-9a-f]*", p):
+        if p.isdigit() and p.isascii() and (p[0] != "0" or len(p) == 1):
+            nums.append(int(p))
+        elif _HEX_PART.fullmatch(p):
             nums.append(int(p[2:] or "0", 16))
-        elif re.fullmatch(r"0[0-7]+", p):
+        elif _OCT_PART.fullmatch(p):
             nums.append(int(p, 8))
-        elif re.fullmatch(r"[0-9]+", p):
+        elif p.isdigit() and p.isascii():
             nums.append(int(p))
         else:
             return None
@@ -332,6 +337,16 @@ def _email_spans(text: str, low: str) -> Iterator[tuple[int, int, str]]:
         yield start, end, "email"
 
 
+def _local_left(low: str, end: int) -> int | None:
+    """Start of the unquoted local part (atoms, at most 64 characters) that ends at `end`."""
+    if not end or low[end - 1] == "." or not (low[end - 1].isalnum() or low[end - 1] in _LOCAL_CH):
+        return None
+    i, lo = end, max(0, end - 64)
+    while i > lo and (low[i - 1].isalnum() or low[i - 1] in _LOCAL_CH):
+        i -= 1
+    return i
+
+
 def _local_start(low: str, at: int) -> int | None:
     """Start of the local part ending at `at`: a quoted string, atoms with comments, or a chain
     `a@b@c` (the whole chain is one suspicious address)."""
@@ -347,15 +362,15 @@ def _local_start(low: str, at: int) -> int | None:
             if o < 0:
                 return None
             i = o
-        left = _LOCAL.search(low, max(0, i - 64), i)
+        left = _local_left(low, i)
         if left is None:
             return None if i == at else i
-        i = left.start()
+        i = left
     while i and low[i - 1] == "@":  # `a@b@c`
-        left = _LOCAL.search(low, max(0, i - 1 - 64), i - 1)
+        left = _local_left(low, i - 1)
         if left is None:
             break
-        i = left.start()
+        i = left
     if "//" in low[i:at]:
         return None  # userinfo of a web address (`https://u@host`), judged as that address
     return i
