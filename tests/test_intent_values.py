@@ -82,6 +82,8 @@ def test_extractor_blind_spots_ips_any_tld_relative_windows_and_file_paths(text,
 def test_extractor_blind_spots_are_judged_and_file_names_in_text_are_not_hosts():
     # Files, code and sentence typos in running text are not hosts (no TLD list: a list of file extensions).
     assert kinds("see notes.md, run df.groupby(x) and call foo.bar = 1. Thanks.See you, v1.2.3.4") == []
+    assert kinds("use `self.client.get` here:\n```py\ndata = response.data\n```\nthen post to status.acme.lol") == [
+        ("host", "status.acme.lol")]
     # Arguments whose name says host/url/path are parsed as that kind, whatever the value looks like.
     assert whole_value("3405803781:8080", "url").value == "203.0.113.5:8080"
     assert whole_value("0xcb.0.0x71.7", "url").value == "203.0.113.7"

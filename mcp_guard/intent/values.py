@@ -17,6 +17,7 @@ of one place compare equal and a spelling that reaches another place never does:
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import json
 import posixpath
@@ -48,6 +49,7 @@ _SCHEME_LEFT = re.compile(r"[a-z][a-z0-9+.-]{1,15}$")
 _WWW = re.compile(rf"www\.{_TAIL}+")
 _DOT_TLD = re.compile(r"\.((?:xn--[a-z0-9-]{2,59})|[^\W\d_]{2,63})(?![\w-])")
 _DIGIT = re.compile(r"\d")
+_FENCE = re.compile(r"^[ \t]*```", re.M)
 _HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9])?)*")
 _HEX_PART = re.compile(r"0x[0-9a-f]*")
 _OCT_PART = re.compile(r"0[0-7]+")
@@ -376,6 +378,15 @@ def _local_start(low: str, at: int) -> int | None:
     return i
 
 
+def _in_code(low: str, pos: int, fences: list[int]) -> bool:
+    """Is `pos` inside a Markdown code span (odd number of backticks before it on its line) or a fenced
+    block (odd number of fences before it)?"""
+    if fences and bisect.bisect_left(fences, pos) % 2:
+        return True
+    line = low.rfind("\n", 0, pos) + 1
+    return low.count("`", line, pos) % 2 == 1
+
+
 def _labels_start(low: str, end: int) -> int | None:
     """Start of the host labels that end at `end` (a scan to the left: a `$`-anchored regex search
     would try every start position)."""
@@ -400,6 +411,7 @@ def _spans(text: str, low: str) -> list[tuple[int, int, str]]:
     for m in _WWW.finditer(low) if "www." in low else ():
         if m.start() == 0 or low[m.start() - 1] not in _WORDCH and low[m.start() - 1] not in ".-@/":
             out.append((m.start(), m.end(), "url"))
+    fences = [f.start() for f in _FENCE.finditer(low)] if "```" in low else []
     for m in _DOT_TLD.finditer(low) if dot else ():
         tld = m.group(1)
         if tld in _FILE_EXTS or not (text[m.start(1):m.end(1)].islower() or text[m.start(1):m.end(1)].isupper()):
@@ -411,6 +423,8 @@ def _spans(text: str, low: str) -> list[tuple[int, int, str]]:
             continue
         if s and (low[s - 1] in _WORDCH or low[s - 1] in ".@%+/-\\"):
             continue
+        if _in_code(low, s, fences):
+            continue  # `obj.attr` in a code span or block is code, not a host
         out.append((s, _HOST_RIGHT.match(low, m.end()).end(), "host"))
     for m in _IPV4.finditer(low) if dot and digit else ():
         s = m.start()
