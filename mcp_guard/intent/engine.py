@@ -1,12 +1,12 @@
 """The default engine: judges a call by where its consequential values came from.
 
 A value of a call is consequential when it says where a side effect goes or what it acts on: every
-address-like value in any string argument (e-mail, web address, host, IBAN, phone number, path),
-and the whole value of an argument whose name says it is a destination (`recipient`, `channel`,
-`account`, …). Each such value has a provenance: the declared request or a trusted list (a grant),
-a tool result (which one; as a field of its data, inside running text, or inside text that reads as
-instructions to the model), or nowhere. Values the agent itself sent in earlier calls are never a
-source.
+address-like value (e-mail, web address, host, IBAN, phone number, path) in any string or number
+argument (a JSON document passed as a string is walked too), and the whole value of an argument
+whose name says it is a destination (`recipient`, `channel`, `account`, …). Each such value has a
+provenance: the declared request or a trusted list (a grant), a tool result (which one; as a field of
+its data, inside running text, or inside text that reads as instructions to the model), or nowhere.
+Values the agent itself sent in earlier calls are never a source.
 
 A result is *tainted* when any of its text reads as instructions to the model (see `record`): then
 nothing it carries is data, wherever it stands in it (its own line, a JSON field, a CSV row).
@@ -53,13 +53,25 @@ from typing import Any
 
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
-from mcp_guard.intent.values import find_values, normalise, url_host
+from mcp_guard.intent.values import (
+    NamedValues,
+    address_attempt,
+    argument_leaves,
+    email_domain,
+    find_values,
+    normalise,
+    search_forms,
+    url_host,
+    whole_value,
+    within,
+)
 from mcp_guard.intent.words import (
     AMOUNT_PARAMS,
     FAMILIES,
     FREE_TEXT,
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
+    READ_VERBS,
     name_tokens,
     stem,
     words,
@@ -122,7 +134,7 @@ class DeclaredIntent:
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
-        self.hosts |= frozenset(f.value.split("@", 1)[1] for f in found if f.kind == "email")
+        self.hosts |= frozenset(email_domain(f.value) for f in found if f.kind == "email")
         self.folders = tuple(f.value.rstrip("/") + "/" for f in found if f.kind == "path")
         self.kinds = frozenset(GROUP[f.kind] for f in found if f.kind != "path")
         self.chunks = frozenset(c.lower().rstrip(_TRAIL) for c in _CHUNK.findall(self.text))
@@ -133,6 +145,8 @@ class DeclaredIntent:
         self.proper = frozenset(
             m.group(1).lower() for m in re.finditer(r"(?<=[\w,;:)] )([A-Z][\w'-]*)", self.text)
         )
+        verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
+        self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
 
     @property
     def the_request(self) -> str:
@@ -147,8 +161,8 @@ class DeclaredIntent:
         if not _WORDISH.match(value):
             # Not a plain name ("alice@acme", "acct:42"): only the very same token counts.
             return value in self.chunks
-        ws = words(value)
-        return bool(ws) and (" " + " ".join(ws) + " ") in self.word_line
+        # A plain name counts only when the request names it as a value, never as one of its words.
+        return self.named.names(value)
 
     def names_whole(self, value: str) -> bool:
         """Named as a value of its own: an address, a trusted entry, a token as the request wrote it."""
@@ -198,7 +212,7 @@ class DeclaredIntent:
             return True
         low = v.lower()
         prefixes = [t for t in self.trusted if t.endswith("/")] + list(self.folders)
-        return any(low.startswith(p) for p in prefixes)
+        return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
     def asks_for(self, info: ToolInfo) -> bool:
         """Does the request use one of the tool's own verbs (its name's first word, its description's),
@@ -241,23 +255,17 @@ class Value:
 
     def forms(self) -> tuple[str, ...]:
         """Other spellings under which a result may carry the value."""
-        if self.kind == "iban":
-            v = self.value.lower()
-            return (" ".join(v[i:i + 4] for i in range(0, len(v), 4)),)
-        raw = self.raw.strip().lower()
-        return (raw,) if raw and raw != self.value else ()
+        return search_forms(self.kind, self.value, self.raw)
 
 
 def call_values(arguments: dict[str, Any]) -> list[Value]:
     """The consequential values of a call's arguments (see the module's docstring)."""
     out: list[Value] = []
     seen: set[str] = set()
-    for param, text in _leaves(arguments, ""):
+    for param, text in argument_leaves(arguments):
         whole = text.strip()
-        covered = False
-        for f in find_values(text):
-            # One value that is the whole argument ("+44 20 7946 0958") is judged as that value only.
-            covered = covered or (f.start <= len(text) - len(text.lstrip()) and f.end >= len(text.rstrip()))
+        found = list(find_values(text))
+        for f in found:
             if f.value not in seen:
                 seen.add(f.value)
                 out.append(Value(param, f.kind, f.value, True, True, text[f.start:f.end]))
@@ -268,15 +276,23 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
                     if inner.kind in ("url", "host", "email") and inner.value not in seen:
                         seen.add(inner.value)
                         out.append(Value(param, inner.kind, inner.value, True, True, inner.value))
-        if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen or covered:
+        if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen:
             continue
         pstems = [stem(t) for t in name_tokens(param)] or [""]
         if pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT:
             continue
         kind = _param_kind(pstems)
-        if kind is not None:
-            # An argument named as a destination is one, even when its value is not an address we
-            # recognise by its shape (a bare IP in `host`, a relative path in `path`).
+        # The argument is one address whole (found above, or parsed as the kind its name says): judged
+        # as that address, never again as a raw string that must match exactly.
+        one = whole_value(text, kind or "", found)
+        if one is not None:
+            if one.value not in seen:
+                seen.add(one.value)
+                out.append(Value(param, one.kind, one.value, True, True, whole))
+            continue
+        if kind in ("email", "url", "path") and found:
+            continue  # its addresses are judged above
+        if kind is not None and (kind not in ("email", "url", "path") or address_attempt(whole)):
             low = whole.lower()
             seen.add(low)
             out.append(Value(param, kind, low, False, True))
@@ -301,31 +317,13 @@ def _param_kind(pstems: list[str]) -> str | None:
     return next((PARAM_KINDS[s] for s in rest if s in PARAM_KINDS), None)
 
 
-def _leaves(value: Any, key: str, depth: int = 0) -> Iterator[tuple[str, str]]:
-    if depth > 32:
-        return
-    if isinstance(value, str):
-        if key:
-            yield key, value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        # A number is a value too: a chat id, a phone number, an account, an amount.
-        if key:
-            yield key, _num_text(value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, str(k), depth + 1)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _leaves(v, key, depth + 1)
-
-
 def _num_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e18 else repr(x)
 
 
 def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
     """(param, number) of the arguments that are sums or counts (`amount`, `total_price`)."""
-    for param, text in _leaves(arguments, ""):
+    for param, text in argument_leaves(arguments):
         if any(stem(t) in AMOUNT_PARAMS for t in name_tokens(param)):
             try:
                 yield param, float(text.replace(",", "").strip())
@@ -344,7 +342,7 @@ def _number_forms(x: float) -> tuple[str, ...]:
 def sent_values(arguments: dict[str, Any]) -> list[str]:
     """Every value the agent put into a call, as the record keeps them (to recognise echoes)."""
     out = []
-    for _, text in _leaves(arguments, ""):
+    for _, text in argument_leaves(arguments):
         out += [f.value for f in find_values(text)]
         whole = text.strip().lower()
         if whole and len(whole) <= 200:
@@ -356,7 +354,7 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any]) -> bool:
     """Did the call ask for something the request names specifically (a quoted name, a file name, an
     id, a named person or address; never a shared ordinary word like "unread")? Then its result is
     data the user pointed at, unless it is tainted."""
-    for _, text in _leaves(arguments, ""):
+    for _, text in argument_leaves(arguments):
         if intent.refers_to(text):
             return True
         for f in find_values(text):

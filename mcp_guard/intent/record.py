@@ -33,6 +33,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcp_guard.intent.values import loose_spans
+
 MAX_RESULTS = 256
 MAX_CHARS = 4 * 1024 * 1024
 MAX_PER_RESULT = 2 * 1024 * 1024
@@ -300,6 +302,9 @@ def occurrences(e: ResultEntry, value: str) -> list[Occurrence]:
         if ok_before and ok_after:
             out.append(Occurrence(i, j, _is_field(e, i, j)))
         i = low.find(value, i + 1)
+    for i, j in loose_spans(value, low):  # spellings that vary more than forms can list (phone numbers)
+        if not any(o.start == i for o in out):
+            out.append(Occurrence(i, j, _is_field(e, i, j)))
     if len(e.found) < 4096:
         e.found[value] = out
     return out
