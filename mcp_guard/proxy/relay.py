@@ -258,8 +258,10 @@ class Relay:
         method = msg["method"]
         response: Response = None
         try:
-            env = eras.envelope_of(msg) if method != "initialize" else None
-            if env is not None or method == "server/discover" or self.era == "modern":
+            env = eras.envelope_of(msg)
+            if method == "initialize":
+                pass  # the handshake: its handler answers for both eras
+            elif env is not None or method == "server/discover" or self.era == "modern":
                 await self._modern_request(msg, env)
             elif method not in ("initialize", "ping") and not self._upstreams_started.is_set():
                 if not self._initialize_seen:

@@ -1,0 +1,143 @@
+"""Both protocol eras through `mcp-guard run`: the initialize handshake and 2026-07-28 (stateless).
+
+An SDK `Client` in its default mode must negotiate through mcp-guard the revision it negotiates with
+the server directly; a client that speaks only 2026-07-28 must be served in front of a server that
+speaks only the handshake; and the revision's rules (versions, removed methods, list caching,
+subscriptions/listen) must hold at the proxy.
+"""
+
+from __future__ import annotations
+
+import os
+
+import anyio
+import pytest
+from mcp.client import Client
+from mcp.client.stdio import StdioServerParameters
+
+from tests.clients import GUARD, RawClient, fixture, upstream_toml, write_config
+from tests.support import npm_bin
+
+pytestmark = pytest.mark.anyio
+
+ECHO = fixture("echo_server.py")
+VERSION = "io.modelcontextprotocol/protocolVersion"
+CAPS = "io.modelcontextprotocol/clientCapabilities"
+SUB = "io.modelcontextprotocol/subscriptionId"
+ENVELOPE = {VERSION: "2026-07-28", "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"}, CAPS: {}}
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(home):
+    """Every proxy here runs with an empty HOME: its database and config are the test's own."""
+
+
+def everything() -> list[str]:
+    return [*npm_bin("mcp-server-everything"), "stdio"]
+
+
+def trusting(tmp_path, name: str, command: list[str]) -> str:
+    return str(write_config(tmp_path / "mcp-guard.toml", upstream_toml(name, command, 'trust = "tofu"\n')))
+
+
+async def negotiate(command: list[str], mode: str = "auto") -> tuple[str, list[str]]:
+    params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
+    with anyio.fail_after(60):
+        async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
+            tools = [t.name for t in (await client.list_tools()).tools]
+            return client.protocol_version, tools
+
+
+@pytest.mark.parametrize(("server", "expected"), [("sdk", "2026-07-28"), ("everything", "2025-11-25")])
+async def test_sdk_client_negotiates_the_same_revision_through_mcp_guard(tmp_path, server, expected):
+    command = ECHO if server == "sdk" else everything()
+    config = trusting(tmp_path, server, command)
+    direct = await negotiate(command)
+    proxied = await negotiate([*GUARD, "--config", config, "run"])
+    assert direct[0] == proxied[0] == expected
+    assert proxied[1] == direct[1]  # tofu: every tool is served, under its own name
+
+
+async def test_a_client_of_the_new_revision_only_is_served_by_a_handshake_server(tmp_path):
+    """A client pinned to 2026-07-28 sends no discover and no initialize: mcp-guard opens an initialize
+    session with the server for it and translates each request and result."""
+    config = trusting(tmp_path, "everything", everything())
+    params = StdioServerParameters(command=GUARD[0], args=[*GUARD[1:], "--config", config, "run"],
+                                   env=dict(os.environ))
+    with anyio.fail_after(60):
+        async with Client(params, mode="2026-07-28") as client:
+            assert "echo" in [t.name for t in (await client.list_tools()).tools]
+            result = await client.call_tool("echo", {"message": "both eras"})
+            assert not result.is_error and "both eras" in result.content[0].text
+
+
+def test_the_revision_rules_hold_at_the_proxy(tmp_path):
+    config = trusting(tmp_path, "everything", everything())
+    client = RawClient([*GUARD, "--config", config, "run"])
+    try:
+        listed = client.request("tools/list", {"_meta": ENVELOPE})["result"]
+        # the handshake server says nothing about caching: the proxy forbids reuse of a list review can change
+        assert listed["ttlMs"] == 0 and listed["cacheScope"] == "private" and listed["resultType"] == "complete"
+        again = client.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                              "clientInfo": {"name": "raw", "version": "1"}})
+        assert again["error"]["code"] == -32022 and again["error"]["data"]["supported"] == ["2026-07-28"]
+        future = client.request("tools/list", {"_meta": {**ENVELOPE, VERSION: "2099-01-01"}})
+        assert future["error"]["code"] == -32022 and future["error"]["data"]["requested"] == "2099-01-01"
+        bare = client.request("tools/list", {})
+        assert bare["error"]["code"] == -32602 and CAPS in bare["error"]["message"]
+        for removed in ("logging/setLevel", "resources/subscribe"):
+            refused = client.request(removed, {"level": "info", "uri": "demo://x", "_meta": ENVELOPE})
+            assert refused["error"]["code"] == -32601 and "2026-07-28" in refused["error"]["message"]
+
+        pinged = client.request("ping")  # still answered without an envelope
+        assert pinged["result"] == {"resultType": "complete"}
+    finally:
+        client.close()
+
+
+def test_a_change_reaches_the_listen_stream_after_the_guards_relisted(tmp_path):
+    """A 2026-07-28 server says list_changed only on a listen stream: the proxy keeps its own, its
+    guards relist (the changed tool is held), then the client's stream hears it, stamped as its own."""
+    config = trusting(tmp_path, "weather", fixture("rugpull_server.py"))
+    client = RawClient([*GUARD, "--config", config, "run"])
+    try:
+        assert "supportedVersions" in client.request("server/discover", {"_meta": ENVELOPE})["result"]
+        client.send({"jsonrpc": "2.0", "id": "listen-1", "method": "subscriptions/listen",
+                     "params": {"notifications": {"toolsListChanged": True, "resourceSubscriptions": ["x"]},
+                                "_meta": ENVELOPE}})
+        ack = client.read()
+        assert ack["method"] == "notifications/subscriptions/acknowledged"
+        assert ack["params"] == {"notifications": {"toolsListChanged": True}, "_meta": {SUB: "listen-1"}}
+        client.send({"jsonrpc": "2.0", "id": "call-1", "method": "tools/call",  # the server pulls the rug
+                     "params": {"name": "get_forecast", "arguments": {"city": "Oslo"}, "_meta": ENVELOPE}})
+        seen = [client.read(), client.read()]  # the result and the change, in either order
+        ran = next(m for m in seen if m.get("id") == "call-1")
+        assert ran["result"]["isError"] is False
+        assert {"jsonrpc": "2.0", "method": "notifications/tools/list_changed",
+                "params": {"_meta": {SUB: "listen-1"}}} in seen
+        refused = client.request("tools/call", {"name": "get_forecast", "arguments": {"city": "Oslo"},
+                                                "_meta": ENVELOPE})
+        text = refused["result"]["content"][0]["text"]
+        assert refused["result"]["isError"] and "changed since it was approved" in text
+        listed = client.request("tools/list", {"_meta": ENVELOPE})["result"]
+        assert [t["name"] for t in listed["tools"]] == ["pull_rug"] and listed["ttlMs"] == 0
+    finally:
+        client.close()
+
+
+def test_a_handshake_session_refuses_the_new_envelope(tmp_path):
+    config = trusting(tmp_path, "echo", ECHO)
+    client = RawClient([*GUARD, "--config", config, "run"])
+    try:
+        assert client.handshake()["result"]["protocolVersion"] == "2025-06-18"
+        refused = client.request("tools/list", {"_meta": ENVELOPE})
+        assert refused["error"]["code"] == -32600 and "initialize" in refused["error"]["message"]
+        assert [t["name"] for t in client.request("tools/list")["result"]["tools"]] == ["echo", "blob"]
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    finally:
+        client.close()
