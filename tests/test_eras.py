@@ -141,3 +141,55 @@ def test_a_handshake_session_refuses_the_new_envelope(tmp_path):
         client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
     finally:
         client.close()
+
+
+# --- streamable HTTP (`mcp-guard serve`) -------------------------------------------------------------
+
+
+async def negotiate_http(url: str, argument: str) -> tuple[str, list[str], str]:
+    with anyio.fail_after(60):
+        async with Client(url) as client:
+            tools = [t.name for t in (await client.list_tools()).tools]
+            called = await client.call_tool("echo", {argument: "over http"})
+            return client.protocol_version, tools, called.content[0].text
+
+
+@pytest.mark.parametrize(("server", "expected"), [("sdk", "2026-07-28"), ("everything", "2025-11-25")])
+async def test_sdk_client_negotiates_the_same_revision_through_serve(tmp_path, server, expected):
+    """Directly the SDK server is served by the SDK's own streamable HTTP app; server-everything by its
+    own streamableHttp mode. Through `serve` the revision must be the same."""
+    from tests.clients import serving
+
+    command = ECHO if server == "sdk" else everything()
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml(server, command, 'trust = "tofu"\n'))
+    with serving(config) as base:
+        version, tools, text = await negotiate_http(f"{base}/mcp", "text" if server == "sdk" else "message")
+    assert version == expected and "over http" in text
+    assert "echo" in tools
+
+
+def test_stateless_http_checks_the_headers_and_keeps_one_relay_per_credential(tmp_path):
+    import httpx2 as httpx
+
+    from tests.clients import serving
+
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("echo", ECHO, 'trust = "tofu"\n'))
+    body = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": "echo", "arguments": {"text": "hi"}, "_meta": ENVELOPE}}
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+               "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo"}
+    with serving(config) as base:
+        ok = httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=60)
+        assert ok.status_code == 200 and "mcp-session-id" not in ok.headers
+        assert ok.json()["id"] == 7 and ok.json()["result"]["content"][0]["text"] == "hi"
+        mismatches = (("mcp-name", "blob"), ("mcp-method", "tools/list"), ("mcp-protocol-version", "2025-11-25"))
+        for header, value in mismatches:
+            bad = httpx.post(f"{base}/mcp", json=body, headers={**headers, header: value}, timeout=60)
+            assert bad.status_code == 400 and bad.json()["error"]["code"] == -32020, header
+        future = {**body, "params": {**body["params"], "_meta": {**ENVELOPE, VERSION: "2099-01-01"}}}
+        bad = httpx.post(f"{base}/mcp", json=future, headers={**headers, "mcp-protocol-version": "2099-01-01"},
+                         timeout=60)
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == -32022
+        # Two requests with the same id and the same (absent) credential: one relay, both answered.
+        again = httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=60)
+        assert again.json()["result"]["content"][0]["text"] == "hi"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import ipaddress
+import json
 import logging
 import os
 import sys
@@ -22,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from mcp_guard.config import Config
 from mcp_guard.errors import ConfigError
@@ -30,6 +31,7 @@ from mcp_guard.guards.base import SessionInfo
 from mcp_guard.intent.sessions import BoundIntent, SessionError, resolve_token
 from mcp_guard.proxy.channels import StreamChannel
 from mcp_guard.proxy.runner import Proxy, new_session
+from mcp_guard.proxy.stateless import StatelessSessions, is_stateless
 
 log = logging.getLogger("mcp_guard.http")
 
@@ -130,6 +132,7 @@ class StreamableHTTPEndpoint(_Endpoint):
         self.sessions: dict[str, Any] = {}
         self.owners: dict[str, str | None] = {}  # HTTP session -> the intent session it is bound to
         self.task_group: anyio.abc.TaskGroup | None = None
+        self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes)
 
     async def serve(self, request: Request, bound: BoundIntent | None, scope: Scope, receive: Receive,
                     send: Send) -> None:
@@ -154,6 +157,9 @@ class StreamableHTTPEndpoint(_Endpoint):
                 "code": -32600, "message": "Bad Request: no session; start one with an initialize POST"}},
                 status_code=400)(scope, receive, send)
             return
+        receive = await self._stateless_or_replay(request, bound, scope, receive, send)
+        if receive is None:
+            return
         transport = StreamableHTTPServerTransport(
             mcp_session_id=uuid.uuid4().hex, security_settings=self.security_settings,
             idle_timeout=SESSION_IDLE_TIMEOUT,
@@ -163,6 +169,31 @@ class StreamableHTTPEndpoint(_Endpoint):
         self.owners[transport.mcp_session_id] = bound.session_id if bound else None
         await self.task_group.start(self._run_session, transport, _session(bound))
         await transport.handle_request(scope, receive, send)
+
+    async def _stateless_or_replay(self, request: Request, bound: BoundIntent | None, scope: Scope,
+                                   receive: Receive, send: Send) -> Receive | None:
+        """Serve a 2026-07-28 POST (no session: bound to its credential, see `stateless`) and return
+        None; else hand back a `receive` that replays the body read here, for the session transport."""
+        body = await request.body()
+        try:
+            message = json.loads(body)
+        except ValueError:
+            message = None
+        if is_stateless(message):
+            key = bound.session_id if bound is not None and bound.session_id else "static"
+            answer = await self.stateless.handle(request, message, key, lambda: _session(bound))
+            await answer(scope, receive, send)
+            return None
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
 
     async def _run_session(self, transport: Any, session: SessionInfo, *,
                            task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
@@ -214,7 +245,7 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tg:
-            mcp.task_group = tg
+            mcp.task_group = mcp.stateless.task_group = tg
             yield
             tg.cancel_scope.cancel()
 
