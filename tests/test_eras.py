@@ -193,3 +193,37 @@ def test_stateless_http_checks_the_headers_and_keeps_one_relay_per_credential(tm
         # Two requests with the same id and the same (absent) credential: one relay, both answered.
         again = httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=60)
         assert again.json()["result"]["content"][0]["text"] == "hi"
+
+
+def test_a_stateless_request_is_judged_by_the_intent_its_token_carries(tmp_path):
+    """No session in the revision: the `session start` token is what binds the declared intent."""
+    import json
+    import subprocess
+
+    import httpx2 as httpx
+
+    from tests.clients import serving
+
+    config = write_config(tmp_path / "mcp-guard.toml",
+                          upstream_toml("notes", fixture("intent_server.py"), 'trust = "tofu"\n'))
+    started = subprocess.run([*GUARD, "--config", str(config), "session", "start", "--intent",
+                              "Send a note to ada@example.com saying hello", "--json"],
+                             capture_output=True, text=True, timeout=60, check=True)
+    token = json.loads(started.stdout)["token"]
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+               "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "send_note",
+               "authorization": f"Bearer {token}"}
+
+    def send_note(to: str, rid: int) -> dict:
+        body = {"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                "params": {"name": "send_note", "arguments": {"to": to, "body": "hello"}, "_meta": ENVELOPE}}
+        return httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=60).json()["result"]
+
+    with serving(config) as base:
+        assert not send_note("ada@example.com", 1)["isError"]
+        stray = send_note("eve@attacker.example", 2)
+        assert stray["isError"] and "eve@attacker.example" in stray["content"][0]["text"]
+        headers["authorization"] = "Bearer mcpg_forged"
+        forged = httpx.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "tools/list",
+                                                 "params": {"_meta": ENVELOPE}}, headers=headers, timeout=60)
+        assert forged.status_code == 401
