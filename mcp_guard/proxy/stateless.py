@@ -32,10 +32,14 @@ IDLE_TIMEOUT = 30 * 60.0  # a credential's relay ends after this long without a 
 
 
 def is_stateless(body: Any) -> bool:
-    """Whether a POST body is a 2026-07-28 request (the envelope, or the discover probe)."""
-    if not isinstance(body, dict) or body.get("method") in (None, "initialize"):
+    """Whether a POST body is a 2026-07-28 request (the envelope, or the discover probe); an
+    `initialize` is one only with the envelope (and is then refused: the revision has none)."""
+    if not isinstance(body, dict) or body.get("method") is None:
         return False
     return body.get("method") == "server/discover" or eras.envelope_of(body) is not None
+
+# Methods the revision removed, answered over HTTP as a server of the revision does: 404.
+REMOVED_OVER_HTTP = frozenset({"initialize", "ping"})
 
 
 class ExchangeChannel:
@@ -152,9 +156,14 @@ class StatelessSessions:
                 error["data"] = route.data  # type: ignore[union-attr]
             return JSONResponse({"jsonrpc": "2.0", "id": rid, "error": error},
                                 status_code=ERROR_CODE_HTTP_STATUS.get(code, 400))
+        if body.get("method") in REMOVED_OVER_HTTP:
+            return JSONResponse({"jsonrpc": "2.0", "id": rid, "error": {
+                "code": jsonrpc.METHOD_NOT_FOUND,
+                "message": f"mcp-guard: 2026-07-28 has no {body['method']} (send server/discover)"}}, status_code=404)
         channel = self.channel(key, session)
-        if body.get("method") == "subscriptions/listen":
-            return self._listen(channel, body)
+        meta = eras.envelope_of(body) or {}
+        if body.get("method") == "subscriptions/listen" or "progressToken" in meta:
+            return self._streamed(channel, body)
         answer = await channel.exchange(body)
         status = 200
         err = answer.get("error")
@@ -162,8 +171,9 @@ class StatelessSessions:
             status = ERROR_CODE_HTTP_STATUS.get(err.get("code"), 200)  # type: ignore[arg-type]
         return JSONResponse(answer, status_code=status)
 
-    def _listen(self, channel: ExchangeChannel, body: Message) -> Response:
-        """A listen stream: its notifications as SSE events, until the client closes it."""
+    def _streamed(self, channel: ExchangeChannel, body: Message) -> Response:
+        """A request whose notifications the client wants (a listen stream, progress): they and then
+        the answer as SSE events; a listen stream lives until the client closes it."""
         send, recv = anyio.create_memory_object_stream[Message](256)
 
         def deliver(msg: Message) -> None:
