@@ -9,6 +9,7 @@ subscriptions/listen) must hold at the proxy.
 from __future__ import annotations
 
 import os
+import threading
 
 import anyio
 import pytest
@@ -227,3 +228,39 @@ def test_a_stateless_request_is_judged_by_the_intent_its_token_carries(tmp_path)
         forged = httpx.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "tools/list",
                                                  "params": {"_meta": ENVELOPE}}, headers=headers, timeout=60)
         assert forged.status_code == 401
+
+
+@pytest.mark.parametrize("era", ["handshake", "2026-07-28"])
+def test_server_requests_pass_in_the_handshake_era_and_are_refused_in_the_new_one(tmp_path, era):
+    """server-everything asks a client that declared `roots` for its roots: relayed to a handshake
+    client; refused to the server for a 2026-07-28 client (the revision has no server requests)."""
+    config = trusting(tmp_path, "everything", everything())
+    client = RawClient([*GUARD, "--config", config, "run"])
+    caps = {"roots": {"listChanged": True}}
+    try:
+        if era == "handshake":
+            client.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": caps,
+                                          "clientInfo": {"name": "raw", "version": "1"}})
+            client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+            while (asked := client.read()).get("method") != "roots/list":
+                pass
+            assert asked["id"].startswith("mcp-guard-")
+            return
+        meta = {**ENVELOPE, CAPS: caps}
+        assert "tools" in client.request("tools/list", {"_meta": meta})["result"]
+        echoed = client.request("tools/call", {"name": "echo", "arguments": {"message": "still served"},
+                                               "_meta": meta})
+        assert "still served" in echoed["result"]["content"][0]["text"]
+        refused = threading.Event()  # the server asks when it gets to it: watch the proxy's log for it
+
+        def watch() -> None:
+            assert client.proc.stderr is not None
+            for line in client.proc.stderr:
+                if b"refused roots/list from upstream 'everything'" in line:
+                    refused.set()
+                    return
+
+        threading.Thread(target=watch, daemon=True).start()
+        assert refused.wait(30)
+    finally:
+        client.close()

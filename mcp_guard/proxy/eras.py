@@ -94,7 +94,7 @@ def unsupported(rid: Any, requested: Any, supported: list[str]) -> Message:
 
 
 def uncached_list(result: dict[str, Any]) -> dict[str, Any]:
-    """A list result as it reaches a 2026-07-28 client. Review can hide or reveal an item at any
+    """A list result (or a resource read) as it reaches a 2026-07-28 client. Review can hide or reveal an item at any
     moment (an approval, a rejection, a rug pull caught on the next list), and what a session sees
     depends on its profile: so the list may not be reused later (`ttlMs: 0`) nor shared with another
     authorization context (`cacheScope: "private"`), whatever the server said about its own list."""

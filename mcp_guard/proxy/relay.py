@@ -373,6 +373,7 @@ class Relay:
         method = msg["method"]
         if "id" in msg:
             if self.era == "modern" and method in eras.SERVER_REQUESTS:
+                log.warning("refused %s from upstream %r: the client speaks 2026-07-28", method, up.name)
                 await up.notify(jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND, (
                     f"mcp-guard: the client speaks 2026-07-28, which has no {method} requests from servers")))
                 return
@@ -562,9 +563,12 @@ class Relay:
             self.era = "modern"
             self._initialized = True  # no notifications/initialized in this era: nothing is held
             info, capabilities = eras.client_of(env)
+            # clientInfo is optional in the envelope but required by initialize: the proxy names itself then.
+            info = info if isinstance(info.get("name"), str) else {"name": "mcp-guard", "version": __version__}
             handshake = {"protocolVersion": eras.LATEST_HANDSHAKE, "capabilities": capabilities, "clientInfo": info}
             for up in self.upstreams.values():
                 if up.era != "modern":  # a handshake-only server: an initialize session, kept for the process
+                    up.client_initialized = True  # confirmed right after initialize: no client will say it
                     up.provide_handshake(handshake)
         for up in self.upstreams.values():
             await up.started.wait()
@@ -915,7 +919,10 @@ class Relay:
             refused = await self._refused_read(msg, upstream, "resource", uri)  # type: ignore[arg-type]
             if refused is not None:
                 return refused
-        return await self._send_up(self.upstreams[upstream], {**msg, "params": params}, None)
+        resp, rraw = await self._send_up(self.upstreams[upstream], {**msg, "params": params}, None)
+        if self.era == "modern" and msg["method"] == "resources/read" and isinstance(resp.get("result"), dict):
+            return {**resp, "result": eras.uncached_list(resp["result"])}, None  # review can withdraw it too
+        return resp, rraw
 
     async def _completion(self, msg: Message, raw: bytes | None) -> Response:
         """Completion reveals what a prompt or resource takes: refused for held items like a read."""
