@@ -264,3 +264,16 @@ def test_server_requests_pass_in_the_handshake_era_and_are_refused_in_the_new_on
         assert refused.wait(30)
     finally:
         client.close()
+
+
+async def test_an_http_upstream_of_the_new_revision_is_spoken_to_statelessly(tmp_path):
+    """`run --url` in front of `serve`: the new revision only reaches the client if mcp-guard opened
+    the HTTP upstream with server/discover and sent it stateless requests with their headers."""
+    from tests.clients import serving
+
+    served = write_config(tmp_path / "served.toml", upstream_toml("echo", ECHO, 'trust = "tofu"\n'))
+    front = write_config(tmp_path / "front.toml", "")
+    with serving(served) as base:
+        version, tools = await negotiate([*GUARD, "--config", str(front), "run", "--url", f"{base}/mcp"])
+    assert version == "2026-07-28"
+    assert tools == []  # held: never reviewed by the front proxy

@@ -248,7 +248,7 @@ class UpstreamConnection:
 
     async def _initialize(self) -> None:
         assert self._channel is not None
-        if self._envelope is not None and self.era != "handshake" and self.config.transport == "stdio":
+        if self._envelope is not None and self.era != "handshake" and self.config.transport != "sse":
             if await self._discover():
                 return
         self.era = "handshake"
