@@ -285,13 +285,19 @@ class UpstreamConnection:
         env = {**(self._envelope or {}), eras.VERSION_KEY: eras.LATEST_MODERN}
         resp, _ = await self._exchange(jsonrpc.request(self._own_id(), "server/discover", {"_meta": env}),
                                        None, INIT_TIMEOUT)
+        err = resp.get("error")
+        if isinstance(err, dict) and self._modern_only(err):  # -32022 naming a version of ours: once more at it
+            mutual = [v for v in eras.MODERN_VERSIONS if v in err["data"]["supported"]]
+            env = {**env, eras.VERSION_KEY: mutual[-1]}
+            resp, _ = await self._exchange(jsonrpc.request(self._own_id(), "server/discover", {"_meta": env}),
+                                           None, INIT_TIMEOUT)
         result = resp.get("result")
         if not isinstance(result, dict) or not isinstance(result.get("supportedVersions"), list) \
-                or eras.LATEST_MODERN not in result["supportedVersions"]:
+                or env[eras.VERSION_KEY] not in result["supportedVersions"]:
             return False
         meta = result.get("_meta")
         info = meta.get(eras.SERVER_INFO_KEY) if isinstance(meta, dict) else None
-        opened = {"protocolVersion": eras.LATEST_MODERN, "capabilities": result.get("capabilities"),
+        opened = {"protocolVersion": env[eras.VERSION_KEY], "capabilities": result.get("capabilities"),
                   "serverInfo": info if isinstance(info, dict) else {"name": self.name, "version": ""}}
         if isinstance(result.get("instructions"), str):
             opened["instructions"] = result["instructions"]
