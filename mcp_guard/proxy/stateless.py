@@ -12,6 +12,7 @@ SSE stream that lives until the client closes it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -89,7 +90,8 @@ class ExchangeChannel:
             answer = await fut
         except BaseException:
             if not fut.done():  # the client went away: the relay cancels the request upstream too
-                with anyio.CancelScope(shield=True):
+                with anyio.CancelScope(shield=True), contextlib.suppress(anyio.ClosedResourceError,
+                                                                         anyio.BrokenResourceError):
                     await self._in_send.send((jsonrpc.notification("notifications/cancelled", {
                         "requestId": ours, "reason": "the HTTP client closed the request"}), None))
             raise
