@@ -277,3 +277,32 @@ async def test_an_http_upstream_of_the_new_revision_is_spoken_to_statelessly(tmp
         version, tools = await negotiate([*GUARD, "--config", str(front), "run", "--url", f"{base}/mcp"])
     assert version == "2026-07-28"
     assert tools == []  # held: never reviewed by the front proxy
+
+
+def test_an_answer_to_an_in_band_question_allows_that_call_once(tmp_path):
+    """A 2026-07-28 client is asked with an input_required result; the state it returns only names the
+    question: an approval is good for the call asked about, once, and never reaches the server."""
+    text = upstream_toml("notes", fixture("intent_server.py"), 'trust = "tofu"\n') + '[storage]\npath = "g.db"\n'
+    config = write_config(tmp_path / "mcp-guard.toml", text)
+    client = RawClient([*GUARD, "--config", str(config), "run", "--intent", "Find the note about Q3"])
+    meta = {**ENVELOPE, CAPS: {"elicitation": {"form": {}}}}
+    yes = {"mcp-guard-approve": {"action": "accept", "content": {"approve": True}}}
+
+    def delete(note: str, **retry) -> dict:
+        return client.request("tools/call", {"name": "delete_note", "arguments": {"note_id": note},
+                                             "_meta": meta, **retry})["result"]
+
+    try:
+        asked = delete("3")
+        assert asked["resultType"] == "input_required" and "delete_note" in str(asked["inputRequests"])
+        state = asked["requestState"]
+        other = delete("4", requestState=state, inputResponses=yes)  # the answer is not about this call
+        assert other["resultType"] == "input_required" and other["requestState"] != state
+        assert delete("3", requestState=state, inputResponses=yes)["content"][0]["text"] == "deleted 3"
+        again = delete("3", requestState=state, inputResponses=yes)  # used up
+        assert again["resultType"] == "input_required"
+        no = {"mcp-guard-approve": {"action": "decline"}}
+        refused = delete("3", requestState=again["requestState"], inputResponses=no)
+        assert refused["isError"] and "did not approve" in refused["content"][0]["text"]
+    finally:
+        client.close()

@@ -49,7 +49,10 @@ async def test_out_of_scope_call_denied_with_its_reason(tmp_path, era):
         assert bad.is_error and "eve@evil.example" in text(bad) and "request" in text(bad)
 
 
-async def test_ask_answered_through_elicitation(tmp_path):
+@pytest.mark.parametrize("era", ERAS)
+async def test_ask_answered_through_elicitation(tmp_path, era):
+    """Handshake: an elicitation request to the client. 2026-07-28: an input_required result whose
+    question the client answers in its retry."""
     cfg = config(tmp_path)
     answers = iter([True, False])
     questions: list[str] = []
@@ -59,7 +62,8 @@ async def test_ask_answered_through_elicitation(tmp_path):
         return types.ElicitResult(action="accept", content={"approve": next(answers)})
 
     async with guarded(
-        ["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}, elicitation_callback=elicitation
+        ["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}, era=era,
+        elicitation_callback=elicitation,
     ) as s:
         first = await s.call_tool("delete_note", {"note_id": "3"})
         assert not first.is_error and text(first) == "deleted 3"

@@ -108,3 +108,56 @@ def complete(msg: Message, raw: bytes | None) -> tuple[Message, bytes | None]:
     if isinstance(result, dict) and "resultType" not in result:
         return {**msg, "result": {**result, "resultType": "complete"}}, None
     return msg, raw
+
+
+# An "ask" put to a 2026-07-28 client in band (see Relay._ask_in_band).
+ASK_KEY = "mcp-guard-approve"
+STATE_PREFIX = "mcp-guard:"
+
+
+def new_state() -> str:
+    import secrets
+
+    return STATE_PREFIX + secrets.token_urlsafe(16)
+
+
+def fingerprint(name: str, arguments: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps([name, arguments], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def own_state(params: dict[str, Any]) -> str | None:
+    """The `requestState` of a retry answering one of the proxy's questions, if it is one."""
+    state = params.get("requestState")
+    return state if isinstance(state, str) and state.startswith(STATE_PREFIX) else None
+
+
+def without_own_state(params: dict[str, Any]) -> dict[str, Any]:
+    """A retry's params as the server must see them: the proxy's question and its answer are its own."""
+    out = {k: v for k, v in params.items() if k != "requestState"}
+    responses = out.get("inputResponses")
+    if isinstance(responses, dict):
+        rest = {k: v for k, v in responses.items() if k != ASK_KEY}
+        if rest:
+            out["inputResponses"] = rest
+        else:
+            del out["inputResponses"]
+    return out
+
+
+def question(text: str, state: str) -> dict[str, Any]:
+    """An `input_required` result asking the person, through the client, to allow a call."""
+    return {
+        "resultType": "input_required",
+        "inputRequests": {ASK_KEY: {"method": "elicitation/create", "params": {
+            "mode": "form",
+            "message": text,
+            "requestedSchema": {
+                "type": "object",
+                "properties": {"approve": {"type": "boolean", "title": "Allow this call?"}},
+                "required": ["approve"],
+            },
+        }}},
+        "requestState": state,
+    }

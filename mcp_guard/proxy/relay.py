@@ -171,6 +171,7 @@ class Relay:
         self._initialize_seen = False
         self.era: str | None = None  # "handshake" or "modern" (2026-07-28), fixed by the client's first request
         self._listens: dict[RequestId, dict[str, bool]] = {}  # the client's subscriptions/listen streams
+        self._asked: dict[str, str] = {}  # questions put in input_required results -> the call they are about
         self._upstreams_started = anyio.Event()  # set when initialize has started every upstream (or failed)
         self._guards_started = False
         self._guards_ready = anyio.Event()
@@ -807,8 +808,16 @@ class Relay:
         meta = params.get("_meta")
         call = ToolCall(self.session, up.name, tool, name, arguments, meta if isinstance(meta, dict) else None)
         decision = await self.guards.check_call(call)
+        asked = eras.own_state(params)  # the answer to a question of ours (2026-07-28), if this is one
+        answer = None
+        if asked is not None:
+            answer = (params.get("inputResponses") or {}).get(eras.ASK_KEY)
+            params = eras.without_own_state(params)
         if decision.action == "ask":
-            decision = await self._ask(call, decision, rid)
+            in_band = self._ask_in_band(call, decision, asked, answer) if self.era == "modern" else None
+            if isinstance(in_band, dict):  # the question, to be answered in the client's retry
+                return jsonrpc.result(rid, in_band), None
+            decision = in_band or await self._ask(call, decision, rid)
         if not decision.allowed:
             if self._audit:
                 await self._audit.call("call", call, decision)
@@ -840,6 +849,30 @@ class Relay:
         if checked is resp["result"]:
             return resp, rraw
         return {**resp, "result": checked}, None
+
+    def _ask_in_band(self, call: ToolCall, decision: Decision, asked: str | None,
+                     answer: Any) -> Decision | dict[str, Any] | None:
+        """An "ask" for a 2026-07-28 client, which takes no requests: the call is answered with an
+        `input_required` result carrying the question, and the client's retry carries the answer.
+        The proxy keeps what was asked (the state the client returns is only a key to it), so an
+        answer is good for the very call it was asked about, once. None: the client did not
+        declare elicitation, and the call is held for a person instead."""
+        if asked is not None and self._asked.get(asked) == eras.fingerprint(call.exposed_name, call.arguments):
+            del self._asked[asked]  # an answer counts once, and only for the call it was asked about
+            if isinstance(answer, dict) and answer.get("action") == "accept" \
+                    and (answer.get("content") or {}).get("approve") is True:
+                if self._approved:
+                    self._approved(call)
+                return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, decision.rule)
+            return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, decision.rule)
+        _, capabilities = eras.client_of(call.meta or {})  # this request's own capabilities
+        if "elicitation" not in capabilities:
+            return None
+        if len(self._asked) >= MAX_HELD:
+            self._asked.pop(next(iter(self._asked)))
+        token = eras.new_state()
+        self._asked[token] = eras.fingerprint(call.exposed_name, call.arguments)
+        return eras.question(decision.question or decision.reason, token)
 
     async def _ask(self, call: ToolCall, decision: Decision, rid: RequestId) -> Decision:
         """Put an "ask" to the person: through elicitation if the client can, else hold the call."""
