@@ -7,16 +7,14 @@ exactly once; a second retry is held again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
-
 from mcp_guard import audit
+from mcp_guard.canonical import now as _now
+from mcp_guard.canonical import sha256_hex
 from mcp_guard.errors import GuardError
 from mcp_guard.store import Store
 
@@ -41,15 +39,7 @@ class Approval:
 
 def args_digest(tool: str, arguments: dict[str, Any]) -> str:
     """sha256 of the canonical JSON (RFC 8785) of the tool name and its arguments."""
-    try:
-        data = rfc8785.dumps({"tool": tool, "arguments": arguments})
-    except (rfc8785.CanonicalizationError, TypeError, ValueError):
-        data = json.dumps({"tool": tool, "arguments": arguments}, sort_keys=True, default=str).encode()
-    return hashlib.sha256(data).hexdigest()
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return sha256_hex({"tool": tool, "arguments": arguments})
 
 
 def hold(

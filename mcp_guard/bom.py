@@ -40,9 +40,11 @@ from cyclonedx.schema import SchemaVersion
 from packageurl import PackageURL
 
 from mcp_guard import __version__
+from mcp_guard.canonical import parse_time
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.errors import BomError
-from mcp_guard.manifest import KINDS, Change, diff, fingerprint
+from mcp_guard.kinds import KINDS
+from mcp_guard.manifest import Change, diff, fingerprint
 from mcp_guard.review import Item, ReviewQueue
 
 NS = "mcp-guard:"
@@ -647,7 +649,7 @@ def build(
                 server_info = dict(item.definition.get("serverInfo") or {})
         bom.components.add(_component(name, upstream, server_info, prev.get(name), _last_verification(queue, name)))
         bom.services.add(_service(name, upstream, server_info, nested, prev.get(name)))
-    bom.metadata.timestamp = _timestamp(max(stamps) if stamps else None, previous)
+    bom.metadata.timestamp = _timestamp(max(stamps, key=parse_time) if stamps else None, previous)
     return bom
 
 
@@ -674,7 +676,7 @@ def _serial(names: list[str]) -> uuid.UUID:
 
 def _timestamp(stamp: str | None, previous: Bom | None) -> datetime:
     if stamp:
-        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return parse_time(stamp)  # this version's stamps and older ones (whole seconds)
     if previous is not None and previous.metadata.timestamp:
         return previous.metadata.timestamp
     return datetime(1970, 1, 1, tzinfo=UTC)

@@ -145,6 +145,15 @@ class Budget(_Model):
     per_tool: dict[str, int] = Field(default_factory=dict)  # glob -> calls
 
 
+class TrustedSource(_Model):
+    """Values of these kinds may come from the results of the tools `tool` matches (a glob over
+    `UPSTREAM/TOOL`), e.g. recipients from `crm/list_contacts`; no kinds: every kind."""
+
+    tool: str
+    kinds: list[Literal["email", "person", "phone", "channel", "url", "host", "iban", "account", "path",
+                        "credential"]] = Field(default_factory=list)
+
+
 class Profile(_Model):
     """Policy as code for a kind of session.
 
@@ -164,6 +173,7 @@ class Profile(_Model):
     expires: str | None = None  # ISO 8601 date or datetime (UTC when no offset)
     fallback: Literal["engine", "allow", "deny", "ask"] = "engine"
     trusted: list[str] = Field(default_factory=list)  # files of trusted destinations for the engine
+    trusted_sources: list[TrustedSource] = Field(default_factory=list)  # tools whose results ground values
 
 
 class ProxySettings(_Model):
@@ -179,6 +189,12 @@ class ServeSettings(_Model):
     token: str | None = None  # "env:NAME" or a literal; required to bind anything but loopback
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)  # a larger POST is answered 413
+    max_sessions: int = Field(64, gt=0)  # open at once, all clients together (503 beyond)
+    max_sessions_per_client: int = Field(8, gt=0)  # per credential, or per address without one (429 beyond)
+    idle_timeout: float = Field(1800.0, gt=0)  # seconds without a request before a session and its servers end
+    socket_timeout: float = Field(10.0, gt=0)  # seconds a connection may stay silent before a request
+    max_connections: int = Field(256, gt=0)  # open HTTP connections (503 beyond)
 
 
 class StorageSettings(_Model):

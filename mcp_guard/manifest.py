@@ -4,59 +4,47 @@ A fingerprint is the SHA-256 of the RFC 8785 (JCS) serialisation of a whole defi
 and whitespace never matter. Each top-level field is hashed too (on demand: only a changed item
 needs them), so that a diff says exactly which fields changed.
 
-Kinds: `tool`, `prompt`, `resource`, `resource_template`, and `server` (identity and instructions).
+Kinds (`mcp_guard.kinds`): `tool`, `prompt`, `resource`, `resource_template`, and `server` (identity
+and instructions).
 This module is pure and fast: no I/O, plain dicts in and small dataclasses out.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import orjson
-import rfc8785
+from mcp_guard import kinds
+from mcp_guard.canonical import canonical, digest
 
-Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]
-KINDS: tuple[Kind, ...] = ("tool", "prompt", "resource", "resource_template", "server")
+Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]  # kinds.NAMES, for type checkers
 
-# The list method and result key of each listable kind.
-LIST_METHODS: dict[str, tuple[str, str]] = {
-    "tool": ("tools/list", "tools"),
-    "prompt": ("prompts/list", "prompts"),
-    "resource": ("resources/list", "resources"),
-    "resource_template": ("resources/templates/list", "resourceTemplates"),
-}
-# Guard-contract list kinds (camelCase, as in guards/base.ListKind) to ours.
-FROM_LIST_KIND: dict[str, Kind] = {
-    "tools": "tool",
-    "prompts": "prompt",
-    "resources": "resource",
-    "resourceTemplates": "resource_template",
-}
+# Derived from mcp_guard.kinds, for the modules that index by them: each listable kind's list method
+# and result key, and the guard contract's list kinds (result keys) to ours.
+LIST_METHODS: dict[str, tuple[str, str]] = {k.name: (k.list_method, k.result_key) for k in kinds.LISTED}
+FROM_LIST_KIND: dict[str, Kind] = {k.result_key: k.name for k in kinds.LISTED}  # type: ignore[misc]
 SERVER_NAME = "(server)"
 _IDENTITY_FIELDS = ("name", "title", "version", "description", "websiteUrl", "icons")
 
 
 def item_name(kind: str, definition: Mapping[str, Any]) -> str:
     """The key an item is known by: its name, its URI, or its URI template."""
-    if kind == "resource":
-        key = definition.get("uri")
-    elif kind == "resource_template":
-        key = definition.get("uriTemplate")
-    elif kind == "server":
+    if kind == "server":
         return SERVER_NAME
-    else:
-        key = definition.get("name")
+    key = definition.get(_identity(kind))
     return key if isinstance(key, str) else ""
+
+
+def _identity(kind: str) -> str:
+    spec = kinds.KINDS.get(kind)
+    return spec.identity if spec and spec.identity else "name"
 
 
 # A name a server lists more than once is one item of review holding every copy under this key: which
 # copy a client keeps and which one the server runs are unknown, so no single copy may stand for it.
 DUPLICATES = "mcp-guard:duplicates"
-_KEY_FIELD = {"resource": "uri", "resource_template": "uriTemplate"}
 
 
 def collapse(kind: str, definitions: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -65,7 +53,7 @@ def collapse(kind: str, definitions: Iterable[Mapping[str, Any]]) -> list[Mappin
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for definition in definitions:
         groups.setdefault(item_name(kind, definition), []).append(definition)
-    return [copies[0] if len(copies) == 1 else {_KEY_FIELD.get(kind, "name"): name, DUPLICATES: copies}
+    return [copies[0] if len(copies) == 1 else {_identity(kind): name, DUPLICATES: copies}
             for name, copies in groups.items()]
 
 
@@ -87,80 +75,7 @@ def server_definition(server_info: Mapping[str, Any] | None, instructions: str |
     return definition
 
 
-# --- canonical form -------------------------------------------------------------------------------
-
-
-# Fast path: for plain data (strings, integers within 2**53, booleans, null, arrays, and objects whose
-# keys sort the same by code point as by UTF-16 code unit, i.e. hold nothing from U+E000 up), orjson
-# with sorted keys writes exactly the RFC 8785 bytes: the same escapes (\" \\ \b \f \n \r \t, other
-# controls as lowercase \u00xx, everything else raw UTF-8). Anything else (floats: ECMAScript number
-# format) goes to the reference serialiser. Checked against it in tests/test_manifest.py.
-_SAFE_INT = 2**53 - 1
-
-
-def _is_plain(value: Any) -> bool:
-    t = type(value)
-    if t is dict:
-        for k, v in value.items():
-            if type(k) is not str or (k and max(k) >= "\ue000"):
-                return False
-            tv = type(v)
-            if tv is str or tv is bool or v is None:
-                continue
-            if tv is int:
-                if -_SAFE_INT <= v <= _SAFE_INT:
-                    continue
-                return False
-            if (tv is dict or tv is list) and _is_plain(v):
-                continue
-            return False
-        return True
-    if t is list:
-        return all(_is_plain(v) for v in value)
-    if t is str or t is bool or value is None:
-        return True
-    if t is int:
-        return -_SAFE_INT <= value <= _SAFE_INT
-    return False
-
-
-def _jcs(value: Any) -> bytes:
-    if _is_plain(value):
-        try:
-            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:
-            pass  # lone surrogates: the reference path decides
-    try:
-        return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
-        # Integers past 2**53 (and the like) are outside I-JSON; read them as JSON numbers, i.e.
-        # as doubles, which is what every JavaScript client does with them anyway.
-        return rfc8785.dumps(_as_ijson(value))
-
-
-def _as_ijson(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return value if abs(value) <= 2**53 - 1 else float(value)
-    if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else None
-    if isinstance(value, Mapping):
-        return {str(k): _as_ijson(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_as_ijson(v) for v in value]
-    return str(value)
-
-
-def canonical(value: Any) -> bytes:
-    """RFC 8785 bytes of a JSON value."""
-    return _jcs(value)
-
-
-def digest(value: Any) -> str:
-    return "sha256:" + hashlib.sha256(_jcs(value)).hexdigest()
+# --- canonical form (mcp_guard.canonical: RFC 8785, one rule for what it cannot hold) ---------------
 
 
 def _utf16_key(key: str) -> bytes:
@@ -190,13 +105,13 @@ class Fingerprint:
 
 def fingerprint(kind: str, definition: Mapping[str, Any]) -> Fingerprint:
     """Hash a whole definition (RFC 8785, SHA-256)."""
-    whole = "sha256:" + hashlib.sha256(_jcs(definition)).hexdigest()
+    whole = digest(definition)
     return Fingerprint(kind, item_name(kind, definition), whole, definition)
 
 
 def canonical_definition(definition: Mapping[str, Any]) -> str:
     """The canonical JSON text stored for a definition (what the review queue and the BOM keep)."""
-    return _jcs(definition).decode("utf-8")
+    return canonical(definition).decode("utf-8")
 
 
 # --- risk flags -----------------------------------------------------------------------------------
@@ -214,50 +129,6 @@ class Risk:
 _URL_NAME = re.compile(r"(url|uri|link|endpoint|webhook|callback|host|domain|server|address)", re.I)
 _PATH_NAME = re.compile(r"(path|file|dir|folder|directory)", re.I)
 _URL_FORMATS = {"uri", "uri-reference", "iri", "iri-reference", "hostname", "idn-hostname", "url"}
-
-# Phrases aimed at the model rather than describing the tool. Each hit is reported only when the old
-# text did not already contain it, so a long-standing "You must pass an absolute path" is not news.
-_INSTRUCTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "a pseudo-tag such as <IMPORTANT>",
-        re.compile(r"<\s*/?\s*(important|system|instructions?|secret|hidden|note)\b", re.I),
-    ),
-    (
-        "'ignore previous instructions'",
-        re.compile(r"\b(ignore|disregard|forget)\b.{0,20}\b(previous|prior|above|earlier|other|all)\b", re.I),
-    ),
-    (
-        "orders addressed to the model",
-        re.compile(
-            r"\b(you|the (assistant|model|ai|agent|llm))\s+(must|should|shall|need to|have to|are required to|will)\b",
-            re.I,
-        ),
-    ),
-    (
-        "steps to take before or instead of the call",
-        re.compile(r"\b(before|after|instead of|prior to)\s+(using|calling|running|invoking)\b", re.I),
-    ),
-    (
-        "secrecy towards the user",
-        re.compile(
-            r"\b(do not|don't|never|without)\s+"
-            r"(tell|telling|mention|mentioning|inform|informing|reveal|revealing|show|showing|notify|notifying)\b",
-            re.I,
-        ),
-    ),
-    (
-        "a demand to read or send secrets",
-        re.compile(
-            r"\b(read|send|include|pass|upload|forward|attach|copy)\b.{0,80}"
-            r"(ssh|id_rsa|\.env\b|passwords?|credentials?|secrets?|tokens?|api[ _-]?keys?|private keys?|cookies?)",
-            re.I,
-        ),
-    ),
-    (
-        "a reference to the system prompt or conversation",
-        re.compile(r"\b(system prompt|conversation history|previous messages|chat history)\b", re.I),
-    ),
-)
 
 # The spec's defaults, so that an explicit value equal to the default is not a flip.
 _HINT_DEFAULTS = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
@@ -321,17 +192,20 @@ def _param_risks(name: str, sub: Mapping[str, Any]) -> list[Risk]:
     return []
 
 
-def _instruction_risks(old_text: str, new_text: str) -> list[Risk]:
-    risks = []
-    for label, pattern in _INSTRUCTION_PATTERNS:
-        new_hits = [m.group(0).lower() for m in pattern.finditer(new_text)]
-        if not new_hits:
-            continue
-        old_hits = {m.group(0).lower() for m in pattern.finditer(old_text)}
-        gained = [h for h in new_hits if h not in old_hits]  # in reading order
-        if gained:
-            risks.append(Risk("model-instructions", f"text gained {label}: {gained[0]!r}", "high"))
-    return risks
+def _scanner_risks(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Risk]:
+    """What the text asks of the model is judged by the scanner alone (one scanner, one answer):
+    each finding at the default threshold that the old definition did not already have."""
+    from mcp_guard.scan import DEFAULT_THRESHOLD, at_least, scan_item
+
+    scan_kind = {"resource_template": "resourceTemplate"}.get(kind, kind)
+    before = set()
+    if old:
+        before = {(f.kind, f.excerpt) for f in at_least(scan_item(scan_kind, dict(old)), DEFAULT_THRESHOLD)}
+    return [
+        Risk("model-instructions", f"{f.kind} in {f.field}: {f.explanation} ({f.excerpt!r})", f.severity)
+        for f in at_least(scan_item(scan_kind, dict(new)), DEFAULT_THRESHOLD)
+        if (f.kind, f.excerpt) not in before
+    ]
 
 
 def _hint(annotations: Any, key: str) -> bool:
@@ -367,7 +241,7 @@ def assess(kind: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> 
     for name, sub in _params(new.get("inputSchema")).items():
         if name not in old_params:
             risks.extend(_param_risks(name, sub))
-    risks.extend(_instruction_risks(_texts(old), _texts(new)))
+    risks.extend(_scanner_risks(kind, old, new))
     if kind == "tool" and old:
         risks.extend(_annotation_risks(old, new))
     return risks

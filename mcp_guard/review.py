@@ -23,21 +23,17 @@ import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
-from mcp_guard import audit
+from mcp_guard import audit, kinds
+from mcp_guard.canonical import now
 from mcp_guard.errors import ReviewError
-from mcp_guard.manifest import DUPLICATES, KINDS, canonical_definition, collapse, fingerprint
+from mcp_guard.manifest import DUPLICATES, canonical_definition, collapse, fingerprint
 from mcp_guard.store import Store
 
 State = Literal["pending", "approved", "rejected", "superseded"]
 TrustMode = Literal["review", "pinned", "tofu"]
 TOFU_REVIEWER = "mcp-guard (trust on first use)"
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def reviewer_name() -> str:
@@ -146,9 +142,6 @@ def item_id(upstream: str, kind: str, name: str, digest: str, length: int = 10) 
 # --- the scanner hook -----------------------------------------------------------------------------
 
 
-_SCAN_KINDS = {"resource_template": "resourceTemplate"}  # the scanner's names for our kinds
-
-
 def scan_findings(kind: str, definition: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Findings of `mcp_guard.scan.scan_item`, when that module exists, as plain dicts.
 
@@ -171,7 +164,7 @@ def scan_findings(kind: str, definition: Mapping[str, Any]) -> list[dict[str, An
     if scan_item is None:
         return []
     try:
-        found = scan_item(_SCAN_KINDS.get(kind, kind), dict(definition)) or []
+        found = scan_item(kinds.KINDS[kind].singular if kind in kinds.KINDS else kind, dict(definition)) or []
     except Exception as err:  # noqa: BLE001 - any scanner failure must hold the item, not crash the proxy
         return [{"kind": "scanner-error", "severity": "high", "span": None, "explanation": f"scanner failed: {err}"}]
     return [_finding_dict(f) for f in found]
@@ -292,8 +285,8 @@ class ReviewQueue:
         `complete` says the listing is the whole list (all pages): names missing from it are marked
         removed. A page on its own records what it holds and marks nothing.
         """
-        if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+        if kind not in kinds.KINDS:
+            raise ValueError(f"unknown kind {kind!r}: one of {', '.join(kinds.NAMES)}")
         prepared = []
         seen_names: set[str] = set()
         for definition in collapse(kind, definitions):  # a name listed twice is one conflict item

@@ -33,10 +33,13 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from mcp_guard.scan_behaviour import addressed, judge_instructions, judge_parameter, purpose_words
+
 Severity = Literal["low", "medium", "high"]
 Source = Literal["definition", "result"]
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
 RANK = {s: i for i, s in enumerate(SEVERITIES)}
+DEFAULT_THRESHOLD: Severity = "medium"  # what `scan` shows and review counts by default; "low" is a hint only
 
 KINDS = (
     "model_instruction",
@@ -1121,14 +1124,17 @@ def _matches(sig: _Signal, text: str, low: str, words: set[bytes]) -> Iterator[r
 
 
 def _instruction_findings(
-    text: str, field: str, source: Source, positions: Positions | None, original: str
+    text: str, field: str, source: Source, positions: Positions | None, original: str, seen: dict | None = None
 ) -> tuple[list[Finding], int]:
-    """Match every instruction signal; weigh them together; return findings and the text's score."""
+    """Match every instruction signal; weigh them together; return findings and the text's score.
+    `seen` receives the text's word set (for the behaviour pass, so it is computed once)."""
     hits: list[tuple[_Signal, int, int, int]] = []
     low = text.lower()
     if len(low) != len(text):  # a few letters lower-case to two; then look everywhere
         low = ""
     words = _words(low)
+    if seen is not None and low:
+        seen["words"] = words
     for sig in _SIGNALS:
         w = sig.weight if source == "definition" else sig.result_weight
         if not w:
@@ -1530,10 +1536,12 @@ def scan_text(
     source: Source = "definition",
     other_tools: Iterable[str] = (),
     is_name: bool = False,
+    purpose: str = "",
     _depth: int = 0,
 ) -> list[Finding]:
     """Scan one text. `source` is "definition" (what a server says about its tools: held to a strict
-    standard) or "result" (data a tool returned: many more harmless oddities)."""
+    standard) or "result" (data a tool returned: many more harmless oddities). `purpose`: what the
+    tool says it is for (`scan_behaviour.purpose_words`); data it is about is not held against it."""
     if not text:
         return []
     findings = _char_findings(text, field, source, is_name)
@@ -1543,7 +1551,8 @@ def scan_text(
     else:
         # Results are long and often not English: fold look-alikes only when there are some.
         scanned, positions = _normalise(text, source == "definition" or bool(_FOLDABLE.search(text)))
-    instr, score = _instruction_findings(scanned, field, source, positions, text)
+    seen: dict[str, Any] = {}
+    instr, score = _instruction_findings(scanned, field, source, positions, text, seen)
     if is_name:
         # Names are read as words too: a parameter called `content_of_ssh_id_rsa` says what it wants.
         spaced = scanned.replace("_", " ").replace("-", " ")
@@ -1551,13 +1560,37 @@ def scan_text(
         seen = {(f.kind, f.start, f.end) for f in instr}
         instr += [f for f in more if (f.kind, f.start, f.end) not in seen]
         score = max(score, more_score)
+    schema = field.startswith(("inputSchema", "outputSchema"))
+    acts = [] if is_name else judge_instructions(
+        scanned, source=source, purpose=purpose, schema=schema, words=seen.get("words")
+    )
+    harm = max((RANK[a.severity] for a in acts), default=-1)
+    for a in acts:
+        s, e = a.start, a.end
+        if positions is not None:
+            s, e = positions(a.start), positions(max(a.start, a.end - 1)) + 1
+        findings.append(Finding(a.kind, a.severity, field, s, e, _excerpt(text, s, e), a.explanation))  # type: ignore[arg-type]
+    if harm < RANK["medium"] and source == "definition":
+        # Phrases that only sound like instructions ("IMPORTANT:", "you must pass …") are how honest
+        # descriptions are written too: without a harmful act in the text they are hints, not flags.
+        instr = [_as_hint(f) if f.kind in _PHRASE_ONLY else f for f in instr]
     findings += instr
     others = _other_tools_regex(tuple(sorted(set(other_tools))))
     if others is not None:
-        findings += _shadowing(scanned, field, others, positions, text, score)
+        findings += _shadowing(scanned, field, others, positions, text, harm)
     if _depth < MAX_DEPTH:
         findings += _payload_findings(text, field, source, other_tools, _depth)
     return _tidy(findings)
+
+
+# Phrase-signal kinds that say how a text sounds, not what it does.
+_PHRASE_ONLY = frozenset({"model_instruction", "urgency_marker", "sensitive_reference", "exfiltration", "secrecy"})
+
+
+def _as_hint(f: Finding) -> Finding:
+    if f.severity == "low":
+        return f
+    return Finding(f.kind, "low", f.field, f.start, f.end, f.excerpt, f.explanation, f.via)
 
 
 def _tidy(findings: list[Finding]) -> list[Finding]:
@@ -1617,7 +1650,7 @@ def _other_tools_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def _shadowing(
-    text: str, field: str, rx: re.Pattern[str], positions: Positions | None, original: str, score: int
+    text: str, field: str, rx: re.Pattern[str], positions: Positions | None, original: str, harm: int
 ) -> list[Finding]:
     out = []
     for m in rx.finditer(text):
@@ -1626,9 +1659,15 @@ def _shadowing(
         s, e = m.start(), m.end()
         if positions is not None:
             s, e = positions(s), positions(e - 1) + 1
-        sev: Severity = "high" if score >= 2 else "medium"
+        # A mention alone is how servers cross-reference; telling the model what to do about another
+        # server's tool is shadowing, and with a harmful act in the text it must be read.
+        lo, hi = text.rfind("\n", 0, m.start()), text.find("\n", m.end())
+        sentence = text[max(lo, 0, *(text.rfind(p, 0, m.start()) for p in ". ")) : hi if hi != -1 else len(text)]
+        # A plain word ("search", "whoami") is a tool name only by coincidence unless the text is harmful.
+        plain = not _CODEY_NAME.search(name)
+        sev: Severity = "high" if harm >= RANK["medium"] else "medium" if addressed(sentence) and not plain else "low"
         why = f"refers to {name!r}, a tool of another server" + (
-            " and tells the model how to use it" if score >= 2 else ""
+            " and tells the model what to do with it" if harm >= RANK["medium"] else ""
         )
         out.append(Finding("tool_shadowing", sev, field, s, e, _excerpt(original, s, e), why))
         if len(out) >= MAX_PER_KIND:
@@ -1654,7 +1693,8 @@ def _name_findings(name: str, field: str, other_tools: Iterable[str]) -> list[Fi
             )
         elif skeleton(other) == sk:
             loose = other.casefold().replace("-", "_") == name.casefold().replace("-", "_")
-            sev: Severity = "medium" if loose else "high"
+            # Servers share plain names (list_databases); a look-alike imitates.
+            sev: Severity = "low" if loose else "high"
             why = f"name imitates {other!r}, a tool of another server"
             out.append(Finding("homoglyph", sev, field, 0, len(name), name, why))
     return out
@@ -1728,21 +1768,49 @@ def item_texts(kind: str, definition: dict[str, Any]) -> Iterator[tuple[str, str
                     yield f"arguments[{i}].{key}", arg[key], key == "name"
 
 
-def scan_item(kind: str, definition: dict[str, Any], *, other_tools: Iterable[str] = ()) -> list[Finding]:
+def scan_item(
+    kind: str, definition: dict[str, Any], *, other_tools: Iterable[str] = (), own_tools: Iterable[str] = ()
+) -> list[Finding]:
     """Scan a tool / prompt / resource / resourceTemplate (or "server": instructions and serverInfo)
-    definition as on the wire. `other_tools`: names of other servers' tools, for shadowing."""
+    definition as on the wire. `other_tools`: names of other servers' tools, for shadowing;
+    `own_tools`: the same server's tools (a server naming its own tools is not shadowing)."""
     own = definition.get("name")
-    others = tuple(n for n in other_tools if n and n != own) if other_tools else ()
+    siblings = set(own_tools)
+    others = tuple(n for n in other_tools if n and n != own and n not in siblings) if other_tools else ()
+    name, desc = own if isinstance(own, str) else "", definition.get("description")
+    purpose = purpose_words(name, desc if isinstance(desc, str) else "") if kind != "server" else ""
     findings: list[Finding] = []
     for field, text, is_name in item_texts(kind, definition):
         if text is None:
             why = f"schema nested deeper than {MAX_NESTING} levels: the rest was not scanned"
             findings.append(Finding("concealed_text", "high", field, 0, 0, "", why))
             continue
-        findings += scan_text(text, field, other_tools=others if not is_name else (), is_name=is_name)
-        if field == "name" and other_tools:
-            findings += _name_findings(text, field, [n for n in other_tools if n])
+        findings += scan_text(text, field, other_tools=others if not is_name else (), is_name=is_name, purpose=purpose)
+        if field == "name" and others:
+            findings += _name_findings(text, field, [n for n in others if n])
+    if isinstance(definition.get("inputSchema"), dict):  # what the tool asks for (its output asks nothing)
+        findings += _parameter_findings(definition["inputSchema"], "inputSchema", purpose)
     return findings
+
+
+def _parameter_findings(schema: dict[str, Any], path: str, purpose: str, depth: int = 0) -> list[Finding]:
+    """Parameters that ask for data the tool's purpose does not need (judged on name and description)."""
+    out: list[Finding] = []
+    props = schema.get("properties")
+    if depth > 8 or not isinstance(props, dict):
+        return out
+    for prop, sub in props.items():
+        if not isinstance(sub, dict):
+            continue
+        desc = sub.get("description") if isinstance(sub.get("description"), str) else ""
+        act = judge_parameter(str(prop), desc, purpose)
+        base = f"{path}.properties.{prop}"
+        if act is not None:
+            field, text = (f"{base}.description", desc) if act.end > act.start else (base, str(prop))
+            s, e = (act.start, act.end) if act.end > act.start else (0, len(text))
+            out.append(Finding(act.kind, act.severity, field, s, e, _excerpt(text, s, e), act.explanation))  # type: ignore[arg-type]
+        out += _parameter_findings(sub, base, purpose, depth + 1)
+    return out
 
 
 def result_texts(result: dict[str, Any]) -> Iterator[tuple[str, str]]:

@@ -103,6 +103,13 @@ CREATE TABLE IF NOT EXISTS verifications (
     PRIMARY KEY (upstream, artifact_digest)
 );
 
+-- run: what each default (derived) upstream name stands for, so two servers never share one
+CREATE TABLE IF NOT EXISTS adhoc_names (
+    name TEXT PRIMARY KEY,
+    identity TEXT NOT NULL,         -- package:NAME or path:FOLDER (mcp_guard.proxy.names)
+    command TEXT NOT NULL,          -- the command line that first used it, JSON
+    first_seen TEXT NOT NULL
+);
 -- clients: client config entries that `mcp-guard wrap` rewrote, so `unwrap` restores them exactly
 CREATE TABLE IF NOT EXISTS wrapped_entries (
     file TEXT NOT NULL,             -- the client's config file (absolute path)

@@ -13,6 +13,7 @@ from typing import Any
 
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.errors import GuardError
+from mcp_guard.kinds import LISTED
 
 CONNECT_TIMEOUT = 60.0  # seconds for one upstream to start, initialize and list everything
 
@@ -20,13 +21,7 @@ CONNECT_TIMEOUT = 60.0  # seconds for one upstream to start, initialize and list
 class SdkUpstream:
     """An SDK `ClientSession` seen through the guard contract's `Upstream` protocol (raw dict results)."""
 
-    _REQUESTS = {
-        "tools/list": "ListToolsRequest",
-        "prompts/list": "ListPromptsRequest",
-        "resources/list": "ListResourcesRequest",
-        "resources/templates/list": "ListResourceTemplatesRequest",
-        "tools/call": "CallToolRequest",
-    }
+    _REQUESTS = {k.list_method: k.sdk_request for k in LISTED} | {"tools/call": "CallToolRequest"}
 
     def __init__(self, name: str, session: Any, init: Any) -> None:
         self.name = name
@@ -53,41 +48,95 @@ async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | Non
     a stdio server gets the environment the proxy would give it, with `env` (secrets, a client's env)
     on top."""
     import os
-    import tempfile
 
     from mcp.client.session import ClientSession
 
-    errlog = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    if upstream.transport == "stdio":
+        from mcp_guard.intent.credentials import upstream_env
+
+        command = os.path.expanduser(upstream.command or "")
+        transport = process_streams(name, [command, *upstream.args], upstream_env(upstream, env), upstream.cwd)
+    elif upstream.transport == "sse":
+        from mcp.client.sse import sse_client
+
+        transport = sse_client(upstream.url or "", headers=upstream.headers or None)
+    else:
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+
+        client = httpx2.AsyncClient(headers=upstream.headers, timeout=httpx2.Timeout(30.0, read=300.0))
+        transport = streamable_http_client(upstream.url or "", http_client=client)
+    async with transport as streams:
+        read, write = streams[0], streams[1]
+        async with ClientSession(read, write, message_handler=message_handler) as session:
+            init = await session.initialize()
+            yield SdkUpstream(name, session, init)
+
+
+class UpstreamExited(GuardError):
+    """A stdio server ended (or never started); the message says how, with the end of its stderr."""
+
+
+@asynccontextmanager
+async def process_streams(name: str, argv: list[str], env: dict[str, str], cwd: str | None) -> AsyncIterator[Any]:
+    """A stdio server as the SDK client's pair of streams, launched like the proxy launches it (its own
+    process group, ended whole; its stderr kept), so that a failure can say how the server ended."""
+    import anyio
+    from mcp.shared.message import SessionMessage
+    from mcp.types import jsonrpc_message_adapter
+
+    from mcp_guard.proxy.channels import ChildProcess, ProcessChannel
+    from mcp_guard.proxy.jsonrpc import MalformedMessage
+
     try:
-        if upstream.transport == "stdio":
-            from mcp.client.stdio import StdioServerParameters, stdio_client
+        process = ChildProcess(argv, env, cwd, echo_stderr=False)  # its tail is in the error, if it fails
+    except FileNotFoundError:
+        raise UpstreamExited(f"upstream {name!r}: command not found: {argv[0]}") from None
+    except OSError as err:
+        raise UpstreamExited(f"upstream {name!r}: cannot start {argv[0]}: {err.strerror or err}") from None
+    channel = await ProcessChannel.attach(process, max_bytes=64 * 1024 * 1024, label=f"upstream '{name}'")
+    to_client, read_stream = anyio.create_memory_object_stream[Any](0)
+    write_stream, from_client = anyio.create_memory_object_stream[Any](0)
 
-            from mcp_guard.intent.credentials import upstream_env
+    async def server_to_client() -> None:
+        async with to_client:
+            while True:
+                try:
+                    msg, _ = await channel.receive()
+                    item: Any = SessionMessage(jsonrpc_message_adapter.validate_python(msg, by_name=False))
+                except MalformedMessage as bad:
+                    item = ValueError(bad.reason)
+                except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    return
+                except Exception as err:  # noqa: BLE001 - a message the SDK's models refuse
+                    item = err
+                await to_client.send(item)
 
-            params = StdioServerParameters(
-                command=os.path.expanduser(upstream.command or ""),
-                args=upstream.args,
-                env=upstream_env(upstream, env),
-                cwd=upstream.cwd,
-            )
-            transport = stdio_client(params, errlog=errlog)
-        elif upstream.transport == "sse":
-            from mcp.client.sse import sse_client
+    async def client_to_server() -> None:
+        async with from_client:
+            async for item in from_client:
+                try:
+                    await channel.send(item.message.model_dump(by_alias=True, mode="json", exclude_unset=True))
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    return
 
-            transport = sse_client(upstream.url or "", headers=upstream.headers or None)
-        else:
-            import httpx2
-            from mcp.client.streamable_http import streamable_http_client
-
-            client = httpx2.AsyncClient(headers=upstream.headers, timeout=httpx2.Timeout(30.0, read=300.0))
-            transport = streamable_http_client(upstream.url or "", http_client=client)
-        async with transport as streams:
-            read, write = streams[0], streams[1]
-            async with ClientSession(read, write, message_handler=message_handler) as session:
-                init = await session.initialize()
-                yield SdkUpstream(name, session, init)
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(server_to_client)
+            tg.start_soon(client_to_server)
+            try:
+                yield read_stream, write_stream
+            except Exception:
+                if process.returncode is None:  # a server that fails usually exits: a moment for its code
+                    with anyio.move_on_after(1):
+                        await process.wait()
+                if process.returncode is not None:
+                    raise UpstreamExited(f"upstream {name!r} {process.exit_status()}") from None
+                raise
+            finally:
+                tg.cancel_scope.cancel()
     finally:
-        errlog.close()
+        await channel.aclose()
 
 
 async def snapshot(config: Config, name: str, env: dict[str, str] | None = None,
@@ -120,7 +169,21 @@ async def snapshot(config: Config, name: str, env: dict[str, str] | None = None,
     except GuardError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure to reach a server is reported in one line
+        exited = _found(err, GuardError)  # how a stdio server ended says more than the SDK's error
+        if exited is not None:
+            raise exited from None
         raise GuardError(f"upstream {name!r}: cannot connect or list: {one_line(err)}") from None
+
+
+def _found(err: BaseException, kind: type[GuardError]) -> GuardError | None:
+    if isinstance(err, kind):
+        return err
+    if isinstance(err, BaseExceptionGroup):
+        for inner in err.exceptions:
+            found = _found(inner, kind)
+            if found is not None:
+                return found
+    return None
 
 
 def one_line(err: BaseException) -> str:

@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""Decision time of the intent guard: p50/p90/p99 per call for a profile of 100 rules.
+"""Speed of the intent guard: decisions (p50/p90/p99) and recording the values of a result.
 
-The profile has 30 allow, 30 deny and 10 ask globs, 25 argument constraints and 5 budgets; calls
-cycle over tools that hit each kind of rule, plus calls that fall through to the default engine.
-Each call goes through `IntentGuard.decide`, the code the relay runs.
+- profile: a profile of 100 rules (30 allow, 30 deny and 10 ask globs, 25 argument constraints and
+  5 budgets); calls cycle over tools that hit each kind of rule.
+- default engine, provenance: a session that has seen 20 results (mail-like JSON records, about
+  100 KiB in all); calls cycle over a read, a send to a recipient the request names, one a result
+  lists as data, and one found only inside a message body (looked up in the record each time).
+- recording: `check_result`'s work on a 1 MiB result of JSON mail records, median of several runs;
+  then the first look-up of a value in it (values are found on demand by exact search, then cached).
+Each decision goes through `IntentGuard.decide`, the code the relay runs. Targets: decision p50
+≤ 50 µs, recording 1 MiB ≤ 5 ms.
 
     scripts/bench_intent.py [--calls N] [--json]
 """
@@ -46,12 +52,48 @@ def calls(session: SessionInfo) -> list[ToolCall]:
     return out
 
 
+def mail_records(n: int, start: int = 0) -> str:
+    """`n` mail-like JSON records with addresses as fields and in bodies."""
+    rows = [
+        {"id": str(i), "from": f"user{i}@corp{i % 7}.example", "to": ["kai@corp.example"],
+         "subject": f"Report {i}", "body": f"Hi, the figures for week {i} are at https://files.example/r/{i} "
+         f"and a copy went to archive{i}@records.example. Thanks, team {i % 5}."}
+        for i in range(start, start + n)
+    ]
+    return json.dumps(rows)
+
+
 def engine_calls(session: SessionInfo) -> list[ToolCall]:
     return [
-        ToolCall(session, "mail", "send_email", "x", {"to": ["kai@corp.example"], "body": "notes for www.a.example"}),
         ToolCall(session, "mail", "search_emails", "x", {"query": "invoice"}),
-        ToolCall(session, "files", "delete_file", "x", {"file_id": "3"}),
+        ToolCall(session, "mail", "send_email", "x", {"to": ["kai@corp.example"], "subject": "Notes", "body": "ok"}),
+        ToolCall(session, "mail", "send_email", "x", {"to": ["user3@corp3.example"], "subject": "Re", "body": "ok"}),
+        ToolCall(session, "mail", "send_email", "x", {"to": ["archive5@records.example"], "body": "ok"}),
     ]
+
+
+def recording(guard: IntentGuard, runs: int = 7) -> dict[str, float]:
+    """Recording a 1 MiB result, then the first look-up of a value in it (no cache yet): one that is
+    near its end, and one it does not carry (the whole text searched)."""
+    text = mail_records(4000)
+    while len(text) < 1 << 20:
+        text += "\n" + mail_records(200, len(text))
+    text = text[: 1 << 20]
+    rec, present, absent = [], [], []
+    for k in range(runs):
+        session = SessionInfo(id=f"rec{k}", intent="Summarise my mail")
+        call = ToolCall(session, "mail", "read_inbox", "x", {})
+        t0 = time.perf_counter()
+        guard.record_result(call, {"content": [{"type": "text", "text": text}]})
+        rec.append((time.perf_counter() - t0) * 1000)
+        record = guard.state(session).record
+        for value, out in (("user3990@corp0.example", present), ("nobody@nowhere.example", absent)):
+            t0 = time.perf_counter()
+            record.provenance(value)
+            out.append((time.perf_counter() - t0) * 1e6)
+    return {"bytes": len(text), "record_ms": round(statistics.median(rec), 2),
+            "lookup_present_us": round(statistics.median(present), 1),
+            "lookup_absent_us": round(statistics.median(absent), 1)}
 
 
 def measure(guard: IntentGuard, batch: list[ToolCall], n: int) -> list[float]:
@@ -86,14 +128,24 @@ def main(argv: list[str] | None = None) -> int:
     result = {"rules": 100, "calls": args.calls, "profile": summary(measure(guard, batch, args.calls))}
     plain = IntentGuard()
     s2 = SessionInfo(id="bench2", intent="Send the meeting notes to kai@corp.example")
-    result["default_engine"] = summary(measure(plain, engine_calls(s2), args.calls))
+    for i in range(20):
+        plain.record_result(ToolCall(s2, "mail", "read_inbox", "x", {}),
+                            {"content": [{"type": "text", "text": mail_records(25, 25 * i)}]})
+    batch2 = engine_calls(s2)
+    measure(plain, batch2, 400)  # the first look at a value scans its surroundings once, then is cached
+    result["default_engine"] = summary(measure(plain, batch2, args.calls))
+    result["record_1mib"] = recording(IntentGuard())
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         p, e = result["profile"], result["default_engine"]
         print(f"profile of 100 rules: p50 {p['p50_us']} µs  p90 {p['p90_us']} µs  p99 {p['p99_us']} µs")
         print("  (target p50 ≤ 50 µs)")
-        print(f"default engine:       p50 {e['p50_us']} µs  p90 {e['p90_us']} µs  p99 {e['p99_us']} µs")
+        print(f"default engine, provenance over 20 results: p50 {e['p50_us']} µs  p90 {e['p90_us']} µs  "
+              f"p99 {e['p99_us']} µs  (target p50 ≤ 50 µs)")
+        r = result["record_1mib"]
+        print(f"recording a 1 MiB result: {r['record_ms']} ms median (target ≤ 5 ms); first look-up of a value "
+              f"in it: {r['lookup_present_us']} µs (carried), {r['lookup_absent_us']} µs (not carried)")
     return 0
 
 

@@ -1,212 +1,230 @@
 #!/usr/bin/env python3
-"""True- and false-positive rates of the scanner (mcp_guard/scan.py).
+"""How well the scanner (mcp_guard/scan.py) separates poisoned tools and injected results from benign ones.
 
-Positives: the project's own corpus (fixtures/scan_corpus/definitions.json and results.json) and the
-`injection_text` of each AgentDojo development pair, used as a tool result. Negatives: the real tool
-lists captured from MCP servers (../shared/fixtures/supply-chain/mcp-tools/*.tools.json), the tools of
-the AgentDojo development set (tools_*.json), and the corpus's hand-written tricky negatives. An item
-counts as flagged when it has any finding of medium severity or above. Each tool is scanned with the
-names of the other servers' tools as `other_tools`, so shadowing checks run on the negatives too.
+Definitions, with a split that is never tuned on:
+- positives: fixtures/scan_corpus/positives/*.json, batches written from descriptions of attack
+  classes, one author persona per batch; each batch file says its split (`dev` or `heldout`);
+- negatives: fixtures/scan_corpus/servers/*.json, the real `tools/list` of npm and PyPI servers
+  (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
+  plus the AgentDojo suites' tools (dev).
+Each tool is scanned with the other servers' tool names as `other_tools` (shadowing checks run on
+the negatives too). An item is caught at a threshold when it has a finding at or above it.
 
-With --live CONFIG, every item of the upstreams in that mcp-guard config (started and listed with the
-`mcp` client) counts as a negative too, e.g. the installed reference servers.
+Results (--shared): ../shared/eval/agentdojo-dev-v2: every attacked result that differs from the
+clean one is an injected result (counted per attack phrasing); every distinct clean result is benign.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--live CONFIG] [--json]
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all] [--json] [--misses]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import json
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mcp_guard.errors import GuardError  # noqa: E402
-from mcp_guard.scan import RANK, Finding, scan_item, scan_result  # noqa: E402
+from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_result  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
-TARGET_TPR, TARGET_FPR = 0.95, 0.02
+GOALS = {
+    "caught_excl_manipulation": 0.90,
+    "exfiltration": 0.80,
+    "false_positives": 0.01,
+    "results_flagged": 0.95,
+    "benign_results_flagged": 0.01,
+}
 
 
-def flagged(findings: list[Finding]) -> bool:
-    return any(RANK[f.severity] >= RANK["medium"] for f in findings)
+def server_split(package: str) -> str:
+    """Stable, and blind to content: a third of the servers are held out."""
+    return "heldout" if hashlib.sha256(package.encode()).digest()[0] % 3 == 0 else "dev"
 
 
-def load_tools(path: Path) -> list[dict]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if isinstance(data, list):
-        return data
-    if "tools/list" in data:
-        return data["tools/list"]["tools"]
-    return data["tools"]
+def worst(findings) -> int:
+    return max((RANK[f.severity] for f in findings), default=-1)
 
 
-def text_result(text: str) -> dict:
-    return {"content": [{"type": "text", "text": text}]}
-
-
-class Tally:
-    def __init__(self, source: str, positive: bool) -> None:
-        self.source, self.positive, self.total, self.hit, self.examples = source, positive, 0, 0, []
-
-    def add(self, name: str, hit: bool) -> None:
-        self.total += 1
-        self.hit += hit
-        if hit != self.positive and len(self.examples) < 10:
-            self.examples.append(name)
-
-    def to_dict(self) -> dict:
-        rate = self.hit / self.total if self.total else 0.0
-        key = "true_positive_rate" if self.positive else "false_positive_rate"
-        examples = "missed" if self.positive else "false_alarms"
-        return {
-            "source": self.source,
-            "items": self.total,
-            "flagged": self.hit,
-            key: round(rate, 4),
-            examples: self.examples,
-        }
-
-
-def live_negatives(config_path: Path) -> list[Tally]:
-    """Every item (tools, prompts, resources, instructions) of each upstream in a config, listed live."""
-    import anyio
-
-    from mcp_guard.cli.scan import LISTS, _fetch_all
-    from mcp_guard.config import load_config
-
-    config = load_config(config_path, required=True)
-    servers = anyio.run(_fetch_all, list(config.upstreams), config)
-    names = {s: [t["name"] for t in listing.get("tools", [])] for s, listing in servers.items()}
-    out = []
-    for server, listing in servers.items():
-        others = [n for s, ns in names.items() if s != server for n in ns]
-        t = Tally(f"live/{server}", False)
-        init = listing.get("initialize") or {}
-        t.add("(server)", flagged(scan_item("server", {k: v for k, v in init.items() if v})))
-        for key, kind, _ in LISTS.values():
-            for item in listing.get(key, []):
-                label = f"{kind} {item.get('name') or item.get('uri') or item.get('uriTemplate')}"
-                t.add(label, flagged(scan_item(kind, item, other_tools=others if kind == "tool" else ())))
-        out.append(t)
-    return out
-
-
-def evaluate(shared: Path, live: Path | None = None) -> dict:
-    pos: list[Tally] = []
-    neg: list[Tally] = []
-
-    t = Tally("corpus definitions", True)
-    for case in json.loads((CORPUS / "definitions.json").read_text(encoding="utf-8")):
-        t.add(case["id"], flagged(scan_item(case["item"], case["definition"], other_tools=case.get("other_tools", ()))))
-    pos.append(t)
-    t = Tally("corpus results", True)
-    for case in json.loads((CORPUS / "results.json").read_text(encoding="utf-8")):
-        t.add(case["id"], flagged(scan_result(case["result"])))
-    pos.append(t)
-
-    dojo = shared / "eval" / "agentdojo-dev"
-    unique: dict[str, str] = {}
-    for path in sorted(dojo.glob("pairs_*.jsonl")):
-        t = Tally(f"agentdojo {path.stem} injection_text (as results)", True)
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rec = json.loads(line)
-                t.add(rec["id"], flagged(scan_result(text_result(rec["injection_text"]))))
-                unique.setdefault(rec["injection_text"], rec["id"])
-        pos.append(t)
-    # The pairs repeat a few texts many times: the distinct texts, counted once each (not in the total).
-    distinct = Tally("agentdojo distinct injection texts (not in the total)", True)
-    for text, rid in unique.items():
-        distinct.add(rid, flagged(scan_result(text_result(text))))
-
-    servers: dict[str, list[dict]] = {}
-    for path in sorted((shared / "fixtures" / "supply-chain" / "mcp-tools").glob("*.tools.json")):
-        servers[f"mcp-tools/{path.name}"] = load_tools(path)
-    for path in sorted(dojo.glob("tools_*.json")):
-        servers[f"agentdojo/{path.name}"] = load_tools(path)
-    for name, tools in servers.items():
-        others = [tool["name"] for other, ts in servers.items() if other != name for tool in ts]
-        t = Tally(name, False)
-        for tool in tools:
-            t.add(tool["name"], flagged(scan_item("tool", tool, other_tools=others)))
-        neg.append(t)
-
-    if live is not None:
-        neg.extend(live_negatives(live))
-
-    t = Tally("corpus negatives", False)
-    for case in json.loads((CORPUS / "negatives.json").read_text(encoding="utf-8")):
-        if "result" in case:
-            hit = flagged(scan_result(case["result"]))
-        else:
-            hit = flagged(scan_item(case["item"], case["definition"], other_tools=case.get("other_tools", ())))
-        t.add(case["id"], hit)
-    neg.append(t)
-
-    p_total, p_hit = sum(x.total for x in pos), sum(x.hit for x in pos)
-    pos.append(distinct)
-    real = [x for x in neg if x.source != "corpus negatives"]  # the target is on real servers' lists
-    n_total, n_hit = sum(x.total for x in real), sum(x.hit for x in real)
-    tpr = p_hit / p_total if p_total else 0.0
-    fpr = n_hit / n_total if n_total else 0.0
+def case_definition(case: dict) -> dict:
+    """A corpus case (name, description, params: {name: description}) as a tool on the wire."""
+    props = {p: {"type": "string", "description": d} for p, d in case.get("params", {}).items()}
     return {
-        "positives": [x.to_dict() for x in pos],
-        "negatives": [x.to_dict() for x in neg],
-        "total": {
-            "positives": p_total,
-            "true_positive_rate": round(tpr, 4),
-            "real_negatives": n_total,
-            "false_positive_rate": round(fpr, 4),
-            "target": {"true_positive_rate": TARGET_TPR, "false_positive_rate": TARGET_FPR},
-            "met": tpr >= TARGET_TPR and fpr <= TARGET_FPR,
-        },
+        "name": case["name"],
+        "description": case["description"],
+        "inputSchema": {"type": "object", "properties": props},
     }
 
 
+def load_positives() -> list[dict]:
+    out = []
+    for path in sorted((CORPUS / "positives").glob("*.json")):
+        batch = json.loads(path.read_text(encoding="utf-8"))
+        for case in batch["cases"]:
+            out.append({**case, "batch": path.stem, "split": batch["split"]})
+    return out
+
+
+def load_servers(shared: Path | None) -> dict[str, dict]:
+    servers = {}
+    for path in sorted((CORPUS / "servers").glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        servers[doc["package"]] = {"tools": doc["tools"], "split": server_split(doc["package"])}
+    dojo = shared / "eval" / "agentdojo-dev-v2" if shared else None
+    if dojo and dojo.is_dir():
+        for path in sorted(dojo.glob("tools_*.json")):
+            servers[f"agentdojo/{path.stem}"] = {"tools": json.loads(path.read_text()), "split": "dev"}
+    return servers
+
+
+def eval_definitions(shared: Path | None) -> dict:
+    servers = load_servers(shared)
+    names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
+    neg = []
+    for server, v in servers.items():
+        others = [n for s, ns in names.items() if s != server for n in ns]
+        for tool in v["tools"]:
+            fs = scan_item("tool", tool, other_tools=others, own_tools=names[server])
+            neg.append(
+                {
+                    "server": server,
+                    "split": v["split"],
+                    "tool": tool["name"],
+                    "worst": worst(fs),
+                    "findings": [f"{f.severity} {f.kind} {f.field}: {f.excerpt!r}" for f in fs if f.severity != "low"],
+                }
+            )
+    pos = []
+    for case in load_positives():
+        fs = scan_item("tool", case_definition(case), other_tools=case.get("other_tools", ()))
+        pos.append(
+            {**{k: case[k] for k in ("id", "family", "batch", "split")}, "sub": case.get("sub"), "worst": worst(fs)}
+        )
+    report: dict = {}
+    for split in ("dev", "heldout", "all"):
+        P = [p for p in pos if split == "all" or p["split"] == split]
+        N = [n for n in neg if split == "all" or n["split"] == split]
+        real = [n for n in N if not n["server"].startswith("agentdojo/")]
+        per = {}
+        for sev in SEVERITIES:
+            r = RANK[sev]
+            fam = defaultdict(lambda: [0, 0])
+            for p in P:
+                for key in (p["family"], f"{p['family']}/{p['sub']}" if p["sub"] else None):
+                    if key:
+                        fam[key][0] += p["worst"] >= r
+                        fam[key][1] += 1
+            core = [p for p in P if p["family"] != "manipulation"]
+            by_server = defaultdict(lambda: [0, 0])
+            for n in N:
+                by_server[n["server"]][0] += n["worst"] >= r
+                by_server[n["server"]][1] += 1
+            per[sev] = {
+                "caught_excl_manipulation": _rate(sum(p["worst"] >= r for p in core), len(core)),
+                "families": {k: _rate(*v) for k, v in sorted(fam.items())},
+                "false_positives_real": _rate(sum(n["worst"] >= r for n in real), len(real)),
+                "servers_with_false_positives": {s: f"{a}/{b}" for s, (a, b) in sorted(by_server.items()) if a},
+                "missed": [p["id"] for p in P if p["worst"] < r and p["family"] != "manipulation"],
+                "false_alarms": [f"{n['server']}:{n['tool']}" for n in N if n["worst"] >= r][:40],
+            }
+        report[split] = {
+            "positives": len(P),
+            "real_negative_tools": len(real),
+            "real_servers": len({n["server"] for n in real}),
+            "by_threshold": per,
+        }
+    # What to look at when tuning: the dev split only (the held-out split stays unread).
+    report["_dev_false_alarms"] = [n for n in neg if n["worst"] >= RANK["medium"] and n["split"] == "dev"]
+    return report
+
+
+def _rate(hit: int, total: int) -> dict:
+    return {"hit": hit, "total": total, "rate": round(hit / total, 4) if total else None}
+
+
+def eval_results(shared: Path) -> dict | None:
+    dojo = shared / "eval" / "agentdojo-dev-v2"
+    if not dojo.is_dir():
+        return None
+    injected: dict[str, dict[str, int]] = defaultdict(dict)  # phrasing -> text -> worst
+    benign: dict[str, int] = {}
+    for path in sorted(dojo.glob("pairs_*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                for text in rec["benign_results"]:
+                    if text not in benign:
+                        benign[text] = worst(scan_result({"content": [{"type": "text", "text": text}]}))
+                for clean, attacked in zip(rec["benign_results"], rec["attacked_results"], strict=False):
+                    if attacked != clean and attacked not in injected[rec["attack"]]:
+                        injected[rec["attack"]][attacked] = worst(
+                            scan_result({"content": [{"type": "text", "text": attacked}]})
+                        )
+    out = {}
+    for sev in SEVERITIES:
+        r = RANK[sev]
+        out[sev] = {
+            "injected_flagged": {
+                a: _rate(sum(w >= r for w in t.values()), len(t)) for a, t in sorted(injected.items())
+            },
+            "benign_flagged": _rate(sum(w >= r for w in benign.values()), len(benign)),
+        }
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared test data folder")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument(
-        "--live",
-        type=Path,
-        metavar="CONFIG",
-        help="also count, as negatives, every item of the upstreams in this mcp-guard config, listed live",
-    )
-    args = parser.parse_args(argv)
-    if not (args.shared / "eval" / "agentdojo-dev").is_dir():
-        print(f"eval_scan: no AgentDojo development set under {args.shared} (use --shared DIR)", file=sys.stderr)
-        return 2
-    try:
-        report = evaluate(args.shared, args.live)
-    except GuardError as err:
-        print(f"eval_scan: {err.message}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report, indent=2))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared test data folder")
+    ap.add_argument("--split", choices=("dev", "heldout", "all"), default=None, help="only this split")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--misses", action="store_true", help="list missed positives and false alarms")
+    a = ap.parse_args(argv)
+    shared = a.shared if a.shared.is_dir() else None
+    report = {
+        "default_threshold": DEFAULT_THRESHOLD,
+        "goals": GOALS,
+        "definitions": eval_definitions(shared),
+        "results": eval_results(shared) if shared else None,
+    }
+    if a.json:
+        print(json.dumps(report, indent=1))
         return 0
-    for title, rows, key in (
-        ("positives", report["positives"], "true_positive_rate"),
-        ("negatives", report["negatives"], "false_positive_rate"),
-    ):
-        print(f"{title}:")
-        for r in rows:
-            extra = r.get("missed") or r.get("false_alarms")
-            line = f"  {r['source']:<58} {r['flagged']:>4}/{r['items']:<4} {key.replace('_', ' ')} {r[key]:.1%}"
-            if extra:
-                line += f"  ({', '.join(extra)})"
-            print(line)
-    t = report["total"]
-    print(
-        f"total: true positive rate {t['true_positive_rate']:.1%} of {t['positives']} positives, "
-        f"false positive rate {t['false_positive_rate']:.1%} of {t['real_negatives']} real negative items "
-        f"(target >= {TARGET_TPR:.0%} at <= {TARGET_FPR:.0%}: {'met' if t['met'] else 'NOT met'})"
-    )
+    d = report["definitions"]
+    for split in [a.split] if a.split else ["dev", "heldout"]:
+        s = d[split]
+        print(
+            f"\n== definitions, {split} split: {s['positives']} positives; "
+            f"{s['real_negative_tools']} real tools of {s['real_servers']} servers =="
+        )
+        for sev in SEVERITIES:
+            t = s["by_threshold"][sev]
+            mark = " (default)" if sev == DEFAULT_THRESHOLD else ""
+            fams = ", ".join(f"{k} {_pct(v)}" for k, v in t["families"].items())
+            print(
+                f"at {sev}{mark}: caught excl. manipulation {_pct(t['caught_excl_manipulation'])}; "
+                f"false positives {_pct(t['false_positives_real'])}\n   {fams}"
+            )
+            if t["servers_with_false_positives"]:
+                print("   FP by server: " + ", ".join(f"{k} {v}" for k, v in t["servers_with_false_positives"].items()))
+            if a.misses and sev == DEFAULT_THRESHOLD:
+                print("   missed: " + " ".join(t["missed"]))
+                print("   false alarms: " + " ".join(t["false_alarms"]))
+    if report["results"]:
+        print("\n== tool results, AgentDojo v2 (distinct texts) ==")
+        for sev in SEVERITIES:
+            t = report["results"][sev]
+            inj = ", ".join(f"{k} {_pct(v)}" for k, v in t["injected_flagged"].items())
+            mark = " (default)" if sev == DEFAULT_THRESHOLD else ""
+            print(f"at {sev}{mark}: injected flagged: {inj}; benign flagged {_pct(t['benign_flagged'])}")
     return 0
+
+
+def _pct(r: dict) -> str:
+    return f"{r['rate']:.1%} ({r['hit']}/{r['total']})" if r["total"] else "n/a"
 
 
 if __name__ == "__main__":

@@ -332,6 +332,81 @@ def test_eight_processes_keep_one_chain(log, db):
         assert sorted(r.data["i"] for r in log.records(session=f"p{n}")) == list(range(per))
 
 
+@pytest.mark.parametrize("durability", ["full", "normal"])
+def test_the_proxys_appends_wait_off_the_event_loop_for_a_held_write_lock(db, durability):
+    """Another process holds the write lock: the proxy's sink leaves the event loop free (with
+    "normal" the call does not wait at all; with "full" it waits for its record), and the record is
+    written once the lock is free."""
+    import asyncio
+
+    from mcp_guard.proxy.runner import SessionAudit
+
+    writer = AuditWriter(AuditLog(open_store(db), durability=durability))
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def main():
+        sink = SessionAudit(writer, "s1", [])
+        task = asyncio.create_task(sink.event("session.start", {"intent": "x"}))
+        ticks = 0
+        for _ in range(5):  # the loop keeps turning while the lock is held
+            await asyncio.sleep(0.01)
+            ticks += 1
+        waiting = not task.done()
+        assert other.execute("SELECT count(*) FROM audit").fetchone() == (0,)
+        other.execute("COMMIT")
+        await task
+        return ticks, waiting
+
+    ticks, waiting = asyncio.run(main())
+    writer.close()
+    assert ticks == 5 and waiting == (durability == "full")
+    assert [(r.kind, r.session_id) for r in writer.log.records()] == [("session.start", "s1")]
+    assert writer.log.verify().ok
+    other.close()
+
+
+def test_normal_durability_waits_only_when_the_queue_is_long(db):
+    """Without waiting, a writer held back would let the queue grow without end: past `max_queued`
+    records, "normal" callers wait for their record too; none is dropped."""
+    import asyncio
+
+    writer = AuditWriter(AuditLog(open_store(db), durability="normal"), max_queued=10)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def main():
+        waits = [writer.enqueue("call", "s", {"i": i}) for i in range(50)]
+        pending = sum(not asyncio.ensure_future(w).done() for w in waits)
+        other.execute("COMMIT")
+        await asyncio.gather(*waits)
+        return pending
+
+    pending = asyncio.run(main())
+    writer.close()
+    assert 0 < pending < 50
+    assert [r.data["i"] for r in writer.log.records()] == list(range(50))
+    other.close()
+
+
+@pytest.mark.parametrize("durability", ["full", "normal"])
+def test_contention_benchmark_loses_nothing(tmp_path, durability):
+    """The contention benchmark, short: 4 proxy-like processes appending at full speed for 3 s."""
+    from tests.support import REPO
+
+    out = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "bench_audit_contention"), "--procs", "4", "--seconds", "3",
+         "--durability", durability, "--dir", str(tmp_path), "--json"],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert res["chain_ok"], res["chain"]
+    assert res["lost"] == 0
+    assert len(res["per_process"]) == 4 and all(n > 0 for n in res["per_process"].values())
+    assert res["records"] == res["total"]
+
+
 def test_verify_while_another_process_appends(log, db):
     """verify reads one snapshot: records committed meanwhile are no false alarm."""
     log.append("session.start", None, {})

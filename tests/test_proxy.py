@@ -163,7 +163,9 @@ async def test_list_changed_from_upstream_is_forwarded(tmp_path):
 def test_cancellation_reaches_the_upstream(tmp_path):
     config = open_trust(tmp_path, ("faulty", FAULTY, ""))
     marker = tmp_path / "cancelled"
-    client = guard_raw(["--upstream", "faulty"], env={"MCP_GUARD_CONFIG": config})
+    # the path is a value of the call: the session's intent names it (an unnamed path is refused)
+    client = guard_raw(["--upstream", "faulty", "--intent", f"hang, marking {marker}"],
+                       env={"MCP_GUARD_CONFIG": config})
     try:
         client.handshake()
         client.send({"jsonrpc": "2.0", "id": 99, "method": "tools/call",

@@ -172,7 +172,7 @@ def test_cli_list_show_approve(tmp_path, home, capsys, monkeypatch):
         "callback_url",
         "annotation-flipped",
         "new-url-param",
-        "model-instructions",
+        "scan:secrecy",  # what the text asks of the model: the scanner's findings, as `scan` reports them
         "Get the weather forecast for a city.",
         "<IMPORTANT>",
         f"mcp-guard review approve {changed.id}",

@@ -311,13 +311,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # --- review ---------------------------------------------------------------------------------------
 
 
+def _flags(queue: Any, item: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+    """An item's flags, the same in every view: the schema and annotation risks of its change, and
+    the scanner's findings at the scanner's default threshold (what `mcp-guard scan` reports). The
+    text itself is judged by the scanner alone, so its risks are not counted twice."""
+    from mcp_guard.manifest import assess
+    from mcp_guard.scan import DEFAULT_THRESHOLD, RANK
+
+    prev = queue.find(item.previous_id) if item.previous_id else None
+    risks = [r for r in assess(item.kind, prev.definition if prev else None, item.definition)
+             if r.code != "model-instructions"]
+    floor = RANK[DEFAULT_THRESHOLD]
+    findings = [f for f in item.findings if RANK.get(str(f.get("severity")), 2) >= floor]
+    return risks, findings
+
+
+def _item_json(queue: Any, item: Any) -> dict[str, Any]:
+    risks, findings = _flags(queue, item)
+    return item.to_json() | {
+        "findings": findings,
+        "risks": [{"code": r.code, "severity": r.severity, "message": r.message} for r in risks],
+    }
+
+
 def cmd_review_list(args: argparse.Namespace) -> int:
     config = _config(args)
     queue = _queue(config)
     states = None if args.state == "all" else [args.state]
     items = queue.items(upstream=args.upstream, states=states)
     if args.json:
-        _print_json([i.to_json() for i in items])
+        _print_json([_item_json(queue, i) for i in items])
         return 0
     if not items:
         print(f"nothing {args.state if args.state != 'all' else 'recorded'}")
@@ -342,15 +365,12 @@ def cmd_review_list(args: argparse.Namespace) -> int:
     table.add_column("flags", no_wrap=True)
     if console.width >= 100:
         table.add_column("first seen", no_wrap=True)
-    from mcp_guard.manifest import assess
-
     for i in items:
-        prev = queue.find(i.previous_id) if i.previous_id else None
-        risks = assess(i.kind, prev.definition if prev else None, i.definition)
+        risks, findings = _flags(queue, i)
         high = sum(1 for r in risks if r.severity == "high") + sum(
-            1 for f in i.findings if str(f.get("severity")) in ("high", "critical")
+            1 for f in findings if str(f.get("severity")) in ("high", "critical")
         )
-        flags = f"{len(risks) + len(i.findings)}" + (f" ({high} high)" if high else "")
+        flags = f"{len(risks) + len(findings)}" + (f" ({high} high)" if high else "")
         change = "changed" if i.previous_id else "new"
         gone = " (gone)" if i.removed else ""
         row = [i.id, i.upstream, i.kind, i.name + gone, i.state, change, flags]
@@ -373,7 +393,7 @@ def cmd_review_show(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(
             {
-                "item": item.to_json(),
+                "item": _item_json(queue, item),
                 "definition": item.definition,
                 "previous": prev.to_json() | {"definition": prev.definition} if prev else None,
                 "change": change.to_json() if change else None,
@@ -381,11 +401,14 @@ def cmd_review_show(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    _render_show(item, prev, change, decisions)
+    risks, findings = _flags(queue, item)
+    _render_show(item, prev, change, decisions, risks, findings)
     return 0
 
 
-def _render_show(item: Any, prev: Any, change: Any, decisions: list[Any]) -> None:
+def _render_show(
+    item: Any, prev: Any, change: Any, decisions: list[Any], risks: list[Any], findings: list[dict[str, Any]]
+) -> None:
     import difflib
 
     from rich.console import Console
@@ -436,14 +459,13 @@ def _render_show(item: Any, prev: Any, change: Any, decisions: list[Any]) -> Non
         if lines:
             console.print(Panel("\n".join(lines), title="description diff"))
 
-    risks = change.risks if change else []
-    if risks or item.findings:
+    if risks or findings:
         rt = Table(title="risk flags", expand=True)
         for col in ("severity", "flag", "detail"):
             rt.add_column(col)
         for r in risks:
             rt.add_row(r.severity, r.code, r.message)
-        for f in item.findings:
+        for f in findings:
             rt.add_row(str(f.get("severity")), f"scan:{f.get('kind')}", str(f.get("explanation")))
         console.print(rt)
     else:
@@ -553,7 +575,7 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
             {
                 "decisions": [
                     {
-                        "item": o.item.to_json(),
+                        "item": _item_json(queue, o.item),
                         "decision": o.decision.to_json(),
                         "waiting_for_second_reviewer": o.waiting_for_second,
                         "superseded": o.superseded,

@@ -40,11 +40,12 @@ def register(sub) -> None:
     s = si.add_parser("hook", help="UserPromptSubmit hook: record the person's prompt as the session's intent")
     s.set_defaults(func=_intent_hook)
     s = si.add_parser("check", help="judge one call against an intent or profile, as the proxy would")
-    s.add_argument("--intent", default="", help="the declared intent")
+    s.add_argument("--intent", help="the declared intent (default: as `run` finds it: $MCP_GUARD_INTENT, config)")
     s.add_argument("--profile", help="a profile of the config")
     s.add_argument("--tool", required=True, help="UPSTREAM/TOOL (or TOOL)")
     s.add_argument("--args", default="{}", help="the call's arguments, a JSON object")
-    s.add_argument("--tools", metavar="FILE", help="a JSON list of the upstream's tools (as tools/list gives)")
+    s.add_argument("--tools", metavar="FILE",
+                   help="a JSON list of the upstream's tools (default: the approved tools the proxy recorded)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_intent_check)
 
@@ -162,6 +163,7 @@ def _intent_check(args) -> int:
     from mcp_guard.errors import GuardError
     from mcp_guard.guards.base import SessionInfo, ToolCall
     from mcp_guard.guards.intent import IntentGuard
+    from mcp_guard.intent.sessions import declared_intent
 
     config = _config(args)
     try:
@@ -172,7 +174,11 @@ def _intent_check(args) -> int:
         raise GuardError("--args must be a JSON object")
     upstream, _, tool = args.tool.rpartition("/")
     upstream = upstream or "upstream"
-    guard = IntentGuard(config)
+    if args.profile and args.profile not in config.profiles:
+        raise GuardError(f"no profile named {args.profile!r} in the config")
+    # The same intent and profile `run` would take, and the same tool list the proxy learns.
+    declared = declared_intent(config, args.intent, args.profile)
+    guard = IntentGuard(config, tool_store=None if args.tools else _store(config))
     if args.tools:
         try:
             with open(args.tools, encoding="utf-8") as fp:
@@ -180,9 +186,10 @@ def _intent_check(args) -> int:
         except (OSError, ValueError) as err:
             raise GuardError(f"--tools {args.tools}: cannot read a JSON list of tools: {err}") from None
         guard.learn(upstream, tools.get("tools", []) if isinstance(tools, dict) else tools)
-    if args.profile and args.profile not in config.profiles:
-        raise GuardError(f"no profile named {args.profile!r} in the config")
-    session = SessionInfo(id="check", intent=args.intent, profile=args.profile)
+    elif guard.recorded_definition(upstream, tool) is None:
+        print(f"note: no approved definition of {upstream}/{tool} is recorded (run the proxy once, or pass "
+              "--tools); it is judged by its name, as the proxy judges a tool it never listed", file=sys.stderr)
+    session = SessionInfo(id="check", intent=declared.intent, profile=declared.profile)
     d = guard.decide(ToolCall(session, upstream, tool, args.tool, arguments))
     if args.json:
         print(json.dumps({"action": d.action, "rule": d.rule, "reason": d.reason, "question": d.question}))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from mcp_guard.errors import ConfigError
+from mcp_guard.errors import ConfigError, GuardError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "  mcp-guard run --config mcp-guard.toml --upstream github",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("--name", help="name of the upstream given by CMD or --url (default: from the command)")
+    run.add_argument("--name", help="name of the upstream given by CMD or --url "
+                                    "(default: the package the command runs, or the URL's host)")
     run.add_argument("--upstream", action="append", metavar="NAME", help="an upstream from the config (repeatable)")
     run.add_argument("--url", help="a remote upstream over streamable HTTP or SSE")
     run.add_argument("--header", action="append", default=[], metavar="K:V", help="HTTP header for --url (repeatable)")
@@ -57,13 +59,112 @@ def _parse_headers(values: list[str]) -> dict[str, str]:
     return headers
 
 
+class Interrupted(BaseException):
+    """A signal that ends the process, raised where no event loop is there to take it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+ENDING_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    out: list[BaseException] = []
+    for err in group.exceptions:
+        out.extend(_leaves(err) if isinstance(err, BaseExceptionGroup) else [err])
+    return out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    import signal
+
+    # Until the event loop takes them, the ending signals unwind the start-up, so that a server
+    # started early is ended with its process group (it leads a session of its own).
+    ending = [getattr(signal, name) for name in ENDING_SIGNALS if hasattr(signal, name)]
+    for signum in ending:
+        signal.signal(signum, _raise_interrupted)
+    started: dict = {}
+    try:
+        return _run(args, ending, started)
+    except GuardError as err:  # the proxy cannot start (a config error, a name clash …)
+        if sys.stdin.isatty():
+            raise
+        print(f"mcp-guard: error: {err.message}", file=sys.stderr, flush=True)
+        try:
+            _refuse_client(f"mcp-guard cannot start: {err.message}")
+        except Interrupted as stop:
+            return 128 + stop.signum
+        return err.exit_code
+    except Interrupted as stop:
+        return 128 + stop.signum
+    except BaseExceptionGroup as group:  # the signal came while a task of the loop was running
+        stop = next((e for e in _leaves(group) if isinstance(e, Interrupted)), None)
+        if stop is None:
+            raise
+        return 128 + stop.signum
+    finally:
+        for process in started.values():
+            process.discard()
+
+
+def _refuse_client(message: str, timeout: float = 30.0) -> None:
+    """Answer the client's requests with `message` as a JSON-RPC error, so that the client shows why
+    (not "Connection closed"); until it has its initialize answer, its input ends, or `timeout`."""
+    import json
+    import os
+    import select
+    import time
+
+    deadline = time.monotonic() + timeout
+    fd = sys.stdin.fileno()
+    pending = b""
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            if not select.select([fd], [], [], left)[0]:
+                return
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(msg, dict) or "method" not in msg or not isinstance(msg.get("id"), str | int):
+                    continue
+                answer = {"jsonrpc": "2.0", "id": msg["id"], "error": {"code": -32603, "message": message}}
+                sys.stdout.buffer.write(json.dumps(answer).encode() + b"\n")
+                sys.stdout.buffer.flush()
+                if msg["method"] == "initialize":
+                    return
+    except (OSError, ValueError):  # no usable stdin or stdout: the stderr line is all we can give
+        return
+
+
+def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
+    import gc
+
     import anyio
 
     from mcp_guard.config import load_config
     from mcp_guard.intent.sessions import declared_intent
     from mcp_guard.proxy.channels import own_stdio
-    from mcp_guard.proxy.runner import Proxy, new_session, select_upstreams, session_secrets, setup_logging
+    from mcp_guard.proxy.runner import (
+        Proxy,
+        claim_adhoc_name,
+        new_session,
+        select_upstreams,
+        session_secrets,
+        setup_logging,
+    )
     from mcp_guard.proxy.upstream import start_early
 
     setup_logging(args.verbose)
@@ -76,24 +177,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     names = select_upstreams(config, names=args.upstream, command=command or None, name=args.name,
                              url=args.url, headers=_parse_headers(args.header), transport=args.transport)
     declared = declared_intent(config, args.intent, args.profile)
-    started = start_early(config, names, session_secrets(config, names, declared.profile))
+    started.update(start_early(config, names, session_secrets(config, names, declared.profile)))
+    proxy = Proxy(config, names)
     try:
-        proxy = Proxy(config, names)
+        if command and not args.name:
+            claim_adhoc_name(proxy.store, command)
     except BaseException:
-        for process in started.values():
-            process.discard()
+        proxy.close()
         raise
     session = new_session(declared.intent, declared.profile)
+    # What is loaded by now lives as long as the process: keep it out of the collector's full
+    # passes, which otherwise walk it all and stall the event loop (measured: up to 0.6 s).
+    gc.freeze()
+    caught: list[int] = []
 
     async def main() -> None:
-        client = await own_stdio(config.proxy.max_message_bytes)
-        await proxy.serve_session(client, session, started)
+        async with anyio.create_task_group() as tg:
+            await tg.start(watch_signals, tg.cancel_scope)
+            client = await own_stdio(config.proxy.max_message_bytes)
+            adopted = dict(started)
+            started.clear()  # the relay owns them now, and ends them however the session ends
+            await proxy.serve_session(client, session, adopted)
+            tg.cancel_scope.cancel()
+
+    async def watch_signals(scope: anyio.CancelScope, *, task_status: anyio.abc.TaskStatus) -> None:
+        with anyio.open_signal_receiver(*ending) as signals:
+            task_status.started()
+            async for signum in signals:
+                caught.append(signum)
+                scope.cancel()  # the relay ends its upstreams on the way out
+                return
 
     try:
         anyio.run(main)
     finally:
         proxy.close()
-    return 0
+    return 128 + caught[0] if caught else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

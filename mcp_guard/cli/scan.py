@@ -15,17 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_guard.errors import GuardError
+from mcp_guard.kinds import LISTED
 
 if TYPE_CHECKING:
     pass
 
 # list method -> (key in the result, the scanner's kind, the capability that offers it)
-LISTS = {
-    "tools/list": ("tools", "tool", "tools"),
-    "prompts/list": ("prompts", "prompt", "prompts"),
-    "resources/list": ("resources", "resource", "resources"),
-    "resources/templates/list": ("resourceTemplates", "resourceTemplate", "resources"),
-}
+LISTS = {k.list_method: (k.result_key, k.singular, k.capability) for k in LISTED}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("upstreams", nargs="*", metavar="UPSTREAM", help="configured upstream(s) to connect to")
     p.add_argument("--file", "-f", action="append", default=[], metavar="TOOLS.json", help="a saved list (repeatable)")
-    p.add_argument("--min-severity", choices=("low", "medium", "high"), default="low", help="hide milder findings")
+    p.add_argument("--min-severity", choices=("low", "medium", "high"), default=None,
+                   help="hide milder findings (default: medium, the threshold review and the result guard use; "
+                   "low adds hints such as phrases that only sound like instructions)")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.set_defaults(func=cmd_scan)
 
@@ -102,11 +100,12 @@ async def _fetch_all(names: list[str], config) -> dict[str, dict[str, Any]]:
 # --- scanning and reporting ----------------------------------------------------------------------
 
 
-def scan_servers(servers: dict[str, dict[str, Any]], min_severity: str = "low") -> list[dict[str, Any]]:
-    """Every finding, each naming its server and item; a server's tools are checked against the
-    other servers' tool names."""
-    from mcp_guard.scan import RANK, scan_item
+def scan_servers(servers: dict[str, dict[str, Any]], min_severity: str | None = None) -> list[dict[str, Any]]:
+    """Every finding at or above `min_severity` (the scanner's default threshold when None), each
+    naming its server and item; a server's tools are checked against the other servers' tool names."""
+    from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, scan_item
 
+    min_severity = min_severity or DEFAULT_THRESHOLD
     names = {
         s: [t.get("name") for t in listing.get("tools", []) if isinstance(t.get("name"), str)]
         for s, listing in servers.items()
@@ -125,7 +124,8 @@ def scan_servers(servers: dict[str, dict[str, Any]], min_severity: str = "low") 
                 label = item.get("name") or item.get("uri") or item.get("uriTemplate") or "?"
                 items.append((kind, str(label), item))
         for kind, label, item in items:
-            for f in scan_item(kind, item, other_tools=others if kind == "tool" else ()):
+            own = names[server] if kind == "tool" else ()
+            for f in scan_item(kind, item, other_tools=others if kind == "tool" else (), own_tools=own):
                 if RANK[f.severity] >= RANK[min_severity]:
                     rows.append({"server": server, "item_kind": kind, "item": label, **f.to_dict()})
     order = {"high": 0, "medium": 1, "low": 2}

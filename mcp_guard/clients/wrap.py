@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mcp_guard.canonical import timestamp
 from mcp_guard.clients import entries, jsonedit
 from mcp_guard.clients.base import Location, user_config_path
 from mcp_guard.config import Config
@@ -372,7 +373,7 @@ def apply(plan: Plan, store: Any, backup_dir: Path) -> list[Path]:
         _check_writable(f.path)
     if plan.config_path and plan.config_after != plan.config_before and plan.config_path.exists():
         _check_writable(plan.config_path)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = timestamp(datetime.now(UTC))
     records = store.db[RECORDS]
     # Records first: an interrupted wrap can still be undone exactly.
     for change in plan.changes:

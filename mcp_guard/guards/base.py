@@ -10,7 +10,6 @@ Order of a tools/call: `check_call` of each guard until one does not allow; then
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -156,7 +155,3 @@ class Guard:
 
     async def on_session_end(self, session: SessionInfo) -> None:
         return None
-
-
-# How the relay asks a person (through elicitation) about an "ask" decision: True = approved.
-AskPerson = Callable[[ToolCall, Decision], Awaitable[bool | None]]

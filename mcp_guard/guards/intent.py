@@ -4,6 +4,10 @@ The relay fills `SessionInfo.intent` / `.profile` from a person's declaration (s
 `mcp_guard.intent.sessions`); this guard never reads intent from anything the agent sends. A session
 with a profile is judged by the profile first; calls no profile rule matches (and sessions without
 a profile) go to the default engine. Per-session state lives in `session.state["intent"]`.
+
+Every tool result on the call's path passes `check_result`, which records the values it carried in
+the session's bounded record (`mcp_guard.intent.record`: the newest 256 results, 4 MiB of text): the
+engine judges a later call by where its values came from.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from typing import Any
 from mcp_guard import approvals
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
-from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, History, Verdict
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
+from mcp_guard.intent.record import SessionRecord, result_text
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
 
@@ -29,7 +34,7 @@ class SessionState:
     intent: DeclaredIntent
     profile: CompiledProfile | None
     profile_error: str = ""
-    history: History = field(default_factory=History)
+    record: SessionRecord = field(default_factory=SessionRecord)
     counts: dict[str, int] = field(default_factory=dict)  # budget use: "" = total, glob -> calls
 
 
@@ -43,6 +48,7 @@ class IntentGuard(Guard):
         store: Store | None = None,
         intent_source: Callable[[SessionInfo], str | None] | None = None,
         clock: Callable[[], datetime] | None = None,
+        tool_store: Store | None = None,
     ) -> None:
         """`store` enables approvals (held calls that a person approved pass once); `intent_source`,
         when given, is asked before each call for the session's current intent (the Claude Code hook
@@ -51,6 +57,9 @@ class IntentGuard(Guard):
         self.store = store
         self.intent_source = intent_source
         self.clock = clock
+        # Where the definition of a tool the client never listed is found: the approved one recorded
+        # by review (`store`, or `tool_store` for a caller that must not consume approvals).
+        self._tool_store = tool_store or store
         self._tools: dict[str, dict[str, ToolInfo]] = {}
         self._profiles: dict[str, CompiledProfile] = {}
         self._lists = TrustedLists()
@@ -70,9 +79,20 @@ class IntentGuard(Guard):
     def _info(self, upstream: str, tool: str) -> ToolInfo:
         tools = self._tools.setdefault(upstream, {})
         info = tools.get(tool)
-        if info is None:  # a call to a tool never listed: judged by its name alone
-            info = tools[tool] = classify({"name": tool})
+        if info is None:  # a tool this session never listed: its approved definition, else its name
+            info = tools[tool] = classify(self.recorded_definition(upstream, tool) or {"name": tool})
         return info
+
+    def recorded_definition(self, upstream: str, tool: str) -> dict[str, Any] | None:
+        if self._tool_store is None:
+            return None
+        from mcp_guard.review import ReviewQueue
+
+        try:
+            item = ReviewQueue(self._tool_store).approved_for(upstream, "tool", tool)
+        except Exception:  # noqa: BLE001 - a database problem must not decide a call; the name does
+            return None
+        return item.definition if item is not None else None
 
     # -- sessions -------------------------------------------------------------------------------
     def _profile(self, name: str) -> CompiledProfile:
@@ -134,7 +154,7 @@ class IntentGuard(Guard):
     def note_allowed(self, call: ToolCall) -> None:
         """Count a call that goes ahead (the relay calls this after a person said yes to an ask)."""
         st = self.state(call.session)
-        st.history.add(call.tool, call.arguments)
+        st.record.note_sent(sent_values(call.arguments))
         if st.profile is not None:
             st.profile.count(f"{call.upstream}/{call.tool}", st.counts)
 
@@ -159,7 +179,23 @@ class IntentGuard(Guard):
                     f"no rule of profile {st.profile.name!r} names {qualified}",
                     f"Allow {qualified}? The session's profile does not name it.",
                 )
-        return DefaultEngine(st.intent).decide(call.tool, call.arguments, st.history, info)
+        trusted = st.profile.trusted_source if st.profile is not None else None
+        return DefaultEngine(st.intent, trusted_source=trusted).decide(call.tool, call.arguments, st.record, info)
+
+    # -- results ----------------------------------------------------------------------------------
+    async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any]:
+        """Record the values the result carries (where later calls' values may come from); the result
+        goes on unchanged."""
+        self.record_result(call, result)
+        return result
+
+    def record_result(self, call: ToolCall, result: dict[str, Any]) -> None:
+        if self.config.intent.mode == "off":
+            return
+        text = result_text(result)
+        if text:
+            st = self.state(call.session)
+            st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments))
 
     # -- held calls -------------------------------------------------------------------------------
     def hold(self, call: ToolCall, decision: Decision) -> str:

@@ -1,6 +1,8 @@
 """Session intent: what a session was declared for, and whether each tool call fits it.
 
-- `engine`: the default engine (declared intent + what servers say about their tools).
+- `engine`: the default engine: where a call's values came from (request, results, nowhere).
+- `record`: the bounded per-session record of the values tool results carried.
+- `values`: address-like values (e-mail, web address, host, IBAN, phone, path) in text.
 - `profile`: profiles from the config (globs, argument constraints, budgets, expiry).
 - `tools`: read / write / destructive classification of tools.
 - `sessions`: where a session's intent comes from (flag, env, config, bearer token, Claude Code hook).
@@ -8,6 +10,6 @@
 The guard the relay calls is `mcp_guard.guards.intent.IntentGuard`.
 """
 
-from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, History, Verdict
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict
 
-__all__ = ["DeclaredIntent", "DefaultEngine", "History", "Verdict"]
+__all__ = ["DeclaredIntent", "DefaultEngine", "Verdict"]

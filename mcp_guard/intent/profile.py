@@ -99,6 +99,11 @@ class CompiledProfile:
         self._budgets = [(_glob(g), g, n) for g, n in profile.budget.per_tool.items()]
         self._trusted = trusted or TrustedLists()
         self._rules: dict[str, _Rules] = {}
+        self._sources = [(_glob(s.tool), frozenset(s.kinds)) for s in profile.trusted_sources]
+
+    def trusted_source(self, source: str, kind: str) -> bool:
+        """May values of `kind` come from the results of `source` (UPSTREAM/TOOL)?"""
+        return any(m.match(source) and (not kinds or kind in kinds) for m, kinds in self._sources)
 
     def rules(self, qualified: str) -> _Rules:
         r = self._rules.get(qualified)
@@ -173,7 +178,7 @@ class CompiledProfile:
                     return f"must be at least {c.min:g}, got {v!r}"
                 if c.max is not None and x > c.max:
                     return f"must be at most {c.max:g}, got {v!r}"
-            if c.in_intent and not intent.names(str(v)):
+            if c.in_intent and not intent.names(trusted_key(str(v)), ""):
                 return f"value {v!r} does not appear in the declared intent"
             if i in self._lists and trusted_key(str(v)) not in self._trusted.get(self._lists[i]):
                 return f"value {v!r} is not in the trusted list {self._lists[i].name}"

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mcp_guard.canonical import timestamp
 from mcp_guard.config import Config
 from mcp_guard.errors import ConfigError, GuardError
 
@@ -110,11 +111,11 @@ def start_session(
             "profile": profile,
             "owner": config.profiles[profile].owner if profile else None,
             "token_hash": token_hash(token),
-            "started": now.isoformat(),
-            "expires": expires.isoformat(),
+            "started": timestamp(now),
+            "expires": timestamp(expires),
             "source": "token",
             "cwd": None,
-            "updated": now.isoformat(),
+            "updated": timestamp(now),
         }
     )
     return session_id, token, expires
@@ -136,7 +137,7 @@ def end_session(store: Store, session_id: str) -> None:
     rows = list(store.db["sessions"].rows_where("id = ?", [session_id]))
     if not rows:
         raise SessionError(f"no session {session_id!r}")
-    store.db["sessions"].update(session_id, {"expires": _now().isoformat()})
+    store.db["sessions"].update(session_id, {"expires": timestamp(_now())})
 
 
 def record_prompt(store: Store, session_id: str, prompt: str, cwd: str | None) -> str:
@@ -144,7 +145,7 @@ def record_prompt(store: Store, session_id: str, prompt: str, cwd: str | None) -
     if not session_id:
         raise SessionError("the hook input has no session_id")
     prompt = (prompt or "").strip()
-    now = _now().isoformat()
+    now = timestamp(_now())
     folder = str(Path(cwd).resolve()) if cwd else None
     rows = list(store.db["sessions"].rows_where("id = ?", [session_id]))
     if rows:

@@ -39,6 +39,9 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     stems = [stem(t) for t in name_tokens(name)]
     families = {fam for fam, verbs in FAMILIES.items() if any(s in verbs for s in stems)}
     families |= {NOUN_FAMILIES[s] for s in stems if s in NOUN_FAMILIES}
+    # What the server says the tool does counts too ("write_file": "Create a new file or overwrite …").
+    lead = [stem(w) for w in words(str(tool.get("description") or ""))[:2]]
+    families |= {fam for fam, verbs in FAMILIES.items() if any(s in verbs for s in lead)}
     nouns = [s for s in stems if s not in READ_VERBS and not any(s in v for v in FAMILIES.values())]
     objects = frozenset(n for s in nouns for n in OBJECT_SYNONYMS.get(s, frozenset({s})))
     ann = tool.get("annotations") or {}

@@ -52,8 +52,8 @@ DESTRUCTIVE_VERBS = {
 # Families of verbs a person may use for the same action: a tool's own verbs map to the families they
 # belong to, and the request "asks for the action" when it uses any verb of one of those families.
 _FAMILIES = {
-    "communicate": "send write reply respond forward post tell notify inform share contact dm ping answer publish "
-    "announce broadcast congratulate greet thank remind",
+    "communicate": "send email mail message text write reply respond forward post tell notify inform share contact dm "
+    "ping answer publish announce broadcast congratulate greet thank remind",
     "create": "create add make schedule book set organize organise plan arrange register insert append put "
     "new setup open start",
     "add": "add include insert append put join enroll enrol attach",
@@ -110,28 +110,3 @@ FREE_TEXT = {
     for w in "body content text message subject description title comment note notes summary caption details "
     "reason feedback answer question prompt markdown html".split()
 }
-# Arguments that hold dates or times: checked against the dates the request names.
-TIME_PARAMS = {stem(w) for w in "date day time start end when due deadline until".split()}
-
-# Nouns by which a request points at a destination it does not name ("the client", "each user").
-_ROLES = {
-    "person": "user person people participant attendee guest invitee recipient client customer colleague "
-    "coworker contact member friend everyone everybody sender author organizer organiser owner manager "
-    "employee staff boss partner landlord",
-    "channel": "channel group room chat thread",
-    "url": "website webpage page site link url blog article web online internet browse research",
-    "account": "account iban bill invoice payment transaction rent landlord payee vendor merchant supplier "
-    "subscription",
-}
-ROLES: dict[str, frozenset[str]] = {k: frozenset(stem(w) for w in v.split()) for k, v in _ROLES.items()}
-ROLES["email"] = ROLES["person"]
-ROLES["account"] = ROLES["account"] | ROLES["person"]
-# Pronouns point at a destination only as the object of the action verb ("send them", "add her").
-PRONOUNS = {"them", "her", "him", "they", "everyone", "everybody"}
-
-# A request that hands its steps to a document ("do the tasks on my TODO list").
-DELEGATION = re.compile(
-    r"\b(do|perform|complete|follow|execute|carry out|handle|take care of|action)\b[^.!?]{0,60}?"
-    r"\b(tasks?|actions?|instructions?|steps?|todos?|to-dos?|requests?|items?)\b",
-    re.I,
-)

@@ -7,13 +7,13 @@ absent, so provenance works (and is tested) on its own.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from mcp_guard.canonical import now
 from mcp_guard.provenance.verify import Result
 from mcp_guard.store import Store
 
@@ -32,7 +32,7 @@ def record(
         "artifact_digest": result.sha256 or "",
         "outcome": result.outcome,
         "detail": json.dumps(result.to_dict() | ({"mode": mode} if mode else {}), sort_keys=True),
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "at": now(),
     }
     store.db["verifications"].upsert(row, pk=("upstream", "artifact_digest"))
     data = {"upstream": upstream, "mode": mode} | result.to_dict()

@@ -117,11 +117,44 @@ def _widen_pipe(fd: int) -> None:
         pass
 
 
-async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label: str) -> LineChannel:
-    """A channel over two file objects; pipes go through the event loop, anything else a thread."""
+def _pollable(fd: int) -> bool:
+    """Whether the event loop can watch `fd`: /dev/null and regular files are refused by epoll
+    (only later, inside the loop's callback), so they are read in a thread instead."""
+    import selectors
+
+    with selectors.DefaultSelector() as probe:
+        try:
+            probe.register(fd, selectors.EVENT_READ)
+        except (OSError, ValueError):
+            return False
+    return True
+
+
+class _WriteProtocol(asyncio.streams.FlowControlMixin):
+    """A write pipe's protocol that reports the reader at the other end going away."""
+
+    def __init__(self, on_lost: Callable[[], None] | None) -> None:
+        super().__init__()
+        self._on_lost = on_lost
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self._on_lost is not None:
+            self._on_lost()
+
+
+async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label: str,
+                       end_with_output: bool = False) -> LineChannel:
+    """A channel over two file objects; pipes go through the event loop, anything else a thread.
+
+    With `end_with_output`, the input ends (BrokenResourceError) once the other end of the output
+    is closed: a client that stopped reading is gone, whatever it still sends."""
     loop = asyncio.get_running_loop()
     read: Callable[[int], Awaitable[bytes]]
+    reader: asyncio.StreamReader | None = None
     try:
+        if not _pollable(read_file.fileno()):
+            raise ValueError("not pollable")
         _widen_pipe(read_file.fileno())
         reader = asyncio.StreamReader(limit=2**31)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), read_file)
@@ -134,7 +167,11 @@ async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label
     close: Callable[[], Awaitable[None]]
     try:
         _widen_pipe(write_file.fileno())
-        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, write_file)
+        def output_lost() -> None:
+            if end_with_output and reader is not None and reader.exception() is None:
+                reader.set_exception(anyio.BrokenResourceError(f"{label} closed its end of the output"))
+
+        transport, protocol = await loop.connect_write_pipe(lambda: _WriteProtocol(output_lost), write_file)
         writer = asyncio.StreamWriter(transport, protocol, None, loop)
 
         async def write(data: bytes) -> None:
@@ -150,7 +187,10 @@ async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label
             writer.close()
     except (ValueError, OSError):
         async def write(data: bytes) -> None:
-            await anyio.to_thread.run_sync(lambda: (write_file.write(data), write_file.flush()))
+            try:
+                await anyio.to_thread.run_sync(lambda: (write_file.write(data), write_file.flush()))
+            except OSError as err:
+                raise anyio.BrokenResourceError(f"{label} is gone") from err
 
         async def close() -> None:
             return None
@@ -160,7 +200,8 @@ async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label
 
 async def own_stdio(max_bytes: int) -> LineChannel:
     """This process's stdin/stdout as a channel (the client side of `mcp-guard run`)."""
-    return await pipe_channel(sys.stdin.buffer, sys.stdout.buffer, max_bytes=max_bytes, label="client")
+    return await pipe_channel(sys.stdin.buffer, sys.stdout.buffer, max_bytes=max_bytes, label="client",
+                              end_with_output=True)
 
 
 class ChildProcess:
@@ -169,12 +210,13 @@ class ChildProcess:
     Started with plain `subprocess.Popen`, so it can be started before the event loop runs (the
     proxy starts a server first thing, and its start-up overlaps the proxy's own)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: str | None) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: str | None, *,
+                 echo_stderr: bool = True) -> None:
         to_child, child_stdin = os.pipe()
         child_stdout, from_child = os.pipe()
         try:
-            self.popen = subprocess.Popen(argv, stdin=to_child, stdout=from_child, env=env, cwd=cwd,
-                                          start_new_session=True)
+            self.popen = subprocess.Popen(argv, stdin=to_child, stdout=from_child, stderr=subprocess.PIPE,
+                                          env=env, cwd=cwd, start_new_session=True)
         except BaseException:
             for fd in (to_child, child_stdin, child_stdout, from_child):
                 os.close(fd)
@@ -184,10 +226,24 @@ class ChildProcess:
         self.stdout = os.fdopen(child_stdout, "rb", buffering=0)
         self.stdin = os.fdopen(child_stdin, "wb", buffering=0)
         self.pid = self.popen.pid
+        self.argv = argv
+        self.stderr = StderrTail(self.popen.stderr, echo=echo_stderr)
 
     @property
     def returncode(self) -> int | None:
         return self.popen.poll()
+
+    def exit_status(self) -> str:
+        """How it ended, for a person: its exit code or signal, then the last lines of its stderr."""
+        code = self.returncode
+        if code is None:
+            status = "is running"
+        elif code < 0:
+            status = f"was killed by signal {-code}"
+        else:
+            status = f"exited with code {code}"
+        tail = self.stderr.tail()
+        return f"{status}; its stderr ends: {tail}" if tail else status
 
     def discard(self) -> None:
         """End a process that was started but never used, with its whole group."""
@@ -201,6 +257,48 @@ class ChildProcess:
         while self.popen.poll() is None:
             await anyio.sleep(0.02)
         return self.popen.returncode
+
+
+class StderrTail:
+    """A server's stderr, passed on to ours line by line (it is the server's own log), with its last
+    lines kept so that a failure can say what the server said. A thread reads it: the process may
+    start before any event loop runs, and its stderr must never fill and block it."""
+
+    LINES = 5
+    WIDTH = 300
+
+    def __init__(self, pipe: Any, *, echo: bool = True) -> None:
+        import collections
+        import threading
+
+        self._lines: collections.deque[str] = collections.deque(maxlen=self.LINES)
+        self._done = threading.Event()
+        self._echo = echo
+        threading.Thread(target=self._pump, args=(pipe,), name="mcp-guard-stderr", daemon=True).start()
+
+    def _pump(self, pipe: Any) -> None:
+        out = getattr(sys.stderr, "buffer", None) if self._echo else None
+        try:
+            for line in pipe:
+                text = line.decode("utf-8", "replace").rstrip()
+                if text:
+                    self._lines.append(text if len(text) <= self.WIDTH else text[: self.WIDTH] + "…")
+                if out is not None:
+                    try:
+                        out.write(line)
+                        out.flush()
+                    except (OSError, ValueError):  # our stderr is gone: keep reading, so the server never blocks
+                        out = None
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._done.set()
+            pipe.close()
+
+    def tail(self, wait: float = 0.5) -> str:
+        """The last lines, joined with " | "; waits a moment for what an exited server still has in the pipe."""
+        self._done.wait(wait)
+        return " | ".join(self._lines)
 
 
 class ProcessChannel:

@@ -3,6 +3,10 @@
 The SDK's per-session transports do the HTTP work (SSE framing, session ids, Host/Origin checks);
 each session's message streams are handed to a relay of its own, which opens that client's own
 upstream connections. Loopback only by default; any other address needs a bearer token.
+
+Nothing is started for a request that has not proved itself: a session begins only with a
+well-formed `initialize` request within the body limit, from a credential under its session limits.
+Each session answers only to the credential that opened it, and ends (with its servers) when idle.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import json
 import logging
 import os
 import sys
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -23,7 +29,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from mcp_guard.config import Config
 from mcp_guard.errors import ConfigError
@@ -35,7 +41,6 @@ from mcp_guard.proxy.stateless import StatelessSessions, is_stateless
 
 log = logging.getLogger("mcp_guard.http")
 
-SESSION_IDLE_TIMEOUT = 30 * 60.0
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -74,15 +79,78 @@ def security_settings(config: Config, port: int) -> Any:
     )
 
 
-class _Endpoint:
-    """Common checks of every route: Host/Origin (DNS rebinding) and the bearer token."""
+class BodyTooLarge(Exception):
+    pass
 
-    def __init__(self, proxy: Proxy, security: Any, token: str | None) -> None:
+
+@dataclass
+class _Open:
+    client: str  # the credential, or the address of a client without one
+    end: Callable[[], None] | None  # ends the session and its servers (None: only its connection can)
+    busy: int = 0  # POSTs being answered
+    last: float = field(default_factory=time.monotonic)
+
+
+class SessionLimits:
+    """Sessions open now, by the client they belong to (a credential, or an address without one).
+
+    A client at its limit that opens another session gives up the one it used least recently among
+    those not answering a request (a client that abandons sessions without ending them is not locked
+    out, and their servers do not pile up); only when all are busy is it refused. The total is a
+    hard limit."""
+
+    def __init__(self, total: int, per_client: int) -> None:
+        self.total = total
+        self.per_client = per_client
+        self._open: dict[str, _Open] = {}
+
+    def claim(self, session: str, client: str, end: Callable[[], None] | None = None) -> Response | None:
+        """Count a new session in, or the response that refuses it. Never awaits: check and count are one step."""
+        mine = [(o.last, key) for key, o in self._open.items() if o.client == client]
+        if len(mine) >= self.per_client:
+            idle = [(last, key) for last, key in mine if self._open[key].busy == 0 and self._open[key].end]
+            if not idle:
+                return _http_error(429, f"mcp-guard: this client already has {self.per_client} sessions busy; "
+                                        "end one (DELETE /mcp) or wait for one to finish")
+            _, key = min(idle)
+            log.info("client at its session limit: ending its least recently used session %s", key)
+            ending = self._open.pop(key).end
+            assert ending is not None
+            ending()
+        if len(self._open) >= self.total:
+            return _http_error(503, f"mcp-guard: too many sessions open ({self.total}); try again later")
+        self._open[session] = _Open(client, end)
+        return None
+
+    def release(self, session: str) -> None:
+        self._open.pop(session, None)
+
+    @contextlib.contextmanager
+    def answering(self, session: str) -> Iterator[None]:
+        """A request of `session` is being answered: it is in use, and not to be ended for another."""
+        found = self._open.get(session)
+        if found is None:
+            yield
+            return
+        found.busy += 1
+        try:
+            yield
+        finally:
+            found.busy -= 1
+            found.last = time.monotonic()
+
+
+class _Endpoint:
+    """Common checks of every route: Host/Origin (DNS rebinding), the bearer token, the body size."""
+
+    def __init__(self, proxy: Proxy, security: Any, token: str | None, limits: SessionLimits) -> None:
         from mcp.server.transport_security import TransportSecurityMiddleware
 
         self.proxy = proxy
         self.security = TransportSecurityMiddleware(security)
         self.token = token
+        self.limits = limits
+        self.max_body = proxy.config.serve.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -90,11 +158,40 @@ class _Endpoint:
         if refused is not None:
             await refused(scope, receive, send)
             return
-        await self.serve(request, bound, scope, receive, send)
+        credential = self.credential(request, bound)
+        body: bytes | None = None
+        if request.method == "POST":
+            try:
+                body = await read_body(request, receive, self.max_body)
+            except BodyTooLarge:
+                await _http_error(413, f"mcp-guard: request body exceeds the limit of {self.max_body} bytes "
+                                       "(serve.max_body_bytes)")(scope, receive, send)
+                return
+            except anyio.EndOfStream:
+                return  # the client went away mid-body
+            receive = _replay(body, receive)
+        await self.serve(request, bound, credential, body, scope, receive, send)
 
-    async def serve(self, request: Request, bound: BoundIntent | None, scope: Scope, receive: Receive,
-                    send: Send) -> None:
+    async def serve(self, request: Request, bound: BoundIntent | None, credential: str | None, body: bytes | None,
+                    scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
+
+    def credential(self, request: Request, bound: BoundIntent | None) -> str | None:
+        """Who a request speaks for: its intent session, the static serve token, or nobody."""
+        if bound is not None:
+            return f"session:{bound.session_id}"
+        return "serve-token" if self.token is not None else None
+
+    @staticmethod
+    def client_key(request: Request, credential: str | None) -> str:
+        return credential or f"address:{request.client.host if request.client else 'unknown'}"
+
+    def session_info(self, bound: BoundIntent | None) -> SessionInfo:
+        """Every session gets the configured default profile and intent unless its token names its own."""
+        intent = self.proxy.config.intent
+        if bound is None:
+            return new_session(intent.text, intent.default_profile)
+        return new_session(bound.intent, bound.profile or intent.default_profile, bound.session_id)
 
     async def admit(self, request: Request) -> tuple[Response | None, BoundIntent | None]:
         """Refuse a request (DNS rebinding, missing or bad token), or admit it with the intent its
@@ -114,86 +211,162 @@ class _Endpoint:
             return _unauthorized(err.message), None
 
 
+async def read_body(request: Request, receive: Receive, limit: int) -> bytes:
+    """The whole body, refused (BodyTooLarge) as soon as it is known to exceed `limit`."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise anyio.EndOfStream
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read, then whatever the connection says next."""
+    given = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay  # type: ignore[return-value]
+
+
+def initialize_problem(request: Request, body: bytes) -> Response | None:
+    """Why a POST that would open a session is not a well-formed `initialize` request, if it is not."""
+    from mcp.server.streamable_http import check_accept_headers
+
+    if not request.headers.get("content-type", "").lower().startswith("application/json"):
+        return _http_error(415, "Unsupported Media Type: Content-Type must be application/json")
+    has_json, has_sse = check_accept_headers(request)
+    if not (has_json and has_sse):
+        return _http_error(406, "Not Acceptable: Client must accept both application/json and text/event-stream")
+    try:
+        msg = json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; nesting beyond the stack too
+        return _http_error(400, "Parse error: the body is not JSON", code=-32700)
+    rid = msg.get("id") if isinstance(msg, dict) else None
+    if not isinstance(rid, str | int) or isinstance(rid, bool):
+        rid = None
+    if (not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0" or rid is None
+            or not isinstance(msg.get("method"), str)):
+        return _http_error(400, "Bad Request: expected one JSON-RPC request")
+    params = msg.get("params")
+    if msg["method"] != "initialize":
+        return _http_error(400, f"Bad Request: no session; {msg['method']} needs one: start it with initialize",
+                           rid=rid)
+    if (not isinstance(params, dict) or not isinstance(params.get("protocolVersion"), str)
+            or not isinstance(params.get("capabilities", {}), dict)
+            or not isinstance(params.get("clientInfo", {}), dict)):
+        return _http_error(400, "Invalid params: initialize needs protocolVersion, capabilities and clientInfo",
+                           code=-32602, rid=rid)
+    return None
+
+
+def _http_error(status: int, message: str, *, code: int = -32600, rid: str | int | None = None) -> Response:
+    return JSONResponse({"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}},
+                        status_code=status)
+
+
 def _unauthorized(why: str) -> Response:
     return JSONResponse({"error": "invalid_token", "error_description": why}, status_code=401,
                         headers={"WWW-Authenticate": 'Bearer realm="mcp-guard"'})
 
 
-def _session(bound: BoundIntent | None) -> SessionInfo:
-    if bound is None:
-        return new_session()
-    return new_session(bound.intent, bound.profile, bound.session_id)
-
-
 class StreamableHTTPEndpoint(_Endpoint):
-    def __init__(self, proxy: Proxy, security: Any, token: str | None) -> None:
-        super().__init__(proxy, security, token)
+    def __init__(self, proxy: Proxy, security: Any, token: str | None, limits: SessionLimits) -> None:
+        super().__init__(proxy, security, token, limits)
         self.security_settings = security
         self.sessions: dict[str, Any] = {}
-        self.owners: dict[str, str | None] = {}  # HTTP session -> the intent session it is bound to
+        self.owners: dict[str, str | None] = {}  # HTTP session -> the credential that opened it
         self.task_group: anyio.abc.TaskGroup | None = None
         self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes)
 
-    async def serve(self, request: Request, bound: BoundIntent | None, scope: Scope, receive: Receive,
-                    send: Send) -> None:
+    async def serve(self, request: Request, bound: BoundIntent | None, credential: str | None, body: bytes | None,
+                    scope: Scope, receive: Receive, send: Send) -> None:
         from mcp.server.streamable_http import StreamableHTTPServerTransport
 
         session_id = request.headers.get("mcp-session-id")
         if session_id is not None:
             transport = self.sessions.get(session_id)
-            if transport is not None and self.owners.get(session_id) != (bound.session_id if bound else None):
-                transport = None  # a session answers only to the token that opened it
+            if transport is not None and self.owners.get(session_id) != credential:
+                transport = None  # a session answers only to the credential that opened it
             if transport is None:
-                await JSONResponse({"jsonrpc": "2.0", "id": None,
-                                    "error": {"code": -32600, "message": "Session not found"}},
-                                   status_code=404)(scope, receive, send)
+                await _http_error(404, "Session not found")(scope, receive, send)
                 return
-            await transport.handle_request(scope, receive, send)
+            if request.method == "POST":
+                with self.limits.answering(session_id):
+                    await transport.handle_request(scope, receive, send)
+            else:
+                await transport.handle_request(scope, receive, send)
             if transport.is_terminated:
                 self.sessions.pop(session_id, None)
             return
-        if request.method != "POST":
-            await JSONResponse({"jsonrpc": "2.0", "id": None, "error": {
-                "code": -32600, "message": "Bad Request: no session; start one with an initialize POST"}},
-                status_code=400)(scope, receive, send)
+        if request.method != "POST" or body is None:
+            await _http_error(400, "Bad Request: no session; start one with an initialize POST")(scope, receive, send)
             return
-        receive = await self._stateless_or_replay(request, bound, scope, receive, send)
-        if receive is None:
+        stateless = self._stateless(request, bound, credential, body)
+        if stateless is not None:
+            await (await stateless)(scope, receive, send)
             return
+        problem = initialize_problem(request, body)
+        if problem is not None:
+            await problem(scope, receive, send)
+            return
+        new_id = uuid.uuid4().hex
         transport = StreamableHTTPServerTransport(
-            mcp_session_id=uuid.uuid4().hex, security_settings=self.security_settings,
-            idle_timeout=SESSION_IDLE_TIMEOUT,
+            mcp_session_id=new_id, security_settings=self.security_settings,
+            idle_timeout=self.proxy.config.serve.idle_timeout,
         )
-        assert transport.mcp_session_id is not None and self.task_group is not None
-        self.sessions[transport.mcp_session_id] = transport
-        self.owners[transport.mcp_session_id] = bound.session_id if bound else None
-        await self.task_group.start(self._run_session, transport, _session(bound))
-        await transport.handle_request(scope, receive, send)
+        def end() -> None:
+            if transport.idle_scope is not None:
+                transport.idle_scope.cancel()
 
-    async def _stateless_or_replay(self, request: Request, bound: BoundIntent | None, scope: Scope,
-                                   receive: Receive, send: Send) -> Receive | None:
-        """Serve a 2026-07-28 POST (no session: bound to its credential, see `stateless`) and return
-        None; else hand back a `receive` that replays the body read here, for the session transport."""
-        body = await request.body()
+        refused = self.limits.claim(new_id, self.client_key(request, credential), end)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        try:
+            assert self.task_group is not None
+            self.sessions[new_id] = transport
+            self.owners[new_id] = credential
+            await self.task_group.start(self._run_session, transport, self.session_info(bound))
+        except BaseException:
+            self._forget(new_id)
+            raise
+        with self.limits.answering(new_id):
+            await transport.handle_request(scope, receive, send)
+
+    def _forget(self, session_id: str) -> None:
+        self.sessions.pop(session_id, None)
+        self.owners.pop(session_id, None)
+        self.limits.release(session_id)
+
+    def _stateless(self, request: Request, bound: BoundIntent | None, credential: str | None,
+                   body: bytes) -> Awaitable[Response] | None:
+        """A 2026-07-28 POST (no session id, the envelope in its `_meta`): served by the relay of its
+        credential (see `stateless`); None for anything else."""
         try:
             message = json.loads(body)
-        except ValueError:
-            message = None
-        if is_stateless(message):
-            key = bound.session_id if bound is not None and bound.session_id else "static"
-            answer = await self.stateless.handle(request, message, key, lambda: _session(bound))
-            await answer(scope, receive, send)
+        except (ValueError, RecursionError):
             return None
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return replay
+        if not is_stateless(message):
+            return None
+        return self.stateless.handle(request, message, self.client_key(request, credential),
+                                     lambda: self.session_info(bound))
 
     async def _run_session(self, transport: Any, session: SessionInfo, *,
                            task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
@@ -206,29 +379,67 @@ class StreamableHTTPEndpoint(_Endpoint):
         except Exception:
             log.exception("session %s failed", transport.mcp_session_id)
         finally:
-            self.sessions.pop(transport.mcp_session_id, None)
-            self.owners.pop(transport.mcp_session_id, None)
+            self._forget(transport.mcp_session_id)
             with anyio.CancelScope(shield=True):
                 await transport.terminate()
 
 
 class SSEEndpoint(_Endpoint):
-    """The older HTTP+SSE transport: GET /sse opens a session, POST /messages/ carries requests."""
+    """The older HTTP+SSE transport: GET /sse opens a session, POST /messages/ carries requests.
 
-    def __init__(self, proxy: Proxy, security: Any, token: str | None) -> None:
+    The SDK's transport binds each session to the principal in `scope["user"]`: ours is the
+    credential that opened it, so a POST with another token (or none) finds no session."""
+
+    def __init__(self, proxy: Proxy, security: Any, token: str | None, limits: SessionLimits) -> None:
         from mcp.server.sse import SseServerTransport
 
-        super().__init__(proxy, security, token)
-        self.transport = SseServerTransport("/messages/", security_settings=security)
+        super().__init__(proxy, security, token, limits)
+        self.transport = SseServerTransport("/messages/", security_settings=security,
+                                            max_request_body_size=self.max_body)
 
-    async def serve(self, request: Request, bound: BoundIntent | None, scope: Scope, receive: Receive,
-                    send: Send) -> None:
+    async def serve(self, request: Request, bound: BoundIntent | None, credential: str | None, body: bytes | None,
+                    scope: Scope, receive: Receive, send: Send) -> None:
+        if credential is not None:
+            from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+            from mcp.server.auth.provider import AccessToken
+
+            scope = {**scope, "user": AuthenticatedUser(AccessToken(token="-", client_id=credential, scopes=[]))}
         if request.method == "POST":
             await self.transport.handle_post_message(scope, receive, send)
             return
-        async with self.transport.connect_sse(scope, receive, send) as (read, write):
-            channel = StreamChannel(read, write, label="client", server_side=True)
-            await self.proxy.serve_session(channel, _session(bound))
+        key = uuid.uuid4().hex
+        refused = self.limits.claim(key, self.client_key(request, credential))
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        try:
+            async with self.transport.connect_sse(scope, receive, send) as (read, write):
+                channel = IdleChannel(StreamChannel(read, write, label="client", server_side=True),
+                                      self.proxy.config.serve.idle_timeout)
+                await self.proxy.serve_session(channel, self.session_info(bound))
+        finally:
+            self.limits.release(key)
+
+
+class IdleChannel:
+    """A client channel that ends (as if the client had gone) after `timeout` seconds without a message."""
+
+    def __init__(self, inner: StreamChannel, timeout: float) -> None:
+        self._inner = inner
+        self._timeout = timeout
+        self.label = inner.label
+
+    async def receive(self) -> tuple[dict[str, Any], bytes | None]:
+        with anyio.move_on_after(self._timeout):
+            return await self._inner.receive()
+        log.info("an SSE session was idle for %g s: closing it", self._timeout)
+        raise anyio.EndOfStream
+
+    async def send(self, msg: dict[str, Any], raw: bytes | None = None, related_id: Any = None) -> None:
+        await self._inner.send(msg, raw, related_id)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
@@ -237,10 +448,14 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
     if not is_loopback(host) and not token:
         raise ConfigError(f"refusing to bind {host}: anything but loopback needs serve.token "
                           "(a bearer token, e.g. token = \"env:MCP_GUARD_TOKEN\")")
+    if config.intent.default_profile and config.intent.default_profile not in config.profiles:
+        raise ConfigError(f"intent.default_profile names profile {config.intent.default_profile!r}, "
+                          "which the config does not define")
     proxy = Proxy(config, upstreams)
     security = security_settings(config, port)
-    mcp = StreamableHTTPEndpoint(proxy, security, token)
-    sse = SSEEndpoint(proxy, security, token)
+    limits = SessionLimits(config.serve.max_sessions, config.serve.max_sessions_per_client)
+    mcp = StreamableHTTPEndpoint(proxy, security, token, limits)
+    sse = SSEEndpoint(proxy, security, token, limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -261,12 +476,43 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
     return app
 
 
+def _timed_h11_protocol(timeout: float) -> type:
+    """uvicorn's h11 protocol, closing a connection that has not sent a whole request's headers within
+    `timeout` seconds of opening or of its last answer (uvicorn times out only the idle keep-alive)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._expect_request()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._expect_request()
+
+        def _expect_request(self) -> None:
+            waiting_after = self.cycle
+
+            def expire() -> None:
+                if self.cycle is waiting_after and not self.transport.is_closing():
+                    self.transport.close()
+
+            self.loop.call_later(timeout, expire)
+
+    return Protocol
+
+
 def serve(config: Config, upstreams: list[str]) -> None:
     import uvicorn
 
     host, port = config.serve.host, config.serve.port
     app = build_app(config, upstreams, port=port)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+    settings = config.serve
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="on",
+        http=_timed_h11_protocol(settings.socket_timeout),
+        timeout_keep_alive=max(1, round(settings.socket_timeout)), limit_concurrency=settings.max_connections,
+    ))
 
     async def main() -> None:
         try:

@@ -79,6 +79,7 @@ CLIENT_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/creat
 # Results other than tools/call whose text goes to the model: screened like a server's other messages.
 SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/complete"})
 GUARDS_READY_TIMEOUT = 60.0
+DRAIN_GRACE = 5.0  # seconds the answers in flight get once the client's input has ended
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
 
 
@@ -206,7 +207,8 @@ class Relay:
                 self._tg = tg
                 for up in self.upstreams.values():
                     tg.start_soon(up.prelaunch)
-                await self._read_client()
+                if await self._read_client():
+                    await self._drain_requests()
                 await self._cancel_requests()
                 tg.cancel_scope.cancel()
         finally:
@@ -218,7 +220,16 @@ class Relay:
                 if self._audit and self.session.client_info:
                     await self._audit.event("session.end", {})
 
-    async def _read_client(self) -> None:
+    async def _drain_requests(self) -> None:
+        """The client's input ended: answers still on their way are written (a client that pipes one
+        request and closes its input expects its answer), for a bounded time."""
+        tasks = [task for task, _ in self._inflight.values()]
+        if tasks:
+            with anyio.move_on_after(DRAIN_GRACE):
+                await asyncio.wait(tasks)
+
+    async def _read_client(self) -> bool:
+        """Read the client until its input ends (True: answers can still be written) or it is gone."""
         assert self._tg is not None
         while True:
             try:
@@ -230,8 +241,10 @@ class Relay:
                     jsonrpc.INVALID_PARAMS if bad.reason.startswith("'params'") else jsonrpc.INVALID_REQUEST)
                 await self._send_client(jsonrpc.error(bad.request_id, code, f"mcp-guard: {bad.reason}"), None)
                 continue
-            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-                return
+            except anyio.EndOfStream:
+                return True
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                return False
             method = msg.get("method")
             if method is None:
                 self._client_answered(msg)

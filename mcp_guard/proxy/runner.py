@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
 import uuid
 from collections.abc import Awaitable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -41,20 +39,27 @@ def setup_logging(verbose: bool = False) -> None:
 
 def adhoc_name(command: str, args: list[str]) -> str:
     """A readable upstream name for `run -- CMD ARGS`: the package or script it runs."""
-    words = [command, *args]
-    runners = {"npx", "uvx", "pipx", "bunx", "node", "python", "python3", "uv", "deno", "docker"}
-    for word in words:
-        base = Path(word).name
-        if word.startswith("-") or base in runners or word in {"run", "exec", "--from"}:
-            continue
-        if word.startswith("@"):  # @scope/package@version
-            base = word.split("/", 1)[-1]
-        base = base.split("@")[0]
-        base = base.removesuffix(".py").removesuffix(".js")
-        cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in base).strip("-.")
-        if cleaned:
-            return cleaned
-    return "upstream"
+    from mcp_guard.proxy.names import adhoc_source
+
+    return adhoc_source(command, args)[0]
+
+
+def claim_adhoc_name(store: Store, command: list[str]) -> None:
+    """Record what the default name of `run -- CMD` stands for; a name another server already holds
+    in this state is an error (its reviews and tools are that server's)."""
+    import json
+    from datetime import UTC, datetime
+
+    from mcp_guard.proxy.names import adhoc_source
+
+    name, identity = adhoc_source(command[0], command[1:])
+    store.db.execute("INSERT OR IGNORE INTO adhoc_names (name, identity, command, first_seen) VALUES (?, ?, ?, ?)",
+                     [name, identity, json.dumps(command), datetime.now(UTC).isoformat(timespec="seconds")])
+    held = store.db.execute("SELECT identity, command FROM adhoc_names WHERE name = ?", [name]).fetchone()
+    if held is not None and held[0] != identity:
+        other = " ".join(json.loads(held[1]))
+        raise ConfigError(f"the default upstream name {name!r} is already used by another server ({other}); "
+                          f"give this one its own name with --name NAME")
 
 
 def _host_name(url: str) -> str:
@@ -156,13 +161,7 @@ class SessionAudit:
         await self._submit(kind, data)
 
     def _submit(self, kind: str, data: dict[str, Any]) -> Awaitable[Any]:
-        # Without an fsync a commit takes tens of microseconds: cheaper here than a hop to the
-        # writer's thread. With one, the thread batches concurrent calls into one fsync.
-        if self.writer.log.durability == "normal":
-            done = asyncio.get_running_loop().create_future()
-            done.set_result(self.writer.log.append(kind, self.session_id, data))
-            return done
-        return asyncio.wrap_future(self.writer.submit(kind, self.session_id, data))
+        return self.writer.enqueue(kind, self.session_id, data)  # never writes on the event loop
 
 
 class Proxy:

@@ -65,6 +65,7 @@ class UpstreamConnection:
         self.instructions: str | None = None
         self.init_result: dict[str, Any] = {}
         self.failure: str | None = None  # why it is not running, for errors sent to the client
+        self._exited: str | None = None  # how its process ended (code, stderr tail), once it has
         self._on_message = on_message
         self._prepare_launch = prepare_launch
         self._on_restarted = on_restarted
@@ -116,11 +117,16 @@ class UpstreamConnection:
         attempt = 0
         while not self._closing:
             reader_done = anyio.Event()
+            self._exited = None
             try:
                 async with self._connect() as channel, anyio.create_task_group() as tg:
                     tg.start_soon(self._read_loop, channel, reader_done)
                     self._channel = channel
-                    await self._initialize()
+                    try:
+                        await self._initialize()
+                    except Exception:
+                        await self._note_exit(channel)
+                        raise
                     self.failure = None
                     self._restarting = False
                     self._ready.set()
@@ -146,7 +152,7 @@ class UpstreamConnection:
                 return
             except Exception as err:  # could not start (or an HTTP transport failed in its own way)
                 what = "failed" if started else "could not be started"
-                self.failure = f"upstream '{self.name}' {what}: {_describe(err)}"
+                self.failure = f"upstream '{self.name}' {what}: {self._exited or _describe(err)}"
             finally:
                 self._channel = None
                 self._ready = anyio.Event()
@@ -325,10 +331,17 @@ class UpstreamConnection:
         await self._channel.send(jsonrpc.request(self._listen_id, "subscriptions/listen",
                                                  {"notifications": wanted, "_meta": self._envelope}))
 
+    async def _note_exit(self, channel: Channel) -> None:
+        """After a failed initialize: if the server process ended (on its own), say how."""
+        if isinstance(channel, ProcessChannel) and self._exited is None:
+            with anyio.move_on_after(0.3):
+                await channel.process.wait()
+            if channel.returncode is not None:
+                self._exited = channel.process.exit_status()
+
     def _exit_reason(self, channel: Channel) -> str:
         if isinstance(channel, ProcessChannel):
-            code = channel.returncode
-            return f"upstream '{self.name}' exited" + (f" with code {code}" if code is not None else "")
+            return f"upstream '{self.name}' {channel.process.exit_status()}"
         return f"upstream '{self.name}' closed the connection"
 
     # -- reading ---------------------------------------------------------------------------------
@@ -355,6 +368,10 @@ class UpstreamConnection:
             if isinstance(channel, ProcessChannel):  # it is exiting: wait a moment for its exit code
                 with anyio.move_on_after(1):
                     await channel.process.wait()
+                # Requests waiting on it (initialize too) learn at once how it ended, and why.
+                self._exited = channel.process.exit_status()
+                self.failure = f"upstream '{self.name}' {self._exited}"
+                self._fail_pending()
         finally:
             done.set()
 

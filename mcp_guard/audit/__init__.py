@@ -1,0 +1,48 @@
+"""The audit trail: a hash-chained log of what happened, in the `audit` table of the store.
+
+- `chain`: records, canonical data, hashes, and verification of a chain (database or exported file)
+- `data`: what a record holds (a call's arguments, sensitive ones as digests) and redaction of secrets
+- `log`: `AuditLog`, the store-backed append, read, verify and export
+- `writer`: `AuditWriter`, the one background thread that writes a process's appends (group commit)
+- `reports`: per-session and per-tool counts
+"""
+
+from mcp_guard.audit.chain import (
+    FORMAT,
+    FORMAT_VERSION,
+    GENESIS,
+    AuditRecord,
+    Problem,
+    VerifyResult,
+    parse_anchor,
+    record_hash,
+    verify_jsonl,
+)
+from mcp_guard.audit.data import REDACTED, call_data, call_record, redact
+from mcp_guard.audit.log import AuditLog, Durability, record
+from mcp_guard.audit.reports import report
+from mcp_guard.audit.writer import AuditWriter
+from mcp_guard.canonical import canonical, digest
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "GENESIS",
+    "REDACTED",
+    "AuditLog",
+    "AuditRecord",
+    "AuditWriter",
+    "Durability",
+    "Problem",
+    "VerifyResult",
+    "call_data",
+    "call_record",
+    "canonical",
+    "digest",
+    "parse_anchor",
+    "record",
+    "record_hash",
+    "redact",
+    "report",
+    "verify_jsonl",
+]

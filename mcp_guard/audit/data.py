@@ -1,0 +1,95 @@
+"""What a record holds: the data of a `call` record (sensitive arguments as digests) and redaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+from mcp_guard.canonical import digest
+
+if TYPE_CHECKING:  # types only: the audit log does not depend on the guards
+    from mcp_guard.guards.base import Decision, ToolCall
+
+REDACTED = "[REDACTED]"
+
+
+def redact(data: Any, secrets: Iterable[str]) -> Any:
+    """A copy of `data` with every occurrence of each secret (in keys and values) replaced by [REDACTED]."""
+    values = sorted({s for s in secrets if s}, key=len, reverse=True)
+    if not values:
+        return data
+
+    def scrub(v: Any) -> Any:
+        if isinstance(v, str):
+            for s in values:
+                if s in v:
+                    v = v.replace(s, REDACTED)
+            return v
+        if isinstance(v, Mapping):
+            return {scrub(str(k)): scrub(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [scrub(x) for x in v]
+        return v
+
+    return scrub(data)
+
+
+def call_data(
+    *,
+    tool: str,
+    upstream: str,
+    arguments: Mapping[str, Any] | None,
+    decision: str,
+    guard: str = "",
+    rule: str = "",
+    reason: str = "",
+    sensitive_args: Iterable[str] = (),
+    sensitive_tool: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The data of a `call` record. A sensitive tool's arguments are kept only as their digest
+    (`arguments_sha256`); a sensitive argument's value (names matched by the `sensitive_args`
+    globs) is replaced by its digest, and `digested` lists those names."""
+    data: dict[str, Any] = {"tool": tool, "upstream": upstream}
+    args = dict(arguments or {})
+    if sensitive_tool:
+        data["arguments_sha256"] = digest(args)
+    else:
+        globs = list(sensitive_args)
+        hidden = sorted(k for k in args if any(fnmatchcase(k, g) for g in globs))
+        data["arguments"] = {k: digest(v) if k in hidden else v for k, v in args.items()}
+        if hidden:
+            data["digested"] = hidden
+    data |= {"decision": decision, "guard": guard, "rule": rule, "reason": reason}
+    return data | extra
+
+
+def _tool_matches(glob: str, upstream: str, tool: str) -> bool:
+    """`UPSTREAM/TOOL` globs, as in profiles; a glob without `/` matches the tool on any upstream."""
+    return fnmatchcase(f"{upstream}/{tool}", glob) if "/" in glob else fnmatchcase(tool, glob)
+
+
+def call_record(call: ToolCall, decision: Decision, sensitive: Iterable[str] = ()) -> dict[str, Any]:
+    """The data of a `call` (or `result`) record for the relay, honouring the config's
+    `[audit] sensitive` globs: `UPSTREAM/TOOL` keeps all of a tool's arguments as one digest,
+    `UPSTREAM/TOOL:ARG` one argument's value."""
+    whole, arg_globs = False, []
+    for pattern in sensitive:
+        tool_glob, sep, arg_glob = pattern.partition(":")
+        if _tool_matches(tool_glob or "*", call.upstream, call.tool):
+            if sep:
+                arg_globs.append(arg_glob)
+            else:
+                whole = True
+    return call_data(
+        tool=call.tool,
+        upstream=call.upstream,
+        arguments=call.arguments,
+        decision=decision.action,
+        guard=decision.guard,
+        rule=decision.rule,
+        reason=decision.reason,
+        sensitive_args=arg_globs,
+        sensitive_tool=whole,
+    )

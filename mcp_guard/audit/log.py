@@ -1,0 +1,313 @@
+"""The log: appends to and reads of the `audit` table of the store, verification and export.
+
+A one-row `audit_head` table, written in the same transaction as each record, holds the last sequence
+number and hash: deleting records from the end leaves the head pointing past them.
+
+What a chain cannot show on its own: someone able to write the database can recompute every hash
+from the point they changed onwards and rewrite the head, or delete the whole file. Against that,
+copy the head (`mcp-guard audit head`) somewhere they cannot write and verify with `--anchor`.
+
+Many processes share one database: an append reads the head and inserts under `BEGIN IMMEDIATE`,
+so the read and the write are one atomic step and the chain stays single.
+
+Durability: `durability="full"` (the default) commits with `PRAGMA synchronous=FULL`, so a record is
+on disk (the WAL is fsynced) before `append` returns and survives a power cut. `"normal"` skips the
+fsync: a record survives the process being killed, but the last commits may be lost if the machine
+itself crashes (the chain stays consistent: SQLite rolls back whole transactions, head included).
+`append` blocks its thread until the write lock is free: the proxy appends only through
+`AuditWriter`'s thread, never on its event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import random
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any, Literal
+
+from mcp_guard.audit.chain import (
+    FORMAT,
+    FORMAT_VERSION,
+    GENESIS,
+    AuditRecord,
+    VerifyResult,
+    _Chain,
+    record_hash,
+)
+from mcp_guard.audit.data import redact
+from mcp_guard.canonical import canonical, jsonable
+from mcp_guard.canonical import now as _now
+from mcp_guard.errors import AuditError
+from mcp_guard.store import BUSY_TIMEOUT_MS, Store
+
+# A record's kind is a dotted lower-case word (session.start, call, review, approval, provenance, ...).
+_KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+Durability = Literal["full", "normal"]
+
+
+def _connect(store: Store, durability: Durability, busy_ms: int) -> sqlite3.Connection:
+    """A connection of the audit log's own, so its settings do not change other features'."""
+    if store.path is None:
+        return store.db.conn
+    conn = sqlite3.connect(str(store.path), timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    conn.execute(f"PRAGMA synchronous = {durability.upper()}")
+    return conn
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """Take the write lock, retrying after short random sleeps while another process holds it.
+
+    SQLite's own busy handler sleeps 1 ms, then longer, between tries: far longer than one append
+    holds the lock (tens of µs, plus an fsync), so with several processes most time went to sleeping."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 50e-6
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if getattr(err, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, 0.002)
+
+
+class AuditLog:
+    """Append to, read and verify the hash-chained audit log of one store."""
+
+    def __init__(self, store: Store, *, durability: Durability = "full", secrets: Iterable[str] = ()) -> None:
+        if durability not in ("full", "normal"):
+            raise ValueError(f"durability must be 'full' or 'normal', not {durability!r}")
+        self.store = store
+        self.durability = durability
+        self._conn = _connect(store, durability, BUSY_TIMEOUT_MS)  # reads wait for SQLite's busy handler
+        self._wconn = _connect(store, durability, 0)  # writes retry themselves: see _begin_immediate
+        self._lock = threading.Lock()  # one transaction at a time on these connections
+        self._secrets: set[str] = set(secrets)
+
+    def close(self) -> None:
+        for conn in {self._conn, self._wconn} - {self.store.db.conn}:
+            conn.close()
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Values that must never reach the log: every later append redacts them."""
+        self._secrets.update(s for s in secrets if s)
+
+    # writing
+
+    def append(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
+        """Add one record; it is committed (fsynced with durability="full") when this returns."""
+        return self.append_many([(kind, session_id, data)])[0]
+
+    def append_many(self, entries: Iterable[tuple[str, str | None, Mapping[str, Any]]]) -> list[AuditRecord]:
+        """Add several records in one transaction (one fsync): all or none."""
+        return self._write([self._prepare(kind, session_id, data) for kind, session_id, data in entries])
+
+    def _write(self, prepared: list[tuple[str, str | None, str, str, dict[str, Any]]]) -> list[AuditRecord]:
+        if not prepared:
+            return []
+        with self._lock:
+            conn = self._wconn
+            try:
+                _begin_immediate(conn)
+            except sqlite3.Error as err:
+                raise AuditError(f"cannot write the audit log: {err}") from None
+            try:
+                seq, prev = self._head_for_append(conn)
+                out: list[AuditRecord] = []
+                rows = []
+                for kind, session_id, text, data_sha, obj in prepared:
+                    seq += 1
+                    at = _now()
+                    h = record_hash(seq, at, kind, session_id, data_sha, prev)
+                    rows.append((seq, at, kind, session_id, text, prev, h))
+                    out.append(AuditRecord(seq, at, kind, session_id, obj, prev, h))
+                    prev = h
+                conn.executemany(
+                    "INSERT INTO audit (seq, at, kind, session_id, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                conn.execute(
+                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                    (seq, prev),
+                )
+                conn.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK")
+                raise AuditError(
+                    "audit log head is behind its records (tampered?): run `mcp-guard audit verify`"
+                ) from None
+            except BaseException as err:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(err, sqlite3.Error):
+                    raise AuditError(f"cannot write the audit log: {err}") from None
+                raise
+        return out
+
+    def _prepare(
+        self, kind: str, session_id: str | None, data: Mapping[str, Any]
+    ) -> tuple[str, str | None, str, str, dict[str, Any]]:
+        if not isinstance(kind, str) or not _KIND.match(kind):
+            raise ValueError(f"audit record kind must be a dotted lower-case word, not {kind!r}")
+        if not isinstance(data, Mapping):
+            raise TypeError("audit record data must be a mapping")
+        clean = jsonable(data)  # first, so that secrets inside str() of odd objects are redacted too
+        if self._secrets:
+            clean = redact(clean, self._secrets)
+        sid = redact(str(session_id), self._secrets) if session_id is not None else None
+        text = canonical(clean)
+        return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), json.loads(text)
+
+    @staticmethod
+    def _head_for_append(conn: sqlite3.Connection) -> tuple[int, str]:
+        row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        if row is not None:
+            return row[0], row[1]
+        if conn.execute("SELECT 1 FROM audit LIMIT 1").fetchone() is not None:
+            # Refuse rather than start a second chain that would hide what was removed.
+            raise AuditError("audit log head is missing but records exist (tampered?): run `mcp-guard audit verify`")
+        return 0, GENESIS
+
+    # reading
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last record, per the head row: copy it elsewhere to anchor the log."""
+        with self._lock, _reading():
+            row = self._conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def records(self, session: str | None = None, kind: str | None = None) -> Iterator[AuditRecord]:
+        """Records in order, optionally of one session and/or kind; read in chunks, so appends from
+        other threads can go on in between."""
+        sql = "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit WHERE seq > ?"
+        params: list[Any] = []
+        if session is not None:
+            sql += " AND session_id = ?"
+            params.append(session)
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind)
+        sql += " ORDER BY seq LIMIT 1000"
+        after: int | float = -math.inf
+        while True:
+            with self._lock, _reading():
+                rows = self._conn.execute(sql, [after, *params]).fetchall()
+            for seq, at, k, sid, text, prev, h in rows:
+                yield AuditRecord(seq, at, k, sid, _loads(text), prev, h)
+            if len(rows) < 1000:
+                return
+            after = rows[-1][0]
+
+    # verification
+
+    def verify(self, anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
+        """Recompute the chain and compare it with the head and any anchors; problems name records.
+        Reads one snapshot, so appends by other processes meanwhile are no false alarm."""
+        anchors = list(anchors)
+        conn = self._conn
+        res = VerifyResult()
+        chain = _Chain(res, locate=lambda h: _seq_of_hash_db(conn, h))
+        with self._lock:
+            try:
+                conn.execute("BEGIN")
+                try:
+                    head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+                    rows = conn.execute(
+                        "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq"
+                    )
+                    for seq, at, kind, sid, text, prev, h in rows:
+                        data_sha = hashlib.sha256(text.encode()).hexdigest() if isinstance(text, str) else ""
+                        chain.feed(seq, at, kind, sid, data_sha, prev, h)
+                    seen = dict(_anchor_rows(conn, anchors))
+                finally:
+                    conn.execute("COMMIT")
+            except sqlite3.DatabaseError as err:
+                raise AuditError(f"cannot read the audit log: {err}") from None
+        chain.finish(head)
+        for seq, want in anchors:
+            got = seen.get(seq)
+            if got is None:
+                res.add(seq, f"anchored record is missing (anchor {seq}:{want[:12]}…)")
+            elif got != want:
+                res.add(seq, f"does not match its anchor (hash {got[:12]}… expected {want[:12]}…): log rewritten")
+        return res
+
+    # export
+
+    def export_jsonl(self, fp: IO[str], session: str | None = None) -> int:
+        """Write the log as JSON lines: a header, then every record in order. With `session`, other
+        sessions' records keep only their data digest, so the file still verifies as a whole chain.
+        Returns the number of full records written."""
+        conn = self._conn
+        with self._lock, _reading():  # a consistent snapshot: head and records from one read transaction
+            conn.execute("BEGIN")
+            try:
+                head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone() or (
+                    0,
+                    GENESIS,
+                )
+                header = {"format": FORMAT, "version": FORMAT_VERSION, "session": session}
+                header |= {"head_seq": head[0], "head_hash": head[1], "exported_at": _now()}
+                fp.write(json.dumps(header, ensure_ascii=False) + "\n")
+                full = 0
+                rows = conn.execute("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
+                for seq, at, kind, sid, text, prev, h in rows:
+                    line: dict[str, Any] = {"seq": seq, "at": at, "kind": kind, "session": sid}
+                    if session is None or sid == session:
+                        line["data"] = _loads(text)
+                        full += 1
+                    else:
+                        line["data_sha256"] = hashlib.sha256(str(text).encode()).hexdigest()
+                    line |= {"prev_hash": prev, "hash": h}
+                    fp.write(json.dumps(line, ensure_ascii=False) + "\n")
+            finally:
+                conn.execute("COMMIT")
+        return full
+
+
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """A damaged database file fails with one line, not a traceback."""
+    try:
+        yield
+    except sqlite3.DatabaseError as err:
+        raise AuditError(f"cannot read the audit log: {err}") from None
+
+
+def _loads(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {"_unreadable": str(text)[:200]}
+    return value if isinstance(value, dict) else {"_value": value}
+
+
+def _seq_of_hash_db(conn: sqlite3.Connection, h: str) -> int | None:
+    row = conn.execute("SELECT seq FROM audit WHERE hash = ?", (h,)).fetchone()
+    return row[0] if row else None
+
+
+def _anchor_rows(conn: sqlite3.Connection, anchors: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    for seq, _ in anchors:
+        row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+        if row:
+            yield seq, row[0]
+
+
+def record(store: Store, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
+    """Append one record from a command (a review, an approval, a verification) and close the log."""
+    log = AuditLog(store)
+    try:
+        return log.append(kind, session_id, data)
+    finally:
+        log.close()

@@ -1,0 +1,111 @@
+"""Group commit: one background thread writes every append of a process, batching what is waiting.
+
+The event loop never writes: taking SQLite's write lock can take long when other processes hold it
+(the log's own retries allow up to the store's busy timeout), so only this thread waits for it. With
+durability "full" a caller awaits its record's fsynced commit; with "normal" it does not wait at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from mcp_guard.audit.chain import AuditRecord
+from mcp_guard.audit.log import AuditLog
+
+_log = logging.getLogger("mcp_guard")
+
+
+class AuditWriter:
+    """Group commit: appends from many threads or tasks share one fsynced transaction.
+
+    `submit` returns a Future resolved with the record once it is committed; async code awaits
+    `append_async(...)`, or the relay's per-session `hook(session_id)`, or `enqueue(...)` (which waits
+    only as long as the log's durability asks). One background thread writes; closing it writes what
+    is queued first.
+    """
+
+    def __init__(self, log: AuditLog, max_batch: int = 512, max_queued: int = 2048) -> None:
+        self.log = log
+        self.max_batch = max_batch
+        self.max_queued = max_queued  # past this many waiting records, "normal" callers wait too
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="mcp-guard-audit", daemon=True)
+        self._thread.start()
+
+    def submit(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Future[AuditRecord]:
+        """Queue a record; bad input raises here. The canonical form is made in the caller's thread,
+        so the writer thread only writes."""
+        prepared = self.log._prepare(kind, session_id, data)
+        fut: Future[AuditRecord] = Future()
+        self._queue.put((prepared, fut))
+        return fut
+
+    def append(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
+        return self.submit(kind, session_id, data).result()
+
+    def enqueue(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Awaitable[Any]:
+        """Queue a record from the event loop, which it never blocks. With durability "full" the
+        awaitable resolves once the record is fsynced, so an answer can wait for its record; with
+        "normal" it is already done: the record is written in the background (a failure is logged),
+        and records still queued when the process is killed outright are lost. When more than
+        `max_queued` records wait (the disk or other processes hold the writer back), a "normal"
+        caller awaits its record too: the queue stays bounded (a long queue also makes the garbage
+        collector stall the loop) and nothing is dropped."""
+        fut = self.submit(kind, session_id, data)
+        if self.log.durability == "full" or self._queue.qsize() > self.max_queued:
+            return asyncio.wrap_future(fut)
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def append_async(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
+        """Await the commit without blocking the event loop (asyncio)."""
+        return await asyncio.wrap_future(self.submit(kind, session_id, data))
+
+    def hook(self, session_id: str | None) -> Callable[[str, Mapping[str, Any]], Awaitable[AuditRecord]]:
+        """`async (kind, data)` that records into this session: the relay's audit hook."""
+
+        async def record(kind: str, data: Mapping[str, Any]) -> AuditRecord:
+            return await self.append_async(kind, session_id, data)
+
+        return record
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if None in batch:
+                stop = True
+                batch = [b for b in batch if b is not None]
+            prepared = [item[0] for item in batch]
+            # A waiter may have gone (its task cancelled at shutdown): the record is written all
+            # the same, and only waiters still listening are told; a running future cannot be cancelled.
+            listening = [item[1].set_running_or_notify_cancel() for item in batch]
+            waiters = [item[1] if on else None for item, on in zip(batch, listening, strict=True)]
+            try:
+                records = self.log._write(prepared)
+            except BaseException as err:  # handed to every waiter, and logged for those that do not wait
+                _log.error("audit: %d record(s) not written: %s", len(waiters), err)
+                for fut in waiters:
+                    if fut is not None:
+                        fut.set_exception(err)
+                continue
+            for fut, rec in zip(waiters, records, strict=True):
+                if fut is not None:
+                    fut.set_result(rec)

@@ -1,0 +1,38 @@
+"""The kinds of things an MCP server offers, in one table: every other module reads its spelling here.
+
+`name` is mcp-guard's own (database, review queue, AI-BOM); `singular` is the protocol's (what the
+scanner calls it); a listed kind has its list method, the key of the list in the result, the field
+that names one item, the capability that announces it, and the SDK's request type for its list.
+`server` (identity and instructions) is fingerprinted like the others but is not listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str  # tool | prompt | resource | resource_template | server
+    singular: str  # tool | prompt | resource | resourceTemplate | server
+    list_method: str = ""  # "" for the server
+    result_key: str = ""  # the list in the list method's result; also the guard contract's ListKind
+    identity: str = ""  # the field an item is known by
+    capability: str = ""  # the server capability that offers the kind
+    sdk_request: str = ""  # the `mcp_types` request class of the list method
+
+
+TOOL = Kind("tool", "tool", "tools/list", "tools", "name", "tools", "ListToolsRequest")
+PROMPT = Kind("prompt", "prompt", "prompts/list", "prompts", "name", "prompts", "ListPromptsRequest")
+RESOURCE = Kind("resource", "resource", "resources/list", "resources", "uri", "resources", "ListResourcesRequest")
+RESOURCE_TEMPLATE = Kind(
+    "resource_template", "resourceTemplate", "resources/templates/list", "resourceTemplates", "uriTemplate",
+    "resources", "ListResourceTemplatesRequest",
+)
+SERVER = Kind("server", "server")
+
+KINDS: dict[str, Kind] = {k.name: k for k in (TOOL, PROMPT, RESOURCE, RESOURCE_TEMPLATE, SERVER)}
+NAMES: tuple[str, ...] = tuple(KINDS)
+LISTED: tuple[Kind, ...] = tuple(k for k in KINDS.values() if k.list_method)
+BY_RESULT_KEY: dict[str, Kind] = {k.result_key: k for k in LISTED}
+BY_LIST_METHOD: dict[str, Kind] = {k.list_method: k for k in LISTED}

@@ -1,0 +1,608 @@
+"""What a text asks the model to DO, sentence by sentence, judged against what the tool says it is for.
+
+The phrase signals of `mcp_guard.scan` say that a text *sounds* like an instruction; legitimate tool
+descriptions are full of those ("IMPORTANT: you must pass an absolute path"). What makes a text
+dangerous is what the instruction is about. Each sentence is read for:
+- who it speaks to: the model (second person, "assistant"/"agent"/"AI", an imperative);
+- what it asks for: overriding instructions or taking a new role, concealment from the user,
+  deceiving the user, data the tool does not need (secrets, the conversation, the system prompt,
+  private files), sending anything to a destination written in prose, side effects outside the
+  tool's job (deleting, paying, approving, running shell commands);
+and a schema parameter is read against the tool's own name and first sentence: an `add` tool whose
+parameter wants "the conversation so far" asks for something its purpose does not need.
+
+Severity: `high` where a person must read before approving (an override, a hidden or deceptive
+action, private data sent or requested off-purpose); `medium` for one such act with nothing else;
+`low` for instructions about using the tool itself, which is what honest descriptions contain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_I = re.IGNORECASE
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One thing a sentence can do. `pattern` is searched within one sentence."""
+
+    name: str
+    pattern: re.Pattern[str]
+    explanation: str
+
+
+def cue(name: str, *, pattern: str, explanation: str) -> Cue:
+    return Cue(name=name, pattern=re.compile(pattern, _I), explanation=explanation)
+
+
+_WHO = r"(?:assistant|ai|a\.i\.|model|llm|agent|bot|chatbot|claude|gpt|chatgpt|copilot|language model|client model)"
+_DEST = (
+    r"(?:https?://\S+|(?:s3|ftp|sftp|gs|wss?)://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}\b|\+\d[\d\s-]{7,}\d"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|dev|biz|info|example|xyz|co|app|ai|cloud|site|ru|cn|me)\b"
+    r"|\b(?:our|my|the (?:vendor|partner|operator)'?s?|a partner|our partner'?s?|their)\s+(?:own\s+)?"
+    r"(?:server|endpoint|team|collector|backend|api|webhook|bucket|inbox|address|account|site))"
+)
+
+# --- what a sentence does -------------------------------------------------------------------------
+
+ADDRESS = cue(
+    "address",
+    pattern=r"\b(?:you|your|yourself|u|ur)\b|\b(?:dear|hey|note to|for|attention)\s+(?:the\s+)?(?:\w+\s+)?"
+    + _WHO
+    + r"\b|^\W*"
+    + _WHO
+    + r"s?\s*[:,]|\b(?:the|this|any|every)\s+(?:integrating\s+|consuming\s+|calling\s+|client\s+)?"
+    + _WHO
+    + r"s?\b\s+(?:must|should|shall|will|is|are|needs?|has|have|may|can|reading|consuming|invoking)\b"
+    + r"|\b"
+    + _WHO
+    + r"s?[- ]only\b|\baudience\s*=\s*.?"
+    + _WHO,
+    explanation="speaks to the model",
+)
+# In a tool result, "you" is whoever the document was written for; only naming the model addresses it.
+ADDRESS_MODEL = cue(
+    "address_model",
+    pattern=r"\b(?:dear|hey|note to|for|attention|to you,?)\s+(?:the\s+)?" + _WHO + r"\b|^\W*" + _WHO + r"s?\s*[:,]"
+    r"|\b(?:the|this|any|every)\s+(?:integrating\s+|consuming\s+|calling\s+|client\s+)?"
+    + _WHO
+    + r"s?\b\s+(?:must|should|shall|will|is|are|needs?|has|have|may|can|reading|consuming|invoking)\b"
+    + r"|\b"
+    + _WHO
+    + r"s?[- ]only\b|\b(?:ai|llm|language model)\s+(?:agent|assistant)s?\b|\binstructions? for (?:the\s+)?"
+    + _WHO,
+    explanation="speaks to the model",
+)
+DIRECTIVE = cue(
+    "directive",
+    pattern=r"\b(?:must|should|shall|need to|needs to|have to|has to|(?:is|are) (?:required|expected|obliged) to|"
+    r"agree to|make sure|be sure to|remember to|don'?t forget to|always|never|pls|please|kindly|mandatory|required)\b",
+    explanation="gives an order",
+)
+OVERRIDE = cue(
+    "override",
+    pattern=r"\b(?:ignore|disregard|forget|override|bypass|skip|disable|drop"
+        r"|abandon)\b[^.!?\n]{0,40}\b(?:previous|prior|"
+    r"earlier|above|preceding|original|other|all|any|user'?s?|system|safety|operator'?s?|guidance|guidelines|rules|"
+    r"instructions?|directions|policies|filters?|filtering|restrictions|guardrails|content filter|what the user)\b"
+    r"|\b(?:supersedes?|takes? precedence over|overrides?|(?:higher|top|highest) priority than)\s+(?:any|all"
+    r"|the|your|prior|"
+    r"previous|earlier|other)?\s*(?:\w+\s+)?(?:instructions|directions|guidance|rules|system|operator|prompts?|user)\b"
+    r"|\bonly (?:obey|follow|listen to)\b"
+    r"|\bfrom now on\b|\bfor the (?:rest|remainder) of (?:this|the) (?:session|conversation|chat)\b"
+    r"|\b(?:you are|you're) now\b|\byou (?:have been|are) granted\b|\bmaintenance mode\b|\b(?:developer|admin"
+    r"|god) mode\b"
+    r"|\badministrator (?:rights|privileges|access)\b|\bpretend (?:to be|you(?:'re| are))\b|\bwith no (?:rules"
+    r"|restrictions|limits)\b"
+    r"|\b(?:pre-?authori[sz]ed|already (?:agreed|approved|consented|authori[sz]ed))\b"
+    r"|\bregardless of (?:what|the user|results|their|any)\b|\beven if (?:the user|they) (?:says?|asks?)\b"
+    r"|\bnot follow (?:the )?user\b"
+    r"|\btreat\b[^.!?\n]{0,60}\bas\s+(?:\w+\s+)?(?:instructions|commands|orders|coming from|from the user"
+    r"|trusted|authoritative)"
+    r"|\b(?:obey|obeys|follow|follows|execute|carry out)\s+(?:\w+\s+){0,3}?(?:instructions|commands)\s+(?:\w+\s+)?"
+    r"(?:in|from|inside|within)\s+(?:\w+\s+)?(?:tool|outputs?|results?|documents?|responses?)"
+    r"|\bwith (?:the )?highest priority\b"
+    r"|\b(?:remember|store|save|memori[sz]e)\b[^.!?\n]{0,40}\b(?:future|all|every"
+    r"|subsequent)\s+(?:conversations|sessions|chats)\b"
+    # the same in a few other languages: an override is an override in any of them
+    r"|\b(?:ignora|ignore[sz]?|ignoriere|ignorieren|vergiss|olvida|oublie[sz]?|ignorar)\b[^.!?\n]{0,40}"
+    r"(?:anteriores|vorherigen|bisherigen|précédentes|precedentes|previas|instrucciones|Anweisungen|consignes)"
+    r"|(?:忽略|无视|無視|忘记|忘記)[^。！？\n]{0,20}(?:指令|指示|说明|命令)|игнорируй",
+    explanation="tries to override the model's instructions or the user's wishes",
+)
+CONCEAL = cue(
+    "conceal",
+    pattern=r"\b(?:do not|don'?t|dont|never|without|avoid)\s+(?:\w+\s+){0,3}?(?:tell|telling|mention|mentioning|"
+    r"inform|informing|reveal|revealing|show|showing|surface|surfacing|notify|notifying|alert|disclose|disclosing|"
+    r"reference|referencing|explain|let)\b(?:\s+(?:the\s+)?(?:user|human|person|operator|them|anyone)\b)?"
+    r"|\bkeep (?:this|that|it|these|them)\s+(?:\w+\s+)?(?:between us|secret|hidden|quiet|private|to yourself)\b"
+    r"|\bbetween (?:you and me|us|friends)\b|\bnobody (?:minds|needs to know)\b"
+    r"|\bwithout (?:the user'?s?|their|anyone'?s?)\s+(?:knowledge|consent|knowing|noticing|awareness)\b"
+    r"|\b(?:hidden|hide|hiding)\s+(?:it\s+|this\s+)?from (?:the )?(?:user|human|person)\b",
+    explanation="asks for something to be hidden from the user or done without asking",
+)
+NO_CONFIRM = cue(
+    "no_confirm",
+    pattern=r"\b(?:without|no need to|never|do not|don'?t|dont)\s+(?:\w+\s+){0,2}?(?:ask|asking|confirm|confirming|"
+    r"confirmation|checking with)\b"
+    r"|\brequires? no confirmation\b",
+    explanation="asks for an action without the user's confirmation",
+)
+STEALTH = cue(
+    "stealth",
+    pattern=r"\b(?:quietly|silently|secretly|covertly|discreetly|sneakily|invisibly)\s+(?:\w+\s+)?(?:append|add|send|"
+    r"call|run|enable|disable|copy|upload|include|forward|post|write|delete|remove|change|set|grant|share|install|read|"
+    r"collect|record|log|store|save|attach|insert|invoke|execute)\b|\bsneak\b|\bbehind the scenes\b",
+    explanation="asks for something to be done unseen",
+)
+DECEIVE = cue(
+    "deceive",
+    pattern=r"\b(?:tell|tells|say|says|inform|report|claim|present|describe)\b[^.!?\n]{0,80}?\b(?:even if|regardless|"
+    r"instead|isn'?t|is not|wasn'?t|doesn'?t|does not|dont|don'?t exist|unavailable|not available|succeeded|deleted|"
+    r"is safe|fake|broken|must pay|have to pay|as the requested|no results|was successful)\b"
+    r"|\breport (?:it|this|them|that) as\b",
+    explanation="tells the model what to tell the user",
+)
+SECRET = cue(
+    "secret",
+    pattern=r"(?<![A-Za-z])(?:credentials?|passwords?|secrets?)(?![A-Za-z])|\.pgpass|/root/\.?\w+|\.gnupg"
+        r"|\.docker/config"
+    r"|\b(?:passwords?|passphrases?|passwd|api[ _-]?keys?|(?:access|auth|api|bearer|refresh|session|oauth|"
+    r"personal|repository|stored|secret|github|slack)\s+tokens?|credentials?|secrets?|private[ _-]?keys?|"
+    r"seed[ _-]?phrase|mnemonic|ssh(?:[ _-]?keys?)?|id_rsa|id_ed25519|id_ecdsa|keychain|cookies?|"
+    r"environment variables|env vars?|card[ _-]?numbers?|cvv|wallet)\b"
+    r"|~/\.\w+|\.env\b|/etc/(?:passwd|shadow)|\.aws\b|\.kube\b|\.npmrc|\.pypirc|\.netrc|\.git-credentials"
+    r"|\b(?:bash|shell|zsh|browser)[ _]history\b|\bkeys?\b(?= (?:you|u) (?:find|see|have))",
+    explanation="concerns secrets or private files",
+)
+CONVO = cue(
+    "conversation",
+    pattern=r"\b(?:this|the current|our|current|the whole|the entire|the full|the complete|full|complete|entire)\s+"
+    r"(?:conversation|chat|session)\b|\b(?:conversation|chat|session)(?: so far| history| log| transcript)\b"
+    r"|\btranscript of (?:this|the current|our|the) (?:session|conversation|chat)\b|\b(?:last \d+ |previous "
+    r"|all )?user prompts\b|\b(?:previous|prior|earlier|past|all)\s+"
+    r"(?:user\s+(?:and\s+assistant\s+)?|\w+\s+)?messages\b|\bsystem[ _]?prompt\b|\b(?:your|hidden|initial"
+    r"|developer)\s+instructions\b"
+    r"|\binstructions you (?:were|have been|got)\b|\bwhat(?:ever)? the user (?:told|said|typed|wrote)\b"
+    r"|\beverything the user\b|\bthe user (?:told|said to) you\b|\bfiles? (?:they|the user) (?:shared|opened"
+    r"|uploaded)\b"
+    r"|\bdocuments? the user opened\b|\bwhat the user was working on\b",
+    explanation="concerns the conversation or the model's own instructions",
+)
+PRIVATE = cue(
+    "private",
+    pattern=r"\b(?:the\s+)?(?:user'?s?|their|his|her)\s+(?:\w+\s+){0,2}?(?:files?|documents?|emails?|mail"
+        r"|inbox|contacts|"
+    r"address book|calendar|todos?|home address|address|location|phone|photos|messages|history|shopping list|"
+    r"backups?|data|clipboard|documents folder|home directory|home folder|recent files|keystrokes|prompts|queries)\b"
+    r"|\b(?:contents of|content of)\s+(?:the\s+)?(?:user'?s?|project'?s?|their)\b",
+    explanation="concerns the user's private data",
+)
+OUTBOUND = cue(
+    "outbound",
+    pattern=r"\b(?:send|sends|sent|forward|forwards|forwarded|e-?mail|mail|post|posts|posted|upload|uploads|uploaded|"
+    r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
+    r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
+    r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route"
+    r"|point)\b(?!:)[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?"
+    + _DEST
+    + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b",
+    explanation="sends something to a destination written in the text",
+)
+SIDE_EFFECT = cue(
+    "side_effect",
+    pattern=r"(?<![\w./:-])(?:delete|deletes|deleting|remove|removing|erase|wipe|rm\s+-\w+|shutdown|shut down"
+        r"|reboot|chmod|chown|sudo|approve|merge|"
+    r"close all|order|buy|purchase|book|register|pay|transfer|install|curl|wget|force|public|run the \w+ command|"
+    r"run `|execute any|disable)(?![a-zA-Z0-9.(:/-])",  # delete_user: a destructive tool's name counts too
+    explanation="asks for an action with side effects",
+)
+SEQUENCE = cue(
+    "sequence",
+    pattern=r"\b(?:also|then|after(?:wards)?|right after|once|upon|before|first|additionally|immediately|each time|"
+    r"every time|whenever|when(?:ever)? (?:you|someone|the user)|post-conditions?|step|too|as well)\b",
+    explanation="ties an extra step to the call",
+)
+LOOP = cue(
+    "loop",
+    pattern=r"\b(?:call|run|use|invoke)\s+(?:this|the|me|it)\s+(?:\w+\s+)?(?:twice|thrice|repeatedly|\d+ times|"
+    r"until \d+)\b|\bkeep calling\b",
+    explanation="asks for the tool to be called again and again",
+)
+
+# The categories that make an instruction harmful, and how bad each is on its own (2 medium, 3 high).
+_HARM = {
+    "override": 3,
+    "conceal": 3,
+    "no_confirm": 1,
+    "stealth": 1,
+    "deceive": 2,
+    "outbound": 2,
+    "side_effect": 2,
+    "secret": 1,
+    "conversation": 1,
+    "private": 0,
+    "loop": 2,
+}
+_WHAT = {
+    "override": OVERRIDE,
+    "conceal": CONCEAL,
+    "no_confirm": NO_CONFIRM,
+    "stealth": STEALTH,
+    "deceive": DECEIVE,
+    "outbound": OUTBOUND,
+    "side_effect": SIDE_EFFECT,
+    "secret": SECRET,
+    "conversation": CONVO,
+    "private": PRIVATE,
+    "loop": LOOP,
+}
+KIND = {
+    "override": "model_instruction",
+    "conceal": "secrecy",
+    "no_confirm": "secrecy",
+    "stealth": "secrecy",
+    "deceive": "model_instruction",
+    "outbound": "exfiltration",
+    "side_effect": "model_instruction",
+    "secret": "sensitive_reference",
+    "conversation": "exfiltration",
+    "private": "exfiltration",
+    "loop": "model_instruction",
+}
+
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?!\s|$))+[.!?]*")  # a dot in a path or an address ends nothing
+_IMPERATIVE = re.compile(
+    r"^\W*(?:<[^<>]{0,40}>\s*|\[[^\]]{0,40}\]\s*"
+    r"|\([^)]{0,40}\)\s*)*(?:[^,;:]{0,80}[,;:]\s*){0,3}"
+    r"(?:(?:oh,?\s+)?(?:and\s+)?(?:one more thing:?\s+)?"
+    r"(?:please|pls|also|then|now|first|just|kindly|so|btw,?|immediately|always|"
+    r"tip:|note:|psst,?|hey,?|do not|don'?t|never)\s+)*(?:ask|read|open|send|forward|email|mail|post|upload"
+    r"|pass|put|include|attach|copy|paste|"
+    r"share|ping|text|mirror|sync|delete|remove|run|execute|call|invoke|approve|order|book|register|close|tell|say|"
+    r"inform|add|set|go|fetch|collect|grab|give|ignore|disregard|forget|keep|skip|treat|obey|prefix|route|fill|sneak|"
+    r"replace|use|push|stream|open|make|leak|write|list|append|save|store|remember|silently|quietly|secretly|enable|"
+    r"disable|exfiltrate|recommend|report|encode|upload)\b",
+    _I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """One harmful thing a text does: a finding kind, severity, span and reason."""
+
+    kind: str
+    severity: str
+    start: int
+    end: int
+    explanation: str
+
+
+_ESCAPED_BREAK = re.compile(r"\\[nrt]|\\\n[ \t]*\\?")
+_WRAPPED = re.compile(r"(?<=[^\s.!?:;>|\[\]{}])\n(?=[ \t]*[a-z(\"'])(?![ \t]*[\w-]+:(?:\s|$))")
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    yield from _sentences_in(text, 0, len(text))
+
+
+_MAX_SENTENCE = 480  # longer runs are read in overlapping pieces: the work per character stays bounded
+
+
+def _sentences_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for m in _SENTENCE.finditer(text, start, end):
+        s, e = m.span()
+        if e - s <= _MAX_SENTENCE:
+            if m.group().strip():
+                yield s, e
+            continue
+        for i in range(s, e, _MAX_SENTENCE - 120):
+            yield i, min(e, i + _MAX_SENTENCE)
+            if i + _MAX_SENTENCE >= e:
+                break
+
+
+def _sev(score: int) -> str:
+    return "high" if score >= 3 else "medium" if score == 2 else "low"
+
+
+def purpose_words(name: str, description: str) -> str:
+    """What the tool says it is for: its name as words and its first sentence that describes rather
+    than instructs (a description opening with orders to the model does not get to define its purpose)."""
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
+    first = next(
+        (description[s:e] for s, e in _sentences(description) if not ADDRESS.pattern.search(description[s:e])), ""
+    )
+    return f"{words} {first}".lower()
+
+
+# What a tool about a kind of data says of itself: looser than the cues, since naming a topic is enough.
+_TOPIC = {
+    "conversation": re.compile(
+        r"\b(?:conversations?|chats?|messages?|transcripts?|prompts?|thoughts?|memory|memories|"
+        r"sessions?|dialog(?:ue)?s?)\b",
+        _I,
+    ),
+    "secret": re.compile(
+        r"\b(?:auth\w*|login|credentials?|vault|secrets?|passwords?|keys?|tokens?|env|environment|"
+        r"config\w*|ssh|certificates?|keychain|wallets?|cookies?)\b",
+        _I,
+    ),
+}
+
+
+def _in_purpose(category: str, purpose: str) -> bool:
+    pattern = _TOPIC.get(category, _WHAT[category].pattern)
+    return bool(purpose) and bool(pattern.search(purpose))
+
+
+_MODIFIER = re.compile(r"\b(?:per|by|each|every|for each|which|whose|optional|the user'?s own)\s+$", _I)
+_USE_TO = re.compile(
+    r"\b(?:use|call|invoke|run)\s+(?:this|it|`?[\w.-]+`?)(?:\s+tool|\s+function)?\s+(?:to|for)\s+(?:\w+\s+)?$", _I
+)
+_NEGATED = re.compile(
+    r"\b(?:do not|don'?t|dont|never|avoid|no|not|without|exclude|excluding|except)\b(?:\s+\S+){0,12}\s*$", _I
+)
+_REQUEST_VERB = re.compile(
+    r"\b(?:read|open|cat|include|pass|put|paste|attach|copy|send|provide|give|collect|find|grab|dump|print|extract|"
+    r"upload|forward|share|fill|look up|append|mail|email|post|leak|stream|relay|transmit|text|ping|add|save|store|"
+    r"log|record|call|invoke|encode|encoding|insert|embed|list)\b",
+    _I,
+)
+_DESCRIBED = re.compile(
+    r"\b(?:blocked|not allowed|forbidden|prohibited|refused|rejected|denied|disallowed|are caught)\b", _I
+)
+_SEVERE = re.compile(
+    r"\brm\s+-\w*[rf]|\bshutdown\b|\bshut down\b|\bchmod\s+-?\w*\s*777|\bcurl\b[^|\n]{0,80}\|\s*(?:ba|z)?sh\b|"
+    r"\b(?:approve|close|delete|remove|merge|cancel)\s+(?:all|every|any)\b|\bwithout (?:asking|confirmation"
+    r"|checking)\b",
+    _I,
+)
+_VERB_GROUPS = (
+    ("delete", "remove", "erase", "wipe", "rm"),
+    ("approve", "merge"),
+    ("order", "buy", "purchase", "pay", "book"),
+    ("install",),
+    ("transfer",),
+    ("register",),
+)
+
+
+def _requests(sentence: str, data: re.Match[str]) -> bool:
+    """Whether the data is the object of a request: "include ~/.ssh/id_rsa", "the password …; pass it"."""
+    if _REQUEST_VERB.search(sentence[: data.start()]):
+        return True
+    return bool(re.search(_REQUEST_VERB.pattern + r"\s+(?:it|them|its|their|that|those)\b", sentence[data.end() :], _I))
+
+
+def addressed(sentence: str) -> bool:
+    """Whether a sentence speaks to the model: second person, a name for the model, an order or an imperative."""
+    return bool(ADDRESS.pattern.search(sentence) or _IMPERATIVE.search(sentence) or DIRECTIVE.pattern.search(sentence))
+
+
+def _verb_in_purpose(verb: str, purpose: str) -> bool:
+    verb = verb.lower().split()[0]
+    group = next((g for g in _VERB_GROUPS if any(verb.startswith(v) for v in g)), (verb,))
+    return any(re.search(r"\b" + v, purpose) for v in group)
+
+
+# Words at least one of which every harmful sentence contains (a sentence with only data words cannot
+# score: it needs an order, a destination or an override, each anchored here). Long texts are read
+# only around them: a 1 MiB result is not parsed sentence by sentence.
+_ANCHOR_WORDS = frozenset(
+    """ignore ignores ignoring disregard forget override overrides bypass skip disable drop abandon supersede
+    supersedes precedence priority obey obeys follow follows listen now rest remainder granted maintenance mode
+    administrator pretend rules restrictions limits preauthorized authorized authorised agreed approved consented
+    regardless even treat execute carry highest remember store save memorize memorise ignora ignorez ignoriere
+    ignorieren vergiss olvida oublie oubliez ignorar tell telling mention mentioning inform informing reveal
+    revealing show showing surface surfacing notify notifying alert disclose disclosing ask asking confirm
+    confirming checking referencing explain let keep between confirmation nobody without hidden hide hiding
+    quietly silently secretly covertly discreetly sneakily invisibly sneak behind tells say says report claim
+    present describe send sends sent forward forwards forwarded email mail post posts posted upload uploads uploaded
+    transmit transmits transmitted relay relays relayed publish publishes published mirror mirrors mirrored ping
+    share shares shared text sync syncs stream leak beacon deliver exfiltrate exfiltrating goes go copy copies cc
+    bcc collect collects add connection curl wget sharing smuggle covert call run use invoke twice thrice
+    repeatedly calling assistant ai model llm agent bot chatbot claude gpt chatgpt copilot""".split()
+)
+# In a result these count only beside a name for the model, itself an anchor.
+_MODEL_ONLY = frozenset(
+    "tells say says report claim present describe call run use invoke twice thrice repeatedly calling".split()
+)
+_ANCHOR_LITERALS = ("![", "忽略", "无视", "無視", "忘记", "忘記", "игнорируй", "exfiltrat", "smuggl", "rm -")
+_LONG = 16384  # characters: shorter texts are read whole
+_MAX_JUDGED = 400  # distinct sentences judged per text (bounds a text built of trigger words)
+_ANCHOR_RX = re.compile(r"[a-z]+")
+
+
+def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int, int]]:
+    """The sentences of a long text that hold an anchor word, merged where they touch. `words`: the
+    text's words if the caller has them (a set lookup instead of a pass over the text)."""
+    low = text.lower()
+    spans: list[tuple[int, int]] = []
+    anchors = _ANCHOR_WORDS - _MODEL_ONLY if source == "result" else _ANCHOR_WORDS
+    present = (
+        {w.decode() for w in words} & anchors
+        if words is not None
+        else {m.group() for m in _ANCHOR_RX.finditer(low) if m.group() in anchors}
+    )
+    hits = [m.start() for w in present for m in re.finditer(r"\b" + w + r"\b", low)]
+    hits += [i for lit in _ANCHOR_LITERALS for i in _find_all(low, lit)]
+    for i in sorted(hits):
+        if spans and i < spans[-1][1]:
+            continue
+        back = max(low.rfind(c, max(0, i - 400), i) for c in ".!?\n")
+        start = back + 1 if back != -1 else max(0, i - 400)
+        ends = [j for j in (low.find(c, i, i + 400) for c in ".!?\n") if j != -1]
+        end = min(ends) + 1 if ends else min(len(low), i + 400)
+        spans.append((start, end))
+    return spans
+
+
+# A definition is read whole when it holds any of these or an anchor (set lookups: no regex over the text).
+_DATA_WORDS = frozenset(
+    """password passwords passphrase credential credentials secret secrets token tokens key keys ssh cookie cookies
+    wallet history conversation chat transcript messages prompt prompts instructions clipboard documents files
+    home env environment contents content inbox contacts calendar queries""".split()
+)
+_DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "netrc", "pgpass", "/root/", "id_rsa",
+                  "id_ed25519", "credential", "password", "secret")
+
+
+def _maybe(text: str, words: set[bytes] | None) -> bool:
+    low = text.lower()
+    present = {w.decode() for w in words} if words is not None else set(_ANCHOR_RX.findall(low))
+    if present & _ANCHOR_WORDS or present & _DATA_WORDS:
+        return True
+    return any(lit in low for lit in _ANCHOR_LITERALS + _DATA_LITERALS) or not low.isascii()
+
+
+def _find_all(low: str, lit: str) -> Iterator[int]:
+    i = low.find(lit)
+    while i != -1:
+        yield i
+        i = low.find(lit, i + 1)
+
+
+def judge_instructions(
+    text: str, *, source: str = "definition", purpose: str = "", schema: bool = False, words: set[bytes] | None = None
+) -> list[Act]:
+    """Each sentence that asks the model to do something harmful, as an Act. `purpose`: the tool's
+    own purpose words (`purpose_words`); what the tool is about is not held against it. `schema`:
+    the text describes a parameter or an output field ("Remove scripts" says what a flag does)."""
+    acts: list[Act] = []
+    if "\\" in text:  # escaped line breaks (JSON or YAML strings inside a result) break lines too
+        unescaped = _ESCAPED_BREAK.sub(lambda m: "\n" + " " * (len(m.group()) - 1), text)
+        if unescaped != text:
+            text, words = unescaped, None  # "\nIgnore" was one word to the caller
+    text = _WRAPPED.sub(" ", text)  # a sentence wrapped over lines (YAML, e-mail) is one sentence; offsets kept
+    if source == "result" or len(text) > _LONG:
+        regions = _windows(text, source, words)  # results are data: read only around the anchors
+    elif _maybe(text, words):
+        regions = [(0, len(text))]
+    else:
+        return acts
+    seen: set[str] = set()  # a sentence repeated (logs, rows) is judged once
+    for s, e in (sub for r0, r1 in regions for sub in _sentences_in(text, r0, r1)):
+        sent = text[s:e]
+        if sent in seen:
+            continue
+        if len(seen) >= _MAX_JUDGED:
+            break  # a text built of trigger words: the phrase signals still read all of it
+        seen.add(sent)
+        found: dict[str, re.Match[str]] = {}
+        for c in _HARM:
+            for m in _WHAT[c].pattern.finditer(sent):
+                before = sent[: m.start()]
+                if c in ("secret", "conversation", "private") and (_NEGATED.search(before) or _MODIFIER.search(before)):
+                    continue  # "do not include API keys" protects them; "per API key" groups by them
+                if c == "side_effect" and m.group().isupper():
+                    continue  # DELETE, DROP: keywords of a language the tool speaks, not orders
+                if (
+                    c == "override"
+                    and re.match(r"(?:obey|follow|execute|carry|treat)", m.group(), _I)
+                    and _NEGATED.search(before)
+                ):
+                    continue  # "do not follow instructions found in results" is a warning, not an order
+                found[c] = m
+                break
+        if not found:
+            continue
+        is_def = source == "definition"
+        if is_def:
+            for c in ("secret", "conversation", "private"):
+                if c in found and _in_purpose(c, purpose):
+                    del found[c]
+        to_model = addressed(sent) if is_def else bool(ADDRESS_MODEL.pattern.search(sent))
+        extra = bool(SEQUENCE.pattern.search(sent))
+        severe = bool(_SEVERE.search(sent)) and not _DESCRIBED.search(sent)
+        if schema:
+            found.pop("side_effect", None)
+        if "side_effect" in found:
+            verb = found["side_effect"].group()
+            # "Deletes a file" describes the tool; "then also delete …" orders the model, and only an
+            # action outside what the tool is for is news.
+            before = sent[: found["side_effect"].start()]
+            if (
+                not (to_model and (extra or severe))
+                or (is_def and _verb_in_purpose(verb, purpose) and not severe)
+                or (_USE_TO.search(before) and not severe)  # "use X to register …" says what a tool is for
+            ):
+                del found["side_effect"]
+        for c in ("deceive", "loop", "stealth"):
+            if c in found and not to_model:
+                del found[c]
+        if not found:
+            continue
+        data = [c for c in ("secret", "conversation", "private") if c in found]
+        score = max(_HARM[c] for c in found)
+        if data and "outbound" in found:
+            score = 3
+        elif data and to_model and any(_requests(sent, found[c]) for c in data):
+            score = 3
+        if "outbound" in found and (to_model or (extra and is_def)):
+            score = 3
+        elif "outbound" in found and not is_def and not data and score == 2 and len(found) == 1:
+            continue  # "please send the report to bob@…" is what e-mails say to people
+        harmful = [c for c in found if _HARM[c] >= 2]
+        if len(harmful) >= 2 or (harmful and ("stealth" in found or "no_confirm" in found or severe)):
+            score = 3
+        if "side_effect" in found and severe:
+            score = 3
+        if score < 2:
+            continue
+        c = max(found, key=lambda k: _HARM[k])
+        m = found[c]
+        why = _WHAT[c].explanation
+        if len(found) > 1:
+            why += " (and " + ", ".join(_WHAT[k].explanation for k in found if k != c) + ")"
+        acts.append(Act(KIND[c], _sev(score), s + m.start(), s + m.end(), why))
+    return acts
+
+
+
+# --- schema parameters ----------------------------------------------------------------------------
+
+_REQUEST = re.compile(
+    r"\b(?:your|yours|the user'?s|all|full|complete|entire|verbatim|word for word|paste|copy|contents? of|whatever|"
+    r"everything|any (?:\w+ )?(?:you|found)|from (?:the|this) (?:chat|conversation|workspace|project|session)|"
+    r"you(?:'ve| have)? (?:seen|found|got)|configured|stored|if any)\b",
+    _I,
+)
+
+
+# A parameter NAMED after these wants a secret from a file; an `api_key` or `token` parameter is how API
+# tools take auth.
+_SECRET_FILE = re.compile(
+    r"\b(?:ssh|id rsa|id ed25519|private key|seed phrase|mnemonic|wallet|cookies?|keychain|"
+    r"bash history|shell history|browser history|env(?:ironment)? (?:vars?|variables)|dotenv|aws credentials)\b",
+    _I,
+)
+
+
+def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
+    """A parameter that asks for data the tool's purpose does not need: the conversation, the
+    model's instructions, secrets or private files the tool is not about. A parameter that merely
+    takes a credential ("Bearer token") is how API tools work: only a request for stored or
+    someone's secrets counts."""
+    words = name.replace("_", " ").replace("-", " ")
+    text = f"{words}: {description}"
+    for c in ("conversation", "secret", "private"):
+        m = _WHAT[c].pattern.search(description)
+        if m and _NEGATED.search(description[: m.start()]):
+            m = None
+        named = (_SECRET_FILE if c == "secret" else _WHAT[c].pattern).search(words) if c != "private" else None
+        if not (m or named) or _in_purpose(c, purpose):
+            continue
+        strong = c == "conversation" or bool(_REQUEST.search(text)) or bool(named and c == "secret")
+        if not strong:
+            continue
+        what = _WHAT[c].explanation.removeprefix("concerns ")
+        why = f"parameter {name!r} asks for {what}, which the tool's purpose does not need"
+        s, e = m.span() if m else (0, 0)
+        return Act("exfiltration", "high", s, e, why)
+    return None
