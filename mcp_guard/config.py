@@ -214,6 +214,9 @@ class IntentSettings(_Model):
     mode: Literal["enforce", "warn", "off"] = "enforce"
     text: str | None = None  # the declared intent when neither --intent nor $MCP_GUARD_INTENT gives one
     trusted: list[str] = Field(default_factory=list)  # files of trusted destinations, one per line
+    # Who answers an "ask": "client" = the MCP client by elicitation (its user, if it shows the question);
+    # "person" = held for `mcp-guard approvals` only (a client that answers its own questions gains nothing).
+    ask: Literal["client", "person"] = "client"
 
 
 class AuditSettings(_Model):

@@ -354,6 +354,11 @@ _REQUEST_VERB = re.compile(
     r"log|record|call|invoke|encode|encoding|insert|embed|list)\b",
     _I,
 )
+_FETCH_AND_HAND_OVER = re.compile(
+    r"\b(?:read|open|cat|find|get|fetch|collect|grab|extract|look up|load|dump|copy)\b.{0,120}?"
+    r"\b(?:pass|include|send|put|attach|provide|upload|append|insert|embed|paste|forward|post)\b",
+    _I,
+)
 _DESCRIBED = re.compile(
     r"\b(?:blocked|not allowed|forbidden|prohibited|refused|rejected|denied|disallowed|are caught)\b", _I
 )
@@ -513,9 +518,15 @@ def judge_instructions(
         if not found:
             continue
         is_def = source == "definition"
+        # An order to fetch data and hand it over ("read X and pass its content as …") cannot vouch for
+        # itself by being the description's first sentence: then only the tool's name says what it is for.
+        own = sent.strip().lower()
+        judged_purpose = purpose
+        if is_def and own and own in purpose and _FETCH_AND_HAND_OVER.search(sent):
+            judged_purpose = purpose.replace(own, " ")
         if is_def:
             for c in ("secret", "conversation", "private"):
-                if c in found and _in_purpose(c, purpose):
+                if c in found and _in_purpose(c, judged_purpose):
                     del found[c]
         to_model = addressed(sent) if is_def else bool(ADDRESS_MODEL.pattern.search(sent))
         extra = bool(SEQUENCE.pattern.search(sent))
@@ -529,7 +540,7 @@ def judge_instructions(
             before = sent[: found["side_effect"].start()]
             if (
                 not (to_model and (extra or severe))
-                or (is_def and _verb_in_purpose(verb, purpose) and not severe)
+                or (is_def and _verb_in_purpose(verb, judged_purpose) and not severe)
                 or (_USE_TO.search(before) and not severe)  # "use X to register …" says what a tool is for
             ):
                 del found["side_effect"]

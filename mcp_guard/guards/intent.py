@@ -6,8 +6,10 @@ with a profile is judged by the profile first; calls no profile rule matches (an
 a profile) go to the default engine. Per-session state lives in `session.state["intent"]`.
 
 Every tool result on the call's path passes `check_result`, which records the values it carried in
-the session's bounded record (`mcp_guard.intent.record`: the newest 256 results, 4 MiB of text): the
-engine judges a later call by where its values came from.
+the session's bounded record (`mcp_guard.intent.record`: the newest 256 results, 4 MiB of text, and,
+never evicted, up to 4096 values of results that carried instructions to the model): the engine
+judges a later call by where its values came from. Who answers an "ask" is `[intent] ask` (the
+relay's business): the client by elicitation, or only a person through `mcp-guard approvals`.
 """
 
 from __future__ import annotations

@@ -8,30 +8,45 @@ a tool result (which one; as a field of its data, inside running text, or inside
 instructions to the model), or nowhere. Values the agent itself sent in earlier calls are never a
 source.
 
+A result is *tainted* when any of its text reads as instructions to the model (see `record`): then
+nothing it carries is data, wherever it stands in it (its own line, a JSON field, a CSV row).
+
 The rules, one sentence each (the rule's name is in every reason):
 - `read`: a call that only reads is allowed; a web address it reaches is judged by `fetch`.
 - `fetch`: a read may reach a web address the request names (or a page on a site it names), or one
-  a result carries (copied from data, it carries nothing of the user's); one found nowhere (composed
-  by the agent, so it may carry data out) is asked.
-- `destructive`: a destructive call is asked unless the request asks for this action and names or
-  points at what it acts on.
-- `injected`: a value found inside text of a result that reads as instructions to the model is
-  denied, unless the request names it.
+  a clean result carries (copied from data, it carries nothing of the user's); one found nowhere
+  (composed by the agent, so it may carry data out), only in a tainted result, after the session read
+  injected text, or the ninth distinct one taken from one result (a choice among many can spell
+  data out) is asked.
+- `destructive`: a destructive call is asked unless the request asks for this action and every
+  value it acts on is named in the request or comes from a clean result the request specifically
+  pointed at.
+- `injected`: a value found in or near text of a result that reads as instructions to the model
+  (now, or in a result since forgotten) is denied, unless the request names it whole.
+- `tainted`: a value carried only by tainted results, away from the instructions, is asked.
 - `ungrounded`: a destination found neither in the request, a trusted list or source, nor any tool
   result is denied (a bare name is asked).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
   document) is asked, and the question says where it was found.
-- `from-data`: a destination a result carries as data, i.e. as a field (a sender, a participant) or
-  in the text of a result the request pointed at (the call that produced it asked for something the
-  request names: "the file 'minutes.docx'", "her website www.x.example"), is allowed when the
-  request asks for this kind of action and names no destination of this kind itself; otherwise it
-  is asked.
+- `from-data`: a destination a clean result carries as data, i.e. as a field (a sender, a
+  participant) or in a result the request specifically pointed at (the call that produced it asked
+  for something the request names as a value: "the file 'minutes.docx'", "invoice INV-7", "Omar"),
+  is allowed when the request asks for this kind of action and names no destination of this kind
+  itself, and the session had not read injected text before that result; otherwise it is asked.
+- `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
+  request says so.
+- `amount`: a sum that is neither a number the request names nor one a clean result carries, when
+  the request names numbers, is asked.
+- `unasked`: a side-effecting call whose kind of action the declared request does not ask for (its
+  verbs against the request's, stemmed) is asked, even with no address in it.
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +54,16 @@ from typing import Any
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import find_values, normalise, url_host
-from mcp_guard.intent.words import FAMILIES, FREE_TEXT, PARAM_KINDS, name_tokens, stem, words
+from mcp_guard.intent.words import (
+    AMOUNT_PARAMS,
+    FAMILIES,
+    FREE_TEXT,
+    PARAM_KINDS,
+    PUBLIC_AUDIENCE,
+    name_tokens,
+    stem,
+    words,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +85,16 @@ GROUP = {
     "iban": "account", "account": "account",
     "path": "path",
     "credential": "credential",
+    "place": "place",
 }
 _ADDRESS_KINDS = frozenset({"email", "url", "host", "iban", "phone", "path"})
 _SELF = frozenset({"me", "us", "myself", "ourselves"})
 _WORDISH = re.compile(r"^[\w .'-]+$")
 _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(k|m)?(?![\w])", re.I)
+_QUOTED = re.compile(r"[\"'‘’“”`]([^\"'‘’“”`\n]{2,80})[\"'‘’“”`]")
+MAX_FANOUT = 8  # distinct web addresses from one result a session may reach before it is asked
 
 
 def trusted_key(value: str) -> str:
@@ -99,6 +127,12 @@ class DeclaredIntent:
         self.kinds = frozenset(GROUP[f.kind] for f in found if f.kind != "path")
         self.chunks = frozenset(c.lower().rstrip(_TRAIL) for c in _CHUNK.findall(self.text))
         self.trusted = frozenset(trusted_key(t) for t in trusted if t.strip())
+        self.numbers = frozenset(_numbers(self.text))
+        self.quoted = frozenset(q.strip().lower() for q in _QUOTED.findall(self.text))
+        # Words the request capitalises in mid-sentence: proper names ("Omar", "Globex", "Rome").
+        self.proper = frozenset(
+            m.group(1).lower() for m in re.finditer(r"(?<=[\w,;:)] )([A-Z][\w'-]*)", self.text)
+        )
 
     @property
     def the_request(self) -> str:
@@ -116,27 +150,84 @@ class DeclaredIntent:
         ws = words(value)
         return bool(ws) and (" " + " ".join(ws) + " ") in self.word_line
 
+    def names_whole(self, value: str) -> bool:
+        """Named as a value of its own: an address, a trusted entry, a token as the request wrote it."""
+        if value in self.trusted or value in self.values or value in self.quoted:
+            return True
+        return value in self.chunks and _specific_token(value)  # "#eng-digest", "inv-7"; never a plain word
+
+    def refers_to(self, value: str) -> bool:
+        """Does an argument of a read refer to something the request names specifically, i.e. a value,
+        not a shared ordinary word? A quoted name, an address or file name, an id with digits, a name the
+        request capitalises; or a phrase of the request's words one of which is such a reference."""
+        v = value.strip().lower()
+        if len(v) < 2:
+            return False
+        if v in self.quoted or v in self.values or v in self.trusted:
+            return True
+        if v in self.chunks and _specific_token(v):
+            return True
+        ws = words(v)
+        if not ws or len(ws) > 8:
+            return False
+        mine = {stem(w) for w in words(self.text)}
+        if not all(stem(w) in mine for w in ws):
+            return False
+        return any(w in self.proper or any(c.isdigit() for c in w) for w in ws) or any(
+            _specific_token(c) and c in self.chunks for c in v.split()
+        )
+
+    def names_number(self, value: float) -> bool:
+        return any(abs(value - n) < 0.005 for n in self.numbers)
+
     def names_site(self, value: str) -> bool:
         return url_host(value) in self.hosts
 
-    def covers_path(self, value: str) -> bool:
-        """A relative path stays inside the server's own root; any other path must be named, or lie
-        under a folder the request names or a trusted entry ending in '/'."""
+    def covers_path(self, value: str, root: bool = True) -> bool:
+        """A relative path stays inside the server's own root (`root`: enough for a write, not for a
+        removal); any other path must be named, or lie under a folder the request names or a trusted
+        entry ending in '/'."""
         v = value.strip()
         parts = re.split(r"[\\/]+", v)
-        if v and not v.startswith(("/", "~", "\\")) and ".." not in parts and not re.match(r"^[a-zA-Z]:", v):
+        if ".." in parts:
+            # Judged where it lands: /srv/reports/../../etc is /etc, and a relative one may climb out.
+            if not v.startswith("/"):
+                return False
+            v = posixpath.normpath(v)
+        elif root and v and not v.startswith(("/", "~", "\\")) and not re.match(r"^[a-zA-Z]:", v):
             return True
         low = v.lower()
         prefixes = [t for t in self.trusted if t.endswith("/")] + list(self.folders)
         return any(low.startswith(p) for p in prefixes)
 
     def asks_for(self, info: ToolInfo) -> bool:
-        """Does the request use a verb of one of the tool's action families (for a tool whose verb we do
-        not know: the leading word of its name)?"""
-        if info.families:
-            return any(self.stems & FAMILIES[f] for f in info.families)
-        tokens = name_tokens(info.name)
-        return bool(tokens) and stem(tokens[0]) in self.stems
+        """Does the request use one of the tool's own verbs (its name's first word, its description's),
+        or a verb of one of the action families they belong to? Stemmed: "merges" asks for merge_*."""
+        if info.families and any(self.stems & FAMILIES[f] for f in info.families):
+            return True
+        verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
+        return bool(self.stems & verbs)
+
+
+def _numbers(text: str) -> Iterator[float]:
+    """The numbers a text names: "1,200", "84.20", "25k"."""
+    for m in _NUMBER.finditer(text):
+        x = float(m.group(1).replace(",", "") + (m.group(2) or ""))
+        yield x * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
+
+
+def _specific_token(token: str) -> bool:
+    """A token that names one thing rather than a kind: it has a digit, or joins words with . _ - / @ #."""
+    t = token.strip(_TRAIL)
+    joined = any(c in "._-/@#" for c in t.strip("._-/@#")) and any(c.isalpha() for c in t)
+    return joined or any(c.isdigit() for c in t)
+
+
+def _identifier_like(value: str) -> bool:
+    """A short single token that names something (an owner, a bucket, a user id), not prose or a count."""
+    return 3 <= len(value) <= 64 and " " not in value and (
+        any(c.isalpha() for c in value) or len(value.lstrip("+-")) >= 5
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,17 +254,29 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
     seen: set[str] = set()
     for param, text in _leaves(arguments, ""):
         whole = text.strip()
+        covered = False
         for f in find_values(text):
+            # One value that is the whole argument ("+44 20 7946 0958") is judged as that value only.
+            covered = covered or (f.start <= len(text) - len(text.lstrip()) and f.end >= len(text.rstrip()))
             if f.value not in seen:
                 seen.add(f.value)
                 out.append(Value(param, f.kind, f.value, True, True, text[f.start:f.end]))
-        if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen:
+            if f.kind == "url":
+                # An address inside an address (a redirect's `?to=https://…`) is reached too.
+                rest = urllib.parse.unquote(f.value[len(url_host(f.value)):])
+                for inner in find_values(rest):
+                    if inner.kind in ("url", "host", "email") and inner.value not in seen:
+                        seen.add(inner.value)
+                        out.append(Value(param, inner.kind, inner.value, True, True, inner.value))
+        if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen or covered:
             continue
         pstems = [stem(t) for t in name_tokens(param)] or [""]
         if pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT:
             continue
         kind = _param_kind(pstems)
-        if kind is not None and kind not in ("email", "url", "path"):
+        if kind is not None:
+            # An argument named as a destination is one, even when its value is not an address we
+            # recognise by its shape (a bare IP in `host`, a relative path in `path`).
             low = whole.lower()
             seen.add(low)
             out.append(Value(param, kind, low, False, True))
@@ -204,12 +307,38 @@ def _leaves(value: Any, key: str, depth: int = 0) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         if key:
             yield key, value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        # A number is a value too: a chat id, a phone number, an account, an amount.
+        if key:
+            yield key, _num_text(value)
     elif isinstance(value, dict):
         for k, v in value.items():
             yield from _leaves(v, str(k), depth + 1)
     elif isinstance(value, list | tuple):
         for v in value:
             yield from _leaves(v, key, depth + 1)
+
+
+def _num_text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e18 else repr(x)
+
+
+def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
+    """(param, number) of the arguments that are sums or counts (`amount`, `total_price`)."""
+    for param, text in _leaves(arguments, ""):
+        if any(stem(t) in AMOUNT_PARAMS for t in name_tokens(param)):
+            try:
+                yield param, float(text.replace(",", "").strip())
+            except ValueError:
+                continue
+
+
+def _number_forms(x: float) -> tuple[str, ...]:
+    """How a result may write the number: 1200, 1,200, 1200.00, 84.2, 84.20."""
+    forms = {_num_text(x), f"{x:.2f}", f"{x:,.2f}"}
+    if float(x).is_integer():
+        forms.add(f"{int(x):,}")
+    return tuple(forms)
 
 
 def sent_values(arguments: dict[str, Any]) -> list[str]:
@@ -224,11 +353,14 @@ def sent_values(arguments: dict[str, Any]) -> list[str]:
 
 
 def points_at(intent: DeclaredIntent, arguments: dict[str, Any]) -> bool:
-    """Did the call ask for something the request names (a file name, a query in its words, a site)?
-    Then its result is data the user pointed at."""
-    for value in sent_values(arguments):
-        if len(value) >= 4 and not value.replace("-", "").replace(":", "").replace(" ", "").isdigit():
-            if intent.names(value, ""):
+    """Did the call ask for something the request names specifically (a quoted name, a file name, an
+    id, a named person or address; never a shared ordinary word like "unread")? Then its result is
+    data the user pointed at, unless it is tainted."""
+    for _, text in _leaves(arguments, ""):
+        if intent.refers_to(text):
+            return True
+        for f in find_values(text):
+            if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
                 return True
     return False
 
@@ -264,14 +396,15 @@ class DefaultEngine:
         if info.effect == "read":
             return self._read(info, values, record)
         intent = self.intent
-        if info.effect == "destructive" and not self._requested(info, values):
-            return Verdict(
-                "ask",
-                "destructive",
-                f"destructive: {tool} is destructive and {intent.the_request} does not ask for it",
-                f"Allow {tool} with {_short(arguments)}? It is destructive, and {intent.the_request} "
-                "did not ask for it.",
-            )
+        if info.effect == "destructive":
+            why = self._unrequested(info, values, record)
+            if why:
+                return Verdict(
+                    "ask",
+                    "destructive",
+                    f"destructive: {tool} is destructive and {why}",
+                    f"Allow {tool} with {_short(arguments)}? It is destructive, and {why}.",
+                )
         # Every value is judged; the most severe verdict decides (a deny is never hidden by an ask).
         asked = None
         for v in values:
@@ -282,20 +415,47 @@ class DefaultEngine:
                 asked = asked or verdict
         if asked is not None:
             return asked
+        for verdict in (self._audience(info, values), self._amount(info, arguments, record)):
+            if verdict is not None:
+                return verdict
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
+        # Without a declared intent there is no request to compare with: only destinations are judged.
+        if intent.declared and not intent.asks_for(info):
+            return Verdict(
+                "ask",
+                "unasked",
+                f"unasked: {tool} has a side effect and {intent.the_request} does not ask for this kind of action",
+                f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
+                "does not ask for this kind of action.",
+            )
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
     # -- rules --------------------------------------------------------------------------------------
-    def _requested(self, info: ToolInfo, values: list[Value]) -> bool:
+    def _unrequested(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> str:
+        """Why a destructive call is not what the request asked for ("" when it is): the request must ask
+        for this action, and each value it acts on be named in the request or come from a clean result
+        the request specifically pointed at. A shared noun ("meeting") is not enough."""
         intent = self.intent
         if not intent.asks_for(info):
-            return False
+            return f"{intent.the_request} does not ask for this kind of action"
         targets = [v for v in values if v.destination or v.kind == "value"]
-        named = bool(targets) and all(
-            intent.names(v.value, v.kind) or (v.kind == "path" and intent.covers_path(v.value)) for v in targets
-        )
-        return named or bool(intent.stems & info.objects)
+        if not targets:
+            if intent.stems & info.objects:
+                return ""
+            return f"{intent.the_request} does not name what it acts on"
+        for v in targets:
+            # A value not found by its shape (a folder's name) may be named by the request's words.
+            if intent.names_whole(v.value) or intent.names(v.value, v.kind if v.address else ""):
+                continue
+            if v.kind == "path" and intent.covers_path(v.value, root=False):
+                continue
+            prov = record.provenance(v.value, v.forms())
+            if prov.pointed and not (prov.injected or prov.forgotten):
+                continue
+            return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
+                    f"came from (it was found {_where(prov)})")
+        return ""
 
     def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict:
         intent = self.intent
@@ -306,12 +466,17 @@ class DefaultEngine:
                 continue
             prov = record.provenance(v.value, v.forms())
             where = _where(prov)
-            if prov.injected:
+            if prov.injected or prov.forgotten == "injected":
                 return _verdict("deny", "injected", info, v, f"was found {where}", intent)
-            if prov.data:
-                continue
-            what = (f"is found only {where}" if prov.found
-                    else f"is found neither in {intent.the_request} nor in any tool result")
+            if prov.data and not (prov.tainted or prov.forgotten):
+                why = self._late(prov, record) or self._fanout(v, prov, record)
+                if not why:
+                    continue
+                what = f"was found {where}, but {why}"
+            elif prov.found:
+                what = f"is found only {where}"
+            else:
+                what = f"is found neither in {intent.the_request} nor in any tool result"
             return Verdict(
                 "ask",
                 "fetch",
@@ -319,6 +484,26 @@ class DefaultEngine:
                 f"Allow {info.name} to reach {v.value}? It {what}; {intent.the_request} does not name it.",
             )
         return Verdict("allow", "read", f"read: {info.name} only reads")
+
+    @staticmethod
+    def _late(prov: Provenance, record: SessionRecord) -> str:
+        """Did every result that carries the value as data arrive after the session read injected text?
+        (An injection may name no address and point at one that a later lookup brings in as data.)"""
+        taint = record.session_taint()
+        if taint is None or any(e.seq < taint[0] for e in prov.data):
+            return ""
+        return f"the session had read injected text in the result of {taint[1]} (result {taint[0] + 1}) before"
+
+    @staticmethod
+    def _fanout(v: Value, prov: Provenance, record: SessionRecord) -> str:
+        """Reaching many distinct addresses out of one result is a choice that can spell data out."""
+        src = prov.data[0]
+        reached = record.reached.setdefault(src.seq, set())
+        if v.value not in reached and len(reached) >= MAX_FANOUT:
+            return f"the session has already reached {len(reached)} other addresses taken from that result"
+        if len(record.reached) < 1024 and len(reached) < 4 * MAX_FANOUT:
+            reached.add(v.value)
+        return ""
 
     def _trusted(self, v: Value, record: SessionRecord) -> bool:
         if self.trusted_source is None:
@@ -328,14 +513,20 @@ class DefaultEngine:
 
     def _value(self, info: ToolInfo, v: Value, record: SessionRecord) -> Verdict | None:
         intent = self.intent
-        if intent.names(v.value, v.kind):
+        if intent.names_whole(v.value):
             return None
         if v.kind == "path" and intent.covers_path(v.value):
             return None
         prov = record.provenance(v.value, v.forms())
         where = _where(prov)
-        if prov.injected:
+        # Before any word of the request counts: "post to #summary" is not named by "the summary".
+        if prov.injected or prov.forgotten == "injected":
             return _verdict("deny", "injected", info, v, f"was found {where}", intent)
+        if intent.names(v.value, v.kind):
+            return None
+        clean = prov.fields or prov.text
+        if (prov.tainted or prov.forgotten) and not clean and (v.destination or _identifier_like(v.value)):
+            return _verdict("ask", "tainted", info, v, f"is found only {where}", intent)
         if not v.destination:
             return None
         if self.trusted_source is not None and any(
@@ -350,7 +541,10 @@ class DefaultEngine:
                             "(values the agent sent itself never count)", intent)
         if prov.data:
             group = GROUP.get(v.kind, v.kind)
-            if not intent.asks_for(info):
+            late = self._late(prov, record)
+            if late:
+                why = late
+            elif not intent.asks_for(info):
                 why = f"{intent.the_request} does not ask for this kind of action"
             elif group in intent.kinds:
                 why = f"{intent.the_request} names its own {_GROUP_WORD.get(group, group)}"
@@ -358,6 +552,28 @@ class DefaultEngine:
                 return None
             return _verdict("ask", "from-data", info, v, f"was found {where}, and {why}", intent)
         return _verdict("ask", "from-text", info, v, f"is found only {where}", intent)
+
+    def _audience(self, info: ToolInfo, values: list[Value]) -> Verdict | None:
+        for v in values:
+            if v.value.replace("-", "_").replace(" ", "_") in PUBLIC_AUDIENCE and v.value not in self.intent.chunks:
+                return _verdict("ask", "audience", info, v, "opens it to everyone", self.intent)
+        return None
+
+    def _amount(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:
+        intent = self.intent
+        if not intent.numbers:
+            return None
+        for param, x in _amounts(arguments):
+            if intent.names_number(x):
+                continue
+            prov = record.provenance(_num_text(x), _number_forms(x))
+            if prov.fields or prov.text:
+                continue
+            v = Value(param, "amount", _num_text(x), False, False)
+            return _verdict("ask", "amount", info, v,
+                            f"is none of the numbers {intent.the_request} names, nor found in a clean result",
+                            intent)
+        return None
 
 
 _GROUP_WORD = {"party": "recipients", "channel": "channels", "web": "web addresses", "account": "accounts",
@@ -371,6 +587,13 @@ def _where(prov: Provenance) -> str:
 
     if prov.injected:
         return f"in the result of {name(prov.injected)} inside text that reads as instructions to the model"
+    if prov.forgotten == "injected":
+        return "in a result (since forgotten) inside text that read as instructions to the model"
+    if prov.tainted:
+        return (f"in the result of {name(prov.tainted)}, which carries text that reads as instructions to the "
+                "model")
+    if prov.forgotten:
+        return "in a result (since forgotten) that carried text that read as instructions to the model"
     if prov.fields:
         return f"as a field of the data in the result of {name(prov.fields)}"
     if prov.pointed:

@@ -2,7 +2,8 @@
 
 Annotations win when the server gives them (readOnlyHint, destructiveHint, openWorldHint); otherwise
 the leading verb of the name (then of the description) decides. A tool we know nothing about is a
-write: the safe side.
+write: the safe side. So is a verb that reads in one sense and acts in another (`open_ticket`,
+`return_item`), and any verb of removal (`clear_*`, `empty_*` is unknown: a write) is destructive.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class ToolInfo:
     objects: frozenset[str]  # stems of the nouns in its name and their synonyms: what it acts on
     open_world: bool | None = None
     source: str = "name"  # where the effect came from: "annotations", "name", "description", "unknown"
+    verbs: frozenset[str] = frozenset()  # stems of its own verbs: its name's first word, its description's
 
 
 def classify(tool: dict[str, Any]) -> ToolInfo:
@@ -61,18 +63,20 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     if effect is None:
         desc = words(str(tool.get("description") or ""))[:3]
         source = "description"
-        effect = _verb_effect([stem(w) for w in desc])
+        effect = _verb_effect([stem(w) for w in desc], ambiguous="read")  # "Returns the …" describes a read
     if effect is None:
         effect, source = "write", "unknown"
-    return ToolInfo(name, effect, frozenset(families), objects, open_world, source)
+    verbs = frozenset(v for v in (stems[:1] + lead[:1]) if v)
+    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs)
 
 
-def _verb_effect(stems: list[str]) -> Effect | None:
-    """The effect of the first verb we recognise among the leading tokens."""
+def _verb_effect(stems: list[str], ambiguous: Effect = "write") -> Effect | None:
+    """The effect of the first verb we recognise among the leading tokens. A verb that also acts
+    (`open_ticket`, `return_item`) is taken as `ambiguous`: a write in a name, the safe side."""
     for s in stems[:2]:
-        if s in DESTRUCTIVE_VERBS:
+        if s in DESTRUCTIVE_VERBS or s in FAMILIES["delete"] or s in FAMILIES["cancel"]:
             return "destructive"
-        if s in READ_VERBS:
+        if s in READ_VERBS and (ambiguous == "read" or not any(s in v for v in FAMILIES.values())):
             return "read"
         if any(s in v for v in FAMILIES.values()):
             return "write"

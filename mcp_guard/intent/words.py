@@ -64,8 +64,11 @@ _FAMILIES = {
     "reserve": "reserve book",
     "update": "update change modify edit set adjust rename move reschedule correct fix replace amend",
     "share": "share grant give",
+    "store": "save store upload write put copy backup archive export sync",
 }
 FAMILIES: dict[str, frozenset[str]] = {k: frozenset(stem(w) for w in v.split()) for k, v in _FAMILIES.items()}
+# Every verb of action: a sentence that opens with one tells its reader to do something.
+ACTION_VERBS: frozenset[str] = frozenset().union(*FAMILIES.values()) | DESTRUCTIVE_VERBS
 # Nouns in a tool name that imply a family even when its verb is generic ("make_payment").
 _NOUN_FAMILIES = {
     "pay": "money payment transaction transfer",
@@ -101,8 +104,19 @@ _PARAM_KINDS = {
     "account": "iban account bic swift wallet payee beneficiary",
     "path": "path file_path filepath dir directory folder destination",
     "credential": "password passphrase secret token apikey api_key pin credential",
+    # Where a thing lives or whose it is: another owner's repository or bucket is another destination.
+    "place": "owner org organization organisation repo repository bucket project workspace namespace tenant "
+    "registry",
 }
 PARAM_KINDS: dict[str, str] = {stem(w): kind for kind, ws in _PARAM_KINDS.items() for w in ws.split()}
+
+# Argument values that open something to everyone: asked unless the request says so.
+PUBLIC_AUDIENCE = frozenset(
+    "anyone anyonewithlink anyone_with_link everyone public world anonymous allusers all_users internet".split()
+)
+
+# Arguments that are sums of money or counts of goods: a number the request names must be the one used.
+AMOUNT_PARAMS = frozenset(stem(w) for w in "amount sum total price cost fee quantity qty".split())
 
 # Arguments that carry free text: they are not destinations, but links inside them are.
 FREE_TEXT = {

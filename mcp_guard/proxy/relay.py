@@ -827,7 +827,8 @@ class Relay:
             answer = (params.get("inputResponses") or {}).get(eras.ASK_KEY)
             params = eras.without_own_state(params)
         if decision.action == "ask":
-            in_band = self._ask_in_band(call, decision, asked, answer) if self.era == "modern" else None
+            in_band = (self._ask_in_band(call, decision, asked, answer)
+                       if self.era == "modern" and self.config.intent.ask == "client" else None)
             if isinstance(in_band, dict):  # the question, to be answered in the client's retry
                 return jsonrpc.result(rid, in_band), None
             decision = in_band or await self._ask(call, decision, rid)
@@ -888,8 +889,10 @@ class Relay:
         return eras.question(decision.question or decision.reason, token)
 
     async def _ask(self, call: ToolCall, decision: Decision, rid: RequestId) -> Decision:
-        """Put an "ask" to the person: through elicitation if the client can, else hold the call."""
-        if "elicitation" in self.session.client_capabilities and self.era != "modern":  # no server requests there
+        """Put an "ask" to the person: through elicitation if the client can (and `[intent] ask` is
+        "client"; a 2026-07-28 client takes no requests), else hold the call for `mcp-guard approvals`."""
+        if "elicitation" in self.session.client_capabilities and self.config.intent.ask == "client" \
+                and self.era != "modern":
             try:
                 answer = await self.request_client("elicitation/create", {
                     "message": decision.question or decision.reason,
