@@ -32,12 +32,24 @@ def upstream_toml(name: str, command: list[str], extra: str = "") -> str:
     return f"[upstreams.{name}]\ncommand = {json.dumps(command[0])}\nargs = {json.dumps(command[1:])}\n{extra}\n"
 
 
+# The protocol eras an end-to-end test runs in: the initialize handshake, and 2026-07-28 (stateless).
+ERAS = ("handshake", "2026-07-28")
+
+
 @contextlib.asynccontextmanager
-async def guarded(run_args: list[str], *, env: dict[str, str] | None = None, **callbacks: Any
-                  ) -> AsyncIterator[ClientSession]:
-    """An initialized SDK client session with `mcp-guard run RUN_ARGS` as its server."""
+async def guarded(run_args: list[str], *, env: dict[str, str] | None = None, era: str = "handshake",
+                  **callbacks: Any) -> AsyncIterator[Any]:
+    """An initialized SDK client session with `mcp-guard run RUN_ARGS` as its server. In the
+    2026-07-28 era it is the SDK's `Client` in its default mode, which must negotiate that era."""
     params = StdioServerParameters(command=GUARD[0], args=[*GUARD[1:], "run", *run_args],
                                    env={**os.environ, **(env or {})})
+    if era != "handshake":
+        from mcp.client import Client
+
+        async with Client(params, **callbacks) as client:
+            assert client.protocol_version == era, f"negotiated {client.protocol_version}, not {era}"
+            yield client
+        return
     async with stdio_client(params) as (read, write), ClientSession(read, write, **callbacks) as session:
         await session.initialize()
         yield session

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,36 @@ def test_client_scenarios_through_mcp_guard_run(report):
 def test_script_exit_status_reflects_targets(report):
     assert report["ok"] is True
     assert report["exit"] == 0
+
+
+# --- the 2026-07-28 revision: the suite's 0.2 alpha (npm alias conformance-next) -----------------------
+
+SUITE_NEXT = NODE_MODULES / "@modelcontextprotocol" / "conformance-next" / "dist" / "index.js"
+
+
+@pytest.fixture(scope="module")
+def report_next() -> dict:
+    import os
+
+    node()
+    suite = Path(os.environ.get("MCP_GUARD_CONFORMANCE_NEXT") or SUITE_NEXT)
+    if not suite.exists() or not EVERYTHING.exists():
+        pytest.skip("the conformance suite for 2026-07-28 is not installed: run scripts/install-test-deps")
+    proc = subprocess.run([PYTHON, str(REPO / "scripts" / "conformance"), "--json", "--spec-version", "2026-07-28"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.stdout, f"scripts/conformance printed nothing (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    return json.loads(proc.stdout)
+
+
+def test_2026_no_check_passed_directly_fails_through_mcp_guard(report_next):
+    for name in ("fixture-proxy", "everything-proxy"):
+        target = report_next["targets"][f"{name}: every check passed directly passes"]
+        assert target["ok"], target["differences"]
+    # server-everything speaks only the handshake: it fails the revision directly, mcp-guard translates
+    assert run(report_next, "everything-proxy")["passed"] > run(report_next, "everything-direct")["passed"]
+
+
+def test_2026_client_scenarios_through_mcp_guard_run(report_next):
+    direct, proxied = run(report_next, "client-direct"), run(report_next, "client-proxy")
+    assert direct["failed"] == 0 and proxied["failed"] == 0, proxied["failed_checks"]
+    assert proxied["passed"] >= direct["passed"]

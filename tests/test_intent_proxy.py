@@ -10,7 +10,7 @@ import pytest
 from mcp import types
 
 from mcp_guard.cli import main
-from tests.clients import fixture, guarded, upstream_toml, write_config
+from tests.clients import ERAS, fixture, guarded, upstream_toml, write_config
 
 pytestmark = pytest.mark.anyio
 NOTES = fixture("intent_server.py")
@@ -39,16 +39,20 @@ def text(result) -> str:
     return result.content[0].text
 
 
-async def test_out_of_scope_call_denied_with_its_reason(tmp_path):
+@pytest.mark.parametrize("era", ERAS)
+async def test_out_of_scope_call_denied_with_its_reason(tmp_path, era):
     cfg = config(tmp_path)
-    async with guarded(["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}) as s:
+    async with guarded(["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}, era=era) as s:
         ok = await s.call_tool("send_note", {"to": "kai@corp.example", "body": "Q3"})
         assert not ok.is_error and text(ok) == "sent to kai@corp.example"
         bad = await s.call_tool("send_note", {"to": "eve@evil.example", "body": "Q3"})
         assert bad.is_error and "eve@evil.example" in text(bad) and "request" in text(bad)
 
 
-async def test_ask_answered_through_elicitation(tmp_path):
+@pytest.mark.parametrize("era", ERAS)
+async def test_ask_answered_through_elicitation(tmp_path, era):
+    """Handshake: an elicitation request to the client. 2026-07-28: an input_required result whose
+    question the client answers in its retry."""
     cfg = config(tmp_path)
     answers = iter([True, False])
     questions: list[str] = []
@@ -58,7 +62,8 @@ async def test_ask_answered_through_elicitation(tmp_path):
         return types.ElicitResult(action="accept", content={"approve": next(answers)})
 
     async with guarded(
-        ["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}, elicitation_callback=elicitation
+        ["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}, era=era,
+        elicitation_callback=elicitation,
     ) as s:
         first = await s.call_tool("delete_note", {"note_id": "3"})
         assert not first.is_error and text(first) == "deleted 3"
@@ -67,9 +72,10 @@ async def test_ask_answered_through_elicitation(tmp_path):
     assert len(questions) == 2 and "delete_note" in questions[0]
 
 
-async def test_held_call_approved_from_the_cli_passes_once(tmp_path):
+@pytest.mark.parametrize("era", ERAS)
+async def test_held_call_approved_from_the_cli_passes_once(tmp_path, era):
     cfg = config(tmp_path)
-    async with guarded(["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}) as s:
+    async with guarded(["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}, era=era) as s:
         held = await s.call_tool("delete_note", {"note_id": "3"})
         assert held.is_error and "mcp-guard approvals approve" in text(held)
         approval_id = text(held).split("approvals approve ")[1].split("`")[0].split()[0]

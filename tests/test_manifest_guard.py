@@ -18,6 +18,7 @@ from mcp_guard.guards.manifest import ManifestGuard, fetch_all
 from mcp_guard.review import ReviewQueue
 from mcp_guard.store import open_store
 from mcp_guard.upstream_client import connect
+from tests.clients import ERAS, guarded
 from tests.support import FIXTURES, shared
 
 pytestmark = pytest.mark.anyio
@@ -215,10 +216,8 @@ async def test_pinned_serves_only_what_the_bom_holds(tmp_path):
 # --- end to end through `mcp-guard run` ------------------------------------------------------------------
 
 
-async def test_through_mcp_guard_run(tmp_path, home):
-    from mcp.client.session import ClientSession
-    from mcp.client.stdio import StdioServerParameters, stdio_client
-
+@pytest.mark.parametrize("era", ERAS)
+async def test_through_mcp_guard_run(tmp_path, home, era):
     from mcp_guard.cli import main
 
     cfg = tmp_path / "mcp-guard.toml"
@@ -227,12 +226,8 @@ async def test_through_mcp_guard_run(tmp_path, home):
         f"command = {json.dumps(sys.executable)}\nargs = [{json.dumps(str(FIXTURES / 'rugpull_server.py'))}]\n",
         encoding="utf-8",
     )
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "mcp_guard", "--config", str(cfg), "run", "--upstream", "weather"]
-    )
     with anyio.fail_after(120):
-        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
-            await client.initialize()
+        async with guarded(["--upstream", "weather"], env={"MCP_GUARD_CONFIG": str(cfg)}, era=era) as client:
             assert (await client.list_tools()).tools == []  # everything new is hidden
             refused = await client.call_tool("get_forecast", {"city": "Oslo"})
             assert refused.is_error and "awaits review" in refused.content[0].text

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
 
@@ -17,7 +18,7 @@ from mcp_guard.config import parse_config
 from mcp_guard.guards.base import Decision, SessionInfo, ToolCall
 from mcp_guard.guards.result_scan import AUDIT_KIND, STATE_KEY, ResultScanGuard
 from mcp_guard.store import open_store
-from tests.clients import guarded, upstream_toml, write_config
+from tests.clients import ERAS, guarded, upstream_toml, write_config
 from tests.support import FIXTURES
 
 SERVER = [sys.executable, str(FIXTURES / "scan_corpus" / "server.py")]
@@ -140,7 +141,7 @@ def test_unknown_upstream_uses_the_default_policy(tmp_path):
     assert recorded(store)[0]["upstream"] == "elsewhere"
 
 
-def _proxied_pages(tmp_path, mode: str, kinds: list[str]) -> list[Any]:
+def _proxied_pages(tmp_path, mode: str, kinds: list[str], era: str = "handshake") -> list[Any]:
     """Call `page` for each kind through `mcp-guard run` with scan.results = MODE (a real SDK client)."""
     extra = f'trust = "tofu"\n[upstreams.web.scan]\nresults = "{mode}"\n'
     db = tmp_path / f"{mode}.db"
@@ -150,7 +151,7 @@ def _proxied_pages(tmp_path, mode: str, kinds: list[str]) -> list[Any]:
 
     async def scenario() -> list[Any]:
         with anyio.fail_after(120):
-            async with guarded([], env={"MCP_GUARD_CONFIG": str(config)}) as client:
+            async with guarded([], env={"MCP_GUARD_CONFIG": str(config)}, era=era) as client:
                 names = {t.name for t in (await client.list_tools()).tools}
                 assert "page" in names, names
                 return [await client.call_tool("page", {"kind": k}) for k in kinds]
@@ -158,8 +159,9 @@ def _proxied_pages(tmp_path, mode: str, kinds: list[str]) -> list[Any]:
     return anyio.run(scenario)
 
 
-def test_end_to_end_neutralise_through_the_proxy(tmp_path, home):
-    injected, clean = _proxied_pages(tmp_path, "neutralise", ["injected", "clean"])
+@pytest.mark.parametrize("era", ERAS)
+def test_end_to_end_neutralise_through_the_proxy(tmp_path, home, era):
+    injected, clean = _proxied_pages(tmp_path, "neutralise", ["injected", "clean"], era)
     text = injected.content[0].text
     assert "<untrusted-data id=" in text and "unicode_tags" in text
     assert not any(0xE0000 <= ord(c) <= 0xE007F for c in text)
@@ -167,8 +169,9 @@ def test_end_to_end_neutralise_through_the_proxy(tmp_path, home):
     assert recorded(open_store(tmp_path / "neutralise.db"))[0]["action"] == "neutralise"
 
 
-def test_end_to_end_block_through_the_proxy(tmp_path, home):
-    blocked, clean = _proxied_pages(tmp_path, "block", ["escapes", "clean"])
+@pytest.mark.parametrize("era", ERAS)
+def test_end_to_end_block_through_the_proxy(tmp_path, home, era):
+    blocked, clean = _proxied_pages(tmp_path, "block", ["escapes", "clean"], era)
     assert blocked.is_error and "withheld" in blocked.content[0].text and "ansi_escape" in blocked.content[0].text
     assert not clean.is_error
     assert clean.content[0].text == "Paris: sunny, 21 degrees. Light wind from the west."

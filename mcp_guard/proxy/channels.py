@@ -393,6 +393,8 @@ class StreamChannel:
         metadata = None
         if self._metadata is not None and related_id is not None:
             metadata = self._metadata(related_request_id=related_id)
+        elif self._metadata is None and "method" in msg and "id" in msg:
+            metadata = _routing_metadata(msg)  # a 2026-07-28 request names itself in its headers too
         try:
             await self._write.send(self._session_message(model, metadata))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -400,3 +402,22 @@ class StreamChannel:
 
     async def aclose(self) -> None:
         await self._write.aclose()
+
+
+def _routing_metadata(msg: Message) -> Any:
+    """The per-request HTTP headers of a 2026-07-28 request (`MCP-Protocol-Version`, `Mcp-Method`,
+    `Mcp-Name`), which a server of the revision checks against the body; None for other requests."""
+    from mcp_guard.proxy.eras import VERSION_KEY, envelope_of
+
+    env = envelope_of(msg)
+    if env is None:
+        return None
+    from mcp.shared.inbound import NAME_BEARING_METHODS, encode_header_value
+    from mcp.shared.message import ClientMessageMetadata
+
+    headers = {"MCP-Protocol-Version": str(env[VERSION_KEY]), "Mcp-Method": msg["method"]}
+    name_key = NAME_BEARING_METHODS.get(msg["method"])
+    name = msg["params"].get(name_key) if name_key else None
+    if isinstance(name, str):
+        headers["Mcp-Name"] = encode_header_value(name)
+    return ClientMessageMetadata(headers=headers)

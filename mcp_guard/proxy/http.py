@@ -20,7 +20,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from mcp_guard.guards.base import SessionInfo
 from mcp_guard.intent.sessions import BoundIntent, SessionError, resolve_token
 from mcp_guard.proxy.channels import StreamChannel
 from mcp_guard.proxy.runner import Proxy, new_session
+from mcp_guard.proxy.stateless import StatelessSessions, is_stateless
 
 log = logging.getLogger("mcp_guard.http")
 
@@ -292,6 +293,7 @@ class StreamableHTTPEndpoint(_Endpoint):
         self.sessions: dict[str, Any] = {}
         self.owners: dict[str, str | None] = {}  # HTTP session -> the credential that opened it
         self.task_group: anyio.abc.TaskGroup | None = None
+        self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes)
 
     async def serve(self, request: Request, bound: BoundIntent | None, credential: str | None, body: bytes | None,
                     scope: Scope, receive: Receive, send: Send) -> None:
@@ -315,6 +317,10 @@ class StreamableHTTPEndpoint(_Endpoint):
             return
         if request.method != "POST" or body is None:
             await _http_error(400, "Bad Request: no session; start one with an initialize POST")(scope, receive, send)
+            return
+        stateless = self._stateless(request, bound, credential, body)
+        if stateless is not None:
+            await (await stateless)(scope, receive, send)
             return
         problem = initialize_problem(request, body)
         if problem is not None:
@@ -348,6 +354,19 @@ class StreamableHTTPEndpoint(_Endpoint):
         self.sessions.pop(session_id, None)
         self.owners.pop(session_id, None)
         self.limits.release(session_id)
+
+    def _stateless(self, request: Request, bound: BoundIntent | None, credential: str | None,
+                   body: bytes) -> Awaitable[Response] | None:
+        """A 2026-07-28 POST (no session id, the envelope in its `_meta`): served by the relay of its
+        credential (see `stateless`); None for anything else."""
+        try:
+            message = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        if not is_stateless(message):
+            return None
+        return self.stateless.handle(request, message, self.client_key(request, credential),
+                                     lambda: self.session_info(bound))
 
     async def _run_session(self, transport: Any, session: SessionInfo, *,
                            task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
@@ -441,7 +460,7 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tg:
-            mcp.task_group = tg
+            mcp.task_group = mcp.stateless.task_group = tg
             yield
             tg.cancel_scope.cancel()
 

@@ -8,6 +8,12 @@ request the guards judged (tools/call, prompts/get, resources/read, subscribe, c
 re-serialised from the parsed message they judged, never as the client's bytes. Each client request
 runs in its own task, so a slow call never holds up the others.
 
+Eras: the client's first request fixes its era for the process (stdio: the process is the session).
+`initialize` opens a handshake session as always; a request carrying the 2026-07-28 envelope in its
+`_meta` (`server/discover` or any other) opens a stateless one: the relay answers `server/discover`
+itself, serves `subscriptions/listen` itself (fed by the guards' refreshed lists), refuses what the
+revision removed, and each upstream is spoken to in the era it and the client allow (see `eras`).
+
 Ids: client requests keep their ids on the way up (each upstream is its own id space). Requests
 that upstreams make of the client get fresh ids of the proxy's (`mcp-guard-N`), mapped back when
 the client answers; so do the proxy's own requests to the client (elicitation).
@@ -27,7 +33,7 @@ from mcp_guard import __version__
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, ListKind, ReadKind, SessionInfo, ToolCall
 from mcp_guard.guards.chain import GuardChain
-from mcp_guard.proxy import jsonrpc
+from mcp_guard.proxy import eras, jsonrpc
 from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
 from mcp_guard.proxy.routing import Router, RoutingError, decode_cursor, encode_cursor
@@ -75,6 +81,14 @@ SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/compl
 GUARDS_READY_TIMEOUT = 60.0
 DRAIN_GRACE = 5.0  # seconds the answers in flight get once the client's input has ended
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
+
+
+class EraRefused(Exception):
+    """A request the session's era does not take; carries the JSON-RPC error to answer with."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.data = code, message, data
 
 
 class NotInitialized(Exception):
@@ -156,6 +170,9 @@ class Relay:
         self._initialized = False  # the client sent notifications/initialized
         self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
         self._initialize_seen = False
+        self.era: str | None = None  # "handshake" or "modern" (2026-07-28), fixed by the client's first request
+        self._listens: dict[RequestId, dict[str, bool]] = {}  # the client's subscriptions/listen streams
+        self._asked: dict[str, str] = {}  # questions put in input_required results -> the call they are about
         self._upstreams_started = anyio.Event()  # set when initialize has started every upstream (or failed)
         self._guards_started = False
         self._guards_ready = anyio.Event()
@@ -176,6 +193,8 @@ class Relay:
             "resources/unsubscribe": self._by_uri,
             "completion/complete": self._completion,
             "logging/setLevel": self._set_level,
+            "server/discover": self._discover,
+            "subscriptions/listen": self._listen,
             **{m: self._list for m in LISTS},
         }
 
@@ -253,12 +272,21 @@ class Relay:
         method = msg["method"]
         response: Response = None
         try:
-            if method not in ("initialize", "ping") and not self._upstreams_started.is_set():
+            env = eras.envelope_of(msg)
+            if method == "initialize":
+                pass  # the handshake: its handler answers for both eras
+            elif env is not None or method == "server/discover" or self.era == "modern":
+                await self._modern_request(msg, env)
+            elif method not in ("initialize", "ping") and not self._upstreams_started.is_set():
                 if not self._initialize_seen:
                     raise NotInitialized
                 await self._upstreams_started.wait()  # a client that did not wait for the answer
             handler = self._handlers.get(method, self._forward_default)
             response = await handler(msg, raw)
+        except EraRefused as err:
+            response = jsonrpc.error(rid, err.code, err.message), None
+            if err.data is not None:
+                response[0]["error"]["data"] = err.data
         except NotInitialized:
             response = jsonrpc.error(rid, jsonrpc.INVALID_REQUEST,
                                      f"mcp-guard: {method} before initialize: send initialize first"), None
@@ -271,6 +299,8 @@ class Relay:
             response = jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR, f"mcp-guard internal error: {err}"), None
         self._inflight.pop(rid, None)
         if response is not None:
+            if self.era == "modern":
+                response = eras.complete(*response)
             await self._send_client(*response)
 
     async def _send_client(self, msg: Message, raw: bytes | None = None, related: RequestId | None = None) -> None:
@@ -287,7 +317,8 @@ class Relay:
             self._initialized = True
             for up in self.upstreams.values():
                 up.client_initialized = True
-                await up.notify(msg, raw)
+                if up.era != "modern":  # a 2026-07-28 server has no session to confirm
+                    await up.notify(msg, raw)
             self._start_guards()
             held, self._held = self._held, []
             for h in held:
@@ -355,6 +386,11 @@ class Relay:
     async def _upstream_message(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> None:
         method = msg["method"]
         if "id" in msg:
+            if self.era == "modern" and method in eras.SERVER_REQUESTS:
+                log.warning("refused %s from upstream %r: the client speaks 2026-07-28", method, up.name)
+                await up.notify(jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND, (
+                    f"mcp-guard: the client speaks 2026-07-28, which has no {method} requests from servers")))
+                return
             needed = _undeclared(method, _params(msg), self.session.client_capabilities)
             if needed is not None:
                 await up.notify(jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND,
@@ -397,6 +433,9 @@ class Relay:
 
     async def _to_client(self, msg: Message, raw: bytes | None, related: RequestId | None) -> None:
         """Send a server-initiated message, held until the client has said it is initialized."""
+        if self.era == "modern" and msg.get("method") in eras.LISTEN_METHODS:
+            await self._to_listeners(msg["method"])
+            return
         if not self._initialized:
             if len(self._held) >= MAX_HELD:
                 dropped = self._held[0][0].get("method")
@@ -490,39 +529,168 @@ class Relay:
     async def _ping(self, msg: Message, raw: bytes | None) -> Response:
         return jsonrpc.result(msg["id"], {}), None
 
+    # -- the 2026-07-28 era -----------------------------------------------------------------------
+
+    async def _modern_request(self, msg: Message, env: dict[str, Any] | None) -> None:
+        """Check a request against the 2026-07-28 rules and open the session on the first one."""
+        method = msg["method"]
+        if env is None:
+            if method == "ping":
+                return
+            raise EraRefused(jsonrpc.INVALID_PARAMS, f"mcp-guard: params._meta must carry {eras.VERSION_KEY!r} and "
+                             f"{eras.CLIENT_CAPABILITIES_KEY!r} (this session speaks 2026-07-28)")
+        if self.era == "handshake":
+            raise EraRefused(jsonrpc.INVALID_REQUEST, "mcp-guard: this session was opened with initialize; "
+                             "requests carrying the 2026-07-28 envelope are not accepted on it")
+        version = env.get(eras.VERSION_KEY)
+        if version not in eras.MODERN_VERSIONS:
+            err = eras.unsupported(msg["id"], version, list(eras.MODERN_VERSIONS))["error"]
+            raise EraRefused(err["code"], err["message"], err["data"])
+        if method in eras.REMOVED_IN_MODERN:
+            raise EraRefused(jsonrpc.METHOD_NOT_FOUND,
+                             f"mcp-guard: 2026-07-28 has no {method}: {eras.REMOVED_IN_MODERN[method]}")
+        if not self._initialize_seen:
+            self._initialize_seen = True
+            try:
+                await self._open_stateless(env)
+            finally:
+                self._upstreams_started.set()
+        else:
+            await self._upstreams_started.wait()
+        # A probe that finds no upstream of the new era leaves the client free to fall back to
+        # initialize, as it would directly; any other request commits the session (translated).
+        if self.era is None and (method != "server/discover" or
+                                 any(up.era == "modern" for up in self.upstreams.values())):
+            await self._commit_modern(env)
+
+    async def _open_stateless(self, env: dict[str, Any]) -> None:
+        assert self._tg is not None
+        info, capabilities = eras.client_of(env)
+        await self._begin_session(info, capabilities, eras.LATEST_MODERN)
+        for up in self.upstreams.values():
+            self._tg.start_soon(lambda up=up: up.run(None, envelope=env))
+        for up in self.upstreams.values():
+            await up.era_known.wait()
+
+    async def _commit_modern(self, env: dict[str, Any]) -> None:
+        if self.era is None:
+            self.era = "modern"
+            self._initialized = True  # no notifications/initialized in this era: nothing is held
+            info, capabilities = eras.client_of(env)
+            # clientInfo is optional in the envelope but required by initialize: the proxy names itself then.
+            info = info if isinstance(info.get("name"), str) else {"name": "mcp-guard", "version": __version__}
+            handshake = {"protocolVersion": eras.LATEST_HANDSHAKE, "capabilities": capabilities, "clientInfo": info}
+            for up in self.upstreams.values():
+                if up.era != "modern":  # a handshake-only server: an initialize session, kept for the process
+                    up.client_initialized = True  # confirmed right after initialize: no client will say it
+                    up.provide_handshake(handshake)
+        for up in self.upstreams.values():
+            await up.started.wait()
+
+    async def _discover(self, msg: Message, raw: bytes | None) -> Response:
+        """`server/discover`, answered by the proxy: its upstreams' merged info and capabilities (as
+        the guards let them through) and the versions it serves."""
+        rid = msg["id"]
+        running = [up for up in self.upstreams.values() if up.running]
+        if not running:
+            reasons = "; ".join(up.failure or f"upstream '{up.name}' did not start" for up in self.upstreams.values())
+            return jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, reasons), None
+        if self.era != "modern":
+            return jsonrpc.error(rid, jsonrpc.METHOD_NOT_FOUND, "mcp-guard: the upstream servers speak the "
+                                 "initialize handshake only; send initialize"), None
+        results = [await self.guards.filter_initialize(self.session, up, up.init_result) for up in running]
+        opened = results[0] if not self.router.namespaced else self._merged_init(
+            {}, list(zip(running, results, strict=True)))
+        result: dict[str, Any] = {
+            "supportedVersions": list(eras.MODERN_VERSIONS), "capabilities": opened["capabilities"],
+            "resultType": "complete", "ttlMs": 0, "cacheScope": "private",
+            "_meta": {eras.SERVER_INFO_KEY: opened["serverInfo"]},
+        }
+        if opened.get("instructions"):
+            result["instructions"] = opened["instructions"]
+        return jsonrpc.result(rid, result), None
+
+    async def _listen(self, msg: Message, raw: bytes | None) -> Response:
+        """`subscriptions/listen`, served by the proxy: change notifications reach the client only
+        after the guards have refreshed (a list that changed may hold a rug pull). The stream lives
+        until the client cancels the request or goes away. Resource updates are not honoured."""
+        if self.era != "modern":
+            return await self._forward_default(msg, raw)
+        rid = msg["id"]
+        wanted = _params(msg).get("notifications")
+        wanted = wanted if isinstance(wanted, dict) else {}
+        honored = {flag: True for flag in eras.LIST_CHANGED_FLAGS.values() if wanted.get(flag) is True}
+        self._listens[rid] = honored
+        try:
+            await self._send_client(jsonrpc.notification("notifications/subscriptions/acknowledged", {
+                "notifications": honored, "_meta": {eras.SUBSCRIPTION_ID_KEY: rid}}), None, rid)
+            await asyncio.get_running_loop().create_future()  # until cancelled
+        finally:
+            self._listens.pop(rid, None)
+        return None
+
+    async def _to_listeners(self, method: str) -> None:
+        flag = eras.LIST_CHANGED_FLAGS.get(method)
+        for rid, honored in list(self._listens.items()):
+            if flag is not None and honored.get(flag):
+                await self._send_client(jsonrpc.notification(method, {"_meta": {eras.SUBSCRIPTION_ID_KEY: rid}}),
+                                        None, rid)
+
+    # -- the handshake era -----------------------------------------------------------------------
+
     async def _initialize(self, msg: Message, raw: bytes | None) -> Response:
         assert self._tg is not None
-        if self._initialize_seen:
+        if self.era == "modern":
+            return eras.unsupported(msg["id"], _params(msg).get("protocolVersion"), list(eras.MODERN_VERSIONS)), None
+        if self._initialize_seen and self.era == "handshake":
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_REQUEST, "mcp-guard: initialize was already sent"), None
+        self.era = "handshake"
+        if self._initialize_seen:  # upstreams were opened for a server/discover that found none of the new era
+            params = _params(msg)
+            info, capabilities = params.get("clientInfo"), params.get("capabilities")
+            self.session.client_info = info if isinstance(info, dict) else {}
+            self.session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
+            for up in self.upstreams.values():
+                up.provide_handshake(params)
+            return await self._opened(msg["id"], params, [up for up in self.upstreams.values() if up.running or
+                                                          not up.started.is_set()])
         self._initialize_seen = True
         try:
             return await self._start_upstreams(msg)
         finally:
             self._upstreams_started.set()
 
-    async def _start_upstreams(self, msg: Message) -> Response:
-        assert self._tg is not None
-        params = _params(msg)
-        info, capabilities = params.get("clientInfo"), params.get("capabilities")
+    async def _begin_session(self, info: Any, capabilities: Any, era: str) -> None:
         self.session.client_info = info if isinstance(info, dict) else {}
         self.session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
         await self.guards.on_session_start(self.session)
         if self._audit:
             await self._audit.event("session.start", {
                 "intent": self.session.intent, "profile": self.session.profile,
-                "client": self.session.client_info, "upstreams": list(self.upstreams),
+                "client": self.session.client_info, "upstreams": list(self.upstreams), "era": era,
             })
+
+    async def _start_upstreams(self, msg: Message) -> Response:
+        assert self._tg is not None
+        params = _params(msg)
+        await self._begin_session(params.get("clientInfo"), params.get("capabilities"), "handshake")
         async with anyio.create_task_group() as starting:
             for up in self.upstreams.values():
                 starting.start_soon(self._tg.start, up.run, params)
+        return await self._opened(msg["id"], params, list(self.upstreams.values()))
+
+    async def _opened(self, rid: RequestId, params: dict[str, Any], ups: list[UpstreamConnection]) -> Response:
+        """The initialize answer once the upstreams have started (or failed)."""
+        for up in ups:
+            await up.started.wait()
         running = [up for up in self.upstreams.values() if up.running]
         if not running:
             reasons = "; ".join(up.failure or f"upstream '{up.name}' did not start" for up in self.upstreams.values())
-            return jsonrpc.error(msg["id"], jsonrpc.UPSTREAM_UNAVAILABLE, reasons), None
+            return jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, reasons), None
         results = [await self.guards.filter_initialize(self.session, up, up.init_result) for up in running]
         if not self.router.namespaced:
-            return jsonrpc.result(msg["id"], results[0]), None
-        return jsonrpc.result(msg["id"], self._merged_init(params, list(zip(running, results, strict=True)))), None
+            return jsonrpc.result(rid, results[0]), None
+        return jsonrpc.result(rid, self._merged_init(params, list(zip(running, results, strict=True)))), None
 
     def _merged_init(self, params: dict[str, Any],
                      running: list[tuple[UpstreamConnection, dict[str, Any]]]) -> dict[str, Any]:
@@ -566,9 +734,10 @@ class Relay:
                 return resp, rraw
             items = result[key]
             kept = await self.guards.filter_list(self.session, up, kind, items)
-            if kept is items:
+            if kept is items and self.era != "modern":
                 return resp, rraw
-            return {**resp, "result": {**result, key: kept}}, None
+            result = {**result, key: kept}
+            return {**resp, "result": eras.uncached_list(result) if self.era == "modern" else result}, None
 
         # Upstreams are read in order into one page; an upstream that paginates ends the page, and
         # the proxy's cursor says where to go on (which upstream, with which of its cursors).
@@ -600,7 +769,7 @@ class Relay:
         result: dict[str, Any] = {key: items_out}
         if next_token:
             result["nextCursor"] = next_token
-        return jsonrpc.result(rid, result), None
+        return jsonrpc.result(rid, eras.uncached_list(result) if self.era == "modern" else result), None
 
     def _expose(self, upstream: str, kind: ListKind, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []
@@ -652,8 +821,17 @@ class Relay:
         meta = params.get("_meta")
         call = ToolCall(self.session, up.name, tool, name, arguments, meta if isinstance(meta, dict) else None)
         decision = await self.guards.check_call(call)
+        asked = eras.own_state(params)  # the answer to a question of ours (2026-07-28), if this is one
+        answer = None
+        if asked is not None:
+            answer = (params.get("inputResponses") or {}).get(eras.ASK_KEY)
+            params = eras.without_own_state(params)
         if decision.action == "ask":
-            decision = await self._ask(call, decision, rid)
+            in_band = (self._ask_in_band(call, decision, asked, answer)
+                       if self.era == "modern" and self.config.intent.ask == "client" else None)
+            if isinstance(in_band, dict):  # the question, to be answered in the client's retry
+                return jsonrpc.result(rid, in_band), None
+            decision = in_band or await self._ask(call, decision, rid)
         if not decision.allowed:
             if self._audit:
                 await self._audit.call("call", call, decision)
@@ -686,10 +864,35 @@ class Relay:
             return resp, rraw
         return {**resp, "result": checked}, None
 
+    def _ask_in_band(self, call: ToolCall, decision: Decision, asked: str | None,
+                     answer: Any) -> Decision | dict[str, Any] | None:
+        """An "ask" for a 2026-07-28 client, which takes no requests: the call is answered with an
+        `input_required` result carrying the question, and the client's retry carries the answer.
+        The proxy keeps what was asked (the state the client returns is only a key to it), so an
+        answer is good for the very call it was asked about, once. None: the client did not
+        declare elicitation, and the call is held for a person instead."""
+        if asked is not None and self._asked.get(asked) == eras.fingerprint(call.exposed_name, call.arguments):
+            del self._asked[asked]  # an answer counts once, and only for the call it was asked about
+            if isinstance(answer, dict) and answer.get("action") == "accept" \
+                    and (answer.get("content") or {}).get("approve") is True:
+                if self._approved:
+                    self._approved(call)
+                return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, decision.rule)
+            return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, decision.rule)
+        _, capabilities = eras.client_of(call.meta or {})  # this request's own capabilities
+        if "elicitation" not in capabilities:
+            return None
+        if len(self._asked) >= MAX_HELD:
+            self._asked.pop(next(iter(self._asked)))
+        token = eras.new_state()
+        self._asked[token] = eras.fingerprint(call.exposed_name, call.arguments)
+        return eras.question(decision.question or decision.reason, token)
+
     async def _ask(self, call: ToolCall, decision: Decision, rid: RequestId) -> Decision:
         """Put an "ask" to the person: through elicitation if the client can (and `[intent] ask` is
-        "client"), else hold the call for `mcp-guard approvals`."""
-        if "elicitation" in self.session.client_capabilities and self.config.intent.ask == "client":
+        "client"; a 2026-07-28 client takes no requests), else hold the call for `mcp-guard approvals`."""
+        if "elicitation" in self.session.client_capabilities and self.config.intent.ask == "client" \
+                and self.era != "modern":
             try:
                 answer = await self.request_client("elicitation/create", {
                     "message": decision.question or decision.reason,
@@ -765,7 +968,10 @@ class Relay:
             refused = await self._refused_read(msg, upstream, "resource", uri)  # type: ignore[arg-type]
             if refused is not None:
                 return refused
-        return await self._send_up(self.upstreams[upstream], {**msg, "params": params}, None)
+        resp, rraw = await self._send_up(self.upstreams[upstream], {**msg, "params": params}, None)
+        if self.era == "modern" and msg["method"] == "resources/read" and isinstance(resp.get("result"), dict):
+            return {**resp, "result": eras.uncached_list(resp["result"])}, None  # review can withdraw it too
+        return resp, rraw
 
     async def _completion(self, msg: Message, raw: bytes | None) -> Response:
         """Completion reveals what a prompt or resource takes: refused for held items like a read."""

@@ -1,10 +1,15 @@
 """One upstream server, as seen by one downstream session.
 
-It is launched (after the guards' `prepare_launch`), initialized with the client's own initialize
-parameters, and read by one task. Requests wait for their responses on futures keyed by the request
-id: client requests keep the client's id (each upstream is its own id space), the proxy's own
-requests use ids of the form `mcp-guard-N`. When the server exits, every pending request gets a
-JSON-RPC error that names it, and a server that had started is restarted with backoff.
+It is launched (after the guards' `prepare_launch`), opened in the newest protocol era both it and
+the client's era allow (see `eras`), and read by one task. For a 2026-07-28 client a stdio server is
+first asked `server/discover`: one that answers with a 2026-07-28 version is spoken to statelessly
+(every request carries the envelope); any other is given an `initialize` session, with the client's
+own parameters or, for a 2026-07-28 client, parameters built from its envelope.
+
+Requests wait for their responses on futures keyed by the request id: client requests keep the
+client's id (each upstream is its own id space), the proxy's own requests use ids of the form
+`mcp-guard-N`. When the server exits, every pending request gets a JSON-RPC error that names it,
+and a server that had started is restarted with backoff.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import anyio
 from mcp_guard.config import Config, ProxySettings, UpstreamConfig
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
 from mcp_guard.intent.credentials import upstream_env
-from mcp_guard.proxy import jsonrpc
+from mcp_guard.proxy import eras, jsonrpc
 from mcp_guard.proxy.channels import Channel, ChildProcess, ProcessChannel, StreamChannel, start_process
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RemoteError, RequestId
 
@@ -76,12 +81,37 @@ class UpstreamConnection:
         self._early_result: ProcessChannel | BaseException | None = None
         self._started_process: ChildProcess | None = None
         self.client_initialized = False
+        # The era: "modern" (2026-07-28, stateless) or "handshake"; None until known.
+        self.era: str | None = None
+        self.era_known = anyio.Event()
+        self.started = anyio.Event()  # set once run() has either started or given up
+        self._envelope: dict[str, Any] | None = None  # what a modern request carries when the client's does not
+        self._handshake_params = anyio.Event()  # set once _init_params may be used
+        self._listen_id: str | None = None  # the proxy's own subscriptions/listen to a modern server
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    async def run(self, init_params: dict[str, Any], *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
-        """Connect, initialize, serve until closed; restart after a crash. Reports started once."""
+    async def run(self, init_params: dict[str, Any] | None, *, envelope: dict[str, Any] | None = None,
+                  task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        """Connect, open (discover or initialize), serve until closed; restart after a crash. Reports
+        started once. With an `envelope` (a 2026-07-28 client) the server is probed with
+        `server/discover` first; a handshake-only one then waits for `provide_handshake` unless
+        `init_params` are given."""
+        self._envelope = envelope
+        if init_params is not None:
+            self.provide_handshake(init_params)
+        try:
+            await self._run(task_status)
+        finally:
+            self.era_known.set()
+            self.started.set()
+
+    def provide_handshake(self, init_params: dict[str, Any]) -> None:
+        """The parameters of the `initialize` a handshake-era server is opened with."""
         self._init_params = init_params
+        self._handshake_params.set()
+
+    async def _run(self, task_status: Any) -> None:
         self._restarting = True
         started = False
         attempt = 0
@@ -106,6 +136,7 @@ class UpstreamConnection:
                             tg.start_soon(self._on_restarted, self)
                     else:
                         started = True
+                        self.started.set()
                         task_status.started()
                     attempt = 0
                     await reader_done.wait()
@@ -223,17 +254,82 @@ class UpstreamConnection:
 
     async def _initialize(self) -> None:
         assert self._channel is not None
+        if self._envelope is not None and self.era != "handshake" and self.config.transport != "sse":
+            if await self._discover():
+                return
+        self.era = "handshake"
+        self.era_known.set()
+        await self._handshake_params.wait()
         rid = self._own_id()
         response = await self._exchange(jsonrpc.request(rid, "initialize", self._init_params), None, INIT_TIMEOUT)
         if "error" in response[0]:
             err = response[0]["error"]
-            raise RemoteError(err if isinstance(err, dict) else {"message": str(err)})
+            err = err if isinstance(err, dict) else {"message": str(err)}
+            if self._modern_only(err) and await self._discover(from_handshake=True):
+                return  # a server that speaks only 2026-07-28, for a handshake client: translated
+            raise RemoteError(err)
         self.init_result = _checked_init(response[0].get("result"))
         self.server_info = self.init_result.get("serverInfo") or {}
         self.capabilities = self.init_result.get("capabilities") or {}
         self.instructions = self.init_result.get("instructions")
         if self.client_initialized:  # a restart: the client said so long ago
             await self._channel.send(jsonrpc.notification("notifications/initialized"))
+
+    @staticmethod
+    def _modern_only(err: dict[str, Any]) -> bool:
+        data = err.get("data")
+        supported = data.get("supported") if isinstance(data, dict) else None
+        return (err.get("code") == eras.UNSUPPORTED_PROTOCOL_VERSION and isinstance(supported, list)
+                and any(v in eras.MODERN_VERSIONS for v in supported))
+
+    async def _discover(self, *, from_handshake: bool = False) -> bool:
+        """Ask the server `server/discover`; True if it speaks 2026-07-28 (it is then opened so)."""
+        assert self._channel is not None
+        if from_handshake:  # the envelope a handshake client's requests are stamped with
+            p = self._init_params
+            self._envelope = eras.envelope(eras.LATEST_MODERN, p.get("clientInfo") or {}, p.get("capabilities") or {})
+        env = {**(self._envelope or {}), eras.VERSION_KEY: eras.LATEST_MODERN}
+        resp, _ = await self._exchange(jsonrpc.request(self._own_id(), "server/discover", {"_meta": env}),
+                                       None, INIT_TIMEOUT)
+        err = resp.get("error")
+        if isinstance(err, dict) and self._modern_only(err):  # -32022 naming a version of ours: once more at it
+            mutual = [v for v in eras.MODERN_VERSIONS if v in err["data"]["supported"]]
+            env = {**env, eras.VERSION_KEY: mutual[-1]}
+            resp, _ = await self._exchange(jsonrpc.request(self._own_id(), "server/discover", {"_meta": env}),
+                                           None, INIT_TIMEOUT)
+        result = resp.get("result")
+        if not isinstance(result, dict) or not isinstance(result.get("supportedVersions"), list) \
+                or env[eras.VERSION_KEY] not in result["supportedVersions"]:
+            return False
+        meta = result.get("_meta")
+        info = meta.get(eras.SERVER_INFO_KEY) if isinstance(meta, dict) else None
+        opened = {"protocolVersion": env[eras.VERSION_KEY], "capabilities": result.get("capabilities"),
+                  "serverInfo": info if isinstance(info, dict) else {"name": self.name, "version": ""}}
+        if isinstance(result.get("instructions"), str):
+            opened["instructions"] = result["instructions"]
+        self.init_result = _checked_init(opened)
+        self.server_info = self.init_result["serverInfo"]
+        self.capabilities = self.init_result["capabilities"]
+        self.instructions = self.init_result.get("instructions")
+        self._envelope = env
+        self.era = "modern"
+        self.era_known.set()
+        await self._listen()
+        return True
+
+    async def _listen(self) -> None:
+        """Open the proxy's own change stream: a 2026-07-28 server says `list_changed` only there, and
+        guards must hear it (rug pulls). Its frames arrive as notifications; its result never comes
+        while the stream lives."""
+        assert self._channel is not None
+        flags = {"tools": "toolsListChanged", "prompts": "promptsListChanged", "resources": "resourcesListChanged"}
+        wanted = {flag: True for cap, flag in flags.items()
+                  if isinstance(self.capabilities.get(cap), dict) and self.capabilities[cap].get("listChanged")}
+        if not wanted:
+            return
+        self._listen_id = self._own_id()
+        await self._channel.send(jsonrpc.request(self._listen_id, "subscriptions/listen",
+                                                 {"notifications": wanted, "_meta": self._envelope}))
 
     async def _note_exit(self, channel: Channel) -> None:
         """After a failed initialize: if the server process ended (on its own), say how."""
@@ -263,6 +359,8 @@ class UpstreamConnection:
                         self._resolve(bad.request_id, jsonrpc.error(bad.request_id, code, text), None)
                     continue
                 if "method" in msg:
+                    if msg["method"] == "notifications/subscriptions/acknowledged":
+                        continue  # the answer to the proxy's own listen (see _listen)
                     await self._on_message(self, msg, raw)
                 elif not self._resolve(msg.get("id"), msg, raw):
                     log.debug("upstream %r answered unknown request %r", self.name, msg.get("id"))
@@ -347,12 +445,24 @@ class UpstreamConnection:
             await self._wait_ready()
         except UpstreamUnavailable as err:
             return jsonrpc.error(msg["id"], jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
+        msg, raw = self.translated(msg, raw)
         return await self._exchange(msg, raw, timeout or self.timeout, while_waiting)
+
+    def translated(self, msg: Message, raw: bytes | None) -> tuple[Message, bytes | None]:
+        """A request as this server's era needs it: a 2026-07-28 envelope dropped for a handshake
+        server, added for a 2026-07-28 one (from a handshake client); else unchanged, bytes and all."""
+        if self.era == "modern":
+            if self._envelope is not None and eras.envelope_of(msg) is None:
+                return eras.with_envelope(msg, self._envelope), None
+        elif eras.envelope_of(msg) is not None:
+            return eras.without_envelope(msg), None
+        return msg, raw
 
     async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """A request of the proxy's own (the `Upstream` protocol guards use); raises on error."""
         await self._wait_ready()
-        msg, _ = await self._exchange(jsonrpc.request(self._own_id(), method, params), None, self.timeout)
+        request, _ = self.translated(jsonrpc.request(self._own_id(), method, params), None)
+        msg, _ = await self._exchange(request, None, self.timeout)
         if "error" in msg:
             raise RemoteError(msg["error"] if isinstance(msg["error"], dict) else {"message": "invalid error"})
         result = msg.get("result")

@@ -1,0 +1,200 @@
+"""2026-07-28 requests over streamable HTTP: one POST, one exchange, no `Mcp-Session-Id`.
+
+The revision has no session, but the guards need one: a declared intent, budgets, held calls and
+the audit trail belong to someone. Here that someone is the credential: every stateless request
+that carries the same `session start` token (or the static token, or none on loopback) is served
+by one relay, opened on the first request and kept while requests keep coming. Each POST becomes
+one request on that relay's client channel under an id of the proxy's own (clients sharing a
+credential may reuse ids), and its answer goes back as JSON, or, for `subscriptions/listen`, as an
+SSE stream that lives until the client closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from mcp_guard.guards.base import SessionInfo
+from mcp_guard.proxy import eras, jsonrpc
+from mcp_guard.proxy.jsonrpc import Message, RequestId
+
+log = logging.getLogger("mcp_guard.stateless")
+
+IDLE_TIMEOUT = 30 * 60.0  # a credential's relay ends after this long without a request
+
+
+def is_stateless(body: Any) -> bool:
+    """Whether a POST body is a 2026-07-28 request (the envelope, or the discover probe); an
+    `initialize` is one only with the envelope (and is then refused: the revision has none)."""
+    if not isinstance(body, dict) or body.get("method") is None:
+        return False
+    return body.get("method") == "server/discover" or eras.envelope_of(body) is not None
+
+# Methods the revision removed, answered over HTTP as a server of the revision does: 404.
+REMOVED_OVER_HTTP = frozenset({"initialize", "ping"})
+
+
+class ExchangeChannel:
+    """The client side of one credential's relay: requests go in one per POST, answers come out to
+    the POST that waits for them; notifications reach the POST they relate to, if it streams."""
+
+    label = "client"
+
+    def __init__(self) -> None:
+        self._in_send, self._in_recv = anyio.create_memory_object_stream[tuple[Message, bytes | None]](64)
+        self._waiting: dict[str, asyncio.Future[Message]] = {}
+        self._streams: dict[str, Callable[[Message], None]] = {}
+        self._ids = itertools.count(1)
+        self.last_used = anyio.current_time()
+
+    async def receive(self) -> tuple[Message, bytes | None]:
+        try:
+            return await self._in_recv.receive()
+        except anyio.ClosedResourceError:
+            raise anyio.EndOfStream from None
+
+    async def send(self, msg: Message, raw: bytes | None = None, related_id: RequestId | None = None) -> None:
+        if "method" not in msg:
+            fut = self._waiting.pop(msg.get("id"), None) if isinstance(msg.get("id"), str) else None
+            if fut is not None and not fut.done():
+                fut.set_result(msg)
+            return
+        stream = self._streams.get(related_id) if isinstance(related_id, str) else None
+        if stream is not None:
+            stream(msg)
+        # Else: a notification no open response stream can carry, or a request of the client (the
+        # revision has none); dropped, as a server of the revision would.
+
+    async def aclose(self) -> None:
+        self._in_send.close()
+
+    async def exchange(self, msg: Message, on_notification: Callable[[Message], None] | None = None) -> Message:
+        """Put one request to the relay and return its answer, under the client's own id."""
+        self.last_used = anyio.current_time()
+        ours = f"http-{next(self._ids)}"
+        fut: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._waiting[ours] = fut
+        if on_notification is not None:
+            self._streams[ours] = on_notification
+        try:
+            await self._in_send.send(({**msg, "id": ours}, None))
+            answer = await fut
+        except BaseException:
+            if not fut.done():  # the client went away: the relay cancels the request upstream too
+                with anyio.CancelScope(shield=True), contextlib.suppress(anyio.ClosedResourceError,
+                                                                         anyio.BrokenResourceError):
+                    await self._in_send.send((jsonrpc.notification("notifications/cancelled", {
+                        "requestId": ours, "reason": "the HTTP client closed the request"}), None))
+            raise
+        finally:
+            self._waiting.pop(ours, None)
+            self._streams.pop(ours, None)
+            self.last_used = anyio.current_time()
+        return {**answer, "id": msg.get("id")}
+
+
+ServeSession = Callable[[ExchangeChannel, SessionInfo], Awaitable[None]]
+
+
+class StatelessSessions:
+    """One relay per credential, for the 2026-07-28 requests of `serve`."""
+
+    def __init__(self, serve_session: ServeSession, max_bytes: int) -> None:
+        self._serve = serve_session
+        self._max_bytes = max_bytes
+        self._channels: dict[str, ExchangeChannel] = {}
+        self.task_group: anyio.abc.TaskGroup | None = None
+
+    def channel(self, key: str, session: Callable[[], SessionInfo]) -> ExchangeChannel:
+        channel = self._channels.get(key)
+        if channel is None:
+            assert self.task_group is not None
+            channel = self._channels[key] = ExchangeChannel()
+            self.task_group.start_soon(self._run, key, channel, session())
+        return channel
+
+    async def _run(self, key: str, channel: ExchangeChannel, session: SessionInfo) -> None:
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._expire, channel)
+                await self._serve(channel, session)
+                tg.cancel_scope.cancel()
+        except Exception:
+            log.exception("stateless session %s failed", session.id)
+        finally:
+            if self._channels.get(key) is channel:
+                del self._channels[key]
+
+    @staticmethod
+    async def _expire(channel: ExchangeChannel) -> None:
+        while True:
+            await anyio.sleep(60)
+            if not channel._waiting and anyio.current_time() - channel.last_used > IDLE_TIMEOUT:
+                await channel.aclose()
+                return
+
+    async def handle(self, request: Request, body: Any, key: str, session: Callable[[], SessionInfo]) -> Response:
+        """Answer one 2026-07-28 POST: the revision's checks of its headers, then the exchange."""
+        from mcp.shared.inbound import ERROR_CODE_HTTP_STATUS, classify_inbound_request
+
+        rid = body.get("id")
+        if "id" not in body:  # the revision defines no client notifications over HTTP
+            return Response(status_code=202)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        route = classify_inbound_request(body, headers=headers, supported_modern_versions=eras.MODERN_VERSIONS)
+        code = getattr(route, "code", None)
+        if code is not None:  # a rejection: the envelope, the headers or the version
+            error: dict[str, Any] = {"code": code, "message": f"mcp-guard: {route.message}"}  # type: ignore[union-attr]
+            if getattr(route, "data", None) is not None:
+                error["data"] = route.data  # type: ignore[union-attr]
+            return JSONResponse({"jsonrpc": "2.0", "id": rid, "error": error},
+                                status_code=ERROR_CODE_HTTP_STATUS.get(code, 400))
+        if body.get("method") in REMOVED_OVER_HTTP:
+            return JSONResponse({"jsonrpc": "2.0", "id": rid, "error": {
+                "code": jsonrpc.METHOD_NOT_FOUND,
+                "message": f"mcp-guard: 2026-07-28 has no {body['method']} (send server/discover)"}}, status_code=404)
+        channel = self.channel(key, session)
+        meta = eras.envelope_of(body) or {}
+        if body.get("method") == "subscriptions/listen" or "progressToken" in meta:
+            return self._streamed(channel, body)
+        answer = await channel.exchange(body)
+        status = 200
+        err = answer.get("error")
+        if isinstance(err, dict):
+            status = ERROR_CODE_HTTP_STATUS.get(err.get("code"), 200)  # type: ignore[arg-type]
+        return JSONResponse(answer, status_code=status)
+
+    def _streamed(self, channel: ExchangeChannel, body: Message) -> Response:
+        """A request whose notifications the client wants (a listen stream, progress): they and then
+        the answer as SSE events; a listen stream lives until the client closes it."""
+        send, recv = anyio.create_memory_object_stream[Message](256)
+
+        def deliver(msg: Message) -> None:
+            try:
+                send.send_nowait(msg)
+            except (anyio.WouldBlock, anyio.ClosedResourceError):
+                log.warning("a listen stream is not being read; dropping %s", msg.get("method"))
+
+        async def events() -> AsyncIterator[str]:
+            async with anyio.create_task_group() as tg:
+                async def run() -> None:
+                    answer = await channel.exchange(body, deliver)
+                    await send.send(answer)
+                    send.close()
+
+                tg.start_soon(run)
+                async for msg in recv:
+                    yield f"event: message\ndata: {json.dumps(msg, separators=(',', ':'))}\n\n"
+                tg.cancel_scope.cancel()
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})

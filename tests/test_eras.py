@@ -1,0 +1,308 @@
+"""Both protocol eras through `mcp-guard run`: the initialize handshake and 2026-07-28 (stateless).
+
+An SDK `Client` in its default mode must negotiate through mcp-guard the revision it negotiates with
+the server directly; a client that speaks only 2026-07-28 must be served in front of a server that
+speaks only the handshake; and the revision's rules (versions, removed methods, list caching,
+subscriptions/listen) must hold at the proxy.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import anyio
+import pytest
+from mcp.client import Client
+from mcp.client.stdio import StdioServerParameters
+
+from tests.clients import GUARD, RawClient, fixture, upstream_toml, write_config
+from tests.support import npm_bin
+
+pytestmark = pytest.mark.anyio
+
+ECHO = fixture("echo_server.py")
+VERSION = "io.modelcontextprotocol/protocolVersion"
+CAPS = "io.modelcontextprotocol/clientCapabilities"
+SUB = "io.modelcontextprotocol/subscriptionId"
+ENVELOPE = {VERSION: "2026-07-28", "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"}, CAPS: {}}
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(home):
+    """Every proxy here runs with an empty HOME: its database and config are the test's own."""
+
+
+def everything() -> list[str]:
+    return [*npm_bin("mcp-server-everything"), "stdio"]
+
+
+def trusting(tmp_path, name: str, command: list[str]) -> str:
+    return str(write_config(tmp_path / "mcp-guard.toml", upstream_toml(name, command, 'trust = "tofu"\n')))
+
+
+async def negotiate(command: list[str], mode: str = "auto") -> tuple[str, list[str]]:
+    params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
+    with anyio.fail_after(60):
+        async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
+            tools = [t.name for t in (await client.list_tools()).tools]
+            return client.protocol_version, tools
+
+
+@pytest.mark.parametrize(("server", "expected"), [("sdk", "2026-07-28"), ("everything", "2025-11-25")])
+async def test_sdk_client_negotiates_the_same_revision_through_mcp_guard(tmp_path, server, expected):
+    command = ECHO if server == "sdk" else everything()
+    config = trusting(tmp_path, server, command)
+    direct = await negotiate(command)
+    proxied = await negotiate([*GUARD, "--config", config, "run"])
+    assert direct[0] == proxied[0] == expected
+    assert proxied[1] == direct[1]  # tofu: every tool is served, under its own name
+
+
+async def test_a_client_of_the_new_revision_only_is_served_by_a_handshake_server(tmp_path):
+    """A client pinned to 2026-07-28 sends no discover and no initialize: mcp-guard opens an initialize
+    session with the server for it and translates each request and result."""
+    config = trusting(tmp_path, "everything", everything())
+    params = StdioServerParameters(command=GUARD[0], args=[*GUARD[1:], "--config", config, "run"],
+                                   env=dict(os.environ))
+    with anyio.fail_after(60):
+        async with Client(params, mode="2026-07-28") as client:
+            assert "echo" in [t.name for t in (await client.list_tools()).tools]
+            result = await client.call_tool("echo", {"message": "both eras"})
+            assert not result.is_error and "both eras" in result.content[0].text
+
+
+def test_the_revision_rules_hold_at_the_proxy(tmp_path):
+    config = trusting(tmp_path, "everything", everything())
+    client = RawClient([*GUARD, "--config", config, "run"])
+    try:
+        listed = client.request("tools/list", {"_meta": ENVELOPE})["result"]
+        # the handshake server says nothing about caching: the proxy forbids reuse of a list review can change
+        assert listed["ttlMs"] == 0 and listed["cacheScope"] == "private" and listed["resultType"] == "complete"
+        again = client.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                              "clientInfo": {"name": "raw", "version": "1"}})
+        assert again["error"]["code"] == -32022 and again["error"]["data"]["supported"] == ["2026-07-28"]
+        future = client.request("tools/list", {"_meta": {**ENVELOPE, VERSION: "2099-01-01"}})
+        assert future["error"]["code"] == -32022 and future["error"]["data"]["requested"] == "2099-01-01"
+        bare = client.request("tools/list", {})
+        assert bare["error"]["code"] == -32602 and CAPS in bare["error"]["message"]
+        for removed in ("logging/setLevel", "resources/subscribe"):
+            refused = client.request(removed, {"level": "info", "uri": "demo://x", "_meta": ENVELOPE})
+            assert refused["error"]["code"] == -32601 and "2026-07-28" in refused["error"]["message"]
+
+        pinged = client.request("ping")  # still answered without an envelope
+        assert pinged["result"] == {"resultType": "complete"}
+    finally:
+        client.close()
+
+
+def test_a_change_reaches_the_listen_stream_after_the_guards_relisted(tmp_path):
+    """A 2026-07-28 server says list_changed only on a listen stream: the proxy keeps its own, its
+    guards relist (the changed tool is held), then the client's stream hears it, stamped as its own."""
+    config = trusting(tmp_path, "weather", fixture("rugpull_server.py"))
+    client = RawClient([*GUARD, "--config", config, "run"])
+    try:
+        assert "supportedVersions" in client.request("server/discover", {"_meta": ENVELOPE})["result"]
+        client.send({"jsonrpc": "2.0", "id": "listen-1", "method": "subscriptions/listen",
+                     "params": {"notifications": {"toolsListChanged": True, "resourceSubscriptions": ["x"]},
+                                "_meta": ENVELOPE}})
+        ack = client.read()
+        assert ack["method"] == "notifications/subscriptions/acknowledged"
+        assert ack["params"] == {"notifications": {"toolsListChanged": True}, "_meta": {SUB: "listen-1"}}
+        client.send({"jsonrpc": "2.0", "id": "call-1", "method": "tools/call",  # the server pulls the rug
+                     "params": {"name": "get_forecast", "arguments": {"city": "Oslo"}, "_meta": ENVELOPE}})
+        seen = [client.read(), client.read()]  # the result and the change, in either order
+        ran = next(m for m in seen if m.get("id") == "call-1")
+        assert ran["result"]["isError"] is False
+        assert {"jsonrpc": "2.0", "method": "notifications/tools/list_changed",
+                "params": {"_meta": {SUB: "listen-1"}}} in seen
+        refused = client.request("tools/call", {"name": "get_forecast", "arguments": {"city": "Oslo"},
+                                                "_meta": ENVELOPE})
+        text = refused["result"]["content"][0]["text"]
+        assert refused["result"]["isError"] and "changed since it was approved" in text
+        listed = client.request("tools/list", {"_meta": ENVELOPE})["result"]
+        assert [t["name"] for t in listed["tools"]] == ["pull_rug"] and listed["ttlMs"] == 0
+    finally:
+        client.close()
+
+
+def test_a_handshake_session_refuses_the_new_envelope(tmp_path):
+    config = trusting(tmp_path, "echo", ECHO)
+    client = RawClient([*GUARD, "--config", config, "run"])
+    try:
+        assert client.handshake()["result"]["protocolVersion"] == "2025-06-18"
+        refused = client.request("tools/list", {"_meta": ENVELOPE})
+        assert refused["error"]["code"] == -32600 and "initialize" in refused["error"]["message"]
+        assert [t["name"] for t in client.request("tools/list")["result"]["tools"]] == ["echo", "blob"]
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    finally:
+        client.close()
+
+
+# --- streamable HTTP (`mcp-guard serve`) -------------------------------------------------------------
+
+
+async def negotiate_http(url: str, argument: str) -> tuple[str, list[str], str]:
+    with anyio.fail_after(60):
+        async with Client(url) as client:
+            tools = [t.name for t in (await client.list_tools()).tools]
+            called = await client.call_tool("echo", {argument: "over http"})
+            return client.protocol_version, tools, called.content[0].text
+
+
+@pytest.mark.parametrize(("server", "expected"), [("sdk", "2026-07-28"), ("everything", "2025-11-25")])
+async def test_sdk_client_negotiates_the_same_revision_through_serve(tmp_path, server, expected):
+    """Directly the SDK server is served by the SDK's own streamable HTTP app; server-everything by its
+    own streamableHttp mode. Through `serve` the revision must be the same."""
+    from tests.clients import serving
+
+    command = ECHO if server == "sdk" else everything()
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml(server, command, 'trust = "tofu"\n'))
+    with serving(config) as base:
+        version, tools, text = await negotiate_http(f"{base}/mcp", "text" if server == "sdk" else "message")
+    assert version == expected and "over http" in text
+    assert "echo" in tools
+
+
+def test_stateless_http_checks_the_headers_and_keeps_one_relay_per_credential(tmp_path):
+    import httpx2 as httpx
+
+    from tests.clients import serving
+
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("echo", ECHO, 'trust = "tofu"\n'))
+    body = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": "echo", "arguments": {"text": "hi"}, "_meta": ENVELOPE}}
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+               "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo"}
+    with serving(config) as base:
+        ok = httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=60)
+        assert ok.status_code == 200 and "mcp-session-id" not in ok.headers
+        assert ok.json()["id"] == 7 and ok.json()["result"]["content"][0]["text"] == "hi"
+        mismatches = (("mcp-name", "blob"), ("mcp-method", "tools/list"), ("mcp-protocol-version", "2025-11-25"))
+        for header, value in mismatches:
+            bad = httpx.post(f"{base}/mcp", json=body, headers={**headers, header: value}, timeout=60)
+            assert bad.status_code == 400 and bad.json()["error"]["code"] == -32020, header
+        future = {**body, "params": {**body["params"], "_meta": {**ENVELOPE, VERSION: "2099-01-01"}}}
+        bad = httpx.post(f"{base}/mcp", json=future, headers={**headers, "mcp-protocol-version": "2099-01-01"},
+                         timeout=60)
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == -32022
+        # Two requests with the same id and the same (absent) credential: one relay, both answered.
+        again = httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=60)
+        assert again.json()["result"]["content"][0]["text"] == "hi"
+
+
+def test_a_stateless_request_is_judged_by_the_intent_its_token_carries(tmp_path):
+    """No session in the revision: the `session start` token is what binds the declared intent."""
+    import json
+    import subprocess
+
+    import httpx2 as httpx
+
+    from tests.clients import serving
+
+    config = write_config(tmp_path / "mcp-guard.toml",
+                          upstream_toml("notes", fixture("intent_server.py"), 'trust = "tofu"\n'))
+    started = subprocess.run([*GUARD, "--config", str(config), "session", "start", "--intent",
+                              "Send a note to ada@example.com saying hello", "--json"],
+                             capture_output=True, text=True, timeout=60, check=True)
+    token = json.loads(started.stdout)["token"]
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+               "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "send_note",
+               "authorization": f"Bearer {token}"}
+
+    def send_note(to: str, rid: int) -> dict:
+        body = {"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                "params": {"name": "send_note", "arguments": {"to": to, "body": "hello"}, "_meta": ENVELOPE}}
+        return httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=60).json()["result"]
+
+    with serving(config) as base:
+        assert not send_note("ada@example.com", 1)["isError"]
+        stray = send_note("eve@attacker.example", 2)
+        assert stray["isError"] and "eve@attacker.example" in stray["content"][0]["text"]
+        headers["authorization"] = "Bearer mcpg_forged"
+        forged = httpx.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "tools/list",
+                                                 "params": {"_meta": ENVELOPE}}, headers=headers, timeout=60)
+        assert forged.status_code == 401
+
+
+@pytest.mark.parametrize("era", ["handshake", "2026-07-28"])
+def test_server_requests_pass_in_the_handshake_era_and_are_refused_in_the_new_one(tmp_path, era):
+    """server-everything asks a client that declared `roots` for its roots: relayed to a handshake
+    client; refused to the server for a 2026-07-28 client (the revision has no server requests)."""
+    config = trusting(tmp_path, "everything", everything())
+    client = RawClient([*GUARD, "--config", config, "run"])
+    caps = {"roots": {"listChanged": True}}
+    try:
+        if era == "handshake":
+            client.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": caps,
+                                          "clientInfo": {"name": "raw", "version": "1"}})
+            client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+            while (asked := client.read()).get("method") != "roots/list":
+                pass
+            assert asked["id"].startswith("mcp-guard-")
+            return
+        meta = {**ENVELOPE, CAPS: caps}
+        assert "tools" in client.request("tools/list", {"_meta": meta})["result"]
+        echoed = client.request("tools/call", {"name": "echo", "arguments": {"message": "still served"},
+                                               "_meta": meta})
+        assert "still served" in echoed["result"]["content"][0]["text"]
+        refused = threading.Event()  # the server asks when it gets to it: watch the proxy's log for it
+
+        def watch() -> None:
+            assert client.proc.stderr is not None
+            for line in client.proc.stderr:
+                if b"refused roots/list from upstream 'everything'" in line:
+                    refused.set()
+                    return
+
+        threading.Thread(target=watch, daemon=True).start()
+        assert refused.wait(30)
+    finally:
+        client.close()
+
+
+async def test_an_http_upstream_of_the_new_revision_is_spoken_to_statelessly(tmp_path):
+    """`run --url` in front of `serve`: the new revision only reaches the client if mcp-guard opened
+    the HTTP upstream with server/discover and sent it stateless requests with their headers."""
+    from tests.clients import serving
+
+    served = write_config(tmp_path / "served.toml", upstream_toml("echo", ECHO, 'trust = "tofu"\n'))
+    front = write_config(tmp_path / "front.toml", "")
+    with serving(served) as base:
+        version, tools = await negotiate([*GUARD, "--config", str(front), "run", "--url", f"{base}/mcp"])
+    assert version == "2026-07-28"
+    assert tools == []  # held: never reviewed by the front proxy
+
+
+def test_an_answer_to_an_in_band_question_allows_that_call_once(tmp_path):
+    """A 2026-07-28 client is asked with an input_required result; the state it returns only names the
+    question: an approval is good for the call asked about, once, and never reaches the server."""
+    text = upstream_toml("notes", fixture("intent_server.py"), 'trust = "tofu"\n') + '[storage]\npath = "g.db"\n'
+    config = write_config(tmp_path / "mcp-guard.toml", text)
+    client = RawClient([*GUARD, "--config", str(config), "run", "--intent", "Find the note about Q3"])
+    meta = {**ENVELOPE, CAPS: {"elicitation": {"form": {}}}}
+    yes = {"mcp-guard-approve": {"action": "accept", "content": {"approve": True}}}
+
+    def delete(note: str, **retry) -> dict:
+        return client.request("tools/call", {"name": "delete_note", "arguments": {"note_id": note},
+                                             "_meta": meta, **retry})["result"]
+
+    try:
+        asked = delete("3")
+        assert asked["resultType"] == "input_required" and "delete_note" in str(asked["inputRequests"])
+        state = asked["requestState"]
+        other = delete("4", requestState=state, inputResponses=yes)  # the answer is not about this call
+        assert other["resultType"] == "input_required" and other["requestState"] != state
+        assert delete("3", requestState=state, inputResponses=yes)["content"][0]["text"] == "deleted 3"
+        again = delete("3", requestState=state, inputResponses=yes)  # used up
+        assert again["resultType"] == "input_required"
+        no = {"mcp-guard-approve": {"action": "decline"}}
+        refused = delete("3", requestState=again["requestState"], inputResponses=no)
+        assert refused["isError"] and "did not approve" in refused["content"][0]["text"]
+    finally:
+        client.close()
