@@ -1185,6 +1185,19 @@ _ANSI = re.compile(
 _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 # Control characters (C0 but tab and newlines, DEL, C1) and lone carriage returns: a cheap pre-check.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+_NOT_CONTROL = bytes(c for c in range(128) if not (c < 32 and c not in (9, 10, 13)) and c != 127)
+
+
+def _has_controls(text: str) -> bool:
+    """`_CONTROLS.search(text)`, without a regex pass over ASCII text: delete every harmless byte at
+    C speed and look at what is left."""
+    if not text.isascii():
+        return _CONTROLS.search(text) is not None
+    left = text.encode("ascii").translate(None, _NOT_CONTROL)
+    if left.strip(b"\r"):
+        return True
+    return bool(left) and text.count("\r") != text.count("\r\n")
+
 _INVISIBLE = re.compile(
     "[\U000e0000-\U000e007f\u200b-\u200f\u2060-\u2064\ufeff\u180e\u00ad\u034f\u115f\u1160\u3164\uffa0"
     "\u17b4\u17b5\u202a-\u202e\u2066-\u2069\u061c\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
@@ -1265,7 +1278,7 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     """Text with invisible characters and escapes removed and look-alikes folded, and a function
     from an offset in the result back to the offset in `text` (None when they are the same)."""
     cuts: list[tuple[int, int]] = []
-    if _CONTROLS.search(text):
+    if _has_controls(text):
         cuts += [m.span() for m in _ANSI.finditer(text) if m.group() != "\r"]
     if not text.isascii():
         cuts += [m.span() for m in _STRIP.finditer(text)]
@@ -1395,7 +1408,7 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
                 add("homoglyph", "high" if is_name else "medium", m, "styled look-alike letters (fullwidth/math)")
             elif is_name and w.translate(_CONFUSABLE).isascii():
                 add("homoglyph", "high", m, "non-Latin letters that look like Latin ones")
-    if _CONTROLS.search(text):
+    if _has_controls(text):
         for m in _ANSI.finditer(text):
             seq = m.group()
             sev, why = _classify_escape(seq, res)
@@ -1439,12 +1452,13 @@ def _classify_escape(seq: str, res: bool) -> tuple[Severity, str]:
 _B64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])")
 # Readable text in hex is pairs "2x".."7x" (printable ASCII) and 09/0a/0d; hashes and ids are not.
 _HEX_RUN = re.compile(r"(?:[2-7][0-9A-Fa-f]|0[9aAdD])+")
-_HEX_ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){6,}")
+# Written to start with a literal: the regex engine then skips ahead to it instead of trying every position.
+_HEX_ESCAPES = re.compile(r"\\x[0-9A-Fa-f]{2}(?:\\x[0-9A-Fa-f]{2}){5,}")
 # Cheap pre-check for a run of 20 base64 characters: mark them with str.translate, then one find.
 _B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
 _B64_MARK = bytes(97 if chr(c) in _B64_ALPHABET else 32 for c in range(256))
 _B64_RUN = b"a" * 20
-_PCT = re.compile(r"(?:%[0-9A-Fa-f]{2}){6,}")
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2}){5,}")
 _MAX_DECODE = 65536
 
 
@@ -1545,7 +1559,7 @@ def scan_text(
     if not text:
         return []
     findings = _char_findings(text, field, source, is_name)
-    plain = text.isascii() and not _CONTROLS.search(text)
+    plain = text.isascii() and not _has_controls(text)
     if plain:
         scanned, positions = text, None
     else:
@@ -1860,7 +1874,7 @@ _STRIP = re.compile(_INVISIBLE.pattern[:-1] + "]+")
 
 def strip_hidden(text: str) -> str:
     """Remove invisible characters, terminal escapes and control characters (newlines and tabs stay)."""
-    if text.isascii() and not _CONTROLS.search(text):
+    if text.isascii() and not _has_controls(text):
         return text
     text = _ANSI.sub(lambda m: "\n" if m.group() == "\r" else "", text)
     return _STRIP.sub("", text)
