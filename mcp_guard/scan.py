@@ -1089,14 +1089,43 @@ def _words(low: str) -> set[bytes]:
     return set(low.encode("ascii", "replace").translate(_NON_LETTERS).split())
 
 
-def _matches(sig: _Signal, text: str, low: str, words: set[bytes]) -> Iterator[re.Match[str]]:
+class _Anchors:
+    """Where the anchors of one lower-cased text occur, looked up once for all signals (many share
+    anchors). A literal with a symbol in it is first checked by its symbols alone: a one-character
+    search runs at memory speed, a longer string is tens of times slower."""
+
+    def __init__(self, low: str, words: set[bytes]) -> None:
+        self.low, self.words = low, words
+        self._has: dict[str, bool] = {}
+        self._at: dict[str, list[int]] = {}
+
+    def has(self, lit: str) -> bool:
+        found = self._has.get(lit)
+        if found is None:
+            symbols = {c for c in lit if not c.isalnum() and c != " "}
+            found = self._has[lit] = all(c in self.low for c in symbols) and lit in self.low
+        return found
+
+    def at(self, a: str) -> list[int]:
+        """The first `_MAX_ANCHOR_HITS + 1` places `a` occurs (enough to know there are too many)."""
+        found = self._at.get(a)
+        if found is None:
+            found = self._at[a] = []
+            i = self.low.find(a)
+            while i != -1 and len(found) <= _MAX_ANCHOR_HITS:
+                found.append(i)
+                i = self.low.find(a, i + 1)
+        return found
+
+
+def _matches(sig: _Signal, text: str, low: str, anchors: _Anchors) -> Iterator[re.Match[str]]:
     """The signal's matches, searching only around its anchors. Python's regex engine has no fast
     scan for alternations: running every signal over every character costs tens of ms per 10 KiB,
     while a set of words and a few str.find calls cost a fraction of a millisecond."""
     if not low:
         yield from sig.pattern.finditer(text)
         return
-    present = [a.decode() for a in sig.words & words] + [a for a in sig.literals if a in low]
+    present = [a.decode() for a in sig.words & anchors.words] + [a for a in sig.literals if anchors.has(a)]
     if not present:
         return
     if not sig.windowed:
@@ -1104,13 +1133,10 @@ def _matches(sig: _Signal, text: str, low: str, words: set[bytes]) -> Iterator[r
         return
     spans: list[tuple[int, int]] = []
     for a in present:
-        i = low.find(a)
-        while i != -1:
-            spans.append((i, i + len(a)))
-            if len(spans) > _MAX_ANCHOR_HITS:
-                yield from sig.pattern.finditer(text)
-                return
-            i = low.find(a, i + 1)
+        spans += [(i, i + len(a)) for i in anchors.at(a)]
+        if len(spans) > _MAX_ANCHOR_HITS:
+            yield from sig.pattern.finditer(text)
+            return
     spans.sort()
     windows: list[list[int]] = []
     for s, e in spans:
@@ -1135,12 +1161,13 @@ def _instruction_findings(
     words = _words(low)
     if seen is not None and low:
         seen["words"] = words
+    anchors = _Anchors(low, words)
     for sig in _SIGNALS:
         w = sig.weight if source == "definition" else sig.result_weight
         if not w:
             continue
         n = 0
-        for m in _matches(sig, text, low, words):
+        for m in _matches(sig, text, low, anchors):
             if sig.accept and not sig.accept(m):
                 continue
             hits.append((sig, w, m.start(), m.end()))
@@ -1178,6 +1205,7 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]+")
 _MARKS = re.compile("[\u200e\u200f\u061c]+")
 _PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]+")
 _VS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
+_VS_ONE = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 _ANSI = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[@-Z\\-_]|)"
     r"|\x9b[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c-\x9f]+|\r(?!\n)"
@@ -1203,6 +1231,22 @@ _INVISIBLE = re.compile(
     "\u17b4\u17b5\u202a-\u202e\u2066-\u2069\u061c\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
     "\U000e0100-\U000e01ef]"
 )
+
+_HIDDEN = re.compile(_INVISIBLE.pattern[:-1] + "\ufe00-\ufe0f]+")  # every character the classes above look for
+_last_hidden: tuple[str, str] = ("", "")
+
+
+def _hidden_chars(text: str) -> str:
+    """The distinct invisible characters of a text, from one regex pass: each class's own pass then
+    runs only if one of its characters is there. The last answer is kept: a text is asked about
+    from several places."""
+    global _last_hidden
+    if text.isascii():
+        return ""
+    if _last_hidden[0] is not text:
+        _last_hidden = (text, "".join(set("".join(_HIDDEN.findall(text)))))
+    return _last_hidden[1]
+
 
 # Letters of other scripts drawn like Latin ones (the common part of Unicode's confusables list).
 _CONFUSABLE = str.maketrans(
@@ -1280,7 +1324,7 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     cuts: list[tuple[int, int]] = []
     if _has_controls(text):
         cuts += [m.span() for m in _ANSI.finditer(text) if m.group() != "\r"]
-    if not text.isascii():
+    if not text.isascii() and _INVISIBLE.search(_hidden_chars(text)):
         cuts += [m.span() for m in _STRIP.finditer(text)]
     cuts.sort()
     kept: list[str] = []
@@ -1363,9 +1407,10 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
         out.append(Finding(kind, sev, field, s, e, _excerpt(text, s, e), why))
 
     if not text.isascii():
-        for m in _TAGS.finditer(text):
+        hidden = _hidden_chars(text)
+        for m in _TAGS.finditer(text) if _TAGS.search(hidden) else ():
             add("unicode_tags", "high", m, f"{m.end() - m.start()} invisible Unicode tag characters (hidden text)")
-        for m in _ZW.finditer(text):
+        for m in _ZW.finditer(text) if _ZW.search(hidden) else ():
             s, e = m.span()
             run = m.group()
             before, after = text[s - 1 : s], text[e : e + 1]
@@ -1382,16 +1427,16 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
             else:
                 sev = "low"
             add("zero_width", sev, m, f"{len(run)} zero-width character(s)" + (" inside a word" if in_word else ""))
-        for m in _BIDI.finditer(text):
+        for m in _BIDI.finditer(text) if _BIDI.search(hidden) else ():
             override = "\u202d" in m.group() or "\u202e" in m.group()
             sev = "high" if override or is_name else "medium" if not res else "low"
             add("bidi_control", sev, m, "bidirectional override reorders how the text is shown")
         if is_name:
-            for m in _MARKS.finditer(text):
+            for m in _MARKS.finditer(text) if _MARKS.search(hidden) else ():
                 add("bidi_control", "medium", m, "invisible direction mark in a name")
-        for m in _PUA.finditer(text):
+        for m in _PUA.finditer(text) if _PUA.search(hidden) else ():
             add("private_use", "high" if is_name else "low" if res else "medium", m, "private-use characters")
-        for m in _VS.finditer(text):
+        for m in _VS.finditer(text) if _VS_ONE.search(hidden) else ():
             if len(m.group()) == 2 and _is_pictograph(text[m.start() - 1 : m.start()]):
                 continue
             add("variation_selectors", "high", m, f"{len(m.group())} variation selectors in a row (hidden bytes)")
@@ -1527,12 +1572,13 @@ def _payloads(text: str) -> Iterator[tuple[int, int, str, str]]:
             decoded = _readable(bytes.fromhex(raw))
             if decoded:
                 yield m.start(), m.end(), "percent-encoding", decoded
-    if not text.isascii():
-        for m in _TAGS.finditer(text):
+    hidden = _hidden_chars(text)
+    if hidden:
+        for m in _TAGS.finditer(text) if _TAGS.search(hidden) else ():
             decoded = "".join(chr(ord(c) - 0xE0000) for c in m.group() if 0xE0020 <= ord(c) <= 0xE007E)
             if decoded.strip():
                 yield m.start(), m.end(), "unicode tags", decoded
-        for m in _VS.finditer(text):
+        for m in _VS.finditer(text) if _VS_ONE.search(hidden) else ():
             data = bytes((ord(c) - 0xFE00) if ord(c) <= 0xFE0F else (ord(c) - 0xE0100 + 16) for c in m.group())
             decoded = _readable(data)
             if decoded:
