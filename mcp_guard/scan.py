@@ -1213,7 +1213,7 @@ _ANSI = re.compile(
 _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 # Control characters (C0 but tab and newlines, DEL, C1) and lone carriage returns: a cheap pre-check.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
-_NOT_CONTROL = bytes(c for c in range(128) if not (c < 32 and c not in (9, 10, 13)) and c != 127)
+_NOT_CONTROL = bytes([9, 10, *range(32, 127)])  # tab, newline, printable: all else is left to look at
 
 
 def _has_controls(text: str) -> bool:

@@ -563,3 +563,35 @@ def test_captured_real_servers_dev_split_under_one_percent():
         pytest.skip("no captured tool lists")
     fp = report["by_threshold"]["medium"]["false_positives_real"]
     assert report["real_servers"] >= 20 and fp["rate"] <= 0.01, report["by_threshold"]["medium"]["false_alarms"]
+
+
+# The fast paths (control characters found by deleting printable bytes, invisible characters found in
+# one pass before each class runs) must agree with the full regex passes they stand in for.
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("line one\rline two", True),  # a lone carriage return overwrites what is shown
+        ("line one\n\rline two", True),
+        ("\r", True),
+        ("line one\r\nline two\r\n", False),
+        ("tab\tand newline\n", False),
+        ("bell\x07", True),
+        ("delete\x7f", True),
+    ],
+)
+def test_control_characters_in_ascii_results(text, flagged):
+    found = [f for f in scan_text(text, "r", source="result") if f.kind == "ansi_escape"]
+    assert bool(found) == flagged
+
+
+def test_every_invisible_class_found_beside_ordinary_joiners():
+    # Emoji joiners are ordinary and common in results; a bidi override, tags, private-use characters
+    # and selector runs in the same text must each still be reported.
+    tags = "".join(chr(0xE0000 + ord(c)) for c in "hi there")
+    text = ("team 👩\u200d💻 " * 50) + "a\u202eb " + tags + " x\ue000y " + "z\ufe01\ufe02\ufe03 " + ("fin 👩\u200d💻 " * 50)
+    kinds = {f.kind for f in scan_text(text, "r", source="result")}
+    assert {"bidi_control", "unicode_tags", "private_use", "variation_selectors"} <= kinds
+    assert "zero_width" not in kinds
+    assert strip_hidden(text).count("\u202e") == 0
