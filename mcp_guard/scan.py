@@ -1074,6 +1074,25 @@ _SIGNALS: tuple[_Signal, ...] = (
     ),
 )
 
+
+def _literal_groups() -> tuple[dict[str, tuple[str, re.Pattern[str]]], dict[str, tuple[str, ...]]]:
+    """Literal anchors of several words grouped by their first word ("your new", "your real"): a group
+    is looked for in one pass instead of one per literal."""
+    members: dict[str, list[str]] = {}
+    for lit in sorted({a for sig in _SIGNALS for a in sig.literals}):
+        head = lit.split(" ", 1)[0]
+        key = head + " " if " " in lit.strip() and head.isalpha() else lit
+        members.setdefault(key, []).append(lit)
+    groups = {}
+    for key, lits in members.items():
+        if len(lits) > 1:
+            rx = re.compile(re.escape(key) + "(?=" + "|".join(re.escape(x[len(key) :]) for x in lits) + ")")
+            groups.update((x, (key, rx)) for x in lits)
+    return groups, {k: tuple(v) for k, v in members.items()}
+
+
+_LITERAL_GROUP, _LITERAL_MEMBERS = _literal_groups()
+
 # Categories strong enough that the whole text counts as high on their own.
 _STRONG = 3
 
@@ -1102,9 +1121,33 @@ class _Anchors:
     def has(self, lit: str) -> bool:
         found = self._has.get(lit)
         if found is None:
-            symbols = {c for c in lit if not c.isalnum() and c != " "}
-            found = self._has[lit] = all(c in self.low for c in symbols) and lit in self.low
+            prefix, rx = _LITERAL_GROUP.get(lit, (lit, None))
+            maybe = [m for m in _LITERAL_MEMBERS.get(prefix, (lit,)) if self._could_hold(m)]
+            for m in _LITERAL_MEMBERS.get(prefix, (lit,)):
+                self._has[m] = False
+            if rx is None or len(maybe) == 1:
+                for m in maybe:
+                    self._has[m] = m in self.low
+            elif maybe:
+                # One pass for the group: the regex starts with the shared literal, which the engine
+                # skips ahead to; the lookahead names the member without consuming it.
+                left = set(maybe)
+                for hit in rx.finditer(self.low):
+                    for m in [m for m in left if self.low.startswith(m, hit.start())]:
+                        self._has[m] = True
+                        left.discard(m)
+                    if not left:
+                        break
+            found = self._has[lit]
         return found
+
+    def _could_hold(self, lit: str) -> bool:
+        """Cheap necessary conditions: each symbol of the literal occurs (a one-character search runs
+        at memory speed) and each word inside it (between two spaces) is one of the text's words."""
+        if not all(c in self.low for c in {c for c in lit if not c.isalnum() and c != " "}):
+            return False
+        inner = lit.split(" ")[1:-1]
+        return all(w.encode() in self.words for w in inner if w.isascii() and w.isalpha())
 
     def at(self, a: str) -> list[int]:
         """The first `_MAX_ANCHOR_HITS + 1` places `a` occurs (enough to know there are too many)."""
