@@ -1253,6 +1253,7 @@ _ANSI = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[@-Z\\-_]|)"
     r"|\x9b[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c-\x9f]+|\r(?!\n)"
 )
+_ANSI_CUT = re.compile(_ANSI.pattern.removesuffix(r"|\r(?!\n)"))  # what normalising removes (a lone CR stays)
 _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 # Control characters (C0 but tab and newlines, DEL, C1) and lone carriage returns: a cheap pre-check.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
@@ -1364,33 +1365,41 @@ Positions = Callable[[int], int]
 def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     """Text with invisible characters and escapes removed and look-alikes folded, and a function
     from an offset in the result back to the offset in `text` (None when they are the same)."""
-    cuts: list[tuple[int, int]] = []
-    if _has_controls(text):
-        cuts += [m.span() for m in _ANSI.finditer(text) if m.group() != "\r"]
-    if not text.isascii() and _INVISIBLE.search(_hidden_chars(text)):
-        cuts += [m.span() for m in _STRIP.finditer(text)]
-    cuts.sort()
-    kept: list[str] = []
-    segments: list[tuple[int, int]] = []  # (offset in result, offset in text) where each kept run starts
-    at = done = 0
-    for s, e in cuts:
-        if s > at:
-            segments.append((done, at))
-            kept.append(text[at:s])
-            done += s - at
-        at = max(at, e)
-    if at < len(text):
-        segments.append((done, at))
-        kept.append(text[at:])
-    joined = "".join(kept)
+    escapes = _has_controls(text)
+    hidden = not text.isascii() and _INVISIBLE.search(_hidden_chars(text))
+    # The removals run in C (re.sub); the offset map, a Python loop per removed run, is built only
+    # when a finding needs it (a terminal log has one escape every few characters).
+    joined = _ANSI_CUT.sub("", text) if escapes else text
+    if hidden:
+        joined = _STRIP.sub("", joined)
     folded = joined if not fold or joined.isascii() else joined.translate(_FOLD)
     if len(folded) != len(joined):  # a character folded to several (a ligature): map one by one
         return _normalise_slow(text)
-    if not cuts:
+    if len(joined) == len(text):
         return folded, None
-    starts = [r for r, _ in segments]
+    segments: list[tuple[int, int]] = []  # (offset in result, offset in text) where each kept run starts
+    starts: list[int] = []
+
+    def build() -> None:
+        cuts: list[tuple[int, int]] = []
+        if escapes:
+            cuts += [m.span() for m in _ANSI.finditer(text) if m.group() != "\r"]
+        if hidden:
+            cuts += [m.span() for m in _STRIP.finditer(text)]
+        cuts.sort()
+        at = done = 0
+        for s, e in cuts:
+            if s > at:
+                segments.append((done, at))
+                done += s - at
+            at = max(at, e)
+        if at < len(text):
+            segments.append((done, at))
+        starts.extend(r for r, _ in segments)
 
     def to_original(i: int) -> int:
+        if not starts:
+            build()
         k = bisect.bisect_right(starts, i) - 1
         return segments[k][1] + i - segments[k][0]
 
@@ -1497,10 +1506,13 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
             elif is_name and w.translate(_CONFUSABLE).isascii():
                 add("homoglyph", "high", m, "non-Latin letters that look like Latin ones")
     if _has_controls(text):
+        classified: dict[str, tuple[Severity, str]] = {}  # logs repeat a few colour codes many times
         for m in _ANSI.finditer(text):
             seq = m.group()
-            sev, why = _classify_escape(seq, res)
-            add("ansi_escape", sev, m, why)
+            known = classified.get(seq)
+            if known is None:
+                known = classified[seq] = _classify_escape(seq, res)
+            add("ansi_escape", known[0], m, known[1])
     if "\\" in text and not res:
         for m in _ESCAPED_ANSI.finditer(text):
             add("ansi_escape", "medium", m, "a terminal escape written out as text")
