@@ -1260,15 +1260,22 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 _NOT_CONTROL = bytes([9, 10, *range(32, 127)])  # tab, newline, printable: all else is left to look at
 
 
+_last_controls: tuple[str, bool] = ("", False)
+
+
 def _has_controls(text: str) -> bool:
     """`_CONTROLS.search(text)`, without a regex pass over ASCII text: delete every harmless byte at
-    C speed and look at what is left."""
+    C speed and look at what is left. The last answer is kept: a text is asked about from several places."""
+    global _last_controls
+    if _last_controls[0] is text:
+        return _last_controls[1]
     if not text.isascii():
-        return _CONTROLS.search(text) is not None
-    left = text.encode("ascii").translate(None, _NOT_CONTROL)
-    if left.strip(b"\r"):
-        return True
-    return bool(left) and text.count("\r") != text.count("\r\n")
+        found = _CONTROLS.search(text) is not None
+    else:
+        left = text.encode("ascii").translate(None, _NOT_CONTROL)
+        found = bool(left.strip(b"\r")) or (bool(left) and text.count("\r") != text.count("\r\n"))
+    _last_controls = (text, found)
+    return found
 
 _INVISIBLE = re.compile(
     "[\U000e0000-\U000e007f\u200b-\u200f\u2060-\u2064\ufeff\u180e\u00ad\u034f\u115f\u1160\u3164\uffa0"
@@ -1977,8 +1984,11 @@ def strip_hidden(text: str) -> str:
     """Remove invisible characters, terminal escapes and control characters (newlines and tabs stay)."""
     if text.isascii() and not _has_controls(text):
         return text
-    text = _ANSI.sub(lambda m: "\n" if m.group() == "\r" else "", text)
-    return _STRIP.sub("", text)
+    if _has_controls(text):  # every escape and lone CR holds a control character
+        text = _ANSI.sub(lambda m: "\n" if m.group() == "\r" else "", text)
+    if _INVISIBLE.search(_hidden_chars(text)):
+        text = _STRIP.sub("", text)
+    return text
 
 
 NOTICE = (
