@@ -1249,11 +1249,26 @@ _MARKS = re.compile("[\u200e\u200f\u061c]+")
 _PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]+")
 _VS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
 _VS_ONE = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
-_ANSI = re.compile(
+_ANSI_SLOW = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[@-Z\\-_]|)"
     r"|\x9b[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c-\x9f]+|\r(?!\n)"
-)
-_ANSI_CUT = re.compile(_ANSI.pattern.removesuffix(r"|\r(?!\n)"))  # what normalising removes (a lone CR stays)
+)  # the plain form of _ANSI (tests compare the two)
+_C = r"\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c-\x9f"  # control characters but ESC, CSI, CR
+
+
+def _escapes(cr: bool) -> re.Pattern[str]:
+    """_ANSI_SLOW written to start with one character class (the branch is chosen by a lookbehind on
+    that character): the regex engine then skips ahead over ordinary text in C instead of trying every
+    branch at every position. `cr`: whether a carriage return without a newline counts."""
+    return re.compile(
+        r"[\x00-\x08\x0b\x0c" + (r"\r" if cr else "") + r"\x0e-\x1f\x7f-\x9f]"
+        r"(?:(?<=\x1b)(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[@-Z\\-_]|)"
+        r"|(?<=\x9b)[0-?]*[ -/]*[@-~]|(?<=[" + _C + r"])[" + _C + r"]*" + (r"|(?<=\r)(?!\n))" if cr else ")")
+    )
+
+
+_ANSI = _escapes(cr=True)
+_ANSI_CUT = _escapes(cr=False)  # what normalising removes (a lone CR stays)
 _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 # Control characters (C0 but tab and newlines, DEL, C1) and lone carriage returns: a cheap pre-check.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")

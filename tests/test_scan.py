@@ -595,3 +595,20 @@ def test_every_invisible_class_found_beside_ordinary_joiners():
     assert {"bidi_control", "unicode_tags", "private_use", "variation_selectors"} <= kinds
     assert "zero_width" not in kinds
     assert strip_hidden(text).count("\u202e") == 0
+
+
+def test_escape_regex_matches_its_plain_form():
+    # _ANSI is written for speed (one leading character class); it must find exactly what the plain
+    # alternation finds, on escape-heavy strings of every kind.
+    import random
+    import re
+
+    from mcp_guard import scan
+
+    plain_cut = re.compile(scan._ANSI_SLOW.pattern.removesuffix(r"|\r(?!\n)"))
+    alphabet = list("\x1b\x9b\r\n\t[]08;m? /@~\x07\\PX^_aZ-\x00\x05\x7f\x85\x9c\x1c\x0b\x9f\u200bé")
+    rnd = random.Random(13)
+    for _ in range(20000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 24)))
+        assert [m.span() for m in scan._ANSI.finditer(text)] == [m.span() for m in scan._ANSI_SLOW.finditer(text)]
+        assert [m.span() for m in scan._ANSI_CUT.finditer(text)] == [m.span() for m in plain_cut.finditer(text)]
