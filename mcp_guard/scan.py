@@ -1074,6 +1074,25 @@ _SIGNALS: tuple[_Signal, ...] = (
     ),
 )
 
+
+def _literal_groups() -> tuple[dict[str, tuple[str, re.Pattern[str]]], dict[str, tuple[str, ...]]]:
+    """Literal anchors of several words grouped by their first word ("your new", "your real"): a group
+    is looked for in one pass instead of one per literal."""
+    members: dict[str, list[str]] = {}
+    for lit in sorted({a for sig in _SIGNALS for a in sig.literals}):
+        head = lit.split(" ", 1)[0]
+        key = head + " " if " " in lit.strip() and head.isalpha() else lit
+        members.setdefault(key, []).append(lit)
+    groups = {}
+    for key, lits in members.items():
+        if len(lits) > 1:
+            rx = re.compile(re.escape(key) + "(?=" + "|".join(re.escape(x[len(key) :]) for x in lits) + ")")
+            groups.update((x, (key, rx)) for x in lits)
+    return groups, {k: tuple(v) for k, v in members.items()}
+
+
+_LITERAL_GROUP, _LITERAL_MEMBERS = _literal_groups()
+
 # Categories strong enough that the whole text counts as high on their own.
 _STRONG = 3
 
@@ -1089,14 +1108,67 @@ def _words(low: str) -> set[bytes]:
     return set(low.encode("ascii", "replace").translate(_NON_LETTERS).split())
 
 
-def _matches(sig: _Signal, text: str, low: str, words: set[bytes]) -> Iterator[re.Match[str]]:
+class _Anchors:
+    """Where the anchors of one lower-cased text occur, looked up once for all signals (many share
+    anchors). A literal with a symbol in it is first checked by its symbols alone: a one-character
+    search runs at memory speed, a longer string is tens of times slower."""
+
+    def __init__(self, low: str, words: set[bytes]) -> None:
+        self.low, self.words = low, words
+        self._has: dict[str, bool] = {}
+        self._at: dict[str, list[int]] = {}
+
+    def has(self, lit: str) -> bool:
+        found = self._has.get(lit)
+        if found is None:
+            prefix, rx = _LITERAL_GROUP.get(lit, (lit, None))
+            maybe = [m for m in _LITERAL_MEMBERS.get(prefix, (lit,)) if self._could_hold(m)]
+            for m in _LITERAL_MEMBERS.get(prefix, (lit,)):
+                self._has[m] = False
+            if rx is None or len(maybe) == 1:
+                for m in maybe:
+                    self._has[m] = m in self.low
+            elif maybe:
+                # One pass for the group: the regex starts with the shared literal, which the engine
+                # skips ahead to; the lookahead names the member without consuming it.
+                left = set(maybe)
+                for hit in rx.finditer(self.low):
+                    for m in [m for m in left if self.low.startswith(m, hit.start())]:
+                        self._has[m] = True
+                        left.discard(m)
+                    if not left:
+                        break
+            found = self._has[lit]
+        return found
+
+    def _could_hold(self, lit: str) -> bool:
+        """Cheap necessary conditions: each symbol of the literal occurs (a one-character search runs
+        at memory speed) and each word inside it (between two spaces) is one of the text's words."""
+        if not all(c in self.low for c in {c for c in lit if not c.isalnum() and c != " "}):
+            return False
+        inner = lit.split(" ")[1:-1]
+        return all(w.encode() in self.words for w in inner if w.isascii() and w.isalpha())
+
+    def at(self, a: str) -> list[int]:
+        """The first `_MAX_ANCHOR_HITS + 1` places `a` occurs (enough to know there are too many)."""
+        found = self._at.get(a)
+        if found is None:
+            found = self._at[a] = []
+            i = self.low.find(a)
+            while i != -1 and len(found) <= _MAX_ANCHOR_HITS:
+                found.append(i)
+                i = self.low.find(a, i + 1)
+        return found
+
+
+def _matches(sig: _Signal, text: str, low: str, anchors: _Anchors) -> Iterator[re.Match[str]]:
     """The signal's matches, searching only around its anchors. Python's regex engine has no fast
     scan for alternations: running every signal over every character costs tens of ms per 10 KiB,
     while a set of words and a few str.find calls cost a fraction of a millisecond."""
     if not low:
         yield from sig.pattern.finditer(text)
         return
-    present = [a.decode() for a in sig.words & words] + [a for a in sig.literals if a in low]
+    present = [a.decode() for a in sig.words & anchors.words] + [a for a in sig.literals if anchors.has(a)]
     if not present:
         return
     if not sig.windowed:
@@ -1104,13 +1176,10 @@ def _matches(sig: _Signal, text: str, low: str, words: set[bytes]) -> Iterator[r
         return
     spans: list[tuple[int, int]] = []
     for a in present:
-        i = low.find(a)
-        while i != -1:
-            spans.append((i, i + len(a)))
-            if len(spans) > _MAX_ANCHOR_HITS:
-                yield from sig.pattern.finditer(text)
-                return
-            i = low.find(a, i + 1)
+        spans += [(i, i + len(a)) for i in anchors.at(a)]
+        if len(spans) > _MAX_ANCHOR_HITS:
+            yield from sig.pattern.finditer(text)
+            return
     spans.sort()
     windows: list[list[int]] = []
     for s, e in spans:
@@ -1135,12 +1204,13 @@ def _instruction_findings(
     words = _words(low)
     if seen is not None and low:
         seen["words"] = words
+    anchors = _Anchors(low, words)
     for sig in _SIGNALS:
         w = sig.weight if source == "definition" else sig.result_weight
         if not w:
             continue
         n = 0
-        for m in _matches(sig, text, low, words):
+        for m in _matches(sig, text, low, anchors):
             if sig.accept and not sig.accept(m):
                 continue
             hits.append((sig, w, m.start(), m.end()))
@@ -1178,18 +1248,71 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]+")
 _MARKS = re.compile("[\u200e\u200f\u061c]+")
 _PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]+")
 _VS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
-_ANSI = re.compile(
+_VS_ONE = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+_ANSI_SLOW = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[@-Z\\-_]|)"
     r"|\x9b[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c-\x9f]+|\r(?!\n)"
-)
+)  # the plain form of _ANSI (tests compare the two)
+_C = r"\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\x80-\x9a\x9c-\x9f"  # control characters but ESC, CSI, CR
+
+
+def _escapes(cr: bool) -> re.Pattern[str]:
+    """_ANSI_SLOW written to start with one character class (the branch is chosen by a lookbehind on
+    that character): the regex engine then skips ahead over ordinary text in C instead of trying every
+    branch at every position. `cr`: whether a carriage return without a newline counts."""
+    return re.compile(
+        r"[\x00-\x08\x0b\x0c" + (r"\r" if cr else "") + r"\x0e-\x1f\x7f-\x9f]"
+        r"(?:(?<=\x1b)(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[@-Z\\-_]|)"
+        r"|(?<=\x9b)[0-?]*[ -/]*[@-~]|(?<=[" + _C + r"])[" + _C + r"]*" + (r"|(?<=\r)(?!\n))" if cr else ")")
+    )
+
+
+_ANSI = _escapes(cr=True)
+_ANSI_CUT = _escapes(cr=False)  # what normalising removes (a lone CR stays)
 _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 # Control characters (C0 but tab and newlines, DEL, C1) and lone carriage returns: a cheap pre-check.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+_NOT_CONTROL = bytes([9, 10, *range(32, 127)])  # tab, newline, printable: all else is left to look at
+
+
+_last_controls: tuple[str, bool] = ("", False)
+
+
+def _has_controls(text: str) -> bool:
+    """`_CONTROLS.search(text)`, without a regex pass over ASCII text: delete every harmless byte at
+    C speed and look at what is left. The last answer is kept: a text is asked about from several places."""
+    global _last_controls
+    if _last_controls[0] is text:
+        return _last_controls[1]
+    if not text.isascii():
+        found = _CONTROLS.search(text) is not None
+    else:
+        left = text.encode("ascii").translate(None, _NOT_CONTROL)
+        found = bool(left.strip(b"\r")) or (bool(left) and text.count("\r") != text.count("\r\n"))
+    _last_controls = (text, found)
+    return found
+
 _INVISIBLE = re.compile(
     "[\U000e0000-\U000e007f\u200b-\u200f\u2060-\u2064\ufeff\u180e\u00ad\u034f\u115f\u1160\u3164\uffa0"
     "\u17b4\u17b5\u202a-\u202e\u2066-\u2069\u061c\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
     "\U000e0100-\U000e01ef]"
 )
+
+_HIDDEN = re.compile(_INVISIBLE.pattern[:-1] + "\ufe00-\ufe0f]+")  # every character the classes above look for
+_last_hidden: tuple[str, str] = ("", "")
+
+
+def _hidden_chars(text: str) -> str:
+    """The distinct invisible characters of a text, from one regex pass: each class's own pass then
+    runs only if one of its characters is there. The last answer is kept: a text is asked about
+    from several places."""
+    global _last_hidden
+    if text.isascii():
+        return ""
+    if _last_hidden[0] is not text:
+        _last_hidden = (text, "".join(set("".join(_HIDDEN.findall(text)))))
+    return _last_hidden[1]
+
 
 # Letters of other scripts drawn like Latin ones (the common part of Unicode's confusables list).
 _CONFUSABLE = str.maketrans(
@@ -1264,33 +1387,41 @@ Positions = Callable[[int], int]
 def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     """Text with invisible characters and escapes removed and look-alikes folded, and a function
     from an offset in the result back to the offset in `text` (None when they are the same)."""
-    cuts: list[tuple[int, int]] = []
-    if _CONTROLS.search(text):
-        cuts += [m.span() for m in _ANSI.finditer(text) if m.group() != "\r"]
-    if not text.isascii():
-        cuts += [m.span() for m in _STRIP.finditer(text)]
-    cuts.sort()
-    kept: list[str] = []
-    segments: list[tuple[int, int]] = []  # (offset in result, offset in text) where each kept run starts
-    at = done = 0
-    for s, e in cuts:
-        if s > at:
-            segments.append((done, at))
-            kept.append(text[at:s])
-            done += s - at
-        at = max(at, e)
-    if at < len(text):
-        segments.append((done, at))
-        kept.append(text[at:])
-    joined = "".join(kept)
+    escapes = _has_controls(text)
+    hidden = not text.isascii() and _INVISIBLE.search(_hidden_chars(text))
+    # The removals run in C (re.sub); the offset map, a Python loop per removed run, is built only
+    # when a finding needs it (a terminal log has one escape every few characters).
+    joined = _ANSI_CUT.sub("", text) if escapes else text
+    if hidden:
+        joined = _STRIP.sub("", joined)
     folded = joined if not fold or joined.isascii() else joined.translate(_FOLD)
     if len(folded) != len(joined):  # a character folded to several (a ligature): map one by one
         return _normalise_slow(text)
-    if not cuts:
+    if len(joined) == len(text):
         return folded, None
-    starts = [r for r, _ in segments]
+    segments: list[tuple[int, int]] = []  # (offset in result, offset in text) where each kept run starts
+    starts: list[int] = []
+
+    def build() -> None:
+        cuts: list[tuple[int, int]] = []
+        if escapes:
+            cuts += [m.span() for m in _ANSI.finditer(text) if m.group() != "\r"]
+        if hidden:
+            cuts += [m.span() for m in _STRIP.finditer(text)]
+        cuts.sort()
+        at = done = 0
+        for s, e in cuts:
+            if s > at:
+                segments.append((done, at))
+                done += s - at
+            at = max(at, e)
+        if at < len(text):
+            segments.append((done, at))
+        starts.extend(r for r, _ in segments)
 
     def to_original(i: int) -> int:
+        if not starts:
+            build()
         k = bisect.bisect_right(starts, i) - 1
         return segments[k][1] + i - segments[k][0]
 
@@ -1350,9 +1481,10 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
         out.append(Finding(kind, sev, field, s, e, _excerpt(text, s, e), why))
 
     if not text.isascii():
-        for m in _TAGS.finditer(text):
+        hidden = _hidden_chars(text)
+        for m in _TAGS.finditer(text) if _TAGS.search(hidden) else ():
             add("unicode_tags", "high", m, f"{m.end() - m.start()} invisible Unicode tag characters (hidden text)")
-        for m in _ZW.finditer(text):
+        for m in _ZW.finditer(text) if _ZW.search(hidden) else ():
             s, e = m.span()
             run = m.group()
             before, after = text[s - 1 : s], text[e : e + 1]
@@ -1369,16 +1501,16 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
             else:
                 sev = "low"
             add("zero_width", sev, m, f"{len(run)} zero-width character(s)" + (" inside a word" if in_word else ""))
-        for m in _BIDI.finditer(text):
+        for m in _BIDI.finditer(text) if _BIDI.search(hidden) else ():
             override = "\u202d" in m.group() or "\u202e" in m.group()
             sev = "high" if override or is_name else "medium" if not res else "low"
             add("bidi_control", sev, m, "bidirectional override reorders how the text is shown")
         if is_name:
-            for m in _MARKS.finditer(text):
+            for m in _MARKS.finditer(text) if _MARKS.search(hidden) else ():
                 add("bidi_control", "medium", m, "invisible direction mark in a name")
-        for m in _PUA.finditer(text):
+        for m in _PUA.finditer(text) if _PUA.search(hidden) else ():
             add("private_use", "high" if is_name else "low" if res else "medium", m, "private-use characters")
-        for m in _VS.finditer(text):
+        for m in _VS.finditer(text) if _VS_ONE.search(hidden) else ():
             if len(m.group()) == 2 and _is_pictograph(text[m.start() - 1 : m.start()]):
                 continue
             add("variation_selectors", "high", m, f"{len(m.group())} variation selectors in a row (hidden bytes)")
@@ -1395,11 +1527,14 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
                 add("homoglyph", "high" if is_name else "medium", m, "styled look-alike letters (fullwidth/math)")
             elif is_name and w.translate(_CONFUSABLE).isascii():
                 add("homoglyph", "high", m, "non-Latin letters that look like Latin ones")
-    if _CONTROLS.search(text):
+    if _has_controls(text):
+        classified: dict[str, tuple[Severity, str]] = {}  # logs repeat a few colour codes many times
         for m in _ANSI.finditer(text):
             seq = m.group()
-            sev, why = _classify_escape(seq, res)
-            add("ansi_escape", sev, m, why)
+            known = classified.get(seq)
+            if known is None:
+                known = classified[seq] = _classify_escape(seq, res)
+            add("ansi_escape", known[0], m, known[1])
     if "\\" in text and not res:
         for m in _ESCAPED_ANSI.finditer(text):
             add("ansi_escape", "medium", m, "a terminal escape written out as text")
@@ -1439,12 +1574,13 @@ def _classify_escape(seq: str, res: bool) -> tuple[Severity, str]:
 _B64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])")
 # Readable text in hex is pairs "2x".."7x" (printable ASCII) and 09/0a/0d; hashes and ids are not.
 _HEX_RUN = re.compile(r"(?:[2-7][0-9A-Fa-f]|0[9aAdD])+")
-_HEX_ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){6,}")
+# Written to start with a literal: the regex engine then skips ahead to it instead of trying every position.
+_HEX_ESCAPES = re.compile(r"\\x[0-9A-Fa-f]{2}(?:\\x[0-9A-Fa-f]{2}){5,}")
 # Cheap pre-check for a run of 20 base64 characters: mark them with str.translate, then one find.
 _B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
 _B64_MARK = bytes(97 if chr(c) in _B64_ALPHABET else 32 for c in range(256))
 _B64_RUN = b"a" * 20
-_PCT = re.compile(r"(?:%[0-9A-Fa-f]{2}){6,}")
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2}){5,}")
 _MAX_DECODE = 65536
 
 
@@ -1513,12 +1649,13 @@ def _payloads(text: str) -> Iterator[tuple[int, int, str, str]]:
             decoded = _readable(bytes.fromhex(raw))
             if decoded:
                 yield m.start(), m.end(), "percent-encoding", decoded
-    if not text.isascii():
-        for m in _TAGS.finditer(text):
+    hidden = _hidden_chars(text)
+    if hidden:
+        for m in _TAGS.finditer(text) if _TAGS.search(hidden) else ():
             decoded = "".join(chr(ord(c) - 0xE0000) for c in m.group() if 0xE0020 <= ord(c) <= 0xE007E)
             if decoded.strip():
                 yield m.start(), m.end(), "unicode tags", decoded
-        for m in _VS.finditer(text):
+        for m in _VS.finditer(text) if _VS_ONE.search(hidden) else ():
             data = bytes((ord(c) - 0xFE00) if ord(c) <= 0xFE0F else (ord(c) - 0xE0100 + 16) for c in m.group())
             decoded = _readable(data)
             if decoded:
@@ -1545,7 +1682,7 @@ def scan_text(
     if not text:
         return []
     findings = _char_findings(text, field, source, is_name)
-    plain = text.isascii() and not _CONTROLS.search(text)
+    plain = text.isascii() and not _has_controls(text)
     if plain:
         scanned, positions = text, None
     else:
@@ -1860,10 +1997,13 @@ _STRIP = re.compile(_INVISIBLE.pattern[:-1] + "]+")
 
 def strip_hidden(text: str) -> str:
     """Remove invisible characters, terminal escapes and control characters (newlines and tabs stay)."""
-    if text.isascii() and not _CONTROLS.search(text):
+    if text.isascii() and not _has_controls(text):
         return text
-    text = _ANSI.sub(lambda m: "\n" if m.group() == "\r" else "", text)
-    return _STRIP.sub("", text)
+    if _has_controls(text):  # every escape and lone CR holds a control character
+        text = _ANSI.sub(lambda m: "\n" if m.group() == "\r" else "", text)
+    if _INVISIBLE.search(_hidden_chars(text)):
+        text = _STRIP.sub("", text)
+    return text
 
 
 NOTICE = (

@@ -284,7 +284,9 @@ class Act:
 
 
 _ESCAPED_BREAK = re.compile(r"\\[nrt]|\\\n[ \t]*\\?")
-_WRAPPED = re.compile(r"(?<=[^\s.!?:;>|\[\]{}])\n(?=[ \t]*[a-z(\"'])(?![ \t]*[\w-]+:(?:\s|$))")
+# Starts with the newline (the lookbehind checks the character before it): the regex engine then jumps
+# from newline to newline instead of trying every position.
+_WRAPPED = re.compile(r"\n(?<=[^\s.!?:;>|\[\]{}]\n)(?=[ \t]*[a-z(\"'])(?![ \t]*[\w-]+:(?:\s|$))")
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
@@ -435,7 +437,7 @@ def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int
         if words is not None
         else {m.group() for m in _ANCHOR_RX.finditer(low) if m.group() in anchors}
     )
-    hits = [m.start() for w in present for m in re.finditer(r"\b" + w + r"\b", low)]
+    hits = [i for w in present for i in _find_words(low, w)]
     hits += [i for lit in _ANCHOR_LITERALS for i in _find_all(low, lit)]
     for i in sorted(hits):
         if spans and i < spans[-1][1]:
@@ -464,6 +466,19 @@ def _maybe(text: str, words: set[bytes] | None) -> bool:
     if present & _ANCHOR_WORDS or present & _DATA_WORDS:
         return True
     return any(lit in low for lit in _ANCHOR_LITERALS + _DATA_LITERALS) or not low.isascii()
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what `\b` counts as a word character
+
+
+def _find_words(low: str, word: str) -> Iterator[int]:
+    """Where `word` stands as a whole word (as `\bword\b` would match): str.find skips ahead at C
+    speed, a regex starting with `\b` tries every position."""
+    n = len(word)
+    for i in _find_all(low, word):
+        if (i == 0 or not _is_word_char(low[i - 1])) and (i + n == len(low) or not _is_word_char(low[i + n])):
+            yield i
 
 
 def _find_all(low: str, lit: str) -> Iterator[int]:

@@ -572,3 +572,53 @@ def test_an_order_to_fetch_and_hand_over_secrets_cannot_vouch_for_itself():
     assert max_severity(scan_item("tool", poisoned)) == "high"
     honest = tool("Add password protection to a Word document.", name="protect_document")
     assert max_severity(scan_item("tool", honest)) in (None, "low")
+
+
+# The fast paths (control characters found by deleting printable bytes, invisible characters found in
+# one pass before each class runs) must agree with the full regex passes they stand in for.
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("line one\rline two", True),  # a lone carriage return overwrites what is shown
+        ("line one\n\rline two", True),
+        ("\r", True),
+        ("line one\r\nline two\r\n", False),
+        ("tab\tand newline\n", False),
+        ("bell\x07", True),
+        ("delete\x7f", True),
+    ],
+)
+def test_control_characters_in_ascii_results(text, flagged):
+    found = [f for f in scan_text(text, "r", source="result") if f.kind == "ansi_escape"]
+    assert bool(found) == flagged
+
+
+def test_every_invisible_class_found_beside_ordinary_joiners():
+    # Emoji joiners are ordinary and common in results; a bidi override, tags, private-use characters
+    # and selector runs in the same text must each still be reported.
+    tags = "".join(chr(0xE0000 + ord(c)) for c in "hi there")
+    text = ("team 👩\u200d💻 " * 50) + "a\u202eb " + tags + " x\ue000y "
+    text += "z\ufe01\ufe02\ufe03 " + ("fin 👩\u200d💻 " * 50)
+    kinds = {f.kind for f in scan_text(text, "r", source="result")}
+    assert {"bidi_control", "unicode_tags", "private_use", "variation_selectors"} <= kinds
+    assert "zero_width" not in kinds
+    assert strip_hidden(text).count("\u202e") == 0
+
+
+def test_escape_regex_matches_its_plain_form():
+    # _ANSI is written for speed (one leading character class); it must find exactly what the plain
+    # alternation finds, on escape-heavy strings of every kind.
+    import random
+    import re
+
+    from mcp_guard import scan
+
+    plain_cut = re.compile(scan._ANSI_SLOW.pattern.removesuffix(r"|\r(?!\n)"))
+    alphabet = list("\x1b\x9b\r\n\t[]08;m? /@~\x07\\PX^_aZ-\x00\x05\x7f\x85\x9c\x1c\x0b\x9f\u200bé")
+    rnd = random.Random(13)
+    for _ in range(20000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 24)))
+        assert [m.span() for m in scan._ANSI.finditer(text)] == [m.span() for m in scan._ANSI_SLOW.finditer(text)]
+        assert [m.span() for m in scan._ANSI_CUT.finditer(text)] == [m.span() for m in plain_cut.finditer(text)]
