@@ -665,7 +665,30 @@ def prepare(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
         return Prepared(modified_copy(result, unpacked or file, changes), spec, False)
     pkg = package_of(config, up.provenance) if up.provenance else None
     new_spec, used = launch_from(spec, pkg, checked.source, file, unpacked)
+    if used and unpacked is not None and Path(new_spec.command or "").name == "npx":
+        new_spec = _own_npx_cache(new_spec, file.parent / "npm", unpacked / "package")
     return Prepared(result, new_spec, used)
+
+
+def _own_npx_cache(spec: LaunchSpec, npm_cache: Path, package: Path) -> LaunchSpec:
+    """npx runs the package from ITS install of the tarball (`CACHE/_npx/HASH/node_modules/NAME`) and
+    reuses that install: give npx a cache of mcp-guard's per verified digest, and drop an install
+    that differs from the verified tree so npx installs the verified tarball afresh."""
+    try:
+        name = json.loads((package / "package.json").read_text(encoding="utf-8"))["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        name = None
+    if isinstance(name, str) and name and ".." not in name:
+        expected = _plain(tree_manifest(package))
+        for installed in npm_cache.glob(f"_npx/*/node_modules/{name}"):
+            if installed.is_symlink() or _plain(tree_manifest(installed)) != expected:
+                shutil.rmtree(installed.parents[1], ignore_errors=True)  # the whole install: npx redoes it
+    return dataclasses.replace(spec, env={**spec.env, "npm_config_cache": str(npm_cache)})
+
+
+def _plain(manifest: dict[str, str]) -> dict[str, str]:
+    """A manifest without exec bits: npm marks a package's bins executable when it installs them."""
+    return {k: v.removesuffix(" executable") for k, v in manifest.items()}
 
 
 def modified_copy(result: Result, where: Path, changes: list[str]) -> Result:

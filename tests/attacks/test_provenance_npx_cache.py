@@ -47,8 +47,10 @@ def test_provenance_npx_cache_copy_is_checked(home, tmp_path):
     first = _session(config)
     if "error" in first:
         pytest.skip(f"npx could not install the package here: {first['error']['message'][:200]}")
-    installed = list(Path(os.environ["HOME"]).glob(
-        ".npm/_npx/*/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js"))
+    # npx's install may live in npm's own cache or in the one mcp-guard gives npx for this digest
+    where = "_npx/*/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js"
+    installed = [*Path(os.environ["HOME"]).glob(f".npm/{where}"),
+                 *Path(os.environ["XDG_CACHE_HOME"]).glob(f"mcp-guard/artifacts/*/npm/{where}")]
     assert installed, "npx installed the package somewhere else"
     marker = tmp_path / "edited-copy-ran"
     for index in installed:
