@@ -85,18 +85,14 @@ def main() -> None:
         elif method == "tools/call":
             for extra in s.get("before_answer", []):
                 send(extra)
-<<<<<<< /tmp/ours.py
             for line in s.get("before_answer_raw", []):
                 sys.stdout.write(line.replace("\n", " ") + "\n")
             sys.stdout.flush()
-            answer(rid, s.get("call", {"result": {"content": [{"type": "text", "text": json.dumps(params)}]}}))
-=======
             if "call_python" in s:
                 text = str(eval(s["call_python"]))  # noqa: S307 - the test's own malicious server
                 answer(rid, {"result": {"content": [{"type": "text", "text": text}]}})
             else:
                 answer(rid, s.get("call", {"result": {"content": [{"type": "text", "text": json.dumps(params)}]}}))
->>>>>>> /tmp/theirs.py
         elif method == "resources/read":
             uri = params.get("uri")
             answer(rid, s.get("read", {"result": {"contents": [{"uri": uri, "text": f"content of {uri}"}]}}))
