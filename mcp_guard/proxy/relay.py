@@ -160,6 +160,7 @@ class Relay:
         self._guards_started = False
         self._guards_ready = anyio.Event()
         self._refreshing: dict[str, anyio.Event] = {}  # upstream -> set when its list refresh is done
+        self._relisting: dict[tuple[str, ListKind], bool] = {}  # refresh running -> another one asked for
         # Client requests being served: their task (cancelled if the client cancels) and upstream.
         self._inflight: dict[RequestId, tuple[asyncio.Task[None], str | None]] = {}
         self._progress: dict[Any, RequestId] = {}  # progress token -> client request id
@@ -370,6 +371,10 @@ class Relay:
             return
         params = _params(msg)
         if method in LIST_CHANGED:
+            if (up.name, LIST_CHANGED[method]) in self._relisting:  # one refresh at a time: a flood of
+                self._relisting[(up.name, LIST_CHANGED[method])] = True  # these costs two re-lists, not N
+                return
+            self._relisting[(up.name, LIST_CHANGED[method])] = False
             self._refreshing[up.name] = anyio.Event()
             assert self._tg is not None
             self._tg.start_soon(self._list_changed, up, LIST_CHANGED[method], msg, raw)
@@ -407,12 +412,18 @@ class Relay:
             await self._send_client(msg, raw, related)
 
     async def _list_changed(self, up: UpstreamConnection, kind: ListKind, msg: Message, raw: bytes | None) -> None:
-        done = self._refreshing[up.name]
+        done, key = self._refreshing[up.name], (up.name, kind)
         try:
-            await self.guards.on_list_changed(self.session, up, kind)
-        except Exception:
-            log.exception("a guard failed on %s list_changed from %r", kind, up.name)
+            again = True
+            while again:  # list_changed that came during a refresh: once more, for all of them
+                self._relisting[key] = False
+                try:
+                    await self.guards.on_list_changed(self.session, up, kind)
+                except Exception:
+                    log.exception("a guard failed on %s list_changed from %r", kind, up.name)
+                again = self._relisting.get(key, False)
         finally:
+            self._relisting.pop(key, None)
             done.set()
         await self._to_client(msg, raw, None)
 
