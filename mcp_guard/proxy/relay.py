@@ -31,7 +31,7 @@ from mcp_guard.proxy import jsonrpc
 from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
 from mcp_guard.proxy.routing import Router, RoutingError, decode_cursor, encode_cursor
-from mcp_guard.proxy.upstream import UpstreamConnection, UpstreamUnavailable
+from mcp_guard.proxy.upstream import INIT_TIMEOUT, UpstreamConnection, UpstreamUnavailable
 
 log = logging.getLogger("mcp_guard.relay")
 
@@ -152,6 +152,10 @@ class Relay:
         }
         for name, process in (started or {}).items():
             self.upstreams[name].adopt(process)
+        if len(self.upstreams) == 1:  # no other upstream waits: a first npx/uvx install may take its time
+            for up in self.upstreams.values():
+                if up.config.init_timeout is None:
+                    up.init_timeout = max(up.init_timeout, INIT_TIMEOUT)
         self._tg: anyio.abc.TaskGroup | None = None
         self._initialized = False  # the client sent notifications/initialized
         self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
