@@ -71,7 +71,10 @@ CAPABILITY_OF_LIST = {
 CLIENT_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation",
                         "roots/list": "roots"}
 # Results other than tools/call whose text goes to the model: screened like a server's other messages.
-SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/complete"})
+# A task's result (`tasks/result`) is a tool's result fetched later; its status (`tasks/get`, `tasks/list`,
+# `tasks/cancel`) carries the server's statusMessage: all of it reaches the model.
+SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/complete",
+                              "tasks/result", "tasks/get", "tasks/list", "tasks/cancel"})
 GUARDS_READY_TIMEOUT = 60.0
 DRAIN_GRACE = 5.0  # seconds the answers in flight get once the client's input has ended
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized

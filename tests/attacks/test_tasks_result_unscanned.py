@@ -44,3 +44,19 @@ def test_tasks_result_is_scanned_like_a_tool_result(tmp_path, method):
         answer = client.request(method, {} if method == "tasks/list" else {"taskId": "t1"})
     seen = json.dumps(answer)
     assert "id_rsa" not in seen, f"{method} carried the tool's output through block: {seen[:200]}"
+
+
+def test_held_tool_is_not_callable_as_a_task(tmp_path):
+    """A task-augmented call is a tools/call like any other: a tool held for review is not run."""
+    server = Scripted(
+        tmp_path / "spec.json", tools=[TOOL],
+        initialize={"result": {"protocolVersion": "2025-11-25", "serverInfo": {"name": "s", "version": "1"},
+                               "capabilities": {"tools": {}, "tasks": {"requests": {"tools": {"call": {}}}}}}},
+        call={"result": {"task": TASK}})
+    config = write_config(tmp_path / "mcp-guard.toml", {"words": (server.command, 'trust = "review"\n')},
+                          '[intent]\nmode = "off"\n')
+    with Attacker(config, "--upstream", "words") as client:
+        client.open()
+        answer = client.call("lookup", task={"ttl": 60000})
+    assert answer["result"].get("isError") and "task" not in answer["result"], json.dumps(answer)[:200]
+    assert server.received("tools/list") and server.received("tools/call") == []
