@@ -357,6 +357,7 @@ class AuditLog:
             except sqlite3.Error as err:
                 raise AuditError(f"cannot write the audit log: {err}") from None
             try:
+                refuse_triggers(conn)
                 seq, prev = self._head_for_append(conn)
                 out: list[AuditRecord] = []
                 rows = []
@@ -466,11 +467,14 @@ class AuditLog:
                         data_sha = hashlib.sha256(text.encode()).hexdigest() if isinstance(text, str) else ""
                         chain.feed(seq, at, kind, sid, data_sha, prev, h)
                     seen = dict(_anchor_rows(conn, anchors))
+                    planted = audit_triggers(conn)
                 finally:
                     conn.execute("COMMIT")
             except sqlite3.DatabaseError as err:
                 raise AuditError(f"cannot read the audit log: {err}") from None
         chain.finish(head)
+        if planted:
+            res.add(None, f"audit tables have triggers: {', '.join(planted)} (records may have been dropped)")
         for seq, want in anchors:
             got = seen.get(seq)
             if got is None:
@@ -681,6 +685,27 @@ def parse_anchor(text: str) -> tuple[int, str]:
     return int(seq), h
 
 
+# --- triggers: SQL that would run inside the log's own writes ----------------------------------
+
+
+def audit_triggers(conn: sqlite3.Connection) -> list[str]:
+    """Triggers and views that touch the audit tables. mcp-guard defines none: one planted by another
+    process (`RAISE(IGNORE)` on insert) would drop every later record while the chain stays intact."""
+    rows = conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') "
+        "AND (tbl_name IN ('audit', 'audit_head') OR lower(sql) LIKE '%audit%') ORDER BY name"
+    ).fetchall()
+    return [f"{kind} {name}" for kind, name in rows]
+
+
+def refuse_triggers(conn: sqlite3.Connection) -> None:
+    """`AuditError` when the audit tables have triggers: nothing is appended behind them."""
+    found = audit_triggers(conn)
+    if found:
+        raise AuditError(f"audit tables have triggers: {', '.join(found)}; refusing to append "
+                         "(drop them, then run `mcp-guard audit verify`)")
+
+
 # --- review attestations: what review.py honours as a decision ----------------------------------
 # Kept apart (and plain functions on a connection) so they move as they are.
 
@@ -690,6 +715,7 @@ def append_in_transaction(conn: sqlite3.Connection, kind: str, data: Mapping[str
     it commits, or rolls back, together with the change it records."""
     slow: list[bool] = []
     text = _serialise(_plain(data, slow), bool(slow))
+    refuse_triggers(conn)
     seq, prev = AuditLog._head_for_append(conn)
     seq, at = seq + 1, _now()
     h = record_hash(seq, at, kind, None, hashlib.sha256(text).hexdigest(), prev)
