@@ -158,10 +158,10 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     from mcp_guard.proxy.runner import (
         Proxy,
         claim_adhoc_name,
+        harden_process,
         new_session,
         select_upstreams,
         session_secrets,
-        harden_process,
         setup_logging,
     )
     from mcp_guard.proxy.upstream import start_early
