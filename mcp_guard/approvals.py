@@ -8,6 +8,7 @@ exactly once; a second retry is held again.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from mcp_guard.canonical import now as _now
 from mcp_guard.canonical import sha256_hex
 from mcp_guard.errors import GuardError
 from mcp_guard.store import Store
+
+log = logging.getLogger("mcp_guard.approvals")
 
 
 class ApprovalError(GuardError):
@@ -83,11 +86,20 @@ def consume_approved(store: Store, session_id: str, tool: str, arguments: dict[s
     conn = store.db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
-        row = conn.execute(
+        row = None
+        for (ident,) in conn.execute(
             "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'approved' "
-            "ORDER BY decided_at LIMIT 1",
+            "ORDER BY decided_at",
             [session_id, tool, digest],
-        ).fetchone()
+        ).fetchall():
+            # Honoured only with its record in the audit chain: the database is writable by any process
+            # of the user (an upstream server too), and an UPDATE approves nothing.
+            rec = audit.latest_approval(conn, session_id, ident)
+            if rec and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == ("approved", tool, digest):
+                row = (ident,)
+                break
+            log.warning("approval state edited outside mcp-guard: %s is marked approved without its audit "
+                        "record; the call stays held", ident)
         if row:
             conn.execute("UPDATE approvals SET state = 'used' WHERE id = ?", [row[0]])
         conn.execute("COMMIT")
@@ -121,15 +133,23 @@ def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
     current = get(store, approval_id)
     if current.state != "pending":
         raise ApprovalError(f"approval {approval_id} is already {current.state}")
-    store.db["approvals"].update(
-        approval_id, {"state": "approved" if approve else "denied", "decided_by": by, "decided_at": _now()}
-    )
-    decided = get(store, approval_id)
-    audit.record(store, "approval", decided.session_id, {
-        "id": approval_id, "tool": decided.tool, "args_digest": decided.args_digest,
-        "decision": decided.state, "by": by, "reason": decided.reason,
-    })
-    return decided
+    state = "approved" if approve else "denied"
+    conn = store.db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:  # the decision and its audit record commit together (an approval is honoured only with it)
+        done = conn.execute("UPDATE approvals SET state = ?, decided_by = ?, decided_at = ? "
+                            "WHERE id = ? AND state = 'pending'", (state, by, _now(), approval_id))
+        if done.rowcount != 1:
+            raise ApprovalError(f"approval {approval_id} was decided meanwhile")
+        audit.append_in_transaction(conn, "approval", {
+            "id": approval_id, "tool": current.tool, "args_digest": current.args_digest,
+            "decision": state, "by": by, "reason": current.reason,
+        }, session_id=current.session_id)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return get(store, approval_id)
 
 
 def held_message(approval_id: str, reason: str) -> str:

@@ -86,6 +86,7 @@ class UpstreamConfig(_Model):
     scan: ScanPolicy = Field(default_factory=ScanPolicy)
     secrets: dict[str, str] = Field(default_factory=dict)  # ENV_NAME -> source ("env:NAME" or "file:PATH")
     call_timeout: float | None = None  # seconds; overrides proxy.call_timeout
+    init_timeout: float | None = Field(None, gt=0)  # seconds; overrides proxy.init_timeout
 
     @model_validator(mode="after")
     def _command_or_url(self) -> UpstreamConfig:
@@ -179,6 +180,9 @@ class Profile(_Model):
 class ProxySettings(_Model):
     separator: str = "__"
     call_timeout: float = 120.0
+    # Seconds a session's initialize waits for each upstream's: one that stays silent is then
+    # unavailable and the others are served (clients give up on a server after ~30 s).
+    init_timeout: float = Field(15.0, gt=0)
     max_message_bytes: int = 16 * 1024 * 1024
     restart_backoff: Annotated[list[float], Field(min_length=1)] = Field(default_factory=lambda: [0.5, 1, 2, 5, 10])
 

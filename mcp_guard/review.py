@@ -19,6 +19,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import logging
 import os
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -33,7 +34,9 @@ from mcp_guard.store import Store
 
 State = Literal["pending", "approved", "rejected", "superseded"]
 TrustMode = Literal["review", "pinned", "tofu"]
+log = logging.getLogger("mcp_guard.review")
 TOFU_REVIEWER = "mcp-guard (trust on first use)"
+_REPORTED: set[str] = set()  # items already logged as approved outside mcp-guard (once per process)
 
 
 def reviewer_name() -> str:
@@ -206,7 +209,34 @@ class ReviewQueue:
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Item]:
         cursor = self.conn.execute(sql, tuple(params))
         cols = [c[0] for c in cursor.description]
-        return [_item(dict(zip(cols, row, strict=True))) for row in cursor.fetchall()]
+        items = [_item(dict(zip(cols, row, strict=True))) for row in cursor.fetchall()]
+        for item in items:
+            if item.state == "approved" and not self._attested(item.id, item.upstream, item.kind, item.name,
+                                                               item.fingerprint):
+                item.state = "pending"
+        return items
+
+    def _attested(self, ident: str, upstream: str, kind: str, name: str, digest: str) -> bool:
+        """Whether an approved row is backed by its review record in the audit chain. Any process of
+        the user can UPDATE the database (an upstream server too): such an approval is not honoured."""
+        rec = audit.latest_review(self.conn, ident)
+        if rec is not None and rec.get("state") == "approved" and (
+            rec.get("upstream"), rec.get("kind"), rec.get("name"), rec.get("fingerprint")
+        ) == (upstream, kind, name, digest):
+            return True
+        if ident not in _REPORTED:
+            _REPORTED.add(ident)
+            log.warning("review state edited outside mcp-guard: %s %r of %r (%s) is marked approved without its "
+                        "review record in the audit log; it stays held", kind, name, upstream, ident)
+        return False
+
+    def _record_decision(self, item: Item, decision: str, reviewer: str, reason: str, waiting: bool) -> None:
+        """The decision's audit record, written in the caller's transaction: both or neither."""
+        audit.append_in_transaction(self.conn, "review", {
+            "id": item.id, "upstream": item.upstream, "kind": item.kind, "name": item.name,
+            "fingerprint": item.fingerprint, "decision": decision, "reviewer": reviewer, "reason": reason,
+            "state": item.state, "waiting_for_second": waiting,
+        })
 
     def find(self, ref: str) -> Item | None:
         rows = self._rows("SELECT * FROM items WHERE id = ?", (ref,))
@@ -251,8 +281,11 @@ class ReviewQueue:
         return self._rows(sql + " ORDER BY upstream, kind, name, first_seen, id", params)
 
     def state_of(self, ref: str) -> str | None:
-        row = self.conn.execute("SELECT state FROM items WHERE id = ?", (ref,)).fetchone()
-        return row[0] if row else None
+        row = self.conn.execute("SELECT state, upstream, kind, name, fingerprint FROM items WHERE id = ?",
+                                (ref,)).fetchone()
+        if row is None:
+            return None
+        return "pending" if row[0] == "approved" and not self._attested(ref, *row[1:]) else row[0]
 
     def decisions(self, ref: str) -> list[ReviewDecision]:
         rows = self.conn.execute(
@@ -384,10 +417,12 @@ class ReviewQueue:
             values,
         )
         if state == "approved":
+            reason = f"first sight of {upstream!r} under trust on first use"
             self.conn.execute(
                 "INSERT INTO review_decisions (item_id, decision, reviewer, reason, at) VALUES (?, 'approve', ?, ?, ?)",
-                (ident, TOFU_REVIEWER, f"first sight of {upstream!r} under trust on first use", stamp),
+                (ident, TOFU_REVIEWER, reason, stamp),
             )
+            self._record_decision(item, "approve", TOFU_REVIEWER, reason, False)
         return item
 
     def _free_id(self, upstream: str, kind: str, name: str, digest: str) -> str:
@@ -434,17 +469,12 @@ class ReviewQueue:
                 item = self.get(ref)
                 items.setdefault(item.id, item)  # the same item named twice is decided once
             outcomes = [self._decide(item, decision, reason, reviewer, two_person) for item in items.values()]
+            for outcome in outcomes:
+                self._record_decision(outcome.item, decision, reviewer, reason, outcome.waiting_for_second)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        for outcome in outcomes:
-            item = outcome.item
-            audit.record(self.store, "review", None, {
-                "id": item.id, "upstream": item.upstream, "kind": item.kind, "name": item.name,
-                "fingerprint": item.fingerprint, "decision": decision, "reviewer": reviewer, "reason": reason,
-                "state": item.state, "waiting_for_second": outcome.waiting_for_second,
-            })
         return outcomes
 
     def _decide(self, item: Item, decision: str, reason: str, reviewer: str, two_person: bool) -> Outcome:
@@ -515,6 +545,7 @@ class ReviewQueue:
         A BOM entry with a decision wins over a row still pending here (a colleague reviewed it and
         the BOM came through git); a row already decided here is left alone. Returns True if changed.
         """
+        decisions = list(decisions)
         if fingerprint(kind, definition).digest != digest:
             return False  # a hand-edited definition that no longer matches its fingerprint: ignore it
         conn = self.conn
@@ -566,6 +597,12 @@ class ReviewQueue:
                         "AND state = 'approved' AND id != ?",
                         (upstream, kind, name, ident),
                     )
+                if state in ("approved", "rejected"):
+                    last = [d for d in decisions if d.get("decision") in ("approve", "reject")][-1:]
+                    who = str(last[0].get("reviewer") or "unknown") if last else "unknown"
+                    adopted = Item(ident, upstream, kind, name, digest, "", state, None, None, stamp, stamp, None)
+                    self._record_decision(adopted, "approve" if state == "approved" else "reject", who,
+                                          "adopted from the AI-BOM", False)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

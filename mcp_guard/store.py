@@ -92,6 +92,9 @@ CREATE TABLE IF NOT EXISTS audit_head (
     hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_session ON audit (session_id, seq);
+-- a review item's decisions in the chain (review.py honours an approval only with its record)
+CREATE INDEX IF NOT EXISTS audit_reviews ON audit (json_extract(data, '$.id'), seq)
+    WHERE kind = 'review' AND session_id IS NULL;
 
 -- provenance: the last verification of each upstream's artifact
 CREATE TABLE IF NOT EXISTS verifications (

@@ -66,3 +66,20 @@ def test_unknown_approval_is_one_line_error(setup, capsys):
     assert main(["--config", str(cfg_file), "approvals", "approve", "ap-nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mcp-guard: error: no approval") and "Traceback" not in err
+
+
+def test_an_approval_set_by_hand_in_the_database_passes_nothing(setup, caplog):
+    """Any process of the user (an upstream) can UPDATE the approvals table: without the approval's
+    record in the audit chain the call stays held; an approval through mcp-guard still passes."""
+    import sqlite3
+
+    _, cfg, store = setup
+    held = approvals.hold(store, "s1", "notes/delete_note", {"note_id": "7"}, "outside intent")
+    with sqlite3.connect(cfg.db_path) as outside:
+        outside.execute("UPDATE approvals SET state = 'approved', decided_at = 'x' WHERE id = ?", (held,))
+    with caplog.at_level("WARNING", logger="mcp_guard.approvals"):
+        assert approvals.consume_approved(store, "s1", "notes/delete_note", {"note_id": "7"}) is None
+    assert "approval state edited outside mcp-guard" in caplog.text
+    other = approvals.hold(store, "s1", "notes/delete_note", {"note_id": "8"}, "outside intent")
+    approvals.decide(store, other, True, "dana")
+    assert approvals.consume_approved(store, "s1", "notes/delete_note", {"note_id": "8"}) == other

@@ -663,3 +663,16 @@ def test_reviews_and_approvals_are_in_the_chain(tmp_path):
     assert review.data["id"] == item.id and review.data["reviewer"] == "ana" and review.data["state"] == "approved"
     assert approval.session_id == "s-1" and approval.data["by"] == "bob" and approval.data["decision"] == "approved"
     assert AuditLog(store).verify().ok
+
+
+def test_triggers_on_the_audit_tables_refuse_appends_and_fail_verify(log, db):
+    """A trigger planted by another process (RAISE(IGNORE)) would drop records with the chain intact."""
+    fill(log, 3)
+    tamper(db, "CREATE TRIGGER quiet BEFORE INSERT ON audit BEGIN SELECT RAISE(IGNORE); END")
+    with pytest.raises(AuditError, match="audit tables have triggers: trigger quiet"):
+        log.append("call", "s", {"tool": "t"})
+    result = log.verify()
+    assert not result.ok and "audit tables have triggers: trigger quiet" in result.summary()
+    tamper(db, "DROP TRIGGER quiet")
+    log.append("call", "s", {"tool": "t"})
+    assert log.verify().ok and log.head()[0] == 4

@@ -408,15 +408,15 @@ def test_guard_launches_the_verified_copy_from_its_cache(home, tmp_path):
     config = _config(
         tmp_path,
         {"artifact": "dist/bundle_v3_github.whl", **WHEEL_POLICY},
-        args=["-c", "pass", "{verified_dir}/rfc8785/__init__.py", str(artifact)],
+        args=["{verified_dir}/rfc8785/__init__.py", str(artifact)],
     )
     store = open_store(None)
     out = anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
     digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
     cached = home / ".cache" / "mcp-guard" / "artifacts" / digest
-    assert out.args[2] == f"{cached}/unpacked/rfc8785/__init__.py"
-    assert Path(out.args[2]).is_file()
-    assert out.args[3] == str(cached / "bundle_v3_github.whl")
+    assert out.args[0] == f"{cached}/unpacked/rfc8785/__init__.py"
+    assert Path(out.args[0]).is_file()
+    assert out.args[1] == str(cached / "bundle_v3_github.whl")
     assert (cached / "bundle_v3_github.whl").read_bytes() == artifact.read_bytes()
     [row] = _verifications(store)
     assert row["outcome"] == "verified" and row["artifact_digest"] == digest
@@ -1128,11 +1128,11 @@ def test_gate_refuses_an_edited_copy_of_a_signed_wheel(home, tmp_path):
     shutil.copyfile(sigstore_asset("bundle_v3_github.whl"), wheel)
     shutil.copyfile(sigstore_asset("bundle_v3_github.whl.sigstore"), wheel.parent / (wheel.name + ".sigstore"))
     config = _config(tmp_path, {"artifact": str(wheel), **WHEEL_POLICY},
-                     args=["-c", "import rfc8785", "{verified_dir}"])
+                     args=["{verified_dir}/rfc8785/__init__.py"])
     store = open_store(None)
     out = anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
     assert out.env["PYTHONDONTWRITEBYTECODE"] == "1"  # no .pyc is written into the checked tree
-    unpacked = Path(out.args[2])
+    unpacked = Path(out.args[0]).parents[1]
     (unpacked / "rfc8785" / "_impl.py").write_text("import os  # not what was signed\n")
     with pytest.raises(LaunchRefused, match=r"modified after verification: rfc8785/_impl.py \(changed\)"):
         anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))

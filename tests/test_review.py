@@ -424,3 +424,36 @@ def test_bulk_all_skips_what_the_bom_from_git_already_approves(tmp_path, home, c
     assert main(argv) == 0
     assert f"approve {len(tools) - 1} definition(s)" in capsys.readouterr().err
     assert {i.state for i in bo.items(upstream="e")} == {"approved"}
+
+
+def test_an_approval_without_its_audit_record_is_not_honoured(tmp_path, caplog):
+    """Another process of the user (an upstream) edits the database: an UPDATE approves nothing."""
+    path = tmp_path / "guard.db"
+    store = open_store(path)
+    queue = ReviewQueue(store)
+    rows = queue.record("everything", "tool", everything())
+    echo, add, other = rows["echo"], rows["get-sum"], rows["trigger-long-running-operation"]
+    queue.decide(echo.id, "approve", "echoes only", reviewer="ana")
+    queue.decide(other.id, "reject", "too slow", reviewer="ana")
+    with sqlite3.connect(path) as outside:
+        outside.execute("UPDATE items SET state = 'approved' WHERE id IN (?, ?)", (add.id, other.id))
+    with caplog.at_level("WARNING", logger="mcp_guard.review"):
+        assert queue.state_of(echo.id) == "approved"
+        assert queue.state_of(add.id) == "pending"  # no review record at all
+        assert queue.state_of(other.id) == "pending"  # its last review record says rejected
+        assert queue.find(add.id).state == "pending"
+    assert "review state edited outside mcp-guard" in caplog.text
+    # A review through mcp-guard still works, and is honoured.
+    queue.decide(add.id, "approve", "adds numbers", reviewer="ana")
+    assert queue.state_of(add.id) == "approved"
+    store.close()
+
+
+def test_tofu_approvals_are_recorded_in_the_audit_chain(queue):
+    rows = queue.record("fresh", "tool", everything()[:2], trust="tofu")
+    assert {queue.state_of(r.id) for r in rows.values()} == {"approved"}
+    from mcp_guard.audit import AuditLog
+
+    log = AuditLog(queue.store)
+    assert log.verify().ok
+    assert {r.data["id"] for r in log.records(kind="review")} == {r.id for r in rows.values()}

@@ -5,8 +5,10 @@
 - `log`: `AuditLog`, the store-backed append, read, verify and export
 - `writer`: `AuditWriter`, the one background thread that writes a process's appends (group commit)
 - `reports`: per-session and per-tool counts
+- `attest`: the records that vouch for review decisions and held-call approvals kept outside the chain
 """
 
+from mcp_guard.audit.attest import append_in_transaction, latest_approval, latest_review
 from mcp_guard.audit.chain import (
     FORMAT,
     FORMAT_VERSION,
@@ -19,7 +21,7 @@ from mcp_guard.audit.chain import (
     verify_jsonl,
 )
 from mcp_guard.audit.data import REDACTED, call_data, call_record, redact
-from mcp_guard.audit.log import AuditLog, Durability, record
+from mcp_guard.audit.log import AuditLog, Durability, audit_triggers, record, refuse_triggers
 from mcp_guard.audit.reports import report
 from mcp_guard.audit.writer import AuditWriter
 from mcp_guard.canonical import canonical, digest
@@ -35,14 +37,19 @@ __all__ = [
     "Durability",
     "Problem",
     "VerifyResult",
+    "append_in_transaction",
+    "audit_triggers",
     "call_data",
     "call_record",
     "canonical",
     "digest",
+    "latest_approval",
+    "latest_review",
     "parse_anchor",
     "record",
     "record_hash",
     "redact",
+    "refuse_triggers",
     "report",
     "verify_jsonl",
 ]

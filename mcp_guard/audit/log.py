@@ -121,6 +121,7 @@ class AuditLog:
             except sqlite3.Error as err:
                 raise AuditError(f"cannot write the audit log: {err}") from None
             try:
+                refuse_triggers(conn)
                 seq, prev = self._head_for_append(conn)
                 out: list[AuditRecord] = []
                 rows = []
@@ -229,11 +230,14 @@ class AuditLog:
                         data_sha = hashlib.sha256(text.encode()).hexdigest() if isinstance(text, str) else ""
                         chain.feed(seq, at, kind, sid, data_sha, prev, h)
                     seen = dict(_anchor_rows(conn, anchors))
+                    planted = audit_triggers(conn)
                 finally:
                     conn.execute("COMMIT")
             except sqlite3.DatabaseError as err:
                 raise AuditError(f"cannot read the audit log: {err}") from None
         chain.finish(head)
+        if planted:
+            res.add(None, f"audit tables have triggers: {', '.join(planted)} (records may have been dropped)")
         for seq, want in anchors:
             got = seen.get(seq)
             if got is None:
@@ -282,6 +286,24 @@ def _reading() -> Iterator[None]:
         yield
     except sqlite3.DatabaseError as err:
         raise AuditError(f"cannot read the audit log: {err}") from None
+
+
+def audit_triggers(conn: sqlite3.Connection) -> list[str]:
+    """Triggers and views that touch the audit tables. mcp-guard defines none: one planted by another
+    process (`RAISE(IGNORE)` on insert) would drop every later record while the chain stays intact."""
+    rows = conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') "
+        "AND (tbl_name IN ('audit', 'audit_head') OR lower(sql) LIKE '%audit%') ORDER BY name"
+    ).fetchall()
+    return [f"{kind} {name}" for kind, name in rows]
+
+
+def refuse_triggers(conn: sqlite3.Connection) -> None:
+    """`AuditError` when the audit tables have triggers: nothing is appended behind them."""
+    found = audit_triggers(conn)
+    if found:
+        raise AuditError(f"audit tables have triggers: {', '.join(found)}; refusing to append "
+                         "(drop them, then run `mcp-guard audit verify`)")
 
 
 def _loads(text: str) -> dict[str, Any]:

@@ -160,6 +160,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     from mcp_guard.proxy.runner import (
         Proxy,
         claim_adhoc_name,
+        harden_process,
         new_session,
         select_upstreams,
         session_secrets,
@@ -168,6 +169,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     from mcp_guard.proxy.upstream import start_early
 
     setup_logging(args.verbose)
+    harden_process()
     command = list(args.command)
     if command and command[0] == "--":
         command = command[1:]
@@ -218,9 +220,10 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from mcp_guard.config import load_config
     from mcp_guard.proxy.http import serve
-    from mcp_guard.proxy.runner import select_upstreams, setup_logging
+    from mcp_guard.proxy.runner import harden_process, select_upstreams, setup_logging
 
     setup_logging(args.verbose)
+    harden_process()
     config = load_config(args.config)
     if args.host:
         config.serve.host = args.host

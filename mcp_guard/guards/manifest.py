@@ -228,14 +228,22 @@ class ManifestGuard(Guard):
 
     async def filter_initialize(self, session: SessionInfo, upstream: Upstream,
                                 result: dict[str, Any]) -> dict[str, Any]:
-        """Instructions go straight to the model: new or changed ones are withheld until approved."""
-        if not result.get("instructions"):
+        """Instructions, and serverInfo's free text (title, description), go straight to the model: new
+        or changed ones are withheld until approved (the server keeps its name and version)."""
+        info = result.get("serverInfo")
+        info = info if isinstance(info, dict) else {}
+        extra = {k for k in info if k not in ("name", "version")}
+        if not result.get("instructions") and not extra:
             return result
         item = await self._record_server(session, upstream)
         if item is not None and self.served(item)[0]:
             return result
-        log.warning("%s: server instructions withheld until reviewed (mcp-guard review list)", upstream.name)
-        return {k: v for k, v in result.items() if k != "instructions"}
+        log.warning("%s: server instructions and description withheld until reviewed (mcp-guard review list)",
+                    upstream.name)
+        out = {k: v for k, v in result.items() if k != "instructions"}
+        if extra:
+            out["serverInfo"] = {k: v for k, v in info.items() if k in ("name", "version")}
+        return out
 
     async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
         await self._record_server(session, upstream)

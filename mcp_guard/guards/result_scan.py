@@ -84,7 +84,15 @@ class ResultScanGuard(Guard):
     @staticmethod
     def _findings(result: dict[str, Any], policy: ScanPolicy) -> list[Finding]:
         floor = RANK[policy.min_severity]
-        return [f for f in scan_result(result) if RANK[f.severity] >= floor]
+        found = [f for f in scan_result(result) if RANK[f.severity] >= floor]
+        # Every other string of the result reaches the client as well (`_meta`, annotations, fields a
+        # content item should not have, blobs of a text type): scanned as text, each finding once.
+        seen = {(f.kind, f.excerpt) for f in found}
+        for f in ResultScanGuard._text_findings(message_texts(result, MAX_NESTING) or [], policy):
+            if (f.kind, f.excerpt) not in seen:
+                seen.add((f.kind, f.excerpt))
+                found.append(f)
+        return found
 
     async def _scan_and_record(self, call: ToolCall, result: dict[str, Any], policy: ScanPolicy) -> None:
         await anyio.sleep(0)  # let the relay send the answer first
@@ -177,6 +185,7 @@ class ResultScanGuard(Guard):
         return self._audit
 
 
+MAX_BLOB_TEXT = 1 << 20  # bytes of a text-typed blob that are scanned
 # Binary payloads (images, audio, blobs) are not text the model reads as words.
 _BINARY_KEYS = frozenset({"blob", "data"})
 
@@ -215,7 +224,29 @@ def message_texts(node: Any, limit: int) -> list[tuple[str, str]] | None:
                     found.append((f"{path}.{k}(key)", k))
                 if not (binary and k in _BINARY_KEYS):
                     stack.append((v, f"{path}.{k}" if path else k, depth + 1))
+                elif k == "blob" and isinstance(v, str) and _textual(item.get("mimeType")):
+                    decoded = _decoded_text(v)
+                    if decoded is not None:
+                        found.append((f"{path}.blob(decoded)" if path else "blob(decoded)", decoded))
     return found
+
+
+def _textual(mime: Any) -> bool:
+    """A MIME type whose bytes a client may show as text."""
+    if not isinstance(mime, str):
+        return False
+    mime = mime.split(";", 1)[0].strip().lower()
+    return mime.startswith("text/") or mime.endswith(("+json", "+xml", "/json", "/xml", "/javascript", "/yaml"))
+
+
+def _decoded_text(blob: str) -> str | None:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(blob[: (MAX_BLOB_TEXT // 3 + 1) * 4], validate=False).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _strip_every(node: Any) -> Any:

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -456,13 +457,14 @@ def launch_from(
     command = sub(spec.command) if spec.command else spec.command
     args = [sub(a) for a in spec.args]
     env = dict(spec.env)
-    used = command != spec.command or args != spec.args
-    if used and unpacked is not None:
+    if (command != spec.command or args != spec.args) and unpacked is not None:
         env.setdefault("PYTHONDONTWRITEBYTECODE", "1")  # the unpacked tree is checked whole: no .pyc in it
     if source is not None:
         for i, a in enumerate(args):
             if a == str(source) or (a and Path(a).expanduser().resolve() == source.resolve()):
-                args[i], used = str(file), True
+                args[i] = str(file)
+    # A placeholder anywhere is no proof: the copy must be THE program (see `_runs_copy`).
+    used = _runs_copy(command, args, [file, unpacked] if unpacked else [file])
     runner = Path(command or "").name
     kind, bins = _bins(pkg, unpacked)
     rewritten: list[str] | None = None
@@ -477,7 +479,46 @@ def launch_from(
             command, rewritten = "uvx", ["--from", str(file), runner, *args]
     if rewritten is not None:
         args, used = rewritten, True
+    if _loads_code(env):
+        used = False  # e.g. NODE_OPTIONS=--require EVIL runs other code before the copy
     return dataclasses.replace(spec, command=command, args=args, env=env), used
+
+
+# Interpreters whose first positional argument is the script they run.
+_INTERPRETER = re.compile(r"(python|pypy)(\d+(\.\d+)*)?|node(js)?")
+# Interpreter flags that change no code being run; any other option (-c, -m, -e, --require, --import,
+# --loader, -r, -X …) may run code other than the script, so it is refused.
+_PLAIN_FLAGS = {"-u", "-B", "-E", "-I", "-s", "-S", "-O", "-OO", "-q", "-b", "-bb",
+                "--no-warnings", "--no-deprecation", "--enable-source-maps", "--trace-warnings"}
+# Environment variables that make a runtime load code of their naming before (or beside) the program.
+_CODE_ENV = {"NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONUSERBASE",
+             "PYTHONSAFEPATH", "PYTHONINSPECT", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "BASH_ENV", "ENV",
+             "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS", "UV_PYTHON", "npm_config_node_options"}
+
+
+def _loads_code(env: dict[str, str | None]) -> bool:
+    return any(k in _CODE_ENV or k.upper().startswith("DYLD_") for k, v in env.items() if v is not None)
+
+
+def _inside(path: str, roots: list[Path]) -> bool:
+    if not path or not os.path.isabs(path):
+        return False
+    real = Path(path).resolve()
+    return any(real == r.resolve() or real.is_relative_to(r.resolve()) for r in roots) and real.is_file()
+
+
+def _runs_copy(command: str | None, args: list[str], roots: list[Path]) -> bool:
+    """Whether the verified copy is the program itself: the command is a file of the copy, or an
+    interpreter (with only plain flags) runs a file of the copy as its script."""
+    if command and _inside(command, roots):
+        return True
+    if not command or not _INTERPRETER.fullmatch(Path(command).name):
+        return False
+    for arg in args:
+        if arg in _PLAIN_FLAGS:
+            continue
+        return _inside(arg, roots)  # the first positional is the script; an option here is refused
+    return False
 
 
 def _bins(pkg: Package | None, unpacked: Path | None) -> tuple[str | None, set[str]]:
@@ -624,7 +665,30 @@ def prepare(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
         return Prepared(modified_copy(result, unpacked or file, changes), spec, False)
     pkg = package_of(config, up.provenance) if up.provenance else None
     new_spec, used = launch_from(spec, pkg, checked.source, file, unpacked)
+    if used and unpacked is not None and Path(new_spec.command or "").name == "npx":
+        new_spec = _own_npx_cache(new_spec, file.parent / "npm", unpacked / "package")
     return Prepared(result, new_spec, used)
+
+
+def _own_npx_cache(spec: LaunchSpec, npm_cache: Path, package: Path) -> LaunchSpec:
+    """npx runs the package from ITS install of the tarball (`CACHE/_npx/HASH/node_modules/NAME`) and
+    reuses that install: give npx a cache of mcp-guard's per verified digest, and drop an install
+    that differs from the verified tree so npx installs the verified tarball afresh."""
+    try:
+        name = json.loads((package / "package.json").read_text(encoding="utf-8"))["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        name = None
+    if isinstance(name, str) and name and ".." not in name:
+        expected = _plain(tree_manifest(package))
+        for installed in npm_cache.glob(f"_npx/*/node_modules/{name}"):
+            if installed.is_symlink() or _plain(tree_manifest(installed)) != expected:
+                shutil.rmtree(installed.parents[1], ignore_errors=True)  # the whole install: npx redoes it
+    return dataclasses.replace(spec, env={**spec.env, "npm_config_cache": str(npm_cache)})
+
+
+def _plain(manifest: dict[str, str]) -> dict[str, str]:
+    """A manifest without exec bits: npm marks a package's bins executable when it installs them."""
+    return {k: v.removesuffix(" executable") for k, v in manifest.items()}
 
 
 def modified_copy(result: Result, where: Path, changes: list[str]) -> Result:

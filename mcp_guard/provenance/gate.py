@@ -77,7 +77,8 @@ def _not_the_copy(spec: LaunchSpec, result: Result) -> str:
     return (
         f"artifact {result.label}, but the command `{command}` does not run the verified copy; "
         "run the package itself (npx PACKAGE, uvx PACKAGE or its own command), "
-        "or put {verified} or {verified_dir} in the upstream's args"
+        "or run a file of the copy itself: command `{verified}` or `{verified_dir}/FILE`, or an interpreter "
+        "with `{verified_dir}/SCRIPT` as its script (no -c/-e/-m/--require/--import, no NODE_OPTIONS/PYTHONPATH)"
     )
 
 

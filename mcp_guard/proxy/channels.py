@@ -389,7 +389,14 @@ class StreamChannel:
         try:
             model = self._adapter.validate_python(msg)
         except Exception as err:  # pydantic.ValidationError: our message is not representable
-            raise MalformedMessage(f"cannot send message: {err}") from None
+            rid = msg.get("id")
+            if not (("result" in msg or "error" in msg) and type(rid) in (str, int)):
+                raise MalformedMessage(f"cannot send message: {err}") from None
+            # An answer the transport cannot carry (e.g. a `result` that is not an object) still answers
+            # the request: with an error, else the client would wait forever.
+            reason = str(err).splitlines()[0][:200]
+            model = self._adapter.validate_python(jsonrpc.error(
+                rid, jsonrpc.INTERNAL_ERROR, f"mcp-guard: the upstream's answer cannot be sent as MCP: {reason}"))
         metadata = None
         if self._metadata is not None and related_id is not None:
             metadata = self._metadata(related_request_id=related_id)

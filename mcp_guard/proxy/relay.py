@@ -37,7 +37,7 @@ from mcp_guard.proxy import eras, jsonrpc
 from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
 from mcp_guard.proxy.routing import Router, RoutingError, decode_cursor, encode_cursor
-from mcp_guard.proxy.upstream import UpstreamConnection, UpstreamUnavailable
+from mcp_guard.proxy.upstream import INIT_TIMEOUT, UpstreamConnection, UpstreamUnavailable
 
 log = logging.getLogger("mcp_guard.relay")
 
@@ -77,7 +77,10 @@ CAPABILITY_OF_LIST = {
 CLIENT_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation",
                         "roots/list": "roots"}
 # Results other than tools/call whose text goes to the model: screened like a server's other messages.
-SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/complete"})
+# A task's result (`tasks/result`) is a tool's result fetched later; its status (`tasks/get`, `tasks/list`,
+# `tasks/cancel`) carries the server's statusMessage: all of it reaches the model.
+SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/complete",
+                              "tasks/result", "tasks/get", "tasks/list", "tasks/cancel"})
 GUARDS_READY_TIMEOUT = 60.0
 DRAIN_GRACE = 5.0  # seconds the answers in flight get once the client's input has ended
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
@@ -166,6 +169,10 @@ class Relay:
         }
         for name, process in (started or {}).items():
             self.upstreams[name].adopt(process)
+        if len(self.upstreams) == 1:  # no other upstream waits: a first npx/uvx install may take its time
+            for up in self.upstreams.values():
+                if up.config.init_timeout is None:
+                    up.init_timeout = max(up.init_timeout, INIT_TIMEOUT)
         self._tg: anyio.abc.TaskGroup | None = None
         self._initialized = False  # the client sent notifications/initialized
         self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
@@ -177,6 +184,7 @@ class Relay:
         self._guards_started = False
         self._guards_ready = anyio.Event()
         self._refreshing: dict[str, anyio.Event] = {}  # upstream -> set when its list refresh is done
+        self._relisting: dict[tuple[str, ListKind], bool] = {}  # refresh running -> another one asked for
         # Client requests being served: their task (cancelled if the client cancels) and upstream.
         self._inflight: dict[RequestId, tuple[asyncio.Task[None], str | None]] = {}
         self._progress: dict[Any, RequestId] = {}  # progress token -> client request id
@@ -406,6 +414,10 @@ class Relay:
             return
         params = _params(msg)
         if method in LIST_CHANGED:
+            if (up.name, LIST_CHANGED[method]) in self._relisting:  # one refresh at a time: a flood of
+                self._relisting[(up.name, LIST_CHANGED[method])] = True  # these costs two re-lists, not N
+                return
+            self._relisting[(up.name, LIST_CHANGED[method])] = False
             self._refreshing[up.name] = anyio.Event()
             assert self._tg is not None
             self._tg.start_soon(self._list_changed, up, LIST_CHANGED[method], msg, raw)
@@ -446,12 +458,18 @@ class Relay:
             await self._send_client(msg, raw, related)
 
     async def _list_changed(self, up: UpstreamConnection, kind: ListKind, msg: Message, raw: bytes | None) -> None:
-        done = self._refreshing[up.name]
+        done, key = self._refreshing[up.name], (up.name, kind)
         try:
-            await self.guards.on_list_changed(self.session, up, kind)
-        except Exception:
-            log.exception("a guard failed on %s list_changed from %r", kind, up.name)
+            again = True
+            while again:  # list_changed that came during a refresh: once more, for all of them
+                self._relisting[key] = False
+                try:
+                    await self.guards.on_list_changed(self.session, up, kind)
+                except Exception:
+                    log.exception("a guard failed on %s list_changed from %r", kind, up.name)
+                again = self._relisting.get(key, False)
         finally:
+            self._relisting.pop(key, None)
             done.set()
         await self._to_client(msg, raw, None)
 

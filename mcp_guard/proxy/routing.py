@@ -28,6 +28,7 @@ class Router:
         self.namespaced = len(upstreams) > 1
         self._uri_owner: dict[str, str] = {}
         self._template_prefixes: list[tuple[str, str]] = []  # (literal prefix of a template, upstream)
+        self._templates: dict[str, str] = {}  # a template as listed -> the first upstream that listed it
 
     def expose(self, upstream: str, name: str) -> str:
         return f"{upstream}{self.separator}{name}" if self.namespaced else name
@@ -48,6 +49,7 @@ class Router:
         return owner == upstream
 
     def claim_template(self, upstream: str, template: str) -> None:
+        self._templates.setdefault(template, upstream)
         prefix = template.split("{", 1)[0]
         if prefix and (prefix, upstream) not in self._template_prefixes:
             self._template_prefixes.append((prefix, upstream))
@@ -59,10 +61,15 @@ class Router:
         owner = self._uri_owner.get(uri_key(uri))
         if owner is not None:
             return owner
-        for prefix, upstream in self._template_prefixes:
-            if uri.startswith(prefix):
-                return upstream
-        return None
+        if uri in self._templates:  # a completion ref names the template itself
+            return self._templates[uri]
+        # A URI that fits templates of several upstreams is refused: the narrower template may be the
+        # other server's way of taking reads meant for the wider one (`file:///home/{x}` in `file:///{p}`).
+        fits = [u for u in self.upstreams if any(uri.startswith(p) for p, o in self._template_prefixes if o == u)]
+        if len(fits) > 1:
+            raise RoutingError(f"resource {uri!r} fits resource templates of several upstreams "
+                               f"({', '.join(fits)}): refused as ambiguous; read a URI one of them listed")
+        return fits[0] if fits else None
 
 
 def encode_cursor(index: int, cursor: str | None) -> str:

@@ -37,6 +37,22 @@ def setup_logging(verbose: bool = False) -> None:
     logging.getLogger("mcp_guard").setLevel(getattr(logging, level, logging.WARNING))
 
 
+def harden_process() -> None:
+    """Linux: make the proxy not dumpable, so its /proc files (environ with every secret's source,
+    mem, fd) belong to root: upstreams, which run as the same user, cannot read them. Best effort;
+    root and other systems are not covered."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 4
+            log.debug("prctl(PR_SET_DUMPABLE, 0) failed: errno %d", ctypes.get_errno())
+    except (OSError, AttributeError) as err:
+        log.debug("prctl unavailable: %s", err)
+
+
 def adhoc_name(command: str, args: list[str]) -> str:
     """A readable upstream name for `run -- CMD ARGS`: the package or script it runs."""
     from mcp_guard.proxy.names import adhoc_source

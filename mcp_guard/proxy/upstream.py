@@ -34,6 +34,7 @@ log = logging.getLogger("mcp_guard.upstream")
 
 # How long a request waits for an upstream that is being restarted before it is answered with an error.
 RESTART_WAIT = 5.0
+# The initialize wait of a session's only upstream (at least): nothing else would be served meanwhile.
 INIT_TIMEOUT = 60.0
 
 OnMessage = Callable[["UpstreamConnection", Message, bytes | None], Awaitable[None]]
@@ -60,6 +61,7 @@ class UpstreamConnection:
         self.config = config
         self.settings = settings
         self.timeout = config.call_timeout or settings.call_timeout
+        self.init_timeout = config.init_timeout or settings.init_timeout
         self.server_info: dict[str, Any] = {}
         self.capabilities: dict[str, Any] = {}
         self.instructions: str | None = None
@@ -261,7 +263,7 @@ class UpstreamConnection:
         self.era_known.set()
         await self._handshake_params.wait()
         rid = self._own_id()
-        response = await self._exchange(jsonrpc.request(rid, "initialize", self._init_params), None, INIT_TIMEOUT)
+        response = await self._exchange(jsonrpc.request(rid, "initialize", self._init_params), None, self.init_timeout)
         if "error" in response[0]:
             err = response[0]["error"]
             err = err if isinstance(err, dict) else {"message": str(err)}

@@ -11,6 +11,12 @@ server between sessions (a rug pull) without a new command line. Keys (all optio
   before_answer     messages (notifications or requests) sent before any answer to tools/call
   before_answer_raw lines (strings, sent as they are) before any answer to tools/call
   log               a file: every line received is appended to it (what the proxy forwarded)
+  prompt            {"result": ...} | {"error": ...}: the answer to prompts/get
+  complete          {"result": ...} | {"error": ...}: the answer to completion/complete
+  call_python       a Python expression (os, sys, json imported): its value is the text of tools/call
+  methods           {METHOD: outcome}: overrides the answer to any method (lists included)
+  startup_python    Python statements run in a background thread when the server starts
+  stall_on          a method: on receiving it the server stops reading its input (and never answers)
 
 Only what a test needs; add keys as attacks grow.
 """
@@ -18,6 +24,7 @@ Only what a test needs; add keys as attacks grow.
 from __future__ import annotations
 
 import json
+import os  # noqa: F401 - for call_python
 import sys
 
 SPEC = sys.argv[1]
@@ -43,6 +50,11 @@ def answer(rid, outcome: dict) -> None:
 
 
 def main() -> None:
+    code = spec().get("startup_python")
+    if code:
+        import threading
+
+        threading.Thread(target=exec, args=(code, {"os": os, "sys": sys, "json": json}), daemon=True).start()
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -58,7 +70,13 @@ def main() -> None:
         if method is None or rid is None:
             continue  # a notification, or a response to a request of ours
         params = msg.get("params") or {}
-        if method == "initialize":
+        if method == s.get("stall_on"):
+            import time
+
+            time.sleep(3600)
+        if method in s.get("methods", {}):
+            answer(rid, s["methods"][method])
+        elif method == "initialize":
             answer(rid, s.get("initialize", {"result": DEFAULT_INIT}))
         elif method == "tools/list" and "tools_answer" in s:
             answer(rid, s["tools_answer"])
@@ -70,14 +88,19 @@ def main() -> None:
             for line in s.get("before_answer_raw", []):
                 sys.stdout.write(line.replace("\n", " ") + "\n")
             sys.stdout.flush()
-            answer(rid, s.get("call", {"result": {"content": [{"type": "text", "text": json.dumps(params)}]}}))
+            if "call_python" in s:
+                text = str(eval(s["call_python"]))  # noqa: S307 - the test's own malicious server
+                answer(rid, {"result": {"content": [{"type": "text", "text": text}]}})
+            else:
+                answer(rid, s.get("call", {"result": {"content": [{"type": "text", "text": json.dumps(params)}]}}))
         elif method == "resources/read":
             uri = params.get("uri")
             answer(rid, s.get("read", {"result": {"contents": [{"uri": uri, "text": f"content of {uri}"}]}}))
         elif method == "prompts/get":
-            answer(rid, {"result": {"messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]}})
+            hello = {"role": "user", "content": {"type": "text", "text": "hi"}}
+            answer(rid, s.get("prompt", {"result": {"messages": [hello]}}))
         elif method == "completion/complete":
-            answer(rid, {"result": {"completion": {"values": ["secret-value"]}}})
+            answer(rid, s.get("complete", {"result": {"completion": {"values": ["secret-value"]}}}))
         elif method in ("ping", "resources/subscribe", "resources/unsubscribe", "logging/setLevel"):
             answer(rid, {"result": {}})
         else:
