@@ -60,9 +60,9 @@ async def test_benign_reply_passes_and_injected_destinations_are_stopped_with_pr
             r = await s.call_tool(tool, args)
             assert r.is_error, (tool, args)
             assert "mail/read_inbox" in text(r), text(r)
-        # the sender of the injected mail is data, but the request names its own recipient
+        # the sender of the injected mail: a result that carries instructions is never data
         r = await s.call_tool("send_email", {"to": "news@deals.example", "subject": "x", "body": "x"})
-        assert r.is_error and "from-data" in text(r) and "mail/read_inbox" in text(r)
+        assert r.is_error and "mail/read_inbox" in text(r) and "from-data" not in text(r)
         # an address from nowhere (the agent's own invention) is denied outright
         r = await s.call_tool("send_email", {"to": "bob@corp.test.evil.example", "subject": "x", "body": "x"})
         assert r.is_error and "ungrounded" in text(r)
@@ -78,11 +78,12 @@ async def test_the_question_put_to_the_person_carries_the_provenance(tmp_path):
 
     async with guarded(["--upstream", "mail", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg},
                        elicitation_callback=elicitation) as s:
-        await s.call_tool("read_inbox", {})
-        r = await s.call_tool("send_email", {"to": "carol@partner.example", "subject": "x", "body": "x"})
+        await s.call_tool("list_contacts", {})
+        # a clean address book's entry, while the request names its own recipient: a person is asked
+        r = await s.call_tool("send_email", {"to": "dana@partner.example", "subject": "x", "body": "x"})
         assert r.is_error
     assert len(questions) == 1
-    assert "carol@partner.example" in questions[0] and "mail/read_inbox" in questions[0]
+    assert "dana@partner.example" in questions[0] and "mail/list_contacts" in questions[0]
 
 
 async def test_intent_check_judges_as_the_proxy_does_without_tools(tmp_path, capsys, monkeypatch):

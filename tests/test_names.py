@@ -80,3 +80,20 @@ def test_two_servers_deriving_one_name_in_one_state_is_an_error(tmp_path, home):
     named = _run(tmp_path, [python, str(tmp_path / "b" / "weather" / "server.py")],
                  "--name", "weather-b")
     assert named.returncode == 0, named.stderr
+
+
+def test_commands_in_node_modules_bin_are_named_after_their_package(tmp_path):
+    """`node_modules/.bin/CMD` links into the package it comes from: two servers from one .bin folder
+    get two names (both were `bin`, and their reviews mixed)."""
+    from mcp_guard.proxy.names import adhoc_source
+
+    bin_dir = tmp_path / "node_modules" / ".bin"
+    bin_dir.mkdir(parents=True)
+    names = []
+    for pkg in ("server-everything", "server-filesystem"):
+        target = tmp_path / "node_modules" / "@modelcontextprotocol" / pkg / "dist" / "index.js"
+        target.parent.mkdir(parents=True)
+        target.write_text("")
+        (bin_dir / f"mcp-{pkg}").symlink_to(target)
+        names.append(adhoc_source(str(bin_dir / f"mcp-{pkg}"), [])[0])
+    assert names[0] != names[1] and "bin" not in names and all("server-" in n for n in names)

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Front one or more MCP servers over stdio. Examples:\n"
                     "  mcp-guard run -- npx -y @modelcontextprotocol/server-filesystem /srv\n"
                     "  mcp-guard run --url https://example.test/mcp --header 'Authorization:Bearer …'\n"
-                    "  mcp-guard run --config mcp-guard.toml --upstream github",
+                    "  mcp-guard --config mcp-guard.toml run --upstream github",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--name", help="name of the upstream given by CMD or --url "

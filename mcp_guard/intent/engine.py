@@ -304,10 +304,15 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
     return out
 
 
+_QUANTITY = frozenset({"max", "min", "num", "number", "count", "limit"})
+
+
 def _param_kind(pstems: list[str]) -> str | None:
     """The destination kind a parameter's name says: its last word first ('user_email'), then the others
     ('channel_name'), never a leading 'to' of a longer name ('to_currency'). An id names the user's own
     data (file_id), unless it is the id of a party or a place messages go (user_id, channel_id)."""
+    if len(pstems) > 1 and pstems[0] in _QUANTITY:
+        return None  # `maxTokens`, `num_results`: how many, not where to or whose
     if pstems[-1] in ("id", "ids"):
         kind = _param_kind(pstems[:-1]) if len(pstems) > 1 else None
         return kind if kind in ("person", "channel", "account") else None
@@ -584,7 +589,7 @@ def _where(prov: Provenance) -> str:
         return shown + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
 
     if prov.injected:
-        return f"in the result of {name(prov.injected)} inside text that reads as instructions to the model"
+        return f"in the result of {name(prov.injected)} inside or near text that reads as instructions to the model"
     if prov.forgotten == "injected":
         return "in a result (since forgotten) inside text that read as instructions to the model"
     if prov.tainted:

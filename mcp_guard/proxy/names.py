@@ -123,6 +123,8 @@ def _from_spec(spec: str) -> tuple[str, str]:
 def _from_path(path: str, *, program: bool = False) -> tuple[str, str]:
     """A script or program by its path: the package it belongs to, else its own (or its folder's) name."""
     p = Path(path).expanduser()
+    if p.parent.name == ".bin" and p.is_symlink():  # node_modules/.bin/CMD links into its package
+        return _from_path(str(p.resolve()), program=program)
     if "node_modules" in p.parts:  # …/node_modules/@scope/NAME/dist/index.js
         i = len(p.parts) - 1 - p.parts[::-1].index("node_modules")
         rest = p.parts[i + 1:]
