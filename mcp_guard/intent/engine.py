@@ -520,6 +520,8 @@ class DefaultEngine:
             return None
         if v.kind == "path" and intent.covers_path(v.value):
             return None
+        if not v.destination and len(v.value.strip()) < 3:
+            return None  # "1", "ok": found in any text, so where it was found says nothing of who chose it
         prov = record.provenance(v.value, v.forms())
         where = _where(prov)
         # Before any word of the request counts: "post to #summary" is not named by "the summary".
