@@ -178,6 +178,7 @@ class Relay:
         self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
         self._initialize_seen = False
         self.era: str | None = None  # "handshake" or "modern" (2026-07-28), fixed by the client's first request
+        self._handshake_asked = False  # an initialize has arrived (bare requests wait for it, never skip it)
         self._listens: dict[RequestId, dict[str, bool]] = {}  # the client's subscriptions/listen streams
         self._asked: dict[str, str] = {}  # questions put in input_required results -> the call they are about
         self._upstreams_started = anyio.Event()  # set when initialize has started every upstream (or failed)
@@ -282,12 +283,14 @@ class Relay:
         try:
             env = eras.envelope_of(msg)
             if method == "initialize":
-                pass  # the handshake: its handler answers for both eras
+                self._handshake_asked = True  # the handshake: its handler answers for both eras
             elif env is not None or method == "server/discover" or self.era == "modern":
                 await self._modern_request(msg, env)
-            elif method not in ("initialize", "ping") and not self._upstreams_started.is_set():
-                if not self._initialize_seen:
-                    raise NotInitialized
+            elif method != "ping" and not self._handshake_asked:
+                # Neither enveloped nor after initialize: also after a server/discover that committed no
+                # era (the client may still fall back to initialize), a bare request opens nothing.
+                raise NotInitialized
+            elif method != "ping" and not self._upstreams_started.is_set():
                 await self._upstreams_started.wait()  # a client that did not wait for the answer
             handler = self._handlers.get(method, self._forward_default)
             response = await handler(msg, raw)
