@@ -111,6 +111,22 @@ def _params(msg: Message) -> dict[str, Any]:
     return params
 
 
+def _undeclared_inputs(result: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
+    """The first client capability that an `input_required` result's requests need and the client
+    did not declare, if any (a malformed request counts as undeclared)."""
+    requests = result.get("inputRequests")
+    if not isinstance(requests, dict):
+        return None if requests is None else "inputRequests"
+    for req in requests.values():
+        if not isinstance(req, dict) or not isinstance(req.get("method"), str):
+            return "inputRequests"
+        params = req.get("params")
+        needed = _undeclared(req["method"], params if isinstance(params, dict) else {}, capabilities)
+        if needed is not None:
+            return needed
+    return None
+
+
 def _undeclared(method: str, params: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
     """The client capability a server request needs and the client did not declare, if any."""
     needed = CLIENT_CAPABILITY_OF.get(method)
@@ -530,8 +546,17 @@ class Relay:
         finally:
             if token is not None:
                 self._progress.pop(token, None)
-        if self.guards.inspects_messages and ("error" in resp or msg["method"] in SCREENED_RESULTS):
-            # What reaches the model besides a tool result: errors, prompts, resource contents.
+        result = resp.get("result")
+        asks = isinstance(result, dict) and result.get("resultType") == "input_required"
+        if asks:
+            # A 2026-07-28 server's requests ride in its results: the capabilities a handshake-era
+            # server request is held to, and the screening, apply to every answer that carries them.
+            refused = _undeclared_inputs(result, self.session.client_capabilities)
+            if refused is not None:
+                return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard refused upstream '{up.name}''s "
+                                     f"input request: the client did not declare the {refused!r} capability"), None
+        if self.guards.inspects_messages and ("error" in resp or asks or msg["method"] in SCREENED_RESULTS):
+            # What reaches the model besides a tool result: errors, prompts, resource contents, input requests.
             screened = await self._screen(up.name, resp)
             if screened is None:
                 return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard withheld the answer of upstream "
@@ -965,7 +990,10 @@ class Relay:
         if refused is not None:
             return refused
         # Re-serialised: the bytes forwarded say exactly what was judged (see _tools_call).
-        return await self._send_up(up, self._renamed(msg, params, "name", name), None)
+        resp, rraw = await self._send_up(up, self._renamed(msg, params, "name", name), None)
+        if self.era == "modern" and isinstance(resp.get("result"), dict):
+            return {**resp, "result": eras.uncached_list(resp["result"])}, None  # review can withdraw a prompt too
+        return resp, rraw
 
     async def _refused_read(self, msg: Message, upstream: str, kind: ReadKind, name: str) -> Response:
         decision = await self.guards.check_read(self.session, upstream, kind, name)
