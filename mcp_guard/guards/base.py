@@ -82,6 +82,9 @@ class ToolCall:
     exposed_name: str  # the name the client used (namespaced when several upstreams)
     arguments: dict[str, Any]
     meta: dict[str, Any] | None = None
+    # What else reaches the server with the call (2026-07-28: answers to its own questions in
+    # `inputResponses`, its `requestState`): a value there is judged like one in the arguments.
+    inputs: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)

@@ -156,7 +156,7 @@ class IntentGuard(Guard):
     def note_allowed(self, call: ToolCall) -> None:
         """Count a call that goes ahead (the relay calls this after a person said yes to an ask)."""
         st = self.state(call.session)
-        st.record.note_sent(sent_values(call.arguments))
+        st.record.note_sent(sent_values({**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments))
         if st.profile is not None:
             st.profile.count(f"{call.upstream}/{call.tool}", st.counts)
 
@@ -182,7 +182,8 @@ class IntentGuard(Guard):
                     f"Allow {qualified}? The session's profile does not name it.",
                 )
         trusted = st.profile.trusted_source if st.profile is not None else None
-        return DefaultEngine(st.intent, trusted_source=trusted).decide(call.tool, call.arguments, st.record, info)
+        judged = {**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments
+        return DefaultEngine(st.intent, trusted_source=trusted).decide(call.tool, judged, st.record, info)
 
     # -- results ----------------------------------------------------------------------------------
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any]:

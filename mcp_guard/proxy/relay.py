@@ -865,7 +865,9 @@ class Relay:
         await self._wait_guards()
         await self._wait_refresh(up.name)
         meta = params.get("_meta")
-        call = ToolCall(self.session, up.name, tool, name, arguments, meta if isinstance(meta, dict) else None)
+        theirs = eras.without_own_state(params) if eras.own_state(params) is not None else params
+        inputs = {k: theirs[k] for k in ("inputResponses", "requestState") if k in theirs} or None
+        call = ToolCall(self.session, up.name, tool, name, arguments, meta if isinstance(meta, dict) else None, inputs)
         decision = await self.guards.check_call(call)
         asked = eras.own_state(params)  # the answer to a question of ours (2026-07-28), if this is one
         answer = None
