@@ -872,7 +872,8 @@ class Relay:
         asked = eras.own_state(params)  # the answer to a question of ours (2026-07-28), if this is one
         answer = None
         if asked is not None:
-            answer = (params.get("inputResponses") or {}).get(eras.ASK_KEY)
+            responses = params.get("inputResponses")
+            answer = responses.get(eras.ASK_KEY) if isinstance(responses, dict) else None
             params = eras.without_own_state(params)
         if decision.action == "ask":
             in_band = (self._ask_in_band(call, decision, asked, answer)
