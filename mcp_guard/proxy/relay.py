@@ -442,7 +442,7 @@ class Relay:
             self._tg.start_soon(self._list_changed, up, LIST_CHANGED[method], msg, raw)
             return
         related: RequestId | None = None
-        if method not in LIST_CHANGED and method != "notifications/cancelled":  # logs, progress, any other text
+        if method != "notifications/cancelled":  # logs, progress, any other text toward the model
             screened = await self._screen(up.name, msg)
             if screened is None:
                 return
@@ -865,16 +865,15 @@ class Relay:
         await self._wait_guards()
         await self._wait_refresh(up.name)
         meta = params.get("_meta")
-        theirs = eras.without_own_state(params) if eras.own_state(params) is not None else params
-        inputs = {k: theirs[k] for k in ("inputResponses", "requestState") if k in theirs} or None
-        call = ToolCall(self.session, up.name, tool, name, arguments, meta if isinstance(meta, dict) else None, inputs)
-        decision = await self.guards.check_call(call)
         asked = eras.own_state(params)  # the answer to a question of ours (2026-07-28), if this is one
         answer = None
         if asked is not None:
             responses = params.get("inputResponses")
             answer = responses.get(eras.ASK_KEY) if isinstance(responses, dict) else None
-            params = eras.without_own_state(params)
+            params = eras.without_own_state(params)  # ours alone: the server never sees it
+        inputs = {k: params[k] for k in ("inputResponses", "requestState") if k in params} or None
+        call = ToolCall(self.session, up.name, tool, name, arguments, meta if isinstance(meta, dict) else None, inputs)
+        decision = await self.guards.check_call(call)
         if decision.action == "ask":
             in_band = (self._ask_in_band(call, decision, asked, answer)
                        if self.era == "modern" and self.config.intent.ask == "client" else None)
