@@ -95,13 +95,18 @@ class RawClient:
             raise EOFError("process closed its stdout")
         return json.loads(line)
 
-    def request(self, method: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-        """Send a request and return its response, skipping notifications sent meanwhile."""
+    def new_request(self, method: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        """A request with the next id of this client."""
         self._next += 1
-        rid = self._next
-        msg: dict[str, Any] = {"jsonrpc": "2.0", "id": rid, "method": method, **extra}
+        msg: dict[str, Any] = {"jsonrpc": "2.0", "id": self._next, "method": method, **extra}
         if params is not None:
             msg["params"] = params
+        return msg
+
+    def request(self, method: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        """Send a request and return its response, skipping notifications sent meanwhile."""
+        msg = self.new_request(method, params, **extra)
+        rid = msg["id"]
         self.send(msg)
         while True:
             answer = self.read()

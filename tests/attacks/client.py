@@ -68,12 +68,7 @@ class Attacker(RawClient):
         self.others: list[dict[str, Any]] = []
 
     def request(self, method: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-        self._next += 1
-        rid = self._next
-        msg: dict[str, Any] = {"jsonrpc": "2.0", "id": rid, "method": method, **extra}
-        if params is not None:
-            msg["params"] = params
-        return self.exchange(msg)
+        return self.exchange(self.new_request(method, params, **extra))
 
     def exchange(self, msg: dict[str, Any] | bytes, rid: Any = None) -> dict[str, Any]:
         """Send a message (a dict, or raw bytes with the id to wait for) and return its answer."""
