@@ -100,7 +100,16 @@ def report_next() -> dict:
     return json.loads(proc.stdout)
 
 
-def test_2026_no_check_passed_directly_fails_through_mcp_guard(report_next):
+def test_2026_fixture_server_has_no_failures_directly_or_through_mcp_guard(report_next):
+    direct, proxied = run(report_next, "fixture-direct"), run(report_next, "fixture-proxy")
+    assert direct["failed"] == 0, direct["failed_checks"]
+    assert proxied["failed"] == 0, proxied["failed_checks"]
+    # The revision's own scenarios ran (input_required rounds, Mcp-Param headers, stateless), not only the old ones.
+    assert direct["scenarios"] >= 40 and proxied["scenarios"] == direct["scenarios"]
+    assert proxied["passed"] >= direct["passed"]
+
+
+def test_2026_server_everything_through_mcp_guard_is_the_same_as_direct_or_better(report_next):
     for name in ("fixture-proxy", "everything-proxy"):
         target = report_next["targets"][f"{name}: every check passed directly passes"]
         assert target["ok"], target["differences"]

@@ -551,7 +551,10 @@ class Relay:
         if asks:
             # A 2026-07-28 server's requests ride in its results: the capabilities a handshake-era
             # server request is held to, and the screening, apply to every answer that carries them.
-            refused = _undeclared_inputs(result, self.session.client_capabilities)
+            # A 2026-07-28 request declares its own capabilities (they may differ from the first one's).
+            env = eras.envelope_of(msg)
+            declared = eras.client_of(env)[1] if env is not None else self.session.client_capabilities
+            refused = _undeclared_inputs(result, declared)
             if refused is not None:
                 return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard refused upstream '{up.name}''s "
                                      f"input request: the client did not declare the {refused!r} capability"), None
