@@ -103,6 +103,9 @@ class SessionLimits:
         self.total = total
         self.per_client = per_client
         self._open: dict[str, _Open] = {}
+        # The guards' state of each `session start` session, shared by every HTTP session and the
+        # stateless relay its token opens (budgets and what the session has seen carry across them).
+        self.guard_state: dict[str, dict[str, Any]] = {}
 
     def claim(self, session: str, client: str, end: Callable[[], None] | None = None) -> Response | None:
         """Count a new session in, or the response that refuses it. Never awaits: check and count are one step."""
@@ -191,7 +194,9 @@ class _Endpoint:
         intent = self.proxy.config.intent
         if bound is None:
             return new_session(intent.text, intent.default_profile)
-        return new_session(bound.intent, bound.profile or intent.default_profile, bound.session_id)
+        session = new_session(bound.intent, bound.profile or intent.default_profile, bound.session_id)
+        session.state = self.limits.guard_state.setdefault(bound.session_id, session.state)
+        return session
 
     async def admit(self, request: Request) -> tuple[Response | None, BoundIntent | None]:
         """Refuse a request (DNS rebinding, missing or bad token), or admit it with the intent its
@@ -293,7 +298,7 @@ class StreamableHTTPEndpoint(_Endpoint):
         self.sessions: dict[str, Any] = {}
         self.owners: dict[str, str | None] = {}  # HTTP session -> the credential that opened it
         self.task_group: anyio.abc.TaskGroup | None = None
-        self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes)
+        self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes, limits)
 
     async def serve(self, request: Request, bound: BoundIntent | None, credential: str | None, body: bytes | None,
                     scope: Scope, receive: Receive, send: Send) -> None:

@@ -7,6 +7,11 @@ by one relay, opened on the first request and kept while requests keep coming. E
 one request on that relay's client channel under an id of the proxy's own (clients sharing a
 credential may reuse ids), and its answer goes back as JSON, or, for `subscriptions/listen`, as an
 SSE stream that lives until the client closes it.
+
+A credential's relay is a session to serve's limits like any `initialize` session: it takes a slot of
+`max_sessions` and of the client's `max_sessions_per_client`, is busy (not to be ended for another)
+while it answers, and may be ended when idle for a client at its limit; its guards' state outlives
+it (see `http._Endpoint.session_info`), so going stateless, or starting over, resets no budget.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import itertools
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from starlette.requests import Request
@@ -30,6 +35,7 @@ from mcp_guard.proxy.jsonrpc import Message, RequestId
 log = logging.getLogger("mcp_guard.stateless")
 
 IDLE_TIMEOUT = 30 * 60.0  # a credential's relay ends after this long without a request
+MAX_SCHEMA_PAGES = 16  # pages of tools/list read to find a tool's schema for the Mcp-Param-* check
 
 
 def is_stateless(body: Any) -> bool:
@@ -55,6 +61,8 @@ class ExchangeChannel:
         self._streams: dict[str, Callable[[Message], None]] = {}
         self._ids = itertools.count(1)
         self.last_used = anyio.current_time()
+        # Input schemas of the tools the relay showed this credential, for the `Mcp-Param-*` check.
+        self.schemas: dict[str, Any] = {}
 
     async def receive(self) -> tuple[Message, bytes | None]:
         try:
@@ -75,6 +83,10 @@ class ExchangeChannel:
         # revision has none); dropped, as a server of the revision would.
 
     async def aclose(self) -> None:
+        self._in_send.close()
+
+    def close_soon(self) -> None:
+        """End the relay (serve's limits gave its slot to another session): its input ends."""
         self._in_send.close()
 
     async def exchange(self, msg: Message, on_notification: Callable[[Message], None] | None = None) -> Message:
@@ -99,26 +111,67 @@ class ExchangeChannel:
             self._waiting.pop(ours, None)
             self._streams.pop(ours, None)
             self.last_used = anyio.current_time()
+        if msg.get("method") == "tools/list":
+            self._learn(answer)
         return {**answer, "id": msg.get("id")}
+
+    def _learn(self, answer: Message) -> None:
+        result = answer.get("result")
+        tools = result.get("tools") if isinstance(result, dict) else None
+        for tool in tools if isinstance(tools, list) else ():
+            if isinstance(tool, dict) and isinstance(tool.get("name"), str):
+                self.schemas[tool["name"]] = tool.get("inputSchema")
+
+    async def schema_of(self, name: str, meta: dict[str, Any]) -> Any:
+        """The input schema of a tool as the relay shows it; listed once more for a name not seen yet
+        (a client may call a tool without listing it through this relay)."""
+        if name not in self.schemas:
+            cursor: Any = None
+            for _ in range(MAX_SCHEMA_PAGES):
+                params: dict[str, Any] = {"_meta": meta, **({"cursor": cursor} if cursor else {})}
+                answer = await self.exchange(jsonrpc.request("schema", "tools/list", params))
+                result = answer.get("result")
+                cursor = result.get("nextCursor") if isinstance(result, dict) else None
+                if not cursor:
+                    break
+        return self.schemas.get(name)
 
 
 ServeSession = Callable[[ExchangeChannel, SessionInfo], Awaitable[None]]
 
 
+class Limits(Protocol):
+    """What serve counts sessions with (`http.SessionLimits`)."""
+
+    def claim(self, session: str, client: str, end: Callable[[], None] | None = None) -> Response | None: ...
+    def release(self, session: str) -> None: ...
+    def answering(self, session: str) -> contextlib.AbstractContextManager[None]: ...
+
+
 class StatelessSessions:
     """One relay per credential, for the 2026-07-28 requests of `serve`."""
 
-    def __init__(self, serve_session: ServeSession, max_bytes: int) -> None:
+    def __init__(self, serve_session: ServeSession, max_bytes: int, limits: Limits) -> None:
         self._serve = serve_session
         self._max_bytes = max_bytes
+        self._limits = limits
         self._channels: dict[str, ExchangeChannel] = {}
         self.task_group: anyio.abc.TaskGroup | None = None
 
-    def channel(self, key: str, session: Callable[[], SessionInfo]) -> ExchangeChannel:
+    @staticmethod
+    def slot(key: str) -> str:
+        return f"stateless:{key}"
+
+    def channel(self, key: str, session: Callable[[], SessionInfo]) -> ExchangeChannel | Response:
+        """The credential's relay, opened on its first request if serve's limits allow one more."""
         channel = self._channels.get(key)
         if channel is None:
             assert self.task_group is not None
-            channel = self._channels[key] = ExchangeChannel()
+            channel = ExchangeChannel()
+            refused = self._limits.claim(self.slot(key), key, channel.close_soon)
+            if refused is not None:
+                return refused
+            self._channels[key] = channel
             self.task_group.start_soon(self._run, key, channel, session())
         return channel
 
@@ -133,6 +186,7 @@ class StatelessSessions:
         finally:
             if self._channels.get(key) is channel:
                 del self._channels[key]
+                self._limits.release(self.slot(key))
 
     @staticmethod
     async def _expire(channel: ExchangeChannel) -> None:
@@ -163,17 +217,50 @@ class StatelessSessions:
                 "code": jsonrpc.METHOD_NOT_FOUND,
                 "message": f"mcp-guard: 2026-07-28 has no {body['method']} (send server/discover)"}}, status_code=404)
         channel = self.channel(key, session)
+        if isinstance(channel, Response):
+            return channel
         meta = eras.envelope_of(body) or {}
         if body.get("method") == "subscriptions/listen" or "progressToken" in meta:
-            return self._streamed(channel, body)
-        answer = await channel.exchange(body)
+            return self._streamed(channel, body, key)
+        with self._limits.answering(self.slot(key)):
+            if body.get("method") == "tools/call":
+                refused = await self._param_headers(channel, body, request, meta)
+                if refused is not None:
+                    return refused
+            answer = await channel.exchange(body)
         status = 200
         err = answer.get("error")
         if isinstance(err, dict):
             status = ERROR_CODE_HTTP_STATUS.get(err.get("code"), 200)  # type: ignore[arg-type]
         return JSONResponse(answer, status_code=status)
 
-    def _streamed(self, channel: ExchangeChannel, body: Message) -> Response:
+    @staticmethod
+    async def _param_headers(channel: ExchangeChannel, body: Message, request: Request,
+                             meta: dict[str, Any]) -> Response | None:
+        """The revision's check of a tools/call's `Mcp-Param-*` headers against its arguments, for
+        the tool as the relay shows it (its `x-mcp-header` annotations): a header that is missing,
+        extra, given twice, badly encoded or says another value than the body is refused with
+        -32020 and 400, as a server of the revision does. An intermediary before mcp-guard may have
+        routed on the header; the body is what is judged and forwarded, so they must agree."""
+        from mcp.shared.inbound import validate_mcp_param_headers
+
+        params = body.get("params")
+        name = params.get("name") if isinstance(params, dict) else None
+        arguments = params.get("arguments") if isinstance(params, dict) else None
+        if not isinstance(name, str):
+            return None  # the relay answers a call without a name
+        schema = await channel.schema_of(name, meta)
+        if schema is None:
+            return None  # an unknown tool: the relay answers it
+        # Starlette's headers keep every raw line, so a header given twice is seen twice.
+        rejection = validate_mcp_param_headers(schema, arguments if isinstance(arguments, dict) else {},
+                                               request.headers)
+        if rejection is None:
+            return None
+        return JSONResponse({"jsonrpc": "2.0", "id": body.get("id"), "error": {
+            "code": rejection.code, "message": f"mcp-guard: {rejection.message}"}}, status_code=400)
+
+    def _streamed(self, channel: ExchangeChannel, body: Message, key: str) -> Response:
         """A request whose notifications the client wants (a listen stream, progress): they and then
         the answer as SSE events; a listen stream lives until the client closes it."""
         send, recv = anyio.create_memory_object_stream[Message](256)
@@ -187,7 +274,8 @@ class StatelessSessions:
         async def events() -> AsyncIterator[str]:
             async with anyio.create_task_group() as tg:
                 async def run() -> None:
-                    answer = await channel.exchange(body, deliver)
+                    with self._limits.answering(self.slot(key)):
+                        answer = await channel.exchange(body, deliver)
                     await send.send(answer)
                     send.close()
 
