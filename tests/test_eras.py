@@ -306,3 +306,127 @@ def test_an_answer_to_an_in_band_question_allows_that_call_once(tmp_path):
         assert refused["isError"] and "did not approve" in refused["content"][0]["text"]
     finally:
         client.close()
+
+
+# --- serve's limits, Mcp-Param-* headers, one credential across eras --------------------------------
+
+HTTP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+                "mcp-protocol-version": "2026-07-28"}
+
+
+def stateless_call(base: str, name: str, arguments: dict, rid: int = 1, headers: dict | None = None):
+    import httpx2 as httpx
+
+    body = {"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+            "params": {"name": name, "arguments": arguments, "_meta": ENVELOPE}}
+    sent = {**HTTP_HEADERS, "mcp-method": "tools/call", "mcp-name": name, **(headers or {})}
+    return httpx.post(f"{base}/mcp", json=body, headers=sent, timeout=60)
+
+
+def handshake_session(base: str, headers: dict | None = None) -> str:
+    """An initialize session over streamable HTTP, confirmed; returns its session id."""
+    import httpx2 as httpx
+
+    sent = {**HTTP_HEADERS, "mcp-protocol-version": "2025-11-25", **(headers or {})}
+    opened = httpx.post(f"{base}/mcp", headers=sent, timeout=60, json={
+        "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}})
+    assert opened.status_code == 200, opened.text
+    sid = opened.headers["mcp-session-id"]
+    done = httpx.post(f"{base}/mcp", headers={**sent, "mcp-session-id": sid}, timeout=60,
+                      json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+    assert done.status_code == 202
+    return sid
+
+
+def handshake_call(base: str, sid: str, name: str, arguments: dict, headers: dict | None = None) -> dict:
+    import json
+
+    import httpx2 as httpx
+
+    sent = {**HTTP_HEADERS, "mcp-protocol-version": "2025-11-25", "mcp-session-id": sid, **(headers or {})}
+    answer = httpx.post(f"{base}/mcp", headers=sent, timeout=60, json={
+        "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+    assert answer.status_code == 200, answer.text
+    if answer.headers["content-type"].startswith("text/event-stream"):
+        data = [line[5:] for line in answer.text.splitlines() if line.startswith("data:")]
+        return json.loads(data[-1])
+    return answer.json()
+
+
+def test_a_stateless_relay_counts_against_serves_session_limits(tmp_path):
+    """A client cannot pass serve's limits by going stateless: its relay takes a session slot."""
+    import httpx2 as httpx
+
+    from tests.clients import serving
+
+    one_in_all = upstream_toml("echo", ECHO, 'trust = "tofu"\n') + "[serve]\nmax_sessions = 1\n"
+    with serving(write_config(tmp_path / "total.toml", one_in_all)) as base:
+        handshake_session(base)
+        refused = stateless_call(base, "echo", {"text": "hi"})
+        assert refused.status_code == 503 and "too many sessions" in refused.json()["error"]["message"]
+
+    one_each = upstream_toml("echo", ECHO, 'trust = "tofu"\n') + "[serve]\nmax_sessions_per_client = 1\n"
+    with serving(write_config(tmp_path / "each.toml", one_each)) as base:
+        sid = handshake_session(base)
+        served = stateless_call(base, "echo", {"text": "hi"})
+        assert served.status_code == 200 and served.json()["result"]["content"][0]["text"] == "hi"
+        # The client's one slot went to the stateless relay: its idle initialize session was ended for it.
+        gone = httpx.post(f"{base}/mcp", headers={**HTTP_HEADERS, "mcp-session-id": sid}, timeout=60,
+                          json={"jsonrpc": "2.0", "id": 3, "method": "tools/list"})
+        assert gone.status_code == 404
+        handshake_session(base)  # and the other way round: the idle stateless relay gives its slot up
+        again = stateless_call(base, "echo", {"text": "back"})
+        assert again.json()["result"]["content"][0]["text"] == "back"
+
+
+def test_mcp_param_headers_must_match_the_arguments(tmp_path):
+    """A tool whose schema mirrors an argument into `Mcp-Param-Region`: the header and the body must agree
+    (the revision's -32020 and 400 otherwise), whatever an intermediary before mcp-guard routed on."""
+    import base64
+
+    from tests.clients import serving
+
+    conformance = fixture("conformance_server.py")
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("fx", conformance, 'trust = "tofu"\n'))
+    region = {"region": "eu-west"}
+    with serving(config) as base:
+        ok = stateless_call(base, "test_header_param", region, headers={"mcp-param-region": "eu-west"})
+        assert ok.status_code == 200 and ok.json()["result"]["content"][0]["text"] == "region=eu-west"
+        wrapped = "=?base64?" + base64.b64encode(b"eu-west").decode() + "?="
+        ok = stateless_call(base, "test_header_param", region, headers={"Mcp-Param-Region": wrapped})
+        assert ok.status_code == 200, ok.text
+        for headers in ({}, {"mcp-param-region": "us-east"}, {"mcp-param-region": "=?base64?!!!?="}):
+            bad = stateless_call(base, "test_header_param", region, headers=headers)
+            assert bad.status_code == 400 and bad.json()["error"]["code"] == -32020, (headers, bad.text)
+            assert bad.json()["id"] == 1
+        extra = stateless_call(base, "test_header_param", {}, headers={"mcp-param-region": "eu-west"})
+        assert extra.status_code == 400 and extra.json()["error"]["code"] == -32020
+        # A tool without the annotation takes no such header into account.
+        plain = stateless_call(base, "test_simple_text", {}, headers={"mcp-param-region": "anything"})
+        assert plain.status_code == 200 and "simple text" in plain.json()["result"]["content"][0]["text"]
+
+
+def test_a_session_tokens_budget_carries_across_eras(tmp_path):
+    """One `session start` token is one session to the guards, whichever era a request speaks: calls
+    made in an initialize session and stateless ones draw on the same budget."""
+    import json
+    import subprocess
+
+    from tests.clients import serving
+
+    text = upstream_toml("echo", ECHO, 'trust = "tofu"\n') + (
+        '[profiles.twice]\nowner = "ops"\nallow = ["echo/echo"]\nbudget = { total = 2 }\n')
+    config = write_config(tmp_path / "mcp-guard.toml", text)
+    started = subprocess.run([*GUARD, "--config", str(config), "session", "start", "--intent", "echo things",
+                              "--profile", "twice", "--json"], capture_output=True, text=True, timeout=60, check=True)
+    bearer = {"authorization": f"Bearer {json.loads(started.stdout)['token']}"}
+    with serving(config) as base:
+        sid = handshake_session(base, bearer)
+        assert not handshake_call(base, sid, "echo", {"text": "one"}, bearer)["result"]["isError"]
+        two = stateless_call(base, "echo", {"text": "two"}, headers=bearer).json()["result"]
+        assert not two["isError"]
+        three = stateless_call(base, "echo", {"text": "three"}, headers=bearer).json()["result"]
+        assert three["isError"] and "budget" in three["content"][0]["text"]
+        late = handshake_call(base, handshake_session(base, bearer), "echo", {"text": "four"}, bearer)["result"]
+        assert late["isError"] and "budget" in late["content"][0]["text"]
