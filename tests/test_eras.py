@@ -430,3 +430,35 @@ def test_a_session_tokens_budget_carries_across_eras(tmp_path):
         assert three["isError"] and "budget" in three["content"][0]["text"]
         late = handshake_call(base, handshake_session(base, bearer), "echo", {"text": "four"}, bearer)["result"]
         assert late["isError"] and "budget" in late["content"][0]["text"]
+
+
+@pytest.mark.parametrize(("email", "reaches"), [("ada@example.com", True), ("eve@attacker.example", False)])
+def test_a_handshake_clients_elicitation_answer_is_judged_like_the_calls_arguments(tmp_path, email, reaches):
+    """The handshake-era twin of a 2026-07-28 retry's inputResponses: what a client answers to the
+    server's elicitation during a call reaches the server with that call, so a destination the
+    declared intent never named is withheld from the server (and recorded), one it named passes."""
+    conformance = fixture("conformance_server.py")
+    text = upstream_toml("fx", conformance, 'trust = "tofu"\n') + '[intent]\nask = "person"\n'
+    config = write_config(tmp_path / "mcp-guard.toml", text)
+    client = RawClient([*GUARD, "--config", str(config), "run", "--intent",
+                                 "Run test_elicitation to sign me up as ada@example.com"])
+    try:
+        client.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {"elicitation": {"form": {}}},
+                                      "clientInfo": {"name": "raw", "version": "1"}})
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        call = client.new_request("tools/call", {"name": "test_elicitation", "arguments": {"message": "Sign up"}})
+        client.send(call)
+        while (asked := client.read()).get("method") != "elicitation/create":
+            assert asked.get("id") != call["id"], f"the call ended before its elicitation: {asked}"
+        client.send({"jsonrpc": "2.0", "id": asked["id"], "result": {
+            "action": "accept", "content": {"username": "ada", "email": email}}})
+        while (answer := client.read()).get("id") != call["id"] or "method" in answer:
+            pass
+    finally:
+        client.close()
+    said = str(answer)
+    if reaches:
+        assert email in said and not answer["result"].get("isError"), said
+    else:
+        assert email not in said, said  # the server never saw it, so could not echo it
+        assert "withheld" in said or answer.get("error") or answer["result"].get("isError"), said

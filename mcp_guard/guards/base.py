@@ -85,6 +85,9 @@ class ToolCall:
     # What else reaches the server with the call (2026-07-28: answers to its own questions in
     # `inputResponses`, its `requestState`): a value there is judged like one in the arguments.
     inputs: dict[str, Any] | None = None
+    # The call was allowed already and is judged again for what its `inputs` add: a handshake-era
+    # client's answer to the server's elicitation during the call (never charged to a budget twice).
+    answering: bool = False
 
 
 @dataclass(slots=True)

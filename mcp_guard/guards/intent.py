@@ -142,6 +142,8 @@ class IntentGuard(Guard):
             return Decision("allow", "intent checks are off", self.name, "off")
         st = self.state(call.session)
         qualified = f"{call.upstream}/{call.tool}"
+        if call.answering:
+            return self._answer(st, call, qualified, mode)
         verdict = self._verdict(st, call, qualified)
         if verdict.action == "ask" and self.store is not None:
             used = approvals.consume_approved(self.store, call.session.id, qualified, call.arguments)
@@ -153,20 +155,38 @@ class IntentGuard(Guard):
             self.note_allowed(call)
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
 
+    def _answer(self, st: SessionState, call: ToolCall, qualified: str, mode: str) -> Decision:
+        """A client's answer to the server's question during a call already allowed (a handshake-era
+        elicitation): judged as the call with the answer in its inputs, the way a 2026-07-28 retry
+        carrying `inputResponses` is, but against the budget as it stood before the call was charged."""
+        uncharged = st.counts
+        if st.profile is not None:
+            charged: dict[str, int] = {}
+            st.profile.count(qualified, charged)
+            uncharged = {k: n - charged.get(k, 0) for k, n in st.counts.items()}
+        verdict = self._verdict(st, call, qualified, uncharged)
+        if verdict.action != "allow" and mode == "warn":
+            verdict = Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
+        if verdict.action == "allow":
+            st.record.note_sent(sent_values({"inputs": call.inputs}))
+        return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
+
     def note_allowed(self, call: ToolCall) -> None:
         """Count a call that goes ahead (the relay calls this after a person said yes to an ask)."""
         st = self.state(call.session)
         st.record.note_sent(sent_values({**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments))
-        if st.profile is not None:
+        if st.profile is not None and not call.answering:  # an answer is part of a call charged already
             st.profile.count(f"{call.upstream}/{call.tool}", st.counts)
 
-    def _verdict(self, st: SessionState, call: ToolCall, qualified: str) -> Verdict:
+    def _verdict(self, st: SessionState, call: ToolCall, qualified: str,
+                 counts: dict[str, int] | None = None) -> Verdict:
         if st.profile_error:
             return Verdict("deny", "profile", st.profile_error)
         info = self._info(call.upstream, call.tool)
         if st.profile is not None:
             now = self.clock() if self.clock else None
-            verdict = st.profile.decide(qualified, call.arguments, st.intent, st.counts, now)
+            verdict = st.profile.decide(qualified, call.arguments, st.intent,
+                                        st.counts if counts is None else counts, now)
             if verdict is not None:
                 return verdict
             fallback = st.profile.profile.fallback

@@ -207,6 +207,8 @@ class Relay:
         self._progress: dict[Any, RequestId] = {}  # progress token -> client request id
         self._ids = itertools.count(1)
         self._server_requests: dict[str, tuple[str, RequestId]] = {}  # our id -> (upstream, its id)
+        self._calls: dict[RequestId, ToolCall] = {}  # tools/call being answered upstream, by client id
+        self._elicited: dict[str, tuple[ToolCall, RequestId]] = {}  # our elicitation id -> the call it is for
         self._client_requests: dict[str, asyncio.Future[Message]] = {}
         self._handlers: dict[str, Callable[[Message, bytes | None], Awaitable[Response]]] = {
             "initialize": self._initialize,
@@ -376,7 +378,34 @@ class Relay:
             return
         upstream, original = target
         assert self._tg is not None
+        elicited = self._elicited.pop(rid, None)
+        result = msg.get("result")
+        if elicited is not None and isinstance(result, dict) and result.get("content"):
+            self._tg.start_soon(self._judged_answer, upstream, original, result, *elicited)
+            return
         self._tg.start_soon(self.upstreams[upstream].notify, {**msg, "id": original})
+
+    async def _judged_answer(self, upstream: str, original: RequestId, result: dict[str, Any],
+                             call: ToolCall, rid: RequestId) -> None:
+        """A handshake-era client's answer to the server's elicitation during a call reaches the server
+        with that call: it is judged like the call's arguments (as a 2026-07-28 retry's inputResponses
+        are), and withheld from the server, with its reason, unless allowed."""
+        judged = ToolCall(call.session, call.upstream, call.tool, call.exposed_name, call.arguments, call.meta,
+                          {**(call.inputs or {}), "elicitation": result}, answering=True)
+        try:
+            decision = await self.guards.check_call(judged)
+            if decision.action == "ask":
+                decision = await self._ask(judged, decision, rid)
+        except Exception as err:  # a guard's failure withholds the answer, never passes it unjudged
+            log.exception("mcp-guard failed judging an elicitation answer")
+            decision = Decision("deny", f"the answer could not be judged: {err}", "relay", "error")
+        if self._audit:
+            await self._audit.call("answer", judged, decision)
+        # The reason names what was withheld: it goes to the audit log, never to the server.
+        answer: Message = {"jsonrpc": "2.0", "id": original, "result": result} if decision.allowed else \
+            jsonrpc.error(original, jsonrpc.REFUSED, "mcp-guard withheld the client's answer to this "
+                          f"elicitation ({decision.guard}: {decision.rule}; see the audit log)")
+        await self.upstreams[upstream].notify(answer)
 
     async def _prepare_guards(self) -> None:
         try:
@@ -429,7 +458,11 @@ class Relay:
                 return
             our_id = self._new_id()
             self._server_requests[our_id] = (up.name, msg["id"])
-            await self._to_client({**screened, "id": our_id}, None, self._latest_request_to(up.name))
+            related = self._latest_request_to(up.name)
+            call = self._calls.get(related) if related is not None else None
+            if call is not None and method == "elicitation/create":
+                self._elicited[our_id] = (call, related)
+            await self._to_client({**screened, "id": our_id}, None, related)
             return
         params = _params(msg)
         if method in LIST_CHANGED:
@@ -900,7 +933,11 @@ class Relay:
             if audit is not None and not recorded:
                 recorded.append(audit.submit_call("call", call, decision))
 
-        resp, rraw = await self._send_up(up, msg, raw, record)
+        self._calls[rid] = call  # an elicitation the server sends meanwhile is about this call
+        try:
+            resp, rraw = await self._send_up(up, msg, raw, record)
+        finally:
+            self._calls.pop(rid, None)
         record()  # the upstream was not reached: the decision is recorded all the same
         if recorded:
             await recorded[0]
