@@ -462,3 +462,53 @@ def test_a_handshake_clients_elicitation_answer_is_judged_like_the_calls_argumen
     else:
         assert email not in said, said  # the server never saw it, so could not echo it
         assert "withheld" in said or answer.get("error") or answer["result"].get("isError"), said
+
+
+def test_a_handshake_client_answers_a_new_revision_servers_input_requests(tmp_path):
+    """A server of 2026-07-28 only asks for input with `input_required` results; a handshake client
+    takes server requests instead. mcp-guard puts each input request to the client as the request it
+    stands for, and retries with the answers and the server's requestState, round after round."""
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([*fixture("conformance_server.py"), "--http", str(port), "--modern-only"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the fixture server did not listen"
+                time.sleep(0.2)
+        config = write_config(tmp_path / "mcp-guard.toml",
+                              f'[upstreams.fx]\nurl = "http://127.0.0.1:{port}/mcp"\ntrust = "tofu"\n')
+        client = RawClient([*GUARD, "--config", str(config), "run"])
+        asked: list[str] = []
+        try:
+            client.request("initialize", {"protocolVersion": "2025-11-25",
+                                          "capabilities": {"elicitation": {"form": {}}, "roots": {}},
+                                          "clientInfo": {"name": "raw", "version": "1"}})
+            client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+            call = client.new_request("tools/call", {"name": "test_input_required_result_multi_round",
+                                                     "arguments": {}})
+            client.send(call)
+            answers = {"Step 1: What is your name?": {"name": "Ada"},
+                       "Step 2: What is your favorite color?": {"color": "teal"}}
+            while (msg := client.read()).get("id") != call["id"] or "method" in msg:
+                if msg.get("method") == "elicitation/create":
+                    asked.append(msg["params"]["message"])
+                    client.send({"jsonrpc": "2.0", "id": msg["id"], "result": {
+                        "action": "accept", "content": answers[msg["params"]["message"]]}})
+        finally:
+            client.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert asked == list(answers)
+    assert msg["result"]["content"][0]["text"] == "Ada likes teal", msg

@@ -84,6 +84,7 @@ SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/compl
 GUARDS_READY_TIMEOUT = 60.0
 DRAIN_GRACE = 5.0  # seconds the answers in flight get once the client's input has ended
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
+MAX_INPUT_ROUNDS = 8  # input_required rounds mcp-guard answers for a handshake client, per request
 
 
 class EraRefused(Exception):
@@ -566,7 +567,8 @@ class Relay:
         return next(iter(self.upstreams.values())) if not self.router.namespaced else None
 
     async def _send_up(self, up: UpstreamConnection, msg: Message, raw: bytes | None,
-                       while_waiting: Callable[[], object] | None = None) -> tuple[Message, bytes | None]:
+                       while_waiting: Callable[[], object] | None = None,
+                       rounds: int = 0) -> tuple[Message, bytes | None]:
         rid = msg["id"]
         if rid in self._inflight:
             self._inflight[rid] = (self._inflight[rid][0], up.name)
@@ -599,7 +601,45 @@ class Relay:
                                      f"'{up.name}' to {msg['method']} (see the audit log)"), None
             if screened is not resp:
                 resp, rraw = screened, None
+        if asks and self.era == "handshake":
+            return await self._inputs_from_client(up, msg, resp["result"], rounds)
         return resp, rraw
+
+    async def _inputs_from_client(self, up: UpstreamConnection, msg: Message, asked: dict[str, Any],
+                                  rounds: int) -> tuple[Message, bytes | None]:
+        """A 2026-07-28 server's `input_required` result for a handshake-era client: that client takes
+        the server requests the result stands for, so mcp-guard puts each to it, as it would a
+        handshake server's (held to the client's capabilities and screened already), and retries the
+        request with the answers and the server's `requestState`. The answers of a call are judged like
+        its arguments first; every round's result passes the same checks."""
+        rid = msg["id"]
+        if rounds >= MAX_INPUT_ROUNDS:
+            return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard: upstream '{up.name}' asked for input "
+                                 f"{MAX_INPUT_ROUNDS} times in a row; the request was given up"), None
+        answers: dict[str, Any] = {}
+        for key, request in asked.get("inputRequests", {}).items():
+            try:
+                answers[key] = await self.request_client(request["method"], request.get("params") or {}, related=rid)
+            except (jsonrpc.RemoteError, TimeoutError) as err:
+                return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard: the client could not answer upstream "
+                                     f"'{up.name}''s {request['method']}: {err}"), None
+        call = self._calls.get(rid)
+        if call is not None:
+            judged = ToolCall(call.session, call.upstream, call.tool, call.exposed_name, call.arguments, call.meta,
+                              {"inputResponses": answers}, answering=True)
+            decision = await self.guards.check_call(judged)
+            if decision.action == "ask":
+                decision = await self._ask(judged, decision, rid)
+            if self._audit:
+                await self._audit.call("answer", judged, decision)
+            if not decision.allowed:
+                return jsonrpc.result(rid, jsonrpc.tool_error_result(
+                    f"mcp-guard withheld the answers to upstream '{up.name}''s questions: {decision.reason}")), None
+        params = {k: v for k, v in _params(msg).items() if k != "requestState"}
+        params["inputResponses"] = answers
+        if isinstance(asked.get("requestState"), str):
+            params["requestState"] = asked["requestState"]
+        return await self._send_up(up, {**msg, "params": params}, None, rounds=rounds + 1)
 
     async def _forward_default(self, msg: Message, raw: bytes | None) -> Response:
         up = self._only()
