@@ -677,7 +677,7 @@ class Relay:
                 await self._open_stateless(env)
             finally:
                 self._upstreams_started.set()
-        else:
+        elif not self._upstreams_started.is_set():  # anyio's wait() costs a loop turn even when set
             await self._upstreams_started.wait()
         # A probe that finds no upstream of the new era leaves the client free to fall back to
         # initialize, as it would directly; any other request commits the session (translated).

@@ -61,7 +61,8 @@ class ExchangeChannel:
         self._streams: dict[str, Callable[[Message], None]] = {}
         self._ids = itertools.count(1)
         self.last_used = anyio.current_time()
-        # Input schemas of the tools the relay showed this credential, for the `Mcp-Param-*` check.
+        # Input schemas of the tools the relay showed this credential, for the `Mcp-Param-*` check
+        # (None: the tool mirrors no argument into a header, so there is nothing to check).
         self.schemas: dict[str, Any] = {}
 
     async def receive(self) -> tuple[Message, bytes | None]:
@@ -116,11 +117,16 @@ class ExchangeChannel:
         return {**answer, "id": msg.get("id")}
 
     def _learn(self, answer: Message) -> None:
+        from mcp.shared.inbound import find_invalid_x_mcp_header, x_mcp_header_map
+
         result = answer.get("result")
         tools = result.get("tools") if isinstance(result, dict) else None
         for tool in tools if isinstance(tools, list) else ():
             if isinstance(tool, dict) and isinstance(tool.get("name"), str):
-                self.schemas[tool["name"]] = tool.get("inputSchema")
+                schema = tool.get("inputSchema")
+                # Worked out once per list, not per call: most tools annotate nothing.
+                annotated = find_invalid_x_mcp_header(schema) is None and bool(x_mcp_header_map(schema))
+                self.schemas[tool["name"]] = schema if annotated else None
 
     async def schema_of(self, name: str, meta: dict[str, Any]) -> Any:
         """The input schema of a tool as the relay shows it; listed once more for a name not seen yet
@@ -251,7 +257,7 @@ class StatelessSessions:
             return None  # the relay answers a call without a name
         schema = await channel.schema_of(name, meta)
         if schema is None:
-            return None  # an unknown tool: the relay answers it
+            return None  # no header to check, or an unknown tool (the relay answers it)
         # Starlette's headers keep every raw line, so a header given twice is seen twice.
         rejection = validate_mcp_param_headers(schema, arguments if isinstance(arguments, dict) else {},
                                                request.headers)
