@@ -434,9 +434,11 @@ def test_a_session_tokens_budget_carries_across_eras(tmp_path):
 
 @pytest.mark.parametrize(("email", "reaches"), [("ada@example.com", True), ("eve@attacker.example", False)])
 def test_a_handshake_clients_elicitation_answer_is_judged_like_the_calls_arguments(tmp_path, email, reaches):
-    """The handshake-era twin of a 2026-07-28 retry's inputResponses: what a client answers to the
-    server's elicitation during a call reaches the server with that call, so a destination the
-    declared intent never named is withheld from the server (and recorded), one it named passes."""
+    """The handshake-era twin of a 2026-07-28 retry's inputResponses: where the client's answers are
+    not the person's (`ask = "person"`), what it answers to the server's elicitation during a call
+    reaches the server with that call, so a destination the declared intent never named is withheld
+    from the server (and recorded), one it named passes. (With `ask = "client"` the answer is the
+    person's word and is relayed: tests/test_proxy.py.)"""
     conformance = fixture("conformance_server.py")
     text = upstream_toml("fx", conformance, 'trust = "tofu"\n') + '[intent]\nask = "person"\n'
     config = write_config(tmp_path / "mcp-guard.toml", text)

@@ -386,6 +386,14 @@ class Relay:
             return
         self._tg.start_soon(self.upstreams[upstream].notify, {**msg, "id": original})
 
+    def _answers_judged(self) -> bool:
+        """Whether a client's answers to a server's questions are judged like a call's arguments.
+        A handshake client answers only what a server asked, through its elicitation UI: where its
+        answers count as the person's (`[intent] ask = "client"`: they approve held calls) they pass
+        as the person's word; where they do not (`ask = "person"`) they are the agent's. (A
+        2026-07-28 retry's inputResponses are always judged: the agent may send them unasked.)"""
+        return self.config.intent.ask == "person"
+
     async def _judged_answer(self, upstream: str, original: RequestId, result: dict[str, Any],
                              call: ToolCall, rid: RequestId) -> None:
         """A handshake-era client's answer to the server's elicitation during a call reaches the server
@@ -461,7 +469,7 @@ class Relay:
             self._server_requests[our_id] = (up.name, msg["id"])
             related = self._latest_request_to(up.name)
             call = self._calls.get(related) if related is not None else None
-            if call is not None and method == "elicitation/create":
+            if call is not None and method == "elicitation/create" and self._answers_judged():
                 self._elicited[our_id] = (call, related)
             await self._to_client({**screened, "id": our_id}, None, related)
             return
@@ -624,7 +632,7 @@ class Relay:
                 return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard: the client could not answer upstream "
                                      f"'{up.name}''s {request['method']}: {err}"), None
         call = self._calls.get(rid)
-        if call is not None:
+        if call is not None and self._answers_judged():
             judged = ToolCall(call.session, call.upstream, call.tool, call.exposed_name, call.arguments, call.meta,
                               {"inputResponses": answers}, answering=True)
             decision = await self.guards.check_call(judged)
