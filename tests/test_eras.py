@@ -464,6 +464,13 @@ def test_a_handshake_clients_elicitation_answer_is_judged_like_the_calls_argumen
     else:
         assert email not in said, said  # the server never saw it, so could not echo it
         assert "withheld" in said or answer.get("error") or answer["result"].get("isError"), said
+    import json
+    import subprocess
+
+    shown = subprocess.run([*GUARD, "--config", str(config), "audit", "show", "--kind", "answer", "--json"],
+                           capture_output=True, text=True, timeout=60, check=True)
+    records = [json.loads(line) for line in shown.stdout.splitlines() if line.strip()]
+    assert [r["data"]["decision"] for r in records] == ["allow" if reaches else "deny"], records
 
 
 def test_a_handshake_client_answers_a_new_revision_servers_input_requests(tmp_path):
