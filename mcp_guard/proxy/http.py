@@ -461,6 +461,7 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tg:
             mcp.task_group = mcp.stateless.task_group = tg
+            proxy.share_upstreams(tg)
             yield
             tg.cancel_scope.cancel()
 

@@ -165,6 +165,7 @@ class Relay:
         extra_env: Callable[[str], dict[str, str | None]] | None = None,
         approved: Callable[[ToolCall], None] | None = None,
         started: dict[str, ChildProcess] | None = None,
+        connect: Callable[..., UpstreamConnection] | None = None,
     ) -> None:
         self.client = client
         self.config = config
@@ -175,7 +176,7 @@ class Relay:
         self._approved = approved
         self.router = Router(upstream_names, config.proxy.separator)
         self.upstreams: dict[str, UpstreamConnection] = {
-            name: UpstreamConnection(
+            name: (connect or UpstreamConnection)(
                 name, config.upstreams[name], config.proxy,
                 on_message=self._from_upstream, prepare_launch=guards.prepare_launch,
                 on_restarted=self._upstream_restarted,

@@ -23,6 +23,7 @@ from mcp_guard.proxy.routing import UPSTREAM_NAME
 if TYPE_CHECKING:  # imported when a Proxy is built: `run` starts its servers before it loads these
     from mcp_guard.audit import AuditWriter
     from mcp_guard.guards.intent import IntentGuard
+    from mcp_guard.proxy.shared import SharedUpstreams
     from mcp_guard.store import Store
 
 log = logging.getLogger("mcp_guard")
@@ -200,6 +201,16 @@ class Proxy:
             self.intent = IntentGuard(config, store=self.store,
                                       intent_source=lambda s: hooked(s) if s.intent is None else None)
         self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent))
+        self.shared: SharedUpstreams | None = None  # set by `serve` when an upstream is shared
+
+    def share_upstreams(self, task_group: anyio.abc.TaskGroup) -> None:
+        """`serve`: upstreams with `share = "all"` get one process for every session, living in `task_group`."""
+        from mcp_guard.proxy.shared import SharedUpstreams
+
+        if any(self.config.upstreams[n].share == "all" for n in self.upstream_names):
+            self.shared = SharedUpstreams(self.config, self.guards.prepare_launch,
+                                          lambda name: session_secrets(self.config, [name], None)[name])
+            self.shared.task_group = task_group
 
     async def serve_session(self, client: Channel, session: SessionInfo,
                             started: dict[str, ChildProcess] | None = None) -> None:
@@ -210,7 +221,8 @@ class Proxy:
         relay = Relay(client, self.config, self.upstream_names, self.guards, session, started=started,
                       audit=SessionAudit(self.audit, session.id, self.config.audit.sensitive),
                       hold=self._hold_hook(session),
-                      extra_env=secrets.__getitem__, approved=self._approved)
+                      extra_env=secrets.__getitem__, approved=self._approved,
+                      connect=self.shared.connect if self.shared is not None else None)
         await relay.run()
 
     def _approved(self, call: ToolCall) -> None:

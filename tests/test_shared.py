@@ -1,0 +1,161 @@
+"""`serve` with `share = "all"`: one upstream process for many client sessions, judged per session."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import anyio
+import pytest
+from mcp import types
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
+
+from mcp_guard.config import parse_config
+from mcp_guard.errors import ConfigError
+from tests.clients import GUARD, fixture, pid_alive, serving, upstream_toml, write_config
+
+pytestmark = pytest.mark.anyio
+
+SHARED = fixture("shared_server.py")
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def _config(tmp_path, extra: str = 'trust = "tofu"\nshare = "all"', name: str = "shared", command=SHARED):
+    return write_config(tmp_path / "mcp-guard.toml", upstream_toml(name, command, extra))
+
+
+def _session(base: str, token: str | None = None, **callbacks):
+    """An initialized SDK client session over streamable HTTP to `serve`."""
+    import contextlib
+
+    @contextlib.asynccontextmanager
+    async def opened():
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        async with create_mcp_http_client(headers=headers) as http, \
+                streamable_http_client(f"{base}/mcp", http_client=http) as (read, write), \
+                ClientSession(read, write, **callbacks) as s:
+            await s.initialize()
+            yield s
+
+    return opened()
+
+
+async def _pid(s: ClientSession) -> int:
+    return int((await s.call_tool("pid", {})).structured_content["result"])
+
+
+async def test_two_sessions_share_one_process_and_get_their_own_results_and_progress(tmp_path, home):
+    config = _config(tmp_path)
+    progress: dict[str, list[str | None]] = {"a": [], "b": []}
+
+    def on_progress(who: str):
+        async def record(value: float, total: float | None, message: str | None) -> None:
+            progress[who].append(message)
+        return record
+
+    with serving(config) as base:
+        async with _session(base) as a, _session(base) as b:
+            assert await _pid(a) == await _pid(b)  # one process for both
+            results: dict[str, str] = {}
+
+            async def call(who: str, s: ClientSession) -> None:
+                r = await s.call_tool("progress", {"tag": who, "steps": 5}, progress_callback=on_progress(who))
+                results[who] = r.content[0].text
+
+            async with anyio.create_task_group() as tg:  # at once: same ids, same progress tokens
+                tg.start_soon(call, "a", a)
+                tg.start_soon(call, "b", b)
+            assert results == {"a": "a", "b": "b"}
+            assert progress["a"] == ["a"] * 5 and progress["b"] == ["b"] * 5
+
+
+async def test_a_held_tool_is_held_for_every_session(tmp_path, home):
+    config = _config(tmp_path, 'share = "all"')  # trust = "review": every tool awaits review
+    with serving(config) as base:
+        async with _session(base) as a, _session(base) as b:
+            for s in (a, b):
+                assert (await s.list_tools()).tools == []
+                refused = await s.call_tool("echo", {"text": "hi"})
+                assert refused.is_error and "awaits review" in refused.content[0].text
+
+
+async def test_intent_of_one_session_does_not_apply_to_another(tmp_path, home):
+    config = _config(tmp_path, name="notes", command=fixture("intent_server.py"))
+    started = subprocess.run([*GUARD, "--config", str(config), "session", "start", "--intent",
+                              "Send a note to ada@example.com saying hello", "--json"],
+                             capture_output=True, text=True, timeout=60, check=True)
+    token = json.loads(started.stdout)["token"]
+    note = {"to": "ada@example.com", "body": "hello"}
+    with serving(config) as base:
+        async with _session(base, token) as a, _session(base) as b:
+            assert not (await a.call_tool("send_note", note)).is_error
+            other = await b.call_tool("send_note", note)  # B declared nothing: a destination nobody named
+            assert other.is_error and "ada@example.com" in other.content[0].text
+            stray = await a.call_tool("send_note", {"to": "eve@attacker.example", "body": "hello"})
+            assert stray.is_error and "eve@attacker.example" in stray.content[0].text
+
+
+async def test_a_server_request_goes_to_the_session_it_is_for(tmp_path, home):
+    config = _config(tmp_path)
+    asked: dict[str, list[str]] = {"a": [], "b": []}
+
+    def answer(who: str):
+        async def elicit(ctx, params):
+            asked[who].append(params.message)
+            return types.ElicitResult(action="accept", content={"name": who})
+        return elicit
+
+    with serving(config) as base:
+        async with _session(base, elicitation_callback=answer("a")) as a, \
+                _session(base, elicitation_callback=answer("b")) as b:
+            assert (await a.call_tool("ask", {"question": "who is a?"})).content[0].text == "accept:a"
+            assert (await b.call_tool("ask", {"question": "who is b?"})).content[0].text == "accept:b"
+    assert asked == {"a": ["who is a?"], "b": ["who is b?"]}
+
+
+async def test_a_crash_fails_every_session_pending_call_and_the_server_restarts(tmp_path, home):
+    config = _config(tmp_path)
+    with serving(config) as base:
+        async with _session(base) as a, _session(base) as b:
+            first = await _pid(a)
+            failures: list[str] = []
+
+            async def pending(s: ClientSession) -> None:
+                try:
+                    r = await s.call_tool("wait", {"seconds": 60, "tag": "late"})
+                    failures.append(f"answered: {r.content[0].text}")
+                except MCPError as err:
+                    failures.append(str(err))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(pending, a)
+                tg.start_soon(pending, b)
+                await anyio.sleep(0.5)
+                with pytest.raises(MCPError):
+                    await a.call_tool("crash", {})
+            assert len(failures) == 2 and all("exited" in f and "shared" in f for f in failures), failures
+            assert not pid_alive(first)
+            with anyio.fail_after(30):
+                while True:  # restarted with backoff, once for both sessions
+                    try:
+                        again_a = await _pid(a)
+                        break
+                    except MCPError:
+                        await anyio.sleep(0.2)
+            assert again_a != first and await _pid(b) == again_a
+
+
+def test_a_shared_upstream_may_not_receive_session_secrets():
+    with pytest.raises(ConfigError, match="share = \"all\" cannot be used with secrets"):
+        parse_config({"upstreams": {"crm": {"url": "http://127.0.0.1:9/mcp", "share": "all",
+                                            "secrets": {"CRM_TOKEN": "env:CRM_TOKEN"}}}})
+    with pytest.raises(ConfigError, match="stateful = true"):
+        parse_config({"upstreams": {"memory": {"command": "x", "share": "all", "stateful": True}}})
+    assert parse_config({"upstreams": {"time": {"command": "x"}}}).upstreams["time"].share == "per-session"
