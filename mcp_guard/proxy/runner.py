@@ -209,8 +209,8 @@ class Proxy:
 
         if any(self.config.upstreams[n].share == "all" for n in self.upstream_names):
             self.shared = SharedUpstreams(self.config, self.guards.prepare_launch,
-                                          lambda name: session_secrets(self.config, [name], None)[name])
-            self.shared.task_group = task_group
+                                          lambda name: session_secrets(self.config, [name], None)[name], task_group)
+            self.shared.start(self.upstream_names)
 
     async def serve_session(self, client: Channel, session: SessionInfo,
                             started: dict[str, ChildProcess] | None = None) -> None:

@@ -14,6 +14,7 @@ views of one upstream go through one `SharedUpstream`, which multiplexes them on
 - `list_changed` reaches every session (each session's guards relist); `resources/updated` only
   the sessions subscribed to that URI: subscriptions are counted per session, and the server is
   subscribed while any session is;
+- lists asked while the same list is on its way are answered with it (one request for all);
 - log messages reach the one session with requests in flight, else none; `logging/setLevel` is
   answered by the proxy and not passed on (one session would set the level for all);
 - a crash fails every session's pending requests (each gets its own error) and restarts the
@@ -38,7 +39,7 @@ import anyio
 from mcp_guard import __version__
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.proxy import eras, jsonrpc
-from mcp_guard.proxy.jsonrpc import Message, RequestId
+from mcp_guard.proxy.jsonrpc import Message, RemoteError, RequestId
 from mcp_guard.proxy.upstream import OnMessage, PrepareLaunch, UpstreamConnection
 
 log = logging.getLogger("mcp_guard.shared")
@@ -46,6 +47,7 @@ log = logging.getLogger("mcp_guard.shared")
 # What a shared server is told of its client: mcp-guard itself. No roots: they are a session's own.
 CLIENT_CAPABILITIES = {"sampling": {}, "elicitation": {"form": {}}}
 # Client notifications a shared server never hears (roots are not offered; initialized is the hub's).
+LISTS = frozenset({"tools/list", "prompts/list", "resources/list", "resources/templates/list"})
 NOT_PASSED = frozenset({"notifications/initialized", "notifications/roots/list_changed"})
 
 
@@ -71,6 +73,7 @@ class SharedUpstream:
         self.tokens: dict[str, tuple[SharedView, Any]] = {}  # our progress token -> the session's
         self.asked: dict[str, tuple[SharedView, RequestId]] = {}  # our id -> a server request's own id
         self.subscribed: dict[str, set[SharedView]] = {}  # resource URI -> sessions subscribed
+        self._listing: dict[tuple[str, Any], asyncio.Future[Message]] = {}  # lists being fetched now
         self._pending_tasks: set[asyncio.Task[Any]] = set()
 
     def new_id(self) -> str:
@@ -110,6 +113,28 @@ class SharedUpstream:
 
         self._tg.start_soon(run)
         self._tg.start_soon(confirm)
+
+    async def listed(self, conn: UpstreamConnection, method: str, cursor: Any) -> Message:
+        """A list page, fetched once for all sessions that ask while it is on its way (100 sessions
+        opening at once ask the same lists, and one server answers them one by one). Nothing is
+        kept once the answer is in: the next list is asked again, so a change is seen as before."""
+        key = (method, cursor)
+        found = self._listing.get(key)
+        if found is not None:
+            return await asyncio.shield(found)
+        fut: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._listing[key] = fut
+        try:
+            params = {"cursor": cursor} if cursor is not None else None
+            resp, _ = await conn.forward(jsonrpc.request(self.new_id(), method, params))
+            fut.set_result(resp)
+        except BaseException as err:
+            fut.set_exception(err if isinstance(err, Exception) else RuntimeError("the list was not fetched"))
+            fut.exception()  # retrieved: a failure no one else waited for is not logged
+            raise
+        finally:
+            del self._listing[key]
+        return resp
 
     def spawn(self, coro: Awaitable[Any]) -> None:
         """Run a message send without waiting for it (from places that must not wait)."""
@@ -316,6 +341,9 @@ class SharedView:
             if local is not None:
                 return local, None
         conn = await self.hub.connection()
+        if method in LISTS and set(params) <= {"cursor"}:
+            resp = await self.hub.listed(conn, method, params.get("cursor"))
+            return {**resp, "id": rid}, None
         if rid in self._mine:
             return jsonrpc.error(rid, jsonrpc.INVALID_REQUEST, f"request id {rid!r} is already in use"), None
         ours = self.hub.new_id()
@@ -382,6 +410,14 @@ class SharedView:
         if method == "logging/setLevel":
             return {}
         conn = await self.hub.connection()
+        if method in LISTS and set(params or {}) <= {"cursor"}:
+            resp = await self.hub.listed(conn, method, (params or {}).get("cursor"))
+            if "error" in resp:
+                raise RemoteError(resp["error"] if isinstance(resp["error"], dict) else {"message": "invalid error"})
+            result = resp.get("result")
+            if not isinstance(result, dict):
+                raise RemoteError({"code": jsonrpc.INTERNAL_ERROR, "message": f"{method}: the result is not an object"})
+            return result
         return await conn.request(method, params)
 
     async def notify(self, msg: Message, raw: bytes | None = None) -> None:
@@ -414,28 +450,28 @@ class SharedView:
 
 
 class SharedUpstreams:
-    """The upstreams of one `serve` process that are shared (`share = "all"`), started on first use."""
+    """The upstreams of one `serve` process that are shared (`share = "all"`). They are started with
+    `serve` (a session then waits for none), live until it ends, and restart after a crash."""
 
     def __init__(self, config: Config, prepare_launch: PrepareLaunch,
-                 env: Callable[[str], dict[str, str | None]]) -> None:
-        self.config = config
-        self.names = {n for n, u in config.upstreams.items() if u.share == "all"}
-        self._prepare_launch = prepare_launch
-        self._env = env
-        self._hubs: dict[str, SharedUpstream] = {}
-        self.task_group: anyio.abc.TaskGroup | None = None  # serve's own: shared servers outlive sessions
+                 env: Callable[[str], dict[str, str | None]], task_group: anyio.abc.TaskGroup) -> None:
+        self._hubs = {name: SharedUpstream(name, config, prepare_launch, env(name), task_group)
+                      for name, up in config.upstreams.items() if up.share == "all"}
+
+    def start(self, names: list[str]) -> None:
+        for name in names:
+            hub = self._hubs.get(name)
+            if hub is not None:
+                hub.spawn(hub.connection())
 
     def connect(self, name: str, config: UpstreamConfig, settings: Any, *, on_message: OnMessage,
                 prepare_launch: PrepareLaunch, on_restarted: Any = None,
                 extra_env: dict[str, str | None] | None = None) -> UpstreamConnection | SharedView:
         """What a relay opens for upstream `name`: a view of the shared one, or a connection of its own."""
-        if name not in self.names or self.task_group is None:
-            return UpstreamConnection(name, config, settings, on_message=on_message, prepare_launch=prepare_launch,
-                                      on_restarted=on_restarted, extra_env=extra_env)
         hub = self._hubs.get(name)
         if hub is None:
-            hub = self._hubs[name] = SharedUpstream(name, self.config, self._prepare_launch, self._env(name),
-                                                    self.task_group)
+            return UpstreamConnection(name, config, settings, on_message=on_message, prepare_launch=prepare_launch,
+                                      on_restarted=on_restarted, extra_env=extra_env)
         return SharedView(hub, on_message=on_message, on_restarted=on_restarted)
 
     def hub(self, name: str) -> SharedUpstream | None:
