@@ -85,6 +85,8 @@ def note_decision(call: ToolCall, decision: Decision, *, stage: str = "call") ->
     else:
         current.decision = decision.action  # deny, or ask (put to a person or held)
     if current.span is not None:
+        current.span.set_attribute("mcp_guard.upstream", call.upstream)
+        current.span.set_attribute("mcp_guard.tool", call.tool)
         current.span.set_attribute("mcp_guard.decision", current.decision)
         current.span.set_attribute("mcp_guard.guard", decision.guard or "")
         if decision.rule:

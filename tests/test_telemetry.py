@@ -113,6 +113,8 @@ async def test_one_span_per_call_and_the_upstream_sees_its_traceparent(tmp_path,
         ("tools/call meta", "allow"), ("tools/call crash", "deny"), ("tools/call meta", "allow")]
     first, denied, third = spans
     assert denied.attributes["mcp_guard.guard"] and denied.attributes["gen_ai.tool.name"] == "crash"
+    assert {(s.attributes["mcp_guard.upstream"], s.attributes["mcp_guard.tool"]) for s in spans} == {
+        ("tools", "meta"), ("tools", "crash")}
     # W3C trace context: the server got the proxy's span as its parent, in `_meta`.
     ctx = first.get_span_context()
     assert seen["traceparent"] == f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{int(ctx.trace_flags):02x}"
