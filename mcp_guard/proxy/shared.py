@@ -14,6 +14,8 @@ views of one upstream go through one `SharedUpstream`, which multiplexes them on
 - `list_changed` reaches every session (each session's guards relist); `resources/updated` only
   the sessions subscribed to that URI: subscriptions are counted per session, and the server is
   subscribed while any session is;
+- tasks (`tasks/get`, `tasks/result`, `tasks/cancel`, status notifications) reach only the session
+  whose request created them; `tasks/list` would list every session's and is refused;
 - lists asked while the same list is on its way are answered with it (one request for all);
 - log messages reach the one session with requests in flight, else none; `logging/setLevel` is
   answered by the proxy and not passed on (one session would set the level for all);
@@ -74,6 +76,7 @@ class SharedUpstream:
         self.asked: dict[str, tuple[SharedView, RequestId]] = {}  # our id -> a server request's own id
         self.subscribed: dict[str, set[SharedView]] = {}  # resource URI -> sessions subscribed
         self._listing: dict[tuple[str, Any], asyncio.Future[Message]] = {}  # lists being fetched now
+        self.tasks: dict[str, SharedView] = {}  # task id -> the session whose request created it
         self._pending_tasks: set[asyncio.Task[Any]] = set()
 
     def new_id(self) -> str:
@@ -167,6 +170,12 @@ class SharedUpstream:
                 view, _ = self.asked.pop(ours)
                 await view.deliver({**msg, "params": {**params, "requestId": ours}}, None)
             return
+        task = params.get("taskId")
+        if isinstance(task, str) and method.startswith("notifications/tasks/"):
+            owner = self.tasks.get(task)
+            if owner is not None:
+                await owner.deliver(msg, raw)
+            return
         if method.endswith("/list_changed"):
             for view in list(self.views):
                 await view.deliver(msg, raw)
@@ -211,6 +220,9 @@ class SharedUpstream:
     def forget(self, view: SharedView) -> None:
         """A session ended: its subscriptions go, and server requests it will never answer are refused."""
         self.views.discard(view)
+        for task, owner in list(self.tasks.items()):
+            if owner is view:
+                del self.tasks[task]
         conn = self.conn
         for uri, views in list(self.subscribed.items()):
             if view in views:
@@ -340,6 +352,12 @@ class SharedView:
             local = self._subscription(rid, method, params)
             if local is not None:
                 return local, None
+        if isinstance(method, str) and method.startswith("tasks/"):
+            # Tasks live in the server, named by ids it gave: a session reaches only its own.
+            task = params.get("taskId")
+            if method == "tasks/list" or not isinstance(task, str) or self.hub.tasks.get(task) is not self:
+                return jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, f"mcp-guard: {method} reaches only tasks this "
+                                     "session created (the server is shared by several sessions)"), None
         conn = await self.hub.connection()
         if method in LISTS and set(params) <= {"cursor"}:
             resp = await self.hub.listed(conn, method, params.get("cursor"))
@@ -366,6 +384,10 @@ class SharedView:
             self.hub.tokens.pop(ours, None)
         if "error" in resp and method == "resources/subscribe":
             self._unsubscribed(params.get("uri"))
+        result = resp.get("result")
+        task = result.get("task") if isinstance(result, dict) else None
+        if isinstance(task, dict) and isinstance(task.get("taskId"), str):
+            self.hub.tasks[task["taskId"]] = self  # a task this session's request created
         return {**resp, "id": rid}, None
 
     def _subscription(self, rid: RequestId, method: str, params: dict[str, Any]) -> Message | None:
