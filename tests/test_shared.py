@@ -76,6 +76,27 @@ async def test_two_sessions_share_one_process_and_get_their_own_results_and_prog
             assert progress["a"] == ["a"] * 5 and progress["b"] == ["b"] * 5
 
 
+async def test_one_session_cancelling_its_call_leaves_the_other_sessions_same_id_alone(tmp_path, home):
+    config = _config(tmp_path)
+    with serving(config) as base:
+        async with _session(base) as a, _session(base) as b:
+            done: dict[str, str] = {}
+
+            async def cancelled() -> None:
+                with anyio.move_on_after(0.5):  # the SDK client sends notifications/cancelled for it
+                    await a.call_tool("wait", {"seconds": 2, "tag": "a"})
+                    done["a"] = "answered"
+
+            async def waits() -> None:
+                done["b"] = (await b.call_tool("wait", {"seconds": 2, "tag": "b"})).content[0].text
+
+            async with anyio.create_task_group() as tg:  # both clients number this request alike
+                tg.start_soon(cancelled)
+                tg.start_soon(waits)
+            assert done == {"b": "b"}
+            assert (await a.call_tool("echo", {"text": "still here"})).content[0].text == "still here"
+
+
 async def test_a_held_tool_is_held_for_every_session(tmp_path, home):
     config = _config(tmp_path, 'share = "all"')  # trust = "review": every tool awaits review
     with serving(config) as base:
