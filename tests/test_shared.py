@@ -15,7 +15,7 @@ from mcp.shared.exceptions import MCPError
 
 from mcp_guard.config import parse_config
 from mcp_guard.errors import ConfigError
-from tests.clients import GUARD, fixture, pid_alive, serving, upstream_toml, write_config
+from tests.clients import GUARD, fixture, pid_alive, serving, upstream_toml, wait_gone, write_config
 
 pytestmark = pytest.mark.anyio
 
@@ -62,7 +62,8 @@ async def test_two_sessions_share_one_process_and_get_their_own_results_and_prog
 
     with serving(config) as base:
         async with _session(base) as a, _session(base) as b:
-            assert await _pid(a) == await _pid(b)  # one process for both
+            pid = await _pid(a)
+            assert await _pid(b) == pid  # one process for both
             results: dict[str, str] = {}
 
             async def call(who: str, s: ClientSession) -> None:
@@ -74,6 +75,9 @@ async def test_two_sessions_share_one_process_and_get_their_own_results_and_prog
                 tg.start_soon(call, "b", b)
             assert results == {"a": "a", "b": "b"}
             assert progress["a"] == ["a"] * 5 and progress["b"] == ["b"] * 5
+        async with _session(base) as c:  # the sessions ended; the server stays for the next one
+            assert await _pid(c) == pid
+    assert await anyio.to_thread.run_sync(wait_gone, pid)  # and ends with serve
 
 
 async def test_one_session_cancelling_its_call_leaves_the_other_sessions_same_id_alone(tmp_path, home):
