@@ -101,6 +101,34 @@ async def test_one_session_cancelling_its_call_leaves_the_other_sessions_same_id
             assert (await a.call_tool("echo", {"text": "still here"})).content[0].text == "still here"
 
 
+async def test_list_changed_reaches_every_session_and_a_log_only_the_session_it_is_about(tmp_path, home):
+    config = _config(tmp_path)
+    heard: dict[str, list[str]] = {"a": [], "b": []}
+    logs: dict[str, list[str]] = {"a": [], "b": []}
+
+    def handler(who: str):
+        async def on_message(message) -> None:
+            if isinstance(message, types.ToolListChangedNotification):
+                heard[who].append("tools")
+        return on_message
+
+    def logger(who: str):
+        async def on_log(params: types.LoggingMessageNotificationParams) -> None:
+            logs[who].append(str(params.data))
+        return on_log
+
+    with serving(config) as base:
+        async with _session(base, message_handler=handler("a"), logging_callback=logger("a")) as a, \
+                _session(base, message_handler=handler("b"), logging_callback=logger("b")) as b:
+            await a.call_tool("log", {"text": "a's secret"})
+            await b.set_logging_level("debug")  # answered by mcp-guard: it would be every session's level
+            assert (await a.call_tool("changed", {})).content[0].text == "told"
+            with anyio.fail_after(20):
+                while heard != {"a": ["tools"], "b": ["tools"]}:
+                    await anyio.sleep(0.05)
+    assert logs == {"a": ["a's secret"], "b": []}
+
+
 async def test_a_held_tool_is_held_for_every_session(tmp_path, home):
     config = _config(tmp_path, 'share = "all"')  # trust = "review": every tool awaits review
     with serving(config) as base:
