@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import anyio
 import pytest
@@ -16,6 +17,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_guard.config import parse_config
 from mcp_guard.errors import ConfigError
 from tests.clients import GUARD, fixture, pid_alive, serving, upstream_toml, wait_gone, write_config
+from tests.support import REPO
 
 pytestmark = pytest.mark.anyio
 
@@ -203,6 +205,59 @@ async def test_a_crash_fails_every_session_pending_call_and_the_server_restarts(
                     except MCPError:
                         await anyio.sleep(0.2)
             assert again_a != first and await _pid(b) == again_a
+
+
+def _rpc(base: str, headers: dict[str, str], rid: int, method: str, params: dict | None = None) -> dict:
+    """One raw JSON-RPC request over streamable HTTP; its answer (JSON or SSE), the session id kept in `headers`."""
+    import httpx2 as httpx
+
+    msg = {"jsonrpc": "2.0", "id": rid, "method": method, **({"params": params} if params is not None else {})}
+    resp = httpx.post(f"{base}/mcp", json=msg, headers=headers, timeout=30)
+    assert resp.status_code == 200, resp.text
+    headers.setdefault("mcp-session-id", resp.headers.get("mcp-session-id", ""))
+    bodies = [line[5:] for line in resp.text.splitlines() if line.startswith("data:")] or [resp.text]
+    return next(m for m in map(json.loads, bodies) if m.get("id") == rid)
+
+
+def _open(base: str) -> dict[str, str]:
+    import httpx2 as httpx
+
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    _rpc(base, headers, 1, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                          "clientInfo": {"name": "t", "version": "1"}})
+    httpx.post(f"{base}/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+    return headers
+
+
+def test_tasks_and_the_logging_level_stay_with_their_session(tmp_path, home):
+    """A server's task is reached only by the session whose call created it; `tasks/list` (every
+    session's tasks) and `logging/setLevel` (every session's level) never reach a shared server."""
+    received = tmp_path / "received.log"
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "log": str(received), "tools": [{"name": "start", "inputSchema": {"type": "object"}}],
+        "call": {"result": {"task": {"taskId": "task-a", "status": "working", "createdAt": "2026-12-06T00:00:00Z",
+                                     "lastUpdatedAt": "2026-12-06T00:00:00Z", "ttl": None}}},
+        "methods": {"tasks/get": {"result": {"taskId": "task-a", "status": "working",
+                                             "createdAt": "2026-12-06T00:00:00Z",
+                                             "lastUpdatedAt": "2026-12-06T00:00:00Z", "ttl": None}}},
+    }))
+    scripted = [sys.executable, str(REPO / "tests" / "attacks" / "servers" / "scripted.py"), str(spec)]
+    config = _config(tmp_path, command=scripted)
+    with serving(config) as base:
+        a, b = _open(base), _open(base)
+        _rpc(base, a, 2, "tools/list")
+        created = _rpc(base, a, 3, "tools/call", {"name": "start", "arguments": {}})
+        assert created["result"]["task"]["taskId"] == "task-a"
+        assert _rpc(base, a, 4, "tasks/get", {"taskId": "task-a"})["result"]["status"] == "working"
+        for method, params in (("tasks/get", {"taskId": "task-a"}), ("tasks/result", {"taskId": "task-a"}),
+                               ("tasks/list", {})):
+            refused = _rpc(base, b, 2, method, params)
+            assert refused["error"]["code"] == -32602 and "this session created" in refused["error"]["message"]
+        assert _rpc(base, b, 3, "logging/setLevel", {"level": "debug"})["result"] == {}
+    methods = [json.loads(line).get("method") for line in received.read_text().splitlines()]
+    assert methods.count("tasks/get") == 1 and "tasks/result" not in methods and "tasks/list" not in methods
+    assert "logging/setLevel" not in methods and methods.count("initialize") == 1
 
 
 def test_a_shared_upstream_may_not_receive_session_secrets():
