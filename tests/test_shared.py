@@ -260,6 +260,32 @@ def test_tasks_and_the_logging_level_stay_with_their_session(tmp_path, home):
     assert "logging/setLevel" not in methods and methods.count("initialize") == 1
 
 
+def test_subscriptions_are_counted_per_session(tmp_path, home):
+    """The shared server is subscribed while any session is: the first subscribe and the last
+    unsubscribe of a URI reach it, and a session cannot unsubscribe another's."""
+    received = tmp_path / "received.log"
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"log": str(received), "resources": [{"uri": "test://x", "name": "x"}]}))
+    config = _config(tmp_path, command=[sys.executable, str(REPO / "tests" / "attacks" / "servers" / "scripted.py"),
+                                        str(spec)])
+    with serving(config) as base:
+        a, b = _open(base), _open(base)
+        _rpc(base, a, 2, "resources/list")
+        _rpc(base, b, 2, "resources/list")
+
+        def sent() -> list[str]:
+            lines = received.read_text().splitlines()
+            return [m["method"] for m in map(json.loads, lines) if m.get("method", "").startswith("resources/")
+                    and m["method"].endswith("subscribe")]
+
+        for rid, (headers, method) in enumerate([(a, "resources/subscribe"), (b, "resources/subscribe"),
+                                                 (b, "resources/unsubscribe"), (b, "resources/unsubscribe")], 3):
+            assert "result" in _rpc(base, headers, rid, method, {"uri": "test://x"})
+        assert sent() == ["resources/subscribe"]  # B's subscribe and its two unsubscribes stayed here
+        assert "result" in _rpc(base, a, 9, "resources/unsubscribe", {"uri": "test://x"})
+        assert sent() == ["resources/subscribe", "resources/unsubscribe"]
+
+
 def test_a_shared_upstream_may_not_receive_session_secrets():
     with pytest.raises(ConfigError, match="share = \"all\" cannot be used with secrets"):
         parse_config({"upstreams": {"crm": {"url": "http://127.0.0.1:9/mcp", "share": "all",
