@@ -87,6 +87,9 @@ class UpstreamConfig(_Model):
     secrets: dict[str, str] = Field(default_factory=dict)  # ENV_NAME -> source ("env:NAME" or "file:PATH")
     call_timeout: float | None = None  # seconds; overrides proxy.call_timeout
     init_timeout: float | None = Field(None, gt=0)  # seconds; overrides proxy.init_timeout
+    # `serve` only: one process (or HTTP connection) for every client session ("all"), or one per
+    # session ("per-session", the default: a server may keep per-client state). See proxy/shared.py.
+    share: Literal["all", "per-session"] = "per-session"
 
     @model_validator(mode="after")
     def _command_or_url(self) -> UpstreamConfig:
@@ -103,6 +106,21 @@ class UpstreamConfig(_Model):
         for name in self.pass_env:
             if name.upper().startswith("MCP_GUARD_"):
                 raise ValueError(f"pass_env: {name!r}: mcp-guard's own variables are never handed to a server")
+        return self
+
+    @model_validator(mode="after")
+    def _shared_safely(self) -> UpstreamConfig:
+        """A shared server is one process for every session: what it is handed at launch, or keeps,
+        reaches all of them."""
+        if self.share != "all":
+            return self
+        if self.secrets:
+            raise ValueError("share = \"all\" cannot be used with secrets: a session's scoped credentials reach "
+                             "a server through its environment, so one shared process would hold one session's "
+                             "secrets for every session; use share = \"per-session\"")
+        if self.stateful:
+            raise ValueError("share = \"all\" cannot be used with stateful = true: a server that keeps state would "
+                             "carry one session's data into the others; use share = \"per-session\"")
         return self
 
     @property
@@ -231,6 +249,15 @@ class AuditSettings(_Model):
     durability: Literal["full", "normal"] = "full"  # full: fsynced before the answer goes out
 
 
+class TelemetrySettings(_Model):
+    """Prometheus metrics at `serve`'s `/metrics`, and OpenTelemetry traces (one span per call)."""
+
+    metrics: bool = True  # /metrics on the serve port, behind the same token as /mcp
+    traces: Literal["off", "otlp"] = "off"  # "otlp" needs the `otlp` extra (pip install 'mcp-guard[otlp]')
+    otlp_endpoint: str | None = None  # default: $OTEL_EXPORTER_OTLP_ENDPOINT, else the exporter's own
+    service_name: str = "mcp-guard"
+
+
 class Config(_Model):
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
@@ -239,6 +266,7 @@ class Config(_Model):
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     intent: IntentSettings = Field(default_factory=IntentSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     upstreams: dict[str, UpstreamConfig] = Field(default_factory=dict)
     profiles: dict[str, Profile] = Field(default_factory=dict)
 

@@ -258,3 +258,40 @@ async def test_tools_the_config_hides_need_no_review(tmp_path):
     recorded = {i.name for i in guard.queue.items(kind="tool")}
     assert "echo" not in recorded and not any(n.startswith("trigger-") for n in recorded)
     assert "get-sum" in recorded
+
+
+class _ListedUpstream:
+    """An upstream whose tool list is a fixed value (the guard's `Upstream` protocol, nothing more)."""
+
+    name = "fixed"
+    server_info = {"name": "fixed", "version": "1"}
+    capabilities = {"tools": {}}
+    instructions = None
+
+    def __init__(self, tools: list[dict[str, Any]]) -> None:
+        self.tools = tools
+
+    async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"tools": self.tools} if method == "tools/list" else {}
+
+
+async def test_many_sessions_listing_the_same_tools_see_an_approval_made_elsewhere_at_once(tmp_path):
+    """The same listing is recorded once while nothing changes; any write to the database (here an
+    approval by another connection) makes the next session's listing recorded afresh."""
+    db = tmp_path / "guard.db"
+    config = parse_config({"storage": {"path": str(db)}, "upstreams": {"fixed": {"command": "unused"}}})
+    guard = ManifestGuard(config)
+    up = _ListedUpstream([{"name": "read", "inputSchema": {"type": "object"}}])
+    tools = up.tools
+    for n in range(5):
+        session = SessionInfo(id=f"s{n}")
+        await guard.on_upstream_ready(session, up)
+        assert await guard.filter_list(session, up, "tools", tools) == []  # held, for every session
+    assert approve_all(db)
+    later = SessionInfo(id="later")
+    await guard.on_upstream_ready(later, up)
+    assert await guard.filter_list(later, up, "tools", tools) == tools
+    assert (await guard.check_call(call(later, "fixed", "read"))).allowed
+    # A changed definition is a new listing: held again, whatever was recorded before.
+    changed = [{"name": "read", "description": "now also deletes", "inputSchema": {"type": "object"}}]
+    assert await guard.filter_list(later, _ListedUpstream(changed), "tools", changed) == []

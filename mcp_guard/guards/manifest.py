@@ -105,6 +105,8 @@ class ManifestGuard(Guard):
         self._db_lock = anyio.Lock()
         self._views: dict[tuple[str, str], _View] = {}
         self._adopted = False
+        # The last recording of each listing: (its digest, the database's change stamp after it, the rows).
+        self._recorded: dict[tuple[str, str, bool, str], tuple[str | None, tuple[int, int], dict[str, Item]]] = {}
         self._pins: tuple[tuple[int, int, int], dict[str, set[tuple[str, str, str]]], str | None] | None = None
 
     # Plumbing -----------------------------------------------------------------------------------------
@@ -119,6 +121,36 @@ class ManifestGuard(Guard):
         # SQLite may wait on another process's write lock (busy timeout): never block the event loop.
         async with self._db_lock:
             return await anyio.to_thread.run_sync(fn)
+
+    async def _record(self, upstream: str, kind: str, items: list[dict[str, Any]], *, complete: bool,
+                      trust: str) -> dict[str, Item]:
+        """`queue.record`, or its last answer when the very same listing was recorded last and nothing
+        has been written to the database since, by this process or another (`data_version`): the
+        sessions of a shared server all list the same things, and each recording is a write
+        transaction on a worker thread."""
+        import hashlib
+
+        import orjson
+
+        key = (upstream, kind, complete, trust)
+        try:
+            digest = hashlib.sha256(orjson.dumps(items, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits: recorded every time
+            digest = None
+        async with self._db_lock:
+            last = self._recorded.get(key)
+            if digest is not None and last is not None and last[0] == digest and last[1] == self._db_stamp():
+                return dict(last[2])
+            rows = await anyio.to_thread.run_sync(
+                lambda: self.queue.record(upstream, kind, items, complete=complete, trust=trust))  # type: ignore[arg-type]
+            self._recorded[key] = (digest, self._db_stamp(), rows)
+            return dict(rows)
+
+    def _db_stamp(self) -> tuple[int, int]:
+        """Changes by other connections (`data_version`) and by this one (`total_changes`); read under
+        the lock, when no worker uses the connection (a read of a few microseconds, as in _state_of)."""
+        conn = self.queue.conn
+        return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
 
     async def _state_of(self, ident: str) -> str | None:
         """The review state now (another process may have decided since we listed)."""
@@ -201,9 +233,7 @@ class ManifestGuard(Guard):
                 view.errors[kind] = f"the server's {LIST_METHODS[kind][0]} failed: {err}"
                 continue
             try:
-                view.items[kind] = await self._db(
-                    lambda k=kind, d=listed: self.queue.record(upstream.name, k, d, complete=True, trust=trust)  # type: ignore[misc]
-                )
+                view.items[kind] = await self._record(upstream.name, kind, listed, complete=True, trust=trust)
                 view.errors.pop(kind, None)
             except Exception as err:  # noqa: BLE001 - fail closed, and say why at the next call
                 view.items[kind] = {}
@@ -217,10 +247,10 @@ class ManifestGuard(Guard):
         view = self._views.setdefault((session.id, upstream.name), _View(upstream))
         view.upstream = upstream
         try:
-            await self._db(self._adopt_bom)
-            view.items["server"] = await self._db(
-                lambda: self.queue.record(upstream.name, "server", [definition], complete=True, trust=trust)  # type: ignore[arg-type]
-            )
+            if not self._adopted:
+                await self._db(self._adopt_bom)
+            view.items["server"] = await self._record(upstream.name, "server", [definition], complete=True,
+                                                      trust=trust)
         except Exception as err:  # noqa: BLE001 - callers fail closed on the same cause
             log.warning("%s: cannot record the server's identity: %s", upstream.name, _why(err))
             return None
@@ -258,9 +288,7 @@ class ManifestGuard(Guard):
         trust = self._trust(upstream.name)
         # A page is not the whole list: record what it holds, mark nothing removed.
         try:
-            recorded = await self._db(
-                lambda: self.queue.record(upstream.name, ours, items, complete=False, trust=trust)  # type: ignore[arg-type]
-            )
+            recorded = await self._record(upstream.name, ours, items, complete=False, trust=trust)
         except Exception as err:  # noqa: BLE001 - fail closed: what cannot be checked is not shown
             log.warning("%s: cannot check the %s list, hiding it: %s", upstream.name, kind, _why(err))
             return []

@@ -426,6 +426,31 @@ class SSEEndpoint(_Endpoint):
             self.limits.release(key)
 
 
+class MetricsEndpoint:
+    """`GET /metrics` (Prometheus text format): behind the same Host/Origin checks as `/mcp`, and,
+    when `serve.token` is set, that token; a session token (an agent's) does not open it."""
+
+    def __init__(self, proxy: Proxy, security: Any, token: str | None) -> None:
+        from mcp.server.transport_security import TransportSecurityMiddleware
+
+        self.proxy = proxy
+        self.security = TransportSecurityMiddleware(security)
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        refused = await self.security.validate_request(request, is_post=False)
+        if refused is None and self.token is not None:
+            scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(bearer.strip().encode(), self.token.encode()):
+                refused = _unauthorized("/metrics needs the serve token")
+        if refused is None:
+            assert self.proxy.telemetry is not None
+            body, content_type = self.proxy.telemetry.render()
+            refused = Response(body, media_type=content_type)
+        await refused(scope, receive, send)
+
+
 class IdleChannel:
     """A client channel that ends (as if the client had gone) after `timeout` seconds without a message."""
 
@@ -461,11 +486,17 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
     limits = SessionLimits(config.serve.max_sessions, config.serve.max_sessions_per_client)
     mcp = StreamableHTTPEndpoint(proxy, security, token, limits)
     sse = SSEEndpoint(proxy, security, token, limits)
+    metrics = []
+    if config.telemetry.metrics:
+        if proxy.telemetry is None:
+            proxy.enable_telemetry()
+        metrics = [Route("/metrics", endpoint=MetricsEndpoint(proxy, security, token), methods=["GET"])]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tg:
             mcp.task_group = mcp.stateless.task_group = tg
+            proxy.share_upstreams(tg)
             yield
             tg.cancel_scope.cancel()
 
@@ -474,6 +505,7 @@ def build_app(config: Config, upstreams: list[str], *, port: int) -> Starlette:
             Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]),
             Route("/sse", endpoint=sse, methods=["GET"]),
             Route("/messages/", endpoint=sse, methods=["POST"]),
+            *metrics,
         ],
         lifespan=lifespan,
     )

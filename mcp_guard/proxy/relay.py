@@ -38,6 +38,7 @@ from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
 from mcp_guard.proxy.routing import Router, RoutingError, decode_cursor, encode_cursor
 from mcp_guard.proxy.upstream import INIT_TIMEOUT, UpstreamConnection, UpstreamUnavailable
+from mcp_guard.telemetry import Telemetry, note_decision
 
 log = logging.getLogger("mcp_guard.relay")
 
@@ -166,6 +167,8 @@ class Relay:
         extra_env: Callable[[str], dict[str, str | None]] | None = None,
         approved: Callable[[ToolCall], None] | None = None,
         started: dict[str, ChildProcess] | None = None,
+        connect: Callable[..., UpstreamConnection] | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.client = client
         self.config = config
@@ -176,7 +179,7 @@ class Relay:
         self._approved = approved
         self.router = Router(upstream_names, config.proxy.separator)
         self.upstreams: dict[str, UpstreamConnection] = {
-            name: UpstreamConnection(
+            name: (connect or UpstreamConnection)(
                 name, config.upstreams[name], config.proxy,
                 on_message=self._from_upstream, prepare_launch=guards.prepare_launch,
                 on_restarted=self._upstream_restarted,
@@ -225,6 +228,8 @@ class Relay:
             "subscriptions/listen": self._listen,
             **{m: self._list for m in LISTS},
         }
+        if telemetry is not None:  # a span and an outcome per call (metrics, traces)
+            self._handlers["tools/call"] = telemetry.observed(self._tools_call)
 
     # -- main loop -------------------------------------------------------------------------------
 
@@ -964,6 +969,7 @@ class Relay:
             if isinstance(in_band, dict):  # the question, to be answered in the client's retry
                 return jsonrpc.result(rid, in_band), None
             decision = in_band or await self._ask(call, decision, rid)
+        note_decision(call, decision)
         if not decision.allowed:
             if self._audit:
                 await self._audit.call("call", call, decision)
@@ -993,6 +999,7 @@ class Relay:
             return resp, rraw
         checked = await self.guards.check_result(call, resp["result"])
         if isinstance(checked, Decision):
+            note_decision(call, checked, stage="result")
             if self._audit:
                 await self._audit.call("result", call, checked)
             return jsonrpc.result(rid, jsonrpc.tool_error_result(checked.reason)), None

@@ -23,7 +23,9 @@ from mcp_guard.proxy.routing import UPSTREAM_NAME
 if TYPE_CHECKING:  # imported when a Proxy is built: `run` starts its servers before it loads these
     from mcp_guard.audit import AuditWriter
     from mcp_guard.guards.intent import IntentGuard
+    from mcp_guard.proxy.shared import SharedUpstreams
     from mcp_guard.store import Store
+    from mcp_guard.telemetry import Telemetry
 
 log = logging.getLogger("mcp_guard")
 
@@ -200,6 +202,38 @@ class Proxy:
             self.intent = IntentGuard(config, store=self.store,
                                       intent_source=lambda s: hooked(s) if s.intent is None else None)
         self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent))
+        self.shared: SharedUpstreams | None = None  # set by `serve` when an upstream is shared
+        self.telemetry: Telemetry | None = None  # metrics and traces: `serve`, or traces configured
+        if config.telemetry.traces != "off":
+            self.enable_telemetry()
+
+    def enable_telemetry(self, tracer_provider: Any = None) -> Telemetry:
+        from mcp_guard.telemetry import Telemetry
+
+        self.telemetry = Telemetry(self.config.telemetry, tracer_provider=tracer_provider, held=self._held_counts)
+        self.telemetry.watch_audit(self.audit)
+        return self.telemetry
+
+    def _held_counts(self) -> dict[str, int]:
+        """What waits for a person, read from the database (other processes hold and approve too)."""
+        import sqlite3
+
+        conn = sqlite3.connect(f"{self.config.db_path.absolute().as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            review = conn.execute("SELECT count(*) FROM items WHERE state = 'pending'").fetchone()[0]
+            calls = conn.execute("SELECT count(*) FROM approvals WHERE state = 'pending'").fetchone()[0]
+        finally:
+            conn.close()
+        return {"review": review, "call": calls}
+
+    def share_upstreams(self, task_group: anyio.abc.TaskGroup) -> None:
+        """`serve`: upstreams with `share = "all"` get one process for every session, living in `task_group`."""
+        from mcp_guard.proxy.shared import SharedUpstreams
+
+        if any(self.config.upstreams[n].share == "all" for n in self.upstream_names):
+            self.shared = SharedUpstreams(self.config, self.guards.prepare_launch,
+                                          lambda name: session_secrets(self.config, [name], None)[name], task_group)
+            self.shared.start(self.upstream_names)
 
     async def serve_session(self, client: Channel, session: SessionInfo,
                             started: dict[str, ChildProcess] | None = None) -> None:
@@ -210,7 +244,8 @@ class Proxy:
         relay = Relay(client, self.config, self.upstream_names, self.guards, session, started=started,
                       audit=SessionAudit(self.audit, session.id, self.config.audit.sensitive),
                       hold=self._hold_hook(session),
-                      extra_env=secrets.__getitem__, approved=self._approved)
+                      extra_env=secrets.__getitem__, approved=self._approved,
+                      connect=self.shared.connect if self.shared is not None else None, telemetry=self.telemetry)
         await relay.run()
 
     def _approved(self, call: ToolCall) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import anyio
 
+from mcp_guard import telemetry
 from mcp_guard.config import Config, ProxySettings, UpstreamConfig
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
 from mcp_guard.intent.credentials import upstream_env
@@ -448,7 +449,15 @@ class UpstreamConnection:
         except UpstreamUnavailable as err:
             return jsonrpc.error(msg["id"], jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
         msg, raw = self.translated(msg, raw)
-        return await self._exchange(msg, raw, timeout or self.timeout, while_waiting)
+        if msg["method"] == "tools/call":  # the call's span goes on to the server (when traces are on)
+            traced = telemetry.with_traceparent(msg)
+            if traced is not msg:
+                msg, raw = traced, None
+        telemetry.upstream_started()
+        try:
+            return await self._exchange(msg, raw, timeout or self.timeout, while_waiting)
+        finally:
+            telemetry.upstream_ended()
 
     def translated(self, msg: Message, raw: bytes | None) -> tuple[Message, bytes | None]:
         """A request as this server's era needs it: a 2026-07-28 envelope dropped for a handshake
