@@ -112,7 +112,7 @@ class ManifestGuard(Guard):
     @property
     def queue(self) -> ReviewQueue:
         if self._queue is None:
-            self._queue = ReviewQueue(self._store or open_store(self.config.db_path))
+            self._queue = ReviewQueue(self._store or open_store(self.config.database))
         return self._queue
 
     async def _db(self, fn: Callable[[], T]) -> T:

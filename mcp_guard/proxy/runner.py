@@ -69,9 +69,10 @@ def claim_adhoc_name(store: Store, command: list[str]) -> None:
     from mcp_guard.proxy.names import adhoc_source
 
     name, identity = adhoc_source(command[0], command[1:])
-    store.db.execute("INSERT OR IGNORE INTO adhoc_names (name, identity, command, first_seen) VALUES (?, ?, ?, ?)",
-                     [name, identity, json.dumps(command), datetime.now(UTC).isoformat(timespec="seconds")])
-    held = store.db.execute("SELECT identity, command FROM adhoc_names WHERE name = ?", [name]).fetchone()
+    store.execute("INSERT INTO adhoc_names (name, identity, command, first_seen) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (name) DO NOTHING",
+                  [name, identity, json.dumps(command), datetime.now(UTC).isoformat(timespec="seconds")])
+    held = store.execute("SELECT identity, command FROM adhoc_names WHERE name = ?", [name]).fetchone()
     if held is not None and held[0] != identity:
         other = " ".join(json.loads(held[1]))
         raise ConfigError(f"the default upstream name {name!r} is already used by another server ({other}); "
@@ -191,7 +192,7 @@ class Proxy:
 
         self.config = config
         self.upstream_names = upstreams
-        self.store = store or open_store(config.db_path)
+        self.store = store or open_store(config.database)
         self.audit = AuditWriter(AuditLog(self.store, durability=config.audit.durability))
         self.intent: IntentGuard | None = None
         if config.intent.mode != "off":
