@@ -36,7 +36,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mcp_guard.errors import StoreError
 
-SCHEMA_VERSION = 1
+# 1: review, sessions, approvals, audit, verifications, wrap records. 2: budget_use.
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
 POOL_SIZE = 8  # per process: the audit writer, the review guard's worker thread and a few requests
@@ -102,6 +103,13 @@ CREATE TABLE IF NOT EXISTS approvals (
     created TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS approvals_by_call ON approvals (session_id, tool, args_digest, state);
+-- the calls each session made against its profile's budgets ("" = total, else the budget's glob)
+CREATE TABLE IF NOT EXISTS budget_use (
+    session_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    PRIMARY KEY (session_id, key)
+);
 
 -- audit: the hash-chained log
 CREATE TABLE IF NOT EXISTS audit (

@@ -122,6 +122,11 @@ ask = "person"
 owner = "team@example.com"
 allow = ["echo/echo"]
 ask = ["echo/blob"]
+
+[profiles.tight]
+owner = "team@example.com"
+allow = ["echo/*"]
+budget = {{ per_tool = {{ "echo/echo" = 2 }} }}
 """)
     started = json.loads(cli(config, "session", "start", "--intent", "echo what I say", "--profile", "team",
                              "--json"))
@@ -145,6 +150,13 @@ ask = ["echo/blob"]
             answer = rr.call("echo", {"text": f"after {i}"})
             assert not answer["isError"] and answer["content"][0]["text"] == f"after {i}"
             assert "echo" in rr.tools()
+
+        # A budget is the session's, not a replica's: two calls on two replicas use it up for the third.
+        tight = json.loads(cli(config, "session", "start", "--intent", "echo twice", "--profile", "tight",
+                               "--json"))
+        other = RoundRobin(rr.bases, tight["token"])
+        assert [other.call("echo", {"text": str(i)})["isError"] for i in range(3)] == [False, False, True]
+        assert len(set(other.served_by)) == 3
 
         # A call the session's profile asks a person about: held on one replica, approved with the
         # CLI, passes once on another, and is held again after that.
