@@ -189,3 +189,18 @@ def test_sqlite_stays_the_default(tmp_path):
     done = subprocess.run([*CLI, "--config", str(cfg), "review", "list"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert Path(tmp_path / "state" / "guard.db").is_file()
+
+
+def test_a_schema_1_sqlite_database_is_migrated(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "guard.db"
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE budget_use")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    store = open_store(path)
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.execute("SELECT count(*) FROM budget_use").fetchone()[0] == 0
+    store.close()

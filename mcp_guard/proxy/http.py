@@ -12,6 +12,7 @@ Each session answers only to the credential that opened it, and ends (with its s
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import ipaddress
 import json
@@ -186,11 +187,14 @@ class _Endpoint:
     def client_key(request: Request, credential: str | None) -> str:
         return credential or f"address:{request.client.host if request.client else 'unknown'}"
 
-    def session_info(self, bound: BoundIntent | None) -> SessionInfo:
-        """Every session gets the configured default profile and intent unless its token names its own."""
+    def session_info(self, bound: BoundIntent | None, stable: str | None = None) -> SessionInfo:
+        """Every session gets the configured default profile and intent unless its token names its own.
+        `stable`: the credential of 2026-07-28 requests, whose session id is then derived from it, so
+        every replica on a shared store serves them as one session (held calls, budgets, audit)."""
         intent = self.proxy.config.intent
         if bound is None:
-            return new_session(intent.text, intent.default_profile)
+            sid = "c-" + hashlib.sha256(stable.encode()).hexdigest()[:24] if stable is not None else None
+            return new_session(intent.text, intent.default_profile, sid)
         return new_session(bound.intent, bound.profile or intent.default_profile, bound.session_id)
 
     async def admit(self, request: Request) -> tuple[Response | None, BoundIntent | None]:
@@ -365,8 +369,8 @@ class StreamableHTTPEndpoint(_Endpoint):
             return None
         if not is_stateless(message):
             return None
-        return self.stateless.handle(request, message, self.client_key(request, credential),
-                                     lambda: self.session_info(bound))
+        key = self.client_key(request, credential)
+        return self.stateless.handle(request, message, key, lambda: self.session_info(bound, stable=key))
 
     async def _run_session(self, transport: Any, session: SessionInfo, *,
                            task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
