@@ -253,6 +253,9 @@ class SQLiteStore(Store):
         self._fast_retry = fast_retry
         self.path = path
         self._db: Any = None
+        # Threads of one process share the connection: one transaction at a time on it (a second
+        # BEGIN on it would fail, and its statements would join the first one's transaction).
+        self._writing = threading.Lock()
 
     @property
     def db(self) -> Any:
@@ -272,29 +275,33 @@ class SQLiteStore(Store):
     @contextlib.contextmanager
     def write(self, *, durability: str | None = None) -> Iterator[Store]:
         conn = self._wconn
-        if self._fast_retry:
-            _begin_immediate(conn)
-        else:
-            conn.execute("BEGIN IMMEDIATE")
-        try:
-            with self._bound(conn):
-                yield self
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        if self._current() is not None:
+            raise RuntimeError("a store transaction is already open in this thread")
+        with self._writing:
+            if self._fast_retry:
+                _begin_immediate(conn)
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+            try:
+                with self._bound(conn):
+                    yield self
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Store]:
         conn = self.conn
-        conn.execute("BEGIN")
-        try:
-            with self._bound(conn):
-                yield self
-        finally:
-            if conn.in_transaction:
-                conn.execute("COMMIT")
+        with self._writing if conn is self._wconn else contextlib.nullcontext():
+            conn.execute("BEGIN")
+            try:
+                with self._bound(conn):
+                    yield self
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     def json_text(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}')"
@@ -496,7 +503,7 @@ def _open_postgres(url: str) -> PostgresStore:
                     conn.execute("INSERT INTO mcp_guard_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
         pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=False, name="mcp-guard",
                               kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-                              check=ConnectionPool.check_connection, timeout=BUSY_TIMEOUT_MS / 1000)
+                              timeout=BUSY_TIMEOUT_MS / 1000)
         pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
     except StoreError:
         raise

@@ -168,6 +168,20 @@ budget = {{ per_tool = {{ "echo/echo" = 2 }} }}
         assert not passed["isError"] and passed["content"][0]["text"] == "012"
         assert rr.call("blob", {"size": 3})["isError"]
 
+        # A handshake-era session lives in the replica that opened it (sticky on Mcp-Session-Id): another
+        # replica answers 404 and the client starts a new session, as the specification says.
+        import httpx2 as httpx
+
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "hs", "version": "1"}}}
+        headers = {"accept": "application/json, text/event-stream", "authorization": f"Bearer {started['token']}"}
+        opened = httpx.post(f"{procs[1][1]}/mcp", json=init, headers=headers, timeout=90)
+        sid = opened.headers["mcp-session-id"]
+        listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+        elsewhere = httpx.post(f"{procs[2][1]}/mcp", json=listing, headers={**headers, "mcp-session-id": sid},
+                               timeout=90)
+        assert opened.status_code == 200 and elsewhere.status_code == 404
+
         # One replica killed mid-run: the client's next requests succeed on the others.
         answered = 0
         for i in range(12):

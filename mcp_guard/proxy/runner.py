@@ -132,7 +132,8 @@ def build_guards(config: Config, store: Store, audit: AuditWriter, intent: Inten
     guards: list[Guard] = [ToolFilterGuard({n: u.tools for n, u in config.upstreams.items()})]
     if any(u.provenance is not None and u.provenance.mode != "off" for u in upstreams):
         guards.append(ProvenanceGuard(config, store, audit_log=audit))
-    guards.append(ManifestGuard(config))  # its own connection: its writes run in a worker thread
+    # SQLite: a connection of its own (its writes run in a worker thread); a pool is shared safely.
+    guards.append(ManifestGuard(config, store if store.dialect != "sqlite" else None))
     if intent is not None:
         guards.append(intent)
     if any(u.scan.results != "off" for u in upstreams):
