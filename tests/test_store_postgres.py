@@ -108,25 +108,41 @@ APPENDER = textwrap.dedent("""
 """)
 
 
+DECIDER = textwrap.dedent("""
+    import sys
+    from mcp_guard import approvals
+    from mcp_guard.store import open_store
+    store = open_store(sys.argv[1])
+    for i in range(int(sys.argv[2])):
+        ident = approvals.hold(store, "d", "mail/send", {"n": i}, "held")
+        approvals.decide(store, ident, True, "ann")  # its audit record is chained in its own transaction
+    store.close()
+""")
+
+
 def test_concurrent_writers_in_several_processes_make_one_chain(pg_url, tmp_path):  # noqa: F811
+    """Four processes appending through their group-commit writers and one deciding held calls
+    (whose records are chained inside the decision's transaction) share one lock: one chain."""
     open_store(pg_url).close()
     procs = [subprocess.Popen([sys.executable, "-c", APPENDER, pg_url, str(i), ("full", "normal")[i % 2], "150"])
              for i in range(4)]
-    assert [p.wait(timeout=240) for p in procs] == [0, 0, 0, 0]
+    procs.append(subprocess.Popen([sys.executable, "-c", DECIDER, pg_url, "40"]))
+    assert [p.wait(timeout=240) for p in procs] == [0] * 5
     store = open_store(pg_url)
     log = AuditLog(store)
     res = log.verify()
     assert res.ok, res.problems
-    assert res.count == 600
+    assert res.count == 640
     seqs = [r.seq for r in log.records()]
-    assert seqs == list(range(1, 601))  # one chain, no gap, no fork
-    assert sorted({r.session_id for r in log.records()}) == ["w0", "w1", "w2", "w3"]
+    assert seqs == list(range(1, 641))  # one chain, no gap, no fork
+    assert sorted({r.session_id for r in log.records()}) == ["d", "w0", "w1", "w2", "w3"]
+    assert len(approvals.listing(store, "approved", "d")) == 40
     head = log.head()
     store.close()
     done = subprocess.run([*CLI, "audit", "verify", "--db", pg_url, "--anchor", f"{head[0]}:{head[1]}"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "600" in done.stdout
+    assert "640" in done.stdout
 
 
 def test_edits_and_planted_rules_are_found(store):
@@ -177,6 +193,7 @@ def test_storage_url_is_checked_in_the_config(tmp_path):
     cfg.write_text('[storage]\nurl = "mysql://ann:pw@db/x"\n')
     done = subprocess.run([*CLI, "--config", str(cfg), "review", "list"], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "postgresql://" in done.stderr and "Traceback" not in done.stderr
+    assert "pw" not in done.stderr
     cfg.write_text('[storage]\nurl = "env:MCP_GUARD_TEST_DB_URL"\n')
     done = subprocess.run([*CLI, "--config", str(cfg), "review", "list"], capture_output=True, text=True, timeout=60,
                           env={k: v for k, v in __import__("os").environ.items() if k != "MCP_GUARD_TEST_DB_URL"})
