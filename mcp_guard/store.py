@@ -443,9 +443,10 @@ class PostgresStore(Store):
         if self._current() is not None:  # a second connection would wait for this one's lock forever
             raise RuntimeError("a store transaction is already open in this thread")
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_MS}ms'")
             if durability == "normal":  # committed without waiting for the WAL flush, like SQLite's NORMAL
                 conn.execute("SET LOCAL synchronous_commit = off")
+            # Its own statement, first: a statement reads the snapshot taken when it began, so the
+            # reads that follow the lock (the audit head) see every commit made before it was granted.
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             with self._bound(conn):
                 yield self
@@ -502,7 +503,8 @@ def _open_postgres(url: str) -> PostgresStore:
                     conn.execute("DELETE FROM mcp_guard_schema")
                     conn.execute("INSERT INTO mcp_guard_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
         pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=False, name="mcp-guard",
-                              kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+                              kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S,
+                                      "options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"},  # as SQLite's busy timeout
                               timeout=BUSY_TIMEOUT_MS / 1000)
         pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
     except StoreError:
