@@ -505,7 +505,9 @@ def _open_postgres(url: str) -> PostgresStore:
         pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=False, name="mcp-guard",
                               kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S,
                                       "options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"},  # as SQLite's busy timeout
-                              timeout=BUSY_TIMEOUT_MS / 1000)
+                              # a connection is checked (an empty query) before each use, so a database
+                              # restarted or failed over costs no request an error
+                              check=ConnectionPool.check_connection, timeout=BUSY_TIMEOUT_MS / 1000)
         pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
     except StoreError:
         raise

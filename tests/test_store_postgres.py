@@ -221,3 +221,16 @@ def test_a_schema_1_sqlite_database_is_migrated(tmp_path):
     assert store.schema_version() == SCHEMA_VERSION == 2
     assert store.execute("SELECT count(*) FROM budget_use").fetchone()[0] == 0
     store.close()
+
+
+def test_connections_the_database_dropped_are_replaced(store, pg_url):  # noqa: F811
+    """A restart or fail-over of the database closes the pool's connections: the next use gets a new one."""
+    import psycopg
+
+    log = AuditLog(store)
+    log.append("call", "s", {"n": 1})
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    log.append("call", "s", {"n": 2})
+    assert ReviewQueue(store).items() == [] and log.verify().ok and log.verify().count == 2
