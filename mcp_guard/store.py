@@ -218,6 +218,10 @@ class Store:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         raise NotImplementedError
 
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """Rows of a long read inside `snapshot()`, fetched a thousand at a time, not all at once."""
+        return iter(self.execute(sql, params))
+
     def write(self, *, durability: str | None = None) -> contextlib.AbstractContextManager[Store]:
         raise NotImplementedError
 
@@ -450,6 +454,16 @@ class PostgresStore(Store):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             with self._bound(conn):
                 yield self
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        conn = self._current()
+        if conn is None:
+            raise RuntimeError("stream() reads inside snapshot()")
+        params = tuple(params)
+        with conn.cursor(name="mcp_guard_stream") as cursor:  # a server-side cursor
+            cursor.itersize = 1000
+            cursor.execute(_pg_sql(sql, params), params or None)
+            yield from cursor
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Store]:

@@ -181,7 +181,7 @@ class AuditLog:
         chain = _Chain(res, locate=lambda h: _seq_of_hash_db(db, h))
         with self._lock, self._reading(), db.snapshot():
             head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-            rows = db.execute("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
+            rows = db.stream("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
             for seq, at, kind, sid, text, prev, h in rows:
                 data_sha = hashlib.sha256(text.encode()).hexdigest() if isinstance(text, str) else ""
                 chain.feed(seq, at, kind, sid, data_sha, prev, h)
@@ -219,7 +219,7 @@ class AuditLog:
             header |= {"head_seq": head[0], "head_hash": head[1], "exported_at": _now()}
             fp.write(json.dumps(header, ensure_ascii=False) + "\n")
             full = 0
-            rows = db.execute("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
+            rows = db.stream("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
             for seq, at, kind, sid, text, prev, h in rows:
                 line: dict[str, Any] = {"seq": seq, "at": at, "kind": kind, "session": sid}
                 if session is None or sid == session:
