@@ -174,6 +174,7 @@ def safe_url(url: str) -> str:
         if parts.password is None:
             return url
         host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
         netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
         return urlunsplit(parts._replace(netloc=netloc))
     except ValueError:

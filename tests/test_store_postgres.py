@@ -186,6 +186,8 @@ def test_a_bad_url_is_one_line_without_the_password(tmp_path, postgres_cluster):
             assert "Traceback" not in out and len(out.strip().splitlines()) == 1, (what, argv, out)
             assert "ann:***@127.0.0.1" in out, (what, argv, out)
     assert safe_url("postgresql://ann:pw@db:5432/g") == "postgresql://ann:***@db:5432/g"
+    assert safe_url("postgresql://ann:pw@[::1]:5432/g?sslmode=require") == "postgresql://ann:***@[::1]:5432/g?sslmode=require"
+    assert safe_url("postgresql://ann@db/g") == "postgresql://ann@db/g"
 
 
 def test_storage_url_is_checked_in_the_config(tmp_path):
