@@ -56,36 +56,28 @@ def hold(
 ) -> str:
     """Record a held call and return its approval id; an identical pending call reuses its id."""
     digest = args_digest(tool, arguments)
-    row = store.db.execute(
-        "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'pending'",
-        [session_id, tool, digest],
-    ).fetchone()
-    if row:
-        return row[0]
-    approval_id = "ap-" + secrets.token_hex(4)
-    store.db["approvals"].insert(
-        {
-            "id": approval_id,
-            "session_id": session_id,
-            "tool": tool,
-            "args_digest": digest,
-            "arguments": json.dumps(arguments, default=str) if keep_arguments else None,
-            "reason": reason,
-            "state": "pending",
-            "decided_by": None,
-            "decided_at": None,
-            "created": _now(),
-        }
-    )
+    with store.write():  # two replicas holding the same call at once record it once
+        row = store.execute(
+            "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'pending'",
+            [session_id, tool, digest],
+        ).fetchone()
+        if row:
+            return row[0]
+        approval_id = "ap-" + secrets.token_hex(4)
+        store.execute(
+            "INSERT INTO approvals (id, session_id, tool, args_digest, arguments, reason, state, decided_by, "
+            "decided_at, created) VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?)",
+            [approval_id, session_id, tool, digest,
+             json.dumps(arguments, default=str) if keep_arguments else None, reason, _now()],
+        )
     return approval_id
 
 
 def consume_approved(store: Store, session_id: str, tool: str, arguments: dict[str, Any]) -> str | None:
     """If a person approved this very call, mark the approval used and return its id (it passes once)."""
     digest = args_digest(tool, arguments)
-    conn = store.db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    conn = store
+    with store.write():  # read and mark in one step: two replicas never both pass it
         row = None
         for (ident,) in conn.execute(
             "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'approved' "
@@ -102,15 +94,11 @@ def consume_approved(store: Store, session_id: str, tool: str, arguments: dict[s
                         "record; the call stays held", ident)
         if row:
             conn.execute("UPDATE approvals SET state = 'used' WHERE id = ?", [row[0]])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return row[0] if row else None
 
 
 def get(store: Store, approval_id: str) -> Approval:
-    rows = list(store.db["approvals"].rows_where("id = ?", [approval_id]))
+    rows = _dicts(store.execute(f"SELECT {_COLUMNS} FROM approvals WHERE id = ?", [approval_id]))
     if not rows:
         raise ApprovalError(f"no approval {approval_id!r}; `mcp-guard approvals list` shows the pending ones")
     return _approval(rows[0])
@@ -124,8 +112,8 @@ def listing(store: Store, state: str | None = "pending", session_id: str | None 
     if session_id:
         where.append("session_id = ?")
         params.append(session_id)
-    rows = store.db["approvals"].rows_where(" AND ".join(where) or None, params, order_by="created")
-    return [_approval(r) for r in rows]
+    sql = f"SELECT {_COLUMNS} FROM approvals" + (" WHERE " + " AND ".join(where) if where else "")
+    return [_approval(r) for r in _dicts(store.execute(sql + " ORDER BY created, id", params))]
 
 
 def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
@@ -134,9 +122,8 @@ def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
     if current.state != "pending":
         raise ApprovalError(f"approval {approval_id} is already {current.state}")
     state = "approved" if approve else "denied"
-    conn = store.db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:  # the decision and its audit record commit together (an approval is honoured only with it)
+    conn = store
+    with store.write():  # the decision and its audit record commit together (an approval is honoured only with it)
         done = conn.execute("UPDATE approvals SET state = ?, decided_by = ?, decided_at = ? "
                             "WHERE id = ? AND state = 'pending'", (state, by, _now(), approval_id))
         if done.rowcount != 1:
@@ -145,10 +132,6 @@ def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
             "id": approval_id, "tool": current.tool, "args_digest": current.args_digest,
             "decision": state, "by": by, "reason": current.reason,
         }, session_id=current.session_id)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return get(store, approval_id)
 
 
@@ -160,6 +143,14 @@ def held_message(approval_id: str, reason: str) -> str:
         "in this same session (an approval holds for this session only, for these exact arguments, once); "
         f"`mcp-guard approvals deny {approval_id}` refuses it."
     )
+
+
+_COLUMNS = "id, session_id, tool, args_digest, arguments, reason, state, decided_by, decided_at, created"
+
+
+def _dicts(cursor: Any) -> list[dict[str, Any]]:
+    cols = [c[0] for c in cursor.description]
+    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _approval(row: dict[str, Any]) -> Approval:

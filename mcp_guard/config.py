@@ -221,6 +221,18 @@ class ServeSettings(_Model):
 
 class StorageSettings(_Model):
     path: str | None = None  # default: $XDG_STATE_HOME/mcp-guard/guard.db
+    # A PostgreSQL database shared by several `serve` replicas ("postgresql://USER@HOST/DB", or
+    # "env:NAME" to read it from the environment); the SQLite file at `path` when absent.
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> StorageSettings:
+        if self.url is not None and self.path is not None:
+            raise ValueError("give storage.path (a SQLite file) or storage.url (PostgreSQL), not both")
+        if self.url is not None and not self.url.startswith("env:") and \
+                self.url.split("://", 1)[0] not in ("postgresql", "postgres"):
+            raise ValueError("storage.url must be a postgresql://… URL (or env:NAME)")
+        return self
 
 
 class BomSettings(_Model):
@@ -322,6 +334,16 @@ class Config(_Model):
         if self.source is None and not p.is_absolute():
             return state_dir() / "bom" / p.name
         return self.resolve(self.bom.path)
+
+    @property
+    def database(self) -> str | Path:
+        """What `open_store` opens: the PostgreSQL URL when `[storage] url` is set, else the SQLite file."""
+        url = self.storage.url
+        if url is not None and url.startswith("env:"):
+            url = os.environ.get(url[4:])
+            if not url:
+                raise ConfigError(f"storage.url names environment variable {self.storage.url[4:]}, which is not set")
+        return url if url is not None else self.db_path
 
     @property
     def db_path(self) -> Path:

@@ -80,7 +80,7 @@ def record_first_tools(
             lines.append(f"warn: {name}: tools not recorded ({_reason(err)}); they are held for review on first use")
             continue
         if queue is None:
-            queue = ReviewQueue(open_store(config.db_path))
+            queue = ReviewQueue(open_store(config.database))
         served = queue.record(name, "tool", tools, trust=up.trust)
         pending = sum(item.state == "pending" for item in served.values())
         lines.append(f"{name}: {len(tools)} tools recorded, {pending} pending review (mcp-guard review list)")
@@ -137,11 +137,11 @@ def check_database(config: Config) -> tuple[Any, list[Line]]:
     from mcp_guard.store import SCHEMA_VERSION, open_store
 
     try:
-        store = open_store(config.db_path)
+        store = open_store(config.database)
     except GuardError as err:
         return None, [Line("fail", "database", err.message)]
-    version = store.db.execute("PRAGMA user_version").fetchone()[0]
-    return store, [Line("ok", "database", f"{config.db_path}: schema {version} (this mcp-guard: {SCHEMA_VERSION})")]
+    version = store.schema_version()
+    return store, [Line("ok", "database", f"{store.label}: schema {version} (this mcp-guard: {SCHEMA_VERSION})")]
 
 
 def check_provenance(config: Config, store: Any, name: str) -> Line:
@@ -153,12 +153,12 @@ def check_provenance(config: Config, store: Any, name: str) -> Line:
         return Line("warn", topic, f"mode {up.provenance.mode!r}: failures are not enforced")
     if store is None:
         return Line("warn", topic, "no database: verification results cannot be read")
-    results = list(store.db["verifications"].rows_where("upstream = ?", [name], order_by="at desc", limit=1))
-    if not results:
+    last = store.execute("SELECT outcome, at FROM verifications WHERE upstream = ? ORDER BY at DESC LIMIT 1",
+                         [name]).fetchone()
+    if last is None:
         return Line("warn", topic, f"never verified yet: run `mcp-guard verify {name}`")
-    last = results[0]
-    status = "ok" if last["outcome"] in ("verified", "pinned") else "fail"
-    return Line(status, topic, f"{last['outcome']} at {last['at']}")
+    status = "ok" if last[0] in ("verified", "pinned") else "fail"
+    return Line(status, topic, f"{last[0]} at {last[1]}")
 
 
 def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, env_of: dict[str, dict]) -> list[Line]:
@@ -182,7 +182,7 @@ def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, e
         lines.append(check_provenance(config, store, name))
         if store is not None:
             sql = "SELECT count(*) FROM items WHERE upstream = ? AND state = 'pending'"
-            pending = store.db.execute(sql, [name]).fetchone()[0]
+            pending = store.execute(sql, [name]).fetchone()[0]
             if pending:
                 text = f"{pending} definition(s) held until reviewed: mcp-guard review list --upstream {name}"
                 lines.append(Line("warn", f"review {name}", text))

@@ -5,8 +5,8 @@ pointing at the approved one it would replace. Review states: pending → approv
 row becomes `superseded` when a newer definition of the same name is approved. That a server stopped
 listing a name is a separate fact (`removed`), so that approval history survives a tool coming back.
 
-Many `mcp-guard run` processes share one database: every write here is one short `BEGIN IMMEDIATE`
-transaction, and ids are derived from the row's key, so two processes that see the same new tool at
+Many `mcp-guard run` processes (or `serve` replicas) share one database: every write here is one short
+`store.write()` transaction, and ids are derived from the row's key, so two processes that see the same new tool at
 once agree on its id and store it once.
 
 Trust modes (per upstream): `review` holds everything new or changed; `tofu` approves what it sees
@@ -202,7 +202,7 @@ class ReviewQueue:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.conn = store.db.conn
+        self.conn = store  # `execute` runs in this thread's `write()` transaction while one is open
 
     # Reading ---------------------------------------------------------------------------------------
 
@@ -337,8 +337,7 @@ class ReviewQueue:
         stamp = now()
         result: dict[str, Item] = {}
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.store.write():
             existing = self._rows("SELECT * FROM items WHERE upstream = ? AND kind = ?", (upstream, kind))
             by_key = {(r.name, r.fingerprint): r for r in existing}
             approved = {r.name: r for r in existing if r.state == "approved"}
@@ -386,10 +385,6 @@ class ReviewQueue:
                     conn.execute(
                         f"UPDATE items SET removed = ? WHERE id IN ({','.join('?' * len(chunk))})", (stamp, *chunk)
                     )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return result
 
     def _insert(
@@ -461,9 +456,7 @@ class ReviewQueue:
         if not reason:
             raise ReviewError('a reason is required: add --reason "why this is fine (or not)"')
         reviewer = (reviewer or reviewer_name()).strip() or "unknown"
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.store.write():
             items: dict[str, Item] = {}
             for ref in refs:
                 item = self.get(ref)
@@ -471,10 +464,6 @@ class ReviewQueue:
             outcomes = [self._decide(item, decision, reason, reviewer, two_person) for item in items.values()]
             for outcome in outcomes:
                 self._record_decision(outcome.item, decision, reviewer, reason, outcome.waiting_for_second)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return outcomes
 
     def _decide(self, item: Item, decision: str, reason: str, reviewer: str, two_person: bool) -> Outcome:
@@ -549,8 +538,7 @@ class ReviewQueue:
         if fingerprint(kind, definition).digest != digest:
             return False  # a hand-edited definition that no longer matches its fingerprint: ignore it
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.store.write():
             rows = self._rows(
                 "SELECT * FROM items WHERE upstream = ? AND kind = ? AND name = ? AND fingerprint = ?",
                 (upstream, kind, name, digest),
@@ -603,10 +591,6 @@ class ReviewQueue:
                     adopted = Item(ident, upstream, kind, name, digest, "", state, None, None, stamp, stamp, None)
                     self._record_decision(adopted, "approve" if state == "approved" else "reject", who,
                                           "adopted from the AI-BOM", False)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return changed
 
 

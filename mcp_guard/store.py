@@ -1,22 +1,50 @@
-"""The database: one SQLite file (WAL, busy timeout) shared by every mcp-guard process.
+"""The database: one SQLite file by default, or one PostgreSQL database shared by several hosts.
 
-Claude Code starts one `mcp-guard run` per server per session, so many processes write at once:
-WAL lets readers and one writer work together, and the busy timeout makes writers queue instead of
-failing. The schema lives here and only here; `SCHEMA_VERSION` is stored in `PRAGMA user_version`,
-and a database written by a newer mcp-guard is refused rather than damaged.
+The seam every feature module goes through is small: `execute` / `executemany` with `?` placeholders,
+`write()` (the one writer's transaction: whatever runs inside it sees and changes the database as if
+no one else were writing), `snapshot()` (a consistent read of several statements), `json_text(col,
+key)` (a JSON field of a text column, as SQL) and `Error` / `IntegrityError` (the driver's exceptions).
+
+SQLite (the default; `[storage] path`): Claude Code starts one `mcp-guard run` per server per session,
+so many processes write at once: WAL lets readers and one writer work together, the busy timeout makes
+writers queue instead of failing, and `write()` is `BEGIN IMMEDIATE`. `SCHEMA_VERSION` is stored in
+`PRAGMA user_version`.
+
+PostgreSQL (`[storage] url = "postgresql://…"`): several `serve` replicas on several hosts share it
+through a connection pool (psycopg 3, `pip install 'mcp-guard[postgres]'`). `write()` is a transaction
+that first takes one transaction-scoped advisory lock: writers are serialised exactly as SQLite's
+`BEGIN IMMEDIATE` serialises them, which is what keeps the audit log one hash chain (every append reads
+the head and writes the next record under that lock; see `mcp_guard.audit.log`). `SCHEMA_VERSION` is
+stored in the `mcp_guard_schema` table, migrated under an advisory lock of its own.
+
+In both, the schema lives here and only here, each statement is idempotent (opening is migrating), and
+a database written by a newer mcp-guard is refused rather than damaged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import random
+import re
 import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-
-import sqlite_utils
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from mcp_guard.errors import StoreError
 
-SCHEMA_VERSION = 1
+# 1: review, sessions, approvals, audit, verifications, wrap records. 2: budget_use.
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 10
+POOL_SIZE = 8  # per process: the audit writer, the review guard's worker thread and a few requests
+# Advisory lock keys (any two 64-bit numbers no other application on the database uses): `write()`,
+# and the migration step.
+WRITE_LOCK = 0x6D63_7067_7772_6974  # "mcpgwrit"
+MIGRATE_LOCK = 0x6D63_7067_6D69_6772  # "mcpgmigr"
 
 # One block per feature. Each statement is idempotent, so opening a database is also migrating it.
 _SCHEMA = """
@@ -38,6 +66,7 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE INDEX IF NOT EXISTS items_by_name ON items (upstream, kind, name);
 CREATE UNIQUE INDEX IF NOT EXISTS items_by_fingerprint ON items (upstream, kind, name, fingerprint);
 CREATE TABLE IF NOT EXISTS review_decisions (
+    {ROWID}
     item_id TEXT NOT NULL,
     decision TEXT NOT NULL,         -- approve | reject
     reviewer TEXT NOT NULL,
@@ -74,10 +103,17 @@ CREATE TABLE IF NOT EXISTS approvals (
     created TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS approvals_by_call ON approvals (session_id, tool, args_digest, state);
+-- the calls each session made against its profile's budgets ("" = total, else the budget's glob)
+CREATE TABLE IF NOT EXISTS budget_use (
+    session_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    PRIMARY KEY (session_id, key)
+);
 
 -- audit: the hash-chained log
 CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY,
+    seq {BIGINT} PRIMARY KEY,
     at TEXT NOT NULL,
     kind TEXT NOT NULL,
     session_id TEXT,
@@ -88,12 +124,12 @@ CREATE TABLE IF NOT EXISTS audit (
 -- the last record's seq and hash, written with it: deleting records from the end shows
 CREATE TABLE IF NOT EXISTS audit_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    seq INTEGER NOT NULL,
+    seq {BIGINT} NOT NULL,
     hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_session ON audit (session_id, seq);
 -- a review item's decisions in the chain (review.py honours an approval only with its record)
-CREATE INDEX IF NOT EXISTS audit_reviews ON audit (json_extract(data, '$.id'), seq)
+CREATE INDEX IF NOT EXISTS audit_reviews ON audit (({REVIEW_ID}), seq)
     WHERE kind = 'review' AND session_id IS NULL;
 
 -- provenance: the last verification of each upstream's artifact
@@ -127,30 +163,203 @@ CREATE TABLE IF NOT EXISTS wrapped_entries (
 """
 
 
-class Store:
-    """The opened database. `db` is a `sqlite_utils.Database`; feature modules query it directly."""
+def is_url(target: str | Path | None) -> bool:
+    return isinstance(target, str) and target.split("://", 1)[0] in ("postgresql", "postgres")
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
-        self.db = db
-        self.path = path
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown or logged: without its password."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return re.sub(r"://[^@/]*@", "://***@", url)
+
+
+class Store:
+    """The opened database. Feature modules use only the seam described in the module docstring."""
+
+    dialect = ""
+    Error: type[Exception] | tuple[type[Exception], ...] = sqlite3.Error
+    IntegrityError: type[Exception] | tuple[type[Exception], ...] = sqlite3.IntegrityError
+    path: Path | None = None
+    url: str | None = None
+
+    def __init__(self) -> None:
+        self._local = threading.local()  # this thread's open transaction, if any
+
+    @property
+    def label(self) -> str:
+        """Where the database is, as it may be shown (no password)."""
+        if self.url is not None:
+            return safe_url(self.url)
+        return str(self.path) if self.path is not None else ":memory:"
+
+    def _current(self) -> Any:
+        return getattr(self._local, "conn", None)
+
+    @contextlib.contextmanager
+    def _bound(self, conn: Any) -> Iterator[None]:
+        if self._current() is not None:
+            raise RuntimeError("a store transaction is already open in this thread")
+        self._local.conn = conn
+        try:
+            yield
+        finally:
+            self._local.conn = None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        raise NotImplementedError
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """Rows of a long read inside `snapshot()`, fetched a thousand at a time, not all at once."""
+        return iter(self.execute(sql, params))
+
+    def write(self, *, durability: str | None = None) -> contextlib.AbstractContextManager[Store]:
+        raise NotImplementedError
+
+    def snapshot(self) -> contextlib.AbstractContextManager[Store]:
+        raise NotImplementedError
+
+    def json_text(self, column: str, key: str) -> str:
+        raise NotImplementedError
+
+    def audit_handle(self, durability: str) -> Store:
+        """The store as the audit log uses it (its own connections on SQLite, whose settings then do
+        not change other features'); `close()` it when done."""
+        return self
+
+    def schema_version(self) -> int:
+        raise NotImplementedError
 
     def close(self) -> None:
-        self.db.close()
+        pass
 
 
-def open_store(path: str | Path | None) -> Store:
-    """Open (creating if needed) the database at `path`; `None` gives a private in-memory one."""
+# --- SQLite ---------------------------------------------------------------------------------------
+
+
+class SQLiteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, *, wconn: sqlite3.Connection | None = None,
+                 fast_retry: bool = False) -> None:
+        super().__init__()
+        self.conn = conn  # reads, and writes unless `wconn` is given
+        self._wconn = wconn or conn
+        self._fast_retry = fast_retry
+        self.path = path
+        self._db: Any = None
+        # Threads of one process share the connection: one transaction at a time on it (a second
+        # BEGIN on it would fail, and its statements would join the first one's transaction).
+        self._writing = threading.Lock()
+
+    @property
+    def db(self) -> Any:
+        """A `sqlite_utils.Database` on the connection (tests and one-off tools; features use the seam)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return (self._current() or self.conn).execute(sql, tuple(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        (self._current() or self.conn).executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def write(self, *, durability: str | None = None) -> Iterator[Store]:
+        conn = self._wconn
+        if self._current() is not None:
+            raise RuntimeError("a store transaction is already open in this thread")
+        with self._writing:
+            if self._fast_retry:
+                _begin_immediate(conn)
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+            try:
+                with self._bound(conn):
+                    yield self
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        conn = self.conn
+        with self._writing if conn is self._wconn else contextlib.nullcontext():
+            conn.execute("BEGIN")
+            try:
+                with self._bound(conn):
+                    yield self
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
+    def json_text(self, column: str, key: str) -> str:
+        return f"json_extract({column}, '$.{key}')"
+
+    def audit_handle(self, durability: str) -> Store:
+        if self.path is None:
+            return self  # in memory: one connection
+        reads = _sqlite_connect(self.path, BUSY_TIMEOUT_MS, durability)  # reads wait for SQLite's busy handler
+        writes = _sqlite_connect(self.path, 0, durability)  # writes retry themselves: see _begin_immediate
+        return SQLiteStore(reads, self.path, wconn=writes, fast_retry=True)
+
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        for conn in {self.conn, self._wconn}:
+            conn.close()
+
+
+def _sqlite_connect(path: Path, busy_ms: int, durability: str | None = None) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    if durability is not None:
+        conn.execute(f"PRAGMA synchronous = {'FULL' if durability == 'full' else 'NORMAL'}")
+    return conn
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """Take the write lock, retrying after short random sleeps while another process holds it.
+
+    SQLite's own busy handler sleeps 1 ms, then longer, between tries: far longer than one append
+    holds the lock (tens of µs, plus an fsync), so with several processes most time went to sleeping."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 50e-6
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if getattr(err, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, 0.002)
+
+
+def _open_sqlite(path: str | Path | None) -> SQLiteStore:
     try:
         if path is None:
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         else:
             p = Path(path)
             p.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                str(p), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-            )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if path is not None:
+            conn = _sqlite_connect(p, BUSY_TIMEOUT_MS)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -159,9 +368,172 @@ def open_store(path: str | Path | None) -> Store:
                 f"{path}: database is from a newer mcp-guard (schema {version}, this one knows {SCHEMA_VERSION}); "
                 "upgrade mcp-guard or point storage.path at another file"
             )
-        conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        schema = _SCHEMA.format(ROWID="", BIGINT="INTEGER", REVIEW_ID="json_extract(data, '$.id')")
+        conn.executescript("BEGIN IMMEDIATE;" + schema + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
     except sqlite3.DatabaseError as err:
         raise StoreError(f"{path}: cannot open the database: {err}") from None
     except OSError as err:
         raise StoreError(f"{path}: cannot create the database folder: {err}") from None
-    return Store(sqlite_utils.Database(conn), Path(path) if path else None)
+    return SQLiteStore(conn, Path(path) if path else None)
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+
+
+def _pg_sql(sql: str, params: Sequence[Any]) -> str:
+    # `?` placeholders become psycopg's `%s` (a literal % is doubled first). The SQL of this project
+    # never has a `?` or `%` inside a string literal: values always go in as parameters.
+    return sql.replace("%", "%%").replace("?", "%s") if params else sql
+
+
+class _Rows:
+    """What `execute` returns outside a transaction on PostgreSQL: the rows, read before the
+    connection went back to the pool, with the DB-API cursor's reading methods."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.description = cursor.description
+        self.rowcount = cursor.rowcount
+        self._rows = cursor.fetchall() if cursor.description is not None else []
+        self._i = 0
+
+    def fetchone(self) -> Any:
+        if self._i >= len(self._rows):
+            return None
+        self._i += 1
+        return self._rows[self._i - 1]
+
+    def fetchall(self) -> list[Any]:
+        rest, self._i = self._rows[self._i :], len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
+class PostgresStore(Store):
+    dialect = "postgresql"
+
+    def __init__(self, pool: Any, url: str) -> None:
+        super().__init__()
+        import psycopg
+
+        self.pool = pool
+        self.url = url
+        self.Error = psycopg.Error
+        self.IntegrityError = psycopg.IntegrityError
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        params = tuple(params)
+        sql = _pg_sql(sql, params)
+        conn = self._current()
+        if conn is not None:
+            return conn.execute(sql, params or None)
+        with self.pool.connection() as conn:
+            return _Rows(conn.execute(sql, params or None))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = [tuple(r) for r in rows]
+        if not rows:
+            return
+        sql = _pg_sql(sql, rows[0])
+        conn = self._current()
+        if conn is not None:
+            conn.cursor().executemany(sql, rows)
+            return
+        with self.pool.connection() as conn, conn.transaction():
+            conn.cursor().executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def write(self, *, durability: str | None = None) -> Iterator[Store]:
+        if self._current() is not None:  # a second connection would wait for this one's lock forever
+            raise RuntimeError("a store transaction is already open in this thread")
+        with self.pool.connection() as conn, conn.transaction():
+            if durability == "normal":  # committed without waiting for the WAL flush, like SQLite's NORMAL
+                conn.execute("SET LOCAL synchronous_commit = off")
+            # Its own statement, first: a statement reads the snapshot taken when it began, so the
+            # reads that follow the lock (the audit head) see every commit made before it was granted.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            with self._bound(conn):
+                yield self
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        conn = self._current()
+        if conn is None:
+            raise RuntimeError("stream() reads inside snapshot()")
+        params = tuple(params)
+        with conn.cursor(name="mcp_guard_stream") as cursor:  # a server-side cursor
+            cursor.itersize = 1000
+            cursor.execute(_pg_sql(sql, params), params or None)
+            yield from cursor
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            with self._bound(conn):
+                yield self
+
+    def json_text(self, column: str, key: str) -> str:
+        return f"({column}::jsonb ->> '{key}')"
+
+    def schema_version(self) -> int:
+        row = self.execute("SELECT max(version) FROM mcp_guard_schema").fetchone()
+        return int(row[0] or 0)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _pg_error(url: str, err: BaseException) -> StoreError:
+    """One line, naming the database without its password (nor the password anywhere in the text)."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    with contextlib.suppress(ValueError):
+        password = urlsplit(url).password
+        if password:
+            text = text.replace(password, "***")
+    return StoreError(f"{safe_url(url)}: cannot open the database: {text}")
+
+
+def _open_postgres(url: str) -> PostgresStore:
+    try:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+    except ImportError:
+        raise StoreError("storage.url names PostgreSQL, but its driver is not installed: "
+                         "pip install 'mcp-guard[postgres]'") from None
+    try:
+        # One connection first, for a precise error (the pool only says it timed out), and the migration.
+        with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
+                conn.execute("CREATE TABLE IF NOT EXISTS mcp_guard_schema (version INTEGER NOT NULL)")
+                version = conn.execute("SELECT max(version) FROM mcp_guard_schema").fetchone()[0] or 0
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{safe_url(url)}: database is from a newer mcp-guard (schema {version}, this one knows "
+                        f"{SCHEMA_VERSION}); upgrade mcp-guard or point storage.url at another database")
+                conn.execute(_SCHEMA.format(ROWID="rowid BIGINT GENERATED ALWAYS AS IDENTITY,",  # SQLite's
+                                            BIGINT="BIGINT", REVIEW_ID="(data::jsonb ->> 'id')"))  # implicit one
+                if version < SCHEMA_VERSION:
+                    conn.execute("DELETE FROM mcp_guard_schema")
+                    conn.execute("INSERT INTO mcp_guard_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+        pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=False, name="mcp-guard",
+                              kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S,
+                                      "options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"},  # as SQLite's busy timeout
+                              # a connection is checked (an empty query) before each use, so a database
+                              # restarted or failed over costs no request an error
+                              check=ConnectionPool.check_connection, timeout=BUSY_TIMEOUT_MS / 1000)
+        pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+    except StoreError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a bad URL, a refused connection, a missing role: one line
+        raise _pg_error(url, err) from None
+    return PostgresStore(pool, url)
+
+
+def open_store(target: str | Path | None) -> Store:
+    """Open (creating and migrating if needed) the database: a `postgresql://` URL, a SQLite file's
+    path, or `None` for a private in-memory SQLite one."""
+    if is_url(target):
+        return _open_postgres(str(target))
+    return _open_sqlite(target)

@@ -1,7 +1,7 @@
 """Records that vouch for state kept outside the chain: a review decision or a held call's approval
 is honoured only when its audit record is intact in the chain.
 
-Plain functions on a connection that already holds the write lock, so that a decision and its record
+Plain functions on a store whose `write()` transaction this thread holds, so that a decision and its record
 commit (or roll back) together; a row approved with a plain UPDATE has no such record.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,11 +16,12 @@ from mcp_guard.audit.chain import GENESIS, AuditRecord, _hash_or_none, record_ha
 from mcp_guard.audit.log import AuditLog, refuse_triggers
 from mcp_guard.canonical import canonical, jsonable
 from mcp_guard.canonical import now as _now
+from mcp_guard.store import Store
 
 
-def append_in_transaction(conn: sqlite3.Connection, kind: str, data: Mapping[str, Any],
+def append_in_transaction(conn: Store, kind: str, data: Mapping[str, Any],
                           session_id: str | None = None) -> AuditRecord:
-    """Chain one record on `conn`, which already holds the write lock (BEGIN IMMEDIATE)."""
+    """Chain one record inside `conn.write()` (which holds the write lock)."""
     text = canonical(jsonable(data))
     refuse_triggers(conn)
     seq, prev = AuditLog._head_for_append(conn)
@@ -34,28 +34,28 @@ def append_in_transaction(conn: sqlite3.Connection, kind: str, data: Mapping[str
     return AuditRecord(seq, at, kind, session_id, json.loads(text), prev, h)
 
 
-def latest_review(conn: sqlite3.Connection, item_id: str) -> dict[str, Any] | None:
+def latest_review(conn: Store, item_id: str) -> dict[str, Any] | None:
     """The data of the last `review` record of a review item, if that record is intact in the chain
     (its own hash, and its link to the record before it); None when there is none or it was edited."""
-    row = conn.execute(  # the literal kind and NULL session let SQLite use the audit_reviews index
+    row = conn.execute(  # the literal kind and NULL session let the database use the audit_reviews index
         "SELECT seq, at, session_id, data, prev_hash, hash FROM audit WHERE kind = 'review' "
-        "AND session_id IS NULL AND json_extract(data, '$.id') = ? ORDER BY seq DESC LIMIT 1",
+        f"AND session_id IS NULL AND ({conn.json_text('data', 'id')}) = ? ORDER BY seq DESC LIMIT 1",
         (item_id,),
     ).fetchone()
     return _intact(conn, "review", row)
 
 
-def latest_approval(conn: sqlite3.Connection, session_id: str, approval_id: str) -> dict[str, Any] | None:
+def latest_approval(conn: Store, session_id: str, approval_id: str) -> dict[str, Any] | None:
     """The data of the last intact `approval` record of a held call's approval in its session."""
     row = conn.execute(
         "SELECT seq, at, session_id, data, prev_hash, hash FROM audit WHERE session_id = ? "
-        "AND kind = 'approval' AND json_extract(data, '$.id') = ? ORDER BY seq DESC LIMIT 1",
+        f"AND kind = 'approval' AND {conn.json_text('data', 'id')} = ? ORDER BY seq DESC LIMIT 1",
         (session_id, approval_id),
     ).fetchone()
     return _intact(conn, "approval", row)
 
 
-def _intact(conn: sqlite3.Connection, kind: str, row: Any) -> dict[str, Any] | None:
+def _intact(conn: Store, kind: str, row: Any) -> dict[str, Any] | None:
     if row is None:
         return None
     seq, at, sid, text, prev, h = row

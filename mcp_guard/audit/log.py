@@ -7,13 +7,15 @@ What a chain cannot show on its own: someone able to write the database can reco
 from the point they changed onwards and rewrite the head, or delete the whole file. Against that,
 copy the head (`mcp-guard audit head`) somewhere they cannot write and verify with `--anchor`.
 
-Many processes share one database: an append reads the head and inserts under `BEGIN IMMEDIATE`,
-so the read and the write are one atomic step and the chain stays single.
+Many processes share one database: an append reads the head and inserts inside the store's
+`write()` transaction (SQLite's `BEGIN IMMEDIATE`; on PostgreSQL, an advisory lock taken first), so
+the read and the write are one atomic step and the chain stays single, whichever host writes.
 
 Durability: `durability="full"` (the default) commits with `PRAGMA synchronous=FULL`, so a record is
 on disk (the WAL is fsynced) before `append` returns and survives a power cut. `"normal"` skips the
 fsync: a record survives the process being killed, but the last commits may be lost if the machine
-itself crashes (the chain stays consistent: SQLite rolls back whole transactions, head included).
+itself crashes (the chain stays consistent: the database rolls back whole transactions, head included).
+On PostgreSQL these are `synchronous_commit` on and off.
 `append` blocks its thread until the write lock is free: the proxy appends only through
 `AuditWriter`'s thread, never on its event loop.
 """
@@ -23,12 +25,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
-import random
 import re
-import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, Literal
 
@@ -45,39 +43,11 @@ from mcp_guard.audit.data import redact
 from mcp_guard.canonical import canonical, jsonable
 from mcp_guard.canonical import now as _now
 from mcp_guard.errors import AuditError
-from mcp_guard.store import BUSY_TIMEOUT_MS, Store
+from mcp_guard.store import Store
 
 # A record's kind is a dotted lower-case word (session.start, call, review, approval, provenance, ...).
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 Durability = Literal["full", "normal"]
-
-
-def _connect(store: Store, durability: Durability, busy_ms: int) -> sqlite3.Connection:
-    """A connection of the audit log's own, so its settings do not change other features'."""
-    if store.path is None:
-        return store.db.conn
-    conn = sqlite3.connect(str(store.path), timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
-    conn.execute(f"PRAGMA synchronous = {durability.upper()}")
-    return conn
-
-
-def _begin_immediate(conn: sqlite3.Connection) -> None:
-    """Take the write lock, retrying after short random sleeps while another process holds it.
-
-    SQLite's own busy handler sleeps 1 ms, then longer, between tries: far longer than one append
-    holds the lock (tens of µs, plus an fsync), so with several processes most time went to sleeping."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    delay = 50e-6
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as err:
-            if getattr(err, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
-                raise
-        time.sleep(random.uniform(0, delay))
-        delay = min(delay * 2, 0.002)
 
 
 class AuditLog:
@@ -88,14 +58,13 @@ class AuditLog:
             raise ValueError(f"durability must be 'full' or 'normal', not {durability!r}")
         self.store = store
         self.durability = durability
-        self._conn = _connect(store, durability, BUSY_TIMEOUT_MS)  # reads wait for SQLite's busy handler
-        self._wconn = _connect(store, durability, 0)  # writes retry themselves: see _begin_immediate
+        self._db = store.audit_handle(durability)  # on SQLite, connections of its own
         self._lock = threading.Lock()  # one transaction at a time on these connections
         self._secrets: set[str] = set(secrets)
 
     def close(self) -> None:
-        for conn in {self._conn, self._wconn} - {self.store.db.conn}:
-            conn.close()
+        if self._db is not self.store:
+            self._db.close()
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         """Values that must never reach the log: every later append redacts them."""
@@ -114,45 +83,37 @@ class AuditLog:
     def _write(self, prepared: list[tuple[str, str | None, str, str, dict[str, Any]]]) -> list[AuditRecord]:
         if not prepared:
             return []
+        db = self._db
         with self._lock:
-            conn = self._wconn
             try:
-                _begin_immediate(conn)
-            except sqlite3.Error as err:
-                raise AuditError(f"cannot write the audit log: {err}") from None
-            try:
-                refuse_triggers(conn)
-                seq, prev = self._head_for_append(conn)
-                out: list[AuditRecord] = []
-                rows = []
-                for kind, session_id, text, data_sha, obj in prepared:
-                    seq += 1
-                    at = _now()
-                    h = record_hash(seq, at, kind, session_id, data_sha, prev)
-                    rows.append((seq, at, kind, session_id, text, prev, h))
-                    out.append(AuditRecord(seq, at, kind, session_id, obj, prev, h))
-                    prev = h
-                conn.executemany(
-                    "INSERT INTO audit (seq, at, kind, session_id, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-                conn.execute(
-                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
-                    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                    (seq, prev),
-                )
-                conn.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                conn.execute("ROLLBACK")
+                with db.write(durability=self.durability):
+                    refuse_triggers(db)
+                    seq, prev = self._head_for_append(db)
+                    out: list[AuditRecord] = []
+                    rows = []
+                    for kind, session_id, text, data_sha, obj in prepared:
+                        seq += 1
+                        at = _now()
+                        h = record_hash(seq, at, kind, session_id, data_sha, prev)
+                        rows.append((seq, at, kind, session_id, text, prev, h))
+                        out.append(AuditRecord(seq, at, kind, session_id, obj, prev, h))
+                        prev = h
+                    db.executemany(
+                        "INSERT INTO audit (seq, at, kind, session_id, data, prev_hash, hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
+                    db.execute(
+                        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
+                        "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                        (seq, prev),
+                    )
+            except db.IntegrityError:
                 raise AuditError(
                     "audit log head is behind its records (tampered?): run `mcp-guard audit verify`"
                 ) from None
-            except BaseException as err:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(err, sqlite3.Error):
-                    raise AuditError(f"cannot write the audit log: {err}") from None
-                raise
+            except db.Error as err:
+                raise AuditError(f"cannot write the audit log: {_one_line(err)}") from None
         return out
 
     def _prepare(
@@ -170,7 +131,7 @@ class AuditLog:
         return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), json.loads(text)
 
     @staticmethod
-    def _head_for_append(conn: sqlite3.Connection) -> tuple[int, str]:
+    def _head_for_append(conn: Store) -> tuple[int, str]:
         row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         if row is not None:
             return row[0], row[1]
@@ -183,8 +144,8 @@ class AuditLog:
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last record, per the head row: copy it elsewhere to anchor the log."""
-        with self._lock, _reading():
-            row = self._conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        with self._lock, self._reading():
+            row = self._db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
     def records(self, session: str | None = None, kind: str | None = None) -> Iterator[AuditRecord]:
@@ -199,10 +160,10 @@ class AuditLog:
             sql += " AND kind = ?"
             params.append(kind)
         sql += " ORDER BY seq LIMIT 1000"
-        after: int | float = -math.inf
+        after = 0  # sequence numbers start at 1
         while True:
-            with self._lock, _reading():
-                rows = self._conn.execute(sql, [after, *params]).fetchall()
+            with self._lock, self._reading():
+                rows = self._db.execute(sql, [after, *params]).fetchall()
             for seq, at, k, sid, text, prev, h in rows:
                 yield AuditRecord(seq, at, k, sid, _loads(text), prev, h)
             if len(rows) < 1000:
@@ -215,26 +176,17 @@ class AuditLog:
         """Recompute the chain and compare it with the head and any anchors; problems name records.
         Reads one snapshot, so appends by other processes meanwhile are no false alarm."""
         anchors = list(anchors)
-        conn = self._conn
+        db = self._db
         res = VerifyResult()
-        chain = _Chain(res, locate=lambda h: _seq_of_hash_db(conn, h))
-        with self._lock:
-            try:
-                conn.execute("BEGIN")
-                try:
-                    head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-                    rows = conn.execute(
-                        "SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq"
-                    )
-                    for seq, at, kind, sid, text, prev, h in rows:
-                        data_sha = hashlib.sha256(text.encode()).hexdigest() if isinstance(text, str) else ""
-                        chain.feed(seq, at, kind, sid, data_sha, prev, h)
-                    seen = dict(_anchor_rows(conn, anchors))
-                    planted = audit_triggers(conn)
-                finally:
-                    conn.execute("COMMIT")
-            except sqlite3.DatabaseError as err:
-                raise AuditError(f"cannot read the audit log: {err}") from None
+        chain = _Chain(res, locate=lambda h: _seq_of_hash_db(db, h))
+        with self._lock, self._reading(), db.snapshot():
+            head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+            rows = db.stream("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
+            for seq, at, kind, sid, text, prev, h in rows:
+                data_sha = hashlib.sha256(text.encode()).hexdigest() if isinstance(text, str) else ""
+                chain.feed(seq, at, kind, sid, data_sha, prev, h)
+            seen = dict(_anchor_rows(db, anchors))
+            planted = audit_triggers(db)
         chain.finish(head)
         if planted:
             res.add(None, f"audit tables have triggers: {', '.join(planted)} (records may have been dropped)")
@@ -246,59 +198,64 @@ class AuditLog:
                 res.add(seq, f"does not match its anchor (hash {got[:12]}… expected {want[:12]}…): log rewritten")
         return res
 
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A damaged database file, or a database gone away, fails with one line, not a traceback."""
+        try:
+            yield
+        except self._db.Error as err:
+            raise AuditError(f"cannot read the audit log: {_one_line(err)}") from None
+
     # export
 
     def export_jsonl(self, fp: IO[str], session: str | None = None) -> int:
         """Write the log as JSON lines: a header, then every record in order. With `session`, other
         sessions' records keep only their data digest, so the file still verifies as a whole chain.
         Returns the number of full records written."""
-        conn = self._conn
-        with self._lock, _reading():  # a consistent snapshot: head and records from one read transaction
-            conn.execute("BEGIN")
-            try:
-                head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone() or (
-                    0,
-                    GENESIS,
-                )
-                header = {"format": FORMAT, "version": FORMAT_VERSION, "session": session}
-                header |= {"head_seq": head[0], "head_hash": head[1], "exported_at": _now()}
-                fp.write(json.dumps(header, ensure_ascii=False) + "\n")
-                full = 0
-                rows = conn.execute("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
-                for seq, at, kind, sid, text, prev, h in rows:
-                    line: dict[str, Any] = {"seq": seq, "at": at, "kind": kind, "session": sid}
-                    if session is None or sid == session:
-                        line["data"] = _loads(text)
-                        full += 1
-                    else:
-                        line["data_sha256"] = hashlib.sha256(str(text).encode()).hexdigest()
-                    line |= {"prev_hash": prev, "hash": h}
-                    fp.write(json.dumps(line, ensure_ascii=False) + "\n")
-            finally:
-                conn.execute("COMMIT")
+        db = self._db
+        with self._lock, self._reading(), db.snapshot():  # head and records from one read transaction
+            head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone() or (0, GENESIS)
+            header = {"format": FORMAT, "version": FORMAT_VERSION, "session": session}
+            header |= {"head_seq": head[0], "head_hash": head[1], "exported_at": _now()}
+            fp.write(json.dumps(header, ensure_ascii=False) + "\n")
+            full = 0
+            rows = db.stream("SELECT seq, at, kind, session_id, data, prev_hash, hash FROM audit ORDER BY seq")
+            for seq, at, kind, sid, text, prev, h in rows:
+                line: dict[str, Any] = {"seq": seq, "at": at, "kind": kind, "session": sid}
+                if session is None or sid == session:
+                    line["data"] = _loads(text)
+                    full += 1
+                else:
+                    line["data_sha256"] = hashlib.sha256(str(text).encode()).hexdigest()
+                line |= {"prev_hash": prev, "hash": h}
+                fp.write(json.dumps(line, ensure_ascii=False) + "\n")
         return full
 
 
-@contextlib.contextmanager
-def _reading() -> Iterator[None]:
-    """A damaged database file fails with one line, not a traceback."""
-    try:
-        yield
-    except sqlite3.DatabaseError as err:
-        raise AuditError(f"cannot read the audit log: {err}") from None
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
 
 
-def audit_triggers(conn: sqlite3.Connection) -> list[str]:
-    """Triggers and views that touch the audit tables. mcp-guard defines none: one planted by another
-    process (`RAISE(IGNORE)` on insert) would drop every later record while the chain stays intact."""
-    rows = conn.execute(
-        "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') "
-        "AND (tbl_name IN ('audit', 'audit_head') OR lower(sql) LIKE '%audit%') ORDER BY name"
-    ).fetchall()
+def audit_triggers(conn: Store) -> list[str]:
+    """Triggers and views (PostgreSQL: triggers and rules) that touch the audit tables. mcp-guard defines
+    none: one planted by another process (`RAISE(IGNORE)` on insert, a `DO INSTEAD NOTHING` rule) would
+    drop every later record while the chain stays intact."""
+    if conn.dialect == "postgresql":
+        rows = conn.execute(
+            "SELECT 'trigger', tgname FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgrelid IN ('audit'::regclass, 'audit_head'::regclass) "
+            "UNION ALL SELECT 'rule', rulename FROM pg_rules WHERE tablename IN ('audit', 'audit_head') "
+            "AND schemaname = current_schema() ORDER BY 2"
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') "
+            "AND (tbl_name IN ('audit', 'audit_head') OR lower(sql) LIKE '%audit%') ORDER BY name"
+        ).fetchall()
     return [f"{kind} {name}" for kind, name in rows]
 
 
-def refuse_triggers(conn: sqlite3.Connection) -> None:
+def refuse_triggers(conn: Store) -> None:
     """`AuditError` when the audit tables have triggers: nothing is appended behind them."""
     found = audit_triggers(conn)
     if found:
@@ -314,12 +271,12 @@ def _loads(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"_value": value}
 
 
-def _seq_of_hash_db(conn: sqlite3.Connection, h: str) -> int | None:
+def _seq_of_hash_db(conn: Store, h: str) -> int | None:
     row = conn.execute("SELECT seq FROM audit WHERE hash = ?", (h,)).fetchone()
     return row[0] if row else None
 
 
-def _anchor_rows(conn: sqlite3.Connection, anchors: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+def _anchor_rows(conn: Store, anchors: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     for seq, _ in anchors:
         row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
         if row:

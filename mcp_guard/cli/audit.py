@@ -20,7 +20,8 @@ def register(sub) -> None:
 
     def add(name: str, help: str, func) -> argparse.ArgumentParser:
         p = asub.add_parser(name, help=help, description=help)
-        p.add_argument("--db", metavar="FILE", help="database (default: storage.path of the config)")
+        p.add_argument("--db", metavar="FILE|URL",
+                       help="database file or postgresql:// URL (default: the config's storage)")
         p.set_defaults(func=func)
         return p
 
@@ -49,7 +50,8 @@ def register(sub) -> None:
 
     help = "per session and tool: calls, allowed, denials, asks, and calls outside the declared intent"
     p = sub.add_parser("report", help=help, description=help)
-    p.add_argument("--db", metavar="FILE", help="database (default: storage.path of the config)")
+    p.add_argument("--db", metavar="FILE|URL",
+                       help="database file or postgresql:// URL (default: the config's storage)")
     p.add_argument("--session", metavar="S", help="only this session")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_report)
@@ -59,9 +61,12 @@ def _open_log(args: argparse.Namespace) -> AuditLog:
     """The audit log of an existing database: reading commands never create one."""
     from mcp_guard.audit import AuditLog
     from mcp_guard.config import load_config
-    from mcp_guard.store import open_store
+    from mcp_guard.store import is_url, open_store
 
-    path = Path(args.db) if args.db else load_config(args.config).db_path
+    target = args.db if args.db else load_config(args.config).database
+    if is_url(target):
+        return AuditLog(open_store(target))
+    path = Path(target)
     if not path.is_file():
         raise StoreError(f"{path}: no audit database there (nothing recorded yet, or storage.path points elsewhere)")
     return AuditLog(open_store(path))
@@ -102,7 +107,7 @@ def _verify(args: argparse.Namespace) -> int:
             raise AuditError(f"{args.file}: not a text file") from None
         return _print_verify(res, args.json, args.file)
     log = _open_log(args)
-    return _print_verify(log.verify(anchors), args.json, str(log.store.path))
+    return _print_verify(log.verify(anchors), args.json, log.store.label)
 
 
 def _summary(rec: AuditRecord) -> list[str]:

@@ -107,7 +107,7 @@ def _queue(config: Config) -> ReviewQueue:
     from mcp_guard.review import ReviewQueue
     from mcp_guard.store import open_store
 
-    return ReviewQueue(open_store(config.db_path))
+    return ReviewQueue(open_store(config.database))
 
 
 def _print_json(data: Any) -> None:
@@ -229,7 +229,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _pending_ids(config: Config) -> dict[tuple[str, str, str, str | None], str]:
     """Review ids of held definitions, when this machine's database knows them (read-only use)."""
-    if not config.db_path.exists():
+    from mcp_guard.store import is_url
+
+    if not is_url(config.database) and not config.db_path.exists():
         return {}
     try:
         queue = _queue(config)

@@ -117,7 +117,7 @@ def _unwrap(args: argparse.Namespace) -> int:
 def _store(config):
     from mcp_guard.store import open_store
 
-    return open_store(config.db_path)
+    return open_store(config.database)
 
 
 def _record_tools(path: Path, names: list[str], env_of: dict[str, dict[str, str]]) -> bool:

@@ -59,7 +59,7 @@ def _config(args):
 def _store(config):
     from mcp_guard.store import open_store
 
-    return open_store(config.db_path)
+    return open_store(config.database)
 
 
 def _session_start(args) -> int:

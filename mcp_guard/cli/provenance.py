@@ -144,7 +144,7 @@ def _check_upstreams(config, name: str | None):
             rows.append((n, judge(config, up, launch_spec(n, up)).result))
         except ProvenanceError as err:
             rows.append((n, err))
-    store = open_store(config.db_path)
+    store = open_store(config.database)
     try:
         for n, result in rows:
             if isinstance(result, Exception):

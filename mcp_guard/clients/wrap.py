@@ -264,7 +264,6 @@ def _canonical(value: Any) -> str:
 def plan_unwrap(locations: list[Location], config: Config, store: Any, servers: list[str] | None = None) -> Plan:
     plan = Plan()
     problems: list[str] = []
-    records = store.db[RECORDS]
     for path, locs in _group(locations).items():
         try:
             raw, text, root = _read(path, locs[0].comments)
@@ -280,7 +279,9 @@ def plan_unwrap(locations: list[Location], config: Config, store: Any, servers: 
                     except entries.EntryShapeError:
                         continue  # not ours: unwrap only touches entries that run mcp-guard
                     key = (str(path.resolve()), loc.pointer, name)
-                    rows = list(records.rows_where("file = ? AND container = ? AND name = ?", key))
+                    rows = [{"original": r[0], "wrapped": r[1]} for r in store.execute(
+                        f"SELECT original, wrapped FROM {RECORDS} WHERE file = ? AND container = ? AND name = ?",
+                        key).fetchall()]
                     form = entries.read_wrapped(entry.value)
                     upstream = form.upstream if form else ""
                     if rows and rows[0]["wrapped"] == _canonical(entry.value):
@@ -374,14 +375,18 @@ def apply(plan: Plan, store: Any, backup_dir: Path) -> list[Path]:
     if plan.config_path and plan.config_after != plan.config_before and plan.config_path.exists():
         _check_writable(plan.config_path)
     now = timestamp(datetime.now(UTC))
-    records = store.db[RECORDS]
     # Records first: an interrupted wrap can still be undone exactly.
     for change in plan.changes:
         key = {"file": str(change.location.path.resolve()), "container": change.location.pointer, "name": change.name}
         if change.action == "wrap":
             row = {**key, "upstream": change.upstream, "original": change.original}
             row |= {"wrapped": _canonical(change.new_value), "at": now}
-            records.upsert(row, pk=("file", "container", "name"))
+            store.execute(
+                f"INSERT INTO {RECORDS} (file, container, name, upstream, original, wrapped, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file, container, name) DO UPDATE SET "
+                "upstream = excluded.upstream, original = excluded.original, wrapped = excluded.wrapped, "
+                "at = excluded.at",
+                [row[c] for c in ("file", "container", "name", "upstream", "original", "wrapped", "at")])
     if plan.config_path and plan.config_after != plan.config_before:
         write_atomic(plan.config_path, plan.config_after.encode("utf-8"), mode=0o600)
     backups = []
@@ -391,5 +396,5 @@ def apply(plan: Plan, store: Any, backup_dir: Path) -> list[Path]:
     for change in plan.changes:
         if change.action == "unwrap":
             key = (str(change.location.path.resolve()), change.location.pointer, change.name)
-            records.delete_where("file = ? AND container = ? AND name = ?", key)
+            store.execute(f"DELETE FROM {RECORDS} WHERE file = ? AND container = ? AND name = ?", key)
     return backups

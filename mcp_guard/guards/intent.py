@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mcp_guard import approvals
+from mcp_guard import approvals, budgets
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
@@ -142,6 +142,8 @@ class IntentGuard(Guard):
             return Decision("allow", "intent checks are off", self.name, "off")
         st = self.state(call.session)
         qualified = f"{call.upstream}/{call.tool}"
+        if self._shared_budget(st):  # another replica may have served this session's calls
+            st.counts = budgets.used(self.store, call.session.id)
         if call.answering:
             return self._answer(st, call, qualified, mode)
         verdict = self._verdict(st, call, qualified)
@@ -176,7 +178,19 @@ class IntentGuard(Guard):
         st = self.state(call.session)
         st.record.note_sent(sent_values({**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments))
         if st.profile is not None and not call.answering:  # an answer is part of a call charged already
-            st.profile.count(f"{call.upstream}/{call.tool}", st.counts)
+            delta: dict[str, int] = {}
+            st.profile.count(f"{call.upstream}/{call.tool}", delta)
+            for key, n in delta.items():
+                st.counts[key] = st.counts.get(key, 0) + n
+            if self._shared_budget(st):
+                budgets.charge(self.store, call.session.id, delta)
+
+    def _shared_budget(self, st: SessionState) -> bool:
+        """Budget use lives in the store (shared by every replica serving the session) when there is one."""
+        if self.store is None or st.profile is None:
+            return False
+        budget = st.profile.profile.budget
+        return budget.total is not None or bool(budget.per_tool)
 
     def _verdict(self, st: SessionState, call: ToolCall, qualified: str,
                  counts: dict[str, int] | None = None) -> Verdict:

@@ -114,7 +114,7 @@ class ManifestGuard(Guard):
     @property
     def queue(self) -> ReviewQueue:
         if self._queue is None:
-            self._queue = ReviewQueue(self._store or open_store(self.config.db_path))
+            self._queue = ReviewQueue(self._store or open_store(self.config.database))
         return self._queue
 
     async def _db(self, fn: Callable[[], T]) -> T:
@@ -154,9 +154,10 @@ class ManifestGuard(Guard):
 
     async def _state_of(self, ident: str) -> str | None:
         """The review state now (another process may have decided since we listed)."""
-        if not self._db_lock.locked():
+        if not self._db_lock.locked() and self.queue.store.dialect == "sqlite":
             # A one-row read under WAL does not wait for writers: on the loop it costs a few
             # microseconds, where a worker thread costs a hop. Nothing else uses the connection now.
+            # (A PostgreSQL read is a network round trip: it goes to the worker thread.)
             return self.queue.state_of(ident)
         return await self._db(lambda: self.queue.state_of(ident))
 

@@ -36,8 +36,11 @@ class ProvenanceGuard(Guard):
         if self._own is None:
             from mcp_guard.store import open_store
 
-            path = self.store.path if self.store is not None else self.config.db_path
-            self._own = open_store(path) if path is not None else self.store  # in-memory: share it
+            if self.store is not None and self.store.dialect != "sqlite":
+                self._own = self.store  # a pool: its connections already serve worker threads
+            else:
+                path = self.store.path if self.store is not None else self.config.database
+                self._own = open_store(path) if path is not None else self.store  # in-memory: share it
         assert self._own is not None
         return self._own
 

@@ -180,7 +180,7 @@ class ResultScanGuard(Guard):
         if self._store is None:
             from mcp_guard.store import open_store
 
-            self._store = open_store(self.config.db_path)
+            self._store = open_store(self.config.database)
         self._audit = AuditLog(self._store)
         return self._audit
 

@@ -104,27 +104,38 @@ def start_session(
     session_id = "s-" + secrets.token_hex(6)
     now = _now()
     expires = now + ttl
-    store.db["sessions"].insert(
-        {
-            "id": session_id,
-            "intent": intent.strip(),
-            "profile": profile,
-            "owner": config.profiles[profile].owner if profile else None,
-            "token_hash": token_hash(token),
-            "started": timestamp(now),
-            "expires": timestamp(expires),
-            "source": "token",
-            "cwd": None,
-            "updated": timestamp(now),
-        }
-    )
+    _insert(store, {
+        "id": session_id,
+        "intent": intent.strip(),
+        "profile": profile,
+        "owner": config.profiles[profile].owner if profile else None,
+        "token_hash": token_hash(token),
+        "started": timestamp(now),
+        "expires": timestamp(expires),
+        "source": "token",
+        "cwd": None,
+        "updated": timestamp(now),
+    })
     return session_id, token, expires
+
+
+_COLUMNS = ("id", "intent", "profile", "owner", "token_hash", "started", "expires", "source", "cwd", "updated")
+
+
+def _insert(store: Store, row: dict) -> None:
+    store.execute(f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                  [row[c] for c in _COLUMNS])
+
+
+def _rows(store: Store, where: str, params: list, tail: str = "") -> list[dict]:
+    sql = f"SELECT {', '.join(_COLUMNS)} FROM sessions" + (f" WHERE {where}" if where else "") + tail
+    return [dict(zip(_COLUMNS, row, strict=True)) for row in store.execute(sql, params).fetchall()]
 
 
 def resolve_token(store: Store, token: str) -> BoundIntent:
     """The session a bearer token is bound to; an unknown or expired token is refused."""
     token = token.removeprefix("Bearer ").strip()
-    rows = list(store.db["sessions"].rows_where("token_hash = ?", [token_hash(token)]))
+    rows = _rows(store, "token_hash = ?", [token_hash(token)])
     if not rows:
         raise SessionError("unknown session token: start one with `mcp-guard session start`")
     row = rows[0]
@@ -134,10 +145,9 @@ def resolve_token(store: Store, token: str) -> BoundIntent:
 
 
 def end_session(store: Store, session_id: str) -> None:
-    rows = list(store.db["sessions"].rows_where("id = ?", [session_id]))
-    if not rows:
+    done = store.execute("UPDATE sessions SET expires = ? WHERE id = ?", [timestamp(_now()), session_id])
+    if done.rowcount != 1:
         raise SessionError(f"no session {session_id!r}")
-    store.db["sessions"].update(session_id, {"expires": timestamp(_now())})
 
 
 def record_prompt(store: Store, session_id: str, prompt: str, cwd: str | None) -> str:
@@ -147,15 +157,16 @@ def record_prompt(store: Store, session_id: str, prompt: str, cwd: str | None) -
     prompt = (prompt or "").strip()
     now = timestamp(_now())
     folder = str(Path(cwd).resolve()) if cwd else None
-    rows = list(store.db["sessions"].rows_where("id = ?", [session_id]))
-    if rows:
-        intent = rows[0]["intent"]
-        intent = (intent + PROMPT_SEPARATOR + prompt) if intent and prompt else (intent or prompt)
-        intent = intent[-MAX_INTENT_CHARS:]
-        store.db["sessions"].update(session_id, {"intent": intent, "updated": now, "cwd": folder or rows[0]["cwd"]})
-        return intent
-    store.db["sessions"].insert(
-        {
+    with store.write():  # two prompts at once both land
+        rows = _rows(store, "id = ?", [session_id])
+        if rows:
+            intent = rows[0]["intent"]
+            intent = (intent + PROMPT_SEPARATOR + prompt) if intent and prompt else (intent or prompt)
+            intent = intent[-MAX_INTENT_CHARS:]
+            store.execute("UPDATE sessions SET intent = ?, updated = ?, cwd = ? WHERE id = ?",
+                          [intent, now, folder or rows[0]["cwd"], session_id])
+            return intent
+        _insert(store, {
             "id": session_id,
             "intent": prompt[-MAX_INTENT_CHARS:],
             "profile": None,
@@ -166,21 +177,17 @@ def record_prompt(store: Store, session_id: str, prompt: str, cwd: str | None) -
             "source": "hook",
             "cwd": folder,
             "updated": now,
-        }
-    )
+        })
     return prompt
 
 
 def hook_intent(store: Store, *, session_id: str | None = None, cwd: str | None = None) -> BoundIntent | None:
     """The hook-recorded intent: of this Claude Code session, else the latest one in this project."""
     if session_id:
-        rows = list(store.db["sessions"].rows_where("id = ? AND source = 'hook'", [session_id]))
+        rows = _rows(store, "id = ? AND source = 'hook'", [session_id])
     elif cwd:
-        rows = list(
-            store.db["sessions"].rows_where(
-                "cwd = ? AND source = 'hook'", [str(Path(cwd).resolve())], order_by="updated desc", limit=1
-            )
-        )
+        rows = _rows(store, "cwd = ? AND source = 'hook'", [str(Path(cwd).resolve())],
+                     " ORDER BY updated DESC LIMIT 1")
     else:
         return None
     if not rows:
@@ -202,4 +209,4 @@ def hook_intent_source(store: Store, cwd: str | None = None):
 
 
 def list_sessions(store: Store) -> list[dict]:
-    return list(store.db["sessions"].rows_where(order_by="started"))
+    return _rows(store, "", [], " ORDER BY started, id")

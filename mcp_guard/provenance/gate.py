@@ -91,7 +91,7 @@ def admit_configured(config: Config, name: str, upstream: UpstreamConfig) -> Ups
         from mcp_guard.provenance.record import record as keep
         from mcp_guard.store import open_store
 
-        store = open_store(config.db_path)
+        store = open_store(config.database)
         try:
             keep(store, name, result, mode=mode)
         finally:

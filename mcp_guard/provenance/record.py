@@ -34,7 +34,12 @@ def record(
         "detail": json.dumps(result.to_dict() | ({"mode": mode} if mode else {}), sort_keys=True),
         "at": now(),
     }
-    store.db["verifications"].upsert(row, pk=("upstream", "artifact_digest"))
+    store.execute(
+        "INSERT INTO verifications (upstream, artifact_digest, outcome, detail, at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (upstream, artifact_digest) DO UPDATE SET outcome = excluded.outcome, "
+        "detail = excluded.detail, at = excluded.at",
+        list(row.values()),
+    )
     data = {"upstream": upstream, "mode": mode} | result.to_dict()
     if audit_log is not None:
         audit_log.append("provenance", None, data)

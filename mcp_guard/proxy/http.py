@@ -12,6 +12,7 @@ Each session answers only to the credential that opened it, and ends (with its s
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import ipaddress
 import json
@@ -189,11 +190,14 @@ class _Endpoint:
     def client_key(request: Request, credential: str | None) -> str:
         return credential or f"address:{request.client.host if request.client else 'unknown'}"
 
-    def session_info(self, bound: BoundIntent | None) -> SessionInfo:
-        """Every session gets the configured default profile and intent unless its token names its own."""
+    def session_info(self, bound: BoundIntent | None, stable: str | None = None) -> SessionInfo:
+        """Every session gets the configured default profile and intent unless its token names its own.
+        `stable`: the credential of 2026-07-28 requests, whose session id is then derived from it, so
+        every replica on a shared store serves them as one session (held calls, budgets, audit)."""
         intent = self.proxy.config.intent
         if bound is None:
-            return new_session(intent.text, intent.default_profile)
+            sid = "c-" + hashlib.sha256(stable.encode()).hexdigest()[:24] if stable is not None else None
+            return new_session(intent.text, intent.default_profile, sid)
         session = new_session(bound.intent, bound.profile or intent.default_profile, bound.session_id)
         session.state = self.limits.guard_state.setdefault(bound.session_id, session.state)
         return session
@@ -211,7 +215,10 @@ class _Endpoint:
         if self.token is not None and hmac.compare_digest(bearer.encode(), self.token.encode()):
             return None, None
         try:
-            return None, resolve_token(self.proxy.store, bearer)
+            store = self.proxy.store
+            if store.dialect == "sqlite":  # a local read: on the loop it costs microseconds
+                return None, resolve_token(store, bearer)
+            return None, await anyio.to_thread.run_sync(resolve_token, store, bearer)  # a network round trip
         except SessionError as err:
             return _unauthorized(err.message), None
 
@@ -370,8 +377,8 @@ class StreamableHTTPEndpoint(_Endpoint):
             return None
         if not is_stateless(message):
             return None
-        return self.stateless.handle(request, message, self.client_key(request, credential),
-                                     lambda: self.session_info(bound))
+        key = self.client_key(request, credential)
+        return self.stateless.handle(request, message, key, lambda: self.session_info(bound, stable=key))
 
     async def _run_session(self, transport: Any, session: SessionInfo, *,
                            task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:

@@ -71,9 +71,10 @@ def claim_adhoc_name(store: Store, command: list[str]) -> None:
     from mcp_guard.proxy.names import adhoc_source
 
     name, identity = adhoc_source(command[0], command[1:])
-    store.db.execute("INSERT OR IGNORE INTO adhoc_names (name, identity, command, first_seen) VALUES (?, ?, ?, ?)",
-                     [name, identity, json.dumps(command), datetime.now(UTC).isoformat(timespec="seconds")])
-    held = store.db.execute("SELECT identity, command FROM adhoc_names WHERE name = ?", [name]).fetchone()
+    store.execute("INSERT INTO adhoc_names (name, identity, command, first_seen) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (name) DO NOTHING",
+                  [name, identity, json.dumps(command), datetime.now(UTC).isoformat(timespec="seconds")])
+    held = store.execute("SELECT identity, command FROM adhoc_names WHERE name = ?", [name]).fetchone()
     if held is not None and held[0] != identity:
         other = " ".join(json.loads(held[1]))
         raise ConfigError(f"the default upstream name {name!r} is already used by another server ({other}); "
@@ -133,7 +134,8 @@ def build_guards(config: Config, store: Store, audit: AuditWriter, intent: Inten
     guards: list[Guard] = [ToolFilterGuard({n: u.tools for n, u in config.upstreams.items()})]
     if any(u.provenance is not None and u.provenance.mode != "off" for u in upstreams):
         guards.append(ProvenanceGuard(config, store, audit_log=audit))
-    guards.append(ManifestGuard(config))  # its own connection: its writes run in a worker thread
+    # SQLite: a connection of its own (its writes run in a worker thread); a pool is shared safely.
+    guards.append(ManifestGuard(config, store if store.dialect != "sqlite" else None))
     if intent is not None:
         guards.append(intent)
     if any(u.scan.results != "off" for u in upstreams):
@@ -193,7 +195,7 @@ class Proxy:
 
         self.config = config
         self.upstream_names = upstreams
-        self.store = store or open_store(config.db_path)
+        self.store = store or open_store(config.database)
         self.audit = AuditWriter(AuditLog(self.store, durability=config.audit.durability))
         self.intent: IntentGuard | None = None
         if config.intent.mode != "off":
