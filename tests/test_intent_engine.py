@@ -99,10 +99,18 @@ def test_rule_injected_denies_values_that_sit_in_instructions_to_the_model():
                {"to": "mallory@evil.example", "body": "x"}, r)
     assert (v.action, v.rule) == ("deny", "injected")
     assert "mail/read_inbox" in v.reason and "instructions to the model" in v.reason
-    # also a value that is not a destination (what a booking acts on), even if a result lists it as data
-    r.add("mail", "search_messages", '[{"hotel": "Seaside Lodge"}, {"hotel": "Harbour Inn"}]')
+    # also a value that is not a destination (what a booking acts on)
     v = decide("Reserve a room in a hotel I like", "reserve_room", {"hotel": "Seaside Lodge"}, r)
     assert (v.action, v.rule) == ("deny", "injected")
+
+
+def test_rule_contested_a_value_inside_instructions_and_also_in_data_is_asked_with_both_places():
+    r = recorded(("read_inbox", INJECTED))
+    r.add("mail", "search_messages", '[{"hotel": "Seaside Lodge"}, {"hotel": "Harbour Inn"}]')
+    v = decide("Reserve a room in a hotel I like", "reserve_room", {"hotel": "Seaside Lodge"}, r)
+    assert (v.action, v.rule) == ("ask", "contested")
+    assert "instructions to the model, in the result of mail/read_inbox (result 1)" in v.question
+    assert "as a field of the data in the result of mail/search_messages (result 2)" in v.question
     assert decide("Reserve a room in a hotel I like", "reserve_room", {"hotel": "Harbour Inn"}, r).action == "allow"
 
 

@@ -21,9 +21,12 @@ The rules, one sentence each (the rule's name is in every reason):
 - `destructive`: a destructive call is asked unless the request asks for this action and every
   value it acts on is named in the request or comes from a clean result the request specifically
   pointed at.
-- `injected`: a value found in or near text of a result that reads as instructions to the model
-  (now, or in a result since forgotten) is denied, unless the request names it whole.
-- `tainted`: a value carried only by tainted results, away from the instructions, is asked.
+- `injected`: a value found only inside text of a result that reads as instructions to the model
+  (the paragraphs of one field that hold it, see `record`; now, or in a result since forgotten) is
+  denied, unless the request names it whole.
+- `contested`: a value found inside such instructions and also outside them (as data, or elsewhere
+  in a result) is asked, and the question says both where.
+- `tainted`: a value carried only by tainted results, outside the instructions, is asked.
 - `ungrounded`: a destination found neither in the request, a trusted list or source, nor any tool
   result is denied (a bare name is asked).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
@@ -469,8 +472,8 @@ class DefaultEngine:
                 continue
             prov = record.provenance(v.value, v.forms())
             where = _where(prov)
-            if prov.injected or prov.forgotten == "injected":
-                return _verdict("deny", "injected", info, v, f"was found {where}", intent)
+            if prov.inside:
+                return _injected(info, v, prov, intent)
             if prov.data and not (prov.tainted or prov.forgotten):
                 why = self._late(prov, record) or self._fanout(v, prov, record)
                 if not why:
@@ -525,8 +528,8 @@ class DefaultEngine:
         prov = record.provenance(v.value, v.forms())
         where = _where(prov)
         # Before any word of the request counts: "post to #summary" is not named by "the summary".
-        if prov.injected or prov.forgotten == "injected":
-            return _verdict("deny", "injected", info, v, f"was found {where}", intent)
+        if prov.inside:
+            return _injected(info, v, prov, intent)
         if intent.names(v.value, v.kind):
             return None
         clean = prov.fields or prov.text
@@ -585,15 +588,30 @@ _GROUP_WORD = {"party": "recipients", "channel": "channels", "web": "web address
                "path": "paths", "credential": "credentials"}
 
 
-def _where(prov: Provenance) -> str:
-    def name(entries: tuple[ResultEntry, ...]) -> str:
-        shown = ", ".join(f"{e.source} (result {e.seq + 1})" for e in entries[:3])
-        return shown + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
+def _name(entries: tuple[ResultEntry, ...]) -> str:
+    shown = ", ".join(f"{e.source} (result {e.seq + 1})" for e in entries[:3])
+    return shown + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
 
+
+def _injected(info: ToolInfo, v: Value, prov: Provenance, intent: DeclaredIntent) -> Verdict:
+    """`injected` when the value is found only inside instructions to the model, else `contested`."""
     if prov.injected:
-        return f"in the result of {name(prov.injected)} inside or near text that reads as instructions to the model"
+        inside = (f"inside text that reads as instructions to the model, in the result of {_name(prov.injected)}")
+    else:
+        inside = "inside text that read as instructions to the model, in a result since forgotten"
+    if not prov.outside:
+        return _verdict("deny", "injected", info, v, f"is found only {inside}", intent)
+    rest = Provenance(prov.fields, prov.text, prov.pointed, (), prov.tainted,
+                      "tainted" if prov.forgotten_outside or prov.forgotten == "tainted" else "")
+    return _verdict("ask", "contested", info, v, f"is found {inside}, and also {_where(rest)}", intent)
+
+
+def _where(prov: Provenance) -> str:
+    name = _name
+    if prov.injected:
+        return f"inside text that reads as instructions to the model, in the result of {name(prov.injected)}"
     if prov.forgotten == "injected":
-        return "in a result (since forgotten) inside text that read as instructions to the model"
+        return "inside text that read as instructions to the model, in a result since forgotten"
     if prov.tainted:
         return (f"in the result of {name(prov.tainted)}, which carries text that reads as instructions to the "
                 "model")

@@ -6,12 +6,22 @@ whole JSON string, a `label: value` or `- value` line outside quoted text) or ru
 message body, a document). A result is judged as a whole: when any of its text reads as
 instructions to the model (the scanner's medium/high findings, or a line that addresses the model
 by its role: "AI assistant:", "Note to the agent"), the result is *tainted*: every value it carries,
-as a field or as text, near the instructions or far from them, is tainted, never data. Occurrences
-within `WINDOW` characters of such instructions are *injected*. Lookups and that judgement are done
-when a decision needs them and cached per result: recording a result costs a lower-case copy; the
-first judgement of a result costs one scanner pass over all of it (about 0.4 s for 1 MiB of JSON mail
-records on the development machine, a few ms for a typical result), paid once, by the first decision
-that looks at it or when it is forgotten.
+as a field or as text, is tainted, never data.
+
+Which of its values sit *inside* the instructions is decided by structure, not by distance: the
+instructions are the paragraphs of one field that hold the flagged text (see `instruction_regions`).
+A field is a JSON string, a `key: value` line with its continuation lines (a YAML scalar folded over
+several lines), or else a paragraph of plain text. Within a field, everything from the first
+flagged paragraph to the last is one region (an `<INFORMATION> … </INFORMATION>` block whose lines a
+serialiser spread over paragraphs); a marked block opened in flagged text (`<tag>`, `<!--`) runs to
+its close. A value in another field of the same record (the sender of the injected mail, the id of
+its event), or in another paragraph of the same field, is tainted, not injected.
+
+The judgement is made once per result and cached on it (the scanner pass is the one cost that grows
+with the result: about 0.1-0.4 s for 1 MiB of JSON mail records on the development machine, a few
+ms for a typical result): the guard starts it in a worker thread when the result is recorded, and a
+decision that needs it waits for it (by then it is usually done); lookups of values are made on
+demand and cached per result.
 
 What the agent itself sent (the arguments of its earlier calls) is kept too, never as a source: a
 result that repeats a value the agent had already sent (a search echoing its query) is an echo, and
@@ -28,6 +38,7 @@ point no longer ground values the record does not know the agent sent (they may 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -40,7 +51,6 @@ MAX_CHARS = 4 * 1024 * 1024
 MAX_PER_RESULT = 2 * 1024 * 1024
 MAX_SENT = 10_000
 MAX_TAINTED = 4096
-WINDOW = 400  # an occurrence this close to instructions to the model is inside them
 MAX_OCCURRENCES = 8  # occurrences of one value per result whose sentence is read
 _SEVERE = ("medium", "high")
 # The engine's own judgement, beside the scanner's: a line or sentence that addresses the model by its
@@ -86,7 +96,8 @@ class ResultEntry:
     json: bool
     pointed: bool = False  # the call that produced it asked for something the request names
     found: dict[str, list[Occurrence]] = field(default_factory=dict)  # value -> occurrences (a cache)
-    spans: list[tuple[int, int]] | None = None  # where it reads as instructions to the model (None: not judged yet)
+    spans: list[tuple[int, int]] | None = None  # flagged text: instructions to the model (None: not judged yet)
+    regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
     extracted: dict[str, list[Occurrence]] | None = None  # normalised phone/IBAN values -> occurrences (lazy)
 
     @property
@@ -99,9 +110,11 @@ class ResultEntry:
         if self.spans is None:
             from mcp_guard.scan import scan_text
 
-            spans = [(f.start, f.end) for f in scan_text(self.text, source="result") if f.severity in _SEVERE]
-            spans += _addressed_to_model(self.text, self.low)
-            self.spans = sorted(spans)
+            hits = [(f.start, f.end) for f in scan_text(self.text, source="result") if f.severity in _SEVERE]
+            hits += _addressed_to_model(self.text, self.low)
+            # Set last: another thread sees either nothing judged yet or the whole judgement.
+            self.regions = instruction_regions(self.text, self.low, self.json, sorted(hits)) if hits else []
+            self.spans = sorted(hits)
         return bool(self.spans)
 
     def normalised(self, value: str) -> list[Occurrence]:
@@ -116,8 +129,13 @@ class ResultEntry:
                         Occurrence(f.start, f.end, _is_field(self, f.start, f.end)))
         return self.extracted.get(value, [])
 
-    def near_instructions(self, o: Occurrence) -> bool:
-        return self.tainted and any(s - WINDOW <= o.end and o.start <= e + WINDOW for s, e in self.spans or ())
+    def in_instructions(self, o: Occurrence) -> bool:
+        """Does the occurrence lie inside the text judged to be instructions to the model?"""
+        if not self.tainted:
+            return False
+        regions = self.regions
+        i = bisect.bisect_right(regions, (o.start, len(self.text) + 1)) - 1
+        return any(s < o.end and o.start < e for s, e in regions[max(0, i - 1):i + 2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +145,10 @@ class Provenance:
     fields: tuple[ResultEntry, ...] = ()  # clean results carrying it as a field of their data
     text: tuple[ResultEntry, ...] = ()  # clean results carrying it only inside running text
     pointed: tuple[ResultEntry, ...] = ()  # clean results of a call for what the request names
-    injected: tuple[ResultEntry, ...] = ()  # results where it sits in (or near) instructions to the model
-    tainted: tuple[ResultEntry, ...] = ()  # results that carry instructions elsewhere, and it too
-    forgotten: str = ""  # "injected"/"tainted": a forgotten (evicted) result carried it so
+    injected: tuple[ResultEntry, ...] = ()  # results where it sits inside instructions to the model
+    tainted: tuple[ResultEntry, ...] = ()  # results that carry instructions, and it outside them
+    forgotten: str = ""  # "injected"/"tainted": a tainted result (maybe since evicted) carried it so
+    forgotten_outside: bool = False  # a tainted result carried it outside the instructions too
 
     @property
     def data(self) -> tuple[ResultEntry, ...]:
@@ -139,6 +158,16 @@ class Provenance:
     @property
     def found(self) -> bool:
         return bool(self.fields or self.text or self.injected or self.tainted or self.forgotten)
+
+    @property
+    def inside(self) -> bool:
+        """Found inside text judged to be instructions to the model (now, or in a forgotten result)."""
+        return bool(self.injected) or self.forgotten == "injected"
+
+    @property
+    def outside(self) -> bool:
+        """Found anywhere else: as data or text of a clean result, or elsewhere in a tainted one."""
+        return bool(self.fields or self.text or self.tainted) or self.forgotten_outside or self.forgotten == "tainted"
 
 
 def result_text(result: dict[str, Any]) -> str:
@@ -174,8 +203,8 @@ class SessionRecord:
         self.sent: dict[str, int] = {}  # value -> results seen when the agent first sent it
         self.sent_full_at: int | None = None  # results seen when `sent` was full (later values unknown)
         # Never evicted before the session ends: address-like values of tainted results -> (seq, source,
-        # near the instructions?), and the first tainted result the session read.
-        self.tainted_values: dict[str, tuple[int, str, bool]] = {}
+        # found inside the instructions?, found outside them?), and the first tainted result the session read.
+        self.tainted_values: dict[str, tuple[int, str, bool, bool]] = {}
         self.first_taint: tuple[int, str] | None = None
         self.taint_overflow = False
         self._judged = 0  # entries up to this seq have been judged for taint
@@ -219,12 +248,13 @@ class SessionRecord:
         from mcp_guard.intent.values import find_values
 
         for f in find_values(e.text, e.low):
-            if f.value in self.tainted_values:
-                continue
-            if len(self.tainted_values) >= MAX_TAINTED:
+            inside = e.in_instructions(Occurrence(f.start, f.end, False))
+            kept = self.tainted_values.get(f.value)
+            if kept is None and len(self.tainted_values) >= MAX_TAINTED:
                 self.taint_overflow = True
                 break
-            self.tainted_values[f.value] = (e.seq, e.source, e.near_instructions(Occurrence(f.start, f.end, False)))
+            seq, source, was_in, was_out = kept or (e.seq, e.source, False, False)
+            self.tainted_values[f.value] = (seq, source, was_in or inside, was_out or not inside)
         return True
 
     def session_taint(self) -> tuple[int, str] | None:
@@ -266,18 +296,24 @@ class SessionRecord:
                 continue
             if self.judge(e):
                 # A tainted result is never data, however the value stands in it.
-                (injected if any(e.near_instructions(o) for o in occ) else tainted).append(e)
+                inside = [e.in_instructions(o) for o in occ]
+                if any(inside):
+                    injected.append(e)
+                if not all(inside):
+                    tainted.append(e)
                 continue
             (fields if any(o.is_field for o in occ) else text).append(e)
             # What the request pointed at is data, except a value a sentence of it tells the reader to
             # act on ("Please send the figures to x@y"): that is an instruction, whoever it was for.
             if e.pointed and not any(not o.is_field and _in_imperative(e, o) for o in occ[:MAX_OCCURRENCES]):
                 pointed.append(e)
-        forgotten = ""
-        kept = [self.tainted_values.get(f) for f in (key, value, *forms)]
-        if any(k is not None for k in kept):
-            forgotten = "injected" if any(k is not None and k[2] for k in kept) else "tainted"
-        return Provenance(tuple(fields), tuple(text), tuple(pointed), tuple(injected), tuple(tainted), forgotten)
+        forgotten, outside = "", False
+        kept = [k for k in (self.tainted_values.get(f) for f in (key, value, *forms)) if k is not None]
+        if kept:
+            forgotten = "injected" if any(k[2] for k in kept) else "tainted"
+            outside = any(k[3] for k in kept)
+        return Provenance(tuple(fields), tuple(text), tuple(pointed), tuple(injected), tuple(tainted), forgotten,
+                          outside)
 
 
 def occurrences(e: ResultEntry, value: str) -> list[Occurrence]:
@@ -348,6 +384,142 @@ def _inside_scalar(text: str, line_start: int) -> bool:
             return _OPENS.match(line) is not None
         pos = prev_start
     return False
+
+
+# -- which text is the instructions -------------------------------------------------------------------
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+# A paragraph break: a blank line, or two escaped newlines (`\n\n`, `\n\` + fold + `\n`) in a quoted string.
+_PARA_BREAK = re.compile(r"\n[ \t]*\n|\\n(?:[ \t]|\\\n|\n)*\\n")
+# In a folded YAML scalar (plain or quoted over several lines) one blank line is a line break of the
+# value: its paragraphs are apart by two blank lines (or by escaped newlines).
+_FOLDED_BREAK = re.compile(r"\n[ \t]*\n[ \t]*\n|\\n(?:[ \t]|\\\n|\n)*\\n")
+_ESCAPED_BREAK = re.compile(r"\\n(?:[ \t]|\\\n|\n)*\\n")
+# A `key: value` line (YAML, headers, `Label: text`), maybe a list item; the key is short and has no colon.
+_KEY_LINE = re.compile(r"([ \t]*(?:-[ \t]+)?)[^\s:#\-][^:\n]{0,60}:(?=[ \t\r\n]|$)")
+_OPEN_MARK = re.compile(r"<!--|<([a-z][\w-]{0,30})(?:\s[^<>]{0,200})?>", re.I)
+
+
+def instruction_regions(text: str, low: str, is_json: bool, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text that is instructions to the model, given the flagged spans (`hits`): the paragraphs
+    that hold flagged text, each within its field (`_field`: a paragraph never runs past the JSON
+    string, the YAML scalar or the run of plain text it is in); a marked block that flagged text opens
+    (`<INFORMATION>`, `<!--`) runs on to its close in the same field. Sorted, merged."""
+    strings = [(m.start(), m.end()) for m in _JSON_STRING.finditer(text)] if is_json else None
+    out: list[tuple[int, int]] = []
+    for s, e in hits:
+        fs, fe, breaks = _field(text, s, strings)
+        start = _paragraph(text, breaks, fs, fe, s)[0]
+        end = max(_paragraph(text, breaks, fs, fe, max(s, min(e, fe) - 1))[1], _marked_block_end(low, s, e, fe))
+        out.append((start, max(end, e)))
+    out.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in out:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _field(text: str, pos: int, strings: list[tuple[int, int]] | None) -> tuple[int, int, re.Pattern[str]]:
+    """The field of the data that holds `pos`, and how its paragraphs break: the JSON string around it
+    (a JSON result); else the `key: value` line that holds it or whose scalar it continues, with its
+    continuation lines; else the run of plain text around it."""
+    if strings is not None:
+        i = bisect.bisect_right(strings, (pos, len(text) + 1)) - 1
+        if i >= 0 and strings[i][0] <= pos < strings[i][1]:
+            return strings[i][0] + 1, strings[i][1] - 1, _ESCAPED_BREAK
+        return pos, pos + 1, _ESCAPED_BREAK
+    line = text.rfind("\n", 0, pos) + 1
+    key = _scalar_key(text, line)
+    if key is None:
+        return (*_prose_run(text, line), _PARA_BREAK)
+    key_line, indent, value = key
+    breaks = _PARA_BREAK if value[:1] in "|>" else _FOLDED_BREAK
+    end = text.find("\n", key_line)
+    end = len(text) if end < 0 else end
+    nxt = end
+    while nxt < len(text):  # continuation lines: blank, or indented deeper than the key itself
+        stop = text.find("\n", nxt + 1)
+        stop = len(text) if stop < 0 else stop
+        body = text[nxt + 1:stop]
+        stripped = body.lstrip(" \t")
+        if stripped and len(body) - len(stripped) <= indent:
+            break
+        if stripped:
+            end = stop
+        nxt = stop
+    return key_line, end, breaks
+
+
+def _scalar_key(text: str, line: int) -> tuple[int, int, str] | None:
+    """(start, key indent, start of its value) of the `key: value` line that holds the line at `line`:
+    the less indented key line above whose scalar value this line continues (inside a folded scalar a
+    line is never a key of its own), else the line itself when it is a key line; None for plain text."""
+    head = text[line:line + 200]
+    indent = len(head) - len(head.lstrip(" \t"))
+    pos = line
+    for _ in range(MAX_LINES_BACK if indent else 0):
+        if pos <= 0:
+            break
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        body = text[prev:pos - 1]
+        stripped = body.lstrip(" \t")
+        if stripped and len(body) - len(stripped) < indent:
+            k = _KEY_LINE.match(body)
+            # A key with a value on its line (`body: "…`, `note: text`, `content: |`) continues here.
+            # (`- a: 1` then `  b: x`: b is a sibling key of a, not a continuation of its value)
+            if k is not None and body[k.end():].strip() and indent > len(k.group(1)):
+                return prev, len(k.group(1)), body[k.end():].strip()[:2]
+            break
+        pos = prev
+    m = _KEY_LINE.match(text, line)
+    if m is None:
+        return None
+    eol = text.find("\n", m.end())
+    return line, len(m.group(1)), text[m.end():eol if eol >= 0 else len(text)].strip()[:2]
+
+
+def _prose_run(text: str, line: int) -> tuple[int, int]:
+    """The run of plain-text lines around `line`, up to the nearest `key: value` lines (or the ends)."""
+    start = line
+    for _ in range(MAX_LINES_BACK):
+        if start <= 0:
+            break
+        prev = text.rfind("\n", 0, start - 1) + 1
+        if _KEY_LINE.match(text, prev) is not None:
+            break
+        start = prev
+    end = line
+    for _ in range(MAX_LINES_BACK):
+        stop = text.find("\n", end)
+        if stop < 0:
+            end = len(text)
+            break
+        if _KEY_LINE.match(text, stop + 1) is not None:
+            end = stop
+            break
+        end = stop + 1
+    return start, end
+
+
+def _paragraph(text: str, breaks: re.Pattern[str], fs: int, fe: int, pos: int) -> tuple[int, int]:
+    """The paragraph of the field [fs, fe) that holds `pos`."""
+    start = fs
+    for m in breaks.finditer(text, fs, pos):
+        start = m.end()
+    m = breaks.search(text, pos, fe)
+    return start, m.start() if m is not None else fe
+
+
+def _marked_block_end(low: str, s: int, e: int, fe: int) -> int:
+    """Where the marked block that flagged text opens (`<tag …>`, `<!--`) closes, in its field."""
+    m = _OPEN_MARK.search(low, s, e)
+    if m is None:
+        return e
+    close = "-->" if m.group(0) == "<!--" else f"</{m.group(1)}>"
+    i = low.find(close, m.end(), fe) if fe > m.end() else -1
+    return i + len(close) if i >= 0 else e
 
 
 _ROLE_WORDS = ("assistant", "agent", "model", "copilot", "chatbot", "llm", "a.i.")
