@@ -28,7 +28,8 @@ The rules, one sentence each (the rule's name is in every reason):
   in a result) is asked, and the question says both where.
 - `tainted`: a value carried only by tainted results, outside the instructions, is asked.
 - `ungrounded`: a destination found neither in the request, a trusted list or source, nor any tool
-  result is denied (a bare name is asked).
+  result is denied (a bare name, and a bare host or a path inside free text the agent wrote, which
+  cannot carry data out, are asked).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
   document) is asked, and the question says where it was found.
 - `from-data`: a destination a clean result carries as data, i.e. as a field (a sender, a
@@ -49,7 +50,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -255,6 +255,14 @@ class Value:
     address: bool  # address-like (found by its shape) rather than a name by its argument
     destination: bool  # says where an effect goes (not merely what it acts on)
     raw: str = ""  # as the call wrote it
+    prose: bool = False  # found inside free text the agent wrote (a message body), not an argument of its own
+
+    def carries_data(self) -> bool:
+        """Could the value itself carry data out: a web address with a path, query or user part, an
+        e-mail address, a phone number or account? (A bare host or a path named in prose cannot.)"""
+        if self.kind in ("url", "host"):
+            return any(c in self.value for c in "/?#@")
+        return self.kind != "path"
 
     def forms(self) -> tuple[str, ...]:
         """Other spellings under which a result may carry the value."""
@@ -267,22 +275,16 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
     seen: set[str] = set()
     for param, text in argument_leaves(arguments):
         whole = text.strip()
+        pstems = [stem(t) for t in name_tokens(param)] or [""]
+        prose = pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT
         found = list(find_values(text))
         for f in found:
             if f.value not in seen:
                 seen.add(f.value)
-                out.append(Value(param, f.kind, f.value, True, True, text[f.start:f.end]))
-            if f.kind == "url":
-                # An address inside an address (a redirect's `?to=https://…`) is reached too.
-                rest = urllib.parse.unquote(f.value[len(url_host(f.value)):])
-                for inner in find_values(rest):
-                    if inner.kind in ("url", "host", "email") and inner.value not in seen:
-                        seen.add(inner.value)
-                        out.append(Value(param, inner.kind, inner.value, True, True, inner.value))
-        if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen:
-            continue
-        pstems = [stem(t) for t in name_tokens(param)] or [""]
-        if pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT:
+                raw = text[f.start:f.end]  # as written (for an address decoded from a URL's query: its value)
+                raw = raw if normalise(f.kind, raw) == f.value else f.value
+                out.append(Value(param, f.kind, f.value, True, True, raw, prose))
+        if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen or prose:
             continue
         kind = _param_kind(pstems)
         # The argument is one address whole (found above, or parsed as the kind its name says): judged
@@ -527,11 +529,12 @@ class DefaultEngine:
             return None  # "1", "ok": found in any text, so where it was found says nothing of who chose it
         prov = record.provenance(v.value, v.forms())
         where = _where(prov)
-        # Before any word of the request counts: "post to #summary" is not named by "the summary".
-        if prov.inside:
-            return _injected(info, v, prov, intent)
+        # A name the request uses as a value ("Alice", "the general channel") is named, wherever else it
+        # was found; its ordinary words never name a value ("post to #summary" is not named by "the summary").
         if intent.names(v.value, v.kind):
             return None
+        if prov.inside:
+            return _injected(info, v, prov, intent)
         clean = prov.fields or prov.text
         if (prov.tainted or prov.forgotten) and not clean and (v.destination or _identifier_like(v.value)):
             return _verdict("ask", "tainted", info, v, f"is found only {where}", intent)
@@ -542,8 +545,10 @@ class DefaultEngine:
         ):
             return None
         if not prov.found:
-            # A plain name may be the agent's own wording of one the request uses; an address is not.
-            action = "ask" if not v.address and _WORDISH.match(v.value) else "deny"
+            # A plain name may be the agent's own wording of one the request uses; an address is not,
+            # unless it is a bare host or a path the agent names in prose (it carries nothing out).
+            plain = not v.address and _WORDISH.match(v.value)
+            action = "ask" if plain or (v.prose and not v.carries_data()) else "deny"
             return _verdict(action, "ungrounded", info, v,
                             f"is found neither in {intent.the_request} nor in any tool result "
                             "(values the agent sent itself never count)", intent)
