@@ -9,19 +9,18 @@ by its role: "AI assistant:", "Note to the agent"), the result is *tainted*: eve
 as a field or as text, is tainted, never data.
 
 Which of its values sit *inside* the instructions is decided by structure, not by distance: the
-instructions are the paragraphs of one field that hold the flagged text (see `instruction_regions`).
-A field is a JSON string, a `key: value` line with its continuation lines (a YAML scalar folded over
-several lines), or else a paragraph of plain text. Within a field, everything from the first
-flagged paragraph to the last is one region (an `<INFORMATION> … </INFORMATION>` block whose lines a
-serialiser spread over paragraphs); a marked block opened in flagged text (`<tag>`, `<!--`) runs to
-its close. A value in another field of the same record (the sender of the injected mail, the id of
-its event), or in another paragraph of the same field, is tainted, not injected.
+instructions are the paragraphs that hold flagged text, each within its field (`instruction_regions`).
+A field is a JSON string; a `key: value` line with the lines that continue its value (a YAML scalar
+folded over several lines, where one blank line is a line break and two are a paragraph break); or
+a run of plain text. A marked block that flagged text opens (`<INFORMATION>`, `<!--`) runs on to its
+close in the same field, across paragraphs. A value in another field of the same record (the sender
+of the injected mail, the id of its event) or in another paragraph is tainted, not injected.
 
 The judgement is made once per result and cached on it (the scanner pass is the one cost that grows
-with the result: about 0.1-0.4 s for 1 MiB of JSON mail records on the development machine, a few
+with the result: about 0.5 s for 1 MiB of JSON mail records on the loaded development machine, a few
 ms for a typical result): the guard starts it in a worker thread when the result is recorded, and a
-decision that needs it waits for it (by then it is usually done); lookups of values are made on
-demand and cached per result.
+decision waits for it only if it is still running; lookups of values are made on demand and cached
+per result.
 
 What the agent itself sent (the arguments of its earlier calls) is kept too, never as a source: a
 result that repeats a value the agent had already sent (a search echoing its query) is an echo, and
@@ -29,8 +28,10 @@ does not ground that value.
 
 Bounds per session: the newest `MAX_RESULTS` results and `MAX_CHARS` characters of result text
 (older ones are forgotten first), `MAX_PER_RESULT` characters of any one result, `MAX_SENT` values
-the agent sent, `MAX_TAINTED` values of tainted results. About 2 × MAX_CHARS bytes of memory at most
-(text and its lower-case copy). The bounds fail closed: a result is judged before it is forgotten,
+the agent sent, `MAX_TAINTED` values of tainted results, `MAX_CACHED` looked-up values per result.
+Memory: the kept text and its lower-case copy (2 × MAX_CHARS characters; results being forgotten
+are settled before they add another MAX_CHARS), plus those sets; `scripts/bench_intent.py` measures
+a record filled to its bound. The bounds fail closed: a result is judged before it is forgotten,
 and the address-like values of a tainted one stay in a separate set that is never evicted (past
 `MAX_TAINTED` the whole session counts as tainted); once `MAX_SENT` is reached, results after that
 point no longer ground values the record does not know the agent sent (they may be echoes).
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +53,7 @@ MAX_CHARS = 4 * 1024 * 1024
 MAX_PER_RESULT = 2 * 1024 * 1024
 MAX_SENT = 10_000
 MAX_TAINTED = 4096
+MAX_CACHED = 4096  # looked-up values whose occurrences are cached, per result
 MAX_OCCURRENCES = 8  # occurrences of one value per result whose sentence is read
 _SEVERE = ("medium", "high")
 # The engine's own judgement, beside the scanner's: a line or sentence that addresses the model by its
@@ -209,6 +212,9 @@ class SessionRecord:
         self.taint_overflow = False
         self._judged = 0  # entries up to this seq have been judged for taint
         self.reached: dict[int, set[str]] = {}  # result seq -> web addresses from it the session reached
+        self._lock = threading.RLock()
+        self.forgetting: deque[ResultEntry] = deque()  # evicted, not yet settled
+        self.forgetting_chars = 0
 
     # -- recording --------------------------------------------------------------------------------
     def note_sent(self, values: list[str]) -> None:
@@ -233,18 +239,45 @@ class SessionRecord:
         self.chars += len(text)
         while self.entries and (self.chars > MAX_CHARS or len(self.entries) > MAX_RESULTS):
             old = self.entries.popleft()
-            self.judge(old)  # before it is forgotten: its taint outlives it
             self.chars -= len(old.text)
+            # Before it is forgotten, its taint and what it carried are kept (`settle`, in the guard's
+            # worker thread, or before the next look-up; at once when the backlog grows past MAX_CHARS).
+            self.forgetting.append(old)
+            self.forgetting_chars += len(old.text)
+        if self.forgetting_chars > MAX_CHARS:
+            self.settle()
         return entry
 
     def judge(self, e: ResultEntry) -> bool:
-        """Judge one result for instructions to the model; keep what a tainted one carried."""
-        if e.spans is not None:
-            return bool(e.spans)
-        if not e.tainted:
-            return False
-        if self.first_taint is None or e.seq < self.first_taint[0]:
-            self.first_taint = (e.seq, e.source)
+        """Judge one result for instructions to the model (once; cached on it). The guard starts this in
+        a worker thread when the result arrives; the lock makes it one step."""
+        with self._lock:
+            if e.spans is not None:
+                return bool(e.spans)
+            if not e.tainted:
+                return False
+            if self.first_taint is None or e.seq < self.first_taint[0]:
+                self.first_taint = (e.seq, e.source)
+            return True
+
+    def prepare(self, e: ResultEntry) -> None:
+        """The work a recorded result needs before a decision looks at it (the guard runs it in a
+        worker thread): judge it, and settle the results its arrival pushed out."""
+        self.judge(e)
+        self.settle()
+
+    def settle(self) -> None:
+        """Judge the results being forgotten and keep the address-like values of tainted ones."""
+        if not self.forgetting:
+            return
+        with self._lock:
+            while self.forgetting:
+                old = self.forgetting.popleft()
+                self.forgetting_chars -= len(old.text)
+                if self.judge(old):
+                    self._keep(old)
+
+    def _keep(self, e: ResultEntry) -> None:
         from mcp_guard.intent.values import find_values
 
         for f in find_values(e.text, e.low):
@@ -255,10 +288,10 @@ class SessionRecord:
                 break
             seq, source, was_in, was_out = kept or (e.seq, e.source, False, False)
             self.tainted_values[f.value] = (seq, source, was_in or inside, was_out or not inside)
-        return True
 
     def session_taint(self) -> tuple[int, str] | None:
         """The first result of the session that read as instructions to the model (seq, source)."""
+        self.settle()
         for e in self.entries:
             if e.seq >= self._judged:
                 self.judge(e)
@@ -272,6 +305,7 @@ class SessionRecord:
         """Where `value` (normalised) was found; `forms` are other spellings of it to look for (an IBAN
         in groups of four, a phone number as written). Phone numbers and IBANs are also matched however
         a result spaced them."""
+        self.settle()
         key = value
         value = value.lower()
         shaped = value[:1] == "+" and value[1:].isdigit() or (
@@ -341,7 +375,7 @@ def occurrences(e: ResultEntry, value: str) -> list[Occurrence]:
     for i, j in loose_spans(value, low):  # spellings that vary more than forms can list (phone numbers)
         if not any(o.start == i for o in out):
             out.append(Occurrence(i, j, _is_field(e, i, j)))
-    if len(e.found) < 4096:
+    if len(e.found) < MAX_CACHED:
         e.found[value] = out
     return out
 
@@ -431,6 +465,16 @@ def _field(text: str, pos: int, strings: list[tuple[int, int]] | None) -> tuple[
             return strings[i][0] + 1, strings[i][1] - 1, _ESCAPED_BREAK
         return pos, pos + 1, _ESCAPED_BREAK
     line = text.rfind("\n", 0, pos) + 1
+    eol = text.find("\n", pos)
+    eol = len(text) if eol < 0 else eol
+    if text.find('":', line, eol) >= 0:
+        # JSON that is not the whole result (cut short, JSON lines, a JSON part of a longer text): the
+        # string around it on its line.
+        for m in _JSON_STRING.finditer(text, line, eol):
+            if m.start() <= pos < m.end():
+                return m.start() + 1, m.end() - 1, _ESCAPED_BREAK
+            if m.start() > pos:
+                break
     key = _scalar_key(text, line)
     if key is None:
         return (*_prose_run(text, line), _PARA_BREAK)

@@ -508,6 +508,8 @@ def inner_addresses(url: str, offset: int = 0) -> Iterator[Found]:
         return
     tail_at = head + cut.start() + 1
     tail = url[tail_at:]
+    if not any(c in tail for c in ".@%"):
+        return  # no host, address or encoded text in it (`/r/42`, `?page=2`)
     seen: set[str] = set()
     for candidate, decoded in ((tail, False), (unquote(tail), True)):
         if decoded and candidate == tail:
