@@ -145,8 +145,9 @@ class DeclaredIntent:
         self.numbers = frozenset(_numbers(self.text))
         self.quoted = frozenset(q.strip().lower() for q in _QUOTED.findall(self.text))
         # Words the request capitalises in mid-sentence: proper names ("Omar", "Globex", "Rome").
+        # ("Alice's inbox" names Alice: the possessive is not part of the name.)
         self.proper = frozenset(
-            m.group(1).lower() for m in re.finditer(r"(?<=[\w,;:)] )([A-Z][\w'-]*)", self.text)
+            re.sub(r"['’]s$", "", m.group(1).lower()) for m in re.finditer(r"(?<=[\w,;:)] )([A-Z][\w'’-]*)", self.text)
         )
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
@@ -180,7 +181,7 @@ class DeclaredIntent:
         v = value.strip().lower()
         if len(v) < 2:
             return False
-        if v in self.quoted or v in self.values or v in self.trusted:
+        if v in self.quoted or v in self.values or v in self.trusted or v in self.named.whole:
             return True
         if v in self.chunks and _specific_token(v):
             return True

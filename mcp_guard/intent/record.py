@@ -597,14 +597,25 @@ _LEAD_IN = frozenset("please kindly pls and then also now just so could can woul
 
 def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
     """Does the occurrence sit in a sentence that opens with a verb of action (after "please", "could
-    you", …): an instruction to whoever reads it, to act on this value?"""
-    from mcp_guard.intent.words import ACTION_VERBS, stem
+    you", …), or in a clause joined to it by "and"/"then" that opens with one in its bare form ("Collect
+    the notes and post them to …"): an instruction to whoever reads it, to act on this value?"""
+    from mcp_guard.intent.words import ACTION_BASE, ACTION_VERBS, stem
 
     lo = max(0, o.start - 300)
     head = e.low[lo:o.start]
     ends = list(_SENTENCE_END.finditer(head))
     start = lo + ends[-1].end() if ends else lo
-    tokens = re.findall(r"[a-z]+", e.low[start:o.start])[:8]
-    while tokens and tokens[0] in _LEAD_IN:
-        tokens.pop(0)
-    return bool(tokens) and stem(tokens[0]) in ACTION_VERBS
+    tokens = re.findall(r"[a-z]+", e.low[start:o.start])
+    lead = tokens[:8]
+    while lead and lead[0] in _LEAD_IN:
+        lead.pop(0)
+    if lead and stem(lead[0]) in ACTION_VERBS:
+        return True
+    # the last clause before the value that "and" / "then" opens
+    joins = [i for i, t in enumerate(tokens) if t in ("and", "then")]
+    if not joins:
+        return False
+    clause = tokens[joins[-1] + 1:]
+    while clause and clause[0] in _LEAD_IN:
+        clause.pop(0)
+    return bool(clause) and clause[0] in ACTION_BASE

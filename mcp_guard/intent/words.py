@@ -69,6 +69,9 @@ _FAMILIES = {
 FAMILIES: dict[str, frozenset[str]] = {k: frozenset(stem(w) for w in v.split()) for k, v in _FAMILIES.items()}
 # Every verb of action: a sentence that opens with one tells its reader to do something.
 ACTION_VERBS: frozenset[str] = frozenset().union(*FAMILIES.values()) | DESTRUCTIVE_VERBS
+# The same verbs as written in the bare (imperative) form: "post", never "posted".
+ACTION_BASE: frozenset[str] = frozenset(" ".join(_FAMILIES.values()).split()) | frozenset(
+    "delete remove cancel drop destroy erase purge revoke kill terminate truncate wipe unsubscribe".split())
 # Nouns in a tool name that imply a family even when its verb is generic ("make_payment").
 _NOUN_FAMILIES = {
     "pay": "money payment transaction transfer",
