@@ -612,7 +612,8 @@ _CAP = re.compile(r"(?<![\w'’])([A-Z][\w'’-]*)")
 _WORD = re.compile(r"[^\W_]+")
 _AFTER_TO = re.compile(r"(?<![\w])(?:to|with|cc|bcc|named|called|titled)\s+([^\W\d_][\w-]*+)(?!['’@]|\.\w)")
 _DOC_NAME = re.compile(
-    r"\bthe\s+((?:[^\W_][\w'’-]*\s+){1,5}?)(?:file|document|doc|spreadsheet|sheet|presentation|folder|attachment|"
+    # (a name's words never include "the" or a preposition: "the messages in the general channel" names "general")
+    r"\bthe\s+((?:(?!(?:the|a|an|in|on|of|to|for|with|from|at|by|and|or)\s)[^\W_][\w'’-]*\s+){1,5}?)(?:file|document|doc|spreadsheet|sheet|presentation|folder|attachment|"
     r"note|notes|page|list|report|channel|room|group|thread|chat|calendar|board|repo|repository)s?\b"
 )
 _FUNCTION_WORDS = frozenset(
