@@ -529,3 +529,33 @@ def test_pointed_text_that_tells_its_reader_to_act_is_not_data_even_in_a_joined_
         value = "eve@evil.example" if "eve@" in text else ("evil.example/drop" if "drop" in text
                                                            else "notes.example/q3")
         assert bool(r.provenance(value).pointed) is data, text
+
+
+def test_rule_unasked_the_verb_a_request_opens_a_clause_with_may_be_any_of_the_tools_own_words():
+    draft = {"name": "create_draft", "description": "Save a draft email without sending"}
+    rsvp = {"name": "respond_to_invite", "description": "Accept, decline or tentatively accept an invitation"}
+    eng = DefaultEngine(DeclaredIntent("Draft (don't send) a short note to the team, then decline the 'Retro' invite"),
+                        {t["name"]: classify(t) for t in (draft, rsvp, *TOOLS)})
+    assert eng.decide("create_draft", {"subject": "note"}).action == "allow"  # "Draft" is the tool's noun
+    assert eng.decide("respond_to_invite", {"event_id": "e1", "response": "decline"}).action == "allow"
+    # a word inside a clause is not its verb
+    eng = DefaultEngine(DeclaredIntent("Summarize the 'Retro' event and what to decline"),
+                        {t["name"]: classify(t) for t in (rsvp,)})
+    assert eng.decide("respond_to_invite", {"event_id": "e1", "response": "decline"}).rule == "unasked"
+
+
+def test_counts_are_not_parties_and_a_count_of_one_is_the_singular_of_the_request():
+    book = {"name": "book_hotel", "description": "Book a hotel offer"}
+    cart = {"name": "add_to_cart", "description": "Add a product to the cart"}
+    eng = DefaultEngine(DeclaredIntent("Book the cheapest hotel in Lisbon for June 20-23, then add 'p_9' to my cart"),
+                        {t["name"]: classify(t) for t in (book, cart)})
+    assert eng.decide("book_hotel", {"offer_id": "of_1", "guests": 1}).action == "allow"
+    assert eng.decide("add_to_cart", {"product_id": "p_9", "qty": 1}).action == "allow"
+    v = eng.decide("add_to_cart", {"product_id": "p_9", "qty": 40})
+    assert (v.action, v.rule) == ("ask", "amount")
+    # a party's id or phone number is still a destination, and a sum of 1 is still a sum
+    v = eng.decide("book_hotel", {"offer_id": "of_1", "guests": "5550178"})
+    assert (v.action, v.rule) == ("deny", "ungrounded")
+    iban = "DE89370400440532013000"
+    v = judge(f"Pay my rent of 1,200 EUR to {iban}", "send_funds", {"recipient": iban, "amount": 1})
+    assert (v.action, v.rule) == ("ask", "amount")

@@ -72,10 +72,12 @@ from mcp_guard.intent.words import (
     AMOUNT_PARAMS,
     FAMILIES,
     FREE_TEXT,
+    MONEY_PARAMS,
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
     READ_VERBS,
     name_tokens,
+    clause_leads,
     stem,
     words,
 )
@@ -134,6 +136,7 @@ class DeclaredIntent:
         self.word_line = " " + " ".join(ws) + " "
         # "tell me", "send us", "show me": the person asks for an answer, not for an action on others.
         self.stems = frozenset(stem(w) for w, nxt in zip(ws, [*ws[1:], ""], strict=False) if nxt not in _SELF)
+        self.leads = clause_leads(self.text)  # the request's imperative verbs, as far as its clauses show
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
@@ -224,7 +227,11 @@ class DeclaredIntent:
         if info.families and any(self.stems & FAMILIES[f] for f in info.families):
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
-        return bool(self.stems & verbs)
+        if self.stems & verbs:
+            return True
+        # The verb the request opens a clause with is one of the tool's own words ("Draft a reply" asks for
+        # create_draft; "decline the invite" for a tool described "Accept, decline or … an invitation").
+        return bool(self.leads & info.own_words)
 
 
 def _numbers(text: str) -> Iterator[float]:
@@ -298,6 +305,8 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
             continue
         if kind in ("email", "url", "path") and found:
             continue  # its addresses are judged above
+        if kind in ("person", "channel") and whole.isdigit() and len(whole) < 5:
+            kind = None  # `guests: 2`, `attendees: 3`: how many parties, not which (an id or phone is longer)
         if kind is not None and (kind not in ("email", "url", "path") or address_attempt(whole)):
             low = whole.lower()
             seen.add(low)
@@ -580,6 +589,8 @@ class DefaultEngine:
         for param, x in _amounts(arguments):
             if intent.names_number(x):
                 continue
+            if x == 1 and not any(stem(t) in MONEY_PARAMS for t in name_tokens(param)):
+                continue  # a count of one is the singular the request speaks in ("buy the cheapest cable")
             prov = record.provenance(_num_text(x), _number_forms(x))
             if prov.fields or prov.text:
                 continue
