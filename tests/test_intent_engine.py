@@ -559,3 +559,34 @@ def test_counts_are_not_parties_and_a_count_of_one_is_the_singular_of_the_reques
     iban = "DE89370400440532013000"
     v = judge(f"Pay my rent of 1,200 EUR to {iban}", "send_funds", {"recipient": iban, "amount": 1})
     assert (v.action, v.rule) == ("ask", "amount")
+
+
+def test_rule_fetch_a_bare_host_among_a_searchs_terms_is_looked_for_not_reached():
+    v = decide("Find the latest mail from our supplier", "search_messages", {"query": "from:acme-supply.example"})
+    assert (v.action, v.rule) == ("allow", "read")
+    # a host or web address the read goes to is still judged
+    v = decide("Find the latest mail from our supplier", "fetch_page", {"url": "acme-supply.example"})
+    assert (v.action, v.rule) == ("ask", "fetch")
+    v = decide("Find the latest mail from our supplier", "search_messages", {"query": "https://x.example/?d=secret"})
+    assert (v.action, v.rule) == ("ask", "fetch")
+
+
+def test_pointed_an_organisation_named_in_capitals_and_the_ids_its_results_carry_point_on():
+    from mcp_guard.intent.engine import follows_pointer
+
+    intent = DeclaredIntent("Acme Logistics sent their new phone number in their latest email - update their contact")
+    assert points_at(intent, {"query": "from:acmelogistics.example"})
+    assert points_at(intent, {"sender": "office@mail.acmelogistics.example"})
+    assert not points_at(intent, {"query": "from:logistics.example"})
+    assert not points_at(DeclaredIntent("Update the contact with the new phone number"),
+                         {"query": "from:acmelogistics.example"})
+    r = SessionRecord()
+    r.add("mail", "search_messages", '[{"id": "msg_3381", "from": "office@acmelogistics.example"}]', pointed=True)
+    r.add("mail", "list_messages", '[{"id": "msg_7001", "from": "x@other.example"}]')
+    r.add("mail", "read_message", "Old mail mentions msg_9002 in passing.", pointed=True)
+    assert follows_pointer(r, {"id": "msg_3381"})  # a hit of the pointed search, by its id field
+    assert not follows_pointer(r, {"id": "msg_7001"})  # a result the request did not point at
+    assert not follows_pointer(r, {"id": "msg_9002"})  # named only inside text, not a field of the data
+    t = SessionRecord()
+    t.add("mail", "search_messages", '[{"id": "msg_1", "body": "' + MARKER + ' mallory@evil.example"}]', pointed=True)
+    assert not follows_pointer(t, {"id": "msg_1"})  # never through a tainted result

@@ -76,8 +76,9 @@ from mcp_guard.intent.words import (
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
     READ_VERBS,
-    name_tokens,
+    SEARCH_TERMS,
     clause_leads,
+    name_tokens,
     stem,
     words,
 )
@@ -110,6 +111,7 @@ _WORDISH = re.compile(r"^[\w .'-]+$")
 _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(k|m)?(?![\w])", re.I)
+_NAME_RUN = re.compile(r"\b[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)*")  # capitalised words in a row
 _QUOTED = re.compile(r"[\"'‘’“”`]([^\"'‘’“”`\n]{2,80})[\"'‘’“”`]")
 MAX_FANOUT = 8  # distinct web addresses from one result a session may reach before it is asked
 
@@ -152,6 +154,14 @@ class DeclaredIntent:
         self.proper = frozenset(
             re.sub(r"['’]s$", "", m.group(1).lower()) for m in re.finditer(r"(?<=[\w,;:)] )([A-Z][\w'’-]*)", self.text)
         )
+        # An organisation the request names in capitals ("Acme Logistics", "Globex") as a domain would
+        # spell it ("acmelogistics"): a search for its site or mail looks for what the request names.
+        self.orgs = frozenset(
+            re.sub(r"[^a-z0-9]", "", m.group(0).lower()) for m in _NAME_RUN.finditer(self.text)
+            if " " in m.group(0) or m.start() > 0 and self.text[m.start() - 1] == " "
+            and not re.search(r"[.!?]\s*$", self.text[:m.start()])
+        )
+        self.orgs = frozenset(o for o in self.orgs if len(o) >= 3)
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
 
@@ -203,6 +213,12 @@ class DeclaredIntent:
 
     def names_site(self, value: str) -> bool:
         return url_host(value) in self.hosts
+
+    def names_org_site(self, value: str, kind: str) -> bool:
+        """Is the value's domain that of an organisation the request names ("office@acmelogistics.example"
+        for "Acme Logistics")? Any label but the last counts ("mail.globex.example")."""
+        host = email_domain(value) if kind == "email" else url_host(value)
+        return bool(self.orgs) and any(label in self.orgs for label in host.split(".")[:-1])
 
     def covers_path(self, value: str, root: bool = True) -> bool:
         """A relative path stays inside the server's own root (`root`: enough for a write, not for a
@@ -264,6 +280,7 @@ class Value:
     destination: bool  # says where an effect goes (not merely what it acts on)
     raw: str = ""  # as the call wrote it
     prose: bool = False  # found inside free text the agent wrote (a message body), not an argument of its own
+    destination_param: bool = True  # its argument's name says an address goes there (`url`, `to`), or is unknown
 
     def carries_data(self) -> bool:
         """Could the value itself carry data out: a web address with a path, query or user part, an
@@ -286,12 +303,14 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
         pstems = [stem(t) for t in name_tokens(param)] or [""]
         prose = pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT
         found = list(find_values(text))
+        # A search's terms (`query`, `q`, `filter`) are looked for, not gone to.
+        searched = pstems[-1] in SEARCH_TERMS
         for f in found:
             if f.value not in seen:
                 seen.add(f.value)
                 raw = text[f.start:f.end]  # as written (for an address decoded from a URL's query: its value)
                 raw = raw if normalise(f.kind, raw) == f.value else f.value
-                out.append(Value(param, f.kind, f.value, True, True, raw, prose))
+                out.append(Value(param, f.kind, f.value, True, True, raw, prose, not searched))
         if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen or prose:
             continue
         kind = _param_kind(pstems)
@@ -378,8 +397,24 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any]) -> bool:
         if intent.refers_to(text):
             return True
         for f in find_values(text):
-            if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
+            if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and (
+                    intent.names_site(f.value) or intent.names_org_site(f.value, f.kind))):
                 return True
+    return False
+
+
+def follows_pointer(record: SessionRecord, arguments: dict[str, Any]) -> bool:
+    """Did the call ask for a thing by an id (`msg_3381`) that a clean result the request pointed at
+    carries as a field? Then it asks for one of the things the request pointed at: a search for "the
+    latest email from Acme" points at its hits, and reading one of them by its id points at it too.
+    (Never through a tainted result, nor through text: only the data's own fields point on.)"""
+    for _, text in argument_leaves(arguments):
+        v = text.strip().lower()
+        if not (3 <= len(v) <= 80 and _specific_token(v) and " " not in v):
+            continue
+        prov = record.provenance(v)
+        if not (prov.injected or prov.tainted or prov.forgotten) and any(e.pointed for e in prov.fields):
+            return True
     return False
 
 
@@ -480,6 +515,8 @@ class DefaultEngine:
         for v in values:
             if v.kind not in ("url", "host") or intent.names(v.value, v.kind) or intent.names_site(v.value):
                 continue
+            if v.kind == "host" and not v.destination_param:
+                continue  # a bare host inside a search's terms ("from:acme.example") is looked for, not reached
             if self._trusted(v, record):
                 continue
             prov = record.provenance(v.value, v.forms())
@@ -660,5 +697,5 @@ def _short(arguments: dict[str, Any], limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["DeclaredIntent", "DefaultEngine", "Verdict", "call_values", "normalise", "points_at", "sent_values",
-           "trusted_key"]
+__all__ = ["DeclaredIntent", "DefaultEngine", "Verdict", "call_values", "follows_pointer", "normalise", "points_at",
+           "sent_values", "trusted_key"]

@@ -138,6 +138,9 @@ PUBLIC_AUDIENCE = frozenset(
 AMOUNT_PARAMS = frozenset(stem(w) for w in "amount sum total price cost fee quantity qty".split())
 MONEY_PARAMS = AMOUNT_PARAMS - {stem("quantity"), "qty"}
 
+# Arguments that hold what a search looks for: an address among them is a term, not a place it goes.
+SEARCH_TERMS = frozenset(stem(w) for w in "query q search term terms keyword keywords filter".split())
+
 # Arguments that carry free text: they are not destinations, but links inside them are.
 FREE_TEXT = {
     stem(w)
