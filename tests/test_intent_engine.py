@@ -590,3 +590,16 @@ def test_pointed_an_organisation_named_in_capitals_and_the_ids_its_results_carry
     t = SessionRecord()
     t.add("mail", "search_messages", '[{"id": "msg_1", "body": "' + MARKER + ' mallory@evil.example"}]', pointed=True)
     assert not follows_pointer(t, {"id": "msg_1"})  # never through a tainted result
+
+
+def test_rule_unasked_buying_asks_for_the_cart_and_the_checkout_and_nothing_else():
+    shop = [{"name": "add_to_cart", "description": "Add a product to the cart"},
+            {"name": "checkout", "description": "Place the order for the cart"},
+            {"name": "update_shipping_address", "description": "Change the default shipping address"}]
+    eng = DefaultEngine(DeclaredIntent("Buy the cheapest USB-C cable with 4+ stars"),
+                        {t["name"]: classify(t) for t in shop})
+    assert eng.decide("add_to_cart", {"product_id": "p_1"}).action == "allow"
+    assert eng.decide("checkout", {"payment": "default"}).action == "allow"
+    assert eng.decide("update_shipping_address", {"line1": "1 Main St"}).rule == "unasked"
+    eng = DefaultEngine(DeclaredIntent("What did my last order cost?"), {t["name"]: classify(t) for t in shop})
+    assert eng.decide("checkout", {"payment": "default"}).rule == "unasked"  # the noun "order" asks for nothing

@@ -78,6 +78,7 @@ _FAMILIES = {
     "cancel": "cancel abort revoke",
     "pay": "pay send transfer refund wire reimburse donate remit settle return",
     "reserve": "reserve book",
+    "purchase": "buy purchase reorder",
     "update": "update change modify edit set adjust rename move reschedule correct fix replace amend",
     "share": "share grant give",
     "store": "save store upload write put copy backup archive export sync",
@@ -93,6 +94,7 @@ _NOUN_FAMILIES = {
     "pay": "money payment transaction transfer",
     "communicate": "email mail message dm chat",
     "reserve": "reservation booking",
+    "purchase": "cart checkout purchase",
 }
 NOUN_FAMILIES: dict[str, str] = {stem(w): fam for fam, ws in _NOUN_FAMILIES.items() for w in ws.split()}
 
