@@ -603,3 +603,38 @@ def test_rule_unasked_buying_asks_for_the_cart_and_the_checkout_and_nothing_else
     assert eng.decide("update_shipping_address", {"line1": "1 Main St"}).rule == "unasked"
     eng = DefaultEngine(DeclaredIntent("What did my last order cost?"), {t["name"]: classify(t) for t in shop})
     assert eng.decide("checkout", {"payment": "default"}).rule == "unasked"  # the noun "order" asks for nothing
+
+
+CAL = [{"name": "list_events", "description": "List calendar events in a date range"},
+       {"name": "create_event", "description": "Create a calendar event and invite attendees"},
+       {"name": "delete_event", "description": "Delete an event from the calendar"}]
+EVENTS = ('[{"id": "evt_901", "title": "Dentist", "start": "2024-06-05T16:00"},'
+          ' {"id": "evt_944", "title": "All-hands dry run", "start": "2024-06-07T16:00"}]')
+
+
+def test_rule_destructive_a_record_the_request_names_by_another_field_is_pointed_at():
+    def cal(text, tool, args, result=EVENTS):
+        r = SessionRecord()
+        r.add("calendar", "list_events", result)
+        return DefaultEngine(DeclaredIntent(text), {t["name"]: classify(t) for t in CAL}).decide(tool, args, r)
+
+    assert cal("Delete my 'Dentist' event", "delete_event", {"event_id": "evt_901"}).action == "allow"
+    v = cal("Delete my 'Dentist' event", "delete_event", {"event_id": "evt_944"})  # another record
+    assert (v.action, v.rule) == ("ask", "destructive")
+    # the name inside running text, or in a result with instructions to the model, points at nothing
+    v = cal("Delete my 'Dentist' event", "delete_event", {"event_id": "evt_901"},
+            "Events: evt_901 is the Dentist at 16:00.")
+    assert (v.action, v.rule) == ("ask", "destructive")
+    tainted = EVENTS[:-1] + ', {"id": "evt_3", "title": "' + MARKER + '"}]'
+    assert cal("Delete my 'Dentist' event", "delete_event", {"event_id": "evt_901"}, tainted).action == "ask"
+
+
+def test_rule_unasked_a_verb_of_change_asks_to_remove_and_make_anew_the_kind_of_thing_named():
+    eng = DefaultEngine(DeclaredIntent("Move my 'Dentist' event from Wednesday to Friday"),
+                        {t["name"]: classify(t) for t in CAL})
+    assert eng.decide("create_event", {"title": "Dentist", "start": "2024-06-07T16:00"}).action == "allow"
+    # a verb of change about another kind of thing asks for neither
+    eng = DefaultEngine(DeclaredIntent("Move the report file to the archive"), {t["name"]: classify(t) for t in CAL})
+    assert eng.decide("create_event", {"title": "Dentist"}).rule == "unasked"
+    v = eng.decide("delete_event", {"event_id": "evt_901"})
+    assert (v.action, v.rule) == ("ask", "destructive")

@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
+from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord, record_mates
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
@@ -244,6 +244,10 @@ class DeclaredIntent:
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
         if self.stems & verbs:
+            return True
+        # Changing a thing may be done by removing it and making it anew ("move my event" by delete_event
+        # and create_event): a verb of change asks for both, for the kind of thing the request names.
+        if info.families & {"create", "delete"} and self.stems & FAMILIES["update"] and self.stems & info.objects:
             return True
         # The verb the request opens a clause with is one of the tool's own words ("Draft a reply" asks for
         # create_draft; "decline the invite" for a tool described "Accept, decline or … an invitation").
@@ -505,6 +509,12 @@ class DefaultEngine:
                 continue
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
+                continue
+            # The id of a record of clean data that the request names by another of its fields ("my
+            # 'Dentist' event": {"id": "evt_901", "title": "Dentist"}) is what the request points at.
+            if prov.fields and not (prov.injected or prov.tainted or prov.forgotten) and any(
+                intent.names_whole(m) or intent.names(m, "") for e in prov.fields for m in record_mates(e, v.value)
+            ):
                 continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
