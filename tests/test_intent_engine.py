@@ -638,3 +638,14 @@ def test_rule_unasked_a_verb_of_change_asks_to_remove_and_make_anew_the_kind_of_
     assert eng.decide("create_event", {"title": "Dentist"}).rule == "unasked"
     v = eng.decide("delete_event", {"event_id": "evt_901"})
     assert (v.action, v.rule) == ("ask", "destructive")
+
+
+def test_rule_from_data_the_record_the_request_names_is_its_party_even_when_the_request_names_another():
+    crm = [{"name": "find_contact"}, {"name": "update_contact"}]
+    r = SessionRecord()
+    r.add("crm", "find_contact", '[{"id": "c9", "name": "Sara Lee"}, {"id": "c11", "name": "Sam Ortiz"}]')
+    eng = DefaultEngine(DeclaredIntent("Update Sara Lee's phone number to +44 20 7946 0958"),
+                        {t["name"]: classify(t) for t in crm})
+    assert eng.decide("update_contact", {"contact_id": "c9", "phone": "+44 20 7946 0958"}, r).action == "allow"
+    v = eng.decide("update_contact", {"contact_id": "c11", "phone": "+44 20 7946 0958"}, r)
+    assert (v.action, v.rule) == ("ask", "from-data")  # another party's record

@@ -510,15 +510,20 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
-            # The id of a record of clean data that the request names by another of its fields ("my
-            # 'Dentist' event": {"id": "evt_901", "title": "Dentist"}) is what the request points at.
-            if prov.fields and not (prov.injected or prov.tainted or prov.forgotten) and any(
-                intent.names_whole(m) or intent.names(m, "") for e in prov.fields for m in record_mates(e, v.value)
-            ):
+            if self._named_record(v, prov):
                 continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
         return ""
+
+    def _named_record(self, v: Value, prov: Provenance) -> bool:
+        """Is the value the id of a record of clean data that the request names by another of its fields
+        ("my 'Dentist' event": {"id": "evt_901", "title": "Dentist"}; "Sara Lee's": {"id": "c9", "name":
+        "Sara Lee"})? Then it is what the request points at."""
+        if not prov.fields or prov.injected or prov.tainted or prov.forgotten or v.address:
+            return False
+        intent = self.intent
+        return any(intent.names_whole(m) or intent.names(m, "") for e in prov.fields for m in record_mates(e, v.value))
 
     def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict:
         intent = self.intent
@@ -616,7 +621,7 @@ class DefaultEngine:
                 why = late
             elif not intent.asks_for(info):
                 why = f"{intent.the_request} does not ask for this kind of action"
-            elif group in intent.kinds:
+            elif group in intent.kinds and not self._named_record(v, prov):
                 why = f"{intent.the_request} names its own {_GROUP_WORD.get(group, group)}"
             else:
                 return None
