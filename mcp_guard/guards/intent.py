@@ -14,17 +14,27 @@ relay's business): the client by elicitation, or only a person through `mcp-guar
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import anyio.to_thread
+
 from mcp_guard import approvals, budgets
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
-from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
+from mcp_guard.intent.engine import (
+    DeclaredIntent,
+    DefaultEngine,
+    Verdict,
+    follows_pointer,
+    points_at,
+    sent_values,
+)
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
-from mcp_guard.intent.record import SessionRecord, result_text
+from mcp_guard.intent.record import ResultEntry, SessionRecord, result_text
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
 
@@ -38,6 +48,7 @@ class SessionState:
     profile_error: str = ""
     record: SessionRecord = field(default_factory=SessionRecord)
     counts: dict[str, int] = field(default_factory=dict)  # budget use: "" = total, glob -> calls
+    judging: set[asyncio.Task[Any]] = field(default_factory=set)  # results being judged in a worker thread
 
 
 class IntentGuard(Guard):
@@ -134,6 +145,10 @@ class IntentGuard(Guard):
 
     # -- decisions ------------------------------------------------------------------------------
     async def check_call(self, call: ToolCall) -> Decision:
+        st = call.session.state.get(STATE_KEY)
+        if st is not None and st.judging:
+            # The results on this call's path are judged before it is (usually done by now).
+            await asyncio.gather(*list(st.judging), return_exceptions=True)
         return self.decide(call)
 
     def decide(self, call: ToolCall) -> Decision:
@@ -221,18 +236,26 @@ class IntentGuard(Guard):
 
     # -- results ----------------------------------------------------------------------------------
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any]:
-        """Record the values the result carries (where later calls' values may come from); the result
-        goes on unchanged."""
-        self.record_result(call, result)
+        """Record the values the result carries (where later calls' values may come from), and start
+        judging it for instructions to the model in a worker thread (one scanner pass, cached on the
+        record), so that the next decision finds it judged; the result goes on unchanged at once."""
+        entry = self.record_result(call, result)
+        if entry is not None:
+            st = self.state(call.session)
+            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(st.record.prepare, entry))
+            st.judging.add(task)
+            task.add_done_callback(st.judging.discard)
         return result
 
-    def record_result(self, call: ToolCall, result: dict[str, Any]) -> None:
+    def record_result(self, call: ToolCall, result: dict[str, Any]) -> ResultEntry | None:
         if self.config.intent.mode == "off":
-            return
+            return None
         text = result_text(result)
-        if text:
-            st = self.state(call.session)
-            st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments))
+        if not text:
+            return None
+        st = self.state(call.session)
+        pointed = points_at(st.intent, call.arguments) or follows_pointer(st.record, call.arguments)
+        return st.record.add(call.upstream, call.tool, text, pointed)
 
     # -- held calls -------------------------------------------------------------------------------
     def hold(self, call: ToolCall, decision: Decision) -> str:

@@ -6,12 +6,21 @@ whole JSON string, a `label: value` or `- value` line outside quoted text) or ru
 message body, a document). A result is judged as a whole: when any of its text reads as
 instructions to the model (the scanner's medium/high findings, or a line that addresses the model
 by its role: "AI assistant:", "Note to the agent"), the result is *tainted*: every value it carries,
-as a field or as text, near the instructions or far from them, is tainted, never data. Occurrences
-within `WINDOW` characters of such instructions are *injected*. Lookups and that judgement are done
-when a decision needs them and cached per result: recording a result costs a lower-case copy; the
-first judgement of a result costs one scanner pass over all of it (about 0.4 s for 1 MiB of JSON mail
-records on the development machine, a few ms for a typical result), paid once, by the first decision
-that looks at it or when it is forgotten.
+as a field or as text, is tainted, never data.
+
+Which of its values sit *inside* the instructions is decided by structure, not by distance: the
+instructions are the paragraphs that hold flagged text, each within its field (`instruction_regions`).
+A field is a JSON string; a `key: value` line with the lines that continue its value (a YAML scalar
+folded over several lines, where one blank line is a line break and two are a paragraph break); or
+a run of plain text. A marked block that flagged text opens (`<INFORMATION>`, `<!--`) runs on to its
+close in the same field, across paragraphs. A value in another field of the same record (the sender
+of the injected mail, the id of its event) or in another paragraph is tainted, not injected.
+
+The judgement is made once per result and cached on it (the scanner pass is the one cost that grows
+with the result: about 0.5 s for 1 MiB of JSON mail records on the loaded development machine, a few
+ms for a typical result): the guard starts it in a worker thread when the result is recorded, and a
+decision waits for it only if it is still running; lookups of values are made on demand and cached
+per result.
 
 What the agent itself sent (the arguments of its earlier calls) is kept too, never as a source: a
 result that repeats a value the agent had already sent (a search echoing its query) is an echo, and
@@ -19,8 +28,10 @@ does not ground that value.
 
 Bounds per session: the newest `MAX_RESULTS` results and `MAX_CHARS` characters of result text
 (older ones are forgotten first), `MAX_PER_RESULT` characters of any one result, `MAX_SENT` values
-the agent sent, `MAX_TAINTED` values of tainted results. About 2 × MAX_CHARS bytes of memory at most
-(text and its lower-case copy). The bounds fail closed: a result is judged before it is forgotten,
+the agent sent, `MAX_TAINTED` values of tainted results, `MAX_CACHED` looked-up values per result.
+Memory: the kept text and its lower-case copy (2 × MAX_CHARS characters; results being forgotten
+are settled before they add another MAX_CHARS), plus those sets; `scripts/bench_intent.py` measures
+a record filled to its bound. The bounds fail closed: a result is judged before it is forgotten,
 and the address-like values of a tainted one stay in a separate set that is never evicted (past
 `MAX_TAINTED` the whole session counts as tainted); once `MAX_SENT` is reached, results after that
 point no longer ground values the record does not know the agent sent (they may be echoes).
@@ -28,7 +39,10 @@ point no longer ground values the record does not know the agent sent (they may 
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +54,7 @@ MAX_CHARS = 4 * 1024 * 1024
 MAX_PER_RESULT = 2 * 1024 * 1024
 MAX_SENT = 10_000
 MAX_TAINTED = 4096
-WINDOW = 400  # an occurrence this close to instructions to the model is inside them
+MAX_CACHED = 4096  # looked-up values whose occurrences are cached, per result
 MAX_OCCURRENCES = 8  # occurrences of one value per result whose sentence is read
 _SEVERE = ("medium", "high")
 # The engine's own judgement, beside the scanner's: a line or sentence that addresses the model by its
@@ -86,7 +100,8 @@ class ResultEntry:
     json: bool
     pointed: bool = False  # the call that produced it asked for something the request names
     found: dict[str, list[Occurrence]] = field(default_factory=dict)  # value -> occurrences (a cache)
-    spans: list[tuple[int, int]] | None = None  # where it reads as instructions to the model (None: not judged yet)
+    spans: list[tuple[int, int]] | None = None  # flagged text: instructions to the model (None: not judged yet)
+    regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
     extracted: dict[str, list[Occurrence]] | None = None  # normalised phone/IBAN values -> occurrences (lazy)
 
     @property
@@ -99,9 +114,11 @@ class ResultEntry:
         if self.spans is None:
             from mcp_guard.scan import scan_text
 
-            spans = [(f.start, f.end) for f in scan_text(self.text, source="result") if f.severity in _SEVERE]
-            spans += _addressed_to_model(self.text, self.low)
-            self.spans = sorted(spans)
+            hits = [(f.start, f.end) for f in scan_text(self.text, source="result") if f.severity in _SEVERE]
+            hits += _addressed_to_model(self.text, self.low)
+            # Set last: another thread sees either nothing judged yet or the whole judgement.
+            self.regions = instruction_regions(self.text, self.low, self.json, sorted(hits)) if hits else []
+            self.spans = sorted(hits)
         return bool(self.spans)
 
     def normalised(self, value: str) -> list[Occurrence]:
@@ -116,8 +133,13 @@ class ResultEntry:
                         Occurrence(f.start, f.end, _is_field(self, f.start, f.end)))
         return self.extracted.get(value, [])
 
-    def near_instructions(self, o: Occurrence) -> bool:
-        return self.tainted and any(s - WINDOW <= o.end and o.start <= e + WINDOW for s, e in self.spans or ())
+    def in_instructions(self, o: Occurrence) -> bool:
+        """Does the occurrence lie inside the text judged to be instructions to the model?"""
+        if not self.tainted:
+            return False
+        regions = self.regions
+        i = bisect.bisect_right(regions, (o.start, len(self.text) + 1)) - 1
+        return any(s < o.end and o.start < e for s, e in regions[max(0, i - 1):i + 2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +149,10 @@ class Provenance:
     fields: tuple[ResultEntry, ...] = ()  # clean results carrying it as a field of their data
     text: tuple[ResultEntry, ...] = ()  # clean results carrying it only inside running text
     pointed: tuple[ResultEntry, ...] = ()  # clean results of a call for what the request names
-    injected: tuple[ResultEntry, ...] = ()  # results where it sits in (or near) instructions to the model
-    tainted: tuple[ResultEntry, ...] = ()  # results that carry instructions elsewhere, and it too
-    forgotten: str = ""  # "injected"/"tainted": a forgotten (evicted) result carried it so
+    injected: tuple[ResultEntry, ...] = ()  # results where it sits inside instructions to the model
+    tainted: tuple[ResultEntry, ...] = ()  # results that carry instructions, and it outside them
+    forgotten: str = ""  # "injected"/"tainted": a tainted result (maybe since evicted) carried it so
+    forgotten_outside: bool = False  # a tainted result carried it outside the instructions too
 
     @property
     def data(self) -> tuple[ResultEntry, ...]:
@@ -139,6 +162,16 @@ class Provenance:
     @property
     def found(self) -> bool:
         return bool(self.fields or self.text or self.injected or self.tainted or self.forgotten)
+
+    @property
+    def inside(self) -> bool:
+        """Found inside text judged to be instructions to the model (now, or in a forgotten result)."""
+        return bool(self.injected) or self.forgotten == "injected"
+
+    @property
+    def outside(self) -> bool:
+        """Found anywhere else: as data or text of a clean result, or elsewhere in a tainted one."""
+        return bool(self.fields or self.text or self.tainted) or self.forgotten_outside or self.forgotten == "tainted"
 
 
 def result_text(result: dict[str, Any]) -> str:
@@ -174,12 +207,15 @@ class SessionRecord:
         self.sent: dict[str, int] = {}  # value -> results seen when the agent first sent it
         self.sent_full_at: int | None = None  # results seen when `sent` was full (later values unknown)
         # Never evicted before the session ends: address-like values of tainted results -> (seq, source,
-        # near the instructions?), and the first tainted result the session read.
-        self.tainted_values: dict[str, tuple[int, str, bool]] = {}
+        # found inside the instructions?, found outside them?), and the first tainted result the session read.
+        self.tainted_values: dict[str, tuple[int, str, bool, bool]] = {}
         self.first_taint: tuple[int, str] | None = None
         self.taint_overflow = False
         self._judged = 0  # entries up to this seq have been judged for taint
         self.reached: dict[int, set[str]] = {}  # result seq -> web addresses from it the session reached
+        self._lock = threading.RLock()
+        self.forgetting: deque[ResultEntry] = deque()  # evicted, not yet settled
+        self.forgetting_chars = 0
 
     # -- recording --------------------------------------------------------------------------------
     def note_sent(self, values: list[str]) -> None:
@@ -204,31 +240,59 @@ class SessionRecord:
         self.chars += len(text)
         while self.entries and (self.chars > MAX_CHARS or len(self.entries) > MAX_RESULTS):
             old = self.entries.popleft()
-            self.judge(old)  # before it is forgotten: its taint outlives it
             self.chars -= len(old.text)
+            # Before it is forgotten, its taint and what it carried are kept (`settle`, in the guard's
+            # worker thread, or before the next look-up; at once when the backlog grows past MAX_CHARS).
+            self.forgetting.append(old)
+            self.forgetting_chars += len(old.text)
+        if self.forgetting_chars > MAX_CHARS:
+            self.settle()
         return entry
 
     def judge(self, e: ResultEntry) -> bool:
-        """Judge one result for instructions to the model; keep what a tainted one carried."""
-        if e.spans is not None:
-            return bool(e.spans)
-        if not e.tainted:
-            return False
-        if self.first_taint is None or e.seq < self.first_taint[0]:
-            self.first_taint = (e.seq, e.source)
+        """Judge one result for instructions to the model (once; cached on it). The guard starts this in
+        a worker thread when the result arrives; the lock makes it one step."""
+        with self._lock:
+            if e.spans is not None:
+                return bool(e.spans)
+            if not e.tainted:
+                return False
+            if self.first_taint is None or e.seq < self.first_taint[0]:
+                self.first_taint = (e.seq, e.source)
+            return True
+
+    def prepare(self, e: ResultEntry) -> None:
+        """The work a recorded result needs before a decision looks at it (the guard runs it in a
+        worker thread): judge it, and settle the results its arrival pushed out."""
+        self.judge(e)
+        self.settle()
+
+    def settle(self) -> None:
+        """Judge the results being forgotten and keep the address-like values of tainted ones."""
+        if not self.forgetting:
+            return
+        with self._lock:
+            while self.forgetting:
+                old = self.forgetting.popleft()
+                self.forgetting_chars -= len(old.text)
+                if self.judge(old):
+                    self._keep(old)
+
+    def _keep(self, e: ResultEntry) -> None:
         from mcp_guard.intent.values import find_values
 
         for f in find_values(e.text, e.low):
-            if f.value in self.tainted_values:
-                continue
-            if len(self.tainted_values) >= MAX_TAINTED:
+            inside = e.in_instructions(Occurrence(f.start, f.end, False))
+            kept = self.tainted_values.get(f.value)
+            if kept is None and len(self.tainted_values) >= MAX_TAINTED:
                 self.taint_overflow = True
                 break
-            self.tainted_values[f.value] = (e.seq, e.source, e.near_instructions(Occurrence(f.start, f.end, False)))
-        return True
+            seq, source, was_in, was_out = kept or (e.seq, e.source, False, False)
+            self.tainted_values[f.value] = (seq, source, was_in or inside, was_out or not inside)
 
     def session_taint(self) -> tuple[int, str] | None:
         """The first result of the session that read as instructions to the model (seq, source)."""
+        self.settle()
         for e in self.entries:
             if e.seq >= self._judged:
                 self.judge(e)
@@ -242,6 +306,7 @@ class SessionRecord:
         """Where `value` (normalised) was found; `forms` are other spellings of it to look for (an IBAN
         in groups of four, a phone number as written). Phone numbers and IBANs are also matched however
         a result spaced them."""
+        self.settle()
         key = value
         value = value.lower()
         shaped = value[:1] == "+" and value[1:].isdigit() or (
@@ -266,18 +331,48 @@ class SessionRecord:
                 continue
             if self.judge(e):
                 # A tainted result is never data, however the value stands in it.
-                (injected if any(e.near_instructions(o) for o in occ) else tainted).append(e)
+                inside = [e.in_instructions(o) for o in occ]
+                if any(inside):
+                    injected.append(e)
+                if not all(inside):
+                    tainted.append(e)
                 continue
             (fields if any(o.is_field for o in occ) else text).append(e)
             # What the request pointed at is data, except a value a sentence of it tells the reader to
             # act on ("Please send the figures to x@y"): that is an instruction, whoever it was for.
             if e.pointed and not any(not o.is_field and _in_imperative(e, o) for o in occ[:MAX_OCCURRENCES]):
                 pointed.append(e)
-        forgotten = ""
-        kept = [self.tainted_values.get(f) for f in (key, value, *forms)]
-        if any(k is not None for k in kept):
-            forgotten = "injected" if any(k is not None and k[2] for k in kept) else "tainted"
-        return Provenance(tuple(fields), tuple(text), tuple(pointed), tuple(injected), tuple(tainted), forgotten)
+        forgotten, outside = "", False
+        kept = [k for k in (self.tainted_values.get(f) for f in (key, value, *forms)) if k is not None]
+        if kept:
+            forgotten = "injected" if any(k[2] for k in kept) else "tainted"
+            outside = any(k[3] for k in kept)
+        return Provenance(tuple(fields), tuple(text), tuple(pointed), tuple(injected), tuple(tainted), forgotten,
+                          outside)
+
+
+def record_mates(e: ResultEntry, value: str) -> list[str]:
+    """The other plain values (lower-case) of each object of a JSON result that holds `value` as a field
+    of its own: the record it identifies ({"id": "evt_901", "title": "Dentist"}: "dentist" for evt_901)."""
+    if not e.json:
+        return []
+    try:
+        data = json.loads(e.text)
+    except ValueError:
+        return []
+    out: list[str] = []
+    stack = [data]
+    while stack and len(out) < 256:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            plain = [str(v).lower() for v in node.values()
+                     if isinstance(v, str | int | float) and not isinstance(v, bool)]
+            if value in plain:
+                out += [p for p in plain if p != value]
+            stack.extend(v for v in node.values() if isinstance(v, list | dict))
+    return out
 
 
 def occurrences(e: ResultEntry, value: str) -> list[Occurrence]:
@@ -305,7 +400,7 @@ def occurrences(e: ResultEntry, value: str) -> list[Occurrence]:
     for i, j in loose_spans(value, low):  # spellings that vary more than forms can list (phone numbers)
         if not any(o.start == i for o in out):
             out.append(Occurrence(i, j, _is_field(e, i, j)))
-    if len(e.found) < 4096:
+    if len(e.found) < MAX_CACHED:
         e.found[value] = out
     return out
 
@@ -350,6 +445,152 @@ def _inside_scalar(text: str, line_start: int) -> bool:
     return False
 
 
+# -- which text is the instructions -------------------------------------------------------------------
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+# A paragraph break: a blank line, or two escaped newlines (`\n\n`, `\n\` + fold + `\n`) in a quoted string.
+_PARA_BREAK = re.compile(r"\n[ \t]*\n|\\n(?:[ \t]|\\\n|\n)*\\n")
+# In a folded YAML scalar (plain or quoted over several lines) one blank line is a line break of the
+# value: its paragraphs are apart by two blank lines (or by escaped newlines).
+_FOLDED_BREAK = re.compile(r"\n[ \t]*\n[ \t]*\n|\\n(?:[ \t]|\\\n|\n)*\\n")
+_ESCAPED_BREAK = re.compile(r"\\n(?:[ \t]|\\\n|\n)*\\n")
+# A `key: value` line (YAML, headers, `Label: text`), maybe a list item; the key is short and has no colon.
+_KEY_LINE = re.compile(r"([ \t]*(?:-[ \t]+)?)[^\s:#\-][^:\n]{0,60}:(?=[ \t\r\n]|$)")
+_OPEN_MARK = re.compile(r"<!--|<([a-z][\w-]{0,30})(?:\s[^<>]{0,200})?>", re.I)
+
+
+def instruction_regions(text: str, low: str, is_json: bool, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text that is instructions to the model, given the flagged spans (`hits`): the paragraphs
+    that hold flagged text, each within its field (`_field`: a paragraph never runs past the JSON
+    string, the YAML scalar or the run of plain text it is in); a marked block that flagged text opens
+    (`<INFORMATION>`, `<!--`) runs on to its close in the same field. Sorted, merged."""
+    strings = [(m.start(), m.end()) for m in _JSON_STRING.finditer(text)] if is_json else None
+    out: list[tuple[int, int]] = []
+    for s, e in hits:
+        fs, fe, breaks = _field(text, s, strings)
+        start = _paragraph(text, breaks, fs, fe, s)[0]
+        end = max(_paragraph(text, breaks, fs, fe, max(s, min(e, fe) - 1))[1], _marked_block_end(low, s, e, fe))
+        out.append((start, max(end, e)))
+    out.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in out:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _field(text: str, pos: int, strings: list[tuple[int, int]] | None) -> tuple[int, int, re.Pattern[str]]:
+    """The field of the data that holds `pos`, and how its paragraphs break: the JSON string around it
+    (a JSON result); else the `key: value` line that holds it or whose scalar it continues, with its
+    continuation lines; else the run of plain text around it."""
+    if strings is not None:
+        i = bisect.bisect_right(strings, (pos, len(text) + 1)) - 1
+        if i >= 0 and strings[i][0] <= pos < strings[i][1]:
+            return strings[i][0] + 1, strings[i][1] - 1, _ESCAPED_BREAK
+        return pos, pos + 1, _ESCAPED_BREAK
+    line = text.rfind("\n", 0, pos) + 1
+    eol = text.find("\n", pos)
+    eol = len(text) if eol < 0 else eol
+    if text.find('":', line, eol) >= 0:
+        # JSON that is not the whole result (cut short, JSON lines, a JSON part of a longer text): the
+        # string around it on its line.
+        for m in _JSON_STRING.finditer(text, line, eol):
+            if m.start() <= pos < m.end():
+                return m.start() + 1, m.end() - 1, _ESCAPED_BREAK
+            if m.start() > pos:
+                break
+    key = _scalar_key(text, line)
+    if key is None:
+        return (*_prose_run(text, line), _PARA_BREAK)
+    key_line, indent, value = key
+    breaks = _PARA_BREAK if value[:1] in "|>" else _FOLDED_BREAK
+    end = text.find("\n", key_line)
+    end = len(text) if end < 0 else end
+    nxt = end
+    while nxt < len(text):  # continuation lines: blank, or indented deeper than the key itself
+        stop = text.find("\n", nxt + 1)
+        stop = len(text) if stop < 0 else stop
+        body = text[nxt + 1:stop]
+        stripped = body.lstrip(" \t")
+        if stripped and len(body) - len(stripped) <= indent:
+            break
+        if stripped:
+            end = stop
+        nxt = stop
+    return key_line, end, breaks
+
+
+def _scalar_key(text: str, line: int) -> tuple[int, int, str] | None:
+    """(start, key indent, start of its value) of the `key: value` line that holds the line at `line`:
+    the less indented key line above whose scalar value this line continues (inside a folded scalar a
+    line is never a key of its own), else the line itself when it is a key line; None for plain text."""
+    head = text[line:line + 200]
+    indent = len(head) - len(head.lstrip(" \t"))
+    pos = line
+    for _ in range(MAX_LINES_BACK if indent else 0):
+        if pos <= 0:
+            break
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        body = text[prev:pos - 1]
+        stripped = body.lstrip(" \t")
+        if stripped and len(body) - len(stripped) < indent:
+            k = _KEY_LINE.match(body)
+            # A key with a value on its line (`body: "…`, `note: text`, `content: |`) continues here.
+            # (`- a: 1` then `  b: x`: b is a sibling key of a, not a continuation of its value)
+            if k is not None and body[k.end():].strip() and indent > len(k.group(1)):
+                return prev, len(k.group(1)), body[k.end():].strip()[:2]
+            break
+        pos = prev
+    m = _KEY_LINE.match(text, line)
+    if m is None:
+        return None
+    eol = text.find("\n", m.end())
+    return line, len(m.group(1)), text[m.end():eol if eol >= 0 else len(text)].strip()[:2]
+
+
+def _prose_run(text: str, line: int) -> tuple[int, int]:
+    """The run of plain-text lines around `line`, up to the nearest `key: value` lines (or the ends)."""
+    start = line
+    for _ in range(MAX_LINES_BACK):
+        if start <= 0:
+            break
+        prev = text.rfind("\n", 0, start - 1) + 1
+        if _KEY_LINE.match(text, prev) is not None:
+            break
+        start = prev
+    end = line
+    for _ in range(MAX_LINES_BACK):
+        stop = text.find("\n", end)
+        if stop < 0:
+            end = len(text)
+            break
+        if _KEY_LINE.match(text, stop + 1) is not None:
+            end = stop
+            break
+        end = stop + 1
+    return start, end
+
+
+def _paragraph(text: str, breaks: re.Pattern[str], fs: int, fe: int, pos: int) -> tuple[int, int]:
+    """The paragraph of the field [fs, fe) that holds `pos`."""
+    start = fs
+    for m in breaks.finditer(text, fs, pos):
+        start = m.end()
+    m = breaks.search(text, pos, fe)
+    return start, m.start() if m is not None else fe
+
+
+def _marked_block_end(low: str, s: int, e: int, fe: int) -> int:
+    """Where the marked block that flagged text opens (`<tag …>`, `<!--`) closes, in its field."""
+    m = _OPEN_MARK.search(low, s, e)
+    if m is None:
+        return e
+    close = "-->" if m.group(0) == "<!--" else f"</{m.group(1)}>"
+    i = low.find(close, m.end(), fe) if fe > m.end() else -1
+    return i + len(close) if i >= 0 else e
+
+
 _ROLE_WORDS = ("assistant", "agent", "model", "copilot", "chatbot", "llm", "a.i.")
 _AI = re.compile(r"\bai\b")
 
@@ -381,14 +622,25 @@ _LEAD_IN = frozenset("please kindly pls and then also now just so could can woul
 
 def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
     """Does the occurrence sit in a sentence that opens with a verb of action (after "please", "could
-    you", …): an instruction to whoever reads it, to act on this value?"""
-    from mcp_guard.intent.words import ACTION_VERBS, stem
+    you", …), or in a clause joined to it by "and"/"then" that opens with one in its bare form ("Collect
+    the notes and post them to …"): an instruction to whoever reads it, to act on this value?"""
+    from mcp_guard.intent.words import ACTION_BASE, ACTION_VERBS, stem
 
     lo = max(0, o.start - 300)
     head = e.low[lo:o.start]
     ends = list(_SENTENCE_END.finditer(head))
     start = lo + ends[-1].end() if ends else lo
-    tokens = re.findall(r"[a-z]+", e.low[start:o.start])[:8]
-    while tokens and tokens[0] in _LEAD_IN:
-        tokens.pop(0)
-    return bool(tokens) and stem(tokens[0]) in ACTION_VERBS
+    tokens = re.findall(r"[a-z]+", e.low[start:o.start])
+    lead = tokens[:8]
+    while lead and lead[0] in _LEAD_IN:
+        lead.pop(0)
+    if lead and stem(lead[0]) in ACTION_VERBS:
+        return True
+    # the last clause before the value that "and" / "then" opens
+    joins = [i for i, t in enumerate(tokens) if t in ("and", "then")]
+    if not joins:
+        return False
+    clause = tokens[joins[-1] + 1:]
+    while clause and clause[0] in _LEAD_IN:
+        clause.pop(0)
+    return bool(clause) and clause[0] in ACTION_BASE

@@ -482,7 +482,7 @@ def find_values(text: str, low: str | None = None) -> Iterator[Found]:
         end = stop
         yield Found(kind, value, start, start + len(trimmed))
         if kind == "url":
-            yield from _nested(trimmed, start)
+            yield from inner_addresses(trimmed, start)
 
 
 def _trim(raw: str, kind: str) -> str:
@@ -492,23 +492,39 @@ def _trim(raw: str, kind: str) -> str:
     return t
 
 
-def _nested(url: str, offset: int) -> Iterator[Found]:
-    """Web addresses inside a web address's path, query or fragment (percent-decoded)."""
+_URL_PART = re.compile(r"[^?&=#;]+")
+
+
+def inner_addresses(url: str, offset: int = 0) -> Iterator[Found]:
+    """The addresses a web address carries in its path, query or fragment, as written or
+    percent-decoded: another web address (an open redirect's `?to=https://…`), a host (`?next=evil.example`)
+    or an e-mail address (`?to=eve@evil.example`); a client or a server that follows it reaches them
+    too. Spans are in the text `url` was found in (`offset`: where it starts); a decoded one spans the
+    whole web address. The one extractor of nested addresses, for requests, arguments and results."""
     scheme_end = _SCHEME.match(url)
-    rest = url[scheme_end.end():] if scheme_end else url
-    cut = re.search(r"[/?#\\]", rest)
+    head = scheme_end.end() if scheme_end else 0
+    cut = re.search(r"[/?#\\]", url[head:])
     if cut is None:
         return
-    tail = rest[cut.start() + 1:]
-    for candidate in {tail, unquote(tail)}:
-        if "://" not in candidate and "www." not in candidate.lower():
-            continue
-        for f in find_values(candidate):
-            if f.kind == "url":
-                i = url.find(candidate[f.start:f.end])
-                s, e = (offset + i, offset + i + f.end - f.start) if i >= 0 else (offset, offset + len(url))
-                yield Found("url", f.value, s, e)
-        return
+    tail_at = head + cut.start() + 1
+    tail = url[tail_at:]
+    if not any(c in tail for c in ".@%"):
+        return  # no host, address or encoded text in it (`/r/42`, `?page=2`)
+    seen: set[str] = set()
+    for candidate, decoded in ((tail, False), (unquote(tail), True)):
+        if decoded and candidate == tail:
+            break
+        # Each parameter of the query on its own (`?to=eve@x&next=y`: '=' and '&' are not part of them).
+        for part in _URL_PART.finditer(candidate):
+            for f in find_values(part.group(0)):
+                if f.kind not in ("url", "host", "email") or f.value in seen:
+                    continue
+                seen.add(f.value)
+                if decoded:
+                    yield Found(f.kind, f.value, offset, offset + len(url))
+                else:
+                    at = offset + tail_at + part.start()
+                    yield Found(f.kind, f.value, at + f.start, at + f.end)
 
 
 def whole_value(text: str, kind_hint: str = "", found: list[Found] | None = None) -> Found | None:
@@ -596,7 +612,8 @@ _CAP = re.compile(r"(?<![\w'’])([A-Z][\w'’-]*)")
 _WORD = re.compile(r"[^\W_]+")
 _AFTER_TO = re.compile(r"(?<![\w])(?:to|with|cc|bcc|named|called|titled)\s+([^\W\d_][\w-]*+)(?!['’@]|\.\w)")
 _DOC_NAME = re.compile(
-    r"\bthe\s+((?:[^\W_][\w'’-]*\s+){1,5}?)(?:file|document|doc|spreadsheet|sheet|presentation|folder|attachment|"
+    # (a name's words never include "the" or a preposition: "the messages in the general channel" names "general")
+    r"\bthe\s+((?:(?!(?:the|a|an|in|on|of|to|for|with|from|at|by|and|or)\s)[^\W_][\w'’-]*\s+){1,5}?)(?:file|document|doc|spreadsheet|sheet|presentation|folder|attachment|"
     r"note|notes|page|list|report|channel|room|group|thread|chat|calendar|board|repo|repository)s?\b"
 )
 _FUNCTION_WORDS = frozenset(
