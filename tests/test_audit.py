@@ -339,15 +339,19 @@ def test_the_proxys_appends_wait_off_the_event_loop_for_a_held_write_lock(db, du
     written once the lock is free."""
     import asyncio
 
-    from mcp_guard.proxy.runner import SessionAudit
+    from mcp_guard.audit import AuditSink
 
     writer = AuditWriter(AuditLog(open_store(db), durability=durability))
     other = sqlite3.connect(db, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
 
     async def main():
-        sink = SessionAudit(writer, "s1", [])
-        task = asyncio.create_task(sink.event("session.start", {"intent": "x"}))
+        sink = AuditSink(writer)
+
+        async def record():
+            await sink.record("session.start", "s1", {"intent": "x"})
+
+        task = asyncio.create_task(record())
         ticks = 0
         for _ in range(5):  # the loop keeps turning while the lock is held
             await asyncio.sleep(0.01)

@@ -6,22 +6,20 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
-
-import anyio
 
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.errors import ConfigError
-from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall
+from mcp_guard.guards.base import Guard, SessionInfo
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.guards.tool_filter import ToolFilterGuard
 from mcp_guard.proxy.channels import Channel, ChildProcess
-from mcp_guard.proxy.relay import HoldHook, Relay
+from mcp_guard.proxy.gate import HeldApprovals, Observer
+from mcp_guard.proxy.relay import Relay
 from mcp_guard.proxy.routing import UPSTREAM_NAME
 
 if TYPE_CHECKING:  # imported when a Proxy is built: `run` starts its servers before it loads these
-    from mcp_guard.audit import AuditWriter
+    from mcp_guard.audit import AuditSink
     from mcp_guard.guards.intent import IntentGuard
     from mcp_guard.store import Store
 
@@ -121,7 +119,7 @@ def select_upstreams(config: Config, *, names: list[str] | None = None, command:
     return selected
 
 
-def build_guards(config: Config, store: Store, audit: AuditWriter, intent: IntentGuard | None) -> list[Guard]:
+def build_guards(config: Config, store: Store, audit: AuditSink, intent: IntentGuard | None) -> list[Guard]:
     """The guards in the order they decide: config lists, provenance, review, intent, result scan."""
     from mcp_guard.guards.manifest import ManifestGuard
     from mcp_guard.guards.provenance import ProvenanceGuard
@@ -130,7 +128,7 @@ def build_guards(config: Config, store: Store, audit: AuditWriter, intent: Inten
     upstreams = config.upstreams.values()
     guards: list[Guard] = [ToolFilterGuard({n: u.tools for n, u in config.upstreams.items()})]
     if any(u.provenance is not None and u.provenance.mode != "off" for u in upstreams):
-        guards.append(ProvenanceGuard(config, store, audit_log=audit))
+        guards.append(ProvenanceGuard(config, store, audit_log=audit.writer))
     guards.append(ManifestGuard(config))  # its own connection: its writes run in a worker thread
     if intent is not None:
         guards.append(intent)
@@ -152,39 +150,11 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
-class SessionAudit:
-    """The relay's audit sink for one session: records go through the shared group-commit writer,
-    and arguments the config marks sensitive are kept only as digests."""
-
-    def __init__(self, writer: AuditWriter, session_id: str, sensitive: list[str]) -> None:
-        from mcp_guard.audit import call_record  # loaded with the Proxy, not on every call
-
-        self.writer = writer
-        self.session_id = session_id
-        self.sensitive = sensitive
-        self._call_record = call_record
-
-    async def event(self, kind: str, data: dict[str, Any]) -> None:
-        await self._append(kind, data)
-
-    async def call(self, kind: str, call: ToolCall, decision: Decision) -> None:
-        await self.submit_call(kind, call, decision)
-
-    def submit_call(self, kind: str, call: ToolCall, decision: Decision) -> Awaitable[Any]:
-        return self._submit(kind, self._call_record(call, decision, self.sensitive))
-
-    async def _append(self, kind: str, data: dict[str, Any]) -> None:
-        await self._submit(kind, data)
-
-    def _submit(self, kind: str, data: dict[str, Any]) -> Awaitable[Any]:
-        return self.writer.enqueue(kind, self.session_id, data)  # never writes on the event loop
-
-
 class Proxy:
     """What every session of one proxy process shares: config, store, audit log, guards."""
 
     def __init__(self, config: Config, upstreams: list[str], *, store: Store | None = None) -> None:
-        from mcp_guard.audit import AuditLog, AuditWriter
+        from mcp_guard.audit import AuditLog, AuditSink, AuditWriter
         from mcp_guard.guards.intent import IntentGuard
         from mcp_guard.intent.sessions import hook_intent_source
         from mcp_guard.store import open_store
@@ -192,7 +162,10 @@ class Proxy:
         self.config = config
         self.upstream_names = upstreams
         self.store = store or open_store(config.db_path)
-        self.audit = AuditWriter(AuditLog(self.store, durability=config.audit.durability))
+        self.audit = AuditSink(AuditWriter(AuditLog(self.store, durability=config.audit.durability)),
+                               config.audit.sensitive)
+        self.holds = HeldApprovals(self.store)
+        self.call_observers: list[Observer] = []  # told how each governed call ended (metrics, traces)
         self.intent: IntentGuard | None = None
         if config.intent.mode != "off":
             # A session that declared nothing takes the prompts its person typed (Claude Code's hook).
@@ -206,28 +179,11 @@ class Proxy:
         """Serve one client session; `started` are servers already running for it (`start_early`)."""
         secrets = session_secrets(self.config, self.upstream_names, session.profile)
         for env in secrets.values():
-            self.audit.log.add_secrets(v for v in env.values() if v)
+            self.audit.writer.log.add_secrets(v for v in env.values() if v)
         relay = Relay(client, self.config, self.upstream_names, self.guards, session, started=started,
-                      audit=SessionAudit(self.audit, session.id, self.config.audit.sensitive),
-                      hold=self._hold_hook(session),
-                      extra_env=secrets.__getitem__, approved=self._approved)
+                      audit=self.audit, holds=self.holds, extra_env=secrets.__getitem__)
+        relay.gate.observers.extend(self.call_observers)
         await relay.run()
 
-    def _approved(self, call: ToolCall) -> None:
-        """A person said yes through elicitation: the call counts against budgets like any other."""
-        if self.intent is not None:
-            self.intent.note_allowed(call)
-
-    def _hold_hook(self, session: SessionInfo) -> HoldHook:
-        async def hold(call: ToolCall, decision: Decision) -> str:
-            from mcp_guard import approvals
-
-            approval_id = await anyio.to_thread.run_sync(
-                lambda: approvals.hold(self.store, session.id, f"{call.upstream}/{call.tool}", call.arguments,
-                                       decision.reason))
-            return approvals.held_message(approval_id, decision.reason)
-
-        return hold
-
     def close(self) -> None:
-        self.audit.close()
+        self.audit.writer.close()

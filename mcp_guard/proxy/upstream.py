@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 
 from mcp_guard.config import Config, ProxySettings, UpstreamConfig
+from mcp_guard.errors import UpstreamUnavailable
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
 from mcp_guard.intent.credentials import upstream_env
 from mcp_guard.proxy import eras, jsonrpc
@@ -39,10 +40,6 @@ INIT_TIMEOUT = 60.0
 
 OnMessage = Callable[["UpstreamConnection", Message, bytes | None], Awaitable[None]]
 PrepareLaunch = Callable[[LaunchSpec], Awaitable[LaunchSpec]]
-
-
-class UpstreamUnavailable(Exception):
-    """The upstream cannot take requests now; the message says why in one line."""
 
 
 class UpstreamConnection:
@@ -356,7 +353,7 @@ class UpstreamConnection:
                 except MalformedMessage as bad:
                     log.error("upstream %r sent a bad message: %s", self.name, bad.reason)
                     if bad.request_id is not None:
-                        code = jsonrpc.MESSAGE_TOO_LARGE if "exceeds" in bad.reason else jsonrpc.INTERNAL_ERROR
+                        code = bad.code if bad.code == jsonrpc.MESSAGE_TOO_LARGE else jsonrpc.INTERNAL_ERROR
                         text = f"upstream '{self.name}' sent an invalid response: {bad.reason}"
                         self._resolve(bad.request_id, jsonrpc.error(bad.request_id, code, text), None)
                     continue
