@@ -109,3 +109,4 @@ class AuditWriter:
             for fut, rec in zip(waiters, records, strict=True):
                 if fut is not None:
                     fut.set_result(rec)
+            self.log.checkpoint()  # after the waiters have their answer, and outside the processes' queue
