@@ -1,12 +1,15 @@
 """The relay: one downstream client session and its upstream servers.
 
-Everything is forwarded as it came, byte for byte where the wire allows, except the methods guards
-govern: `initialize` (upstreams are opened with the client's own parameters), the lists (filtered by
-guards and, with several upstreams, merged and namespaced), `tools/call` (checked by guards before
-it leaves, its result checked before it returns), and `list_changed` (guards refresh first). A
-request the guards judged (tools/call, prompts/get, resources/read, subscribe, completion) leaves
-re-serialised from the parsed message they judged, never as the client's bytes. Each client request
-runs in its own task, so a slow call never holds up the others.
+The relay frames, routes and correlates ids; it holds no policy. Everything is forwarded as it came,
+byte for byte where the wire allows, except: `initialize` (upstreams are opened with the client's own
+parameters), the lists (filtered by guards and, with several upstreams, merged and namespaced),
+`list_changed` (guards refresh first), and the governed requests (tools/call, prompts/get,
+resources/read, subscribe, completion), which the relay routes and hands to the call gate
+(`gate.py`): there they are judged, asked about, forwarded re-serialised from what was judged
+(never as the client's bytes), inspected and recorded. The relay is the gate's `Link` (it sends a
+request up and correlates its answer, progress and cancellation) and its `Asker` (elicitation, or an
+`input_required` question in the 2026-07-28 era). Each client request runs in its own task, so a
+slow call never holds up the others.
 
 Eras: the client's first request fixes its era for the process (stdio: the process is the session).
 `initialize` opens a handshake session as always; a request carrying the 2026-07-28 envelope in its
