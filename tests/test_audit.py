@@ -197,14 +197,13 @@ def test_records_are_read_in_chunks(log):
     assert log.verify().count == 2100
 
 
-def test_writer_hook_records_from_async_code(log):
+def test_writer_records_from_async_code(log):
     import asyncio
 
     writer = AuditWriter(log)
 
     async def main():
-        hook = writer.hook("s1")
-        return await asyncio.gather(*(hook("call", {"i": i}) for i in range(20)))
+        return await asyncio.gather(*(writer.append_async("call", "s1", {"i": i}) for i in range(20)))
 
     records = asyncio.run(main())
     writer.close()
