@@ -56,7 +56,7 @@ class CallOutcome:
     name: str  # the tool or prompt (the upstream's own name), or the resource URI
     decision: str  # allow | deny | ask (held for a person) | the guard's final action
     guard: str  # the guard that decided, "" when every guard allowed
-    proxy_seconds: float  # time spent in mcp-guard: the whole request less `upstream_seconds`
+    proxy_seconds: float  # the gate's own time (judging, asking a person, inspecting, recording)
     upstream_seconds: float  # time the upstream took to answer (0 when it was not reached)
     error: str | None  # why the client got an error (JSON-RPC error or an isError refusal), else None
 
