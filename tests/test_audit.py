@@ -679,3 +679,30 @@ def test_triggers_on_the_audit_tables_refuse_appends_and_fail_verify(log, db):
     tamper(db, "DROP TRIGGER quiet")
     log.append("call", "s", {"tool": "t"})
     assert log.verify().ok and log.head()[0] == 4
+
+
+def test_appenders_queue_on_a_lock_file_that_only_appending_creates(db):
+    """Processes appending to one database queue on `<db>-audit.lock`; a reader never creates it, and
+    a process killed while holding it does not stop the others (the kernel releases it)."""
+    import signal
+    import subprocess
+    import textwrap
+
+    log = AuditLog(open_store(db))
+    lock = db.parent / f"{db.name}-audit.lock"
+    assert log.verify().ok and list(log.records()) == [] and not lock.exists()
+    log.append("call", "s1", {"i": 1})
+    assert lock.exists()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import fcntl, os, sys, time
+        fd = os.open({str(lock)!r}, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        print("held", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    log.append("call", "s1", {"i": 2})
+    assert [r.data["i"] for r in log.records()] == [1, 2] and log.verify().ok
+    log.close()

@@ -96,22 +96,22 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
         delay = min(delay * 2, 0.002)
 
 
-def _queue_file(store: Store) -> int | None:
-    """The lock file appending processes queue on; None where there is none (a database in memory,
+def _queue_file(store: Store) -> int:
+    """The lock file appending processes queue on; -1 where there is none (a database in memory,
     a system without `flock`, a folder that cannot hold it): SQLite's lock alone orders them then."""
     if store.path is None or fcntl is None:
-        return None
+        return -1
     try:
         return os.open(f"{store.path}-audit.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError:
-        return None
+        return -1
 
 
 @contextlib.contextmanager
 def _queued(fd: int | None) -> Iterator[None]:
     """Hold the appenders' OS lock (blocking in the kernel, never polling) for one transaction. It
     is released when the process dies, so a killed appender never blocks the others."""
-    if fd is None:
+    if fd is None or fd < 0:
         yield
         return
     fcntl.flock(fd, fcntl.LOCK_EX)
@@ -135,15 +135,15 @@ class AuditLog:
         if self._wconn is not store.db.conn:
             self._wconn.execute("PRAGMA wal_autocheckpoint = 0")  # see `checkpoint`
         self._lock = threading.Lock()  # one transaction at a time on these connections
-        self._queue_fd = _queue_file(store)  # the processes' queue for the write lock (see the docstring)
+        self._queue_fd: int | None = None  # the processes' queue for the write lock, opened by the first append
         self._secrets: set[str] = set(secrets)
 
     def close(self) -> None:
         for conn in {self._conn, self._wconn} - {self.store.db.conn}:
             conn.close()
-        if self._queue_fd is not None:
+        if self._queue_fd is not None and self._queue_fd >= 0:
             os.close(self._queue_fd)
-            self._queue_fd = None
+        self._queue_fd = None
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         """Values that must never reach the log: every later append redacts them."""
@@ -162,6 +162,9 @@ class AuditLog:
     def _write(self, prepared: list[tuple[str, str | None, str, str, dict[str, Any]]]) -> list[AuditRecord]:
         if not prepared:
             return []
+        with self._lock:
+            if self._queue_fd is None:
+                self._queue_fd = _queue_file(self.store)  # only appending creates the file: reading never does
         with self._lock, _queued(self._queue_fd):
             conn = self._wconn
             try:
