@@ -2,7 +2,8 @@
 
 `name` is mcp-guard's own (database, review queue, AI-BOM); `singular` is the protocol's (what the
 scanner calls it); a listed kind has its list method, the key of the list in the result, the field
-that names one item, the capability that announces it, and the SDK's request type for its list.
+that names one item, the capability that announces it, the SDK's request type for its list, and the
+notification that says the list changed (resource templates change with the resources).
 `server` (identity and instructions) is fingerprinted like the others but is not listed.
 """
 
@@ -20,11 +21,15 @@ class Kind:
     identity: str = ""  # the field an item is known by
     capability: str = ""  # the server capability that offers the kind
     sdk_request: str = ""  # the `mcp_types` request class of the list method
+    changed: str = ""  # the notification a server sends when the list changed ("": none of its own)
 
 
-TOOL = Kind("tool", "tool", "tools/list", "tools", "name", "tools", "ListToolsRequest")
-PROMPT = Kind("prompt", "prompt", "prompts/list", "prompts", "name", "prompts", "ListPromptsRequest")
-RESOURCE = Kind("resource", "resource", "resources/list", "resources", "uri", "resources", "ListResourcesRequest")
+TOOL = Kind("tool", "tool", "tools/list", "tools", "name", "tools", "ListToolsRequest",
+            "notifications/tools/list_changed")
+PROMPT = Kind("prompt", "prompt", "prompts/list", "prompts", "name", "prompts", "ListPromptsRequest",
+              "notifications/prompts/list_changed")
+RESOURCE = Kind("resource", "resource", "resources/list", "resources", "uri", "resources", "ListResourcesRequest",
+                "notifications/resources/list_changed")
 RESOURCE_TEMPLATE = Kind(
     "resource_template", "resourceTemplate", "resources/templates/list", "resourceTemplates", "uriTemplate",
     "resources", "ListResourceTemplatesRequest",

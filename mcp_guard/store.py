@@ -237,6 +237,14 @@ class Store:
         not change other features'); `close()` it when done."""
         return self
 
+    def checkpoint(self) -> None:
+        """Copy a write-ahead log into the database where the store keeps one itself (SQLite)."""
+
+    def change_stamp(self) -> Any:
+        """A value that changes whenever anything is written to the database, by any connection or
+        process; None where the store cannot tell cheaply (then nothing may be assumed unchanged)."""
+        return None
+
     def schema_version(self) -> int:
         raise NotImplementedError
 
@@ -316,7 +324,18 @@ class SQLiteStore(Store):
             return self  # in memory: one connection
         reads = _sqlite_connect(self.path, BUSY_TIMEOUT_MS, durability)  # reads wait for SQLite's busy handler
         writes = _sqlite_connect(self.path, 0, durability)  # writes retry themselves: see _begin_immediate
+        writes.execute("PRAGMA wal_autocheckpoint = 0")  # never inside a commit: the log checkpoints after it
         return SQLiteStore(reads, self.path, wconn=writes, fast_retry=True)
+
+    def change_stamp(self) -> Any:
+        # Changes by other connections (`data_version`) and by this one (`total_changes`).
+        conn = self._current() or self.conn
+        return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes, self._wconn.total_changes
+
+    def checkpoint(self) -> None:
+        if self.path is not None:
+            with self._writing:
+                self._wconn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])

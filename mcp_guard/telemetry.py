@@ -2,12 +2,14 @@
 
 One object, `Telemetry`, per proxy process:
 - `observed(handler)` wraps the `tools/call` handler: each call gets a span (when traces are on,
-  a child of the `traceparent` the client put in `params._meta`, W3C trace context) and, at its
-  end, one `CallOutcome` given to `observe_call`;
-- inside the call, `note_decision(call, decision)` records what the guards decided, and the
-  upstream connection brackets its exchange with `upstream_started()` / `upstream_ended()` and
-  carries the span on with `with_traceparent(msg)` (the call's own `traceparent` in `_meta`);
-  these read the call being served from a context variable, so nothing is passed through the relay;
+  a child of the `traceparent` the client put in `params._meta`, W3C trace context), kept in a
+  context variable of the call's task, so the upstream connection carries it on with
+  `with_traceparent(msg)` (the call's own `traceparent` in `_meta`) and nothing is passed through
+  the relay;
+- `observe_call` is one of the call gate's observers: it is given the gate's `CallOutcome` of
+  each governed call (upstream, tool, decision, the proxy's and the upstream's time), counts it and
+  puts it on the call's span; a call that never reached the gate (a bad request, no route) is
+  counted as "error" when its handler ends;
 - `render()` is the text of `/metrics`; `watch_audit(writer)` times audit records until they are
   on disk; `held` (a callable) counts what waits for a person when scraped.
 
@@ -28,12 +30,11 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mcp_guard.config import TelemetrySettings
-    from mcp_guard.guards.base import Decision, ToolCall
+    from mcp_guard.proxy.gate import CallOutcome
 
 log = logging.getLogger("mcp_guard.telemetry")
 
@@ -43,66 +44,18 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 Message = dict[str, Any]
 
 
-@dataclass(slots=True)
-class CallOutcome:
-    """One tools/call as the operator sees it."""
-
-    upstream: str  # "" when the call named no known upstream
-    tool: str
-    decision: str  # allow | deny | ask | withheld (the result) | error (not judged: bad request, no route)
-    seconds: float  # the whole call, in the proxy
-    upstream_seconds: float | None  # the upstream's part; None when it was not reached
-
-
 class _Call:
     """The call being served, in a context variable of its task."""
 
-    __slots__ = ("started", "upstream", "tool", "decision", "up_started", "up_seconds", "span")
+    __slots__ = ("started", "observed", "span")
 
     def __init__(self, span: Any) -> None:
         self.started = time.perf_counter()
-        self.upstream = ""
-        self.tool = ""
-        self.decision: str | None = None
-        self.up_started: float | None = None
-        self.up_seconds: float | None = None
+        self.observed = False  # the gate gave its outcome
         self.span = span
 
 
 _current: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("mcp_guard_call", default=None)
-
-
-def note_decision(call: ToolCall, decision: Decision, *, stage: str = "call") -> None:
-    """What the guards decided about the call being served (its result, with stage="result")."""
-    current = _current.get()
-    if current is None:
-        return
-    current.upstream, current.tool = call.upstream, call.tool
-    if stage == "result":
-        current.decision = "withheld"
-    elif decision.allowed:
-        current.decision = "allow"
-    else:
-        current.decision = decision.action  # deny, or ask (put to a person or held)
-    if current.span is not None:
-        current.span.set_attribute("mcp_guard.upstream", call.upstream)
-        current.span.set_attribute("mcp_guard.tool", call.tool)
-        current.span.set_attribute("mcp_guard.decision", current.decision)
-        current.span.set_attribute("mcp_guard.guard", decision.guard or "")
-        if decision.rule:
-            current.span.set_attribute("mcp_guard.rule", decision.rule)
-
-
-def upstream_started() -> None:
-    current = _current.get()
-    if current is not None:
-        current.up_started = time.perf_counter()
-
-
-def upstream_ended() -> None:
-    current = _current.get()
-    if current is not None and current.up_started is not None:
-        current.up_seconds = time.perf_counter() - current.up_started
 
 
 def with_traceparent(msg: Message) -> Message:
@@ -162,42 +115,45 @@ class Telemetry:
             with self._span(msg) as span:
                 current = _Call(span)
                 token = _current.set(current)
-                response = None
                 try:
-                    response = await handler(msg, raw)
-                    return response
+                    return await handler(msg, raw)
                 finally:
                     _current.reset(token)
-                    self.observe_call(self._outcome(current, msg, response))
+                    if not current.observed:  # never reached the gate: a bad request, no route
+                        if span is not None:
+                            span.set_attribute("mcp_guard.decision", "error")
+                        params = msg.get("params")
+                        name = params.get("name") if isinstance(params, dict) else None
+                        self._count("", name if isinstance(name, str) else "", "error",
+                                    time.perf_counter() - current.started, None)
 
         return observe
 
-    def _outcome(self, current: _Call, msg: Message, response: Any) -> CallOutcome:
-        decision = current.decision
-        if decision is None:
-            decision = "error"
-        if current.span is not None:
-            current.span.set_attribute("mcp_guard.decision", decision)
-            if isinstance(response, tuple) and isinstance(response[0], dict):
-                answer = response[0]
-                result = answer.get("result")
-                if "error" in answer or (isinstance(result, dict) and result.get("isError")):
+    def observe_call(self, outcome: CallOutcome) -> None:
+        """The gate's outcome of a governed request: tools/call ones are counted and timed."""
+        if outcome.method != "tools/call":
+            return
+        current = _current.get()
+        if current is not None:
+            current.observed = True
+            if current.span is not None:
+                current.span.set_attribute("mcp_guard.upstream", outcome.upstream)
+                current.span.set_attribute("mcp_guard.tool", outcome.name)
+                current.span.set_attribute("mcp_guard.decision", outcome.decision)
+                current.span.set_attribute("mcp_guard.guard", outcome.guard or "")
+                if outcome.error:
                     from opentelemetry.trace import Status, StatusCode
 
                     current.span.set_status(Status(StatusCode.ERROR))
-        name = current.tool
-        if not name:
-            params = msg.get("params")
-            name = params.get("name") if isinstance(params, dict) and isinstance(params.get("name"), str) else ""
-        return CallOutcome(current.upstream, name, decision, time.perf_counter() - current.started, current.up_seconds)
+        self._count(outcome.upstream, outcome.name, outcome.decision, outcome.proxy_seconds,
+                    outcome.upstream_seconds if outcome.upstream_seconds else None)
 
-    def observe_call(self, outcome: CallOutcome) -> None:
-        tool = self._tool_label(outcome.upstream, outcome.tool) if outcome.upstream else "(unknown)"
-        self.calls.labels(outcome.upstream, tool, outcome.decision).inc()
-        own = outcome.seconds - (outcome.upstream_seconds or 0.0)
-        self.proxy_seconds.labels(outcome.upstream).observe(max(own, 0.0))
-        if outcome.upstream_seconds is not None:
-            self.upstream_seconds.labels(outcome.upstream).observe(outcome.upstream_seconds)
+    def _count(self, upstream: str, tool: str, decision: str, own: float, upstream_seconds: float | None) -> None:
+        label = self._tool_label(upstream, tool) if upstream else "(unknown)"
+        self.calls.labels(upstream, label, decision).inc()
+        self.proxy_seconds.labels(upstream).observe(max(own, 0.0))
+        if upstream_seconds is not None:
+            self.upstream_seconds.labels(upstream).observe(upstream_seconds)
 
     def _tool_label(self, upstream: str, tool: str) -> str:
         with self._lock:

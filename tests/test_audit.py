@@ -197,14 +197,13 @@ def test_records_are_read_in_chunks(log):
     assert log.verify().count == 2100
 
 
-def test_writer_hook_records_from_async_code(log):
+def test_writer_records_from_async_code(log):
     import asyncio
 
     writer = AuditWriter(log)
 
     async def main():
-        hook = writer.hook("s1")
-        return await asyncio.gather(*(hook("call", {"i": i}) for i in range(20)))
+        return await asyncio.gather(*(writer.append_async("call", "s1", {"i": i}) for i in range(20)))
 
     records = asyncio.run(main())
     writer.close()
@@ -339,15 +338,19 @@ def test_the_proxys_appends_wait_off_the_event_loop_for_a_held_write_lock(db, du
     written once the lock is free."""
     import asyncio
 
-    from mcp_guard.proxy.runner import SessionAudit
+    from mcp_guard.audit import AuditSink
 
     writer = AuditWriter(AuditLog(open_store(db), durability=durability))
     other = sqlite3.connect(db, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
 
     async def main():
-        sink = SessionAudit(writer, "s1", [])
-        task = asyncio.create_task(sink.event("session.start", {"intent": "x"}))
+        sink = AuditSink(writer)
+
+        async def record():
+            await sink.record("session.start", "s1", {"intent": "x"})
+
+        task = asyncio.create_task(record())
         ticks = 0
         for _ in range(5):  # the loop keeps turning while the lock is held
             await asyncio.sleep(0.01)
@@ -676,3 +679,30 @@ def test_triggers_on_the_audit_tables_refuse_appends_and_fail_verify(log, db):
     tamper(db, "DROP TRIGGER quiet")
     log.append("call", "s", {"tool": "t"})
     assert log.verify().ok and log.head()[0] == 4
+
+
+def test_appenders_queue_on_a_lock_file_that_only_appending_creates(db):
+    """Processes appending to one database queue on `<db>-audit.lock`; a reader never creates it, and
+    a process killed while holding it does not stop the others (the kernel releases it)."""
+    import signal
+    import subprocess
+    import textwrap
+
+    log = AuditLog(open_store(db))
+    lock = db.parent / f"{db.name}-audit.lock"
+    assert log.verify().ok and list(log.records()) == [] and not lock.exists()
+    log.append("call", "s1", {"i": 1})
+    assert lock.exists()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import fcntl, os, sys, time
+        fd = os.open({str(lock)!r}, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        print("held", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    log.append("call", "s1", {"i": 2})
+    assert [r.data["i"] for r in log.records()] == [1, 2] and log.verify().ok
+    log.close()

@@ -4,6 +4,7 @@
 - `data`: what a record holds (a call's arguments, sensitive ones as digests) and redaction of secrets
 - `log`: `AuditLog`, the store-backed append, read, verify and export
 - `writer`: `AuditWriter`, the one background thread that writes a process's appends (group commit)
+- `sink`: `AuditSink`, what the relay, the call gate and the guards record through
 - `reports`: per-session and per-tool counts
 - `attest`: the records that vouch for review decisions and held-call approvals kept outside the chain
 """
@@ -23,6 +24,7 @@ from mcp_guard.audit.chain import (
 from mcp_guard.audit.data import REDACTED, call_data, call_record, redact
 from mcp_guard.audit.log import AuditLog, Durability, audit_triggers, record, refuse_triggers
 from mcp_guard.audit.reports import report
+from mcp_guard.audit.sink import AuditSink
 from mcp_guard.audit.writer import AuditWriter
 from mcp_guard.canonical import canonical, digest
 
@@ -33,6 +35,7 @@ __all__ = [
     "REDACTED",
     "AuditLog",
     "AuditRecord",
+    "AuditSink",
     "AuditWriter",
     "Durability",
     "Problem",

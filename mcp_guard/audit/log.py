@@ -9,7 +9,13 @@ copy the head (`mcp-guard audit head`) somewhere they cannot write and verify wi
 
 Many processes share one database: an append reads the head and inserts inside the store's
 `write()` transaction (SQLite's `BEGIN IMMEDIATE`; on PostgreSQL, an advisory lock taken first), so
-the read and the write are one atomic step and the chain stays single, whichever host writes.
+the read and the write are one atomic step and the chain stays single, whichever host writes. On
+SQLite, appending processes first queue for an OS lock on a file beside the database
+(`<db>-audit.lock`): the kernel wakes a waiter the moment the lock is free, where SQLite's write lock
+can only be polled. Polling let one process lose the race for hundreds of milliseconds while others
+committed (measured with 8 processes: the worst wait was in taking the lock, 0.5-1 s, not in the
+commit's fsync, ~60 ms). For the same reason the append's own connection never checkpoints the WAL
+inside a commit: `AuditWriter` calls `checkpoint` after it has answered its waiters.
 
 Durability: `durability="full"` (the default) commits with `PRAGMA synchronous=FULL`, so a record is
 on disk (the WAL is fsynced) before `append` returns and survives a power cut. `"normal"` skips the
@@ -25,6 +31,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -45,9 +53,42 @@ from mcp_guard.canonical import now as _now
 from mcp_guard.errors import AuditError
 from mcp_guard.store import Store
 
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
+
+_log = logging.getLogger("mcp_guard")
+
 # A record's kind is a dotted lower-case word (session.start, call, review, approval, provenance, ...).
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 Durability = Literal["full", "normal"]
+
+
+def _queue_file(store: Store) -> int:
+    """The lock file appending processes queue on; -1 where there is none (PostgreSQL, whose advisory
+    lock queues them; a database in memory; a system without `flock`; a folder that cannot hold it)."""
+    path = getattr(store, "path", None)
+    if path is None or fcntl is None:
+        return -1
+    try:
+        return os.open(f"{path}-audit.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return -1
+
+
+@contextlib.contextmanager
+def _queued(fd: int) -> Iterator[None]:
+    """Hold the appenders' OS lock (blocking in the kernel, never polling) for one transaction. It
+    is released when the process dies, so a killed appender never blocks the others."""
+    if fd < 0:
+        yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class AuditLog:
@@ -60,11 +101,16 @@ class AuditLog:
         self.durability = durability
         self._db = store.audit_handle(durability)  # on SQLite, connections of its own
         self._lock = threading.Lock()  # one transaction at a time on these connections
+        self._queue_fd: int | None = None  # the processes' queue for the write lock, opened by the first append
+        self._commits = 0  # since the last checkpoint
         self._secrets: set[str] = set(secrets)
 
     def close(self) -> None:
         if self._db is not self.store:
             self._db.close()
+        if self._queue_fd is not None and self._queue_fd >= 0:
+            os.close(self._queue_fd)
+        self._queue_fd = None
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         """Values that must never reach the log: every later append redacts them."""
@@ -85,6 +131,9 @@ class AuditLog:
             return []
         db = self._db
         with self._lock:
+            if self._queue_fd is None:
+                self._queue_fd = _queue_file(db)  # only appending creates the file: reading never does
+        with self._lock, _queued(self._queue_fd):
             try:
                 with db.write(durability=self.durability):
                     refuse_triggers(db)
@@ -114,7 +163,21 @@ class AuditLog:
                 ) from None
             except db.Error as err:
                 raise AuditError(f"cannot write the audit log: {_one_line(err)}") from None
+            self._commits += 1
         return out
+
+    def checkpoint(self, every: int = 64) -> None:
+        """Copy SQLite's WAL into the database once every `every` commits of this log, outside the
+        processes' queue (PASSIVE: never waits for, nor blocks, another process's commit); what it
+        cannot copy now waits for the next one. Without it the WAL of a busy log would only grow."""
+        if self._commits < every:
+            return
+        self._commits = 0
+        with self._lock:
+            try:
+                self._db.checkpoint()
+            except self._db.Error as err:  # a busy database: the next checkpoint copies it
+                _log.debug("audit: checkpoint deferred: %s", _one_line(err))
 
     def _prepare(
         self, kind: str, session_id: str | None, data: Mapping[str, Any]

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -25,7 +25,7 @@ class AuditWriter:
     """Group commit: appends from many threads or tasks share one fsynced transaction.
 
     `submit` returns a Future resolved with the record once it is committed; async code awaits
-    `append_async(...)`, or the relay's per-session `hook(session_id)`, or `enqueue(...)` (which waits
+    `append_async(...)`, or `enqueue(...)` (what `AuditSink` uses: it waits
     only as long as the log's durability asks). One background thread writes; closing it writes what
     is queued first.
     """
@@ -68,14 +68,6 @@ class AuditWriter:
         """Await the commit without blocking the event loop (asyncio)."""
         return await asyncio.wrap_future(self.submit(kind, session_id, data))
 
-    def hook(self, session_id: str | None) -> Callable[[str, Mapping[str, Any]], Awaitable[AuditRecord]]:
-        """`async (kind, data)` that records into this session: the relay's audit hook."""
-
-        async def record(kind: str, data: Mapping[str, Any]) -> AuditRecord:
-            return await self.append_async(kind, session_id, data)
-
-        return record
-
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
         self._queue.put(None)
@@ -109,3 +101,4 @@ class AuditWriter:
             for fut, rec in zip(waiters, records, strict=True):
                 if fut is not None:
                     fut.set_result(rec)
+            self.log.checkpoint()  # after the waiters have their answer, and outside the processes' queue

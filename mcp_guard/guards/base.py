@@ -4,8 +4,9 @@ The relay calls every guard, in order, at each interception point; a guard overr
 it needs. Hooks receive plain dicts (the JSON-RPC payloads as they are on the wire, camelCase), so a
 guard that forwards an item forwards every field of it, known or not.
 
-Order of a tools/call: `check_call` of each guard until one does not allow; then the upstream; then
-`check_result` of each guard. Every decision is written to the audit log before the answer goes out.
+Order of a tools/call (see `mcp_guard.proxy.gate`): `check_call` of each guard until one does not
+allow; an "ask" put to a person (`on_approved` of each guard when they say yes); then the upstream;
+then `check_result` of each guard. Every decision is written to the audit log before the answer goes out.
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ class Guard:
 
     async def check_call(self, call: ToolCall) -> Decision:
         return ALLOW
+
+    async def on_approved(self, call: ToolCall) -> None:
+        """A person said yes to a call some guard asked about: it goes ahead like an allowed one."""
+        return None
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
         """A prompts/get (`name` is the prompt's name) or resources/read (`name` is the URI)."""

@@ -78,6 +78,10 @@ class GuardChain:
                     decision.action, decision.reason, g.name, decision.rule, decision.question)
         return ALLOW
 
+    async def on_approved(self, call: ToolCall) -> None:
+        for g in self.guards:
+            await g.on_approved(call)
+
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
         for g in self.guards:
             decision = await g.check_read(session, upstream, kind, name)

@@ -188,8 +188,11 @@ class IntentGuard(Guard):
             st.record.note_sent(sent_values({"inputs": call.inputs}))
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
 
+    async def on_approved(self, call: ToolCall) -> None:
+        self.note_allowed(call)
+
     def note_allowed(self, call: ToolCall) -> None:
-        """Count a call that goes ahead (the relay calls this after a person said yes to an ask)."""
+        """Count a call that goes ahead (also one a person said yes to after an ask)."""
         st = self.state(call.session)
         st.record.note_sent(sent_values({**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments))
         if st.profile is not None and not call.answering:  # an answer is part of a call charged already

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
+from mcp_guard import kinds
 from mcp_guard.config import Config, ToolFilter
 from mcp_guard.errors import BomError, GuardError
 from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream, deny
@@ -39,9 +40,6 @@ from mcp_guard.uris import template_matches, uri_base, uri_key
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_PAGES = 1_000  # a server that pages forever is cut off here
-
-# The capability that announces each kind.
-_CAPABILITY = {"tool": "tools", "prompt": "prompts", "resource": "resources", "resource_template": "resources"}
 
 
 async def fetch_all(upstream: Upstream, kind: str) -> list[dict[str, Any]]:
@@ -77,7 +75,7 @@ def configured(config: Config, upstream: str, kind: str, items: list[dict[str, A
 
 def offered_kinds(capabilities: dict[str, Any] | None) -> list[str]:
     caps = capabilities or {}
-    return [k for k in LIST_METHODS if _CAPABILITY[k] in caps]
+    return [k.name for k in kinds.LISTED if k.capability in caps]
 
 
 @dataclass(slots=True)
@@ -106,7 +104,7 @@ class ManifestGuard(Guard):
         self._views: dict[tuple[str, str], _View] = {}
         self._adopted = False
         # The last recording of each listing: (its digest, the database's change stamp after it, the rows).
-        self._recorded: dict[tuple[str, str, bool, str], tuple[str | None, tuple[int, int], dict[str, Item]]] = {}
+        self._recorded: dict[tuple[str, str, bool, str], tuple[str | None, Any, dict[str, Item]]] = {}
         self._pins: tuple[tuple[int, int, int], dict[str, set[tuple[str, str, str]]], str | None] | None = None
 
     # Plumbing -----------------------------------------------------------------------------------------
@@ -139,18 +137,13 @@ class ManifestGuard(Guard):
             digest = None
         async with self._db_lock:
             last = self._recorded.get(key)
-            if digest is not None and last is not None and last[0] == digest and last[1] == self._db_stamp():
+            stamp = self.queue.store.change_stamp()  # read under the lock: no worker uses the connection
+            if digest is not None and last is not None and stamp is not None and last[:2] == (digest, stamp):
                 return dict(last[2])
             rows = await anyio.to_thread.run_sync(
                 lambda: self.queue.record(upstream, kind, items, complete=complete, trust=trust))  # type: ignore[arg-type]
-            self._recorded[key] = (digest, self._db_stamp(), rows)
+            self._recorded[key] = (digest, self.queue.store.change_stamp(), rows)
             return dict(rows)
-
-    def _db_stamp(self) -> tuple[int, int]:
-        """Changes by other connections (`data_version`) and by this one (`total_changes`); read under
-        the lock, when no worker uses the connection (a read of a few microseconds, as in _state_of)."""
-        conn = self.queue.conn
-        return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
 
     async def _state_of(self, ident: str) -> str | None:
         """The review state now (another process may have decided since we listed)."""
@@ -221,11 +214,11 @@ class ManifestGuard(Guard):
 
     # Recording ----------------------------------------------------------------------------------------
 
-    async def _refresh(self, session: SessionInfo, upstream: Upstream, kinds: list[str]) -> None:
+    async def _refresh(self, session: SessionInfo, upstream: Upstream, which: list[str]) -> None:
         view = self._views.setdefault((session.id, upstream.name), _View(upstream))
         view.upstream = upstream
         trust = self._trust(upstream.name)
-        for kind in kinds:
+        for kind in which:
             try:
                 listed = configured(self.config, upstream.name, kind, await fetch_all(upstream, kind))
             except Exception as err:  # noqa: BLE001 - fail closed: nothing of this kind is callable
@@ -314,8 +307,9 @@ class ManifestGuard(Guard):
         ours = FROM_LIST_KIND.get(kind)
         if ours is None:
             return
-        kinds = ["resource", "resource_template"] if ours == "resource" else [ours]
-        await self._refresh(session, upstream, kinds)
+        # One notification covers every kind its capability offers (resources: their templates too).
+        capability = kinds.KINDS[ours].capability
+        await self._refresh(session, upstream, [k.name for k in kinds.LISTED if k.capability == capability])
 
     # Calls --------------------------------------------------------------------------------------------
 
@@ -392,7 +386,7 @@ class ManifestGuard(Guard):
                 return decision
         if exact:
             return ALLOW
-        for kind in ("resource", "resource_template"):
+        for kind in (kinds.RESOURCE.name, kinds.RESOURCE_TEMPLATE.name):
             if kind in view.errors:
                 return deny(f"resource {uri!r} of {upstream!r} cannot be checked: {view.errors[kind]}",
                             guard=self.name, rule="unchecked")

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
 from mcp_guard.config import Config, ScanPolicy
 from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall, deny
 from mcp_guard.scan import MAX_NESTING, RANK, Finding, neutralise_result, scan_result, scan_text, strip_hidden
+
+if TYPE_CHECKING:
+    from mcp_guard.audit import AuditSink
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,9 @@ MAX_BACKGROUND = 256  # record-mode scans of server messages in flight, at most
 class ResultScanGuard(Guard):
     name = "result_scan"
 
-    def __init__(self, config: Config, store: Any = None, audit: Any = None) -> None:
-        """`audit`: an AuditWriter (`append_async`) or anything with `append(kind, session_id, data)`;
-        by default an AuditLog on `store` (or the config's database), opened when first needed."""
+    def __init__(self, config: Config, store: Any = None, audit: AuditSink | None = None) -> None:
+        """`audit`: the proxy's audit sink; by default one over `store` (or the config's database),
+        opened when first needed."""
         self.config = config
         self._store = store
         self._audit = audit
@@ -166,22 +169,18 @@ class ResultScanGuard(Guard):
             "count": len(findings),
         }
         try:
-            audit = self._audit or self._open_audit()
-            if hasattr(audit, "append_async"):  # the proxy's group-committing writer
-                await audit.append_async(AUDIT_KIND, session.id, data)
-            elif audit is not None:  # a plain AuditLog: its append blocks on the disk
-                await anyio.to_thread.run_sync(audit.append, AUDIT_KIND, session.id, data)
+            await (self._audit or self._open_audit()).record(AUDIT_KIND, session.id, data)
         except Exception as err:  # a failing audit must not break the call path; say so in the log
             log.warning("result scan: could not record findings for %s/%s: %s", upstream, tool, err)
 
-    def _open_audit(self) -> Any:
-        from mcp_guard.audit import AuditLog
+    def _open_audit(self) -> AuditSink:
+        from mcp_guard.audit import AuditLog, AuditSink, AuditWriter
 
         if self._store is None:
             from mcp_guard.store import open_store
 
             self._store = open_store(self.config.database)
-        self._audit = AuditLog(self._store)
+        self._audit = AuditSink(AuditWriter(AuditLog(self._store)))
         return self._audit
 
 

@@ -75,10 +75,11 @@ class LineChannel:
                 if self._oversized is not None:
                     size, rid = self._oversized + len(line), self._oversized_id
                     self._oversized = self._oversized_id = None
-                    raise MalformedMessage(f"message of {size} bytes exceeds the limit of {self._max} bytes", rid)
+                    raise MalformedMessage(f"message of {size} bytes exceeds the limit of {self._max} bytes", rid,
+                                           jsonrpc.MESSAGE_TOO_LARGE)
                 if len(line) > self._max:
                     raise MalformedMessage(f"message of {len(line)} bytes exceeds the limit of {self._max} bytes",
-                                           jsonrpc.peek_id(line[:4096]))
+                                           jsonrpc.peek_id(line[:4096]), jsonrpc.MESSAGE_TOO_LARGE)
                 if len(line) < 8 and not line.strip():
                     continue
                 return jsonrpc.parse(line), line

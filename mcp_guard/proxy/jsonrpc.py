@@ -11,28 +11,34 @@ from typing import Any
 
 import orjson
 
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
-# Implementation-defined server errors (-32000 … -32099).
-UPSTREAM_UNAVAILABLE = -32001
-UPSTREAM_TIMEOUT = -32002
-MESSAGE_TOO_LARGE = -32003
-REFUSED = -32004
+from mcp_guard.errors import (  # noqa: E402 - the codes live with the error classes that carry them
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    MESSAGE_TOO_LARGE,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    REFUSED,
+    UPSTREAM_TIMEOUT,
+    UPSTREAM_UNAVAILABLE,
+    ProtocolError,
+)
+
+__all__ = ["INTERNAL_ERROR", "INVALID_PARAMS", "INVALID_REQUEST", "MESSAGE_TOO_LARGE", "METHOD_NOT_FOUND",
+           "PARSE_ERROR", "REFUSED", "UPSTREAM_TIMEOUT", "UPSTREAM_UNAVAILABLE"]
 
 Message = dict[str, Any]
 RequestId = str | int
 
 
-class MalformedMessage(Exception):
-    """A line that is not a JSON-RPC message; `request_id` is set when one could still be read."""
+class MalformedMessage(ProtocolError):
+    """A line that is not a JSON-RPC message; `request_id` is set when one could still be read, and
+    `code` says what is wrong (the JSON-RPC code its sender is answered with)."""
 
-    def __init__(self, reason: str, request_id: RequestId | None = None) -> None:
+    def __init__(self, reason: str, request_id: RequestId | None = None, code: int = INVALID_REQUEST) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.request_id = request_id
+        self.code = code
 
 
 _ID_PEEK = re.compile(rb'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,20})')
@@ -53,7 +59,7 @@ def parse(raw: bytes) -> Message:
     try:
         msg = orjson.loads(raw)
     except orjson.JSONDecodeError as err:
-        raise MalformedMessage(f"not valid JSON: {err}", peek_id(raw)) from None
+        raise MalformedMessage(f"not valid JSON: {err}", peek_id(raw), PARSE_ERROR) from None
     if not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0":
         rid = msg.get("id") if isinstance(msg, dict) else None
         raise MalformedMessage("not a JSON-RPC 2.0 message (expected an object with jsonrpc '2.0')", _valid_id(rid))
@@ -64,7 +70,7 @@ def parse(raw: bytes) -> Message:
         # handler meets a shape it does not expect.
         params = msg.get("params")
         if params is not None and not isinstance(params, dict):
-            raise MalformedMessage("'params' must be an object", _valid_id(msg.get("id")))
+            raise MalformedMessage("'params' must be an object", _valid_id(msg.get("id")), INVALID_PARAMS)
     elif "id" not in msg or ("result" not in msg and "error" not in msg):
         raise MalformedMessage("neither a request, a notification nor a response")
     if "id" in msg and _valid_id(msg["id"]) is None and not ("error" in msg and msg["id"] is None):

@@ -1,12 +1,15 @@
 """The relay: one downstream client session and its upstream servers.
 
-Everything is forwarded as it came, byte for byte where the wire allows, except the methods guards
-govern: `initialize` (upstreams are opened with the client's own parameters), the lists (filtered by
-guards and, with several upstreams, merged and namespaced), `tools/call` (checked by guards before
-it leaves, its result checked before it returns), and `list_changed` (guards refresh first). A
-request the guards judged (tools/call, prompts/get, resources/read, subscribe, completion) leaves
-re-serialised from the parsed message they judged, never as the client's bytes. Each client request
-runs in its own task, so a slow call never holds up the others.
+The relay frames, routes and correlates ids; it holds no policy. Everything is forwarded as it came,
+byte for byte where the wire allows, except: `initialize` (upstreams are opened with the client's own
+parameters), the lists (filtered by guards and, with several upstreams, merged and namespaced),
+`list_changed` (guards refresh first), and the governed requests (tools/call, prompts/get,
+resources/read, subscribe, completion), which the relay routes and hands to the call gate
+(`gate.py`): there they are judged, asked about, forwarded re-serialised from what was judged
+(never as the client's bytes), inspected and recorded. The relay is the gate's `Link` (it sends a
+request up and correlates its answer, progress and cancellation) and its `Asker` (elicitation, or an
+`input_required` question in the 2026-07-28 era). Each client request runs in its own task, so a
+slow call never holds up the others.
 
 Eras: the client's first request fixes its era for the process (stdio: the process is the session).
 `initialize` opens a handshake session as always; a request carrying the 2026-07-28 envelope in its
@@ -25,83 +28,39 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from mcp_guard import __version__
+from mcp_guard import __version__, kinds
 from mcp_guard.config import Config
+from mcp_guard.errors import EraRefused, InvalidParams, NotInitialized, ProtocolError, UpstreamUnavailable
 from mcp_guard.guards.base import Decision, ListKind, ReadKind, SessionInfo, ToolCall
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.proxy import eras, jsonrpc
 from mcp_guard.proxy.channels import Channel, ChildProcess
+from mcp_guard.proxy.gate import CallGate, HeldApprovals, undeclared
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
-from mcp_guard.proxy.routing import Router, RoutingError, decode_cursor, encode_cursor
-from mcp_guard.proxy.upstream import INIT_TIMEOUT, UpstreamConnection, UpstreamUnavailable
-from mcp_guard.telemetry import Telemetry, note_decision
+from mcp_guard.proxy.routing import Router, decode_cursor, encode_cursor
+from mcp_guard.proxy.upstream import INIT_TIMEOUT, UpstreamConnection
+
+if TYPE_CHECKING:
+    from mcp_guard.audit.sink import AuditSink
+    from mcp_guard.telemetry import Telemetry
 
 log = logging.getLogger("mcp_guard.relay")
 
 Response = tuple[Message, bytes | None] | None
 
 
-class AuditSink(Protocol):
-    """Where the relay records a session's events; each record is on disk when the await returns."""
-
-    async def event(self, kind: str, data: dict[str, Any]) -> None: ...
-
-    async def call(self, kind: str, call: ToolCall, decision: Decision) -> None: ...
-
-    def submit_call(self, kind: str, call: ToolCall, decision: Decision) -> Awaitable[None]:
-        """Start writing a call's record; the result is awaited before the answer goes out."""
-        ...
-
-
-# Holds an "ask" call for a person when the client cannot be asked; returns the text for the model.
-HoldHook = Callable[[ToolCall, Decision], Awaitable[str]]
-
-LISTS: dict[str, tuple[ListKind, str]] = {
-    "tools/list": ("tools", "tools"),
-    "prompts/list": ("prompts", "prompts"),
-    "resources/list": ("resources", "resources"),
-    "resources/templates/list": ("resourceTemplates", "resourceTemplates"),
-}
-LIST_CHANGED: dict[str, ListKind] = {
-    "notifications/tools/list_changed": "tools",
-    "notifications/prompts/list_changed": "prompts",
-    "notifications/resources/list_changed": "resources",
-}
-CAPABILITY_OF_LIST = {
-    "tools": "tools", "prompts": "prompts", "resources": "resources", "resourceTemplates": "resources",
-}
-# Requests a server may make of the client only if the client declared the capability.
-CLIENT_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation",
-                        "roots/list": "roots"}
-# Results other than tools/call whose text goes to the model: screened like a server's other messages.
-# A task's result (`tasks/result`) is a tool's result fetched later; its status (`tasks/get`, `tasks/list`,
-# `tasks/cancel`) carries the server's statusMessage: all of it reaches the model.
-SCREENED_RESULTS = frozenset({"prompts/get", "resources/read", "completion/complete",
-                              "tasks/result", "tasks/get", "tasks/list", "tasks/cancel"})
+# The lists and their change notifications, from the one table of kinds.
+LISTS: dict[str, tuple[ListKind, str]] = {k.list_method: (k.result_key, k.result_key) for k in kinds.LISTED}  # type: ignore[misc]
+LIST_CHANGED: dict[str, ListKind] = {k.changed: k.result_key for k in kinds.LISTED if k.changed}  # type: ignore[misc]
+CAPABILITY_OF_LIST = {k.result_key: k.capability for k in kinds.LISTED}
 GUARDS_READY_TIMEOUT = 60.0
 DRAIN_GRACE = 5.0  # seconds the answers in flight get once the client's input has ended
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
 MAX_INPUT_ROUNDS = 8  # input_required rounds mcp-guard answers for a handshake client, per request
-
-
-class EraRefused(Exception):
-    """A request the session's era does not take; carries the JSON-RPC error to answer with."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.data = code, message, data
-
-
-class NotInitialized(Exception):
-    """A request other than initialize or ping came before initialize."""
-
-
-class InvalidParams(Exception):
-    """A request whose params do not have the shape its method requires; answered with -32602."""
 
 
 def _params(msg: Message) -> dict[str, Any]:
@@ -111,41 +70,6 @@ def _params(msg: Message) -> dict[str, Any]:
     if not isinstance(params, dict):  # jsonrpc.parse refuses these already; a guard for other channels
         raise InvalidParams("params must be an object")
     return params
-
-
-def _undeclared_inputs(result: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
-    """The first client capability that an `input_required` result's requests need and the client
-    did not declare, if any (a malformed request counts as undeclared)."""
-    requests = result.get("inputRequests")
-    if not isinstance(requests, dict):
-        return None if requests is None else "inputRequests"
-    for req in requests.values():
-        if not isinstance(req, dict) or not isinstance(req.get("method"), str):
-            return "inputRequests"
-        params = req.get("params")
-        needed = _undeclared(req["method"], params if isinstance(params, dict) else {}, capabilities)
-        if needed is not None:
-            return needed
-    return None
-
-
-def _undeclared(method: str, params: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
-    """The client capability a server request needs and the client did not declare, if any."""
-    needed = CLIENT_CAPABILITY_OF.get(method)
-    if needed is None:
-        return None
-    declared = capabilities.get(needed)
-    if not isinstance(declared, dict):
-        return needed
-    if method == "elicitation/create" and params.get("mode", "form") != "form":
-        mode = str(params.get("mode"))
-        return None if isinstance(declared.get(mode), dict) else f"elicitation.{mode}"
-    if method == "sampling/createMessage":
-        if ("tools" in params or "toolChoice" in params) and not isinstance(declared.get("tools"), dict):
-            return "sampling.tools"
-        if params.get("includeContext", "none") != "none" and not isinstance(declared.get("context"), dict):
-            return "sampling.context"
-    return None
 
 
 def _hashable_id(value: Any) -> RequestId | None:
@@ -163,9 +87,8 @@ class Relay:
         session: SessionInfo,
         *,
         audit: AuditSink | None = None,
-        hold: HoldHook | None = None,
+        holds: HeldApprovals | None = None,
         extra_env: Callable[[str], dict[str, str | None]] | None = None,
-        approved: Callable[[ToolCall], None] | None = None,
         started: dict[str, ChildProcess] | None = None,
         connect: Callable[..., UpstreamConnection] | None = None,
         telemetry: Telemetry | None = None,
@@ -175,8 +98,8 @@ class Relay:
         self.guards = guards
         self.session = session
         self._audit = audit
-        self._hold = hold
-        self._approved = approved
+        # Every decision on a call, a read or a server's message toward the model is the gate's.
+        self.gate = CallGate(guards, session, link=self, asker=self, audit=audit, holds=holds)
         self.router = Router(upstream_names, config.proxy.separator)
         self.upstreams: dict[str, UpstreamConnection] = {
             name: (connect or UpstreamConnection)(
@@ -211,8 +134,7 @@ class Relay:
         self._progress: dict[Any, RequestId] = {}  # progress token -> client request id
         self._ids = itertools.count(1)
         self._server_requests: dict[str, tuple[str, RequestId]] = {}  # our id -> (upstream, its id)
-        self._calls: dict[RequestId, ToolCall] = {}  # tools/call being answered upstream, by client id
-        self._elicited: dict[str, tuple[ToolCall, RequestId]] = {}  # our elicitation id -> the call it is for
+        self._elicited: dict[str, RequestId] = {}  # our elicitation id -> the call (client id) it is for
         self._client_requests: dict[str, asyncio.Future[Message]] = {}
         self._handlers: dict[str, Callable[[Message, bytes | None], Awaitable[Response]]] = {
             "initialize": self._initialize,
@@ -251,7 +173,7 @@ class Relay:
                     await up.aclose()
                 await self.guards.on_session_end(self.session)
                 if self._audit and self.session.client_info:
-                    await self._audit.event("session.end", {})
+                    await self._audit.record("session.end", self.session.id, {})
 
     async def _drain_requests(self) -> None:
         """The client's input ended: answers still on their way are written (a client that pipes one
@@ -269,10 +191,7 @@ class Relay:
                 msg, raw = await self.client.receive()
             except MalformedMessage as bad:
                 log.error("client sent a bad message: %s", bad.reason)
-                code = jsonrpc.MESSAGE_TOO_LARGE if "exceeds" in bad.reason else (
-                    jsonrpc.PARSE_ERROR if bad.reason.startswith("not valid JSON") else
-                    jsonrpc.INVALID_PARAMS if bad.reason.startswith("'params'") else jsonrpc.INVALID_REQUEST)
-                await self._send_client(jsonrpc.error(bad.request_id, code, f"mcp-guard: {bad.reason}"), None)
+                await self._send_client(jsonrpc.error(bad.request_id, bad.code, bad.message), None)
                 continue
             except anyio.EndOfStream:
                 return True
@@ -313,22 +232,13 @@ class Relay:
             elif method != "ping" and not self._handshake_asked:
                 # Neither enveloped nor after initialize: also after a server/discover that committed no
                 # era (the client may still fall back to initialize), a bare request opens nothing.
-                raise NotInitialized
+                raise NotInitialized(f"{method} before initialize: send initialize first")
             elif method != "ping" and not self._upstreams_started.is_set():
                 await self._upstreams_started.wait()  # a client that did not wait for the answer
             handler = self._handlers.get(method, self._forward_default)
             response = await handler(msg, raw)
-        except EraRefused as err:
-            response = jsonrpc.error(rid, err.code, err.message), None
-            if err.data is not None:
-                response[0]["error"]["data"] = err.data
-        except NotInitialized:
-            response = jsonrpc.error(rid, jsonrpc.INVALID_REQUEST,
-                                     f"mcp-guard: {method} before initialize: send initialize first"), None
-        except UpstreamUnavailable as err:
-            response = jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, str(err)), None
-        except (RoutingError, InvalidParams) as err:
-            response = jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, f"mcp-guard: {err}"), None
+        except ProtocolError as err:
+            response = jsonrpc.error(rid, err.code, err.message, err.data), None
         except Exception as err:  # a bug must cost one request, never the session
             log.exception("mcp-guard failed on %s", msg["method"])
             response = jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR, f"mcp-guard internal error: {err}"), None
@@ -387,7 +297,7 @@ class Relay:
         elicited = self._elicited.pop(rid, None)
         result = msg.get("result")
         if elicited is not None and isinstance(result, dict) and result.get("content"):
-            self._tg.start_soon(self._judged_answer, upstream, original, result, *elicited)
+            self._tg.start_soon(self._judged_answer, upstream, original, result, elicited)
             return
         self._tg.start_soon(self.upstreams[upstream].notify, {**msg, "id": original})
 
@@ -400,23 +310,14 @@ class Relay:
         return self.config.intent.ask == "person"
 
     async def _judged_answer(self, upstream: str, original: RequestId, result: dict[str, Any],
-                             call: ToolCall, rid: RequestId) -> None:
+                             rid: RequestId) -> None:
         """A handshake-era client's answer to the server's elicitation during a call reaches the server
-        with that call: it is judged like the call's arguments (as a 2026-07-28 retry's inputResponses
-        are), and withheld from the server, with its reason, unless allowed."""
-        judged = ToolCall(call.session, call.upstream, call.tool, call.exposed_name, call.arguments, call.meta,
-                          {**(call.inputs or {}), "elicitation": result}, answering=True)
-        try:
-            decision = await self.guards.check_call(judged)
-            if decision.action == "ask":
-                decision = await self._ask(judged, decision, rid)
-        except Exception as err:  # a guard's failure withholds the answer, never passes it unjudged
-            log.exception("mcp-guard failed judging an elicitation answer")
-            decision = Decision("deny", f"the answer could not be judged: {err}", "relay", "error")
-        if self._audit:
-            await self._audit.call("answer", judged, decision)
+        with that call: the gate judges it like the call's arguments (as a 2026-07-28 retry's
+        inputResponses are), and it is withheld from the server, with its reason, unless allowed."""
+        decision = await self.gate.judge_answer(rid, {"elicitation": result})
         # The reason names what was withheld: it goes to the audit log, never to the server.
-        answer: Message = {"jsonrpc": "2.0", "id": original, "result": result} if decision.allowed else \
+        answer: Message = {"jsonrpc": "2.0", "id": original, "result": result} \
+            if decision is None or decision.allowed else \
             jsonrpc.error(original, jsonrpc.REFUSED, "mcp-guard withheld the client's answer to this "
                           f"elicitation ({decision.guard}: {decision.rule}; see the audit log)")
         await self.upstreams[upstream].notify(answer)
@@ -461,21 +362,20 @@ class Relay:
                 await up.notify(jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND, (
                     f"mcp-guard: the client speaks 2026-07-28, which has no {method} requests from servers")))
                 return
-            needed = _undeclared(method, _params(msg), self.session.client_capabilities)
+            needed = undeclared(method, _params(msg), self.session.client_capabilities)
             if needed is not None:
                 await up.notify(jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND,
                                               f"the client did not declare the {needed!r} capability"))
                 return
-            screened = await self._screen(up.name, msg)
+            screened = await self.gate.screen(up.name, msg)
             if screened is None:
                 await up.notify(jsonrpc.error(msg["id"], jsonrpc.REFUSED, f"mcp-guard withheld this {method} request"))
                 return
             our_id = self._new_id()
             self._server_requests[our_id] = (up.name, msg["id"])
             related = self._latest_request_to(up.name)
-            call = self._calls.get(related) if related is not None else None
-            if call is not None and method == "elicitation/create" and self._answers_judged():
-                self._elicited[our_id] = (call, related)
+            if related in self.gate.calls and method == "elicitation/create" and self._answers_judged():
+                self._elicited[our_id] = related
             await self._to_client({**screened, "id": our_id}, None, related)
             return
         params = _params(msg)
@@ -490,7 +390,7 @@ class Relay:
             return
         related: RequestId | None = None
         if method != "notifications/cancelled":  # logs, progress, any other text toward the model
-            screened = await self._screen(up.name, msg)
+            screened = await self.gate.screen(up.name, msg)
             if screened is None:
                 return
             if screened is not msg:
@@ -551,20 +451,6 @@ class Relay:
         if "tools" in up.capabilities:
             await self._to_client(jsonrpc.notification("notifications/tools/list_changed"), None, None)
 
-    async def _screen(self, upstream: str, msg: Message) -> Message | None:
-        """A server's message toward the model as the guards let it through, or None if withheld."""
-        if not self.guards.inspects_messages:
-            return msg
-        checked = await self.guards.check_message(self.session, upstream, msg)
-        if isinstance(checked, Decision):
-            log.warning("%s", checked.reason)
-            if self._audit:
-                await self._audit.event("withheld", {"upstream": upstream, "method": msg.get("method") or "error",
-                                                     "guard": checked.guard, "rule": checked.rule,
-                                                     "reason": checked.reason})
-            return None
-        return checked
-
     def _latest_request_to(self, upstream: str) -> RequestId | None:
         for rid, (_, target) in reversed(self._inflight.items()):
             if target == upstream:
@@ -579,9 +465,16 @@ class Relay:
     def _only(self) -> UpstreamConnection | None:
         return next(iter(self.upstreams.values())) if not self.router.namespaced else None
 
-    async def _send_up(self, up: UpstreamConnection, msg: Message, raw: bytes | None,
-                       while_waiting: Callable[[], object] | None = None,
-                       rounds: int = 0) -> tuple[Message, bytes | None]:
+    async def _send_up(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> tuple[Message, bytes | None]:
+        """Forward a request the gate does not own; its answer is inspected like any server's."""
+        resp, rraw = await self.forward(up, msg, raw)
+        return await self.gate.inspect_answer(up.name, msg["method"], msg["id"], resp, rraw, request=msg)
+
+    async def forward(self, up: UpstreamConnection, msg: Message, raw: bytes | None,
+                      rounds: int = 0) -> tuple[Message, bytes | None]:
+        """Send a client request to `up` and return its answer: progress and cancellation of the
+        request are routed to it meanwhile (the gate's `Link`). A 2026-07-28 server's questions
+        (`input_required`) are put to a handshake-era client here, the era's translation."""
         rid = msg["id"]
         if rid in self._inflight:
             self._inflight[rid] = (self._inflight[rid][0], up.name)
@@ -590,32 +483,16 @@ class Relay:
         if token is not None:
             self._progress[token] = rid
         try:
-            resp, rraw = await up.forward(msg, raw, while_waiting=while_waiting)
+            resp, rraw = await up.forward(msg, raw)
         finally:
             if token is not None:
                 self._progress.pop(token, None)
         result = resp.get("result")
-        asks = isinstance(result, dict) and result.get("resultType") == "input_required"
-        if asks:
-            # A 2026-07-28 server's requests ride in its results: the capabilities a handshake-era
-            # server request is held to, and the screening, apply to every answer that carries them.
-            # A 2026-07-28 request declares its own capabilities (they may differ from the first one's).
-            env = eras.envelope_of(msg)
-            declared = eras.client_of(env)[1] if env is not None else self.session.client_capabilities
-            refused = _undeclared_inputs(result, declared)
-            if refused is not None:
-                return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard refused upstream '{up.name}''s "
-                                     f"input request: the client did not declare the {refused!r} capability"), None
-        if self.guards.inspects_messages and ("error" in resp or asks or msg["method"] in SCREENED_RESULTS):
-            # What reaches the model besides a tool result: errors, prompts, resource contents, input requests.
-            screened = await self._screen(up.name, resp)
-            if screened is None:
-                return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard withheld the answer of upstream "
-                                     f"'{up.name}' to {msg['method']} (see the audit log)"), None
-            if screened is not resp:
-                resp, rraw = screened, None
-        if asks and self.era == "handshake":
-            return await self._inputs_from_client(up, msg, resp["result"], rounds)
+        if self.era == "handshake" and isinstance(result, dict) and result.get("resultType") == "input_required":
+            resp, rraw = await self.gate.inspect_answer(up.name, msg["method"], rid, resp, rraw, request=msg)
+            result = resp.get("result")
+            if isinstance(result, dict) and result.get("resultType") == "input_required":
+                return await self._inputs_from_client(up, msg, result, rounds)
         return resp, rraw
 
     async def _inputs_from_client(self, up: UpstreamConnection, msg: Message, asked: dict[str, Any],
@@ -636,23 +513,16 @@ class Relay:
             except (jsonrpc.RemoteError, TimeoutError) as err:
                 return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard: the client could not answer upstream "
                                      f"'{up.name}''s {request['method']}: {err}"), None
-        call = self._calls.get(rid)
-        if call is not None and self._answers_judged():
-            judged = ToolCall(call.session, call.upstream, call.tool, call.exposed_name, call.arguments, call.meta,
-                              {"inputResponses": answers}, answering=True)
-            decision = await self.guards.check_call(judged)
-            if decision.action == "ask":
-                decision = await self._ask(judged, decision, rid)
-            if self._audit:
-                await self._audit.call("answer", judged, decision)
-            if not decision.allowed:
+        if self._answers_judged():
+            decision = await self.gate.judge_answer(rid, {"inputResponses": answers})
+            if decision is not None and not decision.allowed:
                 return jsonrpc.result(rid, jsonrpc.tool_error_result(
                     f"mcp-guard withheld the answers to upstream '{up.name}''s questions: {decision.reason}")), None
         params = {k: v for k, v in _params(msg).items() if k != "requestState"}
         params["inputResponses"] = answers
         if isinstance(asked.get("requestState"), str):
             params["requestState"] = asked["requestState"]
-        return await self._send_up(up, {**msg, "params": params}, None, rounds=rounds + 1)
+        return await self.forward(up, {**msg, "params": params}, None, rounds + 1)
 
     async def _forward_default(self, msg: Message, raw: bytes | None) -> Response:
         up = self._only()
@@ -800,7 +670,7 @@ class Relay:
         self.session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
         await self.guards.on_session_start(self.session)
         if self._audit:
-            await self._audit.event("session.start", {
+            await self._audit.record("session.start", self.session.id, {
                 "intent": self.session.intent, "profile": self.session.profile,
                 "client": self.session.client_info, "upstreams": list(self.upstreams), "era": era,
             })
@@ -941,87 +811,53 @@ class Relay:
         return {**msg, "params": {**params, key: value}}
 
     async def _tools_call(self, msg: Message, raw: bytes | None) -> Response:
-        rid = msg["id"]
+        """Route a tools/call to its upstream; the gate owns the rest of its life."""
         params = _params(msg)
         name = params.get("name")
-        arguments = params.get("arguments", {})
-        if not isinstance(arguments, dict):
-            raise InvalidParams(f"tools/call arguments must be an object, not {type(arguments).__name__}")
+        if not isinstance(params.get("arguments", {}), dict):
+            raise InvalidParams(f"tools/call arguments must be an object, not {type(params['arguments']).__name__}")
         target = self._target(name)
         if target is None:
-            return jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, f"Unknown tool: {name}"), None
+            return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown tool: {name}"), None
         up, tool = target
         await self._wait_guards()
         await self._wait_refresh(up.name)
-        meta = params.get("_meta")
-        asked = eras.own_state(params)  # the answer to a question of ours (2026-07-28), if this is one
-        answer = None
-        if asked is not None:
-            responses = params.get("inputResponses")
-            answer = responses.get(eras.ASK_KEY) if isinstance(responses, dict) else None
-            params = eras.without_own_state(params)  # ours alone: the server never sees it
-        inputs = {k: params[k] for k in ("inputResponses", "requestState") if k in params} or None
-        call = ToolCall(self.session, up.name, tool, name, arguments, meta if isinstance(meta, dict) else None, inputs)
-        decision = await self.guards.check_call(call)
-        if decision.action == "ask":
-            in_band = (self._ask_in_band(call, decision, asked, answer)
-                       if self.era == "modern" and self.config.intent.ask == "client" else None)
-            if isinstance(in_band, dict):  # the question, to be answered in the client's retry
-                return jsonrpc.result(rid, in_band), None
-            decision = in_band or await self._ask(call, decision, rid)
-        note_decision(call, decision)
-        if not decision.allowed:
-            if self._audit:
-                await self._audit.call("call", call, decision)
-            text = decision.reason if decision.action == "deny" else decision.question or decision.reason
-            return jsonrpc.result(rid, jsonrpc.tool_error_result(text)), None
-        # What leaves is built from what was judged, never the client's bytes: those may say something
-        # else to another parser (a key given twice: the proxy read the last, a server may read the first).
-        msg, raw = {**msg, "params": {**params, "name": tool, "arguments": call.arguments}}, None
-        # The record is written while the upstream works, and is on disk before the answer goes out;
-        # if it cannot be written, the answer is an error, never an unrecorded result.
-        recorded: list[Awaitable[None]] = []
-        audit = self._audit
+        return await self.gate.tools_call(msg, up, tool)
 
-        def record() -> None:
-            if audit is not None and not recorded:
-                recorded.append(audit.submit_call("call", call, decision))
-
-        self._calls[rid] = call  # an elicitation the server sends meanwhile is about this call
+    async def ask(self, call: ToolCall, decision: Decision, request_id: RequestId,
+                  reply: tuple[str, Any] | None) -> Decision | dict[str, Any] | None:
+        """The gate's `Asker`: with `[intent] ask = "client"`, an elicitation to a handshake-era client
+        that declared it, or a question in band to a 2026-07-28 one; None: no person can be asked here."""
+        if self.config.intent.ask != "client":
+            return None
+        if self.era == "modern":
+            return self._ask_in_band(call, decision, reply)
+        if "elicitation" not in self.session.client_capabilities:
+            return None
         try:
-            resp, rraw = await self._send_up(up, msg, raw, record)
-        finally:
-            self._calls.pop(rid, None)
-        record()  # the upstream was not reached: the decision is recorded all the same
-        if recorded:
-            await recorded[0]
-        if not self.guards.inspects_results or not isinstance(resp.get("result"), dict):
-            return resp, rraw
-        checked = await self.guards.check_result(call, resp["result"])
-        if isinstance(checked, Decision):
-            note_decision(call, checked, stage="result")
-            if self._audit:
-                await self._audit.call("result", call, checked)
-            return jsonrpc.result(rid, jsonrpc.tool_error_result(checked.reason)), None
-        if checked is resp["result"]:
-            return resp, rraw
-        return {**resp, "result": checked}, None
+            answer = await self.request_client("elicitation/create", {
+                "message": decision.question or decision.reason,
+                "requestedSchema": {
+                    "type": "object",
+                    "properties": {"approve": {"type": "boolean", "title": "Allow this call?"}},
+                    "required": ["approve"],
+                },
+            }, related=request_id)
+        except (jsonrpc.RemoteError, TimeoutError) as err:
+            return Decision("deny", f"{decision.reason} (could not ask the person: {err})",
+                            decision.guard, decision.rule)
+        return _answered(answer, decision)
 
-    def _ask_in_band(self, call: ToolCall, decision: Decision, asked: str | None,
-                     answer: Any) -> Decision | dict[str, Any] | None:
+    def _ask_in_band(self, call: ToolCall, decision: Decision,
+                     reply: tuple[str, Any] | None) -> Decision | dict[str, Any] | None:
         """An "ask" for a 2026-07-28 client, which takes no requests: the call is answered with an
         `input_required` result carrying the question, and the client's retry carries the answer.
         The proxy keeps what was asked (the state the client returns is only a key to it), so an
         answer is good for the very call it was asked about, once. None: the client did not
-        declare elicitation, and the call is held for a person instead."""
-        if asked is not None and self._asked.get(asked) == eras.fingerprint(call.exposed_name, call.arguments):
-            del self._asked[asked]  # an answer counts once, and only for the call it was asked about
-            if isinstance(answer, dict) and answer.get("action") == "accept" \
-                    and (answer.get("content") or {}).get("approve") is True:
-                if self._approved:
-                    self._approved(call)
-                return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, decision.rule)
-            return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, decision.rule)
+        declare elicitation (the gate holds the call for a person instead)."""
+        if reply is not None and self._asked.get(reply[0]) == eras.fingerprint(call.exposed_name, call.arguments):
+            del self._asked[reply[0]]  # an answer counts once, and only for the call it was asked about
+            return _answered(reply[1], decision)
         _, capabilities = eras.client_of(call.meta or {})  # this request's own capabilities
         if "elicitation" not in capabilities:
             return None
@@ -1030,34 +866,6 @@ class Relay:
         token = eras.new_state()
         self._asked[token] = eras.fingerprint(call.exposed_name, call.arguments)
         return eras.question(decision.question or decision.reason, token)
-
-    async def _ask(self, call: ToolCall, decision: Decision, rid: RequestId) -> Decision:
-        """Put an "ask" to the person: through elicitation if the client can (and `[intent] ask` is
-        "client"; a 2026-07-28 client takes no requests), else hold the call for `mcp-guard approvals`."""
-        if "elicitation" in self.session.client_capabilities and self.config.intent.ask == "client" \
-                and self.era != "modern":
-            try:
-                answer = await self.request_client("elicitation/create", {
-                    "message": decision.question or decision.reason,
-                    "requestedSchema": {
-                        "type": "object",
-                        "properties": {"approve": {"type": "boolean", "title": "Allow this call?"}},
-                        "required": ["approve"],
-                    },
-                }, related=rid)
-            except (jsonrpc.RemoteError, TimeoutError) as err:
-                return Decision("deny", f"{decision.reason} (could not ask the person: {err})",
-                                decision.guard, decision.rule)
-            if answer.get("action") == "accept" and (answer.get("content") or {}).get("approve") is True:
-                if self._approved:
-                    self._approved(call)
-                return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, decision.rule)
-            return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, decision.rule)
-        if self._hold is not None:
-            text = await self._hold(call, decision)
-            return Decision("ask", decision.reason, decision.guard, decision.rule, text)
-        return Decision("deny", f"{decision.reason} (no way to ask a person in this session)",
-                        decision.guard, decision.rule)
 
     async def request_client(self, method: str, params: dict[str, Any], *, related: RequestId | None = None,
                              timeout: float = 600.0) -> dict[str, Any]:
@@ -1083,24 +891,10 @@ class Relay:
         up, name = target
         await self._wait_guards()
         await self._wait_refresh(up.name)
-        refused = await self._refused_read(msg, up.name, "prompt", name)
-        if refused is not None:
-            return refused
-        # Re-serialised: the bytes forwarded say exactly what was judged (see _tools_call).
-        resp, rraw = await self._send_up(up, self._renamed(msg, params, "name", name), None)
+        resp, rraw = await self.gate.read(self._renamed(msg, params, "name", name), up, "prompt", name)
         if self.era == "modern" and isinstance(resp.get("result"), dict):
             return {**resp, "result": eras.uncached_list(resp["result"])}, None  # review can withdraw a prompt too
         return resp, rraw
-
-    async def _refused_read(self, msg: Message, upstream: str, kind: ReadKind, name: str) -> Response:
-        decision = await self.guards.check_read(self.session, upstream, kind, name)
-        if decision.allowed:
-            return None
-        if self._audit:
-            await self._audit.event("read", {"upstream": upstream, "kind": kind, "name": name,
-                                             "decision": decision.action, "guard": decision.guard,
-                                             "rule": decision.rule, "reason": decision.reason})
-        return jsonrpc.error(msg["id"], jsonrpc.REFUSED, decision.reason), None
 
     async def _by_uri(self, msg: Message, raw: bytes | None) -> Response:
         params = _params(msg)
@@ -1108,13 +902,12 @@ class Relay:
         upstream = self.router.route_uri(uri) if isinstance(uri, str) else None
         if upstream is None:
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown resource: {uri}"), None
-        if msg["method"] != "resources/unsubscribe":  # reading and subscribing both reach the content
-            await self._wait_guards()
-            await self._wait_refresh(upstream)
-            refused = await self._refused_read(msg, upstream, "resource", uri)  # type: ignore[arg-type]
-            if refused is not None:
-                return refused
-        resp, rraw = await self._send_up(self.upstreams[upstream], {**msg, "params": params}, None)
+        up = self.upstreams[upstream]
+        if msg["method"] == "resources/unsubscribe":  # reaches no content: not judged
+            return await self._send_up(up, {**msg, "params": params}, None)
+        await self._wait_guards()
+        await self._wait_refresh(upstream)
+        resp, rraw = await self.gate.read({**msg, "params": params}, up, "resource", uri)  # type: ignore[arg-type]
         if self.era == "modern" and msg["method"] == "resources/read" and isinstance(resp.get("result"), dict):
             return {**resp, "result": eras.uncached_list(resp["result"])}, None  # review can withdraw it too
         return resp, rraw
@@ -1141,10 +934,7 @@ class Relay:
             raise InvalidParams("completion/complete ref must be ref/prompt with a name or ref/resource with a uri")
         await self._wait_guards()
         await self._wait_refresh(up.name)
-        refused = await self._refused_read(msg, up.name, kind, name)
-        if refused is not None:
-            return refused
-        return await self._send_up(up, self._renamed(msg, params, "ref", ref), None)
+        return await self.gate.read(self._renamed(msg, params, "ref", ref), up, kind, name)
 
     async def _set_level(self, msg: Message, raw: bytes | None) -> Response:
         up = self._only()
@@ -1158,3 +948,10 @@ class Relay:
                     log.warning("upstream %r refused logging/setLevel: %s", up.name, err)
         return jsonrpc.result(msg["id"], {}), None
 
+
+def _answered(answer: Any, decision: Decision) -> Decision:
+    """A person's answer to an elicitation asking to allow a call, as a decision."""
+    if isinstance(answer, dict) and answer.get("action") == "accept" \
+            and (answer.get("content") or {}).get("approve") is True:
+        return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, decision.rule)
+    return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, decision.rule)

@@ -12,13 +12,14 @@ import re
 
 import orjson
 
+from mcp_guard.errors import InvalidParams
 from mcp_guard.uris import uri_key
 
 UPSTREAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-class RoutingError(Exception):
-    pass
+class RoutingError(InvalidParams):
+    """A name, URI or cursor that routes to no single upstream."""
 
 
 class Router:

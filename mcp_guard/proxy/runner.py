@@ -6,22 +6,22 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
-
-import anyio
 
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.errors import ConfigError
-from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall
+from mcp_guard.guards.base import Guard, SessionInfo
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.guards.tool_filter import ToolFilterGuard
 from mcp_guard.proxy.channels import Channel, ChildProcess
-from mcp_guard.proxy.relay import HoldHook, Relay
+from mcp_guard.proxy.gate import HeldApprovals, Observer
+from mcp_guard.proxy.relay import Relay
 from mcp_guard.proxy.routing import UPSTREAM_NAME
 
 if TYPE_CHECKING:  # imported when a Proxy is built: `run` starts its servers before it loads these
-    from mcp_guard.audit import AuditWriter
+    from anyio.abc import TaskGroup
+
+    from mcp_guard.audit import AuditSink
     from mcp_guard.guards.intent import IntentGuard
     from mcp_guard.proxy.shared import SharedUpstreams
     from mcp_guard.store import Store
@@ -124,7 +124,7 @@ def select_upstreams(config: Config, *, names: list[str] | None = None, command:
     return selected
 
 
-def build_guards(config: Config, store: Store, audit: AuditWriter, intent: IntentGuard | None) -> list[Guard]:
+def build_guards(config: Config, store: Store, audit: AuditSink, intent: IntentGuard | None) -> list[Guard]:
     """The guards in the order they decide: config lists, provenance, review, intent, result scan."""
     from mcp_guard.guards.manifest import ManifestGuard
     from mcp_guard.guards.provenance import ProvenanceGuard
@@ -133,7 +133,7 @@ def build_guards(config: Config, store: Store, audit: AuditWriter, intent: Inten
     upstreams = config.upstreams.values()
     guards: list[Guard] = [ToolFilterGuard({n: u.tools for n, u in config.upstreams.items()})]
     if any(u.provenance is not None and u.provenance.mode != "off" for u in upstreams):
-        guards.append(ProvenanceGuard(config, store, audit_log=audit))
+        guards.append(ProvenanceGuard(config, store, audit_log=audit.writer))
     # SQLite: a connection of its own (its writes run in a worker thread); a pool is shared safely.
     guards.append(ManifestGuard(config, store if store.dialect != "sqlite" else None))
     if intent is not None:
@@ -156,39 +156,11 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
-class SessionAudit:
-    """The relay's audit sink for one session: records go through the shared group-commit writer,
-    and arguments the config marks sensitive are kept only as digests."""
-
-    def __init__(self, writer: AuditWriter, session_id: str, sensitive: list[str]) -> None:
-        from mcp_guard.audit import call_record  # loaded with the Proxy, not on every call
-
-        self.writer = writer
-        self.session_id = session_id
-        self.sensitive = sensitive
-        self._call_record = call_record
-
-    async def event(self, kind: str, data: dict[str, Any]) -> None:
-        await self._append(kind, data)
-
-    async def call(self, kind: str, call: ToolCall, decision: Decision) -> None:
-        await self.submit_call(kind, call, decision)
-
-    def submit_call(self, kind: str, call: ToolCall, decision: Decision) -> Awaitable[Any]:
-        return self._submit(kind, self._call_record(call, decision, self.sensitive))
-
-    async def _append(self, kind: str, data: dict[str, Any]) -> None:
-        await self._submit(kind, data)
-
-    def _submit(self, kind: str, data: dict[str, Any]) -> Awaitable[Any]:
-        return self.writer.enqueue(kind, self.session_id, data)  # never writes on the event loop
-
-
 class Proxy:
     """What every session of one proxy process shares: config, store, audit log, guards."""
 
     def __init__(self, config: Config, upstreams: list[str], *, store: Store | None = None) -> None:
-        from mcp_guard.audit import AuditLog, AuditWriter
+        from mcp_guard.audit import AuditLog, AuditSink, AuditWriter
         from mcp_guard.guards.intent import IntentGuard
         from mcp_guard.intent.sessions import hook_intent_source
         from mcp_guard.store import open_store
@@ -196,7 +168,10 @@ class Proxy:
         self.config = config
         self.upstream_names = upstreams
         self.store = store or open_store(config.database)
-        self.audit = AuditWriter(AuditLog(self.store, durability=config.audit.durability))
+        self.audit = AuditSink(AuditWriter(AuditLog(self.store, durability=config.audit.durability)),
+                               config.audit.sensitive)
+        self.holds = HeldApprovals(self.store)
+        self.call_observers: list[Observer] = []  # told how each governed call ended (metrics, traces)
         self.intent: IntentGuard | None = None
         if config.intent.mode != "off":
             # A session that declared nothing takes the prompts its person typed (Claude Code's hook).
@@ -213,22 +188,27 @@ class Proxy:
         from mcp_guard.telemetry import Telemetry
 
         self.telemetry = Telemetry(self.config.telemetry, tracer_provider=tracer_provider, held=self._held_counts)
-        self.telemetry.watch_audit(self.audit)
+        self.telemetry.watch_audit(self.audit.writer)
+        self.call_observers.append(self.telemetry.observe_call)
         return self.telemetry
 
     def _held_counts(self) -> dict[str, int]:
-        """What waits for a person, read from the database (other processes hold and approve too)."""
+        """What waits for a person, read from the database (other processes and replicas hold and
+        approve too). SQLite: a read-only connection of its own, off the proxy's shared one."""
+        review_sql = "SELECT count(*) FROM items WHERE state = 'pending'"
+        calls_sql = "SELECT count(*) FROM approvals WHERE state = 'pending'"
+        if self.store.dialect != "sqlite":
+            return {"review": self.store.execute(review_sql).fetchone()[0],
+                    "call": self.store.execute(calls_sql).fetchone()[0]}
         import sqlite3
 
         conn = sqlite3.connect(f"{self.config.db_path.absolute().as_uri()}?mode=ro", uri=True, timeout=1)
         try:
-            review = conn.execute("SELECT count(*) FROM items WHERE state = 'pending'").fetchone()[0]
-            calls = conn.execute("SELECT count(*) FROM approvals WHERE state = 'pending'").fetchone()[0]
+            return {"review": conn.execute(review_sql).fetchone()[0], "call": conn.execute(calls_sql).fetchone()[0]}
         finally:
             conn.close()
-        return {"review": review, "call": calls}
 
-    def share_upstreams(self, task_group: anyio.abc.TaskGroup) -> None:
+    def share_upstreams(self, task_group: TaskGroup) -> None:
         """`serve`: upstreams with `share = "all"` get one process for every session, living in `task_group`."""
         from mcp_guard.proxy.shared import SharedUpstreams
 
@@ -242,29 +222,12 @@ class Proxy:
         """Serve one client session; `started` are servers already running for it (`start_early`)."""
         secrets = session_secrets(self.config, self.upstream_names, session.profile)
         for env in secrets.values():
-            self.audit.log.add_secrets(v for v in env.values() if v)
+            self.audit.writer.log.add_secrets(v for v in env.values() if v)
         relay = Relay(client, self.config, self.upstream_names, self.guards, session, started=started,
-                      audit=SessionAudit(self.audit, session.id, self.config.audit.sensitive),
-                      hold=self._hold_hook(session),
-                      extra_env=secrets.__getitem__, approved=self._approved,
+                      audit=self.audit, holds=self.holds, extra_env=secrets.__getitem__,
                       connect=self.shared.connect if self.shared is not None else None, telemetry=self.telemetry)
+        relay.gate.observers.extend(self.call_observers)
         await relay.run()
 
-    def _approved(self, call: ToolCall) -> None:
-        """A person said yes through elicitation: the call counts against budgets like any other."""
-        if self.intent is not None:
-            self.intent.note_allowed(call)
-
-    def _hold_hook(self, session: SessionInfo) -> HoldHook:
-        async def hold(call: ToolCall, decision: Decision) -> str:
-            from mcp_guard import approvals
-
-            approval_id = await anyio.to_thread.run_sync(
-                lambda: approvals.hold(self.store, session.id, f"{call.upstream}/{call.tool}", call.arguments,
-                                       decision.reason))
-            return approvals.held_message(approval_id, decision.reason)
-
-        return hold
-
     def close(self) -> None:
-        self.audit.close()
+        self.audit.writer.close()

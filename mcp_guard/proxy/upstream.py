@@ -25,6 +25,7 @@ import anyio
 
 from mcp_guard import telemetry
 from mcp_guard.config import Config, ProxySettings, UpstreamConfig
+from mcp_guard.errors import UpstreamUnavailable
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
 from mcp_guard.intent.credentials import upstream_env
 from mcp_guard.proxy import eras, jsonrpc
@@ -40,10 +41,6 @@ INIT_TIMEOUT = 60.0
 
 OnMessage = Callable[["UpstreamConnection", Message, bytes | None], Awaitable[None]]
 PrepareLaunch = Callable[[LaunchSpec], Awaitable[LaunchSpec]]
-
-
-class UpstreamUnavailable(Exception):
-    """The upstream cannot take requests now; the message says why in one line."""
 
 
 class UpstreamConnection:
@@ -357,7 +354,7 @@ class UpstreamConnection:
                 except MalformedMessage as bad:
                     log.error("upstream %r sent a bad message: %s", self.name, bad.reason)
                     if bad.request_id is not None:
-                        code = jsonrpc.MESSAGE_TOO_LARGE if "exceeds" in bad.reason else jsonrpc.INTERNAL_ERROR
+                        code = bad.code if bad.code == jsonrpc.MESSAGE_TOO_LARGE else jsonrpc.INTERNAL_ERROR
                         text = f"upstream '{self.name}' sent an invalid response: {bad.reason}"
                         self._resolve(bad.request_id, jsonrpc.error(bad.request_id, code, text), None)
                     continue
@@ -453,11 +450,7 @@ class UpstreamConnection:
             traced = telemetry.with_traceparent(msg)
             if traced is not msg:
                 msg, raw = traced, None
-        telemetry.upstream_started()
-        try:
-            return await self._exchange(msg, raw, timeout or self.timeout, while_waiting)
-        finally:
-            telemetry.upstream_ended()
+        return await self._exchange(msg, raw, timeout or self.timeout, while_waiting)
 
     def translated(self, msg: Message, raw: bytes | None) -> tuple[Message, bytes | None]:
         """A request as this server's era needs it: a 2026-07-28 envelope dropped for a handshake

@@ -1,0 +1,32 @@
+"""The one way running parts of mcp-guard record: the relay, the call gate and every guard.
+
+`AuditSink` wraps the process's group-commit `AuditWriter`: a record is queued without blocking the
+event loop, and the awaitable it returns resolves once the record is committed (durability "full")
+or at once (durability "normal": written in the background). A call's arguments that the config
+marks sensitive are kept only as digests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from mcp_guard.audit.data import call_record
+from mcp_guard.audit.writer import AuditWriter
+
+if TYPE_CHECKING:  # types only: the audit log does not depend on the guards
+    from mcp_guard.guards.base import Decision, ToolCall
+
+
+class AuditSink:
+    def __init__(self, writer: AuditWriter, sensitive: Iterable[str] = ()) -> None:
+        self.writer = writer
+        self.sensitive = list(sensitive)
+
+    def record(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Awaitable[Any]:
+        """Queue a record; await the result before answering anything that depends on it."""
+        return self.writer.enqueue(kind, session_id, data)
+
+    def call(self, kind: str, call: ToolCall, decision: Decision) -> Awaitable[Any]:
+        """A call's record (`call`: the decision before it leaves; `result`: a result withheld)."""
+        return self.record(kind, call.session.id, call_record(call, decision, self.sensitive))
