@@ -521,3 +521,29 @@ def test_a_handshake_client_answers_a_new_revision_servers_input_requests(tmp_pa
         server.wait(10)
     assert asked == list(answers)
     assert msg["result"]["content"][0]["text"] == "Ada likes teal", msg
+
+
+def test_a_client_that_falls_back_from_its_probe_gets_a_handshake_version(tmp_path):
+    """A client that probes `server/discover`, then sends `initialize` before the probe is answered
+    (Claude Code does when its probe times out while the servers start), must get the handshake
+    version it asked for, though the server was opened in the 2026-07-28 era for the probe."""
+    config = trusting(tmp_path, "sdk", ECHO)
+    client = RawClient([*GUARD, "--config", config, "run"])
+    try:
+        probe = client.new_request("server/discover", {"_meta": ENVELOPE})
+        init = client.new_request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                                 "clientInfo": {"name": "raw", "version": "1"}})
+        client.send(probe)
+        client.send(init)
+        answers = {}
+        while len(answers) < 2:
+            msg = client.read()
+            if "method" not in msg:
+                answers[msg["id"]] = msg
+        assert answers[init["id"]]["result"]["protocolVersion"] == "2025-06-18"
+        assert "error" in answers[probe["id"]]  # the session speaks the era its initialize opened
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        tools = client.request("tools/list")["result"]["tools"]
+        assert [t["name"] for t in tools]  # the session works in the era the client chose
+    finally:
+        client.close()

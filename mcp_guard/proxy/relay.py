@@ -63,6 +63,17 @@ MAX_HELD = 1000  # server messages kept for a client that has not said it is ini
 MAX_INPUT_ROUNDS = 8  # input_required rounds mcp-guard answers for a handshake client, per request
 
 
+def _handshake_answer(result: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """An upstream's initialize result as a handshake-era client may have it: a server spoken to in
+    the 2026-07-28 era (opened for a `server/discover` probe that the client then fell back from, or
+    one that speaks only the new revision) is translated, so the client gets the handshake version it
+    asked for (or the latest this proxy speaks), never one it cannot speak."""
+    if result.get("protocolVersion") not in eras.MODERN_VERSIONS:
+        return result
+    asked = params.get("protocolVersion")
+    return {**result, "protocolVersion": asked if asked in eras.HANDSHAKE_VERSIONS else eras.LATEST_HANDSHAKE}
+
+
 def _params(msg: Message) -> dict[str, Any]:
     params = msg.get("params")
     if params is None:
@@ -600,6 +611,9 @@ class Relay:
         if not running:
             reasons = "; ".join(up.failure or f"upstream '{up.name}' did not start" for up in self.upstreams.values())
             return jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, reasons), None
+        if self.era == "handshake" and any(up.era == "modern" for up in running):
+            return jsonrpc.error(rid, jsonrpc.METHOD_NOT_FOUND, "mcp-guard: this session was opened with "
+                                 "initialize; it speaks the handshake era"), None
         if self.era != "modern":
             return jsonrpc.error(rid, jsonrpc.METHOD_NOT_FOUND, "mcp-guard: the upstream servers speak the "
                                  "initialize handshake only; send initialize"), None
@@ -692,7 +706,8 @@ class Relay:
         if not running:
             reasons = "; ".join(up.failure or f"upstream '{up.name}' did not start" for up in self.upstreams.values())
             return jsonrpc.error(rid, jsonrpc.UPSTREAM_UNAVAILABLE, reasons), None
-        results = [await self.guards.filter_initialize(self.session, up, up.init_result) for up in running]
+        results = [_handshake_answer(await self.guards.filter_initialize(self.session, up, up.init_result), params)
+                   for up in running]
         if not self.router.namespaced:
             return jsonrpc.result(rid, results[0]), None
         return jsonrpc.result(rid, self._merged_init(params, list(zip(running, results, strict=True)))), None
