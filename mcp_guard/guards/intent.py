@@ -25,14 +25,7 @@ import anyio.to_thread
 from mcp_guard import approvals, budgets
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
-from mcp_guard.intent.engine import (
-    DeclaredIntent,
-    DefaultEngine,
-    Verdict,
-    follows_pointer,
-    points_at,
-    sent_values,
-)
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import ResultEntry, SessionRecord, result_text
 from mcp_guard.intent.tools import ToolInfo, classify
@@ -257,8 +250,7 @@ class IntentGuard(Guard):
         if not text:
             return None
         st = self.state(call.session)
-        pointed = points_at(st.intent, call.arguments) or follows_pointer(st.record, call.arguments)
-        return st.record.add(call.upstream, call.tool, text, pointed)
+        return st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments))
 
     # -- held calls -------------------------------------------------------------------------------
     def hold(self, call: ToolCall, decision: Decision) -> str:

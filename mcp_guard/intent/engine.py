@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord, record_mates
+from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
@@ -72,12 +72,9 @@ from mcp_guard.intent.words import (
     AMOUNT_PARAMS,
     FAMILIES,
     FREE_TEXT,
-    MONEY_PARAMS,
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
     READ_VERBS,
-    SEARCH_TERMS,
-    clause_leads,
     name_tokens,
     stem,
     words,
@@ -111,7 +108,6 @@ _WORDISH = re.compile(r"^[\w .'-]+$")
 _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(k|m)?(?![\w])", re.I)
-_NAME_RUN = re.compile(r"\b[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)*")  # capitalised words in a row
 _QUOTED = re.compile(r"[\"'‘’“”`]([^\"'‘’“”`\n]{2,80})[\"'‘’“”`]")
 MAX_FANOUT = 8  # distinct web addresses from one result a session may reach before it is asked
 
@@ -138,7 +134,6 @@ class DeclaredIntent:
         self.word_line = " " + " ".join(ws) + " "
         # "tell me", "send us", "show me": the person asks for an answer, not for an action on others.
         self.stems = frozenset(stem(w) for w, nxt in zip(ws, [*ws[1:], ""], strict=False) if nxt not in _SELF)
-        self.leads = clause_leads(self.text)  # the request's imperative verbs, as far as its clauses show
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
@@ -154,14 +149,6 @@ class DeclaredIntent:
         self.proper = frozenset(
             re.sub(r"['’]s$", "", m.group(1).lower()) for m in re.finditer(r"(?<=[\w,;:)] )([A-Z][\w'’-]*)", self.text)
         )
-        # An organisation the request names in capitals ("Acme Logistics", "Globex") as a domain would
-        # spell it ("acmelogistics"): a search for its site or mail looks for what the request names.
-        self.orgs = frozenset(
-            re.sub(r"[^a-z0-9]", "", m.group(0).lower()) for m in _NAME_RUN.finditer(self.text)
-            if " " in m.group(0) or m.start() > 0 and self.text[m.start() - 1] == " "
-            and not re.search(r"[.!?]\s*$", self.text[:m.start()])
-        )
-        self.orgs = frozenset(o for o in self.orgs if len(o) >= 3)
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
 
@@ -214,12 +201,6 @@ class DeclaredIntent:
     def names_site(self, value: str) -> bool:
         return url_host(value) in self.hosts
 
-    def names_org_site(self, value: str, kind: str) -> bool:
-        """Is the value's domain that of an organisation the request names ("office@acmelogistics.example"
-        for "Acme Logistics")? Any label but the last counts ("mail.globex.example")."""
-        host = email_domain(value) if kind == "email" else url_host(value)
-        return bool(self.orgs) and any(label in self.orgs for label in host.split(".")[:-1])
-
     def covers_path(self, value: str, root: bool = True) -> bool:
         """A relative path stays inside the server's own root (`root`: enough for a write, not for a
         removal); any other path must be named, or lie under a folder the request names or a trusted
@@ -243,15 +224,7 @@ class DeclaredIntent:
         if info.families and any(self.stems & FAMILIES[f] for f in info.families):
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
-        if self.stems & verbs:
-            return True
-        # Changing a thing may be done by removing it and making it anew ("move my event" by delete_event
-        # and create_event): a verb of change asks for both, for the kind of thing the request names.
-        if info.families & {"create", "delete"} and self.stems & FAMILIES["update"] and self.stems & info.objects:
-            return True
-        # The verb the request opens a clause with is one of the tool's own words ("Draft a reply" asks for
-        # create_draft; "decline the invite" for a tool described "Accept, decline or … an invitation").
-        return bool(self.leads & info.own_words)
+        return bool(self.stems & verbs)
 
 
 def _numbers(text: str) -> Iterator[float]:
@@ -284,7 +257,6 @@ class Value:
     destination: bool  # says where an effect goes (not merely what it acts on)
     raw: str = ""  # as the call wrote it
     prose: bool = False  # found inside free text the agent wrote (a message body), not an argument of its own
-    destination_param: bool = True  # its argument's name says an address goes there (`url`, `to`), or is unknown
 
     def carries_data(self) -> bool:
         """Could the value itself carry data out: a web address with a path, query or user part, an
@@ -307,14 +279,12 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
         pstems = [stem(t) for t in name_tokens(param)] or [""]
         prose = pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT
         found = list(find_values(text))
-        # A search's terms (`query`, `q`, `filter`) are looked for, not gone to.
-        searched = pstems[-1] in SEARCH_TERMS
         for f in found:
             if f.value not in seen:
                 seen.add(f.value)
                 raw = text[f.start:f.end]  # as written (for an address decoded from a URL's query: its value)
                 raw = raw if normalise(f.kind, raw) == f.value else f.value
-                out.append(Value(param, f.kind, f.value, True, True, raw, prose, not searched))
+                out.append(Value(param, f.kind, f.value, True, True, raw, prose))
         if not whole or len(whole) > 200 or "\n" in whole or whole.lower() in seen or prose:
             continue
         kind = _param_kind(pstems)
@@ -328,8 +298,6 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
             continue
         if kind in ("email", "url", "path") and found:
             continue  # its addresses are judged above
-        if kind in ("person", "channel") and whole.isdigit() and len(whole) < 5:
-            kind = None  # `guests: 2`, `attendees: 3`: how many parties, not which (an id or phone is longer)
         if kind is not None and (kind not in ("email", "url", "path") or address_attempt(whole)):
             low = whole.lower()
             seen.add(low)
@@ -401,24 +369,8 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any]) -> bool:
         if intent.refers_to(text):
             return True
         for f in find_values(text):
-            if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and (
-                    intent.names_site(f.value) or intent.names_org_site(f.value, f.kind))):
+            if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
                 return True
-    return False
-
-
-def follows_pointer(record: SessionRecord, arguments: dict[str, Any]) -> bool:
-    """Did the call ask for a thing by an id (`msg_3381`) that a clean result the request pointed at
-    carries as a field? Then it asks for one of the things the request pointed at: a search for "the
-    latest email from Acme" points at its hits, and reading one of them by its id points at it too.
-    (Never through a tainted result, nor through text: only the data's own fields point on.)"""
-    for _, text in argument_leaves(arguments):
-        v = text.strip().lower()
-        if not (3 <= len(v) <= 80 and _specific_token(v) and " " not in v):
-            continue
-        prov = record.provenance(v)
-        if not (prov.injected or prov.tainted or prov.forgotten) and any(e.pointed for e in prov.fields):
-            return True
     return False
 
 
@@ -510,28 +462,15 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
-            if self._named_record(v, prov):
-                continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
         return ""
-
-    def _named_record(self, v: Value, prov: Provenance) -> bool:
-        """Is the value the id of a record of clean data that the request names by another of its fields
-        ("my 'Dentist' event": {"id": "evt_901", "title": "Dentist"}; "Sara Lee's": {"id": "c9", "name":
-        "Sara Lee"})? Then it is what the request points at."""
-        if not prov.fields or prov.injected or prov.tainted or prov.forgotten or v.address:
-            return False
-        intent = self.intent
-        return any(intent.names_whole(m) or intent.names(m, "") for e in prov.fields for m in record_mates(e, v.value))
 
     def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict:
         intent = self.intent
         for v in values:
             if v.kind not in ("url", "host") or intent.names(v.value, v.kind) or intent.names_site(v.value):
                 continue
-            if v.kind == "host" and not v.destination_param:
-                continue  # a bare host inside a search's terms ("from:acme.example") is looked for, not reached
             if self._trusted(v, record):
                 continue
             prov = record.provenance(v.value, v.forms())
@@ -621,7 +560,7 @@ class DefaultEngine:
                 why = late
             elif not intent.asks_for(info):
                 why = f"{intent.the_request} does not ask for this kind of action"
-            elif group in intent.kinds and not self._named_record(v, prov):
+            elif group in intent.kinds:
                 why = f"{intent.the_request} names its own {_GROUP_WORD.get(group, group)}"
             else:
                 return None
@@ -641,8 +580,6 @@ class DefaultEngine:
         for param, x in _amounts(arguments):
             if intent.names_number(x):
                 continue
-            if x == 1 and not any(stem(t) in MONEY_PARAMS for t in name_tokens(param)):
-                continue  # a count of one is the singular the request speaks in ("buy the cheapest cable")
             prov = record.provenance(_num_text(x), _number_forms(x))
             if prov.fields or prov.text:
                 continue
@@ -712,5 +649,5 @@ def _short(arguments: dict[str, Any], limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["DeclaredIntent", "DefaultEngine", "Verdict", "call_values", "follows_pointer", "normalise", "points_at",
-           "sent_values", "trusted_key"]
+__all__ = ["DeclaredIntent", "DefaultEngine", "Verdict", "call_values", "normalise", "points_at", "sent_values",
+           "trusted_key"]

@@ -40,7 +40,6 @@ point no longer ground values the record does not know the agent sent (they may 
 from __future__ import annotations
 
 import bisect
-import json
 import re
 import threading
 from collections import deque
@@ -349,30 +348,6 @@ class SessionRecord:
             outside = any(k[3] for k in kept)
         return Provenance(tuple(fields), tuple(text), tuple(pointed), tuple(injected), tuple(tainted), forgotten,
                           outside)
-
-
-def record_mates(e: ResultEntry, value: str) -> list[str]:
-    """The other plain values (lower-case) of each object of a JSON result that holds `value` as a field
-    of its own: the record it identifies ({"id": "evt_901", "title": "Dentist"}: "dentist" for evt_901)."""
-    if not e.json:
-        return []
-    try:
-        data = json.loads(e.text)
-    except ValueError:
-        return []
-    out: list[str] = []
-    stack = [data]
-    while stack and len(out) < 256:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            plain = [str(v).lower() for v in node.values()
-                     if isinstance(v, str | int | float) and not isinstance(v, bool)]
-            if value in plain:
-                out += [p for p in plain if p != value]
-            stack.extend(v for v in node.values() if isinstance(v, list | dict))
-    return out
 
 
 def occurrences(e: ResultEntry, value: str) -> list[Occurrence]:

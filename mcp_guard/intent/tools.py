@@ -17,7 +17,6 @@ from mcp_guard.intent.words import (
     NOUN_FAMILIES,
     OBJECT_SYNONYMS,
     READ_VERBS,
-    clause_leads,
     name_tokens,
     stem,
     words,
@@ -35,9 +34,6 @@ class ToolInfo:
     open_world: bool | None = None
     source: str = "name"  # where the effect came from: "annotations", "name", "description", "unknown"
     verbs: frozenset[str] = frozenset()  # stems of its own verbs: its name's first word, its description's
-    # Words that may be its verb: every word of its name ("create_draft": a draft is what it makes) and the
-    # first word of each clause of its description ("Accept, decline or tentatively accept an invitation").
-    own_words: frozenset[str] = frozenset()
 
 
 def classify(tool: dict[str, Any]) -> ToolInfo:
@@ -71,8 +67,7 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     if effect is None:
         effect, source = "write", "unknown"
     verbs = frozenset(v for v in (stems[:1] + lead[:1]) if v)
-    own = frozenset(stems) | clause_leads(str(tool.get("description") or ""))
-    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own)
+    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs)
 
 
 def _verb_effect(stems: list[str], ambiguous: Effect = "write") -> Effect | None:

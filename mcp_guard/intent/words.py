@@ -28,22 +28,6 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-# Where a clause starts: sentence and list punctuation, a parenthesis, a dash between words, "then", "and", "or".
-_CLAUSE = re.compile(r"[.;:!?()\n,]|\s[-–—]\s|\b(?:then|and|or|also|please)\b", re.I)
-
-
-def clause_leads(text: str) -> frozenset[str]:
-    """Stems of the first word of each clause: in an imperative request ("Move my event, then decline
-    the invite") and in a tool's description ("Accept, decline or tentatively accept …") that word is
-    the verb. A clause that opens with a negation ("don't send") yields nothing of its own."""
-    out = set()
-    for clause in _CLAUSE.split(text):
-        ws = words(clause)
-        if ws and len(ws[0]) >= 3 and not (len(ws) > 1 and ws[1] == "t"):  # "don't", "won't"
-            out.add(stem(ws[0]))
-    return frozenset(out)
-
-
 def name_tokens(name: str) -> list[str]:
     """Tokens of an identifier: snake_case, kebab-case, camelCase and dotted names."""
     return words(_CAMEL.sub(" ", name))
@@ -78,7 +62,6 @@ _FAMILIES = {
     "cancel": "cancel abort revoke",
     "pay": "pay send transfer refund wire reimburse donate remit settle return",
     "reserve": "reserve book",
-    "purchase": "buy purchase reorder",
     "update": "update change modify edit set adjust rename move reschedule correct fix replace amend",
     "share": "share grant give",
     "store": "save store upload write put copy backup archive export sync",
@@ -94,7 +77,6 @@ _NOUN_FAMILIES = {
     "pay": "money payment transaction transfer",
     "communicate": "email mail message dm chat",
     "reserve": "reservation booking",
-    "purchase": "cart checkout purchase",
 }
 NOUN_FAMILIES: dict[str, str] = {stem(w): fam for fam, ws in _NOUN_FAMILIES.items() for w in ws.split()}
 
@@ -138,10 +120,6 @@ PUBLIC_AUDIENCE = frozenset(
 
 # Arguments that are sums of money or counts of goods: a number the request names must be the one used.
 AMOUNT_PARAMS = frozenset(stem(w) for w in "amount sum total price cost fee quantity qty".split())
-MONEY_PARAMS = AMOUNT_PARAMS - {stem("quantity"), "qty"}
-
-# Arguments that hold what a search looks for: an address among them is a term, not a place it goes.
-SEARCH_TERMS = frozenset(stem(w) for w in "query q search term terms keyword keywords filter".split())
 
 # Arguments that carry free text: they are not destinations, but links inside them are.
 FREE_TEXT = {
