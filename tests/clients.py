@@ -166,25 +166,36 @@ def python_env() -> dict[str, str]:
     return {"PYTHONPATH": str(Path(__file__).resolve().parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
-@contextlib.contextmanager
-def serving(config: Path, *extra: str, env: dict[str, str] | None = None):
-    """`mcp-guard serve` on a free port; yields its base URL (http://127.0.0.1:PORT)."""
+def start_serve(config: Path, *extra: str, env: dict[str, str] | None = None,
+                group: bool = False) -> tuple[subprocess.Popen, str]:
+    """Start `mcp-guard serve` on a free port and wait until it listens: (process, base URL
+    http://127.0.0.1:PORT). Its stderr is drained meanwhile, so it never blocks on a full pipe.
+    `group`: in a process group of its own (so a test can kill it and its servers at once)."""
     import re
+    import threading
 
     proc = subprocess.Popen([*GUARD, "--config", str(config), "serve", "--port", "0", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+                            env={**os.environ, **(env or {})}, start_new_session=group)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        found = re.search(r"at (http://[^/]+)/mcp", line)
+        if found:
+            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+            return proc, found.group(1)
+    proc.wait(15)
+    proc.stderr.close()
+    raise RuntimeError("mcp-guard serve did not start: " + "".join(seen))
+
+
+@contextlib.contextmanager
+def serving(config: Path, *extra: str, env: dict[str, str] | None = None):
+    """`mcp-guard serve` on a free port; yields its base URL (http://127.0.0.1:PORT)."""
+    proc, url = start_serve(config, *extra, env=env)
     try:
-        assert proc.stderr is not None
-        seen = []
-        for line in proc.stderr:
-            seen.append(line)
-            found = re.search(r"at (http://[^/]+)/mcp", line)
-            if found:
-                yield found.group(1)
-                break
-        else:
-            raise RuntimeError("mcp-guard serve did not start: " + "".join(seen))
+        yield url
     finally:
         proc.terminate()
         try:
@@ -192,6 +203,3 @@ def serving(config: Path, *extra: str, env: dict[str, str] | None = None):
         except subprocess.TimeoutExpired:
             proc.kill()
             raise
-        finally:
-            if proc.stderr:
-                proc.stderr.close()

@@ -34,7 +34,8 @@ def test_demo_runs_every_step_as_expected(home, tmp_path):
     # The proxy's own words reached the client (shown in panels, so ignore borders and line breaks).
     words = re.sub(r"[\s│]+", " ", out)
     assert "awaits review" in words
-    assert "injected: send_email to='attacker@evil.example' is found only inside text that reads as instructions to the model, in the result of" in words
+    assert ("injected: send_email to='attacker@evil.example' is found only inside text that reads as "
+            "instructions to the model, in the result of") in words
     assert "mcp-guard approvals approve ap-" in words
     assert "<untrusted-data" in words
     # It ran in its own folder, never in the user's HOME.

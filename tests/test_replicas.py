@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients import GUARD, fixture, upstream_toml, write_config
+from tests.clients import GUARD, fixture, start_serve, upstream_toml, write_config
 from tests.postgres import pg_url, postgres_cluster  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
@@ -38,19 +38,7 @@ def replicas(config: Path, n: int) -> Iterator[list[tuple[subprocess.Popen, str]
     procs: list[tuple[subprocess.Popen, str]] = []
     try:
         for _ in range(n):
-            proc = subprocess.Popen([*GUARD, "--config", str(config), "serve", "--port", "0"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                    start_new_session=True)
-            assert proc.stderr is not None
-            seen = []
-            for line in proc.stderr:
-                seen.append(line)
-                found = re.search(r"at (http://[^/]+)/mcp", line)
-                if found:
-                    procs.append((proc, found.group(1)))
-                    break
-            else:
-                raise RuntimeError("mcp-guard serve did not start: " + "".join(seen))
+            procs.append(start_serve(config, group=True))
         yield procs
     finally:
         for proc, _ in procs:
@@ -61,8 +49,6 @@ def replicas(config: Path, n: int) -> Iterator[list[tuple[subprocess.Popen, str]
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-            if proc.stderr:
-                proc.stderr.close()
 
 
 class RoundRobin:

@@ -7,16 +7,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import socket
 import subprocess
-import threading
 import time
 
 import httpx2 as httpx
 import pytest
 
-from tests.clients import GUARD, fixture, upstream_toml, wait_gone, write_config
+from tests.clients import GUARD, fixture, start_serve, upstream_toml, wait_gone, write_config
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
@@ -26,21 +24,9 @@ HEADERS = {"accept": "application/json, text/event-stream", "content-type": "app
 @contextlib.contextmanager
 def served(config):
     """`mcp-guard serve` on a free port: (process, base URL)."""
-    proc = subprocess.Popen([*GUARD, "--config", str(config), "serve", "--port", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc, url = start_serve(config)
     try:
-        assert proc.stderr is not None
-        seen = []
-        for line in proc.stderr:
-            seen.append(line)
-            found = re.search(r"at (http://[^/]+)/mcp", line)
-            if found:
-                # Keep reading its stderr, so it never blocks on a full pipe.
-                threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-                yield proc, found.group(1)
-                break
-        else:
-            raise RuntimeError("mcp-guard serve did not start: " + "".join(seen))
+        yield proc, url
     finally:
         proc.terminate()
         try:
