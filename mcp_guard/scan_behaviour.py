@@ -460,6 +460,10 @@ _DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "ne
                   "id_ed25519", "credential", "password", "secret")
 
 
+# The words a caller's `words` set must hold when they occur: those above (scan.py finds them in one pass).
+ANCHOR_VOCABULARY = _ANCHOR_WORDS | _DATA_WORDS
+
+
 def _maybe(text: str, words: set[bytes] | None) -> bool:
     low = text.lower()
     present = {w.decode() for w in words} if words is not None else set(_ANCHOR_RX.findall(low))

@@ -622,3 +622,27 @@ def test_escape_regex_matches_its_plain_form():
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 24)))
         assert [m.span() for m in scan._ANSI.finditer(text)] == [m.span() for m in scan._ANSI_SLOW.finditer(text)]
         assert [m.span() for m in scan._ANSI_CUT.finditer(text)] == [m.span() for m in plain_cut.finditer(text)]
+
+
+def test_one_pass_anchor_search_finds_what_splitting_into_words_finds():
+    """The RE2 set pass (`_present`) must see exactly the vocabulary words and literals that splitting
+    the text into words and searching each literal see: the signals run only near what it finds."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mcp_guard import scan
+
+    pieces = st.sampled_from(
+        [*scan._VOCABULARY[::7], *scan._LITERALS, " ", "\n", "_", "-", "é", "\u200b", "\ud800", "K", "xuser", "2", "İ"]
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=12))
+    def check(parts):
+        low = "".join(parts).lower()
+        words, literals = scan._present(low)
+        vocab = {w.encode() for w in scan._VOCABULARY}
+        assert words == scan._words(low) & vocab
+        assert literals == {lit for lit in scan._LITERALS if lit in low}
+
+    check()
