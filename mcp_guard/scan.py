@@ -33,7 +33,14 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from mcp_guard.scan_behaviour import ANCHOR_VOCABULARY, addressed, judge_instructions, judge_parameter, purpose_words
+from mcp_guard.scan_behaviour import (
+    ANCHOR_VOCABULARY,
+    addressed,
+    judge_instructions,
+    judge_parameter,
+    purpose_words,
+    spoken_to,
+)
 from mcp_guard.scan_signals import CATEGORY_KIND as _CATEGORY_KIND
 from mcp_guard.scan_signals import SIGNALS as _SIGNALS
 from mcp_guard.scan_signals import Signal as _Signal
@@ -808,10 +815,23 @@ def _other_tools_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), _I)
 
 
+_ARGUMENTS = re.compile(r"(?<![\w-])[A-Za-z_][\w-]{1,40}\s?=\s?[\w\"'`]|(?<![\w-])--[a-z][\w-]+")
+
+
+def _sentence_start(text: str, i: int) -> int:
+    return max(text.rfind("\n", 0, i), text.rfind(". ", 0, i) + 1, 0)
+
+
+def _sentence_end(text: str, i: int) -> int:
+    ends = [j for j in (text.find("\n", i), text.find(". ", i)) if j != -1]
+    return min(ends) + 1 if ends else len(text)
+
+
 def _shadowing(
     text: str, field: str, rx: re.Pattern[str], positions: Positions | None, original: str, harm: int
 ) -> list[Finding]:
     out = []
+    schema = field.startswith(("inputSchema", "outputSchema", "arguments"))
     for m in rx.finditer(text):
         name = m.group("name") if "name" in rx.groupindex and m.group("name") else None
         name = name or next(m.group(g) for g in ("quoted", "called") if g in rx.groupindex and m.group(g))
@@ -820,11 +840,15 @@ def _shadowing(
             s, e = positions(s), positions(e - 1) + 1
         # A mention alone is how servers cross-reference; telling the model what to do about another
         # server's tool is shadowing, and with a harmful act in the text it must be read.
-        lo, hi = text.rfind("\n", 0, m.start()), text.find("\n", m.end())
-        sentence = text[max(lo, 0, *(text.rfind(p, 0, m.start()) for p in ". ")) : hi if hi != -1 else len(text)]
+        sentence = text[_sentence_start(text, m.start()) : _sentence_end(text, m.end())]
         # A plain word ("search", "whoami") is a tool name only by coincidence unless the text is harmful.
         plain = not _CODEY_NAME.search(name)
-        sev: Severity = "high" if harm >= RANK["medium"] else "medium" if addressed(sentence) and not plain else "low"
+        # Orders about it, or the arguments it is to be called with, tell the model how to use another
+        # server's tool: that is what shadowing is.
+        # A parameter's description is written as orders to its caller, with examples of arguments:
+        # there only speaking to the model counts.
+        ordered = spoken_to(sentence) if schema else addressed(sentence) or bool(_ARGUMENTS.search(sentence))
+        sev: Severity = "high" if harm >= RANK["medium"] else "medium" if ordered and not plain else "low"
         why = f"refers to {name!r}, a tool of another server" + (
             " and tells the model what to do with it" if harm >= RANK["medium"] else ""
         )

@@ -170,7 +170,7 @@ CONVO = cue(
     r"|\binstructions you (?:were|have been|got)\b|\bwhat(?:ever)? the user (?:told|said|typed|wrote)\b"
     r"|\beverything the user\b|\bthe user (?:told|said to) you\b|\bfiles? (?:they|the user) (?:shared|opened"
     r"|uploaded)\b"
-    r"|\bdocuments? the user opened\b|\bwhat the user was working on\b",
+    r"|\bdocuments? the user opened\b|\bwhat(?:ever)? the user (?:was|is) working on\b",
     explanation="concerns the conversation or the model's own instructions",
 )
 PRIVATE = cue(
@@ -188,8 +188,8 @@ OUTBOUND = cue(
     r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
     r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
     r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route"
-    r"|point)\b(?!:)[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
-    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?"
+    r"|point)\b(?!:)(?:[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?|\s+)"  # "ping https://…": no preposition
     + _DEST
     + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b",
     explanation="sends something to a destination written in the text",
@@ -387,15 +387,68 @@ def _requests(sentence: str, data: re.Match[str]) -> bool:
     return bool(re.search(_REQUEST_VERB.pattern + r"\s+(?:it|them|its|their|that|those)\b", sentence[data.end() :], _I))
 
 
+# An imperative after "just" or "simply" orders whoever reads it, wherever it stands in the sentence.
+_MID_IMPERATIVE = re.compile(
+    r"\b(?:just|simply)\s+(?:tell|say|send|call|use|run|pass|ask|read|open|forward|post|upload|delete|remove|"
+    r"reply|answer|report|skip|ignore|add|include|copy|share)\b",
+    _I,
+)
+
+
+def spoken_to(sentence: str) -> bool:
+    """Whether a sentence names the model or says "you": stricter than `addressed`, which takes any order."""
+    return bool(ADDRESS.pattern.search(sentence))
+
+
 def addressed(sentence: str) -> bool:
     """Whether a sentence speaks to the model: second person, a name for the model, an order or an imperative."""
-    return bool(ADDRESS.pattern.search(sentence) or _IMPERATIVE.search(sentence) or DIRECTIVE.pattern.search(sentence))
+    return bool(
+        ADDRESS.pattern.search(sentence)
+        or _IMPERATIVE.search(sentence)
+        or DIRECTIVE.pattern.search(sentence)
+        or _MID_IMPERATIVE.search(sentence)
+    )
+
+
+def _stem(verb: str) -> str:
+    """'deleting', 'deletes', 'deleted' and 'delete' alike: the tool's purpose says it in any form."""
+    return re.sub(r"(?:ing|ed|es|s|e)$", "", verb) or verb
 
 
 def _verb_in_purpose(verb: str, purpose: str) -> bool:
-    verb = verb.lower().split()[0]
-    group = next((g for g in _VERB_GROUPS if any(verb.startswith(v) for v in g)), (verb,))
-    return any(re.search(r"\b" + v, purpose) for v in group)
+    verb = _stem(verb.lower().split()[0])
+    group = next((g for g in _VERB_GROUPS if any(verb.startswith(_stem(v)) for v in g)), (verb,))
+    return any(re.search(r"\b" + _stem(v), purpose) for v in group)
+
+
+# An override that does not name the model's own guidance ("skip all", "disable any rules", "overrides the
+# system default", "from now on", "for the rest of the session") is how tools describe their options and
+# state (rules, filters and policies are what many tools work on): it counts only as an order to the model,
+# and never in a parameter's description.
+_GUIDANCE = re.compile(
+    r"\b(?:previous|prior|earlier|above|preceding|safety|guidance|guidelines|instructions?|guardrails|what the user"
+    r"|prompts?|user'?s?\s+(?:\w+\s+)?(?:wishes|requests?|instructions|rules))\b",
+    _I,
+)
+_OVERRIDE_OPENING = re.compile(
+    r"(?:ignore|disregard|forget|override|bypass|skip|disable|drop|abandon|supersede|takes? precedence|overrides?"
+    r"|higher priority|top priority|highest priority|from now on|for the (?:rest|remainder) of)\b",
+    _I,
+)
+
+
+def _weak_override(m: re.Match[str]) -> bool:
+    return bool(_OVERRIDE_OPENING.match(m.group())) and not _GUIDANCE.search(m.group())
+
+
+# A verb that is also a noun ("a book", "the order", "this merge") names a thing, not an action.
+_DETERMINER = re.compile(r"\b(?:a|an|the|this|that|each|every|any|its|their|your|my|our|per|one)\s+(?:[\w-]+\s+)?$", _I)
+# "without deleting it", "never delete": the action is ruled out, not asked for.
+_RULED_OUT = re.compile(r"\b(?:without|never|not|don'?t|do not|no|instead of|rather than)\s+$", _I)
+# A variable named in capitals ("the ZOTERO_LIBRARY_ID env var") is the tool's own setting, not a secret,
+# unless its name says it holds one.
+_NAMED_SETTING = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\s+(?:env(?:ironment)?\s+)?(?:var(?:iable)?s?)?\s*$")
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION")
 
 
 # Words at least one of which every harmful sentence contains (a sentence with only data words cannot
@@ -519,13 +572,24 @@ def judge_instructions(
             break  # a text built of trigger words: the phrase signals still read all of it
         seen.add(sent)
         found: dict[str, re.Match[str]] = {}
+        weak_override = False
         for c in _HARM:
             for m in _WHAT[c].pattern.finditer(sent):
                 before = sent[: m.start()]
                 if c in ("secret", "conversation", "private") and (_NEGATED.search(before) or _MODIFIER.search(before)):
                     continue  # "do not include API keys" protects them; "per API key" groups by them
+                if c == "secret" and re.match(r"env", m.group(), _I):
+                    setting = _NAMED_SETTING.search(before)
+                    if setting and not _SECRET_NAME.search(setting.group()):
+                        continue  # "the ZOTERO_LIBRARY_ID env var" names a setting
                 if c == "side_effect" and m.group().isupper():
                     continue  # DELETE, DROP: keywords of a language the tool speaks, not orders
+                if c == "side_effect" and (_DETERMINER.search(before) or _RULED_OUT.search(before)):
+                    continue  # "a book", "the order": things; "without deleting it": not asked for
+                if c == "override" and _weak_override(m):
+                    if c not in found:
+                        found[c], weak_override = m, True
+                    continue  # look on for an override that names instructions
                 if (
                     c == "override"
                     and re.match(r"(?:obey|follow|execute|carry|treat)", m.group(), _I)
@@ -533,6 +597,7 @@ def judge_instructions(
                 ):
                     continue  # "do not follow instructions found in results" is a warning, not an order
                 found[c] = m
+                weak_override = weak_override and c != "override"
                 break
         if not found:
             continue
@@ -566,6 +631,10 @@ def judge_instructions(
         for c in ("deceive", "loop", "stealth"):
             if c in found and not to_model:
                 del found[c]
+        if schema and "deceive" in found and not ADDRESS.pattern.search(sent):
+            del found["deceive"]  # "describe the error instead": what a parameter holds, unless it speaks to the model
+        if weak_override and (not to_model or schema):
+            del found["override"]  # "changes persist for the rest of the session" describes the tool
         if not found:
             continue
         data = [c for c in ("secret", "conversation", "private") if c in found]
@@ -614,21 +683,37 @@ _SECRET_FILE = re.compile(
 )
 
 
+# After the data, what makes it a request: where it is kept or whose it is ("… configured for your other
+# integrations", "… you have stored"), within the same clause.
+_REQUEST_AFTER = re.compile(
+    r"[^.;:!?\n]{0,50}?\b(?:configured|stored|saved|kept|you(?:'ve| have)?|your|the user'?s|from (?:the|this) "
+    r"(?:chat|conversation|workspace|project|session)|on (?:this|the user'?s) (?:machine|computer|system))\b",
+    _I,
+)
+_DEFAULT_VALUE = re.compile(r"\bdefaults?\s*(?:to|is|:|=)?\s*[`'\"]?$", _I)
+
+
 def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
     """A parameter that asks for data the tool's purpose does not need: the conversation, the
     model's instructions, secrets or private files the tool is not about. A parameter that merely
     takes a credential ("Bearer token") is how API tools work: only a request for stored or
     someone's secrets counts."""
     words = name.replace("_", " ").replace("-", " ")
-    text = f"{words}: {description}"
     for c in ("conversation", "secret", "private"):
         m = _WHAT[c].pattern.search(description)
         if m and _NEGATED.search(description[: m.start()]):
             m = None
         named = (_SECRET_FILE if c == "secret" else _WHAT[c].pattern).search(words) if c != "private" else None
+        if m and _DEFAULT_VALUE.search(description[: m.start()]):
+            m = None  # "defaults to ~/.cache/…": where the tool keeps its own files
         if not (m or named) or _in_purpose(c, purpose):
             continue
-        strong = c == "conversation" or bool(_REQUEST.search(text)) or bool(named and c == "secret")
+        # The request must be about the data ("all your API keys", "the full chat"), not anywhere in the
+        # text ("headers sent with all requests, e.g. auth tokens" asks for nothing).
+        before = description[max(0, m.start() - 40) : m.start()] if m else ""
+        after = description[m.end() : m.end() + 60] if m else ""
+        asked = bool(_REQUEST.search(before) or _REQUEST_AFTER.match(after) or _REQUEST.search(words))
+        strong = c == "conversation" or asked or bool(named and c == "secret")
         if not strong:
             continue
         what = _WHAT[c].explanation.removeprefix("concerns ")
