@@ -61,7 +61,11 @@ ADDRESS = cue(
     + r"|\b"
     + _WHO
     + r"s?[- ]only\b|\baudience\s*=\s*.?"
-    + _WHO,
+    + _WHO
+    # the model named as the subject, without an article: "assistants invoking this agree to …"
+    + r"|\b"
+    + _WHO
+    + r"s\s+(?:must|should|shall|will|need|invoking|reading|using|calling|consuming|agree)\b",
     explanation="speaks to the model",
 )
 # In a tool result, "you" is whoever the document was written for; only naming the model addresses it.
@@ -633,7 +637,7 @@ def judge_instructions(
                 del found[c]
         if schema and "deceive" in found and not ADDRESS.pattern.search(sent):
             del found["deceive"]  # "describe the error instead": what a parameter holds, unless it speaks to the model
-        if weak_override and (not to_model or schema):
+        if weak_override and (schema or not spoken_to(sent)):
             del found["override"]  # "changes persist for the rest of the session" describes the tool
         if not found:
             continue
@@ -683,6 +687,8 @@ _SECRET_FILE = re.compile(
 )
 
 
+# Before the data, a request word that governs it: at most three words away ("paste all your API keys").
+_REQUEST_BEFORE = re.compile(_REQUEST.pattern + r"(?:[\s,]+[\w'./~-]+){0,3}[\s,]*$", _I)
 # After the data, what makes it a request: where it is kept or whose it is ("… configured for your other
 # integrations", "… you have stored"), within the same clause.
 _REQUEST_AFTER = re.compile(
@@ -712,7 +718,7 @@ def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
         # text ("headers sent with all requests, e.g. auth tokens" asks for nothing).
         before = description[max(0, m.start() - 40) : m.start()] if m else ""
         after = description[m.end() : m.end() + 60] if m else ""
-        asked = bool(_REQUEST.search(before) or _REQUEST_AFTER.match(after) or _REQUEST.search(words))
+        asked = bool(_REQUEST_BEFORE.search(before) or _REQUEST_AFTER.match(after) or _REQUEST.search(words))
         strong = c == "conversation" or asked or bool(named and c == "secret")
         if not strong:
             continue
