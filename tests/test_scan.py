@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 
 import pytest
 
@@ -701,3 +702,75 @@ def test_telling_the_model_how_to_call_another_servers_tool_is_shadowing():
     assert not at_least(
         scan_item("tool", tool("Status.", name="status", **param), other_tools=["push_branch"]), "medium"
     )
+
+
+# --- one scanner, one answer: every view reports the same findings for the same text ---------------
+
+
+def test_scan_review_and_result_guard_report_the_same_findings(tmp_path, home, capsys):
+    """`scan`, `review list --json`, `review show --json` and the result guard, on the same server."""
+    import sys
+
+    import anyio
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
+
+    from mcp_guard.cli import main
+    from mcp_guard.config import load_config
+    from mcp_guard.guards.base import SessionInfo, ToolCall
+    from mcp_guard.guards.result_scan import STATE_KEY, ResultScanGuard
+    from mcp_guard.scan import DEFAULT_THRESHOLD, RANK
+    from mcp_guard.store import open_store
+
+    server = FIXTURES / "scan_corpus" / "server.py"
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text(
+        '[storage]\npath = "guard.db"\n'
+        f"[upstreams.fixture]\ncommand = {json.dumps(sys.executable)}\nargs = [{json.dumps(str(server))}]\n"
+        'operator = "self"\n[upstreams.fixture.env]\nSCAN_FIXTURE_POISONED = "1"\n'
+        '[upstreams.fixture.scan]\nresults = "record"\n',
+        encoding="utf-8",
+    )
+
+    def cli(*argv: str):
+        code = main(["--config", str(cfg), *argv])
+        out = capsys.readouterr().out
+        assert code in (0, 1), out
+        return json.loads(out)
+
+    def key(f: dict) -> tuple:
+        span = f.get("span") or f
+        return (f["kind"], f["severity"], span["field"], span["start"], span["end"], span["excerpt"])
+
+    scanned = cli("scan", "fixture", "--json")["findings"]
+    cli("bom", "generate", "--json")  # records every item as pending review
+    listed = cli("review", "list", "--json")
+    assert {i["name"] for i in listed} >= {"add", "page", "note"}
+    for item in listed:
+        from_scan = sorted(key(f) for f in scanned if f["item"] == item["name"] and f["item_kind"] == item["kind"])
+        from_list = sorted(key(f) for f in item["findings"])
+        from_show = sorted(key(f) for f in cli("review", "show", item["id"], "--json")["item"]["findings"])
+        assert from_scan == from_list == from_show, item["name"]
+    assert any(f["item"] == "add" and f["severity"] == "high" for f in scanned)  # the comparison compared something
+
+    # The result guard and the scanner on the same result.
+    config = load_config(cfg)
+    guard = ResultScanGuard(config, open_store(config.db_path))
+    floor = RANK[config.upstreams["fixture"].scan.min_severity]
+
+    async def call() -> tuple[dict, list[dict]]:
+        params = StdioServerParameters(command=sys.executable, args=[str(server)], env=get_default_environment())
+        with open(os.devnull, "w") as errlog:
+            async with stdio_client(params, errlog=errlog) as (r, w), ClientSession(r, w) as cs:
+                await cs.initialize()
+                result = await cs.call_tool("page", {"kind": "injected"})
+        wire = result.model_dump(by_alias=True, exclude_none=True, mode="json")
+        session = SessionInfo(id="s1")
+        await guard.check_result(ToolCall(session, "fixture", "page", "page", {"kind": "injected"}), wire)
+        await guard.on_session_end(session)
+        return wire, session.state.get(STATE_KEY, [])
+
+    wire, recorded = anyio.run(call)
+    direct = sorted(key(f.to_dict()) for f in scan_result(wire) if RANK[f.severity] >= floor)
+    assert direct and sorted(key(f) for f in recorded) == direct
+    assert config.upstreams["fixture"].scan.min_severity == DEFAULT_THRESHOLD
