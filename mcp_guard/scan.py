@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from mcp_guard.scan_behaviour import (
+    ANCHOR_LITERALS,
     ANCHOR_VOCABULARY,
     addressed,
     judge_instructions,
@@ -143,7 +144,7 @@ def _words(low: str) -> set[bytes]:
 # (RE2's set matcher: linear time, all patterns at once) instead of splitting the text into words and
 # searching each literal: a 1 MiB text costs a few milliseconds, not a hundred.
 _VOCABULARY = tuple(sorted({w.decode() for sig in _SIGNALS for w in sig.words} | ANCHOR_VOCABULARY))
-_LITERALS = tuple(sorted({a for sig in _SIGNALS for a in sig.literals}))
+_LITERALS = tuple(sorted({a for sig in _SIGNALS for a in sig.literals} | ANCHOR_LITERALS))
 
 
 @lru_cache(maxsize=1)
@@ -233,6 +234,7 @@ def _instruction_findings(
     words, literals = _present(low) if low else (set(), frozenset())
     if seen is not None and low:
         seen["words"] = words  # only vocabulary words: all the behaviour reader looks up
+        seen["literals"] = literals
     anchors = _Anchors(low, words, literals)
     for sig in _SIGNALS:
         w = sig.weight if source == "definition" else sig.result_weight
@@ -297,6 +299,18 @@ def _escapes(cr: bool) -> re.Pattern[str]:
 
 
 _ANSI = _escapes(cr=True)
+# A complete CSI sequence: `_ANSI` matches exactly it wherever it starts, and no escape starts inside it
+# (it holds no control character after the first), so a regex refusing it at its start skips it alone.
+_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+# (Written to start with the joiner, checked behind after: the engine skips to joiners in C.)
+_EMOJI_JOINER = re.compile(
+    "[\u200c\u200d](?<=[\U0001f000-\U0010ffff][\u200c\u200d])(?!" + _ZW.pattern[:-1] + ")"
+)
+
+
+@lru_cache(maxsize=32)
+def _ansi_except(sequences: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("(?!" + "|".join(map(re.escape, sequences)) + ")(?:" + _ANSI.pattern + ")")
 _ANSI_CUT = _escapes(cr=False)  # what normalising removes (a lone CR stays)
 _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 # Control characters (C0 but tab and newlines, DEL, C1) and lone carriage returns: a cheap pre-check.
@@ -493,27 +507,32 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
     counts: dict[str, int] = {}
     floor: dict[str, int] = {}  # the mildest severity kept of a kind past its cap
 
-    def add(kind: str, sev: Severity, m: re.Match[str], why: str) -> None:
-        # Past the cap, a finding replaces a milder one of its kind, or is dropped.
+    def add(kind: str, sev: Severity, m: re.Match[str], why: str) -> bool:
+        """Whether the finding was kept. Past the cap, a finding replaces a milder one of its kind, or
+        is dropped; the mildest kept only rises, so a dropped severity stays dropped."""
         n = counts.get(kind, 0)
         if n >= MAX_PER_KIND:
             mild = floor.get(kind)
             if mild is None:
                 mild = floor[kind] = min(RANK[f.severity] for f in out if f.kind == kind)
             if RANK[sev] <= mild:
-                return
+                return False
             out.remove(next(f for f in out if f.kind == kind and RANK[f.severity] == mild))
             del floor[kind]
         else:
             counts[kind] = n + 1
         s, e = m.span()
         out.append(Finding(kind, sev, field, s, e, _excerpt(text, s, e), why))
+        return True
 
     if not text.isascii():
         hidden = _hidden_chars(text)
         for m in _TAGS.finditer(text) if _TAGS.search(hidden) else ():
             add("unicode_tags", "high", m, f"{m.end() - m.start()} invisible Unicode tag characters (hidden text)")
-        for m in _ZW.finditer(text) if _ZW.search(hidden) else ():
+        # A lone joiner after an emoji (U+1F000 and up) is how emoji are built: blanked in C first (one
+        # character for one, so offsets stay), the loop below never sees the thousands of them.
+        joined = _EMOJI_JOINER.sub(" ", text) if _ZW.search(hidden) else ""
+        for m in _ZW.finditer(joined):
             s, e = m.span()
             run = m.group()
             before, after = text[s - 1 : s], text[e : e + 1]
@@ -558,12 +577,21 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
                 add("homoglyph", "high", m, "non-Latin letters that look like Latin ones")
     if _has_controls(text):
         classified: dict[str, tuple[Severity, str]] = {}  # logs repeat a few colour codes many times
-        for m in _ANSI.finditer(text):
-            seq = m.group()
-            known = classified.get(seq)
-            if known is None:
-                known = classified[seq] = _classify_escape(seq, res)
-            add("ansi_escape", known[0], m, known[1])
+        dropped: list[str] = []  # complete CSI sequences `add` can no longer keep
+        rx, start = _ANSI, 0
+        while rx is not None:
+            more, rx = rx, None
+            for m in more.finditer(text, start):
+                seq = m.group()
+                known = classified.get(seq)
+                if known is None:
+                    known = classified[seq] = _classify_escape(seq, res)
+                if not add("ansi_escape", known[0], m, known[1]) and _CSI.fullmatch(seq) and seq not in dropped:
+                    # From here on the regex itself steps over them, in C: a terminal log of 200,000
+                    # colour codes is not walked code by code in Python once it has said all it can.
+                    dropped.append(seq)
+                    rx, start = _ansi_except(tuple(dropped)), m.end()
+                    break
     if "\\" in text and not res:
         for m in _ESCAPED_ANSI.finditer(text):
             add("ansi_escape", "medium", m, "a terminal escape written out as text")
@@ -728,7 +756,7 @@ def scan_text(
         score = max(score, more_score)
     schema = field.startswith(("inputSchema", "outputSchema"))
     acts = [] if is_name else judge_instructions(
-        scanned, source=source, purpose=purpose, schema=schema, words=seen.get("words")
+        scanned, source=source, purpose=purpose, schema=schema, words=seen.get("words"), literals=seen.get("literals")
     )
     harm = max((RANK[a.severity] for a in acts), default=-1)
     for a in acts:

@@ -483,7 +483,9 @@ _MAX_JUDGED = 400  # distinct sentences judged per text (bounds a text built of 
 _ANCHOR_RX = re.compile(r"[a-z]+")
 
 
-def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int, int]]:
+def _windows(
+    text: str, source: str, words: set[bytes] | None, literals: frozenset[str] | None = None
+) -> list[tuple[int, int]]:
     """The sentences of a long text that hold an anchor word, merged where they touch. `words`: the
     text's words if the caller has them (a set lookup instead of a pass over the text)."""
     low = text.lower()
@@ -495,7 +497,8 @@ def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int
         else {m.group() for m in _ANCHOR_RX.finditer(low) if m.group() in anchors}
     )
     hits = [i for w in present for i in _find_words(low, w)]
-    hits += [i for lit in _ANCHOR_LITERALS for i in _find_all(low, lit)]
+    looked = _ANCHOR_LITERALS if literals is None else [x for x in _ANCHOR_LITERALS if x in literals]
+    hits += [i for lit in looked for i in _find_all(low, lit)]
     for i in sorted(hits):
         if spans and i < spans[-1][1]:
             continue
@@ -517,8 +520,10 @@ _DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "ne
                   "id_ed25519", "credential", "password", "secret")
 
 
-# The words a caller's `words` set must hold when they occur: those above (scan.py finds them in one pass).
+# The words a caller's `words` set must hold when they occur, and the literals its `literals` set must
+# hold: those above (scan.py finds them all in one pass).
 ANCHOR_VOCABULARY = _ANCHOR_WORDS | _DATA_WORDS
+ANCHOR_LITERALS = frozenset(_ANCHOR_LITERALS)
 
 
 def _maybe(text: str, words: set[bytes] | None) -> bool:
@@ -550,7 +555,8 @@ def _find_all(low: str, lit: str) -> Iterator[int]:
 
 
 def judge_instructions(
-    text: str, *, source: str = "definition", purpose: str = "", schema: bool = False, words: set[bytes] | None = None
+    text: str, *, source: str = "definition", purpose: str = "", schema: bool = False, words: set[bytes] | None = None,
+    literals: frozenset[str] | None = None,
 ) -> list[Act]:
     """Each sentence that asks the model to do something harmful, as an Act. `purpose`: the tool's
     own purpose words (`purpose_words`); what the tool is about is not held against it. `schema`:
@@ -559,10 +565,10 @@ def judge_instructions(
     if "\\" in text:  # escaped line breaks (JSON or YAML strings inside a result) break lines too
         unescaped = _ESCAPED_BREAK.sub(lambda m: "\n" + " " * (len(m.group()) - 1), text)
         if unescaped != text:
-            text, words = unescaped, None  # "\nIgnore" was one word to the caller
+            text, words, literals = unescaped, None, None  # "\nIgnore" was one word to the caller
     text = _WRAPPED.sub(" ", text)  # a sentence wrapped over lines (YAML, e-mail) is one sentence; offsets kept
     if source == "result" or len(text) > _LONG:
-        regions = _windows(text, source, words)  # results are data: read only around the anchors
+        regions = _windows(text, source, words, literals)  # results are data: read only around the anchors
     elif _maybe(text, words):
         regions = [(0, len(text))]
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 
 import pytest
 
@@ -774,3 +775,48 @@ def test_scan_review_and_result_guard_report_the_same_findings(tmp_path, home, c
     direct = sorted(key(f.to_dict()) for f in scan_result(wire) if RANK[f.severity] >= floor)
     assert direct and sorted(key(f) for f in recorded) == direct
     assert config.upstreams["fixture"].scan.min_severity == DEFAULT_THRESHOLD
+
+
+def test_fast_character_passes_find_what_the_plain_walk_finds(monkeypatch):
+    """Colour codes the cap can no longer keep are stepped over by the regex, and emoji joiners are
+    blanked before the loop: on texts full of escapes and joiners, the findings are those of the
+    plain walk over every match."""
+    import random
+
+    from mcp_guard import scan
+
+    atoms = [
+        "a",
+        " ",
+        "\n",
+        "\x1b[32m",
+        "\x1b[0m",
+        "\x1b[2K",
+        "\x1b]0;t\x07",
+        "\x1b[8m",
+        "\r",
+        "\x1b",
+        "\x9b1m",
+        "\x07",
+        "👩",
+        "\u200d",
+        "\u200c",
+        "\u200b",
+        "💻",
+        "☀",
+        "é",
+        "\ufeff",
+        "\x1b[31;1m",
+        "\x1b[?25l",
+    ]
+    rnd = random.Random(7)
+    texts = ["".join(rnd.choice(atoms) for _ in range(rnd.randint(1, 300))) for _ in range(400)]
+    texts.append("\x1b[32mok\x1b[0m " * 500 + "\x1b[2K" + "👩\u200d💻 " * 500 + "a\u200bb")
+    cases = [(t, src, name) for t in texts for src in ("result", "definition") for name in (False, True)]
+    fast = [scan._char_findings(t, "f", src, name) for t, src, name in cases]
+    never = re.compile(r"(?!)")
+    monkeypatch.setattr(scan, "_CSI", never)
+    monkeypatch.setattr(scan, "_EMOJI_JOINER", never)
+    plain = [scan._char_findings(t, "f", src, name) for t, src, name in cases]
+    assert fast == plain
+    assert any(len(f) >= scan.MAX_PER_KIND for f in fast)  # the cap was reached: the skipping ran
