@@ -441,8 +441,33 @@ _OVERRIDE_OPENING = re.compile(
 )
 
 
-def _weak_override(m: re.Match[str]) -> bool:
-    return bool(_OVERRIDE_OPENING.match(m.group())) and not _GUIDANCE.search(m.group())
+_CONTEXT = re.compile(r"\b(?:previous|prior|earlier|above|preceding)$", _I)
+_NOUNS_AFTER = re.compile(r"\s+(?:[\w'-]+\s+){0,2}?(?P<noun>[\w'-]+)")
+
+
+def _weak_override(m: re.Match[str], sent: str) -> bool:
+    """An override opening whose object is not the model's guidance: "ignore previous results" is about
+    data, "ignore previous instructions" and "disregard the above." are about the model's orders."""
+    if not _OVERRIDE_OPENING.match(m.group()):
+        return False
+    head = m.group()
+    if _CONTEXT.search(head) and not _GUIDANCE.search(head[: _CONTEXT.search(head).start()]):
+        rest = sent[m.end() :]
+        if not rest.strip() or rest.lstrip()[:1] in ".,;:!?)" or _CLAUSE_GOES_ON.match(rest):
+            return False  # "disregard the above.", "ignore all previous and …": the context itself
+        nouns = _NOUNS_AFTER.match(rest)
+        return not (nouns and _GUIDANCE_NOUN.search(rest[: nouns.end()]))
+    return not _GUIDANCE.search(head)
+
+
+_CLAUSE_GOES_ON = re.compile(
+    r"\s+(?:and|or|then|but|when|if|so|to|from|in|that|which|you|this|please|now|one|ones|stuff)\b", _I
+)
+_GUIDANCE_NOUN = re.compile(
+    r"\b(?:guidance|guidelines|instructions?|guardrails|prompts?|rules|directions|directives|orders|commands"
+    r"|messages|context|conversation|text|content|policies|restrictions)\b",
+    _I,
+)
 
 
 # A verb that is also a noun ("a book", "the order", "this merge") names a thing, not an action.
@@ -596,7 +621,7 @@ def judge_instructions(
                     continue  # DELETE, DROP: keywords of a language the tool speaks, not orders
                 if c == "side_effect" and (_DETERMINER.search(before) or _RULED_OUT.search(before)):
                     continue  # "a book", "the order": things; "without deleting it": not asked for
-                if c == "override" and _weak_override(m):
+                if c == "override" and _weak_override(m, sent):
                     if c not in found:
                         found[c], weak_override = m, True
                     continue  # look on for an override that names instructions
