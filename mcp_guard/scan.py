@@ -843,6 +843,12 @@ def _other_tools_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), _I)
 
 
+# Calling another server's tool broken or unsafe steers the model away from it.
+_DISPARAGED = re.compile(
+    r"\b(?:deprecated|unsafe|insecure|broken|compromised|malicious|obsolete|flaky|unreliable|do not use|don'?t use"
+    r"|never use|must not be used|should not be used)\b",
+    _I,
+)
 _ARGUMENTS = re.compile(r"(?<![\w-])[A-Za-z_][\w-]{1,40}\s?=\s?[\w\"'`]|(?<![\w-])--[a-z][\w-]+")
 
 
@@ -875,7 +881,11 @@ def _shadowing(
         # server's tool: that is what shadowing is.
         # A parameter's description is written as orders to its caller, with examples of arguments:
         # there only speaking to the model counts.
-        ordered = spoken_to(sentence) if schema else addressed(sentence) or bool(_ARGUMENTS.search(sentence))
+        ordered = (
+            spoken_to(sentence)
+            if schema
+            else addressed(sentence) or bool(_ARGUMENTS.search(sentence) or _DISPARAGED.search(sentence))
+        )
         sev: Severity = "high" if harm >= RANK["medium"] else "medium" if ordered and not plain else "low"
         why = f"refers to {name!r}, a tool of another server" + (
             " and tells the model what to do with it" if harm >= RANK["medium"] else ""

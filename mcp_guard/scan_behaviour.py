@@ -102,10 +102,14 @@ OVERRIDE = cue(
     r"|god) mode\b"
     r"|\badministrator (?:rights|privileges|access)\b|\bpretend (?:to be|you(?:'re| are))\b|\bwith no (?:rules"
     r"|restrictions|limits)\b"
-    r"|\b(?:pre-?authori[sz]ed|already (?:agreed|approved|consented|authori[sz]ed))\b"
+    r"|\b(?:pre-?authori[sz]ed|pre-?approved|pre-?cleared|already (?:agreed|approved|consented|authori[sz]ed))\b"
     r"|\bregardless of (?:what|the user|results|their|any)\b|\beven if (?:the user|they) (?:says?|asks?)\b"
+    r"|\bwhatever the user (?:prefers|wants|says|asks|requests|chooses)\b"
+    # a standing order on every answer the model gives ("append X to every answer it gives")
+    r"|\b(?:every|each|all)\s+(?:of\s+)?(?:its\s+|your\s+|the\s+)?(?:answers?|responses?|repl(?:y|ies))\s+"
+    r"(?:it|you|the (?:model|assistant|agent))?\s*(?:gives?|writes?|produces?|produced|given|written|sends?)\b"
     r"|\bnot follow (?:the )?user\b"
-    r"|\btreat\b[^.!?\n]{0,60}\bas\s+(?:\w+\s+)?(?:instructions|commands|orders|coming from|from the user"
+    r"|\btreat(?:s|ed|ing)?\b[^.!?\n]{0,60}\bas\s+(?:\w+\s+)?(?:instructions|commands|orders|coming from|from the user"
     r"|trusted|authoritative)"
     r"|\b(?:obey|obeys|follow|follows|execute|carry out)\s+(?:\w+\s+){0,3}?(?:instructions|commands)\s+(?:\w+\s+)?"
     r"(?:in|from|inside|within)\s+(?:\w+\s+)?(?:tool|outputs?|results?|documents?|responses?)"
@@ -192,7 +196,8 @@ OUTBOUND = cue(
     r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
     r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
     r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route"
-    r"|point)\b(?!:)(?:[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"|point|include|includes|included|attach|attaches|attached|append|appends|embed|embeds)\b(?!:)"
+    r"(?:(?:[^.!?\n]|\.(?=\S)){0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
     r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?|\s+)"  # "ping https://…": no preposition
     + _DEST
     + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b",
@@ -539,7 +544,8 @@ def _windows(
 _DATA_WORDS = frozenset(
     """password passwords passphrase credential credentials secret secrets token tokens key keys ssh cookie cookies
     wallet history conversation chat transcript messages prompt prompts instructions clipboard documents files
-    home env environment contents content inbox contacts calendar queries""".split()
+    home env environment contents content inbox contacts calendar queries whatever answer answers response responses
+    reply replies""".split()
 )
 _DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "netrc", "pgpass", "/root/", "id_rsa",
                   "id_ed25519", "credential", "password", "secret")
