@@ -301,6 +301,7 @@ def _escapes(cr: bool) -> re.Pattern[str]:
 _ANSI = _escapes(cr=True)
 # A complete CSI sequence: `_ANSI` matches exactly it wherever it starts, and no escape starts inside it
 # (it holds no control character after the first), so a regex refusing it at its start skips it alone.
+_STRING_ESCAPE = re.compile(r"\x1b[\]PX^_]")
 _CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 # (Written to start with the joiner, checked behind after: the engine skips to joiners in C.)
 _EMOJI_JOINER = re.compile(
@@ -578,19 +579,26 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
     if _has_controls(text):
         classified: dict[str, tuple[Severity, str]] = {}  # logs repeat a few colour codes many times
         dropped: list[str] = []  # complete CSI sequences `add` can no longer keep
-        rx, start = _ANSI, 0
+        # Without string sequences (OSC, DCS: the only ones an escape can sit inside), a dropped
+        # sequence can be blanked out, one space a character, by str.replace: offsets stay.
+        blank = not _STRING_ESCAPE.search(text)
+        hay, rx, start = text, _ANSI, 0
         while rx is not None:
             more, rx = rx, None
-            for m in more.finditer(text, start):
+            for m in more.finditer(hay, start):
                 seq = m.group()
                 known = classified.get(seq)
                 if known is None:
                     known = classified[seq] = _classify_escape(seq, res)
                 if not add("ansi_escape", known[0], m, known[1]) and _CSI.fullmatch(seq) and seq not in dropped:
-                    # From here on the regex itself steps over them, in C: a terminal log of 200,000
-                    # colour codes is not walked code by code in Python once it has said all it can.
+                    # From here on they are stepped over in C: a terminal log of 200,000 colour codes is
+                    # not walked code by code in Python once it has said all it can.
                     dropped.append(seq)
-                    rx, start = _ansi_except(tuple(dropped)), m.end()
+                    if blank:
+                        hay, rx = hay.replace(seq, " " * len(seq)), _ANSI
+                    else:
+                        rx = _ansi_except(tuple(dropped))
+                    start = m.end()
                     break
     if "\\" in text and not res:
         for m in _ESCAPED_ANSI.finditer(text):
