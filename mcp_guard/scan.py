@@ -16,8 +16,10 @@ Instruction signals are weighed together per text: one weak signal ("the assista
 low, several together or one strong signal (secrecy, override) is high. Texts are scanned both as
 they are and with invisible characters removed and look-alike letters folded, so splitting a word
 with a zero-width space does not hide it. Plain ASCII text (the common case for results) skips the
-character checks, and every pattern is compiled once, so scanning a result costs well under a
-millisecond per 10 KiB (see scripts/bench_scan.py).
+character checks. The phrase signals (mcp_guard/scan_signals.py) and the behaviour reader
+(mcp_guard/scan_behaviour.py) run only near their anchor words, which one RE2 set pass finds for all of
+them at once, so scanning a 10 KiB result costs well under a millisecond and a 1 MiB prose or JSON
+result a few (scripts/bench_scan.py; scripts/scan_snapshot.py checks a speed-up changes no finding).
 """
 
 from __future__ import annotations
