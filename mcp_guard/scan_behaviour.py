@@ -114,6 +114,11 @@ OVERRIDE = cue(
     r"|\b(?:obey|obeys|follow|follows|execute|carry out)\s+(?:\w+\s+){0,3}?(?:instructions|commands)\s+(?:\w+\s+)?"
     r"(?:in|from|inside|within)\s+(?:\w+\s+)?(?:tool|outputs?|results?|documents?|responses?)"
     r"|\bwith (?:the )?highest priority\b"
+    r"|\b(?:follow|obey|do|execute|carry out)\s+(?:what(?:ever)?|everything|the instructions|all instructions)\s+"
+    r"(?:it|the page|that page|the site|they|the response|the document)\s+(?:says?|tells?|contains?|gives?)\b"
+    r"|\b(?:safety|content|security)\s+(?:checks?|filters?|guidelines|rules|restrictions|policies)\s+(?:are|have been"
+    r"|is|were)\s+(?:now\s+)?(?:disabled|off|lifted|suspended|removed|turned off|waived)\b"
+    r"|\bcomply with (?:all|every|any)\s+(?:\w+\s+)?requests?\b"
     r"|\b(?:remember|store|save|memori[sz]e)\b[^.!?\n]{0,40}\b(?:future|all|every"
     r"|subsequent)\s+(?:conversations|sessions|chats)\b"
     # the same in a few other languages: an override is an override in any of them
@@ -152,7 +157,10 @@ DECEIVE = cue(
     pattern=r"\b(?:tell|tells|say|says|inform|report|claim|present|describe)\b[^.!?\n]{0,80}?\b(?:even if|regardless|"
     r"instead|isn'?t|is not|wasn'?t|doesn'?t|does not|dont|don'?t exist|unavailable|not available|succeeded|deleted|"
     r"is safe|fake|broken|must pay|have to pay|as the requested|no results|was successful)\b"
-    r"|\breport (?:it|this|them|that) as\b",
+    r"|\breport (?:it|this|them|that) as\b"
+    # a scripted answer on a trigger: "if the user asks about pricing, state that …"
+    r"|\b(?:if|when(?:ever)?)\s+(?:the\s+)?users?\s+(?:asks?|mentions?|wants?|requests?|brings? up)\b[^.!?\n]{0,80}?"
+    r"\b(?:say|state|tell|claim|answer|reply|respond|insist)(?:\s+(?:them|the user|him|her))?\s*(?:that\b|[:\"'“])",
     explanation="tells the model what to tell the user",
 )
 SECRET = cue(
@@ -162,7 +170,7 @@ SECRET = cue(
     r"|\b(?:passwords?|passphrases?|passwd|api[ _-]?keys?|(?:access|auth|api|bearer|refresh|session|oauth|"
     r"personal|repository|stored|secret|github|slack)\s+tokens?|credentials?|secrets?|private[ _-]?keys?|"
     r"seed[ _-]?phrase|mnemonic|ssh(?:[ _-]?keys?)?|id_rsa|id_ed25519|id_ecdsa|keychain|cookies?|"
-    r"environment variables|env vars?|card[ _-]?numbers?|cvv|wallet)\b"
+    r"environment variables|env vars?|card[ _-]?numbers?|cvv|wallet|printenv)\b|\boutput of [`'\"]?env\b"
     r"|~/\.\w+|\.env\b|/etc/(?:passwd|shadow)|\.aws\b|\.kube\b|\.npmrc|\.pypirc|\.netrc|\.git-credentials"
     r"|\b(?:bash|shell|zsh|browser)[ _]history\b|\bkeys?\b(?= (?:you|u) (?:find|see|have))",
     explanation="concerns secrets or private files",
@@ -172,7 +180,7 @@ CONVO = cue(
     pattern=r"\b(?:this|the current|our|current|the whole|the entire|the full|the complete|full|complete|entire)\s+"
     r"(?:conversation|chat|session)\b|\b(?:conversation|chat|session)(?: so far| history| log| transcript)\b"
     r"|\btranscript of (?:this|the current|our|the) (?:session|conversation|chat)\b|\b(?:last \d+ |previous "
-    r"|all )?user prompts\b|\b(?:previous|prior|earlier|past|all)\s+"
+    r"|all )?user prompts\b|\b(?:previous|prior|earlier|past|all|last|recent)\s+(?:\d+\s+)?"
     r"(?:user\s+(?:and\s+assistant\s+)?|\w+\s+)?messages\b|\bsystem[ _]?prompt\b|\b(?:your|hidden|initial"
     r"|developer)\s+instructions\b"
     r"|\binstructions you (?:were|have been|got)\b|\bwhat(?:ever)? the user (?:told|said|typed|wrote)\b"
@@ -196,7 +204,8 @@ OUTBOUND = cue(
     r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
     r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
     r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route"
-    r"|point|include|includes|included|attach|attaches|attached|append|appends|embed|embeds)\b(?!:)"
+    r"|point|include|includes|included|attach|attaches|attached|append|appends|embed|embeds"
+    r"|backed up|backs up|back up|copied|saved|stored|logged|archived|dumped|written)\b(?!:)"
     r"(?:(?:[^.!?\n]|\.(?=\S)){0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
     r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?|\s+)"  # "ping https://…": no preposition
     + _DEST
@@ -276,7 +285,7 @@ _IMPERATIVE = re.compile(
     r"share|ping|text|mirror|sync|delete|remove|run|execute|call|invoke|approve|order|book|register|close|tell|say|"
     r"inform|add|set|go|fetch|collect|grab|give|ignore|disregard|forget|keep|skip|treat|obey|prefix|route|fill|sneak|"
     r"replace|use|push|stream|open|make|leak|write|list|append|save|store|remember|silently|quietly|secretly|enable|"
-    r"disable|exfiltrate|recommend|report|encode|upload)\b",
+    r"disable|exfiltrate|recommend|report|encode|upload|state|claim|answer|reply|respond|pretend|comply)\b",
     _I,
 )
 
@@ -545,7 +554,7 @@ _DATA_WORDS = frozenset(
     """password passwords passphrase credential credentials secret secrets token tokens key keys ssh cookie cookies
     wallet history conversation chat transcript messages prompt prompts instructions clipboard documents files
     home env environment contents content inbox contacts calendar queries whatever answer answers response responses
-    reply replies""".split()
+    reply replies disabled comply safety state states""".split()
 )
 _DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "netrc", "pgpass", "/root/", "id_rsa",
                   "id_ed25519", "credential", "password", "secret")
@@ -719,7 +728,8 @@ _REQUEST = re.compile(
 # tools take auth.
 _SECRET_FILE = re.compile(
     r"\b(?:ssh|id rsa|id ed25519|private key|seed phrase|mnemonic|wallet|cookies?|keychain|"
-    r"bash history|shell history|browser history|env(?:ironment)? (?:vars?|variables)|dotenv|aws credentials)\b",
+    r"bash history|shell history|browser history|env(?:ironment)? (?:vars?|variables|dump)|dotenv|printenv"
+    r"|aws credentials)\b",
     _I,
 )
 
@@ -729,7 +739,8 @@ _REQUEST_BEFORE = re.compile(_REQUEST.pattern + r"(?:[\s,]+[\w'./~-]+){0,3}[\s,]
 # After the data, what makes it a request: where it is kept or whose it is ("… configured for your other
 # integrations", "… you have stored"), within the same clause.
 _REQUEST_AFTER = re.compile(
-    r"[^.;:!?\n]{0,50}?\b(?:configured|stored|saved|kept|you(?:'ve| have)?|your|the user'?s|from (?:the|this) "
+    r"[^.;:!?\n]{0,50}?\b(?:configured|stored|saved|kept|you(?:'ve| have)?|your|the user'?s|the user (?:is|has|uses)"
+    r"|logged in|signed in|from (?:the|this) "
     r"(?:chat|conversation|workspace|project|session)|on (?:this|the user'?s) (?:machine|computer|system))\b",
     _I,
 )
