@@ -317,6 +317,7 @@ def _ansi_except(sequences: tuple[str, ...]) -> re.Pattern[str]:
 _ANSI_CUT = _escapes(cr=False)  # what normalising removes (a lone CR stays)
 _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 # Control characters (C0 but tab and newlines, DEL, C1) and lone carriage returns: a cheap pre-check.
+_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # _CONTROLS without its lone-CR branch
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 _NOT_CONTROL = bytes([9, 10, *range(32, 127)])  # tab, newline, printable: all else is left to look at
 
@@ -331,7 +332,9 @@ def _has_controls(text: str) -> bool:
     if _last_controls[0] is text:
         return _last_controls[1]
     if not text.isascii():
-        found = _CONTROLS.search(text) is not None
+        # One character class runs as a tight loop in C; the lone-CR branch would be tried at every
+        # position. A lone CR is a CR not in a CRLF: there is one iff there are more CRs than CRLFs.
+        found = _CONTROL_CHAR.search(text) is not None or text.count("\r") != text.count("\r\n")
     else:
         left = text.encode("ascii").translate(None, _NOT_CONTROL)
         found = bool(left.strip(b"\r")) or (bool(left) and text.count("\r") != text.count("\r\n"))

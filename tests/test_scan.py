@@ -824,3 +824,17 @@ def test_fast_character_passes_find_what_the_plain_walk_finds(monkeypatch):
     plain = [scan._char_findings(t, "f", src, name) for t, src, name in cases]
     assert fast == plain
     assert any(len(f) >= scan.MAX_PER_KIND for f in fast)  # the cap was reached: the skipping ran
+
+
+def test_control_check_without_a_regex_branch_agrees_with_the_regex():
+    """`_has_controls` answers `_CONTROLS.search` (a lone CR counted as CRs beyond CRLFs), in and out of ASCII."""
+    import random
+
+    from mcp_guard import scan
+
+    rnd = random.Random(3)
+    atoms = ["a", "\r", "\n", "\r\n", "é", "\x1b", "\x07", "\x85", "👩", "\t", " "]
+    for _ in range(5000):
+        text = "".join(rnd.choice(atoms) for _ in range(rnd.randint(0, 12)))
+        scan._last_controls = (None, False)
+        assert scan._has_controls(text) == (scan._CONTROLS.search(text) is not None), repr(text)
