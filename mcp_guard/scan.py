@@ -16,8 +16,10 @@ Instruction signals are weighed together per text: one weak signal ("the assista
 low, several together or one strong signal (secrecy, override) is high. Texts are scanned both as
 they are and with invisible characters removed and look-alike letters folded, so splitting a word
 with a zero-width space does not hide it. Plain ASCII text (the common case for results) skips the
-character checks, and every pattern is compiled once, so scanning a result costs well under a
-millisecond per 10 KiB (see scripts/bench_scan.py).
+character checks. The phrase signals (mcp_guard/scan_signals.py) and the behaviour reader
+(mcp_guard/scan_behaviour.py) run only near their anchor words, which one RE2 set pass finds for all of
+them at once, so scanning a 10 KiB result costs well under a millisecond and a 1 MiB prose or JSON
+result a few (scripts/bench_scan.py; scripts/scan_snapshot.py checks a speed-up changes no finding).
 """
 
 from __future__ import annotations
@@ -33,7 +35,18 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from mcp_guard.scan_behaviour import addressed, judge_instructions, judge_parameter, purpose_words
+from mcp_guard.scan_behaviour import (
+    ANCHOR_LITERALS,
+    ANCHOR_VOCABULARY,
+    addressed,
+    judge_instructions,
+    judge_parameter,
+    purpose_words,
+    spoken_to,
+)
+from mcp_guard.scan_signals import CATEGORY_KIND as _CATEGORY_KIND
+from mcp_guard.scan_signals import SIGNALS as _SIGNALS
+from mcp_guard.scan_signals import Signal as _Signal
 
 Severity = Literal["low", "medium", "high"]
 Source = Literal["definition", "result"]
@@ -109,989 +122,10 @@ def _excerpt(text: str, start: int, end: int) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Instruction signals. Each: category, weight in definitions, weight in results, explanation, regex.
-# Weight 0 means "not a signal in that source". Categories map to finding kinds.
+# Instruction signals (the table is mcp_guard/scan_signals.py), matched near their anchors only.
 
 _I = re.IGNORECASE
 
-_CATEGORY_KIND = {
-    "override": "model_instruction",
-    "address": "model_instruction",
-    "directive": "model_instruction",
-    "hijack": "model_instruction",
-    "role": "model_instruction",
-    "coercion": "model_instruction",
-    "secrecy": "secrecy",
-    "secret_file": "sensitive_reference",
-    "secret_word": "sensitive_reference",
-    "exfil": "exfiltration",
-    "context_leak": "exfiltration",
-    "urgency": "urgency_marker",
-    "concealment": "concealed_text",
-    "redirect": "tool_shadowing",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _Signal:
-    category: str
-    weight: int
-    result_weight: int
-    explanation: str
-    pattern: re.Pattern[str]
-    accept: Callable[[re.Match[str]], bool] | None
-    # Every match contains one of these: a whole word (letters only, lower case) or a literal string.
-    # The regex only runs near where they occur.
-    words: frozenset[bytes]
-    literals: tuple[str, ...]
-    windowed: bool  # False: the match has no length bound, so run over the whole text
-
-
-def _sig(
-    category, weight, result_weight, explanation, pattern, flags=_I, accept=None, anchors=(), windowed=True
-) -> _Signal:
-    words = frozenset(a.encode() for a in anchors if a.isalpha() and a.isascii() and a.islower())
-    literals = tuple(a for a in anchors if not (a.isalpha() and a.isascii() and a.islower()))
-    return _Signal(
-        category, weight, result_weight, explanation, re.compile(pattern, flags), accept, words, literals, windowed
-    )
-
-
-def _g(n: int) -> str:
-    """A gap of up to n characters within one sentence (a dot inside a path or address is no end)."""
-    return r"(?:[^.\n]|\.(?=\S)){0," + str(n) + "}?"
-
-
-_WHO = r"(?:ai|assistant|model|agent|llm|language model|ai model|chatbot|claude|gpt|copilot)"
-_VERBS_ACT = (
-    r"(?:read|call|invoke|run|execute|fetch|open|cat|load|include|pass|provide|append|attach|send|"
-    r"forward|add|use|copy|upload|post|write|email|share|delete|remove|transfer|change|set|enable|disable|grant|"
-    r"turn on|turn off|sync|publish)"
-)
-# Bounded repeats throughout: an unbounded one after a gap makes a long token cost quadratic time.
-_EMAIL = r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
-_URL = r"(?:https?://|www\.)[^\s)\"'<>]+"
-_PHONE = r"\+\d[\d\s-]{7,20}\d"
-
-
-def _not_this(m: re.Match[str]) -> bool:
-    """'when X is called': a directive about another tool, not about this one."""
-    return m.group("who").lower() not in _GENERIC_WHO
-
-
-_GENERIC_WHO = {
-    "this",
-    "it",
-    "the",
-    "that",
-    "a",
-    "an",
-    "any",
-    "each",
-    "tool",
-    "function",
-    "server",
-    "method",
-    "request",
-}
-
-
-_SIGNALS: tuple[_Signal, ...] = (
-    # override: the text tries to replace the model's instructions
-    _sig(
-        "override",
-        3,
-        3,
-        "tells the model to ignore or replace its instructions",
-        r"\b(?:ignore|disregard|forget|override|bypass|skip)\b" + _g(40) + r"\b(?:previous|prior|above|earlier|"
-        r"preceding|all|any|other|your|system|original|existing|safety)\b" + _g(20) + r"\b(?:\w{0,2}nstructions?|"
-        r"prompts?|rules|guidelines|directives|constraints|guardrails|policies|restrictions)\b",
-        anchors=("ignore", "disregard", "forget", "override", "bypass", "skip"),
-    ),
-    _sig(
-        "override",
-        3,
-        3,
-        "tries to give the model a new role or new instructions",
-        r"\b(?:you are now|from now on,? you|new (?:system )?instructions?\s*:|updated instructions?\s*:|"
-        r"(?:enter|enable|activate) (?:developer|god|admin|jailbreak|dan) mode)",
-        anchors=("now", "instruction", "instructions", "mode"),
-    ),
-    _sig(
-        "override",
-        3,
-        3,
-        "asks the model to reveal its own instructions",
-        r"\b(?:reveal|print|repeat|output|show|leak|disclose|dump)\b" + _g(30) + r"\b(?:your|the)\s+(?:system "
-        r"prompt|hidden instructions|initial instructions|instructions above)",
-        anchors=("prompt", "instructions"),
-    ),
-    # secrecy towards the person
-    _sig(
-        "secrecy",
-        3,
-        3,
-        "asks the model to hide something from the user",
-        r"\b(?:do\s*n[o']t|do not|don't|never|without|avoid|refrain from)\b" + _g(30) + r"\b(?:tell(?:ing)?|"
-        r"inform(?:ing)?|notify(?:ing)?|mention(?:ing)?|reveal(?:ing)?|alert(?:ing)?|disclos(?:e|ing)|"
-        r"let(?:ting)?|warn(?:ing)?|show(?:ing)?|explain(?:ing)?|report(?:ing)?|bring(?:ing)? up)\b"
-        + _g(30)
-        + r"\b(?:the\s+|your\s+)?(?:user|human|person|operator|owner)s?\b",
-        anchors=("user", "users", "human", "humans", "person", "persons", "operator", "operators", "owner", "owners"),
-    ),
-    _sig(
-        "secrecy",
-        3,
-        3,
-        "says the user must not know or see something",
-        r"\b(?:user|human|person)s?\b" + _g(20) + r"\b(?:must not|mustn't|should not|shouldn't|need not|"
-        r"needn't|does not need to|doesn't need to|must never|should never|is not to|cannot|won't)\b"
-        + _g(15)
-        + r"\b(?:know|see|notice|find out|learn|be (?:told|informed|aware|notified|shown))\b",
-        anchors=("user", "users", "human", "humans", "person", "persons"),
-    ),
-    _sig(
-        "secrecy",
-        3,
-        3,
-        "asks for something to be kept secret or done silently",
-        r"\b(?:keep (?:this|these|it|that|them)\s+(?:a\s+)?(?:secret|hidden|confidential|private|to yourself|"
-        r"between us)|(?:secretly|covertly|silently|quietly|discreetly|invisibly)\s+(?:\w+\s+){0,2}?"
-        + _VERBS_ACT
-        + r"\b)",
-        anchors=("keep", "secretly", "covertly", "silently", "quietly", "discreetly", "invisibly"),
-    ),
-    _sig(
-        "secrecy",
-        3,
-        3,
-        "asks the model to keep these instructions to itself",
-        r"\b(?:not|never)\s+(?:reveal|disclose|mention|share|repeat|discuss)\s+(?:these|this|the|my|our)\s+"
-        r"(?:instructions?|rules|notes?|message|steps?|behaviou?r|requirements?)\b|"
-        r"\b(?:do not|don't|never)\s+(?:mention|reveal|disclose)\s+(?:this|that|these|it)\b",
-        anchors=("reveal", "disclose", "mention", "share", "repeat", "discuss"),
-    ),
-    _sig(
-        "secrecy",
-        1,
-        1,
-        "worries about the user's reaction (a sign of hiding something)",
-        r"\b(?:upset|scare|alarm|worry|frighten|concern)\b" + _g(15) + r"\bthe user\b|"
-        r"\b(?:mere|just an?) implementation detail\b",
-        anchors=("user", "implementation"),
-    ),
-    # addressing the model directly
-    _sig(
-        "address",
-        1,
-        2,
-        "addresses the AI model directly",
-        r"\b(?:you,? (?:the|an?|our) " + _WHO + r"|(?:dear|hi|hey|hello|attention),? " + _WHO + r"|"
-        r"(?:the |an? )?(?:ai|llm|language model)s?(?: agents?| assistants?| models?)? (?:reading|processing|"
-        r"seeing|parsing|summari[sz]ing|browsing|visiting)\b|"
-        r"as an? (?:ai|large language model|language model|llm)\b|to (?:the|any) " + _WHO + r"\b(?= reading)|"
-        r"(?:the|an?) (?:assistant|agent|ai|llm|model)\s+(?:must|shall|needs? to|has to|is required to|"
-        r"should(?: always| never| not)?)|(?:note|message|instructions?) (?:to|for) (?:the |any )?" + _WHO + r")\b|"
-        r"(?:^|[.!?(\n]\s*)(?:for (?:the |any )?)?(?:assistant|ai|claude|agent|llm|chatgpt)s?\s*[,:]\s",
-        anchors=("ai", "assistant", "model", "agent", "llm", "claude", "gpt", "copilot", "chatbot", "chatgpt"),
-    ),
-    # directives: preconditions and extra steps
-    _sig(
-        "directive",
-        1,
-        0,
-        "adds a step the model must take before or while using a tool",
-        r"\bbefore (?:using|calling|invoking|executing|running|answering|responding|replying|proceeding|"
-        r"continuing|you (?:use|call|run|invoke|answer|respond|reply|proceed|continue|do|can|start))\b"
-        + _g(80)
-        + r"\b(?:you (?:must|need to|have to|should)|must|first|always|make sure|ensure|please)\b",
-        anchors=("before",),
-    ),
-    _sig(
-        "directive",
-        1,
-        0,
-        "tells the model what it must do",
-        r"\b(?:you must|you need to|you have to|you should always|you are required to|make sure (?:to|you)|"
-        r"be sure to|always|remember to|(?:requires|asks|wants|needs|instructs) you to)\s+(?:\w+\s+){0,2}?"
-        r"(?:first\s+)?" + _VERBS_ACT + r"\b|\bfirst,? (?:read|call|run|open|fetch|send|cat|load)\b|"
-        r"\b(?:whenever|every time|each time) (?:you|the (?:user|assistant|agent|model))\b|"
-        r"\bin (?:every|each|all|your) (?:responses?|answers?|replies|messages)\b",
-        anchors=(
-            "must",
-            "need",
-            "have",
-            "should",
-            "required",
-            "sure",
-            "always",
-            "remember",
-            "requires",
-            "asks",
-            "wants",
-            "needs",
-            "instructs",
-            "first",
-            "whenever",
-            "every",
-            "each",
-            "response",
-            "responses",
-            "answer",
-            "answers",
-            "replies",
-            "message",
-            "messages",
-        ),
-    ),
-    # hijacking the task the user gave
-    _sig(
-        "hijack",
-        2,
-        2,
-        "refers to the task the user gave the model, to change it",
-        r"\b(?:(?:the|your) (?:original|initial|previous|real|actual|first) (?:task|instructions?|request|"
-        r"goal|objective)|(?:task|request|instructions?) (?:that |which )?(?:i|the user) (?:gave|assigned|"
-        r"sent|asked)(?: you| to you)?|do the following (?:first|instead|before|now)|(?:instead of|rather "
-        r"than|before) (?:completing|doing|solving|finishing|answering|performing|continuing) (?:the|your|my|"
-        r"this) (?:task|request|question|work))\b",
-        anchors=(
-            "task",
-            "tasks",
-            "instruction",
-            "instructions",
-            "request",
-            "goal",
-            "objective",
-            "following",
-            "question",
-            "work",
-        ),
-    ),
-    _sig(
-        "hijack",
-        2,
-        2,
-        "claims to be a message from the user or the system",
-        r"\b(?:this is an? (?:important|urgent|critical|official|priority) (?:message|instruction|notice|"
-        r"note|request) (?:from|for|to)|(?:from|by) (?:me,? )?the (?:user|developer|administrator|system),? "
-        r"to you|message from (?:the )?(?:system|administrator|developer|anthropic|openai))\b",
-        anchors=(
-            "message",
-            "instruction",
-            "notice",
-            "note",
-            "request",
-            "user",
-            "developer",
-            "administrator",
-            "system",
-            "anthropic",
-            "openai",
-        ),
-    ),
-    # chat-template and context-escape markers
-    _sig(
-        "role",
-        2,
-        2,
-        "contains chat-template or role markers meant to look like a new turn",
-        r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id|eot_id)\|>|"
-        r"\[/?(?:INST|SYS)\]|<</?SYS>>|#{2,}\s*\(?\s*system[_ ](?:message|prompt)\s*\)?|"
-        r"\b(?:admin|system|security|developer|emergency|root) override\b|"
-        r"\bdeveloper mode\b|</(?:tool_description|description|function_results?|tool_results?|"
-        r"tool_output|user_query|untrusted[\w-]*|document|context|search_results?)>|"
-        r"(?:^|\n)[ \t]*(?:#{1,4}[ \t]*)?(?:system|assistant) (?:prompt|message|instructions?|override)\s*:",
-        anchors=("<|", "[", "<<", "</", "override", "mode", "system", "assistant"),
-    ),
-    # coercion
-    _sig(
-        "coercion",
-        1,
-        1,
-        "threatens failure to push the model into compliance",
-        r"\b(?:otherwise|or else|if (?:you )?(?:don't|do not|fail to|forget to))\b" + _g(60) + r"\b(?:will|would)"
-        r"\s+(?:not work|fail|crash|break|error|be lost|stop working|be deleted|be corrupted)|\b(?:the )?"
-        r"(?:application|system|tool|server|everything|app|proxy)\s+will\s+(?:crash|break|stop working)|\b"
-        r"(?:all )?(?:user )?data will be (?:lost|deleted|corrupted)|\b(?:very[\s,]+){2,}important\b|"
-        r"\bextremely important\b|\bit(?: is|'s) (?:crucial|vital|imperative|critical|essential) that you\b",
-        anchors=(
-            "otherwise",
-            "else",
-            "if",
-            "crash",
-            "break",
-            "working",
-            "lost",
-            "deleted",
-            "corrupted",
-            "important",
-            "crucial",
-            "vital",
-            "imperative",
-            "critical",
-        ),
-    ),
-    # urgency markers
-    _sig(
-        "urgency",
-        2,
-        2,
-        "an urgency tag of the kind used to smuggle instructions",
-        r"<\s*/?\s*(?:important|system|instructions?|information|critical|urgent|admin|secret|hidden|"
-        r"attention|priority|override|mandatory)(?:[-_ ][\w-]+)?\s*>|"
-        r"\[{1,2}\s*(?:[A-Z]+\s+){0,2}(?:IMPORTANT|SYSTEM|URGENT|CRITICAL|ATTENTION|ADMIN|INSTRUCTIONS?|OVERRIDE|"
-        r"NOTE TO (?:AI|ASSISTANT|MODEL))(?:\s+[A-Z]+){0,2}\s*\]{1,2}",
-        anchors=(
-            "important",
-            "system",
-            "instruction",
-            "instructions",
-            "information",
-            "critical",
-            "urgent",
-            "admin",
-            "secret",
-            "hidden",
-            "attention",
-            "priority",
-            "override",
-            "mandatory",
-            "note",
-            "ai",
-            "assistant",
-            "model",
-            "message",
-            "prompt",
-        ),
-    ),
-    _sig(
-        "urgency",
-        1,
-        0,
-        "an urgency marker",
-        r"\b(?:IMPORTANT|CRITICAL|URGENT|ATTENTION|MANDATORY)\b\s*[:!]|!!!",
-        flags=0,
-        anchors=("!!!", "important", "critical", "urgent", "attention", "mandatory"),
-    ),
-    # secrets and config files
-    _sig(
-        "secret_file",
-        2,
-        1,
-        "refers to a secret or a credentials / config file",
-        r"(?:~|\$HOME|%USERPROFILE%|/home/[\w.-]+|/root|/Users/[\w.-]+)?/?\.ssh\b|"
-        r"(?<![A-Za-z0-9])id_(?:rsa|dsa|ecdsa|ed25519)\b|(?<![\w.$])\.env(?!\.(?:example|sample|template|dist|defaults?)\b)(?:\.\w+)?\b(?![\w(])|"
-        r"\bmcp\.json\b|claude_desktop_config\.json|\.claude\.json|\.cursor/|\.aws/(?:credentials|config)|"
-        r"\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials|\.kube/config|\.docker/config\.json|"
-        r"/etc/(?:passwd|shadow|sudoers)|\.(?:bash|zsh)_history|\.gnupg|wallet\.dat|\.config/gcloud|"
-        r"\bcredentials\.json\b|service[-_]account[\w-]*\.json|\bseed phrase\b|\bmnemonic phrase\b|"
-        r"\bprivate[ _-]keys?\b|\.pgpass\b|\.my\.cnf\b|"
-        r"(?:process\.env|os\.environ|getenv)\W{0,3}[A-Za-z0-9_]*(?:TOKEN|KEY|SECRET|PASSWORD|CREDENTIALS?)\b|"
-        r"\$\{?[A-Z][A-Z0-9_]*(?:TOKEN|API_KEY|SECRET|PASSWORD)\b",
-        anchors=(
-            "pgpass",
-            "cnf",
-            "$",
-            "process",
-            "environ",
-            "getenv",
-            "ssh",
-            "rsa",
-            "dsa",
-            "ecdsa",
-            "ed",
-            "env",
-            "mcp",
-            "claude",
-            "cursor",
-            "aws",
-            "npmrc",
-            "pypirc",
-            "netrc",
-            "credentials",
-            "kube",
-            "docker",
-            "etc",
-            "history",
-            "gnupg",
-            "wallet",
-            "gcloud",
-            "service",
-            "seed",
-            "mnemonic",
-            "private",
-        ),
-    ),
-    _sig(
-        "secret_word",
-        1,
-        0,
-        "mentions secrets (keys, tokens, passwords)",
-        r"(?<![A-Za-z0-9])(?:(?:api|access|auth(?:entication)?|bearer|refresh|secret|session|github|slack|openai|"
-        r"aws)[ _-]?(?:keys?|tokens?|secrets?|cookies?)|passwords?|passphrases?|credentials|ssh[ _-]keys?|"
-        r"security codes?|2fa codes?|(?:value|contents?) of (?:the |any )?\w+ environment variables?)(?![A-Za-z0-9])",
-        anchors=(
-            "key",
-            "keys",
-            "apikey",
-            "apikeys",
-            "token",
-            "tokens",
-            "secret",
-            "secrets",
-            "cookie",
-            "cookies",
-            "password",
-            "passwords",
-            "passphrase",
-            "passphrases",
-            "credentials",
-            "code",
-            "codes",
-            "environment",
-        ),
-    ),
-    # exfiltration
-    _sig(
-        "exfil",
-        2,
-        1,
-        "directs data to an outside address",
-        r"\b(?:sen[dt]|forward|cc|bcc|cop(?:y|ie)|post|upload|transmit|e-?mail|mail|report|submit|exfiltrate|shar|sync|"
-        r"leak|redirect|deliver|transfer)(?:s|ed|ing)?(?:_\w+)?\b"
-        + _g(80)
-        + r"(?:"
-        + _EMAIL
-        + "|"
-        + _URL
-        + "|"
-        + _PHONE
-        + ")",
-        anchors=("@", "://", "www.", "+"),
-    ),
-    _sig(
-        "exfil",
-        1,
-        1,
-        "sends the model to a web address",
-        r"\b(?:visit|open|navigate to|go to|browse to|fetch|load|click)\s+(?:the\s+)?(?:link\s+|page\s+|url\s+)?"
-        r"(?:at\s+)?" + _URL,
-        anchors=("://", "www."),
-    ),
-    _sig(
-        "exfil",
-        1,
-        2,
-        "asks for content to be passed inside a tool argument",
-        r"\b(?:pass|put|include|insert|embed|append|attach|provide|add)\b" + _g(60) + r"\b(?:contents?|text|"
-        r"output|data|value|results?|keys?|tokens?|passwords?|credentials|secrets?|history|messages?)\b"
-        + _g(40)
-        + r"\b(?:as|in|into|inside|within|to)\s+(?:the\s+)?['\"`]?\w+['\"`]?"
-        r"\s*(?:parameter|param|argument|arg|field|property)",
-        anchors=(
-            "parameter",
-            "parameters",
-            "param",
-            "params",
-            "argument",
-            "arguments",
-            "arg",
-            "args",
-            "field",
-            "fields",
-            "property",
-            "properties",
-        ),
-    ),
-    _sig(
-        "exfil",
-        2,
-        1,
-        "a link or command that would carry data out",
-        r"!\[[^\]\n]*\]\(\s*https?://[^)\s]*\?[^)\s]*=|https?://[^\s\"')]*[?&][\w-]+=\{[^}\s]+\}|"
-        r"\b(?:curl|wget)\b[^\n]{0,100}?(?:\s-d\b|--data|\s-F\b|--upload-file|\s-T\b)|\|\s*(?:ba|z)?sh\b",
-        anchors=("![", "={", "|", "curl", "wget"),
-    ),
-    _sig(
-        "exfil",
-        2,
-        1,
-        "asks for private data to be made public",
-        r"\b(?:public|publish|publicly|gist|pastebin|paste site)\b" + _g(60) + r"\b(?:private|"
-        r"confidential|internal|secret)\s+(?:repo(?:sitor(?:y|ies))?s?|data|files?|documents?|messages|emails|"
-        r"notes|keys|code)\b",
-        anchors=("private", "confidential", "internal", "secret"),
-    ),
-    _sig(
-        "exfil",
-        2,
-        1,
-        "asks the model to run shell or code that reads or deletes data",
-        r"\b(?:os\.system|os\.popen|subprocess\.\w+|child_process|Runtime\.getRuntime)\b|\brm\s+-(?:rf|fr)\s+[~/.]|"
-        r"\bcat\s+~/\.|\b(?:curl|wget)\b[^\n|]{0,100}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bchmod\s+(?:-R\s+)?0?[0-7]{3}\s+[~/]|"
-        r"\bchmod\s+-R\b|\bmkfs\b|\bdd\s+if=|\$\((?:whoami|id|hostname|cat|env|printenv|curl|wget|uname)\b|"
-        r":\(\)\s*\{",
-        anchors=(
-            "os.",
-            "rm -",
-            "cat ~/",
-            "subprocess",
-            "child",
-            "runtime",
-            "curl",
-            "wget",
-            "chmod",
-            "mkfs",
-            "dd if=",
-            "$(",
-            ":()",
-        ),
-    ),
-    _sig(
-        "context_leak",
-        1,
-        0,
-        "refers to the conversation or the model's context",
-        r"\b(?:conversation|chat|session) (?:history|log|transcript|context)\b|\b(?:previous|prior|earlier|"
-        r"all|last|recent)(?: \d+)? (?:messages|conversations|chats|prompts|emails|tool (?:calls|results|outputs))\b|"
-        r"\b(?:contents?|copy) of (?:the )?user'?s\b|\buser'?s (?:recent|private|personal|other) (?:files|"
-        r"documents|emails|messages|contacts|photos|notes|data)\b|"
-        r"\bsystem prompt\b|\bcontext window\b|\b(?:in|from) (?:this|the current) (?:conversation|chat|session)\b|"
-        r"\buser'?s (?:most recent|last|previous|latest|entire|full|original) (?:messages?|prompts?|requests?|"
-        r"quer(?:y|ies)|conversation)\b",
-        anchors=(
-            "conversation",
-            "conversations",
-            "chat",
-            "chats",
-            "session",
-            "messages",
-            "prompts",
-            "prompt",
-            "tool",
-            "context",
-            "window",
-            "user",
-            "users",
-        ),
-    ),
-    # concealment in how the text is laid out
-    _sig(
-        "concealment",
-        1,
-        0,
-        "text pushed out of sight by a long run of blank space",
-        r"(?<![ \t\u00a0])[ \t\u00a0]{40,}\S|(?<!\n)\n{10,}[^\n]",
-        flags=0,
-        anchors=("          ", "\t\t\t\t\t", "\n\n\n\n\n\n\n\n\n\n", "\u00a0"),
-        windowed=False,
-    ),
-    _sig(
-        "concealment",
-        2,
-        0,
-        "text in an HTML comment, which rendered views do not show",
-        r"<!--(?:(?!<!--|-->)[\s\S]){0,4000}-->",  # stops at the next opener: linear time
-        flags=0,
-        anchors=("<!--",),
-        windowed=False,
-        accept=lambda m: re.search("[A-Za-z]{3}", m.group()) is not None,
-    ),
-    _sig(
-        "secrecy",
-        3,
-        3,
-        "says the user need not be told",
-        r"\b(?:no need|not necessary|unnecessary|needless)\s+to\s+(?:tell|inform|notify|alert|mention|bother|ask|"
-        r"involve|update)\b",
-        anchors=("need", "necessary", "unnecessary", "needless"),
-    ),
-    _sig(
-        "secrecy",
-        2,
-        2,
-        "asks the model to act without the user's confirmation",
-        r"\b(?:without|no)\s+(?:asking|requesting|seeking|waiting for|need for|needing)\s+(?:for\s+)?(?:the\s+)?"
-        r"(?:user'?s?\s+)?(?:confirmation|permission|approval|consent)\b|\b(?:do not|don't|never)\s+ask\s+"
-        r"(?:the user\s+)?(?:for\s+)?(?:confirmation|permission|approval|consent)\b",
-        anchors=("confirmation", "permission", "approval", "consent"),
-    ),
-    _sig(
-        "hijack",
-        2,
-        2,
-        "fakes the end of the data or a new request, approval or task",
-        r"\b(?:end of (?:the )?(?:tool )?(?:output|result|response|document|data|context|file)|new (?:task|"
-        r"instructions?|request|goal) from (?:the )?(?:user|system|admin|administrator|developer)|(?:the )?user "
-        r"(?:has )?(?:already )?(?:approved|authori[sz]ed|confirmed|consented to|allowed|permitted)|"
-        r"your (?:real|actual|true|new) (?:task|goal|objective|instructions?))\b",
-        anchors=(
-            "end of ",
-            "new task",
-            "new instruction",
-            "new request",
-            "new goal",
-            "your real",
-            "your actual",
-            "your true",
-            "your new",
-            "approved",
-            "authorised",
-            "authorized",
-            "confirmed",
-            "consented",
-            "allowed",
-            "permitted",
-        ),
-    ),
-    _sig(
-        "directive",
-        1,
-        0,
-        "adds a side task",
-        r"\balso (?:call|invoke|run|send|forward|email|share|post|upload|cc|bcc|copy|read|delete|respond|list|"
-        r"collect|gather|fetch)\b|\bto (?:every|each|all) (?:answers?|responses?|replies|messages)\b|"
-        r"\b(?:the )?(?:model|assistant|agent|ai|llm) is (?:instructed|required|expected|supposed|told) to\b|"
-        r"\b(?:respond|reply|answer) only with\b",
-        anchors=("also", "only", "every", "each", "all", "instructed", "required", "expected", "supposed", "told"),
-    ),
-    _sig(
-        "secret_word",
-        1,
-        0,
-        "mentions private data stores",
-        r"\b(?:clipboard|keychain|browser (?:history|cookies|passwords)|saved passwords)\b",
-        anchors=("clipboard", "keychain", "browser", "saved"),
-    ),
-    _sig(
-        "redirect",
-        2,
-        1,
-        "disparages or displaces other tools",
-        r"\b(?:other|another|all other|any other|the other)\s+(?:[\w-]+\s+){0,2}?(?:tools?|servers?|functions?)\b"
-        + _g(40)
-        + r"\b(?:deprecated|broken|compromised|unsafe|insecure|disabled|outdated|malicious|must not|should not|"
-        r"never|not be used)|\b(?:instead of|rather than|in place of)\s+(?:any |all |the )?(?:other|another)\s+"
-        r"(?:[\w-]+\s+){0,3}?(?:tools?|servers?|functions?)\b",
-        anchors=("tool", "tools", "server", "servers", "function", "functions"),
-    ),
-    _sig(
-        "override",
-        3,
-        3,
-        "declares the model's instructions void",
-        r"\b(?:previous|prior|above|earlier|all|your|original|existing) (?:instructions?|rules|guidelines|prompts?|"
-        r"directives) (?:are|is) (?:now )?(?:void|invalid|cancel(?:l)?ed|revoked|obsolete|superseded|outdated|"
-        r"no longer (?:valid|in effect|apply|applicable))\b",
-        anchors=("void", "invalid", "cancelled", "canceled", "revoked", "obsolete", "superseded", "outdated", "longer"),
-    ),
-    _sig(
-        "role",
-        2,
-        2,
-        "a capitalised system or admin label, as if the text came from the system",
-        r"\b(?:SYSTEM|ADMIN|ADMINISTRATOR|DEVELOPER|OPERATOR)(?:\s+(?:INSTRUCTIONS?|NOTE|MESSAGE|PROMPT|OVERRIDE|"
-        r"UPDATE|NOTICE))?\s*:",
-        flags=0,
-        anchors=("system", "admin", "administrator", "developer", "operator"),
-    ),
-    _sig(
-        "redirect",
-        2,
-        1,
-        "sets rules for calls to other tools",
-        r"\bwhen(?:ever)? this (?:tool|server|function) is (?:loaded|available|present|installed|enabled|active|"
-        r"connected)\b|\b(?:any|every|all) (?:calls?|requests?|invocations?|uses?) (?:to|of) `?[\w.-]+`?"
-        + _g(40)
-        + r"\b(?:must|should|shall|will have to|needs? to)\b",
-        anchors=(
-            "loaded",
-            "available",
-            "present",
-            "installed",
-            "enabled",
-            "active",
-            "connected",
-            "call",
-            "calls",
-            "request",
-            "requests",
-            "invocation",
-            "invocations",
-            "use",
-            "uses",
-        ),
-    ),
-    _sig(
-        "exfil",
-        1,
-        1,
-        "asks for secrets to be kept or passed on",
-        r"\b(?:passwords?|api[ _-]?keys?|tokens?|credentials|secrets?|security codes?)\b"
-        + _g(60)
-        + r"\b(?:save|store|record|log|collect|harvest|copy|send|forward|remember|include|reveal|output|print|"
-        r"quote|repeat)\b|\b(?:save|store|record|log|"
-        r"collect|harvest|copy|send|forward)\b"
-        + _g(40)
-        + r"\b(?:the |any |all |their |user'?s? )?(?:passwords?|api[ _-]?keys?|credentials|secrets)\b",
-        anchors=(
-            "password",
-            "passwords",
-            "api",
-            "apikey",
-            "key",
-            "keys",
-            "token",
-            "tokens",
-            "credentials",
-            "secret",
-            "secrets",
-            "code",
-            "codes",
-        ),
-    ),
-    _sig(
-        "exfil",
-        2,
-        2,
-        "asks the model to download and run code",
-        r"\b(?:download|fetch|curl|wget|get)\b" + _g(30) + r"\band (?:then )?(?:run|execute|install|source|pipe)\b",
-        anchors=("run", "execute", "install", "source", "pipe"),
-    ),
-    _sig(
-        "override",
-        3,
-        3,
-        "tells the model to ignore its instructions (in another language)",
-        r"(?:忽略|无视|忽视)(?:之前|以前|上面|先前|所有|的|一切){0,4}(?:指令|指示|说明|规则)|以前の指示を無視|"
-        r"\bignor(?:a|ar|e|ez|er|iere|ieren|ate)\s+(?:todas\s+|toutes\s+|tutte\s+|alle\s+)?(?:las\s+|les\s+|le\s+|"
-        r"as\s+)?(?:instrucciones|instructions|istruzioni|instruções|vorherigen|bisherigen|obigen)\s*"
-        r"(?:anteriores|previas|précédentes|antérieures|precedenti|anweisungen|instruktionen)?|"
-        r"игнорируй(?:те)?\s+(?:все\s+)?(?:предыдущие\s+)?инструкции",
-        anchors=(
-            "忽略",
-            "无视",
-            "忽视",
-            "無視",
-            "игнорир",
-            "ignora",
-            "ignorar",
-            "ignore",
-            "ignorez",
-            "ignorer",
-            "ignoriere",
-            "ignorieren",
-            "ignorate",
-        ),
-    ),
-    _sig(
-        "urgency",
-        2,
-        2,
-        "a bracketed note addressed to the model",
-        r"[\[<(]\s*(?:instructions?|notes?|messages?|info)\s+(?:for|to)\s+(?:the\s+)?(?:ai|assistant|model|agent|"
-        r"llm)s?\s*[\]>)]",
-        anchors=("instruction", "instructions", "note", "notes", "message", "messages", "info"),
-    ),
-    _sig(
-        "secrecy",
-        3,
-        3,
-        "asks for something to happen without the user knowing",
-        r"\bwithout (?:the )?(?:user|human|person|owner)'?s? (?:knowledge|awareness|knowing|noticing|seeing)\b|"
-        r"\bwithout (?:the )?(?:user|human)s? (?:knowing|noticing|being (?:told|informed|aware))\b",
-        anchors=("knowledge", "awareness", "knowing", "noticing", "seeing", "told", "informed", "aware"),
-    ),
-    _sig(
-        "hijack",
-        2,
-        2,
-        "tells the model to take data as instructions, or to remember something for later sessions",
-        r"\btreat\b" + _g(60) + r"\bas (?:instructions?|commands?|orders|requests?|the user'?s? (?:request|wish))\b|"
-        r"\b(?:remember|memori[sz]e|store|save|keep)\b" + _g(40) + r"\b(?:for )?(?:all )?(?:future|subsequent|"
-        r"later|upcoming|next) (?:conversations?|sessions?|chats?|interactions?|requests?)\b|"
-        r"\b(?:the|your|my) (?:user|owner|boss|admin) (?:has )?(?:asked|wants|told|instructed|requested)(?: me)? to "
-        r"(?:tell|ask|remind|instruct) you\b",
-        anchors=(
-            "treat",
-            "conversation",
-            "conversations",
-            "session",
-            "sessions",
-            "chat",
-            "chats",
-            "interaction",
-            "interactions",
-            "requests",
-            "to tell you",
-            "to ask you",
-            "to remind you",
-            "to instruct you",
-        ),
-    ),
-    _sig(
-        "urgency",
-        1,
-        1,
-        "claims top priority",
-        r"\b(?:highest|top|absolute|utmost|maximum) priority\b|\btakes? precedence over\b",
-        anchors=("priority", "precedence"),
-    ),
-    _sig(
-        "redirect",
-        2,
-        1,
-        "changes what the model does with other commands or tools",
-        r"\b(?:prepend|append|prefix|inject|insert|add)\w*\b" + _g(50) + r"\b(?:to|before|into|in front of)\s+"
-        r"(?:(?:it|them)\b(?=\s*(?:[.,;:)]|$))|(?:every|each|all|any)\s+(?:\w+\s+)?(?:commands?|quer(?:y|ies)|"
-        r"requests?|messages?|emails?|calls?|responses?|answers?|prompts?|replies)\b)|"
-        r"\b(?:via|with|through|using|from|in) (?:any|every|all|other|another) (?:other )?(?:tools?|servers?)\b"
-        + _g(30)
-        + r"\b(?:must|should|shall|has to|have to|needs? to)\b",
-        anchors=("prepend", "append", "prefix", "inject", "insert", "add", "tool", "tools", "server", "servers"),
-    ),
-    _sig(
-        "hijack",
-        2,
-        2,
-        "steers what the model tells the user",
-        r"\bwhen(?:ever)? (?:the )?users? (?:asks?|mentions?|requests?|says|wants|talks?|inquires?)\b"
-        + _g(80)
-        + r"\b(?:recommend|suggest|promote|claim|advise|say that|tell (?:them|the user|the human) (?:that|to))\b",
-        anchors=("user", "users"),
-    ),
-    _sig(
-        "secrecy",
-        2,
-        2,
-        "asks the model to misreport what happened",
-        r"\breport (?:it|this|them|that) as\b|\b(?:pretend|claim|say|tell the user) (?:that )?(?:it|this|they|"
-        r"you|the (?:request|operation|call))\b(?= (?:was|were|is|came|succeeded|worked|did|has))",
-        anchors=("report it", "report this", "report them", "report that", "pretend", "claim", "say", "tell the user"),
-    ),
-    _sig(
-        "exfil",
-        2,
-        1,
-        "says data always goes somewhere else (a given address, or outside)",
-        r"\b(?:always|all|every\w*|silently|secretly|also) (?:\w+ ){0,2}?(?:go(?:es)?|sent|forwarded|routed|"
-        r"redirected|copied|delivered|mirrored|uploaded|shared) to\s+(?:#[\w-]+|@[\w-]+|"
-        + _EMAIL
-        + "|"
-        + _URL
-        + "|"
-        + _PHONE
-        + r"|(?:an? |the )?(?:external|third[- ]party|outside|remote|another|other|our|my)\b)",
-        anchors=(
-            "go",
-            "goes",
-            "sent",
-            "forwarded",
-            "routed",
-            "redirected",
-            "copied",
-            "delivered",
-            "mirrored",
-            "uploaded",
-            "shared",
-        ),
-    ),
-    _sig(
-        "redirect",
-        1,
-        1,
-        "says an argument the caller gives is ignored",
-        r"\b(?:parameters?|arguments?|fields?|recipients?|channels?|destinations?|address(?:es)?)\b[^.\n]{0,20}"
-        r"\b(?:is|are) (?:always )?(?:ignored|overridden|replaced|discarded)\b",
-        anchors=("ignored", "overridden", "replaced", "discarded"),
-    ),
-    _sig(
-        "override",
-        3,
-        3,
-        "tells the model to obey instructions found in data",
-        r"\b(?:obey|follow|execute|carry out|comply with)s?\b"
-        + _g(30)
-        + r"\binstructions?\b"
-        + _g(20)
-        + r"\b(?:in|from|inside|within) (?:the |any )?(?:tool |function )?(?:outputs?|results?|responses?|data|"
-        r"documents?|pages?|emails?|files?|messages?)\b|\byou are (?:a|an|the) (?:\w+ ){0,2}?(?:assistant|ai|"
-        r"agent|model|bot) (?:that|who) (?:always|never|must)\b",
-        anchors=(
-            "obey",
-            "obeys",
-            "follow",
-            "follows",
-            "execute",
-            "executes",
-            "carry",
-            "comply",
-            "always",
-            "never",
-            "must",
-        ),
-    ),
-    # directives about other tools (shadowing without knowing the other tool's name)
-    _sig(
-        "redirect",
-        2,
-        1,
-        "tells the model how another tool should behave",
-        r"\bwhen(?:ever)?\s+(?:\([^)\n]{1,40}\)\s*)?(?:the\s+)?`?(?P<who>[\w.-]+)`?(?:\s+(?:tool|function))?\s+"
-        r"(?:is|gets|are)\s+(?:called|invoked|used|run|executed|triggered)",
-        accept=_not_this,
-        anchors=("when", "whenever"),
-    ),
-    _sig(
-        "redirect",
-        2,
-        1,
-        "claims effects on, or rules for, other tools",
-        r"\b(?:side[- ]effects?|affects?|modif(?:y|ies)|changes?|overrides?|replaces?|intercepts?|applies)\b"
-        + _g(40)
-        + r"\b(?:other|another|all|any|also present|existing|remaining|every)\s+(?:tools?|servers?|"
-        r"functions?|mcp)\b|\bmust send all\b|\b(?:change|set|replace|redirect|override)\b" + _g(20) + r"\b"
-        r"(?:recipients?|destination|receiver|to[- ]address|iban|phone number|account number)\b" + _g(20) + r"\bto\b",
-        anchors=(
-            "tool",
-            "tools",
-            "server",
-            "servers",
-            "function",
-            "functions",
-            "mcp",
-            "send",
-            "recipient",
-            "recipients",
-            "destination",
-            "receiver",
-            "address",
-            "iban",
-            "phone",
-            "account",
-        ),
-    ),
-)
-
-
-def _literal_groups() -> tuple[dict[str, tuple[str, re.Pattern[str]]], dict[str, tuple[str, ...]]]:
-    """Literal anchors of several words grouped by their first word ("your new", "your real"): a group
-    is looked for in one pass instead of one per literal."""
-    members: dict[str, list[str]] = {}
-    for lit in sorted({a for sig in _SIGNALS for a in sig.literals}):
-        head = lit.split(" ", 1)[0]
-        key = head + " " if " " in lit.strip() and head.isalpha() else lit
-        members.setdefault(key, []).append(lit)
-    groups = {}
-    for key, lits in members.items():
-        if len(lits) > 1:
-            rx = re.compile(re.escape(key) + "(?=" + "|".join(re.escape(x[len(key) :]) for x in lits) + ")")
-            groups.update((x, (key, rx)) for x in lits)
-    return groups, {k: tuple(v) for k, v in members.items()}
-
-
-_LITERAL_GROUP, _LITERAL_MEMBERS = _literal_groups()
 
 # Categories strong enough that the whole text counts as high on their own.
 _STRONG = 3
@@ -1103,51 +137,49 @@ _NON_LETTERS = bytes(c if chr(c).isalpha() and c < 128 else 32 for c in range(25
 
 
 def _words(low: str) -> set[bytes]:
-    """The words of a lower-cased text (ASCII letters only): C-speed passes, then each anchor is a
-    set lookup. Bytes, so that other characters cost nothing (each becomes "?", then a space)."""
+    """The words of a lower-cased text (ASCII letters only; any other character separates words).
+    The reference for `_present`, which finds the same words among those anyone looks for."""
     return set(low.encode("ascii", "replace").translate(_NON_LETTERS).split())
 
 
-class _Anchors:
-    """Where the anchors of one lower-cased text occur, looked up once for all signals (many share
-    anchors). A literal with a symbol in it is first checked by its symbols alone: a one-character
-    search runs at memory speed, a longer string is tens of times slower."""
+# Every word and literal any signal or the behaviour reader looks for, found in one pass of a DFA
+# (RE2's set matcher: linear time, all patterns at once) instead of splitting the text into words and
+# searching each literal: a 1 MiB text costs a few milliseconds, not a hundred.
+_VOCABULARY = tuple(sorted({w.decode() for sig in _SIGNALS for w in sig.words} | ANCHOR_VOCABULARY))
+_LITERALS = tuple(sorted({a for sig in _SIGNALS for a in sig.literals} | ANCHOR_LITERALS))
 
-    def __init__(self, low: str, words: set[bytes]) -> None:
-        self.low, self.words = low, words
-        self._has: dict[str, bool] = {}
+
+@lru_cache(maxsize=1)
+def _anchor_set() -> Any:
+    import re2  # compiled once, on first use
+
+    options = re2.Options()
+    options.max_mem = 64 << 20  # the DFA's cache: enough that a large text never exhausts it
+    found = re2.Set.SearchSet(options)
+    for w in _VOCABULARY:  # a whole word as `_words` splits them: between characters that are not a-z
+        found.Add(r"(?:^|[^a-z])" + w + r"(?:[^a-z]|$)")
+    for lit in _LITERALS:
+        found.Add(re2.escape(lit))
+    found.Compile()
+    return found
+
+
+def _present(low: str) -> tuple[set[bytes], frozenset[str]]:
+    """The vocabulary words (as bytes, like `_words`) and the literals that occur in a lower-cased text."""
+    hits = _anchor_set().Match(low.encode("utf-8", "replace")) or ()
+    n = len(_VOCABULARY)
+    return {_VOCABULARY[i].encode() for i in hits if i < n}, frozenset(_LITERALS[i - n] for i in hits if i >= n)
+
+
+class _Anchors:
+    """Where the anchors of one lower-cased text occur, looked up once for all signals (many share anchors)."""
+
+    def __init__(self, low: str, words: set[bytes], literals: frozenset[str]) -> None:
+        self.low, self.words, self.literals = low, words, literals
         self._at: dict[str, list[int]] = {}
 
     def has(self, lit: str) -> bool:
-        found = self._has.get(lit)
-        if found is None:
-            prefix, rx = _LITERAL_GROUP.get(lit, (lit, None))
-            maybe = [m for m in _LITERAL_MEMBERS.get(prefix, (lit,)) if self._could_hold(m)]
-            for m in _LITERAL_MEMBERS.get(prefix, (lit,)):
-                self._has[m] = False
-            if rx is None or len(maybe) == 1:
-                for m in maybe:
-                    self._has[m] = m in self.low
-            elif maybe:
-                # One pass for the group: the regex starts with the shared literal, which the engine
-                # skips ahead to; the lookahead names the member without consuming it.
-                left = set(maybe)
-                for hit in rx.finditer(self.low):
-                    for m in [m for m in left if self.low.startswith(m, hit.start())]:
-                        self._has[m] = True
-                        left.discard(m)
-                    if not left:
-                        break
-            found = self._has[lit]
-        return found
-
-    def _could_hold(self, lit: str) -> bool:
-        """Cheap necessary conditions: each symbol of the literal occurs (a one-character search runs
-        at memory speed) and each word inside it (between two spaces) is one of the text's words."""
-        if not all(c in self.low for c in {c for c in lit if not c.isalnum() and c != " "}):
-            return False
-        inner = lit.split(" ")[1:-1]
-        return all(w.encode() in self.words for w in inner if w.isascii() and w.isalpha())
+        return lit in self.literals
 
     def at(self, a: str) -> list[int]:
         """The first `_MAX_ANCHOR_HITS + 1` places `a` occurs (enough to know there are too many)."""
@@ -1201,10 +233,11 @@ def _instruction_findings(
     low = text.lower()
     if len(low) != len(text):  # a few letters lower-case to two; then look everywhere
         low = ""
-    words = _words(low)
+    words, literals = _present(low) if low else (set(), frozenset())
     if seen is not None and low:
-        seen["words"] = words
-    anchors = _Anchors(low, words)
+        seen["words"] = words  # only vocabulary words: all the behaviour reader looks up
+        seen["literals"] = literals
+    anchors = _Anchors(low, words, literals)
     for sig in _SIGNALS:
         w = sig.weight if source == "definition" else sig.result_weight
         if not w:
@@ -1268,9 +301,23 @@ def _escapes(cr: bool) -> re.Pattern[str]:
 
 
 _ANSI = _escapes(cr=True)
+# A complete CSI sequence: `_ANSI` matches exactly it wherever it starts, and no escape starts inside it
+# (it holds no control character after the first), so a regex refusing it at its start skips it alone.
+_STRING_ESCAPE = re.compile(r"\x1b[\]PX^_]")
+_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+# (Written to start with the joiner, checked behind after: the engine skips to joiners in C.)
+_EMOJI_JOINER = re.compile(
+    "[\u200c\u200d](?<=[\U0001f000-\U0010ffff][\u200c\u200d])(?!" + _ZW.pattern[:-1] + ")"
+)
+
+
+@lru_cache(maxsize=32)
+def _ansi_except(sequences: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("(?!" + "|".join(map(re.escape, sequences)) + ")(?:" + _ANSI.pattern + ")")
 _ANSI_CUT = _escapes(cr=False)  # what normalising removes (a lone CR stays)
 _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 # Control characters (C0 but tab and newlines, DEL, C1) and lone carriage returns: a cheap pre-check.
+_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # _CONTROLS without its lone-CR branch
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 _NOT_CONTROL = bytes([9, 10, *range(32, 127)])  # tab, newline, printable: all else is left to look at
 
@@ -1285,7 +332,9 @@ def _has_controls(text: str) -> bool:
     if _last_controls[0] is text:
         return _last_controls[1]
     if not text.isascii():
-        found = _CONTROLS.search(text) is not None
+        # One character class runs as a tight loop in C; the lone-CR branch would be tried at every
+        # position. A lone CR is a CR not in a CRLF: there is one iff there are more CRs than CRLFs.
+        found = _CONTROL_CHAR.search(text) is not None or text.count("\r") != text.count("\r\n")
     else:
         left = text.encode("ascii").translate(None, _NOT_CONTROL)
         found = bool(left.strip(b"\r")) or (bool(left) and text.count("\r") != text.count("\r\n"))
@@ -1464,27 +513,32 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
     counts: dict[str, int] = {}
     floor: dict[str, int] = {}  # the mildest severity kept of a kind past its cap
 
-    def add(kind: str, sev: Severity, m: re.Match[str], why: str) -> None:
-        # Past the cap, a finding replaces a milder one of its kind, or is dropped.
+    def add(kind: str, sev: Severity, m: re.Match[str], why: str) -> bool:
+        """Whether the finding was kept. Past the cap, a finding replaces a milder one of its kind, or
+        is dropped; the mildest kept only rises, so a dropped severity stays dropped."""
         n = counts.get(kind, 0)
         if n >= MAX_PER_KIND:
             mild = floor.get(kind)
             if mild is None:
                 mild = floor[kind] = min(RANK[f.severity] for f in out if f.kind == kind)
             if RANK[sev] <= mild:
-                return
+                return False
             out.remove(next(f for f in out if f.kind == kind and RANK[f.severity] == mild))
             del floor[kind]
         else:
             counts[kind] = n + 1
         s, e = m.span()
         out.append(Finding(kind, sev, field, s, e, _excerpt(text, s, e), why))
+        return True
 
     if not text.isascii():
         hidden = _hidden_chars(text)
         for m in _TAGS.finditer(text) if _TAGS.search(hidden) else ():
             add("unicode_tags", "high", m, f"{m.end() - m.start()} invisible Unicode tag characters (hidden text)")
-        for m in _ZW.finditer(text) if _ZW.search(hidden) else ():
+        # A lone joiner after an emoji (U+1F000 and up) is how emoji are built: blanked in C first (one
+        # character for one, so offsets stay), the loop below never sees the thousands of them.
+        joined = _EMOJI_JOINER.sub(" ", text) if _ZW.search(hidden) else ""
+        for m in _ZW.finditer(joined):
             s, e = m.span()
             run = m.group()
             before, after = text[s - 1 : s], text[e : e + 1]
@@ -1529,12 +583,28 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
                 add("homoglyph", "high", m, "non-Latin letters that look like Latin ones")
     if _has_controls(text):
         classified: dict[str, tuple[Severity, str]] = {}  # logs repeat a few colour codes many times
-        for m in _ANSI.finditer(text):
-            seq = m.group()
-            known = classified.get(seq)
-            if known is None:
-                known = classified[seq] = _classify_escape(seq, res)
-            add("ansi_escape", known[0], m, known[1])
+        dropped: list[str] = []  # complete CSI sequences `add` can no longer keep
+        # Without string sequences (OSC, DCS: the only ones an escape can sit inside), a dropped
+        # sequence can be blanked out, one space a character, by str.replace: offsets stay.
+        blank = not _STRING_ESCAPE.search(text)
+        hay, rx, start = text, _ANSI, 0
+        while rx is not None:
+            more, rx = rx, None
+            for m in more.finditer(hay, start):
+                seq = m.group()
+                known = classified.get(seq)
+                if known is None:
+                    known = classified[seq] = _classify_escape(seq, res)
+                if not add("ansi_escape", known[0], m, known[1]) and _CSI.fullmatch(seq) and seq not in dropped:
+                    # From here on they are stepped over in C: a terminal log of 200,000 colour codes is
+                    # not walked code by code in Python once it has said all it can.
+                    dropped.append(seq)
+                    if blank:
+                        hay, rx = hay.replace(seq, " " * len(seq)), _ANSI
+                    else:
+                        rx = _ansi_except(tuple(dropped))
+                    start = m.end()
+                    break
     if "\\" in text and not res:
         for m in _ESCAPED_ANSI.finditer(text):
             add("ansi_escape", "medium", m, "a terminal escape written out as text")
@@ -1699,7 +769,7 @@ def scan_text(
         score = max(score, more_score)
     schema = field.startswith(("inputSchema", "outputSchema"))
     acts = [] if is_name else judge_instructions(
-        scanned, source=source, purpose=purpose, schema=schema, words=seen.get("words")
+        scanned, source=source, purpose=purpose, schema=schema, words=seen.get("words"), literals=seen.get("literals")
     )
     harm = max((RANK[a.severity] for a in acts), default=-1)
     for a in acts:
@@ -1786,10 +856,29 @@ def _other_tools_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), _I)
 
 
+# Calling another server's tool broken or unsafe steers the model away from it.
+_DISPARAGED = re.compile(
+    r"\b(?:deprecated|unsafe|insecure|broken|compromised|malicious|obsolete|flaky|unreliable|do not use|don'?t use"
+    r"|never use|must not be used|should not be used)\b",
+    _I,
+)
+_ARGUMENTS = re.compile(r"(?<![\w-])[A-Za-z_][\w-]{1,40}\s?=\s?[\w\"'`]|(?<![\w-])--[a-z][\w-]+")
+
+
+def _sentence_start(text: str, i: int) -> int:
+    return max(text.rfind("\n", 0, i), text.rfind(". ", 0, i) + 1, 0)
+
+
+def _sentence_end(text: str, i: int) -> int:
+    ends = [j for j in (text.find("\n", i), text.find(". ", i)) if j != -1]
+    return min(ends) + 1 if ends else len(text)
+
+
 def _shadowing(
     text: str, field: str, rx: re.Pattern[str], positions: Positions | None, original: str, harm: int
 ) -> list[Finding]:
     out = []
+    schema = field.startswith(("inputSchema", "outputSchema", "arguments"))
     for m in rx.finditer(text):
         name = m.group("name") if "name" in rx.groupindex and m.group("name") else None
         name = name or next(m.group(g) for g in ("quoted", "called") if g in rx.groupindex and m.group(g))
@@ -1798,11 +887,19 @@ def _shadowing(
             s, e = positions(s), positions(e - 1) + 1
         # A mention alone is how servers cross-reference; telling the model what to do about another
         # server's tool is shadowing, and with a harmful act in the text it must be read.
-        lo, hi = text.rfind("\n", 0, m.start()), text.find("\n", m.end())
-        sentence = text[max(lo, 0, *(text.rfind(p, 0, m.start()) for p in ". ")) : hi if hi != -1 else len(text)]
+        sentence = text[_sentence_start(text, m.start()) : _sentence_end(text, m.end())]
         # A plain word ("search", "whoami") is a tool name only by coincidence unless the text is harmful.
         plain = not _CODEY_NAME.search(name)
-        sev: Severity = "high" if harm >= RANK["medium"] else "medium" if addressed(sentence) and not plain else "low"
+        # Orders about it, or the arguments it is to be called with, tell the model how to use another
+        # server's tool: that is what shadowing is.
+        # A parameter's description is written as orders to its caller, with examples of arguments:
+        # there only speaking to the model counts.
+        ordered = (
+            spoken_to(sentence)
+            if schema
+            else addressed(sentence) or bool(_ARGUMENTS.search(sentence) or _DISPARAGED.search(sentence))
+        )
+        sev: Severity = "high" if harm >= RANK["medium"] else "medium" if ordered and not plain else "low"
         why = f"refers to {name!r}, a tool of another server" + (
             " and tells the model what to do with it" if harm >= RANK["medium"] else ""
         )

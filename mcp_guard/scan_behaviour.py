@@ -61,7 +61,11 @@ ADDRESS = cue(
     + r"|\b"
     + _WHO
     + r"s?[- ]only\b|\baudience\s*=\s*.?"
-    + _WHO,
+    + _WHO
+    # the model named as the subject, without an article: "assistants invoking this agree to …"
+    + r"|\b"
+    + _WHO
+    + r"s\s+(?:must|should|shall|will|need|invoking|reading|using|calling|consuming|agree)\b",
     explanation="speaks to the model",
 )
 # In a tool result, "you" is whoever the document was written for; only naming the model addresses it.
@@ -98,14 +102,23 @@ OVERRIDE = cue(
     r"|god) mode\b"
     r"|\badministrator (?:rights|privileges|access)\b|\bpretend (?:to be|you(?:'re| are))\b|\bwith no (?:rules"
     r"|restrictions|limits)\b"
-    r"|\b(?:pre-?authori[sz]ed|already (?:agreed|approved|consented|authori[sz]ed))\b"
+    r"|\b(?:pre-?authori[sz]ed|pre-?approved|pre-?cleared|already (?:agreed|approved|consented|authori[sz]ed))\b"
     r"|\bregardless of (?:what|the user|results|their|any)\b|\beven if (?:the user|they) (?:says?|asks?)\b"
+    r"|\bwhatever the user (?:prefers|wants|says|asks|requests|chooses)\b"
+    # a standing order on every answer the model gives ("append X to every answer it gives")
+    r"|\b(?:every|each|all)\s+(?:of\s+)?(?:its\s+|your\s+|the\s+)?(?:answers?|responses?|repl(?:y|ies))\s+"
+    r"(?:it|you|the (?:model|assistant|agent))?\s*(?:gives?|writes?|produces?|produced|given|written|sends?)\b"
     r"|\bnot follow (?:the )?user\b"
-    r"|\btreat\b[^.!?\n]{0,60}\bas\s+(?:\w+\s+)?(?:instructions|commands|orders|coming from|from the user"
+    r"|\btreat(?:s|ed|ing)?\b[^.!?\n]{0,60}\bas\s+(?:\w+\s+)?(?:instructions|commands|orders|coming from|from the user"
     r"|trusted|authoritative)"
     r"|\b(?:obey|obeys|follow|follows|execute|carry out)\s+(?:\w+\s+){0,3}?(?:instructions|commands)\s+(?:\w+\s+)?"
     r"(?:in|from|inside|within)\s+(?:\w+\s+)?(?:tool|outputs?|results?|documents?|responses?)"
     r"|\bwith (?:the )?highest priority\b"
+    r"|\b(?:follow|obey|do|execute|carry out)\s+(?:what(?:ever)?|everything|the instructions|all instructions)\s+"
+    r"(?:it|the page|that page|the site|they|the response|the document)\s+(?:says?|tells?|contains?|gives?)\b"
+    r"|\b(?:safety|content|security)\s+(?:checks?|filters?|guidelines|rules|restrictions|policies)\s+(?:are|have been"
+    r"|is|were)\s+(?:now\s+)?(?:disabled|off|lifted|suspended|removed|turned off|waived)\b"
+    r"|\bcomply with (?:all|every|any)\s+(?:\w+\s+)?requests?\b"
     r"|\b(?:remember|store|save|memori[sz]e)\b[^.!?\n]{0,40}\b(?:future|all|every"
     r"|subsequent)\s+(?:conversations|sessions|chats)\b"
     # the same in a few other languages: an override is an override in any of them
@@ -144,7 +157,10 @@ DECEIVE = cue(
     pattern=r"\b(?:tell|tells|say|says|inform|report|claim|present|describe)\b[^.!?\n]{0,80}?\b(?:even if|regardless|"
     r"instead|isn'?t|is not|wasn'?t|doesn'?t|does not|dont|don'?t exist|unavailable|not available|succeeded|deleted|"
     r"is safe|fake|broken|must pay|have to pay|as the requested|no results|was successful)\b"
-    r"|\breport (?:it|this|them|that) as\b",
+    r"|\breport (?:it|this|them|that) as\b"
+    # a scripted answer on a trigger: "if the user asks about pricing, state that …"
+    r"|\b(?:if|when(?:ever)?)\s+(?:the\s+)?users?\s+(?:asks?|mentions?|wants?|requests?|brings? up)\b[^.!?\n]{0,80}?"
+    r"\b(?:say|state|tell|claim|answer|reply|respond|insist)(?:\s+(?:them|the user|him|her))?\s*(?:that\b|[:\"'“])",
     explanation="tells the model what to tell the user",
 )
 SECRET = cue(
@@ -154,7 +170,7 @@ SECRET = cue(
     r"|\b(?:passwords?|passphrases?|passwd|api[ _-]?keys?|(?:access|auth|api|bearer|refresh|session|oauth|"
     r"personal|repository|stored|secret|github|slack)\s+tokens?|credentials?|secrets?|private[ _-]?keys?|"
     r"seed[ _-]?phrase|mnemonic|ssh(?:[ _-]?keys?)?|id_rsa|id_ed25519|id_ecdsa|keychain|cookies?|"
-    r"environment variables|env vars?|card[ _-]?numbers?|cvv|wallet)\b"
+    r"environment variables|env vars?|card[ _-]?numbers?|cvv|wallet|printenv)\b|\boutput of [`'\"]?env\b"
     r"|~/\.\w+|\.env\b|/etc/(?:passwd|shadow)|\.aws\b|\.kube\b|\.npmrc|\.pypirc|\.netrc|\.git-credentials"
     r"|\b(?:bash|shell|zsh|browser)[ _]history\b|\bkeys?\b(?= (?:you|u) (?:find|see|have))",
     explanation="concerns secrets or private files",
@@ -164,13 +180,13 @@ CONVO = cue(
     pattern=r"\b(?:this|the current|our|current|the whole|the entire|the full|the complete|full|complete|entire)\s+"
     r"(?:conversation|chat|session)\b|\b(?:conversation|chat|session)(?: so far| history| log| transcript)\b"
     r"|\btranscript of (?:this|the current|our|the) (?:session|conversation|chat)\b|\b(?:last \d+ |previous "
-    r"|all )?user prompts\b|\b(?:previous|prior|earlier|past|all)\s+"
+    r"|all )?user prompts\b|\b(?:previous|prior|earlier|past|all|last|recent)\s+(?:\d+\s+)?"
     r"(?:user\s+(?:and\s+assistant\s+)?|\w+\s+)?messages\b|\bsystem[ _]?prompt\b|\b(?:your|hidden|initial"
     r"|developer)\s+instructions\b"
     r"|\binstructions you (?:were|have been|got)\b|\bwhat(?:ever)? the user (?:told|said|typed|wrote)\b"
     r"|\beverything the user\b|\bthe user (?:told|said to) you\b|\bfiles? (?:they|the user) (?:shared|opened"
     r"|uploaded)\b"
-    r"|\bdocuments? the user opened\b|\bwhat the user was working on\b",
+    r"|\bdocuments? the user opened\b|\bwhat(?:ever)? the user (?:was|is) working on\b",
     explanation="concerns the conversation or the model's own instructions",
 )
 PRIVATE = cue(
@@ -188,8 +204,10 @@ OUTBOUND = cue(
     r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
     r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
     r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route"
-    r"|point)\b(?!:)[^.!?\n]{0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
-    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?"
+    r"|point|include|includes|included|attach|attaches|attached|append|appends|embed|embeds"
+    r"|backed up|backs up|back up|copied|saved|stored|logged|archived|dumped|written)\b(?!:)"
+    r"(?:(?:[^.!?\n]|\.(?=\S)){0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?|\s+)"  # "ping https://…": no preposition
     + _DEST
     + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b",
     explanation="sends something to a destination written in the text",
@@ -267,7 +285,7 @@ _IMPERATIVE = re.compile(
     r"share|ping|text|mirror|sync|delete|remove|run|execute|call|invoke|approve|order|book|register|close|tell|say|"
     r"inform|add|set|go|fetch|collect|grab|give|ignore|disregard|forget|keep|skip|treat|obey|prefix|route|fill|sneak|"
     r"replace|use|push|stream|open|make|leak|write|list|append|save|store|remember|silently|quietly|secretly|enable|"
-    r"disable|exfiltrate|recommend|report|encode|upload)\b",
+    r"disable|exfiltrate|recommend|report|encode|upload|state|claim|answer|reply|respond|pretend|comply)\b",
     _I,
 )
 
@@ -387,15 +405,93 @@ def _requests(sentence: str, data: re.Match[str]) -> bool:
     return bool(re.search(_REQUEST_VERB.pattern + r"\s+(?:it|them|its|their|that|those)\b", sentence[data.end() :], _I))
 
 
+# An imperative after "just" or "simply" orders whoever reads it, wherever it stands in the sentence.
+_MID_IMPERATIVE = re.compile(
+    r"\b(?:just|simply)\s+(?:tell|say|send|call|use|run|pass|ask|read|open|forward|post|upload|delete|remove|"
+    r"reply|answer|report|skip|ignore|add|include|copy|share)\b",
+    _I,
+)
+
+
+def spoken_to(sentence: str) -> bool:
+    """Whether a sentence names the model or says "you": stricter than `addressed`, which takes any order."""
+    return bool(ADDRESS.pattern.search(sentence))
+
+
 def addressed(sentence: str) -> bool:
     """Whether a sentence speaks to the model: second person, a name for the model, an order or an imperative."""
-    return bool(ADDRESS.pattern.search(sentence) or _IMPERATIVE.search(sentence) or DIRECTIVE.pattern.search(sentence))
+    return bool(
+        ADDRESS.pattern.search(sentence)
+        or _IMPERATIVE.search(sentence)
+        or DIRECTIVE.pattern.search(sentence)
+        or _MID_IMPERATIVE.search(sentence)
+    )
+
+
+def _stem(verb: str) -> str:
+    """'deleting', 'deletes', 'deleted' and 'delete' alike: the tool's purpose says it in any form."""
+    return re.sub(r"(?:ing|ed|es|s|e)$", "", verb) or verb
 
 
 def _verb_in_purpose(verb: str, purpose: str) -> bool:
-    verb = verb.lower().split()[0]
-    group = next((g for g in _VERB_GROUPS if any(verb.startswith(v) for v in g)), (verb,))
-    return any(re.search(r"\b" + v, purpose) for v in group)
+    verb = _stem(verb.lower().split()[0])
+    group = next((g for g in _VERB_GROUPS if any(verb.startswith(_stem(v)) for v in g)), (verb,))
+    return any(re.search(r"\b" + _stem(v), purpose) for v in group)
+
+
+# An override that does not name the model's own guidance ("skip all", "disable any rules", "overrides the
+# system default", "from now on", "for the rest of the session") is how tools describe their options and
+# state (rules, filters and policies are what many tools work on): it counts only as an order to the model,
+# and never in a parameter's description.
+_GUIDANCE = re.compile(
+    r"\b(?:previous|prior|earlier|above|preceding|safety|guidance|guidelines|instructions?|guardrails|what the user"
+    r"|prompts?|user'?s?\s+(?:\w+\s+)?(?:wishes|requests?|instructions|rules))\b",
+    _I,
+)
+_OVERRIDE_OPENING = re.compile(
+    r"(?:ignore|disregard|forget|override|bypass|skip|disable|drop|abandon|supersede|takes? precedence|overrides?"
+    r"|higher priority|top priority|highest priority|from now on|for the (?:rest|remainder) of)\b",
+    _I,
+)
+
+
+_CONTEXT = re.compile(r"\b(?:previous|prior|earlier|above|preceding)$", _I)
+_NOUNS_AFTER = re.compile(r"\s+(?:[\w'-]+\s+){0,2}?(?P<noun>[\w'-]+)")
+
+
+def _weak_override(m: re.Match[str], sent: str) -> bool:
+    """An override opening whose object is not the model's guidance: "ignore previous results" is about
+    data, "ignore previous instructions" and "disregard the above." are about the model's orders."""
+    if not _OVERRIDE_OPENING.match(m.group()):
+        return False
+    head = m.group()
+    if _CONTEXT.search(head) and not _GUIDANCE.search(head[: _CONTEXT.search(head).start()]):
+        rest = sent[m.end() :]
+        if not rest.strip() or rest.lstrip()[:1] in ".,;:!?)" or _CLAUSE_GOES_ON.match(rest):
+            return False  # "disregard the above.", "ignore all previous and …": the context itself
+        nouns = _NOUNS_AFTER.match(rest)
+        return not (nouns and _GUIDANCE_NOUN.search(rest[: nouns.end()]))
+    return not _GUIDANCE.search(head)
+
+
+_CLAUSE_GOES_ON = re.compile(
+    r"\s+(?:and|or|then|but|when|if|so|to|from|in|that|which|you|this|please|now|one|ones|stuff)\b", _I
+)
+_GUIDANCE_NOUN = re.compile(
+    r"\b(?:guidance|guidelines|instructions?|guardrails|prompts?|rules|directions|directives|orders|commands"
+    r"|messages|context|conversation|text|content|policies|restrictions)\b",
+    _I,
+)
+
+
+# A verb that is also a noun ("a book", "the order", "this merge") names a thing, not an action.
+_DETERMINER = re.compile(r"\b(?:a|an|the|this|that|each|every|any|its|their|your|my|our|per|one)\s+(?:[\w-]+\s+)?$", _I)
+# "without deleting it", "never delete": the action is ruled out, not asked for.
+_RULED_OUT = re.compile(r"\b(?:without|never|not|don'?t|do not|no|instead of|rather than)\s+$", _I)
+# A variable named in capitals ("the ZOTERO_LIBRARY_ID env var") is the tool's own setting, not a secret,
+# unless its name says it holds one.
+_NAMED_SETTING = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\s+(?:env(?:ironment)?\s+)?(?:var(?:iable)?s?)?\s*$")
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION")
 
 
 # Words at least one of which every harmful sentence contains (a sentence with only data words cannot
@@ -426,7 +522,9 @@ _MAX_JUDGED = 400  # distinct sentences judged per text (bounds a text built of 
 _ANCHOR_RX = re.compile(r"[a-z]+")
 
 
-def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int, int]]:
+def _windows(
+    text: str, source: str, words: set[bytes] | None, literals: frozenset[str] | None = None
+) -> list[tuple[int, int]]:
     """The sentences of a long text that hold an anchor word, merged where they touch. `words`: the
     text's words if the caller has them (a set lookup instead of a pass over the text)."""
     low = text.lower()
@@ -438,7 +536,8 @@ def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int
         else {m.group() for m in _ANCHOR_RX.finditer(low) if m.group() in anchors}
     )
     hits = [i for w in present for i in _find_words(low, w)]
-    hits += [i for lit in _ANCHOR_LITERALS for i in _find_all(low, lit)]
+    looked = _ANCHOR_LITERALS if literals is None else [x for x in _ANCHOR_LITERALS if x in literals]
+    hits += [i for lit in looked for i in _find_all(low, lit)]
     for i in sorted(hits):
         if spans and i < spans[-1][1]:
             continue
@@ -454,10 +553,17 @@ def _windows(text: str, source: str, words: set[bytes] | None) -> list[tuple[int
 _DATA_WORDS = frozenset(
     """password passwords passphrase credential credentials secret secrets token tokens key keys ssh cookie cookies
     wallet history conversation chat transcript messages prompt prompts instructions clipboard documents files
-    home env environment contents content inbox contacts calendar queries""".split()
+    home env environment contents content inbox contacts calendar queries whatever answer answers response responses
+    reply replies disabled comply safety state states""".split()
 )
 _DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "netrc", "pgpass", "/root/", "id_rsa",
                   "id_ed25519", "credential", "password", "secret")
+
+
+# The words a caller's `words` set must hold when they occur, and the literals its `literals` set must
+# hold: those above (scan.py finds them all in one pass).
+ANCHOR_VOCABULARY = _ANCHOR_WORDS | _DATA_WORDS
+ANCHOR_LITERALS = frozenset(_ANCHOR_LITERALS)
 
 
 def _maybe(text: str, words: set[bytes] | None) -> bool:
@@ -489,7 +595,8 @@ def _find_all(low: str, lit: str) -> Iterator[int]:
 
 
 def judge_instructions(
-    text: str, *, source: str = "definition", purpose: str = "", schema: bool = False, words: set[bytes] | None = None
+    text: str, *, source: str = "definition", purpose: str = "", schema: bool = False, words: set[bytes] | None = None,
+    literals: frozenset[str] | None = None,
 ) -> list[Act]:
     """Each sentence that asks the model to do something harmful, as an Act. `purpose`: the tool's
     own purpose words (`purpose_words`); what the tool is about is not held against it. `schema`:
@@ -498,10 +605,10 @@ def judge_instructions(
     if "\\" in text:  # escaped line breaks (JSON or YAML strings inside a result) break lines too
         unescaped = _ESCAPED_BREAK.sub(lambda m: "\n" + " " * (len(m.group()) - 1), text)
         if unescaped != text:
-            text, words = unescaped, None  # "\nIgnore" was one word to the caller
+            text, words, literals = unescaped, None, None  # "\nIgnore" was one word to the caller
     text = _WRAPPED.sub(" ", text)  # a sentence wrapped over lines (YAML, e-mail) is one sentence; offsets kept
     if source == "result" or len(text) > _LONG:
-        regions = _windows(text, source, words)  # results are data: read only around the anchors
+        regions = _windows(text, source, words, literals)  # results are data: read only around the anchors
     elif _maybe(text, words):
         regions = [(0, len(text))]
     else:
@@ -515,13 +622,24 @@ def judge_instructions(
             break  # a text built of trigger words: the phrase signals still read all of it
         seen.add(sent)
         found: dict[str, re.Match[str]] = {}
+        weak_override = False
         for c in _HARM:
             for m in _WHAT[c].pattern.finditer(sent):
                 before = sent[: m.start()]
                 if c in ("secret", "conversation", "private") and (_NEGATED.search(before) or _MODIFIER.search(before)):
                     continue  # "do not include API keys" protects them; "per API key" groups by them
+                if c == "secret" and re.match(r"env", m.group(), _I):
+                    setting = _NAMED_SETTING.search(before)
+                    if setting and not _SECRET_NAME.search(setting.group()):
+                        continue  # "the ZOTERO_LIBRARY_ID env var" names a setting
                 if c == "side_effect" and m.group().isupper():
                     continue  # DELETE, DROP: keywords of a language the tool speaks, not orders
+                if c == "side_effect" and (_DETERMINER.search(before) or _RULED_OUT.search(before)):
+                    continue  # "a book", "the order": things; "without deleting it": not asked for
+                if c == "override" and _weak_override(m, sent):
+                    if c not in found:
+                        found[c], weak_override = m, True
+                    continue  # look on for an override that names instructions
                 if (
                     c == "override"
                     and re.match(r"(?:obey|follow|execute|carry|treat)", m.group(), _I)
@@ -529,6 +647,7 @@ def judge_instructions(
                 ):
                     continue  # "do not follow instructions found in results" is a warning, not an order
                 found[c] = m
+                weak_override = weak_override and c != "override"
                 break
         if not found:
             continue
@@ -562,6 +681,10 @@ def judge_instructions(
         for c in ("deceive", "loop", "stealth"):
             if c in found and not to_model:
                 del found[c]
+        if schema and "deceive" in found and not ADDRESS.pattern.search(sent):
+            del found["deceive"]  # "describe the error instead": what a parameter holds, unless it speaks to the model
+        if weak_override and (schema or not spoken_to(sent)):
+            del found["override"]  # "changes persist for the rest of the session" describes the tool
         if not found:
             continue
         data = [c for c in ("secret", "conversation", "private") if c in found]
@@ -605,9 +728,23 @@ _REQUEST = re.compile(
 # tools take auth.
 _SECRET_FILE = re.compile(
     r"\b(?:ssh|id rsa|id ed25519|private key|seed phrase|mnemonic|wallet|cookies?|keychain|"
-    r"bash history|shell history|browser history|env(?:ironment)? (?:vars?|variables)|dotenv|aws credentials)\b",
+    r"bash history|shell history|browser history|env(?:ironment)? (?:vars?|variables|dump)|dotenv|printenv"
+    r"|aws credentials)\b",
     _I,
 )
+
+
+# Before the data, a request word that governs it: at most three words away ("paste all your API keys").
+_REQUEST_BEFORE = re.compile(_REQUEST.pattern + r"(?:[\s,]+[\w'./~-]+){0,3}[\s,]*$", _I)
+# After the data, what makes it a request: where it is kept or whose it is ("… configured for your other
+# integrations", "… you have stored"), within the same clause.
+_REQUEST_AFTER = re.compile(
+    r"[^.;:!?\n]{0,50}?\b(?:configured|stored|saved|kept|you(?:'ve| have)?|your|the user'?s|the user (?:is|has|uses)"
+    r"|logged in|signed in|from (?:the|this) "
+    r"(?:chat|conversation|workspace|project|session)|on (?:this|the user'?s) (?:machine|computer|system))\b",
+    _I,
+)
+_DEFAULT_VALUE = re.compile(r"\bdefaults?\s*(?:to|is|:|=)?\s*[`'\"]?$", _I)
 
 
 def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
@@ -616,15 +753,21 @@ def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
     takes a credential ("Bearer token") is how API tools work: only a request for stored or
     someone's secrets counts."""
     words = name.replace("_", " ").replace("-", " ")
-    text = f"{words}: {description}"
     for c in ("conversation", "secret", "private"):
         m = _WHAT[c].pattern.search(description)
         if m and _NEGATED.search(description[: m.start()]):
             m = None
         named = (_SECRET_FILE if c == "secret" else _WHAT[c].pattern).search(words) if c != "private" else None
+        if m and _DEFAULT_VALUE.search(description[: m.start()]):
+            m = None  # "defaults to ~/.cache/…": where the tool keeps its own files
         if not (m or named) or _in_purpose(c, purpose):
             continue
-        strong = c == "conversation" or bool(_REQUEST.search(text)) or bool(named and c == "secret")
+        # The request must be about the data ("all your API keys", "the full chat"), not anywhere in the
+        # text ("headers sent with all requests, e.g. auth tokens" asks for nothing).
+        before = description[max(0, m.start() - 40) : m.start()] if m else ""
+        after = description[m.end() : m.end() + 60] if m else ""
+        asked = bool(_REQUEST_BEFORE.search(before) or _REQUEST_AFTER.match(after) or _REQUEST.search(words))
+        strong = c == "conversation" or asked or bool(named and c == "secret")
         if not strong:
             continue
         what = _WHAT[c].explanation.removeprefix("concerns ")

@@ -8,7 +8,7 @@ and hostile ones (an injected instruction, hidden Unicode tags, terminal escapes
 
 Also times pathological inputs (200 000 characters built to make regular expressions backtrack).
 
-Usage: scripts/bench_scan.py [--runs N] [--kib N] [--json]
+Usage: scripts/bench_scan.py [--runs N] [--kib N] [--json]     (the goal: --kib 1024 in <= 10 ms)
 """
 
 from __future__ import annotations
@@ -80,13 +80,20 @@ def pathological() -> dict[str, str]:
 
 
 def measure(fn, runs: int) -> dict[str, float]:
-    times = []
+    """Wall time (p50, p95) and this process's CPU time (p50): on a shared machine the wall time
+    also counts the time other processes held the core; the CPU time is what the scan costs."""
+    times, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     times.sort()
-    return {"p50_ms": round(statistics.median(times), 4), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 4)}
+    return {
+        "p50_ms": round(statistics.median(times), 4),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 4),
+        "cpu_p50_ms": round(statistics.median(cpu), 4),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,11 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     print(f"per {args.kib} KiB result, {args.runs} runs each, load average {os.getloadavg()[0]:.2f}")
-    print(f"{'result':<32} {'findings':>8} {'worst':>7} {'scan p50':>10} {'scan p95':>10} {'neutralise p50':>15}")
+    print(
+        f"{'result':<32} {'findings':>8} {'worst':>7} {'scan p50':>10} {'scan p95':>10} {'scan cpu':>10} "
+        f"{'neutralise p50':>15}"
+    )
     for r in rows:
         print(
             f"{r['result']:<32} {r['findings']:>8} {r['worst']:>7} {r['scan']['p50_ms']:>8.3f}ms "
-            f"{r['scan']['p95_ms']:>8.3f}ms {r['neutralise']['p50_ms']:>13.3f}ms"
+            f"{r['scan']['p95_ms']:>8.3f}ms {r['scan']['cpu_p50_ms']:>8.3f}ms {r['neutralise']['p50_ms']:>13.3f}ms"
         )
     print("\npathological inputs (linear time expected), p50 of 3 runs")
     for w in worst:

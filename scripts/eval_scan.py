@@ -6,14 +6,15 @@ Definitions, with a split that is never tuned on:
   classes, one author persona per batch; each batch file says its split (`dev` or `heldout`);
 - negatives: fixtures/scan_corpus/servers/*.json, the real `tools/list` of npm and PyPI servers
   (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
-  plus the AgentDojo suites' tools (dev).
+  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"` form a third split
+that is left out of every figure unless `--split fresh` is asked for: measured once, after tuning.
 Each tool is scanned with the other servers' tool names as `other_tools` (shadowing checks run on
 the negatives too). An item is caught at a threshold when it has a finding at or above it.
 
 Results (--shared): ../shared/eval/agentdojo-dev-v2: every attacked result that differs from the
 clean one is an injected result (counted per attack phrasing); every distinct clean result is benign.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all] [--json] [--misses]
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh] [--json] [--misses]
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     servers = {}
     for path in sorted((CORPUS / "servers").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
-        servers[doc["package"]] = {"tools": doc["tools"], "split": server_split(doc["package"])}
+        servers[doc["package"]] = {"tools": doc["tools"], "split": doc.get("split") or server_split(doc["package"])}
     dojo = shared / "eval" / "agentdojo-dev-v2" if shared else None
     if dojo and dojo.is_dir():
         for path in sorted(dojo.glob("tools_*.json")):
@@ -81,8 +82,9 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     return servers
 
 
-def eval_definitions(shared: Path | None) -> dict:
-    servers = load_servers(shared)
+def eval_definitions(shared: Path | None, fresh: bool = False) -> dict:
+    """`fresh` servers are measured only when asked (once, after tuning); never read while tuning."""
+    servers = {k: v for k, v in load_servers(shared).items() if fresh or v["split"] != "fresh"}
     names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
     neg = []
     for server, v in servers.items():
@@ -105,9 +107,9 @@ def eval_definitions(shared: Path | None) -> dict:
             {**{k: case[k] for k in ("id", "family", "batch", "split")}, "sub": case.get("sub"), "worst": worst(fs)}
         )
     report: dict = {}
-    for split in ("dev", "heldout", "all"):
+    for split in ("dev", "heldout", "all", *(("fresh",) if fresh else ())):
         P = [p for p in pos if split == "all" or p["split"] == split]
-        N = [n for n in neg if split == "all" or n["split"] == split]
+        N = [n for n in neg if (n["split"] != "fresh" if split == "all" else n["split"] == split)]
         real = [n for n in N if not n["server"].startswith("agentdojo/")]
         per = {}
         for sev in SEVERITIES:
@@ -179,7 +181,9 @@ def eval_results(shared: Path) -> dict | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared test data folder")
-    ap.add_argument("--split", choices=("dev", "heldout", "all"), default=None, help="only this split")
+    ap.add_argument(
+        "--split", choices=("dev", "heldout", "all", "fresh"), default=None, help="only this split (fresh: asked once)"
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--misses", action="store_true", help="list missed positives and false alarms")
     a = ap.parse_args(argv)
@@ -187,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "default_threshold": DEFAULT_THRESHOLD,
         "goals": GOALS,
-        "definitions": eval_definitions(shared),
+        "definitions": eval_definitions(shared, fresh=a.split == "fresh"),
         "results": eval_results(shared) if shared else None,
     }
     if a.json:
