@@ -1,5 +1,10 @@
-"""Prints the outcome of every scenario of intent_scenarios.json and the totals:
-.venv/bin/python -m tests.attacks.intent.report [-v]"""
+"""Prints the outcome of every scenario of a scenario set and the totals:
+.venv/bin/python -m tests.attacks.intent.report [-v] [FILE]
+
+FILE (in this folder) defaults to intent_scenarios.json, the attacker's set. independent_dev.json and
+independent_heldout.json are 70 sessions (35 honest, 35 attacks, 11 domains) written by an author who
+never saw the engine, split in two by a hash of their ids: the dev half was looked at while tuning,
+the held-out half only ever measured."""
 
 import sys
 from collections import Counter
@@ -10,7 +15,8 @@ from tests.attacks.intent.harness import load, outcome
 def main() -> None:
     c: Counter = Counter()
     by_class: Counter = Counter()
-    for s in load("intent_scenarios.json"):
+    files = [a for a in sys.argv[1:] if not a.startswith("-")]
+    for s in load(files[0] if files else "intent_scenarios.json"):
         w, lines = outcome(s)
         c[(s["kind"], w)] += 1
         by_class[(s["kind"], s["class"], w)] += 1
