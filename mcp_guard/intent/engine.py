@@ -15,8 +15,8 @@ The rules, one sentence each (the rule's name is in every reason):
 - `read`: a call that only reads is allowed; a web address it reaches is judged by `fetch`.
 - `fetch`: a read may reach a web address the request names (or a page on a site it names), or one
   a clean result carries (copied from data, it carries nothing of the user's); one found nowhere
-  (composed by the agent, so it may carry data out), only in a tainted result, after the session read
-  injected text, or the ninth distinct one taken from one result (a choice among many can spell
+  (composed by the agent, so it may carry data out), only in a tainted result, once the session has
+  read injected text, or the ninth distinct one taken from one result (a choice among many can spell
   data out) is asked.
 - `destructive`: a destructive call is asked unless the request asks for this action and every
   value it acts on is named in the request or comes from a clean result the request specifically
@@ -36,7 +36,8 @@ The rules, one sentence each (the rule's name is in every reason):
   participant) or in a result the request specifically pointed at (the call that produced it asked
   for something the request names as a value: "the file 'minutes.docx'", "invoice INV-7", "Omar"),
   is allowed when the request asks for this kind of action and names no destination of this kind
-  itself, and the session had not read injected text before that result; otherwise it is asked.
+  itself, and the session has read no injected text (before or after that result: an injection can
+  point at data without naming it, "the sender of message m3"); otherwise it is asked.
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
@@ -496,12 +497,17 @@ class DefaultEngine:
 
     @staticmethod
     def _late(prov: Provenance, record: SessionRecord) -> str:
-        """Did every result that carries the value as data arrive after the session read injected text?
-        (An injection may name no address and point at one that a later lookup brings in as data.)"""
+        """Has the session read injected text (before or after the results that carry the value)? Then
+        a destination the request does not name is asked, whatever order the data arrived in: an
+        injection may name no address and point at one a result carried as data, earlier ("the sender
+        of message m3") or later (a lookup it asks for), and which data it points at cannot be told."""
         taint = record.session_taint()
-        if taint is None or any(e.seq < taint[0] for e in prov.data):
+        if taint is None:
             return ""
-        return f"the session had read injected text in the result of {taint[1]} (result {taint[0] + 1}) before"
+        where = f"the result of {taint[1]} (result {taint[0] + 1})"
+        if all(e.seq > taint[0] for e in prov.data):
+            return f"the session had read injected text in {where} before"
+        return f"the session has since read injected text in {where}, which may point at it"
 
     @staticmethod
     def _fanout(v: Value, prov: Provenance, record: SessionRecord) -> str:

@@ -46,6 +46,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcp_guard.intent import words as _words
 from mcp_guard.intent.values import loose_spans
 
 MAX_RESULTS = 256
@@ -57,14 +58,13 @@ MAX_CACHED = 4096  # looked-up values whose occurrences are cached, per result
 MAX_OCCURRENCES = 8  # occurrences of one value per result whose sentence is read
 _SEVERE = ("medium", "high")
 # The engine's own judgement, beside the scanner's: a line or sentence that addresses the model by its
-# role ("AI assistant: …", "Assistant, …", "note to the AI agent"). A person writing to a person does
-# not call them "AI" or "agent"; text written for the model does.
+# role ("AI assistant: …", "note to the AI agent"; a vocative or a name, "Claude, …": `_vocatives`).
+# A person writing to a person does not call them "AI" or "agent"; text written for the model does.
 _ROLE = r"(?:assistant|agent|model|copilot|chatbot|llm)s?"
 _ADDRESSES_MODEL = re.compile(
     # "AI assistant: …", "LLM agents, …"
     rf"\b(?:ai|a\.i\.|llm)[ \t]+{_ROLE}[ \t]*[:,]"
-    # "Assistant, please …" opening a sentence (a vocative, not "our travel agent, Bob")
-    rf"|(?:^|[\n.!?>\[(]|<!--)[ \t*#\"']*(?:(?:dear|hey|hi|hello)[ \t]+)?(?:the[ \t]+)?(?:ai|{_ROLE})[ \t]*,[ \t]*\w"
+    # (a vocative, "Assistant, please …", is read by `_vocatives`)
     # "Note to the AI agent", "instructions for assistants"
     rf"|\b(?:note|message|instructions?|reminder)[ \t]+(?:to|for)[ \t]+"
     rf"(?:the[ \t]+|any[ \t]+|all[ \t]+)?(?:ai\b|{_ROLE}\b)",
@@ -114,7 +114,7 @@ class ResultEntry:
             from mcp_guard.scan import scan_text
 
             hits = [(f.start, f.end) for f in scan_text(self.text, source="result") if f.severity in _SEVERE]
-            hits += _addressed_to_model(self.text, self.low)
+            hits += _addressed_to_model(self.text, self.low) + _vocatives(self.text, self.low)
             # Set last: another thread sees either nothing judged yet or the whole judgement.
             self.regions = instruction_regions(self.text, self.low, self.json, sorted(hits)) if hits else []
             self.spans = sorted(hits)
@@ -619,3 +619,124 @@ def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
     while clause and clause[0] in _LEAD_IN:
         clause.pop(0)
     return bool(clause) and clause[0] in ACTION_BASE
+
+
+# -- text that addresses the model by name ---------------------------------------------------------------
+def _alt(ws: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True))
+
+
+def _vocative_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A sentence or line that opens by naming the model it speaks to (the vocabulary of `words`), or
+    a forged chat turn, in four forms:
+    - a vocative: "Claude, …", "Hey bot, …", "Liebe KI, …", "Assistants reading this inbox, …" (not a
+      list of names, "Claude, Marie and Bob …", "Model, Year, Price"; not prose, "The bot, which …");
+    - a label: "GPT: …", "AI agent: …"; a bare role ("Assistant: …") only before a sentence
+      (`Assistant: Mary Jones` is a field of an org chart), "agent"/"model" never (`Model: XPS 13`);
+    - a note headed for it: "Hinweis an den KI-Assistenten", "Note pour l'IA", "nota para el asistente";
+    - a chat-role label: "[User]: …", "<|system|>", "System: …" before a sentence.
+    Returns (the forms that open a sentence, matched where it opens; the tail of a note's heading,
+    searched just before the name; chat-role labels, matched at their bracket; the anchors)."""
+    from mcp_guard.intent import words as w
+
+    ai = rf"(?:{_alt(w.MODEL_AI)})"
+    name = rf"(?:{_alt(w.MODEL_NAMES)})(?:[- ]?\d[\w.]*)?"
+    roles = _alt(w.MODEL_ROLES)
+    named = rf"(?:{ai}[ \t-]*(?:{roles}|{_alt(w.MODEL_ROLES_VOCATIVE)})|{name}|{ai})"  # "KI-Assistent", "GPT-4"
+    any_role = rf"(?:{named}|{roles}|{_alt(w.MODEL_ROLES_VOCATIVE)})"
+    det = rf"(?:(?:{_alt(w.DETERMINERS + w.EVERY)})[ \t]+|l['’])"
+    lead = rf"(?:(?:{_alt(w.GREETINGS + w.NOTE_TO)})[ \t]+)?{det}?"
+    # In a vocative a determiner follows a greeting ("The bot, which runs …" is prose), except the
+    # quantifiers that address every reader ("Any AI reading this, …").
+    lead_comma = rf"(?:(?:{_alt(w.GREETINGS + w.NOTE_TO)})[ \t]+{det}?|(?:{_alt(w.EVERY)})[ \t]+)?"
+    reading = r"(?:[ \t]+\w+ing(?:[ \t]+[\w'’-]+){0,3})"  # "reading this inbox"
+    sentence = r"(?=(?:[ \t]+[^\W\d_][^\s]*){4})"  # four words follow on the line
+    not_list = (r"(?![ \t]*[\w'’-]+[ \t]*,)"
+                r"(?![ \t]*(?-i:[A-Z])[\w'’-]*(?:[ \t]+(?-i:[A-Z])[\w'’-]*)?[ \t]*(?:&|and\b|und\b|et\b|y\b))")
+    chat = _alt(w.CHAT_ROLES)
+    fill = r"[ \t*#>\"'“«_•-]*"
+    opening = [
+        rf"{lead_comma}{any_role}{reading}?[ \t]*,(?=[ \t]|$){not_list}",
+        rf"{lead}{named}{reading}?[ \t]*:(?=[ \t]|$)",
+        rf"{lead}{any_role}{reading}[ \t]*:(?=[ \t]|$)",
+        rf"{lead}(?:{roles}|system)[ \t]*:{sentence}",
+    ]
+    note = rf"(?<!\w)(?:{_alt(w.NOTE_NOUNS)})[ \t]+(?:{_alt(w.NOTE_TO)})[ \t]+{det}?(?:{ai}[ \t-]*)?\Z"
+    label = rf"(?:\[|<\|?)[ \t]*(?:{chat})[ \t]*\|?(?:\]|>)[ \t]*:|<\|(?:{chat}|im_start)\|>"
+    anchors = (*w.MODEL_ROLES, *w.MODEL_ROLES_VOCATIVE, *w.MODEL_AI, *w.MODEL_NAMES, "system")
+    return (re.compile(fill + "(?:" + "|".join(opening) + ")", re.I), re.compile(note, re.I),
+            re.compile(label, re.I), tuple(sorted({a.lower() for a in anchors})))
+
+
+_VOCATIVE, _NOTE_HEAD, _CHAT_LABEL, _MODEL_WORDS = _vocative_patterns()
+_NOTE_TO = frozenset(_words.NOTE_TO)
+# The words that may stand between where a sentence opens and the name of the model in an address.
+_LEAD_WORDS = frozenset([*_words.GREETINGS, *_words.NOTE_TO, *_words.DETERMINERS, *_words.EVERY, *_words.MODEL_AI, "l"])
+_OPENERS = "\n.!?>[(\"'“«;"
+
+
+def _opening(text: str, h: int) -> int:
+    """Where the sentence or line that holds `h` opens (after a line break, an end of sentence, a
+    quote or a bracket; an escaped "\\n" in a JSON string too), looked for at most 80 characters back."""
+    lo = max(0, h - 80)
+    p = max(text.rfind(c, lo, h) for c in _OPENERS)
+    p = p + 1 if p >= 0 else (0 if lo == 0 else -1)
+    for mark in ("\\n", "<!--"):
+        i = text.rfind(mark, lo, h)
+        if i >= 0:
+            p = max(p, i + len(mark))
+    return p
+
+
+def _model_words(low: str) -> list[tuple[int, int]]:
+    """(start, end) of each word that names the model, and of each "[" / "<|" (a chat-role label's
+    bracket): literal searches at memchr speed, then a word-boundary check."""
+    out: list[tuple[int, int]] = []
+    for word in _MODEL_WORDS:
+        n = len(word)
+        i = low.find(word)
+        while i != -1:
+            j = i + n
+            if (i == 0 or not _is_word_char(low[i - 1])) and (j == len(low) or not low[j].isalpha()):
+                out.append((i, j))
+            i = low.find(word, j)
+    for mark in ("[", "<|"):
+        i = low.find(mark)
+        while i != -1:
+            out.append((i, i + len(mark)))
+            i = low.find(mark, i + 1)
+    out.sort()
+    return out
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _vocatives(text: str, low: str) -> list[tuple[int, int]]:
+    """Spans of text addressed to the model by name (`_vocative_patterns`): each form is tried only at
+    a word that names the model, and only when few words stand between it and where its sentence opens
+    (a greeting, a determiner) or a note's heading ends just before it."""
+    out: list[tuple[int, int]] = []
+    last = -1
+    for h, end in _model_words(low):
+        if h < last:
+            continue
+        hit = None
+        if text[h] in "[<":
+            hit = _CHAT_LABEL.match(text, h)
+        else:
+            p = _opening(text, h)
+            if p >= 0 and _LEAD_WORDS.issuperset(_WORD.findall(low, p, h)):
+                hit = _VOCATIVE.match(text, p)
+                if hit is not None and hit.end() <= h:
+                    hit = None
+            if hit is None and _NOTE_TO.intersection(_WORD.findall(low, max(0, h - 24), h)[-3:]):
+                hit = _NOTE_HEAD.search(text, max(0, h - 60), h)
+        if hit is not None:
+            out.append((hit.start(), max(hit.end(), end)))
+            last = out[-1][1]
+    return out

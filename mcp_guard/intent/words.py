@@ -127,3 +127,38 @@ FREE_TEXT = {
     for w in "body content text message subject description title comment note notes summary caption details "
     "reason feedback answer question prompt markdown html".split()
 }
+
+# How a text names the model it is written to (a vocative: "Claude, …", "Hey bot, …", "Note pour l'IA :").
+# Generic vocabulary in the languages people commonly write, never phrases of a test set: the model's
+# role, "AI" as each language says it, and the products by name. A person writing to a person names
+# them, not "the assistant" or "the AI"; the few words that also name people or things ("agent",
+# "model") count only in a vocative (a comma), never as a `Label:` (`Model: XPS 13`, `Agent: Jane`).
+MODEL_ROLES = (
+    "assistant assistants assistent assistenten assistentin assistente assistentes asistente asistentes "
+    "bot bots chatbot chatbots copilot copilots ассистент ассистенты бот помощник 助手 助理 アシスタント 어시스턴트"
+).split()
+MODEL_ROLES_VOCATIVE = (
+    "agent agents agente agentes agenten agentin model models modell modelle modèle modèles modelo modelos "
+    "modello modelli агент модель"
+).split()
+MODEL_AI = "ai a.i. ki k.i. ia i.a. ии llm llms".split()
+MODEL_NAMES = "claude chatgpt gpt gemini bard llama mistral grok deepseek qwen".split()
+# Words that open an address ("Hey", "Dear", "Hallo", "Bonjour", …) and that stand before a noun.
+GREETINGS = (
+    "hey hi hello dear yo attention attn ok okay hallo liebe lieber liebes geehrte geehrter bonjour salut cher "
+    "chère chers hola querido querida estimado estimada ciao caro cara olá oi prezado prezada"
+).split()
+DETERMINERS = (
+    "the a an any all every each our my this dear der die das den dem ein eine einen jede jeder jeden le la les un "
+    "une tout tous toute el los las una cualquier todo todos il lo gli ogni o os"
+).split()
+# "Note to the …", "Hinweis an den …", "Note pour l'…", "Nota para el …": a message headed for someone.
+NOTE_NOUNS = (
+    "note notes message instruction instructions reminder memo notice hinweis hinweise nachricht anweisung "
+    "anweisungen notiz anmerkung consigne consignes remarque avis nota mensaje instrucción instrucciones aviso "
+    "messaggio istruzioni mensagem instrução instruções"
+).split()
+EVERY = "any all every each jede jeder jeden alle tout tous toutes todo todos todas cualquier ogni tutti".split()
+NOTE_TO = "to for an für à a pour para al per ao".split()
+# Chat-role labels a text forges to pass as a turn of the conversation ("[User]: …", "<|system|>").
+CHAT_ROLES = "user system assistant human developer".split()
