@@ -187,7 +187,11 @@ class Proxy:
     def enable_telemetry(self, tracer_provider: Any = None) -> Telemetry:
         from mcp_guard.telemetry import Telemetry
 
-        self.telemetry = Telemetry(self.config.telemetry, tracer_provider=tracer_provider, held=self._held_counts)
+        from mcp_guard.guards.manifest import ManifestGuard
+
+        manifest = next((g for g in self.guards.guards if isinstance(g, ManifestGuard)), None)
+        self.telemetry = Telemetry(self.config.telemetry, tracer_provider=tracer_provider, held=self._held_counts,
+                                   listed=manifest.listed_tool if manifest is not None else None)
         self.telemetry.watch_audit(self.audit.writer)
         self.call_observers.append(self.telemetry.observe_call)
         return self.telemetry
