@@ -190,9 +190,8 @@ class Proxy:
             self.enable_telemetry()
 
     def enable_telemetry(self, tracer_provider: Any = None) -> Telemetry:
-        from mcp_guard.telemetry import Telemetry
-
         from mcp_guard.guards.manifest import ManifestGuard
+        from mcp_guard.telemetry import Telemetry
 
         manifest = next((g for g in self.guards.guards if isinstance(g, ManifestGuard)), None)
         self.telemetry = Telemetry(self.config.telemetry, tracer_provider=tracer_provider, held=self._held_counts,
