@@ -18,8 +18,10 @@ proxy's own time: the call's whole time less the upstream's) and `call_upstream_
 histograms by upstream, `held_items{kind}` (review items pending; calls held for a person),
 `audit_lag_seconds` (from a record's submission to its commit) and `audit_pending_records`.
 
-Tool names come from clients: past `MAX_TOOLS` names per upstream the label is `(other)`, so a
-client cannot grow the metrics without bound. Traces are off unless configured (`[telemetry]
+Tool names come from clients: a name becomes a label (and a span's name and attributes) only when
+its upstream listed a tool of that name (`listed`), and is at most `MAX_LABEL` characters; any
+other is `(unknown)`, so a client cannot write its own text into the operator's monitoring. Past
+`MAX_TOOLS` names per upstream the label is `(other)`. Traces are off unless configured (`[telemetry]
 traces = "otlp"`, which needs the `otlp` extra) or a tracer provider is given (tests).
 """
 
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("mcp_guard.telemetry")
 
 MAX_TOOLS = 500  # distinct tool labels per upstream
+MAX_LABEL = 128  # characters of a tool label (the protocol's longest tool name)
+UNKNOWN = "(unknown)"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 Message = dict[str, Any]
@@ -47,12 +51,13 @@ Message = dict[str, Any]
 class _Call:
     """The call being served, in a context variable of its task."""
 
-    __slots__ = ("started", "observed", "span")
+    __slots__ = ("started", "observed", "span", "name")
 
-    def __init__(self, span: Any) -> None:
+    def __init__(self, span: Any, name: str) -> None:
         self.started = time.perf_counter()
         self.observed = False  # the gate gave its outcome
         self.span = span
+        self.name = name  # the tool name the client used (its text: shown only for a listed tool)
 
 
 _current: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("mcp_guard_call", default=None)
@@ -78,7 +83,8 @@ def with_traceparent(msg: Message) -> Message:
 
 class Telemetry:
     def __init__(self, settings: TelemetrySettings | None = None, *, tracer_provider: Any = None,
-                 held: Callable[[], dict[str, int]] | None = None) -> None:
+                 held: Callable[[], dict[str, int]] | None = None,
+                 listed: Callable[[str, str], bool] | None = None) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         self.registry = CollectorRegistry(auto_describe=True)
@@ -96,6 +102,7 @@ class Telemetry:
         if held is not None:
             self.registry.register(_HeldCollector(held))
         self._tools: dict[str, set[str]] = {}
+        self._listed = listed or (lambda upstream, tool: False)  # (upstream, its tool name): listed by it?
         self._lock = threading.Lock()
         self.tracer = None
         if tracer_provider is None and settings is not None and settings.traces == "otlp":
@@ -112,8 +119,10 @@ class Telemetry:
         """The tools/call handler, with a span and an outcome for each call."""
 
         async def observe(msg: Message, raw: bytes | None) -> Any:
+            params = msg.get("params")
+            name = params.get("name") if isinstance(params, dict) else None
             with self._span(msg) as span:
-                current = _Call(span)
+                current = _Call(span, name if isinstance(name, str) else "")
                 token = _current.set(current)
                 try:
                     return await handler(msg, raw)
@@ -122,10 +131,7 @@ class Telemetry:
                     if not current.observed:  # never reached the gate: a bad request, no route
                         if span is not None:
                             span.set_attribute("mcp_guard.decision", "error")
-                        params = msg.get("params")
-                        name = params.get("name") if isinstance(params, dict) else None
-                        self._count("", name if isinstance(name, str) else "", "error",
-                                    time.perf_counter() - current.started, None)
+                        self._count("", "", "error", time.perf_counter() - current.started, None)
 
         return observe
 
@@ -133,29 +139,35 @@ class Telemetry:
         """The gate's outcome of a governed request: tools/call ones are counted and timed."""
         if outcome.method != "tools/call":
             return
+        label = self._tool_label(outcome.upstream, outcome.name)
         current = _current.get()
         if current is not None:
             current.observed = True
             if current.span is not None:
+                current.span.update_name(f"tools/call {label}")
                 current.span.set_attribute("mcp_guard.upstream", outcome.upstream)
-                current.span.set_attribute("mcp_guard.tool", outcome.name)
+                current.span.set_attribute("mcp_guard.tool", label)
+                if label not in (UNKNOWN, "(other)") and len(current.name) <= MAX_LABEL:
+                    current.span.set_attribute("gen_ai.tool.name", current.name)
                 current.span.set_attribute("mcp_guard.decision", outcome.decision)
                 current.span.set_attribute("mcp_guard.guard", outcome.guard or "")
                 if outcome.error:
                     from opentelemetry.trace import Status, StatusCode
 
                     current.span.set_status(Status(StatusCode.ERROR))
-        self._count(outcome.upstream, outcome.name, outcome.decision, outcome.proxy_seconds,
+        self._count(outcome.upstream, label, outcome.decision, outcome.proxy_seconds,
                     outcome.upstream_seconds if outcome.upstream_seconds else None)
 
-    def _count(self, upstream: str, tool: str, decision: str, own: float, upstream_seconds: float | None) -> None:
-        label = self._tool_label(upstream, tool) if upstream else "(unknown)"
-        self.calls.labels(upstream, label, decision).inc()
+    def _count(self, upstream: str, label: str, decision: str, own: float, upstream_seconds: float | None) -> None:
+        self.calls.labels(upstream, label or UNKNOWN, decision).inc()
         self.proxy_seconds.labels(upstream).observe(max(own, 0.0))
         if upstream_seconds is not None:
             self.upstream_seconds.labels(upstream).observe(upstream_seconds)
 
     def _tool_label(self, upstream: str, tool: str) -> str:
+        """The label of a call's tool: its name if its upstream listed it, else `(unknown)`."""
+        if not upstream or not tool or len(tool) > MAX_LABEL or not self._listed(upstream, tool):
+            return UNKNOWN
         with self._lock:
             seen = self._tools.setdefault(upstream, set())
             if tool in seen:
@@ -179,11 +191,10 @@ class Telemetry:
         if isinstance(meta, dict) and isinstance(meta.get("traceparent"), str):
             carrier = {k: meta[k] for k in ("traceparent", "tracestate") if isinstance(meta.get(k), str)}
             parent = TraceContextTextMapPropagator().extract(carrier)
-        name = params.get("name") if isinstance(params.get("name"), str) else ""
+        # Named after the tool once the gate has routed it to a listed one (`observe_call`).
         return self.tracer.start_as_current_span(
-            f"tools/call {name}".strip(), context=parent, kind=SpanKind.SERVER,
-            attributes={"mcp.method.name": "tools/call", "gen_ai.tool.name": name},
-            record_exception=True)
+            "tools/call", context=parent, kind=SpanKind.SERVER,
+            attributes={"mcp.method.name": "tools/call"}, record_exception=True)
 
     # -- the audit trail -------------------------------------------------------------------------
 

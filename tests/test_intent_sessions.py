@@ -107,6 +107,19 @@ def test_hook_records_the_persons_prompts(cfg_file, tmp_path, monkeypatch):
     assert main(["--config", str(cfg_file), "intent", "hook"]) == 1  # never 2: that would block the prompt
 
 
+def test_only_run_takes_the_hooks_prompts(cfg_file):
+    """The hook's prompts are one person's, for the `run` sessions their Claude Code starts; a `serve`
+    Proxy (anyone's sessions) never reads them."""
+    from mcp_guard.proxy.runner import Proxy
+
+    for hooked in (True, False):
+        proxy = Proxy(load_config(cfg_file), [], hook_intent=hooked)
+        try:
+            assert proxy.intent is not None and (proxy.intent.intent_source is not None) is hooked
+        finally:
+            proxy.close()
+
+
 def test_declared_intent_precedence(cfg_file, monkeypatch):
     cfg = load_config(cfg_file)
     monkeypatch.delenv(INTENT_ENV, raising=False)

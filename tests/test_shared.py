@@ -207,6 +207,19 @@ async def test_a_crash_fails_every_session_pending_call_and_the_server_restarts(
             assert again_a != first and await _pid(b) == again_a
 
 
+async def test_a_timed_out_call_restarts_the_server_only_if_it_stopped_answering(tmp_path, home):
+    """A call past `call_timeout` is followed by a ping: this server serves requests concurrently and
+    answers it, so it keeps running for every session (a stuck one is restarted: tests/attacks)."""
+    config = _config(tmp_path, 'trust = "tofu"\nshare = "all"\ncall_timeout = 2')
+    with serving(config) as base:
+        async with _session(base) as a, _session(base) as b:
+            first = await _pid(a)
+            with pytest.raises(MCPError, match="did not answer"):
+                await a.call_tool("wait", {"seconds": 30, "tag": "slow"})
+            await anyio.sleep(3)  # the ping, answered
+            assert pid_alive(first) and await _pid(b) == first
+
+
 def _rpc(base: str, headers: dict[str, str], rid: int, method: str, params: dict | None = None) -> dict:
     """One raw JSON-RPC request over streamable HTTP; its answer (JSON or SSE), the session id kept in `headers`."""
     import httpx2 as httpx

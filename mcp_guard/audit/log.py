@@ -11,11 +11,14 @@ Many processes share one database: an append reads the head and inserts inside t
 `write()` transaction (SQLite's `BEGIN IMMEDIATE`; on PostgreSQL, an advisory lock taken first), so
 the read and the write are one atomic step and the chain stays single, whichever host writes. On
 SQLite, appending processes first queue for an OS lock on a file beside the database
-(`<db>-audit.lock`): the kernel wakes a waiter the moment the lock is free, where SQLite's write lock
-can only be polled. Polling let one process lose the race for hundreds of milliseconds while others
-committed (measured with 8 processes: the worst wait was in taking the lock, 0.5-1 s, not in the
-commit's fsync, ~60 ms). For the same reason the append's own connection never checkpoints the WAL
-inside a commit: `AuditWriter` calls `checkpoint` after it has answered its waiters.
+(`<db>-audit.lock`), then take SQLite's write lock, which they then find free. Waiting on SQLite's
+lock alone let one process lose the race for hundreds of milliseconds while others committed
+(measured with 8 processes: the worst wait was in taking the lock, 0.5-1 s, not in the commit's
+fsync, ~60 ms): its busy handler sleeps up to 100 ms between tries. The queue is polled with sleeps
+of at most 2 ms (a blocking flock would be woken at once, but cannot time out: a process of the user
+holding the file for good would hang every appender); past the store's busy timeout the append fails
+with one line, as it does when SQLite's own lock is held that long. The append's own connection never
+checkpoints the WAL inside a commit: `AuditWriter` calls `checkpoint` after it has answered its waiters.
 
 Durability: `durability="full"` (the default) commits with `PRAGMA synchronous=FULL`, so a record is
 on disk (the WAL is fsynced) before `append` returns and survives a power cut. `"normal"` skips the
@@ -33,8 +36,10 @@ import hashlib
 import json
 import logging
 import os
+import random
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, Literal
 
@@ -51,7 +56,7 @@ from mcp_guard.audit.data import redact
 from mcp_guard.canonical import canonical, jsonable
 from mcp_guard.canonical import now as _now
 from mcp_guard.errors import AuditError
-from mcp_guard.store import Store
+from mcp_guard.store import BUSY_TIMEOUT_MS, Store
 
 try:
     import fcntl
@@ -79,12 +84,26 @@ def _queue_file(store: Store) -> int:
 
 @contextlib.contextmanager
 def _queued(fd: int) -> Iterator[None]:
-    """Hold the appenders' OS lock (blocking in the kernel, never polling) for one transaction. It
-    is released when the process dies, so a killed appender never blocks the others."""
+    """Hold the appenders' OS lock for one transaction. It is released when the process dies, so a
+    killed appender never blocks the others; one that keeps it (any process of the user can open
+    the file) is waited for up to the store's busy timeout, then the append fails with one line, as
+    when SQLite's own write lock is held that long. Taken without blocking, polled with short random
+    sleeps (50 µs doubling to 2 ms, as `BEGIN IMMEDIATE` is): a blocking flock cannot time out."""
     if fd < 0:
         yield
         return
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 50e-6
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise AuditError(f"cannot write the audit log: another process has held its lock file for "
+                                 f"{BUSY_TIMEOUT_MS // 1000} s") from None
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, 0.002)
     try:
         yield
     finally:

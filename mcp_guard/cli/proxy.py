@@ -180,7 +180,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
                              url=args.url, headers=_parse_headers(args.header), transport=args.transport)
     declared = declared_intent(config, args.intent, args.profile)
     started.update(start_early(config, names, session_secrets(config, names, declared.profile)))
-    proxy = Proxy(config, names)
+    proxy = Proxy(config, names, hook_intent=True)
     try:
         if command and not args.name:
             claim_adhoc_name(proxy.store, command)

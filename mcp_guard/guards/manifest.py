@@ -40,6 +40,7 @@ from mcp_guard.uris import template_matches, uri_base, uri_key
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_PAGES = 1_000  # a server that pages forever is cut off here
+MAX_TOOL_NAMES = 1_000  # per upstream, remembered for telemetry's labels
 
 
 async def fetch_all(upstream: Upstream, kind: str) -> list[dict[str, Any]]:
@@ -106,6 +107,22 @@ class ManifestGuard(Guard):
         # The last recording of each listing: (its digest, the database's change stamp after it, the rows).
         self._recorded: dict[tuple[str, str, bool, str], tuple[str | None, Any, dict[str, Item]]] = {}
         self._pins: tuple[tuple[int, int, int], dict[str, set[tuple[str, str, str]]], str | None] | None = None
+        # Tool names each upstream has listed (held ones too), for telemetry's labels: names a client
+        # makes up never become one. Bounded: a server listing ever more names is not followed.
+        self._tool_names: dict[str, set[str]] = {}
+
+    def listed_tool(self, upstream: str, tool: str) -> bool:
+        """Whether `upstream` has listed a tool named `tool` (in any session of this process)."""
+        return tool in self._tool_names.get(upstream, ())
+
+    def _saw_tools(self, upstream: str, items: list[dict[str, Any]]) -> None:
+        names = self._tool_names.setdefault(upstream, set())
+        for entry in items:
+            if len(names) >= MAX_TOOL_NAMES:
+                return
+            name = item_name("tool", entry)
+            if name:
+                names.add(name)
 
     # Plumbing -----------------------------------------------------------------------------------------
 
@@ -220,7 +237,10 @@ class ManifestGuard(Guard):
         trust = self._trust(upstream.name)
         for kind in which:
             try:
-                listed = configured(self.config, upstream.name, kind, await fetch_all(upstream, kind))
+                fetched = await fetch_all(upstream, kind)
+                if kind == "tool":
+                    self._saw_tools(upstream.name, fetched)
+                listed = configured(self.config, upstream.name, kind, fetched)
             except Exception as err:  # noqa: BLE001 - fail closed: nothing of this kind is callable
                 log.warning("%s: cannot list %s: %s", upstream.name, LIST_METHODS[kind][0], err)
                 view.items[kind] = {}
@@ -280,6 +300,8 @@ class ManifestGuard(Guard):
         if ours is None:
             return items
         trust = self._trust(upstream.name)
+        if ours == "tool":
+            self._saw_tools(upstream.name, items)
         # A page is not the whole list: record what it holds, mark nothing removed.
         try:
             recorded = await self._record(upstream.name, ours, items, complete=False, trust=trust)

@@ -21,6 +21,7 @@ import os
 import sys
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ from mcp_guard.proxy.stateless import StatelessSessions, is_stateless
 log = logging.getLogger("mcp_guard.http")
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+MAX_GUARD_STATES = 4096  # credentials whose guard state is kept (see SessionLimits.guard_state)
 
 
 def is_loopback(host: str) -> bool:
@@ -105,8 +107,18 @@ class SessionLimits:
         self.per_client = per_client
         self._open: dict[str, _Open] = {}
         # The guards' state of each `session start` session, shared by every HTTP session and the
-        # stateless relay its token opens (budgets and what the session has seen carry across them).
-        self.guard_state: dict[str, dict[str, Any]] = {}
+        # stateless relay its token opens, and of the stateless relay of the static token or of no
+        # token (budgets and what the session has seen carry across them, and outlive a relay ended
+        # for another session). The least recently used go past `MAX_GUARD_STATES`.
+        self._guard_state: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def guard_state(self, key: str, fresh: dict[str, Any]) -> dict[str, Any]:
+        """The guards' state kept for `key` (a credential), or `fresh`, kept from now on."""
+        state = self._guard_state.setdefault(key, fresh)
+        self._guard_state.move_to_end(key)
+        while len(self._guard_state) > MAX_GUARD_STATES:
+            self._guard_state.popitem(last=False)
+        return state
 
     def claim(self, session: str, client: str, end: Callable[[], None] | None = None) -> Response | None:
         """Count a new session in, or the response that refuses it. Never awaits: check and count are one step."""
@@ -196,10 +208,14 @@ class _Endpoint:
         every replica on a shared store serves them as one session (held calls, budgets, audit)."""
         intent = self.proxy.config.intent
         if bound is None:
-            sid = "c-" + hashlib.sha256(stable.encode()).hexdigest()[:24] if stable is not None else None
-            return new_session(intent.text, intent.default_profile, sid)
+            if stable is None:
+                return new_session(intent.text, intent.default_profile)
+            session = new_session(intent.text, intent.default_profile,
+                                  "c-" + hashlib.sha256(stable.encode()).hexdigest()[:24])
+            session.state = self.limits.guard_state(stable, session.state)
+            return session
         session = new_session(bound.intent, bound.profile or intent.default_profile, bound.session_id)
-        session.state = self.limits.guard_state.setdefault(bound.session_id, session.state)
+        session.state = self.limits.guard_state(f"session:{bound.session_id}", session.state)
         return session
 
     async def admit(self, request: Request) -> tuple[Response | None, BoundIntent | None]:

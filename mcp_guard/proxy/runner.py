@@ -159,7 +159,11 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
 class Proxy:
     """What every session of one proxy process shares: config, store, audit log, guards."""
 
-    def __init__(self, config: Config, upstreams: list[str], *, store: Store | None = None) -> None:
+    def __init__(self, config: Config, upstreams: list[str], *, store: Store | None = None,
+                 hook_intent: bool = False) -> None:
+        """`hook_intent`: a session that declared no intent takes the prompts recorded by Claude Code's
+        hook in this project. Only for `run`, whose one session is that person's; never for `serve`,
+        whose sessions are anyone's that can reach it."""
         from mcp_guard.audit import AuditLog, AuditSink, AuditWriter
         from mcp_guard.guards.intent import IntentGuard
         from mcp_guard.intent.sessions import hook_intent_source
@@ -174,10 +178,11 @@ class Proxy:
         self.call_observers: list[Observer] = []  # told how each governed call ended (metrics, traces)
         self.intent: IntentGuard | None = None
         if config.intent.mode != "off":
-            # A session that declared nothing takes the prompts its person typed (Claude Code's hook).
-            hooked = hook_intent_source(self.store)
-            self.intent = IntentGuard(config, store=self.store,
-                                      intent_source=lambda s: hooked(s) if s.intent is None else None)
+            source = None
+            if hook_intent:  # a session that declared nothing takes the prompts its person typed
+                hooked = hook_intent_source(self.store)
+                source = lambda s: hooked(s) if s.intent is None else None  # noqa: E731
+            self.intent = IntentGuard(config, store=self.store, intent_source=source)
         self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent))
         self.shared: SharedUpstreams | None = None  # set by `serve` when an upstream is shared
         self.telemetry: Telemetry | None = None  # metrics and traces: `serve`, or traces configured
@@ -185,9 +190,12 @@ class Proxy:
             self.enable_telemetry()
 
     def enable_telemetry(self, tracer_provider: Any = None) -> Telemetry:
+        from mcp_guard.guards.manifest import ManifestGuard
         from mcp_guard.telemetry import Telemetry
 
-        self.telemetry = Telemetry(self.config.telemetry, tracer_provider=tracer_provider, held=self._held_counts)
+        manifest = next((g for g in self.guards.guards if isinstance(g, ManifestGuard)), None)
+        self.telemetry = Telemetry(self.config.telemetry, tracer_provider=tracer_provider, held=self._held_counts,
+                                   listed=manifest.listed_tool if manifest is not None else None)
         self.telemetry.watch_audit(self.audit.writer)
         self.call_observers.append(self.telemetry.observe_call)
         return self.telemetry

@@ -20,7 +20,13 @@ views of one upstream go through one `SharedUpstream`, which multiplexes them on
 - log messages reach the one session with requests in flight, else none; `logging/setLevel` is
   answered by the proxy and not passed on (one session would set the level for all);
 - a crash fails every session's pending requests (each gets its own error) and restarts the
-  server once for all; each session's guards look again, as after a restart of its own.
+  server once for all; each session's guards look again, as after a restart of its own. What the
+  old process asked (its server requests, the tasks it created) dies with it: each question still
+  open is cancelled to its session, task ids are forgotten, and an answer is relayed only to the
+  process that asked (its ids are the new process's too);
+- a request that times out is followed by a `ping`: a server that does not answer that either is
+  stuck for every session (a blocking tool, a deadlock), so it is ended and restarted as after a
+  crash; one that answers (it serves requests concurrently) is left alone.
 
 Guards, intent, review and audit stay per session: they run in each session's relay, which calls
 the shared upstream only with what its own guards let through. The server itself is opened with
@@ -45,6 +51,8 @@ from mcp_guard.proxy.jsonrpc import Message, RemoteError, RequestId
 from mcp_guard.proxy.upstream import OnMessage, PrepareLaunch, UpstreamConnection
 
 log = logging.getLogger("mcp_guard.shared")
+
+PROBE_WAIT = 5.0  # seconds a shared server has to answer the ping after a timeout (its call_timeout, if shorter)
 
 # What a shared server is told of its client: mcp-guard itself. No roots: they are a session's own.
 CLIENT_CAPABILITIES = {"sampling": {}, "elicitation": {"form": {}}}
@@ -73,11 +81,14 @@ class SharedUpstream:
         self._ids = itertools.count(1)
         self.requests: dict[str, tuple[SharedView, RequestId]] = {}  # our id -> the session's request
         self.tokens: dict[str, tuple[SharedView, Any]] = {}  # our progress token -> the session's
-        self.asked: dict[str, tuple[SharedView, RequestId]] = {}  # our id -> a server request's own id
+        # our id -> (the session asked, the server request's own id, the process that asked)
+        self.asked: dict[str, tuple[SharedView, RequestId, int]] = {}
         self.subscribed: dict[str, set[SharedView]] = {}  # resource URI -> sessions subscribed
         self._listing: dict[tuple[str, Any], asyncio.Future[Message]] = {}  # lists being fetched now
-        self.tasks: dict[str, SharedView] = {}  # task id -> the session whose request created it
+        # task id -> (the session whose request created it, the process that created it)
+        self.tasks: dict[str, tuple[SharedView, int]] = {}
         self._pending_tasks: set[asyncio.Task[Any]] = set()
+        self._probing = False  # a ping after a timeout is on its way
 
     def new_id(self) -> str:
         return f"share-{next(self._ids)}"
@@ -96,6 +107,8 @@ class SharedUpstream:
                                   prepare_launch=self._prepare_launch, on_restarted=self._restarted,
                                   extra_env=self._env)
         done = anyio.Event()
+        if self.conn is not None:  # the last connection gave up: what its processes asked is void
+            self._void("the server could not be restarted")
         self.conn, self._running = conn, done
         init = {"protocolVersion": eras.LATEST_HANDSHAKE, "capabilities": CLIENT_CAPABILITIES,
                 "clientInfo": {"name": "mcp-guard", "version": __version__}}
@@ -129,7 +142,9 @@ class SharedUpstream:
         self._listing[key] = fut
         try:
             params = {"cursor": cursor} if cursor is not None else None
+            generation = conn.generation
             resp, _ = await conn.forward(jsonrpc.request(self.new_id(), method, params))
+            self.check(conn, generation, resp)
             fut.set_result(resp)
         except BaseException as err:
             fut.set_exception(err if isinstance(err, Exception) else RuntimeError("the list was not fetched"))
@@ -138,6 +153,12 @@ class SharedUpstream:
         finally:
             del self._listing[key]
         return resp
+
+    def check(self, conn: UpstreamConnection, generation: int, resp: Message) -> None:
+        """After an answer from process `generation`: a timeout starts a check that it is not stuck."""
+        error = resp.get("error")
+        if isinstance(error, dict) and error.get("code") == jsonrpc.UPSTREAM_TIMEOUT:
+            self.spawn(self.timed_out(conn, generation))
 
     def spawn(self, coro: Awaitable[Any]) -> None:
         """Run a message send without waiting for it (from places that must not wait)."""
@@ -165,16 +186,17 @@ class SharedUpstream:
             return
         if method == "notifications/cancelled":  # the server gave up a request it made of a client
             rid = _key(params.get("requestId"))
-            ours = next((k for k, (_, real) in self.asked.items() if real == rid), None)
+            ours = next((k for k, (_, real, gen) in self.asked.items()
+                         if real == rid and gen == conn.generation), None)
             if ours is not None:
-                view, _ = self.asked.pop(ours)
+                view, _, _ = self.asked.pop(ours)
                 await view.deliver({**msg, "params": {**params, "requestId": ours}}, None)
             return
         task = params.get("taskId")
         if isinstance(task, str) and method.startswith("notifications/tasks/"):
             owner = self.tasks.get(task)
-            if owner is not None:
-                await owner.deliver(msg, raw)
+            if owner is not None and owner[1] == conn.generation:
+                await owner[0].deliver(msg, raw)
             return
         if method.endswith("/list_changed"):
             for view in list(self.views):
@@ -204,10 +226,40 @@ class SharedUpstream:
             await conn.notify(jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND, f"mcp-guard refused {method}: {why}"))
             return
         ours = self.new_id()
-        self.asked[ours] = (busy[0], msg["id"])
+        self.asked[ours] = (busy[0], msg["id"], conn.generation)
         await busy[0].deliver({**msg, "id": ours}, None)
 
+    def _void(self, why: str, current: int = -1) -> None:
+        """Processes before `current` ended: the questions they asked are cancelled to the sessions
+        asked (an answer would reach the next process under an id it may have given to another
+        question), and the tasks they created are forgotten (their ids may be the next process's)."""
+        for ours, (view, _, gen) in list(self.asked.items()):
+            if gen != current:
+                del self.asked[ours]
+                self.spawn(view.deliver(jsonrpc.notification("notifications/cancelled", {
+                    "requestId": ours, "reason": f"mcp-guard: {why}"}), None))
+        for task, (_, gen) in list(self.tasks.items()):
+            if gen != current:
+                del self.tasks[task]
+
+    async def timed_out(self, conn: UpstreamConnection, generation: int) -> None:
+        """A request to process `generation` timed out: ping it; if it does not answer either, it is
+        stuck for every session and is ended (pending requests fail) and restarted."""
+        if self._probing or conn.generation != generation or not conn.running:
+            return
+        self._probing = True
+        try:
+            wait = min(PROBE_WAIT, conn.timeout)
+            resp, _ = await conn.forward(jsonrpc.request(self.new_id(), "ping", None), None, wait)
+            error = resp.get("error")
+            if isinstance(error, dict) and error.get("code") == jsonrpc.UPSTREAM_TIMEOUT:
+                await conn.abandon(generation, f"shared upstream '{self.name}' stopped answering (a request "
+                                   f"timed out, then a ping did within {wait:g} s): ended, to be restarted")
+        finally:
+            self._probing = False
+
     async def _restarted(self, conn: UpstreamConnection) -> None:
+        self._void("the server restarted", conn.generation)
         for uri in list(self.subscribed):  # the new process knows no subscriptions
             try:
                 await conn.request("resources/subscribe", {"uri": uri})
@@ -220,7 +272,7 @@ class SharedUpstream:
     def forget(self, view: SharedView) -> None:
         """A session ended: its subscriptions go, and server requests it will never answer are refused."""
         self.views.discard(view)
-        for task, owner in list(self.tasks.items()):
+        for task, (owner, _) in list(self.tasks.items()):
             if owner is view:
                 del self.tasks[task]
         conn = self.conn
@@ -231,10 +283,10 @@ class SharedUpstream:
                     del self.subscribed[uri]
                     if conn is not None and conn.running:
                         self.spawn(_quietly(conn.request("resources/unsubscribe", {"uri": uri})))
-        for ours, (owner, real) in list(self.asked.items()):
+        for ours, (owner, real, gen) in list(self.asked.items()):
             if owner is view:
                 del self.asked[ours]
-                if conn is not None:
+                if conn is not None and gen == conn.generation:
                     self.spawn(conn.notify(jsonrpc.error(real, jsonrpc.UPSTREAM_UNAVAILABLE,
                                                          "mcp-guard: the session this request was for has ended")))
 
@@ -276,6 +328,10 @@ class SharedView:
     @property
     def running(self) -> bool:
         return self._conn is not None and self._conn.running and not self._closed
+
+    @property
+    def _generation(self) -> int:
+        return self._conn.generation if self._conn is not None else -1
 
     @property
     def failure(self) -> str | None:
@@ -355,7 +411,8 @@ class SharedView:
         if isinstance(method, str) and method.startswith("tasks/"):
             # Tasks live in the server, named by ids it gave: a session reaches only its own.
             task = params.get("taskId")
-            if method == "tasks/list" or not isinstance(task, str) or self.hub.tasks.get(task) is not self:
+            owner = self.hub.tasks.get(task) if isinstance(task, str) else None
+            if method == "tasks/list" or owner is None or owner[0] is not self or owner[1] != self._generation:
                 return jsonrpc.error(rid, jsonrpc.INVALID_PARAMS, f"mcp-guard: {method} reaches only tasks this "
                                      "session created (the server is shared by several sessions)"), None
         conn = await self.hub.connection()
@@ -373,6 +430,7 @@ class SharedView:
         sent = {**msg, "id": ours, "params": params} if "params" in msg or token is not None else {**msg, "id": ours}
         self._mine[rid] = ours
         self.hub.requests[ours] = (self, rid)
+        generation = conn.generation
         try:
             resp, _ = await conn.forward(sent, None, timeout or self.timeout, while_waiting)
         except asyncio.CancelledError:
@@ -382,12 +440,13 @@ class SharedView:
             self._mine.pop(rid, None)
             self.hub.requests.pop(ours, None)
             self.hub.tokens.pop(ours, None)
+        self.hub.check(conn, generation, resp)
         if "error" in resp and method == "resources/subscribe":
             self._unsubscribed(params.get("uri"))
         result = resp.get("result")
         task = result.get("task") if isinstance(result, dict) else None
-        if isinstance(task, dict) and isinstance(task.get("taskId"), str):
-            self.hub.tasks[task["taskId"]] = self  # a task this session's request created
+        if isinstance(task, dict) and isinstance(task.get("taskId"), str) and conn.generation == generation:
+            self.hub.tasks[task["taskId"]] = (self, generation)  # a task this session's request created
         return {**resp, "id": rid}, None
 
     def _subscription(self, rid: RequestId, method: str, params: dict[str, Any]) -> Message | None:
@@ -450,8 +509,9 @@ class SharedView:
         method = msg.get("method")
         if method is None:  # an answer to a server request: only to one that was put to this session
             found = self.hub.asked.get(msg.get("id")) if isinstance(msg.get("id"), str) else None
-            if found is None or found[0] is not self:
-                log.debug("shared upstream %r: an answer to no request of this session", self.name)
+            if found is None or found[0] is not self or found[2] != conn.generation:
+                # Never to another process: it may have given the same id to another session's question.
+                log.debug("shared upstream %r: an answer to no open request of this session", self.name)
                 return
             del self.hub.asked[msg["id"]]
             await conn.notify({**msg, "id": found[1]})

@@ -132,6 +132,7 @@ class ExchangeChannel:
         """The input schema of a tool as the relay shows it; listed once more for a name not seen yet
         (a client may call a tool without listing it through this relay)."""
         if name not in self.schemas:
+            meta = {k: v for k, v in meta.items() if k != "progressToken"}  # the call's, not the list's
             cursor: Any = None
             for _ in range(MAX_SCHEMA_PAGES):
                 params: dict[str, Any] = {"_meta": meta, **({"cursor": cursor} if cursor else {})}
@@ -226,13 +227,14 @@ class StatelessSessions:
         if isinstance(channel, Response):
             return channel
         meta = eras.envelope_of(body) or {}
+        if body.get("method") == "tools/call":  # before either way of answering: JSON or a stream
+            with self._limits.answering(self.slot(key)):
+                refused = await self._param_headers(channel, body, request, meta)
+            if refused is not None:
+                return refused
         if body.get("method") == "subscriptions/listen" or "progressToken" in meta:
             return self._streamed(channel, body, key)
         with self._limits.answering(self.slot(key)):
-            if body.get("method") == "tools/call":
-                refused = await self._param_headers(channel, body, request, meta)
-                if refused is not None:
-                    return refused
             answer = await channel.exchange(body)
         status = 200
         err = answer.get("error")

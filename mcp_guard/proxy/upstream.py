@@ -38,6 +38,9 @@ log = logging.getLogger("mcp_guard.upstream")
 RESTART_WAIT = 5.0
 # The initialize wait of a session's only upstream (at least): nothing else would be served meanwhile.
 INIT_TIMEOUT = 60.0
+# Numbers each connected process (or HTTP connection) of every upstream: ids a process gave mean
+# nothing to the next one (see `generation`).
+_GENERATIONS = itertools.count(1)
 
 OnMessage = Callable[["UpstreamConnection", Message, bytes | None], Awaitable[None]]
 PrepareLaunch = Callable[[LaunchSpec], Awaitable[LaunchSpec]]
@@ -88,6 +91,8 @@ class UpstreamConnection:
         self._envelope: dict[str, Any] | None = None  # what a modern request carries when the client's does not
         self._handshake_params = anyio.Event()  # set once _init_params may be used
         self._listen_id: str | None = None  # the proxy's own subscriptions/listen to a modern server
+        self.generation = 0  # of the process connected now (unique in this proxy); 0 before the first
+        self._abandoned: str | None = None  # why the proxy ended the process now connected, if it did
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -118,10 +123,12 @@ class UpstreamConnection:
         while not self._closing:
             reader_done = anyio.Event()
             self._exited = None
+            self._abandoned = None
             try:
                 async with self._connect() as channel, anyio.create_task_group() as tg:
                     tg.start_soon(self._read_loop, channel, reader_done)
                     self._channel = channel
+                    self.generation = next(_GENERATIONS)
                     try:
                         await self._initialize()
                     except Exception:
@@ -140,7 +147,7 @@ class UpstreamConnection:
                         task_status.started()
                     attempt = 0
                     await reader_done.wait()
-                    self.failure = self._exit_reason(channel)
+                    self.failure = self._abandoned or self._exit_reason(channel)
                     tg.cancel_scope.cancel()
             except LaunchRefused as err:
                 self._restarting = False
@@ -181,6 +188,16 @@ class UpstreamConnection:
         if self._started_process is not None:  # started early, never attached
             process, self._started_process = self._started_process, None
             process.discard()
+
+    async def abandon(self, generation: int, reason: str) -> None:
+        """End process `generation` if it is still the one connected (it stopped answering): its
+        pending requests fail with `reason`, and it is restarted as after a crash."""
+        channel = self._channel
+        if channel is None or generation != self.generation or self._abandoned is not None:
+            return
+        self._abandoned = reason
+        log.warning("%s", reason)
+        await channel.aclose()
 
     def launch_spec(self) -> LaunchSpec:
         cfg = self.config
@@ -370,7 +387,7 @@ class UpstreamConnection:
                     await channel.process.wait()
                 # Requests waiting on it (initialize too) learn at once how it ended, and why.
                 self._exited = channel.process.exit_status()
-                self.failure = f"upstream '{self.name}' {self._exited}"
+                self.failure = self._abandoned or f"upstream '{self.name}' {self._exited}"
                 self._fail_pending()
         finally:
             done.set()
