@@ -107,11 +107,33 @@ def test_hook_records_the_persons_prompts(cfg_file, tmp_path, monkeypatch):
     assert main(["--config", str(cfg_file), "intent", "hook"]) == 1  # never 2: that would block the prompt
 
 
-def test_only_run_takes_the_hooks_prompts(cfg_file):
+def test_the_hooks_prompts_are_for_the_claude_code_session_that_started_the_proxy(cfg_file, tmp_path, monkeypatch):
+    """A `run` that Claude Code did not start takes no prompts from the folder it runs in; one that
+    Claude Code started takes those of its own session (named in its environment), not the newest
+    prompt of the project."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    prompts = (("cc-a", "Email the notes to lee@corp.example"), ("cc-b", "Email the notes to kim@corp.example"))
+    for sid, prompt in prompts:
+        monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(
+            {"session_id": sid, "prompt": prompt, "cwd": str(project), "hook_event_name": "UserPromptSubmit"})))
+        assert main(["--config", str(cfg_file), "intent", "hook"]) == 0
+    store = open_store(load_config(cfg_file).db_path)
+    session = SessionInfo(id="run-1")
+    assert hook_intent_source(store, environ={"CLAUDE_PROJECT_DIR": str(project)}) is None
+    own = hook_intent_source(store, environ={"CLAUDECODE": "1", "CLAUDE_CODE_SESSION_ID": "cc-a",
+                                             "CLAUDE_PROJECT_DIR": str(project)})
+    assert own is not None and "lee@corp.example" in own(session)
+    older = hook_intent_source(store, environ={"CLAUDECODE": "1", "CLAUDE_PROJECT_DIR": str(project)})
+    assert older is not None and "kim@corp.example" in older(session)  # no session named: the project's newest
+
+
+def test_only_run_takes_the_hooks_prompts(cfg_file, monkeypatch):
     """The hook's prompts are one person's, for the `run` sessions their Claude Code starts; a `serve`
     Proxy (anyone's sessions) never reads them."""
     from mcp_guard.proxy.runner import Proxy
 
+    monkeypatch.setenv("CLAUDECODE", "1")
     for hooked in (True, False):
         proxy = Proxy(load_config(cfg_file), [], hook_intent=hooked)
         try:

@@ -11,9 +11,12 @@ To install the hook, add to the project's `.claude/settings.json` (or the user's
 
     {"hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "mcp-guard intent hook"}]}]}}
 
-The proxy Claude Code starts for the project (its cwd, or $CLAUDE_PROJECT_DIR) then reads the record
-through `hook_intent_source()`: Claude Code does not tell MCP servers its session id, so the project
-folder is the key, and the most recently prompted session of that project is the one in force.
+The proxy Claude Code starts then reads the record through `hook_intent_source()`, only when Claude
+Code started it (`CLAUDECODE=1` in its environment: a `run` that another client or a person started
+never takes a person's prompts from the folder it happens to run in). Claude Code names its session to
+the servers it starts (`CLAUDE_CODE_SESSION_ID`): that session's prompts are the ones in force. An
+older Claude Code that does not leaves the project folder ($CLAUDE_PROJECT_DIR, or the cwd) as the
+key, and the most recently prompted session of that project is the one in force.
 
 Intent is only ever written by these paths (a person's command or a person's prompt): nothing an
 agent sends through the proxy reaches them, so an agent cannot widen its own scope.
@@ -25,6 +28,7 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -196,13 +200,19 @@ def hook_intent(store: Store, *, session_id: str | None = None, cwd: str | None 
     return BoundIntent(r["id"], r["intent"], r["profile"], r["owner"], "hook")
 
 
-def hook_intent_source(store: Store, cwd: str | None = None):
+def hook_intent_source(store: Store, cwd: str | None = None, environ: Mapping[str, str] | None = None):
     """For `IntentGuard(intent_source=...)` when a `run` session declared no intent: before each call,
-    the prompts the person typed in this project (the Claude Code hook's record), or None."""
-    folder = cwd or os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
+    the prompts the person typed (the Claude Code hook's record) of the Claude Code session that
+    started this process, else of its project (`cwd`: that folder, for a caller that knows it).
+    None (no source at all) for a process Claude Code did not start."""
+    env = os.environ if environ is None else environ
+    claude_session = env.get("CLAUDE_CODE_SESSION_ID") or None
+    if cwd is None and claude_session is None and env.get("CLAUDECODE") != "1":
+        return None
+    folder = cwd or env.get("CLAUDE_PROJECT_DIR") or os.getcwd()
 
     def source(session) -> str | None:
-        bound = hook_intent(store, cwd=folder)
+        bound = hook_intent(store, session_id=claude_session) if claude_session else hook_intent(store, cwd=folder)
         return bound.intent if bound else None
 
     return source

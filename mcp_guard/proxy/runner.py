@@ -180,8 +180,9 @@ class Proxy:
         if config.intent.mode != "off":
             source = None
             if hook_intent:  # a session that declared nothing takes the prompts its person typed
-                hooked = hook_intent_source(self.store)
-                source = lambda s: hooked(s) if s.intent is None else None  # noqa: E731
+                hooked = hook_intent_source(self.store)  # None: Claude Code did not start this process
+                if hooked is not None:
+                    source = lambda s: hooked(s) if s.intent is None else None  # noqa: E731
             self.intent = IntentGuard(config, store=self.store, intent_source=source)
         self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent))
         self.shared: SharedUpstreams | None = None  # set by `serve` when an upstream is shared
