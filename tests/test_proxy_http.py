@@ -131,3 +131,19 @@ def test_run_fronts_a_remote_upstream_by_url(tmp_path, home):
                             check=True)
     pending = {(i["upstream"], i["name"]) for i in json.loads(listed.stdout) if i["kind"] == "tool"}
     assert pending == {("127.0.0.1", "echo"), ("127.0.0.1", "blob")}
+
+
+def test_serve_refuses_an_address_it_cannot_listen_on_in_one_line(tmp_path, home):
+    import socket
+
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("echo", fixture("echo_server.py")))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        for port, expected in ((busy, "Address already in use"), (99999, "out of range")):
+            done = subprocess.run([*GUARD, "--config", str(config), "serve", "--port", str(port)],
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 2, done.stderr
+            assert expected in done.stderr and "Traceback" not in done.stderr
+            assert len(done.stderr.strip().splitlines()) == 1

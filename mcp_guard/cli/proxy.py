@@ -230,5 +230,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.port is not None:
         config.serve.port = args.port
     names = select_upstreams(config, names=args.upstream)
+    _check_listen(config.serve.host, config.serve.port)
     serve(config, names)
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse, in one line, an address `serve` cannot listen on (a port out of range, one in use,
+    a host not of this machine), before any upstream starts."""
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"serve: port {port} is out of range (0-65535; 0 picks a free one)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise ConfigError(f"serve: cannot listen on {host}:{port}: {err.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself will
+        try:
+            probe.bind(address)
+        except OSError as err:
+            raise ConfigError(f"serve: cannot listen on {host}:{port}: {err.strerror}") from None
