@@ -580,6 +580,9 @@ def test_cli_show_and_report(log, db, capsys, home):
     assert code == 0 and json.loads(out)["totals"]["outside_intent"] == 1
     code, out, _ = run(capsys, "report", "--db", str(db))
     assert code == 0 and "1 outside the declared intent" in out
+    with pytest.raises(SystemExit) as refused:  # argparse's usage error: one line, exit 2
+        main(["audit", "show", "--db", str(db), "--last", "-1"])
+    assert refused.value.code == 2 and "1 or more" in capsys.readouterr().err
 
 
 def test_cli_damaged_database(log, db, capsys, home):

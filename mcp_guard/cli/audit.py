@@ -14,6 +14,15 @@ if TYPE_CHECKING:
     from mcp_guard.audit import AuditLog, AuditRecord, VerifyResult
 
 
+
+def _positive(text: str) -> int:
+    """An argparse type: a count of one or more (argparse prints the refusal as a one-line usage error)."""
+    import argparse
+
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+    return int(text)
+
 def register(sub) -> None:
     audit = sub.add_parser("audit", help="verify, show and export the hash-chained audit log")
     asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -39,7 +48,7 @@ def register(sub) -> None:
     p = add("show", "list audit records", _show)
     p.add_argument("--session", metavar="S", help="only this session's records")
     p.add_argument("--kind", metavar="K", help="only records of this kind (call, session.start, …)")
-    p.add_argument("--last", type=int, metavar="N", help="only the last N matching records")
+    p.add_argument("--last", type=_positive, metavar="N", help="only the last N matching records")
     p.add_argument("--json", action="store_true", help="print the records as JSON lines")
 
     p = add("export", "write the log as JSON lines (other sessions' data as digests with --session)", _export)
