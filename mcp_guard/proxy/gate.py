@@ -74,6 +74,10 @@ class Asker(Protocol):
         this client cannot be asked."""
         ...
 
+    def asked_inputs(self, state: str) -> dict[str, Any]:
+        """The other inputs of the call that the question named by `state` was about (empty if none)."""
+        ...
+
 
 class Link(Protocol):
     """How the gate reaches an upstream: the relay sends the request and correlates its answer."""
@@ -127,6 +131,11 @@ class CallGate:
             responses = params.get("inputResponses")
             reply = (asked, responses.get(eras.ASK_KEY) if isinstance(responses, dict) else None)
             params = eras.without_own_state(params)  # ours alone: the server never sees it
+            if "inputResponses" not in params and "requestState" not in params:
+                # The answer's retry carries only our question's state and answer: the server's own
+                # (its answers, its requestState) are those of the call asked about, kept with the
+                # question; judged again with it and forwarded. Other inputs: asked about anew.
+                params = {**params, **self.asker.asked_inputs(asked)}
         meta = params.get("_meta")
         inputs = {k: params[k] for k in ("inputResponses", "requestState") if k in params} or None
         call = ToolCall(self.session, up.name, tool, params.get("name"), arguments,

@@ -134,7 +134,8 @@ class Relay:
         self.era: str | None = None  # "handshake" or "modern" (2026-07-28), fixed by the client's first request
         self._handshake_asked = False  # an initialize has arrived (bare requests wait for it, never skip it)
         self._listens: dict[RequestId, dict[str, bool]] = {}  # the client's subscriptions/listen streams
-        self._asked: dict[str, str] = {}  # questions put in input_required results -> the call they are about
+        # questions put in input_required results -> the call they are about, and its other inputs
+        self._asked: dict[str, tuple[str, dict[str, Any] | None]] = {}
         self._upstreams_started = anyio.Event()  # set when initialize has started every upstream (or failed)
         self._guards_started = False
         self._guards_ready = anyio.Event()
@@ -875,7 +876,7 @@ class Relay:
         answer is good for the very call it was asked about, once. None: the client did not
         declare elicitation (the gate holds the call for a person instead)."""
         asked = eras.fingerprint(call.exposed_name, call.arguments, call.inputs)
-        if reply is not None and self._asked.get(reply[0]) == asked:
+        if reply is not None and reply[0] in self._asked and self._asked[reply[0]][0] == asked:
             del self._asked[reply[0]]  # an answer counts once, and only for the call it was asked about
             return _answered(reply[1], decision)
         _, capabilities = eras.client_of(call.meta or {})  # this request's own capabilities
@@ -884,8 +885,14 @@ class Relay:
         if len(self._asked) >= MAX_HELD:
             self._asked.pop(next(iter(self._asked)))
         token = eras.new_state()
-        self._asked[token] = asked
+        self._asked[token] = (asked, call.inputs)
         return eras.question(_question(call, decision), token)
+
+    def asked_inputs(self, state: str) -> dict[str, Any]:
+        """The other inputs (the server's inputResponses and requestState) of the call a question of
+        ours was about: a retry answering it carries only our state and answer, so they are kept here."""
+        entry = self._asked.get(state)
+        return dict(entry[1] or {}) if entry is not None else {}
 
     async def request_client(self, method: str, params: dict[str, Any], *, related: RequestId | None = None,
                              timeout: float = 600.0) -> dict[str, Any]:

@@ -84,3 +84,23 @@ def test_held_approval_does_not_cover_added_input_responses(tmp_path, home):
         a.request("tools/call", {"name": "send_email", "_meta": ENV, "arguments": CAROL,
                                  "inputResponses": CC_DAVE})
     assert not _dave_reached(server), "the approval of carol's call let an unseen recipient through"
+
+
+def test_the_answer_retry_gets_the_inputs_the_question_showed(tmp_path, home):
+    """The retry that answers the question carries only the question's state and answer (a client
+    answers the latest inputRequests): the call's own inputs asked about (the server's requestState,
+    other inputResponses) are kept with the question, shown in it, and forwarded with the approved call."""
+    server, config = _setup(tmp_path)
+    own = {"inputResponses": {"confirm": {"action": "accept", "content": {"ok": True}}}, "requestState": "srv-1"}
+    with Attacker(config, "--intent", INTENT, env={"HOME": str(home)}) as a:
+        a.request("tools/call", {"name": "read_doc", "_meta": ENV, "arguments": {"id": "review"}})
+        asked = a.request("tools/call", {"name": "send_email", "_meta": ENV, "arguments": CAROL, **own})
+        question = asked["result"]["inputRequests"]["mcp-guard-approve"]["params"]["message"]
+        assert "srv-1" in question and "confirm" in question, question
+        a.request("tools/call", {"name": "send_email", "_meta": ENV, "arguments": CAROL,
+                                 "requestState": asked["result"]["requestState"],
+                                 "inputResponses": {"mcp-guard-approve": {"action": "accept",
+                                                                          "content": {"approve": True}}}})
+    sent = [m["params"] for m in server.received("tools/call") if m["params"].get("name") == "send_email"]
+    assert len(sent) == 1, sent
+    assert sent[0].get("requestState") == "srv-1" and sent[0].get("inputResponses") == own["inputResponses"], sent
