@@ -1,8 +1,9 @@
 """Calls held for a person when the client cannot be asked (no elicitation).
 
 An "ask" becomes a pending approval; the call is answered with an error saying how to approve it.
-Once a person approves, the same call (same session, tool and arguments, compared by digest) passes
-exactly once; a second retry is held again.
+Once a person approves, the same call (same session, tool, arguments and every other input judged with
+them, such as a 2026-07-28 retry's inputResponses: compared by digest) passes exactly once; a second
+retry is held again. What a person reviews is what the digest covers.
 """
 
 from __future__ import annotations
@@ -40,9 +41,16 @@ class Approval:
     created: str
 
 
-def args_digest(tool: str, arguments: dict[str, Any]) -> str:
-    """sha256 of the canonical JSON (RFC 8785) of the tool name and its arguments."""
-    return sha256_hex({"tool": tool, "arguments": arguments})
+def args_digest(tool: str, arguments: dict[str, Any], inputs: dict[str, Any] | None = None) -> str:
+    """sha256 of the canonical JSON (RFC 8785) of the tool name, its arguments and its other inputs."""
+    if not inputs:  # the digest of a call without inputs is the one it always was
+        return sha256_hex({"tool": tool, "arguments": arguments})
+    return sha256_hex({"tool": tool, "arguments": arguments, "inputs": inputs})
+
+
+def shown(arguments: dict[str, Any], inputs: dict[str, Any] | None) -> dict[str, Any]:
+    """What is kept (and listed) of a held call: its arguments, and its other inputs beside them."""
+    return {"arguments": arguments, "inputs": inputs} if inputs else arguments
 
 
 def hold(
@@ -53,9 +61,10 @@ def hold(
     reason: str,
     *,
     keep_arguments: bool = True,
+    inputs: dict[str, Any] | None = None,
 ) -> str:
     """Record a held call and return its approval id; an identical pending call reuses its id."""
-    digest = args_digest(tool, arguments)
+    digest = args_digest(tool, arguments, inputs)
     with store.write():  # two replicas holding the same call at once record it once
         row = store.execute(
             "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'pending'",
@@ -68,14 +77,16 @@ def hold(
             "INSERT INTO approvals (id, session_id, tool, args_digest, arguments, reason, state, decided_by, "
             "decided_at, created) VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?)",
             [approval_id, session_id, tool, digest,
-             json.dumps(arguments, default=str) if keep_arguments else None, reason, _now()],
+             json.dumps(shown(arguments, inputs), default=str) if keep_arguments else None, reason, _now()],
         )
     return approval_id
 
 
-def consume_approved(store: Store, session_id: str, tool: str, arguments: dict[str, Any]) -> str | None:
-    """If a person approved this very call, mark the approval used and return its id (it passes once)."""
-    digest = args_digest(tool, arguments)
+def consume_approved(store: Store, session_id: str, tool: str, arguments: dict[str, Any],
+                     inputs: dict[str, Any] | None = None) -> str | None:
+    """If a person approved this very call (its arguments and its other inputs), mark the approval
+    used and return its id (it passes once)."""
+    digest = args_digest(tool, arguments, inputs)
     conn = store
     with store.write():  # read and mark in one step: two replicas never both pass it
         row = None
@@ -140,7 +151,8 @@ def held_message(approval_id: str, reason: str) -> str:
     return (
         f"mcp-guard held this call for a person's approval: {reason}. "
         f"To allow it once, run `mcp-guard approvals approve {approval_id}` and retry the same call "
-        "in this same session (an approval holds for this session only, for these exact arguments, once); "
+        "in this same session (an approval holds for this session only, for these exact arguments and "
+        "answers, once); "
         f"`mcp-guard approvals deny {approval_id}` refuses it."
     )
 

@@ -83,3 +83,22 @@ def test_an_approval_set_by_hand_in_the_database_passes_nothing(setup, caplog):
     other = approvals.hold(store, "s1", "notes/delete_note", {"note_id": "8"}, "outside intent")
     approvals.decide(store, other, True, "dana")
     assert approvals.consume_approved(store, "s1", "notes/delete_note", {"note_id": "8"}) == other
+
+
+def test_an_approval_covers_the_inputs_it_was_held_with_and_lists_them_in_full(setup, capsys):
+    """A held call's other inputs (a 2026-07-28 retry's inputResponses) are part of what is approved
+    and of what `approvals list` shows, however long; the same arguments with other inputs, or with
+    none, are not approved by it."""
+    cfg_file, _, store = setup
+    long_body = "x" * 300
+    inputs = {"inputResponses": {"cc": {"action": "accept", "content": {"cc": "dave@other.example"}}}}
+    held = approvals.hold(store, "s1", "mail/send", {"to": "carol@p.example", "body": long_body}, "asked",
+                          inputs=inputs)
+    assert main(["--config", str(cfg_file), "approvals", "list"]) == 0
+    assert "dave@other.example" in capsys.readouterr().out
+    approvals.decide(store, held, True, "dana")
+    args = {"to": "carol@p.example", "body": long_body}
+    assert approvals.consume_approved(store, "s1", "mail/send", args) is None
+    other = {"inputResponses": {"cc": {"action": "accept", "content": {"cc": "eve@other.example"}}}}
+    assert approvals.consume_approved(store, "s1", "mail/send", args, other) is None
+    assert approvals.consume_approved(store, "s1", "mail/send", args, inputs) == held

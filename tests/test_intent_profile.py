@@ -108,3 +108,35 @@ def test_unknown_profile_and_bad_pattern_are_refused(tmp_path):
     assert d.action == "deny" and "nope" in d.reason
     with pytest.raises(ConfigError, match="regular expression"):
         parse_config({"profiles": {"p": {"owner": "o", "constraints": [{"tool": "*", "arg": "a", "pattern": "("}]}}})
+
+
+def test_constraints_hold_for_the_inputs_too(tmp_path):
+    """A value under a constrained name anywhere in a call's inputs (inputResponses, a client's
+    answers) is held to the constraint like the argument."""
+    g = guard_for(tmp_path, {"allow": ["mail/*"],
+                             "constraints": [{"tool": "mail/send", "arg": "to", "one_of": ["bob@corp.example"]}]})
+    s = SessionInfo(id="s", intent="anything", profile="p")
+    ok = call(s, "mail/send", to="bob@corp.example")
+    assert g.decide(ok).action == "allow"
+    for inputs in ({"inputResponses": {"r": {"action": "accept", "content": {"to": "eve@x.example"}}}},
+                   {"inputResponses": {"r": {"content": {"nested": [{"to": ["eve@x.example"]}]}}}}):
+        d = g.decide(ToolCall(s, "mail", "send", "mail__send", {"to": "bob@corp.example"}, None, inputs))
+        assert (d.action, d.rule) == ("deny", "constraint:mail/send.to"), inputs
+    fine = {"inputResponses": {"r": {"action": "accept", "content": {"to": "bob@corp.example", "note": "hi"}}}}
+    assert g.decide(ToolCall(s, "mail", "send", "mail__send", {"to": "bob@corp.example"}, None, fine)).allowed
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_spent_budget_is_checked_before_constraints_and_again_on_a_yes(tmp_path, anyio_backend):
+    g = guard_for(tmp_path, {"ask": ["mail/send"], "budget": {"total": 1},
+                             "constraints": [{"tool": "mail/send", "arg": "to", "one_of": ["bob@corp.example"],
+                                              "on_fail": "ask"}]})
+    s = SessionInfo(id="s", intent="anything", profile="p")
+    first, second = call(s, "mail/send", to="bob@corp.example"), call(s, "mail/send", to="bob@corp.example")
+    assert g.decide(first).action == "ask" and g.decide(second).action == "ask"  # both asked before any yes
+    assert await g.on_approved(first) is None  # the first yes is charged
+    refused = await g.on_approved(second)  # the second yes finds the budget spent meanwhile
+    assert refused is not None and (refused.action, refused.rule) == ("deny", "budget")
+    d = g.decide(call(s, "mail/send", to="eve@x.example"))  # violates the constraint: not asked, refused
+    assert (d.action, d.rule) == ("deny", "budget")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import anyio
 import pytest
@@ -106,12 +107,19 @@ async def test_sampling_elicitation_roots_progress_logging_relayed(tmp_path):
         assert r.content[0].text == "LLM response: 42" and seen["sampling"] == "six times seven?"
         r = await s.call_tool("conf__test_elicitation", {"message": "who are you?"})
         assert "ada@example.com" in r.content[0].text and seen["elicitation"] == "who are you?"
-        r = await s.call_tool("faulty__roots", {})
-        assert r.content[0].text == "file:///srv/project"
         r = await s.call_tool("conf__test_tool_with_progress", {}, progress_callback=on_progress)
         assert progress == [0, 50, 100]
         await s.call_tool("conf__test_tool_with_logging", {})
         assert logs[-3:] == ["Tool execution started", "Tool processing data", "Tool execution completed"]
+    # The client's roots answer reaches the server with the call, judged like its arguments (without
+    # a declared intent, an unnamed location is withheld): here a profile allows the tool.
+    allowed = tmp_path / "roots.toml"
+    allowed.write_text(Path(config).read_text() + '\n[profiles.roots]\nowner = "me@example.com"\n'
+                       'allow = ["faulty/roots"]\n')
+    async with guarded(["--profile", "roots"], env={"MCP_GUARD_CONFIG": str(allowed)},
+                       list_roots_callback=roots) as s:
+        r = await s.call_tool("faulty__roots", {})
+        assert r.content[0].text == "file:///srv/project"
 
 
 async def test_several_upstreams_are_namespaced_and_routed(tmp_path):

@@ -114,7 +114,8 @@ def _approvals_list(args) -> int:
         print("no pending approvals" if not args.all else "no approvals")
         return 0
     for a in items:
-        shown = json.dumps(a.arguments)[:120] if a.arguments is not None else f"(digest {a.args_digest[:12]})"
+        # In full: an approval covers exactly these arguments and inputs, so the person sees them all.
+        shown = json.dumps(a.arguments) if a.arguments is not None else f"(digest {a.args_digest[:12]})"
         print(f"{a.id}  {a.state:<8} session {a.session_id}  {a.tool} {shown}")
         print(f"    why: {a.reason}")
     return 0

@@ -144,8 +144,9 @@ class Guard:
     async def check_call(self, call: ToolCall) -> Decision:
         return ALLOW
 
-    async def on_approved(self, call: ToolCall) -> None:
-        """A person said yes to a call some guard asked about: it goes ahead like an allowed one."""
+    async def on_approved(self, call: ToolCall) -> Decision | None:
+        """A person said yes to a call some guard asked about: it goes ahead like an allowed one,
+        unless this returns a refusal (what it counts, a budget, has no room left)."""
         return None
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:

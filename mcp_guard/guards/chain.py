@@ -78,9 +78,13 @@ class GuardChain:
                     decision.action, decision.reason, g.name, decision.rule, decision.question)
         return ALLOW
 
-    async def on_approved(self, call: ToolCall) -> None:
+    async def on_approved(self, call: ToolCall) -> Decision | None:
+        """Each guard's hook; the first refusal (a budget spent meanwhile) stops the call."""
         for g in self.guards:
-            await g.on_approved(call)
+            refused = await g.on_approved(call)
+            if refused is not None:
+                return refused
+        return None
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
         for g in self.guards:

@@ -156,7 +156,7 @@ class IntentGuard(Guard):
             return self._answer(st, call, qualified, mode)
         verdict = self._verdict(st, call, qualified)
         if verdict.action == "ask" and self.store is not None:
-            used = approvals.consume_approved(self.store, call.session.id, qualified, call.arguments)
+            used = approvals.consume_approved(self.store, call.session.id, qualified, call.arguments, call.inputs)
             if used:
                 verdict = Verdict("allow", f"approved:{used}", f"a person approved this call ({used})")
         if verdict.action != "allow" and mode == "warn":
@@ -181,8 +181,28 @@ class IntentGuard(Guard):
             st.record.note_sent(sent_values({"inputs": call.inputs}))
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
 
-    async def on_approved(self, call: ToolCall) -> None:
+    async def on_approved(self, call: ToolCall) -> Decision | None:
+        """A person said yes: the call is charged, if its budgets still have room (other calls may
+        have spent them while the person was asked; checked and charged in one step)."""
+        st = self.state(call.session)
+        qualified = f"{call.upstream}/{call.tool}"
+        if st.profile is None or call.answering:
+            self.note_allowed(call)
+            return None
+        if not self._shared_budget(st):  # in memory: no await between the check and the charge
+            return self._charge_within_budget(st, call, qualified)
+        assert self.store is not None
+        with self.store.write():  # every replica's charge of the session waits for this one
+            st.counts = budgets.used(self.store, call.session.id)
+            return self._charge_within_budget(st, call, qualified)
+
+    def _charge_within_budget(self, st: SessionState, call: ToolCall, qualified: str) -> Decision | None:
+        assert st.profile is not None
+        spent = st.profile.over_budget(qualified, st.counts)
+        if spent is not None:
+            return Decision("deny", f"{spent.reason} (while a person was asked)", self.name, spent.rule)
         self.note_allowed(call)
+        return None
 
     def note_allowed(self, call: ToolCall) -> None:
         """Count a call that goes ahead (also one a person said yes to after an ask)."""
@@ -211,7 +231,7 @@ class IntentGuard(Guard):
         if st.profile is not None:
             now = self.clock() if self.clock else None
             verdict = st.profile.decide(qualified, call.arguments, st.intent,
-                                        st.counts if counts is None else counts, now)
+                                        st.counts if counts is None else counts, now, call.inputs)
             if verdict is not None:
                 return verdict
             fallback = st.profile.profile.fallback
@@ -258,5 +278,6 @@ class IntentGuard(Guard):
         if self.store is None:
             raise RuntimeError("IntentGuard.hold needs a store")
         qualified = f"{call.upstream}/{call.tool}"
-        approval_id = approvals.hold(self.store, call.session.id, qualified, call.arguments, decision.reason)
+        approval_id = approvals.hold(self.store, call.session.id, qualified, call.arguments, decision.reason,
+                                     inputs=call.inputs)
         return approvals.held_message(approval_id, decision.reason)

@@ -124,30 +124,45 @@ class CompiledProfile:
         intent: DeclaredIntent,
         counts: dict[str, int],
         now: datetime | None = None,
+        inputs: dict[str, Any] | None = None,
     ) -> Verdict | None:
-        """The profile's verdict, or None when no rule matches (the fallback decides)."""
+        """The profile's verdict, or None when no rule matches (the fallback decides). `inputs` (a
+        2026-07-28 retry's inputResponses, a client's answers to a server's questions) are held to
+        the same constraints as the arguments: a value under a constrained name anywhere in them."""
         p = self.name
         if self.expires is not None and (now or datetime.now(UTC)) >= self.expires:
             return Verdict("deny", "expired", f"profile {p!r} expired at {self.expires.isoformat()}")
         r = self.rules(qualified)
         if r.deny:
             return Verdict("deny", "deny", f"profile {p!r} denies {qualified}")
+        # The budget before anything that may ask: a person's yes never reopens a spent budget.
+        spent = self.over_budget(qualified, counts)
+        if spent is not None:
+            return spent
         for i, c in r.constraints:
             problem = self._violation(i, c, arguments, intent)
+            where = "argument"
+            if not problem and inputs:
+                problem, where = self._input_violation(i, c, inputs, intent), "answer"
             if problem:
-                reason = f"profile {p!r}: {qualified} argument {c.arg!r} {problem}"
-                question = f"Allow {qualified} although its argument {c.arg!r} {problem}?"
+                reason = f"profile {p!r}: {qualified} {where} {c.arg!r} {problem}"
+                question = f"Allow {qualified} although its {where} {c.arg!r} {problem}?"
                 return Verdict(c.on_fail, f"constraint:{c.tool}.{c.arg}", reason, question)
-        total = self.profile.budget.total
-        if total is not None and counts.get("", 0) >= total:
-            return Verdict("deny", "budget", f"profile {p!r}: the session used its budget of {total} calls")
-        for g, n in r.budgets:
-            if counts.get(g, 0) >= n:
-                return Verdict("deny", f"budget:{g}", f"profile {p!r}: the session used its {n} calls of {g}")
         if r.ask:
             return Verdict("ask", "ask", f"profile {p!r} asks a person before {qualified}", f"Allow {qualified}?")
         if r.allow:
             return Verdict("allow", "allow", f"profile {p!r} allows {qualified}")
+        return None
+
+    def over_budget(self, qualified: str, counts: dict[str, int]) -> Verdict | None:
+        """The refusal of a call the session's budgets have no room left for, if they have none."""
+        p = self.name
+        total = self.profile.budget.total
+        if total is not None and counts.get("", 0) >= total:
+            return Verdict("deny", "budget", f"profile {p!r}: the session used its budget of {total} calls")
+        for g, n in self.rules(qualified).budgets:
+            if counts.get(g, 0) >= n:
+                return Verdict("deny", f"budget:{g}", f"profile {p!r}: the session used its {n} calls of {g}")
         return None
 
     def count(self, qualified: str, counts: dict[str, int]) -> None:
@@ -155,6 +170,22 @@ class CompiledProfile:
         counts[""] = counts.get("", 0) + 1
         for g, _ in self.rules(qualified).budgets:
             counts[g] = counts.get(g, 0) + 1
+
+    def _input_violation(self, i: int, c: ArgConstraint, inputs: Any, intent: DeclaredIntent) -> str:
+        """A constraint broken by a value under the constrained name at any depth of the inputs (an
+        elicitation's answer is `{"action": ..., "content": {name: value}}`; other shapes nest too)."""
+        stack = [inputs]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if c.arg in node:
+                    problem = self._violation(i, c, {c.arg: node[c.arg]}, intent)
+                    if problem:
+                        return problem
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        return ""
 
     def _violation(self, i: int, c: ArgConstraint, arguments: dict[str, Any], intent: DeclaredIntent) -> str:
         if c.arg not in arguments:

@@ -26,6 +26,7 @@ CLIENT_CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities"
 SERVER_INFO_KEY = "io.modelcontextprotocol/serverInfo"
 SUBSCRIPTION_ID_KEY = "io.modelcontextprotocol/subscriptionId"
 ENVELOPE_KEYS = (VERSION_KEY, CLIENT_INFO_KEY, CLIENT_CAPABILITIES_KEY)
+LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel"
 
 UNSUPPORTED_PROTOCOL_VERSION = -32022  # the revision's error for a version the peer does not serve
 HEADER_MISMATCH = -32020  # the revision's error for Mcp-Method / Mcp-Name headers that contradict the body
@@ -121,10 +122,13 @@ def new_state() -> str:
     return STATE_PREFIX + secrets.token_urlsafe(16)
 
 
-def fingerprint(name: str, arguments: dict[str, Any]) -> str:
+def fingerprint(name: str, arguments: dict[str, Any], inputs: dict[str, Any] | None = None) -> str:
+    """What a question was about: the call's name, arguments and every other input judged with them
+    (a retry's other inputResponses and the server's requestState); an answer covers exactly these."""
     import json
 
-    return json.dumps([name, arguments], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps([name, arguments, inputs or {}], sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
 
 
 def own_state(params: dict[str, Any]) -> str | None:

@@ -74,6 +74,10 @@ class Asker(Protocol):
         this client cannot be asked."""
         ...
 
+    def asked_inputs(self, state: str) -> dict[str, Any]:
+        """The other inputs of the call that the question named by `state` was about (empty if none)."""
+        ...
+
 
 class Link(Protocol):
     """How the gate reaches an upstream: the relay sends the request and correlates its answer."""
@@ -95,7 +99,7 @@ class HeldApprovals:
 
         approval_id = await anyio.to_thread.run_sync(
             lambda: approvals.hold(self.store, call.session.id, f"{call.upstream}/{call.tool}", call.arguments,
-                                   decision.reason))
+                                   decision.reason, inputs=call.inputs))
         return approvals.held_message(approval_id, decision.reason)
 
 
@@ -127,19 +131,31 @@ class CallGate:
             responses = params.get("inputResponses")
             reply = (asked, responses.get(eras.ASK_KEY) if isinstance(responses, dict) else None)
             params = eras.without_own_state(params)  # ours alone: the server never sees it
+            if "inputResponses" not in params and "requestState" not in params:
+                # The answer's retry carries only our question's state and answer: the server's own
+                # (its answers, its requestState) are those of the call asked about, kept with the
+                # question; judged again with it and forwarded. Other inputs: asked about anew.
+                params = {**params, **self.asker.asked_inputs(asked)}
         meta = params.get("_meta")
         inputs = {k: params[k] for k in ("inputResponses", "requestState") if k in params} or None
         call = ToolCall(self.session, up.name, tool, params.get("name"), arguments,
                         meta if isinstance(meta, dict) else None, inputs)
 
-        # check, then ask
-        decision = await self.guards.check_call(call)
-        if decision.action == "ask":
-            answered = await self._ask(call, decision, rid, reply)
-            if isinstance(answered, dict):  # the question, to be answered in the client's retry
-                return self._done("tools/call", up.name, tool, decision, started, 0.0, None,
-                                  (jsonrpc.result(rid, answered), None))
-            decision = answered
+        # check, then ask; any failure here (a guard's, an answer of a shape nobody expected) is a
+        # recorded refusal, never an unrecorded internal error
+        try:
+            decision = await self.guards.check_call(call)
+            if decision.action == "ask":
+                answered = await self._ask(call, decision, rid, reply)
+                if isinstance(answered, dict):  # the question, to be answered in the client's retry
+                    if self.audit is not None:  # asked in band: recorded like an elicitation or a hold
+                        await self.audit.call("call", call, decision)
+                    return self._done("tools/call", up.name, tool, decision, started, 0.0, None,
+                                      (jsonrpc.result(rid, answered), None))
+                decision = answered
+        except Exception as err:  # noqa: BLE001
+            log.exception("mcp-guard failed deciding a call")
+            decision = Decision("deny", f"the call could not be judged: {err}", "gate", "error")
         if not decision.allowed:
             if self.audit is not None:
                 await self.audit.call("call", call, decision)
@@ -151,7 +167,7 @@ class CallGate:
         # to another parser: a key given twice, the proxy read the last, a server may read the first).
         # The record is queued before the call leaves and is on disk before the answer goes out; if
         # it cannot be written, the answer is an error, never an unrecorded result.
-        out = {**msg, "params": {**params, "name": tool, "arguments": call.arguments}}
+        out = {**msg, "params": judged_params(params, tool, call.arguments)}
         recorded = self.audit.call("call", call, decision) if self.audit is not None else None
         sent = time.perf_counter()
         self.calls[rid] = call  # a question the server puts meanwhile is about this call (judge_answer)
@@ -184,8 +200,10 @@ class CallGate:
         if isinstance(answered, dict):
             return answered
         if answered is not None:
-            if answered.allowed:  # a person said yes: the call counts like any other (budgets, values sent)
-                await self.guards.on_approved(call)
+            if answered.allowed:  # a person said yes: the call counts like any other (budgets, values sent),
+                refused = await self.guards.on_approved(call)  # and a budget spent meanwhile still holds
+                if refused is not None:
+                    return refused
             return answered
         if self.holds is not None:
             text = await self.holds.hold(call, decision)
@@ -331,6 +349,27 @@ def undeclared(method: str, params: dict[str, Any], capabilities: dict[str, Any]
         if params.get("includeContext", "none") != "none" and not isinstance(declared.get("context"), dict):
             return "sampling.context"
     return None
+
+
+# The params of a tools/call that reach the server: the ones the guards judge (name, arguments, the
+# 2026-07-28 answers and state) and the protocol's own (a task request). Any other key is dropped: a
+# server may read a key no guard looked at.
+FORWARDED_PARAMS = frozenset({"name", "arguments", "inputResponses", "requestState", "task"})
+# The `_meta` keys the protocol defines for a request (progress, the 2026-07-28 envelope and log
+# level, W3C trace context); the rest of `_meta` is dropped (an SDK server hands `_meta` to the tool).
+FORWARDED_META = frozenset({"progressToken", *eras.ENVELOPE_KEYS, eras.LOG_LEVEL_KEY, "traceparent", "tracestate"})
+
+
+def judged_params(params: dict[str, Any], tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """A tools/call's params as forwarded: built from what was judged, nothing else of the client's."""
+    out = {k: v for k, v in params.items() if k in FORWARDED_PARAMS}
+    out.update(name=tool, arguments=arguments)
+    meta = params.get("_meta")
+    if isinstance(meta, dict):
+        kept = {k: v for k, v in meta.items() if k in FORWARDED_META}
+        if kept:
+            out["_meta"] = kept
+    return out
 
 
 def undeclared_inputs(result: dict[str, Any], capabilities: dict[str, Any]) -> str | None:

@@ -134,7 +134,8 @@ class Relay:
         self.era: str | None = None  # "handshake" or "modern" (2026-07-28), fixed by the client's first request
         self._handshake_asked = False  # an initialize has arrived (bare requests wait for it, never skip it)
         self._listens: dict[RequestId, dict[str, bool]] = {}  # the client's subscriptions/listen streams
-        self._asked: dict[str, str] = {}  # questions put in input_required results -> the call they are about
+        # questions put in input_required results -> the call they are about, and its other inputs
+        self._asked: dict[str, tuple[str, dict[str, Any] | None]] = {}
         self._upstreams_started = anyio.Event()  # set when initialize has started every upstream (or failed)
         self._guards_started = False
         self._guards_ready = anyio.Event()
@@ -145,7 +146,7 @@ class Relay:
         self._progress: dict[Any, RequestId] = {}  # progress token -> client request id
         self._ids = itertools.count(1)
         self._server_requests: dict[str, tuple[str, RequestId]] = {}  # our id -> (upstream, its id)
-        self._elicited: dict[str, RequestId] = {}  # our elicitation id -> the call (client id) it is for
+        self._judged: dict[str, tuple[RequestId, str]] = {}  # our request id -> (the call it is for, method)
         self._client_requests: dict[str, asyncio.Future[Message]] = {}
         self._handlers: dict[str, Callable[[Message, bytes | None], Awaitable[Response]]] = {
             "initialize": self._initialize,
@@ -305,32 +306,33 @@ class Relay:
             return
         upstream, original = target
         assert self._tg is not None
-        elicited = self._elicited.pop(rid, None)
+        judged = self._judged.pop(rid, None)
         result = msg.get("result")
-        if elicited is not None and isinstance(result, dict) and result.get("content"):
-            self._tg.start_soon(self._judged_answer, upstream, original, result, elicited)
+        if judged is not None and isinstance(result, dict):
+            self._tg.start_soon(self._judged_answer, upstream, original, result, *judged)
             return
         self._tg.start_soon(self.upstreams[upstream].notify, {**msg, "id": original})
 
-    def _answers_judged(self) -> bool:
-        """Whether a client's answers to a server's questions are judged like a call's arguments.
-        A handshake client answers only what a server asked, through its elicitation UI: where its
-        answers count as the person's (`[intent] ask = "client"`: they approve held calls) they pass
-        as the person's word; where they do not (`ask = "person"`) they are the agent's. (A
+    def _answer_judged(self, method: str) -> bool:
+        """Whether a handshake client's answer to a server's `method` is judged like a call's
+        arguments. Only an elicitation is answered by a person (the client's form): where the
+        client's answers count as the person's word (`[intent] ask = "client"`: they approve held
+        calls) it passes as such; where they do not (`ask = "person"`) it is the agent's. A sampling
+        answer is the client's model writing, and roots are the client's: always judged. (A
         2026-07-28 retry's inputResponses are always judged: the agent may send them unasked.)"""
-        return self.config.intent.ask == "person"
+        return method != "elicitation/create" or self.config.intent.ask == "person"
 
     async def _judged_answer(self, upstream: str, original: RequestId, result: dict[str, Any],
-                             rid: RequestId) -> None:
-        """A handshake-era client's answer to the server's elicitation during a call reaches the server
+                             rid: RequestId, method: str) -> None:
+        """A handshake-era client's answer to the server's request during a call reaches the server
         with that call: the gate judges it like the call's arguments (as a 2026-07-28 retry's
         inputResponses are), and it is withheld from the server, with its reason, unless allowed."""
-        decision = await self.gate.judge_answer(rid, {"elicitation": result})
+        decision = await self.gate.judge_answer(rid, {method.split("/")[0]: result})
         # The reason names what was withheld: it goes to the audit log, never to the server.
         answer: Message = {"jsonrpc": "2.0", "id": original, "result": result} \
             if decision is None or decision.allowed else \
             jsonrpc.error(original, jsonrpc.REFUSED, "mcp-guard withheld the client's answer to this "
-                          f"elicitation ({decision.guard}: {decision.rule}; see the audit log)")
+                          f"{method} ({decision.guard}: {decision.rule}; see the audit log)")
         await self.upstreams[upstream].notify(answer)
 
     async def _prepare_guards(self) -> None:
@@ -385,8 +387,8 @@ class Relay:
             our_id = self._new_id()
             self._server_requests[our_id] = (up.name, msg["id"])
             related = self._latest_request_to(up.name)
-            if related in self.gate.calls and method == "elicitation/create" and self._answers_judged():
-                self._elicited[our_id] = related
+            if related in self.gate.calls and self._answer_judged(method):
+                self._judged[our_id] = (related, method)
             await self._to_client({**screened, "id": our_id}, None, related)
             return
         params = _params(msg)
@@ -518,14 +520,17 @@ class Relay:
             return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard: upstream '{up.name}' asked for input "
                                  f"{MAX_INPUT_ROUNDS} times in a row; the request was given up"), None
         answers: dict[str, Any] = {}
+        judged: dict[str, Any] = {}  # every answer but a person's elicitation one, where that is their word
         for key, request in asked.get("inputRequests", {}).items():
             try:
                 answers[key] = await self.request_client(request["method"], request.get("params") or {}, related=rid)
             except (jsonrpc.RemoteError, TimeoutError) as err:
                 return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard: the client could not answer upstream "
                                      f"'{up.name}''s {request['method']}: {err}"), None
-        if self._answers_judged():
-            decision = await self.gate.judge_answer(rid, {"inputResponses": answers})
+            if self._answer_judged(request["method"]):
+                judged[key] = answers[key]
+        if judged:
+            decision = await self.gate.judge_answer(rid, {"inputResponses": judged})
             if decision is not None and not decision.allowed:
                 return jsonrpc.result(rid, jsonrpc.tool_error_result(
                     f"mcp-guard withheld the answers to upstream '{up.name}''s questions: {decision.reason}")), None
@@ -851,7 +856,7 @@ class Relay:
             return None
         try:
             answer = await self.request_client("elicitation/create", {
-                "message": decision.question or decision.reason,
+                "message": _question(call, decision),
                 "requestedSchema": {
                     "type": "object",
                     "properties": {"approve": {"type": "boolean", "title": "Allow this call?"}},
@@ -870,7 +875,8 @@ class Relay:
         The proxy keeps what was asked (the state the client returns is only a key to it), so an
         answer is good for the very call it was asked about, once. None: the client did not
         declare elicitation (the gate holds the call for a person instead)."""
-        if reply is not None and self._asked.get(reply[0]) == eras.fingerprint(call.exposed_name, call.arguments):
+        asked = eras.fingerprint(call.exposed_name, call.arguments, call.inputs)
+        if reply is not None and reply[0] in self._asked and self._asked[reply[0]][0] == asked:
             del self._asked[reply[0]]  # an answer counts once, and only for the call it was asked about
             return _answered(reply[1], decision)
         _, capabilities = eras.client_of(call.meta or {})  # this request's own capabilities
@@ -879,8 +885,14 @@ class Relay:
         if len(self._asked) >= MAX_HELD:
             self._asked.pop(next(iter(self._asked)))
         token = eras.new_state()
-        self._asked[token] = eras.fingerprint(call.exposed_name, call.arguments)
-        return eras.question(decision.question or decision.reason, token)
+        self._asked[token] = (asked, call.inputs)
+        return eras.question(_question(call, decision), token)
+
+    def asked_inputs(self, state: str) -> dict[str, Any]:
+        """The other inputs (the server's inputResponses and requestState) of the call a question of
+        ours was about: a retry answering it carries only our state and answer, so they are kept here."""
+        entry = self._asked.get(state)
+        return dict(entry[1] or {}) if entry is not None else {}
 
     async def request_client(self, method: str, params: dict[str, Any], *, related: RequestId | None = None,
                              timeout: float = 600.0) -> dict[str, Any]:
@@ -964,9 +976,22 @@ class Relay:
         return jsonrpc.result(msg["id"], {}), None
 
 
+def _question(call: ToolCall, decision: Decision) -> str:
+    """The question put to a person: the guard's, and every input judged with the arguments (the
+    answer covers exactly what the person was shown)."""
+    text = decision.question or decision.reason
+    if call.inputs:
+        import json
+
+        text += " It also carries these answers: " + json.dumps(call.inputs, ensure_ascii=False, default=str)
+    return text
+
+
 def _answered(answer: Any, decision: Decision) -> Decision:
-    """A person's answer to an elicitation asking to allow a call, as a decision."""
+    """A person's answer to an elicitation asking to allow a call, as a decision: only an accepted
+    form saying `approve: true` is a yes; any other answer, of any shape, is a no."""
+    content = answer.get("content") if isinstance(answer, dict) else None
     if isinstance(answer, dict) and answer.get("action") == "accept" \
-            and (answer.get("content") or {}).get("approve") is True:
+            and isinstance(content, dict) and content.get("approve") is True:
         return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, decision.rule)
     return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, decision.rule)
