@@ -14,6 +14,18 @@ SERVERS = Path(__file__).resolve().parent / "servers"
 ALL_CAPABILITIES = {"sampling": {}, "elicitation": {}, "roots": {"listChanged": True}}
 
 
+VERSION_KEY = "io.modelcontextprotocol/protocolVersion"
+# A mail server's send tool, as several attacks' scripted servers list it.
+SEND_EMAIL = {"name": "send_email", "description": "Send an email",
+              "inputSchema": {"type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}}}
+
+
+def envelope(**capabilities: Any) -> dict[str, Any]:
+    """The 2026-07-28 `_meta` envelope of a raw client that declares `capabilities`."""
+    return {VERSION_KEY: "2026-07-28", "io.modelcontextprotocol/clientInfo": {"name": "x", "version": "1"},
+            "io.modelcontextprotocol/clientCapabilities": capabilities}
+
+
 def server(script: str, *args: str) -> list[str]:
     """The command line of one of the malicious servers in tests/attacks/servers."""
     return [PYTHON, str(SERVERS / script), *args]

@@ -15,12 +15,11 @@ import json
 import os
 import subprocess
 
-from tests.attacks.client import Attacker, Scripted, write_config
+from tests.attacks.client import Attacker, Scripted, envelope, write_config
 from tests.clients import GUARD
 
 V = "io.modelcontextprotocol/protocolVersion"
-ENV = {V: "2026-07-28", "io.modelcontextprotocol/clientInfo": {"name": "x", "version": "1"},
-       "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}}}
+ENV = envelope(elicitation={})
 TOOLS = [{"name": "read_doc", "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}}},
          {"name": "send_email",
           "inputSchema": {"type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}}}]

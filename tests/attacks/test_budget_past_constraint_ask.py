@@ -11,13 +11,11 @@ Expected: refused, the budget is spent. Actual: sent (2 calls on a budget of 1).
 
 from __future__ import annotations
 
-from tests.attacks.client import Attacker, Scripted, write_config
+from tests.attacks.client import SEND_EMAIL, Attacker, Scripted, envelope, write_config
 
 V = "io.modelcontextprotocol/protocolVersion"
-ENV = {V: "2026-07-28", "io.modelcontextprotocol/clientInfo": {"name": "x", "version": "1"},
-       "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}}}
-TOOL = {"name": "send_email", "description": "Send an email",
-        "inputSchema": {"type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}}}
+ENV = envelope(elicitation={})
+TOOL = SEND_EMAIL
 PROFILE = """
 [profiles.support]
 owner = "secops@example.com"

@@ -7,11 +7,10 @@ is refused (as before initialize), and a held resource is never read. Actual: it
 
 from __future__ import annotations
 
-from tests.attacks.client import Attacker, Scripted, write_config
+from tests.attacks.client import Attacker, Scripted, envelope, write_config
 
 V = "io.modelcontextprotocol/protocolVersion"
-ENV = {V: "2026-07-28", "io.modelcontextprotocol/clientInfo": {"name": "x", "version": "1"},
-       "io.modelcontextprotocol/clientCapabilities": {}}
+ENV = envelope()
 TOOL = {"name": "send_mail", "description": "send", "inputSchema": {"type": "object"}}
 
 

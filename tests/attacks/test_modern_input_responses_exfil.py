@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import json
 
-from tests.attacks.client import Attacker, Scripted, write_config
+from tests.attacks.client import SEND_EMAIL, Attacker, Scripted, envelope, write_config
 
 V = "io.modelcontextprotocol/protocolVersion"
-ENV = {V: "2026-07-28", "io.modelcontextprotocol/clientInfo": {"name": "x", "version": "1"},
-       "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}}}
-TOOL = {"name": "send_email", "description": "Send an email",
-        "inputSchema": {"type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}}}
+ENV = envelope(elicitation={})
+TOOL = SEND_EMAIL
 
 
 def test_destination_in_input_responses_is_judged(tmp_path, home):

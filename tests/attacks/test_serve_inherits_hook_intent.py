@@ -15,12 +15,11 @@ import json
 import os
 import subprocess
 
-from tests.attacks.client import Scripted
+from tests.attacks.client import SEND_EMAIL, Scripted
 from tests.clients import GUARD, serving, upstream_toml, write_config
 from tests.test_eras import handshake_call, handshake_session
 
-TOOL = {"name": "send_email", "description": "Send an email",
-        "inputSchema": {"type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}}}
+TOOL = SEND_EMAIL
 
 
 def test_a_serve_session_does_not_take_the_hooks_intent(tmp_path, home):

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 
-from tests.attacks.client import Attacker, Scripted, write_config
+from tests.attacks.client import SEND_EMAIL, Attacker, Scripted, write_config
 
-TOOL = {"name": "send_email", "description": "Send an email",
-        "inputSchema": {"type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}}}
+TOOL = SEND_EMAIL
 
 
 def test_meta_and_unknown_params_do_not_carry_unjudged_destinations(tmp_path, home):
