@@ -4,6 +4,10 @@ An "ask" becomes a pending approval; the call is answered with an error saying h
 Once a person approves, the same call (same session, tool, arguments and every other input judged with
 them, such as a 2026-07-28 retry's inputResponses: compared by digest) passes exactly once; a second
 retry is held again. What a person reviews is what the digest covers.
+
+A held call waits `HOLD_FOR` for a person. After that it has expired: the agent has long moved on,
+so it is no longer listed as pending, counted as held, or open to approval (the call must be made
+again, and is judged again).
 """
 
 from __future__ import annotations
@@ -12,15 +16,23 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mcp_guard import audit
 from mcp_guard.canonical import now as _now
-from mcp_guard.canonical import sha256_hex
+from mcp_guard.canonical import parse_time, sha256_hex
 from mcp_guard.errors import GuardError
 from mcp_guard.store import Store
 
 log = logging.getLogger("mcp_guard.approvals")
+
+HOLD_FOR = timedelta(hours=24)
+
+
+def expired(created: str) -> bool:
+    """Whether a call held since `created` has waited longer than `HOLD_FOR`."""
+    return parse_time(created) < datetime.now(UTC) - HOLD_FOR
 
 
 class ApprovalError(GuardError):
@@ -124,7 +136,8 @@ def listing(store: Store, state: str | None = "pending", session_id: str | None 
         where.append("session_id = ?")
         params.append(session_id)
     sql = f"SELECT {_COLUMNS} FROM approvals" + (" WHERE " + " AND ".join(where) if where else "")
-    return [_approval(r) for r in _dicts(store.execute(sql + " ORDER BY created, id", params))]
+    found = [_approval(r) for r in _dicts(store.execute(sql + " ORDER BY created, id", params))]
+    return [a for a in found if a.state != "pending" or not expired(a.created)] if state == "pending" else found
 
 
 def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
@@ -132,6 +145,9 @@ def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
     current = get(store, approval_id)
     if current.state != "pending":
         raise ApprovalError(f"approval {approval_id} is already {current.state}")
+    if expired(current.created):
+        raise ApprovalError(f"approval {approval_id} has expired (held since {current.created}, more than "
+                            f"{HOLD_FOR.total_seconds() / 3600:.0f} h): the call must be made again")
     state = "approved" if approve else "denied"
     conn = store
     with store.write():  # the decision and its audit record commit together (an approval is honoured only with it)

@@ -102,3 +102,18 @@ def test_an_approval_covers_the_inputs_it_was_held_with_and_lists_them_in_full(s
     other = {"inputResponses": {"cc": {"action": "accept", "content": {"cc": "eve@other.example"}}}}
     assert approvals.consume_approved(store, "s1", "mail/send", args, other) is None
     assert approvals.consume_approved(store, "s1", "mail/send", args, inputs) == held
+
+
+def test_a_call_held_longer_than_hold_for_expires(setup, capsys):
+    from datetime import UTC, datetime
+
+    _, _, store = setup
+    fresh = approvals.hold(store, "s1", "notes/delete_note", {"note_id": "7"}, "destructive")
+    stale = approvals.hold(store, "s2", "notes/delete_note", {"note_id": "8"}, "destructive")
+    long_ago = (datetime.now(UTC) - approvals.HOLD_FOR * 2).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with store.write():
+        store.execute("UPDATE approvals SET created = ? WHERE id = ?", (long_ago, stale))
+    assert [a.id for a in approvals.listing(store)] == [fresh]  # the agent has long moved on
+    with pytest.raises(approvals.ApprovalError, match="expired"):
+        approvals.decide(store, stale, True, "dana")
+    assert approvals.decide(store, fresh, True, "dana").state == "approved"

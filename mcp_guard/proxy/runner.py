@@ -204,16 +204,19 @@ class Proxy:
     def _held_counts(self) -> dict[str, int]:
         """What waits for a person, read from the database (other processes and replicas hold and
         approve too). SQLite: a read-only connection of its own, off the proxy's shared one."""
+        from mcp_guard import approvals
+
         review_sql = "SELECT count(*) FROM items WHERE state = 'pending'"
-        calls_sql = "SELECT count(*) FROM approvals WHERE state = 'pending'"
         if self.store.dialect != "sqlite":
             return {"review": self.store.execute(review_sql).fetchone()[0],
-                    "call": self.store.execute(calls_sql).fetchone()[0]}
+                    "call": len(approvals.listing(self.store))}  # pending, not expired
         import sqlite3
 
         conn = sqlite3.connect(f"{self.config.db_path.absolute().as_uri()}?mode=ro", uri=True, timeout=1)
         try:
-            return {"review": conn.execute(review_sql).fetchone()[0], "call": conn.execute(calls_sql).fetchone()[0]}
+            created = [r[0] for r in conn.execute("SELECT created FROM approvals WHERE state = 'pending'")]
+            return {"review": conn.execute(review_sql).fetchone()[0],
+                    "call": sum(not approvals.expired(c) for c in created)}
         finally:
             conn.close()
 
