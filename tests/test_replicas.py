@@ -96,10 +96,12 @@ def cli(config: Path, *argv: str) -> str:
     return done.stdout
 
 
-def test_three_replicas_on_one_postgresql(tmp_path, pg_url):  # noqa: F811
-    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("echo", ECHO) + f"""
+def team_config(tmp_path: Path, url: str, extra: str = "") -> Path:
+    """The echo fixture on a shared PostgreSQL, held calls asked of a person, and a `team` profile
+    that allows `echo` and asks about `blob`."""
+    return write_config(tmp_path / "mcp-guard.toml", upstream_toml("echo", ECHO) + f"""
 [storage]
-url = "{pg_url}"
+url = "{url}"
 
 [intent]
 ask = "person"
@@ -108,11 +110,15 @@ ask = "person"
 owner = "team@example.com"
 allow = ["echo/echo"]
 ask = ["echo/blob"]
+""" + extra)
 
+
+def test_three_replicas_on_one_postgresql(tmp_path, pg_url):  # noqa: F811
+    config = team_config(tmp_path, pg_url, """
 [profiles.tight]
 owner = "team@example.com"
 allow = ["echo/*"]
-budget = {{ per_tool = {{ "echo/echo" = 2 }} }}
+budget = { per_tool = { "echo/echo" = 2 } }
 """)
     started = json.loads(cli(config, "session", "start", "--intent", "echo what I say", "--profile", "team",
                              "--json"))

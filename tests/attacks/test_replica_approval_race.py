@@ -10,28 +10,14 @@ import threading
 
 import pytest
 
-from tests.clients import fixture, upstream_toml, write_config
 from tests.postgres import pg_url, postgres_cluster  # noqa: F401 - fixtures
-from tests.test_replicas import RoundRobin, cli, replicas
+from tests.test_replicas import RoundRobin, cli, replicas, team_config
 
 pytestmark = pytest.mark.slow  # three serve replicas on a throwaway PostgreSQL
 
-ECHO = fixture("echo_server.py")
-
 
 def test_an_approval_passes_once_when_replicas_race_for_it(tmp_path, pg_url):  # noqa: F811
-    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("echo", ECHO) + f"""
-[storage]
-url = "{pg_url}"
-
-[intent]
-ask = "person"
-
-[profiles.team]
-owner = "team@example.com"
-allow = ["echo/echo"]
-ask = ["echo/blob"]
-""")
+    config = team_config(tmp_path, pg_url)
     started = json.loads(cli(config, "session", "start", "--intent", "echo what I say", "--profile", "team", "--json"))
     with replicas(config, 3) as procs:
         clients = [RoundRobin([base], started["token"]) for _, base in procs]
