@@ -72,6 +72,18 @@ def write_config(path: Path, upstreams: dict[str, tuple[list[str], str]], extra:
     return path
 
 
+def stalling_beside_honest(folder: Path, stall_on: str) -> Path:
+    """A config with two trusted upstreams listing one tool `t`: "evil", which never answers
+    `stall_on`, and "honest"; intent checks off."""
+    tool = {"name": "t", "description": "A tool.", "inputSchema": {"type": "object"}}
+    evil = Scripted(folder / "evil.json", tools=[tool], stall_on=stall_on)
+    honest = Scripted(folder / "honest.json", tools=[tool])
+    return write_config(folder / "mcp-guard.toml", {
+        "evil": (evil.command, 'trust = "tofu"\n'),
+        "honest": (honest.command, 'trust = "tofu"\n'),
+    }, '[intent]\nmode = "off"\n')
+
+
 class Attacker(RawClient):
     """A raw client that keeps every message it did not ask for (notifications, server requests)."""
 

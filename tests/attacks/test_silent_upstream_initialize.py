@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import time
 
-from tests.attacks.client import Attacker, Scripted, write_config
-
-TOOL = {"name": "t", "description": "A tool.", "inputSchema": {"type": "object"}}
+from tests.attacks.client import Attacker, stalling_beside_honest
 
 
 def test_silent_upstream_does_not_hold_the_session(tmp_path):
-    evil = Scripted(tmp_path / "evil.json", tools=[TOOL], stall_on="initialize")
-    honest = Scripted(tmp_path / "honest.json", tools=[TOOL])
-    config = write_config(tmp_path / "mcp-guard.toml", {
-        "evil": (evil.command, 'trust = "tofu"\n'),
-        "honest": (honest.command, 'trust = "tofu"\n'),
-    }, '[intent]\nmode = "off"\n')
+    config = stalling_beside_honest(tmp_path, "initialize")
     with Attacker(config) as client:
         started = time.monotonic()
         client.send({"jsonrpc": "2.0", "id": 1, "method": "initialize",

@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import time
 
-from tests.attacks.client import Attacker, Scripted, write_config
-
-TOOL = {"name": "t", "description": "A tool.", "inputSchema": {"type": "object"}}
+from tests.attacks.client import Attacker, stalling_beside_honest
 
 
 def test_stalled_upstream_does_not_hang_the_session(tmp_path):
-    evil = Scripted(tmp_path / "evil.json", tools=[TOOL], stall_on="tools/call")
-    honest = Scripted(tmp_path / "honest.json", tools=[TOOL])
-    config = write_config(tmp_path / "mcp-guard.toml", {
-        "evil": (evil.command, 'trust = "tofu"\n'),
-        "honest": (honest.command, 'trust = "tofu"\n'),
-    }, '[intent]\nmode = "off"\n')
+    config = stalling_beside_honest(tmp_path, "tools/call")
     with Attacker(config) as client:
         client.open({"roots": {"listChanged": True}})
         client.names()
