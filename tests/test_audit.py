@@ -499,24 +499,29 @@ def test_not_an_export_is_refused():
 def test_report_counts_per_session_and_tool(log):
     log.append("session.start", "a", {"intent": "summarise the inbox", "profile": "reader", "owner": "ops"})
 
-    def call(session, tool, decision, guard="intent"):
-        log.append("call", session, call_data(tool=tool, upstream="mail", arguments={}, decision=decision, guard=guard))
+    def call(session, tool, decision, guard="intent", rule=""):
+        log.append("call", session, call_data(tool=tool, upstream="mail", arguments={}, decision=decision,
+                                              guard=guard, rule=rule))
 
     call("a", "read", "allow")
     call("a", "read", "allow")
     call("a", "send", "deny")
     call("a", "send", "ask")
     call("a", "send", "deny", guard="manifest")  # denied, but not by the intent guard
+    call("a", "send", "allow", rule="approved:ap-1")  # the held call, made again after its approval
+    call("a", "forward", "allow", rule="person:unnamed")  # asked in the client: yes
+    call("a", "forward", "deny", rule="person:unnamed")  # asked in the client: no
     call("b", "read", "allow")
     log.append("approval", "a", {"tool": "send", "approved": True})
     data = report(log)
     a, b = data["sessions"]
     assert (a["session"], a["intent"], a["profile"], a["owner"]) == ("a", "summarise the inbox", "reader", "ops")
-    counts = ("calls", "allowed", "denied", "asked", "outside_intent")
-    assert [tuple(t[c] for c in counts) for t in a["tools"]] == [(2, 2, 0, 0, 0), (3, 0, 2, 1, 2)]
-    assert tuple(a["totals"][c] for c in counts) == (5, 2, 2, 1, 2)
+    counts = ("calls", "allowed", "denied", "asked", "approved", "outside_intent")
+    assert [(t["tool"], *(t[c] for c in counts)) for t in a["tools"]] == [
+        ("forward", 2, 1, 1, 2, 1, 2), ("read", 2, 2, 0, 0, 0, 0), ("send", 4, 1, 2, 1, 1, 3)]
+    assert tuple(a["totals"][c] for c in counts) == (8, 4, 3, 3, 2, 5)
     assert (b["session"], b["intent"], b["totals"]["calls"]) == ("b", None, 1)
-    assert data["totals"]["calls"] == 6
+    assert data["totals"]["calls"] == 9
     assert [s["session"] for s in report(log, session="b")["sessions"]] == ["b"]
 
 

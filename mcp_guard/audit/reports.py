@@ -7,17 +7,25 @@ from typing import Any
 
 from mcp_guard.audit.log import AuditLog
 
-_COUNTERS = ("calls", "allowed", "denied", "asked", "outside_intent")
+_COUNTERS = ("calls", "allowed", "denied", "asked", "approved", "outside_intent")
+# Rules that mark a person's answer: "person:RULE" (asked in the client, yes or no), "approved:ID"
+# (a held call a person approved, made again by the agent).
+_BY_PERSON = ("person:", "approved:")
 
 
 def _count(into: dict[str, int], data: Mapping[str, Any]) -> None:
     decision = data.get("decision")
+    rule = str(data.get("rule") or "")
+    by_person = rule.startswith(_BY_PERSON)
     into["calls"] += 1
     into["allowed"] += decision == "allow"
     into["denied"] += decision == "deny"
-    into["asked"] += decision == "ask"
-    # Outside the declared intent: what the intent guard did not allow.
-    into["outside_intent"] += data.get("guard") == "intent" and decision != "allow"
+    # Asked: put to a person, held or answered in the client (a held call made again after its
+    # approval was asked once already, when it was held).
+    into["asked"] += decision == "ask" or rule.startswith("person:")
+    into["approved"] += decision == "allow" and by_person
+    # Outside the declared intent: what the intent guard did not allow on its own.
+    into["outside_intent"] += data.get("guard") == "intent" and (decision != "allow" or by_person)
 
 
 def report(log: AuditLog, session: str | None = None) -> dict[str, Any]:

@@ -185,7 +185,7 @@ def _report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     console = Console(markup=False, highlight=False)
-    cols = ("calls", "allowed", "denied", "asked", "outside_intent")
+    cols = ("calls", "allowed", "denied", "asked", "approved", "outside_intent")
     for s in data["sessions"]:
         title = f"session {s['session']}"
         if s["intent"] is not None:
@@ -201,6 +201,8 @@ def _report(args: argparse.Namespace) -> int:
     n = len(data["sessions"])
     console.print(
         f"{n} session{'' if n == 1 else 's'}: {t['calls']} calls, {t['allowed']} allowed, "
-        f"{t['denied']} denied, {t['asked']} asked, {t['outside_intent']} outside the declared intent"
+        f"{t['denied']} denied, {t['asked']} asked, {t['approved']} approved by a person, "
+        f"{t['outside_intent']} outside the declared intent",
+        soft_wrap=True,  # one line, whatever the terminal's width: scripts read it
     )
     return 0
