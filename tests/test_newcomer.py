@@ -133,3 +133,29 @@ def test_no_state_lands_in_the_current_folder(tmp_path, home, monkeypatch):
     config = load_config()
     state = Path(os.environ["XDG_STATE_HOME"]) / "mcp-guard"
     assert config.bom_path == state / "bom" / "aibom.cdx.json" and config.db_path == state / "guard.db"
+
+
+def test_readme_python_client_runs_through_mcp_guard(tmp_path):
+    """The README's Python example, as written, against the real time server: the tool is hidden
+    until reviewed, then listed and called (the mcp 2.x names it shows are the SDK's own)."""
+    from tests.support import python_bin
+
+    block = README.split("```python", 1)[1].split("```", 1)[0]
+    bin_dir = str(Path(python_bin("mcp-server-time")).parent)
+    env = {**BARE, "HOME": str(tmp_path), "PATH": f"{bin_dir}:{BARE['PATH']}"}
+    (tmp_path / "example.py").write_text(block, encoding="utf-8")
+
+    def example() -> list[str]:
+        proc = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout.splitlines()
+
+    listed, called = example()
+    assert listed == "[]" and called.startswith("True ") and "awaits review" in called
+    approve = subprocess.run([f"{bin_dir}/mcp-guard", "review", "approve", "--upstream", "time", "--all", "--yes",
+                              "--reason", "reads the clock"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=60)
+    assert approve.returncode == 0, approve.stderr
+    listed, called = example()
+    assert "get_current_time" in listed and called.startswith("False {") and "'timezone': 'UTC'" in called
