@@ -63,4 +63,9 @@ def outcome(scn: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def load(name: str) -> list[dict[str, Any]]:
-    return json.loads((HERE / name).read_text())
+    """A scenario set by its name in this folder, or by any path to a file."""
+    path = HERE / name if (HERE / name).is_file() else Path(name)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise SystemExit(f"cannot read scenario set {name}: {err}") from None

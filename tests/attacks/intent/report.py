@@ -1,7 +1,7 @@
 """Prints the outcome of every scenario of a scenario set and the totals:
 .venv/bin/python -m tests.attacks.intent.report [-v] [FILE]
 
-FILE (in this folder) defaults to intent_scenarios.json, the attacker's set. independent_dev.json and
+FILE (a name in this folder, or a path) defaults to intent_scenarios.json, the attacker's set. independent_dev.json and
 independent_heldout.json are 70 sessions (35 honest, 35 attacks, 11 domains) written by an author who
 never saw the engine, split in two by a hash of their ids: the dev half was looked at while tuning,
 the held-out half only ever measured."""
