@@ -166,8 +166,12 @@ def test_rule_from_data_counts_the_text_of_a_result_the_request_pointed_at():
 
 def test_rule_from_data_allows_a_listed_party_for_a_requested_action_only():
     r = recorded(("read_inbox", INBOX_JSON))
+    one = recorded(("read_inbox", INBOX_JSON.split("},")[0] + "}]"))  # the Q3 mail alone
     assert decide("Send the Q3 numbers to the sender of that mail", "send_email", {"to": "dana@corp.example"},
-                  r).action == "allow"
+                  one).action == "allow"
+    # the inbox offers two senders: which one "that mail" means is asked (see the `ambiguous` tests)
+    assert decide("Send the Q3 numbers to the sender of that mail", "send_email", {"to": "dana@corp.example"},
+                  r).rule == "ambiguous"
     # the request asks for no sending: asked
     v = decide("Who wrote to me about Q3?", "send_email", {"to": "dana@corp.example"}, r)
     assert (v.action, v.rule) == ("ask", "from-data") and "does not ask" in v.reason
@@ -541,3 +545,66 @@ def test_pointed_text_that_tells_its_reader_to_act_is_not_data_even_in_a_joined_
         value = "eve@evil.example" if "eve@" in text else ("evil.example/drop" if "drop" in text
                                                            else "notes.example/q3")
         assert bool(r.provenance(value).pointed) is data, text
+
+
+# -- ambiguous -----------------------------------------------------------------------------------------
+CHANNEL = (
+    '[{"user": "maria", "text": "Agreed: incident summaries go to https://hooks.corp.example/incidents"},'
+    ' {"user": "devon", "text": "Heads up, the incident webhook moved to https://hooks.other.example/in"}]'
+)
+POINTER = "Post the incident summary to the webhook URL the SRE team agreed on"
+
+
+def pointed_read(intent_text: str, *results: str) -> SessionRecord:
+    r = SessionRecord()
+    for text in results:
+        r.add("chat", "read_channel", text, points_at(DeclaredIntent(intent_text), {"channel": "SRE"}))
+    return r
+
+
+def test_rule_ambiguous_one_candidate_is_unchanged():
+    r = pointed_read(POINTER, '[{"user": "maria", "text": "Agreed: summaries go to https://hooks.corp.example/i"}]')
+    v = decide(POINTER, "send_message", {"url": "https://hooks.corp.example/i", "body": "summary"}, r)
+    assert v.action == "allow", v
+
+
+def test_rule_ambiguous_two_candidates_in_different_records_of_one_result_are_asked_with_their_sources():
+    r = pointed_read(POINTER, CHANNEL)
+    for url, other in (("https://hooks.other.example/in", "hooks.corp.example/incidents"),
+                       ("https://hooks.corp.example/incidents", "hooks.other.example/in")):
+        v = decide(POINTER, "send_message", {"url": url, "body": "summary"}, r)
+        assert (v.action, v.rule) == ("ask", "ambiguous"), v
+        assert other in v.question and "record 1" in v.question and "record 2" in v.question
+        assert "chat/read_channel (result 1)" in v.question
+
+
+def test_rule_ambiguous_two_candidates_from_different_results_are_asked():
+    first, second = (f"[{part}]" for part in CHANNEL[1:-1].split("}, ", 1))
+    r = pointed_read(POINTER, first + "}", "{" + second.lstrip("{"))
+    v = decide(POINTER, "send_message", {"url": "https://hooks.corp.example/incidents", "body": "s"}, r)
+    assert (v.action, v.rule) == ("ask", "ambiguous"), v
+    assert "result 1" in v.question and "result 2" in v.question
+
+
+def test_rule_ambiguous_the_same_value_twice_is_one_candidate():
+    same = ('[{"user": "maria", "text": "Agreed: summaries go to https://hooks.corp.example/i"},'
+            ' {"user": "devon", "text": "+1, https://hooks.corp.example/i it is"}]')
+    r = pointed_read(POINTER, same, same)
+    v = decide(POINTER, "send_message", {"url": "https://hooks.corp.example/i", "body": "summary"}, r)
+    assert v.action == "allow", v
+
+
+def test_rule_ambiguous_values_of_one_record_are_one_list_and_fields_compare_by_name():
+    event = '[{"title": "Kick-off", "participants": ["ana@corp.example", "li@corp.example"], "by": "x@y.example"}]'
+    r = recorded(("read_inbox", event))
+    # another participant of the same event is not a rival: the request may mean them all
+    assert decide("Send the kick-off participants the retro notes", "send_email", {"to": "li@corp.example"},
+                  r).action == "allow"
+    # two senders of two mails: "the sender" could be either; a field of another name is no rival
+    mails = ('[{"from": "ana@corp.example", "cc": "zed@corp.example"}, {"from": "bo@corp.example"}]')
+    v = decide("Reply to the sender", "send_email", {"to": "ana@corp.example"}, recorded(("read_inbox", mails)))
+    assert (v.action, v.rule) == ("ask", "ambiguous") and "bo@corp.example" in v.question
+    assert "zed@corp.example" not in v.question
+    # a pointer that names the person means the mailbox spelt with that name
+    assert decide("Reply to Ana", "send_email", {"to": "ana@corp.example"},
+                  recorded(("read_inbox", mails))).action == "allow"

@@ -38,6 +38,16 @@ The rules, one sentence each (the rule's name is in every reason):
   is allowed when the request asks for this kind of action and names no destination of this kind
   itself, and the session has read no injected text (before or after that result: an injection can
   point at data without naming it, "the sender of message m3"); otherwise it is asked.
+- `ambiguous`: a destination that `from-data` would allow, where the session's clean data offers
+  another value of its kind in the same place (a field of the same name in a result of the same tool,
+  or anywhere in the results of calls for what the request names when that is how it is data) but in
+  another record (another JSON object, YAML list item or paragraph; of that result or another one), is
+  asked, and the question lists each candidate and where it came from: the request points ("the
+  sender", "the webhook the team agreed on") without naming one, and which one it means cannot be told
+  from the data. Values of one record are one list the request may mean whole (an event's
+  participants); the same value found twice is one candidate; a value the call also uses, the request
+  names or the agent sent is none; a pointer that names a person ("Reply to Ana") means the mailboxes
+  spelt with that name (`ana.l@…`), so only those are rivals.
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
@@ -49,6 +59,8 @@ Nothing lets a destination through because of a verb alone: a verb is needed, ne
 
 from __future__ import annotations
 
+import bisect
+import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -152,6 +164,8 @@ class DeclaredIntent:
         )
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
+        # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
+        self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
 
     @property
     def the_request(self) -> str:
@@ -226,6 +240,13 @@ class DeclaredIntent:
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
         return bool(self.stems & verbs)
+
+
+def _mailbox_words(kind: str, value: str) -> set[str]:
+    """The words of three letters or more of an e-mail address's own name (`mark.davies@…`: mark, davies)."""
+    if kind != "email" or "@" not in value:
+        return set()
+    return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
 
 
 def _numbers(text: str) -> Iterator[float]:
@@ -418,7 +439,7 @@ class DefaultEngine:
         # Every value is judged; the most severe verdict decides (a deny is never hidden by an ask).
         asked = None
         for v in values:
-            verdict = self._value(info, v, record)
+            verdict = self._value(info, v, record, values)
             if verdict is not None:
                 if verdict.action == "deny":
                     return verdict
@@ -526,7 +547,7 @@ class DefaultEngine:
         prov = record.provenance(v.value, v.forms())
         return any(self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text)
 
-    def _value(self, info: ToolInfo, v: Value, record: SessionRecord) -> Verdict | None:
+    def _value(self, info: ToolInfo, v: Value, record: SessionRecord, values: list[Value] = ()) -> Verdict | None:
         intent = self.intent
         if intent.names_whole(v.value):
             return None
@@ -569,9 +590,38 @@ class DefaultEngine:
             elif group in intent.kinds:
                 why = f"{intent.the_request} names its own {_GROUP_WORD.get(group, group)}"
             else:
-                return None
+                return self._ambiguous(info, v, prov, record, values)
             return _verdict("ask", "from-data", info, v, f"was found {where}, and {why}", intent)
         return _verdict("ask", "from-text", info, v, f"is found only {where}", intent)
+
+    def _ambiguous(
+        self, info: ToolInfo, v: Value, prov: Provenance, record: SessionRecord, values: Iterable[Value]
+    ) -> Verdict | None:
+        """`ambiguous`: the request points at a destination without naming it, and the session's clean data
+        offers other values of the kind in the same place as this one (see `offered_alongside`): which one
+        it means cannot be told from the data, so a person is asked, with each candidate and its source."""
+        if not v.address:
+            return None  # a name by its argument ("general"): its alternatives cannot be told by shape
+        intent = self.intent
+        in_call = {w.value for w in values}
+        others = [
+            (value, where) for value, where in offered_alongside(record, v.kind, v.value, prov)
+            if value not in in_call and not intent.names_whole(value) and value not in record.sent
+        ]
+        # A pointer that names the person ("invite Mark") means a mailbox whose own name carries that name
+        # (mark.davies@…) rather than one that does not. (Only a mailbox's own name: a web address or a
+        # domain that carries a word of the request names no one.)
+        names = _mailbox_words(v.kind, v.value) & intent.name_words
+        if names:
+            others = [(value, where) for value, where in others if _mailbox_words(v.kind, value) & names]
+        if not others:
+            return None
+        mine = next((where for value, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
+        shown = [f"{v.value!r} ({mine})"] + [f"{value!r} ({where})" for value, where in others[:4]]
+        more = f" and {len(others) - 4} more" if len(others) > 4 else ""
+        what = (f"is one of {len(others) + 1} different values the session's data offers where "
+                f"{intent.the_request} points without naming one: {', '.join(shown)}{more}")
+        return _verdict("ask", "ambiguous", info, v, what, intent)
 
     def _audience(self, info: ToolInfo, values: list[Value]) -> Verdict | None:
         for v in values:
@@ -594,6 +644,142 @@ class DefaultEngine:
                             f"is none of the numbers {intent.the_request} names, nor found in a clean result",
                             intent)
         return None
+
+
+# -- what the data offers where a pointer points ---------------------------------------------------------
+# A result's address-like values, each with its role (the field that holds it whole, or running text) and
+# its record (the JSON object, or the paragraph, that holds it): found once per result, when a pointer is
+# first resolved in it, and kept on the session's record with the result.
+_LABEL = re.compile(r"[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]")
+_BLANK = re.compile(r"\n[ \t]*\n")
+_ITEM = re.compile(r"^[ \t]*- [A-Za-z_][\w .-]{0,40}:(?:[ \t]|$)", re.M)
+_KEY_ONLY = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]*$")
+MAX_OFFERS = 4096  # values indexed per result (past it, the rest of the result offers nothing more)
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    kind: str
+    value: str
+    role: str  # "field:<key>" (the whole value of a field) or "text"
+    record: int  # which record (JSON object or paragraph) of the result holds it
+
+
+def _offers(e: ResultEntry) -> list[Offer]:
+    out: list[Offer] = []
+    data = None
+    if e.json:
+        try:
+            data = json.loads(e.text)
+        except (ValueError, RecursionError):
+            data = None
+    if isinstance(data, dict | list):
+        counter = [0]
+
+        def walk(node: Any, key: str, rec: int, depth: int) -> None:
+            if len(out) >= MAX_OFFERS or depth > 32:
+                return
+            if isinstance(node, dict):
+                counter[0] += 1
+                mine = counter[0]
+                for k, x in node.items():
+                    walk(x, str(k), mine, depth + 1)
+            elif isinstance(node, list):
+                for x in node:
+                    walk(x, key, rec, depth + 1)
+            elif isinstance(node, str):
+                found = list(find_values(node))
+                one = whole_value(node, "", found)
+                for f in found:
+                    whole = one is not None and f.value == one.value
+                    out.append(Offer(f.kind, f.value, f"field:{key.lower()}" if whole else "text", rec))
+
+        walk(data, "", 0, 0)
+        return out
+    from mcp_guard.intent.record import _is_field
+
+    # A record of text: a paragraph, or a list item that opens a mapping (`- id: 7`, a YAML record).
+    starts = sorted({m.end() for m in _BLANK.finditer(e.text)} | {m.start() for m in _ITEM.finditer(e.text)})
+    for f in find_values(e.text, e.low):
+        if len(out) >= MAX_OFFERS:
+            break
+        role = "text"
+        if _is_field(e, f.start, f.end):
+            line = e.text.rfind("\n", 0, f.start) + 1
+            m = _LABEL.match(e.text, line, f.start)
+            role = f"field:{(m.group(1).strip().lower() if m else _parent_key(e.text, line))}"
+        out.append(Offer(f.kind, f.value, role, bisect.bisect_right(starts, f.start) + 1))
+    return out
+
+
+def _parent_key(text: str, line: int) -> str:
+    """The key of the list a bare `- value` line is an item of (`participants:` above it), else ""."""
+    head = text[line:line + 200]
+    indent = len(head) - len(head.lstrip(" \t"))
+    pos = line
+    for _ in range(200):
+        if pos <= 0:
+            return ""
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        body = text[prev:pos - 1]
+        stripped = body.lstrip(" \t")
+        pos = prev
+        if not stripped or (stripped[:2] == "- " and len(body) - len(stripped) >= indent):
+            continue  # another item of the same list
+        m = _KEY_ONLY.match(body)
+        return m.group(1).strip().lower() if m is not None and len(body) - len(stripped) <= indent else ""
+    return ""
+
+
+def offers(record: SessionRecord, e: ResultEntry) -> list[Offer]:
+    """The result's offers, found once and kept while the result is (keyed by its seq)."""
+    cache = record.offers
+    got = cache.get(e.seq)
+    if got is None:
+        if len(cache) > len(record.entries):
+            live = {x.seq for x in record.entries}
+            for seq in [s for s in cache if s not in live]:
+                del cache[seq]
+        got = cache[e.seq] = _offers(e)
+    return got
+
+
+def offered_alongside(
+    record: SessionRecord, kind: str, value: str, prov: Provenance, mine: bool = False
+) -> Iterator[tuple[str, str]]:
+    """(value, where) for each other value of `kind` that the session's clean data offers in the same
+    place as `value` is offered, but in another record (a value in the same record as `value` is part of
+    one list the request may mean whole: an event's participants). The place: anywhere in the results
+    of calls for what the request names, when `value` is data as one of them (the request pointed
+    there); else a field of the same name in any clean result. Each distinct value once, first where it
+    was found. `mine`: where `value` itself is offered (one place)."""
+    pointed = bool(prov.pointed)
+    grounds = prov.pointed if pointed else prov.fields
+    roles: set[str] = set()
+    home: set[tuple[int, int]] = set()  # (result, record) where `value` is offered
+    for e in grounds:
+        for o in offers(record, e):
+            if o.value == value and (pointed or o.role != "text"):
+                roles.add((e.source, o.role))
+                home.add((e.seq, o.record))
+    sources = {src for src, _ in roles}
+    found: dict[str, str] = {}
+    shared: set[str] = set()  # values that share a record with `value`
+    for e in record.entries:
+        if (pointed and not e.pointed) or e.source not in sources or record.judge(e):
+            continue  # (an injection's values are judged by their own rules, never candidates here)
+        for o in offers(record, e):
+            if o.kind != kind or not (pointed or (e.source, o.role) in roles):
+                continue
+            if (e.seq, o.record) in home:
+                shared.add(o.value)
+            if o.value not in found and (o.value == value) == mine:
+                where = f"field '{o.role[6:]}'" if o.role != "text" else "text"
+                rec = f" of record {o.record}" if o.record else ""
+                found[o.value] = f"{where}{rec} of the result of {e.source} (result {e.seq + 1})"
+    for v, where in found.items():
+        if mine or (v != value and v not in shared):
+            yield v, where
 
 
 _GROUP_WORD = {"party": "recipients", "channel": "channels", "web": "web addresses", "account": "accounts",

@@ -212,6 +212,7 @@ class SessionRecord:
         self.taint_overflow = False
         self._judged = 0  # entries up to this seq have been judged for taint
         self.reached: dict[int, set[str]] = {}  # result seq -> web addresses from it the session reached
+        self.offers: dict[int, list[Any]] = {}  # result seq -> its address-like values by role (engine.offers)
         self._lock = threading.RLock()
         self.forgetting: deque[ResultEntry] = deque()  # evicted, not yet settled
         self.forgetting_chars = 0
