@@ -604,22 +604,22 @@ class DefaultEngine:
             return None  # a name by its argument ("general"): its alternatives cannot be told by shape
         intent = self.intent
         in_call = {w.value for w in values}
-        others = [
-            (value, where) for value, where in offered_alongside(record, v.kind, v.value, prov)
-            if value not in in_call and not intent.names_whole(value) and value not in record.sent
-        ]
         # A pointer that names the person ("invite Mark") means a mailbox whose own name carries that name
         # (mark.davies@…) rather than one that does not. (Only a mailbox's own name: a web address or a
         # domain that carries a word of the request names no one.)
         names = _mailbox_words(v.kind, v.value) & intent.name_words
-        if names:
-            others = [(value, where) for value, where in others if _mailbox_words(v.kind, value) & names]
+
+        def rival(value: str) -> bool:
+            return (value not in in_call and value not in record.sent and not intent.names_whole(value)
+                    and (not names or bool(_mailbox_words(v.kind, value) & names)))
+
+        others = list(offered_alongside(record, v.kind, v.value, prov, rival))
         if not others:
             return None
-        mine = next((where for value, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
+        mine = next((where for _, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
         shown = [f"{v.value!r} ({mine})"] + [f"{value!r} ({where})" for value, where in others[:4]]
-        more = f" and {len(others) - 4} more" if len(others) > 4 else ""
-        what = (f"is one of {len(others) + 1} different values the session's data offers where "
+        more = " and more" if len(others) > 4 else ""
+        what = (f"is one of several different values the session's data offers where "
                 f"{intent.the_request} points without naming one: {', '.join(shown)}{more}")
         return _verdict("ask", "ambiguous", info, v, what, intent)
 
@@ -654,7 +654,7 @@ _LABEL = re.compile(r"[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]")
 _BLANK = re.compile(r"\n[ \t]*\n")
 _ITEM = re.compile(r"^[ \t]*- [A-Za-z_][\w .-]{0,40}:(?:[ \t]|$)", re.M)
 _KEY_ONLY = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]*$")
-MAX_OFFERS = 4096  # values indexed per result (past it, the rest of the result offers nothing more)
+MAX_OFFERS = 4096  # values indexed per result; a result that carries more offers an unknown rival (asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -731,8 +731,25 @@ def _parent_key(text: str, line: int) -> str:
     return ""
 
 
-def offers(record: SessionRecord, e: ResultEntry) -> list[Offer]:
-    """The result's offers, found once and kept while the result is (keyed by its seq)."""
+class Offers:
+    """One result's offers, indexed: where each value stands, each place's values, each record's values."""
+
+    __slots__ = ("at", "by_place", "by_record", "full")
+
+    def __init__(self, found: list[Offer]) -> None:
+        self.full = len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
+        self.at: dict[str, list[Offer]] = {}
+        self.by_place: dict[tuple[str, str], dict[str, Offer]] = {}  # (kind, role) -> value -> first offer
+        self.by_record: dict[int, set[str]] = {}
+        for o in found:
+            self.at.setdefault(o.value, []).append(o)
+            self.by_place.setdefault((o.kind, o.role), {}).setdefault(o.value, o)
+            self.by_record.setdefault(o.record, set()).add(o.value)
+
+
+def offers(record: SessionRecord, e: ResultEntry) -> Offers:
+    """The result's offers, found once (on the first pointer resolved in it) and kept while the result
+    is (keyed by its seq)."""
     cache = record.offers
     got = cache.get(e.seq)
     if got is None:
@@ -740,46 +757,62 @@ def offers(record: SessionRecord, e: ResultEntry) -> list[Offer]:
             live = {x.seq for x in record.entries}
             for seq in [s for s in cache if s not in live]:
                 del cache[seq]
-        got = cache[e.seq] = _offers(e)
+        got = cache[e.seq] = Offers(_offers(e))
     return got
 
 
 def offered_alongside(
-    record: SessionRecord, kind: str, value: str, prov: Provenance, mine: bool = False
+    record: SessionRecord, kind: str, value: str, prov: Provenance,
+    rival: Callable[[str], bool] = lambda _: True, mine: bool = False, most: int = 5,
 ) -> Iterator[tuple[str, str]]:
     """(value, where) for each other value of `kind` that the session's clean data offers in the same
     place as `value` is offered, but in another record (a value in the same record as `value` is part of
     one list the request may mean whole: an event's participants). The place: anywhere in the results
     of calls for what the request names, when `value` is data as one of them (the request pointed
-    there); else a field of the same name in any clean result. Each distinct value once, first where it
-    was found. `mine`: where `value` itself is offered (one place)."""
+    there); else a field of the same name in a result of the same tool. Each distinct value that is a
+    `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
     pointed = bool(prov.pointed)
-    grounds = prov.pointed if pointed else prov.fields
-    roles: set[str] = set()
-    home: set[tuple[int, int]] = set()  # (result, record) where `value` is offered
-    for e in grounds:
-        for o in offers(record, e):
-            if o.value == value and (pointed or o.role != "text"):
-                roles.add((e.source, o.role))
-                home.add((e.seq, o.record))
-    sources = {src for src, _ in roles}
-    found: dict[str, str] = {}
+    places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
     shared: set[str] = set()  # values that share a record with `value`
+    for e in prov.pointed if pointed else prov.fields:
+        index = offers(record, e)
+        for o in index.at.get(value, ()):
+            if pointed or o.role != "text":
+                if mine:
+                    yield value, _offer_where(e, o)
+                    return
+                places.add((e.source, o.role))
+                shared |= index.by_record.get(o.record, set())
+    if mine:
+        return
+    sources = {src for src, _ in places}
+    roles = {role for _, role in places}
+    seen = {value} | shared
     for e in record.entries:
         if (pointed and not e.pointed) or e.source not in sources or record.judge(e):
-            continue  # (an injection's values are judged by their own rules, never candidates here)
-        for o in offers(record, e):
-            if o.kind != kind or not (pointed or (e.source, o.role) in roles):
+            continue  # (an injection's values are judged by their own rules, never rivals here)
+        index = offers(record, e)
+        if index.full:
+            yield "…", f"more values than are compared, in the result of {e.source} (result {e.seq + 1})"
+            return
+        for (k, role), there in index.by_place.items():
+            if k != kind or not (pointed or role in roles):
                 continue
-            if (e.seq, o.record) in home:
-                shared.add(o.value)
-            if o.value not in found and (o.value == value) == mine:
-                where = f"field '{o.role[6:]}'" if o.role != "text" else "text"
-                rec = f" of record {o.record}" if o.record else ""
-                found[o.value] = f"{where}{rec} of the result of {e.source} (result {e.seq + 1})"
-    for v, where in found.items():
-        if mine or (v != value and v not in shared):
-            yield v, where
+            for v, o in there.items():
+                if v not in seen:
+                    seen.add(v)
+                    if not rival(v):
+                        continue
+                    yield v, _offer_where(e, o)
+                    most -= 1
+                    if most <= 0:
+                        return
+
+
+def _offer_where(e: ResultEntry, o: Offer) -> str:
+    where = f"field '{o.role[6:]}'" if o.role != "text" else "text"
+    rec = f" of record {o.record}" if o.record else ""
+    return f"{where}{rec} of the result of {e.source} (result {e.seq + 1})"
 
 
 _GROUP_WORD = {"party": "recipients", "channel": "channels", "web": "web addresses", "account": "accounts",
