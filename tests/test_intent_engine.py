@@ -608,3 +608,17 @@ def test_rule_ambiguous_values_of_one_record_are_one_list_and_fields_compare_by_
     # a pointer that names the person means the mailbox spelt with that name
     assert decide("Reply to Ana", "send_email", {"to": "ana@corp.example"},
                   recorded(("read_inbox", mails))).action == "allow"
+
+
+def test_a_result_whose_lower_case_is_longer_keeps_its_offsets_and_its_bounds():
+    # 'İ' lower-cases to two characters: the result is kept as its lower-case copy (made on first use,
+    # not when recorded), so the offsets of a value agree in both, and the bounds count what was recorded.
+    text = "İstanbul office. " * 3 + '\nContact: ops@corp.example\n'
+    r = SessionRecord()
+    e = r.add("mail", "read_inbox", text)
+    assert r.chars == len(text)
+    prov = r.provenance("ops@corp.example")
+    assert prov.fields == (e,)
+    o = e.found["ops@corp.example"][0]
+    assert e.text[o.start:o.end] == e.low[o.start:o.end] == "ops@corp.example"
+    assert decide("Send the notes to ops", "send_email", {"to": "ops@corp.example"}, r).action == "allow"
