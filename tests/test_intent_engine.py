@@ -622,3 +622,35 @@ def test_a_result_whose_lower_case_is_longer_keeps_its_offsets_and_its_bounds():
     o = e.found["ops@corp.example"][0]
     assert e.text[o.start:o.end] == e.low[o.start:o.end] == "ops@corp.example"
     assert decide("Send the notes to ops", "send_email", {"to": "ops@corp.example"}, r).action == "allow"
+
+
+# -- general grounding (each a mechanism, never a wording) ----------------------------------------------
+def test_the_word_by_which_the_person_names_themselves_is_named_only_when_they_wrote_it():
+    text = "Create a task for me to call Umbrella Corp on Monday"
+    assert decide(text, "create_task", {"owner": "me", "title": "Call"}).action == "allow"
+    # not written by the person: a party from nowhere, as before
+    v = decide("Create a task to call Umbrella Corp on Monday", "create_task", {"owner": "me", "title": "Call"})
+    assert (v.action, v.rule) == ("ask", "ungrounded")
+
+
+def test_a_plural_of_a_derived_word_refers_to_what_the_request_names():
+    intent = DeclaredIntent("Cancel my hotel booking in Rome")
+    assert points_at(intent, {"query": "my bookings Rome"})
+    assert not points_at(intent, {"query": "my bookings"})  # still needs a name, an id or a quoted value
+
+
+def test_an_id_of_the_record_the_request_asked_for_by_name_is_not_another_party():
+    text = "Update Sara Lee's phone number to +44 20 7946 0958"
+    intent = DeclaredIntent(text)
+    r = SessionRecord()
+    r.add("crm", "find_contact", '[{"id": "c9", "name": "Sara Lee"}]', points_at(intent, {"name": "Sara Lee"}))
+    args = {"contact_id": "c9", "phone": "+44 20 7946 0958"}
+    assert decide(text, "update_contact", args, r).action == "allow"
+    # the same id from a result the request did not ask for by name: the request names its own party
+    r = recorded(("read_inbox", '[{"id": "c9", "name": "Sara Lee"}]'))
+    assert decide(text, "update_contact", args, r).rule == "from-data"
+    # an address from that pointed result is still another party beside the one the request names
+    r = SessionRecord()
+    r.add("crm", "find_contact", '[{"id": "c9", "email": "sara@corp.example"}]', True)
+    v = decide(text, "update_contact", {"to": "sara@corp.example", "phone": "+44 20 7946 0958"}, r)
+    assert (v.action, v.rule) == ("ask", "from-data")

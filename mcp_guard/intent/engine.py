@@ -6,7 +6,8 @@ argument (a JSON document passed as a string is walked too), and the whole value
 whose name says it is a destination (`recipient`, `channel`, `account`, …). Each such value has a
 provenance: the declared request or a trusted list (a grant), a tool result (which one; as a field of
 its data, inside running text, or inside text that reads as instructions to the model), or nowhere.
-Values the agent itself sent in earlier calls are never a source.
+Values the agent itself sent in earlier calls are never a source. The word by which the person names
+themselves ("me"), when the request uses it, is named: it reaches no one else.
 
 A result is *tainted* when any of its text reads as instructions to the model (see `record`): then
 nothing it carries is data, wherever it stands in it (its own line, a JSON field, a CSV row).
@@ -37,7 +38,9 @@ The rules, one sentence each (the rule's name is in every reason):
   for something the request names as a value: "the file 'minutes.docx'", "invoice INV-7", "Omar"),
   is allowed when the request asks for this kind of action and names no destination of this kind
   itself, and the session has read no injected text (before or after that result: an injection can
-  point at data without naming it, "the sender of message m3"); otherwise it is asked.
+  point at data without naming it, "the sender of message m3"); otherwise it is asked. (An id that a
+  result the request asked for by name carries as a field is that record, not another party beside
+  the one the request names: "Sara Lee's" contact `c9` when the request gives her new phone number.)
 - `ambiguous`: a destination that `from-data` would allow, where the session's clean data offers
   another value of its kind in the same place (a field of the same name in a result of the same tool,
   or anywhere in the results of calls for what the request names when that is how it is data) but in
@@ -117,6 +120,7 @@ GROUP = {
 }
 _ADDRESS_KINDS = frozenset({"email", "url", "host", "iban", "phone", "path"})
 _SELF = frozenset({"me", "us", "myself", "ourselves"})
+_ME = frozenset({"me", "myself"})
 _WORDISH = re.compile(r"^[\w .'-]+$")
 _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
@@ -184,9 +188,12 @@ class DeclaredIntent:
         return self.named.names(value)
 
     def names_whole(self, value: str) -> bool:
-        """Named as a value of its own: an address, a trusted entry, a token as the request wrote it."""
+        """Named as a value of its own: an address, a trusted entry, a token as the request wrote it, or
+        the word by which the person who asked names themselves ("a task for me": owner 'me')."""
         if value in self.trusted or value in self.values or value in self.quoted:
             return True
+        if value in _ME and value in self.chunks:
+            return True  # the person who asked, as they wrote it: it reaches no one else
         return value in self.chunks and _specific_token(value)  # "#eng-digest", "inv-7"; never a plain word
 
     def refers_to(self, value: str) -> bool:
@@ -203,8 +210,9 @@ class DeclaredIntent:
         ws = words(v)
         if not ws or len(ws) > 8:
             return False
-        mine = {stem(w) for w in words(self.text)}
-        if not all(stem(w) in mine for w in ws):
+        # Stemmed twice: a plural of a derived word ("bookings") is the word the request used ("booking").
+        mine = {stem(stem(w)) for w in words(self.text)}
+        if not all(stem(stem(w)) in mine for w in ws):
             return False
         return any(w in self.proper or any(c.isdigit() for c in w) for w in ws) or any(
             _specific_token(c) and c in self.chunks for c in v.split()
@@ -240,6 +248,13 @@ class DeclaredIntent:
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
         return bool(self.stems & verbs)
+
+
+def _pointed_field(v: Value, prov: Provenance, record: SessionRecord) -> bool:
+    """Does a clean result of a call for what the request names carry the value as a field of its data?"""
+    from mcp_guard.intent.record import occurrences
+
+    return any(o.is_field for e in prov.pointed if e in prov.fields for o in occurrences(e, v.value))
 
 
 def _mailbox_words(kind: str, value: str) -> set[str]:
@@ -587,7 +602,9 @@ class DefaultEngine:
                 why = late
             elif not intent.asks_for(info):
                 why = f"{intent.the_request} does not ask for this kind of action"
-            elif group in intent.kinds:
+            elif group in intent.kinds and (v.address or not _pointed_field(v, prov, record)):
+                # (An id that a result the request asked for by name carries as a field is the record
+                # the request named, "Sara Lee's" contact c9, not another party beside the one it names.)
                 why = f"{intent.the_request} names its own {_GROUP_WORD.get(group, group)}"
             else:
                 return self._ambiguous(info, v, prov, record, values)
