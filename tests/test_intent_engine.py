@@ -654,3 +654,25 @@ def test_an_id_of_the_record_the_request_asked_for_by_name_is_not_another_party(
     r.add("crm", "find_contact", '[{"id": "c9", "email": "sara@corp.example"}]', True)
     v = decide(text, "update_contact", {"to": "sara@corp.example", "phone": "+44 20 7946 0958"}, r)
     assert (v.action, v.rule) == ("ask", "from-data")
+
+
+def test_rule_ambiguous_a_result_too_long_to_compare_offers_an_unknown_rival(monkeypatch):
+    from mcp_guard.intent import engine as eng
+
+    mails = '[{"from": "ana@corp.example", "body": "' + "x " * 400 + '"}]'
+    assert decide("Reply to the sender", "send_email", {"to": "ana@corp.example"},
+                  recorded(("read_inbox", mails))).action == "allow"
+    monkeypatch.setattr(eng, "MAX_INDEXED", 100)  # fails closed: what it did not compare may be a rival
+    v = decide("Reply to the sender", "send_email", {"to": "ana@corp.example"}, recorded(("read_inbox", mails)))
+    assert (v.action, v.rule) == ("ask", "ambiguous") and "more values than are compared" in v.question
+
+
+def test_the_pointer_indexes_are_bounded_per_session():
+    from mcp_guard.intent.engine import MAX_OFFERS_KEPT, offers
+
+    r = SessionRecord()
+    rows = ", ".join(f'{{"from": "u{i}@corp.example"}}' for i in range(600))
+    for _ in range(3 * MAX_OFFERS_KEPT // 600):
+        offers(r, r.add("mail", "read_inbox", f"[{rows}]"))
+    assert sum(len(o.at) for o in r.offers.values()) <= MAX_OFFERS_KEPT
+    assert 0 < len(r.offers) < len(r.entries)

@@ -672,6 +672,8 @@ _BLANK = re.compile(r"\n[ \t]*\n")
 _ITEM = re.compile(r"^[ \t]*- [A-Za-z_][\w .-]{0,40}:(?:[ \t]|$)", re.M)
 _KEY_ONLY = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]*$")
 MAX_OFFERS = 4096  # values indexed per result; a result that carries more offers an unknown rival (asked)
+MAX_OFFERS_KEPT = 8192  # distinct values of indexed results kept per session (about 5 MiB)
+MAX_INDEXED = 256 * 1024  # characters of a result indexed (~0.2 s); a longer one offers an unknown rival
 
 
 @dataclass(frozen=True, slots=True)
@@ -753,8 +755,8 @@ class Offers:
 
     __slots__ = ("at", "by_place", "by_record", "full")
 
-    def __init__(self, found: list[Offer]) -> None:
-        self.full = len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
+    def __init__(self, found: list[Offer], full: bool = False) -> None:
+        self.full = full or len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
         self.at: dict[str, list[Offer]] = {}
         self.by_place: dict[tuple[str, str], dict[str, Offer]] = {}  # (kind, role) -> value -> first offer
         self.by_record: dict[int, set[str]] = {}
@@ -770,11 +772,15 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
     cache = record.offers
     got = cache.get(e.seq)
     if got is None:
-        if len(cache) > len(record.entries):
-            live = {x.seq for x in record.entries}
-            for seq in [s for s in cache if s not in live]:
-                del cache[seq]
-        got = cache[e.seq] = Offers(_offers(e))
+        got = Offers(_offers(e)) if e.size <= MAX_INDEXED else Offers([], full=True)
+        # Bounded per session: the indexes of forgotten results go, then the oldest ones (rebuilt if needed).
+        live = {x.seq for x in record.entries}
+        for seq in [s for s in cache if s not in live]:
+            del cache[seq]
+        total = len(got.at) + sum(len(o.at) for o in cache.values())
+        while cache and total > MAX_OFFERS_KEPT:
+            total -= len(cache.pop(next(iter(cache))).at)
+        cache[e.seq] = got
     return got
 
 
@@ -793,6 +799,9 @@ def offered_alongside(
     shared: set[str] = set()  # values that share a record with `value`
     for e in prov.pointed if pointed else prov.fields:
         index = offers(record, e)
+        if index.full and not mine:
+            yield "…", f"more values than are compared, in the result of {e.source} (result {e.seq + 1})"
+            return
         for o in index.at.get(value, ()):
             if pointed or o.role != "text":
                 if mine:
