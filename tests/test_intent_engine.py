@@ -676,3 +676,18 @@ def test_the_pointer_indexes_are_bounded_per_session():
         offers(r, r.add("mail", "read_inbox", f"[{rows}]"))
     assert sum(len(o.at) for o in r.offers.values()) <= MAX_OFFERS_KEPT
     assert 0 < len(r.offers) < len(r.entries)
+
+
+def test_rule_ambiguous_in_yaml_records_are_list_items_and_a_bare_item_takes_its_list_key():
+    events = (
+        "- title: Kick-off\n  participants:\n  - ana@corp.example\n  - li@corp.example\n"
+        "- title: Retro\n  participants:\n  - bo@corp.example\n  organizer: zed@corp.example\n"
+    )
+    r = recorded(("read_inbox", events))
+    # two events: their participants are rivals of each other, the organizer (another field) is not
+    v = decide("Send the agenda to the participants", "send_email", {"to": ["ana@corp.example", "li@corp.example"]}, r)
+    assert (v.action, v.rule) == ("ask", "ambiguous") and "bo@corp.example" in v.question
+    assert "zed@corp.example" not in v.question and "field 'participants'" in v.question
+    one = recorded(("read_inbox", events.split("- title: Retro")[0]))
+    assert decide("Send the agenda to the participants", "send_email", {"to": ["ana@corp.example"]},
+                  one).action == "allow"
