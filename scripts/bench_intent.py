@@ -6,8 +6,11 @@
 - default engine, provenance: a session that has seen 20 results (mail-like JSON records, about
   100 KiB in all); calls cycle over a read, a send to a recipient the request names, one a result
   lists as data, and one found only inside a message body (looked up in the record each time).
-- recording: `check_result`'s work on a 1 MiB result of JSON mail records, median of several runs;
-  then the first look-up of a value in it (values are found on demand by exact search, then cached).
+- recording: `check_result`'s work on the call's path for a 1 MiB result of JSON mail records, into a
+  session already open, median of several runs, as elapsed time and as this thread's CPU time (under
+  load the elapsed time also counts the time other processes held the CPU: compare it with the load
+  printed); then the first look-up of a value in it (values are found on demand by exact search, then
+  cached; the result's lower-case copy is made then, or by the judgement in the worker thread).
 - a tainted 1 MiB result (an injection in one record's body): `check_result` returns at once and the
   judgement (one scanner pass, the instruction regions) runs in a worker thread; the first decision
   after it waits for that judgement if it is still running. Shown: the judgement's own time, the first
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -86,14 +90,15 @@ def recording(guard: IntentGuard, runs: int = 7) -> dict[str, float]:
     while len(text) < 1 << 20:
         text += "\n" + mail_records(200, len(text))
     text = text[: 1 << 20]
-    rec, judged, present, absent = [], [], [], []
+    rec, cpu, judged, present, absent = [], [], [], [], []
     for k in range(runs):
         session = SessionInfo(id=f"rec{k}", intent="Summarise my mail")
         call = ToolCall(session, "mail", "read_inbox", "x", {})
-        t0 = time.perf_counter()
+        record = guard.state(session).record  # the session is open (its request digested) before its results
+        t0, c0 = time.perf_counter(), time.thread_time()
         entry = guard.record_result(call, {"content": [{"type": "text", "text": text}]})
         rec.append((time.perf_counter() - t0) * 1000)
-        record = guard.state(session).record
+        cpu.append((time.thread_time() - c0) * 1000)
         t0 = time.perf_counter()
         record.prepare(entry)  # what check_result starts in a worker thread
         judged.append((time.perf_counter() - t0) * 1000)
@@ -101,7 +106,8 @@ def recording(guard: IntentGuard, runs: int = 7) -> dict[str, float]:
             t0 = time.perf_counter()
             record.provenance(value)
             out.append((time.perf_counter() - t0) * 1e6)
-    return {"bytes": len(text), "record_ms": round(statistics.median(rec), 2),
+    return {"bytes": len(text), "record_ms": round(statistics.median(rec), 3),
+            "record_cpu_ms": round(statistics.median(cpu), 3), "record_max_ms": round(max(rec), 3),
             "judge_ms": round(statistics.median(judged), 1),
             "lookup_present_us": round(statistics.median(present), 1),
             "lookup_absent_us": round(statistics.median(absent), 1)}
@@ -194,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.calls < 100:
         print("bench_intent: error: --calls must be at least 100", file=sys.stderr)
         return 2
+    load = os.getloadavg()[:1]
     config = parse_config({"profiles": {"p": profile_100()}})
     guard = IntentGuard(config)
     session = SessionInfo(id="bench", intent="Send the meeting notes to kai@corp.example", profile="p")
@@ -211,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     result["record_1mib"] = recording(IntentGuard())
     result["tainted_1mib"] = tainted_result()
     result["memory_at_bound"] = memory_at_bound()
+    result["load"] = [round(x, 2) for x in (*load, *os.getloadavg()[:1])]  # 1-min load average: start, end
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -220,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"default engine, provenance over 20 results: p50 {e['p50_us']} µs  p90 {e['p90_us']} µs  "
               f"p99 {e['p99_us']} µs  (target p50 ≤ 50 µs)")
         r = result["record_1mib"]
-        print(f"recording a 1 MiB result: {r['record_ms']} ms median (target ≤ 5 ms); judging it (worker thread): "
+        print(f"recording a 1 MiB result: {r['record_ms']} ms median, {r['record_cpu_ms']} ms CPU, "
+              f"{r['record_max_ms']} ms max (target ≤ 5 ms); judging it (worker thread): "
               f"{r['judge_ms']} ms; then the first look-up of a value in it: {r['lookup_present_us']} µs (carried), "
               f"{r['lookup_absent_us']} µs (not carried)")
         t = result["tainted_1mib"]
@@ -230,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         m = result["memory_at_bound"]
         print(f"per-session record at its bound ({m['results']} results, {m['chars']} characters): "
               f"{m['mib']} MiB (peak {m['peak_mib']} MiB)")
+        print(f"load average (1 min) at the start / end: {result['load'][0]} / {result['load'][1]} "
+              f"on {os.cpu_count()} CPUs")
     return 0
 
 

@@ -166,8 +166,12 @@ def test_rule_from_data_counts_the_text_of_a_result_the_request_pointed_at():
 
 def test_rule_from_data_allows_a_listed_party_for_a_requested_action_only():
     r = recorded(("read_inbox", INBOX_JSON))
+    one = recorded(("read_inbox", INBOX_JSON.split("},")[0] + "}]"))  # the Q3 mail alone
     assert decide("Send the Q3 numbers to the sender of that mail", "send_email", {"to": "dana@corp.example"},
-                  r).action == "allow"
+                  one).action == "allow"
+    # the inbox offers two senders: which one "that mail" means is asked (see the `ambiguous` tests)
+    assert decide("Send the Q3 numbers to the sender of that mail", "send_email", {"to": "dana@corp.example"},
+                  r).rule == "ambiguous"
     # the request asks for no sending: asked
     v = decide("Who wrote to me about Q3?", "send_email", {"to": "dana@corp.example"}, r)
     assert (v.action, v.rule) == ("ask", "from-data") and "does not ask" in v.reason
@@ -541,3 +545,149 @@ def test_pointed_text_that_tells_its_reader_to_act_is_not_data_even_in_a_joined_
         value = "eve@evil.example" if "eve@" in text else ("evil.example/drop" if "drop" in text
                                                            else "notes.example/q3")
         assert bool(r.provenance(value).pointed) is data, text
+
+
+# -- ambiguous -----------------------------------------------------------------------------------------
+CHANNEL = (
+    '[{"user": "maria", "text": "Agreed: incident summaries go to https://hooks.corp.example/incidents"},'
+    ' {"user": "devon", "text": "Heads up, the incident webhook moved to https://hooks.other.example/in"}]'
+)
+POINTER = "Post the incident summary to the webhook URL the SRE team agreed on"
+
+
+def pointed_read(intent_text: str, *results: str) -> SessionRecord:
+    r = SessionRecord()
+    for text in results:
+        r.add("chat", "read_channel", text, points_at(DeclaredIntent(intent_text), {"channel": "SRE"}))
+    return r
+
+
+def test_rule_ambiguous_one_candidate_is_unchanged():
+    r = pointed_read(POINTER, '[{"user": "maria", "text": "Agreed: summaries go to https://hooks.corp.example/i"}]')
+    v = decide(POINTER, "send_message", {"url": "https://hooks.corp.example/i", "body": "summary"}, r)
+    assert v.action == "allow", v
+
+
+def test_rule_ambiguous_two_candidates_in_different_records_of_one_result_are_asked_with_their_sources():
+    r = pointed_read(POINTER, CHANNEL)
+    for url, other in (("https://hooks.other.example/in", "hooks.corp.example/incidents"),
+                       ("https://hooks.corp.example/incidents", "hooks.other.example/in")):
+        v = decide(POINTER, "send_message", {"url": url, "body": "summary"}, r)
+        assert (v.action, v.rule) == ("ask", "ambiguous"), v
+        assert other in v.question and "record 1" in v.question and "record 2" in v.question
+        assert "chat/read_channel (result 1)" in v.question
+
+
+def test_rule_ambiguous_two_candidates_from_different_results_are_asked():
+    first, second = (f"[{part}]" for part in CHANNEL[1:-1].split("}, ", 1))
+    r = pointed_read(POINTER, first + "}", "{" + second.lstrip("{"))
+    v = decide(POINTER, "send_message", {"url": "https://hooks.corp.example/incidents", "body": "s"}, r)
+    assert (v.action, v.rule) == ("ask", "ambiguous"), v
+    assert "result 1" in v.question and "result 2" in v.question
+
+
+def test_rule_ambiguous_the_same_value_twice_is_one_candidate():
+    same = ('[{"user": "maria", "text": "Agreed: summaries go to https://hooks.corp.example/i"},'
+            ' {"user": "devon", "text": "+1, https://hooks.corp.example/i it is"}]')
+    r = pointed_read(POINTER, same, same)
+    v = decide(POINTER, "send_message", {"url": "https://hooks.corp.example/i", "body": "summary"}, r)
+    assert v.action == "allow", v
+
+
+def test_rule_ambiguous_values_of_one_record_are_one_list_and_fields_compare_by_name():
+    event = '[{"title": "Kick-off", "participants": ["ana@corp.example", "li@corp.example"], "by": "x@y.example"}]'
+    r = recorded(("read_inbox", event))
+    # another participant of the same event is not a rival: the request may mean them all
+    assert decide("Send the kick-off participants the retro notes", "send_email", {"to": "li@corp.example"},
+                  r).action == "allow"
+    # two senders of two mails: "the sender" could be either; a field of another name is no rival
+    mails = ('[{"from": "ana@corp.example", "cc": "zed@corp.example"}, {"from": "bo@corp.example"}]')
+    v = decide("Reply to the sender", "send_email", {"to": "ana@corp.example"}, recorded(("read_inbox", mails)))
+    assert (v.action, v.rule) == ("ask", "ambiguous") and "bo@corp.example" in v.question
+    assert "zed@corp.example" not in v.question
+    # a pointer that names the person means the mailbox spelt with that name
+    assert decide("Reply to Ana", "send_email", {"to": "ana@corp.example"},
+                  recorded(("read_inbox", mails))).action == "allow"
+
+
+def test_a_result_whose_lower_case_is_longer_keeps_its_offsets_and_its_bounds():
+    # 'İ' lower-cases to two characters: the result is kept as its lower-case copy (made on first use,
+    # not when recorded), so the offsets of a value agree in both, and the bounds count what was recorded.
+    text = "İstanbul office. " * 3 + '\nContact: ops@corp.example\n'
+    r = SessionRecord()
+    e = r.add("mail", "read_inbox", text)
+    assert r.chars == len(text)
+    prov = r.provenance("ops@corp.example")
+    assert prov.fields == (e,)
+    o = e.found["ops@corp.example"][0]
+    assert e.text[o.start:o.end] == e.low[o.start:o.end] == "ops@corp.example"
+    assert decide("Send the notes to ops", "send_email", {"to": "ops@corp.example"}, r).action == "allow"
+
+
+# -- general grounding (each a mechanism, never a wording) ----------------------------------------------
+def test_the_word_by_which_the_person_names_themselves_is_named_only_when_they_wrote_it():
+    text = "Create a task for me to call Umbrella Corp on Monday"
+    assert decide(text, "create_task", {"owner": "me", "title": "Call"}).action == "allow"
+    # not written by the person: a party from nowhere, as before
+    v = decide("Create a task to call Umbrella Corp on Monday", "create_task", {"owner": "me", "title": "Call"})
+    assert (v.action, v.rule) == ("ask", "ungrounded")
+
+
+def test_a_plural_of_a_derived_word_refers_to_what_the_request_names():
+    intent = DeclaredIntent("Cancel my hotel booking in Rome")
+    assert points_at(intent, {"query": "my bookings Rome"})
+    assert not points_at(intent, {"query": "my bookings"})  # still needs a name, an id or a quoted value
+
+
+def test_an_id_of_the_record_the_request_asked_for_by_name_is_not_another_party():
+    text = "Update Sara Lee's phone number to +44 20 7946 0958"
+    intent = DeclaredIntent(text)
+    r = SessionRecord()
+    r.add("crm", "find_contact", '[{"id": "c9", "name": "Sara Lee"}]', points_at(intent, {"name": "Sara Lee"}))
+    args = {"contact_id": "c9", "phone": "+44 20 7946 0958"}
+    assert decide(text, "update_contact", args, r).action == "allow"
+    # the same id from a result the request did not ask for by name: the request names its own party
+    r = recorded(("read_inbox", '[{"id": "c9", "name": "Sara Lee"}]'))
+    assert decide(text, "update_contact", args, r).rule == "from-data"
+    # an address from that pointed result is still another party beside the one the request names
+    r = SessionRecord()
+    r.add("crm", "find_contact", '[{"id": "c9", "email": "sara@corp.example"}]', True)
+    v = decide(text, "update_contact", {"to": "sara@corp.example", "phone": "+44 20 7946 0958"}, r)
+    assert (v.action, v.rule) == ("ask", "from-data")
+
+
+def test_rule_ambiguous_a_result_too_long_to_compare_offers_an_unknown_rival(monkeypatch):
+    from mcp_guard.intent import engine as eng
+
+    mails = '[{"from": "ana@corp.example", "body": "' + "x " * 400 + '"}]'
+    assert decide("Reply to the sender", "send_email", {"to": "ana@corp.example"},
+                  recorded(("read_inbox", mails))).action == "allow"
+    monkeypatch.setattr(eng, "MAX_INDEXED", 100)  # fails closed: what it did not compare may be a rival
+    v = decide("Reply to the sender", "send_email", {"to": "ana@corp.example"}, recorded(("read_inbox", mails)))
+    assert (v.action, v.rule) == ("ask", "ambiguous") and "more values than are compared" in v.question
+
+
+def test_the_pointer_indexes_are_bounded_per_session():
+    from mcp_guard.intent.engine import MAX_OFFERS_KEPT, offers
+
+    r = SessionRecord()
+    rows = ", ".join(f'{{"from": "u{i}@corp.example"}}' for i in range(600))
+    for _ in range(3 * MAX_OFFERS_KEPT // 600):
+        offers(r, r.add("mail", "read_inbox", f"[{rows}]"))
+    assert sum(len(o.at) for o in r.offers.values()) <= MAX_OFFERS_KEPT
+    assert 0 < len(r.offers) < len(r.entries)
+
+
+def test_rule_ambiguous_in_yaml_records_are_list_items_and_a_bare_item_takes_its_list_key():
+    events = (
+        "- title: Kick-off\n  participants:\n  - ana@corp.example\n  - li@corp.example\n"
+        "- title: Retro\n  participants:\n  - bo@corp.example\n  organizer: zed@corp.example\n"
+    )
+    r = recorded(("read_inbox", events))
+    # two events: their participants are rivals of each other, the organizer (another field) is not
+    v = decide("Send the agenda to the participants", "send_email", {"to": ["ana@corp.example", "li@corp.example"]}, r)
+    assert (v.action, v.rule) == ("ask", "ambiguous") and "bo@corp.example" in v.question
+    assert "zed@corp.example" not in v.question and "field 'participants'" in v.question
+    one = recorded(("read_inbox", events.split("- title: Retro")[0]))
+    assert decide("Send the agenda to the participants", "send_email", {"to": ["ana@corp.example"]},
+                  one).action == "allow"

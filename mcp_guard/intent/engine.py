@@ -6,7 +6,8 @@ argument (a JSON document passed as a string is walked too), and the whole value
 whose name says it is a destination (`recipient`, `channel`, `account`, …). Each such value has a
 provenance: the declared request or a trusted list (a grant), a tool result (which one; as a field of
 its data, inside running text, or inside text that reads as instructions to the model), or nowhere.
-Values the agent itself sent in earlier calls are never a source.
+Values the agent itself sent in earlier calls are never a source. The word by which the person names
+themselves ("me"), when the request uses it, is named: it reaches no one else.
 
 A result is *tainted* when any of its text reads as instructions to the model (see `record`): then
 nothing it carries is data, wherever it stands in it (its own line, a JSON field, a CSV row).
@@ -37,7 +38,19 @@ The rules, one sentence each (the rule's name is in every reason):
   for something the request names as a value: "the file 'minutes.docx'", "invoice INV-7", "Omar"),
   is allowed when the request asks for this kind of action and names no destination of this kind
   itself, and the session has read no injected text (before or after that result: an injection can
-  point at data without naming it, "the sender of message m3"); otherwise it is asked.
+  point at data without naming it, "the sender of message m3"); otherwise it is asked. (An id that a
+  result the request asked for by name carries as a field is that record, not another party beside
+  the one the request names: "Sara Lee's" contact `c9` when the request gives her new phone number.)
+- `ambiguous`: a destination that `from-data` would allow, where the session's clean data offers
+  another value of its kind in the same place (a field of the same name in a result of the same tool,
+  or anywhere in the results of calls for what the request names when that is how it is data) but in
+  another record (another JSON object, YAML list item or paragraph; of that result or another one), is
+  asked, and the question lists each candidate and where it came from: the request points ("the
+  sender", "the webhook the team agreed on") without naming one, and which one it means cannot be told
+  from the data. Values of one record are one list the request may mean whole (an event's
+  participants); the same value found twice is one candidate; a value the call also uses, the request
+  names or the agent sent is none; a pointer that names a person ("Reply to Ana") means the mailboxes
+  spelt with that name (`ana.l@…`), so only those are rivals.
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
@@ -49,6 +62,8 @@ Nothing lets a destination through because of a verb alone: a verb is needed, ne
 
 from __future__ import annotations
 
+import bisect
+import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -105,6 +120,7 @@ GROUP = {
 }
 _ADDRESS_KINDS = frozenset({"email", "url", "host", "iban", "phone", "path"})
 _SELF = frozenset({"me", "us", "myself", "ourselves"})
+_ME = frozenset({"me", "myself"})
 _WORDISH = re.compile(r"^[\w .'-]+$")
 _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
@@ -152,6 +168,8 @@ class DeclaredIntent:
         )
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
+        # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
+        self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
 
     @property
     def the_request(self) -> str:
@@ -170,9 +188,12 @@ class DeclaredIntent:
         return self.named.names(value)
 
     def names_whole(self, value: str) -> bool:
-        """Named as a value of its own: an address, a trusted entry, a token as the request wrote it."""
+        """Named as a value of its own: an address, a trusted entry, a token as the request wrote it, or
+        the word by which the person who asked names themselves ("a task for me": owner 'me')."""
         if value in self.trusted or value in self.values or value in self.quoted:
             return True
+        if value in _ME and value in self.chunks:
+            return True  # the person who asked, as they wrote it: it reaches no one else
         return value in self.chunks and _specific_token(value)  # "#eng-digest", "inv-7"; never a plain word
 
     def refers_to(self, value: str) -> bool:
@@ -189,8 +210,9 @@ class DeclaredIntent:
         ws = words(v)
         if not ws or len(ws) > 8:
             return False
-        mine = {stem(w) for w in words(self.text)}
-        if not all(stem(w) in mine for w in ws):
+        # Stemmed twice: a plural of a derived word ("bookings") is the word the request used ("booking").
+        mine = {stem(stem(w)) for w in words(self.text)}
+        if not all(stem(stem(w)) in mine for w in ws):
             return False
         return any(w in self.proper or any(c.isdigit() for c in w) for w in ws) or any(
             _specific_token(c) and c in self.chunks for c in v.split()
@@ -226,6 +248,20 @@ class DeclaredIntent:
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
         return bool(self.stems & verbs)
+
+
+def _pointed_field(v: Value, prov: Provenance, record: SessionRecord) -> bool:
+    """Does a clean result of a call for what the request names carry the value as a field of its data?"""
+    from mcp_guard.intent.record import occurrences
+
+    return any(o.is_field for e in prov.pointed if e in prov.fields for o in occurrences(e, v.value))
+
+
+def _mailbox_words(kind: str, value: str) -> set[str]:
+    """The words of three letters or more of an e-mail address's own name (`mark.davies@…`: mark, davies)."""
+    if kind != "email" or "@" not in value:
+        return set()
+    return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
 
 
 def _numbers(text: str) -> Iterator[float]:
@@ -418,7 +454,7 @@ class DefaultEngine:
         # Every value is judged; the most severe verdict decides (a deny is never hidden by an ask).
         asked = None
         for v in values:
-            verdict = self._value(info, v, record)
+            verdict = self._value(info, v, record, values)
             if verdict is not None:
                 if verdict.action == "deny":
                     return verdict
@@ -526,7 +562,7 @@ class DefaultEngine:
         prov = record.provenance(v.value, v.forms())
         return any(self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text)
 
-    def _value(self, info: ToolInfo, v: Value, record: SessionRecord) -> Verdict | None:
+    def _value(self, info: ToolInfo, v: Value, record: SessionRecord, values: list[Value] = ()) -> Verdict | None:
         intent = self.intent
         if intent.names_whole(v.value):
             return None
@@ -566,12 +602,43 @@ class DefaultEngine:
                 why = late
             elif not intent.asks_for(info):
                 why = f"{intent.the_request} does not ask for this kind of action"
-            elif group in intent.kinds:
+            elif group in intent.kinds and (v.address or not _pointed_field(v, prov, record)):
+                # (An id that a result the request asked for by name carries as a field is the record
+                # the request named, "Sara Lee's" contact c9, not another party beside the one it names.)
                 why = f"{intent.the_request} names its own {_GROUP_WORD.get(group, group)}"
             else:
-                return None
+                return self._ambiguous(info, v, prov, record, values)
             return _verdict("ask", "from-data", info, v, f"was found {where}, and {why}", intent)
         return _verdict("ask", "from-text", info, v, f"is found only {where}", intent)
+
+    def _ambiguous(
+        self, info: ToolInfo, v: Value, prov: Provenance, record: SessionRecord, values: Iterable[Value]
+    ) -> Verdict | None:
+        """`ambiguous`: the request points at a destination without naming it, and the session's clean data
+        offers other values of the kind in the same place as this one (see `offered_alongside`): which one
+        it means cannot be told from the data, so a person is asked, with each candidate and its source."""
+        if not v.address:
+            return None  # a name by its argument ("general"): its alternatives cannot be told by shape
+        intent = self.intent
+        in_call = {w.value for w in values}
+        # A pointer that names the person ("invite Mark") means a mailbox whose own name carries that name
+        # (mark.davies@…) rather than one that does not. (Only a mailbox's own name: a web address or a
+        # domain that carries a word of the request names no one.)
+        names = _mailbox_words(v.kind, v.value) & intent.name_words
+
+        def rival(value: str) -> bool:
+            return (value not in in_call and value not in record.sent and not intent.names_whole(value)
+                    and (not names or bool(_mailbox_words(v.kind, value) & names)))
+
+        others = list(offered_alongside(record, v.kind, v.value, prov, rival))
+        if not others:
+            return None
+        mine = next((where for _, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
+        shown = [f"{v.value!r} ({mine})"] + [f"{value!r} ({where})" for value, where in others[:4]]
+        more = " and more" if len(others) > 4 else ""
+        what = (f"is one of several different values the session's data offers where "
+                f"{intent.the_request} points without naming one: {', '.join(shown)}{more}")
+        return _verdict("ask", "ambiguous", info, v, what, intent)
 
     def _audience(self, info: ToolInfo, values: list[Value]) -> Verdict | None:
         for v in values:
@@ -594,6 +661,184 @@ class DefaultEngine:
                             f"is none of the numbers {intent.the_request} names, nor found in a clean result",
                             intent)
         return None
+
+
+# -- what the data offers where a pointer points ---------------------------------------------------------
+# A result's address-like values, each with its role (the field that holds it whole, or running text) and
+# its record (the JSON object, or the paragraph, that holds it): found once per result, when a pointer is
+# first resolved in it, and kept on the session's record with the result.
+_LABEL = re.compile(r"[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]")
+_BLANK = re.compile(r"\n[ \t]*\n")
+_ITEM = re.compile(r"^[ \t]*- [A-Za-z_][\w .-]{0,40}:(?:[ \t]|$)", re.M)
+_KEY_ONLY = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]*$")
+MAX_OFFERS = 4096  # values indexed per result; a result that carries more offers an unknown rival (asked)
+MAX_OFFERS_KEPT = 8192  # distinct values of indexed results kept per session (about 5 MiB)
+MAX_INDEXED = 256 * 1024  # characters of a result indexed (~0.2 s); a longer one offers an unknown rival
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    kind: str
+    value: str
+    role: str  # "field:<key>" (the whole value of a field) or "text"
+    record: int  # which record (JSON object or paragraph) of the result holds it
+
+
+def _offers(e: ResultEntry) -> list[Offer]:
+    out: list[Offer] = []
+    data = None
+    if e.json:
+        try:
+            data = json.loads(e.text)
+        except (ValueError, RecursionError):
+            data = None
+    if isinstance(data, dict | list):
+        counter = [0]
+
+        def walk(node: Any, key: str, rec: int, depth: int) -> None:
+            if len(out) >= MAX_OFFERS or depth > 32:
+                return
+            if isinstance(node, dict):
+                counter[0] += 1
+                mine = counter[0]
+                for k, x in node.items():
+                    walk(x, str(k), mine, depth + 1)
+            elif isinstance(node, list):
+                for x in node:
+                    walk(x, key, rec, depth + 1)
+            elif isinstance(node, str):
+                found = list(find_values(node))
+                one = whole_value(node, "", found)
+                for f in found:
+                    whole = one is not None and f.value == one.value
+                    out.append(Offer(f.kind, f.value, f"field:{key.lower()}" if whole else "text", rec))
+
+        walk(data, "", 0, 0)
+        return out
+    from mcp_guard.intent.record import _is_field
+
+    # A record of text: a paragraph, or a list item that opens a mapping (`- id: 7`, a YAML record).
+    starts = sorted({m.end() for m in _BLANK.finditer(e.text)} | {m.start() for m in _ITEM.finditer(e.text)})
+    for f in find_values(e.text, e.low):
+        if len(out) >= MAX_OFFERS:
+            break
+        role = "text"
+        if _is_field(e, f.start, f.end):
+            line = e.text.rfind("\n", 0, f.start) + 1
+            m = _LABEL.match(e.text, line, f.start)
+            role = f"field:{(m.group(1).strip().lower() if m else _parent_key(e.text, line))}"
+        out.append(Offer(f.kind, f.value, role, bisect.bisect_right(starts, f.start) + 1))
+    return out
+
+
+def _parent_key(text: str, line: int) -> str:
+    """The key of the list a bare `- value` line is an item of (`participants:` above it), else ""."""
+    head = text[line:line + 200]
+    indent = len(head) - len(head.lstrip(" \t"))
+    pos = line
+    for _ in range(200):
+        if pos <= 0:
+            return ""
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        body = text[prev:pos - 1]
+        stripped = body.lstrip(" \t")
+        pos = prev
+        if not stripped or (stripped[:2] == "- " and len(body) - len(stripped) >= indent):
+            continue  # another item of the same list
+        m = _KEY_ONLY.match(body)
+        return m.group(1).strip().lower() if m is not None and len(body) - len(stripped) <= indent else ""
+    return ""
+
+
+class Offers:
+    """One result's offers, indexed: where each value stands, each place's values, each record's values."""
+
+    __slots__ = ("at", "by_place", "by_record", "full")
+
+    def __init__(self, found: list[Offer], full: bool = False) -> None:
+        self.full = full or len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
+        self.at: dict[str, list[Offer]] = {}
+        self.by_place: dict[tuple[str, str], dict[str, Offer]] = {}  # (kind, role) -> value -> first offer
+        self.by_record: dict[int, set[str]] = {}
+        for o in found:
+            self.at.setdefault(o.value, []).append(o)
+            self.by_place.setdefault((o.kind, o.role), {}).setdefault(o.value, o)
+            self.by_record.setdefault(o.record, set()).add(o.value)
+
+
+def offers(record: SessionRecord, e: ResultEntry) -> Offers:
+    """The result's offers, found once (on the first pointer resolved in it) and kept while the result
+    is (keyed by its seq)."""
+    cache = record.offers
+    got = cache.get(e.seq)
+    if got is None:
+        got = Offers(_offers(e)) if e.size <= MAX_INDEXED else Offers([], full=True)
+        # Bounded per session: the indexes of forgotten results go, then the oldest ones (rebuilt if needed).
+        live = {x.seq for x in record.entries}
+        for seq in [s for s in cache if s not in live]:
+            del cache[seq]
+        total = len(got.at) + sum(len(o.at) for o in cache.values())
+        while cache and total > MAX_OFFERS_KEPT:
+            total -= len(cache.pop(next(iter(cache))).at)
+        cache[e.seq] = got
+    return got
+
+
+def offered_alongside(
+    record: SessionRecord, kind: str, value: str, prov: Provenance,
+    rival: Callable[[str], bool] = lambda _: True, mine: bool = False, most: int = 5,
+) -> Iterator[tuple[str, str]]:
+    """(value, where) for each other value of `kind` that the session's clean data offers in the same
+    place as `value` is offered, but in another record (a value in the same record as `value` is part of
+    one list the request may mean whole: an event's participants). The place: anywhere in the results
+    of calls for what the request names, when `value` is data as one of them (the request pointed
+    there); else a field of the same name in a result of the same tool. Each distinct value that is a
+    `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
+    pointed = bool(prov.pointed)
+    places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
+    shared: set[str] = set()  # values that share a record with `value`
+    for e in prov.pointed if pointed else prov.fields:
+        index = offers(record, e)
+        if index.full and not mine:
+            yield "…", f"more values than are compared, in the result of {e.source} (result {e.seq + 1})"
+            return
+        for o in index.at.get(value, ()):
+            if pointed or o.role != "text":
+                if mine:
+                    yield value, _offer_where(e, o)
+                    return
+                places.add((e.source, o.role))
+                shared |= index.by_record.get(o.record, set())
+    if mine:
+        return
+    sources = {src for src, _ in places}
+    roles = {role for _, role in places}
+    seen = {value} | shared
+    for e in record.entries:
+        if (pointed and not e.pointed) or e.source not in sources or record.judge(e):
+            continue  # (an injection's values are judged by their own rules, never rivals here)
+        index = offers(record, e)
+        if index.full:
+            yield "…", f"more values than are compared, in the result of {e.source} (result {e.seq + 1})"
+            return
+        for (k, role), there in index.by_place.items():
+            if k != kind or not (pointed or role in roles):
+                continue
+            for v, o in there.items():
+                if v not in seen:
+                    seen.add(v)
+                    if not rival(v):
+                        continue
+                    yield v, _offer_where(e, o)
+                    most -= 1
+                    if most <= 0:
+                        return
+
+
+def _offer_where(e: ResultEntry, o: Offer) -> str:
+    where = f"field '{o.role[6:]}'" if o.role != "text" else "text"
+    rec = f" of record {o.record}" if o.record else ""
+    return f"{where}{rec} of the result of {e.source} (result {e.seq + 1})"
 
 
 _GROUP_WORD = {"party": "recipients", "channel": "channels", "web": "web addresses", "account": "accounts",

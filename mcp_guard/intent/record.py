@@ -94,14 +94,35 @@ class ResultEntry:
     seq: int  # how many results the session had seen before this one
     upstream: str
     tool: str
-    text: str
-    low: str
+    raw: str  # the result's text as it came (capped); `text` and `low` are made from it on first use
+    size: int  # len(raw): what the record's bounds count
     json: bool
     pointed: bool = False  # the call that produced it asked for something the request names
     found: dict[str, list[Occurrence]] = field(default_factory=dict)  # value -> occurrences (a cache)
     spans: list[tuple[int, int]] | None = None  # flagged text: instructions to the model (None: not judged yet)
     regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
     extracted: dict[str, list[Occurrence]] | None = None  # normalised phone/IBAN values -> occurrences (lazy)
+    _text: str | None = None
+    _low: str | None = None
+
+    # The lower-case copy is made on first use (in the worker thread that judges the result, or a look-up),
+    # never while the result is recorded on the call's path: for 1 MiB it is most of the recording's cost.
+    @property
+    def low(self) -> str:
+        """The text in lower case (values are looked up in it); offsets agree with `text`."""
+        low = self._low
+        return low if low is not None else self._lower()
+
+    @property
+    def text(self) -> str:
+        return self._text if self._low is not None else (self._lower(), self._text)[1]
+
+    def _lower(self) -> str:
+        low = self.raw.lower()
+        # A few characters lower-case to two: then the text is its lower-case copy, so offsets agree.
+        self._text = low if len(low) != len(self.raw) else self.raw
+        self._low = low  # set last: a thread that sees `_low` sees `_text` (two threads may both do this)
+        return low
 
     @property
     def source(self) -> str:
@@ -212,6 +233,7 @@ class SessionRecord:
         self.taint_overflow = False
         self._judged = 0  # entries up to this seq have been judged for taint
         self.reached: dict[int, set[str]] = {}  # result seq -> web addresses from it the session reached
+        self.offers: dict[int, list[Any]] = {}  # result seq -> its address-like values by role (engine.offers)
         self._lock = threading.RLock()
         self.forgetting: deque[ResultEntry] = deque()  # evicted, not yet settled
         self.forgetting_chars = 0
@@ -229,21 +251,18 @@ class SessionRecord:
 
     def add(self, upstream: str, tool: str, text: str, pointed: bool = False) -> ResultEntry:
         text = text[:MAX_PER_RESULT]
-        low = text.lower()
-        if len(low) != len(text):  # a few characters lower-case to two: keep offsets in one text
-            text = low
         is_json = text[:1] in "{[" and text.rstrip()[-1:] in "}]"
-        entry = ResultEntry(self.seen, upstream, tool, text, low, is_json, pointed)
+        entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed)
         self.seen += 1
         self.entries.append(entry)
-        self.chars += len(text)
+        self.chars += entry.size
         while self.entries and (self.chars > MAX_CHARS or len(self.entries) > MAX_RESULTS):
             old = self.entries.popleft()
-            self.chars -= len(old.text)
+            self.chars -= old.size
             # Before it is forgotten, its taint and what it carried are kept (`settle`, in the guard's
             # worker thread, or before the next look-up; at once when the backlog grows past MAX_CHARS).
             self.forgetting.append(old)
-            self.forgetting_chars += len(old.text)
+            self.forgetting_chars += old.size
         if self.forgetting_chars > MAX_CHARS:
             self.settle()
         return entry
@@ -273,7 +292,7 @@ class SessionRecord:
         with self._lock:
             while self.forgetting:
                 old = self.forgetting.popleft()
-                self.forgetting_chars -= len(old.text)
+                self.forgetting_chars -= old.size
                 if self.judge(old):
                     self._keep(old)
 
