@@ -20,6 +20,7 @@ from mcp_guard.guards.intent import IntentGuard
 from mcp_guard.intent import shared_taint
 from mcp_guard.intent.shared_taint import JudgingLocks, run_session_key
 from mcp_guard.store import SCHEMA_VERSION, open_store
+from tests.postgres import pg_url, postgres_cluster  # noqa: F401 - fixtures
 
 INTENT = "Summarise my inbox and send the summary to my manager"
 INJECTED = json.dumps([{"id": "m2", "from": "carol@corp.example",
@@ -198,3 +199,23 @@ def test_a_schema_2_database_is_migrated(tmp_path):
     assert store.schema_version() == SCHEMA_VERSION == 3
     assert store.execute("SELECT count(*) FROM session_taint").fetchone()[0] == 0
     store.close()
+
+
+def test_replicas_on_one_postgresql_share_the_taint(pg_url):  # noqa: F811
+    """Two guards with a pool each (as two replicas): a result judged on one is written before it is
+    forwarded (no lock file spans hosts), and the other's next decision reads it."""
+    config = parse_config({"intent": {"ask": "person"}})
+
+    async def go():
+        a, b = (IntentGuard(config, store=open_store(pg_url)) for _ in range(2))
+        sa, sb = SessionInfo(id="s-shared", intent=INTENT), SessionInfo(id="s-shared", intent=INTENT)
+        read = ToolCall(sa, "mail", "read_email", "read_email", {"id": "m2"})
+        assert (await a.check_call(read)).action == "allow"
+        await a.check_result(read, _result(INJECTED))
+        assert not a.state(sa).judging  # judged before the result went on
+        other = await _send(b, "eve@evil.example", s=SessionInfo(id="s-other", intent=INTENT))
+        return await _send(b, "eve@evil.example", s=sb), other
+
+    late, other = anyio.run(go)
+    assert late.action == "ask" and "mail/read_email via another process of this session" in late.reason
+    assert "another process" not in other.reason

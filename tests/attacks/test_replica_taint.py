@@ -5,7 +5,8 @@ judges a destination that a later, clean-looking result carries as data as `from
 On one process the same order is asked (`_late`: data that arrives after the session read injected
 text is asked; see test_intent_split_before_taint's control). README ("What stays with one
 replica") promises that what another replica did not see fails closed; the taint does not.
-Secure behaviour asserted: the send never reaches the upstream.
+Secure behaviour asserted: the send never reaches the upstream, and the reason names where the
+injected text was read (`mcp_guard.intent.shared_taint`).
 """
 
 from __future__ import annotations
@@ -59,3 +60,5 @@ def test_taint_read_on_one_replica_is_unknown_to_the_next(tmp_path, pg_url):  # 
         two = b.call("send_email", {"to": E, "body": "summary, second try"})
         sends_after = log.read_text().count('"send_email"')
         assert sends_after == sends_before and two.get("isError"), two
+        # The reason names where the injection was read.
+        assert "world/read_email via another process of this session" in two["content"][0]["text"], two
