@@ -111,19 +111,27 @@ def session_key(session_id: str) -> str:
 # -- the lock of judgements in flight (one host) --------------------------------------------------------
 class JudgingLocks:
     """Lock files beside the SQLite database: a process holds one shared while it judges a result of a
-    session hashed to it; a decision takes it exclusively (then lets go) to wait for all of them."""
+    session hashed to it; a decision takes it exclusively (then lets go) to wait for all of them.
+    Each bucket is opened twice, once for each use: locks of two open files conflict even in one
+    process, so a decision also waits for this process's own judgements in flight."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._mutex = threading.Lock()
-        self._held: dict[int, tuple[int, int]] = {}  # bucket -> (fd held shared, judgements in flight)
+        self._fds: dict[int, tuple[int, int]] = {}  # bucket -> (fd held shared, fd taken exclusively)
+        self._holding: dict[int, int] = {}  # bucket -> judgements in flight
 
     def _path(self, bucket: int) -> Path:
         return self.folder / f"{bucket:02d}.lock"
 
-    def _open(self, bucket: int) -> int:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return os.open(self._path(bucket), os.O_RDWR | os.O_CREAT, 0o600)
+    def _open(self, bucket: int) -> tuple[int, int]:
+        fds = self._fds.get(bucket)
+        if fds is None:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = self._path(bucket)
+            shared = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fds = self._fds[bucket] = (shared, os.open(path, os.O_RDWR))
+        return fds
 
     @staticmethod
     def bucket(key: str) -> int:
@@ -134,51 +142,45 @@ class JudgingLocks:
         decision holds it for microseconds; one that holds it longer is not waited for: the caller
         judges before forwarding instead)."""
         with self._mutex:
-            fd, n = self._held.get(bucket, (-1, 0))
+            n = self._holding.get(bucket, 0)
             if n == 0:
                 try:
-                    fd = self._open(bucket)
+                    fcntl.flock(self._open(bucket)[0], fcntl.LOCK_SH | fcntl.LOCK_NB)
                 except OSError as err:
-                    log.warning("cannot open the intent lock file %s: %s", self._path(bucket), err)
+                    if not isinstance(err, BlockingIOError):
+                        log.warning("cannot use the intent lock file %s: %s", self._path(bucket), err)
                     return False
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                except OSError:
-                    os.close(fd)
-                    return False
-            self._held[bucket] = (fd, n + 1)
+            self._holding[bucket] = n + 1
             return True
 
     def release(self, bucket: int) -> None:
         with self._mutex:
-            fd, n = self._held[bucket]
+            n = self._holding.pop(bucket)
             if n > 1:
-                self._held[bucket] = (fd, n - 1)
-                return
-            del self._held[bucket]
-            os.close(fd)  # lets go of the lock
+                self._holding[bucket] = n - 1
+            else:
+                fcntl.flock(self._fds[bucket][0], fcntl.LOCK_UN)
 
     async def wait_idle(self, bucket: int, timeout: float) -> bool:
         """Wait until no process (this one included) judges a result of the bucket; False on timeout."""
         try:
-            fd = self._open(bucket)
+            with self._mutex:
+                fd = self._open(bucket)[1]
         except OSError as err:
             log.warning("cannot open the intent lock file %s: %s", self._path(bucket), err)
             return False
-        try:
-            deadline = time.monotonic() + timeout
-            delay = 0.0005
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except OSError:
-                    if time.monotonic() > deadline:
-                        return False
-                await anyio.sleep(delay)
-                delay = min(delay * 2, 0.01)
-        finally:
-            os.close(fd)
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return True
+            except OSError:
+                if time.monotonic() > deadline:
+                    return False
+            await anyio.sleep(delay)
+            delay = min(delay * 2, 0.01)
 
 
 # -- taint read elsewhere ---------------------------------------------------------------------------------
