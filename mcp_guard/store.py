@@ -121,7 +121,7 @@ CREATE TABLE IF NOT EXISTS session_taint (
     source TEXT,                    -- upstream/tool of the result
     inside INTEGER,                 -- the value stood inside the instructions (1) / outside them too (outside = 1)
     outside INTEGER,
-    origin TEXT NOT NULL,           -- the process that wrote it (it skips its own rows)
+    origin TEXT NOT NULL,           -- the session state that wrote it (which skips its own rows)
     session_id TEXT,                -- the `session start` / hook session it belongs to, if any
     expires TEXT NOT NULL
 );

@@ -219,3 +219,44 @@ def test_replicas_on_one_postgresql_share_the_taint(pg_url):  # noqa: F811
     late, other = anyio.run(go)
     assert late.action == "ask" and "mail/read_email via another process of this session" in late.reason
     assert "another process" not in other.reason
+
+
+def test_a_session_state_rebuilt_in_the_same_process_reads_its_taint_back(tmp_path):
+    """`serve` forgets the guard state of a session past its limits; the state it builds again for the
+    same session reads back the taint the old one wrote."""
+    async def go():
+        guard = IntentGuard(parse_config({"intent": {"ask": "person"}}), store=open_store(tmp_path / "guard.db"))
+        old = SessionInfo(id="s-evicted", intent=INTENT)
+        read = ToolCall(old, "mail", "read_email", "read_email", {"id": "m2"})
+        await guard.check_call(read)
+        await guard.check_result(read, _result(INJECTED))
+        await guard.check_call(ToolCall(old, "mail", "list_emails", "list_emails", {}))  # its judgement is done
+        return await _send(guard, "mallory@evil.example", listing=False, s=SessionInfo(id="s-evicted", intent=INTENT))
+
+    d = anyio.run(go)
+    assert (d.action, d.rule) == ("deny", "injected") and "mail/read_email" in d.reason
+
+
+def test_taint_expires_with_its_session_and_not_before(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from mcp_guard.canonical import timestamp
+    from mcp_guard.intent.sessions import start_session
+    from mcp_guard.intent.shared_taint import TTL, SharedTaint
+
+    store = open_store(tmp_path / "guard.db")
+    session_id, _, expires = start_session(store, parse_config({}), INTENT, None, timedelta(days=30))
+    store.execute("INSERT INTO session_taint (session_key, kind, seq, source, origin, expires) "
+                  "VALUES ('run:named:old', 'taint', 0, 'x/y', 'o', ?)",
+                  [timestamp(datetime.now(UTC) - timedelta(seconds=1))])
+    shared = SharedTaint(store)
+    e = shared.link(f"session:{session_id}", session_id)
+    run = shared.link("run:named:new")
+    for link in (e, run):
+        shared.write(link, [("taint", None, 0, "mail/read_email", None, None)])
+    rows = dict(store.execute("SELECT session_key, expires FROM session_taint").fetchall())
+    shared.close()
+    assert "run:named:old" not in rows  # past its expiry: gone at the next write
+    assert rows[f"session:{session_id}"] == timestamp(expires)  # a `session start` session's: as long as it
+    left = datetime.fromisoformat(rows["run:named:new"]) - datetime.now(UTC)
+    assert TTL - timedelta(minutes=5) < left <= TTL

@@ -224,6 +224,9 @@ class Link:
         self.key = key
         self.session_id = session_id
         self.bucket = JudgingLocks.bucket(key)
+        # Rows this link wrote are in its record already; any other's are read, even of this process
+        # (a session state rebuilt after it was evicted reads back what the old one wrote).
+        self.origin = secrets.token_hex(8)
         self.last_id = 0
         self.rows = 0  # rows of other processes read
         self.full = False  # more than MAX_ROWS: tainted, nothing more to read
@@ -272,7 +275,9 @@ class Link:
         """Read into `record` the taint other processes of the session wrote since the last read, after
         waiting for their judgements in flight."""
         shared = self.shared
-        if shared.locks is not None and not await shared.locks.wait_idle(self.bucket, JUDGING_WAIT_S):
+        # (once a wait timed out, the session counts as tainted: later decisions do not wait as long)
+        wait = 0.0 if record.elsewhere == (0, STILL_JUDGING) else JUDGING_WAIT_S
+        if shared.locks is not None and not await shared.locks.wait_idle(self.bucket, wait):
             record.elsewhere = record.elsewhere or (0, STILL_JUDGING)
         if self.full:
             return
@@ -305,7 +310,7 @@ class Link:
             except (TypeError, ValueError):
                 record.elsewhere = record.elsewhere or (0, UNREADABLE)
                 continue
-            if row[7] == self.shared.origin:
+            if row[7] == self.origin:
                 continue
             self.rows += 1
             if self.rows > MAX_ROWS:  # a flood: the session is tainted, and no more is read
@@ -337,7 +342,6 @@ class SharedTaint:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.origin = secrets.token_hex(8)  # this process: its own rows are not taint "read elsewhere"
         self.locks = (JudgingLocks(store.path.parent / f"{store.path.name}.intent-locks")
                       if store.dialect == "sqlite" and store.path is not None else None)
         self._writer: Store | None = None
@@ -379,7 +383,7 @@ class SharedTaint:
                 store.executemany(
                     "INSERT INTO session_taint (session_key, kind, value, seq, source, inside, outside, origin, "
                     "session_id, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(link.key, *r, self.origin, link.session_id, until) for r in rows])
+                    [(link.key, *r, link.origin, link.session_id, until) for r in rows])
         except Exception as err:  # noqa: BLE001 - logged; this process still holds the taint itself
             log.warning("cannot write the session's taint to the store (other processes of the session "
                         "will not see it): %s", err)
