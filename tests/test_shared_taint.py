@@ -260,3 +260,13 @@ def test_taint_expires_with_its_session_and_not_before(tmp_path):
     assert rows[f"session:{session_id}"] == timestamp(expires)  # a `session start` session's: as long as it
     left = datetime.fromisoformat(rows["run:named:new"]) - datetime.now(UTC)
     assert TTL - timedelta(minutes=5) < left <= TTL
+
+
+def test_a_store_it_cannot_read_counts_as_taint(tmp_path):
+    db = tmp_path / "guard.db"
+    guard = _guard(db, "run:named:broken")
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE session_taint")  # whatever went wrong: what other processes read is unknown
+    conn.close()
+    d = anyio.run(_send, guard, "eve@evil.example")
+    assert d.action == "ask" and shared_taint.UNREADABLE in d.reason

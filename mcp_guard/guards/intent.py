@@ -8,7 +8,9 @@ a profile) go to the default engine. Per-session state lives in `session.state["
 Every tool result on the call's path passes `check_result`, which records the values it carried in
 the session's bounded record (`mcp_guard.intent.record`: the newest 256 results, 4 MiB of text, and,
 never evicted, up to 4096 values of results that carried instructions to the model): the engine
-judges a later call by where its values came from. Who answers an "ask" is `[intent] ask` (the
+judges a later call by where its values came from. What makes a session tainted (a result with
+instructions to the model, and the values it carried) is shared with the session's other processes
+and replicas through the store (`mcp_guard.intent.shared_taint`), read before each decision. Who answers an "ask" is `[intent] ask` (the
 relay's business): the client by elicitation, or only a person through `mcp-guard approvals`.
 """
 

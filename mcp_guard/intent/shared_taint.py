@@ -37,7 +37,6 @@ Rows expire `TTL` after their key's last write, or with their `session start` se
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -55,6 +54,11 @@ import anyio.to_thread
 from mcp_guard.canonical import timestamp
 from mcp_guard.intent.record import MAX_TAINTED, Occurrence, ResultEntry, SessionRecord
 from mcp_guard.store import Store, open_store
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: no lock files, results are judged before they go on
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("mcp_guard")
 
@@ -343,7 +347,7 @@ class SharedTaint:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.locks = (JudgingLocks(store.path.parent / f"{store.path.name}.intent-locks")
-                      if store.dialect == "sqlite" and store.path is not None else None)
+                      if store.dialect == "sqlite" and store.path is not None and fcntl is not None else None)
         self._writer: Store | None = None
         self._writer_lock = threading.Lock()
 
