@@ -10,8 +10,9 @@ the session's bounded record (`mcp_guard.intent.record`: the newest 256 results,
 never evicted, up to 4096 values of results that carried instructions to the model): the engine
 judges a later call by where its values came from. What makes a session tainted (a result with
 instructions to the model, and the values it carried) is shared with the session's other processes
-and replicas through the store (`mcp_guard.intent.shared_taint`), read before each decision. Who answers an "ask" is `[intent] ask` (the
-relay's business): the client by elicitation, or only a person through `mcp-guard approvals`.
+and replicas through the store (`mcp_guard.intent.shared_taint`), read before each decision. Who
+answers an "ask" is `[intent] ask` (the relay's business): the client by elicitation, or only a
+person through `mcp-guard approvals`.
 """
 
 from __future__ import annotations
