@@ -170,9 +170,9 @@ class JudgingLocks:
         try:
             with self._mutex:
                 fd = self._open(bucket)[1]
-        except OSError as err:
+        except OSError as err:  # then no process can hold it either: each judges before forwarding
             log.warning("cannot open the intent lock file %s: %s", self._path(bucket), err)
-            return False
+            return True
         deadline = time.monotonic() + timeout
         delay = 0.0005
         while True:
