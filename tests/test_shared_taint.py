@@ -32,13 +32,12 @@ def _result(text: str) -> dict:
     return {"content": [{"type": "text", "text": text}]}
 
 
-def _key_in_child(code: str = "", env: dict[str, str] | None = None) -> str:
+def _key_in_child(code: str = "") -> str:
     """The key a process started by this one (or by a child of it) computes."""
     env = {k: v for k, v in os.environ.items() if k not in ("MCP_GUARD_SESSION", "CLAUDE_CODE_SESSION_ID")}
-    inner = "from mcp_guard.intent.shared_taint import run_session_key; print(run_session_key())"
-    script = code or inner
+    script = code or "from mcp_guard.intent.shared_taint import run_session_key; print(run_session_key())"
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                          env={**env, **(env or {})}, timeout=60).stdout.strip()
+                          env=env, timeout=60).stdout.strip()
 
 
 # -- the key ----------------------------------------------------------------------------------------
