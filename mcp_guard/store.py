@@ -36,8 +36,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mcp_guard.errors import StoreError
 
-# 1: review, sessions, approvals, audit, verifications, wrap records. 2: budget_use.
-SCHEMA_VERSION = 2
+# 1: review, sessions, approvals, audit, verifications, wrap records. 2: budget_use. 3: session_taint.
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
 POOL_SIZE = 8  # per process: the audit writer, the review guard's worker thread and a few requests
@@ -110,6 +110,22 @@ CREATE TABLE IF NOT EXISTS budget_use (
     calls INTEGER NOT NULL,
     PRIMARY KEY (session_id, key)
 );
+-- what an agent session read that carries instructions to the model, shared by every process and
+-- replica of the session (mcp_guard.intent.shared_taint); rows are only ever added, and expire
+CREATE TABLE IF NOT EXISTS session_taint (
+    id {SERIAL},
+    session_key TEXT NOT NULL,      -- the agent session (serve: its session; run: its client, see shared_taint)
+    kind TEXT NOT NULL,             -- taint (a tainted result was read) | value (an address it carried) | overflow
+    value TEXT,                     -- the value (kind value)
+    seq INTEGER,                    -- the result's number in the process that read it
+    source TEXT,                    -- upstream/tool of the result
+    inside INTEGER,                 -- the value stood inside the instructions (1) / outside them too (outside = 1)
+    outside INTEGER,
+    origin TEXT NOT NULL,           -- the session state that wrote it (which skips its own rows)
+    session_id TEXT,                -- the `session start` / hook session it belongs to, if any
+    expires TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_taint_by_key ON session_taint (session_key, id);
 
 -- audit: the hash-chained log
 CREATE TABLE IF NOT EXISTS audit (
@@ -387,7 +403,8 @@ def _open_sqlite(path: str | Path | None) -> SQLiteStore:
                 f"{path}: database is from a newer mcp-guard (schema {version}, this one knows {SCHEMA_VERSION}); "
                 "upgrade mcp-guard or point storage.path at another file"
             )
-        schema = _SCHEMA.format(ROWID="", BIGINT="INTEGER", REVIEW_ID="json_extract(data, '$.id')")
+        schema = _SCHEMA.format(ROWID="", BIGINT="INTEGER", REVIEW_ID="json_extract(data, '$.id')",
+                                SERIAL="INTEGER PRIMARY KEY AUTOINCREMENT")  # ids never reused: read in order
         conn.executescript("BEGIN IMMEDIATE;" + schema + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
     except sqlite3.DatabaseError as err:
         raise StoreError(f"{path}: cannot open the database: {err}") from None
@@ -532,7 +549,8 @@ def _open_postgres(url: str) -> PostgresStore:
                         f"{safe_url(url)}: database is from a newer mcp-guard (schema {version}, this one knows "
                         f"{SCHEMA_VERSION}); upgrade mcp-guard or point storage.url at another database")
                 conn.execute(_SCHEMA.format(ROWID="rowid BIGINT GENERATED ALWAYS AS IDENTITY,",  # SQLite's
-                                            BIGINT="BIGINT", REVIEW_ID="(data::jsonb ->> 'id')"))  # implicit one
+                                            BIGINT="BIGINT", REVIEW_ID="(data::jsonb ->> 'id')",  # implicit one
+                                            SERIAL="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"))
                 if version < SCHEMA_VERSION:
                     conn.execute("DELETE FROM mcp_guard_schema")
                     conn.execute("INSERT INTO mcp_guard_schema (version) VALUES (%s)", (SCHEMA_VERSION,))

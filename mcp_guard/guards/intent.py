@@ -8,8 +8,11 @@ a profile) go to the default engine. Per-session state lives in `session.state["
 Every tool result on the call's path passes `check_result`, which records the values it carried in
 the session's bounded record (`mcp_guard.intent.record`: the newest 256 results, 4 MiB of text, and,
 never evicted, up to 4096 values of results that carried instructions to the model): the engine
-judges a later call by where its values came from. Who answers an "ask" is `[intent] ask` (the
-relay's business): the client by elicitation, or only a person through `mcp-guard approvals`.
+judges a later call by where its values came from. What makes a session tainted (a result with
+instructions to the model, and the values it carried) is shared with the session's other processes
+and replicas through the store (`mcp_guard.intent.shared_taint`), read before each decision. Who
+answers an "ask" is `[intent] ask` (the relay's business): the client by elicitation, or only a
+person through `mcp-guard approvals`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCa
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import ResultEntry, SessionRecord, result_text
+from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
 
@@ -40,6 +44,7 @@ class SessionState:
     profile: CompiledProfile | None
     profile_error: str = ""
     record: SessionRecord = field(default_factory=SessionRecord)
+    link: Link | None = None  # the session's taint shared with its other processes and replicas
     counts: dict[str, int] = field(default_factory=dict)  # budget use: "" = total, glob -> calls
     judging: set[asyncio.Task[Any]] = field(default_factory=set)  # results being judged in a worker thread
 
@@ -55,8 +60,11 @@ class IntentGuard(Guard):
         intent_source: Callable[[SessionInfo], str | None] | None = None,
         clock: Callable[[], datetime] | None = None,
         tool_store: Store | None = None,
+        taint_key: str | None = None,
     ) -> None:
-        """`store` enables approvals (held calls that a person approved pass once); `intent_source`,
+        """`store` enables approvals (held calls that a person approved pass once) and shares each
+        session's taint with the other processes of the session (`shared_taint`; `taint_key`: the key
+        of this process's one agent session, for `run`, else each session's id); `intent_source`,
         when given, is asked before each call for the session's current intent (the Claude Code hook
         record grows with each prompt the person types)."""
         self.config = config or Config()
@@ -66,6 +74,8 @@ class IntentGuard(Guard):
         # Where the definition of a tool the client never listed is found: the approved one recorded
         # by review (`store`, or `tool_store` for a caller that must not consume approvals).
         self._tool_store = tool_store or store
+        self.shared = SharedTaint.for_store(store)
+        self.taint_key = taint_key
         self._tools: dict[str, dict[str, ToolInfo]] = {}
         self._profiles: dict[str, CompiledProfile] = {}
         self._lists = TrustedLists()
@@ -129,6 +139,9 @@ class IntentGuard(Guard):
                 else:
                     error = f"the session's profile {session.profile!r} is not in the config"
             st = SessionState(DeclaredIntent(text or "", self._trusted(session.profile)), profile, error)
+            if self.shared is not None:
+                st.link = (self.shared.link(self.taint_key) if self.taint_key is not None
+                           else self.shared.link(session_key(session.id), session.id))
             session.state[STATE_KEY] = st
         if self.intent_source is not None:
             text = self.intent_source(session)
@@ -142,6 +155,10 @@ class IntentGuard(Guard):
         if st is not None and st.judging:
             # The results on this call's path are judged before it is (usually done by now).
             await asyncio.gather(*list(st.judging), return_exceptions=True)
+        if self.config.intent.mode != "off":
+            st = self.state(call.session)
+            if st.link is not None:  # what other processes of the session read, once they judged it
+                await st.link.catch_up(st.record)
         return self.decide(call)
 
     def decide(self, call: ToolCall) -> Decision:
@@ -258,10 +275,27 @@ class IntentGuard(Guard):
         entry = self.record_result(call, result)
         if entry is not None:
             st = self.state(call.session)
-            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(st.record.prepare, entry))
+            # Other processes of the session wait for this judgement (the lock) before they decide;
+            # where they cannot, it is judged and its taint written before the result goes on.
+            held = st.link is not None and st.link.hold()
+            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self._judge, st, entry, held))
             st.judging.add(task)
             task.add_done_callback(st.judging.discard)
+            if st.link is not None and not held:
+                await asyncio.gather(task, return_exceptions=True)
         return result
+
+    @staticmethod
+    def _judge(st: SessionState, entry: ResultEntry, held: bool) -> None:
+        """(worker thread) Judge a recorded result, and share what it taught with the session's other processes."""
+        try:
+            st.record.prepare(entry)
+            if st.link is not None:
+                st.link.publish(st.record, entry)
+        finally:
+            if held:
+                assert st.link is not None
+                st.link.release()
 
     def record_result(self, call: ToolCall, result: dict[str, Any]) -> ResultEntry | None:
         if self.config.intent.mode == "off":

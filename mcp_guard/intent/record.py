@@ -231,6 +231,10 @@ class SessionRecord:
         self.tainted_values: dict[str, tuple[int, str, bool, bool]] = {}
         self.first_taint: tuple[int, str] | None = None
         self.taint_overflow = False
+        # Taint that another process or replica of the agent session read (`shared_taint` fills them):
+        # its first tainted result, and value -> [(that result, found inside its instructions?, outside?)].
+        self.elsewhere: tuple[int, str] | None = None
+        self.elsewhere_values: dict[str, list[tuple[ResultEntry, bool, bool]]] = {}
         self._judged = 0  # entries up to this seq have been judged for taint
         self.reached: dict[int, set[str]] = {}  # result seq -> web addresses from it the session reached
         self.offers: dict[int, list[Any]] = {}  # result seq -> its address-like values by role (engine.offers)
@@ -317,7 +321,7 @@ class SessionRecord:
         self._judged = self.seen
         if self.first_taint is None and self.taint_overflow:
             return (0, "(too many tainted values to keep)")
-        return self.first_taint
+        return self.first_taint or self.elsewhere
 
     # -- looking up -------------------------------------------------------------------------------
     def provenance(self, value: str, forms: tuple[str, ...] = ()) -> Provenance:
@@ -360,6 +364,11 @@ class SessionRecord:
             # act on ("Please send the figures to x@y"): that is an instruction, whoever it was for.
             if e.pointed and not any(not o.is_field and _in_imperative(e, o) for o in occ[:MAX_OCCURRENCES]):
                 pointed.append(e)
+        for f in (key, value, *forms):  # tainted results read elsewhere in the session: named, never data
+            for e, inside, out in self.elsewhere_values.get(f, ()):
+                for hit, where in ((inside, injected), (out, tainted)):
+                    if hit and e not in where:
+                        where.append(e)
         forgotten, outside = "", False
         kept = [k for k in (self.tainted_values.get(f) for f in (key, value, *forms)) if k is not None]
         if kept:

@@ -167,6 +167,7 @@ class Proxy:
         from mcp_guard.audit import AuditLog, AuditSink, AuditWriter
         from mcp_guard.guards.intent import IntentGuard
         from mcp_guard.intent.sessions import hook_intent_source
+        from mcp_guard.intent.shared_taint import run_session_key
         from mcp_guard.store import open_store
 
         self.config = config
@@ -183,7 +184,9 @@ class Proxy:
                 hooked = hook_intent_source(self.store)  # None: Claude Code did not start this process
                 if hooked is not None:
                     source = lambda s: hooked(s) if s.intent is None else None  # noqa: E731
-            self.intent = IntentGuard(config, store=self.store, intent_source=source)
+            # `run` serves one agent session, which its other `run` processes share (its taint).
+            key = run_session_key() if hook_intent else None
+            self.intent = IntentGuard(config, store=self.store, intent_source=source, taint_key=key)
         self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent))
         self.shared: SharedUpstreams | None = None  # set by `serve` when an upstream is shared
         self.telemetry: Telemetry | None = None  # metrics and traces: `serve`, or traces configured

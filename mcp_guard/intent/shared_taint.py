@@ -1,0 +1,397 @@
+"""The intent taint of an agent session, shared by every process and replica that serves it.
+
+What the intent engine learns from results (`record`: the first tainted result of the session, the
+address-like values of tainted results) is kept by the process that read them. One agent session is
+often served by several: Claude Code starts one `mcp-guard run` per server, and a team gateway runs
+several `serve` replicas behind a load balancer. So when a process judges a result tainted, it writes
+the taint (upstream/tool, the result's number) and the values the result carried (inside the
+instructions or outside them) to the store, under the session's key; before each decision every
+process reads the rows it has not seen yet (only when the store's change stamp moved) into its
+record, where they count as taint read elsewhere (`SessionRecord.elsewhere`, `.elsewhere_values`).
+
+Timing. A result is judged in a worker thread while it is already on its way to the agent, so another
+process must not decide the agent's next call before that judgement is written. On one host (SQLite)
+a process holds a shared lock on the session's lock file from the moment it records a result until
+the result is judged and its taint written; a decision elsewhere first waits for the exclusive lock
+(every judgement in flight), at most `JUDGING_WAIT_S`, then counts the session as tainted. Where no
+lock file can be shared (PostgreSQL, replicas on several hosts), a result is judged and its taint
+written before it is forwarded.
+
+The key of a session (`session_key`): for `serve`, the session a request belongs to (the `session
+start` token's session in both eras, else the id the proxy derived for it). For `run`, the agent
+session the process serves, with nothing for the user to do (`run_session_key`): $MCP_GUARD_SESSION
+when set (for a wrapper that interposes a shell), else Claude Code's $CLAUDE_CODE_SESSION_ID, else the
+client process that started us: every stdio server of one client is its child, so the key is its pid
+AND its start time (and the boot), and a reused pid is another key.
+
+Trust. Anyone who can write the store (the user's own processes) can add rows under any key. That is
+allowed to make things only stricter: taint never relaxes. A row is only ever added, never changed
+by another (a writer only adds rows, and extends the expiry of its own key's rows); a reader keeps in
+memory everything it has read, so a row deleted later changes nothing it decided from; a row it
+cannot read is taint; past `MAX_ROWS` rows of one key the whole session counts as tainted (a flood
+never pushes real taint out). A malicious upstream runs as a child of our `run`, not of the client, so
+it cannot derive the client's key from its parent; whatever key it names, it can only add taint.
+Rows expire `TTL` after their key's last write, or with their `session start` session, if later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from mcp_guard.canonical import timestamp
+from mcp_guard.intent.record import MAX_TAINTED, Occurrence, ResultEntry, SessionRecord
+from mcp_guard.store import Store, open_store
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: no lock files, results are judged before they go on
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger("mcp_guard")
+
+SESSION_ENV = "MCP_GUARD_SESSION"
+CLAUDE_SESSION_ENV = "CLAUDE_CODE_SESSION_ID"
+TTL = timedelta(days=7)
+MAX_ROWS = 2 * MAX_TAINTED + 64  # rows of one key read at most; past them the session counts as tainted
+JUDGING_WAIT_S = 10.0  # how long a decision waits for judgements in flight in other processes
+LOCK_BUCKETS = 64  # lock files (sessions share them by a hash of the key: waiting on a stranger costs little)
+UNREADABLE = "(an unreadable taint record in the store)"
+OVERFLOW = "(too many tainted values to keep, in another process of this session)"
+STILL_JUDGING = "(a result another process of this session was still judging)"
+
+
+# -- the key ------------------------------------------------------------------------------------------
+def process_started(pid: int, proc: Path = Path("/proc")) -> str | None:
+    """The start time of process `pid` (clock ticks since boot, /proc/PID/stat field 22) with the boot's
+    id, or None where /proc cannot tell (not Linux, the process gone)."""
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()  # the command name may hold spaces and parentheses
+        started = int(fields[19])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        boot = (proc / "sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        boot = ""
+    return f"{boot}:{started}"
+
+
+def run_session_key(environ: Mapping[str, str] | None = None, *, ppid: int | None = None,
+                    proc: Path = Path("/proc")) -> str:
+    """The key that every `mcp-guard run` of one agent session shares (see the module's docstring)."""
+    env = os.environ if environ is None else environ
+    named = (env.get(SESSION_ENV) or "").strip()
+    if named:
+        return f"run:named:{named}"
+    claude = (env.get(CLAUDE_SESSION_ENV) or "").strip()
+    if claude:
+        return f"run:claude:{claude}"
+    ppid = os.getppid() if ppid is None else ppid
+    started = process_started(ppid, proc)
+    if started is None:  # nothing identifies the client: this process's taint is its own
+        return f"run:alone:{os.getpid()}:{secrets.token_hex(8)}"
+    return f"run:client:{ppid}:{started}"
+
+
+def session_key(session_id: str) -> str:
+    """The key of a `serve` session (and of any caller that gives no key of its own)."""
+    return f"session:{session_id}"
+
+
+# -- the lock of judgements in flight (one host) --------------------------------------------------------
+class JudgingLocks:
+    """Lock files beside the SQLite database: a process holds one shared while it judges a result of a
+    session hashed to it; a decision takes it exclusively (then lets go) to wait for all of them.
+    Each bucket is opened twice, once for each use: locks of two open files conflict even in one
+    process, so a decision also waits for this process's own judgements in flight."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._mutex = threading.Lock()
+        self._fds: dict[int, tuple[int, int]] = {}  # bucket -> (fd held shared, fd taken exclusively)
+        self._holding: dict[int, int] = {}  # bucket -> judgements in flight
+
+    def _path(self, bucket: int) -> Path:
+        return self.folder / f"{bucket:02d}.lock"
+
+    def _open(self, bucket: int) -> tuple[int, int]:
+        fds = self._fds.get(bucket)
+        if fds is None:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = self._path(bucket)
+            shared = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fds = self._fds[bucket] = (shared, os.open(path, os.O_RDWR))
+        return fds
+
+    @staticmethod
+    def bucket(key: str) -> int:
+        return hashlib.sha256(key.encode()).digest()[0] % LOCK_BUCKETS
+
+    def hold(self, bucket: int) -> bool:
+        """Hold the bucket shared for one more judgement; False when it cannot be taken at once (a
+        decision holds it for microseconds; one that holds it longer is not waited for: the caller
+        judges before forwarding instead)."""
+        with self._mutex:
+            n = self._holding.get(bucket, 0)
+            if n == 0:
+                try:
+                    fcntl.flock(self._open(bucket)[0], fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except OSError as err:
+                    if not isinstance(err, BlockingIOError):
+                        log.warning("cannot use the intent lock file %s: %s", self._path(bucket), err)
+                    return False
+            self._holding[bucket] = n + 1
+            return True
+
+    def release(self, bucket: int) -> None:
+        with self._mutex:
+            n = self._holding.pop(bucket)
+            if n > 1:
+                self._holding[bucket] = n - 1
+            else:
+                fcntl.flock(self._fds[bucket][0], fcntl.LOCK_UN)
+
+    async def wait_idle(self, bucket: int, timeout: float) -> bool:
+        """Wait until no process (this one included) judges a result of the bucket; False on timeout."""
+        try:
+            with self._mutex:
+                fd = self._open(bucket)[1]
+        except OSError as err:  # then no process can hold it either: each judges before forwarding
+            log.warning("cannot open the intent lock file %s: %s", self._path(bucket), err)
+            return True
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return True
+            except OSError:
+                if time.monotonic() > deadline:
+                    return False
+            await anyio.sleep(delay)
+            delay = min(delay * 2, 0.01)
+
+
+# -- taint read elsewhere ---------------------------------------------------------------------------------
+class ElsewhereEntry(ResultEntry):
+    """A tainted result that another process or replica of the session read: named by a decision, never data."""
+
+    __slots__ = ()
+
+    @property
+    def source(self) -> str:
+        return f"{self.upstream}/{self.tool} via another process of this session"
+
+
+def _elsewhere(seq: int, source: str) -> ElsewhereEntry:
+    upstream, _, tool = source.partition("/")
+    e = ElsewhereEntry(seq, upstream, tool, "", "", False)
+    e.spans = [(0, 0)]  # judged: tainted
+    return e
+
+
+def tainted_values(e: ResultEntry) -> dict[str, tuple[bool, bool]]:
+    """The address-like values of a tainted result: value -> (found inside its instructions, outside them)."""
+    from mcp_guard.intent.values import find_values
+
+    out: dict[str, tuple[bool, bool]] = {}
+    for f in find_values(e.text, e.low):
+        inside = e.in_instructions(Occurrence(f.start, f.end, False))
+        was_in, was_out = out.get(f.value, (False, False))
+        out[f.value] = (was_in or inside, was_out or not inside)
+    return out
+
+
+_COLUMNS = "id, kind, value, seq, source, inside, outside, origin"
+
+
+class Link:
+    """One session's share of the taint, in this process: what it wrote and what it has read."""
+
+    def __init__(self, shared: SharedTaint, key: str, session_id: str | None) -> None:
+        self.shared = shared
+        self.key = key
+        self.session_id = session_id
+        self.bucket = JudgingLocks.bucket(key)
+        # Rows this link wrote are in its record already; any other's are read, even of this process
+        # (a session state rebuilt after it was evicted reads back what the old one wrote).
+        self.origin = secrets.token_hex(8)
+        self.last_id = 0
+        self.rows = 0  # rows of other processes read
+        self.full = False  # more than MAX_ROWS: tainted, nothing more to read
+        self.stamp: Any = object()  # the store's change stamp at the last read
+        self.entries: dict[tuple[int, str], ElsewhereEntry] = {}
+        self._mutex = threading.Lock()  # publishing runs in worker threads
+        self.published_taint = False
+        self.published_overflow = False
+        self.published: dict[str, tuple[bool, bool]] = {}
+
+    # -- writing (worker thread) ----------------------------------------------------------------------
+    def hold(self) -> bool:
+        locks = self.shared.locks
+        return locks is not None and locks.hold(self.bucket)
+
+    def release(self) -> None:
+        assert self.shared.locks is not None
+        self.shared.locks.release(self.bucket)
+
+    def publish(self, record: SessionRecord, entry: ResultEntry) -> None:
+        """Write what a judged result taught: its taint and values (if tainted), and an overflow of the
+        record's own kept values. Only what this process has not written yet."""
+        rows: list[tuple[str, str | None, int | None, str | None, int | None, int | None]] = []
+        overflow = record.taint_overflow
+        with self._mutex:
+            if entry.spans and not isinstance(entry, ElsewhereEntry):
+                if not self.published_taint:
+                    rows.append(("taint", None, entry.seq, entry.source, None, None))
+                    self.published_taint = True
+                for value, (inside, outside) in tainted_values(entry).items():
+                    was_in, was_out = self.published.get(value, (False, False))
+                    if (inside and not was_in) or (outside and not was_out):
+                        if len(self.published) >= MAX_TAINTED and value not in self.published:
+                            overflow = True
+                            break
+                        self.published[value] = (was_in or inside, was_out or outside)
+                        rows.append(("value", value, entry.seq, entry.source, int(inside), int(outside)))
+            if overflow and not self.published_overflow:
+                rows.append(("overflow", None, None, None, None, None))
+                self.published_overflow = True
+            if rows:
+                self.shared.write(self, rows)
+
+    # -- reading (before a decision) --------------------------------------------------------------------
+    async def catch_up(self, record: SessionRecord) -> None:
+        """Read into `record` the taint other processes of the session wrote since the last read, after
+        waiting for their judgements in flight."""
+        shared = self.shared
+        # (once a wait timed out, the session counts as tainted: later decisions do not wait as long)
+        wait = 0.0 if record.elsewhere == (0, STILL_JUDGING) else JUDGING_WAIT_S
+        if shared.locks is not None and not await shared.locks.wait_idle(self.bucket, wait):
+            record.elsewhere = record.elsewhere or (0, STILL_JUDGING)
+        if self.full:
+            return
+        store = shared.store
+        try:
+            if store.dialect == "sqlite":
+                stamp = store.change_stamp()
+                if stamp is not None and stamp == self.stamp:
+                    return
+                rows = self._fetch(store)
+            else:
+                stamp = None
+                rows = await anyio.to_thread.run_sync(self._fetch, store)  # a network round trip
+        except Exception as err:  # noqa: BLE001 - fail closed: what other processes read is unknown
+            log.warning("cannot read the session's shared taint: %s", err)
+            record.elsewhere = record.elsewhere or (0, UNREADABLE)
+            return
+        self.stamp = stamp
+        self.merge(record, rows)
+
+    def _fetch(self, store: Store) -> list[Any]:
+        return store.execute(f"SELECT {_COLUMNS} FROM session_taint WHERE session_key = ? AND id > ? "
+                             f"ORDER BY id LIMIT {MAX_ROWS + 1}", [self.key, self.last_id]).fetchall()
+
+    def merge(self, record: SessionRecord, rows: list[Any]) -> None:
+        """Add rows of other processes to the record: taint only ever added, whatever the rows say."""
+        for row in rows:
+            try:
+                self.last_id = max(self.last_id, int(row[0]))
+            except (TypeError, ValueError):
+                record.elsewhere = record.elsewhere or (0, UNREADABLE)
+                continue
+            if row[7] == self.origin:
+                continue
+            self.rows += 1
+            if self.rows > MAX_ROWS:  # a flood: the session is tainted, and no more is read
+                record.elsewhere = record.elsewhere or (0, OVERFLOW)
+                self.full = True
+                return
+            kind, value, seq, source, inside, outside = row[1:7]
+            try:
+                if kind == "overflow":
+                    record.elsewhere = record.elsewhere or (0, OVERFLOW)
+                    continue
+                if kind not in ("taint", "value") or not isinstance(source, str) or "/" not in source:
+                    raise ValueError(kind)
+                entry = self.entries.setdefault((int(seq), source), _elsewhere(int(seq), source))
+                if record.elsewhere is None:
+                    record.elsewhere = (entry.seq, entry.source)
+                if kind == "value":
+                    if not isinstance(value, str) or not value or inside not in (0, 1) or outside not in (0, 1):
+                        raise ValueError(value)
+                    kept = record.elsewhere_values.setdefault(value, [])
+                    if len(kept) < 8:  # a value read in many results: a few name it
+                        kept.append((entry, bool(inside), bool(outside)))
+            except (TypeError, ValueError):
+                record.elsewhere = record.elsewhere or (0, UNREADABLE)
+
+
+class SharedTaint:
+    """The store's share of every session's taint, for one proxy process."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.locks = (JudgingLocks(store.path.parent / f"{store.path.name}.intent-locks")
+                      if store.dialect == "sqlite" and store.path is not None and fcntl is not None else None)
+        self._writer: Store | None = None
+        self._writer_lock = threading.Lock()
+
+    @classmethod
+    def for_store(cls, store: Store | None) -> SharedTaint | None:
+        """None where no other process can share the store (none, or SQLite in memory)."""
+        if store is None or (store.dialect == "sqlite" and store.path is None):
+            return None
+        return cls(store)
+
+    def link(self, key: str, session_id: str | None = None) -> Link:
+        return Link(self, key, session_id)
+
+    def _writes(self) -> Store:
+        """SQLite: a connection of its own (writes run in worker threads, the proxy's one on the loop)."""
+        if self.store.dialect != "sqlite":
+            return self.store
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = open_store(self.store.path)
+            return self._writer
+
+    def write(self, link: Link, rows: list[tuple[Any, ...]]) -> None:
+        now = datetime.now(UTC)
+        try:
+            store = self._writes()
+            with store.write():
+                expires = now + TTL
+                if link.session_id is not None:  # a `session start` session: its taint lives as long as it
+                    row = store.execute("SELECT expires FROM sessions WHERE id = ?", [link.session_id]).fetchone()
+                    with contextlib.suppress(TypeError, ValueError):
+                        expires = max(expires, datetime.fromisoformat(row[0]))
+                until = timestamp(expires)
+                store.execute("DELETE FROM session_taint WHERE expires < ?", [timestamp(now)])
+                store.execute("UPDATE session_taint SET expires = ? WHERE session_key = ? AND expires < ?",
+                              [until, link.key, until])
+                store.executemany(
+                    "INSERT INTO session_taint (session_key, kind, value, seq, source, inside, outside, origin, "
+                    "session_id, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(link.key, *r, link.origin, link.session_id, until) for r in rows])
+        except Exception as err:  # noqa: BLE001 - logged; this process still holds the taint itself
+            log.warning("cannot write the session's taint to the store (other processes of the session "
+                        "will not see it): %s", err)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
