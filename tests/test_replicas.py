@@ -344,3 +344,20 @@ async def test_two_replicas_on_one_sqlite_file_share_a_handshake_session(tmp_pat
     assert len(sessions) == 1  # no token: the id recorded for the session, on both replicas
     kinds = session_kinds(config, sessions.pop())
     assert kinds.count("session.start") == 1 and kinds.count("session.resume") >= 1
+
+
+def test_a_rebuilt_session_counts_against_the_session_limits(tmp_path, home):
+    """Replica B is full (max_sessions = 1, its own session open): a session opened on A is not
+    rebuilt on B beyond the limit (503, as for a new one), and goes on through A."""
+    config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("echo", ECHO, 'trust = "tofu"')
+                          + '[storage]\npath = "guard.db"\n[serve]\nmax_sessions = 1\n')
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "limits", "version": "1"}}}
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    with replicas(config, 2) as procs:
+        (_, a), (_, b) = procs
+        opened = [httpx.post(f"{base}/mcp", json=init, headers=headers, timeout=90) for base in (a, b)]
+        assert [o.status_code for o in opened] == [200, 200]
+        on_a = opened[0].headers["mcp-session-id"]
+        assert raw("POST", b, on_a).status_code == 503
+        assert raw("POST", a, on_a).status_code == 200
