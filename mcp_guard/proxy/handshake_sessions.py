@@ -130,6 +130,12 @@ class SessionRecords:
         return self._write("UPDATE http_sessions SET ended = ? WHERE id = ? AND owner_hash = ? AND ended IS NULL",
                            [timestamp(datetime.now(UTC)), sid, owner_hash(credential)]) == 1
 
+    def drop(self, sid: str) -> None:
+        """End the session everywhere (given up under the session limits)."""
+        self._touched.pop(sid, None)
+        self._write("UPDATE http_sessions SET ended = ? WHERE id = ? AND ended IS NULL",
+                    [timestamp(datetime.now(UTC)), sid])
+
     def forget(self, sid: str) -> None:
         """This replica no longer holds the session (the record stays for the others)."""
         self._touched.pop(sid, None)

@@ -52,6 +52,7 @@ log = logging.getLogger("mcp_guard.http")
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 MAX_GUARD_STATES = 4096  # credentials whose guard state is kept (see SessionLimits.guard_state)
+MAX_GIVEN_UP = 4096  # ids of sessions ended under the session limits, remembered here (the store has all)
 
 
 def is_loopback(host: str) -> bool:
@@ -331,6 +332,7 @@ class StreamableHTTPEndpoint(_Endpoint):
         self.sessions: dict[str, Any] = {}
         self.owners: dict[str, str | None] = {}  # HTTP session -> the credential that opened it
         self.records = SessionRecords(proxy.store, proxy.config.serve.idle_timeout)
+        self._given_up: OrderedDict[str, None] = OrderedDict()  # sessions ended here under the session limits
         self.task_group: anyio.abc.TaskGroup | None = None
         self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes, limits)
 
@@ -389,6 +391,8 @@ class StreamableHTTPEndpoint(_Endpoint):
             except self.proxy.store.Error as err:  # the store's word is missed: the session goes on
                 log.warning("cannot reach the session store for session %s: %s", session_id, err)
             return transport
+        if session_id in self._given_up:  # (before the store says so: its write may still be on its way)
+            return None
         try:
             if request.method == "DELETE":  # a replica holding it drops it at its next request
                 ended = await self.records.call(self.records.end, session_id, credential)
@@ -406,8 +410,8 @@ class StreamableHTTPEndpoint(_Endpoint):
         intent = self.proxy.config.intent
         info = (self.session_info(bound) if bound is not None
                 else new_session(intent.text, intent.default_profile, record.session_id))
-        if info.id != record.session_id:
-            return None
+        if info.id != record.session_id or record.intent_session != (bound.session_id if bound else None):
+            return None  # (the owner hash already says so: a second look costs nothing)
         log.info("rebuilding session %s, opened on another replica", session_id)
         return await self._start(request, session_id, credential, info, record)
 
@@ -424,9 +428,14 @@ class StreamableHTTPEndpoint(_Endpoint):
             idle_timeout=self.proxy.config.serve.idle_timeout,
         )
 
-        def end() -> None:
+        def end() -> None:  # given up for another session of its client: ended, on every replica
+            self._given_up[session_id] = None
+            while len(self._given_up) > MAX_GIVEN_UP:
+                self._given_up.popitem(last=False)
             if transport.idle_scope is not None:
                 transport.idle_scope.cancel()
+            assert self.task_group is not None
+            self.task_group.start_soon(self._end_everywhere, session_id)
 
         refused = self.limits.claim(session_id, self.client_key(request, credential), end)
         if refused is not None:
@@ -446,6 +455,12 @@ class StreamableHTTPEndpoint(_Endpoint):
             self._forget(session_id)
             raise
         return transport
+
+    async def _end_everywhere(self, session_id: str) -> None:
+        try:
+            await self.records.call(self.records.drop, session_id)
+        except self.proxy.store.Error as err:
+            log.warning("cannot record session %s as ended: %s", session_id, err)
 
     async def _answered(self, session_id: str, version: str | None) -> None:
         """The relay answered the session's initialize: from now on another replica may rebuild it."""
