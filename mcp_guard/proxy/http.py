@@ -7,6 +7,8 @@ upstream connections. Loopback only by default; any other address needs a bearer
 Nothing is started for a request that has not proved itself: a session begins only with a
 well-formed `initialize` request within the body limit, from a credential under its session limits.
 Each session answers only to the credential that opened it, and ends (with its servers) when idle.
+A handshake-era session is also recorded in the store, so another replica can rebuild it
+(`handshake_sessions`); 2026-07-28 requests need no session (`stateless`).
 """
 
 from __future__ import annotations
