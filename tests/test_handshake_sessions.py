@@ -11,6 +11,7 @@ import pytest
 
 from mcp_guard.canonical import timestamp
 from mcp_guard.proxy.handshake_sessions import (
+    MAX_KEPT_PARAMS,
     OpeningChannel,
     ResumeChannel,
     SessionRecords,
@@ -64,6 +65,16 @@ def test_ended_and_idle_sessions_are_not_rebuilt(records):
     long_ago = timestamp(datetime.now(UTC) - timedelta(seconds=61))
     records.store.execute("UPDATE http_sessions SET last_used = ? WHERE id = ?", [long_ago, idle])
     assert records.find(idle, None) is None
+
+
+def test_oversized_initialize_params_are_not_kept(records):
+    """A client cannot fill the shared database through its initialize: such a session stays where
+    it was opened (alive there, not rebuilt elsewhere)."""
+    sid = new_session_id()
+    records.open(sid, None, "g-big", None, {**PARAMS, "padding": "x" * (MAX_KEPT_PARAMS + 1)})
+    records.negotiated(sid, "2025-11-25")
+    assert records.alive(sid) and records.find(sid, None) is None
+    assert len(records.store.execute("SELECT init_params FROM http_sessions").fetchone()[0]) < 10
 
 
 def test_a_schema_2_database_gains_the_session_table(tmp_path):

@@ -348,7 +348,8 @@ async def test_two_replicas_on_one_sqlite_file_share_a_handshake_session(tmp_pat
 
 def test_a_rebuilt_session_counts_against_the_session_limits(tmp_path, home):
     """Replica B is full (max_sessions = 1, its own session open): a session opened on A is not
-    rebuilt on B beyond the limit (503, as for a new one), and goes on through A."""
+    rebuilt on B beyond the limit (503, as for a new one), and goes on through A. A DELETE through B,
+    which never held it, ends it on A too."""
     config = write_config(tmp_path / "mcp-guard.toml", upstream_toml("echo", ECHO, 'trust = "tofu"')
                           + '[storage]\npath = "guard.db"\n[serve]\nmax_sessions = 1\n')
     init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -361,3 +362,6 @@ def test_a_rebuilt_session_counts_against_the_session_limits(tmp_path, home):
         on_a = opened[0].headers["mcp-session-id"]
         assert raw("POST", b, on_a).status_code == 503
         assert raw("POST", a, on_a).status_code == 200
+        assert raw("DELETE", b, on_a).status_code == 200
+        assert raw("POST", a, on_a).status_code == 404
+        assert raw("DELETE", b, on_a).status_code == 404

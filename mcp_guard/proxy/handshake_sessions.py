@@ -38,6 +38,9 @@ KEEP_ENDED = timedelta(days=1)
 # last_used is written at most this often per session and replica (a read checks the rest).
 TOUCH_EVERY_S = 30.0
 CLEAN_EVERY_S = 600.0  # how often a replica deletes the rows of long-gone sessions
+# Initialize params larger than this are not kept (a real client's are a few hundred bytes; the body
+# limit allows megabytes, kept a day per session): such a session is served only where it was opened.
+MAX_KEPT_PARAMS = 64 * 1024
 
 
 def new_session_id() -> str:
@@ -87,13 +90,14 @@ class SessionRecords:
     def open(self, sid: str, credential: str | None, session_id: str, intent_session: str | None,
              params: dict[str, Any]) -> None:
         now = datetime.now(UTC)
+        kept = json.dumps(params)
         if time.monotonic() - self._cleaned >= CLEAN_EVERY_S:
             self._cleaned = time.monotonic()
             self._write("DELETE FROM http_sessions WHERE last_used < ?", [timestamp(now - self.idle - KEEP_ENDED)])
         self._write("INSERT INTO http_sessions (id, owner_hash, session_id, intent_session, init_params, created, "
                     "last_used) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [sid, owner_hash(credential), session_id, intent_session, json.dumps(params), timestamp(now),
-                     timestamp(now)])
+                    [sid, owner_hash(credential), session_id, intent_session, kept if len(kept) <= MAX_KEPT_PARAMS
+                     else "null", timestamp(now), timestamp(now)])
         self._touched[sid] = time.monotonic()
 
     def negotiated(self, sid: str, version: str | None) -> None:
@@ -110,7 +114,10 @@ class SessionRecords:
             return None
         if not secrets.compare_digest(row[0], owner_hash(credential)):
             return None  # a session id seen on the wire lets no other credential in
-        return SessionRecord(sid, row[1], row[2], json.loads(row[3]), row[4])
+        params = json.loads(row[3])
+        if not isinstance(params, dict):
+            return None  # too large to keep: served only by the replica that opened it
+        return SessionRecord(sid, row[1], row[2], params, row[4])
 
     def _touch_due(self, sid: str) -> bool:
         return time.monotonic() - self._touched.get(sid, 0.0) >= TOUCH_EVERY_S

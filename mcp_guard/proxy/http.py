@@ -398,7 +398,8 @@ class StreamableHTTPEndpoint(_Endpoint):
         try:
             if request.method == "DELETE":  # a replica holding it drops it at its next request
                 ended = await self.records.call(self.records.end, session_id, credential)
-                return JSONResponse(None, status_code=200) if ended else None
+                return Response(None, 200, {"content-type": "application/json", "mcp-session-id": session_id}
+                                ) if ended else None  # (what the SDK's transport answers)
             record = await self.records.call(self.records.find, session_id, credential)
         except self.proxy.store.Error as err:
             log.warning("cannot look session %s up in the store: %s", session_id, err)
