@@ -142,3 +142,19 @@ async def test_the_version_answered_is_recorded_before_the_answer_leaves():
     await channel.send({"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2025-06-18"}})
     await channel.send({"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "again"}})
     assert seen == ["2025-06-18"] and len(client.sent) == 2
+
+
+def test_a_session_in_use_is_never_found_expired_by_another_replica(tmp_path):
+    """last_used is written often enough for a short idle timeout too (not only every half minute)."""
+    import time
+
+    store = open_store(tmp_path / "guard.db")
+    here, elsewhere = SessionRecords(store, idle_timeout=0.8), SessionRecords(store, idle_timeout=0.8)
+    sid = new_session_id()
+    here.open(sid, None, "g", None, PARAMS)
+    here.negotiated(sid, "2025-11-25")
+    for _ in range(5):  # in use here for twice the idle timeout
+        time.sleep(0.35)
+        assert here.alive(sid)
+    assert elsewhere.find(sid, None) is not None
+    store.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -35,7 +36,8 @@ log = logging.getLogger("mcp_guard.http")
 
 # Rows of sessions ended or idle for longer than this are deleted when a new session is recorded.
 KEEP_ENDED = timedelta(days=1)
-# last_used is written at most this often per session and replica (a read checks the rest).
+# last_used is written at most this often per session and replica (a read checks the rest), and at
+# least four times per idle timeout (so another replica never finds a session in use expired).
 TOUCH_EVERY_S = 30.0
 CLEAN_EVERY_S = 600.0  # how often a replica deletes the rows of long-gone sessions
 # Initialize params larger than this are not kept (a real client's are a few hundred bytes; the body
@@ -70,6 +72,7 @@ class SessionRecords:
     def __init__(self, store: Store, idle_timeout: float) -> None:
         self.store = store
         self.idle = timedelta(seconds=idle_timeout)
+        self._touch_every = min(TOUCH_EVERY_S, idle_timeout / 4)
         self._touched: dict[str, float] = {}  # session -> when this replica last wrote its last_used
         self._cleaned = 0.0
 
@@ -120,7 +123,7 @@ class SessionRecords:
         return SessionRecord(sid, row[1], row[2], params, row[4])
 
     def _touch_due(self, sid: str) -> bool:
-        return time.monotonic() - self._touched.get(sid, 0.0) >= TOUCH_EVERY_S
+        return time.monotonic() - self._touched.get(sid, -math.inf) >= self._touch_every
 
     def alive(self, sid: str) -> bool:
         """A request of a session held here: False if it was ended (elsewhere); records its use."""
