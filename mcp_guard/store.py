@@ -37,7 +37,8 @@ from urllib.parse import urlsplit, urlunsplit
 from mcp_guard.errors import StoreError
 
 # 1: review, sessions, approvals, audit, verifications, wrap records. 2: budget_use. 3: session_taint.
-SCHEMA_VERSION = 3
+# 4: http_sessions.
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
 POOL_SIZE = 8  # per process: the audit writer, the review guard's worker thread and a few requests
@@ -176,6 +177,23 @@ CREATE TABLE IF NOT EXISTS wrapped_entries (
     at TEXT NOT NULL,
     PRIMARY KEY (file, container, name)
 );
+"""
+
+# Version 3, a step of its own (idempotent like the rest): handshake-era HTTP sessions, so any `serve`
+# replica can rebuild one another replica opened (mcp_guard.proxy.handshake_sessions).
+_HTTP_SESSIONS = """
+CREATE TABLE IF NOT EXISTS http_sessions (
+    id TEXT PRIMARY KEY,            -- the Mcp-Session-Id
+    owner_hash TEXT NOT NULL,       -- sha256 of the credential's identity that opened it (never a token)
+    session_id TEXT NOT NULL,       -- the guards' and the audit log's session id
+    intent_session TEXT,            -- the `session start` session it is bound to, if any
+    init_params TEXT NOT NULL,      -- the client's initialize params, JSON
+    negotiated TEXT,                -- the protocol version answered (NULL until answered)
+    created TEXT NOT NULL,
+    last_used TEXT NOT NULL,
+    ended TEXT                      -- when a DELETE ended it (NULL while open)
+);
+CREATE INDEX IF NOT EXISTS http_sessions_by_use ON http_sessions (last_used);
 """
 
 
@@ -405,7 +423,8 @@ def _open_sqlite(path: str | Path | None) -> SQLiteStore:
             )
         schema = _SCHEMA.format(ROWID="", BIGINT="INTEGER", REVIEW_ID="json_extract(data, '$.id')",
                                 SERIAL="INTEGER PRIMARY KEY AUTOINCREMENT")  # ids never reused: read in order
-        conn.executescript("BEGIN IMMEDIATE;" + schema + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        conn.executescript("BEGIN IMMEDIATE;" + schema + _HTTP_SESSIONS
+                           + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
     except sqlite3.DatabaseError as err:
         raise StoreError(f"{path}: cannot open the database: {err}") from None
     except OSError as err:
@@ -551,6 +570,7 @@ def _open_postgres(url: str) -> PostgresStore:
                 conn.execute(_SCHEMA.format(ROWID="rowid BIGINT GENERATED ALWAYS AS IDENTITY,",  # SQLite's
                                             BIGINT="BIGINT", REVIEW_ID="(data::jsonb ->> 'id')",  # implicit one
                                             SERIAL="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"))
+                conn.execute(_HTTP_SESSIONS)
                 if version < SCHEMA_VERSION:
                     conn.execute("DELETE FROM mcp_guard_schema")
                     conn.execute("INSERT INTO mcp_guard_schema (version) VALUES (%s)", (SCHEMA_VERSION,))

@@ -195,7 +195,7 @@ def test_a_schema_2_database_is_migrated(tmp_path):
     conn.execute("PRAGMA user_version = 2")
     conn.close()
     store = open_store(path)
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     assert store.execute("SELECT count(*) FROM session_taint").fetchone()[0] == 0
     store.close()
 

@@ -7,6 +7,8 @@ upstream connections. Loopback only by default; any other address needs a bearer
 Nothing is started for a request that has not proved itself: a session begins only with a
 well-formed `initialize` request within the body limit, from a credential under its session limits.
 Each session answers only to the credential that opened it, and ends (with its servers) when idle.
+A handshake-era session is also recorded in the store, so another replica can rebuild it
+(`handshake_sessions`); 2026-07-28 requests need no session (`stateless`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ from mcp_guard.errors import ConfigError
 from mcp_guard.guards.base import SessionInfo
 from mcp_guard.intent.sessions import BoundIntent, SessionError, resolve_token
 from mcp_guard.proxy.channels import StreamChannel
+from mcp_guard.proxy.handshake_sessions import (
+    OpeningChannel,
+    ResumeChannel,
+    SessionRecord,
+    SessionRecords,
+    new_session_id,
+)
 from mcp_guard.proxy.runner import Proxy, new_session
 from mcp_guard.proxy.stateless import StatelessSessions, is_stateless
 
@@ -45,6 +54,7 @@ log = logging.getLogger("mcp_guard.http")
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 MAX_GUARD_STATES = 4096  # credentials whose guard state is kept (see SessionLimits.guard_state)
+MAX_GIVEN_UP = 4096  # ids of sessions ended under the session limits, remembered here (the store has all)
 
 
 def is_loopback(host: str) -> bool:
@@ -315,32 +325,33 @@ def _unauthorized(why: str) -> Response:
 
 
 class StreamableHTTPEndpoint(_Endpoint):
+    """Handshake-era sessions live in the process serving them and in the store for every replica
+    (`handshake_sessions`): a request for a session this replica does not hold rebuilds it here."""
+
     def __init__(self, proxy: Proxy, security: Any, token: str | None, limits: SessionLimits) -> None:
         super().__init__(proxy, security, token, limits)
         self.security_settings = security
         self.sessions: dict[str, Any] = {}
         self.owners: dict[str, str | None] = {}  # HTTP session -> the credential that opened it
+        self.records = SessionRecords(proxy.store, proxy.config.serve.idle_timeout)
+        self._given_up: OrderedDict[str, None] = OrderedDict()  # sessions ended here under the session limits
         self.task_group: anyio.abc.TaskGroup | None = None
         self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes, limits)
 
     async def serve(self, request: Request, bound: BoundIntent | None, credential: str | None, body: bytes | None,
                     scope: Scope, receive: Receive, send: Send) -> None:
-        from mcp.server.streamable_http import StreamableHTTPServerTransport
-
         session_id = request.headers.get("mcp-session-id")
         if session_id is not None:
-            transport = self.sessions.get(session_id)
-            if transport is not None and self.owners.get(session_id) != credential:
-                transport = None  # a session answers only to the credential that opened it
-            if transport is None:
-                await _http_error(404, "Session not found")(scope, receive, send)
+            found = await self._find(request, bound, credential, session_id)
+            if found is None or isinstance(found, Response):
+                await (found or _http_error(404, "Session not found"))(scope, receive, send)
                 return
             if request.method == "POST":
                 with self.limits.answering(session_id):
-                    await transport.handle_request(scope, receive, send)
+                    await found.handle_request(scope, receive, send)
             else:
-                await transport.handle_request(scope, receive, send)
-            if transport.is_terminated:
+                await found.handle_request(scope, receive, send)
+            if found.is_terminated:
                 self.sessions.pop(session_id, None)
             return
         if request.method != "POST" or body is None:
@@ -354,34 +365,124 @@ class StreamableHTTPEndpoint(_Endpoint):
         if problem is not None:
             await problem(scope, receive, send)
             return
-        new_id = uuid.uuid4().hex
+        new_id = new_session_id()
+        opening = (bound.session_id if bound is not None else None, json.loads(body)["params"])
+        started = await self._start(request, new_id, credential, self.session_info(bound), None, opening)
+        if isinstance(started, Response):
+            await started(scope, receive, send)
+            return
+        with self.limits.answering(new_id):
+            await started.handle_request(scope, receive, send)
+
+    async def _find(self, request: Request, bound: BoundIntent | None, credential: str | None,
+                    session_id: str) -> Any:
+        """The transport of `session_id` for this request (held here, or rebuilt from the store), a
+        response that answers it instead, or None: no such session of this credential (unknown, ended,
+        idle past the timeout, or another credential's), answered 404 so the client re-initialises."""
+        transport = self.sessions.get(session_id)
+        if transport is not None:
+            if self.owners.get(session_id) != credential:
+                return None  # a session answers only to the credential that opened it
+            try:
+                if request.method == "DELETE":  # ended everywhere, then here by its transport
+                    await self.records.call(self.records.end, session_id, credential)
+                elif not await self.records.call(self.records.alive, session_id):
+                    log.info("session %s was ended on another replica: ending it here", session_id)
+                    self._end_here(session_id)
+                    return None
+            except self.proxy.store.Error as err:  # the store's word is missed: the session goes on
+                log.warning("cannot reach the session store for session %s: %s", session_id, err)
+            return transport
+        if session_id in self._given_up:  # (before the store says so: its write may still be on its way)
+            return None
+        try:
+            if request.method == "DELETE":  # a replica holding it drops it at its next request
+                ended = await self.records.call(self.records.end, session_id, credential)
+                return Response(None, 200, {"content-type": "application/json", "mcp-session-id": session_id}
+                                ) if ended else None  # (what the SDK's transport answers)
+            record = await self.records.call(self.records.find, session_id, credential)
+        except self.proxy.store.Error as err:
+            log.warning("cannot look session %s up in the store: %s", session_id, err)
+            return None
+        if record is None:
+            return None
+        transport = self.sessions.get(session_id)  # rebuilt meanwhile for a concurrent request
+        if transport is not None:
+            return transport if self.owners.get(session_id) == credential else None
+        # Its guards' session as it was opened: the token's session, else the id recorded for it.
+        intent = self.proxy.config.intent
+        info = (self.session_info(bound) if bound is not None
+                else new_session(intent.text, intent.default_profile, record.session_id))
+        if info.id != record.session_id or record.intent_session != (bound.session_id if bound else None):
+            return None  # (the owner hash already says so: a second look costs nothing)
+        log.info("rebuilding session %s, opened on another replica", session_id)
+        return await self._start(request, session_id, credential, info, record)
+
+    async def _start(self, request: Request, session_id: str, credential: str | None, info: SessionInfo,
+                     record: SessionRecord | None, opening: tuple[str | None, dict[str, Any]] | None = None) -> Any:
+        """A transport and relay for the session, counted against the client's session limits, or
+        the response refusing it. `record`: rebuilt from it; `opening`: a new session (its intent
+        session and initialize params), recorded in the store before anything answers it, since the
+        client's next request may go to another replica."""
+        from mcp.server.streamable_http import StreamableHTTPServerTransport
+
         transport = StreamableHTTPServerTransport(
-            mcp_session_id=new_id, security_settings=self.security_settings,
+            mcp_session_id=session_id, security_settings=self.security_settings,
             idle_timeout=self.proxy.config.serve.idle_timeout,
         )
-        def end() -> None:
+
+        def end() -> None:  # given up for another session of its client: ended, on every replica
+            self._given_up[session_id] = None
+            while len(self._given_up) > MAX_GIVEN_UP:
+                self._given_up.popitem(last=False)
             if transport.idle_scope is not None:
                 transport.idle_scope.cancel()
-
-        refused = self.limits.claim(new_id, self.client_key(request, credential), end)
-        if refused is not None:
-            await refused(scope, receive, send)
-            return
-        try:
             assert self.task_group is not None
-            self.sessions[new_id] = transport
-            self.owners[new_id] = credential
-            await self.task_group.start(self._run_session, transport, self.session_info(bound))
+            self.task_group.start_soon(self._end_everywhere, session_id)
+
+        refused = self.limits.claim(session_id, self.client_key(request, credential), end)
+        if refused is not None:
+            return refused
+        try:
+            if opening is not None:
+                await self.records.call(self.records.open, session_id, credential, info.id, *opening)
+            assert self.task_group is not None
+            self.sessions[session_id] = transport
+            self.owners[session_id] = credential
+            await self.task_group.start(self._run_session, transport, info, record)
+        except self.proxy.store.Error as err:
+            self._forget(session_id)
+            log.error("cannot record a new session in the store: %s", err)
+            return _http_error(503, "mcp-guard: the session store is unavailable; try again later")
         except BaseException:
-            self._forget(new_id)
+            self._forget(session_id)
             raise
-        with self.limits.answering(new_id):
-            await transport.handle_request(scope, receive, send)
+        return transport
+
+    async def _end_everywhere(self, session_id: str) -> None:
+        try:
+            await self.records.call(self.records.drop, session_id)
+        except self.proxy.store.Error as err:
+            log.warning("cannot record session %s as ended: %s", session_id, err)
+
+    async def _answered(self, session_id: str, version: str | None) -> None:
+        """The relay answered the session's initialize: from now on another replica may rebuild it."""
+        try:
+            await self.records.call(self.records.negotiated, session_id, version)
+        except self.proxy.store.Error as err:  # the session is served here only; the client can go on
+            log.warning("cannot record session %s as opened: %s", session_id, err)
+
+    def _end_here(self, session_id: str) -> None:
+        transport = self.sessions.pop(session_id, None)
+        self.owners.pop(session_id, None)
+        if transport is not None and transport.idle_scope is not None:
+            transport.idle_scope.cancel()
 
     def _forget(self, session_id: str) -> None:
         self.sessions.pop(session_id, None)
         self.owners.pop(session_id, None)
         self.limits.release(session_id)
+        self.records.forget(session_id)
 
     def _stateless(self, request: Request, bound: BoundIntent | None, credential: str | None,
                    body: bytes) -> Awaitable[Response] | None:
@@ -396,18 +497,24 @@ class StreamableHTTPEndpoint(_Endpoint):
         key = self.client_key(request, credential)
         return self.stateless.handle(request, message, key, lambda: self.session_info(bound, stable=key))
 
-    async def _run_session(self, transport: Any, session: SessionInfo, *,
+    async def _run_session(self, transport: Any, session: SessionInfo, record: SessionRecord | None, *,
                            task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        session_id = transport.mcp_session_id
         try:
             async with transport.connect() as (read, write):
                 task_status.started()
-                channel = StreamChannel(read, write, label="client", server_side=True)
+                channel: Any = StreamChannel(read, write, label="client", server_side=True)
+                if record is None:  # opened here: the version answered goes into its record
+                    channel = OpeningChannel(channel, lambda version: self._answered(session_id, version))
+                else:  # opened elsewhere: the relay hears the client's initialize again first
+                    channel = ResumeChannel(channel, record)
                 with transport.idle_scope or anyio.CancelScope():
-                    await self.proxy.serve_session(channel, session)
+                    await self.proxy.serve_session(channel, session, resumed=record is not None)
         except Exception:
-            log.exception("session %s failed", transport.mcp_session_id)
+            log.exception("session %s failed", session_id)
         finally:
-            self._forget(transport.mcp_session_id)
+            if self.sessions.get(session_id, transport) is transport:  # (not one rebuilt since under its id)
+                self._forget(session_id)
             with anyio.CancelScope(shield=True):
                 await transport.terminate()
 

@@ -103,8 +103,10 @@ class Relay:
         started: dict[str, ChildProcess] | None = None,
         connect: Callable[..., UpstreamConnection] | None = None,
         telemetry: Telemetry | None = None,
+        resumed: bool = False,
     ) -> None:
         self.client = client
+        self._resumed = resumed  # a session opened on another replica: its start is already recorded
         self.config = config
         self.guards = guards
         self.session = session
@@ -689,7 +691,7 @@ class Relay:
         self.session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
         await self.guards.on_session_start(self.session)
         if self._audit:
-            await self._audit.record("session.start", self.session.id, {
+            await self._audit.record("session.resume" if self._resumed else "session.start", self.session.id, {
                 "intent": self.session.intent, "profile": self.session.profile,
                 "client": self.session.client_info, "upstreams": list(self.upstreams), "era": era,
             })

@@ -233,14 +233,16 @@ class Proxy:
             self.shared.start(self.upstream_names)
 
     async def serve_session(self, client: Channel, session: SessionInfo,
-                            started: dict[str, ChildProcess] | None = None) -> None:
-        """Serve one client session; `started` are servers already running for it (`start_early`)."""
+                            started: dict[str, ChildProcess] | None = None, *, resumed: bool = False) -> None:
+        """Serve one client session; `started` are servers already running for it (`start_early`);
+        `resumed`: a session another `serve` replica opened, rebuilt here."""
         secrets = session_secrets(self.config, self.upstream_names, session.profile)
         for env in secrets.values():
             self.audit.writer.log.add_secrets(v for v in env.values() if v)
         relay = Relay(client, self.config, self.upstream_names, self.guards, session, started=started,
                       audit=self.audit, holds=self.holds, extra_env=secrets.__getitem__,
-                      connect=self.shared.connect if self.shared is not None else None, telemetry=self.telemetry)
+                      connect=self.shared.connect if self.shared is not None else None, telemetry=self.telemetry,
+                      resumed=resumed)
         relay.gate.observers.extend(self.call_observers)
         await relay.run()
 
