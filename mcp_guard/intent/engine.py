@@ -51,6 +51,10 @@ The rules, one sentence each (the rule's name is in every reason):
   participants); the same value found twice is one candidate; a value the call also uses, the request
   names or the agent sent is none; a pointer that names a person ("Reply to Ana") means the mailboxes
   spelt with that name (`ana.l@…`), so only those are rivals.
+- `prescribed`: a side-effecting call with a value that stands in a record of a result (its JSON
+  object, its paragraph) which also writes the called tool's own identifier (`"action": "add_ssh_key"`)
+  is asked: data that spells out which tool to call with which values is an instruction to the agent,
+  whoever wrote it, unless the request's own words spell out the call (every word of the tool's name).
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
@@ -461,7 +465,8 @@ class DefaultEngine:
                 asked = asked or verdict
         if asked is not None:
             return asked
-        for verdict in (self._audience(info, values), self._amount(info, arguments, record)):
+        for verdict in (self._audience(info, values), self._amount(info, arguments, record),
+                        self._prescribed(info, values, record)):
             if verdict is not None:
                 return verdict
         if info.effect == "destructive":
@@ -639,6 +644,37 @@ class DefaultEngine:
         what = (f"is one of several different values the session's data offers where "
                 f"{intent.the_request} points without naming one: {', '.join(shown)}{more}")
         return _verdict("ask", "ambiguous", info, v, what, intent)
+
+    def _prescribed(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict | None:
+        """`prescribed`: a record of a result that writes the called tool's own identifier (`add_ssh_key`,
+        `"action": "add_ssh_key"`) and carries a value of this call spells out the call to make: that is an
+        instruction to the agent, whoever wrote it, unless the request itself asks for this very call."""
+        name = info.name.lower()
+        tokens = name_tokens(info.name)
+        if len(tokens) < 2 or not any(c in name for c in "_-.") and name == info.name:
+            return None  # a plain word ("pay") in a result is prose, not a tool's identifier
+        intent = self.intent
+        if all(stem(t) in intent.stems or stem(stem(t)) in intent.stems for t in tokens):
+            return None  # the request spells out this call itself ("add the SSH key from the ticket")
+        mine = [v for v in values if len(v.value.strip()) >= 3 and not intent.names_whole(v.value)
+                and not intent.names(v.value, v.kind if v.address else "")]
+        if not mine:
+            return None
+        from mcp_guard.intent.record import occurrences
+
+        for e in record.entries:
+            at = occurrences(e, name)
+            if not at:
+                continue
+            spans = [_record_span(e, o.start) for o in at[:MAX_PRESCRIPTIONS]]
+            for v in mine:
+                for form in (v.value, *v.forms()):
+                    if any(s <= o.start and o.end <= t for o in occurrences(e, form.lower()) for s, t in spans):
+                        return _verdict("ask", "prescribed", info, v,
+                                        f"stands in a record of the result of {e.source} (result {e.seq + 1}) "
+                                        f"that names the tool {info.name!r} itself: data that spells out the "
+                                        "call to make is an instruction, not the request", intent)
+        return None
 
     def _audience(self, info: ToolInfo, values: list[Value]) -> Verdict | None:
         for v in values:
@@ -833,6 +869,34 @@ def offered_alongside(
                     most -= 1
                     if most <= 0:
                         return
+
+
+MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose record is compared
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
+
+
+def _record_span(e: ResultEntry, pos: int) -> tuple[int, int]:
+    """(start, end) of the record that holds offset `pos` of a result: the innermost JSON object around
+    it (its nested objects included), else the paragraph (a blank line apart). A result too long to
+    read through is one record (the safe side: more of it is compared)."""
+    text = e.text
+    if e.size > MAX_INDEXED:
+        return 0, len(text)
+    if e.json:
+        opened: list[int] = []
+        for m in _JSON_TOKEN.finditer(text):
+            c = m.group()
+            if c == "{":
+                opened.append(m.start())
+            elif c == "}":
+                start = opened.pop() if opened else 0
+                if start <= pos < m.end():
+                    return start, m.end()
+        return 0, len(text)
+    breaks = [m.end() for m in _BLANK.finditer(text, 0, pos)]
+    start = breaks[-1] if breaks else 0
+    after = _BLANK.search(text, pos)
+    return start, after.start() if after else len(text)
 
 
 def _offer_where(e: ResultEntry, o: Offer) -> str:

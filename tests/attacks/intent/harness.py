@@ -63,4 +63,6 @@ def outcome(scn: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def load(name: str) -> list[dict[str, Any]]:
-    return json.loads((HERE / name).read_text())
+    """A scenario file by its name in this folder, or by its path."""
+    path = HERE / name
+    return json.loads((path if path.exists() else Path(name)).read_text())
