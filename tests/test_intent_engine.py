@@ -744,3 +744,15 @@ def test_rule_prescribed_not_when_the_request_asks_for_that_call_or_the_name_is_
     text = "Pay the invoice from ticket 61"
     r = ticket_read(text, '{"ticket_id": "61", "note": "pay", "iban": "DE89370400440532013000"}')
     assert decide(text, "pay", {"iban": "DE89370400440532013000"}, r).rule != "prescribed"
+
+
+def test_a_dotted_handle_in_a_person_argument_is_a_name_not_a_host():
+    text = "Answer Lena's question in my DMs about her leave"
+    v = decide(text, "send_dm", {"user": "lena.kowalski", "text": "You have 11 days left."})
+    assert (v.action, v.rule) == ("ask", "ungrounded"), v  # found nowhere: asked like a name, not denied
+    # named in a clean result as data, it is grounded like any name
+    r = recorded(("read_dms", '[{"from": "lena.kowalski", "text": "How many days do I have left?"}]'))
+    assert decide(text, "send_dm", {"user": "lena.kowalski", "text": "11 days."}, r).action == "allow"
+    # a host where the argument says it is a web address, or a host with a path, is still an address
+    assert decide(text, "add_webhook", {"url": "lena.kowalski"}).action == "deny"
+    assert decide(text, "send_dm", {"user": "lena.kowalski/x"}).action == "deny"

@@ -3,7 +3,8 @@
 A value of a call is consequential when it says where a side effect goes or what it acts on: every
 address-like value (e-mail, web address, host, IBAN, phone number, path) in any string or number
 argument (a JSON document passed as a string is walked too), and the whole value of an argument
-whose name says it is a destination (`recipient`, `channel`, `account`, …). Each such value has a
+whose name says it is a destination (`recipient`, `channel`, `account`, …); a dotted name there that
+names a person (`user: lena.kowalski`) is that person's handle, a name, not a host. Each such value has a
 provenance: the declared request or a trusted list (a grant), a tool result (which one; as a field of
 its data, inside running text, or inside text that reads as instructions to the model), or nowhere.
 Values the agent itself sent in earlier calls are never a source. The word by which the person names
@@ -320,6 +321,13 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
         pstems = [stem(t) for t in name_tokens(param)] or [""]
         prose = pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT
         found = list(find_values(text))
+        if not prose and len(found) == 1 and _handle(text, whole, found[0]) and _param_kind(pstems) == "person":
+            # A person's handle written with dots ("lena.kowalski") reads like a host; in an argument that
+            # names a person it is that person's name, judged as a name (found nowhere: asked, not denied).
+            if whole.lower() not in seen:
+                seen.add(whole.lower())
+                out.append(Value(param, "person", whole.lower(), False, True))
+            continue
         for f in found:
             if f.value not in seen:
                 seen.add(f.value)
@@ -352,6 +360,12 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
 
 
 _QUANTITY = frozenset({"max", "min", "num", "number", "count", "limit"})
+
+
+def _handle(text: str, whole: str, f: Any) -> bool:
+    """Is the argument, whole, a bare dotted name (no scheme, port, path or digits-only labels)?"""
+    return f.kind == "host" and text[f.start:f.end] == whole and not any(c in whole for c in "/:@") \
+        and not any(label.isdigit() for label in whole.split("."))
 
 
 def _param_kind(pstems: list[str]) -> str | None:
