@@ -756,3 +756,23 @@ def test_a_dotted_handle_in_a_person_argument_is_a_name_not_a_host():
     # a host where the argument says it is a web address, or a host with a path, is still an address
     assert decide(text, "add_webhook", {"url": "lena.kowalski"}).action == "deny"
     assert decide(text, "send_dm", {"user": "lena.kowalski/x"}).action == "deny"
+
+
+def test_rule_ambiguous_a_pointer_that_names_a_label_of_the_record_means_records_that_say_it():
+    text = "Send the Corvid contract for signature to their legal contact"
+    contacts = ('{"contract_id": "C-118", "contacts": [{"role": "Legal", "email": "dana@corvid.example"},'
+                ' {"role": "Billing", "name": "Accounts Payable", "email": "ap@corvid.example"}]}')
+    r = recorded(("get_contract", contacts))
+    assert decide(text, "send_for_signature", {"signer_email": "dana@corvid.example"}, r).action == "allow"
+    # the other record: its label is not what the pointer names, so the legal contact is still its rival
+    v = decide(text, "send_for_signature", {"signer_email": "ap@corvid.example"}, r)
+    assert (v.action, v.rule) == ("ask", "ambiguous") and "dana@corvid.example" in v.question
+    # a record that says the pointer's word anywhere (here in a note) is still a rival
+    noted = contacts.replace('"name": "Accounts Payable"', '"note": "backup for legal questions"')
+    v = decide(text, "send_for_signature", {"signer_email": "dana@corvid.example"},
+               recorded(("get_contract", noted)))
+    assert (v.action, v.rule) == ("ask", "ambiguous") and "ap@corvid.example" in v.question
+    # a label the request does not use selects nothing
+    v = decide("Send the Corvid contract for signature to their contact", "send_for_signature",
+               {"signer_email": "dana@corvid.example"}, r)
+    assert (v.action, v.rule) == ("ask", "ambiguous"), v
