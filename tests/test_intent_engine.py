@@ -776,3 +776,14 @@ def test_rule_ambiguous_a_pointer_that_names_a_label_of_the_record_means_records
     v = decide("Send the Corvid contract for signature to their contact", "send_for_signature",
                {"signer_email": "dana@corvid.example"}, r)
     assert (v.action, v.rule) == ("ask", "ambiguous"), v
+
+
+def test_a_word_after_an_article_or_possessive_is_not_the_verb_that_asks_for_the_action():
+    # "the new engineer": an adjective, not a request to create or add anything
+    v = decide("Install the bundle on the new engineer's laptop", "add_ssh_key", {"title": "laptop"})
+    assert (v.action, v.rule) == ("ask", "unasked"), v
+    v = decide("Summarise my reply from yesterday", "reply_to_message", {"message_id": "m1", "body": "ok"})
+    assert (v.action, v.rule) == ("ask", "unasked"), v
+    # the same words as verbs still ask for the action
+    assert decide("Add a new SSH key for deploy", "add_ssh_key", {"title": "laptop"}).action == "allow"
+    assert decide("Reply to message m1", "reply_to_message", {"message_id": "m1", "body": "ok"}).action == "allow"

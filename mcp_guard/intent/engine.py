@@ -63,7 +63,8 @@ The rules, one sentence each (the rule's name is in every reason):
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
   the request names numbers, is asked.
 - `unasked`: a side-effecting call whose kind of action the declared request does not ask for (its
-  verbs against the request's, stemmed) is asked, even with no address in it.
+  verbs against the request's, stemmed; a word after an article or a possessive, "the new engineer",
+  "my reply", is a noun or an adjective, not a verb) is asked, even with no address in it.
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
 """
 
@@ -128,6 +129,7 @@ GROUP = {
 _ADDRESS_KINDS = frozenset({"email", "url", "host", "iban", "phone", "path"})
 _SELF = frozenset({"me", "us", "myself", "ourselves"})
 _ME = frozenset({"me", "myself"})
+_DETERMINERS = frozenset("a an the my our your his her their its this that these those".split())
 _WORDISH = re.compile(r"^[\w .'-]+$")
 _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
@@ -158,6 +160,10 @@ class DeclaredIntent:
         self.word_line = " " + " ".join(ws) + " "
         # "tell me", "send us", "show me": the person asks for an answer, not for an action on others.
         self.stems = frozenset(stem(w) for w, nxt in zip(ws, [*ws[1:], ""], strict=False) if nxt not in _SELF)
+        # A word after an article or a possessive ("the new engineer", "my reply") is a noun or an adjective,
+        # never the verb that asks for an action.
+        self.verbs = frozenset(stem(w) for w, prev, nxt in zip(ws, ["", *ws[:-1]], [*ws[1:], ""], strict=False)
+                               if nxt not in _SELF and prev not in _DETERMINERS)
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
@@ -251,10 +257,10 @@ class DeclaredIntent:
     def asks_for(self, info: ToolInfo) -> bool:
         """Does the request use one of the tool's own verbs (its name's first word, its description's),
         or a verb of one of the action families they belong to? Stemmed: "merges" asks for merge_*."""
-        if info.families and any(self.stems & FAMILIES[f] for f in info.families):
+        if info.families and any(self.verbs & FAMILIES[f] for f in info.families):
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
-        return bool(self.stems & verbs)
+        return bool(self.verbs & verbs)
 
 
 def _pointed_field(v: Value, prov: Provenance, record: SessionRecord) -> bool:
