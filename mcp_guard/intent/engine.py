@@ -688,7 +688,7 @@ class DefaultEngine:
             at = occurrences(e, name)
             if not at:
                 continue
-            spans = [_record_span(e, o.start) for o in at[:MAX_PRESCRIPTIONS]]
+            spans = _record_spans(e, [o.start for o in at[:MAX_PRESCRIPTIONS]])
             for v in mine:
                 for form in (v.value, *v.forms()):
                     if any(s <= o.start and o.end <= t for o in occurrences(e, form.lower()) for s, t in spans):
@@ -933,14 +933,15 @@ MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose re
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
 
 
-def _record_span(e: ResultEntry, pos: int) -> tuple[int, int]:
-    """(start, end) of the record that holds offset `pos` of a result: the innermost JSON object around
-    it (its nested objects included), else the paragraph (a blank line apart). A result too long to
-    read through is one record (the safe side: more of it is compared)."""
+def _record_spans(e: ResultEntry, positions: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of the record that holds each offset of a result: the innermost JSON object around it
+    (its nested objects included), else the paragraph (a blank line apart); one pass over the text. A
+    result too long to read through is one record (the safe side: more of it is compared)."""
     text = e.text
     if e.size > MAX_INDEXED:
-        return 0, len(text)
+        return [(0, len(text))] * len(positions)
     if e.json:
+        found: dict[int, tuple[int, int]] = {}
         opened: list[int] = []
         for m in _JSON_TOKEN.finditer(text):
             c = m.group()
@@ -948,13 +949,18 @@ def _record_span(e: ResultEntry, pos: int) -> tuple[int, int]:
                 opened.append(m.start())
             elif c == "}":
                 start = opened.pop() if opened else 0
-                if start <= pos < m.end():
-                    return start, m.end()
-        return 0, len(text)
-    breaks = [m.end() for m in _BLANK.finditer(text, 0, pos)]
-    start = breaks[-1] if breaks else 0
-    after = _BLANK.search(text, pos)
-    return start, after.start() if after else len(text)
+                for pos in positions:  # the first object to close around it is the innermost
+                    if pos not in found and start <= pos < m.end():
+                        found[pos] = (start, m.end())
+                if len(found) == len(positions):
+                    break
+        return [found.get(pos, (0, len(text))) for pos in positions]
+    out = []
+    for pos in positions:
+        breaks = [m.end() for m in _BLANK.finditer(text, 0, pos)]
+        after = _BLANK.search(text, pos)
+        out.append((breaks[-1] if breaks else 0, after.start() if after else len(text)))
+    return out
 
 
 def _offer_where(e: ResultEntry, o: Offer) -> str:
