@@ -3,7 +3,8 @@
 A value of a call is consequential when it says where a side effect goes or what it acts on: every
 address-like value (e-mail, web address, host, IBAN, phone number, path) in any string or number
 argument (a JSON document passed as a string is walked too), and the whole value of an argument
-whose name says it is a destination (`recipient`, `channel`, `account`, …). Each such value has a
+whose name says it is a destination (`recipient`, `channel`, `account`, …); a dotted name there that
+names a person (`user: lena.kowalski`) is that person's handle, a name, not a host. Each such value has a
 provenance: the declared request or a trusted list (a grant), a tool result (which one; as a field of
 its data, inside running text, or inside text that reads as instructions to the model), or nowhere.
 Values the agent itself sent in earlier calls are never a source. The word by which the person names
@@ -50,13 +51,20 @@ The rules, one sentence each (the rule's name is in every reason):
   from the data. Values of one record are one list the request may mean whole (an event's
   participants); the same value found twice is one candidate; a value the call also uses, the request
   names or the agent sent is none; a pointer that names a person ("Reply to Ana") means the mailboxes
-  spelt with that name (`ana.l@…`), so only those are rivals.
+  spelt with that name (`ana.l@…`), so only those are rivals; likewise a pointer that uses a label of
+  the value's own JSON record (a short field value, "their legal contact": `"role": "Legal"`) means a
+  record that says that word, so a record that says it nowhere is no rival.
+- `prescribed`: a side-effecting call with a value that stands in a record of a result (its JSON
+  object, its paragraph) which also writes the called tool's own identifier (`"action": "add_ssh_key"`)
+  is asked: data that spells out which tool to call with which values is an instruction to the agent,
+  whoever wrote it, unless the request's own words spell out the call (every word of the tool's name).
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
   the request names numbers, is asked.
 - `unasked`: a side-effecting call whose kind of action the declared request does not ask for (its
-  verbs against the request's, stemmed) is asked, even with no address in it.
+  verbs against the request's, stemmed; a word after an article or a possessive, "the new engineer",
+  "my reply", is a noun or an adjective, not a verb) is asked, even with no address in it.
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
 """
 
@@ -121,6 +129,7 @@ GROUP = {
 _ADDRESS_KINDS = frozenset({"email", "url", "host", "iban", "phone", "path"})
 _SELF = frozenset({"me", "us", "myself", "ourselves"})
 _ME = frozenset({"me", "myself"})
+_DETERMINERS = frozenset("a an the my our your his her their its this that these those".split())
 _WORDISH = re.compile(r"^[\w .'-]+$")
 _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
@@ -151,6 +160,10 @@ class DeclaredIntent:
         self.word_line = " " + " ".join(ws) + " "
         # "tell me", "send us", "show me": the person asks for an answer, not for an action on others.
         self.stems = frozenset(stem(w) for w, nxt in zip(ws, [*ws[1:], ""], strict=False) if nxt not in _SELF)
+        # A word after an article or a possessive ("the new engineer", "my reply") is a noun or an adjective,
+        # never the verb that asks for an action.
+        self.verbs = frozenset(stem(w) for w, prev, nxt in zip(ws, ["", *ws[:-1]], [*ws[1:], ""], strict=False)
+                               if nxt not in _SELF and prev not in _DETERMINERS)
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
@@ -244,10 +257,10 @@ class DeclaredIntent:
     def asks_for(self, info: ToolInfo) -> bool:
         """Does the request use one of the tool's own verbs (its name's first word, its description's),
         or a verb of one of the action families they belong to? Stemmed: "merges" asks for merge_*."""
-        if info.families and any(self.stems & FAMILIES[f] for f in info.families):
+        if info.families and any(self.verbs & FAMILIES[f] for f in info.families):
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
-        return bool(self.stems & verbs)
+        return bool(self.verbs & verbs)
 
 
 def _pointed_field(v: Value, prov: Provenance, record: SessionRecord) -> bool:
@@ -316,6 +329,13 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
         pstems = [stem(t) for t in name_tokens(param)] or [""]
         prose = pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT
         found = list(find_values(text))
+        if not prose and len(found) == 1 and _handle(text, whole, found[0]) and _param_kind(pstems) == "person":
+            # A person's handle written with dots ("lena.kowalski") reads like a host; in an argument that
+            # names a person it is that person's name, judged as a name (found nowhere: asked, not denied).
+            if whole.lower() not in seen:
+                seen.add(whole.lower())
+                out.append(Value(param, "person", whole.lower(), False, True))
+            continue
         for f in found:
             if f.value not in seen:
                 seen.add(f.value)
@@ -348,6 +368,12 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
 
 
 _QUANTITY = frozenset({"max", "min", "num", "number", "count", "limit"})
+
+
+def _handle(text: str, whole: str, f: Any) -> bool:
+    """Is the argument, whole, a bare dotted name (no scheme, port, path or digits-only labels)?"""
+    return f.kind == "host" and text[f.start:f.end] == whole and not any(c in whole for c in "/:@") \
+        and not any(label.isdigit() for label in whole.split("."))
 
 
 def _param_kind(pstems: list[str]) -> str | None:
@@ -461,7 +487,8 @@ class DefaultEngine:
                 asked = asked or verdict
         if asked is not None:
             return asked
-        for verdict in (self._audience(info, values), self._amount(info, arguments, record)):
+        for verdict in (self._audience(info, values), self._amount(info, arguments, record),
+                        self._prescribed(info, values, record)):
             if verdict is not None:
                 return verdict
         if info.effect == "destructive":
@@ -630,7 +657,7 @@ class DefaultEngine:
             return (value not in in_call and value not in record.sent and not intent.names_whole(value)
                     and (not names or bool(_mailbox_words(v.kind, value) & names)))
 
-        others = list(offered_alongside(record, v.kind, v.value, prov, rival))
+        others = list(offered_alongside(record, v.kind, v.value, prov, rival, select=self._selected(v, prov, record)))
         if not others:
             return None
         mine = next((where for _, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
@@ -639,6 +666,51 @@ class DefaultEngine:
         what = (f"is one of several different values the session's data offers where "
                 f"{intent.the_request} points without naming one: {', '.join(shown)}{more}")
         return _verdict("ask", "ambiguous", info, v, what, intent)
+
+    def _prescribed(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict | None:
+        """`prescribed`: a record of a result that writes the called tool's own identifier (`add_ssh_key`,
+        `"action": "add_ssh_key"`) and carries a value of this call spells out the call to make: that is an
+        instruction to the agent, whoever wrote it, unless the request itself asks for this very call."""
+        name = info.name.lower()
+        tokens = name_tokens(info.name)
+        if len(tokens) < 2 or not any(c in name for c in "_-.") and name == info.name:
+            return None  # a plain word ("pay") in a result is prose, not a tool's identifier
+        intent = self.intent
+        if all(stem(t) in intent.stems or stem(stem(t)) in intent.stems for t in tokens):
+            return None  # the request spells out this call itself ("add the SSH key from the ticket")
+        mine = [v for v in values if len(v.value.strip()) >= 3 and not intent.names_whole(v.value)
+                and not intent.names(v.value, v.kind if v.address else "")]
+        if not mine:
+            return None
+        from mcp_guard.intent.record import occurrences
+
+        for e in record.entries:
+            at = occurrences(e, name)
+            if not at:
+                continue
+            spans = _record_spans(e, [o.start for o in at[:MAX_PRESCRIPTIONS]])
+            for v in mine:
+                for form in (v.value, *v.forms()):
+                    if any(s <= o.start and o.end <= t for o in occurrences(e, form.lower()) for s, t in spans):
+                        return _verdict("ask", "prescribed", info, v,
+                                        f"stands in a record of the result of {e.source} (result {e.seq + 1}) "
+                                        f"that names the tool {info.name!r} itself: data that spells out the "
+                                        "call to make is an instruction, not the request", intent)
+        return None
+
+    def _selected(self, v: Value, prov: Provenance, record: SessionRecord) -> frozenset[str]:
+        """The words of the labels of the value's own record that the request uses ("their legal contact":
+        "role": "Legal"): the pointer names them, so it means a record that says one of them."""
+        mine = {stem(stem(w)) for w in words(self.intent.text)}
+        out: set[str] = set()
+        for e in prov.pointed or prov.fields:
+            index = offers(record, e)
+            for o in index.at.get(v.value, ()):
+                for label in index.labels.get(o.record, ()):
+                    stems = {stem(stem(w)) for w in words(label)}
+                    if stems <= mine:
+                        out |= stems
+        return frozenset(out)
 
     def _audience(self, info: ToolInfo, values: list[Value]) -> Verdict | None:
         for v in values:
@@ -670,6 +742,7 @@ class DefaultEngine:
 _LABEL = re.compile(r"[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]")
 _BLANK = re.compile(r"\n[ \t]*\n")
 _ITEM = re.compile(r"^[ \t]*- [A-Za-z_][\w .-]{0,40}:(?:[ \t]|$)", re.M)
+_LABEL_VALUE = re.compile(r"[^\W\d_]{3,}(?:[ -][^\W\d_]{2,}){0,2}")  # "Legal", "Accounts Payable"
 _KEY_ONLY = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]*$")
 MAX_OFFERS = 4096  # values indexed per result; a result that carries more offers an unknown rival (asked)
 MAX_OFFERS_KEPT = 8192  # distinct values of indexed results kept per session (about 5 MiB)
@@ -684,7 +757,10 @@ class Offer:
     record: int  # which record (JSON object or paragraph) of the result holds it
 
 
-def _offers(e: ResultEntry) -> list[Offer]:
+def _offers(e: ResultEntry, labels: dict[int, set[str]] | None = None,
+            said: dict[int, set[str]] | None = None) -> list[Offer]:
+    """The result's offers; per JSON record, `labels` gets its short word-only field values ("role": "Legal")
+    and `said` the stems of every word of its strings."""
     out: list[Offer] = []
     data = None
     if e.json:
@@ -707,6 +783,10 @@ def _offers(e: ResultEntry) -> list[Offer]:
                 for x in node:
                     walk(x, key, rec, depth + 1)
             elif isinstance(node, str):
+                if labels is not None and len(node) <= 40 and _LABEL_VALUE.fullmatch(node):
+                    labels.setdefault(rec, set()).add(node.strip().lower())
+                if said is not None:
+                    said.setdefault(rec, set()).update(stem(stem(w)) for w in words(node))
                 found = list(find_values(node))
                 one = whole_value(node, "", found)
                 for f in found:
@@ -751,12 +831,16 @@ def _parent_key(text: str, line: int) -> str:
 
 
 class Offers:
-    """One result's offers, indexed: where each value stands, each place's values, each record's values."""
+    """One result's offers, indexed: where each value stands, each place's values, each record's values
+    and each record's labels (its short word-only field values)."""
 
-    __slots__ = ("at", "by_place", "by_record", "full")
+    __slots__ = ("at", "by_place", "by_record", "full", "labels", "said")
 
-    def __init__(self, found: list[Offer], full: bool = False) -> None:
+    def __init__(self, found: list[Offer], full: bool = False, labels: dict[int, set[str]] | None = None,
+                 said: dict[int, set[str]] | None = None) -> None:
         self.full = full or len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
+        self.labels = labels or {}
+        self.said = said or {}
         self.at: dict[str, list[Offer]] = {}
         self.by_place: dict[tuple[str, str], dict[str, Offer]] = {}  # (kind, role) -> value -> first offer
         self.by_record: dict[int, set[str]] = {}
@@ -772,7 +856,12 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
     cache = record.offers
     got = cache.get(e.seq)
     if got is None:
-        got = Offers(_offers(e)) if e.size <= MAX_INDEXED else Offers([], full=True)
+        if e.size <= MAX_INDEXED:
+            labels: dict[int, set[str]] = {}
+            said: dict[int, set[str]] = {}
+            got = Offers(_offers(e, labels, said), labels=labels, said=said)
+        else:
+            got = Offers([], full=True)
         # Bounded per session: the indexes of forgotten results go, then the oldest ones (rebuilt if needed).
         live = {x.seq for x in record.entries}
         for seq in [s for s in cache if s not in live]:
@@ -787,13 +876,16 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
 def offered_alongside(
     record: SessionRecord, kind: str, value: str, prov: Provenance,
     rival: Callable[[str], bool] = lambda _: True, mine: bool = False, most: int = 5,
+    select: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, str]]:
     """(value, where) for each other value of `kind` that the session's clean data offers in the same
     place as `value` is offered, but in another record (a value in the same record as `value` is part of
     one list the request may mean whole: an event's participants). The place: anywhere in the results
     of calls for what the request names, when `value` is data as one of them (the request pointed
     there); else a field of the same name in a result of the same tool. Each distinct value that is a
-    `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
+    `rival` once, at most `most`. `select`: stems of words the pointer names as a label of `value`'s record
+    (a JSON record); a value whose record says none of them anywhere is no rival. `mine`: where `value`
+    itself is offered (once)."""
     pointed = bool(prov.pointed)
     places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
     shared: set[str] = set()  # values that share a record with `value`
@@ -826,6 +918,8 @@ def offered_alongside(
                 continue
             for v, o in there.items():
                 if v not in seen:
+                    if select and not select & index.said.get(o.record, set()):
+                        continue  # (not seen: another offer of it may stand in a record the pointer names)
                     seen.add(v)
                     if not rival(v):
                         continue
@@ -833,6 +927,40 @@ def offered_alongside(
                     most -= 1
                     if most <= 0:
                         return
+
+
+MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose record is compared
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
+
+
+def _record_spans(e: ResultEntry, positions: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of the record that holds each offset of a result: the innermost JSON object around it
+    (its nested objects included), else the paragraph (a blank line apart); one pass over the text. A
+    result too long to read through is one record (the safe side: more of it is compared)."""
+    text = e.text
+    if e.size > MAX_INDEXED:
+        return [(0, len(text))] * len(positions)
+    if e.json:
+        found: dict[int, tuple[int, int]] = {}
+        opened: list[int] = []
+        for m in _JSON_TOKEN.finditer(text):
+            c = m.group()
+            if c == "{":
+                opened.append(m.start())
+            elif c == "}":
+                start = opened.pop() if opened else 0
+                for pos in positions:  # the first object to close around it is the innermost
+                    if pos not in found and start <= pos < m.end():
+                        found[pos] = (start, m.end())
+                if len(found) == len(positions):
+                    break
+        return [found.get(pos, (0, len(text))) for pos in positions]
+    out = []
+    for pos in positions:
+        breaks = [m.end() for m in _BLANK.finditer(text, 0, pos)]
+        after = _BLANK.search(text, pos)
+        out.append((breaks[-1] if breaks else 0, after.start() if after else len(text)))
+    return out
 
 
 def _offer_where(e: ResultEntry, o: Offer) -> str:
