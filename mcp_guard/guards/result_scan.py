@@ -17,6 +17,7 @@ carries a finding is withheld too (there is no "data" frame to wrap a log line o
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ import anyio.to_thread
 
 from mcp_guard.config import Config, ScanPolicy
 from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall, deny
-from mcp_guard.scan import MAX_NESTING, RANK, Finding, neutralise_result, scan_result, scan_text, strip_hidden
+from mcp_guard.scan import MAX_NESTING, RANK, Finding, neutralise_result, result_texts, scan_text, strip_hidden
 
 if TYPE_CHECKING:
     from mcp_guard.audit import AuditSink
@@ -37,6 +38,11 @@ MAX_KEPT = 100  # per session, in session.state
 MAX_RECORDED = 20  # per result, in the audit log
 BACKGROUND_GRACE = 10.0  # seconds a closing session waits for record-mode scans still running
 MAX_BACKGROUND = 256  # record-mode scans of server messages in flight, at most
+# A result with at most this many characters of text is scanned on the event loop: a worker thread's
+# hand-off costs more than such a scan, and a scan holds the GIL in a thread too. Larger ones go to a
+# thread, so the loop keeps serving other requests between its switch intervals.
+INLINE_SCAN_CHARS = 16 * 1024
+SHORT_TEXT = 64  # texts this short (keys, enum values) repeat in every result: their scan is remembered
 
 
 class ResultScanGuard(Guard):
@@ -87,11 +93,17 @@ class ResultScanGuard(Guard):
     @staticmethod
     def _findings(result: dict[str, Any], policy: ScanPolicy) -> list[Finding]:
         floor = RANK[policy.min_severity]
-        found = [f for f in scan_result(result) if RANK[f.severity] >= floor]
+        found: list[Finding] = []
+        scanned: set[tuple[str, str]] = set()
+        for field, text in result_texts(result):
+            scanned.add((field, text))
+            found += [f for f in scan_text(text, field, source="result") if RANK[f.severity] >= floor]
         # Every other string of the result reaches the client as well (`_meta`, annotations, fields a
-        # content item should not have, blobs of a text type): scanned as text, each finding once.
+        # content item should not have, blobs of a text type, the keys): scanned as text, each finding
+        # once. A (field, text) scanned above is not scanned again: its findings would be the same.
         seen = {(f.kind, f.excerpt) for f in found}
-        for f in ResultScanGuard._text_findings(message_texts(result, MAX_NESTING) or [], policy):
+        others = [t for t in message_texts(result, MAX_NESTING) or [] if t not in scanned]
+        for f in ResultScanGuard._text_findings(others, policy):
             if (f.kind, f.excerpt) not in seen:
                 seen.add((f.kind, f.excerpt))
                 found.append(f)
@@ -99,7 +111,10 @@ class ResultScanGuard(Guard):
 
     async def _scan_and_record(self, call: ToolCall, result: dict[str, Any], policy: ScanPolicy) -> None:
         await anyio.sleep(0)  # let the relay send the answer first
-        findings = await anyio.to_thread.run_sync(self._findings, result, policy)
+        if _text_size(result) <= INLINE_SCAN_CHARS:
+            findings = self._findings(result, policy)
+        else:
+            findings = await anyio.to_thread.run_sync(self._findings, result, policy)
         if findings:
             await self._record(call.session, call.upstream, call.tool, "record", findings)
 
@@ -137,15 +152,20 @@ class ResultScanGuard(Guard):
     @staticmethod
     def _text_findings(texts: list[tuple[str, str]], policy: ScanPolicy) -> list[Finding]:
         floor = RANK[policy.min_severity]
-        return [f for field, text in texts for f in scan_text(text, field, source="result")
+        return [f for field, text in texts
+                for f in (_short_scan(text, field) if len(text) <= SHORT_TEXT else scan_text(text, field, source="result"))
                 if RANK[f.severity] >= floor]
 
     async def _record_message(self, session: SessionInfo, upstream: str, what: str, payload: Any,
                               policy: ScanPolicy) -> None:
         await anyio.sleep(0)
         texts = message_texts(payload, MAX_NESTING)
-        findings = [_deep_finding()] if texts is None else await anyio.to_thread.run_sync(
-            self._text_findings, texts, policy)
+        if texts is None:
+            findings = [_deep_finding()]
+        elif sum(len(t) for _, t in texts) <= INLINE_SCAN_CHARS:
+            findings = self._text_findings(texts, policy)
+        else:
+            findings = await anyio.to_thread.run_sync(self._text_findings, texts, policy)
         if findings:
             await self._record(session, upstream, what, "record", findings)
 
@@ -182,6 +202,29 @@ class ResultScanGuard(Guard):
             self._store = open_store(self.config.database)
         self._audit = AuditSink(AuditWriter(AuditLog(self._store)))
         return self._audit
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_scan(text: str, field: str) -> tuple[Finding, ...]:
+    """`scan_text` of a short result text, remembered (a pure function of its arguments; findings are
+    immutable): the keys and enum values of results repeat in every one."""
+    return tuple(scan_text(text, field, source="result"))
+
+
+def _text_size(result: dict[str, Any]) -> int:
+    """Characters of text in a result, about (strings at any depth; keys and numbers left out)."""
+    total, stack = 0, [result]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        if total > INLINE_SCAN_CHARS:
+            break
+    return total
 
 
 MAX_BLOB_TEXT = 1 << 20  # bytes of a text-typed blob that are scanned
