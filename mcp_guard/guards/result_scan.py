@@ -19,16 +19,18 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
 from mcp_guard.config import Config, ScanPolicy
 from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall, deny
-from mcp_guard.scan import MAX_NESTING, RANK, Finding, neutralise_result, result_texts, scan_text, strip_hidden
 
 if TYPE_CHECKING:
     from mcp_guard.audit import AuditSink
+    from mcp_guard.scan import Finding
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,21 @@ INLINE_SCAN_CHARS = 16 * 1024
 SHORT_TEXT = 64  # texts this short (keys, enum values) repeat in every result: their scan is remembered
 
 
+def _sc() -> Any:
+    """The scanner: its signal tables take a good part of a second to build, so it is imported in a
+    thread when the guard is made (while the upstream starts) rather than before the proxy can start."""
+    from mcp_guard import scan
+
+    return scan
+
+
+def _warm() -> None:
+    try:
+        _sc()
+    except Exception:  # noqa: BLE001 - the first scan imports it again and reports the error there
+        pass
+
+
 class ResultScanGuard(Guard):
     name = "result_scan"
 
@@ -56,6 +73,7 @@ class ResultScanGuard(Guard):
         self._audit = audit
         self._default = ScanPolicy()
         self._background: set[asyncio.Task[None]] = set()  # record-mode scans after the answer
+        threading.Thread(target=_warm, name="mcp-guard-scanner-import", daemon=True).start()
 
     def policy(self, upstream: str) -> ScanPolicy:
         cfg = self.config.upstreams.get(upstream)
@@ -71,17 +89,17 @@ class ResultScanGuard(Guard):
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return result
-        if too_deep(result.get("structuredContent"), MAX_NESTING):
+        if too_deep(result.get("structuredContent"), _sc().MAX_NESTING):
             await self._record(call.session, call.upstream, call.tool, policy.results, [_deep_finding()])
-            return deny(f"result of {call.exposed_name} withheld: nested deeper than {MAX_NESTING} levels",
+            return deny(f"result of {call.exposed_name} withheld: nested deeper than {_sc().MAX_NESTING} levels",
                         guard=self.name, rule="too-deep")
         findings = self._findings(result, policy)
         if findings:
             await self._record(call.session, call.upstream, call.tool, policy.results, findings)
         if policy.results == "neutralise":
-            return neutralise_result(result, source=call.exposed_name, findings=findings)
+            return _sc().neutralise_result(result, source=call.exposed_name, findings=findings)
         if policy.results == "block" and findings:
-            worst = max(findings, key=lambda f: RANK[f.severity])
+            worst = max(findings, key=lambda f: _sc().RANK[f.severity])
             return deny(
                 f"result of {call.exposed_name} withheld: {worst.kind} ({worst.severity}) in {worst.field}: "
                 f"{worst.explanation}",
@@ -92,17 +110,18 @@ class ResultScanGuard(Guard):
 
     @staticmethod
     def _findings(result: dict[str, Any], policy: ScanPolicy) -> list[Finding]:
-        floor = RANK[policy.min_severity]
+        sc = _sc()
+        floor = sc.RANK[policy.min_severity]
         found: list[Finding] = []
         scanned: set[tuple[str, str]] = set()
-        for field, text in result_texts(result):
+        for field, text in sc.result_texts(result):
             scanned.add((field, text))
-            found += [f for f in scan_text(text, field, source="result") if RANK[f.severity] >= floor]
+            found += [f for f in sc.scan_text(text, field, source="result") if sc.RANK[f.severity] >= floor]
         # Every other string of the result reaches the client as well (`_meta`, annotations, fields a
         # content item should not have, blobs of a text type, the keys): scanned as text, each finding
         # once. A (field, text) scanned above is not scanned again: its findings would be the same.
         seen = {(f.kind, f.excerpt) for f in found}
-        others = [t for t in message_texts(result, MAX_NESTING) or [] if t not in scanned]
+        others = [t for t in message_texts(result, sc.MAX_NESTING) or [] if t not in scanned]
         for f in ResultScanGuard._text_findings(others, policy):
             if (f.kind, f.excerpt) not in seen:
                 seen.add((f.kind, f.excerpt))
@@ -134,15 +153,15 @@ class ResultScanGuard(Guard):
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return msg
-        texts = message_texts(payload, MAX_NESTING)
+        texts = message_texts(payload, _sc().MAX_NESTING)
         if texts is None:
             await self._record(session, upstream, what, policy.results, [_deep_finding()])
-            return deny(f"{what} from {upstream!r} withheld: nested deeper than {MAX_NESTING} levels",
+            return deny(f"{what} from {upstream!r} withheld: nested deeper than {_sc().MAX_NESTING} levels",
                         guard=self.name, rule="too-deep")
         findings = self._text_findings(texts, policy)
         if findings:
             await self._record(session, upstream, what, policy.results, findings)
-            worst = max(findings, key=lambda f: RANK[f.severity])
+            worst = max(findings, key=lambda f: _sc().RANK[f.severity])
             return deny(f"{what} from {upstream!r} withheld: {worst.kind} ({worst.severity}) in {worst.field}: "
                         f"{worst.explanation}", guard=self.name, rule=worst.kind)
         if policy.results == "neutralise":
@@ -151,15 +170,14 @@ class ResultScanGuard(Guard):
 
     @staticmethod
     def _text_findings(texts: list[tuple[str, str]], policy: ScanPolicy) -> list[Finding]:
-        floor = RANK[policy.min_severity]
-        return [f for field, text in texts
-                for f in (_short_scan(text, field) if len(text) <= SHORT_TEXT else scan_text(text, field, source="result"))
-                if RANK[f.severity] >= floor]
+        rank = _sc().RANK
+        floor = rank[policy.min_severity]
+        return [f for field, text in texts for f in _scan(text, field) if rank[f.severity] >= floor]
 
     async def _record_message(self, session: SessionInfo, upstream: str, what: str, payload: Any,
                               policy: ScanPolicy) -> None:
         await anyio.sleep(0)
-        texts = message_texts(payload, MAX_NESTING)
+        texts = message_texts(payload, _sc().MAX_NESTING)
         if texts is None:
             findings = [_deep_finding()]
         elif sum(len(t) for _, t in texts) <= INLINE_SCAN_CHARS:
@@ -204,11 +222,15 @@ class ResultScanGuard(Guard):
         return self._audit
 
 
+def _scan(text: str, field: str) -> Iterable[Finding]:
+    return _short_scan(text, field) if len(text) <= SHORT_TEXT else _sc().scan_text(text, field, source="result")
+
+
 @functools.lru_cache(maxsize=4096)
 def _short_scan(text: str, field: str) -> tuple[Finding, ...]:
     """`scan_text` of a short result text, remembered (a pure function of its arguments; findings are
     immutable): the keys and enum values of results repeat in every one."""
-    return tuple(scan_text(text, field, source="result"))
+    return tuple(_sc().scan_text(text, field, source="result"))
 
 
 def _text_size(result: dict[str, Any]) -> int:
@@ -294,7 +316,7 @@ def _decoded_text(blob: str) -> str | None:
 def _strip_every(node: Any) -> Any:
     """A copy with hidden characters and escapes removed from every string (depth already bounded)."""
     if isinstance(node, str):
-        return strip_hidden(node)
+        return _sc().strip_hidden(node)
     if isinstance(node, dict):
         return {k: _strip_every(v) for k, v in node.items()}
     if isinstance(node, list):
@@ -303,4 +325,5 @@ def _strip_every(node: Any) -> Any:
 
 
 def _deep_finding() -> Finding:
-    return Finding("too_deep", "high", "", 0, 0, "", f"JSON nested deeper than {MAX_NESTING} levels: not scanned")
+    sc = _sc()
+    return sc.Finding("too_deep", "high", "", 0, 0, "", f"JSON nested deeper than {sc.MAX_NESTING} levels: not scanned")
