@@ -423,7 +423,7 @@ def test_normal_durability_waits_only_when_the_queue_is_long(db):
     other.close()
 
 
-@pytest.mark.parametrize("durability", ["full", "normal"])
+@pytest.mark.parametrize("durability", ["full", "group", "normal"])
 def test_contention_benchmark_loses_nothing(tmp_path, durability):
     """The contention benchmark, short: 4 proxy-like processes appending at full speed for 3 s."""
     from tests.support import REPO
