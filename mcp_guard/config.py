@@ -258,7 +258,9 @@ class AuditSettings(_Model):
     (all of a tool's arguments) or `UPSTREAM/TOOL:ARG` (one argument); without `/`, any upstream."""
 
     sensitive: list[str] = Field(default_factory=list)
-    durability: Literal["full", "normal"] = "full"  # full: fsynced before the answer goes out
+    # group: each record committed before its call is forwarded, fsynced right after (with the records
+    # committed meanwhile); full: fsynced before the call is forwarded; normal: written in the background
+    durability: Literal["full", "group", "normal"] = "group"
 
 
 class TelemetrySettings(_Model):

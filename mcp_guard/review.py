@@ -37,6 +37,7 @@ TrustMode = Literal["review", "pinned", "tofu"]
 log = logging.getLogger("mcp_guard.review")
 TOFU_REVIEWER = "mcp-guard (trust on first use)"
 _REPORTED: set[str] = set()  # items already logged as approved outside mcp-guard (once per process)
+_UNREAD: Any = object()  # `_attested`: the review record is still to be read
 
 
 def reviewer_name() -> str:
@@ -216,10 +217,13 @@ class ReviewQueue:
                 item.state = "pending"
         return items
 
-    def _attested(self, ident: str, upstream: str, kind: str, name: str, digest: str) -> bool:
+    def _attested(self, ident: str, upstream: str, kind: str, name: str, digest: str,
+                  rec: Any = _UNREAD) -> bool:
         """Whether an approved row is backed by its review record in the audit chain. Any process of
-        the user can UPDATE the database (an upstream server too): such an approval is not honoured."""
-        rec = audit.latest_review(self.conn, ident)
+        the user can UPDATE the database (an upstream server too): such an approval is not honoured.
+        `rec`: that record's data if already read (`audit.intact_review`)."""
+        if rec is _UNREAD:
+            rec = audit.latest_review(self.conn, ident)
         if rec is not None and rec.get("state") == "approved" and (
             rec.get("upstream"), rec.get("kind"), rec.get("name"), rec.get("fingerprint")
         ) == (upstream, kind, name, digest):
@@ -281,11 +285,19 @@ class ReviewQueue:
         return self._rows(sql + " ORDER BY upstream, kind, name, first_seen, id", params)
 
     def state_of(self, ref: str) -> str | None:
-        row = self.conn.execute("SELECT state, upstream, kind, name, fingerprint FROM items WHERE id = ?",
-                                (ref,)).fetchone()
+        """The state of item `ref` now. Asked at every call: the row, its last review record and the
+        record before that (the link) are read in one statement."""
+        row = self.conn.execute(
+            "SELECT i.state, i.upstream, i.kind, i.name, i.fingerprint, "
+            "a.seq, a.at, a.session_id, a.data, a.prev_hash, a.hash, b.hash FROM items i "
+            f"LEFT JOIN audit a ON a.seq = ({audit.latest_review_seq(self.conn, 'i.id')}) "
+            "LEFT JOIN audit b ON b.seq = a.seq - 1 WHERE i.id = ?", (ref,)).fetchone()
         if row is None:
             return None
-        return "pending" if row[0] == "approved" and not self._attested(ref, *row[1:]) else row[0]
+        if row[0] != "approved":
+            return row[0]
+        return "approved" if self._attested(ref, *row[1:5], rec=audit.intact_review(tuple(row[5:11]), row[11])) \
+            else "pending"
 
     def decisions(self, ref: str) -> list[ReviewDecision]:
         rows = self.conn.execute(

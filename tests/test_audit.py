@@ -331,7 +331,7 @@ def test_eight_processes_keep_one_chain(log, db):
         assert sorted(r.data["i"] for r in log.records(session=f"p{n}")) == list(range(per))
 
 
-@pytest.mark.parametrize("durability", ["full", "normal"])
+@pytest.mark.parametrize("durability", ["full", "group", "normal"])
 def test_the_proxys_appends_wait_off_the_event_loop_for_a_held_write_lock(db, durability):
     """Another process holds the write lock: the proxy's sink leaves the event loop free (with
     "normal" the call does not wait at all; with "full" it waits for its record), and the record is
@@ -363,10 +363,41 @@ def test_the_proxys_appends_wait_off_the_event_loop_for_a_held_write_lock(db, du
 
     ticks, waiting = asyncio.run(main())
     writer.close()
-    assert ticks == 5 and waiting == (durability == "full")
+    assert ticks == 5 and waiting == (durability != "normal")
     assert [(r.kind, r.session_id) for r in writer.log.records()] == [("session.start", "s1")]
     assert writer.log.verify().ok
     other.close()
+
+
+def test_group_durability_commits_before_the_caller_goes_on_and_fsyncs_after(db):
+    """"group": the awaitable resolves once the record is committed (another connection reads it), and
+    the log's fsync runs after the commits it covers: closing the writer waits for the last one."""
+    import asyncio
+
+    log = AuditLog(open_store(db), durability="group")
+    synced: list[int] = []  # the head another connection sees when each fsync begins
+    fsync = log.sync
+
+    def sync():
+        with sqlite3.connect(db) as other:
+            synced.append(other.execute("SELECT seq FROM audit_head").fetchone()[0])
+        fsync()
+
+    log.sync = sync
+    writer = AuditWriter(log)
+
+    async def main():
+        seen = []
+        for i in range(3):
+            await writer.enqueue("call", "s", {"i": i})
+            with sqlite3.connect(db) as other:
+                seen.append(other.execute("SELECT count(*) FROM audit").fetchone()[0])
+        return seen
+
+    assert asyncio.run(main()) == [1, 2, 3]
+    writer.close()
+    assert synced and synced[-1] == 3  # the last commit was fsynced before close returned
+    assert [r.data["i"] for r in log.records()] == [0, 1, 2] and log.verify().ok
 
 
 def test_normal_durability_waits_only_when_the_queue_is_long(db):
@@ -392,7 +423,7 @@ def test_normal_durability_waits_only_when_the_queue_is_long(db):
     other.close()
 
 
-@pytest.mark.parametrize("durability", ["full", "normal"])
+@pytest.mark.parametrize("durability", ["full", "group", "normal"])
 def test_contention_benchmark_loses_nothing(tmp_path, durability):
     """The contention benchmark, short: 4 proxy-like processes appending at full speed for 3 s."""
     from tests.support import REPO

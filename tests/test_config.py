@@ -24,7 +24,7 @@ def test_the_readme_example_is_a_valid_config():
 def test_defaults_are_the_safe_ones(home):
     config = load_config()  # no file anywhere
     assert config.serve.host == "127.0.0.1" and config.serve.token is None
-    assert config.intent.mode == "enforce" and config.audit.durability == "full"
+    assert config.intent.mode == "enforce" and config.audit.durability == "group"
     up = parse_config({"upstreams": {"x": {"command": "srv"}}}).upstreams["x"]
     assert up.trust == "review" and up.transport == "stdio" and up.scan.results == "record"
 

@@ -147,11 +147,13 @@ class AskDeletes(Guard):
 
 
 @asynccontextmanager
-async def proxied(tmp_path, *, trust: str = "tofu", scan: str = "block", client: MemoryClient | None = None):
+async def proxied(tmp_path, *, trust: str = "tofu", scan: str = "block", client: MemoryClient | None = None,
+                  durability: str | None = None):
     """A relay over memory streams in front of the fixture server; yields (client, relay, upstream
     channel, the Judged guard, the proxy)."""
     config = parse_config({
         "storage": {"path": str(tmp_path / "guard.db")},
+        **({"audit": {"durability": durability}} if durability else {}),
         "intent": {"mode": "off"},
         "upstreams": {"files": {"url": "http://in-memory.invalid/mcp", "transport": "streamable-http",
                                 "trust": trust, "scan": {"results": scan}}},
@@ -249,6 +251,29 @@ async def test_one_record_per_step_and_the_result_scan_applies(tmp_path):
         ("read_file", "allow", "", True), ("weather", "deny", "result_scan", False)]
     assert all(o.upstream == "files" and o.upstream_seconds > 0 for o in outcomes)
     assert AuditLog(proxy.store).verify().ok
+
+
+@pytest.mark.parametrize("durability", [None, "full"])  # the default ("group"), and "full"
+async def test_a_call_reaches_the_server_only_once_its_record_is_committed(tmp_path, durability):
+    """Write-ahead: when the call leaves for the server, its record is already in the database, as
+    another connection (another process) reads it."""
+    import sqlite3
+
+    async with proxied(tmp_path, durability=durability) as (client, relay, upstream, judged, proxy):
+        seen: list[list[str]] = []
+        send = upstream.send
+
+        async def send_checked(msg, raw=None, related_id=None):
+            if msg.get("method") == "tools/call":
+                with sqlite3.connect(tmp_path / "guard.db") as other:
+                    seen.append([orjson.loads(d)["tool"] for (d,) in
+                                 other.execute("SELECT data FROM audit WHERE kind = 'call' ORDER BY seq")])
+            await send(msg, raw, related_id)
+
+        upstream.send = send_checked
+        await client.request("tools/call", {"name": "read_file", "arguments": {"path": "a"}})
+        await client.request("tools/call", {"name": "weather", "arguments": {}})
+    assert seen == [["read_file"], ["read_file", "weather"]]
 
 
 async def test_an_ask_goes_to_the_person_through_elicitation(tmp_path):

@@ -449,6 +449,21 @@ def test_an_approval_without_its_audit_record_is_not_honoured(tmp_path, caplog):
     store.close()
 
 
+def test_an_approval_whose_review_record_is_edited_later_is_no_longer_honoured(tmp_path):
+    """The review record's check is remembered for the very record read: an edit after a call was
+    allowed makes the next check read (and refuse) the edited record."""
+    path = tmp_path / "guard.db"
+    store = open_store(path)
+    queue = ReviewQueue(store)
+    echo = queue.record("everything", "tool", everything())["echo"]
+    queue.decide(echo.id, "approve", "echoes only", reviewer="ana")
+    assert queue.state_of(echo.id) == "approved"
+    with sqlite3.connect(path) as outside:
+        outside.execute("UPDATE audit SET data = replace(data, 'echoes only', 'edited') WHERE kind = 'review'")
+    assert queue.state_of(echo.id) == "pending"
+    store.close()
+
+
 def test_tofu_approvals_are_recorded_in_the_audit_chain(queue):
     rows = queue.record("fresh", "tool", everything()[:2], trust="tofu")
     assert {queue.state_of(r.id) for r in rows.values()} == {"approved"}

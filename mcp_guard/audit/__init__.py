@@ -9,7 +9,13 @@
 - `attest`: the records that vouch for review decisions and held-call approvals kept outside the chain
 """
 
-from mcp_guard.audit.attest import append_in_transaction, latest_approval, latest_review
+from mcp_guard.audit.attest import (
+    append_in_transaction,
+    intact_review,
+    latest_approval,
+    latest_review,
+    latest_review_seq,
+)
 from mcp_guard.audit.chain import (
     FORMAT,
     FORMAT_VERSION,
@@ -48,6 +54,8 @@ __all__ = [
     "digest",
     "latest_approval",
     "latest_review",
+    "latest_review_seq",
+    "intact_review",
     "parse_anchor",
     "record",
     "record_hash",

@@ -20,11 +20,14 @@ holding the file for good would hang every appender); past the store's busy time
 with one line, as it does when SQLite's own lock is held that long. The append's own connection never
 checkpoints the WAL inside a commit: `AuditWriter` calls `checkpoint` after it has answered its waiters.
 
-Durability: `durability="full"` (the default) commits with `PRAGMA synchronous=FULL`, so a record is
-on disk (the WAL is fsynced) before `append` returns and survives a power cut. `"normal"` skips the
-fsync: a record survives the process being killed, but the last commits may be lost if the machine
-itself crashes (the chain stays consistent: the database rolls back whole transactions, head included).
-On PostgreSQL these are `synchronous_commit` on and off.
+Durability: `durability="full"` (this class's default) commits with `PRAGMA synchronous=FULL`, so a
+record is on disk (the WAL is fsynced) before `append` returns and survives a power cut. `"group"`
+commits without the fsync (the record survives a crash of the process) and `sync()` then fsyncs the
+WAL once for every commit made before it began (`AuditWriter` does so in a thread of its own, right
+after each commit). `"normal"` skips the fsync: a record survives the process being killed, but the
+last commits may be lost if the machine itself crashes (the chain stays consistent: the database rolls
+back whole transactions, head included). On PostgreSQL, "full" and "group" are `synchronous_commit`
+on (durable at commit; `sync()` has nothing to do) and "normal" is off.
 `append` blocks its thread until the write lock is free: the proxy appends only through
 `AuditWriter`'s thread, never on its event loop.
 """
@@ -67,7 +70,7 @@ _log = logging.getLogger("mcp_guard")
 
 # A record's kind is a dotted lower-case word (session.start, call, review, approval, provenance, ...).
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
-Durability = Literal["full", "normal"]
+Durability = Literal["full", "group", "normal"]
 
 
 def _queue_file(store: Store) -> int:
@@ -114,8 +117,8 @@ class AuditLog:
     """Append to, read and verify the hash-chained audit log of one store."""
 
     def __init__(self, store: Store, *, durability: Durability = "full", secrets: Iterable[str] = ()) -> None:
-        if durability not in ("full", "normal"):
-            raise ValueError(f"durability must be 'full' or 'normal', not {durability!r}")
+        if durability not in ("full", "group", "normal"):
+            raise ValueError(f"durability must be 'full', 'group' or 'normal', not {durability!r}")
         self.store = store
         self.durability = durability
         self._db = store.audit_handle(durability)  # on SQLite, connections of its own
@@ -184,6 +187,25 @@ class AuditLog:
                 raise AuditError(f"cannot write the audit log: {_one_line(err)}") from None
             self._commits += 1
         return out
+
+    def sync(self) -> None:
+        """Make every record committed so far durable ("group"): fsync SQLite's WAL (the database
+        file if there is no WAL). An fsync of any descriptor of a file writes all of its dirty pages,
+        so committing meanwhile goes on; this is what `synchronous=FULL` does at each commit, once
+        for a group. Nothing to do on PostgreSQL (durable at commit) or in memory."""
+        path = getattr(self._db, "path", None)
+        if path is None or self._db.dialect != "sqlite":
+            return
+        for name in (f"{path}-wal", str(path)):
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            return
 
     def checkpoint(self, every: int = 64) -> None:
         """Copy SQLite's WAL into the database once every `every` commits of this log, outside the

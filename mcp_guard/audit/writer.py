@@ -2,7 +2,9 @@
 
 The event loop never writes: taking SQLite's write lock can take long when other processes hold it
 (the log's own retries allow up to the store's busy timeout), so only this thread waits for it. With
-durability "full" a caller awaits its record's fsynced commit; with "normal" it does not wait at all.
+durability "full" a caller awaits its record's fsynced commit; with "group" its commit, and a second
+thread fsyncs right after (one fsync for every commit made while the last one ran); with "normal" it
+does not wait at all.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class AuditWriter:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="mcp-guard-audit", daemon=True)
         self._thread.start()
+        self._syncer = _Syncer(log) if log.durability == "group" else None
 
     def submit(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Future[AuditRecord]:
         """Queue a record; bad input raises here. The canonical form is made in the caller's thread,
@@ -51,14 +54,15 @@ class AuditWriter:
 
     def enqueue(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Awaitable[Any]:
         """Queue a record from the event loop, which it never blocks. With durability "full" the
-        awaitable resolves once the record is fsynced, so an answer can wait for its record; with
-        "normal" it is already done: the record is written in the background (a failure is logged),
+        awaitable resolves once the record is fsynced, with "group" once it is committed (the fsync
+        follows at once, off this path), so a call can wait for its record; with "normal" it is
+        already done: the record is written in the background (a failure is logged),
         and records still queued when the process is killed outright are lost. When more than
         `max_queued` records wait (the disk or other processes hold the writer back), a "normal"
         caller awaits its record too: the queue stays bounded (a long queue also makes the garbage
         collector stall the loop) and nothing is dropped."""
         fut = self.submit(kind, session_id, data)
-        if self.log.durability == "full" or self._queue.qsize() > self.max_queued:
+        if self.log.durability != "normal" or self._queue.qsize() > self.max_queued:
             return asyncio.wrap_future(fut)
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
@@ -69,9 +73,11 @@ class AuditWriter:
         return await asyncio.wrap_future(self.submit(kind, session_id, data))
 
     def close(self) -> None:
-        """Write what is queued, then stop the thread."""
+        """Write what is queued, then stop the thread; with "group", fsync what it wrote."""
         self._queue.put(None)
         self._thread.join()
+        if self._syncer is not None:
+            self._syncer.close()
 
     def _run(self) -> None:
         stop = False
@@ -101,4 +107,49 @@ class AuditWriter:
             for fut, rec in zip(waiters, records, strict=True):
                 if fut is not None:
                     fut.set_result(rec)
+            if self._syncer is not None:
+                self._syncer.request()
             self.log.checkpoint()  # after the waiters have their answer, and outside the processes' queue
+
+
+class _Syncer:
+    """Durability "group": one thread fsyncs the log after commits, one fsync covering every commit
+    made before it began, so the writer commits the next records meanwhile. A failed fsync is logged
+    as an error naming what may not be on disk: never silent."""
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+        self._cond = threading.Condition()
+        self._asked = 0  # commits asked to be made durable
+        self._done = 0  # of those, made durable (or failed, logged)
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="mcp-guard-audit-sync", daemon=True)
+        self._thread.start()
+
+    def request(self) -> None:
+        with self._cond:
+            self._asked += 1
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Fsync what was committed, then stop."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._asked == self._done and not self._stop:
+                    self._cond.wait()
+                if self._asked == self._done:  # stopping, and nothing left
+                    return
+                target = self._asked
+            try:
+                self.log.sync()
+            except OSError as err:
+                _log.error("audit: %d commit(s) of the audit log may not be on disk (fsync failed: %s)",
+                           target - self._done, err)
+            with self._cond:
+                self._done = target

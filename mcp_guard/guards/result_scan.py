@@ -17,17 +17,20 @@ carries a finding is withheld too (there is no "data" frame to wrap a log line o
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
 from mcp_guard.config import Config, ScanPolicy
-from mcp_guard.guards.base import Decision, Guard, SessionInfo, ToolCall, deny
-from mcp_guard.scan import MAX_NESTING, RANK, Finding, neutralise_result, scan_result, scan_text, strip_hidden
+from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream, deny
 
 if TYPE_CHECKING:
     from mcp_guard.audit import AuditSink
+    from mcp_guard.scan import Finding
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,26 @@ MAX_KEPT = 100  # per session, in session.state
 MAX_RECORDED = 20  # per result, in the audit log
 BACKGROUND_GRACE = 10.0  # seconds a closing session waits for record-mode scans still running
 MAX_BACKGROUND = 256  # record-mode scans of server messages in flight, at most
+# A result with at most this many characters of text is scanned on the event loop: a worker thread's
+# hand-off costs more than such a scan, and a scan holds the GIL in a thread too. Larger ones go to a
+# thread, so the loop keeps serving other requests between its switch intervals.
+INLINE_SCAN_CHARS = 16 * 1024
+SHORT_TEXT = 64  # texts this short (keys, enum values) repeat in every result: their scan is remembered
+
+
+def _sc() -> Any:
+    """The scanner: its signal tables take 0.2-0.4 s of CPU to build, so it is imported in a thread
+    once the client has listed (`filter_list`), not before the proxy can answer its first list."""
+    from mcp_guard import scan
+
+    return scan
+
+
+def _warm() -> None:
+    try:
+        _sc()
+    except Exception:  # noqa: BLE001 - the first scan imports it again and reports the error there
+        pass
 
 
 class ResultScanGuard(Guard):
@@ -50,6 +73,16 @@ class ResultScanGuard(Guard):
         self._audit = audit
         self._default = ScanPolicy()
         self._background: set[asyncio.Task[None]] = set()  # record-mode scans after the answer
+        self._warming = False
+
+    async def filter_list(self, session: SessionInfo, upstream: Upstream, kind: ListKind,
+                          items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Lists pass unchanged; the first one starts importing the scanner in a thread: the client
+        is ready to call (its first result needs the scanner), and its start did not wait for it."""
+        if not self._warming:
+            self._warming = True
+            threading.Thread(target=_warm, name="mcp-guard-scanner-import", daemon=True).start()
+        return items
 
     def policy(self, upstream: str) -> ScanPolicy:
         cfg = self.config.upstreams.get(upstream)
@@ -65,17 +98,17 @@ class ResultScanGuard(Guard):
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return result
-        if too_deep(result.get("structuredContent"), MAX_NESTING):
+        if too_deep(result.get("structuredContent"), _sc().MAX_NESTING):
             await self._record(call.session, call.upstream, call.tool, policy.results, [_deep_finding()])
-            return deny(f"result of {call.exposed_name} withheld: nested deeper than {MAX_NESTING} levels",
+            return deny(f"result of {call.exposed_name} withheld: nested deeper than {_sc().MAX_NESTING} levels",
                         guard=self.name, rule="too-deep")
         findings = self._findings(result, policy)
         if findings:
             await self._record(call.session, call.upstream, call.tool, policy.results, findings)
         if policy.results == "neutralise":
-            return neutralise_result(result, source=call.exposed_name, findings=findings)
+            return _sc().neutralise_result(result, source=call.exposed_name, findings=findings)
         if policy.results == "block" and findings:
-            worst = max(findings, key=lambda f: RANK[f.severity])
+            worst = max(findings, key=lambda f: _sc().RANK[f.severity])
             return deny(
                 f"result of {call.exposed_name} withheld: {worst.kind} ({worst.severity}) in {worst.field}: "
                 f"{worst.explanation}",
@@ -86,12 +119,19 @@ class ResultScanGuard(Guard):
 
     @staticmethod
     def _findings(result: dict[str, Any], policy: ScanPolicy) -> list[Finding]:
-        floor = RANK[policy.min_severity]
-        found = [f for f in scan_result(result) if RANK[f.severity] >= floor]
+        sc = _sc()
+        floor = sc.RANK[policy.min_severity]
+        found: list[Finding] = []
+        scanned: set[tuple[str, str]] = set()
+        for field, text in sc.result_texts(result):
+            scanned.add((field, text))
+            found += [f for f in sc.scan_text(text, field, source="result") if sc.RANK[f.severity] >= floor]
         # Every other string of the result reaches the client as well (`_meta`, annotations, fields a
-        # content item should not have, blobs of a text type): scanned as text, each finding once.
+        # content item should not have, blobs of a text type, the keys): scanned as text, each finding
+        # once. A (field, text) scanned above is not scanned again: its findings would be the same.
         seen = {(f.kind, f.excerpt) for f in found}
-        for f in ResultScanGuard._text_findings(message_texts(result, MAX_NESTING) or [], policy):
+        others = [t for t in message_texts(result, sc.MAX_NESTING) or [] if t not in scanned]
+        for f in ResultScanGuard._text_findings(others, policy):
             if (f.kind, f.excerpt) not in seen:
                 seen.add((f.kind, f.excerpt))
                 found.append(f)
@@ -99,7 +139,10 @@ class ResultScanGuard(Guard):
 
     async def _scan_and_record(self, call: ToolCall, result: dict[str, Any], policy: ScanPolicy) -> None:
         await anyio.sleep(0)  # let the relay send the answer first
-        findings = await anyio.to_thread.run_sync(self._findings, result, policy)
+        if _text_size(result) <= INLINE_SCAN_CHARS:
+            findings = self._findings(result, policy)
+        else:
+            findings = await anyio.to_thread.run_sync(self._findings, result, policy)
         if findings:
             await self._record(call.session, call.upstream, call.tool, "record", findings)
 
@@ -119,15 +162,15 @@ class ResultScanGuard(Guard):
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return msg
-        texts = message_texts(payload, MAX_NESTING)
+        texts = message_texts(payload, _sc().MAX_NESTING)
         if texts is None:
             await self._record(session, upstream, what, policy.results, [_deep_finding()])
-            return deny(f"{what} from {upstream!r} withheld: nested deeper than {MAX_NESTING} levels",
+            return deny(f"{what} from {upstream!r} withheld: nested deeper than {_sc().MAX_NESTING} levels",
                         guard=self.name, rule="too-deep")
         findings = self._text_findings(texts, policy)
         if findings:
             await self._record(session, upstream, what, policy.results, findings)
-            worst = max(findings, key=lambda f: RANK[f.severity])
+            worst = max(findings, key=lambda f: _sc().RANK[f.severity])
             return deny(f"{what} from {upstream!r} withheld: {worst.kind} ({worst.severity}) in {worst.field}: "
                         f"{worst.explanation}", guard=self.name, rule=worst.kind)
         if policy.results == "neutralise":
@@ -136,16 +179,20 @@ class ResultScanGuard(Guard):
 
     @staticmethod
     def _text_findings(texts: list[tuple[str, str]], policy: ScanPolicy) -> list[Finding]:
-        floor = RANK[policy.min_severity]
-        return [f for field, text in texts for f in scan_text(text, field, source="result")
-                if RANK[f.severity] >= floor]
+        rank = _sc().RANK
+        floor = rank[policy.min_severity]
+        return [f for field, text in texts for f in _scan(text, field) if rank[f.severity] >= floor]
 
     async def _record_message(self, session: SessionInfo, upstream: str, what: str, payload: Any,
                               policy: ScanPolicy) -> None:
         await anyio.sleep(0)
-        texts = message_texts(payload, MAX_NESTING)
-        findings = [_deep_finding()] if texts is None else await anyio.to_thread.run_sync(
-            self._text_findings, texts, policy)
+        texts = message_texts(payload, _sc().MAX_NESTING)
+        if texts is None:
+            findings = [_deep_finding()]
+        elif sum(len(t) for _, t in texts) <= INLINE_SCAN_CHARS:
+            findings = self._text_findings(texts, policy)
+        else:
+            findings = await anyio.to_thread.run_sync(self._text_findings, texts, policy)
         if findings:
             await self._record(session, upstream, what, "record", findings)
 
@@ -182,6 +229,33 @@ class ResultScanGuard(Guard):
             self._store = open_store(self.config.database)
         self._audit = AuditSink(AuditWriter(AuditLog(self._store)))
         return self._audit
+
+
+def _scan(text: str, field: str) -> Iterable[Finding]:
+    return _short_scan(text, field) if len(text) <= SHORT_TEXT else _sc().scan_text(text, field, source="result")
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_scan(text: str, field: str) -> tuple[Finding, ...]:
+    """`scan_text` of a short result text, remembered (a pure function of its arguments; findings are
+    immutable): the keys and enum values of results repeat in every one."""
+    return tuple(_sc().scan_text(text, field, source="result"))
+
+
+def _text_size(result: dict[str, Any]) -> int:
+    """Characters of text in a result, about (strings at any depth; keys and numbers left out)."""
+    total, stack = 0, [result]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        if total > INLINE_SCAN_CHARS:
+            break
+    return total
 
 
 MAX_BLOB_TEXT = 1 << 20  # bytes of a text-typed blob that are scanned
@@ -251,7 +325,7 @@ def _decoded_text(blob: str) -> str | None:
 def _strip_every(node: Any) -> Any:
     """A copy with hidden characters and escapes removed from every string (depth already bounded)."""
     if isinstance(node, str):
-        return strip_hidden(node)
+        return _sc().strip_hidden(node)
     if isinstance(node, dict):
         return {k: _strip_every(v) for k, v in node.items()}
     if isinstance(node, list):
@@ -260,4 +334,5 @@ def _strip_every(node: Any) -> Any:
 
 
 def _deep_finding() -> Finding:
-    return Finding("too_deep", "high", "", 0, 0, "", f"JSON nested deeper than {MAX_NESTING} levels: not scanned")
+    sc = _sc()
+    return sc.Finding("too_deep", "high", "", 0, 0, "", f"JSON nested deeper than {sc.MAX_NESTING} levels: not scanned")

@@ -165,10 +165,11 @@ class CallGate:
 
         # forward: built from what was judged, never the client's bytes (those may say something else
         # to another parser: a key given twice, the proxy read the last, a server may read the first).
-        # The record is queued before the call leaves and is on disk before the answer goes out; if
-        # it cannot be written, the answer is an error, never an unrecorded result.
+        # Write-ahead: the record is committed (durability "group"; fsynced: "full") before the call
+        # leaves; if it cannot be written, the call is refused, never forwarded unrecorded.
         out = {**msg, "params": judged_params(params, tool, call.arguments)}
-        recorded = self.audit.call("call", call, decision) if self.audit is not None else None
+        if self.audit is not None:
+            await self.audit.call("call", call, decision)
         sent = time.perf_counter()
         self.calls[rid] = call  # a question the server puts meanwhile is about this call (judge_answer)
         try:
@@ -176,8 +177,6 @@ class CallGate:
         finally:
             self.calls.pop(rid, None)
         upstream_seconds = time.perf_counter() - sent
-        if recorded is not None:
-            await recorded
 
         # inspect
         resp, rraw = await self.inspect_answer(up.name, "tools/call", rid, resp, rraw, request=msg)
