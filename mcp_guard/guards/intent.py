@@ -35,6 +35,7 @@ from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
 
+INLINE_JUDGE_CHARS = 16 * 1024  # results up to this size are judged on the event loop
 STATE_KEY = "intent"
 
 
@@ -269,12 +270,20 @@ class IntentGuard(Guard):
 
     # -- results ----------------------------------------------------------------------------------
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any]:
-        """Record the values the result carries (where later calls' values may come from), and start
-        judging it for instructions to the model in a worker thread (one scanner pass, cached on the
-        record), so that the next decision finds it judged; the result goes on unchanged at once."""
+        """Record the values the result carries (where later calls' values may come from), and judge it
+        for instructions to the model (one scanner pass, cached on the record): a small result at once,
+        a large one in a worker thread, so that the next decision finds it judged; the result goes on
+        unchanged."""
         entry = self.record_result(call, result)
         if entry is not None:
             st = self.state(call.session)
+            if entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting:
+                # Judged at once on the loop: a thread hand-off costs more than judging a small text.
+                st.record.prepare(entry)
+                if st.link is not None and (entry.spans or st.record.taint_overflow):
+                    # What it taught is written before the result goes on (rare: it read as instructions).
+                    await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
+                return result
             # Other processes of the session wait for this judgement (the lock) before they decide;
             # where they cannot, it is judged and its taint written before the result goes on.
             held = st.link is not None and st.link.hold()
