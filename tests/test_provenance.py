@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -414,9 +415,11 @@ def test_guard_launches_the_verified_copy_from_its_cache(home, tmp_path):
     out = anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
     digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
     cached = home / ".cache" / "mcp-guard" / "artifacts" / digest
-    assert out.args[0] == f"{cached}/unpacked/rfc8785/__init__.py"
-    assert Path(out.args[0]).is_file()
-    assert out.args[1] == str(cached / "bundle_v3_github.whl")
+    # Run isolated (-I), with the verified copy's root first on sys.path: SCRIPT ROOT ARGS after the -c boot.
+    assert out.args[:2] == ["-I", "-B"] and out.args[2] == "-c"
+    assert out.args[4] == f"{cached}/unpacked/rfc8785/__init__.py"
+    assert Path(out.args[4]).is_file() and out.args[5] == f"{cached}/unpacked"
+    assert out.args[6] == str(cached / "bundle_v3_github.whl")
     assert (cached / "bundle_v3_github.whl").read_bytes() == artifact.read_bytes()
     [row] = _verifications(store)
     assert row["outcome"] == "verified" and row["artifact_digest"] == digest
@@ -447,7 +450,7 @@ def test_guard_launches_a_real_server_from_its_verified_copy(home, tmp_path):
         args=["{verified_dir}/package/echo_server.py"],
     )
     spec = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
-    assert spec.args[0].startswith(str(home / ".cache" / "mcp-guard" / "artifacts"))
+    assert spec.args[4].startswith(str(home / ".cache" / "mcp-guard" / "artifacts"))
     tarball.unlink()  # what runs no longer depends on the original file
 
     async def call_echo() -> str:
@@ -472,7 +475,9 @@ def test_guard_points_npx_at_the_verified_tarball(home, tmp_path):
     out = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     cached = home / ".cache" / "mcp-guard" / "artifacts" / digest / "sigstore-0.4.0.tgz"
-    assert out.command == "npx" and out.args == ["-y", f"--package={cached}", "sigstore", "--flag"]
+    project = cached.parent / "npm-project"  # an empty project folder: no `.npmrc` of the caller's is read
+    assert out.command == "npx" and out.args == [f"--prefix={project}", "-y", f"--package={cached}", "sigstore", "--flag"]
+    assert out.env["npm_config_userconfig"] == os.devnull and not any(project.iterdir())
     assert (cached.parent / "unpacked" / "package" / "package.json").is_file()
 
 
@@ -492,8 +497,9 @@ def test_guard_points_uvx_at_the_verified_sdist(home, tmp_path):
         args=["pypi-attestations==0.0.19", "verify"],
     )
     out = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
-    assert out.args[:2] == ["--from", str(next((home / ".cache" / "mcp-guard").rglob(sdist.name)))]
-    assert out.args[2:] == ["pypi-attestations", "verify"]
+    # --no-config: no uv.toml of the folder it starts in, or of the user's, is read
+    assert out.args[:3] == ["--no-config", "--from", str(next((home / ".cache" / "mcp-guard").rglob(sdist.name)))]
+    assert out.args[3:] == ["pypi-attestations", "verify"]
 
 
 class _Capture:
@@ -1132,7 +1138,7 @@ def test_gate_refuses_an_edited_copy_of_a_signed_wheel(home, tmp_path):
     store = open_store(None)
     out = anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
     assert out.env["PYTHONDONTWRITEBYTECODE"] == "1"  # no .pyc is written into the checked tree
-    unpacked = Path(out.args[0]).parents[1]
+    unpacked = Path(out.args[4]).parents[1]
     (unpacked / "rfc8785" / "_impl.py").write_text("import os  # not what was signed\n")
     with pytest.raises(LaunchRefused, match=r"modified after verification: rfc8785/_impl.py \(changed\)"):
         anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))

@@ -68,6 +68,34 @@ class Result:
         return {k: v for k, v in asdict(self).items() if v is not None} | {"label": self.label, "ok": self.ok}
 
 
+MAX_ARTIFACT = 512 * 2**20  # bytes: an MCP server's package is far smaller; more is refused, not read
+MAX_EVIDENCE = 16 * 2**20
+
+
+def read_file(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most `limit` of them; `OSError` saying why otherwise (a device, a
+    FIFO, a folder: never read, never waited on)."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # opening a FIFO does not wait
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise OSError(f"{path}: {err.strerror or err}") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if st.st_size > limit:
+            raise OSError(f"{path} is larger than {limit // 2**20} MiB")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"{path} is larger than {limit // 2**20} MiB")
+    return data
+
+
 class Unsupported(Exception):
     """The evidence file is in a form this verifier cannot check (not the same as a bad signature)."""
 
@@ -226,9 +254,11 @@ def check(
         )
         return Result("missing", f"no attestation or bundle for this artifact{where}: {fix}", **base)
     try:
-        raw = evidence.read_bytes()
+        raw = read_file(evidence, MAX_EVIDENCE)
+    except FileNotFoundError:
+        return Result("missing", f"attestation file {evidence}: not found", **base)
     except OSError as err:
-        return Result("missing", f"attestation file {evidence}: {err.strerror or err}", **base)
+        return Result("invalid", f"attestation file {err}", **base)
     base |= {"bundle": str(evidence), "bundle_sha256": hashlib.sha256(raw).hexdigest()}
     policy = identity.to_sigstore()  # raises ProvenanceError on an empty or unsafe policy
     root = load_trusted_root(trusted_root)
