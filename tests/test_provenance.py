@@ -476,7 +476,8 @@ def test_guard_points_npx_at_the_verified_tarball(home, tmp_path):
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     cached = home / ".cache" / "mcp-guard" / "artifacts" / digest / "sigstore-0.4.0.tgz"
     project = cached.parent / "npm-project"  # an empty project folder: no `.npmrc` of the caller's is read
-    assert out.command == "npx" and out.args == [f"--prefix={project}", "-y", f"--package={cached}", "sigstore", "--flag"]
+    assert out.command == "npx"
+    assert out.args == [f"--prefix={project}", "-y", f"--package={cached}", "sigstore", "--flag"]
     assert out.env["npm_config_userconfig"] == os.devnull and not any(project.iterdir())
     assert (cached.parent / "unpacked" / "package" / "package.json").is_file()
 
