@@ -498,9 +498,9 @@ def test_guard_points_uvx_at_the_verified_sdist(home, tmp_path):
         args=["pypi-attestations==0.0.19", "verify"],
     )
     out = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
-    # --no-config: no uv.toml of the folder it starts in, or of the user's, is read
-    assert out.args[:3] == ["--no-config", "--from", str(next((home / ".cache" / "mcp-guard").rglob(sdist.name)))]
-    assert out.args[3:] == ["pypi-attestations", "verify"]
+    # --no-config: no uv.toml of the folder it starts in, or of the user's; --isolated: no installed tool
+    cached = str(next((home / ".cache" / "mcp-guard").rglob(sdist.name)))
+    assert out.args == ["--no-config", "--isolated", "--from", cached, "pypi-attestations", "verify"]
 
 
 class _Capture:

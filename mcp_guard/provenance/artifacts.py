@@ -497,12 +497,18 @@ def launch_from(
     # A placeholder anywhere is no proof: the copy must be THE program (see `_runs_copy`).
     roots = [file, unpacked] if unpacked else [file]
     used = _runs_copy(command, args, roots)
+    why: str | None = None
+    if used and command and _inside(command, roots):  # a file of the copy run by its `#!` line
+        interpreter = _python_shebang(Path(command))
+        if interpreter is not None:
+            command, args = interpreter[0], [*interpreter[1:], command, *args]
+            if any(a not in _PLAIN_FLAGS for a in interpreter[1:]):
+                used, why = False, f"its `#!` line gives Python an option that may run other code: {interpreter}"
     if used and _PYTHON.fullmatch(Path(command or "").name):
         args = _isolated_python(args, unpacked or file.parent)
     runner = Path(command or "").name
     kind, bins = _bins(pkg, unpacked)
     rewritten: list[str] | None = None
-    why: str | None = None
     try:
         if runner == "npx" and pkg and pkg.type == "npm":
             rewritten = _npx(args, pkg, file, bins)
@@ -512,7 +518,7 @@ def launch_from(
             if kind == "npm":
                 command, rewritten = "npx", ["-y", f"--package={file}", runner, *args]
             else:
-                command, rewritten = "uvx", ["--no-config", "--from", str(file), runner, *args]
+                command, rewritten = "uvx", [*_UVX_OWN, "--from", str(file), runner, *args]
     except _Refused as err:
         rewritten, used, why = None, False, str(err)
     if rewritten is not None:
@@ -562,6 +568,23 @@ def code_env(env: Mapping[str, str | None]) -> list[str]:
         if upper in _CODE_NAMES or upper.startswith(_CODE_FAMILIES):
             found.append(name)
     return sorted(found)
+
+
+def _python_shebang(script: Path) -> list[str] | None:
+    """[interpreter, flags…] when `script` starts with a `#!` line running Python, else None."""
+    try:
+        with script.open("rb") as f:
+            first = f.readline(256).decode("utf-8", "replace")
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    words = first[2:].split()
+    if words and Path(words[0]).name == "env":
+        words = [w for w in words[1:] if w != "-S"]
+    if words and _PYTHON.fullmatch(Path(words[0]).name):
+        return words
+    return None
 
 
 def _isolated_python(args: list[str], root: Path) -> list[str]:
@@ -645,6 +668,9 @@ _NPX_KEPT = {"-y", "--yes", "--no-yes", "-q", "--quiet", "-s", "--silent", "--lo
              "--prefer-offline", "--offline", "-p", "--package"}
 _UVX_KEPT = {"-q", "--quiet", "-v", "--verbose", "--offline", "--no-progress", "--native-tls", "-n", "--no-cache",
              "--isolated", "--no-config", "--from", "--color"}
+# uvx reads no uv.toml / pyproject.toml (of the folder it starts in or the user's), and never runs a
+# tool installed earlier (`uv tool install`, in HOME) in place of the verified file.
+_UVX_OWN = ["--no-config", "--isolated"]
 # Options of npx and uvx that take a value (the value is not the package to run).
 _NPX_VALUE_OPTIONS = {"-p", "--package", "-c", "--call", "-w", "--workspace", "--registry", "--cache", "--userconfig",
                       "--loglevel", "--node-options", "--script-shell", "--globalconfig", "--prefix"}
@@ -703,8 +729,8 @@ def _npx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str]
 
 
 def _uvx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str] | None:
-    """`uvx PKG …` or `uvx --from PKG CMD …` pointed at the verified file; None when it runs anything else.
-    uv's configuration files (a project's or the user's `uv.toml`) are not read: `--no-config`."""
+    """`uvx PKG …` or `uvx --from PKG CMD …` pointed at the verified file (see `_UVX_OWN`); None when it
+    runs anything else."""
     options, first = _options(args, _UVX_VALUE_OPTIONS)
     _only_kept("uvx", options, _UVX_KEPT)
     sources = [(i, value) for i, opt, value in options if opt == "--from"]
@@ -716,10 +742,10 @@ def _uvx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str]
             return None  # `uvx --from PKG python …` runs another program
         for i, _ in sources:
             out[i] = f"--from={file}" if args[i].startswith("--from=") else str(file)
-        return ["--no-config", *out]
+        return [*(o for o in _UVX_OWN if o not in args[:first]), *out]
     if first < len(args) and _names(args[first], pkg):
         out[first : first + 1] = ["--from", str(file), pkg.name]
-        return ["--no-config", *out]
+        return [*(o for o in _UVX_OWN if o not in args[:first]), *out]
     return None
 
 

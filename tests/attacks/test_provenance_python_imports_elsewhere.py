@@ -25,14 +25,16 @@ from tests.clients import GUARD
 PYTHON = shutil.which("python3", path="/usr/bin:/usr/local/bin") or "python3"
 
 
-def test_verified_script_imports_its_package_from_the_copy(home, tmp_path):
+@pytest.mark.parametrize("form", ["interpreter", "shebang"])
+def test_verified_script_imports_its_package_from_the_copy(home, tmp_path, form):
+    """`python {verified_dir}/PKG/__main__.py`, or that file run as the command by its `#!` line."""
     marker = tmp_path / "unverified-package-ran"
     ran = tmp_path / "verified-package-ran"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("evilpkg/__init__.py",
                     f"def main():\n    import pathlib\n    pathlib.Path({str(ran)!r}).write_text('x')\n")
-        zf.writestr("evilpkg/__main__.py", "from evilpkg import main\nmain()\n")
+        zf.writestr("evilpkg/__main__.py", f"#!{PYTHON}\nfrom evilpkg import main\nmain()\n")
         zf.writestr("evilpkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: evilpkg\nVersion: 1.0\n")
     wheel = tmp_path / "evilpkg-1.0-py3-none-any.whl"
     wheel.write_bytes(buf.getvalue())
@@ -46,9 +48,11 @@ def test_verified_script_imports_its_package_from_the_copy(home, tmp_path):
     (other / "__init__.py").write_text(
         f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\ndef main():\n    pass\n")
     config = tmp_path / "mcp-guard.toml"
+    launch = {"interpreter": f'command = {json.dumps(PYTHON)}\nargs = ["{{verified_dir}}/evilpkg/__main__.py"]',
+              "shebang": 'command = "{verified_dir}/evilpkg/__main__.py"'}[form]
     config.write_text(
         '[storage]\npath = "guard.db"\n[intent]\nmode = "off"\n'
-        f'[upstreams.evil]\ncommand = {json.dumps(PYTHON)}\nargs = ["{{verified_dir}}/evilpkg/__main__.py"]\n'
+        f'[upstreams.evil]\n{launch}\n'
         f'provenance = {{ mode = "enforce", package = "pkg:pypi/evilpkg@1.0", artifact = {json.dumps(str(wheel))}, '
         f'sha256 = "{hashlib.sha256(wheel.read_bytes()).hexdigest()}" }}\n')
     subprocess.run([*GUARD, "--config", str(config), "run"], input=json.dumps(INIT) + "\n", capture_output=True,
