@@ -27,13 +27,13 @@ from pathlib import Path
 from mcp_guard.config import Config, ProvenancePolicy, UpstreamConfig
 from mcp_guard.errors import ProvenanceError
 from mcp_guard.guards.base import LaunchSpec
+from mcp_guard.provenance.files import MAX_ARTIFACT, MAX_EVIDENCE, read_file
 from mcp_guard.provenance.policy import IdentityPolicy
-from mcp_guard.provenance.verify import MAX_ARTIFACT, Result, check, read_file
+from mcp_guard.provenance.verify import Result, check
 
 # Names an evidence file may have beside the artifact, in order of preference.
 _EVIDENCE_SUFFIXES = (".sigstore.json", ".sigstore", ".provenance", ".publish.attestation", ".attestation")
 _FETCH_TIMEOUT = 300
-_MAX_EVIDENCE = 16 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ class Package:
     def from_server_json(cls, path: Path) -> Package:
         """The first npm or PyPI package of an MCP Registry `server.json`."""
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = json.loads(read_file(path, MAX_EVIDENCE).decode("utf-8"))
             packages = doc.get("packages") or []
         except (OSError, ValueError, AttributeError) as err:
             raise ProvenanceError(f"{path}: cannot read server.json: {err}") from None
@@ -239,11 +239,11 @@ def _download(pkg: Package, url: str, accept: str | None = None) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - scheme checked above
-            raw = response.read(_MAX_EVIDENCE + 1)
+            raw = response.read(MAX_EVIDENCE + 1)
     except OSError as err:
         raise ProvenanceError(f"{pkg.purl}: cannot download its attestations from {url}: {err}") from None
-    if len(raw) > _MAX_EVIDENCE:
-        raise ProvenanceError(f"{pkg.purl}: its attestations are larger than {_MAX_EVIDENCE // 2**20} MiB")
+    if len(raw) > MAX_EVIDENCE:
+        raise ProvenanceError(f"{pkg.purl}: its attestations are larger than {MAX_EVIDENCE // 2**20} MiB")
     return raw
 
 

@@ -22,6 +22,7 @@ from sigstore.models import Bundle, TrustedRoot
 from sigstore.verify import Verifier
 from sigstore.verify.policy import VerificationPolicy
 
+from mcp_guard.provenance.files import MAX_EVIDENCE, read_file
 from mcp_guard.provenance.policy import IdentityPolicy, issuer_of, load_trusted_root, signer_identities
 
 Outcome = Literal["verified", "pinned", "invalid", "unsupported", "missing"]
@@ -66,34 +67,6 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None} | {"label": self.label, "ok": self.ok}
-
-
-MAX_ARTIFACT = 512 * 2**20  # bytes: an MCP server's package is far smaller; more is refused, not read
-MAX_EVIDENCE = 16 * 2**20
-
-
-def read_file(path: Path, limit: int) -> bytes:
-    """A regular file's bytes, at most `limit` of them; `OSError` saying why otherwise (a device, a
-    FIFO, a folder: never read, never waited on)."""
-    import os
-    import stat
-
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # opening a FIFO does not wait
-    except FileNotFoundError:
-        raise
-    except OSError as err:
-        raise OSError(f"{path}: {err.strerror or err}") from None
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(f"{path} is not a regular file")
-        if st.st_size > limit:
-            raise OSError(f"{path} is larger than {limit // 2**20} MiB")
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(f"{path} is larger than {limit // 2**20} MiB")
-    return data
 
 
 class Unsupported(Exception):

@@ -23,7 +23,8 @@ def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
 
 
-@pytest.mark.parametrize("where", ["bundle-dev-zero", "artifact-dev-zero", "artifact-fifo"])
+@pytest.mark.parametrize("where", ["bundle-dev-zero", "artifact-dev-zero", "artifact-fifo", "bundle-fifo",
+                                   "trusted-root-fifo", "server-json-dev-zero"])
 def test_provenance_files_are_bounded(home, tmp_path, where):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
@@ -32,7 +33,16 @@ def test_provenance_files_are_bounded(home, tmp_path, where):
                            'issuer = "https://token.actions.githubusercontent.com", repository = "a/b"',
         "artifact-dev-zero": f'artifact = "/dev/zero", sha256 = "{PIN}"',
         "artifact-fifo": f'artifact = "{fifo}", sha256 = "{PIN}"',
+        "bundle-fifo": f'artifact = "/etc/hostname", bundle = "{fifo}", '
+                       'issuer = "https://token.actions.githubusercontent.com", repository = "a/b"',
+        "trusted-root-fifo": f'artifact = "{tmp_path / "a.tgz"}", bundle = "{tmp_path / "a.json"}", '
+                             f'trusted_root = "{fifo}", issuer = "https://token.actions.githubusercontent.com", '
+                             'repository = "a/b"',
+        "server-json-dev-zero": 'server_json = "/dev/zero", artifact = "/etc/hostname", sha256 = "' + PIN + '"',
     }[where]
+    (tmp_path / "a.tgz").write_bytes(b"x")
+    (tmp_path / "a.json").write_text('{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", '
+                                     '"verificationMaterial": {}, "messageSignature": {}}')
     config = tmp_path / "mcp-guard.toml"
     config.write_text(f'[storage]\npath = "guard.db"\n[upstreams.a]\ncommand = "true"\nprovenance = {{ {policy} }}\n')
     try:
