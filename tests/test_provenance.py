@@ -1190,3 +1190,60 @@ def test_run_enforce_refuses_the_wrap_form_with_another_command(home, tmp_path):
     message = answer["error"]["message"]
     assert "refused to launch upstream 'filesystem'" in message and "does not run the verified copy" in message
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("env, loads", [
+    ({"NODE_OPTIONS": "--require x"}, ["NODE_OPTIONS"]),
+    ({"node_options": "--require x"}, ["node_options"]),  # any case
+    ({"Npm_Config_Script_Shell": "/tmp/sh"}, ["Npm_Config_Script_Shell"]),
+    ({"npm_config_userconfig": "/tmp/rc", "npm_config_globalconfig": "/tmp/rc"},
+     ["npm_config_globalconfig", "npm_config_userconfig"]),
+    ({"PYTHONWARNINGS": "ignore::evil.Category"}, ["PYTHONWARNINGS"]),  # imports the category's module
+    ({"ld_preload": "/tmp/x.so", "LD_AUDIT": "/tmp/a.so"}, ["LD_AUDIT", "ld_preload"]),
+    ({"UV_PYTHON": "/tmp/python3"}, ["UV_PYTHON"]),
+    ({"BASH_ENV": "/tmp/rc", "DYLD_INSERT_LIBRARIES": "/tmp/x"}, ["BASH_ENV", "DYLD_INSERT_LIBRARIES"]),
+    # what chooses no code passes: unbuffered output, CA certificates, quieter npm, the usual variables
+    ({"PYTHONUNBUFFERED": "1", "NODE_EXTRA_CA_CERTS": "/etc/ca.pem", "npm_config_loglevel": "warn",
+      "NODE_ENV": "production", "PATH": "/usr/bin", "HOME": "/home/u", "API_KEY": "x"}, []),
+])
+def test_code_loading_environment_is_found_by_family_in_any_case(env, loads):
+    from mcp_guard.provenance.artifacts import code_env
+
+    assert code_env(env) == loads
+
+
+@pytest.mark.parametrize("name, version", [
+    ("tinypkg", "file:/tmp/evil"), ("tinypkg", "github:owner/repo"), ("tinypkg", "https://example.org/t.tgz"),
+    ("tinypkg", "^1.0.0"), ("tinypkg", "latest"), ("tinypkg", "1.0"), ("/tmp/evil", "1.0.0"),
+    ("tinypkg", "1.0.0 || file:x"),
+])
+def test_fetch_takes_only_an_exact_registry_release(name, version):
+    from mcp_guard.provenance.artifacts import exact
+
+    with pytest.raises(ProvenanceError, match="exact version"):
+        exact(Package("npm", name, version))
+
+
+def test_fetch_exact_releases_pass():
+    from mcp_guard.provenance.artifacts import exact
+
+    for pkg in (Package("npm", "@modelcontextprotocol/server-filesystem", "2026.8.31"),
+                Package("npm", "tinypkg", "1.0.0-rc.1+build.5"), Package("pypi", "mcp-server-time", "2025.9.25"),
+                Package("pypi", "pkg_x", "1.0rc1.post2")):
+        exact(pkg)
+    for bad in ("git+https://x/y", "1.0 ; os_name", ">=1.0", "1.0.0+local"):
+        with pytest.raises(ProvenanceError):
+            exact(Package("pypi", "pkg", bad))
+
+
+@pytest.mark.parametrize("options", [["--node-options=--require=/tmp/x.js"], ["--script-shell", "/tmp/sh"],
+                                     ["--userconfig", "/tmp/rc"], ["-c", "sh -c id"], ["--prefix", "/tmp/repo"]])
+def test_npx_options_that_may_choose_code_are_refused_in_one_line(home, tmp_path, options):
+    tarball = npm_asset("sigstore-0.4.0.tgz")
+    config = _config(tmp_path, {"package": "pkg:npm/sigstore@0.4.0", "artifact": str(tarball),
+                                "sha512": hashlib.sha512(tarball.read_bytes()).hexdigest()},
+                     command="npx", args=[*options, "-y", "sigstore@0.4.0"])
+    with pytest.raises(LaunchRefused) as refused:
+        anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
+    message = str(refused.value)
+    assert f"`npx` option {options[0].partition('=')[0]}" in message and "\n" not in message
