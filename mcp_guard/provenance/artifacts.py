@@ -813,9 +813,11 @@ def _own_npx_cache(spec: LaunchSpec, npm_cache: Path, package: Path) -> LaunchSp
             if (installed.is_symlink() or _plain(tree_manifest(installed)) != expected
                     or not _bin_links_intact(installed, name, bins)):
                 shutil.rmtree(installed.parents[1], ignore_errors=True)  # the whole install: npx redoes it
-    prefix = npm_cache.parent / "npm-project"
-    if prefix.is_symlink() or (prefix.is_dir() and any(prefix.iterdir())):
-        shutil.rmtree(prefix, ignore_errors=True) if not prefix.is_symlink() else prefix.unlink()
+    prefix = npm_cache.parent / "npm-project"  # kept empty: nothing in it is ever read as configuration
+    if prefix.is_symlink() or prefix.is_file():
+        prefix.unlink()
+    elif prefix.is_dir() and any(prefix.iterdir()):
+        shutil.rmtree(prefix, ignore_errors=True)
     prefix.mkdir(mode=0o700, exist_ok=True)
     env = {"npm_config_update_notifier": "false", **spec.env, "npm_config_cache": str(npm_cache),
            "npm_config_userconfig": os.devnull,
