@@ -1163,6 +1163,26 @@ def test_verify_says_what_a_launch_would_meet(home, tmp_path, capsys):
     assert "`node /opt/elsewhere/index.js` does not run the verified copy" in row["detail"]
 
 
+def test_verify_judges_the_environment_pass_env_hands_over(home, tmp_path, capsys, monkeypatch):
+    """`verify` sees the variables a launch would get from `pass_env`, not only the entry's `env`."""
+    config = tmp_path / "mcp-guard.toml"
+    tarball = json.dumps(str(fs_tarball()))
+    pin = hashlib.sha256(fs_tarball().read_bytes()).hexdigest()
+    config.write_text(
+        '[storage]\npath = "guard.db"\n'
+        '[upstreams.fs]\ncommand = "node"\nargs = ["{verified_dir}/package/dist/index.js"]\n'
+        'pass_env = ["NODE_OPTIONS"]\n'
+        f'provenance = {{ package = "{FS_PURL}", artifact = {tarball}, sha256 = "{pin}" }}\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "verify", "fs", "--json"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("NODE_OPTIONS", "--require /tmp/elsewhere.js")
+    assert main(["--config", str(config), "verify", "fs", "--json"]) == 1
+    [row] = json.loads(capsys.readouterr().out)["results"]
+    assert row["outcome"] == "invalid" and "its environment sets NODE_OPTIONS" in row["detail"]
+
+
 def test_run_enforce_refuses_the_wrap_form_with_another_command(home, tmp_path):
     """`mcp-guard run --name NAME -- CMD …` (what `wrap` writes) under an enforce policy for NAME: a
     command that is not the verified package is refused at launch, and the client is told why."""

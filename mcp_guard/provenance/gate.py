@@ -59,8 +59,14 @@ def judge(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
     return prepared
 
 
-def launch_spec(name: str, upstream: UpstreamConfig) -> LaunchSpec:
-    return LaunchSpec(name, upstream.command, list(upstream.args), dict(upstream.env), upstream.cwd, upstream.url)
+def launch_spec(name: str, upstream: UpstreamConfig, env: dict[str, str] | None = None) -> LaunchSpec:
+    """What starting `upstream` would run; with no `env`, the whole environment it would get without a
+    session's secrets (`credentials.upstream_env`: pass_env included), so `verify` judges as a launch."""
+    if env is None:
+        from mcp_guard.intent.credentials import upstream_env
+
+        env = upstream_env(upstream) if upstream.transport == "stdio" else {}
+    return LaunchSpec(name, upstream.command, list(upstream.args), dict(env), upstream.cwd, upstream.url)
 
 
 def admit_upstream(config: Config, name: str, upstream: UpstreamConfig, env: dict[str, str], *,
@@ -68,7 +74,7 @@ def admit_upstream(config: Config, name: str, upstream: UpstreamConfig, env: dic
     """`admit` for a configured upstream started with exactly `env` (its whole environment, as
     `credentials.upstream_env` builds it: pass_env included): the upstream to start, its command
     pointed at the verified copy and its environment that whole, judged one (nothing added after)."""
-    spec = dataclasses.replace(launch_spec(name, upstream), env=dict(env))
+    spec = launch_spec(name, upstream, env)
     out = admit(config, spec, record=record, say=say)
     whole = {k: v for k, v in out.env.items() if v is not None}
     return upstream.model_copy(update={"command": out.command, "args": list(out.args), "env": whole,
