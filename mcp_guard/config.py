@@ -403,7 +403,9 @@ def parse_config(data: dict, source: Path | None = None) -> Config:
         for up in config.upstreams.values():
             if up.cwd:
                 up.cwd = str(config.resolve(up.cwd))
-            if up.command and os.sep in up.command and not Path(os.path.expanduser(up.command)).is_absolute():
+            copy = (up.command or "").startswith(("{verified}", "{verified_dir}"))  # provenance names the copy
+            relative = up.command and not Path(os.path.expanduser(up.command)).is_absolute()
+            if up.command and os.sep in up.command and not copy and relative:
                 up.command = str(config.resolve(up.command))
     return config
 

@@ -150,14 +150,19 @@ async def snapshot(config: Config, name: str, env: dict[str, str] | None = None,
     from mcp_guard.manifest import server_definition
 
     upstream = config.upstream(name)
+    secrets, _ = available_secrets(config, name)
+    extra: dict[str, str] | None = {**secrets, **(env or {})}
     if upstream.provenance is not None and upstream.provenance.mode != "off":  # the proxy's own launch gate
+        from mcp_guard.intent.credentials import upstream_env
         from mcp_guard.provenance.gate import admit_configured
 
-        upstream = await anyio.to_thread.run_sync(admit_configured, config, name, upstream)
-    secrets, _ = available_secrets(config, name)
+        # The gate judges the whole environment the server gets (pass_env too), and that is what it gets.
+        whole = upstream_env(upstream, extra) if upstream.transport == "stdio" else {}
+        upstream = await anyio.to_thread.run_sync(admit_configured, config, name, upstream, whole)
+        extra = None
     try:
         with anyio.fail_after(timeout):
-            async with connect(name, upstream, {**secrets, **(env or {})}) as up:
+            async with connect(name, upstream, extra) as up:
                 lists = {"server": [server_definition(up.server_info, up.instructions)]}
                 for kind in offered_kinds(up.capabilities):
                     lists[kind] = await fetch_all(up, kind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -414,9 +415,11 @@ def test_guard_launches_the_verified_copy_from_its_cache(home, tmp_path):
     out = anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
     digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
     cached = home / ".cache" / "mcp-guard" / "artifacts" / digest
-    assert out.args[0] == f"{cached}/unpacked/rfc8785/__init__.py"
-    assert Path(out.args[0]).is_file()
-    assert out.args[1] == str(cached / "bundle_v3_github.whl")
+    # Run isolated (-I), with the verified copy's root first on sys.path: SCRIPT ROOT ARGS after the -c boot.
+    assert out.args[:2] == ["-I", "-B"] and out.args[2] == "-c"
+    assert out.args[4] == f"{cached}/unpacked/rfc8785/__init__.py"
+    assert Path(out.args[4]).is_file() and out.args[5] == f"{cached}/unpacked"
+    assert out.args[6] == str(cached / "bundle_v3_github.whl")
     assert (cached / "bundle_v3_github.whl").read_bytes() == artifact.read_bytes()
     [row] = _verifications(store)
     assert row["outcome"] == "verified" and row["artifact_digest"] == digest
@@ -447,7 +450,7 @@ def test_guard_launches_a_real_server_from_its_verified_copy(home, tmp_path):
         args=["{verified_dir}/package/echo_server.py"],
     )
     spec = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
-    assert spec.args[0].startswith(str(home / ".cache" / "mcp-guard" / "artifacts"))
+    assert spec.args[4].startswith(str(home / ".cache" / "mcp-guard" / "artifacts"))
     tarball.unlink()  # what runs no longer depends on the original file
 
     async def call_echo() -> str:
@@ -472,7 +475,10 @@ def test_guard_points_npx_at_the_verified_tarball(home, tmp_path):
     out = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     cached = home / ".cache" / "mcp-guard" / "artifacts" / digest / "sigstore-0.4.0.tgz"
-    assert out.command == "npx" and out.args == ["-y", f"--package={cached}", "sigstore", "--flag"]
+    project = cached.parent / "npm-project"  # an empty project folder: no `.npmrc` of the caller's is read
+    assert out.command == "npx"
+    assert out.args == [f"--prefix={project}", "-y", f"--package={cached}", "sigstore", "--flag"]
+    assert out.env["npm_config_userconfig"] == os.devnull and not any(project.iterdir())
     assert (cached.parent / "unpacked" / "package" / "package.json").is_file()
 
 
@@ -492,8 +498,9 @@ def test_guard_points_uvx_at_the_verified_sdist(home, tmp_path):
         args=["pypi-attestations==0.0.19", "verify"],
     )
     out = anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
-    assert out.args[:2] == ["--from", str(next((home / ".cache" / "mcp-guard").rglob(sdist.name)))]
-    assert out.args[2:] == ["pypi-attestations", "verify"]
+    # --no-config: no uv.toml of the folder it starts in, or of the user's; --isolated: no installed tool
+    cached = str(next((home / ".cache" / "mcp-guard").rglob(sdist.name)))
+    assert out.args == ["--no-config", "--isolated", "--from", cached, "pypi-attestations", "verify"]
 
 
 class _Capture:
@@ -1132,7 +1139,7 @@ def test_gate_refuses_an_edited_copy_of_a_signed_wheel(home, tmp_path):
     store = open_store(None)
     out = anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
     assert out.env["PYTHONDONTWRITEBYTECODE"] == "1"  # no .pyc is written into the checked tree
-    unpacked = Path(out.args[0]).parents[1]
+    unpacked = Path(out.args[4]).parents[1]
     (unpacked / "rfc8785" / "_impl.py").write_text("import os  # not what was signed\n")
     with pytest.raises(LaunchRefused, match=r"modified after verification: rfc8785/_impl.py \(changed\)"):
         anyio.run(ProvenanceGuard(config, store).prepare_launch, _spec(config))
@@ -1154,6 +1161,26 @@ def test_verify_says_what_a_launch_would_meet(home, tmp_path, capsys):
     [row] = json.loads(capsys.readouterr().out)["results"]
     assert row["outcome"] == "invalid"
     assert "`node /opt/elsewhere/index.js` does not run the verified copy" in row["detail"]
+
+
+def test_verify_judges_the_environment_pass_env_hands_over(home, tmp_path, capsys, monkeypatch):
+    """`verify` sees the variables a launch would get from `pass_env`, not only the entry's `env`."""
+    config = tmp_path / "mcp-guard.toml"
+    tarball = json.dumps(str(fs_tarball()))
+    pin = hashlib.sha256(fs_tarball().read_bytes()).hexdigest()
+    config.write_text(
+        '[storage]\npath = "guard.db"\n'
+        '[upstreams.fs]\ncommand = "node"\nargs = ["{verified_dir}/package/dist/index.js"]\n'
+        'pass_env = ["NODE_OPTIONS"]\n'
+        f'provenance = {{ package = "{FS_PURL}", artifact = {tarball}, sha256 = "{pin}" }}\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "verify", "fs", "--json"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("NODE_OPTIONS", "--require /tmp/elsewhere.js")
+    assert main(["--config", str(config), "verify", "fs", "--json"]) == 1
+    [row] = json.loads(capsys.readouterr().out)["results"]
+    assert row["outcome"] == "invalid" and "its environment sets NODE_OPTIONS" in row["detail"]
 
 
 def test_run_enforce_refuses_the_wrap_form_with_another_command(home, tmp_path):
@@ -1183,3 +1210,60 @@ def test_run_enforce_refuses_the_wrap_form_with_another_command(home, tmp_path):
     message = answer["error"]["message"]
     assert "refused to launch upstream 'filesystem'" in message and "does not run the verified copy" in message
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("env, loads", [
+    ({"NODE_OPTIONS": "--require x"}, ["NODE_OPTIONS"]),
+    ({"node_options": "--require x"}, ["node_options"]),  # any case
+    ({"Npm_Config_Script_Shell": "/tmp/sh"}, ["Npm_Config_Script_Shell"]),
+    ({"npm_config_userconfig": "/tmp/rc", "npm_config_globalconfig": "/tmp/rc"},
+     ["npm_config_globalconfig", "npm_config_userconfig"]),
+    ({"PYTHONWARNINGS": "ignore::evil.Category"}, ["PYTHONWARNINGS"]),  # imports the category's module
+    ({"ld_preload": "/tmp/x.so", "LD_AUDIT": "/tmp/a.so"}, ["LD_AUDIT", "ld_preload"]),
+    ({"UV_PYTHON": "/tmp/python3"}, ["UV_PYTHON"]),
+    ({"BASH_ENV": "/tmp/rc", "DYLD_INSERT_LIBRARIES": "/tmp/x"}, ["BASH_ENV", "DYLD_INSERT_LIBRARIES"]),
+    # what chooses no code passes: unbuffered output, CA certificates, quieter npm, the usual variables
+    ({"PYTHONUNBUFFERED": "1", "NODE_EXTRA_CA_CERTS": "/etc/ca.pem", "npm_config_loglevel": "warn",
+      "NODE_ENV": "production", "PATH": "/usr/bin", "HOME": "/home/u", "API_KEY": "x"}, []),
+])
+def test_code_loading_environment_is_found_by_family_in_any_case(env, loads):
+    from mcp_guard.provenance.artifacts import code_env
+
+    assert code_env(env) == loads
+
+
+@pytest.mark.parametrize("name, version", [
+    ("tinypkg", "file:/tmp/evil"), ("tinypkg", "github:owner/repo"), ("tinypkg", "https://example.org/t.tgz"),
+    ("tinypkg", "^1.0.0"), ("tinypkg", "latest"), ("tinypkg", "1.0"), ("/tmp/evil", "1.0.0"),
+    ("tinypkg", "1.0.0 || file:x"),
+])
+def test_fetch_takes_only_an_exact_registry_release(name, version):
+    from mcp_guard.provenance.artifacts import exact
+
+    with pytest.raises(ProvenanceError, match="exact version"):
+        exact(Package("npm", name, version))
+
+
+def test_fetch_exact_releases_pass():
+    from mcp_guard.provenance.artifacts import exact
+
+    for pkg in (Package("npm", "@modelcontextprotocol/server-filesystem", "2026.8.31"),
+                Package("npm", "tinypkg", "1.0.0-rc.1+build.5"), Package("pypi", "mcp-server-time", "2025.9.25"),
+                Package("pypi", "pkg_x", "1.0rc1.post2")):
+        exact(pkg)
+    for bad in ("git+https://x/y", "1.0 ; os_name", ">=1.0", "1.0.0+local"):
+        with pytest.raises(ProvenanceError):
+            exact(Package("pypi", "pkg", bad))
+
+
+@pytest.mark.parametrize("options", [["--node-options=--require=/tmp/x.js"], ["--script-shell", "/tmp/sh"],
+                                     ["--userconfig", "/tmp/rc"], ["-c", "sh -c id"], ["--prefix", "/tmp/repo"]])
+def test_npx_options_that_may_choose_code_are_refused_in_one_line(home, tmp_path, options):
+    tarball = npm_asset("sigstore-0.4.0.tgz")
+    config = _config(tmp_path, {"package": "pkg:npm/sigstore@0.4.0", "artifact": str(tarball),
+                                "sha512": hashlib.sha512(tarball.read_bytes()).hexdigest()},
+                     command="npx", args=[*options, "-y", "sigstore@0.4.0"])
+    with pytest.raises(LaunchRefused) as refused:
+        anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, _spec(config))
+    message = str(refused.value)
+    assert f"`npx` option {options[0].partition('=')[0]}" in message and "\n" not in message

@@ -20,19 +20,20 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from mcp_guard.config import Config, ProvenancePolicy, UpstreamConfig
 from mcp_guard.errors import ProvenanceError
 from mcp_guard.guards.base import LaunchSpec
+from mcp_guard.provenance.files import MAX_ARTIFACT, MAX_EVIDENCE, read_file
 from mcp_guard.provenance.policy import IdentityPolicy
 from mcp_guard.provenance.verify import Result, check
 
 # Names an evidence file may have beside the artifact, in order of preference.
 _EVIDENCE_SUFFIXES = (".sigstore.json", ".sigstore", ".provenance", ".publish.attestation", ".attestation")
 _FETCH_TIMEOUT = 300
-_MAX_EVIDENCE = 16 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class Package:
     def from_server_json(cls, path: Path) -> Package:
         """The first npm or PyPI package of an MCP Registry `server.json`."""
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = json.loads(read_file(path, MAX_EVIDENCE).decode("utf-8"))
             packages = doc.get("packages") or []
         except (OSError, ValueError, AttributeError) as err:
             raise ProvenanceError(f"{path}: cannot read server.json: {err}") from None
@@ -101,10 +102,11 @@ def find_evidence(folders: list[Path], artifact_name: str) -> Path | None:
 
 def fetch(pkg: Package, dest: Path) -> Path:
     """Download a package with its ecosystem's ordinary client (only when `fetch = true`)."""
-    if not pkg.version:
-        raise ProvenanceError(f"{pkg.purl}: fetching needs an exact version")
+    exact(pkg)
     if pkg.type == "npm":
-        cmd = ["npm", "pack", f"{pkg.name}@{pkg.version}", "--pack-destination", str(dest)]
+        # --ignore-scripts: nothing of the package runs before it is verified (a registry tarball has
+        # no build step; this also holds if a spec that builds one ever got through `exact`).
+        cmd = ["npm", "pack", "--ignore-scripts", f"{pkg.name}@{pkg.version}", "--pack-destination", str(dest)]
     elif pkg.type == "pypi":
         cmd = [
             sys.executable,
@@ -129,6 +131,30 @@ def fetch(pkg: Package, dest: Path) -> Path:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no file downloaded"]
         raise ProvenanceError(f"{pkg.purl}: cannot download it: {tail[0]}")
     return files[0]
+
+
+# An exact npm version (semver 2.0) and an npm package name; a PyPI project name. Anything else
+# (`file:DIR`, `github:o/r`, a URL, a range, a tag) could make the client build and run a source.
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+                     r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?")
+_NPM_NAME = re.compile(r"(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*")
+_PYPI_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+_PEP440 = re.compile(r"(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")  # a public release
+
+
+def exact(pkg: Package) -> None:
+    """Refuse a package whose name or version is anything but one exact release of a registry."""
+    if not pkg.version:
+        raise ProvenanceError(f"{pkg.purl}: fetching needs an exact version")
+    if pkg.type == "npm":
+        ok = _NPM_NAME.fullmatch(pkg.name) and _SEMVER.fullmatch(pkg.version)
+    elif pkg.type == "pypi":
+        ok = _PYPI_NAME.fullmatch(pkg.name) and _PEP440.fullmatch(pkg.version)
+    else:
+        ok = True  # refused by `fetch` as an unsupported type
+    if not ok:
+        raise ProvenanceError(f"{pkg.name} {pkg.version!r}: fetching needs a registry package name and an "
+                              "exact version (like 1.2.3), not a range, tag, path, URL or repository")
 
 
 def fetch_attestations(pkg: Package, data: bytes, artifact_name: str) -> Path | None:
@@ -213,11 +239,11 @@ def _download(pkg: Package, url: str, accept: str | None = None) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - scheme checked above
-            raw = response.read(_MAX_EVIDENCE + 1)
+            raw = response.read(MAX_EVIDENCE + 1)
     except OSError as err:
         raise ProvenanceError(f"{pkg.purl}: cannot download its attestations from {url}: {err}") from None
-    if len(raw) > _MAX_EVIDENCE:
-        raise ProvenanceError(f"{pkg.purl}: its attestations are larger than {_MAX_EVIDENCE // 2**20} MiB")
+    if len(raw) > MAX_EVIDENCE:
+        raise ProvenanceError(f"{pkg.purl}: its attestations are larger than {MAX_EVIDENCE // 2**20} MiB")
     return raw
 
 
@@ -241,16 +267,21 @@ def check_upstream(config: Config, name: str) -> Checked:
     if pol.artifact:
         source, fetched = config.resolve(pol.artifact), False
         try:
-            data: bytes | None = source.read_bytes()
-        except OSError:
+            data: bytes | None = read_file(source, MAX_ARTIFACT)
+        except FileNotFoundError:
             data = None  # reported as a missing artifact
+        except OSError as err:
+            return Checked(Result("invalid", f"artifact {err}", artifact=str(source), purl=purl))
     elif pol.fetch and pkg:
         with tempfile.TemporaryDirectory(prefix="mcp-guard-fetch-") as tmp:
             try:
                 source, fetched = fetch(pkg, Path(tmp)), True
             except ProvenanceError as err:
                 return Checked(Result("missing", err.message, purl=purl))
-            data = source.read_bytes()
+            try:
+                data = read_file(source, MAX_ARTIFACT)
+            except OSError as err:
+                return Checked(Result("invalid", f"downloaded artifact {err}", purl=purl))
     else:
         fix = f"`npm pack {pkg.name}@{pkg.version}`" if pkg and pkg.type == "npm" else "the file you run"
         raise ProvenanceError(
@@ -439,8 +470,8 @@ def _plain_members(tf: tarfile.TarFile, dest: Path, filename: str) -> list[tarfi
 
 def launch_from(
     spec: LaunchSpec, pkg: Package | None, source: Path | None, file: Path, unpacked: Path | None
-) -> tuple[LaunchSpec, bool]:
-    """The launch spec pointed at the verified copy, and whether it now runs that copy.
+) -> tuple[LaunchSpec, bool, str | None]:
+    """The launch spec pointed at the verified copy, whether it now runs that copy, and why not.
 
     `{verified}` and `{verified_dir}` in the command or args name the cached file and its unpacked
     folder; an argument naming the configured artifact file is replaced by the copy; `npx PKG`,
@@ -464,40 +495,111 @@ def launch_from(
             if a == str(source) or (a and Path(a).expanduser().resolve() == source.resolve()):
                 args[i] = str(file)
     # A placeholder anywhere is no proof: the copy must be THE program (see `_runs_copy`).
-    used = _runs_copy(command, args, [file, unpacked] if unpacked else [file])
+    roots = [file, unpacked] if unpacked else [file]
+    used = _runs_copy(command, args, roots)
+    why: str | None = None
+    if used and command and _inside(command, roots):  # a file of the copy run by its `#!` line
+        interpreter = _python_shebang(Path(command))
+        if interpreter is not None:
+            command, args = interpreter[0], [*interpreter[1:], command, *args]
+            if any(a not in _PLAIN_FLAGS for a in interpreter[1:]):
+                used, why = False, f"its `#!` line gives Python an option that may run other code: {interpreter}"
+    if used and _PYTHON.fullmatch(Path(command or "").name):
+        args = _isolated_python(args, unpacked or file.parent)
     runner = Path(command or "").name
     kind, bins = _bins(pkg, unpacked)
     rewritten: list[str] | None = None
-    if runner == "npx" and pkg and pkg.type == "npm":
-        rewritten = _npx(args, pkg, file, bins)
-    elif runner == "uvx" and pkg and pkg.type == "pypi":
-        rewritten = _uvx(args, pkg, file, bins)
-    elif runner and runner in bins and not used:  # the package's own command, installed somewhere else
-        if kind == "npm":
-            command, rewritten = "npx", ["-y", f"--package={file}", runner, *args]
-        else:
-            command, rewritten = "uvx", ["--from", str(file), runner, *args]
+    try:
+        if runner == "npx" and pkg and pkg.type == "npm":
+            rewritten = _npx(args, pkg, file, bins)
+        elif runner == "uvx" and pkg and pkg.type == "pypi":
+            rewritten = _uvx(args, pkg, file, bins)
+        elif runner and runner in bins and not used:  # the package's own command, installed somewhere else
+            if kind == "npm":
+                command, rewritten = "npx", ["-y", f"--package={file}", runner, *args]
+            else:
+                command, rewritten = "uvx", [*_UVX_OWN, "--from", str(file), runner, *args]
+    except _Refused as err:
+        rewritten, used, why = None, False, str(err)
     if rewritten is not None:
         args, used = rewritten, True
-    if _loads_code(env):
-        used = False  # e.g. NODE_OPTIONS=--require EVIL runs other code before the copy
-    return dataclasses.replace(spec, command=command, args=args, env=env), used
+    loads = code_env(env)
+    if loads:  # e.g. NODE_OPTIONS=--require EVIL runs other code before the copy
+        used, why = False, f"its environment sets {', '.join(loads)}, which makes the runtime load other code"
+    return dataclasses.replace(spec, command=command, args=args, env=env), used, why
+
+
+class _Refused(Exception):
+    """A launch command that would let something outside the verified copy choose what runs."""
 
 
 # Interpreters whose first positional argument is the script they run.
 _INTERPRETER = re.compile(r"(python|pypy)(\d+(\.\d+)*)?|node(js)?")
+_PYTHON = re.compile(r"(python|pypy)(\d+(\.\d+)*)?")
 # Interpreter flags that change no code being run; any other option (-c, -m, -e, --require, --import,
 # --loader, -r, -X …) may run code other than the script, so it is refused.
-_PLAIN_FLAGS = {"-u", "-B", "-E", "-I", "-s", "-S", "-O", "-OO", "-q", "-b", "-bb",
+_PLAIN_FLAGS = {"-u", "-B", "-E", "-I", "-s", "-S", "-O", "-OO", "-q", "-b", "-bb", "-P",
                 "--no-warnings", "--no-deprecation", "--enable-source-maps", "--trace-warnings"}
-# Environment variables that make a runtime load code of their naming before (or beside) the program.
-_CODE_ENV = {"NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONUSERBASE",
-             "PYTHONSAFEPATH", "PYTHONINSPECT", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "BASH_ENV", "ENV",
-             "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS", "UV_PYTHON", "npm_config_node_options"}
+# Environment variables that make a runtime or a launcher load code of their naming, by family
+# (compared without case: npm reads `npm_config_*` in any case, Windows names have none). Within a
+# family only the names known to choose no code are let through.
+_CODE_FAMILIES = ("NODE_", "PYTHON", "NPM_CONFIG_", "UV_", "LD_", "DYLD_", "PERL5", "PERLLIB", "RUBY",
+                  "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "GCONV_PATH")
+_CODE_NAMES = {"BASH_ENV", "ENV", "ZDOTDIR"}
+_HARMLESS = {
+    "NODE_ENV", "NODE_EXTRA_CA_CERTS", "NODE_NO_WARNINGS", "NODE_TLS_REJECT_UNAUTHORIZED",
+    "NODE_DISABLE_COLORS", "NODE_PENDING_DEPRECATION", "NODE_DEBUG",
+    "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONHASHSEED",
+    "PYTHONNOUSERSITE", "PYTHONSAFEPATH", "PYTHONFAULTHANDLER", "PYTHONLEGACYWINDOWSSTDIO",
+    "NPM_CONFIG_LOGLEVEL", "NPM_CONFIG_FUND", "NPM_CONFIG_AUDIT", "NPM_CONFIG_UPDATE_NOTIFIER",
+    "NPM_CONFIG_YES", "NPM_CONFIG_PROGRESS", "NPM_CONFIG_COLOR", "NPM_CONFIG_PREFER_OFFLINE",
+    "NPM_CONFIG_OFFLINE", "NPM_CONFIG_PROXY", "NPM_CONFIG_HTTPS_PROXY", "NPM_CONFIG_NOPROXY",
+    "UV_NO_PROGRESS", "UV_OFFLINE", "UV_NATIVE_TLS", "UV_NO_CACHE", "UV_HTTP_TIMEOUT", "UV_NO_CONFIG",
+}
 
 
-def _loads_code(env: dict[str, str | None]) -> bool:
-    return any(k in _CODE_ENV or k.upper().startswith("DYLD_") for k, v in env.items() if v is not None)
+def code_env(env: Mapping[str, str | None]) -> list[str]:
+    """The variables of `env` that can make a runtime or launcher load code of their choosing."""
+    found = []
+    for name, value in env.items():
+        upper = name.upper().replace("-", "_")
+        if value is None or upper in _HARMLESS:
+            continue
+        if upper in _CODE_NAMES or upper.startswith(_CODE_FAMILIES):
+            found.append(name)
+    return sorted(found)
+
+
+def _python_shebang(script: Path) -> list[str] | None:
+    """[interpreter, flags…] when `script` starts with a `#!` line running Python, else None."""
+    try:
+        with script.open("rb") as f:
+            first = f.readline(256).decode("utf-8", "replace")
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    words = first[2:].split()
+    if words and Path(words[0]).name == "env":
+        words = [w for w in words[1:] if w != "-S"]
+    if words and _PYTHON.fullmatch(Path(words[0]).name):
+        return words
+    return None
+
+
+def _isolated_python(args: list[str], root: Path) -> list[str]:
+    """`python [FLAGS] SCRIPT …` run isolated (`-I`: no PYTHON* variables, no user site, no folder of
+    the caller's on sys.path) with the script's folder and the verified copy's root first on sys.path,
+    so the package the script imports is the verified one, not one installed elsewhere."""
+    i = next(n for n, a in enumerate(args) if a not in _PLAIN_FLAGS)
+    script, rest = args[i], args[i + 1 :]
+    boot = (
+        "import sys, runpy; s = sys.argv[1]; "
+        "sys.path[:0] = [__import__('os').path.dirname(s), sys.argv[2]]; "
+        "sys.argv = sys.argv[1:2] + sys.argv[3:]; runpy.run_path(s, run_name='__main__')"
+    )
+    return ["-I", "-B", *[a for a in args[:i] if a not in ("-E", "-s", "-I", "-P", "-B")], "-c", boot,
+            script, str(root), *rest]
 
 
 def _inside(path: str, roots: list[Path]) -> bool:
@@ -558,13 +660,25 @@ def _bins(pkg: Package | None, unpacked: Path | None) -> tuple[str | None, set[s
     return ("pypi" if found else (pkg.type if pkg else None)), scripts
 
 
+# The options of npx and uvx that may stay on a command line running a verified copy: each changes
+# how much is said or whether to ask, none what runs (`--package` / `--from` are pointed at the copy).
+# Any other option is refused: npx's `--node-options`, `--script-shell`, `--userconfig`, uvx's
+# `--python`, `--with` … choose code that runs beside, before or instead of the verified one.
+_NPX_KEPT = {"-y", "--yes", "--no-yes", "-q", "--quiet", "-s", "--silent", "--loglevel", "--no-update-notifier",
+             "--prefer-offline", "--offline", "-p", "--package"}
+_UVX_KEPT = {"-q", "--quiet", "-v", "--verbose", "--offline", "--no-progress", "--native-tls", "-n", "--no-cache",
+             "--isolated", "--no-config", "--from", "--color"}
+# uvx reads no uv.toml / pyproject.toml (of the folder it starts in or the user's), and never runs a
+# tool installed earlier (`uv tool install`, in HOME) in place of the verified file.
+_UVX_OWN = ["--no-config", "--isolated"]
 # Options of npx and uvx that take a value (the value is not the package to run).
-_NPX_VALUE_OPTIONS = {"-p", "--package", "-c", "--call", "-w", "--workspace", "--registry", "--cache", "--userconfig"}
+_NPX_VALUE_OPTIONS = {"-p", "--package", "-c", "--call", "-w", "--workspace", "--registry", "--cache", "--userconfig",
+                      "--loglevel", "--node-options", "--script-shell", "--globalconfig", "--prefix"}
 _UVX_VALUE_OPTIONS = {
     "--from", "--with", "--with-editable", "--with-requirements", "-p", "--python", "--index", "--default-index",
     "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--python-preference", "--cache-dir",
     "--directory", "--project", "--config-file", "--constraints", "-c", "--overrides", "--build-constraints",
-    "-C", "--config-setting", "--prerelease", "--resolution", "--index-strategy", "--keyring-provider",
+    "-C", "--config-setting", "--prerelease", "--resolution", "--index-strategy", "--keyring-provider", "--color",
 }
 
 
@@ -586,11 +700,17 @@ def _options(args: list[str], takes_value: set[str]) -> tuple[list[tuple[int, st
     return found, i
 
 
+def _only_kept(runner: str, options: list[tuple[int, str, str]], kept: set[str]) -> None:
+    refused = sorted({opt for _, opt, _ in options if opt not in kept})
+    if refused:
+        raise _Refused(f"`{runner}` option {', '.join(refused)} may choose code that runs beside the verified "
+                       f"copy; allowed before the package: {' '.join(sorted(kept))}")
+
+
 def _npx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str] | None:
     """`npx [-y] PKG …` or `npx -p PKG BIN …` pointed at the verified tarball; None when it runs anything else."""
     options, first = _options(args, _NPX_VALUE_OPTIONS)
-    if any(opt in ("-c", "--call") for _, opt, _ in options):
-        return None  # a shell command line, not the package's own command
+    _only_kept("npx", options, _NPX_KEPT)
     packages = [(i, value) for i, opt, value in options if opt in ("-p", "--package")]
     out = list(args)
     if packages:
@@ -609,10 +729,10 @@ def _npx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str]
 
 
 def _uvx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str] | None:
-    """`uvx PKG …` or `uvx --from PKG CMD …` pointed at the verified file; None when it runs anything else."""
+    """`uvx PKG …` or `uvx --from PKG CMD …` pointed at the verified file (see `_UVX_OWN`); None when it
+    runs anything else."""
     options, first = _options(args, _UVX_VALUE_OPTIONS)
-    if any(opt.startswith("--with") for _, opt, _ in options):
-        return None  # other packages' code would run beside the verified one
+    _only_kept("uvx", options, _UVX_KEPT)
     sources = [(i, value) for i, opt, value in options if opt == "--from"]
     out = list(args)
     if sources:
@@ -622,10 +742,10 @@ def _uvx(args: list[str], pkg: Package, file: Path, bins: set[str]) -> list[str]
             return None  # `uvx --from PKG python …` runs another program
         for i, _ in sources:
             out[i] = f"--from={file}" if args[i].startswith("--from=") else str(file)
-        return out
+        return [*(o for o in _UVX_OWN if o not in args[:first]), *out]
     if first < len(args) and _names(args[first], pkg):
         out[first : first + 1] = ["--from", str(file), pkg.name]
-        return out
+        return [*(o for o in _UVX_OWN if o not in args[:first]), *out]
     return None
 
 
@@ -648,6 +768,7 @@ class Prepared:
     result: Result
     spec: LaunchSpec  # the spec to launch (pointed at the verified copy when verification passed)
     runs_verified_copy: bool
+    why: str | None = None  # why the command does not run the verified copy, when that is known
 
 
 def prepare(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
@@ -664,26 +785,79 @@ def prepare(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
     if changes:
         return Prepared(modified_copy(result, unpacked or file, changes), spec, False)
     pkg = package_of(config, up.provenance) if up.provenance else None
-    new_spec, used = launch_from(spec, pkg, checked.source, file, unpacked)
+    new_spec, used, why = launch_from(spec, pkg, checked.source, file, unpacked)
     if used and unpacked is not None and Path(new_spec.command or "").name == "npx":
         new_spec = _own_npx_cache(new_spec, file.parent / "npm", unpacked / "package")
-    return Prepared(result, new_spec, used)
+    return Prepared(result, new_spec, used, why)
 
 
 def _own_npx_cache(spec: LaunchSpec, npm_cache: Path, package: Path) -> LaunchSpec:
-    """npx runs the package from ITS install of the tarball (`CACHE/_npx/HASH/node_modules/NAME`) and
-    reuses that install: give npx a cache of mcp-guard's per verified digest, and drop an install
-    that differs from the verified tree so npx installs the verified tarball afresh."""
+    """npx runs the package from ITS install of the tarball (`CACHE/_npx/HASH/node_modules/NAME`,
+    started through the link `node_modules/.bin/BIN`) and reuses that install: give npx a cache of
+    mcp-guard's per verified digest, and drop an install whose package or bin links differ from the
+    verified tree so npx installs the verified tarball afresh.
+
+    npx also reads npm configuration (`node-options`, `script-shell`, …) from the folder it starts
+    in (a cloned repository's `.npmrc`) and the user's `~/.npmrc`: it is given an empty folder of
+    ours as its project (`--prefix`), no user configuration, and the global one only when an
+    administrator owns it (whoever can write it can replace npm itself)."""
     try:
-        name = json.loads((package / "package.json").read_text(encoding="utf-8"))["name"]
+        doc = json.loads((package / "package.json").read_text(encoding="utf-8"))
+        name = doc["name"]
     except (OSError, ValueError, KeyError, TypeError):
-        name = None
+        doc, name = {}, None
     if isinstance(name, str) and name and ".." not in name:
         expected = _plain(tree_manifest(package))
+        bins = _bin_files(doc, name)
         for installed in npm_cache.glob(f"_npx/*/node_modules/{name}"):
-            if installed.is_symlink() or _plain(tree_manifest(installed)) != expected:
+            if (installed.is_symlink() or _plain(tree_manifest(installed)) != expected
+                    or not _bin_links_intact(installed, name, bins)):
                 shutil.rmtree(installed.parents[1], ignore_errors=True)  # the whole install: npx redoes it
-    return dataclasses.replace(spec, env={**spec.env, "npm_config_cache": str(npm_cache)})
+    prefix = npm_cache.parent / "npm-project"  # kept empty: nothing in it is ever read as configuration
+    if prefix.is_symlink() or prefix.is_file():
+        prefix.unlink()
+    elif prefix.is_dir() and any(prefix.iterdir()):
+        shutil.rmtree(prefix, ignore_errors=True)
+    prefix.mkdir(mode=0o700, exist_ok=True)
+    env = {"npm_config_update_notifier": "false", **spec.env, "npm_config_cache": str(npm_cache),
+           "npm_config_userconfig": os.devnull,
+           "npm_config_globalconfig": _admin_npmrc(spec.env.get("PATH"))}
+    return dataclasses.replace(spec, args=[f"--prefix={prefix}", *spec.args], env=env)
+
+
+def _bin_files(doc: dict, name: str) -> dict[str, str]:
+    """The package's bins: command name → file inside the package (as npm links them)."""
+    bins = doc.get("bin")
+    if isinstance(bins, str):
+        bins = {name.rpartition("/")[2]: bins}
+    return {str(k): os.path.normpath(str(v)) for k, v in bins.items()} if isinstance(bins, dict) else {}
+
+
+def _bin_links_intact(installed: Path, name: str, bins: dict[str, str]) -> bool:
+    """Each `node_modules/.bin/BIN` is npm's link to the package's own bin file, nothing else."""
+    for command, target in bins.items():
+        link = installed.parents[len(Path(name).parts) - 1] / ".bin" / command
+        if not link.is_symlink():
+            return False
+        pointed = os.path.normpath(os.path.join(link.parent, os.readlink(link)))
+        if pointed != os.path.normpath(installed / target):
+            return False
+    return True
+
+
+def _admin_npmrc(path: str | None) -> str:
+    """npm's global configuration file (`PREFIX/etc/npmrc` beside the node that runs npx) when root
+    owns it and only root can write it; else no global configuration at all."""
+    node = shutil.which("node", path=path)
+    if node:
+        npmrc = Path(node).resolve().parent.parent / "etc" / "npmrc"
+        try:
+            st = npmrc.stat()
+        except OSError:
+            return os.devnull
+        if stat.S_ISREG(st.st_mode) and st.st_uid == 0 and not st.st_mode & 0o022:
+            return str(npmrc)
+    return os.devnull
 
 
 def _plain(manifest: dict[str, str]) -> dict[str, str]:

@@ -54,36 +54,48 @@ def judge(config: Config, up: UpstreamConfig, spec: LaunchSpec) -> Prepared:
     prepared = prepare(config, up, spec)
     result = prepared.result
     if result.ok and spec.command and not prepared.runs_verified_copy:
-        prepared.result = dataclasses.replace(result, outcome="invalid", detail=_not_the_copy(spec, result))
+        detail = _not_the_copy(spec, result, prepared.why)
+        prepared.result = dataclasses.replace(result, outcome="invalid", detail=detail)
     return prepared
 
 
-def launch_spec(name: str, upstream: UpstreamConfig) -> LaunchSpec:
-    return LaunchSpec(name, upstream.command, list(upstream.args), dict(upstream.env), upstream.cwd, upstream.url)
+def launch_spec(name: str, upstream: UpstreamConfig, env: dict[str, str] | None = None) -> LaunchSpec:
+    """What starting `upstream` would run; with no `env`, the whole environment it would get without a
+    session's secrets (`credentials.upstream_env`: pass_env included), so `verify` judges as a launch."""
+    if env is None:
+        from mcp_guard.intent.credentials import upstream_env
+
+        env = upstream_env(upstream) if upstream.transport == "stdio" else {}
+    return LaunchSpec(name, upstream.command, list(upstream.args), dict(env), upstream.cwd, upstream.url)
 
 
-def admit_upstream(config: Config, name: str, upstream: UpstreamConfig, *, record: Record, say: Say) -> UpstreamConfig:
-    """`admit` for a configured upstream: the same upstream, its command pointed at the verified copy."""
-    spec = launch_spec(name, upstream)
+def admit_upstream(config: Config, name: str, upstream: UpstreamConfig, env: dict[str, str], *,
+                   record: Record, say: Say) -> UpstreamConfig:
+    """`admit` for a configured upstream started with exactly `env` (its whole environment, as
+    `credentials.upstream_env` builds it: pass_env included): the upstream to start, its command
+    pointed at the verified copy and its environment that whole, judged one (nothing added after)."""
+    spec = launch_spec(name, upstream, env)
     out = admit(config, spec, record=record, say=say)
-    if out == spec:
-        return upstream
-    env = {k: v for k, v in out.env.items() if v is not None}
-    return upstream.model_copy(update={"command": out.command, "args": list(out.args), "env": env, "url": out.url})
+    whole = {k: v for k, v in out.env.items() if v is not None}
+    return upstream.model_copy(update={"command": out.command, "args": list(out.args), "env": whole,
+                                       "pass_env": [], "url": out.url})
 
 
-def _not_the_copy(spec: LaunchSpec, result: Result) -> str:
+def _not_the_copy(spec: LaunchSpec, result: Result, why: str | None = None) -> str:
     command = shlex.join([spec.command or "", *spec.args])
+    if why:
+        return f"artifact {result.label}, but the command `{command}` does not run the verified copy: {why}"
     return (
         f"artifact {result.label}, but the command `{command}` does not run the verified copy; "
         "run the package itself (npx PACKAGE, uvx PACKAGE or its own command), "
         "or run a file of the copy itself: command `{verified}` or `{verified_dir}/FILE`, or an interpreter "
-        "with `{verified_dir}/SCRIPT` as its script (no -c/-e/-m/--require/--import, no NODE_OPTIONS/PYTHONPATH)"
+        "with `{verified_dir}/SCRIPT` as its script (no -c/-e/-m/--require/--import)"
     )
 
 
-def admit_configured(config: Config, name: str, upstream: UpstreamConfig) -> UpstreamConfig:
-    """The gate for the operator commands (doctor, bom, scan, wrap): the result goes to the config's
+def admit_configured(config: Config, name: str, upstream: UpstreamConfig, env: dict[str, str]) -> UpstreamConfig:
+    """The gate for the operator commands (doctor, bom, scan, wrap), given the server's whole
+    environment (see `admit_upstream`): the result goes to the config's
     database and audit log, warnings to stderr, and a refusal is a `ProvenanceError` line."""
     import sys
 
@@ -101,6 +113,6 @@ def admit_configured(config: Config, name: str, upstream: UpstreamConfig) -> Ups
         print(f"mcp-guard: {text}", file=sys.stderr, flush=True)
 
     try:
-        return admit_upstream(config, name, upstream, record=record, say=say)
+        return admit_upstream(config, name, upstream, env, record=record, say=say)
     except LaunchRefused as err:
         raise ProvenanceError(f"refused to launch upstream {name!r}: {err}") from None

@@ -29,6 +29,7 @@ from sigstore.verify import policy as sp
 from sigstore_models.trustroot import v1 as trustroot_v1
 
 from mcp_guard.errors import ProvenanceError
+from mcp_guard.provenance.files import MAX_EVIDENCE, read_file
 
 _ISSUER_OID = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
 _GITHUB_REF_OID = ObjectIdentifier("1.3.6.1.4.1.57264.1.6")
@@ -230,7 +231,7 @@ def _load_trusted_root(spec: str) -> TrustedRoot:
         raw = ref.read_text(encoding="utf-8")
     else:
         try:
-            raw = Path(spec).expanduser().read_text(encoding="utf-8")
+            raw = read_file(Path(spec).expanduser(), MAX_EVIDENCE).decode("utf-8", "replace")
         except OSError as err:
             raise ProvenanceError(f"trusted root {spec}: cannot read it: {err.strerror or err}") from None
     try:

@@ -22,6 +22,7 @@ from sigstore.models import Bundle, TrustedRoot
 from sigstore.verify import Verifier
 from sigstore.verify.policy import VerificationPolicy
 
+from mcp_guard.provenance.files import MAX_EVIDENCE, read_file
 from mcp_guard.provenance.policy import IdentityPolicy, issuer_of, load_trusted_root, signer_identities
 
 Outcome = Literal["verified", "pinned", "invalid", "unsupported", "missing"]
@@ -226,9 +227,11 @@ def check(
         )
         return Result("missing", f"no attestation or bundle for this artifact{where}: {fix}", **base)
     try:
-        raw = evidence.read_bytes()
+        raw = read_file(evidence, MAX_EVIDENCE)
+    except FileNotFoundError:
+        return Result("missing", f"attestation file {evidence}: not found", **base)
     except OSError as err:
-        return Result("missing", f"attestation file {evidence}: {err.strerror or err}", **base)
+        return Result("invalid", f"attestation file {err}", **base)
     base |= {"bundle": str(evidence), "bundle_sha256": hashlib.sha256(raw).hexdigest()}
     policy = identity.to_sigstore()  # raises ProvenanceError on an empty or unsafe policy
     root = load_trusted_root(trusted_root)
