@@ -136,10 +136,15 @@ _HINT_DEFAULTS = {"readOnlyHint": False, "destructiveHint": True, "idempotentHin
 _RISKY_HINT = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
 
 
+_BRANCHES = ("anyOf", "oneOf", "allOf")  # alternatives whose properties are the object's own
+_DEFINITIONS = ("$defs", "definitions")  # named schemas a `$ref` can make into parameters
+
+
 def _params(schema: Any, prefix: str = "", depth: int = 0) -> dict[str, dict[str, Any]]:
-    """Every property of an input schema, nested ones as dotted paths (bounded depth)."""
+    """Every property of an input schema, nested ones as dotted paths (bounded depth), wherever the
+    schema puts them: `properties`, `items`, the branches of anyOf/oneOf/allOf, `$defs`."""
     found: dict[str, dict[str, Any]] = {}
-    if not isinstance(schema, Mapping) or depth > 4:
+    if not isinstance(schema, Mapping) or depth > 6:
         return found
     props = schema.get("properties")
     if isinstance(props, Mapping):
@@ -152,6 +157,18 @@ def _params(schema: Any, prefix: str = "", depth: int = 0) -> dict[str, dict[str
             items = sub.get("items")
             if isinstance(items, Mapping):
                 found.update(_params(items, path + "[].", depth + 1))
+    for key in _BRANCHES:
+        branches = schema.get(key)
+        for branch in branches if isinstance(branches, list) else []:
+            for path, sub in _params(branch, prefix, depth + 1).items():
+                found.setdefault(path, sub)
+    for key in _DEFINITIONS:
+        defs = schema.get(key)
+        for name, sub in defs.items() if isinstance(defs, Mapping) else []:
+            if isinstance(sub, Mapping):
+                path = f"{prefix}{key}.{name}"
+                found[path] = dict(sub)
+                found.update(_params(sub, path + ".", depth + 1))
     return found
 
 
