@@ -378,8 +378,8 @@ def locked(path: str | Path, lock_dir: str | Path | None = None) -> Iterator[Non
         yield
         return
     lock = lock_path(path, lock_dir)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as f:
+    lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # beside the database: as private
+    with open(os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600), "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
