@@ -26,7 +26,7 @@ Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]  # k
 LIST_METHODS: dict[str, tuple[str, str]] = {k.name: (k.list_method, k.result_key) for k in kinds.LISTED}
 FROM_LIST_KIND: dict[str, Kind] = {k.result_key: k.name for k in kinds.LISTED}  # type: ignore[misc]
 SERVER_NAME = "(server)"
-_IDENTITY_FIELDS = ("name", "title", "version", "description", "websiteUrl", "icons")
+IDENTITY_FIELDS = ("name", "title", "version", "description", "websiteUrl", "icons")  # of serverInfo
 
 
 def item_name(kind: str, definition: Mapping[str, Any]) -> str:
@@ -68,7 +68,7 @@ def server_definition(server_info: Mapping[str, Any] | None, instructions: str |
     Only the identity fields of `serverInfo` are kept, so that a raw initialize result (the proxy)
     and a typed one (the SDK client used by `bom generate`) give the same fingerprint.
     """
-    info = {k: v for k, v in (server_info or {}).items() if k in _IDENTITY_FIELDS and v is not None}
+    info = {k: v for k, v in (server_info or {}).items() if k in IDENTITY_FIELDS and v is not None}
     definition: dict[str, Any] = {"serverInfo": info}
     if instructions is not None:
         definition["instructions"] = instructions

@@ -141,6 +141,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             summary[name] = {"error": lists.message}
             continue
         trust = config.upstreams[name].trust
+        if trust == "tofu" and queue.knows(name):
+            trust = "review"  # trust on first use covers the upstream's first listing, every kind of it
         held = []
         counts = {"approved": 0, "pending": 0, "rejected": 0, "superseded": 0}
         for kind, defs in lists.items():
