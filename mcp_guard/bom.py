@@ -85,6 +85,7 @@ class BomEntry:
     first_seen: str | None
     description: str | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
+    undecided: str | None = None  # the state the entry claims ("approved") without its decision record
 
 
 @dataclass(slots=True)
@@ -154,14 +155,21 @@ def _entry(upstream: str, svc: Service) -> BomEntry:
             definition = json.loads(text)
         except ValueError:
             definition = None
+    if not isinstance(definition, dict):
+        definition = None  # `loads` refuses such a BOM; this keeps every other reader safe
     decisions = [{k: str(v) for k, v in d.items()} for d in _json_list(props.get(P_DECISION, []))]
     fields = {k.removeprefix(P_FIELD): v[0] for k, v in props.items() if k.startswith(P_FIELD) and v}
+    # A decision is a record of who decided, when: a state without one (a hand edit) is not taken.
+    state, undecided = _one(props, P_STATE) or "pending", None
+    verb = {"approved": "approve", "rejected": "reject"}.get(state)
+    if verb and not any(d.get("decision") == verb and d.get("reviewer") and d.get("at") for d in decisions):
+        state, undecided = "pending", state
     return BomEntry(
         upstream=upstream,
         kind=_one(props, P_KIND) or "tool",
         name=svc.name,
         fingerprint=_one(props, P_FINGERPRINT) or "",
-        state=_one(props, P_STATE) or "pending",
+        state=state,
         review_id=_one(props, P_REVIEW_ID),
         definition=definition,
         fields=fields,
@@ -169,7 +177,40 @@ def _entry(upstream: str, svc: Service) -> BomEntry:
         first_seen=_one(props, P_FIRST_SEEN),
         description=svc.description,
         findings=_json_list(props.get(P_FINDING, [])),
+        undecided=undecided,
     )
+
+
+def _structure_problems(bom: Bom) -> list[str]:
+    """What makes a BOM unreadable as a record of decisions: a definition that is not a JSON object,
+    and an entry given twice (a second copy would hide the first from every reader that groups by
+    fingerprint or name), or two approved definitions of one name."""
+    problems: list[str] = []
+    for svc in bom.services:
+        upstream = _one(_props(svc), P_UPSTREAM)
+        if upstream is None:
+            continue
+        seen: set[tuple[str, str, str]] = set()
+        approved: set[tuple[str, str]] = set()
+        for nested in svc.services:
+            props = _props(nested)
+            kind, fp = _one(props, P_KIND) or "tool", _one(props, P_FINGERPRINT) or ""
+            what = f"{upstream}: {kind} {nested.name!r}"
+            text = _one(props, P_DEFINITION)
+            try:
+                value = json.loads(text) if text is not None else None
+            except ValueError:
+                value = None
+            if not isinstance(value, dict):
+                problems.append(f"{what}: {P_DEFINITION} is not a JSON object")
+            if (kind, nested.name, fp) in seen:
+                problems.append(f"{what}: entry {fp or '(no fingerprint)'} appears more than once")
+            seen.add((kind, nested.name, fp))
+            if _one(props, P_STATE) == "approved":
+                if (kind, nested.name) in approved:
+                    problems.append(f"{what}: more than one definition is marked approved")
+                approved.add((kind, nested.name))
+    return problems
 
 
 def _json_list(texts: list[str]) -> list[dict[str, Any]]:
@@ -227,6 +268,8 @@ def tampered(bom: Bom) -> list[Tampered]:
             if e.kind not in KINDS:
                 found.append(Tampered(up.name, e, f"unknown kind {e.kind!r}"))
                 continue
+            if e.undecided:
+                found.append(Tampered(up.name, e, f"marked {e.undecided} without a decision record (edited by hand?)"))
             if e.definition is None:
                 found.append(Tampered(up.name, e, f"no readable {P_DEFINITION} property"))
                 continue
@@ -290,9 +333,13 @@ def loads(text: str, source: str = "AI-BOM", *, strict: bool = True) -> Bom:
     only reads approvals from it, relies on parsing and on each entry's fingerprint)."""
     data = validate_text(text, source, strict=strict)
     try:
-        return Bom.from_json(data)  # type: ignore[attr-defined]
+        bom = Bom.from_json(data)  # type: ignore[attr-defined]
     except Exception as err:  # noqa: BLE001 - the library raises many types for odd but schema-valid input
         raise BomError(f"{source}: cannot be read: {err}") from None
+    if problems := _structure_problems(bom):
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise BomError(f"{source}: {problems[0]}{more}; fix it by hand or restore it from git")
+    return bom
 
 
 def read_bom(path: str | Path, *, strict: bool = True) -> Bom:
@@ -331,8 +378,8 @@ def locked(path: str | Path, lock_dir: str | Path | None = None) -> Iterator[Non
         yield
         return
     lock = lock_path(path, lock_dir)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as f:
+    lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # beside the database: as private
+    with open(os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600), "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mcp_guard.cli.literal import visible
 from mcp_guard.config import Config
 from mcp_guard.errors import GuardError, ProvenanceError
 
@@ -243,7 +244,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 
     def emit(lines: list[Line]) -> None:
         for line in lines:
-            print(line.render(), flush=True)
+            print(visible(line.render()), flush=True)  # may quote a config's or a server's text
         out.extend(lines)
 
     config, lines = check_config(args.config)

@@ -26,7 +26,7 @@ Kind = Literal["tool", "prompt", "resource", "resource_template", "server"]  # k
 LIST_METHODS: dict[str, tuple[str, str]] = {k.name: (k.list_method, k.result_key) for k in kinds.LISTED}
 FROM_LIST_KIND: dict[str, Kind] = {k.result_key: k.name for k in kinds.LISTED}  # type: ignore[misc]
 SERVER_NAME = "(server)"
-_IDENTITY_FIELDS = ("name", "title", "version", "description", "websiteUrl", "icons")
+IDENTITY_FIELDS = ("name", "title", "version", "description", "websiteUrl", "icons")  # of serverInfo
 
 
 def item_name(kind: str, definition: Mapping[str, Any]) -> str:
@@ -68,7 +68,7 @@ def server_definition(server_info: Mapping[str, Any] | None, instructions: str |
     Only the identity fields of `serverInfo` are kept, so that a raw initialize result (the proxy)
     and a typed one (the SDK client used by `bom generate`) give the same fingerprint.
     """
-    info = {k: v for k, v in (server_info or {}).items() if k in _IDENTITY_FIELDS and v is not None}
+    info = {k: v for k, v in (server_info or {}).items() if k in IDENTITY_FIELDS and v is not None}
     definition: dict[str, Any] = {"serverInfo": info}
     if instructions is not None:
         definition["instructions"] = instructions
@@ -136,10 +136,15 @@ _HINT_DEFAULTS = {"readOnlyHint": False, "destructiveHint": True, "idempotentHin
 _RISKY_HINT = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
 
 
+_BRANCHES = ("anyOf", "oneOf", "allOf")  # alternatives whose properties are the object's own
+_DEFINITIONS = ("$defs", "definitions")  # named schemas a `$ref` can make into parameters
+
+
 def _params(schema: Any, prefix: str = "", depth: int = 0) -> dict[str, dict[str, Any]]:
-    """Every property of an input schema, nested ones as dotted paths (bounded depth)."""
+    """Every property of an input schema, nested ones as dotted paths (bounded depth), wherever the
+    schema puts them: `properties`, `items`, the branches of anyOf/oneOf/allOf, `$defs`."""
     found: dict[str, dict[str, Any]] = {}
-    if not isinstance(schema, Mapping) or depth > 4:
+    if not isinstance(schema, Mapping) or depth > 6:
         return found
     props = schema.get("properties")
     if isinstance(props, Mapping):
@@ -152,6 +157,18 @@ def _params(schema: Any, prefix: str = "", depth: int = 0) -> dict[str, dict[str
             items = sub.get("items")
             if isinstance(items, Mapping):
                 found.update(_params(items, path + "[].", depth + 1))
+    for key in _BRANCHES:
+        branches = schema.get(key)
+        for branch in branches if isinstance(branches, list) else []:
+            for path, sub in _params(branch, prefix, depth + 1).items():
+                found.setdefault(path, sub)
+    for key in _DEFINITIONS:
+        defs = schema.get(key)
+        for name, sub in defs.items() if isinstance(defs, Mapping) else []:
+            if isinstance(sub, Mapping):
+                path = f"{prefix}{key}.{name}"
+                found[path] = dict(sub)
+                found.update(_params(sub, path + ".", depth + 1))
     return found
 
 

@@ -316,6 +316,11 @@ class ReviewQueue:
 
     # Recording what a server lists -----------------------------------------------------------------
 
+    def knows(self, upstream: str) -> bool:
+        """Whether anything of `upstream` was ever recorded (or adopted from the AI-BOM): once so, its
+        first listing is over, and trust on first use approves nothing more of it."""
+        return self.conn.execute("SELECT 1 FROM items WHERE upstream = ? LIMIT 1", (upstream,)).fetchone() is not None
+
     def record(
         self,
         upstream: str,
@@ -328,7 +333,8 @@ class ReviewQueue:
         """Record a listing; return, for each listed name, the row of the definition served now.
 
         `complete` says the listing is the whole list (all pages): names missing from it are marked
-        removed. A page on its own records what it holds and marks nothing.
+        removed. A page on its own records what it holds and marks nothing. `trust="tofu"` approves
+        what is new here: callers pass it only for the upstream's first listing (see `knows`).
         """
         if kind not in kinds.KINDS:
             raise ValueError(f"unknown kind {kind!r}: one of {', '.join(kinds.NAMES)}")

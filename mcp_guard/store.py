@@ -24,6 +24,7 @@ a database written by a newer mcp-guard is refused rather than damaged.
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import re
 import sqlite3
@@ -387,6 +388,19 @@ def _sqlite_connect(path: Path, busy_ms: int, durability: str | None = None) -> 
     return conn
 
 
+def _create_private(path: Path) -> None:
+    """A database mcp-guard creates is its owner's alone (it holds wrapped entries' original text,
+    env keys and headers included): the folder 0700 when we make it, the file 0600. SQLite gives
+    the -wal and -shm files the database file's mode."""
+    if not path.parent.exists():
+        path.parent.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    except FileExistsError:
+        pass  # an existing database keeps the mode its owner gave it
+
+
 def _begin_immediate(conn: sqlite3.Connection) -> None:
     """Take the write lock, retrying after short random sleeps while another process holds it.
 
@@ -411,7 +425,7 @@ def _open_sqlite(path: str | Path | None) -> SQLiteStore:
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         else:
             p = Path(path)
-            p.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(p)
             conn = _sqlite_connect(p, BUSY_TIMEOUT_MS)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")

@@ -556,3 +556,30 @@ def test_repo_bom_with_one_description_edited_fails_check_with_its_risk_flags(tm
     assert code == 1 and "1 difference(s)" in err
     assert "✘ filesystem: tool 'read_text_file' in the AI-BOM: description differs" in out
     assert "fields: description" in out and "! high:" in out
+
+
+def test_an_approval_without_its_decision_record_is_not_taken(queue, tmp_path):
+    """A hand edit that flips an entry to approved (no who, when, why) is reported by `validate` and
+    adopted as pending, never as approved; a second copy of an entry makes the BOM unreadable."""
+    config = parse_config(CONFIG)
+    record_real(queue)
+    path = tmp_path / "aibom.cdx.json"
+    bom_mod.write_bom(bom_mod.build(config, queue), path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    entries = next(s for s in doc["services"] if s["name"] == "everything")["services"]
+    echo = next(e for e in entries if e["name"] == "echo")
+    for p in echo["properties"]:
+        if p["name"] == "mcp-guard:review-state":
+            p["value"] = "approved"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["bom", "validate", str(path)]) == 1
+    fresh = ReviewQueue(open_store(tmp_path / "fresh.db"))
+    bom_mod.adopt(fresh, bom_mod.read_bom(path))
+    assert next(i for i in fresh.items(upstream="everything") if i.name == "echo").state == "pending"
+
+    copy = json.loads(json.dumps(echo))
+    copy["bom-ref"] += "-copy"
+    entries.append(copy)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(BomError, match="'echo': entry .* appears more than once"):
+        bom_mod.read_bom(path)

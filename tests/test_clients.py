@@ -657,3 +657,29 @@ def test_wrapped_command_is_found_with_or_without_mcp_guard_on_path(home, projec
     else:
         assert Path(command).is_absolute() and Path(command) == beside
         assert os.access(command, os.X_OK)
+
+
+def test_wrapped_entries_secrets_stay_out_of_the_database(home, project):
+    """The original entries (env keys, headers) are kept beside the backups, private, not in the
+    database (which a team may share); unwrap restores them byte for byte, and rebuilds an entry
+    whose kept text is gone rather than failing."""
+    path = project / ".mcp.json"
+    original = put(path, CLAUDE_PROJECT.replace('"X-Team": "platform"', '"Authorization": "Bearer sk-HEADER-123"')
+                   .replace('"env": {}', '"env": {"API_KEY": "sk-ENV-456"}'))
+    assert guard("wrap", "--no-review", project=project) == 0
+    state = home / ".local" / "state" / "mcp-guard"
+    for db in state.glob("guard.db*"):
+        assert b"sk-HEADER-123" not in db.read_bytes() and b"sk-ENV-456" not in db.read_bytes()
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    kept = list((state / "wrapped-entries").iterdir())
+    assert len(kept) == 2 and all(stat.S_IMODE(k.stat().st_mode) == 0o600 for k in kept)
+    assert stat.S_IMODE((state / "wrapped-entries").stat().st_mode) == 0o700
+    assert guard("unwrap", project=project) == 0
+    assert path.read_bytes() == original
+    assert not list((state / "wrapped-entries").iterdir())
+
+    assert guard("wrap", "--no-review", project=project) == 0
+    for k in (state / "wrapped-entries").iterdir():
+        k.unlink()
+    assert guard("unwrap", project=project) == 0
+    assert b"uvx" in path.read_bytes() and b"mcp-guard" not in path.read_bytes()

@@ -183,3 +183,16 @@ def test_fast_canonical_form_equals_the_reference(value):
     assert manifest.canonical(value) == reference(value)
     tool = {"name": "t", "x": value}
     assert manifest.fingerprint("tool", tool).digest == "sha256:" + hashlib.sha256(reference(tool)).hexdigest()
+
+
+def test_parameters_anywhere_in_the_schema_are_flagged():
+    """A parameter added under anyOf/oneOf/allOf or $defs is as new to the model as one in properties."""
+    from mcp_guard.manifest import assess
+
+    base = {"name": "t", "inputSchema": {"type": "object", "properties": {"tz": {"type": "string", "maxLength": 9}}}}
+    for extra in ({"anyOf": [{"properties": {"note": {"type": "string"}}}]},
+                  {"allOf": [{"properties": {"callback_url": {"type": "string"}}}]},
+                  {"$defs": {"note": {"type": "string"}}}):
+        changed = {**base, "inputSchema": {**base["inputSchema"], **extra}}
+        codes = {r.code for r in assess("tool", base, changed)}
+        assert codes & {"new-free-text-param", "new-url-param"}, extra

@@ -735,18 +735,14 @@ def fs_tarball() -> Path:
 
 
 def _fs_config(tmp_path: Path, mode: str = "enforce", command: list[str] | None = None):
-    """The real server-filesystem tarball, pinned, run as `run --name filesystem -- COMMAND` (wrap's form)."""
-    from mcp_guard.proxy.runner import select_upstreams
-
+    """The real server-filesystem tarball, pinned, configured with COMMAND (as `wrap` registers it)."""
     tarball = fs_tarball()
     policy = {"mode": mode, "package": FS_PURL, "artifact": str(tarball),
               "sha512": hashlib.sha512(tarball.read_bytes()).hexdigest()}
-    data = {"storage": {"path": str(tmp_path / "guard.db")},
-            "upstreams": {"filesystem": {"command": "npx", "args": ["-y", "x"], "provenance": policy}}}
-    config = parse_config(data, tmp_path / "mcp-guard.toml")
     command = command or ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv"]
-    select_upstreams(config, command=command, name="filesystem")
-    return config
+    data = {"storage": {"path": str(tmp_path / "guard.db")},
+            "upstreams": {"filesystem": {"command": command[0], "args": command[1:], "provenance": policy}}}
+    return parse_config(data, tmp_path / "mcp-guard.toml")
 
 
 def _admit(config, name: str = "filesystem", store=None, stderr=None) -> LaunchSpec:
@@ -1190,15 +1186,15 @@ def test_run_enforce_refuses_the_wrap_form_with_another_command(home, tmp_path):
 
     tarball = json.dumps(str(fs_tarball()))
     pin = hashlib.sha256(fs_tarball().read_bytes()).hexdigest()
+    marker = tmp_path / "started"
+    command = [sys.executable, "-c", f"import pathlib; pathlib.Path({str(marker)!r}).touch()"]
     config = tmp_path / "mcp-guard.toml"
-    config.write_text(
-        '[storage]\npath = "guard.db"\n'
-        '[upstreams.filesystem]\ncommand = "npx"\nargs = ["-y", "@modelcontextprotocol/server-filesystem"]\n'
+    config.write_text(  # registered with the command its client entry runs, as `wrap` does
+        f'[storage]\npath = "guard.db"\n[upstreams.filesystem]\ncommand = {json.dumps(command[0])}\n'
+        f'args = {json.dumps(command[1:])}\n'
         f'provenance = {{ package = "{FS_PURL}", artifact = {tarball}, sha256 = "{pin}" }}\n',
         encoding="utf-8",
     )
-    marker = tmp_path / "started"
-    command = [sys.executable, "-c", f"import pathlib; pathlib.Path({str(marker)!r}).touch()"]
     client = RawClient([*GUARD, "--config", str(config), "run", "--name", "filesystem", "--", *command])
     try:
         answer = client.request(

@@ -145,12 +145,14 @@ def _show(args: argparse.Namespace) -> int:
         return 0
     # One block per record: a heading line, then its content indented at the terminal's full width
     # (a table squeezed JSON into a narrow column). `--json` gives the records as JSON lines.
+    from mcp_guard.cli.literal import visible
+
     print(f"audit log: {len(records)} record{'' if len(records) == 1 else 's'}")
     for rec in records:
         session = f"  session {rec.session_id}" if rec.session_id else ""
-        print(f"\n#{rec.seq}  {rec.at.replace('T', ' ')[:23]}  {rec.kind}{session}")
+        print(visible(f"\n#{rec.seq}  {rec.at.replace('T', ' ')[:23]}  {rec.kind}{session}"))
         for line in _summary(rec):
-            print(f"    {line}")
+            print(visible(f"    {line}"))  # servers' and clients' text: nothing in it acts on the terminal
     return 0
 
 
@@ -181,20 +183,22 @@ def _report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(markup=False, highlight=False)
+    from mcp_guard.cli.literal import console as literal_console
+    from mcp_guard.cli.literal import visible
+
+    console = literal_console()  # tool names and intents are a server's and a client's text
     cols = ("calls", "allowed", "denied", "asked", "approved", "outside_intent")
     for s in data["sessions"]:
         title = f"session {s['session']}"
         if s["intent"] is not None:
             title += f": {s['intent']!r} (profile {s['profile'] or 'default'}, owner {s['owner'] or '-'})"
-        table = Table(title=title)
+        table = Table(title=visible(title))
         for col in ("upstream", "tool", *cols):
             table.add_column(col.replace("_", " "), justify="left" if col in ("upstream", "tool") else "right")
         for t in s["tools"]:
-            table.add_row(t["upstream"], t["tool"], *(str(t[c]) for c in cols))
+            table.add_row(visible(t["upstream"]), visible(t["tool"]), *(str(t[c]) for c in cols))
         table.add_row("", "total", *(str(s["totals"][c]) for c in cols), style="bold")
         console.print(table)
     t: dict[str, Any] = data["totals"]

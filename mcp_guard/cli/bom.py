@@ -141,6 +141,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             summary[name] = {"error": lists.message}
             continue
         trust = config.upstreams[name].trust
+        if trust == "tofu" and queue.knows(name):
+            trust = "review"  # trust on first use covers the upstream's first listing, every kind of it
         held = []
         counts = {"approved": 0, "pending": 0, "rejected": 0, "superseded": 0}
         for kind, defs in lists.items():
@@ -241,40 +243,45 @@ def _pending_ids(config: Config) -> dict[tuple[str, str, str, str | None], str]:
 
 
 def _render_check(path: Any, report: dict[str, Any]) -> None:
-    print(f"AI-BOM: {path}")
+    from mcp_guard.cli.literal import visible  # names, messages and fields quote servers' text
+
+    print(visible(f"AI-BOM: {path}"))
     for name, info in report.items():
         for t in info.get("edited", []):
-            print(f"✘ {name}: {t['kind']} {t['name']!r} in the AI-BOM: {t['message']}")
+            print(visible(f"✘ {name}: {t['kind']} {t['name']!r} in the AI-BOM: {t['message']}"))
             _render_change(t["change"])
         if "error" in info:
-            print(f"✘ {name}: {info['error']}")
+            print(visible(f"✘ {name}: {info['error']}"))
             continue
         if not info["changes"]:
             if not info.get("edited"):
-                print(f"✔ {name}: serves exactly what the AI-BOM approves")
+                print(visible(f"✔ {name}: serves exactly what the AI-BOM approves"))
             continue
         note = f" ({info['note']})" if info.get("note") else ""
-        print(f"✘ {name}: {len(info['changes'])} difference(s){note}")
+        print(visible(f"✘ {name}: {len(info['changes'])} difference(s){note}"))
         for c in info["changes"]:
             label = {"added": "new, not approved", "removed": "approved, no longer served", "changed": "changed"}[
                 c["status"]
             ]
             rid = f" [review id {c['review_id']}]" if c.get("review_id") else ""
-            print(f"  {c['kind']} {c['name']!r}: {label}{rid}")
+            print(visible(f"  {c['kind']} {c['name']!r}: {label}{rid}"))
             _render_change(c)
 
 
 def _render_change(c: dict[str, Any] | None) -> None:
+    from mcp_guard.cli.literal import visible
+
     if not c:
         return
     if c["status"] == "changed":
-        print(f"    fields: {', '.join(c['fields'])}")
+        print(visible(f"    fields: {', '.join(c['fields'])}"))
     for r in c["risks"]:
-        print(f"    ! {r['severity']}: {r['message']}")
+        print(visible(f"    ! {r['severity']}: {r['message']}"))
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from mcp_guard import bom as bom_mod
+    from mcp_guard.cli.literal import visible
 
     changes = bom_mod.diff_boms(bom_mod.read_bom(args.old), bom_mod.read_bom(args.new))
     if args.json:
@@ -283,12 +290,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not changes:
         print("no differences")
     for c in changes:
-        print(f"{c.upstream}: {c.summary}")
+        print(visible(f"{c.upstream}: {c.summary}"))
         if c.change is not None:
             if c.change.fields:
-                print(f"    fields: {', '.join(c.change.fields)}")
+                print(visible(f"    fields: {', '.join(c.change.fields)}"))
             for r in c.change.risks:
-                print(f"    ! {r.severity}: {r.message}")
+                print(visible(f"    ! {r.severity}: {r.message}"))
     return 0
 
 
@@ -348,10 +355,12 @@ def cmd_review_list(args: argparse.Namespace) -> int:
         print(f"nothing {args.state if args.state != 'all' else 'recorded'}")
         return 0
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from mcp_guard.cli.literal import console as literal_console
+    from mcp_guard.cli.literal import visible
+
+    console = literal_console()  # names and upstreams are the server's and the config's text
     # Fit the terminal: ids, states and flags are never cut (ids must stay copyable); names and
     # upstreams fold onto more lines; the date drops its time, then goes, when space is short.
     wide = console.width >= 120
@@ -375,7 +384,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
         flags = f"{len(risks) + len(findings)}" + (f" ({high} high)" if high else "")
         change = "changed" if i.previous_id else "new"
         gone = " (gone)" if i.removed else ""
-        row = [i.id, i.upstream, i.kind, i.name + gone, i.state, change, flags]
+        row = [i.id, visible(i.upstream), i.kind, visible(i.name) + gone, i.state, change, flags]
         if console.width >= 100:
             row.append(i.first_seen if wide else i.first_seen[:10])
         table.add_row(*row)
@@ -413,14 +422,18 @@ def _render_show(
 ) -> None:
     import difflib
 
-    from rich.console import Console
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
+    from mcp_guard.cli.literal import console as literal_console
+    from mcp_guard.cli.literal import visible
+
+    # Every string below may be the server's: printed literally (no markup, escapes shown), so that
+    # the reviewer sees every character the model will read.
+    console = literal_console()
     head = Text()
-    head.append(f"{item.kind} {item.name!r} of upstream {item.upstream!r}\n", style="bold")
+    head.append(visible(f"{item.kind} {item.name!r} of upstream {item.upstream!r}") + "\n", style="bold")
     head.append(f"review id {item.id} · state {item.state} · first seen {item.first_seen}")
     if item.removed:
         head.append(f" · no longer listed since {item.removed}")
@@ -434,23 +447,27 @@ def _render_show(
     table.add_column("old", ratio=1)
     table.add_column("new", ratio=1)
     fields = change.fields if change else []
+    nested = []
     for key in sorted(set(old_def) | set(new_def)):
-        if key in ("inputSchema", "outputSchema"):
-            continue
         marker = "≠ " if key in fields else ""
-        table.add_row(marker + key, _text(old_def.get(key)), _text(new_def.get(key)))
+        if isinstance(old_def.get(key), (dict, list)) or isinstance(new_def.get(key), (dict, list)):
+            nested.append(key)  # shown path by path below
+            same = old_def.get(key) == new_def.get(key)
+            cells = ["(unchanged)" if same else "(below)" if key in d else "—" for d in (old_def, new_def)]
+            table.add_row(visible(marker + key), *cells)
+            continue
+        table.add_row(visible(marker + key), visible(_text(old_def.get(key))), visible(_text(new_def.get(key))))
     console.print(table)
 
-    for key in ("inputSchema", "outputSchema"):
-        rows = _schema_rows(old_def.get(key), new_def.get(key))
-        if not rows:
+    # Nested fields (schemas, annotations, arguments, serverInfo…): every leaf that differs, wherever
+    # it sits ($defs, anyOf, the schema's own description…), one line each, never cut by a table.
+    for key in nested:
+        lines = _leaf_changes(old_def.get(key), new_def.get(key), shown=bool(prev))
+        if not lines:
             continue
-        st = Table(title=f"{key} changes", expand=True)
-        for col in ("parameter", "change", "old", "new"):
-            st.add_column(col)
-        for row in rows:
-            st.add_row(*row)
-        console.print(st)
+        console.print(Text(f"{visible(key)} {'changes' if prev else '(every value)'}", style="bold"))
+        for line in lines:
+            console.print(Text(visible(line)), soft_wrap=True)
 
     if isinstance(old_def.get("description"), str) and isinstance(new_def.get("description"), str):
         lines = list(
@@ -459,21 +476,21 @@ def _render_show(
             )
         )
         if lines:
-            console.print(Panel("\n".join(lines), title="description diff"))
+            console.print(Panel(Text(visible("\n".join(lines))), title="description diff"))
 
     if risks or findings:
         rt = Table(title="risk flags", expand=True)
         for col in ("severity", "flag", "detail"):
             rt.add_column(col)
         for r in risks:
-            rt.add_row(r.severity, r.code, r.message)
+            rt.add_row(r.severity, r.code, visible(r.message))
         for f in findings:
-            rt.add_row(str(f.get("severity")), f"scan:{f.get('kind')}", str(f.get("explanation")))
+            rt.add_row(str(f.get("severity")), visible(f"scan:{f.get('kind')}"), visible(str(f.get("explanation"))))
         console.print(rt)
     else:
         console.print("risk flags: none")
     for d in decisions:
-        console.print(f"{d.at} {d.decision} by {d.reviewer}: {d.reason}")
+        console.print(visible(f"{d.at} {d.decision} by {d.reviewer}: {d.reason}"))
     if item.state in ("pending", "rejected"):
         console.print(f'approve: mcp-guard review approve {item.id} --reason "…"')
         console.print(f'reject:  mcp-guard review reject {item.id} --reason "…"')
@@ -487,32 +504,43 @@ def _text(value: Any) -> str:
     return json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True)
 
 
-def _schema_rows(old: Any, new: Any) -> list[tuple[str, str, str, str]]:
-    from mcp_guard.manifest import _params
-
-    a, b = _params(old), _params(new)
-    rows = []
-    for name in sorted(set(a) | set(b)):
-        pa, pb = a.get(name), b.get(name)
-        if pa == pb:
-            continue
-        what = "added" if pa is None else "removed" if pb is None else "changed"
-        rows.append((name, what, _text(_shallow(pa)), _text(_shallow(pb))))
-    old_req = set((old or {}).get("required") or []) if isinstance(old, dict) else set()
-    new_req = set((new or {}).get("required") or []) if isinstance(new, dict) else set()
-    if old_req != new_req:
-        rows.append(("(required)", "changed", ", ".join(sorted(old_req)) or "—", ", ".join(sorted(new_req)) or "—"))
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in ("additionalProperties", "type"):
-            if old.get(key) != new.get(key):
-                rows.append((f"({key})", "changed", _text(old.get(key)), _text(new.get(key))))
-    return rows
+def _leaves(value: Any, path: str = "", depth: int = 0) -> dict[str, Any]:
+    """path -> value of every scalar (and empty container) inside a JSON value."""
+    if depth > 64:  # deeper than any schema: shown whole rather than walked
+        return {path: json.dumps(value, ensure_ascii=False, sort_keys=True)}
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for k in sorted(value):
+            out.update(_leaves(value[k], f"{path}.{json.dumps(k, ensure_ascii=False) if _odd(k) else k}", depth + 1))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_leaves(v, f"{path}[{i}]", depth + 1))
+        return out
+    return {path: value}
 
 
-def _shallow(schema: Any) -> Any:
-    if not isinstance(schema, dict):
-        return schema
-    return {k: v for k, v in schema.items() if k not in ("properties", "items")}
+def _odd(key: str) -> bool:
+    # A key that could be read as a path of other keys is quoted.
+    return not key or any(c in key for c in ".[]\"\n ")
+
+
+def _leaf_changes(old: Any, new: Any, *, shown: bool) -> list[str]:
+    """`+ path: value`, `- path: value`, `~ path: old → new`, values as JSON (strings quoted)."""
+    a = _leaves(old) if old is not None else {}
+    b = _leaves(new) if new is not None else {}
+    lines = []
+    for path in sorted(set(a) | set(b)):
+        where = path.lstrip(".") or "(whole value)"
+        va, vb = json.dumps(a.get(path), ensure_ascii=False), json.dumps(b.get(path), ensure_ascii=False)
+        if path not in a:
+            lines.append(f"  + {where}: {vb}" if shown else f"    {where}: {vb}")
+        elif path not in b:
+            lines.append(f"  - {where}: {va}")
+        elif va != vb:
+            lines.append(f"  ~ {where}: {va} → {vb}")
+    return lines
 
 
 def _targets(args: argparse.Namespace, queue: ReviewQueue) -> list[str]:

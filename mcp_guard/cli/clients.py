@@ -100,7 +100,7 @@ def _unwrap(args: argparse.Namespace) -> int:
 
     config, _ = _config(args)
     store = _store(config)
-    plan = plan_unwrap(_locations(args), config, store, args.server)
+    plan = plan_unwrap(_locations(args), config, store, args.server, kept=config.db_path.parent / "backups")
     _report(plan, args.dry_run, "unwrapped")
     if not plan.changes:
         print("nothing to unwrap")

@@ -113,11 +113,13 @@ def _approvals_list(args) -> int:
     if not items:
         print("no pending approvals" if not args.all else "no approvals")
         return 0
+    from mcp_guard.cli.literal import visible
+
     for a in items:
         # In full: an approval covers exactly these arguments and inputs, so the person sees them all.
         shown = json.dumps(a.arguments) if a.arguments is not None else f"(digest {a.args_digest[:12]})"
-        print(f"{a.id}  {a.state:<8} session {a.session_id}  {a.tool} {shown}")
-        print(f"    why: {a.reason}")
+        print(visible(f"{a.id}  {a.state:<8} session {a.session_id}  {a.tool} {shown}"))
+        print(visible(f"    why: {a.reason}"))
     return 0
 
 

@@ -135,10 +135,13 @@ def scan_servers(servers: dict[str, dict[str, Any]], min_severity: str | None = 
 
 def _render(rows: list[dict[str, Any]], servers: dict[str, dict[str, Any]]) -> None:
     """Findings grouped by server and item, worst first; hidden characters shown as escapes."""
-    from rich.console import Console
-    from rich.markup import escape
+    from rich.text import Text
 
-    console = Console(highlight=False)
+    from mcp_guard.cli.literal import console as literal_console
+    from mcp_guard.cli.literal import visible
+
+    # Text objects, never markup: server names, item names and fields are the server's own strings.
+    console = literal_console()
     counts = {s: sum(1 for r in rows if r["severity"] == s) for s in ("high", "medium", "low")}
     items = sum(len(v) for listing in servers.values() for v in listing.values() if isinstance(v, list))
     colour = {"high": "bold red", "medium": "yellow", "low": "dim"}
@@ -147,20 +150,25 @@ def _render(rows: list[dict[str, Any]], servers: dict[str, dict[str, Any]]) -> N
         key = (r["server"], r["item_kind"], r["item"])
         if key != current:
             current = key
-            console.print(f"\n[bold]{escape(r['server'])}[/] › {r['item_kind']} [bold]{escape(r['item'])}[/]")
+            head = Text("\n")
+            head.append(visible(str(r["server"])), style="bold")
+            head.append(f" › {r['item_kind']} ")
+            head.append(visible(str(r["item"])), style="bold")
+            console.print(head)
         excerpt = r["excerpt"].encode("unicode_escape").decode("ascii")
         via = f" (hidden in {r['via']})" if r.get("via") else ""
-        console.print(
-            f"  [{colour[r['severity']]}]{r['severity']:<6}[/] {r['kind']}{via}  "
-            f"{escape(r['field'])}[{r['start']}:{r['end']}]  {escape(repr(excerpt[:60]))}\n"
-            f"         {escape(r['explanation'])}"
-        )
+        line = Text("  ")
+        line.append(f"{r['severity']:<6}", style=colour[r["severity"]])
+        line.append(visible(f" {r['kind']}{via}  {r['field']}[{r['start']}:{r['end']}]  {excerpt[:60]!r}\n"
+                            f"         {r['explanation']}"))
+        console.print(line)
     summary = f"{counts['high']} high, {counts['medium']} medium, {counts['low']} low"
-    console.print(
-        f"\n{summary} in {items} items of {len(servers)} server(s)"
-        if rows
-        else f"[green]no findings[/] in {items} items of {len(servers)} server(s)"
-    )
+    if rows:
+        console.print(Text(f"\n{summary} in {items} items of {len(servers)} server(s)"))
+    else:
+        done = Text("no findings", style="green")
+        done.append(f" in {items} items of {len(servers)} server(s)")
+        console.print(done)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:

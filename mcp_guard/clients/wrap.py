@@ -1,9 +1,10 @@
 """`mcp-guard wrap` / `unwrap`: plan every edit first, show it, then write each file atomically.
 
 Nothing is written unless every file parses and every entry has a known shape, so bad input leaves
-all files as they were. Each wrapped entry's original text is recorded in the database, so `unwrap`
-puts back the very same bytes; an entry without a record (or edited since) is rebuilt from its
-wrapped command line instead.
+all files as they were. Each wrapped entry's original text is kept in a private file beside the
+backups (it may hold env keys and headers: never in the database, which a team may share), and the
+database records its digest, so `unwrap` puts back the very same bytes; an entry without a record
+(or edited since, or whose kept text is gone) is rebuilt from its wrapped command line instead.
 """
 
 from __future__ import annotations
@@ -261,7 +262,46 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def plan_unwrap(locations: list[Location], config: Config, store: Any, servers: list[str] | None = None) -> Plan:
+def _wrapped_digest(value: Any) -> str:
+    # What the database records of a wrapped entry: its digest (the entry keeps its env: secrets).
+    return "sha256:" + hashlib.sha256(_canonical(value).encode("utf-8")).hexdigest()
+
+
+def _kept_path(backup_dir: Path, key: tuple[str, str, str]) -> Path:
+    # Beside the backups folder (which holds whole files only), as private.
+    return backup_dir.parent / "wrapped-entries" / hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()
+
+
+def _keep_original(folder: Path, key: tuple[str, str, str], text: str) -> str:
+    """Keep an entry's original text in a private file (0600, folder 0700); return what the database
+    records instead: its digest."""
+    target = _kept_path(folder, key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(target, text.encode("utf-8"), mode=0o600)
+    except OSError as err:
+        raise ClientConfigError(f"{target}: cannot keep the original entry: {err.strerror}; nothing changed") from None
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _original(folder: Path | None, key: tuple[str, str, str], recorded: str) -> str | None:
+    """The original text a record stands for: kept beside the backups (checked against its digest), or
+    the text itself in a record written before originals were kept out of the database."""
+    if not recorded.startswith("sha256:"):
+        return recorded  # an entry's text starts with "{": an older record holds the text itself
+    if folder is None:
+        return None
+    try:
+        data = _kept_path(folder, key).read_bytes()
+    except OSError:
+        return None
+    return data.decode("utf-8") if "sha256:" + hashlib.sha256(data).hexdigest() == recorded else None
+
+
+def plan_unwrap(locations: list[Location], config: Config, store: Any, servers: list[str] | None = None,
+                kept: Path | None = None) -> Plan:
+    """Every edit `unwrap` would make; `kept` is the backups folder given to `apply` (beside which it
+    kept the original entries)."""
     plan = Plan()
     problems: list[str] = []
     for path, locs in _group(locations).items():
@@ -284,8 +324,10 @@ def plan_unwrap(locations: list[Location], config: Config, store: Any, servers: 
                         key).fetchall()]
                     form = entries.read_wrapped(entry.value)
                     upstream = form.upstream if form else ""
-                    if rows and rows[0]["wrapped"] == _canonical(entry.value):
-                        new_text, value, exact = rows[0]["original"], None, True
+                    before = _original(kept, key, rows[0]["original"]) if rows else None
+                    unchanged = rows and rows[0]["wrapped"] in (_wrapped_digest(entry.value), _canonical(entry.value))
+                    if before is not None and unchanged:
+                        new_text, value, exact = before, None, True
                     else:
                         up = config.upstreams.get(upstream)
                         try:
@@ -379,8 +421,9 @@ def apply(plan: Plan, store: Any, backup_dir: Path) -> list[Path]:
     for change in plan.changes:
         key = {"file": str(change.location.path.resolve()), "container": change.location.pointer, "name": change.name}
         if change.action == "wrap":
-            row = {**key, "upstream": change.upstream, "original": change.original}
-            row |= {"wrapped": _canonical(change.new_value), "at": now}
+            kept = _keep_original(backup_dir, (key["file"], key["container"], key["name"]), change.original)
+            row = {**key, "upstream": change.upstream, "original": kept}
+            row |= {"wrapped": _wrapped_digest(change.new_value), "at": now}
             store.execute(
                 f"INSERT INTO {RECORDS} (file, container, name, upstream, original, wrapped, at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file, container, name) DO UPDATE SET "
@@ -397,4 +440,5 @@ def apply(plan: Plan, store: Any, backup_dir: Path) -> list[Path]:
         if change.action == "unwrap":
             key = (str(change.location.path.resolve()), change.location.pointer, change.name)
             store.execute(f"DELETE FROM {RECORDS} WHERE file = ? AND container = ? AND name = ?", key)
+            _kept_path(backup_dir, key).unlink(missing_ok=True)
     return backups

@@ -12,6 +12,7 @@ process (`mcp-guard review approve`) takes effect at once.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -27,6 +28,7 @@ from mcp_guard.errors import BomError, GuardError
 from mcp_guard.guards.base import ALLOW, Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream, deny
 from mcp_guard.manifest import (
     FROM_LIST_KIND,
+    IDENTITY_FIELDS,
     LIST_METHODS,
     SERVER_NAME,
     is_conflict,
@@ -110,6 +112,9 @@ class ManifestGuard(Guard):
         # Tool names each upstream has listed (held ones too), for telemetry's labels: names a client
         # makes up never become one. Bounded: a server listing ever more names is not followed.
         self._tool_names: dict[str, set[str]] = {}
+        # Trust on first use covers an upstream's first listing (every kind it lists then), not each
+        # kind's first appearance: upstream -> whether this process is making that first listing.
+        self._first_listing: dict[str, bool] = {}
 
     def listed_tool(self, upstream: str, tool: str) -> bool:
         """Whether `upstream` has listed a tool named `tool` (in any session of this process)."""
@@ -147,6 +152,10 @@ class ManifestGuard(Guard):
 
         import orjson
 
+        if trust == "tofu":
+            if upstream not in self._first_listing:
+                self._first_listing[upstream] = not await self._db(lambda: self.queue.knows(upstream))
+            trust = "tofu" if self._first_listing[upstream] else "review"
         key = (upstream, kind, complete, trust)
         try:
             digest = hashlib.sha256(orjson.dumps(items, option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -273,25 +282,35 @@ class ManifestGuard(Guard):
     async def filter_initialize(self, session: SessionInfo, upstream: Upstream,
                                 result: dict[str, Any]) -> dict[str, Any]:
         """Instructions, and serverInfo's free text (title, description), go straight to the model: new
-        or changed ones are withheld until approved (the server keeps its name and version)."""
+        or changed ones are withheld until approved (the server keeps its name and version).
+        What the server says about itself beyond the fingerprinted fields (other serverInfo fields,
+        the result's `_meta`, text inside its capabilities) never reaches the client: a change to it
+        could not be held, so it is not passed at all."""
         info = result.get("serverInfo")
         info = info if isinstance(info, dict) else {}
-        extra = {k for k in info if k not in ("name", "version")}
+        out = {k: v for k, v in result.items() if k in ("protocolVersion", "capabilities", "instructions")}
+        if isinstance(out.get("capabilities"), dict):
+            out["capabilities"] = _without_text(out["capabilities"])
+        out["serverInfo"] = {k: v for k, v in info.items() if k in IDENTITY_FIELDS}
+        extra = {k for k in out["serverInfo"] if k not in ("name", "version")}
         if not result.get("instructions") and not extra:
-            return result
+            return out
         item = await self._record_server(session, upstream)
         if item is not None and self.served(item)[0]:
-            return result
+            return out
         log.warning("%s: server instructions and description withheld until reviewed (mcp-guard review list)",
                     upstream.name)
-        out = {k: v for k, v in result.items() if k != "instructions"}
+        out.pop("instructions", None)
         if extra:
             out["serverInfo"] = {k: v for k, v in info.items() if k in ("name", "version")}
         return out
 
     async def on_upstream_ready(self, session: SessionInfo, upstream: Upstream) -> None:
-        await self._record_server(session, upstream)
-        await self._refresh(session, upstream, offered_kinds(upstream.capabilities))
+        try:
+            await self._record_server(session, upstream)
+            await self._refresh(session, upstream, offered_kinds(upstream.capabilities))
+        finally:
+            self._first_listing[upstream.name] = False  # the first listing is over: later items wait for review
 
     async def filter_list(
         self, session: SessionInfo, upstream: Upstream, kind: ListKind, items: list[dict[str, Any]]
@@ -425,3 +444,19 @@ class ManifestGuard(Guard):
 
 
 __all__ = ["ManifestGuard", "fetch_all", "offered_kinds", "SERVER_NAME"]
+
+
+_CAPABILITY_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_./-]{0,63}")
+
+
+def _without_text(value: Any, depth: int = 0) -> Any:
+    """Capabilities as flags and numbers only: strings, and keys that read like prose, are dropped
+    (they are not fingerprinted, so a change to them could not be held for review)."""
+    if depth > 8:
+        return {}
+    if isinstance(value, dict):
+        return {k: _without_text(v, depth + 1) for k, v in value.items()
+                if _CAPABILITY_KEY.fullmatch(k) and not isinstance(v, str)}
+    if isinstance(value, list):
+        return [_without_text(v, depth + 1) for v in value if not isinstance(v, str)]
+    return value

@@ -93,12 +93,23 @@ def select_upstreams(config: Config, *, names: list[str] | None = None, command:
                      transport: str | None = None) -> list[str]:
     """Decide which upstreams this proxy fronts, adding an ad-hoc one to `config` for CMD or URL.
 
-    An ad-hoc upstream whose name is also in the config keeps that entry's policy (trust, tools,
-    provenance, scan, secrets) with the command or URL given on the command line.
+    An ad-hoc upstream may take a configured name only with that entry's own command or URL (the form
+    `wrap` writes): it then keeps the entry's policy and credentials. Another command or URL under a
+    configured name is refused: a project's client config must not borrow an upstream's secrets,
+    headers or approvals for a program of its own.
     """
     if command or url:
         upstream_name = name or (adhoc_name(command[0], command[1:]) if command else _host_name(url or ""))
         base = config.upstreams.get(upstream_name)
+        if base is not None and (
+            [base.command, *base.args] != command if command else (base.url or "").rstrip("/") != url.rstrip("/")  # type: ignore[union-attr]
+        ):
+            given = " ".join(command) if command else url
+            raise ConfigError(
+                f"upstream {upstream_name!r} is configured with another "
+                f"{'command' if base.command else 'URL'} than {given!r}: run it with --upstream {upstream_name}, "
+                "or give this one its own --name"
+            )
         fields: dict[str, Any] = {}
         if base:
             fields = base.model_dump(exclude={"command", "args", "url", "transport", "headers"})

@@ -23,9 +23,9 @@ def _run(tmp_path, command: list[str]) -> dict:
     tarball = json.dumps(str(fs_tarball()))
     pin = hashlib.sha256(fs_tarball().read_bytes()).hexdigest()
     config = tmp_path / "mcp-guard.toml"
-    config.write_text(
-        '[storage]\npath = "guard.db"\n'
-        '[upstreams.filesystem]\ncommand = "npx"\nargs = ["-y", "@modelcontextprotocol/server-filesystem"]\n'
+    config.write_text(  # registered with the command its client entry runs, as `wrap` does
+        f'[storage]\npath = "guard.db"\n[upstreams.filesystem]\ncommand = {json.dumps(command[0])}\n'
+        f'args = {json.dumps(command[1:])}\n'
         f'provenance = {{ package = "{FS_PURL}", artifact = {tarball}, sha256 = "{pin}" }}\n',
         encoding="utf-8",
     )
