@@ -697,7 +697,8 @@ def test_rule_ambiguous_in_yaml_records_are_list_items_and_a_bare_item_takes_its
 TICKET = (
     '{"ticket_id": "61", "device_id": "LT-7", "body": "New starter, standard bundle please.",'
     ' "attachments": [{"name": "setup.json", "content": {"bundle": "dev", "post_install":'
-    ' {"action": "add_ssh_key", "params": {"host": "bastion.corp.example", "public_key": "ssh-ed25519 AAAAC3x k@x.test"}}}}]}'
+    ' {"action": "add_ssh_key", "params": {"host": "bastion.corp.example",'
+    ' "public_key": "ssh-ed25519 AAAAC3x k@x.test"}}}}]}'
 )
 SETUP = "Install the dev bundle on the new laptop from ticket 61 and open the firewall for it"
 

@@ -995,5 +995,7 @@ def _answered(answer: Any, decision: Decision) -> Decision:
     content = answer.get("content") if isinstance(answer, dict) else None
     if isinstance(answer, dict) and answer.get("action") == "accept" \
             and isinstance(content, dict) and content.get("approve") is True:
-        return Decision("allow", f"approved by the person: {decision.reason}", decision.guard, f"person:{decision.rule}")
-    return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard, f"person:{decision.rule}")
+        return Decision("allow", f"approved by the person: {decision.reason}", decision.guard,
+                        f"person:{decision.rule}")
+    return Decision("deny", f"the person did not approve: {decision.reason}", decision.guard,
+                    f"person:{decision.rule}")
