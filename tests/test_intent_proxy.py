@@ -9,7 +9,11 @@ from __future__ import annotations
 import pytest
 from mcp import types
 
+from mcp_guard.audit.log import AuditLog
+from mcp_guard.audit.reports import report
 from mcp_guard.cli import main
+from mcp_guard.config import load_config
+from mcp_guard.store import open_store
 from tests.clients import ERAS, fixture, guarded, upstream_toml, write_config
 
 pytestmark = pytest.mark.anyio
@@ -84,6 +88,12 @@ async def test_held_call_approved_from_the_cli_passes_once(tmp_path, era):
         assert not passed.is_error and text(passed) == "deleted 3"
         again = await s.call_tool("delete_note", {"note_id": "3"})
         assert again.is_error
+    # The trail says a person approved it: the retried call's record, and the report's counts.
+    log = AuditLog(open_store(load_config(cfg).db_path))
+    calls = [r.data for r in log.records() if r.kind == "call" and r.data["tool"] == "delete_note"]
+    assert [(c["decision"], c["rule"]) for c in calls][1] == ("allow", f"approved:{approval_id}")
+    totals = report(log)["totals"]
+    assert (totals["asked"], totals["approved"], totals["outside_intent"]) == (2, 1, 3)
 
 
 async def test_budget_exhausted(tmp_path):

@@ -17,6 +17,9 @@ from mcp_guard.guards.base import (
 )
 
 
+# Rules of an allow that says more than "no guard objected" (reports count them).
+NOTED_ALLOWS = ("approved:", "warn:")
+
 class GuardChain:
     def __init__(self, guards: list[Guard]) -> None:
         self.guards = guards
@@ -71,12 +74,15 @@ class GuardChain:
             await g.on_list_changed(session, upstream, kind)
 
     async def check_call(self, call: ToolCall) -> Decision:
+        noted = ALLOW  # an allow the audit must keep: a person's approval, or a pass in warn mode
         for g in self.guards:
             decision = await g.check_call(call)
             if decision.action != "allow":
                 return decision if decision.guard else Decision(
                     decision.action, decision.reason, g.name, decision.rule, decision.question)
-        return ALLOW
+            if decision.rule.startswith(NOTED_ALLOWS):
+                noted = Decision("allow", decision.reason, decision.guard or g.name, decision.rule)
+        return noted
 
     async def on_approved(self, call: ToolCall) -> Decision | None:
         """Each guard's hook; the first refusal (a budget spent meanwhile) stops the call."""
