@@ -143,6 +143,8 @@ def listing(store: Store, state: str | None = "pending", session_id: str | None 
 def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
     """Approve or deny a pending approval; deciding twice is an error."""
     current = get(store, approval_id)
+    if current.state == "ended":
+        raise ApprovalError(f"approval {approval_id} belongs to a session that has ended: the call must be made again")
     if current.state != "pending":
         raise ApprovalError(f"approval {approval_id} is already {current.state}")
     if expired(current.created):
@@ -160,6 +162,15 @@ def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
             "decision": state, "by": by, "reason": current.reason,
         }, session_id=current.session_id)
     return get(store, approval_id)
+
+
+def end_session(store: Store, session_id: str) -> int:
+    """A session that can make no call again (a `run` process that ended): its held calls will never be
+    retried, so they are no longer waiting for anyone. Returns how many were pending."""
+    with store.write():
+        done = store.execute("UPDATE approvals SET state = 'ended' WHERE session_id = ? AND state = 'pending'",
+                             (session_id,))
+    return done.rowcount
 
 
 def held_message(approval_id: str, reason: str) -> str:

@@ -122,3 +122,16 @@ async def test_secret_reaches_the_upstream_only_in_a_granted_session(tmp_path):
         async with guarded(["--upstream", "notes", "--intent", "x", "--profile", profile], env=env) as s:
             seen[profile] = text(await s.call_tool("secret_status", {}))
     assert seen["sales"].startswith("set:") and seen["guest"] == "unset"
+
+
+async def test_held_calls_of_an_ended_run_session_are_no_longer_pending(tmp_path, capsys):
+    """A `run` process that ended can retry nothing: what it held leaves the list, and approving it says why."""
+    cfg = config(tmp_path)
+    async with guarded(["--upstream", "notes", "--intent", INTENT], env={"MCP_GUARD_CONFIG": cfg}) as s:
+        held = await s.call_tool("delete_note", {"note_id": "3"})
+        approval_id = text(held).split("approvals approve ")[1].split("`")[0].split()[0]
+        assert main(["--config", cfg, "approvals", "list"]) == 0 and approval_id in capsys.readouterr().out
+    assert main(["--config", cfg, "approvals", "list"]) == 0
+    assert approval_id not in capsys.readouterr().out
+    assert main(["--config", cfg, "approvals", "approve", approval_id]) != 0
+    assert "session that has ended" in capsys.readouterr().err

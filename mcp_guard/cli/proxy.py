@@ -213,6 +213,12 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     try:
         anyio.run(main)
     finally:
+        try:
+            from mcp_guard import approvals
+
+            approvals.end_session(proxy.store, session.id)  # no call of this process can be retried now
+        except Exception as err:  # the store may be what failed: say so, end anyway
+            print(f"mcp-guard: the calls this session held stay listed: {err}", file=sys.stderr)
         proxy.close()
     return 128 + caught[0] if caught else 0
 
