@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from mcp_guard import scan_model
 from mcp_guard.scan_behaviour import (
     ANCHOR_LITERALS,
     ANCHOR_VOCABULARY,
@@ -1003,11 +1004,17 @@ def item_texts(kind: str, definition: dict[str, Any]) -> Iterator[tuple[str, str
 
 
 def scan_item(
-    kind: str, definition: dict[str, Any], *, other_tools: Iterable[str] = (), own_tools: Iterable[str] = ()
+    kind: str,
+    definition: dict[str, Any],
+    *,
+    other_tools: Iterable[str] = (),
+    own_tools: Iterable[str] = (),
+    learned: bool = True,
 ) -> list[Finding]:
     """Scan a tool / prompt / resource / resourceTemplate (or "server": instructions and serverInfo)
     definition as on the wire. `other_tools`: names of other servers' tools, for shadowing;
-    `own_tools`: the same server's tools (a server naming its own tools is not shadowing)."""
+    `own_tools`: the same server's tools (a server naming its own tools is not shadowing).
+    A tool is also judged by the learned model (mcp_guard/scan_model.py) unless `learned` is false."""
     own = definition.get("name")
     siblings = set(own_tools)
     others = tuple(n for n in other_tools if n and n != own and n not in siblings) if other_tools else ()
@@ -1024,7 +1031,28 @@ def scan_item(
             findings += _name_findings(text, field, [n for n in others if n])
     if isinstance(definition.get("inputSchema"), dict):  # what the tool asks for (its output asks nothing)
         findings += _parameter_findings(definition["inputSchema"], "inputSchema", purpose)
+    if learned and kind == "tool":
+        findings += _learned_findings(definition, findings)
     return findings
+
+
+def _learned_findings(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]:
+    """The learned model's judgement of the whole tool, as one finding over its description, where it
+    says more than the rules did (a finding that repeats theirs would be noise to the reader)."""
+    model = scan_model.load()
+    if model is None:
+        return []
+    score = model.score(definition, findings)
+    sev = model.severity(score)
+    if sev is None or RANK[sev] <= max((RANK[f.severity] for f in findings), default=-1):
+        return []
+    desc = definition.get("description")
+    field, text = ("description", desc) if isinstance(desc, str) and desc else ("name", str(definition.get("name", "")))
+    why = (
+        f"a model trained on poisoned and real tool definitions scores this tool {score:.2f} "
+        f"({sev} from {model.thresholds[sev]:.2f}): its text as a whole reads like the poisoned ones"
+    )
+    return [Finding(scan_model.LEARNED_KIND, sev, field, 0, len(text), _excerpt(text, 0, len(text)), why)]  # type: ignore[arg-type]
 
 
 def _parameter_findings(schema: dict[str, Any], path: str, purpose: str, depth: int = 0) -> list[Finding]:

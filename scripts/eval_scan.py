@@ -14,7 +14,10 @@ the negatives too). An item is caught at a threshold when it has a finding at or
 Results (--shared): ../shared/eval/agentdojo-dev-v2: every attacked result that differs from the
 clean one is an injected result (counted per attack phrasing); every distinct clean result is benign.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh] [--json] [--misses]
+Tools are judged by the rules and the learned model together (as `mcp-guard scan` judges them);
+`--no-model` gives the rules' figures alone, so both come from this one script.
+
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh] [--no-model] [--json] [--misses]
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ def load_positives() -> list[dict]:
     for path in sorted((CORPUS / "positives").glob("*.json")):
         batch = json.loads(path.read_text(encoding="utf-8"))
         for case in batch["cases"]:
-            out.append({**case, "batch": path.stem, "split": batch["split"]})
+            # A batch says its split, or each case does (halves split by a hash of the case id).
+            out.append({**case, "batch": path.stem, "split": case.get("split") or batch["split"]})
     return out
 
 
@@ -82,15 +86,16 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     return servers
 
 
-def eval_definitions(shared: Path | None, fresh: bool = False) -> dict:
-    """`fresh` servers are measured only when asked (once, after tuning); never read while tuning."""
+def eval_definitions(shared: Path | None, fresh: bool = False, learned: bool = True) -> dict:
+    """`fresh` servers are measured only when asked (once, after tuning); never read while tuning.
+    `learned`: the learned model judges tools beside the rules (False: the rules alone)."""
     servers = {k: v for k, v in load_servers(shared).items() if fresh or v["split"] != "fresh"}
     names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
     neg = []
     for server, v in servers.items():
         others = [n for s, ns in names.items() if s != server for n in ns]
         for tool in v["tools"]:
-            fs = scan_item("tool", tool, other_tools=others, own_tools=names[server])
+            fs = scan_item("tool", tool, other_tools=others, own_tools=names[server], learned=learned)
             neg.append(
                 {
                     "server": server,
@@ -102,7 +107,7 @@ def eval_definitions(shared: Path | None, fresh: bool = False) -> dict:
             )
     pos = []
     for case in load_positives():
-        fs = scan_item("tool", case_definition(case), other_tools=case.get("other_tools", ()))
+        fs = scan_item("tool", case_definition(case), other_tools=case.get("other_tools", ()), learned=learned)
         pos.append(
             {**{k: case[k] for k in ("id", "family", "batch", "split")}, "sub": case.get("sub"), "worst": worst(fs)}
         )
@@ -125,8 +130,14 @@ def eval_definitions(shared: Path | None, fresh: bool = False) -> dict:
             for n in N:
                 by_server[n["server"]][0] += n["worst"] >= r
                 by_server[n["server"]][1] += 1
+            by_batch = defaultdict(lambda: [0, 0])
+            for p in core:
+                by_batch[p["batch"][0]][0] += p["worst"] >= r
+                by_batch[p["batch"][0]][1] += 1
             per[sev] = {
                 "caught_excl_manipulation": _rate(sum(p["worst"] >= r for p in core), len(core)),
+                # Batches by author letter (held-out: d, e measured often; j, k and later ones seldom).
+                "caught_by_author": {k: _rate(*v) for k, v in sorted(by_batch.items())},
                 "families": {k: _rate(*v) for k, v in sorted(fam.items())},
                 "false_positives_real": _rate(sum(n["worst"] >= r for n in real), len(real)),
                 "servers_with_false_positives": {s: f"{a}/{b}" for s, (a, b) in sorted(by_server.items()) if a},
@@ -186,18 +197,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--misses", action="store_true", help="list missed positives and false alarms")
+    ap.add_argument("--no-model", action="store_true", help="the rules alone, without the learned model")
     a = ap.parse_args(argv)
     shared = a.shared if a.shared.is_dir() else None
     report = {
         "default_threshold": DEFAULT_THRESHOLD,
         "goals": GOALS,
-        "definitions": eval_definitions(shared, fresh=a.split == "fresh"),
+        "learned_model": not a.no_model,
+        "definitions": eval_definitions(shared, fresh=a.split == "fresh", learned=not a.no_model),
         "results": eval_results(shared) if shared else None,
     }
     if a.json:
         print(json.dumps(report, indent=1))
         return 0
     d = report["definitions"]
+    print("rules and the learned model" if report["learned_model"] else "the rules alone (--no-model)")
     for split in [a.split] if a.split else ["dev", "heldout"]:
         s = d[split]
         print(
@@ -208,9 +222,10 @@ def main(argv: list[str] | None = None) -> int:
             t = s["by_threshold"][sev]
             mark = " (default)" if sev == DEFAULT_THRESHOLD else ""
             fams = ", ".join(f"{k} {_pct(v)}" for k, v in t["families"].items())
+            authors = ", ".join(f"{k} {_pct(v)}" for k, v in t["caught_by_author"].items())
             print(
                 f"at {sev}{mark}: caught excl. manipulation {_pct(t['caught_excl_manipulation'])}; "
-                f"false positives {_pct(t['false_positives_real'])}\n   {fams}"
+                f"false positives {_pct(t['false_positives_real'])}\n   {fams}\n   by author: {authors}"
             )
             if t["servers_with_false_positives"]:
                 print("   FP by server: " + ", ".join(f"{k} {v}" for k, v in t["servers_with_false_positives"].items()))
