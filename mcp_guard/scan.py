@@ -16,9 +16,10 @@ Instruction signals are weighed together per text: one weak signal ("the assista
 low, several together or one strong signal (secrecy, override) is high. Texts are scanned both as
 they are and with invisible characters removed and look-alike letters folded, so splitting a word
 with a zero-width space does not hide it. Plain ASCII text (the common case for results) skips the
-character checks. The phrase signals (mcp_guard/scan_signals.py) and the behaviour reader
-(mcp_guard/scan_behaviour.py) run only near their anchor words, which one RE2 set pass finds for all of
-them at once, so scanning a 10 KiB result costs well under a millisecond and a 1 MiB prose or JSON
+character checks. A tool is also judged as a whole by a learned model (mcp_guard/scan_model.py, kind
+`learned`), where it says more than the rules. The phrase signals (mcp_guard/scan_signals.py) and the
+behaviour reader (mcp_guard/scan_behaviour.py) run only near their anchor words, which one RE2 set pass
+finds for all of them at once, so scanning a 10 KiB result costs well under a millisecond and a 1 MiB prose or JSON
 result a few (scripts/bench_scan.py; scripts/scan_snapshot.py checks a speed-up changes no finding).
 """
 
@@ -1038,13 +1039,16 @@ def scan_item(
 
 def _learned_findings(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]:
     """The learned model's judgement of the whole tool, as one finding over its description, where it
-    says more than the rules did (a finding that repeats theirs would be noise to the reader)."""
+    says more than the rules did (a finding that repeats theirs would be noise to the reader). Both the
+    score and that comparison leave out findings that depend on the other servers' tool names, so a
+    tool gets the same learned finding from `scan`, `review` and the manifest guard."""
     model = scan_model.load()
     if model is None:
         return []
     score = model.score(definition, findings)
     sev = model.severity(score)
-    if sev is None or RANK[sev] <= max((RANK[f.severity] for f in findings), default=-1):
+    rules = max((RANK[f.severity] for f in findings if f.kind not in scan_model.CONTEXT_KINDS), default=-1)
+    if sev is None or RANK[sev] <= rules:
         return []
     desc = definition.get("description")
     field, text = ("description", desc) if isinstance(desc, str) and desc else ("name", str(definition.get("name", "")))

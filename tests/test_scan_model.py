@@ -133,3 +133,19 @@ def test_an_ordinary_tool_gets_no_learned_finding():
         "inputSchema": {"type": "object", "properties": {"city": {"type": "string", "description": "City name."}}},
     }
     assert not [f for f in scan_item("tool", tool) if f.kind == scan_model.LEARNED_KIND]
+
+
+def test_the_learned_finding_does_not_depend_on_other_servers_tools():
+    """`scan` names the other servers' tools, `review` does not: the learned finding is the same."""
+    tr = _train_module()
+    ev = tr._eval_module()
+    shadowing = [c for c in ev.load_positives() if c["split"] == "dev" and c.get("other_tools")]
+    assert shadowing
+    seen = 0
+    for case in shadowing:
+        d = ev.case_definition(case)
+        alone = [f for f in scan_item("tool", d) if f.kind == scan_model.LEARNED_KIND]
+        beside = [f for f in scan_item("tool", d, other_tools=case["other_tools"]) if f.kind == scan_model.LEARNED_KIND]
+        assert alone == beside, case["id"]
+        seen += bool(alone)
+    assert seen  # the comparison compared findings, not two empty lists
