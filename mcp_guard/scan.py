@@ -1047,6 +1047,8 @@ def _learned_findings(definition: dict[str, Any], findings: list[Finding]) -> li
         return []
     score = model.score(definition, findings)
     sev = model.severity(score)
+    if sev == "high":  # a score is a reason to read the tool, not to refuse it unread: `high` stays with
+        sev = "medium"  # the rules, which say what the text does
     rules = max((RANK[f.severity] for f in findings if f.kind not in scan_model.CONTEXT_KINDS), default=-1)
     if sev is None or RANK[sev] <= rules:
         return []

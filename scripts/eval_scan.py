@@ -6,8 +6,9 @@ Definitions, with a split that is never tuned on:
   classes, one author persona per batch; each batch file says its split (`dev` or `heldout`);
 - negatives: fixtures/scan_corpus/servers/*.json, the real `tools/list` of npm and PyPI servers
   (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
-  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"` form a third split
-that is left out of every figure unless `--split fresh` is asked for: measured once, after tuning.
+  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"` or `"fresh2"` form
+splits of their own that are left out of every figure unless `--split fresh|fresh2` is asked for:
+measured once, after tuning. Servers captured with `"split": "dev2"` are dev servers (trained on).
 Each tool is scanned with the other servers' tool names as `other_tools` (shadowing checks run on
 the negatives too). An item is caught at a threshold when it has a finding at or above it.
 
@@ -17,7 +18,7 @@ clean one is an injected result (counted per attack phrasing); every distinct cl
 Tools are judged by the rules and the learned model together (as `mcp-guard scan` judges them);
 `--no-model` gives the rules' figures alone, so both come from this one script.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh] [--no-model] [--json] [--misses]
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh|fresh2] [--no-model] [--json] [--misses]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ sys.path.insert(0, str(REPO))
 from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_result  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
+MEASURE_ONLY = ("fresh", "fresh2")  # server splits measured once, after tuning, and only when asked
 GOALS = {
     "caught_excl_manipulation": 0.90,
     "exfiltration": 0.80,
@@ -78,7 +80,8 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     servers = {}
     for path in sorted((CORPUS / "servers").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
-        servers[doc["package"]] = {"tools": doc["tools"], "split": doc.get("split") or server_split(doc["package"])}
+        split = doc.get("split") or server_split(doc["package"])
+        servers[doc["package"]] = {"tools": doc["tools"], "split": "dev" if split == "dev2" else split}
     dojo = shared / "eval" / "agentdojo-dev-v2" if shared else None
     if dojo and dojo.is_dir():
         for path in sorted(dojo.glob("tools_*.json")):
@@ -86,10 +89,10 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     return servers
 
 
-def eval_definitions(shared: Path | None, fresh: bool = False, learned: bool = True) -> dict:
-    """`fresh` servers are measured only when asked (once, after tuning); never read while tuning.
+def eval_definitions(shared: Path | None, fresh: str | None = None, learned: bool = True) -> dict:
+    """`fresh`: the measure-only split of servers to add ("fresh" or "fresh2"; never read while tuning).
     `learned`: the learned model judges tools beside the rules (False: the rules alone)."""
-    servers = {k: v for k, v in load_servers(shared).items() if fresh or v["split"] != "fresh"}
+    servers = {k: v for k, v in load_servers(shared).items() if v["split"] not in MEASURE_ONLY or v["split"] == fresh}
     names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
     neg = []
     for server, v in servers.items():
@@ -112,9 +115,9 @@ def eval_definitions(shared: Path | None, fresh: bool = False, learned: bool = T
             {**{k: case[k] for k in ("id", "family", "batch", "split")}, "sub": case.get("sub"), "worst": worst(fs)}
         )
     report: dict = {}
-    for split in ("dev", "heldout", "all", *(("fresh",) if fresh else ())):
+    for split in ("dev", "heldout", "all", *((fresh,) if fresh else ())):
         P = [p for p in pos if split == "all" or p["split"] == split]
-        N = [n for n in neg if (n["split"] != "fresh" if split == "all" else n["split"] == split)]
+        N = [n for n in neg if (n["split"] not in MEASURE_ONLY if split == "all" else n["split"] == split)]
         real = [n for n in N if not n["server"].startswith("agentdojo/")]
         per = {}
         for sev in SEVERITIES:
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared test data folder")
     ap.add_argument(
-        "--split", choices=("dev", "heldout", "all", "fresh"), default=None, help="only this split (fresh: asked once)"
+        "--split", choices=("dev", "heldout", "all", *MEASURE_ONLY), default=None, help="only this split (fresh*: asked once)"
     )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--misses", action="store_true", help="list missed positives and false alarms")
@@ -204,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         "default_threshold": DEFAULT_THRESHOLD,
         "goals": GOALS,
         "learned_model": not a.no_model,
-        "definitions": eval_definitions(shared, fresh=a.split == "fresh", learned=not a.no_model),
+        "definitions": eval_definitions(shared, fresh=a.split if a.split in MEASURE_ONLY else None, learned=not a.no_model),
         "results": eval_results(shared) if shared else None,
     }
     if a.json:

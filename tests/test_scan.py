@@ -486,7 +486,10 @@ def test_parameter_asking_for_the_conversation_is_judged_against_the_purpose():
         name="summarize_conversation",
         ctx={"type": "string", "description": "Full text of the conversation so far"},
     )
-    assert max_severity(scan_item("tool", summarise)) in (None, "low")
+    # The rules judge the parameter against the tool's purpose; the learned model may still ask for a
+    # reading (at most medium: it cannot say what the text does).
+    assert max_severity(scan_item("tool", summarise, learned=False)) in (None, "low")
+    assert max_severity(scan_item("tool", summarise)) in (None, "low", "medium")
     # An API tool taking a bearer token is how APIs work; a parameter wanting your stored keys is not.
     http = tool("Performs an HTTP GET request.", token={"type": "string", "description": "Bearer token"})
     assert max_severity(scan_item("tool", http)) in (None, "low")
