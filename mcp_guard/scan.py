@@ -576,7 +576,11 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
                 continue
             scripts = _scripts(w)
             latin = scripts & _LATINISH
-            if "LATIN" in scripts and len(scripts) > 1:
+            # Only a script with letter case (Cyrillic, Greek, Armenian…) has letters that pass for Latin
+            # ones; Latin inside Han, Kana or Hangul text ("IP地址") is how those languages name things.
+            if "LATIN" in scripts and len(scripts) > 1 and any(
+                not c.isascii() and c.isalpha() and (c.isupper() or c.islower()) for c in w
+            ):
                 why = "mixes " + " and ".join(sorted(s.title() for s in scripts)) + " letters"
                 add("homoglyph", "high" if is_name else "medium" if not res else "low", m, why)
             elif latin - {"LATIN"} and not res:
@@ -867,6 +871,10 @@ _DISPARAGED = re.compile(
 _ARGUMENTS = re.compile(r"(?<![\w-])[A-Za-z_][\w-]{1,40}\s?=\s?[\w\"'`]|(?<![\w-])--[a-z][\w-]+")
 
 
+_DATA_AFTER = re.compile(r"\s*[:,\]}]")
+_DATA_BEFORE = re.compile(r"[=:\[{,]\s*$")
+
+
 def _sentence_start(text: str, i: int) -> int:
     return max(text.rfind("\n", 0, i), text.rfind(". ", 0, i) + 1, 0)
 
@@ -892,6 +900,10 @@ def _shadowing(
         sentence = text[_sentence_start(text, m.start()) : _sentence_end(text, m.end())]
         # A plain word ("search", "whoami") is a tool name only by coincidence unless the text is harmful.
         plain = not _CODEY_NAME.search(name)
+        # A quoted word that is a key or a value in a literal ({"type": …}, pageName='ADD') is data.
+        quoted = "quoted" in rx.groupindex and m.group("quoted")
+        if quoted and (_DATA_AFTER.match(text, m.end()) or _DATA_BEFORE.search(text, max(0, m.start() - 4), m.start())):
+            continue
         # Orders about it, or the arguments it is to be called with, tell the model how to use another
         # server's tool: that is what shadowing is.
         # A parameter's description is written as orders to its caller, with examples of arguments:
@@ -1018,7 +1030,13 @@ def scan_item(
     A tool is also judged by the learned model (mcp_guard/scan_model.py) unless `learned` is false."""
     own = definition.get("name")
     siblings = set(own_tools)
-    others = tuple(n for n in other_tools if n and n != own and n not in siblings) if other_tools else ()
+    # Servers prefix their tools ("qmetry_create_cycle") and name them short in prose ("CREATE_CYCLE"):
+    # a name one of this server's tools ends with is this server's tool.
+    tails = {tail for t in siblings if isinstance(t, str) for tail in _tails(t)}
+    others = tuple(
+        n for n in other_tools
+        if n and n != own and n not in siblings and n.casefold().replace("-", "_") not in tails
+    ) if other_tools else ()
     name, desc = own if isinstance(own, str) else "", definition.get("description")
     purpose = purpose_words(name, desc if isinstance(desc, str) else "") if kind != "server" else ""
     findings: list[Finding] = []
@@ -1035,6 +1053,13 @@ def scan_item(
     if learned and kind == "tool":
         findings += _learned_findings(definition, findings)
     return findings
+
+
+def _tails(name: str) -> Iterator[str]:
+    """"qmetry_create_cycle" -> "create_cycle", "cycle": what the name ends with, word by word."""
+    parts = name.casefold().replace("-", "_").split("_")
+    for i in range(1, len(parts)):
+        yield "_".join(parts[i:])
 
 
 def _learned_findings(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]:
