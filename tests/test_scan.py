@@ -686,15 +686,18 @@ def test_what_a_description_asks_for_not_how_it_sounds(description, flagged):
     ],
 )
 def test_a_parameter_asks_for_data_only_when_the_request_is_about_it(param, description, flagged):
-    found = scan_item(
-        "tool",
-        tool(
-            "Converts a timestamp between time zones.",
-            name="convert_time",
-            **{param: {"type": "string", "description": description}},
-        ),
+    """The rules' judgement of a parameter against the tool's purpose (the learned model is judged apart)."""
+    definition = tool(
+        "Converts a timestamp between time zones.",
+        name="convert_time",
+        **{param: {"type": "string", "description": description}},
     )
+    found = scan_item("tool", definition, learned=False)
     assert bool(at_least(found, "medium")) is flagged, [f.to_dict() for f in found]
+    # The model may add its own finding, never above medium and always labelled as its own: a person
+    # sees why, and the rules' `high` stays the only "do not approve without reading".
+    learned = [f for f in scan_item("tool", definition) if f not in found]
+    assert all(f.kind == "learned" and f.severity in ("low", "medium") for f in learned), learned
 
 
 def test_telling_the_model_how_to_call_another_servers_tool_is_shadowing():
