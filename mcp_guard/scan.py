@@ -16,9 +16,10 @@ Instruction signals are weighed together per text: one weak signal ("the assista
 low, several together or one strong signal (secrecy, override) is high. Texts are scanned both as
 they are and with invisible characters removed and look-alike letters folded, so splitting a word
 with a zero-width space does not hide it. Plain ASCII text (the common case for results) skips the
-character checks. The phrase signals (mcp_guard/scan_signals.py) and the behaviour reader
-(mcp_guard/scan_behaviour.py) run only near their anchor words, which one RE2 set pass finds for all of
-them at once, so scanning a 10 KiB result costs well under a millisecond and a 1 MiB prose or JSON
+character checks. A tool is also judged as a whole by a learned model (mcp_guard/scan_model.py, kind
+`learned`), where it says more than the rules. The phrase signals (mcp_guard/scan_signals.py) and the
+behaviour reader (mcp_guard/scan_behaviour.py) run only near their anchor words, which one RE2 set pass
+finds for all of them at once, so scanning a 10 KiB result costs well under a millisecond and a 1 MiB prose or JSON
 result a few (scripts/bench_scan.py; scripts/scan_snapshot.py checks a speed-up changes no finding).
 """
 
@@ -35,6 +36,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from mcp_guard import scan_model
 from mcp_guard.scan_behaviour import (
     ANCHOR_LITERALS,
     ANCHOR_VOCABULARY,
@@ -574,7 +576,11 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
                 continue
             scripts = _scripts(w)
             latin = scripts & _LATINISH
-            if "LATIN" in scripts and len(scripts) > 1:
+            # Only a script with letter case (Cyrillic, Greek, Armenian…) has letters that pass for Latin
+            # ones; Latin inside Han, Kana or Hangul text ("IP地址") is how those languages name things.
+            if "LATIN" in scripts and len(scripts) > 1 and any(
+                not c.isascii() and c.isalpha() and (c.isupper() or c.islower()) for c in w
+            ):
                 why = "mixes " + " and ".join(sorted(s.title() for s in scripts)) + " letters"
                 add("homoglyph", "high" if is_name else "medium" if not res else "low", m, why)
             elif latin - {"LATIN"} and not res:
@@ -865,6 +871,10 @@ _DISPARAGED = re.compile(
 _ARGUMENTS = re.compile(r"(?<![\w-])[A-Za-z_][\w-]{1,40}\s?=\s?[\w\"'`]|(?<![\w-])--[a-z][\w-]+")
 
 
+_DATA_AFTER = re.compile(r"\s*[:,\]}]")
+_DATA_BEFORE = re.compile(r"[=:\[{,]\s*$")
+
+
 def _sentence_start(text: str, i: int) -> int:
     return max(text.rfind("\n", 0, i), text.rfind(". ", 0, i) + 1, 0)
 
@@ -890,6 +900,10 @@ def _shadowing(
         sentence = text[_sentence_start(text, m.start()) : _sentence_end(text, m.end())]
         # A plain word ("search", "whoami") is a tool name only by coincidence unless the text is harmful.
         plain = not _CODEY_NAME.search(name)
+        # A quoted word that is a key or a value in a literal ({"type": …}, pageName='ADD') is data.
+        quoted = "quoted" in rx.groupindex and m.group("quoted")
+        if quoted and (_DATA_AFTER.match(text, m.end()) or _DATA_BEFORE.search(text, max(0, m.start() - 4), m.start())):
+            continue
         # Orders about it, or the arguments it is to be called with, tell the model how to use another
         # server's tool: that is what shadowing is.
         # A parameter's description is written as orders to its caller, with examples of arguments:
@@ -1003,14 +1017,26 @@ def item_texts(kind: str, definition: dict[str, Any]) -> Iterator[tuple[str, str
 
 
 def scan_item(
-    kind: str, definition: dict[str, Any], *, other_tools: Iterable[str] = (), own_tools: Iterable[str] = ()
+    kind: str,
+    definition: dict[str, Any],
+    *,
+    other_tools: Iterable[str] = (),
+    own_tools: Iterable[str] = (),
+    learned: bool = True,
 ) -> list[Finding]:
     """Scan a tool / prompt / resource / resourceTemplate (or "server": instructions and serverInfo)
     definition as on the wire. `other_tools`: names of other servers' tools, for shadowing;
-    `own_tools`: the same server's tools (a server naming its own tools is not shadowing)."""
+    `own_tools`: the same server's tools (a server naming its own tools is not shadowing).
+    A tool is also judged by the learned model (mcp_guard/scan_model.py) unless `learned` is false."""
     own = definition.get("name")
     siblings = set(own_tools)
-    others = tuple(n for n in other_tools if n and n != own and n not in siblings) if other_tools else ()
+    # Servers prefix their tools ("qmetry_create_cycle") and name them short in prose ("CREATE_CYCLE"):
+    # a name one of this server's tools ends with is this server's tool.
+    tails = {tail for t in siblings if isinstance(t, str) for tail in _tails(t)}
+    others = tuple(
+        n for n in other_tools
+        if n and n != own and n not in siblings and n.casefold().replace("-", "_") not in tails
+    ) if other_tools else ()
     name, desc = own if isinstance(own, str) else "", definition.get("description")
     purpose = purpose_words(name, desc if isinstance(desc, str) else "") if kind != "server" else ""
     findings: list[Finding] = []
@@ -1024,7 +1050,40 @@ def scan_item(
             findings += _name_findings(text, field, [n for n in others if n])
     if isinstance(definition.get("inputSchema"), dict):  # what the tool asks for (its output asks nothing)
         findings += _parameter_findings(definition["inputSchema"], "inputSchema", purpose)
+    if learned and kind == "tool":
+        findings += _learned_findings(definition, findings)
     return findings
+
+
+def _tails(name: str) -> Iterator[str]:
+    """"qmetry_create_cycle" -> "create_cycle", "cycle": what the name ends with, word by word."""
+    parts = name.casefold().replace("-", "_").split("_")
+    for i in range(1, len(parts)):
+        yield "_".join(parts[i:])
+
+
+def _learned_findings(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]:
+    """The learned model's judgement of the whole tool, as one finding over its description, where it
+    says more than the rules did (a finding that repeats theirs would be noise to the reader). Both the
+    score and that comparison leave out findings that depend on the other servers' tool names, so a
+    tool gets the same learned finding from `scan`, `review` and the manifest guard."""
+    model = scan_model.load()
+    if model is None:
+        return []
+    score = model.score(definition, findings)
+    sev = model.severity(score)
+    if sev == "high":  # a score is a reason to read the tool, not to refuse it unread: `high` stays with
+        sev = "medium"  # the rules, which say what the text does
+    rules = max((RANK[f.severity] for f in findings if f.kind not in scan_model.CONTEXT_KINDS), default=-1)
+    if sev is None or RANK[sev] <= rules:
+        return []
+    desc = definition.get("description")
+    field, text = ("description", desc) if isinstance(desc, str) and desc else ("name", str(definition.get("name", "")))
+    why = (
+        f"a model trained on poisoned and real tool definitions scores this tool {score:.2f} "
+        f"({sev} from {model.thresholds[sev]:.2f}): its text as a whole reads like the poisoned ones"
+    )
+    return [Finding(scan_model.LEARNED_KIND, sev, field, 0, len(text), _excerpt(text, 0, len(text)), why)]  # type: ignore[arg-type]
 
 
 def _parameter_findings(schema: dict[str, Any], path: str, purpose: str, depth: int = 0) -> list[Finding]:

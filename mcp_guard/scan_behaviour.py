@@ -361,6 +361,11 @@ def _in_purpose(category: str, purpose: str) -> bool:
     return bool(purpose) and bool(pattern.search(purpose))
 
 
+def _noun_in_purpose(data: str, purpose: str) -> bool:
+    noun = re.search(r"(\w+?)(?:e?s)?\W*$", data)
+    return bool(purpose and noun and len(noun.group(1)) >= 3 and re.search(r"\b" + re.escape(noun.group(1).lower()), purpose))
+
+
 _MODIFIER = re.compile(r"\b(?:per|by|each|every|for each|which|whose|optional|the user'?s own)\s+$", _I)
 _USE_TO = re.compile(
     r"\b(?:use|call|invoke|run)\s+(?:this|it|`?[\w.-]+`?)(?:\s+tool|\s+function)?\s+(?:to|for)\s+(?:\w+\s+)?$", _I
@@ -594,6 +599,16 @@ def _find_all(low: str, lit: str) -> Iterator[int]:
         i = low.find(lit, i + 1)
 
 
+# A line documenting a parameter inside a description: "- sort (string): …", "**exclude_free**: …". The
+# label looks like code (underscore, camelCase, dots, backticks) or carries its type in brackets.
+_FIELD_LINE = re.compile(
+    r"[ \t]*(?:[-*•]\s*|\d+\.\s*)?(?:`[A-Za-z_][\w.\-]*`|(?:\*\*)?[a-z][a-z0-9]*(?:[_.]\w+|[A-Z]\w*)+(?:\*\*)?"
+    r"|[A-Za-z_][\w.\-]*\s*\([^)\n]{1,40}\))\s*:"
+)
+_CLAUSE_OPENS = re.compile(r"(?:^|[,;:.!?\n(]|\b(?:and|but|then|so))\W*$", _I)
+_PERSON = re.compile(r"\b(?:user|human|person|operator|anyone)\b", _I)
+
+
 def judge_instructions(
     text: str, *, source: str = "definition", purpose: str = "", schema: bool = False, words: set[bytes] | None = None,
     literals: frozenset[str] | None = None,
@@ -662,11 +677,15 @@ def judge_instructions(
             for c in ("secret", "conversation", "private"):
                 if c in found and _in_purpose(c, judged_purpose):
                     del found[c]
+            # The user's messages are what a mail tool is about: the data named is judged against the
+            # tool's own purpose ("list mail folder messages": messages, mail), not the possessive.
+            if "private" in found and _noun_in_purpose(found["private"].group(), judged_purpose):
+                del found["private"]
         to_model = addressed(sent) if is_def else bool(ADDRESS_MODEL.pattern.search(sent))
         extra = bool(SEQUENCE.pattern.search(sent))
         severe = bool(_SEVERE.search(sent)) and not _DESCRIBED.search(sent)
-        if schema:
-            found.pop("side_effect", None)
+        if schema or _FIELD_LINE.match(text, text.rfind("\n", 0, s) + 1):
+            found.pop("side_effect", None)  # what a parameter does ("- sort (string): Order values …")
         if "side_effect" in found:
             verb = found["side_effect"].group()
             # "Deletes a file" describes the tool; "then also delete …" orders the model, and only an
@@ -681,6 +700,13 @@ def judge_instructions(
         for c in ("deceive", "loop", "stealth"):
             if c in found and not to_model:
                 del found[c]
+        # Concealment is an order when it opens its clause ("Do not disclose …", "…, don't show …") or
+        # names the person kept unaware; after a subject ("the items don't show up as changed") it says
+        # how an API behaves.
+        if "conceal" in found and not to_model:
+            m = found["conceal"]
+            if not (_CLAUSE_OPENS.search(sent, 0, m.start()) or _PERSON.search(m.group())):
+                del found["conceal"]
         if schema and "deceive" in found and not ADDRESS.pattern.search(sent):
             del found["deceive"]  # "describe the error instead": what a parameter holds, unless it speaks to the model
         if weak_override and (schema or not spoken_to(sent)):

@@ -6,15 +6,19 @@ Definitions, with a split that is never tuned on:
   classes, one author persona per batch; each batch file says its split (`dev` or `heldout`);
 - negatives: fixtures/scan_corpus/servers/*.json, the real `tools/list` of npm and PyPI servers
   (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
-  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"` form a third split
-that is left out of every figure unless `--split fresh` is asked for: measured once, after tuning.
+  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"` or `"fresh2"` form
+splits of their own that are left out of every figure unless `--split fresh|fresh2` is asked for:
+measured once, after tuning. Servers captured with `"split": "dev2"` are dev servers (trained on).
 Each tool is scanned with the other servers' tool names as `other_tools` (shadowing checks run on
 the negatives too). An item is caught at a threshold when it has a finding at or above it.
 
 Results (--shared): ../shared/eval/agentdojo-dev-v2: every attacked result that differs from the
 clean one is an injected result (counted per attack phrasing); every distinct clean result is benign.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh] [--json] [--misses]
+Tools are judged by the rules and the learned model together (as `mcp-guard scan` judges them);
+`--no-model` gives the rules' figures alone, so both come from this one script.
+
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh|fresh2] [--no-model] [--json] [--misses]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ sys.path.insert(0, str(REPO))
 from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_result  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
+MEASURE_ONLY = ("fresh", "fresh2")  # server splits measured once, after tuning, and only when asked
 GOALS = {
     "caught_excl_manipulation": 0.90,
     "exfiltration": 0.80,
@@ -66,7 +71,8 @@ def load_positives() -> list[dict]:
     for path in sorted((CORPUS / "positives").glob("*.json")):
         batch = json.loads(path.read_text(encoding="utf-8"))
         for case in batch["cases"]:
-            out.append({**case, "batch": path.stem, "split": batch["split"]})
+            # A batch says its split, or each case does (halves split by a hash of the case id).
+            out.append({**case, "batch": path.stem, "split": case.get("split") or batch["split"]})
     return out
 
 
@@ -74,7 +80,8 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     servers = {}
     for path in sorted((CORPUS / "servers").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
-        servers[doc["package"]] = {"tools": doc["tools"], "split": doc.get("split") or server_split(doc["package"])}
+        split = doc.get("split") or server_split(doc["package"])
+        servers[doc["package"]] = {"tools": doc["tools"], "split": "dev" if split == "dev2" else split}
     dojo = shared / "eval" / "agentdojo-dev-v2" if shared else None
     if dojo and dojo.is_dir():
         for path in sorted(dojo.glob("tools_*.json")):
@@ -82,15 +89,16 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     return servers
 
 
-def eval_definitions(shared: Path | None, fresh: bool = False) -> dict:
-    """`fresh` servers are measured only when asked (once, after tuning); never read while tuning."""
-    servers = {k: v for k, v in load_servers(shared).items() if fresh or v["split"] != "fresh"}
+def eval_definitions(shared: Path | None, fresh: str | None = None, learned: bool = True) -> dict:
+    """`fresh`: the measure-only split of servers to add ("fresh" or "fresh2"; never read while tuning).
+    `learned`: the learned model judges tools beside the rules (False: the rules alone)."""
+    servers = {k: v for k, v in load_servers(shared).items() if v["split"] not in MEASURE_ONLY or v["split"] == fresh}
     names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
     neg = []
     for server, v in servers.items():
         others = [n for s, ns in names.items() if s != server for n in ns]
         for tool in v["tools"]:
-            fs = scan_item("tool", tool, other_tools=others, own_tools=names[server])
+            fs = scan_item("tool", tool, other_tools=others, own_tools=names[server], learned=learned)
             neg.append(
                 {
                     "server": server,
@@ -102,14 +110,14 @@ def eval_definitions(shared: Path | None, fresh: bool = False) -> dict:
             )
     pos = []
     for case in load_positives():
-        fs = scan_item("tool", case_definition(case), other_tools=case.get("other_tools", ()))
+        fs = scan_item("tool", case_definition(case), other_tools=case.get("other_tools", ()), learned=learned)
         pos.append(
             {**{k: case[k] for k in ("id", "family", "batch", "split")}, "sub": case.get("sub"), "worst": worst(fs)}
         )
     report: dict = {}
-    for split in ("dev", "heldout", "all", *(("fresh",) if fresh else ())):
+    for split in ("dev", "heldout", "all", *((fresh,) if fresh else ())):
         P = [p for p in pos if split == "all" or p["split"] == split]
-        N = [n for n in neg if (n["split"] != "fresh" if split == "all" else n["split"] == split)]
+        N = [n for n in neg if (n["split"] not in MEASURE_ONLY if split == "all" else n["split"] == split)]
         real = [n for n in N if not n["server"].startswith("agentdojo/")]
         per = {}
         for sev in SEVERITIES:
@@ -125,8 +133,14 @@ def eval_definitions(shared: Path | None, fresh: bool = False) -> dict:
             for n in N:
                 by_server[n["server"]][0] += n["worst"] >= r
                 by_server[n["server"]][1] += 1
+            by_batch = defaultdict(lambda: [0, 0])
+            for p in core:
+                by_batch[p["batch"][0]][0] += p["worst"] >= r
+                by_batch[p["batch"][0]][1] += 1
             per[sev] = {
                 "caught_excl_manipulation": _rate(sum(p["worst"] >= r for p in core), len(core)),
+                # Batches by author letter (held-out: d, e measured often; j, k and later ones seldom).
+                "caught_by_author": {k: _rate(*v) for k, v in sorted(by_batch.items())},
                 "families": {k: _rate(*v) for k, v in sorted(fam.items())},
                 "false_positives_real": _rate(sum(n["worst"] >= r for n in real), len(real)),
                 "servers_with_false_positives": {s: f"{a}/{b}" for s, (a, b) in sorted(by_server.items()) if a},
@@ -182,22 +196,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared test data folder")
     ap.add_argument(
-        "--split", choices=("dev", "heldout", "all", "fresh"), default=None, help="only this split (fresh: asked once)"
+        "--split", choices=("dev", "heldout", "all", *MEASURE_ONLY), default=None, help="only this split (fresh*: asked once)"
     )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--misses", action="store_true", help="list missed positives and false alarms")
+    ap.add_argument("--no-model", action="store_true", help="the rules alone, without the learned model")
     a = ap.parse_args(argv)
     shared = a.shared if a.shared.is_dir() else None
     report = {
         "default_threshold": DEFAULT_THRESHOLD,
         "goals": GOALS,
-        "definitions": eval_definitions(shared, fresh=a.split == "fresh"),
+        "learned_model": not a.no_model,
+        "definitions": eval_definitions(shared, fresh=a.split if a.split in MEASURE_ONLY else None, learned=not a.no_model),
         "results": eval_results(shared) if shared else None,
     }
     if a.json:
         print(json.dumps(report, indent=1))
         return 0
     d = report["definitions"]
+    print("rules and the learned model" if report["learned_model"] else "the rules alone (--no-model)")
     for split in [a.split] if a.split else ["dev", "heldout"]:
         s = d[split]
         print(
@@ -208,9 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             t = s["by_threshold"][sev]
             mark = " (default)" if sev == DEFAULT_THRESHOLD else ""
             fams = ", ".join(f"{k} {_pct(v)}" for k, v in t["families"].items())
+            authors = ", ".join(f"{k} {_pct(v)}" for k, v in t["caught_by_author"].items())
             print(
                 f"at {sev}{mark}: caught excl. manipulation {_pct(t['caught_excl_manipulation'])}; "
-                f"false positives {_pct(t['false_positives_real'])}\n   {fams}"
+                f"false positives {_pct(t['false_positives_real'])}\n   {fams}\n   by author: {authors}"
             )
             if t["servers_with_false_positives"]:
                 print("   FP by server: " + ", ".join(f"{k} {v}" for k, v in t["servers_with_false_positives"].items()))

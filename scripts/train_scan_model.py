@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Train the scanner's learned judgement (mcp_guard/scan_model.py) on the DEV splits only.
+
+Positives: the dev batches of fixtures/scan_corpus/positives (each batch one author; "manipulation"
+left out: it is not what the scanner is asked to catch). Negatives: the real `tools/list` of the dev
+servers (fixtures/scan_corpus/servers, split as scripts/eval_scan.py splits them), the dev AgentDojo
+suites' tools (--shared) and the corpus's hand-written tricky negatives. Held-out batches and servers,
+and fresh servers, are never read here.
+
+Hyper-parameters and thresholds are chosen by cross-validation grouped by author batch for positives
+and by server for negatives: every fold scores authors and servers its model never saw, which is what
+held-out text is. The `medium` threshold is the lowest score that flags at most --max-fp of the dev
+negatives out of fold; `high` is above every dev negative's out-of-fold score (and at least --high-min).
+
+Writes mcp_guard/data/scan_model.json (or --out): the weights that are not zero, the intercept, the
+thresholds, the configuration, the cross-validation figures, the training data's digest and the date.
+
+Needs scikit-learn (`pip install -e '.[train]'`). Usage:
+  scripts/train_scan_model.py [--shared DIR] [--out FILE] [--max-fp 0.005] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from mcp_guard import scan_model  # noqa: E402
+from mcp_guard.scan import RANK, scan_item  # noqa: E402
+
+CORPUS = REPO / "fixtures" / "scan_corpus"
+OUT = REPO / "mcp_guard" / "data" / scan_model.MODEL_FILE
+GRID_C = (1.0, 10.0, 100.0)  # inverse regularisation strength
+GRID_RULE_SCALE = (0.0, 0.5, 1.0)  # the rule findings as features: off, or this value each
+MIN_DF = 2  # a feature seen in one training tool only says nothing about other tools
+
+
+def _eval_module():
+    spec = importlib.util.spec_from_file_location("eval_scan", REPO / "scripts" / "eval_scan.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def dataset(shared: Path | None) -> list[dict]:
+    """Every dev training row: definition, label, group (author batch or server), rule findings."""
+    ev = _eval_module()
+    rows = []
+    for case in ev.load_positives():
+        if case["split"] == "dev" and case["family"] != "manipulation":
+            rows.append(
+                {
+                    "definition": ev.case_definition(case),
+                    "label": 1,
+                    "group": f"pos:{case['batch']}",
+                    "others": tuple(case.get("other_tools", ())),
+                    "own": (),
+                }
+            )
+    servers = {s: v for s, v in ev.load_servers(shared).items() if v["split"] == "dev"}
+    names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
+    for server, v in servers.items():
+        kind = "agentdojo" if server.startswith("agentdojo/") else "real"
+        others = tuple(n for s, ns in names.items() if s != server for n in ns)
+        for tool in v["tools"]:
+            rows.append(
+                {
+                    "definition": tool,
+                    "label": 0,
+                    "group": f"neg:{server}",
+                    "kind": kind,
+                    "others": others,
+                    "own": tuple(names[server]),
+                }
+            )
+    for case in json.loads((CORPUS / "negatives.json").read_text(encoding="utf-8")):
+        if case.get("item") == "tool":
+            rows.append(
+                {
+                    "definition": case["definition"],
+                    "label": 0,
+                    "group": "neg:corpus",
+                    "kind": "corpus",
+                    "others": (),
+                    "own": (),
+                }
+            )
+    for r in rows:
+        # The rules' own verdict is taken as eval_scan.py takes it (with the other servers' tool names);
+        # the model's features use only the findings that do not depend on them.
+        rules = scan_item("tool", r["definition"], other_tools=r.pop("others"), own_tools=r.pop("own"), learned=False)
+        r["rule_worst"] = max((RANK[f.severity] for f in rules), default=-1)
+        r["rules"] = rules
+    return rows
+
+
+def digest(rows: list[dict]) -> str:
+    h = hashlib.sha256()
+    for line in sorted(json.dumps([r["label"], r["definition"]], sort_keys=True) for r in rows):
+        h.update(line.encode())
+    return h.hexdigest()
+
+
+def folds(rows: list[dict]) -> list[int]:
+    """One fold per positive batch; servers spread over the folds by size, in an order blind to content."""
+    pos = sorted({r["group"] for r in rows if r["label"] == 1})
+    k = len(pos)
+    fold_of = {g: i for i, g in enumerate(pos)}
+    sizes = {}
+    for r in rows:
+        if r["label"] == 0:
+            sizes[r["group"]] = sizes.get(r["group"], 0) + 1
+    load = [0] * k
+    for g in sorted(sizes, key=lambda g: (-sizes[g], hashlib.sha256(g.encode()).hexdigest())):
+        i = min(range(k), key=lambda j: (load[j], j))
+        fold_of[g] = i
+        load[i] += sizes[g]
+    return [fold_of[r["group"]] for r in rows]
+
+
+def with_features(rows: list[dict], rule_scale: float) -> list[dict]:
+    for r in rows:
+        r["features"] = scan_model.features(r["definition"], r["rules"], rule_scale)
+    return rows
+
+
+def fit(rows: list[dict], c: float):
+    """A DictVectorizer + LogisticRegression pipeline on the rows (features seen in >= MIN_DF rows)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    df: dict[str, int] = {}
+    for r in rows:
+        for f in r["features"]:
+            df[f] = df.get(f, 0) + 1
+    keep = {f for f, n in df.items() if n >= MIN_DF}
+    X = [{f: v for f, v in r["features"].items() if f in keep} for r in rows]
+    y = [r["label"] for r in rows]
+    model = make_pipeline(
+        DictVectorizer(),
+        LogisticRegression(C=c, class_weight="balanced", max_iter=5000, solver="lbfgs"),
+    )
+    model.fit(X, y)
+    return model
+
+
+def decision(model, rows: list[dict]) -> list[float]:
+    return [float(s) for s in model.decision_function([r["features"] for r in rows])]
+
+
+def thresholds(neg_scores: list[float], max_fp: float, high_min: float) -> dict[str, float]:
+    s = sorted(neg_scores, reverse=True)
+    allowed = int(math.floor(max_fp * len(s)))
+    medium = s[allowed] + 1e-6 if allowed < len(s) else s[-1]
+    high = max(s[0] + 1e-6, high_min, medium)
+    return {"medium": round(medium, 6), "high": round(high, 6)}
+
+
+def cross_validate(rows: list[dict], fold: list[int], c: float, scale: float, max_fp: float, high_min: float) -> dict:
+    oof = [0.0] * len(rows)
+    for k in sorted(set(fold)):
+        train = [r for r, f in zip(rows, fold, strict=True) if f != k]
+        test = [i for i, f in enumerate(fold) if f == k]
+        model = fit(train, c)
+        for i, s in zip(test, decision(model, [rows[i] for i in test]), strict=True):
+            oof[i] = s
+    neg = [i for i, r in enumerate(rows) if r["label"] == 0 and r["kind"] != "corpus"]
+    th = thresholds([oof[i] for i in neg], max_fp, high_min)
+    pos = [i for i, r in enumerate(rows) if r["label"] == 1]
+    medium = RANK["medium"]
+
+    def caught(i: int, t: float) -> bool:
+        return oof[i] >= t or rows[i]["rule_worst"] >= medium
+
+    per_batch = {}
+    for g in sorted({rows[i]["group"] for i in pos}):
+        idx = [i for i in pos if rows[i]["group"] == g]
+        per_batch[g[4:]] = f"{sum(caught(i, th['medium']) for i in idx)}/{len(idx)}"
+    return {
+        "C": c,
+        "rule_scale": scale,
+        "thresholds": th,
+        "caught_with_rules": round(sum(caught(i, th["medium"]) for i in pos) / len(pos), 4),
+        "caught_model_alone": round(sum(oof[i] >= th["medium"] for i in pos) / len(pos), 4),
+        "caught_rules_alone": round(sum(rows[i]["rule_worst"] >= medium for i in pos) / len(pos), 4),
+        "caught_high": round(sum(oof[i] >= th["high"] for i in pos) / len(pos), 4),
+        "false_positives": round(sum(oof[i] >= th["medium"] for i in neg) / len(neg), 4),
+        "corpus_negatives_flagged": sum(
+            oof[i] >= th["medium"] for i, r in enumerate(rows) if r.get("kind") == "corpus"
+        ),
+        "per_batch": per_batch,
+        "_oof": oof,
+    }
+
+
+def export(model, th: dict[str, float], meta: dict) -> dict:
+    vec, lr = model.steps[0][1], model.steps[1][1]
+    weights = {
+        f: round(float(w), 6) for f, w in zip(vec.get_feature_names_out(), lr.coef_[0], strict=True) if abs(w) >= 1e-6
+    }
+    return {
+        "format": 1,
+        "kind": "logistic regression over scan_model.features (score: a logit)",
+        "intercept": round(float(lr.intercept_[0]), 6),
+        "thresholds": th,
+        **meta,
+        "weights": dict(sorted(weights.items())),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--max-fp", type=float, default=0.005, help="out-of-fold false positives allowed at medium")
+    ap.add_argument("--high-min", type=float, default=2.0, help="the high threshold is at least this logit")
+    ap.add_argument("--dry-run", action="store_true", help="cross-validate and print, write nothing")
+    a = ap.parse_args(argv)
+    try:
+        import sklearn
+    except ImportError:
+        print("train_scan_model: scikit-learn is needed (pip install -e '.[train]')", file=sys.stderr)
+        return 2
+    shared = a.shared if a.shared.is_dir() else None
+    rows = dataset(shared)
+    fold = folds(rows)
+    n_pos = sum(r["label"] for r in rows)
+    print(f"{n_pos} dev positives, {len(rows) - n_pos} dev negatives, {len(set(fold))} folds")
+    results = []
+    for scale in GRID_RULE_SCALE:
+        with_features(rows, scale)
+        for c in GRID_C:
+            res = cross_validate(rows, fold, c, scale, a.max_fp, a.high_min)
+            results.append(res)
+            print(json.dumps({k: v for k, v in res.items() if not k.startswith("_")}))
+    # Best: most caught (rules or model) out of fold; then the smaller C (the simpler model).
+    best = max(results, key=lambda r: (r["caught_with_rules"], r["caught_model_alone"], -r["C"]))
+    print("chosen:", {k: v for k, v in best.items() if not k.startswith("_")})
+    if a.dry_run:
+        return 0
+    model = fit(with_features(rows, best["rule_scale"]), best["C"])
+    meta = {
+        "trained": dt.date.today().isoformat(),
+        "training_digest": digest(rows),
+        "training": {"positives": n_pos, "negatives": len(rows) - n_pos, "groups": len({r["group"] for r in rows})},
+        "config": {
+            "C": best["C"],
+            "rule_scale": best["rule_scale"],
+            "min_df": MIN_DF,
+            "max_fp": a.max_fp,
+            "high_min": a.high_min,
+            "sklearn": sklearn.__version__,
+        },
+        "cross_validation": {k: v for k, v in best.items() if not k.startswith("_") and k not in ("C", "rule_scale")},
+    }
+    doc = export(model, best["thresholds"], meta)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(doc, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {a.out} ({len(doc['weights'])} weights)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""The scanner's learned judgement (mcp_guard/scan_model.py): scores without scikit-learn equal to
+scikit-learn's, trained on the data the shipped model says it was trained on, and one finding in scan_item."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from mcp_guard import scan_model
+from mcp_guard.scan import scan_item
+from tests.support import FIXTURES
+
+REPO = FIXTURES.parent
+
+
+def _train_module():
+    spec = importlib.util.spec_from_file_location("train_scan_model", REPO / "scripts" / "train_scan_model.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def shipped() -> scan_model.ScanModel:
+    model = scan_model.load()
+    assert model is not None, "mcp_guard/data/scan_model.json is missing: run scripts/train_scan_model.py"
+    return model
+
+
+@pytest.fixture(scope="module")
+def training(shipped):
+    """The training rows as the training script builds them, and scikit-learn's pipeline fitted on them."""
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed (the `train` extra)")
+    tr = _train_module()
+    shared = REPO.parent / "shared"
+    rows = tr.dataset(shared if shared.is_dir() else None)
+    if tr.digest(rows) != shipped.meta["training_digest"]:
+        pytest.skip("the training data here differs from the shipped model's (no ../shared, or data changed)")
+    tr.with_features(rows, shipped.rule_scale)
+    return rows, tr.fit(rows, shipped.meta["config"]["C"])
+
+
+def test_scores_equal_scikit_learns_pipeline_on_the_training_data(shipped, training):
+    rows, pipeline = training
+    expected = pipeline.decision_function([r["features"] for r in rows])
+    for r, want in zip(rows, expected, strict=True):
+        got = shipped.score(r["definition"], r["rules"])
+        assert got == pytest.approx(float(want), abs=1e-3), r["definition"].get("name")
+
+
+def test_the_shipped_model_separates_its_training_data(shipped, training):
+    """A model that cannot tell its own positives from its negatives was not trained (or was broken)."""
+    rows, _ = training
+    pos = [shipped.score(r["definition"], r["rules"]) for r in rows if r["label"] == 1]
+    neg = [shipped.score(r["definition"], r["rules"]) for r in rows if r["label"] == 0]
+    medium = shipped.thresholds["medium"]
+    assert sum(s >= medium for s in pos) / len(pos) > 0.9
+    assert sum(s >= medium for s in neg) / len(neg) < 0.01
+
+
+def test_thresholds_and_provenance_are_recorded(shipped):
+    assert shipped.thresholds["medium"] < shipped.thresholds["high"]
+    assert shipped.severity(shipped.thresholds["medium"]) == "medium"
+    assert shipped.severity(shipped.thresholds["high"]) == "high"
+    assert shipped.severity(shipped.thresholds["medium"] - 0.01) is None
+    for key in ("trained", "training_digest", "config", "cross_validation"):
+        assert key in shipped.meta
+
+
+def test_features_are_words_pairs_and_context_free_rule_findings():
+    tool = {
+        "name": "sendReport",
+        "description": "Sends the report.",
+        "inputSchema": {"type": "object", "properties": {"toAddress": {"type": "string", "description": "Where to."}}},
+    }
+    text = scan_model.tool_text(tool)
+    assert text.split("\n") == ["send Report", "Sends the report.", "to Address", "Where to."]
+    f = scan_model.features(tool, [], 1.0)
+    assert {"w:send", "w:report", "b:send report", "w:where"} <= set(f)
+    assert sum(v * v for v in f.values()) == pytest.approx(1.0)  # the text vector has unit length
+
+    class F:
+        def __init__(self, kind, severity):
+            self.kind, self.severity = kind, severity
+
+    rules = [F("secrecy", "high"), F("tool_shadowing", "high"), F("homoglyph", "high")]
+    f = scan_model.features(tool, rules, 0.5)
+    assert f["r:secrecy:high"] == 0.5 and f["r:any:high"] == 0.5
+    assert not [k for k in f if "shadowing" in k or "homoglyph" in k]  # they depend on other servers
+
+
+def _case(name: str):
+    for path in sorted((FIXTURES / "scan_corpus" / "positives").glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for case in doc["cases"]:
+            if case["id"] == name:
+                assert doc["split"] == "dev"
+                return case
+    raise AssertionError(name)
+
+
+def test_scan_item_adds_one_learned_finding_and_only_for_tools(shipped):
+    """A dev positive the rules miss is caught by the learned finding; switched off, it is not."""
+    from mcp_guard.scan import RANK
+
+    _train = _train_module()
+    ev = _train._eval_module()
+    missed_by_rules = []
+    for case in ev.load_positives():
+        if case["split"] != "dev" or case["family"] == "manipulation":
+            continue
+        d = ev.case_definition(case)
+        rules = scan_item("tool", d, other_tools=case.get("other_tools", ()), learned=False)
+        if max((RANK[f.severity] for f in rules), default=-1) < RANK["medium"]:
+            missed_by_rules.append((d, case))
+    assert missed_by_rules
+    d, case = missed_by_rules[0]
+    both = scan_item("tool", d, other_tools=case.get("other_tools", ()))
+    learned = [f for f in both if f.kind == scan_model.LEARNED_KIND]
+    assert len(learned) == 1 and learned[0].severity in ("medium", "high")
+    assert learned[0].field == "description" and learned[0].end == len(d["description"])
+    # Prompts and resources are not what the model was trained on: it does not judge them.
+    prompt = {"name": d["name"], "description": d["description"]}
+    assert not [f for f in scan_item("prompt", prompt) if f.kind == scan_model.LEARNED_KIND]
+
+
+def test_an_ordinary_tool_gets_no_learned_finding():
+    tool = {
+        "name": "get_weather",
+        "description": "Returns the current weather for a city: temperature, wind and a short summary.",
+        "inputSchema": {"type": "object", "properties": {"city": {"type": "string", "description": "City name."}}},
+    }
+    assert not [f for f in scan_item("tool", tool) if f.kind == scan_model.LEARNED_KIND]
+
+
+def test_the_learned_finding_does_not_depend_on_other_servers_tools():
+    """`scan` names the other servers' tools, `review` does not: the learned finding is the same."""
+    tr = _train_module()
+    ev = tr._eval_module()
+    shadowing = [c for c in ev.load_positives() if c["split"] == "dev" and c.get("other_tools")]
+    assert shadowing
+    seen = 0
+    for case in shadowing:
+        d = ev.case_definition(case)
+        alone = [f for f in scan_item("tool", d) if f.kind == scan_model.LEARNED_KIND]
+        beside = [f for f in scan_item("tool", d, other_tools=case["other_tools"]) if f.kind == scan_model.LEARNED_KIND]
+        assert alone == beside, case["id"]
+        seen += bool(alone)
+    assert seen  # the comparison compared findings, not two empty lists
