@@ -105,6 +105,13 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
     passed = {n.upper() for n in upstream.pass_env}
     env = {k: v for k, v in os.environ.items()
            if ordinary(k) or (k.upper() in passed and not k.upper().startswith(OWN_PREFIX))}
+    if upstream.secrets and "PATH" not in passed:
+        # Whoever starts mcp-guard sets its PATH (a project's client entry can): it must not choose which
+        # program gets this server's secrets, nor what that program runs. Its command and children are
+        # looked up on the system's default PATH (plus the command's own folder) unless the entry's
+        # `env` sets PATH.
+        env = {k: v for k, v in env.items() if k.upper() != "PATH"}
+        env["PATH"] = trusted_path(upstream.command)
     env.update(upstream.env)
     for name, value in (additions or {}).items():
         if value is None:
@@ -112,6 +119,17 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
         else:
             env[name] = value
     return env
+
+
+def trusted_path(command: str | None) -> str:
+    """The system's default search path (not taken from any environment), after the folder of a
+    command given by its full path (npx finds its node there)."""
+    try:
+        system = os.confstr("CS_PATH") or os.defpath
+    except (AttributeError, ValueError, OSError):  # Windows has no confstr
+        system = os.defpath
+    folder = os.path.dirname(command) if command and os.path.isabs(command) else ""
+    return os.pathsep.join(p for p in [folder, *system.split(os.pathsep)] if p)
 
 
 def withheld(config: Config, upstream: str) -> list[str]:
