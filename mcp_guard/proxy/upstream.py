@@ -561,7 +561,8 @@ def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str 
         if cfg.transport != "stdio" or checked or not cfg.command:
             continue
         try:
-            started[name] = start_process(cfg.command, list(cfg.args), upstream_env(cfg, envs.get(name)), cfg.launch_cwd())
+            started[name] = start_process(cfg.command, list(cfg.args), upstream_env(cfg, envs.get(name)),
+                                          cfg.launch_cwd())
         except OSError:
             continue  # the regular launch reports it, in the client's initialize answer
     return started
