@@ -127,6 +127,14 @@ class UpstreamConfig(_Model):
     def is_remote(self) -> bool:
         return self.url is not None
 
+    def launch_cwd(self) -> str | None:
+        """The folder the server starts in: its `cwd`; else, for one that gets secrets, the filesystem
+        root, never the client's working folder (whose code `python -m`, npx or a relative path would
+        load, with the secrets)."""
+        if self.cwd or not self.secrets:
+            return self.cwd
+        return os.path.abspath(os.sep)
+
 
 class ArgConstraint(_Model):
     """A rule over one argument of the tools matched by `tool` (a glob over namespaced names).

@@ -55,7 +55,7 @@ async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | Non
         from mcp_guard.intent.credentials import upstream_env
 
         command = os.path.expanduser(upstream.command or "")
-        transport = process_streams(name, [command, *upstream.args], upstream_env(upstream, env), upstream.cwd)
+        transport = process_streams(name, [command, *upstream.args], upstream_env(upstream, env), upstream.launch_cwd())
     elif upstream.transport == "sse":
         from mcp.client.sse import sse_client
 

@@ -191,6 +191,27 @@ def test_call_record_follows_the_configured_sensitive_globs():
     assert call_record(other, deny("x"), config.audit.sensitive)["arguments"] == {"body": "b"}
 
 
+
+def test_read_record_keeps_what_a_read_sends_and_follows_the_sensitive_globs():
+    from mcp_guard.audit.data import read_record
+    from mcp_guard.config import parse_config
+    from mcp_guard.guards.base import Decision
+
+    sensitive = parse_config({"audit": {"sensitive": ["crm/login:password", "vault/*"]}}).audit.sensitive
+    allow = Decision("allow", "")
+    got = read_record("prompts/get", "crm", "prompt", "login", {"name": "login", "arguments": {
+        "user": "ann", "password": "pw"}}, allow, sensitive)
+    assert got["arguments"] == {"user": "ann", "password": digest("pw")} and got["decision"] == "allow"
+    done = read_record("completion/complete", "crm", "prompt", "login", {
+        "ref": {"type": "ref/prompt", "name": "login"}, "argument": {"name": "password", "value": "p"},
+        "context": {"arguments": {"user": "ann"}}}, allow, sensitive)
+    assert done["argument"] == {"name": "password", "value": digest("p")}
+    assert done["context"] == {"arguments": {"user": "ann"}}
+    vault = read_record("prompts/get", "vault", "prompt", "key", {"arguments": {"id": "7"}}, allow, sensitive)
+    assert vault["arguments"] == {"id": digest("7")}
+    uri = read_record("resources/read", "docs", "resource", "file:///a?q=1", {"uri": "file:///a?q=1"}, allow)
+    assert (uri["method"], uri["name"]) == ("resources/read", "file:///a?q=1")
+
 def test_records_are_read_in_chunks(log):
     log.append_many([("call", "s", {"i": i}) for i in range(2100)])
     assert [r.data["i"] for r in log.records(session="s")] == list(range(2100))

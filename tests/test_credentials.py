@@ -52,3 +52,42 @@ def test_secret_repr_and_redaction(config):
     assert "env-secret-value" not in repr(env) and isinstance(env["CRM_TOKEN"], Secret)
     r = Redactor(env)
     assert r("auth=env-secret-value; k=file-secret-value") == "auth=[redacted:CRM_TOKEN]; k=[redacted:CRM_KEY]"
+
+
+def test_an_upstream_with_secrets_takes_what_locates_code_and_traffic_from_the_system(monkeypatch, tmp_path):
+    """Whoever starts mcp-guard (a project's client entry) sets PATH, HOME, proxies and CA files: for an
+    upstream that gets secrets, none of them chooses its program, its code or its traffic's route."""
+    import os
+    import pwd
+
+    from mcp_guard.config import UpstreamConfig
+    from mcp_guard.intent.credentials import upstream_env
+
+    repo = str(tmp_path / "repo")
+    for name, value in {"PATH": f"{repo}/bin:/usr/bin", "HOME": repo, "XDG_CACHE_HOME": repo, "LANG": "C.UTF-8",
+                        "https_proxy": "http://127.0.0.1:9", "SSL_CERT_FILE": f"{repo}/ca.pem"}.items():
+        monkeypatch.setenv(name, value)
+    guarded = UpstreamConfig(command="/opt/node/bin/npx", secrets={"T": "env:T_SOURCE"})
+    env = upstream_env(guarded, {"T": "tok"})
+    assert env["PATH"].split(os.pathsep)[0] == "/opt/node/bin" and repo not in env["PATH"]
+    assert env["HOME"] == pwd.getpwuid(os.getuid()).pw_dir
+    assert not {"XDG_CACHE_HOME", "https_proxy", "SSL_CERT_FILE"} & set(env)
+    assert (env["LANG"], env["T"]) == ("C.UTF-8", "tok")
+    # the entry decides: its env, or what it names in pass_env
+    chosen = UpstreamConfig(command="npx", secrets={"T": "env:T_SOURCE"}, env={"PATH": "/srv/bin"},
+                            pass_env=["HTTPS_PROXY"])
+    env = upstream_env(chosen)
+    assert env["PATH"] == "/srv/bin" and env["https_proxy"] == "http://127.0.0.1:9"
+    # without secrets: the ordinary variables as they are
+    plain = upstream_env(UpstreamConfig(command="npx"))
+    assert plain["PATH"].startswith(repo) and plain["HOME"] == repo and "SSL_CERT_FILE" in plain
+
+
+def test_an_upstream_with_secrets_starts_in_its_cwd_else_the_root(tmp_path):
+    import os
+
+    from mcp_guard.config import UpstreamConfig
+
+    assert UpstreamConfig(command="x", secrets={"T": "env:T"}).launch_cwd() == os.path.abspath(os.sep)
+    assert UpstreamConfig(command="x", secrets={"T": "env:T"}, cwd=str(tmp_path)).launch_cwd() == str(tmp_path)
+    assert UpstreamConfig(command="x").launch_cwd() is None  # the client's folder, as before

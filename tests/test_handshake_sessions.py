@@ -18,6 +18,7 @@ from mcp_guard.proxy.handshake_sessions import (
     new_session_id,
 )
 from mcp_guard.store import SCHEMA_VERSION, open_store
+from tests.postgres import pg_url, postgres_cluster  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.anyio
 
@@ -71,10 +72,52 @@ def test_oversized_initialize_params_are_not_kept(records):
     """A client cannot fill the shared database through its initialize: such a session stays where
     it was opened (alive there, not rebuilt elsewhere)."""
     sid = new_session_id()
-    records.open(sid, None, "g-big", None, {**PARAMS, "padding": "x" * (MAX_KEPT_PARAMS + 1)})
+    big = {**PARAMS, "capabilities": {"experimental": {"pad": "x" * (MAX_KEPT_PARAMS + 1)}}}
+    records.open(sid, None, "g-big", None, big)
     records.negotiated(sid, "2025-11-25")
     assert records.alive(sid) and records.find(sid, None) is None
     assert len(records.store.execute("SELECT init_params FROM http_sessions").fetchone()[0]) < 10
+
+
+def test_only_what_a_rebuild_needs_of_initialize_is_kept(records):
+    sid = new_session_id()
+    records.open(sid, None, "g-1", None, {**PARAMS, "_meta": {"pad": "x" * 100_000}, "other": [1] * 1000})
+    records.negotiated(sid, "2025-11-25")
+    assert records.find(sid, None).init_params == PARAMS
+
+
+def _kept(store, owner=None):
+    return store.execute("SELECT count(*) FROM http_sessions WHERE init_params != 'null'").fetchone()[0]
+
+
+def test_ended_and_given_up_sessions_leave_no_row(records):
+    ended, given_up, live = new_session_id(), new_session_id(), new_session_id()
+    for sid in (ended, given_up, live):
+        records.open(sid, None, "g-" + sid, None, PARAMS)
+    records.end(ended, None)
+    records.drop(given_up)
+    assert [r[0] for r in records.store.execute("SELECT id FROM http_sessions")] == [live]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_rebuildable_sessions_are_capped_per_credential_and_in_total(tmp_path, request, backend):
+    """The least recently used beyond the limits lose their params: alive where they are held,
+    never rebuilt elsewhere; so what the store keeps of sessions is bounded whatever a client opens."""
+    store = open_store(tmp_path / "guard.db" if backend == "sqlite" else request.getfixturevalue("pg_url"))
+    records = SessionRecords(store, idle_timeout=60, per_owner=2, total=3)
+    mine = [new_session_id() for _ in range(5)]
+    for sid in mine:
+        records.open(sid, "serve-token", "g-" + sid, None, PARAMS)
+        records.negotiated(sid, "2025-11-25")
+    assert _kept(store) == 2
+    assert [records.find(sid, "serve-token") is not None for sid in mine] == [False, False, False, True, True]
+    assert all(records.alive(sid) for sid in mine)
+    others = [new_session_id() for _ in range(2)]
+    for i, sid in enumerate(others):
+        records.open(sid, f"session:s-{i}", "g-" + sid, None, PARAMS)
+        records.negotiated(sid, "2025-11-25")
+    assert _kept(store) == 3 and records.find(others[1], "session:s-1") is not None
+    store.close()
 
 
 def test_a_schema_2_database_gains_the_session_table(tmp_path):

@@ -93,3 +93,42 @@ def call_record(call: ToolCall, decision: Decision, sensitive: Iterable[str] = (
         sensitive_args=arg_globs,
         sensitive_tool=whole,
     )
+
+
+def read_record(method: str, upstream: str, kind: str, name: str, params: Mapping[str, Any],
+                decision: Decision, sensitive: Iterable[str] = ()) -> dict[str, Any]:
+    """The data of a `read` record. A prompt's arguments and a completion's argument value and
+    context take the `[audit] sensitive` globs as a tool's arguments do (the prompt's or
+    completion's `UPSTREAM/NAME`, `:ARG` its argument's name)."""
+    whole, arg_globs = False, []
+    for pattern in sensitive:
+        name_glob, sep, arg_glob = pattern.partition(":")
+        if _tool_matches(name_glob or "*", upstream, name):
+            if sep:
+                arg_globs.append(arg_glob)
+            else:
+                whole = True
+
+    def hidden(arg: str) -> bool:
+        return whole or any(fnmatchcase(arg, g) for g in arg_globs)
+
+    def kept(values: Any) -> Any:
+        if not isinstance(values, Mapping):
+            return digest(values) if whole else values
+        return {k: digest(v) if hidden(str(k)) else v for k, v in values.items()}
+
+    data: dict[str, Any] = {"method": method, "upstream": upstream, "kind": kind, "name": name}
+    if "arguments" in params:
+        data["arguments"] = kept(params["arguments"])
+    argument = params.get("argument")
+    if isinstance(argument, Mapping):  # completion: the value typed so far of argument `name`
+        arg = str(argument.get("name"))
+        value = argument.get("value")
+        data["argument"] = {"name": arg, "value": digest(value) if hidden(arg) else value}
+    elif argument is not None:
+        data["argument"] = kept(argument)
+    context = params.get("context")
+    if isinstance(context, Mapping) and "arguments" in context:
+        data["context"] = {"arguments": kept(context["arguments"])}
+    return data | {"decision": decision.action, "guard": decision.guard, "rule": decision.rule,
+                   "reason": decision.reason}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mcp_guard.audit.data import call_record
+from mcp_guard.audit.data import call_record, read_record
 from mcp_guard.audit.writer import AuditWriter
 
 if TYPE_CHECKING:  # types only: the audit log does not depend on the guards
@@ -30,3 +30,10 @@ class AuditSink:
     def call(self, kind: str, call: ToolCall, decision: Decision) -> Awaitable[Any]:
         """A call's record (`call`: the decision before it leaves; `result`: a result withheld)."""
         return self.record(kind, call.session.id, call_record(call, decision, self.sensitive))
+
+    def read(self, session_id: str | None, method: str, upstream: str, kind: str, name: str,
+             params: Mapping[str, Any], decision: Decision) -> Awaitable[Any]:
+        """A prompts/get, resources/read or /subscribe, or completion/complete record: the decision
+        and what the request sends (a prompt's arguments, a completion's argument and context)."""
+        return self.record("read", session_id, read_record(method, upstream, kind, name, params, decision,
+                                                           self.sensitive))

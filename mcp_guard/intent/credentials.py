@@ -89,6 +89,14 @@ ORDINARY_ENV = frozenset({
     "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
 })
 ORDINARY_PREFIXES = ("LC_",)
+# Of those, what decides which program and code runs (PATH; HOME and the XDG folders: user site-packages,
+# npm and uv caches and settings), where temporary files go, and where traffic goes and whom it trusts:
+# an upstream with secrets takes these from the system or its entry, never from whoever started us.
+LOCATING_ENV = frozenset({
+    "PATH", "HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "TMPDIR",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+})
 OWN_PREFIX = "MCP_GUARD_"  # mcp-guard's own settings and tokens: never handed to a server
 
 
@@ -103,8 +111,15 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
     `additions` (the secrets a session is granted; None removes a name). Nothing else of ours: not
     another upstream's secrets or their sources, not mcp-guard's tokens."""
     passed = {n.upper() for n in upstream.pass_env}
+    # Whoever starts mcp-guard sets its environment (a project's client entry can): for a server that
+    # gets secrets it must not choose which program runs, what code that loads, nor where its traffic
+    # goes. Those variables come from the system (PATH, HOME), else from its entry (`env`, `pass_env`).
+    located = LOCATING_ENV if upstream.secrets else frozenset()
     env = {k: v for k, v in os.environ.items()
-           if ordinary(k) or (k.upper() in passed and not k.upper().startswith(OWN_PREFIX))}
+           if (ordinary(k) and k.upper() not in located)
+           or (k.upper() in passed and not k.upper().startswith(OWN_PREFIX))}
+    if upstream.secrets:
+        env.update({k: v for k, v in system_locations(upstream.command).items() if k not in passed})
     env.update(upstream.env)
     for name, value in (additions or {}).items():
         if value is None:
@@ -112,6 +127,25 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
         else:
             env[name] = value
     return env
+
+
+def system_locations(command: str | None) -> dict[str, str]:
+    """PATH and HOME as the system has them, not as any environment says: the default search path
+    after the folder of a command given by its full path (npx finds its node there), and the user's
+    home folder from the user database (POSIX)."""
+    try:
+        system = os.confstr("CS_PATH") or os.defpath
+    except (AttributeError, ValueError, OSError):  # Windows has no confstr
+        system = os.defpath
+    folder = os.path.dirname(command) if command and os.path.isabs(command) else ""
+    found = {"PATH": os.pathsep.join(p for p in [folder, *system.split(os.pathsep)] if p)}
+    try:
+        import pwd
+
+        found["HOME"] = pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, AttributeError):
+        pass
+    return found
 
 
 def withheld(config: Config, upstream: str) -> list[str]:

@@ -66,7 +66,7 @@ def launch_spec(name: str, upstream: UpstreamConfig, env: dict[str, str] | None 
         from mcp_guard.intent.credentials import upstream_env
 
         env = upstream_env(upstream) if upstream.transport == "stdio" else {}
-    return LaunchSpec(name, upstream.command, list(upstream.args), dict(env), upstream.cwd, upstream.url)
+    return LaunchSpec(name, upstream.command, list(upstream.args), dict(env), upstream.launch_cwd(), upstream.url)
 
 
 def admit_upstream(config: Config, name: str, upstream: UpstreamConfig, env: dict[str, str], *,

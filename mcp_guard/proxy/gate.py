@@ -242,7 +242,7 @@ class CallGate:
         inspected."""
         started = time.perf_counter()
         method = msg["method"]
-        refused = await self.check_read(msg["id"], up.name, kind, name)
+        refused = await self.check_read(msg["id"], up.name, kind, name, msg)
         if refused is not None:
             decision, answer = refused
             return self._done(method, up.name, name, decision, started, 0.0, decision.reason, answer)
@@ -252,15 +252,18 @@ class CallGate:
         resp, rraw = await self.inspect_answer(up.name, method, msg["id"], resp, rraw, request=msg)
         return self._done(method, up.name, name, None, started, upstream_seconds, _error_of(resp), (resp, rraw))
 
-    async def check_read(self, rid: RequestId, upstream: str, kind: ReadKind,
-                         name: str) -> tuple[Decision, Answer] | None:
+    async def check_read(self, rid: RequestId, upstream: str, kind: ReadKind, name: str,
+                         msg: Message) -> tuple[Decision, Answer] | None:
+        """Judge a read; its record is committed whatever the decision, and before an allowed one is
+        forwarded (write-ahead, as a tools/call: a request the server sees has its record; if it
+        cannot be written, the request fails unforwarded)."""
         decision = await self.guards.check_read(self.session, upstream, kind, name)
+        if self.audit is not None:
+            params = msg.get("params")
+            await self.audit.read(self.session.id, msg["method"], upstream, kind, name,
+                                  params if isinstance(params, dict) else {}, decision)
         if decision.allowed:
             return None
-        if self.audit is not None:
-            await self.audit.record("read", self.session.id, {
-                "upstream": upstream, "kind": kind, "name": name, "decision": decision.action,
-                "guard": decision.guard, "rule": decision.rule, "reason": decision.reason})
         return decision, (jsonrpc.error(rid, jsonrpc.REFUSED, decision.reason), None)
 
     # -- what a server sends toward the model ----------------------------------------------------------

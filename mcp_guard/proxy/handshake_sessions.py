@@ -1,8 +1,11 @@
 """Handshake-era HTTP sessions kept in the store, so any `serve` replica can answer any request of one.
 
 A session opened with `initialize` is recorded (`http_sessions`): its id, a hash of the credential
-that opened it, the client's initialize params, the version answered, the guards' session id, its
-`session start` binding, when it was created and last used, and when it ended. A replica that gets a
+that opened it, what a rebuild needs of the client's initialize params (version, capabilities,
+clientInfo), the version answered, the guards' session id, its `session start` binding, when it was
+created and last used. The rows are bounded by the live sessions: a session ended or given up is
+deleted, one idle past twice the timeout too, and only the most recently used ones of a client
+(`max_sessions_per_client`) and of all (`max_sessions`) keep their params, i.e. can be rebuilt. A replica that gets a
 request for a session it does not hold rebuilds it from the record: a transport with the same id and
 a relay that is sent the recorded `initialize` and `notifications/initialized` first (`ResumeChannel`;
 the answer to the replayed initialize goes nowhere), exactly as the client once sent them.
@@ -34,15 +37,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mcp_guard.http")
 
-# Rows of sessions ended or idle for longer than this are deleted when a new session is recorded.
-KEEP_ENDED = timedelta(days=1)
 # last_used is written at most this often per session and replica (a read checks the rest), and at
 # least four times per idle timeout (so another replica never finds a session in use expired).
 TOUCH_EVERY_S = 30.0
 CLEAN_EVERY_S = 600.0  # how often a replica deletes the rows of long-gone sessions
-# Initialize params larger than this are not kept (a real client's are a few hundred bytes; the body
-# limit allows megabytes, kept a day per session): such a session is served only where it was opened.
-MAX_KEPT_PARAMS = 64 * 1024
+# What a rebuild replays of the client's initialize params, kept up to MAX_KEPT_PARAMS bytes (a real
+# client's are a few hundred; the body limit allows megabytes): a larger one is served only where it
+# was opened.
+KEPT_PARAMS = ("protocolVersion", "capabilities", "clientInfo")
+MAX_KEPT_PARAMS = 8 * 1024
+NOT_KEPT = "null"
 
 
 def new_session_id() -> str:
@@ -69,9 +73,11 @@ class SessionRecords:
     """The `http_sessions` table. Its calls block: callers run them with `call()` (off the event
     loop where a statement may wait: any write, and every statement on PostgreSQL)."""
 
-    def __init__(self, store: Store, idle_timeout: float) -> None:
+    def __init__(self, store: Store, idle_timeout: float, per_owner: int = 8, total: int = 64) -> None:
         self.store = store
         self.idle = timedelta(seconds=idle_timeout)
+        self.per_owner = per_owner  # sessions of one credential that keep their params (rebuildable)
+        self.total = total  # and of all credentials
         self._touch_every = min(TOUCH_EVERY_S, idle_timeout / 4)
         self._touched: dict[str, float] = {}  # session -> when this replica last wrote its last_used
         self._cleaned = 0.0
@@ -93,14 +99,24 @@ class SessionRecords:
     def open(self, sid: str, credential: str | None, session_id: str, intent_session: str | None,
              params: dict[str, Any]) -> None:
         now = datetime.now(UTC)
-        kept = json.dumps(params)
+        kept = json.dumps({k: params[k] for k in KEPT_PARAMS if k in params})
+        owner = owner_hash(credential)
         if time.monotonic() - self._cleaned >= CLEAN_EVERY_S:
             self._cleaned = time.monotonic()
-            self._write("DELETE FROM http_sessions WHERE last_used < ?", [timestamp(now - self.idle - KEEP_ENDED)])
+            # idle past the timeout: no replica serves it any more (twice: last_used lags its use a little)
+            self._write("DELETE FROM http_sessions WHERE last_used < ?", [timestamp(now - 2 * self.idle)])
         self._write("INSERT INTO http_sessions (id, owner_hash, session_id, intent_session, init_params, created, "
                     "last_used) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [sid, owner_hash(credential), session_id, intent_session, kept if len(kept) <= MAX_KEPT_PARAMS
-                     else "null", timestamp(now), timestamp(now)])
+                    [sid, owner, session_id, intent_session, kept if len(kept) <= MAX_KEPT_PARAMS
+                     else NOT_KEPT, timestamp(now), timestamp(now)])
+        # The least recently used beyond the limits are served on, but only by the replica holding them.
+        self._write("UPDATE http_sessions SET init_params = ? WHERE owner_hash = ? AND init_params != ? AND id NOT IN "
+                    "(SELECT id FROM http_sessions WHERE owner_hash = ? AND init_params != ? "
+                    "ORDER BY last_used DESC, created DESC LIMIT ?)",
+                    [NOT_KEPT, owner, NOT_KEPT, owner, NOT_KEPT, self.per_owner])
+        self._write("UPDATE http_sessions SET init_params = ? WHERE init_params != ? AND id NOT IN "
+                    "(SELECT id FROM http_sessions WHERE init_params != ? ORDER BY last_used DESC, created DESC "
+                    "LIMIT ?)", [NOT_KEPT, NOT_KEPT, NOT_KEPT, self.total])
         self._touched[sid] = time.monotonic()
 
     def negotiated(self, sid: str, version: str | None) -> None:
@@ -135,16 +151,16 @@ class SessionRecords:
         return row is not None and row[0] is None
 
     def end(self, sid: str, credential: str | None) -> bool:
-        """End the session everywhere (DELETE); False if it is not `credential`'s or already ended."""
+        """End the session everywhere (DELETE): its row goes; False if it is not `credential`'s or
+        already ended."""
         self._touched.pop(sid, None)
-        return self._write("UPDATE http_sessions SET ended = ? WHERE id = ? AND owner_hash = ? AND ended IS NULL",
-                           [timestamp(datetime.now(UTC)), sid, owner_hash(credential)]) == 1
+        return self._write("DELETE FROM http_sessions WHERE id = ? AND owner_hash = ? AND ended IS NULL",
+                           [sid, owner_hash(credential)]) == 1
 
     def drop(self, sid: str) -> None:
-        """End the session everywhere (given up under the session limits)."""
+        """End the session everywhere (given up under the session limits): its row goes."""
         self._touched.pop(sid, None)
-        self._write("UPDATE http_sessions SET ended = ? WHERE id = ? AND ended IS NULL",
-                    [timestamp(datetime.now(UTC)), sid])
+        self._write("DELETE FROM http_sessions WHERE id = ?", [sid])
 
     def forget(self, sid: str) -> None:
         """This replica no longer holds the session (the record stays for the others)."""

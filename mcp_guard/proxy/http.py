@@ -104,6 +104,9 @@ class _Open:
     last: float = field(default_factory=time.monotonic)
 
 
+MAX_REPLICAS = 16  # `serve` replicas on one store whose sessions at their limits can all be rebuilt elsewhere
+
+
 class SessionLimits:
     """Sessions open now, by the client they belong to (a credential, or an address without one).
 
@@ -333,7 +336,9 @@ class StreamableHTTPEndpoint(_Endpoint):
         self.security_settings = security
         self.sessions: dict[str, Any] = {}
         self.owners: dict[str, str | None] = {}  # HTTP session -> the credential that opened it
-        self.records = SessionRecords(proxy.store, proxy.config.serve.idle_timeout)
+        serve = proxy.config.serve  # the limits are each replica's: room in the store for 16 replicas at theirs
+        self.records = SessionRecords(proxy.store, serve.idle_timeout, serve.max_sessions_per_client,
+                                      MAX_REPLICAS * serve.max_sessions)
         self._given_up: OrderedDict[str, None] = OrderedDict()  # sessions ended here under the session limits
         self.task_group: anyio.abc.TaskGroup | None = None
         self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes, limits)

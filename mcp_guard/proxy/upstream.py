@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -202,7 +203,7 @@ class UpstreamConnection:
     def launch_spec(self) -> LaunchSpec:
         cfg = self.config
         return LaunchSpec(upstream=self.name, command=cfg.command, args=list(cfg.args),
-                          env=upstream_env(cfg, self._extra_env), cwd=cfg.cwd, url=cfg.url)
+                          env=upstream_env(cfg, self._extra_env), cwd=cfg.launch_cwd(), url=cfg.url)
 
     async def prelaunch(self) -> None:
         """Start a stdio server as soon as the session opens, before the client's initialize arrives:
@@ -232,7 +233,9 @@ class UpstreamConnection:
                 process = start_process(spec.command, spec.args, {k: v for k, v in spec.env.items() if v is not None},
                                     spec.cwd)
             except FileNotFoundError:
-                raise UpstreamUnavailable(f"command not found: {spec.command}") from None
+                hint = (f" on the system PATH {spec.env.get('PATH')} (it gets secrets: give its full path in the "
+                        "config, or set env.PATH)") if self.config.secrets and os.sep not in spec.command else ""
+                raise UpstreamUnavailable(f"command not found: {spec.command}{hint}") from None
         return await ProcessChannel.attach(process, max_bytes=self.settings.max_message_bytes, label=label)
 
     async def _take_early(self) -> ProcessChannel | None:
@@ -558,7 +561,8 @@ def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str 
         if cfg.transport != "stdio" or checked or not cfg.command:
             continue
         try:
-            started[name] = start_process(cfg.command, list(cfg.args), upstream_env(cfg, envs.get(name)), cfg.cwd)
+            started[name] = start_process(cfg.command, list(cfg.args), upstream_env(cfg, envs.get(name)),
+                                          cfg.launch_cwd())
         except OSError:
             continue  # the regular launch reports it, in the client's initialize answer
     return started
