@@ -271,40 +271,37 @@ class IntentGuard(Guard):
     # -- results ----------------------------------------------------------------------------------
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any]:
         """Record the values the result carries (where later calls' values may come from), and judge it
-        for instructions to the model (one scanner pass, cached on the record): a small result at once,
-        a large one in a worker thread, so that the next decision finds it judged; the result goes on
-        unchanged."""
+        for instructions to the model (one scanner pass, cached on the record); the result goes on
+        unchanged. Where other processes of the session share its taint (`st.link`), the result is
+        judged and what it taught written BEFORE it goes on, whatever its size: a process killed after
+        forwarding must not take the taint with it. Otherwise a small result is judged at once and a
+        large one in a worker thread, which the next decision waits for."""
         entry = self.record_result(call, result)
         if entry is not None:
             st = self.state(call.session)
-            if entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting:
-                # Judged at once on the loop: a thread hand-off costs more than judging a small text.
-                st.record.prepare(entry)
-                if st.link is not None and (entry.spans or st.record.taint_overflow):
-                    # What it taught is written before the result goes on (rare: it read as instructions).
-                    await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
+            small = entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting
+            if st.link is not None:
+                if small:  # a thread hand-off costs more than judging a small text
+                    st.record.prepare(entry)
+                    if entry.spans or st.record.taint_overflow:  # rare: it read as instructions
+                        await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
+                else:
+                    await anyio.to_thread.run_sync(self._judge, st, entry)
                 return result
-            # Other processes of the session wait for this judgement (the lock) before they decide;
-            # where they cannot, it is judged and its taint written before the result goes on.
-            held = st.link is not None and st.link.hold()
-            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self._judge, st, entry, held))
+            if small:
+                st.record.prepare(entry)
+                return result
+            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self._judge, st, entry))
             st.judging.add(task)
             task.add_done_callback(st.judging.discard)
-            if st.link is not None and not held:
-                await asyncio.gather(task, return_exceptions=True)
         return result
 
     @staticmethod
-    def _judge(st: SessionState, entry: ResultEntry, held: bool) -> None:
+    def _judge(st: SessionState, entry: ResultEntry) -> None:
         """(worker thread) Judge a recorded result, and share what it taught with the session's other processes."""
-        try:
-            st.record.prepare(entry)
-            if st.link is not None:
-                st.link.publish(st.record, entry)
-        finally:
-            if held:
-                assert st.link is not None
-                st.link.release()
+        st.record.prepare(entry)
+        if st.link is not None:
+            st.link.publish(st.record, entry)
 
     def record_result(self, call: ToolCall, result: dict[str, Any]) -> ResultEntry | None:
         if self.config.intent.mode == "off":
