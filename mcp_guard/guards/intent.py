@@ -30,7 +30,7 @@ from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
-from mcp_guard.intent.record import ResultEntry, SessionRecord, result_text
+from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
@@ -272,29 +272,47 @@ class IntentGuard(Guard):
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any]:
         """Record the values the result carries (where later calls' values may come from), and judge it
         for instructions to the model (one scanner pass, cached on the record); the result goes on
-        unchanged. Where other processes of the session share its taint (`st.link`), the result is
-        judged and what it taught written BEFORE it goes on, whatever its size: a process killed after
-        forwarding must not take the taint with it. Otherwise a small result is judged at once and a
-        large one in a worker thread, which the next decision waits for."""
+        unchanged."""
         entry = self.record_result(call, result)
         if entry is not None:
-            st = self.state(call.session)
-            small = entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting
-            if st.link is not None:
-                if small:  # a thread hand-off costs more than judging a small text
-                    st.record.prepare(entry)
-                    if entry.spans or st.record.taint_overflow:  # rare: it read as instructions
-                        await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
-                else:
-                    await anyio.to_thread.run_sync(self._judge, st, entry)
-                return result
-            if small:
-                st.record.prepare(entry)
-                return result
-            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self._judge, st, entry))
-            st.judging.add(task)
-            task.add_done_callback(st.judging.discard)
+            await self._judged(self.state(call.session), entry)
         return result
+
+    async def check_message(self, session: SessionInfo, upstream: str,
+                            msg: dict[str, Any]) -> dict[str, Any] | Decision:
+        """Any other server text that reaches the model (a resources/read or prompts/get answer, a
+        JSON-RPC error, a tool's error, a server request) is recorded and judged like a tool result:
+        instructions to the model taint the session whatever the channel. Notifications are not (logs
+        and progress go to the client, and a flood of them would push real results out of the record)."""
+        if self.config.intent.mode == "off" or ("id" not in msg):
+            return msg
+        text = message_text(msg)
+        if text:
+            st = self.state(session)
+            kind = "error" if "error" in msg else str(msg.get("method") or "answer")
+            await self._judged(st, st.record.add(upstream, kind, text))
+        return msg
+
+    async def _judged(self, st: SessionState, entry: ResultEntry) -> None:
+        """Judge a recorded text. Where other processes of the session share its taint (`st.link`), it is
+        judged and what it taught written BEFORE it goes on, whatever its size: a process killed after
+        forwarding must not take the taint with it. Otherwise a small text is judged at once and a
+        large one in a worker thread, which the next decision waits for."""
+        small = entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting
+        if st.link is not None:
+            if small:  # a thread hand-off costs more than judging a small text
+                st.record.prepare(entry)
+                if entry.spans or st.record.taint_overflow:  # rare: it read as instructions
+                    await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
+            else:
+                await anyio.to_thread.run_sync(self._judge, st, entry)
+            return
+        if small:
+            st.record.prepare(entry)
+            return
+        task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self._judge, st, entry))
+        st.judging.add(task)
+        task.add_done_callback(st.judging.discard)
 
     @staticmethod
     def _judge(st: SessionState, entry: ResultEntry) -> None:
@@ -321,3 +339,21 @@ class IntentGuard(Guard):
         approval_id = approvals.hold(self.store, call.session.id, qualified, call.arguments, decision.reason,
                                      inputs=call.inputs)
         return approvals.held_message(approval_id, decision.reason)
+
+
+def message_text(msg: Any) -> str:
+    """Every string a server message carries (the names of its members aside), joined; past
+    MAX_PER_RESULT the rest is cut, and the record counts the message as tainted."""
+    parts: list[str] = []
+    size = 0
+    stack = [msg]
+    while stack and size <= MAX_PER_RESULT:
+        node = stack.pop()
+        if isinstance(node, str):
+            parts.append(node)
+            size += len(node) + 2
+        elif isinstance(node, dict):
+            stack.extend(v for k, v in reversed(node.items()) if k not in ("jsonrpc", "id"))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return "\n\n".join(parts)
