@@ -192,6 +192,29 @@ def test_a_shared_result_is_judged_and_its_taint_written_before_it_goes_on(tmp_p
     assert ("taint",) in [tuple(r) for r in anyio.run(go)]
 
 
+def test_a_trigger_on_the_shared_taint_taints_the_session_and_a_dropped_write_withholds_the_result(tmp_path):
+    """A process of the user may plant a trigger that silently drops taint rows: a reader then counts the
+    session as tainted, and a writer that reads back fewer rows than it wrote withholds the result."""
+    db = tmp_path / "guard.db"
+    open_store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER quiet BEFORE INSERT ON session_taint BEGIN SELECT RAISE(IGNORE); END")
+    conn.commit()
+    conn.close()
+
+    async def go():
+        reader = await _send(_guard(db, "run:named:t"), "eve@evil.example")
+        guard = _guard(db, "run:named:t2")
+        s = SessionInfo(id="w", intent=INTENT)
+        call = ToolCall(s, "wiki", "read_page", "read_page", {"id": "p"})
+        assert (await guard.check_call(call)).action == "allow"
+        return reader, await guard.check_result(call, _result(INJECTED))
+
+    reader, written = anyio.run(go)
+    assert reader.action == "ask" and shared_taint.TAMPERED in reader.reason, reader.reason
+    assert getattr(written, "action", None) == "deny" and written.rule == "unshared", written
+
+
 def test_a_schema_2_database_is_migrated(tmp_path):
     path = tmp_path / "guard.db"
     open_store(path).close()

@@ -37,6 +37,9 @@ from mcp_guard.store import Store
 
 INLINE_JUDGE_CHARS = 16 * 1024  # results up to this size are judged on the event loop
 STATE_KEY = "intent"
+# A tainted text whose taint the other processes of the session could not be told of is withheld.
+UNSHARED = Decision("deny", "mcp-guard withheld a server's text that reads as instructions to the model: its "
+                    "taint could not be shared with the session's other processes (see the log)", "intent", "unshared")
 
 
 @dataclass(slots=True)
@@ -269,13 +272,13 @@ class IntentGuard(Guard):
         return DefaultEngine(st.intent, trusted_source=trusted).decide(call.tool, judged, st.record, info)
 
     # -- results ----------------------------------------------------------------------------------
-    async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any]:
+    async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:
         """Record the values the result carries (where later calls' values may come from), and judge it
         for instructions to the model (one scanner pass, cached on the record); the result goes on
         unchanged."""
         entry = self.record_result(call, result)
-        if entry is not None:
-            await self._judged(self.state(call.session), entry)
+        if entry is not None and not await self._judged(self.state(call.session), entry):
+            return UNSHARED
         return result
 
     async def check_message(self, session: SessionInfo, upstream: str,
@@ -290,36 +293,37 @@ class IntentGuard(Guard):
         if text:
             st = self.state(session)
             kind = "error" if "error" in msg else str(msg.get("method") or "answer")
-            await self._judged(st, st.record.add(upstream, kind, text))
+            if not await self._judged(st, st.record.add(upstream, kind, text)):
+                return UNSHARED
         return msg
 
-    async def _judged(self, st: SessionState, entry: ResultEntry) -> None:
+    async def _judged(self, st: SessionState, entry: ResultEntry) -> bool:
         """Judge a recorded text. Where other processes of the session share its taint (`st.link`), it is
         judged and what it taught written BEFORE it goes on, whatever its size: a process killed after
         forwarding must not take the taint with it. Otherwise a small text is judged at once and a
-        large one in a worker thread, which the next decision waits for."""
+        large one in a worker thread, which the next decision waits for. False when its taint could not
+        be shared (then the text is withheld: fail closed)."""
         small = entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting
         if st.link is not None:
-            if small:  # a thread hand-off costs more than judging a small text
-                st.record.prepare(entry)
-                if entry.spans or st.record.taint_overflow:  # rare: it read as instructions
-                    await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
-            else:
-                await anyio.to_thread.run_sync(self._judge, st, entry)
-            return
+            if not small:
+                return await anyio.to_thread.run_sync(self._judge, st, entry)
+            st.record.prepare(entry)  # a thread hand-off costs more than judging a small text
+            if entry.spans or st.record.taint_overflow:  # rare: it read as instructions
+                return await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
+            return True
         if small:
             st.record.prepare(entry)
-            return
+            return True
         task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self._judge, st, entry))
         st.judging.add(task)
         task.add_done_callback(st.judging.discard)
+        return True
 
     @staticmethod
-    def _judge(st: SessionState, entry: ResultEntry) -> None:
+    def _judge(st: SessionState, entry: ResultEntry) -> bool:
         """(worker thread) Judge a recorded result, and share what it taught with the session's other processes."""
         st.record.prepare(entry)
-        if st.link is not None:
-            st.link.publish(st.record, entry)
+        return st.link.publish(st.record, entry) if st.link is not None else True
 
     def record_result(self, call: ToolCall, result: dict[str, Any]) -> ResultEntry | None:
         if self.config.intent.mode == "off":

@@ -58,6 +58,7 @@ TTL = timedelta(days=7)
 MAX_ROWS = 2 * MAX_TAINTED + 64  # rows of one key read at most; past them the session counts as tainted
 UNREADABLE = "(an unreadable taint record in the store)"
 OVERFLOW = "(too many tainted values to keep, in another process of this session)"
+TAMPERED = "(the store's shared taint has triggers or rules: what other processes wrote cannot be trusted)"
 
 
 # -- the key ------------------------------------------------------------------------------------------
@@ -153,9 +154,10 @@ class Link:
         self.published: dict[str, tuple[bool, bool]] = {}
 
     # -- writing (worker thread) ----------------------------------------------------------------------
-    def publish(self, record: SessionRecord, entry: ResultEntry) -> None:
+    def publish(self, record: SessionRecord, entry: ResultEntry) -> bool:
         """Write what a judged result taught: its taint and values (if tainted), and an overflow of the
-        record's own kept values. Only what this process has not written yet."""
+        record's own kept values. Only what this process has not written yet. False when what was to
+        be written is not in the store after the write (the caller withholds the result)."""
         rows: list[tuple[str, str | None, int | None, str | None, int | None, int | None]] = []
         overflow = record.taint_overflow
         with self._mutex:
@@ -175,7 +177,8 @@ class Link:
                 rows.append(("overflow", None, None, None, None, None))
                 self.published_overflow = True
             if rows:
-                self.shared.write(self, rows)
+                return self.shared.write(self, rows)
+            return True
 
     # -- reading (before a decision) --------------------------------------------------------------------
     async def catch_up(self, record: SessionRecord) -> None:
@@ -190,20 +193,24 @@ class Link:
                 stamp = store.change_stamp()
                 if stamp is not None and stamp == self.stamp:
                     return
-                rows = self._fetch(store)
+                planted, rows = self._fetch(store)
             else:
                 stamp = None
-                rows = await anyio.to_thread.run_sync(self._fetch, store)  # a network round trip
+                planted, rows = await anyio.to_thread.run_sync(self._fetch, store)  # a network round trip
         except Exception as err:  # noqa: BLE001 - fail closed: what other processes read is unknown
             log.warning("cannot read the session's shared taint: %s", err)
             record.elsewhere = record.elsewhere or (0, UNREADABLE)
             return
+        if planted:  # a trigger or rule may drop or change rows as they are written: taint cannot be shared
+            log.warning("the session_taint table has %s; the session counts as tainted", ", ".join(planted))
+            record.elsewhere = record.elsewhere or (0, TAMPERED)
         self.stamp = stamp
         self.merge(record, rows)
 
-    def _fetch(self, store: Store) -> list[Any]:
-        return store.execute(f"SELECT {_COLUMNS} FROM session_taint WHERE session_key = ? AND id > ? "
+    def _fetch(self, store: Store) -> tuple[list[str], list[Any]]:
+        rows = store.execute(f"SELECT {_COLUMNS} FROM session_taint WHERE session_key = ? AND id > ? "
                              f"ORDER BY id LIMIT {MAX_ROWS + 1}", [self.key, self.last_id]).fetchall()
+        return taint_triggers(store), rows
 
     def merge(self, record: SessionRecord, rows: list[Any]) -> None:
         """Add rows of other processes to the record: taint only ever added, whatever the rows say."""
@@ -267,7 +274,7 @@ class SharedTaint:
                 self._writer = open_store(self.store.path)
             return self._writer
 
-    def write(self, link: Link, rows: list[tuple[Any, ...]]) -> None:
+    def write(self, link: Link, rows: list[tuple[Any, ...]]) -> bool:
         now = datetime.now(UTC)
         try:
             store = self._writes()
@@ -281,14 +288,45 @@ class SharedTaint:
                 store.execute("DELETE FROM session_taint WHERE expires < ?", [timestamp(now)])
                 store.execute("UPDATE session_taint SET expires = ? WHERE session_key = ? AND expires < ?",
                               [until, link.key, until])
+                mine = ("SELECT count(*) FROM session_taint WHERE session_key = ? AND origin = ?",
+                        [link.key, link.origin])
+                before = store.execute(*mine).fetchone()[0]
                 store.executemany(
                     "INSERT INTO session_taint (session_key, kind, value, seq, source, inside, outside, origin, "
                     "session_id, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(link.key, *r, link.origin, link.session_id, until) for r in rows])
+                # Read back: a write that does not appear (dropped by a planted trigger or rule) failed.
+                found = store.execute(*mine).fetchone()[0] - before
+                if found != len(rows):
+                    raise RuntimeError(f"{len(rows) - found} of the {len(rows)} rows written did not appear")
+                planted = taint_triggers(store)
+                if planted:
+                    raise RuntimeError(f"the session_taint table has {', '.join(planted)}")
+            return True
         except Exception as err:  # noqa: BLE001 - logged; this process still holds the taint itself
             log.warning("cannot write the session's taint to the store (other processes of the session "
-                        "will not see it): %s", err)
+                        "would not see it; the result is withheld): %s", err)
+            return False
 
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+
+
+def taint_triggers(conn: Store) -> list[str]:
+    """Triggers and views (PostgreSQL: triggers and rules) on session_taint. mcp-guard defines none: one
+    planted by another process of the user (`RAISE(IGNORE)` on insert, a `DO INSTEAD NOTHING` rule) could
+    drop every later taint row while each writer sees success."""
+    if conn.dialect == "postgresql":
+        rows = conn.execute(
+            "SELECT 'trigger', tgname FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgrelid = 'session_taint'::regclass "
+            "UNION ALL SELECT 'rule', rulename FROM pg_rules WHERE tablename = 'session_taint' "
+            "AND schemaname = current_schema() ORDER BY 2"
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') "
+            "AND (tbl_name = 'session_taint' OR lower(sql) LIKE '%session_taint%') ORDER BY name"
+        ).fetchall()
+    return [f"{kind} {name}" for kind, name in rows]
