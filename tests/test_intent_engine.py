@@ -718,6 +718,25 @@ def test_rule_prescribed_a_value_in_the_record_that_names_the_tool_is_asked():
     assert decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, plain)).rule != "prescribed"
 
 
+@pytest.mark.parametrize("spelt", ["desk__add_ssh_key", "add-ssh-key", "addSshKey", "Add SSH Key", "add ssh.key",
+                                   "add_\\u0073sh_key", "add\u200bssh\u200bkey", "add\\u200bssh_key",
+                                   "\uff41\uff44\uff44_ssh_key"])
+def test_rule_prescribed_any_spelling_of_the_tools_name_is_its_name(spelt):
+    args = {"host": "bastion.corp.example", "public_key": "ssh-ed25519 AAAAC3x k@x.test"}
+    v = decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, TICKET.replace('"add_ssh_key"', f'"{spelt}"')))
+    assert (v.action, v.rule) == ("ask", "prescribed"), v
+    # a longer word that holds the name is another name
+    v = decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, TICKET.replace('"add_ssh_key"', '"readd_ssh_keys"')))
+    assert v.rule != "prescribed", v
+
+
+def test_rule_prescribed_the_name_in_a_sibling_object_of_the_record_counts():
+    sibling = TICKET.replace('{"action": "add_ssh_key", "params":', '{"step": {"action": "add_ssh_key"}, "params":')
+    args = {"host": "bastion.corp.example", "public_key": "ssh-ed25519 AAAAC3x k@x.test"}
+    v = decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, sibling))
+    assert (v.action, v.rule) == ("ask", "prescribed"), v
+
+
 def test_rule_prescribed_a_value_in_another_record_than_the_tools_name_is_unchanged():
     rows = ('[{"action": "add_ssh_key", "public_key": "ssh-ed25519 AAAAK1"},'
             ' {"device": "LT-7", "host": "bastion.corp.example"}]')

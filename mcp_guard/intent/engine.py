@@ -682,11 +682,12 @@ class DefaultEngine:
             return None
         from mcp_guard.intent.record import occurrences
 
+        spelt = _name_pattern(tokens)
         for e in record.entries:
-            at = occurrences(e, name)
+            at = _name_spots(e, spelt)
             if not at:
                 continue
-            spans = _record_spans(e, [o.start for o in at[:MAX_PRESCRIPTIONS]])
+            spans = _record_spans(e, at[:MAX_PRESCRIPTIONS], parent=True)
             for v in mine:
                 for form in (v.value, *v.forms()):
                     if any(s <= o.start and o.end <= t for o in occurrences(e, form.lower()) for s, t in spans):
@@ -895,15 +896,44 @@ MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose re
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
 
 
-def _record_spans(e: ResultEntry, positions: list[int]) -> list[tuple[int, int]]:
+# How a tool's name may be spelt in data the model reads as that name: its words in order, joined by
+# nothing (camelCase), `_`, `-`, `.`, spaces, soft hyphens or zero-width characters, raw or JSON-escaped;
+# any letter may be JSON-escaped (`add_\\u0073sh_key`). Matched in the lower-case text, so the
+# namespaced name the agent sees (`desk__add_ssh_key`) holds it too.
+_NAME_SEP = r"(?:[\s_.\-\u00ad\u200b-\u200f\u2060\ufeff]|\\u(?:00ad|200[b-f]|2060|feff|00a0|0020|005f|002d|002e))*"
+
+
+def _name_pattern(tokens: list[str]) -> re.Pattern[str]:
+    def letters(token: str) -> str:
+        return "".join(f"(?:{re.escape(c)}|\\\\u{ord(c):04x})" if ord(c) < 0x10000 else re.escape(c)
+                       for c in token)
+
+    return re.compile(r"(?<![^\W_])" + _NAME_SEP.join(letters(t.lower()) for t in tokens) + r"(?![^\W_])")
+
+
+def _name_spots(e: ResultEntry, pattern: re.Pattern[str]) -> list[int]:
+    """Offsets where the result writes a tool's name (`_name_pattern`), in any case; a text that is not
+    plain ASCII is also read in NFKC form (full-width letters), where a hit counts for the whole result."""
+    out = [m.start() for m in pattern.finditer(e.low)]
+    if not out and not e.raw.isascii():
+        import unicodedata
+
+        if pattern.search(unicodedata.normalize("NFKC", e.low).lower()):
+            out = [0]
+    return out
+
+
+def _record_spans(e: ResultEntry, positions: list[int], parent: bool = False) -> list[tuple[int, int]]:
     """(start, end) of the record that holds each offset of a result: the innermost JSON object around it
-    (its nested objects included), else the paragraph (a blank line apart); one pass over the text. A
-    result too long to read through is one record (the safe side: more of it is compared)."""
+    (its nested objects included; with `parent`, the object around that one: the record's sibling
+    members count too), else the paragraph (a blank line apart); one pass over the text. A result too
+    long to read through is one record (the safe side: more of it is compared)."""
     text = e.text
     if e.size > MAX_INDEXED:
         return [(0, len(text))] * len(positions)
     if e.json:
         found: dict[int, tuple[int, int]] = {}
+        inner: set[int] = set()  # (with `parent`) positions whose innermost object has closed
         opened: list[int] = []
         for m in _JSON_TOKEN.finditer(text):
             c = m.group()
@@ -913,10 +943,16 @@ def _record_spans(e: ResultEntry, positions: list[int]) -> list[tuple[int, int]]
                 start = opened.pop() if opened else 0
                 for pos in positions:  # the first object to close around it is the innermost
                     if pos not in found and start <= pos < m.end():
+                        if parent and pos not in inner:
+                            inner.add(pos)
+                            if opened:  # an enclosing object will close: that one is the record
+                                found_inner = (start, m.end())
+                                found.setdefault(-1 - pos, found_inner)
+                                continue
                         found[pos] = (start, m.end())
-                if len(found) == len(positions):
+                if all(pos in found for pos in positions):
                     break
-        return [found.get(pos, (0, len(text))) for pos in positions]
+        return [found.get(pos, found.get(-1 - pos, (0, len(text)))) for pos in positions]
     out = []
     for pos in positions:
         breaks = [m.end() for m in _BLANK.finditer(text, 0, pos)]

@@ -27,8 +27,9 @@ result that repeats a value the agent had already sent (a search echoing its que
 does not ground that value.
 
 Bounds per session: the newest `MAX_RESULTS` results and `MAX_CHARS` characters of result text
-(older ones are forgotten first), `MAX_PER_RESULT` characters of any one result (a longer one counts as tainted), `MAX_SENT` values
-the agent sent, `MAX_TAINTED` values of tainted results, `MAX_CACHED` looked-up values per result.
+(older ones are forgotten first), `MAX_PER_RESULT` characters of any one result (a longer one
+counts as tainted), `MAX_SENT` values the agent sent, `MAX_TAINTED` values of tainted results,
+`MAX_CACHED` looked-up values per result.
 Memory: the kept text and its lower-case copy (2 × MAX_CHARS characters; results being forgotten
 are settled before they add another MAX_CHARS), plus those sets; `scripts/bench_intent.py` measures
 a record filled to its bound. The bounds fail closed: a result is judged before it is forgotten,
