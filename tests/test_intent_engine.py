@@ -730,6 +730,13 @@ def test_rule_prescribed_any_spelling_of_the_tools_name_is_its_name(spelt):
     assert v.rule != "prescribed", v
 
 
+def test_rule_prescribed_the_name_split_across_fields_of_the_record_counts():
+    split = TICKET.replace('"action": "add_ssh_key"', '"verb": "add", "object": "ssh_key"')
+    args = {"host": "bastion.corp.example", "public_key": "ssh-ed25519 AAAAC3x k@x.test"}
+    v = decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, split))
+    assert (v.action, v.rule) == ("ask", "prescribed"), v
+
+
 def test_rule_prescribed_the_name_in_a_sibling_object_of_the_record_counts():
     sibling = TICKET.replace('{"action": "add_ssh_key", "params":', '{"step": {"action": "add_ssh_key"}, "params":')
     args = {"host": "bastion.corp.example", "public_key": "ssh-ed25519 AAAAC3x k@x.test"}
