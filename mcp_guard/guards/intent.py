@@ -8,11 +8,12 @@ a profile) go to the default engine. Per-session state lives in `session.state["
 Every tool result on the call's path passes `check_result`, which records the values it carried in
 the session's bounded record (`mcp_guard.intent.record`: the newest 256 results, 4 MiB of text, and,
 never evicted, up to 4096 values of results that carried instructions to the model): the engine
-judges a later call by where its values came from. What makes a session tainted (a result with
-instructions to the model, and the values it carried) is shared with the session's other processes
-and replicas through the store (`mcp_guard.intent.shared_taint`), read before each decision. Who
-answers an "ask" is `[intent] ask` (the relay's business): the client by elicitation, or only a
-person through `mcp-guard approvals`.
+judges a later call by where its values came from. Every other server text that reaches the model
+(resources, prompts, errors, server requests) passes `check_message` and is recorded the same way.
+What makes a session tainted (a result with instructions to the model, and the values it carried) is
+shared with the session's other processes and replicas through the store
+(`mcp_guard.intent.shared_taint`), read before each decision. Who answers an "ask" is `[intent] ask`
+(the relay's business): the client by elicitation, or only a person through `mcp-guard approvals`.
 """
 
 from __future__ import annotations
@@ -357,7 +358,9 @@ def message_text(msg: Any) -> str:
             parts.append(node)
             size += len(node) + 2
         elif isinstance(node, dict):
-            stack.extend(v for k, v in reversed(node.items()) if k not in ("jsonrpc", "id"))
+            # Binary contents (base64) are no text the scanner can read: a large image must not taint.
+            binary = ("blob", "data") if node.get("type") in ("image", "audio") else ("blob",)
+            stack.extend(v for k, v in reversed(node.items()) if k not in ("jsonrpc", "id", *binary))
         elif isinstance(node, list):
             stack.extend(reversed(node))
     return "\n\n".join(parts)
