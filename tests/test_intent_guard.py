@@ -249,8 +249,8 @@ def test_other_server_texts_are_judged_like_results_binary_contents_are_not():
 
     for msg in ({"jsonrpc": "2.0", "id": 1, "error": {"code": -32000, "message": injected}},
                 {"jsonrpc": "2.0", "id": 2, "result": {"contents": [{"uri": "wiki://p", "text": injected}]}},
-                {"jsonrpc": "2.0", "id": 3, "result": {"messages": [{"role": "user",
-                                                                      "content": {"type": "text", "text": injected}}]}}):
+                {"jsonrpc": "2.0", "id": 3,
+                 "result": {"messages": [{"role": "user", "content": {"type": "text", "text": injected}}]}}):
         d = anyio.run(send_after, msg)
         assert (d.action, d.rule) == ("deny", "injected"), (msg, d)
     image = {"jsonrpc": "2.0", "id": 4, "result": {"contents": [{"uri": "wiki://i", "blob": "QUJD" * 1_000_000}]}}
