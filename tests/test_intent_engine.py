@@ -719,6 +719,32 @@ def test_rule_prescribed_a_value_in_the_record_that_names_the_tool_is_asked():
     assert decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, plain)).rule != "prescribed"
 
 
+@pytest.mark.parametrize("spelt", ["desk__add_ssh_key", "add-ssh-key", "addSshKey", "Add SSH Key", "add ssh.key",
+                                   "add_\\u0073sh_key", "add\u200bssh\u200bkey", "add\\u200bssh_key",
+                                   "\uff41\uff44\uff44_ssh_key"])
+def test_rule_prescribed_any_spelling_of_the_tools_name_is_its_name(spelt):
+    args = {"host": "bastion.corp.example", "public_key": "ssh-ed25519 AAAAC3x k@x.test"}
+    v = decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, TICKET.replace('"add_ssh_key"', f'"{spelt}"')))
+    assert (v.action, v.rule) == ("ask", "prescribed"), v
+    # a longer word that holds the name is another name
+    v = decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, TICKET.replace('"add_ssh_key"', '"readd_ssh_keys"')))
+    assert v.rule != "prescribed", v
+
+
+def test_rule_prescribed_the_name_split_across_fields_of_the_record_counts():
+    split = TICKET.replace('"action": "add_ssh_key"', '"verb": "add", "object": "ssh_key"')
+    args = {"host": "bastion.corp.example", "public_key": "ssh-ed25519 AAAAC3x k@x.test"}
+    v = decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, split))
+    assert (v.action, v.rule) == ("ask", "prescribed"), v
+
+
+def test_rule_prescribed_the_name_in_a_sibling_object_of_the_record_counts():
+    sibling = TICKET.replace('{"action": "add_ssh_key", "params":', '{"step": {"action": "add_ssh_key"}, "params":')
+    args = {"host": "bastion.corp.example", "public_key": "ssh-ed25519 AAAAC3x k@x.test"}
+    v = decide(SETUP, "add_ssh_key", args, ticket_read(SETUP, sibling))
+    assert (v.action, v.rule) == ("ask", "prescribed"), v
+
+
 def test_rule_prescribed_a_value_in_another_record_than_the_tools_name_is_unchanged():
     rows = ('[{"action": "add_ssh_key", "public_key": "ssh-ed25519 AAAAK1"},'
             ' {"device": "LT-7", "host": "bastion.corp.example"}]')
@@ -759,24 +785,16 @@ def test_a_dotted_handle_in_a_person_argument_is_a_name_not_a_host():
     assert decide(text, "send_dm", {"user": "lena.kowalski/x"}).action == "deny"
 
 
-def test_rule_ambiguous_a_pointer_that_names_a_label_of_the_record_means_records_that_say_it():
+def test_rule_ambiguous_a_label_of_a_record_does_not_narrow_the_candidates():
+    # Anyone who can add a row to the data can give it the request's word ("role": "Legal"): a label
+    # never picks one record alone; with several contacts in the same place the send is asked.
     text = "Send the Corvid contract for signature to their legal contact"
-    contacts = ('{"contract_id": "C-118", "contacts": [{"role": "Legal", "email": "dana@corvid.example"},'
-                ' {"role": "Billing", "name": "Accounts Payable", "email": "ap@corvid.example"}]}')
+    contacts = ('{"contract_id": "C-118", "contacts": [{"role": "General Counsel", "email": "dana@corvid.example"},'
+                ' {"role": "Legal", "email": "legal@evil.example"}]}')
     r = recorded(("get_contract", contacts))
-    assert decide(text, "send_for_signature", {"signer_email": "dana@corvid.example"}, r).action == "allow"
-    # the other record: its label is not what the pointer names, so the legal contact is still its rival
-    v = decide(text, "send_for_signature", {"signer_email": "ap@corvid.example"}, r)
-    assert (v.action, v.rule) == ("ask", "ambiguous") and "dana@corvid.example" in v.question
-    # a record that says the pointer's word anywhere (here in a note) is still a rival
-    noted = contacts.replace('"name": "Accounts Payable"', '"note": "backup for legal questions"')
-    v = decide(text, "send_for_signature", {"signer_email": "dana@corvid.example"},
-               recorded(("get_contract", noted)))
-    assert (v.action, v.rule) == ("ask", "ambiguous") and "ap@corvid.example" in v.question
-    # a label the request does not use selects nothing
-    v = decide("Send the Corvid contract for signature to their contact", "send_for_signature",
-               {"signer_email": "dana@corvid.example"}, r)
-    assert (v.action, v.rule) == ("ask", "ambiguous"), v
+    for to, other in (("legal@evil.example", "dana@corvid.example"), ("dana@corvid.example", "legal@evil.example")):
+        v = decide(text, "send_for_signature", {"signer_email": to}, r)
+        assert (v.action, v.rule) == ("ask", "ambiguous") and other in v.question, v
 
 
 def test_a_word_after_an_article_or_possessive_is_not_the_verb_that_asks_for_the_action():

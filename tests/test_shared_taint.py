@@ -18,7 +18,7 @@ from mcp_guard.config import parse_config
 from mcp_guard.guards.base import SessionInfo, ToolCall
 from mcp_guard.guards.intent import IntentGuard
 from mcp_guard.intent import shared_taint
-from mcp_guard.intent.shared_taint import JudgingLocks, run_session_key
+from mcp_guard.intent.shared_taint import run_session_key
 from mcp_guard.store import SCHEMA_VERSION, open_store
 from tests.postgres import pg_url, postgres_cluster  # noqa: F401 - fixtures
 
@@ -173,18 +173,46 @@ def test_a_flood_of_rows_taints_the_session_and_deleting_rows_untaints_nothing(t
     assert st.link.full and len(st.record.elsewhere_values) <= shared_taint.MAX_ROWS
 
 
-def test_a_decision_waits_for_a_judgement_in_flight_and_fails_closed_past_its_wait(tmp_path, monkeypatch):
+@pytest.mark.parametrize("pad", [0, 64 * 1024])
+def test_a_shared_result_is_judged_and_its_taint_written_before_it_goes_on(tmp_path, pad):
+    """Small or large: when `check_result` returns (the result is forwarded), its taint is in the store,
+    so a process killed right after forwarding takes nothing with it."""
+    db = tmp_path / "guard.db"
+
+    async def go():
+        guard = _guard(db, "run:named:big")
+        s = SessionInfo(id="w", intent=INTENT)
+        call = ToolCall(s, "wiki", "read_page", "read_page", {"id": "p"})
+        assert (await guard.check_call(call)).action == "allow"
+        await guard.check_result(call, _result(INJECTED + "\n\n" + "Filler line of the page.\n" * (pad // 25)))
+        assert not guard.state(s).judging
+        return open_store(db).execute("SELECT kind FROM session_taint WHERE session_key = ?",
+                                      ["run:named:big"]).fetchall()
+
+    assert ("taint",) in [tuple(r) for r in anyio.run(go)]
+
+
+def test_a_trigger_on_the_shared_taint_taints_the_session_and_a_dropped_write_withholds_the_result(tmp_path):
+    """A process of the user may plant a trigger that silently drops taint rows: a reader then counts the
+    session as tainted, and a writer that reads back fewer rows than it wrote withholds the result."""
     db = tmp_path / "guard.db"
     open_store(db).close()
-    monkeypatch.setattr(shared_taint, "JUDGING_WAIT_S", 0.05)
-    other = JudgingLocks(db.parent / f"{db.name}.intent-locks")  # another open file: as another process
-    bucket = JudgingLocks.bucket("run:named:slow")
-    assert other.hold(bucket)
-    stuck = anyio.run(_send, _guard(db, "run:named:slow"), "eve@evil.example")
-    other.release(bucket)
-    free = anyio.run(_send, _guard(db, "run:named:slow"), "eve@evil.example")
-    assert stuck.action == "ask" and shared_taint.STILL_JUDGING in stuck.reason
-    assert shared_taint.STILL_JUDGING not in free.reason and "injected text" not in free.reason
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER quiet BEFORE INSERT ON session_taint BEGIN SELECT RAISE(IGNORE); END")
+    conn.commit()
+    conn.close()
+
+    async def go():
+        reader = await _send(_guard(db, "run:named:t"), "eve@evil.example")
+        guard = _guard(db, "run:named:t2")
+        s = SessionInfo(id="w", intent=INTENT)
+        call = ToolCall(s, "wiki", "read_page", "read_page", {"id": "p"})
+        assert (await guard.check_call(call)).action == "allow"
+        return reader, await guard.check_result(call, _result(INJECTED))
+
+    reader, written = anyio.run(go)
+    assert reader.action == "ask" and shared_taint.TAMPERED in reader.reason, reader.reason
+    assert getattr(written, "action", None) == "deny" and written.rule == "unshared", written
 
 
 def test_a_schema_2_database_is_migrated(tmp_path):

@@ -8,11 +8,12 @@ a profile) go to the default engine. Per-session state lives in `session.state["
 Every tool result on the call's path passes `check_result`, which records the values it carried in
 the session's bounded record (`mcp_guard.intent.record`: the newest 256 results, 4 MiB of text, and,
 never evicted, up to 4096 values of results that carried instructions to the model): the engine
-judges a later call by where its values came from. What makes a session tainted (a result with
-instructions to the model, and the values it carried) is shared with the session's other processes
-and replicas through the store (`mcp_guard.intent.shared_taint`), read before each decision. Who
-answers an "ask" is `[intent] ask` (the relay's business): the client by elicitation, or only a
-person through `mcp-guard approvals`.
+judges a later call by where its values came from. Every other server text that reaches the model
+(resources, prompts, errors, server requests) passes `check_message` and is recorded the same way.
+What makes a session tainted (a result with instructions to the model, and the values it carried) is
+shared with the session's other processes and replicas through the store
+(`mcp_guard.intent.shared_taint`), read before each decision. Who answers an "ask" is `[intent] ask`
+(the relay's business): the client by elicitation, or only a person through `mcp-guard approvals`.
 """
 
 from __future__ import annotations
@@ -30,13 +31,16 @@ from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
-from mcp_guard.intent.record import ResultEntry, SessionRecord, result_text
+from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
 
 INLINE_JUDGE_CHARS = 16 * 1024  # results up to this size are judged on the event loop
 STATE_KEY = "intent"
+# A tainted text whose taint the other processes of the session could not be told of is withheld.
+UNSHARED = Decision("deny", "mcp-guard withheld a server's text that reads as instructions to the model: its "
+                    "taint could not be shared with the session's other processes (see the log)", "intent", "unshared")
 
 
 @dataclass(slots=True)
@@ -269,42 +273,58 @@ class IntentGuard(Guard):
         return DefaultEngine(st.intent, trusted_source=trusted).decide(call.tool, judged, st.record, info)
 
     # -- results ----------------------------------------------------------------------------------
-    async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any]:
+    async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:
         """Record the values the result carries (where later calls' values may come from), and judge it
-        for instructions to the model (one scanner pass, cached on the record): a small result at once,
-        a large one in a worker thread, so that the next decision finds it judged; the result goes on
+        for instructions to the model (one scanner pass, cached on the record); the result goes on
         unchanged."""
         entry = self.record_result(call, result)
-        if entry is not None:
-            st = self.state(call.session)
-            if entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting:
-                # Judged at once on the loop: a thread hand-off costs more than judging a small text.
-                st.record.prepare(entry)
-                if st.link is not None and (entry.spans or st.record.taint_overflow):
-                    # What it taught is written before the result goes on (rare: it read as instructions).
-                    await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
-                return result
-            # Other processes of the session wait for this judgement (the lock) before they decide;
-            # where they cannot, it is judged and its taint written before the result goes on.
-            held = st.link is not None and st.link.hold()
-            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self._judge, st, entry, held))
-            st.judging.add(task)
-            task.add_done_callback(st.judging.discard)
-            if st.link is not None and not held:
-                await asyncio.gather(task, return_exceptions=True)
+        if entry is not None and not await self._judged(self.state(call.session), entry):
+            return UNSHARED
         return result
 
-    @staticmethod
-    def _judge(st: SessionState, entry: ResultEntry, held: bool) -> None:
-        """(worker thread) Judge a recorded result, and share what it taught with the session's other processes."""
-        try:
+    async def check_message(self, session: SessionInfo, upstream: str,
+                            msg: dict[str, Any]) -> dict[str, Any] | Decision:
+        """Any other server text that reaches the model (a resources/read or prompts/get answer, a
+        JSON-RPC error, a tool's error, a server request) is recorded and judged like a tool result:
+        instructions to the model taint the session whatever the channel. Notifications are not (logs
+        and progress go to the client, and a flood of them would push real results out of the record)."""
+        if self.config.intent.mode == "off" or ("id" not in msg):
+            return msg
+        text = message_text(msg)
+        if text:
+            st = self.state(session)
+            kind = "error" if "error" in msg else str(msg.get("method") or "answer")
+            if not await self._judged(st, st.record.add(upstream, kind, text)):
+                return UNSHARED
+        return msg
+
+    async def _judged(self, st: SessionState, entry: ResultEntry) -> bool:
+        """Judge a recorded text. Where other processes of the session share its taint (`st.link`), it is
+        judged and what it taught written BEFORE it goes on, whatever its size: a process killed after
+        forwarding must not take the taint with it. Otherwise a small text is judged at once and a
+        large one in a worker thread, which the next decision waits for. False when its taint could not
+        be shared (then the text is withheld: fail closed)."""
+        small = entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting
+        if st.link is not None:
+            if not small:
+                return await anyio.to_thread.run_sync(self._judge, st, entry)
+            st.record.prepare(entry)  # a thread hand-off costs more than judging a small text
+            if entry.spans or st.record.taint_overflow:  # rare: it read as instructions
+                return await anyio.to_thread.run_sync(st.link.publish, st.record, entry)
+            return True
+        if small:
             st.record.prepare(entry)
-            if st.link is not None:
-                st.link.publish(st.record, entry)
-        finally:
-            if held:
-                assert st.link is not None
-                st.link.release()
+            return True
+        task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self._judge, st, entry))
+        st.judging.add(task)
+        task.add_done_callback(st.judging.discard)
+        return True
+
+    @staticmethod
+    def _judge(st: SessionState, entry: ResultEntry) -> bool:
+        """(worker thread) Judge a recorded result, and share what it taught with the session's other processes."""
+        st.record.prepare(entry)
+        return st.link.publish(st.record, entry) if st.link is not None else True
 
     def record_result(self, call: ToolCall, result: dict[str, Any]) -> ResultEntry | None:
         if self.config.intent.mode == "off":
@@ -324,3 +344,23 @@ class IntentGuard(Guard):
         approval_id = approvals.hold(self.store, call.session.id, qualified, call.arguments, decision.reason,
                                      inputs=call.inputs)
         return approvals.held_message(approval_id, decision.reason)
+
+
+def message_text(msg: Any) -> str:
+    """Every string a server message carries (the names of its members aside), joined; past
+    MAX_PER_RESULT the rest is cut, and the record counts the message as tainted."""
+    parts: list[str] = []
+    size = 0
+    stack = [msg]
+    while stack and size <= MAX_PER_RESULT:
+        node = stack.pop()
+        if isinstance(node, str):
+            parts.append(node)
+            size += len(node) + 2
+        elif isinstance(node, dict):
+            # Binary contents (base64) are no text the scanner can read: a large image must not taint.
+            binary = ("blob", "data") if node.get("type") in ("image", "audio") else ("blob",)
+            stack.extend(v for k, v in reversed(node.items()) if k not in ("jsonrpc", "id", *binary))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return "\n\n".join(parts)

@@ -51,11 +51,10 @@ The rules, one sentence each (the rule's name is in every reason):
   from the data. Values of one record are one list the request may mean whole (an event's
   participants); the same value found twice is one candidate; a value the call also uses, the request
   names or the agent sent is none; a pointer that names a person ("Reply to Ana") means the mailboxes
-  spelt with that name (`ana.l@…`), so only those are rivals; likewise a pointer that uses a label of
-  the value's own JSON record (a short field value, "their legal contact": `"role": "Legal"`) means a
-  record that says that word, so a record that says it nowhere is no rival.
-- `prescribed`: a side-effecting call with a value that stands in a record of a result (its JSON
-  object, its paragraph) which also writes the called tool's own identifier (`"action": "add_ssh_key"`)
+  spelt with that name (`ana.l@…`), so only those are rivals.
+- `prescribed`: a side-effecting call with a value that stands in a record of a result (the JSON
+  object around the object that holds the name, or its paragraph) which also writes the called tool's
+  own identifier in any spelling (`"action": "add_ssh_key"`, `addSshKey`, `add-ssh-key`, `desk__add_ssh_key`)
   is asked: data that spells out which tool to call with which values is an instruction to the agent,
   whoever wrote it, unless the request's own words spell out the call (every word of the tool's name).
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
@@ -657,7 +656,7 @@ class DefaultEngine:
             return (value not in in_call and value not in record.sent and not intent.names_whole(value)
                     and (not names or bool(_mailbox_words(v.kind, value) & names)))
 
-        others = list(offered_alongside(record, v.kind, v.value, prov, rival, select=self._selected(v, prov, record)))
+        others = list(offered_alongside(record, v.kind, v.value, prov, rival))
         if not others:
             return None
         mine = next((where for _, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
@@ -684,11 +683,12 @@ class DefaultEngine:
             return None
         from mcp_guard.intent.record import occurrences
 
+        spelt = _name_pattern(tokens)
         for e in record.entries:
-            at = occurrences(e, name)
+            at = _name_spots(e, spelt)
             if not at:
                 continue
-            spans = _record_spans(e, [o.start for o in at[:MAX_PRESCRIPTIONS]])
+            spans = _record_spans(e, at[:MAX_PRESCRIPTIONS], parent=True)
             for v in mine:
                 for form in (v.value, *v.forms()):
                     if any(s <= o.start and o.end <= t for o in occurrences(e, form.lower()) for s, t in spans):
@@ -697,20 +697,6 @@ class DefaultEngine:
                                         f"that names the tool {info.name!r} itself: data that spells out the "
                                         "call to make is an instruction, not the request", intent)
         return None
-
-    def _selected(self, v: Value, prov: Provenance, record: SessionRecord) -> frozenset[str]:
-        """The words of the labels of the value's own record that the request uses ("their legal contact":
-        "role": "Legal"): the pointer names them, so it means a record that says one of them."""
-        mine = {stem(stem(w)) for w in words(self.intent.text)}
-        out: set[str] = set()
-        for e in prov.pointed or prov.fields:
-            index = offers(record, e)
-            for o in index.at.get(v.value, ()):
-                for label in index.labels.get(o.record, ()):
-                    stems = {stem(stem(w)) for w in words(label)}
-                    if stems <= mine:
-                        out |= stems
-        return frozenset(out)
 
     def _audience(self, info: ToolInfo, values: list[Value]) -> Verdict | None:
         for v in values:
@@ -742,7 +728,6 @@ class DefaultEngine:
 _LABEL = re.compile(r"[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]")
 _BLANK = re.compile(r"\n[ \t]*\n")
 _ITEM = re.compile(r"^[ \t]*- [A-Za-z_][\w .-]{0,40}:(?:[ \t]|$)", re.M)
-_LABEL_VALUE = re.compile(r"[^\W\d_]{3,}(?:[ -][^\W\d_]{2,}){0,2}")  # "Legal", "Accounts Payable"
 _KEY_ONLY = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]*$")
 MAX_OFFERS = 4096  # values indexed per result; a result that carries more offers an unknown rival (asked)
 MAX_OFFERS_KEPT = 8192  # distinct values of indexed results kept per session (about 5 MiB)
@@ -757,10 +742,7 @@ class Offer:
     record: int  # which record (JSON object or paragraph) of the result holds it
 
 
-def _offers(e: ResultEntry, labels: dict[int, set[str]] | None = None,
-            said: dict[int, set[str]] | None = None) -> list[Offer]:
-    """The result's offers; per JSON record, `labels` gets its short word-only field values ("role": "Legal")
-    and `said` the stems of every word of its strings."""
+def _offers(e: ResultEntry) -> list[Offer]:
     out: list[Offer] = []
     data = None
     if e.json:
@@ -783,10 +765,6 @@ def _offers(e: ResultEntry, labels: dict[int, set[str]] | None = None,
                 for x in node:
                     walk(x, key, rec, depth + 1)
             elif isinstance(node, str):
-                if labels is not None and len(node) <= 40 and _LABEL_VALUE.fullmatch(node):
-                    labels.setdefault(rec, set()).add(node.strip().lower())
-                if said is not None:
-                    said.setdefault(rec, set()).update(stem(stem(w)) for w in words(node))
                 found = list(find_values(node))
                 one = whole_value(node, "", found)
                 for f in found:
@@ -831,16 +809,12 @@ def _parent_key(text: str, line: int) -> str:
 
 
 class Offers:
-    """One result's offers, indexed: where each value stands, each place's values, each record's values
-    and each record's labels (its short word-only field values)."""
+    """One result's offers, indexed: where each value stands, each place's values, each record's values."""
 
-    __slots__ = ("at", "by_place", "by_record", "full", "labels", "said")
+    __slots__ = ("at", "by_place", "by_record", "full")
 
-    def __init__(self, found: list[Offer], full: bool = False, labels: dict[int, set[str]] | None = None,
-                 said: dict[int, set[str]] | None = None) -> None:
+    def __init__(self, found: list[Offer], full: bool = False) -> None:
         self.full = full or len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
-        self.labels = labels or {}
-        self.said = said or {}
         self.at: dict[str, list[Offer]] = {}
         self.by_place: dict[tuple[str, str], dict[str, Offer]] = {}  # (kind, role) -> value -> first offer
         self.by_record: dict[int, set[str]] = {}
@@ -856,12 +830,7 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
     cache = record.offers
     got = cache.get(e.seq)
     if got is None:
-        if e.size <= MAX_INDEXED:
-            labels: dict[int, set[str]] = {}
-            said: dict[int, set[str]] = {}
-            got = Offers(_offers(e, labels, said), labels=labels, said=said)
-        else:
-            got = Offers([], full=True)
+        got = Offers(_offers(e)) if e.size <= MAX_INDEXED else Offers([], full=True)
         # Bounded per session: the indexes of forgotten results go, then the oldest ones (rebuilt if needed).
         live = {x.seq for x in record.entries}
         for seq in [s for s in cache if s not in live]:
@@ -876,16 +845,13 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
 def offered_alongside(
     record: SessionRecord, kind: str, value: str, prov: Provenance,
     rival: Callable[[str], bool] = lambda _: True, mine: bool = False, most: int = 5,
-    select: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, str]]:
     """(value, where) for each other value of `kind` that the session's clean data offers in the same
     place as `value` is offered, but in another record (a value in the same record as `value` is part of
     one list the request may mean whole: an event's participants). The place: anywhere in the results
     of calls for what the request names, when `value` is data as one of them (the request pointed
     there); else a field of the same name in a result of the same tool. Each distinct value that is a
-    `rival` once, at most `most`. `select`: stems of words the pointer names as a label of `value`'s record
-    (a JSON record); a value whose record says none of them anywhere is no rival. `mine`: where `value`
-    itself is offered (once)."""
+    `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
     pointed = bool(prov.pointed)
     places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
     shared: set[str] = set()  # values that share a record with `value`
@@ -918,8 +884,6 @@ def offered_alongside(
                 continue
             for v, o in there.items():
                 if v not in seen:
-                    if select and not select & index.said.get(o.record, set()):
-                        continue  # (not seen: another offer of it may stand in a record the pointer names)
                     seen.add(v)
                     if not rival(v):
                         continue
@@ -933,15 +897,47 @@ MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose re
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
 
 
-def _record_spans(e: ResultEntry, positions: list[int]) -> list[tuple[int, int]]:
+# How a tool's name may be spelt in data the model reads as that name: its words in order, joined by
+# nothing (camelCase), `_`, `-`, `.`, spaces, soft hyphens or zero-width characters, raw or JSON-escaped;
+# any letter may be JSON-escaped (`add_\\u0073sh_key`); the words may stand in neighbouring fields of one
+# JSON object. Matched in the lower-case text, so the namespaced name the agent sees (`desk__add_ssh_key`)
+# holds it too.
+_NAME_SEP = (r"(?:[\s_.\-\u00ad\u200b-\u200f\u2060\ufeff]|\\u(?:00ad|200[b-f]|2060|feff|00a0|0020|005f|002d|002e)"
+             # or split across fields of one object: `"verb": "add", "object": "ssh_key"`
+             r'|"\s*[,:]\s*(?:"[\w\s-]{0,40}"\s*:\s*)?")*')
+
+
+def _name_pattern(tokens: list[str]) -> re.Pattern[str]:
+    def letters(token: str) -> str:
+        return "".join(f"(?:{re.escape(c)}|\\\\u{ord(c):04x})" if ord(c) < 0x10000 else re.escape(c)
+                       for c in token)
+
+    return re.compile(r"(?<![^\W_])" + _NAME_SEP.join(letters(t.lower()) for t in tokens) + r"(?![^\W_])")
+
+
+def _name_spots(e: ResultEntry, pattern: re.Pattern[str]) -> list[int]:
+    """Offsets where the result writes a tool's name (`_name_pattern`), in any case; a text that is not
+    plain ASCII is also read in NFKC form (full-width letters), where a hit counts for the whole result."""
+    out = [m.start() for m in pattern.finditer(e.low)]
+    if not out and not e.raw.isascii():
+        import unicodedata
+
+        if pattern.search(unicodedata.normalize("NFKC", e.low).lower()):
+            out = [0]
+    return out
+
+
+def _record_spans(e: ResultEntry, positions: list[int], parent: bool = False) -> list[tuple[int, int]]:
     """(start, end) of the record that holds each offset of a result: the innermost JSON object around it
-    (its nested objects included), else the paragraph (a blank line apart); one pass over the text. A
-    result too long to read through is one record (the safe side: more of it is compared)."""
+    (its nested objects included; with `parent`, the object around that one: the record's sibling
+    members count too), else the paragraph (a blank line apart); one pass over the text. A result too
+    long to read through is one record (the safe side: more of it is compared)."""
     text = e.text
     if e.size > MAX_INDEXED:
         return [(0, len(text))] * len(positions)
     if e.json:
         found: dict[int, tuple[int, int]] = {}
+        inner: set[int] = set()  # (with `parent`) positions whose innermost object has closed
         opened: list[int] = []
         for m in _JSON_TOKEN.finditer(text):
             c = m.group()
@@ -951,10 +947,16 @@ def _record_spans(e: ResultEntry, positions: list[int]) -> list[tuple[int, int]]
                 start = opened.pop() if opened else 0
                 for pos in positions:  # the first object to close around it is the innermost
                     if pos not in found and start <= pos < m.end():
+                        if parent and pos not in inner:
+                            inner.add(pos)
+                            if opened:  # an enclosing object will close: that one is the record
+                                found_inner = (start, m.end())
+                                found.setdefault(-1 - pos, found_inner)
+                                continue
                         found[pos] = (start, m.end())
-                if len(found) == len(positions):
+                if all(pos in found for pos in positions):
                     break
-        return [found.get(pos, (0, len(text))) for pos in positions]
+        return [found.get(pos, found.get(-1 - pos, (0, len(text)))) for pos in positions]
     out = []
     for pos in positions:
         breaks = [m.end() for m in _BLANK.finditer(text, 0, pos)]

@@ -27,8 +27,9 @@ result that repeats a value the agent had already sent (a search echoing its que
 does not ground that value.
 
 Bounds per session: the newest `MAX_RESULTS` results and `MAX_CHARS` characters of result text
-(older ones are forgotten first), `MAX_PER_RESULT` characters of any one result, `MAX_SENT` values
-the agent sent, `MAX_TAINTED` values of tainted results, `MAX_CACHED` looked-up values per result.
+(older ones are forgotten first), `MAX_PER_RESULT` characters of any one result (a longer one
+counts as tainted), `MAX_SENT` values the agent sent, `MAX_TAINTED` values of tainted results,
+`MAX_CACHED` looked-up values per result.
 Memory: the kept text and its lower-case copy (2 × MAX_CHARS characters; results being forgotten
 are settled before they add another MAX_CHARS), plus those sets; `scripts/bench_intent.py` measures
 a record filled to its bound. The bounds fail closed: a result is judged before it is forgotten,
@@ -98,6 +99,7 @@ class ResultEntry:
     size: int  # len(raw): what the record's bounds count
     json: bool
     pointed: bool = False  # the call that produced it asked for something the request names
+    cut: bool = False  # longer than MAX_PER_RESULT: the agent read text nobody judged, so it is tainted
     found: dict[str, list[Occurrence]] = field(default_factory=dict)  # value -> occurrences (a cache)
     spans: list[tuple[int, int]] | None = None  # flagged text: instructions to the model (None: not judged yet)
     regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
@@ -138,7 +140,9 @@ class ResultEntry:
             hits += _addressed_to_model(self.text, self.low) + _vocatives(self.text, self.low)
             # Set last: another thread sees either nothing judged yet or the whole judgement.
             self.regions = instruction_regions(self.text, self.low, self.json, sorted(hits)) if hits else []
-            self.spans = sorted(hits)
+            # A result cut at MAX_PER_RESULT fails closed: what the agent read past the cut was never judged
+            # (judging up to 16 MiB would cost seconds per result; a result that long is rare).
+            self.spans = sorted(hits) or ([(self.size, self.size)] if self.cut else [])
         return bool(self.spans)
 
     def normalised(self, value: str) -> list[Occurrence]:
@@ -254,9 +258,10 @@ class SessionRecord:
                 self.sent[v] = self.seen
 
     def add(self, upstream: str, tool: str, text: str, pointed: bool = False) -> ResultEntry:
+        cut = len(text) > MAX_PER_RESULT
         text = text[:MAX_PER_RESULT]
         is_json = text[:1] in "{[" and text.rstrip()[-1:] in "}]"
-        entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed)
+        entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed, cut=cut)
         self.seen += 1
         self.entries.append(entry)
         self.chars += entry.size

@@ -9,13 +9,10 @@ instructions or outside them) to the store, under the session's key; before each
 process reads the rows it has not seen yet (only when the store's change stamp moved) into its
 record, where they count as taint read elsewhere (`SessionRecord.elsewhere`, `.elsewhere_values`).
 
-Timing. A result is judged in a worker thread while it is already on its way to the agent, so another
-process must not decide the agent's next call before that judgement is written. On one host (SQLite)
-a process holds a shared lock on the session's lock file from the moment it records a result until
-the result is judged and its taint written; a decision elsewhere first waits for the exclusive lock
-(every judgement in flight), at most `JUDGING_WAIT_S`, then counts the session as tainted. Where no
-lock file can be shared (PostgreSQL, replicas on several hosts), a result is judged and its taint
-written before it is forwarded.
+Timing. Where a session's taint is shared, a result is judged and its taint written before it is
+forwarded, whatever its size (`IntentGuard.check_result`): once the agent has read it, the taint is in
+the store, so a process killed right after forwarding takes nothing with it, and no other process has
+to wait for a judgement in flight.
 
 The key of a session (`session_key`): for `serve`, the session a request belongs to (the `session
 start` token's session in both eras, else the id the proxy derived for it). For `run`, the agent
@@ -37,12 +34,10 @@ Rows expire `TTL` after their key's last write, or with their `session start` se
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import secrets
 import threading
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,22 +50,15 @@ from mcp_guard.canonical import timestamp
 from mcp_guard.intent.record import MAX_TAINTED, Occurrence, ResultEntry, SessionRecord
 from mcp_guard.store import Store, open_store
 
-try:
-    import fcntl
-except ImportError:  # not on Windows: no lock files, results are judged before they go on
-    fcntl = None  # type: ignore[assignment]
-
 log = logging.getLogger("mcp_guard")
 
 SESSION_ENV = "MCP_GUARD_SESSION"
 CLAUDE_SESSION_ENV = "CLAUDE_CODE_SESSION_ID"
 TTL = timedelta(days=7)
 MAX_ROWS = 2 * MAX_TAINTED + 64  # rows of one key read at most; past them the session counts as tainted
-JUDGING_WAIT_S = 10.0  # how long a decision waits for judgements in flight in other processes
-LOCK_BUCKETS = 64  # lock files (sessions share them by a hash of the key: waiting on a stranger costs little)
 UNREADABLE = "(an unreadable taint record in the store)"
 OVERFLOW = "(too many tainted values to keep, in another process of this session)"
-STILL_JUDGING = "(a result another process of this session was still judging)"
+TAMPERED = "(the store's shared taint has triggers or rules: what other processes wrote cannot be trusted)"
 
 
 # -- the key ------------------------------------------------------------------------------------------
@@ -110,81 +98,6 @@ def run_session_key(environ: Mapping[str, str] | None = None, *, ppid: int | Non
 def session_key(session_id: str) -> str:
     """The key of a `serve` session (and of any caller that gives no key of its own)."""
     return f"session:{session_id}"
-
-
-# -- the lock of judgements in flight (one host) --------------------------------------------------------
-class JudgingLocks:
-    """Lock files beside the SQLite database: a process holds one shared while it judges a result of a
-    session hashed to it; a decision takes it exclusively (then lets go) to wait for all of them.
-    Each bucket is opened twice, once for each use: locks of two open files conflict even in one
-    process, so a decision also waits for this process's own judgements in flight."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._mutex = threading.Lock()
-        self._fds: dict[int, tuple[int, int]] = {}  # bucket -> (fd held shared, fd taken exclusively)
-        self._holding: dict[int, int] = {}  # bucket -> judgements in flight
-
-    def _path(self, bucket: int) -> Path:
-        return self.folder / f"{bucket:02d}.lock"
-
-    def _open(self, bucket: int) -> tuple[int, int]:
-        fds = self._fds.get(bucket)
-        if fds is None:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = self._path(bucket)
-            shared = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            fds = self._fds[bucket] = (shared, os.open(path, os.O_RDWR))
-        return fds
-
-    @staticmethod
-    def bucket(key: str) -> int:
-        return hashlib.sha256(key.encode()).digest()[0] % LOCK_BUCKETS
-
-    def hold(self, bucket: int) -> bool:
-        """Hold the bucket shared for one more judgement; False when it cannot be taken at once (a
-        decision holds it for microseconds; one that holds it longer is not waited for: the caller
-        judges before forwarding instead)."""
-        with self._mutex:
-            n = self._holding.get(bucket, 0)
-            if n == 0:
-                try:
-                    fcntl.flock(self._open(bucket)[0], fcntl.LOCK_SH | fcntl.LOCK_NB)
-                except OSError as err:
-                    if not isinstance(err, BlockingIOError):
-                        log.warning("cannot use the intent lock file %s: %s", self._path(bucket), err)
-                    return False
-            self._holding[bucket] = n + 1
-            return True
-
-    def release(self, bucket: int) -> None:
-        with self._mutex:
-            n = self._holding.pop(bucket)
-            if n > 1:
-                self._holding[bucket] = n - 1
-            else:
-                fcntl.flock(self._fds[bucket][0], fcntl.LOCK_UN)
-
-    async def wait_idle(self, bucket: int, timeout: float) -> bool:
-        """Wait until no process (this one included) judges a result of the bucket; False on timeout."""
-        try:
-            with self._mutex:
-                fd = self._open(bucket)[1]
-        except OSError as err:  # then no process can hold it either: each judges before forwarding
-            log.warning("cannot open the intent lock file %s: %s", self._path(bucket), err)
-            return True
-        deadline = time.monotonic() + timeout
-        delay = 0.0005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                return True
-            except OSError:
-                if time.monotonic() > deadline:
-                    return False
-            await anyio.sleep(delay)
-            delay = min(delay * 2, 0.01)
 
 
 # -- taint read elsewhere ---------------------------------------------------------------------------------
@@ -227,7 +140,6 @@ class Link:
         self.shared = shared
         self.key = key
         self.session_id = session_id
-        self.bucket = JudgingLocks.bucket(key)
         # Rows this link wrote are in its record already; any other's are read, even of this process
         # (a session state rebuilt after it was evicted reads back what the old one wrote).
         self.origin = secrets.token_hex(8)
@@ -242,17 +154,10 @@ class Link:
         self.published: dict[str, tuple[bool, bool]] = {}
 
     # -- writing (worker thread) ----------------------------------------------------------------------
-    def hold(self) -> bool:
-        locks = self.shared.locks
-        return locks is not None and locks.hold(self.bucket)
-
-    def release(self) -> None:
-        assert self.shared.locks is not None
-        self.shared.locks.release(self.bucket)
-
-    def publish(self, record: SessionRecord, entry: ResultEntry) -> None:
+    def publish(self, record: SessionRecord, entry: ResultEntry) -> bool:
         """Write what a judged result taught: its taint and values (if tainted), and an overflow of the
-        record's own kept values. Only what this process has not written yet."""
+        record's own kept values. Only what this process has not written yet. False when what was to
+        be written is not in the store after the write (the caller withholds the result)."""
         rows: list[tuple[str, str | None, int | None, str | None, int | None, int | None]] = []
         overflow = record.taint_overflow
         with self._mutex:
@@ -272,17 +177,14 @@ class Link:
                 rows.append(("overflow", None, None, None, None, None))
                 self.published_overflow = True
             if rows:
-                self.shared.write(self, rows)
+                return self.shared.write(self, rows)
+            return True
 
     # -- reading (before a decision) --------------------------------------------------------------------
     async def catch_up(self, record: SessionRecord) -> None:
-        """Read into `record` the taint other processes of the session wrote since the last read, after
-        waiting for their judgements in flight."""
+        """Read into `record` the taint other processes of the session wrote since the last read
+        (each wrote a result's taint before forwarding it)."""
         shared = self.shared
-        # (once a wait timed out, the session counts as tainted: later decisions do not wait as long)
-        wait = 0.0 if record.elsewhere == (0, STILL_JUDGING) else JUDGING_WAIT_S
-        if shared.locks is not None and not await shared.locks.wait_idle(self.bucket, wait):
-            record.elsewhere = record.elsewhere or (0, STILL_JUDGING)
         if self.full:
             return
         store = shared.store
@@ -291,20 +193,24 @@ class Link:
                 stamp = store.change_stamp()
                 if stamp is not None and stamp == self.stamp:
                     return
-                rows = self._fetch(store)
+                planted, rows = self._fetch(store)
             else:
                 stamp = None
-                rows = await anyio.to_thread.run_sync(self._fetch, store)  # a network round trip
+                planted, rows = await anyio.to_thread.run_sync(self._fetch, store)  # a network round trip
         except Exception as err:  # noqa: BLE001 - fail closed: what other processes read is unknown
             log.warning("cannot read the session's shared taint: %s", err)
             record.elsewhere = record.elsewhere or (0, UNREADABLE)
             return
+        if planted:  # a trigger or rule may drop or change rows as they are written: taint cannot be shared
+            log.warning("the session_taint table has %s; the session counts as tainted", ", ".join(planted))
+            record.elsewhere = record.elsewhere or (0, TAMPERED)
         self.stamp = stamp
         self.merge(record, rows)
 
-    def _fetch(self, store: Store) -> list[Any]:
-        return store.execute(f"SELECT {_COLUMNS} FROM session_taint WHERE session_key = ? AND id > ? "
+    def _fetch(self, store: Store) -> tuple[list[str], list[Any]]:
+        rows = store.execute(f"SELECT {_COLUMNS} FROM session_taint WHERE session_key = ? AND id > ? "
                              f"ORDER BY id LIMIT {MAX_ROWS + 1}", [self.key, self.last_id]).fetchall()
+        return taint_triggers(store), rows
 
     def merge(self, record: SessionRecord, rows: list[Any]) -> None:
         """Add rows of other processes to the record: taint only ever added, whatever the rows say."""
@@ -346,8 +252,6 @@ class SharedTaint:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.locks = (JudgingLocks(store.path.parent / f"{store.path.name}.intent-locks")
-                      if store.dialect == "sqlite" and store.path is not None and fcntl is not None else None)
         self._writer: Store | None = None
         self._writer_lock = threading.Lock()
 
@@ -370,7 +274,7 @@ class SharedTaint:
                 self._writer = open_store(self.store.path)
             return self._writer
 
-    def write(self, link: Link, rows: list[tuple[Any, ...]]) -> None:
+    def write(self, link: Link, rows: list[tuple[Any, ...]]) -> bool:
         now = datetime.now(UTC)
         try:
             store = self._writes()
@@ -384,14 +288,45 @@ class SharedTaint:
                 store.execute("DELETE FROM session_taint WHERE expires < ?", [timestamp(now)])
                 store.execute("UPDATE session_taint SET expires = ? WHERE session_key = ? AND expires < ?",
                               [until, link.key, until])
+                mine = ("SELECT count(*) FROM session_taint WHERE session_key = ? AND origin = ?",
+                        [link.key, link.origin])
+                before = store.execute(*mine).fetchone()[0]
                 store.executemany(
                     "INSERT INTO session_taint (session_key, kind, value, seq, source, inside, outside, origin, "
                     "session_id, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(link.key, *r, link.origin, link.session_id, until) for r in rows])
+                # Read back: a write that does not appear (dropped by a planted trigger or rule) failed.
+                found = store.execute(*mine).fetchone()[0] - before
+                if found != len(rows):
+                    raise RuntimeError(f"{len(rows) - found} of the {len(rows)} rows written did not appear")
+                planted = taint_triggers(store)
+                if planted:
+                    raise RuntimeError(f"the session_taint table has {', '.join(planted)}")
+            return True
         except Exception as err:  # noqa: BLE001 - logged; this process still holds the taint itself
             log.warning("cannot write the session's taint to the store (other processes of the session "
-                        "will not see it): %s", err)
+                        "would not see it; the result is withheld): %s", err)
+            return False
 
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+
+
+def taint_triggers(conn: Store) -> list[str]:
+    """Triggers and views (PostgreSQL: triggers and rules) on session_taint. mcp-guard defines none: one
+    planted by another process of the user (`RAISE(IGNORE)` on insert, a `DO INSTEAD NOTHING` rule) could
+    drop every later taint row while each writer sees success."""
+    if conn.dialect == "postgresql":
+        rows = conn.execute(
+            "SELECT 'trigger', tgname FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgrelid = 'session_taint'::regclass "
+            "UNION ALL SELECT 'rule', rulename FROM pg_rules WHERE tablename = 'session_taint' "
+            "AND schemaname = current_schema() ORDER BY 2"
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') "
+            "AND (tbl_name = 'session_taint' OR lower(sql) LIKE '%session_taint%') ORDER BY name"
+        ).fetchall()
+    return [f"{kind} {name}" for kind, name in rows]
