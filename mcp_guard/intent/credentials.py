@@ -130,15 +130,16 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
 
 
 def system_locations(command: str | None) -> dict[str, str]:
-    """PATH and HOME as the system has them, not as any environment says: the default search path
-    after the folder of a command given by its full path (npx finds its node there), and the user's
-    home folder from the user database (POSIX)."""
+    """PATH and HOME as the system has them, not as any environment says: the default search path,
+    after the folder of a command given by its full path (npx finds its node there) and the
+    administrator's /usr/local/bin (root's to write, like /usr/bin: where Node and npx usually are),
+    and the user's home folder from the user database (POSIX)."""
     try:
         system = os.confstr("CS_PATH") or os.defpath
     except (AttributeError, ValueError, OSError):  # Windows has no confstr
         system = os.defpath
     folder = os.path.dirname(command) if command and os.path.isabs(command) else ""
-    found = {"PATH": os.pathsep.join(p for p in [folder, *system.split(os.pathsep)] if p)}
+    found = {"PATH": os.pathsep.join(dict.fromkeys(p for p in [folder, "/usr/local/bin", *system.split(os.pathsep)] if p))}
     try:
         import pwd
 
