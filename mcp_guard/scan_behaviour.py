@@ -363,7 +363,8 @@ def _in_purpose(category: str, purpose: str) -> bool:
 
 def _noun_in_purpose(data: str, purpose: str) -> bool:
     noun = re.search(r"(\w+?)(?:e?s)?\W*$", data)
-    return bool(purpose and noun and len(noun.group(1)) >= 3 and re.search(r"\b" + re.escape(noun.group(1).lower()), purpose))
+    return bool(purpose and noun and len(noun.group(1)) >= 3
+                and re.search(r"\b" + re.escape(noun.group(1).lower()), purpose))
 
 
 _MODIFIER = re.compile(r"\b(?:per|by|each|every|for each|which|whose|optional|the user'?s own)\s+$", _I)

@@ -196,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared test data folder")
     ap.add_argument(
-        "--split", choices=("dev", "heldout", "all", *MEASURE_ONLY), default=None, help="only this split (fresh*: asked once)"
+        "--split", choices=("dev", "heldout", "all", *MEASURE_ONLY), default=None,
+        help="only this split (fresh*: asked once)"
     )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--misses", action="store_true", help="list missed positives and false alarms")
@@ -207,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         "default_threshold": DEFAULT_THRESHOLD,
         "goals": GOALS,
         "learned_model": not a.no_model,
-        "definitions": eval_definitions(shared, fresh=a.split if a.split in MEASURE_ONLY else None, learned=not a.no_model),
+        "definitions": eval_definitions(shared, fresh=a.split if a.split in MEASURE_ONLY else None,
+                                        learned=not a.no_model),
         "results": eval_results(shared) if shared else None,
     }
     if a.json:

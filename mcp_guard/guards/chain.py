@@ -16,7 +16,6 @@ from mcp_guard.guards.base import (
     Upstream,
 )
 
-
 # Rules of an allow that says more than "no guard objected" (reports count them).
 NOTED_ALLOWS = ("approved:", "warn:")
 

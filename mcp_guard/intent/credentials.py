@@ -139,7 +139,8 @@ def system_locations(command: str | None) -> dict[str, str]:
     except (AttributeError, ValueError, OSError):  # Windows has no confstr
         system = os.defpath
     folder = os.path.dirname(command) if command and os.path.isabs(command) else ""
-    found = {"PATH": os.pathsep.join(dict.fromkeys(p for p in [folder, "/usr/local/bin", *system.split(os.pathsep)] if p))}
+    search = [folder, "/usr/local/bin", *system.split(os.pathsep)]
+    found = {"PATH": os.pathsep.join(dict.fromkeys(p for p in search if p))}
     try:
         import pwd
 

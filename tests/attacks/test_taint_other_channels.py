@@ -1,6 +1,6 @@
 """Class: injection toward the model through channels other than tools/call results never taints the session.
 
-IntentGuard records and judges only tools/call results (not a JSON-RPC error's message either) (gate.py -> guards.check_result). A wiki whose
+IntentGuard recorded and judged only tools/call results (not a JSON-RPC error's message either). A wiki whose
 page is served as a RESOURCE (resources/read) or as a PROMPT (prompts/get) delivers the same
 injection to the model, and the agent then acts on it through the mail server: the address the
 injection pointed at, carried as data by a one-record listing, is sent to with no question, in the
