@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """What sharing a session's taint through the store costs a call (`mcp_guard.intent.shared_taint`).
 
-Each round is what the relay does for one call: `check_call` (which first waits for judgements in
-flight in the session's other processes, then reads the store's new taint rows) and `check_result` on
-a small clean result (held under the session's lock file while it is judged). Compared: a guard whose
+Each round is what the relay does for one call: `check_call` (which reads the store's new taint rows,
+written by the session's other processes) and `check_result` on a small clean result (judged before it
+goes on, where the session is shared). Compared: a guard whose
 store no other process can share (SQLite in memory: nothing shared), and one on a SQLite file, with
 another connection writing a row between calls (as the audit writer does), so every decision reads
 the store. Also shown: writing the taint of one injected result (its taint and 3 values).
