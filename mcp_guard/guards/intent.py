@@ -350,7 +350,7 @@ def message_text(msg: Any) -> str:
     """Every string a server message carries (the names of its members aside), joined; past
     MAX_PER_RESULT the rest is cut, and the record counts the message as tainted."""
     parts: list[str] = []
-    size = 0
+    size = -2  # the joined length so far (no separator before the first part): past the bound means cut
     stack = [msg]
     while stack and size <= MAX_PER_RESULT:
         node = stack.pop()

@@ -93,7 +93,8 @@ ORDINARY_PREFIXES = ("LC_",)
 # npm and uv caches and settings), where temporary files go, and where traffic goes and whom it trusts:
 # an upstream with secrets takes these from the system or its entry, never from whoever started us.
 LOCATING_ENV = frozenset({
-    "PATH", "HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "TMPDIR",
+    "PATH", "HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR",
+    "TMPDIR", "TMP", "TEMP",
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
     "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
 })

@@ -898,11 +898,12 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
 
 
 # How a tool's name may be spelt in data the model reads as that name: its words in order, joined by
-# nothing (camelCase), `_`, `-`, `.`, spaces, soft hyphens or zero-width characters, raw or JSON-escaped;
+# nothing (camelCase) or any characters that are not letters or digits (`_`, `-`, `.`, `/`, `:`, `+`,
+# dashes, spaces, soft hyphens, zero-width characters), raw, JSON-escaped or percent-encoded;
 # any letter may be JSON-escaped (`add_\\u0073sh_key`); the words may stand in neighbouring fields of one
 # JSON object. Matched in the lower-case text, so the namespaced name the agent sees (`desk__add_ssh_key`)
 # holds it too.
-_NAME_SEP = (r"(?:[\s_.\-\u00ad\u200b-\u200f\u2060\ufeff]|\\u(?:00ad|200[b-f]|2060|feff|00a0|0020|005f|002d|002e)"
+_NAME_SEP = (r"(?:[\W_]|\\u[0-9a-f]{4}|%[0-9a-f]{2}"
              # or split across fields of one object: `"verb": "add", "object": "ssh_key"`
              r'|"\s*[,:]\s*(?:"[\w\s-]{0,40}"\s*:\s*)?")*')
 

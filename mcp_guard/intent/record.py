@@ -199,17 +199,20 @@ class Provenance:
 
 
 def result_text(result: dict[str, Any]) -> str:
-    """The texts of a tools/call result the model reads, joined (content text, resources, structured)."""
+    """The texts of a tools/call result the model reads, joined: every string of its content items (text,
+    a resource's text and uri, a link's uri, name, title and description, ...) but their type and
+    binary data, and the structured content."""
     parts: list[str] = []
-    for item in result.get("content") or []:
-        if isinstance(item, dict):
-            if isinstance(item.get("text"), str):
-                parts.append(item["text"])
-            res = item.get("resource")
-            if isinstance(res, dict) and isinstance(res.get("text"), str):
-                parts.append(res["text"])
-            if item.get("type") == "resource_link" and isinstance(item.get("uri"), str):
-                parts.append(item["uri"])
+    stack: list[Any] = list(reversed(result.get("content") or []))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            parts.append(node)
+        elif isinstance(node, dict):
+            binary = ("blob", "data") if node.get("type") in ("image", "audio") else ("blob",)
+            stack.extend(v for k, v in reversed(node.items()) if k not in ("type", "mimeType", *binary))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
     sc = result.get("structuredContent")
     if sc is not None:
         import orjson
