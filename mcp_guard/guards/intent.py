@@ -31,7 +31,7 @@ from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
-from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text
+from mcp_guard.intent.record import ResultEntry, SessionRecord, result_text, strings_of
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
@@ -347,20 +347,6 @@ class IntentGuard(Guard):
 
 
 def message_text(msg: Any) -> str:
-    """Every string a server message carries (the names of its members aside), joined; past
-    MAX_PER_RESULT the rest is cut, and the record counts the message as tainted."""
-    parts: list[str] = []
-    size = -2  # the joined length so far (no separator before the first part): past the bound means cut
-    stack = [msg]
-    while stack and size <= MAX_PER_RESULT:
-        node = stack.pop()
-        if isinstance(node, str):
-            parts.append(node)
-            size += len(node) + 2
-        elif isinstance(node, dict):
-            # Binary contents (base64) are no text the scanner can read: a large image must not taint.
-            binary = ("blob", "data") if node.get("type") in ("image", "audio") else ("blob",)
-            stack.extend(v for k, v in reversed(node.items()) if k not in ("jsonrpc", "id", *binary))
-        elif isinstance(node, list):
-            stack.extend(reversed(node))
-    return "\n\n".join(parts)
+    """Every string a server message carries (its `jsonrpc` and `id` aside), joined; past MAX_PER_RESULT
+    the rest is cut, and the record counts the message as tainted."""
+    return strings_of(msg, skip=("jsonrpc", "id"))

@@ -198,21 +198,33 @@ class Provenance:
         return bool(self.fields or self.text or self.tainted) or self.forgotten_outside or self.forgotten == "tainted"
 
 
+def strings_of(node: Any, skip: tuple[str, ...] = ()) -> str:
+    """Every string of a server's message or part of one (member names and the `skip` members aside, and
+    binary data: base64 is no text the model reads as words, and a large image must not taint), joined.
+    Past MAX_PER_RESULT the rest is left out, so a text cut here is longer than the bound (and counts
+    as cut when recorded)."""
+    parts: list[str] = []
+    size = -2  # the joined length so far (no separator before the first part)
+    stack = [node]
+    while stack and size <= MAX_PER_RESULT:
+        item = stack.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            size += len(item) + 2
+        elif isinstance(item, dict):
+            binary = ("blob", "data") if item.get("type") in ("image", "audio") else ("blob",)
+            stack.extend(v for k, v in reversed(item.items()) if k not in (*skip, *binary))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return "\n\n".join(parts)
+
+
 def result_text(result: dict[str, Any]) -> str:
     """The texts of a tools/call result the model reads, joined: every string of its content items (text,
     a resource's text and uri, a link's uri, name, title and description, ...) but their type and
     binary data, and the structured content."""
-    parts: list[str] = []
-    stack: list[Any] = list(reversed(result.get("content") or []))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str):
-            parts.append(node)
-        elif isinstance(node, dict):
-            binary = ("blob", "data") if node.get("type") in ("image", "audio") else ("blob",)
-            stack.extend(v for k, v in reversed(node.items()) if k not in ("type", "mimeType", *binary))
-        elif isinstance(node, list):
-            stack.extend(reversed(node))
+    content = strings_of(result.get("content") or [], skip=("type", "mimeType"))
+    parts = [content] if content else []
     sc = result.get("structuredContent")
     if sc is not None:
         import orjson
