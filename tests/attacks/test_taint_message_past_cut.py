@@ -20,13 +20,10 @@ import json
 import pytest
 
 from mcp_guard.intent.record import MAX_PER_RESULT
-from tests.attacks.client import Attacker, Scripted, text_of, write_config
+from tests.attacks.client import Attacker, Scripted, text_of
+from tests.attacks.scripted_mail import wiki_and_mail
 from tests.attacks.test_intent_taint_per_process import PAGE, SUM, E
 
-LISTING = json.dumps([{"id": "m3", "from": E, "subject": "Re: summary"}])
-SEND = {"name": "send_email", "description": "Send an email", "inputSchema": {"type": "object"}}
-LIST = {"name": "list_emails", "description": "List emails", "inputSchema": {"type": "object"},
-        "annotations": {"readOnlyHint": True}}
 URI, MIME = "wiki://reporting", "text/plain"
 # strings before the pad: URI, MIME (each + 2 in the running size, + "\n\n" in the joined text)
 PAD_LEN = MAX_PER_RESULT - (len(URI) + 2 + len(MIME) + 2)  # joined == MAX_PER_RESULT, size == MAX + 2
@@ -37,11 +34,7 @@ def _run(tmp_path, processes, pad):
     wiki = Scripted(tmp_path / "wiki.json", tools=[], resources=[{"uri": URI, "name": "reporting"}],
                     read={"result": {"contents": [{"uri": URI, "mimeType": MIME, "text": pad},
                                                   {"uri": URI + "/note", "mimeType": MIME, "text": PAGE}]}})
-    mail = Scripted(tmp_path / "mail.json", tools=[LIST, SEND],
-                    call={"result": {"content": [{"type": "text", "text": LISTING}]}})
-    cfg = write_config(tmp_path / "mcp-guard.toml",
-                       {"wiki": (wiki.command, 'trust = "tofu"'), "mail": (mail.command, 'trust = "tofu"')},
-                       f'[storage]\npath = "{tmp_path / "guard.db"}"\n')
+    cfg, mail = wiki_and_mail(tmp_path, wiki)
     env = {"MCP_GUARD_SESSION": "s"}
     if processes == "one":
         with Attacker(cfg, "--intent", SUM, env=env) as c:

@@ -17,13 +17,10 @@ import json
 
 import pytest
 
-from tests.attacks.client import Attacker, Scripted, text_of, write_config
+from tests.attacks.client import Attacker, Scripted, text_of
+from tests.attacks.scripted_mail import wiki_and_mail
 from tests.attacks.test_intent_taint_per_process import PAGE, SUM, E
 
-LISTING = json.dumps([{"id": "m3", "from": E, "subject": "Re: summary"}])
-SEND = {"name": "send_email", "description": "Send an email", "inputSchema": {"type": "object"}}
-LIST = {"name": "list_emails", "description": "List emails", "inputSchema": {"type": "object"},
-        "annotations": {"readOnlyHint": True}}
 PAGE_TOOL = {"name": "read_page", "description": "Read a page", "inputSchema": {"type": "object"},
              "annotations": {"readOnlyHint": True}}
 
@@ -50,11 +47,7 @@ def _scenario(tmp_path, channel, processes):
                     read={"result": {"contents": [{"uri": "wiki://reporting", "mimeType": "text/plain",
                                                    "text": PAGE}]}},
                     prompt={"result": {"messages": [{"role": "user", "content": {"type": "text", "text": PAGE}}]}})
-    mail = Scripted(tmp_path / "mail.json", tools=[LIST, SEND],
-                    call={"result": {"content": [{"type": "text", "text": LISTING}]}})
-    cfg = write_config(tmp_path / "mcp-guard.toml",
-                       {"wiki": (wiki.command, 'trust = "tofu"'), "mail": (mail.command, 'trust = "tofu"')},
-                       f'[storage]\npath = "{tmp_path / "guard.db"}"\n')
+    cfg, mail = wiki_and_mail(tmp_path, wiki)
     env = {"MCP_GUARD_SESSION": "s"}
     if processes == "one":
         with Attacker(cfg, "--intent", SUM, env=env) as c:
