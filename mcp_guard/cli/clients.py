@@ -31,11 +31,21 @@ def register(sub) -> None:
 
 
 def _config(args: argparse.Namespace):
-    """The config in force and the file wrap registers servers in (created when none exists yet)."""
-    from mcp_guard.clients.base import user_config_path
-    from mcp_guard.config import Config, default_config_path, load_config
+    """The config in force and the file wrap registers servers in (created when none exists yet):
+    --config, else $MCP_GUARD_CONFIG, else (with --scope project) the project folder's mcp-guard.toml
+    when there is one, else the user's. Never a folder's file for user-scope entries: they run in
+    every project the client opens."""
+    import os
 
-    path = Path(args.config) if args.config else default_config_path() or user_config_path()
+    from mcp_guard.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Config, load_config, user_config_path
+
+    project_file = Path(args.project or ".") / DEFAULT_CONFIG_NAME
+    if args.config or os.environ.get(CONFIG_ENV):
+        path = Path(args.config or os.environ[CONFIG_ENV])
+    elif args.scope == "project" and project_file.is_file():
+        path = project_file
+    else:
+        path = user_config_path()
     path = path.expanduser().resolve()
     if path.exists():
         return load_config(path), path
@@ -66,6 +76,7 @@ def _report(plan, dry_run: bool, verb: str) -> None:
 
 def _wrap(args: argparse.Namespace) -> int:
     from mcp_guard.clients.wrap import apply, plan_wrap
+    from mcp_guard.config import default_config_path
 
     config, path = _config(args)
     locs = _locations(args)
@@ -84,6 +95,10 @@ def _wrap(args: argparse.Namespace) -> int:
         print(f"backup: {b}")
     if plan.registrations:
         print(f"registered upstreams in {path}: {', '.join(plan.registrations)}")
+        found = default_config_path()
+        if found is None or found.resolve() != path:  # what `review` and `bom` read here without --config
+            print(f"note: commands run here read {found or 'no config file'}: review these servers with "
+                  f"`mcp-guard --config {path} review list`")
         for name, reg in plan.registrations.items():
             headers = reg.get("headers") or {}
             if headers:

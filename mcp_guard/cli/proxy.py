@@ -151,10 +151,11 @@ def _refuse_client(message: str, timeout: float = 30.0) -> None:
 
 def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     import gc
+    import os
 
     import anyio
 
-    from mcp_guard.config import load_config
+    from mcp_guard.config import CONFIG_ENV, folder_clash, load_config, unread_folder_config
     from mcp_guard.intent.sessions import declared_intent
     from mcp_guard.proxy.channels import own_stdio
     from mcp_guard.proxy.runner import (
@@ -175,9 +176,28 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
         command = command[1:]
     if command and args.url:
         raise ConfigError("give either a command after '--' or --url, not both")
-    config = load_config(args.config)
+    # A client starts `run` in the folder it has open: unless a config is named (--config,
+    # $MCP_GUARD_CONFIG), only the user's is read, never that folder's ./mcp-guard.toml.
+    explicit = bool(args.config or os.environ.get(CONFIG_ENV))
+    config = load_config(args.config, folder=False)
+    folder = None if explicit else unread_folder_config(config.source)
+    if folder is not None:
+        print(f"mcp-guard: note: {folder} is not read (`run` reads a folder's config only with --config); "
+              f"using {config.source or 'no config file'}", file=sys.stderr, flush=True)
+    configured = dict(config.upstreams)
+
+    def refuse_clash(names: list[str]) -> None:
+        # The folder's file names a server this run fronts, otherwise than the config in use: that
+        # file may be what a project's own entry relies on, or a repository's bid for the user's server.
+        if folder is not None and (clash := folder_clash(folder, configured, names)):
+            raise ConfigError(
+                f"{folder} defines upstream {clash!r} otherwise than {config.source or 'the defaults'}, and `run` "
+                "without --config does not read it: add --config with the file to use to this server's entry")
+
+    refuse_clash([*(args.upstream or []), *([args.name] if args.name else [])])
     names = select_upstreams(config, names=args.upstream, command=command or None, name=args.name,
                              url=args.url, headers=_parse_headers(args.header), transport=args.transport)
+    refuse_clash(names)
     declared = declared_intent(config, args.intent, args.profile)
     started.update(start_early(config, names, session_secrets(config, names, declared.profile)))
     proxy = Proxy(config, names, hook_intent=True)
