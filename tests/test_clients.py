@@ -251,7 +251,8 @@ def test_wrap_idempotent_then_unwrap_byte_identical(case, home, project, capsys)
         new = after[name]
         assert new["command"] == guard_cmd()
         if "command" in entry:  # stdio: the original command line stays in view, env kept
-            assert new["args"] == [*user_cfg(home), "run", "--name", name, "--", entry["command"], *entry.get("args", [])]
+            command_line = [entry["command"], *entry.get("args", [])]
+            assert new["args"] == [*user_cfg(home), "run", "--name", name, "--", *command_line]
             assert new.get("env") == entry.get("env")
             assert registered[name]["command"] == entry["command"]
             assert registered[name]["args"] == entry.get("args", [])
