@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from mcp_guard.errors import ConfigError, GuardError
@@ -151,7 +152,6 @@ def _refuse_client(message: str, timeout: float = 30.0) -> None:
 
 def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     import gc
-    import os
 
     import anyio
 
@@ -199,7 +199,9 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
                              url=args.url, headers=_parse_headers(args.header), transport=args.transport)
     refuse_clash(names)
     declared = declared_intent(config, args.intent, args.profile)
-    started.update(start_early(config, names, session_secrets(config, names, declared.profile)))
+    envs = session_secrets(config, names, declared.profile)
+    _check_commands(config, names, envs)
+    started.update(start_early(config, names, envs))
     proxy = Proxy(config, names, hook_intent=True)
     try:
         if command and not args.name:
@@ -241,6 +243,33 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
             print(f"mcp-guard: the calls this session held stay listed: {err}", file=sys.stderr)
         proxy.close()
     return 128 + caught[0] if caught else 0
+
+
+def _check_commands(config, names: list[str], envs: dict) -> None:
+    """Say at once, on stderr, which stdio servers cannot start because their program is not found;
+    when none of this run's servers can, stop (one line, exit 2) rather than wait for a client that
+    may never send initialize. A server checked for provenance is skipped: its command becomes the
+    verified copy, and the launch gate speaks for it."""
+    import shutil
+
+    from mcp_guard.intent.credentials import upstream_env
+
+    missing = []
+    for name in names:
+        cfg = config.upstreams[name]
+        if cfg.transport != "stdio" or not cfg.command or (cfg.provenance and cfg.provenance.mode != "off"):
+            continue
+        env = upstream_env(cfg, envs.get(name))
+        # The child is looked up on its own PATH, from its own folder when the command is a relative path.
+        where = os.path.join(cfg.launch_cwd() or "", cfg.command)
+        if os.sep in cfg.command and os.path.exists(where):
+            continue  # there but not runnable: the launch says why
+        if shutil.which(where if os.sep in cfg.command else cfg.command, path=env.get("PATH", os.defpath)) is None:
+            missing.append(f"upstream {name!r}: command not found: {cfg.command}")
+    if missing and len(missing) == len(names):
+        raise ConfigError("; ".join(missing))
+    for line in missing:
+        print(f"mcp-guard: {line} (the other upstreams are served)", file=sys.stderr, flush=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
