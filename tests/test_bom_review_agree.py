@@ -69,3 +69,16 @@ def test_a_check_without_a_database_creates_none_and_says_what_to_run(home, tmp_
     code, out = run(capsys, "--config", first, "bom", "check")
     assert code == 1 and "[not recorded for review on this machine: `mcp-guard bom generate` records it]" in out
     assert not list(tmp_path.glob("guard.db*"))
+
+
+def test_a_server_that_cannot_start_is_not_called_a_difference(home, tmp_path, capsys):
+    (tmp_path / "notes.py").write_text(SERVER)
+    first = config(tmp_path / "a", tmp_path, "/srv/a")
+    assert run(capsys, "--config", first, "bom", "generate")[0] == 0
+    assert run(capsys, "--config", first, "review", "approve", "--upstream", "notes", "--all", "--yes",
+               "--reason", "ok")[0] == 0
+    (tmp_path / "notes.py").unlink()
+    code, out = run(capsys, "--config", first, "bom", "check")
+    assert code == 1
+    assert out.strip().splitlines()[-1] == ("mcp-guard: error: 1 upstream(s) could not be checked: make them "
+                                            "start, then check again")

@@ -192,7 +192,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     results = _snapshots(config, names)
     ids = _review_states(config, doc, results)
     report: dict[str, Any] = {}
-    problems = 0
+    problems = unreachable = 0
     edited: dict[str, list[dict[str, Any]]] = {}
     for t in bom_mod.tampered(doc):  # a hand-edited BOM fails whatever the servers serve
         edited.setdefault(t.upstream, []).append(t.to_json())
@@ -203,7 +203,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         lists = results[name]
         if isinstance(lists, GuardError):
             report[name] = {"error": lists.message, "changes": [], "edited": edited.get(name, [])}
-            problems += 1 + len(edited.get(name, []))
+            problems += len(edited.get(name, []))
+            unreachable += 1
             continue
         approved = recorded[name].approved() if name in recorded else {}
         changes = []
@@ -219,14 +220,19 @@ def cmd_check(args: argparse.Namespace) -> int:
             report[name]["note"] = "not in the AI-BOM"
         problems += len(changes) + len(edited.get(name, []))
     if args.json:
-        _print_json({"bom": str(path), "ok": problems == 0, "upstreams": report})
+        _print_json({"bom": str(path), "ok": problems == unreachable == 0, "upstreams": report})
     else:
         _render_check(path, report)
+    failures = []
+    if unreachable:  # not a difference: the server could not be asked (the line above says why)
+        failures.append(f"{unreachable} upstream(s) could not be checked: make them start, then check again")
     if problems:
-        raise CheckFailed(
+        failures.append(
             f"{problems} difference(s) from the approved AI-BOM: record them with `mcp-guard bom generate`, "
             "review them with `mcp-guard review`, and commit the BOM"
         )
+    if failures:
+        raise CheckFailed("; ".join(failures))
     return 0
 
 
