@@ -470,8 +470,13 @@ def load_config(path: str | Path | None = None, *, required: bool = False, folde
         data = tomllib.loads(resolved.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{resolved}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{resolved}: cannot read config file: {err}") from None
+    except IsADirectoryError:
+        hint = resolved / DEFAULT_CONFIG_NAME
+        raise ConfigError(f"{resolved}: is a folder; give the config file (e.g. {hint})") from None
+    except OSError as err:
+        raise ConfigError(f"{resolved}: cannot read config file: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{resolved}: cannot read config file: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{resolved}: not valid TOML: {err}") from None
     return parse_config(data, resolved.resolve())

@@ -64,3 +64,21 @@ def test_audit_show_last_says_how_many_of_how_many(home, tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[0] == "audit log: 5 records"
     assert main(["audit", "show", "--db", str(db), "--session", "s1", "--last", "1"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "audit log: last 1 of 2 records of session s1"
+
+
+def test_first_hour_mistakes_are_one_clear_line(home, tmp_path, capsys):
+    """Each is what a newcomer types early: a folder as --config, `serve` with nothing to serve, a
+    project folder that does not exist. One line naming the fix, exit 2, no traceback."""
+    cases = [
+        (["--config", str(tmp_path), "review", "list"],
+         f"{tmp_path}: is a folder; give the config file (e.g. {tmp_path / 'mcp-guard.toml'})"),
+        (["serve", "--port", "0"], "serve: no upstreams: define [upstreams.NAME] in a config file"),
+        (["wrap", "--project", str(tmp_path / "nope")], f"--project {tmp_path / 'nope'}: no such folder"),
+        (["unwrap", "--project", str(tmp_path / "nope")], f"--project {tmp_path / 'nope'}: no such folder"),
+        (["doctor", "--project", str(tmp_path / "nope")], f"--project {tmp_path / 'nope'}: no such folder"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"mcp-guard: error: {message}"), (argv, err)
+    assert not (home / ".local" / "state" / "mcp-guard").exists()  # nothing was created on the way

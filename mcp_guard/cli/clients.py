@@ -56,7 +56,10 @@ def _config(args: argparse.Namespace):
 
 def _locations(args: argparse.Namespace):
     from mcp_guard.clients import locations
+    from mcp_guard.errors import GuardError
 
+    if args.project and not Path(args.project).is_dir():
+        raise GuardError(f"--project {args.project}: no such folder")
     return locations(args.client, args.scope, Path(args.project) if args.project else None)
 
 
@@ -114,8 +117,9 @@ def _unwrap(args: argparse.Namespace) -> int:
     from mcp_guard.clients.wrap import apply, plan_unwrap
 
     config, _ = _config(args)
+    locs = _locations(args)
     store = _store(config)
-    plan = plan_unwrap(_locations(args), config, store, args.server, kept=config.db_path.parent / "backups")
+    plan = plan_unwrap(locs, config, store, args.server, kept=config.db_path.parent / "backups")
     _report(plan, args.dry_run, "unwrapped")
     if not plan.changes:
         print("nothing to unwrap")
@@ -149,5 +153,8 @@ def _record_tools(path: Path, names: list[str], env_of: dict[str, dict[str, str]
 
 def _doctor(args: argparse.Namespace) -> int:
     from mcp_guard.doctor import run_doctor
+    from mcp_guard.errors import GuardError
 
+    if args.project and not Path(args.project).is_dir():
+        raise GuardError(f"--project {args.project}: no such folder")
     return run_doctor(args)

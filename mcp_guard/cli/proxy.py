@@ -284,6 +284,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config.serve.host = args.host
     if args.port is not None:
         config.serve.port = args.port
+    if not config.upstreams:  # serve takes no command line of a server: only the config names them
+        raise ConfigError(f"serve: no upstreams: define [upstreams.NAME] in {config.source or 'a config file'} "
+                          "(see `mcp-guard wrap`, or the README's Configuration)")
     names = select_upstreams(config, names=args.upstream)
     _check_listen(config.serve.host, config.serve.port)
     serve(config, names)
