@@ -692,3 +692,14 @@ def test_wrapped_entries_secrets_stay_out_of_the_database(home, project):
         k.unlink()
     assert guard("unwrap", project=project) == 0
     assert b"uvx" in path.read_bytes() and b"mcp-guard" not in path.read_bytes()
+
+
+def test_doctor_warns_of_a_wrapped_entry_that_names_no_config(home, project, capsys):
+    """An entry wrapped before `wrap` named its config runs with the user's config only: doctor says
+    so and how to rewrite it."""
+    entry = {"command": "mcp-guard", "args": ["run", "--name", "time", "--", "uvx", "mcp-server-time"]}
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"time": entry}}))
+    assert guard("doctor", "--offline", project=project) == 0
+    out = capsys.readouterr().out
+    assert "warn  claude-code project: time (" in out and "names no config" in out
+    assert "mcp-guard unwrap --client claude-code --scope project --server time, then wrap again" in out
