@@ -131,14 +131,17 @@ def test_wrap_and_unwrap_with_claude_code(tmp_path, http_server):
 
     after = status_lines(run(*claude, "mcp", "list"))
     assert set(after) == expected
+    cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"  # every entry names the config wrap used
     for name, line in after.items():
         assert "✔ Connected" in line, line
-        assert f"mcp-guard run --name {name} --" in line or f"mcp-guard run --upstream {name}" in line, line
+        assert f"mcp-guard --config {cfg} run --name {name} --" in line or \
+            f"mcp-guard --config {cfg} run --upstream {name}" in line, line
     user_servers = json.loads((home / ".claude.json").read_text())["mcpServers"]
     assert user_servers["echo-user"]["env"] == {"ECHO_NOTE": "kept"}
-    assert user_servers["remote"] == {"type": "stdio", "command": "mcp-guard", "args": ["run", "--upstream", "remote"]}
+    assert user_servers["remote"] == {"type": "stdio", "command": "mcp-guard",
+                                      "args": ["--config", str(cfg), "run", "--upstream", "remote"]}
     detail = run(*claude, "mcp", "get", "echo-local")
-    assert "Command: mcp-guard" in detail and "Args: run --name echo-local --" in detail
+    assert "Command: mcp-guard" in detail and f"Args: --config {cfg} run --name echo-local --" in detail
 
     # Wrapping again changes nothing.
     wrapped = ((home / ".claude.json").read_bytes(), (project / ".mcp.json").read_bytes())

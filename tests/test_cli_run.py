@@ -26,7 +26,8 @@ def test_run_of_a_missing_program_says_so_without_a_client(home, tmp_path):
     done = run_guard(["run", "--", "no-such-mcp-server-program"], tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "mcp-guard: error: upstream 'no-such-mcp-server-program': command not found: no-such-mcp-server-program"]
+        "mcp-guard: error: upstream 'no-such-mcp-server-program' could not be started: command not found: "
+        "no-such-mcp-server-program"]
     done = run_guard(["run", "--", "./not-here.py"], tmp_path)
     assert done.returncode == 2 and "command not found: ./not-here.py" in done.stderr
 
@@ -44,8 +45,8 @@ def test_one_missing_program_of_several_is_named_and_the_others_served(home, tmp
     config.write_text(f'[upstreams.echo]\ncommand = {json.dumps(PYTHON)}\nargs = [{echo}]\n'
                       '[upstreams.gone]\ncommand = "no-such-mcp-server-program"\n')
     done = run_guard(["--config", str(config), "run"], tmp_path, json.dumps(INIT) + "\n")
-    assert "upstream 'gone': command not found: no-such-mcp-server-program (the other upstreams are served)" \
-        in done.stderr
+    assert ("upstream 'gone' could not be started: command not found: no-such-mcp-server-program "
+            "(the other upstreams are served)") in done.stderr
     answer = json.loads(done.stdout.splitlines()[0])
     assert "result" in answer and done.returncode == 0
 

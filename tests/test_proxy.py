@@ -276,8 +276,8 @@ def test_upstream_that_cannot_start_is_a_clear_initialize_error(tmp_path):
     try:
         answer = client.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
                                                "clientInfo": {"name": "t", "version": "1"}})
-        assert answer["error"]["message"] == (
-            "upstream 'server-binary' could not be started: command not found: /nonexistent/server-binary")
+        assert answer["error"]["message"] == ("mcp-guard cannot start: upstream 'server-binary' could not be "
+                                              "started: command not found: /nonexistent/server-binary")
     finally:
         client.close()
 

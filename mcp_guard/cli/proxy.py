@@ -265,7 +265,7 @@ def _check_commands(config, names: list[str], envs: dict) -> None:
         if os.sep in cfg.command and os.path.exists(where):
             continue  # there but not runnable: the launch says why
         if shutil.which(where if os.sep in cfg.command else cfg.command, path=env.get("PATH", os.defpath)) is None:
-            missing.append(f"upstream {name!r}: command not found: {cfg.command}")
+            missing.append(f"upstream {name!r} could not be started: command not found: {cfg.command}")
     if missing and len(missing) == len(names):
         raise ConfigError("; ".join(missing))
     for line in missing:
