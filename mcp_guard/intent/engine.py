@@ -30,8 +30,8 @@ The rules, one sentence each (the rule's name is in every reason):
   in a result) is asked, and the question says both where.
 - `tainted`: a value carried only by tainted results, outside the instructions, is asked.
 - `ungrounded`: a destination found neither in the request, a trusted list or source, nor any tool
-  result is denied (a bare name, and a bare host or a path inside free text the agent wrote, which
-  cannot carry data out, are asked).
+  result is asked (an absence is no evidence of an attack: an honest agent may spell or build a value
+  its own way, or act on a result this process never saw).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
   document) is asked, and the question says where it was found.
 - `from-data`: a destination a clean result carries as data, i.e. as a field (a sender, a
@@ -93,12 +93,19 @@ from mcp_guard.intent.values import (
 )
 from mcp_guard.intent.words import (
     AMOUNT_PARAMS,
+    CLAUSE_BREAKS,
+    CLAUSE_LEADS,
+    DESCRIPTION_STOP,
     FAMILIES,
     FREE_TEXT,
+    LOOKALIKES_OF,
+    NEGATIONS,
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
     READ_VERBS,
+    fold_lookalikes,
     name_tokens,
+    roots,
     stem,
     words,
 )
@@ -161,8 +168,10 @@ class DeclaredIntent:
         self.stems = frozenset(stem(w) for w, nxt in zip(ws, [*ws[1:], ""], strict=False) if nxt not in _SELF)
         # A word after an article or a possessive ("the new engineer", "my reply") is a noun or an adjective,
         # never the verb that asks for an action.
+        # A negated verb ("draft, don't send") asks for nothing.
         self.verbs = frozenset(stem(w) for w, prev, nxt in zip(ws, ["", *ws[:-1]], [*ws[1:], ""], strict=False)
-                               if nxt not in _SELF and prev not in _DETERMINERS)
+                               if nxt not in _SELF and prev not in _DETERMINERS and prev not in NEGATIONS)
+        self.clause_verbs = _clause_verbs(self.text)
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
@@ -253,13 +262,19 @@ class DeclaredIntent:
         prefixes = [t for t in self.trusted if t.endswith("/")] + list(self.folders)
         return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
-    def asks_for(self, info: ToolInfo) -> bool:
+    def asks_for(self, info: ToolInfo, strict: bool = False) -> bool:
         """Does the request use one of the tool's own verbs (its name's first word, its description's),
-        or a verb of one of the action families they belong to? Stemmed: "merges" asks for merge_*."""
+        or a verb of one of the action families they belong to? Stemmed: "merges" asks for merge_*.
+        Unless `strict` (a destructive call needs its own verb): also when a clause of the request opens
+        with a word that shares a root with a word of the tool's name or description, by morphology
+        ("comment on PR #42": add_issue_comment; "ask them to review": request_reviewers; "decline the
+        invite": respond_to_invite, "Accept, decline or tentatively accept an invitation")."""
         if info.families and any(self.verbs & FAMILIES[f] for f in info.families):
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
-        return bool(self.verbs & verbs)
+        if self.verbs & verbs:
+            return True
+        return not strict and bool(self.clause_verbs & info.words)
 
 
 def _pointed_field(v: Value, prov: Provenance, record: SessionRecord) -> bool:
@@ -274,6 +289,30 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
     if kind != "email" or "@" not in value:
         return set()
     return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
+
+
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|[.!?;:,()\[\]\n\"“”]")
+
+
+def _clause_verbs(text: str) -> frozenset[str]:
+    """The roots of the words that open the request's clauses, where an imperative request puts its
+    verbs: after the start, a punctuation mark, "and", "then", "or", "but" or "to" ("ask them to
+    review"), and after the words that may lead a verb ("please", "can you", "I need you to"); a
+    negated clause ("don't send") gives none."""
+    out: set[str] = set()
+    opening = True
+    for t in _CLAUSE_TOKEN.findall(text.lower()):
+        if not t[0].isalnum() or t in CLAUSE_BREAKS:
+            opening = True
+            continue
+        if not opening or t in CLAUSE_LEADS:
+            continue
+        opening = False
+        if t in NEGATIONS or t in ("don", "doesn", "didn", "won", "shouldn", "mustn") or t in _DETERMINERS:
+            continue
+        if len(t) >= 3 and not t.isdigit() and t not in DESCRIPTION_STOP:
+            out |= roots(t)
+    return frozenset(out)
 
 
 def _numbers(text: str) -> Iterator[float]:
@@ -509,7 +548,7 @@ class DefaultEngine:
         for this action, and each value it acts on be named in the request or come from a clean result
         the request specifically pointed at. A shared noun ("meeting") is not enough."""
         intent = self.intent
-        if not intent.asks_for(info):
+        if not intent.asks_for(info, strict=True):
             return f"{intent.the_request} does not ask for this kind of action"
         targets = [v for v in values if v.destination or v.kind == "value"]
         if not targets:
@@ -608,17 +647,22 @@ class DefaultEngine:
         if (prov.tainted or prov.forgotten) and not clean and (v.destination or _identifier_like(v.value)):
             return _verdict("ask", "tainted", info, v, f"is found only {where}", intent)
         if not v.destination:
+            if prov.text and not prov.data and _specific_token(v.value) and _identifier_like(v.value):
+                # An id of what the call acts on (`pharmacy_id: ph_9931`) that a clean result writes only
+                # inside its running text (a notice, a message body), never as a field of its data, and
+                # in no result the request pointed at: the text chose it, not the data.
+                return _verdict("ask", "from-text", info, v, f"is found only {where}", intent)
             return None
         if self.trusted_source is not None and any(
             self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text
         ):
             return None
         if not prov.found:
-            # A plain name may be the agent's own wording of one the request uses; an address is not,
-            # unless it is a bare host or a path the agent names in prose (it carries nothing out).
-            plain = not v.address and _WORDISH.match(v.value)
-            action = "ask" if plain or (v.prose and not v.carries_data()) else "deny"
-            return _verdict(action, "ungrounded", info, v,
+            # Asked, never denied: that a value is found nowhere is an absence, not evidence of an attack.
+            # An honest agent spells a name its own way, builds an address from a name and a domain, or
+            # acts on a result this process never saw (another replica's, one since forgotten); a person
+            # tells these apart, the record cannot.
+            return _verdict("ask", "ungrounded", info, v,
                             f"is found neither in {intent.the_request} nor in any tool result "
                             "(values the agent sent itself never count)", intent)
         if prov.data:
@@ -685,13 +729,22 @@ class DefaultEngine:
 
         spelt = _name_pattern(tokens)
         for e in record.entries:
-            at = _name_spots(e, spelt)
+            at = _name_spots(e, spelt)[:MAX_PRESCRIPTIONS]
             if not at:
                 continue
-            spans = _record_spans(e, at[:MAX_PRESCRIPTIONS], parent=True)
+            spans = [] if e.json else _record_spans(e, at)
             for v in mine:
                 for form in (v.value, *v.forms()):
-                    if any(s <= o.start and o.end <= t for o in occurrences(e, form.lower()) for s, t in spans):
+                    found = [o.start for o in occurrences(e, form.lower())]
+                    if not found:
+                        continue
+                    if e.json:
+                        items = _list_items(e, at + found)
+                        hit = any(_one_record(items[i], items[j]) for i in range(len(at))
+                                  for j in range(len(at), len(items)))
+                    else:
+                        hit = any(s <= o < t for o in found for s, t in spans)
+                    if hit:
                         return _verdict("ask", "prescribed", info, v,
                                         f"stands in a record of the result of {e.source} (result {e.seq + 1}) "
                                         f"that names the tool {info.name!r} itself: data that spells out the "
@@ -894,7 +947,6 @@ def offered_alongside(
 
 
 MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose record is compared
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
 
 
 # How a tool's name may be spelt in data the model reads as that name: its words in order, joined by
@@ -909,55 +961,68 @@ _NAME_SEP = (r"(?:[\W_]|\\u[0-9a-f]{4}|%[0-9a-f]{2}"
 
 
 def _name_pattern(tokens: list[str]) -> re.Pattern[str]:
-    def letters(token: str) -> str:
-        return "".join(f"(?:{re.escape(c)}|\\\\u{ord(c):04x})" if ord(c) < 0x10000 else re.escape(c)
-                       for c in token)
+    def letter(c: str) -> str:
+        if ord(c) >= 0x10000:
+            return re.escape(c)
+        alike = LOOKALIKES_OF.get(c, "")  # a look-alike written as a JSON escape (`\\u0430dd_ssh_key`)
+        codes = "|".join(f"{ord(x):04x}" for x in c + alike)
+        return f"(?:{re.escape(c)}|\\\\u(?:{codes}))"
 
-    return re.compile(r"(?<![^\W_])" + _NAME_SEP.join(letters(t.lower()) for t in tokens) + r"(?![^\W_])")
+    return re.compile(r"(?<![^\W_])" + _NAME_SEP.join("".join(map(letter, t.lower())) for t in tokens)
+                      + r"(?![^\W_])")
 
 
 def _name_spots(e: ResultEntry, pattern: re.Pattern[str]) -> list[int]:
     """Offsets where the result writes a tool's name (`_name_pattern`), in any case; a text that is not
-    plain ASCII is also read in NFKC form (full-width letters), where a hit counts for the whole result."""
+    plain ASCII is read with its look-alike letters folded (`words.fold_lookalikes`: Cyrillic "а" for
+    "a", full-width letters), one character for one, so the offsets are the text's."""
     out = [m.start() for m in pattern.finditer(e.low)]
     if not out and not e.raw.isascii():
-        import unicodedata
-
-        if pattern.search(unicodedata.normalize("NFKC", e.low).lower()):
-            out = [0]
+        out = [m.start() for m in pattern.finditer(fold_lookalikes(e.low))]
     return out
 
 
-def _record_spans(e: ResultEntry, positions: list[int], parent: bool = False) -> list[tuple[int, int]]:
-    """(start, end) of the record that holds each offset of a result: the innermost JSON object around it
-    (its nested objects included; with `parent`, the object around that one: the record's sibling
-    members count too), else the paragraph (a blank line apart); one pass over the text. A result too
-    long to read through is one record (the safe side: more of it is compared)."""
+_JSON_ITEM = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _list_items(e: ResultEntry, positions: list[int]) -> list[dict[int, int]]:
+    """For each offset of a JSON result, the item it lies in of each list around it (list start ->
+    item index): two offsets are in one record unless some list holds them in different items (two rows
+    of a listing), however deep either sits in its row. A result too long to read through is one record."""
+    if e.size > MAX_INDEXED or not positions:
+        return [{} for _ in positions]
+    order = sorted(range(len(positions)), key=positions.__getitem__)
+    out: list[dict[int, int]] = [{} for _ in positions]
+    stack: list[list[int]] = []  # [start, item index] of each open list; -1 start for an object
+    k = 0
+    for m in _JSON_ITEM.finditer(e.text):
+        while k < len(order) and positions[order[k]] < m.end():
+            out[order[k]] = {s: i for s, i in stack if s >= 0}
+            k += 1
+        if k == len(order):
+            break
+        c = m.group()
+        if c == "[":
+            stack.append([m.start(), 0])
+        elif c == "{":
+            stack.append([-1, 0])
+        elif c in "]}":
+            if stack:
+                stack.pop()
+        elif c == "," and stack and stack[-1][0] >= 0:
+            stack[-1][1] += 1
+    return out
+
+
+def _one_record(a: dict[int, int], b: dict[int, int]) -> bool:
+    return all(b.get(s, i) == i for s, i in a.items())
+
+
+def _record_spans(e: ResultEntry, positions: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of the paragraph (a blank line apart) that holds each offset of a text result."""
     text = e.text
     if e.size > MAX_INDEXED:
         return [(0, len(text))] * len(positions)
-    if e.json:
-        found: dict[int, tuple[int, int]] = {}
-        inner: set[int] = set()  # (with `parent`) positions whose innermost object has closed
-        opened: list[int] = []
-        for m in _JSON_TOKEN.finditer(text):
-            c = m.group()
-            if c == "{":
-                opened.append(m.start())
-            elif c == "}":
-                start = opened.pop() if opened else 0
-                for pos in positions:  # the first object to close around it is the innermost
-                    if pos not in found and start <= pos < m.end():
-                        if parent and pos not in inner:
-                            inner.add(pos)
-                            if opened:  # an enclosing object will close: that one is the record
-                                found_inner = (start, m.end())
-                                found.setdefault(-1 - pos, found_inner)
-                                continue
-                        found[pos] = (start, m.end())
-                if all(pos in found for pos in positions):
-                    break
-        return [found.get(pos, found.get(-1 - pos, (0, len(text)))) for pos in positions]
     out = []
     for pos in positions:
         breaks = [m.end() for m in _BLANK.finditer(text, 0, pos)]

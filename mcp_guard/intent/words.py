@@ -33,6 +33,46 @@ def name_tokens(name: str) -> list[str]:
     return words(_CAMEL.sub(" ", name))
 
 
+# Derivational suffixes that turn a verb into a noun of its action or its agent, longest first:
+# "approval", "assignment", "invitation", "deletion", "acceptance", "reviewer", "approver".
+_DERIVATIONS = ("ation", "ition", "ment", "ance", "ence", "ion", "al", "er", "or")
+
+
+def roots(word: str) -> frozenset[str]:
+    """The stems a word may share with another form of the same verb, by morphology alone: its stem,
+    and the stem left when a derivational suffix is taken off, with or without a final "e" and with a
+    doubled final consonant undoubled ("cancellation" -> cancel). Prefixes are kept: "remove" is not
+    "move", nor "restore" "store". Three letters or more each."""
+    w = word.lower()
+    out = {stem(w)}
+    for form in {w, stem(w)}:  # "reviewers": reviewer, review
+        for suffix in _DERIVATIONS:
+            if form.endswith(suffix) and len(form) - len(suffix) >= 4:
+                base = form[: -len(suffix)]
+                out.add(stem(base))
+                out.add(stem(base + "e"))
+                if len(base) > 4 and base[-1] == base[-2] and base[-1] not in "aeiou":
+                    out.add(stem(base[:-1]))
+                break
+    return frozenset(r for r in out if len(r) >= 3)
+
+
+# Words that open a clause before its verb: "please", "can you", "I need you to", "then", "also".
+CLAUSE_LEADS = frozenset(
+    "please kindly pls also then just now and or so but can could would will you we i need want like d ll "
+    "let lets us go ahead first next finally".split()
+)
+# Words that negate the verb after them ("don't send": words() splits "don't" into "don", "t").
+NEGATIONS = frozenset("not never t no".split())
+# Words that end a clause and open the next one (a verb follows): "… and close it", "ask them to review".
+CLAUSE_BREAKS = frozenset("and then or but to".split())
+# Function words of a tool's description that say nothing of its action.
+DESCRIPTION_STOP = frozenset(
+    "the and for with from into onto its their this that these those all any one given new via per "
+    "are was were has have been being which who whom what when where how not can may will also".split()
+)
+
+
 # Verbs that only look: a tool whose name starts with one of them is a read.
 READ_VERBS = {
     stem(w)
@@ -162,3 +202,34 @@ EVERY = "any all every each jede jeder jeden alle tout tous toutes todo todos to
 NOTE_TO = "to for an für à a pour para al per ao".split()
 # Chat-role labels a text forges to pass as a turn of the conversation ("[User]: …", "<|system|>").
 CHAT_ROLES = "user system assistant human developer".split()
+
+
+# Letters of other scripts that read as a Latin letter (a small fold in the spirit of Unicode TR39's
+# confusable skeletons, lower case only: text is compared lower-cased): Cyrillic, Greek, Armenian and
+# Latin-extended look-alikes. Anything else is folded by NFKD with its marks dropped (full-width,
+# mathematical and accented letters), one character for one, so offsets stay those of the text.
+_LOOKALIKES = {
+    "a": "аαɑ", "c": "сϲ", "d": "ԁ", "e": "еҽ", "g": "ɡ", "h": "һհ", "i": "іιıɩ", "j": "јϳȷ",
+    "k": "κ", "l": "ӏǀ", "n": "ո", "o": "оοօ", "p": "рρ", "q": "ԛ", "s": "ѕ", "u": "υս", "v": "ν",
+    "w": "ԝ", "x": "хχ", "y": "уү",
+}
+LOOKALIKE: dict[str, str] = {c: latin for latin, cs in _LOOKALIKES.items() for c in cs}
+LOOKALIKES_OF: dict[str, str] = _LOOKALIKES
+
+
+def fold_lookalikes(text: str) -> str:
+    """`text` (lower case) with each letter that reads as a Latin one written as that letter, one
+    character for one (a character with no one-letter reading is kept)."""
+    import unicodedata
+
+    table: dict[int, str] = {}
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        to = LOOKALIKE.get(ch)
+        if to is None:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
+            to = LOOKALIKE.get(base, base) if len(base) == 1 else None
+        if to is not None and to != ch:
+            table[ord(ch)] = to
+    return text.translate(table) if table else text
