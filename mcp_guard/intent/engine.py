@@ -49,12 +49,14 @@ The rules, one sentence each (the rule's name is in every reason):
   asked, and the question lists each candidate and where it came from: the request points ("the
   sender", "the webhook the team agreed on") without naming one, and which one it means cannot be told
   from the data. Values of one record are one list the request may mean whole (an event's
-  participants); the same value found twice is one candidate; a value the call also uses, the request
-  names or the agent sent is none; a pointer that names a person ("Reply to Ana") means the mailboxes
+  participants), unless a value also stands in a record of its own (a row that lists the real contacts
+  beside its own address hides none of them); the same value found twice is one candidate; a value the
+  call also uses or the request names is none (what the agent sent in earlier calls never removes one);
+  only clean results offer rivals; a pointer that names a person ("Reply to Ana") means the mailboxes
   spelt with that name (`ana.l@…`), so only those are rivals.
-- `prescribed`: a side-effecting call with a value that stands in a record of a result (the JSON
-  object around the object that holds the name, or its paragraph) which also writes the called tool's
-  own identifier in any spelling (`"action": "add_ssh_key"`, `addSshKey`, `add-ssh-key`, `desk__add_ssh_key`)
+- `prescribed`: a side-effecting call with a value that stands in a record of a result (of a JSON
+  result: anywhere in it, unless a list holds the two in different items, the rows of a listing;
+  of a text: its paragraph) which also writes the called tool's own identifier in any spelling (`"action": "add_ssh_key"`, `addSshKey`, `add-ssh-key`, `desk__add_ssh_key`)
   is asked: data that spells out which tool to call with which values is an instruction to the agent,
   whoever wrote it, unless the request's own words spell out the call (every word of the tool's name).
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
@@ -696,8 +698,10 @@ class DefaultEngine:
         # domain that carries a word of the request names no one.)
         names = _mailbox_words(v.kind, v.value) & intent.name_words
 
+        # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
+        # real contacts up first to leave its own address alone.)
         def rival(value: str) -> bool:
-            return (value not in in_call and value not in record.sent and not intent.names_whole(value)
+            return (value not in in_call and not intent.names_whole(value)
                     and (not names or bool(_mailbox_words(v.kind, value) & names)))
 
         others = list(offered_alongside(record, v.kind, v.value, prov, rival))
@@ -900,14 +904,16 @@ def offered_alongside(
     rival: Callable[[str], bool] = lambda _: True, mine: bool = False, most: int = 5,
 ) -> Iterator[tuple[str, str]]:
     """(value, where) for each other value of `kind` that the session's clean data offers in the same
-    place as `value` is offered, but in another record (a value in the same record as `value` is part of
-    one list the request may mean whole: an event's participants). The place: anywhere in the results
-    of calls for what the request names, when `value` is data as one of them (the request pointed
-    there); else a field of the same name in a result of the same tool. Each distinct value that is a
-    `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
+    place as `value` is offered, in a record that does not hold `value` (values of one record are one
+    list the request may mean whole: an event's participants; but a value that also stands in a record of
+    its own is a rival, so a row that lists the real contacts beside its own address hides none of them).
+    The place: anywhere in the results of calls for what the request names, when `value` is data as one
+    of them (the request pointed there); else a field of the same name in a result of the same tool. Only
+    clean results offer rivals (an injection's values are judged by their own rules). Each distinct
+    value that is a `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
     pointed = bool(prov.pointed)
     places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
-    shared: set[str] = set()  # values that share a record with `value`
+    holding: set[tuple[int, int]] = set()  # (result seq, record) of the records that hold `value`
     for e in prov.pointed if pointed else prov.fields:
         index = offers(record, e)
         if index.full and not mine:
@@ -919,15 +925,15 @@ def offered_alongside(
                     yield value, _offer_where(e, o)
                     return
                 places.add((e.source, o.role))
-                shared |= index.by_record.get(o.record, set())
+                holding.add((e.seq, o.record))
     if mine:
         return
     sources = {src for src, _ in places}
     roles = {role for _, role in places}
-    seen = {value} | shared
+    seen = {value}
     for e in record.entries:
         if (pointed and not e.pointed) or e.source not in sources or record.judge(e):
-            continue  # (an injection's values are judged by their own rules, never rivals here)
+            continue
         index = offers(record, e)
         if index.full:
             yield "…", f"more values than are compared, in the result of {e.source} (result {e.seq + 1})"
@@ -935,15 +941,20 @@ def offered_alongside(
         for (k, role), there in index.by_place.items():
             if k != kind or not (pointed or role in roles):
                 continue
-            for v, o in there.items():
-                if v not in seen:
-                    seen.add(v)
-                    if not rival(v):
-                        continue
-                    yield v, _offer_where(e, o)
-                    most -= 1
-                    if most <= 0:
-                        return
+            for v in there:
+                if v in seen:
+                    continue
+                o = next((o for o in index.at[v] if (o.kind, o.role) == (k, role)
+                          and (e.seq, o.record) not in holding), None)
+                if o is None:
+                    continue  # only beside `value` here (it may stand alone elsewhere)
+                seen.add(v)
+                if not rival(v):
+                    continue
+                yield v, _offer_where(e, o)
+                most -= 1
+                if most <= 0:
+                    return
 
 
 MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose record is compared
