@@ -22,7 +22,9 @@ The rules, one sentence each (the rule's name is in every reason):
   data out) is asked.
 - `destructive`: a destructive call is asked unless the request asks for this action and every
   value it acts on is named in the request or comes from a clean result the request specifically
-  pointed at.
+  pointed at. What it acts on that a result with instructions to the model carried is judged first,
+  and the reason says which result of which tool: found only inside the instructions, `injected`;
+  inside and elsewhere, `contested`; elsewhere in such a result only, asked.
 - `injected`: a value found only inside text of a result that reads as instructions to the model
   (the paragraphs of one field that hold it, see `record`; now, or in a result since forgotten) is
   denied, unless the request names it whole.
@@ -509,6 +511,9 @@ class DefaultEngine:
             return self._read(info, values, record)
         intent = self.intent
         if info.effect == "destructive":
+            injected = self._from_injection(info, values, record)
+            if injected is not None:
+                return injected
             why = self._unrequested(info, values, record)
             if why:
                 return Verdict(
@@ -545,6 +550,28 @@ class DefaultEngine:
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
     # -- rules --------------------------------------------------------------------------------------
+    def _from_injection(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict | None:
+        """What a destructive call acts on, when a result that reads as instructions to the model carried
+        it: the reason says so, and where (which result of which tool), before any other reason. Found only
+        inside the instructions: `injected` (denied; a value of two characters or less, found in any text,
+        is asked); inside and elsewhere: `contested`; elsewhere in such a result: asked."""
+        intent = self.intent
+        for v in values:
+            if not (v.destination or v.kind == "value") or intent.names_whole(v.value):
+                continue
+            if intent.names(v.value, v.kind if v.address else ""):
+                continue
+            prov = record.provenance(v.value, v.forms())
+            if prov.inside:
+                verdict = _injected(info, v, prov, intent)
+                if verdict.action == "deny" and len(v.value.strip()) < 3:
+                    return _verdict("ask", "injected", info, v, f"is found {_where(prov)}", intent)
+                return verdict
+            if (prov.tainted or prov.forgotten) and not (prov.fields or prov.text):
+                return _verdict("ask", "destructive", info, v,
+                                f"is what this destructive call acts on, and it is found only {_where(prov)}", intent)
+        return None
+
     def _unrequested(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> str:
         """Why a destructive call is not what the request asked for ("" when it is): the request must ask
         for this action, and each value it acts on be named in the request or come from a clean result
