@@ -466,15 +466,26 @@ def sent_values(arguments: dict[str, Any]) -> list[str]:
     return out
 
 
-def points_at(intent: DeclaredIntent, arguments: dict[str, Any]) -> bool:
+def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: SessionRecord | None = None) -> bool:
     """Did the call ask for something the request names specifically (a quoted name, a file name, an
     id, a named person or address; never a shared ordinary word like "unread")? Then its result is
-    data the user pointed at, unless it is tainted."""
-    for _, text in argument_leaves(arguments):
+    data the user pointed at, unless it is tainted. So did a call for an id (`msg-5521`) that a clean
+    result the request pointed at carries as a field (`record`): it opens the record the request
+    pointed at (a search for "12A phone" lists the message; reading it is reading what was pointed at)."""
+    leaves = list(argument_leaves(arguments))
+    for _, text in leaves:
         if intent.refers_to(text):
             return True
         for f in find_values(text):
             if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
+                return True
+    if record is None or not any(e.pointed for e in record.entries):
+        return False
+    for _, text in leaves:
+        v = text.strip().lower()
+        if 3 <= len(v) <= 64 and " " not in v and _specific_token(v):
+            prov = record.provenance(v)
+            if any(e in prov.fields for e in prov.pointed):
                 return True
     return False
 
