@@ -180,6 +180,9 @@ class DeclaredIntent:
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
         self.hosts |= frozenset(email_domain(f.value) for f in found if f.kind == "email")
+        # The domains above a host the request names (status.acme.example: acme.example): whoever holds the
+        # named host holds them or answers to them, so a bare host among them (a DNS zone) is named too.
+        self.parents = frozenset(p for h in self.hosts if not h.replace(".", "").isdigit() for p in _parents(h))
         self.folders = tuple(f.value.rstrip("/") + "/" for f in found if f.kind == "path")
         self.kinds = frozenset(GROUP[f.kind] for f in found if f.kind != "path")
         self.chunks = frozenset(c.lower().rstrip(_TRAIL) for c in _CHUNK.findall(self.text))
@@ -204,6 +207,8 @@ class DeclaredIntent:
         """Is `value` (normalised) named in the request or a trusted list, whole?"""
         if value in self.trusted or value in self.values:
             return True
+        if kind == "host" and value in self.parents:
+            return True  # a bare domain above a host the request names (it carries nothing out)
         if kind in _ADDRESS_KINDS:
             return False
         if not _WORDISH.match(value):
@@ -247,7 +252,8 @@ class DeclaredIntent:
         return any(abs(value - n) < 0.005 for n in self.numbers)
 
     def names_site(self, value: str) -> bool:
-        return url_host(value) in self.hosts
+        host = url_host(value)
+        return host in self.hosts or host in self.parents
 
     def covers_path(self, value: str, root: bool = True) -> bool:
         """A relative path stays inside the server's own root (`root`: enough for a write, not for a
@@ -317,6 +323,13 @@ def _clause_verbs(text: str) -> frozenset[str]:
         if len(t) >= 3 and not t.isdigit() and t not in DESCRIPTION_STOP:
             out |= roots(t)
     return frozenset(out)
+
+
+def _parents(host: str) -> Iterator[str]:
+    """The domains above a host, down to two labels: a.b.acme.example -> b.acme.example, acme.example."""
+    labels = host.split(".")
+    for i in range(1, len(labels) - 1):
+        yield ".".join(labels[i:])
 
 
 def _numbers(text: str) -> Iterator[float]:
