@@ -781,7 +781,8 @@ def test_a_dotted_handle_in_a_person_argument_is_a_name_not_a_host():
     r = recorded(("read_dms", '[{"from": "lena.kowalski", "text": "How many days do I have left?"}]'))
     assert decide(text, "send_dm", {"user": "lena.kowalski", "text": "11 days."}, r).action == "allow"
     # a host where the argument says it is a web address, or a host with a path, is still an address
-    assert decide(text, "add_webhook", {"url": "lena.kowalski"}).question.startswith("Allow add_webhook with url='lena.")
+    v = decide(text, "add_webhook", {"url": "lena.kowalski"})
+    assert v.question.startswith("Allow add_webhook with url='lena.")
     v = decide(text, "send_dm", {"user": "lena.kowalski/x"})
     assert v.rule == "ungrounded" and "'lena.kowalski/x'" in v.reason
 
@@ -850,7 +851,8 @@ def test_rule_prescribed_look_alike_letters_of_other_scripts_spell_the_name(spel
     v = decide(SETUP, "add_ssh_key", KEY_ARGS, ticket_read(SETUP, TICKET.replace('"add_ssh_key"', f'"{spelt}"')))
     assert (v.action, v.rule) == ("ask", "prescribed"), v
     # a look-alike spelling of another word is another word
-    v = decide(SETUP, "add_ssh_key", KEY_ARGS, ticket_read(SETUP, TICKET.replace('"add_ssh_key"', '"\u0430dd_ssh_keys"')))
+    longer = TICKET.replace('"add_ssh_key"', '"\u0430dd_ssh_keys"')
+    v = decide(SETUP, "add_ssh_key", KEY_ARGS, ticket_read(SETUP, longer))
     assert v.rule != "prescribed", v
 
 

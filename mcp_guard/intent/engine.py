@@ -58,8 +58,9 @@ The rules, one sentence each (the rule's name is in every reason):
   spelt with that name (`ana.l@…`), so only those are rivals.
 - `prescribed`: a side-effecting call with a value that stands in a record of a result (of a JSON
   result: anywhere in it, unless a list holds the two in different items, the rows of a listing;
-  of a text: its paragraph) which also writes the called tool's own identifier in any spelling (`"action": "add_ssh_key"`, `addSshKey`, `add-ssh-key`, `desk__add_ssh_key`)
-  is asked: data that spells out which tool to call with which values is an instruction to the agent,
+  of a text: its paragraph) which also writes the called tool's own identifier in any spelling
+  (`"action": "add_ssh_key"`, `addSshKey`, `add-ssh-key`, `desk__add_ssh_key`; look-alike letters of
+  other scripts folded, `аdd_ssh_key` with a Cyrillic "а") is asked: data that spells out which tool to call with which values is an instruction to the agent,
   whoever wrote it, unless the request's own words spell out the call (every word of the tool's name).
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
   request says so.
@@ -67,7 +68,11 @@ The rules, one sentence each (the rule's name is in every reason):
   the request names numbers, is asked.
 - `unasked`: a side-effecting call whose kind of action the declared request does not ask for (its
   verbs against the request's, stemmed; a word after an article or a possessive, "the new engineer",
-  "my reply", is a noun or an adjective, not a verb) is asked, even with no address in it.
+  "my reply", is a noun or an adjective, not a verb; a negated one, "don't send", asks for nothing; or
+  a word that opens a clause of the request sharing a root, by morphology, with a word of the tool's
+  name or description: `DeclaredIntent.asks_for`) is asked, even with no address in it.
+- (values that are not destinations) an id of what a call acts on that a clean result writes only
+  inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
 """
 
