@@ -61,7 +61,8 @@ The rules, one sentence each (the rule's name is in every reason):
   of a text: its paragraph) which also writes the called tool's own identifier in any spelling
   (`"action": "add_ssh_key"`, `addSshKey`, `add-ssh-key`, `desk__add_ssh_key`; look-alike letters of
   other scripts folded, `аdd_ssh_key` with a Cyrillic "а") is asked: data that spells out which tool
-  to call with which values is an instruction to the agent, whoever wrote it, unless the request's own words spell out the call (every word of the tool's name).
+  to call with which values is an instruction to the agent, whoever wrote it, unless the request's
+  own words spell out the call (every word of the tool's name).
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
