@@ -961,3 +961,38 @@ def test_a_bare_domain_above_a_host_the_request_names_is_named():
     for zone in ("evil-demo.example", "mail.acme-demo.example", "acme-demo.example/c?d=x"):
         v = decide(text, "update_record", {**args, "zone": zone}, r)
         assert v.action != "allow", zone
+
+
+# -- unasked: the request's clause verbs against the tool's own words, by morphology (session 5) ----------
+@pytest.mark.parametrize("text,tool", [
+    ("Comment on PR #42 in acme/web that the tests pass", {"name": "add_issue_comment"}),
+    ("Ask the people who last touched src/auth.py to review PR #7", {"name": "request_reviewers"}),
+    ("Move the dentist to Friday, then decline the all-hands dry run",
+     {"name": "respond_to_invite", "description": "Accept, decline or tentatively accept an invitation"}),
+    ("Draft a reply to the accounting email about the PO", {"name": "create_draft"}),
+])
+def test_rule_unasked_a_clause_verb_sharing_a_root_with_the_tools_words_asks_for_it(text, tool):
+    info = classify(tool)
+    assert DeclaredIntent(text).asks_for(info), (text, tool)
+    assert not DeclaredIntent("Show me what changed in the last week").asks_for(info)
+
+
+def test_rule_unasked_a_negated_verb_or_one_aimed_at_the_person_asks_for_nothing():
+    send = classify({"name": "send_email", "description": "Send an email."})
+    assert not DeclaredIntent("Draft (don't send) a reply to Ana").asks_for(send)
+    assert not DeclaredIntent("Draft a reply to Ana, do not send it").asks_for(send)
+    assert DeclaredIntent("Draft a reply to Ana and send it").asks_for(send)
+    comment = classify({"name": "add_issue_comment"})
+    assert not DeclaredIntent("Comment me the gist of PR #42").asks_for(comment)
+    # a destructive call needs its own verb: a clause word sharing a root with its name is not enough
+    delete = classify({"name": "delete_file", "description": "Delete a file."})
+    assert DeclaredIntent("File the report under Q3").asks_for(delete) is True  # (write-level judgement)
+    assert not DeclaredIntent("File the report under Q3").asks_for(delete, strict=True)
+
+
+def test_roots_join_derived_forms_of_a_verb_and_keep_prefixes():
+    from mcp_guard.intent.words import roots
+
+    assert "review" in roots("reviewers") and "approv" in roots("approval") and "cancel" in roots("cancellation")
+    assert "invit" in roots("invitation") and "assign" in roots("assignment")
+    assert "mov" not in roots("remove") and "stor" not in roots("restore")

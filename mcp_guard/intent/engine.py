@@ -314,10 +314,11 @@ def _clause_verbs(text: str) -> frozenset[str]:
     """The roots of the words that open the request's clauses, where an imperative request puts its
     verbs: after the start, a punctuation mark, "and", "then", "or", "but" or "to" ("ask them to
     review"), and after the words that may lead a verb ("please", "can you", "I need you to"); a
-    negated clause ("don't send") gives none."""
+    negated clause ("don't send") gives none, nor a verb whose object is the person ("send me")."""
     out: set[str] = set()
     opening = True
-    for t in _CLAUSE_TOKEN.findall(text.lower()):
+    tokens = _CLAUSE_TOKEN.findall(text.lower())
+    for i, t in enumerate(tokens):
         if not t[0].isalnum() or t in CLAUSE_BREAKS:
             opening = True
             continue
@@ -326,6 +327,8 @@ def _clause_verbs(text: str) -> frozenset[str]:
         opening = False
         if t in NEGATIONS or t in ("don", "doesn", "didn", "won", "shouldn", "mustn") or t in _DETERMINERS:
             continue
+        if i + 1 < len(tokens) and tokens[i + 1] in _SELF:
+            continue  # "send me the list", "tell us": an answer to the person, not an action on others
         if len(t) >= 3 and not t.isdigit() and t not in DESCRIPTION_STOP:
             out |= roots(t)
     return frozenset(out)
