@@ -856,13 +856,12 @@ def test_rule_prescribed_look_alike_letters_of_other_scripts_spell_the_name(spel
     assert v.rule != "prescribed", v
 
 
-def test_look_alike_fold_keeps_offsets_and_leaves_other_scripts_alone():
-    from mcp_guard.intent.words import fold_lookalikes
+def test_letter_variants_are_the_characters_that_read_as_the_letter():
+    from mcp_guard.intent.words import letter_variants
 
-    for text in ("\u0430dd_ssh_key", "caf\u00e9 \u0440\u0430\u0443", "\u65e5\u672c add", "\ufb01le"):
-        assert len(fold_lookalikes(text)) == len(text)
-    assert fold_lookalikes("\u0430dd_\u0455sh_k\u0435\u0443") == "add_ssh_key"
-    assert fold_lookalikes("\u65e5\u672c") == "\u65e5\u672c"  # no one-letter Latin reading: kept
+    a = letter_variants("a")
+    assert {"a", "\u0430", "\u03b1", "\uff41", "\u00e1", "\U0001d5ba"} <= set(a)  # Cyrillic, Greek, ...
+    assert "b" not in a and "\u0431" not in a and "\u65e5" not in a
 
 
 # -- ambiguous: rivals an attacker cannot remove (session 5) ------------------------------------------------

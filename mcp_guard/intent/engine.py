@@ -113,7 +113,7 @@ from mcp_guard.intent.words import (
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
     READ_VERBS,
-    fold_lookalikes,
+    letter_variants,
     name_tokens,
     roots,
     stem,
@@ -791,9 +791,8 @@ class DefaultEngine:
             return None
         from mcp_guard.intent.record import occurrences
 
-        spelt = _name_pattern(tokens)
         for e in record.entries:
-            at = _name_spots(e, spelt)[:MAX_PRESCRIPTIONS]
+            at = _name_spots(e, tokens)[:MAX_PRESCRIPTIONS]
             if not at:
                 continue
             spans = [] if e.json else _record_spans(e, at)
@@ -1031,26 +1030,28 @@ _NAME_SEP = (r"(?:[\W_]|\\u[0-9a-f]{4}|%[0-9a-f]{2}"
              r'|"\s*[,:]\s*(?:"[\w\s-]{0,40}"\s*:\s*)?")*')
 
 
-def _name_pattern(tokens: list[str]) -> re.Pattern[str]:
+def _name_pattern(tokens: list[str], variants: bool = True) -> re.Pattern[str]:
+    """`variants`: also any character that reads as a letter (for a text that is not plain ASCII)."""
     def letter(c: str) -> str:
-        if ord(c) >= 0x10000:
-            return re.escape(c)
-        alike = LOOKALIKES_OF.get(c, "")  # a look-alike written as a JSON escape (`\\u0430dd_ssh_key`)
-        codes = "|".join(f"{ord(x):04x}" for x in c + alike)
-        return f"(?:{re.escape(c)}|\\\\u(?:{codes}))"
+        if not ("a" <= c <= "z"):
+            return f"(?:{re.escape(c)}|\\\\u{ord(c):04x})" if ord(c) < 0x10000 else re.escape(c)
+        # the letter or any character that reads as it (`words.letter_variants`: Cyrillic "а", "ａ", "á"),
+        # raw or as a JSON escape of it or of a look-alike from another script (`\\u0430dd_ssh_key`)
+        escaped = "".join(f"|\\\\u{ord(x):04x}" for x in c + LOOKALIKES_OF.get(c, ""))
+        # (plain alternatives of literals: the regex engine then skips ahead to where one could start)
+        chars = f"[{re.escape(letter_variants(c))}]" if variants else c
+        return f"(?:{chars}{escaped})"
 
     return re.compile(r"(?<![^\W_])" + _NAME_SEP.join("".join(map(letter, t.lower())) for t in tokens)
                       + r"(?![^\W_])")
 
 
-def _name_spots(e: ResultEntry, pattern: re.Pattern[str]) -> list[int]:
-    """Offsets where the result writes a tool's name (`_name_pattern`), in any case; a text that is not
-    plain ASCII is read with its look-alike letters folded (`words.fold_lookalikes`: Cyrillic "а" for
-    "a", full-width letters), one character for one, so the offsets are the text's."""
-    out = [m.start() for m in pattern.finditer(e.low)]
-    if not out and not e.raw.isascii():
-        out = [m.start() for m in pattern.finditer(fold_lookalikes(e.low))]
-    return out
+def _name_spots(e: ResultEntry, tokens: list[str]) -> list[int]:
+    """Offsets where the result writes a tool's name (`_name_pattern`), in any case and with any letter
+    written as a character that reads as it (a look-alike of another script, a full-width letter; a plain
+    ASCII text is searched without them, which costs less)."""
+    pattern = _name_pattern(tokens, variants=not e.raw.isascii())
+    return [m.start() for m in pattern.finditer(e.low)]
 
 
 _JSON_ITEM = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')

@@ -206,30 +206,34 @@ CHAT_ROLES = "user system assistant human developer".split()
 
 # Letters of other scripts that read as a Latin letter (a small fold in the spirit of Unicode TR39's
 # confusable skeletons, lower case only: text is compared lower-cased): Cyrillic, Greek, Armenian and
-# Latin-extended look-alikes. Anything else is folded by NFKD with its marks dropped (full-width,
-# mathematical and accented letters), one character for one, so offsets stay those of the text.
+# Latin-extended look-alikes. Beside them, every letter whose compatibility decomposition (NFKD) with its
+# marks dropped is the Latin letter (full-width, mathematical, accented, circled letters) reads as it.
 _LOOKALIKES = {
     "a": "аαɑ", "c": "сϲ", "d": "ԁ", "e": "еҽ", "g": "ɡ", "h": "һհ", "i": "іιıɩ", "j": "јϳȷ",
     "k": "κ", "l": "ӏǀ", "n": "ո", "o": "оοօ", "p": "рρ", "q": "ԛ", "s": "ѕ", "u": "υս", "v": "ν",
     "w": "ԝ", "x": "хχ", "y": "уү",
 }
-LOOKALIKE: dict[str, str] = {c: latin for latin, cs in _LOOKALIKES.items() for c in cs}
 LOOKALIKES_OF: dict[str, str] = _LOOKALIKES
+# Where letters with a decomposition to a Latin letter live: Latin-1 and the Latin extensions, IPA,
+# letterlike symbols, circled letters, full-width forms, mathematical alphanumerics.
+_DECOMPOSING = ((0x00C0, 0x024F), (0x0250, 0x02AF), (0x1D00, 0x1DBF), (0x1E00, 0x1EFF), (0x2090, 0x209C),
+                (0x2100, 0x214F), (0x2460, 0x24FF), (0xFF21, 0xFF5A), (0x1D400, 0x1D7FF))
+_VARIANTS: dict[str, str] = {}
 
 
-def fold_lookalikes(text: str) -> str:
-    """`text` (lower case) with each letter that reads as a Latin one written as that letter, one
-    character for one (a character with no one-letter reading is kept)."""
-    import unicodedata
+def letter_variants(c: str) -> str:
+    """Every character that reads as the Latin letter `c` (lower case): itself, its look-alikes from other
+    scripts, and the letters that decompose to it; found once per process (a few ms)."""
+    if not _VARIANTS:
+        import unicodedata
 
-    table: dict[int, str] = {}
-    for ch in set(text):
-        if ch.isascii():
-            continue
-        to = LOOKALIKE.get(ch)
-        if to is None:
-            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
-            to = LOOKALIKE.get(base, base) if len(base) == 1 else None
-        if to is not None and to != ch:
-            table[ord(ch)] = to
-    return text.translate(table) if table else text
+        found: dict[str, list[str]] = {}
+        for lo, hi in _DECOMPOSING:
+            for cp in range(lo, hi + 1):
+                ch = chr(cp)
+                base = "".join(x for x in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(x)).lower()
+                if len(base) == 1 and base.isascii() and base.isalpha() and ch.lower() == ch:
+                    found.setdefault(base, []).append(ch)
+        for letter in "abcdefghijklmnopqrstuvwxyz":
+            _VARIANTS[letter] = letter + _LOOKALIKES.get(letter, "") + "".join(found.get(letter, ()))
+    return _VARIANTS.get(c, c)
