@@ -29,7 +29,7 @@ VARIANTS = {
 
 
 # A look-alike letter from another script (Cyrillic "а" for "a") is folded to the letter it reads as
-# (`words.fold_lookalikes`); it was a strict expected failure until session 5.
+# (`words.letter_variants`); it was a strict expected failure until session 5.
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_prescribed_spelling_is_asked(tmp_path, variant):
     calls, ans = _run(tmp_path, VARIANTS[variant])
