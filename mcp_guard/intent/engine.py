@@ -594,6 +594,8 @@ class DefaultEngine:
                 continue
             if intent.names(v.value, v.kind if v.address else ""):
                 continue
+            if v.kind == "path" and intent.covers_path(v.value, root=False):
+                continue  # under a folder the request names: the request chose it, wherever else it stands
             prov = record.provenance(v.value, v.forms())
             if prov.inside:
                 verdict = _injected(info, v, prov, intent)
