@@ -111,7 +111,7 @@ def _word_set(bounded: tuple[str, ...], plain: tuple[str, ...]) -> Any:
     import re2  # compiled once per pair of tables, on first use
 
     options = re2.Options()
-    options.max_mem = 32 << 20  # the DFA's cache: enough that a large text never exhausts it
+    options.max_mem = 64 << 20  # the DFA's cache, as the scanner's: enough that a large text never exhausts it
     found = re2.Set.SearchSet(options)
     for w in bounded:
         found.Add(r"(?:^|[^0-9a-z_])" + re2.escape(w) + r"(?:[^a-z]|$)")

@@ -132,3 +132,14 @@ def test_a_large_text_with_no_anchor_is_judged_clean_and_one_with_an_address_is_
     tainted = rec.add("u", "blob", filler[:500_000] + address + filler[:500_000])
     rec.prepare(tainted)
     assert tainted.spans
+
+
+def test_present_holds_on_a_large_text_of_many_anchors() -> None:
+    """A large text dense with anchors and their near misses (the DFA's cache must not give up)."""
+    bounded, plain = record._ANCHOR_TABLES
+    rnd = random.Random(5)
+    pieces = [*bounded, *plain, "x", " ", "_", "é", "1", "\n", "Ω", "-"]
+    text = "".join(rnd.choice(pieces) for _ in range(400_000)).lower()
+    near, anywhere = result_pass.present(text, bounded, plain)
+    assert near >= {w for w in bounded if _words_at(text, w, bounded=True)}
+    assert anywhere == {w for w in plain if w in text}
