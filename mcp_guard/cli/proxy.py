@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
 
     from mcp_guard.config import CONFIG_ENV, folder_clash, load_config, unread_folder_config
     from mcp_guard.intent.sessions import declared_intent
-    from mcp_guard.proxy.channels import own_stdio
+    from mcp_guard.proxy.channels import loop_options, own_stdio
     from mcp_guard.proxy.runner import (
         Proxy,
         claim_adhoc_name,
@@ -233,7 +233,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
                 return
 
     try:
-        anyio.run(main)
+        anyio.run(main, backend_options=loop_options())
     finally:
         try:
             from mcp_guard import approvals

@@ -304,7 +304,8 @@ class IntentGuard(Guard):
         forwarding must not take the taint with it. Otherwise a small text is judged at once and a
         large one in a worker thread, which the next decision waits for. False when its taint could not
         be shared (then the text is withheld: fail closed)."""
-        small = entry.size <= INLINE_JUDGE_CHARS and not st.record.forgetting
+        # (results being forgotten are settled with it: small too, once a full record evicts one per result)
+        small = entry.size + st.record.forgetting_chars <= INLINE_JUDGE_CHARS
         if st.link is not None:
             if not small:
                 return await anyio.to_thread.run_sync(self._judge, st, entry)

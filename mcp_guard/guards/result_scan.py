@@ -17,7 +17,6 @@ carries a finding is withheld too (there is no "data" frame to wrap a log line o
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import threading
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
+from mcp_guard import result_pass
 from mcp_guard.config import Config, ScanPolicy
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream, deny
 
@@ -44,7 +44,6 @@ MAX_BACKGROUND = 256  # record-mode scans of server messages in flight, at most
 # hand-off costs more than such a scan, and a scan holds the GIL in a thread too. Larger ones go to a
 # thread, so the loop keeps serving other requests between its switch intervals.
 INLINE_SCAN_CHARS = 16 * 1024
-SHORT_TEXT = 64  # texts this short (keys, enum values) repeat in every result: their scan is remembered
 
 
 def _sc() -> Any:
@@ -125,7 +124,7 @@ class ResultScanGuard(Guard):
         scanned: set[tuple[str, str]] = set()
         for field, text in sc.result_texts(result):
             scanned.add((field, text))
-            found += [f for f in sc.scan_text(text, field, source="result") if sc.RANK[f.severity] >= floor]
+            found += [f for f in result_pass.findings(text, field) if sc.RANK[f.severity] >= floor]
         # Every other string of the result reaches the client as well (`_meta`, annotations, fields a
         # content item should not have, blobs of a text type, the keys): scanned as text, each finding
         # once. A (field, text) scanned above is not scanned again: its findings would be the same.
@@ -232,14 +231,9 @@ class ResultScanGuard(Guard):
 
 
 def _scan(text: str, field: str) -> Iterable[Finding]:
-    return _short_scan(text, field) if len(text) <= SHORT_TEXT else _sc().scan_text(text, field, source="result")
-
-
-@functools.lru_cache(maxsize=4096)
-def _short_scan(text: str, field: str) -> tuple[Finding, ...]:
-    """`scan_text` of a short result text, remembered (a pure function of its arguments; findings are
-    immutable): the keys and enum values of results repeat in every one."""
-    return tuple(_sc().scan_text(text, field, source="result"))
+    """The scanner's findings for a text: one pass shared with the intent record (`result_pass`), and
+    remembered for short texts (the keys and enum values of results repeat in every one)."""
+    return result_pass.findings(text, field)
 
 
 def _text_size(result: dict[str, Any]) -> int:

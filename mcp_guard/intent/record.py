@@ -49,6 +49,7 @@ from typing import Any
 
 from mcp_guard.intent import words as _words
 from mcp_guard.intent.values import loose_spans
+from mcp_guard.result_pass import present
 
 MAX_RESULTS = 256
 MAX_CHARS = 4 * 1024 * 1024
@@ -134,9 +135,9 @@ class ResultEntry:
     def tainted(self) -> bool:
         """Does any of its text read as instructions to the model? (judged once, on the whole result)"""
         if self.spans is None:
-            from mcp_guard.scan import scan_text
+            from mcp_guard.result_pass import findings  # the scanner's pass, shared with the result scan
 
-            hits = [(f.start, f.end) for f in scan_text(self.text, source="result") if f.severity in _SEVERE]
+            hits = [(f.start, f.end) for f in findings(self.text) if f.severity in _SEVERE]
             hits += _addressed_to_model(self.text, self.low) + _vocatives(self.text, self.low)
             # Set last: another thread sees either nothing judged yet or the whole judgement.
             self.regions = instruction_regions(self.text, self.low, self.json, sorted(hits)) if hits else []
@@ -615,14 +616,14 @@ def _marked_block_end(low: str, s: int, e: int, fe: int) -> int:
 
 
 _ROLE_WORDS = ("assistant", "agent", "model", "copilot", "chatbot", "llm", "a.i.")
-_AI = re.compile(r"\bai\b")
 
 
 def _addressed_to_model(text: str, low: str) -> list[tuple[int, int]]:
     """Spans of `_ADDRESSES_MODEL`, tried only around the words that name the model (found by literal
     search at memchr speed; the full pattern tried at every position costs ~100x more)."""
-    hits: list[int] = [m.start() for m in _AI.finditer(low)]
-    for w in _ROLE_WORDS:
+    near, anywhere = present(low, *_ANCHOR_TABLES)  # one RE2 pass: which words to look for at all
+    hits: list[int] = _whole_word(low, "ai") if "ai" in near else []
+    for w in [w for w in _ROLE_WORDS if w in anywhere]:
         i = low.find(w)
         while i != -1:
             hits.append(i)
@@ -636,6 +637,19 @@ def _addressed_to_model(text: str, low: str) -> list[tuple[int, int]]:
         if hit is not None and hit.start() <= h + 4:
             out.append((hit.start(), hit.end()))
             last = hit.end()
+    return out
+
+
+def _whole_word(low: str, word: str) -> list[int]:
+    """Where `word` starts as a whole word (`\\b…\\b`: no letter, digit or `_` on either side)."""
+    out: list[int] = []
+    n = len(word)
+    i = low.find(word)
+    while i != -1:
+        j = i + n
+        if (i == 0 or not _is_word_char(low[i - 1])) and (j == len(low) or not _is_word_char(low[j])):
+            out.append(i)
+        i = low.find(word, i + 1)
     return out
 
 
@@ -717,6 +731,10 @@ def _vocative_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[s
 
 
 _VOCATIVE, _NOTE_HEAD, _CHAT_LABEL, _MODEL_WORDS = _vocative_patterns()
+_CHAT_MARKS = ("[", "<|")  # where a chat-role label opens
+# What both readers of addresses look for, found in one RE2 pass (`result_pass.present`): the words
+# that name the model (as whole words); the role words and chat-label brackets (anywhere).
+_ANCHOR_TABLES = (tuple(sorted({*_MODEL_WORDS, "ai"})), (*_ROLE_WORDS, *_CHAT_MARKS))
 _NOTE_TO = frozenset(_words.NOTE_TO)
 # The words that may stand between where a sentence opens and the name of the model in an address.
 _LEAD_WORDS = frozenset([*_words.GREETINGS, *_words.NOTE_TO, *_words.DETERMINERS, *_words.EVERY, *_words.MODEL_AI, "l"])
@@ -740,7 +758,8 @@ def _model_words(low: str) -> list[tuple[int, int]]:
     """(start, end) of each word that names the model, and of each "[" / "<|" (a chat-role label's
     bracket): literal searches at memchr speed, then a word-boundary check."""
     out: list[tuple[int, int]] = []
-    for word in _MODEL_WORDS:
+    near, anywhere = present(low, *_ANCHOR_TABLES)  # one RE2 pass: the words that are there at all
+    for word in [w for w in _MODEL_WORDS if w in near]:
         n = len(word)
         i = low.find(word)
         while i != -1:
@@ -748,7 +767,7 @@ def _model_words(low: str) -> list[tuple[int, int]]:
             if (i == 0 or not _is_word_char(low[i - 1])) and (j == len(low) or not low[j].isalpha()):
                 out.append((i, j))
             i = low.find(word, j)
-    for mark in ("[", "<|"):
+    for mark in [m for m in _CHAT_MARKS if m in anywhere]:
         i = low.find(mark)
         while i != -1:
             out.append((i, i + len(mark)))
