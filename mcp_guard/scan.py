@@ -1094,13 +1094,16 @@ def _weigh(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]
     secret named, a side effect) fires on honest descriptions of servers it was never fitted to; where
     the learned judgement of the whole tool (name, description, schema) reads it as benign, such a
     finding is a reason to read the tool (`low`), not a flag. Exact findings (`is_exact`) keep their
-    severity. Then the model's own finding, where it says more than the rules. The score leaves out
-    findings that depend on other servers' tool names, so `scan`, `review` and the manifest guard agree."""
+    severity, and where one flags the tool the wording findings are not alone: they keep theirs too (so
+    a small edit that moves the score does not turn them into news). Then the model's own finding, where
+    it says more than the rules. The score leaves out findings that depend on other servers' tool names,
+    so `scan`, `review` and the manifest guard agree."""
     model = scan_model.load()
     if model is None:
         return findings
     score = model.score(definition, findings)
-    if model.dismiss is not None and score < model.dismiss:
+    flagged = any(f.severity != "low" and is_exact(f) for f in findings)
+    if model.dismiss is not None and score < model.dismiss and not flagged:
         findings = [
             f if f.severity == "low" or is_exact(f) else _dismissed(f, score, model.dismiss) for f in findings
         ]
