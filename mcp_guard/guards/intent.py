@@ -334,7 +334,7 @@ class IntentGuard(Guard):
         if not text:
             return None
         st = self.state(call.session)
-        return st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments))
+        return st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments, st.record))
 
     # -- held calls -------------------------------------------------------------------------------
     def hold(self, call: ToolCall, decision: Decision) -> str:

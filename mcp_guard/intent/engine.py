@@ -22,7 +22,9 @@ The rules, one sentence each (the rule's name is in every reason):
   data out) is asked.
 - `destructive`: a destructive call is asked unless the request asks for this action and every
   value it acts on is named in the request or comes from a clean result the request specifically
-  pointed at.
+  pointed at. What it acts on that a result with instructions to the model carried is judged first,
+  and the reason says which result of which tool: found only inside the instructions, `injected`;
+  inside and elsewhere, `contested`; elsewhere in such a result only, asked.
 - `injected`: a value found only inside text of a result that reads as instructions to the model
   (the paragraphs of one field that hold it, see `record`; now, or in a result since forgotten) is
   denied, unless the request names it whole.
@@ -30,8 +32,8 @@ The rules, one sentence each (the rule's name is in every reason):
   in a result) is asked, and the question says both where.
 - `tainted`: a value carried only by tainted results, outside the instructions, is asked.
 - `ungrounded`: a destination found neither in the request, a trusted list or source, nor any tool
-  result is denied (a bare name, and a bare host or a path inside free text the agent wrote, which
-  cannot carry data out, are asked).
+  result is asked (an absence is no evidence of an attack: an honest agent may spell or build a value
+  its own way, or act on a result this process never saw).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
   document) is asked, and the question says where it was found.
 - `from-data`: a destination a clean result carries as data, i.e. as a field (a sender, a
@@ -49,21 +51,29 @@ The rules, one sentence each (the rule's name is in every reason):
   asked, and the question lists each candidate and where it came from: the request points ("the
   sender", "the webhook the team agreed on") without naming one, and which one it means cannot be told
   from the data. Values of one record are one list the request may mean whole (an event's
-  participants); the same value found twice is one candidate; a value the call also uses, the request
-  names or the agent sent is none; a pointer that names a person ("Reply to Ana") means the mailboxes
+  participants), unless a value also stands in a record of its own (a row that lists the real contacts
+  beside its own address hides none of them); the same value found twice is one candidate; a value the
+  call also uses or the request names is none (what the agent sent in earlier calls never removes one);
+  only clean results offer rivals; a pointer that names a person ("Reply to Ana") means the mailboxes
   spelt with that name (`ana.l@…`), so only those are rivals.
-- `prescribed`: a side-effecting call with a value that stands in a record of a result (the JSON
-  object around the object that holds the name, or its paragraph) which also writes the called tool's
-  own identifier in any spelling (`"action": "add_ssh_key"`, `addSshKey`, `add-ssh-key`, `desk__add_ssh_key`)
-  is asked: data that spells out which tool to call with which values is an instruction to the agent,
-  whoever wrote it, unless the request's own words spell out the call (every word of the tool's name).
+- `prescribed`: a side-effecting call with a value that stands in a record of a result (of a JSON
+  result: anywhere in it, unless a list holds the two in different items, the rows of a listing;
+  of a text: its paragraph) which also writes the called tool's own identifier in any spelling
+  (`"action": "add_ssh_key"`, `addSshKey`, `add-ssh-key`, `desk__add_ssh_key`; look-alike letters of
+  other scripts folded, `аdd_ssh_key` with a Cyrillic "а") is asked: data that spells out which tool
+  to call with which values is an instruction to the agent, whoever wrote it, unless the request's
+  own words spell out the call (every word of the tool's name).
 - `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
   the request names numbers, is asked.
 - `unasked`: a side-effecting call whose kind of action the declared request does not ask for (its
   verbs against the request's, stemmed; a word after an article or a possessive, "the new engineer",
-  "my reply", is a noun or an adjective, not a verb) is asked, even with no address in it.
+  "my reply", is a noun or an adjective, not a verb; a negated one, "don't send", asks for nothing; or
+  a word that opens a clause of the request sharing a root, by morphology, with a word of the tool's
+  name or description: `DeclaredIntent.asks_for`) is asked, even with no address in it.
+- (values that are not destinations) an id of what a call acts on that a clean result writes only
+  inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
 """
 
@@ -93,12 +103,19 @@ from mcp_guard.intent.values import (
 )
 from mcp_guard.intent.words import (
     AMOUNT_PARAMS,
+    CLAUSE_BREAKS,
+    CLAUSE_LEADS,
+    DESCRIPTION_STOP,
     FAMILIES,
     FREE_TEXT,
+    LOOKALIKES_OF,
+    NEGATIONS,
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
     READ_VERBS,
+    letter_variants,
     name_tokens,
+    roots,
     stem,
     words,
 )
@@ -161,12 +178,17 @@ class DeclaredIntent:
         self.stems = frozenset(stem(w) for w, nxt in zip(ws, [*ws[1:], ""], strict=False) if nxt not in _SELF)
         # A word after an article or a possessive ("the new engineer", "my reply") is a noun or an adjective,
         # never the verb that asks for an action.
+        # A negated verb ("draft, don't send") asks for nothing.
         self.verbs = frozenset(stem(w) for w, prev, nxt in zip(ws, ["", *ws[:-1]], [*ws[1:], ""], strict=False)
-                               if nxt not in _SELF and prev not in _DETERMINERS)
+                               if nxt not in _SELF and prev not in _DETERMINERS and prev not in NEGATIONS)
+        self.clause_verbs = _clause_verbs(self.text)
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
         self.hosts |= frozenset(email_domain(f.value) for f in found if f.kind == "email")
+        # The domains above a host the request names (status.acme.example: acme.example): whoever holds the
+        # named host holds them or answers to them, so a bare host among them (a DNS zone) is named too.
+        self.parents = frozenset(p for h in self.hosts if not h.replace(".", "").isdigit() for p in _parents(h))
         self.folders = tuple(f.value.rstrip("/") + "/" for f in found if f.kind == "path")
         self.kinds = frozenset(GROUP[f.kind] for f in found if f.kind != "path")
         self.chunks = frozenset(c.lower().rstrip(_TRAIL) for c in _CHUNK.findall(self.text))
@@ -191,6 +213,8 @@ class DeclaredIntent:
         """Is `value` (normalised) named in the request or a trusted list, whole?"""
         if value in self.trusted or value in self.values:
             return True
+        if kind == "host" and value in self.parents:
+            return True  # a bare domain above a host the request names (it carries nothing out)
         if kind in _ADDRESS_KINDS:
             return False
         if not _WORDISH.match(value):
@@ -234,7 +258,8 @@ class DeclaredIntent:
         return any(abs(value - n) < 0.005 for n in self.numbers)
 
     def names_site(self, value: str) -> bool:
-        return url_host(value) in self.hosts
+        host = url_host(value)
+        return host in self.hosts or host in self.parents
 
     def covers_path(self, value: str, root: bool = True) -> bool:
         """A relative path stays inside the server's own root (`root`: enough for a write, not for a
@@ -253,13 +278,19 @@ class DeclaredIntent:
         prefixes = [t for t in self.trusted if t.endswith("/")] + list(self.folders)
         return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
-    def asks_for(self, info: ToolInfo) -> bool:
+    def asks_for(self, info: ToolInfo, strict: bool = False) -> bool:
         """Does the request use one of the tool's own verbs (its name's first word, its description's),
-        or a verb of one of the action families they belong to? Stemmed: "merges" asks for merge_*."""
+        or a verb of one of the action families they belong to? Stemmed: "merges" asks for merge_*.
+        Unless `strict` (a destructive call needs its own verb): also when a clause of the request opens
+        with a word that shares a root with a word of the tool's name or description, by morphology
+        ("comment on PR #42": add_issue_comment; "ask them to review": request_reviewers; "decline the
+        invite": respond_to_invite, "Accept, decline or tentatively accept an invitation")."""
         if info.families and any(self.verbs & FAMILIES[f] for f in info.families):
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
-        return bool(self.verbs & verbs)
+        if self.verbs & verbs:
+            return True
+        return not strict and bool(self.clause_verbs & info.words)
 
 
 def _pointed_field(v: Value, prov: Provenance, record: SessionRecord) -> bool:
@@ -274,6 +305,40 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
     if kind != "email" or "@" not in value:
         return set()
     return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
+
+
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|[.!?;:,()\[\]\n\"“”]")
+
+
+def _clause_verbs(text: str) -> frozenset[str]:
+    """The roots of the words that open the request's clauses, where an imperative request puts its
+    verbs: after the start, a punctuation mark, "and", "then", "or", "but" or "to" ("ask them to
+    review"), and after the words that may lead a verb ("please", "can you", "I need you to"); a
+    negated clause ("don't send") gives none, nor a verb whose object is the person ("send me")."""
+    out: set[str] = set()
+    opening = True
+    tokens = _CLAUSE_TOKEN.findall(text.lower())
+    for i, t in enumerate(tokens):
+        if not t[0].isalnum() or t in CLAUSE_BREAKS:
+            opening = True
+            continue
+        if not opening or t in CLAUSE_LEADS:
+            continue
+        opening = False
+        if t in NEGATIONS or t in ("don", "doesn", "didn", "won", "shouldn", "mustn") or t in _DETERMINERS:
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1] in _SELF:
+            continue  # "send me the list", "tell us": an answer to the person, not an action on others
+        if len(t) >= 3 and not t.isdigit() and t not in DESCRIPTION_STOP:
+            out |= roots(t)
+    return frozenset(out)
+
+
+def _parents(host: str) -> Iterator[str]:
+    """The domains above a host, down to two labels: a.b.acme.example -> b.acme.example, acme.example."""
+    labels = host.split(".")
+    for i in range(1, len(labels) - 1):
+        yield ".".join(labels[i:])
 
 
 def _numbers(text: str) -> Iterator[float]:
@@ -423,15 +488,26 @@ def sent_values(arguments: dict[str, Any]) -> list[str]:
     return out
 
 
-def points_at(intent: DeclaredIntent, arguments: dict[str, Any]) -> bool:
+def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: SessionRecord | None = None) -> bool:
     """Did the call ask for something the request names specifically (a quoted name, a file name, an
     id, a named person or address; never a shared ordinary word like "unread")? Then its result is
-    data the user pointed at, unless it is tainted."""
-    for _, text in argument_leaves(arguments):
+    data the user pointed at, unless it is tainted. So did a call for an id (`msg-5521`) that a clean
+    result the request pointed at carries as a field (`record`): it opens the record the request
+    pointed at (a search for "12A phone" lists the message; reading it is reading what was pointed at)."""
+    leaves = list(argument_leaves(arguments))
+    for _, text in leaves:
         if intent.refers_to(text):
             return True
         for f in find_values(text):
             if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
+                return True
+    if record is None or not any(e.pointed for e in record.entries):
+        return False
+    for _, text in leaves:
+        v = text.strip().lower()
+        if 3 <= len(v) <= 64 and " " not in v and _specific_token(v):
+            prov = record.provenance(v)
+            if any(e in prov.fields for e in prov.pointed):
                 return True
     return False
 
@@ -468,6 +544,9 @@ class DefaultEngine:
             return self._read(info, values, record)
         intent = self.intent
         if info.effect == "destructive":
+            injected = self._from_injection(info, values, record)
+            if injected is not None:
+                return injected
             why = self._unrequested(info, values, record)
             if why:
                 return Verdict(
@@ -504,12 +583,36 @@ class DefaultEngine:
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
     # -- rules --------------------------------------------------------------------------------------
+    def _from_injection(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict | None:
+        """What a destructive call acts on, when a result that reads as instructions to the model carried
+        it: the reason says so, and where (which result of which tool), before any other reason. Found only
+        inside the instructions: `injected` (denied; a value of two characters or less, found in any text,
+        is asked); inside and elsewhere: `contested`; elsewhere in such a result: asked."""
+        intent = self.intent
+        for v in values:
+            if not (v.destination or v.kind == "value") or intent.names_whole(v.value):
+                continue
+            if intent.names(v.value, v.kind if v.address else ""):
+                continue
+            if v.kind == "path" and intent.covers_path(v.value, root=False):
+                continue  # under a folder the request names: the request chose it, wherever else it stands
+            prov = record.provenance(v.value, v.forms())
+            if prov.inside:
+                verdict = _injected(info, v, prov, intent)
+                if verdict.action == "deny" and len(v.value.strip()) < 3:
+                    return _verdict("ask", "injected", info, v, f"is found {_where(prov)}", intent)
+                return verdict
+            if (prov.tainted or prov.forgotten) and not (prov.fields or prov.text):
+                return _verdict("ask", "destructive", info, v,
+                                f"is what this destructive call acts on, and it is found only {_where(prov)}", intent)
+        return None
+
     def _unrequested(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> str:
         """Why a destructive call is not what the request asked for ("" when it is): the request must ask
         for this action, and each value it acts on be named in the request or come from a clean result
         the request specifically pointed at. A shared noun ("meeting") is not enough."""
         intent = self.intent
-        if not intent.asks_for(info):
+        if not intent.asks_for(info, strict=True):
             return f"{intent.the_request} does not ask for this kind of action"
         targets = [v for v in values if v.destination or v.kind == "value"]
         if not targets:
@@ -608,17 +711,22 @@ class DefaultEngine:
         if (prov.tainted or prov.forgotten) and not clean and (v.destination or _identifier_like(v.value)):
             return _verdict("ask", "tainted", info, v, f"is found only {where}", intent)
         if not v.destination:
+            if prov.text and not prov.data and _specific_token(v.value) and _identifier_like(v.value):
+                # An id of what the call acts on (`pharmacy_id: ph_9931`) that a clean result writes only
+                # inside its running text (a notice, a message body), never as a field of its data, and
+                # in no result the request pointed at: the text chose it, not the data.
+                return _verdict("ask", "from-text", info, v, f"is found only {where}", intent)
             return None
         if self.trusted_source is not None and any(
             self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text
         ):
             return None
         if not prov.found:
-            # A plain name may be the agent's own wording of one the request uses; an address is not,
-            # unless it is a bare host or a path the agent names in prose (it carries nothing out).
-            plain = not v.address and _WORDISH.match(v.value)
-            action = "ask" if plain or (v.prose and not v.carries_data()) else "deny"
-            return _verdict(action, "ungrounded", info, v,
+            # Asked, never denied: that a value is found nowhere is an absence, not evidence of an attack.
+            # An honest agent spells a name its own way, builds an address from a name and a domain, or
+            # acts on a result this process never saw (another replica's, one since forgotten); a person
+            # tells these apart, the record cannot.
+            return _verdict("ask", "ungrounded", info, v,
                             f"is found neither in {intent.the_request} nor in any tool result "
                             "(values the agent sent itself never count)", intent)
         if prov.data:
@@ -652,8 +760,10 @@ class DefaultEngine:
         # domain that carries a word of the request names no one.)
         names = _mailbox_words(v.kind, v.value) & intent.name_words
 
+        # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
+        # real contacts up first to leave its own address alone.)
         def rival(value: str) -> bool:
-            return (value not in in_call and value not in record.sent and not intent.names_whole(value)
+            return (value not in in_call and not intent.names_whole(value)
                     and (not names or bool(_mailbox_words(v.kind, value) & names)))
 
         others = list(offered_alongside(record, v.kind, v.value, prov, rival))
@@ -683,15 +793,23 @@ class DefaultEngine:
             return None
         from mcp_guard.intent.record import occurrences
 
-        spelt = _name_pattern(tokens)
         for e in record.entries:
-            at = _name_spots(e, spelt)
+            at = _name_spots(e, tokens)[:MAX_PRESCRIPTIONS]
             if not at:
                 continue
-            spans = _record_spans(e, at[:MAX_PRESCRIPTIONS], parent=True)
+            spans = [] if e.json else _record_spans(e, at)
             for v in mine:
                 for form in (v.value, *v.forms()):
-                    if any(s <= o.start and o.end <= t for o in occurrences(e, form.lower()) for s, t in spans):
+                    found = [o.start for o in occurrences(e, form.lower())]
+                    if not found:
+                        continue
+                    if e.json:
+                        items = _list_items(e, at + found)
+                        hit = any(_one_record(items[i], items[j]) for i in range(len(at))
+                                  for j in range(len(at), len(items)))
+                    else:
+                        hit = any(s <= o < t for o in found for s, t in spans)
+                    if hit:
                         return _verdict("ask", "prescribed", info, v,
                                         f"stands in a record of the result of {e.source} (result {e.seq + 1}) "
                                         f"that names the tool {info.name!r} itself: data that spells out the "
@@ -847,14 +965,16 @@ def offered_alongside(
     rival: Callable[[str], bool] = lambda _: True, mine: bool = False, most: int = 5,
 ) -> Iterator[tuple[str, str]]:
     """(value, where) for each other value of `kind` that the session's clean data offers in the same
-    place as `value` is offered, but in another record (a value in the same record as `value` is part of
-    one list the request may mean whole: an event's participants). The place: anywhere in the results
-    of calls for what the request names, when `value` is data as one of them (the request pointed
-    there); else a field of the same name in a result of the same tool. Each distinct value that is a
-    `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
+    place as `value` is offered, in a record that does not hold `value` (values of one record are one
+    list the request may mean whole: an event's participants; but a value that also stands in a record of
+    its own is a rival, so a row that lists the real contacts beside its own address hides none of them).
+    The place: anywhere in the results of calls for what the request names, when `value` is data as one
+    of them (the request pointed there); else a field of the same name in a result of the same tool. Only
+    clean results offer rivals (an injection's values are judged by their own rules). Each distinct
+    value that is a `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
     pointed = bool(prov.pointed)
     places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
-    shared: set[str] = set()  # values that share a record with `value`
+    holding: set[tuple[int, int]] = set()  # (result seq, record) of the records that hold `value`
     for e in prov.pointed if pointed else prov.fields:
         index = offers(record, e)
         if index.full and not mine:
@@ -866,15 +986,15 @@ def offered_alongside(
                     yield value, _offer_where(e, o)
                     return
                 places.add((e.source, o.role))
-                shared |= index.by_record.get(o.record, set())
+                holding.add((e.seq, o.record))
     if mine:
         return
     sources = {src for src, _ in places}
     roles = {role for _, role in places}
-    seen = {value} | shared
+    seen = {value}
     for e in record.entries:
         if (pointed and not e.pointed) or e.source not in sources or record.judge(e):
-            continue  # (an injection's values are judged by their own rules, never rivals here)
+            continue
         index = offers(record, e)
         if index.full:
             yield "…", f"more values than are compared, in the result of {e.source} (result {e.seq + 1})"
@@ -882,19 +1002,23 @@ def offered_alongside(
         for (k, role), there in index.by_place.items():
             if k != kind or not (pointed or role in roles):
                 continue
-            for v, o in there.items():
-                if v not in seen:
-                    seen.add(v)
-                    if not rival(v):
-                        continue
-                    yield v, _offer_where(e, o)
-                    most -= 1
-                    if most <= 0:
-                        return
+            for v in there:
+                if v in seen:
+                    continue
+                o = next((o for o in index.at[v] if (o.kind, o.role) == (k, role)
+                          and (e.seq, o.record) not in holding), None)
+                if o is None:
+                    continue  # only beside `value` here (it may stand alone elsewhere)
+                seen.add(v)
+                if not rival(v):
+                    continue
+                yield v, _offer_where(e, o)
+                most -= 1
+                if most <= 0:
+                    return
 
 
 MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose record is compared
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
 
 
 # How a tool's name may be spelt in data the model reads as that name: its words in order, joined by
@@ -908,56 +1032,71 @@ _NAME_SEP = (r"(?:[\W_]|\\u[0-9a-f]{4}|%[0-9a-f]{2}"
              r'|"\s*[,:]\s*(?:"[\w\s-]{0,40}"\s*:\s*)?")*')
 
 
-def _name_pattern(tokens: list[str]) -> re.Pattern[str]:
-    def letters(token: str) -> str:
-        return "".join(f"(?:{re.escape(c)}|\\\\u{ord(c):04x})" if ord(c) < 0x10000 else re.escape(c)
-                       for c in token)
+def _name_pattern(tokens: list[str], variants: bool = True) -> re.Pattern[str]:
+    """`variants`: also any character that reads as a letter (for a text that is not plain ASCII)."""
+    def letter(c: str) -> str:
+        if not ("a" <= c <= "z"):
+            return f"(?:{re.escape(c)}|\\\\u{ord(c):04x})" if ord(c) < 0x10000 else re.escape(c)
+        # the letter or any character that reads as it (`words.letter_variants`: Cyrillic "а", "ａ", "á"),
+        # raw or as a JSON escape of it or of a look-alike from another script (`\\u0430dd_ssh_key`)
+        escaped = "".join(f"|\\\\u{ord(x):04x}" for x in c + LOOKALIKES_OF.get(c, ""))
+        # (plain alternatives of literals: the regex engine then skips ahead to where one could start)
+        chars = f"[{re.escape(letter_variants(c))}]" if variants else c
+        return f"(?:{chars}{escaped})"
 
-    return re.compile(r"(?<![^\W_])" + _NAME_SEP.join(letters(t.lower()) for t in tokens) + r"(?![^\W_])")
+    return re.compile(r"(?<![^\W_])" + _NAME_SEP.join("".join(map(letter, t.lower())) for t in tokens)
+                      + r"(?![^\W_])")
 
 
-def _name_spots(e: ResultEntry, pattern: re.Pattern[str]) -> list[int]:
-    """Offsets where the result writes a tool's name (`_name_pattern`), in any case; a text that is not
-    plain ASCII is also read in NFKC form (full-width letters), where a hit counts for the whole result."""
-    out = [m.start() for m in pattern.finditer(e.low)]
-    if not out and not e.raw.isascii():
-        import unicodedata
+def _name_spots(e: ResultEntry, tokens: list[str]) -> list[int]:
+    """Offsets where the result writes a tool's name (`_name_pattern`), in any case and with any letter
+    written as a character that reads as it (a look-alike of another script, a full-width letter; a plain
+    ASCII text is searched without them, which costs less)."""
+    pattern = _name_pattern(tokens, variants=not e.raw.isascii())
+    return [m.start() for m in pattern.finditer(e.low)]
 
-        if pattern.search(unicodedata.normalize("NFKC", e.low).lower()):
-            out = [0]
+
+_JSON_ITEM = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _list_items(e: ResultEntry, positions: list[int]) -> list[dict[int, int]]:
+    """For each offset of a JSON result, the item it lies in of each list around it (list start ->
+    item index): two offsets are in one record unless some list holds them in different items (two rows
+    of a listing), however deep either sits in its row. A result too long to read through is one record."""
+    if e.size > MAX_INDEXED or not positions:
+        return [{} for _ in positions]
+    order = sorted(range(len(positions)), key=positions.__getitem__)
+    out: list[dict[int, int]] = [{} for _ in positions]
+    stack: list[list[int]] = []  # [start, item index] of each open list; -1 start for an object
+    k = 0
+    for m in _JSON_ITEM.finditer(e.text):
+        while k < len(order) and positions[order[k]] < m.end():
+            out[order[k]] = {s: i for s, i in stack if s >= 0}
+            k += 1
+        if k == len(order):
+            break
+        c = m.group()
+        if c == "[":
+            stack.append([m.start(), 0])
+        elif c == "{":
+            stack.append([-1, 0])
+        elif c in "]}":
+            if stack:
+                stack.pop()
+        elif c == "," and stack and stack[-1][0] >= 0:
+            stack[-1][1] += 1
     return out
 
 
-def _record_spans(e: ResultEntry, positions: list[int], parent: bool = False) -> list[tuple[int, int]]:
-    """(start, end) of the record that holds each offset of a result: the innermost JSON object around it
-    (its nested objects included; with `parent`, the object around that one: the record's sibling
-    members count too), else the paragraph (a blank line apart); one pass over the text. A result too
-    long to read through is one record (the safe side: more of it is compared)."""
+def _one_record(a: dict[int, int], b: dict[int, int]) -> bool:
+    return all(b.get(s, i) == i for s, i in a.items())
+
+
+def _record_spans(e: ResultEntry, positions: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of the paragraph (a blank line apart) that holds each offset of a text result."""
     text = e.text
     if e.size > MAX_INDEXED:
         return [(0, len(text))] * len(positions)
-    if e.json:
-        found: dict[int, tuple[int, int]] = {}
-        inner: set[int] = set()  # (with `parent`) positions whose innermost object has closed
-        opened: list[int] = []
-        for m in _JSON_TOKEN.finditer(text):
-            c = m.group()
-            if c == "{":
-                opened.append(m.start())
-            elif c == "}":
-                start = opened.pop() if opened else 0
-                for pos in positions:  # the first object to close around it is the innermost
-                    if pos not in found and start <= pos < m.end():
-                        if parent and pos not in inner:
-                            inner.add(pos)
-                            if opened:  # an enclosing object will close: that one is the record
-                                found_inner = (start, m.end())
-                                found.setdefault(-1 - pos, found_inner)
-                                continue
-                        found[pos] = (start, m.end())
-                if all(pos in found for pos in positions):
-                    break
-        return [found.get(pos, found.get(-1 - pos, (0, len(text)))) for pos in positions]
     out = []
     for pos in positions:
         breaks = [m.end() for m in _BLANK.finditer(text, 0, pos)]

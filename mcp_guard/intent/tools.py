@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcp_guard.intent.words import (
+    DESCRIPTION_STOP,
     DESTRUCTIVE_VERBS,
     FAMILIES,
     NOUN_FAMILIES,
     OBJECT_SYNONYMS,
     READ_VERBS,
     name_tokens,
+    roots,
     stem,
     words,
 )
+
+MAX_DESCRIPTION_WORDS = 40  # what a description says the tool does is in its opening words
 
 Effect = Literal["read", "write", "destructive"]
 
@@ -34,6 +38,9 @@ class ToolInfo:
     open_world: bool | None = None
     source: str = "name"  # where the effect came from: "annotations", "name", "description", "unknown"
     verbs: frozenset[str] = frozenset()  # stems of its own verbs: its name's first word, its description's
+    # Roots (`words.roots`) of every word of its name and of its description's first sentences: what the
+    # server says the tool does, in any derived form ("request_reviewers": review; "Accept or decline …").
+    words: frozenset[str] = frozenset()
 
 
 def classify(tool: dict[str, Any]) -> ToolInfo:
@@ -67,7 +74,10 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     if effect is None:
         effect, source = "write", "unknown"
     verbs = frozenset(v for v in (stems[:1] + lead[:1]) if v)
-    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs)
+    said = name_tokens(name) + [w for w in words(str(tool.get("description") or ""))[:MAX_DESCRIPTION_WORDS]
+                                if w not in DESCRIPTION_STOP]
+    own = frozenset().union(*(roots(w) for w in said if len(w) >= 3 and not w.isdigit()))
+    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own)
 
 
 def _verb_effect(stems: list[str], ambiguous: Effect = "write") -> Effect | None:

@@ -33,6 +33,46 @@ def name_tokens(name: str) -> list[str]:
     return words(_CAMEL.sub(" ", name))
 
 
+# Derivational suffixes that turn a verb into a noun of its action or its agent, longest first:
+# "approval", "assignment", "invitation", "deletion", "acceptance", "reviewer", "approver".
+_DERIVATIONS = ("ation", "ition", "ment", "ance", "ence", "ion", "al", "er", "or")
+
+
+def roots(word: str) -> frozenset[str]:
+    """The stems a word may share with another form of the same verb, by morphology alone: its stem,
+    and the stem left when a derivational suffix is taken off, with or without a final "e" and with a
+    doubled final consonant undoubled ("cancellation" -> cancel). Prefixes are kept: "remove" is not
+    "move", nor "restore" "store". Three letters or more each."""
+    w = word.lower()
+    out = {stem(w)}
+    for form in {w, stem(w)}:  # "reviewers": reviewer, review
+        for suffix in _DERIVATIONS:
+            if form.endswith(suffix) and len(form) - len(suffix) >= 4:
+                base = form[: -len(suffix)]
+                out.add(stem(base))
+                out.add(stem(base + "e"))
+                if len(base) > 4 and base[-1] == base[-2] and base[-1] not in "aeiou":
+                    out.add(stem(base[:-1]))
+                break
+    return frozenset(r for r in out if len(r) >= 3)
+
+
+# Words that open a clause before its verb: "please", "can you", "I need you to", "then", "also".
+CLAUSE_LEADS = frozenset(
+    "please kindly pls also then just now and or so but can could would will you we i need want like d ll "
+    "let lets us go ahead first next finally".split()
+)
+# Words that negate the verb after them ("don't send": words() splits "don't" into "don", "t").
+NEGATIONS = frozenset("not never t no".split())
+# Words that end a clause and open the next one (a verb follows): "… and close it", "ask them to review".
+CLAUSE_BREAKS = frozenset("and then or but to".split())
+# Function words of a tool's description that say nothing of its action.
+DESCRIPTION_STOP = frozenset(
+    "the and for with from into onto its their this that these those all any one given new via per "
+    "are was were has have been being which who whom what when where how not can may will also".split()
+)
+
+
 # Verbs that only look: a tool whose name starts with one of them is a read.
 READ_VERBS = {
     stem(w)
@@ -162,3 +202,38 @@ EVERY = "any all every each jede jeder jeden alle tout tous toutes todo todos to
 NOTE_TO = "to for an für à a pour para al per ao".split()
 # Chat-role labels a text forges to pass as a turn of the conversation ("[User]: …", "<|system|>").
 CHAT_ROLES = "user system assistant human developer".split()
+
+
+# Letters of other scripts that read as a Latin letter (a small fold in the spirit of Unicode TR39's
+# confusable skeletons, lower case only: text is compared lower-cased): Cyrillic, Greek, Armenian and
+# Latin-extended look-alikes. Beside them, every letter whose compatibility decomposition (NFKD) with its
+# marks dropped is the Latin letter (full-width, mathematical, accented, circled letters) reads as it.
+_LOOKALIKES = {
+    "a": "аαɑ", "c": "сϲ", "d": "ԁ", "e": "еҽ", "g": "ɡ", "h": "һհ", "i": "іιıɩ", "j": "јϳȷ",
+    "k": "κ", "l": "ӏǀ", "n": "ո", "o": "оοօ", "p": "рρ", "q": "ԛ", "s": "ѕ", "u": "υս", "v": "ν",
+    "w": "ԝ", "x": "хχ", "y": "уү",
+}
+LOOKALIKES_OF: dict[str, str] = _LOOKALIKES
+# Where letters with a decomposition to a Latin letter live: Latin-1 and the Latin extensions, IPA,
+# letterlike symbols, circled letters, full-width forms, mathematical alphanumerics.
+_DECOMPOSING = ((0x00C0, 0x024F), (0x0250, 0x02AF), (0x1D00, 0x1DBF), (0x1E00, 0x1EFF), (0x2090, 0x209C),
+                (0x2100, 0x214F), (0x2460, 0x24FF), (0xFF21, 0xFF5A), (0x1D400, 0x1D7FF))
+_VARIANTS: dict[str, str] = {}
+
+
+def letter_variants(c: str) -> str:
+    """Every character that reads as the Latin letter `c` (lower case): itself, its look-alikes from other
+    scripts, and the letters that decompose to it; found once per process (a few ms)."""
+    if not _VARIANTS:
+        import unicodedata
+
+        found: dict[str, list[str]] = {}
+        for lo, hi in _DECOMPOSING:
+            for cp in range(lo, hi + 1):
+                ch = chr(cp)
+                base = "".join(x for x in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(x)).lower()
+                if len(base) == 1 and base.isascii() and base.isalpha() and ch.lower() == ch:
+                    found.setdefault(base, []).append(ch)
+        for letter in "abcdefghijklmnopqrstuvwxyz":
+            _VARIANTS[letter] = letter + _LOOKALIKES.get(letter, "") + "".join(found.get(letter, ()))
+    return _VARIANTS.get(c, c)
