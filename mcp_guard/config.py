@@ -375,16 +375,56 @@ def state_dir() -> Path:
     return Path(state) / "mcp-guard"
 
 
-def default_config_path() -> Path | None:
-    """The config in force when none is named: $MCP_GUARD_CONFIG, ./mcp-guard.toml, then the user's."""
+def user_config_path() -> Path:
+    """The user's own config: $XDG_CONFIG_HOME/mcp-guard/mcp-guard.toml (default ~/.config/…)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "mcp-guard" / DEFAULT_CONFIG_NAME
+
+
+def default_config_path(*, folder: bool = True) -> Path | None:
+    """The config in force when none is named: $MCP_GUARD_CONFIG, ./mcp-guard.toml (unless `folder`
+    is false), then the user's."""
     if env := os.environ.get(CONFIG_ENV):
         return Path(env)
     local = Path(DEFAULT_CONFIG_NAME)
-    if local.is_file():
+    if folder and local.is_file():
         return local.resolve()
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    user = Path(base) / "mcp-guard" / DEFAULT_CONFIG_NAME
+    user = user_config_path()
     return user if user.is_file() else None
+
+
+def unread_folder_config(in_use: Path | None) -> Path | None:
+    """The ./mcp-guard.toml of the current folder when there is one and it is not the config in use.
+
+    `run` without --config never reads it (see `folder_clash`): a client starts `run` in whatever
+    folder it has open, and a repository must not choose the command or policy of the user's servers.
+    """
+    local = Path(DEFAULT_CONFIG_NAME)
+    if not local.is_file():
+        return None
+    local = local.resolve()
+    return None if in_use is not None and in_use.resolve() == local else local
+
+
+def folder_clash(folder: Path, upstreams: dict[str, UpstreamConfig], names: list[str]) -> str | None:
+    """The first of `names` that the unread config `folder` defines otherwise than `upstreams` (the
+    config in use) does, a name only it defines included; None when they agree on every one."""
+    try:
+        data = tomllib.loads(folder.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # not a config anything reads: nothing of it can be confused with ours
+    theirs = data.get("upstreams") if isinstance(data.get("upstreams"), dict) else {}
+    try:
+        parsed: dict[str, UpstreamConfig] | None = parse_config(data, folder).upstreams
+    except ConfigError:
+        parsed = None  # not valid as a whole: any name it gives clashes
+    for name in names:
+        if name not in theirs:
+            continue
+        mine = upstreams.get(name)
+        if parsed is None or mine is None or parsed[name].model_dump() != mine.model_dump():
+            return name
+    return None
 
 
 def _describe(err: ValidationError, path: Path | None) -> str:
@@ -418,9 +458,10 @@ def parse_config(data: dict, source: Path | None = None) -> Config:
     return config
 
 
-def load_config(path: str | Path | None = None, *, required: bool = False) -> Config:
-    """Read and validate the config; with no file anywhere, an empty config (safe defaults)."""
-    resolved = Path(path) if path else default_config_path()
+def load_config(path: str | Path | None = None, *, required: bool = False, folder: bool = True) -> Config:
+    """Read and validate the config; with no file anywhere, an empty config (safe defaults).
+    `folder=False`: with no path given, the current folder's ./mcp-guard.toml is not read."""
+    resolved = Path(path) if path else default_config_path(folder=folder)
     if resolved is None:
         if required:
             raise ConfigError(f"no config file: pass --config FILE or create ./{DEFAULT_CONFIG_NAME}")
@@ -429,8 +470,13 @@ def load_config(path: str | Path | None = None, *, required: bool = False) -> Co
         data = tomllib.loads(resolved.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{resolved}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{resolved}: cannot read config file: {err}") from None
+    except IsADirectoryError:
+        hint = resolved / DEFAULT_CONFIG_NAME
+        raise ConfigError(f"{resolved}: is a folder; give the config file (e.g. {hint})") from None
+    except OSError as err:
+        raise ConfigError(f"{resolved}: cannot read config file: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{resolved}: cannot read config file: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{resolved}: not valid TOML: {err}") from None
     return parse_config(data, resolved.resolve())

@@ -232,6 +232,13 @@ def check_clients(config: Config, project: Path | None) -> tuple[list[Line], dic
                 )
             else:
                 env_of.setdefault(form.upstream, {}).update(entry.get("env") or {})
+                args = list(entry.get("args") or [])
+                if "--config" not in args[: args.index("run")]:
+                    # Wrapped before `wrap` named the config: `run` reads only the user's config there.
+                    fix = f"mcp-guard unwrap --client {loc.client} --scope {loc.scope} --server {name}, then wrap again"
+                    lines.append(Line("warn", topic, f"{where}: names no config (`run` then reads only your own, "
+                                                     f"never the project's); run `{fix}`"))
+                    continue
                 lines.append(Line("ok", topic, f"{where}: through mcp-guard as upstream {form.upstream!r}"))
     if not lines:
         lines.append(Line("warn", "clients", "no config of Claude Code, Claude Desktop, Cursor or VS Code found"))

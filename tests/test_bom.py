@@ -301,12 +301,18 @@ def test_bom_check_fails_on_a_changed_tool_and_passes_after_review(tmp_path, hom
     assert code == 1 and result["ok"] is False
     [change] = result["upstreams"]["weather"]["changes"]
     assert change["status"] == "changed" and change["name"] == "get_forecast"
+    # the check and the review queue agree: what the check found is pending review, under that id
+    assert change["review_state"] == "pending" and change["review_id"]
+    code, out, _ = run(capsys, "--config", cfg, "review", "list", "--json")
+    assert [(i["id"], i["name"], i["state"]) for i in json.loads(out)] == [
+        (change["review_id"], "get_forecast", "pending")]
 
     # record it, review it, and the gate passes; the BOM diff shows the change and who approved it
     code, out, _ = run(capsys, "--config", cfg, "bom", "generate", "--json")
     [pending] = json.loads(out)["upstreams"]["weather"]["held"]
     code, out, _ = run(capsys, "--config", cfg, "bom", "check")
-    assert code == 1 and f"[review id {pending['id']}]" in out
+    assert pending["id"] == change["review_id"]
+    assert code == 1 and f"[review id {pending['id']}, pending: mcp-guard review show {pending['id']}]" in out
     assert (
         run(
             capsys,

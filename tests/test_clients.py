@@ -206,6 +206,11 @@ def servers(path: Path, *container: str) -> dict:
     return jsonedit.parse(path.read_text(), comments=True).get(*container).value
 
 
+def user_cfg(home: Path) -> list[str]:
+    """What `wrap` puts before `run` in every entry it writes with the user's config: its name."""
+    return ["--config", str(home / ".config" / "mcp-guard" / "mcp-guard.toml")]
+
+
 def toml(home: Path) -> dict:
     return tomllib.loads((home / ".config" / "mcp-guard" / "mcp-guard.toml").read_text())
 
@@ -246,12 +251,13 @@ def test_wrap_idempotent_then_unwrap_byte_identical(case, home, project, capsys)
         new = after[name]
         assert new["command"] == guard_cmd()
         if "command" in entry:  # stdio: the original command line stays in view, env kept
-            assert new["args"] == ["run", "--name", name, "--", entry["command"], *entry.get("args", [])]
+            command_line = [entry["command"], *entry.get("args", [])]
+            assert new["args"] == [*user_cfg(home), "run", "--name", name, "--", *command_line]
             assert new.get("env") == entry.get("env")
             assert registered[name]["command"] == entry["command"]
             assert registered[name]["args"] == entry.get("args", [])
         else:  # remote: mcp-guard's config holds the URL
-            assert new["args"] == ["run", "--upstream", name]
+            assert new["args"] == [*user_cfg(home), "run", "--upstream", name]
             assert "url" not in new and "headers" not in new
             assert registered[name]["url"] == entry["url"]
         for key in entry.keys() - {"command", "args", "url", "headers", "type"}:
@@ -329,14 +335,17 @@ def test_indent_style_is_kept(home, project):
     )
     assert guard("wrap", "--no-review", project=project) == 0
     lines = path.read_text().splitlines()
+    cfg = json.dumps(user_cfg(home)[1])
     assert lines[2] == (
-        f'        "a": {{"command": {json.dumps(guard_cmd())}, "args": ["run", "--name", "a", "--", "x", "1"]}},'
+        f'        "a": {{"command": {json.dumps(guard_cmd())}, "args": ["--config", {cfg}, "run", "--name", "a", '
+        '"--", "x", "1"]},'
     )
-    assert lines[3:7] == [
+    assert lines[3:8] == [
         '        "b": {',
         f'            "command": {json.dumps(guard_cmd())},',
         '            "args": [',
-        '                "run",',
+        '                "--config",',
+        f'                {cfg},',
     ]
 
 
@@ -443,7 +452,7 @@ def test_same_name_different_server_gets_its_own_upstream(home, project):
     assert ups["git"]["command"] == "git-mcp" and ups["git-2"]["args"] == ["mcp-server-git", "--repository", "."]
     assert ups["my-server-x"]["command"] == "x"  # a name the proxy accepts
     local = json.loads((home / ".claude.json").read_text())["projects"][str(project)]["mcpServers"]
-    assert local["git"]["args"][:3] == ["run", "--name", "git-2"]
+    assert local["git"]["args"][:5] == [*user_cfg(home), "run", "--name", "git-2"]
 
 
 def test_existing_config_keeps_its_comments(home, project):
@@ -603,7 +612,7 @@ def test_remote_header_with_variable_is_not_wrapped_until_configured(home, proje
     cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
     put(cfg, '[upstreams.d]\nurl = "http://x.test/mcp"\nheaders = {A = "Bearer secret"}\n')
     assert guard("wrap", "--no-review", project=project) == 0
-    assert json.loads(path.read_text())["mcpServers"]["d"]["args"] == ["run", "--upstream", "d"]
+    assert json.loads(path.read_text())["mcpServers"]["d"]["args"] == [*user_cfg(home), "run", "--upstream", "d"]
     assert "secret" in cfg.read_text()
 
 
@@ -683,3 +692,14 @@ def test_wrapped_entries_secrets_stay_out_of_the_database(home, project):
         k.unlink()
     assert guard("unwrap", project=project) == 0
     assert b"uvx" in path.read_bytes() and b"mcp-guard" not in path.read_bytes()
+
+
+def test_doctor_warns_of_a_wrapped_entry_that_names_no_config(home, project, capsys):
+    """An entry wrapped before `wrap` named its config runs with the user's config only: doctor says
+    so and how to rewrite it."""
+    entry = {"command": "mcp-guard", "args": ["run", "--name", "time", "--", "uvx", "mcp-server-time"]}
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"time": entry}}))
+    assert guard("doctor", "--offline", project=project) == 0
+    out = capsys.readouterr().out
+    assert "warn  claude-code project: time (" in out and "names no config" in out
+    assert "mcp-guard unwrap --client claude-code --scope project --server time, then wrap again" in out

@@ -40,7 +40,7 @@ def _no_traceback(text: str) -> None:
 
 
 def test_run_tells_the_client_and_its_log_how_the_server_ended(project):
-    done = guard(project, "run", "--upstream", "boom", stdin=json.dumps(INIT) + "\n")
+    done = guard(project, "--config", "mcp-guard.toml", "run", "--upstream", "boom", stdin=json.dumps(INIT) + "\n")
     message = _answer(done.stdout)["error"]["message"]
     assert "exited with code 3" in message and "boom: missing API key" in message
     assert "exited with code 3" in done.stderr and "boom: missing API key" in done.stderr
@@ -48,14 +48,14 @@ def test_run_tells_the_client_and_its_log_how_the_server_ended(project):
 
 
 def test_run_names_a_missing_program(project):
-    done = guard(project, "run", "--upstream", "gone", stdin=json.dumps(INIT) + "\n")
+    done = guard(project, "--config", "mcp-guard.toml", "run", "--upstream", "gone", stdin=json.dumps(INIT) + "\n")
     assert "command not found: no-such-mcp-server-binary" in _answer(done.stdout)["error"]["message"]
     _no_traceback(done.stderr)
 
 
 def test_run_sends_a_config_error_to_the_client(project):
     (project / "mcp-guard.toml").write_text('[upstreams.x]\ncomand = "y"\n')
-    done = guard(project, "run", stdin=json.dumps(INIT) + "\n")
+    done = guard(project, "--config", "mcp-guard.toml", "run", stdin=json.dumps(INIT) + "\n")
     error = _answer(done.stdout)["error"]
     assert error["message"].startswith("mcp-guard cannot start: ") and "upstreams.x.comand" in error["message"]
     assert done.returncode == 2

@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mcp-guard {__version__}")
     parser.add_argument("--config", "-c", metavar="FILE",
-                        help="config file (default: $MCP_GUARD_CONFIG, then ./mcp-guard.toml, "
+                        help="config file (default: $MCP_GUARD_CONFIG, then ./mcp-guard.toml (never for `run`), "
                              "then $XDG_CONFIG_HOME/mcp-guard/mcp-guard.toml, i.e. ~/.config/…)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

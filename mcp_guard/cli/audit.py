@@ -137,6 +137,7 @@ def _summary(rec: AuditRecord) -> list[str]:
 def _show(args: argparse.Namespace) -> int:
     log = _open_log(args)
     records = list(log.records(session=args.session, kind=args.kind))
+    total = len(records)
     if args.last is not None:
         records = records[-args.last :] if args.last > 0 else []
     if args.json:
@@ -147,7 +148,11 @@ def _show(args: argparse.Namespace) -> int:
     # (a table squeezed JSON into a narrow column). `--json` gives the records as JSON lines.
     from mcp_guard.cli.literal import visible
 
-    print(f"audit log: {len(records)} record{'' if len(records) == 1 else 's'}")
+    # The heading says what is shown, of how many: `--last 5` of 1,000 records is not "5 records".
+    matching = "".join(f" {what} {value}" for what, value in (("of session", args.session), ("of kind", args.kind))
+                       if value)
+    count = f"{total} record{'' if total == 1 else 's'}{matching}"
+    print(visible(f"audit log: last {len(records)} of {count}" if len(records) < total else f"audit log: {count}"))
     for rec in records:
         session = f"  session {rec.session_id}" if rec.session_id else ""
         print(visible(f"\n#{rec.seq}  {rec.at.replace('T', ' ')[:23]}  {rec.kind}{session}"))

@@ -190,9 +190,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     recorded = bom_mod.upstreams_of(doc)
     names = _selected(config, args.upstream)
     results = _snapshots(config, names)
-    ids = _pending_ids(config)
+    ids = _review_states(config, doc, results)
     report: dict[str, Any] = {}
-    problems = 0
+    problems = unreachable = 0
     edited: dict[str, list[dict[str, Any]]] = {}
     for t in bom_mod.tampered(doc):  # a hand-edited BOM fails whatever the servers serve
         edited.setdefault(t.upstream, []).append(t.to_json())
@@ -203,7 +203,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         lists = results[name]
         if isinstance(lists, GuardError):
             report[name] = {"error": lists.message, "changes": [], "edited": edited.get(name, [])}
-            problems += 1 + len(edited.get(name, []))
+            problems += len(edited.get(name, []))
+            unreachable += 1
             continue
         approved = recorded[name].approved() if name in recorded else {}
         changes = []
@@ -211,26 +212,40 @@ def cmd_check(args: argparse.Namespace) -> int:
             old = {n: (e.definition or {}) for (k, n), e in approved.items() if k == kind}
             for change in diff_lists(kind, old, lists.get(kind, [])):
                 entry = change.to_json()
-                entry["review_id"] = ids.get((name, kind, change.name, change.new_digest))
+                entry["review_id"], entry["review_state"] = ids.get((name, kind, change.name, change.new_digest),
+                                                                    (None, None))
                 changes.append((change, entry))
         report[name] = {"changes": [e for _, e in changes], "edited": edited.get(name, [])}
         if name not in recorded:
             report[name]["note"] = "not in the AI-BOM"
         problems += len(changes) + len(edited.get(name, []))
     if args.json:
-        _print_json({"bom": str(path), "ok": problems == 0, "upstreams": report})
+        _print_json({"bom": str(path), "ok": problems == unreachable == 0, "upstreams": report})
     else:
         _render_check(path, report)
+    failures = []
+    if unreachable:  # not a difference: the server could not be asked (the line above says why)
+        failures.append(f"{unreachable} upstream(s) could not be checked: make them start, then check again")
     if problems:
-        raise CheckFailed(
+        failures.append(
             f"{problems} difference(s) from the approved AI-BOM: record them with `mcp-guard bom generate`, "
             "review them with `mcp-guard review`, and commit the BOM"
         )
+    if failures:
+        raise CheckFailed("; ".join(failures))
     return 0
 
 
-def _pending_ids(config: Config) -> dict[tuple[str, str, str, str | None], str]:
-    """Review ids of held definitions, when this machine's database knows them (read-only use)."""
+def _review_states(config: Config, doc: Any,
+                   results: dict[str, Any]) -> dict[tuple[str, str, str, str | None], tuple[str, str]]:
+    """(review id, state) of each definition the servers serve, as the review queue holds it.
+
+    Where this machine has a database, what the servers were just seen to serve is recorded in it
+    as a run of the proxy would record it (the AI-BOM's approvals adopted first), so that every
+    difference this check reports is in `review list` too, pending, with its id. A machine with no
+    database (a fresh CI runner) is only read from: nothing is created there. Trust on first use is
+    left to the proxy: an upstream this database never saw is not recorded here."""
+    from mcp_guard import bom as bom_mod
     from mcp_guard.store import is_url
 
     if not is_url(config.database) and not config.db_path.exists():
@@ -239,7 +254,15 @@ def _pending_ids(config: Config) -> dict[tuple[str, str, str, str | None], str]:
         queue = _queue(config)
     except GuardError:
         return {}
-    return {(i.upstream, i.kind, i.name, i.fingerprint): i.id for i in queue.items(states=("pending", "rejected"))}
+    bom_mod.adopt(queue, doc)
+    for name, lists in results.items():
+        trust = config.upstreams[name].trust
+        if isinstance(lists, GuardError) or trust == "tofu" and not queue.knows(name):
+            continue
+        for kind, defs in lists.items():
+            queue.record(name, kind, defs, complete=True, trust="review" if trust == "tofu" else trust)
+    return {(i.upstream, i.kind, i.name, i.fingerprint): (i.id, i.state)
+            for i in queue.items(states=("pending", "rejected", "approved"))}
 
 
 def _render_check(path: Any, report: dict[str, Any]) -> None:
@@ -263,9 +286,19 @@ def _render_check(path: Any, report: dict[str, Any]) -> None:
             label = {"added": "new, not approved", "removed": "approved, no longer served", "changed": "changed"}[
                 c["status"]
             ]
-            rid = f" [review id {c['review_id']}]" if c.get("review_id") else ""
-            print(visible(f"  {c['kind']} {c['name']!r}: {label}{rid}"))
+            print(visible(f"  {c['kind']} {c['name']!r}: {label}{_review_note(c)}"))
             _render_change(c)
+
+
+def _review_note(c: dict[str, Any]) -> str:
+    """Where a difference stands in the review queue, and what to run about it."""
+    if c["status"] == "removed":
+        return ""  # nothing new to review: `bom generate` records that it is gone
+    if c.get("review_state") in ("pending", "rejected"):
+        return f" [review id {c['review_id']}, {c['review_state']}: mcp-guard review show {c['review_id']}]"
+    if c.get("review_state") == "approved":
+        return f" [approved as {c['review_id']}, not in this AI-BOM: `mcp-guard bom generate` writes it]"
+    return " [not recorded for review on this machine: `mcp-guard bom generate` records it]"
 
 
 def _render_change(c: dict[str, Any] | None) -> None:

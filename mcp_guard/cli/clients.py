@@ -31,11 +31,21 @@ def register(sub) -> None:
 
 
 def _config(args: argparse.Namespace):
-    """The config in force and the file wrap registers servers in (created when none exists yet)."""
-    from mcp_guard.clients.base import user_config_path
-    from mcp_guard.config import Config, default_config_path, load_config
+    """The config in force and the file wrap registers servers in (created when none exists yet):
+    --config, else $MCP_GUARD_CONFIG, else (with --scope project) the project folder's mcp-guard.toml
+    when there is one, else the user's. Never a folder's file for user-scope entries: they run in
+    every project the client opens."""
+    import os
 
-    path = Path(args.config) if args.config else default_config_path() or user_config_path()
+    from mcp_guard.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Config, load_config, user_config_path
+
+    project_file = Path(args.project or ".") / DEFAULT_CONFIG_NAME
+    if args.config or os.environ.get(CONFIG_ENV):
+        path = Path(args.config or os.environ[CONFIG_ENV])
+    elif args.scope == "project" and project_file.is_file():
+        path = project_file
+    else:
+        path = user_config_path()
     path = path.expanduser().resolve()
     if path.exists():
         return load_config(path), path
@@ -46,7 +56,10 @@ def _config(args: argparse.Namespace):
 
 def _locations(args: argparse.Namespace):
     from mcp_guard.clients import locations
+    from mcp_guard.errors import GuardError
 
+    if args.project and not Path(args.project).is_dir():
+        raise GuardError(f"--project {args.project}: no such folder")
     return locations(args.client, args.scope, Path(args.project) if args.project else None)
 
 
@@ -66,6 +79,7 @@ def _report(plan, dry_run: bool, verb: str) -> None:
 
 def _wrap(args: argparse.Namespace) -> int:
     from mcp_guard.clients.wrap import apply, plan_wrap
+    from mcp_guard.config import default_config_path
 
     config, path = _config(args)
     locs = _locations(args)
@@ -84,6 +98,10 @@ def _wrap(args: argparse.Namespace) -> int:
         print(f"backup: {b}")
     if plan.registrations:
         print(f"registered upstreams in {path}: {', '.join(plan.registrations)}")
+        found = default_config_path()
+        if found is None or found.resolve() != path:  # what `review` and `bom` read here without --config
+            print(f"note: commands run here read {found or 'no config file'}: review these servers with "
+                  f"`mcp-guard --config {path} review list`")
         for name, reg in plan.registrations.items():
             headers = reg.get("headers") or {}
             if headers:
@@ -99,8 +117,9 @@ def _unwrap(args: argparse.Namespace) -> int:
     from mcp_guard.clients.wrap import apply, plan_unwrap
 
     config, _ = _config(args)
+    locs = _locations(args)
     store = _store(config)
-    plan = plan_unwrap(_locations(args), config, store, args.server, kept=config.db_path.parent / "backups")
+    plan = plan_unwrap(locs, config, store, args.server, kept=config.db_path.parent / "backups")
     _report(plan, args.dry_run, "unwrapped")
     if not plan.changes:
         print("nothing to unwrap")
@@ -134,5 +153,8 @@ def _record_tools(path: Path, names: list[str], env_of: dict[str, dict[str, str]
 
 def _doctor(args: argparse.Namespace) -> int:
     from mcp_guard.doctor import run_doctor
+    from mcp_guard.errors import GuardError
 
+    if args.project and not Path(args.project).is_dir():
+        raise GuardError(f"--project {args.project}: no such folder")
     return run_doctor(args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from mcp_guard.errors import ConfigError, GuardError
@@ -154,7 +155,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
 
     import anyio
 
-    from mcp_guard.config import load_config
+    from mcp_guard.config import CONFIG_ENV, folder_clash, load_config, unread_folder_config
     from mcp_guard.intent.sessions import declared_intent
     from mcp_guard.proxy.channels import own_stdio
     from mcp_guard.proxy.runner import (
@@ -175,11 +176,32 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
         command = command[1:]
     if command and args.url:
         raise ConfigError("give either a command after '--' or --url, not both")
-    config = load_config(args.config)
+    # A client starts `run` in the folder it has open: unless a config is named (--config,
+    # $MCP_GUARD_CONFIG), only the user's is read, never that folder's ./mcp-guard.toml.
+    explicit = bool(args.config or os.environ.get(CONFIG_ENV))
+    config = load_config(args.config, folder=False)
+    folder = None if explicit else unread_folder_config(config.source)
+    if folder is not None:
+        print(f"mcp-guard: note: {folder} is not read (`run` reads a folder's config only with --config); "
+              f"using {config.source or 'no config file'}", file=sys.stderr, flush=True)
+    configured = dict(config.upstreams)
+
+    def refuse_clash(names: list[str]) -> None:
+        # The folder's file names a server this run fronts, otherwise than the config in use: that
+        # file may be what a project's own entry relies on, or a repository's bid for the user's server.
+        if folder is not None and (clash := folder_clash(folder, configured, names)):
+            raise ConfigError(
+                f"{folder} defines upstream {clash!r} otherwise than {config.source or 'the defaults'}, and `run` "
+                "without --config does not read it: add --config with the file to use to this server's entry")
+
+    refuse_clash([*(args.upstream or []), *([args.name] if args.name else [])])
     names = select_upstreams(config, names=args.upstream, command=command or None, name=args.name,
                              url=args.url, headers=_parse_headers(args.header), transport=args.transport)
+    refuse_clash(names)
     declared = declared_intent(config, args.intent, args.profile)
-    started.update(start_early(config, names, session_secrets(config, names, declared.profile)))
+    envs = session_secrets(config, names, declared.profile)
+    _check_commands(config, names, envs)
+    started.update(start_early(config, names, envs))
     proxy = Proxy(config, names, hook_intent=True)
     try:
         if command and not args.name:
@@ -223,6 +245,33 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     return 128 + caught[0] if caught else 0
 
 
+def _check_commands(config, names: list[str], envs: dict) -> None:
+    """Say at once, on stderr, which stdio servers cannot start because their program is not found;
+    when none of this run's servers can, stop (one line, exit 2) rather than wait for a client that
+    may never send initialize. A server checked for provenance is skipped: its command becomes the
+    verified copy, and the launch gate speaks for it."""
+    import shutil
+
+    from mcp_guard.intent.credentials import upstream_env
+
+    missing = []
+    for name in names:
+        cfg = config.upstreams[name]
+        if cfg.transport != "stdio" or not cfg.command or (cfg.provenance and cfg.provenance.mode != "off"):
+            continue
+        env = upstream_env(cfg, envs.get(name))
+        # The child is looked up on its own PATH, from its own folder when the command is a relative path.
+        where = os.path.join(cfg.launch_cwd() or "", cfg.command)
+        if os.sep in cfg.command and os.path.exists(where):
+            continue  # there but not runnable: the launch says why
+        if shutil.which(where if os.sep in cfg.command else cfg.command, path=env.get("PATH", os.defpath)) is None:
+            missing.append(f"upstream {name!r}: command not found: {cfg.command}")
+    if missing and len(missing) == len(names):
+        raise ConfigError("; ".join(missing))
+    for line in missing:
+        print(f"mcp-guard: {line} (the other upstreams are served)", file=sys.stderr, flush=True)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from mcp_guard.config import load_config
     from mcp_guard.proxy.http import serve
@@ -235,6 +284,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config.serve.host = args.host
     if args.port is not None:
         config.serve.port = args.port
+    if not config.upstreams:  # serve takes no command line of a server: only the config names them
+        raise ConfigError(f"serve: no upstreams: define [upstreams.NAME] in {config.source or 'a config file'} "
+                          "(see `mcp-guard wrap`, or the README's Configuration)")
     names = select_upstreams(config, names=args.upstream)
     _check_listen(config.serve.host, config.serve.port)
     serve(config, names)

@@ -45,7 +45,6 @@ def config_home() -> Path:
 
 def user_config_path() -> Path:
     """mcp-guard's own per-user config file: where `mcp-guard run` looks when nothing else is named."""
-    from mcp_guard.config import DEFAULT_CONFIG_NAME
+    from mcp_guard import config
 
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "mcp-guard" / DEFAULT_CONFIG_NAME
+    return config.user_config_path()

@@ -23,7 +23,7 @@ from typing import Any
 
 from mcp_guard.canonical import timestamp
 from mcp_guard.clients import entries, jsonedit
-from mcp_guard.clients.base import Location, user_config_path
+from mcp_guard.clients.base import Location
 from mcp_guard.config import Config
 from mcp_guard.errors import GuardError
 
@@ -135,14 +135,14 @@ def _entry_label(loc: Location, name: str) -> str:
 
 
 def _guard_args(config_path: Path, loc: Location) -> list[str]:
-    """`--config F` unless `mcp-guard run` finds this config by itself where the client starts it."""
+    """`--config F`, always: `mcp-guard run` named no config reads only the user's (never the folder
+    the client starts it in), and an entry that names its config cannot be turned to another one."""
     from mcp_guard.config import DEFAULT_CONFIG_NAME
 
-    if config_path == user_config_path().resolve():
-        return []
     project_config = loc.path.parent / DEFAULT_CONFIG_NAME
     if loc.scope == "project" and loc.client == "claude-code" and config_path == project_config.resolve():
-        return []  # Claude Code starts project servers in the project folder
+        # Claude Code starts project servers in the project folder; the file travels with the project.
+        return ["--config", DEFAULT_CONFIG_NAME]
     return ["--config", str(config_path)]
 
 

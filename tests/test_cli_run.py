@@ -1,0 +1,84 @@
+"""What the command line says when it cannot do what it was asked, and what its headings promise."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mcp_guard.cli import main
+from tests.support import FIXTURES, PYTHON
+
+GUARD = str(Path(sys.executable).parent / "mcp-guard")
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+
+
+def run_guard(args: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    return subprocess.run([GUARD, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_run_of_a_missing_program_says_so_without_a_client(home, tmp_path):
+    """No client ever sends initialize (stdin ends at once): one line, exit 2, not a silent 0."""
+    done = run_guard(["run", "--", "no-such-mcp-server-program"], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "mcp-guard: error: upstream 'no-such-mcp-server-program': command not found: no-such-mcp-server-program"]
+    done = run_guard(["run", "--", "./not-here.py"], tmp_path)
+    assert done.returncode == 2 and "command not found: ./not-here.py" in done.stderr
+
+
+def test_run_of_a_missing_program_tells_the_client_too(home, tmp_path):
+    done = run_guard(["run", "--", "no-such-mcp-server-program"], tmp_path, json.dumps(INIT) + "\n")
+    answer = json.loads(done.stdout.splitlines()[0])
+    assert answer["id"] == 1 and "command not found: no-such-mcp-server-program" in answer["error"]["message"]
+    assert done.returncode == 2
+
+
+def test_one_missing_program_of_several_is_named_and_the_others_served(home, tmp_path):
+    config = tmp_path / "guard.toml"
+    echo = json.dumps(str(FIXTURES / "echo_server.py"))
+    config.write_text(f'[upstreams.echo]\ncommand = {json.dumps(PYTHON)}\nargs = [{echo}]\n'
+                      '[upstreams.gone]\ncommand = "no-such-mcp-server-program"\n')
+    done = run_guard(["--config", str(config), "run"], tmp_path, json.dumps(INIT) + "\n")
+    assert "upstream 'gone': command not found: no-such-mcp-server-program (the other upstreams are served)" \
+        in done.stderr
+    answer = json.loads(done.stdout.splitlines()[0])
+    assert "result" in answer and done.returncode == 0
+
+
+def test_audit_show_last_says_how_many_of_how_many(home, tmp_path, capsys):
+    from mcp_guard.audit import AuditLog
+    from mcp_guard.store import open_store
+
+    db = tmp_path / "guard.db"
+    log = AuditLog(open_store(db))
+    for n in range(5):
+        log.append("call", "s1" if n % 2 else "s2", {"upstream": "fs", "tool": "read", "decision": "allow"})
+    assert main(["audit", "show", "--db", str(db), "--last", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "audit log: last 2 of 5 records"
+    assert main(["audit", "show", "--db", str(db), "--last", "9"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "audit log: 5 records"
+    assert main(["audit", "show", "--db", str(db), "--session", "s1", "--last", "1"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "audit log: last 1 of 2 records of session s1"
+
+
+def test_first_hour_mistakes_are_one_clear_line(home, tmp_path, capsys):
+    """Each is what a newcomer types early: a folder as --config, `serve` with nothing to serve, a
+    project folder that does not exist. One line naming the fix, exit 2, no traceback."""
+    cases = [
+        (["--config", str(tmp_path), "review", "list"],
+         f"{tmp_path}: is a folder; give the config file (e.g. {tmp_path / 'mcp-guard.toml'})"),
+        (["serve", "--port", "0"], "serve: no upstreams: define [upstreams.NAME] in a config file"),
+        (["wrap", "--project", str(tmp_path / "nope")], f"--project {tmp_path / 'nope'}: no such folder"),
+        (["unwrap", "--project", str(tmp_path / "nope")], f"--project {tmp_path / 'nope'}: no such folder"),
+        (["doctor", "--project", str(tmp_path / "nope")], f"--project {tmp_path / 'nope'}: no such folder"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"mcp-guard: error: {message}"), (argv, err)
+    assert not (home / ".local" / "state" / "mcp-guard").exists()  # nothing was created on the way
