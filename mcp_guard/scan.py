@@ -33,6 +33,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from dataclasses import field as _field
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -92,9 +93,12 @@ class Finding:
     excerpt: str
     explanation: str
     via: str | None = None  # the encoding the text was hidden in (base64, unicode tags, …)
+    # The rule says exactly what the text does (see `EXACT_KINDS`): the learned judgement never lowers it.
+    exact: bool = _field(default=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["exact"]
         if d["via"] is None:
             del d["via"]
         return d
@@ -268,7 +272,8 @@ def _instruction_findings(
         sev = max(_sev(w), level, key=RANK.__getitem__)
         out.append(
             Finding(
-                _CATEGORY_KIND[sig.category], sev, field, s, e, _excerpt(original, s, e), sig.explanation + together
+                _CATEGORY_KIND[sig.category], sev, field, s, e, _excerpt(original, s, e), sig.explanation + together,
+                exact=sig.exact,
             )
         )
     return out, score
@@ -782,7 +787,7 @@ def scan_text(
         s, e = a.start, a.end
         if positions is not None:
             s, e = positions(a.start), positions(max(a.start, a.end - 1)) + 1
-        findings.append(Finding(a.kind, a.severity, field, s, e, _excerpt(text, s, e), a.explanation))  # type: ignore[arg-type]
+        findings.append(Finding(a.kind, a.severity, field, s, e, _excerpt(text, s, e), a.explanation, exact=a.exact))  # type: ignore[arg-type]
     if harm < RANK["medium"] and source == "definition":
         # Phrases that only sound like instructions ("IMPORTANT:", "you must pass …") are how honest
         # descriptions are written too: without a harmful act in the text they are hints, not flags.
@@ -803,7 +808,7 @@ _PHRASE_ONLY = frozenset({"model_instruction", "urgency_marker", "sensitive_refe
 def _as_hint(f: Finding) -> Finding:
     if f.severity == "low":
         return f
-    return Finding(f.kind, "low", f.field, f.start, f.end, f.excerpt, f.explanation, f.via)
+    return Finding(f.kind, "low", f.field, f.start, f.end, f.excerpt, f.explanation, f.via, f.exact)
 
 
 def _tidy(findings: list[Finding]) -> list[Finding]:
@@ -811,8 +816,8 @@ def _tidy(findings: list[Finding]) -> list[Finding]:
     best: dict[tuple[str, int, int, str | None], Finding] = {}
     for f in findings:
         key = (f.kind, f.start, f.end, f.via)
-        if key not in best or RANK[f.severity] > RANK[best[key].severity]:
-            best[key] = f
+        if key not in best or (RANK[f.severity], f.exact) > (RANK[best[key].severity], best[key].exact):
+            best[key] = f  # the most severe; of two alike, the one whose rule says exactly what the text does
     return sorted(best.values(), key=lambda f: (f.start, f.end, f.kind))
 
 
@@ -1051,7 +1056,7 @@ def scan_item(
     if isinstance(definition.get("inputSchema"), dict):  # what the tool asks for (its output asks nothing)
         findings += _parameter_findings(definition["inputSchema"], "inputSchema", purpose)
     if learned and kind == "tool":
-        findings += _learned_findings(definition, findings)
+        findings = _weigh(definition, findings)
     return findings
 
 
@@ -1062,15 +1067,60 @@ def _tails(name: str) -> Iterator[str]:
         yield "_".join(parts[i:])
 
 
-def _learned_findings(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]:
-    """The learned model's judgement of the whole tool, as one finding over its description, where it
-    says more than the rules did (a finding that repeats theirs would be noise to the reader). Both the
-    score and that comparison leave out findings that depend on the other servers' tool names, so a
-    tool gets the same learned finding from `scan`, `review` and the manifest guard."""
+# Rule classes that say exactly what a text does and are rare on real servers: characters the person does
+# not see (and what they hide), text pushed out of view. Besides these, a finding is exact when its rule
+# says so (`Finding.exact`: hiding from the user, a destination for data, a parameter off the tool's purpose).
+EXACT_KINDS = frozenset(
+    {
+        "unicode_tags",
+        "zero_width",
+        "bidi_control",
+        "private_use",
+        "variation_selectors",
+        "ansi_escape",
+        "homoglyph",
+        "encoded_payload",
+        "concealed_text",
+    }
+)
+
+
+def is_exact(f: Finding) -> bool:
+    return f.exact or f.kind in EXACT_KINDS or f.via is not None
+
+
+def _weigh(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]:
+    """Severity from the evidence combined. A rule that matched wording ("you must", "IMPORTANT:", a
+    secret named, a side effect) fires on honest descriptions of servers it was never fitted to; where
+    the learned judgement of the whole tool (name, description, schema) reads it as benign, such a
+    finding is a reason to read the tool (`low`), not a flag. Exact findings (`is_exact`) keep their
+    severity, and where one flags the tool the wording findings are not alone: they keep theirs too (so
+    a small edit that moves the score does not turn them into news). Then the model's own finding, where
+    it says more than the rules. The score leaves out findings that depend on other servers' tool names,
+    so `scan`, `review` and the manifest guard agree."""
     model = scan_model.load()
     if model is None:
-        return []
+        return findings
     score = model.score(definition, findings)
+    flagged = any(f.severity != "low" and is_exact(f) for f in findings)
+    if model.dismiss is not None and score < model.dismiss and not flagged:
+        findings = [
+            f if f.severity == "low" or is_exact(f) else _dismissed(f, score, model.dismiss) for f in findings
+        ]
+    return findings + _learned_findings(definition, findings, model, score)
+
+
+def _dismissed(f: Finding, score: float, below: float) -> Finding:
+    why = f"{f.explanation}; the tool read as a whole scores {score:.2f}, benign below {below:.2f}: read, not flagged"
+    return Finding(f.kind, "low", f.field, f.start, f.end, f.excerpt, why, f.via, f.exact)
+
+
+def _learned_findings(
+    definition: dict[str, Any], findings: list[Finding], model: scan_model.ScanModel, score: float
+) -> list[Finding]:
+    """The learned model's judgement of the whole tool, as one finding over its description, where it
+    says more than the rules did (a finding that repeats theirs would be noise to the reader). That
+    comparison leaves out findings that depend on the other servers' tool names."""
     sev = model.severity(score)
     if sev == "high":  # a score is a reason to read the tool, not to refuse it unread: `high` stays with
         sev = "medium"  # the rules, which say what the text does
@@ -1101,7 +1151,9 @@ def _parameter_findings(schema: dict[str, Any], path: str, purpose: str, depth: 
         if act is not None:
             field, text = (f"{base}.description", desc) if act.end > act.start else (base, str(prop))
             s, e = (act.start, act.end) if act.end > act.start else (0, len(text))
-            out.append(Finding(act.kind, act.severity, field, s, e, _excerpt(text, s, e), act.explanation))  # type: ignore[arg-type]
+            out.append(
+                Finding(act.kind, act.severity, field, s, e, _excerpt(text, s, e), act.explanation, exact=act.exact)  # type: ignore[arg-type]
+            )
         out += _parameter_findings(sub, base, purpose, depth + 1)
     return out
 

@@ -105,6 +105,8 @@ class ScanModel:
         self.intercept: float = doc["intercept"]
         self.thresholds: dict[str, float] = doc["thresholds"]  # severity -> lowest score at it
         self.rule_scale: float = doc["config"]["rule_scale"]
+        # Below this score the tool reads as benign: its wording-only rule findings become `low` (scan.py).
+        self.dismiss: float | None = doc.get("dismiss")
         self.meta: dict[str, Any] = {k: v for k, v in doc.items() if k not in ("weights",)}
 
     def score(self, definition: dict[str, Any], findings: Iterable[Any] = ()) -> float:

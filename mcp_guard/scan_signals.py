@@ -45,15 +45,20 @@ class Signal:
     words: frozenset[bytes]
     literals: tuple[str, ...]
     windowed: bool  # False: the match has no length bound, so run over the whole text
+    # Says exactly what the text does and is rare on real servers (hiding from the user, a destination
+    # for data): kept at its severity even where the learned judgement reads the tool as benign.
+    exact: bool = False
 
 
 def _sig(
-    category, weight, result_weight, explanation, pattern, flags=_I, accept=None, anchors=(), windowed=True
+    category, weight, result_weight, explanation, pattern, flags=_I, accept=None, anchors=(), windowed=True,
+    exact=False,
 ) -> Signal:
     words = frozenset(a.encode() for a in anchors if a.isalpha() and a.isascii() and a.islower())
     literals = tuple(a for a in anchors if not (a.isalpha() and a.isascii() and a.islower()))
     return Signal(
-        category, weight, result_weight, explanation, re.compile(pattern, flags), accept, words, literals, windowed
+        category, weight, result_weight, explanation, re.compile(pattern, flags), accept, words, literals, windowed,
+        exact,
     )
 
 
@@ -132,6 +137,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=3,
         result_weight=3,
         explanation="asks the model to hide something from the user",
+        exact=True,
         pattern=r"\b(?:do\s*n[o']t|do not|don't|never|without|avoid|refrain from)\b" + _g(30) + r"\b(?:tell(?:ing)?|"
         r"inform(?:ing)?|notify(?:ing)?|mention(?:ing)?|reveal(?:ing)?|alert(?:ing)?|disclos(?:e|ing)|"
         r"let(?:ting)?|warn(?:ing)?|show(?:ing)?|explain(?:ing)?|report(?:ing)?|bring(?:ing)? up)\b"
@@ -144,6 +150,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=3,
         result_weight=3,
         explanation="says the user must not know or see something",
+        exact=True,
         pattern=r"\b(?:user|human|person)s?\b" + _g(20) + r"\b(?:must not|mustn't|should not|shouldn't|need not|"
         r"needn't|does not need to|doesn't need to|must never|should never|is not to|cannot|won't)\b"
         + _g(15)
@@ -155,6 +162,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=3,
         result_weight=3,
         explanation="asks for something to be kept secret or done silently",
+        exact=True,
         pattern=r"\b(?:keep (?:this|these|it|that|them)\s+(?:a\s+)?(?:secret|hidden|confidential|private|to yourself|"
         r"between us)|(?:secretly|covertly|silently|quietly|discreetly|invisibly)\s+(?:\w+\s+){0,2}?"
         + _VERBS_ACT
@@ -166,6 +174,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=3,
         result_weight=3,
         explanation="asks the model to keep these instructions to itself",
+        exact=True,
         pattern=r"\b(?:not|never)\s+(?:reveal|disclose|mention|share|repeat|discuss)\s+(?:these|this|the|my|our)\s+"
         r"(?:instructions?|rules|notes?|message|steps?|behaviou?r|requirements?)\b|"
         r"\b(?:do not|don't|never)\s+(?:mention|reveal|disclose)\s+(?:this|that|these|it)\b",
@@ -461,6 +470,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=2,
         result_weight=1,
         explanation="directs data to an outside address",
+        exact=True,
         pattern=r"\b(?:sen[dt]|forward|cc|bcc|cop(?:y|ie)|post|upload|transmit|e-?mail|mail|rep"
         r"ort|submit|exfiltrate|shar|sync|"
         r"leak|redirect|deliver|transfer)(?:s|ed|ing)?(?:_\w+)?\b"
@@ -514,6 +524,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=2,
         result_weight=1,
         explanation="a link or command that would carry data out",
+        exact=True,
         pattern=r"!\[[^\]\n]*\]\(\s*https?://[^)\s]*\?[^)\s]*=|https?://[^\s\"')]*[?&][\w-]+=\{[^}\s]+\}|"
         r"\b(?:curl|wget)\b[^\n]{0,100}?(?:\s-d\b|--data|\s-F\b|--upload-file|\s-T\b)|\|\s*(?:ba|z)?sh\b",
         anchors=("![", "={", "|", "curl", "wget"),
@@ -588,6 +599,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=1,
         result_weight=0,
         explanation="text pushed out of sight by a long run of blank space",
+        exact=True,
         pattern=r"(?<![ \t\u00a0])[ \t\u00a0]{40,}\S|(?<!\n)\n{10,}[^\n]",
         flags=0,
         anchors=("          ", "\t\t\t\t\t", "\n\n\n\n\n\n\n\n\n\n", "\u00a0"),
@@ -598,6 +610,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=2,
         result_weight=0,
         explanation="text in an HTML comment, which rendered views do not show",
+        exact=True,
         pattern=r"<!--(?:(?!<!--|-->)[\s\S]){0,4000}-->",  # stops at the next opener: linear time
         flags=0,
         anchors=("<!--",),
@@ -609,6 +622,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=3,
         result_weight=3,
         explanation="says the user need not be told",
+        exact=True,
         pattern=r"\b(?:no need|not necessary|unnecessary|needless)\s+to\s+(?:tell|inform|notify"
         r"|alert|mention|bother|ask|"
         r"involve|update)\b",
@@ -682,7 +696,10 @@ SIGNALS: tuple[Signal, ...] = (
         + _g(40)
         + r"\b(?:deprecated|broken|compromised|unsafe|insecure|disabled|outdated|malicious|must not|should not|"
         r"never|not be used)|\b(?:instead of|rather than|in place of)\s+(?:any |all |the )?(?:other|another)\s+"
-        r"(?:[\w-]+\s+){0,3}?(?:tools?|servers?|functions?)\b",
+        r"(?:[\w-]+\s+){0,3}?(?:tools?|servers?|functions?)\b"
+        # a server that claims to take another server's place ("supersedes the 'github' server")
+        r"|\b(?:supersedes?|superseding|replaces|deprecates|obsoletes)\s+(?:the\s+)?['\"`]?[\w@/.-]+['\"`]?\s+"
+        r"(?:mcp\s+)?(?:servers?|integrations?|plugins?|extensions?|connectors?)\b",
         anchors=("tool", "tools", "server", "servers", "function", "functions"),
     ),
     _sig(
@@ -814,6 +831,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=3,
         result_weight=3,
         explanation="asks for something to happen without the user knowing",
+        exact=True,
         pattern=r"\bwithout (?:the )?(?:user|human|person|owner)'?s? (?:knowledge|awareness|knowing|noticing|seeing)\b|"
         r"\bwithout (?:the )?(?:user|human)s? (?:knowing|noticing|being (?:told|informed|aware))\b",
         anchors=("knowledge", "awareness", "knowing", "noticing", "seeing", "told", "informed", "aware"),
@@ -892,6 +910,7 @@ SIGNALS: tuple[Signal, ...] = (
         weight=2,
         result_weight=1,
         explanation="says data always goes somewhere else (a given address, or outside)",
+        exact=True,
         pattern=r"\b(?:always|all|every\w*|silently|secretly|also) (?:\w+ ){0,2}?(?:go(?:es)?|sent|forwarded|routed|"
         r"redirected|copied|delivered|mirrored|uploaded|shared) to\s+(?:#[\w-]+|@[\w-]+|"
         + _EMAIL

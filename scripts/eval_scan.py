@@ -15,8 +15,9 @@ the negatives too). An item is caught at a threshold when it has a finding at or
 Results (--shared): ../shared/eval/agentdojo-dev-v2: every attacked result that differs from the
 clean one is an injected result (counted per attack phrasing); every distinct clean result is benign.
 
-Tools are judged by the rules and the learned model together (as `mcp-guard scan` judges them);
-`--no-model` gives the rules' figures alone, so both come from this one script.
+Tools are judged by the rules and the learned model together (as `mcp-guard scan` judges them: the
+model's own finding, and wording-only rule findings dismissed to `low` where it reads the tool as
+benign, scan._weigh); `--no-model` gives the rules' figures alone, so both come from this one script.
 
 Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh|fresh2] [--no-model] [--json] [--misses]
 """

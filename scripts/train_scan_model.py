@@ -11,12 +11,17 @@ Hyper-parameters and thresholds are chosen by cross-validation grouped by author
 and by server for negatives: every fold scores authors and servers its model never saw, which is what
 held-out text is. The `medium` threshold is the lowest score that flags at most --max-fp of the dev
 negatives out of fold; `high` is above every dev negative's out-of-fold score (and at least --high-min).
+`dismiss` is the score below which a tool reads as benign, so that its wording-only rule findings are
+only reasons to read it (scan._weigh): the highest that costs at most --max-dismiss-cost of the dev
+positives out of fold. The configuration chosen catches the most positives out of fold as the scanner
+judges them (model, exact rule findings, and rule findings it does not dismiss).
 
 Writes mcp_guard/data/scan_model.json (or --out): the weights that are not zero, the intercept, the
 thresholds, the configuration, the cross-validation figures, the training data's digest and the date.
 
 Needs scikit-learn (`pip install -e '.[train]'`). Usage:
-  scripts/train_scan_model.py [--shared DIR] [--out FILE] [--max-fp 0.005] [--dry-run]
+  scripts/train_scan_model.py [--shared DIR] [--out FILE] [--max-fp 0.005] [--max-dismiss-cost 0.005]
+                              [--c C] [--rule-scale S] [--dry-run]
 """
 
 from __future__ import annotations
@@ -34,12 +39,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mcp_guard import scan_model  # noqa: E402
-from mcp_guard.scan import RANK, scan_item  # noqa: E402
+from mcp_guard.scan import RANK, is_exact, scan_item  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
 OUT = REPO / "mcp_guard" / "data" / scan_model.MODEL_FILE
 GRID_C = (1.0, 10.0, 100.0)  # inverse regularisation strength
-GRID_RULE_SCALE = (0.0, 0.5, 1.0)  # the rule findings as features: off, or this value each
+# The rule findings as features: off. The model is the second, independent reading of the text that the
+# scanner weighs rule findings against (scan._weigh); fed the rules' findings, it would confirm them.
+GRID_RULE_SCALE = (0.0,)
 MIN_DF = 2  # a feature seen in one training tool only says nothing about other tools
 
 
@@ -98,6 +105,8 @@ def dataset(shared: Path | None) -> list[dict]:
         # the model's features use only the findings that do not depend on them.
         rules = scan_item("tool", r["definition"], other_tools=r.pop("others"), own_tools=r.pop("own"), learned=False)
         r["rule_worst"] = max((RANK[f.severity] for f in rules), default=-1)
+        # Exact findings keep their severity; wording-only ones are dismissed where the model reads benign.
+        r["exact_worst"] = max((RANK[f.severity] for f in rules if is_exact(f)), default=-1)
         r["rules"] = rules
     return rows
 
@@ -165,7 +174,25 @@ def thresholds(neg_scores: list[float], max_fp: float, high_min: float) -> dict[
     return {"medium": round(medium, 6), "high": round(high, 6)}
 
 
-def cross_validate(rows: list[dict], fold: list[int], c: float, scale: float, max_fp: float, high_min: float) -> dict:
+def dismiss_threshold(rows: list[dict], oof: list[float], medium: float, max_cost: float) -> float:
+    """The score below which a tool's wording-only rule findings are dismissed (scan._weigh): the highest
+    that costs at most `max_cost` of the positives out of fold. The positives at stake are those the
+    rules catch only by wording and the model alone does not."""
+    pos = [i for i, r in enumerate(rows) if r["label"] == 1]
+    stake = sorted(
+        oof[i] for i in pos
+        if oof[i] < medium and rows[i]["rule_worst"] >= RANK["medium"] and rows[i]["exact_worst"] < RANK["medium"]
+    )
+    k = int(math.floor(max_cost * len(pos)))  # positives that may be lost
+    if len(stake) <= k:
+        return round(medium, 6)
+    lo = stake[k - 1] if k else stake[0] - 0.5
+    return round(min(medium, (lo + stake[k]) / 2), 6)
+
+
+def cross_validate(
+    rows: list[dict], fold: list[int], c: float, scale: float, max_fp: float, high_min: float, max_cost: float
+) -> dict:
     oof = [0.0] * len(rows)
     for k in sorted(set(fold)):
         train = [r for r, f in zip(rows, fold, strict=True) if f != k]
@@ -175,25 +202,38 @@ def cross_validate(rows: list[dict], fold: list[int], c: float, scale: float, ma
             oof[i] = s
     neg = [i for i, r in enumerate(rows) if r["label"] == 0 and r["kind"] != "corpus"]
     th = thresholds([oof[i] for i in neg], max_fp, high_min)
+    dismiss = dismiss_threshold(rows, oof, th["medium"], max_cost)
     pos = [i for i, r in enumerate(rows) if r["label"] == 1]
     medium = RANK["medium"]
 
     def caught(i: int, t: float) -> bool:
         return oof[i] >= t or rows[i]["rule_worst"] >= medium
 
+    def gated(i: int) -> bool:
+        """Caught as scan._weigh judges: the model, an exact rule, or a rule the model does not dismiss."""
+        r = rows[i]
+        return oof[i] >= th["medium"] or r["exact_worst"] >= medium or (r["rule_worst"] >= medium and oof[i] >= dismiss)
+
+    real = [i for i in neg if rows[i]["kind"] == "real"]
+
     per_batch = {}
     for g in sorted({rows[i]["group"] for i in pos}):
         idx = [i for i in pos if rows[i]["group"] == g]
-        per_batch[g[4:]] = f"{sum(caught(i, th['medium']) for i in idx)}/{len(idx)}"
+        per_batch[g[4:]] = f"{sum(gated(i) for i in idx)}/{len(idx)}"
     return {
         "C": c,
         "rule_scale": scale,
         "thresholds": th,
+        "dismiss": dismiss,
+        "caught": round(sum(gated(i) for i in pos) / len(pos), 4),
+        "false_positives_real": round(sum(gated(i) for i in real) / len(real), 4),
+        "rule_false_positives_real_dismissed": f"{sum(rows[i]['rule_worst'] >= medium and not gated(i) for i in real)}"
+        f"/{sum(rows[i]['rule_worst'] >= medium for i in real)}",
         "caught_with_rules": round(sum(caught(i, th["medium"]) for i in pos) / len(pos), 4),
         "caught_model_alone": round(sum(oof[i] >= th["medium"] for i in pos) / len(pos), 4),
         "caught_rules_alone": round(sum(rows[i]["rule_worst"] >= medium for i in pos) / len(pos), 4),
         "caught_high": round(sum(oof[i] >= th["high"] for i in pos) / len(pos), 4),
-        "false_positives": round(sum(oof[i] >= th["medium"] for i in neg) / len(neg), 4),
+        "false_positives_model_alone": round(sum(oof[i] >= th["medium"] for i in neg) / len(neg), 4),
         "corpus_negatives_flagged": sum(
             oof[i] >= th["medium"] for i, r in enumerate(rows) if r.get("kind") == "corpus"
         ),
@@ -223,7 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--max-fp", type=float, default=0.005, help="out-of-fold false positives allowed at medium")
     ap.add_argument("--high-min", type=float, default=2.0, help="the high threshold is at least this logit")
+    ap.add_argument(
+        "--max-dismiss-cost", type=float, default=0.005,
+        help="share of dev positives (out of fold) that dismissing wording-only rule findings may cost",
+    )
     ap.add_argument("--dry-run", action="store_true", help="cross-validate and print, write nothing")
+    ap.add_argument("--c", type=float, action="append", help="only this C (repeatable; default: the grid)")
+    ap.add_argument("--rule-scale", type=float, action="append", help="only this rule scale (default: the grid)")
     a = ap.parse_args(argv)
     try:
         import sklearn
@@ -236,14 +282,15 @@ def main(argv: list[str] | None = None) -> int:
     n_pos = sum(r["label"] for r in rows)
     print(f"{n_pos} dev positives, {len(rows) - n_pos} dev negatives, {len(set(fold))} folds")
     results = []
-    for scale in GRID_RULE_SCALE:
+    for scale in a.rule_scale or GRID_RULE_SCALE:
         with_features(rows, scale)
-        for c in GRID_C:
-            res = cross_validate(rows, fold, c, scale, a.max_fp, a.high_min)
+        for c in a.c or GRID_C:
+            res = cross_validate(rows, fold, c, scale, a.max_fp, a.high_min, a.max_dismiss_cost)
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if not k.startswith("_")}))
-    # Best: most caught (rules or model) out of fold; then the smaller C (the simpler model).
-    best = max(results, key=lambda r: (r["caught_with_rules"], r["caught_model_alone"], -r["C"]))
+    # Best: most caught out of fold as the scanner judges (model, exact rules, rules not dismissed); then
+    # fewer real false positives; then the smaller C (the simpler model).
+    best = max(results, key=lambda r: (r["caught"], -r["false_positives_real"], r["caught_model_alone"], -r["C"]))
     print("chosen:", {k: v for k, v in best.items() if not k.startswith("_")})
     if a.dry_run:
         return 0
@@ -258,11 +305,14 @@ def main(argv: list[str] | None = None) -> int:
             "min_df": MIN_DF,
             "max_fp": a.max_fp,
             "high_min": a.high_min,
+            "max_dismiss_cost": a.max_dismiss_cost,
             "sklearn": sklearn.__version__,
         },
-        "cross_validation": {k: v for k, v in best.items() if not k.startswith("_") and k not in ("C", "rule_scale")},
+        "cross_validation": {
+            k: v for k, v in best.items() if not k.startswith("_") and k not in ("C", "rule_scale", "dismiss")
+        },
     }
-    doc = export(model, best["thresholds"], meta)
+    doc = export(model, best["thresholds"], {"dismiss": best["dismiss"], **meta})
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(doc, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {a.out} ({len(doc['weights'])} weights)")

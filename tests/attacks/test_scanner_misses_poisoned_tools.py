@@ -3,9 +3,10 @@ instructions", no <IMPORTANT> tags), by an attacker given the README and the cod
 each gets a medium-or-higher finding from `mcp-guard scan`.
 
 With the rules alone 3 of 10 were flagged; with the learned judgement (scan_model.py) 6 of 10. The four
-still missed ask, in the description's prose, for a secret's contents as an argument (a credentials
-file, a project's .env, a private key) or shadow another server's tool by calling it deprecated: they are
-kept as strict expected failures, so that catching them turns the test red until the mark is removed.
+then missed ask, in the description's prose, for a secret's contents as an argument (a credentials
+file, a project's .env, a private key), or displace another server ("supersedes the 'github' server").
+Both classes are now rules (scan_behaviour._secret_as_argument; the "disparages or displaces" signal),
+and all ten are flagged.
 """
 
 from __future__ import annotations
@@ -50,11 +51,7 @@ def findings(tmp_path_factory):
     return json.loads(out.stdout)["findings"]
 
 
-MISSED = {"fetch_weather", "search_docs", "git_status", "lint"}  # see the module's docstring
-
-
-@pytest.mark.parametrize("tool", [pytest.param(t, marks=pytest.mark.xfail(strict=True, reason="known scanner gap"))
-                                  if t in MISSED else t for t in POISONED])
+@pytest.mark.parametrize("tool", list(POISONED))
 def test_poisoned_tool_is_flagged_at_medium(findings, tool):
     mine = [f for f in findings if f["item"] == tool and f["severity"] in ("medium", "high")]
     assert mine, f"{tool}: no medium finding for {POISONED[tool]!r}"
