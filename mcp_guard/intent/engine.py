@@ -307,7 +307,7 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
 
 
-_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|[.!?;:,()\[\]\n\"“”]")
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)")  # (no end in "auth.py", "10:30")
 
 
 # The one rule of what a request asks for: a verb grants an action only where the request asks for it,
@@ -319,6 +319,8 @@ _QUESTION = frozenset("is are was were am be been does did do why how what wheth
                       "whose because since though although unless until while once that".split())
 _FRAME_TO = frozenset("you me them him her us want wants wanted need needs like love wish have has going got "
                       "trying try ask asked remember order able".split()) - {"able"}
+_ASKS_SOMEONE = frozenset("ask tell get remind invite allow let want need like help".split())
+_SUBORDINATE = frozenset("if whether why how what when where".split())
 _LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to"}
 _FINITE = frozenset("is are was were has have had will would can could should may might must".split())
 _NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't"}
@@ -329,14 +331,20 @@ def _requested_verbs(text: str) -> list[str]:
     tokens = _CLAUSE_TOKEN.findall(text.lower())
     out: list[str] = []
     opening = True
+    frame = False  # the clause opened with a verb that asks someone to act ("ask the people who … to review")
     for i, t in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
-            opening = True
+            opening, frame = True, False
             continue
         if t == "to":
-            opening = prev in _FRAME_TO  # "I want you to …", "ask them to …"; never "ready to …"
+            # "I want you to …", "ask them to …", "ask the people who … to …"; never "ready to …"
+            opening = prev in _FRAME_TO or frame
             continue
+        if t in _ASKS_SOMEONE and opening:
+            frame = True
+        elif t in _SUBORDINATE:
+            frame = False  # "tell me if it is ready to merge": the "to" is the question's
         if not opening:
             continue
         if t in _LEADS and not (t in ("can", "could", "would", "will") and i + 1 < len(tokens)
