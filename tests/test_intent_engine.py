@@ -981,7 +981,8 @@ def test_rule_unasked_a_clause_verb_sharing_a_root_with_the_tools_words_asks_for
 
 def test_rule_unasked_the_description_never_grants():
     # the description is the upstream's text: its words grant nothing, the name's do
-    for desc in ("Merge a pull request once its review is done.", "Accept, decline or tentatively accept an invitation"):
+    for desc in ("Merge a pull request once its review is done.",
+                 "Accept, decline or tentatively accept an invitation"):
         info = classify({"name": "merge_pull_request", "description": desc})
         assert not DeclaredIntent("Review PR #12 in acme/web for me").asks_for(info)
         assert not DeclaredIntent("Decline the all-hands dry run").asks_for(info)

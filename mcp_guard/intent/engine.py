@@ -67,11 +67,12 @@ The rules, one sentence each (the rule's name is in every reason):
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
   the request names numbers, is asked.
-- `unasked`: a side-effecting call whose kind of action the declared request does not ask for (its
-  verbs against the request's, stemmed; a word after an article or a possessive, "the new engineer",
-  "my reply", is a noun or an adjective, not a verb; a negated one, "don't send", asks for nothing; or
-  a word that opens a clause of the request sharing a root, by morphology, with a word of the tool's
-  name or description: `DeclaredIntent.asks_for`) is asked, even with no address in it.
+- `unasked`: a side-effecting call whose kind of action the declared request does not ask for is
+  asked, even with no address in it. A verb grants an action only where the request asks for it, as
+  the first word of an imperative clause, not negated, questioned, subordinate or a noun
+  (`_requested_verbs`), and only for the tool its name names (its verb, a verb of the name's action
+  family, or a root shared with a word of the name): never through the tool's description, the
+  upstream's text (`DeclaredIntent.asks_for`).
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
