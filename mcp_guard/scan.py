@@ -484,6 +484,18 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     return folded, to_original
 
 
+def _result_view(text: str, positions: Positions | None) -> tuple[str, Positions | None]:
+    """A result's text as the model reads it (`textview.view`: escapes decoded, separators and marks
+    dropped), with offsets mapped back through `positions` too."""
+    from mcp_guard.textview import view
+
+    v = view(text)
+    if v is None:
+        return text, positions
+    back = v.original
+    return v.text, (back if positions is None else (lambda i: positions(back(i))))
+
+
 def _normalise_slow(text: str) -> tuple[str, Positions | None]:
     out: list[str] = []
     pos: list[int] = []
@@ -769,6 +781,8 @@ def scan_text(
     else:
         # Results are long and often not English: fold look-alikes only when there are some.
         scanned, positions = _normalise(text, source == "definition" or bool(_FOLDABLE.search(text)))
+    if source == "result":
+        scanned, positions = _result_view(scanned, positions)
     seen: dict[str, Any] = {}
     instr, score = _instruction_findings(scanned, field, source, positions, text, seen)
     if is_name:
@@ -1172,6 +1186,9 @@ def result_texts(result: dict[str, Any]) -> Iterator[tuple[str, str]]:
         for key in ("name", "title", "description", "uri"):
             if item.get("type") == "resource_link" and isinstance(item.get(key), str):
                 yield f"{base}.{key}", item[key]
+    from mcp_guard.textview import content_extras
+
+    yield from content_extras(result.get("content"))  # decoded text blobs, borders between text blocks
     if "structuredContent" in result:
         yield from _strings(result["structuredContent"], "structuredContent")
 

@@ -84,7 +84,8 @@ def test_rule_destructive_is_asked_unless_requested_on_what_it_acts_on():
 def test_rule_destructive_write_of_a_named_file_is_allowed():
     # issue 14: an explicit request that names the file and the write passes without a profile
     assert decide("write 'x' to /srv/new.txt", "write_file", {"path": "/srv/new.txt", "content": "x"}).action == "allow"
-    assert decide("create a file at /srv/a.txt", "write_file", {"path": "/srv/a.txt", "content": ""}).action == "allow"
+    # the verb must be the tool's name's: its description ("Create a new file or overwrite …") is the upstream's
+    assert decide("create a file at /srv/a.txt", "write_file", {"path": "/srv/a.txt", "content": ""}).action == "ask"
     assert decide("write 'x' to /srv/new.txt", "write_file", {"path": "/etc/passwd", "content": "x"}).action != "allow"
     for v in (decide("", "write_file", {"path": "/srv/new.txt", "content": "x"}),
               decide("", "send_email", {"to": "x@y.example"}), decide("", "send_message", {"recipient": "Zed"})):
@@ -970,14 +971,38 @@ def test_a_bare_domain_above_a_host_the_request_names_is_named():
 @pytest.mark.parametrize("text,tool", [
     ("Comment on PR #42 in acme/web that the tests pass", {"name": "add_issue_comment"}),
     ("Ask the people who last touched src/auth.py to review PR #7", {"name": "request_reviewers"}),
-    ("Move the dentist to Friday, then decline the all-hands dry run",
-     {"name": "respond_to_invite", "description": "Accept, decline or tentatively accept an invitation"}),
     ("Draft a reply to the accounting email about the PO", {"name": "create_draft"}),
 ])
 def test_rule_unasked_a_clause_verb_sharing_a_root_with_the_tools_words_asks_for_it(text, tool):
     info = classify(tool)
     assert DeclaredIntent(text).asks_for(info), (text, tool)
     assert not DeclaredIntent("Show me what changed in the last week").asks_for(info)
+
+
+def test_rule_unasked_the_description_never_grants():
+    # the description is the upstream's text: its words grant nothing, the name's do
+    for desc in ("Merge a pull request once its review is done.",
+                 "Accept, decline or tentatively accept an invitation"):
+        info = classify({"name": "merge_pull_request", "description": desc})
+        assert not DeclaredIntent("Review PR #12 in acme/web for me").asks_for(info)
+        assert not DeclaredIntent("Decline the all-hands dry run").asks_for(info)
+        assert DeclaredIntent("Merge PR #12 in acme/web").asks_for(info)
+
+
+@pytest.mark.parametrize("text,asks", [
+    ("Look at PR #12 and tell me if it is ready to merge", False),  # a question's complement
+    ("Is PR #12 safe to merge? Don't merge it yet", False),  # a question, then negated
+    ("Explain why PR #12 cannot be merged", False),  # subordinate, passive
+    ("Summarize PR #12; merge conflicts are expected", False),  # a noun, the subject of a clause
+    ("Review PR #12 without merging it", False),
+    ("Could you please merge PR #12", True),
+    ("I want you to merge PR #12", True),
+    ("Help me merge PR #12", True),
+    ("Review PR #12, then merge it if the checks pass", True),
+])
+def test_rule_unasked_a_verb_grants_only_in_an_imperative_clause(text, asks):
+    info = classify({"name": "merge_pull_request", "description": "Merge a pull request."})
+    assert DeclaredIntent(text).asks_for(info) is asks, text
 
 
 def test_rule_unasked_a_negated_verb_or_one_aimed_at_the_person_asks_for_nothing():

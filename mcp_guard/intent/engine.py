@@ -67,11 +67,12 @@ The rules, one sentence each (the rule's name is in every reason):
   request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
   the request names numbers, is asked.
-- `unasked`: a side-effecting call whose kind of action the declared request does not ask for (its
-  verbs against the request's, stemmed; a word after an article or a possessive, "the new engineer",
-  "my reply", is a noun or an adjective, not a verb; a negated one, "don't send", asks for nothing; or
-  a word that opens a clause of the request sharing a root, by morphology, with a word of the tool's
-  name or description: `DeclaredIntent.asks_for`) is asked, even with no address in it.
+- `unasked`: a side-effecting call whose kind of action the declared request does not ask for is
+  asked, even with no address in it. A verb grants an action only where the request asks for it, as
+  the first word of an imperative clause, not negated, questioned, subordinate or a noun
+  (`_requested_verbs`), and only for the tool its name names (its verb, a verb of the name's action
+  family, or a root shared with a word of the name): never through the tool's description, the
+  upstream's text (`DeclaredIntent.asks_for`).
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
@@ -103,7 +104,6 @@ from mcp_guard.intent.values import (
 )
 from mcp_guard.intent.words import (
     AMOUNT_PARAMS,
-    CLAUSE_BREAKS,
     CLAUSE_LEADS,
     DESCRIPTION_STOP,
     FAMILIES,
@@ -179,9 +179,10 @@ class DeclaredIntent:
         # A word after an article or a possessive ("the new engineer", "my reply") is a noun or an adjective,
         # never the verb that asks for an action.
         # A negated verb ("draft, don't send") asks for nothing.
-        self.verbs = frozenset(stem(w) for w, prev, nxt in zip(ws, ["", *ws[:-1]], [*ws[1:], ""], strict=False)
-                               if nxt not in _SELF and prev not in _DETERMINERS and prev not in NEGATIONS)
-        self.clause_verbs = _clause_verbs(self.text)
+        # The verbs the request asks with (`_requested_verbs`): only these grant an action.
+        asked = _requested_verbs(self.text)
+        self.verbs = frozenset(stem(w) for w in asked)
+        self.clause_verbs = frozenset().union(*(roots(w) for w in asked if len(w) >= 3 and w not in DESCRIPTION_STOP))
         found = list(find_values(self.text))
         self.values = frozenset(f.value for f in found)
         self.hosts = frozenset(url_host(f.value) for f in found if f.kind in ("url", "host", "email"))
@@ -279,12 +280,12 @@ class DeclaredIntent:
         return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
     def asks_for(self, info: ToolInfo, strict: bool = False) -> bool:
-        """Does the request use one of the tool's own verbs (its name's first word, its description's),
-        or a verb of one of the action families they belong to? Stemmed: "merges" asks for merge_*.
-        Unless `strict` (a destructive call needs its own verb): also when a clause of the request opens
-        with a word that shares a root with a word of the tool's name or description, by morphology
-        ("comment on PR #42": add_issue_comment; "ask them to review": request_reviewers; "decline the
-        invite": respond_to_invite, "Accept, decline or tentatively accept an invitation")."""
+        """Does the request ask (`_requested_verbs`: imperative clauses only) with one of the tool's own
+        verbs (its name's first word), or a verb of an action family its name belongs to? Stemmed:
+        "merges" asks for merge_*. Unless `strict` (a destructive call needs its own verb): also when
+        such a verb shares a root with a word of the tool's name, by morphology ("comment on PR #42":
+        add_issue_comment; "ask them to review": request_reviewers). Never its description: that is
+        the upstream's text."""
         if info.families and any(self.verbs & FAMILIES[f] for f in info.families):
             return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
@@ -307,31 +308,60 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
 
 
-_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|[.!?;:,()\[\]\n\"“”]")
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)")  # (no end in "auth.py", "10:30")
 
 
-def _clause_verbs(text: str) -> frozenset[str]:
-    """The roots of the words that open the request's clauses, where an imperative request puts its
-    verbs: after the start, a punctuation mark, "and", "then", "or", "but" or "to" ("ask them to
-    review"), and after the words that may lead a verb ("please", "can you", "I need you to"); a
-    negated clause ("don't send") gives none, nor a verb whose object is the person ("send me")."""
-    out: set[str] = set()
-    opening = True
+# The one rule of what a request asks for: a verb grants an action only where the request asks for it,
+# as the first word of an imperative clause (its start, or after a mark, "and", "then", "also", "please",
+# or a request frame: "can you", "I want you to", "help me"), not negated ("don't", "never", "not yet",
+# "without"), not in a question or subordinate clause ("if it is ready to merge", "why it cannot be
+# merged"), not a noun ("merge conflicts are expected", "the merge").
+_QUESTION = frozenset("is are was were am be been does did do why how what whether if when where which who whom "
+                      "whose because since though although unless until while once that".split())
+_FRAME_TO = frozenset("you me them him her us want wants wanted need needs like love wish have has going got "
+                      "trying try ask asked remember order able".split()) - {"able"}
+_ASKS_SOMEONE = frozenset("ask tell get remind invite allow let want need like help".split())
+_SUBORDINATE = frozenset("if whether why how what when where".split())
+_LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to"}
+_FINITE = frozenset("is are was were has have had will would can could should may might must".split())
+_NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't"}
+
+
+def _requested_verbs(text: str) -> list[str]:
+    """The words that open the request's imperative clauses (the rule above), in order."""
     tokens = _CLAUSE_TOKEN.findall(text.lower())
+    out: list[str] = []
+    opening = True
+    frame = False  # the clause opened with a verb that asks someone to act ("ask the people who … to review")
     for i, t in enumerate(tokens):
-        if not t[0].isalnum() or t in CLAUSE_BREAKS:
-            opening = True
+        prev = tokens[i - 1] if i else ""
+        if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
+            opening, frame = True, False
             continue
-        if not opening or t in CLAUSE_LEADS:
+        if t == "to":
+            # "I want you to …", "ask them to …", "ask the people who … to …"; never "ready to …"
+            opening = prev in _FRAME_TO or frame
+            continue
+        if t in _ASKS_SOMEONE and opening:
+            frame = True
+        elif t in _SUBORDINATE:
+            frame = False  # "tell me if it is ready to merge": the "to" is the question's
+        if not opening:
+            continue
+        if t in _LEADS and not (t in ("can", "could", "would", "will") and i + 1 < len(tokens)
+                                and tokens[i + 1] not in ("you", "u", "we", "i")):
             continue
         opening = False
-        if t in NEGATIONS or t in ("don", "doesn", "didn", "won", "shouldn", "mustn") or t in _DETERMINERS:
-            continue
-        if i + 1 < len(tokens) and tokens[i + 1] in _SELF:
+        if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
+            continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
+        nxt = tokens[i + 1:i + 3]
+        if nxt[:1] and nxt[0] in _SELF:
             continue  # "send me the list", "tell us": an answer to the person, not an action on others
-        if len(t) >= 3 and not t.isdigit() and t not in DESCRIPTION_STOP:
-            out |= roots(t)
-    return frozenset(out)
+        if nxt[:1] and nxt[0] in _FINITE or nxt[1:] and nxt[1] in _FINITE and nxt[0] not in _DETERMINERS:
+            continue  # "merge conflicts are expected": the subject of a clause, a noun
+        if not t.isdigit():
+            out.append(t)
+    return out
 
 
 def _parents(host: str) -> Iterator[str]:
@@ -793,9 +823,14 @@ class DefaultEngine:
             return None
         from mcp_guard.intent.record import occurrences
 
+        need = frozenset(t.lower() for t in tokens)
         for e in record.entries:
             at = _name_spots(e, tokens)[:MAX_PRESCRIPTIONS]
-            if not at:
+            # a record holding every word of the name as values of its fields, in any order, names it too
+            parts = _word_spots(e, [t.lower() for t in tokens]) if e.json and not at else []
+            if parts and frozenset().union(*(w for _i, w in parts)) != need:
+                parts = []
+            if not at and not parts:
                 continue
             spans = [] if e.json else _record_spans(e, at)
             for v in mine:
@@ -803,7 +838,13 @@ class DefaultEngine:
                     found = [o.start for o in occurrences(e, form.lower())]
                     if not found:
                         continue
-                    if e.json:
+                    if e.json and parts:
+                        items = _list_items(e, [i for i, _w in parts] + found)
+                        n = len(parts)
+                        hit = any(frozenset().union(*(parts[i][1] for i in range(n)
+                                                      if _one_record(items[i], items[j]))) == need
+                                  for j in range(n, len(items)))
+                    elif e.json:
                         items = _list_items(e, at + found)
                         hit = any(_one_record(items[i], items[j]) for i in range(len(at))
                                   for j in range(len(at), len(items)))
@@ -1052,8 +1093,39 @@ def _name_spots(e: ResultEntry, tokens: list[str]) -> list[int]:
     """Offsets where the result writes a tool's name (`_name_pattern`), in any case and with any letter
     written as a character that reads as it (a look-alike of another script, a full-width letter; a plain
     ASCII text is searched without them, which costs less)."""
+    from mcp_guard.textview import view
+
     pattern = _name_pattern(tokens, variants=not e.raw.isascii())
-    return [m.start() for m in pattern.finditer(e.low)]
+    found = [m.start() for m in pattern.finditer(e.low)]
+    # and in the text as the model reads it: marks and zero-width characters inside a word dropped,
+    # entities and escapes decoded (`ad\u200bd_ssh_key`, `add&#95;ssh&#95;key`)
+    v = view(e.text)
+    if v is not None:
+        found += [v.original(m.start()) for m in pattern.finditer(v.text.lower())]
+    return sorted(set(found))
+
+
+# A JSON string that is one short identifier-like value (`"add"`, `"ssh_key"`, `\"add\"` in JSON held in a
+# string): the words of the tool's name standing as values of the fields of one record, in any order.
+_SHORT_VALUE = re.compile(r'\\?"\s*([^\W_][\w .\-]{0,40}?)\s*\\?"')
+
+
+def _word_spots(e: ResultEntry, tokens: list[str]) -> list[tuple[int, frozenset[str]]]:
+    """Offsets of the short string values of a JSON result made only of words of the tool's name, and
+    which words each holds (read in the text as the model reads it, `textview.view`)."""
+    from mcp_guard.textview import view
+
+    v = view(e.text)
+    text = v.text.lower() if v is not None else e.low
+    want = set(tokens)
+    out: list[tuple[int, frozenset[str]]] = []
+    for m in _SHORT_VALUE.finditer(text):
+        ws = re.findall(r"[a-z0-9]+", m.group(1))
+        if ws and want.issuperset(ws):
+            out.append((v.original(m.start()) if v is not None else m.start(), frozenset(ws)))
+            if len(out) >= MAX_PRESCRIPTIONS * 4:
+                break
+    return out
 
 
 _JSON_ITEM = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')

@@ -138,7 +138,7 @@ class ResultEntry:
             from mcp_guard.result_pass import findings  # the scanner's pass, shared with the result scan
 
             hits = [(f.start, f.end) for f in findings(self.text) if f.severity in _SEVERE]
-            hits += _addressed_to_model(self.text, self.low) + _vocatives(self.text, self.low)
+            hits += addresses(self.text, self.low)
             # Set last: another thread sees either nothing judged yet or the whole judgement.
             self.regions = instruction_regions(self.text, self.low, self.json, sorted(hits)) if hits else []
             # A result cut at MAX_PER_RESULT fails closed: what the agent read past the cut was never judged
@@ -224,8 +224,11 @@ def result_text(result: dict[str, Any]) -> str:
     """The texts of a tools/call result the model reads, joined: every string of its content items (text,
     a resource's text and uri, a link's uri, name, title and description, ...) but their type and
     binary data, and the structured content."""
+    from mcp_guard.textview import content_extras
+
     content = strings_of(result.get("content") or [], skip=("type", "mimeType"))
     parts = [content] if content else []
+    parts += [t for _f, t in content_extras(result.get("content"))]  # decoded text blobs, block borders
     sc = result.get("structuredContent")
     if sc is not None:
         import orjson
@@ -640,6 +643,22 @@ def _addressed_to_model(text: str, low: str) -> list[tuple[int, int]]:
     return out
 
 
+def addresses(text: str, low: str) -> list[tuple[int, int]]:
+    """Spans of text that addresses the model (by role or by name), read in the text as the model
+    reads it (`textview.view`: escapes decoded, look-alikes folded, separators dropped): the RE2
+    prefilter and both patterns run on that reading, the spans are mapped back to `text`."""
+    from mcp_guard.textview import view
+
+    v = view(text)
+    if v is None:
+        return _addressed_to_model(text, low) + _vocatives(text, low)
+    t = v.text
+    lt = t.lower()
+    if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
+        t = lt
+    return [v.span(s, e) for s, e in _addressed_to_model(t, lt) + _vocatives(t, lt)]
+
+
 def _whole_word(low: str, word: str) -> list[int]:
     """Where `word` starts as a whole word (`\\b…\\b`: no letter, digit or `_` on either side)."""
     out: list[int] = []
@@ -731,6 +750,17 @@ def _vocative_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[s
 
 
 _VOCATIVE, _NOTE_HEAD, _CHAT_LABEL, _MODEL_WORDS = _vocative_patterns()
+# An address to the model then an instruction, whatever punctuation sits between ("**AI assistant**:",
+# "[AI assistant]", "AI assistant —", "If you are an AI,", "To whichever AI is reading this:"): after
+# the word that names it (and a role word, "… reading this"), one to four marks that are no end of a
+# sentence, then a clause whose first word past "please"/"also" is a verb of action.
+_ADDRESS_TAIL = re.compile(
+    rf"(?:[ \t-]*(?:{_alt([*_words.MODEL_ROLES, *_words.MODEL_ROLES_VOCATIVE])}))?"
+    r"(?:[ \t]+(?:(?:is|are)[ \t]+)?\w+ing(?:[ \t]+[\w'’-]+){0,3}?)?"
+    r"[ \t]*[^\w\s.!?]{1,4}[ \t]*((?:[^\W\d_]+[ \t]+){1,4})",
+    re.I,
+)
+MAX_ADDRESS_LEAD = 5  # words that may open the sentence before the name ("if you are an", "to whichever")
 _CHAT_MARKS = ("[", "<|")  # where a chat-role label opens
 # What both readers of addresses look for, found in one RE2 pass (`result_pass.present`): the words
 # that name the model (as whole words); the role words and chat-label brackets (anywhere).
@@ -783,6 +813,35 @@ def _is_word_char(c: str) -> bool:
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+class _Span:
+    __slots__ = ("_s", "_e")
+
+    def __init__(self, s: int, e: int) -> None:
+        self._s, self._e = s, e
+
+    def start(self) -> int:
+        return self._s
+
+    def end(self) -> int:
+        return self._e
+
+
+def _address_then_act(text: str, low: str, p: int, end: int) -> _Span | None:
+    """`_ADDRESS_TAIL` after the name that ends at `end`: the sentence from `p` when it goes on with
+    an instruction."""
+    from mcp_guard.intent.words import ACTION_VERBS, stem
+
+    m = _ADDRESS_TAIL.match(low, end)
+    if m is None:
+        return None
+    words = m.group(1).split()
+    while words and words[0] in _LEAD_IN:
+        words.pop(0)
+    if not words or stem(words[0]) not in ACTION_VERBS:
+        return None
+    return _Span(p, m.end())
+
+
 def _vocatives(text: str, low: str) -> list[tuple[int, int]]:
     """Spans of text addressed to the model by name (`_vocative_patterns`): each form is tried only at
     a word that names the model, and only when few words stand between it and where its sentence opens
@@ -801,6 +860,8 @@ def _vocatives(text: str, low: str) -> list[tuple[int, int]]:
                 hit = _VOCATIVE.match(text, p)
                 if hit is not None and hit.end() <= h:
                     hit = None
+            if hit is None and p >= 0 and len(_WORD.findall(low, p, h)) <= MAX_ADDRESS_LEAD:
+                hit = _address_then_act(text, low, p, end)
             if hit is None and _NOTE_TO.intersection(_WORD.findall(low, max(0, h - 24), h)[-3:]):
                 hit = _NOTE_HEAD.search(text, max(0, h - 60), h)
         if hit is not None:

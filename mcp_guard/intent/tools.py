@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcp_guard.intent.words import (
-    DESCRIPTION_STOP,
     DESTRUCTIVE_VERBS,
     FAMILIES,
     NOUN_FAMILIES,
@@ -24,8 +23,6 @@ from mcp_guard.intent.words import (
     words,
 )
 
-MAX_DESCRIPTION_WORDS = 40  # what a description says the tool does is in its opening words
-
 Effect = Literal["read", "write", "destructive"]
 
 
@@ -33,13 +30,12 @@ Effect = Literal["read", "write", "destructive"]
 class ToolInfo:
     name: str
     effect: Effect
-    families: frozenset[str]  # action families the tool's own verbs and nouns belong to
+    families: frozenset[str]  # action families the verbs and nouns of its name belong to
     objects: frozenset[str]  # stems of the nouns in its name and their synonyms: what it acts on
     open_world: bool | None = None
     source: str = "name"  # where the effect came from: "annotations", "name", "description", "unknown"
-    verbs: frozenset[str] = frozenset()  # stems of its own verbs: its name's first word, its description's
-    # Roots (`words.roots`) of every word of its name and of its description's first sentences: what the
-    # server says the tool does, in any derived form ("request_reviewers": review; "Accept or decline …").
+    verbs: frozenset[str] = frozenset()  # stems of its own verb: its name's first word
+    # Roots (`words.roots`) of every word of its name, in any derived form ("request_reviewers": review).
     words: frozenset[str] = frozenset()
 
 
@@ -48,9 +44,6 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     stems = [stem(t) for t in name_tokens(name)]
     families = {fam for fam, verbs in FAMILIES.items() if any(s in verbs for s in stems)}
     families |= {NOUN_FAMILIES[s] for s in stems if s in NOUN_FAMILIES}
-    # What the server says the tool does counts too ("write_file": "Create a new file or overwrite …").
-    lead = [stem(w) for w in words(str(tool.get("description") or ""))[:2]]
-    families |= {fam for fam, verbs in FAMILIES.items() if any(s in verbs for s in lead)}
     nouns = [s for s in stems if s not in READ_VERBS and not any(s in v for v in FAMILIES.values())]
     objects = frozenset(n for s in nouns for n in OBJECT_SYNONYMS.get(s, frozenset({s})))
     ann = tool.get("annotations") or {}
@@ -73,10 +66,10 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
         effect = _verb_effect([stem(w) for w in desc], ambiguous="read")  # "Returns the …" describes a read
     if effect is None:
         effect, source = "write", "unknown"
-    verbs = frozenset(v for v in (stems[:1] + lead[:1]) if v)
-    said = name_tokens(name) + [w for w in words(str(tool.get("description") or ""))[:MAX_DESCRIPTION_WORDS]
-                                if w not in DESCRIPTION_STOP]
-    own = frozenset().union(*(roots(w) for w in said if len(w) >= 3 and not w.isdigit()))
+    # What grants an action is the tool's name only: its description is the upstream's text to write
+    # ("Merge a pull request once its review is done" must not make "review PR #12" ask for a merge).
+    verbs = frozenset(v for v in stems[:1] if v)
+    own = frozenset().union(*(roots(w) for w in name_tokens(name) if len(w) >= 3 and not w.isdigit()))
     return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own)
 
 

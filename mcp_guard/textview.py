@@ -1,0 +1,260 @@
+"""One normalised reading of server text: the words a model reads, however the server spelled them.
+
+A model reads `IGNORE\\u0020ALL`, `&#73;GNORE`, `IGNORE%20ALL`, `IGNORE_ALL`, `I G N O R E`,
+`ig\u200bnore`, `igno\u0301re`, full-width or Cyrillic look-alike letters and a no-break space as the
+plain words. The scanner's result path and the intent record's search for text that addresses the
+model both judge this reading (`view`), so a pattern written for plain text cannot be dodged by
+spelling. What changes:
+- escapes a model decodes: JSON `\\uXXXX` and `\\n`-style escapes, HTML entities, percent-encoding;
+- characters that do not change the reading: format and zero-width characters, soft hyphens,
+  combining marks, no-break and other spaces, compatibility forms (NFKC) and look-alike letters of
+  other scripts (the scanner's own fold, `scan._fold_char`), the Turkish dotless i;
+- separators between letters: `_` between words, letters spaced one by one (`I G N O R E  A L L`).
+Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests,
+and the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+# Edits that change the length of the text, each looked for only when its first character is there.
+_JSON_U = re.compile(r"\\u[0-9a-fA-F]{4}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?")  # (a surrogate pair's low half)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*")
+_SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?:  ?[^\W\d_]){3,}(?![^\W_])")  # "I G N O R E  A L L"
+_SPACED_HINT = r"\pL \pL \pL \pL"  # RE2 (linear, a DFA): whether to look for `_SPACED` at all
+_WIDE = re.compile(r"[^\x00-\x7f]+")
+# Escapes of one character the same length as a space and the character: no offset moves.
+_SHORT_ESCAPES = (("\\n", " \n"), ("\\r", " \r"), ("\\t", " \t"), ('\\"', ' "'), ("\\/", " /"))
+
+
+class _Table(dict):  # type: ignore[type-arg]
+    """One non-ASCII character as a model reads it, filled on first use."""
+
+    def __missing__(self, code: int) -> str:
+        from mcp_guard.scan import _fold_char
+
+        ch = chr(code)
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Mn", "Me"):  # format, zero-width, soft hyphen, combining marks: not read
+            out = ""
+        elif cat == "Zs" or ch in "\u2028\u2029":
+            out = " "
+        elif ch == "\u0131":  # Turkish dotless i
+            out = "i"
+        else:
+            out = _fold_char(ch)
+        self[code] = out
+        return out
+
+
+_TABLE = _Table({i: i for i in range(128)})
+
+
+class View:
+    """The normalised text and the way back to offsets of the text it was made from."""
+
+    __slots__ = ("text", "_outs", "_origs", "_size")
+
+    def __init__(self, text: str, outs: list[int], origs: list[int], size: int) -> None:
+        self.text = text
+        self._outs = outs
+        self._origs = origs
+        self._size = size
+
+    def original(self, i: int) -> int:
+        """The offset in the original text of offset `i` of the view."""
+        k = bisect.bisect_right(self._outs, i) - 1
+        if k < 0:
+            return min(i, self._size)
+        nxt = self._origs[k + 1] if k + 1 < len(self._origs) else self._size
+        return min(self._origs[k] + i - self._outs[k], max(self._origs[k], nxt))
+
+    def span(self, s: int, e: int) -> tuple[int, int]:
+        a = self.original(s)
+        return a, max(a + 1 if e > s else a, self.original(max(s, e - 1)) + 1 if e > s else a)
+
+
+def _decode(kind: str, s: str) -> str:
+    if kind == "json":
+        hi = int(s[2:6], 16)
+        if len(s) == 6:
+            return chr(hi)
+        lo = int(s[8:12], 16)  # a low surrogate: joined to a high one before it, else two characters
+        return chr(0x10000 + ((hi - 0xD800) << 10) + lo - 0xDC00) if 0xD800 <= hi < 0xDC00 else chr(hi) + chr(lo)
+    if kind == "ent":
+        return html.unescape(s)
+    if kind == "pct":
+        return unquote(s, errors="replace")
+    if kind == "spaced":  # "I G N O R E  A L L": one space inside a word, two between words
+        return " ".join(w.replace(" ", "") for w in s.split("  "))
+    return s
+
+
+@lru_cache(maxsize=1)
+def _spaced_hint() -> Any:
+    import re2
+
+    return re2.compile(_SPACED_HINT)
+
+
+def needed(text: str) -> bool:
+    """Does the text hold anything `view` changes? (memchr-speed tests, one RE2 pass; plain prose: no)
+    A line break alone does not count: plain ASCII text keeps its fast path, so its wrapped lines are
+    joined only where the text needs a view for another reason."""
+    return (not text.isascii() or "\\" in text or "&" in text or "%" in text or "_" in text
+            or _spaced_hint().search(text) is not None)
+
+
+_last: list[tuple[str, View | None]] = []  # the last few views, by identity: both readers ask of one text
+
+
+def view(text: str) -> View | None:
+    """The text as a model reads it (module docstring), or None when that is the text itself."""
+    for t, v in _last:
+        if t is text:
+            return v
+    v = _view(text) if needed(text) else None
+    _last[:] = [(text, v), *_last[:2]]
+    return v
+
+
+def _join_wrapped(src: str) -> str:
+    """One line break between two words (`IGNORE\\nALL`, a wrapped line) read as a space."""
+    lines = src.split("\n")
+    seps = ["\n"] * len(lines)
+    for k in range(len(lines) - 1):
+        a, b = lines[k], lines[k + 1]
+        if a[-1:].isalpha() or a[-2:-1].isalpha() and a[-1:] == " ":  # (`\\n` became " \n")
+            if b[:1].isalpha():
+                seps[k] = " "
+    seps[-1] = ""
+    return "".join(x for pair in zip(lines, seps, strict=True) for x in pair)
+
+
+def _view(text: str) -> View | None:
+    # Edits that keep the length first: no offset moves.
+    src = text.replace("_", " ") if "_" in text else text
+    if "\\" in src:
+        keep = "\x00" if "\x00" not in src else None
+        if keep is not None:  # an escaped backslash is not the start of an escape
+            src = src.replace("\\\\", keep + keep)
+        for a, b in _SHORT_ESCAPES:
+            src = src.replace(a, b)
+        if keep is not None:
+            src = src.replace(keep + keep, " \\")
+    if "\n" in src:
+        src = _join_wrapped(src)
+    wide = not src.isascii()
+    if wide:  # the few distinct characters a text holds are looked up once each
+        changed = {c: r for c in set("".join(_WIDE.findall(src))) if (r := _TABLE[ord(c)]) != c}
+        if all(len(r) == 1 for r in changed.values()):
+            for c, r in changed.items():
+                src = src.replace(c, r)
+            wide = False
+    # Then the edits that change it, with a map back.
+    edits: list[tuple[int, int, str | None]] = []
+    if "\\u" in src:
+        edits += [(m.start(), m.end(), _decode("json", m.group())) for m in _JSON_U.finditer(src)]
+    if "&" in src:
+        edits += [(m.start(), m.end(), html.unescape(m.group())) for m in _ENTITY.finditer(src)]
+    if "%" in src:
+        edits += [(m.start(), m.end(), unquote(m.group(), errors="replace")) for m in _PERCENT.finditer(src)]
+    if _spaced_hint().search(src) is not None:
+        edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
+    if wide:
+        edits += [(m.start(), m.end(), None) for m in _WIDE.finditer(src)]  # None: each character by the table
+    if not edits:
+        return View(src, [0], [0], len(text)) if src is not text else None
+    edits.sort(key=lambda x: x[0])
+    parts: list[str] = []
+    outs: list[int] = []
+    origs: list[int] = []
+
+    def mark(out: int, orig: int) -> None:  # from view offset `out` on, the text reads from `orig`
+        if outs and outs[-1] == out:
+            origs[-1] = orig
+        else:
+            outs.append(out)
+            origs.append(orig)
+
+    at = done = 0
+    for s, e, new in edits:
+        if s < at:
+            continue  # inside an edit already made
+        old = src[s:e]
+        if new is not None and not new.isascii():
+            new = new.translate(_TABLE)
+        if new == old:
+            continue
+        if s > at:
+            mark(done, at)
+            parts.append(src[at:s])
+            done += s - at
+        if new is None:  # a run of non-ASCII characters, one by one: a removed mark moves no neighbour
+            for j, ch in enumerate(old):
+                r = _TABLE[ord(ch)]
+                if r:
+                    mark(done, s + j)
+                    parts.append(r)
+                    done += len(r)
+        else:
+            mark(done, s)
+            parts.append(new)
+            done += len(new)
+        at = e
+    if not parts:
+        return View(src, [0], [0], len(text)) if src is not text else None
+    mark(done, at)
+    parts.append(src[at:])
+    return View("".join(parts), outs, origs, len(text))
+
+
+# -- what a result's content shows beside its strings ---------------------------------------------------
+SEAM = 200  # characters each side of a border between two text blocks read together
+MAX_BLOB = 2 * 1024 * 1024  # base64 characters of an embedded text resource decoded to be judged
+
+
+def content_extras(content: object) -> list[tuple[str, str]]:
+    """Texts a client shows from a result's content that no single string holds, as (field, text):
+    - an embedded resource's `blob` whose mimeType is text/* or JSON, decoded (a client shows it as
+      text; up to MAX_BLOB, the rest left out);
+    - each border between two consecutive text blocks, read run together and on two lines (a client
+      shows the blocks one after the other, so a sentence split across them is read whole)."""
+    import base64
+    import binascii
+
+    if not isinstance(content, list):
+        return []
+    out: list[tuple[str, str]] = []
+    texts: list[tuple[int, str]] = []
+    for i, item in enumerate(content):
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("text"), str):
+            texts.append((i, item["text"]))
+        res = item.get("resource")
+        if isinstance(res, dict) and isinstance(res.get("blob"), str) and _is_text_type(res.get("mimeType")):
+            try:
+                data = base64.b64decode(res["blob"][:MAX_BLOB], validate=False)
+            except (binascii.Error, ValueError):
+                continue
+            out.append((f"content[{i}].resource.blob", data.decode("utf-8", "replace")))
+    for (i, a), (j, b) in zip(texts, texts[1:], strict=False):
+        if a and b:
+            tail, head = a[-SEAM:], b[:SEAM]
+            out.append((f"content[{i}..{j}]", tail + head + "\n\n" + tail + "\n" + head))
+    return out
+
+
+def _is_text_type(mime: object) -> bool:
+    if not isinstance(mime, str):
+        return False
+    m = mime.split(";", 1)[0].strip().lower()
+    return m.startswith("text/") or m == "application/json" or m.endswith("+json")
