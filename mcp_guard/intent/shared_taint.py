@@ -437,7 +437,8 @@ def taint_triggers(conn: Store) -> list[str]:
         rows = conn.execute(
             "SELECT 'trigger', tgname FROM pg_trigger WHERE NOT tgisinternal "
             "AND tgrelid IN ('session_taint'::regclass, 'session_taint_count'::regclass) "
-            "UNION ALL SELECT 'rule', rulename FROM pg_rules WHERE tablename IN ('session_taint', 'session_taint_count') "
+            "UNION ALL SELECT 'rule', rulename FROM pg_rules "
+            "WHERE tablename IN ('session_taint', 'session_taint_count') "
             "AND schemaname = current_schema() ORDER BY 2"
         ).fetchall()
     else:
