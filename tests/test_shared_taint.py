@@ -313,6 +313,12 @@ def _write_taint(db, key: str = "run:named:agent") -> None:
     "UPDATE session_taint SET n = NULL, digest = NULL",  # made to look like an older mcp-guard's rows
     "DELETE FROM session_taint; UPDATE session_taint_count SET added = added - 1",  # count lowered, not restored
     "DELETE FROM session_taint; DELETE FROM session_taint_count",
+    # a count far ahead (rows "missing" are counted from the rows read, never by walking the count)
+    "UPDATE session_taint_count SET added = 1000000000000000",
+    # a flood of rows that repeat a number: more than a reader checks at once
+    f"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT {shared_taint.MAX_CHECKED + 10}) "
+    "INSERT INTO session_taint (session_key, kind, origin, expires, n) "
+    "SELECT 'run:named:junk', 'taint', 'f', '2999-01-01T00Z', (SELECT added FROM session_taint_count) FROM c",
 ])
 def test_rows_deleted_or_changed_before_they_were_read_taint_every_session_of_the_process(tmp_path, tamper):
     db = tmp_path / "guard.db"

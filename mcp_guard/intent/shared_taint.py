@@ -254,7 +254,9 @@ class Link:
             f"ORDER BY id LIMIT {MAX_ROWS + 1}) AS mine "
             f"UNION ALL SELECT * FROM (SELECT 2, {_COLUMNS} FROM session_taint WHERE n > ? AND n <= "
             f"(SELECT added FROM session_taint_count WHERE id = 1) ORDER BY n LIMIT {MAX_CHECKED + 1}) AS written",
-            [self.key, self.last_id, self.checked if self.checked is not None else 2**62]).fetchall()
+            # (once the process counts as tampered with, nothing more to check: a flood costs one read)
+            [self.key, self.last_id, self.checked if self.checked is not None and self.shared.tampered is None
+             else 2**62]).fetchall()
         return taint_triggers(store), rows
 
     def check(self, fetched: list[Any]) -> list[Any]:
@@ -276,13 +278,16 @@ class Link:
             problem = "its count could not be read when this process started"
         elif self.checked_at + TTL / 2 < now:  # idle that long: rows may have expired meanwhile
             self.checked, self.checked_at = added, now
+        elif shared.tampered is not None:  # tainted for good: nothing more to check
+            pass
         elif added < self.checked:
             problem = f"its count went down from {self.checked} to {added}"
         elif len(written) > MAX_CHECKED:
             problem = f"more than {MAX_CHECKED} rows were written since this process last looked"
         else:
-            numbers = {r[8] for r in written}
-            missing = added - self.checked - len(numbers & set(range(self.checked + 1, added + 1)))
+            # (counted from the rows read, never from the count: a count set to 10**15 costs nothing)
+            numbers = {r[8] for r in written if isinstance(r[8], int) and self.checked < r[8] <= added}
+            missing = added - self.checked - len(numbers)
             changed = sum(1 for r in written if r[9] != _digest_of(r))
             if missing or changed:
                 problem = f"{missing} rows numbered {self.checked + 1} to {added} are gone, {changed} were changed"
