@@ -208,11 +208,12 @@ def test_a_trigger_on_the_shared_taint_taints_the_session_and_a_dropped_write_wi
         s = SessionInfo(id="w", intent=INTENT)
         call = ToolCall(s, "wiki", "read_page", "read_page", {"id": "p"})
         assert (await guard.check_call(call)).action == "allow"
-        return reader, await guard.check_result(call, _result(INJECTED))
+        return reader, [await guard.check_result(call, _result(INJECTED)) for _ in range(2)]
 
     reader, written = anyio.run(go)
     assert reader.action == "ask" and shared_taint.TAMPERED in reader.reason, reader.reason
-    assert getattr(written, "action", None) == "deny" and written.rule == "unshared", written
+    for w in written:  # a second text with the same taint is withheld too: nothing counts as written
+        assert getattr(w, "action", None) == "deny" and w.rule == "unshared", w
 
 
 def test_a_schema_2_database_is_migrated(tmp_path):

@@ -116,8 +116,8 @@ def test_a_listing_whose_taint_cannot_be_shared_is_withheld(tmp_path):
     async def go():
         s = SessionInfo(id="s", intent=INTENT)
         clean = await guard.filter_list(s, WIKI, "tools", _tools())
-        poisoned = await guard.filter_list(s, WIKI, "tools", _tools(f"Read a page. {INJECTION}"))
+        poisoned = [await guard.filter_list(s, WIKI, "tools", _tools(f"Read a page. {INJECTION}")) for _ in range(2)]
         return clean, poisoned
 
     clean, poisoned = anyio.run(go)
-    assert clean == _tools() and poisoned == []
+    assert clean == _tools() and poisoned == [[], []]  # listed again: withheld again

@@ -150,8 +150,8 @@ class IntentGuard(Guard):
             self._listings[digest] = judged
         if len(st.listings) >= MAX_LISTINGS:
             st.listings.clear()
-        st.listings.add(digest)
         if not judged[0]:
+            st.listings.add(digest)
             return True
         # Tainted: recorded with the judgement made (the scanner pass is not made again per session).
         entry = st.record.add(upstream, label, text if text is not None else strings_of(listed))
@@ -159,7 +159,10 @@ class IntentGuard(Guard):
         record = st.record
         if record.first_taint is None or entry.seq < record.first_taint[0]:
             record.first_taint = (entry.seq, entry.source)
-        return await self._judged(st, entry)
+        if not await self._judged(st, entry):
+            return False  # (not marked as read: listed again, it is withheld again until its taint is shared)
+        st.listings.add(digest)
+        return True
 
     def _info(self, upstream: str, tool: str) -> ToolInfo:
         tools = self._tools.setdefault(upstream, {})

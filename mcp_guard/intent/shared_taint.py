@@ -193,6 +193,7 @@ class Link:
         rows: list[tuple[str, str | None, int | None, str | None, int | None, int | None]] = []
         overflow = record.taint_overflow
         with self._mutex:
+            before = self.published_taint, self.published_overflow, dict(self.published)
             if entry.spans and not isinstance(entry, ElsewhereEntry):
                 if not self.published_taint:
                     rows.append(("taint", None, entry.seq, entry.source, None, None))
@@ -208,8 +209,10 @@ class Link:
             if overflow and not self.published_overflow:
                 rows.append(("overflow", None, None, None, None, None))
                 self.published_overflow = True
-            if rows:
-                return self.shared.write(self, rows)
+            if rows and not self.shared.write(self, rows):
+                # Not in the store: written again with the next text that teaches it (withheld till then).
+                self.published_taint, self.published_overflow, self.published = before
+                return False
             return True
 
     # -- reading (before a decision) --------------------------------------------------------------------
