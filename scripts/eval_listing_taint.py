@@ -2,7 +2,7 @@
 """What judging listings for taint (`IntentGuard.judge_listing`) does to honest sessions, and what it costs.
 
 For each real server captured in fixtures/scan_corpus/servers (its tools/list and instructions, as served),
-one session lists it: does the listing taint the session (then destinations from data are asked in it)?
+one session lists it under `trust = "tofu"`: does the listing taint the session (then destinations from data are asked in it)?
 Printed per split of the corpus (the held-out servers were never read while writing this), with the
 flagged excerpts under --show. Speed: the first judgement of each listing (a scanner pass in a worker
 thread) and a listing seen before (its digest only), per request, over the same servers.
@@ -31,7 +31,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "scan_corpus" / "
 
 
 async def _measure(show: bool) -> dict:
-    guard = IntentGuard(parse_config({}))
+    # Every server under `tofu`: what no person approved is judged (under review/pinned nothing is).
+    guard = IntentGuard(parse_config({"upstreams": {"server": {"command": "server", "trust": "tofu"}}}))
     tainted: Counter[str] = Counter()
     total: Counter[str] = Counter()
     first: list[float] = []
@@ -40,7 +41,7 @@ async def _measure(show: bool) -> dict:
     for i, path in enumerate(sorted(CORPUS.glob("*.json"))):
         data = json.loads(path.read_text())
         split = data.get("split") or "dev/heldout"
-        up = SimpleNamespace(name=path.stem)
+        up = SimpleNamespace(name="server")
         tools = data.get("tools") or []
         init = {k: v for k, v in (("instructions", data.get("instructions")),
                                   ("serverInfo", data.get("serverInfo"))) if v}
@@ -87,7 +88,7 @@ def main() -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"real servers whose listing taints a session: {out['tainted']} of {out['servers']} "
+    print(f"real servers whose listing taints a tofu session: {out['tainted']} of {out['servers']} "
           f"({100 * out['tainted'] / out['servers']:.1f}%)")
     for split, n in out["by_split"].items():
         print(f"  {split}: {n['tainted']} of {n['servers']}")

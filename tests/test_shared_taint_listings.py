@@ -1,5 +1,5 @@
-"""Listing text reaches the model (names, descriptions, schemas, the server's instructions): the intent
-guard judges it like a result (`IntentGuard.judge_listing`), once per distinct content in the process,
+"""Listing text reaches the model (names, descriptions, schemas, the server's instructions): where no
+person approved it (`trust = "tofu"`) the intent guard judges it like a result (`IntentGuard.judge_listing`), once per distinct content in the process,
 and records a tainted listing once per session; a clean listing changes nothing. End to end, through
 real `run` processes and SDK servers: tests/attacks/test_taint_from_listings.py."""
 
@@ -37,8 +37,9 @@ async def _send(guard: IntentGuard, s: SessionInfo):
                                            {"to": "eve@evil.example", "body": "summary"}))
 
 
-def _guard(store=None) -> IntentGuard:
-    return IntentGuard(parse_config({"intent": {"ask": "person"}}), store=store)
+def _guard(store=None, trust: str = "tofu") -> IntentGuard:
+    return IntentGuard(parse_config({"intent": {"ask": "person"},
+                                     "upstreams": {"wiki": {"command": "wiki", "trust": trust}}}), store=store)
 
 
 def test_a_poisoned_listing_is_judged_once_and_taints_each_session_that_reads_it():
@@ -121,3 +122,42 @@ def test_a_listing_whose_taint_cannot_be_shared_is_withheld(tmp_path):
 
     clean, poisoned = anyio.run(go)
     assert clean == _tools() and poisoned == [[], []]  # listed again: withheld again
+
+
+def test_a_listing_a_person_approved_taints_nothing():
+    """Under `review` and `pinned` only what a reviewer (or the AI-BOM) approved is listed: the reviewer's
+    judgement, so the same poisoned text neither taints the session nor is withheld."""
+    for trust in ("review", "pinned"):
+        guard = _guard(trust=trust)
+
+        async def go():
+            s = SessionInfo(id="s", intent=INTENT)
+            listed = await guard.filter_list(s, WIKI, "tools", _tools(f"Read a page. {INJECTION}"))
+            told = await guard.filter_initialize(s, WIKI, {"instructions": INJECTION})
+            return listed, told, await _send(guard, s)
+
+        listed, told, d = anyio.run(go)
+        assert listed == _tools(f"Read a page. {INJECTION}") and told == {"instructions": INJECTION}
+        assert d.action == "allow", (trust, d.reason)
+
+
+def test_member_names_and_blobs_outside_binary_resources_are_judged():
+    """A schema's property names are read by the model, and a `blob` member is text unless it is a
+    resource's binary content; a resource's blob of a non-text type is no text (and does not taint)."""
+    binary = {"uri": "file:///logo.png", "mimeType": "image/png", "blob": INJECTION}
+    cases = {
+        "name": ({"type": "object", "properties": {INJECTION: {"type": "string"}}}, "ask"),
+        "blob": ({"type": "object", "properties": {"id": {"type": "string", "blob": INJECTION}}}, "ask"),
+        "binary": ({"type": "object", "properties": {"id": {"type": "string", "default": binary}}}, "allow"),
+    }
+    for where, (schema, action) in cases.items():
+        guard = _guard()
+
+        async def go():
+            s = SessionInfo(id="s", intent=INTENT)
+            await guard.filter_list(s, WIKI, "tools", [{"name": "read_page", "description": "Read a page.",
+                                                         "inputSchema": schema}])
+            return await _send(guard, s)
+
+        d = anyio.run(go)
+        assert d.action == action, (where, d.reason)

@@ -11,7 +11,7 @@ never evicted, up to 4096 values of results that carried instructions to the mod
 judges a later call by where its values came from. Every other server text that reaches the model
 (resources, prompts, errors, server requests) passes `check_message` and is recorded the same way, and
 so does listing text that reaches the client (`judge_listing`: tool, prompt and resource lists and the
-server's instructions, whatever the upstream's `trust`), when it reads as instructions.
+server's instructions, where no person approved them: `trust = "tofu"`), when it reads as instructions.
 What makes a session tainted (a result with instructions to the model, and the values it carried) is
 shared with the session's other processes and replicas through the store
 (`mcp_guard.intent.shared_taint`), read before each decision. Who answers an "ask" is `[intent] ask`
@@ -104,8 +104,8 @@ class IntentGuard(Guard):
     ) -> list[dict[str, Any]]:
         if kind == "tools":
             self.learn(upstream.name, items)
-        if items and self.config.intent.mode != "off" and not await self.judge_listing(session, upstream.name,
-                                                                                       f"{kind}/list", items):
+        if items and self._unreviewed(upstream.name) and not await self.judge_listing(
+                session, upstream.name, f"{kind}/list", items):
             log.warning("%s", UNSHARED.reason)
             return []
         return items
@@ -113,7 +113,7 @@ class IntentGuard(Guard):
     async def filter_initialize(self, session: SessionInfo, upstream: Upstream,
                                 result: dict[str, Any]) -> dict[str, Any]:
         told = {k: result[k] for k in ("instructions", "serverInfo") if result.get(k)}
-        if told and self.config.intent.mode != "off" and not await self.judge_listing(
+        if told and self._unreviewed(upstream.name) and not await self.judge_listing(
                 session, upstream.name, "initialize", told):
             log.warning("%s", UNSHARED.reason)
             info = result.get("serverInfo")
@@ -122,13 +122,22 @@ class IntentGuard(Guard):
                     if isinstance(info, dict) else info}
         return result
 
+    def _unreviewed(self, upstream: str) -> bool:
+        """Whether what the upstream lists reaches the model without a person's approval: under `tofu`
+        (accepted on first sight, or later). Under `review` and `pinned` the review guard, which runs
+        first, serves only what a reviewer or the AI-BOM approved (the server's instructions included):
+        that text is the reviewer's judgement and taints nothing."""
+        if self.config.intent.mode == "off":
+            return False
+        cfg = self.config.upstreams.get(upstream)
+        return cfg is not None and cfg.trust == "tofu"
+
     async def judge_listing(self, session: SessionInfo, upstream: str, label: str, listed: Any) -> bool:
-        """Text a server lists is text the model reads (names, descriptions, schemas, instructions): judged
-        like a result, whatever the upstream's `trust` (a listing accepted on sight, or approved by a person
-        who missed a sentence, may still carry instructions to the model), so an injection in it taints the
-        session. Judged once per distinct content in this process (a list is asked for often; its digest is
-        cheap), recorded once per session, and only when tainted: a clean listing's values are no data.
-        False when its taint could not be shared (then the listing is withheld)."""
+        """Text a server lists is text the model reads (names, descriptions, schemas and their member
+        names, instructions): a listing no person approved is judged like a result, so an injection in it
+        taints the session. Judged once per distinct content in this process (a list is asked for often;
+        its digest is cheap), recorded once per session, and only when tainted: a clean listing's values
+        are no data. False when its taint could not be shared (then the listing is withheld)."""
         import orjson
 
         try:
@@ -141,7 +150,7 @@ class IntentGuard(Guard):
         judged = self._listings.get(digest)
         text = None
         if judged is None:
-            text = strings_of(listed)
+            text = _listing_text(listed)
             probe = _entry(upstream, label, text)
             await anyio.to_thread.run_sync(lambda: probe.tainted)  # the first one loads the scanner: off the loop
             judged = (probe.spans or [], probe.regions)
@@ -154,7 +163,7 @@ class IntentGuard(Guard):
             st.listings.add(digest)
             return True
         # Tainted: recorded with the judgement made (the scanner pass is not made again per session).
-        entry = st.record.add(upstream, label, text if text is not None else strings_of(listed))
+        entry = st.record.add(upstream, label, text if text is not None else _listing_text(listed))
         entry.regions, entry.spans = list(judged[1]), list(judged[0])
         record = st.record
         if record.first_taint is None or entry.seq < record.first_taint[0]:
@@ -411,6 +420,26 @@ class IntentGuard(Guard):
         approval_id = approvals.hold(self.store, call.session.id, qualified, call.arguments, decision.reason,
                                      inputs=call.inputs)
         return approvals.held_message(approval_id, decision.reason)
+
+
+def _listing_text(listed: Any) -> str:
+    """A listing's strings, then its distinct member names (a schema's property names are text the
+    model reads: the names of what it fills in), within the record's bound."""
+    text = strings_of(listed)
+    names: dict[str, None] = {}
+    size = len(text)
+    stack = [listed]
+    while stack and size <= MAX_PER_RESULT:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k in node:
+                if isinstance(k, str) and k not in names:
+                    names[k] = None
+                    size += len(k) + 2
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return "\n\n".join([text, *names]) if names else text
 
 
 def _entry(upstream: str, label: str, text: str) -> ResultEntry:

@@ -38,10 +38,13 @@ each decision a reader checks, in the same statement that reads its key's new ro
 written since its last check is still there (any key: a row moved to another key leaves its number's
 digest wrong), that each row's digest matches, and that the count never went down. Anything else
 taints every session of that process for its life (`DELETED`: which key lost rows is unknown). Not
-detected (the README's security model): a process that rewrites the bookkeeping too, i.e. puts the
-store back exactly as it was before the write (count, numbers and digests are not secret), or deletes
+detected (the README's security model): a process that rewrites the bookkeeping too, i.e. moves or
+changes rows and recomputes their digests, or puts the store back exactly as it was before the write
+(count, numbers and digests are not secret: the same user can compute them), or deletes
 the database file; rows deleted before a process started (it checks from its start); and a process
 idle for more than `TTL / 2` re-reads the count without checking (rows may have expired meanwhile).
+A count missing or not a number when a process starts is set to the highest row number present (a
+warning), so one write to it does not taint every later process.
 """
 
 from __future__ import annotations
@@ -365,9 +368,30 @@ class SharedTaint:
         try:
             row = self.store.execute("SELECT added FROM session_taint_count WHERE id = 1").fetchone()
             self._baseline = (int(row[0]), now)
+        except Exception:  # noqa: BLE001 - missing or malformed: repaired from the rows (once per start)
+            self._baseline = (self._repair_count(), now)
+
+    def _repair_count(self) -> int | None:
+        """A count row missing or not a number when this process starts: set to the highest number of the
+        rows present, with a warning. What a process sees while it runs is tampering (`Link.check`) and
+        taints its sessions until it restarts; one write to the count must not taint every later one."""
+        try:
+            with self._writes().write() as store:
+                row = store.execute("SELECT added FROM session_taint_count WHERE id = 1").fetchone()
+                with contextlib.suppress(TypeError, ValueError):
+                    return int(row[0])  # another process repaired it first
+                # (a number: text or a value past 2**62 planted in `n` is no row's number)
+                top = store.execute("SELECT max(n) FROM session_taint WHERE n >= 0 AND n < ?",
+                                    [2**62]).fetchone()[0]
+                top = int(top or 0)
+                store.execute("DELETE FROM session_taint_count")
+                store.execute("INSERT INTO session_taint_count (id, added) VALUES (1, ?)", [top])
+            log.warning("the count of the shared taint was %s; set to %d, the highest row number present",
+                        "missing" if row is None else f"not a number ({str(row[0])[:40]!r})", top)
+            return top
         except Exception as err:  # noqa: BLE001 - then no link of this process can check: tainted
-            log.warning("cannot read the count of the session's shared taint: %s", err)
-            self._baseline = (None, now)
+            log.warning("cannot read or repair the count of the session's shared taint: %s", err)
+            return None
 
     def baseline(self) -> tuple[int | None, datetime]:
         """Where a new link starts checking: the count when the process started (re-read past TTL / 2)."""
