@@ -2,7 +2,8 @@
 """What judging listings for taint (`IntentGuard.judge_listing`) does to honest sessions, and what it costs.
 
 For each real server captured in fixtures/scan_corpus/servers (its tools/list and instructions, as served),
-one session lists it under `trust = "tofu"`: does the listing taint the session (then destinations from data are asked in it)?
+one session lists it under `trust = "tofu"`: does the listing taint the
+session (then destinations from data are asked in it)?
 Printed per split of the corpus (the held-out servers were never read while writing this), with the
 flagged excerpts under --show. Speed: the first judgement of each listing (a scanner pass in a worker
 thread) and a listing seen before (its digest only), per request, over the same servers.

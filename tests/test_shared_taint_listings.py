@@ -1,7 +1,8 @@
 """Listing text reaches the model (names, descriptions, schemas, the server's instructions): where no
-person approved it (`trust = "tofu"`) the intent guard judges it like a result (`IntentGuard.judge_listing`), once per distinct content in the process,
-and records a tainted listing once per session; a clean listing changes nothing. End to end, through
-real `run` processes and SDK servers: tests/attacks/test_taint_from_listings.py."""
+person approved it (`trust = "tofu"`) the intent guard judges it like a result
+(`IntentGuard.judge_listing`), once per distinct content in the process, and records a tainted listing
+once per session; a clean listing changes nothing. End to end, through real `run` processes and SDK
+servers: tests/attacks/test_taint_from_listings.py."""
 
 from __future__ import annotations
 
@@ -130,13 +131,13 @@ def test_a_listing_a_person_approved_taints_nothing():
     for trust in ("review", "pinned"):
         guard = _guard(trust=trust)
 
-        async def go():
+        async def go(guard):
             s = SessionInfo(id="s", intent=INTENT)
             listed = await guard.filter_list(s, WIKI, "tools", _tools(f"Read a page. {INJECTION}"))
             told = await guard.filter_initialize(s, WIKI, {"instructions": INJECTION})
             return listed, told, await _send(guard, s)
 
-        listed, told, d = anyio.run(go)
+        listed, told, d = anyio.run(go, guard)
         assert listed == _tools(f"Read a page. {INJECTION}") and told == {"instructions": INJECTION}
         assert d.action == "allow", (trust, d.reason)
 
@@ -153,11 +154,11 @@ def test_member_names_and_blobs_outside_binary_resources_are_judged():
     for where, (schema, action) in cases.items():
         guard = _guard()
 
-        async def go():
+        async def go(guard, schema):
             s = SessionInfo(id="s", intent=INTENT)
             await guard.filter_list(s, WIKI, "tools", [{"name": "read_page", "description": "Read a page.",
                                                          "inputSchema": schema}])
             return await _send(guard, s)
 
-        d = anyio.run(go)
+        d = anyio.run(go, guard, schema)
         assert d.action == action, (where, d.reason)
