@@ -38,8 +38,8 @@ from urllib.parse import urlsplit, urlunsplit
 from mcp_guard.errors import StoreError
 
 # 1: review, sessions, approvals, audit, verifications, wrap records. 2: budget_use. 3: session_taint.
-# 4: http_sessions.
-SCHEMA_VERSION = 4
+# 4: http_sessions. 5: session_taint's numbers, digests and count (a deleted or changed row shows).
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
 POOL_SIZE = 8  # per process: the audit writer, the review guard's worker thread and a few requests
@@ -125,7 +125,9 @@ CREATE TABLE IF NOT EXISTS session_taint (
     outside INTEGER,
     origin TEXT NOT NULL,           -- the session state that wrote it (which skips its own rows)
     session_id TEXT,                -- the `session start` / hook session it belongs to, if any
-    expires TEXT NOT NULL
+    expires TEXT NOT NULL,
+    n {BIGINT},                     -- its number, 1, 2, ... over every key (session_taint_count.added)
+    digest TEXT                     -- of its number and content: a row changed after it was written shows
 );
 CREATE INDEX IF NOT EXISTS session_taint_by_key ON session_taint (session_key, id);
 
@@ -195,6 +197,18 @@ CREATE TABLE IF NOT EXISTS http_sessions (
     ended TEXT                      -- when a DELETE ended it (NULL while open)
 );
 CREATE INDEX IF NOT EXISTS http_sessions_by_use ON http_sessions (last_used);
+"""
+
+# Version 5: how many session_taint rows were ever written, counted in the transaction that writes them,
+# so a reader notices rows deleted before it read them (mcp_guard.intent.shared_taint). Run after the
+# columns `n` and `digest` exist (added to an older table first).
+_TAINT_COUNT = """
+CREATE TABLE IF NOT EXISTS session_taint_count (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    added {BIGINT} NOT NULL
+);
+INSERT INTO session_taint_count (id, added) VALUES (1, 0) ON CONFLICT DO NOTHING;
+CREATE INDEX IF NOT EXISTS session_taint_by_n ON session_taint (n);
 """
 
 
@@ -437,7 +451,14 @@ def _open_sqlite(path: str | Path | None) -> SQLiteStore:
             )
         schema = _SCHEMA.format(ROWID="", BIGINT="INTEGER", REVIEW_ID="json_extract(data, '$.id')",
                                 SERIAL="INTEGER PRIMARY KEY AUTOINCREMENT")  # ids never reused: read in order
-        conn.executescript("BEGIN IMMEDIATE;" + schema + _HTTP_SESSIONS
+        conn.executescript("BEGIN IMMEDIATE;" + schema + "COMMIT;")
+        for column in ("n INTEGER", "digest TEXT"):  # a table of schema 3 or 4 (each step idempotent)
+            try:
+                conn.execute(f"ALTER TABLE session_taint ADD COLUMN {column}")
+            except sqlite3.OperationalError as err:
+                if "duplicate column" not in str(err):
+                    raise
+        conn.executescript("BEGIN IMMEDIATE;" + _TAINT_COUNT.format(BIGINT="INTEGER") + _HTTP_SESSIONS
                            + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
     except sqlite3.DatabaseError as err:
         raise StoreError(f"{path}: cannot open the database: {err}") from None
@@ -584,6 +605,9 @@ def _open_postgres(url: str) -> PostgresStore:
                 conn.execute(_SCHEMA.format(ROWID="rowid BIGINT GENERATED ALWAYS AS IDENTITY,",  # SQLite's
                                             BIGINT="BIGINT", REVIEW_ID="(data::jsonb ->> 'id')",  # implicit one
                                             SERIAL="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"))
+                conn.execute("ALTER TABLE session_taint ADD COLUMN IF NOT EXISTS n BIGINT, "
+                             "ADD COLUMN IF NOT EXISTS digest TEXT")
+                conn.execute(_TAINT_COUNT.format(BIGINT="BIGINT"))
                 conn.execute(_HTTP_SESSIONS)
                 if version < SCHEMA_VERSION:
                     conn.execute("DELETE FROM mcp_guard_schema")

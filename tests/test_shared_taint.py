@@ -208,11 +208,12 @@ def test_a_trigger_on_the_shared_taint_taints_the_session_and_a_dropped_write_wi
         s = SessionInfo(id="w", intent=INTENT)
         call = ToolCall(s, "wiki", "read_page", "read_page", {"id": "p"})
         assert (await guard.check_call(call)).action == "allow"
-        return reader, await guard.check_result(call, _result(INJECTED))
+        return reader, [await guard.check_result(call, _result(INJECTED)) for _ in range(2)]
 
     reader, written = anyio.run(go)
     assert reader.action == "ask" and shared_taint.TAMPERED in reader.reason, reader.reason
-    assert getattr(written, "action", None) == "deny" and written.rule == "unshared", written
+    for w in written:  # a second text with the same taint is withheld too: nothing counts as written
+        assert getattr(w, "action", None) == "deny" and w.rule == "unshared", w
 
 
 def test_a_schema_2_database_is_migrated(tmp_path):
@@ -223,7 +224,7 @@ def test_a_schema_2_database_is_migrated(tmp_path):
     conn.execute("PRAGMA user_version = 2")
     conn.close()
     store = open_store(path)
-    assert store.schema_version() == SCHEMA_VERSION == 4
+    assert store.schema_version() == SCHEMA_VERSION == 5
     assert store.execute("SELECT count(*) FROM session_taint").fetchone()[0] == 0
     store.close()
 
@@ -297,3 +298,102 @@ def test_a_store_it_cannot_read_counts_as_taint(tmp_path):
     conn.close()
     d = anyio.run(_send, guard, "eve@evil.example")
     assert d.action == "ask" and shared_taint.UNREADABLE in d.reason
+
+
+# -- rows deleted or changed before they were read ------------------------------------------------------
+def _write_taint(db, key: str = "run:named:agent") -> None:
+    """Another process of the session reads an injected result: its taint is written to the store."""
+    subprocess.run([sys.executable, "-c", WRITER, str(db), key, INJECTED], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("tamper", [
+    "DELETE FROM session_taint",
+    "DELETE FROM session_taint WHERE kind = 'taint'",  # the first row only
+    "UPDATE session_taint SET session_key = 'run:named:elsewhere'",  # moved to another key
+    "UPDATE session_taint SET value = 'bob@corp.example' WHERE kind = 'value'",  # content changed
+    "UPDATE session_taint SET n = NULL, digest = NULL",  # made to look like an older mcp-guard's rows
+    "DELETE FROM session_taint; UPDATE session_taint_count SET added = added - 1",  # count lowered, not restored
+    "DELETE FROM session_taint; DELETE FROM session_taint_count",
+    # a count far ahead (rows "missing" are counted from the rows read, never by walking the count)
+    "UPDATE session_taint_count SET added = 1000000000000000",
+    # a flood of rows that repeat a number: more than a reader checks at once
+    f"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT {shared_taint.MAX_CHECKED + 10}) "
+    "INSERT INTO session_taint (session_key, kind, origin, expires, n) "
+    "SELECT 'run:named:junk', 'taint', 'f', '2999-01-01T00Z', (SELECT added FROM session_taint_count) FROM c",
+])
+def test_rows_deleted_or_changed_before_they_were_read_taint_every_session_of_the_process(tmp_path, tamper):
+    db = tmp_path / "guard.db"
+    reader = _guard(db, "run:named:agent")  # started before the write, as a client's servers are
+    _write_taint(db)
+    conn = sqlite3.connect(db)
+    conn.executescript(tamper)
+    conn.close()
+    d = anyio.run(_send, reader, "eve@evil.example")
+    assert d.action == "ask" and shared_taint.DELETED in d.reason, d.reason
+    # Which key lost rows is unknown: every later session of the process counts as tainted.
+    later = anyio.run(_send, reader, "eve@evil.example", True, SessionInfo(id="later", intent=INTENT))
+    assert later.action == "ask" and shared_taint.DELETED in later.reason, later.reason
+
+
+def test_a_row_moved_behind_the_readers_position_is_still_read(tmp_path):
+    db = tmp_path / "guard.db"
+    reader = _guard(db, "run:named:agent")
+    _write_taint(db)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE session_taint SET id = -id")  # ids the reader would never ask for (id > last)
+    conn.commit()
+    conn.close()
+    d = anyio.run(_send, reader, "eve@evil.example")
+    assert d.action == "ask" and "wiki/read_page via another process of this session" in d.reason, d.reason
+
+
+def test_an_honest_store_never_reads_as_tampered(tmp_path):
+    """Writers and readers of many keys interleaved, a reader idle past TTL / 2 while rows expired: no
+    row is missing, nothing is tainted that was not."""
+    from datetime import UTC, datetime
+
+    from mcp_guard.canonical import timestamp
+
+    db = tmp_path / "guard.db"
+    reader, idle = _guard(db, "run:named:clean"), _guard(db, "run:named:idle")
+    mine = SessionInfo(id="clean", intent=INTENT)
+    first = anyio.run(_send, reader, "eve@evil.example", True, mine)
+    for i in range(3):
+        _write_taint(db, f"run:named:other-{i}")
+        d = anyio.run(_send, reader, "eve@evil.example", True, mine)
+        assert "another process" not in d.reason and reader.shared.tampered is None, d.reason
+    # Rows of another key expire (its session ended days ago); the idle reader last looked before they were
+    # written, longer ago than half the rows' life.
+    s = SessionInfo(id="idle", intent=INTENT)
+    link = idle.state(s).link
+    link.checked_at -= shared_taint.TTL
+    store = open_store(db)
+    store.execute("UPDATE session_taint SET expires = ? WHERE session_key = 'run:named:other-0'",
+                  [timestamp(datetime.now(UTC))])
+    store.close()
+    _write_taint(db, "run:named:other-3")  # its write sweeps the expired rows away
+    assert open_store(db).execute("SELECT count(*) FROM session_taint WHERE session_key = 'run:named:other-0'"
+                                  ).fetchone()[0] == 0
+    late = anyio.run(_send, idle, "eve@evil.example", True, s)
+    for d in (first, late):
+        assert "another process" not in d.reason and shared_taint.DELETED not in d.reason, d.reason
+    assert reader.shared.tampered is None and idle.shared.tampered is None
+
+
+def test_rows_of_an_older_mcp_guard_are_read_after_the_migration(tmp_path):
+    """A schema 4 table (no numbers, no digests, no count): migrated in place; its rows still taint."""
+    db = tmp_path / "guard.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE session_taint (id INTEGER PRIMARY KEY AUTOINCREMENT, session_key TEXT NOT NULL, "
+                 "kind TEXT NOT NULL, value TEXT, seq INTEGER, source TEXT, inside INTEGER, outside INTEGER, "
+                 "origin TEXT NOT NULL, session_id TEXT, expires TEXT NOT NULL)")
+    conn.execute("INSERT INTO session_taint (session_key, kind, seq, source, origin, expires) "
+                 "VALUES ('run:named:agent', 'taint', 0, 'wiki/read_page', 'old', '2999-01-01T00:00:00Z')")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    reader = _guard(db, "run:named:agent")
+    d = anyio.run(_send, reader, "eve@evil.example")
+    assert d.action == "ask" and "wiki/read_page via another process" in d.reason, d.reason
+    assert reader.shared.tampered is None
+    assert reader.store.schema_version() == SCHEMA_VERSION

@@ -9,7 +9,9 @@ Every tool result on the call's path passes `check_result`, which records the va
 the session's bounded record (`mcp_guard.intent.record`: the newest 256 results, 4 MiB of text, and,
 never evicted, up to 4096 values of results that carried instructions to the model): the engine
 judges a later call by where its values came from. Every other server text that reaches the model
-(resources, prompts, errors, server requests) passes `check_message` and is recorded the same way.
+(resources, prompts, errors, server requests) passes `check_message` and is recorded the same way, and
+so does listing text that reaches the client (`judge_listing`: tool, prompt and resource lists and the
+server's instructions, where no person approved them: `trust = "tofu"`), when it reads as instructions.
 What makes a session tainted (a result with instructions to the model, and the values it carried) is
 shared with the session's other processes and replicas through the store
 (`mcp_guard.intent.shared_taint`), read before each decision. Who answers an "ask" is `[intent] ask`
@@ -19,6 +21,8 @@ shared with the session's other processes and replicas through the store
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,12 +35,14 @@ from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
-from mcp_guard.intent.record import ResultEntry, SessionRecord, result_text, strings_of
+from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text, strings_of
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
 
+log = logging.getLogger("mcp_guard")
 INLINE_JUDGE_CHARS = 16 * 1024  # results up to this size are judged on the event loop
+MAX_LISTINGS = 1024  # distinct listings whose judgement the process keeps (and each session's seen ones)
 STATE_KEY = "intent"
 # A tainted text whose taint the other processes of the session could not be told of is withheld.
 UNSHARED = Decision("deny", "mcp-guard withheld a server's text that reads as instructions to the model: its "
@@ -52,6 +58,7 @@ class SessionState:
     link: Link | None = None  # the session's taint shared with its other processes and replicas
     counts: dict[str, int] = field(default_factory=dict)  # budget use: "" = total, glob -> calls
     judging: set[asyncio.Task[Any]] = field(default_factory=set)  # results being judged in a worker thread
+    listings: set[bytes] = field(default_factory=set)  # digests of the listings this session has read
 
 
 class IntentGuard(Guard):
@@ -82,6 +89,8 @@ class IntentGuard(Guard):
         self.shared = SharedTaint.for_store(store)
         self.taint_key = taint_key
         self._tools: dict[str, dict[str, ToolInfo]] = {}
+        # A listing's digest -> its judgement (flagged spans, instruction regions), made once per content.
+        self._listings: dict[bytes, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
         self._profiles: dict[str, CompiledProfile] = {}
         self._lists = TrustedLists()
 
@@ -95,7 +104,74 @@ class IntentGuard(Guard):
     ) -> list[dict[str, Any]]:
         if kind == "tools":
             self.learn(upstream.name, items)
+        if items and self._unreviewed(upstream.name) and not await self.judge_listing(
+                session, upstream.name, f"{kind}/list", items):
+            log.warning("%s", UNSHARED.reason)
+            return []
         return items
+
+    async def filter_initialize(self, session: SessionInfo, upstream: Upstream,
+                                result: dict[str, Any]) -> dict[str, Any]:
+        told = {k: result[k] for k in ("instructions", "serverInfo") if result.get(k)}
+        if told and self._unreviewed(upstream.name) and not await self.judge_listing(
+                session, upstream.name, "initialize", told):
+            log.warning("%s", UNSHARED.reason)
+            info = result.get("serverInfo")
+            return {**{k: v for k, v in result.items() if k != "instructions"},
+                    "serverInfo": {k: v for k, v in info.items() if k in ("name", "version")}
+                    if isinstance(info, dict) else info}
+        return result
+
+    def _unreviewed(self, upstream: str) -> bool:
+        """Whether what the upstream lists reaches the model without a person's approval: under `tofu`
+        (accepted on first sight, or later). Under `review` and `pinned` the review guard, which runs
+        first, serves only what a reviewer or the AI-BOM approved (the server's instructions included):
+        that text is the reviewer's judgement and taints nothing."""
+        if self.config.intent.mode == "off":
+            return False
+        cfg = self.config.upstreams.get(upstream)
+        return cfg is not None and cfg.trust == "tofu"
+
+    async def judge_listing(self, session: SessionInfo, upstream: str, label: str, listed: Any) -> bool:
+        """Text a server lists is text the model reads (names, descriptions, schemas and their member
+        names, instructions): a listing no person approved is judged like a result, so an injection in it
+        taints the session. Judged once per distinct content in this process (a list is asked for often;
+        its digest is cheap), recorded once per session, and only when tainted: a clean listing's values
+        are no data. False when its taint could not be shared (then the listing is withheld)."""
+        import orjson
+
+        try:
+            digest = hashlib.sha256(orjson.dumps(listed)).digest()
+        except TypeError:  # not JSON (it came off the wire, so it is): judged anew
+            digest = b""
+        st = self.state(session)
+        if digest in st.listings:
+            return True
+        judged = self._listings.get(digest)
+        text = None
+        if judged is None:
+            text = _listing_text(listed)
+            probe = _entry(upstream, label, text)
+            await anyio.to_thread.run_sync(lambda: probe.tainted)  # the first one loads the scanner: off the loop
+            judged = (probe.spans or [], probe.regions)
+            if len(self._listings) >= MAX_LISTINGS:
+                self._listings.pop(next(iter(self._listings)))
+            self._listings[digest] = judged
+        if len(st.listings) >= MAX_LISTINGS:
+            st.listings.clear()
+        if not judged[0]:
+            st.listings.add(digest)
+            return True
+        # Tainted: recorded with the judgement made (the scanner pass is not made again per session).
+        entry = st.record.add(upstream, label, text if text is not None else _listing_text(listed))
+        entry.regions, entry.spans = list(judged[1]), list(judged[0])
+        record = st.record
+        if record.first_taint is None or entry.seq < record.first_taint[0]:
+            record.first_taint = (entry.seq, entry.source)
+        if not await self._judged(st, entry):
+            return False  # (not marked as read: listed again, it is withheld again until its taint is shared)
+        st.listings.add(digest)
+        return True
 
     def _info(self, upstream: str, tool: str) -> ToolInfo:
         tools = self._tools.setdefault(upstream, {})
@@ -345,6 +421,33 @@ class IntentGuard(Guard):
         approval_id = approvals.hold(self.store, call.session.id, qualified, call.arguments, decision.reason,
                                      inputs=call.inputs)
         return approvals.held_message(approval_id, decision.reason)
+
+
+def _listing_text(listed: Any) -> str:
+    """A listing's strings, then its distinct member names (a schema's property names are text the
+    model reads: the names of what it fills in), within the record's bound."""
+    text = strings_of(listed)
+    names: dict[str, None] = {}
+    size = len(text)
+    stack = [listed]
+    while stack and size <= MAX_PER_RESULT:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k in node:
+                if isinstance(k, str) and k not in names:
+                    names[k] = None
+                    size += len(k) + 2
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return "\n\n".join([text, *names]) if names else text
+
+
+def _entry(upstream: str, label: str, text: str) -> ResultEntry:
+    """A listing's text as the record would keep it (cut alike, JSON alike), to be judged on its own."""
+    cut = text[:MAX_PER_RESULT]
+    is_json = cut[:1] in "{[" and cut.rstrip()[-1:] in "}]"
+    return ResultEntry(0, upstream, label, cut, len(cut), is_json, cut=len(text) > MAX_PER_RESULT)
 
 
 def message_text(msg: Any) -> str:

@@ -213,11 +213,19 @@ def strings_of(node: Any, skip: tuple[str, ...] = ()) -> str:
             parts.append(item)
             size += len(item) + 2
         elif isinstance(item, dict):
-            binary = ("blob", "data") if item.get("type") in ("image", "audio") else ("blob",)
+            # Binary content the client shows as no text: an image's or audio's data, a resource's blob of
+            # a non-text type. Any other `blob` is a string like the rest.
+            binary = ("blob", "data") if item.get("type") in ("image", "audio") else (
+                ("blob",) if "uri" in item and not _text_type(item.get("mimeType")) else ())
             stack.extend(v for k, v in reversed(item.items()) if k not in (*skip, *binary))
         elif isinstance(item, list):
             stack.extend(reversed(item))
     return "\n\n".join(parts)
+
+
+def _text_type(mime: Any) -> bool:
+    """A MIME type whose content a client shows as text."""
+    return isinstance(mime, str) and (mime.startswith("text/") or mime.split(";")[0].endswith(("json", "xml")))
 
 
 def result_text(result: dict[str, Any]) -> str:

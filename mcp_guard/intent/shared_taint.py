@@ -29,11 +29,29 @@ cannot read is taint; past `MAX_ROWS` rows of one key the whole session counts a
 never pushes real taint out). A malicious upstream runs as a child of our `run`, not of the client, so
 it cannot derive the client's key from its parent; whatever key it names, it can only add taint.
 Rows expire `TTL` after their key's last write, or with their `session start` session, if later.
+
+Rows deleted or changed before a reader read them. The same user's processes can also delete or change
+rows between a write and another process's read. So every row carries a number `n` (1, 2, 3, ... over
+all keys, from `session_taint_count.added`, which the writer raises in the transaction that inserts
+the rows) and a digest of its number and content. Each process reads the count when it starts; before
+each decision a reader checks, in the same statement that reads its key's new rows, that every number
+written since its last check is still there (any key: a row moved to another key leaves its number's
+digest wrong), that each row's digest matches, and that the count never went down. Anything else
+taints every session of that process for its life (`DELETED`: which key lost rows is unknown). Not
+detected (the README's security model): a process that rewrites the bookkeeping too, i.e. moves or
+changes rows and recomputes their digests, or puts the store back exactly as it was before the write
+(count, numbers and digests are not secret: the same user can compute them), or deletes
+the database file; rows deleted before a process started (it checks from its start); and a process
+idle for more than `TTL / 2` re-reads the count without checking (rows may have expired meanwhile).
+A count missing or not a number when a process starts is set to the highest row number present (a
+warning), so one write to it does not taint every later process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import os
 import secrets
@@ -59,6 +77,9 @@ MAX_ROWS = 2 * MAX_TAINTED + 64  # rows of one key read at most; past them the s
 UNREADABLE = "(an unreadable taint record in the store)"
 OVERFLOW = "(too many tainted values to keep, in another process of this session)"
 TAMPERED = "(the store's shared taint has triggers or rules: what other processes wrote cannot be trusted)"
+DELETED = ("(rows of the store's shared taint were deleted or changed after they were written: what other "
+           "processes wrote cannot be trusted)")
+MAX_CHECKED = 8 * MAX_ROWS  # rows of all keys written between two checks of one reader; past them: tainted
 
 
 # -- the key ------------------------------------------------------------------------------------------
@@ -130,7 +151,19 @@ def tainted_values(e: ResultEntry) -> dict[str, tuple[bool, bool]]:
     return out
 
 
-_COLUMNS = "id, kind, value, seq, source, inside, outside, origin"
+_COLUMNS = "id, kind, value, seq, source, inside, outside, origin, n, digest, session_key, session_id"
+
+
+def row_digest(n: Any, key: Any, kind: Any, value: Any, seq: Any, source: Any, inside: Any, outside: Any,
+               origin: Any, session_id: Any) -> str:
+    """A row's digest: its number and everything a reader uses (not its expiry, which its writer extends)."""
+    text = json.dumps([n, key, kind, value, seq, source, inside, outside, origin, session_id], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _digest_of(row: Any) -> str:
+    # row: the _COLUMNS order
+    return row_digest(row[8], row[10], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[11])
 
 
 class Link:
@@ -144,7 +177,9 @@ class Link:
         # (a session state rebuilt after it was evicted reads back what the old one wrote).
         self.origin = secrets.token_hex(8)
         self.last_id = 0
+        self.checked, self.checked_at = shared.baseline()  # every row numbered up to `checked` was seen
         self.rows = 0  # rows of other processes read
+        self.read_ids: set[Any] = set()  # (at most MAX_ROWS + 1 of them: then `full`)
         self.full = False  # more than MAX_ROWS: tainted, nothing more to read
         self.stamp: Any = object()  # the store's change stamp at the last read
         self.entries: dict[tuple[int, str], ElsewhereEntry] = {}
@@ -161,6 +196,7 @@ class Link:
         rows: list[tuple[str, str | None, int | None, str | None, int | None, int | None]] = []
         overflow = record.taint_overflow
         with self._mutex:
+            before = self.published_taint, self.published_overflow, dict(self.published)
             if entry.spans and not isinstance(entry, ElsewhereEntry):
                 if not self.published_taint:
                     rows.append(("taint", None, entry.seq, entry.source, None, None))
@@ -176,8 +212,10 @@ class Link:
             if overflow and not self.published_overflow:
                 rows.append(("overflow", None, None, None, None, None))
                 self.published_overflow = True
-            if rows:
-                return self.shared.write(self, rows)
+            if rows and not self.shared.write(self, rows):
+                # Not in the store: written again with the next text that teaches it (withheld till then).
+                self.published_taint, self.published_overflow, self.published = before
+                return False
             return True
 
     # -- reading (before a decision) --------------------------------------------------------------------
@@ -185,6 +223,8 @@ class Link:
         """Read into `record` the taint other processes of the session wrote since the last read
         (each wrote a result's taint before forwarding it)."""
         shared = self.shared
+        if shared.tampered is not None:
+            record.elsewhere = record.elsewhere or (0, shared.tampered)
         if self.full:
             return
         store = shared.store
@@ -197,6 +237,7 @@ class Link:
             else:
                 stamp = None
                 planted, rows = await anyio.to_thread.run_sync(self._fetch, store)  # a network round trip
+            rows = self.check(rows)
         except Exception as err:  # noqa: BLE001 - fail closed: what other processes read is unknown
             log.warning("cannot read the session's shared taint: %s", err)
             record.elsewhere = record.elsewhere or (0, UNREADABLE)
@@ -204,13 +245,72 @@ class Link:
         if planted:  # a trigger or rule may drop or change rows as they are written: taint cannot be shared
             log.warning("the session_taint table has %s; the session counts as tainted", ", ".join(planted))
             record.elsewhere = record.elsewhere or (0, TAMPERED)
+        if shared.tampered is not None:
+            record.elsewhere = record.elsewhere or (0, shared.tampered)
         self.stamp = stamp
         self.merge(record, rows)
 
     def _fetch(self, store: Store) -> tuple[list[str], list[Any]]:
-        rows = store.execute(f"SELECT {_COLUMNS} FROM session_taint WHERE session_key = ? AND id > ? "
-                             f"ORDER BY id LIMIT {MAX_ROWS + 1}", [self.key, self.last_id]).fetchall()
+        """In one statement (one snapshot): the count (part 0), this key's rows not read yet (part 1), and
+        every row numbered after the last check (part 2)."""
+        nulls = ", ".join(["NULL"] * (_COLUMNS.count(",")))
+        rows = store.execute(
+            f"SELECT 0, added, {nulls} FROM session_taint_count WHERE id = 1 "
+            f"UNION ALL SELECT * FROM (SELECT 1, {_COLUMNS} FROM session_taint WHERE session_key = ? AND id > ? "
+            f"ORDER BY id LIMIT {MAX_ROWS + 1}) AS mine "
+            f"UNION ALL SELECT * FROM (SELECT 2, {_COLUMNS} FROM session_taint WHERE n > ? AND n <= "
+            f"(SELECT added FROM session_taint_count WHERE id = 1) ORDER BY n LIMIT {MAX_CHECKED + 1}) AS written",
+            # (once the process counts as tampered with, nothing more to check: a flood costs one read)
+            [self.key, self.last_id, self.checked if self.checked is not None and self.shared.tampered is None
+             else 2**62]).fetchall()
         return taint_triggers(store), rows
+
+    def check(self, fetched: list[Any]) -> list[Any]:
+        """Check that no row numbered since the last check is missing or changed, and the count did not go
+        down (see the module's docstring); the key's own rows to read."""
+        count = [r[1] for r in fetched if r[0] == 0]
+        mine = [r[1:] for r in fetched if r[0] == 1]
+        written = [r[1:] for r in fetched if r[0] == 2]
+        shared = self.shared
+        now = datetime.now(UTC)
+        problem = ""
+        try:
+            added = int(count[0]) if count else None
+        except (TypeError, ValueError):
+            added = None
+        if added is None:
+            problem = "its count is gone"
+        elif self.checked is None:
+            problem = "its count could not be read when this process started"
+        elif self.checked_at + TTL / 2 < now:  # idle that long: rows may have expired meanwhile
+            self.checked, self.checked_at = added, now
+        elif shared.tampered is not None:  # tainted for good: nothing more to check
+            pass
+        elif added < self.checked:
+            problem = f"its count went down from {self.checked} to {added}"
+        elif len(written) > MAX_CHECKED:
+            problem = f"more than {MAX_CHECKED} rows were written since this process last looked"
+        else:
+            # (counted from the rows read, never from the count: a count set to 10**15 costs nothing)
+            numbers = {r[8] for r in written if isinstance(r[8], int) and self.checked < r[8] <= added}
+            missing = added - self.checked - len(numbers)
+            changed = sum(1 for r in written if r[9] != _digest_of(r))
+            if missing or changed:
+                problem = f"{missing} rows numbered {self.checked + 1} to {added} are gone, {changed} were changed"
+            else:
+                self.checked, self.checked_at = added, now
+        if not problem:
+            # The key's own rows: numbered ones must match their digest (rows of an older mcp-guard have none).
+            changed = sum(1 for r in mine if (r[8] is not None or r[9] is not None) and r[9] != _digest_of(r))
+            if changed:
+                problem = f"{changed} of this session's rows were changed"
+        if problem and shared.tampered is None:
+            log.warning("the store's shared taint was tampered with (%s); every session of this process counts "
+                        "as tainted", problem)
+            shared.tampered = DELETED
+        # The key's rows in the checked numbers too: one whose id was moved behind `last_id` is still read.
+        ids = {r[0] for r in mine}
+        return mine + [r for r in written if r[10] == self.key and r[0] not in ids]
 
     def merge(self, record: SessionRecord, rows: list[Any]) -> None:
         """Add rows of other processes to the record: taint only ever added, whatever the rows say."""
@@ -220,6 +320,9 @@ class Link:
             except (TypeError, ValueError):
                 record.elsewhere = record.elsewhere or (0, UNREADABLE)
                 continue
+            if row[0] in self.read_ids:
+                continue
+            self.read_ids.add(row[0])
             if row[7] == self.origin:
                 continue
             self.rows += 1
@@ -254,6 +357,47 @@ class SharedTaint:
         self.store = store
         self._writer: Store | None = None
         self._writer_lock = threading.Lock()
+        # Rows deleted or changed before this process read them (`Link.check`): then every session of
+        # the process counts as tainted.
+        self.tampered: str | None = None
+        self._baseline: tuple[int | None, datetime] = (None, datetime.now(UTC))
+        self._read_baseline()
+
+    def _read_baseline(self) -> None:
+        now = datetime.now(UTC)
+        try:
+            row = self.store.execute("SELECT added FROM session_taint_count WHERE id = 1").fetchone()
+            self._baseline = (int(row[0]), now)
+        except Exception:  # noqa: BLE001 - missing or malformed: repaired from the rows (once per start)
+            self._baseline = (self._repair_count(), now)
+
+    def _repair_count(self) -> int | None:
+        """A count row missing or not a number when this process starts: set to the highest number of the
+        rows present, with a warning. What a process sees while it runs is tampering (`Link.check`) and
+        taints its sessions until it restarts; one write to the count must not taint every later one."""
+        try:
+            with self._writes().write() as store:
+                row = store.execute("SELECT added FROM session_taint_count WHERE id = 1").fetchone()
+                with contextlib.suppress(TypeError, ValueError):
+                    return int(row[0])  # another process repaired it first
+                # (a number: text or a value past 2**62 planted in `n` is no row's number)
+                top = store.execute("SELECT max(n) FROM session_taint WHERE n >= 0 AND n < ?",
+                                    [2**62]).fetchone()[0]
+                top = int(top or 0)
+                store.execute("DELETE FROM session_taint_count")
+                store.execute("INSERT INTO session_taint_count (id, added) VALUES (1, ?)", [top])
+            log.warning("the count of the shared taint was %s; set to %d, the highest row number present",
+                        "missing" if row is None else f"not a number ({str(row[0])[:40]!r})", top)
+            return top
+        except Exception as err:  # noqa: BLE001 - then no link of this process can check: tainted
+            log.warning("cannot read or repair the count of the session's shared taint: %s", err)
+            return None
+
+    def baseline(self) -> tuple[int | None, datetime]:
+        """Where a new link starts checking: the count when the process started (re-read past TTL / 2)."""
+        if self._baseline[1] + TTL / 2 < datetime.now(UTC):
+            self._read_baseline()
+        return self._baseline
 
     @classmethod
     def for_store(cls, store: Store | None) -> SharedTaint | None:
@@ -288,16 +432,20 @@ class SharedTaint:
                 store.execute("DELETE FROM session_taint WHERE expires < ?", [timestamp(now)])
                 store.execute("UPDATE session_taint SET expires = ? WHERE session_key = ? AND expires < ?",
                               [until, link.key, until])
-                mine = ("SELECT count(*) FROM session_taint WHERE session_key = ? AND origin = ?",
-                        [link.key, link.origin])
-                before = store.execute(*mine).fetchone()[0]
+                # Numbered after every row written so far, the count raised in this transaction.
+                added = int(store.execute("SELECT added FROM session_taint_count WHERE id = 1").fetchone()[0])
+                numbered = [(link.key, *r, link.origin, link.session_id, until, added + i,
+                             row_digest(added + i, link.key, *r, link.origin, link.session_id))
+                            for i, r in enumerate(rows, 1)]
                 store.executemany(
                     "INSERT INTO session_taint (session_key, kind, value, seq, source, inside, outside, origin, "
-                    "session_id, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(link.key, *r, link.origin, link.session_id, until) for r in rows])
+                    "session_id, expires, n, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", numbered)
+                store.execute("UPDATE session_taint_count SET added = ? WHERE id = 1", [added + len(rows)])
                 # Read back: a write that does not appear (dropped by a planted trigger or rule) failed.
-                found = store.execute(*mine).fetchone()[0] - before
-                if found != len(rows):
+                found = store.execute("SELECT count(*) FROM session_taint WHERE n > ? AND n <= ? AND origin = ?",
+                                      [added, added + len(rows), link.origin]).fetchone()[0]
+                count = store.execute("SELECT added FROM session_taint_count WHERE id = 1").fetchone()[0]
+                if found != len(rows) or count != added + len(rows):
                     raise RuntimeError(f"{len(rows) - found} of the {len(rows)} rows written did not appear")
                 planted = taint_triggers(store)
                 if planted:
@@ -314,14 +462,15 @@ class SharedTaint:
 
 
 def taint_triggers(conn: Store) -> list[str]:
-    """Triggers and views (PostgreSQL: triggers and rules) on session_taint. mcp-guard defines none: one
+    """Triggers and views (PostgreSQL: triggers and rules) on session_taint and its count. mcp-guard defines none: one
     planted by another process of the user (`RAISE(IGNORE)` on insert, a `DO INSTEAD NOTHING` rule) could
     drop every later taint row while each writer sees success."""
     if conn.dialect == "postgresql":
         rows = conn.execute(
             "SELECT 'trigger', tgname FROM pg_trigger WHERE NOT tgisinternal "
-            "AND tgrelid = 'session_taint'::regclass "
-            "UNION ALL SELECT 'rule', rulename FROM pg_rules WHERE tablename = 'session_taint' "
+            "AND tgrelid IN ('session_taint'::regclass, 'session_taint_count'::regclass) "
+            "UNION ALL SELECT 'rule', rulename FROM pg_rules "
+            "WHERE tablename IN ('session_taint', 'session_taint_count') "
             "AND schemaname = current_schema() ORDER BY 2"
         ).fetchall()
     else:
