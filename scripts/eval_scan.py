@@ -6,9 +6,9 @@ Definitions, with a split that is never tuned on:
   classes, one author persona per batch; each batch file says its split (`dev` or `heldout`);
 - negatives: fixtures/scan_corpus/servers/*.json, the real `tools/list` of npm and PyPI servers
   (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
-  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"` or `"fresh2"` form
-splits of their own that are left out of every figure unless `--split fresh|fresh2` is asked for:
-measured once, after tuning. Servers captured with `"split": "dev2"` are dev servers (trained on).
+  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"`, `"fresh2"` or
+`"fresh3"` form splits of their own that are left out of every figure unless `--split fresh|fresh2|fresh3` is asked for:
+measured once, after tuning. Servers captured with `"split": "dev2"` or `"dev3"` are dev servers (trained on).
 Each tool is scanned with the other servers' tool names as `other_tools` (shadowing checks run on
 the negatives too). An item is caught at a threshold when it has a finding at or above it.
 
@@ -19,7 +19,8 @@ Tools are judged by the rules and the learned model together (as `mcp-guard scan
 model's own finding, and wording-only rule findings dismissed to `low` where it reads the tool as
 benign, scan._weigh); `--no-model` gives the rules' figures alone, so both come from this one script.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh|fresh2] [--no-model] [--json] [--misses]
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh|fresh2|fresh3] [--no-model] [--json]
+                            [--misses]
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ sys.path.insert(0, str(REPO))
 from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_result  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
-MEASURE_ONLY = ("fresh", "fresh2")  # server splits measured once, after tuning, and only when asked
+MEASURE_ONLY = ("fresh", "fresh2", "fresh3")  # server splits measured once, after tuning, and only when asked
+DEV_SPLITS = ("dev2", "dev3")  # later batches of servers captured to train on: counted as dev
 GOALS = {
     "caught_excl_manipulation": 0.90,
     "exfiltration": 0.80,
@@ -82,7 +84,7 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     for path in sorted((CORPUS / "servers").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         split = doc.get("split") or server_split(doc["package"])
-        servers[doc["package"]] = {"tools": doc["tools"], "split": "dev" if split == "dev2" else split}
+        servers[doc["package"]] = {"tools": doc["tools"], "split": "dev" if split in DEV_SPLITS else split}
     dojo = shared / "eval" / "agentdojo-dev-v2" if shared else None
     if dojo and dojo.is_dir():
         for path in sorted(dojo.glob("tools_*.json")):
@@ -91,7 +93,7 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
 
 
 def eval_definitions(shared: Path | None, fresh: str | None = None, learned: bool = True) -> dict:
-    """`fresh`: the measure-only split of servers to add ("fresh" or "fresh2"; never read while tuning).
+    """`fresh`: the measure-only split of servers to add ("fresh", "fresh2" or "fresh3"; never read while tuning).
     `learned`: the learned model judges tools beside the rules (False: the rules alone)."""
     servers = {k: v for k, v in load_servers(shared).items() if v["split"] not in MEASURE_ONLY or v["split"] == fresh}
     names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
