@@ -42,6 +42,8 @@ def training(shipped):
     return rows, tr.fit(rows, shipped.meta["config"]["C"], shipped.meta["config"].get("min_groups", 1))
 
 
+@pytest.mark.slow  # builds the whole training set (every dev tool scanned by the rules)
+@pytest.mark.timeout(1200)
 def test_scores_equal_scikit_learns_pipeline_on_the_training_data(shipped, training):
     rows, pipeline = training
     expected = pipeline.decision_function([r["features"] for r in rows])
@@ -50,6 +52,8 @@ def test_scores_equal_scikit_learns_pipeline_on_the_training_data(shipped, train
         assert got == pytest.approx(float(want), abs=1e-3), r["definition"].get("name")
 
 
+@pytest.mark.slow  # builds the whole training set (every dev tool scanned by the rules)
+@pytest.mark.timeout(1200)
 def test_the_shipped_model_separates_its_training_data(shipped, training):
     """A model that cannot tell its own positives from its negatives was not trained (or was broken)."""
     rows, _ = training
