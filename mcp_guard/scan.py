@@ -1133,13 +1133,15 @@ def _learned_findings(
     definition: dict[str, Any], findings: list[Finding], model: scan_model.ScanModel, score: float
 ) -> list[Finding]:
     """The learned model's judgement of the whole tool, as one finding over its description, where it
-    says more than the rules did (a finding that repeats theirs would be noise to the reader). That
-    comparison leaves out findings that depend on the other servers' tool names."""
+    says more than the rules did (a finding that repeats theirs would be noise to the reader). On a tool
+    the rules found nothing in, not even a `low` finding, it needs the higher score `alone`. Both leave
+    out findings that depend on the other servers' tool names."""
     sev = model.severity(score)
     if sev == "high":  # a score is a reason to read the tool, not to refuse it unread: `high` stays with
         sev = "medium"  # the rules, which say what the text does
-    rules = max((RANK[f.severity] for f in findings if f.kind not in scan_model.CONTEXT_KINDS), default=-1)
-    if sev is None or RANK[sev] <= rules:
+    own = [f for f in findings if f.kind not in scan_model.CONTEXT_KINDS]
+    rules = max((RANK[f.severity] for f in own), default=-1)
+    if sev is None or RANK[sev] <= rules or (not own and score < model.alone):
         return []
     desc = definition.get("description")
     field, text = ("description", desc) if isinstance(desc, str) and desc else ("name", str(definition.get("name", "")))

@@ -107,6 +107,9 @@ class ScanModel:
         self.rule_scale: float = doc["config"]["rule_scale"]
         # Below this score the tool reads as benign: its wording-only rule findings become `low` (scan.py).
         self.dismiss: float | None = doc.get("dismiss")
+        # On a tool the rules found nothing in (no finding of any severity), the model's own flag needs
+        # this score: alone, it flags real servers' tools the rules read nothing in (set by grouped CV).
+        self.alone: float = self.thresholds.get("alone", self.thresholds["medium"])
         self.meta: dict[str, Any] = {k: v for k, v in doc.items() if k not in ("weights",)}
 
     def score(self, definition: dict[str, Any], findings: Iterable[Any] = ()) -> float:
@@ -118,6 +121,8 @@ class ScanModel:
     def severity(self, score: float) -> str | None:
         best = None
         for sev, t in sorted(self.thresholds.items(), key=lambda kv: kv[1]):
+            if sev not in ("medium", "high"):
+                continue
             if score >= t:
                 best = sev
         return best

@@ -13,15 +13,20 @@ held-out text is. The `medium` threshold is the lowest score that flags at most 
 negatives out of fold; `high` is above every dev negative's out-of-fold score (and at least --high-min).
 `dismiss` is the score below which a tool reads as benign, so that its wording-only rule findings are
 only reasons to read it (scan._weigh): the highest that costs at most --max-dismiss-cost of the dev
-positives out of fold. The configuration chosen catches the most positives out of fold as the scanner
-judges them (model, exact rule findings, and rule findings it does not dismiss).
+positives out of fold. The grid: C; min_groups (a feature kept only where it occurs in that many
+servers or author batches); max_fp; alone_fp (the model's own flag on a tool the rules found nothing in
+needs the score `alone`, which flags at most that share of dev negatives out of fold). The
+configuration chosen catches the most positives out of fold as the scanner judges them (model, exact rule
+findings, and rule findings it does not dismiss) among those that flag at most --max-real-fp of the real
+servers' dev tools out of fold.
 
 Writes mcp_guard/data/scan_model.json (or --out): the weights that are not zero, the intercept, the
 thresholds, the configuration, the cross-validation figures, the training data's digest and the date.
 
 Needs scikit-learn (`pip install -e '.[train]'`). Usage:
-  scripts/train_scan_model.py [--shared DIR] [--out FILE] [--max-fp 0.005] [--max-dismiss-cost 0.005]
-                              [--c C] [--rule-scale S] [--dry-run]
+  scripts/train_scan_model.py [--shared DIR] [--out FILE] [--max-fp F] [--max-real-fp 0.0025]
+                              [--max-dismiss-cost 0.005] [--c C] [--rule-scale S] [--min-groups K]
+                              [--alone-fp F] [--dry-run]
 """
 
 from __future__ import annotations
@@ -48,6 +53,17 @@ GRID_C = (1.0, 10.0, 100.0)  # inverse regularisation strength
 # scanner weighs rule findings against (scan._weigh); fed the rules' findings, it would confirm them.
 GRID_RULE_SCALE = (0.0,)
 MIN_DF = 2  # a feature seen in one training tool only says nothing about other tools
+# A word used by one server or one author only is that server's or author's vocabulary, not a sign of
+# what a text does: a feature is kept where it occurs in at least this many groups (servers for
+# negatives, author batches for positives). Chosen by grouped CV.
+GRID_MIN_GROUPS = (1, 2, 3)
+# Where the rules found nothing at all in a tool (no finding of any severity, context-free), the model's
+# own flag needs a higher score, `alone`: the lowest that flags at most this share of the dev negatives
+# out of fold (None: the medium threshold). The model alone flags real servers' tools the rules read
+# nothing in. Chosen by grouped CV.
+GRID_ALONE_FP = (None, 0.002, 0.001, 0.0)
+# The share of dev negatives the model alone may flag out of fold (sets its medium threshold).
+GRID_MAX_FP = (0.005, 0.0035, 0.0025)
 
 
 def _eval_module():
@@ -108,6 +124,7 @@ def dataset(shared: Path | None) -> list[dict]:
         # Exact findings keep their severity; wording-only ones are dismissed where the model reads benign.
         r["exact_worst"] = max((RANK[f.severity] for f in rules if is_exact(f)), default=-1)
         r["rules"] = rules
+        r["rule_any"] = any(f.kind not in scan_model.CONTEXT_KINDS for f in rules)
     return rows
 
 
@@ -141,17 +158,20 @@ def with_features(rows: list[dict], rule_scale: float) -> list[dict]:
     return rows
 
 
-def fit(rows: list[dict], c: float):
-    """A DictVectorizer + LogisticRegression pipeline on the rows (features seen in >= MIN_DF rows)."""
+def fit(rows: list[dict], c: float, min_groups: int = 1):
+    """A DictVectorizer + LogisticRegression pipeline on the rows (features seen in >= MIN_DF rows and
+    in >= min_groups groups of the rows given)."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     df: dict[str, int] = {}
+    groups: dict[str, set[str]] = {}
     for r in rows:
         for f in r["features"]:
             df[f] = df.get(f, 0) + 1
-    keep = {f for f, n in df.items() if n >= MIN_DF}
+            groups.setdefault(f, set()).add(r["group"])
+    keep = {f for f, n in df.items() if n >= MIN_DF and len(groups[f]) >= min_groups}
     X = [{f: v for f, v in r["features"].items() if f in keep} for r in rows]
     y = [r["label"] for r in rows]
     model = make_pipeline(
@@ -191,20 +211,32 @@ def dismiss_threshold(rows: list[dict], oof: list[float], medium: float, max_cos
 
 
 def cross_validate(
-    rows: list[dict], fold: list[int], c: float, scale: float, max_fp: float, high_min: float, max_cost: float
+    rows: list[dict], fold: list[int], c: float, scale: float, max_fp: float, high_min: float, max_cost: float,
+    min_groups: int = 1, alone_fp: float | None = None, oof: list[float] | None = None,
 ) -> dict:
-    oof = [0.0] * len(rows)
-    for k in sorted(set(fold)):
-        train = [r for r, f in zip(rows, fold, strict=True) if f != k]
-        test = [i for i, f in enumerate(fold) if f == k]
-        model = fit(train, c)
-        for i, s in zip(test, decision(model, [rows[i] for i in test]), strict=True):
-            oof[i] = s
+    if oof is None:  # the out-of-fold scores depend on C and min_groups only
+        oof = [0.0] * len(rows)
+        for k in sorted(set(fold)):
+            train = [r for r, f in zip(rows, fold, strict=True) if f != k]
+            test = [i for i, f in enumerate(fold) if f == k]
+            model = fit(train, c, min_groups)
+            for i, s in zip(test, decision(model, [rows[i] for i in test]), strict=True):
+                oof[i] = s
     neg = [i for i, r in enumerate(rows) if r["label"] == 0 and r["kind"] != "corpus"]
     th = thresholds([oof[i] for i in neg], max_fp, high_min)
+    if alone_fp is None:
+        th["alone"] = th["medium"]
+    else:
+        bare = sorted((oof[i] for i in neg if not rows[i]["rule_any"]), reverse=True)
+        allowed = int(math.floor(alone_fp * len(neg)))
+        th["alone"] = round(max(th["medium"], bare[allowed] + 1e-6 if allowed < len(bare) else th["medium"]), 6)
     dismiss = dismiss_threshold(rows, oof, th["medium"], max_cost)
     pos = [i for i, r in enumerate(rows) if r["label"] == 1]
     medium = RANK["medium"]
+
+    def flags(i: int) -> bool:
+        """The model's own flag (with no rule finding at all, from the `alone` threshold)."""
+        return oof[i] >= (th["medium"] if rows[i]["rule_any"] else th["alone"])
 
     def caught(i: int, t: float) -> bool:
         return oof[i] >= t or rows[i]["rule_worst"] >= medium
@@ -212,7 +244,7 @@ def cross_validate(
     def gated(i: int) -> bool:
         """Caught as scan._weigh judges: the model, an exact rule, or a rule the model does not dismiss."""
         r = rows[i]
-        return oof[i] >= th["medium"] or r["exact_worst"] >= medium or (r["rule_worst"] >= medium and oof[i] >= dismiss)
+        return flags(i) or r["exact_worst"] >= medium or (r["rule_worst"] >= medium and oof[i] >= dismiss)
 
     real = [i for i in neg if rows[i]["kind"] == "real"]
 
@@ -223,6 +255,9 @@ def cross_validate(
     return {
         "C": c,
         "rule_scale": scale,
+        "min_groups": min_groups,
+        "alone_fp": alone_fp,
+        "max_fp": max_fp,
         "thresholds": th,
         "dismiss": dismiss,
         "caught": round(sum(gated(i) for i in pos) / len(pos), 4),
@@ -233,7 +268,7 @@ def cross_validate(
         "caught_model_alone": round(sum(oof[i] >= th["medium"] for i in pos) / len(pos), 4),
         "caught_rules_alone": round(sum(rows[i]["rule_worst"] >= medium for i in pos) / len(pos), 4),
         "caught_high": round(sum(oof[i] >= th["high"] for i in pos) / len(pos), 4),
-        "false_positives_model_alone": round(sum(oof[i] >= th["medium"] for i in neg) / len(neg), 4),
+        "false_positives_model_alone": round(sum(flags(i) for i in neg) / len(neg), 4),
         "corpus_negatives_flagged": sum(
             oof[i] >= th["medium"] for i, r in enumerate(rows) if r.get("kind") == "corpus"
         ),
@@ -261,7 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--max-fp", type=float, default=0.005, help="out-of-fold false positives allowed at medium")
+    ap.add_argument(
+        "--max-fp", type=float, action="append", help="out-of-fold false positives the model alone may give at medium"
+        " (repeatable; default: the grid)",
+    )
     ap.add_argument("--high-min", type=float, default=2.0, help="the high threshold is at least this logit")
     ap.add_argument(
         "--max-dismiss-cost", type=float, default=0.005,
@@ -270,6 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true", help="cross-validate and print, write nothing")
     ap.add_argument("--c", type=float, action="append", help="only this C (repeatable; default: the grid)")
     ap.add_argument("--rule-scale", type=float, action="append", help="only this rule scale (default: the grid)")
+    ap.add_argument("--min-groups", type=int, action="append", help="only this min_groups (default: the grid)")
+    ap.add_argument("--alone-fp", type=float, action="append", help="only this alone_fp (default: the grid)")
+    ap.add_argument(
+        "--max-real-fp", type=float, default=0.0025,
+        help="real servers' tools flagged out of fold (as the scanner judges) a configuration may cost: a quarter"
+        " of the 1%% goal, as servers never seen flagged 4-7 times the out-of-fold rate (measured by the lead)",
+    )
     a = ap.parse_args(argv)
     try:
         import sklearn
@@ -285,16 +330,28 @@ def main(argv: list[str] | None = None) -> int:
     for scale in a.rule_scale or GRID_RULE_SCALE:
         with_features(rows, scale)
         for c in a.c or GRID_C:
-            res = cross_validate(rows, fold, c, scale, a.max_fp, a.high_min, a.max_dismiss_cost)
-            results.append(res)
-            print(json.dumps({k: v for k, v in res.items() if not k.startswith("_")}))
-    # Best: most caught out of fold as the scanner judges (model, exact rules, rules not dismissed); then
-    # fewer real false positives; then the smaller C (the simpler model).
-    best = max(results, key=lambda r: (r["caught"], -r["false_positives_real"], r["caught_model_alone"], -r["C"]))
+            for mg in a.min_groups or GRID_MIN_GROUPS:
+                oof = None  # the out-of-fold scores depend on C and min_groups only
+                for max_fp in a.max_fp or GRID_MAX_FP:
+                    for alone in a.alone_fp or GRID_ALONE_FP:
+                        res = cross_validate(
+                            rows, fold, c, scale, max_fp, a.high_min, a.max_dismiss_cost, mg, alone, oof
+                        )
+                        oof = res["_oof"]
+                        results.append(res)
+                        print(json.dumps({k: v for k, v in res.items() if not k.startswith("_")}), flush=True)
+    # Best: most caught out of fold as the scanner judges (model, exact rules, rules not dismissed) among
+    # the configurations within the real false-positive budget; then fewer real false positives; then the
+    # simpler model (smaller C, fewer features).
+    within = [r for r in results if r["false_positives_real"] <= a.max_real_fp] or results
+    best = max(
+        within,
+        key=lambda r: (r["caught"], -r["false_positives_real"], r["caught_model_alone"], -r["C"], r["min_groups"]),
+    )
     print("chosen:", {k: v for k, v in best.items() if not k.startswith("_")})
     if a.dry_run:
         return 0
-    model = fit(with_features(rows, best["rule_scale"]), best["C"])
+    model = fit(with_features(rows, best["rule_scale"]), best["C"], best["min_groups"])
     meta = {
         "trained": dt.date.today().isoformat(),
         "training_digest": digest(rows),
@@ -303,13 +360,15 @@ def main(argv: list[str] | None = None) -> int:
             "C": best["C"],
             "rule_scale": best["rule_scale"],
             "min_df": MIN_DF,
-            "max_fp": a.max_fp,
+            "min_groups": best["min_groups"],
+            "alone_fp": best["alone_fp"],
+            "max_fp": best["max_fp"],
             "high_min": a.high_min,
             "max_dismiss_cost": a.max_dismiss_cost,
             "sklearn": sklearn.__version__,
         },
         "cross_validation": {
-            k: v for k, v in best.items() if not k.startswith("_") and k not in ("C", "rule_scale", "dismiss")
+            k: v for k, v in best.items() if not k.startswith("_") and k not in ("C", "rule_scale", "dismiss", "min_groups", "alone_fp", "max_fp")
         },
     }
     doc = export(model, best["thresholds"], {"dismiss": best["dismiss"], **meta})

@@ -39,9 +39,11 @@ def training(shipped):
     if tr.digest(rows) != shipped.meta["training_digest"]:
         pytest.skip("the training data here differs from the shipped model's (no ../shared, or data changed)")
     tr.with_features(rows, shipped.rule_scale)
-    return rows, tr.fit(rows, shipped.meta["config"]["C"])
+    return rows, tr.fit(rows, shipped.meta["config"]["C"], shipped.meta["config"].get("min_groups", 1))
 
 
+@pytest.mark.slow  # builds the whole training set (every dev tool scanned by the rules)
+@pytest.mark.timeout(1200)
 def test_scores_equal_scikit_learns_pipeline_on_the_training_data(shipped, training):
     rows, pipeline = training
     expected = pipeline.decision_function([r["features"] for r in rows])
@@ -50,6 +52,8 @@ def test_scores_equal_scikit_learns_pipeline_on_the_training_data(shipped, train
         assert got == pytest.approx(float(want), abs=1e-3), r["definition"].get("name")
 
 
+@pytest.mark.slow  # builds the whole training set (every dev tool scanned by the rules)
+@pytest.mark.timeout(1200)
 def test_the_shipped_model_separates_its_training_data(shipped, training):
     """A model that cannot tell its own positives from its negatives was not trained (or was broken)."""
     rows, _ = training
@@ -113,7 +117,9 @@ def test_scan_item_adds_one_learned_finding_and_only_for_tools(shipped):
             continue
         d = ev.case_definition(case)
         rules = scan_item("tool", d, other_tools=case.get("other_tools", ()), learned=False)
-        if max((RANK[f.severity] for f in rules), default=-1) < RANK["medium"]:
+        own = [f for f in rules if f.kind not in scan_model.CONTEXT_KINDS]
+        # With no rule finding at all, the model's own flag needs the score `alone`.
+        if max((RANK[f.severity] for f in rules), default=-1) < RANK["medium"] and (own or shipped.score(d) >= shipped.alone):
             missed_by_rules.append((d, case))
     assert missed_by_rules
     d, case = missed_by_rules[0]
