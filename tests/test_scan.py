@@ -55,7 +55,18 @@ NEGATIVES = json.loads((CORPUS / "negatives.json").read_text(encoding="utf-8"))
 KNOWN_MISSES = {"steer-recommendation", "quote-passwords"}
 
 
-@pytest.mark.parametrize("case", [c for c in DEFINITIONS if c["id"] not in KNOWN_MISSES], ids=lambda c: c["id"])
+# Cases whose wording-only findings the learned judgement dismisses (the tool as a whole scores below
+# `dismiss`): the recall the weighing costs, kept visible; strict, so a model that flags them again says so.
+DISMISSED = {"no-confirmation", "override-zh"}
+
+
+def _corpus_case(c):
+    if c["id"] in DISMISSED:
+        return pytest.param(c, id=c["id"], marks=pytest.mark.xfail(strict=True, reason="dismissed by the weighing"))
+    return pytest.param(c, id=c["id"])
+
+
+@pytest.mark.parametrize("case", [_corpus_case(c) for c in DEFINITIONS if c["id"] not in KNOWN_MISSES])
 def test_corpus_definitions_are_flagged(case):
     findings = scan_item(case["item"], case["definition"], other_tools=case.get("other_tools", ()))
     assert max_severity(findings) in ("medium", "high")
