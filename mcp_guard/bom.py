@@ -437,7 +437,7 @@ def _installed_purl(upstream: UpstreamConfig) -> PackageURL | None:
     the script given to node), or a console script or `-m module` of a Python environment."""
     import shutil
 
-    base = Path(upstream.cwd) if upstream.cwd else Path.cwd()
+    base = Path(upstream.launch_cwd() or Path.cwd())  # where it starts, so what it runs
 
     def locate(word: str) -> Path | None:
         if os.sep not in word:

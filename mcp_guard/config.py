@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from mcp_guard.errors import ConfigError
 
@@ -90,6 +90,7 @@ class UpstreamConfig(_Model):
     # `serve` only: one process (or HTTP connection) for every client session ("all"), or one per
     # session ("per-session", the default: a server may keep per-client state). See proxy/shared.py.
     share: Literal["all", "per-session"] = "per-session"
+    _folder: str | None = PrivateAttr(None)  # the folder of the config file that defines it
 
     @model_validator(mode="after")
     def _command_or_url(self) -> UpstreamConfig:
@@ -128,12 +129,14 @@ class UpstreamConfig(_Model):
         return self.url is not None
 
     def launch_cwd(self) -> str | None:
-        """The folder the server starts in: its `cwd`; else, for one that gets secrets, the filesystem
-        root, never the client's working folder (whose code `python -m`, npx or a relative path would
-        load, with the secrets)."""
-        if self.cwd or not self.secrets:
-            return self.cwd
-        return os.path.abspath(os.sep)
+        """The folder the server starts in: its `cwd`; else the folder of the config file that defines
+        it (the one its author chose); never the folder a client happens to start `run` in, whose code
+        `python -m`, npx or a relative path would load as this server. Only a server defined by the
+        client's own command line (no config entry) starts in the client's folder: without secrets
+        (None; see `intent.credentials.upstream_env` for PYTHONSAFEPATH), else in the filesystem root."""
+        if self.cwd or self._folder:
+            return self.cwd or self._folder
+        return None if not self.secrets else os.path.abspath(os.sep)
 
 
 class ArgConstraint(_Model):
@@ -449,6 +452,7 @@ def parse_config(data: dict, source: Path | None = None) -> Config:
         # Paths in a config file are relative to its folder, so it works from wherever a client or
         # CI starts mcp-guard: an upstream's working folder, and a command given as a path.
         for up in config.upstreams.values():
+            up._folder = str(source.parent)
             if up.cwd:
                 up.cwd = str(config.resolve(up.cwd))
             copy = (up.command or "").startswith(("{verified}", "{verified_dir}"))  # provenance names the copy

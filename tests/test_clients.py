@@ -256,6 +256,10 @@ def test_wrap_idempotent_then_unwrap_byte_identical(case, home, project, capsys)
             assert new.get("env") == entry.get("env")
             assert registered[name]["command"] == entry["command"]
             assert registered[name]["args"] == entry.get("args", [])
+            # The client starts a project's server in the project; mcp-guard, where the config says
+            # (else the config's folder, here the user's): a project entry registered there says so.
+            user_scope = case.endswith("/user")
+            assert registered[name].get("cwd") == (entry.get("cwd") if user_scope else entry.get("cwd", str(project)))
         else:  # remote: mcp-guard's config holds the URL
             assert new["args"] == [*user_cfg(home), "run", "--upstream", name]
             assert "url" not in new and "headers" not in new

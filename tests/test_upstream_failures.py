@@ -1,5 +1,6 @@
 """A failing upstream's cause reaches whoever started it: its exit code and the end of its stderr in
-`run` (the client's error and our log), `doctor`, `scan`, `bom generate` and `bom check`; a missing
+our log under `run` (the client's error says only how it ended), `doctor`, `scan`, `bom generate` and
+`bom check`; a missing
 program is "command not found"; a config error under `run` reaches the client as a JSON-RPC error."""
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ def _no_traceback(text: str) -> None:
 def test_run_tells_the_client_and_its_log_how_the_server_ended(project):
     done = guard(project, "--config", "mcp-guard.toml", "run", "--upstream", "boom", stdin=json.dumps(INIT) + "\n")
     message = _answer(done.stdout)["error"]["message"]
-    assert "exited with code 3" in message and "boom: missing API key" in message
+    # The client hears how it ended; what the server wrote (its words could address the model) stays
+    # in the operator's log.
+    assert "exited with code 3" in message and "mcp-guard's log" in message
+    assert "boom: missing API key" not in message
     assert "exited with code 3" in done.stderr and "boom: missing API key" in done.stderr
     _no_traceback(done.stderr)
 

@@ -190,7 +190,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     recorded = bom_mod.upstreams_of(doc)
     names = _selected(config, args.upstream)
     results = _snapshots(config, names)
-    ids = _review_states(config, doc, results)
+    ids = _review_states(config, results)
     report: dict[str, Any] = {}
     problems = unreachable = 0
     edited: dict[str, list[dict[str, Any]]] = {}
@@ -236,16 +236,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _review_states(config: Config, doc: Any,
-                   results: dict[str, Any]) -> dict[tuple[str, str, str, str | None], tuple[str, str]]:
+def _review_states(config: Config, results: dict[str, Any]) -> dict[tuple[str, str, str, str | None], tuple[str, str]]:
     """(review id, state) of each definition the servers serve, as the review queue holds it.
 
     Where this machine has a database, what the servers were just seen to serve is recorded in it
-    as a run of the proxy would record it (the AI-BOM's approvals adopted first), so that every
-    difference this check reports is in `review list` too, pending, with its id. A machine with no
-    database (a fresh CI runner) is only read from: nothing is created there. Trust on first use is
-    left to the proxy: an upstream this database never saw is not recorded here."""
-    from mcp_guard import bom as bom_mod
+    as a run of the proxy would record it, so that every difference this check reports is in `review
+    list` too, pending, with its id. The AI-BOM's approvals are never adopted here: the file belongs to
+    the folder being checked (a cloned repository can ship one), and a check changes no decision;
+    `bom generate` or a review adopts them. A machine with no database (a fresh CI runner) is only
+    read from: nothing is created there. Trust on first use is left to the proxy: an upstream this
+    database never saw is not recorded here."""
     from mcp_guard.store import is_url
 
     if not is_url(config.database) and not config.db_path.exists():
@@ -254,7 +254,6 @@ def _review_states(config: Config, doc: Any,
         queue = _queue(config)
     except GuardError:
         return {}
-    bom_mod.adopt(queue, doc)
     for name, lists in results.items():
         trust = config.upstreams[name].trust
         if isinstance(lists, GuardError) or trust == "tofu" and not queue.knows(name):

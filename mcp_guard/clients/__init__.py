@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from mcp_guard.clients import claude_code, claude_desktop, cursor, vscode
@@ -18,5 +19,6 @@ def locations(client: str = "all", scope: str | None = None, project: Path | Non
     for module in chosen:
         for s in module.SCOPES:
             if scope is None or s == scope:
-                found.extend(module.locations(s, project))
+                found.extend(replace(loc, project=project) if s != "user" else loc
+                             for loc in module.locations(s, project))
     return found

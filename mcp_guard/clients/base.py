@@ -19,6 +19,7 @@ class Location:
     path: Path  # the config file
     container: tuple[str, ...]  # keys from the top of the file to the servers object
     comments: bool = False  # the file is JSONC (comments and trailing commas allowed)
+    project: Path | None = None  # project and local scopes: the folder the client starts their servers in
 
     @property
     def pointer(self) -> str:

@@ -117,7 +117,7 @@ def registration(entry: dict) -> dict[str, Any]:
 
 def same_server(reg: dict[str, Any], existing: dict[str, Any]) -> bool:
     """Whether an upstream already in the config runs the same server as a registration would."""
-    keys = ("command", "args", "url")
+    keys = ("command", "args", "url", "cwd")  # one program in two projects is two servers
     return all((reg.get(k) or None) == (existing.get(k) or None) for k in keys)
 
 

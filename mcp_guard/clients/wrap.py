@@ -182,6 +182,10 @@ def plan_wrap(
                         plan.skipped.append(f"{loc.describe()}: {name}: already runs through mcp-guard")
                         continue
                     reg = entries.registration(entry.value)
+                    if loc.project and kind == "stdio" and "cwd" not in reg and config_path.parent != loc.project:
+                        # An upstream starts in its config file's folder; the client starts this one in the
+                        # project (its relative paths, `python -m` modules), so the entry says so.
+                        reg["cwd"] = str(loc.project)
                     upstream = _allocate(name, reg, taken, config.proxy.separator)
                     refs = [k for k, v in reg.get("headers", {}).items() if "${" in v]
                     if refs and upstream not in config.upstreams:

@@ -121,6 +121,10 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
            or (k.upper() in passed and not k.upper().startswith(OWN_PREFIX))}
     if upstream.secrets:
         env.update({k: v for k, v in system_locations(upstream.command).items() if k not in passed})
+    if upstream.launch_cwd() is None and any(a in ("-m", "-c") for a in upstream.args):
+        # It starts in the client's folder (no config entry defines it): `python -m/-c` would put that
+        # folder first on sys.path, and a repository's module would run as this server.
+        env["PYTHONSAFEPATH"] = "1"
     env.update(upstream.env)
     for name, value in (additions or {}).items():
         if value is None:

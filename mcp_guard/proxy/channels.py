@@ -234,8 +234,10 @@ class ChildProcess:
     def returncode(self) -> int | None:
         return self.popen.poll()
 
-    def exit_status(self) -> str:
-        """How it ended, for a person: its exit code or signal, then the last lines of its stderr."""
+    def exit_status(self, *, stderr: bool = True) -> str:
+        """How it ended, for a person: its exit code or signal, then the last lines of its stderr
+        (`stderr=False`: only say it has some; the server chose those words, so they are for the
+        operator, never for a client or its model)."""
         code = self.returncode
         if code is None:
             status = "is running"
@@ -244,6 +246,8 @@ class ChildProcess:
         else:
             status = f"exited with code {code}"
         tail = self.stderr.tail()
+        if tail and not stderr:
+            return f"{status}; its stderr is in mcp-guard's log (`mcp-guard doctor` shows it too)"
         return f"{status}; its stderr ends: {tail}" if tail else status
 
     def discard(self) -> None:

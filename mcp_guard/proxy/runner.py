@@ -118,6 +118,8 @@ def select_upstreams(config: Config, *, names: list[str] | None = None, command:
         else:
             fields.update(url=url, headers={**(base.headers if base else {}), **(headers or {})}, transport=transport)
         config.upstreams[upstream_name] = UpstreamConfig.model_validate(fields)
+        if base is not None:  # the entry's own program: it starts where its config file says
+            config.upstreams[upstream_name]._folder = base._folder
         selected = [upstream_name]
     elif names:
         for n in names:

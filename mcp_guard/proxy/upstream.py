@@ -26,7 +26,7 @@ import anyio
 
 from mcp_guard import telemetry
 from mcp_guard.config import Config, ProxySettings, UpstreamConfig
-from mcp_guard.errors import UpstreamUnavailable
+from mcp_guard.errors import GuardError, ProtocolError, UpstreamUnavailable
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
 from mcp_guard.intent.credentials import upstream_env
 from mcp_guard.proxy import eras, jsonrpc
@@ -357,11 +357,18 @@ class UpstreamConnection:
             with anyio.move_on_after(0.3):
                 await channel.process.wait()
             if channel.returncode is not None:
-                self._exited = channel.process.exit_status()
+                self._exited = self._exited or self._ended(channel)
+
+    def _ended(self, channel: ProcessChannel) -> str:
+        """How its process ended, for the client: code or signal only. Its stderr is server-chosen
+        text (it could address the model through `instructions` or an error), so it goes to the
+        operator's log alone."""
+        log.warning("upstream %r %s", self.name, channel.process.exit_status())
+        return channel.process.exit_status(stderr=False)
 
     def _exit_reason(self, channel: Channel) -> str:
         if isinstance(channel, ProcessChannel):
-            return f"upstream '{self.name}' {channel.process.exit_status()}"
+            return f"upstream '{self.name}' {self._exited or self._ended(channel)}"
         return f"upstream '{self.name}' closed the connection"
 
     # -- reading ---------------------------------------------------------------------------------
@@ -388,8 +395,8 @@ class UpstreamConnection:
             if isinstance(channel, ProcessChannel):  # it is exiting: wait a moment for its exit code
                 with anyio.move_on_after(1):
                     await channel.process.wait()
-                # Requests waiting on it (initialize too) learn at once how it ended, and why.
-                self._exited = channel.process.exit_status()
+                # Requests waiting on it (initialize too) learn at once how it ended.
+                self._exited = self._exited or self._ended(channel)
                 self.failure = self._abandoned or f"upstream '{self.name}' {self._exited}"
                 self._fail_pending()
         finally:
@@ -546,6 +553,15 @@ def _describe(err: BaseException) -> str:
         return "no answer to initialize"
     if isinstance(err, BaseExceptionGroup):
         return "; ".join(_describe(e) for e in err.exceptions)
+    import httpx
+
+    if isinstance(err, httpx.HTTPStatusError):  # its reason phrase is the server's
+        return f"answered HTTP {err.response.status_code}"
+    ours = isinstance(err, GuardError | ProtocolError | OSError) or (
+        isinstance(err, httpx.TransportError) and not isinstance(err, httpx.ProtocolError))  # connect, timeouts
+    if not ours and str(err).strip():  # another library's message may quote what the server sent
+        log.warning("upstream failed: %s", str(err)[:500])
+        return f"{type(err).__name__} (the details are in mcp-guard's log)"
     lines = str(err).strip().splitlines()
     return lines[0][:200] if lines else type(err).__name__
 
