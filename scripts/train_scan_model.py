@@ -368,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
             "sklearn": sklearn.__version__,
         },
         "cross_validation": {
-            k: v for k, v in best.items() if not k.startswith("_") and k not in ("C", "rule_scale", "dismiss", "min_groups", "alone_fp", "max_fp")
+            k: v for k, v in best.items()
+            if not k.startswith("_") and k not in ("C", "rule_scale", "dismiss", "min_groups", "alone_fp", "max_fp")
         },
     }
     doc = export(model, best["thresholds"], {"dismiss": best["dismiss"], **meta})

@@ -119,7 +119,8 @@ def test_scan_item_adds_one_learned_finding_and_only_for_tools(shipped):
         rules = scan_item("tool", d, other_tools=case.get("other_tools", ()), learned=False)
         own = [f for f in rules if f.kind not in scan_model.CONTEXT_KINDS]
         # With no rule finding at all, the model's own flag needs the score `alone`.
-        if max((RANK[f.severity] for f in rules), default=-1) < RANK["medium"] and (own or shipped.score(d) >= shipped.alone):
+        rules_missed = max((RANK[f.severity] for f in rules), default=-1) < RANK["medium"]
+        if rules_missed and (own or shipped.score(d) >= shipped.alone):
             missed_by_rules.append((d, case))
     assert missed_by_rules
     d, case = missed_by_rules[0]

@@ -29,7 +29,8 @@ def _model(intercept: float, dismiss: float | None, alone: float | None = None) 
     """A real scoring model with no word weights: its score is the intercept, so the test chooses the verdict."""
     thresholds = {"medium": 1.0, "high": 2.0} | ({"alone": alone} if alone is not None else {})
     return scan_model.ScanModel(
-        {"weights": {}, "intercept": intercept, "thresholds": thresholds, "config": {"rule_scale": 0.0}, "dismiss": dismiss}
+        {"weights": {}, "intercept": intercept, "thresholds": thresholds, "config": {"rule_scale": 0.0},
+         "dismiss": dismiss}
     )
 
 

@@ -1,4 +1,5 @@
-"""intent_world.py whose results may be several text blocks (a list in `results`). A plausible upstream (mail, web, files, calendar, tickets) whose READ tools return documents an
+"""intent_world.py whose results may be several text blocks (a list in `results`).
+A plausible upstream (mail, web, files, calendar, tickets) whose READ tools return documents an
 attacker wrote (injections), and whose side-effect tools only record what reached them.
 
 Usage: intent_world.py SPEC.json. Spec: {"tools": [names or tool dicts], "results": {tool: text},
@@ -45,6 +46,7 @@ for line in sys.stdin:
             f.write(json.dumps({"tool": name, "arguments": params.get("arguments")}) + "\n")
         text = SPEC.get("results", {}).get(name, "done")
         blocks = text if isinstance(text, list) else [text]
-        send({"jsonrpc": "2.0", "id": rid, "result": {"content": [t if isinstance(t, dict) else {"type": "text", "text": t} for t in blocks]}})
+        content = [t if isinstance(t, dict) else {"type": "text", "text": t} for t in blocks]
+        send({"jsonrpc": "2.0", "id": rid, "result": {"content": content}})
     else:
         send({"jsonrpc": "2.0", "id": rid, "result": {}})
