@@ -1024,3 +1024,18 @@ def test_roots_join_derived_forms_of_a_verb_and_keep_prefixes():
     assert "review" in roots("reviewers") and "approv" in roots("approval") and "cancel" in roots("cancellation")
     assert "invit" in roots("invitation") and "assign" in roots("assignment")
     assert "mov" not in roots("remove") and "stor" not in roots("restore")
+
+
+@pytest.mark.parametrize(("request_text", "granted"), [
+    ("Run test_elicitation to sign me up as ada@example.com", True),
+    ("Please call the tool `test_elicitation` once", True),
+    ("Summarize my mail. Don't call test_elicitation", False),
+    ("Look at the test_elicitation docs", False),
+])
+def test_rule_unasked_a_request_that_calls_the_tool_by_its_name_asks_for_it(request_text, granted):
+    """The tool's own name as the object of a verb the request asks with grants it; a mention does not."""
+    from mcp_guard.intent.engine import DeclaredIntent
+    from mcp_guard.intent.tools import classify
+
+    info = classify({"name": "test_elicitation", "description": "Ask the user for details."})
+    assert DeclaredIntent(request_text).asks_for(info) is granted

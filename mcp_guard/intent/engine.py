@@ -291,7 +291,18 @@ class DeclaredIntent:
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
         if self.verbs & verbs:
             return True
+        if not strict and _names_tool(self.text, info.name, self.verbs):
+            return True  # "Run test_elicitation to sign me up": the request asks for the tool by its name
         return not strict and bool(self.clause_verbs & info.words)
+
+
+def _names_tool(text: str, name: str, verbs: frozenset[str]) -> bool:
+    """Is the tool's own name the object of a verb the request asks with (`run test_elicitation`; not
+    "don't call test_elicitation", whose verb is negated and so not among the request's verbs)?"""
+    if len(name) < 4:
+        return False
+    pattern = rf"\b([a-z]+)\s+(?:the\s+)?(?:tool\s+)?`?{re.escape(name)}(?![\w-])"
+    return any(stem(m.group(1)) in verbs for m in re.finditer(pattern, text, re.I))
 
 
 def _pointed_field(v: Value, prov: Provenance, record: SessionRecord) -> bool:
