@@ -5,11 +5,16 @@ A model reads `IGNORE\\u0020ALL`, `&#73;GNORE`, `IGNORE%20ALL`, `IGNORE_ALL`, `I
 plain words. The scanner's result path and the intent record's search for text that addresses the
 model both judge this reading (`view`), so a pattern written for plain text cannot be dodged by
 spelling. What changes:
-- escapes a model decodes: JSON `\\uXXXX` and `\\n`-style escapes, HTML entities, percent-encoding;
+- escapes a model decodes: JSON `\\uXXXX` and `\\n`-style escapes, `\\u{..}`, `\\x..`, octal and CSS
+  escapes, HTML entities (with or without `;`), percent-encoding; decoded again on what a pass decoded
+  (`%254E`), up to PASSES passes;
+- markup a model does not read as letters: tags (an inline tag inside a word joins it) and emphasis
+  markers (`**No**te`);
 - characters that do not change the reading: format and zero-width characters, soft hyphens,
   combining marks, no-break and other spaces, compatibility forms (NFKC) and look-alike letters of
   other scripts (the scanner's own fold, `scan._fold_char`), the Turkish dotless i;
-- separators between letters: `_` between words, letters spaced one by one (`I G N O R E  A L L`).
+- separators between letters: `_` between words, single letters split by any one separator
+  (`I G N O R E  A L L`, `N.o.t.e`, one a line or a tab), run-together camelCase words.
 Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests,
 and the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
 
