@@ -82,7 +82,7 @@ _TABLE = _Table({i: i for i in range(128)})
 class View:
     """The normalised text and the way back to offsets of the text it was made from."""
 
-    __slots__ = ("text", "_outs", "_origs", "_size", "_inner")
+    __slots__ = ("text", "_outs", "_origs", "_size", "_inner", "again")
 
     def __init__(self, text: str, outs: list[int], origs: list[int], size: int,
                  inner: View | None = None) -> None:
@@ -91,6 +91,7 @@ class View:
         self._origs = origs
         self._size = size
         self._inner = inner  # a view of an earlier pass: this one reads its text
+        self.again = False  # did a decoding make an escape or markup to decode in another pass?
 
     def original(self, i: int) -> int:
         """The offset in the original text of offset `i` of the view."""
@@ -130,7 +131,8 @@ def _decode(kind: str, s: str) -> str:
             out.append(part if part.isalpha() else (part.strip(inner) or " "))
         return "".join(out)
     if kind == "tag":
-        return "" if s[1:].lstrip("/").split(None, 1)[0].rstrip("/>").lower() in _INLINE_TAGS else " "
+        # (other tags stay: `<IMPORTANT>` is itself a sign the scanner reads)
+        return "" if s[1:].lstrip("/").split(None, 1)[0].rstrip("/>").lower() in _INLINE_TAGS else s
     if kind == "bs":
         m = _BACKSLASH.match(s)
         assert m is not None
@@ -170,7 +172,7 @@ def view(text: str) -> View | None:
     if needed(text):  # each pass reads the text the last one made: `%254E` -> `%4E` -> `N`
         v = _view(text, first=True)
         for _ in range(PASSES - 1):
-            if v is None or not needed(v.text):
+            if v is None or not v.again:
                 break
             w = _view(v.text, first=False)
             if w is None or w.text == v.text:
@@ -248,6 +250,7 @@ def _view(text: str, first: bool) -> View | None:
             origs.append(orig)
 
     at = done = 0
+    again = False
     for s, e, new in edits:
         if s < at:
             continue  # inside an edit already made
@@ -271,12 +274,15 @@ def _view(text: str, first: bool) -> View | None:
             mark(done, s)
             parts.append(new)
             done += len(new)
+            again = again or any(c in new for c in "\\&%<*~`")
         at = e
     if not parts:
         return View(src, [0], [0], len(text)) if src is not text else None
     mark(done, at)
     parts.append(src[at:])
-    return View("".join(parts), outs, origs, len(text))
+    v = View("".join(parts), outs, origs, len(text))
+    v.again = again
+    return v
 
 
 # -- what a result's content shows beside its strings ---------------------------------------------------

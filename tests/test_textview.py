@@ -26,7 +26,7 @@ READS_AS = [
     ("A\u0131", "Ai"),  # Turkish dotless i
     ("IGNORE\\nALL", "IGNORE  ALL"),  # an escaped line break between two words
     ("**IG**NORE *all*", "IGNORE all"),  # emphasis markers inside and around words
-    ("<b>IG</b>NORE<p>all", "IGNORE all"),  # an inline tag joins, a block tag separates
+    ("<b>IG</b>NORE <IMPORTANT>all", "IGNORE <IMPORTANT>all"),  # an inline tag goes, others stay
     ("I.G.N.O.R.E a.l.l", "IGNORE all"),  # letters split by any one separator
     ("I\nG\nN\nO\nR\nE", "IGNORE"),  # one letter a line
     ("I\tG\tN\tO\tR\tE", "IGNORE"),  # tab-separated
