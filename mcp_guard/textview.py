@@ -45,7 +45,7 @@ _SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?:[^\w]{1,3}[^\W\d_](?![^\W_])){3,}")
 _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,15})(?:\s[^<>]{0,300})?/?>")
 _INLINE_TAGS = frozenset("a abbr b bdi bdo big cite code del dfn em font i ins kbd mark q s samp small span "
                          "strike strong sub sup time tt u var wbr".split())
-_EMPHASIS = re.compile(r"(?<=[^\W_])[*~`]+|[*~`]+(?=[^\W_])")
+_EMPHASIS = re.compile(r"[*~`]+")  # (touching a letter: `_touches_letter`; a literal class scans fast)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})")  # `NoteToThe`, `AIAssistant`
 # RE2 (linear, a DFA): whether to look for `_SPACED` or `_CAMEL` at all
 # (ASCII classes keep its DFA small; a text with other letters is read by `_SPACED` itself)
@@ -195,6 +195,11 @@ def _join_wrapped(src: str) -> str:
     return "".join(x for pair in zip(lines, seps, strict=True) for x in pair)
 
 
+def _touches_letter(src: str, m: re.Match[str]) -> bool:
+    s, e = m.start(), m.end()
+    return (s > 0 and src[s - 1].isalpha()) or (e < len(src) and src[e].isalpha())
+
+
 def _view(text: str, first: bool) -> View | None:
     # Edits that keep the length first: no offset moves.
     src = text.replace("_", " ") if "_" in text and first else text
@@ -229,8 +234,8 @@ def _view(text: str, first: bool) -> View | None:
     if "<" in src:
         edits += [(m.start(), m.end(), _decode("tag", m.group())) for m in _TAG.finditer(src)]
     if "*" in src or "~" in src or "`" in src:
-        edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src)]
-    if not src.isascii() or _spaced_hint().search(src) is not None:
+        edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
+    if _spaced_hint().search(src) is not None:
         edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
         edits += [(m.start(), m.end(), " ") for m in _CAMEL.finditer(src)]
     if wide:
