@@ -46,10 +46,11 @@ _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,15})(?:\s[^<>]{0,300})?/?>")
 _INLINE_TAGS = frozenset("a abbr b bdi bdo big cite code del dfn em font i ins kbd mark q s samp small span "
                          "strike strong sub sup time tt u var wbr".split())
 _EMPHASIS = re.compile(r"[*~`]+")  # (touching a letter: `_touches_letter`; a literal class scans fast)
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})")  # `NoteToThe`, `AIAssistant`
+# camelCase (`NoteToThe`, `AIAssistant`): a space after the letter each match is
+_CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")
 # RE2 (linear, a DFA): whether to look for `_SPACED` or `_CAMEL` at all
 # (ASCII classes keep its DFA small; a text with other letters is read by `_SPACED` itself)
-_SPACED_HINT = r"(?:^|[^A-Za-z0-9_])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9_]|$)|[a-z][A-Z]"
+_SPACED_HINT = r"(?:^|[^A-Za-z0-9_])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9_]|$)|([a-z][A-Z])"
 PASSES = 3  # escapes decoded again on the decoded text (`%254E`), at most this many times
 _WIDE = re.compile(r"[^\x00-\x7f]+")
 # Escapes of one character the same length as a space and the character: no offset moves.
@@ -235,9 +236,11 @@ def _view(text: str, first: bool) -> View | None:
         edits += [(m.start(), m.end(), _decode("tag", m.group())) for m in _TAG.finditer(src)]
     if "*" in src or "~" in src or "`" in src:
         edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
-    if _spaced_hint().search(src) is not None:
-        edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
-        edits += [(m.start(), m.end(), " ") for m in _CAMEL.finditer(src)]
+    hint = _spaced_hint().search(src)
+    if hint is not None:  # (each pattern run only where its own part of the hint is found)
+        if hint.group(1) is None or _spaced_hint().search(src, hint.end(), len(src)) is not None:
+            edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
+        edits += [(m.end(), m.end(), " ") for m in _CAMEL.finditer(src)]
     if wide:
         edits += [(m.start(), m.end(), None) for m in _WIDE.finditer(src)]  # None: each character by the table
     if not edits:
