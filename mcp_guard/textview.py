@@ -282,7 +282,7 @@ def _view(text: str, first: bool) -> View | None:
             mark(done, s)
             parts.append(new)
             done += len(new)
-            again = again or any(c in new for c in "\\&%<*~`")
+            again = again or bool(new)  # (what it decoded may now read as spaced letters too)
         at = e
     if not parts:
         return View(src, [0], [0], len(text)) if src is not text else None
