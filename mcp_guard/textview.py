@@ -5,11 +5,16 @@ A model reads `IGNORE\\u0020ALL`, `&#73;GNORE`, `IGNORE%20ALL`, `IGNORE_ALL`, `I
 plain words. The scanner's result path and the intent record's search for text that addresses the
 model both judge this reading (`view`), so a pattern written for plain text cannot be dodged by
 spelling. What changes:
-- escapes a model decodes: JSON `\\uXXXX` and `\\n`-style escapes, HTML entities, percent-encoding;
+- escapes a model decodes: JSON `\\uXXXX` and `\\n`-style escapes, `\\u{..}`, `\\x..`, octal and CSS
+  escapes, HTML entities (with or without `;`), percent-encoding; decoded again on what a pass decoded
+  (`%254E`), up to PASSES passes;
+- markup a model does not read as letters: tags (an inline tag inside a word joins it) and emphasis
+  markers (`**No**te`);
 - characters that do not change the reading: format and zero-width characters, soft hyphens,
   combining marks, no-break and other spaces, compatibility forms (NFKC) and look-alike letters of
   other scripts (the scanner's own fold, `scan._fold_char`), the Turkish dotless i;
-- separators between letters: `_` between words, letters spaced one by one (`I G N O R E  A L L`).
+- separators between letters: `_` between words, single letters split by any one separator
+  (`I G N O R E  A L L`, `N.o.t.e`, one a line or a tab), run-together camelCase words.
 Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests,
 and the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
 
@@ -25,10 +30,28 @@ from urllib.parse import unquote
 
 # Edits that change the length of the text, each looked for only when its first character is there.
 _JSON_U = re.compile(r"\\u[0-9a-fA-F]{4}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?")  # (a surrogate pair's low half)
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)")  # `&#78&#111`
+_NAMED_BARE = re.compile(r"&(?:amp|lt|gt|quot|nbsp)(?![A-Za-z0-9;])")  # the common names a browser reads bare
+# Backslash escapes of other notations: `\u{4e}`, `\x4e`, octal `\116`, CSS `\4e ` (1-6 hex digits,
+# one optional space ending it). Three octal digits read as octal, as C, JS and Python do.
+_BACKSLASH = re.compile(r"\\(?:u\{([0-9a-fA-F]{1,6})\}|x([0-9a-fA-F]{2})|([0-3][0-7]{2})(?![0-9a-fA-F])"
+                        r"|([0-9a-fA-F]{1,6})[ \t]?)")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*")
-_SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?:  ?[^\W\d_]){3,}(?![^\W_])")  # "I G N O R E  A L L"
-_SPACED_HINT = r"\pL \pL \pL \pL"  # RE2 (linear, a DFA): whether to look for `_SPACED` at all
+# Single letters with separators of any kind between them (`I G N O R E  A L L`, `N.o.t.e t.o`, one
+# letter a line or a tab); the separator met most often is the one inside words (`_decode`).
+_SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?:[^\w]{1,3}[^\W\d_](?![^\W_])){3,}")
+# Markup a model does not read as letters: tags (an inline one inside a word joins it) and emphasis
+# markers touching a letter (`**No**te`, `~~x~~`, `` `x` ``).
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,15})(?:\s[^<>]{0,300})?/?>")
+_INLINE_TAGS = frozenset("a abbr b bdi bdo big cite code del dfn em font i ins kbd mark q s samp small span "
+                         "strike strong sub sup time tt u var wbr".split())
+_EMPHASIS = re.compile(r"[*~`]+")  # (touching a letter: `_touches_letter`; a literal class scans fast)
+# camelCase (`NoteToThe`, `AIAssistant`): a space after the letter each match is
+_CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")
+# RE2 (linear, a DFA): whether to look for `_SPACED` or `_CAMEL` at all
+# (ASCII classes keep its DFA small; a text with other letters is read by `_SPACED` itself)
+_SPACED_HINT = r"(?:^|[^A-Za-z0-9_])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9_]|$)|([a-z][A-Z])"
+PASSES = 3  # escapes decoded again on the decoded text (`%254E`), at most this many times
 _WIDE = re.compile(r"[^\x00-\x7f]+")
 # Escapes of one character the same length as a space and the character: no offset moves.
 _SHORT_ESCAPES = (("\\n", " \n"), ("\\r", " \r"), ("\\t", " \t"), ('\\"', ' "'), ("\\/", " /"))
@@ -60,21 +83,26 @@ _TABLE = _Table({i: i for i in range(128)})
 class View:
     """The normalised text and the way back to offsets of the text it was made from."""
 
-    __slots__ = ("text", "_outs", "_origs", "_size")
+    __slots__ = ("text", "_outs", "_origs", "_size", "_inner", "again")
 
-    def __init__(self, text: str, outs: list[int], origs: list[int], size: int) -> None:
+    def __init__(self, text: str, outs: list[int], origs: list[int], size: int,
+                 inner: View | None = None) -> None:
         self.text = text
         self._outs = outs
         self._origs = origs
         self._size = size
+        self._inner = inner  # a view of an earlier pass: this one reads its text
+        self.again = False  # did a decoding make an escape or markup to decode in another pass?
 
     def original(self, i: int) -> int:
         """The offset in the original text of offset `i` of the view."""
         k = bisect.bisect_right(self._outs, i) - 1
         if k < 0:
-            return min(i, self._size)
-        nxt = self._origs[k + 1] if k + 1 < len(self._origs) else self._size
-        return min(self._origs[k] + i - self._outs[k], max(self._origs[k], nxt))
+            j = min(i, self._size)
+        else:
+            nxt = self._origs[k + 1] if k + 1 < len(self._origs) else self._size
+            j = min(self._origs[k] + i - self._outs[k], max(self._origs[k], nxt))
+        return j if self._inner is None else self._inner.original(j)
 
     def span(self, s: int, e: int) -> tuple[int, int]:
         a = self.original(s)
@@ -92,8 +120,28 @@ def _decode(kind: str, s: str) -> str:
         return html.unescape(s)
     if kind == "pct":
         return unquote(s, errors="replace")
-    if kind == "spaced":  # "I G N O R E  A L L": one space inside a word, two between words
-        return " ".join(w.replace(" ", "") for w in s.split("  "))
+    if kind == "spaced":  # the separator met most often is inside words, any other between them
+        seps = re.findall(r"[^\w]+", s)
+        inner = max(set(seps), key=seps.count)
+        if len(inner) != 1 or 2 * seps.count(inner) < len(seps):
+            return s  # no one separator of one character (`x = a + b`): not a spelled word
+        out = []
+        for part in re.split(r"([^\w]+)", s):
+            if part == inner:
+                continue
+            out.append(part if part.isalpha() else (part.strip(inner) or " "))
+        return "".join(out)
+    if kind == "tag":
+        # (other tags stay: `<IMPORTANT>` is itself a sign the scanner reads)
+        return "" if s[1:].lstrip("/").split(None, 1)[0].rstrip("/>").lower() in _INLINE_TAGS else s
+    if kind == "bs":
+        m = _BACKSLASH.match(s)
+        assert m is not None
+        u, x, octal, css = m.groups()
+        code = int(u or x or css or "0", 16) if octal is None else int(octal, 8)
+        ch = chr(code) if code <= 0x10FFFF else ""
+        # (CSS and octal forms are also what a path's `\\Data` looks like: only ASCII read from them)
+        return ch if " " <= ch <= "~" or (css is None and octal is None and ch.isalpha()) else s
     return s
 
 
@@ -109,6 +157,7 @@ def needed(text: str) -> bool:
     A line break alone does not count: plain ASCII text keeps its fast path, so its wrapped lines are
     joined only where the text needs a view for another reason."""
     return (not text.isascii() or "\\" in text or "&" in text or "%" in text or "_" in text
+            or "<" in text or "*" in text or "~" in text or "`" in text
             or _spaced_hint().search(text) is not None)
 
 
@@ -120,7 +169,16 @@ def view(text: str) -> View | None:
     for t, v in _last:
         if t is text:
             return v
-    v = _view(text) if needed(text) else None
+    v = None
+    if needed(text):  # each pass reads the text the last one made: `%254E` -> `%4E` -> `N`
+        v = _view(text, first=True)
+        for _ in range(PASSES - 1):
+            if v is None or not v.again:
+                break
+            w = _view(v.text, first=False)
+            if w is None or w.text == v.text:
+                break
+            v = View(w.text, w._outs, w._origs, w._size, inner=v)
     _last[:] = [(text, v), *_last[:2]]
     return v
 
@@ -138,10 +196,15 @@ def _join_wrapped(src: str) -> str:
     return "".join(x for pair in zip(lines, seps, strict=True) for x in pair)
 
 
-def _view(text: str) -> View | None:
+def _touches_letter(src: str, m: re.Match[str]) -> bool:
+    s, e = m.start(), m.end()
+    return (s > 0 and src[s - 1].isalpha()) or (e < len(src) and src[e].isalpha())
+
+
+def _view(text: str, first: bool) -> View | None:
     # Edits that keep the length first: no offset moves.
-    src = text.replace("_", " ") if "_" in text else text
-    if "\\" in src:
+    src = text.replace("_", " ") if "_" in text and first else text
+    if "\\" in src and first:  # (later passes: `C:\\new` is a path, no line break)
         keep = "\x00" if "\x00" not in src else None
         if keep is not None:  # an escaped backslash is not the start of an escape
             src = src.replace("\\\\", keep + keep)
@@ -162,12 +225,22 @@ def _view(text: str) -> View | None:
     edits: list[tuple[int, int, str | None]] = []
     if "\\u" in src:
         edits += [(m.start(), m.end(), _decode("json", m.group())) for m in _JSON_U.finditer(src)]
+    if "\\" in src:
+        edits += [(m.start(), m.end(), _decode("bs", m.group())) for m in _BACKSLASH.finditer(src)]
     if "&" in src:
         edits += [(m.start(), m.end(), html.unescape(m.group())) for m in _ENTITY.finditer(src)]
+        edits += [(m.start(), m.end(), html.unescape(m.group() + ";")) for m in _NAMED_BARE.finditer(src)]
     if "%" in src:
         edits += [(m.start(), m.end(), unquote(m.group(), errors="replace")) for m in _PERCENT.finditer(src)]
-    if _spaced_hint().search(src) is not None:
-        edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
+    if "<" in src:
+        edits += [(m.start(), m.end(), _decode("tag", m.group())) for m in _TAG.finditer(src)]
+    if "*" in src or "~" in src or "`" in src:
+        edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
+    hint = _spaced_hint().search(src)
+    if hint is not None:  # (each pattern run only where its own part of the hint is found)
+        if hint.group(1) is None or _spaced_hint().search(src, hint.end(), len(src)) is not None:
+            edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
+        edits += [(m.end(), m.end(), " ") for m in _CAMEL.finditer(src)]
     if wide:
         edits += [(m.start(), m.end(), None) for m in _WIDE.finditer(src)]  # None: each character by the table
     if not edits:
@@ -185,6 +258,7 @@ def _view(text: str) -> View | None:
             origs.append(orig)
 
     at = done = 0
+    again = False
     for s, e, new in edits:
         if s < at:
             continue  # inside an edit already made
@@ -208,12 +282,15 @@ def _view(text: str) -> View | None:
             mark(done, s)
             parts.append(new)
             done += len(new)
+            again = again or bool(new)  # (what it decoded may now read as spaced letters too)
         at = e
     if not parts:
         return View(src, [0], [0], len(text)) if src is not text else None
     mark(done, at)
     parts.append(src[at:])
-    return View("".join(parts), outs, origs, len(text))
+    v = View("".join(parts), outs, origs, len(text))
+    v.again = again
+    return v
 
 
 # -- what a result's content shows beside its strings ---------------------------------------------------

@@ -25,6 +25,15 @@ READS_AS = [
     ("\uff21\uff29 \u0430ssistant", "AI assistant"),  # full-width letters, a Cyrillic look-alike
     ("A\u0131", "Ai"),  # Turkish dotless i
     ("IGNORE\\nALL", "IGNORE  ALL"),  # an escaped line break between two words
+    ("**IG**NORE *all*", "IGNORE all"),  # emphasis markers inside and around words
+    ("<b>IG</b>NORE <IMPORTANT>all", "IGNORE <IMPORTANT>all"),  # an inline tag goes, others stay
+    ("I.G.N.O.R.E a.l.l", "IGNORE all"),  # letters split by any one separator
+    ("I\nG\nN\nO\nR\nE", "IGNORE"),  # one letter a line
+    ("I\tG\tN\tO\tR\tE", "IGNORE"),  # tab-separated
+    ("IgnoreAllPrevious", "Ignore All Previous"),  # run-together camelCase words
+    ("&#73&#71NORE", "IGNORE"),  # numeric entities without `;`
+    ("%2549GNORE", "IGNORE"),  # percent-encoding twice
+    ("\\u{49}\\x47\\116ORE \\41 ll", "IGNORE All"),  # `\u{..}`, `\x`, octal, CSS escapes
 ]
 
 
