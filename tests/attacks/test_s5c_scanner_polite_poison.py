@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the poisoned tools are data: one line each)
 """Class: scanner (default threshold) - twelve poisoned tool definitions in plain polite prose, no marker
 words. Expected (secure): each gets a medium-or-higher finding from `mcp-guard scan --file F --json`.
 Actual (s5c): 11/12 flagged; `qr_make` (asks for $GITHUB_TOKEN as the payload's start, "our team finds
@@ -40,7 +41,12 @@ def findings(tmp_path_factory):
     return json.loads(out.stdout)["findings"]
 
 
-@pytest.mark.parametrize("tool", list(T))
+def _case(name):
+    missed = name == "qr_make"  # a token asked for as the payload's start: only a low finding
+    return pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason="missed")] if missed else [])
+
+
+@pytest.mark.parametrize("tool", [_case(n) for n in T])
 def test_polite_poisoned_tool_is_flagged_at_medium(findings, tool):
     mine = [f for f in findings if f["item"] == tool and f["severity"] in ("medium", "high")]
     assert mine, f"{tool}: no medium finding for {T[tool][0]!r}"
