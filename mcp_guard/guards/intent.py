@@ -165,9 +165,7 @@ class IntentGuard(Guard):
         # Tainted: recorded with the judgement made (the scanner pass is not made again per session).
         entry = st.record.add(upstream, label, text if text is not None else _listing_text(listed))
         entry.regions, entry.spans = list(judged[1]), list(judged[0])
-        record = st.record
-        if record.first_taint is None or entry.seq < record.first_taint[0]:
-            record.first_taint = (entry.seq, entry.source)
+        st.record.note_taint(entry)
         if not await self._judged(st, entry):
             return False  # (not marked as read: listed again, it is withheld again until its taint is shared)
         st.listings.add(digest)

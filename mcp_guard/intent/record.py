@@ -311,9 +311,13 @@ class SessionRecord:
                 return bool(e.spans)
             if not e.tainted:
                 return False
-            if self.first_taint is None or e.seq < self.first_taint[0]:
-                self.first_taint = (e.seq, e.source)
+            self.note_taint(e)
             return True
+
+    def note_taint(self, e: ResultEntry) -> None:
+        """Remember the earliest tainted result (the one a tainted decision names)."""
+        if self.first_taint is None or e.seq < self.first_taint[0]:
+            self.first_taint = (e.seq, e.source)
 
     def prepare(self, e: ResultEntry) -> None:
         """The work a recorded result needs before a decision looks at it (the guard runs it in a
