@@ -658,17 +658,21 @@ def _addressed_to_model(text: str, low: str) -> list[tuple[int, int]]:
 def addresses(text: str, low: str) -> list[tuple[int, int]]:
     """Spans of text that addresses the model (by role or by name), read in the text as the model
     reads it (`textview.view`: escapes decoded, look-alikes folded, separators dropped): the RE2
-    prefilter and both patterns run on that reading, the spans are mapped back to `text`."""
+    prefilter and both patterns run on that reading, the spans are mapped back to `text`. The text as
+    written is read too: a reading adds spans, never hides one (camelCase split turns a product's name
+    such as `ChatGPT` into two words)."""
     from mcp_guard.textview import view
 
+    raw = _addressed_to_model(text, low) + _vocatives(text, low)
     v = view(text)
     if v is None:
-        return _addressed_to_model(text, low) + _vocatives(text, low)
+        return raw
     t = v.text
     lt = t.lower()
     if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
         t = lt
-    return [v.span(s, e) for s, e in _addressed_to_model(t, lt) + _vocatives(t, lt)]
+    read = [v.span(s, e) for s, e in _addressed_to_model(t, lt) + _vocatives(t, lt)]
+    return sorted(set(raw) | set(read))
 
 
 def _whole_word(low: str, word: str) -> list[int]:
