@@ -42,6 +42,8 @@ def report(log: AuditLog, session: str | None = None) -> dict[str, Any]:
         if rec.kind == "session.start":
             e = entry(rec.session_id)
             e |= {k: rec.data.get(k) for k in ("intent", "profile", "owner")} | {"started": rec.at}
+        elif rec.kind == "intent.declared":  # a later prompt (Claude Code's hook): what is judged from then on
+            entry(rec.session_id)["intent"] = rec.data.get("intent")
         elif rec.kind == "call":
             e = entry(rec.session_id)
             key = (str(rec.data.get("upstream", "")), str(rec.data.get("tool", "")))

@@ -130,7 +130,10 @@ def _summary(rec: AuditRecord) -> list[str]:
         text += f" {d['reason']}" if d.get("reason") else ""
         return [text, f"args: {json.dumps(args, ensure_ascii=False, sort_keys=True)}"]
     if rec.kind == "session.start":
-        return [f"intent={d.get('intent')!r} profile={d.get('profile')} owner={d.get('owner')}"]
+        by = f" (from {d['intent_from']})" if d.get("intent_from") else ""
+        return [f"intent={d.get('intent')!r}{by} profile={d.get('profile')} owner={d.get('owner')} era={d.get('era')}"]
+    if rec.kind == "intent.declared":
+        return [f"intent={d.get('intent')!r} (from {d.get('intent_from')})"]
     return [f"{k}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in sorted(d.items())]
 
 

@@ -11,6 +11,7 @@ then `check_result` of each guard. Every decision is written to the audit log be
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -119,7 +120,8 @@ class Guard:
     async def prepare_launch(self, spec: LaunchSpec) -> LaunchSpec:
         return spec
 
-    async def on_session_start(self, session: SessionInfo) -> None:
+    async def on_session_start(self, session: SessionInfo) -> Mapping[str, Any] | None:
+        """A session begins; what the guard returns goes into its `session.start` audit record."""
         return None
 
     async def filter_initialize(self, session: SessionInfo, upstream: Upstream,

@@ -48,9 +48,12 @@ class GuardChain:
             spec = await g.prepare_launch(spec)
         return spec
 
-    async def on_session_start(self, session: SessionInfo) -> None:
+    async def on_session_start(self, session: SessionInfo) -> dict[str, Any]:
+        """What the guards know at the start that its audit record carries."""
+        facts: dict[str, Any] = {}
         for g in self.guards:
-            await g.on_session_start(session)
+            facts |= await g.on_session_start(session) or {}
+        return facts
 
     async def filter_initialize(self, session: SessionInfo, upstream: Upstream,
                                 result: dict[str, Any]) -> dict[str, Any]:

@@ -689,11 +689,11 @@ class Relay:
     async def _begin_session(self, info: Any, capabilities: Any, era: str) -> None:
         self.session.client_info = info if isinstance(info, dict) else {}
         self.session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
-        await self.guards.on_session_start(self.session)
+        facts = await self.guards.on_session_start(self.session)
         if self._audit:
             await self._audit.record("session.resume" if self._resumed else "session.start", self.session.id, {
                 "intent": self.session.intent, "profile": self.session.profile,
-                "client": self.session.client_info, "upstreams": list(self.upstreams), "era": era,
+                "client": self.session.client_info, "upstreams": list(self.upstreams), "era": era, **facts,
             })
 
     async def _start_upstreams(self, msg: Message) -> Response:

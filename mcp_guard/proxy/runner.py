@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mcp_guard.config import Config, UpstreamConfig
@@ -169,6 +170,34 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
+class HookIntent(Guard):
+    """The prompts Claude Code's hook recorded, as the intent of a `run` session that declared none
+    (the intent guard's `intent_source`). The audit trail starts at that intent: the text known at the
+    start goes into `session.start`, and each new text into an `intent.declared` record, queued before
+    the decision it is first used for."""
+
+    name = "hook-intent"
+    _KEY = "hook-intent"  # session.state: the text the audit log has, None before the start
+
+    def __init__(self, read: Callable[[SessionInfo], str | None], audit: AuditSink) -> None:
+        self.read = read
+        self.audit = audit
+
+    def __call__(self, session: SessionInfo) -> str | None:
+        if session.intent is not None:  # declared with the session (`--intent`, env, config): that one
+            return None
+        text = self.read(session)
+        if text is not None and self._KEY in session.state and session.state[self._KEY] != text:
+            session.state[self._KEY] = text
+            self.audit.record("intent.declared", session.id, {"intent": text, "intent_from": "hook"})
+        return text
+
+    async def on_session_start(self, session: SessionInfo) -> dict[str, Any] | None:
+        text = self.read(session) if session.intent is None else None
+        session.state[self._KEY] = text
+        return {"intent": text, "intent_from": "hook"} if text is not None else None
+
+
 class Proxy:
     """What every session of one proxy process shares: config, store, audit log, guards."""
 
@@ -191,16 +220,17 @@ class Proxy:
         self.holds = HeldApprovals(self.store)
         self.call_observers: list[Observer] = []  # told how each governed call ended (metrics, traces)
         self.intent: IntentGuard | None = None
+        self.hook: HookIntent | None = None
         if config.intent.mode != "off":
-            source = None
             if hook_intent:  # a session that declared nothing takes the prompts its person typed
                 hooked = hook_intent_source(self.store)  # None: Claude Code did not start this process
                 if hooked is not None:
-                    source = lambda s: hooked(s) if s.intent is None else None  # noqa: E731
+                    self.hook = HookIntent(hooked, self.audit)
             # `run` serves one agent session, which its other `run` processes share (its taint).
             key = run_session_key() if hook_intent else None
-            self.intent = IntentGuard(config, store=self.store, intent_source=source, taint_key=key)
-        self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent))
+            self.intent = IntentGuard(config, store=self.store, intent_source=self.hook, taint_key=key)
+        self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent) +
+                                 ([self.hook] if self.hook is not None else []))
         self.shared: SharedUpstreams | None = None  # set by `serve` when an upstream is shared
         self.telemetry: Telemetry | None = None  # metrics and traces: `serve`, or traces configured
         if config.telemetry.traces != "off":
