@@ -524,6 +524,25 @@ def test_a_handshake_client_answers_a_new_revision_servers_input_requests(tmp_pa
     assert msg["result"]["content"][0]["text"] == "Ada likes teal", msg
 
 
+def session_starts(config: str) -> list[dict]:
+    from mcp_guard.audit.log import AuditLog
+    from mcp_guard.config import load_config
+    from mcp_guard.store import open_store
+
+    return [r.data for r in AuditLog(open_store(load_config(config).db_path)).records(kind="session.start")]
+
+
+@pytest.mark.parametrize(("server", "era"), [("sdk", "2026-07-28"), ("everything", "handshake")])
+async def test_the_session_start_record_names_the_era_the_session_runs(tmp_path, server, era):
+    """The SDK client probes `server/discover` first; in front of a handshake-only server it falls back
+    to initialize. The audit's start record names the era the session then ran, not the probe's."""
+    config = trusting(tmp_path, server, ECHO if server == "sdk" else everything())
+    await negotiate([*GUARD, "--config", config, "run"])
+    starts = session_starts(config)
+    assert [s["era"] for s in starts] == [era]
+    assert starts[0]["client"].get("name")  # the client that ran it, from whichever opening it used
+
+
 def test_a_client_that_falls_back_from_its_probe_gets_a_handshake_version(tmp_path):
     """A client that probes `server/discover`, then sends `initialize` before the probe is answered
     (Claude Code does when its probe times out while the servers start), must get the handshake
@@ -548,3 +567,4 @@ def test_a_client_that_falls_back_from_its_probe_gets_a_handshake_version(tmp_pa
         assert [t["name"] for t in tools]  # the session works in the era the client chose
     finally:
         client.close()
+    assert [s["era"] for s in session_starts(config)] == ["handshake"]

@@ -133,6 +133,7 @@ class Relay:
         self._initialized = False  # the client sent notifications/initialized
         self._held: list[tuple[Message, bytes | None, RequestId | None]] = []
         self._initialize_seen = False
+        self._start_facts: dict[str, Any] | None = None  # the session's start, until it is recorded
         self.era: str | None = None  # "handshake" or "modern" (2026-07-28), fixed by the client's first request
         self._handshake_asked = False  # an initialize has arrived (bare requests wait for it, never skip it)
         self._listens: dict[RequestId, dict[str, bool]] = {}  # the client's subscriptions/listen streams
@@ -589,7 +590,7 @@ class Relay:
     async def _open_stateless(self, env: dict[str, Any]) -> None:
         assert self._tg is not None
         info, capabilities = eras.client_of(env)
-        await self._begin_session(info, capabilities, eras.LATEST_MODERN)
+        await self._begin_session(info, capabilities, None)
         for up in self.upstreams.values():
             self._tg.start_soon(lambda up=up: up.run(None, envelope=env))
         for up in self.upstreams.values():
@@ -607,6 +608,7 @@ class Relay:
                 if up.era != "modern":  # a handshake-only server: an initialize session, kept for the process
                     up.client_initialized = True  # confirmed right after initialize: no client will say it
                     up.provide_handshake(handshake)
+            await self._record_start(eras.LATEST_MODERN)
         for up in self.upstreams.values():
             await up.started.wait()
 
@@ -676,6 +678,7 @@ class Relay:
             info, capabilities = params.get("clientInfo"), params.get("capabilities")
             self.session.client_info = info if isinstance(info, dict) else {}
             self.session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
+            await self._record_start("handshake")  # the era the session runs, not its probe's
             for up in self.upstreams.values():
                 up.provide_handshake(params)
             return await self._opened(msg["id"], params, [up for up in self.upstreams.values() if up.running or
@@ -686,11 +689,18 @@ class Relay:
         finally:
             self._upstreams_started.set()
 
-    async def _begin_session(self, info: Any, capabilities: Any, era: str) -> None:
+    async def _begin_session(self, info: Any, capabilities: Any, era: str | None) -> None:
+        """`era` None: a `server/discover` probe opened the session, and the client may still fall back
+        to initialize; the start is recorded once the era is known (`_record_start`)."""
         self.session.client_info = info if isinstance(info, dict) else {}
         self.session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
-        facts = await self.guards.on_session_start(self.session)
-        if self._audit:
+        self._start_facts = await self.guards.on_session_start(self.session)
+        if era is not None:
+            await self._record_start(era)
+
+    async def _record_start(self, era: str) -> None:
+        if self._audit and self._start_facts is not None:
+            facts, self._start_facts = self._start_facts, None  # once
             await self._audit.record("session.resume" if self._resumed else "session.start", self.session.id, {
                 "intent": self.session.intent, "profile": self.session.profile,
                 "client": self.session.client_info, "upstreams": list(self.upstreams), "era": era, **facts,
