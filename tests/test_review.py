@@ -356,7 +356,7 @@ def test_bulk_approve_all_of_an_upstream(tmp_path, home, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", open(__file__))  # noqa: SIM115 - not a terminal
     assert main([*approve_all, "--reason", "reference server"]) == 2
     err = capsys.readouterr().err
-    assert f"approve {len(everything())} definition(s) of upstream 'everything'" in err and "--yes" in err
+    assert f"approve all {len(everything())} pending definitions of upstream 'everything'" in err and "--yes" in err
     assert all(i.state == "pending" for i in queue.items(upstream="everything"))
     assert main([*approve_all, "--reason", "reference server", "--yes"]) == 0
     assert all(i.state == "approved" for i in queue.items(upstream="everything"))
@@ -406,6 +406,29 @@ def test_review_list_fits_the_terminal_and_keeps_ids_whole(tmp_path, home, capsy
     more = itertools.takewhile(lambda line: line.strip() and not line[:id_end].strip(), lines[first + 1 :])
     rows = [lines[first], *more]
     assert long_name in "".join(line[start:end].strip() for line in rows)
+
+
+def test_review_list_into_a_pipe_prints_whole_names_one_row_each(tmp_path, home, capsys, monkeypatch):
+    """Not a terminal and no COLUMNS (a script, a CI log): nothing folds or is cut, so grep finds names."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    queue, a, b = _two_upstreams(tmp_path)
+    long_name = "a_tool_with_a_remarkably_long_name_that_goes_on_and_on_" + "x" * 120
+    long = queue.record("an-upstream-with-a-long-name-" + "y" * 60, "tool", [{"name": long_name, "description": "d"}])
+    assert main(["review", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for item in [*a.values(), *b.values(), *long.values()]:
+        row = [line for line in lines if item.id in line]
+        assert len(row) == 1 and item.name in row[0] and item.upstream in row[0] and " pending " in row[0]
+    assert not any("…" in line for line in lines)
+
+
+def test_bulk_all_without_a_terminal_is_one_line_naming_yes(tmp_path, home, capsys, monkeypatch):
+    queue, _, _ = _two_upstreams(tmp_path)
+    monkeypatch.setattr("sys.stdin", open(__file__))  # noqa: SIM115 - not a terminal
+    assert main(["review", "approve", "--upstream", "time", "--all", "--reason", "fine"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--yes" in err and "'time'" in err and " 2 " in err, err
+    assert {i.state for i in queue.items(upstream="time")} == {"pending"}
 
 
 def test_bulk_all_skips_what_the_bom_from_git_already_approves(tmp_path, home, capsys):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -395,6 +396,9 @@ def cmd_review_list(args: argparse.Namespace) -> int:
     console = literal_console()  # names and upstreams are the server's and the config's text
     # Fit the terminal: ids, states and flags are never cut (ids must stay copyable); names and
     # upstreams fold onto more lines; the date drops its time, then goes, when space is short.
+    # Into a pipe or a CI log (no terminal, no COLUMNS) nothing folds: one row per item, for grep.
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = literal_console(width=100_000)
     wide = console.width >= 120
     table = Table(
         title=f"review queue ({args.state})", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
@@ -596,12 +600,14 @@ def _targets(args: argparse.Namespace, queue: ReviewQueue) -> list[str]:
     for i in items:
         kinds[i.kind] = kinds.get(i.kind, 0) + 1
     counted = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in sorted(kinds.items()))
+    if not args.yes and not sys.stdin.isatty():  # nobody to ask: one line that says what to add
+        raise GuardError(f"not confirmed (no terminal to ask on): add --yes to {verb} all {len(items)} pending "
+                         f"definitions of upstream {args.upstream!r} ({counted}); `mcp-guard review list "
+                         f"--upstream {args.upstream}` shows them")
     print(f"{verb} {len(items)} definition(s) of upstream {args.upstream!r} pending review ({counted}):",
           file=sys.stderr)
     print("  " + ", ".join(i.name for i in items), file=sys.stderr)
     if not args.yes:
-        if not sys.stdin.isatty():
-            raise GuardError(f"not confirmed: run it in a terminal, or add --yes to {verb} all {len(items)}")
         try:
             answer = input(f"{verb} all {len(items)} with reason {args.reason!r}? [y/N] ")
         except EOFError:
