@@ -97,8 +97,15 @@ def check_installation(config: Config | None) -> list[Line]:
         lines.append(Line("ok", "mcp SDK", importlib.metadata.version("mcp")))
     except importlib.metadata.PackageNotFoundError:
         lines.append(Line("fail", "mcp SDK", "not installed: pip install mcp-guard again"))
+    from mcp_guard.clients.entries import venv_of
+
     found = shutil.which("mcp-guard")
-    if found:
+    venv = venv_of(found) if found else None
+    if found and venv:
+        lines.append(Line("warn", "mcp-guard on PATH", f"{found}, only through the activated virtual environment "
+                          f"{venv}: a client started outside this shell may not find it; entries written by "
+                          "`mcp-guard wrap` from here name its full path, others need it"))
+    elif found:
         lines.append(Line("ok", "mcp-guard on PATH", found))
     else:
         lines.append(Line("warn", "mcp-guard on PATH", "not found: clients start it by name; put its folder on PATH"))

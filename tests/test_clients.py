@@ -185,9 +185,50 @@ def project(home: Path) -> Path:
 
 def guard_cmd() -> str:
     """What `wrap` writes as the command, by its documented rule: `mcp-guard` by name when it is on
-    PATH, else the full path of the one beside this Python, so a client that starts without this
-    environment's PATH still finds it. Whether a venv is active must not change a test's outcome."""
-    return "mcp-guard" if shutil.which("mcp-guard") else str(Path(sys.executable).parent / "mcp-guard")
+    PATH (but not only through an activated virtual environment), else its full path, so a client that
+    starts without this environment's PATH still finds it. Whether a venv is active must not change a
+    test's outcome."""
+    found = shutil.which("mcp-guard")
+    venv = os.environ.get("VIRTUAL_ENV")
+    if found and venv and Path(found).resolve().is_relative_to(Path(venv).resolve()):
+        return str(Path(found).absolute())
+    return "mcp-guard" if found else str(Path(sys.executable).parent / "mcp-guard")
+
+
+def venv_on_path(monkeypatch, tmp_path: Path) -> Path:
+    """An activated virtual environment whose bin folder alone holds an `mcp-guard` on PATH."""
+    venv = tmp_path / "venv"
+    exe = venv / "bin" / "mcp-guard"
+    exe.parent.mkdir(parents=True)
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    monkeypatch.setenv("PATH", f"{exe.parent}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    return exe
+
+
+def test_wrap_names_mcp_guard_by_its_full_path_when_only_a_venv_puts_it_on_path(home, project, capsys, monkeypatch):
+    exe = venv_on_path(monkeypatch, home)
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"echo": echo_entry()}}, indent=2))
+    assert guard("wrap", "--client", "claude-code", "--no-review", project=project) == 0
+    wrapped = json.loads((project / ".mcp.json").read_text())["mcpServers"]["echo"]
+    assert wrapped["command"] == str(exe)
+    err = capsys.readouterr().err
+    assert "virtual environment" in err and str(exe) in err and "may not find it" in err
+    # Without an activated venv, on PATH by name as before.
+    monkeypatch.delenv("VIRTUAL_ENV")
+    assert guard("unwrap", "--client", "claude-code", project=project) == 0
+    assert guard("wrap", "--client", "claude-code", "--no-review", project=project) == 0
+    assert json.loads((project / ".mcp.json").read_text())["mcpServers"]["echo"]["command"] == "mcp-guard"
+    assert "virtual environment" not in capsys.readouterr().err
+
+
+def test_doctor_warns_when_only_a_venv_puts_mcp_guard_on_path(home, project, capsys, monkeypatch):
+    exe = venv_on_path(monkeypatch, home)
+    assert guard("doctor", "--offline", project=project) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "mcp-guard on PATH" in x)
+    assert line.startswith("warn") and str(exe) in line and "virtual environment" in line, line
 
 
 def put(path: Path, text: str, project: Path | None = None) -> bytes:

@@ -78,12 +78,16 @@ def _report(plan, dry_run: bool, verb: str) -> None:
 
 
 def _wrap(args: argparse.Namespace) -> int:
+    from mcp_guard.clients.entries import guard_launch
     from mcp_guard.clients.wrap import apply, plan_wrap
     from mcp_guard.config import default_config_path
 
     config, path = _config(args)
     locs = _locations(args)
-    plan = plan_wrap(locs, config, path, args.server)
+    command, warning = guard_launch()
+    plan = plan_wrap(locs, config, path, args.server, command)
+    if warning and plan.changes:
+        print(f"warning: {warning}", file=sys.stderr)
     if not plan.changes:
         _report(plan, args.dry_run, "wrapped")
         print("nothing to wrap" + ("" if any(loc.path.is_file() for loc in locs) else ": no client config file found"))

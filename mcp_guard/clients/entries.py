@@ -173,11 +173,34 @@ def unwrap_entry(entry: dict, upstream_config: dict[str, Any] | None) -> dict:
 
 
 def guard_command() -> str:
-    """How a client should start mcp-guard: by name when it is on PATH, else by its full path."""
+    """How a client should start mcp-guard (see `guard_launch`)."""
+    return guard_launch()[0]
+
+
+def guard_launch() -> tuple[str, str | None]:
+    """How a client should start mcp-guard, and what to tell the person about it: by name when it is
+    on PATH, else by its full path. On PATH only through an activated virtual environment counts as
+    not on it: the client starts outside that shell, with its own PATH."""
     import shutil
     import sys
 
-    if shutil.which(GUARD):
-        return GUARD
+    found = shutil.which(GUARD)
+    venv = venv_of(found) if found else None
+    if found and venv is None:
+        return GUARD, None
+    if found and venv is not None:
+        path = os.path.abspath(found)
+        return path, (f"{GUARD} is on PATH through the activated virtual environment {venv}: a client started "
+                      f"outside this shell may not find it by name, so its entries run {path}")
     beside = os.path.join(os.path.dirname(sys.executable), GUARD)
-    return beside if os.path.exists(beside) else GUARD
+    return (beside, None) if os.path.exists(beside) else (GUARD, None)
+
+
+def venv_of(executable: str) -> str | None:
+    """The activated virtual environment ($VIRTUAL_ENV) that `executable` lives in, if any."""
+    from pathlib import Path
+
+    venv = os.environ.get("VIRTUAL_ENV")
+    if not venv:
+        return None
+    return venv if Path(executable).resolve().is_relative_to(Path(venv).resolve()) else None
