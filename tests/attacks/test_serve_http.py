@@ -93,7 +93,8 @@ def test_sse_session_answers_only_to_its_own_token(config):
     with serving(config) as (base, _), httpx.Client(timeout=10) as http, \
             http.stream("GET", f"{base}/sse", headers={"authorization": f"Bearer {alice}"}) as stream:
         endpoint = None
-        for line in stream.iter_lines():
+        lines = stream.iter_lines()  # held: a dropped iterator closes the stream, and the session with it
+        for line in lines:
             if line.startswith("data:") and "session_id" in line:
                 endpoint = line.split(":", 1)[1].strip()
                 break
@@ -101,6 +102,9 @@ def test_sse_session_answers_only_to_its_own_token(config):
         # Mallory, holding another token, posts into Alice's session.
         posted = http.post(f"{base}{endpoint}", json=INIT, headers={"authorization": f"Bearer {mallory}"})
         assert posted.status_code in (403, 404), f"another token drove this SSE session: {posted.status_code}"
+        ping = {"jsonrpc": "2.0", "id": 5, "method": "ping"}  # the session is there, for Alice
+        owned = http.post(f"{base}{endpoint}", json=ping, headers={"authorization": f"Bearer {alice}"})
+        assert owned.status_code == 202
 
 
 def test_http_body_is_limited(config):

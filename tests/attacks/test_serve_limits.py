@@ -131,16 +131,23 @@ def test_bodies_over_the_limit_are_refused_on_every_endpoint(tmp_path, home):
         session = open_session(base)
         in_session = httpx.post(f"{base}/mcp", content=big, headers={**HEADERS, "mcp-session-id": session})
         assert in_session.status_code == 413
-        with httpx.stream("GET", f"{base}/sse", headers={"accept": "text/event-stream"}) as stream:
-            endpoint = _endpoint(stream)
+        with sse_session(base) as endpoint:
             assert httpx.post(f"{base}{endpoint}", content=big, headers=HEADERS).status_code == 413
             assert httpx.post(f"{base}{endpoint}", json=INIT, headers=HEADERS).status_code == 202
 
 
-def _endpoint(stream) -> str:
-    for line in stream.iter_lines():
-        if line.startswith("data:"):
-            return line[5:].strip()
+@contextlib.contextmanager
+def sse_session(base: str, headers: dict | None = None):
+    """An SSE session, open for the block: yields its endpoint (the URL to POST to). The stream and
+    its line iterator live until the block ends: httpx closes a response once the iterator reading it
+    is dropped, and the server then ends the session (under load, before the test's POSTs arrive)."""
+    with httpx.stream("GET", f"{base}/sse", headers={"accept": "text/event-stream", **(headers or {})},
+                      timeout=60) as stream:
+        lines = stream.iter_lines()
+        for line in lines:
+            if line.startswith("data:"):
+                yield line[5:].strip()
+                return
     raise AssertionError("no endpoint event")
 
 
@@ -191,9 +198,7 @@ def test_idle_session_ends_with_its_upstream(tmp_path, home):
 
 def test_idle_sse_session_ends_with_its_upstream(tmp_path, home):
     config = write(tmp_path, "idle_timeout = 1")
-    with served(config) as (proc, base), httpx.stream("GET", f"{base}/sse", headers={"accept": "text/event-stream"},
-                                                      timeout=60) as stream:
-        endpoint = _endpoint(stream)
+    with served(config) as (proc, base), sse_session(base) as endpoint:
         assert httpx.post(f"{base}{endpoint}", json=INIT, headers=HEADERS).status_code == 202
         deadline = time.monotonic() + 30
         while not children(proc.pid):
@@ -225,10 +230,7 @@ def test_silent_and_slow_connections_are_closed(tmp_path, home):
 def test_sse_session_answers_only_to_the_credential_that_opened_it(tmp_path, home):
     config = write(tmp_path)
     owner, other = start_token(config), start_token(config)
-    with served(config) as (_, base), httpx.stream(
-            "GET", f"{base}/sse", headers={"accept": "text/event-stream", "authorization": f"Bearer {owner}"},
-            timeout=60) as stream:
-        endpoint = _endpoint(stream)
+    with served(config) as (_, base), sse_session(base, {"authorization": f"Bearer {owner}"}) as endpoint:
         ping = {"jsonrpc": "2.0", "id": 5, "method": "ping"}
         assert httpx.post(f"{base}{endpoint}", json=ping,
                           headers={**HEADERS, "authorization": f"Bearer {other}"}).status_code == 404
