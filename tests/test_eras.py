@@ -380,6 +380,25 @@ def test_a_stateless_relay_counts_against_serves_session_limits(tmp_path):
         assert again.json()["result"]["content"][0]["text"] == "back"
 
 
+def test_a_stateless_relay_ended_for_another_session_takes_no_more_requests(tmp_path):
+    """A credential's relay that serve's limits end goes on ending a while (its servers get time to
+    exit); the credential's next request opens a new relay instead of going to the closed one (under
+    load, the one before had not finished ending when the next request came: an error, not an answer)."""
+    import shlex
+
+    # Slow to end: ignores SIGTERM and lives on after its stdin closes, so the relay waits to kill it.
+    slow = ["sh", "-c", f"trap '' TERM; {shlex.join(ECHO)}; sleep 5"]
+    from tests.clients import serving
+
+    one_each = upstream_toml("echo", slow, 'trust = "tofu"\n') + "[serve]\nmax_sessions_per_client = 1\n"
+    with serving(write_config(tmp_path / "each.toml", one_each)) as base:
+        assert stateless_call(base, "echo", {"text": "hi"}).status_code == 200
+        handshake_session(base)  # takes the client's one slot: the stateless relay is ended for it
+        again = stateless_call(base, "echo", {"text": "back"})
+        assert again.status_code == 200, again.text
+        assert again.json()["result"]["content"][0]["text"] == "back"
+
+
 def test_mcp_param_headers_must_match_the_arguments(tmp_path):
     """A tool whose schema mirrors an argument into `Mcp-Param-Region`: the header and the body must agree
     (the revision's -32020 and 400 otherwise), whatever an intermediary before mcp-guard routed on."""

@@ -61,6 +61,7 @@ class ExchangeChannel:
         self._streams: dict[str, Callable[[Message], None]] = {}
         self._ids = itertools.count(1)
         self.last_used = anyio.current_time()
+        self.closed = False  # its input has ended: the relay is ending and takes no more requests
         # Input schemas of the tools the relay showed this credential, for the `Mcp-Param-*` check
         # (None: the tool mirrors no argument into a header, so there is nothing to check).
         self.schemas: dict[str, Any] = {}
@@ -84,10 +85,11 @@ class ExchangeChannel:
         # revision has none); dropped, as a server of the revision would.
 
     async def aclose(self) -> None:
-        self._in_send.close()
+        self.close_soon()
 
     def close_soon(self) -> None:
         """End the relay (serve's limits gave its slot to another session): its input ends."""
+        self.closed = True  # it is ending (its servers may take a while to exit)
         self._in_send.close()
 
     async def exchange(self, msg: Message, on_notification: Callable[[Message], None] | None = None) -> Message:
@@ -172,7 +174,7 @@ class StatelessSessions:
     def channel(self, key: str, session: Callable[[], SessionInfo]) -> ExchangeChannel | Response:
         """The credential's relay, opened on its first request if serve's limits allow one more."""
         channel = self._channels.get(key)
-        if channel is None:
+        if channel is None or channel.closed:  # (a relay being ended takes no more requests)
             assert self.task_group is not None
             channel = ExchangeChannel()
             refused = self._limits.claim(self.slot(key), key, channel.close_soon)
