@@ -79,3 +79,17 @@ def test_commands_that_start_a_server_show_how_it_ended(project, command):
         assert "command not found: no-such-mcp-server-binary" in shown, shown
     assert done.returncode != 0
     _no_traceback(shown)
+
+
+def test_an_http_upstreams_failure_is_described_from_the_sdks_own_http_errors():
+    """The SDK's HTTP client is httpx2: its errors name what went wrong (a status, a refused
+    connection), and describing one needs no other HTTP library installed."""
+    import httpx2
+
+    from mcp_guard.proxy.upstream import _describe
+
+    request = httpx2.Request("POST", "http://127.0.0.1:9/mcp")
+    status = httpx2.HTTPStatusError("nope", request=request, response=httpx2.Response(401, request=request))
+    assert _describe(status) == "answered HTTP 401"
+    refused = httpx2.ConnectError("All connection attempts failed", request=request)
+    assert _describe(refused) == "All connection attempts failed"

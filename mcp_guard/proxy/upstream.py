@@ -553,7 +553,7 @@ def _describe(err: BaseException) -> str:
         return "no answer to initialize"
     if isinstance(err, BaseExceptionGroup):
         return "; ".join(_describe(e) for e in err.exceptions)
-    import httpx
+    import httpx2 as httpx  # the SDK's HTTP client (mcp 2.x), whose errors these are
 
     if isinstance(err, httpx.HTTPStatusError):  # its reason phrase is the server's
         return f"answered HTTP {err.response.status_code}"
