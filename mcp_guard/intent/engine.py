@@ -107,6 +107,7 @@ from mcp_guard.intent.words import (
     CLAUSE_LEADS,
     DESCRIPTION_STOP,
     FAMILIES,
+    GENERIC_KINDS,
     FREE_TEXT,
     LOOKALIKES_OF,
     NEGATIONS,
@@ -117,6 +118,7 @@ from mcp_guard.intent.words import (
     name_tokens,
     roots,
     stem,
+    verb_kinds,
     words,
 )
 
@@ -180,7 +182,8 @@ class DeclaredIntent:
         # never the verb that asks for an action.
         # A negated verb ("draft, don't send") asks for nothing.
         # The verbs the request asks with (`_requested_verbs`): only these grant an action.
-        asked = _requested_verbs(self.text)
+        self.clauses = _requested_clauses(self.text)
+        asked = [v for v, _ in self.clauses]
         self.verbs = frozenset(stem(w) for w in asked)
         self.clause_verbs = frozenset().union(*(roots(w) for w in asked if len(w) >= 3 and w not in DESCRIPTION_STOP))
         found = list(find_values(self.text))
@@ -279,7 +282,7 @@ class DeclaredIntent:
         prefixes = [t for t in self.trusted if t.endswith("/")] + list(self.folders)
         return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
-    def asks_for(self, info: ToolInfo, strict: bool = False) -> bool:
+    def asks_for(self, info: ToolInfo, strict: bool = False, params: Iterable[str] = ()) -> bool:
         """Does the request ask (`_requested_verbs`: imperative clauses only) with one of the tool's own
         verbs (its name's first word), or a verb of an action family its name belongs to? Stemmed:
         "merges" asks for merge_*. Unless `strict` (a destructive call needs its own verb): also when
@@ -293,7 +296,38 @@ class DeclaredIntent:
             return True
         if not strict and _names_tool(self.text, info.name, self.verbs):
             return True  # "Run test_elicitation to sign me up": the request asks for the tool by its name
-        return not strict and bool(self.clause_verbs & info.words)
+        if strict:
+            return False
+        return bool(self.clause_verbs & info.words) or self._asks_kind(info, params)
+
+    def _asks_kind(self, info: ToolInfo, params: Iterable[str]) -> bool:
+        """Does an imperative clause ask for the same kind of action (`words.verb_kinds`, from WordNet: "raise
+        a PO" and create_purchase_order both create) on what the tool acts on (its name after the verb, its
+        parameters' names: "book a table" is not book_flight)? A kind that names every change (modify)
+        is not enough alone; a pronoun object ("give it to the plumber") fits when the request names what
+        the tool acts on elsewhere."""
+        kinds = info.kinds - GENERIC_KINDS
+        if not kinds:
+            return False
+        acts_on = info.acts_on | frozenset().union(
+            *(roots(w) for p in params for w in name_tokens(str(p)) if len(w) >= 3 and w not in DESCRIPTION_STOP))
+        if not acts_on:
+            return False
+        for verb, obj in self.clauses:
+            if not (verb_kinds(verb) & kinds):
+                continue
+            if any(_fits(w, acts_on) for w in obj):
+                return True
+            if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
+                return True
+        return False
+
+
+def _fits(word: str, acts_on: frozenset[str]) -> bool:
+    """Is `word` (of the request) what a tool acts on: a shared root ("orders": order), or its initials ("po")?"""
+    if len(word) < 2 or word in DESCRIPTION_STOP or word.isdigit():
+        return False
+    return word in acts_on or bool(roots(word) & acts_on)
 
 
 def _names_tool(text: str, name: str, verbs: frozenset[str]) -> bool:
@@ -319,14 +353,22 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
 
 
-_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)")  # (no end in "auth.py", "10:30")
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)|(?<=\s)[-–—](?=\s)")  # (no end in "auth.py", "10:30")
+# Text the person quotes or puts in brackets is not their request: a title, a phrase someone wrote, text to
+# translate ("Summarize the PR whose title is 'Merge the hook'"). Read as one placeholder token, never a verb.
+_QUOTED_SPAN = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<![\w'])'[^'\n]+'(?![\w])|\([^()\n]*\)|\[[^\[\]\n]*\]"
+                          r"|`[^`\n]*`")
+_SENTENCE_END = frozenset(".!?;\n")
 
 
 # The one rule of what a request asks for: a verb grants an action only where the request asks for it,
-# as the first word of an imperative clause (its start, or after a mark, "and", "then", "also", "please",
-# or a request frame: "can you", "I want you to", "help me"), not negated ("don't", "never", "not yet",
-# "without"), not in a question or subordinate clause ("if it is ready to merge", "why it cannot be
-# merged"), not a noun ("merge conflicts are expected", "the merge").
+# as the first word of an imperative clause (its start, or after a mark, a dash, "and", "then", "also",
+# "please", or a request frame: "can you", "I want you to", "help me"), not negated ("don't", "never", "not
+# yet", "without", "refrain from"; nor its object: "merge nothing"), not in a question ("merge it?", unless it
+# opens "can you …"), a subordinate clause ("if it is ready to merge", "why it cannot be merged") or a clause
+# that waits for the person's later word ("only after I confirm, merge it"), not a noun ("merge conflicts are
+# expected", "the merge"), not inside quotes or brackets, not in the text after "says:" (text to write), and
+# not a bare item of a list that follows a negated clause ("refrain from any action - close, merge").
 _QUESTION = frozenset("is are was were am be been does did do why how what whether if when where which who whom "
                       "whose because since though although unless until while once that".split())
 _FRAME_TO = frozenset("you me them him her us want wants wanted need needs like love wish have has going got "
@@ -335,20 +377,54 @@ _ASKS_SOMEONE = frozenset("ask tell get remind invite allow let want need like h
 _SUBORDINATE = frozenset("if whether why how what when where".split())
 _LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to"}
 _FINITE = frozenset("is are was were has have had will would can could should may might must".split())
-_NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't"}
+_NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't", "refrain",
+                         "avoid", "abstain"}
+_NO_OBJECT = frozenset("nothing none no neither".split())  # "merge nothing": a negated object asks for nothing
+# A condition on the person's own later word: what follows in the sentence waits for it.
+_WAITS = frozenset("if once after when until unless before".split())
+# Verbs that report what a text says: after "… says:" comes the text, not the request.
+_REPORTING = frozenset("say says said saying read reads stating states write writes wrote written translate "
+                       "translates".split())
+_POLITE_QUESTION = frozenset("can could would will".split())
+# Words of a clause after its verb that do not say what it acts on.
+_PRONOUNS = frozenset("it them this that these those one ones him her".split())
 
 
 def _requested_verbs(text: str) -> list[str]:
     """The words that open the request's imperative clauses (the rule above), in order."""
-    tokens = _CLAUSE_TOKEN.findall(text.lower())
-    out: list[str] = []
+    return [v for v, _ in _requested_clauses(text)]
+
+
+def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The request's imperative clauses (the rule above), in order: each clause's verb and the words after
+    it up to the clause's end (what it acts on)."""
+    tokens = _CLAUSE_TOKEN.findall(_QUOTED_SPAN.sub(" 0 ", text.lower()))
+    # Sentences ending in a question mark ask nothing unless they open as a polite request ("can you …?").
+    skip: set[int] = set()
+    begin = 0
+    for i, t in enumerate([*tokens, "."]):
+        if t in _SENTENCE_END:
+            first = tokens[begin:begin + 2]
+            polite = first[:1] and (first[0] == "please" or first[0] in _POLITE_QUESTION and first[1:] in (["you"], ["u"]))
+            if t == "?" and not polite:
+                skip.update(range(begin, i))
+            begin = i + 1
+    out: list[tuple[str, tuple[str, ...]]] = []
     opening = True
     frame = False  # the clause opened with a verb that asks someone to act ("ask the people who … to review")
+    negated = False  # the sentence so far holds a negated clause: a bare list after it names what not to do
+    waiting = False  # the sentence waits for the person's later word, or holds text to write
     for i, t in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
+        if t in _SENTENCE_END:
+            negated = waiting = False
+        if t == ":" and (_REPORTING & set(tokens[max(0, i - 3):i])):
+            waiting = True  # "a comment that says: merge after the release"
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
             opening, frame = True, False
             continue
+        if t in _WAITS and tokens[i + 1:i + 2] in (["i"], ["we"]):
+            waiting = True  # "only after I confirm, merge it"
         if t == "to":
             # "I want you to …", "ask them to …", "ask the people who … to …"; never "ready to …"
             opening = prev in _FRAME_TO or frame
@@ -364,14 +440,24 @@ def _requested_verbs(text: str) -> list[str]:
             continue
         opening = False
         if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
+            negated = negated or t in _NEGATING or t == "do"
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
         nxt = tokens[i + 1:i + 3]
         if nxt[:1] and nxt[0] in _SELF:
             continue  # "send me the list", "tell us": an answer to the person, not an action on others
         if nxt[:1] and nxt[0] in _FINITE or nxt[1:] and nxt[1] in _FINITE and nxt[0] not in _DETERMINERS:
             continue  # "merge conflicts are expected": the subject of a clause, a noun
+        if nxt[:1] and nxt[0] in _NO_OBJECT:
+            continue
+        if i in skip or waiting or (negated and (not nxt or not nxt[0][0].isalnum() or nxt[0] in ("or", "and"))):
+            continue
         if not t.isdigit():
-            out.append(t)
+            obj = []
+            for w in tokens[i + 1:]:
+                if not w[0].isalnum() or w in ("and", "then", "also", "please", "or", "but"):
+                    break
+                obj.append(w)
+            out.append((t, tuple(obj)))
     return out
 
 
@@ -613,13 +699,16 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        if intent.declared and not intent.asks_for(info):
+        if intent.declared and not intent.asks_for(info, params=arguments):
+            kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
+            asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             return Verdict(
                 "ask",
                 "unasked",
-                f"unasked: {tool} has a side effect and {intent.the_request} does not ask for this kind of action",
+                f"unasked: {tool} has a side effect{kind} and {intent.the_request} does not ask for this kind of "
+                f"action (it asks to: {asked})",
                 f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
-                "does not ask for this kind of action.",
+                f"does not ask for this kind of action (it asks to: {asked}).",
             )
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
@@ -775,7 +864,7 @@ class DefaultEngine:
             late = self._late(prov, record)
             if late:
                 why = late
-            elif not intent.asks_for(info):
+            elif not intent.asks_for(info, params=[x.param for x in values]):
                 why = f"{intent.the_request} does not ask for this kind of action"
             elif group in intent.kinds and (v.address or not _pointed_field(v, prov, record)):
                 # (An id that a result the request asked for by name carries as a field is the record

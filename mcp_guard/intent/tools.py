@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcp_guard.intent.words import (
+    DESCRIPTION_STOP,
     DESTRUCTIVE_VERBS,
     FAMILIES,
     NOUN_FAMILIES,
@@ -20,6 +21,7 @@ from mcp_guard.intent.words import (
     name_tokens,
     roots,
     stem,
+    verb_kinds,
     words,
 )
 
@@ -37,6 +39,12 @@ class ToolInfo:
     verbs: frozenset[str] = frozenset()  # stems of its own verb: its name's first word
     # Roots (`words.roots`) of every word of its name, in any derived form ("request_reviewers": review).
     words: frozenset[str] = frozenset()
+    # The kinds of action its name's verb names (`words.verb_kinds`, from WordNet), "delete" when the server
+    # marks it destructive.
+    kinds: frozenset[str] = frozenset()
+    # What it acts on: roots of the words of its name after the verb and of its schema's parameter names,
+    # their synonyms, and the initials of its name's nouns ("create_purchase_order": "po").
+    acts_on: frozenset[str] = frozenset()
 
 
 def classify(tool: dict[str, Any]) -> ToolInfo:
@@ -70,7 +78,27 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     # ("Merge a pull request once its review is done" must not make "review PR #12" ask for a merge).
     verbs = frozenset(v for v in stems[:1] if v)
     own = frozenset().union(*(roots(w) for w in name_tokens(name) if len(w) >= 3 and not w.isdigit()))
-    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own)
+    tokens = name_tokens(name)
+    kinds = verb_kinds(tokens[0]) if tokens else frozenset()
+    if effect == "destructive":
+        kinds |= {"delete"}
+    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own, kinds,
+                    _acts_on(tokens[1:], tool.get("inputSchema")))
+
+
+_LINKS = frozenset("to for of on in by at as from with into a an the".split())
+
+
+def _acts_on(nouns: list[str], schema: Any) -> frozenset[str]:
+    """Roots of the words that say what a tool acts on: its name after the verb, its parameters' names."""
+    params = list((schema or {}).get("properties") or {}) if isinstance(schema, dict) else []
+    nouns = [w for w in nouns if not w.isdigit() and w not in _LINKS]  # "respond_to_invite": invite
+    words_ = nouns + [w for p in params for w in name_tokens(str(p))]
+    out = set().union(*(roots(w) for w in words_ if len(w) >= 3 and w not in DESCRIPTION_STOP), set())
+    out |= {n for w in words_ for n in OBJECT_SYNONYMS.get(stem(w), ())}
+    if len(nouns) >= 2:
+        out.add("".join(w[0] for w in nouns if w))  # "purchase_order": "po"
+    return frozenset(out)
 
 
 def _verb_effect(stems: list[str], ambiguous: Effect = "write") -> Effect | None:
