@@ -23,7 +23,10 @@ SENSES = 3  # senses per verb looked at: WordNet orders them by frequency in its
 # kind -> anchor senses ("lemma.n": the n-th sense of the verb lemma in index.verb)
 ANCHORS = {
     "create": ["create.1", "create.2", "produce.2", "record.1"],  # make, bring into existence, enter a record
-    "send": ["communicate.2", "inform.1", "send.3", "transmit.3", "express.2"],  # inform, mail/post, say
+    # To another party: mail/post, send out, broadcast, notify, e-mail, message, announce, reply. Not every
+    # verb of saying ("summarize", "explain", "describe" tell the person, not someone else).
+    "send": ["send.2", "send.3", "transmit.3", "notify.1", "email.1", "message.1", "message.2", "announce.1",
+             "announce.2", "reply.1"],
     "modify": ["change.1", "change.4", "modify.1"],  # cause to change, switch, alter (update, adjust)
     "delete": ["remove.1", "destroy.1", "cancel.1", "cancel.3", "delete.1"],
     "pay": ["pay.1", "buy.1", "spend.2"],

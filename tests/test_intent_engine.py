@@ -1106,3 +1106,24 @@ def test_rule_unasked_text_the_person_does_not_ask_with_grants_nothing(text):
 def test_rule_unasked_requests_still_ask(text):
     info = classify({"name": "update_contact"} if "contact" in text else {"name": "merge_pull_request"})
     assert DeclaredIntent(text).asks_for(info), text
+
+
+@pytest.mark.parametrize("text,tool,asks", [
+    ("Make a reservation at Le Marais for two at 8pm", "reserve_restaurant", True),  # light verb + its noun
+    ("Make a payment of 50 to my landlord", "pay_bill", True),
+    ("Send an invitation to Ana", "invite_user", True),
+    ("Make a note of the payment", "pay_bill", False),  # the noun must head the object
+    ("Check the payment from Bob", "pay_bill", False),  # a look, not the noun's action
+    ("Cancel the reservation at Le Marais", "reserve_restaurant", False),  # removal is never the noun's action
+])
+def test_rule_unasked_a_light_verb_with_the_tools_own_noun_asks_for_it(text, tool, asks):
+    assert DeclaredIntent(text).asks_for(classify({"name": tool})) is asks, text
+
+
+@pytest.mark.parametrize("text", ["Summarize the latest email", "Recap the latest email from Ana",
+                                  "Outline the messages in #general", "Explain the last message"])
+def test_rule_unasked_a_verb_that_tells_the_person_does_not_grant_a_send(text):
+    # WordNet files every verb of saying under communication: only verbs that carry a message to another
+    # party (mail, post, notify, reply, broadcast) are of the send kind
+    for tool in ("send_email", "post_message", "reply_to_message"):
+        assert not DeclaredIntent(text).asks_for(classify({"name": tool}), params={"body": "x"}), (text, tool)

@@ -298,7 +298,23 @@ class DeclaredIntent:
             return True  # "Run test_elicitation to sign me up": the request asks for the tool by its name
         if strict:
             return False
-        return bool(self.clause_verbs & info.words) or self._asks_kind(info, params)
+        return bool(self.clause_verbs & info.words) or self._asks_kind(info, params) or self._asks_by_noun(info)
+
+    def _asks_by_noun(self, info: ToolInfo) -> bool:
+        """A clause whose verb of action takes the tool verb's own noun as its object asks for that action:
+        "make a reservation" (reserve_*), "make a payment" (pay_*), "place a booking" (book_*). The noun
+        must head the object ("make a note of the payment" does not pay); a verb of removal never."""
+        tokens = name_tokens(info.name)
+        if not tokens or len(tokens[0]) < 3:
+            return False
+        for verb, obj in self.clauses:
+            kinds = verb_kinds(verb)
+            if verb not in _LIGHT_VERBS and ("delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS):
+                continue  # "cancel the reservation", "review the payment": not the noun's action
+            head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
+            if head and _nominal_of(head[0], tokens[0]):
+                return True
+        return False
 
     def _asks_kind(self, info: ToolInfo, params: Iterable[str]) -> bool:
         """Does an imperative clause ask for the same kind of action (`words.verb_kinds`, from WordNet: "raise
@@ -314,13 +330,28 @@ class DeclaredIntent:
         if not acts_on:
             return False
         for verb, obj in self.clauses:
-            if not (verb_kinds(verb) & kinds):
-                continue
+            if stem(verb) in READ_VERBS or not (verb_kinds(verb) & kinds):
+                continue  # "summarize the email" says nothing of sending one (WordNet: a way of saying)
             if any(_fits(w, acts_on) for w in obj):
                 return True
             if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
                 return True
         return False
+
+
+# Verbs that carry no action of their own and take it from their object ("make a payment", "place an
+# order"): the light verbs of English grammar.
+_LIGHT_VERBS = frozenset("make do place put set take have get give".split())
+_MODIFIERS = frozenset("new quick another one more same usual each every all any".split())
+_NOMINAL = ("ation", "ition", "ment", "ance", "ence", "ion", "al", "ing", "")
+
+
+def _nominal_of(noun: str, verb: str) -> bool:
+    """Is `noun` the verb's own noun, by derivation: reservation (reserve), payment (pay), booking (book),
+    transfer (transfer)? Plural or not."""
+    n = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    bases = {verb, verb[:-1]} if verb.endswith("e") else {verb}
+    return any(n == b + suffix for b in bases for suffix in _NOMINAL)
 
 
 def _fits(word: str, acts_on: frozenset[str]) -> bool:
