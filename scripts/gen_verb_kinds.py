@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate mcp_guard/data/verb_kinds.json: the kinds of action (create, send, modify, delete, pay, share,
-execute) each English verb can name, from the WordNet 3.0 verb database (Princeton; licence in
+execute) each English verb or phrasal verb ("get rid of") can name, from the WordNet 3.0 verb database (Princeton; licence in
 mcp_guard/data/WORDNET-LICENSE).
 
 A verb is of a kind when one of its most frequent senses (the first SENSES in WordNet's order) is, or
@@ -28,7 +28,7 @@ ANCHORS = {
     "send": ["send.2", "send.3", "transmit.3", "notify.1", "email.1", "message.1", "message.2", "announce.1",
              "announce.2", "reply.1"],
     "modify": ["change.1", "change.4", "modify.1"],  # cause to change, switch, alter (update, adjust)
-    "delete": ["remove.1", "destroy.1", "cancel.1", "cancel.3", "delete.1"],
+    "delete": ["remove.1", "remove.3", "destroy.1", "cancel.1", "cancel.3", "delete.1"],  # remove.3: dispose of
     "pay": ["pay.1", "buy.1", "spend.2"],
     "share": ["give.3", "allow.2", "allow.3", "share.5"],  # transfer possession, permit, grant
     "execute": ["perform.1", "execute.3", "execute.5"],  # carry out, run a program
@@ -82,8 +82,10 @@ def main() -> int:
 
     table: dict[str, list[str]] = {}
     for lemma, offs in sorted(senses.items()):
-        if not lemma.isalpha():
-            continue  # one word only: "tidy_up" is read as "tidy"
+        parts = lemma.split("_")
+        if not all(p.isalpha() for p in parts) or len(parts) > 3:
+            continue
+        lemma = " ".join(parts)  # phrasal verbs too: "get rid of", "throw away", "set up"
         # Its most frequent senses, and any sense that is itself an anchor ("share" as in "share an idea").
         ks = set().union(*(kinds_of(o) for o in offs[:SENSES])) | {anchor[o] for o in offs if o in anchor}
         if ks:

@@ -1127,3 +1127,21 @@ def test_rule_unasked_a_verb_that_tells_the_person_does_not_grant_a_send(text):
     # party (mail, post, notify, reply, broadcast) are of the send kind
     for tool in ("send_email", "post_message", "reply_to_message"):
         assert not DeclaredIntent(text).asks_for(classify({"name": tool}), params={"body": "x"}), (text, tool)
+
+
+@pytest.mark.parametrize("text,tool,asks", [
+    ("Set up a meeting with Ana on Friday", "create_event", True),  # a phrasal verb's own sense (WordNet)
+    ("Send out the newsletter to the list", "publish_newsletter", True),
+    ("Send the newsletter out to the list", "publish_newsletter", True),  # its particle after the object
+    ("Get the newsletter", "publish_newsletter", False),  # a look
+])
+def test_rule_unasked_a_phrasal_verb_is_read_by_its_own_sense(text, tool, asks):
+    assert DeclaredIntent(text).asks_for(classify({"name": tool})) is asks, text
+
+
+def test_rule_destructive_needs_its_own_verb_not_another_verb_of_removal():
+    # "clean up" is a removal in WordNet, but a notice in the pointed listing chose which files went
+    # (ops_dev o-a19): a removal is granted by the tool's own verb only
+    for text in ("Clean up the duplicate files in Contracts/2024", "Get rid of the old files",
+                 "Throw the old files away"):
+        assert not DeclaredIntent(text).asks_for(classify({"name": "delete_file"}), strict=True), text

@@ -247,6 +247,13 @@ _VERB_KINDS: dict[str, frozenset[str]] = {}
 GENERIC_KINDS = frozenset({"modify"})
 
 
+def phrase_kinds(phrase: str) -> frozenset[str]:
+    """The kinds of action a phrasal verb names as WordNet lists it ("get rid of", "throw away"); none if
+    it is not one."""
+    verb_kinds("")
+    return _VERB_KINDS.get(phrase, frozenset())
+
+
 def verb_kinds(word: str) -> frozenset[str]:
     """The kinds of action `word` names as a verb, in any inflection ("books", "booked", "booking")."""
     if not _VERB_KINDS:
