@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate mcp_guard/data/verb_kinds.json: the kinds of action (create, send, modify, delete, pay, share,
-execute) each English verb or phrasal verb ("get rid of") can name, from the WordNet 3.0 verb database (Princeton; licence in
-mcp_guard/data/WORDNET-LICENSE).
+execute) each English verb or phrasal verb ("get rid of") can name, from the WordNet 3.0 verb database
+(Princeton; licence in mcp_guard/data/WORDNET-LICENSE).
 
 A verb is of a kind when one of its most frequent senses (the first SENSES in WordNet's order) is, or
 descends by hypernym links from, one of the kind's anchor synsets below. The anchors are the only hand

@@ -107,8 +107,8 @@ from mcp_guard.intent.words import (
     CLAUSE_LEADS,
     DESCRIPTION_STOP,
     FAMILIES,
-    GENERIC_KINDS,
     FREE_TEXT,
+    GENERIC_KINDS,
     LOOKALIKES_OF,
     NEGATIONS,
     PARAM_KINDS,
@@ -116,8 +116,8 @@ from mcp_guard.intent.words import (
     READ_VERBS,
     letter_variants,
     name_tokens,
-    roots,
     phrase_kinds,
+    roots,
     stem,
     verb_kinds,
     words,
@@ -312,7 +312,8 @@ class DeclaredIntent:
             return False
         for verb, obj in self.clauses:
             kinds = verb_kinds(verb)
-            if verb not in _LIGHT_VERBS and ("delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS):
+            weak = "delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS
+            if verb not in _LIGHT_VERBS and weak:
                 continue  # "cancel the reservation", "review the payment": not the noun's action
             head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
             if head and _nominal_of(head[0], tokens[0]):
@@ -405,7 +406,8 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
 
 
-_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)|(?<=\s)[-–—](?=\s)")  # (no end in "auth.py", "10:30")
+# (no end in "auth.py", "10:30"; a dash between spaces is a break)
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)|(?<=\s)[-–—](?=\s)")
 # Text the person quotes or puts in brackets is not their request: a title, a phrase someone wrote, text to
 # translate ("Summarize the PR whose title is 'Merge the hook'"). Read as one placeholder token, never a verb.
 _QUOTED_SPAN = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<![\w'])'[^'\n]+'(?![\w])|\([^()\n]*\)|\[[^\[\]\n]*\]"
@@ -457,7 +459,8 @@ def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
     for i, t in enumerate([*tokens, "."]):
         if t in _SENTENCE_END:
             first = tokens[begin:begin + 2]
-            polite = first[:1] and (first[0] == "please" or first[0] in _POLITE_QUESTION and first[1:] in (["you"], ["u"]))
+            polite = first[:1] and (first[0] == "please"
+                                    or first[0] in _POLITE_QUESTION and first[1:] in (["you"], ["u"]))
             if t == "?" and not polite:
                 skip.update(range(begin, i))
             begin = i + 1
