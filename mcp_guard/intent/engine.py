@@ -14,7 +14,10 @@ A result is *tainted* when any of its text reads as instructions to the model (s
 nothing it carries is data, wherever it stands in it (its own line, a JSON field, a CSV row).
 
 The rules, one sentence each (the rule's name is in every reason):
-- `read`: a call that only reads is allowed; a web address it reaches is judged by `fetch`.
+- `read`: a call that only reads is allowed; a web address it reaches is judged by `fetch`. Only a
+  tool that reaches the web reaches one: by its name (`fetch_url`), its server's openWorldHint, or a
+  parameter whose name or schema format says it is a web address; a host in the query of a service's
+  own search (`from:acme.example`) goes nowhere (found inside instructions to the model: `injected`).
 - `fetch`: a read may reach a web address the request names (or a page on a site it names), or one
   a clean result carries (copied from data, it carries nothing of the user's); one found nowhere
   (composed by the agent, so it may carry data out), only in a tainted result, once the session has
@@ -33,7 +36,10 @@ The rules, one sentence each (the rule's name is in every reason):
 - `tainted`: a value carried only by tainted results, outside the instructions, is asked.
 - `ungrounded`: a destination found neither in the request, a trusted list or source, nor any tool
   result is asked (an absence is no evidence of an attack: an honest agent may spell or build a value
-  its own way, or act on a result this process never saw).
+  its own way, or act on a result this process never saw). A value that chooses how rather than where
+  (`_chooses_how`: a number, flag, listed choice, date or time by its schema; a count, flag or date by
+  its shape; a source, `from_account`, or a part of the account the call reaches, `namespace`) is no
+  destination: it is judged only by where it was found (`injected`, `tainted`, `from-text`).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
   document) is asked, and the question says where it was found.
 - `from-data`: a destination a clean result carries as data, i.e. as a field (a sender, a
@@ -85,7 +91,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
@@ -614,6 +620,40 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
 
 
 _QUANTITY = frozenset({"max", "min", "num", "number", "count", "limit"})
+# A parameter that says where a value comes from (`from_account`, `source`), not where anything goes.
+_SOURCE = frozenset(stem(w) for w in ("from", "source", "src", "origin"))
+# A part of the account the call already reaches (`namespace: jobs`), not another party's place.
+_WITHIN = frozenset(stem(w) for w in ("namespace", "project", "workspace"))
+_ID_WORDS = frozenset(stem(w) for w in ("id", "ids", "number", "no", "num", "code"))
+_HOW_SHAPE = re.compile(r"(?:\d{1,4}|true|false|\d{4}-\d\d-\d\d(?:[t ]\d\d:\d\d(?::\d\d)?)?)")
+
+
+def _chooses_how(info: ToolInfo, v: Value) -> bool:
+    """Does a value found by its parameter's name choose how rather than say where data, money or access
+    goes? So it is when the parameter's schema says a number, flag, listed choice, date or time; when the
+    parameter names a source or a part of the account the call already reaches; or when the value is a
+    count (at most four digits), a flag or a date and not a secret, an account or an id. An address found
+    by its shape never does."""
+    if v.address:
+        return False
+    role = info.role(v.param)
+    if role:
+        return role == "how"
+    pstems = [stem(t) for t in name_tokens(v.param)] or [""]
+    if pstems[0] in _SOURCE or pstems[-1] in _WITHIN:
+        return True
+    # A secret or an account number, or the id of a party (`user_id: 42`), is never a count.
+    counted = v.kind not in ("credential", "account") and pstems[-1] not in _ID_WORDS
+    return counted and _HOW_SHAPE.fullmatch(v.value) is not None
+
+
+def _reaches(info: ToolInfo, v: Value) -> bool:
+    """Would a read send anything to an address its argument holds? Only a tool that reaches the web does:
+    by its name (`fetch_url`), a parameter whose name or schema says it is a web address, or its server's
+    word that it reaches the open world. A search or filter of the service's own data reaches nothing."""
+    if info.reaches_web or info.open_world or info.role(v.param) == "address":
+        return True
+    return _param_kind([stem(t) for t in name_tokens(v.param)] or [""]) == "url"
 
 
 def _handle(text: str, whole: str, f: Any) -> bool:
@@ -828,6 +868,8 @@ class DefaultEngine:
             where = _where(prov)
             if prov.inside:
                 return _injected(info, v, prov, intent)
+            if not _reaches(info, v):
+                continue  # a query or filter of the service's own read: nothing goes to that address
             if prov.data and not (prov.tainted or prov.forgotten):
                 why = self._late(prov, record) or self._fanout(v, prov, record)
                 if not why:
@@ -892,6 +934,8 @@ class DefaultEngine:
             return None
         if prov.inside:
             return _injected(info, v, prov, intent)
+        if v.destination and _chooses_how(info, v):
+            v = replace(v, destination=False)  # judged as what the call acts on, no longer as where it goes
         clean = prov.fields or prov.text
         if (prov.tainted or prov.forgotten) and not clean and (v.destination or _identifier_like(v.value)):
             return _verdict("ask", "tainted", info, v, f"is found only {where}", intent)

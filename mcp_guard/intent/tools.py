@@ -17,6 +17,7 @@ from mcp_guard.intent.words import (
     FAMILIES,
     NOUN_FAMILIES,
     OBJECT_SYNONYMS,
+    PARAM_KINDS,
     READ_VERBS,
     name_tokens,
     roots,
@@ -45,6 +46,15 @@ class ToolInfo:
     # What it acts on: roots of the words of its name after the verb and of its schema's parameter names,
     # their synonyms, and the initials of its name's nouns ("create_purchase_order": "po").
     acts_on: frozenset[str] = frozenset()
+    # What its schema says a parameter's value is (`param_roles`): (name, "address" | "how") pairs.
+    roles: tuple[tuple[str, str], ...] = ()
+    # Does its name say it reaches a web address (`fetch_url`, `browse_page`, `download`)?
+    reaches_web: bool = False
+
+    def role(self, param: str) -> str:
+        """ "address" (a URL, host or e-mail by its schema's format), "how" (a number, flag, choice among
+        listed values, date or time) or "" (the schema says nothing) for a top-level parameter."""
+        return next((r for p, r in self.roles if p == param), "")
 
 
 def classify(tool: dict[str, Any]) -> ToolInfo:
@@ -83,7 +93,36 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     if effect == "destructive":
         kinds |= {"delete"}
     return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own, kinds,
-                    _acts_on(tokens[1:], tool.get("inputSchema")))
+                    _acts_on(tokens[1:], tool.get("inputSchema")), param_roles(tool.get("inputSchema")),
+                    any(stem(t) in _WEB_VERBS or PARAM_KINDS.get(stem(t)) == "url" for t in tokens))
+
+
+# A tool's name says it reaches a web address by a verb of fetching one or a noun of one (`PARAM_KINDS`).
+_WEB_VERBS = frozenset(stem(w) for w in "fetch download browse crawl scrape visit navigate curl wget http web".split())
+_ADDRESS_FORMATS = frozenset("uri uri-reference iri iri-reference uri-template hostname idn-hostname ipv4 ipv6 "
+                             "email idn-email".split())
+_HOW_FORMATS = frozenset("date date-time time duration".split())
+
+
+def param_roles(schema: Any) -> tuple[tuple[str, str], ...]:
+    """What each top-level parameter's schema says its value is: an address (format uri, hostname, email)
+    or a choice of how (type number, integer or boolean; an enum or const; format date, time, duration)."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return ()
+    out = []
+    for name, sub in props.items():
+        if not isinstance(sub, dict):
+            continue
+        if sub.get("type") == "array" and isinstance(sub.get("items"), dict):
+            sub = sub["items"]  # a list's items say what each value is
+        types = sub.get("type") if isinstance(sub.get("type"), list) else [sub.get("type")]
+        if sub.get("format") in _ADDRESS_FORMATS:
+            out.append((str(name), "address"))
+        elif ("enum" in sub or "const" in sub or sub.get("format") in _HOW_FORMATS
+              or (types and all(t in ("integer", "number", "boolean", "null") for t in types))):
+            out.append((str(name), "how"))
+    return tuple(out)
 
 
 _LINKS = frozenset("to for of on in by at as from with into a an the".split())
