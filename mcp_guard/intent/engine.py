@@ -234,6 +234,21 @@ class DeclaredIntent:
         # A plain name counts only when the request names it as a value, never as one of its words.
         return self.named.names(value)
 
+    def addresses(self, info: ToolInfo, value: str) -> bool:
+        """Is `value` the person a clause that asks for this message sends it to: the bare word right after
+        a verb of sending that grants the tool ("dm priya that …", "email bob the notes")? Not a function
+        word, a pronoun, or what the tool sends ("send message to bob": 'message' is what it sends)."""
+        for verb, obj in self.clauses:
+            if not obj or obj[0] != value or obj[0] in _DETERMINERS or obj[0] in _PRONOUNS or obj[0] in NEGATIONS:
+                continue
+            if _fits(obj[0], info.acts_on) or stem(obj[0]) in READ_VERBS:
+                continue
+            sv = stem(verb)
+            if sv in info.verbs or any(sv in FAMILIES[f] for f in info.families & {"communicate", "send"}) or (
+                    "send" in info.kinds and "send" in verb_kinds(verb)):
+                return True
+        return False
+
     def names_whole(self, value: str) -> bool:
         """Named as a value of its own: an address, a trusted entry, a token as the request wrote it, or
         the word by which the person who asked names themselves ("a task for me": owner 'me')."""
@@ -622,8 +637,9 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
 _QUANTITY = frozenset({"max", "min", "num", "number", "count", "limit"})
 # A parameter that says where a value comes from (`from_account`, `source`), not where anything goes.
 _SOURCE = frozenset(stem(w) for w in ("from", "source", "src", "origin"))
-# A part of the account the call already reaches (`namespace: jobs`), not another party's place.
-_WITHIN = frozenset(stem(w) for w in ("namespace", "project", "workspace"))
+# A part of the system the call already reaches (`namespace: jobs`), never another party's place (a
+# project or bucket may be another account's: copying into one is sending it there).
+_WITHIN = frozenset({stem("namespace")})
 _ID_WORDS = frozenset(stem(w) for w in ("id", "ids", "number", "no", "num", "code"))
 _HOW_SHAPE = re.compile(r"(?:\d{1,4}|true|false|\d{4}-\d\d-\d\d(?:[t ]\d\d:\d\d(?::\d\d)?)?)")
 
@@ -934,6 +950,8 @@ class DefaultEngine:
             return None
         if prov.inside:
             return _injected(info, v, prov, intent)
+        if v.kind == "person" and not v.address and intent.addresses(info, v.value):
+            return None  # the request names whom it sends to as a verb's object ("dm priya that …")
         if v.destination and _chooses_how(info, v):
             v = replace(v, destination=False)  # judged as what the call acts on, no longer as where it goes
         clean = prov.fields or prov.text
