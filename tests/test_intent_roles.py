@@ -14,6 +14,9 @@ TOOLS = [
     {"name": "send_dm", "description": "Send a direct message",
      "inputSchema": {"properties": {"user": {"type": "string"}, "priority": {"enum": ["low", "high"]},
                                     "text": {"type": "string"}}}},
+    {"name": "send_chat", "description": "Send to a chat",
+     "inputSchema": {"properties": {"chat_id": {"type": "integer"}, "phone": {"type": "number"},
+                                    "silent": {"type": "boolean"}}}},
     {"name": "search_messages", "description": "Search messages by query"},
     {"name": "lookup_messages", "description": "Search messages", "annotations": {"readOnlyHint": True},
      "inputSchema": {"properties": {"query": {"type": "string", "format": "uri"}}}},
@@ -55,6 +58,11 @@ def test_a_destination_from_nowhere_is_still_asked():
     assert (v.action, v.rule) == ("ask", "ungrounded")
     # nor is a party's id or a secret a count
     assert decide("dm Zed that we moved to thursday", "send_dm", {"user_id": "42", "text": "x"}).rule == "ungrounded"
+    # a number by its schema's type may still be a party: a chat id, a phone number
+    text = "send the standup notes to the team chat"
+    assert decide(text, "send_chat", {"chat_id": 7, "text": "x"}).rule == "ungrounded"
+    assert decide(text, "send_chat", {"phone": 15550178, "text": "x"}).rule == "ungrounded"
+    assert decide(text, "send_chat", {"phone": 15550178, "silent": True}).rule == "ungrounded"
     # an address by its shape never chooses how, whatever its parameter
     v = decide("Book the cheapest hotel in Lisbon", "book_hotel", {"offer_id": "of_1", "guests": "m@evil.example"})
     assert (v.action, v.rule) == ("ask", "ungrounded")

@@ -37,7 +37,7 @@ The rules, one sentence each (the rule's name is in every reason):
 - `ungrounded`: a destination found neither in the request, a trusted list or source, nor any tool
   result is asked (an absence is no evidence of an attack: an honest agent may spell or build a value
   its own way, or act on a result this process never saw). A value that chooses how rather than where
-  (`_chooses_how`: a number, flag, listed choice, date or time by its schema; a count, flag or date by
+  (`_chooses_how`: a flag, listed choice, date or time by its schema; a count, flag or date by
   its shape; a source, `from_account`, or a part of the account the call reaches, `namespace`) is no
   destination: it is judged only by where it was found (`injected`, `tainted`, `from-text`).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
@@ -646,7 +646,7 @@ _HOW_SHAPE = re.compile(r"(?:\d{1,4}|true|false|\d{4}-\d\d-\d\d(?:[t ]\d\d:\d\d(
 
 def _chooses_how(info: ToolInfo, v: Value) -> bool:
     """Does a value found by its parameter's name choose how rather than say where data, money or access
-    goes? So it is when the parameter's schema says a number, flag, listed choice, date or time; when the
+    goes? So it is when the parameter's schema says a flag, listed choice, date or time; when the
     parameter names a source or a part of the account the call already reaches; or when the value is a
     count (at most four digits), a flag or a date and not a secret, an account or an id. An address found
     by its shape never does."""

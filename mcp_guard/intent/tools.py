@@ -52,8 +52,8 @@ class ToolInfo:
     reaches_web: bool = False
 
     def role(self, param: str) -> str:
-        """ "address" (a URL, host or e-mail by its schema's format), "how" (a number, flag, choice among
-        listed values, date or time) or "" (the schema says nothing) for a top-level parameter."""
+        """ "address" (a URL, host or e-mail by its schema's format), "how" (a flag, a choice among listed
+        values, a date or time) or "" (the schema says neither) for a top-level parameter."""
         return next((r for p, r in self.roles if p == param), "")
 
 
@@ -106,7 +106,8 @@ _HOW_FORMATS = frozenset("date date-time time duration".split())
 
 def param_roles(schema: Any) -> tuple[tuple[str, str], ...]:
     """What each top-level parameter's schema says its value is: an address (format uri, hostname, email)
-    or a choice of how (type number, integer or boolean; an enum or const; format date, time, duration)."""
+    or a choice of how (type boolean; an enum or const; format date, time, duration). A number is neither
+    by its type alone: a chat id or a phone number is one (the engine reads a count by its shape)."""
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return ()
@@ -120,7 +121,7 @@ def param_roles(schema: Any) -> tuple[tuple[str, str], ...]:
         if sub.get("format") in _ADDRESS_FORMATS:
             out.append((str(name), "address"))
         elif ("enum" in sub or "const" in sub or sub.get("format") in _HOW_FORMATS
-              or (types and all(t in ("integer", "number", "boolean", "null") for t in types))):
+              or (types and all(t in ("boolean", "null") for t in types))):
             out.append((str(name), "how"))
     return tuple(out)
 
