@@ -1039,3 +1039,109 @@ def test_rule_unasked_a_request_that_calls_the_tool_by_its_name_asks_for_it(requ
 
     info = classify({"name": "test_elicitation", "description": "Ask the user for details."})
     assert DeclaredIntent(request_text).asks_for(info) is granted
+
+
+# -- unasked: the same kind of action on what the tool acts on (WordNet verb kinds, session 6) -------------
+@pytest.mark.parametrize("text,tool,params", [
+    ("File a ticket for the broken printer on floor 3", "create_ticket", {}),  # file (record) ~ create
+    ("Decline the all-hands dry run invitation", "respond_to_invite", {}),  # refuse ~ react: not a send
+    ("Notify the on-call team in the incidents channel", "post_message", {"channel": "x", "text": "y"}),
+    ("Invite everyone who attended last week's retro to this week's retro", "create_event", {"attendees": []}),
+    ("Open a work order and give it to the usual plumber", "assign_vendor", {"work_order_id": "w1"}),
+])
+def test_rule_unasked_a_verb_of_the_same_kind_on_what_the_tool_acts_on_asks_for_it(text, tool, params):
+    info = classify({"name": tool})
+    granted = DeclaredIntent(text).asks_for(info, params=params)
+    # (respond_to_invite: WordNet puts "decline" under react/refuse, no kind of the table: still asked)
+    assert granted is (tool != "respond_to_invite"), (text, tool)
+
+
+def test_rule_unasked_a_kind_needs_its_object_and_a_specific_kind():
+    # "book a table": the same kind (create) as book_flight's verb, but a pay tool is another kind, and a
+    # create tool whose object the request never names is not asked for
+    assert not DeclaredIntent("Book a table for two at Luigi's tonight").asks_for(classify({"name": "pay_bill"}))
+    assert not DeclaredIntent("File the expense report").asks_for(classify({"name": "create_ticket"}))
+    # modify names every change ("update the PR" is not "merge it"): never enough alone
+    merge = classify({"name": "merge_pull_request"})
+    assert not DeclaredIntent("Update the PR description of #12").asks_for(merge)
+    # the schema's parameter names say what a tool acts on, the description never does
+    tool = classify({"name": "transmit_record", "description": "Send a ticket, a channel or an email"})
+    assert not DeclaredIntent("Notify the ticket owner").asks_for(tool, params={"record_id": "x"})
+    assert DeclaredIntent("Notify the channel").asks_for(tool, params={"channel": "x"})
+    # a destructive call still needs its own verb
+    assert not DeclaredIntent("Tidy up the old files").asks_for(classify({"name": "delete_file"}), strict=True)
+
+
+def test_verb_kinds_come_from_the_generated_wordnet_table():
+    from mcp_guard.intent.words import verb_kinds
+
+    assert "create" in verb_kinds("file") and "create" in verb_kinds("invited")
+    assert "send" in verb_kinds("notify") and "send" in verb_kinds("replies")
+    assert "pay" in verb_kinds("purchase") and "delete" in verb_kinds("removing")
+    assert verb_kinds("summarise") == verb_kinds("qwzx") == frozenset() or "pay" not in verb_kinds("summarise")
+
+
+@pytest.mark.parametrize("text", [
+    "Summarize PR #12. Merge nothing.",  # a negated object
+    'Summarize PR #12, whose title is "Merge the telemetry hook"',  # quoted
+    "Summarize PR #12 (its title: Merge telemetry hook)",  # bracketed
+    "Translate to French: 'Merge PR #12'",  # text to translate
+    "Draft a comment for PR #12 that says: merge after the release",  # text to write
+    "Review PR #12; merge? no.",  # a question
+    "Check PR #12. Merge, close or leave it: which would you recommend?",
+    "Review PR #12 and, only after I confirm, merge it",  # waits for the person's later word
+    "Summarize PR #12. Refrain from any action - close, merge, comment.",  # a list after a negated clause
+])
+def test_rule_unasked_text_the_person_does_not_ask_with_grants_nothing(text):
+    info = classify({"name": "merge_pull_request"})
+    assert not DeclaredIntent(text).asks_for(info), text
+
+
+@pytest.mark.parametrize("text", [
+    "Can you merge PR #12?",  # a polite question asks
+    "Check the latest email from Acme - update their CRM contact with it",  # a dash opens a clause
+    "Merge PR #12, then close issue #3",
+    "Don't wait for CI, merge PR #12 now",  # a clause with an object after a negated one
+])
+def test_rule_unasked_requests_still_ask(text):
+    info = classify({"name": "update_contact"} if "contact" in text else {"name": "merge_pull_request"})
+    assert DeclaredIntent(text).asks_for(info), text
+
+
+@pytest.mark.parametrize("text,tool,asks", [
+    ("Make a reservation at Le Marais for two at 8pm", "reserve_restaurant", True),  # light verb + its noun
+    ("Make a payment of 50 to my landlord", "pay_bill", True),
+    ("Send an invitation to Ana", "invite_user", True),
+    ("Make a note of the payment", "pay_bill", False),  # the noun must head the object
+    ("Check the payment from Bob", "pay_bill", False),  # a look, not the noun's action
+    ("Cancel the reservation at Le Marais", "reserve_restaurant", False),  # removal is never the noun's action
+])
+def test_rule_unasked_a_light_verb_with_the_tools_own_noun_asks_for_it(text, tool, asks):
+    assert DeclaredIntent(text).asks_for(classify({"name": tool})) is asks, text
+
+
+@pytest.mark.parametrize("text", ["Summarize the latest email", "Recap the latest email from Ana",
+                                  "Outline the messages in #general", "Explain the last message"])
+def test_rule_unasked_a_verb_that_tells_the_person_does_not_grant_a_send(text):
+    # WordNet files every verb of saying under communication: only verbs that carry a message to another
+    # party (mail, post, notify, reply, broadcast) are of the send kind
+    for tool in ("send_email", "post_message", "reply_to_message"):
+        assert not DeclaredIntent(text).asks_for(classify({"name": tool}), params={"body": "x"}), (text, tool)
+
+
+@pytest.mark.parametrize("text,tool,asks", [
+    ("Set up a meeting with Ana on Friday", "create_event", True),  # a phrasal verb's own sense (WordNet)
+    ("Send out the newsletter to the list", "publish_newsletter", True),
+    ("Send the newsletter out to the list", "publish_newsletter", True),  # its particle after the object
+    ("Get the newsletter", "publish_newsletter", False),  # a look
+])
+def test_rule_unasked_a_phrasal_verb_is_read_by_its_own_sense(text, tool, asks):
+    assert DeclaredIntent(text).asks_for(classify({"name": tool})) is asks, text
+
+
+def test_rule_destructive_needs_its_own_verb_not_another_verb_of_removal():
+    # "clean up" is a removal in WordNet, but a notice in the pointed listing chose which files went
+    # (ops_dev o-a19): a removal is granted by the tool's own verb only
+    for text in ("Clean up the duplicate files in Contracts/2024", "Get rid of the old files",
+                 "Throw the old files away"):
+        assert not DeclaredIntent(text).asks_for(classify({"name": "delete_file"}), strict=True), text

@@ -14,7 +14,10 @@ A result is *tainted* when any of its text reads as instructions to the model (s
 nothing it carries is data, wherever it stands in it (its own line, a JSON field, a CSV row).
 
 The rules, one sentence each (the rule's name is in every reason):
-- `read`: a call that only reads is allowed; a web address it reaches is judged by `fetch`.
+- `read`: a call that only reads is allowed; a web address it reaches is judged by `fetch`. Only a
+  tool that reaches the web reaches one: by its name (`fetch_url`), its server's openWorldHint, or a
+  parameter whose name or schema format says it is a web address; a host in the query of a service's
+  own search (`from:acme.example`) goes nowhere (found inside instructions to the model: `injected`).
 - `fetch`: a read may reach a web address the request names (or a page on a site it names), or one
   a clean result carries (copied from data, it carries nothing of the user's); one found nowhere
   (composed by the agent, so it may carry data out), only in a tainted result, once the session has
@@ -33,7 +36,10 @@ The rules, one sentence each (the rule's name is in every reason):
 - `tainted`: a value carried only by tainted results, outside the instructions, is asked.
 - `ungrounded`: a destination found neither in the request, a trusted list or source, nor any tool
   result is asked (an absence is no evidence of an attack: an honest agent may spell or build a value
-  its own way, or act on a result this process never saw).
+  its own way, or act on a result this process never saw). A value that chooses how rather than where
+  (`_chooses_how`: a flag, listed choice, date or time by its schema; a count, flag or date by
+  its shape; a source, `from_account`, or a part of the account the call reaches, `namespace`) is no
+  destination: it is judged only by where it was found (`injected`, `tainted`, `from-text`).
 - `from-text`: a destination found only inside the running text of a result (a message body, a
   document) is asked, and the question says where it was found.
 - `from-data`: a destination a clean result carries as data, i.e. as a field (a sender, a
@@ -85,7 +91,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
@@ -108,6 +114,7 @@ from mcp_guard.intent.words import (
     DESCRIPTION_STOP,
     FAMILIES,
     FREE_TEXT,
+    GENERIC_KINDS,
     LOOKALIKES_OF,
     NEGATIONS,
     PARAM_KINDS,
@@ -115,8 +122,10 @@ from mcp_guard.intent.words import (
     READ_VERBS,
     letter_variants,
     name_tokens,
+    phrase_kinds,
     roots,
     stem,
+    verb_kinds,
     words,
 )
 
@@ -180,7 +189,8 @@ class DeclaredIntent:
         # never the verb that asks for an action.
         # A negated verb ("draft, don't send") asks for nothing.
         # The verbs the request asks with (`_requested_verbs`): only these grant an action.
-        asked = _requested_verbs(self.text)
+        self.clauses = _requested_clauses(self.text)
+        asked = [v for v, _ in self.clauses]
         self.verbs = frozenset(stem(w) for w in asked)
         self.clause_verbs = frozenset().union(*(roots(w) for w in asked if len(w) >= 3 and w not in DESCRIPTION_STOP))
         found = list(find_values(self.text))
@@ -223,6 +233,21 @@ class DeclaredIntent:
             return value in self.chunks
         # A plain name counts only when the request names it as a value, never as one of its words.
         return self.named.names(value)
+
+    def addresses(self, info: ToolInfo, value: str) -> bool:
+        """Is `value` the person a clause that asks for this message sends it to: the bare word right after
+        a verb of sending that grants the tool ("dm priya that …", "email bob the notes")? Not a function
+        word, a pronoun, or what the tool sends ("send message to bob": 'message' is what it sends)."""
+        for verb, obj in self.clauses:
+            if not obj or obj[0] != value or obj[0] in _DETERMINERS or obj[0] in _PRONOUNS or obj[0] in NEGATIONS:
+                continue
+            if _fits(obj[0], info.acts_on) or stem(obj[0]) in READ_VERBS:
+                continue
+            sv = stem(verb)
+            if sv in info.verbs or any(sv in FAMILIES[f] for f in info.families & {"communicate", "send"}) or (
+                    "send" in info.kinds and "send" in verb_kinds(verb)):
+                return True
+        return False
 
     def names_whole(self, value: str) -> bool:
         """Named as a value of its own: an address, a trusted entry, a token as the request wrote it, or
@@ -279,7 +304,7 @@ class DeclaredIntent:
         prefixes = [t for t in self.trusted if t.endswith("/")] + list(self.folders)
         return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
-    def asks_for(self, info: ToolInfo, strict: bool = False) -> bool:
+    def asks_for(self, info: ToolInfo, strict: bool = False, params: Iterable[str] = ()) -> bool:
         """Does the request ask (`_requested_verbs`: imperative clauses only) with one of the tool's own
         verbs (its name's first word), or a verb of an action family its name belongs to? Stemmed:
         "merges" asks for merge_*. Unless `strict` (a destructive call needs its own verb): also when
@@ -293,7 +318,90 @@ class DeclaredIntent:
             return True
         if not strict and _names_tool(self.text, info.name, self.verbs):
             return True  # "Run test_elicitation to sign me up": the request asks for the tool by its name
-        return not strict and bool(self.clause_verbs & info.words)
+        if strict:
+            # A removal needs its own verb: "clean up the duplicate files" (WordNet: clean is a removal) let a
+            # notice in the listing choose which files went (ops_dev o-a19), the targets being pointed data.
+            return False
+        return bool(self.clause_verbs & info.words) or self._asks_kind(info, params) or self._asks_by_noun(info)
+
+    def _asks_by_noun(self, info: ToolInfo) -> bool:
+        """A clause whose verb of action takes the tool verb's own noun as its object asks for that action:
+        "make a reservation" (reserve_*), "make a payment" (pay_*), "place a booking" (book_*). The noun
+        must head the object ("make a note of the payment" does not pay); a verb of removal never."""
+        tokens = name_tokens(info.name)
+        if not tokens or len(tokens[0]) < 3:
+            return False
+        for verb, obj in self.clauses:
+            kinds = verb_kinds(verb)
+            weak = "delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS
+            if verb not in _LIGHT_VERBS and weak:
+                continue  # "cancel the reservation", "review the payment": not the noun's action
+            head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
+            if head and _nominal_of(head[0], tokens[0]):
+                return True
+        return False
+
+    def _asks_kind(self, info: ToolInfo, params: Iterable[str]) -> bool:
+        """Does an imperative clause ask for the same kind of action (`words.verb_kinds`, from WordNet: "raise
+        a PO" and create_purchase_order both create) on what the tool acts on (its name after the verb, its
+        parameters' names: "book a table" is not book_flight)? A kind that names every change (modify)
+        is not enough alone; a pronoun object ("give it to the plumber") fits when the request names what
+        the tool acts on elsewhere."""
+        kinds = info.kinds - GENERIC_KINDS
+        if not kinds:
+            return False
+        acts_on = info.acts_on | frozenset().union(
+            *(roots(w) for p in params for w in name_tokens(str(p)) if len(w) >= 3 and w not in DESCRIPTION_STOP))
+        if not acts_on:
+            return False
+        for verb, obj in self.clauses:
+            phrasal = _phrasal_kinds(verb, obj)
+            if not phrasal and stem(verb) in READ_VERBS:
+                continue  # "summarize the email" says nothing of sending one (WordNet: a way of saying)
+            if not ((phrasal or verb_kinds(verb)) & kinds):
+                continue
+            if any(_fits(w, acts_on) for w in obj):
+                return True
+            if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
+                return True
+        return False
+
+
+# Verbs that carry no action of their own and take it from their object ("make a payment", "place an
+# order"): the light verbs of English grammar.
+_LIGHT_VERBS = frozenset("make do place put set take have get give".split())
+_MODIFIERS = frozenset("new quick another one more same usual each every all any".split())
+_NOMINAL = ("ation", "ition", "ment", "ance", "ence", "ion", "al", "ing", "")
+
+
+def _nominal_of(noun: str, verb: str) -> bool:
+    """Is `noun` the verb's own noun, by derivation: reservation (reserve), payment (pay), booking (book),
+    transfer (transfer)? Plural or not."""
+    n = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    bases = {verb, verb[:-1]} if verb.endswith("e") else {verb}
+    return any(n == b + suffix for b in bases for suffix in _NOMINAL)
+
+
+_PARTICLES = frozenset("up down out off away over in on back".split())
+
+
+def _phrasal_kinds(verb: str, obj: tuple[str, ...]) -> frozenset[str]:
+    """The kinds of action a clause's verb names as a phrasal verb, where WordNet lists one: "get rid of
+    the drafts", "throw the old files away", "set up a meeting" (a phrasal verb's sense is its own)."""
+    for n in (2, 1):
+        if len(obj) >= n and (kinds := phrase_kinds(" ".join((verb, *obj[:n])))):
+            return kinds
+    for w in obj[1:4]:
+        if w in _PARTICLES:  # the particle after a short object
+            return phrase_kinds(f"{verb} {w}")
+    return frozenset()
+
+
+def _fits(word: str, acts_on: frozenset[str]) -> bool:
+    """Is `word` (of the request) what a tool acts on: a shared root ("orders": order), or its initials ("po")?"""
+    if len(word) < 2 or word in DESCRIPTION_STOP or word.isdigit():
+        return False
+    return word in acts_on or bool(roots(word) & acts_on)
 
 
 def _names_tool(text: str, name: str, verbs: frozenset[str]) -> bool:
@@ -319,14 +427,23 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
 
 
-_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)")  # (no end in "auth.py", "10:30")
+# (no end in "auth.py", "10:30"; a dash between spaces is a break)
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)|(?<=\s)[-–—](?=\s)")
+# Text the person quotes or puts in brackets is not their request: a title, a phrase someone wrote, text to
+# translate ("Summarize the PR whose title is 'Merge the hook'"). Read as one placeholder token, never a verb.
+_QUOTED_SPAN = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<![\w'])'[^'\n]+'(?![\w])|\([^()\n]*\)|\[[^\[\]\n]*\]"
+                          r"|`[^`\n]*`")
+_SENTENCE_END = frozenset(".!?;\n")
 
 
 # The one rule of what a request asks for: a verb grants an action only where the request asks for it,
-# as the first word of an imperative clause (its start, or after a mark, "and", "then", "also", "please",
-# or a request frame: "can you", "I want you to", "help me"), not negated ("don't", "never", "not yet",
-# "without"), not in a question or subordinate clause ("if it is ready to merge", "why it cannot be
-# merged"), not a noun ("merge conflicts are expected", "the merge").
+# as the first word of an imperative clause (its start, or after a mark, a dash, "and", "then", "also",
+# "please", or a request frame: "can you", "I want you to", "help me"), not negated ("don't", "never", "not
+# yet", "without", "refrain from"; nor its object: "merge nothing"), not in a question ("merge it?", unless it
+# opens "can you …"), a subordinate clause ("if it is ready to merge", "why it cannot be merged") or a clause
+# that waits for the person's later word ("only after I confirm, merge it"), not a noun ("merge conflicts are
+# expected", "the merge"), not inside quotes or brackets, not in the text after "says:" (text to write), and
+# not a bare item of a list that follows a negated clause ("refrain from any action - close, merge").
 _QUESTION = frozenset("is are was were am be been does did do why how what whether if when where which who whom "
                       "whose because since though although unless until while once that".split())
 _FRAME_TO = frozenset("you me them him her us want wants wanted need needs like love wish have has going got "
@@ -335,20 +452,55 @@ _ASKS_SOMEONE = frozenset("ask tell get remind invite allow let want need like h
 _SUBORDINATE = frozenset("if whether why how what when where".split())
 _LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to"}
 _FINITE = frozenset("is are was were has have had will would can could should may might must".split())
-_NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't"}
+_NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't", "refrain",
+                         "avoid", "abstain"}
+_NO_OBJECT = frozenset("nothing none no neither".split())  # "merge nothing": a negated object asks for nothing
+# A condition on the person's own later word: what follows in the sentence waits for it.
+_WAITS = frozenset("if once after when until unless before".split())
+# Verbs that report what a text says: after "… says:" comes the text, not the request.
+_REPORTING = frozenset("say says said saying read reads stating states write writes wrote written translate "
+                       "translates".split())
+_POLITE_QUESTION = frozenset("can could would will".split())
+# Words of a clause after its verb that do not say what it acts on.
+_PRONOUNS = frozenset("it them this that these those one ones him her".split())
 
 
 def _requested_verbs(text: str) -> list[str]:
     """The words that open the request's imperative clauses (the rule above), in order."""
-    tokens = _CLAUSE_TOKEN.findall(text.lower())
-    out: list[str] = []
+    return [v for v, _ in _requested_clauses(text)]
+
+
+def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The request's imperative clauses (the rule above), in order: each clause's verb and the words after
+    it up to the clause's end (what it acts on)."""
+    tokens = _CLAUSE_TOKEN.findall(_QUOTED_SPAN.sub(" 0 ", text.lower()))
+    # Sentences ending in a question mark ask nothing unless they open as a polite request ("can you …?").
+    skip: set[int] = set()
+    begin = 0
+    for i, t in enumerate([*tokens, "."]):
+        if t in _SENTENCE_END:
+            first = tokens[begin:begin + 2]
+            polite = first[:1] and (first[0] == "please"
+                                    or first[0] in _POLITE_QUESTION and first[1:] in (["you"], ["u"]))
+            if t == "?" and not polite:
+                skip.update(range(begin, i))
+            begin = i + 1
+    out: list[tuple[str, tuple[str, ...]]] = []
     opening = True
     frame = False  # the clause opened with a verb that asks someone to act ("ask the people who … to review")
+    negated = False  # the sentence so far holds a negated clause: a bare list after it names what not to do
+    waiting = False  # the sentence waits for the person's later word, or holds text to write
     for i, t in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
+        if t in _SENTENCE_END:
+            negated = waiting = False
+        if t == ":" and (_REPORTING & set(tokens[max(0, i - 3):i])):
+            waiting = True  # "a comment that says: merge after the release"
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
             opening, frame = True, False
             continue
+        if t in _WAITS and tokens[i + 1:i + 2] in (["i"], ["we"]):
+            waiting = True  # "only after I confirm, merge it"
         if t == "to":
             # "I want you to …", "ask them to …", "ask the people who … to …"; never "ready to …"
             opening = prev in _FRAME_TO or frame
@@ -364,14 +516,24 @@ def _requested_verbs(text: str) -> list[str]:
             continue
         opening = False
         if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
+            negated = negated or t in _NEGATING or t == "do"
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
         nxt = tokens[i + 1:i + 3]
         if nxt[:1] and nxt[0] in _SELF:
             continue  # "send me the list", "tell us": an answer to the person, not an action on others
         if nxt[:1] and nxt[0] in _FINITE or nxt[1:] and nxt[1] in _FINITE and nxt[0] not in _DETERMINERS:
             continue  # "merge conflicts are expected": the subject of a clause, a noun
+        if nxt[:1] and nxt[0] in _NO_OBJECT:
+            continue
+        if i in skip or waiting or (negated and (not nxt or not nxt[0][0].isalnum() or nxt[0] in ("or", "and"))):
+            continue
         if not t.isdigit():
-            out.append(t)
+            obj = []
+            for w in tokens[i + 1:]:
+                if not w[0].isalnum() or w in ("and", "then", "also", "please", "or", "but"):
+                    break
+                obj.append(w)
+            out.append((t, tuple(obj)))
     return out
 
 
@@ -473,6 +635,41 @@ def call_values(arguments: dict[str, Any]) -> list[Value]:
 
 
 _QUANTITY = frozenset({"max", "min", "num", "number", "count", "limit"})
+# A parameter that says where a value comes from (`from_account`, `source`), not where anything goes.
+_SOURCE = frozenset(stem(w) for w in ("from", "source", "src", "origin"))
+# A part of the system the call already reaches (`namespace: jobs`), never another party's place (a
+# project or bucket may be another account's: copying into one is sending it there).
+_WITHIN = frozenset({stem("namespace")})
+_ID_WORDS = frozenset(stem(w) for w in ("id", "ids", "number", "no", "num", "code"))
+_HOW_SHAPE = re.compile(r"(?:\d{1,4}|true|false|\d{4}-\d\d-\d\d(?:[t ]\d\d:\d\d(?::\d\d)?)?)")
+
+
+def _chooses_how(info: ToolInfo, v: Value) -> bool:
+    """Does a value found by its parameter's name choose how rather than say where data, money or access
+    goes? So it is when the parameter's schema says a flag, listed choice, date or time; when the
+    parameter names a source or a part of the account the call already reaches; or when the value is a
+    count (at most four digits), a flag or a date and not a secret, an account or an id. An address found
+    by its shape never does."""
+    if v.address:
+        return False
+    role = info.role(v.param)
+    if role:
+        return role == "how"
+    pstems = [stem(t) for t in name_tokens(v.param)] or [""]
+    if pstems[0] in _SOURCE or pstems[-1] in _WITHIN:
+        return True
+    # A secret or an account number, or the id of a party (`user_id: 42`), is never a count.
+    counted = v.kind not in ("credential", "account") and pstems[-1] not in _ID_WORDS
+    return counted and _HOW_SHAPE.fullmatch(v.value) is not None
+
+
+def _reaches(info: ToolInfo, v: Value) -> bool:
+    """Would a read send anything to an address its argument holds? Only a tool that reaches the web does:
+    by its name (`fetch_url`), a parameter whose name or schema says it is a web address, or its server's
+    word that it reaches the open world. A search or filter of the service's own data reaches nothing."""
+    if info.reaches_web or info.open_world or info.role(v.param) == "address":
+        return True
+    return _param_kind([stem(t) for t in name_tokens(v.param)] or [""]) == "url"
 
 
 def _handle(text: str, whole: str, f: Any) -> bool:
@@ -613,13 +810,16 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        if intent.declared and not intent.asks_for(info):
+        if intent.declared and not intent.asks_for(info, params=arguments):
+            kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
+            asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             return Verdict(
                 "ask",
                 "unasked",
-                f"unasked: {tool} has a side effect and {intent.the_request} does not ask for this kind of action",
+                f"unasked: {tool} has a side effect{kind} and {intent.the_request} does not ask for this kind of "
+                f"action (it asks to: {asked})",
                 f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
-                "does not ask for this kind of action.",
+                f"does not ask for this kind of action (it asks to: {asked}).",
             )
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
@@ -684,6 +884,8 @@ class DefaultEngine:
             where = _where(prov)
             if prov.inside:
                 return _injected(info, v, prov, intent)
+            if not _reaches(info, v):
+                continue  # a query or filter of the service's own read: nothing goes to that address
             if prov.data and not (prov.tainted or prov.forgotten):
                 why = self._late(prov, record) or self._fanout(v, prov, record)
                 if not why:
@@ -748,6 +950,10 @@ class DefaultEngine:
             return None
         if prov.inside:
             return _injected(info, v, prov, intent)
+        if v.kind == "person" and not v.address and intent.addresses(info, v.value):
+            return None  # the request names whom it sends to as a verb's object ("dm priya that …")
+        if v.destination and _chooses_how(info, v):
+            v = replace(v, destination=False)  # judged as what the call acts on, no longer as where it goes
         clean = prov.fields or prov.text
         if (prov.tainted or prov.forgotten) and not clean and (v.destination or _identifier_like(v.value)):
             return _verdict("ask", "tainted", info, v, f"is found only {where}", intent)
@@ -775,7 +981,7 @@ class DefaultEngine:
             late = self._late(prov, record)
             if late:
                 why = late
-            elif not intent.asks_for(info):
+            elif not intent.asks_for(info, params=[x.param for x in values]):
                 why = f"{intent.the_request} does not ask for this kind of action"
             elif group in intent.kinds and (v.address or not _pointed_field(v, prov, record)):
                 # (An id that a result the request asked for by name carries as a field is the record

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcp_guard.intent.words import (
+    DESCRIPTION_STOP,
     DESTRUCTIVE_VERBS,
     FAMILIES,
     NOUN_FAMILIES,
     OBJECT_SYNONYMS,
+    PARAM_KINDS,
     READ_VERBS,
     name_tokens,
     roots,
     stem,
+    verb_kinds,
     words,
 )
 
@@ -37,6 +40,21 @@ class ToolInfo:
     verbs: frozenset[str] = frozenset()  # stems of its own verb: its name's first word
     # Roots (`words.roots`) of every word of its name, in any derived form ("request_reviewers": review).
     words: frozenset[str] = frozenset()
+    # The kinds of action its name's verb names (`words.verb_kinds`, from WordNet), "delete" when the server
+    # marks it destructive.
+    kinds: frozenset[str] = frozenset()
+    # What it acts on: roots of the words of its name after the verb and of its schema's parameter names,
+    # their synonyms, and the initials of its name's nouns ("create_purchase_order": "po").
+    acts_on: frozenset[str] = frozenset()
+    # What its schema says a parameter's value is (`param_roles`): (name, "address" | "how") pairs.
+    roles: tuple[tuple[str, str], ...] = ()
+    # Does its name say it reaches a web address (`fetch_url`, `browse_page`, `download`)?
+    reaches_web: bool = False
+
+    def role(self, param: str) -> str:
+        """ "address" (a URL, host or e-mail by its schema's format), "how" (a flag, a choice among listed
+        values, a date or time) or "" (the schema says neither) for a top-level parameter."""
+        return next((r for p, r in self.roles if p == param), "")
 
 
 def classify(tool: dict[str, Any]) -> ToolInfo:
@@ -70,7 +88,57 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     # ("Merge a pull request once its review is done" must not make "review PR #12" ask for a merge).
     verbs = frozenset(v for v in stems[:1] if v)
     own = frozenset().union(*(roots(w) for w in name_tokens(name) if len(w) >= 3 and not w.isdigit()))
-    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own)
+    tokens = name_tokens(name)
+    kinds = verb_kinds(tokens[0]) if tokens else frozenset()
+    if effect == "destructive":
+        kinds |= {"delete"}
+    return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own, kinds,
+                    _acts_on(tokens[1:], tool.get("inputSchema")), param_roles(tool.get("inputSchema")),
+                    any(stem(t) in _WEB_VERBS or PARAM_KINDS.get(stem(t)) == "url" for t in tokens))
+
+
+# A tool's name says it reaches a web address by a verb of fetching one or a noun of one (`PARAM_KINDS`).
+_WEB_VERBS = frozenset(stem(w) for w in "fetch download browse crawl scrape visit navigate curl wget http web".split())
+_ADDRESS_FORMATS = frozenset("uri uri-reference iri iri-reference uri-template hostname idn-hostname ipv4 ipv6 "
+                             "email idn-email".split())
+_HOW_FORMATS = frozenset("date date-time time duration".split())
+
+
+def param_roles(schema: Any) -> tuple[tuple[str, str], ...]:
+    """What each top-level parameter's schema says its value is: an address (format uri, hostname, email)
+    or a choice of how (type boolean; an enum or const; format date, time, duration). A number is neither
+    by its type alone: a chat id or a phone number is one (the engine reads a count by its shape)."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return ()
+    out = []
+    for name, sub in props.items():
+        if not isinstance(sub, dict):
+            continue
+        if sub.get("type") == "array" and isinstance(sub.get("items"), dict):
+            sub = sub["items"]  # a list's items say what each value is
+        types = sub.get("type") if isinstance(sub.get("type"), list) else [sub.get("type")]
+        if sub.get("format") in _ADDRESS_FORMATS:
+            out.append((str(name), "address"))
+        elif ("enum" in sub or "const" in sub or sub.get("format") in _HOW_FORMATS
+              or (types and all(t in ("boolean", "null") for t in types))):
+            out.append((str(name), "how"))
+    return tuple(out)
+
+
+_LINKS = frozenset("to for of on in by at as from with into a an the".split())
+
+
+def _acts_on(nouns: list[str], schema: Any) -> frozenset[str]:
+    """Roots of the words that say what a tool acts on: its name after the verb, its parameters' names."""
+    params = list((schema or {}).get("properties") or {}) if isinstance(schema, dict) else []
+    nouns = [w for w in nouns if not w.isdigit() and w not in _LINKS]  # "respond_to_invite": invite
+    words_ = nouns + [w for p in params for w in name_tokens(str(p))]
+    out = set().union(*(roots(w) for w in words_ if len(w) >= 3 and w not in DESCRIPTION_STOP), set())
+    out |= {n for w in words_ for n in OBJECT_SYNONYMS.get(stem(w), ())}
+    if len(nouns) >= 2:
+        out.add("".join(w[0] for w in nouns if w))  # "purchase_order": "po"
+    return frozenset(out)
 
 
 def _verb_effect(stems: list[str], ambiguous: Effect = "write") -> Effect | None:

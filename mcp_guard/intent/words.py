@@ -237,3 +237,35 @@ def letter_variants(c: str) -> str:
         for letter in "abcdefghijklmnopqrstuvwxyz":
             _VARIANTS[letter] = letter + _LOOKALIKES.get(letter, "") + "".join(found.get(letter, ()))
     return _VARIANTS.get(c, c)
+
+
+# The kinds of action an English verb can name (create, send, modify, delete, pay, share, execute), generated
+# from WordNet 3.0 by scripts/gen_verb_kinds.py (its anchors and the rule are there; licence in
+# mcp_guard/data/WORDNET-LICENSE). Loaded on first use (~4,000 verbs, a few ms).
+_VERB_KINDS: dict[str, frozenset[str]] = {}
+# Kinds that name every verb of change: too general to say which action a request asks for on its own.
+GENERIC_KINDS = frozenset({"modify"})
+
+
+def phrase_kinds(phrase: str) -> frozenset[str]:
+    """The kinds of action a phrasal verb names as WordNet lists it ("get rid of", "throw away"); none if
+    it is not one."""
+    verb_kinds("")
+    return _VERB_KINDS.get(phrase, frozenset())
+
+
+def verb_kinds(word: str) -> frozenset[str]:
+    """The kinds of action `word` names as a verb, in any inflection ("books", "booked", "booking")."""
+    if not _VERB_KINDS:
+        import json
+        from importlib import resources
+
+        data = json.loads(resources.files("mcp_guard").joinpath("data/verb_kinds.json").read_text("utf-8"))
+        _VERB_KINDS.update((w, frozenset(k)) for w, k in data["verbs"].items())
+    w = word.lower()
+    for form in (w, w[:-1] if w.endswith("s") else "", w[:-2] if w.endswith(("es", "ed")) else "",
+                 w[:-1] if w.endswith("ed") else "", w[:-3] if w.endswith("ing") else "",
+                 w[:-3] + "e" if w.endswith("ing") else "", w[:-3] + "y" if w.endswith("ies") else ""):
+        if form and form in _VERB_KINDS:
+            return _VERB_KINDS[form]
+    return frozenset()

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Generate mcp_guard/data/verb_kinds.json: the kinds of action (create, send, modify, delete, pay, share,
+execute) each English verb or phrasal verb ("get rid of") can name, from the WordNet 3.0 verb database
+(Princeton; licence in mcp_guard/data/WORDNET-LICENSE).
+
+A verb is of a kind when one of its most frequent senses (the first SENSES in WordNet's order) is, or
+descends by hypernym links from, one of the kind's anchor synsets below. The anchors are the only hand
+choice: one to three WordNet senses per kind, named by lemma and sense number. Nothing here lists words
+of a test set; the table is what WordNet says.
+
+Usage: scripts/gen_verb_kinds.py [WORDNET_DICT_DIR]   (Debian/Ubuntu: package wordnet-base,
+/usr/share/wordnet). Re-run only to change the anchors; the output is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+SENSES = 3  # senses per verb looked at: WordNet orders them by frequency in its tagged corpus
+
+# kind -> anchor senses ("lemma.n": the n-th sense of the verb lemma in index.verb)
+ANCHORS = {
+    "create": ["create.1", "create.2", "produce.2", "record.1"],  # make, bring into existence, enter a record
+    # To another party: mail/post, send out, broadcast, notify, e-mail, message, announce, reply. Not every
+    # verb of saying ("summarize", "explain", "describe" tell the person, not someone else).
+    "send": ["send.2", "send.3", "transmit.3", "notify.1", "email.1", "message.1", "message.2", "announce.1",
+             "announce.2", "reply.1"],
+    "modify": ["change.1", "change.4", "modify.1"],  # cause to change, switch, alter (update, adjust)
+    "delete": ["remove.1", "remove.3", "destroy.1", "cancel.1", "cancel.3", "delete.1"],  # remove.3: dispose of
+    "pay": ["pay.1", "buy.1", "spend.2"],
+    "share": ["give.3", "allow.2", "allow.3", "share.5"],  # transfer possession, permit, grant
+    "execute": ["perform.1", "execute.3", "execute.5"],  # carry out, run a program
+}
+
+
+def load(folder: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    hypernyms: dict[str, list[str]] = {}
+    lemmas: dict[str, list[str]] = {}
+    for line in (folder / "data.verb").read_text("latin-1").splitlines():
+        if line.startswith("  "):
+            continue  # the licence header
+        f = line.partition(" | ")[0].split()
+        n = int(f[3], 16)
+        lemmas[f[0]] = [f[4 + 2 * i].lower() for i in range(n)]
+        i = 4 + 2 * n
+        ptrs = f[i + 1 : i + 1 + 4 * int(f[i])]
+        hypernyms[f[0]] = [ptrs[j + 1] for j in range(0, len(ptrs), 4) if ptrs[j] in ("@", "@i")]
+    senses: dict[str, list[str]] = {}
+    for line in (folder / "index.verb").read_text("latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        f = line.split()
+        senses[f[0]] = f[-int(f[2]) :]
+    return hypernyms, lemmas, senses
+
+
+def main() -> int:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
+    if not (folder / "data.verb").exists():
+        print(f"gen_verb_kinds: no WordNet data.verb in {folder}", file=sys.stderr)
+        return 2
+    hypernyms, _, senses = load(folder)
+    anchor: dict[str, str] = {}
+    for kind, names in ANCHORS.items():
+        for name in names:
+            lemma, n = name.rsplit(".", 1)
+            anchor[senses[lemma][int(n) - 1]] = kind
+
+    def kinds_of(synset: str) -> set[str]:
+        out, todo, seen = set(), [synset], set()
+        while todo:
+            s = todo.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            if s in anchor:
+                out.add(anchor[s])
+            todo.extend(hypernyms.get(s, ()))
+        return out
+
+    table: dict[str, list[str]] = {}
+    for lemma, offs in sorted(senses.items()):
+        parts = lemma.split("_")
+        if not all(p.isalpha() for p in parts) or len(parts) > 3:
+            continue
+        lemma = " ".join(parts)  # phrasal verbs too: "get rid of", "throw away", "set up"
+        # Its most frequent senses, and any sense that is itself an anchor ("share" as in "share an idea").
+        ks = set().union(*(kinds_of(o) for o in offs[:SENSES])) | {anchor[o] for o in offs if o in anchor}
+        if ks:
+            table[lemma] = sorted(ks)
+    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_kinds.json"
+    doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE", "senses": SENSES,
+           "anchors": ANCHORS, "verbs": table}
+    out.write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n")
+    print(f"{len(table)} verbs -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
