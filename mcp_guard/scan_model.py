@@ -181,6 +181,9 @@ class ScanModel:
         self.part_flag: float | None = p.get("flag")
         self.part_dismiss: float | None = p.get("dismiss")
         self.keep_high: bool = p.get("keep_high", False)
+        # A model of parts (trained multiple-instance style) where one was chosen; else the whole's model.
+        self.part_weights: dict[str, float] = p.get("weights", self.weights)
+        self.part_intercept: float = p.get("intercept", self.intercept)
         self.meta: dict[str, Any] = {k: v for k, v in doc.items() if k not in ("weights",)}
 
     def score(self, definition: dict[str, Any], findings: Iterable[Any] = ()) -> float:
@@ -191,8 +194,8 @@ class ScanModel:
 
     def score_text(self, text: str) -> float:
         """The score of one part read alone (its own unit-length word vector)."""
-        w = self.weights
-        return self.intercept + sum(w.get(f, 0.0) * v for f, v in text_vector(text).items())
+        w = self.part_weights
+        return self.part_intercept + sum(w.get(f, 0.0) * v for f, v in text_vector(text).items())
 
     def severity(self, score: float) -> str | None:
         best = None

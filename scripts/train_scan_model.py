@@ -20,6 +20,16 @@ configuration chosen catches the most positives out of fold as the scanner judge
 findings, and rule findings it does not dismiss) among those that flag at most --max-real-fp of the real
 servers' dev tools out of fold.
 
+Parts (scan._weigh): each sentence of the description and each parameter's text is scored alone, by the
+whole-tool model or by a model of parts trained multiple-instance style (fit_parts), so padding cannot
+dilute it. Also chosen by the grouped CV: the span of a part (a sentence, or also two neighbouring ones),
+which model scores parts, `part_flag` (a part scoring at least this flags the tool; it flags at most
+part_fp of the dev negatives out of fold), `part_dismiss` (a wording finding whose carrying part scores
+at least this is not dismissed), never dismissing a `high` wording finding, and training on padded
+positives. Every configuration is also judged on the dev positives padded with ~100 words of benign
+reference text from real dev servers of other folds (padded_positives: attacker C's padding); among the
+configurations within half a point of the most caught, the one catching the most padded ones is kept.
+
 Writes mcp_guard/data/scan_model.json (or --out): the weights that are not zero, the intercept, the
 thresholds, the configuration, the cross-validation figures, the training data's digest and the date.
 
@@ -35,6 +45,7 @@ import argparse
 import datetime as dt
 import hashlib
 import importlib.util
+import itertools
 import json
 import math
 import random
@@ -67,6 +78,10 @@ GRID_ALONE_FP = (None, 0.002, 0.001, 0.0)
 GRID_MAX_FP = (0.005, 0.0035, 0.0025)
 # The parts (scan_model.parts): sentences alone (1) or also pairs of neighbouring sentences (2).
 GRID_PART_SPAN = (1, 2)
+# Train the whole-tool model on padded copies of the positives too (padding from training servers only).
+GRID_AUGMENT = (False, True)
+# What scores a part: the whole-tool model, or a model of parts (fit_parts).
+GRID_PART_MODEL = ("whole", "parts")
 # A part's own flag: the lowest part score that flags at most this share of dev negatives out of fold
 # (their most suspicious part); None: parts never flag.
 GRID_PART_FP = (None, 0.001, 0.002, 0.0035)
@@ -152,10 +167,8 @@ def judge_rules(r: dict, others: tuple, own: tuple) -> None:
     r["pvec"] = {sp: [scan_model.text_vector(t) for *_, t in ps] for sp, ps in r["parts"].items()}
 
 
-def padded_positives(rows: list[dict], fold: list[int]) -> list[dict]:
-    """Attacker C's padding as a generator: each dev positive with ~PAD_WORDS words of benign reference
-    text appended to its description, the sentences drawn from tool descriptions of real dev servers in
-    OTHER folds (servers its fold's model was trained on; sentences of tools no rule flags at medium)."""
+def padding_pools(rows: list[dict], fold: list[int]) -> dict[int, list[str]]:
+    """Benign sentences (5 words or more) of real dev servers' tool descriptions no rule flags, per fold."""
     pools: dict[int, list[str]] = {}
     for r, k in zip(rows, fold, strict=True):
         if r["label"] == 0 and r.get("kind") == "real" and r["rule_worst"] < RANK["medium"]:
@@ -164,18 +177,40 @@ def padded_positives(rows: list[dict], fold: list[int]) -> list[dict]:
                 for _f, _s, _e, t in scan_model.parts([("description", desc, False)]):
                     if len(t.split()) >= 5 and t[-1:] in ".!?":
                         pools.setdefault(k, []).append(t)
+    return pools
+
+
+def pad_definition(definition: dict, pools: dict[int, list[str]], not_from: set[int]) -> dict:
+    """The definition with ~PAD_WORDS benign words appended to its description (from folds not given)."""
+    pool = sorted(t for j, ts in pools.items() if j not in not_from for t in ts)
+    rng = random.Random(hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest())
+    pad: list[str] = []
+    while sum(len(t.split()) for t in pad) < PAD_WORDS:
+        pad.append(rng.choice(pool))
+    return {**definition, "description": f"{definition.get('description') or ''} {' '.join(pad)}"}
+
+
+def augmented(rows: list[dict], fold: list[int], pools: dict[int, list[str]], k: int | None) -> list[dict]:
+    """Padded copies of the positives outside fold k (padding from neither their fold nor k) to train on:
+    the model learns that benign reference text around an attack does not make it benign."""
+    out = []
+    for r, j in zip(rows, fold, strict=True):
+        if r["label"] == 1 and j != k:
+            d = pad_definition(r["definition"], pools, {j} if k is None else {j, k})
+            out.append({"definition": d, "label": 1, "group": r["group"], "features": scan_model.features(d, (), 0.0)})
+    return out
+
+
+def padded_positives(rows: list[dict], fold: list[int]) -> list[dict]:
+    """Attacker C's padding as a generator: each dev positive with ~PAD_WORDS words of benign reference
+    text appended to its description, the sentences drawn from tool descriptions of real dev servers in
+    OTHER folds (servers its fold's model was trained on; sentences of tools no rule flags at medium)."""
+    pools = padding_pools(rows, fold)
     out = []
     for r, k in zip(rows, fold, strict=True):
         if r["label"] != 1:
             continue
-        pool = sorted(t for j, ts in pools.items() if j != k for t in ts)
-        rng = random.Random(hashlib.sha256(json.dumps(r["definition"], sort_keys=True).encode()).hexdigest())
-        pad: list[str] = []
-        while sum(len(t.split()) for t in pad) < PAD_WORDS:
-            pad.append(rng.choice(pool))
-        d = dict(r["definition"])
-        d["description"] = f"{d.get('description') or ''} {' '.join(pad)}"
-        p = {"definition": d, "label": 1, "group": r["group"], "fold": k}
+        p = {"definition": pad_definition(r["definition"], pools, {k}), "label": 1, "group": r["group"], "fold": k}
         judge_rules(p, r["others_kept"], ())
         out.append(p)
     return out
@@ -247,7 +282,9 @@ def thresholds(neg_scores: list[float], max_fp: float, high_min: float) -> dict[
     return {"medium": round(medium, 6), "high": round(high, 6)}
 
 
-def out_of_fold(rows: list[dict], fold: list[int], padded: list[dict], c: float, min_groups: int) -> dict:
+def out_of_fold(
+    rows: list[dict], fold: list[int], padded: list[dict], c: float, min_groups: int, pools: dict | None = None
+) -> dict:
     """Every row's score (whole and parts) from the model of the fold that did not see it; the padded
     positives scored by their own fold's model."""
     oof = [0.0] * len(rows)
@@ -262,18 +299,42 @@ def out_of_fold(rows: list[dict], fold: list[int], padded: list[dict], c: float,
             for i in idx:
                 into[sp][i] = [next(scores) for _ in items[i]["pvec"][sp]]
 
+    moof: dict[int, list[list[float]]] = {sp: [[] for _ in rows] for sp in GRID_PART_SPAN}
+    mpad: dict[int, list[list[float]]] = {sp: [[] for _ in padded] for sp in GRID_PART_SPAN}
     for k in sorted(set(fold)):
-        model = fit([r for r, f in zip(rows, fold, strict=True) if f != k], c, min_groups)
+        train = [r for r, f in zip(rows, fold, strict=True) if f != k]
+        model = fit(train + (augmented(rows, fold, pools, k) if pools else []), c, min_groups)
+        part_model = fit_parts(model, train, c, min_groups)
         test = [i for i, f in enumerate(fold) if f == k]
         for i, sc in zip(test, decision(model, [rows[i] for i in test]), strict=True):
             oof[i] = sc
         parts_into(model, rows, test, poof)
+        parts_into(part_model, rows, test, moof)
         ptest = [i for i, p in enumerate(padded) if p["fold"] == k]
         if ptest:
             for i, sc in zip(ptest, decision(model, [padded[i] for i in ptest]), strict=True):
                 pad[i] = sc
             parts_into(model, padded, ptest, ppad)
-    return {"oof": oof, "poof": poof, "pad": pad, "ppad": ppad}
+            parts_into(part_model, padded, ptest, mpad)
+    return {"oof": oof, "poof": {"whole": poof, "parts": moof}, "pad": pad, "ppad": {"whole": ppad, "parts": mpad}}
+
+
+def fit_parts(model, rows: list[dict], c: float, min_groups: int):
+    """A model of parts, multiple-instance style: every part of a negative is benign; of a positive, only
+    the part the whole-tool model scores highest is taken as the poisoned one (the others are mostly its
+    ordinary purpose, and would teach that ordinary sentences are poisoned)."""
+    part_rows = []
+    for r in rows:
+        vecs = r["pvec"][1]
+        if not vecs:
+            continue
+        if r["label"] == 0:
+            part_rows += [{"features": v, "label": 0, "group": r["group"]} for v in vecs]
+        else:
+            scores = model.decision_function(vecs)
+            best = max(range(len(vecs)), key=lambda j: scores[j])
+            part_rows.append({"features": vecs[best], "label": 1, "group": r["group"]})
+    return fit(part_rows, c, min_groups)
 
 
 def _carriers(r: dict, pscores: list[float], span: int) -> list[tuple[str, float | None]]:
@@ -285,12 +346,13 @@ def _carriers(r: dict, pscores: list[float], span: int) -> list[tuple[str, float
 def evaluate(
     rows: list[dict], padded: list[dict], S: dict, *, c: float, min_groups: int, max_fp: float, alone_fp: float | None,
     span: int, part_fp: float | None, part_q: float | None, keep_high: bool, high_min: float, max_cost: float,
+    part_model: str = "whole",
 ) -> dict:
     """One configuration judged out of fold as scan._weigh judges: the model on the whole (medium, or
     `alone` where the rules found nothing), the model on the most suspicious part, exact rule findings,
     and wording findings not dismissed (the whole below `dismiss` and the carrying part below
     `part_dismiss`, unless `keep_high` keeps a high one). Thresholds from the dev rows only."""
-    oof, poof = S["oof"], S["poof"][span]
+    oof, poof = S["oof"], S["poof"][part_model][span]
     medium = RANK["medium"]
     neg = [i for i, r in enumerate(rows) if r["label"] == 0 and r["kind"] != "corpus"]
     real = [i for i in neg if rows[i]["kind"] == "real"]
@@ -346,8 +408,9 @@ def evaluate(
         )
 
     g = [gated(r, oof[i], top[i], cars[i]) for i, r in enumerate(rows)]
-    ptop = [max(p, default=-math.inf) for p in S["ppad"][span]]
-    gp = [gated(p, S["pad"][i], ptop[i], _carriers(p, S["ppad"][span][i], span)) for i, p in enumerate(padded)]
+    ppad = S["ppad"][part_model][span]
+    ptop = [max(p, default=-math.inf) for p in ppad]
+    gp = [gated(p, S["pad"][i], ptop[i], _carriers(p, ppad[i], span)) for i, p in enumerate(padded)]
     per_batch = {}
     for grp in sorted({rows[i]["group"] for i in pos}):
         idx = [i for i in pos if rows[i]["group"] == grp]
@@ -358,6 +421,7 @@ def evaluate(
         "alone_fp": alone_fp,
         "max_fp": max_fp,
         "span": span,
+        "part_model": part_model,
         "part_fp": part_fp,
         "part_q": part_q,
         "keep_high": keep_high,
@@ -381,8 +445,9 @@ def evaluate(
 
 def _line(r: dict) -> dict:
     """The short CV line of a configuration."""
-    keys = ("C", "min_groups", "max_fp", "alone_fp", "span", "part_fp", "part_q", "keep_high", "caught",
-            "caught_padded", "false_positives_real", "false_positives_real_n", "corpus_negatives_flagged")
+    keys = ("C", "min_groups", "augment", "max_fp", "alone_fp", "span", "part_model", "part_fp", "part_q",
+            "keep_high", "caught", "caught_padded", "false_positives_real", "false_positives_real_n",
+            "corpus_negatives_flagged")
     return {k: r[k] for k in keys}
 
 
@@ -415,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         help="share of dev positives (out of fold) that dismissing wording-only rule findings may cost",
     )
     ap.add_argument("--part-span", type=int, action="append", help="only this part span (default: the grid)")
+    ap.add_argument("--augment", type=int, action="append", help="only this augmentation (0/1; default: both)")
     ap.add_argument("--verbose", action="store_true", help="print every configuration's CV figures")
     ap.add_argument("--dry-run", action="store_true", help="cross-validate and print, write nothing")
     ap.add_argument("--c", type=float, action="append", help="only this C (repeatable; default: the grid)")
@@ -438,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     n_pos = sum(r["label"] for r in rows)
     print(f"{n_pos} dev positives, {len(rows) - n_pos} dev negatives, {len(set(fold))} folds")
     padded = padded_positives(rows, fold)
+    pools = padding_pools(rows, fold)
     scale = (a.rule_scale or GRID_RULE_SCALE)[0]
     with_features(rows, scale)
     with_features(padded, scale)
@@ -445,43 +512,53 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for c in a.c or GRID_C:
         for mg in a.min_groups or GRID_MIN_GROUPS:
-            S = out_of_fold(rows, fold, padded, c, mg)  # the scores depend on C and min_groups only
-            for max_fp in a.max_fp or GRID_MAX_FP:
-                for alone in a.alone_fp or GRID_ALONE_FP:
-                    for span in a.part_span or GRID_PART_SPAN:
-                        for part_fp in GRID_PART_FP:
-                            for part_q in GRID_PART_DISMISS_Q:
-                                for keep_high in GRID_KEEP_HIGH:
-                                    res = evaluate(
-                                        rows, padded, S, c=c, min_groups=mg, max_fp=max_fp, alone_fp=alone,
-                                        span=span, part_fp=part_fp, part_q=part_q, keep_high=keep_high,
-                                        high_min=a.high_min, max_cost=a.max_dismiss_cost,
-                                    )
-                                    results.append(res)
-                                    if a.verbose:
-                                        print(json.dumps(res), flush=True)
+            for aug in [bool(x) for x in a.augment] if a.augment else GRID_AUGMENT:
+                # The out-of-fold scores depend on C, min_groups and the augmentation only.
+                S = out_of_fold(rows, fold, padded, c, mg, pools if aug else None)
+                for max_fp, alone, span, pm, part_fp, part_q, keep_high in itertools.product(
+                    a.max_fp or GRID_MAX_FP, a.alone_fp or GRID_ALONE_FP, a.part_span or GRID_PART_SPAN,
+                    GRID_PART_MODEL, GRID_PART_FP, GRID_PART_DISMISS_Q, GRID_KEEP_HIGH,
+                ):
+                    res = evaluate(
+                        rows, padded, S, c=c, min_groups=mg, max_fp=max_fp, alone_fp=alone, span=span,
+                        part_model=pm, part_fp=part_fp, part_q=part_q, keep_high=keep_high,
+                        high_min=a.high_min, max_cost=a.max_dismiss_cost,
+                    )
+                    res["augment"] = aug
+                    results.append(res)
+                    if a.verbose:
+                        print(json.dumps(res), flush=True)
     # Best: most caught out of fold as the scanner judges (model on the whole and on the parts, exact
-    # rules, rules not dismissed) among the configurations within the real false-positive budget; then
-    # most caught when padded; then fewer real false positives; then the simpler model.
+    # rules, rules not dismissed) among the configurations within the real false-positive budget (with the
+    # padded positives, below); then fewer real false positives; then the simpler model.
     within = [r for r in results if r["false_positives_real"] <= a.max_real_fp] or results
     key = lambda r: (  # noqa: E731
         r["caught"], r["caught_padded"] or 0, -r["false_positives_real"], r["caught_model_alone"], -r["C"],
         r["min_groups"],
     )
-    # The CV line of each variant of the weighing: the best configuration of each.
-    variants: dict[tuple, dict] = {}
-    for r in within:
-        v = ("parts flag" if r["part_fp"] is not None else "-", "parts keep" if r["part_q"] is not None else "-",
+    # The CV line of each variant of the weighing: the best configuration of each within the budget (else
+    # its fewest real false positives, marked "over budget").
+    variants: dict[tuple, list[dict]] = {}
+    for r in results:
+        parted = r["part_fp"] is not None or r["part_q"] is not None
+        v = ("augmented" if r["augment"] else "-", r["part_model"] if parted else "-",
+             "parts flag" if r["part_fp"] is not None else "-", "parts keep" if r["part_q"] is not None else "-",
              "keep high" if r["keep_high"] else "-")
-        if v not in variants or key(r) > key(variants[v]):
-            variants[v] = r
-    for v, r in sorted(variants.items()):
-        print("variant", " / ".join(v), json.dumps(_line(r)))
-    best = max(within, key=key)
+        variants.setdefault(v, []).append(r)
+    for v, rs in sorted(variants.items()):
+        ok = [r for r in rs if r["false_positives_real"] <= a.max_real_fp]
+        r = max(ok, key=key) if ok else min(rs, key=lambda r: (r["false_positives_real"], [-x for x in key(r)[:2]]))
+        print("variant", " / ".join(v), "" if ok else "(over budget)", json.dumps(_line(r)))
+    # Padding must not buy recall back: among configurations within half a point of the most caught, the
+    # one that catches the most padded positives (attacker C's padding, padded_positives).
+    top = max(r["caught"] for r in within)
+    best = max(
+        (r for r in within if r["caught"] >= top - 0.005), key=lambda r: (r["caught_padded"] or 0, *key(r))
+    )
     print("chosen:", json.dumps(best))
     if a.dry_run:
         return 0
-    model = fit(rows, best["C"], best["min_groups"])
+    model = fit(rows + (augmented(rows, fold, pools, None) if best["augment"] else []), best["C"], best["min_groups"])
     meta = {
         "trained": dt.date.today().isoformat(),
         "training_digest": digest(rows),
@@ -495,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
             "max_fp": best["max_fp"],
             "high_min": a.high_min,
             "max_dismiss_cost": a.max_dismiss_cost,
+            "augment": best["augment"],
+            "pad_words": PAD_WORDS,
             "part_span": best["span"],
             "part_fp": best["part_fp"],
             "part_q": best["part_q"],
@@ -509,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
             if k not in ("C", "dismiss", "min_groups", "alone_fp", "max_fp", "span", "part_fp", "part_q")
         },
     }
+    if best["part_model"] == "parts" and (best["part_flag"] is not None or best["part_dismiss"] is not None):
+        pm = export(fit_parts(model, rows, best["C"], best["min_groups"]), {}, {})
+        meta["parts"] |= {"intercept": pm["intercept"], "weights": pm["weights"]}
     doc = export(model, best["thresholds"], {"dismiss": best["dismiss"], **meta})
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(doc, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
