@@ -1106,22 +1106,35 @@ def is_exact(f: Finding) -> bool:
 def _weigh(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]:
     """Severity from the evidence combined. A rule that matched wording ("you must", "IMPORTANT:", a
     secret named, a side effect) fires on honest descriptions of servers it was never fitted to; where
-    the learned judgement of the whole tool (name, description, schema) reads it as benign, such a
-    finding is a reason to read the tool (`low`), not a flag. Exact findings (`is_exact`) keep their
-    severity, and where one flags the tool the wording findings are not alone: they keep theirs too (so
-    a small edit that moves the score does not turn them into news). Then the model's own finding, where
-    it says more than the rules. The score leaves out findings that depend on other servers' tool names,
-    so `scan`, `review` and the manifest guard agree."""
+    the learned judgement reads the whole tool (name, description, schema) as benign AND the part that
+    carries the finding (its sentence, its parameter's description) as benign too, such a finding is a
+    reason to read the tool (`low`), not a flag. The part is read alone, so benign text padded around an
+    attack sentence cannot dismiss it. Exact findings (`is_exact`) keep their severity, and where one
+    flags the tool the wording findings are not alone: they keep theirs too (so a small edit that moves
+    the score does not turn them into news). Then the model's own finding, where it says more than the
+    rules: on the whole tool, or on its most suspicious part. The scores leave out findings that depend
+    on other servers' tool names, so `scan`, `review` and the manifest guard agree."""
     model = scan_model.load()
     if model is None:
         return findings
     score = model.score(definition, findings)
+    scored = []
+    if model.part_flag is not None or model.part_dismiss is not None:
+        scored = [
+            (f, s, e, model.score_text(t))
+            for f, s, e, t in scan_model.parts(item_texts("tool", definition), model.part_span)
+        ]
     flagged = any(f.severity != "low" and is_exact(f) for f in findings)
     if model.dismiss is not None and score < model.dismiss and not flagged:
-        findings = [
-            f if f.severity == "low" or is_exact(f) else _dismissed(f, score, model.dismiss) for f in findings
-        ]
-    return findings + _learned_findings(definition, findings, model, score)
+
+        def dismissible(f: Finding) -> bool:
+            if f.severity == "low" or is_exact(f) or (model.keep_high and f.severity == "high"):
+                return False
+            part = scan_model.carrier(scored, f.field, f.start, f.end) if model.part_dismiss is not None else None
+            return part is None or part < model.part_dismiss  # type: ignore[operator]
+
+        findings = [_dismissed(f, score, model.dismiss) if dismissible(f) else f for f in findings]
+    return findings + _learned_findings(definition, findings, model, score, scored)
 
 
 def _dismissed(f: Finding, score: float, below: float) -> Finding:
@@ -1130,26 +1143,41 @@ def _dismissed(f: Finding, score: float, below: float) -> Finding:
 
 
 def _learned_findings(
-    definition: dict[str, Any], findings: list[Finding], model: scan_model.ScanModel, score: float
+    definition: dict[str, Any],
+    findings: list[Finding],
+    model: scan_model.ScanModel,
+    score: float,
+    scored: list[tuple[str, int, int, float]],
 ) -> list[Finding]:
-    """The learned model's judgement of the whole tool, as one finding over its description, where it
-    says more than the rules did (a finding that repeats theirs would be noise to the reader). On a tool
-    the rules found nothing in, not even a `low` finding, it needs the higher score `alone`. Both leave
-    out findings that depend on the other servers' tool names."""
+    """The learned model's judgement, as one finding, where it says more than the rules did (a finding
+    that repeats theirs would be noise to the reader): of the whole tool, over its description; else of
+    its most suspicious part, over that part. On a tool the rules found nothing in, not even a `low`
+    finding, the whole needs the higher score `alone`. Both leave out findings that depend on the other
+    servers' tool names."""
+    own = [f for f in findings if f.kind not in scan_model.CONTEXT_KINDS]
+    rules = max((RANK[f.severity] for f in own), default=-1)
     sev = model.severity(score)
     if sev == "high":  # a score is a reason to read the tool, not to refuse it unread: `high` stays with
         sev = "medium"  # the rules, which say what the text does
-    own = [f for f in findings if f.kind not in scan_model.CONTEXT_KINDS]
-    rules = max((RANK[f.severity] for f in own), default=-1)
-    if sev is None or RANK[sev] <= rules or (not own and score < model.alone):
+    if sev is not None and RANK[sev] > rules and (own or score >= model.alone):
+        desc = definition.get("description")
+        field, text = ("description", desc) if isinstance(desc, str) and desc else ("name", str(definition.get("name", "")))
+        why = (
+            f"a model trained on poisoned and real tool definitions scores this tool {score:.2f} "
+            f"({sev} from {model.thresholds[sev]:.2f}): its text as a whole reads like the poisoned ones"
+        )
+        return [Finding(scan_model.LEARNED_KIND, sev, field, 0, len(text), _excerpt(text, 0, len(text)), why)]  # type: ignore[arg-type]
+    if model.part_flag is None or not scored or rules >= RANK["medium"]:
         return []
-    desc = definition.get("description")
-    field, text = ("description", desc) if isinstance(desc, str) and desc else ("name", str(definition.get("name", "")))
+    field, s, e, top = max(scored, key=lambda p: p[3])
+    if top < model.part_flag:
+        return []
+    text = dict((f, t) for f, t, _ in item_texts("tool", definition) if t is not None).get(field, "")
     why = (
-        f"a model trained on poisoned and real tool definitions scores this tool {score:.2f} "
-        f"({sev} from {model.thresholds[sev]:.2f}): its text as a whole reads like the poisoned ones"
+        f"a model trained on poisoned and real tool definitions scores this part, read alone, {top:.2f} "
+        f"(medium from {model.part_flag:.2f}): it reads like the poisoned ones, whatever surrounds it"
     )
-    return [Finding(scan_model.LEARNED_KIND, sev, field, 0, len(text), _excerpt(text, 0, len(text)), why)]  # type: ignore[arg-type]
+    return [Finding(scan_model.LEARNED_KIND, "medium", field, s, e, _excerpt(text, s, e), why)]
 
 
 def _parameter_findings(schema: dict[str, Any], path: str, purpose: str, depth: int = 0) -> list[Finding]:

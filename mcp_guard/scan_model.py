@@ -97,6 +97,69 @@ def features(definition: dict[str, Any], findings: Iterable[Any], rule_scale: fl
     return vec
 
 
+# --- Parts: a tool judged by its most suspicious part as well as the whole ---------------------------
+# The whole tool's text vector has unit length, so benign reference prose around an attack sentence
+# dilutes its words (attacker C: ~100 words of API reference). A part (one sentence of the description,
+# one parameter's description, a default or enum value) is scored alone by the same model: padding
+# around it cannot lower its score. Part thresholds are set by grouped CV (scripts/train_scan_model.py).
+PART_MIN_WORDS = 3  # shorter strings (an enum value, a one-word title) carry no instruction
+PART_MAX_WORDS = 40  # a run-on sentence is read in windows of this many words (half overlapping)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+
+
+def parts(texts: Iterable[tuple[str, str | None, bool]], span: int = 1) -> list[tuple[str, int, int, str]]:
+    """The parts of an item's texts (`scan.item_texts`: field, text, is a name): (field, start, end, text)
+    for each sentence (and, with `span` 2, each pair of neighbouring sentences); names are left out."""
+    out: list[tuple[str, int, int, str]] = []
+    for field, text, is_name in texts:
+        if is_name or not text:
+            continue
+        text = text[:MAX_CHARS]
+        bounds, at = [], 0
+        for m in _SENTENCE_END.finditer(text):
+            if m.start() > at:
+                bounds.append((at, m.start()))
+            at = m.end()
+        if at < len(text):
+            bounds.append((at, len(text)))
+        spans = list(bounds)
+        if span > 1:
+            spans += [(bounds[i][0], bounds[i + 1][1]) for i in range(len(bounds) - 1)]
+        for s, e in spans:
+            words = [m.span() for m in _TOKEN.finditer(text, s, e)]
+            if len(words) < PART_MIN_WORDS:
+                continue
+            step = PART_MAX_WORDS // 2
+            for k in range(0, max(1, len(words) - step), step):
+                w = words[k : k + PART_MAX_WORDS]
+                ps, pe = (s, e) if len(words) <= PART_MAX_WORDS else (w[0][0], w[-1][1])
+                out.append((field, ps, pe, text[ps:pe]))
+                if len(words) <= PART_MAX_WORDS:
+                    break
+    return out
+
+
+def text_vector(text: str) -> dict[str, float]:
+    """The unit-length word vector of one text (a part), as `features` builds it for a whole tool."""
+    feats = text_features(text)
+    return dict.fromkeys(feats, 1.0 / math.sqrt(len(feats))) if feats else {}
+
+
+def carrier(scored: list[tuple[str, int, int, float]], field: str, start: int, end: int) -> float | None:
+    """The score of the part that carries a finding at `field`[start:end] (the most suspicious one where
+    several overlap); a finding on a parameter's name is carried by that parameter's parts. None: no part
+    carries it (the whole tool decides)."""
+    best = None
+    for f, s, e, score in scored:
+        if f == field and (s < end and start < e or s <= start <= e):
+            best = score if best is None else max(best, score)
+    if best is None:
+        for f, _s, _e, score in scored:
+            if f.startswith(field + "."):
+                best = score if best is None else max(best, score)
+    return best
+
+
 class ScanModel:
     """A linear model: score = intercept + Σ weight × feature value (a logit: > 0 leans poisoned)."""
 
@@ -110,6 +173,17 @@ class ScanModel:
         # On a tool the rules found nothing in (no finding of any severity), the model's own flag needs
         # this score: alone, it flags real servers' tools the rules read nothing in (set by grouped CV).
         self.alone: float = self.thresholds.get("alone", self.thresholds["medium"])
+        # The parts (`parts`): a part scoring `part_flag` or more flags the tool (None: off); a wording
+        # finding whose part scores `part_dismiss` or more is not dismissed (None: the whole decides);
+        # `keep_high`: a `high` wording finding is never dismissed. All set by grouped CV.
+        p = doc.get("parts") or {}
+        self.part_span: int = p.get("span", 1)
+        self.part_flag: float | None = p.get("flag")
+        self.part_dismiss: float | None = p.get("dismiss")
+        self.keep_high: bool = p.get("keep_high", False)
+        # A model of parts (trained multiple-instance style) where one was chosen; else the whole's model.
+        self.part_weights: dict[str, float] = p.get("weights", self.weights)
+        self.part_intercept: float = p.get("intercept", self.intercept)
         self.meta: dict[str, Any] = {k: v for k, v in doc.items() if k not in ("weights",)}
 
     def score(self, definition: dict[str, Any], findings: Iterable[Any] = ()) -> float:
@@ -117,6 +191,11 @@ class ScanModel:
         return self.intercept + sum(
             w.get(f, 0.0) * v for f, v in features(definition, findings, self.rule_scale).items()
         )
+
+    def score_text(self, text: str) -> float:
+        """The score of one part read alone (its own unit-length word vector)."""
+        w = self.part_weights
+        return self.part_intercept + sum(w.get(f, 0.0) * v for f, v in text_vector(text).items())
 
     def severity(self, score: float) -> str | None:
         best = None

@@ -20,6 +20,16 @@ configuration chosen catches the most positives out of fold as the scanner judge
 findings, and rule findings it does not dismiss) among those that flag at most --max-real-fp of the real
 servers' dev tools out of fold.
 
+Parts (scan._weigh): each sentence of the description and each parameter's text is scored alone, by the
+whole-tool model or by a model of parts trained multiple-instance style (fit_parts), so padding cannot
+dilute it. Also chosen by the grouped CV: the span of a part (a sentence, or also two neighbouring ones),
+which model scores parts, `part_flag` (a part scoring at least this flags the tool; it flags at most
+part_fp of the dev negatives out of fold), `part_dismiss` (a wording finding whose carrying part scores
+at least this is not dismissed), never dismissing a `high` wording finding, and training on padded
+positives. Every configuration is also judged on the dev positives padded with ~100 words of benign
+reference text from real dev servers of other folds (padded_positives: attacker C's padding); among the
+configurations within half a point of the most caught, the one catching the most padded ones is kept.
+
 Writes mcp_guard/data/scan_model.json (or --out): the weights that are not zero, the intercept, the
 thresholds, the configuration, the cross-validation figures, the training data's digest and the date.
 
@@ -35,8 +45,10 @@ import argparse
 import datetime as dt
 import hashlib
 import importlib.util
+import itertools
 import json
 import math
+import random
 import sys
 from pathlib import Path
 
@@ -44,7 +56,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mcp_guard import scan_model  # noqa: E402
-from mcp_guard.scan import RANK, is_exact, scan_item  # noqa: E402
+from mcp_guard.scan import RANK, is_exact, item_texts, scan_item  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
 OUT = REPO / "mcp_guard" / "data" / scan_model.MODEL_FILE
@@ -64,6 +76,21 @@ GRID_MIN_GROUPS = (1, 2, 3)
 GRID_ALONE_FP = (None, 0.002, 0.001, 0.0)
 # The share of dev negatives the model alone may flag out of fold (sets its medium threshold).
 GRID_MAX_FP = (0.005, 0.0035, 0.0025)
+# The parts (scan_model.parts): sentences alone (1) or also pairs of neighbouring sentences (2).
+GRID_PART_SPAN = (1, 2)
+# Train the whole-tool model on padded copies of the positives too (padding from training servers only).
+GRID_AUGMENT = (False, True)
+# What scores a part: the whole-tool model, or a model of parts (fit_parts).
+GRID_PART_MODEL = ("whole", "parts")
+# A part's own flag: the lowest part score that flags at most this share of dev negatives out of fold
+# (their most suspicious part); None: parts never flag.
+GRID_PART_FP = (None, 0.001, 0.002, 0.0035)
+# A wording finding whose carrying part scores at least `part_dismiss` is not dismissed: the quantile of
+# the dev negatives' (flagged by wording) carrying-part scores it is set at; None: the whole decides.
+GRID_PART_DISMISS_Q = (None, 1.0, 0.9, 0.75, 0.5)
+# Never dismiss a `high` wording finding (it raised dev false positives 0.04% -> 0.5% without parts).
+GRID_KEEP_HIGH = (False, True)
+PAD_WORDS = 100  # benign words padded around a dev positive (attacker C's padding, from real servers)
 
 
 def _eval_module():
@@ -85,6 +112,7 @@ def dataset(shared: Path | None) -> list[dict]:
                     "label": 1,
                     "group": f"pos:{case['batch']}",
                     "others": tuple(case.get("other_tools", ())),
+                    "others_kept": tuple(case.get("other_tools", ())),
                     "own": (),
                 }
             )
@@ -117,15 +145,75 @@ def dataset(shared: Path | None) -> list[dict]:
                 }
             )
     for r in rows:
-        # The rules' own verdict is taken as eval_scan.py takes it (with the other servers' tool names);
-        # the model's features use only the findings that do not depend on them.
-        rules = scan_item("tool", r["definition"], other_tools=r.pop("others"), own_tools=r.pop("own"), learned=False)
-        r["rule_worst"] = max((RANK[f.severity] for f in rules), default=-1)
-        # Exact findings keep their severity; wording-only ones are dismissed where the model reads benign.
-        r["exact_worst"] = max((RANK[f.severity] for f in rules if is_exact(f)), default=-1)
-        r["rules"] = rules
-        r["rule_any"] = any(f.kind not in scan_model.CONTEXT_KINDS for f in rules)
+        judge_rules(r, r.pop("others"), r.pop("own"))
     return rows
+
+
+def judge_rules(r: dict, others: tuple, own: tuple) -> None:
+    """The rules' findings of a row and what the weighing needs of them, and the row's parts."""
+    # The rules' own verdict is taken as eval_scan.py takes it (with the other servers' tool names);
+    # the model's features use only the findings that do not depend on them.
+    rules = scan_item("tool", r["definition"], other_tools=others, own_tools=own, learned=False)
+    r["rule_worst"] = max((RANK[f.severity] for f in rules), default=-1)
+    # Exact findings keep their severity; wording-only ones are dismissed where the model reads benign.
+    r["exact_worst"] = max((RANK[f.severity] for f in rules if is_exact(f)), default=-1)
+    r["rules"] = rules
+    r["rule_any"] = any(f.kind not in scan_model.CONTEXT_KINDS for f in rules)
+    # The wording findings at medium or above: the ones the weighing may dismiss.
+    r["wording"] = [
+        (f.severity, f.field, f.start, f.end) for f in rules if not is_exact(f) and RANK[f.severity] >= RANK["medium"]
+    ]
+    r["parts"] = {sp: scan_model.parts(item_texts("tool", r["definition"]), sp) for sp in GRID_PART_SPAN}
+    r["pvec"] = {sp: [scan_model.text_vector(t) for *_, t in ps] for sp, ps in r["parts"].items()}
+
+
+def padding_pools(rows: list[dict], fold: list[int]) -> dict[int, list[str]]:
+    """Benign sentences (5 words or more) of real dev servers' tool descriptions no rule flags, per fold."""
+    pools: dict[int, list[str]] = {}
+    for r, k in zip(rows, fold, strict=True):
+        if r["label"] == 0 and r.get("kind") == "real" and r["rule_worst"] < RANK["medium"]:
+            desc = r["definition"].get("description")
+            if isinstance(desc, str):
+                for _f, _s, _e, t in scan_model.parts([("description", desc, False)]):
+                    if len(t.split()) >= 5 and t[-1:] in ".!?":
+                        pools.setdefault(k, []).append(t)
+    return pools
+
+
+def pad_definition(definition: dict, pools: dict[int, list[str]], not_from: set[int]) -> dict:
+    """The definition with ~PAD_WORDS benign words appended to its description (from folds not given)."""
+    pool = sorted(t for j, ts in pools.items() if j not in not_from for t in ts)
+    rng = random.Random(hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest())
+    pad: list[str] = []
+    while sum(len(t.split()) for t in pad) < PAD_WORDS:
+        pad.append(rng.choice(pool))
+    return {**definition, "description": f"{definition.get('description') or ''} {' '.join(pad)}"}
+
+
+def augmented(rows: list[dict], fold: list[int], pools: dict[int, list[str]], k: int | None) -> list[dict]:
+    """Padded copies of the positives outside fold k (padding from neither their fold nor k) to train on:
+    the model learns that benign reference text around an attack does not make it benign."""
+    out = []
+    for r, j in zip(rows, fold, strict=True):
+        if r["label"] == 1 and j != k:
+            d = pad_definition(r["definition"], pools, {j} if k is None else {j, k})
+            out.append({"definition": d, "label": 1, "group": r["group"], "features": scan_model.features(d, (), 0.0)})
+    return out
+
+
+def padded_positives(rows: list[dict], fold: list[int]) -> list[dict]:
+    """Attacker C's padding as a generator: each dev positive with ~PAD_WORDS words of benign reference
+    text appended to its description, the sentences drawn from tool descriptions of real dev servers in
+    OTHER folds (servers its fold's model was trained on; sentences of tools no rule flags at medium)."""
+    pools = padding_pools(rows, fold)
+    out = []
+    for r, k in zip(rows, fold, strict=True):
+        if r["label"] != 1:
+            continue
+        p = {"definition": pad_definition(r["definition"], pools, {k}), "label": 1, "group": r["group"], "fold": k}
+        judge_rules(p, r["others_kept"], ())
+        out.append(p)
+    return out
 
 
 def digest(rows: list[dict]) -> str:
@@ -194,35 +282,81 @@ def thresholds(neg_scores: list[float], max_fp: float, high_min: float) -> dict[
     return {"medium": round(medium, 6), "high": round(high, 6)}
 
 
-def dismiss_threshold(rows: list[dict], oof: list[float], medium: float, max_cost: float) -> float:
-    """The score below which a tool's wording-only rule findings are dismissed (scan._weigh): the highest
-    that costs at most `max_cost` of the positives out of fold. The positives at stake are those the
-    rules catch only by wording and the model alone does not."""
-    pos = [i for i, r in enumerate(rows) if r["label"] == 1]
-    stake = sorted(
-        oof[i] for i in pos
-        if oof[i] < medium and rows[i]["rule_worst"] >= RANK["medium"] and rows[i]["exact_worst"] < RANK["medium"]
-    )
-    k = int(math.floor(max_cost * len(pos)))  # positives that may be lost
-    if len(stake) <= k:
-        return round(medium, 6)
-    lo = stake[k - 1] if k else stake[0] - 0.5
-    return round(min(medium, (lo + stake[k]) / 2), 6)
-
-
-def cross_validate(
-    rows: list[dict], fold: list[int], c: float, scale: float, max_fp: float, high_min: float, max_cost: float,
-    min_groups: int = 1, alone_fp: float | None = None, oof: list[float] | None = None,
+def out_of_fold(
+    rows: list[dict], fold: list[int], padded: list[dict], c: float, min_groups: int, pools: dict | None = None
 ) -> dict:
-    if oof is None:  # the out-of-fold scores depend on C and min_groups only
-        oof = [0.0] * len(rows)
-        for k in sorted(set(fold)):
-            train = [r for r, f in zip(rows, fold, strict=True) if f != k]
-            test = [i for i, f in enumerate(fold) if f == k]
-            model = fit(train, c, min_groups)
-            for i, s in zip(test, decision(model, [rows[i] for i in test]), strict=True):
-                oof[i] = s
+    """Every row's score (whole and parts) from the model of the fold that did not see it; the padded
+    positives scored by their own fold's model."""
+    oof = [0.0] * len(rows)
+    poof: dict[int, list[list[float]]] = {sp: [[] for _ in rows] for sp in GRID_PART_SPAN}
+    pad = [0.0] * len(padded)
+    ppad: dict[int, list[list[float]]] = {sp: [[] for _ in padded] for sp in GRID_PART_SPAN}
+
+    def parts_into(model, items: list[dict], idx: list[int], into: dict) -> None:
+        for sp in GRID_PART_SPAN:
+            vecs = [v for i in idx for v in items[i]["pvec"][sp]]
+            scores = iter(model.decision_function(vecs).tolist() if vecs else [])
+            for i in idx:
+                into[sp][i] = [next(scores) for _ in items[i]["pvec"][sp]]
+
+    moof: dict[int, list[list[float]]] = {sp: [[] for _ in rows] for sp in GRID_PART_SPAN}
+    mpad: dict[int, list[list[float]]] = {sp: [[] for _ in padded] for sp in GRID_PART_SPAN}
+    for k in sorted(set(fold)):
+        train = [r for r, f in zip(rows, fold, strict=True) if f != k]
+        model = fit(train + (augmented(rows, fold, pools, k) if pools else []), c, min_groups)
+        part_model = fit_parts(model, train, c, min_groups)
+        test = [i for i, f in enumerate(fold) if f == k]
+        for i, sc in zip(test, decision(model, [rows[i] for i in test]), strict=True):
+            oof[i] = sc
+        parts_into(model, rows, test, poof)
+        parts_into(part_model, rows, test, moof)
+        ptest = [i for i, p in enumerate(padded) if p["fold"] == k]
+        if ptest:
+            for i, sc in zip(ptest, decision(model, [padded[i] for i in ptest]), strict=True):
+                pad[i] = sc
+            parts_into(model, padded, ptest, ppad)
+            parts_into(part_model, padded, ptest, mpad)
+    return {"oof": oof, "poof": {"whole": poof, "parts": moof}, "pad": pad, "ppad": {"whole": ppad, "parts": mpad}}
+
+
+def fit_parts(model, rows: list[dict], c: float, min_groups: int):
+    """A model of parts, multiple-instance style: every part of a negative is benign; of a positive, only
+    the part the whole-tool model scores highest is taken as the poisoned one (the others are mostly its
+    ordinary purpose, and would teach that ordinary sentences are poisoned)."""
+    part_rows = []
+    for r in rows:
+        vecs = r["pvec"][1]
+        if not vecs:
+            continue
+        if r["label"] == 0:
+            part_rows += [{"features": v, "label": 0, "group": r["group"]} for v in vecs]
+        else:
+            scores = model.decision_function(vecs)
+            best = max(range(len(vecs)), key=lambda j: scores[j])
+            part_rows.append({"features": vecs[best], "label": 1, "group": r["group"]})
+    return fit(part_rows, c, min_groups)
+
+
+def _carriers(r: dict, pscores: list[float], span: int) -> list[tuple[str, float | None]]:
+    """(severity, score of the carrying part) of each wording finding at medium or above of a row."""
+    scored = [(f, s, e, sc) for (f, s, e, _t), sc in zip(r["parts"][span], pscores, strict=True)]
+    return [(sev, scan_model.carrier(scored, f, s, e)) for sev, f, s, e in r["wording"]]
+
+
+def evaluate(
+    rows: list[dict], padded: list[dict], S: dict, *, c: float, min_groups: int, max_fp: float, alone_fp: float | None,
+    span: int, part_fp: float | None, part_q: float | None, keep_high: bool, high_min: float, max_cost: float,
+    part_model: str = "whole",
+) -> dict:
+    """One configuration judged out of fold as scan._weigh judges: the model on the whole (medium, or
+    `alone` where the rules found nothing), the model on the most suspicious part, exact rule findings,
+    and wording findings not dismissed (the whole below `dismiss` and the carrying part below
+    `part_dismiss`, unless `keep_high` keeps a high one). Thresholds from the dev rows only."""
+    oof, poof = S["oof"], S["poof"][part_model][span]
+    medium = RANK["medium"]
     neg = [i for i, r in enumerate(rows) if r["label"] == 0 and r["kind"] != "corpus"]
+    real = [i for i in neg if rows[i]["kind"] == "real"]
+    pos = [i for i, r in enumerate(rows) if r["label"] == 1]
     th = thresholds([oof[i] for i in neg], max_fp, high_min)
     if alone_fp is None:
         th["alone"] = th["medium"]
@@ -230,51 +364,91 @@ def cross_validate(
         bare = sorted((oof[i] for i in neg if not rows[i]["rule_any"]), reverse=True)
         allowed = int(math.floor(alone_fp * len(neg)))
         th["alone"] = round(max(th["medium"], bare[allowed] + 1e-6 if allowed < len(bare) else th["medium"]), 6)
-    dismiss = dismiss_threshold(rows, oof, th["medium"], max_cost)
-    pos = [i for i, r in enumerate(rows) if r["label"] == 1]
-    medium = RANK["medium"]
+    top = [max(p, default=-math.inf) for p in poof]
+    part_flag = None
+    if part_fp is not None:
+        tops = sorted((top[i] for i in neg), reverse=True)
+        part_flag = round(tops[int(math.floor(part_fp * len(neg)))] + 1e-6, 6)
+    cars = [_carriers(r, poof[i], span) for i, r in enumerate(rows)]
+    part_dismiss = None
+    if part_q is not None:
+        vals = sorted(
+            max((cs for _, cs in cars[i] if cs is not None), default=-math.inf) for i in real if cars[i]
+        )
+        part_dismiss = round(vals[max(0, math.ceil(part_q * len(vals)) - 1)] + 1e-6, 6)
 
-    def flags(i: int) -> bool:
-        """The model's own flag (with no rule finding at all, from the `alone` threshold)."""
-        return oof[i] >= (th["medium"] if rows[i]["rule_any"] else th["alone"])
+    def model_flags(r: dict, whole: float, ptop: float) -> bool:
+        return whole >= (th["medium"] if r["rule_any"] else th["alone"]) or (
+            part_flag is not None and ptop >= part_flag
+        )
 
-    def caught(i: int, t: float) -> bool:
-        return oof[i] >= t or rows[i]["rule_worst"] >= medium
+    def kept(sev: str, car: float | None) -> bool:
+        """A wording finding the weighing keeps even where the whole reads benign."""
+        return (keep_high and sev == "high") or (part_dismiss is not None and car is not None and car >= part_dismiss)
 
-    def gated(i: int) -> bool:
-        """Caught as scan._weigh judges: the model, an exact rule, or a rule the model does not dismiss."""
-        r = rows[i]
-        return flags(i) or r["exact_worst"] >= medium or (r["rule_worst"] >= medium and oof[i] >= dismiss)
+    # `dismiss`: the highest that costs at most max_cost of the positives out of fold (those caught only
+    # by wording findings none of which is kept).
+    stake = sorted(
+        oof[i] for i in pos
+        if not model_flags(rows[i], oof[i], top[i]) and rows[i]["exact_worst"] < medium and cars[i]
+        and not any(kept(sev, car) for sev, car in cars[i])
+    )
+    k = int(math.floor(max_cost * len(pos)))
+    if len(stake) <= k:
+        dismiss = round(th["medium"], 6)
+    else:
+        lo = stake[k - 1] if k else stake[0] - 0.5
+        dismiss = round(min(th["medium"], (lo + stake[k]) / 2), 6)
 
-    real = [i for i in neg if rows[i]["kind"] == "real"]
+    def gated(r: dict, whole: float, ptop: float, car: list) -> bool:
+        return (
+            model_flags(r, whole, ptop)
+            or r["exact_worst"] >= medium
+            or any(whole >= dismiss or kept(sev, cs) for sev, cs in car)
+        )
 
+    g = [gated(r, oof[i], top[i], cars[i]) for i, r in enumerate(rows)]
+    ppad = S["ppad"][part_model][span]
+    ptop = [max(p, default=-math.inf) for p in ppad]
+    gp = [gated(p, S["pad"][i], ptop[i], _carriers(p, ppad[i], span)) for i, p in enumerate(padded)]
     per_batch = {}
-    for g in sorted({rows[i]["group"] for i in pos}):
-        idx = [i for i in pos if rows[i]["group"] == g]
-        per_batch[g[4:]] = f"{sum(gated(i) for i in idx)}/{len(idx)}"
+    for grp in sorted({rows[i]["group"] for i in pos}):
+        idx = [i for i in pos if rows[i]["group"] == grp]
+        per_batch[grp[4:]] = f"{sum(g[i] for i in idx)}/{len(idx)}"
     return {
         "C": c,
-        "rule_scale": scale,
         "min_groups": min_groups,
         "alone_fp": alone_fp,
         "max_fp": max_fp,
+        "span": span,
+        "part_model": part_model,
+        "part_fp": part_fp,
+        "part_q": part_q,
+        "keep_high": keep_high,
         "thresholds": th,
         "dismiss": dismiss,
-        "caught": round(sum(gated(i) for i in pos) / len(pos), 4),
-        "false_positives_real": round(sum(gated(i) for i in real) / len(real), 4),
-        "rule_false_positives_real_dismissed": f"{sum(rows[i]['rule_worst'] >= medium and not gated(i) for i in real)}"
+        "part_flag": part_flag,
+        "part_dismiss": part_dismiss,
+        "caught": round(sum(g[i] for i in pos) / len(pos), 4),
+        "caught_padded": round(sum(gp) / len(gp), 4) if gp else None,
+        "false_positives_real": round(sum(g[i] for i in real) / len(real), 4),
+        "false_positives_real_n": f"{sum(g[i] for i in real)}/{len(real)}",
+        "rule_false_positives_real_dismissed": f"{sum(rows[i]['rule_worst'] >= medium and not g[i] for i in real)}"
         f"/{sum(rows[i]['rule_worst'] >= medium for i in real)}",
-        "caught_with_rules": round(sum(caught(i, th["medium"]) for i in pos) / len(pos), 4),
         "caught_model_alone": round(sum(oof[i] >= th["medium"] for i in pos) / len(pos), 4),
+        "caught_parts_alone": round(sum(part_flag is not None and top[i] >= part_flag for i in pos) / len(pos), 4),
         "caught_rules_alone": round(sum(rows[i]["rule_worst"] >= medium for i in pos) / len(pos), 4),
-        "caught_high": round(sum(oof[i] >= th["high"] for i in pos) / len(pos), 4),
-        "false_positives_model_alone": round(sum(flags(i) for i in neg) / len(neg), 4),
-        "corpus_negatives_flagged": sum(
-            oof[i] >= th["medium"] for i, r in enumerate(rows) if r.get("kind") == "corpus"
-        ),
+        "corpus_negatives_flagged": sum(g[i] for i, r in enumerate(rows) if r.get("kind") == "corpus"),
         "per_batch": per_batch,
-        "_oof": oof,
     }
+
+
+def _line(r: dict) -> dict:
+    """The short CV line of a configuration."""
+    keys = ("C", "min_groups", "augment", "max_fp", "alone_fp", "span", "part_model", "part_fp", "part_q",
+            "keep_high", "caught", "caught_padded", "false_positives_real", "false_positives_real_n",
+            "corpus_negatives_flagged")
+    return {k: r[k] for k in keys}
 
 
 def export(model, th: dict[str, float], meta: dict) -> dict:
@@ -305,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         "--max-dismiss-cost", type=float, default=0.005,
         help="share of dev positives (out of fold) that dismissing wording-only rule findings may cost",
     )
+    ap.add_argument("--part-span", type=int, action="append", help="only this part span (default: the grid)")
+    ap.add_argument("--augment", type=int, action="append", help="only this augmentation (0/1; default: both)")
+    ap.add_argument("--verbose", action="store_true", help="print every configuration's CV figures")
     ap.add_argument("--dry-run", action="store_true", help="cross-validate and print, write nothing")
     ap.add_argument("--c", type=float, action="append", help="only this C (repeatable; default: the grid)")
     ap.add_argument("--rule-scale", type=float, action="append", help="only this rule scale (default: the grid)")
@@ -326,52 +503,94 @@ def main(argv: list[str] | None = None) -> int:
     fold = folds(rows)
     n_pos = sum(r["label"] for r in rows)
     print(f"{n_pos} dev positives, {len(rows) - n_pos} dev negatives, {len(set(fold))} folds")
+    padded = padded_positives(rows, fold)
+    pools = padding_pools(rows, fold)
+    scale = (a.rule_scale or GRID_RULE_SCALE)[0]
+    with_features(rows, scale)
+    with_features(padded, scale)
+    print(f"{len(padded)} padded dev positives (~{PAD_WORDS} benign words from other folds' real servers each)")
     results = []
-    for scale in a.rule_scale or GRID_RULE_SCALE:
-        with_features(rows, scale)
-        for c in a.c or GRID_C:
-            for mg in a.min_groups or GRID_MIN_GROUPS:
-                oof = None  # the out-of-fold scores depend on C and min_groups only
-                for max_fp in a.max_fp or GRID_MAX_FP:
-                    for alone in a.alone_fp or GRID_ALONE_FP:
-                        res = cross_validate(
-                            rows, fold, c, scale, max_fp, a.high_min, a.max_dismiss_cost, mg, alone, oof
-                        )
-                        oof = res["_oof"]
-                        results.append(res)
-                        print(json.dumps({k: v for k, v in res.items() if not k.startswith("_")}), flush=True)
-    # Best: most caught out of fold as the scanner judges (model, exact rules, rules not dismissed) among
-    # the configurations within the real false-positive budget; then fewer real false positives; then the
-    # simpler model (smaller C, fewer features).
+    for c in a.c or GRID_C:
+        for mg in a.min_groups or GRID_MIN_GROUPS:
+            for aug in [bool(x) for x in a.augment] if a.augment else GRID_AUGMENT:
+                # The out-of-fold scores depend on C, min_groups and the augmentation only.
+                S = out_of_fold(rows, fold, padded, c, mg, pools if aug else None)
+                for max_fp, alone, span, pm, part_fp, part_q, keep_high in itertools.product(
+                    a.max_fp or GRID_MAX_FP, a.alone_fp or GRID_ALONE_FP, a.part_span or GRID_PART_SPAN,
+                    GRID_PART_MODEL, GRID_PART_FP, GRID_PART_DISMISS_Q, GRID_KEEP_HIGH,
+                ):
+                    res = evaluate(
+                        rows, padded, S, c=c, min_groups=mg, max_fp=max_fp, alone_fp=alone, span=span,
+                        part_model=pm, part_fp=part_fp, part_q=part_q, keep_high=keep_high,
+                        high_min=a.high_min, max_cost=a.max_dismiss_cost,
+                    )
+                    res["augment"] = aug
+                    results.append(res)
+                    if a.verbose:
+                        print(json.dumps(res), flush=True)
+    # Best: most caught out of fold as the scanner judges (model on the whole and on the parts, exact
+    # rules, rules not dismissed) among the configurations within the real false-positive budget (with the
+    # padded positives, below); then fewer real false positives; then the simpler model.
     within = [r for r in results if r["false_positives_real"] <= a.max_real_fp] or results
-    best = max(
-        within,
-        key=lambda r: (r["caught"], -r["false_positives_real"], r["caught_model_alone"], -r["C"], r["min_groups"]),
+    key = lambda r: (  # noqa: E731
+        r["caught"], r["caught_padded"] or 0, -r["false_positives_real"], r["caught_model_alone"], -r["C"],
+        r["min_groups"],
     )
-    print("chosen:", {k: v for k, v in best.items() if not k.startswith("_")})
+    # The CV line of each variant of the weighing: the best configuration of each within the budget (else
+    # its fewest real false positives, marked "over budget").
+    variants: dict[tuple, list[dict]] = {}
+    for r in results:
+        parted = r["part_fp"] is not None or r["part_q"] is not None
+        v = ("augmented" if r["augment"] else "-", r["part_model"] if parted else "-",
+             "parts flag" if r["part_fp"] is not None else "-", "parts keep" if r["part_q"] is not None else "-",
+             "keep high" if r["keep_high"] else "-")
+        variants.setdefault(v, []).append(r)
+    for v, rs in sorted(variants.items()):
+        ok = [r for r in rs if r["false_positives_real"] <= a.max_real_fp]
+        r = max(ok, key=key) if ok else min(rs, key=lambda r: (r["false_positives_real"], [-x for x in key(r)[:2]]))
+        print("variant", " / ".join(v), "" if ok else "(over budget)", json.dumps(_line(r)))
+    # Padding must not buy recall back: among configurations within half a point of the most caught, the
+    # one that catches the most padded positives (attacker C's padding, padded_positives).
+    top = max(r["caught"] for r in within)
+    best = max(
+        (r for r in within if r["caught"] >= top - 0.005), key=lambda r: (r["caught_padded"] or 0, *key(r))
+    )
+    print("chosen:", json.dumps(best))
     if a.dry_run:
         return 0
-    model = fit(with_features(rows, best["rule_scale"]), best["C"], best["min_groups"])
+    model = fit(rows + (augmented(rows, fold, pools, None) if best["augment"] else []), best["C"], best["min_groups"])
     meta = {
         "trained": dt.date.today().isoformat(),
         "training_digest": digest(rows),
         "training": {"positives": n_pos, "negatives": len(rows) - n_pos, "groups": len({r["group"] for r in rows})},
         "config": {
             "C": best["C"],
-            "rule_scale": best["rule_scale"],
+            "rule_scale": scale,
             "min_df": MIN_DF,
             "min_groups": best["min_groups"],
             "alone_fp": best["alone_fp"],
             "max_fp": best["max_fp"],
             "high_min": a.high_min,
             "max_dismiss_cost": a.max_dismiss_cost,
+            "augment": best["augment"],
+            "pad_words": PAD_WORDS,
+            "part_span": best["span"],
+            "part_fp": best["part_fp"],
+            "part_q": best["part_q"],
             "sklearn": sklearn.__version__,
+        },
+        "parts": {
+            "span": best["span"], "flag": best["part_flag"], "dismiss": best["part_dismiss"],
+            "keep_high": best["keep_high"],
         },
         "cross_validation": {
             k: v for k, v in best.items()
-            if not k.startswith("_") and k not in ("C", "rule_scale", "dismiss", "min_groups", "alone_fp", "max_fp")
+            if k not in ("C", "dismiss", "min_groups", "alone_fp", "max_fp", "span", "part_fp", "part_q")
         },
     }
+    if best["part_model"] == "parts" and (best["part_flag"] is not None or best["part_dismiss"] is not None):
+        pm = export(fit_parts(model, rows, best["C"], best["min_groups"]), {}, {})
+        meta["parts"] |= {"intercept": pm["intercept"], "weights": pm["weights"]}
     doc = export(model, best["thresholds"], {"dismiss": best["dismiss"], **meta})
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(doc, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")

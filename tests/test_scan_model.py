@@ -64,6 +64,26 @@ def test_the_shipped_model_separates_its_training_data(shipped, training):
     assert sum(s >= medium for s in neg) / len(neg) < 0.01
 
 
+@pytest.mark.slow  # builds the whole training set (every dev tool scanned by the rules)
+@pytest.mark.timeout(1200)
+def test_part_scores_equal_scikit_learns_model_of_parts(shipped, training):
+    """A part (a sentence, a parameter's text) is scored alone by the shipped model of parts exactly as the
+    training script's multiple-instance fit scores it."""
+    if shipped.part_weights is shipped.weights:
+        pytest.skip("the shipped model scores parts with the whole-tool model (checked above)")
+    rows, pipeline = training
+    tr = _train_module()
+    config = shipped.meta["config"]
+    parts = tr.fit_parts(pipeline, rows, config["C"], config.get("min_groups", 1))
+    texts = [
+        t for r in rows[::20] for *_, t in scan_model.parts(tr.item_texts("tool", r["definition"]), shipped.part_span)
+    ]
+    assert texts
+    expected = parts.decision_function([scan_model.text_vector(t) for t in texts])
+    for t, want in zip(texts, expected, strict=True):
+        assert shipped.score_text(t) == pytest.approx(float(want), abs=1e-3), t
+
+
 def test_thresholds_and_provenance_are_recorded(shipped):
     assert shipped.thresholds["medium"] < shipped.thresholds["high"]
     assert shipped.severity(shipped.thresholds["medium"]) == "medium"

@@ -48,9 +48,16 @@ def findings(tmp_path_factory):
     return json.loads(out.stdout)["findings"]
 
 
-# A known gap, kept strict: the learned judgement scores the whole tool, so benign text padded around the
-# attack dilutes it below `dismiss` (the rules' wording findings are lowered) or below its own flag.
+# Session 6: a tool is judged by its most suspicious part as well as the whole (scan._weigh), so a wording
+# finding whose sentence reads poisoned is no longer dismissed (stock_quote, notes_sync, bookmark). Still
+# a known gap, kept strict: tools only the model flagged (the rules read nothing at medium) whose attack
+# sentence, read alone, scores below the part flag (set by grouped CV to cost at most 0.1% of dev tools).
+PART_GAP = {"image_resize", "unit_convert", "pdf_merge", "ping_host", "qr_code", "date_fmt"}
+
+
 def _gap(name):
+    if name not in PART_GAP:
+        return pytest.param(name)
     return pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason="padding dilutes the model")])
 
 
