@@ -169,6 +169,26 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
+def warm_scanner() -> None:
+    """Load the scanner (its rules, RE2 sets and learned model) in a background thread: the first
+    listing of a server is scanned, so a cold start would otherwise load it only once the server has
+    answered, on the client's wait, while the proxy sat idle during the server's own start-up. A
+    request that needs the scanner meanwhile waits for the import (Python's module lock)."""
+    import threading
+
+    def load() -> None:
+        try:
+            from mcp_guard import scan
+
+            scan.scan_item("tool", {"name": "warm_up", "description": "Warm up the scanner.",
+                                    "inputSchema": {"type": "object", "properties": {}}})
+            scan.scan_text("warm up", source="result")
+        except Exception as err:  # noqa: BLE001 - a failure shows again, with its context, on first real use
+            log.debug("scanner warm-up failed: %s", err)
+
+    threading.Thread(target=load, name="mcp-guard-warm-up", daemon=True).start()
+
+
 class Proxy:
     """What every session of one proxy process shares: config, store, audit log, guards."""
 
