@@ -177,12 +177,13 @@ def warm_scanner() -> None:
     import threading
 
     def load() -> None:
+        # Loads and compiles only (each cached once per process): no text is scanned here, as the
+        # scanner keeps its last answers in module globals that a concurrent scan must not see change.
         try:
-            from mcp_guard import scan
+            from mcp_guard import scan, scan_model
 
-            scan.scan_item("tool", {"name": "warm_up", "description": "Warm up the scanner.",
-                                    "inputSchema": {"type": "object", "properties": {}}})
-            scan.scan_text("warm up", source="result")
+            scan_model.load()
+            scan._anchor_set()
         except Exception as err:  # noqa: BLE001 - a failure shows again, with its context, on first real use
             log.debug("scanner warm-up failed: %s", err)
 
