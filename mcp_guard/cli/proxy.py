@@ -166,6 +166,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
         select_upstreams,
         session_secrets,
         setup_logging,
+        warm_scanner,
     )
     from mcp_guard.proxy.upstream import start_early
 
@@ -202,6 +203,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     envs = session_secrets(config, names, declared.profile)
     _check_commands(config, names, envs)
     started.update(start_early(config, names, envs))
+    warm_scanner()  # while the servers start
     proxy = Proxy(config, names, hook_intent=True)
     try:
         if command and not args.name:

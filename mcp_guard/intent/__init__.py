@@ -10,6 +10,16 @@
 The guard the relay calls is `mcp_guard.guards.intent.IntentGuard`.
 """
 
-from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict
+from typing import Any
 
 __all__ = ["DeclaredIntent", "DefaultEngine", "Verdict"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: `run` reads where its intent comes from (`sessions`) before it starts its
+    # servers, and the engine's tables are not needed until the guards are built.
+    if name in __all__:
+        from mcp_guard.intent import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -198,6 +198,27 @@ class HookIntent(Guard):
         return {"intent": text, "intent_from": "hook"} if text is not None else None
 
 
+def warm_scanner() -> None:
+    """Load the scanner (its rules, RE2 sets and learned model) in a background thread: the first
+    listing of a server is scanned, so a cold start would otherwise load it only once the server has
+    answered, on the client's wait, while the proxy sat idle during the server's own start-up. A
+    request that needs the scanner meanwhile waits for the import (Python's module lock)."""
+    import threading
+
+    def load() -> None:
+        # Loads and compiles only (each cached once per process): no text is scanned here, as the
+        # scanner keeps its last answers in module globals that a concurrent scan must not see change.
+        try:
+            from mcp_guard import scan, scan_model
+
+            scan_model.load()
+            scan._anchor_set()
+        except Exception as err:  # noqa: BLE001 - a failure shows again, with its context, on first real use
+            log.debug("scanner warm-up failed: %s", err)
+
+    threading.Thread(target=load, name="mcp-guard-warm-up", daemon=True).start()
+
+
 class Proxy:
     """What every session of one proxy process shares: config, store, audit log, guards."""
 

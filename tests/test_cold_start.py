@@ -1,0 +1,49 @@
+"""What `run` loads before it starts its servers, and what it loads while they start (issue #11's cold start).
+
+Each check runs in a fresh interpreter: the test process has long imported everything."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60)
+
+
+def test_what_run_reads_before_starting_its_servers_leaves_the_intent_engine_unloaded():
+    # cli/proxy.py reads the config and the session's declared intent, then starts the servers: the
+    # engine's tables load afterwards, with the guards, while the servers start.
+    done = _python("""
+        import sys
+        import mcp_guard.config, mcp_guard.intent.sessions, mcp_guard.proxy.runner, mcp_guard.proxy.upstream
+        print("mcp_guard.intent.engine" in sys.modules, "mcp_guard.scan" in sys.modules)
+        from mcp_guard.intent import DeclaredIntent, DefaultEngine
+        print(DeclaredIntent.__module__, DefaultEngine.__module__)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["False False", "mcp_guard.intent.engine mcp_guard.intent.engine"]
+
+
+def test_an_unknown_name_of_the_intent_package_is_an_attribute_error():
+    done = _python("import mcp_guard.intent as i\ntry:\n    i.nothing\nexcept AttributeError as e:\n    print(e)")
+    assert done.returncode == 0, done.stderr
+    assert "has no attribute 'nothing'" in done.stdout
+
+
+def test_the_scanner_is_loaded_in_the_background_while_the_servers_start():
+    done = _python("""
+        import sys, threading
+        from mcp_guard.proxy.runner import warm_scanner
+        before = "mcp_guard.scan" in sys.modules
+        warm_scanner()
+        for t in threading.enumerate():
+            if t.name == "mcp-guard-warm-up":
+                t.join(60)
+        from mcp_guard import scan_model
+        print(before, "mcp_guard.scan" in sys.modules, scan_model.load.cache_info().currsize)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "1"]
