@@ -336,8 +336,9 @@ def _has_controls(text: str) -> bool:
     """`_CONTROLS.search(text)`, without a regex pass over ASCII text: delete every harmless byte at
     C speed and look at what is left. The last answer is kept: a text is asked about from several places."""
     global _last_controls
-    if _last_controls[0] is text:
-        return _last_controls[1]
+    last = _last_controls  # read once: another thread may replace it (results are judged in threads)
+    if last[0] is text:
+        return last[1]
     if not text.isascii():
         # One character class runs as a tight loop in C; the lone-CR branch would be tried at every
         # position. A lone CR is a CR not in a CRLF: there is one iff there are more CRs than CRLFs.
@@ -365,9 +366,10 @@ def _hidden_chars(text: str) -> str:
     global _last_hidden
     if text.isascii():
         return ""
-    if _last_hidden[0] is not text:
-        _last_hidden = (text, "".join(set("".join(_HIDDEN.findall(text)))))
-    return _last_hidden[1]
+    last = _last_hidden  # read once: another thread may replace it (results are judged in threads)
+    if last[0] is not text:
+        last = _last_hidden = (text, "".join(set("".join(_HIDDEN.findall(text)))))
+    return last[1]
 
 
 # Letters of other scripts drawn like Latin ones (the common part of Unicode's confusables list).
