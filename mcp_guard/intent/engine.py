@@ -708,8 +708,8 @@ def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
 
 
 def _number_forms(x: float) -> tuple[str, ...]:
-    """How a result may write the number: 1200, 1,200, 1200.00, 84.2, 84.20."""
-    forms = {_num_text(x), f"{x:.2f}", f"{x:,.2f}"}
+    """How a result may write the number: 1200, 1,200, 1200.00, 84.2, 84.20, 35.0 (JSON's float)."""
+    forms = {_num_text(x), f"{x:.1f}", f"{x:.2f}", f"{x:,.2f}"}
     if float(x).is_integer():
         forms.add(f"{int(x):,}")
     return tuple(forms)
@@ -1082,8 +1082,8 @@ class DefaultEngine:
 
     def _amount(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:
         intent = self.intent
-        if not intent.numbers:
-            return None
+        # A request that names no number names no sum: the sum must then come from a clean result ("pay
+        # the invoice in Bob's email": the invoice's amount), never from nowhere.
         for param, x in _amounts(arguments):
             if intent.names_number(x):
                 continue
@@ -1091,9 +1091,9 @@ class DefaultEngine:
             if prov.fields or prov.text:
                 continue
             v = Value(param, "amount", _num_text(x), False, False)
+            named = "is none of the numbers" if intent.numbers else "is no number (it names none) that"
             return _verdict("ask", "amount", info, v,
-                            f"is none of the numbers {intent.the_request} names, nor found in a clean result",
-                            intent)
+                            f"{named} {intent.the_request} names, nor found in a clean result", intent)
         return None
 
 

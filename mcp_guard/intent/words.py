@@ -91,6 +91,8 @@ DESTRUCTIVE_VERBS = {
 
 # Families of verbs a person may use for the same action: a tool's own verbs map to the families they
 # belong to, and the request "asks for the action" when it uses any verb of one of those families.
+# A family holds the verbs of ONE kind of action, each verb in the family of its main sense: a verb in two
+# kinds lets a request for one grant the other ("send the report" granted pay_invoice through "send money").
 _FAMILIES = {
     "communicate": "send email mail message text write reply respond forward post tell notify inform share contact dm "
     "ping answer publish announce broadcast congratulate greet thank remind",
@@ -100,7 +102,7 @@ _FAMILIES = {
     "invite": "invite onboard welcome",
     "delete": "delete remove erase clear drop trash discard purge wipe destroy",
     "cancel": "cancel abort revoke",
-    "pay": "pay send transfer refund wire reimburse donate remit settle return",
+    "pay": "pay transfer refund wire reimburse donate remit",
     "reserve": "reserve book",
     "update": "update change modify edit set adjust rename move reschedule correct fix replace amend",
     "share": "share grant give",
@@ -114,7 +116,7 @@ ACTION_BASE: frozenset[str] = frozenset(" ".join(_FAMILIES.values()).split()) | 
     "delete remove cancel drop destroy erase purge revoke kill terminate truncate wipe unsubscribe".split())
 # Nouns in a tool name that imply a family even when its verb is generic ("make_payment").
 _NOUN_FAMILIES = {
-    "pay": "money payment transaction transfer",
+    "pay": "money fund payment transaction transfer",
     "communicate": "email mail message dm chat",
     "reserve": "reservation booking",
 }
