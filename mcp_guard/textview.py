@@ -314,7 +314,7 @@ def content_extras(content: object) -> list[tuple[str, str]]:
     for i, item in enumerate(content):
         if not isinstance(item, dict):
             continue
-        if isinstance(item.get("text"), str):
+        if isinstance(item.get("text"), str) and item["text"].strip():  # a blank block hides no border
             texts.append((i, item["text"]))
         res = item.get("resource")
         if isinstance(res, dict) and isinstance(res.get("blob"), str) and _is_text_type(res.get("mimeType")):

@@ -142,8 +142,8 @@ class IntentGuard(Guard):
 
         try:
             digest = hashlib.sha256(orjson.dumps(listed)).digest()
-        except TypeError:  # not JSON (it came off the wire, so it is): judged anew
-            digest = b""
+        except TypeError:  # deeper than orjson goes: a digest of its repr (never one digest for all such)
+            digest = hashlib.sha256(repr(listed).encode("utf-8", "backslashreplace")).digest()
         st = self.state(session)
         if digest in st.listings:
             return True

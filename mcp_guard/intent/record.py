@@ -243,9 +243,25 @@ def result_text(result: dict[str, Any]) -> str:
 
         try:
             parts.append(orjson.dumps(sc).decode())
-        except TypeError:
-            pass
+        except TypeError:  # nested deeper than orjson goes: its strings still reach the model, so read them
+            parts.append(_all_strings(sc))
     return "\n\n".join(parts)
+
+
+def _all_strings(node: Any) -> str:
+    """Every key and string of a JSON value, one a line, however deep (a walk with a stack, no recursion)."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, str):
+            out.append(n)
+        elif isinstance(n, dict):
+            for k, v in reversed(list(n.items())):
+                stack += [v, k]
+        elif isinstance(n, list):
+            stack += reversed(n)
+    return "\n".join(out)
 
 
 class SessionRecord:
