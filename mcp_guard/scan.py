@@ -783,6 +783,8 @@ def scan_text(
     else:
         # Results are long and often not English: fold look-alikes only when there are some.
         scanned, positions = _normalise(text, source == "definition" or bool(_FOLDABLE.search(text)))
+    if "\r\n" in scanned:  # a mail body's line end (CRLF) read as a line feed (same length: offsets hold)
+        scanned = scanned.replace("\r\n", "\n ")
     if source == "result":
         scanned, positions = _result_view(scanned, positions)
     seen: dict[str, Any] = {}
