@@ -199,9 +199,9 @@ class Provenance:
         return bool(self.fields or self.text or self.tainted) or self.forgotten_outside or self.forgotten == "tainted"
 
 
-def strings_of(node: Any, skip: tuple[str, ...] = ()) -> str:
-    """Every string of a server's message or part of one (member names and the `skip` members aside, and
-    binary data: base64 is no text the model reads as words, and a large image must not taint), joined.
+def strings_of(node: Any, skip: tuple[str, ...] = (), names: bool = False) -> str:
+    """Every string of a server's message or part of one (member names unless `names`, the `skip` members
+    and binary data aside: base64 is no text the model reads as words, and a large image must not taint), joined.
     Past MAX_PER_RESULT the rest is left out, so a text cut here is longer than the bound (and counts
     as cut when recorded)."""
     parts: list[str] = []
@@ -217,7 +217,9 @@ def strings_of(node: Any, skip: tuple[str, ...] = ()) -> str:
             # a non-text type. Any other `blob` is a string like the rest.
             binary = ("blob", "data") if item.get("type") in ("image", "audio") else (
                 ("blob",) if "uri" in item and not _text_type(item.get("mimeType")) else ())
-            stack.extend(v for k, v in reversed(item.items()) if k not in (*skip, *binary))
+            for k, v in reversed(item.items()):
+                if k not in (*skip, *binary):
+                    stack += [v, k] if names else [v]
         elif isinstance(item, list):
             stack.extend(reversed(item))
     return "\n\n".join(parts)
@@ -244,24 +246,8 @@ def result_text(result: dict[str, Any]) -> str:
         try:
             parts.append(orjson.dumps(sc).decode())
         except TypeError:  # nested deeper than orjson goes: its strings still reach the model, so read them
-            parts.append(_all_strings(sc))
+            parts.append(strings_of(sc, names=True))
     return "\n\n".join(parts)
-
-
-def _all_strings(node: Any) -> str:
-    """Every key and string of a JSON value, one a line, however deep (a walk with a stack, no recursion)."""
-    out: list[str] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, str):
-            out.append(n)
-        elif isinstance(n, dict):
-            for k, v in reversed(list(n.items())):
-                stack += [v, k]
-        elif isinstance(n, list):
-            stack += reversed(n)
-    return "\n".join(out)
 
 
 class SessionRecord:
