@@ -76,7 +76,7 @@ The rules, one sentence each (the rule's name is in every reason):
 - `unasked`: a side-effecting call whose kind of action the declared request does not ask for is
   asked, even with no address in it. A verb grants an action only where the request asks for it, as
   the first word of an imperative clause, not negated, questioned, subordinate or a noun
-  (`_requested_verbs`), and only for the tool its name names (its verb, a verb of the name's action
+  (`_requested_clauses`), and only for the tool its name names (its verb, a verb of the name's action
   family, or a root shared with a word of the name): never through the tool's description, the
   upstream's text (`DeclaredIntent.asks_for`).
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
@@ -188,7 +188,7 @@ class DeclaredIntent:
         # A word after an article or a possessive ("the new engineer", "my reply") is a noun or an adjective,
         # never the verb that asks for an action.
         # A negated verb ("draft, don't send") asks for nothing.
-        # The verbs the request asks with (`_requested_verbs`): only these grant an action.
+        # The verbs the request asks with (`_requested_clauses`): only these grant an action.
         self.clauses = _requested_clauses(self.text)
         asked = [v for v, _ in self.clauses]
         self.verbs = frozenset(stem(w) for w in asked)
@@ -305,7 +305,7 @@ class DeclaredIntent:
         return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
     def asks_for(self, info: ToolInfo, strict: bool = False, params: Iterable[str] = ()) -> bool:
-        """Does the request ask (`_requested_verbs`: imperative clauses only) with one of the tool's own
+        """Does the request ask (`_requested_clauses`: imperative clauses only) with one of the tool's own
         verbs (its name's first word), or a verb of an action family its name belongs to? Stemmed:
         "merges" asks for merge_*. Unless `strict` (a destructive call needs its own verb): also when
         such a verb shares a root with a word of the tool's name, by morphology ("comment on PR #42":
@@ -463,11 +463,6 @@ _REPORTING = frozenset("say says said saying read reads stating states write wri
 _POLITE_QUESTION = frozenset("can could would will".split())
 # Words of a clause after its verb that do not say what it acts on.
 _PRONOUNS = frozenset("it them this that these those one ones him her".split())
-
-
-def _requested_verbs(text: str) -> list[str]:
-    """The words that open the request's imperative clauses (the rule above), in order."""
-    return [v for v, _ in _requested_clauses(text)]
 
 
 def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:

@@ -6,13 +6,13 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mcp_guard.config import Config, UpstreamConfig
 from mcp_guard.errors import ConfigError
 from mcp_guard.guards.base import Guard, SessionInfo
 from mcp_guard.guards.chain import GuardChain
+from mcp_guard.guards.hook_intent import HookIntent
 from mcp_guard.guards.tool_filter import ToolFilterGuard
 from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.gate import HeldApprovals, Observer
@@ -168,34 +168,6 @@ def session_secrets(config: Config, names: list[str], profile: str | None) -> di
 
 def new_session(intent: str | None = None, profile: str | None = None, session_id: str | None = None) -> SessionInfo:
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
-
-
-class HookIntent(Guard):
-    """The prompts Claude Code's hook recorded, as the intent of a `run` session that declared none
-    (the intent guard's `intent_source`). The audit trail starts at that intent: the text known at the
-    start goes into `session.start`, and each new text into an `intent.declared` record, queued before
-    the decision it is first used for."""
-
-    name = "hook-intent"
-    _KEY = "hook-intent"  # session.state: the text the audit log has, None before the start
-
-    def __init__(self, read: Callable[[SessionInfo], str | None], audit: AuditSink) -> None:
-        self.read = read
-        self.audit = audit
-
-    def __call__(self, session: SessionInfo) -> str | None:
-        if session.intent is not None:  # declared with the session (`--intent`, env, config): that one
-            return None
-        text = self.read(session)
-        if text is not None and self._KEY in session.state and session.state[self._KEY] != text:
-            session.state[self._KEY] = text
-            self.audit.record("intent.declared", session.id, {"intent": text, "intent_from": "hook"})
-        return text
-
-    async def on_session_start(self, session: SessionInfo) -> dict[str, Any] | None:
-        text = self.read(session) if session.intent is None else None
-        session.state[self._KEY] = text
-        return {"intent": text, "intent_from": "hook"} if text is not None else None
 
 
 def warm_scanner() -> None:
