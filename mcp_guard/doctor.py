@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -187,6 +188,8 @@ def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, e
             except Exception as err:  # noqa: BLE001 - every failure becomes a line, the next check still runs
                 fix = "check its URL and that it is running" if up.url else "check its command runs on its own"
                 lines.append(Line("fail", topic, f"unreachable: {_reason(err)}; {fix}"))
+        if up.command and os.sep not in up.command:
+            lines.extend(_only_in_venv(topic, up.command))
         lines.append(check_provenance(config, store, name))
         if store is not None:
             sql = "SELECT count(*) FROM items WHERE upstream = ? AND state = 'pending'"
@@ -195,6 +198,19 @@ def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, e
                 text = f"{pending} definition(s) held until reviewed: mcp-guard review list --upstream {name}"
                 lines.append(Line("warn", f"review {name}", text))
     return lines
+
+
+def _only_in_venv(topic: str, command: str) -> list[Line]:
+    """A command found by name only through this shell's activated virtual environment: the client
+    starts mcp-guard outside this shell, so the upstream would not start there."""
+    from mcp_guard.clients.entries import venv_of
+
+    found = shutil.which(command)
+    venv = venv_of(found) if found else None
+    if not venv:
+        return []
+    return [Line("warn", topic, f"its command {command!r} is {found}, found only through the activated virtual "
+                 f"environment {venv}: a client started outside this shell may not find it; give its full path")]
 
 
 def check_clients(config: Config, project: Path | None) -> tuple[list[Line], dict[str, dict]]:

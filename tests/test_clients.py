@@ -231,6 +231,20 @@ def test_doctor_warns_when_only_a_venv_puts_mcp_guard_on_path(home, project, cap
     assert line.startswith("warn") and str(exe) in line and "virtual environment" in line, line
 
 
+def test_doctor_warns_when_an_upstreams_command_is_found_only_through_a_venv(home, project, capsys, monkeypatch):
+    exe = venv_on_path(monkeypatch, home)
+    server = exe.parent / "venv-only-server"
+    server.write_text("#!/bin/sh\n")
+    server.chmod(0o755)
+    cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
+    put(cfg, '[upstreams.local]\ncommand = "venv-only-server"\n[upstreams.system]\ncommand = "sh"\n')
+    assert guard("doctor", "--offline", project=project) == 0
+    lines = capsys.readouterr().out.splitlines()
+    local = [x for x in lines if x.startswith("warn") and "upstream local" in x]
+    assert len(local) == 1 and str(server) in local[0] and "virtual environment" in local[0], lines
+    assert not any("upstream system" in x and "virtual environment" in x for x in lines), lines
+
+
 def put(path: Path, text: str, project: Path | None = None) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.replace("PROJECT", str(project)).encode() if project else text.encode()
