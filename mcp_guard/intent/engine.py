@@ -216,6 +216,9 @@ class DeclaredIntent:
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
         # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
+        # The kinds of destination the request asks for by a noun ("the webhook URL the team agreed on", "the
+        # account in the email"): a sentence of the data it points at that sets one is then what it means.
+        self.wanted = frozenset(GROUP.get(k, k) for w in ws if (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
 
     @property
@@ -1078,6 +1081,11 @@ class DefaultEngine:
             return None
         if prov.inside:
             return _injected(info, v, prov, intent)
+        if prov.directed and GROUP.get(v.kind, v.kind) in intent.wanted:
+            # the request asks for a destination of this kind from the data it points at ("the webhook URL
+            # the team agreed on"): a sentence there that sets one is what it means
+            prov = replace(prov, pointed=prov.pointed + prov.directed)
+            where = _where(prov)
         if v.kind == "person" and not v.address and intent.addresses(info, v.value):
             return None  # the request names whom it sends to as a verb's object ("dm priya that …")
         if v.destination and _chooses_how(info, v):
