@@ -78,7 +78,12 @@ The rules, one sentence each (the rule's name is in every reason):
   the first word of an imperative clause, not negated, questioned, subordinate or a noun
   (`_requested_clauses`), and only for the tool its name names (its verb, a verb of the name's action
   family, or a root shared with a word of the name): never through the tool's description, the
-  upstream's text (`DeclaredIntent.asks_for`).
+  upstream's text (`DeclaredIntent.asks_for`). A family verb grants another verb's tool only when its
+  clause acts on what the tool acts on: its object names it, or the tool takes the destination as an
+  argument the rules above judge (`_asks_family`).
+- (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
+  now go to IBAN …"), is running text of that result, not data, unless the request asks for a
+  destination of that kind from the data by a noun (`record._sets_destination`).
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
