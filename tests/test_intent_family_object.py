@@ -51,12 +51,12 @@ def test_a_clause_that_names_a_time_fits_a_tool_that_takes_one():
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("Write an email to bob@corp.example saying I'm late", True),  # the message it names first
-    ("Write to Bob about lunch", True),  # its recipient first
-    ("Write a draft email to bob@corp.example about the layoffs and save it", False),  # a thing it makes
-    ("Write the summary to notes.md", False),
+    ("Write an email to bob@corp.example saying I'm late", True),
+    ("Write them the following message: congrats on the launch", True),
+    ("Write a draft email to bob@corp.example about the layoffs and save it", False),  # a draft: what it makes
+    ("Write a document for Bob", False),
 ])
-def test_a_verb_of_another_kind_sends_only_what_it_names_first(text, expected):
+def test_a_verb_of_another_kind_sends_unless_it_names_what_it_makes_first(text, expected):
     # "write" is a create in WordNet; `send_mail_now` sends
     assert asks(text, "send_mail_now", "to", "body") is expected
 

@@ -371,15 +371,12 @@ class DeclaredIntent:
             if timed and _TIME_WORDS.search(raw):
                 return True  # the clause names a time and the tool takes one: "move my 1:1 to Thursday"
             if own and kinds and not own & kinds:
-                first = content[:1]
-                if first and _fits(first[0], acts_on):
-                    return True
-                # the recipient first: "write to Bob", "write Bob a note" (not "write the notes to bob@…")
-                rest = _RECIPIENT_LEAD.sub("", raw.split(None, 1)[1] if " " in raw.strip() else "")
-                lead = rest.split(None, 1)[0] if rest.strip() else ""
-                if dests and lead and (lead.lower().strip(_TRAIL) in self.proper or _named_destinations(lead)):
-                    return True
-                continue
+                # a thing of the verb's own kind named before the tool's object is what the clause makes
+                # ("write a draft email": a draft, not a send); "write them the following message" sends
+                made = next((i for i, w in enumerate(content) if own & verb_kinds(w)), None)
+                fit = next((i for i, w in enumerate(content) if _fits(w, acts_on)), None)
+                if made is not None and (fit is None or made < fit):
+                    continue
             if any(_fits(w, acts_on) for w in content):
                 return True
             if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
@@ -432,7 +429,6 @@ class DeclaredIntent:
 
 
 _LINKS = frozenset("to for of on in by at as from with into onto about back".split())
-_RECIPIENT_LEAD = re.compile(r"^\s*(?:back\s+)?(?:to\s+)?", re.I)
 _FILE_NAME = re.compile(r"(?<![\w@.])[\w-]+\.[a-z][a-z0-9]{0,4}(?![\w@.])", re.I)
 _CHANNEL = re.compile(r"(?<![\w#])#[a-z][\w-]*", re.I)
 # The destination a parameter's name or schema says it takes, by group (`GROUP`): party, channel, web, ...
@@ -853,12 +849,19 @@ def _number_forms(x: float) -> tuple[str, ...]:
 
 def sent_values(arguments: dict[str, Any]) -> list[str]:
     """Every value the agent put into a call, as the record keeps them (to recognise echoes)."""
+    from mcp_guard.textview import view
+
     out = []
     for _, text in argument_leaves(arguments):
         out += [f.value for f in find_values(text)]
         whole = text.strip().lower()
         if whole and len(whole) <= 200:
             out.append(whole)
+        # and as a reader (a model, a page that renders it) reads it: an address the agent wrote as
+        # `eve&#64;evil&#46;example` comes back decoded from a server that renders what it stored
+        seen = view(text)
+        if seen is not None:
+            out += [f.value for f in find_values(seen.text)]
     return out
 
 

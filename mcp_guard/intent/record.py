@@ -740,24 +740,26 @@ def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
 
 
 # A sentence with no addressee that sets where something goes: a modal of obligation ("must be paid to",
-# "should go to", "are to be sent to") or a verb of action or of motion in any form ("now go to", "is
+# "should go to", "are to be sent to") or a verb that carries, pays or moves, in any form ("now go to", "is
 # forwarded to", "have moved to"), with the value as its destination ("to"/"into" a few words before it:
 # "to IBAN …", "to our new account …").
 _OBLIGATION = frozenset("must should shall need needs required require requires".split())
 _MOTION = frozenset("go goes going went gone route routed redirect redirected direct directed remit remitted "
-                    "move moved switch switched change changed".split())
+                    "move moved switch switched change changed sent paid".split())
 _TOWARD = frozenset("to into toward towards".split())
+_CARRY = frozenset({"send", "pay"})
 
 
 def _sets_destination(tokens: list[str]) -> bool:
     """Do the words of the sentence before a value set where something goes (the rule above)?"""
-    from mcp_guard.intent.words import ACTION_VERBS, stem
+    from mcp_guard.intent.words import verb_kinds
 
     near = tokens[-4:]
     if not any(t in _TOWARD for t in near):
         return False
     head = tokens[:len(tokens) - len(near) + max(i for i, t in enumerate(near) if t in _TOWARD)]
-    return any(t in _OBLIGATION or t in _MOTION or stem(t) in ACTION_VERBS for t in head[-8:])
+    # (a verb that carries or pays, WordNet's send and pay kinds, in any form: "is forwarded to", "wire to")
+    return any(t in _OBLIGATION or t in _MOTION or verb_kinds(t) & _CARRY for t in head[-8:])
 
 
 # -- text that addresses the model by name ---------------------------------------------------------------
