@@ -405,16 +405,18 @@ class SessionRecord:
             # with no addressee sets as where things go ("Payments for this account now go to IBAN …"):
             # running text of the result, wherever else it stands in it (`directed` when the request
             # pointed there: the engine takes it as data only where the request asks for such a value).
-            prose = [o for o in occ[:MAX_OCCURRENCES] if not o.is_field]
+            is_field = any(o.is_field for o in occ)
+            # (only where it would be data: a value in the running text of a result nobody pointed at is text)
+            prose = [o for o in occ[:MAX_OCCURRENCES] if not o.is_field] if e.pointed or is_field else []
             if any(_in_imperative(e, o) for o in prose):
-                (fields if any(o.is_field for o in occ) else text).append(e)
+                (fields if is_field else text).append(e)
                 continue
             if any(_sets_destination(_sentence_tokens(e, o)) for o in prose):
                 text.append(e)
                 if e.pointed:
                     directed.append(e)
                 continue
-            (fields if any(o.is_field for o in occ) else text).append(e)
+            (fields if is_field else text).append(e)
             if e.pointed:
                 pointed.append(e)
         for f in (key, value, *forms):  # tainted results read elsewhere in the session: named, never data
