@@ -596,7 +596,10 @@ def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
 def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     """`_requested_clauses` with each clause's text as the request wrote it (its verb to its end)."""
     # (a quoted span becomes one placeholder token of the same length, so offsets stay the request's)
-    found = list(_CLAUSE_TOKEN.finditer(_QUOTED_SPAN.sub(lambda m: " 0" + " " * (len(m.group()) - 2), text.lower())))
+    low = text.lower()
+    found = list(_CLAUSE_TOKEN.finditer(_QUOTED_SPAN.sub(lambda m: " 0" + " " * (len(m.group()) - 2), low)))
+    if len(low) != len(text):
+        text = low  # a letter that lower-cases to two ("İ"): offsets are the lower-case text's
     tokens = [m.group() for m in found]
     # Sentences ending in a question mark ask nothing unless they open as a polite request ("can you …?").
     skip: set[int] = set()
