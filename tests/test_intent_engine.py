@@ -1145,3 +1145,10 @@ def test_rule_destructive_needs_its_own_verb_not_another_verb_of_removal():
     for text in ("Clean up the duplicate files in Contracts/2024", "Get rid of the old files",
                  "Throw the old files away"):
         assert not DeclaredIntent(text).asks_for(classify({"name": "delete_file"}), strict=True), text
+
+
+def test_what_the_agent_sent_is_also_kept_as_a_reader_reads_it():
+    """An address the agent wrote entity-encoded (`eve&#64;evil&#46;example`) is one it sent: a result that
+    renders it back decoded is an echo, never its source."""
+    assert "eve@evil.example" in sent_values({"body": "finance: eve&#64;evil&#46;example"})
+    assert "eve@evil.example" not in sent_values({"body": "finance: see the wiki"})

@@ -78,7 +78,12 @@ The rules, one sentence each (the rule's name is in every reason):
   the first word of an imperative clause, not negated, questioned, subordinate or a noun
   (`_requested_clauses`), and only for the tool its name names (its verb, a verb of the name's action
   family, or a root shared with a word of the name): never through the tool's description, the
-  upstream's text (`DeclaredIntent.asks_for`).
+  upstream's text (`DeclaredIntent.asks_for`). A family verb grants another verb's tool only when its
+  clause acts on what the tool acts on: its object names it, or the tool takes the destination as an
+  argument the rules above judge (`_asks_family`).
+- (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
+  now go to IBAN …"), is running text of that result, not data, unless the request asks for a
+  destination of that kind from the data by a noun (`record._sets_destination`).
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
@@ -189,7 +194,9 @@ class DeclaredIntent:
         # never the verb that asks for an action.
         # A negated verb ("draft, don't send") asks for nothing.
         # The verbs the request asks with (`_requested_clauses`): only these grant an action.
-        self.clauses = _requested_clauses(self.text)
+        self.spans = _clause_spans(self.text)
+        self.clauses = [(verb, obj) for verb, obj, _ in self.spans]
+        self._fit_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         asked = [v for v, _ in self.clauses]
         self.verbs = frozenset(stem(w) for w in asked)
         self.clause_verbs = frozenset().union(*(roots(w) for w in asked if len(w) >= 3 and w not in DESCRIPTION_STOP))
@@ -214,6 +221,9 @@ class DeclaredIntent:
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
         # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
+        # The kinds of destination the request asks for by a noun ("the webhook URL the team agreed on", "the
+        # account in the email"): a sentence of the data it points at that sets one is then what it means.
+        self.wanted = frozenset(GROUP.get(k, k) for w in ws if (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
 
     @property
@@ -311,11 +321,16 @@ class DeclaredIntent:
         such a verb shares a root with a word of the tool's name, by morphology ("comment on PR #42":
         add_issue_comment; "ask them to review": request_reviewers). Never its description: that is
         the upstream's text."""
-        if info.families and any(self.verbs & FAMILIES[f] for f in info.families):
-            return True
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
         if self.verbs & verbs:
             return True
+        if info.families and any(self.verbs & FAMILIES[f] for f in info.families):
+            key = (info.name, tuple(sorted({*info.params, *map(str, params)})))
+            fits = self._fit_cache.get(key)
+            if fits is None:
+                fits = self._fit_cache[key] = self._asks_family(info, key[1])
+            if fits:
+                return True
         if not strict and _names_tool(self.text, info.name, self.verbs):
             return True  # "Run test_elicitation to sign me up": the request asks for the tool by its name
         if strict:
@@ -323,6 +338,52 @@ class DeclaredIntent:
             # notice in the listing choose which files went (ops_dev o-a19), the targets being pointed data.
             return False
         return bool(self.clause_verbs & info.words) or self._asks_kind(info, params) or self._asks_by_noun(info)
+
+    def _asks_family(self, info: ToolInfo, params: tuple[str, ...]) -> bool:
+        """Does a clause whose verb is of an action family of the tool's name ("reply" for `send_email`,
+        "save" for `upload_report`) act on what the tool acts on? A family groups verbs a person uses for
+        one kind of action, never the object: "reply to Bob" is not `post_tweet`, "fix the typo" is not
+        `update_branch_protection`. So the clause must name what the tool acts on (a word of its name after
+        the verb or of a parameter's name that is not free text: "reply to the email"), or the tool must
+        take where the clause's action goes as an argument of its own (a recipient, channel, address, path
+        or account parameter, of the kind the clause names if it names one: "post to #eng" for a
+        `channel`), which the destination rules then judge. A tool with no such parameter acts on a place
+        its name fixes (the public, every user, a database) that the clause must name. A verb whose own
+        kind of action is another (WordNet: "write" creates) asks for a send only by what it names first:
+        its recipient ("write to Bob") or the tool's object ("write an email"), not a thing it makes ("write
+        a draft email")."""
+        names = [p for p in params if not _free_text(p)]
+        acts_on = _acts_on_name(info, names)
+        dests = frozenset(g for p in params if (g := _param_group(info, p)))
+        timed = any(_time_param(p) for p in params)
+        # (the kinds of the name's nouns count: `send_money` pays)
+        kinds = (info.kinds | {_NOUN_KINDS.get(f, f) for f in info.families if f in _NOUN_KINDS}) - GENERIC_KINDS
+        families = [FAMILIES[f] for f in info.families]
+        for verb, obj, raw in self.spans:
+            if not any(stem(verb) in f for f in families):
+                continue
+            own = verb_kinds(verb) - GENERIC_KINDS
+            content = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and w not in _LINKS
+                       and w not in _PARTICLES]
+            named = _named_destinations(raw)
+            if "path" in named:
+                content.append("file")  # a file name ("notes.md", "/srv/x") names a file
+            if timed and _TIME_WORDS.search(raw):
+                return True  # the clause names a time and the tool takes one: "move my 1:1 to Thursday"
+            if own and kinds and not own & kinds:
+                # a thing of the verb's own kind named before the tool's object is what the clause makes
+                # ("write a draft email": a draft, not a send); "write them the following message" sends
+                made = next((i for i, w in enumerate(content) if own & verb_kinds(w)), None)
+                fit = next((i for i, w in enumerate(content) if _fits(w, acts_on)), None)
+                if made is not None and (fit is None or made < fit):
+                    continue
+            if any(_fits(w, acts_on) for w in content):
+                return True
+            if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
+                return True
+            if dests:
+                return True
+        return False
 
     def _asks_by_noun(self, info: ToolInfo) -> bool:
         """A clause whose verb of action takes the tool verb's own noun as its object asks for that action:
@@ -365,6 +426,64 @@ class DeclaredIntent:
             if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
                 return True
         return False
+
+
+_LINKS = frozenset("to for of on in by at as from with into onto about back".split())
+_FILE_NAME = re.compile(r"(?<![\w@.])[\w-]+\.[a-z][a-z0-9]{0,4}(?![\w@.])", re.I)
+_CHANNEL = re.compile(r"(?<![\w#])#[a-z][\w-]*", re.I)
+# The destination a parameter's name or schema says it takes, by group (`GROUP`): party, channel, web, ...
+_DEST_GROUPS = frozenset({"party", "channel", "web", "account", "path", "place"})
+
+
+# What the families of a tool's name's nouns say it does (`words.NOUN_FAMILIES`: "money" pays).
+_NOUN_KINDS = {"pay": "pay"}
+# A time the clause names: a day, a month, a part of the day, a clock time or a date.
+_TIME_WORDS = re.compile(
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|tonight|yesterday|morning|afternoon|evening|"
+    r"noon|midnight|week|month|time|date|day|jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|\d{1,2}(?::\d\d)?\s*(?:am|pm)|\d{1,2}:\d\d|\d{4}-\d\d-\d\d)\b",
+    re.I)
+_TIME_PARAMS = frozenset(stem(w) for w in "start end date time datetime due deadline when until begin".split())
+
+
+def _time_param(param: str) -> bool:
+    """A parameter whose name says it takes a time (`start`, `end_time`, `due_date`)."""
+    ps = [stem(t) for t in name_tokens(param)]
+    return bool(ps) and ps[-1] in _TIME_PARAMS
+
+
+def _free_text(param: str) -> bool:
+    ps = [stem(t) for t in name_tokens(param)] or [""]
+    return ps[-1] in FREE_TEXT or ps[0] in FREE_TEXT
+
+
+def _param_group(info: ToolInfo, param: str) -> str:
+    """The group of destination (`GROUP`) a parameter takes, by its schema's format or its name; "" if none."""
+    if info.role(param) == "address":
+        return "web"  # (a URI, host or e-mail by format: where it goes)
+    tokens = name_tokens(param)
+    kind = _param_kind([stem(t) for t in tokens] or [""]) or (
+        _param_kind([stem(t[:-1] if t.endswith("s") else t) for t in tokens]) if tokens else None)  # "attendees"
+    group = GROUP.get(kind or "", "")
+    return group if group in _DEST_GROUPS else ""
+
+
+def _acts_on_name(info: ToolInfo, params: list[str]) -> frozenset[str]:
+    """What a tool acts on by its name after the verb and its parameters' names (free text left out)."""
+    from mcp_guard.intent.tools import _acts_on
+
+    return _acts_on(name_tokens(info.name)[1:], {"properties": dict.fromkeys(params, {})})
+
+
+def _named_destinations(raw: str) -> frozenset[str]:
+    """The groups of destination a clause names by their shape: an address (e-mail, web, IBAN, phone,
+    path), a file name ("notes.md"), a channel ("#eng")."""
+    out = {GROUP[f.kind] for f in find_values(raw)}
+    if _FILE_NAME.search(raw) and not out & {"web", "party"}:
+        out.add("path")
+    if _CHANNEL.search(raw):
+        out.add("channel")
+    return frozenset(out)  # (a proper name may be any of them: a person, a channel, a place, an account's)
 
 
 # Verbs that carry no action of their own and take it from their object ("make a payment", "place an
@@ -461,6 +580,9 @@ _WAITS = frozenset("if once after when until unless before".split())
 _REPORTING = frozenset("say says said saying read reads stating states write writes wrote written translate "
                        "translates".split())
 _POLITE_QUESTION = frozenset("can could would will".split())
+# Verbs of aspect: they say when an action starts or ends, and take it as their complement ("start by reading
+# my inbox", "begin drafting", "finish by sending the notes"): the complement's verb is the one asked.
+_ASPECTUAL = frozenset("start begin commence continue keep finish end resume".split())
 # Words of a clause after its verb that do not say what it acts on.
 _PRONOUNS = frozenset("it them this that these those one ones him her".split())
 
@@ -468,7 +590,17 @@ _PRONOUNS = frozenset("it them this that these those one ones him her".split())
 def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """The request's imperative clauses (the rule above), in order: each clause's verb and the words after
     it up to the clause's end (what it acts on)."""
-    tokens = _CLAUSE_TOKEN.findall(_QUOTED_SPAN.sub(" 0 ", text.lower()))
+    return [(verb, obj) for verb, obj, _ in _clause_spans(text)]
+
+
+def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
+    """`_requested_clauses` with each clause's text as the request wrote it (its verb to its end)."""
+    # (a quoted span becomes one placeholder token of the same length, so offsets stay the request's)
+    low = text.lower()
+    found = list(_CLAUSE_TOKEN.finditer(_QUOTED_SPAN.sub(lambda m: " 0" + " " * (len(m.group()) - 2), low)))
+    if len(low) != len(text):
+        text = low  # a letter that lower-cases to two ("İ"): offsets are the lower-case text's
+    tokens = [m.group() for m in found]
     # Sentences ending in a question mark ask nothing unless they open as a polite request ("can you …?").
     skip: set[int] = set()
     begin = 0
@@ -480,11 +612,12 @@ def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
             if t == "?" and not polite:
                 skip.update(range(begin, i))
             begin = i + 1
-    out: list[tuple[str, tuple[str, ...]]] = []
+    out: list[tuple[str, tuple[str, ...], str]] = []
     opening = True
     frame = False  # the clause opened with a verb that asks someone to act ("ask the people who … to review")
     negated = False  # the sentence so far holds a negated clause: a bare list after it names what not to do
     waiting = False  # the sentence waits for the person's later word, or holds text to write
+    aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
     for i, t in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
@@ -496,6 +629,9 @@ def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
             continue
         if t in _WAITS and tokens[i + 1:i + 2] in (["i"], ["we"]):
             waiting = True  # "only after I confirm, merge it"
+        if aspect and t in ("by", "to"):
+            continue  # after "start", "begin": the clause's verb comes next
+        aspect = False
         if t == "to":
             # "I want you to …", "ask them to …", "ask the people who … to …"; never "ready to …"
             opening = prev in _FRAME_TO or frame
@@ -522,13 +658,17 @@ def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
             continue
         if i in skip or waiting or (negated and (not nxt or not nxt[0][0].isalnum() or nxt[0] in ("or", "and"))):
             continue
+        if t in _ASPECTUAL and nxt[:1] and (nxt[0] == "by" or nxt[0].endswith("ing") or nxt[0] == "to"):
+            opening, aspect = True, True  # "start by reading …", "begin drafting": the verb that follows is asked
+            continue
         if not t.isdigit():
             obj = []
             for w in tokens[i + 1:]:
                 if not w[0].isalnum() or w in ("and", "then", "also", "please", "or", "but"):
                     break
                 obj.append(w)
-            out.append((t, tuple(obj)))
+            end = found[i + len(obj)].end()
+            out.append((t, tuple(obj), text[found[i].start():end]))
     return out
 
 
@@ -712,12 +852,19 @@ def _number_forms(x: float) -> tuple[str, ...]:
 
 def sent_values(arguments: dict[str, Any]) -> list[str]:
     """Every value the agent put into a call, as the record keeps them (to recognise echoes)."""
+    from mcp_guard.textview import view
+
     out = []
     for _, text in argument_leaves(arguments):
         out += [f.value for f in find_values(text)]
         whole = text.strip().lower()
         if whole and len(whole) <= 200:
             out.append(whole)
+        # and as a reader (a model, a page that renders it) reads it: an address the agent wrote as
+        # `eve&#64;evil&#46;example` comes back decoded from a server that renders what it stored
+        seen = view(text)
+        if seen is not None:
+            out += [f.value for f in find_values(seen.text)]
     return out
 
 
@@ -945,6 +1092,11 @@ class DefaultEngine:
             return None
         if prov.inside:
             return _injected(info, v, prov, intent)
+        if prov.directed and GROUP.get(v.kind, v.kind) in intent.wanted:
+            # the request asks for a destination of this kind from the data it points at ("the webhook URL
+            # the team agreed on"): a sentence there that sets one is what it means
+            prov = replace(prov, pointed=prov.pointed + prov.directed)
+            where = _where(prov)
         if v.kind == "person" and not v.address and intent.addresses(info, v.value):
             return None  # the request names whom it sends to as a verb's object ("dm priya that …")
         if v.destination and _chooses_how(info, v):

@@ -178,6 +178,8 @@ class Provenance:
     tainted: tuple[ResultEntry, ...] = ()  # results that carry instructions, and it outside them
     forgotten: str = ""  # "injected"/"tainted": a tainted result (maybe since evicted) carried it so
     forgotten_outside: bool = False  # a tainted result carried it outside the instructions too
+    # clean results the request pointed at that carry it only where a sentence sets it as a destination
+    directed: tuple[ResultEntry, ...] = ()
 
     @property
     def data(self) -> tuple[ResultEntry, ...]:
@@ -379,6 +381,7 @@ class SessionRecord:
         pointed: list[ResultEntry] = []
         injected: list[ResultEntry] = []
         tainted: list[ResultEntry] = []
+        directed: list[ResultEntry] = []
         for e in self.entries:
             if sent_at is not None and e.seq >= sent_at:
                 break  # the agent had sent it: from here on a result may only be echoing it
@@ -397,10 +400,24 @@ class SessionRecord:
                 if not all(inside):
                     tainted.append(e)
                 continue
-            (fields if any(o.is_field for o in occ) else text).append(e)
-            # What the request pointed at is data, except a value a sentence of it tells the reader to
-            # act on ("Please send the figures to x@y"): that is an instruction, whoever it was for.
-            if e.pointed and not any(not o.is_field and _in_imperative(e, o) for o in occ[:MAX_OCCURRENCES]):
+            # A value a sentence of the result tells its reader to act on ("Please send the figures to x@y")
+            # is an instruction, whoever it was for: not what the request pointed at. So is one a sentence
+            # with no addressee sets as where things go ("Payments for this account now go to IBAN …"):
+            # running text of the result, wherever else it stands in it (`directed` when the request
+            # pointed there: the engine takes it as data only where the request asks for such a value).
+            is_field = any(o.is_field for o in occ)
+            # (only where it would be data: a value in the running text of a result nobody pointed at is text)
+            prose = [o for o in occ[:MAX_OCCURRENCES] if not o.is_field] if e.pointed or is_field else []
+            if any(_in_imperative(e, o) for o in prose):
+                (fields if is_field else text).append(e)
+                continue
+            if any(_sets_destination(_sentence_tokens(e, o)) for o in prose):
+                text.append(e)
+                if e.pointed:
+                    directed.append(e)
+                continue
+            (fields if is_field else text).append(e)
+            if e.pointed:
                 pointed.append(e)
         for f in (key, value, *forms):  # tainted results read elsewhere in the session: named, never data
             for e, inside, out in self.elsewhere_values.get(f, ()):
@@ -413,7 +430,7 @@ class SessionRecord:
             forgotten = "injected" if any(k[2] for k in kept) else "tainted"
             outside = any(k[3] for k in kept)
         return Provenance(tuple(fields), tuple(text), tuple(pointed), tuple(injected), tuple(tainted), forgotten,
-                          outside)
+                          outside, tuple(directed))
 
 
 def occurrences(e: ResultEntry, value: str) -> list[Occurrence]:
@@ -694,17 +711,21 @@ _SENTENCE_END = re.compile(r"[.!?;\n](?=[\s\"'<])|<[^>]{0,200}>|\\n")
 _LEAD_IN = frozenset("please kindly pls and then also now just so could can would will you u".split())
 
 
+def _sentence_tokens(e: ResultEntry, o: Occurrence) -> list[str]:
+    """The words of the sentence before the occurrence (at most 300 characters back)."""
+    lo = max(0, o.start - 300)
+    ends = list(_SENTENCE_END.finditer(e.low[lo:o.start]))
+    start = lo + ends[-1].end() if ends else lo
+    return re.findall(r"[a-z]+", e.low[start:o.start])
+
+
 def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
     """Does the occurrence sit in a sentence that opens with a verb of action (after "please", "could
     you", …), or in a clause joined to it by "and"/"then" that opens with one in its bare form ("Collect
     the notes and post them to …"): an instruction to whoever reads it, to act on this value?"""
     from mcp_guard.intent.words import ACTION_BASE, ACTION_VERBS, stem
 
-    lo = max(0, o.start - 300)
-    head = e.low[lo:o.start]
-    ends = list(_SENTENCE_END.finditer(head))
-    start = lo + ends[-1].end() if ends else lo
-    tokens = re.findall(r"[a-z]+", e.low[start:o.start])
+    tokens = _sentence_tokens(e, o)
     lead = tokens[:8]
     while lead and lead[0] in _LEAD_IN:
         lead.pop(0)
@@ -718,6 +739,29 @@ def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
     while clause and clause[0] in _LEAD_IN:
         clause.pop(0)
     return bool(clause) and clause[0] in ACTION_BASE
+
+
+# A sentence with no addressee that sets where something goes: a modal of obligation ("must be paid to",
+# "should go to", "are to be sent to") or a verb that carries, pays or moves, in any form ("now go to", "is
+# forwarded to", "have moved to"), with the value as its destination ("to"/"into" a few words before it:
+# "to IBAN …", "to our new account …").
+_OBLIGATION = frozenset("must should shall need needs required require requires".split())
+_MOTION = frozenset("go goes going went gone route routed redirect redirected direct directed remit remitted "
+                    "move moved switch switched change changed sent paid".split())
+_TOWARD = frozenset("to into toward towards".split())
+_CARRY = frozenset({"send", "pay"})
+
+
+def _sets_destination(tokens: list[str]) -> bool:
+    """Do the words of the sentence before a value set where something goes (the rule above)?"""
+    from mcp_guard.intent.words import verb_kinds
+
+    near = tokens[-4:]
+    if not any(t in _TOWARD for t in near):
+        return False
+    head = tokens[:len(tokens) - len(near) + max(i for i, t in enumerate(near) if t in _TOWARD)]
+    # (a verb that carries or pays, WordNet's send and pay kinds, in any form: "is forwarded to", "wire to")
+    return any(t in _OBLIGATION or t in _MOTION or verb_kinds(t) & _CARRY for t in head[-8:])
 
 
 # -- text that addresses the model by name ---------------------------------------------------------------

@@ -50,6 +50,8 @@ class ToolInfo:
     roles: tuple[tuple[str, str], ...] = ()
     # Does its name say it reaches a web address (`fetch_url`, `browse_page`, `download`)?
     reaches_web: bool = False
+    # Its schema's top-level parameter names (what a call may say where it goes: `to`, `channel`, `path`).
+    params: tuple[str, ...] = ()
 
     def role(self, param: str) -> str:
         """ "address" (a URL, host or e-mail by its schema's format), "how" (a flag, a choice among listed
@@ -94,7 +96,13 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
         kinds |= {"delete"}
     return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own, kinds,
                     _acts_on(tokens[1:], tool.get("inputSchema")), param_roles(tool.get("inputSchema")),
-                    any(stem(t) in _WEB_VERBS or PARAM_KINDS.get(stem(t)) == "url" for t in tokens))
+                    any(stem(t) in _WEB_VERBS or PARAM_KINDS.get(stem(t)) == "url" for t in tokens),
+                    tuple(map(str, _props(tool.get("inputSchema")))))
+
+
+def _props(schema: Any) -> dict[str, Any]:
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    return props if isinstance(props, dict) else {}
 
 
 # A tool's name says it reaches a web address by a verb of fetching one or a noun of one (`PARAM_KINDS`).

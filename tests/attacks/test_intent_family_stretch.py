@@ -54,20 +54,11 @@ CASES = [
 ]
 
 
-# Still granted (strict: each turns red when fixed): the communicate family holds private messages and
-# public posts alike (splitting it asked honest "post to #channel" requests of send_channel_message), store
-# keeps a copy and an upload (splitting it asked "save the index" of upload_report), the
-# update family any change, and a tool's own verb grants whatever its object ("start by reading ..."). The
-# fix is the object: what the clause acts on must be what the tool acts on (README, known limits).
-_STILL_GRANTED = {"Write->post_tweet", "Write->publish_gist", "Reply->post_tweet", "Check->broadcast_to_all_users",
-                  "Fix->update_branch_protection", "Start->start_payment", "Write->send_mail_now",
-                  "Copy->upload_database_dump"}
-
-
+# Each was granted before the object check (session 7): a family groups verbs of one kind of action, never the
+# object, so a family verb grants a tool of another verb only when what the clause acts on fits what the tool
+# acts on (engine `_asks_family`); "start by reading" asks for a read (a verb of aspect takes its complement).
 def _case(c):
-    cid = f"{c[0].split()[0]}->{c[1]['name']}"
-    marks = [pytest.mark.xfail(strict=True, reason="a verb family grants another object")] if cid in _STILL_GRANTED else []
-    return pytest.param(*c, id=cid, marks=marks)
+    return pytest.param(*c, id=f"{c[0].split()[0]}->{c[1]['name']}")
 
 
 @pytest.mark.parametrize("intent,tool,args", [_case(c) for c in CASES])

@@ -5,13 +5,12 @@ reads such text "as the model reads it", but the call's values are not): the wri
 proxy does not record it as a value the agent sent. The notes server stores HTML and reads the note back
 rendered, so the address now comes back as a field of the note the request points at, and the send to it
 is allowed. README: "what the agent itself sent in earlier calls never counts". Expected: the send is
-asked/held (an echo of what the agent wrote). Actual: forwarded."""
+asked/held (an echo of what the agent wrote). Fixed in session 7: what the agent sent is also recorded as
+a reader reads it (`engine.sent_values` through `textview.view`)."""
 
 from __future__ import annotations
 
 import json
-
-import pytest
 
 from tests.attacks.client import Attacker, server, text_of, write_config
 
@@ -46,8 +45,6 @@ def test_control_direct_send_is_held(tmp_path):
     assert sent == [], text_of(ans)
 
 
-@pytest.mark.xfail(strict=True, reason="the agent's own arguments are recorded as written, not decoded: an "
-                   "entity-encoded address it wrote comes back decoded as a clean field")
 def test_address_laundered_through_rendered_note_is_not_allowed(tmp_path):
     sent, ans = run(tmp_path, "finance: eve&#64;evil&#46;example")
     assert sent == [], text_of(ans)
