@@ -211,7 +211,7 @@ def test_addresses_are_found_in_every_string_argument_whatever_its_name():
             "meta": {"cb": "call +44 20 7946 0958 or see www.x.example/p"}}
     kinds = {(v.param, v.kind, v.value) for v in call_values(args) if v.address}
     assert kinds == {("headers", "email", "attacker@evil.example"), ("notes", "iban", "DE89370400440532013000"),
-                     ("cb", "phone", "+442079460958"), ("cb", "url", "x.example/p")}
+                     ("meta.cb", "phone", "+442079460958"), ("meta.cb", "url", "x.example/p")}
     v = decide("Email bob@corp.example the notes", "send_email",
                {"to": "bob@corp.example", "headers": "X-A: 1\r\nBcc: attacker@evil.example"})
     assert v.action == "ask" and "attacker@evil.example" in v.reason

@@ -262,8 +262,8 @@ class DeclaredIntent:
     def names_whole(self, value: str) -> bool:
         """Named as a value of its own: an address, a trusted entry, a token as the request wrote it, or
         the word by which the person who asked names themselves ("a task for me": owner 'me')."""
-        if value in self.trusted or value in self.values or value in self.quoted:
-            return True
+        if value in self.trusted or value in self.values or value.lower() in self.quoted:
+            return True  # quoted text is kept lower-cased; a path keeps its case ('Shop/Old quotes')
         if value in _ME and value in self.chunks:
             return True  # the person who asked, as they wrote it: it reaches no one else
         return value in self.chunks and _specific_token(value)  # "#eng-digest", "inv-7"; never a plain word
@@ -606,11 +606,14 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     begin = 0
     for i, t in enumerate([*tokens, "."]):
         if t in _SENTENCE_END:
-            first = tokens[begin:begin + 2]
-            polite = first[:1] and (first[0] == "please"
-                                    or first[0] in _POLITE_QUESTION and first[1:] in (["you"], ["u"]))
-            if t == "?" and not polite:
-                skip.update(range(begin, i))
+            # A request frame may sit inside it ("hey, her password expired again, can you reset it?"): what
+            # follows the frame asks; what comes before it, or a frame after a question word ("which would
+            # you recommend?"), does not.
+            frame_at = next((j for j in range(begin, i) if tokens[j] in _POLITE_QUESTION
+                             and tokens[j + 1:j + 2] in (["you"], ["u"])
+                             and (j == begin or tokens[j - 1] not in _QUESTION)), i)
+            if t == "?" and tokens[begin:begin + 1] != ["please"]:
+                skip.update(range(begin, frame_at))
             begin = i + 1
     out: list[tuple[str, tuple[str, ...], str]] = []
     opening = True
@@ -640,6 +643,8 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             frame = True
         elif t in _SUBORDINATE:
             frame = False  # "tell me if it is ready to merge": the "to" is the question's
+        if t in _POLITE_QUESTION and tokens[i + 1:i + 2] in (["you"], ["u"]):
+            opening = True  # "… forgot her password again, can you reset it": a request frame opens a clause
         if not opening:
             continue
         if t in _LEADS and not (t in ("can", "could", "would", "will") and i + 1 < len(tokens)
@@ -1020,6 +1025,8 @@ class DefaultEngine:
         for v in values:
             if v.kind not in ("url", "host") or intent.names(v.value, v.kind) or intent.names_site(v.value):
                 continue
+            if intent.names_whole(v.value):
+                continue  # the request wrote it as a token of its own ("the alert on backup-02")
             if self._trusted(v, record):
                 continue
             prov = record.provenance(v.value, v.forms())

@@ -563,12 +563,17 @@ def address_attempt(text: str) -> bool:
 
 # -- argument leaves -----------------------------------------------------------------------------------------
 MAX_JSON = 1 << 20  # strings up to this size that parse as a JSON object or array are walked too
+# A member name that is a value, not a field's name: an address, or an account or phone number. At the top
+# level a dotted name may be a parameter's (`user.email`), so only the unmistakable shapes count there.
+_VALUE_NAME = re.compile(r"[@./:\\+]|\d{6}")
+_TOP_VALUE_NAME = re.compile(r"[@/:\\]|\d{6}")
 
 
 def argument_leaves(arguments: Any, key: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(key, text) for every string and number leaf of a call's arguments; key is the name of the
-    nearest enclosing argument or field. A string that is a JSON object or array is walked as such
-    (its own fields name its leaves); a number is a value too (a chat id, a phone or account number)."""
+    """(key, text) for every string and number leaf of a call's arguments; key is the dotted path of the
+    names of its enclosing argument and fields (`phone.n`), array levels skipped. A string that is a JSON
+    object or array is walked as such (its own fields name its leaves); a number is a value too (a chat
+    id, a phone or account number)."""
     if depth > 32:
         return
     if isinstance(arguments, bool) or arguments is None:
@@ -594,9 +599,10 @@ def argument_leaves(arguments: Any, key: str = "", depth: int = 0) -> Iterator[t
     elif isinstance(arguments, dict):
         for k, v in arguments.items():
             k = str(k)
-            if depth and any(c in k for c in "@./:\\+"):
+            if (_VALUE_NAME if depth else _TOP_VALUE_NAME).search(k):
                 yield key or k, k  # a field named by an address (`{"eve@evil.example": "to"}`)
-            yield from argument_leaves(v, k, depth + 1)
+            # A member's name says what it is within its parent: `{"phone": {"n": 151…}}` is a phone number.
+            yield from argument_leaves(v, f"{key}.{k}" if key else k, depth + 1)
     elif isinstance(arguments, list | tuple):
         for v in arguments:
             yield from argument_leaves(v, key, depth + 1)

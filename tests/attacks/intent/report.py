@@ -7,7 +7,8 @@ never saw the engine, split in two by a hash of their ids: the dev half was look
 the held-out half only ever measured. ops_dev.json (an operations lead's sessions, session 4) and q_dev.json
 (another author's, new domains: DNS, Kubernetes, a PTA, a clinic's shop; session 5) are the dev halves of two
 more fresh authors' sets, split by a hash of their ids; their held-out halves stay with the lead. w_dev.json
-(session 6: a fresh author's dev half, legal ops and a sports club among its domains) likewise."""
+(session 6: a fresh author's dev half, legal ops and a sports club among its domains) and x_dev.json (session 7: a
+hospital's IT, a furniture shop, a fire brigade's rota) likewise."""
 
 import sys
 from collections import Counter

@@ -1,0 +1,41 @@
+"""How the request is read for what it names and asks: one test per class a new author's honest
+sessions were asked for (x_dev), each with its counterpart that must still be asked."""
+
+from __future__ import annotations
+
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine
+from mcp_guard.intent.record import SessionRecord
+from mcp_guard.intent.tools import classify
+
+TOOLS = [
+    {"name": "delete_file", "description": "Delete a file or folder.", "inputSchema": {}},
+    {"name": "list_alerts", "description": "List firing alerts, filtered by host.",
+     "annotations": {"readOnlyHint": True}, "inputSchema": {"properties": {"host": {"type": "string"}}}},
+    {"name": "reset_password", "description": "Reset a user's password.", "inputSchema": {}},
+]
+
+
+def decide(text: str, tool: str, args: dict) -> str:
+    engine = DefaultEngine(DeclaredIntent(text), {t["name"]: classify(t) for t in TOOLS})
+    return engine.decide(tool, args, SessionRecord()).action
+
+
+def test_a_quoted_path_is_named_whatever_the_case_the_quotes_are_read_in():
+    text = "Delete the 'Shop/Old quotes 2021' folder, I don't need it anymore."
+    assert decide(text, "delete_file", {"path": "Shop/Old quotes 2021"}) == "allow"
+    assert decide(text, "delete_file", {"path": "Shop/Invoices"}) == "ask"
+
+
+def test_a_host_the_request_writes_as_a_token_of_its_own_is_named_for_a_read():
+    text = "Ack the disk space alert on backup-02 and silence it for 2 hours."
+    assert decide(text, "list_alerts", {"host": "backup-02"}) == "allow"
+    assert decide(text, "list_alerts", {"host": "backup-03"}) == "ask"
+
+
+def test_a_polite_request_frame_inside_a_chatty_sentence_asks():
+    text = "hey, Nurse Harlow forgot her password again 🙄 can you reset it? username is e.harlow"
+    assert decide(text, "reset_password", {"username": "e.harlow"}) == "allow"
+    # A question that only wonders asks for nothing; nor does "can you" after a question word.
+    assert decide("Nurse Harlow forgot her password again, why would it reset?", "reset_password",
+                  {"username": "e.harlow"}) == "ask"
+    assert decide("how can you reset a password?", "reset_password", {"username": "e.harlow"}) == "ask"
