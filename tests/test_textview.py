@@ -24,7 +24,7 @@ READS_AS = [
     ("AI\u00a0assistant\uff1a", "AI assistant:"),  # no-break space, full-width colon
     ("\uff21\uff29 \u0430ssistant", "AI assistant"),  # full-width letters, a Cyrillic look-alike
     ("A\u0131", "Ai"),  # Turkish dotless i
-    ("IGNORE\\nALL", "IGNORE  ALL"),  # an escaped line break between two words
+    ("IGNORE\\nALL", "IGNORE ALL"),  # an escaped line break between two words
     ("**IG**NORE *all*", "IGNORE all"),  # emphasis markers inside and around words
     ("<b>IG</b>NORE <IMPORTANT>all", "IGNORE <IMPORTANT>all"),  # an inline tag goes, others stay
     ("I.G.N.O.R.E a.l.l", "IGNORE all"),  # letters split by any one separator
