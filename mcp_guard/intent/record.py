@@ -920,7 +920,7 @@ def _labels(low: str) -> list[tuple[int, int]]:
     near, _anywhere = present(low, *_ANCHOR_TABLES)
     out: list[tuple[int, int]] = []
     for word in [w for w in _LABEL_AI if w in near]:
-        for h in _whole_word(low, word)[:MAX_OCCURRENCES * 8]:
+        for h in _whole_word(low, word):
             m = _AI_THEN_ROLE.match(low, h)
             start = h
             if m is None:
