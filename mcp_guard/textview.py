@@ -70,6 +70,9 @@ _SPACES = str.maketrans("\t\r\f\v", "    ")
 # pattern it gates (ASCII classes keep its DFA small; a text with other letters needs a view anyway).
 _SPACED_CAMEL_HINT = (r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9]|$)"  # spaced
                       r"|[a-z][A-Z]|[A-Z][A-Z][a-z]")  # camelCase
+# The same for a text with letters of other scripts (Unicode classes: Python's `\w` is a letter or a number)
+_SPACED_CAMEL_HINT_WIDE = (r"(?:^|[^\pL\pN])[\pL\pN](?:[^\pL\pN_]{1,3}[\pL\pN]){3}(?:[^\pL\pN]|$)"
+                           r"|[a-z][A-Z]|[A-Z][A-Z][a-z]")
 _HINT = (_SPACED_CAMEL_HINT +
          r"|[A-Za-z][0134578]{1,2}[A-Za-z]"  # leet
          r"|[^\s+/=&]\+[^\s+/=&]+\+[^\s+/=&]+\+[^\s+/=&]"  # form encoding
@@ -264,8 +267,11 @@ def _decode_spaced_b64(src: str, m: re.Match[str]) -> str:
     if m.end() < len(src) and (src[m.end()].isalnum() or src[m.end()] in "_+/="):
         return s
     groups = s.split(" ")
-    if len({len(g) for g in groups[:-1]}) != 1 or len(groups[-1]) > len(groups[0]):
-        return s  # not one width: words, not a cut base64 run
+    width = len(groups[0])
+    if len({len(g) for g in groups[:-1]}) != 1 or len(groups[-1]) > width:
+        return s  # not cut at one width: words, not a base64 run
+    if len(groups) == 2 and (width < 16 or width % 4):
+        return s  # two groups: the first must be a line of base64 (`tests/test mod` is two words)
     return _decode_b64("".join(groups)) or s
 
 
@@ -276,7 +282,7 @@ def _touches_letter(src: str, m: re.Match[str]) -> bool:
 
 def _view(text: str, first: bool) -> View | None:
     # Edits that keep the length first: no offset moves.
-    src = text.replace("_", " ") if "_" in text and first else text
+    src = text
     if "\\" in src and first:  # (later passes: `C:\\new` is a path, no line break)
         keep = "\x00" if "\x00" not in src else None
         if keep is not None:  # an escaped backslash is not the start of an escape
@@ -288,6 +294,8 @@ def _view(text: str, first: bool) -> View | None:
     pre = src  # (quoted-printable and base64 are read in this text: the same offsets, before the readings below)
     if first:
         src = pre = src.translate(_SPACES)
+        if "_" in src:  # `_` between words
+            src = src.replace("_", " ")
         if "+" in src:  # form encoding: `+` is a space
             src = _FORM.sub(lambda m: m.group().replace("+", " "), src)
         if "\n" in src:  # a line break between two words, as a wrapped line reads
@@ -321,8 +329,8 @@ def _view(text: str, first: bool) -> View | None:
     if " " in src and _gate(_B64_HINT).search(pre) is not None:
         edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m)) for m in _B64_SPACED.finditer(pre)]
     # Letters spaced out and camelCase: the hint (a superset of both) spares the Python patterns the text
-    # that holds neither; a text with other letters is read by them whatever the hint says.
-    if not src.isascii() or _gate(_SPACED_CAMEL_HINT).search(src) is not None:
+    # that holds neither.
+    if _gate(_SPACED_CAMEL_HINT if src.isascii() else _SPACED_CAMEL_HINT_WIDE).search(src) is not None:
         edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
         edits += [(m.end(), m.end(), " ") for m in _CAMEL.finditer(src)]
     if "  " in src:  # a run of spaces (tabs, CR, a wrapped line's break: spaces by now) reads as one
