@@ -169,6 +169,29 @@ def test_the_quick_pass_is_a_superset_of_every_reading():
             assert _view(text, first=True) is None or _view(text, first=True).text == text, repr(text)
 
 
+def test_no_reading_depends_on_its_gate(monkeypatch):
+    """Inside `view`, RE2 gates spare the Python patterns texts they cannot match: the reading is the same
+    with every gate forced open (random texts of ASCII and other scripts)."""
+    import random
+
+    from mcp_guard import textview
+
+    pieces = ["AIAssistant", "aB", "N0t3", "41", "a+b+c+d", "=4E", "Tm90ZSB0 byB0aGUg QUkg", "I G N O", "П р и м е",
+              "é", "東京", "ᴀ", "🅰", " ", "  ", "\t", "\n", "note", "the", ".", ",", "_", "x", "7", "-"]
+    rnd = random.Random(3)
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 14))) for _ in range(2000)]
+    gated = [textview._view(t, first=True) for t in texts]
+
+    class Open:
+        def search(self, *_a):
+            return True
+
+    monkeypatch.setattr(textview, "_gate", lambda _p: Open())
+    for t, g in zip(texts, gated, strict=True):
+        ungated = textview._view(t, first=True)
+        assert (g.text if g else t) == (ungated.text if ungated else t), repr(t)
+
+
 def test_letter_table_is_the_generators_output():
     import json
     import runpy
