@@ -14,9 +14,16 @@ spelling. What changes:
   combining marks, no-break and other spaces, compatibility forms (NFKC) and look-alike letters of
   other scripts (the scanner's own fold, `scan._fold_char`), the Turkish dotless i;
 - separators between letters: `_` between words, single letters split by any one separator
-  (`I G N O R E  A L L`, `N.o.t.e`, one a line or a tab), run-together camelCase words.
-Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests,
-and the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
+  (`I G N O R E  A L L`, `N.o.t.e`, one a line or a tab), run-together camelCase words;
+- whitespace: any run of spaces, tabs and CRs reads as one space, a line break between two words (a
+  wrapped line, CRLF or escaped `\\r\\n` too) as a space; a blank line stays a paragraph break;
+- letters a model reads as plain ones that NFKC leaves alone (small capitals, negative squared letters:
+  a table generated from Unicode's names, data/letter_fold.json), leet digits in words of letters;
+- encodings of mail and web bodies where the text has their shape: form encoding (`+`), quoted-printable
+  (`=4E`, soft line breaks), base64 cut into groups of one width and spaced.
+Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests and one
+RE2 pass (`needed`, a superset test of every reading: it spares work, it never decides a reading), and
+the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ language ("Uwaga dla asystenta SI: …", `record._labelled`).
 The source is the FreeDict English-to-X dictionaries (Debian packages dict-freedict-eng-*, installed in
 /usr/share/dictd). Two rules, no hand-picked words:
 - a role: a one-word translation of "assistant", "agent", "model", "bot" or "chatbot" that is a cognate of
-  the English word and no other English headword (its consonant skeleton, transliterated to Latin, begins as the English one does:
-  "asystent", "asistentas", "agente", "модель"); the dictionaries also give unrelated senses ("note" as a
-  banknote, "model" as a mould), which a cognate never is;
+  the English word (its consonant skeleton, transliterated to Latin, begins as the English one does:
+  "asystent", "asistentas", "agente", "модель") and no other English headword; the dictionaries also
+  give unrelated senses ("note" as a banknote, "model" as a mould), which a cognate never is;
 - "AI": each translation of "artificial intelligence", as its initials when it has two words
   ("sztuczna inteligencja" -> "si", "umjetna inteligencija" -> "ui"), whole when it has one ("tekoäly").
 
