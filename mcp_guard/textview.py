@@ -65,10 +65,15 @@ _LEET = str.maketrans("0134578", "oieastb")
 # Form encoding (`Note+to+the+AI`): `+` between words, three times or more in a run without spaces.
 _FORM = re.compile(r"(?<![^\s+/=&])[^\s+/=&]++(?:\+[^\s+/=&]++){3,}+")
 # Quoted-printable (a mail body's encoding): `=XX` escapes of bytes, and `=` ending a line (a soft break).
-_QP = re.compile(r"(?:=[0-9A-F]{2})+|= *\n")
+# (an escape before a letter or beside another: `limit=20&page=3` is a query string, not quoted-printable)
+_QP = re.compile(r"(?:=[0-9A-F]{2}){2,}|=[0-9A-F]{2}(?=[A-Za-z])|= *\n")
 # Base64 cut into groups of one width and spaced (`Tm90ZSB0byB0aGUg QUkgYXNzaXN0YW50`): joined and decoded.
-_B64_SPACED = re.compile(r"(?<![\w+/=])[A-Za-z0-9+/]{8,}+(?: [A-Za-z0-9+/]{2,}+)++={0,2}")
-_B64_HINT = r"[A-Za-z0-9+/]{8} [A-Za-z0-9+/]{2}"  # (RE2: a superset of `_B64_SPACED`)
+# (three groups or more of 8 characters or more, the last shorter; or a line of 16 or more and the rest.
+# Not part of an address or a path: `files.example/r/0 and`)
+_B64_SPACED = re.compile(r"(?<![\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}+(?: [A-Za-z0-9+/]{8,}+)++(?: [A-Za-z0-9+/]{2,}+)?"
+                         r"|[A-Za-z0-9+/]{16,}+ [A-Za-z0-9+/]{2,}+)={0,2}")
+_B64_HINT = (r"(?:^|[^\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,} [A-Za-z0-9+/]{8}|[A-Za-z0-9+/]{16,} [A-Za-z0-9+/]{2})")
+# (RE2: a superset of `_B64_SPACED`)
 # Whitespace: a run of spaces reads as one space, a line break between two words as a space.
 _GAP = re.compile(r"(?<=[^ \n])  +")
 _WRAP = re.compile(r"(?<=[^\W\d_]) *\n *(?=[^\W\d_])")
@@ -83,7 +88,7 @@ _SPACED_CAMEL_HINT_WIDE = (r"(?:^|[^\pL\pN])[\pL\pN](?:[^\pL\pN_]{1,3}[\pL\pN]){
 _HINT = (_SPACED_CAMEL_HINT +
          r"|[A-Za-z][0134578]{1,2}[A-Za-z]"  # leet
          r"|[^\s+/=&]\+[^\s+/=&]+\+[^\s+/=&]+\+[^\s+/=&]"  # form encoding
-         r"|=[0-9A-F]{2}|= *[\r\n]"  # quoted-printable
+         r"|=[0-9A-F]{2}(?:[A-Za-z]|=[0-9A-F]{2})|= *[\r\n]"  # quoted-printable
          r"|" + _B64_HINT +  # spaced base64
          r"|[^ \n]  |[\t\r\f\v]|[A-Za-z] *\n *[A-Za-z]")  # whitespace
 PASSES = 3  # escapes decoded again on the decoded text (`%254E`), at most this many times
