@@ -14,9 +14,16 @@ spelling. What changes:
   combining marks, no-break and other spaces, compatibility forms (NFKC) and look-alike letters of
   other scripts (the scanner's own fold, `scan._fold_char`), the Turkish dotless i;
 - separators between letters: `_` between words, single letters split by any one separator
-  (`I G N O R E  A L L`, `N.o.t.e`, one a line or a tab), run-together camelCase words.
-Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests,
-and the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
+  (`I G N O R E  A L L`, `N.o.t.e`, one a line or a tab), run-together camelCase words;
+- whitespace: any run of spaces, tabs and CRs reads as one space, a line break between two words (a
+  wrapped line, CRLF or escaped `\\r\\n` too) as a space; a blank line stays a paragraph break;
+- letters a model reads as plain ones that NFKC leaves alone (small capitals, negative squared letters:
+  a table generated from Unicode's names, data/letter_fold.json), leet digits in words of letters;
+- encodings of mail and web bodies where the text has their shape: form encoding (`+`), quoted-printable
+  (`=4E`, soft line breaks), base64 cut into groups of one width and spaced.
+Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests and one
+RE2 pass (`needed`, a superset test of every reading: it spares work, it never decides a reading), and
+the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
 
 from __future__ import annotations
 
@@ -48,13 +55,57 @@ _INLINE_TAGS = frozenset("a abbr b bdi bdo big cite code del dfn em font i ins k
 _EMPHASIS = re.compile(r"[*~`]+")  # (touching a letter: `_touches_letter`; a literal class scans fast)
 # camelCase (`NoteToThe`, `AIAssistant`): a space after the letter each match is
 _CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")
-# RE2 (linear, a DFA): whether to look for `_SPACED` or `_CAMEL` at all
-# (ASCII classes keep its DFA small; a text with other letters is read by `_SPACED` itself)
-_SPACED_HINT = r"(?:^|[^A-Za-z0-9_])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9_]|$)|([a-z][A-Z])"
+# Leet: a word of letters with digits a model reads as letters (`N0t3`, `4ss1st4nt`). A word is leet
+# when a digit stands between two of its letters; then the digits of the words around it (`t0 th3 41`)
+# are read as letters too, as far as the run of letter-and-digit words goes.
+_LEET_CORE = re.compile(r"[A-Za-z][0134578]{1,2}[A-Za-z]")
+_LEET_RUN = re.compile(r"(?<![\w@.\\#%&])[A-Za-z0-9]+(?:[ '’-]{1,2}[A-Za-z0-9]+)*")  # (not an escape's digits)
+_LEET_WORD = re.compile(r"[A-Za-z0-9]+")
+_LEET = str.maketrans("0134578", "oieastb")
+# Form encoding (`Note+to+the+AI`): `+` between words, three times or more in a run without spaces.
+_FORM = re.compile(r"(?<![^\s+/=&])[^\s+/=&]++(?:\+[^\s+/=&]++){3,}+")
+# Quoted-printable (a mail body's encoding): `=XX` escapes of bytes, and `=` ending a line (a soft break).
+# (an escape before a letter or beside another: `limit=20&page=3` is a query string, not quoted-printable)
+_QP = re.compile(r"(?:=[0-9A-F]{2}){2,}|=[0-9A-F]{2}(?=[A-Za-z])|= *\n")
+# Base64 cut into groups of one width and spaced (`Tm90ZSB0byB0aGUg QUkgYXNzaXN0YW50`): joined and decoded.
+# (three groups or more of 8 characters or more, the last shorter; or a line of 16 or more and the rest.
+# Not part of an address or a path: `files.example/r/0 and`)
+_B64_SPACED = re.compile(r"(?<![\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}+(?: [A-Za-z0-9+/]{8,}+)++(?: [A-Za-z0-9+/]{2,}+)?"
+                         r"|[A-Za-z0-9+/]{16,}+ [A-Za-z0-9+/]{2,}+)={0,2}")
+_B64_HINT = (r"(?:^|[^\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,} [A-Za-z0-9+/]{8}|[A-Za-z0-9+/]{16,} [A-Za-z0-9+/]{2})")
+# (RE2: a superset of `_B64_SPACED`)
+# Whitespace: a run of spaces reads as one space, a line break between two words as a space.
+_GAP = re.compile(r"(?<=[^ \n])  +")
+_WRAP = re.compile(r"(?<=[^\W\d_]) *\n *(?=[^\W\d_])")
+_SPACES = str.maketrans("\t\r\f\v", "    ")
+# RE2 (linear, a DFA): whether the text holds anything a reading below changes, a superset of each
+# pattern it gates (ASCII classes keep its DFA small; a text with other letters needs a view anyway).
+_SPACED_CAMEL_HINT = (r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9]|$)"  # spaced
+                      r"|[a-z][A-Z]|[A-Z][A-Z][a-z]")  # camelCase
+# The same for a text with letters of other scripts (Unicode classes: Python's `\w` is a letter or a number)
+_SPACED_CAMEL_HINT_WIDE = (r"(?:^|[^\pL\pN])[\pL\pN](?:[^\pL\pN_]{1,3}[\pL\pN]){3}(?:[^\pL\pN]|$)"
+                           r"|[a-z][A-Z]|[A-Z][A-Z][a-z]")
+_HINT = (_SPACED_CAMEL_HINT +
+         r"|[A-Za-z][0134578]{1,2}[A-Za-z]"  # leet
+         r"|[^\s+/=&]\+[^\s+/=&]+\+[^\s+/=&]+\+[^\s+/=&]"  # form encoding
+         r"|=[0-9A-F]{2}(?:[A-Za-z]|=[0-9A-F]{2})|= *[\r\n]"  # quoted-printable
+         r"|" + _B64_HINT +  # spaced base64
+         r"|[^ \n]  |[\t\r\f\v]|[A-Za-z] *\n *[A-Za-z]")  # whitespace
 PASSES = 3  # escapes decoded again on the decoded text (`%254E`), at most this many times
 _WIDE = re.compile(r"[^\x00-\x7f]+")
 # Escapes of one character the same length as a space and the character: no offset moves.
 _SHORT_ESCAPES = (("\\n", " \n"), ("\\r", " \r"), ("\\t", " \t"), ('\\"', ' "'), ("\\/", " /"))
+
+
+@lru_cache(maxsize=1)
+def _letters() -> dict[str, str]:
+    """Letters a model reads as a plain letter that NFKC leaves alone (small capitals, negative squared
+    letters, ...): generated from Unicode's character names by scripts/gen_letter_fold.py."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("mcp_guard").joinpath("data/letter_fold.json").read_text("utf-8"))
+    return dict(data["letters"])
 
 
 class _Table(dict):  # type: ignore[type-arg]
@@ -71,6 +122,8 @@ class _Table(dict):  # type: ignore[type-arg]
             out = " "
         elif ch == "\u0131":  # Turkish dotless i
             out = "i"
+        elif ch in _letters():
+            out = _letters()[ch]
         else:
             out = _fold_char(ch)
         self[code] = out
@@ -145,20 +198,21 @@ def _decode(kind: str, s: str) -> str:
     return s
 
 
-@lru_cache(maxsize=1)
-def _spaced_hint() -> Any:
+@lru_cache(maxsize=4)
+def _gate(pattern: str) -> Any:
     import re2
 
-    return re2.compile(_SPACED_HINT)
+    options = re2.Options()
+    options.max_mem = 64 << 20  # the DFA's cache: enough that a large text never exhausts it
+    return re2.compile(pattern, options)
 
 
 def needed(text: str) -> bool:
     """Does the text hold anything `view` changes? (memchr-speed tests, one RE2 pass; plain prose: no)
-    A line break alone does not count: plain ASCII text keeps its fast path, so its wrapped lines are
-    joined only where the text needs a view for another reason."""
+    A superset test of every reading: a reading never depends on it, it only spares plain text the work."""
     return (not text.isascii() or "\\" in text or "&" in text or "%" in text or "_" in text
             or "<" in text or "*" in text or "~" in text or "`" in text
-            or _spaced_hint().search(text) is not None)
+            or _gate(_HINT).search(text) is not None)
 
 
 _last: list[tuple[str, View | None]] = []  # the last few views, by identity: both readers ask of one text
@@ -183,17 +237,54 @@ def view(text: str) -> View | None:
     return v
 
 
-def _join_wrapped(src: str) -> str:
-    """One line break between two words (`IGNORE\\nALL`, a wrapped line) read as a space."""
-    lines = src.split("\n")
-    seps = ["\n"] * len(lines)
-    for k in range(len(lines) - 1):
-        a, b = lines[k], lines[k + 1]
-        if a[-1:].isalpha() or a[-2:-1].isalpha() and a[-1:] == " ":  # (`\\n` became " \n")
-            if b[:1].isalpha():
-                seps[k] = " "
-    seps[-1] = ""
-    return "".join(x for pair in zip(lines, seps, strict=True) for x in pair)
+def _leet(src: str) -> str:
+    """Each run of letter-and-digit words that holds a leet word (`_LEET_CORE`) with its digits read as
+    letters, in words that have letters and in numbers that stand between two such words (`th3 41 4ss`);
+    a number on its own (`2024`, `m3` beside plain words) stays. Same length."""
+    out = []
+    at = 0
+    for m in _LEET_RUN.finditer(src):
+        run = m.group()
+        if _LEET_CORE.search(run) is None:
+            continue
+        words = list(_LEET_WORD.finditer(run))
+        lettered = [not w.group().isdigit() for w in words]
+        parts, k = [], 0
+        for i, w in enumerate(words):
+            between = 0 < i < len(words) - 1 and lettered[i - 1] and lettered[i + 1]
+            parts.append(run[k:w.start()])
+            parts.append(w.group().translate(_LEET) if lettered[i] or between else w.group())
+            k = w.end()
+        parts.append(run[k:])
+        out += [src[at:m.start()], "".join(parts)]
+        at = m.end()
+    return "".join(out) + src[at:] if out else src
+
+
+def _decode_qp(s: str) -> str:
+    if s[-1] == "\n":
+        return ""  # a soft line break
+    data = bytes.fromhex(s.replace("=", ""))
+    try:
+        out = data.decode("utf-8")
+    except UnicodeDecodeError:
+        out = data.decode("latin-1")
+    return out if all(c.isprintable() or c in " \t\n" for c in out) else s
+
+
+def _decode_spaced_b64(src: str, m: re.Match[str]) -> str:
+    from mcp_guard.scan import _decode_b64
+
+    s = m.group()
+    if m.end() < len(src) and (src[m.end()].isalnum() or src[m.end()] in "_+/="):
+        return s
+    groups = s.split(" ")
+    width = len(groups[0])
+    if len({len(g) for g in groups[:-1]}) != 1 or len(groups[-1]) > width:
+        return s  # not cut at one width: words, not a base64 run
+    if len(groups) == 2 and (width < 16 or width % 4):
+        return s  # two groups: the first must be a line of base64 (`tests/test mod` is two words)
+    return _decode_b64("".join(groups)) or s
 
 
 def _touches_letter(src: str, m: re.Match[str]) -> bool:
@@ -203,7 +294,7 @@ def _touches_letter(src: str, m: re.Match[str]) -> bool:
 
 def _view(text: str, first: bool) -> View | None:
     # Edits that keep the length first: no offset moves.
-    src = text.replace("_", " ") if "_" in text and first else text
+    src = text
     if "\\" in src and first:  # (later passes: `C:\\new` is a path, no line break)
         keep = "\x00" if "\x00" not in src else None
         if keep is not None:  # an escaped backslash is not the start of an escape
@@ -212,8 +303,17 @@ def _view(text: str, first: bool) -> View | None:
             src = src.replace(a, b)
         if keep is not None:
             src = src.replace(keep + keep, " \\")
-    if "\n" in src:
-        src = _join_wrapped(src)
+    pre = src  # (quoted-printable and base64 are read in this text: the same offsets, before the readings below)
+    if first:
+        src = pre = src.translate(_SPACES)
+        if "_" in src:  # `_` between words
+            src = src.replace("_", " ")
+        if "+" in src:  # form encoding: `+` is a space
+            src = _FORM.sub(lambda m: m.group().replace("+", " "), src)
+        if "\n" in src:  # a line break between two words, as a wrapped line reads
+            src = _WRAP.sub(lambda m: " " * len(m.group()), src)
+        if _LEET_CORE.search(src) is not None:
+            src = _leet(src)
     wide = not src.isascii()
     if wide:  # the few distinct characters a text holds are looked up once each
         changed = {c: r for c in set("".join(_WIDE.findall(src))) if (r := _TABLE[ord(c)]) != c}
@@ -236,11 +336,17 @@ def _view(text: str, first: bool) -> View | None:
         edits += [(m.start(), m.end(), _decode("tag", m.group())) for m in _TAG.finditer(src)]
     if "*" in src or "~" in src or "`" in src:
         edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
-    hint = _spaced_hint().search(src)
-    if hint is not None:  # (each pattern run only where its own part of the hint is found)
-        if hint.group(1) is None or _spaced_hint().search(src, hint.end(), len(src)) is not None:
-            edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
+    if "=" in src:
+        edits += [(m.start(), m.end(), _decode_qp(m.group())) for m in _QP.finditer(pre)]
+    if " " in src and _gate(_B64_HINT).search(pre) is not None:
+        edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m)) for m in _B64_SPACED.finditer(pre)]
+    # Letters spaced out and camelCase: the hint (a superset of both) spares the Python patterns the text
+    # that holds neither.
+    if _gate(_SPACED_CAMEL_HINT if src.isascii() else _SPACED_CAMEL_HINT_WIDE).search(src) is not None:
+        edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
         edits += [(m.end(), m.end(), " ") for m in _CAMEL.finditer(src)]
+    if "  " in src:  # a run of spaces (tabs, CR, a wrapped line's break: spaces by now) reads as one
+        edits += [(m.start(), m.end(), " ") for m in _GAP.finditer(src)]
     if wide:
         edits += [(m.start(), m.end(), None) for m in _WIDE.finditer(src)]  # None: each character by the table
     if not edits:
@@ -282,7 +388,7 @@ def _view(text: str, first: bool) -> View | None:
             mark(done, s)
             parts.append(new)
             done += len(new)
-            again = again or bool(new)  # (what it decoded may now read as spaced letters too)
+            again = again or bool(new.strip())  # (what it decoded may now read as spaced letters too)
         at = e
     if not parts:
         return View(src, [0], [0], len(text)) if src is not text else None

@@ -101,7 +101,8 @@ def _model_words_by_search(low: str) -> list[tuple[int, int]]:
         i = low.find(word)
         while i != -1:
             j = i + len(word)
-            if (i == 0 or not record._is_word_char(low[i - 1])) and (j == len(low) or not low[j].isalpha()):
+            after = j == len(low) or not low[j].isalpha() or record._unspaced(low[j])  # (a CJK character is a word)
+            if (i == 0 or not record._is_word_char(low[i - 1])) and after:
                 out.append((i, j))
             i = low.find(word, j)
     for mark in ("[", "<|"):
@@ -115,7 +116,8 @@ def _model_words_by_search(low: str) -> list[tuple[int, int]]:
 def test_the_records_anchor_search_finds_what_searching_every_word_finds() -> None:
     import re
 
-    ai = re.compile(r"\bai\b")
+    cjk = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"  # characters of scripts that do not space words
+    ai = re.compile(rf"(?<![^\W{cjk}])ai(?![^\W{cjk}])")
     for text in _random_texts(1500):
         low = text.lower()
         assert record._model_words(low) == _model_words_by_search(low), text

@@ -360,10 +360,12 @@ class IntentGuard(Guard):
                             msg: dict[str, Any]) -> dict[str, Any] | Decision:
         """Any other server text that reaches the model (a resources/read or prompts/get answer, a
         JSON-RPC error, a tool's error, a server request) is recorded and judged like a tool result:
-        instructions to the model taint the session whatever the channel. Notifications are not (logs
-        and progress go to the client, and a flood of them would push real results out of the record)."""
-        if self.config.intent.mode == "off" or ("id" not in msg):
+        instructions to the model taint the session whatever the channel. A notification (a log line or
+        progress message sent during a call) is judged too (`_notification`)."""
+        if self.config.intent.mode == "off":
             return msg
+        if "id" not in msg:
+            return await self._notification(session, upstream, msg)
         text = message_text(msg)
         if text:
             st = self.state(session)
@@ -371,6 +373,28 @@ class IntentGuard(Guard):
             if not await self._judged(st, st.record.add(upstream, kind, text)):
                 return UNSHARED
         return msg
+
+    async def _notification(self, session: SessionInfo, upstream: str,
+                            msg: dict[str, Any]) -> dict[str, Any] | Decision:
+        """A log line or progress message is text a client may show the model with the call's result: judged
+        on its own like a result, and recorded (tainting the session) only when it reads as instructions
+        to the model, so a flood of plain logs never pushes results out of the record."""
+        params = msg.get("params")
+        text = strings_of(params, skip=("progressToken", "_meta")) if isinstance(params, dict) else ""
+        if not text.strip():
+            return msg
+        probe = _entry(upstream, str(msg.get("method")), text)
+        if probe.size <= INLINE_JUDGE_CHARS:
+            probe.tainted  # noqa: B018 (judged here: a log line is small)
+        else:
+            await anyio.to_thread.run_sync(lambda: probe.tainted)
+        if not probe.spans:
+            return msg
+        st = self.state(session)
+        entry = st.record.add(upstream, probe.tool, text)
+        entry.regions, entry.spans = list(probe.regions), list(probe.spans)
+        st.record.note_taint(entry)
+        return msg if await self._judged(st, entry) else UNSHARED
 
     async def _judged(self, st: SessionState, entry: ResultEntry) -> bool:
         """Judge a recorded text. Where other processes of the session share its taint (`st.link`), it is

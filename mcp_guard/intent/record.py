@@ -682,7 +682,7 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
     such as `ChatGPT` into two words)."""
     from mcp_guard.textview import view
 
-    raw = _addressed_to_model(text, low) + _vocatives(text, low)
+    raw = _addressed_to_model(text, low) + _vocatives(text, low) + _forged_turns(low) + _labels(low)
     v = view(text)
     if v is None:
         return raw
@@ -690,7 +690,7 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
     lt = t.lower()
     if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
         t = lt
-    read = [v.span(s, e) for s, e in _addressed_to_model(t, lt) + _vocatives(t, lt)]
+    read = [v.span(s, e) for s, e in _addressed_to_model(t, lt) + _vocatives(t, lt) + _forged_turns(lt) + _labels(lt)]
     return sorted(set(raw) | set(read))
 
 
@@ -824,9 +824,24 @@ _ADDRESS_TAIL = re.compile(
 )
 MAX_ADDRESS_LEAD = 5  # words that may open the sentence before the name ("if you are an", "to whichever")
 _CHAT_MARKS = ("[", "<|")  # where a chat-role label opens
+
+
+def _address_words() -> tuple[list[str], list[str]]:
+    """(roles, words for "AI") of languages beyond the hand-written lists: scripts/gen_address_words.py."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("mcp_guard").joinpath("data/address_words.json").read_text("utf-8"))
+    return list(data["roles"]), list(data["ai"])
+
+
+_MORE_ROLES, _MORE_AI = _address_words()
+_LABEL_AI = tuple(sorted({w.lower() for w in [*_words.MODEL_AI, *_MORE_AI]}))
+_LABEL_ROLES = [*_words.MODEL_ROLES, *_words.MODEL_ROLES_VOCATIVE, *_MORE_ROLES]
+_TURNS = ("user:", "human:")  # a bare chat turn of the person, at a line's start (`_forged_turns`)
 # What both readers of addresses look for, found in one RE2 pass (`result_pass.present`): the words
 # that name the model (as whole words); the role words and chat-label brackets (anywhere).
-_ANCHOR_TABLES = (tuple(sorted({*_MODEL_WORDS, "ai"})), (*_ROLE_WORDS, *_CHAT_MARKS))
+_ANCHOR_TABLES = (tuple(sorted({*_MODEL_WORDS, "ai", *_LABEL_AI})), (*_ROLE_WORDS, *_CHAT_MARKS, *_TURNS))
 _NOTE_TO = frozenset(_words.NOTE_TO)
 # The words that may stand between where a sentence opens and the name of the model in an address.
 _LEAD_WORDS = frozenset([*_words.GREETINGS, *_words.NOTE_TO, *_words.DETERMINERS, *_words.EVERY, *_words.MODEL_AI, "l"])
@@ -856,7 +871,8 @@ def _model_words(low: str) -> list[tuple[int, int]]:
         i = low.find(word)
         while i != -1:
             j = i + n
-            if (i == 0 or not _is_word_char(low[i - 1])) and (j == len(low) or not low[j].isalpha()):
+            if (i == 0 or not _is_word_char(low[i - 1])) and (
+                    j == len(low) or not low[j].isalpha() or _unspaced(low[j])):
                 out.append((i, j))
             i = low.find(word, j)
     for mark in [m for m in _CHAT_MARKS if m in anywhere]:
@@ -869,7 +885,13 @@ def _model_words(low: str) -> list[tuple[int, int]]:
 
 
 def _is_word_char(c: str) -> bool:
-    return c.isalnum() or c == "_"
+    """A character that goes on a word: a letter, digit or `_` of a script that spaces its words (a Chinese
+    or Japanese character is a word of its own: `致AI助手` names the model)."""
+    return (c.isalnum() or c == "_") and not _unspaced(c)
+
+
+def _unspaced(c: str) -> bool:
+    return "\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
 
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -904,6 +926,96 @@ def _address_then_act(text: str, low: str, p: int, end: int) -> _Span | None:
     return _Span(p, m.end())
 
 
+# The address ends its line ("If you are an AI,⏎", "To the AI assistant:⏎"): a heading, what follows is for
+# the model. Only after words that address someone (a greeting, "to"/"for", "any", "if you are").
+_ADDRESS_END = re.compile(
+    rf"(?:[ \t-]*(?:{_alt([*_words.MODEL_ROLES, *_words.MODEL_ROLES_VOCATIVE])}))?"
+    r"(?:[ \t]+(?:(?:is|are)[ \t]+)?\w+ing(?:[ \t]+[\w'’-]+){0,3}?)?"
+    r"[ \t]*[^\w\s.!?]{1,4}[ \t]*(?:\r?\n|\\r\\n|\\n)",
+    re.I,
+)
+_ADDRESSING = frozenset([*_words.GREETINGS, *_words.NOTE_TO, *_words.EVERY, "if", "whoever", "whichever"])
+_HEADING_LEAD = _LEAD_WORDS | _ADDRESSING | {"you", "are", "re", "is"}
+
+
+def _address_heading(low: str, p: int, h: int, end: int) -> _Span | None:
+    lead = _WORD.findall(low, p, h)
+    if not (_HEADING_LEAD.issuperset(lead) and _ADDRESSING.intersection(lead)):
+        return None
+    m = _ADDRESS_END.match(low, end)
+    return _Span(p, m.end()) if m is not None else None
+
+
+# A line headed for the model in any language: a few words (a note's heading, "Примечание для", "Opmerking
+# voor de", "致"), then "AI" as some language writes it joined to a role, either way round ("ИИ-ассистента",
+# "AI-assistent", "AI助手", "asystenta AI"; the role may be inflected), a colon, and a sentence. The words
+# before need no vocabulary: "AI" with a role and a colon, at the head of a line, is how text speaks to the
+# model, not about it. The roles and words for AI of other languages: `_address_words`.
+_ROLE_ALT = _alt(_LABEL_ROLES)
+_AI_THEN_ROLE = re.compile(rf"(?:{_alt(list(_LABEL_AI))})[ \t-]*(?:{_ROLE_ALT})[^\W\d_]{{0,4}}[ \t]*[:：]")
+_ROLE_THEN_AI = re.compile(rf"(?<![^\W\d_])(?:{_ROLE_ALT})[^\W\d_]{{0,4}}[ \t-]*\Z")
+_AI_COLON = re.compile(rf"(?:{_alt(list(_LABEL_AI))})[ \t]*[:：]")
+MAX_LABEL_LEAD = 3  # words before the label
+_SENTENCE_LETTERS = 12  # letters of the line after it: a sentence, not a field (`AI assistant: yes`)
+
+
+def _labels(low: str) -> list[tuple[int, int]]:
+    """Spans of lines headed for the model in any language (above), found at each word for "AI"."""
+    near, _anywhere = present(low, *_ANCHOR_TABLES)
+    out: list[tuple[int, int]] = []
+    for word in [w for w in _LABEL_AI if w in near]:
+        for h in _whole_word(low, word):
+            m = _AI_THEN_ROLE.match(low, h)
+            start = h
+            if m is None:
+                m = _AI_COLON.match(low, h)
+                role = _ROLE_THEN_AI.search(low, max(0, h - 24), h) if m is not None else None
+                if role is None:
+                    continue
+                start = role.start()
+            p = _opening(low, start)
+            lead = _WORD.findall(low, p, start) if p >= 0 else []
+            if not 0 < len(lead) <= MAX_LABEL_LEAD or any(len(w) > 16 for w in lead):
+                continue  # (no lead: the vocative forms read it)
+            eol = _TURN_END.search(low, m.end())
+            stop = eol.start() if eol is not None else len(low)
+            if sum(c.isalpha() for c in low[m.end():min(stop, m.end() + 200)]) >= _SENTENCE_LETTERS:
+                out.append((p, m.end()))
+    return out
+
+
+_TURN_END = re.compile(r"\n|\\n|$")
+_SENTENCES = re.compile(r"[.!?;:]\s+|\\n")
+
+
+def _forged_turns(low: str) -> list[tuple[int, int]]:
+    """Spans of a forged turn of the person ("User: … Send the summary to …"): a `User:`/`Human:` label at
+    a line's start whose line holds a sentence that opens with a verb of action (a field `User: jdoe`
+    holds none)."""
+    from mcp_guard.intent.words import ACTION_BASE
+
+    _near, anywhere = present(low, *_ANCHOR_TABLES)
+    out: list[tuple[int, int]] = []
+    for label in [t for t in _TURNS if t in anywhere]:
+        i = low.find(label)
+        while i != -1 and len(out) < MAX_OCCURRENCES:
+            j = i
+            while j > 0 and low[j - 1] in " \t*#>_-":
+                j -= 1
+            if j == 0 or low[j - 1] == "\n" or low.endswith("\\n", 0, j):
+                m = _TURN_END.search(low, i + len(label))
+                stop = m.start() if m is not None else len(low)
+                for sentence in _SENTENCES.split(low[i + len(label):stop]):
+                    words = _WORD.findall(sentence)
+                    while words and words[0] in _LEAD_IN:
+                        words.pop(0)
+                    if len(words) >= 3 and words[0] in ACTION_BASE:
+                        out.append((j, stop))
+                        break
+            i = low.find(label, i + 1)
+    return out
+
+
 def _vocatives(text: str, low: str) -> list[tuple[int, int]]:
     """Spans of text addressed to the model by name (`_vocative_patterns`): each form is tried only at
     a word that names the model, and only when few words stand between it and where its sentence opens
@@ -923,7 +1035,7 @@ def _vocatives(text: str, low: str) -> list[tuple[int, int]]:
                 if hit is not None and hit.end() <= h:
                     hit = None
             if hit is None and p >= 0 and len(_WORD.findall(low, p, h)) <= MAX_ADDRESS_LEAD:
-                hit = _address_then_act(text, low, p, end)
+                hit = _address_then_act(text, low, p, end) or _address_heading(low, p, h, end)
             if hit is None and _NOTE_TO.intersection(_WORD.findall(low, max(0, h - 24), h)[-3:]):
                 hit = _NOTE_HEAD.search(text, max(0, h - 60), h)
         if hit is not None:
