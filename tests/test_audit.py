@@ -470,7 +470,8 @@ def test_commits_on_the_loop_still_checkpoint_the_wal(db):
 
     assert asyncio.run(main()) > 150
     writer.close()
-    assert len(checkpoints) == 3 and log.verify().count == 200
+    # (how many ran depends on when the thread got to run; none would leave all 200 in the WAL)
+    assert checkpoints and log._commits < 64 and log.verify().count == 200
 
 
 def test_normal_durability_waits_only_when_the_queue_is_long(db):

@@ -45,6 +45,7 @@ class AuditWriter:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._queued = 0  # records submitted and not yet written: a record written at once must be the last
         self._queued_lock = threading.Lock()
+        self._checkpoint_asked = False  # a _CHECKPOINT is queued
         self._thread = threading.Thread(target=self._run, name="mcp-guard-audit", daemon=True)
         self._thread.start()
         self._syncer = _Syncer(log) if log.durability == "group" else None
@@ -116,6 +117,8 @@ class AuditWriter:
                     break
             if None in batch:
                 stop = True
+            if _CHECKPOINT in batch:
+                self._checkpoint_asked = False  # (checkpointed below)
             batch = [b for b in batch if b is not None and b is not _CHECKPOINT]  # a checkpoint: below
             prepared = [item[0] for item in batch]
             # A waiter may have gone (its task cancelled at shutdown): the record is written all
@@ -144,7 +147,8 @@ class AuditWriter:
         """After a commit made outside the thread: the fsync, and a checkpoint in the thread when due."""
         if self._syncer is not None:
             self._syncer.request()
-        if self.log.checkpoint_due():
+        if self.log.checkpoint_due() and not self._checkpoint_asked:
+            self._checkpoint_asked = True
             self._queue.put(_CHECKPOINT)
 
 
