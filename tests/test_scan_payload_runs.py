@@ -24,6 +24,15 @@ def test_runs_are_the_regex_matches(seed: int) -> None:
         assert list(scan._b64_runs(text)) == [m.span() for m in scan._B64.finditer(text)], text
 
 
+def test_many_runs_are_the_regex_matches_too() -> None:
+    """Past the first runs the search hands over to the regex: no run is lost or doubled there."""
+    rng = random.Random(99)
+    text = "".join(rng.choice(PIECES) for _ in range(3000))
+    want = [m.span() for m in scan._B64.finditer(text)]
+    assert len(want) > 2 * scan._FOUND_RUNS
+    assert list(scan._b64_runs(text)) == want
+
+
 @pytest.mark.parametrize(("around", "found"), [
     (" {} ", True),
     ("é{}東", True),  # non-ASCII neighbours are no base64
