@@ -666,15 +666,19 @@ def _classify_escape(seq: str, res: bool) -> tuple[Severity, str]:
 # --------------------------------------------------------------------------------------------------
 # Encoded payloads.
 
+# What counts as a base64 run: `_b64_runs` finds exactly its matches without running it on the text.
 _B64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])")
 # Readable text in hex is pairs "2x".."7x" (printable ASCII) and 09/0a/0d; hashes and ids are not.
 _HEX_RUN = re.compile(r"(?:[2-7][0-9A-Fa-f]|0[9aAdD])+")
 # Written to start with a literal: the regex engine then skips ahead to it instead of trying every position.
 _HEX_ESCAPES = re.compile(r"\\x[0-9A-Fa-f]{2}(?:\\x[0-9A-Fa-f]{2}){5,}")
-# Cheap pre-check for a run of 20 base64 characters: mark them with str.translate, then one find.
+# Base64 runs are found on the text marked by str.translate (base64 characters "a", all else " "; a
+# non-ASCII character is one "?" once encoded, so offsets stay the text's): a run's start and end are
+# each one bytes.find, at C speed, and only the runs reach the decoder.
 _B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
 _B64_MARK = bytes(97 if chr(c) in _B64_ALPHABET else 32 for c in range(256))
 _B64_RUN = b"a" * 20
+_FOUND_RUNS = 32  # runs found with bytes.find; past them, the regex
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2}){5,}")
 _MAX_DECODE = 65536
 
@@ -719,21 +723,46 @@ def _decode_b64(s: str) -> str | None:
     return _readable(data)
 
 
+def _b64_runs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each match of `_B64`: a run of 20 or more base64 characters and up to two "=",
+    followed by neither (the regex's lookarounds). Linear: every find starts where the last run ended.
+    (The regex takes 1.4 ms to cross one 1 MiB run, and 15-20 ms on 1 MiB of prose, whose words each
+    start a try: it only runs from the first run on, and only past the first `_FOUND_RUNS`.)"""
+    if len(text) < 20:
+        return
+    marks = text.encode("ascii", "replace").translate(_B64_MARK)
+    n = len(marks)
+    i = marks.find(_B64_RUN)
+    for _ in range(_FOUND_RUNS):
+        if i == -1:
+            return
+        e = marks.find(b" ", i)
+        e = n if e == -1 else e  # the run's end
+        k = 0
+        while k < 2 and e + k < n and text[e + k] == "=":
+            k += 1
+        if e + k == n or (marks[e + k] != 97 and text[e + k] != "="):  # nothing base64 right after it
+            yield i, e + k
+        i = marks.find(_B64_RUN, e)
+    # Many runs (ids, hashes): the regex's own loop costs less per run than this one. From a run's
+    # start (nothing base64 before it) it finds the same matches.
+    if i != -1:
+        yield from (m.span() for m in _B64.finditer(text, i))
+
+
 def _payloads(text: str) -> Iterator[tuple[int, int, str, str]]:
     """(start, end, encoding, decoded text) for each encoded run that decodes to readable text."""
-    first = text.encode("ascii", "replace").translate(_B64_MARK).find(_B64_RUN) if len(text) >= 20 else -1
-    if first != -1:
-        for m in _B64.finditer(text, first):
-            run = m.group()
-            if _HEX_RUN.fullmatch(run):
-                decoded = _readable(bytes.fromhex(run[: _MAX_DECODE * 2]))
-                if decoded:
-                    yield m.start(), m.end(), "hex", decoded
-                continue
-            decoded = _decode_b64(run)
+    for s, e in _b64_runs(text):
+        run = text[s:e]
+        if _HEX_RUN.fullmatch(run):
+            decoded = _readable(bytes.fromhex(run[: _MAX_DECODE * 2]))
             if decoded:
-                yield m.start(), m.end(), "base64", decoded
-    if "\\x" in text:
+                yield s, e, "hex", decoded
+            continue
+        decoded = _decode_b64(run)
+        if decoded:
+            yield s, e, "base64", decoded
+    if "\\" in text:  # one character: a memchr (a search for two took 0.9 ms per MiB of prose)
         for m in _HEX_ESCAPES.finditer(text):
             decoded = _readable(bytes.fromhex(m.group().replace("\\x", "")))
             if decoded:

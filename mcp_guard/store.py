@@ -230,6 +230,10 @@ def safe_url(url: str) -> str:
         return re.sub(r"://[^@/]*@", "://***@", url)
 
 
+class Busy(Exception):
+    """A write that was not to wait found the write lock held (`Store.write(wait=False)`)."""
+
+
 class Store:
     """The opened database. Feature modules use only the seam described in the module docstring."""
 
@@ -272,7 +276,7 @@ class Store:
         """Rows of a long read inside `snapshot()`, fetched a thousand at a time, not all at once."""
         return iter(self.execute(sql, params))
 
-    def write(self, *, durability: str | None = None) -> contextlib.AbstractContextManager[Store]:
+    def write(self, *, durability: str | None = None, wait: bool = True) -> contextlib.AbstractContextManager[Store]:
         raise NotImplementedError
 
     def snapshot(self) -> contextlib.AbstractContextManager[Store]:
@@ -335,12 +339,25 @@ class SQLiteStore(Store):
         (self._current() or self.conn).executemany(sql, rows)
 
     @contextlib.contextmanager
-    def write(self, *, durability: str | None = None) -> Iterator[Store]:
+    def write(self, *, durability: str | None = None, wait: bool = True) -> Iterator[Store]:
+        """A write transaction. `wait=False`: `Busy` at once if another thread or process holds the
+        write lock (the caller writes later, elsewhere) instead of waiting for it."""
         conn = self._wconn
         if self._current() is not None:
             raise RuntimeError("a store transaction is already open in this thread")
-        with self._writing:
-            if self._fast_retry:
+        if not wait and not self._fast_retry:  # a connection with a busy timeout would wait in BEGIN
+            raise Busy("this connection waits for the write lock")
+        if not self._writing.acquire(blocking=wait):
+            raise Busy("the store is being written by another thread")
+        try:
+            if not wait:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")  # this connection's busy timeout is 0 (audit_handle)
+                except sqlite3.OperationalError as err:
+                    if getattr(err, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
+                        raise Busy("the database is being written by another process") from None
+                    raise
+            elif self._fast_retry:
                 _begin_immediate(conn)
             else:
                 conn.execute("BEGIN IMMEDIATE")
@@ -352,6 +369,8 @@ class SQLiteStore(Store):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        finally:
+            self._writing.release()
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Store]:
@@ -534,9 +553,11 @@ class PostgresStore(Store):
             conn.cursor().executemany(sql, rows)
 
     @contextlib.contextmanager
-    def write(self, *, durability: str | None = None) -> Iterator[Store]:
+    def write(self, *, durability: str | None = None, wait: bool = True) -> Iterator[Store]:
         if self._current() is not None:  # a second connection would wait for this one's lock forever
             raise RuntimeError("a store transaction is already open in this thread")
+        if not wait:  # a network round trip is a wait
+            raise Busy("a PostgreSQL write waits for the server")
         with self.pool.connection() as conn, conn.transaction():
             if durability == "normal":  # committed without waiting for the WAL flush, like SQLite's NORMAL
                 conn.execute("SET LOCAL synchronous_commit = off")

@@ -421,6 +421,59 @@ def test_group_durability_commits_before_the_caller_goes_on_and_fsyncs_after(db)
     assert [r.data["i"] for r in log.records()] == [0, 1, 2] and log.verify().ok
 
 
+def test_group_record_is_committed_on_the_loop_when_nothing_waits_and_order_is_kept(db):
+    """"group", nothing queued and every lock free: the record is committed before `enqueue` returns
+    (no hop to the writer thread and back). Records queued behind a held lock stay first: the next
+    record goes behind them, not around them."""
+    import asyncio
+
+    writer = AuditWriter(AuditLog(open_store(db), durability="group"))
+    other = sqlite3.connect(db, isolation_level=None)
+
+    async def main():
+        first = writer.enqueue("call", "s", {"i": 0})
+        assert first.done() and (await first).seq == 1  # committed already
+        assert other.execute("SELECT count(*) FROM audit").fetchone() == (1,)
+        other.execute("BEGIN IMMEDIATE")  # another process writes: records queue for the thread
+        held = [writer.enqueue("call", "s", {"i": i}) for i in (1, 2, 3)]
+        await asyncio.sleep(0.05)
+        assert not any(w.done() for w in held)
+        other.execute("COMMIT")
+        after = writer.enqueue("call", "s", {"i": 4})  # queued behind them, or written after them
+        await asyncio.gather(*held, after)
+
+    asyncio.run(main())
+    writer.close()
+    assert [r.data["i"] for r in writer.log.records()] == [0, 1, 2, 3, 4]
+    assert writer.log.verify().ok
+    other.close()
+
+
+def test_commits_on_the_loop_still_checkpoint_the_wal(db):
+    """Commits made on the event loop leave the WAL's checkpoint to the writer thread: it still runs
+    once every 64 commits, so the WAL of a busy log does not grow without end."""
+    import asyncio
+
+    log = AuditLog(open_store(db), durability="group")
+    checkpoints = []
+    checkpoint = log._db.checkpoint
+    log._db.checkpoint = lambda: (checkpoints.append(1), checkpoint())  # type: ignore[method-assign]
+    writer = AuditWriter(log)
+
+    async def main():
+        at_once = 0
+        for i in range(200):
+            record = writer.enqueue("call", "s", {"i": i})
+            at_once += record.done()  # not while the thread checkpoints: then the thread writes it
+            await record
+        return at_once
+
+    assert asyncio.run(main()) > 150
+    writer.close()
+    # (how many ran depends on when the thread got to run; none would leave all 200 in the WAL)
+    assert checkpoints and log._commits < 64 and log.verify().count == 200
+
+
 def test_normal_durability_waits_only_when_the_queue_is_long(db):
     """Without waiting, a writer held back would let the queue grow without end: past `max_queued`
     records, "normal" callers wait for their record too; none is dropped."""

@@ -99,6 +99,23 @@ def test_a_target_that_cannot_start_is_skipped_with_its_reason():
     assert report["ratios"] == {} and report["goals"] is None
 
 
+def test_a_baseline_tree_runs_beside_this_one(tmp_path):
+    """--baseline: the other tree's mcp-guard is what the base: target runs (here a copy of this one's
+    package that only says which it is, and stops)."""
+    import shutil
+
+    shutil.copytree(REPO / "mcp_guard", tmp_path / "mcp_guard", ignore=shutil.ignore_patterns("__pycache__"))
+    main = tmp_path / "mcp_guard" / "__main__.py"
+    main.write_text("raise SystemExit('the baseline tree')\n")
+    done = bench("--json", "--targets", "direct,mcp-guard", "--baseline", str(tmp_path),
+                 "--rounds", "1", "--block", "2", "--cold-starts", "1", timeout=300)
+    assert done.returncode == 0, done.stderr
+    targets = json.loads(done.stdout)["targets"]
+    assert set(targets) == {"direct", "mcp-guard", "base:mcp-guard"}
+    assert "the baseline tree" in targets["base:mcp-guard"]["skipped"]
+    assert targets["mcp-guard"]["available"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -106,6 +123,7 @@ def test_a_target_that_cannot_start_is_skipped_with_its_reason():
         (["--targets", "fastmcp"], "must include direct"),
         (["--rounds", "0"], "must be at least 1"),
         (["--mcp-guard-config", "no-such-file.toml"], "--mcp-guard-config: cannot read it"),
+        (["--baseline", "no-such-tree"], "--baseline: no-such-tree holds no mcp_guard package"),
     ],
 )
 def test_bad_options_get_one_line_and_a_non_zero_exit(args, message):

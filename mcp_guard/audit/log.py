@@ -59,7 +59,7 @@ from mcp_guard.audit.data import redact
 from mcp_guard.canonical import canonical, jsonable
 from mcp_guard.canonical import now as _now
 from mcp_guard.errors import AuditError
-from mcp_guard.store import BUSY_TIMEOUT_MS, Store
+from mcp_guard.store import BUSY_TIMEOUT_MS, Busy, Store
 
 try:
     import fcntl
@@ -155,37 +155,75 @@ class AuditLog:
         with self._lock:
             if self._queue_fd is None:
                 self._queue_fd = _queue_file(db)  # only appending creates the file: reading never does
-        with self._lock, _queued(self._queue_fd):
-            try:
-                with db.write(durability=self.durability):
-                    refuse_triggers(db)
-                    seq, prev = self._head_for_append(db)
-                    out: list[AuditRecord] = []
-                    rows = []
-                    for kind, session_id, text, data_sha, obj in prepared:
-                        seq += 1
-                        at = _now()
-                        h = record_hash(seq, at, kind, session_id, data_sha, prev)
-                        rows.append((seq, at, kind, session_id, text, prev, h))
-                        out.append(AuditRecord(seq, at, kind, session_id, obj, prev, h))
-                        prev = h
-                    db.executemany(
-                        "INSERT INTO audit (seq, at, kind, session_id, data, prev_hash, hash) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        rows,
-                    )
-                    db.execute(
-                        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
-                        "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                        (seq, prev),
-                    )
-            except db.IntegrityError:
-                raise AuditError(
-                    "audit log head is behind its records (tampered?): run `mcp-guard audit verify`"
-                ) from None
-            except db.Error as err:
-                raise AuditError(f"cannot write the audit log: {_one_line(err)}") from None
+        with self._lock, _queued(self._queue_fd), self._errors(db):
+            with db.write(durability=self.durability):
+                out = self._append(db, prepared)
             self._commits += 1
+        return out
+
+    def write_now(self, prepared: list[tuple[str, str | None, str, str, dict[str, Any]]]) -> list[AuditRecord] | None:
+        """`_write` if that needs no wait: this log's connection, the processes' queue and SQLite's
+        write lock all free at the first try (the event loop may then commit itself, with no thread
+        hop); None where one is held, or the commit would wait for an fsync or the network
+        (durability "full", PostgreSQL): the caller hands the record to the writer thread instead."""
+        db = self._db
+        if self.durability == "full" or db.dialect != "sqlite" or getattr(db, "path", None) is None:
+            return None
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._queue_fd is None:
+                self._queue_fd = _queue_file(db)
+            fd = self._queue_fd
+            if fd >= 0:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return None
+            try:
+                with self._errors(db), db.write(durability=self.durability, wait=False):
+                    out = self._append(db, prepared)
+            except Busy:
+                return None
+            finally:
+                if fd >= 0:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            self._commits += 1
+            return out
+        finally:
+            self._lock.release()
+
+    @contextlib.contextmanager
+    def _errors(self, db: Store) -> Iterator[None]:
+        try:
+            yield
+        except db.IntegrityError:
+            raise AuditError("audit log head is behind its records (tampered?): run `mcp-guard audit verify`") from None
+        except db.Error as err:
+            raise AuditError(f"cannot write the audit log: {_one_line(err)}") from None
+
+    def _append(self, db: Store, prepared: list[tuple[str, str | None, str, str, dict[str, Any]]]) -> list[AuditRecord]:
+        """Inside the write transaction: the records after the head, and the head moved to the last."""
+        refuse_triggers(db)
+        seq, prev = self._head_for_append(db)
+        out: list[AuditRecord] = []
+        rows = []
+        for kind, session_id, text, data_sha, obj in prepared:
+            seq += 1
+            at = _now()
+            h = record_hash(seq, at, kind, session_id, data_sha, prev)
+            rows.append((seq, at, kind, session_id, text, prev, h))
+            out.append(AuditRecord(seq, at, kind, session_id, obj, prev, h))
+            prev = h
+        db.executemany(
+            "INSERT INTO audit (seq, at, kind, session_id, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            (seq, prev),
+        )
         return out
 
     def sync(self) -> None:
@@ -207,11 +245,14 @@ class AuditLog:
                 os.close(fd)
             return
 
+    def checkpoint_due(self, every: int = 64) -> bool:
+        return self._commits >= every
+
     def checkpoint(self, every: int = 64) -> None:
         """Copy SQLite's WAL into the database once every `every` commits of this log, outside the
         processes' queue (PASSIVE: never waits for, nor blocks, another process's commit); what it
         cannot copy now waits for the next one. Without it the WAL of a busy log would only grow."""
-        if self._commits < every:
+        if not self.checkpoint_due(every):
             return
         self._commits = 0
         with self._lock:

@@ -1,10 +1,15 @@
 """Group commit: one background thread writes every append of a process, batching what is waiting.
 
-The event loop never writes: taking SQLite's write lock can take long when other processes hold it
-(the log's own retries allow up to the store's busy timeout), so only this thread waits for it. With
-durability "full" a caller awaits its record's fsynced commit; with "group" its commit, and a second
-thread fsyncs right after (one fsync for every commit made while the last one ran); with "normal" it
-does not wait at all.
+The event loop never waits for a write: taking SQLite's write lock can take long when other processes
+hold it (the log's own retries allow up to the store's busy timeout), so only this thread waits for it.
+With durability "full" a caller awaits its record's fsynced commit; with "group" its commit, and a
+second thread fsyncs right after (one fsync for every commit made while the last one ran); with
+"normal" it does not wait at all.
+
+With "group", a record asked for on the event loop while nothing is queued before it is committed
+there and then if the locks are all free at the first try (`AuditLog.write_now`, ~0.1 ms of SQLite
+work): the call it records then leaves without two thread hops (loop → writer → loop), which cost
+0.35-0.6 ms of latency. Only when a lock is held does the record go to the thread, as before.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from mcp_guard.audit.chain import AuditRecord
 from mcp_guard.audit.log import AuditLog
 
 _log = logging.getLogger("mcp_guard")
+_CHECKPOINT = object()  # queued when a commit made on the event loop leaves a checkpoint due
 
 
 class AuditWriter:
@@ -37,6 +43,9 @@ class AuditWriter:
         self.max_batch = max_batch
         self.max_queued = max_queued  # past this many waiting records, "normal" callers wait too
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queued = 0  # records submitted and not yet written: a record written at once must be the last
+        self._queued_lock = threading.Lock()
+        self._checkpoint_asked = False  # a _CHECKPOINT is queued
         self._thread = threading.Thread(target=self._run, name="mcp-guard-audit", daemon=True)
         self._thread.start()
         self._syncer = _Syncer(log) if log.durability == "group" else None
@@ -44,8 +53,12 @@ class AuditWriter:
     def submit(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Future[AuditRecord]:
         """Queue a record; bad input raises here. The canonical form is made in the caller's thread,
         so the writer thread only writes."""
-        prepared = self.log._prepare(kind, session_id, data)
+        return self._submit(self.log._prepare(kind, session_id, data))
+
+    def _submit(self, prepared: tuple[str, str | None, str, str, dict[str, Any]]) -> Future[AuditRecord]:
         fut: Future[AuditRecord] = Future()
+        with self._queued_lock:
+            self._queued += 1
         self._queue.put((prepared, fut))
         return fut
 
@@ -61,7 +74,21 @@ class AuditWriter:
         `max_queued` records wait (the disk or other processes hold the writer back), a "normal"
         caller awaits its record too: the queue stays bounded (a long queue also makes the garbage
         collector stall the loop) and nothing is dropped."""
-        fut = self.submit(kind, session_id, data)
+        prepared = self.log._prepare(kind, session_id, data)
+        if self.log.durability == "group" and not self._queued:  # nothing before it: order is kept
+            loop = asyncio.get_running_loop()
+            done = loop.create_future()
+            try:
+                records = self.log.write_now([prepared])
+            except BaseException as err:  # as the thread would: the caller refuses what it records
+                _log.error("audit: 1 record not written: %s", err)
+                done.set_exception(err)
+                return done
+            if records is not None:
+                self._committed()
+                done.set_result(records[0])
+                return done
+        fut = self._submit(prepared)
         if self.log.durability != "normal" or self._queue.qsize() > self.max_queued:
             return asyncio.wrap_future(fut)
         done = asyncio.get_running_loop().create_future()
@@ -90,7 +117,9 @@ class AuditWriter:
                     break
             if None in batch:
                 stop = True
-                batch = [b for b in batch if b is not None]
+            if _CHECKPOINT in batch:
+                self._checkpoint_asked = False  # (checkpointed below)
+            batch = [b for b in batch if b is not None and b is not _CHECKPOINT]  # a checkpoint: below
             prepared = [item[0] for item in batch]
             # A waiter may have gone (its task cancelled at shutdown): the record is written all
             # the same, and only waiters still listening are told; a running future cannot be cancelled.
@@ -104,12 +133,23 @@ class AuditWriter:
                     if fut is not None:
                         fut.set_exception(err)
                 continue
+            finally:
+                with self._queued_lock:
+                    self._queued -= len(batch)
             for fut, rec in zip(waiters, records, strict=True):
                 if fut is not None:
                     fut.set_result(rec)
-            if self._syncer is not None:
+            if records and self._syncer is not None:
                 self._syncer.request()
             self.log.checkpoint()  # after the waiters have their answer, and outside the processes' queue
+
+    def _committed(self) -> None:
+        """After a commit made outside the thread: the fsync, and a checkpoint in the thread when due."""
+        if self._syncer is not None:
+            self._syncer.request()
+        if self.log.checkpoint_due() and not self._checkpoint_asked:
+            self._checkpoint_asked = True
+            self._queue.put(_CHECKPOINT)
 
 
 class _Syncer:

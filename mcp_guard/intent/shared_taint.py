@@ -70,6 +70,14 @@ from mcp_guard.store import Store, open_store
 
 log = logging.getLogger("mcp_guard")
 
+# What moves when there is anything new to read (SQLite): the count, which every write raises in the
+# transaction that adds rows, and the schema's version, which a planted trigger moves. Not the
+# database's change stamp: every audit commit moves that, so each decision would read again.
+# (Rows added without raising the count are read with the next write that does: they could only
+# add taint; and rows numbered up to the count were checked when read, as before.)
+_STAMP = ("SELECT (SELECT added FROM session_taint_count WHERE id = 1), schema_version "
+          "FROM pragma_schema_version")
+
 SESSION_ENV = "MCP_GUARD_SESSION"
 CLAUDE_SESSION_ENV = "CLAUDE_CODE_SESSION_ID"
 TTL = timedelta(days=7)
@@ -230,8 +238,8 @@ class Link:
         store = shared.store
         try:
             if store.dialect == "sqlite":
-                stamp = store.change_stamp()
-                if stamp is not None and stamp == self.stamp:
+                stamp = store.execute(_STAMP).fetchone()
+                if stamp == self.stamp:
                     return
                 planted, rows = self._fetch(store)
             else:
