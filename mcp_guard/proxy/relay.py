@@ -734,8 +734,9 @@ class Relay:
         versions = {result.get("protocolVersion") for _, result in running} - {None}
         version = params.get("protocolVersion") if versions == {params.get("protocolVersion")} else min(versions)
         capabilities: dict[str, Any] = {}
-        for up, _ in running:
-            for key, value in up.capabilities.items():
+        for _, opened in running:  # the filtered answers: no text of a server's inside its capabilities
+            caps = opened.get("capabilities")
+            for key, value in (caps if isinstance(caps, dict) else {}).items():
                 if isinstance(value, dict):
                     merged = capabilities.setdefault(key, {})
                     for flag, on in value.items():
@@ -767,14 +768,21 @@ class Relay:
             await self._wait_refresh(up.name)
             resp, rraw = await self._send_up(up, msg, raw)
             result = resp.get("result")
-            if not isinstance(result, dict) or not isinstance(result.get(key), list):
+            if "result" not in resp:  # an error
                 return resp, rraw
+            if not isinstance(result, dict) or not isinstance(result.get(key), list):
+                return jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR,
+                                     f"mcp-guard: the upstream's answer to {msg['method']} holds no {key} list"), None
             items = result[key]
             kept = await self.guards.filter_list(self.session, up, kind, items)
-            if kept is items and self.era != "modern":
+            # Only the reviewed items and the cursor pass: anything else the server adds to its list
+            # (`_meta`, words of its own) is fingerprinted nowhere, so it could change after approval.
+            cursor = result.get("nextCursor")
+            plain = result.keys() <= {key, "nextCursor"} and (cursor is None or isinstance(cursor, str))
+            if kept is items and plain and resp.keys() <= {"jsonrpc", "id", "result"} and self.era != "modern":
                 return resp, rraw
-            result = {**result, key: kept}
-            return {**resp, "result": eras.uncached_list(result) if self.era == "modern" else result}, None
+            result = {key: kept, **({"nextCursor": cursor} if isinstance(cursor, str) else {})}
+            return jsonrpc.result(rid, eras.uncached_list(result) if self.era == "modern" else result), None
 
         # Upstreams are read in order into one page; an upstream that paginates ends the page, and
         # the proxy's cursor says where to go on (which upstream, with which of its cursors).
