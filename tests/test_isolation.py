@@ -4,6 +4,7 @@ happens where the system cannot do it."""
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import pytest
@@ -61,3 +62,24 @@ def test_probe_refusal_is_reported(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     prefix, why = channels._probe_isolation()
     assert prefix == [] and "Operation not permitted" in why
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux namespaces")
+def test_ending_an_isolated_server_knows_whether_it_handles_sigterm():
+    """A namespace's init ignores a signal it has no handler for: such a server is killed at once
+    (what SIGTERM would have done), one with a handler gets SIGTERM and its grace."""
+    import time
+
+    if not isolation_prefix():
+        pytest.skip("unprivileged user namespaces are unavailable here")
+    plain = "import sys; print('up', flush=True); sys.stdin.read()"
+    handles = "import signal, sys; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); " + plain
+    started = [ChildProcess([sys.executable, "-c", code], {}, None, echo_stderr=False) for code in (plain, handles)]
+    try:
+        for child in started:
+            assert child.stdout.readline() == b"up\n"
+        time.sleep(0.2)  # past the handler's installation (it precedes the line anyway)
+        assert [channels._namespace_init_catches(c.pid, signal.SIGTERM) for c in started] == [False, True]
+    finally:
+        for child in started:
+            child.discard()

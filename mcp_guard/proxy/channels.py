@@ -231,6 +231,7 @@ class ChildProcess:
         self.stdin = os.fdopen(child_stdin, "wb", buffering=0)
         self.pid = self.popen.pid
         self.argv = argv
+        self.isolated = bool(wrapper)
         self.stderr = StderrTail(self.popen.stderr, echo=echo_stderr)
 
     @property
@@ -341,6 +342,8 @@ class ProcessChannel:
         proc = self.process
         with anyio.CancelScope(shield=True):
             for sig, grace in ((None, 0.5), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
+                if sig == signal.SIGTERM and proc.isolated and not _namespace_init_catches(proc.pid, sig):
+                    sig = signal.SIGKILL  # what SIGTERM would do to it, were it not its namespace's init
                 if sig is not None and proc.returncode is None:
                     _signal_group(proc.pid, sig)
                 with anyio.move_on_after(grace):
@@ -349,6 +352,19 @@ class ProcessChannel:
                     break
             # Children that outlive the leader (npx → node) still share its group.
             _signal_group(proc.pid, signal.SIGKILL)
+
+
+def _namespace_init_catches(unshare_pid: int, sig: int) -> bool:
+    """Whether the server under `unshare` (its PID namespace's init, which the kernel shields from a
+    signal it has no handler for) handles `sig`; True when that cannot be read (then it gets its grace)."""
+    try:
+        with open(f"/proc/{unshare_pid}/task/{unshare_pid}/children") as f:
+            init = f.read().split()[0]
+        with open(f"/proc/{init}/status") as f:
+            caught = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+    except (OSError, IndexError, StopIteration, ValueError):
+        return True
+    return bool(caught >> (sig - 1) & 1)
 
 
 def _signal_group(pid: int, sig: int) -> None:
