@@ -90,6 +90,9 @@ class UpstreamConfig(_Model):
     # `serve` only: one process (or HTTP connection) for every client session ("all"), or one per
     # session ("per-session", the default: a server may keep per-client state). See proxy/shared.py.
     share: Literal["all", "per-session"] = "per-session"
+    # A stdio server runs in its own Linux user and PID namespaces (it cannot see or read the other
+    # servers' processes and environments); false starts it as a plain child process.
+    isolate: bool = True
     _folder: str | None = PrivateAttr(None)  # the folder of the config file that defines it
 
     @model_validator(mode="after")

@@ -23,11 +23,17 @@ class SdkUpstream:
 
     _REQUESTS = {k.list_method: k.sdk_request for k in LISTED} | {"tools/call": "CallToolRequest"}
 
-    def __init__(self, name: str, session: Any, init: Any) -> None:
+    def __init__(self, name: str, session: Any, init: Any, raw_init: dict[str, Any] | None = None) -> None:
         self.name = name
         self.session = session
-        self.server_info = init.server_info.model_dump(by_alias=True, exclude_none=True, mode="json")
-        self.capabilities = init.capabilities.model_dump(by_alias=True, exclude_none=True, mode="json")
+        # The initialize result as the server sent it (the SDK's models drop unknown keys, inside
+        # serverInfo's icons too): fingerprinted exactly as the proxy fingerprints it.
+        raw = raw_init or {}
+        info, caps = raw.get("serverInfo"), raw.get("capabilities")
+        self.server_info = info if isinstance(info, dict) else init.server_info.model_dump(
+            by_alias=True, exclude_none=True, mode="json")
+        self.capabilities = caps if isinstance(caps, dict) else init.capabilities.model_dump(
+            by_alias=True, exclude_none=True, mode="json")
         self.instructions = init.instructions
 
     async def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -55,7 +61,8 @@ async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | Non
         from mcp_guard.intent.credentials import upstream_env
 
         command = os.path.expanduser(upstream.command or "")
-        transport = process_streams(name, [command, *upstream.args], upstream_env(upstream, env), upstream.launch_cwd())
+        transport = process_streams(name, [command, *upstream.args], upstream_env(upstream, env), upstream.launch_cwd(),
+                                    isolate=upstream.isolate)
     elif upstream.transport == "sse":
         from mcp.client.sse import sse_client
 
@@ -68,9 +75,38 @@ async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | Non
         transport = streamable_http_client(upstream.url or "", http_client=client)
     async with transport as streams:
         read, write = streams[0], streams[1]
-        async with ClientSession(read, write, message_handler=message_handler) as session:
+        raw_init: dict[str, Any] = {}
+        async with _initialize_seen(read, raw_init) as seen_read, \
+                ClientSession(seen_read, write, message_handler=message_handler) as session:
             init = await session.initialize()
-            yield SdkUpstream(name, session, init)
+            yield SdkUpstream(name, session, init, raw_init)
+
+
+@asynccontextmanager
+async def _initialize_seen(read: Any, raw_init: dict[str, Any]) -> AsyncIterator[Any]:
+    """`read` passed on unchanged, with the first result that carries `serverInfo` (the answer to
+    initialize) copied into `raw_init` as the server sent it."""
+    import anyio
+    from mcp.shared.message import SessionMessage
+    from mcp.types import JSONRPCResponse
+
+    send, out = anyio.create_memory_object_stream[Any](0)
+
+    async def pump() -> None:
+        async with send:
+            async for item in read:
+                if not raw_init and isinstance(item, SessionMessage) and isinstance(item.message, JSONRPCResponse):
+                    result = item.message.result
+                    if isinstance(result, dict) and "serverInfo" in result:
+                        raw_init.update(result)
+                await send.send(item)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(pump)
+        try:
+            yield out
+        finally:
+            tg.cancel_scope.cancel()
 
 
 class UpstreamExited(GuardError):
@@ -78,7 +114,8 @@ class UpstreamExited(GuardError):
 
 
 @asynccontextmanager
-async def process_streams(name: str, argv: list[str], env: dict[str, str], cwd: str | None) -> AsyncIterator[Any]:
+async def process_streams(name: str, argv: list[str], env: dict[str, str], cwd: str | None, *,
+                          isolate: bool = True) -> AsyncIterator[Any]:
     """A stdio server as the SDK client's pair of streams, launched like the proxy launches it (its own
     process group, ended whole; its stderr kept), so that a failure can say how the server ended."""
     import anyio
@@ -89,7 +126,8 @@ async def process_streams(name: str, argv: list[str], env: dict[str, str], cwd: 
     from mcp_guard.proxy.jsonrpc import MalformedMessage
 
     try:
-        process = ChildProcess(argv, env, cwd, echo_stderr=False)  # its tail is in the error, if it fails
+        # Its stderr tail is in the error, if it fails.
+        process = ChildProcess(argv, env, cwd, echo_stderr=False, isolate=isolate)
     except FileNotFoundError:
         raise UpstreamExited(f"upstream {name!r}: command not found: {argv[0]}") from None
     except OSError as err:

@@ -5,7 +5,8 @@ fragment dropped, default ports) and then more than the RFC allows (every percen
 case folded, `\\` read as `/`, repeated and trailing slashes dropped), because what matters is
 whether some server could serve the same thing under both spellings, not whether the RFC calls them
 equal. Used only to decide what is held: a false match holds a resource, it never releases one.
-`template_matches` reads an RFC 6570 template as its literal text with any value in each `{...}`.
+`template_matches` reads an RFC 6570 template as its literal text, keyed the same way, with any value in
+each `{...}`.
 """
 
 from __future__ import annotations
@@ -65,20 +66,31 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+_SLOT = "\ue000"  # a template's `{...}` while its literal text is normalised (a private-use letter)
+
+
 @lru_cache(maxsize=1024)
 def _template_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\{[^{}]*\}", template)
-    literal = [uri_key_fragment(p) for p in parts]
+    """The template normalised exactly as `uri_key` normalises a URI (its authority's case, port and
+    user info, its escapes, slashes and dot segments), with any value in each `{...}`."""
+    literal = uri_key(re.sub(r"\{[^{}]*\}", _SLOT, template)).split(_fold(_SLOT))
     return re.compile("^" + ".*".join(re.escape(p) for p in literal) + "/*$", re.S)
 
 
-def uri_key_fragment(text: str) -> str:
-    """The literal text of a template, folded as `uri_key` folds a whole URI (no structure to parse)."""
+@lru_cache(maxsize=1024)
+def _raw_template_regex(template: str) -> re.Pattern[str]:
+    literal = [_raw_fold(p) for p in re.split(r"\{[^{}]*\}", template)]
+    return re.compile("^" + ".*".join(re.escape(p) for p in literal) + "/*$", re.S)
+
+
+def _raw_fold(text: str) -> str:
     return _fold(_SLASHES.sub("/", unquote(text).replace("\\", "/")))
 
 
 def template_matches(template: str, uri: str) -> bool:
-    """Whether `uri` (or its key) could be an expansion of the RFC 6570 `template`."""
+    """Whether `uri` could be an expansion of the RFC 6570 `template`: both compared by their keys
+    (one canonical form), and also as written (a server may expand `../` into a value unresolved)."""
+    key = uri_key(uri)
     regex = _template_regex(template)
-    folded = uri_key_fragment(uri.split("#", 1)[0])
-    return bool(regex.match(folded) or regex.match(uri_key(uri)))
+    return bool(regex.match(key) or regex.match(key + "/")  # `uri_key` drops a trailing slash
+                or _raw_template_regex(template).match(_raw_fold(uri.split("#", 1)[0])))

@@ -152,6 +152,30 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+def host_pid(pid: int, ancestor: int) -> int:
+    """`pid` as a server reports it, as this process sees it: mcp-guard starts a server in its own PID
+    namespace (where it is 1), so it is the descendant of `ancestor` whose innermost pid that is."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    todo = list(children.get(ancestor, []))
+    while todo:
+        candidate = todo.pop()
+        todo += children.get(candidate, [])
+        try:
+            with open(f"/proc/{candidate}/status") as f:
+                nspid = next((ln.split()[1:] for ln in f if ln.startswith("NSpid:")), [])
+        except OSError:
+            continue
+        if len(nspid) > 1 and int(nspid[-1]) == pid:
+            return candidate
+    return pid
+
+
 def wait_gone(pid: int, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -13,7 +13,7 @@ import pytest
 
 from mcp_guard.audit import AuditLog, AuditWriter
 from mcp_guard.store import open_store
-from tests.clients import GUARD, fixture, upstream_toml, wait_gone, write_config
+from tests.clients import GUARD, fixture, host_pid, upstream_toml, wait_gone, write_config
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
@@ -53,7 +53,7 @@ def _upstream_pid(proc: subprocess.Popen) -> int:
     _send(proc, INIT)
     assert "result" in _answer(proc, 1)
     _send(proc, INITIALIZED, PID_CALL)
-    return int(_answer(proc, 2)["result"]["structuredContent"]["result"])
+    return host_pid(int(_answer(proc, 2)["result"]["structuredContent"]["result"]), proc.pid)
 
 
 def _finish(proc: subprocess.Popen) -> tuple[int, str]:
@@ -86,11 +86,12 @@ def test_end_of_input_right_after_requests_still_answers_them(config):
     assert proc.stdin is not None
     proc.stdin.close()
     assert "result" in _answer(proc, 1)
-    upstream = int(_answer(proc, 2)["result"]["structuredContent"]["result"])
+    servers = _descendants(proc.pid)  # the server is running: request 2 still waits for its answer
+    assert "result" in _answer(proc, 2)
     rc, stderr = _finish(proc)
     assert rc == 0
     _clean(stderr)
-    assert wait_gone(upstream)
+    assert servers and all(wait_gone(pid) for pid in servers)
 
 
 def test_end_of_input_after_a_session_ends_the_upstream(config):
@@ -146,6 +147,13 @@ def test_ending_signal_during_start_up_leaves_no_server(config):
     assert rc == 128 + signal.SIGTERM
     _clean(stderr)
     assert all(wait_gone(pid) for pid in children)
+
+
+def _descendants(pid: int) -> list[int]:
+    out = []
+    for child in _children(pid):
+        out += [child, *_descendants(child)]
+    return out
 
 
 def _children(pid: int) -> list[int]:

@@ -17,6 +17,7 @@ from tests.clients import (
     fixture,
     guard_raw,
     guarded,
+    host_pid,
     pid_alive,
     upstream_toml,
     wait_gone,
@@ -196,6 +197,7 @@ def test_crashing_upstream_errors_its_pending_call_and_restarts(tmp_path):
     try:
         client.handshake()
         first_pid = client.request("tools/call", {"name": "pid", "arguments": {}})["result"]["structuredContent"]
+        first_pid = host_pid(first_pid["result"], client.proc.pid)
         crashed = client.request("tools/call", {"name": "crash", "arguments": {"code": 7}})
         assert crashed["error"]["message"].startswith("upstream 'faulty' exited with code 7")
         for _ in range(50):  # restarted with backoff (0.5 s first)
@@ -203,8 +205,8 @@ def test_crashing_upstream_errors_its_pending_call_and_restarts(tmp_path):
             if "result" in again:
                 break
             anyio.run(anyio.sleep, 0.2)
-        assert again["result"]["structuredContent"] != first_pid
-        assert wait_gone(first_pid["result"])
+        assert host_pid(again["result"]["structuredContent"]["result"], client.proc.pid) != first_pid
+        assert wait_gone(first_pid)
     finally:
         client.close()
 
@@ -250,6 +252,7 @@ def test_client_going_away_mid_call_ends_the_upstream(tmp_path):
     client = guard_raw(["--upstream", "faulty"], env={"MCP_GUARD_CONFIG": config})
     client.handshake()
     pid = client.request("tools/call", {"name": "pid", "arguments": {}})["result"]["structuredContent"]["result"]
+    pid = host_pid(pid, client.proc.pid)
     client.send({"jsonrpc": "2.0", "id": 50, "method": "tools/call", "params": {"name": "hang", "arguments": {}}})
     anyio.run(anyio.sleep, 0.3)
     assert pid_alive(pid)

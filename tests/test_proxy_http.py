@@ -29,7 +29,9 @@ def anyio_backend():
 @pytest.fixture
 def config(tmp_path, home):
     return write_config(tmp_path / "mcp-guard.toml",
-                        upstream_toml("faulty", fixture("faulty_server.py"), 'trust = "tofu"'))
+                        # the servers are told apart by the pid each reports: plain children (not
+                        # isolated, where each would be pid 1 of its own namespace)
+                        upstream_toml("faulty", fixture("faulty_server.py"), 'trust = "tofu"\nisolate = false'))
 
 
 async def _pid_over(client_cm) -> int:

@@ -30,7 +30,9 @@ def anyio_backend():
 
 
 def _config(tmp_path, extra: str = 'trust = "tofu"\nshare = "all"', name: str = "shared", command=SHARED):
-    return write_config(tmp_path / "mcp-guard.toml", upstream_toml(name, command, extra))
+    # These tests tell the server's processes apart by the pid each reports: a plain child, since an
+    # isolated one is pid 1 of its own namespace (tests/test_lifecycle.py follows those from outside).
+    return write_config(tmp_path / "mcp-guard.toml", upstream_toml(name, command, extra + "\nisolate = false"))
 
 
 def _session(base: str, token: str | None = None, **callbacks):

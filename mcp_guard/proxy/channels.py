@@ -212,11 +212,14 @@ class ChildProcess:
     proxy starts a server first thing, and its start-up overlaps the proxy's own)."""
 
     def __init__(self, argv: list[str], env: dict[str, str], cwd: str | None, *,
-                 echo_stderr: bool = True) -> None:
+                 echo_stderr: bool = True, isolate: bool = True) -> None:
         to_child, child_stdin = os.pipe()
         child_stdout, from_child = os.pipe()
+        wrapper = isolation_prefix() if isolate else []
+        if wrapper:  # `unshare` would report a missing command as its own exit: say it as Popen would
+            _check_runnable(argv[0], env, cwd)
         try:
-            self.popen = subprocess.Popen(argv, stdin=to_child, stdout=from_child, stderr=subprocess.PIPE,
+            self.popen = subprocess.Popen([*wrapper, *argv], stdin=to_child, stdout=from_child, stderr=subprocess.PIPE,
                                           env=env, cwd=cwd, start_new_session=True)
         except BaseException:
             for fd in (to_child, child_stdin, child_stdout, from_child):
@@ -228,6 +231,7 @@ class ChildProcess:
         self.stdin = os.fdopen(child_stdin, "wb", buffering=0)
         self.pid = self.popen.pid
         self.argv = argv
+        self.isolated = bool(wrapper)
         self.stderr = StderrTail(self.popen.stderr, echo=echo_stderr)
 
     @property
@@ -338,6 +342,8 @@ class ProcessChannel:
         proc = self.process
         with anyio.CancelScope(shield=True):
             for sig, grace in ((None, 0.5), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
+                if sig == signal.SIGTERM and proc.isolated and not _namespace_init_catches(proc.pid, sig):
+                    sig = signal.SIGKILL  # what SIGTERM would do to it, were it not its namespace's init
                 if sig is not None and proc.returncode is None:
                     _signal_group(proc.pid, sig)
                 with anyio.move_on_after(grace):
@@ -348,6 +354,19 @@ class ProcessChannel:
             _signal_group(proc.pid, signal.SIGKILL)
 
 
+def _namespace_init_catches(unshare_pid: int, sig: int) -> bool:
+    """Whether the server under `unshare` (its PID namespace's init, which the kernel shields from a
+    signal it has no handler for) handles `sig`; True when that cannot be read (then it gets its grace)."""
+    try:
+        with open(f"/proc/{unshare_pid}/task/{unshare_pid}/children") as f:
+            init = f.read().split()[0]
+        with open(f"/proc/{init}/status") as f:
+            caught = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+    except (OSError, IndexError, StopIteration, ValueError):
+        return True
+    return bool(caught >> (sig - 1) & 1)
+
+
 def _signal_group(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)
@@ -355,10 +374,65 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-def start_process(command: str, args: list[str], env: dict[str, str], cwd: str | None) -> ChildProcess:
+def start_process(command: str, args: list[str], env: dict[str, str], cwd: str | None, *,
+                  isolate: bool = True) -> ChildProcess:
     """Start a server with exactly `env` as its environment (built by `credentials.upstream_env`:
     nothing of ours leaks in by default); its stderr goes to ours, and it leads a process group."""
-    return ChildProcess([command, *args], dict(env), cwd)
+    return ChildProcess([command, *args], dict(env), cwd, isolate=isolate)
+
+
+# A server starts in its own user, PID and mount namespaces with its own /proc: it sees no other
+# process, and a process of another user namespace cannot read its /proc files (environ: the secrets
+# its profile grants) even under the same uid. The uid, the environment, the working directory and
+# the files it sees stay as they were.
+_UNSHARE = ("--user", "--map-current-user", "--pid", "--fork", "--mount-proc", "--kill-child", "--")
+_isolation: list[str] | None = None
+
+
+def isolation_prefix() -> list[str]:
+    """The command that starts a server isolated (util-linux `unshare`), found and tried once; []
+    where this system cannot (not Linux, no `unshare`, unprivileged user namespaces disabled),
+    and then it says so, loudly, once."""
+    global _isolation
+    if _isolation is None:
+        _isolation, why = _probe_isolation()
+        if why:
+            import logging
+
+            logging.getLogger("mcp_guard").warning(
+                "WARNING: servers are NOT isolated from each other (%s): a stdio server can read the "
+                "environment, with its secrets, of every other server this proxy starts. Set "
+                "`isolate = false` on an upstream to accept this for it.", why)
+    return _isolation
+
+
+def _check_runnable(command: str, env: dict[str, str], cwd: str | None) -> None:
+    """FileNotFoundError / PermissionError when `command` cannot be run, found the way exec finds it
+    (a name without a slash on the environment's PATH; relative entries from `cwd`)."""
+    dirs = [""] if os.sep in command else os.get_exec_path(env)
+    candidates = [os.path.join(cwd or "", d, command) for d in dirs]
+    if not any(os.path.isfile(c) for c in candidates):
+        raise FileNotFoundError(2, "No such file or directory", command)
+    if not any(os.path.isfile(c) and os.access(c, os.X_OK) for c in candidates):
+        raise PermissionError(13, "Permission denied", command)
+
+
+def _probe_isolation() -> tuple[list[str], str]:
+    if not sys.platform.startswith("linux"):
+        return [], f"process isolation needs Linux namespaces, this is {sys.platform}"
+    # Only absolute PATH entries: a relative one would run an `unshare` from the server's folder.
+    found = [os.path.join(d, "unshare") for d in os.get_exec_path() if os.path.isabs(d)]
+    tool = next((p for p in found if os.access(p, os.X_OK)), None)
+    if tool is None:
+        return [], "util-linux `unshare` is not on the PATH"
+    try:
+        probe = subprocess.run([tool, *_UNSHARE, tool, "--version"], capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError) as err:
+        return [], f"`unshare` failed: {err}"
+    if probe.returncode != 0:
+        said = probe.stderr.decode("utf-8", "replace").strip().splitlines()
+        return [], f"unprivileged user namespaces are unavailable: {said[-1] if said else probe.returncode}"
+    return [tool, *_UNSHARE], ""
 
 
 class StreamChannel:

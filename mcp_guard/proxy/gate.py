@@ -146,7 +146,7 @@ class CallGate:
         try:
             decision = await self.guards.check_call(call)
             if decision.action == "ask":
-                answered = await self._ask(call, decision, rid, reply)
+                answered = await self._ask_recording_cancel(call, decision, rid, reply)
                 if isinstance(answered, dict):  # the question, to be answered in the client's retry
                     if self.audit is not None:  # asked in band: recorded like an elicitation or a hold
                         await self.audit.call("call", call, decision)
@@ -191,6 +191,21 @@ class CallGate:
                 resp, rraw = {**resp, "result": checked}, None
         return self._done("tools/call", up.name, tool, decision, started, upstream_seconds, _error_of(resp),
                           (resp, rraw))
+
+    async def _ask_recording_cancel(self, call: ToolCall, decision: Decision, rid: RequestId,
+                                    reply: tuple[str, Any] | None) -> Decision | dict[str, Any]:
+        """`_ask`; a call the client cancels while it is asked is recorded (the attempt and the
+        question) before the cancellation goes on: probing what is asked leaves a trail."""
+        import asyncio
+
+        try:
+            return await self._ask(call, decision, rid, reply)
+        except asyncio.CancelledError:
+            if self.audit is not None:
+                why = f"{decision.reason} (the client cancelled the call while it was asked)"
+                written = self.audit.call("call", call, Decision("ask", why, decision.guard, decision.rule))
+                await asyncio.shield(asyncio.ensure_future(written))  # a second cancel cannot stop the write
+            raise
 
     async def _ask(self, call: ToolCall, decision: Decision, rid: RequestId,
                    reply: tuple[str, Any] | None) -> Decision | dict[str, Any]:

@@ -734,8 +734,9 @@ class Relay:
         versions = {result.get("protocolVersion") for _, result in running} - {None}
         version = params.get("protocolVersion") if versions == {params.get("protocolVersion")} else min(versions)
         capabilities: dict[str, Any] = {}
-        for up, _ in running:
-            for key, value in up.capabilities.items():
+        for _, opened in running:  # the filtered answers: no text of a server's inside its capabilities
+            caps = opened.get("capabilities")
+            for key, value in (caps if isinstance(caps, dict) else {}).items():
                 if isinstance(value, dict):
                     merged = capabilities.setdefault(key, {})
                     for flag, on in value.items():
@@ -767,14 +768,21 @@ class Relay:
             await self._wait_refresh(up.name)
             resp, rraw = await self._send_up(up, msg, raw)
             result = resp.get("result")
-            if not isinstance(result, dict) or not isinstance(result.get(key), list):
+            if "result" not in resp:  # an error
                 return resp, rraw
+            if not isinstance(result, dict) or not isinstance(result.get(key), list):
+                return jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR,
+                                     f"mcp-guard: the upstream's answer to {msg['method']} holds no {key} list"), None
             items = result[key]
             kept = await self.guards.filter_list(self.session, up, kind, items)
-            if kept is items and self.era != "modern":
+            # Only the reviewed items and the cursor pass: anything else the server adds to its list
+            # (`_meta`, words of its own) is fingerprinted nowhere, so it could change after approval.
+            cursor = result.get("nextCursor")
+            plain = result.keys() <= {key, "nextCursor"} and (cursor is None or isinstance(cursor, str))
+            if kept is items and plain and resp.keys() <= {"jsonrpc", "id", "result"} and self.era != "modern":
                 return resp, rraw
-            result = {**result, key: kept}
-            return {**resp, "result": eras.uncached_list(result) if self.era == "modern" else result}, None
+            result = {key: kept, **({"nextCursor": cursor} if isinstance(cursor, str) else {})}
+            return jsonrpc.result(rid, eras.uncached_list(result) if self.era == "modern" else result), None
 
         # Upstreams are read in order into one page; an upstream that paginates ends the page, and
         # the proxy's cursor says where to go on (which upstream, with which of its cursors).
@@ -825,10 +833,17 @@ class Relay:
         return out
 
     async def _wait_refresh(self, upstream: str) -> None:
+        """Wait for the guards' re-list after a list_changed; a request is refused, never judged
+        against the old definitions, while the new ones are still unknown."""
         event = self._refreshing.get(upstream)
         if event is not None and not event.is_set():
             with anyio.move_on_after(GUARDS_READY_TIMEOUT):
                 await event.wait()
+            if not event.is_set():
+                raise UpstreamUnavailable(
+                    f"mcp-guard: upstream {upstream!r} said its list changed and has not answered the new "
+                    f"listing within {GUARDS_READY_TIMEOUT:.0f} s; its current definitions are unknown, so the "
+                    "request is refused (try again later)")
 
     def _target(self, name: Any) -> tuple[UpstreamConnection, str] | None:
         if not isinstance(name, str):
@@ -846,15 +861,31 @@ class Relay:
         """Route a tools/call to its upstream; the gate owns the rest of its life."""
         params = _params(msg)
         name = params.get("name")
-        if not isinstance(params.get("arguments", {}), dict):
-            raise InvalidParams(f"tools/call arguments must be an object, not {type(params['arguments']).__name__}")
+        arguments = params.get("arguments", {})
         target = self._target(name)
+        if not isinstance(arguments, dict):
+            reason = f"tools/call arguments must be an object, not {type(arguments).__name__}"
+            await self._refused(target, name, {"(arguments)": arguments}, reason)
+            raise InvalidParams(reason)
         if target is None:
+            await self._refused(None, name, arguments, f"Unknown tool: {name}")
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown tool: {name}"), None
         up, tool = target
         await self._wait_guards()
-        await self._wait_refresh(up.name)
+        try:
+            await self._wait_refresh(up.name)
+        except UpstreamUnavailable as err:
+            await self._refused(target, name, arguments, err.reason)
+            raise
         return await self.gate.tools_call(msg, up, tool)
+
+    async def _refused(self, target: tuple[UpstreamConnection, str] | None, name: Any, arguments: dict[str, Any],
+                       reason: str) -> None:
+        """A call refused before the gate is recorded all the same: the attempt and what it would send."""
+        if self._audit is not None:
+            up, tool = (target[0].name, target[1]) if target else ("", str(name))
+            call = ToolCall(self.session, up, tool, str(name), arguments)
+            await self._audit.call("call", call, Decision("deny", reason, "relay", "refused"))
 
     async def ask(self, call: ToolCall, decision: Decision, request_id: RequestId,
                   reply: tuple[str, Any] | None) -> Decision | dict[str, Any] | None:

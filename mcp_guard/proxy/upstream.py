@@ -231,7 +231,7 @@ class UpstreamConnection:
             assert spec.command is not None
             try:
                 process = start_process(spec.command, spec.args, {k: v for k, v in spec.env.items() if v is not None},
-                                    spec.cwd)
+                                    spec.cwd, isolate=self.config.isolate)
             except FileNotFoundError:
                 hint = (f" on the system PATH {spec.env.get('PATH')} (it gets secrets: give its full path in the "
                         "config, or set env.PATH)") if self.config.secrets and os.sep not in spec.command else ""
@@ -578,7 +578,7 @@ def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str 
             continue
         try:
             started[name] = start_process(cfg.command, list(cfg.args), upstream_env(cfg, envs.get(name)),
-                                          cfg.launch_cwd())
+                                          cfg.launch_cwd(), isolate=cfg.isolate)
         except OSError:
             continue  # the regular launch reports it, in the client's initialize answer
     return started

@@ -23,6 +23,10 @@ import pytest
 
 from tests.attacks.client import Attacker, envelope, server, write_config
 
+# The server reaches the proxy through /proc/PPID (its store's file, its process): it runs as a plain
+# child, not in its own namespaces, so that what this tests (the proxy's own defences) is reached.
+UNISOLATED = 'trust = "tofu"\nisolate = false'
+
 REQUESTS = {
     "tools/call": {"name": "lookup", "arguments": {"word": "MARKER-7f3a"}},
     "resources/read": {"uri": "k://doc?MARKER-7f3a"},
@@ -38,7 +42,7 @@ def test_request_the_server_saw_has_a_record_after_a_kill(tmp_path, method, era)
     seen = tmp_path / "seen.jsonl"
     db = tmp_path / "guard.db"
     cfg = write_config(tmp_path / "mcp-guard.toml",
-                       {"k": (server("kill_parent.py", str(seen), method), 'trust = "tofu"')},
+                       {"k": (server("kill_parent.py", str(seen), method), UNISOLATED)},
                        f'[storage]\npath = "{db}"\n[intent]\nmode = "off"\n')
     with Attacker(cfg) as c:
         if era == "handshake":

@@ -14,7 +14,7 @@ import time
 import httpx2 as httpx
 import pytest
 
-from tests.clients import GUARD, fixture, start_serve, upstream_toml, wait_gone, write_config
+from tests.clients import GUARD, fixture, host_pid, start_serve, upstream_toml, wait_gone, write_config
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
@@ -154,8 +154,9 @@ def sse_session(base: str, headers: dict | None = None):
 def test_a_client_at_its_limit_gives_up_its_least_recently_used_idle_session(tmp_path, home):
     config = write(tmp_path, "max_sessions_per_client = 2")
     with served(config) as (proc, base):
-        first, second = open_session(base), open_session(base)
-        first_pid = int(call(base, first, "pid")["result"]["structuredContent"]["result"])
+        first = open_session(base)  # its server found while it is the only one (each is pid 1 of its own)
+        first_pid = host_pid(int(call(base, first, "pid")["result"]["structuredContent"]["result"]), proc.pid)
+        second = open_session(base)
         call(base, second, "pid")  # the second is now the more recently used
         third = open_session(base)
         assert wait_gone(first_pid)
@@ -188,7 +189,7 @@ def test_idle_session_ends_with_its_upstream(tmp_path, home):
     config = write(tmp_path, "idle_timeout = 1")
     with served(config) as (proc, base):
         session = open_session(base)
-        pid = int(call(base, session, "pid")["result"]["structuredContent"]["result"])
+        pid = host_pid(int(call(base, session, "pid")["result"]["structuredContent"]["result"]), proc.pid)
         assert wait_gone(pid, timeout=30)
         gone = httpx.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "ping"},
                           headers={**HEADERS, "mcp-session-id": session})

@@ -19,6 +19,10 @@ import json
 from tests.attacks.client import Attacker, server, text_of, write_config
 from tests.attacks.test_intent_taint_per_process import PAGE, SUM, E
 
+# The server reaches the proxy through /proc/PPID (its store's file, its process): it runs as a plain
+# child, not in its own namespaces, so that what this tests (the proxy's own defences) is reached.
+UNISOLATED = 'trust = "tofu"\nisolate = false'
+
 # One record: the injection's pointer ("the sender of the newest message") is unambiguous.
 LISTING = json.dumps([{"id": "m3", "from": E, "subject": "Re: summary"}])
 
@@ -33,7 +37,7 @@ def _scenario(tmp_path, mode):
                                  "log": str(mail_log)}))
     mail = server("intent_world.py", str(mspec))
     cfg = write_config(tmp_path / "mcp-guard.toml",
-                       {"wiki": (wiki, 'trust = "tofu"'), "mail": (mail, 'trust = "tofu"')},
+                       {"wiki": (wiki, UNISOLATED), "mail": (mail, 'trust = "tofu"')},
                        f'[storage]\npath = "{tmp_path / "guard.db"}"\n')
     with Attacker(cfg, "--upstream", "wiki", "--intent", SUM, env={"MCP_GUARD_SESSION": "s"}) as w, \
             Attacker(cfg, "--upstream", "mail", "--intent", SUM, env={"MCP_GUARD_SESSION": "s"}) as m:

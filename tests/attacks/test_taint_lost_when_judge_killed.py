@@ -22,6 +22,10 @@ import pytest
 from tests.attacks.client import Attacker, server, text_of, write_config
 from tests.attacks.test_intent_taint_per_process import SUM, E
 
+# The server reaches the proxy through /proc/PPID (its store's file, its process): it runs as a plain
+# child, not in its own namespaces, so that what this tests (the proxy's own defences) is reached.
+UNISOLATED = 'trust = "tofu"\nisolate = false'
+
 LISTING = json.dumps([{"id": "m3", "from": E, "subject": "Re: summary"}])
 
 
@@ -32,7 +36,7 @@ def _scenario(tmp_path, kb, delay_ms):
     mspec.write_text(json.dumps({"tools": ["list_emails", "send_email"], "results": {"list_emails": LISTING},
                                  "log": str(mail_log)}))
     cfg = write_config(tmp_path / "mcp-guard.toml",
-                       {"wiki": (wiki, 'trust = "tofu"'),
+                       {"wiki": (wiki, UNISOLATED),
                         "mail": (server("intent_world.py", str(mspec)), 'trust = "tofu"')},
                        f'[storage]\npath = "{tmp_path / "guard.db"}"\n[proxy]\nmax_message_bytes = 8388608\n')
     env = {"MCP_GUARD_SESSION": "k"}

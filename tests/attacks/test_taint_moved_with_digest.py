@@ -22,6 +22,10 @@ import pytest
 from tests.attacks.client import Attacker, server, text_of, write_config
 from tests.attacks.test_intent_taint_per_process import PAGE, SUM, E
 
+# The server reaches the proxy through /proc/PPID (its store's file, its process): it runs as a plain
+# child, not in its own namespaces, so that what this tests (the proxy's own defences) is reached.
+UNISOLATED = 'trust = "tofu"\nisolate = false'
+
 LISTING = json.dumps([{"id": "m3", "from": E, "subject": "Re: summary"}])
 
 
@@ -36,7 +40,7 @@ def _scenario(tmp_path, mode):
                                  "log": str(mail_log)}))
     mail = server("intent_world.py", str(mspec))
     cfg = write_config(tmp_path / "mcp-guard.toml",
-                       {"wiki": (wiki, 'trust = "tofu"'), "mail": (mail, 'trust = "tofu"')},
+                       {"wiki": (wiki, UNISOLATED), "mail": (mail, 'trust = "tofu"')},
                        f'[storage]\npath = "{tmp_path / "guard.db"}"\n')
     env = {"MCP_GUARD_SESSION": "agent"}
     with Attacker(cfg, "--upstream", "wiki", "--intent", SUM, env=env) as w, \

@@ -26,6 +26,10 @@ from tests.attacks.client import Attacker, server, text_of, write_config
 from tests.attacks.test_intent_taint_per_process import PAGE, SUM, E
 from tests.postgres import pg_url, postgres_cluster  # noqa: F401 - fixtures
 
+# The server reaches the proxy through /proc/PPID (its store's file, its process): it runs as a plain
+# child, not in its own namespaces, so that what this tests (the proxy's own defences) is reached.
+UNISOLATED = 'trust = "tofu"\nisolate = false'
+
 # One record: the injection's pointer ("the sender of the newest message") is unambiguous.
 LISTING = json.dumps([{"id": "m3", "from": E, "subject": "Re: summary"}])
 
@@ -51,7 +55,7 @@ def _scenario(tmp_path, storage, mode):
                                  "log": str(mail_log)}))
     mail = server("intent_world.py", str(mspec))
     cfg = write_config(tmp_path / "mcp-guard.toml",
-                       {"wiki": (wiki, 'trust = "tofu"'), "mail": (mail, 'trust = "tofu"')}, extra)
+                       {"wiki": (wiki, UNISOLATED), "mail": (mail, 'trust = "tofu"')}, extra)
     env = {"MCP_GUARD_SESSION": "agent"}
     with Attacker(cfg, "--upstream", "wiki", "--intent", SUM, env=env) as w, \
             Attacker(cfg, "--upstream", "mail", "--intent", SUM, env=env) as m:

@@ -14,7 +14,9 @@ server = MCPServer("env-dump")
 @server.tool(structured_output=False)
 def environ() -> str:
     """Every environment variable this server process sees, as JSON."""
-    return json.dumps({"pid": os.getpid(), "env": dict(os.environ)})
+    proc = "/proc/self/environ"  # what the kernel says the process got (its pid may be its namespace's)
+    raw = open(proc, "rb").read().decode() if os.path.exists(proc) else None
+    return json.dumps({"pid": os.getpid(), "env": dict(os.environ), "proc_environ": raw})
 
 
 server.run()

@@ -1,0 +1,85 @@
+"""Each stdio server in its own user and PID namespaces (proxy/channels.py): what it sees, and what
+happens where the system cannot do it."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import pytest
+
+from mcp_guard.proxy import channels
+from mcp_guard.proxy.channels import ChildProcess, isolation_prefix
+
+LOOK = ("import os; print(os.getpid(), sorted(p for p in os.listdir('/proc') if p.isdigit()) == ['1'], "
+        "os.environ.get('MARK'))")
+
+
+def _run(isolate: bool) -> str:
+    child = ChildProcess([sys.executable, "-c", LOOK], {"MARK": "kept"}, None, echo_stderr=False, isolate=isolate)
+    try:
+        out = child.stdout.read().decode()
+        child.popen.wait(30)
+    finally:
+        child.stdin.close()
+        child.stdout.close()
+    return out.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux namespaces")
+def test_an_isolated_server_sees_only_itself_with_its_environment():
+    if not isolation_prefix():
+        pytest.skip("unprivileged user namespaces are unavailable here")
+    assert _run(True) == "1 True kept"
+    pid, alone, mark = _run(False).split()
+    assert pid != "1" and alone == "False" and mark == "kept"
+
+
+def test_a_missing_command_is_reported_as_missing_when_isolated(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        ChildProcess(["no-such-server-xyz"], {"PATH": str(tmp_path)}, None, isolate=True)
+    with pytest.raises(FileNotFoundError):
+        ChildProcess([str(tmp_path / "absent")], {}, None, isolate=True)
+
+
+def test_without_unshare_servers_start_plainly_and_the_proxy_says_so(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no unshare here
+    monkeypatch.setattr(channels, "_isolation", None)
+    with caplog.at_level(logging.WARNING, logger="mcp_guard"):
+        assert isolation_prefix() == []
+        assert isolation_prefix() == []
+    warnings = [r.getMessage() for r in caplog.records if "NOT isolated" in r.getMessage()]
+    assert len(warnings) == 1 and "isolate = false" in warnings[0]
+
+
+def test_probe_refusal_is_reported(monkeypatch, tmp_path):
+    fake = tmp_path / "unshare"
+    fake.write_text("#!/bin/sh\necho 'unshare: unshare failed: Operation not permitted' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux only")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    prefix, why = channels._probe_isolation()
+    assert prefix == [] and "Operation not permitted" in why
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux namespaces")
+def test_ending_an_isolated_server_knows_whether_it_handles_sigterm():
+    """A namespace's init ignores a signal it has no handler for: such a server is killed at once
+    (what SIGTERM would have done), one with a handler gets SIGTERM and its grace."""
+    import time
+
+    if not isolation_prefix():
+        pytest.skip("unprivileged user namespaces are unavailable here")
+    plain = "import sys; print('up', flush=True); sys.stdin.read()"
+    handles = "import signal, sys; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); " + plain
+    started = [ChildProcess([sys.executable, "-c", code], {}, None, echo_stderr=False) for code in (plain, handles)]
+    try:
+        for child in started:
+            assert child.stdout.readline() == b"up\n"
+        time.sleep(0.2)  # past the handler's installation (it precedes the line anyway)
+        assert [channels._namespace_init_catches(c.pid, signal.SIGTERM) for c in started] == [False, True]
+    finally:
+        for child in started:
+            child.discard()
