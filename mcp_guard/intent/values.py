@@ -562,25 +562,45 @@ def address_attempt(text: str) -> bool:
 
 
 # -- argument leaves -----------------------------------------------------------------------------------------
-MAX_JSON = 1 << 20  # strings up to this size that parse as a JSON object or array are walked too
+MAX_DEPTH = 32  # deeper than this, what is left is read as one text (its addresses are still found)
 # A member name that is a value, not a field's name: an address, or an account or phone number. At the top
 # level a dotted name may be a parameter's (`user.email`), so only the unmistakable shapes count there.
 _VALUE_NAME = re.compile(r"[@./:\\+]|\d{6}")
 _TOP_VALUE_NAME = re.compile(r"[@/:\\]|\d{6}")
 
 
+def _flat_text(value: Any) -> str:
+    """Every member name, string and number under `value`, one a line, walked without recursion (a
+    nesting of any depth is read)."""
+    out, stack = [], [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            out += [str(k) for k in v]
+            stack += reversed(list(v.values()))
+        elif isinstance(v, list | tuple):
+            stack += reversed(v)
+        elif v is not None and not isinstance(v, bool):
+            out.append(str(v))
+    return "\n".join(out)
+
+
 def argument_leaves(arguments: Any, key: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
     """(key, text) for every string and number leaf of a call's arguments; key is the dotted path of the
     names of its enclosing argument and fields (`phone.n`), array levels skipped. A string that is a JSON
     object or array is walked as such (its own fields name its leaves); a number is a value too (a chat
-    id, a phone or account number)."""
-    if depth > 32:
-        return
+    id, a phone or account number). Past MAX_DEPTH, an object or array is read as its JSON text."""
+    if depth > MAX_DEPTH:
+        if isinstance(arguments, dict | list | tuple):
+            yield key or '""', _flat_text(arguments)
+            return
     if isinstance(arguments, bool) or arguments is None:
         return
     if isinstance(arguments, str):
         s = arguments.strip()
-        if s[:1] in "{[" and s[-1:] in "}]" and len(s) <= MAX_JSON:
+        # Whatever its size (a message is bounded before it gets here): the upstream decodes it whole, so
+        # an escape (`\u0040`) must be read as the upstream will read it.
+        if s[:1] in "{[" and s[-1:] in "}]":
             try:
                 inner = json.loads(s)
             except (ValueError, RecursionError):  # not JSON, or nested beyond what is worth walking
@@ -602,7 +622,8 @@ def argument_leaves(arguments: Any, key: str = "", depth: int = 0) -> Iterator[t
             if (_VALUE_NAME if depth else _TOP_VALUE_NAME).search(k):
                 yield key or k, k  # a field named by an address (`{"eve@evil.example": "to"}`)
             # A member's name says what it is within its parent: `{"phone": {"n": 151…}}` is a phone number.
-            yield from argument_leaves(v, f"{key}.{k}" if key else k, depth + 1)
+            name = k or '""'  # a member with no name is still a member: its leaves are judged
+            yield from argument_leaves(v, f"{key}.{name}" if key else name, depth + 1)
     elif isinstance(arguments, list | tuple):
         for v in arguments:
             yield from argument_leaves(v, key, depth + 1)
