@@ -682,7 +682,8 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
     such as `ChatGPT` into two words)."""
     from mcp_guard.textview import view
 
-    raw = _addressed_to_model(text, low) + _vocatives(text, low) + _forged_turns(low) + _labels(low)
+    raw = (_addressed_to_model(text, low) + _vocatives(text, low) + _forged_turns(low) + _template_turns(low)
+           + _labels(low))
     v = view(text)
     if v is None:
         return raw
@@ -690,7 +691,8 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
     lt = t.lower()
     if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
         t = lt
-    read = [v.span(s, e) for s, e in _addressed_to_model(t, lt) + _vocatives(t, lt) + _forged_turns(lt) + _labels(lt)]
+    found = _addressed_to_model(t, lt) + _vocatives(t, lt) + _forged_turns(lt) + _template_turns(lt) + _labels(lt)
+    read = [v.span(s, e) for s, e in found]
     return sorted(set(raw) | set(read))
 
 
@@ -1013,6 +1015,45 @@ def _forged_turns(low: str) -> list[tuple[int, int]]:
                         out.append((j, stop))
                         break
             i = low.find(label, i + 1)
+    return out
+
+
+# A turn in another chat template's markup (Llama's header ids, Gemma's turns, a role as an XML tag, an
+# Alpaca "### Instruction:" heading, a JSON chat message): the role, then the turn's text.
+_TEMPLATE_MARKS = ("<|start_header_id|>", "<start_of_turn>", "###", '"role"', *(f"<{r}>" for r in _words.CHAT_ROLES))
+_TEMPLATE_TURN = re.compile(
+    rf"<\|start_header_id\|>[ \t]*(?:{_alt(_words.CHAT_ROLES)})[ \t]*<\|end_header_id\|>"
+    rf"|<start_of_turn>[ \t]*(?:{_alt(_words.CHAT_ROLES)})\b"
+    rf"|<(?:{_alt(_words.CHAT_ROLES)})>"
+    rf"|#{{2,}}[ \t]*(?:{_alt([*_words.CHAT_ROLES, 'instruction', 'instructions'])})[ \t]*:?"
+    rf'|"role"[ \t]*:[ \t]*"(?:{_alt(_words.CHAT_ROLES)})"[ \t]*,[ \t]*"content"[ \t]*:[ \t]*"'
+)
+_TEMPLATE_TURN_END = re.compile(r"<\|eot_id\|>|<end_of_turn>|</(?:user|system|developer|human|assistant)>|\n\n|\\n\\n|(?<!\\)\"")
+
+
+def _template_turns(low: str) -> list[tuple[int, int]]:
+    """Spans of a turn forged in another chat template's markup whose text holds a sentence that opens
+    with a verb of action (`<user><id>5</id>` in an XML listing holds none)."""
+    from mcp_guard.intent.words import ACTION_BASE
+
+    if not any(m in low for m in _TEMPLATE_MARKS):
+        return []
+    out: list[tuple[int, int]] = []
+    for m in _TEMPLATE_TURN.finditer(low):
+        begin = m.end()
+        while begin < len(low) and low[begin] in " \t\r\n":
+            begin += 1  # the turn's text starts after the blank line a template puts there
+        end = _TEMPLATE_TURN_END.search(low, begin)
+        stop = end.start() if end is not None else len(low)
+        for sentence in _SENTENCES.split(low[begin:stop])[:4]:
+            words = _WORD.findall(sentence)
+            while words and words[0] in _LEAD_IN:
+                words.pop(0)
+            if len(words) >= 3 and words[0] in ACTION_BASE:
+                out.append((m.start(), stop))
+                break
+        if len(out) >= MAX_OCCURRENCES:
+            break
     return out
 
 
