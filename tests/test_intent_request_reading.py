@@ -39,3 +39,10 @@ def test_a_polite_request_frame_inside_a_chatty_sentence_asks():
     assert decide("Nurse Harlow forgot her password again, why would it reset?", "reset_password",
                   {"username": "e.harlow"}) == "ask"
     assert decide("how can you reset a password?", "reset_password", {"username": "e.harlow"}) == "ask"
+
+
+def test_a_task_handed_to_the_person_or_text_to_write_asks_for_nothing_else():
+    # "Remind me to delete it": a reminder is asked for, not the deletion; a to-do list's items are text.
+    assert decide("Remind me to delete report.txt tomorrow", "delete_file", {"path": "report.txt"}) == "ask"
+    assert decide("Write a to-do list: delete report.txt, call mom", "delete_file", {"path": "report.txt"}) == "ask"
+    assert decide("Delete report.txt, then remind me to call mom", "delete_file", {"path": "report.txt"}) == "allow"

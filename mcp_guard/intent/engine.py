@@ -578,7 +578,9 @@ _NO_OBJECT = frozenset("nothing none no neither".split())  # "merge nothing": a 
 _WAITS = frozenset("if once after when until unless before".split())
 # Verbs that report what a text says: after "… says:" comes the text, not the request.
 _REPORTING = frozenset("say says said saying read reads stating states write writes wrote written translate "
-                       "translates".split())
+                       "translates tell".split())
+# Verbs that hand a task to whom they name: "remind me to …" asks for a reminder, not for the task.
+_REMINDS = frozenset("remind ask tell".split())
 _POLITE_QUESTION = frozenset("can could would will".split())
 # Verbs of aspect: they say when an action starts or ends, and take it as their complement ("start by reading
 # my inbox", "begin drafting", "finish by sending the notes"): the complement's verb is the one asked.
@@ -618,6 +620,7 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     out: list[tuple[str, tuple[str, ...], str]] = []
     opening = True
     frame = False  # the clause opened with a verb that asks someone to act ("ask the people who … to review")
+    frame_by = ""  # that verb
     negated = False  # the sentence so far holds a negated clause: a bare list after it names what not to do
     waiting = False  # the sentence waits for the person's later word, or holds text to write
     aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
@@ -625,7 +628,7 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
             negated = waiting = False
-        if t == ":" and (_REPORTING & set(tokens[max(0, i - 3):i])):
+        if t == ":" and (_REPORTING & set(tokens[max(0, i - 6):i])):
             waiting = True  # "a comment that says: merge after the release"
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
             opening, frame = True, False
@@ -638,9 +641,11 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         if t == "to":
             # "I want you to …", "ask them to …", "ask the people who … to …"; never "ready to …"
             opening = prev in _FRAME_TO or frame
+            if frame_by in _REMINDS and prev in ("me", "us"):
+                opening = False  # "remind me to delete it": the person's own task, not the agent's
             continue
         if t in _ASKS_SOMEONE and opening:
-            frame = True
+            frame, frame_by = True, t
         elif t in _SUBORDINATE:
             frame = False  # "tell me if it is ready to merge": the "to" is the question's
         if t in _POLITE_QUESTION and tokens[i + 1:i + 2] in (["you"], ["u"]):
