@@ -110,6 +110,14 @@ def check_installation(config: Config | None) -> list[Line]:
         lines.append(Line("ok", "mcp-guard on PATH", found))
     else:
         lines.append(Line("warn", "mcp-guard on PATH", "not found: clients start it by name; put its folder on PATH"))
+    from mcp_guard.proxy.channels import isolation_unavailable
+
+    why = isolation_unavailable()
+    if not why:
+        lines.append(Line("ok", "server isolation", "each stdio server runs in its own user, PID and mount namespaces"))
+    else:
+        lines.append(Line("warn", "server isolation", f"unavailable ({why}): a stdio server can read the environment "
+                          "of the other servers this proxy starts; see the README's `isolate` setting"))
     uses_node = config is not None and any(
         up.command and Path(up.command).name in NODE_COMMANDS for up in config.upstreams.values()
     )

@@ -762,3 +762,15 @@ def test_doctor_warns_of_a_wrapped_entry_that_names_no_config(home, project, cap
     out = capsys.readouterr().out
     assert "warn  claude-code project: time (" in out and "names no config" in out
     assert "mcp-guard unwrap --client claude-code --scope project --server time, then wrap again" in out
+
+
+def test_doctor_says_whether_servers_run_isolated(home, project, capsys, monkeypatch):
+    from mcp_guard.proxy import channels
+
+    assert guard("doctor", "--offline", project=project) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "server isolation" in x)
+    assert line.startswith("ok" if not channels.isolation_unavailable() else "warn"), line
+    monkeypatch.setenv("PATH", str(home))  # no `unshare` on this PATH
+    assert guard("doctor", "--offline", project=project) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "server isolation" in x)
+    assert line.startswith("warn") and "isolate" in line, line

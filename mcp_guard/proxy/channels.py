@@ -406,6 +406,11 @@ def isolation_prefix() -> list[str]:
     return _isolation
 
 
+def isolation_unavailable() -> str:
+    """Why this system cannot start servers isolated ("" when it can), without the warning."""
+    return _probe_isolation()[1]
+
+
 def _check_runnable(command: str, env: dict[str, str], cwd: str | None) -> None:
     """FileNotFoundError / PermissionError when `command` cannot be run, found the way exec finds it
     (a name without a slash on the environment's PATH; relative entries from `cwd`)."""
