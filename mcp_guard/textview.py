@@ -70,9 +70,11 @@ _QP = re.compile(r"(?:=[0-9A-F]{2}){2,}|=[0-9A-F]{2}(?=[A-Za-z])|= *\n")
 # Base64 cut into groups of one width and spaced (`Tm90ZSB0byB0aGUg QUkgYXNzaXN0YW50`): joined and decoded.
 # (three groups or more of 8 characters or more, the last shorter; or a line of 16 or more and the rest.
 # Not part of an address or a path: `files.example/r/0 and`)
-_B64_SPACED = re.compile(r"(?<![\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}+(?: [A-Za-z0-9+/]{8,}+)++(?: [A-Za-z0-9+/]{2,}+)?"
-                         r"|[A-Za-z0-9+/]{16,}+ [A-Za-z0-9+/]{2,}+)={0,2}")
-_B64_HINT = (r"(?:^|[^\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,} [A-Za-z0-9+/]{8}|[A-Za-z0-9+/]{16,} [A-Za-z0-9+/]{2})")
+# Groups apart by a space or a line break (a MIME body's base64 is cut into lines of one width).
+_B64_SPACED = re.compile(r"(?<![\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}+(?:(?: ?\n| )[A-Za-z0-9+/]{8,}+)++"
+                         r"(?:(?: ?\n| )[A-Za-z0-9+/]{2,}+)?|[A-Za-z0-9+/]{16,}+(?: ?\n| )[A-Za-z0-9+/]{2,}+)={0,2}")
+_B64_HINT = (r"(?:^|[^\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}(?: ?\n| )[A-Za-z0-9+/]{8}"
+             r"|[A-Za-z0-9+/]{16,}(?: ?\n| )[A-Za-z0-9+/]{2})")
 # (RE2: a superset of `_B64_SPACED`)
 # Whitespace: a run of spaces reads as one space, a line break between two words as a space.
 _GAP = re.compile(r"(?<=[^ \n])  +")
@@ -278,7 +280,7 @@ def _decode_spaced_b64(src: str, m: re.Match[str]) -> str:
     s = m.group()
     if m.end() < len(src) and (src[m.end()].isalnum() or src[m.end()] in "_+/="):
         return s
-    groups = s.split(" ")
+    groups = s.split()
     width = len(groups[0])
     if len({len(g) for g in groups[:-1]}) != 1 or len(groups[-1]) > width:
         return s  # not cut at one width: words, not a base64 run
