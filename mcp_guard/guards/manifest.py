@@ -81,6 +81,12 @@ def offered_kinds(capabilities: dict[str, Any] | None) -> list[str]:
     return [k.name for k in kinds.LISTED if k.capability in caps]
 
 
+def _process_of(upstream: Upstream) -> Any:
+    """What stands for the server process behind `upstream`: a shared process's hub (`serve`'s `share`:
+    every session holds a view of its own onto one process), else the upstream itself."""
+    return getattr(upstream, "hub", upstream)
+
+
 @dataclass(slots=True)
 class _View:
     """What one upstream serves in one session: name -> the row of the served definition, per kind."""
@@ -105,6 +111,9 @@ class ManifestGuard(Guard):
         self._queue: ReviewQueue | None = None
         self._db_lock = anyio.Lock()
         self._views: dict[tuple[str, str], _View] = {}
+        # The last definition each server process was seen serving, whichever session listed it: sessions
+        # that share one process (`share`) must not call what another session's listing found changed.
+        self._latest: dict[tuple[int, str, str], tuple[Any, Item]] = {}
         self._adopted = False
         # The last recording of each listing: (its digest, the database's change stamp after it, the rows).
         self._recorded: dict[tuple[str, str, bool, str], tuple[str | None, Any, dict[str, Item]]] = {}
@@ -258,6 +267,7 @@ class ManifestGuard(Guard):
             try:
                 view.items[kind] = await self._record(upstream.name, kind, listed, complete=True, trust=trust)
                 view.errors.pop(kind, None)
+                self._saw_served(upstream, kind, view.items[kind])
             except Exception as err:  # noqa: BLE001 - fail closed, and say why at the next call
                 view.items[kind] = {}
                 view.errors[kind] = _why(err)
@@ -336,6 +346,7 @@ class ManifestGuard(Guard):
                 recorded[name] = held
             else:
                 known[name] = row
+        self._saw_served(upstream, ours, recorded)
 
         visible = []
         for entry in items:
@@ -364,9 +375,21 @@ class ManifestGuard(Guard):
                 rule="unchecked",
             )
 
+    def _saw_served(self, upstream: Upstream, kind: str, items: dict[str, Item]) -> None:
+        process = _process_of(upstream)
+        for name, row in items.items():
+            self._latest[(id(process), kind, name)] = (process, row)
+
     async def _check_call(self, call: ToolCall) -> Decision:
         view = self._views.get((call.session.id, call.upstream))
         item = view.items.get("tool", {}).get(call.tool) if view else None
+        if item is not None and view is not None:
+            process = _process_of(view.upstream)
+            seen = self._latest.get((id(process), "tool", call.tool))
+            if seen is not None and seen[0] is process and seen[1].id != item.id:
+                # Another session sharing this server process saw it serve another definition since this
+                # session listed: the call goes to that one, so it is judged by it.
+                item = seen[1]
         if item is None and view is not None:
             # Not in the last listing: the server may have added it without saying so. Look again.
             await self._refresh(call.session, view.upstream, ["tool"])
