@@ -199,11 +199,10 @@ class Telemetry:
     # -- the audit trail -------------------------------------------------------------------------
 
     def watch_audit(self, writer: Any) -> None:
-        """Time each record from submission to commit (`writer.submit` returns a Future resolved then)."""
-        submit = writer.submit
+        """Time each record from its hand-over to its commit, whichever way the writer takes it (its
+        `observe` hook gets the Future its commit resolves)."""
 
-        def timed(kind: str, session_id: str | None, data: Any) -> Any:
-            fut = submit(kind, session_id, data)
+        def timed(fut: Any) -> None:
             start = time.perf_counter()
             self.audit_pending.inc()
 
@@ -212,9 +211,8 @@ class Telemetry:
                 self.audit_lag.observe(time.perf_counter() - start)
 
             fut.add_done_callback(done)
-            return fut
 
-        writer.submit = timed
+        writer.observe = timed
 
     # -- /metrics --------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -49,6 +49,8 @@ class AuditWriter:
         self._thread = threading.Thread(target=self._run, name="mcp-guard-audit", daemon=True)
         self._thread.start()
         self._syncer = _Syncer(log) if log.durability == "group" else None
+        # Told of every record as it is handed over, with the future its commit resolves (telemetry's lag).
+        self.observe: Callable[[Future[AuditRecord]], None] | None = None
 
     def submit(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Future[AuditRecord]:
         """Queue a record; bad input raises here. The canonical form is made in the caller's thread,
@@ -59,6 +61,8 @@ class AuditWriter:
         fut: Future[AuditRecord] = Future()
         with self._queued_lock:
             self._queued += 1
+        if self.observe is not None:
+            self.observe(fut)
         self._queue.put((prepared, fut))
         return fut
 
@@ -87,6 +91,10 @@ class AuditWriter:
             if records is not None:
                 self._committed()
                 done.set_result(records[0])
+                if self.observe is not None:  # committed already: a lag of (nearly) nothing
+                    now: Future[AuditRecord] = Future()
+                    self.observe(now)
+                    now.set_result(records[0])
                 return done
         fut = self._submit(prepared)
         if self.log.durability != "normal" or self._queue.qsize() > self.max_queued:
