@@ -377,6 +377,8 @@ class ManifestGuard(Guard):
 
     def _saw_served(self, upstream: Upstream, kind: str, items: dict[str, Item]) -> None:
         process = _process_of(upstream)
+        if process is upstream:
+            return  # a process of one session: its view is the last word (and a session's upstream is not kept)
         for name, row in items.items():
             self._latest[(id(process), kind, name)] = (process, row)
 
