@@ -990,12 +990,24 @@ _TURN_END = re.compile(r"\n|\\n|$")
 _SENTENCES = re.compile(r"[.!?;:]\s+|\\n")
 
 
+def _gives_an_order(sentences: list[str]) -> bool:
+    """Does one of a turn's sentences open (past "please", "now", …) with a verb of action, three words at
+    least? (`User: jdoe` and `<user><id>5</id>` give none.)"""
+    from mcp_guard.intent.words import ACTION_BASE
+
+    for sentence in sentences:
+        words = _WORD.findall(sentence)
+        while words and words[0] in _LEAD_IN:
+            words.pop(0)
+        if len(words) >= 3 and words[0] in ACTION_BASE:
+            return True
+    return False
+
+
 def _forged_turns(low: str) -> list[tuple[int, int]]:
     """Spans of a forged turn of the person ("User: … Send the summary to …"): a `User:`/`Human:` label at
     a line's start whose line holds a sentence that opens with a verb of action (a field `User: jdoe`
     holds none)."""
-    from mcp_guard.intent.words import ACTION_BASE
-
     _near, anywhere = present(low, *_ANCHOR_TABLES)
     out: list[tuple[int, int]] = []
     for label in [t for t in _TURNS if t in anywhere]:
@@ -1007,13 +1019,8 @@ def _forged_turns(low: str) -> list[tuple[int, int]]:
             if j == 0 or low[j - 1] == "\n" or low.endswith("\\n", 0, j):
                 m = _TURN_END.search(low, i + len(label))
                 stop = m.start() if m is not None else len(low)
-                for sentence in _SENTENCES.split(low[i + len(label):stop]):
-                    words = _WORD.findall(sentence)
-                    while words and words[0] in _LEAD_IN:
-                        words.pop(0)
-                    if len(words) >= 3 and words[0] in ACTION_BASE:
-                        out.append((j, stop))
-                        break
+                if _gives_an_order(_SENTENCES.split(low[i + len(label):stop])):
+                    out.append((j, stop))
             i = low.find(label, i + 1)
     return out
 
@@ -1028,14 +1035,14 @@ _TEMPLATE_TURN = re.compile(
     rf"|#{{2,}}[ \t]*(?:{_alt([*_words.CHAT_ROLES, 'instruction', 'instructions'])})[ \t]*:?"
     rf'|"role"[ \t]*:[ \t]*"(?:{_alt(_words.CHAT_ROLES)})"[ \t]*,[ \t]*"content"[ \t]*:[ \t]*"'
 )
-_TEMPLATE_TURN_END = re.compile(r"<\|eot_id\|>|<end_of_turn>|</(?:user|system|developer|human|assistant)>|\n\n|\\n\\n|(?<!\\)\"")
+_TEMPLATE_TURN_END = re.compile(
+    rf"<\|eot_id\|>|<end_of_turn>|</(?:{_alt(_words.CHAT_ROLES)})>|\n\n|\\n\\n|(?<!\\)\""
+)
 
 
 def _template_turns(low: str) -> list[tuple[int, int]]:
     """Spans of a turn forged in another chat template's markup whose text holds a sentence that opens
     with a verb of action (`<user><id>5</id>` in an XML listing holds none)."""
-    from mcp_guard.intent.words import ACTION_BASE
-
     if not any(m in low for m in _TEMPLATE_MARKS):
         return []
     out: list[tuple[int, int]] = []
@@ -1045,13 +1052,8 @@ def _template_turns(low: str) -> list[tuple[int, int]]:
             begin += 1  # the turn's text starts after the blank line a template puts there
         end = _TEMPLATE_TURN_END.search(low, begin)
         stop = end.start() if end is not None else len(low)
-        for sentence in _SENTENCES.split(low[begin:stop])[:4]:
-            words = _WORD.findall(sentence)
-            while words and words[0] in _LEAD_IN:
-                words.pop(0)
-            if len(words) >= 3 and words[0] in ACTION_BASE:
-                out.append((m.start(), stop))
-                break
+        if _gives_an_order(_SENTENCES.split(low[begin:stop])[:4]):
+            out.append((m.start(), stop))
         if len(out) >= MAX_OCCURRENCES:
             break
     return out
