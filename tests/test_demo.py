@@ -37,6 +37,8 @@ def test_demo_runs_every_step_as_expected(home, tmp_path):
     assert ("injected: send_email to='attacker@evil.example' is found only inside text that reads as "
             "instructions to the model, in the result of") in words
     assert "mcp-guard approvals approve ap-" in words
+    # The held call of the demo's ended session is shown as ended, not left looking open to approval.
+    assert re.search(r"ap-[0-9a-f]+ ended .* mail/delete_email", words), words
     assert "<untrusted-data" in words
     # It ran in its own folder, never in the user's HOME.
     assert (kept / "guard.db").is_file() and (kept / "aibom.cdx.json").is_file()

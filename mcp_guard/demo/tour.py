@@ -443,7 +443,17 @@ class Demo:
                 "delete_email not held" if not delete.is_error else "delete_email denied, not held",
             )
         )
-        self.cli("approvals", "list")
+        # The demo's session has ended, so its held call is no longer open to approval: show it as ended
+        # rather than suggest an approval that could not be used.
+        self.console.print(
+            Text(
+                "  The demo's session has ended, so its held call can no longer be approved or retried "
+                "(`approvals list --all` shows it as ended). In a live session, `approvals approve ID` lets "
+                "the agent's next identical call through once.",
+                style="italic",
+            )
+        )
+        self.cli("approvals", "list", "--all")
 
         sent = _outbox(self.state)
         checks.append(
