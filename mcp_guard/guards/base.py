@@ -146,6 +146,11 @@ class Guard:
     async def check_call(self, call: ToolCall) -> Decision:
         return ALLOW
 
+    async def check_answer(self, call: ToolCall) -> Decision:
+        """A client's answer to a server's request made outside any call (`call.tool` is the request's
+        method, its answer in `call.inputs`): data that reaches the server on its own."""
+        return ALLOW
+
     async def on_approved(self, call: ToolCall) -> Decision | None:
         """A person said yes to a call some guard asked about: it goes ahead like an allowed one,
         unless this returns a refusal (what it counts, a budget, has no room left)."""

@@ -86,6 +86,14 @@ class GuardChain:
                 noted = Decision("allow", decision.reason, decision.guard or g.name, decision.rule)
         return noted
 
+    async def check_answer(self, call: ToolCall) -> Decision:
+        for g in self.guards:
+            decision = await g.check_answer(call)
+            if decision.action != "allow":
+                return decision if decision.guard else Decision(
+                    decision.action, decision.reason, g.name, decision.rule, decision.question)
+        return ALLOW
+
     async def on_approved(self, call: ToolCall) -> Decision | None:
         """Each guard's hook; the first refusal (a budget spent meanwhile) stops the call."""
         for g in self.guards:

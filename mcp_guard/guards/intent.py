@@ -230,15 +230,40 @@ class IntentGuard(Guard):
 
     # -- decisions ------------------------------------------------------------------------------
     async def check_call(self, call: ToolCall) -> Decision:
-        st = call.session.state.get(STATE_KEY)
+        await self._caught_up(call.session)
+        return self.decide(call)
+
+    async def _caught_up(self, session: SessionInfo) -> None:
+        """The results on a call's path are judged before it is (usually done by now), and what other
+        processes of the session read is in the record."""
+        st = session.state.get(STATE_KEY)
         if st is not None and st.judging:
-            # The results on this call's path are judged before it is (usually done by now).
             await asyncio.gather(*list(st.judging), return_exceptions=True)
         if self.config.intent.mode != "off":
-            st = self.state(call.session)
-            if st.link is not None:  # what other processes of the session read, once they judged it
+            st = self.state(session)
+            if st.link is not None:
                 await st.link.catch_up(st.record)
-        return self.decide(call)
+
+    async def check_answer(self, call: ToolCall) -> Decision:
+        """A client's answer to a server's request outside any call (sampling while the server reads a
+        resource, or unprompted) goes to that server with nothing the person asked for: no request need
+        ask for it, but each value it carries is judged by where it came from, as a call's are (a
+        destination found nowhere is asked, one only injected text wrote is denied)."""
+        mode = self.config.intent.mode
+        if mode == "off":
+            return Decision("allow", "intent checks are off", self.name, "off")
+        await self._caught_up(call.session)
+        st = self.state(call.session)
+        trusted = st.profile.trusted_source if st.profile is not None else None
+        verdict = DefaultEngine(st.intent, trusted_source=trusted).decide(
+            call.tool, {"inputs": call.inputs}, st.record, classify({"name": call.tool}))
+        if verdict.rule == "unasked":  # the answer is the client's, not an action the request must ask for
+            verdict = Verdict("allow", "grounded", f"{call.tool} answer: every destination is accounted for")
+        if verdict.action != "allow" and mode == "warn":
+            verdict = Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
+        if verdict.action == "allow":
+            st.record.note_sent(sent_values({"inputs": call.inputs}))
+        return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
 
     def decide(self, call: ToolCall) -> Decision:
         mode = self.config.intent.mode

@@ -225,18 +225,23 @@ class CallGate:
         return Decision("deny", f"{decision.reason} (no way to ask a person in this session)",
                         decision.guard, decision.rule)
 
-    async def judge_answer(self, rid: RequestId, inputs: dict[str, Any]) -> Decision | None:
+    async def judge_answer(self, rid: RequestId | None, inputs: dict[str, Any], *,
+                           upstream: str = "", method: str = "") -> Decision | None:
         """The client's answers to a server's questions during call `rid` (a handshake-era
         elicitation, or the questions of a 2026-07-28 server translated for a handshake client) reach
-        the server with that call: judged like its arguments, recorded as an "answer". None: `rid`
-        is no call being answered."""
-        call = self.calls.get(rid)
-        if call is None:
+        the server with that call: judged like its arguments, recorded as an "answer". An answer to
+        `upstream`'s `method` outside any call (`rid` None) goes to the server with nothing the person
+        asked of it: the guards judge where its values came from (`check_answer`). None: `rid` is no
+        call being answered."""
+        call = self.calls.get(rid) if rid is not None else None
+        if call is None and rid is not None:
             return None
         judged = ToolCall(call.session, call.upstream, call.tool, call.exposed_name, call.arguments, call.meta,
-                          {**(call.inputs or {}), **inputs}, answering=True)
+                          {**(call.inputs or {}), **inputs}, answering=True) if call is not None else \
+            ToolCall(self.session, upstream, method, method, {}, None, inputs, answering=True)
         try:
-            decision = await self.guards.check_call(judged)
+            decision = await (self.guards.check_call(judged) if call is not None else
+                              self.guards.check_answer(judged))
             if decision.action == "ask":
                 answered = await self._ask(judged, decision, rid, None)
                 decision = answered if isinstance(answered, Decision) else Decision(

@@ -149,7 +149,7 @@ class Relay:
         self._progress: dict[Any, RequestId] = {}  # progress token -> client request id
         self._ids = itertools.count(1)
         self._server_requests: dict[str, tuple[str, RequestId]] = {}  # our id -> (upstream, its id)
-        self._judged: dict[str, tuple[RequestId, str]] = {}  # our request id -> (the call it is for, method)
+        self._judged: dict[str, tuple[RequestId | None, str]] = {}  # our request id -> (the call it is for, method)
         self._client_requests: dict[str, asyncio.Future[Message]] = {}
         self._handlers: dict[str, Callable[[Message, bytes | None], Awaitable[Response]]] = {
             "initialize": self._initialize,
@@ -326,11 +326,12 @@ class Relay:
         return method != "elicitation/create" or self.config.intent.ask == "person"
 
     async def _judged_answer(self, upstream: str, original: RequestId, result: dict[str, Any],
-                             rid: RequestId, method: str) -> None:
+                             rid: RequestId | None, method: str) -> None:
         """A handshake-era client's answer to the server's request during a call reaches the server
         with that call: the gate judges it like the call's arguments (as a 2026-07-28 retry's
-        inputResponses are), and it is withheld from the server, with its reason, unless allowed."""
-        decision = await self.gate.judge_answer(rid, {method.split("/")[0]: result})
+        inputResponses are); outside any call (`rid` None), on its own. It is withheld from the server,
+        with its reason, unless allowed."""
+        decision = await self.gate.judge_answer(rid, {method.split("/")[0]: result}, upstream=upstream, method=method)
         # The reason names what was withheld: it goes to the audit log, never to the server.
         answer: Message = {"jsonrpc": "2.0", "id": original, "result": result} \
             if decision is None or decision.allowed else \
@@ -390,8 +391,11 @@ class Relay:
             our_id = self._new_id()
             self._server_requests[our_id] = (up.name, msg["id"])
             related = self._latest_request_to(up.name)
-            if related in self.gate.calls and self._answer_judged(method):
-                self._judged[our_id] = (related, method)
+            if self._answer_judged(method):
+                if related in self.gate.calls:
+                    self._judged[our_id] = (related, method)
+                elif method != "roots/list":  # roots are the client application's, not the agent's writing
+                    self._judged[our_id] = (None, method)  # an answer outside any call: judged on its own
             await self._to_client({**screened, "id": our_id}, None, related)
             return
         params = _params(msg)
@@ -402,7 +406,7 @@ class Relay:
             self._relisting[(up.name, LIST_CHANGED[method])] = False
             self._refreshing[up.name] = anyio.Event()
             assert self._tg is not None
-            self._tg.start_soon(self._list_changed, up, LIST_CHANGED[method], msg, raw)
+            self._tg.start_soon(self._list_changed, up, LIST_CHANGED[method], method)
             return
         related: RequestId | None = None
         if method != "notifications/cancelled":  # logs, progress, any other text toward the model
@@ -439,7 +443,7 @@ class Relay:
         else:
             await self._send_client(msg, raw, related)
 
-    async def _list_changed(self, up: UpstreamConnection, kind: ListKind, msg: Message, raw: bytes | None) -> None:
+    async def _list_changed(self, up: UpstreamConnection, kind: ListKind, method: str) -> None:
         done, key = self._refreshing[up.name], (up.name, kind)
         try:
             again = True
@@ -453,7 +457,9 @@ class Relay:
         finally:
             self._relisting.pop(key, None)
             done.set()
-        await self._to_client(msg, raw, None)
+        # Only the news that the list changed: what the server put beside it (params, _meta) is its own
+        # text toward the model, unreviewed, and the re-listed items are what the client will see.
+        await self._to_client(jsonrpc.notification(method), None, None)
 
     async def _upstream_restarted(self, up: UpstreamConnection) -> None:
         """A restarted server may be another version: guards look again, and the client relists."""
