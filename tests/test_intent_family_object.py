@@ -141,3 +141,12 @@ def test_a_noun_of_the_name_says_which_family_its_verb_is_of():
     assert not asks("Tell bob@corp.example: pay me 20 dollars", "send_money", "recipient", "amount")
     assert asks("Send bob@corp.example 20 dollars", "send_money", "recipient", "amount")
     assert asks("Tell bob@corp.example the plan", "send_email", "to", "body")
+
+
+def test_a_clause_that_names_a_sum_and_where_it_goes_asks_for_the_payment():
+    text = "Move 250 euros from checking to my savings account DE89 3704 0044 0532 0130 00"
+    assert asks(text, "transfer", "from_account", "to_iban", "amount")
+    # not without the sum, nor a read, nor a tool that takes no such destination
+    assert not asks("Move my savings account DE89 3704 0044 0532 0130 00 to the top", "transfer", "to_iban", "amount")
+    assert not asks("Check that 250 euros reached DE89 3704 0044 0532 0130 00", "transfer", "to_iban", "amount")
+    assert not asks(text, "update_settings", "key", "value")

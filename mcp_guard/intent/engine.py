@@ -349,6 +349,8 @@ class DeclaredIntent:
                     return True
             elif self._noun_fits(info, verb, obj):
                 return True
+            elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
+                return True
             elif light and sv not in READ_VERBS and "delete" not in verb_kinds(verb) and \
                     self._acts_on_clause(info, params, verb, obj, raw, light=True):
                 return True  # a tool named by a light verb takes its action from its object: "turn off the
@@ -431,6 +433,19 @@ class DeclaredIntent:
         if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
             return True
         return any(_param_group(info, p) for p in params)
+
+    @staticmethod
+    def _moves_sum(info: ToolInfo, params: tuple[str, ...], raw: str) -> bool:
+        """A clause whose object is a sum ("250 euros") and that names where it goes by an address of the kind
+        the tool takes it (an IBAN for `to_iban`) asks for that tool, whatever its verb: "move 250 euros from
+        checking to DE89 …" asks for `transfer(to_iban, amount)`. (It names every value that matters: the
+        amount and destination rules then hold the call to them.)"""
+        if not any(stem(t) in AMOUNT_PARAMS for p in params for t in name_tokens(p)):
+            return False
+        if not _object_of(raw)[2]:
+            return False
+        takes = {g for p in params if (g := _param_group(info, p))}
+        return bool(takes & _named_destinations(raw) - {"path"})
 
     def _noun_fits(self, info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
         """A clause whose verb of action takes the tool verb's own noun as its object asks for that action:
