@@ -1,5 +1,6 @@
 """A verb family grants a tool of another verb only when what the clause acts on fits what the tool acts on
-(`DeclaredIntent._asks_family`): each rule pairs the honest request it keeps with the stretch it stops."""
+(`DeclaredIntent._family_fits`, `_acts_on_clause`): each rule pairs the honest request it keeps with the
+stretch it stops."""
 
 from __future__ import annotations
 

@@ -80,7 +80,11 @@ The rules, one sentence each (the rule's name is in every reason):
   family, or a root shared with a word of the name): never through the tool's description, the
   upstream's text (`DeclaredIntent.asks_for`). A family verb grants another verb's tool only when its
   clause acts on what the tool acts on: its object names it, or the tool takes the destination as an
-  argument the rules above judge (`_asks_family`).
+  argument the rules above judge (`_family_fits`). Whatever grants it, the clause must act on what the tool
+  acts on, the tool's own verb included (`_acts_on_clause`): the head of its object is what a tool that carries
+  no text acts on ("close the account settings tab" is not close_account), a person it reaches is a
+  destination the tool takes, a light verb asks only for what its object names ("make the README clearer" is
+  not make_repository_public); and not as the person's own plan ("I'll pay Bob later").
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -320,8 +324,8 @@ class DeclaredIntent:
         what the tool acts on? Its verb must be one of the tool's own (its name's first word) or of an action
         family its name belongs to (stemmed: "merges" asks for merge_*); unless `strict` (a destructive call
         needs its own verb), also a verb that shares a root with a word of the name ("comment on PR #42":
-        add_issue_comment), one of the same kind of action (`_asks_kind`), or a light verb whose object is
-        the tool verb's own noun (`_asks_by_noun`). Never its description: that is the upstream's text.
+        add_issue_comment), one of the same kind of action (`_kind_fits`), or a light verb whose object is
+        the tool verb's own noun (`_noun_fits`). Never its description: that is the upstream's text.
         Then the clause must act on what the tool acts on (`_acts_on_clause`): "close the account settings
         tab" is not close_account, "give Bob a summary" is not grant_access."""
         key = (info.name, strict, tuple(sorted({*info.params, *map(str, params)})))
