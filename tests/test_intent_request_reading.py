@@ -3,7 +3,7 @@ sessions were asked for (x_dev), each with its counterpart that must still be as
 
 from __future__ import annotations
 
-from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, _requested_clauses
 from mcp_guard.intent.record import SessionRecord
 from mcp_guard.intent.tools import classify
 
@@ -46,3 +46,16 @@ def test_a_task_handed_to_the_person_or_text_to_write_asks_for_nothing_else():
     assert decide("Remind me to delete report.txt tomorrow", "delete_file", {"path": "report.txt"}) == "ask"
     assert decide("Write a to-do list: delete report.txt, call mom", "delete_file", {"path": "report.txt"}) == "ask"
     assert decide("Delete report.txt, then remind me to call mom", "delete_file", {"path": "report.txt"}) == "allow"
+
+
+def test_the_persons_own_plan_or_duty_asks_for_nothing():
+    def verbs(text: str) -> list[str]:
+        return [v for v, _ in _requested_clauses(text)]
+
+    assert verbs("I'll pay bob@corp.example 20 dollars later; for now just summarize report.txt") == ["summarize"]
+    assert verbs("Don't forget: I need to pay Bob next week, put it in my calendar") == ["put"]
+    assert verbs("We have to file the report") == []
+    # a wish, or a frame that hands the task to the agent, asks
+    assert verbs("I need you to pay Bob") == ["pay"]
+    assert verbs("I'd like to book a table") == ["book"]
+    assert verbs("I want to send Bob the file") == ["send"]

@@ -80,7 +80,11 @@ The rules, one sentence each (the rule's name is in every reason):
   family, or a root shared with a word of the name): never through the tool's description, the
   upstream's text (`DeclaredIntent.asks_for`). A family verb grants another verb's tool only when its
   clause acts on what the tool acts on: its object names it, or the tool takes the destination as an
-  argument the rules above judge (`_asks_family`).
+  argument the rules above judge (`_family_fits`). Whatever grants it, the clause must act on what the tool
+  acts on, the tool's own verb included (`_acts_on_clause`): the head of its object is what a tool that carries
+  no text acts on ("close the account settings tab" is not close_account), a person it reaches is a
+  destination the tool takes, a light verb asks only for what its object names ("make the README clearer" is
+  not make_repository_public); and not as the person's own plan ("I'll pay Bob later").
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -122,6 +126,7 @@ from mcp_guard.intent.words import (
     GENERIC_KINDS,
     LOOKALIKES_OF,
     NEGATIONS,
+    OBJECT_SYNONYMS,
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
     READ_VERBS,
@@ -315,31 +320,88 @@ class DeclaredIntent:
         return any(within(low, p) for p in prefixes)  # resolved, at component boundaries
 
     def asks_for(self, info: ToolInfo, strict: bool = False, params: Iterable[str] = ()) -> bool:
-        """Does the request ask (`_requested_clauses`: imperative clauses only) with one of the tool's own
-        verbs (its name's first word), or a verb of an action family its name belongs to? Stemmed:
-        "merges" asks for merge_*. Unless `strict` (a destructive call needs its own verb): also when
-        such a verb shares a root with a word of the tool's name, by morphology ("comment on PR #42":
-        add_issue_comment; "ask them to review": request_reviewers). Never its description: that is
-        the upstream's text."""
-        verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
-        if self.verbs & verbs:
-            return True
-        if info.families and any(self.verbs & FAMILIES[f] for f in info.families):
-            key = (info.name, tuple(sorted({*info.params, *map(str, params)})))
-            fits = self._fit_cache.get(key)
-            if fits is None:
-                fits = self._fit_cache[key] = self._asks_family(info, key[1])
-            if fits:
-                return True
-        if not strict and _names_tool(self.text, info.name, self.verbs):
-            return True  # "Run test_elicitation to sign me up": the request asks for the tool by its name
-        if strict:
-            # A removal needs its own verb: "clean up the duplicate files" (WordNet: clean is a removal) let a
-            # notice in the listing choose which files went (ops_dev o-a19), the targets being pointed data.
-            return False
-        return bool(self.clause_verbs & info.words) or self._asks_kind(info, params) or self._asks_by_noun(info)
+        """Does an imperative clause of the request (`_requested_clauses`) ask for this tool's action, on
+        what the tool acts on? Its verb must be one of the tool's own (its name's first word) or of an action
+        family its name belongs to (stemmed: "merges" asks for merge_*); unless `strict` (a destructive call
+        needs its own verb), also a verb that shares a root with a word of the name ("comment on PR #42":
+        add_issue_comment), one of the same kind of action (`_kind_fits`), or a light verb whose object is
+        the tool verb's own noun (`_noun_fits`). Never its description: that is the upstream's text.
+        Then the clause must act on what the tool acts on (`_acts_on_clause`): "close the account settings
+        tab" is not close_account, "give Bob a summary" is not grant_access."""
+        key = (info.name, strict, tuple(sorted({*info.params, *map(str, params)})))
+        got = self._fit_cache.get(key)
+        if got is None:
+            got = self._fit_cache[key] = self._asks(info, strict, key[2])
+        return got
 
-    def _asks_family(self, info: ToolInfo, params: tuple[str, ...]) -> bool:
+    def _asks(self, info: ToolInfo, strict: bool, params: tuple[str, ...]) -> bool:
+        verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
+        families = [FAMILIES[f] for f in info.families]
+        light = name_tokens(info.name)[:1] in ([v] for v in _LIGHT_VERBS)
+        for verb, obj, raw in self.spans:
+            sv = stem(verb)
+            own = sv in verbs
+            if own or (any(sv in f for f in families) and self._family_fits(info, params, verb, obj, raw)):
+                if self._acts_on_clause(info, params, verb, obj, raw, light=own and verb in _LIGHT_VERBS):
+                    return True
+                continue
+            if strict:
+                continue
+            if (len(verb) >= 3 and verb not in DESCRIPTION_STOP and roots(verb) & info.words) or \
+                    self._kind_fits(info, params, verb, obj):
+                if self._acts_on_clause(info, params, verb, obj, raw):
+                    return True
+            elif self._noun_fits(info, verb, obj):
+                return True
+            elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
+                return True
+            elif light and sv not in READ_VERBS and "delete" not in verb_kinds(verb) and \
+                    self._acts_on_clause(info, params, verb, obj, raw, light=True):
+                return True  # a tool named by a light verb takes its action from its object: "turn off the
+                # kitchen lights" asks for set_light (the light verb itself asks for nothing, see above)
+        # "Run test_elicitation to sign me up": the request asks for the tool by its name
+        return not strict and _names_tool(self.text, info.name, self.verbs)
+
+    def _acts_on_clause(self, info: ToolInfo, params: tuple[str, ...], verb: str, obj: tuple[str, ...], raw: str,
+                        light: bool = False) -> bool:
+        """Does the clause act on what the tool acts on? A verb names the action, its object what it acts on:
+        - a light verb ("make", "set", `_LIGHT_VERBS`) carries no action of its own, so a tool named by one
+          (make_repository_public, set_auto_forward) is asked for only by a clause that names the rest of its
+          name ("make the repo public", not "make the README clearer");
+        - a clause whose recipient (its first object, or what follows "to"/"with") is an address reaches a
+          party, a channel or a place; a tool that takes no destination at all (publish_post, update_settings)
+          cannot be what it asks ("post the report to bob@…", "update bob@… on the status");
+        - a tool that carries no text of the person's (no free-text parameter) acts only on what its name and
+          parameters say, so the head of the clause's object, when it is a common noun, must be that
+          ("close the account settings tab": a tab, not close_account; "create a key takeaways list": a list,
+          not create_api_key). A tool that carries text, or stores at a path, carries whatever the clause names
+          ("send the report", "save the index");
+          one that takes the id of what it acts on is asked by its own verb on whatever the person calls that
+          ("share the spreadsheet": share_file's file_id); a payment pays for whatever the clause names; an
+          object counted by a number ("200 EUR") is what a tool's amount counts."""
+        named = [w for w in name_tokens(info.name)[1:] if len(w) >= 3 and not w.isdigit() and w not in _LINKS]
+        # (the clause's own verb may be the noun's: "order syringes", "reorder the usual box" ask for place_order)
+        said = (*obj, verb, verb[2:] if verb.startswith("re") else verb)
+        if light and named and not all(any(_fits(w, _word_fits(t)) for w in said) for t in named):
+            return False
+        head, recipient, counted = _object_of(raw)
+        # (a tool whose schema lists no parameters: what it takes, carries and acts on is unknown)
+        schema = info.params
+        if recipient and info.schema and not any(_param_group(info, p) or "address" in name_tokens(p)
+                                                 for p in params):
+            return False
+        amount = any(stem(t) in AMOUNT_PARAMS for p in schema for t in name_tokens(p))
+        if not head or not info.schema or any(_free_text(p) or _param_group(info, p) == "path" for p in schema) or (
+                amount and "pay" in info.families):
+            return True  # (a payment acts on whatever it pays for: "pay the electricity bill"; a path, what it stores)
+        if stem(verb) in info.verbs and any(_id_param(p) for p in schema):
+            return True  # the id of what it acts on, which the person names by their own word ("the NDA")
+        if counted and amount:
+            return True  # "transfer 200 EUR", "order 40 chairs": what its amount counts
+        return _fits(head, _acts_on_name(info, [p for p in params if not _free_text(p)]))
+
+    def _family_fits(self, info: ToolInfo, params: tuple[str, ...], verb: str, obj: tuple[str, ...],
+                     raw: str) -> bool:
         """Does a clause whose verb is of an action family of the tool's name ("reply" for `send_email`,
         "save" for `upload_report`) act on what the tool acts on? A family groups verbs a person uses for
         one kind of action, never the object: "reply to Bob" is not `post_tweet`, "fix the typo" is not
@@ -354,60 +416,61 @@ class DeclaredIntent:
         a draft email")."""
         names = [p for p in params if not _free_text(p)]
         acts_on = _acts_on_name(info, names)
-        dests = frozenset(g for p in params if (g := _param_group(info, p)))
-        timed = any(_time_param(p) for p in params)
         # (the kinds of the name's nouns count: `send_money` pays)
         kinds = (info.kinds | {_NOUN_KINDS.get(f, f) for f in info.families if f in _NOUN_KINDS}) - GENERIC_KINDS
-        families = [FAMILIES[f] for f in info.families]
-        for verb, obj, raw in self.spans:
-            if not any(stem(verb) in f for f in families):
-                continue
-            own = verb_kinds(verb) - GENERIC_KINDS
-            content = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and w not in _LINKS
-                       and w not in _PARTICLES]
-            named = _named_destinations(raw)
-            if "path" in named:
-                content.append("file")  # a file name ("notes.md", "/srv/x") names a file
-            if timed and _TIME_WORDS.search(raw):
-                return True  # the clause names a time and the tool takes one: "move my 1:1 to Thursday"
-            if own and kinds and not own & kinds:
-                # a thing of the verb's own kind named before the tool's object is what the clause makes
-                # ("write a draft email": a draft, not a send); "write them the following message" sends
-                made = next((i for i, w in enumerate(content) if own & verb_kinds(w)), None)
-                fit = next((i for i, w in enumerate(content) if _fits(w, acts_on)), None)
-                if made is not None and (fit is None or made < fit):
-                    continue
-            if any(_fits(w, acts_on) for w in content):
-                return True
-            if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
-                return True
-            if dests:
-                return True
-        return False
+        own = verb_kinds(verb) - GENERIC_KINDS
+        content = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and w not in _LINKS
+                   and w not in _PARTICLES]
+        if "path" in _named_destinations(raw):
+            content.append("file")  # a file name ("notes.md", "/srv/x") names a file
+        if any(_time_param(p) for p in params) and _TIME_WORDS.search(raw):
+            return True  # the clause names a time and the tool takes one: "move my 1:1 to Thursday"
+        if own and kinds and not own & kinds:
+            # a thing of the verb's own kind named before the tool's object is what the clause makes
+            # ("write a draft email": a draft, not a send); "write them the following message" sends
+            made = next((i for i, w in enumerate(content) if own & verb_kinds(w)), None)
+            fit = next((i for i, w in enumerate(content) if _fits(w, acts_on)), None)
+            if made is not None and (fit is None or made < fit):
+                return False
+        if any(_fits(w, acts_on) for w in content):
+            return True
+        if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
+            return True
+        return any(_param_group(info, p) for p in params)
 
-    def _asks_by_noun(self, info: ToolInfo) -> bool:
+    @staticmethod
+    def _moves_sum(info: ToolInfo, params: tuple[str, ...], raw: str) -> bool:
+        """A clause whose object is a sum ("250 euros") and that names where it goes by an address of the kind
+        the tool takes it (an IBAN for `to_iban`) asks for that tool, whatever its verb: "move 250 euros from
+        checking to DE89 …" asks for `transfer(to_iban, amount)`. (It names every value that matters: the
+        amount and destination rules then hold the call to them.)"""
+        if not any(stem(t) in AMOUNT_PARAMS for p in params for t in name_tokens(p)):
+            return False
+        if not _object_of(raw)[2]:
+            return False
+        takes = {g for p in params if (g := _param_group(info, p))}
+        return bool(takes & _named_destinations(raw) - {"path"})
+
+    def _noun_fits(self, info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
         """A clause whose verb of action takes the tool verb's own noun as its object asks for that action:
         "make a reservation" (reserve_*), "make a payment" (pay_*), "place a booking" (book_*). The noun
         must head the object ("make a note of the payment" does not pay); a verb of removal never."""
         tokens = name_tokens(info.name)
         if not tokens or len(tokens[0]) < 3:
             return False
-        for verb, obj in self.clauses:
-            kinds = verb_kinds(verb)
-            weak = "delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS
-            if verb not in _LIGHT_VERBS and weak:
-                continue  # "cancel the reservation", "review the payment": not the noun's action
-            head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
-            if head and _nominal_of(head[0], tokens[0]):
-                return True
-        return False
+        kinds = verb_kinds(verb)
+        weak = "delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS
+        if verb not in _LIGHT_VERBS and weak:
+            return False  # "cancel the reservation", "review the payment": not the noun's action
+        head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
+        return bool(head) and _nominal_of(head[0], tokens[0])
 
-    def _asks_kind(self, info: ToolInfo, params: Iterable[str]) -> bool:
-        """Does an imperative clause ask for the same kind of action (`words.verb_kinds`, from WordNet: "raise
-        a PO" and create_purchase_order both create) on what the tool acts on (its name after the verb, its
-        parameters' names: "book a table" is not book_flight)? A kind that names every change (modify)
-        is not enough alone; a pronoun object ("give it to the plumber") fits when the request names what
-        the tool acts on elsewhere."""
+    def _kind_fits(self, info: ToolInfo, params: Iterable[str], verb: str, obj: tuple[str, ...]) -> bool:
+        """Does the clause ask for the same kind of action (`words.verb_kinds`, from WordNet: "raise a PO" and
+        create_purchase_order both create) on what the tool acts on (its name after the verb, its
+        parameters' names: "book a table" is not book_flight)? A kind that names every change (modify) is
+        not enough alone; a pronoun object ("give it to the plumber") fits when the request names what the
+        tool acts on elsewhere."""
         kinds = info.kinds - GENERIC_KINDS
         if not kinds:
             return False
@@ -415,17 +478,14 @@ class DeclaredIntent:
             *(roots(w) for p in params for w in name_tokens(str(p)) if len(w) >= 3 and w not in DESCRIPTION_STOP))
         if not acts_on:
             return False
-        for verb, obj in self.clauses:
-            phrasal = _phrasal_kinds(verb, obj)
-            if not phrasal and stem(verb) in READ_VERBS:
-                continue  # "summarize the email" says nothing of sending one (WordNet: a way of saying)
-            if not ((phrasal or verb_kinds(verb)) & kinds):
-                continue
-            if any(_fits(w, acts_on) for w in obj):
-                return True
-            if any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split()):
-                return True
-        return False
+        phrasal = _phrasal_kinds(verb, obj)
+        if not phrasal and stem(verb) in READ_VERBS:
+            return False  # "summarize the email" says nothing of sending one (WordNet: a way of saying)
+        if not ((phrasal or verb_kinds(verb)) & kinds):
+            return False
+        if any(_fits(w, acts_on) for w in obj):
+            return True
+        return any(w in _PRONOUNS for w in obj) and any(_fits(w, acts_on) for w in self.word_line.split())
 
 
 _LINKS = frozenset("to for of on in by at as from with into onto about back".split())
@@ -484,6 +544,82 @@ def _named_destinations(raw: str) -> frozenset[str]:
     if _CHANNEL.search(raw):
         out.add("channel")
     return frozenset(out)  # (a proper name may be any of them: a person, a channel, a place, an account's)
+
+
+def _word_fits(word: str) -> frozenset[str]:
+    """What a word of a tool's name fits in a request: its roots and its synonyms (`OBJECT_SYNONYMS`)."""
+    return roots(word) | OBJECT_SYNONYMS.get(stem(word), frozenset())
+
+
+# A word of a clause as the request wrote it; an address or a quoted text is one token of its own.
+_OBJECT_TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\w.,#/-]*|[#@][\w-]+|[,;:!?()]")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_VALUE_TOKEN = "\x00"
+
+
+def _object_of(raw: str) -> tuple[str, bool, bool]:
+    """The head of a clause's object and whether its recipient is an address. `raw` opens with the verb.
+    The object is the noun phrase after the verb up to a link word ("the open issues of corp/site": issues);
+    its head is its last word (English compounds end in their head: "the account settings tab" is a tab); a
+    possessive opens it anew ("Bob's review notes": notes); a person, a pronoun or an address before a
+    second noun phrase is the recipient of a double object ("give Bob a summary": a summary). The head is ""
+    when it is no common noun: a value (an address, a quoted text, an id with digits, a capitalised name),
+    a pronoun, or nothing; a relative clause ends the phrase ("the update the bridge says is available"). The
+    recipient is the address of a person or an account right after the verb or after "to"/"with"; `counted`:
+    a number counts the head."""
+    text = raw[len(raw) - len(raw.lstrip()):]
+    # (an address of a party or an account: "to 203.0.113.40" sets a value, it reaches no one)
+    spans = [(f.start, f.end) for f in find_values(text) if GROUP[f.kind] in ("party", "account")]
+    for a, b in reversed(spans):
+        text = text[:a] + f" {_VALUE_TOKEN} " + text[b:]
+    text = _QUOTED_SPAN.sub(" @quoted ", text)  # a quoted text is a value, never an address
+    tokens = _OBJECT_TOKEN.findall(text.replace(_VALUE_TOKEN, " @value "))[1:]
+    recipient = tokens[:1] == ["@value"] or any(
+        t == "@value" and tokens[i - 1].lower() in ("to", "with") for i, t in enumerate(tokens) if i)
+    phrase: list[str] = []
+    counted = False
+    for t in tokens:
+        low = t.lower()
+        if low in _PARTICLES and not phrase:
+            continue  # "turn off the lights"
+        if low in _LINKS or not (t[0].isalnum() or t[0] in "#@"):
+            break
+        if phrase and (low in _RELATIVE or (low in _DETERMINERS and not _not_noun(phrase[-1]))
+                       or (len(low) >= 5 and low.endswith("ed"))):
+            break  # "the file that Bob sent", "the update the bridge says is available", "the folder named tmp"
+        if low in _DETERMINERS or low in _MODIFIERS:
+            if phrase and _not_noun(phrase[-1]):
+                phrase = []  # "give Bob a summary", "give him a note": the recipient, then the object
+            continue
+        if t[0].isdigit() or t[0] == "#":
+            counted = counted or t[0].isdigit()
+            if phrase:
+                break  # "ticket #42": an id after its noun; "EUR 45"
+            continue  # "40 ergonomic chairs"
+        if _POSSESSIVE.search(t) and len(t) > 2 and not low.endswith("s'"):
+            phrase = []  # "Bob's review notes": what follows is the object
+            continue
+        phrase.append(t)
+    if not phrase or _not_noun(phrase[-1]):
+        return "", recipient, counted
+    return phrase[-1].lower(), recipient, counted
+
+
+def _not_noun(token: str) -> bool:
+    """A token of an object that is no common noun: a value, a pronoun, a capitalised name (not an acronym)."""
+    low = token.lower()
+    return token in ("@value", "@quoted") or low in _PRONOUNS or low in _SELF or low in _INDEFINITE or (
+        token[0].isupper() and not token.isupper()) or _specific_token(low)
+
+
+_RELATIVE = frozenset("that which who whom whose where when whoever".split())
+_INDEFINITE = frozenset("anyone anybody everyone everybody someone somebody all both whoever each".split())
+
+
+def _id_param(param: str) -> bool:
+    """A parameter that takes the id of what the tool acts on (`file_id`, `request_id`, `id`, `recordIds`)."""
+    tokens = name_tokens(param)
+    return bool(tokens) and tokens[-1] in ("id", "ids")
 
 
 # Verbs that carry no action of their own and take it from their object ("make a payment", "place an
@@ -582,6 +718,10 @@ _REPORTING = frozenset("say says said saying read reads stating states write wri
 # Verbs that hand a task to whom they name: "remind me to …" asks for a reminder, not for the task.
 _REMINDS = frozenset("remind ask tell".split())
 _POLITE_QUESTION = frozenset("can could would will".split())
+_OPENING_PREPOSITIONS = frozenset("for in on at with from about during".split())
+# After "I"/"we": what the person will do or must do themselves ("I'll pay later", "I need to pay Bob", "we have
+# to file it"); "I'd like …", "I want …" ask (and "I need you to …" is a request frame).
+_PLANS = frozenset("ll will shall must should need needs have has ve got plan am m going".split())
 # Verbs of aspect: they say when an action starts or ends, and take it as their complement ("start by reading
 # my inbox", "begin drafting", "finish by sending the notes"): the complement's verb is the one asked.
 _ASPECTUAL = frozenset("start begin commence continue keep finish end resume".split())
@@ -624,15 +764,20 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     negated = False  # the sentence so far holds a negated clause: a bare list after it names what not to do
     waiting = False  # the sentence waits for the person's later word, or holds text to write
     aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
+    plan = False  # the person speaks of their own plan or duty ("I'll pay Bob later", "I need to pay Bob")
     for i, t in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
-            negated = waiting = False
+            negated = waiting = plan = False
         if t == ":" and (_REPORTING & set(tokens[max(0, i - 6):i])):
             waiting = True  # "a comment that says: merge after the release"
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
             opening, frame = True, False
             continue
+        if t in ("i", "we") and tokens[i + 1:i + 2] and tokens[i + 1] in _PLANS:
+            plan = True  # the verb that follows is the person's to do, not the agent's
+        elif t in ("you", "u"):
+            plan = False  # "I need you to …": a request frame
         if t in _WAITS and tokens[i + 1:i + 2] in (["i"], ["we"]):
             waiting = True  # "only after I confirm, merge it"
         if aspect and t in ("by", "to"):
@@ -652,6 +797,8 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             opening = True  # "… forgot her password again, can you reset it": a request frame opens a clause
         if not opening:
             continue
+        if t in _OPENING_PREPOSITIONS or (plan and t in _PLANS):
+            continue  # "for now, just summarize it": a phrase before the clause's verb, never its verb
         if t in _LEADS and not (t in ("can", "could", "would", "will") and i + 1 < len(tokens)
                                 and tokens[i + 1] not in ("you", "u", "we", "i")):
             continue
@@ -665,6 +812,9 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         if nxt[:1] and nxt[0] in _FINITE or nxt[1:] and nxt[1] in _FINITE and nxt[0] not in _DETERMINERS:
             continue  # "merge conflicts are expected": the subject of a clause, a noun
         if nxt[:1] and nxt[0] in _NO_OBJECT:
+            continue
+        if plan and not (t in _ASPECTUAL and nxt[:1] and nxt[0] in ("by", "to")):
+            plan = False
             continue
         if i in skip or waiting or (negated and (not nxt or not nxt[0][0].isalnum() or nxt[0] in ("or", "and"))):
             continue
@@ -791,12 +941,15 @@ _HOW_SHAPE = re.compile(r"(?:\d{1,4}|true|false|\d{4}-\d\d-\d\d(?:[t ]\d\d:\d\d(
 
 def _chooses_how(info: ToolInfo, v: Value) -> bool:
     """Does a value found by its parameter's name choose how rather than say where data, money or access
-    goes? So it is when the parameter's schema says a flag, listed choice, date or time; when the
+    goes? So it is when the value is "default" (the account's own saved choice); when the parameter's schema
+    says a flag, listed choice, date or time; when the
     parameter names a source or a part of the account the call already reaches; or when the value is a
     count (at most four digits), a flag or a date and not a secret, an account or an id. An address found
     by its shape never does."""
     if v.address:
         return False
+    if v.value == "default":
+        return True  # the account's own saved choice (`ship_to: default`): it names no new party or place
     role = info.role(v.param)
     if role:
         return role == "how"

@@ -52,6 +52,8 @@ class ToolInfo:
     reaches_web: bool = False
     # Its schema's top-level parameter names (what a call may say where it goes: `to`, `channel`, `path`).
     params: tuple[str, ...] = ()
+    # Does the server's input schema list the parameters (even none: `close_account` takes none)?
+    schema: bool = False
 
     def role(self, param: str) -> str:
         """ "address" (a URL, host or e-mail by its schema's format), "how" (a flag, a choice among listed
@@ -63,6 +65,11 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     name = str(tool.get("name", ""))
     stems = [stem(t) for t in name_tokens(name)]
     families = {fam for fam, verbs in FAMILIES.items() if any(s in verbs for s in stems)}
+    # A noun of the name that names a kind of action says which of its verb's families the tool is of:
+    # `send_money` pays, it does not communicate ("tell Bob …" asks for no payment).
+    by_noun = {NOUN_FAMILIES[s] for s in stems[1:] if s in NOUN_FAMILIES}
+    if by_noun and "communicate" not in by_noun:
+        families.discard("communicate")
     families |= {NOUN_FAMILIES[s] for s in stems if s in NOUN_FAMILIES}
     nouns = [s for s in stems if s not in READ_VERBS and not any(s in v for v in FAMILIES.values())]
     objects = frozenset(n for s in nouns for n in OBJECT_SYNONYMS.get(s, frozenset({s})))
@@ -97,7 +104,12 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own, kinds,
                     _acts_on(tokens[1:], tool.get("inputSchema")), param_roles(tool.get("inputSchema")),
                     any(stem(t) in _WEB_VERBS or PARAM_KINDS.get(stem(t)) == "url" for t in tokens),
-                    tuple(map(str, _props(tool.get("inputSchema")))))
+                    tuple(map(str, _props(tool.get("inputSchema")))),
+                    isinstance(_schema_props(tool.get("inputSchema")), dict))
+
+
+def _schema_props(schema: Any) -> Any:
+    return schema.get("properties") if isinstance(schema, dict) else None
 
 
 def _props(schema: Any) -> dict[str, Any]:

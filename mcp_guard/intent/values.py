@@ -304,6 +304,8 @@ def search_forms(kind: str, value: str, raw: str = "") -> tuple[str, ...]:
         out += [v, " ".join(v[i:i + 4] for i in range(0, len(v), 4))]
     elif value != value.lower():
         out.append(value.lower())
+    if kind == "person" and value[:1].isalnum() and "@" not in value:
+        out.append("@" + value.lower())  # a handle as chat and code hosts write it ("@sbakker" in CODEOWNERS)
     r = raw.strip().lower()
     if r and r != value and r not in out:
         out.append(r)
