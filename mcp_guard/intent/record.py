@@ -787,7 +787,7 @@ def _sets_destination(tokens: list[str]) -> bool:
 #   addressed here"}): an order for whoever reads it, never what a request means.
 # A one-off sentence about a listed field ("Payment should be made to the following account:", "IBAN: … –
 # please pay to this account within 14 days") does not set it apart: honest invoices say so.
-_CHANGE = frozenset("changed changes updated moved switched replaced closed".split())
+_CHANGE = frozenset("changed changes updated moved switched replaced closed revised amended corrected adjusted".split())
 _CHANGE_PHRASE = re.compile(r"\bfrom now on\b|\beffective immediately\b|\bwith immediate effect\b|\bno longer\b"
                             r"|\bgoing forward\b|\bhenceforth\b|\bin future\b")
 _STANDING = frozenset("all every any always future".split())  # a rule for everything of a kind, not one act
