@@ -105,8 +105,7 @@ class ResultEntry:
     spans: list[tuple[int, int]] | None = None  # flagged text: instructions to the model (None: not judged yet)
     regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
     extracted: dict[str, list[Occurrence]] | None = None  # normalised phone/IBAN values -> occurrences (lazy)
-    # (start, end, question) -> how a sentence apart from an occurrence sets it (`_set_apart`, `_sets_sum`)
-    setby: dict[tuple[int, int, str], str] = field(default_factory=dict)
+    setby: dict[tuple[str, ...], str] = field(default_factory=dict)  # value (and forms) -> `_how` (a cache)
     _text: str | None = None
     _low: str | None = None
 
@@ -403,32 +402,19 @@ class SessionRecord:
                 if not all(inside):
                     tainted.append(e)
                 continue
-            # A value a sentence of the result tells its reader to act on ("Please send the figures to x@y")
-            # is an instruction, whoever it was for: not what the request pointed at. So is one a sentence
-            # with no addressee sets as where things go ("Payments for this account now go to IBAN …"):
-            # running text of the result, wherever else it stands in it (`directed` when the request
-            # pointed there: the engine takes it as data only where the request asks for such a value).
-            is_field = any(o.is_field for o in occ)
-            if number and not is_field and all(_cached(e, o, "sum") for o in occ[:MAX_OCCURRENCES]):
-                continue  # a sum found only where an instruction sets it ("please pay 2500") is no data
-            # (only where it would be data: a value in the running text of a result nobody pointed at is text)
-            near = occ[:MAX_OCCURRENCES] if e.pointed or is_field else []
-            prose = [o for o in near if not o.is_field]
-            apart = [_cached(e, o, "apart") for o in near]
-            if "instructed" in apart:
-                text.append(e)  # set apart by a standing rule: never data, never pointed
+            # How the clean result carries it (`_how`; once per result and value: the sentences it reads
+            # do not change).
+            ckey = (value, *forms)
+            how = e.setby.get(ckey)
+            if how is None:
+                how = _how(e, occ, number)
+                if len(e.setby) < MAX_CACHED:
+                    e.setby[ckey] = how
+            if how == "none":
                 continue
-            if any(_in_imperative(e, o) for o in prose):
-                (fields if is_field else text).append(e)
-                continue
-            if "directed" in apart or any(_sets_destination(_sentence_tokens(e, o)) for o in prose):
-                text.append(e)
-                if e.pointed:
-                    directed.append(e)
-                continue
-            (fields if is_field else text).append(e)
-            if e.pointed:
-                pointed.append(e)
+            (fields if how.startswith("field") else text).append(e)
+            if e.pointed and how.endswith(("pointed", "directed")):
+                (pointed if how.endswith("pointed") else directed).append(e)
         for f in (key, value, *forms):  # tainted results read elsewhere in the session: named, never data
             for e, inside, out in self.elsewhere_values.get(f, ()):
                 for hit, where in ((inside, injected), (out, tainted)):
@@ -802,15 +788,29 @@ _SUM = re.compile(r"\d[\d,]*(?:\.\d+)?")  # a value that is a number: a sum (`_s
 RECORD_SPAN = 600  # characters of a value's record read on either side of it
 
 
-def _cached(e: ResultEntry, o: Occurrence, question: str) -> str:
-    """`_set_apart` ("apart") or `_sets_sum` ("sum", answered "1" or "") for an occurrence, once per result."""
-    key = (o.start, o.end, question)
-    said = e.setby.get(key)
-    if said is None:
-        said = _set_apart(e, o) if question == "apart" else ("1" if _sets_sum(e, o) else "")
-        if len(e.setby) < MAX_CACHED:
-            e.setby[key] = said
-    return said
+def _how(e: ResultEntry, occ: list[Occurrence], number: bool) -> str:
+    """How a clean result carries a value found at `occ`: "field" or "text" (and "-pointed" where that is
+    data the request pointed at, "-directed" where a sentence sets it as where things go), or "none"."""
+    # A value a sentence of the result tells its reader to act on ("Please send the figures to x@y") is an
+    # instruction, whoever it was for: not what the request pointed at. So is one a sentence with no
+    # addressee sets as where things go ("Payments for this account now go to IBAN …"), in its own words
+    # or apart from it (`_set_apart`): running text of the result, wherever else it stands in it
+    # (`directed` when the request pointed there: the engine takes it as data only where the request asks
+    # for such a value), and never that for a standing rule that refers back to it.
+    is_field = any(o.is_field for o in occ)
+    if number and not is_field and all(_sets_sum(e, o) for o in occ[:MAX_OCCURRENCES]):
+        return "none"  # a sum found only where an instruction sets it ("please pay 2500") is no data
+    # (only where it would be data: a value in the running text of a result nobody pointed at is text)
+    near = occ[:MAX_OCCURRENCES] if e.pointed or is_field else []
+    prose = [o for o in near if not o.is_field]
+    apart = [_set_apart(e, o) for o in near]
+    if "instructed" in apart:
+        return "text"
+    if any(_in_imperative(e, o) for o in prose):
+        return "field" if is_field else "text"
+    if "directed" in apart or any(_sets_destination(_sentence_tokens(e, o)) for o in prose):
+        return "text-directed"
+    return "field-pointed" if is_field else "text-pointed"
 
 
 def _sentences(text: str) -> list[list[str]]:
