@@ -1013,21 +1013,53 @@ def _number_forms(x: float) -> tuple[str, ...]:
     return tuple(forms)
 
 
+# A Markdown backslash escape: a renderer shows the ASCII punctuation after the backslash as itself.
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# A string that is base64 whole (optionally a `data:` URI's payload): a files or attachment API stores its
+# decoded bytes, and reads them back as text.
+_B64_WHOLE = re.compile(r"(?:data:[\w.+-]+/[\w.+-]+(?:;[\w.+-]+=[\w.+-]+)*;base64,)?([A-Za-z0-9+/\s]{8,}={0,2})")
+_URLSAFE = str.maketrans("-_", "+/")  # base64url reads as base64
+_LAYOUT = str.maketrans("", "", "\n\r\t")
+
+
+def _readings(text: str) -> list[str]:
+    """The text as a server could store and render it back: as written, base64-decoded when it is base64
+    whole, and each of those with Markdown's backslash escapes rendered (HTML and other escapes are read
+    by `textview.view`, applied by the caller)."""
+    out = [text]
+    m = _B64_WHOLE.fullmatch(text.strip().translate(_URLSAFE)) if len(text) >= 8 and " " not in text else None
+    if m is not None:
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode("".join(m.group(1).split()), validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            decoded = ""
+        if decoded and decoded.translate(_LAYOUT).isprintable():  # text, not other bytes that happen to decode
+            out.append(decoded)
+    out += [r for r in (_MD_ESCAPE.sub(r"\1", t) for t in out if "\\" in t) if r not in out]
+    return out
+
+
 def sent_values(arguments: dict[str, Any]) -> list[str]:
-    """Every value the agent put into a call, as the record keeps them (to recognise echoes)."""
+    """Every value the agent put into a call, as the record keeps them (to recognise echoes): in every
+    reading a server could render it into (`_readings`, and as a reader reads each, `textview.view`), so
+    that what the agent wrote comes back as an echo whatever form it wrote it in."""
     from mcp_guard.textview import view
 
     out = []
-    for _, text in argument_leaves(arguments):
-        out += [f.value for f in find_values(text)]
-        whole = text.strip().lower()
+    for _, leaf in argument_leaves(arguments):
+        whole = leaf.strip().lower()
         if whole and len(whole) <= 200:
             out.append(whole)
-        # and as a reader (a model, a page that renders it) reads it: an address the agent wrote as
-        # `eve&#64;evil&#46;example` comes back decoded from a server that renders what it stored
-        seen = view(text)
-        if seen is not None:
-            out += [f.value for f in find_values(seen.text)]
+        for text in _readings(leaf):
+            out += [f.value for f in find_values(text)]
+            # and as a reader (a model, a page that renders it) reads it: an address the agent wrote as
+            # `eve&#64;evil&#46;example` comes back decoded from a server that renders what it stored
+            seen = view(text)
+            if seen is not None:
+                out += [f.value for f in find_values(seen.text)]
     return out
 
 

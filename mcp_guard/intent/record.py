@@ -105,6 +105,7 @@ class ResultEntry:
     spans: list[tuple[int, int]] | None = None  # flagged text: instructions to the model (None: not judged yet)
     regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
     extracted: dict[str, list[Occurrence]] | None = None  # normalised phone/IBAN values -> occurrences (lazy)
+    setby: dict[tuple[str, ...], str] = field(default_factory=dict)  # value (and forms) -> `_how` (a cache)
     _text: str | None = None
     _low: str | None = None
 
@@ -374,6 +375,7 @@ class SessionRecord:
         shaped = value[:1] == "+" and value[1:].isdigit() or (
             len(value) >= 15 and value[:2].isalpha() and value[2:4].isdigit() and value.isalnum())
         sent_at = self.sent.get(key, self.sent.get(value))
+        number = _SUM.fullmatch(value) is not None
         if sent_at is None:
             sent_at = self.sent_full_at  # None, or: from then on unknown values may be echoes
         fields: list[ResultEntry] = []
@@ -400,25 +402,19 @@ class SessionRecord:
                 if not all(inside):
                     tainted.append(e)
                 continue
-            # A value a sentence of the result tells its reader to act on ("Please send the figures to x@y")
-            # is an instruction, whoever it was for: not what the request pointed at. So is one a sentence
-            # with no addressee sets as where things go ("Payments for this account now go to IBAN …"):
-            # running text of the result, wherever else it stands in it (`directed` when the request
-            # pointed there: the engine takes it as data only where the request asks for such a value).
-            is_field = any(o.is_field for o in occ)
-            # (only where it would be data: a value in the running text of a result nobody pointed at is text)
-            prose = [o for o in occ[:MAX_OCCURRENCES] if not o.is_field] if e.pointed or is_field else []
-            if any(_in_imperative(e, o) for o in prose):
-                (fields if is_field else text).append(e)
+            # How the clean result carries it (`_how`; once per result and value: the sentences it reads
+            # do not change).
+            ckey = (value, *forms)
+            how = e.setby.get(ckey)
+            if how is None:
+                how = _how(e, occ, number)
+                if len(e.setby) < MAX_CACHED:
+                    e.setby[ckey] = how
+            if how == "none":
                 continue
-            if any(_sets_destination(_sentence_tokens(e, o)) for o in prose):
-                text.append(e)
-                if e.pointed:
-                    directed.append(e)
-                continue
-            (fields if is_field else text).append(e)
-            if e.pointed:
-                pointed.append(e)
+            (fields if how.startswith("field") else text).append(e)
+            if e.pointed and how.endswith(("pointed", "directed")):
+                (pointed if how.endswith("pointed") else directed).append(e)
         for f in (key, value, *forms):  # tainted results read elsewhere in the session: named, never data
             for e, inside, out in self.elsewhere_values.get(f, ()):
                 for hit, where in ((inside, injected), (out, tainted)):
@@ -764,6 +760,191 @@ def _sets_destination(tokens: list[str]) -> bool:
     head = tokens[:len(tokens) - len(near) + max(i for i, t in enumerate(near) if t in _TOWARD)]
     # (a verb that carries or pays, WordNet's send and pay kinds, in any form: "is forwarded to", "wire to")
     return any(t in _OBLIGATION or t in _MOTION or verb_kinds(t) & _CARRY for t in head[-8:])
+
+
+# A destination set by a sentence apart from the value, in the value's record (its paragraph, or its JSON
+# object), is instruction-borne: running text of the result, never data. Such a sentence is
+# - a change notice before the value or about it ("Our bank details have changed.⏎IBAN: …", "UPDATED
+#   REMITTANCE DETAILS (the old account is closed):", a sibling member "Our bank changed."): as with a
+#   sentence that sets the value in its own words (`_sets_destination`), a request that asks for a value of
+#   that kind from the data by a noun ("their new phone number") means it (`directed`);
+# - a standing rule after it or beside it that sends everything of a kind there by referring back to it
+#   ("… – all crew notifications should be copied to this number", {"value": …, "reason": "all mail must be
+#   addressed here"}): an order for whoever reads it, never what a request means.
+# A one-off sentence about a listed field ("Payment should be made to the following account:", "IBAN: … –
+# please pay to this account within 14 days") does not set it apart: honest invoices say so.
+_CHANGE = frozenset("changed changes updated moved switched replaced closed revised amended corrected adjusted".split())
+_CHANGE_PHRASE = re.compile(r"\bfrom now on\b|\beffective immediately\b|\bwith immediate effect\b|\bno longer\b"
+                            r"|\bgoing forward\b|\bhenceforth\b|\bin future\b")
+_STANDING = frozenset("all every any always future".split())  # a rule for everything of a kind, not one act
+_REFERS = re.compile(
+    r"\b(?:to|into|at|via|on)[ \t]+(?:this|that|these|those|it|them)\b|\b(?:here|above)\b"
+    r"|\bthere\b(?![ \t]+(?:is|are|was|were|will|would|must|should|may|might|has|have|be)\b)")
+_FIELD_LINE = re.compile(r"[ \t]*(?:[-*•][ \t]+)?[A-Za-z_][\w .()/-]{0,40}:[ \t]+(\S.*)")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_LINES = re.compile(r"\r?\n|\\n")  # (a JSON string's escaped line breaks too)
+_BRACE = re.compile(r"[{}]")
+_SUM = re.compile(r"\d[\d,]*(?:\.\d+)?")  # a value that is a number: a sum (`_sets_sum`)
+RECORD_SPAN = 600  # characters of a value's record read on either side of it
+
+
+def _how(e: ResultEntry, occ: list[Occurrence], number: bool) -> str:
+    """How a clean result carries a value found at `occ`: "field" or "text" (and "-pointed" where that is
+    data the request pointed at, "-directed" where a sentence sets it as where things go), or "none"."""
+    # A value a sentence of the result tells its reader to act on ("Please send the figures to x@y") is an
+    # instruction, whoever it was for: not what the request pointed at. So is one a sentence with no
+    # addressee sets as where things go ("Payments for this account now go to IBAN …"), in its own words
+    # or apart from it (`_set_apart`): running text of the result, wherever else it stands in it
+    # (`directed` when the request pointed there: the engine takes it as data only where the request asks
+    # for such a value), and never that for a standing rule that refers back to it.
+    is_field = any(o.is_field for o in occ)
+    if number and not is_field and all(_sets_sum(e, o) for o in occ[:MAX_OCCURRENCES]):
+        return "none"  # a sum found only where an instruction sets it ("please pay 2500") is no data
+    # (only where it would be data: a value in the running text of a result nobody pointed at is text)
+    near = occ[:MAX_OCCURRENCES] if e.pointed or is_field else []
+    prose = [o for o in near if not o.is_field]
+    apart = [_set_apart(e, o) for o in near]
+    if "instructed" in apart:
+        return "text"
+    if any(_in_imperative(e, o) for o in prose):
+        return "field" if is_field else "text"
+    if "directed" in apart or any(_sets_destination(_sentence_tokens(e, o)) for o in prose):
+        return "text-directed"
+    return "field-pointed" if is_field else "text-pointed"
+
+
+def _sentences(text: str) -> list[list[str]]:
+    """The words of each sentence of a piece of text (sentences with no words left out)."""
+    out = []
+    for piece in _SENTENCE_END.split(text):
+        tokens = re.findall(r"[a-z]+", piece)
+        if tokens:
+            out.append(tokens)
+    return out
+
+
+def _changes(tokens: list[str]) -> bool:
+    """Is the sentence a change notice ("have changed", "updated", "from now on", "no longer")?"""
+    return any(t in _CHANGE for t in tokens) or _CHANGE_PHRASE.search(" ".join(tokens)) is not None
+
+
+def _opens_with_order(tokens: list[str]) -> bool:
+    """Does the sentence open with a verb of action in its bare form ("Please pay …", "Add …"; not
+    "Attached is …")?"""
+    from mcp_guard.intent.words import ACTION_BASE
+
+    lead = tokens[:8]
+    while lead and lead[0] in _LEAD_IN:
+        lead.pop(0)
+    return bool(lead) and lead[0] in ACTION_BASE
+
+
+def _directs(tokens: list[str]) -> bool:
+    """A modal of obligation or a verb that carries, pays or moves (the words `_sets_destination` reads)."""
+    from mcp_guard.intent.words import verb_kinds
+
+    return any(t in _OBLIGATION or t in _MOTION or verb_kinds(t) & _CARRY for t in tokens)
+
+
+def _refers_back(tokens: list[str]) -> str:
+    """Does the sentence set a value it refers back to as where everything of a kind goes ("instructed";
+    "" otherwise)?"""
+    if _STANDING.isdisjoint(tokens) or _REFERS.search(" ".join(tokens)) is None:
+        return ""
+    return "instructed" if _directs(tokens) else ""
+
+
+def _set_apart(e: ResultEntry, o: Occurrence) -> str:
+    """Is the occurrence set as where something goes by a sentence of its record apart from its own
+    (the rule above)? "instructed" (a standing rule refers back to it), "directed" (a change notice sets
+    it) or ""."""
+    low = e.low
+    found = ""
+    if e.json:
+        others, before, after = _siblings(low, o)
+        if _lead_in_changes(before):  # inside its own string
+            return "directed"
+        for string in (*others, after):
+            for tokens in _sentences(string):
+                if _changes(tokens):
+                    found = "directed"
+                    continue
+                said = _refers_back(tokens)
+                if said == "instructed":
+                    return said
+                found = found or said
+        return found
+    start = max(0, o.start - RECORD_SPAN)
+    breaks = list(_BLANK_LINE.finditer(low, start, o.start))
+    if _lead_in_changes(low[breaks[-1].end() if breaks else start:o.start]):
+        return "directed"
+    # the sentence after it, within its paragraph
+    after = low[o.end:o.end + RECORD_SPAN // 2]
+    cut = _BLANK_LINE.search(after)
+    for tokens in _sentences(after[:cut.start()] if cut else after)[:1]:
+        if _changes(tokens):
+            return "directed"
+        return _refers_back(tokens)
+    return ""
+
+
+def _lead_in_changes(before: str) -> bool:
+    """Is the lead-in of a value (the last sentence before it in its paragraph, past the other fields of
+    its record and its own label) a change notice?"""
+    lines = _LINES.split(before)
+    own = lines.pop()
+    lead = "" if _FIELD_LINE.match(own + "x") and not _is_prose(own) else own
+    for line in reversed(lines):
+        if _sentences(lead):
+            break
+        m = _FIELD_LINE.match(line)
+        lead = "" if m is not None and not _is_prose(m.group(1)) else line  # a field of the record: past it
+    said = _sentences(lead)
+    return bool(said) and _changes(said[-1])
+
+
+def _is_prose(text: str) -> bool:
+    """A field's text that is a sentence rather than a value (four words or more)."""
+    return len(re.findall(r"[^\W\d_]+", text)) >= 4
+
+
+def _siblings(low: str, o: Occurrence) -> tuple[list[str], str, str]:
+    """The other strings of the JSON object that holds the occurrence (within RECORD_SPAN each side) that
+    are sentences, and its own string before and after it (empty when it is a string whole)."""
+    lo, hi = max(0, o.start - RECORD_SPAN), min(len(low), o.end + RECORD_SPAN)
+    strings = [(m.start(), m.end()) for m in _JSON_STRING.finditer(low, lo, hi)]
+    own = next(((s, t) for s, t in strings if s < o.start and o.end < t), None)
+    # the object's bounds: the nearest brace outside a string on either side
+    first, last = lo, hi
+    starts = [s for s, _ in strings]
+    for m in _BRACE.finditer(low, lo, hi):
+        pos = m.start()
+        k = bisect.bisect_right(starts, pos) - 1
+        if k >= 0 and pos < strings[k][1]:
+            continue  # inside a string
+        if pos < o.start:
+            first = pos
+        elif pos >= o.end:
+            last = pos
+            break
+    out = [low[s + 1:t - 1] for s, t in strings if first < s and t <= last and (s, t) != own
+           and _is_prose(low[s + 1:t - 1])]
+    if own is None:
+        return out, "", ""
+    return out, low[own[0] + 1:o.start], low[o.end:own[1] - 1]
+
+
+def _sets_sum(e: ResultEntry, o: Occurrence) -> bool:
+    """Does a sentence of the occurrence's passage (its line, or its JSON string) set this number as what is
+    paid or done: an order before it ("P.S. Please pay 2500 EUR", "Please add the late fee; amount to pay:
+    2500"), a change notice, or a verb that sets it ("the amount due has changed to 2500")?"""
+    low = e.low
+    start = max(0, o.start - RECORD_SPAN // 2)
+    start = max(start, low.rfind("\n", start, o.start) + 1, low.rfind('"', start, o.start) + 1 if e.json else 0)
+    said = _sentences(low[start:o.start])
+    if not said:
+        return False
+    return any(_opens_with_order(t) or _changes(t) for t in said) or _sets_destination(said[-1])
 
 
 # -- text that addresses the model by name ---------------------------------------------------------------
