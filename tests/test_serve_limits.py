@@ -120,3 +120,16 @@ def test_sigterm_ends_serve_with_stalled_and_streaming_connections_open(tmp_path
         if proc.poll() is None:
             proc.kill()
             proc.wait(15)
+
+
+def test_forwarded_for_is_believed_only_from_a_configured_proxy(tmp_path):
+    """With `forwarded_allow_ips` naming the proxy in front (here: loopback), its X-Forwarded-For is
+    the client's address: four addresses are four clients, and they fill `max_sessions`."""
+    config = _config(tmp_path, 'max_sessions = 4\nmax_sessions_per_client = 2\nforwarded_allow_ips = ["127.0.0.1"]\n')
+    with serving(config) as base:
+        for i in range(4):
+            answer = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "x-forwarded-for": f"10.0.0.{i}"},
+                                timeout=30)
+            assert answer.status_code == 200
+        full = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "x-forwarded-for": "10.0.0.9"}, timeout=30)
+        assert full.status_code == 503 and "too many sessions" in full.json()["error"]["message"]
