@@ -2,8 +2,9 @@
 
 Kept in the database rather than in the relay, so every `serve` replica that answers a request of
 the same session (a `session start` token) counts against the same budget. Read before each call of
-a profile with budgets, charged when the call goes ahead. Two calls decided at the same instant on
-two replicas may both take the last unit: the count itself is never lost (an atomic increment).
+a profile with budgets, then read again and charged in one write transaction when the call goes
+ahead (`IntentGuard._charge_shared`): calls decided at the same instant on several replicas take the
+store's write lock in turn, so the last unit is taken once.
 """
 
 from __future__ import annotations

@@ -231,6 +231,10 @@ class ServeSettings(_Model):
     idle_timeout: float = Field(1800.0, gt=0)  # seconds without a request before a session and its servers end
     socket_timeout: float = Field(10.0, gt=0)  # seconds a connection may stay silent before a request
     max_connections: int = Field(256, gt=0)  # open HTTP connections (503 beyond)
+    max_streams_per_client: int = Field(4, gt=0)  # 2026-07-28 response streams open per credential (429 beyond)
+    # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (e.g.
+    # ["127.0.0.1"]); empty: none are, and a client's address is that of its own connection.
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
 
 
 class StorageSettings(_Model):

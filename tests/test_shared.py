@@ -149,11 +149,15 @@ async def test_intent_of_one_session_does_not_apply_to_another(tmp_path, home):
                               "Send a note to ada@example.com saying hello", "--json"],
                              capture_output=True, text=True, timeout=60, check=True)
     token = json.loads(started.stdout)["token"]
+    # (B has a token too: while session tokens are live, a request without one is refused)
+    other_token = json.loads(subprocess.run([*GUARD, "--config", str(config), "session", "start", "--intent",
+                                             "Summarise my notes", "--json"], capture_output=True, text=True,
+                                            timeout=60, check=True).stdout)["token"]
     note = {"to": "ada@example.com", "body": "hello"}
     with serving(config) as base:
-        async with _session(base, token) as a, _session(base) as b:
+        async with _session(base, token) as a, _session(base, other_token) as b:
             assert not (await a.call_tool("send_note", note)).is_error
-            other = await b.call_tool("send_note", note)  # B declared nothing: a destination nobody named
+            other = await b.call_tool("send_note", note)  # B's intent names no one: a destination nobody named
             assert other.is_error and "ada@example.com" in other.content[0].text
             stray = await a.call_tool("send_note", {"to": "eve@attacker.example", "body": "hello"})
             assert stray.is_error and "eve@attacker.example" in stray.content[0].text

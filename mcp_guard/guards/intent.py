@@ -282,7 +282,13 @@ class IntentGuard(Guard):
                 verdict = Verdict("allow", f"approved:{used}", f"a person approved this call ({used})")
         if verdict.action != "allow" and mode == "warn":
             verdict = Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
-        if verdict.action == "allow":
+        if verdict.action == "allow" and mode == "enforce" and self._shared_budget(st):
+            # Checked again and charged in one transaction: the calls of this session decided at
+            # the same instant (on this replica or another) wait for it, so none takes a spent unit.
+            spent = self._charge_shared(st, call, qualified)
+            if spent is not None:
+                return Decision("deny", spent.reason, self.name, spent.rule)
+        elif verdict.action == "allow":
             self.note_allowed(call)
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
 
@@ -310,20 +316,26 @@ class IntentGuard(Guard):
         if st.profile is None or call.answering:
             self.note_allowed(call)
             return None
-        if not self._shared_budget(st):  # in memory: no await between the check and the charge
-            return self._charge_within_budget(st, call, qualified)
-        assert self.store is not None
-        with self.store.write():  # every replica's charge of the session waits for this one
-            st.counts = budgets.used(self.store, call.session.id)
-            return self._charge_within_budget(st, call, qualified)
-
-    def _charge_within_budget(self, st: SessionState, call: ToolCall, qualified: str) -> Decision | None:
-        assert st.profile is not None
-        spent = st.profile.over_budget(qualified, st.counts)
+        if self._shared_budget(st):
+            spent = self._charge_shared(st, call, qualified)
+        else:  # in memory: no await between the check and the charge
+            spent = st.profile.over_budget(qualified, st.counts)
+            if spent is None:
+                self.note_allowed(call)
         if spent is not None:
             return Decision("deny", f"{spent.reason} (while a person was asked)", self.name, spent.rule)
-        self.note_allowed(call)
         return None
+
+    def _charge_shared(self, st: SessionState, call: ToolCall, qualified: str) -> Verdict | None:
+        """Charge the call if the store's budget use still has room, as one write transaction (every
+        replica's charge of the session waits for it); else the refusal, and nothing is charged."""
+        assert self.store is not None and st.profile is not None
+        with self.store.write():
+            st.counts = budgets.used(self.store, call.session.id)
+            spent = st.profile.over_budget(qualified, st.counts)
+            if spent is None:
+                self.note_allowed(call)
+        return spent
 
     def note_allowed(self, call: ToolCall) -> None:
         """Count a call that goes ahead (also one a person said yes to after an ask)."""

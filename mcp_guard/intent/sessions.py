@@ -148,6 +148,13 @@ def resolve_token(store: Store, token: str) -> BoundIntent:
     return BoundIntent(row["id"], row["intent"], row["profile"], row["owner"], "token")
 
 
+def tokens_live(store: Store) -> bool:
+    """Whether any `session start` token on this database is unexpired (and not ended)."""
+    row = store.execute("SELECT 1 FROM sessions WHERE source = 'token' AND expires > ? LIMIT 1",
+                        [timestamp(_now())]).fetchone()
+    return row is not None
+
+
 def end_session(store: Store, session_id: str) -> None:
     done = store.execute("UPDATE sessions SET expires = ? WHERE id = ?", [timestamp(_now()), session_id])
     if done.rowcount != 1:

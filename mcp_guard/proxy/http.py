@@ -38,7 +38,7 @@ from starlette.types import Receive, Scope, Send
 from mcp_guard.config import Config
 from mcp_guard.errors import ConfigError
 from mcp_guard.guards.base import SessionInfo
-from mcp_guard.intent.sessions import BoundIntent, SessionError, resolve_token
+from mcp_guard.intent.sessions import BoundIntent, SessionError, resolve_token, tokens_live
 from mcp_guard.proxy.channels import StreamChannel
 from mcp_guard.proxy.handshake_sessions import (
     OpeningChannel,
@@ -93,6 +93,10 @@ def security_settings(config: Config, port: int) -> Any:
 
 
 class BodyTooLarge(Exception):
+    pass
+
+
+class BodyTooSlow(Exception):
     pass
 
 
@@ -180,6 +184,7 @@ class _Endpoint:
         self.token = token
         self.limits = limits
         self.max_body = proxy.config.serve.max_body_bytes
+        self.body_timeout = proxy.config.serve.socket_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -191,7 +196,11 @@ class _Endpoint:
         body: bytes | None = None
         if request.method == "POST":
             try:
-                body = await read_body(request, receive, self.max_body)
+                body = await read_body(request, receive, self.max_body, self.body_timeout)
+            except BodyTooSlow:
+                await _http_error(408, f"mcp-guard: the request body did not arrive within {self.body_timeout:g} s "
+                                       "(serve.socket_timeout)", close=True)(scope, receive, send)
+                return
             except BodyTooLarge:
                 await _http_error(413, f"mcp-guard: request body exceeds the limit of {self.max_body} bytes "
                                        "(serve.max_body_bytes)")(scope, receive, send)
@@ -240,23 +249,42 @@ class _Endpoint:
         scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
         bearer = bearer.strip() if scheme.lower() == "bearer" else ""
         if not bearer:
-            return (_unauthorized("a bearer token is required") if self.token else None), None
+            if self.token:
+                return _unauthorized("a bearer token is required"), None
+            # Without serve.token a tokenless request runs under the config's intent and default
+            # profile; while session tokens are live that would let an agent escape its token's
+            # (narrower) profile, budget and taint by leaving the token out. So it is refused then.
+            if await self._store_call(tokens_live):
+                return _unauthorized("a bearer token is required while `mcp-guard session start` tokens "
+                                     "are live on this database (see `mcp-guard session end`)"), None
+            return None, None
         if self.token is not None and hmac.compare_digest(bearer.encode(), self.token.encode()):
             return None, None
         try:
-            store = self.proxy.store
-            if store.dialect == "sqlite":  # a local read: on the loop it costs microseconds
-                return None, resolve_token(store, bearer)
-            return None, await anyio.to_thread.run_sync(resolve_token, store, bearer)  # a network round trip
+            return None, await self._store_call(resolve_token, bearer)
         except SessionError as err:
             return _unauthorized(err.message), None
 
+    async def _store_call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        store = self.proxy.store
+        if store.dialect == "sqlite":  # a local read: on the loop it costs microseconds
+            return fn(store, *args)
+        return await anyio.to_thread.run_sync(fn, store, *args)  # a network round trip
 
-async def read_body(request: Request, receive: Receive, limit: int) -> bytes:
-    """The whole body, refused (BodyTooLarge) as soon as it is known to exceed `limit`."""
+
+async def read_body(request: Request, receive: Receive, limit: int, timeout: float) -> bytes:
+    """The whole body, refused (BodyTooLarge) as soon as it is known to exceed `limit`, and
+    (BodyTooSlow) when it has not all arrived `timeout` seconds after its headers: a client that
+    stalls mid-body must not hold a connection (and a `max_connections` slot) for ever."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise BodyTooLarge
+    with anyio.move_on_after(timeout):
+        return await _read_chunks(receive, limit)
+    raise BodyTooSlow
+
+
+async def _read_chunks(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -317,9 +345,10 @@ def initialize_problem(request: Request, body: bytes) -> Response | None:
     return None
 
 
-def _http_error(status: int, message: str, *, code: int = -32600, rid: str | int | None = None) -> Response:
+def _http_error(status: int, message: str, *, code: int = -32600, rid: str | int | None = None,
+                close: bool = False) -> Response:
     return JSONResponse({"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}},
-                        status_code=status)
+                        status_code=status, headers={"Connection": "close"} if close else None)
 
 
 def _unauthorized(why: str) -> Response:
@@ -341,7 +370,8 @@ class StreamableHTTPEndpoint(_Endpoint):
                                       MAX_REPLICAS * serve.max_sessions)
         self._given_up: OrderedDict[str, None] = OrderedDict()  # sessions ended here under the session limits
         self.task_group: anyio.abc.TaskGroup | None = None
-        self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes, limits)
+        self.stateless = StatelessSessions(proxy.serve_session, proxy.config.proxy.max_message_bytes, limits,
+                                           max_streams=serve.max_streams_per_client, audit=proxy.audit)
 
     async def serve(self, request: Request, bound: BoundIntent | None, credential: str | None, body: bytes | None,
                     scope: Scope, receive: Receive, send: Send) -> None:
@@ -684,6 +714,11 @@ def serve(config: Config, upstreams: list[str]) -> None:
         app, host=host, port=port, log_level="warning", lifespan="on",
         http=_timed_h11_protocol(settings.socket_timeout),
         timeout_keep_alive=max(1, round(settings.socket_timeout)), limit_concurrency=settings.max_connections,
+        # A client's address is its connection's unless a configured reverse proxy says otherwise
+        # (uvicorn would believe X-Forwarded-For from any local process: a per-address limit dodged).
+        proxy_headers=bool(settings.forwarded_allow_ips), forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        # On SIGTERM, open streams (SSE, listen) get this long to end before they are cut.
+        timeout_graceful_shutdown=max(1, round(settings.socket_timeout)),
     ))
 
     async def main() -> None:

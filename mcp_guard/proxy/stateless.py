@@ -6,7 +6,8 @@ that carries the same `session start` token (or the static token, or none on loo
 by one relay, opened on the first request and kept while requests keep coming. Each POST becomes
 one request on that relay's client channel under an id of the proxy's own (clients sharing a
 credential may reuse ids), and its answer goes back as JSON, or, for `subscriptions/listen`, as an
-SSE stream that lives until the client closes it.
+SSE stream that lives until the client closes it. A credential has at most `max_streams` such
+streams open at once (each holds a connection: one credential must not hold them all).
 
 A credential's relay is a session to serve's limits like any `initialize` session: it takes a slot of
 `max_sessions` and of the client's `max_sessions_per_client`, is busy (not to be ended for another)
@@ -28,7 +29,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from mcp_guard.guards.base import SessionInfo
+from mcp_guard.guards.base import Decision, SessionInfo, ToolCall
 from mcp_guard.proxy import eras, jsonrpc
 from mcp_guard.proxy.jsonrpc import Message, RequestId
 
@@ -65,6 +66,7 @@ class ExchangeChannel:
         # Input schemas of the tools the relay showed this credential, for the `Mcp-Param-*` check
         # (None: the tool mirrors no argument into a header, so there is nothing to check).
         self.schemas: dict[str, Any] = {}
+        self.session: SessionInfo | None = None  # the guards' session its relay serves
 
     async def receive(self) -> tuple[Message, bytes | None]:
         try:
@@ -160,11 +162,15 @@ class Limits(Protocol):
 class StatelessSessions:
     """One relay per credential, for the 2026-07-28 requests of `serve`."""
 
-    def __init__(self, serve_session: ServeSession, max_bytes: int, limits: Limits) -> None:
+    def __init__(self, serve_session: ServeSession, max_bytes: int, limits: Limits, *,
+                 max_streams: int = 4, audit: Any = None) -> None:
         self._serve = serve_session
         self._max_bytes = max_bytes
         self._limits = limits
+        self._max_streams = max_streams
+        self._audit = audit  # the proxy's `AuditSink`: a call refused here is recorded there
         self._channels: dict[str, ExchangeChannel] = {}
+        self._open_streams: dict[str, int] = {}  # credential -> its streamed responses open now
         self.task_group: anyio.abc.TaskGroup | None = None
 
     @staticmethod
@@ -181,7 +187,8 @@ class StatelessSessions:
             if refused is not None:
                 return refused
             self._channels[key] = channel
-            self.task_group.start_soon(self._run, key, channel, session())
+            channel.session = session()
+            self.task_group.start_soon(self._run, key, channel, channel.session)
         return channel
 
     async def _run(self, key: str, channel: ExchangeChannel, session: SessionInfo) -> None:
@@ -233,8 +240,15 @@ class StatelessSessions:
             with self._limits.answering(self.slot(key)):
                 refused = await self._param_headers(channel, body, request, meta)
             if refused is not None:
+                await self._record_refusal(channel, body, refused)
                 return refused
         if body.get("method") == "subscriptions/listen" or "progressToken" in meta:
+            if self._open_streams.get(key, 0) >= self._max_streams:
+                return JSONResponse({"jsonrpc": "2.0", "id": rid, "error": {
+                    "code": jsonrpc.INVALID_REQUEST,
+                    "message": f"mcp-guard: this client already has {self._max_streams} response streams open "
+                               "(serve.max_streams_per_client); close one first"}},
+                    status_code=429, headers={"Connection": "close"})
             return self._streamed(channel, body, key)
         with self._limits.answering(self.slot(key)):
             answer = await channel.exchange(body)
@@ -270,6 +284,19 @@ class StatelessSessions:
         return JSONResponse({"jsonrpc": "2.0", "id": body.get("id"), "error": {
             "code": rejection.code, "message": f"mcp-guard: {rejection.message}"}}, status_code=400)
 
+    async def _record_refusal(self, channel: ExchangeChannel, body: Message, refused: Response) -> None:
+        """A call refused here never reaches the relay's gate: its attempt goes to the audit log
+        all the same (what it would have sent included), as the relay records the calls it refuses."""
+        if self._audit is None or channel.session is None:
+            return
+        params = body.get("params") if isinstance(body.get("params"), dict) else {}
+        name = str(params.get("name"))
+        arguments = params.get("arguments")
+        arguments = arguments if isinstance(arguments, dict) else {"(arguments)": arguments}
+        reason = json.loads(refused.body).get("error", {}).get("message", "refused")
+        call = ToolCall(channel.session, "", name, name, arguments)
+        await self._audit.call("call", call, Decision("deny", reason, "serve", "refused"))
+
     def _streamed(self, channel: ExchangeChannel, body: Message, key: str) -> Response:
         """A request whose notifications the client wants (a listen stream, progress): they and then
         the answer as SSE events; a listen stream lives until the client closes it."""
@@ -294,5 +321,25 @@ class StatelessSessions:
                     yield f"event: message\ndata: {json.dumps(msg, separators=(',', ':'))}\n\n"
                 tg.cancel_scope.cancel()
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        self._open_streams[key] = self._open_streams.get(key, 0) + 1
+        return _CountedStream(events(), lambda: self._stream_closed(key), media_type="text/event-stream",
+                              headers={"Cache-Control": "no-cache"})
+
+    def _stream_closed(self, key: str) -> None:
+        left = self._open_streams.pop(key, 1) - 1
+        if left:
+            self._open_streams[key] = left
+
+
+class _CountedStream(StreamingResponse):
+    """A streamed response that says when it is over (sent, failed or the client gone)."""
+
+    def __init__(self, content: Any, closed: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self._closed = closed
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._closed()

@@ -170,7 +170,6 @@ def test_a_client_at_its_limit_gives_up_its_least_recently_used_idle_session(tmp
 def test_sessions_are_bounded_per_client_and_in_total(tmp_path, home):
     """Sessions busy answering are never ended for another: beyond the limits, 429 (per client) and 503."""
     config = write(tmp_path, "max_sessions = 3\nmax_sessions_per_client = 2")
-    tokens = [start_token(config), start_token(config)]
     with served(config) as (_, base):
         hang = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "hang", "arguments": {}}}
         with contextlib.ExitStack() as calls:
@@ -180,6 +179,7 @@ def test_sessions_are_bounded_per_client_and_in_total(tmp_path, home):
                 assert answer.status_code == 200  # its answer has begun: the session is busy
             third = httpx.post(f"{base}/mcp", json=INIT, headers=HEADERS)
             assert third.status_code == 429 and "already has 2 sessions busy" in third.json()["error"]["message"]
+            tokens = [start_token(config), start_token(config)]  # (once live, no token is refused: not before)
             open_session(base, {"authorization": f"Bearer {tokens[0]}"})  # another credential: its own count
             full = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "authorization": f"Bearer {tokens[1]}"})
             assert full.status_code == 503 and "too many sessions" in full.json()["error"]["message"]
@@ -235,7 +235,7 @@ def test_sse_session_answers_only_to_the_credential_that_opened_it(tmp_path, hom
         ping = {"jsonrpc": "2.0", "id": 5, "method": "ping"}
         assert httpx.post(f"{base}{endpoint}", json=ping,
                           headers={**HEADERS, "authorization": f"Bearer {other}"}).status_code == 404
-        assert httpx.post(f"{base}{endpoint}", json=ping, headers=HEADERS).status_code == 404
+        assert httpx.post(f"{base}{endpoint}", json=ping, headers=HEADERS).status_code == 401  # tokens are live
         assert httpx.post(f"{base}{endpoint}", json=ping,
                           headers={**HEADERS, "authorization": f"Bearer {owner}"}).status_code == 202
 
@@ -246,18 +246,19 @@ def test_streamable_session_answers_only_to_the_credential_that_opened_it(tmp_pa
     with served(config) as (_, base):
         session = open_session(base, {"authorization": f"Bearer {owner}"})
         ping = {"jsonrpc": "2.0", "id": 5, "method": "ping"}
-        for headers in ({"authorization": f"Bearer {other}"}, {}):
+        for headers, status in (({"authorization": f"Bearer {other}"}, 404), ({}, 401)):  # 401: tokens are live
             assert httpx.post(f"{base}/mcp", json=ping,
-                              headers={**HEADERS, **headers, "mcp-session-id": session}).status_code == 404
+                              headers={**HEADERS, **headers, "mcp-session-id": session}).status_code == status
 
 
 def test_default_profile_applies_to_every_session(tmp_path, home):
     profile = ('[intent]\ndefault_profile = "locked"\n'
                '[profiles.locked]\nowner = "sec@example.com"\ndeny = ["faulty/pid"]\n')
     config = write(tmp_path, extra=profile)
-    token = start_token(config)
     with served(config) as (_, base):
-        for headers in ({}, {"authorization": f"Bearer {token}"}):  # no token; a token with no profile of its own
+        for headers in ({}, "token"):  # no token (before any is live); a token with no profile of its own
+            if headers == "token":
+                headers = {"authorization": f"Bearer {start_token(config)}"}
             session = open_session(base, headers)
             answer = call(base, session, "pid", headers)["result"]
             assert answer["isError"], answer
