@@ -532,8 +532,9 @@ MAX_BLOB = 2 * 1024 * 1024  # base64 characters of an embedded text resource dec
 
 def content_extras(content: object) -> list[tuple[str, str]]:
     """Texts a client shows from a result's content that no single string holds, as (field, text):
-    - an embedded resource's `blob` whose mimeType is text/* or JSON, decoded (a client shows it as
-      text; up to MAX_BLOB, the rest left out);
+    - an embedded resource's `blob` whose bytes are text, whatever its mimeType says (a mail
+      `message/rfc822`, YAML, JavaScript, XML in UTF-16: a client shows it as text and a model reads it;
+      up to MAX_BLOB, the rest left out; `blob_text`);
     - each border between two consecutive text blocks, read run together and on two lines (a client
       shows the blocks one after the other, so a sentence split across them is read whole)."""
     import base64
@@ -549,17 +550,43 @@ def content_extras(content: object) -> list[tuple[str, str]]:
         if isinstance(item.get("text"), str) and item["text"].strip():  # a blank block hides no border
             texts.append((i, item["text"]))
         res = item.get("resource")
-        if isinstance(res, dict) and isinstance(res.get("blob"), str) and _is_text_type(res.get("mimeType")):
+        if isinstance(res, dict) and isinstance(res.get("blob"), str):
             try:
                 data = base64.b64decode(res["blob"][:MAX_BLOB], validate=False)
             except (binascii.Error, ValueError):
                 continue
-            out.append((f"content[{i}].resource.blob", data.decode("utf-8", "replace")))
+            text = data.decode("utf-8", "replace") if _is_text_type(res.get("mimeType")) else blob_text(data)
+            if text:
+                out.append((f"content[{i}].resource.blob", text))
     for (i, a), (j, b) in zip(texts, texts[1:], strict=False):
         if a and b:
             tail, head = a[-SEAM:], b[:SEAM]
             out.append((f"content[{i}..{j}]", tail + head + "\n\n" + tail + "\n" + head))
     return out
+
+
+def blob_text(data: bytes) -> str | None:
+    """The text binary data holds, whatever type it was given: UTF-8 or (with a byte-order mark, or a NUL
+    byte beside every ASCII letter) UTF-16, when nearly all of it is printable; None for an image, an
+    archive, any other binary."""
+    head = data[:4096]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        enc = "utf-16"
+    elif len(head) >= 8 and head[1::2].count(0) > 0.9 * (len(head) // 2):
+        enc = "utf-16-le"
+    elif len(head) >= 8 and head[0::2].count(0) > 0.9 * (len(head) // 2):
+        enc = "utf-16-be"
+    else:
+        enc = "utf-8"
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as err:  # (cut at MAX_BLOB: a character split at the end)
+        if err.start < len(data) - 4:
+            return None
+        text = data[:err.start].decode(enc)
+    sample = text[:4096]
+    shown = sum(c.isprintable() or c in "\t\n\r" for c in sample)
+    return text if sample and shown >= 0.97 * len(sample) else None
 
 
 def _is_text_type(mime: object) -> bool:

@@ -45,6 +45,7 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mcp_guard.intent import words as _words
@@ -682,18 +683,44 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
     such as `ChatGPT` into two words)."""
     from mcp_guard.textview import view
 
-    raw = (_addressed_to_model(text, low) + _vocatives(text, low) + _forged_turns(low) + _template_turns(low)
-           + _labels(low))
+    raw = _read_addresses(text, low)
     v = view(text)
-    if v is None:
-        return raw
-    t = v.text
-    lt = t.lower()
-    if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
-        t = lt
-    found = _addressed_to_model(t, lt) + _vocatives(t, lt) + _forged_turns(lt) + _template_turns(lt) + _labels(lt)
-    read = [v.span(s, e) for s, e in found]
+    read: list[tuple[int, int]] = []
+    t = text
+    if v is not None:
+        t = v.text
+        lt = t.lower()
+        if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
+            t = lt
+        read = [v.span(s, e) for s, e in _read_addresses(t, lt)]
+    # Latin letters with accents or strokes folded too ("Nøtē tø thē AI åssįstånt"): a second reading for
+    # this judgement only (the shared view keeps them: "für" and "météo" are words of their own languages).
+    if not t.isascii() and _accented().search(t) is not None:
+        plain = t.translate(_accent_table())
+        lp = plain.lower()
+        if len(lp) == len(plain):
+            found = _read_addresses(plain, lp)
+            read += [v.span(s, e) for s, e in found] if v is not None else found
     return sorted(set(raw) | set(read))
+
+
+def _read_addresses(t: str, lt: str) -> list[tuple[int, int]]:
+    return _addressed_to_model(t, lt) + _vocatives(t, lt) + _forged_turns(lt) + _template_turns(lt) + _labels(lt)
+
+
+@lru_cache(maxsize=1)
+def _accent_table() -> dict[int, str]:
+    """Latin letters with a diacritic or a stroke -> the plain letter (scripts/gen_letter_fold.py)."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("mcp_guard").joinpath("data/letter_fold.json").read_text("utf-8"))
+    return {ord(k): v for k, v in data["accents"].items()}
+
+
+@lru_cache(maxsize=1)
+def _accented() -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(map(chr, _accent_table()))) + "]")
 
 
 def _whole_word(low: str, word: str) -> list[int]:
