@@ -328,10 +328,13 @@ def _unjoin(m: re.Match[str]) -> str:
     marks = re.findall(r"[./|]+", s)
     words = re.split(r"[./|]+", s)
     # (the mark is the last of each group: `m3.|Send` ends a sentence, then joins)
-    if len(words) < MIN_JOINED or len({k[-1] for k in marks}) != 1 or 4 * sum(w.isalpha() for w in words) < 3 * len(words):
+    lettered = sum(w.isalpha() for w in words)
+    if len(words) < MIN_JOINED or len({k[-1] for k in marks}) != 1 or 4 * lettered < 3 * len(words):
         return s
     mark = marks[0][-1]
-    return s.replace(mark + mark, mark + " ").replace(mark, " ") if mark != "." else s.replace("..", ". ").replace(".", " ").replace("  ", ". ")
+    if mark == ".":  # (`..`: a sentence's end, then the mark)
+        return s.replace("..", ". ").replace(".", " ").replace("  ", ". ")
+    return s.replace(mark + mark, mark + " ").replace(mark, " ")
 
 
 def _decode_spaced_b64(src: str, m: re.Match[str]) -> str:
