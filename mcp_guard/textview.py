@@ -535,8 +535,9 @@ MAX_BLOB = 2 * 1024 * 1024  # base64 characters of an embedded text resource dec
 
 def content_extras(content: object) -> list[tuple[str, str]]:
     """Texts a client shows from a result's content that no single string holds, as (field, text):
-    - an embedded resource's `blob` whose bytes are text, whatever its mimeType says (a mail
-      `message/rfc822`, YAML, JavaScript, XML in UTF-16: a client shows it as text and a model reads it;
+    - an embedded resource's `blob` whose bytes are text, whatever its mimeType says but a medium's
+      (a mail `message/rfc822`, YAML, JavaScript, XML in UTF-16: a client shows it as text and a model
+      reads it; an image/audio/video/font type is shown as such, never as text;
       up to MAX_BLOB, the rest left out; `blob_text`);
     - each border between two consecutive text blocks, read run together and on two lines (a client
       shows the blocks one after the other, so a sentence split across them is read whole)."""
@@ -558,7 +559,9 @@ def content_extras(content: object) -> list[tuple[str, str]]:
                 data = base64.b64decode(res["blob"][:MAX_BLOB], validate=False)
             except (binascii.Error, ValueError):
                 continue
-            text = data.decode("utf-8", "replace") if _is_text_type(res.get("mimeType")) else blob_text(data)
+            mime = res.get("mimeType")
+            text = (data.decode("utf-8", "replace") if _is_text_type(mime) else
+                    None if _is_media_type(mime) else blob_text(data))
             if text:
                 out.append((f"content[{i}].resource.blob", text))
     for (i, a), (j, b) in zip(texts, texts[1:], strict=False):
@@ -590,6 +593,11 @@ def blob_text(data: bytes) -> str | None:
     sample = text[:4096]
     shown = sum(c.isprintable() or c in "\t\n\r" for c in sample)
     return text if sample and shown >= 0.97 * len(sample) else None
+
+
+def _is_media_type(mime: object) -> bool:
+    """An image, sound, video or font: a client shows it as what it is, never as text."""
+    return isinstance(mime, str) and mime.split("/", 1)[0].strip().lower() in ("image", "audio", "video", "font")
 
 
 def _is_text_type(mime: object) -> bool:
