@@ -77,6 +77,7 @@ _QP_SHAPE = re.compile(r"(?:=[0-9A-Fa-f]{2}){3}")
 _QP_ANY = re.compile(r"(?:=[0-9A-Fa-f]{2}){2,}|=[0-9A-Fa-f]{2}(?=[A-Za-z])|= *\n")
 # UTF-7 (a mail charset): `+` then base64 of UTF-16, ended by `-`. UTF-7 never needs to encode ASCII
 # letters, so a run that decodes to mostly ASCII text is text hidden from a plain reading: decoded.
+_UTF7_HINT = r"\+[A-Za-z0-9+/]{8}"
 _UTF7 = re.compile(r"(?<![\w+/=])\+[A-Za-z0-9+/]{8,}-?")
 # Words joined by one of `.`, `|`, `/` instead of spaces across a sentence (`Note.to.the.AI.assistant:`):
 # eight words or more, mostly of letters, the same mark between each (a double mark ends a sentence).
@@ -85,6 +86,7 @@ _JOINED = re.compile(r"(?<![\w./|:@\\-])[^\W_][\w'’-]*[:,;!?]?(?:[./|]{1,2}[^\
 _JOINED_HINT = r"(?:[^\s./|]+[./|]{1,2}){7}[^\s./|]"
 MIN_JOINED = 8
 # Two or three capitals split by a mark inside one word (`A-I`, `A.I`, `A·I`, a braille blank): one word.
+_SPLIT_CAPS_HINT = "[A-Z][-.\u2010\u2011\u00b7\u2027\u2800][A-Z]"
 _SPLIT_CAPS = re.compile(r"(?<![\w.-])[A-Z](?:[-.\u2010\u2011\u00b7\u2027\u2800][A-Z]){1,2}(?![\w.-])")
 # An HTML comment inside a word (`A<!-- x -->I`): a model reading the text reads the word without it.
 _COMMENT = re.compile(r"<!--.{0,200}?-->", re.S)
@@ -442,7 +444,7 @@ def _view(text: str, first: bool) -> View | None:
             for c, r in changed.items():
                 src = src.replace(c, r)
             wide = False
-    if not src.isascii() and _lookalike_class().search(src) is not None:
+    if not src.isascii() and _gate(_lookalike_class().pattern).search(src) is not None:
         src = _fold_lookalikes(src)
     # Then the edits that change it, with a map back.
     edits: list[tuple[int, int, str | None]] = []
@@ -458,14 +460,14 @@ def _view(text: str, first: bool) -> View | None:
     if "<" in src:
         edits += [(m.start(), m.end(), _decode("tag", m.group())) for m in _TAG.finditer(src)]
         edits += [(m.start(), m.end(), "") for m in _COMMENT.finditer(src) if _inside_word(src, m)]
-    if "-" in src or "." in src or not src.isascii():
+    if _gate(_SPLIT_CAPS_HINT).search(src) is not None:
         edits += [(m.start(), m.end(), m.group()[::2]) for m in _SPLIT_CAPS.finditer(src)]
     if "*" in src or "~" in src or "`" in src:
         edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
     if "=" in src:
         qp = _QP_ANY if _QP_SHAPE.search(pre) is not None else _QP
         edits += [(m.start(), m.end(), _decode_qp(m.group(), strict=not m.group().isupper())) for m in qp.finditer(pre)]
-    if "+" in pre:
+    if "+" in pre and _gate(_UTF7_HINT).search(pre) is not None:
         edits += [(m.start(), m.end(), _decode_utf7(m.group())) for m in _UTF7.finditer(pre)]
     if " " in src and _gate(_B64_HINT).search(pre) is not None:
         edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m)) for m in _B64_SPACED.finditer(pre)]
