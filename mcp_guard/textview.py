@@ -86,7 +86,6 @@ _JOINED = re.compile(r"(?<![\w./|:@\\-])[^\W_][\w'’-]*[:,;!?]?(?:[./|]{1,2}[^\
 _JOINED_HINT = r"(?:[^\s./|]+[./|]{1,2}){7}[^\s./|]"
 MIN_JOINED = 8
 # Two or three capitals split by a mark inside one word (`A-I`, `A.I`, `A·I`, a braille blank): one word.
-_SPLIT_CAPS_HINT = "[A-Z][-.\u2010\u2011\u00b7\u2027\u2800][A-Z]"
 _SPLIT_CAPS = re.compile(r"(?<![\w.-])[A-Z](?:[-.\u2010\u2011\u00b7\u2027\u2800][A-Z]){1,2}(?![\w.-])")
 # An HTML comment inside a word (`A<!-- x -->I`): a model reading the text reads the word without it.
 _COMMENT = re.compile(r"<!--.{0,200}?-->", re.S)
@@ -106,17 +105,17 @@ _SPACES = str.maketrans("\t\r\f\v", "    ")
 # RE2 (linear, a DFA): whether the text holds anything a reading below changes, a superset of each
 # pattern it gates (ASCII classes keep its DFA small; a text with other letters needs a view anyway).
 _SPACED_CAMEL_HINT = (r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9]|$)"  # spaced
-                      r"|[a-z][A-Z]|[A-Z][A-Z][a-z]")  # camelCase
+                      r"|[a-z][A-Z]|[A-Z][A-Z][a-z]"  # camelCase
+                      r"|[A-Z][-.\x{2010}\x{2011}\x{b7}\x{2027}\x{2800}][A-Z]")  # capitals split by a mark
 # The same for a text with letters of other scripts (Unicode classes: Python's `\w` is a letter or a number)
 _SPACED_CAMEL_HINT_WIDE = (r"(?:^|[^\pL\pN])[\pL\pN](?:[^\pL\pN_]{1,3}[\pL\pN]){3}(?:[^\pL\pN]|$)"
-                           r"|[a-z][A-Z]|[A-Z][A-Z][a-z]")
+                           r"|[a-z][A-Z]|[A-Z][A-Z][a-z]|[A-Z][-.\x{2010}\x{2011}\x{b7}\x{2027}\x{2800}][A-Z]")
 _HINT = (_SPACED_CAMEL_HINT +
          r"|[A-Za-z][0134578]{1,2}[A-Za-z]|[A-Za-z]\$\$?[A-Za-z]|[A-Za-z]@@?[A-Za-z]{1,12}(?:[^A-Za-z.-]|$)"  # leet
          r"|[^\s+/=&]\+[^\s+/=&]+\+[^\s+/=&]+\+[^\s+/=&]"  # form encoding
          r"|=[0-9A-F]{2}(?:[A-Za-z]|=[0-9A-F]{2})|= *[\r\n]|(?:=[0-9A-Fa-f]{2}){3}"  # quoted-printable
          r"|\+[A-Za-z0-9+/]{8}"  # UTF-7
          r"|" + _JOINED_HINT +  # words joined by a mark
-         r"|[A-Z][-.][A-Z]"  # capitals split by a mark
          r"|" + _B64_HINT +  # spaced base64
          r"|[^ \n]  |[\t\r\f\v]|[A-Za-z] *\n *[A-Za-z]")  # whitespace
 PASSES = 3  # escapes decoded again on the decoded text (`%254E`), at most this many times
@@ -438,13 +437,16 @@ def _view(text: str, first: bool) -> View | None:
         if ("." in src or "|" in src or "/" in src) and _gate(_JOINED_HINT).search(src) is not None:
             src = _JOINED.sub(_unjoin, src)
     wide = not src.isascii()
+    look = False
     if wide:  # the few distinct characters a text holds are looked up once each
-        changed = {c: r for c in set("".join(_WIDE.findall(src))) if (r := _TABLE[ord(c)]) != c}
+        chars = set("".join(_WIDE.findall(src)))
+        look = not chars.isdisjoint(_lookalikes())
+        changed = {c: r for c in chars if (r := _TABLE[ord(c)]) != c}
         if all(len(r) == 1 for r in changed.values()):
             for c, r in changed.items():
                 src = src.replace(c, r)
             wide = False
-    if not src.isascii() and _gate(_lookalike_class().pattern).search(src) is not None:
+    if look:
         src = _fold_lookalikes(src)
     # Then the edits that change it, with a map back.
     edits: list[tuple[int, int, str | None]] = []
@@ -460,8 +462,6 @@ def _view(text: str, first: bool) -> View | None:
     if "<" in src:
         edits += [(m.start(), m.end(), _decode("tag", m.group())) for m in _TAG.finditer(src)]
         edits += [(m.start(), m.end(), "") for m in _COMMENT.finditer(src) if _inside_word(src, m)]
-    if _gate(_SPLIT_CAPS_HINT).search(src) is not None:
-        edits += [(m.start(), m.end(), m.group()[::2]) for m in _SPLIT_CAPS.finditer(src)]
     if "*" in src or "~" in src or "`" in src:
         edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
     if "=" in src:
@@ -471,11 +471,12 @@ def _view(text: str, first: bool) -> View | None:
         edits += [(m.start(), m.end(), _decode_utf7(m.group())) for m in _UTF7.finditer(pre)]
     if " " in src and _gate(_B64_HINT).search(pre) is not None:
         edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m)) for m in _B64_SPACED.finditer(pre)]
-    # Letters spaced out and camelCase: the hint (a superset of both) spares the Python patterns the text
-    # that holds neither.
+    # Letters spaced out, camelCase and capitals split by a mark: the hint (a superset of the three) spares
+    # the Python patterns the text that holds none.
     if _gate(_SPACED_CAMEL_HINT if src.isascii() else _SPACED_CAMEL_HINT_WIDE).search(src) is not None:
         edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
         edits += [(m.end(), m.end(), " ") for m in _CAMEL.finditer(src)]
+        edits += [(m.start(), m.end(), m.group()[::2]) for m in _SPLIT_CAPS.finditer(src)]
     if "  " in src:  # a run of spaces (tabs, CR, a wrapped line's break: spaces by now) reads as one
         edits += [(m.start(), m.end(), " ") for m in _GAP.finditer(src)]
     if wide:
