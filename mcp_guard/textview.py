@@ -111,7 +111,7 @@ _SPACED_CAMEL_HINT = (r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z])
 _SPACED_CAMEL_HINT_WIDE = (r"(?:^|[^\pL\pN])[\pL\pN](?:[^\pL\pN_]{1,3}[\pL\pN]){3}(?:[^\pL\pN]|$)"
                            r"|[a-z][A-Z]|[A-Z][A-Z][a-z]|[A-Z][-.\x{2010}\x{2011}\x{b7}\x{2027}\x{2800}][A-Z]")
 _HINT = (_SPACED_CAMEL_HINT +
-         r"|[A-Za-z][0134578]{1,2}[A-Za-z]|[A-Za-z]\$\$?[A-Za-z]|[A-Za-z]@@?[A-Za-z]{1,12}(?:[^A-Za-z.-]|$)"  # leet
+         r"|[A-Za-z][0134578]{1,2}[A-Za-z]|[A-Za-z]\$\$?[A-Za-z]|[A-Za-z]@@?[A-Za-z]+(?:[^A-Za-z.-]|$)"  # leet
          r"|[^\s+/=&]\+[^\s+/=&]+\+[^\s+/=&]+\+[^\s+/=&]"  # form encoding
          r"|=[0-9A-F]{2}(?:[A-Za-z]|=[0-9A-F]{2})|= *[\r\n]|(?:=[0-9A-Fa-f]{2}){3}"  # quoted-printable
          r"|\+[A-Za-z0-9+/]{8}"  # UTF-7
