@@ -173,7 +173,8 @@ def test_the_quick_pass_is_a_superset_of_every_reading():
     from mcp_guard.textview import _view
 
     pieces = ["AIAssistant", "aB", "N0t3", "th3", "41", "a+b+c+d", "+", "=4E", "=20", "=\n", "Tm90ZSB0", "byB0aGUg",
-              "I G N O", " ", "  ", "\t", "\r", "\n", "note", "to", "the", "AI", ".", ",", ":", "x", "7", "-"]
+              "I G N O", " ", "  ", "\t", "\r", "\n", "note", "to", "the", "AI", ".", ",", ":", "x", "7", "-",
+              "N@te", "a$$i", "A!", "A-I", "=6e=6f=74", "+AE4AbwB0AGU-", "|", "/", "<!-- c -->", "@", "$"]
     rnd = random.Random(7)
     for _ in range(3000):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 14)))
@@ -189,7 +190,8 @@ def test_no_reading_depends_on_its_gate(monkeypatch):
     from mcp_guard import textview
 
     pieces = ["AIAssistant", "aB", "N0t3", "41", "a+b+c+d", "=4E", "Tm90ZSB0 byB0aGUg QUkg", "I G N O", "П р и м е",
-              "é", "東京", "ᴀ", "🅰", " ", "  ", "\t", "\n", "note", "the", ".", ",", "_", "x", "7", "-"]
+              "é", "東京", "ᴀ", "🅰", " ", "  ", "\t", "\n", "note", "the", ".", ",", "_", "x", "7", "-",
+              "Ꭺ", "ꓮ", "\u2800", "A-I", "N@te", "=6e=6f=74", "+AE4AbwB0AGU-", "|", "/"]
     rnd = random.Random(3)
     texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 14))) for _ in range(2000)]
     gated = [textview._view(t, first=True) for t in texts]
