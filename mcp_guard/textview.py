@@ -18,9 +18,14 @@ spelling. What changes:
 - whitespace: any run of spaces, tabs and CRs reads as one space, a line break between two words (a
   wrapped line, CRLF or escaped `\\r\\n` too) as a space; a blank line stays a paragraph break;
 - letters a model reads as plain ones that NFKC leaves alone (small capitals, negative squared letters:
-  a table generated from Unicode's names, data/letter_fold.json), leet digits in words of letters;
+  a table generated from Unicode's names, data/letter_fold.json), look-alike letters of other scripts
+  inside a word with Latin letters (Cherokee `Ꭺ`, Lisu `ꓮ`: from Unicode's confusables data, same file),
+  leet digits in words of letters and `@ $ !` inside them (`N0t3`, `a$$i$tant`);
+- separators a model reads through: words joined by one of `.`, `|`, `/` across a sentence, two or three
+  capitals split by a mark (`A-I`, a braille blank), an HTML comment inside a word;
 - encodings of mail and web bodies where the text has their shape: form encoding (`+`), quoted-printable
-  (`=4E`, soft line breaks), base64 cut into groups of one width and spaced.
+  (`=4E`, soft line breaks; lower-case hex in a run), UTF-7 that hides ASCII text, base64 cut into groups
+  of one width and spaced.
 Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests and one
 RE2 pass (`needed`, a superset test of every reading: it spares work, it never decides a reading), and
 the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
