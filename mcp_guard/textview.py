@@ -18,9 +18,14 @@ spelling. What changes:
 - whitespace: any run of spaces, tabs and CRs reads as one space, a line break between two words (a
   wrapped line, CRLF or escaped `\\r\\n` too) as a space; a blank line stays a paragraph break;
 - letters a model reads as plain ones that NFKC leaves alone (small capitals, negative squared letters:
-  a table generated from Unicode's names, data/letter_fold.json), leet digits in words of letters;
+  a table generated from Unicode's names, data/letter_fold.json), look-alike letters of other scripts
+  inside a word with Latin letters (Cherokee `Ꭺ`, Lisu `ꓮ`: from Unicode's confusables data, same file),
+  leet digits in words of letters and `@ $ !` inside them (`N0t3`, `a$$i$tant`);
+- separators a model reads through: words joined by one of `.`, `|`, `/` across a sentence, two or three
+  capitals split by a mark (`A-I`, a braille blank), an HTML comment inside a word;
 - encodings of mail and web bodies where the text has their shape: form encoding (`+`), quoted-printable
-  (`=4E`, soft line breaks), base64 cut into groups of one width and spaced.
+  (`=4E`, soft line breaks; lower-case hex in a run), UTF-7 that hides ASCII text, base64 cut into groups
+  of one width and spaced.
 Plain ASCII prose holds none of these: then `view` answers None after a few memchr-speed tests and one
 RE2 pass (`needed`, a superset test of every reading: it spares work, it never decides a reading), and
 the caller reads the text as it is. A view keeps a map from its offsets back to the text's."""
@@ -58,15 +63,37 @@ _CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")
 # Leet: a word of letters with digits a model reads as letters (`N0t3`, `4ss1st4nt`). A word is leet
 # when a digit stands between two of its letters; then the digits of the words around it (`t0 th3 41`)
 # are read as letters too, as far as the run of letter-and-digit words goes.
-_LEET_CORE = re.compile(r"[A-Za-z][0134578]{1,2}[A-Za-z]")
-_LEET_RUN = re.compile(r"(?<![\w@.\\#%&])[A-Za-z0-9]+(?:[ '’-]{1,2}[A-Za-z0-9]+)*")  # (not an escape's digits)
-_LEET_WORD = re.compile(r"[A-Za-z0-9]+")
-_LEET = str.maketrans("0134578", "oieastb")
+# Symbols read as letters the same way inside a word that opens with a letter (`N@te`, `a$$i$tant`, `A!`):
+# `@` and `$` between letters, `!` inside a word or after one letter (`Hello!` keeps its `!`); an address
+# (`bob@evil.example`) is no leet word.
+_LEET_CORE = re.compile(r"[A-Za-z](?:[0134578]{1,2}|[@$]{1,2})[A-Za-z]")
+_LEET_RUN = re.compile(r"(?<![\w@.\\#%&$!])[A-Za-z0-9@$!]+(?:[ '’-]{1,2}[A-Za-z0-9@$!]+)*")  # (not an escape's digits)
+_LEET_WORD = re.compile(r"[A-Za-z0-9@$!]+")
+_LEET = str.maketrans("0134578@$!", "oieastbasi")
+_LEET_DIGITS = str.maketrans("0134578", "oieastb")
 # Form encoding (`Note+to+the+AI`): `+` between words, three times or more in a run without spaces.
 _FORM = re.compile(r"(?<![^\s+/=&])[^\s+/=&]++(?:\+[^\s+/=&]++){3,}+")
 # Quoted-printable (a mail body's encoding): `=XX` escapes of bytes, and `=` ending a line (a soft break).
 # (an escape before a letter or beside another: `limit=20&page=3` is a query string, not quoted-printable)
 _QP = re.compile(r"(?:=[0-9A-F]{2}){2,}|=[0-9A-F]{2}(?=[A-Za-z])|= *\n")
+# Lower-case hex, which many decoders accept too: where the text has the shape (a run of three escapes or
+# more), escapes in runs, or before a letter, decode as well; the bytes must then be text (UTF-8 or ASCII).
+_QP_SHAPE = re.compile(r"(?:=[0-9A-Fa-f]{2}){3}")
+_QP_ANY = re.compile(r"(?:=[0-9A-Fa-f]{2}){2,}|=[0-9A-Fa-f]{2}(?=[A-Za-z])|= *\n")
+# UTF-7 (a mail charset): `+` then base64 of UTF-16, ended by `-`. UTF-7 never needs to encode ASCII
+# letters, so a run that decodes to mostly ASCII text is text hidden from a plain reading: decoded.
+_UTF7_HINT = r"\+[A-Za-z0-9+/]{8}"
+_UTF7 = re.compile(r"(?<![\w+/=])\+[A-Za-z0-9+/]{8,}-?")
+# Words joined by one of `.`, `|`, `/` instead of spaces across a sentence (`Note.to.the.AI.assistant:`):
+# eight words or more, mostly of letters, the same mark between each (a double mark ends a sentence).
+# Not inside a path, an address or a URL (no mark, word character or `:` before it).
+_JOINED = re.compile(r"(?<![\w./|:@\\-])[^\W_][\w'’-]*[:,;!?]?(?:[./|]{1,2}[^\W_][\w'’-]*[:,;!?]?){7,}")
+_JOINED_HINT = r"(?:[^\s./|]+[./|]{1,2}){7}[^\s./|]"
+MIN_JOINED = 8
+# Two or three capitals split by a mark inside one word (`A-I`, `A.I`, `A·I`, a braille blank): one word.
+_SPLIT_CAPS = re.compile(r"(?<![\w.-])[A-Z](?:[-.\u2010\u2011\u00b7\u2027\u2800][A-Z]){1,2}(?![\w.-])")
+# An HTML comment inside a word (`A<!-- x -->I`): a model reading the text reads the word without it.
+_COMMENT = re.compile(r"<!--.{0,200}?-->", re.S)
 # Base64 cut into groups of one width and spaced (`Tm90ZSB0byB0aGUg QUkgYXNzaXN0YW50`): joined and decoded.
 # (three groups or more of 8 characters or more, the last shorter; or a line of 16 or more and the rest.
 # Not part of an address or a path: `files.example/r/0 and`)
@@ -83,14 +110,17 @@ _SPACES = str.maketrans("\t\r\f\v", "    ")
 # RE2 (linear, a DFA): whether the text holds anything a reading below changes, a superset of each
 # pattern it gates (ASCII classes keep its DFA small; a text with other letters needs a view anyway).
 _SPACED_CAMEL_HINT = (r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9]|$)"  # spaced
-                      r"|[a-z][A-Z]|[A-Z][A-Z][a-z]")  # camelCase
+                      r"|[a-z][A-Z]|[A-Z][A-Z][a-z]"  # camelCase
+                      r"|[A-Z][-.\x{2010}\x{2011}\x{b7}\x{2027}\x{2800}][A-Z]")  # capitals split by a mark
 # The same for a text with letters of other scripts (Unicode classes: Python's `\w` is a letter or a number)
 _SPACED_CAMEL_HINT_WIDE = (r"(?:^|[^\pL\pN])[\pL\pN](?:[^\pL\pN_]{1,3}[\pL\pN]){3}(?:[^\pL\pN]|$)"
-                           r"|[a-z][A-Z]|[A-Z][A-Z][a-z]")
+                           r"|[a-z][A-Z]|[A-Z][A-Z][a-z]|[A-Z][-.\x{2010}\x{2011}\x{b7}\x{2027}\x{2800}][A-Z]")
 _HINT = (_SPACED_CAMEL_HINT +
-         r"|[A-Za-z][0134578]{1,2}[A-Za-z]"  # leet
+         r"|[A-Za-z][0134578]{1,2}[A-Za-z]|[A-Za-z]\$\$?[A-Za-z]|[A-Za-z]@@?[A-Za-z]+(?:[^A-Za-z.-]|$)"  # leet
          r"|[^\s+/=&]\+[^\s+/=&]+\+[^\s+/=&]+\+[^\s+/=&]"  # form encoding
-         r"|=[0-9A-F]{2}(?:[A-Za-z]|=[0-9A-F]{2})|= *[\r\n]"  # quoted-printable
+         r"|=[0-9A-F]{2}(?:[A-Za-z]|=[0-9A-F]{2})|= *[\r\n]|(?:=[0-9A-Fa-f]{2}){3}"  # quoted-printable
+         r"|\+[A-Za-z0-9+/]{8}"  # UTF-7
+         r"|" + _JOINED_HINT +  # words joined by a mark
          r"|" + _B64_HINT +  # spaced base64
          r"|[^ \n]  |[\t\r\f\v]|[A-Za-z] *\n *[A-Za-z]")  # whitespace
 PASSES = 3  # escapes decoded again on the decoded text (`%254E`), at most this many times
@@ -247,15 +277,15 @@ def _leet(src: str) -> str:
     at = 0
     for m in _LEET_RUN.finditer(src):
         run = m.group()
-        if _LEET_CORE.search(run) is None:
-            continue
+        if _LEET_CORE.search(run) is None or ("@" in run and src[m.end():m.end() + 1] in ".-"):
+            continue  # (an address's local part and domain: `bob@evil.example`)
         words = list(_LEET_WORD.finditer(run))
         lettered = [not w.group().isdigit() for w in words]
         parts, k = [], 0
         for i, w in enumerate(words):
             between = 0 < i < len(words) - 1 and lettered[i - 1] and lettered[i + 1]
             parts.append(run[k:w.start()])
-            parts.append(w.group().translate(_LEET) if lettered[i] or between else w.group())
+            parts.append(_leet_word(w.group()) if lettered[i] or between else w.group())
             k = w.end()
         parts.append(run[k:])
         out += [src[at:m.start()], "".join(parts)]
@@ -263,15 +293,54 @@ def _leet(src: str) -> str:
     return "".join(out) + src[at:] if out else src
 
 
-def _decode_qp(s: str) -> str:
+def _leet_word(w: str) -> str:
+    """One word of a leet run with its digits (and, in a word that opens with a letter, its `@ $ !`) read
+    as letters; a `!` ending a word of more than one letter stays (`Hello!`)."""
+    if not w[0].isalpha():
+        return w.translate(_LEET_DIGITS)
+    if w.endswith("!") and len(w.rstrip("!")) > 1:
+        k = len(w.rstrip("!"))
+        return w[:k].translate(_LEET) + w[k:]
+    return w.translate(_LEET)
+
+
+def _decode_qp(s: str, strict: bool = False) -> str:
     if s[-1] == "\n":
         return ""  # a soft line break
     data = bytes.fromhex(s.replace("=", ""))
     try:
         out = data.decode("utf-8")
     except UnicodeDecodeError:
+        if strict:
+            return s
         out = data.decode("latin-1")
     return out if all(c.isprintable() or c in " \t\n" for c in out) else s
+
+
+def _decode_utf7(s: str) -> str:
+    try:
+        out = (s if s.endswith("-") else s + "-").encode("ascii").decode("utf-7")
+    except (UnicodeError, ValueError):
+        return s
+    letters = sum(c.isascii() and (c.isalnum() or c == " ") for c in out)
+    if len(out) < 4 or not all(c.isprintable() or c in " \t\n" for c in out) or 10 * letters < 8 * len(out):
+        return s  # (a phone number `+14155550100` decodes to no ASCII text)
+    return out
+
+
+def _unjoin(m: re.Match[str]) -> str:
+    """A sentence joined by one mark with the mark read as a space (same length), else as written."""
+    s = m.group()
+    marks = re.findall(r"[./|]+", s)
+    words = re.split(r"[./|]+", s)
+    # (the mark is the last of each group: `m3.|Send` ends a sentence, then joins)
+    lettered = sum(w.isalpha() for w in words)
+    if len(words) < MIN_JOINED or len({k[-1] for k in marks}) != 1 or 4 * lettered < 3 * len(words):
+        return s
+    mark = marks[0][-1]
+    if mark == ".":  # (`..`: a sentence's end, then the mark)
+        return s.replace("..", ". ").replace(".", " ").replace("  ", ". ")
+    return s.replace(mark + mark, mark + " ").replace(mark, " ")
 
 
 def _decode_spaced_b64(src: str, m: re.Match[str]) -> str:
@@ -287,6 +356,60 @@ def _decode_spaced_b64(src: str, m: re.Match[str]) -> str:
     if len(groups) == 2 and (width < 16 or width % 4):
         return s  # two groups: the first must be a line of base64 (`tests/test mod` is two words)
     return _decode_b64("".join(groups)) or s
+
+
+def _inside_word(src: str, m: re.Match[str]) -> bool:
+    s, e = m.start(), m.end()
+    return s > 0 and src[s - 1].isalpha() and e < len(src) and src[e].isalpha()
+
+
+@lru_cache(maxsize=1)
+def _lookalike_class() -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(_lookalikes())) + "]")
+
+
+@lru_cache(maxsize=1)
+def _lookalikes() -> dict[str, str]:
+    """Letters of other scripts drawn like a Latin letter (Cherokee `Ꭺ`, Lisu `ꓮ`): Unicode's confusables
+    data, by scripts/gen_letter_fold.py."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("mcp_guard").joinpath("data/letter_fold.json").read_text("utf-8"))
+    return dict(data["lookalikes"])
+
+
+def _fold_lookalikes(src: str) -> str:
+    """Look-alike letters folded inside each word that also has a Latin letter (`ᎪI`: read as `AI`; a word
+    of Cherokee stays Cherokee). Same length."""
+    table = _lookalikes()
+    out = list(src)
+    done = -1
+    for m in _lookalike_class().finditer(src):
+        if m.start() < done:
+            continue
+        s = m.start()
+        while s > 0 and (src[s - 1].isalpha() or src[s - 1] in table):
+            s -= 1
+        e = m.end()
+        while e < len(src) and (src[e].isalpha() or src[e] in table):
+            e += 1
+        done = e
+        if any("a" <= c.lower() <= "z" for c in src[s:e]):
+            for i in range(s, e):
+                if src[i] in table:
+                    out[i] = _cased(table[src[i]], src, i, s, e)
+    return "".join(out)
+
+
+def _cased(letter: str, src: str, i: int, s: int, e: int) -> str:
+    """A folded letter in the case of the one it stands for, or (a letter of a script without case, Lisu)
+    in the case of its neighbours in the word (`ꓮI` reads `AI`, not `aI`)."""
+    c = src[i]
+    if c.isupper() or c.islower():
+        return letter.upper() if c.isupper() else letter
+    near = [x for x in src[max(s, i - 1):min(e, i + 2)] if x.isascii() and x.isalpha()]
+    return letter.upper() if near and all(x.isupper() for x in near) else letter
 
 
 def _touches_letter(src: str, m: re.Match[str]) -> bool:
@@ -316,13 +439,20 @@ def _view(text: str, first: bool) -> View | None:
             src = _WRAP.sub(lambda m: " " * len(m.group()), src)
         if _LEET_CORE.search(src) is not None:
             src = _leet(src)
+        if ("." in src or "|" in src or "/" in src) and _gate(_JOINED_HINT).search(src) is not None:
+            src = _JOINED.sub(_unjoin, src)
     wide = not src.isascii()
+    look = False
     if wide:  # the few distinct characters a text holds are looked up once each
-        changed = {c: r for c in set("".join(_WIDE.findall(src))) if (r := _TABLE[ord(c)]) != c}
+        chars = set("".join(_WIDE.findall(src)))
+        look = not chars.isdisjoint(_lookalikes())
+        changed = {c: r for c in chars if (r := _TABLE[ord(c)]) != c}
         if all(len(r) == 1 for r in changed.values()):
             for c, r in changed.items():
                 src = src.replace(c, r)
             wide = False
+    if look:
+        src = _fold_lookalikes(src)
     # Then the edits that change it, with a map back.
     edits: list[tuple[int, int, str | None]] = []
     if "\\u" in src:
@@ -336,17 +466,22 @@ def _view(text: str, first: bool) -> View | None:
         edits += [(m.start(), m.end(), unquote(m.group(), errors="replace")) for m in _PERCENT.finditer(src)]
     if "<" in src:
         edits += [(m.start(), m.end(), _decode("tag", m.group())) for m in _TAG.finditer(src)]
+        edits += [(m.start(), m.end(), "") for m in _COMMENT.finditer(src) if _inside_word(src, m)]
     if "*" in src or "~" in src or "`" in src:
         edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
     if "=" in src:
-        edits += [(m.start(), m.end(), _decode_qp(m.group())) for m in _QP.finditer(pre)]
+        qp = _QP_ANY if _QP_SHAPE.search(pre) is not None else _QP
+        edits += [(m.start(), m.end(), _decode_qp(m.group(), strict=not m.group().isupper())) for m in qp.finditer(pre)]
+    if "+" in pre and _gate(_UTF7_HINT).search(pre) is not None:
+        edits += [(m.start(), m.end(), _decode_utf7(m.group())) for m in _UTF7.finditer(pre)]
     if " " in src and _gate(_B64_HINT).search(pre) is not None:
         edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m)) for m in _B64_SPACED.finditer(pre)]
-    # Letters spaced out and camelCase: the hint (a superset of both) spares the Python patterns the text
-    # that holds neither.
+    # Letters spaced out, camelCase and capitals split by a mark: the hint (a superset of the three) spares
+    # the Python patterns the text that holds none.
     if _gate(_SPACED_CAMEL_HINT if src.isascii() else _SPACED_CAMEL_HINT_WIDE).search(src) is not None:
         edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
         edits += [(m.end(), m.end(), " ") for m in _CAMEL.finditer(src)]
+        edits += [(m.start(), m.end(), m.group()[::2]) for m in _SPLIT_CAPS.finditer(src)]
     if "  " in src:  # a run of spaces (tabs, CR, a wrapped line's break: spaces by now) reads as one
         edits += [(m.start(), m.end(), " ") for m in _GAP.finditer(src)]
     if wide:
@@ -408,8 +543,10 @@ MAX_BLOB = 2 * 1024 * 1024  # base64 characters of an embedded text resource dec
 
 def content_extras(content: object) -> list[tuple[str, str]]:
     """Texts a client shows from a result's content that no single string holds, as (field, text):
-    - an embedded resource's `blob` whose mimeType is text/* or JSON, decoded (a client shows it as
-      text; up to MAX_BLOB, the rest left out);
+    - an embedded resource's `blob` whose bytes are text, whatever its mimeType says but a medium's
+      (a mail `message/rfc822`, YAML, JavaScript, XML in UTF-16: a client shows it as text and a model
+      reads it; an image/audio/video/font type is shown as such, never as text;
+      up to MAX_BLOB, the rest left out; `blob_text`);
     - each border between two consecutive text blocks, read run together and on two lines (a client
       shows the blocks one after the other, so a sentence split across them is read whole)."""
     import base64
@@ -425,17 +562,50 @@ def content_extras(content: object) -> list[tuple[str, str]]:
         if isinstance(item.get("text"), str) and item["text"].strip():  # a blank block hides no border
             texts.append((i, item["text"]))
         res = item.get("resource")
-        if isinstance(res, dict) and isinstance(res.get("blob"), str) and _is_text_type(res.get("mimeType")):
+        if isinstance(res, dict) and isinstance(res.get("blob"), str):
             try:
                 data = base64.b64decode(res["blob"][:MAX_BLOB], validate=False)
             except (binascii.Error, ValueError):
                 continue
-            out.append((f"content[{i}].resource.blob", data.decode("utf-8", "replace")))
+            mime = res.get("mimeType")
+            text = (data.decode("utf-8", "replace") if _is_text_type(mime) else
+                    None if _is_media_type(mime) else blob_text(data))
+            if text:
+                out.append((f"content[{i}].resource.blob", text))
     for (i, a), (j, b) in zip(texts, texts[1:], strict=False):
         if a and b:
             tail, head = a[-SEAM:], b[:SEAM]
             out.append((f"content[{i}..{j}]", tail + head + "\n\n" + tail + "\n" + head))
     return out
+
+
+def blob_text(data: bytes) -> str | None:
+    """The text binary data holds, whatever type it was given: UTF-8 or (with a byte-order mark, or a NUL
+    byte beside every ASCII letter) UTF-16, when nearly all of it is printable; None for an image, an
+    archive, any other binary."""
+    head = data[:4096]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        enc = "utf-16"
+    elif len(head) >= 8 and head[1::2].count(0) > 0.9 * (len(head) // 2):
+        enc = "utf-16-le"
+    elif len(head) >= 8 and head[0::2].count(0) > 0.9 * (len(head) // 2):
+        enc = "utf-16-be"
+    else:
+        enc = "utf-8"
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as err:  # (cut at MAX_BLOB: a character split at the end)
+        if err.start < len(data) - 4:
+            return None
+        text = data[:err.start].decode(enc)
+    sample = text[:4096]
+    shown = sum(c.isprintable() or c in "\t\n\r" for c in sample)
+    return text if sample and shown >= 0.97 * len(sample) else None
+
+
+def _is_media_type(mime: object) -> bool:
+    """An image, sound, video or font: a client shows it as what it is, never as text."""
+    return isinstance(mime, str) and mime.split("/", 1)[0].strip().lower() in ("image", "audio", "video", "font")
 
 
 def _is_text_type(mime: object) -> bool:

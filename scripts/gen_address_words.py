@@ -11,6 +11,12 @@ The source is the FreeDict English-to-X dictionaries (Debian packages dict-freed
   give unrelated senses ("note" as a banknote, "model" as a mould), which a cognate never is;
 - "AI": each translation of "artificial intelligence", as its initials when it has two words
   ("sztuczna inteligencja" -> "si", "umjetna inteligencija" -> "ui"), whole when it has one ("tekoäly").
+- a language written in a script other than Latin, Cyrillic or Greek (Arabic, Devanagari, Japanese), where a
+  cognate cannot be told by its letters: the first translation of each role and of "artificial intelligence"
+  (or "AI"), the main sense a dictionary lists first, whole ("المساعد" less its article "ال", "सहायक", "人工知能");
+  and from an X-to-English dictionary (jpn-eng) the headwords whose sense is exactly one of those words
+  ("アシスタント"). The record matches words of these scripts inside longer words (no spaces between
+  Japanese words; Arabic and Hebrew join prefixes to a word).
 
 Usage: scripts/gen_address_words.py [DICT_DIR]   (default /usr/share/dictd; re-run to add dictionaries;
 the output is committed)
@@ -22,18 +28,15 @@ import gzip
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mcp_guard.intent.record import _other_script, skeleton  # noqa: E402 (the record reads words the same way)
 
 OUT = Path(__file__).resolve().parents[1] / "mcp_guard" / "data" / "address_words.json"
 ROLES = ("assistant", "agent", "model", "bot", "chatbot")
+REVERSE_ROLES = ("assistant", "bot", "chatbot")  # (an X-to-English dictionary's "agent" and "model" are many words)
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-# Cyrillic and Greek letters as Latin consonants and vowels, enough to compare skeletons.
-_TRANSLIT = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэюяαβγδεζηθικλμνξοπρστυφχψω",
-                     ["a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-                      "u", "f", "h", "c", "ch", "sh", "sh", "", "i", "", "e", "u", "a",
-                      "a", "b", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s",
-                      "t", "i", "f", "ch", "ps", "o"], strict=True))
 
 
 def _num(s: str) -> int:
@@ -65,15 +68,38 @@ def _translations(body: str) -> list[str]:
     return out
 
 
-def _skeleton(word: str) -> str:
-    w = "".join(_TRANSLIT.get(c, c) for c in unicodedata.normalize("NFKD", word.lower()) if c.isalpha())
-    w = w.replace("y", "i")
-    cons = [c for c in w if c not in "aeiou"]
-    return "".join(c for i, c in enumerate(cons) if i == 0 or c != cons[i - 1])
+def _plain_word(t: str) -> str:
+    t = re.sub(r"[\u064b-\u0652]", "", t)  # (Arabic short-vowel marks a dictionary writes)
+    return t[2:] if t.startswith("ال") and len(t) > 4 else t  # (the Arabic article)
+
+
+def _kana(word: str) -> bool:
+    return all("\u3040" <= c <= "\u309f" for c in word)
+
+
+def _from_english(folder: Path) -> tuple[set[str], set[str]]:
+    """Headwords of X-to-English dictionaries of other scripts whose sense is exactly a role or "artificial
+    intelligence" (an entry: the headwords on its first line, the part of speech, then its senses)."""
+    roles: set[str] = set()
+    ai: set[str] = set()
+    for index in sorted(folder.glob("freedict-*-eng.index")):
+        data = gzip.open(index.with_suffix(".dict.dz")).read()
+        for line in index.read_text("utf-8").splitlines():
+            _word, off, size = line.split("\t")
+            lines = data[_num(off):_num(off) + _num(size)].decode("utf-8", "replace").splitlines()
+            senses = {g.strip().lower() for ln in lines[1:] if not ln.startswith("(") for g in ln.split(",")}
+            heads = [re.sub(r"\[[^\]]*\]|/[^/]*/", "", h).strip() for h in lines[0].split(",")] if lines else []
+            # (headwords of two characters or more, not a reading in kana alone: a single kanji is many words)
+            heads = [h for h in heads if len(h) > 1 and " " not in h and _other_script(h) and not _kana(h)]
+            if senses & set(REVERSE_ROLES):
+                roles.update(heads)
+            if "artificial intelligence" in senses:
+                ai.update(heads)
+    return roles, ai
 
 
 def _cognate(english: str, word: str) -> bool:
-    a, b = _skeleton(english), _skeleton(word)
+    a, b = skeleton(english), skeleton(word)
     return len(a) >= 2 and b.startswith(a[:3]) and len(word) <= len(english) + 4
 
 
@@ -87,18 +113,31 @@ def main() -> None:
         sources.append(index.stem)
         for english in ROLES:
             for body in entries.get(english, []):
+                first = (_translations(body) or [""])[0]
+                if " " not in first and _other_script(first):
+                    roles.add(_plain_word(first))  # (another script: the main sense, `_other_script`)
                 for t in _translations(body):
                     # (a translation that is another English headword is a glitch of the entry: "bot" -> "bottle")
                     english_word = t.lower() != english and t.lower() in entries
                     if " " not in t and t.replace("-", "").isalpha() and _cognate(english, t) and not english_word:
                         roles.add(t.lower())
+        for body in entries.get("artificial intelligence", []) + entries.get("ai", []):
+            first = (_translations(body) or [""])[0]
+            if _other_script(first):  # ("ai" as a headword is the abbreviation there; in Latin ones, the sloth)
+                ai.add(" ".join(_plain_word(w) for w in first.split()))
         for body in entries.get("artificial intelligence", []):
             for t in _translations(body):
+                if _other_script(t):
+                    continue
                 words = t.split()
                 if len(words) == 2 and all(w.isalpha() for w in words):
                     ai.add("".join(w[0] for w in words).lower())
                 elif len(words) == 1 and t.isalpha() and len(t) > 3:
                     ai.add(t.lower())
+    more_roles, more_ai = _from_english(folder)
+    roles |= more_roles
+    ai |= more_ai
+    sources += [i.stem for i in sorted(folder.glob("freedict-*-eng.index"))]
     OUT.write_text(json.dumps({"source": "FreeDict " + " ".join(sources), "roles": sorted(roles), "ai": sorted(ai)},
                               ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{len(roles)} roles, {len(ai)} words for AI from {len(sources)} dictionaries -> {OUT.name}")

@@ -59,6 +59,7 @@ class SessionState:
     counts: dict[str, int] = field(default_factory=dict)  # budget use: "" = total, glob -> calls
     judging: set[asyncio.Task[Any]] = field(default_factory=set)  # results being judged in a worker thread
     listings: set[bytes] = field(default_factory=set)  # digests of the listings this session has read
+    last_note: dict[str, str] = field(default_factory=dict)  # upstream -> the end of its last log/progress text
 
 
 class IntentGuard(Guard):
@@ -420,14 +421,25 @@ class IntentGuard(Guard):
         text = strings_of(params, skip=("progressToken", "_meta")) if isinstance(params, dict) else ""
         if not text.strip():
             return msg
+        from mcp_guard.textview import SEAM
+
+        st = self.state(session)
         probe = _entry(upstream, str(msg.get("method")), text)
         if probe.size <= INLINE_JUDGE_CHARS:
             probe.tainted  # noqa: B018 (judged here: a log line is small)
         else:
             await anyio.to_thread.run_sync(lambda: probe.tainted)
+        # A client shows the notifications one after the other: a note split across two is read across
+        # their border too (run together and on two lines, as the borders of a result's text blocks).
+        shown = strings_of(params, skip=("progressToken", "_meta", "level", "logger"))  # (its text, not its labels)
+        tail, head = st.last_note.get(upstream, ""), shown[:SEAM]
+        st.last_note[upstream] = shown[-SEAM:]
+        if not probe.spans and tail:
+            text = tail + head + "\n\n" + tail + "\n" + head
+            probe = _entry(upstream, str(msg.get("method")), text)
+            probe.tainted  # noqa: B018 (at most 4 * SEAM characters)
         if not probe.spans:
             return msg
-        st = self.state(session)
         entry = st.record.add(upstream, probe.tool, text)
         entry.regions, entry.spans = list(probe.regions), list(probe.spans)
         st.record.note_taint(entry)

@@ -45,6 +45,7 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mcp_guard.intent import words as _words
@@ -678,18 +679,44 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
     such as `ChatGPT` into two words)."""
     from mcp_guard.textview import view
 
-    raw = (_addressed_to_model(text, low) + _vocatives(text, low) + _forged_turns(low) + _template_turns(low)
-           + _labels(low))
+    raw = _read_addresses(text, low)
     v = view(text)
-    if v is None:
-        return raw
-    t = v.text
-    lt = t.lower()
-    if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
-        t = lt
-    found = _addressed_to_model(t, lt) + _vocatives(t, lt) + _forged_turns(lt) + _template_turns(lt) + _labels(lt)
-    read = [v.span(s, e) for s, e in found]
+    read: list[tuple[int, int]] = []
+    t = text
+    if v is not None:
+        t = v.text
+        lt = t.lower()
+        if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
+            t = lt
+        read = [v.span(s, e) for s, e in _read_addresses(t, lt)]
+    # Latin letters with accents or strokes folded too ("Nøtē tø thē AI åssįstånt"): a second reading for
+    # this judgement only (the shared view keeps them: "für" and "météo" are words of their own languages).
+    if not t.isascii() and _accented().search(t) is not None:
+        plain = t.translate(_accent_table())
+        lp = plain.lower()
+        if len(lp) == len(plain):
+            found = _read_addresses(plain, lp)
+            read += [v.span(s, e) for s, e in found] if v is not None else found
     return sorted(set(raw) | set(read))
+
+
+def _read_addresses(t: str, lt: str) -> list[tuple[int, int]]:
+    return _addressed_to_model(t, lt) + _vocatives(t, lt) + _forged_turns(lt) + _template_turns(lt) + _labels(lt)
+
+
+@lru_cache(maxsize=1)
+def _accent_table() -> dict[int, str]:
+    """Latin letters with a diacritic or a stroke -> the plain letter (scripts/gen_letter_fold.py)."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("mcp_guard").joinpath("data/letter_fold.json").read_text("utf-8"))
+    return {ord(k): v for k, v in data["accents"].items()}
+
+
+@lru_cache(maxsize=1)
+def _accented() -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(map(chr, _accent_table()))) + "]")
 
 
 def _whole_word(low: str, word: str) -> list[int]:
@@ -1142,29 +1169,113 @@ MAX_LABEL_LEAD = 3  # words before the label
 _SENTENCE_LETTERS = 12  # letters of the line after it: a sentence, not a field (`AI assistant: yes`)
 
 
+def _other_script(word: str) -> bool:
+    """Written in a script other than Latin, Cyrillic or Greek."""
+    import unicodedata
+
+    return any(c.isalpha() and not unicodedata.name(c, "").startswith(("LATIN", "CYRILLIC", "GREEK")) for c in word)
+
+
+# Cyrillic and Greek letters as Latin consonants and vowels, enough to compare consonant skeletons.
+_TRANSLIT = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґαβγδεζηθικλμνξοπρστυφχψω",
+                     ["a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+                      "u", "f", "h", "c", "ch", "sh", "sh", "", "i", "", "e", "u", "a", "i", "i", "e", "g",
+                      "a", "b", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s",
+                      "t", "i", "f", "ch", "ps", "o"], strict=True))
+
+
+def skeleton(word: str) -> str:
+    """A word's consonants, transliterated to Latin, a run of one consonant as one ("asistenta" -> "stnt")."""
+    import unicodedata
+
+    w = "".join(_TRANSLIT.get(c, c) for c in unicodedata.normalize("NFKD", word.lower()) if c.isalpha())
+    w = w.replace("y", "i")
+    cons = [c for c in w if c not in "aeiou"]
+    return "".join(c for i, c in enumerate(cons) if i == 0 or c != cons[i - 1])
+
+
+def assistant_cognate(word: str) -> bool:
+    """A word of another language that is "assistant" inflected or spelt its way ("asisten", "asistanına",
+    "асистента", "asystenta"): a vowel then the consonants s-t-n, not the English word's own forms."""
+    low = word.lower()
+    return (3 < len(low) <= 14 and low[0] in "aeiouаеоі" and not low.startswith("assist")
+            and skeleton(low).startswith("stn"))
+
+
 def _labels(low: str) -> list[tuple[int, int]]:
-    """Spans of lines headed for the model in any language (above), found at each word for "AI"."""
+    """Spans of lines headed for the model in any language (above), found at each word for "AI": the
+    label may open its line, and words of another script may stand between it and its colon (a postposition
+    or a note's noun after the name: "AIアシスタントへの注意：", "एआई सहायक के लिए नोट:")."""
     near, _anywhere = present(low, *_ANCHOR_TABLES)
     out: list[tuple[int, int]] = []
     for word in [w for w in _LABEL_AI if w in near]:
-        for h in _whole_word(low, word):
-            m = _AI_THEN_ROLE.match(low, h)
+        for h in _ai_hits(low, word):
+            after = h + len(word)
+            role_end = _role_after(low, after)
             start = h
-            if m is None:
+            m = _LABEL_TAIL.match(low, role_end) if role_end is not None else None
+            if m is None or not _tail_ok(m.group()):
                 m = _AI_COLON.match(low, h)
-                role = _ROLE_THEN_AI.search(low, max(0, h - 24), h) if m is not None else None
+                role = _role_before(low, h) if m is not None else None
                 if role is None:
                     continue
-                start = role.start()
+                start = role
             p = _opening(low, start)
             lead = _WORD.findall(low, p, start) if p >= 0 else []
-            if not 0 < len(lead) <= MAX_LABEL_LEAD or any(len(w) > 16 for w in lead):
-                continue  # (no lead: the vocative forms read it)
+            if p < 0 or len(lead) > MAX_LABEL_LEAD or any(len(w) > 16 for w in lead):
+                continue
             eol = _TURN_END.search(low, m.end())
             stop = eol.start() if eol is not None else len(low)
             if sum(c.isalpha() for c in low[m.end():min(stop, m.end() + 200)]) >= _SENTENCE_LETTERS:
                 out.append((p, m.end()))
     return out
+
+
+# Words between the label and its colon: up to three, none of them in ASCII letters (an English label's
+# words are the vocative forms' to read: "AI model comparison: …" is a heading about models).
+_LABEL_TAIL = re.compile(r"(?:[ \t]*[^\W\d_][^\s:：]{0,15}){0,3}?[ \t]*[:：]")
+_ROLE_AFTER = re.compile(rf"[ \t-]*(?:{_ROLE_ALT})[^\W\d_]{{0,4}}")
+_WORD_AFTER = re.compile(r"[ \t-]*([^\W\d_]+)")
+_WORD_BEFORE = re.compile(r"(?<![^\W\d_])([^\W\d_]+)[ \t-]*\Z")
+# Roles of scripts that join prefixes to a word or put no space between words (Arabic "لمساعد", Japanese).
+_JOINED_ROLES = tuple(r for r in _LABEL_ROLES if _other_script(r))
+_JOINED_ROLE_THEN_AI = (re.compile(rf"(?:{_alt(list(_JOINED_ROLES))})[^\W\d_]{{0,4}}[ \t-]*\Z")
+                        if _JOINED_ROLES else None)
+
+
+def _tail_ok(tail: str) -> bool:
+    return tail.isascii() and not any(c.isalpha() for c in tail) or not any("a" <= c <= "z" for c in tail)
+
+
+def _ai_hits(low: str, word: str) -> list[int]:
+    if not _other_script(word):
+        return _whole_word(low, word)
+    out, i = [], low.find(word)
+    while i != -1 and len(out) < MAX_OCCURRENCES:
+        out.append(i)
+        i = low.find(word, i + 1)
+    return out
+
+
+def _role_after(low: str, i: int) -> int | None:
+    """Where a role word that follows the name for AI at `i` ends (a listed role, inflected; a cognate of
+    "assistant"), else None."""
+    m = _ROLE_AFTER.match(low, i)
+    if m is not None:
+        return m.end()
+    w = _WORD_AFTER.match(low, i)
+    return w.end() if w is not None and assistant_cognate(w.group(1)) else None
+
+
+def _role_before(low: str, h: int) -> int | None:
+    """Where a role word just before the name for AI at `h` starts, else None."""
+    lo = max(0, h - 24)
+    for pattern in (_ROLE_THEN_AI, _JOINED_ROLE_THEN_AI):
+        m = pattern.search(low, lo, h) if pattern is not None else None
+        if m is not None:
+            return m.start()
+    w = _WORD_BEFORE.search(low, lo, h)
+    return w.start() if w is not None and assistant_cognate(w.group(1)) else None
 
 
 _TURN_END = re.compile(r"\n|\\n|$")
