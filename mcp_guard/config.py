@@ -21,7 +21,8 @@ DEFAULT_CONFIG_NAME = "mcp-guard.toml"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Built at first use, not at import: a command that reads no config (or part of it) does not pay for all of it.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ToolFilter(_Model):

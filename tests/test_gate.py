@@ -57,13 +57,19 @@ def fixture_server() -> Server:
 
 
 class Recorded:
-    """The relay's channel to the upstream, keeping every message it sends (and its raw bytes)."""
+    """The relay's channel to the upstream, keeping every message it sends (and its raw bytes) and how
+    many it had sent when each message of the server reached the relay."""
 
-    def __init__(self, inner: StreamChannel) -> None:
-        self.inner, self.label, self.sent = inner, inner.label, []
+    def __init__(self, inner: StreamChannel, hold: Any = None) -> None:
+        self.inner, self.label, self.sent, self.hold = inner, inner.label, [], hold
+        self.received: list[tuple[dict, int]] = []
 
     async def receive(self):
-        return await self.inner.receive()
+        msg, raw = await self.inner.receive()
+        if self.hold is not None:
+            await self.hold(msg)
+        self.received.append((msg, len(self.sent)))
+        return msg, raw
 
     async def send(self, msg, raw=None, related_id=None):
         self.sent.append((msg, raw))
@@ -71,6 +77,10 @@ class Recorded:
 
     async def aclose(self):
         await self.inner.aclose()
+
+
+INIT_PARAMS = {"protocolVersion": "2025-11-25", "capabilities": {},
+               "clientInfo": {"name": "memory-client", "version": "1"}}
 
 
 class MemoryClient:
@@ -116,6 +126,17 @@ class MemoryClient:
     async def notify(self, method: str) -> None:
         await self._in_send.send(orjson.dumps({"jsonrpc": "2.0", "method": method}))
 
+    async def pipe(self, msg: dict) -> None:
+        """Send without waiting for an answer (a client that pipelines)."""
+        await self._in_send.send(orjson.dumps(msg))
+
+    async def answers(self, n: int) -> dict[Any, dict]:
+        return {a["id"]: a for a in [await self._out_recv.receive() for _ in range(n)]}
+
+    def taken(self) -> bool:
+        """Whether the relay has read everything sent so far."""
+        return self._in_send.statistics().current_buffer_used == 0
+
     def close(self) -> None:
         self._in_send.close()
 
@@ -146,11 +167,25 @@ class AskDeletes(Guard):
         return Decision("allow")
 
 
+class Opening(Guard):
+    """First in the chain: notes what each upstream had said of itself when the guards were prepared."""
+
+    name = "opening"
+
+    def __init__(self) -> None:
+        self.capabilities: list[dict[str, Any]] = []
+
+    async def on_upstream_ready(self, session: Any, upstream: Any) -> None:
+        self.capabilities.append(dict(upstream.capabilities))
+
+
 @asynccontextmanager
 async def proxied(tmp_path, *, trust: str = "tofu", scan: str = "block", client: MemoryClient | None = None,
-                  durability: str | None = None):
+                  durability: str | None = None, handshake: bool = True, first: list[Guard] | None = None,
+                  hold: Any = None):
     """A relay over memory streams in front of the fixture server; yields (client, relay, upstream
-    channel, the Judged guard, the proxy)."""
+    channel, the Judged guard, the proxy). `handshake=False` leaves the handshake to the test; `hold`
+    (async, given the upstream's message) runs before the relay receives each message of the server."""
     config = parse_config({
         "storage": {"path": str(tmp_path / "guard.db")},
         **({"audit": {"durability": durability}} if durability else {}),
@@ -160,7 +195,7 @@ async def proxied(tmp_path, *, trust: str = "tofu", scan: str = "block", client:
     })
     proxy = Proxy(config, ["files"])
     judged = Judged()
-    guards = GuardChain([*build_guards(config, proxy.store, proxy.audit, None), AskDeletes(), judged])
+    guards = GuardChain([*(first or []), *build_guards(config, proxy.store, proxy.audit, None), AskDeletes(), judged])
     client = client or MemoryClient()
     relay = Relay(client, config, ["files"], guards, new_session(), audit=proxy.audit, holds=proxy.holds)
     channels: list[Recorded] = []
@@ -172,7 +207,7 @@ async def proxied(tmp_path, *, trust: str = "tofu", scan: str = "block", client:
         s2c_send, s2c_recv = anyio.create_memory_object_stream(100)
         async with anyio.create_task_group() as tg:
             tg.start_soon(server.run, c2s_recv, s2c_send, server.create_initialization_options())
-            channel = Recorded(StreamChannel(s2c_recv, c2s_send, label="upstream 'files'", server_side=False))
+            channel = Recorded(StreamChannel(s2c_recv, c2s_send, label="upstream 'files'", server_side=False), hold)
             channels.append(channel)
             try:
                 yield channel
@@ -183,13 +218,12 @@ async def proxied(tmp_path, *, trust: str = "tofu", scan: str = "block", client:
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(relay.run)
-            opened = await client.request("initialize", {
-                "protocolVersion": "2025-11-25", "capabilities": client.capabilities,
-                "clientInfo": {"name": "memory-client", "version": "1"}})
-            assert "result" in opened, opened
-            await client.notify("notifications/initialized")
-            await client.request("tools/list")
-            yield client, relay, channels[0], judged, proxy
+            if handshake:
+                opened = await client.request("initialize", INIT_PARAMS | {"capabilities": client.capabilities})
+                assert "result" in opened, opened
+                await client.notify("notifications/initialized")
+                await client.request("tools/list")
+            yield client, relay, channels[0] if channels else None, judged, proxy
             client.close()
     finally:
         proxy.close()
@@ -312,3 +346,41 @@ async def test_protocol_errors_carry_their_codes(tmp_path):
     assert [(a["error"]["code"], a["error"]["message"].startswith("mcp-guard: "))
             for a in (bad_args, not_json, by_position, no_method)] == [
         (-32602, True), (-32700, True), (-32602, True), (-32600, True)]
+
+
+async def test_a_client_that_pipelines_the_handshake_gets_the_guarded_list(tmp_path):
+    """initialize, notifications/initialized and tools/list sent at once, the server's initialize
+    answer reaching the proxy only after the other two were read: the guards are prepared for the
+    upstream once it has answered initialize (before, tofu's first listing found no tools to approve
+    and the list came back empty), and the server hears `initialized` once, after its own answer."""
+    client = MemoryClient()
+    opening = Opening()
+
+    async def hold(msg: dict) -> None:
+        if msg.get("id") == "mcp-guard-1":  # the answer to the proxy's initialize: once the client's
+            while not client.taken():        # notification and list were read
+                await anyio.sleep(0.001)
+            # The guards were prepared right then before the fix: let that finish (bounded, since a
+            # relay that is right waits for this very answer first).
+            with anyio.move_on_after(2):
+                await relay._guards_ready.wait()
+
+    async with proxied(tmp_path, client=client, handshake=False, first=[opening], hold=hold) as (
+            client, relay, upstream, judged, proxy):
+        await client.pipe({"jsonrpc": "2.0", "id": "i", "method": "initialize", "params": INIT_PARAMS})
+        while not upstream_sent(relay, "initialize"):  # the server was asked: it is running, not yet opened
+            await anyio.sleep(0.001)
+        await client.notify("notifications/initialized")
+        await client.pipe({"jsonrpc": "2.0", "id": "l", "method": "tools/list"})
+        answers = await client.answers(2)
+        channel = relay.upstreams["files"]._channel
+        assert [t["name"] for t in answers["l"]["result"]["tools"]] == [t.name for t in TOOLS]
+        assert opening.capabilities and all("tools" in c for c in opening.capabilities)
+        told = [i for i, (m, _) in enumerate(channel.sent) if m.get("method") == "notifications/initialized"]
+        [answered] = [n for m, n in channel.received if m.get("id") == "mcp-guard-1"]
+        assert len(told) == 1 and told[0] >= answered
+
+
+def upstream_sent(relay: Relay, method: str) -> bool:
+    channel = relay.upstreams["files"]._channel
+    return channel is not None and any(m.get("method") == method for m, _ in channel.sent)

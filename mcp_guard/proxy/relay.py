@@ -277,7 +277,10 @@ class Relay:
             self._initialized = True
             for up in self.upstreams.values():
                 up.client_initialized = True
-                if up.era != "modern":  # a 2026-07-28 server has no session to confirm
+                # A 2026-07-28 server has no session to confirm. One whose initialize is still on its way
+                # (a client that did not wait for the answer) is told by its connection once it has
+                # answered: a server hears `initialized` after its own answer, and once.
+                if up.era != "modern" and up.opened:
                     await up.notify(msg, raw)
             self._start_guards()
             held, self._held = self._held, []
@@ -341,8 +344,13 @@ class Relay:
 
     async def _prepare_guards(self) -> None:
         try:
+            # Guards read what a server says of itself and list it, so only after its initialize: a client
+            # that pipelines `initialized` gets here while that is still on its way. (One restarting by
+            # then is prepared by `_upstream_restarted`; one that never opened has nothing to prepare.)
+            if not self._upstreams_started.is_set():
+                await self._upstreams_started.wait()
             for up in self.upstreams.values():
-                if up.running:
+                if up.opened:
                     await self.guards.on_upstream_ready(self.session, up)
         except Exception:
             log.exception("a guard failed while preparing")

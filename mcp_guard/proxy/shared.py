@@ -330,6 +330,10 @@ class SharedView:
         return self._conn is not None and self._conn.running and not self._closed
 
     @property
+    def opened(self) -> bool:
+        return self.running and self._conn is not None and self._conn.opened
+
+    @property
     def _generation(self) -> int:
         return self._conn.generation if self._conn is not None else -1
 

@@ -515,6 +515,12 @@ class UpstreamConnection:
     def running(self) -> bool:
         return self._channel is not None
 
+    @property
+    def opened(self) -> bool:
+        """Past its initialize (or discover): what the server says of itself is known. A running
+        upstream is not yet opened while its initialize is on its way."""
+        return self._ready.is_set()
+
 
 def _expire(fut: asyncio.Future[Any]) -> None:
     if not fut.done():
