@@ -341,6 +341,19 @@ class Config(_Model):
                                      "config; declare it under `secrets` instead")
         return self
 
+    @model_validator(mode="after")
+    def _isolation_not_undone(self) -> Config:
+        """A server outside the namespaces reads every isolated server's /proc/PID/environ (the owner of
+        a user namespace holds every capability in it), so the secrets isolation keeps are not kept."""
+        plain = [n for n, up in self.upstreams.items() if up.command and not up.isolate]
+        kept = [n for n, up in self.upstreams.items() if up.command and up.isolate and up.secrets]
+        if plain and kept:
+            raise ValueError(
+                f"isolate = false on {', '.join(plain)}: a server outside the namespaces can read the environment, "
+                f"secrets included, of the isolated {', '.join(kept)}; remove it, or set isolate = false on "
+                f"{', '.join(kept)} too to accept that")
+        return self
+
     def resolve(self, path: str) -> Path:
         p = Path(os.path.expanduser(path))
         if p.is_absolute() or self.source is None:

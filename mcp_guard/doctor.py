@@ -114,7 +114,8 @@ def check_installation(config: Config | None) -> list[Line]:
 
     why = isolation_unavailable()
     if not why:
-        lines.append(Line("ok", "server isolation", "each stdio server runs in its own user, PID and mount namespaces"))
+        lines.append(Line("ok", "server isolation", "each stdio server runs in its own user, PID and mount namespaces, "
+                          "blind to the others (not to a process of your user outside them: see the README)"))
     else:
         lines.append(Line("warn", "server isolation", f"unavailable ({why}): a stdio server can read the environment "
                           "of the other servers this proxy starts; see the README's `isolate` setting"))

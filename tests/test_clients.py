@@ -770,7 +770,7 @@ def test_doctor_says_whether_servers_run_isolated(home, project, capsys, monkeyp
     assert guard("doctor", "--offline", project=project) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "server isolation" in x)
     assert line.startswith("ok" if not channels.isolation_unavailable() else "warn"), line
-    monkeypatch.setenv("PATH", str(home))  # no `unshare` on this PATH
+    monkeypatch.setattr(channels, "SYSTEM_PATH", str(home))  # no `unshare` in the system folders
     assert guard("doctor", "--offline", project=project) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "server isolation" in x)
     assert line.startswith("warn") and "isolate" in line, line

@@ -44,7 +44,7 @@ def test_a_missing_command_is_reported_as_missing_when_isolated(tmp_path):
 
 
 def test_without_unshare_servers_start_plainly_and_the_proxy_says_so(monkeypatch, tmp_path, caplog):
-    monkeypatch.setenv("PATH", str(tmp_path))  # no unshare here
+    monkeypatch.setattr(channels, "SYSTEM_PATH", str(tmp_path))  # no unshare here
     monkeypatch.setattr(channels, "_isolation", None)
     with caplog.at_level(logging.WARNING, logger="mcp_guard"):
         assert isolation_prefix() == []
@@ -59,9 +59,29 @@ def test_probe_refusal_is_reported(monkeypatch, tmp_path):
     fake.chmod(0o755)
     if not sys.platform.startswith("linux"):
         pytest.skip("Linux only")
-    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(channels, "SYSTEM_PATH", str(tmp_path))
     prefix, why = channels._probe_isolation()
     assert prefix == [] and "Operation not permitted" in why
+
+
+def test_unshare_comes_from_the_system_folders_whatever_the_path_says(monkeypatch, tmp_path):
+    """Whoever starts mcp-guard sets its PATH (a project's client entry can): the program run with a
+    server's whole environment, secrets included, must not be one that PATH chooses."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux only")
+    fake = tmp_path / "unshare"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    prefix, why = channels._probe_isolation()
+    assert str(fake) not in prefix
+    assert not prefix or prefix[0] == channels.system_program("unshare")
+    writable = tmp_path / "sys"
+    writable.mkdir()
+    (writable / "unshare").write_text("#!/bin/sh\nexit 0\n")
+    (writable / "unshare").chmod(0o777)  # anyone may change it: not the system's program
+    monkeypatch.setattr(channels, "SYSTEM_PATH", str(writable))
+    assert channels.system_program("unshare") is None
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux namespaces")
@@ -83,3 +103,25 @@ def test_ending_an_isolated_server_knows_whether_it_handles_sigterm():
     finally:
         for child in started:
             child.discard()
+
+
+@pytest.mark.parametrize(("evil", "crm", "refused"), [
+    ("isolate = false", "", True),  # isolated crm, readable by the plain evil: refused
+    ("isolate = false", "isolate = false", False),  # crm's exposure accepted by its own isolate = false
+    ("", "", False),  # both isolated
+], ids=["plain-beside-isolated-secrets", "both-plain", "both-isolated"])
+def test_a_plain_server_beside_an_isolated_one_with_secrets_is_refused(tmp_path, evil, crm, refused):
+    """The owner of a user namespace holds every capability in it: a same-user server outside the
+    namespaces reads an isolated server's environment, so the config cannot promise otherwise."""
+    from mcp_guard.config import load_config
+    from mcp_guard.errors import ConfigError
+
+    path = tmp_path / "mcp-guard.toml"
+    path.write_text(f'[upstreams.evil]\ncommand = "srv"\n{evil}\n'
+                    f'[upstreams.crm]\ncommand = "srv"\nsecrets = {{ T = "env:T_SOURCE" }}\n{crm}\n'
+                    '[upstreams.web]\nurl = "http://127.0.0.1:9/mcp"\n')
+    if refused:
+        with pytest.raises(ConfigError, match="isolate = false on evil.*isolated crm"):
+            load_config(path)
+    else:
+        assert set(load_config(path).upstreams) == {"evil", "crm", "web"}

@@ -123,7 +123,7 @@ def fetch(pkg: Package, dest: Path) -> Path:
     else:
         raise ProvenanceError(f"{pkg.purl}: fetching {pkg.type} packages is not supported")
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_FETCH_TIMEOUT, cwd=dest)
+        done = _run_client(cmd, cwd=dest)
     except (OSError, subprocess.TimeoutExpired) as err:
         raise ProvenanceError(f"{pkg.purl}: {cmd[0]} failed: {err}") from None
     files = [p for p in dest.iterdir() if p.is_file()]
@@ -220,9 +220,27 @@ def _pip_index_url(pkg: Package) -> str:
     return _ask(pkg, [sys.executable, "-c", code], "pip").strip()
 
 
+def _run_client(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a registry's client (npm, pip) as the system has it: found in the system's folders, never on
+    mcp-guard's PATH (whoever starts mcp-guard sets that: a project's client entry can), and with only
+    the ordinary variables and the client's own settings (`npm_config_*`, `PIP_*`): not the rest of our
+    environment, which holds the sources of the upstreams' secrets. What it downloads is verified."""
+    from mcp_guard.intent.credentials import ordinary, system_locations
+
+    path = system_locations(None)["PATH"]
+    program = cmd[0] if os.path.isabs(cmd[0]) else shutil.which(cmd[0], path=path)
+    if program is None:
+        raise FileNotFoundError(2, f"not in the system's folders ({path})", cmd[0])
+    env = {k: v for k, v in os.environ.items()
+           if ordinary(k) or k.upper().startswith(("NPM_CONFIG_", "PIP_"))}
+    env["PATH"] = path
+    return subprocess.run([program, *cmd[1:]], capture_output=True, text=True, timeout=_FETCH_TIMEOUT,
+                          cwd=cwd, env=env)
+
+
 def _ask(pkg: Package, cmd: list[str], client: str) -> str:
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_FETCH_TIMEOUT)
+        done = _run_client(cmd)
     except (OSError, subprocess.TimeoutExpired) as err:
         raise ProvenanceError(f"{pkg.purl}: cannot ask {client} for its attestations: {err}") from None
     if done.returncode != 0:

@@ -255,10 +255,12 @@ class ChildProcess:
         return f"{status}; its stderr ends: {tail}" if tail else status
 
     def discard(self) -> None:
-        """End a process that was started but never used, with its whole group."""
+        """End a process that was started but never used, with its whole group (and namespace)."""
         self.stdin.close()
         self.stdout.close()
+        init = _namespace_init(self.pid) if self.isolated else None
         _signal_group(self.pid, signal.SIGKILL)
+        _signal_init(init, signal.SIGKILL, close=True)
         self.popen.wait()
 
     async def wait(self) -> int:
@@ -341,17 +343,22 @@ class ProcessChannel:
         """After stdin is closed: a moment to exit, then SIGTERM, SIGKILL to the group; reap the child."""
         proc = self.process
         with anyio.CancelScope(shield=True):
+            # The server under `unshare` can leave the group and undo `--kill-child`: it is signalled by its
+            # own pid too, and its end (its PID namespace's init) ends every process it started.
+            init = _namespace_init(proc.pid) if proc.isolated and proc.returncode is None else None
             for sig, grace in ((None, 0.5), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
                 if sig == signal.SIGTERM and proc.isolated and not _namespace_init_catches(proc.pid, sig):
                     sig = signal.SIGKILL  # what SIGTERM would do to it, were it not its namespace's init
                 if sig is not None and proc.returncode is None:
                     _signal_group(proc.pid, sig)
+                    _signal_init(init, sig)
                 with anyio.move_on_after(grace):
                     await proc.wait()
                 if proc.returncode is not None:
                     break
             # Children that outlive the leader (npx → node) still share its group.
             _signal_group(proc.pid, signal.SIGKILL)
+            _signal_init(init, signal.SIGKILL, close=True)
 
 
 def _namespace_init_catches(unshare_pid: int, sig: int) -> bool:
@@ -365,6 +372,37 @@ def _namespace_init_catches(unshare_pid: int, sig: int) -> bool:
     except (OSError, IndexError, StopIteration, ValueError):
         return True
     return bool(caught >> (sig - 1) & 1)
+
+
+def _namespace_init(unshare_pid: int) -> int | None:
+    """A pidfd of the server `unshare` started (its PID namespace's init), None when there is none (not
+    yet, or no more). A pidfd cannot come to mean another process, as a reused pid could."""
+    children = f"/proc/{unshare_pid}/task/{unshare_pid}/children"
+    try:
+        with open(children) as f:
+            pid = int(f.read().split()[0])
+        fd = os.pidfd_open(pid)
+    except (OSError, IndexError, ValueError, AttributeError):  # AttributeError: no pidfd_open (not Linux)
+        return None
+    try:  # still `unshare`'s child once the pidfd is open: then it is the process that was read
+        with open(children) as f:
+            if str(pid) in f.read().split():
+                return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _signal_init(fd: int | None, sig: int, *, close: bool = False) -> None:
+    if fd is None:
+        return
+    try:
+        signal.pidfd_send_signal(fd, sig)
+    except OSError:  # it has ended
+        pass
+    if close:
+        os.close(fd)
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -382,11 +420,18 @@ def start_process(command: str, args: list[str], env: dict[str, str], cwd: str |
 
 
 # A server starts in its own user, PID and mount namespaces with its own /proc: it sees no other
-# process, and a process of another user namespace cannot read its /proc files (environ: the secrets
-# its profile grants) even under the same uid. The uid, the environment, the working directory and
-# the files it sees stay as they were.
+# process of the host. A second user and mount namespace inside the first locks that /proc in place
+# (mounts a less privileged namespace inherits cannot be taken apart): root of its namespaces, the
+# server cannot unmount it to uncover the host's, nor mount another. So no isolated server can name,
+# let alone read, another's /proc/PID/environ (the secrets its profile grants). The uid, the
+# environment, the working directory and the files it sees stay as they were.
 _UNSHARE = ("--user", "--map-current-user", "--pid", "--fork", "--mount-proc", "--kill-child", "--")
+_LOCK = ("--user", "--map-current-user", "--mount", "--")
 _isolation: list[str] | None = None
+try:  # the system's own search path, which no environment sets (glibc: /bin:/usr/bin)
+    SYSTEM_PATH = os.confstr("CS_PATH") or os.defpath
+except (AttributeError, ValueError, OSError):  # no confstr (Windows)
+    SYSTEM_PATH = os.defpath
 
 
 def isolation_prefix() -> list[str]:
@@ -422,22 +467,39 @@ def _check_runnable(command: str, env: dict[str, str], cwd: str | None) -> None:
         raise PermissionError(13, "Permission denied", command)
 
 
+def system_program(name: str) -> str | None:
+    """A program of the system's own folders (SYSTEM_PATH), that only its owner can change; never one
+    found on mcp-guard's PATH, which whoever starts it sets (a project's client entry can)."""
+    import stat
+
+    for folder in SYSTEM_PATH.split(os.pathsep):
+        path = os.path.join(folder, name)
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if os.path.isabs(folder) and stat.S_ISREG(st.st_mode) and not st.st_mode & 0o022 \
+                and os.access(path, os.X_OK):
+            return path
+    return None
+
+
 def _probe_isolation() -> tuple[list[str], str]:
     if not sys.platform.startswith("linux"):
         return [], f"process isolation needs Linux namespaces, this is {sys.platform}"
-    # Only absolute PATH entries: a relative one would run an `unshare` from the server's folder.
-    found = [os.path.join(d, "unshare") for d in os.get_exec_path() if os.path.isabs(d)]
-    tool = next((p for p in found if os.access(p, os.X_OK)), None)
+    tool = system_program("unshare")
     if tool is None:
-        return [], "util-linux `unshare` is not on the PATH"
-    try:
-        probe = subprocess.run([tool, *_UNSHARE, tool, "--version"], capture_output=True, timeout=10)
+        return [], f"util-linux `unshare` is not in the system's folders ({SYSTEM_PATH})"
+    prefix = [tool, *_UNSHARE, tool, *_LOCK]
+    try:  # with nothing of our environment (it holds the secrets' sources)
+        probe = subprocess.run([*prefix, tool, "--version"], capture_output=True, timeout=10,
+                               env={"PATH": SYSTEM_PATH, "LC_ALL": "C"})
     except (OSError, subprocess.SubprocessError) as err:
         return [], f"`unshare` failed: {err}"
     if probe.returncode != 0:
         said = probe.stderr.decode("utf-8", "replace").strip().splitlines()
         return [], f"unprivileged user namespaces are unavailable: {said[-1] if said else probe.returncode}"
-    return [tool, *_UNSHARE], ""
+    return prefix, ""
 
 
 class StreamChannel:
