@@ -1168,8 +1168,11 @@ def _weigh(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]
         if f.severity == "low" or is_exact(f) or (model.keep_high and f.severity == "high"):
             return None
         part = scan_model.carrier(scored, f.field, f.start, f.end) if scored else None
-        if model.part_clear is not None and part is not None and part < model.part_clear:
-            return f"its part read alone scores {part:.2f}, clearly benign below {model.part_clear:.2f}"
+        # Below the part model's intercept too: its words must lean benign, not merely be unknown (a sentence
+        # in a language the model has few words of scores near the intercept whatever it says).
+        if model.part_clear is not None and part is not None and part < min(model.part_clear, model.part_intercept):
+            below = min(model.part_clear, model.part_intercept)
+            return f"its part read alone scores {part:.2f}, clearly benign below {below:.2f}"
         if benign_whole and (model.part_dismiss is None or part is None or part < model.part_dismiss):
             return f"the tool read as a whole scores {score:.2f}, benign below {model.dismiss:.2f}"
         return None

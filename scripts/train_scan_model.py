@@ -309,6 +309,10 @@ def out_of_fold(
             for i in idx:
                 into[sp][i] = [next(scores) for _ in items[i]["pvec"][sp]]
 
+    # Each row's part model's intercept (its score of a text with no known word): `part_clear` also needs a
+    # part below it, so that a part's words lean benign rather than being unknown.
+    base = {"whole": [0.0] * len(rows), "parts": [0.0] * len(rows)}
+    pbase = {"whole": [0.0] * len(padded), "parts": [0.0] * len(padded)}
     moof: dict[int, list[list[float]]] = {sp: [[] for _ in rows] for sp in GRID_PART_SPAN}
     mpad: dict[int, list[list[float]]] = {sp: [[] for _ in padded] for sp in GRID_PART_SPAN}
     for k in sorted(set(fold)):
@@ -320,13 +324,23 @@ def out_of_fold(
             oof[i] = sc
         parts_into(model, rows, test, poof)
         parts_into(part_model, rows, test, moof)
+        empty = {
+            "whole": float(model.decision_function([{}])[0]), "parts": float(part_model.decision_function([{}])[0])
+        }
+        for i in test:
+            base["whole"][i], base["parts"][i] = empty["whole"], empty["parts"]
         ptest = [i for i, p in enumerate(padded) if p["fold"] == k]
         if ptest:
             for i, sc in zip(ptest, decision(model, [padded[i] for i in ptest]), strict=True):
                 pad[i] = sc
             parts_into(model, padded, ptest, ppad)
             parts_into(part_model, padded, ptest, mpad)
-    return {"oof": oof, "poof": {"whole": poof, "parts": moof}, "pad": pad, "ppad": {"whole": ppad, "parts": mpad}}
+            for i in ptest:
+                pbase["whole"][i], pbase["parts"][i] = empty["whole"], empty["parts"]
+    return {
+        "oof": oof, "poof": {"whole": poof, "parts": moof}, "pad": pad, "ppad": {"whole": ppad, "parts": mpad},
+        "base": base, "pbase": pbase,
+    }
 
 
 def fit_parts(model, rows: list[dict], c: float, min_groups: int):
@@ -407,9 +421,13 @@ def evaluate(
         vals = sorted(max((cs for _, cs in cars[i] if cs is not None), default=math.inf) for i in pos if cars[i])
         part_clear = round(vals[max(0, math.ceil(part_clear_q * len(vals)) - 1)], 6)
 
-    def cleared(sev: str, car: float | None) -> bool:
-        """A wording finding whose own part reads clearly benign (whatever the whole)."""
-        return part_clear is not None and car is not None and car < part_clear and not (keep_high and sev == "high")
+    def cleared(sev: str, car: float | None, below: float) -> bool:
+        """A wording finding whose own part reads clearly benign (whatever the whole): below `part_clear` and
+        below `below`, the part model's intercept (its words lean benign, not merely unknown)."""
+        return (
+            part_clear is not None and car is not None and car < min(part_clear, below)
+            and not (keep_high and sev == "high")
+        )
 
     # `dismiss`: the highest that costs at most max_cost of the positives out of fold (those caught only
     # by wording findings none of which is kept).
@@ -425,14 +443,15 @@ def evaluate(
         lo = stake[k - 1] if k else stake[0] - 0.5
         dismiss = round(min(th["medium"], (lo + stake[k]) / 2), 6)
 
-    def gated(r: dict, whole: float, ptop: float, car: list) -> bool:
+    def gated(r: dict, whole: float, ptop: float, car: list, below: float) -> bool:
         return (
             model_flags(r, whole, ptop)
             or r["exact_worst"] >= medium
-            or any((whole >= dismiss or kept(sev, cs)) and not cleared(sev, cs) for sev, cs in car)
+            or any((whole >= dismiss or kept(sev, cs)) and not cleared(sev, cs, below) for sev, cs in car)
         )
 
-    g = [gated(r, oof[i], top[i], cars[i]) for i, r in enumerate(rows)]
+    base, pbase = S["base"][part_model], S["pbase"][part_model]
+    g = [gated(r, oof[i], top[i], cars[i], base[i]) for i, r in enumerate(rows)]
     if explain:  # the real tools flagged out of fold, with what flagged each (--show-fp)
         for i in real:
             if not g[i]:
@@ -444,7 +463,10 @@ def evaluate(
             if part_flag is not None and top[i] >= part_flag:
                 why.append(f"part {top[i]:.2f}")
             why += [f"exact {f.kind}/{f.severity}" for f in r["rules"] if is_exact(f) and RANK[f.severity] >= medium]
-            kept_w = [(sev, cs) for sev, cs in cars[i] if (oof[i] >= dismiss or kept(sev, cs)) and not cleared(sev, cs)]
+            kept_w = [
+                (sev, cs) for sev, cs in cars[i]
+                if (oof[i] >= dismiss or kept(sev, cs)) and not cleared(sev, cs, base[i])
+            ]
             why += [f"wording {sev} (part {cs if cs is None else round(cs, 2)})" for sev, cs in kept_w]
             ps = r["parts"][span]
             best = max(range(len(ps)), key=lambda j: poof[i][j]) if ps else None
@@ -458,7 +480,7 @@ def evaluate(
     fp_by_server = collections.Counter(rows[i]["group"] for i in real if g[i])
     ppad = S["ppad"][part_model][span]
     ptop = [max(p, default=-math.inf) for p in ppad]
-    gp = [gated(p, S["pad"][i], ptop[i], _carriers(p, ppad[i], span)) for i, p in enumerate(padded)]
+    gp = [gated(p, S["pad"][i], ptop[i], _carriers(p, ppad[i], span), pbase[i]) for i, p in enumerate(padded)]
     per_batch = {}
     for grp in sorted({rows[i]["group"] for i in pos}):
         idx = [i for i in pos if rows[i]["group"] == grp]
