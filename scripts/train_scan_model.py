@@ -29,6 +29,10 @@ at least this is not dismissed), never dismissing a `high` wording finding, and 
 positives. Every configuration is also judged on the dev positives padded with ~100 words of benign
 reference text from real dev servers of other folds (padded_positives: attacker C's padding); among the
 configurations within half a point of the most caught, the one catching the most padded ones is kept.
+Also in the grid (session 8, issue #13): `whole_part` (the whole's own flag needs a part scoring at least
+this) and `part_clear` (a wording finding whose carrying part scores below this and below the model of
+parts' intercept is dismissed whatever the whole scores). Each CV line gives the real servers with a tool
+flagged out of fold and the worst server's share; --show-fp prints the flagged real tools of the choice.
 
 Writes mcp_guard/data/scan_model.json (or --out): the weights that are not zero, the intercept, the
 thresholds, the configuration, the cross-validation figures, the training data's digest and the date.
