@@ -1144,34 +1144,46 @@ def _weigh(definition: dict[str, Any], findings: list[Finding]) -> list[Finding]
     reason to read the tool (`low`), not a flag. The part is read alone, so benign text padded around an
     attack sentence cannot dismiss it. Exact findings (`is_exact`) keep their severity, and where one
     flags the tool the wording findings are not alone: they keep theirs too (so a small edit that moves
-    the score does not turn them into news). Then the model's own finding, where it says more than the
-    rules: on the whole tool, or on its most suspicious part. The scores leave out findings that depend
-    on other servers' tool names, so `scan`, `review` and the manifest guard agree."""
+    the score does not turn them into news). A wording finding whose own part reads clearly benign (below
+    `part_clear`) is also a reason to read, whatever the whole: a sentence telling the model how to use
+    this tool ("You must provide the project id") reads like the real servers' sentences it was trained
+    on, one that reaches beyond the tool's purpose does not. Then the model's own finding, where it says
+    more than the rules: on the whole tool, or on its most suspicious part. The scores leave out findings
+    that depend on other servers' tool names, so `scan`, `review` and the manifest guard agree."""
     model = scan_model.load()
     if model is None:
         return findings
     score = model.score(definition, findings)
     scored = []
-    if model.part_flag is not None or model.part_dismiss is not None:
+    if any(t is not None for t in (model.part_flag, model.part_dismiss, model.whole_part, model.part_clear)):
         scored = [
             (f, s, e, model.score_text(t))
             for f, s, e, t in scan_model.parts(item_texts("tool", definition), model.part_span)
         ]
     flagged = any(f.severity != "low" and is_exact(f) for f in findings)
-    if model.dismiss is not None and score < model.dismiss and not flagged:
+    benign_whole = model.dismiss is not None and score < model.dismiss
 
-        def dismissible(f: Finding) -> bool:
-            if f.severity == "low" or is_exact(f) or (model.keep_high and f.severity == "high"):
-                return False
-            part = scan_model.carrier(scored, f.field, f.start, f.end) if model.part_dismiss is not None else None
-            return part is None or part < model.part_dismiss  # type: ignore[operator]
+    def dismissal(f: Finding) -> str | None:
+        """Why a wording finding is read, not flagged (None: it keeps its severity)."""
+        if f.severity == "low" or is_exact(f) or (model.keep_high and f.severity == "high"):
+            return None
+        part = scan_model.carrier(scored, f.field, f.start, f.end) if scored else None
+        # Below the part model's intercept too: its words must lean benign, not merely be unknown (a sentence
+        # in a language the model has few words of scores near the intercept whatever it says).
+        if model.part_clear is not None and part is not None and part < min(model.part_clear, model.part_intercept):
+            below = min(model.part_clear, model.part_intercept)
+            return f"its part read alone scores {part:.2f}, clearly benign below {below:.2f}"
+        if benign_whole and (model.part_dismiss is None or part is None or part < model.part_dismiss):
+            return f"the tool read as a whole scores {score:.2f}, benign below {model.dismiss:.2f}"
+        return None
 
-        findings = [_dismissed(f, score, model.dismiss) if dismissible(f) else f for f in findings]
+    if not flagged and (benign_whole or model.part_clear is not None):
+        findings = [_dismissed(f, why) if (why := dismissal(f)) else f for f in findings]
     return findings + _learned_findings(definition, findings, model, score, scored)
 
 
-def _dismissed(f: Finding, score: float, below: float) -> Finding:
-    why = f"{f.explanation}; the tool read as a whole scores {score:.2f}, benign below {below:.2f}: read, not flagged"
+def _dismissed(f: Finding, why: str) -> Finding:
+    why = f"{f.explanation}; {why}: read, not flagged"
     return Finding(f.kind, "low", f.field, f.start, f.end, f.excerpt, why, f.via, f.exact)
 
 
@@ -1185,11 +1197,14 @@ def _learned_findings(
     """The learned model's judgement, as one finding, where it says more than the rules did (a finding
     that repeats theirs would be noise to the reader): of the whole tool, over its description; else of
     its most suspicious part, over that part. On a tool the rules found nothing in, not even a `low`
-    finding, the whole needs the higher score `alone`. Both leave out findings that depend on the other
-    servers' tool names."""
+    finding, the whole needs the higher score `alone`, and (where the model has one) a part scoring at least
+    `whole_part`. Both leave out findings that depend on the other servers' tool names."""
     own = [f for f in findings if f.kind not in scan_model.CONTEXT_KINDS]
     rules = max((RANK[f.severity] for f in own), default=-1)
     sev = model.severity(score)
+    top_part = max((p[3] for p in scored), default=None)
+    if model.whole_part is not None and top_part is not None and top_part < model.whole_part:
+        sev = None  # no part of it reads like the poisoned ones: the whole's score is its common words
     if sev == "high":  # a score is a reason to read the tool, not to refuse it unread: `high` stays with
         sev = "medium"  # the rules, which say what the text does
     if sev is not None and RANK[sev] > rules and (own or score >= model.alone):

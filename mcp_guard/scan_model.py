@@ -181,6 +181,14 @@ class ScanModel:
         self.part_flag: float | None = p.get("flag")
         self.part_dismiss: float | None = p.get("dismiss")
         self.keep_high: bool = p.get("keep_high", False)
+        # The whole's own flag needs its most suspicious part to score at least this (None: the whole alone
+        # decides). A short benign tool's unit-length vector gives each common word a large share, so its
+        # whole can read poisoned while no sentence of it does (set by grouped CV).
+        self.whole_part: float | None = p.get("whole_part")
+        # A wording finding whose carrying part scores below this (and below the part model's intercept: its
+        # words lean benign, not merely unknown) is read, not flagged, whatever the whole scores (None: off):
+        # the part reads like real servers' sentences about using their own tool.
+        self.part_clear: float | None = p.get("clear")
         # A model of parts (trained multiple-instance style) where one was chosen; else the whole's model.
         self.part_weights: dict[str, float] = p.get("weights", self.weights)
         self.part_intercept: float = p.get("intercept", self.intercept)

@@ -29,6 +29,10 @@ at least this is not dismissed), never dismissing a `high` wording finding, and 
 positives. Every configuration is also judged on the dev positives padded with ~100 words of benign
 reference text from real dev servers of other folds (padded_positives: attacker C's padding); among the
 configurations within half a point of the most caught, the one catching the most padded ones is kept.
+Also in the grid (session 8, issue #13): `whole_part` (the whole's own flag needs a part scoring at least
+this) and `part_clear` (a wording finding whose carrying part scores below this and below the model of
+parts' intercept is dismissed whatever the whole scores). Each CV line gives the real servers with a tool
+flagged out of fold and the worst server's share; --show-fp prints the flagged real tools of the choice.
 
 Writes mcp_guard/data/scan_model.json (or --out): the weights that are not zero, the intercept, the
 thresholds, the configuration, the cross-validation figures, the training data's digest and the date.
@@ -42,6 +46,7 @@ Needs scikit-learn (`pip install -e '.[train]'`). Usage:
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import hashlib
 import importlib.util
@@ -90,6 +95,15 @@ GRID_PART_FP = (None, 0.001, 0.002, 0.0035)
 GRID_PART_DISMISS_Q = (None, 1.0, 0.9, 0.75, 0.5)
 # Never dismiss a `high` wording finding (it raised dev false positives 0.04% -> 0.5% without parts).
 GRID_KEEP_HIGH = (False, True)
+# The whole's own flag needs its most suspicious part to score at least `whole_part`: the quantile of the dev
+# negatives' top part scores it is set at; None: the whole alone decides. A short real tool's unit-length
+# vector lends every common word ("also", "with") a large share, so the whole can read poisoned while none
+# of its sentences does (issue #13: flagged tools of unseen servers).
+GRID_WHOLE_PART_Q = (None, 0.5, 0.75, 0.9)
+# A wording finding whose carrying part scores below `part_clear` is dismissed whatever the whole scores: a
+# sentence about using the tool itself reads like the real servers' sentences the model of parts was trained
+# on. Set at this quantile of the dev positives' most suspicious carrying parts out of fold; None: off.
+GRID_PART_CLEAR_Q = (None, 0.02, 0.05, 0.1)
 PAD_WORDS = 100  # benign words padded around a dev positive (attacker C's padding, from real servers)
 
 
@@ -299,6 +313,10 @@ def out_of_fold(
             for i in idx:
                 into[sp][i] = [next(scores) for _ in items[i]["pvec"][sp]]
 
+    # Each row's part model's intercept (its score of a text with no known word): `part_clear` also needs a
+    # part below it, so that a part's words lean benign rather than being unknown.
+    base = {"whole": [0.0] * len(rows), "parts": [0.0] * len(rows)}
+    pbase = {"whole": [0.0] * len(padded), "parts": [0.0] * len(padded)}
     moof: dict[int, list[list[float]]] = {sp: [[] for _ in rows] for sp in GRID_PART_SPAN}
     mpad: dict[int, list[list[float]]] = {sp: [[] for _ in padded] for sp in GRID_PART_SPAN}
     for k in sorted(set(fold)):
@@ -310,13 +328,23 @@ def out_of_fold(
             oof[i] = sc
         parts_into(model, rows, test, poof)
         parts_into(part_model, rows, test, moof)
+        empty = {
+            "whole": float(model.decision_function([{}])[0]), "parts": float(part_model.decision_function([{}])[0])
+        }
+        for i in test:
+            base["whole"][i], base["parts"][i] = empty["whole"], empty["parts"]
         ptest = [i for i, p in enumerate(padded) if p["fold"] == k]
         if ptest:
             for i, sc in zip(ptest, decision(model, [padded[i] for i in ptest]), strict=True):
                 pad[i] = sc
             parts_into(model, padded, ptest, ppad)
             parts_into(part_model, padded, ptest, mpad)
-    return {"oof": oof, "poof": {"whole": poof, "parts": moof}, "pad": pad, "ppad": {"whole": ppad, "parts": mpad}}
+            for i in ptest:
+                pbase["whole"][i], pbase["parts"][i] = empty["whole"], empty["parts"]
+    return {
+        "oof": oof, "poof": {"whole": poof, "parts": moof}, "pad": pad, "ppad": {"whole": ppad, "parts": mpad},
+        "base": base, "pbase": pbase,
+    }
 
 
 def fit_parts(model, rows: list[dict], c: float, min_groups: int):
@@ -346,7 +374,8 @@ def _carriers(r: dict, pscores: list[float], span: int) -> list[tuple[str, float
 def evaluate(
     rows: list[dict], padded: list[dict], S: dict, *, c: float, min_groups: int, max_fp: float, alone_fp: float | None,
     span: int, part_fp: float | None, part_q: float | None, keep_high: bool, high_min: float, max_cost: float,
-    part_model: str = "whole",
+    part_model: str = "whole", whole_part_q: float | None = None, part_clear_q: float | None = None,
+    explain: bool = False,
 ) -> dict:
     """One configuration judged out of fold as scan._weigh judges: the model on the whole (medium, or
     `alone` where the rules found nothing), the model on the most suspicious part, exact rule findings,
@@ -369,6 +398,10 @@ def evaluate(
     if part_fp is not None:
         tops = sorted((top[i] for i in neg), reverse=True)
         part_flag = round(tops[int(math.floor(part_fp * len(neg)))] + 1e-6, 6)
+    whole_part = None
+    if whole_part_q is not None:
+        tops = sorted(top[i] for i in neg if top[i] > -math.inf)
+        whole_part = round(tops[max(0, math.ceil(whole_part_q * len(tops)) - 1)] + 1e-6, 6)
     cars = [_carriers(r, poof[i], span) for i, r in enumerate(rows)]
     part_dismiss = None
     if part_q is not None:
@@ -378,13 +411,27 @@ def evaluate(
         part_dismiss = round(vals[max(0, math.ceil(part_q * len(vals)) - 1)] + 1e-6, 6)
 
     def model_flags(r: dict, whole: float, ptop: float) -> bool:
-        return whole >= (th["medium"] if r["rule_any"] else th["alone"]) or (
+        confirmed = whole_part is None or ptop == -math.inf or ptop >= whole_part
+        return (whole >= (th["medium"] if r["rule_any"] else th["alone"]) and confirmed) or (
             part_flag is not None and ptop >= part_flag
         )
 
     def kept(sev: str, car: float | None) -> bool:
         """A wording finding the weighing keeps even where the whole reads benign."""
         return (keep_high and sev == "high") or (part_dismiss is not None and car is not None and car >= part_dismiss)
+
+    part_clear = None
+    if part_clear_q is not None:
+        vals = sorted(max((cs for _, cs in cars[i] if cs is not None), default=math.inf) for i in pos if cars[i])
+        part_clear = round(vals[max(0, math.ceil(part_clear_q * len(vals)) - 1)], 6)
+
+    def cleared(sev: str, car: float | None, below: float) -> bool:
+        """A wording finding whose own part reads clearly benign (whatever the whole): below `part_clear` and
+        below `below`, the part model's intercept (its words lean benign, not merely unknown)."""
+        return (
+            part_clear is not None and car is not None and car < min(part_clear, below)
+            and not (keep_high and sev == "high")
+        )
 
     # `dismiss`: the highest that costs at most max_cost of the positives out of fold (those caught only
     # by wording findings none of which is kept).
@@ -400,17 +447,44 @@ def evaluate(
         lo = stake[k - 1] if k else stake[0] - 0.5
         dismiss = round(min(th["medium"], (lo + stake[k]) / 2), 6)
 
-    def gated(r: dict, whole: float, ptop: float, car: list) -> bool:
+    def gated(r: dict, whole: float, ptop: float, car: list, below: float) -> bool:
         return (
             model_flags(r, whole, ptop)
             or r["exact_worst"] >= medium
-            or any(whole >= dismiss or kept(sev, cs) for sev, cs in car)
+            or any((whole >= dismiss or kept(sev, cs)) and not cleared(sev, cs, below) for sev, cs in car)
         )
 
-    g = [gated(r, oof[i], top[i], cars[i]) for i, r in enumerate(rows)]
+    base, pbase = S["base"][part_model], S["pbase"][part_model]
+    g = [gated(r, oof[i], top[i], cars[i], base[i]) for i, r in enumerate(rows)]
+    if explain:  # the real tools flagged out of fold, with what flagged each (--show-fp)
+        for i in real:
+            if not g[i]:
+                continue
+            r = rows[i]
+            why = []
+            if oof[i] >= (th["medium"] if r["rule_any"] else th["alone"]):
+                why.append(f"whole {oof[i]:.2f}")
+            if part_flag is not None and top[i] >= part_flag:
+                why.append(f"part {top[i]:.2f}")
+            why += [f"exact {f.kind}/{f.severity}" for f in r["rules"] if is_exact(f) and RANK[f.severity] >= medium]
+            kept_w = [
+                (sev, cs) for sev, cs in cars[i]
+                if (oof[i] >= dismiss or kept(sev, cs)) and not cleared(sev, cs, base[i])
+            ]
+            why += [f"wording {sev} (part {cs if cs is None else round(cs, 2)})" for sev, cs in kept_w]
+            ps = r["parts"][span]
+            best = max(range(len(ps)), key=lambda j: poof[i][j]) if ps else None
+            print(f"FP {r['group'][4:]} :: {r['definition'].get('name')}: {'; '.join(why)}")
+            if best is not None:
+                print(f"   top part ({poof[i][best]:.2f}) {ps[best][3][:160]!r}")
+            for f in r["rules"]:
+                if not is_exact(f) and RANK[f.severity] >= medium:
+                    print(f"   rule {f.kind}/{f.severity} @{f.field}: {f.excerpt[:100]!r}")
+    tools_by_server = collections.Counter(rows[i]["group"] for i in real)
+    fp_by_server = collections.Counter(rows[i]["group"] for i in real if g[i])
     ppad = S["ppad"][part_model][span]
     ptop = [max(p, default=-math.inf) for p in ppad]
-    gp = [gated(p, S["pad"][i], ptop[i], _carriers(p, ppad[i], span)) for i, p in enumerate(padded)]
+    gp = [gated(p, S["pad"][i], ptop[i], _carriers(p, ppad[i], span), pbase[i]) for i, p in enumerate(padded)]
     per_batch = {}
     for grp in sorted({rows[i]["group"] for i in pos}):
         idx = [i for i in pos if rows[i]["group"] == grp]
@@ -429,10 +503,19 @@ def evaluate(
         "dismiss": dismiss,
         "part_flag": part_flag,
         "part_dismiss": part_dismiss,
+        "whole_part_q": whole_part_q,
+        "whole_part": whole_part,
+        "part_clear_q": part_clear_q,
+        "part_clear": part_clear,
         "caught": round(sum(g[i] for i in pos) / len(pos), 4),
         "caught_padded": round(sum(gp) / len(gp), 4) if gp else None,
         "false_positives_real": round(sum(g[i] for i in real) / len(real), 4),
         "false_positives_real_n": f"{sum(g[i] for i in real)}/{len(real)}",
+        # Per server: how many real servers have a tool flagged out of fold, and the worst server's share.
+        "servers_with_fp": f"{len(fp_by_server)}/{len(tools_by_server)}",
+        "worst_server_fp": max(
+            ((round(n / tools_by_server[grp], 3), grp[4:]) for grp, n in fp_by_server.items()), default=(0.0, "")
+        ),
         "rule_false_positives_real_dismissed": f"{sum(rows[i]['rule_worst'] >= medium and not g[i] for i in real)}"
         f"/{sum(rows[i]['rule_worst'] >= medium for i in real)}",
         "caught_model_alone": round(sum(oof[i] >= th["medium"] for i in pos) / len(pos), 4),
@@ -446,7 +529,8 @@ def evaluate(
 def _line(r: dict) -> dict:
     """The short CV line of a configuration."""
     keys = ("C", "min_groups", "augment", "max_fp", "alone_fp", "span", "part_model", "part_fp", "part_q",
-            "keep_high", "caught", "caught_padded", "false_positives_real", "false_positives_real_n",
+            "keep_high", "whole_part_q", "part_clear_q", "caught", "caught_padded", "false_positives_real",
+            "false_positives_real_n", "servers_with_fp", "worst_server_fp",
             "corpus_negatives_flagged")
     return {k: r[k] for k in keys}
 
@@ -483,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--augment", type=int, action="append", help="only this augmentation (0/1; default: both)")
     ap.add_argument("--verbose", action="store_true", help="print every configuration's CV figures")
     ap.add_argument("--dry-run", action="store_true", help="cross-validate and print, write nothing")
+    ap.add_argument("--show-fp", action="store_true", help="print the real dev tools the chosen one flags out of fold")
     ap.add_argument("--c", type=float, action="append", help="only this C (repeatable; default: the grid)")
     ap.add_argument("--rule-scale", type=float, action="append", help="only this rule scale (default: the grid)")
     ap.add_argument("--min-groups", type=int, action="append", help="only this min_groups (default: the grid)")
@@ -510,19 +595,22 @@ def main(argv: list[str] | None = None) -> int:
     with_features(padded, scale)
     print(f"{len(padded)} padded dev positives (~{PAD_WORDS} benign words from other folds' real servers each)")
     results = []
+    kept_scores: dict[tuple, dict] = {}
     for c in a.c or GRID_C:
         for mg in a.min_groups or GRID_MIN_GROUPS:
             for aug in [bool(x) for x in a.augment] if a.augment else GRID_AUGMENT:
                 # The out-of-fold scores depend on C, min_groups and the augmentation only.
                 S = out_of_fold(rows, fold, padded, c, mg, pools if aug else None)
-                for max_fp, alone, span, pm, part_fp, part_q, keep_high in itertools.product(
+                kept_scores[(c, mg, aug)] = S
+                for max_fp, alone, span, pm, part_fp, part_q, keep_high, wpq, pcq in itertools.product(
                     a.max_fp or GRID_MAX_FP, a.alone_fp or GRID_ALONE_FP, a.part_span or GRID_PART_SPAN,
-                    GRID_PART_MODEL, GRID_PART_FP, GRID_PART_DISMISS_Q, GRID_KEEP_HIGH,
+                    GRID_PART_MODEL, GRID_PART_FP, GRID_PART_DISMISS_Q, GRID_KEEP_HIGH, GRID_WHOLE_PART_Q,
+                    GRID_PART_CLEAR_Q,
                 ):
                     res = evaluate(
                         rows, padded, S, c=c, min_groups=mg, max_fp=max_fp, alone_fp=alone, span=span,
                         part_model=pm, part_fp=part_fp, part_q=part_q, keep_high=keep_high,
-                        high_min=a.high_min, max_cost=a.max_dismiss_cost,
+                        high_min=a.high_min, max_cost=a.max_dismiss_cost, whole_part_q=wpq, part_clear_q=pcq,
                     )
                     res["augment"] = aug
                     results.append(res)
@@ -540,10 +628,11 @@ def main(argv: list[str] | None = None) -> int:
     # its fewest real false positives, marked "over budget").
     variants: dict[tuple, list[dict]] = {}
     for r in results:
-        parted = r["part_fp"] is not None or r["part_q"] is not None
+        parted = any(r[k] is not None for k in ("part_fp", "part_q", "whole_part_q", "part_clear_q"))
         v = ("augmented" if r["augment"] else "-", r["part_model"] if parted else "-",
              "parts flag" if r["part_fp"] is not None else "-", "parts keep" if r["part_q"] is not None else "-",
-             "keep high" if r["keep_high"] else "-")
+             "keep high" if r["keep_high"] else "-", "whole needs a part" if r["whole_part_q"] is not None else "-",
+             "part clears" if r["part_clear_q"] is not None else "-")
         variants.setdefault(v, []).append(r)
     for v, rs in sorted(variants.items()):
         ok = [r for r in rs if r["false_positives_real"] <= a.max_real_fp]
@@ -556,6 +645,14 @@ def main(argv: list[str] | None = None) -> int:
         (r for r in within if r["caught"] >= top - 0.005), key=lambda r: (r["caught_padded"] or 0, *key(r))
     )
     print("chosen:", json.dumps(best))
+    if a.show_fp:
+        evaluate(
+            rows, padded, kept_scores[(best["C"], best["min_groups"], best["augment"])], c=best["C"],
+            min_groups=best["min_groups"], max_fp=best["max_fp"],
+            alone_fp=best["alone_fp"], span=best["span"], part_model=best["part_model"], part_fp=best["part_fp"],
+            part_q=best["part_q"], keep_high=best["keep_high"], high_min=a.high_min, max_cost=a.max_dismiss_cost,
+            whole_part_q=best["whole_part_q"], part_clear_q=best["part_clear_q"], explain=True,
+        )
     if a.dry_run:
         return 0
     model = fit(rows + (augmented(rows, fold, pools, None) if best["augment"] else []), best["C"], best["min_groups"])
@@ -577,18 +674,23 @@ def main(argv: list[str] | None = None) -> int:
             "part_span": best["span"],
             "part_fp": best["part_fp"],
             "part_q": best["part_q"],
+            "whole_part_q": best["whole_part_q"],
+            "part_clear_q": best["part_clear_q"],
             "sklearn": sklearn.__version__,
         },
         "parts": {
             "span": best["span"], "flag": best["part_flag"], "dismiss": best["part_dismiss"],
-            "keep_high": best["keep_high"],
+            "keep_high": best["keep_high"], "whole_part": best["whole_part"], "clear": best["part_clear"],
         },
         "cross_validation": {
             k: v for k, v in best.items()
-            if k not in ("C", "dismiss", "min_groups", "alone_fp", "max_fp", "span", "part_fp", "part_q")
+            if k not in ("C", "dismiss", "min_groups", "alone_fp", "max_fp", "span", "part_fp", "part_q",
+                         "whole_part_q", "part_clear_q")
         },
     }
-    if best["part_model"] == "parts" and (best["part_flag"] is not None or best["part_dismiss"] is not None):
+    if best["part_model"] == "parts" and any(
+        best[k] is not None for k in ("part_flag", "part_dismiss", "whole_part", "part_clear")
+    ):
         pm = export(fit_parts(model, rows, best["C"], best["min_groups"]), {}, {})
         meta["parts"] |= {"intercept": pm["intercept"], "weights": pm["weights"]}
     doc = export(model, best["thresholds"], {"dismiss": best["dismiss"], **meta})
