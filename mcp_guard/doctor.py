@@ -212,12 +212,12 @@ def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, e
 def _only_in_venv(topic: str, command: str) -> list[Line]:
     """A command found by name only through this shell's activated virtual environment: the client
     starts mcp-guard outside this shell, so the upstream would not start there."""
-    from mcp_guard.clients.entries import venv_of
+    from mcp_guard.clients.entries import only_in_venv
 
-    found = shutil.which(command)
-    venv = venv_of(found) if found else None
-    if not venv:
+    where = only_in_venv(command)
+    if where is None:
         return []
+    found, venv = where
     return [Line("warn", topic, f"its command {command!r} is {found}, found only through the activated virtual "
                  f"environment {venv}: a client started outside this shell may not find it; give its full path")]
 

@@ -245,6 +245,20 @@ def test_doctor_warns_when_an_upstreams_command_is_found_only_through_a_venv(hom
     assert not any("upstream system" in x and "virtual environment" in x for x in lines), lines
 
 
+def test_wrap_warns_when_a_servers_command_is_found_only_through_a_venv(home, project, capsys, monkeypatch):
+    """The client starts the wrapped server outside this shell: a command found by name only through the
+    activated venv would not start there (newcomer, session 8)."""
+    exe = venv_on_path(monkeypatch, home)
+    server = exe.parent / "venv-only-server"
+    server.write_text("#!/bin/sh\n")
+    server.chmod(0o755)
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"local": {"command": "venv-only-server"},
+                                                          "system": {"command": "sh"}}}, indent=2))
+    assert guard("wrap", "--client", "claude-code", "--no-review", project=project) == 0
+    warned = [x for x in capsys.readouterr().err.splitlines() if "found only through" in x]
+    assert len(warned) == 1 and "'local'" in warned[0] and str(server) in warned[0], warned
+
+
 def put(path: Path, text: str, project: Path | None = None) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.replace("PROJECT", str(project)).encode() if project else text.encode()

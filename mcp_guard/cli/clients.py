@@ -78,7 +78,7 @@ def _report(plan, dry_run: bool, verb: str) -> None:
 
 
 def _wrap(args: argparse.Namespace) -> int:
-    from mcp_guard.clients.entries import guard_launch
+    from mcp_guard.clients.entries import guard_launch, only_in_venv
     from mcp_guard.clients.wrap import apply, plan_wrap
     from mcp_guard.config import default_config_path
 
@@ -102,6 +102,12 @@ def _wrap(args: argparse.Namespace) -> int:
         print(f"backup: {b}")
     if plan.registrations:
         print(f"registered upstreams in {path}: {', '.join(plan.registrations)}")
+        for name, reg in plan.registrations.items():
+            where = only_in_venv(str(reg["command"])) if reg.get("command") else None
+            if where is not None:
+                print(f"warning: upstream {name!r}: its command {reg['command']!r} is {where[0]}, found only through "
+                      f"the activated virtual environment {where[1]}: a client started outside this shell will not "
+                      f"find it; give its full path in the client's entry", file=sys.stderr)
         found = default_config_path()
         if found is None or found.resolve() != path:  # what `review` and `bom` read here without --config
             print(f"note: commands run here read {found or 'no config file'}: review these servers with "

@@ -196,6 +196,16 @@ def guard_launch() -> tuple[str, str | None]:
     return (beside, None) if os.path.exists(beside) else (GUARD, None)
 
 
+def only_in_venv(command: str) -> tuple[str, str] | None:
+    """Where `command` is found by name, and the activated virtual environment it is found through, when
+    that is the only way it is found: a client starts its servers outside this shell, with its own PATH."""
+    import shutil
+
+    found = shutil.which(command)
+    venv = venv_of(found) if found else None
+    return (found, venv) if found and venv else None
+
+
 def venv_of(executable: str) -> str | None:
     """The activated virtual environment ($VIRTUAL_ENV) that `executable` lives in, if any."""
     from pathlib import Path
