@@ -260,8 +260,7 @@ class IntentGuard(Guard):
             call.tool, {"inputs": call.inputs}, st.record, classify({"name": call.tool}))
         if verdict.rule == "unasked":  # the answer is the client's, not an action the request must ask for
             verdict = Verdict("allow", "grounded", f"{call.tool} answer: every destination is accounted for")
-        if verdict.action != "allow" and mode == "warn":
-            verdict = Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
+        verdict = _warned(verdict, mode)
         if verdict.action == "allow":
             st.record.note_sent(sent_values({"inputs": call.inputs}))
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
@@ -281,8 +280,7 @@ class IntentGuard(Guard):
             used = approvals.consume_approved(self.store, call.session.id, qualified, call.arguments, call.inputs)
             if used:
                 verdict = Verdict("allow", f"approved:{used}", f"a person approved this call ({used})")
-        if verdict.action != "allow" and mode == "warn":
-            verdict = Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
+        verdict = _warned(verdict, mode)
         if verdict.action == "allow" and mode == "enforce" and self._shared_budget(st):
             # Checked again and charged in one transaction: the calls of this session decided at
             # the same instant (on this replica or another) wait for it, so none takes a spent unit.
@@ -303,8 +301,7 @@ class IntentGuard(Guard):
             st.profile.count(qualified, charged)
             uncharged = {k: n - charged.get(k, 0) for k, n in st.counts.items()}
         verdict = self._verdict(st, call, qualified, uncharged)
-        if verdict.action != "allow" and mode == "warn":
-            verdict = Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
+        verdict = _warned(verdict, mode)
         if verdict.action == "allow":
             st.record.note_sent(sent_values({"inputs": call.inputs}))
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
@@ -525,3 +522,10 @@ def message_text(msg: Any) -> str:
     """Every string a server message carries (its `jsonrpc` and `id` aside), joined; past MAX_PER_RESULT
     the rest is cut, and the record counts the message as tainted."""
     return strings_of(msg, skip=("jsonrpc", "id"))
+
+
+def _warned(verdict: Verdict, mode: str) -> Verdict:
+    """In warn mode every verdict is an allow that says what it would have been."""
+    if verdict.action != "allow" and mode == "warn":
+        return Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
+    return verdict

@@ -347,8 +347,7 @@ class Relay:
             # Guards read what a server says of itself and list it, so only after its initialize: a client
             # that pipelines `initialized` gets here while that is still on its way. (One restarting by
             # then is prepared by `_upstream_restarted`; one that never opened has nothing to prepare.)
-            if not self._upstreams_started.is_set():
-                await self._upstreams_started.wait()
+            await self._upstreams_started.wait()
             for up in self.upstreams.values():
                 if up.opened:
                     await self.guards.on_upstream_ready(self.session, up)

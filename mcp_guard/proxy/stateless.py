@@ -238,10 +238,12 @@ class StatelessSessions:
         meta = eras.envelope_of(body) or {}
         if body.get("method") == "tools/call":  # before either way of answering: JSON or a stream
             with self._limits.answering(self.slot(key)):
-                refused = await self._param_headers(channel, body, request, meta)
-            if refused is not None:
-                await self._record_refusal(channel, body, refused)
-                return refused
+                rejection = await self._param_headers(channel, body, request, meta)
+            if rejection is not None:
+                message = f"mcp-guard: {rejection.message}"
+                await self._record_refusal(channel, body, message)
+                return JSONResponse({"jsonrpc": "2.0", "id": body.get("id"), "error": {
+                    "code": rejection.code, "message": message}}, status_code=400)
         if body.get("method") == "subscriptions/listen" or "progressToken" in meta:
             if self._open_streams.get(key, 0) >= self._max_streams:
                 return JSONResponse({"jsonrpc": "2.0", "id": rid, "error": {
@@ -260,12 +262,13 @@ class StatelessSessions:
 
     @staticmethod
     async def _param_headers(channel: ExchangeChannel, body: Message, request: Request,
-                             meta: dict[str, Any]) -> Response | None:
+                             meta: dict[str, Any]) -> Any:
         """The revision's check of a tools/call's `Mcp-Param-*` headers against its arguments, for
-        the tool as the relay shows it (its `x-mcp-header` annotations): a header that is missing,
-        extra, given twice, badly encoded or says another value than the body is refused with
-        -32020 and 400, as a server of the revision does. An intermediary before mcp-guard may have
-        routed on the header; the body is what is judged and forwarded, so they must agree."""
+        the tool as the relay shows it (its `x-mcp-header` annotations): the rejection (its `code` and
+        `message`) of a header that is missing, extra, given twice, badly encoded or says another
+        value than the body, refused with -32020 and 400 as a server of the revision does; else None.
+        An intermediary before mcp-guard may have routed on the header; the body is what is judged and
+        forwarded, so they must agree."""
         from mcp.shared.inbound import validate_mcp_param_headers
 
         params = body.get("params")
@@ -277,14 +280,9 @@ class StatelessSessions:
         if schema is None:
             return None  # no header to check, or an unknown tool (the relay answers it)
         # Starlette's headers keep every raw line, so a header given twice is seen twice.
-        rejection = validate_mcp_param_headers(schema, arguments if isinstance(arguments, dict) else {},
-                                               request.headers)
-        if rejection is None:
-            return None
-        return JSONResponse({"jsonrpc": "2.0", "id": body.get("id"), "error": {
-            "code": rejection.code, "message": f"mcp-guard: {rejection.message}"}}, status_code=400)
+        return validate_mcp_param_headers(schema, arguments if isinstance(arguments, dict) else {}, request.headers)
 
-    async def _record_refusal(self, channel: ExchangeChannel, body: Message, refused: Response) -> None:
+    async def _record_refusal(self, channel: ExchangeChannel, body: Message, reason: str) -> None:
         """A call refused here never reaches the relay's gate: its attempt goes to the audit log
         all the same (what it would have sent included), as the relay records the calls it refuses."""
         if self._audit is None or channel.session is None:
@@ -293,7 +291,6 @@ class StatelessSessions:
         name = str(params.get("name"))
         arguments = params.get("arguments")
         arguments = arguments if isinstance(arguments, dict) else {"(arguments)": arguments}
-        reason = json.loads(refused.body).get("error", {}).get("message", "refused")
         call = ToolCall(channel.session, "", name, name, arguments)
         await self._audit.call("call", call, Decision("deny", reason, "serve", "refused"))
 
