@@ -78,8 +78,20 @@ class RawClient:
 
     def send_raw(self, data: bytes) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise BrokenPipeError(f"the process closed its stdin; {self._ended()}") from None
+
+    def _ended(self) -> str:
+        """How the process ended, with the tail of what it wrote to stderr (for a test's failure message)."""
+        try:
+            code = self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            return "it is still running"
+        err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        return f"it exited with {code}; its stderr ends with:\n{err[-3000:]}"
 
     def send(self, msg: dict[str, Any]) -> None:
         self.send_raw(json.dumps(msg).encode() + b"\n")
@@ -92,7 +104,7 @@ class RawClient:
         except queue.Empty:
             raise TimeoutError("no message within the timeout") from None
         if not line:
-            raise EOFError("process closed its stdout")
+            raise EOFError(f"the process closed its stdout; {self._ended()}")
         return json.loads(line)
 
     def new_request(self, method: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
