@@ -779,12 +779,13 @@ def test_doctor_warns_of_a_wrapped_entry_that_names_no_config(home, project, cap
 
 
 def test_doctor_says_whether_servers_run_isolated(home, project, capsys, monkeypatch):
+    from mcp_guard import system
     from mcp_guard.proxy import channels
 
     assert guard("doctor", "--offline", project=project) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "server isolation" in x)
     assert line.startswith("ok" if not channels.isolation_unavailable() else "warn"), line
-    monkeypatch.setattr(channels, "SYSTEM_PATH", str(home))  # no `unshare` in the system folders
+    monkeypatch.setattr(system, "SYSTEM_PATH", str(home))  # no `unshare` in the system folders
     assert guard("doctor", "--offline", project=project) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "server isolation" in x)
     assert line.startswith("warn") and "isolate" in line, line

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from mcp_guard import system
 from mcp_guard.proxy import channels
 from mcp_guard.proxy.channels import ChildProcess, isolation_prefix
 
@@ -44,7 +45,7 @@ def test_a_missing_command_is_reported_as_missing_when_isolated(tmp_path):
 
 
 def test_without_unshare_servers_start_plainly_and_the_proxy_says_so(monkeypatch, tmp_path, caplog):
-    monkeypatch.setattr(channels, "SYSTEM_PATH", str(tmp_path))  # no unshare here
+    monkeypatch.setattr(system, "SYSTEM_PATH", str(tmp_path))  # no unshare here
     monkeypatch.setattr(channels, "_isolation", None)
     with caplog.at_level(logging.WARNING, logger="mcp_guard"):
         assert isolation_prefix() == []
@@ -59,7 +60,7 @@ def test_probe_refusal_is_reported(monkeypatch, tmp_path):
     fake.chmod(0o755)
     if not sys.platform.startswith("linux"):
         pytest.skip("Linux only")
-    monkeypatch.setattr(channels, "SYSTEM_PATH", str(tmp_path))
+    monkeypatch.setattr(system, "SYSTEM_PATH", str(tmp_path))
     prefix, why = channels._probe_isolation()
     assert prefix == [] and "Operation not permitted" in why
 
@@ -75,13 +76,13 @@ def test_unshare_comes_from_the_system_folders_whatever_the_path_says(monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path))
     prefix, why = channels._probe_isolation()
     assert str(fake) not in prefix
-    assert not prefix or prefix[0] == channels.system_program("unshare")
+    assert not prefix or prefix[0] == system.system_program("unshare")
     writable = tmp_path / "sys"
     writable.mkdir()
     (writable / "unshare").write_text("#!/bin/sh\nexit 0\n")
     (writable / "unshare").chmod(0o777)  # anyone may change it: not the system's program
-    monkeypatch.setattr(channels, "SYSTEM_PATH", str(writable))
-    assert channels.system_program("unshare") is None
+    monkeypatch.setattr(system, "SYSTEM_PATH", str(writable))
+    assert system.system_program("unshare") is None
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux namespaces")

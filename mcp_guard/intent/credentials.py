@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
+from mcp_guard import system
 from mcp_guard.config import Config, Profile, UpstreamConfig
 from mcp_guard.errors import ConfigError
 
@@ -120,7 +121,7 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
            if (ordinary(k) and k.upper() not in located)
            or (k.upper() in passed and not k.upper().startswith(OWN_PREFIX))}
     if upstream.secrets:
-        env.update({k: v for k, v in system_locations(upstream.command).items() if k not in passed})
+        env.update({k: v for k, v in system.system_locations(upstream.command).items() if k not in passed})
     if upstream.launch_cwd() is None and any(a in ("-m", "-c") for a in upstream.args):
         # It starts in the client's folder (no config entry defines it): `python -m/-c` would put that
         # folder first on sys.path, and a repository's module would run as this server.
@@ -132,27 +133,6 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
         else:
             env[name] = value
     return env
-
-
-def system_locations(command: str | None) -> dict[str, str]:
-    """PATH and HOME as the system has them, not as any environment says: the default search path,
-    after the folder of a command given by its full path (npx finds its node there) and the
-    administrator's /usr/local/bin (root's to write, like /usr/bin: where Node and npx usually are),
-    and the user's home folder from the user database (POSIX)."""
-    try:
-        system = os.confstr("CS_PATH") or os.defpath
-    except (AttributeError, ValueError, OSError):  # Windows has no confstr
-        system = os.defpath
-    folder = os.path.dirname(command) if command and os.path.isabs(command) else ""
-    search = [folder, "/usr/local/bin", *system.split(os.pathsep)]
-    found = {"PATH": os.pathsep.join(dict.fromkeys(p for p in search if p))}
-    try:
-        import pwd
-
-        found["HOME"] = pwd.getpwuid(os.getuid()).pw_dir
-    except (ImportError, KeyError, AttributeError):
-        pass
-    return found
 
 
 def withheld(config: Config, upstream: str) -> list[str]:

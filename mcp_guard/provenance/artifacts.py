@@ -225,10 +225,11 @@ def _run_client(cmd: list[str], cwd: Path | None = None) -> subprocess.Completed
     mcp-guard's PATH (whoever starts mcp-guard sets that: a project's client entry can), and with only
     the ordinary variables and the client's own settings (`npm_config_*`, `PIP_*`): not the rest of our
     environment, which holds the sources of the upstreams' secrets. What it downloads is verified."""
-    from mcp_guard.intent.credentials import ordinary, system_locations
+    from mcp_guard import system
+    from mcp_guard.intent.credentials import ordinary
 
-    path = system_locations(None)["PATH"]
-    program = cmd[0] if os.path.isabs(cmd[0]) else shutil.which(cmd[0], path=path)
+    path = system.system_locations(None)["PATH"]
+    program = cmd[0] if os.path.isabs(cmd[0]) else system.system_program(cmd[0], path)
     if program is None:
         raise FileNotFoundError(2, f"not in the system's folders ({path})", cmd[0])
     env = {k: v for k, v in os.environ.items()

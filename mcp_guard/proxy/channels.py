@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import anyio
 
+from mcp_guard import system
 from mcp_guard.proxy import jsonrpc
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
 
@@ -428,10 +429,6 @@ def start_process(command: str, args: list[str], env: dict[str, str], cwd: str |
 _UNSHARE = ("--user", "--map-current-user", "--pid", "--fork", "--mount-proc", "--kill-child", "--")
 _LOCK = ("--user", "--map-current-user", "--mount", "--")
 _isolation: list[str] | None = None
-try:  # the system's own search path, which no environment sets (glibc: /bin:/usr/bin)
-    SYSTEM_PATH = os.confstr("CS_PATH") or os.defpath
-except (AttributeError, ValueError, OSError):  # no confstr (Windows)
-    SYSTEM_PATH = os.defpath
 
 
 def isolation_prefix() -> list[str]:
@@ -467,33 +464,16 @@ def _check_runnable(command: str, env: dict[str, str], cwd: str | None) -> None:
         raise PermissionError(13, "Permission denied", command)
 
 
-def system_program(name: str) -> str | None:
-    """A program of the system's own folders (SYSTEM_PATH), that only its owner can change; never one
-    found on mcp-guard's PATH, which whoever starts it sets (a project's client entry can)."""
-    import stat
-
-    for folder in SYSTEM_PATH.split(os.pathsep):
-        path = os.path.join(folder, name)
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        if os.path.isabs(folder) and stat.S_ISREG(st.st_mode) and not st.st_mode & 0o022 \
-                and os.access(path, os.X_OK):
-            return path
-    return None
-
-
 def _probe_isolation() -> tuple[list[str], str]:
     if not sys.platform.startswith("linux"):
         return [], f"process isolation needs Linux namespaces, this is {sys.platform}"
-    tool = system_program("unshare")
+    tool = system.system_program("unshare")  # never one on our PATH, which a project's client entry can set
     if tool is None:
-        return [], f"util-linux `unshare` is not in the system's folders ({SYSTEM_PATH})"
+        return [], f"util-linux `unshare` is not in the system's folders ({system.SYSTEM_PATH})"
     prefix = [tool, *_UNSHARE, tool, *_LOCK]
     try:  # with nothing of our environment (it holds the secrets' sources)
         probe = subprocess.run([*prefix, tool, "--version"], capture_output=True, timeout=10,
-                               env={"PATH": SYSTEM_PATH, "LC_ALL": "C"})
+                               env={"PATH": system.SYSTEM_PATH, "LC_ALL": "C"})
     except (OSError, subprocess.SubprocessError) as err:
         return [], f"`unshare` failed: {err}"
     if probe.returncode != 0:

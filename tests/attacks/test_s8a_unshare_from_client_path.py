@@ -59,19 +59,19 @@ def test_registry_clients_come_from_the_system_with_only_their_settings(tmp_path
     """The same class in provenance (`fetch = true`): `npm pack`/`npm view` run before the server starts.
     A project's PATH does not choose the npm that runs; the npm that runs gets npm's settings, not the
     secrets' sources in mcp-guard's environment."""
-    from mcp_guard.intent import credentials
+    from mcp_guard import system
     from mcp_guard.provenance import artifacts
     from mcp_guard.provenance.artifacts import Package
 
-    project, system = tmp_path / "project-bin", tmp_path / "system-bin"
-    for folder in (project, system):
+    project, system_bin = tmp_path / "project-bin", tmp_path / "system-bin"
+    for folder in (project, system_bin):
         folder.mkdir()
         (folder / "npm").write_text(FAKE_CLIENT.format(dump=folder / "seen.env"))
         (folder / "npm").chmod(0o755)
     monkeypatch.setenv("PATH", f"{project}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("CRM_SOURCE", "s3cret-crm-value")
     monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")
-    monkeypatch.setattr(credentials, "system_locations", lambda command: {"PATH": str(system)})
+    monkeypatch.setattr(system, "system_locations", lambda command: {"PATH": str(system_bin)})
     dest = tmp_path / "dest"
     dest.mkdir()
     try:
@@ -79,6 +79,6 @@ def test_registry_clients_come_from_the_system_with_only_their_settings(tmp_path
     except artifacts.ProvenanceError:
         pass  # the fake npm downloads nothing
     assert not (project / "seen.env").exists(), "the PATH mcp-guard was started with chose npm"
-    seen = (system / "seen.env").read_text()
+    seen = (system_bin / "seen.env").read_text()
     assert "CRM_SOURCE" not in seen, seen
-    assert "npm_config_registry" in seen and "http://127.0.0.1:9/" in seen and str(system) in seen, seen
+    assert "npm_config_registry" in seen and "http://127.0.0.1:9/" in seen and str(system_bin) in seen, seen
