@@ -130,14 +130,19 @@ _SHORT_ESCAPES = (("\\n", " \n"), ("\\r", " \r"), ("\\t", " \t"), ('\\"', ' "'),
 
 
 @lru_cache(maxsize=1)
-def _letters() -> dict[str, str]:
-    """Letters a model reads as a plain letter that NFKC leaves alone (small capitals, negative squared
-    letters, ...): generated from Unicode's character names by scripts/gen_letter_fold.py."""
+def letter_fold() -> dict[str, dict[str, str]]:
+    """The tables of data/letter_fold.json, generated from Unicode's data by scripts/gen_letter_fold.py:
+    `letters` a model reads as a plain letter that NFKC leaves alone (small capitals, negative squared
+    letters, ...); `lookalikes`, letters of other scripts drawn like a Latin letter (Cherokee `Ꭺ`, Lisu
+    `ꓮ`: Unicode's confusables); `accents`, Latin letters with a diacritic or a stroke -> the plain letter."""
     import json
     from importlib import resources
 
-    data = json.loads(resources.files("mcp_guard").joinpath("data/letter_fold.json").read_text("utf-8"))
-    return dict(data["letters"])
+    return json.loads(resources.files("mcp_guard").joinpath("data/letter_fold.json").read_text("utf-8"))
+
+
+def _letters() -> dict[str, str]:
+    return letter_fold()["letters"]
 
 
 class _Table(dict):  # type: ignore[type-arg]
@@ -368,15 +373,8 @@ def _lookalike_class() -> re.Pattern[str]:
     return re.compile("[" + re.escape("".join(_lookalikes())) + "]")
 
 
-@lru_cache(maxsize=1)
 def _lookalikes() -> dict[str, str]:
-    """Letters of other scripts drawn like a Latin letter (Cherokee `Ꭺ`, Lisu `ꓮ`): Unicode's confusables
-    data, by scripts/gen_letter_fold.py."""
-    import json
-    from importlib import resources
-
-    data = json.loads(resources.files("mcp_guard").joinpath("data/letter_fold.json").read_text("utf-8"))
-    return dict(data["lookalikes"])
+    return letter_fold()["lookalikes"]
 
 
 def _fold_lookalikes(src: str) -> str:

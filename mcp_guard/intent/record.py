@@ -706,12 +706,10 @@ def _read_addresses(t: str, lt: str) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def _accent_table() -> dict[int, str]:
-    """Latin letters with a diacritic or a stroke -> the plain letter (scripts/gen_letter_fold.py)."""
-    import json
-    from importlib import resources
+    """Latin letters with a diacritic or a stroke -> the plain letter, as str.translate takes them."""
+    from mcp_guard.textview import letter_fold
 
-    data = json.loads(resources.files("mcp_guard").joinpath("data/letter_fold.json").read_text("utf-8"))
-    return {ord(k): v for k, v in data["accents"].items()}
+    return {ord(k): v for k, v in letter_fold()["accents"].items()}
 
 
 @lru_cache(maxsize=1)
