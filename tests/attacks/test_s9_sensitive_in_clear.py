@@ -13,6 +13,7 @@ The control: an argument the reason does not quote is kept only as its digest.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import pytest
@@ -66,3 +67,28 @@ def test_the_audit_trail_quotes_no_sensitive_argument_in_a_reason(tmp_path):
     audit = [r for r in _rows(db, "SELECT data FROM audit WHERE kind = 'call'") if "set_password" in r]
     assert audit and all('"digested":["account"]' in r for r in audit), audit
     assert not any(ACCOUNT in r.lower() for r in audit), audit
+
+
+TOKEN = "ghp_Z9xQ7mK2pL4vR8tYw3Nc"
+
+
+@pytest.mark.xfail(strict=True, reason="s9 attacker: a granted secret, lower-cased in an intent reason, is logged")
+def test_a_granted_secret_reaches_no_record_in_any_case(tmp_path):
+    """A session's granted secret in a call's arguments is redacted there ("[REDACTED]"), but the
+    reason quotes it lower-cased, which the exact-match redaction misses; the held call keeps it too."""
+    cfg, log = world(tmp_path, ["read_notes", "set_password"], {"read_notes": "Groceries: milk, eggs."},
+                     '[profiles.dev]\nowner = "me"\ngrants = ["GH_TOKEN"]\n')
+    cfg.write_text(cfg.read_text() + 'secrets = { GH_TOKEN = "env:S9_GH_SOURCE" }\n')
+    with Attacker(cfg, "--upstream", "world", "--intent", "Summarise my notes", "--profile", "dev",
+                  env={**os.environ, "S9_GH_SOURCE": TOKEN}) as a:
+        a.open()
+        a.names()
+        a.call("read_notes", {})
+        answer = a.call("set_password", {"account": TOKEN, "password": "x"})
+    assert "held" in text_of(answer), text_of(answer)
+    audit = [r for r in _rows(tmp_path / "guard.db", "SELECT data FROM audit WHERE kind = 'call'")
+             if "set_password" in r]
+    assert audit and all("REDACTED" in r for r in audit), audit  # the arguments are redacted
+    assert not any(TOKEN.lower() in r.lower() for r in audit), audit
+    held = _rows(tmp_path / "guard.db", "SELECT arguments, reason FROM approvals")
+    assert not any(TOKEN.lower() in r.lower() for r in held), held
