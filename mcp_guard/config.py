@@ -79,6 +79,9 @@ class UpstreamConfig(_Model):
     url: str | None = None
     transport: Literal["stdio", "streamable-http", "sse"] | None = None
     headers: dict[str, str] = Field(default_factory=dict)
+    # A `url` server reached through this HTTP(S) proxy. The proxy and CA variables of mcp-guard's own
+    # environment (HTTP_PROXY, SSL_CERT_FILE, ...) are never used: whoever starts it sets them.
+    proxy: str | None = None
     operator: str | None = None  # who runs it: "self", a vendor's name, …
     stateful: bool | None = None  # keeps state beyond the session (memory, stored resources)
     trust: Literal["review", "pinned", "tofu"] = "review"
@@ -104,6 +107,8 @@ class UpstreamConfig(_Model):
             self.transport = "stdio" if self.command else "streamable-http"
         elif (self.transport == "stdio") != bool(self.command):
             raise ValueError(f"transport {self.transport!r} does not fit {'command' if self.command else 'url'}")
+        if self.proxy is not None and not self.url:
+            raise ValueError("proxy is for a remote server ('url'); a local one reads its own environment")
         return self
 
     @model_validator(mode="after")

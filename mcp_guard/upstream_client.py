@@ -57,6 +57,8 @@ async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | Non
 
     from mcp.client.session import ClientSession
 
+    from mcp_guard.proxy.channels import remote_http_client
+
     if upstream.transport == "stdio":
         from mcp_guard.intent.credentials import upstream_env
 
@@ -66,12 +68,12 @@ async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | Non
     elif upstream.transport == "sse":
         from mcp.client.sse import sse_client
 
-        transport = sse_client(upstream.url or "", headers=upstream.headers or None)
+        transport = sse_client(upstream.url or "", headers=upstream.headers or None,
+                               httpx_client_factory=remote_http_client(upstream.proxy))
     else:
-        import httpx2
         from mcp.client.streamable_http import streamable_http_client
 
-        client = httpx2.AsyncClient(headers=upstream.headers, timeout=httpx2.Timeout(30.0, read=300.0))
+        client = remote_http_client(upstream.proxy)(headers=upstream.headers or None)
         transport = streamable_http_client(upstream.url or "", http_client=client)
     async with transport as streams:
         read, write = streams[0], streams[1]

@@ -482,6 +482,23 @@ def _probe_isolation() -> tuple[list[str], str]:
     return prefix, ""
 
 
+def remote_http_client(proxy: str | None = None) -> Any:
+    """An SDK client factory (`McpHttpClientFactory`) for a `url` upstream: the SDK's own client, blind
+    to the proxy and CA variables of mcp-guard's environment (HTTP(S)_PROXY, ALL_PROXY, SSL_CERT_FILE,
+    .netrc). Whoever starts mcp-guard sets that environment (a project's client entry can), and the
+    upstream's configured headers (its credentials) would go wherever they point. `proxy` is the
+    upstream entry's own."""
+    import httpx2
+    from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
+
+    def factory(headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None) -> Any:
+        return httpx2.AsyncClient(
+            headers=headers, auth=auth, trust_env=False, proxy=proxy,
+            timeout=timeout or httpx2.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT))
+
+    return factory
+
+
 class StreamChannel:
     """The SDK's transport streams (HTTP client and server sides) as a channel.
 

@@ -30,7 +30,14 @@ from mcp_guard.errors import GuardError, ProtocolError, UpstreamUnavailable
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
 from mcp_guard.intent.credentials import upstream_env
 from mcp_guard.proxy import eras, jsonrpc
-from mcp_guard.proxy.channels import Channel, ChildProcess, ProcessChannel, StreamChannel, start_process
+from mcp_guard.proxy.channels import (
+    Channel,
+    ChildProcess,
+    ProcessChannel,
+    StreamChannel,
+    remote_http_client,
+    start_process,
+)
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RemoteError, RequestId
 
 log = logging.getLogger("mcp_guard.upstream")
@@ -261,14 +268,14 @@ class UpstreamConnection:
             from mcp.client.sse import sse_client
 
             spec = await self._prepare_launch(LaunchSpec(self.name, None, [], {}, None, cfg.url))
-            async with sse_client(spec.url, headers=cfg.headers or None) as (read, write):
+            async with sse_client(spec.url, headers=cfg.headers or None,
+                                  httpx_client_factory=remote_http_client(cfg.proxy)) as (read, write):
                 yield StreamChannel(read, write, label=f"upstream '{self.name}'", server_side=False)
         else:
             from mcp.client.streamable_http import streamable_http_client
-            from mcp.shared._httpx_utils import create_mcp_http_client
 
             spec = await self._prepare_launch(LaunchSpec(self.name, None, [], {}, None, cfg.url))
-            async with create_mcp_http_client(headers=cfg.headers or None) as http, \
+            async with remote_http_client(cfg.proxy)(headers=cfg.headers or None) as http, \
                     streamable_http_client(spec.url, http_client=http) as (read, write):
                 yield StreamChannel(read, write, label=f"upstream '{self.name}'", server_side=False)
 

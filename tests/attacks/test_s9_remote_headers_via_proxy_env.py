@@ -13,8 +13,6 @@ from __future__ import annotations
 import http.server
 import threading
 
-import pytest
-
 from tests.clients import GUARD, RawClient
 
 TOKEN = "sk-crm-SECRET-0123456789"
@@ -34,18 +32,19 @@ class _Listener(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: HTTP_PROXY of the starter carries a remote upstream's headers")
-def test_a_configured_remote_upstreams_headers_reach_no_proxy_of_the_starters_choosing(home, tmp_path):
+def _open_crm(tmp_path, entry: str, env: dict[str, str]) -> list[str]:
+    """initialize a `run` fronting the remote `crm` (its entry plus `entry`) with `env`; the headers a
+    listener standing in as an HTTP proxy saw meanwhile."""
     _Listener.seen = []
     listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
     threading.Thread(target=listener.serve_forever, daemon=True).start()
+    proxy = f"http://127.0.0.1:{listener.server_port}"
     config = tmp_path / "mcp-guard.toml"
     config.write_text('[storage]\npath = "guard.db"\n[intent]\nmode = "off"\n'
                       '[upstreams.crm]\nurl = "http://crm.corp.example/mcp"\n'
-                      f'headers = {{ Authorization = "Bearer {TOKEN}" }}\n')
-    proxy = f"http://127.0.0.1:{listener.server_port}"
+                      f'headers = {{ Authorization = "Bearer {TOKEN}" }}\n' + entry.format(proxy=proxy))
     client = RawClient([*GUARD, "--config", str(config), "run", "--upstream", "crm"],
-                       env={"HTTP_PROXY": proxy, "http_proxy": proxy})
+                       env={k: v.format(proxy=proxy) for k, v in env.items()})
     try:
         client.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
@@ -54,5 +53,16 @@ def test_a_configured_remote_upstreams_headers_reach_no_proxy_of_the_starters_ch
         client.close()
         listener.shutdown()
         listener.server_close()
-    assert not any(TOKEN in headers for headers in _Listener.seen), \
+    return _Listener.seen
+
+
+def test_a_configured_remote_upstreams_headers_reach_no_proxy_of_the_starters_choosing(home, tmp_path):
+    seen = _open_crm(tmp_path, "", {"HTTP_PROXY": "{proxy}", "http_proxy": "{proxy}", "ALL_PROXY": "{proxy}"})
+    assert not any(TOKEN in headers for headers in seen), \
         "crm's Authorization header went to the proxy the starter's environment named"
+
+
+def test_the_proxy_an_upstream_entry_names_is_used(home, tmp_path):
+    """The way to reach a remote server through a proxy: the config names it (`proxy`), not the environment."""
+    seen = _open_crm(tmp_path, 'proxy = "{proxy}"\n', {})
+    assert any(TOKEN in headers for headers in seen), "the configured proxy was not used"
