@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,8 +75,17 @@ def hold(
     *,
     keep_arguments: bool = True,
     inputs: dict[str, Any] | None = None,
+    kept: Mapping[str, Any] | None = None,
 ) -> str:
-    """Record a held call and return its approval id; an identical pending call reuses its id."""
+    """Record a held call and return its approval id; an identical pending call reuses its id. `kept`:
+    the call as its audit record keeps it (sensitive arguments as digests, secrets redacted): what is
+    stored and listed instead of the arguments and reason as they are (the approval matches the call by
+    its digest either way)."""
+    if kept is not None:
+        shown_args = kept["arguments"] if "arguments" in kept else {"arguments_sha256": kept.get("arguments_sha256")}
+        arguments_shown, reason = shown(shown_args, inputs), kept.get("reason", reason)
+    else:
+        arguments_shown = shown(arguments, inputs)
     digest = args_digest(tool, arguments, inputs)
     with store.write():  # two replicas holding the same call at once record it once
         row = store.execute(
@@ -89,7 +99,7 @@ def hold(
             "INSERT INTO approvals (id, session_id, tool, args_digest, arguments, reason, state, decided_by, "
             "decided_at, created) VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?)",
             [approval_id, session_id, tool, digest,
-             json.dumps(shown(arguments, inputs), default=str) if keep_arguments else None, reason, _now()],
+             json.dumps(arguments_shown, default=str) if keep_arguments else None, reason, _now()],
         )
     return approval_id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
@@ -12,20 +13,20 @@ if TYPE_CHECKING:  # types only: the audit log does not depend on the guards
     from mcp_guard.guards.base import Decision, ToolCall
 
 REDACTED = "[REDACTED]"
+DIGESTED = "[DIGESTED]"  # a sensitive value quoted in a reason: the record keeps only its digest
 
 
 def redact(data: Any, secrets: Iterable[str]) -> Any:
-    """A copy of `data` with every occurrence of each secret (in keys and values) replaced by [REDACTED]."""
+    """A copy of `data` with every occurrence of each secret (in keys and values, in any letter case:
+    a guard's reason may quote a value lower-cased) replaced by [REDACTED]."""
     values = sorted({s for s in secrets if s}, key=len, reverse=True)
     if not values:
         return data
+    pattern = re.compile("|".join(map(re.escape, values)), re.IGNORECASE)
 
     def scrub(v: Any) -> Any:
         if isinstance(v, str):
-            for s in values:
-                if s in v:
-                    v = v.replace(s, REDACTED)
-            return v
+            return pattern.sub(REDACTED, v)
         if isinstance(v, Mapping):
             return {scrub(str(k)): scrub(x) for k, x in v.items()}
         if isinstance(v, list | tuple):
@@ -33,6 +34,26 @@ def redact(data: Any, secrets: Iterable[str]) -> Any:
         return v
 
     return scrub(data)
+
+
+def _unquoted(reason: str, values: Iterable[Any]) -> str:
+    """`reason` without the values it may quote (a guard names the value it judged): each value's text,
+    in any letter case, becomes [DIGESTED]; a value shorter than 4 characters only where quoted."""
+    for value in values:
+        for text in _leaves(value):
+            if len(text) >= 4:
+                reason = re.sub(re.escape(text), DIGESTED, reason, flags=re.IGNORECASE)
+            elif text:
+                reason = re.sub(f"'{re.escape(text)}'", f"'{DIGESTED}'", reason, flags=re.IGNORECASE)
+    return reason
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [t for v in value.values() for t in _leaves(v)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _leaves(v)]
+    return [] if value is None else [str(value)]
 
 
 def call_data(
@@ -50,17 +71,20 @@ def call_data(
 ) -> dict[str, Any]:
     """The data of a `call` record. A sensitive tool's arguments are kept only as their digest
     (`arguments_sha256`); a sensitive argument's value (names matched by the `sensitive_args`
-    globs) is replaced by its digest, and `digested` lists those names."""
+    globs) is replaced by its digest, and `digested` lists those names. The reason does not quote
+    what is kept only as a digest."""
     data: dict[str, Any] = {"tool": tool, "upstream": upstream}
     args = dict(arguments or {})
     if sensitive_tool:
         data["arguments_sha256"] = digest(args)
+        reason = _unquoted(reason, args.values())
     else:
         globs = list(sensitive_args)
         hidden = sorted(k for k in args if any(fnmatchcase(k, g) for g in globs))
         data["arguments"] = {k: digest(v) if k in hidden else v for k, v in args.items()}
         if hidden:
             data["digested"] = hidden
+            reason = _unquoted(reason, [args[k] for k in hidden])
     data |= {"decision": decision, "guard": guard, "rule": rule, "reason": reason}
     return data | extra
 

@@ -138,6 +138,11 @@ class AuditLog:
         """Values that must never reach the log: every later append redacts them."""
         self._secrets.update(s for s in secrets if s)
 
+    def redacted(self, data: Any) -> Any:
+        """`data` without the values `add_secrets` named, as a record would keep it (for what is kept
+        beside the log: a held call)."""
+        return redact(data, self._secrets) if self._secrets else data
+
     # writing
 
     def append(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:

@@ -27,6 +27,11 @@ class AuditSink:
         """Queue a record; await the result before answering anything that depends on it."""
         return self.writer.enqueue(kind, session_id, data)
 
+    def kept(self, call: ToolCall, decision: Decision) -> dict[str, Any]:
+        """What any record keeps of a call: its arguments (sensitive ones as digests) and the decision's
+        reason, without the session's secrets."""
+        return self.writer.log.redacted(call_record(call, decision, self.sensitive))
+
     def call(self, kind: str, call: ToolCall, decision: Decision) -> Awaitable[Any]:
         """A call's record (`call`: the decision before it leaves; `result`: a result withheld)."""
         return self.record(kind, call.session.id, call_record(call, decision, self.sensitive))

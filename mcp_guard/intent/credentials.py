@@ -9,6 +9,7 @@ in errors, reprs or logs: `Redactor` scrubs them from any text that is about to 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 
 from mcp_guard import system
@@ -141,15 +142,16 @@ def withheld(config: Config, upstream: str) -> list[str]:
 
 
 class Redactor:
-    """Replaces known secret values in text with a marker naming the secret."""
+    """Replaces known secret values in text (in any letter case) with a marker naming the secret."""
 
     def __init__(self, secrets: dict[str, str] | Iterable[tuple[str, str]] = ()) -> None:
         items = secrets.items() if isinstance(secrets, dict) else secrets
         # Longest first, so a secret that contains another is replaced whole.
-        self._pairs = sorted(((str(v), n) for n, v in items if v and len(str(v)) >= 4), key=lambda p: -len(p[0]))
+        pairs = sorted(((str(v), n) for n, v in items if v and len(str(v)) >= 4), key=lambda p: -len(p[0]))
+        self._names = {value.lower(): name for value, name in reversed(pairs)}
+        self._pattern = re.compile("|".join(re.escape(v) for v, _ in pairs), re.IGNORECASE) if pairs else None
 
     def __call__(self, text: str) -> str:
-        for value, name in self._pairs:
-            if value in text:
-                text = text.replace(value, REDACTED.format(name=name))
-        return text
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: REDACTED.format(name=self._names.get(m.group(0).lower(), "secret")), text)

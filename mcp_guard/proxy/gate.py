@@ -86,10 +86,12 @@ class Link(Protocol):
 
 
 class HeldApprovals:
-    """Holds an asked call for `mcp-guard approvals` when no person can be asked in band."""
+    """Holds an asked call for `mcp-guard approvals` when no person can be asked in band. The call is
+    kept as the audit keeps it (`audit`: sensitive arguments as digests, secrets redacted)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, audit: AuditSink | None = None) -> None:
         self.store = store
+        self.audit = audit
 
     async def hold(self, call: ToolCall, decision: Decision) -> str:
         """Record the held call; return the text the client's isError result says."""
@@ -97,9 +99,10 @@ class HeldApprovals:
 
         from mcp_guard import approvals
 
+        kept = self.audit.kept(call, decision) if self.audit is not None else None
         approval_id = await anyio.to_thread.run_sync(
             lambda: approvals.hold(self.store, call.session.id, f"{call.upstream}/{call.tool}", call.arguments,
-                                   decision.reason, inputs=call.inputs))
+                                   decision.reason, inputs=call.inputs, kept=kept))
         return approvals.held_message(approval_id, decision.reason)
 
 

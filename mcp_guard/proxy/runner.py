@@ -210,7 +210,7 @@ class Proxy:
         self.store = store or open_store(config.database)
         self.audit = AuditSink(AuditWriter(AuditLog(self.store, durability=config.audit.durability)),
                                config.audit.sensitive)
-        self.holds = HeldApprovals(self.store)
+        self.holds = HeldApprovals(self.store, self.audit)
         self.call_observers: list[Observer] = []  # told how each governed call ended (metrics, traces)
         self.intent: IntentGuard | None = None
         self.hook: HookIntent | None = None

@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 import sqlite3
 
-import pytest
-
 from tests.attacks.client import Attacker, text_of
 from tests.attacks.test_intent_e2e import reached, world
 
@@ -53,7 +51,6 @@ def test_the_audit_trail_keeps_only_the_digest(tmp_path):
     assert not any(PASSWORD in r for r in audit), audit
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: a held call keeps a sensitive argument in clear in approvals")
 def test_a_held_call_keeps_no_sensitive_argument_in_clear(tmp_path):
     db = _held_call(tmp_path)
     held = _rows(db, "SELECT tool, arguments, reason FROM approvals")
@@ -61,7 +58,6 @@ def test_a_held_call_keeps_no_sensitive_argument_in_clear(tmp_path):
     assert not any(PASSWORD in r for r in held), held
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: the intent reason quotes a sensitive argument into the audit")
 def test_the_audit_trail_quotes_no_sensitive_argument_in_a_reason(tmp_path):
     db = _held_call(tmp_path, sensitive="account")  # the argument the "ungrounded" reason quotes
     audit = [r for r in _rows(db, "SELECT data FROM audit WHERE kind = 'call'") if "set_password" in r]
@@ -72,7 +68,6 @@ def test_the_audit_trail_quotes_no_sensitive_argument_in_a_reason(tmp_path):
 TOKEN = "ghp_Z9xQ7mK2pL4vR8tYw3Nc"
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: a granted secret, lower-cased in an intent reason, is logged")
 def test_a_granted_secret_reaches_no_record_in_any_case(tmp_path):
     """A session's granted secret in a call's arguments is redacted there ("[REDACTED]"), but the
     reason quotes it lower-cased, which the exact-match redaction misses; the held call keeps it too."""
