@@ -65,6 +65,8 @@ class VerifyResult:
     head_hash: str = GENESIS
     problems: list[Problem] = field(default_factory=list)
     more: int = 0  # problems beyond MAX_PROBLEMS, not listed
+    digested: int = 0  # an export's records of other sessions, kept only as their data's digest
+    session: str | None = None  # the session an export holds in full (None: every record)
 
     @property
     def ok(self) -> bool:
@@ -78,7 +80,9 @@ class VerifyResult:
 
     def summary(self) -> str:
         if self.ok:
-            return f"audit log intact: {self.count} records, head {self.head_seq}:{self.head_hash}"
+            told = (f" (session {self.session} in full; {self.digested} records of other sessions as digests)"
+                    if self.digested else "")
+            return f"audit log intact: {self.count} records{told}, head {self.head_seq}:{self.head_hash}"
         first = self.problems[0]
         n = len(self.problems) + self.more
         return f"audit log tampered ({n} problem{'s' if n > 1 else ''}); first: {first}"
@@ -210,13 +214,25 @@ def verify_jsonl(fp: IO[str], anchors: Iterable[tuple[int, str]] = ()) -> Verify
         return i < len(seqs) and seqs[i] <= hi
 
     chain = _Chain(res, locate=hashes.get, present=present)
+    # Only an export of one session gives other sessions' records as a digest: any other record without
+    # its data was emptied after the export (the header is not hashed: what it says is shown instead).
+    exported = header.get("session") if isinstance(header.get("session"), str) else None
+    res.session = exported
     for _, rec in records:
-        if "data" in rec:
+        full = "data" in rec
+        if full:
             data_sha = sha256_hex(rec["data"])
         else:
             data_sha = rec.get("data_sha256") if isinstance(rec.get("data_sha256"), str) else ""
         fields = (rec.get(k) for k in ("seq", "at", "kind", "session"))
         chain.feed(*fields, data_sha, rec.get("prev_hash"), rec.get("hash"))
+        if full:
+            continue
+        if exported is None or rec.get("session") == exported:
+            res.add(rec.get("seq") if isinstance(rec.get("seq"), int) else None,
+                    "its data is missing, though the export holds this record in full")
+        else:
+            res.digested += 1
     head = header.get("head_seq"), header.get("head_hash")
     chain.finish(head if isinstance(head[0], int) else None)
     by_seq = {s: h for h, s in hashes.items()}

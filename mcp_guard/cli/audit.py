@@ -89,6 +89,8 @@ def _print_verify(res: VerifyResult, as_json: bool, source: str) -> int:
             "problems": [{"seq": p.seq, "what": p.what} for p in res.problems],
         }
         out["more_problems"] = res.more
+        if res.digested:  # an export of one session: the others' records are there as digests only
+            out |= {"session": res.session, "digested": res.digested}
         print(json.dumps(out, indent=2))
         return 0 if res.ok else 1
     if res.ok:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
-
 from mcp_guard.canonical import sha256_hex
 from tests.attacks.client import Attacker
 from tests.attacks.test_intent_e2e import world
@@ -25,7 +23,6 @@ def _guard(cfg, *args):
     return subprocess.run([*GUARD, "--config", str(cfg), *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: an export's record stripped to its data digest verifies")
 def test_a_full_export_with_a_record_emptied_does_not_verify(tmp_path):
     cfg, _ = world(tmp_path, ["list_emails", "send_email"], {"list_emails": "From: bob@corp.example"})
     with Attacker(cfg, "--upstream", "world", "--intent", "Read my emails") as a:
