@@ -169,6 +169,14 @@ CREATE TABLE IF NOT EXISTS adhoc_names (
     command TEXT NOT NULL,          -- the command line that first used it, JSON
     first_seen TEXT NOT NULL
 );
+-- run: the program a configured upstream's bare command name ran first (PATH chooses it; its approvals
+-- are that program's): another program under that name is refused (mcp_guard.proxy.runner.pin_programs)
+CREATE TABLE IF NOT EXISTS upstream_programs (
+    upstream TEXT PRIMARY KEY,
+    command TEXT NOT NULL,          -- the bare name the config gives
+    program TEXT NOT NULL,          -- the file PATH found for it, symbolic links resolved
+    first_seen TEXT NOT NULL
+);
 -- clients: client config entries that `mcp-guard wrap` rewrote, so `unwrap` restores them exactly
 CREATE TABLE IF NOT EXISTS wrapped_entries (
     file TEXT NOT NULL,             -- the client's config file (absolute path)

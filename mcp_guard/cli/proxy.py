@@ -163,6 +163,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
         claim_adhoc_name,
         harden_process,
         new_session,
+        pin_programs,
         select_upstreams,
         session_secrets,
         setup_logging,
@@ -203,13 +204,15 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     envs = session_secrets(config, names, declared.profile)
     _check_commands(config, names, envs)
     started.update(start_early(config, names, envs))
-    warm_scanner()  # while the servers start
+    warm_up = warm_scanner()  # while the servers start
     proxy = Proxy(config, names, hook_intent=True)
     try:
         if command and not args.name:
             claim_adhoc_name(proxy.store, command)
+        pin_programs(proxy.store, config, [n for n in names if n in configured], envs)
     except BaseException:
         proxy.close()
+        warm_up.join()  # an exit while it compiles (native code) would abort the process
         raise
     session = new_session(declared.intent, declared.profile)
     # What is loaded by now lives as long as the process: keep it out of the collector's full

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,38 @@ def claim_adhoc_name(store: Store, command: list[str]) -> None:
         other = " ".join(json.loads(held[1]))
         raise ConfigError(f"the default upstream name {name!r} is already used by another server ({other}); "
                           f"give this one its own name with --name NAME")
+
+
+def pin_programs(store: Store, config: Config, names: list[str], envs: dict[str, dict[str, str | None]]) -> None:
+    """A configured upstream whose command is a bare name runs whatever its PATH finds first, and that PATH
+    is set by whoever starts `run` (a project's client entry can put its own folder first). The program
+    it first ran is recorded; another one under that name is refused: it would run with the upstream's
+    approvals, policy and secrets. A command given by its full path is not looked up, and not pinned."""
+    import shutil
+
+    from mcp_guard.canonical import now
+    from mcp_guard.intent.credentials import upstream_env
+
+    for name in names:
+        cfg = config.upstreams[name]
+        if cfg.transport != "stdio" or not cfg.command or os.sep in cfg.command or \
+                (cfg.provenance and cfg.provenance.mode != "off"):  # a verified copy runs instead
+            continue
+        found = shutil.which(cfg.command, path=upstream_env(cfg, envs.get(name)).get("PATH", os.defpath))
+        if found is None:
+            continue  # not found: the launch says so
+        program = os.path.realpath(found)
+        store.execute("INSERT INTO upstream_programs (upstream, command, program, first_seen) VALUES (?, ?, ?, ?) "
+                      "ON CONFLICT (upstream) DO NOTHING", [name, cfg.command, program, now()])
+        row = store.execute("SELECT command, program FROM upstream_programs WHERE upstream = ?", [name]).fetchone()
+        if row is not None and row[0] == cfg.command and row[1] != program:
+            raise ConfigError(
+                f"upstream {name!r} runs {cfg.command!r}, which this PATH finds at {program}, but which was "
+                f"{row[1]} when it first ran: another program would take this upstream's approvals. If the "
+                f"program moved, write its full path as the upstream's command in {config.source or 'the config'}")
+        if row is not None and row[0] != cfg.command:  # the config names another program now: pin that
+            store.execute("UPDATE upstream_programs SET command = ?, program = ?, first_seen = ? WHERE upstream = ?",
+                          [cfg.command, program, now(), name])
 
 
 def _host_name(url: str) -> str:
@@ -170,12 +203,12 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
-def warm_scanner() -> None:
+def warm_scanner() -> threading.Thread:
     """Load the scanner (its rules, RE2 sets and learned model) in a background thread: the first
     listing of a server is scanned, so a cold start would otherwise load it only once the server has
     answered, on the client's wait, while the proxy sat idle during the server's own start-up. A
-    request that needs the scanner meanwhile waits for the import (Python's module lock)."""
-    import threading
+    request that needs the scanner meanwhile waits for the import (Python's module lock). The thread is
+    returned: a process that ends early joins it (exiting while RE2 compiles aborts the process)."""
 
     def load() -> None:
         # Loads and compiles only (each cached once per process): no text is scanned here, as the
@@ -188,7 +221,9 @@ def warm_scanner() -> None:
         except Exception as err:  # noqa: BLE001 - a failure shows again, with its context, on first real use
             log.debug("scanner warm-up failed: %s", err)
 
-    threading.Thread(target=load, name="mcp-guard-warm-up", daemon=True).start()
+    thread = threading.Thread(target=load, name="mcp-guard-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class Proxy:

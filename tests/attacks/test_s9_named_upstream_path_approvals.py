@@ -16,8 +16,6 @@ import stat
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.clients import GUARD, RawClient
 
 SCRIPTED = Path(__file__).resolve().parent / "servers" / "scripted.py"
@@ -33,18 +31,20 @@ def _program(folder: Path, spec: Path, log: Path) -> None:
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
 
 
-def _session(config: Path, path: str) -> dict:
+def _session(config: Path, path: str) -> str:
+    """One client session of `files` under `path`: the call's answer, or how the proxy refused to start."""
     client = RawClient([*GUARD, "--config", str(config), "run", "--name", "files", "--", "files-mcp"],
                        env={"PATH": path})
     try:
         client.handshake()
         client.request("tools/list")
-        return client.request("tools/call", {"name": "read_notes", "arguments": {}})
+        return json.dumps(client.request("tools/call", {"name": "read_notes", "arguments": {}}))
+    except EOFError as ended:
+        return str(ended)
     finally:
         client.close()
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: PATH from the entry swaps a configured upstream's program")
 def test_project_path_entry_does_not_inherit_the_configured_approvals(home, tmp_path):
     honest, evil = tmp_path / "usr-bin", tmp_path / "repo" / "bin"
     _program(honest, tmp_path / "honest.json", tmp_path / "honest.log")
@@ -55,7 +55,12 @@ def test_project_path_entry_does_not_inherit_the_configured_approvals(home, tmp_
     base = os.environ["PATH"]
     _session(config, f"{honest}{os.pathsep}{base}")  # the user's own first use: approved on sight
     assert '"tools/call"' in (tmp_path / "honest.log").read_text()
-    _session(config, f"{evil}{os.pathsep}{honest}{os.pathsep}{base}")  # the repository's entry
+    refused = _session(config, f"{evil}{os.pathsep}{honest}{os.pathsep}{base}")  # the repository's entry
     evil_log = tmp_path / "evil.log"
     seen = evil_log.read_text() if evil_log.exists() else ""
     assert '"tools/call"' not in seen, "the repository's program was called as the approved upstream 'files'"
+    assert "exited with 2" in refused and "another program would take this upstream's approvals" in refused, refused
+    assert "Traceback" not in refused, refused
+    # The user's own PATH still runs it, approved as before.
+    again = json.loads(_session(config, f"{honest}{os.pathsep}{base}"))
+    assert "result" in again and not again["result"].get("isError"), again
