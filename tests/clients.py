@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import subprocess
@@ -90,8 +91,9 @@ class RawClient:
             code = self.proc.wait(5)
         except subprocess.TimeoutExpired:
             return "it is still running"
-        err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-        return f"it exited with {code}; its stderr ends with:\n{err[-3000:]}"
+        raw = self.proc.stderr.read() if self.proc.stderr else b""
+        self.proc.stderr = io.BytesIO(raw)  # type: ignore[assignment] - still there for the test to read
+        return f"it exited with {code}; its stderr ends with:\n{raw.decode(errors='replace')[-3000:]}"
 
     def send(self, msg: dict[str, Any]) -> None:
         self.send_raw(json.dumps(msg).encode() + b"\n")
