@@ -103,6 +103,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -128,7 +129,6 @@ from mcp_guard.intent.words import (
     NEGATIONS,
     OBJECT_SYNONYMS,
     PARAM_KINDS,
-    PUBLIC_AUDIENCE,
     READ_VERBS,
     letter_variants,
     name_tokens,
@@ -1140,7 +1140,7 @@ class DefaultEngine:
                 asked = asked or verdict
         if asked is not None:
             return asked
-        for verdict in (self._audience(info, values), self._amount(info, arguments, record),
+        for verdict in (self._audience(info, arguments), self._amount(info, arguments, record),
                         self._prescribed(info, values, record)):
             if verdict is not None:
                 return verdict
@@ -1418,10 +1418,17 @@ class DefaultEngine:
                                         "call to make is an instruction, not the request", intent)
         return None
 
-    def _audience(self, info: ToolInfo, values: list[Value]) -> Verdict | None:
-        for v in values:
-            if v.value.replace("-", "_").replace(" ", "_") in PUBLIC_AUDIENCE and v.value not in self.intent.chunks:
-                return _verdict("ask", "audience", info, v, "opens it to everyone", self.intent)
+    def _audience(self, info: ToolInfo, arguments: dict[str, Any]) -> Verdict | None:
+        """`audience`: an argument that opens what the call acts on to everyone (`openings`), in any common
+        spelling, is asked unless the request says so (a word for everyone, or the value itself)."""
+        intent = self.intent
+        if intent.stems & EVERYONE:
+            return None
+        for param, value, how in openings(arguments):
+            if str(value).lower() in intent.chunks:
+                continue
+            v = Value(param, "audience", str(value).lower(), False, False)
+            return _verdict("ask", "audience", info, v, f"opens it to everyone ({how})", intent)
         return None
 
     def _amount(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:
