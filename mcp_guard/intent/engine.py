@@ -970,6 +970,39 @@ def _reaches(info: ToolInfo, v: Value) -> bool:
     return _param_kind([stem(t) for t in name_tokens(v.param)] or [""]) == "url"
 
 
+# Words of a parameter's name that say the call's output goes to it (`email_to`, `cc`, `recipients`).
+_DELIVERY = frozenset(stem(w) for w in "to cc bcc recipient recipients".split())
+_SENDING_VERBS = FAMILIES["communicate"] | FAMILIES["share"]
+
+
+def _delivers_to(param: str) -> bool:
+    """Does a parameter's name say where the call's output goes (`email_to`, `cc`, `notify_address`,
+    `share_with`) rather than what it looks up (`email`, `sender`, `to_date`, a route's `to`)? A "to"
+    after another word, a copy line or recipient, or a leading verb that sends."""
+    pstems = [stem(t) for t in name_tokens(param.rsplit(".", 1)[-1])]
+    if not pstems or _TIME_PARAMS & set(pstems) or _free_text(param) or pstems[-1] in _ID_WORDS:
+        return False
+    if (len(pstems) > 1 and pstems[-1] == "to") or any(s in _DELIVERY and s != "to" for s in pstems):
+        return True
+    return pstems[0] in _SENDING_VERBS and pstems[0] not in PARAM_KINDS
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
+
+
+def _whole_web_addresses(arguments: dict[str, Any]) -> frozenset[str]:
+    """The parameters whose whole value is one web address with a scheme (`callback: https://…`): the
+    service is handed an address to reach, whatever the parameter is called (free text aside)."""
+    out = set()
+    for param, text in argument_leaves(arguments):
+        t = text.strip()
+        if _SCHEME.match(t) and not t.lower().startswith("file:") and not _free_text(param):
+            one = whole_value(t)
+            if one is not None and one.kind == "url":
+                out.add(param)
+    return frozenset(out)
+
+
 def _handle(text: str, whole: str, f: Any) -> bool:
     """Is the argument, whole, a bare dotted name (no scheme, port, path or digits-only labels)?"""
     return f.kind == "host" and text[f.start:f.end] == whole and not any(c in whole for c in "/:@") \
@@ -1116,7 +1149,7 @@ class DefaultEngine:
         record = record if record is not None else SessionRecord()
         values = call_values(arguments)
         if info.effect == "read":
-            return self._read(info, values, record)
+            return self._read(info, values, record, arguments)
         intent = self.intent
         if info.effect == "destructive":
             injected = self._from_injection(info, values, record)
@@ -1210,8 +1243,17 @@ class DefaultEngine:
                     f"came from (it was found {_where(prov)})")
         return ""
 
-    def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict:
+    def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord,
+              arguments: dict[str, Any] | None = None) -> Verdict:
         intent = self.intent
+        # Where a read sends its output (`get_report(email_to=…)`) is a destination whatever its verb says:
+        # judged as a side effect's is.
+        for v in values:
+            if v.destination and v.kind not in ("url", "host", "path") and _delivers_to(v.param):
+                verdict = self._value(info, v, record, values)
+                if verdict is not None:
+                    return verdict
+        urls = _whole_web_addresses(arguments or {})
         for v in values:
             if v.kind not in ("url", "host") or intent.names(v.value, v.kind) or intent.names_site(v.value):
                 continue
@@ -1223,7 +1265,7 @@ class DefaultEngine:
             where = _where(prov)
             if prov.inside:
                 return _injected(info, v, prov, intent)
-            if not _reaches(info, v):
+            if not (_reaches(info, v) or v.param in urls or _delivers_to(v.param)):
                 continue  # a query or filter of the service's own read: nothing goes to that address
             if prov.data and not (prov.tainted or prov.forgotten):
                 why = self._late(prov, record) or self._fanout(v, prov, record)
