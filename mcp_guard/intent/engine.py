@@ -1003,6 +1003,38 @@ def _whole_web_addresses(arguments: dict[str, Any]) -> frozenset[str]:
     return frozenset(out)
 
 
+_DIGITS = re.compile(r"\+?[\d ()./-]+")
+# A phone number as people write one without "+": the exit code 00 or a trunk 0, then a number of 7-13 digits.
+_NATIONAL_PHONE = re.compile(r"00[1-9]\d{6,12}|0[1-9]\d{6,12}")
+_SENDS = frozenset({"communicate", "pay", "share", "invite"})
+_COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{4}(?:\d\d)?)?")  # 20261207
+
+
+def _digit_destination(info: ToolInfo, v: Value) -> Value:
+    """A number written in digits alone that says where a side effect goes, whatever its parameter is
+    called (`number`, `msisdn`, `acct_no`): a phone number by its shape (an exit code 00 or a trunk 0 before
+    7-13 digits), or a number of phone or account length (7-34 digits) that a tool which sends, pays, shares
+    or invites takes (a phone number when it sends a message, else an account). Not a sum or count, a time,
+    free text, or the id of what the tool acts on by its name (`invoice_no` of `pay_invoice`)."""
+    if v.destination or v.address or v.kind != "value" or not _DIGITS.fullmatch(v.value):
+        return v
+    digits = re.sub(r"\D", "", v.value)
+    pstems = [stem(t) for t in name_tokens(v.param.rsplit(".", 1)[-1])] or [""]
+    if not 7 <= len(digits) <= 34 or _COMPACT_DATE.fullmatch(digits) or _free_text(v.param) \
+            or _TIME_PARAMS & set(pstems) or AMOUNT_PARAMS & set(pstems) \
+            or (len(pstems) > 1 and pstems[0] in _QUANTITY) or set(pstems) & info.objects \
+            or info.role(v.param) == "how":
+        return v
+    sends = info.families & _SENDS
+    phone = whole_value(v.value, "person")  # (a number of digits read as a phone's: +, exit code dropped)
+    if phone is not None and phone.kind == "phone" and (
+            _NATIONAL_PHONE.fullmatch(digits) or ("communicate" in sends and len(digits) <= 15)):
+        return replace(v, kind="phone", value=phone.value, address=True, destination=True, raw=v.value)
+    if sends:
+        return replace(v, kind="account", value=digits, destination=True, raw=v.value)
+    return v
+
+
 def _handle(text: str, whole: str, f: Any) -> bool:
     """Is the argument, whole, a bare dotted name (no scheme, port, path or digits-only labels)?"""
     return f.kind == "host" and text[f.start:f.end] == whole and not any(c in whole for c in "/:@") \
@@ -1150,6 +1182,7 @@ class DefaultEngine:
         values = call_values(arguments)
         if info.effect == "read":
             return self._read(info, values, record, arguments)
+        values = [_digit_destination(info, v) for v in values]
         intent = self.intent
         if info.effect == "destructive":
             injected = self._from_injection(info, values, record)
