@@ -18,6 +18,8 @@ The rules, one sentence each (the rule's name is in every reason):
   tool that reaches the web reaches one: by its name (`fetch_url`), its server's openWorldHint, or a
   parameter whose name or schema format says it is a web address; a host in the query of a service's
   own search (`from:acme.example`) goes nowhere (found inside instructions to the model: `injected`).
+  Where a read sends its output (`_delivers_to`: `email_to`, `cc`, `notify`) is judged as a side effect's
+  destination, and a parameter whose whole value is a web address with a scheme (`callback`) is reached.
 - `fetch`: a read may reach a web address the request names (or a page on a site it names), or one
   a clean result carries (copied from data, it carries nothing of the user's); one found nowhere
   (composed by the agent, so it may carry data out), only in a tainted result, once the session has
@@ -69,8 +71,8 @@ The rules, one sentence each (the rule's name is in every reason):
   other scripts folded, `аdd_ssh_key` with a Cyrillic "а") is asked: data that spells out which tool
   to call with which values is an instruction to the agent, whoever wrote it, unless the request's
   own words spell out the call (every word of the tool's name).
-- `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
-  request says so.
+- `audience`: an argument that opens something to everyone in any common spelling (`openings`: "anyone",
+  `public-read`, `is_public: true`, `private: false`, mode `0777`) is asked unless the request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
   the request names numbers, is asked.
 - `unasked`: a side-effecting call whose kind of action the declared request does not ask for is
