@@ -287,7 +287,11 @@ def test_the_record_is_bounded():
 @pytest.mark.parametrize(
     ("tool", "effect"),
     [
-        ({"name": "send_x", "annotations": {"readOnlyHint": True}}, "read"),
+        ({"name": "open_x", "annotations": {"readOnlyHint": True}}, "read"),  # settles what the name leaves open
+        ({"name": "send_x", "annotations": {"readOnlyHint": True}}, "write"),  # never laxer than the name
+        ({"name": "delete_x", "annotations": {"readOnlyHint": True}}, "destructive"),
+        ({"name": "get_or_create_x"}, "write"),  # each clause's verb: the strongest wins
+        ({"name": "read_and_delete_x"}, "destructive"),
         ({"name": "get_x", "annotations": {"readOnlyHint": False, "destructiveHint": False}}, "write"),
         ({"name": "frob", "annotations": {"readOnlyHint": False, "destructiveHint": True}}, "destructive"),
         ({"name": "remove_x", "annotations": {"readOnlyHint": False}}, "destructive"),

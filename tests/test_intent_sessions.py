@@ -157,11 +157,13 @@ def test_declared_intent_precedence(cfg_file, monkeypatch):
 
 def test_intent_check_command(cfg_file, tmp_path, capsys):
     tools = tmp_path / "tools.json"
-    tools.write_text(json.dumps({"tools": [{"name": "post", "annotations": {"readOnlyHint": True}}]}))
+    # (a name that leaves its effect open: the annotation settles it; `post` marked read-only still posts)
+    tools.write_text(json.dumps({"tools": [{"name": "frob", "annotations": {"readOnlyHint": True}}]}))
     base = ["--config", str(cfg_file), "intent", "check", "--intent", "Send the notes to kai@corp.example"]
     assert main([*base, "--tool", "mail/send_email", "--args", '{"to": "kai@corp.example"}']) == 0
     assert main([*base, "--tool", "mail/send_email", "--args", '{"to": "x@evil.example"}']) == 1
     assert "x@evil.example" in capsys.readouterr().out
-    assert main([*base, "--tool", "mail/post", "--tools", str(tools), "--args", '{"query": "x"}']) == 0
+    assert main([*base, "--tool", "mail/frob", "--args", '{"query": "x"}']) == 1  # unknown: a write
+    assert main([*base, "--tool", "mail/frob", "--tools", str(tools), "--args", '{"query": "x"}']) == 0
     assert main([*base, "--tool", "mail/send_email", "--args", "[1]"]) == 2
     assert "JSON object" in capsys.readouterr().err

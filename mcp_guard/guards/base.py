@@ -156,8 +156,10 @@ class Guard:
         unless this returns a refusal (what it counts, a budget, has no room left)."""
         return None
 
-    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
-        """A prompts/get (`name` is the prompt's name) or resources/read (`name` is the URI)."""
+    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
+                         arguments: dict[str, Any] | None = None) -> Decision:
+        """A prompts/get (`name` is the prompt's name) or resources/read (`name` is the URI); `arguments`
+        are the values the request hands the server (a prompt's arguments, a completion's)."""
         return ALLOW
 
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:

@@ -102,9 +102,10 @@ class GuardChain:
                 return refused
         return None
 
-    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
+    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
+                         arguments: dict[str, Any] | None = None) -> Decision:
         for g in self.guards:
-            decision = await g.check_read(session, upstream, kind, name)
+            decision = await g.check_read(session, upstream, kind, name, arguments)
             if decision.action != "allow":
                 return decision
         return ALLOW

@@ -24,7 +24,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ import anyio.to_thread
 
 from mcp_guard import approvals, budgets
 from mcp_guard.config import Config
-from mcp_guard.guards.base import Decision, Guard, ListKind, SessionInfo, ToolCall, Upstream
+from mcp_guard.guards.base import Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text, strings_of
@@ -254,15 +254,42 @@ class IntentGuard(Guard):
         if mode == "off":
             return Decision("allow", "intent checks are off", self.name, "off")
         await self._caught_up(call.session)
-        st = self.state(call.session)
+        return self._sent(self.state(call.session), call.tool, {"inputs": call.inputs}, "answer")
+
+    def _sent(self, st: SessionState, what: str, values: dict[str, Any], called: str) -> Decision:
+        """Values a request hands a server that no request need ask for (a client's answer, a prompt's
+        arguments): each is judged by where it came from, as a call's are."""
         trusted = st.profile.trusted_source if st.profile is not None else None
-        verdict = DefaultEngine(st.intent, trusted_source=trusted).decide(
-            call.tool, {"inputs": call.inputs}, st.record, classify({"name": call.tool}))
-        if verdict.rule == "unasked":  # the answer is the client's, not an action the request must ask for
-            verdict = Verdict("allow", "grounded", f"{call.tool} answer: every destination is accounted for")
-        verdict = _warned(verdict, mode)
+        info = replace(classify({"name": what}), effect="write")  # a side effect, whatever its name reads like
+        verdict = DefaultEngine(st.intent, trusted_source=trusted).decide(what, values, st.record, info)
+        if verdict.rule == "unasked":  # handed over with the request, not an action the request must ask for
+            verdict = Verdict("allow", "grounded", f"{what} {called}: every destination is accounted for")
+        verdict = _warned(verdict, self.config.intent.mode)
         if verdict.action == "allow":
-            st.record.note_sent(sent_values({"inputs": call.inputs}))
+            st.record.note_sent(sent_values(values))
+        return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
+
+    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
+                         arguments: dict[str, Any] | None = None) -> Decision:
+        """What a read request hands the server is judged as a tool call's values are: a resource's web
+        address (`https://…` under a template that fetches any page) is reached as `fetch_url` would reach
+        it, and a prompt's or completion's arguments are judged by where they came from. A server's own
+        URI (`note://a`) and a prompt's name go nowhere else."""
+        mode = self.config.intent.mode
+        if mode == "off":
+            return Decision("allow", "intent checks are off", self.name, "off")
+        if not arguments and not (kind == "resource" and _web_address(name)):
+            return Decision("allow", f"{kind} {name!r} sends nothing beyond its server", self.name, "read")
+        await self._caught_up(session)
+        st = self.state(session)
+        if arguments:
+            decision = self._sent(st, f"{kind}/{name}", arguments, "arguments")
+            if decision.action != "allow" or kind != "resource" or not _web_address(name):
+                return decision
+        trusted = st.profile.trusted_source if st.profile is not None else None
+        info = classify({"name": "resources/read", "annotations": {"readOnlyHint": True, "openWorldHint": True}})
+        verdict = _warned(DefaultEngine(st.intent, trusted_source=trusted).decide(
+            "resources/read", {"uri": name}, st.record, info), mode)
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
 
     def decide(self, call: ToolCall) -> Decision:
@@ -522,6 +549,11 @@ def message_text(msg: Any) -> str:
     """Every string a server message carries (its `jsonrpc` and `id` aside), joined; past MAX_PER_RESULT
     the rest is cut, and the record counts the message as tainted."""
     return strings_of(msg, skip=("jsonrpc", "id"))
+
+
+def _web_address(uri: str) -> bool:
+    """Is a resource's URI a web address (one a server that fetches pages would reach)?"""
+    return uri.strip().lower().startswith(("http://", "https://", "ftp://", "ws://", "wss://"))
 
 
 def _warned(verdict: Verdict, mode: str) -> Verdict:

@@ -416,7 +416,8 @@ class ManifestGuard(Guard):
             return ALLOW
         return deny(reason, guard=self.name, rule="held-for-review")
 
-    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str) -> Decision:
+    async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
+                         arguments: dict[str, Any] | None = None) -> Decision:
         """A listed prompt or resource that is held cannot be fetched (nor completed, nor subscribed to)
         directly either. A resource URI is compared by `uri_key`, so no other spelling of a held URI
         passes; a URI the server never listed passes unless it fits a template that is held."""

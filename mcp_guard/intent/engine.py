@@ -18,6 +18,8 @@ The rules, one sentence each (the rule's name is in every reason):
   tool that reaches the web reaches one: by its name (`fetch_url`), its server's openWorldHint, or a
   parameter whose name or schema format says it is a web address; a host in the query of a service's
   own search (`from:acme.example`) goes nowhere (found inside instructions to the model: `injected`).
+  Where a read sends its output (`_delivers_to`: `email_to`, `cc`, `notify`) is judged as a side effect's
+  destination, and a parameter whose whole value is a web address with a scheme (`callback`) is reached.
 - `fetch`: a read may reach a web address the request names (or a page on a site it names), or one
   a clean result carries (copied from data, it carries nothing of the user's); one found nowhere
   (composed by the agent, so it may carry data out), only in a tainted result, once the session has
@@ -69,8 +71,8 @@ The rules, one sentence each (the rule's name is in every reason):
   other scripts folded, `аdd_ssh_key` with a Cyrillic "а") is asked: data that spells out which tool
   to call with which values is an instruction to the agent, whoever wrote it, unless the request's
   own words spell out the call (every word of the tool's name).
-- `audience`: a value that opens something to everyone ("anyone", "public") is asked unless the
-  request says so.
+- `audience`: an argument that opens something to everyone in any common spelling (`openings`: "anyone",
+  `public-read`, `is_public: true`, `private: false`, mode `0777`) is asked unless the request says so.
 - `amount`: a sum that is neither a number the request names nor one a clean result carries, when
   the request names numbers, is asked.
 - `unasked`: a side-effecting call whose kind of action the declared request does not ask for is
@@ -103,6 +105,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -128,7 +131,6 @@ from mcp_guard.intent.words import (
     NEGATIONS,
     OBJECT_SYNONYMS,
     PARAM_KINDS,
-    PUBLIC_AUDIENCE,
     READ_VERBS,
     letter_variants,
     name_tokens,
@@ -970,6 +972,71 @@ def _reaches(info: ToolInfo, v: Value) -> bool:
     return _param_kind([stem(t) for t in name_tokens(v.param)] or [""]) == "url"
 
 
+# Words of a parameter's name that say the call's output goes to it (`email_to`, `cc`, `recipients`).
+_DELIVERY = frozenset(stem(w) for w in "to cc bcc recipient recipients".split())
+_SENDING_VERBS = FAMILIES["communicate"] | FAMILIES["share"]
+
+
+def _delivers_to(param: str) -> bool:
+    """Does a parameter's name say where the call's output goes (`email_to`, `cc`, `notify_address`,
+    `share_with`) rather than what it looks up (`email`, `sender`, `to_date`, a route's `to`)? A "to"
+    after another word, a copy line or recipient, or a leading verb that sends."""
+    pstems = [stem(t) for t in name_tokens(param.rsplit(".", 1)[-1])]
+    if not pstems or _TIME_PARAMS & set(pstems) or _free_text(param) or pstems[-1] in _ID_WORDS:
+        return False
+    if (len(pstems) > 1 and pstems[-1] == "to") or any(s in _DELIVERY and s != "to" for s in pstems):
+        return True
+    return pstems[0] in _SENDING_VERBS and pstems[0] not in PARAM_KINDS
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
+
+
+def _whole_web_addresses(arguments: dict[str, Any]) -> frozenset[str]:
+    """The parameters whose whole value is one web address with a scheme (`callback: https://…`): the
+    service is handed an address to reach, whatever the parameter is called (free text aside)."""
+    out = set()
+    for param, text in argument_leaves(arguments):
+        t = text.strip()
+        if _SCHEME.match(t) and not t.lower().startswith("file:") and not _free_text(param):
+            one = whole_value(t)
+            if one is not None and one.kind == "url":
+                out.add(param)
+    return frozenset(out)
+
+
+_DIGITS = re.compile(r"\+?[\d ()./-]+")
+# A phone number as people write one without "+": the exit code 00 or a trunk 0, then a number of 7-13 digits.
+_NATIONAL_PHONE = re.compile(r"00[1-9]\d{6,12}|0[1-9]\d{6,12}")
+_SENDS = frozenset({"communicate", "pay", "share", "invite"})
+_COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{4}(?:\d\d)?)?")  # 20261207
+
+
+def _digit_destination(info: ToolInfo, v: Value) -> Value:
+    """A number written in digits alone that says where a side effect goes, whatever its parameter is
+    called (`number`, `msisdn`, `acct_no`): a phone number by its shape (an exit code 00 or a trunk 0 before
+    7-13 digits), or a number of phone or account length (7-34 digits) that a tool which sends, pays, shares
+    or invites takes (a phone number when it sends a message, else an account). Not a sum or count, a time,
+    free text, or the id of what the tool acts on by its name (`invoice_no` of `pay_invoice`)."""
+    if v.destination or v.address or v.kind != "value" or not _DIGITS.fullmatch(v.value):
+        return v
+    digits = re.sub(r"\D", "", v.value)
+    pstems = [stem(t) for t in name_tokens(v.param.rsplit(".", 1)[-1])] or [""]
+    if not 7 <= len(digits) <= 34 or _COMPACT_DATE.fullmatch(digits) or _free_text(v.param) \
+            or _TIME_PARAMS & set(pstems) or AMOUNT_PARAMS & set(pstems) \
+            or (len(pstems) > 1 and pstems[0] in _QUANTITY) or set(pstems) & info.objects \
+            or info.role(v.param) == "how":
+        return v
+    sends = info.families & _SENDS
+    phone = whole_value(v.value, "person")  # (a number of digits read as a phone's: +, exit code dropped)
+    if phone is not None and phone.kind == "phone" and (
+            _NATIONAL_PHONE.fullmatch(digits) or ("communicate" in sends and len(digits) <= 15)):
+        return replace(v, kind="phone", value=phone.value, address=True, destination=True, raw=v.value)
+    if sends:
+        return replace(v, kind="account", value=digits, destination=True, raw=v.value)
+    return v
+
+
 def _handle(text: str, whole: str, f: Any) -> bool:
     """Is the argument, whole, a bare dotted name (no scheme, port, path or digits-only labels)?"""
     return f.kind == "host" and text[f.start:f.end] == whole and not any(c in whole for c in "/:@") \
@@ -1116,7 +1183,8 @@ class DefaultEngine:
         record = record if record is not None else SessionRecord()
         values = call_values(arguments)
         if info.effect == "read":
-            return self._read(info, values, record)
+            return self._read(info, values, record, arguments)
+        values = [_digit_destination(info, v) for v in values]
         intent = self.intent
         if info.effect == "destructive":
             injected = self._from_injection(info, values, record)
@@ -1140,7 +1208,7 @@ class DefaultEngine:
                 asked = asked or verdict
         if asked is not None:
             return asked
-        for verdict in (self._audience(info, values), self._amount(info, arguments, record),
+        for verdict in (self._audience(info, arguments), self._amount(info, arguments, record),
                         self._prescribed(info, values, record)):
             if verdict is not None:
                 return verdict
@@ -1210,8 +1278,17 @@ class DefaultEngine:
                     f"came from (it was found {_where(prov)})")
         return ""
 
-    def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict:
+    def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord,
+              arguments: dict[str, Any] | None = None) -> Verdict:
         intent = self.intent
+        # Where a read sends its output (`get_report(email_to=…)`) is a destination whatever its verb says:
+        # judged as a side effect's is.
+        for v in values:
+            if v.destination and v.kind not in ("url", "host", "path") and _delivers_to(v.param):
+                verdict = self._value(info, v, record, values)
+                if verdict is not None:
+                    return verdict
+        urls = _whole_web_addresses(arguments or {})
         for v in values:
             if v.kind not in ("url", "host") or intent.names(v.value, v.kind) or intent.names_site(v.value):
                 continue
@@ -1223,7 +1300,7 @@ class DefaultEngine:
             where = _where(prov)
             if prov.inside:
                 return _injected(info, v, prov, intent)
-            if not _reaches(info, v):
+            if not (_reaches(info, v) or v.param in urls or _delivers_to(v.param)):
                 continue  # a query or filter of the service's own read: nothing goes to that address
             if prov.data and not (prov.tainted or prov.forgotten):
                 why = self._late(prov, record) or self._fanout(v, prov, record)
@@ -1418,10 +1495,17 @@ class DefaultEngine:
                                         "call to make is an instruction, not the request", intent)
         return None
 
-    def _audience(self, info: ToolInfo, values: list[Value]) -> Verdict | None:
-        for v in values:
-            if v.value.replace("-", "_").replace(" ", "_") in PUBLIC_AUDIENCE and v.value not in self.intent.chunks:
-                return _verdict("ask", "audience", info, v, "opens it to everyone", self.intent)
+    def _audience(self, info: ToolInfo, arguments: dict[str, Any]) -> Verdict | None:
+        """`audience`: an argument that opens what the call acts on to everyone (`openings`), in any common
+        spelling, is asked unless the request says so (a word for everyone, or the value itself)."""
+        intent = self.intent
+        if intent.stems & EVERYONE:
+            return None
+        for param, value, how in openings(arguments):
+            if str(value).lower() in intent.chunks:
+                continue
+            v = Value(param, "audience", str(value).lower(), False, False)
+            return _verdict("ask", "audience", info, v, f"opens it to everyone ({how})", intent)
         return None
 
     def _amount(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:

@@ -1,9 +1,11 @@
 """What a tool does, as far as the server tells: read, write or destructive, and which action verbs.
 
-Annotations win when the server gives them (readOnlyHint, destructiveHint, openWorldHint); otherwise
-the leading verb of the name (then of the description) decides. A tool we know nothing about is a
-write: the safe side. So is a verb that reads in one sense and acts in another (`open_ticket`,
-`return_item`), and any verb of removal (`clear_*`, `empty_*` is unknown: a write) is destructive.
+The verbs of the name decide, each clause's (`get_or_create_user` creates: the strongest effect of its
+verbs wins); annotations (readOnlyHint, destructiveHint, openWorldHint) settle what the name leaves open
+and may make a tool stricter, never laxer than its name (`delete_file` marked read-only is destructive);
+without either, the leading verb of the description. A tool we know nothing about is a write: the safe
+side. So is a verb that reads in one sense and acts in another (`open_ticket`, `return_item`), and any
+verb of removal (`clear_*`, `empty_*` is unknown: a write) is destructive.
 """
 
 from __future__ import annotations
@@ -76,17 +78,25 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     ann = tool.get("annotations") or {}
     open_world = ann.get("openWorldHint")
 
+    # A name of several verbs ("read_and_delete", "get_or_create_user") does what each of them does: its
+    # effect is the strongest of its clauses', and the verb of that clause is the action it asks for.
+    clause = _acting_clause(stems)
+    by_name = _verb_effect(clause)
     effect: Effect | None = None
     source = "annotations"
     if ann.get("readOnlyHint") is True:
-        effect = "read"
+        # An annotation may settle what a name leaves open (`open_file`), never contradict a verb that
+        # only acts (`delete_file` marked read-only is still destructive): the safe side wins.
+        effect = by_name if _only_acts(clause) else "read"
     elif ann.get("readOnlyHint") is False:
         # destructiveHint absent: the spec's default is true, but most servers leave it unset on every
         # write, so the name's verb decides (delete_* stays destructive, create_* does not).
-        effect = "destructive" if ann.get("destructiveHint", _verb_effect(stems) == "destructive") else "write"
+        effect = "destructive" if ann.get("destructiveHint", by_name == "destructive") else "write"
+        if by_name == "destructive":
+            effect = "destructive"
     if effect is None:
         source = "name"
-        effect = _verb_effect(stems)
+        effect = by_name
     if effect is None:
         desc = words(str(tool.get("description") or ""))[:3]
         source = "description"
@@ -95,10 +105,11 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
         effect, source = "write", "unknown"
     # What grants an action is the tool's name only: its description is the upstream's text to write
     # ("Merge a pull request once its review is done" must not make "review PR #12" ask for a merge).
-    verbs = frozenset(v for v in stems[:1] if v)
-    own = frozenset().union(*(roots(w) for w in name_tokens(name) if len(w) >= 3 and not w.isdigit()))
     tokens = name_tokens(name)
-    kinds = verb_kinds(tokens[0]) if tokens else frozenset()
+    head = len(stems) - len(clause)  # where the acting clause's verb stands in the name
+    verbs = frozenset(v for v in stems[head:head + 1] if v)
+    own = frozenset().union(*(roots(w) for w in tokens if len(w) >= 3 and not w.isdigit()))
+    kinds = verb_kinds(tokens[head]) if tokens else frozenset()
     if effect == "destructive":
         kinds |= {"delete"}
     return ToolInfo(name, effect, frozenset(families), objects, open_world, source, verbs, own, kinds,
@@ -159,6 +170,25 @@ def _acts_on(nouns: list[str], schema: Any) -> frozenset[str]:
     if len(nouns) >= 2:
         out.add("".join(w[0] for w in nouns if w))  # "purchase_order": "po"
     return frozenset(out)
+
+
+_CONJUNCTIONS = frozenset("and or then plus".split())
+_STRENGTH = {None: 0, "read": 1, "write": 2, "destructive": 3}
+
+
+def _acting_clause(stems: list[str]) -> list[str]:
+    """The clause of a name (the tokens from its start or from a word after a conjunction) whose verb
+    has the strongest effect: `search_and_replace` is `replace`, `read_file` is all of it."""
+    starts = [0] + [i + 1 for i, s in enumerate(stems) if s in _CONJUNCTIONS and i + 1 < len(stems)]
+    clauses = [stems[i:] for i in starts]
+    return max(clauses, key=lambda c: _STRENGTH[_verb_effect(c)])  # the first of equals: the name's own
+
+
+def _only_acts(stems: list[str]) -> bool:
+    """Does the clause's verb only act (`delete`, `create`), never read (`open`, `get`)?"""
+    verb = next((s for s in stems[:2] if s in READ_VERBS or any(s in v for v in FAMILIES.values())
+                 or s in DESTRUCTIVE_VERBS), None)
+    return verb is not None and verb not in READ_VERBS
 
 
 def _verb_effect(stems: list[str], ambiguous: Effect = "write") -> Effect | None:

@@ -280,7 +280,7 @@ class CallGate:
         """Judge a read; its record is committed whatever the decision, and before an allowed one is
         forwarded (write-ahead, as a tools/call: a request the server sees has its record; if it
         cannot be written, the request fails unforwarded)."""
-        decision = await self.guards.check_read(self.session, upstream, kind, name)
+        decision = await self.guards.check_read(self.session, upstream, kind, name, _sent_arguments(msg))
         if self.audit is not None:
             params = msg.get("params")
             await self.audit.read(self.session.id, msg["method"], upstream, kind, name,
@@ -410,4 +410,24 @@ def undeclared_inputs(result: dict[str, Any], capabilities: dict[str, Any]) -> s
         needed = undeclared(req["method"], params if isinstance(params, dict) else {}, capabilities)
         if needed is not None:
             return needed
+    return None
+
+
+def _sent_arguments(msg: Message) -> dict[str, Any] | None:
+    """The values a read request hands the server: a prompt's arguments, or what a completion completes
+    and the arguments it is completed with."""
+    params = msg.get("params")
+    if not isinstance(params, dict):
+        return None
+    if msg.get("method") == "prompts/get":
+        args = params.get("arguments")
+        return args if isinstance(args, dict) else None
+    if msg.get("method") == "completion/complete":
+        out: dict[str, Any] = {}
+        arg, context = params.get("argument"), params.get("context")
+        if isinstance(context, dict) and isinstance(context.get("arguments"), dict):
+            out.update(context["arguments"])
+        if isinstance(arg, dict) and isinstance(arg.get("name"), str):
+            out[arg["name"]] = arg.get("value")
+        return out or None
     return None

@@ -25,7 +25,6 @@ def _update(tmp_path, extra: dict):
                    [("get_repository", {"repo": "acme/foo"}), ("update_repository", {**BASE, **extra})])
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: a flag or ACL that opens to everyone is not an audience")
 @pytest.mark.parametrize("extra", [
     {"private": False},
     {"is_public": True},

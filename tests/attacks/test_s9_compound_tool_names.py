@@ -24,7 +24,6 @@ def _call(tmp_path, tool: str, args: dict, annotations: dict | None = None):
                    [("read_file", {"path": "README.md"}), (tool, args)])
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: a compound tool name is judged by its leading read verb")
 @pytest.mark.parametrize(("tool", "args"), [
     ("read_and_delete", {"path": "README.md"}),
     ("search_and_replace", {"path": "README.md", "find": "logs", "replace": ""}),
@@ -42,7 +41,6 @@ def test_control_delete_file_is_asked(tmp_path):
     assert "destructive" in text_of(answers[-1])
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: readOnlyHint outweighs a removal verb in the tool's name")
 def test_a_removal_verb_marked_read_only_is_still_asked(tmp_path):
     log, answers = _call(tmp_path, "delete_file", {"path": "README.md"}, {"readOnlyHint": True})
     assert reached(log, "delete_file") == [], text_of(answers[-1])

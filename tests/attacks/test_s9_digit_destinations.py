@@ -29,7 +29,6 @@ def _sms(tmp_path, written: str, arg: str, sent: str):
                    [("list_messages", {}), ("send_sms", {arg: sent, "body": "summary"})])
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: a phone number without '+' is no value: from-text passes")
 @pytest.mark.parametrize(("written", "arg", "sent"), [
     ("0049 151 2345 6789", "number", "0049 151 2345 6789"),
     ("0049 151 2345 6789", "msisdn", "004915123456789"),
@@ -40,7 +39,6 @@ def test_phone_number_only_a_message_gave_is_asked(tmp_path, written, arg, sent)
     assert reached(log, "send_sms") == [], text_of(answers[-1])
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: an account number in acct_no is no value: from-text passes")
 @pytest.mark.parametrize("sent", ["55779911", 55779911], ids=["string", "integer"])
 def test_account_number_only_an_invoice_gave_is_asked(tmp_path, sent):
     log, answers = session(tmp_path, PAY_INTENT, ["read_inbox", "pay_invoice"], {"read_inbox": PAY_TEXT},

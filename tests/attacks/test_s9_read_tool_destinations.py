@@ -27,7 +27,6 @@ def _ask(tmp_path, tool: dict, args: dict):
                    [("list_reports", {}), (tool["name"], {"id": "q3", **args})])
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: a read tool's address arguments are not judged")
 @pytest.mark.parametrize(("tool", "args"), [
     ({"name": "get_report"}, {"email_to": E}),
     ({"name": "get_report"}, {"cc": E}),

