@@ -130,6 +130,7 @@ from mcp_guard.intent.words import (
     PARAM_KINDS,
     PUBLIC_AUDIENCE,
     READ_VERBS,
+    SHOP_STEPS,
     letter_variants,
     name_tokens,
     phrase_kinds,
@@ -353,6 +354,8 @@ class DeclaredIntent:
                     return True
             elif self._noun_fits(info, verb, obj):
                 return True
+            elif "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
+                return True  # "buy two tickets": putting them in the cart and checking out are how one buys
             elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
                 return True
             elif light and sv not in READ_VERBS and "delete" not in verb_kinds(verb) and \
@@ -394,6 +397,8 @@ class DeclaredIntent:
         if not head or not info.schema or any(_free_text(p) or _param_group(info, p) == "path" for p in schema) or (
                 amount and "pay" in info.families):
             return True  # (a payment acts on whatever it pays for: "pay the electricity bill"; a path, what it stores)
+        if any(_nominal_of(w, verb) for w in named):
+            return True  # the verb's own noun names the tool ("order a pizza": place_order): what it acts on
         if stem(verb) in info.verbs and any(_id_param(p) for p in schema):
             return True  # the id of what it acts on, which the person names by their own word ("the NDA")
         if counted and amount:
@@ -605,6 +610,14 @@ def _object_of(raw: str) -> tuple[str, bool, bool]:
     return phrase[-1].lower(), recipient, counted
 
 
+def _shop_step(info: ToolInfo) -> bool:
+    """Is the tool a step of buying in a shop: its name names a cart, a basket or the checkout (`add_to_cart`,
+    `checkout`, `check_out_basket`)? A request to buy something asks for these steps (the amount and
+    destination rules still judge their arguments)."""
+    tokens = name_tokens(info.name)
+    return any(stem(t) in SHOP_STEPS for t in (*tokens, *map("".join, zip(tokens, tokens[1:], strict=False))))
+
+
 def _not_noun(token: str) -> bool:
     """A token of an object that is no common noun: a value, a pronoun, a capitalised name (not an acronym)."""
     low = token.lower()
@@ -729,6 +742,23 @@ _ASPECTUAL = frozenset("start begin commence continue keep finish end resume".sp
 _PRONOUNS = frozenset("it them this that these those one ones him her".split())
 
 
+def _for_the_person(verb: str, after_self: list[str]) -> bool:
+    """Is "VERB me/us …" an action done for the person ("book me a table", "order us lunch", "sign me up")
+    rather than an answer handed to them? It is, when something follows the person (not a clause of time
+    or condition: "call me when it is done") and the verb makes, acquires, grants or runs something (its
+    WordNet kinds: create, buy, share, execute), and is no verb that tells, sends or shows (the communicate
+    family, a read or reporting verb: "send me the list", "show me my orders", "comment me the gist")."""
+    if not after_self or not after_self[0][0].isalnum() or after_self[0] in _QUESTION or after_self[0] in _WAITS:
+        return False
+    sv = stem(verb)
+    if sv in FAMILIES["communicate"] or sv in READ_VERBS or verb in _REPORTING:
+        return False
+    return bool(verb_kinds(verb) & _FOR_THE_PERSON)
+
+
+_FOR_THE_PERSON = frozenset({"create", "buy", "share", "execute"})
+
+
 def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """The request's imperative clauses (the rule above), in order: each clause's verb and the words after
     it up to the clause's end (what it acts on)."""
@@ -807,7 +837,7 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             negated = negated or t in _NEGATING or t == "do"
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
         nxt = tokens[i + 1:i + 3]
-        if nxt[:1] and nxt[0] in _SELF:
+        if nxt[:1] and nxt[0] in _SELF and not _for_the_person(t, nxt[1:]):
             continue  # "send me the list", "tell us": an answer to the person, not an action on others
         if nxt[:1] and nxt[0] in _FINITE or nxt[1:] and nxt[1] in _FINITE and nxt[0] not in _DETERMINERS:
             continue  # "merge conflicts are expected": the subject of a clause, a noun

@@ -114,6 +114,9 @@ ACTION_VERBS: frozenset[str] = frozenset().union(*FAMILIES.values()) | DESTRUCTI
 # The same verbs as written in the bare (imperative) form: "post", never "posted".
 ACTION_BASE: frozenset[str] = frozenset(" ".join(_FAMILIES.values()).split()) | frozenset(
     "delete remove cancel drop destroy erase purge revoke kill terminate truncate wipe unsubscribe".split())
+# What a shop's tools name the steps of a purchase by: a request to buy (WordNet's kind "buy") asks for them.
+SHOP_STEPS = frozenset(stem(w) for w in "cart basket checkout".split())
+
 # Nouns in a tool name that imply a family even when its verb is generic ("make_payment").
 _NOUN_FAMILIES = {
     "pay": "money fund payment transaction transfer",
