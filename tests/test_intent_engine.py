@@ -1229,3 +1229,10 @@ def test_rule_unasked_the_verbs_own_noun_in_a_light_verbs_tool_acts_on_what_the_
     place = _shop_tool("place_order", "store_id", "items")
     assert DeclaredIntent("Order a box of nitrile gloves from the usual supplier").asks_for(place)
     assert not DeclaredIntent("Place the chairs in the hall").asks_for(place)
+
+
+def test_rule_amount_a_count_written_as_a_word_is_a_number_the_request_names():
+    """"six cartons", "a dozen eggs" name 6 and 12; "one" is not read (as often a pronoun: "the one Bob sent")."""
+    d = DeclaredIntent("Buy six cartons of oat milk and a dozen eggs; the one from Bob too")
+    assert d.names_number(6) and d.names_number(12)
+    assert not d.names_number(1) and not d.names_number(7)

@@ -870,10 +870,21 @@ def _parents(host: str) -> Iterator[str]:
 
 
 def _numbers(text: str) -> Iterator[float]:
-    """The numbers a text names: "1,200", "84.20", "25k"."""
+    """The numbers a text names: "1,200", "84.20", "25k", and a count written as a word ("six", "a dozen")."""
     for m in _NUMBER.finditer(text):
         x = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         yield x * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
+    for w in words(text):
+        if w in _NUMBER_WORDS:
+            yield float(_NUMBER_WORDS[w])
+
+
+# English counts written as words, two to twenty, the tens and a dozen ("one" is as often a pronoun: "the one
+# Bob sent").
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()) if i >= 2} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+                                                      "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12}
 
 
 def _specific_token(token: str) -> bool:
