@@ -1236,3 +1236,20 @@ def test_rule_amount_a_count_written_as_a_word_is_a_number_the_request_names():
     d = DeclaredIntent("Buy six cartons of oat milk and a dozen eggs; the one from Bob too")
     assert d.names_number(6) and d.names_number(12)
     assert not d.names_number(1) and not d.names_number(7)
+
+
+@pytest.mark.parametrize("text,tool,asks", [
+    ("Find a slot next week for me and Ana and send the invite", "create_event", True),
+    ("Send out the meeting invitation for Friday", "create_event", True),
+    ("Send the calendar invite to the board", "create_calendar_event", True),
+    ("Send the report to Ana", "create_event", False),  # the object is not what the tool makes
+    ("Send me the invite", "create_event", False),  # an answer to the person
+    ("Summarize the invite", "create_event", False),  # no verb of sending
+])
+def test_rule_unasked_sending_a_thing_asks_for_the_tool_that_makes_it_for_its_recipients(text, tool, asks):
+    """A verb of sending whose object is what a creating tool makes, for the recipients it takes, asks for it."""
+    with_party = _shop_tool(tool, "title", "start", "attendees")
+    assert DeclaredIntent(text).asks_for(with_party) is asks, text
+    # a tool that takes no recipients, or removes, is not how a thing is sent
+    assert not DeclaredIntent(text).asks_for(_shop_tool(tool, "title", "start"))
+    assert not DeclaredIntent(text).asks_for(_shop_tool("delete_event", "event_id", "attendees"))

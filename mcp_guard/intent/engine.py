@@ -356,6 +356,8 @@ class DeclaredIntent:
                 return True
             elif "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
                 return True  # "buy two tickets": putting them in the cart and checking out are how one buys
+            elif _sends_what_it_makes(info, params, verb, obj):
+                return True
             elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
                 return True
             elif light and sv not in READ_VERBS and "delete" not in verb_kinds(verb) and \
@@ -608,6 +610,28 @@ def _object_of(raw: str) -> tuple[str, bool, bool]:
     if not phrase or _not_noun(phrase[-1]):
         return "", recipient, counted
     return phrase[-1].lower(), recipient, counted
+
+
+def _sends_what_it_makes(info: ToolInfo, params: tuple[str, ...], verb: str, obj: tuple[str, ...]) -> bool:
+    """Does a clause that sends a thing ("send the invite", "send out the meeting invitation") ask for the tool
+    that makes that thing for the people it takes? It does when the verb sends (the communicate family or
+    WordNet's kind send), the tool creates (and removes nothing), takes recipients (a party parameter:
+    `attendees`), and the head words of the clause's object are what its name says it makes, or their
+    synonyms (an invite is an event's): the thing reaches them by being made for them, and the
+    destination rules judge who they are."""
+    if "create" not in info.kinds | info.families or "delete" in info.kinds:
+        return False
+    if stem(verb) not in FAMILIES["communicate"] and "send" not in verb_kinds(verb):
+        return False
+    if not any(_param_group(info, p) == "party" for p in params):
+        return False
+    made = frozenset().union(*(_word_fits(w) for w in name_tokens(info.name)[1:] if len(w) >= 3))
+    phrase = []
+    for w in obj:
+        if w in _LINKS:
+            break  # "send the report to the invitees": the object ends before its link word
+        phrase.append(w)
+    return any(_fits(w, made) for w in phrase if w not in _DETERMINERS and w not in _PARTICLES)
 
 
 def _shop_step(info: ToolInfo) -> bool:
