@@ -59,6 +59,16 @@ def load(folder: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], dict
     return hypernyms, lemmas, senses
 
 
+def other_words(folder: Path) -> set[str]:
+    """The lemmas WordNet lists as nouns, adjectives or adverbs."""
+    out: set[str] = set()
+    for pos in ("noun", "adj", "adv"):
+        for line in (folder / f"index.{pos}").read_text("latin-1").splitlines():
+            if not line.startswith("  "):
+                out.add(line.split(" ", 1)[0])
+    return out
+
+
 def main() -> int:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
     if not (folder / "data.verb").exists():
@@ -92,6 +102,14 @@ def main() -> int:
         ks = set().union(*(kinds_of(o) for o in offs[:SENSES]), *(anchor[o] for o in offs if o in anchor))
         if ks:
             table[lemma] = sorted(ks)
+    # A word WordNet does not list (as a verb, noun, adjective or adverb) that is "re" and a verb it lists
+    # ("rebook", "resend", "repost") does that verb's action again: it names that verb's kinds. Listed words
+    # keep their own ("resign" is not "sign", "reaction" and "really" are no verbs).
+    listed = set(senses) | other_words(folder)
+    for lemma, ks in list(table.items()):
+        again = "re" + lemma
+        if " " not in lemma and len(lemma) >= 3 and again not in listed:
+            table[again] = ks
     out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_kinds.json"
     doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE", "senses": SENSES,
            "anchors": ANCHORS, "verbs": table}

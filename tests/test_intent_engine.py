@@ -1253,3 +1253,25 @@ def test_rule_unasked_sending_a_thing_asks_for_the_tool_that_makes_it_for_its_re
     # a tool that takes no recipients, or removes, is not how a thing is sent
     assert not DeclaredIntent(text).asks_for(_shop_tool(tool, "title", "start"))
     assert not DeclaredIntent(text).asks_for(_shop_tool("delete_event", "event_id", "attendees"))
+
+
+@pytest.mark.parametrize("text,asks", [
+    ("Let the team know standup moved to 10", True),
+    ("Could you let Bob and Ana know the offsite is cancelled?", True),
+    ("Let me know when the build is green", False),  # an answer to the person
+    ("Don't let Bob know yet", False),  # negated
+    ("Once I confirm, let the team know", False),  # waits for the person's word
+])
+def test_rule_unasked_let_someone_know_is_a_verb_of_telling(text, asks):
+    """"let X know …" asks to inform X: a send, whose recipient the destination rules then judge."""
+    send = _shop_tool("send_email", "to", "subject", "body")
+    assert DeclaredIntent(text).asks_for(send) is asks, text
+
+
+def test_verb_kinds_a_re_verb_wordnet_does_not_list_does_its_verbs_action_again():
+    from mcp_guard.intent.words import verb_kinds
+
+    assert verb_kinds("resend") == verb_kinds("send") and verb_kinds("rebooked") == verb_kinds("book")
+    # a word WordNet lists keeps its own kinds, or none ("reaction" is a noun, "really" an adverb)
+    assert verb_kinds("reaction") == frozenset() and verb_kinds("really") == frozenset()
+    assert verb_kinds("resign") != verb_kinds("sign")

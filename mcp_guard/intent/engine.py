@@ -399,8 +399,8 @@ class DeclaredIntent:
         if not head or not info.schema or any(_free_text(p) or _param_group(info, p) == "path" for p in schema) or (
                 amount and "pay" in info.families):
             return True  # (a payment acts on whatever it pays for: "pay the electricity bill"; a path, what it stores)
-        if any(_nominal_of(w, verb) for w in named):
-            return True  # the verb's own noun names the tool ("order a pizza": place_order): what it acts on
+        if name_tokens(info.name)[0] in _LIGHT_VERBS and named and all(_nominal_of(w, verb) for w in named):
+            return True  # a light verb and the verb's own noun name the tool ("order a pizza": place_order)
         if stem(verb) in info.verbs and any(_id_param(p) for p in schema):
             return True  # the id of what it acts on, which the person names by their own word ("the NDA")
         if counted and amount:
@@ -783,6 +783,21 @@ def _for_the_person(verb: str, after_self: list[str]) -> bool:
 _FOR_THE_PERSON = frozenset({"create", "buy", "share", "execute"})
 
 
+def _let_know(tokens: list[str], i: int) -> tuple[tuple[str, ...], int] | None:
+    """ "let X know …" (tokens[i] is "let") tells X: the words of X and of what follows "know" to the clause's
+    end, and the index of its last token; None when it is not that idiom, or X is the person ("let me know":
+    an answer to the person)."""
+    k = next((j for j in range(i + 2, min(i + 7, len(tokens))) if tokens[j] == "know"), None)
+    if k is None or tokens[i + 1] in _SELF or not all(tokens[j][0].isalnum() for j in range(i + 1, k)):
+        return None
+    after = []
+    for w in tokens[k + 1:]:
+        if not w[0].isalnum() or w in ("and", "then", "also", "please", "or", "but"):
+            break
+        after.append(w)
+    return (*tokens[i + 1:k], *after), k + len(after)
+
+
 def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """The request's imperative clauses (the rule above), in order: each clause's verb and the words after
     it up to the clause's end (what it acts on)."""
@@ -819,7 +834,10 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     waiting = False  # the sentence waits for the person's later word, or holds text to write
     aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
     plan = False  # the person speaks of their own plan or duty ("I'll pay Bob later", "I need to pay Bob")
+    told_to = -1  # the last token of a "let X know …" clause
     for i, t in enumerate(tokens):
+        if i <= told_to:
+            continue
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
             negated = waiting = plan = False
@@ -853,6 +871,12 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             continue
         if t in _OPENING_PREPOSITIONS or (plan and t in _PLANS):
             continue  # "for now, just summarize it": a phrase before the clause's verb, never its verb
+        if t == "let" and (told := _let_know(tokens, i)) and not (i in skip or waiting or plan):
+            opening, (obj, last) = False, told  # "let the team know …": a verb of telling (inform)
+            raw = "inform " + text[found[i + 1].start():found[last].end()]
+            out.append(("inform", obj, raw))
+            told_to = last  # (its words are read: "let Bob and Ana know" opens no clause at "Ana")
+            continue
         if t in _LEADS and not (t in ("can", "could", "would", "will") and i + 1 < len(tokens)
                                 and tokens[i + 1] not in ("you", "u", "we", "i")):
             continue
