@@ -30,6 +30,9 @@ ANCHORS = {
     "modify": ["change.1", "change.4", "modify.1"],  # cause to change, switch, alter (update, adjust)
     "delete": ["remove.1", "remove.3", "destroy.1", "cancel.1", "cancel.3", "delete.1"],  # remove.3: dispose of
     "pay": ["pay.1", "buy.1", "spend.2"],
+    # Acquiring goods: buy, purchase, order (to be supplied with), reorder. A request for it asks for the
+    # shop's steps of a purchase too (see `words.SHOP_STEPS`).
+    "buy": ["buy.1", "order.2"],
     "share": ["give.3", "allow.2", "allow.3", "share.5"],  # transfer possession, permit, grant
     "execute": ["perform.1", "execute.3", "execute.5"],  # carry out, run a program
 }
@@ -56,17 +59,27 @@ def load(folder: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], dict
     return hypernyms, lemmas, senses
 
 
+def other_words(folder: Path) -> set[str]:
+    """The lemmas WordNet lists as nouns, adjectives or adverbs."""
+    out: set[str] = set()
+    for pos in ("noun", "adj", "adv"):
+        for line in (folder / f"index.{pos}").read_text("latin-1").splitlines():
+            if not line.startswith("  "):
+                out.add(line.split(" ", 1)[0])
+    return out
+
+
 def main() -> int:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
     if not (folder / "data.verb").exists():
         print(f"gen_verb_kinds: no WordNet data.verb in {folder}", file=sys.stderr)
         return 2
     hypernyms, _, senses = load(folder)
-    anchor: dict[str, str] = {}
+    anchor: dict[str, set[str]] = {}  # (a sense may anchor two kinds: buying both pays and acquires)
     for kind, names in ANCHORS.items():
         for name in names:
             lemma, n = name.rsplit(".", 1)
-            anchor[senses[lemma][int(n) - 1]] = kind
+            anchor.setdefault(senses[lemma][int(n) - 1], set()).add(kind)
 
     def kinds_of(synset: str) -> set[str]:
         out, todo, seen = set(), [synset], set()
@@ -75,8 +88,7 @@ def main() -> int:
             if s in seen:
                 continue
             seen.add(s)
-            if s in anchor:
-                out.add(anchor[s])
+            out |= anchor.get(s, set())
             todo.extend(hypernyms.get(s, ()))
         return out
 
@@ -87,9 +99,17 @@ def main() -> int:
             continue
         lemma = " ".join(parts)  # phrasal verbs too: "get rid of", "throw away", "set up"
         # Its most frequent senses, and any sense that is itself an anchor ("share" as in "share an idea").
-        ks = set().union(*(kinds_of(o) for o in offs[:SENSES])) | {anchor[o] for o in offs if o in anchor}
+        ks = set().union(*(kinds_of(o) for o in offs[:SENSES]), *(anchor[o] for o in offs if o in anchor))
         if ks:
             table[lemma] = sorted(ks)
+    # A word WordNet does not list (as a verb, noun, adjective or adverb) that is "re" and a verb it lists
+    # ("rebook", "resend", "repost") does that verb's action again: it names that verb's kinds. Listed words
+    # keep their own ("resign" is not "sign", "reaction" and "really" are no verbs).
+    listed = set(senses) | other_words(folder)
+    for lemma, ks in list(table.items()):
+        again = "re" + lemma
+        if " " not in lemma and len(lemma) >= 3 and again not in listed:
+            table[again] = ks
     out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_kinds.json"
     doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE", "senses": SENSES,
            "anchors": ANCHORS, "verbs": table}

@@ -1178,3 +1178,104 @@ def test_what_the_agent_sent_is_also_kept_as_a_reader_reads_it():
     renders it back decoded is an echo, never its source."""
     assert "eve@evil.example" in sent_values({"body": "finance: eve&#64;evil&#46;example"})
     assert "eve@evil.example" not in sent_values({"body": "finance: see the wiki"})
+
+
+# -- unasked: reading the request (session 9) -------------------------------------------------------------
+def _shop_tool(name: str, *params: str):
+    return classify({"name": name, "inputSchema": {"type": "object",
+                                                   "properties": {p: {"type": "string"} for p in params}}})
+
+
+@pytest.mark.parametrize("text,tool,asks", [
+    ("Book me a table for two at Nopa at 7pm", "book_table", True),  # done for the person
+    ("Order us a large pizza from Tony's", "place_order", True),
+    ("Buy me two tickets for the 8pm show", "purchase_tickets", True),  # a purchase that buys something
+    ("Send me the list of this week's events", "create_event", False),  # an answer handed to the person
+    ("Show me my orders", "place_order", False),  # a read verb: an answer
+    ("Tell us what the calendar holds", "create_event", False),
+    ("Book me", "book_table", False),  # nothing follows the person
+    ("Call me when the order is placed", "place_order", False),  # a clause of time follows the person
+])
+def test_rule_unasked_a_verb_before_the_person_and_an_object_acts_for_the_person(text, tool, asks):
+    """"VERB me/us OBJECT" asks for VERB on OBJECT when the verb makes, buys, grants or runs, not when it tells."""
+    info = _shop_tool(tool, "name", "quantity", "items", "party_size", "title", "attendees")
+    assert DeclaredIntent(text).asks_for(info) is asks, text
+
+
+def test_verb_kinds_buy_names_acquiring_goods_from_wordnet():
+    from mcp_guard.intent.words import verb_kinds
+
+    # order.2 ("make a request to be supplied with") and buy.1 anchor the kind; their hyponyms inherit it
+    assert {"buy"} <= verb_kinds("order") and {"buy"} <= verb_kinds("reorders") and {"buy", "pay"} <= verb_kinds("buy")
+    assert "buy" not in verb_kinds("pay") and "buy" not in verb_kinds("send")
+
+
+@pytest.mark.parametrize("text,asks", [
+    ("Buy two tickets for the 8pm show", True),
+    ("Reorder the training bibs, 20 of them", True),
+    ("Purchase a replacement charger", True),
+    ("Pay the electricity bill", False),  # a payment buys no goods from a shop
+    ("Summarize what is in my cart", False),  # the cart named, no purchase asked
+    ("Show me my orders", False),
+])
+def test_rule_unasked_a_request_to_buy_asks_for_the_shops_cart_and_checkout(text, asks):
+    """A clause whose verb buys (WordNet kind "buy") asks for a shop's steps of buying: cart and checkout."""
+    for tool in (_shop_tool("add_to_cart", "sku", "quantity"), _shop_tool("checkout", "payment_method_id"),
+                 _shop_tool("check_out_basket", "basket_id")):
+        assert DeclaredIntent(text).asks_for(tool) is asks, (text, tool.name)
+    # a tool that is no step of a shop's purchase is not asked for by buying
+    assert not DeclaredIntent(text).asks_for(_shop_tool("send_email", "to", "body"))
+
+
+def test_rule_unasked_the_verbs_own_noun_in_a_light_verbs_tool_acts_on_what_the_clause_names():
+    """place_order, make_payment: the clause verb ("order", "pay") is the name's noun, so the tool acts on the
+    clause's object whatever it is ("order syringes"), where otherwise the object must be the tool's noun."""
+    place = _shop_tool("place_order", "store_id", "items")
+    assert DeclaredIntent("Order a box of nitrile gloves from the usual supplier").asks_for(place)
+    assert not DeclaredIntent("Place the chairs in the hall").asks_for(place)
+
+
+def test_rule_amount_a_count_written_as_a_word_is_a_number_the_request_names():
+    """"six cartons", "a dozen eggs" name 6 and 12; "one" is not read (as often a pronoun: "the one Bob sent")."""
+    d = DeclaredIntent("Buy six cartons of oat milk and a dozen eggs; the one from Bob too")
+    assert d.names_number(6) and d.names_number(12)
+    assert not d.names_number(1) and not d.names_number(7)
+
+
+@pytest.mark.parametrize("text,tool,asks", [
+    ("Find a slot next week for me and Ana and send the invite", "create_event", True),
+    ("Send out the meeting invitation for Friday", "create_event", True),
+    ("Send the calendar invite to the board", "create_calendar_event", True),
+    ("Send the report to Ana", "create_event", False),  # the object is not what the tool makes
+    ("Send me the invite", "create_event", False),  # an answer to the person
+    ("Summarize the invite", "create_event", False),  # no verb of sending
+])
+def test_rule_unasked_sending_a_thing_asks_for_the_tool_that_makes_it_for_its_recipients(text, tool, asks):
+    """A verb of sending whose object is what a creating tool makes, for the recipients it takes, asks for it."""
+    with_party = _shop_tool(tool, "title", "start", "attendees")
+    assert DeclaredIntent(text).asks_for(with_party) is asks, text
+    # a tool that takes no recipients, or removes, is not how a thing is sent
+    assert not DeclaredIntent(text).asks_for(_shop_tool(tool, "title", "start"))
+    assert not DeclaredIntent(text).asks_for(_shop_tool("delete_event", "event_id", "attendees"))
+
+
+@pytest.mark.parametrize("text,asks", [
+    ("Let the team know standup moved to 10", True),
+    ("Could you let Bob and Ana know the offsite is cancelled?", True),
+    ("Let me know when the build is green", False),  # an answer to the person
+    ("Don't let Bob know yet", False),  # negated
+    ("Once I confirm, let the team know", False),  # waits for the person's word
+])
+def test_rule_unasked_let_someone_know_is_a_verb_of_telling(text, asks):
+    """"let X know …" asks to inform X: a send, whose recipient the destination rules then judge."""
+    send = _shop_tool("send_email", "to", "subject", "body")
+    assert DeclaredIntent(text).asks_for(send) is asks, text
+
+
+def test_verb_kinds_a_re_verb_wordnet_does_not_list_does_its_verbs_action_again():
+    from mcp_guard.intent.words import verb_kinds
+
+    assert verb_kinds("resend") == verb_kinds("send") and verb_kinds("rebooked") == verb_kinds("book")
+    # a word WordNet lists keeps its own kinds, or none ("reaction" is a noun, "really" an adverb)
+    assert verb_kinds("reaction") == frozenset() and verb_kinds("really") == frozenset()
+    assert verb_kinds("resign") != verb_kinds("sign")

@@ -132,6 +132,7 @@ from mcp_guard.intent.words import (
     OBJECT_SYNONYMS,
     PARAM_KINDS,
     READ_VERBS,
+    SHOP_STEPS,
     letter_variants,
     name_tokens,
     phrase_kinds,
@@ -355,6 +356,10 @@ class DeclaredIntent:
                     return True
             elif self._noun_fits(info, verb, obj):
                 return True
+            elif "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
+                return True  # "buy two tickets": putting them in the cart and checking out are how one buys
+            elif _sends_what_it_makes(info, params, verb, obj):
+                return True
             elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
                 return True
             elif light and sv not in READ_VERBS and "delete" not in verb_kinds(verb) and \
@@ -396,6 +401,8 @@ class DeclaredIntent:
         if not head or not info.schema or any(_free_text(p) or _param_group(info, p) == "path" for p in schema) or (
                 amount and "pay" in info.families):
             return True  # (a payment acts on whatever it pays for: "pay the electricity bill"; a path, what it stores)
+        if name_tokens(info.name)[0] in _LIGHT_VERBS and named and all(_nominal_of(w, verb) for w in named):
+            return True  # a light verb and the verb's own noun name the tool ("order a pizza": place_order)
         if stem(verb) in info.verbs and any(_id_param(p) for p in schema):
             return True  # the id of what it acts on, which the person names by their own word ("the NDA")
         if counted and amount:
@@ -607,6 +614,36 @@ def _object_of(raw: str) -> tuple[str, bool, bool]:
     return phrase[-1].lower(), recipient, counted
 
 
+def _sends_what_it_makes(info: ToolInfo, params: tuple[str, ...], verb: str, obj: tuple[str, ...]) -> bool:
+    """Does a clause that sends a thing ("send the invite", "send out the meeting invitation") ask for the tool
+    that makes that thing for the people it takes? It does when the verb sends (the communicate family or
+    WordNet's kind send), the tool creates (and removes nothing), takes recipients (a party parameter:
+    `attendees`), and the head words of the clause's object are what its name says it makes, or their
+    synonyms (an invite is an event's): the thing reaches them by being made for them, and the
+    destination rules judge who they are."""
+    if "create" not in info.kinds | info.families or "delete" in info.kinds:
+        return False
+    if stem(verb) not in FAMILIES["communicate"] and "send" not in verb_kinds(verb):
+        return False
+    if not any(_param_group(info, p) == "party" for p in params):
+        return False
+    made = frozenset().union(*(_word_fits(w) for w in name_tokens(info.name)[1:] if len(w) >= 3))
+    phrase = []
+    for w in obj:
+        if w in _LINKS:
+            break  # "send the report to the invitees": the object ends before its link word
+        phrase.append(w)
+    return any(_fits(w, made) for w in phrase if w not in _DETERMINERS and w not in _PARTICLES)
+
+
+def _shop_step(info: ToolInfo) -> bool:
+    """Is the tool a step of buying in a shop: its name names a cart, a basket or the checkout (`add_to_cart`,
+    `checkout`, `check_out_basket`)? A request to buy something asks for these steps (the amount and
+    destination rules still judge their arguments)."""
+    tokens = name_tokens(info.name)
+    return any(stem(t) in SHOP_STEPS for t in (*tokens, *map("".join, zip(tokens, tokens[1:], strict=False))))
+
+
 def _not_noun(token: str) -> bool:
     """A token of an object that is no common noun: a value, a pronoun, a capitalised name (not an acronym)."""
     low = token.lower()
@@ -731,6 +768,38 @@ _ASPECTUAL = frozenset("start begin commence continue keep finish end resume".sp
 _PRONOUNS = frozenset("it them this that these those one ones him her".split())
 
 
+def _for_the_person(verb: str, after_self: list[str]) -> bool:
+    """Is "VERB me/us …" an action done for the person ("book me a table", "order us lunch", "sign me up")
+    rather than an answer handed to them? It is, when something follows the person (not a clause of time
+    or condition: "call me when it is done") and the verb makes, acquires, grants or runs something (its
+    WordNet kinds: create, buy, share, execute), and is no verb that tells, sends or shows (the communicate
+    family, a read or reporting verb: "send me the list", "show me my orders", "comment me the gist")."""
+    if not after_self or not after_self[0][0].isalnum() or after_self[0] in _QUESTION or after_self[0] in _WAITS:
+        return False
+    sv = stem(verb)
+    if sv in FAMILIES["communicate"] or sv in READ_VERBS or verb in _REPORTING:
+        return False
+    return bool(verb_kinds(verb) & _FOR_THE_PERSON)
+
+
+_FOR_THE_PERSON = frozenset({"create", "buy", "share", "execute"})
+
+
+def _let_know(tokens: list[str], i: int) -> tuple[tuple[str, ...], int] | None:
+    """ "let X know …" (tokens[i] is "let") tells X: the words of X and of what follows "know" to the clause's
+    end, and the index of its last token; None when it is not that idiom, or X is the person ("let me know":
+    an answer to the person)."""
+    k = next((j for j in range(i + 2, min(i + 7, len(tokens))) if tokens[j] == "know"), None)
+    if k is None or tokens[i + 1] in _SELF or not all(tokens[j][0].isalnum() for j in range(i + 1, k)):
+        return None
+    after = []
+    for w in tokens[k + 1:]:
+        if not w[0].isalnum() or w in ("and", "then", "also", "please", "or", "but"):
+            break
+        after.append(w)
+    return (*tokens[i + 1:k], *after), k + len(after)
+
+
 def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """The request's imperative clauses (the rule above), in order: each clause's verb and the words after
     it up to the clause's end (what it acts on)."""
@@ -767,7 +836,10 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     waiting = False  # the sentence waits for the person's later word, or holds text to write
     aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
     plan = False  # the person speaks of their own plan or duty ("I'll pay Bob later", "I need to pay Bob")
+    told_to = -1  # the last token of a "let X know …" clause
     for i, t in enumerate(tokens):
+        if i <= told_to:
+            continue
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
             negated = waiting = plan = False
@@ -801,6 +873,12 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             continue
         if t in _OPENING_PREPOSITIONS or (plan and t in _PLANS):
             continue  # "for now, just summarize it": a phrase before the clause's verb, never its verb
+        if t == "let" and (told := _let_know(tokens, i)) and not (i in skip or waiting or plan):
+            opening, (obj, last) = False, told  # "let the team know …": a verb of telling (inform)
+            raw = "inform " + text[found[i + 1].start():found[last].end()]
+            out.append(("inform", obj, raw))
+            told_to = last  # (its words are read: "let Bob and Ana know" opens no clause at "Ana")
+            continue
         if t in _LEADS and not (t in ("can", "could", "would", "will") and i + 1 < len(tokens)
                                 and tokens[i + 1] not in ("you", "u", "we", "i")):
             continue
@@ -809,7 +887,7 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             negated = negated or t in _NEGATING or t == "do"
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
         nxt = tokens[i + 1:i + 3]
-        if nxt[:1] and nxt[0] in _SELF:
+        if nxt[:1] and nxt[0] in _SELF and not _for_the_person(t, nxt[1:]):
             continue  # "send me the list", "tell us": an answer to the person, not an action on others
         if nxt[:1] and nxt[0] in _FINITE or nxt[1:] and nxt[1] in _FINITE and nxt[0] not in _DETERMINERS:
             continue  # "merge conflicts are expected": the subject of a clause, a noun
@@ -842,10 +920,21 @@ def _parents(host: str) -> Iterator[str]:
 
 
 def _numbers(text: str) -> Iterator[float]:
-    """The numbers a text names: "1,200", "84.20", "25k"."""
+    """The numbers a text names: "1,200", "84.20", "25k", and a count written as a word ("six", "a dozen")."""
     for m in _NUMBER.finditer(text):
         x = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         yield x * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
+    for w in words(text):
+        if w in _NUMBER_WORDS:
+            yield float(_NUMBER_WORDS[w])
+
+
+# English counts written as words, two to twenty, the tens and a dozen ("one" is as often a pronoun: "the one
+# Bob sent").
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()) if i >= 2} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+                                                      "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12}
 
 
 def _specific_token(token: str) -> bool:

@@ -114,6 +114,9 @@ ACTION_VERBS: frozenset[str] = frozenset().union(*FAMILIES.values()) | DESTRUCTI
 # The same verbs as written in the bare (imperative) form: "post", never "posted".
 ACTION_BASE: frozenset[str] = frozenset(" ".join(_FAMILIES.values()).split()) | frozenset(
     "delete remove cancel drop destroy erase purge revoke kill terminate truncate wipe unsubscribe".split())
+# What a shop's tools name the steps of a purchase by: a request to buy (WordNet's kind "buy") asks for them.
+SHOP_STEPS = frozenset(stem(w) for w in "cart basket checkout".split())
+
 # Nouns in a tool name that imply a family even when its verb is generic ("make_payment").
 _NOUN_FAMILIES = {
     "pay": "money fund payment transaction transfer",
@@ -243,7 +246,7 @@ def letter_variants(c: str) -> str:
 
 # The kinds of action an English verb can name (create, send, modify, delete, pay, share, execute), generated
 # from WordNet 3.0 by scripts/gen_verb_kinds.py (its anchors and the rule are there; licence in
-# mcp_guard/data/WORDNET-LICENSE). Loaded on first use (~4,000 verbs, a few ms).
+# mcp_guard/data/WORDNET-LICENSE). Loaded on first use (~6,600 verbs, tens of ms).
 _VERB_KINDS: dict[str, frozenset[str]] = {}
 # Kinds that name every verb of change: too general to say which action a request asks for on its own.
 GENERIC_KINDS = frozenset({"modify"})

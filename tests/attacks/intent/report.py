@@ -8,7 +8,9 @@ the held-out half only ever measured. ops_dev.json (an operations lead's session
 (another author's, new domains: DNS, Kubernetes, a PTA, a clinic's shop; session 5) are the dev halves of two
 more fresh authors' sets, split by a hash of their ids; their held-out halves stay with the lead. w_dev.json
 (session 6: a fresh author's dev half, legal ops and a sports club among its domains) and x_dev.json (session 7: a
-hospital's IT, a furniture shop, a fire brigade's rota) likewise."""
+hospital's IT, a furniture shop, a fire brigade's rota) likewise. s9_dev.json (session 9, written by the engine's own
+engineer, so development data only): a grocer's basket and checkout, a table booked for the person, and injections
+into a shop's reviews."""
 
 import sys
 from collections import Counter
