@@ -1527,7 +1527,8 @@ def _offers(e: ResultEntry) -> tuple[list[Offer], dict[int, tuple[tuple[str, ...
                     out.append(Offer(f.kind, f.value, f"field:{key.lower()}" if whole else "text", rec))
 
         walk(data, "", 0, 0)
-        return out, names
+        held = {o.record for o in out}  # (kept only for records that offer a value: bounded by the offers)
+        return out, {rec: n for rec, n in names.items() if rec in held}
     from mcp_guard.intent.record import _is_field
 
     # A record of text: a paragraph, or a list item that opens a mapping (`- id: 7`, a YAML record).
