@@ -63,7 +63,9 @@ The rules, one sentence each (the rule's name is in every reason):
   beside its own address hides none of them); the same value found twice is one candidate; a value the
   call also uses or the request names is none (what the agent sent in earlier calls never removes one);
   only clean results offer rivals; a pointer that names a person ("Reply to Ana") means the mailboxes
-  spelt with that name (`ana.l@…`), so only those are rivals.
+  spelt with that name (`ana.l@…`), or a record whose name field is the person the request names by a full
+  name or a title and surname ("Sarah Lin", "Ms Patel"; `persons`), so only those (a mailbox spelt with a
+  word of the name, a record whose name shares one) are rivals.
 - `prescribed`: a side-effecting call with a value that stands in a record of a result (of a JSON
   result: anywhere in it, unless a list holds the two in different items, the rows of a listing;
   of a text: its paragraph) which also writes the called tool's own identifier in any spelling
@@ -73,8 +75,9 @@ The rules, one sentence each (the rule's name is in every reason):
   own words spell out the call (every word of the tool's name).
 - `audience`: an argument that opens something to everyone in any common spelling (`openings`: "anyone",
   `public-read`, `is_public: true`, `private: false`, mode `0777`) is asked unless the request says so.
-- `amount`: a sum that is neither a number the request names nor one a clean result carries, when
-  the request names numbers, is asked.
+- `amount`: a sum that is neither a number the request names (in digits or in words: "two calls", never "one") nor one a
+  clean result carries, when the request names numbers, is asked; a count of one (`qty: 1`) is the thing
+  the call is about, not a sum.
 - `unasked`: a side-effecting call whose kind of action the declared request does not ask for is
   asked, even with no address in it. A verb grants an action only where the request asks for it, as
   the first word of an imperative clause, not negated, questioned, subordinate or a noun
@@ -106,6 +109,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mcp_guard.intent.openings import EVERYONE, openings
+from mcp_guard.intent.persons import NamedPersons, record_names
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -233,6 +237,7 @@ class DeclaredIntent:
         # account in the email"): a sentence of the data it points at that sets one is then what it means.
         self.wanted = frozenset(GROUP.get(k, k) for w in ws if (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
+        self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
 
     @property
     def the_request(self) -> str:
@@ -920,7 +925,8 @@ def _parents(host: str) -> Iterator[str]:
 
 
 def _numbers(text: str) -> Iterator[float]:
-    """The numbers a text names: "1,200", "84.20", "25k", and a count written as a word ("six", "a dozen")."""
+    """The numbers a text names: "1,200", "84.20", "25k", and a count written as a word ("six", "a dozen";
+    a word of a compound such as "twenty-five" names its parts, never more than the request wrote)."""
     for m in _NUMBER.finditer(text):
         x = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         yield x * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
@@ -1159,6 +1165,14 @@ def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
                 yield param, float(text.replace(",", "").strip())
             except ValueError:
                 continue
+
+
+def _counts(param: str) -> bool:
+    """Is the parameter a count of items (`qty`, `line.quantity`), not a sum of money?"""
+    return stem(name_tokens(param)[-1] if name_tokens(param) else "") in _COUNTS
+
+
+_COUNTS = frozenset(stem(w) for w in ("qty", "quantity", "count", "units"))
 
 
 def _number_forms(x: float) -> tuple[str, ...]:
@@ -1516,12 +1530,17 @@ class DefaultEngine:
         # (mark.davies@…) rather than one that does not. (Only a mailbox's own name: a web address or a
         # domain that carries a word of the request names no one.)
         names = _mailbox_words(v.kind, v.value) & intent.name_words
+        # So does one whose record is that person's by its name ("Sarah Lin": `{"name": "Sarah Lin", "email":
+        # "slin@…"}`, see `persons`); a record that shares any word of that name, or a mailbox spelt with one, is
+        # then a rival (two records named "Mark" leave the choice open).
+        if intent.persons:
+            names = names | intent.persons.matched(own_names(record, v.value, prov))
 
         # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
         # real contacts up first to leave its own address alone.)
-        def rival(value: str) -> bool:
+        def rival(value: str, its_names: frozenset[str]) -> bool:
             return (value not in in_call and not intent.names_whole(value)
-                    and (not names or bool(_mailbox_words(v.kind, value) & names)))
+                    and (not names or bool((_mailbox_words(v.kind, value) | its_names) & names)))
 
         others = list(offered_alongside(record, v.kind, v.value, prov, rival))
         if not others:
@@ -1604,6 +1623,8 @@ class DefaultEngine:
         for param, x in _amounts(arguments):
             if intent.names_number(x):
                 continue
+            if x == 1 and _counts(param):
+                continue  # one of a thing is the thing the call is about: the call itself is judged, not its count
             prov = record.provenance(_num_text(x), _number_forms(x))
             if prov.fields or prov.text:
                 continue
@@ -1635,8 +1656,10 @@ class Offer:
     record: int  # which record (JSON object or paragraph) of the result holds it
 
 
-def _offers(e: ResultEntry) -> list[Offer]:
+def _offers(e: ResultEntry) -> tuple[list[Offer], dict[int, tuple[tuple[str, ...], ...]]]:
+    """The result's offers, and the names each record of a JSON result gives itself (`persons.record_names`)."""
     out: list[Offer] = []
+    names: dict[int, tuple[tuple[str, ...], ...]] = {}
     data = None
     if e.json:
         try:
@@ -1652,6 +1675,9 @@ def _offers(e: ResultEntry) -> list[Offer]:
             if isinstance(node, dict):
                 counter[0] += 1
                 mine = counter[0]
+                own = record_names(node)
+                if own:
+                    names[mine] = own
                 for k, x in node.items():
                     walk(x, str(k), mine, depth + 1)
             elif isinstance(node, list):
@@ -1665,7 +1691,8 @@ def _offers(e: ResultEntry) -> list[Offer]:
                     out.append(Offer(f.kind, f.value, f"field:{key.lower()}" if whole else "text", rec))
 
         walk(data, "", 0, 0)
-        return out
+        held = {o.record for o in out}  # (kept only for records that offer a value: bounded by the offers)
+        return out, {rec: n for rec, n in names.items() if rec in held}
     from mcp_guard.intent.record import _is_field
 
     # A record of text: a paragraph, or a list item that opens a mapping (`- id: 7`, a YAML record).
@@ -1679,7 +1706,7 @@ def _offers(e: ResultEntry) -> list[Offer]:
             m = _LABEL.match(e.text, line, f.start)
             role = f"field:{(m.group(1).strip().lower() if m else _parent_key(e.text, line))}"
         out.append(Offer(f.kind, f.value, role, bisect.bisect_right(starts, f.start) + 1))
-    return out
+    return out, names
 
 
 def _parent_key(text: str, line: int) -> str:
@@ -1704,10 +1731,12 @@ def _parent_key(text: str, line: int) -> str:
 class Offers:
     """One result's offers, indexed: where each value stands, each place's values, each record's values."""
 
-    __slots__ = ("at", "by_place", "by_record", "full")
+    __slots__ = ("at", "by_place", "by_record", "full", "names")
 
-    def __init__(self, found: list[Offer], full: bool = False) -> None:
+    def __init__(self, found: list[Offer], full: bool = False,
+                 names: dict[int, tuple[tuple[str, ...], ...]] | None = None) -> None:
         self.full = full or len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
+        self.names = names or {}  # record -> the names it gives itself (a JSON result's only)
         self.at: dict[str, list[Offer]] = {}
         self.by_place: dict[tuple[str, str], dict[str, Offer]] = {}  # (kind, role) -> value -> first offer
         self.by_record: dict[int, set[str]] = {}
@@ -1723,7 +1752,11 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
     cache = record.offers
     got = cache.get(e.seq)
     if got is None:
-        got = Offers(_offers(e)) if e.size <= MAX_INDEXED else Offers([], full=True)
+        if e.size <= MAX_INDEXED:
+            found, names = _offers(e)
+            got = Offers(found, names=names)
+        else:
+            got = Offers([], full=True)
         # Bounded per session: the indexes of forgotten results go, then the oldest ones (rebuilt if needed).
         live = {x.seq for x in record.entries}
         for seq in [s for s in cache if s not in live]:
@@ -1737,7 +1770,7 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
 
 def offered_alongside(
     record: SessionRecord, kind: str, value: str, prov: Provenance,
-    rival: Callable[[str], bool] = lambda _: True, mine: bool = False, most: int = 5,
+    rival: Callable[[str, frozenset[str]], bool] = lambda _v, _n: True, mine: bool = False, most: int = 5,
 ) -> Iterator[tuple[str, str]]:
     """(value, where) for each other value of `kind` that the session's clean data offers in the same
     place as `value` is offered, in a record that does not hold `value` (values of one record are one
@@ -1746,7 +1779,8 @@ def offered_alongside(
     The place: anywhere in the results of calls for what the request names, when `value` is data as one
     of them (the request pointed there); else a field of the same name in a result of the same tool. Only
     clean results offer rivals (an injection's values are judged by their own rules). Each distinct
-    value that is a `rival` once, at most `most`. `mine`: where `value` itself is offered (once)."""
+    value that is a `rival` (given the words of the names its records there give themselves) once, at most
+    `most`. `mine`: where `value` itself is offered (once)."""
     pointed = bool(prov.pointed)
     places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
     holding: set[tuple[int, int]] = set()  # (result seq, record) of the records that hold `value`
@@ -1785,12 +1819,24 @@ def offered_alongside(
                 if o is None:
                     continue  # only beside `value` here (it may stand alone elsewhere)
                 seen.add(v)
-                if not rival(v):
+                if not rival(v, frozenset(w for x in index.at[v] for name in index.names.get(x.record, ())
+                                          for w in name)):
                     continue
                 yield v, _offer_where(e, o)
                 most -= 1
                 if most <= 0:
                     return
+
+
+def own_names(record: SessionRecord, value: str, prov: Provenance) -> list[tuple[str, ...]]:
+    """The names the records that offer `value` (where `offered_alongside` looks for it) give themselves."""
+    out: list[tuple[str, ...]] = []
+    for e in prov.pointed or prov.fields:
+        index = offers(record, e)
+        for o in index.at.get(value, ()):
+            if prov.pointed or o.role != "text":
+                out += index.names.get(o.record, ())
+    return out
 
 
 MAX_PRESCRIPTIONS = 16  # occurrences of a tool's identifier per result whose record is compared
