@@ -1081,7 +1081,8 @@ def scan_item(
     `own_tools`: the same server's tools (a server naming its own tools is not shadowing).
     A tool is also judged by the learned model (mcp_guard/scan_model.py) unless `learned` is false."""
     own = definition.get("name")
-    siblings = set(own_tools)
+    # The values this tool's own parameters take (`action: "downloadFile"`) name its own actions.
+    siblings = set(own_tools) | _schema_values(definition.get("inputSchema"))
     # Servers prefix their tools ("qmetry_create_cycle") and name them short in prose ("CREATE_CYCLE"):
     # a name one of this server's tools ends with is this server's tool.
     tails = {tail for t in siblings if isinstance(t, str) for tail in _tails(t)}
@@ -1102,9 +1103,64 @@ def scan_item(
             findings += _name_findings(text, field, [n for n in others if n])
     if isinstance(definition.get("inputSchema"), dict):  # what the tool asks for (its output asks nothing)
         findings += _parameter_findings(definition["inputSchema"], "inputSchema", purpose)
+    if name and kind == "tool":
+        findings = _examples_read(definition, name, findings)
     if learned and kind == "tool":
         findings = _weigh(definition, findings)
     return findings
+
+
+def _schema_values(schema: Any, depth: int = 0) -> set[str]:
+    """The strings a schema's `enum` and `const` allow, at any depth."""
+    out: set[str] = set()
+    if depth > MAX_NESTING:
+        return out
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "enum" and isinstance(value, list):
+                out.update(v for v in value if isinstance(v, str))
+            elif key == "const" and isinstance(value, str):
+                out.add(value)
+            elif isinstance(value, dict | list):
+                out |= _schema_values(value, depth + 1)
+    elif isinstance(schema, list):
+        for value in schema:
+            out |= _schema_values(value, depth + 1)
+    return out
+
+
+_CALL_TOKEN = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[()]""")
+_CALL_SPAN = 2000  # characters of an example call looked through
+
+
+def _example_values(text: str, name: str) -> list[tuple[int, int]]:
+    """Spans of the quoted arguments in an example call of the tool itself (`classify({text: "…"})`)."""
+    spans = []
+    for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"\s*\(", text):
+        depth = 1
+        for tok in _CALL_TOKEN.finditer(text, m.end(), min(len(text), m.end() + _CALL_SPAN)):
+            t = tok.group()
+            if t in "()":
+                depth += 1 if t == "(" else -1
+                if depth == 0:
+                    break
+            else:
+                spans.append((tok.start(), tok.end()))
+    return spans
+
+
+def _examples_read(definition: dict[str, Any], name: str, findings: list[Finding]) -> list[Finding]:
+    """A wording finding inside a quoted argument of an example call of this very tool is about data the
+    tool is given (a classifier shown a jailbreak to label), not words to the model: read, not flagged.
+    Exact findings (hidden characters, a destination for data) keep their severity wherever they are."""
+    texts = {field: text for field, text, _ in item_texts("tool", definition) if text}
+    out = []
+    for f in findings:
+        if f.severity != "low" and not is_exact(f) and f.field in texts and name in texts[f.field]:
+            if any(s <= f.start and f.end <= e for s, e in _example_values(texts[f.field], name)):
+                f = _dismissed(f, "it is inside a quoted argument of an example call of this tool")
+        out.append(f)
+    return out
 
 
 def _tails(name: str) -> Iterator[str]:
@@ -1209,7 +1265,8 @@ def _learned_findings(
         sev = "medium"  # the rules, which say what the text does
     if sev is not None and RANK[sev] > rules and (own or score >= model.alone):
         desc = definition.get("description")
-        field, text = ("description", desc) if isinstance(desc, str) and desc else ("name", str(definition.get("name", "")))
+        named = ("name", str(definition.get("name", "")))
+        field, text = ("description", desc) if isinstance(desc, str) and desc else named
         why = (
             f"a model trained on poisoned and real tool definitions scores this tool {score:.2f} "
             f"({sev} from {model.thresholds[sev]:.2f}): its text as a whole reads like the poisoned ones"

@@ -8,8 +8,7 @@ Definitions, with a split that is never tuned on:
   (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
   plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"`, `"fresh2"` or
 `"fresh3"` form splits of their own that are left out of every figure unless `--split fresh|fresh2|fresh3` is asked for:
-measured once, after tuning. Servers captured with `"split": "dev2"` or `"dev3"` are dev servers (trained on); `"dev4"` will be
-once the model is retrained, and is measured like a fresh split until then.
+measured once, after tuning. Servers captured with `"split": "dev2"`, `"dev3"` or `"dev4"` are dev servers (trained on).
 Each tool is scanned with the other servers' tool names as `other_tools` (shadowing checks run on
 the negatives too). An item is caught at a threshold when it has a finding at or above it.
 
@@ -40,10 +39,9 @@ sys.path.insert(0, str(REPO))
 from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_result  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
-# Server splits measured once, after tuning, and only when asked. "dev4" (captured in session 8) is to train
-# on, but the shipped model was not retrained with it: until it is, it is measured like an unseen split.
-MEASURE_ONLY = ("fresh", "fresh2", "fresh3", "dev4")
-DEV_SPLITS = ("dev2", "dev3")  # later batches of servers captured to train on: counted as dev
+# Server splits measured once, after tuning, and only when asked.
+MEASURE_ONLY = ("fresh", "fresh2", "fresh3")
+DEV_SPLITS = ("dev2", "dev3", "dev4")  # later batches of servers captured to train on: counted as dev
 GOALS = {
     "caught_excl_manipulation": 0.90,
     "exfiltration": 0.80,
