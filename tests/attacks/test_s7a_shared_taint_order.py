@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.attacks.client import Attacker, server, text_of, write_config
-from tests.attacks.test_intent_taint_per_process import E, LISTING, PAGE, SUM, _world
+from tests.attacks.test_intent_taint_per_process import LISTING, PAGE, SUM, E, _world
 
 VARIANTS = {
     "plain": {"read_page": PAGE},
