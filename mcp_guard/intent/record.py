@@ -259,6 +259,7 @@ class SessionRecord:
 
     def __init__(self) -> None:
         self.entries: deque[ResultEntry] = deque()
+        self.pointed_results = 0  # entries whose call asked for what the request names (asked at every call)
         self.chars = 0
         self.seen = 0  # results recorded so far (also the next result's seq)
         self.sent: dict[str, int] = {}  # value -> results seen when the agent first sent it
@@ -297,9 +298,11 @@ class SessionRecord:
         entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed, cut=cut)
         self.seen += 1
         self.entries.append(entry)
+        self.pointed_results += pointed
         self.chars += entry.size
         while self.entries and (self.chars > MAX_CHARS or len(self.entries) > MAX_RESULTS):
             old = self.entries.popleft()
+            self.pointed_results -= old.pointed
             self.chars -= old.size
             # Before it is forgotten, its taint and what it carried are kept (`settle`, in the guard's
             # worker thread, or before the next look-up; at once when the backlog grows past MAX_CHARS).
