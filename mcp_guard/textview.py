@@ -435,7 +435,7 @@ def _view(text: str, first: bool) -> View | None:
             src = _FORM.sub(lambda m: m.group().replace("+", " "), src)
         if "\n" in src:  # a line break between two words, as a wrapped line reads
             src = _WRAP.sub(lambda m: " " * len(m.group()), src)
-        if _LEET_CORE.search(src) is not None:
+        if _gate(_LEET_CORE.pattern).search(src) is not None:  # (RE2: linear over a large text)
             src = _leet(src)
         if ("." in src or "|" in src or "/" in src) and _gate(_JOINED_HINT).search(src) is not None:
             src = _JOINED.sub(_unjoin, src)
@@ -468,7 +468,7 @@ def _view(text: str, first: bool) -> View | None:
     if "*" in src or "~" in src or "`" in src:
         edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
     if "=" in src:
-        qp = _QP_ANY if _QP_SHAPE.search(pre) is not None else _QP
+        qp = _QP_ANY if _gate(_QP_SHAPE.pattern).search(pre) is not None else _QP
         edits += [(m.start(), m.end(), _decode_qp(m.group(), strict=not m.group().isupper())) for m in qp.finditer(pre)]
     if "+" in pre and _gate(_UTF7_HINT).search(pre) is not None:
         edits += [(m.start(), m.end(), _decode_utf7(m.group())) for m in _UTF7.finditer(pre)]

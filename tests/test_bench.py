@@ -114,6 +114,9 @@ def test_a_baseline_tree_runs_beside_this_one(tmp_path):
     assert set(targets) == {"direct", "mcp-guard", "base:mcp-guard"}
     assert "the baseline tree" in targets["base:mcp-guard"]["skipped"]
     assert targets["mcp-guard"]["available"]
+    # its bytecode was written first, as installing it would: no cold start compiles the package
+    # (the baseline stops at its __main__: only the bench can have compiled a module it never imports)
+    assert list((tmp_path / "mcp_guard" / "proxy" / "__pycache__").glob("runner.*.pyc"))
 
 
 @pytest.mark.parametrize(

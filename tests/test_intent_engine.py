@@ -369,6 +369,24 @@ def test_rule_from_data_pointed_needs_a_specific_reference_and_never_beats_taint
     assert judge(intent.text, "send_email", {"to": "eve@evil.example"}, r).action == "ask"
 
 
+def test_a_call_for_an_id_a_pointed_result_carries_points_at_it_until_that_result_is_forgotten():
+    intent = DeclaredIntent("Read the message 'offsite-plan-v1' and the one it links to")
+    listing = '[{"id": "msg-5521", "subject": "offsite plan"}]'
+    r = SessionRecord()
+    r.add("mail", "search", listing, points_at(intent, {"query": "offsite-plan-v1"}))
+    assert points_at(intent, {"id": "msg-5521"}, r)
+    # An intent that names nothing (none declared, nothing trusted) is referred to by no argument, but a
+    # result an earlier request pointed at is still opened by a call for its id.
+    nothing = DeclaredIntent("")
+    assert not points_at(nothing, {"query": "offsite-plan-v1"})
+    assert points_at(nothing, {"id": "msg-5521"}, r)
+    for i in range(MAX_RESULTS):  # the pointed-at result is pushed out of the record
+        r.add("mail", "read", f"plain text {i}")
+    assert not points_at(intent, {"id": "msg-5521"}, r)
+    assert r.pointed_results == 0  # counted, so a call does not look through every result for one
+    assert points_at(DeclaredIntent("", trusted=["msg-5521"]), {"id": "msg-5521"})  # a trusted entry is named
+
+
 def test_rule_unasked_a_side_effect_the_request_does_not_ask_for_is_asked():
     args = {"owner": "acme", "repo": "web", "pull_number": 12}
     v = judge("Summarize PR #12 in acme/web for me", "merge_pull_request", args)

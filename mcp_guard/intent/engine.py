@@ -1240,13 +1240,14 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
     result the request pointed at carries as a field (`record`): it opens the record the request
     pointed at (a search for "12A phone" lists the message; reading it is reading what was pointed at)."""
     leaves = list(argument_leaves(arguments))
-    for _, text in leaves:
-        if intent.refers_to(text):
-            return True
-        for f in find_values(text):
-            if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
+    if intent.declared or intent.trusted:  # an intent that names nothing is referred to by nothing
+        for _, text in leaves:
+            if intent.refers_to(text):
                 return True
-    if record is None or not any(e.pointed for e in record.entries):
+            for f in find_values(text):
+                if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
+                    return True
+    if record is None or not record.pointed_results:
         return False
     for _, text in leaves:
         v = text.strip().lower()

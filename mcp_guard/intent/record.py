@@ -259,6 +259,7 @@ class SessionRecord:
 
     def __init__(self) -> None:
         self.entries: deque[ResultEntry] = deque()
+        self.pointed_results = 0  # entries whose call asked for what the request names (asked at every call)
         self.chars = 0
         self.seen = 0  # results recorded so far (also the next result's seq)
         self.sent: dict[str, int] = {}  # value -> results seen when the agent first sent it
@@ -297,9 +298,11 @@ class SessionRecord:
         entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed, cut=cut)
         self.seen += 1
         self.entries.append(entry)
+        self.pointed_results += pointed
         self.chars += entry.size
         while self.entries and (self.chars > MAX_CHARS or len(self.entries) > MAX_RESULTS):
             old = self.entries.popleft()
+            self.pointed_results -= old.pointed
             self.chars -= old.size
             # Before it is forgotten, its taint and what it carried are kept (`settle`, in the guard's
             # worker thread, or before the next look-up; at once when the backlog grows past MAX_CHARS).
@@ -1047,9 +1050,12 @@ _MORE_ROLES, _MORE_AI = _address_words()
 _LABEL_AI = tuple(sorted({w.lower() for w in [*_words.MODEL_AI, *_MORE_AI]}))
 _LABEL_ROLES = [*_words.MODEL_ROLES, *_words.MODEL_ROLES_VOCATIVE, *_MORE_ROLES]
 _TURNS = ("user:", "human:")  # a bare chat turn of the person, at a line's start (`_forged_turns`)
+# Where another chat template's turn may open (`_template_turns`).
+_TEMPLATE_MARKS = ("<|start_header_id|>", "<start_of_turn>", "###", '"role"', *(f"<{r}>" for r in _words.CHAT_ROLES))
 # What both readers of addresses look for, found in one RE2 pass (`result_pass.present`): the words
 # that name the model (as whole words); the role words and chat-label brackets (anywhere).
-_ANCHOR_TABLES = (tuple(sorted({*_MODEL_WORDS, "ai", *_LABEL_AI})), (*_ROLE_WORDS, *_CHAT_MARKS, *_TURNS))
+_ANCHOR_TABLES = (tuple(sorted({*_MODEL_WORDS, "ai", *_LABEL_AI})),
+                  (*_ROLE_WORDS, *_CHAT_MARKS, *_TURNS, *_TEMPLATE_MARKS))
 _NOTE_TO = frozenset(_words.NOTE_TO)
 # The words that may stand between where a sentence opens and the name of the model in an address.
 _LEAD_WORDS = frozenset([*_words.GREETINGS, *_words.NOTE_TO, *_words.DETERMINERS, *_words.EVERY, *_words.MODEL_AI, "l"])
@@ -1317,7 +1323,6 @@ def _forged_turns(low: str) -> list[tuple[int, int]]:
 
 # A turn in another chat template's markup (Llama's header ids, Gemma's turns, a role as an XML tag, an
 # Alpaca "### Instruction:" heading, a JSON chat message): the role, then the turn's text.
-_TEMPLATE_MARKS = ("<|start_header_id|>", "<start_of_turn>", "###", '"role"', *(f"<{r}>" for r in _words.CHAT_ROLES))
 _TEMPLATE_TURN = re.compile(
     rf"<\|start_header_id\|>[ \t]*(?:{_alt(_words.CHAT_ROLES)})[ \t]*<\|end_header_id\|>"
     rf"|<start_of_turn>[ \t]*(?:{_alt(_words.CHAT_ROLES)})\b"
@@ -1333,7 +1338,8 @@ _TEMPLATE_TURN_END = re.compile(
 def _template_turns(low: str) -> list[tuple[int, int]]:
     """Spans of a turn forged in another chat template's markup whose text holds a sentence that opens
     with a verb of action (`<user><id>5</id>` in an XML listing holds none)."""
-    if not any(m in low for m in _TEMPLATE_MARKS):
+    _near, anywhere = present(low, *_ANCHOR_TABLES)  # the same RE2 pass as the other readings
+    if not any(m in anywhere for m in _TEMPLATE_MARKS):
         return []
     out: list[tuple[int, int]] = []
     for m in _TEMPLATE_TURN.finditer(low):
