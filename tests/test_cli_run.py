@@ -83,3 +83,25 @@ def test_first_hour_mistakes_are_one_clear_line(home, tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"mcp-guard: error: {message}"), (argv, err)
     assert not (home / ".local" / "state" / "mcp-guard").exists()  # nothing was created on the way
+
+
+def test_run_whose_output_is_a_file_answers_and_records(home, tmp_path):
+    """A client's stdout is a pipe, but a script's may be a file or /dev/null: the event loop cannot watch
+    those (uvloop aborted the process, losing the session's audit), so they are written from a thread."""
+    config = tmp_path / "guard.toml"
+    echo = json.dumps(str(FIXTURES / "echo_server.py"))
+    config.write_text(f'[storage]\npath = "guard.db"\n[upstreams.echo]\ncommand = {json.dumps(PYTHON)}\n'
+                      f'args = [{echo}]\ntrust = "tofu"\n')
+    messages = [INIT, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}]
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    for sink in (tmp_path / "out.jsonl", Path(os.devnull)):
+        with sink.open("wb") as out:
+            done = subprocess.run([GUARD, "--config", str(config), "run", "--upstream", "echo"], cwd=tmp_path,
+                                  input="".join(json.dumps(m) + "\n" for m in messages).encode(), stdout=out,
+                                  stderr=subprocess.PIPE, timeout=60, env=env)
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+    answers = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [a["id"] for a in answers] == [1, 2] and answers[1]["result"]["tools"], answers
+    shown = run_guard(["--config", str(config), "audit", "show"], tmp_path)
+    assert shown.stdout.count("session.start") == 2 and shown.stdout.count("session.end") == 2, shown.stdout

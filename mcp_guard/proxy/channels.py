@@ -168,7 +168,10 @@ async def pipe_channel(read_file: Any, write_file: Any, *, max_bytes: int, label
     write: Callable[[bytes], Awaitable[None]]
     close: Callable[[], Awaitable[None]]
     try:
+        if not _pollable(write_file.fileno()):  # a file or /dev/null: uvloop aborts the process on one
+            raise ValueError("not pollable")
         _widen_pipe(write_file.fileno())
+
         def output_lost() -> None:
             if end_with_output and reader is not None and reader.exception() is None:
                 reader.set_exception(anyio.BrokenResourceError(f"{label} closed its end of the output"))
