@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
-import os
 import shutil
 import subprocess
 import sys
@@ -197,7 +196,7 @@ def check_upstreams(config: Config, store: Any, timeout: float, offline: bool, e
             except Exception as err:  # noqa: BLE001 - every failure becomes a line, the next check still runs
                 fix = "check its URL and that it is running" if up.url else "check its command runs on its own"
                 lines.append(Line("fail", topic, f"unreachable: {_reason(err)}; {fix}"))
-        if up.command and os.sep not in up.command:
+        if up.command:
             lines.extend(_only_in_venv(topic, up.command))
         lines.append(check_provenance(config, store, name))
         if store is not None:

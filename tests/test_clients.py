@@ -253,9 +253,11 @@ def test_wrap_warns_when_a_servers_command_is_found_only_through_a_venv(home, pr
     server.write_text("#!/bin/sh\n")
     server.chmod(0o755)
     put(project / ".mcp.json", json.dumps({"mcpServers": {"local": {"command": "venv-only-server"},
-                                                          "system": {"command": "sh"}}}, indent=2))
+                                                          "system": {"command": "sh"},
+                                                          "pathed": {"command": str(server)}}}, indent=2))
     assert guard("wrap", "--client", "claude-code", "--no-review", project=project) == 0
     warned = [x for x in capsys.readouterr().err.splitlines() if "found only through" in x]
+    # A command given by its full path is found without any PATH (newcomer, session 9): no warning.
     assert len(warned) == 1 and "'local'" in warned[0] and str(server) in warned[0], warned
 
 

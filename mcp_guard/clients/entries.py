@@ -198,9 +198,12 @@ def guard_launch() -> tuple[str, str | None]:
 
 def only_in_venv(command: str) -> tuple[str, str] | None:
     """Where `command` is found by name, and the activated virtual environment it is found through, when
-    that is the only way it is found: a client starts its servers outside this shell, with its own PATH."""
+    that is the only way it is found: a client starts its servers outside this shell, with its own PATH.
+    None for a command given by its path: no PATH is searched for it."""
     import shutil
 
+    if os.sep in command:
+        return None
     found = shutil.which(command)
     venv = venv_of(found) if found else None
     return (found, venv) if found and venv else None
