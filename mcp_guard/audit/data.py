@@ -19,10 +19,9 @@ DIGESTED = "[DIGESTED]"  # a sensitive value quoted in a reason: the record keep
 def redact(data: Any, secrets: Iterable[str]) -> Any:
     """A copy of `data` with every occurrence of each secret (in keys and values, in any letter case:
     a guard's reason may quote a value lower-cased) replaced by [REDACTED]."""
-    values = sorted({s for s in secrets if s}, key=len, reverse=True)
-    if not values:
+    pattern = any_of(secrets)
+    if pattern is None:
         return data
-    pattern = re.compile("|".join(map(re.escape, values)), re.IGNORECASE)
 
     def scrub(v: Any) -> Any:
         if isinstance(v, str):
@@ -34,6 +33,13 @@ def redact(data: Any, secrets: Iterable[str]) -> Any:
         return v
 
     return scrub(data)
+
+
+def any_of(values: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern matching each of `values` in any letter case, longest first (a secret that contains
+    another is matched whole); None when there is none."""
+    texts = sorted({v for v in values if v}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, texts)), re.IGNORECASE) if texts else None
 
 
 def _unquoted(reason: str, values: Iterable[Any]) -> str:

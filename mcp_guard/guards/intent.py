@@ -259,9 +259,8 @@ class IntentGuard(Guard):
     def _sent(self, st: SessionState, what: str, values: dict[str, Any], called: str) -> Decision:
         """Values a request hands a server that no request need ask for (a client's answer, a prompt's
         arguments): each is judged by where it came from, as a call's are."""
-        trusted = st.profile.trusted_source if st.profile is not None else None
         info = replace(classify({"name": what}), effect="write")  # a side effect, whatever its name reads like
-        verdict = DefaultEngine(st.intent, trusted_source=trusted).decide(what, values, st.record, info)
+        verdict = _engine(st).decide(what, values, st.record, info)
         if verdict.rule == "unasked":  # handed over with the request, not an action the request must ask for
             verdict = Verdict("allow", "grounded", f"{what} {called}: every destination is accounted for")
         verdict = _warned(verdict, self.config.intent.mode)
@@ -286,10 +285,8 @@ class IntentGuard(Guard):
             decision = self._sent(st, f"{kind}/{name}", arguments, "arguments")
             if decision.action != "allow" or kind != "resource" or not _web_address(name):
                 return decision
-        trusted = st.profile.trusted_source if st.profile is not None else None
         info = classify({"name": "resources/read", "annotations": {"readOnlyHint": True, "openWorldHint": True}})
-        verdict = _warned(DefaultEngine(st.intent, trusted_source=trusted).decide(
-            "resources/read", {"uri": name}, st.record, info), mode)
+        verdict = _warned(_engine(st).decide("resources/read", {"uri": name}, st.record, info), mode)
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
 
     def decide(self, call: ToolCall) -> Decision:
@@ -404,9 +401,8 @@ class IntentGuard(Guard):
                     f"no rule of profile {st.profile.name!r} names {qualified}",
                     f"Allow {qualified}? The session's profile does not name it.",
                 )
-        trusted = st.profile.trusted_source if st.profile is not None else None
         judged = {**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments
-        return DefaultEngine(st.intent, trusted_source=trusted).decide(call.tool, judged, st.record, info)
+        return _engine(st).decide(call.tool, judged, st.record, info)
 
     # -- results ----------------------------------------------------------------------------------
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:
@@ -561,3 +557,8 @@ def _warned(verdict: Verdict, mode: str) -> Verdict:
     if verdict.action != "allow" and mode == "warn":
         return Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
     return verdict
+
+
+def _engine(st: SessionState) -> DefaultEngine:
+    """The engine that judges a session's values: its declared intent, and its profile's trusted sources."""
+    return DefaultEngine(st.intent, trusted_source=st.profile.trusted_source if st.profile is not None else None)

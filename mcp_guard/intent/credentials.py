@@ -9,10 +9,10 @@ in errors, reprs or logs: `Redactor` scrubs them from any text that is about to 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 
 from mcp_guard import system
+from mcp_guard.audit.data import any_of
 from mcp_guard.config import Config, Profile, UpstreamConfig
 from mcp_guard.errors import ConfigError
 
@@ -146,10 +146,9 @@ class Redactor:
 
     def __init__(self, secrets: dict[str, str] | Iterable[tuple[str, str]] = ()) -> None:
         items = secrets.items() if isinstance(secrets, dict) else secrets
-        # Longest first, so a secret that contains another is replaced whole.
         pairs = sorted(((str(v), n) for n, v in items if v and len(str(v)) >= 4), key=lambda p: -len(p[0]))
         self._names = {value.lower(): name for value, name in reversed(pairs)}
-        self._pattern = re.compile("|".join(re.escape(v) for v, _ in pairs), re.IGNORECASE) if pairs else None
+        self._pattern = any_of(v for v, _ in pairs)
 
     def __call__(self, text: str) -> str:
         if self._pattern is None:

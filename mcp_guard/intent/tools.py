@@ -91,9 +91,7 @@ def classify(tool: dict[str, Any]) -> ToolInfo:
     elif ann.get("readOnlyHint") is False:
         # destructiveHint absent: the spec's default is true, but most servers leave it unset on every
         # write, so the name's verb decides (delete_* stays destructive, create_* does not).
-        effect = "destructive" if ann.get("destructiveHint", by_name == "destructive") else "write"
-        if by_name == "destructive":
-            effect = "destructive"
+        effect = "destructive" if by_name == "destructive" or ann.get("destructiveHint", False) else "write"
     if effect is None:
         source = "name"
         effect = by_name
