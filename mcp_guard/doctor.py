@@ -102,13 +102,15 @@ def check_installation(config: Config | None) -> list[Line]:
     found = shutil.which("mcp-guard")
     venv = venv_of(found) if found else None
     if found and venv:
-        lines.append(Line("warn", "mcp-guard on PATH", f"{found}, only through the activated virtual environment "
-                          f"{venv}: a client started outside this shell may not find it; entries written by "
-                          "`mcp-guard wrap` from here name its full path, others need it"))
+        lines.append(Line("warn", "mcp-guard on PATH", f"{found}, found only because the virtual environment {venv} "
+                          "is active: a client started elsewhere will not find it by name. `mcp-guard wrap` run "
+                          "from this shell writes that full path into the entries; use it in any entry you write"))
     elif found:
         lines.append(Line("ok", "mcp-guard on PATH", found))
     else:
-        lines.append(Line("warn", "mcp-guard on PATH", "not found: clients start it by name; put its folder on PATH"))
+        here = Path(sys.executable).parent / "mcp-guard"
+        lines.append(Line("warn", "mcp-guard on PATH", f"not found: a client entry must name it by its full path, "
+                          f"{here} (`mcp-guard wrap` does), or put that folder on PATH"))
     from mcp_guard.proxy.channels import isolation_unavailable
 
     why = isolation_unavailable()

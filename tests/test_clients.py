@@ -231,6 +231,14 @@ def test_doctor_warns_when_only_a_venv_puts_mcp_guard_on_path(home, project, cap
     assert line.startswith("warn") and str(exe) in line and "virtual environment" in line, line
 
 
+def test_doctor_names_the_full_path_to_use_when_mcp_guard_is_not_on_path(home, project, capsys, monkeypatch):
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.setenv("PATH", f"/usr/bin{os.pathsep}/bin")
+    assert guard("doctor", "--offline", project=project) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "mcp-guard on PATH" in x)
+    assert line.startswith("warn") and str(Path(sys.executable).parent / "mcp-guard") in line, line
+
+
 def test_doctor_warns_when_an_upstreams_command_is_found_only_through_a_venv(home, project, capsys, monkeypatch):
     exe = venv_on_path(monkeypatch, home)
     server = exe.parent / "venv-only-server"
