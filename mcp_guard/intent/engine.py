@@ -137,6 +137,7 @@ from mcp_guard.intent.words import (
     PARAM_KINDS,
     READ_VERBS,
     SHOP_STEPS,
+    is_verb,
     letter_variants,
     name_tokens,
     phrase_kinds,
@@ -348,7 +349,7 @@ class DeclaredIntent:
         light = name_tokens(info.name)[:1] in ([v] for v in _LIGHT_VERBS)
         for verb, obj, raw in self.spans:
             sv = stem(verb)
-            own = sv in verbs
+            own = sv in verbs or bool(_joined_verbs(verb, obj) & verbs) or (not strict and _clipped(verb, verbs))
             if own or (any(sv in f for f in families) and self._family_fits(info, params, verb, obj, raw)):
                 if self._acts_on_clause(info, params, verb, obj, raw, light=own and verb in _LIGHT_VERBS):
                     return True
@@ -694,6 +695,25 @@ def _phrasal_kinds(verb: str, obj: tuple[str, ...]) -> frozenset[str]:
         if w in _PARTICLES:  # the particle after a short object
             return phrase_kinds(f"{verb} {w}")
     return frozenset()
+
+
+def _joined_verbs(verb: str, obj: tuple[str, ...]) -> frozenset[str]:
+    """A phrasal verb of the clause written as one word, as tool names write it: "roll it back" and "roll
+    back" are `rollback`, "sign up" `signup`, "log in" `login` (its particle right after the verb or after a
+    short object)."""
+    particle = next((w for w in obj[:3] if w in _PARTICLES), "")
+    if not particle or any(w in _LINKS and w not in _PARTICLES for w in obj[:obj.index(particle)]):
+        return frozenset()
+    return frozenset({stem(verb + particle), stem(stem(verb) + particle)})
+
+
+def _clipped(verb: str, verbs: frozenset[str]) -> bool:
+    """Is the clause's verb a clipped form of the tool's verb: a word of three letters or more that WordNet
+    lists as no verb and that begins it ("ack" for acknowledge, "resched" for reschedule, "config" for
+    configure)? A word that is a verb of its own ("con", "rev") keeps its own sense."""
+    if len(verb) < 3 or not verb.isalpha() or is_verb(verb):
+        return False
+    return any(len(v) > len(verb) and v.startswith(verb) for v in verbs)
 
 
 def _fits(word: str, acts_on: frozenset[str]) -> bool:
