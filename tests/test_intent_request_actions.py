@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_guard.intent.engine import DeclaredIntent
+from mcp_guard.intent.engine import DeclaredIntent, _requested_clauses
 from mcp_guard.intent.tools import classify
 
 
@@ -50,3 +50,19 @@ def test_a_clipped_verb_does_not_ask_for_a_destructive_call():
 ])
 def test_a_phrasal_verb_asks_for_the_tool_that_writes_it_as_one_word(text, name, expected):
     assert asks(text, name, "service", "environment", "to_release") is expected
+
+
+@pytest.mark.parametrize("text,verbs", [
+    # a condition with its own verb ends where an imperative with an object follows it
+    ("who's on sunday's shift? if it's less than 4 people email the backup volunteers", ["email"]),
+    ("if there are more than 5 drafts delete the oldest", ["delete"]),
+    ("if it's less than 4 people, email the backup volunteers", ["email"]),
+    # a condition whose own verb it is ("the team members email …") opens nothing
+    ("if the team members email the list, tell me", []),
+    # a condition on the person's own word still waits for it
+    ("if we are done send bob the notes", []),
+    # a verb after "to" is the condition's
+    ("tell me if it is ready to merge the branch", []),
+])
+def test_an_imperative_after_a_condition_on_the_data_is_asked(text, verbs):
+    assert [v for v, _ in _requested_clauses(text)] == verbs

@@ -825,6 +825,22 @@ def _let_know(tokens: list[str], i: int) -> tuple[tuple[str, ...], int] | None:
     return (*tokens[i + 1:k], *after), k + len(after)
 
 
+# Words that open a condition the main clause follows ("if it fails, …"; "when the build passes deploy it").
+_CONDITIONS = frozenset("if when once unless whenever".split())
+_EXPLETIVES = frozenset({"there", "here", "what", "who"})
+
+
+def _opens_after_condition(token: str, prev: str, nxt: list[str]) -> bool:
+    """Does an imperative clause open at `token`, inside a condition that already has its own verb and no
+    comma ("if it's less than 4 people email the backup volunteers")? It does when the token is a verb in its
+    base form (as WordNet lists it), not after an article, a preposition or "to" (a noun, an infinitive),
+    and it takes an object that opens with an article or a pronoun ("email the …", "deploy it"). A
+    condition whose own verb comes later ("if the team members email the list") is not ended by it."""
+    if not nxt or prev in _DETERMINERS or prev in _LINKS or prev in _PARTICLES:
+        return False
+    return is_verb(token, base=True) and (nxt[0] in _DETERMINERS or nxt[0] in _PRONOUNS)
+
+
 def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """The request's imperative clauses (the rule above), in order: each clause's verb and the words after
     it up to the clause's end (what it acts on)."""
@@ -862,16 +878,18 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
     plan = False  # the person speaks of their own plan or duty ("I'll pay Bob later", "I need to pay Bob")
     told_to = -1  # the last token of a "let X know …" clause
+    condition = False  # in a condition on the data ("if it's under 4 people …"), not on the person's word
+    stated = False  # that condition has its own verb: an imperative with an object after it ends it
     for i, t in enumerate(tokens):
         if i <= told_to:
             continue
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
-            negated = waiting = plan = False
+            negated = waiting = plan = condition = False
         if t == ":" and (_REPORTING & set(tokens[max(0, i - 6):i])):
             waiting = True  # "a comment that says: merge after the release"
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
-            opening, frame = True, False
+            opening, frame, condition = True, False, False
             continue
         if t in ("i", "we") and tokens[i + 1:i + 2] and tokens[i + 1] in _PLANS:
             plan = True  # the verb that follows is the person's to do, not the agent's
@@ -894,6 +912,11 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             frame = False  # "tell me if it is ready to merge": the "to" is the question's
         if t in _POLITE_QUESTION and tokens[i + 1:i + 2] in (["you"], ["u"]):
             opening = True  # "… forgot her password again, can you reset it": a request frame opens a clause
+        if condition and not opening:
+            if t in _FINITE or (t == "s" and prev in _PRONOUNS | _EXPLETIVES):
+                stated = True  # "if it's …", "if there are …", "when the build is …"
+            elif stated and _opens_after_condition(t, prev, tokens[i + 1:i + 2]):
+                condition, opening = False, True  # "if it's less than 4 people email the backup volunteers"
         if not opening:
             continue
         if t in _OPENING_PREPOSITIONS or (plan and t in _PLANS):
@@ -910,6 +933,8 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         opening = False
         if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
             negated = negated or t in _NEGATING or t == "do"
+            if t in _CONDITIONS:
+                condition, stated = True, False
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
         nxt = tokens[i + 1:i + 3]
         if nxt[:1] and nxt[0] in _SELF and not _for_the_person(t, nxt[1:]):
