@@ -406,7 +406,8 @@ class IntentGuard(Guard):
                 )
         trusted = st.profile.trusted_source if st.profile is not None else None
         judged = {**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments
-        return DefaultEngine(st.intent, trusted_source=trusted).decide(call.tool, judged, st.record, info)
+        return DefaultEngine(st.intent, self._tools.get(call.upstream), trusted).decide(
+            call.tool, judged, st.record, info)
 
     # -- results ----------------------------------------------------------------------------------
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:

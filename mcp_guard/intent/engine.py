@@ -697,6 +697,18 @@ def _phrasal_kinds(verb: str, obj: tuple[str, ...]) -> frozenset[str]:
     return frozenset()
 
 
+# The kinds of action that prepare a thing for another action on it (`DefaultEngine._prepares`).
+_PREPARING = frozenset({"create", "modify"})
+_MAKING = frozenset({"create", "add", "update"})  # the verb families (`words.FAMILIES`) of making and changing
+_CHANGING = _PREPARING | {"delete"}  # an action on a thing that only makes, changes or removes it uses nothing
+
+
+def _name_head(name: str) -> str:
+    """The stem of the last noun of a tool's name after its verb (`update_campaign_draft`: draft); "" if none."""
+    nouns = [t for t in name_tokens(name)[1:] if len(t) >= 3 and not t.isdigit() and t not in _LINKS]
+    return stem(nouns[-1]) if nouns else ""
+
+
 def _joined_verbs(verb: str, obj: tuple[str, ...]) -> frozenset[str]:
     """A phrasal verb of the clause written as one word, as tool names write it: "roll it back" and "roll
     back" are `rollback`, "sign up" `signup`, "log in" `login` (its particle right after the verb or after a
@@ -1364,7 +1376,7 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        if intent.declared and not intent.asks_for(info, params=arguments):
+        if intent.declared and not self._asked(info, arguments):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             return Verdict(
@@ -1378,6 +1390,27 @@ class DefaultEngine:
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
     # -- rules --------------------------------------------------------------------------------------
+    def _asked(self, info: ToolInfo, params: Iterable[str]) -> bool:
+        """Does the request ask for this call's action: in its own words (`DeclaredIntent.asks_for`), or as a
+        step that prepares what an action it asks for acts on (`_prepares`)?"""
+        return self.intent.asks_for(info, params=params) or self._prepares(info)
+
+    def _prepares(self, info: ToolInfo) -> bool:
+        """Is the tool a preparation of an action the request asks for: it makes or changes (WordNet's kinds
+        create and modify, nothing else) the very thing that another tool of the same server, one the request
+        asks for, then puts to use (sends, submits, publishes, pays: a side effect that neither makes,
+        changes nor removes)? "Send them the welcome campaign" asks for `replicate_campaign` and
+        `update_campaign` before `send_campaign`; "submit my expense report" for `create_report` before
+        `submit_report`; "remove the old record" asks for no `update_record`. Same thing: the last noun of
+        both names. It grants the action only: where the call's values go is judged as any call's, so an
+        injected step still asks or is denied by them."""
+        if info.effect != "write" or not info.kinds or info.kinds - _PREPARING or info.families - _MAKING:
+            return False  # (`publish_campaign` is of WordNet's create, but a verb that sends: it delivers)
+        head = _name_head(info.name)
+        return bool(head) and any(
+            other.name != info.name and other.effect == "write" and not other.kinds & _CHANGING
+            and _name_head(other.name) == head and self.intent.asks_for(other) for other in self.tools.values())
+
     def _from_injection(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict | None:
         """What a destructive call acts on, when a result that reads as instructions to the model carried
         it: the reason says so, and where (which result of which tool), before any other reason. Found only
@@ -1551,7 +1584,7 @@ class DefaultEngine:
             late = self._late(prov, record)
             if late:
                 why = late
-            elif not intent.asks_for(info, params=[x.param for x in values]):
+            elif not self._asked(info, [x.param for x in values]):
                 why = f"{intent.the_request} does not ask for this kind of action"
             elif group in intent.kinds and (v.address or not _pointed_field(v, prov, record)):
                 # (An id that a result the request asked for by name carries as a field is the record
