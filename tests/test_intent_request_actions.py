@@ -131,3 +131,15 @@ def test_an_injected_preparation_is_still_judged_by_where_it_sends():
         {"tool": "update_campaign", "args": {"campaign_id": "cmp_tpl", "reply_to": "eve@evil.example"}},
     )
     assert got[-1][1] == "deny"
+
+
+@pytest.mark.parametrize("text,name,expected", [
+    # a request to buy asks for the tool that makes the purchase's record
+    ("Reorder the same timber as last month's PO from Hartwood.", "create_purchase_order", True),
+    ("order 40 ergonomic chairs from Norland", "create_order", True),
+    # not a request of another kind, nor a tool that makes something else
+    ("Check last month's PO from Hartwood.", "create_purchase_order", False),
+    ("Reorder the same timber as last month's PO from Hartwood.", "create_invoice", False),
+])
+def test_a_request_to_buy_asks_for_the_tool_that_makes_an_order(text, name, expected):
+    assert asks(text, name, "supplier_id", "lines", "reference") is expected

@@ -356,14 +356,14 @@ class DeclaredIntent:
                 continue
             if strict:
                 continue
+            if "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
+                return True  # "buy two tickets": putting them in the cart and checking out are how one buys
             if (len(verb) >= 3 and verb not in DESCRIPTION_STOP and roots(verb) & info.words) or \
                     self._kind_fits(info, params, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
             elif self._noun_fits(info, verb, obj):
                 return True
-            elif "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
-                return True  # "buy two tickets": putting them in the cart and checking out are how one buys
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
             elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
@@ -644,9 +644,12 @@ def _sends_what_it_makes(info: ToolInfo, params: tuple[str, ...], verb: str, obj
 
 def _shop_step(info: ToolInfo) -> bool:
     """Is the tool a step of buying in a shop: its name names a cart, a basket or the checkout (`add_to_cart`,
-    `checkout`, `check_out_basket`)? A request to buy something asks for these steps (the amount and
-    destination rules still judge their arguments)."""
+    `checkout`, `check_out_basket`), or it makes what a purchase is recorded as, a noun of its name that WordNet
+    files, as a verb, under buying (`create_purchase_order`, `create_order`)? A request to buy something asks
+    for these steps (the amount and destination rules still judge their arguments)."""
     tokens = name_tokens(info.name)
+    if "create" in info.kinds and any("buy" in verb_kinds(t) for t in tokens[1:]):
+        return True
     return any(stem(t) in SHOP_STEPS for t in (*tokens, *map("".join, zip(tokens, tokens[1:], strict=False))))
 
 
