@@ -89,7 +89,10 @@ The rules, one sentence each (the rule's name is in every reason):
   acts on, the tool's own verb included (`_acts_on_clause`): the head of its object is what a tool that carries
   no text acts on ("close the account settings tab" is not close_account), a person it reaches is a
   destination the tool takes, a light verb asks only for what its object names ("make the README clearer" is
-  not make_repository_public); and not as the person's own plan ("I'll pay Bob later").
+  not make_repository_public); and not as the person's own plan ("I'll pay Bob later"). A verb clipped
+  ("ack") or a phrasal verb a name writes as one word ("roll it back": rollback) is the tool's own verb;
+  a step that makes or changes the very thing a requested action of the same server then puts to use is
+  part of the request (`DefaultEngine._prepares`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
