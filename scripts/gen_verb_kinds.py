@@ -110,11 +110,14 @@ def main() -> int:
         again = "re" + lemma
         if " " not in lemma and len(lemma) >= 3 and again not in listed:
             table[again] = ks
+    # Every other one-word verb WordNet lists ("acknowledge", "roll"): a word in neither list is no verb of
+    # English as WordNet knows it (a clipped form such as "ack", see `words.is_verb`).
+    plain = sorted(lemma for lemma in senses if lemma.isalpha() and lemma not in table)
     out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_kinds.json"
     doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE", "senses": SENSES,
-           "anchors": ANCHORS, "verbs": table}
+           "anchors": ANCHORS, "verbs": table, "plain": plain}
     out.write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n")
-    print(f"{len(table)} verbs -> {out}")
+    print(f"{len(table)} verbs of a kind, {len(plain)} others -> {out}")
     return 0
 
 

@@ -402,7 +402,7 @@ class IntentGuard(Guard):
                     f"Allow {qualified}? The session's profile does not name it.",
                 )
         judged = {**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments
-        return _engine(st).decide(call.tool, judged, st.record, info)
+        return _engine(st, self._tools.get(call.upstream)).decide(call.tool, judged, st.record, info)
 
     # -- results ----------------------------------------------------------------------------------
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:
@@ -559,6 +559,7 @@ def _warned(verdict: Verdict, mode: str) -> Verdict:
     return verdict
 
 
-def _engine(st: SessionState) -> DefaultEngine:
-    """The engine that judges a session's values: its declared intent, and its profile's trusted sources."""
-    return DefaultEngine(st.intent, trusted_source=st.profile.trusted_source if st.profile is not None else None)
+def _engine(st: SessionState, tools: dict[str, ToolInfo] | None = None) -> DefaultEngine:
+    """The engine that judges a session's values: its declared intent, the upstream's tools (a step may
+    prepare what a requested action uses) and its profile's trusted sources."""
+    return DefaultEngine(st.intent, tools, st.profile.trusted_source if st.profile is not None else None)

@@ -89,7 +89,10 @@ The rules, one sentence each (the rule's name is in every reason):
   acts on, the tool's own verb included (`_acts_on_clause`): the head of its object is what a tool that carries
   no text acts on ("close the account settings tab" is not close_account), a person it reaches is a
   destination the tool takes, a light verb asks only for what its object names ("make the README clearer" is
-  not make_repository_public); and not as the person's own plan ("I'll pay Bob later").
+  not make_repository_public); and not as the person's own plan ("I'll pay Bob later"). A verb clipped
+  ("ack") or a phrasal verb a name writes as one word ("roll it back": rollback) is the tool's own verb;
+  a step that makes or changes the very thing a requested action of the same server then puts to use is
+  part of the request (`DefaultEngine._prepares`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -137,6 +140,7 @@ from mcp_guard.intent.words import (
     PARAM_KINDS,
     READ_VERBS,
     SHOP_STEPS,
+    is_verb,
     letter_variants,
     name_tokens,
     phrase_kinds,
@@ -348,21 +352,21 @@ class DeclaredIntent:
         light = name_tokens(info.name)[:1] in ([v] for v in _LIGHT_VERBS)
         for verb, obj, raw in self.spans:
             sv = stem(verb)
-            own = sv in verbs
+            own = sv in verbs or bool(_joined_verbs(verb, obj) & verbs) or (not strict and _clipped(verb, verbs))
             if own or (any(sv in f for f in families) and self._family_fits(info, params, verb, obj, raw)):
                 if self._acts_on_clause(info, params, verb, obj, raw, light=own and verb in _LIGHT_VERBS):
                     return True
                 continue
             if strict:
                 continue
+            if "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
+                return True  # "buy two tickets": putting them in the cart and checking out are how one buys
             if (len(verb) >= 3 and verb not in DESCRIPTION_STOP and roots(verb) & info.words) or \
                     self._kind_fits(info, params, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
             elif self._noun_fits(info, verb, obj):
                 return True
-            elif "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
-                return True  # "buy two tickets": putting them in the cart and checking out are how one buys
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
             elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
@@ -643,9 +647,12 @@ def _sends_what_it_makes(info: ToolInfo, params: tuple[str, ...], verb: str, obj
 
 def _shop_step(info: ToolInfo) -> bool:
     """Is the tool a step of buying in a shop: its name names a cart, a basket or the checkout (`add_to_cart`,
-    `checkout`, `check_out_basket`)? A request to buy something asks for these steps (the amount and
-    destination rules still judge their arguments)."""
+    `checkout`, `check_out_basket`), or it makes what a purchase is recorded as, a noun of its name that WordNet
+    files, as a verb, under buying (`create_purchase_order`, `create_order`)? A request to buy something asks
+    for these steps (the amount and destination rules still judge their arguments)."""
     tokens = name_tokens(info.name)
+    if "create" in info.kinds and any("buy" in verb_kinds(t) for t in tokens[1:]):
+        return True
     return any(stem(t) in SHOP_STEPS for t in (*tokens, *map("".join, zip(tokens, tokens[1:], strict=False))))
 
 
@@ -694,6 +701,37 @@ def _phrasal_kinds(verb: str, obj: tuple[str, ...]) -> frozenset[str]:
         if w in _PARTICLES:  # the particle after a short object
             return phrase_kinds(f"{verb} {w}")
     return frozenset()
+
+
+# The kinds of action that prepare a thing for another action on it (`DefaultEngine._prepares`).
+_PREPARING = frozenset({"create", "modify"})
+_MAKING = frozenset({"create", "add", "update"})  # the verb families (`words.FAMILIES`) of making and changing
+_CHANGING = _PREPARING | {"delete"}  # an action on a thing that only makes, changes or removes it uses nothing
+
+
+def _name_head(name: str) -> str:
+    """The stem of the last noun of a tool's name after its verb (`update_campaign_draft`: draft); "" if none."""
+    nouns = [t for t in name_tokens(name)[1:] if len(t) >= 3 and not t.isdigit() and t not in _LINKS]
+    return stem(nouns[-1]) if nouns else ""
+
+
+def _joined_verbs(verb: str, obj: tuple[str, ...]) -> frozenset[str]:
+    """A phrasal verb of the clause written as one word, as tool names write it: "roll it back" and "roll
+    back" are `rollback`, "sign up" `signup`, "log in" `login` (its particle right after the verb or after a
+    short object)."""
+    particle = next((w for w in obj[:3] if w in _PARTICLES), "")
+    if not particle or any(w in _LINKS and w not in _PARTICLES for w in obj[:obj.index(particle)]):
+        return frozenset()
+    return frozenset({stem(verb + particle), stem(stem(verb) + particle)})
+
+
+def _clipped(verb: str, verbs: frozenset[str]) -> bool:
+    """Is the clause's verb a clipped form of the tool's verb: a word of three letters or more that WordNet
+    lists as no verb and that begins it ("ack" for acknowledge, "resched" for reschedule, "config" for
+    configure)? A word that is a verb of its own ("con", "rev") keeps its own sense."""
+    if len(verb) < 3 or not verb.isalpha() or is_verb(verb):
+        return False
+    return any(len(v) > len(verb) and v.startswith(verb) for v in verbs)
 
 
 def _fits(word: str, acts_on: frozenset[str]) -> bool:
@@ -805,6 +843,22 @@ def _let_know(tokens: list[str], i: int) -> tuple[tuple[str, ...], int] | None:
     return (*tokens[i + 1:k], *after), k + len(after)
 
 
+# Words that open a condition the main clause follows ("if it fails, …"; "when the build passes deploy it").
+_CONDITIONS = frozenset("if when once unless whenever".split())
+_EXPLETIVES = frozenset({"there", "here", "what", "who"})
+
+
+def _opens_after_condition(token: str, prev: str, nxt: list[str]) -> bool:
+    """Does an imperative clause open at `token`, inside a condition that already has its own verb and no
+    comma ("if it's less than 4 people email the backup volunteers")? It does when the token is a verb in its
+    base form (as WordNet lists it), not after an article, a preposition or "to" (a noun, an infinitive),
+    and it takes an object that opens with an article or a pronoun ("email the …", "deploy it"). A
+    condition whose own verb comes later ("if the team members email the list") is not ended by it."""
+    if not nxt or prev in _DETERMINERS or prev in _LINKS or prev in _PARTICLES:
+        return False
+    return is_verb(token, base=True) and (nxt[0] in _DETERMINERS or nxt[0] in _PRONOUNS)
+
+
 def _requested_clauses(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """The request's imperative clauses (the rule above), in order: each clause's verb and the words after
     it up to the clause's end (what it acts on)."""
@@ -842,16 +896,18 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
     plan = False  # the person speaks of their own plan or duty ("I'll pay Bob later", "I need to pay Bob")
     told_to = -1  # the last token of a "let X know …" clause
+    condition = False  # in a condition on the data ("if it's under 4 people …"), not on the person's word
+    stated = False  # that condition has its own verb: an imperative with an object after it ends it
     for i, t in enumerate(tokens):
         if i <= told_to:
             continue
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
-            negated = waiting = plan = False
+            negated = waiting = plan = condition = False
         if t == ":" and (_REPORTING & set(tokens[max(0, i - 6):i])):
             waiting = True  # "a comment that says: merge after the release"
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
-            opening, frame = True, False
+            opening, frame, condition = True, False, False
             continue
         if t in ("i", "we") and tokens[i + 1:i + 2] and tokens[i + 1] in _PLANS:
             plan = True  # the verb that follows is the person's to do, not the agent's
@@ -874,6 +930,11 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             frame = False  # "tell me if it is ready to merge": the "to" is the question's
         if t in _POLITE_QUESTION and tokens[i + 1:i + 2] in (["you"], ["u"]):
             opening = True  # "… forgot her password again, can you reset it": a request frame opens a clause
+        if condition and not opening:
+            if t in _FINITE or (t == "s" and prev in _PRONOUNS | _EXPLETIVES):
+                stated = True  # "if it's …", "if there are …", "when the build is …"
+            elif stated and _opens_after_condition(t, prev, tokens[i + 1:i + 2]):
+                condition, opening = False, True  # "if it's less than 4 people email the backup volunteers"
         if not opening:
             continue
         if t in _OPENING_PREPOSITIONS or (plan and t in _PLANS):
@@ -890,6 +951,8 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         opening = False
         if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
             negated = negated or t in _NEGATING or t == "do"
+            if t in _CONDITIONS:
+                condition, stated = True, False
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
         nxt = tokens[i + 1:i + 3]
         if nxt[:1] and nxt[0] in _SELF and not _for_the_person(t, nxt[1:]):
@@ -1319,7 +1382,7 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        if intent.declared and not intent.asks_for(info, params=arguments):
+        if intent.declared and not self._asked(info, arguments):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             return Verdict(
@@ -1333,6 +1396,27 @@ class DefaultEngine:
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
     # -- rules --------------------------------------------------------------------------------------
+    def _asked(self, info: ToolInfo, params: Iterable[str]) -> bool:
+        """Does the request ask for this call's action: in its own words (`DeclaredIntent.asks_for`), or as a
+        step that prepares what an action it asks for acts on (`_prepares`)?"""
+        return self.intent.asks_for(info, params=params) or self._prepares(info)
+
+    def _prepares(self, info: ToolInfo) -> bool:
+        """Is the tool a preparation of an action the request asks for: it makes or changes (WordNet's kinds
+        create and modify, nothing else) the very thing that another tool of the same server, one the request
+        asks for, then puts to use (sends, submits, publishes, pays: a side effect that neither makes,
+        changes nor removes)? "Send them the welcome campaign" asks for `replicate_campaign` and
+        `update_campaign` before `send_campaign`; "submit my expense report" for `create_report` before
+        `submit_report`; "remove the old record" asks for no `update_record`. Same thing: the last noun of
+        both names. It grants the action only: where the call's values go is judged as any call's, so an
+        injected step still asks or is denied by them."""
+        if info.effect != "write" or not info.kinds or info.kinds - _PREPARING or info.families - _MAKING:
+            return False  # (`publish_campaign` is of WordNet's create, but a verb that sends: it delivers)
+        head = _name_head(info.name)
+        return bool(head) and any(
+            other.name != info.name and other.effect == "write" and not other.kinds & _CHANGING
+            and _name_head(other.name) == head and self.intent.asks_for(other) for other in self.tools.values())
+
     def _from_injection(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict | None:
         """What a destructive call acts on, when a result that reads as instructions to the model carried
         it: the reason says so, and where (which result of which tool), before any other reason. Found only
@@ -1506,7 +1590,7 @@ class DefaultEngine:
             late = self._late(prov, record)
             if late:
                 why = late
-            elif not intent.asks_for(info, params=[x.param for x in values]):
+            elif not self._asked(info, [x.param for x in values]):
                 why = f"{intent.the_request} does not ask for this kind of action"
             elif group in intent.kinds and (v.address or not _pointed_field(v, prov, record)):
                 # (An id that a result the request asked for by name carries as a field is the record

@@ -259,18 +259,39 @@ def phrase_kinds(phrase: str) -> frozenset[str]:
     return _VERB_KINDS.get(phrase, frozenset())
 
 
+_PLAIN_VERBS: set[str] = set()  # the verbs WordNet lists that name none of the kinds ("acknowledge")
+
+
+def _load_verbs() -> None:
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("mcp_guard").joinpath("data/verb_kinds.json").read_text("utf-8"))
+    _VERB_KINDS.update((w, frozenset(k)) for w, k in data["verbs"].items())
+    _PLAIN_VERBS.update(data.get("plain", ()))
+
+
+def _verb_forms(word: str) -> tuple[str, ...]:
+    """The lemmas `word` may be an inflection of ("books", "booked", "booking": book)."""
+    w = word.lower()
+    return (w, w[:-1] if w.endswith("s") else "", w[:-2] if w.endswith(("es", "ed")) else "",
+            w[:-1] if w.endswith("ed") else "", w[:-3] if w.endswith("ing") else "",
+            w[:-3] + "e" if w.endswith("ing") else "", w[:-3] + "y" if w.endswith("ies") else "")
+
+
 def verb_kinds(word: str) -> frozenset[str]:
     """The kinds of action `word` names as a verb, in any inflection ("books", "booked", "booking")."""
     if not _VERB_KINDS:
-        import json
-        from importlib import resources
-
-        data = json.loads(resources.files("mcp_guard").joinpath("data/verb_kinds.json").read_text("utf-8"))
-        _VERB_KINDS.update((w, frozenset(k)) for w, k in data["verbs"].items())
-    w = word.lower()
-    for form in (w, w[:-1] if w.endswith("s") else "", w[:-2] if w.endswith(("es", "ed")) else "",
-                 w[:-1] if w.endswith("ed") else "", w[:-3] if w.endswith("ing") else "",
-                 w[:-3] + "e" if w.endswith("ing") else "", w[:-3] + "y" if w.endswith("ies") else ""):
+        _load_verbs()
+    for form in _verb_forms(word):
         if form and form in _VERB_KINDS:
             return _VERB_KINDS[form]
     return frozenset()
+
+
+def is_verb(word: str, base: bool = False) -> bool:
+    """Does WordNet list `word` (in any inflection; with `base`, as written) as a verb, of any kind or none?"""
+    if not _VERB_KINDS:
+        _load_verbs()
+    forms = (word.lower(),) if base else _verb_forms(word)
+    return any(f and (f in _VERB_KINDS or f in _PLAIN_VERBS) for f in forms)
