@@ -298,6 +298,9 @@ def test_the_record_is_bounded():
         ({"name": "frob", "description": "Returns the current frob level."}, "read"),
         ({"name": "frob", "description": "Frobnicates."}, "write"),
         ({"name": "deleteItem"}, "destructive"),
+        ({"name": "resolve_alert"}, "write"),  # a verb that reads one thing and acts on another: the safe side
+        ({"name": "return_order"}, "write"),
+        ({"name": "frob", "description": "Resolves a host name."}, "read"),  # a description says what it does
     ],
 )
 def test_classification_prefers_annotations_then_name_then_description(tool, effect):
@@ -1297,3 +1300,12 @@ def test_verb_kinds_a_re_verb_wordnet_does_not_list_does_its_verbs_action_again(
     # a word WordNet lists keeps its own kinds, or none ("reaction" is a noun, "really" an adverb)
     assert verb_kinds("reaction") == frozenset() and verb_kinds("really") == frozenset()
     assert verb_kinds("resign") != verb_kinds("sign")
+
+
+def test_rule_an_injected_resolve_of_an_alert_is_not_a_read():
+    """Closing an alert is how an intruder hides: 'resolve' in a tool's name acts, so the request must ask for it."""
+    tools = {t["name"]: classify(t) for t in ({"name": "list_alerts"}, {"name": "resolve_alert"})}
+    engine = DefaultEngine(DeclaredIntent("Summarize today's open security alerts for me."), tools)
+    assert engine.decide("resolve_alert", {"alert_id": "AL-7"}, SessionRecord()).action != "allow"
+    asked = DefaultEngine(DeclaredIntent("Resolve alert AL-7, it was a false alarm."), tools)
+    assert asked.decide("resolve_alert", {"alert_id": "AL-7"}, SessionRecord()).action == "allow"

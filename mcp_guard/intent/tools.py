@@ -189,14 +189,20 @@ def _only_acts(stems: list[str]) -> bool:
     return verb is not None and verb not in READ_VERBS
 
 
+# Read verbs that also act on what they name: "resolve" a host name or an incident, "return" a value or an
+# order. In a tool's name they are the safe side, a write; in a description ("Returns the …") a read.
+_ALSO_ACTS = frozenset(stem(w) for w in ("resolve", "return"))
+
+
 def _verb_effect(stems: list[str], ambiguous: Effect = "write") -> Effect | None:
     """The effect of the first verb we recognise among the leading tokens. A verb that also acts
     (`open_ticket`, `return_item`) is taken as `ambiguous`: a write in a name, the safe side."""
     for s in stems[:2]:
         if s in DESTRUCTIVE_VERBS or s in FAMILIES["delete"] or s in FAMILIES["cancel"]:
             return "destructive"
-        if s in READ_VERBS and (ambiguous == "read" or not any(s in v for v in FAMILIES.values())):
+        acts = s in _ALSO_ACTS or any(s in v for v in FAMILIES.values())
+        if s in READ_VERBS and (ambiguous == "read" or not acts):
             return "read"
-        if any(s in v for v in FAMILIES.values()):
+        if acts:
             return "write"
     return None
