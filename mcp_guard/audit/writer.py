@@ -38,13 +38,14 @@ class AuditWriter:
     is queued first.
     """
 
-    def __init__(self, log: AuditLog, max_batch: int = 32, max_queued: int = 128) -> None:
-        """`max_batch`: records in one transaction, at most. Small, because a transaction holds the
-        processes' write lock: with several processes appending, a call whose record waits for a
-        batch ("normal" past `max_queued`, "group", "full") waits for the others' batches before it.
-        (Callers that wait for their record keep batches this small anyway.)"""
+    def __init__(self, log: AuditLog, max_batch: int | None = None, max_queued: int = 128) -> None:
+        """`max_batch`: records in one transaction, at most. A transaction holds the processes' write
+        lock, so with several processes appending, a record that waits for a batch waits for the
+        others' batches first. Where callers wait for their records ("full", "group") a batch is
+        what they have in flight; "normal" callers do not wait, so its batches are kept short (32),
+        and its queue too (`max_queued`): past it a caller waits for the next batch."""
         self.log = log
-        self.max_batch = max_batch
+        self.max_batch = max_batch or (32 if log.durability == "normal" else 512)
         self.max_queued = max_queued  # past this many waiting records, "normal" callers wait too
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._queued = 0  # records submitted and not yet written: a record written at once must be the last
