@@ -87,7 +87,9 @@ def _queue_file(store: Store) -> int:
 
 def _take(fd: int, *, turn: bool) -> None:
     """One try, without blocking (BlockingIOError when held): the lock itself (`flock` of the file),
-    or the turn to take it next (a POSIX lock on its first byte: the two kinds never conflict)."""
+    or the turn to take it next (a POSIX lock on its first byte: the two kinds never conflict). The
+    turn only orders processes (a POSIX lock is the whole process's, shared by two logs of one
+    process); the flock alone keeps two appends apart."""
     if turn:
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
