@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -495,6 +496,42 @@ def test_normal_durability_waits_only_when_the_queue_is_long(db):
     assert 0 < pending < 50
     assert [r.data["i"] for r in writer.log.records()] == list(range(50))
     other.close()
+
+
+def test_normal_durability_past_the_limit_waits_for_one_batch_not_the_whole_queue(db):
+    """A "normal" caller facing a long queue goes on once the writer has written one more batch,
+    not when its own record is written: behind a long queue (other processes holding the lock), that
+    took seconds. The queue stays bounded all the same, and nothing is dropped."""
+    import asyncio
+
+    log = AuditLog(open_store(db), durability="normal")
+    written: list[int] = []  # batches written so far, as each is
+    write = log._write
+    go = threading.Event()
+
+    def slow_write(prepared):
+        go.wait(10)  # the first batch waits until every record is queued
+        time.sleep(0.1)  # a slow disk, or a lock held by other processes
+        out = write(prepared)
+        written.append(len(prepared))
+        return out
+
+    log._write = slow_write
+    writer = AuditWriter(log, max_batch=4, max_queued=8)
+
+    async def main():
+        waits = [writer.enqueue("call", "s", {"i": i}) for i in range(40)]
+        last = asyncio.ensure_future(waits[-1])
+        await asyncio.sleep(0)
+        assert not last.done()  # past the limit: it waits
+        go.set()
+        await last
+        return len(written)
+
+    batches_when_released = asyncio.run(main())
+    writer.close()
+    assert 1 <= batches_when_released < 40 // 4  # before the batch that holds its own record
+    assert [r.data["i"] for r in writer.log.records()] == list(range(40))
 
 
 @pytest.mark.parametrize("durability", ["full", "group", "normal"])

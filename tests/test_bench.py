@@ -71,8 +71,9 @@ def test_quick_json_has_every_metric_for_each_available_target():
     if targets["mcp-guard"]["available"]:
         assert set(report["goals"]) == {
             "call_p50 <= 1.2x direct",
-            "throughput >= 0.8x direct",
-            "cold start adds <= 300 ms",
+            "throughput >= 0.9x direct",
+            "1 MiB result <= 1.5x direct",
+            "cold start adds <= 200 ms",
         }
 
 

@@ -85,32 +85,67 @@ def _queue_file(store: Store) -> int:
         return -1
 
 
-@contextlib.contextmanager
-def _queued(fd: int) -> Iterator[None]:
-    """Hold the appenders' OS lock for one transaction. It is released when the process dies, so a
-    killed appender never blocks the others; one that keeps it (any process of the user can open
-    the file) is waited for up to the store's busy timeout, then the append fails with one line, as
-    when SQLite's own write lock is held that long. Taken without blocking, polled with short random
-    sleeps (50 µs doubling to 2 ms, as `BEGIN IMMEDIATE` is): a blocking flock cannot time out."""
-    if fd < 0:
-        yield
-        return
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+def _take(fd: int, *, turn: bool) -> None:
+    """One try, without blocking (BlockingIOError when held): the lock itself (`flock` of the file),
+    or the turn to take it next (a POSIX lock on its first byte: the two kinds never conflict). The
+    turn only orders processes (a POSIX lock is the whole process's, shared by two logs of one
+    process); the flock alone keeps two appends apart."""
+    if turn:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+        except PermissionError:  # EACCES: what some systems answer for a lock held
+            raise BlockingIOError from None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _free(fd: int, *, turn: bool) -> None:
+    if turn:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, 0)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _poll(fd: int, deadline: float, *, turn: bool) -> None:
     delay = 50e-6
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
+            _take(fd, turn=turn)
+            return
         except BlockingIOError:
             if time.monotonic() > deadline:
                 raise AuditError(f"cannot write the audit log: another process has held its lock file for "
                                  f"{BUSY_TIMEOUT_MS // 1000} s") from None
         time.sleep(random.uniform(0, delay))
         delay = min(delay * 2, 0.002)
+
+
+@contextlib.contextmanager
+def _queued(fd: int) -> Iterator[None]:
+    """Hold the appenders' OS lock for one transaction. It is released when the process dies, so a
+    killed appender never blocks the others; one that keeps it (any process of the user can open
+    the file) is waited for up to the store's busy timeout, then the append fails with one line, as
+    when SQLite's own write lock is held that long. Taken without blocking, polled with short random
+    sleeps (50 µs doubling to 2 ms, as `BEGIN IMMEDIATE` is): a blocking flock cannot time out.
+
+    Polling alone is no queue: a process that has just released the lock, its next batch ready, took
+    it again before any sleeping poller woke, and under contention a process waited seconds for a
+    turn. So a process first takes the turn (a second lock), then waits for the lock holding it, and
+    gives the turn up once it has the lock: one that has just released the lock must wait for the
+    turn, which the next process holds, and the lock goes round."""
+    if fd < 0:
+        yield
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    _poll(fd, deadline, turn=True)
+    try:
+        _poll(fd, deadline, turn=False)
+    finally:
+        _free(fd, turn=True)
     try:
         yield
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        _free(fd, turn=False)
 
 
 class AuditLog:
@@ -181,10 +216,16 @@ class AuditLog:
                 self._queue_fd = _queue_file(db)
             fd = self._queue_fd
             if fd >= 0:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                try:  # the turn first: a process waiting for the lock holds it, and goes first
+                    _take(fd, turn=True)
                 except BlockingIOError:
                     return None
+                try:
+                    _take(fd, turn=False)
+                except BlockingIOError:
+                    return None
+                finally:
+                    _free(fd, turn=True)
             try:
                 with self._errors(db), db.write(durability=self.durability, wait=False):
                     out = self._append(db, prepared)

@@ -38,14 +38,22 @@ class AuditWriter:
     is queued first.
     """
 
-    def __init__(self, log: AuditLog, max_batch: int = 512, max_queued: int = 2048) -> None:
+    def __init__(self, log: AuditLog, max_batch: int | None = None, max_queued: int = 128) -> None:
+        """`max_batch`: records in one transaction, at most. A transaction holds the processes' write
+        lock, so with several processes appending, a record that waits for a batch waits for the
+        others' batches first. Where callers wait for their records ("full", "group") a batch is
+        what they have in flight; "normal" callers do not wait, so its batches are kept short (32),
+        and its queue too (`max_queued`): past it a caller waits for the next batch."""
         self.log = log
-        self.max_batch = max_batch
+        self.max_batch = max_batch or (32 if log.durability == "normal" else 512)
         self.max_queued = max_queued  # past this many waiting records, "normal" callers wait too
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._queued = 0  # records submitted and not yet written: a record written at once must be the last
         self._queued_lock = threading.Lock()
         self._checkpoint_asked = False  # a _CHECKPOINT is queued
+        # Resolved (and replaced) by the thread after each batch it takes: what a "normal" caller
+        # facing a long queue waits for, one batch, never the whole queue ahead of its own record.
+        self._next_batch: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, name="mcp-guard-audit", daemon=True)
         self._thread.start()
         self._syncer = _Syncer(log) if log.durability == "group" else None
@@ -76,8 +84,9 @@ class AuditWriter:
         already done: the record is written in the background (a failure is logged),
         and records still queued when the process is killed outright are lost. When more than
         `max_queued` records wait (the disk or other processes hold the writer back), a "normal"
-        caller awaits its record too: the queue stays bounded (a long queue also makes the garbage
-        collector stall the loop) and nothing is dropped."""
+        caller awaits the writer's next batch: the queue stays bounded (a long queue also makes the
+        garbage collector stall the loop) and nothing is dropped, and the caller never waits for the
+        whole queue ahead of its record (seconds, when several processes share the database)."""
         prepared = self.log._prepare(kind, session_id, data)
         if self.log.durability == "group" and not self._queued:  # nothing before it: order is kept
             loop = asyncio.get_running_loop()
@@ -97,8 +106,11 @@ class AuditWriter:
                     now.set_result(records[0])
                 return done
         fut = self._submit(prepared)
-        if self.log.durability != "normal" or self._queue.qsize() > self.max_queued:
+        if self.log.durability != "normal":
             return asyncio.wrap_future(fut)
+        if self._queue.qsize() > self.max_queued:
+            # shielded: a caller cancelled (at shutdown) must not cancel what the others wait for
+            return asyncio.shield(asyncio.wrap_future(self._next_batch))
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
@@ -144,6 +156,9 @@ class AuditWriter:
             finally:
                 with self._queued_lock:
                     self._queued -= len(batch)
+                taken, self._next_batch = self._next_batch, Future()
+                if taken.set_running_or_notify_cancel():
+                    taken.set_result(None)
             for fut, rec in zip(waiters, records, strict=True):
                 if fut is not None:
                     fut.set_result(rec)

@@ -16,6 +16,8 @@ import json
 import os
 import time
 
+import pytest
+
 from tests.attacks.client import Attacker, server, write_config
 
 
@@ -30,17 +32,22 @@ def _setup(tmp_path, durability):
     return cfg, log
 
 
-def _hold_queue(tmp_path) -> int:
+def _hold_queue(tmp_path, what) -> int:
     fd = os.open(str(tmp_path / "guard.db-audit.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)  # what a same-user upstream can do at its start, and keep
+    # what a same-user upstream can do at its start, and keep: the lock, or the turn to take it next
+    if what == "lock":
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_EX, 1, 0)
     return fd
 
 
-def test_a_held_audit_queue_file_does_not_hang_the_proxy_forever(tmp_path):
+@pytest.mark.parametrize("what", ["lock", "turn"])
+def test_a_held_audit_queue_file_does_not_hang_the_proxy_forever(tmp_path, what):
     """`mcp-guard run` never even answers `initialize` (nor exits on EOF) while another process of the
     user holds the queue file: no error after the 30 s busy timeout, just silence."""
     cfg, _ = _setup(tmp_path, "full")
-    fd = _hold_queue(tmp_path)
+    fd = _hold_queue(tmp_path, what)
     with Attacker(cfg, "--upstream", "world") as a:
         try:
             a.send(a.new_request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
