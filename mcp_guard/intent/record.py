@@ -107,6 +107,7 @@ class ResultEntry:
     regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
     extracted: dict[str, list[Occurrence]] | None = None  # normalised phone/IBAN values -> occurrences (lazy)
     setby: dict[tuple[str, ...], str] = field(default_factory=dict)  # value (and forms) -> `_how` (a cache)
+    strings: list[tuple[int, int]] | None = None  # a JSON result's string literals, (start, end) in order (lazy)
     _text: str | None = None
     _low: str | None = None
 
@@ -468,10 +469,9 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
     text = e.text
     if e.json:
         # A whole JSON string: an unescaped quote right before and right after.
-        return (
-            start > 0 and text[start - 1] == '"' and (start < 2 or text[start - 2] != "\\")
-            and end < len(text) and text[end] == '"'
-        )
+        if start > 0 and text[start - 1] == '"':
+            return (start < 2 or text[start - 2] != "\\") and end < len(text) and text[end] == '"'
+        return _json_scalar(e, start, end)
     line_start = text.rfind("\n", 0, start) + 1
     m = _LINE_PREFIX.match(text, line_start, start)
     if m is None or m.end() != start:
@@ -483,6 +483,23 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
     elif _LINE_SUFFIX.match(text, end) is None:
         return False
     return not _inside_scalar(text, line_start)
+
+
+_SCALAR_BEFORE = re.compile(r"[:\[,][ \t\r\n]*$")
+_SCALAR_AFTER = re.compile(r"[ \t\r\n]*[,}\]]")
+
+
+def _json_scalar(e: ResultEntry, start: int, end: int) -> bool:
+    """Is the occurrence a whole unquoted JSON value (`"receipt_id": 3481120998`)? A number is a field of
+    the data as much as a string is; the same digits inside a string literal (a message's text) are not."""
+    text = e.text
+    if _SCALAR_BEFORE.search(text, max(0, start - 8), start) is None or _SCALAR_AFTER.match(text, end) is None:
+        return False
+    strings = e.strings
+    if strings is None:
+        strings = e.strings = [(m.start(), m.end()) for m in _JSON_STRING.finditer(text)]
+    i = bisect.bisect_right(strings, (start, len(text) + 1)) - 1
+    return i < 0 or strings[i][1] <= start
 
 
 def _inside_scalar(text: str, line_start: int) -> bool:
