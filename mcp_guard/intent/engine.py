@@ -1258,6 +1258,27 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
     return False
 
 
+MAX_STEERING_VALUES = 64  # values of one call looked up to tell whether instructions steered it
+
+
+def steered_by(intent: DeclaredIntent, arguments: dict[str, Any], record: SessionRecord) -> str:
+    """Did the call carry a value that only instructions to the model wrote (or only a result of a call so
+    steered), one the request does not name? Then what the call returns (a shipping rate's id, a quote, a
+    draft) is that value's child: a later call that uses it acts on the instructions' choice, however clean
+    the result looks (`get_rates(to=<the injected address>)` -> `create_label(rate=…)`). The reason, or ""."""
+    for v in call_values(arguments)[:MAX_STEERING_VALUES]:
+        if len(v.value.strip()) < 3 or intent.names_whole(v.value) or intent.names(v.value, v.kind):
+            continue
+        prov = record.provenance(v.value, v.forms())
+        if prov.fields or prov.text:
+            continue  # a clean result carries it too: the data may have chosen it
+        if prov.injected or prov.forgotten == "injected":
+            return f"{v.param}={v.value!r}, found only {_where(prov)}"
+        if prov.tainted and all(e.steered for e in prov.tainted) and not prov.forgotten:
+            return f"{v.param}={v.value!r}, found only in the result of {_name(prov.tainted)}, itself steered"
+    return ""
+
+
 TrustedSource = Callable[[str, str], bool]  # (upstream/tool, kind) -> may values of this kind come from it?
 
 
@@ -1992,6 +2013,10 @@ def _where(prov: Provenance) -> str:
         return f"inside text that reads as instructions to the model, in the result of {name(prov.injected)}"
     if prov.forgotten == "injected":
         return "inside text that read as instructions to the model, in a result since forgotten"
+    steered = [e for e in prov.tainted if e.steered]
+    if steered and len(steered) == len(prov.tainted):
+        return (f"in the result of {name(prov.tainted)}, a call made with a value that instructions to the model "
+                f"chose ({steered[0].steered})")
     if prov.tainted:
         return (f"in the result of {name(prov.tainted)}, which carries text that reads as instructions to the "
                 "model")
@@ -2024,4 +2049,4 @@ def _short(arguments: dict[str, Any], limit: int = 160) -> str:
 
 
 __all__ = ["DeclaredIntent", "DefaultEngine", "Verdict", "call_values", "normalise", "points_at", "sent_values",
-           "trusted_key"]
+           "steered_by", "trusted_key"]

@@ -102,6 +102,9 @@ class ResultEntry:
     json: bool
     pointed: bool = False  # the call that produced it asked for something the request names
     cut: bool = False  # longer than MAX_PER_RESULT: the agent read text nobody judged, so it is tainted
+    # the call that produced it carried a value that only instructions to the model wrote (`engine.steered_by`):
+    # what it returns (a quote's id, a rate, a label) is that value's child, never clean data
+    steered: str = ""
     found: dict[str, list[Occurrence]] = field(default_factory=dict)  # value -> occurrences (a cache)
     spans: list[tuple[int, int]] | None = None  # flagged text: instructions to the model (None: not judged yet)
     regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
@@ -292,11 +295,12 @@ class SessionRecord:
                     continue
                 self.sent[v] = self.seen
 
-    def add(self, upstream: str, tool: str, text: str, pointed: bool = False) -> ResultEntry:
+    def add(self, upstream: str, tool: str, text: str, pointed: bool = False, steered: str = "") -> ResultEntry:
         cut = len(text) > MAX_PER_RESULT
         text = text[:MAX_PER_RESULT]
         is_json = text[:1] in "{[" and text.rstrip()[-1:] in "}]"
-        entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed, cut=cut)
+        entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed and not steered, cut=cut,
+                            steered=steered)
         self.seen += 1
         self.entries.append(entry)
         self.pointed_results += pointed
@@ -398,6 +402,9 @@ class SessionRecord:
             if shaped:
                 occ = occ + e.normalised(value)
             if not occ:
+                continue
+            if e.steered:
+                tainted.append(e)  # made by a call the instructions steered: never data, wherever it stands
                 continue
             if self.judge(e):
                 # A tainted result is never data, however the value stands in it.
