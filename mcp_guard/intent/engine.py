@@ -110,6 +110,7 @@ from typing import Any
 
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.persons import NamedPersons, record_names
+from mcp_guard.intent.pointing import means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -1557,6 +1558,8 @@ class DefaultEngine:
         # then a rival (two records named "Mark" leave the choice open).
         if intent.persons:
             names = names | intent.persons.matched(own_names(record, v.value, prov))
+        if not names and means_each(intent):
+            return None  # "email each of them": every record the request points at is meant, none is a rival
 
         # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
         # real contacts up first to leave its own address alone.)
