@@ -110,7 +110,7 @@ from typing import Any
 
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.persons import NamedPersons, record_names
-from mcp_guard.intent.pointing import means_each
+from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -1514,6 +1514,11 @@ class DefaultEngine:
         if self.trusted_source is not None and any(
             self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text
         ):
+            return None
+        if not prov.found and v.kind == "credential" and leaves_choice(intent, v.kind) and not _delivers_to(v.param):
+            # A secret found nowhere (no result, not the request) when the request leaves it to the agent ("set a
+            # password on the gallery"): one the agent made up, which no one else knows. One that an injection
+            # wrote is found inside it (above); whether the request asks for the call is judged below.
             return None
         if not prov.found:
             # Asked, never denied: that a value is found nowhere is an absence, not evidence of an attack.

@@ -1,11 +1,16 @@
 """How a request points at the records of the data it means, when it names no value (issue #12):
 
 - `means_each`: the request points at every member of a set ("email each of them", "the parents of anyone
-  under a 70"), so the other records that offer a value of the kind are each meant too, not rivals of it."""
+  under a 70"), so the other records that offer a value of the kind are each meant too, not rivals of it.
+- `leaves_choice`: the request asks for a value of a kind by an indefinite article ("set a password on the
+  gallery", "a new passphrase"): any value does, so one the agent makes up is what it asks for ("change my
+  PIN" leaves no choice: the person's own PIN is one they give)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from mcp_guard.intent.words import PARAM_KINDS, stem
 
 if TYPE_CHECKING:
     from mcp_guard.intent.engine import DeclaredIntent
@@ -17,3 +22,20 @@ _EACH = tuple(f" {w} " for w in "each every everyone everybody anyone anybody wh
 
 def means_each(intent: DeclaredIntent) -> bool:
     return any(w in intent.word_line for w in _EACH)
+
+
+_INDEFINITE = frozenset("a an any some another new random strong fresh temporary unique".split())
+_DEFINITE = frozenset("my our the his her their its this that your".split())
+
+
+def leaves_choice(intent: DeclaredIntent, kind: str) -> bool:
+    words = intent.word_line.split()
+    for i, w in enumerate(words):
+        if PARAM_KINDS.get(stem(w)) != kind:
+            continue
+        for before in reversed(words[max(0, i - 3):i]):
+            if before in _DEFINITE:
+                break
+            if before in _INDEFINITE:
+                return True
+    return False
