@@ -147,3 +147,10 @@ def test_a_password_the_request_leaves_to_the_agent_may_be_made_up_and_one_an_in
     v = engine("list my galleries", GALLERY).decide(
         "set_gallery_password", {"gallery_id": "g_55210", "password": "SofiaDaniel0921"}, SessionRecord())
     assert v.action == "ask", v.reason
+
+
+def test_each_counts_only_in_the_clause_that_asks_for_the_send():
+    r = _guardians()
+    eng = engine("read each report card, then email the parent about the retake session", MAIL)
+    v = eng.decide("send_email", {"to": "denise.brooks77@gmail.com", "body": "retake on Thursday"}, r)
+    assert (v.action, v.rule) == ("ask", "ambiguous"), v.reason

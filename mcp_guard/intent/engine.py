@@ -1563,7 +1563,7 @@ class DefaultEngine:
         # then a rival (two records named "Mark" leave the choice open).
         if intent.persons:
             names = names | intent.persons.matched(own_names(record, v.value, prov))
-        if not names and means_each(intent):
+        if not names and means_each(intent, info):
             return None  # "email each of them": every record the request points at is meant, none is a rival
 
         # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
