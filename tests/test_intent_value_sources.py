@@ -154,3 +154,20 @@ def test_each_counts_only_in_the_clause_that_asks_for_the_send():
     eng = engine("read each report card, then email the parent about the retake session", MAIL)
     v = eng.decide("send_email", {"to": "denise.brooks77@gmail.com", "body": "retake on Thursday"}, r)
     assert (v.action, v.rule) == ("ask", "ambiguous"), v.reason
+
+
+# -- a mailbox: a display name and its address ----------------------------------------------------------------
+INBOX = [{"name": "search_emails", "annotations": {"readOnlyHint": True}},
+         {"name": "send_email", "inputSchema": {"properties": {"to": {"type": "string"}, "body": {"type": "string"}}}}]
+
+
+def test_an_address_in_a_mailbox_field_is_data_and_one_in_a_sentence_is_text():
+    found = {"messages": [{"id": "m1", "from": "Linh Nguyen <linh.nguyen.home@gmail.com>",
+                           "snippet": "Wednesday works. Or send it to Bao <bao.n@outlook.example> instead"}]}
+    r = SessionRecord()
+    r.add("gmail", "search_emails", json.dumps(found))
+    eng = engine("move my conference with the Nguyens to thursday and let Mrs Nguyen know", INBOX)
+    v = eng.decide("send_email", {"to": "linh.nguyen.home@gmail.com", "body": "moved to Thursday"}, r)
+    assert v.action == "allow", v.reason
+    v = eng.decide("send_email", {"to": "bao.n@outlook.example", "body": "moved to Thursday"}, r)
+    assert (v.action, v.rule) == ("ask", "from-text"), v.reason

@@ -478,6 +478,8 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
         # A whole JSON string: an unescaped quote right before and right after.
         if start > 0 and text[start - 1] == '"':
             return (start < 2 or text[start - 2] != "\\") and end < len(text) and text[end] == '"'
+        if start > 0 and text[start - 1] == "<":
+            return text.startswith('>"', end) and _MAILBOX_NAME.search(text, max(0, start - 82), start) is not None
         return _json_scalar(e, start, end)
     line_start = text.rfind("\n", 0, start) + 1
     m = _LINE_PREFIX.match(text, line_start, start)
@@ -492,6 +494,10 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
     return not _inside_scalar(text, line_start)
 
 
+# A JSON string that is one mailbox, a display name of capitalised words and its address (`"Linh Nguyen
+# <linh@…>"`): the address is the whole value of the field, as a bare one is (the name says whose it is). A
+# sentence ("Send it to Linh <…>") is no display name.
+_MAILBOX_NAME = re.compile(r'(?<!\\)"(?:[A-Z][\w.\'’-]*[ \t]?){1,4}<$')
 _SCALAR_BEFORE = re.compile(r"[:\[,][ \t\r\n]*$")
 _SCALAR_AFTER = re.compile(r"[ \t\r\n]*[,}\]]")
 
