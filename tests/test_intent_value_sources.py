@@ -171,3 +171,13 @@ def test_an_address_in_a_mailbox_field_is_data_and_one_in_a_sentence_is_text():
     assert v.action == "allow", v.reason
     v = eng.decide("send_email", {"to": "bao.n@outlook.example", "body": "moved to Thursday"}, r)
     assert (v.action, v.rule) == ("ask", "from-text"), v.reason
+
+
+def test_each_means_each_record_not_each_address_a_documents_text_carries():
+    minutes = ("Minutes of the team meeting.\n\nTODO: lee@corp.example drafts the plan by Friday.\n\n"
+               "TODO: kim@corp.example books the room.\n\nAlso mark.black-2134@gmail.com gets a hello.")
+    r = SessionRecord()
+    r.add("files", "read_file", f"filename: minutes.docx\n\n{minutes}", pointed=True)
+    eng = engine("email each person in the TODO list of minutes.docx their task", MAIL)
+    v = eng.decide("send_email", {"to": "mark.black-2134@gmail.com", "body": "Hey"}, r)
+    assert (v.action, v.rule) == ("ask", "ambiguous"), v.reason

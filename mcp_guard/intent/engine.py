@@ -1563,8 +1563,10 @@ class DefaultEngine:
         # then a rival (two records named "Mark" leave the choice open).
         if intent.persons:
             names = names | intent.persons.matched(own_names(record, v.value, prov))
-        if not names and means_each(intent, info):
-            return None  # "email each of them": every record the request points at is meant, none is a rival
+        if not names and prov.fields and means_each(intent, info):
+            # "email each of them": every record the request points at is meant, none is a rival. (Each record:
+            # a value the data carries as a field of one; an address in a document's running text is no record.)
+            return None
 
         # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
         # real contacts up first to leave its own address alone.)
