@@ -1266,7 +1266,10 @@ def steered_by(intent: DeclaredIntent, arguments: dict[str, Any], record: Sessio
     """Did the call carry a value that only instructions to the model wrote (or only a result of a call so
     steered), one the request does not name? Then what the call returns (a shipping rate's id, a quote, a
     draft) is that value's child: a later call that uses it acts on the instructions' choice, however clean
-    the result looks (`get_rates(to=<the injected address>)` -> `create_label(rate=…)`). The reason, or ""."""
+    the result looks (`get_rates(to=<the injected address>)` -> `create_label(rate=…)`). The reason, or "".
+    (A session that has read no instructions has none to be steered by: nothing is looked up.)"""
+    if record.session_taint() is None:
+        return ""
     for v in call_values(arguments)[:MAX_STEERING_VALUES]:
         if len(v.value.strip()) < 3 or intent.names_whole(v.value) or intent.names(v.value, v.kind):
             continue
