@@ -1267,11 +1267,22 @@ def steered_by(intent: DeclaredIntent, arguments: dict[str, Any], record: Sessio
     steered), one the request does not name? Then what the call returns (a shipping rate's id, a quote, a
     draft) is that value's child: a later call that uses it acts on the instructions' choice, however clean
     the result looks (`get_rates(to=<the injected address>)` -> `create_label(rate=…)`). The reason, or "".
-    (A session that has read no instructions has none to be steered by: nothing is looked up.)"""
+    (Only a value that the instructions' text or a steered result carries is looked up in the whole record:
+    a session that has read no instructions has none to be steered by, and the rest costs a search of the
+    instructions' paragraphs, not of every result.)"""
+    from mcp_guard.intent.record import occurrences
+
     if record.session_taint() is None:
         return ""
+    regions = [e.low[s:t] for e in record.entries if record.judge(e) for s, t in e.regions]
+    steered = [e for e in record.entries if e.steered]
+    kept = {**record.tainted_values, **record.elsewhere_values}
     for v in call_values(arguments)[:MAX_STEERING_VALUES]:
         if len(v.value.strip()) < 3 or intent.names_whole(v.value) or intent.names(v.value, v.kind):
+            continue
+        forms = [f.lower() for f in (v.value, *v.forms())]
+        if not any(f in kept or any(f in r for r in regions) or any(occurrences(e, f) for e in steered)
+                   for f in forms):
             continue
         prov = record.provenance(v.value, v.forms())
         if prov.fields or prov.text:
