@@ -14,7 +14,9 @@
 - a tainted 1 MiB result (an injection in one record's body): `check_result` returns at once and the
   judgement (one scanner pass, the instruction regions) runs in a worker thread; the first decision
   after it waits for that judgement if it is still running. Shown: the judgement's own time, the first
-  decision when the judgement is done, and (for comparison) a first decision that has to judge it.
+  decision when the judgement is done, and (for comparison) a first decision that has to judge it. Then
+  recording a small result of a call with 16 argument values (one found only inside the injection) in that
+  session, and the part of it that tells whether the injection steered the call (`engine.steered_by`).
 - memory: a session record filled to its bounds (4 MiB of result text), measured with tracemalloc.
 Each decision goes through `IntentGuard.decide`, the code the relay runs. Targets: decision p50
 ≤ 50 µs, recording 1 MiB ≤ 5 ms.
@@ -36,6 +38,7 @@ import tracemalloc
 from mcp_guard.config import parse_config
 from mcp_guard.guards.base import SessionInfo, ToolCall
 from mcp_guard.guards.intent import IntentGuard
+from mcp_guard.intent.engine import steered_by
 
 
 def profile_100() -> dict:
@@ -126,7 +129,7 @@ def tainted_mib() -> str:
 def tainted_result(runs: int = 3) -> dict[str, float]:
     """A tainted 1 MiB result through `check_result` (judged in a worker thread) and the first decision."""
     text = tainted_mib()
-    record_ms, judge_ms, decide_us, lazy_ms = [], [], [], []
+    record_ms, judge_ms, decide_us, lazy_ms, steered_ms, small_ms = [], [], [], [], [], []
 
     async def one(k: int) -> None:
         guard = IntentGuard()
@@ -143,6 +146,15 @@ def tainted_result(runs: int = 3) -> dict[str, float]:
         d = await guard.check_call(send)
         decide_us.append((time.perf_counter() - t0) * 1e6)
         assert d.action == "ask", d  # a field of a tainted result
+        args = {f"to{i}": f"user{3990 + i}@corp{i}.example" for i in range(15)} | {"cc": "eve@evil.example"}
+        quote = ToolCall(session, "mail", "get_quote", "x", args)
+        t0 = time.perf_counter()
+        steered = steered_by(st.intent, args, st.record)
+        steered_ms.append((time.perf_counter() - t0) * 1000)
+        assert steered, steered  # eve@… is found only inside the instructions
+        t0 = time.perf_counter()
+        guard.record_result(quote, {"content": [{"type": "text", "text": '{"quote": "q_77"}'}]})
+        small_ms.append((time.perf_counter() - t0) * 1000)
         lazy = IntentGuard()
         s2 = SessionInfo(id=f"l{k}", intent="Send the meeting notes to kai@corp.example")
         lazy.record_result(ToolCall(s2, "mail", "read_inbox", "x", {}), {"content": [{"type": "text", "text": text}]})
@@ -155,7 +167,9 @@ def tainted_result(runs: int = 3) -> dict[str, float]:
     return {"check_result_ms": round(statistics.median(record_ms), 2),
             "judged_after_ms": round(statistics.median(judge_ms), 1),
             "first_decision_judged_us": round(statistics.median(decide_us), 1),
-            "first_decision_unjudged_ms": round(statistics.median(lazy_ms), 1)}
+            "first_decision_unjudged_ms": round(statistics.median(lazy_ms), 1),
+            "steered_ms": round(statistics.median(steered_ms), 2),
+            "small_record_ms": round(statistics.median(small_ms), 2)}
 
 
 def memory_at_bound() -> dict[str, float]:
@@ -235,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         t = result["tainted_1mib"]
         print(f"a tainted 1 MiB result: check_result {t['check_result_ms']} ms; judged (worker thread) after "
               f"{t['judged_after_ms']} ms; first decision then {t['first_decision_judged_us']} µs "
-              f"(a first decision that must judge it: {t['first_decision_unjudged_ms']} ms)")
+              f"(a first decision that must judge it: {t['first_decision_unjudged_ms']} ms); then a small result "
+              f"of a call with 16 values: recorded in {t['small_record_ms']} ms, of which telling whether the "
+              f"injection steered the call: {t['steered_ms']} ms")
         m = result["memory_at_bound"]
         print(f"per-session record at its bound ({m['results']} results, {m['chars']} characters): "
               f"{m['mib']} MiB (peak {m['peak_mib']} MiB)")

@@ -33,7 +33,7 @@ import anyio.to_thread
 from mcp_guard import approvals, budgets
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream
-from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values
+from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values, steered_by
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text, strings_of
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
@@ -501,7 +501,8 @@ class IntentGuard(Guard):
         if not text:
             return None
         st = self.state(call.session)
-        return st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments, st.record))
+        return st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments, st.record),
+                             steered_by(st.intent, call.arguments, st.record))
 
     # -- held calls -------------------------------------------------------------------------------
     def hold(self, call: ToolCall, decision: Decision) -> str:

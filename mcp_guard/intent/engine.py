@@ -113,6 +113,7 @@ from typing import Any
 
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.persons import NamedPersons, record_names
+from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -1321,6 +1322,41 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
     return False
 
 
+MAX_STEERING_VALUES = 64  # values of one call looked up to tell whether instructions steered it
+
+
+def steered_by(intent: DeclaredIntent, arguments: dict[str, Any], record: SessionRecord) -> str:
+    """Did the call carry a value that only instructions to the model wrote (or only a result of a call so
+    steered), one the request does not name? Then what the call returns (a shipping rate's id, a quote, a
+    draft) is that value's child: a later call that uses it acts on the instructions' choice, however clean
+    the result looks (`get_rates(to=<the injected address>)` -> `create_label(rate=…)`). The reason, or "".
+    (Only a value that the instructions' text or a steered result carries is looked up in the whole record:
+    a session that has read no instructions has none to be steered by, and the rest costs a search of the
+    instructions' paragraphs, not of every result.)"""
+    from mcp_guard.intent.record import occurrences
+
+    if record.session_taint() is None:
+        return ""
+    regions = [e.low[s:t] for e in record.entries if record.judge(e) for s, t in e.regions]
+    steered = [e for e in record.entries if e.steered]
+    kept = {**record.tainted_values, **record.elsewhere_values}
+    for v in call_values(arguments)[:MAX_STEERING_VALUES]:
+        if len(v.value.strip()) < 3 or intent.names_whole(v.value) or intent.names(v.value, v.kind):
+            continue
+        forms = [f.lower() for f in (v.value, *v.forms())]
+        if not any(f in kept or any(f in r for r in regions) or any(occurrences(e, f) for e in steered)
+                   for f in forms):
+            continue
+        prov = record.provenance(v.value, v.forms())
+        if prov.fields or prov.text:
+            continue  # a clean result carries it too: the data may have chosen it
+        if prov.injected or prov.forgotten == "injected":
+            return f"{v.param}={v.value!r}, found only {_where(prov)}"
+        if prov.tainted and all(e.steered for e in prov.tainted) and not prov.forgotten:
+            return f"{v.param}={v.value!r}, found only in the result of {_name(prov.tainted)}, itself steered"
+    return ""
+
+
 TrustedSource = Callable[[str, str], bool]  # (upstream/tool, kind) -> may values of this kind come from it?
 
 
@@ -1577,6 +1613,11 @@ class DefaultEngine:
             self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text
         ):
             return None
+        if not prov.found and v.kind == "credential" and leaves_choice(intent, v.kind) and not _delivers_to(v.param):
+            # A secret found nowhere (no result, not the request) when the request leaves it to the agent ("set a
+            # password on the gallery"): one the agent made up, which no one else knows. One that an injection
+            # wrote is found inside it (above); whether the request asks for the call is judged below.
+            return None
         if not prov.found:
             # Asked, never denied: that a value is found nowhere is an absence, not evidence of an attack.
             # An honest agent spells a name its own way, builds an address from a name and a domain, or
@@ -1620,6 +1661,10 @@ class DefaultEngine:
         # then a rival (two records named "Mark" leave the choice open).
         if intent.persons:
             names = names | intent.persons.matched(own_names(record, v.value, prov))
+        if not names and prov.fields and means_each(intent, info):
+            # "email each of them": every record the request points at is meant, none is a rival. (Each record:
+            # a value the data carries as a field of one; an address in a document's running text is no record.)
+            return None
 
         # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
         # real contacts up first to leave its own address alone.)
@@ -2076,6 +2121,10 @@ def _where(prov: Provenance) -> str:
         return f"inside text that reads as instructions to the model, in the result of {name(prov.injected)}"
     if prov.forgotten == "injected":
         return "inside text that read as instructions to the model, in a result since forgotten"
+    steered = [e for e in prov.tainted if e.steered]
+    if steered and len(steered) == len(prov.tainted):
+        return (f"in the result of {name(prov.tainted)}, a call made with a value that instructions to the model "
+                f"chose ({steered[0].steered})")
     if prov.tainted:
         return (f"in the result of {name(prov.tainted)}, which carries text that reads as instructions to the "
                 "model")
@@ -2108,4 +2157,4 @@ def _short(arguments: dict[str, Any], limit: int = 160) -> str:
 
 
 __all__ = ["DeclaredIntent", "DefaultEngine", "Verdict", "call_values", "normalise", "points_at", "sent_values",
-           "trusted_key"]
+           "steered_by", "trusted_key"]

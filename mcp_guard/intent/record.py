@@ -102,11 +102,15 @@ class ResultEntry:
     json: bool
     pointed: bool = False  # the call that produced it asked for something the request names
     cut: bool = False  # longer than MAX_PER_RESULT: the agent read text nobody judged, so it is tainted
+    # the call that produced it carried a value that only instructions to the model wrote (`engine.steered_by`):
+    # what it returns (a quote's id, a rate, a label) is that value's child, never clean data
+    steered: str = ""
     found: dict[str, list[Occurrence]] = field(default_factory=dict)  # value -> occurrences (a cache)
     spans: list[tuple[int, int]] | None = None  # flagged text: instructions to the model (None: not judged yet)
     regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
     extracted: dict[str, list[Occurrence]] | None = None  # normalised phone/IBAN values -> occurrences (lazy)
     setby: dict[tuple[str, ...], str] = field(default_factory=dict)  # value (and forms) -> `_how` (a cache)
+    strings: list[tuple[int, int]] | None = None  # a JSON result's string literals, (start, end) in order (lazy)
     _text: str | None = None
     _low: str | None = None
 
@@ -291,11 +295,12 @@ class SessionRecord:
                     continue
                 self.sent[v] = self.seen
 
-    def add(self, upstream: str, tool: str, text: str, pointed: bool = False) -> ResultEntry:
+    def add(self, upstream: str, tool: str, text: str, pointed: bool = False, steered: str = "") -> ResultEntry:
         cut = len(text) > MAX_PER_RESULT
         text = text[:MAX_PER_RESULT]
         is_json = text[:1] in "{[" and text.rstrip()[-1:] in "}]"
-        entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed, cut=cut)
+        entry = ResultEntry(self.seen, upstream, tool, text, len(text), is_json, pointed and not steered, cut=cut,
+                            steered=steered)
         self.seen += 1
         self.entries.append(entry)
         self.pointed_results += pointed
@@ -398,6 +403,9 @@ class SessionRecord:
                 occ = occ + e.normalised(value)
             if not occ:
                 continue
+            if e.steered:
+                tainted.append(e)  # made by a call the instructions steered: never data, wherever it stands
+                continue
             if self.judge(e):
                 # A tainted result is never data, however the value stands in it.
                 inside = [e.in_instructions(o) for o in occ]
@@ -468,14 +476,17 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
     text = e.text
     if e.json:
         # A whole JSON string: an unescaped quote right before and right after.
-        return (
-            start > 0 and text[start - 1] == '"' and (start < 2 or text[start - 2] != "\\")
-            and end < len(text) and text[end] == '"'
-        )
+        if start > 0 and text[start - 1] == '"':
+            return (start < 2 or text[start - 2] != "\\") and end < len(text) and text[end] == '"'
+        if start > 0 and text[start - 1] == "<":
+            return text.startswith('>"', end) and _MAILBOX_NAME.search(text, max(0, start - 82), start) is not None
+        return _json_scalar(e, start, end) or _json_line_field(e, start, end) or _json_cell(e, start, end)
     line_start = text.rfind("\n", 0, start) + 1
     m = _LINE_PREFIX.match(text, line_start, start)
     if m is None or m.end() != start:
-        return False
+        line_end = text.find("\n", end)
+        return _cell(text, line_start, line_end if line_end >= 0 else len(text), start, end) and \
+            not _inside_scalar(text, line_start)
     quote = text[start - 1] if text[start - 1] in "'\"" else ""
     if quote:  # `key: 'value'`: the quote must close right after the value
         if not text.startswith(quote, end) or _LINE_SUFFIX.match(text, end + 1) is None:
@@ -483,6 +494,115 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
     elif _LINE_SUFFIX.match(text, end) is None:
         return False
     return not _inside_scalar(text, line_start)
+
+
+# A JSON string that is one mailbox, a display name of capitalised words and its address (`"Linh Nguyen
+# <linh@…>"`): the address is the whole value of the field, as a bare one is (the name says whose it is). A
+# sentence ("Send it to Linh <…>") is no display name.
+_MAILBOX_NAME = re.compile(r'(?<!\\)"(?:[A-Z][\w.\'’-]*[ \t]?){1,4}<$')
+_SCALAR_BEFORE = re.compile(r"[:\[,][ \t\r\n]*$")
+_SCALAR_AFTER = re.compile(r"[ \t\r\n]*[,}\]]")
+
+
+# A line of a JSON string that is a labelled field (`"body": "Name: Tom\\nEmail: tom@…\\nMessage: …"`, a form's
+# submission): its label, from the string's opening quote or an escaped line break, and the value alone after it.
+_LINE_FIELD_HEAD = re.compile(r'(?:\\n|(?<!\\)")[ \t]*(?:[-*•][ \t]+)?[A-Za-z_][\w .-]{0,40}:[ \t]*$')
+_LINE_FIELD_TAIL = re.compile(r'[ \t]*(?:\\r)?(?:\\n|")')
+
+
+def _json_line_field(e: ResultEntry, start: int, end: int) -> bool:
+    """Is the occurrence the whole value of a `Label: value` line inside a JSON string (as it would be in a
+    text result)? A value inside a sentence of that line is not."""
+    text = e.text
+    if _LINE_FIELD_TAIL.match(text, end) is None or _LINE_FIELD_HEAD.search(text, max(0, start - 64), start) is None:
+        return False
+    strings = _json_strings(e)
+    i = bisect.bisect_right(strings, (start, len(text) + 1)) - 1
+    return i >= 0 and strings[i][0] < start < strings[i][1]  # inside a string, not a key and its value
+
+
+# A line of short cells, one record of a list of them (`- Tom Becker, tom.becker@…, Tue/Thu`, `President: Rachel
+# Stein, president@…`): after a bullet and a label, two to eight cells split by commas, semicolons, bars or tabs,
+# each a few words, and a line next to it of as many cells (one such line alone may be a sentence: "id: 7, ship it").
+_CELL_HEAD = re.compile(r"[ \t]*(?:[-*•][ \t]+)?(?:[A-Za-z_][\w .-]{0,40}:[ \t]+)?")
+_CELL_SPLIT = re.compile(r"[ \t]*[,;|\t][ \t]*")
+MAX_CELL = 48  # characters of a cell: more is a sentence, not a value of a record
+
+
+def _cells(text: str, line_start: int, line_end: int) -> tuple[int, list[str]] | None:
+    """Where a line's cells start, and its cells, if it is a line of short cells."""
+    if line_end - line_start > 8 * MAX_CELL or line_end <= line_start:
+        return None
+    head = _CELL_HEAD.match(text, line_start, line_end)
+    body_start = head.end() if head else line_start
+    cells = _CELL_SPLIT.split(text[body_start:line_end].rstrip(" \t\r"))
+    if not 2 <= len(cells) <= 8 or any(not c or len(c) > MAX_CELL or len(c.split()) > 4 or c[-1] in ".!?:"
+                                       for c in cells):
+        return None
+    return body_start, cells
+
+
+def _cell(text: str, line_start: int, line_end: int, start: int, end: int, breaks: str = "\n",
+          lo: int = 0, hi: int | None = None) -> bool:
+    """Is text[start:end] one whole cell of a line of short cells (`breaks` split lines, within lo..hi)?"""
+    hi = len(text) if hi is None else hi
+    got = _cells(text, line_start, line_end)
+    if got is None:
+        return False
+    body_start, cells = got
+    pos = body_start
+    for c in cells:  # the cell that holds the value must be the value, whole
+        pos = text.index(c, pos)
+        if pos == start:
+            break
+        pos += len(c)
+    else:
+        return False
+    if len(c) != end - start:
+        return False
+    n = len(cells)
+    if line_start - len(breaks) >= lo:  # the line above
+        above = text.rfind(breaks, lo, line_start - len(breaks))
+        sib = _cells(text, above + len(breaks) if above >= 0 else lo, line_start - len(breaks))
+        if sib is not None and len(sib[1]) == n:
+            return True
+    if line_end + len(breaks) <= hi:  # the line below
+        below = text.find(breaks, line_end + len(breaks), hi)
+        sib = _cells(text, line_end + len(breaks), below if below >= 0 else hi)
+        if sib is not None and len(sib[1]) == n:
+            return True
+    return False
+
+
+def _json_cell(e: ResultEntry, start: int, end: int) -> bool:
+    """`_cell` for a line inside a JSON string (lines split by escaped line breaks)."""
+    text = e.text
+    strings = _json_strings(e)
+    i = bisect.bisect_right(strings, (start, len(text) + 1)) - 1
+    if i < 0 or not strings[i][0] < start < strings[i][1]:
+        return False
+    s0, s1 = strings[i][0] + 1, strings[i][1] - 1
+    line_start = max(s0, text.rfind("\\n", s0, start) + 2)
+    line_end = text.find("\\n", end, s1)
+    return _cell(text, line_start, line_end if line_end >= 0 else s1, start, end, "\\n", s0, s1)
+
+
+def _json_strings(e: ResultEntry) -> list[tuple[int, int]]:
+    strings = e.strings
+    if strings is None:
+        strings = e.strings = [(m.start(), m.end()) for m in _JSON_STRING.finditer(e.text)]
+    return strings
+
+
+def _json_scalar(e: ResultEntry, start: int, end: int) -> bool:
+    """Is the occurrence a whole unquoted JSON value (`"receipt_id": 3481120998`)? A number is a field of
+    the data as much as a string is; the same digits inside a string literal (a message's text) are not."""
+    text = e.text
+    if _SCALAR_BEFORE.search(text, max(0, start - 8), start) is None or _SCALAR_AFTER.match(text, end) is None:
+        return False
+    strings = _json_strings(e)
+    i = bisect.bisect_right(strings, (start, len(text) + 1)) - 1
+    return i < 0 or strings[i][1] <= start
 
 
 def _inside_scalar(text: str, line_start: int) -> bool:
