@@ -1,0 +1,66 @@
+"""Class: a secret granted to one upstream reaches the model, and through it another upstream or a log
+(session 10, attacker). `[upstreams.X.secrets]` keep a secret out of every other server's environment,
+but nothing stops the value itself once its own server writes it anywhere: a tool result or error
+(a server that echoes its configuration or an "invalid key sk-…" error), or its stderr. The result goes to
+the model unchanged, so the next call can carry it to any upstream the intent lets the model write
+to (here: the very channel the person asked to post to); the stderr goes verbatim to mcp-guard's own
+log (`credentials.Redactor`, documented as scrubbing every logged text, is used nowhere).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.attacks.client import Attacker, Scripted, text_of, write_config
+
+SECRET = "sk-live-Q7vX2mN9pLr4Tz8"
+POST = {"name": "post_message", "description": "Post a message to a chat channel.",
+        "inputSchema": {"type": "object", "properties": {"channel": {"type": "string"}, "text": {"type": "string"}}}}
+CONFIG = {"name": "show_config", "description": "Show this server's configuration.",
+          "annotations": {"readOnlyHint": True}, "inputSchema": {"type": "object"}}
+
+
+def _config(tmp_path):
+    vault = Scripted(tmp_path / "vault.json", tools=[CONFIG],
+                     call_python="'vault ok, region eu-1, key=' + os.environ.get('VAULT_KEY', '?')",
+                     startup_python="sys.stderr.write('vault: starting with key ' + os.environ.get('VAULT_KEY', '?')"
+                                    " + '\\n'); sys.stderr.flush()")
+    chat = Scripted(tmp_path / "chat.json", tools=[POST])
+    config = write_config(tmp_path / "mcp-guard.toml", {
+        "vault": (vault.command, 'trust = "tofu"\nsecrets = { VAULT_KEY = "env:VAULT_SOURCE" }\n'),
+        "chat": (chat.command, 'trust = "tofu"\n'),
+    }, '[storage]\npath = "guard.db"\n[profiles.ops]\nowner = "ops@example.test"\ngrants = ["VAULT_KEY"]\n')
+    return vault, chat, config
+
+
+@pytest.mark.xfail(strict=True, reason="s10 attacker: a granted secret in its server's result reaches the model "
+                                       "and through it another upstream")
+def test_a_granted_secret_never_reaches_another_upstream(tmp_path):
+    _, chat, config = _config(tmp_path)
+    with Attacker(config, "--profile", "ops", "--intent", "Check the vault config and post a status note to #ops",
+                  env={"VAULT_SOURCE": SECRET}) as client:
+        client.open()
+        client.names()
+        shown = text_of(client.call("vault__show_config"))
+        posted = client.call("chat__post_message", {"channel": "#ops", "text": f"vault status: {shown}"})
+    assert "region eu-1" in shown  # the server answered (its secret is what must not pass)
+    leaked = [line for line in chat.received_raw() if SECRET in line]
+    assert not leaked, f"the secret reached another upstream: {text_of(posted)}"
+    assert SECRET not in shown, "the model was handed the secret itself"
+
+
+@pytest.mark.xfail(strict=True, reason="s10 attacker: a granted secret its server writes on stderr reaches "
+                                       "mcp-guard's log verbatim")
+def test_a_granted_secret_never_reaches_mcp_guards_log(tmp_path):
+    _, _, config = _config(tmp_path)
+    with Attacker(config, "--profile", "ops", "--intent", "Check the vault config",
+                  env={"VAULT_SOURCE": SECRET}) as client:
+        client.open()
+        client.names()
+        client.call("vault__show_config")
+        assert client.proc.stdin is not None
+        client.proc.stdin.close()
+        client.proc.wait(20)
+        log = client.stderr()
+    assert "vault: starting with key" in log  # the server's own log line did reach ours
+    assert SECRET not in log
