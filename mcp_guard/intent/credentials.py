@@ -3,14 +3,18 @@
 `[upstreams.X.secrets]` maps the environment variable the server reads to where the value lives
 ("env:NAME" in mcp-guard's own environment, "file:PATH" relative to the config). The relay adds
 `session_env(...)` to the upstream's launch environment for that session only. Values never appear
-in errors, reprs or logs: `Redactor` scrubs them from any text that is about to be logged.
+in errors, reprs or logs. Every value read is remembered for the process (`scrub`): no text a
+server writes may carry it on, whichever server wrote it (a result, a listing, an error, its stderr),
+to the model, another server through the model, the review store or a log.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from mcp_guard import system
 from mcp_guard.config import Config, Profile, UpstreamConfig
@@ -29,6 +33,12 @@ class Secret(str):
 
 
 def _read(config: Config, upstream: str, name: str, source: str) -> Secret:
+    value = _source(config, upstream, name, source)
+    _remember(name, value)
+    return value
+
+
+def _source(config: Config, upstream: str, name: str, source: str) -> Secret:
     kind, _, ref = source.partition(":")
     where = f"upstreams.{upstream}.secrets.{name}"
     if kind == "env" and ref:
@@ -155,3 +165,61 @@ class Redactor:
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: REDACTED.format(name=self._names.get(m.group(0).lower(), "secret")), text)
+
+
+    def found_in(self, text: str) -> bool:
+        return self._pattern is not None and self._pattern.search(text) is not None
+
+
+# Every secret value this process has read (value -> its name), and the redactor of them all.
+_READ: dict[str, str] = {}
+_scrubber = Redactor()
+
+
+def _remember(name: str, value: str) -> None:
+    global _scrubber
+    if value and _READ.get(value) != name:
+        _READ[value] = name
+        _scrubber = Redactor([(n, v) for v, n in _READ.items()])
+
+
+def scrub_text(text: str) -> str:
+    """`text` without any secret value this process has read."""
+    return _scrubber(text)
+
+
+def scrub(data: Any) -> Any:
+    """A parsed message (any JSON value) without any secret value this process has read, in its keys
+    or strings at any depth; `data` itself when it holds none."""
+    return _scrub(data, _scrubber) if _READ and _carries(data, _scrubber) else data
+
+
+def _carries(data: Any, r: Redactor) -> bool:
+    if isinstance(data, str):
+        return r.found_in(data)
+    if isinstance(data, Mapping):
+        return any(_carries(k, r) or _carries(v, r) for k, v in data.items())
+    if isinstance(data, list | tuple):
+        return any(_carries(v, r) for v in data)
+    return False
+
+
+def _scrub(data: Any, r: Redactor) -> Any:
+    if isinstance(data, str):
+        return r(data)
+    if isinstance(data, Mapping):
+        return {r(str(k)): _scrub(v, r) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_scrub(v, r) for v in data]
+    return data
+
+
+class ScrubbedLog(logging.Filter):
+    """A log handler's filter: no record it writes carries a secret value this process has read."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _READ:
+            text = record.getMessage()
+            if _scrubber.found_in(text):
+                record.msg, record.args = scrub_text(text), ()
+        return True

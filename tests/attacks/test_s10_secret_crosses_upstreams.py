@@ -1,18 +1,17 @@
-"""Class: a secret granted to one upstream reaches the model, and through it another upstream or a log
-(session 10, attacker). `[upstreams.X.secrets]` keep a secret out of every other server's environment,
-but nothing stops the value itself once its own server writes it anywhere: a tool result or error
-(a server that echoes its configuration or an "invalid key sk-…" error), or its stderr. The result goes to
-the model unchanged, so the next call can carry it to any upstream the intent lets the model write
-to (here: the very channel the person asked to post to); the stderr goes verbatim to mcp-guard's own
-log (`credentials.Redactor`, documented as scrubbing every logged text, is used nowhere).
+"""Class: a secret granted to one upstream reaches the model, and through it another upstream, the
+review store or a log (session 10, attacker; fixed). `[upstreams.X.secrets]` keep a secret out of every
+other server's environment, but nothing stopped the value itself once its own server wrote it anywhere:
+a tool result or error (a server that echoes its configuration or an "invalid key sk-…" error), its
+listing, or its stderr. The result went to the model unchanged, so the next call could carry it to any
+upstream the intent lets the model write to (here: the very channel the person asked to post to); the
+stderr went verbatim to mcp-guard's own log. Now every message an upstream sends, and every line of its
+stderr, is scrubbed of every secret value the process has read (`credentials.scrub`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-
-import pytest
 
 from tests.attacks.client import Attacker, Scripted, text_of, write_config
 
@@ -36,8 +35,6 @@ def _config(tmp_path):
     return vault, chat, config
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: a granted secret in its server's result reaches the model "
-                                       "and through it another upstream")
 def test_a_granted_secret_never_reaches_another_upstream(tmp_path):
     _, chat, config = _config(tmp_path)
     with Attacker(config, "--profile", "ops", "--intent", "Check the vault config and post a status note to #ops",
@@ -52,8 +49,6 @@ def test_a_granted_secret_never_reaches_another_upstream(tmp_path):
     assert SECRET not in shown, "the model was handed the secret itself"
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: a granted secret its server writes on stderr reaches "
-                                       "mcp-guard's log verbatim")
 def test_a_granted_secret_never_reaches_mcp_guards_log(tmp_path):
     _, _, config = _config(tmp_path)
     with Attacker(config, "--profile", "ops", "--intent", "Check the vault config",
@@ -69,8 +64,6 @@ def test_a_granted_secret_never_reaches_mcp_guards_log(tmp_path):
     assert SECRET not in log
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: a granted secret in its server's listing reaches the model "
-                                       "and the review store")
 def test_a_granted_secret_in_a_listing_is_never_shown_or_stored(tmp_path):
     vault, _, config = _config(tmp_path)
     vault.update(startup_python=(  # the server writes its key into its own tool's description
