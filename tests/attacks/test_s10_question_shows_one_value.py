@@ -66,3 +66,10 @@ def test_a_profile_question_shows_the_arguments(tmp_path):
                             {"to": EVIL, "body": "the summary"}, "--profile", "mail", extra=profile)
     assert question, "the person was not asked"
     assert EVIL in question or not sent, f"approved {question!r}, and the call went to {EVIL}"
+
+
+def test_the_question_shows_invisible_characters_as_escapes(tmp_path):
+    """A bidi override in a value would make the person read another address than the one approved."""
+    question, _ = _asked(tmp_path, "Email bob@example.com a summary of my meeting notes", "send_email",
+                         {"to": "bob.smith@example.org", "cc": "\u202eelpmaxe.live@eve", "body": "the summary"})
+    assert "\u202e" not in question and "\\u202e" in question, question
