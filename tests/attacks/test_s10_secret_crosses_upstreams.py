@@ -10,8 +10,13 @@ stderr, is scrubbed of every secret value the process has read (`credentials.scr
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import sqlite3
+from urllib.parse import quote
+
+import pytest
 
 from tests.attacks.client import Attacker, Scripted, text_of, write_config
 
@@ -78,3 +83,29 @@ def test_a_granted_secret_in_a_listing_is_never_shown_or_stored(tmp_path):
     assert "Show the config of key" in stored  # the server did list it
     assert SECRET not in listed
     assert SECRET not in stored
+
+
+ENCODED = "sk-live/Q7vX+2mN9=pLr4Tz8"  # characters a URL or a header encodes
+
+
+@pytest.mark.xfail(strict=True, reason="s10 attacker: a granted secret its server writes percent-encoded or in "
+                                       "base64 passes the scrub")
+def test_a_granted_secret_its_server_encodes_is_scrubbed_too(tmp_path):
+    """A server that echoes a request it made shows its key the way it sent it: in a Basic
+    `Authorization` header (base64 of `user:key`) or a URL's query (percent-encoded). The model decodes
+    either as easily as it reads the key itself."""
+    vault, _, config = _config(tmp_path)
+    vault.update(call_python=(
+        "'GET https://api.vault.example/v1/status?key=' + __import__('urllib.parse').parse.quote("
+        "os.environ['VAULT_KEY'], safe='') + ' Authorization: Basic ' + __import__('base64').b64encode("
+        "('api:' + os.environ['VAULT_KEY']).encode()).decode() + ' region eu-1'"))
+    with Attacker(config, "--profile", "ops", "--intent", "Check the vault config",
+                  env={"VAULT_SOURCE": ENCODED}) as client:
+        client.open()
+        client.names()
+        shown = text_of(client.call("vault__show_config"))
+    assert "region eu-1" in shown, shown  # the server answered
+    assert quote(ENCODED, safe="") not in shown, shown
+    token = re.search(r"Basic (\S+)", shown)
+    decoded = base64.b64decode(token.group(1) + "==").decode(errors="replace") if token else ""
+    assert ENCODED not in decoded, shown
