@@ -10,6 +10,7 @@ to the model, another server through the model, the review store or a log.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -178,9 +179,28 @@ _scrubber = Redactor()
 
 def _remember(name: str, value: str) -> None:
     global _scrubber
-    if value and _READ.get(value) != name:
-        _READ[value] = name
+    forms = {form for form in _spellings(value) if _READ.get(form) != name}
+    if forms:
+        _READ.update(dict.fromkeys(forms, name))
         _scrubber = Redactor([(n, v) for v, n in _READ.items()])
+
+
+def _spellings(value: str) -> set[str]:
+    """A secret as a server may write it: as it is, percent-encoded (a URL's query), and in base64 (a
+    Basic `Authorization` header encodes `user:secret`, so the secret may start at any of the three
+    byte offsets of a base64 group: the characters that encode only its own bytes, at each offset)."""
+    from urllib.parse import quote, quote_plus
+
+    if not value:
+        return set()
+    forms = {value, quote(value, safe=""), quote_plus(value)}
+    raw = value.encode()
+    if len(raw) >= 12:  # shorter, the part that encodes only its own bytes is too short to mean it
+        for pad in range(3):
+            coded = base64.b64encode(b"\0" * pad + raw).decode()
+            inner = coded[4 * -(-pad // 3): 4 * ((pad + len(raw)) // 3)]
+            forms |= {inner, inner.replace("+", "-").replace("/", "_")}
+    return {f for f in forms if len(f) >= 4}
 
 
 def scrub_text(text: str) -> str:

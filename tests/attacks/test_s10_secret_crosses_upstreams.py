@@ -16,8 +16,6 @@ import re
 import sqlite3
 from urllib.parse import quote
 
-import pytest
-
 from tests.attacks.client import Attacker, Scripted, text_of, write_config
 
 SECRET = "sk-live-Q7vX2mN9pLr4Tz8"
@@ -88,8 +86,6 @@ def test_a_granted_secret_in_a_listing_is_never_shown_or_stored(tmp_path):
 ENCODED = "sk-live/Q7vX+2mN9=pLr4Tz8"  # characters a URL or a header encodes
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: a granted secret its server writes percent-encoded or in "
-                                       "base64 passes the scrub")
 def test_a_granted_secret_its_server_encodes_is_scrubbed_too(tmp_path):
     """A server that echoes a request it made shows its key the way it sent it: in a Basic
     `Authorization` header (base64 of `user:key`) or a URL's query (percent-encoded). The model decodes
