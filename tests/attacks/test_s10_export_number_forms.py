@@ -4,15 +4,14 @@ covers the SHA-256 of its data's canonical JSON as written; `audit export` parse
 same text, and the honest record reads as edited: a float that is a whole number of 2**53 or more
 (`1e16`) is written `10000000000000000`, which parses as an integer, and an integer that large is
 written as a string. One tool call with such an argument, from an agent or an injection that asks for
-it, makes every later export of the log fail verification: a check that cries wolf on demand
-is one nobody can act on.
+it, made every later export of the log fail verification: a check that cries wolf on demand
+is one nobody can act on. Fixed: such a float is canonicalised as the string of its Python text, like
+an integer beyond 2**53 (`canonical.jsonable`), so a canonical text is its own canonical form.
 """
 
 from __future__ import annotations
 
 import subprocess
-
-import pytest
 
 from tests.attacks.client import Attacker, Scripted, write_config
 from tests.clients import GUARD
@@ -26,8 +25,6 @@ def _guard(cfg, *args):
     return subprocess.run([*GUARD, "--config", str(cfg), *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: a float of 2**53 or more in a record makes an honest "
-                                       "export fail verification")
 def test_an_honest_export_with_a_large_whole_float_verifies(tmp_path):
     server = Scripted(tmp_path / "s.json", tools=[TOOL])
     cfg = write_config(tmp_path / "mcp-guard.toml", {"units": (server.command, 'trust = "tofu"\n')},
