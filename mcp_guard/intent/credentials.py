@@ -267,4 +267,6 @@ class ScrubbedLog(logging.Filter):
             text = record.getMessage()
             if _scrubber.found_in(text):
                 record.msg, record.args = scrub_text(text), ()
+            if record.exc_info and not record.exc_text:  # a traceback's messages too (the formatter keeps this)
+                record.exc_text = scrub_text(logging.Formatter().formatException(record.exc_info))
         return True
