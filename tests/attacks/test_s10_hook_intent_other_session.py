@@ -5,7 +5,9 @@ started the proxy" (README); when Claude Code does not name that session in the 
 latest one in this project" (`sessions.hook_intent`): whichever session of the same folder the person
 typed in last. A second session there, where the person asked to send something to a partner, makes
 that partner a destination "named in the request" for the first session, where an injection asks for
-the same send and it goes out unasked.
+the same send and it went out unasked. Fixed in part: the session the proxy first takes is kept
+(`hook_intent_source`), so another session's later prompts no longer apply; which session started the
+proxy still cannot be told when a second one was prompted before the proxy's first look.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-
-import pytest
 
 from tests.attacks.client import Attacker, server, text_of, write_config
 from tests.clients import GUARD
@@ -28,9 +28,6 @@ def _hook(cfg, session: str, prompt: str, cwd) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker: without CLAUDE_CODE_SESSION_ID the proxy takes the project's "
-                                       "latest hook session, another session's prompts included; which session "
-                                       "started it cannot be told then (a design decision: left open)")
 def test_another_sessions_prompt_does_not_widen_this_ones_intent(tmp_path):
     spec, log = tmp_path / "mail.json", tmp_path / "mail.log"
     spec.write_text(json.dumps({"tools": ["send_email"], "results": {}, "log": str(log)}))
