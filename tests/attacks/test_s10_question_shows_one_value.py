@@ -50,6 +50,7 @@ def test_an_approved_call_carries_no_destination_the_question_did_not_show(tmp_p
     assert question, "the person was not asked"
     assert "bob.smith@example.org" in question
     assert EVIL in question or not sent, f"approved {question!r}, and the call went to {EVIL} as well"
+    assert f"cc={EVIL!r}" in question, question  # the engine names every value it asks about, not the first
 
 
 def test_a_destructive_question_shows_every_argument(tmp_path):
