@@ -212,7 +212,9 @@ def _spellings(value: str) -> set[str]:
             coded = base64.b64encode(b"\0" * pad + raw).decode()
             inner = coded[4 * -(-pad // 3): 4 * ((pad + len(raw)) // 3)]
             forms |= {inner, inner.replace("+", "-").replace("/", "_")}
-    return {f for f in forms if len(f) >= 4}
+    # Eight characters or more: a shorter value is a word a server may well write as its own (a tool's
+    # name, a field), and rewriting it would change what it says; the audit log redacts any length.
+    return {f for f in forms if len(f) >= 8}
 
 
 def scrub_text(text: str) -> str:
