@@ -6,11 +6,14 @@ and held calls' argument digests all go through `canonical`, so one value always
 JCS holds only I-JSON. What it cannot hold is made JSON-safe by ONE rule: a value JCS cannot write
 exactly (an integer beyond ±(2^53 - 1), NaN or an infinity, any non-JSON object) becomes the string
 of its Python text ("18446744073709551616", "nan", "inf"); keys become strings, tuples lists, and a
-lone surrogate '?'. Why strings: they are lossless. The alternative, reading big
-integers as doubles (what a JavaScript client does), makes distinct values collide (2^53 and
-2^53 + 1 give one digest), so an approval given for one call's arguments would match another's,
-and the audit log would keep a value that was never sent. The one cost, that such a number and
-the string of its digits canonicalise alike, changes no decision mcp-guard makes.
+lone surrogate '?'. So does a whole float beyond ±(2^53 - 1) and under 1e21 ("1e+16"): JCS writes it
+as an integer literal, which reads back as such an integer, so its canonical text would not be its
+own canonical form (an honest audit export would fail verification). Why strings: they are
+lossless. The alternative, reading big integers as doubles (what a JavaScript client does), makes
+distinct values collide (2^53 and 2^53 + 1 give one digest), so an approval given for one call's
+arguments would match another's, and the audit log would keep a value that was never sent. The one
+cost, that such a number and the string of its digits canonicalise alike, changes no decision
+mcp-guard makes.
 
 Times written to the database are RFC 3339 in UTC with a 'Z' and microseconds (`now()`), which
 sort as text in time order; `parse_time` also reads the formats older versions wrote.
@@ -75,12 +78,17 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, int):
         return int(value) if -SAFE_INT <= value <= SAFE_INT else str(value)
     if isinstance(value, float):
-        return float(value) if math.isfinite(value) else str(value)
+        return float(value) if math.isfinite(value) and not _reads_as_big_int(value) else str(value)
     if isinstance(value, Mapping):
         return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return str(value)
+
+
+def _reads_as_big_int(value: float) -> bool:
+    """Whether JCS writes `value` as an integer literal beyond ±(2^53 - 1) (it uses an exponent from 1e21)."""
+    return value.is_integer() and SAFE_INT < abs(value) < 1e21
 
 
 def _unsurrogate(value: Any) -> Any:

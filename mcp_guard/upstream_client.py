@@ -124,6 +124,7 @@ async def process_streams(name: str, argv: list[str], env: dict[str, str], cwd: 
     from mcp.shared.message import SessionMessage
     from mcp.types import jsonrpc_message_adapter
 
+    from mcp_guard.intent.credentials import scrub
     from mcp_guard.proxy.channels import ChildProcess, ProcessChannel
     from mcp_guard.proxy.jsonrpc import MalformedMessage
 
@@ -143,6 +144,7 @@ async def process_streams(name: str, argv: list[str], env: dict[str, str], cwd: 
             while True:
                 try:
                     msg, _ = await channel.receive()
+                    msg = scrub(msg)  # a secret it was given (its own, echoed) reaches no BOM or output
                     item: Any = SessionMessage(jsonrpc_message_adapter.validate_python(msg, by_name=False))
                 except MalformedMessage as bad:
                     item = ValueError(bad.reason)

@@ -91,3 +91,36 @@ def test_an_upstream_with_secrets_starts_in_its_cwd_else_the_root(tmp_path):
     assert UpstreamConfig(command="x", secrets={"T": "env:T"}).launch_cwd() == os.path.abspath(os.sep)
     assert UpstreamConfig(command="x", secrets={"T": "env:T"}, cwd=str(tmp_path)).launch_cwd() == str(tmp_path)
     assert UpstreamConfig(command="x").launch_cwd() is None  # the client's folder, as before
+
+
+def test_a_secret_read_is_scrubbed_from_messages_and_logs_in_every_spelling(config):
+    import base64
+    import io
+    import logging
+    from urllib.parse import quote
+
+    from mcp_guard.intent.credentials import ScrubbedLog, scrub, scrub_message
+
+    session_env(config, "crm", "sales")  # reading the secrets is what makes them known
+    basic = base64.b64encode(b"api:file-secret-value").decode()
+    msg = {"result": {"text": f"key FILE-SECRET-VALUE, url ?k={quote('env-secret-value')}, Basic {basic}",
+                      "file-secret-value": [1, "clean"]}}
+    out, raw = scrub_message(msg, repr(msg).encode())
+    assert raw is None and "secret-value" not in repr(out).lower() and "api:file" not in repr(out)
+    assert out["result"]["text"].startswith("key [redacted:CRM_KEY]")
+    clean = {"result": {"text": "nothing here"}}
+    assert scrub(clean) is clean and scrub_message(clean, b'{"result":{"text":"nothing here"}}')[0] is clean
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ScrubbedLog())
+    log = logging.getLogger("test-credentials-scrub")
+    log.addHandler(handler)
+    try:
+        log.warning("upstream said %s", "bad key file-secret-value")
+        try:
+            raise ValueError("refused env-secret-value")
+        except ValueError:
+            log.exception("failed")
+    finally:
+        log.removeHandler(handler)
+    assert "secret-value" not in stream.getvalue() and "[redacted:" in stream.getvalue()

@@ -161,17 +161,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"bom": str(target), "upstreams": summary, "kept_unconfigured": kept})
     else:
+        from mcp_guard.cli.literal import visible  # names and errors are servers' text
+
         print(f"AI-BOM written: {target}")
         if kept:
-            print(f"  kept as recorded (not in this config): {', '.join(kept)}")
+            print(visible(f"  kept as recorded (not in this config): {', '.join(kept)}"))
         for name, info in summary.items():
             if "error" in info:
-                print(f"  {name}: NOT RECORDED: {info['error']}")
+                print(visible(f"  {name}: NOT RECORDED: {info['error']}"))
                 continue
             c = info["counts"]
             print(f"  {name}: {c['approved']} approved, {c['pending']} pending review, {c['rejected']} rejected")
             for h in info["held"]:
-                print(f"    {h['state']:<8} {h['id']}  {h['kind']} {h['name']}")
+                print(visible(f"    {h['state']:<8} {h['id']}  {h['kind']} {h['name']}"))
         if any(info.get("held") for info in summary.values()):
             print("Review them: mcp-guard review list / show ID / approve ID --reason …")
     if failed:
@@ -606,7 +608,9 @@ def _targets(args: argparse.Namespace, queue: ReviewQueue) -> list[str]:
                          f"--upstream {args.upstream}` shows them")
     print(f"{verb} {len(items)} definition(s) of upstream {args.upstream!r} pending review ({counted}):",
           file=sys.stderr)
-    print("  " + ", ".join(i.name for i in items), file=sys.stderr)
+    from mcp_guard.cli.literal import visible  # what is approved must be what the reviewer reads
+
+    print(visible("  " + ", ".join(i.name for i in items)), file=sys.stderr)
     if not args.yes:
         try:
             answer = input(f"{verb} all {len(items)} with reason {args.reason!r}? [y/N] ")

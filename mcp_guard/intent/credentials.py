@@ -3,13 +3,18 @@
 `[upstreams.X.secrets]` maps the environment variable the server reads to where the value lives
 ("env:NAME" in mcp-guard's own environment, "file:PATH" relative to the config). The relay adds
 `session_env(...)` to the upstream's launch environment for that session only. Values never appear
-in errors, reprs or logs: `Redactor` scrubs them from any text that is about to be logged.
+in errors, reprs or logs. Every value read is remembered for the process (`scrub`): no text a
+server writes may carry it on, whichever server wrote it (a result, a listing, an error, its stderr),
+to the model, another server through the model, the review store or a log.
 """
 
 from __future__ import annotations
 
+import base64
+import logging
 import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from mcp_guard import system
 from mcp_guard.audit.data import any_of
@@ -29,6 +34,12 @@ class Secret(str):
 
 
 def _read(config: Config, upstream: str, name: str, source: str) -> Secret:
+    value = _source(config, upstream, name, source)
+    _remember(name, value)
+    return value
+
+
+def _source(config: Config, upstream: str, name: str, source: str) -> Secret:
     kind, _, ref = source.partition(":")
     where = f"upstreams.{upstream}.secrets.{name}"
     if kind == "env" and ref:
@@ -151,6 +162,112 @@ class Redactor:
         self._pattern = any_of(v for v, _ in pairs)
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None:
+        if self._pattern is None or not self.found_in(text):
             return text
         return self._pattern.sub(lambda m: REDACTED.format(name=self._names.get(m.group(0).lower(), "secret")), text)
+
+    def found_in(self, text: str) -> bool:
+        """Whether `text` holds a secret: plain substring tests of the lower-cased text (a regular
+        expression that ignores case costs a hundred times more, and most text holds none)."""
+        if not self._names:
+            return False
+        lowered = text.lower()
+        return any(value in lowered for value in self._names)
+
+
+# Every secret value this process has read (value -> its name), and the redactor of them all.
+_READ: dict[str, str] = {}
+_scrubber = Redactor()
+
+
+# The lower-cased bytes of every spelling, while each one is written as it is inside any JSON string an
+# encoder writes (else None: a message is then always walked). An encoder may escape `/` as `\/`.
+_RAW_FORMS: list[bytes] | None = []
+_VERBATIM = re.compile(r"[A-Za-z0-9 !#$%'()*+,./:;=?@\[\]^_`{|}~-]+")
+
+
+def _remember(name: str, value: str) -> None:
+    global _scrubber, _RAW_FORMS
+    forms = {form for form in _spellings(value) if _READ.get(form) != name}
+    if forms:
+        _READ.update(dict.fromkeys(forms, name))
+        _scrubber = Redactor([(n, v) for v, n in _READ.items()])
+        verbatim = all(_VERBATIM.fullmatch(form) for form in _READ)
+        _RAW_FORMS = [form.lower().encode() for form in _READ] if verbatim else None
+
+
+def _spellings(value: str) -> set[str]:
+    """A secret as a server may write it: as it is, percent-encoded (a URL's query), and in base64 (a
+    Basic `Authorization` header encodes `user:secret`, so the secret may start at any of the three
+    byte offsets of a base64 group: the characters that encode only its own bytes, at each offset)."""
+    from urllib.parse import quote, quote_plus
+
+    if not value:
+        return set()
+    forms = {value, quote(value, safe=""), quote_plus(value)}
+    raw = value.encode()
+    if len(raw) >= 12:  # shorter, the part that encodes only its own bytes is too short to mean it
+        for pad in range(3):
+            coded = base64.b64encode(b"\0" * pad + raw).decode()
+            inner = coded[4 * -(-pad // 3): 4 * ((pad + len(raw)) // 3)]
+            forms |= {inner, inner.replace("+", "-").replace("/", "_")}
+    # Eight characters or more: a shorter value is a word a server may well write as its own (a tool's
+    # name, a field), and rewriting it would change what it says; the audit log redacts any length.
+    return {f for f in forms if len(f) >= 8}
+
+
+def scrub_text(text: str) -> str:
+    """`text` without any secret value this process has read."""
+    return _scrubber(text)
+
+
+def scrub(data: Any) -> Any:
+    """A parsed message (any JSON value) without any secret value this process has read, in its keys
+    or strings at any depth; `data` itself when it holds none."""
+    return _scrub(data, _scrubber) if _READ and _carries(data, _scrubber) else data
+
+
+def scrub_message(msg: Any, raw: bytes | None) -> tuple[Any, bytes | None]:
+    """`scrub` for a message and its bytes as received: the bytes, when there are some, answer most
+    messages (no secret in them) at the cost of one search; a changed message loses its bytes."""
+    if not _READ:
+        return msg, raw
+    if raw is not None and _RAW_FORMS is not None:
+        lowered = raw.lower().replace(b"\\/", b"/")
+        if not any(form in lowered for form in _RAW_FORMS):
+            return msg, raw
+    scrubbed = scrub(msg)
+    return (msg, raw) if scrubbed is msg else (scrubbed, None)
+
+
+def _carries(data: Any, r: Redactor) -> bool:
+    if isinstance(data, str):
+        return r.found_in(data)
+    if isinstance(data, Mapping):
+        return any(_carries(k, r) or _carries(v, r) for k, v in data.items())
+    if isinstance(data, list | tuple):
+        return any(_carries(v, r) for v in data)
+    return False
+
+
+def _scrub(data: Any, r: Redactor) -> Any:
+    if isinstance(data, str):
+        return r(data)
+    if isinstance(data, Mapping):
+        return {r(str(k)): _scrub(v, r) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_scrub(v, r) for v in data]
+    return data
+
+
+class ScrubbedLog(logging.Filter):
+    """A log handler's filter: no record it writes carries a secret value this process has read."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _READ:
+            text = record.getMessage()
+            if _scrubber.found_in(text):
+                record.msg, record.args = scrub_text(text), ()
+            if record.exc_info and not record.exc_text:  # a traceback's messages too (the formatter keeps this)
+                record.exc_text = scrub_text(logging.Formatter().formatException(record.exc_info))
+        return True

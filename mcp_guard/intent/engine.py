@@ -1401,16 +1401,17 @@ class DefaultEngine:
                     f"destructive: {tool} is destructive and {why}",
                     f"Allow {tool} with {_short(arguments)}? It is destructive, and {why}.",
                 )
-        # Every value is judged; the most severe verdict decides (a deny is never hidden by an ask).
-        asked = None
+        # Every value is judged; the most severe verdict decides (a deny is never hidden by an ask), and an
+        # ask names every value asked about: a yes lets them all through.
+        asked: list[Verdict] = []
         for v in values:
             verdict = self._value(info, v, record, values)
             if verdict is not None:
                 if verdict.action == "deny":
                     return verdict
-                asked = asked or verdict
-        if asked is not None:
-            return asked
+                asked.append(verdict)
+        if asked:
+            return _together(asked)
         for verdict in (self._audience(info, arguments), self._amount(info, arguments, record),
                         self._prescribed(info, values, record)):
             if verdict is not None:
@@ -2149,6 +2150,17 @@ def _verdict(action: str, rule: str, info: ToolInfo, v: Value, what: str, intent
         reason,
         f"Allow {info.name} with {v.param}={v.value!r}? This value {what}; {intent.the_request} does not name it.",
     )
+
+
+def _together(asked: list[Verdict]) -> Verdict:
+    """One ask for the values of a call asked about: the first one's rule, and every reason."""
+    first = asked[0]
+    others = [r for r in dict.fromkeys(v.reason for v in asked[1:]) if r != first.reason]
+    if not others:
+        return first
+    also = "; ".join(others)
+    return Verdict(first.action, first.rule, f"{first.reason}; also {also}",
+                   f"{first.question or first.reason} Also: {also}.")
 
 
 def _short(arguments: dict[str, Any], limit: int = 160) -> str:

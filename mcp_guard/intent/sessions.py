@@ -16,7 +16,8 @@ Code started it (`CLAUDECODE=1` in its environment: a `run` that another client 
 never takes a person's prompts from the folder it happens to run in). Claude Code names its session to
 the servers it starts (`CLAUDE_CODE_SESSION_ID`): that session's prompts are the ones in force. An
 older Claude Code that does not leaves the project folder ($CLAUDE_PROJECT_DIR, or the cwd) as the
-key, and the most recently prompted session of that project is the one in force.
+key: the most recently prompted session of that project when the proxy first looks is the one in
+force from then on (another session's later prompts in the same folder never widen it).
 
 Intent is only ever written by these paths (a person's command or a person's prompt): nothing an
 agent sends through the proxy reaches them, so an agent cannot widen its own scope.
@@ -217,9 +218,15 @@ def hook_intent_source(store: Store, cwd: str | None = None, environ: Mapping[st
     if cwd is None and claude_session is None and env.get("CLAUDECODE") != "1":
         return None
     folder = cwd or env.get("CLAUDE_PROJECT_DIR") or os.getcwd()
+    pinned: list[str] = [claude_session] if claude_session else []
 
     def source(session) -> str | None:
-        bound = hook_intent(store, session_id=claude_session) if claude_session else hook_intent(store, cwd=folder)
+        if pinned:
+            bound = hook_intent(store, session_id=pinned[0])
+        else:  # not named: the project's latest session, kept from now on (another one's prompts are not ours)
+            bound = hook_intent(store, cwd=folder)
+            if bound is not None and bound.session_id:
+                pinned.append(bound.session_id)
         return bound.intent if bound else None
 
     return source

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import anyio
 
 from mcp_guard import system
+from mcp_guard.intent.credentials import scrub_text
 from mcp_guard.proxy import jsonrpc
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
 
@@ -296,6 +297,9 @@ class StderrTail:
         try:
             for line in pipe:
                 text = line.decode("utf-8", "replace").rstrip()
+                clean = scrub_text(text)
+                if clean != text:  # a secret it was given goes into no log
+                    text, line = clean, clean.encode() + b"\n"
                 if text:
                     self._lines.append(text if len(text) <= self.WIDTH else text[: self.WIDTH] + "…")
                 if out is not None:

@@ -1033,13 +1033,22 @@ class Relay:
 
 
 def _question(call: ToolCall, decision: Decision) -> str:
-    """The question put to a person: the guard's, and every input judged with the arguments (the
-    answer covers exactly what the person was shown)."""
-    text = decision.question or decision.reason
-    if call.inputs:
-        import json
+    """The question put to a person: the guard's, then the whole call, every argument and every input
+    judged with them, uncut. A yes lets all of it through, while a guard's question names only what it
+    found wrong first (one value of several, or arguments cut short): the answer must cover exactly
+    what the person was shown. Control and invisible characters (a bidi override) are written as escapes,
+    so that what the person reads is what the server gets."""
+    import json
 
-        text += " It also carries these answers: " + json.dumps(call.inputs, ensure_ascii=False, default=str)
+    from mcp_guard.cli.literal import visible
+
+    def shown(value: Any) -> str:
+        return visible(json.dumps(value, ensure_ascii=False, default=str))
+
+    text = decision.question or decision.reason
+    text += f" The call to {call.exposed_name} sends: " + shown(call.arguments)
+    if call.inputs:
+        text += " It also carries these answers: " + shown(call.inputs)
     return text
 
 

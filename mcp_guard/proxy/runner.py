@@ -15,6 +15,7 @@ from mcp_guard.guards.base import Guard, SessionInfo
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.guards.hook_intent import HookIntent
 from mcp_guard.guards.tool_filter import ToolFilterGuard
+from mcp_guard.intent.credentials import ScrubbedLog
 from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.gate import HeldApprovals, Observer
 from mcp_guard.proxy.relay import Relay
@@ -38,6 +39,8 @@ def setup_logging(verbose: bool = False) -> None:
     The level applies to mcp-guard's own loggers; libraries keep theirs at warning."""
     level = os.environ.get("MCP_GUARD_LOG", "debug" if verbose else "warning").upper()
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="mcp-guard: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(ScrubbedLog())  # no secret in our own lines either (an upstream's error quoted)
     logging.getLogger("mcp_guard").setLevel(getattr(logging, level, logging.WARNING))
 
 

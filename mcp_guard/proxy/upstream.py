@@ -28,7 +28,7 @@ from mcp_guard import telemetry
 from mcp_guard.config import Config, ProxySettings, UpstreamConfig
 from mcp_guard.errors import GuardError, ProtocolError, UpstreamUnavailable
 from mcp_guard.guards.base import LaunchRefused, LaunchSpec
-from mcp_guard.intent.credentials import upstream_env
+from mcp_guard.intent.credentials import scrub_message, upstream_env
 from mcp_guard.proxy import eras, jsonrpc
 from mcp_guard.proxy.channels import (
     Channel,
@@ -392,6 +392,7 @@ class UpstreamConnection:
                         text = f"upstream '{self.name}' sent an invalid response: {bad.reason}"
                         self._resolve(bad.request_id, jsonrpc.error(bad.request_id, code, text), None)
                     continue
+                msg, raw = scrub_message(msg, raw)  # a secret it was given (its own, echoed) goes no further
                 if "method" in msg:
                     if msg["method"] == "notifications/subscriptions/acknowledged":
                         continue  # the answer to the proxy's own listen (see _listen)

@@ -48,7 +48,7 @@ def test_secrets_upstream_temp_folder_not_chosen_by_client(tmp_path):
         c.open()
         ans = c.call(next(n for n in c.names() if n.endswith("where")))
         seen = json.loads(text_of(ans))
-    assert seen["env"].get("CRM_TOKEN") == "s3cret"  # it is an upstream with secrets
+    assert seen["env"].get("CRM_TOKEN") == "s3cret"  # an upstream with secrets (too short a value to scrub)
     assert "TMPDIR" not in seen["env"]  # the fix held for TMPDIR
     assert Path(seen["tmp"]).resolve() != project.resolve(), f"temp folder chosen by the client: {seen['tmp']}"
     assert not {"TMP", "TEMP"} & seen["env"].keys(), {k: seen["env"][k] for k in ("TMP", "TEMP") if k in seen["env"]}
