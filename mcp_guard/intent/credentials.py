@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
