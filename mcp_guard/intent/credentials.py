@@ -235,7 +235,9 @@ def scrub_message(msg: Any, raw: bytes | None) -> tuple[Any, bytes | None]:
         return msg, raw
     if raw is not None and _RAW_FORMS is not None:
         lowered = raw.lower().replace(b"\\/", b"/")
-        if not any(form in lowered for form in _RAW_FORMS):
+        # A `\u` escape may spell any character (a server need not write as encoders do): only bytes
+        # without one show every spelling of a secret as it is.
+        if b"\\u" not in lowered and not any(form in lowered for form in _RAW_FORMS):
             return msg, raw
     scrubbed = scrub(msg)
     return (msg, raw) if scrubbed is msg else (scrubbed, None)

@@ -105,3 +105,22 @@ def test_a_granted_secret_its_server_encodes_is_scrubbed_too(tmp_path):
     token = re.search(r"Basic (\S+)", shown)
     decoded = base64.b64decode(token.group(1) + "==").decode(errors="replace") if token else ""
     assert ENCODED not in decoded, shown
+
+
+def test_a_granted_secret_its_server_writes_in_json_escapes_is_scrubbed_too(tmp_path):
+    """JSON lets a writer escape any character (`\\u0073` is `s`): the bytes the server sent hold no
+    spelling of the key, the message they parse to does. The scrub must judge the message, not only bytes."""
+    vault, _, config = _config(tmp_path)
+    escaped = "".join(f"\\u{ord(c):04x}" for c in SECRET)
+    note = '{"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "key ' + \
+        escaped + '"}}'
+    vault.update(before_answer_raw=[note], call_python=f"json.loads('\"{escaped}\"') + ' region eu-1'")
+    with Attacker(config, "--profile", "ops", "--intent", "Check the vault config",
+                  env={"VAULT_SOURCE": SECRET}) as client:
+        client.open()
+        client.names()
+        shown = text_of(client.call("vault__show_config"))
+        seen = json.dumps(client.others)
+    assert "region eu-1" in shown, shown  # the server answered
+    assert SECRET not in shown, shown
+    assert "key" in seen and SECRET not in seen, seen
