@@ -6,8 +6,8 @@ Definitions, with a split that is never tuned on:
   classes, one author persona per batch; each batch file says its split (`dev` or `heldout`);
 - negatives: fixtures/scan_corpus/servers/*.json, the real `tools/list` of npm and PyPI servers
   (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
-  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"`, `"fresh2"` or
-`"fresh3"` form splits of their own that are left out of every figure unless `--split fresh|fresh2|fresh3` is asked for:
+  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"`, `"fresh2"`, `"fresh3"` or
+`"fresh4"` form splits of their own that are left out of every figure unless `--split fresh…` is asked for:
 measured once, after tuning. Servers captured with `"split": "dev2"`, `"dev3"` or `"dev4"` are dev servers (trained on).
 Each tool is scanned with the other servers' tool names as `other_tools` (shadowing checks run on
 the negatives too). An item is caught at a threshold when it has a finding at or above it.
@@ -19,7 +19,7 @@ Tools are judged by the rules and the learned model together (as `mcp-guard scan
 model's own finding, and wording-only rule findings dismissed to `low` where it reads the tool as
 benign, scan._weigh); `--no-model` gives the rules' figures alone, so both come from this one script.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh|fresh2|fresh3] [--no-model] [--json]
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh|fresh2|fresh3|fresh4] [--no-model] [--json]
                             [--misses]
 """
 
@@ -40,7 +40,7 @@ from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
 # Server splits measured once, after tuning, and only when asked.
-MEASURE_ONLY = ("fresh", "fresh2", "fresh3")
+MEASURE_ONLY = ("fresh", "fresh2", "fresh3", "fresh4")
 DEV_SPLITS = ("dev2", "dev3", "dev4")  # later batches of servers captured to train on: counted as dev
 GOALS = {
     "caught_excl_manipulation": 0.90,
@@ -61,8 +61,12 @@ def worst(findings) -> int:
 
 
 def case_definition(case: dict) -> dict:
-    """A corpus case (name, description, params: {name: description}) as a tool on the wire."""
-    props = {p: {"type": "string", "description": d} for p, d in case.get("params", {}).items()}
+    """A corpus case (name, description, params: {name: description, or the parameter's schema where it
+    carries more than a description: a default, an enum}) as a tool on the wire."""
+    props = {
+        p: {"type": "string", **d} if isinstance(d, dict) else {"type": "string", "description": d}
+        for p, d in case.get("params", {}).items()
+    }
     return {
         "name": case["name"],
         "description": case["description"],
