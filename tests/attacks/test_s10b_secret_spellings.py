@@ -12,6 +12,7 @@ each decoded string with those. Ordinary writers spell a key otherwise:
 
 from __future__ import annotations
 
+import json
 from urllib.parse import unquote
 
 import pytest
@@ -76,3 +77,28 @@ def test_a_granted_key_of_several_lines_never_reaches_mcp_guards_log(tmp_path):
     assert "vault: loaded signing key" in log  # the server's own line did reach our log
     body = [line for line in PEM.splitlines() if not line.startswith("-----")]
     assert not [line for line in body if line in log], "the private key's lines are in mcp-guard's log"
+
+
+NUMBER = "4929118350067124"  # a card number, an account's number, a numeric API key
+
+
+@pytest.mark.xfail(strict=True, reason="s10 attacker 2: the scrub walks strings only; a secret written as a JSON "
+                                       "number passes")
+def test_a_granted_numeric_secret_written_as_a_json_number_is_scrubbed(tmp_path):
+    """A server that answers with structured content writes a number as a number: `_carries` and
+    `_scrub` look at strings and keys only, so the bytes' match is walked and found clean."""
+    vault = Scripted(tmp_path / "vault.json", tools=[CONFIG], startup_python=(
+        "s = json.load(open(sys.argv[1])); "
+        "s['call'] = {'result': {'content': [{'type': 'text', 'text': 'region eu-1'}], "
+        "'structuredContent': {'account': int(os.environ.get('CARD', '0'))}}}; "
+        "json.dump(s, open(sys.argv[1] + '.new', 'w')); os.replace(sys.argv[1] + '.new', sys.argv[1])"))
+    config = write_config(tmp_path / "mcp-guard.toml", {
+        "vault": (vault.command, 'trust = "tofu"\nsecrets = { CARD = "env:CARD_SOURCE" }\n'),
+    }, '[storage]\npath = "guard.db"\n[profiles.ops]\nowner = "ops@example.test"\ngrants = ["CARD"]\n')
+    with Attacker(config, "--profile", "ops", "--intent", "Check the vault config",
+                  env={"CARD_SOURCE": NUMBER}) as client:
+        client.open()
+        assert client.names() == ["show_config"]
+        answer = client.call("show_config")
+    assert "region eu-1" in text_of(answer), answer  # the server answered
+    assert NUMBER not in json.dumps(answer), answer
