@@ -480,13 +480,11 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
             return (start < 2 or text[start - 2] != "\\") and end < len(text) and text[end] == '"'
         if start > 0 and text[start - 1] == "<":
             return text.startswith('>"', end) and _MAILBOX_NAME.search(text, max(0, start - 82), start) is not None
-        return _json_scalar(e, start, end) or _json_line_field(e, start, end) or _json_cell(e, start, end)
+        return _json_scalar(e, start, end) or _json_line_field(e, start, end)
     line_start = text.rfind("\n", 0, start) + 1
     m = _LINE_PREFIX.match(text, line_start, start)
     if m is None or m.end() != start:
-        line_end = text.find("\n", end)
-        return _cell(text, line_start, line_end if line_end >= 0 else len(text), start, end) and \
-            not _inside_scalar(text, line_start)
+        return False
     quote = text[start - 1] if text[start - 1] in "'\"" else ""
     if quote:  # `key: 'value'`: the quote must close right after the value
         if not text.startswith(quote, end) or _LINE_SUFFIX.match(text, end + 1) is None:
@@ -519,72 +517,6 @@ def _json_line_field(e: ResultEntry, start: int, end: int) -> bool:
     strings = _json_strings(e)
     i = bisect.bisect_right(strings, (start, len(text) + 1)) - 1
     return i >= 0 and strings[i][0] < start < strings[i][1]  # inside a string, not a key and its value
-
-
-# A line of short cells, one record of a list of them (`- Tom Becker, tom.becker@…, Tue/Thu`, `President: Rachel
-# Stein, president@…`): after a bullet and a label, two to eight cells split by commas, semicolons, bars or tabs,
-# each a few words, and a line next to it of as many cells (one such line alone may be a sentence: "id: 7, ship it").
-_CELL_HEAD = re.compile(r"[ \t]*(?:[-*•][ \t]+)?(?:[A-Za-z_][\w .-]{0,40}:[ \t]+)?")
-_CELL_SPLIT = re.compile(r"[ \t]*[,;|\t][ \t]*")
-MAX_CELL = 48  # characters of a cell: more is a sentence, not a value of a record
-
-
-def _cells(text: str, line_start: int, line_end: int) -> tuple[int, list[str]] | None:
-    """Where a line's cells start, and its cells, if it is a line of short cells."""
-    if line_end - line_start > 8 * MAX_CELL or line_end <= line_start:
-        return None
-    head = _CELL_HEAD.match(text, line_start, line_end)
-    body_start = head.end() if head else line_start
-    cells = _CELL_SPLIT.split(text[body_start:line_end].rstrip(" \t\r"))
-    if not 2 <= len(cells) <= 8 or any(not c or len(c) > MAX_CELL or len(c.split()) > 4 or c[-1] in ".!?:"
-                                       for c in cells):
-        return None
-    return body_start, cells
-
-
-def _cell(text: str, line_start: int, line_end: int, start: int, end: int, breaks: str = "\n",
-          lo: int = 0, hi: int | None = None) -> bool:
-    """Is text[start:end] one whole cell of a line of short cells (`breaks` split lines, within lo..hi)?"""
-    hi = len(text) if hi is None else hi
-    got = _cells(text, line_start, line_end)
-    if got is None:
-        return False
-    body_start, cells = got
-    pos = body_start
-    for c in cells:  # the cell that holds the value must be the value, whole
-        pos = text.index(c, pos)
-        if pos == start:
-            break
-        pos += len(c)
-    else:
-        return False
-    if len(c) != end - start:
-        return False
-    n = len(cells)
-    if line_start - len(breaks) >= lo:  # the line above
-        above = text.rfind(breaks, lo, line_start - len(breaks))
-        sib = _cells(text, above + len(breaks) if above >= 0 else lo, line_start - len(breaks))
-        if sib is not None and len(sib[1]) == n:
-            return True
-    if line_end + len(breaks) <= hi:  # the line below
-        below = text.find(breaks, line_end + len(breaks), hi)
-        sib = _cells(text, line_end + len(breaks), below if below >= 0 else hi)
-        if sib is not None and len(sib[1]) == n:
-            return True
-    return False
-
-
-def _json_cell(e: ResultEntry, start: int, end: int) -> bool:
-    """`_cell` for a line inside a JSON string (lines split by escaped line breaks)."""
-    text = e.text
-    strings = _json_strings(e)
-    i = bisect.bisect_right(strings, (start, len(text) + 1)) - 1
-    if i < 0 or not strings[i][0] < start < strings[i][1]:
-        return False
-    s0, s1 = strings[i][0] + 1, strings[i][1] - 1
-    line_start = max(s0, text.rfind("\\n", s0, start) + 2)
-    line_end = text.find("\\n", end, s1)
-    return _cell(text, line_start, line_end if line_end >= 0 else s1, start, end, "\\n", s0, s1)
 
 
 def _json_strings(e: ResultEntry) -> list[tuple[int, int]]:
