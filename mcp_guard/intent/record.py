@@ -480,7 +480,7 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
             return (start < 2 or text[start - 2] != "\\") and end < len(text) and text[end] == '"'
         if start > 0 and text[start - 1] == "<":
             return text.startswith('>"', end) and _MAILBOX_NAME.search(text, max(0, start - 82), start) is not None
-        return _json_scalar(e, start, end) or _json_line_field(e, start, end)
+        return _json_scalar(e, start, end)
     line_start = text.rfind("\n", 0, start) + 1
     m = _LINE_PREFIX.match(text, line_start, start)
     if m is None or m.end() != start:
@@ -502,37 +502,15 @@ _SCALAR_BEFORE = re.compile(r"[:\[,][ \t\r\n]*$")
 _SCALAR_AFTER = re.compile(r"[ \t\r\n]*[,}\]]")
 
 
-# A line of a JSON string that is a labelled field (`"body": "Name: Tom\\nEmail: tom@…\\nMessage: …"`, a form's
-# submission): its label, from the string's opening quote or an escaped line break, and the value alone after it.
-_LINE_FIELD_HEAD = re.compile(r'(?:\\n|(?<!\\)")[ \t]*(?:[-*•][ \t]+)?[A-Za-z_][\w .-]{0,40}:[ \t]*$')
-_LINE_FIELD_TAIL = re.compile(r'[ \t]*(?:\\r)?(?:\\n|")')
-
-
-def _json_line_field(e: ResultEntry, start: int, end: int) -> bool:
-    """Is the occurrence the whole value of a `Label: value` line inside a JSON string (as it would be in a
-    text result)? A value inside a sentence of that line is not."""
-    text = e.text
-    if _LINE_FIELD_TAIL.match(text, end) is None or _LINE_FIELD_HEAD.search(text, max(0, start - 64), start) is None:
-        return False
-    strings = _json_strings(e)
-    i = bisect.bisect_right(strings, (start, len(text) + 1)) - 1
-    return i >= 0 and strings[i][0] < start < strings[i][1]  # inside a string, not a key and its value
-
-
-def _json_strings(e: ResultEntry) -> list[tuple[int, int]]:
-    strings = e.strings
-    if strings is None:
-        strings = e.strings = [(m.start(), m.end()) for m in _JSON_STRING.finditer(e.text)]
-    return strings
-
-
 def _json_scalar(e: ResultEntry, start: int, end: int) -> bool:
     """Is the occurrence a whole unquoted JSON value (`"receipt_id": 3481120998`)? A number is a field of
     the data as much as a string is; the same digits inside a string literal (a message's text) are not."""
     text = e.text
     if _SCALAR_BEFORE.search(text, max(0, start - 8), start) is None or _SCALAR_AFTER.match(text, end) is None:
         return False
-    strings = _json_strings(e)
+    strings = e.strings
+    if strings is None:
+        strings = e.strings = [(m.start(), m.end()) for m in _JSON_STRING.finditer(text)]
     i = bisect.bisect_right(strings, (start, len(text) + 1)) - 1
     return i < 0 or strings[i][1] <= start
 
