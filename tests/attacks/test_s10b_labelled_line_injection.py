@@ -1,9 +1,10 @@
-"""Class: an injected destination passes unasked as a "field of the data" (session 10, attacker 2; open).
+"""Class: an injected destination passes unasked as a "field of the data" (session 10, attacker 2; fixed
+for JSON strings by reverting the rule, open for a text rendering).
 Session 10 made a labelled line inside a JSON string a field (`"body": "Name: Tom\\nEmail: tom@…"`, a web
 form's lead), as it is in a text result. But an email's body, a ticket's text or a form's message is
 written by whoever sent it: any sender can put a line `Reply-To: eve@…` or `Email: eve@…` into it, and
 the address is then "grounded" for a reply, or for a record the request did not point at. Before
-session 10 (80b1395) every case here was asked (`from-text`); now each passes unasked.
+session 10 (80b1395) every case here was asked (`from-text`); the rule was withdrawn, and each is asked again.
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: a labelled line a sender wrote into a JSON string grounds "
-                                       "an address the request never pointed at")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_labelled_line_a_sender_wrote_does_not_ground_a_destination(case):
     intent, messages = CASES[case]
