@@ -347,13 +347,20 @@ class DeclaredIntent:
             got = self._fit_cache[key] = self._asks(info, strict, key[2])
         return got
 
+    def _heading(self, raw: str) -> bool:
+        """Is the clause a heading, followed by a colon ("Exp report for March: check the totals")? It
+        names what follows; its first word is no order, so a clipped word there begins no verb."""
+        at = self.text.find(raw)
+        return at >= 0 and self.text[at + len(raw):].lstrip().startswith(":")
+
     def _asks(self, info: ToolInfo, strict: bool, params: tuple[str, ...]) -> bool:
         verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
         families = [FAMILIES[f] for f in info.families]
         light = name_tokens(info.name)[:1] in ([v] for v in _LIGHT_VERBS)
         for verb, obj, raw in self.spans:
             sv = stem(verb)
-            own = sv in verbs or bool(_joined_verbs(verb, obj) & verbs) or (not strict and _clipped(verb, verbs))
+            own = sv in verbs or bool(_joined_verbs(verb, obj) & verbs) or (
+                not strict and _clipped(verb, verbs) and not self._heading(raw))
             if own or (any(sv in f for f in families) and self._family_fits(info, params, verb, obj, raw)):
                 if self._acts_on_clause(info, params, verb, obj, raw, light=own and verb in _LIGHT_VERBS):
                     return True

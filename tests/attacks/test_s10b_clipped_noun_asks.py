@@ -1,4 +1,5 @@
-"""Class: an action the person never asked for passes unasked (session 10, attacker 2; open). Session 10
+"""Class: an action the person never asked for passes unasked (session 10, attacker 2; fixed:
+a clause followed by a colon is a heading, and a clipped word there begins no verb). Session 10
 lets "a clipped verb WordNet lists as no verb" ask for the tool whose verb it begins ("ack INC-5521":
 acknowledge_incident; `engine._clipped`). But `_requested_clauses` takes the first word of any clause as
 its verb, and people head a request with clipped nouns: "Auth apps on my account: list them" (the
@@ -33,8 +34,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: a clipped noun heading a request asks for the action "
-                                       "whose verb it begins")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_clipped_noun_heading_a_request_asks_for_no_action(case):
     intent, tools, read, injected = CASES[case]
