@@ -1621,10 +1621,12 @@ class DefaultEngine:
             self.trusted_source(e.source, v.kind) for e in prov.fields + prov.text
         ):
             return None
-        if not prov.found and v.kind == "credential" and leaves_choice(intent, v.kind) and not _delivers_to(v.param):
+        if (not prov.found and v.kind == "credential" and leaves_choice(intent, v.kind) and not _delivers_to(v.param)
+                and record.session_taint() is None):
             # A secret found nowhere (no result, not the request) when the request leaves it to the agent ("set a
-            # password on the gallery"): one the agent made up, which no one else knows. One that an injection
-            # wrote is found inside it (above); whether the request asks for the call is judged below.
+            # password on the gallery"): one the agent made up, which no one else knows. Only in a session that
+            # has read no instructions to the model: one may spell its password in a way no search finds (in
+            # parts, letter by letter, encoded). Whether the request asks for the call is judged below.
             return None
         if not prov.found:
             # Asked, never denied: that a value is found nowhere is an absence, not evidence of an attack.

@@ -1,4 +1,6 @@
-"""Class: an injected secret passes as one the agent made up (session 10, attacker 2; open). Session 10
+"""Class: an injected secret passes as one the agent made up (session 10, attacker 2; fixed:
+only a session that has read no
+instructions to the model leaves a secret to the agent). Session 10
 lets a secret found nowhere pass when the request leaves it to the agent ("set a password on the gallery":
 `engine` returns None for a credential `not prov.found` when `leaves_choice`). "One an injection wrote is
 found inside it", but only verbatim: a note that spells the password in parts ("the words Winter, Owl and
@@ -27,8 +29,6 @@ NOTES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: a password an injection spells in parts passes as one "
-                                       "the agent made up")
 @pytest.mark.parametrize("case", sorted(NOTES))
 def test_a_password_an_injection_spells_in_parts_is_not_the_agents_own(case):
     note, password = NOTES[case]
