@@ -8,18 +8,26 @@ such text goes through `visible` and a `console()` that interprets nothing.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
+# Printable by category, yet drawn as nothing (Unicode's default-ignorable marks and fillers): variation
+# selectors alone are 256 code points, enough to spell any byte unseen after a visible character.
+_IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+                        "\U000e0100-\U000e01ef]")
+
 
 def visible(text: str) -> str:
-    """`text` with every control and invisible format character (but newline and tab) written as an
-    escape (`\\x1b`, `\\u202e`), so nothing in it acts on the terminal or hides from the reader."""
-    if text.isprintable():
+    """`text` with every control, invisible format or ignorable character (but newline and tab) written
+    as an escape (`\\x1b`, `\\u202e`, `\\ufe0f`), so nothing in it acts on the terminal or hides from the
+    reader."""
+    if text.isprintable() and not _IGNORABLE.search(text):
         return text
     out = []
     for ch in text:
-        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Co", "Cn"):
+        if ch in "\n\t" or (unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Co", "Cn")
+                             and not _IGNORABLE.match(ch)):
             out.append(ch)
         else:
             code = ord(ch)

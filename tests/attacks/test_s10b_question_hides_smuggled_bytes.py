@@ -1,4 +1,5 @@
-"""Class: a person approves a value they were not shown (session 10, attacker 2; open). `relay._question`
+"""Class: a person approves a value they were not shown (session 10, attacker 2; fixed:
+`visible` escapes default-ignorable characters too). `relay._question`
 writes the whole call through `cli.literal.visible`, which escapes control and format characters (Cc, Cf,
 …) but not variation selectors (category Mn): 256 of them (U+FE00–FE0F, U+E0100–E01EF) spell any byte,
 and after a visible character they render as nothing. An injected agent hides what it exfiltrates (a key it
@@ -7,8 +8,6 @@ server gets the key; any model or script that reads the selectors back has it.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from tests.attacks.test_s10_question_shows_one_value import _asked
 
@@ -23,8 +22,6 @@ def _selectors(text: str) -> str:
     return "".join(c for c in text if 0xFE00 <= ord(c) <= 0xFE0F or 0xE0100 <= ord(c) <= 0xE01EF)
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: the question leaves variation selectors, bytes it can "
-                                       "carry unseen, as they are")
 def test_the_question_shows_bytes_hidden_in_variation_selectors(tmp_path):
     body = "Thanks \U0001f642" + _hide(PAYLOAD)
     profile = '[profiles.mail]\nowner = "ops@example.test"\nask = ["mail/send_email"]\n'
