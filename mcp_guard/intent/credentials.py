@@ -187,6 +187,22 @@ _RAW_FORMS: list[bytes] | None = []
 _VERBATIM = re.compile(r"[A-Za-z0-9 !#$%'()*+,./:;=?@\[\]^_`{|}~-]+")
 
 
+# A header whose name says it carries a credential; other configured headers (Accept, a tenant's name) are no
+# secret, and scrubbing their values would rewrite what servers say.
+_CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|session|cookie|passw|signature", re.IGNORECASE)
+
+
+def remember_headers(headers: Mapping[str, str]) -> None:
+    """A remote upstream's credential headers (`Authorization = "Bearer …"`) are secrets read, as its
+    `secrets` are: scrubbed from whatever any server writes, the token after an auth scheme alone too."""
+    for name, value in headers.items():
+        if _CREDENTIAL_HEADER.search(name) and value:
+            _remember(name, value)
+            scheme, _, token = value.strip().partition(" ")
+            if token and scheme.isalpha():
+                _remember(name, token.strip())
+
+
 def _remember(name: str, value: str) -> None:
     global _scrubber, _RAW_FORMS
     forms = {form for form in _spellings(value) if _READ.get(form) != name}

@@ -499,6 +499,10 @@ def remote_http_client(proxy: str | None = None) -> Any:
     from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
 
     def factory(headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None) -> Any:
+        if headers:  # its credentials: never shown to the model, another server or a log
+            from mcp_guard.intent.credentials import remember_headers
+
+            remember_headers(headers)
         return httpx2.AsyncClient(
             headers=headers, auth=auth, trust_env=False, proxy=proxy,
             timeout=timeout or httpx2.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT))

@@ -1,4 +1,5 @@
-"""Class: a remote upstream's credential reaches the model (session 10, attacker 2; open). The scrub
+"""Class: a remote upstream's credential reaches the model (session 10, attacker 2; fixed:
+the HTTP client of a remote upstream remembers its credential headers as secrets read). The scrub
 knows only the values `[upstreams.X] secrets` read (`credentials._remember` from `_read`); a `url`
 upstream has no environment, and its credential is the `headers` entry (`Authorization = "Bearer …"`):
 nothing remembers it. A remote server that echoes the header it got (an "invalid token Bearer sk-…"
@@ -10,8 +11,6 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-
-import pytest
 
 from tests.clients import GUARD, RawClient
 
@@ -55,8 +54,6 @@ class _Crm(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: a url upstream's header credential is never remembered, "
-                                       "so never scrubbed")
 def test_a_remote_upstreams_header_credential_it_echoes_never_reaches_the_model(home, tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Crm)
     threading.Thread(target=server.serve_forever, daemon=True).start()
