@@ -106,18 +106,24 @@ def _free(fd: int, *, turn: bool) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _poll(fd: int, deadline: float, *, turn: bool) -> None:
+def _poll(fd: int, deadline: float, *, turn: bool) -> bool:
+    """Take the lock (or the turn) by polling until `deadline`; whether it was taken."""
     delay = 50e-6
     while True:
         try:
             _take(fd, turn=turn)
-            return
+            return True
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise AuditError(f"cannot write the audit log: another process has held its lock file for "
-                                 f"{BUSY_TIMEOUT_MS // 1000} s") from None
+                return False
         time.sleep(random.uniform(0, delay))
         delay = min(delay * 2, 0.002)
+
+
+# How long a process waits for the turn before it polls for the lock without it: the turn is a hint that
+# orders processes, never a gate (a process stopped while it holds the turn, Ctrl-Z or a debugger, must not
+# stall the others); a batch holds the lock for milliseconds.
+TURN_WAIT_S = 1.0
 
 
 @contextlib.contextmanager
@@ -132,16 +138,20 @@ def _queued(fd: int) -> Iterator[None]:
     it again before any sleeping poller woke, and under contention a process waited seconds for a
     turn. So a process first takes the turn (a second lock), then waits for the lock holding it, and
     gives the turn up once it has the lock: one that has just released the lock must wait for the
-    turn, which the next process holds, and the lock goes round."""
+    turn, which the next process holds, and the lock goes round. The turn is waited for at most
+    `TURN_WAIT_S`: a process stopped while holding it delays the others by that, never stalls them."""
     if fd < 0:
         yield
         return
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    _poll(fd, deadline, turn=True)
+    turn = _poll(fd, min(deadline, time.monotonic() + TURN_WAIT_S), turn=True)
     try:
-        _poll(fd, deadline, turn=False)
+        if not _poll(fd, deadline, turn=False):
+            raise AuditError(f"cannot write the audit log: another process has held its lock file for "
+                             f"{BUSY_TIMEOUT_MS // 1000} s")
     finally:
-        _free(fd, turn=True)
+        if turn:
+            _free(fd, turn=True)
     try:
         yield
     finally:
