@@ -221,7 +221,11 @@ def _spellings(value: str) -> set[str]:
 
     if not value:
         return set()
-    forms = {value, quote(value, safe=""), quote_plus(value)}
+    # As it is, percent-encoded (a query's way and a path's, which keeps `/`), with `/` escaped as some JSON
+    # encoders write it, and each line of a value of several lines (a PEM key on a server's stderr, which
+    # is read line by line).
+    forms = {value, quote(value, safe=""), quote(value), quote_plus(value), value.replace("/", "\\/")}
+    forms |= {line.strip() for line in value.splitlines()}
     raw = value.encode()
     if len(raw) >= 12:  # shorter, the part that encodes only its own bytes is too short to mean it
         for pad in range(3):
@@ -262,6 +266,8 @@ def scrub_message(msg: Any, raw: bytes | None) -> tuple[Any, bytes | None]:
 def _carries(data: Any, r: Redactor) -> bool:
     if isinstance(data, str):
         return r.found_in(data)
+    if isinstance(data, int | float) and not isinstance(data, bool):  # a numeric key written as a number
+        return r.found_in(str(data))
     if isinstance(data, Mapping):
         return any(_carries(k, r) or _carries(v, r) for k, v in data.items())
     if isinstance(data, list | tuple):
@@ -272,6 +278,8 @@ def _carries(data: Any, r: Redactor) -> bool:
 def _scrub(data: Any, r: Redactor) -> Any:
     if isinstance(data, str):
         return r(data)
+    if isinstance(data, int | float) and not isinstance(data, bool) and r.found_in(str(data)):
+        return r(str(data))
     if isinstance(data, Mapping):
         return {r(str(k)): _scrub(v, r) for k, v in data.items()}
     if isinstance(data, list | tuple):

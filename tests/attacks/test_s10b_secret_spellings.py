@@ -1,5 +1,6 @@
 """Class: a granted secret its own server writes reaches the model or mcp-guard's log in a spelling the
-scrub does not know (session 10, attacker 2; open). `credentials._spellings` knows a value as it is,
+scrub does not know (session 10, attacker 2; fixed: each is a spelling
+the scrub knows, and a number is read as its text). `credentials._spellings` knows a value as it is,
 percent-encoded with nothing kept (`quote(v, safe="")`, `quote_plus`) and in base64; the walk compares
 each decoded string with those. Ordinary writers spell a key otherwise:
 - a URL path or query built with `quote(key)` keeps `/` (the default of every URL encoder for paths);
@@ -32,7 +33,6 @@ SPELLINGS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: the scrub knows no partly-encoded or JSON-escaped spelling")
 @pytest.mark.parametrize("spelling", sorted(SPELLINGS))
 def test_a_granted_secret_in_an_ordinary_spelling_is_scrubbed(tmp_path, spelling):
     code, read_back = SPELLINGS[spelling]
@@ -57,7 +57,6 @@ PEM = ("-----BEGIN PRIVATE KEY-----\n"
        "-----END PRIVATE KEY-----")
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: stderr is scrubbed line by line; a key of several lines passes")
 def test_a_granted_key_of_several_lines_never_reaches_mcp_guards_log(tmp_path):
     (tmp_path / "signing.pem").write_text(PEM + "\n")
     vault = Scripted(tmp_path / "vault.json", tools=[CONFIG], call_python="'region eu-1'",
@@ -82,8 +81,6 @@ def test_a_granted_key_of_several_lines_never_reaches_mcp_guards_log(tmp_path):
 NUMBER = "4929118350067124"  # a card number, an account's number, a numeric API key
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: the scrub walks strings only; a secret written as a JSON "
-                                       "number passes")
 def test_a_granted_numeric_secret_written_as_a_json_number_is_scrubbed(tmp_path):
     """A server that answers with structured content writes a number as a number: `_carries` and
     `_scrub` look at strings and keys only, so the bytes' match is walked and found clean."""
