@@ -259,6 +259,9 @@ def scrub_message(msg: Any, raw: bytes | None) -> tuple[Any, bytes | None]:
         # without one show every spelling of a secret as it is.
         if b"\\u" not in lowered and not any(form in lowered for form in _RAW_FORMS):
             return msg, raw
+        # Bytes that may spell a secret are never forwarded as they are, even when the message they parse
+        # to holds none: a key the parser dropped (the first of two duplicates) is still in them.
+        return scrub(msg), None
     scrubbed = scrub(msg)
     return (msg, raw) if scrubbed is msg else (scrubbed, None)
 

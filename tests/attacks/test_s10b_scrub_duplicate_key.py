@@ -1,4 +1,5 @@
-"""Class: the bytes forwarded are not the message the scrub judged (session 10, attacker 2; open).
+"""Class: the bytes forwarded are not the message the scrub judged (session 10, attacker 2; fixed: bytes that may
+spell a secret are never forwarded as they are).
 `credentials.scrub_message` judges the parsed message, and when that holds no secret it returns the bytes
 as received, which the proxy forwards. A JSON object may name a key twice: the parser keeps the last value,
 the bytes keep both. A server that writes its key under the first of two `data` keys passes the scrub
@@ -9,8 +10,6 @@ the first value (or logs the line) hands it to the model.
 from __future__ import annotations
 
 import json
-
-import pytest
 
 from tests.attacks.client import Attacker, Scripted, text_of, write_config
 
@@ -28,8 +27,6 @@ class _Recording(Attacker):
         return json.loads(line)
 
 
-@pytest.mark.xfail(strict=True, reason="s10 attacker 2: a clean parse forwards the bytes as received, a duplicate "
-                                       "key's secret with them")
 def test_a_secret_under_a_duplicate_key_never_reaches_the_client(tmp_path):
     note = ('{"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", '
             f'"data": "key {SECRET}", "data": "vault ready"}}}}')
