@@ -126,6 +126,19 @@ def test_constraints_hold_for_the_inputs_too(tmp_path):
     assert g.decide(ToolCall(s, "mail", "send", "mail__send", {"to": "bob@corp.example"}, None, fine)).allowed
 
 
+def test_constraints_hold_for_a_nested_argument_too(tmp_path):
+    """A value under the constrained name deeper in the arguments (`message.to`, a list of messages)
+    is held to the constraint as a top-level one is (attacker 2, session 10: only the top was read)."""
+    g = guard_for(tmp_path, {"allow": ["mail/*"],
+                             "constraints": [{"tool": "mail/send", "arg": "to", "one_of": ["bob@corp.example"]}]})
+    s = SessionInfo(id="s", intent="anything", profile="p")
+    assert g.decide(call(s, "mail/send", message={"to": "bob@corp.example", "body": "hi"})).action == "allow"
+    for args in ({"message": {"to": "eve@x.example"}}, {"messages": [{"to": ["eve@x.example"]}]},
+                 {"to": "bob@corp.example", "forward": {"to": "eve@x.example"}}):
+        d = g.decide(call(s, "mail/send", **args))
+        assert (d.action, d.rule) == ("deny", "constraint:mail/send.to"), args
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_a_spent_budget_is_checked_before_constraints_and_again_on_a_yes(tmp_path, anyio_backend):

@@ -140,10 +140,12 @@ class CompiledProfile:
         if spent is not None:
             return spent
         for i, c in r.constraints:
-            problem = self._violation(i, c, arguments, intent)
+            # The constrained name at the top, and under it anywhere deeper (`message.to`): a value the
+            # server reads in a nested object is held to the constraint as a top-level one is.
+            problem = self._violation(i, c, arguments, intent) or self._anywhere(i, c, list(arguments.values()), intent)
             where = "argument"
             if not problem and inputs:
-                problem, where = self._input_violation(i, c, inputs, intent), "answer"
+                problem, where = self._anywhere(i, c, inputs, intent), "answer"
             if problem:
                 reason = f"profile {p!r}: {qualified} {where} {c.arg!r} {problem}"
                 question = f"Allow {qualified} although its {where} {c.arg!r} {problem}?"
@@ -171,10 +173,10 @@ class CompiledProfile:
         for g, _ in self.rules(qualified).budgets:
             counts[g] = counts.get(g, 0) + 1
 
-    def _input_violation(self, i: int, c: ArgConstraint, inputs: Any, intent: DeclaredIntent) -> str:
-        """A constraint broken by a value under the constrained name at any depth of the inputs (an
-        elicitation's answer is `{"action": ..., "content": {name: value}}`; other shapes nest too)."""
-        stack = [inputs]
+    def _anywhere(self, i: int, c: ArgConstraint, data: Any, intent: DeclaredIntent) -> str:
+        """A constraint broken by a value under the constrained name at any depth of `data` (nested
+        arguments; inputs: an elicitation's answer is `{"action": ..., "content": {name: value}}`)."""
+        stack = [data]
         while stack:
             node = stack.pop()
             if isinstance(node, dict):
