@@ -1203,6 +1203,28 @@ def _digit_destination(info: ToolInfo, v: Value) -> Value:
     return v
 
 
+_ACCOUNT_IN_PROSE = re.compile(r"(?<![\w.,/+-])\d{9,34}(?![\w.,/-]\d|\w)")
+
+
+def _accounts_in_prose(info: ToolInfo, arguments: dict[str, Any], values: list[Value]) -> list[Value]:
+    """Account-length numbers (9-34 digits) that a message, payment or share tells its reader, written in
+    its free text ("wire to: Account 7730091245"): where the reader will send money or data, judged as
+    the message's own destinations are (an IBAN in the same text already is). Not a number of a tool that
+    only writes for the user (a note, a document), and not a sum, a date or a time (never 9+ bare digits)."""
+    if not info.families & _SENDS:
+        return []
+    seen = {v.value for v in values}
+    out: list[Value] = []
+    for param, text in argument_leaves(arguments):
+        if not _free_text(param):
+            continue
+        for m in _ACCOUNT_IN_PROSE.finditer(text):
+            if m.group(0) not in seen:
+                seen.add(m.group(0))
+                out.append(Value(param, "account", m.group(0), True, True, m.group(0), True))
+    return out
+
+
 def _handle(text: str, whole: str, f: Any) -> bool:
     """Is the argument, whole, a bare dotted name (no scheme, port, path or digits-only labels)?"""
     return f.kind == "host" and text[f.start:f.end] == whole and not any(c in whole for c in "/:@") \
@@ -1394,7 +1416,7 @@ class DefaultEngine:
         values = call_values(arguments)
         if info.effect == "read":
             return self._read(info, values, record, arguments)
-        values = [_digit_destination(info, v) for v in values]
+        values = [_digit_destination(info, v) for v in values] + _accounts_in_prose(info, arguments, values)
         intent = self.intent
         if info.effect == "destructive":
             injected = self._from_injection(info, values, record)
