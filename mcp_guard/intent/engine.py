@@ -1424,6 +1424,7 @@ class DefaultEngine:
                 return injected
             why = self._unrequested(info, values, record)
             if why:
+                why += _instructed(values, record)
                 return Verdict(
                     "ask",
                     "destructive",
@@ -1451,13 +1452,14 @@ class DefaultEngine:
         if intent.declared and not self._asked(info, arguments):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
+            note = _instructed(values, record)
             return Verdict(
                 "ask",
                 "unasked",
                 f"unasked: {tool} has a side effect{kind} and {intent.the_request} does not ask for this kind of "
-                f"action (it asks to: {asked})",
+                f"action (it asks to: {asked}){note}",
                 f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
-                f"does not ask for this kind of action (it asks to: {asked}).",
+                f"does not ask for this kind of action (it asks to: {asked}){note}.",
             )
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
@@ -2145,6 +2147,20 @@ def _injected(info: ToolInfo, v: Value, prov: Provenance, intent: DeclaredIntent
     rest = Provenance(prov.fields, prov.text, prov.pointed, (), prov.tainted,
                       "tainted" if prov.forgotten_outside or prov.forgotten == "tainted" else "")
     return _verdict("ask", "contested", info, v, f"is found {inside}, and also {_where(rest)}", intent)
+
+
+def _instructed(values: list[Value], record: SessionRecord) -> str:
+    """For the person asked about a call the request does not ask for: a value of it that instructions to the
+    model wrote, and where ("" when none, or when the session read no instructions). It changes no decision:
+    such a value under a folder the request names is the request's choice, yet the person should know."""
+    if record.session_taint() is None:
+        return ""
+    for v in values:
+        if v.destination or v.kind in ("value", "path"):
+            prov = record.provenance(v.value, v.forms())
+            if prov.inside:
+                return f"; {v.param}={v.value!r} is found {_where(prov)}"
+    return ""
 
 
 def _where(prov: Provenance) -> str:
