@@ -192,9 +192,13 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
         # The folder's file names a server this run fronts, otherwise than the config in use: that
         # file may be what a project's own entry relies on, or a repository's bid for the user's server.
         if folder is not None and (clash := folder_clash(folder, configured, names)):
+            if clash in configured:
+                what = f"otherwise than {config.source or 'the defaults'}"
+            else:  # only the folder's file defines it
+                what = f"which {config.source} does not define" if config.source else "which no config in use defines"
             raise ConfigError(
-                f"{folder} defines upstream {clash!r} otherwise than {config.source or 'the defaults'}, and `run` "
-                "without --config does not read it: add --config with the file to use to this server's entry")
+                f"{folder} defines upstream {clash!r}, {what}, and `run` without --config does not read it: "
+                "add --config with the file to use to this server's entry")
 
     refuse_clash([*(args.upstream or []), *([args.name] if args.name else [])])
     names = select_upstreams(config, names=args.upstream, command=command or None, name=args.name,
