@@ -150,8 +150,9 @@ def listing(store: Store, state: str | None = "pending", session_id: str | None 
     return [a for a in found if a.state != "pending" or not expired(a.created)] if state == "pending" else found
 
 
-def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
-    """Approve or deny a pending approval; deciding twice is an error."""
+def decide(store: Store, approval_id: str, approve: bool, by: str, why: str = "") -> Approval:
+    """Approve or deny a pending approval (`why`: the person's own reason, if they give one); deciding
+    twice is an error."""
     current = get(store, approval_id)
     if current.state == "ended":
         raise ApprovalError(f"approval {approval_id} belongs to a session that has ended: the call must be made again")
@@ -169,7 +170,7 @@ def decide(store: Store, approval_id: str, approve: bool, by: str) -> Approval:
             raise ApprovalError(f"approval {approval_id} was decided meanwhile")
         audit.append_in_transaction(conn, "approval", {
             "id": approval_id, "tool": current.tool, "args_digest": current.args_digest,
-            "decision": state, "by": by, "reason": current.reason,
+            "decision": state, "by": by, "reason": why, "held_because": current.reason,
         }, session_id=current.session_id)
     return get(store, approval_id)
 

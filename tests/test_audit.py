@@ -810,11 +810,14 @@ def test_reviews_and_approvals_are_in_the_chain(tmp_path):
     item = queue.record("files", "tool", [{"name": "read", "inputSchema": {"type": "object"}}])["read"]
     queue.decide(item.id, "approve", "read-only", reviewer="ana")
     held = approvals.hold(store, "s-1", "files/delete", {"path": "a"}, "destructive call")
-    approvals.decide(store, held, True, "bob")
+    approvals.decide(store, held, True, "bob", "cleanup the user asked for on the phone")
     records = list(AuditLog(store).records())
     review, approval = [r for r in records if r.kind in ("review", "approval")]
     assert review.data["id"] == item.id and review.data["reviewer"] == "ana" and review.data["state"] == "approved"
     assert approval.session_id == "s-1" and approval.data["by"] == "bob" and approval.data["decision"] == "approved"
+    # the person's reason and the guard's are kept apart (newcomer, session 10)
+    assert approval.data["reason"] == "cleanup the user asked for on the phone"
+    assert approval.data["held_because"] == "destructive call"
     assert AuditLog(store).verify().ok
 
 

@@ -33,6 +33,7 @@ def register(sub) -> None:
         s = sa.add_parser(name, help=verb)
         s.add_argument("id")
         s.add_argument("--by", help="who decides (default: $USER)")
+        s.add_argument("--reason", default="", help="why, for the audit log (beside the guard's reason for holding it)")
         s.set_defaults(func=_approvals_decide, approve=name == "approve")
 
     p = sub.add_parser("intent", help="declared intent: Claude Code hook, trying a call against an intent")
@@ -135,7 +136,7 @@ def _approvals_decide(args) -> int:
     from mcp_guard import approvals
 
     by = args.by or getpass.getuser()
-    a = approvals.decide(_store(_config(args)), args.id, args.approve, by)
+    a = approvals.decide(_store(_config(args)), args.id, args.approve, by, args.reason)
     what = "approved: the same call passes once when retried in that session" if a.state == "approved" else "denied"
     print(f"{a.id} {what} ({a.tool}, session {a.session_id})")
     return 0
