@@ -1050,11 +1050,12 @@ class Value:
         return search_forms(self.kind, self.value, self.raw)
 
 
-def call_values(arguments: dict[str, Any]) -> list[Value]:
-    """The consequential values of a call's arguments (see the module's docstring)."""
+def call_values(arguments: dict[str, Any], leaves: list[tuple[str, str]] | None = None) -> list[Value]:
+    """The consequential values of a call's arguments (see the module's docstring); `leaves`: their
+    `argument_leaves`, when the caller has them already."""
     out: list[Value] = []
     seen: set[str] = set()
-    for param, text in argument_leaves(arguments):
+    for param, text in argument_leaves(arguments) if leaves is None else leaves:
         whole = text.strip()
         pstems = [stem(t) for t in name_tokens(param)] or [""]
         prose = pstems[-1] in FREE_TEXT or pstems[0] in FREE_TEXT
@@ -1206,7 +1207,7 @@ def _digit_destination(info: ToolInfo, v: Value) -> Value:
 _ACCOUNT_IN_PROSE = re.compile(r"(?<![\w.,/+-])\d{9,34}(?![\w.,/-]\d|\w)")
 
 
-def _accounts_in_prose(info: ToolInfo, arguments: dict[str, Any], values: list[Value]) -> list[Value]:
+def _accounts_in_prose(info: ToolInfo, leaves: list[tuple[str, str]], values: list[Value]) -> list[Value]:
     """Account-length numbers (9-34 digits) that a message, payment or share tells its reader, written in
     its free text ("wire to: Account 7730091245"): where the reader will send money or data, judged as
     the message's own destinations are (an IBAN in the same text already is). Not a number of a tool that
@@ -1215,9 +1216,9 @@ def _accounts_in_prose(info: ToolInfo, arguments: dict[str, Any], values: list[V
         return []
     seen = {v.value for v in values}
     out: list[Value] = []
-    for param, text in argument_leaves(arguments):
-        if not _free_text(param):
-            continue
+    for param, text in leaves:
+        if len(text) < 9 or not _ACCOUNT_IN_PROSE.search(text) or not _free_text(param):
+            continue  # (the cheap tests first: most arguments hold no such number)
         for m in _ACCOUNT_IN_PROSE.finditer(text):
             if m.group(0) not in seen:
                 seen.add(m.group(0))
@@ -1413,10 +1414,11 @@ class DefaultEngine:
     ) -> Verdict:
         info = info or self.info(tool)
         record = record if record is not None else SessionRecord()
-        values = call_values(arguments)
+        leaves = list(argument_leaves(arguments))
+        values = call_values(arguments, leaves)
         if info.effect == "read":
             return self._read(info, values, record, arguments)
-        values = [_digit_destination(info, v) for v in values] + _accounts_in_prose(info, arguments, values)
+        values = [_digit_destination(info, v) for v in values] + _accounts_in_prose(info, leaves, values)
         intent = self.intent
         if info.effect == "destructive":
             injected = self._from_injection(info, values, record)
