@@ -60,6 +60,7 @@ class SessionState:
     judging: set[asyncio.Task[Any]] = field(default_factory=set)  # results being judged in a worker thread
     listings: set[bytes] = field(default_factory=set)  # digests of the listings this session has read
     last_note: dict[str, str] = field(default_factory=dict)  # upstream -> the end of its last log/progress text
+    taint_recorded: bool = False  # the audit log says where the session first read instructions to the model
 
 
 class IntentGuard(Guard):
@@ -74,6 +75,7 @@ class IntentGuard(Guard):
         clock: Callable[[], datetime] | None = None,
         tool_store: Store | None = None,
         taint_key: str | None = None,
+        audit: Any = None,
     ) -> None:
         """`store` enables approvals (held calls that a person approved pass once) and shares each
         session's taint with the other processes of the session (`shared_taint`; `taint_key`: the key
@@ -82,6 +84,7 @@ class IntentGuard(Guard):
         record grows with each prompt the person types)."""
         self.config = config or Config()
         self.store = store
+        self.audit = audit  # the proxy's AuditSink: where the session first read instructions is recorded
         self.intent_source = intent_source
         self.clock = clock
         # Where the definition of a tool the client never listed is found: the approved one recorded
@@ -232,7 +235,26 @@ class IntentGuard(Guard):
     # -- decisions ------------------------------------------------------------------------------
     async def check_call(self, call: ToolCall) -> Decision:
         await self._caught_up(call.session)
+        await self._record_taint(call.session)
         return self.decide(call)
+
+    async def _record_taint(self, session: SessionInfo) -> None:
+        """Once per session, before the first call decided after it: an `intent.taint` audit record naming
+        the result where the session first read text aimed at the model (from then on, what such text
+        carried is asked or denied), so the trail shows why, even where the result scanner flagged nothing."""
+        st = session.state.get(STATE_KEY)
+        if self.audit is None or st is None or st.taint_recorded:
+            return
+        taint = st.record.first_taint or st.record.elsewhere
+        if taint is None:
+            return
+        st.taint_recorded = True
+        data = {"result": taint[0], "source": taint[1],
+                "note": "a result read as instructions to the model; values it carried are asked or denied"}
+        try:
+            await self.audit.record("intent.taint", session.id, data)
+        except Exception as err:  # a failing audit must not break the call path; say so in the log
+            log.warning("intent: could not record the session's taint: %s", err)
 
     async def _caught_up(self, session: SessionInfo) -> None:
         """The results on a call's path are judged before it is (usually done by now), and what other

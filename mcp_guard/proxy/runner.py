@@ -259,7 +259,8 @@ class Proxy:
                     self.hook = HookIntent(hooked, self.audit)
             # `run` serves one agent session, which its other `run` processes share (its taint).
             key = run_session_key() if hook_intent else None
-            self.intent = IntentGuard(config, store=self.store, intent_source=self.hook, taint_key=key)
+            self.intent = IntentGuard(config, store=self.store, intent_source=self.hook, taint_key=key,
+                                      audit=self.audit)
         self.guards = GuardChain(build_guards(config, self.store, self.audit, self.intent) +
                                  ([self.hook] if self.hook is not None else []))
         self.shared: SharedUpstreams | None = None  # set by `serve` when an upstream is shared
