@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
@@ -39,6 +39,9 @@ from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, 
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.store import Store
+
+if TYPE_CHECKING:  # loaded with the Proxy
+    from mcp_guard.audit.sink import AuditSink
 
 log = logging.getLogger("mcp_guard")
 INLINE_JUDGE_CHARS = 16 * 1024  # results up to this size are judged on the event loop
@@ -75,7 +78,7 @@ class IntentGuard(Guard):
         clock: Callable[[], datetime] | None = None,
         tool_store: Store | None = None,
         taint_key: str | None = None,
-        audit: Any = None,
+        audit: AuditSink | None = None,
     ) -> None:
         """`store` enables approvals (held calls that a person approved pass once) and shares each
         session's taint with the other processes of the session (`shared_taint`; `taint_key`: the key

@@ -354,7 +354,7 @@ class DeclaredIntent:
         return at >= 0 and self.text[at + len(raw):].lstrip().startswith(":")
 
     def _asks(self, info: ToolInfo, strict: bool, params: tuple[str, ...]) -> bool:
-        verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
+        verbs = info.own_verbs()
         families = [FAMILIES[f] for f in info.families]
         light = name_tokens(info.name)[:1] in ([v] for v in _LIGHT_VERBS)
         for verb, obj, raw in self.spans:

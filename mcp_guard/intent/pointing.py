@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mcp_guard.intent.words import FAMILIES, PARAM_KINDS, name_tokens, stem
+from mcp_guard.intent.words import FAMILIES, PARAM_KINDS, stem
 
 if TYPE_CHECKING:
     from mcp_guard.intent.engine import DeclaredIntent
@@ -24,7 +24,7 @@ _EACH = frozenset("each every everyone everybody anyone anybody whoever whomever
 
 
 def means_each(intent: DeclaredIntent, info: ToolInfo) -> bool:
-    verbs = info.verbs or frozenset(stem(t) for t in name_tokens(info.name)[:1])
+    verbs = info.own_verbs()
     families = [FAMILIES[f] for f in info.families]
     for verb, obj, _raw in intent.spans:
         sv = stem(verb)

@@ -57,6 +57,10 @@ class ToolInfo:
     # Does the server's input schema list the parameters (even none: `close_account` takes none)?
     schema: bool = False
 
+    def own_verbs(self) -> frozenset[str]:
+        """Stems of its own verb; for a ToolInfo made by hand without them, its name's first word."""
+        return self.verbs or frozenset(stem(t) for t in name_tokens(self.name)[:1])
+
     def role(self, param: str) -> str:
         """ "address" (a URL, host or e-mail by its schema's format), "how" (a flag, a choice among listed
         values, a date or time) or "" (the schema says neither) for a top-level parameter."""
