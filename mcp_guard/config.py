@@ -464,8 +464,11 @@ def _describe(err: ValidationError, path: Path | None) -> str:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling)"
-        lines.append(f"{where}: {loc}: {msg}")
-    return "\n".join(lines)
+        lines.append(f"{loc}: {msg}")
+    if len(lines) == 1:
+        return f"{where}: {lines[0]}"
+    # Several mistakes: one heading, then each under it, so none reads as a line of its own error.
+    return f"{where}: {len(lines)} mistakes:" + "".join(f"\n  {line}" for line in lines)
 
 
 def parse_config(data: dict, source: Path | None = None) -> Config:

@@ -105,3 +105,28 @@ def test_run_whose_output_is_a_file_answers_and_records(home, tmp_path):
     assert [a["id"] for a in answers] == [1, 2] and answers[1]["result"]["tools"], answers
     shown = run_guard(["--config", str(config), "audit", "show"], tmp_path)
     assert shown.stdout.count("session.start") == 2 and shown.stdout.count("session.end") == 2, shown.stdout
+
+
+def test_config_is_taken_after_the_command_too(home, tmp_path, capsys):
+    """`mcp-guard run --config F` is how a newcomer writes it (argparse refused it once); a --config
+    before the command still counts, and one after it wins, as the last option given does."""
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text("[upstreams.a]\ncomand = 'x'\n")
+    second.write_text("[upstreams.b]\ncomand = 'x'\n")
+    for argv, named in ((["review", "list", "--config", str(first)], "upstreams.a.comand"),
+                        (["review", "list", "-c", str(first)], "upstreams.a.comand"),
+                        (["--config", str(first), "review", "list"], "upstreams.a.comand"),
+                        (["--config", str(first), "review", "list", "--config", str(second)], "upstreams.b.comand")):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("mcp-guard: error: ") and named in err, (argv, err)
+
+
+def test_several_config_mistakes_come_under_one_heading(home, tmp_path, capsys):
+    config = tmp_path / "guard.toml"
+    config.write_text("[upstreams.a]\ncomand = 'x'\n[upstreams.b]\ncommand = 'x'\ntrust = 'maybe'\n")
+    assert main(["review", "list", "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == f"mcp-guard: error: {config}: 2 mistakes:"
+    assert err[1] == "  upstreams.a.comand: unknown key (check its spelling)"
+    assert err[2].startswith("  upstreams.b.trust: Input should be 'review'")

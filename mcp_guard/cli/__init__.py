@@ -15,6 +15,18 @@ from mcp_guard.errors import GuardError
 
 # Modules under mcp_guard.cli, each with `register(subparsers)`.
 COMMAND_MODULES = ("proxy", "bom", "provenance", "scan", "intent", "audit", "clients")
+CONFIG_HELP = ("config file (default: $MCP_GUARD_CONFIG, then ./mcp-guard.toml (never for `run`), "
+               "then $XDG_CONFIG_HOME/mcp-guard/mcp-guard.toml, i.e. ~/.config/…)")
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: it also takes --config, so `mcp-guard run --config F` works as
+    `mcp-guard --config F run` does (argparse makes nested subcommands' parsers of this class too)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # SUPPRESS: absent here, it does not overwrite a --config given before the command.
+        self.add_argument("--config", "-c", metavar="FILE", default=argparse.SUPPRESS, help=CONFIG_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,10 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="An MCP proxy that verifies, reviews and polices the tools agents call.",
     )
     parser.add_argument("--version", action="version", version=f"mcp-guard {__version__}")
-    parser.add_argument("--config", "-c", metavar="FILE",
-                        help="config file (default: $MCP_GUARD_CONFIG, then ./mcp-guard.toml (never for `run`), "
-                             "then $XDG_CONFIG_HOME/mcp-guard/mcp-guard.toml, i.e. ~/.config/…)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--config", "-c", metavar="FILE", help=CONFIG_HELP)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"mcp_guard.cli.{name}").register(sub)
     return parser
