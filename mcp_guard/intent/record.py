@@ -77,6 +77,10 @@ _ADDRESSES_MODEL = re.compile(
 # A line that is one value: optional indent, list bullet, `label:` and quotes around it.
 _LINE_PREFIX = re.compile(r"[ \t]*(?:[-*•][ \t]+)?(?:\[[^\]\n]{1,12}\][ \t]*)?(?:[A-Za-z_][\w .-]{0,40}:[ \t]+)?[\"']?")
 _LINE_SUFFIX = re.compile(r",?[ \t]*(?:\r?\n|$)")
+# A value that is the key of a YAML mapping entry whose own value is one short token or a nested mapping
+# (`shared_with:` then `bob@corp.example: rw`): a field of the data, as a JSON member name is.
+_ITEM_MARK = re.compile(r"-[ \t]+")
+_MAP_KEY = re.compile(r":(?:[ \t]+[\w.-]{1,40})?[ \t]*(?:\r?\n|$)")
 # A line that opens a scalar going on over the next, more indented lines: `key: 'text…`, `key: "…`,
 # `key: |` / `key: >` (YAML), whatever those lines look like, they are text.
 _OPENS = re.compile(r"""^[ \t]*(?:-[ \t]+)?[^:\n]{1,60}:[ \t]+(?:'(?:[^']|'')*|"(?:[^"\\]|\\.)*|[|>][+-]?\d*[ \t]*)$""")
@@ -489,7 +493,7 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
     if quote:  # `key: 'value'`: the quote must close right after the value
         if not text.startswith(quote, end) or _LINE_SUFFIX.match(text, end + 1) is None:
             return False
-    elif _LINE_SUFFIX.match(text, end) is None:
+    elif _LINE_SUFFIX.match(text, end) is None and _MAP_KEY.match(text, end) is None:
         return False
     return not _inside_scalar(text, line_start)
 
@@ -528,6 +532,9 @@ def _inside_scalar(text: str, line_start: int) -> bool:
         line = text[prev_start:pos - 1]
         body = line.lstrip(" \t")
         if body and len(line) - len(body) < indent:
+            item = _ITEM_MARK.match(body)
+            if item is not None and len(line) - len(body) + item.end() == indent:
+                return False  # a key of the mapping a `- key: …` item opens, beside that key: not its text
             return _OPENS.match(line) is not None
         pos = prev_start
     return False
