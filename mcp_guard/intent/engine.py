@@ -115,6 +115,7 @@ from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.persons import NamedPersons, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
+from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
@@ -1545,9 +1546,20 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
+            if self._picked(info, v, prov, record):
+                continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
         return ""
+
+    def _picked(self, info: ToolInfo, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+        """Does the request pick the record that holds `v` by a superlative of what the call acts on ("delete
+        the largest file": the one file whose size is the largest of a clean listing; `superlative`)? Only in a
+        session that has read no instructions to the model: one could plant a record that is the extreme."""
+        if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
+            return False
+        fits = lambda noun: _fits(noun, info.acts_on) or _fits(stem(noun), info.acts_on)  # noqa: E731
+        return any(picked(self.intent.lower, fits, e.text, e.json, v.value) for e in prov.fields)
 
     def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord,
               arguments: dict[str, Any] | None = None) -> Verdict:
