@@ -2031,6 +2031,10 @@ def offered_alongside(
     places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
     holding: set[tuple[int, int]] = set()  # (result seq, record) of the records that hold `value`
     only: dict[int, frozenset[int]] = {}  # result seq -> the records the request names there, holding `value`
+    # (records that hold `value` only in their running text: a sentence there does not speak for the record's
+    # data, so the record's own fields of the kind are its rivals: "… with the participant x@y" in an event's
+    # description beside its participants)
+    in_text: set[tuple[int, int]] = set()
     for e in prov.pointed if pointed else prov.fields:
         index = offers(record, e)
         if index.full and not mine:
@@ -2042,13 +2046,14 @@ def offered_alongside(
                     yield value, _offer_where(e, o)
                     return
                 places.add((e.source, o.role))
-                holding.add((e.seq, o.record))
+                (holding if o.role != "text" else in_text).add((e.seq, o.record))
                 if named is not None and o.role != "text" and e.seq not in only:
                     records = named(e)
                     if o.record in records:
                         only[e.seq] = records
     if mine:
         return
+    in_text -= holding
     sources = {src for src, _ in places}
     roles = {role for _, role in places}
     seen = {value}
@@ -2066,7 +2071,8 @@ def offered_alongside(
                 if v in seen:
                     continue
                 o = next((o for o in index.at[v] if (o.kind, o.role) == (k, role)
-                          and (e.seq, o.record) not in holding and o.record in only.get(e.seq, (o.record,))), None)
+                          and (e.seq, o.record) not in holding and o.record in only.get(e.seq, (o.record,))
+                          and (o.role != "text" or (e.seq, o.record) not in in_text)), None)
                 if o is None:
                     continue  # only beside `value` here (it may stand alone elsewhere)
                 seen.add(v)
