@@ -241,7 +241,9 @@ class DeclaredIntent:
         # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
         # The kinds of destination the request asks for by a noun ("the webhook URL the team agreed on", "the
         # account in the email"): a sentence of the data it points at that sets one is then what it means.
-        self.wanted = frozenset(GROUP.get(k, k) for w in ws if (k := PARAM_KINDS.get(stem(w))))
+        # (A preposition names no kind: "to" is a parameter's name, never a noun of the request.)
+        self.wanted = frozenset(GROUP.get(k, k) for w in ws
+                                if len(w) > 2 and w not in DESCRIPTION_STOP and (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
 
