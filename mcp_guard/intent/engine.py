@@ -1735,8 +1735,16 @@ class DefaultEngine:
             return (value not in in_call and not intent.names_whole(value)
                     and (not names or bool((_mailbox_words(v.kind, value) | its_names) & names)))
 
-        others = list(offered_alongside(record, v.kind, v.value, prov, rival,
-                                        named=lambda e: named_records(e, intent)))
+        def named(e: ResultEntry) -> frozenset[int]:
+            index = offers(record, e)  # (kept with the result's offers, for the request it was read for)
+            got = index.named.get(intent.text)
+            if got is None:
+                if len(index.named) >= 4:
+                    index.named.clear()
+                got = index.named[intent.text] = named_records(e, intent)
+            return got
+
+        others = list(offered_alongside(record, v.kind, v.value, prov, rival, named=named))
         if not others:
             return None
         mine = next((where for _, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
@@ -1934,12 +1942,13 @@ def _parent_key(text: str, line: int, keyed: bool = False) -> str:
 class Offers:
     """One result's offers, indexed: where each value stands, each place's values, each record's values."""
 
-    __slots__ = ("at", "by_place", "by_record", "full", "names")
+    __slots__ = ("at", "by_place", "by_record", "full", "named", "names")
 
     def __init__(self, found: list[Offer], full: bool = False,
                  names: dict[int, tuple[tuple[str, ...], ...]] | None = None) -> None:
         self.full = full or len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
         self.names = names or {}  # record -> the names it gives itself (a JSON result's only)
+        self.named: dict[str, frozenset[int]] = {}  # request -> the records it names (`named_records`)
         self.at: dict[str, list[Offer]] = {}
         self.by_place: dict[tuple[str, str], dict[str, Offer]] = {}  # (kind, role) -> value -> first offer
         self.by_record: dict[int, set[str]] = {}
