@@ -115,6 +115,7 @@ from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.persons import NamedPersons, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
+from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
@@ -240,7 +241,9 @@ class DeclaredIntent:
         # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
         # The kinds of destination the request asks for by a noun ("the webhook URL the team agreed on", "the
         # account in the email"): a sentence of the data it points at that sets one is then what it means.
-        self.wanted = frozenset(GROUP.get(k, k) for w in ws if (k := PARAM_KINDS.get(stem(w))))
+        # (A preposition names no kind: "to" is a parameter's name, never a noun of the request.)
+        self.wanted = frozenset(GROUP.get(k, k) for w in ws
+                                if len(w) > 2 and w not in DESCRIPTION_STOP and (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
 
@@ -307,6 +310,19 @@ class DeclaredIntent:
         return any(w in self.proper or any(c.isdigit() for c in w) for w in ws) or any(
             _specific_token(c) and c in self.chunks for c in v.split()
         )
+
+    def names_label(self, value: str) -> bool:
+        """Does the request name a record by this value of one of its fields, an identifier of two words or
+        more (a file name, a slug: joined by - _ . or with digits; never a person's name, see `persons`): as written
+        ('client-meeting-minutes.docx'), or by its words in order, two or more and a file's extension dropped
+        ("the team meeting minutes file": `team-meeting-minutes.docx`)?"""
+        v = value.strip()
+        if " " in v or not _specific_token(v) or len(words(v)) < 2:
+            return False  # (a one-word value, "Q3", is a topic many records may share)
+        if self.names_whole(v.lower()) or self.names_whole(v):
+            return True
+        ws = words(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", v))
+        return 2 <= len(ws) <= 12 and f" {' '.join(ws)} " in self.word_line
 
     def names_number(self, value: float) -> bool:
         return any(abs(value - n) < 0.005 for n in self.numbers)
@@ -1532,9 +1548,20 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
+            if self._picked(info, v, prov, record):
+                continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
         return ""
+
+    def _picked(self, info: ToolInfo, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+        """Does the request pick the record that holds `v` by a superlative of what the call acts on ("delete
+        the largest file": the one file whose size is the largest of a clean listing; `superlative`)? Only in a
+        session that has read no instructions to the model: one could plant a record that is the extreme."""
+        if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
+            return False
+        fits = lambda noun: _fits(noun, info.acts_on) or _fits(stem(noun), info.acts_on)  # noqa: E731
+        return any(picked(self.intent.lower, fits, e.text, e.json, v.value) for e in prov.fields)
 
     def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord,
               arguments: dict[str, Any] | None = None) -> Verdict:
@@ -1708,7 +1735,16 @@ class DefaultEngine:
             return (value not in in_call and not intent.names_whole(value)
                     and (not names or bool((_mailbox_words(v.kind, value) | its_names) & names)))
 
-        others = list(offered_alongside(record, v.kind, v.value, prov, rival))
+        def named(e: ResultEntry) -> frozenset[int]:
+            index = offers(record, e)  # (kept with the result's offers, for the request it was read for)
+            got = index.named.get(intent.text)
+            if got is None:
+                if len(index.named) >= 4:
+                    index.named.clear()
+                got = index.named[intent.text] = named_records(e, intent)
+            return got
+
+        others = list(offered_alongside(record, v.kind, v.value, prov, rival, named=named))
         if not others:
             return None
         mine = next((where for _, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
@@ -1861,8 +1897,7 @@ def _offers(e: ResultEntry) -> tuple[list[Offer], dict[int, tuple[tuple[str, ...
         return out, {rec: n for rec, n in names.items() if rec in held}
     from mcp_guard.intent.record import _is_field
 
-    # A record of text: a paragraph, or a list item that opens a mapping (`- id: 7`, a YAML record).
-    starts = sorted({m.end() for m in _BLANK.finditer(e.text)} | {m.start() for m in _ITEM.finditer(e.text)})
+    starts = _record_starts(e.text)
     for f in find_values(e.text, e.low):
         if len(out) >= MAX_OFFERS:
             break
@@ -1870,13 +1905,21 @@ def _offers(e: ResultEntry) -> tuple[list[Offer], dict[int, tuple[tuple[str, ...
         if _is_field(e, f.start, f.end):
             line = e.text.rfind("\n", 0, f.start) + 1
             m = _LABEL.match(e.text, line, f.start)
-            role = f"field:{(m.group(1).strip().lower() if m else _parent_key(e.text, line))}"
+            keyed = not e.text[line:f.start].strip() and e.text.startswith(":", f.end)  # `bob@x: rw`
+            role = f"field:{(m.group(1).strip().lower() if m else _parent_key(e.text, line, keyed))}"
         out.append(Offer(f.kind, f.value, role, bisect.bisect_right(starts, f.start) + 1))
     return out, names
 
 
-def _parent_key(text: str, line: int) -> str:
-    """The key of the list a bare `- value` line is an item of (`participants:` above it), else ""."""
+def _record_starts(text: str) -> list[int]:
+    """Where each record of a text result opens: a paragraph, or a list item that opens a mapping (`- id: 7`, a
+    YAML record)."""
+    return sorted({m.end() for m in _BLANK.finditer(text)} | {m.start() for m in _ITEM.finditer(text)})
+
+
+def _parent_key(text: str, line: int, keyed: bool = False) -> str:
+    """The key of the list a bare `- value` line is an item of (`participants:` above it), or of the mapping
+    a `value: x` line is an entry of (`keyed`: `shared_with:` above it), else ""."""
     head = text[line:line + 200]
     indent = len(head) - len(head.lstrip(" \t"))
     pos = line
@@ -1889,6 +1932,8 @@ def _parent_key(text: str, line: int) -> str:
         pos = prev
         if not stripped or (stripped[:2] == "- " and len(body) - len(stripped) >= indent):
             continue  # another item of the same list
+        if keyed and len(body) - len(stripped) == indent:
+            continue  # another entry of the same mapping
         m = _KEY_ONLY.match(body)
         return m.group(1).strip().lower() if m is not None and len(body) - len(stripped) <= indent else ""
     return ""
@@ -1897,12 +1942,13 @@ def _parent_key(text: str, line: int) -> str:
 class Offers:
     """One result's offers, indexed: where each value stands, each place's values, each record's values."""
 
-    __slots__ = ("at", "by_place", "by_record", "full", "names")
+    __slots__ = ("at", "by_place", "by_record", "full", "named", "names")
 
     def __init__(self, found: list[Offer], full: bool = False,
                  names: dict[int, tuple[tuple[str, ...], ...]] | None = None) -> None:
         self.full = full or len(found) >= MAX_OFFERS  # more than were indexed: it may offer any value
         self.names = names or {}  # record -> the names it gives itself (a JSON result's only)
+        self.named: dict[str, frozenset[int]] = {}  # request -> the records it names (`named_records`)
         self.at: dict[str, list[Offer]] = {}
         self.by_place: dict[tuple[str, str], dict[str, Offer]] = {}  # (kind, role) -> value -> first offer
         self.by_record: dict[int, set[str]] = {}
@@ -1934,9 +1980,52 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
     return got
 
 
+# A YAML or "key: value" line: the value whole (quotes dropped).
+_FIELD_VALUE = re.compile(r"""^[ \t]*(?:- )?[A-Za-z_][\w .-]{0,40}:[ \t]+['"]?([^'"\n]{2,160}?)['"]?[ \t]*$""", re.M)
+
+
+def named_records(e: ResultEntry, intent: DeclaredIntent) -> frozenset[int]:
+    """The records of a result (numbered as `_offers` numbers them) that the request names by the whole value
+    of one of their fields (`DeclaredIntent.names_label`: "the file 'client-meeting-minutes.docx'")."""
+    out: set[int] = set()
+    if e.json:
+        try:
+            data = json.loads(e.text)
+        except (ValueError, RecursionError):
+            return frozenset()
+        counter = [0]
+
+        def walk(node: Any, rec: int, depth: int) -> None:
+            if depth > 32:
+                return
+            if isinstance(node, dict):
+                counter[0] += 1
+                mine = counter[0]
+                for x in node.values():
+                    if isinstance(x, str) and len(x) <= 160 and intent.names_label(x):
+                        out.add(mine)
+                    walk(x, mine, depth + 1)
+            elif isinstance(node, list):
+                for x in node:
+                    walk(x, rec, depth + 1)
+
+        walk(data, 0, 0)
+        return frozenset(out)
+    from mcp_guard.intent.record import _OPENS, _inside_scalar
+
+    starts = _record_starts(e.text)
+    for m in _FIELD_VALUE.finditer(e.text):
+        # (a line that opens a scalar going on below holds no whole value; nor does a line of such a scalar)
+        if (intent.names_label(m.group(1)) and not _OPENS.match(m.group(0))
+                and not _inside_scalar(e.text, m.start())):
+            out.add(bisect.bisect_right(starts, m.start(1)) + 1)
+    return frozenset(out)
+
+
 def offered_alongside(
     record: SessionRecord, kind: str, value: str, prov: Provenance,
     rival: Callable[[str, frozenset[str]], bool] = lambda _v, _n: True, mine: bool = False, most: int = 5,
+    named: Callable[[ResultEntry], frozenset[int]] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """(value, where) for each other value of `kind` that the session's clean data offers in the same
     place as `value` is offered, in a record that does not hold `value` (values of one record are one
@@ -1946,10 +2035,17 @@ def offered_alongside(
     of them (the request pointed there); else a field of the same name in a result of the same tool. Only
     clean results offer rivals (an injection's values are judged by their own rules). Each distinct
     value that is a `rival` (given the words of the names its records there give themselves) once, at most
-    `most`. `mine`: where `value` itself is offered (once)."""
+    `most`. `mine`: where `value` itself is offered (once). `named`: the records of a result the request names
+    (`named_records`): when `value` is a field of one of them, that record is where the request points, and the
+    other records of that result offer no rivals."""
     pointed = bool(prov.pointed)
     places: set[tuple[str, str]] = set()  # (source, role) where `value` is offered
     holding: set[tuple[int, int]] = set()  # (result seq, record) of the records that hold `value`
+    only: dict[int, frozenset[int]] = {}  # result seq -> the records the request names there, holding `value`
+    # (records that hold `value` only in their running text: a sentence there does not speak for the record's
+    # data, so the record's own fields of the kind are its rivals: "… with the participant x@y" in an event's
+    # description beside its participants)
+    in_text: set[tuple[int, int]] = set()
     for e in prov.pointed if pointed else prov.fields:
         index = offers(record, e)
         if index.full and not mine:
@@ -1961,9 +2057,14 @@ def offered_alongside(
                     yield value, _offer_where(e, o)
                     return
                 places.add((e.source, o.role))
-                holding.add((e.seq, o.record))
+                (holding if o.role != "text" else in_text).add((e.seq, o.record))
+                if named is not None and o.role != "text" and e.seq not in only:
+                    records = named(e)
+                    if o.record in records:
+                        only[e.seq] = records
     if mine:
         return
+    in_text -= holding
     sources = {src for src, _ in places}
     roles = {role for _, role in places}
     seen = {value}
@@ -1981,7 +2082,8 @@ def offered_alongside(
                 if v in seen:
                     continue
                 o = next((o for o in index.at[v] if (o.kind, o.role) == (k, role)
-                          and (e.seq, o.record) not in holding), None)
+                          and (e.seq, o.record) not in holding and o.record in only.get(e.seq, (o.record,))
+                          and (o.role != "text" or (e.seq, o.record) not in in_text)), None)
                 if o is None:
                     continue  # only beside `value` here (it may stand alone elsewhere)
                 seen.add(v)

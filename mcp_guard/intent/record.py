@@ -77,6 +77,10 @@ _ADDRESSES_MODEL = re.compile(
 # A line that is one value: optional indent, list bullet, `label:` and quotes around it.
 _LINE_PREFIX = re.compile(r"[ \t]*(?:[-*•][ \t]+)?(?:\[[^\]\n]{1,12}\][ \t]*)?(?:[A-Za-z_][\w .-]{0,40}:[ \t]+)?[\"']?")
 _LINE_SUFFIX = re.compile(r",?[ \t]*(?:\r?\n|$)")
+# A value that is the key of a YAML mapping entry whose own value is one short token or a nested mapping
+# (`shared_with:` then `bob@corp.example: rw`): a field of the data, as a JSON member name is.
+_ITEM_MARK = re.compile(r"-[ \t]+")
+_MAP_KEY = re.compile(r":(?:[ \t]+[\w.-]{1,40})?[ \t]*(?:\r?\n|$)")
 # A line that opens a scalar going on over the next, more indented lines: `key: 'text…`, `key: "…`,
 # `key: |` / `key: >` (YAML), whatever those lines look like, they are text.
 _OPENS = re.compile(r"""^[ \t]*(?:-[ \t]+)?[^:\n]{1,60}:[ \t]+(?:'(?:[^']|'')*|"(?:[^"\\]|\\.)*|[|>][+-]?\d*[ \t]*)$""")
@@ -489,7 +493,7 @@ def _is_field(e: ResultEntry, start: int, end: int) -> bool:
     if quote:  # `key: 'value'`: the quote must close right after the value
         if not text.startswith(quote, end) or _LINE_SUFFIX.match(text, end + 1) is None:
             return False
-    elif _LINE_SUFFIX.match(text, end) is None:
+    elif _LINE_SUFFIX.match(text, end) is None and _MAP_KEY.match(text, end) is None:
         return False
     return not _inside_scalar(text, line_start)
 
@@ -528,6 +532,9 @@ def _inside_scalar(text: str, line_start: int) -> bool:
         line = text[prev_start:pos - 1]
         body = line.lstrip(" \t")
         if body and len(line) - len(body) < indent:
+            item = _ITEM_MARK.match(body)
+            if item is not None and len(line) - len(body) + item.end() == indent:
+                return False  # a key of the mapping a `- key: …` item opens, beside that key: not its text
             return _OPENS.match(line) is not None
         pos = prev_start
     return False
@@ -767,18 +774,42 @@ _SENTENCE_END = re.compile(r"[.!?;\n](?=[\s\"'<])|<[^>]{0,200}>|\\n")
 _LEAD_IN = frozenset("please kindly pls and then also now just so could can would will you u".split())
 
 
-def _sentence_tokens(e: ResultEntry, o: Occurrence) -> list[str]:
-    """The words of the sentence before the occurrence (at most 300 characters back)."""
+def _sentence_start(e: ResultEntry, o: Occurrence) -> int:
+    """Where the sentence that holds the occurrence opens (at most 300 characters back)."""
     lo = max(0, o.start - 300)
     ends = list(_SENTENCE_END.finditer(e.low[lo:o.start]))
-    start = lo + ends[-1].end() if ends else lo
+    return lo + ends[-1].end() if ends else lo
+
+
+def _sentence_tokens(e: ResultEntry, o: Occurrence) -> list[str]:
+    """The words of the sentence before the occurrence (at most 300 characters back)."""
+    start = _sentence_start(e, o)
     return re.findall(r"[a-z]+", e.low[start:o.start])
+
+
+# A short label that heads a sentence ("TODO for this week:", "Note:", a YAML key `description:`).
+_LABEL_HEAD = re.compile(r"[\s\"'*#>-]*(?:[a-z_][\w-]*[ \t]+){0,4}[a-z_][\w-]*[ \t]*:[ \t]+")
+
+
+def _after_label(e: ResultEntry, o: Occurrence) -> list[str]:
+    """The first words of the sentence before the occurrence, read after the short labels and colons that open
+    it (what follows a label is its own sentence: "TODO for this week: Create an event with …"); [] when no
+    label opens it."""
+    start = _sentence_start(e, o)
+    at = start
+    for _ in range(3):  # labels in a row ("description: TODO: …")
+        m = _LABEL_HEAD.match(e.low, at, o.start)
+        if m is None:
+            break
+        at = m.end()
+    return re.findall(r"[a-z]+", e.low[at:o.start])[:8] if at > start else []
 
 
 def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
     """Does the occurrence sit in a sentence that opens with a verb of action (after "please", "could
-    you", …), or in a clause joined to it by "and"/"then" that opens with one in its bare form ("Collect
-    the notes and post them to …"): an instruction to whoever reads it, to act on this value?"""
+    you", …, or after a label and a colon: "TODO: create …"), or in a clause joined to it by "and"/"then",
+    a comma or a dash that opens with one in its bare form ("Collect the notes and post them to …", "Per
+    the new policy, create …", "FYI - create …"): an instruction to whoever reads it, to act on this value?"""
     from mcp_guard.intent.words import ACTION_BASE, ACTION_VERBS, stem
 
     tokens = _sentence_tokens(e, o)
@@ -787,14 +818,26 @@ def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
         lead.pop(0)
     if lead and stem(lead[0]) in ACTION_VERBS:
         return True
-    # the last clause before the value that "and" / "then" opens
+    # after a label, and the last clause before the value that "and" / "then", a comma or a dash opens
     joins = [i for i, t in enumerate(tokens) if t in ("and", "then")]
-    if not joins:
-        return False
-    clause = tokens[joins[-1] + 1:]
-    while clause and clause[0] in _LEAD_IN:
-        clause.pop(0)
-    return bool(clause) and clause[0] in ACTION_BASE
+    clauses = [tokens[joins[-1] + 1:]] if joins else []
+    clauses += [_after_label(e, o), _after_break(e, o)]
+    for clause in clauses:
+        while clause and clause[0] in _LEAD_IN:
+            clause.pop(0)
+        if clause and clause[0] in ACTION_BASE:
+            return True
+    return False
+
+
+_BREAK = re.compile(r"(?:,[ \t]+|[ \t]+[-\u2013\u2014]+[ \t]+)(?=[a-z])")  # (not a JSON member's comma)
+
+
+def _after_break(e: ResultEntry, o: Occurrence) -> list[str]:
+    """The words of the last clause before the occurrence that a comma or a dash opens, in its sentence."""
+    start = _sentence_start(e, o)
+    breaks = list(_BREAK.finditer(e.low, start, o.start))
+    return re.findall(r"[a-z]+", e.low[breaks[-1].end():o.start]) if breaks else []
 
 
 # A sentence with no addressee that sets where something goes: a modal of obligation ("must be paid to",
