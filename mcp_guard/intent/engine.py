@@ -112,6 +112,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mcp_guard.intent.openings import EVERYONE, openings
+from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.persons import NamedPersons, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
@@ -182,6 +183,7 @@ _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(k|m)?(?![\w])", re.I)
 _QUOTED = re.compile(r"[\"'‘’“”`]([^\"'‘’“”`\n]{2,80})[\"'‘’“”`]")
+_TO_PERSON = frozenset({"send", "share", "create"})  # what a copy to the person is (`own`)
 MAX_FANOUT = 8  # distinct web addresses from one result a session may reach before it is asked
 
 
@@ -243,6 +245,7 @@ class DeclaredIntent:
         self.wanted = frozenset(GROUP.get(k, k) for w in ws if (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
+        self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
 
     @property
     def the_request(self) -> str:
@@ -1451,7 +1454,7 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        if intent.declared and not self._asked(info, arguments):
+        if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1463,6 +1466,11 @@ class DefaultEngine:
                 f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
                 f"does not ask for this kind of action (it asks to: {asked}){note}.",
             )
+        own = next((src for v in values if v.destination and (src := self._own_source(v, record))), "")
+        if own:
+            return Verdict("allow", "own", f"own: {tool}: every destination comes from {intent.the_request} or is "
+                                           f"the person's own (the account {own} read), and the request addresses "
+                                           "a copy to the person")
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
     # -- rules --------------------------------------------------------------------------------------
@@ -1470,6 +1478,30 @@ class DefaultEngine:
         """Does the request ask for this call's action: in its own words (`DeclaredIntent.asks_for`), or as a
         step that prepares what an action it asks for acts on (`_prepares`)?"""
         return self.intent.asks_for(info, params=params) or self._prepares(info)
+
+    def _own(self, v: Value, record: SessionRecord) -> bool:
+        """`own`: is the value the person's own (a clean read of the signed-in account carries it, see `own`),
+        and does the request address something to the person ("email me", "cc me")?"""
+        return bool(self._own_source(v, record))
+
+    def _own_source(self, v: Value, record: SessionRecord) -> str:
+        """The read of the signed-in account that carries the value as the person's own ("" if none). A value
+        the agent had sent before that read is never the person's: the account may only be echoing it."""
+        if not self.intent.to_self:
+            return ""
+        sent = record.sent.get(v.value, record.sent_full_at)
+        for e in record.entries:
+            if e.own and v.value in e.own and (sent is None or sent > e.seq) and not e.steered and not record.judge(e):
+                return e.source
+        return ""
+
+    def _own_copy(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> bool:
+        """`own`: a send, share or copy whose every destination is the person's own, when the request addresses
+        one to the person ("email me the summary": a send the request words as an answer, to no one else)."""
+        if not info.kinds & _TO_PERSON:
+            return False
+        dests = [v for v in values if v.destination]
+        return bool(dests) and all(self._own(v, record) for v in dests)
 
     def _prepares(self, info: ToolInfo) -> bool:
         """Is the tool a preparation of an action the request asks for: it makes or changes (WordNet's kinds
@@ -1631,6 +1663,8 @@ class DefaultEngine:
             where = _where(prov)
         if v.kind == "person" and not v.address and intent.addresses(info, v.value):
             return None  # the request names whom it sends to as a verb's object ("dm priya that …")
+        if self._own(v, record):
+            return None  # the person's own, and the request addresses a copy to them (`own`)
         if v.destination and _chooses_how(info, v):
             v = replace(v, destination=False)  # judged as what the call acts on, no longer as where it goes
         clean = prov.fields or prov.text
