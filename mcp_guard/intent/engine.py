@@ -138,6 +138,7 @@ from mcp_guard.intent.words import (
     AMOUNT_PARAMS,
     CLAUSE_LEADS,
     DESCRIPTION_STOP,
+    DESTRUCTIVE_VERBS,
     FAMILIES,
     FREE_TEXT,
     GENERIC_KINDS,
@@ -381,7 +382,7 @@ class DeclaredIntent:
                     self._kind_fits(info, params, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
-            elif self._noun_fits(info, verb, obj):
+            elif self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj):
                 return True
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
@@ -560,6 +561,23 @@ def _param_group(info: ToolInfo, param: str) -> str:
         _param_kind([stem(t[:-1] if t.endswith("s") else t) for t in tokens]) if tokens else None)  # "attendees"
     group = GROUP.get(kind or "", "")
     return group if group in _DEST_GROUPS else ""
+
+
+_NOT_YET = frozenset("a an another new".split())  # an object that does not exist yet
+
+
+def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
+    """Does the clause ask to make what a tool that creates acts on, by an idiom whose verb WordNet does not
+    file under making ("raise a PO", "cut a release")? Its object is indefinite (an article
+    or "new" first) and headed by the tool's object: a thing that does not exist yet, which the action brings
+    into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order")."""
+    if "create" not in info.kinds or not obj or obj[0] not in _NOT_YET:
+        return False
+    sv = stem(verb)
+    if sv in READ_VERBS or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or "delete" in verb_kinds(verb):
+        return False
+    head = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
+    return bool(head) and _fits(head[0], info.acts_on)
 
 
 def _acts_on_name(info: ToolInfo, params: list[str]) -> frozenset[str]:
