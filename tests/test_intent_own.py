@@ -90,7 +90,9 @@ def test_which_reads_are_of_the_signed_in_account():
     assert reads_self("get_authenticated_user", {})
     assert reads_self("get_profile", {"user": "me"})
     assert not reads_self("get_profile", {"user": "lee.moss"})
-    assert not reads_self("get_user", {})  # whose, the name does not say
+    assert reads_self("get_user_profile", {})  # no one else named: the caller's
+    assert not reads_self("get_user", {"id": "u_77"})
+    assert not reads_self("get_user_orders", {})  # the account's orders, not the account
     assert not reads_self("update_my_profile", {})  # not a read
     assert not reads_self("get_current_weather", {})
 

@@ -22,7 +22,7 @@ from mcp_guard.intent.values import find_values
 from mcp_guard.intent.words import FAMILIES, name_tokens, stem, verb_kinds, words
 
 # A tool name that reads the caller's own account: a word that is the caller ("whoami", "me", "viewer",
-# OIDC's "userinfo"), or a word for the signed-in one with a word for an account.
+# OIDC's "userinfo"), a word for the signed-in one with a word for an account, or words for an account alone.
 _SELF_WORDS = frozenset("whoami me my myself self userinfo viewer".split())
 _SIGNED_IN = frozenset("current authenticated signed logged".split())
 _ACCOUNT = frozenset("user account profile identity".split())
@@ -39,7 +39,10 @@ def reads_self(tool: str, arguments: dict[str, Any]) -> bool:
     if not tokens or (tokens[0] not in _READS and tokens[0] not in _SELF_WORDS):
         return False
     rest = set(tokens)
-    if not (rest & _SELF_WORDS or (rest & _SIGNED_IN and rest & _ACCOUNT) or tokens[1:] == ["profile"]):
+    # (or only words for an account after the verb, `get_profile`, `get_user_profile`: with no argument naming
+    # anyone, below, there is no one else it could read)
+    if not (rest & _SELF_WORDS or (rest & _SIGNED_IN and rest & _ACCOUNT) or (
+            len(tokens) > 1 and set(tokens[1:]) <= _ACCOUNT)):
         return False
     # (an argument that names another party makes it a read of that party's account)
     return all(v in (None, "", [], {}) or (isinstance(v, str) and v.strip().lower() in _SELF_ARGS)
