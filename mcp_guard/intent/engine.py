@@ -252,6 +252,7 @@ class DeclaredIntent:
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
         self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
+        self.word_stems = frozenset(stem(stem(w)) for w in ws)  # ("bookings" and "booking" alike: `_query_names`)
 
     @property
     def the_request(self) -> str:
@@ -1391,7 +1392,7 @@ def _query_names(intent: DeclaredIntent, text: str, param: str = "") -> bool:
     terms = text.lower().split()
     if not terms or len(terms) > 8 or not intent.name_words:
         return False
-    mine = {stem(stem(w)) for w in words(intent.text)}
+    mine = intent.word_stems
     named = False
     for term in terms:
         op = _OPERATOR.match(term)
