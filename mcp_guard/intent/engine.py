@@ -383,7 +383,7 @@ class DeclaredIntent:
                     self._kind_fits(info, params, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
-            elif self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj):
+            elif self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj) or _attaches_text(info, obj):
                 return True
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
@@ -579,6 +579,23 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
         return False
     head = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
     return bool(head) and _fits(head[0], info.acts_on)
+
+
+_WITH_TEXT = re.compile(r"\bwith (?:a|an|the|some) (?:short |brief |quick |little )?(\w+)")
+
+
+def _attaches_text(info: ToolInfo, obj: tuple[str, ...]) -> bool:
+    """Does the clause ask, besides its own action, to attach a piece of text to what it acts on ("close the
+    ticket with a note that …", "approve it with a comment")? Then a tool that adds or makes (its name's verb
+    of the add or create family, not a send) a piece of free text (its name's object: `add_comment`,
+    `create_note`) is that part of it. Where the text and the call's other values go is judged as any call's."""
+    if not info.families & {"add", "create"} or "send" in info.kinds:
+        return False
+    tokens = name_tokens(info.name)
+    if len(tokens) < 2 or stem(tokens[-1]) not in FREE_TEXT:
+        return False
+    m = _WITH_TEXT.search(" ".join(obj))
+    return m is not None and stem(m.group(1)) in FREE_TEXT
 
 
 def _acts_on_name(info: ToolInfo, params: list[str]) -> frozenset[str]:
