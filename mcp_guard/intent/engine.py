@@ -98,11 +98,6 @@ The rules, one sentence each (the rule's name is in every reason):
   destination of that kind from the data by a noun (`record._sets_destination`).
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
-- `own`: the person's own address (a clean read of the signed-in account carries it, see `own`) is named
-  when the request addresses a send or a copy to the person ("email me", "cc me").
-- (pointing) a mail search whose query names whom the request names (`from:lena.vogel` for "Lena") points at
-  what it finds (`_query_names`); a value in a sentence that names the model is never pointed-at data
-  (`record._names_model`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
 """
 
@@ -252,7 +247,6 @@ class DeclaredIntent:
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
         self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
-        self.word_stems = frozenset(stem(stem(w)) for w in ws)  # ("bookings" and "booking" alike: `_query_names`)
 
     @property
     def the_request(self) -> str:
@@ -1379,8 +1373,8 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
     pointed at (a search for "12A phone" lists the message; reading it is reading what was pointed at)."""
     leaves = list(argument_leaves(arguments))
     if intent.declared or intent.trusted:  # an intent that names nothing is referred to by nothing
-        for param, text in leaves:
-            if intent.refers_to(text) or _query_names(intent, text, param):
+        for _, text in leaves:
+            if intent.refers_to(text):
                 return True
             for f in find_values(text):
                 if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
@@ -1394,54 +1388,6 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
             if any(e in prov.fields for e in prov.pointed):
                 return True
     return False
-
-
-_PARAM_WEB = frozenset(stem(w) for w in "url uri link site page website domain host href address".split())
-_OPERATOR = re.compile(r"^[a-z_]{1,12}:(?!//)")  # a search operator before its value: `from:`, `in:`, `subject:`
-
-
-def _query_names(intent: DeclaredIntent, text: str, param: str = "") -> bool:
-    """Does a read's argument refer to what the request names by a name: each term of it a word of the
-    request, or an operator's value (`from:lena.vogel`, `from:acmelogistics.example`) or the whole argument
-    (`with: marcus.obi`) whose mailbox, handle or domain spells a name the request uses ("Lena", "Acme
-    Logistics", "Marcus"), and at least one term such a name? A search for the person or company the request
-    names finds what the request points at, however the service spells them."""
-    terms = text.lower().split()
-    if not terms or len(terms) > 8 or not intent.name_words:
-        return False
-    mine = intent.word_stems
-    named = False
-    for term in terms:
-        op = _OPERATOR.match(term)
-        value = term[op.end():] if op else term
-        if (op is not None or len(terms) == 1) and _spells_a_name(intent, value.strip("\"'()"), param, op is not None):
-            named = True
-            continue
-        if op is None and all(stem(stem(w)) in mine for w in words(value)):
-            continue
-        return False
-    return named
-
-
-def _spells_a_name(intent: DeclaredIntent, value: str, param: str, searched: bool) -> bool:
-    """Does a mailbox, handle or (after a search operator) domain spell a name the request uses? A web
-    address given as a whole argument (with a scheme or `www.`, or in a parameter that says it is one) is a
-    page to reach, not a person named (`with: marcus.obi` is a handle); a top-level domain names no one."""
-    found = list(find_values(value))
-    kinds = {f.kind for f in found}
-    if not searched and "email" not in kinds and ("url" in kinds or (
-            "host" in kinds and (_PARAM_WEB & {stem(t) for t in name_tokens(param)}))):
-        return False
-    labels = [w for w in re.split(r"[@._+-]+", value) if w]
-    if "." in value.rpartition("@")[2] and (kinds & {"email", "url", "host"}):
-        labels = [w for w in labels[:-1] if w != "www"]
-    return bool(labels) and all(w.isalpha() for w in labels) and any(
-        w in intent.name_words or _spells_names(w, intent.name_words) for w in labels)
-
-
-def _spells_names(label: str, names: frozenset[str]) -> bool:
-    """Is a label two names of the request run together ("acmelogistics": Acme Logistics)?"""
-    return any(label.startswith(a) and label[len(a):] in names for a in names if len(a) < len(label))
 
 
 MAX_STEERING_VALUES = 64  # values of one call looked up to tell whether instructions steered it

@@ -798,16 +798,6 @@ def _in_imperative(e: ResultEntry, o: Occurrence) -> bool:
     return bool(clause) and clause[0] in ACTION_BASE
 
 
-def _names_model(tokens: list[str]) -> bool:
-    """Does the sentence before a value name the model ("Could the assistant please create …", "Assistants
-    composing replies must add …", "the AI should …")? A person writing to a person names them, so a value
-    in it is put there for the model to act on: an instruction, never data the request pointed at."""
-    return any(t in _MODEL_WORDS for t in tokens)
-
-
-_MODEL_WORDS = frozenset(w for w in (*_words.MODEL_ROLES, *_words.MODEL_AI, *_words.MODEL_NAMES) if w.isalpha())
-
-
 # A sentence with no addressee that sets where something goes: a modal of obligation ("must be paid to",
 # "should go to", "are to be sent to") or a verb that carries, pays or moves, in any form ("now go to", "is
 # forwarded to", "have moved to"), with the value as its destination ("to"/"into" a few words before it:
@@ -875,7 +865,7 @@ def _how(e: ResultEntry, occ: list[Occurrence], number: bool) -> str:
     apart = [_set_apart(e, o) for o in near]
     if "instructed" in apart:
         return "text"
-    if any(_in_imperative(e, o) or _names_model(_sentence_tokens(e, o)) for o in prose):
+    if any(_in_imperative(e, o) for o in prose):
         return "field" if is_field else "text"
     if "directed" in apart or any(_sets_destination(_sentence_tokens(e, o)) for o in prose):
         return "text-directed"
