@@ -34,6 +34,7 @@ from mcp_guard import approvals, budgets
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values, steered_by
+from mcp_guard.intent.own import MAX_OWN_RESULT, own_values, reads_self
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text, strings_of
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
@@ -526,8 +527,11 @@ class IntentGuard(Guard):
         if not text:
             return None
         st = self.state(call.session)
-        return st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments, st.record),
-                             steered_by(st.intent, call.arguments, st.record))
+        entry = st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments, st.record),
+                              steered_by(st.intent, call.arguments, st.record))
+        if st.intent.to_self and len(text) <= MAX_OWN_RESULT and reads_self(call.tool, call.arguments):
+            entry.own = own_values(text)
+        return entry
 
     # -- held calls -------------------------------------------------------------------------------
     def hold(self, call: ToolCall, decision: Decision) -> str:

@@ -112,6 +112,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mcp_guard.intent.openings import EVERYONE, openings
+from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.persons import NamedPersons, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
@@ -133,6 +134,7 @@ from mcp_guard.intent.words import (
     AMOUNT_PARAMS,
     CLAUSE_LEADS,
     DESCRIPTION_STOP,
+    DESTRUCTIVE_VERBS,
     FAMILIES,
     FREE_TEXT,
     GENERIC_KINDS,
@@ -183,6 +185,7 @@ _CHUNK = re.compile(r"[^\s<>\"'`,;()\[\]{}]+")
 _TRAIL = ".,;:!?"
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(k|m)?(?![\w])", re.I)
 _QUOTED = re.compile(r"[\"'‘’“”`]([^\"'‘’“”`\n]{2,80})[\"'‘’“”`]")
+_TO_PERSON = frozenset({"send", "share", "create"})  # what a copy to the person is (`own`)
 MAX_FANOUT = 8  # distinct web addresses from one result a session may reach before it is asked
 
 
@@ -246,6 +249,7 @@ class DeclaredIntent:
                                 if len(w) > 2 and w not in DESCRIPTION_STOP and (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
+        self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
 
     @property
     def the_request(self) -> str:
@@ -389,7 +393,7 @@ class DeclaredIntent:
                     self._kind_fits(info, params, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
-            elif self._noun_fits(info, verb, obj):
+            elif self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj) or _attaches_text(info, obj):
                 return True
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
@@ -568,6 +572,40 @@ def _param_group(info: ToolInfo, param: str) -> str:
         _param_kind([stem(t[:-1] if t.endswith("s") else t) for t in tokens]) if tokens else None)  # "attendees"
     group = GROUP.get(kind or "", "")
     return group if group in _DEST_GROUPS else ""
+
+
+_NOT_YET = frozenset("a an another new".split())  # an object that does not exist yet
+
+
+def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
+    """Does the clause ask to make what a tool that creates acts on, by an idiom whose verb WordNet does not
+    file under making ("raise a PO", "cut a release")? Its object is indefinite (an article
+    or "new" first) and headed by the tool's object: a thing that does not exist yet, which the action brings
+    into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order")."""
+    if "create" not in info.kinds or not obj or obj[0] not in _NOT_YET:
+        return False
+    sv = stem(verb)
+    if sv in READ_VERBS or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or "delete" in verb_kinds(verb):
+        return False
+    head = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
+    return bool(head) and _fits(head[0], info.acts_on)
+
+
+_WITH_TEXT = re.compile(r"\bwith (?:a|an|the|some) (?:short |brief |quick |little )?(\w+)")
+
+
+def _attaches_text(info: ToolInfo, obj: tuple[str, ...]) -> bool:
+    """Does the clause ask, besides its own action, to attach a piece of text to what it acts on ("close the
+    ticket with a note that …", "approve it with a comment")? Then a tool that adds or makes (its name's verb
+    of the add or create family, not a send) a piece of free text (its name's object: `add_comment`,
+    `create_note`) is that part of it. Where the text and the call's other values go is judged as any call's."""
+    if not info.families & {"add", "create"} or "send" in info.kinds:
+        return False
+    tokens = name_tokens(info.name)
+    if len(tokens) < 2 or stem(tokens[-1]) not in FREE_TEXT:
+        return False
+    m = _WITH_TEXT.search(" ".join(obj))
+    return m is not None and stem(m.group(1)) in FREE_TEXT
 
 
 def _acts_on_name(info: ToolInfo, params: list[str]) -> frozenset[str]:
@@ -1467,7 +1505,7 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        if intent.declared and not self._asked(info, arguments):
+        if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1479,6 +1517,11 @@ class DefaultEngine:
                 f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
                 f"does not ask for this kind of action (it asks to: {asked}){note}.",
             )
+        own = next((src for v in values if v.destination and (src := self._own_source(v, record))), "")
+        if own:
+            return Verdict("allow", "own", f"own: {tool}: every destination comes from {intent.the_request} or is "
+                                           f"the person's own (the account {own} read), and the request addresses "
+                                           "a copy to the person")
         return Verdict("allow", "grounded", f"{tool}: every destination comes from {intent.the_request}")
 
     # -- rules --------------------------------------------------------------------------------------
@@ -1486,6 +1529,30 @@ class DefaultEngine:
         """Does the request ask for this call's action: in its own words (`DeclaredIntent.asks_for`), or as a
         step that prepares what an action it asks for acts on (`_prepares`)?"""
         return self.intent.asks_for(info, params=params) or self._prepares(info)
+
+    def _own(self, v: Value, record: SessionRecord) -> bool:
+        """`own`: is the value the person's own (a clean read of the signed-in account carries it, see `own`),
+        and does the request address something to the person ("email me", "cc me")?"""
+        return bool(self._own_source(v, record))
+
+    def _own_source(self, v: Value, record: SessionRecord) -> str:
+        """The read of the signed-in account that carries the value as the person's own ("" if none). A value
+        the agent had sent before that read is never the person's: the account may only be echoing it."""
+        if not self.intent.to_self:
+            return ""
+        sent = record.sent.get(v.value, record.sent_full_at)
+        for e in record.entries:
+            if e.own and v.value in e.own and (sent is None or sent > e.seq) and not e.steered and not record.judge(e):
+                return e.source
+        return ""
+
+    def _own_copy(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> bool:
+        """`own`: a send, share or copy whose every destination is the person's own, when the request addresses
+        one to the person ("email me the summary": a send the request words as an answer, to no one else)."""
+        if not info.kinds & _TO_PERSON:
+            return False
+        dests = [v for v in values if v.destination]
+        return bool(dests) and all(self._own(v, record) for v in dests)
 
     def _prepares(self, info: ToolInfo) -> bool:
         """Is the tool a preparation of an action the request asks for: it makes or changes (WordNet's kinds
@@ -1658,6 +1725,8 @@ class DefaultEngine:
             where = _where(prov)
         if v.kind == "person" and not v.address and intent.addresses(info, v.value):
             return None  # the request names whom it sends to as a verb's object ("dm priya that …")
+        if self._own(v, record):
+            return None  # the person's own, and the request addresses a copy to them (`own`)
         if v.destination and _chooses_how(info, v):
             v = replace(v, destination=False)  # judged as what the call acts on, no longer as where it goes
         clean = prov.fields or prov.text

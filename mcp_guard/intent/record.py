@@ -114,6 +114,7 @@ class ResultEntry:
     regions: list[tuple[int, int]] = field(default_factory=list)  # the instructions: flagged text's paragraphs
     extracted: dict[str, list[Occurrence]] | None = None  # normalised phone/IBAN values -> occurrences (lazy)
     setby: dict[tuple[str, ...], str] = field(default_factory=dict)  # value (and forms) -> `_how` (a cache)
+    own: frozenset[str] = frozenset()  # a read of the signed-in account: the account's own values (`own`)
     strings: list[tuple[int, int]] | None = None  # a JSON result's string literals, (start, end) in order (lazy)
     _text: str | None = None
     _low: str | None = None
