@@ -37,7 +37,6 @@ def _config(tmp_path):
     return chat, config
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: a client's call carries a secret granted to another upstream")
 @pytest.mark.parametrize("spelling", sorted(SPELLINGS))
 def test_a_call_never_carries_another_upstreams_secret(tmp_path, spelling):
     chat, config = _config(tmp_path)
