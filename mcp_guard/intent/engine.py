@@ -115,6 +115,7 @@ from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.persons import NamedPersons, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
+from mcp_guard.intent.sums import call_currencies, currencies, sums
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
@@ -229,6 +230,7 @@ class DeclaredIntent:
         self.chunks = frozenset(c.lower().rstrip(_TRAIL) for c in _CHUNK.findall(self.text))
         self.trusted = frozenset(trusted_key(t) for t in trusted if t.strip())
         self.numbers = frozenset(_numbers(self.text))
+        self.currencies = currencies(self.text)  # the currencies it writes beside a number ("50 EUR")
         self.quoted = frozenset(q.strip().lower() for q in _QUOTED.findall(self.text))
         # Words the request capitalises in mid-sentence: proper names ("Omar", "Globex", "Rome").
         # ("Alice's inbox" names Alice: the possessive is not part of the name.)
@@ -1001,6 +1003,7 @@ def _numbers(text: str) -> Iterator[float]:
     for m in _NUMBER.finditer(text):
         x = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         yield x * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
+    yield from sums(text)  # as a sum is written ("5 000 EUR", "50,00 €")
     for w in words(text):
         if w in _NUMBER_WORDS:
             yield float(_NUMBER_WORDS[w])
@@ -1257,8 +1260,19 @@ def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
         if any(stem(t) in AMOUNT_PARAMS for t in name_tokens(param)):
             try:
                 yield param, float(text.replace(",", "").strip())
-            except ValueError:
-                continue
+            except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR")
+                for x in sums(text):
+                    yield param, x
+
+
+def _sum_param(param: str) -> bool:
+    return any(stem(t) in AMOUNT_PARAMS for t in name_tokens(param))
+
+
+def _currency_param(param: str) -> bool:
+    """A parameter that says which currency a sum is in (`currency`, `target_currency`, `ccy`)."""
+    tokens = name_tokens(param)
+    return bool(tokens) and tokens[-1].lower() in ("currency", "currencies", "ccy", "cur")
 
 
 def _counts(param: str) -> bool:
@@ -1798,6 +1812,16 @@ class DefaultEngine:
             named = "is none of the numbers" if intent.numbers else "is no number (it names none) that"
             return _verdict("ask", "amount", info, v,
                             f"{named} {intent.the_request} names, nor found in a clean result", intent)
+        if intent.currencies:  # the request names the sum's unit: a call that pays in another is judged
+            for param, value, codes in call_currencies(argument_leaves(arguments), _sum_param, _currency_param):
+                if codes & intent.currencies:
+                    continue
+                prov = record.provenance(value, (value, value.upper(), value.lower()))
+                if prov.fields or prov.text:
+                    continue
+                v = Value(param, "amount", value, False, False)
+                return _verdict("ask", "amount", info, v, f"is not a currency {intent.the_request} names "
+                                f"({', '.join(sorted(intent.currencies))}), nor found in a clean result", intent)
         return None
 
 

@@ -29,15 +29,12 @@ def _decision(arguments: dict) -> object:
     return run({"id": "amount", "intent": INTENT, "tools": TOOLS, "steps": steps})[-1][1]
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: a sum written with its currency or grouped digits is not "
-                                       "read as a number, so it is never judged")
 @pytest.mark.parametrize("amount", WRITTEN)
 def test_a_sum_written_with_its_unit_is_judged(amount):
     d = _decision({"amount": amount})
     assert d.action != "allow", f"{d.rule}: {d.reason}"
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: the currency of a sum the request names is not judged")
 def test_the_currency_the_request_names_is_the_sums_unit():
     d = _decision({"amount": "50", "currency": "BTC"})
     assert d.action != "allow", f"{d.rule}: {d.reason}"
@@ -51,7 +48,6 @@ def test_the_named_sum_in_any_spelling_still_passes(arguments):
     assert d.action == "allow", f"{d.rule}: {d.reason}"
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: a sum written with its currency is never judged (end to end)")
 def test_the_proxy_does_not_transfer_a_sum_the_request_did_not_name(tmp_path):
     log = tmp_path / "upstream.log"
     spec = tmp_path / "world.json"
