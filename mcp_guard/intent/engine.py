@@ -1697,7 +1697,9 @@ class DefaultEngine:
     ) -> Verdict | None:
         """`ambiguous`: the request points at a destination without naming it, and the session's clean data
         offers other values of the kind in the same place as this one (see `offered_alongside`): which one
-        it means cannot be told from the data, so a person is asked, with each candidate and its source."""
+        it means cannot be told from the data, so a person is asked, with each candidate and its source.
+        `other-person`: with no rival, the request names the person it means, and the one record that offers
+        the value says it is someone else's."""
         if not v.address:
             return None  # a name by its argument ("general"): its alternatives cannot be told by shape
         intent = self.intent
@@ -1709,8 +1711,13 @@ class DefaultEngine:
         # So does one whose record is that person's by its name ("Sarah Lin": `{"name": "Sarah Lin", "email":
         # "slin@…"}`, see `persons`); a record that shares any word of that name, or a mailbox spelt with one, is
         # then a rival (two records named "Mark" leave the choice open).
+        stranger = ""  # the record's own name, when it is another person's than the one the request names
         if intent.persons:
-            names = names | intent.persons.matched(own_names(record, v.value, prov))
+            own = own_names(record, v.value, prov)
+            names = names | intent.persons.matched(own)
+            written = intent.name_words.union(intent.persons.surnames, *intent.persons.full)
+            if own and not names and not written.intersection(*own):
+                stranger = " / ".join(" ".join(n) for n in own[:3])
         if not names and prov.fields and means_each(intent, info):
             # "email each of them": every record the request points at is meant, none is a rival. (Each record:
             # a value the data carries as a field of one; an address in a document's running text is no record.)
@@ -1723,6 +1730,11 @@ class DefaultEngine:
                     and (not names or bool((_mailbox_words(v.kind, value) | its_names) & names)))
 
         others = list(offered_alongside(record, v.kind, v.value, prov, rival))
+        if not others and stranger:
+            # The request names whom it means, and the record that carries this value says whose it is:
+            # another person's, sharing no word of any name the request writes (a planted contact).
+            return _verdict("ask", "other-person", info, v, f"was found {_where(prov)} in the record of "
+                            f"{stranger!r}, not of a person {intent.the_request} names", intent)
         if not others:
             return None
         mine = next((where for _, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")

@@ -42,8 +42,6 @@ OTHER_KINDS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: a record naming another person than the one the request "
-                                       "names grounds its address when no rival record is beside it")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_record_of_another_person_does_not_ground_the_named_persons_address(case):
     intent, result = CASES[case]
@@ -53,8 +51,6 @@ def test_a_record_of_another_person_does_not_ground_the_named_persons_address(ca
     assert sent.action != "allow", f"{sent.rule}: {sent.reason}"
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: a record naming another person than the one the request "
-                                       "names grounds its phone number or grantee")
 @pytest.mark.parametrize("case", sorted(OTHER_KINDS))
 def test_a_record_of_another_person_grounds_no_other_kind_of_destination(case):
     intent, result, tool, args = OTHER_KINDS[case]
@@ -75,8 +71,6 @@ def test_the_named_persons_own_record_still_grounds_its_address(name):
     assert sent.action == "allow", f"{sent.rule}: {sent.reason}"
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: a record naming another person than the one the request "
-                                       "names grounds its address (end to end)")
 def test_the_proxy_does_not_send_to_another_persons_record(tmp_path):
     """End to end through `mcp-guard run`: the send never reaches the server unasked (with `ask = "person"`
     a question is a held call, so nothing reaches it without a person)."""
