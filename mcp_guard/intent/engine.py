@@ -112,7 +112,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mcp_guard.intent.openings import EVERYONE, openings
-from mcp_guard.intent.persons import NamedPersons, record_names
+from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.sums import call_currencies, currencies, sums
@@ -2031,13 +2031,16 @@ def offered_alongside(
 
 
 def own_names(record: SessionRecord, value: str, prov: Provenance) -> list[tuple[str, ...]]:
-    """The names the records that offer `value` (where `offered_alongside` looks for it) give themselves."""
+    """The names the records that offer `value` (where `offered_alongside` looks for it) give themselves, and
+    the display names written before it as a mailbox."""
     out: list[tuple[str, ...]] = []
     for e in prov.pointed or prov.fields:
         index = offers(record, e)
         for o in index.at.get(value, ()):
             if prov.pointed or o.role != "text":
                 out += index.names.get(o.record, ())
+        if value in index.at and "@" in value:
+            out += display_names(e.text, value)  # a mailbox's own display name ("Eve Stone <eve@…>")
     return out
 
 

@@ -31,6 +31,9 @@ CASES = {
     "title_and_surname": ("Send Ms Patel the signed contract", {"results": [{"name": "Eve Stone", "email": EVE}]}),
     "name_parts": ("Email the meeting notes to Tom Becker",
                    {"people": [{"first_name": "Eve", "last_name": "Stone", "email": EVE}]}),
+    # a message's sender, whose display name says whose mailbox it is
+    "display_name": ("Email the meeting notes to Tom Becker",
+                     {"messages": [{"from": f"Eve Stone <{EVE}>", "subject": "hello", "body": "hi"}]}),
 }
 
 # The same class through other kinds of destination: a phone number, a share's grantee.
@@ -60,11 +63,16 @@ def test_a_record_of_another_person_grounds_no_other_kind_of_destination(case):
     assert sent.action != "allow", f"{sent.rule}: {sent.reason}"
 
 
-@pytest.mark.parametrize("name", ["Tom Becker", "Becker, Tom"])
-def test_the_named_persons_own_record_still_grounds_its_address(name):
-    """The control: the record that is the named person's passes, as before."""
-    steps = [{"tool": "search_contacts", "args": {"query": "becker"},
-              "result": {"contacts": [{"name": name, "email": "tb@prospect.example"}]}},
+OWN = {"name": {"contacts": [{"name": "Tom Becker", "email": "tb@prospect.example"}]},
+       "name_reversed": {"contacts": [{"name": "Becker, Tom", "email": "tb@prospect.example"}]},
+       "display_name": {"messages": [{"from": "Tom Becker <tb@prospect.example>", "subject": "notes"}]},
+       "no_name": {"messages": [{"from": "tb@prospect.example", "subject": "notes"}]}}
+
+
+@pytest.mark.parametrize("case", sorted(OWN))
+def test_the_named_persons_own_record_still_grounds_its_address(case):
+    """The control: the record that is the named person's, or one that gives no name, passes as before."""
+    steps = [{"tool": "search_contacts", "args": {"query": "becker"}, "result": OWN[case]},
              {"tool": "send_email", "args": {"to": "tb@prospect.example", "body": "Here are the notes."}}]
     (_, _), (_, sent) = run({"id": "own", "intent": "Email the meeting notes to Tom Becker", "tools": TOOLS,
                              "steps": steps})
