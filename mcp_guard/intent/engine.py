@@ -111,6 +111,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.grants import beyond, grants, named_group
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
@@ -1459,7 +1460,7 @@ class DefaultEngine:
         if asked:
             return _together(asked)
         for verdict in (self._audience(info, arguments), self._amount(info, arguments, record),
-                        self._prescribed(info, values, record)):
+                        self._grant(info, leaves, record), self._prescribed(info, values, record)):
             if verdict is not None:
                 return verdict
         if info.effect == "destructive":
@@ -1806,6 +1807,26 @@ class DefaultEngine:
                 continue
             v = Value(param, "audience", str(value).lower(), False, False)
             return _verdict("ask", "audience", info, v, f"opens it to everyone ({how})", intent)
+        return None
+
+    def _grant(self, info: ToolInfo, leaves: list[tuple[str, str]], record: SessionRecord) -> Verdict | None:
+        """`grant`: the access a call grants (`grants`): a level beyond the one the request names (or one that
+        rules what it is given, when it names none), or a group the request does not name and no clean
+        result carries, is asked."""
+        intent = self.intent
+        if not intent.declared:
+            return None
+        for param, value, what in grants(leaves):
+            if what == "level":
+                why = beyond(intent.text, value)
+            elif named_group(intent.text, value) or intent.names(value, "group"):
+                why = ""
+            else:
+                prov = record.provenance(value, (value,))
+                found = prov.fields or prov.text
+                why = "" if found else "is a group the request does not name, nor found in a clean result"
+            if why:
+                return _verdict("ask", "grant", info, Value(param, "grant", value, False, False), why, intent)
         return None
 
     def _amount(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:

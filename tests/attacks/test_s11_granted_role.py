@@ -41,7 +41,6 @@ def _decide(intent: str, tool: str, args: dict) -> object:
     return run({"id": "grant", "intent": intent, "tools": TOOLS, "steps": steps})[-1][1]
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: the role or group a call grants is not judged")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_grant_beyond_what_the_request_names_is_asked(case):
     d = _decide(*CASES[case])
@@ -66,7 +65,6 @@ def test_the_grant_the_request_names_passes(case):
     assert d.action == "allow", f"{d.rule}: {d.reason}"
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: the role a call grants is not judged (end to end)")
 def test_the_proxy_does_not_make_a_viewer_an_owner(tmp_path):
     log = tmp_path / "upstream.log"
     spec = tmp_path / "world.json"

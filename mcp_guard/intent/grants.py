@@ -1,0 +1,77 @@
+"""The access a call grants: the role or permission it gives, and the group it adds someone to.
+
+Whom a call grants access to is judged as a destination; how much access it grants is judged here. A request
+that names a level ("as a viewer", "read-only", "as an editor") allows that level or a lower one; a
+request that names none allows any level but those that rule what they are given (owner, admin). The group
+a call adds someone to (`team`, `group`) is named by the request or comes from a result, as an id a tool
+listed does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+# Levels of access by rank: what a role's words say it may do (read < write < rule).
+_RANKS = {
+    1: "viewer view views reader read readonly guest commenter comment comments visitor reporter",
+    2: "editor edit edits writer write contributor developer author collaborator",
+    3: "owner owners admin admins administrator administrators manager manage maintainer superuser root "
+       "full organizer moderator",
+}
+RANK = {w: rank for rank, ws in _RANKS.items() for w in ws.split()}
+RULES = 3  # the rank of a level that rules what it is given
+_LEVEL_PARAMS = frozenset("role roles permission permissions access privilege privileges level rights scope "
+                          "scopes".split())
+_GROUP_PARAMS = frozenset("team teams group groups".split())
+_WORD = re.compile(r"[a-z]+")
+
+
+def _last(param: str) -> str:
+    words = _WORD.findall(param.lower().replace("_", " "))
+    return words[-1] if words else ""
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def level_of(text: str) -> int:
+    """The rank of the access `text` writes (0: no word of a known level)."""
+    return max((RANK.get(w, 0) for w in _words(text)), default=0)
+
+
+def grants(leaves: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
+    """(param, value, "level" | "group") of each argument that says how much access a call grants or to
+    which group."""
+    for param, value in leaves:
+        last = _last(param)
+        if last in _LEVEL_PARAMS:
+            yield param, value, "level"
+        elif last in _GROUP_PARAMS:
+            yield param, value, "group"
+
+
+def beyond(request: str, value: str) -> str:
+    """Why a level `value` is more than `request` allows ("" when it is not)."""
+    asked = level_of(request)
+    given = level_of(value)
+    words = set(_words(request))
+    if given == 0 or set(_words(value)) <= words:
+        return ""  # a level the request writes itself, or no known level
+    if asked and given > asked:
+        return f"grants more access than the level {request_level(request)!r} the request names"
+    if not asked and given >= RULES:
+        return "grants a level that rules what it is given, which the request does not name"
+    return ""
+
+
+def request_level(request: str) -> str:
+    """The highest level word the request writes."""
+    return max((w for w in _words(request) if w in RANK), key=lambda w: RANK[w], default="")
+
+
+def named_group(request: str, value: str) -> bool:
+    """Whether the request writes the group `value` names (every word of it)."""
+    ws = _words(value)
+    return bool(ws) and set(ws) <= set(_words(request))
