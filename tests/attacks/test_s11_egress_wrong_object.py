@@ -35,7 +35,9 @@ def _decide(case: str, file_id: str) -> object:
     return run({"id": case, "intent": intent, "tools": TOOLS, "steps": steps})[-1][1]
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker: what a sending or sharing call carries out is not judged")
+@pytest.mark.xfail(strict=True, reason="s11 attacker: what a sending or sharing call carries out is not judged "
+                                       "(open: judging its id as a destructive call's target, by the record the "
+                                       "request points at, asked the right file too and cost 8 benign dev sessions)")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_another_file_than_the_one_the_request_points_at_is_asked(case):
     d = _decide(case, "f-9902")
