@@ -1865,6 +1865,7 @@ class DefaultEngine:
 _LABEL = re.compile(r"[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]")
 _BLANK = re.compile(r"\n[ \t]*\n")
 _ITEM = re.compile(r"^[ \t]*- [A-Za-z_][\w .-]{0,40}:(?:[ \t]|$)", re.M)
+_LABELLED_LINE = re.compile(r"^[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]*(\S[^\n]*)$", re.M)
 _KEY_ONLY = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]*$")
 MAX_OFFERS = 4096  # values indexed per result; a result that carries more offers an unknown rival (asked)
 MAX_OFFERS_KEPT = 8192  # distinct values of indexed results kept per session (about 5 MiB)
@@ -1929,7 +1930,15 @@ def _offers(e: ResultEntry) -> tuple[list[Offer], dict[int, tuple[tuple[str, ...
             m = _LABEL.match(e.text, line, f.start)
             role = f"field:{(m.group(1).strip().lower() if m else _parent_key(e.text, line))}"
         out.append(Offer(f.kind, f.value, role, bisect.bisect_right(starts, f.start) + 1))
-    return out, names
+    # The names a record of text gives itself: its labelled lines, read as a JSON record's fields are
+    # ("Name: Eve Stone", a YAML item's `name:`).
+    labelled: dict[int, dict[str, str]] = {}
+    held = {o.record for o in out}
+    for m in _LABELLED_LINE.finditer(e.text):
+        rec = bisect.bisect_right(starts, m.start()) + 1
+        if rec in held:
+            labelled.setdefault(rec, {}).setdefault(m.group(1).strip(), m.group(2).strip())
+    return out, {rec: own for rec, fields in labelled.items() if (own := record_names(fields))}
 
 
 def _parent_key(text: str, line: int) -> str:
