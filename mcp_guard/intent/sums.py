@@ -15,10 +15,24 @@ from collections.abc import Callable, Iterable, Iterator
 _SUM = re.compile(r"(?<![\d.,])(-?)(\d{1,3}(?:[,'_\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:\.(\d+)|,(\d{1,2}))?(?!\d)")
 _GROUPING = str.maketrans("", "", ",'_\u00a0\u202f\u2009 ")
 
-# A currency beside a number: a three-letter code ("EUR 50", "50eur") or a sign ("€50", "50 €").
-_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z]{3})\s?(?=-?\d)|(?<=\d)\s?([A-Za-z]{3})(?![A-Za-z])")
+# A currency beside a number: an ISO 4217 code (upper-case before it, "EUR 50"; any case after it, "50eur":
+# "Bob 20" names no boliviano), a sign ("€50", "50 €") or a currency's name ("20 dollars").
+_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})\s?(?=-?\d)|(?<=\d)\s?([A-Za-z]{3})(?![A-Za-z])")
+ISO_4217 = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF
+CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG
+HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA
+MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD
+RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX
+USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL BTC ETH XRP LTC SOL
+""".split())
 _SIGNS = {"€": {"EUR"}, "£": {"GBP"}, "¥": {"JPY", "CNY"}, "₹": {"INR"}, "₩": {"KRW"}, "₽": {"RUB"},
           "₺": {"TRY"}, "₿": {"BTC"}, "$": {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"}}
+# A currency's name after a number ("20 dollars", "50 euros"; not "pounds": as often a weight).
+_NAMES = {"dollar": _SIGNS["$"], "buck": {"USD"}, "euro": {"EUR"}, "quid": {"GBP"},
+          "yen": {"JPY"}, "rupee": {"INR"}, "franc": {"CHF"}, "won": {"KRW"}, "rouble": {"RUB"}, "ruble": {"RUB"},
+          "yuan": {"CNY"}, "bitcoin": {"BTC"}}
+_NAME = re.compile(r"(?<=\d)\s?(" + "|".join(_NAMES) + r")s?\b", re.I)
 _SIGN = re.compile("[" + re.escape("".join(_SIGNS)) + r"]\s?(?=-?\d)|(?<=\d)\s?[" + re.escape("".join(_SIGNS)) + "]")
 
 
@@ -38,9 +52,13 @@ def currencies(text: str) -> frozenset[str]:
 def _beside_numbers(text: str) -> Iterator[frozenset[str]]:
     """Each currency `text` writes beside a number: the codes it may stand for ("$": any dollar)."""
     for m in _CODE.finditer(text):
-        yield frozenset({(m.group(1) or m.group(2)).upper()})
+        code = (m.group(1) or m.group(2)).upper()
+        if code in ISO_4217:
+            yield frozenset({code})
     for m in _SIGN.finditer(text):
         yield frozenset(_SIGNS[m.group().strip()])
+    for m in _NAME.finditer(text):
+        yield frozenset(_NAMES[m.group(1).lower()])
 
 
 def call_currencies(leaves: Iterable[tuple[str, str]], is_sum: Callable[[str], bool],
