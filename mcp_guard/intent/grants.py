@@ -14,10 +14,12 @@ from collections.abc import Iterable, Iterator
 
 # Levels of access by rank: what a role's words say it may do (read < write < rule).
 _RANKS = {
-    1: "viewer view views reader read readonly guest commenter comment comments visitor reporter",
-    2: "editor edit edits writer write contributor developer author collaborator",
-    3: "owner owners admin admins administrator administrators manager manage maintainer superuser root "
-       "full organizer moderator",
+    1: "viewer viewers view views reader readers read readonly guest guests commenter commenters comment comments "
+       "visitor reporter",
+    2: "editor editors edit edits writer writers write contributor contributors developer author collaborator "
+       "collaborators",
+    3: "owner owners ownership admin admins administrator administrators manager manage maintainer maintainers "
+       "superuser root full organizer moderator",
 }
 RANK = {w: rank for rank, ws in _RANKS.items() for w in ws.split()}
 RULES = 3  # the rank of a level that rules what it is given
@@ -52,23 +54,35 @@ def grants(leaves: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
             yield param, value, "group"
 
 
+# How a request names a level: a role's noun ("as a viewer", "make her an admin", "ownership"), or a verb of
+# access with "only" or "access" ("read-only", "edit access"). A verb alone ("read my mail, then share …")
+# is what the agent is asked to do, not a level it grants.
+_ROLE_NOUNS = frozenset("viewer viewers reader readers guest guests commenter commenters visitor reporter editor "
+                        "editors writer writers contributor contributors developer maintainer maintainers owner "
+                        "owners ownership admin admins administrator administrators superuser moderator organizer "
+                        "collaborator collaborators".split())
+_ACCESS = re.compile(r"\b(read|view|comment|edit|write|full|admin)[- ]?(?:only|access|rights|permissions?)\b", re.I)
+
+
+def request_levels(request: str) -> list[str]:
+    """The level words a request names as levels."""
+    found = [w for w in _words(request) if w in _ROLE_NOUNS]
+    return found + [m.group(1).lower() for m in _ACCESS.finditer(request)]
+
+
 def beyond(request: str, value: str) -> str:
     """Why a level `value` is more than `request` allows ("" when it is not)."""
-    asked = level_of(request)
+    named = request_levels(request)
+    asked = max((RANK.get(w, 0) for w in named), default=0)
     given = level_of(value)
-    words = set(_words(request))
-    if given == 0 or set(_words(value)) <= words:
-        return ""  # a level the request writes itself, or no known level
+    if given == 0 or set(_words(value)) <= set(named):
+        return ""  # no known level, or one the request names itself
     if asked and given > asked:
-        return f"grants more access than the level {request_level(request)!r} the request names"
+        top = max(named, key=lambda w: RANK.get(w, 0))
+        return f"grants more access than the level {top!r} the request names"
     if not asked and given >= RULES:
         return "grants a level that rules what it is given, which the request does not name"
     return ""
-
-
-def request_level(request: str) -> str:
-    """The highest level word the request writes."""
-    return max((w for w in _words(request) if w in RANK), key=lambda w: RANK[w], default="")
 
 
 def named_group(request: str, value: str) -> bool:

@@ -56,6 +56,11 @@ CONTROLS = {
     "admin_named": (f"Add {TOM} to the design team as an admin", "add_member",
                     {"team": "design", "user": TOM, "role": "admin"}),
     "team_named": (f"Add {TOM} to the design team", "add_member", {"team": "design", "user": TOM}),
+    # a verb of access in the request is what the agent does, not a level it grants
+    "verb_read": (f"Read the Q3 notes, then share the Q3 report with {TOM}", "share_file",
+                  {"file_id": "f1", "email": TOM, "role": "writer"}),
+    "ownership": (f"Share the Q3 report with {TOM} and give him ownership", "share_file",
+                  {"file_id": "f1", "email": TOM, "role": "owner"}),
 }
 
 
