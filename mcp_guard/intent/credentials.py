@@ -200,15 +200,15 @@ _VERBATIM = re.compile(r"[A-Za-z0-9 !#$%'()*+,./:;=?@\[\]^_`{|}~-]+")
 _CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|session|cookie|passw|signature", re.IGNORECASE)
 
 
-def remember_headers(headers: Mapping[str, str]) -> None:
+def remember_headers(headers: Mapping[str, str], upstream: str | None = None) -> None:
     """A remote upstream's credential headers (`Authorization = "Bearer …"`) are secrets read, as its
     `secrets` are: scrubbed from whatever any server writes, the token after an auth scheme alone too."""
     for name, value in headers.items():
         if _CREDENTIAL_HEADER.search(name) and value:
-            _remember(name, value)
+            _remember(name, value, upstream)
             scheme, _, token = value.strip().partition(" ")
             if token and scheme.isalpha():
-                _remember(name, token.strip())
+                _remember(name, token.strip(), upstream)
 
 
 def _remember(name: str, value: str, upstream: str | None = None) -> None:
