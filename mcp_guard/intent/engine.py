@@ -111,7 +111,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mcp_guard.intent.grants import beyond, grants, named_group
+from mcp_guard.intent.grants import RULES, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
@@ -1460,7 +1460,7 @@ class DefaultEngine:
         if asked:
             return _together(asked)
         for verdict in (self._audience(info, arguments), self._amount(info, arguments, record),
-                        self._grant(info, leaves, record), self._prescribed(info, values, record)):
+                        self._grant(info, arguments, leaves, record), self._prescribed(info, values, record)):
             if verdict is not None:
                 return verdict
         if info.effect == "destructive":
@@ -1809,13 +1809,19 @@ class DefaultEngine:
             return _verdict("ask", "audience", info, v, f"opens it to everyone ({how})", intent)
         return None
 
-    def _grant(self, info: ToolInfo, leaves: list[tuple[str, str]], record: SessionRecord) -> Verdict | None:
+    def _grant(self, info: ToolInfo, arguments: dict[str, Any], leaves: list[tuple[str, str]],
+               record: SessionRecord) -> Verdict | None:
         """`grant`: the access a call grants (`grants`): a level beyond the one the request names (or one that
-        rules what it is given, when it names none), or a group the request does not name and no clean
-        result carries, is asked."""
+        rules what it is given, when it names none, a flag such as `is_admin: true` too), or a group the
+        request does not name and no clean result carries, is asked."""
         intent = self.intent
         if not intent.declared:
             return None
+        if not names_level(intent.text, RULES):
+            for flag in raised_flags(arguments):
+                v = Value(flag, "grant", "true", False, False)
+                return _verdict("ask", "grant", info, v, "grants a level that rules what it is given, which "
+                                f"{intent.the_request} does not name", intent)
         for param, value, what in grants(leaves):
             if what == "level":
                 why = beyond(intent.text, value)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from mcp_guard.intent.words import name_tokens
+
 # Levels of access by rank: what a role's words say it may do (read < write < rule).
 _RANKS = {
     1: "viewer viewers view views reader readers read readonly guest guests commenter commenters comment comments "
@@ -89,3 +91,24 @@ def named_group(request: str, value: str) -> bool:
     """Whether the request writes the group `value` names (every word of it)."""
     ws = _words(value)
     return bool(ws) and set(ws) <= set(_words(request))
+
+
+def raised_flags(arguments: object, key: str = "", depth: int = 0) -> Iterator[str]:
+    """The flags a call sets that grant a level that rules (`is_admin: true`, `make_owner: true`), by path."""
+    if depth > 16:
+        return
+    if isinstance(arguments, dict):
+        for k, v in arguments.items():
+            path = f"{key}.{k}" if key else str(k)
+            if v is True and level_of(" ".join(name_tokens(str(k)))) >= RULES:
+                yield path
+            else:
+                yield from raised_flags(v, path, depth + 1)
+    elif isinstance(arguments, list):
+        for v in arguments:
+            yield from raised_flags(v, key, depth + 1)
+
+
+def names_level(request: str, rank: int) -> bool:
+    """Whether the request names a level of at least `rank`."""
+    return any(RANK.get(w, 0) >= rank for w in request_levels(request))
