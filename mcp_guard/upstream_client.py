@@ -69,11 +69,11 @@ async def connect(name: str, upstream: UpstreamConfig, env: dict[str, str] | Non
         from mcp.client.sse import sse_client
 
         transport = sse_client(upstream.url or "", headers=upstream.headers or None,
-                               httpx_client_factory=remote_http_client(upstream.proxy))
+                               httpx_client_factory=remote_http_client(upstream.proxy, name))
     else:
         from mcp.client.streamable_http import streamable_http_client
 
-        client = remote_http_client(upstream.proxy)(headers=upstream.headers or None)
+        client = remote_http_client(upstream.proxy, name)(headers=upstream.headers or None)
         transport = streamable_http_client(upstream.url or "", http_client=client)
     async with transport as streams:
         read, write = streams[0], streams[1]

@@ -36,7 +36,7 @@ class Secret(str):
 
 def _read(config: Config, upstream: str, name: str, source: str) -> Secret:
     value = _source(config, upstream, name, source)
-    _remember(name, value)
+    _remember(name, value, upstream)
     return value
 
 
@@ -167,6 +167,11 @@ class Redactor:
             return text
         return self._pattern.sub(lambda m: REDACTED.format(name=self._names.get(m.group(0).lower(), "secret")), text)
 
+    def name_in(self, text: str) -> str | None:
+        """The name of a secret `text` holds (None when it holds none)."""
+        lowered = text.lower()
+        return next((name for value, name in self._names.items() if value in lowered), None)
+
     def found_in(self, text: str) -> bool:
         """Whether `text` holds a secret: plain substring tests of the lower-cased text (a regular
         expression that ignores case costs a hundred times more, and most text holds none)."""
@@ -179,6 +184,9 @@ class Redactor:
 # Every secret value this process has read (value -> its name), and the redactor of them all.
 _READ: dict[str, str] = {}
 _scrubber = Redactor()
+# Each spelling's upstreams: those it was read for (None: a remote upstream's header, read without its name).
+_OWNERS: dict[str, set[str | None]] = {}
+_FOREIGN: dict[str, Redactor] = {}  # upstream -> the redactor of the secrets it was not given
 
 
 # The lower-cased bytes of every spelling, while each one is written as it is inside any JSON string an
@@ -192,25 +200,36 @@ _VERBATIM = re.compile(r"[A-Za-z0-9 !#$%'()*+,./:;=?@\[\]^_`{|}~-]+")
 _CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|session|cookie|passw|signature", re.IGNORECASE)
 
 
-def remember_headers(headers: Mapping[str, str]) -> None:
+def remember_headers(headers: Mapping[str, str], upstream: str | None = None) -> None:
     """A remote upstream's credential headers (`Authorization = "Bearer …"`) are secrets read, as its
     `secrets` are: scrubbed from whatever any server writes, the token after an auth scheme alone too."""
     for name, value in headers.items():
         if _CREDENTIAL_HEADER.search(name) and value:
-            _remember(name, value)
+            _remember(name, value, upstream)
             scheme, _, token = value.strip().partition(" ")
             if token and scheme.isalpha():
-                _remember(name, token.strip())
+                _remember(name, token.strip(), upstream)
 
 
-def _remember(name: str, value: str) -> None:
+def _remember(name: str, value: str, upstream: str | None = None) -> None:
     global _scrubber, _RAW_FORMS
-    forms = {form for form in _spellings(value) if _READ.get(form) != name}
+    spellings = _spellings(value)
+    for form in spellings:
+        owners = _OWNERS.setdefault(form, set())
+        if upstream not in owners:
+            owners.add(upstream)
+            _FOREIGN.clear()
+    forms = {form for form in spellings if _READ.get(form) != name}
     if forms:
         _READ.update(dict.fromkeys(forms, name))
         _scrubber = Redactor([(n, v) for v, n in _READ.items()])
         verbatim = all(_VERBATIM.fullmatch(form) for form in _READ)
         _RAW_FORMS = [form.lower().encode() for form in _READ] if verbatim else None
+
+
+def spellings(value: str) -> set[str]:
+    """A secret as it is and in every spelling the scrub knows (what the audit log redacts)."""
+    return {value, *_spellings(value)} if value else set()
 
 
 def _spellings(value: str) -> set[str]:
@@ -246,6 +265,30 @@ def scrub(data: Any) -> Any:
     """A parsed message (any JSON value) without any secret value this process has read, in its keys
     or strings at any depth; `data` itself when it holds none."""
     return _scrub(data, _scrubber) if _READ and _carries(data, _scrubber) else data
+
+
+def foreign_secret(data: Any, upstream: str) -> str | None:
+    """The name of a secret that `data` (what a client sends `upstream`: a call's arguments, a read's
+    name) carries in any spelling the scrub knows, read for another upstream and not for this one;
+    None when it carries none. A secret reaches only the upstream it was granted to."""
+    if not _READ:
+        return None
+    r = _FOREIGN.get(upstream)
+    if r is None:
+        r = _FOREIGN[upstream] = Redactor([(n, v) for v, n in _READ.items() if upstream not in _OWNERS.get(v, ())])
+    return _name_carried(data, r)
+
+
+def _name_carried(data: Any, r: Redactor) -> str | None:
+    if isinstance(data, str):
+        return r.name_in(data) if r.found_in(data) else None
+    if isinstance(data, int | float) and not isinstance(data, bool):
+        return _name_carried(str(data), r)
+    if isinstance(data, Mapping):
+        return next((n for k, v in data.items() if (n := _name_carried(str(k), r) or _name_carried(v, r))), None)
+    if isinstance(data, list | tuple):
+        return next((n for v in data if (n := _name_carried(v, r))), None)
+    return None
 
 
 def scrub_message(msg: Any, raw: bytes | None) -> tuple[Any, bytes | None]:

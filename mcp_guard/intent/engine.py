@@ -111,11 +111,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.grants import RULES, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
-from mcp_guard.intent.persons import NamedPersons, record_names
+from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
+from mcp_guard.intent.sums import call_currencies, currencies, sums
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -233,6 +235,7 @@ class DeclaredIntent:
         self.chunks = frozenset(c.lower().rstrip(_TRAIL) for c in _CHUNK.findall(self.text))
         self.trusted = frozenset(trusted_key(t) for t in trusted if t.strip())
         self.numbers = frozenset(_numbers(self.text))
+        self.currencies = currencies(self.text)  # the currencies it writes beside a number ("50 EUR")
         self.quoted = frozenset(q.strip().lower() for q in _QUOTED.findall(self.text))
         # Words the request capitalises in mid-sentence: proper names ("Omar", "Globex", "Rome").
         # ("Alice's inbox" names Alice: the possessive is not part of the name.)
@@ -1055,6 +1058,7 @@ def _numbers(text: str) -> Iterator[float]:
     for m in _NUMBER.finditer(text):
         x = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         yield x * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
+    yield from sums(text)  # as a sum is written ("5 000 EUR", "50,00 €")
     for w in words(text):
         if w in _NUMBER_WORDS:
             yield float(_NUMBER_WORDS[w])
@@ -1311,8 +1315,19 @@ def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
         if any(stem(t) in AMOUNT_PARAMS for t in name_tokens(param)):
             try:
                 yield param, float(text.replace(",", "").strip())
-            except ValueError:
-                continue
+            except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR")
+                for x in sums(text):
+                    yield param, x
+
+
+def _sum_param(param: str) -> bool:
+    return any(stem(t) in AMOUNT_PARAMS for t in name_tokens(param))
+
+
+def _currency_param(param: str) -> bool:
+    """A parameter that says which currency a sum is in (`currency`, `target_currency`, `ccy`)."""
+    tokens = name_tokens(param)
+    return bool(tokens) and tokens[-1].lower() in ("currency", "currencies", "ccy", "cur")
 
 
 def _counts(param: str) -> bool:
@@ -1499,7 +1514,7 @@ class DefaultEngine:
         if asked:
             return _together(asked)
         for verdict in (self._audience(info, arguments), self._amount(info, arguments, record),
-                        self._prescribed(info, values, record)):
+                        self._grant(info, arguments, leaves, record), self._prescribed(info, values, record)):
             if verdict is not None:
                 return verdict
         if info.effect == "destructive":
@@ -1779,7 +1794,9 @@ class DefaultEngine:
     ) -> Verdict | None:
         """`ambiguous`: the request points at a destination without naming it, and the session's clean data
         offers other values of the kind in the same place as this one (see `offered_alongside`): which one
-        it means cannot be told from the data, so a person is asked, with each candidate and its source."""
+        it means cannot be told from the data, so a person is asked, with each candidate and its source.
+        `other-person`: with no rival, the request names the person it means, and the one record that offers
+        the value says it is someone else's."""
         if not v.address:
             return None  # a name by its argument ("general"): its alternatives cannot be told by shape
         intent = self.intent
@@ -1791,8 +1808,13 @@ class DefaultEngine:
         # So does one whose record is that person's by its name ("Sarah Lin": `{"name": "Sarah Lin", "email":
         # "slin@…"}`, see `persons`); a record that shares any word of that name, or a mailbox spelt with one, is
         # then a rival (two records named "Mark" leave the choice open).
+        stranger = ""  # the record's own name, when it is another person's than the one the request names
         if intent.persons:
-            names = names | intent.persons.matched(own_names(record, v.value, prov))
+            own = own_names(record, v.value, prov)
+            names = names | intent.persons.matched(own)
+            written = intent.name_words.union(intent.persons.surnames, *intent.persons.full)
+            if own and not names and not written.intersection(*own):
+                stranger = " / ".join(" ".join(n) for n in own[:3])
         if not names and prov.fields and means_each(intent, info):
             # "email each of them": every record the request points at is meant, none is a rival. (Each record:
             # a value the data carries as a field of one; an address in a document's running text is no record.)
@@ -1814,6 +1836,11 @@ class DefaultEngine:
             return got
 
         others = list(offered_alongside(record, v.kind, v.value, prov, rival, named=named))
+        if not others and stranger:
+            # The request names whom it means, and the record that carries this value says whose it is:
+            # another person's, sharing no word of any name the request writes (a planted contact).
+            return _verdict("ask", "other-person", info, v, f"was found {_where(prov)} in the record of "
+                            f"{stranger!r}, not of a person {intent.the_request} names", intent)
         if not others:
             return None
         mine = next((where for _, where in offered_alongside(record, v.kind, v.value, prov, mine=True)), "")
@@ -1887,6 +1914,32 @@ class DefaultEngine:
             return _verdict("ask", "audience", info, v, f"opens it to everyone ({how})", intent)
         return None
 
+    def _grant(self, info: ToolInfo, arguments: dict[str, Any], leaves: list[tuple[str, str]],
+               record: SessionRecord) -> Verdict | None:
+        """`grant`: the access a call grants (`grants`): a level beyond the one the request names (or one that
+        rules what it is given, when it names none, a flag such as `is_admin: true` too), or a group the
+        request does not name and no clean result carries, is asked."""
+        intent = self.intent
+        if not intent.declared:
+            return None
+        if not names_level(intent.text, RULES):
+            for flag in raised_flags(arguments):
+                v = Value(flag, "grant", "true", False, False)
+                return _verdict("ask", "grant", info, v, "grants a level that rules what it is given, which "
+                                f"{intent.the_request} does not name", intent)
+        for param, value, what in grants(leaves):
+            if what == "level":
+                why = beyond(intent.text, value)
+            elif named_group(intent.text, value) or intent.names(value, "group"):
+                why = ""
+            else:
+                prov = record.provenance(value, (value,))
+                found = prov.fields or prov.text
+                why = "" if found else "is a group the request does not name, nor found in a clean result"
+            if why:
+                return _verdict("ask", "grant", info, Value(param, "grant", value, False, False), why, intent)
+        return None
+
     def _amount(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:
         intent = self.intent
         # A request that names no number names no sum: the sum must then come from a clean result ("pay
@@ -1903,6 +1956,16 @@ class DefaultEngine:
             named = "is none of the numbers" if intent.numbers else "is no number (it names none) that"
             return _verdict("ask", "amount", info, v,
                             f"{named} {intent.the_request} names, nor found in a clean result", intent)
+        if intent.currencies:  # the request names the sum's unit: a call that pays in another is judged
+            for param, value, codes in call_currencies(argument_leaves(arguments), _sum_param, _currency_param):
+                if codes & intent.currencies:
+                    continue
+                prov = record.provenance(value, (value, value.upper(), value.lower()))
+                if prov.fields or prov.text:
+                    continue
+                v = Value(param, "amount", value, False, False)
+                return _verdict("ask", "amount", info, v, f"is not a currency {intent.the_request} names "
+                                f"({', '.join(sorted(intent.currencies))}), nor found in a clean result", intent)
         return None
 
 
@@ -1913,6 +1976,7 @@ class DefaultEngine:
 _LABEL = re.compile(r"[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]")
 _BLANK = re.compile(r"\n[ \t]*\n")
 _ITEM = re.compile(r"^[ \t]*- [A-Za-z_][\w .-]{0,40}:(?:[ \t]|$)", re.M)
+_LABELLED_LINE = re.compile(r"^[ \t]*(?:[-*•][ \t]+)?([A-Za-z_][\w .-]{0,40}):[ \t]*(\S[^\n]*)$", re.M)
 _KEY_ONLY = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]*$")
 MAX_OFFERS = 4096  # values indexed per result; a result that carries more offers an unknown rival (asked)
 MAX_OFFERS_KEPT = 8192  # distinct values of indexed results kept per session (about 5 MiB)
@@ -1977,7 +2041,15 @@ def _offers(e: ResultEntry) -> tuple[list[Offer], dict[int, tuple[tuple[str, ...
             keyed = not e.text[line:f.start].strip() and e.text.startswith(":", f.end)  # `bob@x: rw`
             role = f"field:{(m.group(1).strip().lower() if m else _parent_key(e.text, line, keyed))}"
         out.append(Offer(f.kind, f.value, role, bisect.bisect_right(starts, f.start) + 1))
-    return out, names
+    # The names a record of text gives itself: its labelled lines, read as a JSON record's fields are
+    # ("Name: Eve Stone", a YAML item's `name:`).
+    labelled: dict[int, dict[str, str]] = {}
+    held = {o.record for o in out}
+    for m in _LABELLED_LINE.finditer(e.text):
+        rec = bisect.bisect_right(starts, m.start()) + 1
+        if rec in held:
+            labelled.setdefault(rec, {}).setdefault(m.group(1).strip(), m.group(2).strip())
+    return out, {rec: own for rec, fields in labelled.items() if (own := record_names(fields))}
 
 
 def _record_starts(text: str) -> list[int]:
@@ -2166,13 +2238,16 @@ def offered_alongside(
 
 
 def own_names(record: SessionRecord, value: str, prov: Provenance) -> list[tuple[str, ...]]:
-    """The names the records that offer `value` (where `offered_alongside` looks for it) give themselves."""
+    """The names the records that offer `value` (where `offered_alongside` looks for it) give themselves, and
+    the display names written before it as a mailbox."""
     out: list[tuple[str, ...]] = []
     for e in prov.pointed or prov.fields:
         index = offers(record, e)
         for o in index.at.get(value, ()):
             if prov.pointed or o.role != "text":
                 out += index.names.get(o.record, ())
+        if value in index.at and "@" in value:
+            out += display_names(e.text, value)  # a mailbox's own display name ("Eve Stone <eve@…>")
     return out
 
 

@@ -82,3 +82,10 @@ def record_names(obj: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
 
 def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text) if len(w) >= 2]
+
+
+def display_names(text: str, address: str) -> list[tuple[str, ...]]:
+    """The names a text writes right before a mailbox as its display name (`Eve Stone <eve@…>`, a message's
+    `from`): whose that address says it is."""
+    pattern = r"([^\s\"<>,;:\\][^\"<>,;:\\\n]{0,78})\s*<" + re.escape(address) + ">"
+    return [ws for m in re.finditer(pattern, text, re.I) if (ws := tuple(_words(m.group(1))))]

@@ -489,12 +489,12 @@ def _probe_isolation() -> tuple[list[str], str]:
     return prefix, ""
 
 
-def remote_http_client(proxy: str | None = None) -> Any:
+def remote_http_client(proxy: str | None = None, owner: str | None = None) -> Any:
     """An SDK client factory (`McpHttpClientFactory`) for a `url` upstream: the SDK's own client, blind
     to the proxy and CA variables of mcp-guard's environment (HTTP(S)_PROXY, ALL_PROXY, SSL_CERT_FILE,
     .netrc). Whoever starts mcp-guard sets that environment (a project's client entry can), and the
     upstream's configured headers (its credentials) would go wherever they point. `proxy` is the
-    upstream entry's own."""
+    upstream entry's own; `owner` its name (its credentials reach no other upstream)."""
     import httpx2
     from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
 
@@ -502,7 +502,7 @@ def remote_http_client(proxy: str | None = None) -> Any:
         if headers:  # its credentials: never shown to the model, another server or a log
             from mcp_guard.intent.credentials import remember_headers
 
-            remember_headers(headers)
+            remember_headers(headers, owner)
         return httpx2.AsyncClient(
             headers=headers, auth=auth, trust_env=False, proxy=proxy,
             timeout=timeout or httpx2.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT))

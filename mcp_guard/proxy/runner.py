@@ -175,13 +175,14 @@ def select_upstreams(config: Config, *, names: list[str] | None = None, command:
 
 
 def build_guards(config: Config, store: Store, audit: AuditSink, intent: IntentGuard | None) -> list[Guard]:
-    """The guards in the order they decide: config lists, provenance, review, intent, result scan."""
+    """The guards in the order they decide: secrets, config lists, provenance, review, intent, result scan."""
     from mcp_guard.guards.manifest import ManifestGuard
     from mcp_guard.guards.provenance import ProvenanceGuard
     from mcp_guard.guards.result_scan import ResultScanGuard
+    from mcp_guard.guards.secrets import SecretGuard
 
     upstreams = config.upstreams.values()
-    guards: list[Guard] = [ToolFilterGuard({n: u.tools for n, u in config.upstreams.items()})]
+    guards: list[Guard] = [SecretGuard(), ToolFilterGuard({n: u.tools for n, u in config.upstreams.items()})]
     if any(u.provenance is not None and u.provenance.mode != "off" for u in upstreams):
         guards.append(ProvenanceGuard(config, store, audit_log=audit.writer))
     # SQLite: a connection of its own (its writes run in a worker thread); a pool is shared safely.
@@ -311,9 +312,11 @@ class Proxy:
                             started: dict[str, ChildProcess] | None = None, *, resumed: bool = False) -> None:
         """Serve one client session; `started` are servers already running for it (`start_early`);
         `resumed`: a session another `serve` replica opened, rebuilt here."""
+        from mcp_guard.intent.credentials import spellings
+
         secrets = session_secrets(self.config, self.upstream_names, session.profile)
-        for env in secrets.values():
-            self.audit.writer.log.add_secrets(v for v in env.values() if v)
+        for env in secrets.values():  # in every spelling the scrub knows: a request may carry one (`SecretGuard`)
+            self.audit.writer.log.add_secrets(form for v in env.values() if v for form in spellings(v))
         relay = Relay(client, self.config, self.upstream_names, self.guards, session, started=started,
                       audit=self.audit, holds=self.holds, extra_env=secrets.__getitem__,
                       connect=self.shared.connect if self.shared is not None else None, telemetry=self.telemetry,

@@ -269,13 +269,13 @@ class UpstreamConnection:
 
             spec = await self._prepare_launch(LaunchSpec(self.name, None, [], {}, None, cfg.url))
             async with sse_client(spec.url, headers=cfg.headers or None,
-                                  httpx_client_factory=remote_http_client(cfg.proxy)) as (read, write):
+                                  httpx_client_factory=remote_http_client(cfg.proxy, self.name)) as (read, write):
                 yield StreamChannel(read, write, label=f"upstream '{self.name}'", server_side=False)
         else:
             from mcp.client.streamable_http import streamable_http_client
 
             spec = await self._prepare_launch(LaunchSpec(self.name, None, [], {}, None, cfg.url))
-            async with remote_http_client(cfg.proxy)(headers=cfg.headers or None) as http, \
+            async with remote_http_client(cfg.proxy, self.name)(headers=cfg.headers or None) as http, \
                     streamable_http_client(spec.url, http_client=http) as (read, write):
                 yield StreamChannel(read, write, label=f"upstream '{self.name}'", server_side=False)
 

@@ -1,0 +1,77 @@
+"""Sums as people and APIs write them: the number in "€5,000.00", "5 000 EUR", "50,00 €", and the currency.
+
+The amount check (`engine.Engine._amount`) judges each sum a call sends: one written with its currency or
+with grouped digits is read here, never skipped as no number at all. A request that names the currency of
+its sum ("transfer 50 EUR") names the sum's unit too: a call that pays it in another currency is judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+# A number in a sum: digits grouped in threes (by commas, spaces, no-break or thin spaces, apostrophes or
+# underscores), or plain; then a decimal part after a point, or after a comma with one or two digits.
+_SUM = re.compile(r"(?<![\d.,])(-?)(\d{1,3}(?:[,'_\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:\.(\d+)|,(\d{1,2}))?(?!\d)")
+_GROUPING = str.maketrans("", "", ",'_\u00a0\u202f\u2009 ")
+
+# A currency beside a number: an ISO 4217 code (upper-case before it, "EUR 50"; any case after it, "50eur":
+# "Bob 20" names no boliviano), a sign ("€50", "50 €") or a currency's name ("20 dollars").
+_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})\s?(?=-?\d)|(?<=\d)\s?([A-Za-z]{3})(?![A-Za-z])")
+ISO_4217 = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF
+CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG
+HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA
+MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD
+RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX
+USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL BTC ETH XRP LTC SOL
+""".split())
+_SIGNS = {"€": {"EUR"}, "£": {"GBP"}, "¥": {"JPY", "CNY"}, "₹": {"INR"}, "₩": {"KRW"}, "₽": {"RUB"},
+          "₺": {"TRY"}, "₿": {"BTC"}, "$": {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"}}
+# A currency's name after a number ("20 dollars", "50 euros"; not "pounds": as often a weight).
+_NAMES = {"dollar": _SIGNS["$"], "buck": {"USD"}, "euro": {"EUR"}, "quid": {"GBP"},
+          "yen": {"JPY"}, "rupee": {"INR"}, "franc": {"CHF"}, "won": {"KRW"}, "rouble": {"RUB"}, "ruble": {"RUB"},
+          "yuan": {"CNY"}, "bitcoin": {"BTC"}}
+_NAME = re.compile(r"(?<=\d)\s?(" + "|".join(_NAMES) + r")s?\b", re.I)
+_SIGN = re.compile("[" + re.escape("".join(_SIGNS)) + r"]\s?(?=-?\d)|(?<=\d)\s?[" + re.escape("".join(_SIGNS)) + "]")
+
+
+def sums(text: str) -> Iterator[float]:
+    """Each number `text` writes as a sum ("$5,000.00" is 5000, "50,00 €" is 50, "5 000" is 5000)."""
+    for m in _SUM.finditer(text):
+        whole = m.group(2).translate(_GROUPING)
+        x = float(f"{whole}.{m.group(3) or m.group(4) or 0}")
+        yield -x if m.group(1) else x
+
+
+def currencies(text: str) -> frozenset[str]:
+    """The currencies `text` writes beside a number, as upper-case codes (a sign stands for its codes)."""
+    return frozenset(code for codes in _beside_numbers(text) for code in codes)
+
+
+def _beside_numbers(text: str) -> Iterator[frozenset[str]]:
+    """Each currency `text` writes beside a number: the codes it may stand for ("$": any dollar)."""
+    for m in _CODE.finditer(text):
+        code = (m.group(1) or m.group(2)).upper()
+        if code in ISO_4217:
+            yield frozenset({code})
+    for m in _SIGN.finditer(text):
+        yield frozenset(_SIGNS[m.group().strip()])
+    for m in _NAME.finditer(text):
+        yield frozenset(_NAMES[m.group(1).lower()])
+
+
+def call_currencies(leaves: Iterable[tuple[str, str]], is_sum: Callable[[str], bool],
+                    is_currency: Callable[[str], bool]) -> Iterator[tuple[str, str, frozenset[str]]]:
+    """(param, value, the codes it may stand for) of each currency a call's arguments pay in: a currency
+    parameter's value (a code or a sign), and a code or sign written beside a sum's number."""
+    for param, text in leaves:
+        value = text.strip()
+        if is_currency(param):
+            if re.fullmatch(r"[A-Za-z]{3}", value):
+                yield param, value, frozenset({value.upper()})
+            elif value in _SIGNS:
+                yield param, value, frozenset(_SIGNS[value])
+        elif is_sum(param):
+            for codes in _beside_numbers(value):
+                yield param, value, codes
