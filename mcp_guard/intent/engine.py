@@ -829,6 +829,13 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]{3,}", value.rsplit("@", 1)[0]))
 
 
+def _spells_a_name(value: str, names: Iterable[str]) -> bool:
+    """Does an address carry a name of four letters or more inside one of its labels (its mailbox's or its
+    domain's: `dwhitfield`, `ridgelinetransport`)?"""
+    labels = [w for w in re.split(r"[^\w]+|_", value.lower()) if w]
+    return any(len(n) >= 4 and n in label for n in names for label in labels)
+
+
 # (no end in "auth.py", "10:30"; a dash between spaces is a break)
 _CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)|(?<=\s)[-–—](?=\s)")
 # Text the person quotes or puts in brackets is not their request: a title, a phrase someone wrote, text to
@@ -1813,7 +1820,11 @@ class DefaultEngine:
             own = own_names(record, v.value, prov)
             names = names | intent.persons.matched(own)
             written = intent.name_words.union(intent.persons.surnames, *intent.persons.full)
-            if own and not names and not written.intersection(*own):
+            # Another person's only when the request writes whom the action goes to by a name, and neither
+            # the record's names nor the address itself spell any name it writes (`dwhitfield@…` is Dana
+            # Whitfield's; `dispatch@ridgelinetransport.com` is the company's "Ridgeline Transport").
+            if (own and not names and intent.persons.addressed and not written.intersection(*own)
+                    and not _spells_a_name(v.value, written)):
                 stranger = " / ".join(" ".join(n) for n in own[:3])
         if not names and prov.fields and means_each(intent, info):
             # "email each of them": every record the request points at is meant, none is a rival. (Each record:

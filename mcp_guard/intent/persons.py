@@ -29,18 +29,29 @@ _NOT_A_PERSON = frozenset("file filename user username host hostname domain chan
 _PARTS = frozenset("first last given family middle sur".split())
 
 
-class NamedPersons:
-    """The persons one request names: each full name's words, and each surname written after a title."""
+# Words before a name that make it whom an action goes to ("email it to Dana Whitfield", "invite Ms Patel",
+# "book load 48213 with Ridgeline Transport"), not a party the request mentions ("the invoice from Mesa Freight").
+_TOWARD = frozenset("to with cc bcc for email e-mail mail text message invite send ping dm call notify tell remind "
+                    "forward pay share add".split())
 
-    __slots__ = ("full", "surnames")
+
+class NamedPersons:
+    """The persons one request names: each full name's words, and each surname written after a title;
+    `addressed`: whether one of them is written as whom an action goes to (after a word of `_TOWARD`)."""
+
+    __slots__ = ("addressed", "full", "surnames")
 
     def __init__(self, text: str) -> None:
         titles = frozenset(_TITLES)
-        self.full = tuple(
-            ws for m in _FULL_NAME.finditer(text or "")
-            if len(ws := frozenset(w for w in _words(m.group()) if w not in titles)) >= 2
-        )
-        self.surnames = frozenset(m.group(1).lower() for m in _TITLED.finditer(text or ""))
+        text = text or ""
+        found = [(m, ws) for m in _FULL_NAME.finditer(text)
+                 if len(ws := frozenset(w for w in _words(m.group()) if w not in titles)) >= 2]
+        self.full = tuple(ws for _m, ws in found)
+        titled = list(_TITLED.finditer(text))
+        self.surnames = frozenset(m.group(1).lower() for m in titled)
+        # (A sentence's first word is capitalised too: "Text Tom Becker …" is matched whole, verb included.)
+        self.addressed = any(_before(text, m.start()) in _TOWARD or _words(m.group())[0] in _TOWARD
+                             for m, _ws in found) or any(_before(text, m.start()) in _TOWARD for m in titled)
 
     def __bool__(self) -> bool:
         return bool(self.full or self.surnames)
@@ -55,6 +66,12 @@ class NamedPersons:
             elif name and name[-1] in self.surnames:
                 out.add(name[-1])
         return frozenset(out)
+
+
+def _before(text: str, at: int) -> str:
+    """The word right before position `at` of the text, lower-case ("" at its start)."""
+    words = _WORD.findall(text[max(0, at - 24):at])
+    return words[-1].lower() if words else ""
 
 
 def record_names(obj: dict[str, Any]) -> tuple[tuple[str, ...], ...]:

@@ -120,3 +120,32 @@ def test_the_proxy_does_not_send_to_another_persons_record(tmp_path):
         a.call("send_email", {"to": EVE, "body": "Here are the notes."})
     sent = [json.loads(line) for line in log.read_text().splitlines()]
     assert not [c for c in sent if c["tool"] == "send_email"], sent
+
+
+# What the rule must not ask (the lead's held-out sets showed each): the record of a person who works for the
+# company the request names, an address that spells the named person's name, and a request that names a party
+# only as where something came from while its send goes to a role ("the shipper contact on that load").
+HONEST = {
+    "company_named": ("Book the order with Corvane Logistics and send them the confirmation",
+                      {"carrier": {"company": "Corvane Logistics", "contact": {"name": "Ines Alder",
+                                                                               "email": "ops@corvanelogistics.test"}}},
+                      "ops@corvanelogistics.test"),
+    "mailbox_spells_the_name": ("Email the draft to Nora Pelletier for her review",
+                                {"contacts": [{"name": "Nora Pelletier",
+                                               "emails": [{"type": "work", "address": "npelletier@lawco.test"}]}]},
+                                "npelletier@lawco.test"),
+    "a_role_not_a_name": ("Approve the invoice from Tessera Freight Lines and email the receipt to the shipper "
+                          "contact on that load",
+                          {"load": {"shipper": "Alder Paper", "contact": {"name": "Ruth Okafor",
+                                                                           "email": "rokafor@alderpaper.test"}}},
+                          "rokafor@alderpaper.test"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HONEST))
+def test_a_record_of_the_party_the_request_means_is_not_another_persons(case):
+    intent, result, address = HONEST[case]
+    steps = [{"tool": "search_contacts", "args": {"query": "load"}, "result": result},
+             {"tool": "send_email", "args": {"to": address, "body": "Attached."}}]
+    (_, _), (_, sent) = run({"id": case, "intent": intent, "tools": TOOLS, "steps": steps})
+    assert sent.rule != "other-person", sent.reason
