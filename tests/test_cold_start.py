@@ -47,3 +47,24 @@ def test_the_scanner_is_loaded_in_the_background_while_the_servers_start():
     """)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True", "1"]
+
+
+def test_a_proxy_with_intent_off_never_loads_the_intent_engine(tmp_path):
+    done = _python(f"""
+        import sys
+        from mcp_guard.config import parse_config
+        from mcp_guard.proxy.runner import Proxy
+        config = parse_config({{"intent": {{"mode": "off"}}, "storage": {{"path": {str(tmp_path / "g.db")!r}}},
+                               "upstreams": {{"s": {{"command": "true"}}}}}})
+        proxy = Proxy(config, ["s"])
+        print(proxy.intent, "mcp_guard.intent.engine" in sys.modules)
+        proxy.close()
+        on = parse_config({{"storage": {{"path": {str(tmp_path / "h.db")!r}}},
+                            "upstreams": {{"s": {{"command": "true"}}}}}})
+        proxy = Proxy(on, ["s"])
+        print(type(proxy.intent).__name__, "mcp_guard.intent.engine" in sys.modules)
+        proxy.close()
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["None False", "IntentGuard True"]
+

@@ -238,9 +238,6 @@ class Proxy:
         hook in this project. Only for `run`, whose one session is that person's; never for `serve`,
         whose sessions are anyone's that can reach it."""
         from mcp_guard.audit import AuditLog, AuditSink, AuditWriter
-        from mcp_guard.guards.intent import IntentGuard
-        from mcp_guard.intent.sessions import hook_intent_source
-        from mcp_guard.intent.shared_taint import run_session_key
         from mcp_guard.store import open_store
 
         self.config = config
@@ -253,6 +250,11 @@ class Proxy:
         self.intent: IntentGuard | None = None
         self.hook: HookIntent | None = None
         if config.intent.mode != "off":
+            # Loaded only here: with intent off, the engine (its word tables and rules) is never read.
+            from mcp_guard.guards.intent import IntentGuard
+            from mcp_guard.intent.sessions import hook_intent_source
+            from mcp_guard.intent.shared_taint import run_session_key
+
             if hook_intent:  # a session that declared nothing takes the prompts its person typed
                 hooked = hook_intent_source(self.store)  # None: Claude Code did not start this process
                 if hooked is not None:
