@@ -83,3 +83,16 @@ def test_a_proxy_with_intent_off_never_loads_the_intent_engine(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["None False", "IntentGuard True"]
 
+
+def test_with_intent_on_the_warm_up_also_loads_the_verb_table_whole():
+    done = _python("""
+        import threading
+        from mcp_guard.intent import words
+        from mcp_guard.proxy.runner import warm_scanner
+        empty = not words._VERB_KINDS
+        warm_scanner(intent=True).join(60)
+        print(empty, len(words._VERB_KINDS) > 1000, bool(words._PLAIN_VERBS), sorted(words.verb_kinds("deleted")))
+    """)
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.split("\n")[0].split(" ", 3)
+    assert line[:3] == ["True", "True", "True"] and line[3] != "[]"

@@ -206,21 +206,27 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
-def warm_scanner() -> threading.Thread:
+def warm_scanner(*, intent: bool = False) -> threading.Thread:
     """Load the scanner (its rules, RE2 sets and learned model) in a background thread: the first
     listing of a server is scanned, so a cold start would otherwise load it only once the server has
     answered, on the client's wait, while the proxy sat idle during the server's own start-up. A
-    request that needs the scanner meanwhile waits for the import (Python's module lock). The thread is
-    returned: a process that ends early joins it (exiting while RE2 compiles aborts the process)."""
+    request that needs the scanner meanwhile waits for the import (Python's module lock). With
+    `intent`, the intent engine's verb table too: the intent guard classifies every tool of that first
+    listing. The thread is returned: a process that ends early joins it (exiting while RE2 compiles
+    aborts the process)."""
 
     def load() -> None:
         # Loads and compiles only (each cached once per process): no text is scanned here, as the
         # scanner keeps its last answers in module globals that a concurrent scan must not see change.
         try:
-            from mcp_guard import scan, scan_model
+            from mcp_guard import scan, scan_model, textview  # noqa: F401 - textview: the first scan reads through it
 
             scan_model.load()
             scan._anchor_set()
+            if intent:
+                from mcp_guard.intent import words
+
+                words.verb_kinds("")  # loads the table, published whole (see `words._load_verbs`)
         except Exception as err:  # noqa: BLE001 - a failure shows again, with its context, on first real use
             log.debug("scanner warm-up failed: %s", err)
 
