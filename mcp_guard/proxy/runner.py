@@ -185,7 +185,8 @@ def build_guards(config: Config, store: Store, audit: AuditSink, intent: IntentG
     if any(u.provenance is not None and u.provenance.mode != "off" for u in upstreams):
         guards.append(ProvenanceGuard(config, store, audit_log=audit.writer))
     # SQLite: a connection of its own (its writes run in a worker thread); a pool is shared safely.
-    guards.append(ManifestGuard(config, store if store.dialect != "sqlite" else None))
+    guards.append(ManifestGuard(config, store if store.dialect != "sqlite" else None,
+                                unchanged_since=audit.writer.log.others_stamp))
     if intent is not None:
         guards.append(intent)
     if any(u.scan.results != "off" for u in upstreams):
