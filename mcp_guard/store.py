@@ -408,6 +408,17 @@ class SQLiteStore(Store):
         conn = self._current() or self.conn
         return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes, self._wconn.total_changes
 
+    def others_version(self) -> int | None:
+        """SQLite's `data_version` on the connection this store writes with: it changes whenever
+        another connection commits (another process, or another store of this one), and never for this
+        store's own writes. None while another thread has that connection."""
+        if not self._writing.acquire(blocking=False):
+            return None
+        try:
+            return int(self._wconn.execute("PRAGMA data_version").fetchone()[0])
+        finally:
+            self._writing.release()
+
     def checkpoint(self) -> None:
         if self.path is not None:
             with self._writing:

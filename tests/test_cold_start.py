@@ -47,3 +47,52 @@ def test_the_scanner_is_loaded_in_the_background_while_the_servers_start():
     """)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True", "1"]
+
+
+def test_what_run_reads_before_starting_its_servers_leaves_the_audit_log_and_store_unloaded():
+    # The same modules as above, and the credentials that build a server's environment: SQLite and the
+    # audit log are loaded with the guards, after the servers have started.
+    done = _python("""
+        import sys
+        import mcp_guard.cli, mcp_guard.config, mcp_guard.intent.credentials, mcp_guard.intent.sessions
+        import mcp_guard.proxy.runner, mcp_guard.proxy.upstream
+        print(sorted(m for m in ("mcp_guard.audit", "mcp_guard.store", "sqlite3") if m in sys.modules))
+        from mcp_guard.intent.credentials import Redactor
+        print(Redactor({"TOKEN": "s3cret-value"})("it is S3CRET-VALUE"))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "it is [redacted:TOKEN]"]
+
+
+def test_a_proxy_with_intent_off_never_loads_the_intent_engine(tmp_path):
+    done = _python(f"""
+        import sys
+        from mcp_guard.config import parse_config
+        from mcp_guard.proxy.runner import Proxy
+        config = parse_config({{"intent": {{"mode": "off"}}, "storage": {{"path": {str(tmp_path / "g.db")!r}}},
+                               "upstreams": {{"s": {{"command": "true"}}}}}})
+        proxy = Proxy(config, ["s"])
+        print(proxy.intent, "mcp_guard.intent.engine" in sys.modules)
+        proxy.close()
+        on = parse_config({{"storage": {{"path": {str(tmp_path / "h.db")!r}}},
+                            "upstreams": {{"s": {{"command": "true"}}}}}})
+        proxy = Proxy(on, ["s"])
+        print(type(proxy.intent).__name__, "mcp_guard.intent.engine" in sys.modules)
+        proxy.close()
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["None False", "IntentGuard True"]
+
+
+def test_with_intent_on_the_warm_up_also_loads_the_verb_table_whole():
+    done = _python("""
+        import threading
+        from mcp_guard.intent import words
+        from mcp_guard.proxy.runner import warm_scanner
+        empty = not words._VERB_KINDS
+        warm_scanner(intent=True).join(60)
+        print(empty, len(words._VERB_KINDS) > 1000, bool(words._PLAIN_VERBS), sorted(words.verb_kinds("deleted")))
+    """)
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.split("\n")[0].split(" ", 3)
+    assert line[:3] == ["True", "True", "True"] and line[3] != "[]"

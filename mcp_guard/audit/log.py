@@ -282,6 +282,24 @@ class AuditLog:
         )
         return out
 
+    def others_stamp(self) -> int | None:
+        """A value that changes whenever anything but this log's own appends is committed to the
+        database, by this process or another: while it stays the same, what other features keep there
+        (a review decision, a held call's approval) is as it was. None where that cannot be told at
+        once (not a SQLite file, or the log being written by another thread): then nothing may be
+        assumed unchanged."""
+        db = self._db
+        if db is self.store or db.dialect != "sqlite" or getattr(db, "path", None) is None:
+            return None  # one connection for everything (in memory), or not SQLite
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return db.others_version()
+        except db.Error:
+            return None
+        finally:
+            self._lock.release()
+
     def sync(self) -> None:
         """Make every record committed so far durable ("group"): fsync SQLite's WAL (the database
         file if there is no WAL). An fsync of any descriptor of a file writes all of its dirty pages,

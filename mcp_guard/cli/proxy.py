@@ -208,7 +208,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     envs = session_secrets(config, names, declared.profile)
     _check_commands(config, names, envs)
     started.update(start_early(config, names, envs))
-    warm_up = warm_scanner()  # while the servers start
+    warm_up = warm_scanner(intent=config.intent.mode != "off")  # while the servers start
     proxy = Proxy(config, names, hook_intent=True)
     try:
         if command and not args.name:

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_PAGES = 1_000  # a server that pages forever is cut off here
 MAX_TOOL_NAMES = 1_000  # per upstream, remembered for telemetry's labels
+MAX_KNOWN_STATES = 4_096  # review states remembered between calls (see `_state_of`)
 
 
 async def fetch_all(upstream: Upstream, kind: str) -> list[dict[str, Any]]:
@@ -103,8 +104,14 @@ def _why(err: BaseException) -> str:
 class ManifestGuard(Guard):
     name = "manifest"
 
-    def __init__(self, config: Config, store: Store | None = None) -> None:
+    def __init__(self, config: Config, store: Store | None = None,
+                 unchanged_since: Callable[[], Any] | None = None) -> None:
+        """`unchanged_since`: a stamp that changes whenever anything but the audit log's own records is
+        committed (`AuditLog.others_stamp`); while it stays the same, an item's review state is the
+        one last read, and a call costs no query. None: the state is read at every call."""
         self.config = config
+        self._stamp = unchanged_since
+        self._states: dict[str, tuple[Any, str | None]] = {}  # item id -> (stamp when read, state)
         # Its own connection by default: its transactions run in a worker thread and must not
         # interleave with another guard's use of a shared connection.
         self._store = store
@@ -181,13 +188,23 @@ class ManifestGuard(Guard):
             return dict(rows)
 
     async def _state_of(self, ident: str) -> str | None:
-        """The review state now (another process may have decided since we listed)."""
+        """The review state now (another process may have decided since we listed): read again only
+        when something other than the audit log's records was committed since it was last read."""
+        stamp = self._stamp() if self._stamp is not None else None  # before the read: a later change shows
+        if stamp is not None and (known := self._states.get(ident)) is not None and known[0] == stamp:
+            return known[1]
         if not self._db_lock.locked() and self.queue.store.dialect == "sqlite":
             # A one-row read under WAL does not wait for writers: on the loop it costs a few
             # microseconds, where a worker thread costs a hop. Nothing else uses the connection now.
             # (A PostgreSQL read is a network round trip: it goes to the worker thread.)
-            return self.queue.state_of(ident)
-        return await self._db(lambda: self.queue.state_of(ident))
+            state = self.queue.state_of(ident)
+        else:
+            state = await self._db(lambda: self.queue.state_of(ident))
+        if stamp is not None:
+            if len(self._states) >= MAX_KNOWN_STATES:
+                self._states.clear()
+            self._states[ident] = (stamp, state)
+        return state
 
     def _trust(self, upstream: str) -> str:
         cfg = self.config.upstreams.get(upstream)

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mcp_guard import system
-from mcp_guard.audit.data import any_of
 from mcp_guard.config import Config, Profile, UpstreamConfig
 from mcp_guard.errors import ConfigError
 
@@ -160,7 +159,11 @@ class Redactor:
         items = secrets.items() if isinstance(secrets, dict) else secrets
         pairs = sorted(((str(v), n) for n, v in items if v and len(str(v)) >= 4), key=lambda p: -len(p[0]))
         self._names = {value.lower(): name for value, name in reversed(pairs)}
-        self._pattern = any_of(v for v, _ in pairs)
+        self._pattern = None
+        if pairs:  # imported here: `run` loads this module before it starts a server, the audit log after
+            from mcp_guard.audit.data import any_of
+
+            self._pattern = any_of(v for v, _ in pairs)
 
     def __call__(self, text: str) -> str:
         if self._pattern is None or not self.found_in(text):

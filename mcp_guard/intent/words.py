@@ -267,8 +267,11 @@ def _load_verbs() -> None:
     from importlib import resources
 
     data = json.loads(resources.files("mcp_guard").joinpath("data/verb_kinds.json").read_text("utf-8"))
-    _VERB_KINDS.update((w, frozenset(k)) for w, k in data["verbs"].items())
+    kinds = {w: frozenset(k) for w, k in data["verbs"].items()}
     _PLAIN_VERBS.update(data.get("plain", ()))
+    # Last, and in one step: `run` loads the table in a background thread while its servers start, and
+    # another thread that finds it non-empty must find it whole.
+    _VERB_KINDS.update(kinds)
 
 
 def _verb_forms(word: str) -> tuple[str, ...]:

@@ -186,7 +186,8 @@ def build_guards(config: Config, store: Store, audit: AuditSink, intent: IntentG
     if any(u.provenance is not None and u.provenance.mode != "off" for u in upstreams):
         guards.append(ProvenanceGuard(config, store, audit_log=audit.writer))
     # SQLite: a connection of its own (its writes run in a worker thread); a pool is shared safely.
-    guards.append(ManifestGuard(config, store if store.dialect != "sqlite" else None))
+    guards.append(ManifestGuard(config, store if store.dialect != "sqlite" else None,
+                                unchanged_since=audit.writer.log.others_stamp))
     if intent is not None:
         guards.append(intent)
     if any(u.scan.results != "off" for u in upstreams):
@@ -207,21 +208,27 @@ def new_session(intent: str | None = None, profile: str | None = None, session_i
     return SessionInfo(id=session_id or uuid.uuid4().hex, intent=intent, profile=profile)
 
 
-def warm_scanner() -> threading.Thread:
+def warm_scanner(*, intent: bool = False) -> threading.Thread:
     """Load the scanner (its rules, RE2 sets and learned model) in a background thread: the first
     listing of a server is scanned, so a cold start would otherwise load it only once the server has
     answered, on the client's wait, while the proxy sat idle during the server's own start-up. A
-    request that needs the scanner meanwhile waits for the import (Python's module lock). The thread is
-    returned: a process that ends early joins it (exiting while RE2 compiles aborts the process)."""
+    request that needs the scanner meanwhile waits for the import (Python's module lock). With
+    `intent`, the intent engine's verb table too: the intent guard classifies every tool of that first
+    listing. The thread is returned: a process that ends early joins it (exiting while RE2 compiles
+    aborts the process)."""
 
     def load() -> None:
         # Loads and compiles only (each cached once per process): no text is scanned here, as the
         # scanner keeps its last answers in module globals that a concurrent scan must not see change.
         try:
-            from mcp_guard import scan, scan_model
+            from mcp_guard import scan, scan_model, textview  # noqa: F401 - textview: the first scan reads through it
 
             scan_model.load()
             scan._anchor_set()
+            if intent:
+                from mcp_guard.intent import words
+
+                words.verb_kinds("")  # loads the table, published whole (see `words._load_verbs`)
         except Exception as err:  # noqa: BLE001 - a failure shows again, with its context, on first real use
             log.debug("scanner warm-up failed: %s", err)
 
@@ -239,9 +246,6 @@ class Proxy:
         hook in this project. Only for `run`, whose one session is that person's; never for `serve`,
         whose sessions are anyone's that can reach it."""
         from mcp_guard.audit import AuditLog, AuditSink, AuditWriter
-        from mcp_guard.guards.intent import IntentGuard
-        from mcp_guard.intent.sessions import hook_intent_source
-        from mcp_guard.intent.shared_taint import run_session_key
         from mcp_guard.store import open_store
 
         self.config = config
@@ -254,6 +258,11 @@ class Proxy:
         self.intent: IntentGuard | None = None
         self.hook: HookIntent | None = None
         if config.intent.mode != "off":
+            # Loaded only here: with intent off, the engine (its word tables and rules) is never read.
+            from mcp_guard.guards.intent import IntentGuard
+            from mcp_guard.intent.sessions import hook_intent_source
+            from mcp_guard.intent.shared_taint import run_session_key
+
             if hook_intent:  # a session that declared nothing takes the prompts its person typed
                 hooked = hook_intent_source(self.store)  # None: Claude Code did not start this process
                 if hooked is not None:
