@@ -106,15 +106,16 @@ _B64_HINT = (r"(?:^|[^\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}(?: ?\n| )[A-Za-z0-9+/]{8}
 # Whitespace: a run of spaces reads as one space, a line break between two words as a space.
 _GAP = re.compile(r"(?<=[^ \n])  +")
 _WRAP = re.compile(r"(?<=[^\W\d_]) *\n *(?=[^\W\d_])")
-_SPACES = str.maketrans("\t\r\f\v", "    ")
+_SPACES = "\t\r\f\v"  # each read as a space
 # RE2 (linear, a DFA): whether the text holds anything a reading below changes, a superset of each
 # pattern it gates (ASCII classes keep its DFA small; a text with other letters needs a view anyway).
-_SPACED_CAMEL_HINT = (r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9]|$)"  # spaced
-                      r"|[a-z][A-Z]|[A-Z][A-Z][a-z]"  # camelCase
-                      r"|[A-Z][-.\x{2010}\x{2011}\x{b7}\x{2027}\x{2800}][A-Z]")  # capitals split by a mark
+_SPACED_HINT = r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[^A-Za-z0-9_]{1,3}[A-Za-z]){3}(?:[^A-Za-z0-9]|$)"
 # The same for a text with letters of other scripts (Unicode classes: Python's `\w` is a letter or a number)
-_SPACED_CAMEL_HINT_WIDE = (r"(?:^|[^\pL\pN])[\pL\pN](?:[^\pL\pN_]{1,3}[\pL\pN]){3}(?:[^\pL\pN]|$)"
-                           r"|[a-z][A-Z]|[A-Z][A-Z][a-z]|[A-Z][-.\x{2010}\x{2011}\x{b7}\x{2027}\x{2800}][A-Z]")
+_SPACED_HINT_WIDE = r"(?:^|[^\pL\pN])[\pL\pN](?:[^\pL\pN_]{1,3}[\pL\pN]){3}(?:[^\pL\pN]|$)"
+_CAMEL_HINT = r"[a-z][A-Z]|[A-Z][A-Z][a-z]"  # (each match of `_CAMEL` is where one of these starts)
+_SPLIT_CAPS_HINT = r"[A-Z][-.\x{2010}\x{2011}\x{b7}\x{2027}\x{2800}][A-Z]"  # (and each of `_SPLIT_CAPS`)
+_SPACED_CAMEL_HINT = "|".join((_SPACED_HINT, _CAMEL_HINT, _SPLIT_CAPS_HINT))
+_SPACED_CAMEL_HINT_WIDE = "|".join((_SPACED_HINT_WIDE, _CAMEL_HINT, _SPLIT_CAPS_HINT))
 _HINT = (_SPACED_CAMEL_HINT +
          r"|[A-Za-z][0134578]{1,2}[A-Za-z]|[A-Za-z]\$\$?[A-Za-z]|[A-Za-z]@@?[A-Za-z]+(?:[^A-Za-z.-]|$)"  # leet
          r"|[^\s+/=&]\+[^\s+/=&]+\+[^\s+/=&]+\+[^\s+/=&]"  # form encoding
@@ -123,8 +124,9 @@ _HINT = (_SPACED_CAMEL_HINT +
          r"|" + _JOINED_HINT +  # words joined by a mark
          r"|" + _B64_HINT +  # spaced base64
          r"|[^ \n]  |[\t\r\f\v]|[A-Za-z] *\n *[A-Za-z]")  # whitespace
+NEAR_MAX = 64  # places `_near` looks at before it reads the whole text instead
 PASSES = 3  # escapes decoded again on the decoded text (`%254E`), at most this many times
-_WIDE = re.compile(r"[^\x00-\x7f]+")
+_ASCII = bytes(range(128))
 # Escapes of one character the same length as a space and the character: no offset moves.
 _SHORT_ESCAPES = (("\\n", " \n"), ("\\r", " \r"), ("\\t", " \t"), ('\\"', ' "'), ("\\/", " /"))
 
@@ -415,6 +417,45 @@ def _touches_letter(src: str, m: re.Match[str]) -> bool:
     return (s > 0 and src[s - 1].isalpha()) or (e < len(src) and src[e].isalpha())
 
 
+def _near(pattern: re.Pattern[str], hint: str, text: str, reach: int) -> list[re.Match[str]]:
+    """`pattern.finditer(text)`, run only around where RE2 finds `hint`, for a pattern whose every match
+    starts at a place where `hint` matches, reads (with its lookarounds) at most `reach` characters past
+    such a match of `hint` from any place inside it, and never starts inside another of its matches. A
+    match of the pattern starts where one of RE2's non-overlapping matches starts, or inside one: those
+    places, each read with its `reach`, are all the pattern needs to see. Where there are many (RE2's
+    matches cost tens of microseconds each in Python), the pattern reads the whole text instead."""
+    found: list[re.Match[str]] = []
+    for n, h in enumerate(_gate(hint).finditer(text)):
+        if n == NEAR_MAX:
+            return list(pattern.finditer(text))
+        s, e = h.span()
+        found += [m for m in pattern.finditer(text, s, min(len(text), e + reach)) if m.start() < e]
+    return found
+
+
+def _non_ascii(text: str) -> str:
+    """The text's non-ASCII characters (in C: a regex or a set of the whole text costs 15-30 ms per MiB)."""
+    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass")
+
+
+def _runs_of(text: str, chars: set[str]) -> list[tuple[int, int]]:
+    """(start, end) of each run of `chars` in the text (found with str.find: few, in a long text)."""
+    at: list[int] = []
+    for c in chars:
+        i = text.find(c)
+        while i != -1:
+            at.append(i)
+            i = text.find(c, i + 1)
+    at.sort()
+    runs: list[tuple[int, int]] = []
+    for i in at:
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
+
+
 def _view(text: str, first: bool) -> View | None:
     # Edits that keep the length first: no offset moves.
     src = text
@@ -428,7 +469,10 @@ def _view(text: str, first: bool) -> View | None:
             src = src.replace(keep + keep, " \\")
     pre = src  # (quoted-printable and base64 are read in this text: the same offsets, before the readings below)
     if first:
-        src = pre = src.translate(_SPACES)
+        for ch in _SPACES:  # (str.translate looks up every character: 60 ms per MiB of non-ASCII text)
+            if ch in src:
+                src = src.replace(ch, " ")
+        pre = src
         if "_" in src:  # `_` between words
             src = src.replace("_", " ")
         if "+" in src:  # form encoding: `+` is a space
@@ -442,13 +486,18 @@ def _view(text: str, first: bool) -> View | None:
     wide = not src.isascii()
     look = False
     if wide:  # the few distinct characters a text holds are looked up once each
-        chars = set("".join(_WIDE.findall(src)))
+        chars = set(_non_ascii(src))
         look = not chars.isdisjoint(_lookalikes())
         changed = {c: r for c in chars if (r := _TABLE[ord(c)]) != c}
-        if all(len(r) == 1 for r in changed.values()):
-            for c, r in changed.items():
+        # A character read as one other is replaced in place (one C pass each, no offset moves); one read
+        # as none or several (a mark, a ligature) is an edit below, and so is one whose reading another
+        # replacement would read again. Most non-ASCII text has none of those: one edit per character,
+        # each with its mark back, cost a second per MiB.
+        uneven = {c for c, r in changed.items() if len(r) != 1 or r in changed}
+        for c, r in changed.items():
+            if c not in uneven:
                 src = src.replace(c, r)
-            wide = False
+        wide = bool(uneven)
     if look:
         src = _fold_lookalikes(src)
     # Then the edits that change it, with a map back.
@@ -476,14 +525,19 @@ def _view(text: str, first: bool) -> View | None:
         edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m)) for m in _B64_SPACED.finditer(pre)]
     # Letters spaced out, camelCase and capitals split by a mark: the hint (a superset of the three) spares
     # the Python patterns the text that holds none.
+    # Each is then looked for on its own: one of them found says nothing about the other two, and a Python
+    # pattern over 1 MiB costs 100-200 ms. camelCase and split capitals are short matches: they are
+    # looked for only around where RE2 finds their hint (`_near`).
+    spaced = _SPACED_HINT if src.isascii() else _SPACED_HINT_WIDE
     if _gate(_SPACED_CAMEL_HINT if src.isascii() else _SPACED_CAMEL_HINT_WIDE).search(src) is not None:
-        edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
-        edits += [(m.end(), m.end(), " ") for m in _CAMEL.finditer(src)]
-        edits += [(m.start(), m.end(), m.group()[::2]) for m in _SPLIT_CAPS.finditer(src)]
+        if _gate(spaced).search(src) is not None:
+            edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
+        edits += [(m.end(), m.end(), " ") for m in _near(_CAMEL, _CAMEL_HINT, src, 3)]
+        edits += [(m.start(), m.end(), m.group()[::2]) for m in _near(_SPLIT_CAPS, _SPLIT_CAPS_HINT, src, 5)]
     if "  " in src:  # a run of spaces (tabs, CR, a wrapped line's break: spaces by now) reads as one
         edits += [(m.start(), m.end(), " ") for m in _GAP.finditer(src)]
     if wide:
-        edits += [(m.start(), m.end(), None) for m in _WIDE.finditer(src)]  # None: each character by the table
+        edits += [(s, e, None) for s, e in _runs_of(src, uneven)]  # None: each character by the table
     if not edits:
         return View(src, [0], [0], len(text)) if src is not text else None
     edits.sort(key=lambda x: x[0])

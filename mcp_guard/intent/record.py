@@ -732,8 +732,11 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
         read = [v.span(s, e) for s, e in _read_addresses(t, lt)]
     # Latin letters with accents or strokes folded too ("Nøtē tø thē AI åssįstånt"): a second reading for
     # this judgement only (the shared view keeps them: "für" and "météo" are words of their own languages).
-    if not t.isascii() and _accented().search(t) is not None:
-        plain = t.translate(_accent_table())
+    accented = set(_accented().findall(t)) if not t.isascii() else ()
+    if accented:
+        plain = t  # one letter for one, none of them accented (str.translate: 60 ms per MiB)
+        for ch in accented:
+            plain = plain.replace(ch, _accent_table()[ord(ch)])
         lp = plain.lower()
         if len(lp) == len(plain):
             found = _read_addresses(plain, lp)
