@@ -4,8 +4,9 @@
 Positives: the dev batches of fixtures/scan_corpus/positives (each batch one author; "manipulation"
 left out: it is not what the scanner is asked to catch). Negatives: the real `tools/list` of the dev
 servers (fixtures/scan_corpus/servers, split as scripts/eval_scan.py splits them), the dev AgentDojo
-suites' tools (--shared) and the corpus's hand-written tricky negatives. Held-out batches and servers,
-and fresh servers, are never read here.
+suites' tools (--shared), the corpus's hand-written tricky negatives and the dev batches of benign
+look-alikes (fixtures/scan_corpus/lookalikes). Held-out batches and servers, fresh servers and the `check`
+batches (an engineer's batch B) are never read here.
 
 Hyper-parameters and thresholds are chosen by cross-validation grouped by author batch for positives
 and by server for negatives: every fold scores authors and servers its model never saw, which is what
@@ -144,6 +145,18 @@ def dataset(shared: Path | None) -> list[dict]:
                     "kind": kind,
                     "others": others,
                     "own": tuple(names[server]),
+                }
+            )
+    for case in ev.load_lookalikes():  # benign usage advice to the model, the dev batches only
+        if case["split"] == "dev":
+            rows.append(
+                {
+                    "definition": ev.case_definition(case),
+                    "label": 0,
+                    "group": f"neg:lookalikes/{case['batch']}",
+                    "kind": "corpus",
+                    "others": (),
+                    "own": (),
                 }
             )
     for case in json.loads((CORPUS / "negatives.json").read_text(encoding="utf-8")):
