@@ -229,12 +229,19 @@ def test_a_wording_finding_whose_own_part_reads_clearly_benign_is_read_not_flagg
         monkeypatch.setattr(scan_model, "load", lambda: model)
         return [f for f in scan.scan_item("tool", d) if f.kind != scan_model.LEARNED_KIND]
 
-    servers = REPO / "fixtures" / "scan_corpus" / "servers"
-    tools = json.loads((servers / "npm-codefuturist_email_mcp.json").read_text(encoding="utf-8"))["tools"]
-    tool = next(t for t in tools if t["name"] == "get_email")  # a real server's tool: its "remove" is its own
+    # A real server's tool with a wording finding that the model of parts reads as clearly benign (which
+    # one depends on the shipped model: the first such tool of the corpus's servers; one must exist, or
+    # the rule clears nothing on real servers).
+    def cleared(tool):
+        wording = [f for f in findings(tool, None) if f.severity != "low"]
+        return (wording and not any(scan.is_exact(f) for f in wording)
+                and all(f.severity == "low" for f in findings(tool, 1e9)))
+
+    servers = sorted((REPO / "fixtures" / "scan_corpus" / "servers").glob("*.json"))
+    tool = next((t for path in servers for t in json.loads(path.read_text(encoding="utf-8"))["tools"]
+                 if cleared(t)), None)
+    assert tool is not None, "no real server's wording finding reads as clearly benign to the model of parts"
     wording = [f for f in findings(tool, None) if f.severity != "low"]
-    assert wording and not any(scan.is_exact(f) for f in wording)
-    assert all(f.severity == "low" for f in findings(tool, 1e9))
     w = wording[0]
     assert "clearly benign" in [f for f in findings(tool, 1e9) if (f.kind, f.start) == (w.kind, w.start)][0].explanation
     assert [f.severity for f in findings(tool, -1e9)] == [f.severity for f in findings(tool, None)]
