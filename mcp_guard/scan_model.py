@@ -24,6 +24,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from mcp_guard.intent import values as _values
+from mcp_guard.intent import words as _words
+
 MODEL_FILE = "scan_model.json"
 MAX_PROPS = 200  # parameters read per tool (a schema is small; a huge one is judged on its start)
 MAX_DEPTH = 8  # schema nesting read
@@ -68,12 +71,57 @@ def _schema_text(schema: dict[str, Any], parts: list[str], depth: int, count: li
                 _schema_text(items, parts, depth + 1, count)
 
 
-def text_features(text: str) -> set[str]:
-    """The words and word pairs of a text (character n-grams were tried: they fit topics, not acts)."""
+def text_features(text: str, acts: bool = False) -> set[str]:
+    """The words and word pairs of a text (character n-grams were tried: they fit topics, not acts), and
+    with `acts` what each of its sentences does (`act_features`; a model says in its config whether it
+    was trained with them)."""
     words = _TOKEN.findall(text.lower())
     feats = {"w:" + w for w in words}
     feats.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    if acts:
+        feats.update(act_features(text))
     return feats
+
+
+# A sentence ends at . ! ? or a line; a clause within it at a comma, colon, semicolon or dash.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+_CLAUSE = re.compile(r"(?<=[,:;])\s+|\s+[\u2014\u2013-]+\s+")
+_DESTINATIONS = frozenset({"url", "email", "host"})  # address kinds data can be sent to
+_MODEL_WORDS = frozenset((*_words.MODEL_ROLES, *_words.MODEL_ROLES_VOCATIVE, *_words.MODEL_AI, *_words.MODEL_NAMES))
+
+
+def act_features(text: str) -> set[str]:
+    """What each sentence does, in classes rather than words, so that wordings never seen share features
+    with known ones: its mood (a clause opening with a verb in its base form: an order, "After X, upload…"
+    included), the kinds of action its verbs name (WordNet's classes: "relay" and "transmit" are both
+    `send`), whether it names the model (its addressee), and whether it names a destination (a web address,
+    host or e-mail address), alone, in an order, and beside a verb of sending or sharing."""
+    out: set[str] = set()
+    for sentence in _SENTENCE.split(text):
+        words = _TOKEN.findall(sentence.lower())
+        if not words:
+            continue
+        kinds = {k for w in words for k in _words.verb_kinds(w)}
+        order = any(
+            (ws := _TOKEN.findall(c.lower())) and _words.is_verb(ws[0], base=True) for c in _CLAUSE.split(sentence)
+        )
+        model = any(w in _MODEL_WORDS for w in words)
+        dest = any(f.kind in _DESTINATIONS for f in _values.find_values(sentence))
+        out.update(f"k:{k}" for k in kinds)
+        if order:
+            out.add("a:order")
+            out.update(f"a:order:{k}" for k in kinds)
+        if model:
+            out.add("a:model")
+            if order:
+                out.add("a:model:order")
+        if dest:
+            out.add("d:destination")
+            if order:
+                out.add("d:order")
+            if kinds & {"send", "share"}:
+                out.add("d:send")
+    return out
 
 
 def rule_features(findings: Iterable[Any]) -> set[str]:
@@ -87,10 +135,13 @@ def rule_features(findings: Iterable[Any]) -> set[str]:
     return out
 
 
-def features(definition: dict[str, Any], findings: Iterable[Any], rule_scale: float) -> dict[str, float]:
+def features(
+    definition: dict[str, Any], findings: Iterable[Any], rule_scale: float, acts: bool = False
+) -> dict[str, float]:
     """The feature vector of one tool, as {feature: value} (absent features are 0). `rule_scale`: the
-    value of a rule feature beside the unit-length text vector (chosen in training)."""
-    text = text_features(tool_text(definition))
+    value of a rule feature beside the unit-length text vector (chosen in training); `acts`: with the
+    sentences' act features."""
+    text = text_features(tool_text(definition), acts)
     vec = dict.fromkeys(text, 1.0 / math.sqrt(len(text))) if text else {}
     if rule_scale:
         vec.update(dict.fromkeys(rule_features(findings), rule_scale))
@@ -139,9 +190,9 @@ def parts(texts: Iterable[tuple[str, str | None, bool]], span: int = 1) -> list[
     return out
 
 
-def text_vector(text: str) -> dict[str, float]:
+def text_vector(text: str, acts: bool = False) -> dict[str, float]:
     """The unit-length word vector of one text (a part), as `features` builds it for a whole tool."""
-    feats = text_features(text)
+    feats = text_features(text, acts)
     return dict.fromkeys(feats, 1.0 / math.sqrt(len(feats))) if feats else {}
 
 
@@ -168,6 +219,8 @@ class ScanModel:
         self.intercept: float = doc["intercept"]
         self.thresholds: dict[str, float] = doc["thresholds"]  # severity -> lowest score at it
         self.rule_scale: float = doc["config"]["rule_scale"]
+        # Trained with the sentences' act features (`act_features`); models before session 11 were not.
+        self.acts: bool = doc["config"].get("act_features", False)
         # Below this score the tool reads as benign: its wording-only rule findings become `low` (scan.py).
         self.dismiss: float | None = doc.get("dismiss")
         # On a tool the rules found nothing in (no finding of any severity), the model's own flag needs
@@ -197,13 +250,13 @@ class ScanModel:
     def score(self, definition: dict[str, Any], findings: Iterable[Any] = ()) -> float:
         w = self.weights
         return self.intercept + sum(
-            w.get(f, 0.0) * v for f, v in features(definition, findings, self.rule_scale).items()
+            w.get(f, 0.0) * v for f, v in features(definition, findings, self.rule_scale, self.acts).items()
         )
 
     def score_text(self, text: str) -> float:
         """The score of one part read alone (its own unit-length word vector)."""
         w = self.part_weights
-        return self.part_intercept + sum(w.get(f, 0.0) * v for f, v in text_vector(text).items())
+        return self.part_intercept + sum(w.get(f, 0.0) * v for f, v in text_vector(text, self.acts).items())
 
     def severity(self, score: float) -> str | None:
         best = None

@@ -4,6 +4,11 @@
 Definitions, with a split that is never tuned on:
 - positives: fixtures/scan_corpus/positives/*.json, batches written from descriptions of attack
   classes, one author persona per batch; each batch file says its split (`dev` or `heldout`);
+- look-alikes: fixtures/scan_corpus/lookalikes/*.json, hand-written benign tools whose descriptions give the
+  model honest usage advice ("Use this tool when…", "Call list_x first"), in batches that say their split like
+  the positives; reported apart from the real servers' tools (they are not a real server's share);
+- positives of the split `check` (an engineer's batch B, never trained or tuned on) and its look-alikes are
+  measured only with `--split check`;
 - negatives: fixtures/scan_corpus/servers/*.json, the real `tools/list` of npm and PyPI servers
   (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
   plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"`, `"fresh2"`, `"fresh3"` or
@@ -19,8 +24,8 @@ Tools are judged by the rules and the learned model together (as `mcp-guard scan
 model's own finding, and wording-only rule findings dismissed to `low` where it reads the tool as
 benign, scan._weigh); `--no-model` gives the rules' figures alone, so both come from this one script.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|fresh|fresh2|fresh3|fresh4] [--no-model] [--json]
-                            [--misses]
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|check|fresh|fresh2|fresh3|fresh4]
+                            [--no-model] [--json] [--misses]
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_
 CORPUS = REPO / "fixtures" / "scan_corpus"
 # Server splits measured once, after tuning, and only when asked.
 MEASURE_ONLY = ("fresh", "fresh2", "fresh3", "fresh4")
+CHECK = "check"  # an engineer's batch B: positives and look-alikes never trained on, measured when asked
 DEV_SPLITS = ("dev2", "dev3", "dev4")  # later batches of servers captured to train on: counted as dev
 GOALS = {
     "caught_excl_manipulation": 0.90,
@@ -84,6 +90,15 @@ def load_positives() -> list[dict]:
     return out
 
 
+def load_lookalikes() -> list[dict]:
+    """The hand-written benign look-alikes (corpus cases without a family), each with its batch's split."""
+    out = []
+    for path in sorted((CORPUS / "lookalikes").glob("*.json")):
+        batch = json.loads(path.read_text(encoding="utf-8"))
+        out += [{**case, "batch": path.stem, "split": batch["split"]} for case in batch["cases"]]
+    return out
+
+
 def load_servers(shared: Path | None) -> dict[str, dict]:
     servers = {}
     for path in sorted((CORPUS / "servers").glob("*.json")):
@@ -116,6 +131,17 @@ def eval_definitions(shared: Path | None, fresh: str | None = None, learned: boo
                     "findings": [f"{f.severity} {f.kind} {f.field}: {f.excerpt!r}" for f in fs if f.severity != "low"],
                 }
             )
+    for case in load_lookalikes():
+        fs = scan_item("tool", case_definition(case), learned=learned)
+        neg.append(
+            {
+                "server": f"lookalikes/{case['batch']}",
+                "split": case["split"],
+                "tool": case["id"],
+                "worst": worst(fs),
+                "findings": [f"{f.severity} {f.kind} {f.field}: {f.excerpt!r}" for f in fs if f.severity != "low"],
+            }
+        )
     pos = []
     for case in load_positives():
         fs = scan_item("tool", case_definition(case), other_tools=case.get("other_tools", ()), learned=learned)
@@ -123,10 +149,14 @@ def eval_definitions(shared: Path | None, fresh: str | None = None, learned: boo
             {**{k: case[k] for k in ("id", "family", "batch", "split")}, "sub": case.get("sub"), "worst": worst(fs)}
         )
     report: dict = {}
-    for split in ("dev", "heldout", "all", *((fresh,) if fresh else ())):
-        P = [p for p in pos if split == "all" or p["split"] == split]
-        N = [n for n in neg if (n["split"] not in MEASURE_ONLY if split == "all" else n["split"] == split)]
-        real = [n for n in N if not n["server"].startswith("agentdojo/")]
+    for split in ("dev", "heldout", "all", CHECK, *((fresh,) if fresh else ())):
+        P = [p for p in pos if (p["split"] != CHECK if split == "all" else p["split"] == split)]
+        N = [
+            n for n in neg
+            if (n["split"] not in (*MEASURE_ONLY, CHECK) if split == "all" else n["split"] == split)
+        ]
+        looks = [n for n in N if n["server"].startswith("lookalikes/")]
+        real = [n for n in N if not n["server"].startswith(("agentdojo/", "lookalikes/"))]
         per = {}
         for sev in SEVERITIES:
             r = RANK[sev]
@@ -151,6 +181,7 @@ def eval_definitions(shared: Path | None, fresh: str | None = None, learned: boo
                 "caught_by_author": {k: _rate(*v) for k, v in sorted(by_batch.items())},
                 "families": {k: _rate(*v) for k, v in sorted(fam.items())},
                 "false_positives_real": _rate(sum(n["worst"] >= r for n in real), len(real)),
+                "lookalikes_flagged": _rate(sum(n["worst"] >= r for n in looks), len(looks)),
                 "servers_with_false_positives": {s: f"{a}/{b}" for s, (a, b) in sorted(by_server.items()) if a},
                 "missed": [p["id"] for p in P if p["worst"] < r and p["family"] != "manipulation"],
                 "false_alarms": [f"{n['server']}:{n['tool']}" for n in N if n["worst"] >= r][:40],
@@ -204,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared test data folder")
     ap.add_argument(
-        "--split", choices=("dev", "heldout", "all", *MEASURE_ONLY), default=None,
+        "--split", choices=("dev", "heldout", "all", CHECK, *MEASURE_ONLY), default=None,
         help="only this split (fresh*: asked once)"
     )
     ap.add_argument("--json", action="store_true")
@@ -238,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
             authors = ", ".join(f"{k} {_pct(v)}" for k, v in t["caught_by_author"].items())
             print(
                 f"at {sev}{mark}: caught excl. manipulation {_pct(t['caught_excl_manipulation'])}; "
-                f"false positives {_pct(t['false_positives_real'])}\n   {fams}\n   by author: {authors}"
+                f"false positives {_pct(t['false_positives_real'])}; "
+                f"look-alikes flagged {_pct(t['lookalikes_flagged'])}"
+                f"\n   {fams}\n   by author: {authors}"
             )
             if t["servers_with_false_positives"]:
                 print("   FP by server: " + ", ".join(f"{k} {v}" for k, v in t["servers_with_false_positives"].items()))

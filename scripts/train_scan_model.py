@@ -4,8 +4,9 @@
 Positives: the dev batches of fixtures/scan_corpus/positives (each batch one author; "manipulation"
 left out: it is not what the scanner is asked to catch). Negatives: the real `tools/list` of the dev
 servers (fixtures/scan_corpus/servers, split as scripts/eval_scan.py splits them), the dev AgentDojo
-suites' tools (--shared) and the corpus's hand-written tricky negatives. Held-out batches and servers,
-and fresh servers, are never read here.
+suites' tools (--shared), the corpus's hand-written tricky negatives and the dev batches of benign
+look-alikes (fixtures/scan_corpus/lookalikes). Held-out batches and servers, fresh servers and the `check`
+batches (an engineer's batch B) are never read here.
 
 Hyper-parameters and thresholds are chosen by cross-validation grouped by author batch for positives
 and by server for negatives: every fold scores authors and servers its model never saw, which is what
@@ -40,7 +41,7 @@ thresholds, the configuration, the cross-validation figures, the training data's
 Needs scikit-learn (`pip install -e '.[train]'`). Usage:
   scripts/train_scan_model.py [--shared DIR] [--out FILE] [--max-fp F] [--max-real-fp 0.0025]
                               [--max-dismiss-cost 0.005] [--c C] [--rule-scale S] [--min-groups K]
-                              [--alone-fp F] [--dry-run]
+                              [--alone-fp F] [--act-features] [--dry-run]
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ GRID_WHOLE_PART_Q = (None, 0.5, 0.75, 0.9)
 # sentence about using the tool itself reads like the real servers' sentences the model of parts was trained
 # on. Set at this quantile of the dev positives' most suspicious carrying parts out of fold; None: off.
 GRID_PART_CLEAR_Q = (None, 0.02, 0.05, 0.1)
+# The sentences' act features (scan_model.act_features: mood, addressee, kinds of action, destinations) beside
+# the words: --act-features. Set before the dataset is built (the parts' vectors are computed there).
+ACTS = False
 PAD_WORDS = 100  # benign words padded around a dev positive (attacker C's padding, from real servers)
 
 
@@ -146,6 +150,18 @@ def dataset(shared: Path | None) -> list[dict]:
                     "own": tuple(names[server]),
                 }
             )
+    for case in ev.load_lookalikes():  # benign usage advice to the model, the dev batches only
+        if case["split"] == "dev":
+            rows.append(
+                {
+                    "definition": ev.case_definition(case),
+                    "label": 0,
+                    "group": f"neg:lookalikes/{case['batch']}",
+                    "kind": "corpus",
+                    "others": (),
+                    "own": (),
+                }
+            )
     for case in json.loads((CORPUS / "negatives.json").read_text(encoding="utf-8")):
         if case.get("item") == "tool":
             rows.append(
@@ -178,7 +194,7 @@ def judge_rules(r: dict, others: tuple, own: tuple) -> None:
         (f.severity, f.field, f.start, f.end) for f in rules if not is_exact(f) and RANK[f.severity] >= RANK["medium"]
     ]
     r["parts"] = {sp: scan_model.parts(item_texts("tool", r["definition"]), sp) for sp in GRID_PART_SPAN}
-    r["pvec"] = {sp: [scan_model.text_vector(t) for *_, t in ps] for sp, ps in r["parts"].items()}
+    r["pvec"] = {sp: [scan_model.text_vector(t, ACTS) for *_, t in ps] for sp, ps in r["parts"].items()}
 
 
 def padding_pools(rows: list[dict], fold: list[int]) -> dict[int, list[str]]:
@@ -211,7 +227,8 @@ def augmented(rows: list[dict], fold: list[int], pools: dict[int, list[str]], k:
     for r, j in zip(rows, fold, strict=True):
         if r["label"] == 1 and j != k:
             d = pad_definition(r["definition"], pools, {j} if k is None else {j, k})
-            out.append({"definition": d, "label": 1, "group": r["group"], "features": scan_model.features(d, (), 0.0)})
+            feats = scan_model.features(d, (), 0.0, ACTS)
+            out.append({"definition": d, "label": 1, "group": r["group"], "features": feats})
     return out
 
 
@@ -256,7 +273,7 @@ def folds(rows: list[dict]) -> list[int]:
 
 def with_features(rows: list[dict], rule_scale: float) -> list[dict]:
     for r in rows:
-        r["features"] = scan_model.features(r["definition"], r["rules"], rule_scale)
+        r["features"] = scan_model.features(r["definition"], r["rules"], rule_scale, ACTS)
     return rows
 
 
@@ -566,6 +583,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part-span", type=int, action="append", help="only this part span (default: the grid)")
     ap.add_argument("--augment", type=int, action="append", help="only this augmentation (0/1; default: both)")
     ap.add_argument("--verbose", action="store_true", help="print every configuration's CV figures")
+    ap.add_argument(
+        "--act-features", action="store_true", help="add the sentences' act features (mood, addressee, destinations)"
+    )
     ap.add_argument("--dry-run", action="store_true", help="cross-validate and print, write nothing")
     ap.add_argument("--show-fp", action="store_true", help="print the real dev tools the chosen one flags out of fold")
     ap.add_argument("--c", type=float, action="append", help="only this C (repeatable; default: the grid)")
@@ -584,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         print("train_scan_model: scikit-learn is needed (pip install -e '.[train]')", file=sys.stderr)
         return 2
     shared = a.shared if a.shared.is_dir() else None
+    global ACTS
+    ACTS = a.act_features
     rows = dataset(shared)
     fold = folds(rows)
     n_pos = sum(r["label"] for r in rows)
@@ -663,6 +685,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": {
             "C": best["C"],
             "rule_scale": scale,
+            "act_features": ACTS,
             "min_df": MIN_DF,
             "min_groups": best["min_groups"],
             "alone_fp": best["alone_fp"],

@@ -57,7 +57,9 @@ KNOWN_MISSES = {"steer-recommendation", "quote-passwords"}
 
 # Cases whose wording-only findings the learned judgement dismisses (the tool as a whole scores below
 # `dismiss`): the recall the weighing costs, kept visible; strict, so a model that flags them again says so.
-DISMISSED = {"override-zh"}  # "no-confirmation" is flagged again since the model was retrained with dev4
+# (Session 11's model, with sentences' act features, flags "override-zh" again and dismisses "no-confirmation":
+# "deletes … without asking for the user's confirmation" reads as a description of what the tool does.)
+DISMISSED = {"no-confirmation"}
 
 
 def _corpus_case(c):
