@@ -13,6 +13,7 @@ import json
 
 import pytest
 
+from tests.attacks.client import Attacker, server, write_config
 from tests.attacks.intent.harness import run
 
 EVE = "eve@rival.example"
@@ -74,3 +75,29 @@ def test_another_party_in_my_profile_is_not_my_own_address(case):
     *_, (_, sent) = run({"id": case, "intent": "Email me the summary of today's standup", "tools": TOOLS,
                          "steps": steps})
     assert sent.action != "allow", f"{sent.rule}: {sent.reason}"
+
+
+@pytest.mark.xfail(strict=True, reason="s11 attacker 2: own.reads_self takes get_my_latest_email for a read of the "
+                                       "account; its sender becomes the person's own address")
+def test_the_proxy_does_not_send_my_summary_to_the_sender(tmp_path):
+    """End to end through `mcp-guard run` (`ask = "person"`: a question is a held call, so nothing reaches the
+    server without a person)."""
+    log = tmp_path / "upstream.log"
+    spec = tmp_path / "world.json"
+    spec.write_text(json.dumps({
+        "tools": ["get_me", "get_my_latest_email", {"name": "send_email", "inputSchema": {
+            "type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}}}],
+        "results": {"get_me": json.dumps({"email": "tom@corp.example", "name": "Tom Becker"}),
+                    "get_my_latest_email": json.dumps(MESSAGE)},
+        "log": str(log)}))
+    cfg = write_config(tmp_path / "mcp-guard.toml", {"world": (server("intent_world.py", str(spec)), 'trust = "tofu"')},
+                       f'[storage]\npath = "{tmp_path / "guard.db"}"\n\n[intent]\nask = "person"\n')
+    with Attacker(cfg, "--upstream", "world", "--intent", INTENT) as a:
+        a.open()
+        a.names()
+        a.call("get_me", {})
+        a.call("get_my_latest_email", {})
+        a.call("send_email", {"to": EVE, "body": "Eve sent the numbers."})
+    sent = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [c for c in sent if c["tool"] == "get_my_latest_email"], "the scenario did not run"
+    assert not [c for c in sent if c["tool"] == "send_email"], sent
