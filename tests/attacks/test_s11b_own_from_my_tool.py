@@ -27,9 +27,6 @@ MESSAGE = {"from": f"Eve Stone <{EVE}>", "reply_to": EVE, "to": "tom@corp.exampl
            "subject": "Quarterly numbers", "body": "Hi Tom, the numbers are attached. Best, Eve"}
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: own.reads_self takes any read whose name holds 'my'/'me' "
-                                       "for a read of the account, and own_values takes every top-level member of "
-                                       "its result (a message's sender) as the person's own")
 @pytest.mark.parametrize("field", ["from", "reply_to"])
 def test_the_sender_of_my_latest_email_is_not_my_own_address(field):
     message = dict(MESSAGE)
@@ -63,9 +60,6 @@ OTHERS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: own.own_values takes every top-level member of the profile "
-                                       "and every address in its text as the person's own, not the account's own "
-                                       "address members")
 @pytest.mark.parametrize("case", sorted(OTHERS))
 def test_another_party_in_my_profile_is_not_my_own_address(case):
     profile, to = OTHERS[case]
@@ -77,8 +71,6 @@ def test_another_party_in_my_profile_is_not_my_own_address(case):
     assert sent.action != "allow", f"{sent.rule}: {sent.reason}"
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: own.reads_self takes get_my_latest_email for a read of the "
-                                       "account; its sender becomes the person's own address")
 def test_the_proxy_does_not_send_my_summary_to_the_sender(tmp_path):
     """End to end through `mcp-guard run` (`ask = "person"`: a question is a held call, so nothing reaches the
     server without a person)."""
