@@ -28,8 +28,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: sums.sums reads no point-grouped digits or magnitude suffix, "
-                                       "and call_currencies judges a currency parameter only as 3 letters or a sign")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_larger_sum_or_other_currency_is_asked(case):
     steps = [{"tool": "get_balance", "result": {"balance": "5000 EUR"}},
