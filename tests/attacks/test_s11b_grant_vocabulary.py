@@ -43,8 +43,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: grants ranks only its own English role words and takes "
-                                       "only a boolean true as a raised flag")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_level_in_the_apis_own_words_is_judged(case):
     intent, tool, args = CASES[case]
