@@ -29,9 +29,6 @@ def _joined(call: dict) -> str:
     return "".join(ch for ch in text if ch not in " \u200b")
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: foreign_secret tests each raw string leaf for the known "
-                                       "spellings, not the text as read (zero-width characters and spaced letters "
-                                       "dropped and joined)")
 @pytest.mark.parametrize("spelling", sorted(ARGUMENTS))
 def test_a_respelled_secret_does_not_reach_another_upstream(tmp_path, spelling):
     chat, config = _config(tmp_path)
