@@ -2133,12 +2133,29 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
 
 
 # A YAML or "key: value" line: the value whole (quotes dropped).
-_FIELD_VALUE = re.compile(r"""^[ \t]*(?:- )?[A-Za-z_][\w .-]{0,40}:[ \t]+['"]?([^'"\n]{2,160}?)['"]?[ \t]*$""", re.M)
+_FIELD_VALUE = re.compile(r"""^[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]+['"]?([^'"\n]{2,160}?)['"]?[ \t]*$""", re.M)
+# The last word of a field's name that says the field names its own record (`id`, `filename`, `invoice_number`),
+# not one that points at another (`corrects`, `replaces`, `parent`); and of those, the ones that say which
+# record it is by a code: beside a bare one (`id`), a qualified one (`invoice_id`) is another record's.
+_OWN_LABEL = frozenset("id name number no num key slug title filename file path code uid uuid identifier handle "
+                       "label".split())
+_CODES = frozenset("id number no num key code uid uuid identifier".split())
+
+
+def _labels_itself(key: str, keys: Iterable[str] = ()) -> bool:
+    """Does a field of this name name its own record (by `_OWN_LABEL`), among the record's fields `keys`?"""
+    ws = [w.lower() for w in name_tokens(key)]
+    if not ws or ws[-1] not in _OWN_LABEL:
+        return False
+    if len(ws) == 1 or ws[-1] not in _CODES:
+        return True
+    return not any([w.lower() for w in name_tokens(k)] in ([c] for c in _CODES) for k in keys)
 
 
 def named_records(e: ResultEntry, intent: DeclaredIntent) -> frozenset[int]:
     """The records of a result (numbered as `_offers` numbers them) that the request names by the whole value
-    of one of their fields (`DeclaredIntent.names_label`: "the file 'client-meeting-minutes.docx'")."""
+    of one of the fields that name the record itself (`DeclaredIntent.names_label`: "the file
+    'client-meeting-minutes.docx'"; `_labels_itself`: not a credit note's `corrects: INV-2041`)."""
     out: set[int] = set()
     if e.json:
         try:
@@ -2153,8 +2170,9 @@ def named_records(e: ResultEntry, intent: DeclaredIntent) -> frozenset[int]:
             if isinstance(node, dict):
                 counter[0] += 1
                 mine = counter[0]
-                for x in node.values():
-                    if isinstance(x, str) and len(x) <= 160 and intent.names_label(x):
+                for k, x in node.items():
+                    if (isinstance(x, str) and len(x) <= 160 and intent.names_label(x)
+                            and _labels_itself(str(k), map(str, node))):
                         out.add(mine)
                     walk(x, mine, depth + 1)
             elif isinstance(node, list):
@@ -2168,9 +2186,9 @@ def named_records(e: ResultEntry, intent: DeclaredIntent) -> frozenset[int]:
     starts = _record_starts(e.text)
     for m in _FIELD_VALUE.finditer(e.text):
         # (a line that opens a scalar going on below holds no whole value; nor does a line of such a scalar)
-        if (intent.names_label(m.group(1)) and not _OPENS.match(m.group(0))
+        if (intent.names_label(m.group(2)) and _labels_itself(m.group(1).strip()) and not _OPENS.match(m.group(0))
                 and not _inside_scalar(e.text, m.start())):
-            out.add(bisect.bisect_right(starts, m.start(1)) + 1)
+            out.add(bisect.bisect_right(starts, m.start(2)) + 1)
     return frozenset(out)
 
 

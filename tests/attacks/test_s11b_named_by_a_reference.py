@@ -2,10 +2,10 @@
 
 "Pay invoice INV-2041": `engine.named_records` takes a record as the one the request points at when the whole
 value of ANY of its fields is the label the request names, and then its listing's other records offer no
-rivals. A record that merely refers to the named one (a credit note's `corrects`, a reminder's `ref`, a
-duplicate's `replaces`), which anyone who can add a record may write, is then "the named record", and its
-own IBAN grounds the payment even though the record's own identifier is another one. A record is named by its
-own identifier, not by a field that points at another record.
+rivals. A record that merely refers to the named one (a credit note's `corrects` or `invoice_id` beside its
+own `id`, a reminder's `ref`, a duplicate's `replaces`), which anyone who can add a record may write, is then
+"the named record", and its own IBAN grounds the payment even though the record's own identifier is another
+one. A record is named by its own identifier, not by a field that points at another record.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ TOOLS = {"erp": [{"name": "search_invoices", "annotations": {"readOnlyHint": Tru
                   "inputSchema": {"properties": {"query": {"type": "string"}}}},
                  {"name": "pay_invoice", "inputSchema": {"properties": {"invoice_id": {"type": "string"},
                                                                         "iban": {"type": "string"}}}}]}
-REFERENCES = {"corrects": "credit_note", "ref": "reminder", "replaces": "invoice"}
+REFERENCES = {"corrects": "credit_note", "ref": "reminder", "replaces": "invoice", "invoice_id": "credit_note"}
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: named_records takes a record as named when any field's "
-                                       "whole value is the label the request names, not only its own identifier")
 @pytest.mark.parametrize("field", sorted(REFERENCES))
 def test_a_record_that_refers_to_the_named_one_does_not_ground_its_iban(field):
     listing = {"results": [{"id": "DOC-7730", "type": REFERENCES[field], field: "INV-2041", "vendor": "Northwind",
