@@ -830,9 +830,10 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
 
 
 def _spells_a_name(value: str, names: Iterable[str]) -> bool:
-    """Does an address carry a name of four letters or more inside one of its labels (its mailbox's or its
-    domain's: `dwhitfield`, `ridgelinetransport`)?"""
-    labels = [w for w in re.split(r"[^\w]+|_", value.lower()) if w]
+    """Does an address carry a name of four letters or more inside one of its domain's labels
+    (`ridgelinetransport`)? Never by its mailbox: whoever owns a mailbox names it as they like
+    (`tom.becker@rival.example` under the name Eve Stone)."""
+    labels = [w for w in re.split(r"[^\w]+|_", value.lower().rpartition("@")[2]) if w]
     return any(len(n) >= 4 and n in label for n in names for label in labels)
 
 
@@ -1818,12 +1819,14 @@ class DefaultEngine:
         stranger = ""  # the record's own name, when it is another person's than the one the request names
         if intent.persons:
             own = own_names(record, v.value, prov)
-            names = names | intent.persons.matched(own)
+            theirs = intent.persons.matched(own)
+            names = names | theirs
             written = intent.name_words.union(intent.persons.surnames, *intent.persons.full)
             # Another person's only when the request writes whom the action goes to by a name, and neither
-            # the record's names nor the address itself spell any name it writes (`dwhitfield@…` is Dana
-            # Whitfield's; `dispatch@ridgelinetransport.com` is the company's "Ridgeline Transport").
-            if (own and not names and intent.persons.addressed and not written.intersection(*own)
+            # the record's names nor the address's domain spell any name it writes
+            # (`dispatch@ridgelinetransport.com` is the company's "Ridgeline Transport"). A mailbox that
+            # spells the name does not make a record that names someone else that person's: its owner chose it.
+            if (own and not theirs and intent.persons.addressed and not written.intersection(*own)
                     and not _spells_a_name(v.value, written)):
                 stranger = " / ".join(" ".join(n) for n in own[:3])
         if not names and prov.fields and means_each(intent, info):

@@ -20,8 +20,6 @@ MAILBOXES = {"full": "tom.becker@rival.example", "initial": "tbecker@rival.examp
              "display_name": "tom.becker.notes@rival.example"}
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: persons/other-person exempts an address whose mailbox spells "
-                                       "the named person's name, though the record names another person")
 @pytest.mark.parametrize("case", sorted(MAILBOXES))
 def test_a_mailbox_spelling_the_name_in_another_persons_record_does_not_ground(case):
     to = MAILBOXES[case]
