@@ -38,9 +38,6 @@ PHRASINGS = ["Tom Becker asked for the meeting notes, email them to him",
              "Email the meeting notes to him (Tom Becker)"]
 
 
-@pytest.mark.xfail(strict=True, reason="s11 attacker 2: NamedPersons.addressed needs a word of _TOWARD right before "
-                                       "the name; a request that sends to the person in other words turns "
-                                       "other-person off")
 @pytest.mark.parametrize("intent", PHRASINGS)
 def test_other_person_holds_however_the_request_writes_the_recipient(intent):
     eve = "eve@rival.example"
