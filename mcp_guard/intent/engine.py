@@ -396,7 +396,8 @@ class DeclaredIntent:
                     self._kind_fits(info, params, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
-            elif self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj) or _attaches_text(info, obj):
+            elif (self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj)
+                  or _attaches_text(info, obj, verb)):
                 return True
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
@@ -597,7 +598,7 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
 _WITH_TEXT = re.compile(r"\bwith (?:a|an|the|some) (?:short |brief |quick |little )?(\w+)")
 
 
-def _attaches_text(info: ToolInfo, obj: tuple[str, ...]) -> bool:
+def _attaches_text(info: ToolInfo, obj: tuple[str, ...], verb: str = "") -> bool:
     """Does the clause ask, besides its own action, to attach a piece of text to what it acts on ("close the
     ticket with a note that …", "approve it with a comment")? Then a tool that adds or makes (its name's verb
     of the add or create family, not a send) a piece of free text (its name's object: `add_comment`,
@@ -607,7 +608,14 @@ def _attaches_text(info: ToolInfo, obj: tuple[str, ...]) -> bool:
     tokens = name_tokens(info.name)
     if len(tokens) < 2 or stem(tokens[-1]) not in FREE_TEXT:
         return False
-    m = _WITH_TEXT.search(" ".join(obj))
+    # A verb that only looks ("find", "count", "list") attaches nothing: "count the tickets Bob approved with a
+    # comment" describes the tickets.
+    if stem(verb) in READ_VERBS and not verb_kinds(verb) & {"modify", "delete", "send", "share", "pay"}:
+        return False
+    # A relative or subordinate clause inside the object describes it ("the tickets that were closed with a
+    # note"): it is not how the clause's own verb acts.
+    cut = next((i for i, w in enumerate(obj) if w in _RELATIVE or w in ("whether", "if")), len(obj))
+    m = _WITH_TEXT.search(" ".join(obj[:cut]))
     return m is not None and stem(m.group(1)) in FREE_TEXT
 
 
