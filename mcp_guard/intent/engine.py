@@ -1956,8 +1956,9 @@ class DefaultEngine:
                 why = ""
             else:
                 prov = record.provenance(value, (value,))
-                found = prov.fields or prov.text
-                why = "" if found else "is a group the request does not name, nor found in a clean result"
+                found = any(_group_named(e, value, intent.text) for e in prov.fields)
+                why = "" if found else ("is a group the request does not name, nor the id of one it names in a "
+                                        "clean result")
             if why:
                 return _verdict("ask", "grant", info, Value(param, "grant", value, False, False), why, intent)
         return None
@@ -2161,6 +2162,34 @@ def _labels_itself(key: str, keys: Iterable[str] = ()) -> bool:
     if len(ws) == 1 or ws[-1] not in _CODES:
         return True
     return not any([w.lower() for w in name_tokens(k)] in ([c] for c in _CODES) for k in keys)
+
+
+def _group_named(e: ResultEntry, value: str, request: str) -> bool:
+    """Is `value` a field of a record of this result (a JSON object, or a paragraph of text) whose other fields
+    name the group the request names (`{"id": "T1", "name": "design"}` for "the design team")? Another record
+    of the same listing (the admins' team) is not."""
+    if not e.json:
+        return any(value in part and any(named_group(request, x) for x in re.findall(r":[ \t]*([^\n]+)", part)
+                                         if x.strip() != value)
+                   for part in _BLANK.split(e.text))
+    try:
+        data = json.loads(e.text)
+    except (ValueError, RecursionError):
+        return False
+
+    def walk(node: Any, depth: int) -> bool:
+        if depth > 32:
+            return False
+        if isinstance(node, list):
+            return any(walk(x, depth + 1) for x in node)
+        if not isinstance(node, dict):
+            return False
+        scalars = [str(x) for x in node.values() if isinstance(x, str | int) and not isinstance(x, bool)]
+        if value in scalars and any(named_group(request, x) for x in scalars if x != value):
+            return True
+        return any(walk(x, depth + 1) for x in node.values())
+
+    return walk(data, 0)
 
 
 def named_records(e: ResultEntry, intent: DeclaredIntent) -> frozenset[int]:

@@ -32,7 +32,11 @@ _WORD = re.compile(r"[a-z]+")
 
 
 def _last(param: str) -> str:
-    words = _WORD.findall(param.lower().replace("_", " "))
+    """The last word of a parameter's name, or the one before it when it only says how that is written
+    (`team_id`, `groupName`: a team, a group)."""
+    words = [w.lower() for w in name_tokens(param.replace(".", " "))]
+    if len(words) > 1 and words[-1] in ("id", "ids", "name", "names", "slug", "key"):
+        return words[-2]
     return words[-1] if words else ""
 
 
