@@ -272,8 +272,9 @@ def scrub(data: Any) -> Any:
 
 def foreign_secret(data: Any, upstream: str) -> str | None:
     """The name of a secret that `data` (what a client sends `upstream`: a call's arguments, a read's
-    name) carries in any spelling the scrub knows, read for another upstream and not for this one;
-    None when it carries none. A secret reaches only the upstream it was granted to."""
+    name) carries in any spelling the scrub knows (also with invisible characters or spaces between its
+    characters), read for another upstream and not for this one; None when it carries none. A secret
+    reaches only the upstream it was granted to."""
     if not _READ:
         return None
     r = _FOREIGN.get(upstream)
@@ -282,9 +283,23 @@ def foreign_secret(data: Any, upstream: str) -> str | None:
     return _name_carried(data, r)
 
 
+_SPACE = re.compile(r"\s+")
+
+
+def _squeezed(text: str) -> str:
+    """The text without what its reader drops or a sender slips between a secret's characters to hide it:
+    invisible characters (zero-width, format) and every space (`s k - l i v e …`)."""
+    from mcp_guard.scan import strip_hidden
+
+    return _SPACE.sub("", strip_hidden(text))
+
+
 def _name_carried(data: Any, r: Redactor) -> str | None:
     if isinstance(data, str):
-        return r.name_in(data) if r.found_in(data) else None
+        if r.found_in(data):
+            return r.name_in(data)
+        squeezed = _squeezed(data)
+        return r.name_in(squeezed) if squeezed != data and r.found_in(squeezed) else None
     if isinstance(data, int | float) and not isinstance(data, bool):
         return _name_carried(str(data), r)
     if isinstance(data, Mapping):

@@ -396,7 +396,8 @@ class DeclaredIntent:
                     self._kind_fits(info, params, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
-            elif self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj) or _attaches_text(info, obj):
+            elif (self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj)
+                  or _attaches_text(info, obj, verb)):
                 return True
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
@@ -597,7 +598,7 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
 _WITH_TEXT = re.compile(r"\bwith (?:a|an|the|some) (?:short |brief |quick |little )?(\w+)")
 
 
-def _attaches_text(info: ToolInfo, obj: tuple[str, ...]) -> bool:
+def _attaches_text(info: ToolInfo, obj: tuple[str, ...], verb: str = "") -> bool:
     """Does the clause ask, besides its own action, to attach a piece of text to what it acts on ("close the
     ticket with a note that …", "approve it with a comment")? Then a tool that adds or makes (its name's verb
     of the add or create family, not a send) a piece of free text (its name's object: `add_comment`,
@@ -607,7 +608,14 @@ def _attaches_text(info: ToolInfo, obj: tuple[str, ...]) -> bool:
     tokens = name_tokens(info.name)
     if len(tokens) < 2 or stem(tokens[-1]) not in FREE_TEXT:
         return False
-    m = _WITH_TEXT.search(" ".join(obj))
+    # A verb that only looks ("find", "count", "list") attaches nothing: "count the tickets Bob approved with a
+    # comment" describes the tickets.
+    if stem(verb) in READ_VERBS and not verb_kinds(verb) & {"modify", "delete", "send", "share", "pay"}:
+        return False
+    # A relative or subordinate clause inside the object describes it ("the tickets that were closed with a
+    # note"): it is not how the clause's own verb acts.
+    cut = next((i for i, w in enumerate(obj) if w in _RELATIVE or w in ("whether", "if")), len(obj))
+    m = _WITH_TEXT.search(" ".join(obj[:cut]))
     return m is not None and stem(m.group(1)) in FREE_TEXT
 
 
@@ -830,9 +838,10 @@ def _mailbox_words(kind: str, value: str) -> set[str]:
 
 
 def _spells_a_name(value: str, names: Iterable[str]) -> bool:
-    """Does an address carry a name of four letters or more inside one of its labels (its mailbox's or its
-    domain's: `dwhitfield`, `ridgelinetransport`)?"""
-    labels = [w for w in re.split(r"[^\w]+|_", value.lower()) if w]
+    """Does an address carry a name of four letters or more inside one of its domain's labels
+    (`ridgelinetransport`)? Never by its mailbox: whoever owns a mailbox names it as they like
+    (`tom.becker@rival.example` under the name Eve Stone)."""
+    labels = [w for w in re.split(r"[^\w]+|_", value.lower().rpartition("@")[2]) if w]
     return any(len(n) >= 4 and n in label for n in names for label in labels)
 
 
@@ -1818,12 +1827,14 @@ class DefaultEngine:
         stranger = ""  # the record's own name, when it is another person's than the one the request names
         if intent.persons:
             own = own_names(record, v.value, prov)
-            names = names | intent.persons.matched(own)
+            theirs = intent.persons.matched(own)
+            names = names | theirs
             written = intent.name_words.union(intent.persons.surnames, *intent.persons.full)
             # Another person's only when the request writes whom the action goes to by a name, and neither
-            # the record's names nor the address itself spell any name it writes (`dwhitfield@…` is Dana
-            # Whitfield's; `dispatch@ridgelinetransport.com` is the company's "Ridgeline Transport").
-            if (own and not names and intent.persons.addressed and not written.intersection(*own)
+            # the record's names nor the address's domain spell any name it writes
+            # (`dispatch@ridgelinetransport.com` is the company's "Ridgeline Transport"). A mailbox that
+            # spells the name does not make a record that names someone else that person's: its owner chose it.
+            if (own and not theirs and intent.persons.addressed and not written.intersection(*own)
                     and not _spells_a_name(v.value, written)):
                 stranger = " / ".join(" ".join(n) for n in own[:3])
         if not names and prov.fields and means_each(intent, info):
@@ -1945,8 +1956,9 @@ class DefaultEngine:
                 why = ""
             else:
                 prov = record.provenance(value, (value,))
-                found = prov.fields or prov.text
-                why = "" if found else "is a group the request does not name, nor found in a clean result"
+                found = any(_group_named(e, value, intent.text) for e in prov.fields)
+                why = "" if found else ("is a group the request does not name, nor the id of one it names in a "
+                                        "clean result")
             if why:
                 return _verdict("ask", "grant", info, Value(param, "grant", value, False, False), why, intent)
         return None
@@ -2133,12 +2145,57 @@ def offers(record: SessionRecord, e: ResultEntry) -> Offers:
 
 
 # A YAML or "key: value" line: the value whole (quotes dropped).
-_FIELD_VALUE = re.compile(r"""^[ \t]*(?:- )?[A-Za-z_][\w .-]{0,40}:[ \t]+['"]?([^'"\n]{2,160}?)['"]?[ \t]*$""", re.M)
+_FIELD_VALUE = re.compile(r"""^[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]+['"]?([^'"\n]{2,160}?)['"]?[ \t]*$""", re.M)
+# The last word of a field's name that says the field names its own record (`id`, `filename`, `invoice_number`),
+# not one that points at another (`corrects`, `replaces`, `parent`); and of those, the ones that say which
+# record it is by a code: beside a bare one (`id`), a qualified one (`invoice_id`) is another record's.
+_OWN_LABEL = frozenset("id name number no num key slug title filename file path code uid uuid identifier handle "
+                       "label".split())
+_CODES = frozenset("id number no num key code uid uuid identifier".split())
+
+
+def _labels_itself(key: str, keys: Iterable[str] = ()) -> bool:
+    """Does a field of this name name its own record (by `_OWN_LABEL`), among the record's fields `keys`?"""
+    ws = [w.lower() for w in name_tokens(key)]
+    if not ws or ws[-1] not in _OWN_LABEL:
+        return False
+    if len(ws) == 1 or ws[-1] not in _CODES:
+        return True
+    return not any([w.lower() for w in name_tokens(k)] in ([c] for c in _CODES) for k in keys)
+
+
+def _group_named(e: ResultEntry, value: str, request: str) -> bool:
+    """Is `value` a field of a record of this result (a JSON object, or a paragraph of text) whose other fields
+    name the group the request names (`{"id": "T1", "name": "design"}` for "the design team")? Another record
+    of the same listing (the admins' team) is not."""
+    if not e.json:
+        return any(value in part and any(named_group(request, x) for x in re.findall(r":[ \t]*([^\n]+)", part)
+                                         if x.strip() != value)
+                   for part in _BLANK.split(e.text))
+    try:
+        data = json.loads(e.text)
+    except (ValueError, RecursionError):
+        return False
+
+    def walk(node: Any, depth: int) -> bool:
+        if depth > 32:
+            return False
+        if isinstance(node, list):
+            return any(walk(x, depth + 1) for x in node)
+        if not isinstance(node, dict):
+            return False
+        scalars = [str(x) for x in node.values() if isinstance(x, str | int) and not isinstance(x, bool)]
+        if value in scalars and any(named_group(request, x) for x in scalars if x != value):
+            return True
+        return any(walk(x, depth + 1) for x in node.values())
+
+    return walk(data, 0)
 
 
 def named_records(e: ResultEntry, intent: DeclaredIntent) -> frozenset[int]:
     """The records of a result (numbered as `_offers` numbers them) that the request names by the whole value
-    of one of their fields (`DeclaredIntent.names_label`: "the file 'client-meeting-minutes.docx'")."""
+    of one of the fields that name the record itself (`DeclaredIntent.names_label`: "the file
+    'client-meeting-minutes.docx'"; `_labels_itself`: not a credit note's `corrects: INV-2041`)."""
     out: set[int] = set()
     if e.json:
         try:
@@ -2153,8 +2210,9 @@ def named_records(e: ResultEntry, intent: DeclaredIntent) -> frozenset[int]:
             if isinstance(node, dict):
                 counter[0] += 1
                 mine = counter[0]
-                for x in node.values():
-                    if isinstance(x, str) and len(x) <= 160 and intent.names_label(x):
+                for k, x in node.items():
+                    if (isinstance(x, str) and len(x) <= 160 and intent.names_label(x)
+                            and _labels_itself(str(k), map(str, node))):
                         out.add(mine)
                     walk(x, mine, depth + 1)
             elif isinstance(node, list):
@@ -2168,9 +2226,9 @@ def named_records(e: ResultEntry, intent: DeclaredIntent) -> frozenset[int]:
     starts = _record_starts(e.text)
     for m in _FIELD_VALUE.finditer(e.text):
         # (a line that opens a scalar going on below holds no whole value; nor does a line of such a scalar)
-        if (intent.names_label(m.group(1)) and not _OPENS.match(m.group(0))
+        if (intent.names_label(m.group(2)) and _labels_itself(m.group(1).strip()) and not _OPENS.match(m.group(0))
                 and not _inside_scalar(e.text, m.start())):
-            out.add(bisect.bisect_right(starts, m.start(1)) + 1)
+            out.add(bisect.bisect_right(starts, m.start(2)) + 1)
     return frozenset(out)
 
 

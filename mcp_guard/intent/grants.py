@@ -17,11 +17,11 @@ from mcp_guard.intent.words import name_tokens
 # Levels of access by rank: what a role's words say it may do (read < write < rule).
 _RANKS = {
     1: "viewer viewers view views reader readers read readonly guest guests commenter commenters comment comments "
-       "visitor reporter",
+       "visitor reporter pull triage",
     2: "editor editors edit edits writer writers write contributor contributors developer author collaborator "
-       "collaborators",
+       "collaborators push",
     3: "owner owners ownership admin admins administrator administrators manager manage maintainer maintainers "
-       "superuser root full organizer moderator",
+       "maintain superuser root full organizer organizers moderator",
 }
 RANK = {w: rank for rank, ws in _RANKS.items() for w in ws.split()}
 RULES = 3  # the rank of a level that rules what it is given
@@ -32,17 +32,30 @@ _WORD = re.compile(r"[a-z]+")
 
 
 def _last(param: str) -> str:
-    words = _WORD.findall(param.lower().replace("_", " "))
+    """The last word of a parameter's name, or the one before it when it only says how that is written
+    (`team_id`, `groupName`: a team, a group)."""
+    words = [w.lower() for w in name_tokens(param.replace(".", " "))]
+    if len(words) > 1 and words[-1] in ("id", "ids", "name", "names", "slug", "key"):
+        return words[-2]
     return words[-1] if words else ""
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    # (camelCase split: Google Drive's `fileOrganizer` is a file organizer)
+    return _WORD.findall(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower())
+
+
+def _rank(word: str) -> int:
+    """A level word's rank; a word that ends in one of five letters or more is that level too (`superadmin`,
+    `sysadmin`, `coowner`)."""
+    if word in RANK:
+        return RANK[word]
+    return max((r for w, r in RANK.items() if len(w) >= 5 and word.endswith(w)), default=0)
 
 
 def level_of(text: str) -> int:
     """The rank of the access `text` writes (0: no word of a known level)."""
-    return max((RANK.get(w, 0) for w in _words(text)), default=0)
+    return max((_rank(w) for w in _words(text)), default=0)
 
 
 def grants(leaves: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
@@ -76,6 +89,8 @@ def beyond(request: str, value: str) -> str:
     """Why a level `value` is more than `request` allows ("" when it is not)."""
     named = request_levels(request)
     asked = max((RANK.get(w, 0) for w in named), default=0)
+    if re.fullmatch(r"\s*-?\d+\s*", value) and value.strip() not in re.findall(r"\d+", request):
+        return "grants a level by a number whose rank is not known, which the request does not write"
     given = level_of(value)
     if given == 0 or set(_words(value)) <= set(named):
         return ""  # no known level, or one the request names itself
@@ -100,13 +115,20 @@ def raised_flags(arguments: object, key: str = "", depth: int = 0) -> Iterator[s
     if isinstance(arguments, dict):
         for k, v in arguments.items():
             path = f"{key}.{k}" if key else str(k)
-            if v is True and level_of(" ".join(name_tokens(str(k)))) >= RULES:
+            if _raised(v) and level_of(" ".join(name_tokens(str(k)))) >= RULES:
                 yield path
             else:
                 yield from raised_flags(v, path, depth + 1)
     elif isinstance(arguments, list):
         for v in arguments:
             yield from raised_flags(v, key, depth + 1)
+
+
+def _raised(value: object) -> bool:
+    """Is a flag set: `true`, or as a string or number says it (`"true"`, `1`, `"yes"`)?"""
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str | int) and str(value).strip().lower() in ("1", "true", "yes", "on", "y")
 
 
 def names_level(request: str, rank: int) -> bool:

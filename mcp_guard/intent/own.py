@@ -27,6 +27,15 @@ _SELF_WORDS = frozenset("whoami me my myself self userinfo viewer".split())
 _SIGNED_IN = frozenset("current authenticated signed logged".split())
 _ACCOUNT = frozenset("user account profile identity".split())
 _READS = frozenset("get read show fetch describe whoami view".split())
+# What a read of the account may name besides it ("get_my_info", "get_user_details"): a name with any other
+# word reads something of the account's, not the account (`get_my_latest_email` is someone's message).
+_ABOUT = frozenset("info details".split())
+# The members of a profile that say who the account is: its addresses, handles, names and ids (`email`,
+# `displayName`, `primary_phone`). Any other word makes a member another party's (`manager_email`,
+# `assistant`) or the account's text (`status`, `bio`), which may name anyone.
+_IDENTITY = frozenset("email emails mail address login username user name display full handle id upn principal "
+                      "primary work personal phone mobile number account nick nickname screen preferred sub given "
+                      "family first last".split())
 # Argument values that name the caller rather than someone else.
 _SELF_ARGS = frozenset("me self current myself ~".split())
 MAX_OWN = 32  # values kept from one result (a profile is small; a larger one carries more than the account)
@@ -39,6 +48,8 @@ def reads_self(tool: str, arguments: dict[str, Any]) -> bool:
     if not tokens or (tokens[0] not in _READS and tokens[0] not in _SELF_WORDS):
         return False
     rest = set(tokens)
+    if not set(tokens[1:]) <= _SELF_WORDS | _SIGNED_IN | _ACCOUNT | _ABOUT:
+        return False
     # (or only words for an account after the verb, `get_profile`, `get_user_profile`: with no argument naming
     # anyone, below, there is no one else it could read)
     if not (rest & _SELF_WORDS or (rest & _SIGNED_IN and rest & _ACCOUNT) or (
@@ -50,8 +61,9 @@ def reads_self(tool: str, arguments: dict[str, Any]) -> bool:
 
 
 def own_values(text: str) -> frozenset[str]:
-    """The top-level members of a JSON object (or of the one object it wraps: `{"user": {...}}`), each
-    whole and each address inside it, lower-cased; in plain text, the one e-mail address it carries."""
+    """The top-level members of a JSON object (or of the one object it wraps: `{"user": {...}}`) that say who
+    the account is (`_IDENTITY`), each whole and each address inside it, lower-cased; in plain text, the one
+    e-mail address it carries."""
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -62,7 +74,9 @@ def own_values(text: str) -> frozenset[str]:
     if not isinstance(doc, dict):
         return frozenset()
     out: set[str] = set()
-    for v in doc.values():
+    for k, v in doc.items():
+        if not set(name_tokens(str(k))) <= _IDENTITY:
+            continue
         if isinstance(v, (int, str)) and not isinstance(v, bool) and len(str(v)) <= MAX_CHARS:
             out.add(str(v).strip().lower())
             out.update(f.value for f in find_values(str(v)))

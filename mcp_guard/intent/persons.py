@@ -50,8 +50,9 @@ class NamedPersons:
         titled = list(_TITLED.finditer(text))
         self.surnames = frozenset(m.group(1).lower() for m in titled)
         # (A sentence's first word is capitalised too: "Text Tom Becker …" is matched whole, verb included.)
-        self.addressed = any(_before(text, m.start()) in _TOWARD or _words(m.group())[0] in _TOWARD
-                             for m, _ws in found) or any(_before(text, m.start()) in _TOWARD for m in titled)
+        self.addressed = any(_toward(text, m.start()) or _words(m.group())[0] in _TOWARD
+                             for m, _ws in found) or any(_toward(text, m.start()) for m in titled) or bool(
+            (found or titled) and _TO_PRONOUN.search(text))
 
     def __bool__(self) -> bool:
         return bool(self.full or self.surnames)
@@ -68,10 +69,29 @@ class NamedPersons:
         return frozenset(out)
 
 
-def _before(text: str, at: int) -> str:
-    """The word right before position `at` of the text, lower-case ("" at its start)."""
-    words = _WORD.findall(text[max(0, at - 24):at])
-    return words[-1].lower() if words else ""
+# Words that end the phrase a name stands in, looking back from it: the party is where something came from or
+# what it is about ("the invoice from Mesa Freight"), not whom the action goes to.
+_AWAY = frozenset("from of by about regarding than via at on in".split())
+_TO = frozenset("to cc bcc with".split())
+_CLAUSE_END = re.compile(r"[.,;:!?\n]")
+# "… email them to him": the action goes to a person the request names elsewhere.
+_TO_PRONOUN = re.compile(r"\b(?:to|cc|bcc|email|e-mail|mail|text|message|ping|dm|invite|notify|tell|remind|forward)"
+                         r"[ \t]+(?:him|her)\b", re.I)
+
+
+def _toward(text: str, at: int) -> bool:
+    """Is the name at position `at` written as whom an action goes to: a word of `_TOWARD` before it in its
+    phrase, the name's apposition or brackets between ("to our new hire Tom Becker", "to him (Tom Becker)"),
+    up to four words back and not past a clause's end or a word of `_AWAY`?"""
+    head = text[max(0, at - 60):at]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(head)), default=0)
+    for n, w in enumerate(reversed([w.lower() for w in _WORD.findall(head[cut:])][-4:])):
+        # (further back, only a preposition: in "send the Mesa Freight invoice" the verb's object is the invoice)
+        if w in (_TOWARD if n == 0 else _TO):
+            return True
+        if w in _AWAY:
+            return False
+    return False
 
 
 def record_names(obj: dict[str, Any]) -> tuple[tuple[str, ...], ...]:

@@ -14,6 +14,12 @@ from collections.abc import Callable, Iterable, Iterator
 # underscores), or plain; then a decimal part after a point, or after a comma with one or two digits.
 _SUM = re.compile(r"(?<![\d.,])(-?)(\d{1,3}(?:[,'_\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:\.(\d+)|,(\d{1,2}))?(?!\d)")
 _GROUPING = str.maketrans("", "", ",'_\u00a0\u202f\u2009 ")
+# Digits grouped by points, as much of Europe writes them ("1.000.000", "1.000,50"): a point then three digits
+# may be either a decimal part or a group, so such a sum is read both ways (the larger one is judged too).
+_POINT_GROUPED = re.compile(r"(?<![\d.,])(-?)(\d{1,3}(?:\.\d{3})+)(?:,(\d{1,2}))?(?![\d])")
+# A magnitude written after a number ("25k", "1M", "2 bn", "3 million"): the sum is that many times more.
+_MAGNITUDE = re.compile(r"\s?(k|m|mn|bn|thousand|million|billion)(?![A-Za-z])", re.I)
+_TIMES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 
 # A currency beside a number: an ISO 4217 code (upper-case before it, "EUR 50"; any case after it, "50eur":
 # "Bob 20" names no boliviano), a sign ("€50", "50 €") or a currency's name ("20 dollars").
@@ -37,10 +43,17 @@ _SIGN = re.compile("[" + re.escape("".join(_SIGNS)) + r"]\s?(?=-?\d)|(?<=\d)\s?[
 
 
 def sums(text: str) -> Iterator[float]:
-    """Each number `text` writes as a sum ("$5,000.00" is 5000, "50,00 €" is 50, "5 000" is 5000)."""
+    """Each number `text` writes as a sum ("$5,000.00" is 5000, "50,00 €" is 50, "5 000" is 5000), in each
+    way it may be read ("1.000" is 1 and 1000; "1k" is 1 and 1000)."""
     for m in _SUM.finditer(text):
         whole = m.group(2).translate(_GROUPING)
         x = float(f"{whole}.{m.group(3) or m.group(4) or 0}")
+        yield -x if m.group(1) else x
+        if (times := _MAGNITUDE.match(text, m.end())) is not None:
+            x *= _TIMES[times.group(1).lower()]
+            yield -x if m.group(1) else x
+    for m in _POINT_GROUPED.finditer(text):
+        x = float(f"{m.group(2).replace('.', '')}.{m.group(3) or 0}")
         yield -x if m.group(1) else x
 
 
@@ -72,6 +85,10 @@ def call_currencies(leaves: Iterable[tuple[str, str]], is_sum: Callable[[str], b
                 yield param, value, frozenset({value.upper()})
             elif value in _SIGNS:
                 yield param, value, frozenset(_SIGNS[value])
+            elif value:  # a currency's name ("euro", "US dollars"), else a unit of its own ("USDT"): judged
+                named = [_NAMES[n] for w in re.findall(r"[a-z]+", value.lower())
+                         if (n := w if w in _NAMES else w.removesuffix("s")) in _NAMES]
+                yield param, value, frozenset().union(*named) if named else frozenset({value.upper()})
         elif is_sum(param):
             for codes in _beside_numbers(value):
                 yield param, value, codes

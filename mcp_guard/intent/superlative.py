@@ -13,6 +13,25 @@ from typing import Any
 # Superlatives of size or amount, and of time, each with the end of the scale it picks.
 _SIZE = {"largest": max, "biggest": max, "heaviest": max, "longest": max, "highest": max, "greatest": max,
          "smallest": min, "tiniest": min, "lightest": min, "shortest": min, "lowest": min}
+# The scale each superlative of size measures on ("the largest file": its size, not its modification time).
+_SCALE = {"largest": "size", "biggest": "size", "smallest": "size", "tiniest": "size", "heaviest": "weight",
+          "lightest": "weight", "longest": "length", "shortest": "length", "highest": "amount",
+          "greatest": "amount", "lowest": "amount"}
+# Words of a field's name that say it measures on that scale. Where a record has several measures, only a
+# field so named is the one the superlative speaks of; where it has one, that one is (a thread's `comments`).
+_SCALE_WORDS = {
+    "size": frozenset("size bytes byte kb mb gb tb length len amount total volume area capacity".split()),
+    "weight": frozenset("weight mass kg kgs lb lbs grams size".split()),
+    "length": frozenset("length len duration runtime minutes mins seconds secs lines words pages size".split()),
+    "amount": frozenset(),  # ("the highest …" names no scale: one measure, or none picked)
+}
+# A field's name that says when its record was made or changed (a superlative of time reads it), and one that
+# says when something is due (it never is: "the oldest ticket" is not the one due first).
+_MADE = frozenset("created creation date time timestamp ts at on modified mtime ctime updated received sent "
+                  "submitted opened posted published uploaded added filed reported raised logged when since "
+                  "started start".split())
+_DUE = frozenset("due deadline expires expiry expiration expire until renewal renews end ends closes".split())
+_KEY_WORD = re.compile(r"[a-z]+|[A-Z][a-z]*")
 _TIME = {"newest": max, "latest": max, "oldest": min, "earliest": min}
 _WORD = re.compile(r"[a-z]+")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -37,7 +56,7 @@ def superlatives(request: str) -> tuple[tuple[str, Any, str], ...]:
         else:
             continue
         if i + 1 < len(ws):
-            out.append((ws[i + 1], pick, kind))
+            out.append((ws[i + 1], pick, _SCALE.get(w, kind)))
     return tuple(out)
 
 
@@ -76,6 +95,24 @@ def _records(text: str, is_json: bool) -> list[dict[str, str]]:
     return out
 
 
+def _key_words(key: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _KEY_WORD.findall(key))
+
+
+def _measures_of(mine: dict[str, str], kind: str) -> list[str]:
+    """The fields of a record a superlative of `kind` compares: of time, those that say when the record was
+    made or changed (or its one date, if it is not a due date); of size, those its name puts on the
+    superlative's scale (or its one number that is not a time, an id or a date)."""
+    keys = [k for k in mine if not _ID_KEY.search(k.lower()) and _measure(mine[k], kind) is not None]
+    if kind == "time":
+        keys = [k for k in keys if not _key_words(k) & _DUE]
+        made = [k for k in keys if _key_words(k) & _MADE]
+        return made or (keys if len(keys) == 1 else [])
+    keys = [k for k in keys if not _key_words(k) & _MADE]  # (`mtime: 1765000000` is a time, not a size)
+    named = [k for k in keys if _key_words(k) & _SCALE_WORDS.get(kind, frozenset())]
+    return named or (keys if len(keys) == 1 else [])
+
+
 def _measure(value: str, kind: str) -> Any:
     if kind == "time":
         m = _DATE.fullmatch(value.strip())
@@ -85,8 +122,9 @@ def _measure(value: str, kind: str) -> Any:
 
 def picked(request: str, fits: Any, text: str, is_json: bool, value: str) -> bool:
     """Does the request pick, by a superlative of a noun that `fits` what the call acts on, the one record of
-    this listing that holds `value` as a field: that record's measure (a number, not an id's; a date for a
-    superlative of time) is the extreme among every sibling that has one, and no other record shares it?"""
+    this listing that holds `value` as a field: that record's measure on the superlative's scale (a number named
+    for it, not an id or a time; a date of when it was made for a superlative of time, `_measures_of`) is the
+    extreme among every sibling that has one, and no other record shares it?"""
     wanted = [(pick, kind) for noun, pick, kind in superlatives(request) if fits(noun)]
     if not wanted:
         return False
@@ -99,9 +137,7 @@ def picked(request: str, fits: Any, text: str, is_json: bool, value: str) -> boo
         return False
     mine = holding[0]
     for pick, kind in wanted:
-        for key in mine:
-            if _ID_KEY.search(key.lower()):
-                continue
+        for key in _measures_of(mine, kind):
             measures = [_measure(r[key], kind) for r in records if key in r]
             measures = [x for x in measures if x is not None]
             own = _measure(mine[key], kind)
