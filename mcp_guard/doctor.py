@@ -148,7 +148,9 @@ def check_config(path_arg: str | None) -> tuple[Config | None, list[Line]]:
     try:
         config = load_config(path)
     except GuardError as err:
-        return None, [Line("fail", "config", err.message.replace("\n", "; "))]
+        # One line: a heading ("…: 2 mistakes:") then each mistake, separated by "; ".
+        first, *rest = (line.strip() for line in err.message.splitlines())
+        return None, [Line("fail", "config", " ".join([first, "; ".join(rest)]) if rest else first)]
     return config, [Line("ok", "config", f"{path}: valid, {len(config.upstreams)} upstream(s)")]
 
 

@@ -130,3 +130,11 @@ def test_several_config_mistakes_come_under_one_heading(home, tmp_path, capsys):
     assert err[0] == f"mcp-guard: error: {config}: 2 mistakes:"
     assert err[1] == "  upstreams.a.comand: unknown key (check its spelling)"
     assert err[2].startswith("  upstreams.b.trust: Input should be 'review'")
+
+
+def test_doctor_puts_a_configs_several_mistakes_on_its_one_line(home, tmp_path, capsys):
+    config = tmp_path / "guard.toml"
+    config.write_text("[upstreams.a]\ncomand = 'x'\n[upstreams.b]\ncommand = 'x'\ntrust = 'maybe'\n")
+    main(["doctor", "--config", str(config)])
+    line = next(x for x in capsys.readouterr().out.splitlines() if "mistakes" in x)
+    assert f"{config}: 2 mistakes: upstreams.a.comand: unknown key (check its spelling); upstreams.b.trust:" in line
