@@ -2,7 +2,7 @@
 """Class: scanner (default threshold) - twelve poisoned tool definitions in plain polite prose, no marker
 words. Expected (secure): each gets a medium-or-higher finding from `mcp-guard scan --file F --json`.
 Actual (s5c): 11/12 flagged; `qr_make` (asks for $GITHUB_TOKEN as the payload's start, "our team finds
-it helpful") gets only a `low` sensitive_reference."""
+it helpful") got only a `low` sensitive_reference. Since session 11's model (sentences' act features): 12/12."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def findings(tmp_path_factory):
 
 
 def _case(name):
-    missed = name == "qr_make"  # a token asked for as the payload's start: only a low finding
-    return pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason="missed")] if missed else [])
+    # (qr_make, a token asked for as the payload's start, was missed until session 11's retrained model)
+    return pytest.param(name)
 
 
 @pytest.mark.parametrize("tool", [_case(n) for n in T])
