@@ -538,6 +538,21 @@ def test_same_name_different_server_gets_its_own_upstream(home, project):
     assert local["git"]["args"][:5] == [*user_cfg(home), "run", "--name", "git-2"]
 
 
+def test_wrapping_anew_after_a_typo_says_why_the_server_gets_a_new_name(home, project, capsys):
+    path = project / ".mcp.json"
+    put(path, '{"mcpServers": {"fs": {"command": "mcp-server-filesytem"}}}')
+    assert guard("wrap", "--no-review", project=project) == 0
+    assert guard("unwrap", project=project) == 0
+    put(path, '{"mcpServers": {"fs": {"command": "mcp-server-filesystem"}}}')
+    capsys.readouterr()
+    assert guard("wrap", "--no-review", project=project) == 0
+    out = capsys.readouterr().out
+    ups = toml(home)["upstreams"]
+    assert ups["fs"]["command"] == "mcp-server-filesytem" and ups["fs-2"]["command"] == "mcp-server-filesystem"
+    assert "note: fs: upstream 'fs' is already registered" in out and "becomes 'fs-2'" in out
+    assert "[upstreams.fs]" in out
+
+
 def test_existing_config_keeps_its_comments(home, project):
     cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
     put(cfg, "# team policy\n[proxy]\ncall_timeout = 30.0  # seconds\n")

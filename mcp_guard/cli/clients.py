@@ -69,6 +69,8 @@ def _report(plan, dry_run: bool, verb: str) -> None:
         sys.stdout.write(diff)
     for line in plan.skipped:
         print(f"= {line}")
+    for line in plan.notes:
+        print(f"note: {line}")
     for change in plan.changes:
         how = "" if change.exact else " (rebuilt from its wrapped command line: no exact record)"
         print(

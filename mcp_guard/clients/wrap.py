@@ -63,6 +63,7 @@ class FilePlan:
 class Plan:
     files: list[FilePlan] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # one line per entry left as it is, and why
+    notes: list[str] = field(default_factory=list)  # what a person may want to do otherwise
     registrations: dict[str, dict[str, Any]] = field(default_factory=dict)  # new upstreams
     config_path: Path | None = None
     config_before: str = ""
@@ -187,6 +188,13 @@ def plan_wrap(
                         # project (its relative paths, `python -m` modules), so the entry says so.
                         reg["cwd"] = str(loc.project)
                     upstream = _allocate(name, reg, taken, config.proxy.separator)
+                    own = _fit(name, config.proxy.separator)
+                    if upstream != own and own in config.upstreams:
+                        plan.notes.append(
+                            f"{name}: upstream {own!r} is already registered in {config_path} with another "
+                            f"command, so this server becomes {upstream!r}; to keep the name instead, fix or remove "
+                            f"[upstreams.{own}] there and wrap again"
+                        )
                     refs = [k for k, v in reg.get("headers", {}).items() if "${" in v]
                     if refs and upstream not in config.upstreams:
                         # The client expands ${VAR} in headers; mcp-guard's config would send it verbatim.
@@ -226,15 +234,20 @@ def plan_wrap(
 
 def _allocate(name: str, reg: dict[str, Any], taken: dict[str, dict[str, Any]], separator: str) -> str:
     """The server's own name (made fit for an upstream name), unless another server has it already."""
-    base = re.sub(r"[^A-Za-z0-9_.-]", "-", name).lstrip("-_.")
-    while separator and separator in base:
-        base = base.replace(separator, "-")
-    base = base or "server"
+    base = _fit(name, separator)
     candidate, n = base, 1
     while candidate in taken and not entries.same_server(reg, taken[candidate]):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+def _fit(name: str, separator: str) -> str:
+    """A client's server name made fit for an upstream name."""
+    base = re.sub(r"[^A-Za-z0-9_.-]", "-", name).lstrip("-_.")
+    while separator and separator in base:
+        base = base.replace(separator, "-")
+    return base or "server"
 
 
 def _toml_table(reg: dict[str, Any]) -> Any:
