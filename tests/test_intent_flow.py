@@ -100,3 +100,6 @@ async def test_intent_check_judges_as_the_proxy_does_without_tools(tmp_path, cap
     monkeypatch.setenv("MCP_GUARD_INTENT", INTENT)  # as `run` finds it when --intent is not given
     assert main(["--config", cfg, "intent", "check", "--tool", "mail/send_email",
                  "--args", '{"to": "bob@corp.test", "subject": "x", "body": "y"}']) == 0
+    assert main(["--config", cfg, "intent", "check", "--tool", "mial/send_email",
+                 "--args", '{"to": "bob@corp.test", "subject": "x", "body": "y"}']) == 2
+    assert "no upstream named 'mial' in the config (upstreams: mail)" in capsys.readouterr().err

@@ -178,6 +178,11 @@ def _intent_check(args) -> int:
         raise GuardError("--args must be a JSON object")
     upstream, _, tool = args.tool.rpartition("/")
     upstream = upstream or "upstream"
+    if not args.tools and config.upstreams and upstream not in config.upstreams:
+        # A typo would otherwise be judged as a tool never listed, and likely allowed.
+        known = ", ".join(sorted(config.upstreams))
+        raise GuardError(f"--tool {args.tool}: no upstream named {upstream!r} in the config (upstreams: {known}); "
+                         "write UPSTREAM/TOOL, or pass --tools with the tool list")
     if args.profile and args.profile not in config.profiles:
         raise GuardError(f"no profile named {args.profile!r} in the config")
     # The same intent and profile `run` would take, and the same tool list the proxy learns.
