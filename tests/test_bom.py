@@ -589,3 +589,18 @@ def test_an_approval_without_its_decision_record_is_not_taken(queue, tmp_path):
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(BomError, match="'echo': entry .* appears more than once"):
         bom_mod.read_bom(path)
+
+
+def test_bom_check_in_a_pipe_prints_its_findings_before_its_verdict(tmp_path, home):
+    """One pipe for both streams (`2>&1 | less`): the verdict line closes the report, never opens it."""
+    import os
+    import subprocess
+
+    cfg = str(write_config(tmp_path, "original"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"} | {"HOME": str(home)}
+    guard = [sys.executable, "-m", "mcp_guard", "--config", cfg, "bom"]
+    assert subprocess.run([*guard, "generate"], env=env, capture_output=True).returncode == 0
+    both = subprocess.run([*guard, "check"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert both.returncode == 1
+    lines = both.stdout.splitlines()
+    assert lines[0].startswith("AI-BOM:") and lines[-1].startswith("mcp-guard: error: 3 difference(s)")

@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def fail(message: str, code: int = 2) -> int:
+    # What the command printed comes first even when both streams go to one pipe (`2>&1 | less`).
+    sys.stdout.flush()
     print(f"mcp-guard: error: {message}", file=sys.stderr)
     return code
 
