@@ -650,6 +650,7 @@ def test_report_counts_per_session_and_tool(log):
     call("a", "send", "deny")
     call("a", "send", "ask")
     call("a", "send", "deny", guard="manifest")  # denied, but not by the intent guard
+    call("a", "send", "deny", guard="manifest", rule="held-for-review")  # a tool not reviewed yet: apart
     call("a", "send", "allow", rule="approved:ap-1")  # the held call, made again after its approval
     call("a", "forward", "allow", rule="person:unnamed")  # asked in the client: yes
     call("a", "forward", "deny", rule="person:unnamed")  # asked in the client: no
@@ -658,12 +659,12 @@ def test_report_counts_per_session_and_tool(log):
     data = report(log)
     a, b = data["sessions"]
     assert (a["session"], a["intent"], a["profile"], a["owner"]) == ("a", "summarise the inbox", "reader", "ops")
-    counts = ("calls", "allowed", "denied", "asked", "approved", "outside_intent")
+    counts = ("calls", "allowed", "denied", "unreviewed", "asked", "approved", "outside_intent")
     assert [(t["tool"], *(t[c] for c in counts)) for t in a["tools"]] == [
-        ("forward", 2, 1, 1, 2, 1, 2), ("read", 2, 2, 0, 0, 0, 0), ("send", 4, 1, 2, 1, 1, 3)]
-    assert tuple(a["totals"][c] for c in counts) == (8, 4, 3, 3, 2, 5)
+        ("forward", 2, 1, 1, 0, 2, 1, 2), ("read", 2, 2, 0, 0, 0, 0, 0), ("send", 5, 1, 2, 1, 1, 1, 3)]
+    assert tuple(a["totals"][c] for c in counts) == (9, 4, 3, 1, 3, 2, 5)
     assert (b["session"], b["intent"], b["totals"]["calls"]) == ("b", None, 1)
-    assert data["totals"]["calls"] == 9
+    assert data["totals"]["calls"] == 10
     assert [s["session"] for s in report(log, session="b")["sessions"]] == ["b"]
 
 
@@ -727,6 +728,12 @@ def test_cli_show_and_report(log, db, capsys, home):
     assert code == 0 and json.loads(out)["totals"]["outside_intent"] == 1
     code, out, _ = run(capsys, "report", "--db", str(db))
     assert code == 0 and "1 outside the declared intent" in out
+    long_name = "get_the_quarterly_revenue_figures_for_every_region_and_every_product_line"
+    log.append("call", "s1", call_data(tool=long_name, upstream="warehouse", arguments={}, decision="deny",
+                                       guard="manifest", rule="held-for-review"))
+    code, out, _ = run(capsys, "report", "--db", str(db))  # not a terminal: rich's 80 columns
+    assert code == 0 and "…" not in out and long_name in "".join(c for c in out if c not in "│ \n")
+    assert "1 denied, 1 refused as not yet reviewed" in out
     with pytest.raises(SystemExit) as refused:  # argparse's usage error: one line, exit 2
         main(["audit", "show", "--db", str(db), "--last", "-1"])
     assert refused.value.code == 2 and "1 or more" in capsys.readouterr().err

@@ -7,7 +7,9 @@ from typing import Any
 
 from mcp_guard.audit.log import AuditLog
 
-_COUNTERS = ("calls", "allowed", "denied", "asked", "approved", "outside_intent")
+_COUNTERS = ("calls", "allowed", "denied", "unreviewed", "asked", "approved", "outside_intent")
+# The review guard's refusals of a tool nobody approved yet: not a judgement of the call itself.
+_UNREVIEWED = ("held-for-review", "unchecked", "unlisted")
 # Rules that mark a person's answer: "person:RULE" (asked in the client, yes or no), "approved:ID"
 # (a held call a person approved, made again by the agent).
 _BY_PERSON = ("person:", "approved:")
@@ -19,7 +21,9 @@ def _count(into: dict[str, int], data: Mapping[str, Any]) -> None:
     by_person = rule.startswith(_BY_PERSON)
     into["calls"] += 1
     into["allowed"] += decision == "allow"
-    into["denied"] += decision == "deny"
+    unreviewed = decision == "deny" and data.get("guard") == "manifest" and rule in _UNREVIEWED
+    into["denied"] += decision == "deny" and not unreviewed
+    into["unreviewed"] += unreviewed
     # Asked: put to a person, held or answered in the client (a held call made again after its
     # approval was asked once already, when it was held).
     into["asked"] += decision == "ask" or rule.startswith("person:")
@@ -29,7 +33,8 @@ def _count(into: dict[str, int], data: Mapping[str, Any]) -> None:
 
 
 def report(log: AuditLog, session: str | None = None) -> dict[str, Any]:
-    """Per session and per tool: calls, allowed, denied, asked, and calls outside the declared intent."""
+    """Per session and per tool: calls, allowed, denied, refused as not yet reviewed, asked, approved
+    by a person, and calls outside the declared intent."""
     sessions: dict[str | None, dict[str, Any]] = {}
 
     def entry(sid: str | None) -> dict[str, Any]:

@@ -198,15 +198,21 @@ def _report(args: argparse.Namespace) -> int:
     from mcp_guard.cli.literal import console as literal_console
     from mcp_guard.cli.literal import visible
 
-    console = literal_console()  # tool names and intents are a server's and a client's text
-    cols = ("calls", "allowed", "denied", "asked", "approved", "outside_intent")
+    # Tool names and intents are a server's and a client's text. Into a file or a pipe, the tables take
+    # the width they need (rich would assume 80 columns and cut names and headings).
+    console = literal_console()
+    if not console.is_terminal:
+        console.width = 1000
+    cols = ("calls", "allowed", "denied", "unreviewed", "asked", "approved", "outside_intent")
     for s in data["sessions"]:
         title = f"session {s['session']}"
         if s["intent"] is not None:
             title += f": {s['intent']!r} (profile {s['profile'] or 'default'}, owner {s['owner'] or '-'})"
         table = Table(title=visible(title))
-        for col in ("upstream", "tool", *cols):
-            table.add_column(col.replace("_", " "), justify="left" if col in ("upstream", "tool") else "right")
+        for col in ("upstream", "tool"):
+            table.add_column(col, overflow="fold")  # a name is shown whole, on several lines if need be
+        for col in cols:
+            table.add_column(col.replace("_", " "), justify="right")
         for t in s["tools"]:
             table.add_row(visible(t["upstream"]), visible(t["tool"]), *(str(t[c]) for c in cols))
         table.add_row("", "total", *(str(s["totals"][c]) for c in cols), style="bold")
@@ -215,7 +221,8 @@ def _report(args: argparse.Namespace) -> int:
     n = len(data["sessions"])
     console.print(
         f"{n} session{'' if n == 1 else 's'}: {t['calls']} calls, {t['allowed']} allowed, "
-        f"{t['denied']} denied, {t['asked']} asked, {t['approved']} approved by a person, "
+        f"{t['denied']} denied, {t['unreviewed']} refused as not yet reviewed, {t['asked']} asked, "
+        f"{t['approved']} approved by a person, "
         f"{t['outside_intent']} outside the declared intent",
         soft_wrap=True,  # one line, whatever the terminal's width: scripts read it
     )
