@@ -114,6 +114,7 @@ from typing import Any
 from mcp_guard.intent.grants import RULES, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
+from mcp_guard.intent.paths import joins_named_file
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
@@ -1641,7 +1642,8 @@ class DefaultEngine:
             # A value not found by its shape (a folder's name) may be named by the request's words.
             if intent.names_whole(v.value) or intent.names(v.value, v.kind if v.address else ""):
                 continue
-            if v.kind == "path" and intent.covers_path(v.value, root=False):
+            if v.kind == "path" and (intent.covers_path(v.value, root=False)
+                                     or joins_named_file(intent, v.value, record)):
                 continue
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
@@ -1737,7 +1739,7 @@ class DefaultEngine:
         intent = self.intent
         if intent.names_whole(v.value):
             return None
-        if v.kind == "path" and intent.covers_path(v.value):
+        if v.kind == "path" and (intent.covers_path(v.value) or joins_named_file(intent, v.value, record)):
             return None
         if not v.destination and len(v.value.strip()) < 3:
             return None  # "1", "ok": found in any text, so where it was found says nothing of who chose it
