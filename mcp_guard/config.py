@@ -7,8 +7,11 @@ whole file format is readable in one place.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -456,6 +459,36 @@ def folder_clash(folder: Path, upstreams: dict[str, UpstreamConfig], names: list
     return None
 
 
+def _keys_at(loc: tuple) -> list[str]:
+    """The keys the config accepts in the table at `loc` (its path; a dict's keys are the user's names)."""
+    annotation: object = Config
+    parts = list(loc)
+    while parts:
+        if typing.get_origin(annotation) is dict:
+            parts.pop(0)  # an upstream's or a profile's name
+            annotation = typing.get_args(annotation)[1]
+            continue
+        model = _model_in(annotation)
+        fields = getattr(model, "model_fields", {})
+        if parts[0] not in fields:
+            return []
+        annotation = fields[parts.pop(0)].annotation
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # optional: what it holds
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    return list(getattr(_model_in(annotation), "model_fields", {}))
+
+
+def _model_in(annotation: object) -> object:
+    """The config table a field holds: itself, or what a list of it holds."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _describe(err: ValidationError, path: Path | None) -> str:
     where = str(path) if path else "config"
     lines = []
@@ -463,7 +496,10 @@ def _describe(err: ValidationError, path: Path | None) -> str:
         loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling)"
+            near = difflib.get_close_matches(str(e["loc"][-1]), _keys_at(e["loc"][:-1]), n=1, cutoff=0.75)
+            msg = f"unknown key (did you mean {near[0]!r}?)" if near else "unknown key (check its spelling)"
+        elif e["type"] == "missing":
+            msg = "missing (this key is required)"
         lines.append(f"{loc}: {msg}")
     if len(lines) == 1:
         return f"{where}: {lines[0]}"

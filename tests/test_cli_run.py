@@ -128,7 +128,7 @@ def test_several_config_mistakes_come_under_one_heading(home, tmp_path, capsys):
     assert main(["review", "list", "--config", str(config)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0] == f"mcp-guard: error: {config}: 2 mistakes:"
-    assert err[1] == "  upstreams.a.comand: unknown key (check its spelling)"
+    assert err[1] == "  upstreams.a.comand: unknown key (did you mean 'command'?)"
     assert err[2].startswith("  upstreams.b.trust: Input should be 'review'")
 
 
@@ -137,4 +137,17 @@ def test_doctor_puts_a_configs_several_mistakes_on_its_one_line(home, tmp_path, 
     config.write_text("[upstreams.a]\ncomand = 'x'\n[upstreams.b]\ncommand = 'x'\ntrust = 'maybe'\n")
     main(["doctor", "--config", str(config)])
     line = next(x for x in capsys.readouterr().out.splitlines() if "mistakes" in x)
-    assert f"{config}: 2 mistakes: upstreams.a.comand: unknown key (check its spelling); upstreams.b.trust:" in line
+    first = "upstreams.a.comand: unknown key (did you mean 'command'?)"
+    assert f"{config}: 2 mistakes: {first}; upstreams.b.trust:" in line
+
+
+def test_a_mistyped_key_gets_the_nearest_key_of_its_own_table(home, tmp_path, capsys):
+    config = tmp_path / "guard.toml"
+    config.write_text("[upstreams.time]\ncommand = 'x'\n[upstreams.time.provenance]\nmdoe = 'enforce'\n"
+                      "[profiles.support]\nallow = ['*']\n[serve]\nprot = 8000\n[intnet]\ntext = 'x'\n")
+    assert main(["review", "list", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "upstreams.time.provenance.mdoe: unknown key (did you mean 'mode'?)" in err
+    assert "serve.prot: unknown key (did you mean 'port'?)" in err
+    assert "intnet: unknown key (did you mean 'intent'?)" in err
+    assert "profiles.support.owner: missing (this key is required)" in err

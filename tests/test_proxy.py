@@ -286,7 +286,7 @@ def test_upstream_that_cannot_start_is_a_clear_initialize_error(tmp_path):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("[upstreams.x]\ncomand = 'a'\n", "upstreams.x.comand: unknown key (check its spelling)"),
+    ("[upstreams.x]\ncomand = 'a'\n", "upstreams.x.comand: unknown key (did you mean 'command'?)"),
     ("[upstreams.x]\ncommand = 'a'\nurl = 'http://h'\n", "give exactly one of 'command'"),
     ("not = [valid", "not valid TOML"),
 ])

@@ -361,8 +361,10 @@ def test_bulk_approve_all_of_an_upstream(tmp_path, home, capsys, monkeypatch):
     assert main([*approve_all, "--reason", "reference server", "--yes"]) == 0
     assert all(i.state == "approved" for i in queue.items(upstream="everything"))
     assert all(i.state == "pending" for i in queue.items(upstream="time"))  # other upstreams untouched
-    assert main([*approve_all, "--reason", "again", "--yes"]) == 2
-    assert "nothing pending review for upstream 'everything'" in capsys.readouterr().err
+    assert main([*approve_all, "--reason", "again", "--yes"]) == 0  # a set-up script run twice goes on
+    assert "nothing pending review for upstream 'everything': nothing changed" in capsys.readouterr().err
+    assert main(["review", "approve", "--upstream", "everythng", "--all", "--reason", "x", "--yes"]) == 2
+    assert "nothing recorded for upstream 'everythng'" in capsys.readouterr().err
     for argv, message in (
         (["review", "approve", "--all", "--reason", "x"], "--all needs --upstream NAME"),
         (["review", "approve", a["convert_time"].id, "--upstream", "time", "--all", "--reason", "x"], "not both"),

@@ -596,7 +596,12 @@ def _targets(args: argparse.Namespace, queue: ReviewQueue) -> list[str]:
         raise GuardError("--all needs --upstream NAME (one upstream at a time)")
     items = queue.items(upstream=args.upstream, states=("pending",), include_removed=False)
     if not items:
-        raise GuardError(f"nothing pending review for upstream {args.upstream!r}: see `mcp-guard review list`")
+        if not queue.knows(args.upstream):
+            raise GuardError(f"nothing recorded for upstream {args.upstream!r}: check its name in `mcp-guard "
+                             "review list`, or record what it serves with `mcp-guard bom generate`")
+        # Done already (a set-up script run twice, a BOM colleagues approved): not a failure.
+        print(f"nothing pending review for upstream {args.upstream!r}: nothing changed", file=sys.stderr)
+        return []
     verb = args.decision
     kinds: dict[str, int] = {}
     for i in items:
@@ -631,6 +636,10 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
     if args.all and (known := bom_mod.read_if_exists(config.bom_path, strict=False)) is not None:
         bom_mod.adopt(queue, known)  # what colleagues approved (BOM from git) is not pending here
     refs = _targets(args, queue)
+    if not refs:
+        if args.json:
+            _print_json({"decisions": [], "bom": str(config.bom_path)})
+        return 0
     with bom_mod.locked(config.bom_path, config.db_path.parent):
         # A BOM that cannot be read stops us before anything changes (`bom validate` checks the schema).
         previous = bom_mod.read_if_exists(config.bom_path, strict=False)
