@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -503,6 +504,29 @@ def test_guard_points_uvx_at_the_verified_sdist(home, tmp_path):
     assert out.args == ["--no-config", "--isolated", "--from", cached, "pypi-attestations", "verify"]
 
 
+def test_a_pypi_packages_own_command_without_uvx_on_path_says_what_is_missing(home, tmp_path, monkeypatch):
+    """The copy of a PyPI package runs by its console script through `uvx --from COPY`: a runner the
+    config never named, so its absence is said as such, not as "command not found: uvx"."""
+    import zipfile
+
+    wheel = tmp_path / "demo_srv-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("demo_srv/__init__.py", "def main():\n    pass\n")
+        z.writestr("demo_srv-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: demo-srv\nVersion: 1.0\n")
+        z.writestr("demo_srv-1.0.dist-info/entry_points.txt", "[console_scripts]\ndemo-srv = demo_srv:main\n")
+    pin = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    config = _config(tmp_path, {"package": "pkg:pypi/demo-srv@1.0", "artifact": str(wheel), "sha256": pin},
+                     command="demo-srv", args=["--port", "0"])
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    spec = dataclasses.replace(_spec(config), env={"PATH": str(empty)})
+    with pytest.raises(LaunchRefused) as refused:
+        anyio.run(ProvenanceGuard(config, open_store(None)).prepare_launch, spec)
+    assert "its own command `demo-srv` through uv's `uvx` (pip install uv), which is not on PATH" in str(
+        refused.value)
+
+
 class _Capture:
     def __init__(self) -> None:
         self.text = ""
@@ -626,7 +650,8 @@ def test_run_enforce_refuses_the_upstream_and_the_client_is_told(home, tmp_path)
             {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
         )
     finally:
-        client.close()
+        code = client.close()
+    assert code == 1  # it served nothing: the exit says so too
     message = answer["error"]["message"]
     assert "refused to launch upstream 'echo'" in message
     assert "provenance check failed" in message and "invalid" in message and "someone/else" in message

@@ -223,6 +223,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     # passes, which otherwise walk it all and stall the event loop (measured: up to 0.6 s).
     gc.freeze()
     caught: list[int] = []
+    unserved: list[str] = []  # why each upstream failed to start, when none did
 
     async def main() -> None:
         async with anyio.create_task_group() as tg:
@@ -230,7 +231,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
             client = await own_stdio(config.proxy.max_message_bytes)
             adopted = dict(started)
             started.clear()  # the relay owns them now, and ends them however the session ends
-            await proxy.serve_session(client, session, adopted)
+            unserved.extend(await proxy.serve_session(client, session, adopted))
             tg.cancel_scope.cancel()
 
     async def watch_signals(scope: anyio.CancelScope, *, task_status: anyio.abc.TaskStatus) -> None:
@@ -251,7 +252,13 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
         except Exception as err:  # the store may be what failed: say so, end anyway
             print(f"mcp-guard: the calls this session held stay listed: {err}", file=sys.stderr)
         proxy.close()
-    return 128 + caught[0] if caught else 0
+    if caught:
+        return 128 + caught[0]
+    if unserved:  # the client was told; the exit says it too (scripts, `claude mcp` logs)
+        print(f"mcp-guard: error: no upstream started ({len(unserved)} failed, each said why above)",
+              file=sys.stderr, flush=True)
+        return 1
+    return 0
 
 
 def _check_commands(config, names: list[str], envs: dict) -> None:

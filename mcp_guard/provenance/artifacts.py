@@ -538,6 +538,12 @@ def launch_from(
                 command, rewritten = "npx", ["-y", f"--package={file}", runner, *args]
             else:
                 command, rewritten = "uvx", [*_UVX_OWN, "--from", str(file), runner, *args]
+            if shutil.which(command, path=env.get("PATH") or os.environ.get("PATH")) is None:
+                # A runner the config never named: say so, not "command not found" of a word nobody wrote.
+                tool = "uv's `uvx` (pip install uv)" if command == "uvx" else "Node's `npx` (Node ≥ 22)"
+                raise _Refused(f"the copy of the {pkg.type if pkg else kind} package runs by its own command "
+                               f"`{runner}` through {tool}, which is not on PATH; install it, or point "
+                               "the command at a file of the copy (`{verified_dir}/…`)")
     except _Refused as err:
         rewritten, used, why = None, False, str(err)
     if rewritten is not None:

@@ -170,6 +170,12 @@ class Relay:
 
     # -- main loop -------------------------------------------------------------------------------
 
+    @property
+    def none_started(self) -> list[str]:
+        """Why each upstream failed to start, when none of them did (else empty)."""
+        failed = [up.failure for up in self.upstreams.values() if up.failure and not up.init_result]
+        return failed if len(failed) == len(self.upstreams) else []
+
     async def run(self) -> None:
         """Serve the client until it goes away; then end every upstream."""
         try:

@@ -318,9 +318,10 @@ class Proxy:
             self.shared.start(self.upstream_names)
 
     async def serve_session(self, client: Channel, session: SessionInfo,
-                            started: dict[str, ChildProcess] | None = None, *, resumed: bool = False) -> None:
+                            started: dict[str, ChildProcess] | None = None, *, resumed: bool = False) -> list[str]:
         """Serve one client session; `started` are servers already running for it (`start_early`);
-        `resumed`: a session another `serve` replica opened, rebuilt here."""
+        `resumed`: a session another `serve` replica opened, rebuilt here. Returns why each upstream
+        failed to start when none did (the session served nothing)."""
         from mcp_guard.intent.credentials import spellings
 
         secrets = session_secrets(self.config, self.upstream_names, session.profile)
@@ -332,6 +333,7 @@ class Proxy:
                       resumed=resumed)
         relay.gate.observers.extend(self.call_observers)
         await relay.run()
+        return relay.none_started
 
     def close(self) -> None:
         self.audit.writer.close()
