@@ -107,3 +107,42 @@ def test_a_refused_config_ends_the_early_server_and_says_what_it_always_said(hom
     assert err.strip().splitlines() == [f"mcp-guard: error: {config.resolve()}: proxy.no_such_setting: "
                                         "unknown key (check its spelling)"]
     assert not _running(marker)  # started before the config was found wrong, and ended
+
+
+def test_each_command_is_built_by_the_module_the_table_names():
+    import argparse
+    import importlib
+
+    from mcp_guard import cli
+
+    registered = {}
+    for name in cli.COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers(parser_class=cli.CommandParser)
+        importlib.import_module(f"mcp_guard.cli.{name}").register(sub)
+        registered.update(dict.fromkeys(sub.choices, name))
+    assert cli.COMMANDS == registered
+
+
+@pytest.mark.parametrize(("argv", "module"), [
+    (["run", "--upstream", "x"], "proxy"),
+    (["--config", "scan", "run"], "proxy"),  # a config file named like a command is not the command
+    (["-c", "f.toml", "audit", "verify"], "audit"),
+    (["--config=f.toml", "wrap"], "clients"),
+    (["--version"], None),
+    (["--help", "run"], None),
+    (["no-such-command"], None),
+    ([], None),
+])
+def test_the_parser_is_built_for_the_command_the_line_names(argv, module):
+    from mcp_guard import cli
+
+    assert cli.named_module(argv) == module
+
+
+def test_a_mistyped_command_still_lists_every_command(capsys):
+    from mcp_guard import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["--config", "f.toml", "rn"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'rn'" in err and "doctor" in err and "run" in err
