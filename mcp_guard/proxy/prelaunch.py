@@ -5,8 +5,8 @@ start a server; a client's cold start waits for that and then for the server's o
 `start_written` starts, from the TOML as written, each named entry that nothing must check before its
 launch, and the models load while the server starts. Once the config is validated, `keep` keeps such
 a process only if the validated entry launches exactly the same (program, arguments, environment,
-folder, isolation); it ends the others, and all of them when the config is refused, before they have
-been sent anything.
+folder, isolation) and ends the others; when the config is refused, `run` ends them all. None of them
+has been sent anything by then.
 
 An entry qualifies only with keys among `PLAIN_KEYS` of the expected types, a command that is an
 absolute path or a bare name (no folder to resolve), an absolute `cwd` if any, and isolation left on:
