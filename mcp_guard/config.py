@@ -17,10 +17,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from mcp_guard.config_paths import (  # noqa: F401 - the config's names, kept importable from here
+    CONFIG_ENV,
+    DEFAULT_CONFIG_NAME,
+    default_config_path,
+    state_dir,
+    user_config_path,
+)
 from mcp_guard.errors import ConfigError
-
-CONFIG_ENV = "MCP_GUARD_CONFIG"
-DEFAULT_CONFIG_NAME = "mcp-guard.toml"
 
 
 class _Model(BaseModel):
@@ -399,30 +403,6 @@ class Config(_Model):
         except KeyError:
             known = ", ".join(sorted(self.upstreams)) or "none"
             raise ConfigError(f"no upstream named {name!r} in the config (known: {known})") from None
-
-
-def state_dir() -> Path:
-    """mcp-guard's state folder: $XDG_STATE_HOME/mcp-guard (default ~/.local/state/mcp-guard)."""
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(state) / "mcp-guard"
-
-
-def user_config_path() -> Path:
-    """The user's own config: $XDG_CONFIG_HOME/mcp-guard/mcp-guard.toml (default ~/.config/…)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "mcp-guard" / DEFAULT_CONFIG_NAME
-
-
-def default_config_path(*, folder: bool = True) -> Path | None:
-    """The config in force when none is named: $MCP_GUARD_CONFIG, ./mcp-guard.toml (unless `folder`
-    is false), then the user's."""
-    if env := os.environ.get(CONFIG_ENV):
-        return Path(env)
-    local = Path(DEFAULT_CONFIG_NAME)
-    if folder and local.is_file():
-        return local.resolve()
-    user = user_config_path()
-    return user if user.is_file() else None
 
 
 def unread_folder_config(in_use: Path | None) -> Path | None:

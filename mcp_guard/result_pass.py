@@ -15,6 +15,9 @@ cost is on the call's path, and the result scan used to read the whole text agai
   this first proves most large texts hold none of them, so those searches run only for words that
   are there. It is a superset test (a word's neighbours are checked again by the caller), so it
   never changes what the caller finds, only how much it searches.
+- `lowered(text)` and `encoded(low)`: a text's lower-case copy and that copy's UTF-8 bytes, made once
+  for all who read one text (the scanner's signals, its sentence windows and its RE2 word set, the
+  intent record and its word set): each was a whole pass over the text, made up to three times.
 """
 
 from __future__ import annotations
@@ -83,6 +86,33 @@ def _remembered(text: str) -> tuple[Finding, ...]:
     return found
 
 
+_KEEP_COPIES = 2  # the copies of the last texts, by identity: one text's readers ask one after another
+_lowered: list[tuple[str, str]] = []
+_encoded: list[tuple[str, bytes]] = []
+
+
+def lowered(text: str) -> str:
+    """`text.lower()`, made once for the readers of one text (found by identity, never by value)."""
+    global _lowered
+    for t, low in _lowered:  # the list is replaced whole, never changed in place: threads read it
+        if t is text:
+            return low
+    low = text.lower()
+    _lowered = [(text, low), *_lowered[:_KEEP_COPIES - 1]]
+    return low
+
+
+def encoded(low: str) -> bytes:
+    """`low.encode("utf-8", "replace")`, what an RE2 set reads, made once for the sets that read one text."""
+    global _encoded
+    for t, data in _encoded:
+        if t is low:
+            return data
+    data = low.encode("utf-8", "replace")
+    _encoded = [(low, data), *_encoded[:_KEEP_COPIES - 1]]
+    return data
+
+
 _last_present: tuple[str, Any, tuple[frozenset[str], frozenset[str]]] = ("", None, (frozenset(), frozenset()))
 
 
@@ -99,7 +129,7 @@ def present(low: str, bounded: tuple[str, ...] = (),
         return last[2]
     found: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
     if low:
-        hits = _word_set(bounded, plain).Match(low.encode("utf-8", "replace")) or ()
+        hits = _word_set(bounded, plain).Match(encoded(low)) or ()
         n = len(bounded)
         found = frozenset(bounded[i] for i in hits if i < n), frozenset(plain[i - n] for i in hits if i >= n)
     _last_present = (low, (bounded, plain), found)

@@ -38,6 +38,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from mcp_guard import scan_model
+from mcp_guard.result_pass import encoded, lowered
 from mcp_guard.scan_behaviour import (
     ANCHOR_LITERALS,
     ANCHOR_VOCABULARY,
@@ -172,7 +173,7 @@ def _anchor_set() -> Any:
 
 def _present(low: str) -> tuple[set[bytes], frozenset[str]]:
     """The vocabulary words (as bytes, like `_words`) and the literals that occur in a lower-cased text."""
-    hits = _anchor_set().Match(low.encode("utf-8", "replace")) or ()
+    hits = _anchor_set().Match(encoded(low)) or ()
     n = len(_VOCABULARY)
     return {_VOCABULARY[i].encode() for i in hits if i < n}, frozenset(_LITERALS[i - n] for i in hits if i >= n)
 
@@ -236,7 +237,7 @@ def _instruction_findings(
     """Match every instruction signal; weigh them together; return findings and the text's score.
     `seen` receives the text's word set (for the behaviour pass, so it is computed once)."""
     hits: list[tuple[_Signal, int, int, int]] = []
-    low = text.lower()
+    low = lowered(text)
     if len(low) != len(text):  # a few letters lower-case to two; then look everywhere
         low = ""
     words, literals = _present(low) if low else (set(), frozenset())

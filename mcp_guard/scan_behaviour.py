@@ -534,7 +534,9 @@ def _windows(
 ) -> list[tuple[int, int]]:
     """The sentences of a long text that hold an anchor word, merged where they touch. `words`: the
     text's words if the caller has them (a set lookup instead of a pass over the text)."""
-    low = text.lower()
+    from mcp_guard.result_pass import lowered  # (the scanner made it already)
+
+    low = lowered(text)
     spans: list[tuple[int, int]] = []
     anchors = _ANCHOR_WORDS - _MODEL_ONLY if source == "result" else _ANCHOR_WORDS
     present = (

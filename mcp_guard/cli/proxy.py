@@ -151,6 +151,19 @@ def _refuse_client(message: str, timeout: float = 30.0) -> None:
 
 
 def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
+    from mcp_guard.proxy import prelaunch
+    from mcp_guard.proxy.own_process import harden_process, setup_logging
+
+    setup_logging(args.verbose)
+    harden_process()
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    # The configured servers start now, and what follows (the config's models first) loads while
+    # they do; `prelaunch.keep` ends each one the validated config would not launch the same way.
+    early = {} if command or args.url else prelaunch.start_written(args.config, args.upstream)
+    started.update({name: process for name, (_, process) in early.items()})
+
     import gc
 
     import anyio
@@ -161,21 +174,14 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     from mcp_guard.proxy.runner import (
         Proxy,
         claim_adhoc_name,
-        harden_process,
         new_session,
         pin_programs,
         select_upstreams,
         session_secrets,
-        setup_logging,
         warm_scanner,
     )
     from mcp_guard.proxy.upstream import start_early
 
-    setup_logging(args.verbose)
-    harden_process()
-    command = list(args.command)
-    if command and command[0] == "--":
-        command = command[1:]
     if command and args.url:
         raise ConfigError("give either a command after '--' or --url, not both")
     # A client starts `run` in the folder it has open: unless a config is named (--config,
@@ -207,7 +213,10 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
     declared = declared_intent(config, args.intent, args.profile)
     envs = session_secrets(config, names, declared.profile)
     _check_commands(config, names, envs)
-    started.update(start_early(config, names, envs))
+    kept = prelaunch.keep(early, config, names, envs)
+    started.clear()
+    started.update(kept)
+    started.update(start_early(config, [n for n in names if n not in kept], envs))
     warm_up = warm_scanner(intent=config.intent.mode != "off")  # while the servers start
     proxy = Proxy(config, names, hook_intent=True)
     try:

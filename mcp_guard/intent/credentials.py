@@ -15,11 +15,13 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp_guard import system
-from mcp_guard.config import Config, Profile, UpstreamConfig
 from mcp_guard.errors import ConfigError
+
+if TYPE_CHECKING:  # `run` builds a server's environment before it loads the config's models (proxy/prelaunch.py)
+    from mcp_guard.config import Config, Profile, UpstreamConfig
 
 REDACTED = "[redacted:{name}]"
 

@@ -132,7 +132,9 @@ class ResultEntry:
         return self._text if self._low is not None else (self._lower(), self._text)[1]
 
     def _lower(self) -> str:
-        low = self.raw.lower()
+        from mcp_guard.result_pass import lowered
+
+        low = lowered(self.raw)  # the scanner's copy when it read this text first (result_pass.py)
         # A few characters lower-case to two: then the text is its lower-case copy, so offsets agree.
         self._text = low if len(low) != len(self.raw) else self.raw
         self._low = low  # set last: a thread that sees `_low` sees `_text` (two threads may both do this)
@@ -718,6 +720,7 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
     prefilter and both patterns run on that reading, the spans are mapped back to `text`. The text as
     written is read too: a reading adds spans, never hides one (camelCase split turns a product's name
     such as `ChatGPT` into two words)."""
+    from mcp_guard.result_pass import lowered
     from mcp_guard.textview import view
 
     raw = _read_addresses(text, low)
@@ -726,7 +729,7 @@ def addresses(text: str, low: str) -> list[tuple[int, int]]:
     t = text
     if v is not None:
         t = v.text
-        lt = t.lower()
+        lt = lowered(t)  # the scanner read this view too, and made its lower-case copy
         if len(lt) != len(t):  # a few characters lower-case to two: read the lower-case copy itself
             t = lt
         read = [v.span(s, e) for s, e in _read_addresses(t, lt)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -15,9 +14,9 @@ from mcp_guard.guards.base import Guard, SessionInfo
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.guards.hook_intent import HookIntent
 from mcp_guard.guards.tool_filter import ToolFilterGuard
-from mcp_guard.intent.credentials import ScrubbedLog
 from mcp_guard.proxy.channels import Channel, ChildProcess
 from mcp_guard.proxy.gate import HeldApprovals, Observer
+from mcp_guard.proxy.own_process import harden_process, setup_logging  # noqa: F401 - `serve` and tests import them here
 from mcp_guard.proxy.relay import Relay
 from mcp_guard.proxy.routing import UPSTREAM_NAME
 
@@ -31,33 +30,6 @@ if TYPE_CHECKING:  # imported when a Proxy is built: `run` starts its servers be
     from mcp_guard.telemetry import Telemetry
 
 log = logging.getLogger("mcp_guard")
-
-
-def setup_logging(verbose: bool = False) -> None:
-    """Logs go to stderr (stdout carries the protocol in `run`); MCP_GUARD_LOG=debug for more.
-
-    The level applies to mcp-guard's own loggers; libraries keep theirs at warning."""
-    level = os.environ.get("MCP_GUARD_LOG", "debug" if verbose else "warning").upper()
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="mcp-guard: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(ScrubbedLog())  # no secret in our own lines either (an upstream's error quoted)
-    logging.getLogger("mcp_guard").setLevel(getattr(logging, level, logging.WARNING))
-
-
-def harden_process() -> None:
-    """Linux: make the proxy not dumpable, so its /proc files (environ with every secret's source,
-    mem, fd) belong to root: upstreams, which run as the same user, cannot read them. Best effort;
-    root and other systems are not covered."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 4
-            log.debug("prctl(PR_SET_DUMPABLE, 0) failed: errno %d", ctypes.get_errno())
-    except (OSError, AttributeError) as err:
-        log.debug("prctl unavailable: %s", err)
 
 
 def adhoc_name(command: str, args: list[str]) -> str:

@@ -584,15 +584,15 @@ def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str 
     """Start the stdio servers that need no check before launch, before the proxy has even loaded
     its guards, so that a client's cold start waits for one start-up, not two in a row. A server
     with a provenance policy is started only after it is verified."""
+    from mcp_guard.proxy.prelaunch import launch, start
+
     started: dict[str, ChildProcess] = {}
     for name in names:
-        cfg = config.upstreams[name]
-        checked = cfg.provenance is not None and cfg.provenance.mode != "off"
-        if cfg.transport != "stdio" or checked or not cfg.command:
+        spec = launch(config.upstreams[name], envs.get(name))
+        if spec is None:
             continue
         try:
-            started[name] = start_process(cfg.command, list(cfg.args), upstream_env(cfg, envs.get(name)),
-                                          cfg.launch_cwd(), isolate=cfg.isolate)
+            started[name] = start(spec)
         except OSError:
             continue  # the regular launch reports it, in the client's initialize answer
     return started

@@ -1,0 +1,129 @@
+"""How a stdio server is launched, and `run`'s servers started before the config is validated.
+
+Loading and checking the config's models (pydantic) costs `run` about 150 ms of CPU before it could
+start a server; a client's cold start waits for that and then for the server's own start-up. So
+`start_written` starts, from the TOML as written, each named entry that nothing must check before its
+launch, and the models load while the server starts. Once the config is validated, `keep` keeps such
+a process only if the validated entry launches exactly the same (program, arguments, environment,
+folder, isolation) and ends the others; when the config is refused, `run` ends them all. None of them
+has been sent anything by then.
+
+An entry qualifies only with keys among `PLAIN_KEYS` of the expected types, a command that is an
+absolute path or a bare name (no folder to resolve), an absolute `cwd` if any, and isolation left on:
+no provenance policy (a server with one starts only once verified), no secrets, no `pass_env`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from mcp_guard.config_paths import default_config_path
+from mcp_guard.intent.credentials import upstream_env
+from mcp_guard.proxy.channels import ChildProcess, start_process
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mcp_guard.config import Config, UpstreamConfig
+
+# An entry's keys that either set its launch (command, args, env, cwd, transport) or matter only
+# after it (review, filters, scanning, timeouts): any other key keeps it for the regular launch.
+PLAIN_KEYS = frozenset({"command", "args", "env", "cwd", "transport", "trust", "tools", "scan", "operator",
+                        "stateful", "call_timeout", "init_timeout", "share"})
+
+
+class Launch(NamedTuple):
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str | None
+    isolate: bool
+
+
+def launch(upstream: UpstreamConfig | _Written, additions: Mapping[str, str | None] | None = None) -> Launch | None:
+    """How a stdio server is started with this session's `additions` to its environment; None for one
+    that must be checked first (a provenance policy: it starts once verified) or is not local."""
+    checked = upstream.provenance is not None and upstream.provenance.mode != "off"
+    if upstream.transport != "stdio" or checked or not upstream.command:
+        return None
+    return Launch([upstream.command, *upstream.args], upstream_env(upstream, additions),  # type: ignore[arg-type]
+                  upstream.launch_cwd(), upstream.isolate)
+
+
+def start(spec: Launch) -> ChildProcess:
+    return start_process(spec.argv[0], spec.argv[1:], spec.env, spec.cwd, isolate=spec.isolate)
+
+
+class _Written:
+    """A plain entry as the TOML writes it, read where `launch` reads an `UpstreamConfig`."""
+
+    transport = "stdio"
+    provenance = None
+    pass_env: tuple[str, ...] = ()
+    secrets: dict[str, str] = {}  # noqa: RUF012 - never written: a plain entry has none
+
+    def __init__(self, entry: dict[str, Any], folder: str) -> None:
+        self.command: str = entry["command"]
+        self.args: list[str] = entry.get("args", [])
+        self.env: dict[str, str] = entry.get("env", {})
+        self.cwd: str | None = str(Path(entry["cwd"])) if entry.get("cwd") else None
+        self.isolate = True
+        self._folder = folder
+
+    def launch_cwd(self) -> str | None:
+        return self.cwd or self._folder
+
+    @staticmethod
+    def plain(entry: Any) -> bool:
+        if not isinstance(entry, dict) or not entry.keys() <= PLAIN_KEYS:
+            return False
+        command, args, env, cwd = entry.get("command"), entry.get("args", []), entry.get("env", {}), entry.get("cwd")
+        return (isinstance(command, str) and bool(command) and (os.path.isabs(command) or os.sep not in command)
+                and not command.startswith(("~", "{"))
+                and entry.get("transport", "stdio") == "stdio"
+                and isinstance(args, list) and all(isinstance(a, str) for a in args)
+                and isinstance(env, dict) and all(isinstance(v, str) for v in env.values())
+                and (cwd is None or (isinstance(cwd, str) and os.path.isabs(cwd))))
+
+
+def start_written(config_path: str | None, names: list[str] | None) -> dict[str, tuple[Launch, ChildProcess]]:
+    """Start the plain entries among `names` (all the file's entries when None) of the config `run`
+    reads; nothing when the file cannot be read as TOML (the regular load says why)."""
+    path = Path(config_path) if config_path else default_config_path(folder=False)
+    if path is None:
+        return {}
+    try:
+        source = path.resolve()
+        upstreams = tomllib.loads(source.read_text(encoding="utf-8")).get("upstreams")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RuntimeError):
+        return {}
+    if not isinstance(upstreams, dict):
+        return {}
+    started: dict[str, tuple[Launch, ChildProcess]] = {}
+    for name in dict.fromkeys(names if names is not None else upstreams):
+        entry = upstreams.get(name)
+        if not _Written.plain(entry):
+            continue
+        spec = launch(_Written(entry, str(source.parent)))
+        if spec is None:
+            continue
+        try:
+            started[name] = (spec, start(spec))
+        except OSError:
+            continue  # the regular launch tries again, and reports it
+    return started
+
+
+def keep(early: dict[str, tuple[Launch, ChildProcess]], config: Config, names: list[str],
+         envs: dict[str, dict[str, str | None]]) -> dict[str, ChildProcess]:
+    """The processes started early that the validated `config` launches the same way for this
+    session's `names` and `envs`; the others are ended."""
+    kept: dict[str, ChildProcess] = {}
+    for name, (spec, process) in early.items():
+        if name in names and name in config.upstreams and launch(config.upstreams[name], envs.get(name)) == spec:
+            kept[name] = process
+        else:
+            process.discard()
+    return kept
