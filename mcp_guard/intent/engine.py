@@ -93,6 +93,12 @@ The rules, one sentence each (the rule's name is in every reason):
   ("ack") or a phrasal verb a name writes as one word ("roll it back": rollback) is the tool's own verb;
   a step that makes or changes the very thing a requested action of the same server then puts to use is
   part of the request (`DefaultEngine._prepares`).
+- `verb-value`: a harmless call (`steps.harmless`) whose argument is, whole, the request's verb in any inflection
+  ("decline" and `response="decline"`) does the action the request asks for: allowed.
+- `step`: a harmless write the request does not ask for in words, in a session that has read no instructions,
+  that chooses no action of its own and acts on a record the request names or a clean result carries as a
+  field, with no value found only in a result's running text, is a step of an action the request asks for
+  (one beyond looking or removing): allowed (`steps`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -117,6 +123,7 @@ from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
+from mcp_guard.intent.steps import step_of, verb_as_value
 from mcp_guard.intent.sums import call_currencies, currencies, sums
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
@@ -1536,7 +1543,10 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record):
+        step = by_value = ""
+        if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
+                not (by_value := verb_as_value(intent, info, values, leaves)) and \
+                not (step := step_of(intent, info, values, leaves, record)):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1548,6 +1558,12 @@ class DefaultEngine:
                 f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
                 f"does not ask for this kind of action (it asks to: {asked}){note}.",
             )
+        if by_value:
+            return Verdict("allow", "verb-value", f"verb-value: {tool} does what {intent.the_request} asks for: its "
+                                                  f"verb is the call's {by_value}")
+        if step:
+            return Verdict("allow", "step", f"step: {tool} is a step of the action {intent.the_request} asks for: it "
+                                            f"does no harm of its own and acts on {step}")
         own = next((src for v in values if v.destination and (src := self._own_source(v, record))), "")
         if own:
             return Verdict("allow", "own", f"own: {tool}: every destination comes from {intent.the_request} or is "
