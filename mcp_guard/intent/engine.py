@@ -92,7 +92,11 @@ The rules, one sentence each (the rule's name is in every reason):
   not make_repository_public); and not as the person's own plan ("I'll pay Bob later"). A verb clipped
   ("ack") or a phrasal verb a name writes as one word ("roll it back": rollback) is the tool's own verb;
   a step that makes or changes the very thing a requested action of the same server then puts to use is
-  part of the request (`DefaultEngine._prepares`).
+  part of the request (`DefaultEngine._prepares`). A verb from which WordNet derives a noun of the name asks for a
+  tool that only makes or changes that thing (`derived`: "categorize" and `update_transaction_category`), and a
+  kind of action a rarer sense of the verb names asks for a write of that kind on a noun of the name the clause
+  names ("drop the price": `update_price`); a misspelt verb, no word of English and one edit from exactly one
+  verb, counts as that verb too (`spelling`).
 - `verb-value`: a harmless call (`steps.harmless`) whose argument is, whole, the request's verb in any inflection
   ("decline" and `response="decline"`) does the action the request asks for: allowed.
 - `step`: a harmless write the request does not ask for in words, in a session that has read no instructions,
@@ -117,12 +121,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
+from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.steps import step_of, verb_as_value
 from mcp_guard.intent.sums import call_currencies, currencies, sums
 from mcp_guard.intent.superlative import picked
@@ -225,6 +231,8 @@ class DeclaredIntent:
         # A negated verb ("draft, don't send") asks for nothing.
         # The verbs the request asks with (`_requested_clauses`): only these grant an action.
         self.spans = _clause_spans(self.text)
+        # The clauses again with a misspelt verb read as the verb it means ("reshedule"; `spelling`).
+        self.spelt = [(meant, obj, raw) for verb, obj, raw in self.spans if (meant := meant_verb(verb))]
         self.clauses = [(verb, obj) for verb, obj, _ in self.spans]
         self._fit_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         asked = [v for v, _ in self.clauses]
@@ -387,7 +395,7 @@ class DeclaredIntent:
         verbs = info.own_verbs()
         families = [FAMILIES[f] for f in info.families]
         light = name_tokens(info.name)[:1] in ([v] for v in _LIGHT_VERBS)
-        for verb, obj, raw in self.spans:
+        for verb, obj, raw in (self.spans if strict else [*self.spans, *self.spelt]):
             sv = stem(verb)
             own = sv in verbs or bool(_joined_verbs(verb, obj) & verbs) or (
                 not strict and _clipped(verb, verbs) and not self._heading(raw))
@@ -400,7 +408,8 @@ class DeclaredIntent:
             if "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
                 return True  # "buy two tickets": putting them in the cart and checking out are how one buys
             if (len(verb) >= 3 and verb not in DESCRIPTION_STOP and roots(verb) & info.words) or \
-                    self._kind_fits(info, params, verb, obj):
+                    self._kind_fits(info, params, verb, obj) or derives(info, verb) or \
+                    rare_sense_fits(info, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
             elif (self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj)
