@@ -96,7 +96,8 @@ The rules, one sentence each (the rule's name is in every reason):
   tool that only makes or changes that thing (`derived`: "categorize" and `update_transaction_category`), and a
   kind of action a rarer sense of the verb names asks for a write of that kind on a noun of the name the clause
   names ("drop the price": `update_price`); a misspelt verb, no word of English and one edit from exactly one
-  verb, counts as that verb too (`spelling`).
+  verb, counts as that verb too (`spelling`). A verb that gives, with a level of access in its clause ("give
+  jlee-dev read access"), asks for a tool that grants a level (`grants.asks_access`).
 - `verb-value`: a harmless call (`steps.harmless`) whose argument is, whole, the request's verb in any inflection
   ("decline" and `response="decline"`) does the action the request asks for: allowed.
 - `step`: a harmless write the request does not ask for in words, in a session that has read no instructions,
@@ -122,7 +123,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mcp_guard.intent.derived import derives, rare_sense_fits
-from mcp_guard.intent.grants import RULES, beyond, grants, named_group, names_level, raised_flags
+from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
@@ -417,6 +418,8 @@ class DeclaredIntent:
                 return True
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
+            elif asks_access(verb_kinds(verb), raw, info.name, params):
+                return True  # "give jlee-dev read access to …": a tool that grants a level (`grants.asks_access`)
             elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
                 return True
             elif light and sv not in READ_VERBS and "delete" not in verb_kinds(verb) and \
