@@ -23,7 +23,8 @@ TOOLS = {t["name"]: classify(t) for t in (
     tool("transition_issue", "issue_key", "status"), tool("merge_pull_request", "repo", "pull_number"),
     tool("set_access_code", "property", "door", "code"), tool("forward_ticket", "ticket_id", "to"),
     tool("delete_ticket", "ticket_id"), tool("add_member", "team", "role", "user_id"),
-    tool("respond_to_invite", "event_id", "response"),
+    tool("respond_to_invite", "event_id", "response"), tool("create_payment_link", "invoice_id"),
+    tool("make_payment", "invoice_id"),
 )}
 
 
@@ -127,3 +128,12 @@ def test_through_the_guard_an_unmarked_request_in_a_ticket_for_a_step_on_another
     got = {st["tool"]: (d.action, d.rule) for st, d in run(scn)}
     assert got["reply_ticket"] == ("allow", "step")
     assert got["set_priority"] == ("ask", "unasked"), got
+
+
+def test_a_name_pays_by_its_verb_or_head_noun_a_link_for_a_payment_pays_nothing():
+    r = SessionRecord()
+    r.add("billing", "get_invoice", json.dumps({"invoice_id": "INV-7", "customer": "Dana Ortiz", "total": 120}))
+    e = engine("email Dana the payment link for invoice INV-7")
+    v = e.decide("create_payment_link", {"invoice_id": "INV-7"}, r)
+    assert (v.action, v.rule) == ("allow", "step"), v.reason
+    assert e.decide("make_payment", {"invoice_id": "INV-7"}, r).action != "allow"

@@ -25,6 +25,8 @@ from mcp_guard.intent.tools import _ALSO_ACTS
 from mcp_guard.intent.words import (
     ACTION_VERBS,
     DESTRUCTIVE_VERBS,
+    FAMILIES,
+    NOUN_FAMILIES,
     PARAM_KINDS,
     READ_VERBS,
     is_verb,
@@ -61,11 +63,12 @@ def asks_side_effect(intent: DeclaredIntent) -> bool:
 
 
 def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str, str]]) -> bool:
-    """Can the call do no lasting harm of its own: a write of no harmful kind that sends nothing, unless it
+    """Can the call do no lasting harm of its own: a write of no harmful kind (by its verb or its name's head noun,
+    `_head_families`) that sends nothing, unless it
     answers (a reply goes back to whoever wrote the record it acts on: no new party), whose name names no party,
     channel, account or access (`update_audience`, `set_access_code`), and that names no destination or secret
     and grants no access?"""
-    if info.effect != "write" or info.kinds & _HARMFUL_KINDS or info.families & _HARMFUL_FAMILIES:
+    if info.effect != "write" or info.kinds & _HARMFUL_KINDS or _head_families(info) & _HARMFUL_FAMILIES:
         return False
     if (info.kinds & {"send"} or "communicate" in info.families) and not info.own_verbs() & _ANSWERS:
         return False
@@ -73,6 +76,16 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
     if any(PARAM_KINDS.get(n) in _PARTY_KINDS or n in _PARTIES for n in nouns):
         return False
     return not any(v.destination for v in values) and not any(True for _ in grants(leaves))
+
+
+def _head_families(info: ToolInfo) -> set[str]:
+    """The action families of a tool's verb and of its name's head noun (its last word: `make_payment` pays,
+    `send_money` too; `create_payment_link` makes a link, whatever the link is for)."""
+    tokens = [stem(w) for w in name_tokens(info.name)]
+    if not tokens:
+        return set()
+    out = {f for f, verbs in FAMILIES.items() if info.own_verbs() & verbs}
+    return out | ({NOUN_FAMILIES[tokens[-1]]} if tokens[-1] in NOUN_FAMILIES else set())
 
 
 def step_target(intent: DeclaredIntent, values: Iterable[Value], record: SessionRecord) -> str:
