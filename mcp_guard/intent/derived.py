@@ -37,7 +37,7 @@ def related_nouns(verb: str) -> tuple[str, ...]:
     """The nouns WordNet relates to `verb` (in any inflection: "categorized", "categorizes"), none if none."""
     if not _NOUNS:
         doc = json.loads(resources.files("mcp_guard").joinpath("data/verb_nouns.json").read_text("utf-8"))
-        _NOUNS.update((v, tuple(ns)) for v, ns in doc["nouns"].items())
+        _NOUNS.update({v: tuple(ns) for v, ns in doc["nouns"].items()})  # in one step: the warm-up thread fills it
     return next((_NOUNS[f] for f in _verb_forms(verb) if f in _NOUNS), ())
 
 
@@ -66,7 +66,7 @@ def rare_kinds(verb: str) -> frozenset[str]:
     """The kinds of action `verb` names only in its rarer WordNet senses."""
     if not _MORE:
         doc = json.loads(resources.files("mcp_guard").joinpath("data/verb_senses.json").read_text("utf-8"))
-        _MORE.update((v, frozenset(ks)) for v, ks in doc["more"].items())
+        _MORE.update({v: frozenset(ks) for v, ks in doc["more"].items()})  # in one step, as above
     return next((_MORE[f] for f in _verb_forms(verb) if f in _MORE), frozenset())
 
 
@@ -81,3 +81,10 @@ def rare_sense_fits(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
         return False
     nouns = frozenset().union(*(roots(w) for w in name_tokens(info.name)[1:] if len(w) >= 3 and w.isalpha()))
     return any(roots(w) & nouns for w in obj if len(w) >= 3 and w.isalpha())
+
+
+def warm() -> None:
+    """Load the three tables now (the proxy's warm-up thread does, so a first decision does not wait for them)."""
+    looks("")
+    related_nouns("")
+    rare_kinds("")

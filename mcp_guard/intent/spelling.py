@@ -61,3 +61,9 @@ def meant_verb(word: str) -> str:
         return ""
     found = {c for c in _one_edit(w) - {w} if c in _WORDS and is_verb(c, base=True)}
     return found.pop() if len(found) == 1 else ""
+
+
+def warm() -> None:
+    """Load the word list now (the proxy's warm-up thread does, so a first decision does not wait for it)."""
+    if not _WORDS:
+        _load()
