@@ -96,3 +96,16 @@ def test_with_intent_on_the_warm_up_also_loads_the_verb_table_whole():
     assert done.returncode == 0, done.stderr
     line = done.stdout.split("\n")[0].split(" ", 3)
     assert line[:3] == ["True", "True", "True"] and line[3] != "[]"
+
+
+def test_with_intent_on_the_warm_up_also_loads_wordnets_other_tables_and_the_word_list():
+    done = _python("""
+        from mcp_guard.intent import derived, spelling
+        from mcp_guard.proxy.runner import warm_scanner
+        empty = not (derived._NOUNS or derived._MORE or derived._LOOKS or spelling._WORDS)
+        warm_scanner(intent=True).join(60)
+        print(empty, len(derived._NOUNS) > 1000, len(derived._MORE) > 100, len(derived._LOOKS) > 100,
+              len(spelling._WORDS) > 50000)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0].split() == ["True"] * 5

@@ -110,14 +110,18 @@ def test_a_preparation_grants_no_other_kind_of_action_and_no_other_thing():
 
 
 @pytest.mark.parametrize("intent,step", [
-    # changing or removing a thing puts nothing to use: making a copy or changing it first is not asked
-    ("update the welcome campaign's subject to Hello", {"tool": "replicate_campaign",
-                                                        "args": {"campaign_id": "cmp_tpl"}}),
+    # removing a thing puts nothing to use: changing it first is not asked
     ("remove the old welcome campaign", {"tool": "update_campaign",
                                          "args": {"campaign_id": "cmp_tpl", "subject": "x"}}),
 ])
-def test_nothing_prepares_a_change_or_a_removal(intent, step):
+def test_nothing_prepares_a_removal(intent, step):
     assert session(intent, _LISTED, step)[-1][1:] == ("ask", "unasked")
+
+
+def test_a_harmless_copy_of_the_record_a_change_is_about_is_a_step_of_it():
+    # (session 12, `steps`: a harmless write on the record the request is about; a copy before an edit)
+    step = {"tool": "replicate_campaign", "args": {"campaign_id": "cmp_tpl"}}
+    assert session("update the welcome campaign's subject to Hello", _LISTED, step)[-1][1:] == ("allow", "step")
 
 
 def test_an_injected_preparation_is_still_judged_by_where_it_sends():

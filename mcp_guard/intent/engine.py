@@ -92,7 +92,18 @@ The rules, one sentence each (the rule's name is in every reason):
   not make_repository_public); and not as the person's own plan ("I'll pay Bob later"). A verb clipped
   ("ack") or a phrasal verb a name writes as one word ("roll it back": rollback) is the tool's own verb;
   a step that makes or changes the very thing a requested action of the same server then puts to use is
-  part of the request (`DefaultEngine._prepares`).
+  part of the request (`DefaultEngine._prepares`). A verb from which WordNet derives a noun of the name asks for a
+  tool that only makes or changes that thing (`derived`: "categorize" and `update_transaction_category`), and a
+  kind of action a rarer sense of the verb names asks for a write of that kind on a noun of the name the clause
+  names ("drop the price": `update_price`); a misspelt verb, no word of English and one edit from exactly one
+  verb, counts as that verb too (`spelling`). A verb that gives, with a level of access in its clause ("give
+  jlee-dev read access"), asks for a tool that grants a level (`grants.asks_access`).
+- `verb-value`: a harmless call (`steps.harmless`) whose argument is, whole, the request's verb in any inflection
+  ("decline" and `response="decline"`) does the action the request asks for: allowed.
+- `step`: a harmless write the request does not ask for in words, in a session that has read no instructions,
+  that chooses no action of its own and acts on a record the request names or a clean result carries as a
+  field, with no value found only in a result's running text, is a step of an action the request asks for
+  (one beyond looking or removing): allowed (`steps`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -111,13 +122,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mcp_guard.intent.grants import RULES, beyond, grants, named_group, names_level, raised_flags
+from mcp_guard.intent.derived import derives, rare_sense_fits
+from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.paths import joins_named_file
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
+from mcp_guard.intent.spelling import meant_verb
+from mcp_guard.intent.steps import step_of, verb_as_value
 from mcp_guard.intent.sums import call_currencies, currencies, sums
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
@@ -219,6 +233,8 @@ class DeclaredIntent:
         # A negated verb ("draft, don't send") asks for nothing.
         # The verbs the request asks with (`_requested_clauses`): only these grant an action.
         self.spans = _clause_spans(self.text)
+        # The clauses again with a misspelt verb read as the verb it means ("reshedule"; `spelling`).
+        self.spelt = [(meant, obj, raw) for verb, obj, raw in self.spans if (meant := meant_verb(verb))]
         self.clauses = [(verb, obj) for verb, obj, _ in self.spans]
         self._fit_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         asked = [v for v, _ in self.clauses]
@@ -381,7 +397,7 @@ class DeclaredIntent:
         verbs = info.own_verbs()
         families = [FAMILIES[f] for f in info.families]
         light = name_tokens(info.name)[:1] in ([v] for v in _LIGHT_VERBS)
-        for verb, obj, raw in self.spans:
+        for verb, obj, raw in (self.spans if strict else [*self.spans, *self.spelt]):
             sv = stem(verb)
             own = sv in verbs or bool(_joined_verbs(verb, obj) & verbs) or (
                 not strict and _clipped(verb, verbs) and not self._heading(raw))
@@ -394,7 +410,8 @@ class DeclaredIntent:
             if "buy" in (_phrasal_kinds(verb, obj) or verb_kinds(verb)) and _shop_step(info):
                 return True  # "buy two tickets": putting them in the cart and checking out are how one buys
             if (len(verb) >= 3 and verb not in DESCRIPTION_STOP and roots(verb) & info.words) or \
-                    self._kind_fits(info, params, verb, obj):
+                    self._kind_fits(info, params, verb, obj) or derives(info, verb) or \
+                    rare_sense_fits(info, verb, obj):
                 if self._acts_on_clause(info, params, verb, obj, raw):
                     return True
             elif (self._noun_fits(info, verb, obj) or _brings_into_being(info, verb, obj)
@@ -402,6 +419,8 @@ class DeclaredIntent:
                 return True
             elif _sends_what_it_makes(info, params, verb, obj):
                 return True
+            elif asks_access(verb_kinds(verb), raw, info.name, params):
+                return True  # "give jlee-dev read access to …": a tool that grants a level (`grants.asks_access`)
             elif sv not in READ_VERBS and "delete" not in verb_kinds(verb) and self._moves_sum(info, params, raw):
                 return True
             elif light and sv not in READ_VERBS and "delete" not in verb_kinds(verb) and \
@@ -1537,7 +1556,10 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record):
+        step = by_value = ""
+        if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
+                not (by_value := verb_as_value(intent, info, values, leaves)) and \
+                not (step := step_of(intent, info, values, leaves, record)):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1549,6 +1571,12 @@ class DefaultEngine:
                 f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
                 f"does not ask for this kind of action (it asks to: {asked}){note}.",
             )
+        if by_value:
+            return Verdict("allow", "verb-value", f"verb-value: {tool} does what {intent.the_request} asks for: its "
+                                                  f"verb is the call's {by_value}")
+        if step:
+            return Verdict("allow", "step", f"step: {tool} is a step of the action {intent.the_request} asks for: it "
+                                            f"does no harm of its own and acts on {step}")
         own = next((src for v in values if v.destination and (src := self._own_source(v, record))), "")
         if own:
             return Verdict("allow", "own", f"own: {tool}: every destination comes from {intent.the_request} or is "

@@ -134,3 +134,13 @@ def _raised(value: object) -> bool:
 def names_level(request: str, rank: int) -> bool:
     """Whether the request names a level of at least `rank`."""
     return any(RANK.get(w, 0) >= rank for w in request_levels(request))
+
+
+def asks_access(verb_kinds: frozenset[str], clause: str, tool: str, params: Iterable[str]) -> bool:
+    """Does a clause whose verb gives (WordNet's kind "share": give, grant, allow) and that names a level of access
+    ("give jlee-dev read access", "grant Ana editor rights") ask for a tool that grants a level: one with a
+    parameter of a level (`role`, `permission`) or whose name names a role (`add_collaborator`)? Whom it grants to
+    is judged as a destination, the level by `beyond`."""
+    if "share" not in verb_kinds or not request_levels(clause):
+        return False
+    return any(_last(p) in _LEVEL_PARAMS for p in params) or any(_rank(w) for w in _words(tool.replace("_", " ")))

@@ -198,9 +198,11 @@ def warm_scanner(*, intent: bool = False) -> threading.Thread:
             scan_model.load()
             scan._anchor_set()
             if intent:
-                from mcp_guard.intent import words
+                from mcp_guard.intent import derived, spelling, words
 
                 words.verb_kinds("")  # loads the table, published whole (see `words._load_verbs`)
+                derived.warm()  # and WordNet's other tables, each filled in one step
+                spelling.warm()
         except Exception as err:  # noqa: BLE001 - a failure shows again, with its context, on first real use
             log.debug("scanner warm-up failed: %s", err)
 

@@ -1,0 +1,69 @@
+"""A misspelt verb of a request ("reshedule the dentist"), read as the verb meant.
+
+The rule: a word of four letters or more that is no word of English (WordNet's lemmas of any part of speech and
+their irregular forms, `data/words.txt.gz` made by scripts/gen_words.py; nor a regular inflection of one, a
+prefix such as "re" or "un" on one, two of three letters or more run together, or a verb the engine knows: "resend",
+"unarchive", "signup") and is one edit (a letter added, dropped, changed, or two neighbours swapped) from
+exactly one verb WordNet lists is that verb ("reshedule": reschedule). A real word is never changed ("sned" is one),
+and two candidates leave it as written ("recieve": receive and relieve). The verb as written still counts too
+(`DeclaredIntent._asks`): a word the dictionary lacks may be the tool's own ("upsert").
+"""
+
+from __future__ import annotations
+
+import gzip
+import string
+from importlib import resources
+
+from mcp_guard.intent.words import ACTION_BASE, _verb_forms, is_verb
+
+_WORDS: set[str] = set()
+_PREFIXES = ("re", "un", "de", "pre", "dis", "auto", "co")
+MIN_LENGTH = 4
+
+
+def _load() -> None:
+    raw = resources.files("mcp_guard").joinpath("data/words.txt.gz").read_bytes()
+    _WORDS.update(gzip.decompress(raw).decode("ascii").split())
+
+
+def _listed(word: str) -> bool:
+    """A word of the dictionary as written or in a regular inflection ("payments", "categorized")."""
+    return any(f in _WORDS for f in _verb_forms(word) if f) or (word.endswith("s") and word[:-1] in _WORDS)
+
+
+def is_word(word: str) -> bool:
+    """Is `word` (lower case) a word of English as the rule above takes it?"""
+    if is_verb(word) or word in ACTION_BASE:
+        return True
+    if not _WORDS:
+        _load()
+    if _listed(word):
+        return True
+    if any(word.startswith(p) and _listed(word[len(p):]) for p in _PREFIXES):
+        return True
+    return any(_listed(word[:i]) and _listed(word[i:]) for i in range(3, len(word) - 2))  # three letters each
+
+
+def _one_edit(word: str) -> set[str]:
+    letters = string.ascii_lowercase
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    dropped = {a + b[1:] for a, b in splits if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    changed = {a + c + b[1:] for a, b in splits if b for c in letters}
+    return dropped | swapped | changed | {a + c + b for a, b in splits for c in letters}
+
+
+def meant_verb(word: str) -> str:
+    """The verb a misspelt word means by the rule above, or "" (a word, or none or several verbs one edit away)."""
+    w = word.lower()
+    if len(w) < MIN_LENGTH or not w.isalpha() or is_word(w):
+        return ""
+    found = {c for c in _one_edit(w) - {w} if c in _WORDS and is_verb(c, base=True)}
+    return found.pop() if len(found) == 1 else ""
+
+
+def warm() -> None:
+    """Load the word list now (the proxy's warm-up thread does, so a first decision does not wait for it)."""
+    if not _WORDS:
+        _load()

@@ -1,0 +1,152 @@
+"""`step`: a call the request's words do not name that is a step of an action they do ask for.
+
+A person asks for an action and the agent takes the steps it needs or that finish it: it issues the ticket of
+the flight it booked, replies on the ticket whose customer it refunded, sets the status of the request it
+closed. The rule, in one sentence: a write the request does not ask for in words is a step of a requested action
+when the request asks for an action beyond looking or removing (`asks_side_effect`), the call can do no lasting
+harm of its own (`harmless`: it removes, pays, buys, runs, grants and opens nothing, sends nothing but a reply to
+the record it acts on, names no party or access in its name and no destination or secret in its arguments), the
+session has read no text that reads as instructions to the model, it chooses no action of its own (`own_choice`:
+"accept" when the request says "decline"), and what it acts on is a record the request names or a clean result
+carries as a field while none of its values is found only inside the running text of a result, where an
+unmarked request for the step would hide (`step_target`). Every value of the call is still judged by the other
+rules first (an id found only in an injection is denied, one found only in running text asked), so an injected
+step on an injected target never reaches this rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from mcp_guard.intent.derived import looks
+from mcp_guard.intent.grants import grants
+from mcp_guard.intent.tools import _ALSO_ACTS
+from mcp_guard.intent.words import (
+    ACTION_VERBS,
+    DESTRUCTIVE_VERBS,
+    FAMILIES,
+    NOUN_FAMILIES,
+    PARAM_KINDS,
+    READ_VERBS,
+    is_verb,
+    name_tokens,
+    stem,
+    verb_kinds,
+)
+
+if TYPE_CHECKING:
+    from mcp_guard.intent.engine import DeclaredIntent, Value
+    from mcp_guard.intent.record import SessionRecord
+    from mcp_guard.intent.tools import ToolInfo
+
+# Kinds (WordNet's, `words.verb_kinds`) and families of action whose harm a step may not do unasked.
+_HARMFUL_KINDS = frozenset({"delete", "pay", "buy", "share", "execute"})
+_HARMFUL_FAMILIES = frozenset({"delete", "cancel", "pay", "share"})
+# Verbs of a send that goes back to whoever wrote what it answers.
+_ANSWERS = frozenset(stem(w) for w in ("reply", "respond", "answer"))
+# What a tool's name may name that says who gets something or may do something: a destination's kind by a
+# parameter's name (`words.PARAM_KINDS`), or one of these nouns.
+_PARTY_KINDS = frozenset({"person", "email", "channel", "account", "credential"})
+_PARTIES = frozenset(stem(w) for w in "audience subscriber follower access permission visibility sharing".split())
+
+
+def asks_side_effect(intent: DeclaredIntent) -> bool:
+    """Does a clause of the request ask for an action beyond looking: its verb, an English verb, neither reads
+    ("summarize PR #12"; a verb that reads and acts, "resolve", acts) nor has looking or thinking as its main sense
+    ("review PR #12"), unless WordNet gives it a kind of action, nor removes (nothing prepares or finishes a
+    removal but the removal itself)?"""
+    return any(is_verb(verb) and (stem(verb) not in READ_VERBS or stem(verb) in _ALSO_ACTS)
+               and (verb_kinds(verb) or stem(verb) in ACTION_VERBS or not looks(verb))
+               and not ("delete" in verb_kinds(verb) or stem(verb) in DESTRUCTIVE_VERBS)
+               for verb, _ in intent.clauses)
+
+
+def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str, str]]) -> bool:
+    """Can the call do no lasting harm of its own: a write of no harmful kind (by its verb or its name's head noun,
+    `_head_families`) that sends nothing, unless it
+    answers (a reply goes back to whoever wrote the record it acts on: no new party), whose name names no party,
+    channel, account or access (`update_audience`, `set_access_code`), and that names no destination or secret
+    and grants no access?"""
+    if info.effect != "write" or info.kinds & _HARMFUL_KINDS or _head_families(info) & _HARMFUL_FAMILIES:
+        return False
+    if (info.kinds & {"send"} or "communicate" in info.families) and not info.own_verbs() & _ANSWERS:
+        return False
+    nouns = [stem(w) for w in name_tokens(info.name)[1:] if len(w) >= 3]  # ("respond_to_invite": not "to")
+    if any(PARAM_KINDS.get(n) in _PARTY_KINDS or n in _PARTIES for n in nouns):
+        return False
+    return not any(v.destination for v in values) and not any(True for _ in grants(leaves))
+
+
+def _head_families(info: ToolInfo) -> set[str]:
+    """The action families of a tool's verb and of its name's head noun (its last word: `make_payment` pays,
+    `send_money` too; `create_payment_link` makes a link, whatever the link is for)."""
+    tokens = [stem(w) for w in name_tokens(info.name)]
+    if not tokens:
+        return set()
+    out = {f for f, verbs in FAMILIES.items() if info.own_verbs() & verbs}
+    return out | ({NOUN_FAMILIES[tokens[-1]]} if tokens[-1] in NOUN_FAMILIES else set())
+
+
+def step_target(intent: DeclaredIntent, values: Iterable[Value], record: SessionRecord) -> str:
+    """What the call acts on, when the request names it or a clean result carries it as a field of its data: the
+    value and where it was found; "" if nothing it acts on is, or if a value of the call the request does not
+    name is found only inside the running text of a result (a message body, a document, even one the request
+    pointed at: where a sentence that asks for the step hides when nothing marks it as instructions)."""
+    target = ""
+    for v in values:
+        if v.prose or len(v.value.strip()) < 2:
+            continue
+        named = intent.names_whole(v.value) or intent.refers_to(v.value)
+        prov = record.provenance(v.value, v.forms())
+        if prov.inside or prov.tainted or (prov.text and not prov.fields and not named):
+            return ""
+        if target or v.kind != "value":
+            continue
+        if named:
+            target = f"{v.param}={v.value!r}, named in {intent.the_request}"
+        elif prov.fields:
+            target = f"{v.param}={v.value!r}, a field of the result of {prov.fields[0].source}"
+    return target
+
+
+def step_of(intent: DeclaredIntent, info: ToolInfo, values: list[Value], leaves: list[tuple[str, str]],
+            record: SessionRecord) -> str:
+    """The reason the call is a step of a requested action (`step`), or ""."""
+    if not intent.declared or not asks_side_effect(intent) or not harmless(info, values, leaves):
+        return ""
+    if record.session_taint() is not None:
+        return ""  # instructions read in the session may have asked for the step
+    if own_choice(intent, leaves):
+        return ""
+    return step_target(intent, values, record)
+
+
+def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]]) -> str:
+    """An argument whose whole value is a verb in its base form that the request does not use ("accept" when it
+    says "decline"): the call chooses an action of its own, not a step of the one asked for. The value, or ""."""
+    from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
+
+    used = {stem(verb) for verb, _ in intent.clauses} | set(map(stem, intent.word_line.split()))
+    for param, text in leaves:
+        w = text.strip().lower()
+        if not _free_text(param) and w.isalpha() and is_verb(w, base=True) and stem(w) not in used:
+            return w
+    return ""
+
+
+def verb_as_value(intent: DeclaredIntent, info: ToolInfo, values: list[Value],
+                  leaves: list[tuple[str, str]]) -> str:
+    """`verb-value`: the request's verb, in any inflection, is the whole value of an argument of a harmless write
+    that chooses what the tool does ("decline the dry run" and `respond_to_invite(response="decline")`, "close
+    ticket 7" and `transition_issue(status="Closed")`): the tool does the very action the request asks for. The
+    argument, or ""."""
+    from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
+
+    if not intent.declared or not harmless(info, values, leaves):
+        return ""
+    asked = {stem(verb) for verb, _ in intent.clauses if is_verb(verb) and len(verb) >= 3}
+    for param, text in leaves:
+        if not _free_text(param) and text.strip().isalpha() and stem(text.strip()) in asked:
+            return f"{param}={text.strip()!r}"
+    return ""

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Generate mcp_guard/data/verb_senses.json: the kinds of action (as scripts/gen_verb_kinds.py defines them, same
+anchors) that an English verb names in any of its WordNet 3.0 senses beyond the most frequent ones that
+verb_kinds.json reads ("drop": modify, as in "drop the price"), only where those add a kind. See `intent.derived`.
+WordNet is Princeton's; licence in mcp_guard/data/WORDNET-LICENSE.
+
+Usage: scripts/gen_verb_senses.py [WORDNET_DICT_DIR]   (Debian/Ubuntu: package wordnet-base, /usr/share/wordnet).
+The output is committed; re-run only to change the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_verb_kinds  # noqa: E402  (the same anchors and hypernym walk)
+
+
+def main() -> int:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
+    if not (folder / "data.verb").exists():
+        print(f"gen_verb_senses: no WordNet data.verb in {folder}", file=sys.stderr)
+        return 2
+    hypernyms, _, senses = gen_verb_kinds.load(folder)
+    anchor: dict[str, set[str]] = {}
+    for kind, names in gen_verb_kinds.ANCHORS.items():
+        for name in names:
+            lemma, n = name.rsplit(".", 1)
+            anchor.setdefault(senses[lemma][int(n) - 1], set()).add(kind)
+
+    def kinds_of(synset: str) -> set[str]:
+        out, todo, seen = set(), [synset], set()
+        while todo:
+            s = todo.pop()
+            if s not in seen:
+                seen.add(s)
+                out |= anchor.get(s, set())
+                todo.extend(hypernyms.get(s, ()))
+        return out
+
+    table: dict[str, list[str]] = {}
+    for lemma, offs in sorted(senses.items()):
+        if not lemma.isalpha():
+            continue
+        first = set().union(*(kinds_of(o) for o in offs[:gen_verb_kinds.SENSES]))
+        more = set().union(*(kinds_of(o) for o in offs[gen_verb_kinds.SENSES:])) - first
+        if more:
+            table[lemma] = sorted(more)
+    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_senses.json"
+    doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE", "more": table}
+    out.write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n")
+    print(f"{len(table)} verbs with more kinds in their rarer senses -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
