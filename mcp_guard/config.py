@@ -289,8 +289,9 @@ class AuditSettings(_Model):
     (all of a tool's arguments) or `UPSTREAM/TOOL:ARG` (one argument); without `/`, any upstream."""
 
     sensitive: list[str] = Field(default_factory=list)
-    # group: each record committed before its call is forwarded, fsynced right after (with the records
-    # committed meanwhile); full: fsynced before the call is forwarded; normal: written in the background
+    # group: each record committed while the server works on its call, before the answer goes out,
+    # fsynced right after (with the records committed meanwhile); full: fsynced before the call is
+    # forwarded (write-ahead); normal: written in the background
     durability: Literal["full", "group", "normal"] = "group"
 
 

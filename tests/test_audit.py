@@ -422,30 +422,41 @@ def test_group_durability_commits_before_the_caller_goes_on_and_fsyncs_after(db)
     assert [r.data["i"] for r in log.records()] == [0, 1, 2] and log.verify().ok
 
 
-def test_group_record_is_committed_on_the_loop_when_nothing_waits_and_order_is_kept(db):
-    """"group", nothing queued and every lock free: the record is committed before `enqueue` returns
-    (no hop to the writer thread and back). Records queued behind a held lock stay first: the next
-    record goes behind them, not around them."""
+def test_group_records_of_one_loop_step_are_committed_together_on_the_loop_and_order_is_kept(db):
+    """"group", nothing queued and every lock free: the records asked for in one step of the event loop
+    are committed in one transaction once it ends, on the loop (no hop to the writer thread and back).
+    Records queued behind a held lock stay first: the next record goes behind them, not around them."""
     import asyncio
 
     writer = AuditWriter(AuditLog(open_store(db), durability="group"))
     other = sqlite3.connect(db, isolation_level=None)
+    batches: list[tuple[int, bool]] = []  # (records, committed at once) of each commit tried on the loop
+    write_now = writer.log.write_now
+
+    def counted(prepared):
+        records = write_now(prepared)
+        batches.append((len(prepared), records is not None))
+        return records
+
+    writer.log.write_now = counted  # type: ignore[method-assign]
 
     async def main():
-        first = writer.enqueue("call", "s", {"i": 0})
-        assert first.done() and (await first).seq == 1  # committed already
-        assert other.execute("SELECT count(*) FROM audit").fetchone() == (1,)
+        first, second = writer.enqueue("call", "s", {"i": 0}), writer.enqueue("call", "s", {"i": 1})
+        assert other.execute("SELECT count(*) FROM audit").fetchone() == (0,)  # not before the step ends
+        assert [(await first).seq, (await second).seq] == [1, 2]
+        assert batches == [(2, True)]  # one transaction, on the loop
+        assert other.execute("SELECT count(*) FROM audit").fetchone() == (2,)
         other.execute("BEGIN IMMEDIATE")  # another process writes: records queue for the thread
-        held = [writer.enqueue("call", "s", {"i": i}) for i in (1, 2, 3)]
+        held = [writer.enqueue("call", "s", {"i": i}) for i in (2, 3, 4)]
         await asyncio.sleep(0.05)
-        assert not any(w.done() for w in held)
+        assert not any(w.done() for w in held) and batches[-1] == (3, False)
         other.execute("COMMIT")
-        after = writer.enqueue("call", "s", {"i": 4})  # queued behind them, or written after them
+        after = writer.enqueue("call", "s", {"i": 5})  # queued behind them, or written after them
         await asyncio.gather(*held, after)
 
     asyncio.run(main())
     writer.close()
-    assert [r.data["i"] for r in writer.log.records()] == [0, 1, 2, 3, 4]
+    assert [r.data["i"] for r in writer.log.records()] == [0, 1, 2, 3, 4, 5]
     assert writer.log.verify().ok
     other.close()
 
@@ -461,13 +472,20 @@ def test_commits_on_the_loop_still_checkpoint_the_wal(db):
     log._db.checkpoint = lambda: (checkpoints.append(1), checkpoint())  # type: ignore[method-assign]
     writer = AuditWriter(log)
 
+    on_loop = []  # each commit tried on the loop: made there (True) or handed to the thread
+    write_now = log.write_now
+
+    def counted(prepared):
+        records = write_now(prepared)
+        on_loop.append(records is not None)
+        return records
+
+    log.write_now = counted  # type: ignore[method-assign]
+
     async def main():
-        at_once = 0
         for i in range(200):
-            record = writer.enqueue("call", "s", {"i": i})
-            at_once += record.done()  # not while the thread checkpoints: then the thread writes it
-            await record
-        return at_once
+            await writer.enqueue("call", "s", {"i": i})
+        return sum(on_loop)  # not while the thread checkpoints: then the thread writes it
 
     assert asyncio.run(main()) > 150
     writer.close()

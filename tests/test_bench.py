@@ -135,3 +135,18 @@ def test_bad_options_get_one_line_and_a_non_zero_exit(args, message):
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_call_path_script_reports_every_hop_of_a_call(tmp_path):
+    """scripts/bench_call_path: every hop of the call's path is timed in the proxy, and a tree without
+    the package is refused in one line."""
+    script = REPO / "scripts" / "bench_call_path"
+    run = subprocess.run([sys.executable, str(script), "--calls", "20", "--config", "relay", "--json"],
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert len(report["hops_us"]) == 4 and all(v > 0 for v in report["hops_us"].values())
+    assert report["proxy_cpu_ms_per_call"] > 0
+    bad = subprocess.run([sys.executable, str(script), "--tree", str(tmp_path)], capture_output=True, text=True,
+                         timeout=60, cwd=REPO)
+    assert bad.returncode == 2 and "mcp_guard package" in bad.stderr and "Traceback" not in bad.stderr

@@ -287,21 +287,43 @@ async def test_one_record_per_step_and_the_result_scan_applies(tmp_path):
     assert AuditLog(proxy.store).verify().ok
 
 
-@pytest.mark.parametrize("durability", [None, "full"])  # the default ("group"), and "full"
-async def test_a_call_reaches_the_server_only_once_its_record_is_committed(tmp_path, durability):
-    """Write-ahead: when the call leaves for the server, its record is already in the database, as
-    another connection (another process) reads it."""
+def committed_calls(db) -> list[str]:
+    """The tools of the call records in the database, as another connection (another process) reads them."""
     import sqlite3
 
-    async with proxied(tmp_path, durability=durability) as (client, relay, upstream, judged, proxy):
+    with sqlite3.connect(db) as other:
+        rows = other.execute("SELECT data FROM audit WHERE kind = 'call' ORDER BY seq")
+        return [orjson.loads(d)["tool"] for (d,) in rows]
+
+
+async def test_a_call_is_answered_only_once_its_record_is_committed(tmp_path):
+    """The default ("group"): the record is committed while the server works on the call, and the
+    answer waits for it."""
+    async with proxied(tmp_path) as (client, relay, upstream, judged, proxy):
+        seen: list[list[str]] = []
+        send = client.send
+
+        async def send_checked(msg, raw=None, related_id=None):
+            if isinstance(msg.get("result"), dict) and "content" in msg["result"]:  # a call's answer
+                seen.append(committed_calls(tmp_path / "guard.db"))
+            await send(msg, raw, related_id)
+
+        client.send = send_checked
+        await client.request("tools/call", {"name": "read_file", "arguments": {"path": "a"}})
+        await client.request("tools/call", {"name": "weather", "arguments": {}})
+    assert seen == [["read_file"], ["read_file", "weather"]]
+
+
+async def test_a_call_reaches_the_server_only_once_its_record_is_fsynced_with_durability_full(tmp_path):
+    """Write-ahead ("full"): when the call leaves for the server, its record is already in the database,
+    as another connection (another process) reads it."""
+    async with proxied(tmp_path, durability="full") as (client, relay, upstream, judged, proxy):
         seen: list[list[str]] = []
         send = upstream.send
 
         async def send_checked(msg, raw=None, related_id=None):
             if msg.get("method") == "tools/call":
-                with sqlite3.connect(tmp_path / "guard.db") as other:
-                    seen.append([orjson.loads(d)["tool"] for (d,) in
-                                 other.execute("SELECT data FROM audit WHERE kind = 'call' ORDER BY seq")])
+                seen.append(committed_calls(tmp_path / "guard.db"))
             await send(msg, raw, related_id)
 
         upstream.send = send_checked

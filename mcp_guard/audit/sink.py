@@ -22,6 +22,9 @@ class AuditSink:
     def __init__(self, writer: AuditWriter, sensitive: Iterable[str] = ()) -> None:
         self.writer = writer
         self.sensitive = list(sensitive)
+        # Durability "full": a request's record is fsynced before the request leaves; else it is
+        # committed while the server works on it (the call gate awaits it before the answer).
+        self.write_ahead = writer.log.durability == "full"
 
     def record(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Awaitable[Any]:
         """Queue a record; await the result before answering anything that depends on it."""

@@ -17,9 +17,11 @@ Each governed request ends in one `CallOutcome` handed to the gate's observers (
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -80,9 +82,11 @@ class Asker(Protocol):
 
 
 class Link(Protocol):
-    """How the gate reaches an upstream: the relay sends the request and correlates its answer."""
+    """How the gate reaches an upstream: the relay sends the request and correlates its answer;
+    `while_sent` runs once the request has left, while the server works on it."""
 
-    async def forward(self, up: UpstreamConnection, msg: Message, raw: bytes | None) -> Answer: ...
+    async def forward(self, up: UpstreamConnection, msg: Message, raw: bytes | None, rounds: int = 0,
+                      while_sent: Callable[[], object] | None = None) -> Answer: ...
 
 
 class HeldApprovals:
@@ -167,16 +171,15 @@ class CallGate:
                               (jsonrpc.result(rid, jsonrpc.tool_error_result(text)), None))
 
         # forward: built from what was judged, never the client's bytes (those may say something else
-        # to another parser: a key given twice, the proxy read the last, a server may read the first).
-        # Write-ahead: the record is committed (durability "group"; fsynced: "full") before the call
-        # leaves; if it cannot be written, the call is refused, never forwarded unrecorded.
+        # to another parser: a key given twice, the proxy read the last, a server may read the first),
+        # with its record (see `_forward_recorded`)
         out = {**msg, "params": judged_params(params, tool, call.arguments)}
-        if self.audit is not None:
-            await self.audit.call("call", call, decision)
+        audit = self.audit
         sent = time.perf_counter()
         self.calls[rid] = call  # a question the server puts meanwhile is about this call (judge_answer)
         try:
-            resp, rraw = await self.link.forward(up, out, None)
+            resp, rraw = await self._forward_recorded(
+                up, out, (lambda: audit.call("call", call, decision)) if audit is not None else None)
         finally:
             self.calls.pop(rid, None)
         upstream_seconds = time.perf_counter() - sent
@@ -194,6 +197,37 @@ class CallGate:
                 resp, rraw = {**resp, "result": checked}, None
         return self._done("tools/call", up.name, tool, decision, started, upstream_seconds, _error_of(resp),
                           (resp, rraw))
+
+    async def _forward_recorded(self, up: UpstreamConnection, msg: Message,
+                                record: Callable[[], Awaitable[Any]] | None) -> Answer:
+        """Forward a judged request and commit its record (`record` starts the write).
+
+        With durability "full" the record is fsynced before the request leaves (write-ahead). Else it
+        is committed once the request has left, while the server works on it, so the commit adds
+        nothing to the call's latency; either way the answer waits for the record: an answer goes to
+        the client only once its request's record is committed, and one whose record cannot be
+        written is replaced by an error (the same one a write-ahead failure gives)."""
+        if record is None:
+            return await self.link.forward(up, msg, None)
+        if self.audit is None or self.audit.write_ahead:
+            await record()
+            return await self.link.forward(up, msg, None)
+        written: list[Awaitable[Any]] = []
+
+        def start() -> None:
+            if not written:
+                written.append(_started(record))
+
+        try:
+            answer = await self.link.forward(up, msg, None, while_sent=start)
+        except BaseException:  # cancelled while sent: the request may have left, so it is recorded
+            start()
+            with contextlib.suppress(Exception):  # a failure is logged by the writer
+                await asyncio.shield(asyncio.ensure_future(written[0]))
+            raise
+        start()  # not sent (the server is unavailable): recorded all the same
+        await written[0]
+        return answer
 
     async def _ask_recording_cancel(self, call: ToolCall, decision: Decision, rid: RequestId,
                                     reply: tuple[str, Any] | None) -> Decision | dict[str, Any]:
@@ -265,29 +299,25 @@ class CallGate:
         inspected."""
         started = time.perf_counter()
         method = msg["method"]
-        refused = await self.check_read(msg["id"], up.name, kind, name, msg)
-        if refused is not None:
-            decision, answer = refused
+        decision = await self.guards.check_read(self.session, up.name, kind, name, _sent_arguments(msg))
+        if not decision.allowed:
+            if self.audit is not None:
+                params = msg.get("params")
+                await self.audit.read(self.session.id, method, up.name, kind, name,
+                                      params if isinstance(params, dict) else {}, decision)
+            answer = jsonrpc.error(msg["id"], jsonrpc.REFUSED, decision.reason), None
             return self._done(method, up.name, name, decision, started, 0.0, decision.reason, answer)
         sent = time.perf_counter()
-        resp, rraw = await self.link.forward(up, msg, None)  # re-serialised: exactly what was judged
+        record = None
+        if self.audit is not None:
+            params, audit = msg.get("params"), self.audit
+            record = lambda: audit.read(self.session.id, method, up.name, kind, name,  # noqa: E731
+                                        params if isinstance(params, dict) else {}, decision)
+        # re-serialised: exactly what was judged
+        resp, rraw = await self._forward_recorded(up, msg, record)
         upstream_seconds = time.perf_counter() - sent
         resp, rraw = await self.inspect_answer(up.name, method, msg["id"], resp, rraw, request=msg)
         return self._done(method, up.name, name, None, started, upstream_seconds, _error_of(resp), (resp, rraw))
-
-    async def check_read(self, rid: RequestId, upstream: str, kind: ReadKind, name: str,
-                         msg: Message) -> tuple[Decision, Answer] | None:
-        """Judge a read; its record is committed whatever the decision, and before an allowed one is
-        forwarded (write-ahead, as a tools/call: a request the server sees has its record; if it
-        cannot be written, the request fails unforwarded)."""
-        decision = await self.guards.check_read(self.session, upstream, kind, name, _sent_arguments(msg))
-        if self.audit is not None:
-            params = msg.get("params")
-            await self.audit.read(self.session.id, msg["method"], upstream, kind, name,
-                                  params if isinstance(params, dict) else {}, decision)
-        if decision.allowed:
-            return None
-        return decision, (jsonrpc.error(rid, jsonrpc.REFUSED, decision.reason), None)
 
     # -- what a server sends toward the model ----------------------------------------------------------
 
@@ -345,6 +375,16 @@ class CallGate:
                 except Exception:  # an observer's failure must never cost the call
                     log.exception("a call observer failed")
         return answer
+
+
+def _started(write: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
+    """What `write()` returns, or a failed future holding what it raised (a record the audit refused)."""
+    try:
+        return write()
+    except Exception as err:  # noqa: BLE001 - handed to whoever awaits the record
+        failed = asyncio.get_running_loop().create_future()
+        failed.set_exception(err)
+        return failed
 
 
 def _error_of(resp: Message) -> str | None:

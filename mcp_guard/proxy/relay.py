@@ -506,10 +506,11 @@ class Relay:
         return await self.gate.inspect_answer(up.name, msg["method"], msg["id"], resp, rraw, request=msg)
 
     async def forward(self, up: UpstreamConnection, msg: Message, raw: bytes | None,
-                      rounds: int = 0) -> tuple[Message, bytes | None]:
+                      rounds: int = 0, while_sent: Callable[[], object] | None = None) -> tuple[Message, bytes | None]:
         """Send a client request to `up` and return its answer: progress and cancellation of the
-        request are routed to it meanwhile (the gate's `Link`). A 2026-07-28 server's questions
-        (`input_required`) are put to a handshake-era client here, the era's translation."""
+        request are routed to it meanwhile (the gate's `Link`; `while_sent` runs once the request has
+        left). A 2026-07-28 server's questions (`input_required`) are put to a handshake-era client
+        here, the era's translation."""
         rid = msg["id"]
         if rid in self._inflight:
             self._inflight[rid] = (self._inflight[rid][0], up.name)
@@ -518,7 +519,7 @@ class Relay:
         if token is not None:
             self._progress[token] = rid
         try:
-            resp, rraw = await up.forward(msg, raw)
+            resp, rraw = await up.forward(msg, raw, while_waiting=while_sent)
         finally:
             if token is not None:
                 self._progress.pop(token, None)

@@ -1,4 +1,5 @@
-"""Class: audit - durability "group" promises write-ahead ("a call the server sees has its record").
+"""Class: audit - durability "full" promises write-ahead ("a call the server sees has its record"; the
+default, "group", promises that an answer the client gets has its record: test_audit_before_answer.py).
 
 A server that SIGKILLs the proxy the moment a request reaches it shows what was committed before the
 request was forwarded. Checked for tools/call (the promise) and for the other requests the agent
@@ -43,7 +44,7 @@ def test_request_the_server_saw_has_a_record_after_a_kill(tmp_path, method, era)
     db = tmp_path / "guard.db"
     cfg = write_config(tmp_path / "mcp-guard.toml",
                        {"k": (server("kill_parent.py", str(seen), method), UNISOLATED)},
-                       f'[storage]\npath = "{db}"\n[intent]\nmode = "off"\n')
+                       f'[storage]\npath = "{db}"\n[intent]\nmode = "off"\n[audit]\ndurability = "full"\n')
     with Attacker(cfg) as c:
         if era == "handshake":
             c.open()

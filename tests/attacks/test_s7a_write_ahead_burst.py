@@ -1,7 +1,7 @@
-"""Class: audit - durability "group" write-ahead under a burst (session 7 moved the commit onto the event
-loop when nothing is queued and every lock is free at the first try). 40 tools/call are written at
-once without waiting; the server SIGKILLs the proxy when the Nth reaches it. Every call the server saw
-must have its record (README: "a call the server sees has its record")."""
+"""Class: audit - write-ahead under a burst (durability "full", which promises it; session 7 moved the
+"group" commit onto the event loop when nothing is queued and every lock is free at the first try).
+40 tools/call are written at once without waiting; the server SIGKILLs the proxy when the Nth reaches
+it. Every call the server saw must have its record (README: "a call the server sees has its record")."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_burst_calls_seen_by_server_have_records(tmp_path, nth):
     db = tmp_path / "guard.db"
     cfg = write_config(tmp_path / "mcp-guard.toml",
                        {"k": (server("s7a_kill_nth.py", str(seen), str(nth)), 'trust = "tofu"')},
-                       f'[storage]\npath = "{db}"\n')
+                       f'[storage]\npath = "{db}"\n[audit]\ndurability = "full"\n')
     with Attacker(cfg) as c:
         c.open()
         c.names()
