@@ -54,3 +54,14 @@ def test_a_folder_the_agent_only_sent_itself_grounds_nothing():
     # The listing's result does not name its folder: only the agent's own argument did.
     v = _decide("Delete notes.txt", DELETE, "/srv/other/notes.txt", "[FILE] notes.txt\n[FILE] todo.md")
     assert v.action != "allow", v.reason
+
+
+@pytest.mark.parametrize("request_, allowed", [
+    ("Overwrite notes.txt with: meeting moved to 3pm", True),
+    ("Rewrite notes.txt to say: meeting moved to 3pm", True),
+    ("Remove notes.txt", False),  # re- + "move" is no write, and "remove" shares no kind with "write"
+    ("Review notes.txt", False),
+])
+def test_the_tools_own_verb_done_again_or_over_asks_for_it(request_, allowed):
+    v = _decide(request_, WRITE, "/home/ann/project/notes.txt")
+    assert (v.action == "allow") is allowed, v.reason

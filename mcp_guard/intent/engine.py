@@ -399,7 +399,7 @@ class DeclaredIntent:
         light = name_tokens(info.name)[:1] in ([v] for v in _LIGHT_VERBS)
         for verb, obj, raw in (self.spans if strict else [*self.spans, *self.spelt]):
             sv = stem(verb)
-            own = sv in verbs or bool(_joined_verbs(verb, obj) & verbs) or (
+            own = sv in verbs or bool(_joined_verbs(verb, obj) & verbs) or _again(verb, verbs) or (
                 not strict and _clipped(verb, verbs) and not self._heading(raw))
             if own or (any(sv in f for f in families) and self._family_fits(info, params, verb, obj, raw)):
                 if self._acts_on_clause(info, params, verb, obj, raw, light=own and verb in _LIGHT_VERBS):
@@ -816,6 +816,17 @@ def _joined_verbs(verb: str, obj: tuple[str, ...]) -> frozenset[str]:
     if not particle or any(w in _LINKS and w not in _PARTICLES for w in obj[:obj.index(particle)]):
         return frozenset()
     return frozenset({stem(verb + particle), stem(stem(verb) + particle)})
+
+
+def _again(verb: str, verbs: frozenset[str]) -> bool:
+    """Is the clause's verb the tool's own verb done again or over ("rewrite", "overwrite", "resend" for
+    write, send): re-/over- before it, where WordNet gives both words a kind of action and they share one
+    ("remove" is no "move", "reserve" no "serve", "release" no "lease")?"""
+    for prefix in ("re", "over"):
+        base = verb[len(prefix):]
+        if verb.startswith(prefix) and len(base) >= 3 and stem(base) in verbs:
+            return bool(verb_kinds(verb) & verb_kinds(base))
+    return False
 
 
 def _clipped(verb: str, verbs: frozenset[str]) -> bool:
