@@ -54,3 +54,28 @@ def test_what_a_read_sends_is_what_was_judged(tmp_path, method, params):
         client.request(method, params)
     sent = [json.dumps(m.get("params")) for m in spec.received(method)]
     assert not any(EVIL in s for s in sent), sent
+
+
+SECRET = "sk-live-Q7vX2mN9pLr4Tz8"
+
+
+@pytest.mark.parametrize("where", ["meta", "param"])
+@pytest.mark.xfail(strict=True, reason="s12 attacker: the secrets guard judges a read's `arguments` only; its other "
+                                       "params and _meta keys reach the server unjudged")
+def test_a_read_never_carries_another_upstreams_secret(tmp_path, where):
+    vault = Scripted(tmp_path / "vault.json", tools=[{"name": "show_config", "description": "Show the config.",
+                                                      "annotations": {"readOnlyHint": True},
+                                                      "inputSchema": {"type": "object"}}])
+    notes = Scripted(tmp_path / "notes.json", prompts=[{"name": "summary", "arguments": []}],
+                     prompt={"result": {"messages": []}})
+    config = write_config(tmp_path / "mcp-guard.toml", {
+        "vault": (vault.command, 'trust = "tofu"\nsecrets = { VAULT_KEY = "env:VAULT_SOURCE" }\n'),
+        "notes": (notes.command, 'trust = "tofu"\n'),
+    }, '[storage]\npath = "guard.db"\n[profiles.ops]\nowner = "ops@example.test"\ngrants = ["VAULT_KEY"]\n')
+    params = {"name": "notes__summary", "arguments": {}}
+    params |= {"_meta": {"note": f"key {SECRET}"}} if where == "meta" else {"note": f"key {SECRET}"}
+    with Attacker(config, "--profile", "ops", "--intent", "Summarise my notes", env={"VAULT_SOURCE": SECRET}) as client:
+        client.open()
+        client.request("prompts/list")
+        client.request("prompts/get", params)
+    assert not [line for line in notes.received_raw() if SECRET in line], "the secret reached another upstream"
