@@ -117,7 +117,7 @@ class ManifestGuard(Guard):
         self._store = store
         self._queue: ReviewQueue | None = None
         self._db_lock = anyio.Lock()
-        self._views: dict[tuple[str, str], _View] = {}
+        self._views: dict[tuple[str, str], _View] = {}  # (session.connection, upstream) -> its view
         # The last definition each server process was seen serving, whichever session listed it: sessions
         # that share one process (`share`) must not call what another session's listing found changed.
         self._latest: dict[tuple[int, str, str], tuple[Any, Item]] = {}
@@ -267,7 +267,7 @@ class ManifestGuard(Guard):
     # Recording ----------------------------------------------------------------------------------------
 
     async def _refresh(self, session: SessionInfo, upstream: Upstream, which: list[str]) -> None:
-        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view = self._views.setdefault((session.connection, upstream.name), _View(upstream))
         view.upstream = upstream
         trust = self._trust(upstream.name)
         for kind in which:
@@ -294,7 +294,7 @@ class ManifestGuard(Guard):
         """Record the server's identity and instructions; the row served now, or None if unknown."""
         definition = server_definition(upstream.server_info, upstream.instructions)
         trust = self._trust(upstream.name)
-        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view = self._views.setdefault((session.connection, upstream.name), _View(upstream))
         view.upstream = upstream
         try:
             if not self._adopted:
@@ -354,7 +354,7 @@ class ManifestGuard(Guard):
         except Exception as err:  # noqa: BLE001 - fail closed: what cannot be checked is not shown
             log.warning("%s: cannot check the %s list, hiding it: %s", upstream.name, kind, _why(err))
             return []
-        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view = self._views.setdefault((session.connection, upstream.name), _View(upstream))
         known = view.items.setdefault(ours, {})
         for name, row in recorded.items():
             # A page holds one copy of a name the whole list holds twice: the conflict still stands.
@@ -400,7 +400,7 @@ class ManifestGuard(Guard):
             self._latest[(id(process), kind, name)] = (process, row)
 
     async def _check_call(self, call: ToolCall) -> Decision:
-        view = self._views.get((call.session.id, call.upstream))
+        view = self._views.get((call.session.connection, call.upstream))
         item = view.items.get("tool", {}).get(call.tool) if view else None
         if item is not None and view is not None:
             process = _process_of(view.upstream)
@@ -438,7 +438,7 @@ class ManifestGuard(Guard):
         """A listed prompt or resource that is held cannot be fetched (nor completed, nor subscribed to)
         directly either. A resource URI is compared by `uri_key`, so no other spelling of a held URI
         passes; a URI the server never listed passes unless it fits a template that is held."""
-        view = self._views.get((session.id, upstream))
+        view = self._views.get((session.connection, upstream))
         if view is None:
             return deny(f"{kind} {name!r} of {upstream!r} cannot be checked: its lists were not read",
                         guard=self.name, rule="unchecked")
@@ -482,7 +482,7 @@ class ManifestGuard(Guard):
         return ALLOW
 
     async def on_session_end(self, session: SessionInfo) -> None:
-        for key in [k for k in self._views if k[0] == session.id]:
+        for key in [k for k in self._views if k[0] == session.connection]:
             del self._views[key]
 
 

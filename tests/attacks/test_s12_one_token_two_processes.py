@@ -21,7 +21,6 @@ import subprocess
 from pathlib import Path
 
 import httpx2 as httpx
-import pytest
 
 from tests.attacks.client import server, write_config
 from tests.clients import GUARD, serving
@@ -65,8 +64,6 @@ class Session:
         return [t["name"] for t in self.rpc("tools/list")["result"]["tools"]]
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker: the review guard keeps one listing per (session id, upstream), "
-                                       "which the HTTP sessions of one token share while each has its own process")
 def test_a_token_s_second_session_cannot_call_its_held_tool_after_the_first_lists(tmp_path: Path):
     spec, log = tmp_path / "spec.json", tmp_path / "calls.log"
     spec.write_text(json.dumps({"version": "old", "tools": [OLD]}))
