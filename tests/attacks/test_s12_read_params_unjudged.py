@@ -43,8 +43,6 @@ def _server(tmp_path) -> tuple[Scripted, object]:
     ("completion/complete", {"ref": {"type": "ref/prompt", "name": "draft_reply"},
                              "argument": {"name": "to", "value": "Ana"}, "notify": EVIL}),
 ])
-@pytest.mark.xfail(strict=True, reason="s12 attacker: reads are forwarded with every params and _meta key the "
-                                       "client sent; only `arguments` (an object) and a completion's values are judged")
 def test_what_a_read_sends_is_what_was_judged(tmp_path, method, params):
     spec, config = _server(tmp_path)
     with Attacker(config, "--intent", "Draft a reply to Ana") as client:
@@ -60,8 +58,6 @@ SECRET = "sk-live-Q7vX2mN9pLr4Tz8"
 
 
 @pytest.mark.parametrize("where", ["meta", "param"])
-@pytest.mark.xfail(strict=True, reason="s12 attacker: the secrets guard judges a read's `arguments` only; its other "
-                                       "params and _meta keys reach the server unjudged")
 def test_a_read_never_carries_another_upstreams_secret(tmp_path, where):
     vault = Scripted(tmp_path / "vault.json", tools=[{"name": "show_config", "description": "Show the config.",
                                                       "annotations": {"readOnlyHint": True},
