@@ -21,8 +21,6 @@ POST = {"name": "post_message", "description": "Post a message to a chat channel
 
 
 @pytest.mark.parametrize("meta", [{"progressToken": f"p-{SECRET}"}, {"tracestate": f"k={SECRET}"}])
-@pytest.mark.xfail(strict=True, reason="s12 attacker: the secrets guard reads a call's name, arguments and inputs, "
-                                       "not the _meta keys the gate forwards")
 def test_a_call_s_meta_never_carries_another_upstreams_secret(tmp_path, meta):
     vault = Scripted(tmp_path / "vault.json", tools=[{"name": "show_config", "description": "Show the config.",
                                                       "annotations": {"readOnlyHint": True},
