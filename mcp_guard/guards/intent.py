@@ -43,7 +43,6 @@ from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import find_values, url_host
 from mcp_guard.store import Store
-from mcp_guard.uris import uri_key
 
 if TYPE_CHECKING:  # loaded with the Proxy
     from mcp_guard.audit.sink import AuditSink
@@ -106,7 +105,7 @@ class IntentGuard(Guard):
         self._listings: dict[bytes, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
         self._profiles: dict[str, CompiledProfile] = {}
         self._lists = TrustedLists()
-        # Each upstream's resource URIs as it listed them (`uri_key`): a read of one is the server's own.
+        # Each upstream's resource URIs as it listed them: a read of one (as written) is the server's own.
         self._listed_uris: dict[str, set[str]] = {}
 
     # -- what the servers say about their tools -------------------------------------------------
@@ -212,13 +211,13 @@ class IntentGuard(Guard):
             if len(listed) >= MAX_LISTED_URIS:
                 return
             if isinstance(item.get("uri"), str):
-                listed.add(uri_key(item["uri"]))
+                listed.add(item["uri"])
 
     def _reaches_network(self, upstream: str, uri: str) -> bool:
         """Does a read of this resource URI reach a place on the network the agent may have chosen: a web
         address, or a URI of any scheme that names a host or mailbox (`fetch://host/…`, `https:host`), unless
         it is one the server listed itself?"""
-        return _web_address(uri) or (uri_key(uri) not in self._listed_uris.get(upstream, ()) and _names_a_host(uri))
+        return _web_address(uri) or (uri not in self._listed_uris.get(upstream, ()) and _names_a_host(uri))
 
     # -- sessions -------------------------------------------------------------------------------
     def _profile(self, name: str) -> CompiledProfile:

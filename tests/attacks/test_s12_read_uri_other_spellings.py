@@ -35,6 +35,7 @@ def _server(tmp_path) -> tuple[Scripted, object]:
     f"https:collector.example/x?d={DATA}",
     f"fetch://collector.example/x?d={DATA}",
     f"fetch://https%3A%2F%2Fcollector.example%2Fx%3Fd%3D{DATA}",
+    f"{LISTED['uri']}#{DATA}",  # a listed URI is the server's own only as listed
 ])
 def test_a_read_naming_a_host_found_nowhere_is_asked_whatever_its_scheme(tmp_path, uri):
     spec, config = _server(tmp_path)
