@@ -17,7 +17,6 @@ import json
 from pathlib import Path
 
 import httpx2 as httpx
-import pytest
 
 from tests.attacks.client import Scripted, write_config
 from tests.clients import serving
@@ -54,8 +53,6 @@ class Session:
                        headers={**HEADERS, "mcp-session-id": self.sid, "mcp-protocol-version": "2025-06-18"})
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker: reads of a shared server are judged by the session's own "
-                                       "listing; only tools/call consults what the process was last seen serving")
 def test_a_prompt_another_session_found_changed_is_held_in_every_session(tmp_path: Path):
     spec = Scripted(tmp_path / "spec.json", prompts=[OLD], prompt={"result": {"messages": []}})
     config = write_config(tmp_path / "mcp-guard.toml", {"notes": (spec.command, 'trust = "tofu"\nshare = "all"')},
