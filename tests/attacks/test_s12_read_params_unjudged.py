@@ -57,7 +57,12 @@ def test_what_a_read_sends_is_what_was_judged(tmp_path, method, params):
 SECRET = "sk-live-Q7vX2mN9pLr4Tz8"
 
 
-@pytest.mark.parametrize("where", ["meta", "param"])
+@pytest.mark.parametrize("where", [
+    "meta", "param",
+    pytest.param("progress", marks=pytest.mark.xfail(strict=True, reason=(
+        "s12 attacker (open): a read's forwarded _meta keys (progressToken, trace context) reach no guard: "
+        "`Guard.check_read` is given the read's name and arguments only, and intent must not judge trace ids"))),
+])
 def test_a_read_never_carries_another_upstreams_secret(tmp_path, where):
     vault = Scripted(tmp_path / "vault.json", tools=[{"name": "show_config", "description": "Show the config.",
                                                       "annotations": {"readOnlyHint": True},
@@ -69,7 +74,8 @@ def test_a_read_never_carries_another_upstreams_secret(tmp_path, where):
         "notes": (notes.command, 'trust = "tofu"\n'),
     }, '[storage]\npath = "guard.db"\n[profiles.ops]\nowner = "ops@example.test"\ngrants = ["VAULT_KEY"]\n')
     params = {"name": "notes__summary", "arguments": {}}
-    params |= {"_meta": {"note": f"key {SECRET}"}} if where == "meta" else {"note": f"key {SECRET}"}
+    params |= {"meta": {"_meta": {"note": f"key {SECRET}"}}, "param": {"note": f"key {SECRET}"},
+               "progress": {"_meta": {"progressToken": f"p-{SECRET}"}}}[where]
     with Attacker(config, "--profile", "ops", "--intent", "Summarise my notes", env={"VAULT_SOURCE": SECRET}) as client:
         client.open()
         client.request("prompts/list")
