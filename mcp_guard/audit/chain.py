@@ -248,6 +248,6 @@ def verify_jsonl(fp: IO[str], anchors: Iterable[tuple[int, str]] = ()) -> Verify
 def parse_anchor(text: str) -> tuple[int, str]:
     """`SEQ:HASH` as printed by `mcp-guard audit head`."""
     seq, _, h = text.partition(":")
-    if not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", h):
+    if not re.fullmatch(r"[0-9]{1,18}", seq) or not re.fullmatch(r"[0-9a-f]{64}", h):  # a 64-bit integer
         raise GuardError(f"bad anchor {text!r}: expected SEQ:HASH as printed by `mcp-guard audit head`")
     return int(seq), h

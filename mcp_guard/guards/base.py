@@ -11,6 +11,7 @@ then `check_result` of each guard. Every decision is written to the audit log be
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -72,6 +73,9 @@ class SessionInfo:
     profile: str | None = None
     # Guards may keep per-session state here under their own name (budgets, calls made so far).
     state: dict[str, Any] = field(default_factory=dict)
+    # This client connection's own: one guard session (a `session start` token) may have several,
+    # each with server processes of its own, so what a process serves is kept under this, not `id`.
+    connection: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 @dataclass(slots=True)

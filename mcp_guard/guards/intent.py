@@ -23,10 +23,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import anyio.to_thread
 
@@ -39,6 +41,7 @@ from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text, strings_of
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
+from mcp_guard.intent.values import find_values, url_host
 from mcp_guard.store import Store
 
 if TYPE_CHECKING:  # loaded with the Proxy
@@ -46,6 +49,7 @@ if TYPE_CHECKING:  # loaded with the Proxy
 
 log = logging.getLogger("mcp_guard")
 INLINE_JUDGE_CHARS = 16 * 1024  # results up to this size are judged on the event loop
+MAX_LISTED_URIS = 4096  # resource URIs kept per upstream as the server's own (reads of them go nowhere else)
 MAX_LISTINGS = 1024  # distinct listings whose judgement the process keeps (and each session's seen ones)
 STATE_KEY = "intent"
 # A tainted text whose taint the other processes of the session could not be told of is withheld.
@@ -101,6 +105,8 @@ class IntentGuard(Guard):
         self._listings: dict[bytes, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
         self._profiles: dict[str, CompiledProfile] = {}
         self._lists = TrustedLists()
+        # Each upstream's resource URIs as it listed them: a read of one (as written) is the server's own.
+        self._listed_uris: dict[str, set[str]] = {}
 
     # -- what the servers say about their tools -------------------------------------------------
     def learn(self, upstream: str, tools: list[dict[str, Any]]) -> None:
@@ -112,6 +118,8 @@ class IntentGuard(Guard):
     ) -> list[dict[str, Any]]:
         if kind == "tools":
             self.learn(upstream.name, items)
+        elif kind == "resources":
+            self._saw_resources(upstream.name, items)
         if items and self._unreviewed(upstream.name) and not await self.judge_listing(
                 session, upstream.name, f"{kind}/list", items):
             log.warning("%s", UNSHARED.reason)
@@ -196,6 +204,20 @@ class IntentGuard(Guard):
         except Exception:  # noqa: BLE001 - a database problem must not decide a call; the name does
             return None
         return item.definition if item is not None else None
+
+    def _saw_resources(self, upstream: str, items: list[dict[str, Any]]) -> None:
+        listed = self._listed_uris.setdefault(upstream, set())
+        for item in items:
+            if len(listed) >= MAX_LISTED_URIS:
+                return
+            if isinstance(item.get("uri"), str):
+                listed.add(item["uri"])
+
+    def _reaches_network(self, upstream: str, uri: str) -> bool:
+        """Does a read of this resource URI reach a place on the network the agent may have chosen: a web
+        address, or a URI of any scheme that names a host or mailbox (`fetch://host/…`, `https:host`), unless
+        it is one the server listed itself?"""
+        return _web_address(uri) or (uri not in self._listed_uris.get(upstream, ()) and _names_a_host(uri))
 
     # -- sessions -------------------------------------------------------------------------------
     def _profile(self, name: str) -> CompiledProfile:
@@ -303,13 +325,14 @@ class IntentGuard(Guard):
         mode = self.config.intent.mode
         if mode == "off":
             return Decision("allow", "intent checks are off", self.name, "off")
-        if not arguments and not (kind == "resource" and _web_address(name)):
+        reaches = kind == "resource" and self._reaches_network(upstream, name)
+        if not arguments and not reaches:
             return Decision("allow", f"{kind} {name!r} sends nothing beyond its server", self.name, "read")
         await self._caught_up(session)
         st = self.state(session)
         if arguments:
             decision = self._sent(st, f"{kind}/{name}", arguments, "arguments")
-            if decision.action != "allow" or kind != "resource" or not _web_address(name):
+            if decision.action != "allow" or not reaches:
                 return decision
         info = classify({"name": "resources/read", "annotations": {"readOnlyHint": True, "openWorldHint": True}})
         verdict = _warned(_engine(st).decide("resources/read", {"uri": name}, st.record, info), mode)
@@ -580,6 +603,23 @@ def message_text(msg: Any) -> str:
 def _web_address(uri: str) -> bool:
     """Is a resource's URI a web address (one a server that fetches pages would reach)?"""
     return uri.strip().lower().startswith(("http://", "https://", "ftp://", "ws://", "wss://"))
+
+
+_OWN_SCHEME = re.compile(r"^\s*[a-z][a-z0-9+.-]*:/*", re.I)
+
+
+def _names_a_host(uri: str) -> bool:
+    """Does a URI name a host by domain or address, or a mailbox, anywhere in it (as written or
+    percent-decoded)? A server's own names (`note://a`, `repo://octo/hello`) name none."""
+    texts = [uri, unquote(uri)]
+    texts += [_OWN_SCHEME.sub("", t) for t in texts]  # what the URI's scheme wraps (`fetch://https://…`)
+    for text in dict.fromkeys(texts):
+        for found in find_values(text):
+            if found.kind == "email":
+                return True
+            if found.kind in ("url", "host") and ("." in (host := url_host(found.value)) or host.startswith("[")):
+                return True
+    return False
 
 
 def _warned(verdict: Verdict, mode: str) -> Verdict:

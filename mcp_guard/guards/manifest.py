@@ -117,7 +117,7 @@ class ManifestGuard(Guard):
         self._store = store
         self._queue: ReviewQueue | None = None
         self._db_lock = anyio.Lock()
-        self._views: dict[tuple[str, str], _View] = {}
+        self._views: dict[tuple[str, str], _View] = {}  # (session.connection, upstream) -> its view
         # The last definition each server process was seen serving, whichever session listed it: sessions
         # that share one process (`share`) must not call what another session's listing found changed.
         self._latest: dict[tuple[int, str, str], tuple[Any, Item]] = {}
@@ -267,7 +267,7 @@ class ManifestGuard(Guard):
     # Recording ----------------------------------------------------------------------------------------
 
     async def _refresh(self, session: SessionInfo, upstream: Upstream, which: list[str]) -> None:
-        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view = self._views.setdefault((session.connection, upstream.name), _View(upstream))
         view.upstream = upstream
         trust = self._trust(upstream.name)
         for kind in which:
@@ -294,7 +294,7 @@ class ManifestGuard(Guard):
         """Record the server's identity and instructions; the row served now, or None if unknown."""
         definition = server_definition(upstream.server_info, upstream.instructions)
         trust = self._trust(upstream.name)
-        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view = self._views.setdefault((session.connection, upstream.name), _View(upstream))
         view.upstream = upstream
         try:
             if not self._adopted:
@@ -354,7 +354,7 @@ class ManifestGuard(Guard):
         except Exception as err:  # noqa: BLE001 - fail closed: what cannot be checked is not shown
             log.warning("%s: cannot check the %s list, hiding it: %s", upstream.name, kind, _why(err))
             return []
-        view = self._views.setdefault((session.id, upstream.name), _View(upstream))
+        view = self._views.setdefault((session.connection, upstream.name), _View(upstream))
         known = view.items.setdefault(ours, {})
         for name, row in recorded.items():
             # A page holds one copy of a name the whole list holds twice: the conflict still stands.
@@ -400,15 +400,10 @@ class ManifestGuard(Guard):
             self._latest[(id(process), kind, name)] = (process, row)
 
     async def _check_call(self, call: ToolCall) -> Decision:
-        view = self._views.get((call.session.id, call.upstream))
+        view = self._views.get((call.session.connection, call.upstream))
         item = view.items.get("tool", {}).get(call.tool) if view else None
         if item is not None and view is not None:
-            process = _process_of(view.upstream)
-            seen = self._latest.get((id(process), "tool", call.tool))
-            if seen is not None and seen[0] is process and seen[1].id != item.id:
-                # Another session sharing this server process saw it serve another definition since this
-                # session listed: the call goes to that one, so it is judged by it.
-                item = seen[1]
+            item = self._served_now(view, "tool", call.tool, item)
         if item is None and view is not None:
             # Not in the last listing: the server may have added it without saying so. Look again.
             await self._refresh(call.session, view.upstream, ["tool"])
@@ -433,12 +428,19 @@ class ManifestGuard(Guard):
             return ALLOW
         return deny(reason, guard=self.name, rule="held-for-review")
 
+    def _served_now(self, view: _View, kind: str, name: str, item: Item) -> Item:
+        """`item` as the view's session listed it, or the definition its server process was seen serving
+        since: another session sharing that process listed it changed, and the request goes to that one."""
+        process = _process_of(view.upstream)
+        seen = self._latest.get((id(process), kind, name))
+        return seen[1] if seen is not None and seen[0] is process and seen[1].id != item.id else item
+
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
                          arguments: dict[str, Any] | None = None) -> Decision:
         """A listed prompt or resource that is held cannot be fetched (nor completed, nor subscribed to)
         directly either. A resource URI is compared by `uri_key`, so no other spelling of a held URI
         passes; a URI the server never listed passes unless it fits a template that is held."""
-        view = self._views.get((session.id, upstream))
+        view = self._views.get((session.connection, upstream))
         if view is None:
             return deny(f"{kind} {name!r} of {upstream!r} cannot be checked: its lists were not read",
                         guard=self.name, rule="unchecked")
@@ -448,7 +450,7 @@ class ManifestGuard(Guard):
         if item is None:
             return deny(f"prompt {name!r} is not in the prompt list of upstream {upstream!r}",
                         guard=self.name, rule="unlisted")
-        return await self._check_item(item)
+        return await self._check_item(self._served_now(view, kind, name, item))
 
     async def _check_item(self, item: Item) -> Decision:
         state = await self._state_of(item.id)
@@ -460,7 +462,8 @@ class ManifestGuard(Guard):
     async def _check_resource(self, view: _View, upstream: str, uri: str) -> Decision:
         key = uri_key(uri)
         base = uri_base(key)
-        resources = view.items.get("resource", {})
+        listed = view.items.get("resource", {})
+        resources = {u: self._served_now(view, "resource", u, item) for u, item in listed.items()}
         exact = [item for u, item in resources.items() if uri_key(u) == key]
         # The same URI with a query or parameters a server may ignore is the same resource too.
         near = [item for u, item in resources.items() if uri_base(uri_key(u)) == base]
@@ -476,13 +479,13 @@ class ManifestGuard(Guard):
                             guard=self.name, rule="unchecked")
         for template, item in view.items.get("resource_template", {}).items():
             if template_matches(template, uri):
-                decision = await self._check_item(item)
+                decision = await self._check_item(self._served_now(view, "resource_template", template, item))
                 if not decision.allowed:
                     return decision
         return ALLOW
 
     async def on_session_end(self, session: SessionInfo) -> None:
-        for key in [k for k in self._views if k[0] == session.id]:
+        for key in [k for k in self._views if k[0] == session.connection]:
             del self._views[key]
 
 

@@ -24,7 +24,8 @@ class SecretGuard(Guard):
                     guard=self.name, rule="foreign-secret")
 
     async def check_call(self, call: ToolCall) -> Decision:
-        found = foreign_secret([call.tool, call.arguments, call.inputs], call.upstream)
+        # `_meta` too: the gate forwards some of the client's keys there (a progress token, trace context)
+        found = foreign_secret([call.tool, call.arguments, call.inputs, call.meta], call.upstream)
         return ALLOW if found is None else self._refusal(found, call.upstream)
 
     async def check_answer(self, call: ToolCall) -> Decision:

@@ -75,7 +75,12 @@ def parse_ttl(text: str) -> timedelta:
     if not m or float(m.group(1)) <= 0:
         raise SessionError(f"bad --ttl {text!r}: give a positive duration such as 90s, 30m, 2h or 1d")
     unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-    return timedelta(seconds=float(m.group(1)) * unit)
+    try:
+        ttl = timedelta(seconds=float(m.group(1)) * unit)
+        _now() + ttl  # the expiry must be a date
+    except OverflowError:
+        raise SessionError(f"bad --ttl {text!r}: longer than a date can reach") from None
+    return ttl
 
 
 def _check_profile(config: Config, profile: str | None) -> str | None:

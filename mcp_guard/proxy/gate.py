@@ -299,20 +299,19 @@ class CallGate:
         inspected."""
         started = time.perf_counter()
         method = msg["method"]
+        params = msg.get("params")
+        msg = {**msg, "params": read_params(method, params if isinstance(params, dict) else {})}
         decision = await self.guards.check_read(self.session, up.name, kind, name, _sent_arguments(msg))
         if not decision.allowed:
             if self.audit is not None:
-                params = msg.get("params")
-                await self.audit.read(self.session.id, method, up.name, kind, name,
-                                      params if isinstance(params, dict) else {}, decision)
+                await self.audit.read(self.session.id, method, up.name, kind, name, msg["params"], decision)
             answer = jsonrpc.error(msg["id"], jsonrpc.REFUSED, decision.reason), None
             return self._done(method, up.name, name, decision, started, 0.0, decision.reason, answer)
         sent = time.perf_counter()
         record = None
         if self.audit is not None:
-            params, audit = msg.get("params"), self.audit
-            record = lambda: audit.read(self.session.id, method, up.name, kind, name,  # noqa: E731
-                                        params if isinstance(params, dict) else {}, decision)
+            audit, judged = self.audit, msg["params"]
+            record = lambda: audit.read(self.session.id, method, up.name, kind, name, judged, decision)  # noqa: E731
         # re-serialised: exactly what was judged
         resp, rraw = await self._forward_recorded(up, msg, record)
         upstream_seconds = time.perf_counter() - sent
@@ -425,10 +424,38 @@ FORWARDED_PARAMS = frozenset({"name", "arguments", "inputResponses", "requestSta
 FORWARDED_META = frozenset({"progressToken", *eras.ENVELOPE_KEYS, eras.LOG_LEVEL_KEY, "traceparent", "tracestate"})
 
 
+# The params of a read request that reach its server: the method's own, and a 2026-07-28 retry's
+# answers and state (all judged: `_sent_arguments`); any other key, like a call's, is dropped.
+READ_PARAMS = {
+    "prompts/get": frozenset({"name", "arguments"}),
+    "resources/read": frozenset({"uri"}),
+    "resources/subscribe": frozenset({"uri"}),
+    "completion/complete": frozenset({"ref", "argument", "context"}),
+}
+RETRY_INPUTS = ("inputResponses", "requestState")
+# Inside a completion's params, the members the protocol defines (what else they hold is dropped).
+_READ_MEMBERS = {"ref": ("type", "name", "uri"), "argument": ("name", "value"), "context": ("arguments",)}
+
+
 def judged_params(params: dict[str, Any], tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     """A tools/call's params as forwarded: built from what was judged, nothing else of the client's."""
     out = {k: v for k, v in params.items() if k in FORWARDED_PARAMS}
     out.update(name=tool, arguments=arguments)
+    return _with_meta(out, params)
+
+
+def read_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A read request's params as judged and forwarded: the method's own keys, a retry's inputs and
+    the protocol's `_meta` keys, nothing else of the client's."""
+    own = READ_PARAMS.get(method, frozenset())
+    out = {k: v for k, v in params.items() if k in own or k in RETRY_INPUTS}
+    for key, members in _READ_MEMBERS.items():
+        if isinstance(out.get(key), dict):
+            out[key] = {k: v for k, v in out[key].items() if k in members}
+    return _with_meta(out, params)
+
+
+def _with_meta(out: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     meta = params.get("_meta")
     if isinstance(meta, dict):
         kept = {k: v for k, v in meta.items() if k in FORWARDED_META}
@@ -454,20 +481,25 @@ def undeclared_inputs(result: dict[str, Any], capabilities: dict[str, Any]) -> s
 
 
 def _sent_arguments(msg: Message) -> dict[str, Any] | None:
-    """The values a read request hands the server: a prompt's arguments, or what a completion completes
-    and the arguments it is completed with."""
+    """The values a read request (as `read_params` left it) hands the server: a prompt's arguments, or
+    what a completion completes and the arguments it is completed with, and a retry's inputs. A value
+    of any other shape than the protocol's is judged as it is, under its key in parentheses."""
     params = msg.get("params")
     if not isinstance(params, dict):
         return None
-    if msg.get("method") == "prompts/get":
-        args = params.get("arguments")
-        return args if isinstance(args, dict) else None
+    out: dict[str, Any] = {}
+    if msg.get("method") == "prompts/get" and params.get("arguments") is not None:
+        args = params["arguments"]
+        out.update(args if isinstance(args, dict) else {"(arguments)": args})
     if msg.get("method") == "completion/complete":
-        out: dict[str, Any] = {}
         arg, context = params.get("argument"), params.get("context")
         if isinstance(context, dict) and isinstance(context.get("arguments"), dict):
             out.update(context["arguments"])
+        elif context is not None:
+            out["(context)"] = context
         if isinstance(arg, dict) and isinstance(arg.get("name"), str):
             out[arg["name"]] = arg.get("value")
-        return out or None
-    return None
+        elif arg is not None:
+            out["(argument)"] = arg
+    out.update({k: params[k] for k in RETRY_INPUTS if k in params})
+    return out or None

@@ -58,6 +58,9 @@ LISTS: dict[str, tuple[ListKind, str]] = {k.list_method: (k.result_key, k.result
 LIST_CHANGED: dict[str, ListKind] = {k.changed: k.result_key for k in kinds.LISTED if k.changed}  # type: ignore[misc]
 CAPABILITY_OF_LIST = {k.result_key: k.capability for k in kinds.LISTED}
 GUARDS_READY_TIMEOUT = 60.0
+# The protocol's requests that reach the only upstream without a handler of their own: they carry no
+# value a guard judges (a task's status and result are screened on the way back). Any other is refused.
+UNGOVERNED = frozenset({"tasks/get", "tasks/result", "tasks/list", "tasks/cancel", "subscriptions/listen"})
 DRAIN_GRACE = 5.0  # seconds the answers in flight get once the client's input has ended
 MAX_HELD = 1000  # server messages kept for a client that has not said it is initialized
 MAX_INPUT_ROUNDS = 8  # input_required rounds mcp-guard answers for a handshake client, per request
@@ -564,6 +567,9 @@ class Relay:
         return await self.forward(up, {**msg, "params": params}, None, rounds + 1)
 
     async def _forward_default(self, msg: Message, raw: bytes | None) -> Response:
+        if msg["method"] not in UNGOVERNED:  # a method no guard knows carries values none has judged
+            return jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND,
+                                 f"mcp-guard: method {msg['method']!r} is not one it passes to a server"), None
         up = self._only()
         if up is None:
             return jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND,
