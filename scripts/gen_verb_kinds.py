@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 SENSES = 3  # senses per verb looked at: WordNet orders them by frequency in its tagged corpus
@@ -69,17 +70,18 @@ def other_words(folder: Path) -> set[str]:
     return out
 
 
-def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "data.verb").exists():
-        print(f"gen_verb_kinds: no WordNet data.verb in {folder}", file=sys.stderr)
-        return 2
-    hypernyms, _, senses = load(folder)
-    anchor: dict[str, set[str]] = {}  # (a sense may anchor two kinds: buying both pays and acquires)
+def anchors(senses: dict) -> dict[str, set[str]]:
+    """The verb senses ANCHORS names, each with its kinds (a sense may anchor two: buying pays and acquires)."""
+    anchor: dict[str, set[str]] = {}
     for kind, names in ANCHORS.items():
         for name in names:
             lemma, n = name.rsplit(".", 1)
             anchor.setdefault(senses[lemma][int(n) - 1], set()).add(kind)
+    return anchor
+
+
+def sense_kinds(hypernyms: dict, anchor: dict[str, set[str]]) -> Callable[[str], set[str]]:
+    """The kinds of a verb sense: those of the anchors it reaches through its hypernyms."""
 
     def kinds_of(synset: str) -> set[str]:
         out, todo, seen = set(), [synset], set()
@@ -91,6 +93,18 @@ def main() -> int:
             out |= anchor.get(s, set())
             todo.extend(hypernyms.get(s, ()))
         return out
+
+    return kinds_of
+
+
+def main() -> int:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
+    if not (folder / "data.verb").exists():
+        print(f"gen_verb_kinds: no WordNet data.verb in {folder}", file=sys.stderr)
+        return 2
+    hypernyms, _, senses = load(folder)
+    anchor = anchors(senses)
+    kinds_of = sense_kinds(hypernyms, anchor)
 
     table: dict[str, list[str]] = {}
     for lemma, offs in sorted(senses.items()):

@@ -24,21 +24,8 @@ def main() -> int:
         print(f"gen_verb_senses: no WordNet data.verb in {folder}", file=sys.stderr)
         return 2
     hypernyms, _, senses = gen_verb_kinds.load(folder)
-    anchor: dict[str, set[str]] = {}
-    for kind, names in gen_verb_kinds.ANCHORS.items():
-        for name in names:
-            lemma, n = name.rsplit(".", 1)
-            anchor.setdefault(senses[lemma][int(n) - 1], set()).add(kind)
-
-    def kinds_of(synset: str) -> set[str]:
-        out, todo, seen = set(), [synset], set()
-        while todo:
-            s = todo.pop()
-            if s not in seen:
-                seen.add(s)
-                out |= anchor.get(s, set())
-                todo.extend(hypernyms.get(s, ()))
-        return out
+    anchor = gen_verb_kinds.anchors(senses)
+    kinds_of = gen_verb_kinds.sense_kinds(hypernyms, anchor)
 
     table: dict[str, list[str]] = {}
     for lemma, offs in sorted(senses.items()):
