@@ -93,7 +93,7 @@ class Demo:
         self.console = Console(highlight=False)
         self.outcomes: list[Outcome] = []
         # What the client saw, call by call: the report must tell the same story.
-        self.tally = {"calls": 0, "allowed": 0, "denied": 0, "asked": 0}
+        self.tally = {"calls": 0, "allowed": 0, "denied": 0, "unreviewed": 0, "asked": 0}
         self.env = self._child_env()
 
     # Setup ----------------------------------------------------------------------------------------------
@@ -532,7 +532,8 @@ class Demo:
                 self.verdict(
                     len(sessions) == 3 and totals == self.tally,
                     f"report: {len(sessions)} sessions, {totals['calls']} calls, {totals['allowed']} allowed, "
-                    f"{totals['denied']} denied, {totals['asked']} asked: what the client saw",
+                    f"{totals['denied']} denied, {totals['unreviewed']} refused as not yet reviewed, "
+                    f"{totals['asked']} asked: what the client saw",
                 ),
                 f"report: {len(sessions)} sessions, {totals}; client saw {self.tally}",
             ),
@@ -611,9 +612,12 @@ def _excerpt(text: str) -> str:
 
 
 def _outcome(call: Call) -> str:
+    """How the report counts what the client saw (`audit.reports`)."""
     if not call.is_error:
         return "allowed"
-    return "asked" if "mcp-guard approvals approve" in call.text else "denied"
+    if "mcp-guard approvals approve" in call.text:
+        return "asked"
+    return "unreviewed" if "mcp-guard review " in call.text else "denied"  # a tool held for review
 
 
 def _quote(arg: str) -> str:
