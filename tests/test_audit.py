@@ -752,9 +752,25 @@ def test_cli_show_and_report(log, db, capsys, home):
     code, out, _ = run(capsys, "report", "--db", str(db))  # not a terminal: rich's 80 columns
     assert code == 0 and "…" not in out and long_name in "".join(c for c in out if c not in "│ \n")
     assert "1 denied, 1 refused as not yet reviewed" in out
+    long_intent = "read mail " + "and then some more of it " * 8
+    log.append("session.start", "s2", {"intent": long_intent, "profile": None, "owner": "me"})
+    log.append("call", "s2", call_data(tool="read", upstream="mail", arguments={}, decision="allow", guard="intent"))
+    code, out, _ = run(capsys, "report", "--db", str(db), "--session", "s2")
+    assert code == 0 and f"session s2: {long_intent!r}" in out  # the heading on one line, however long
+    assert "1 session: 1 call, 1 allowed" in out
     with pytest.raises(SystemExit) as refused:  # argparse's usage error: one line, exit 2
         main(["audit", "show", "--db", str(db), "--last", "-1"])
     assert refused.value.code == 2 and "1 or more" in capsys.readouterr().err
+
+
+def test_report_read_by_a_reader_that_stops_early_exits_0(log, db):
+    """`mcp-guard report | head -1`: the pipe closes early, as it does for `audit show`: exit 0, no traceback."""
+    for i in range(300):
+        log.append("call", f"s{i}", call_data(tool="read", upstream="mail", arguments={}, decision="allow"))
+    done = subprocess.run(f"{sys.executable} -m mcp_guard report --db {db} | head -1; exit ${{PIPESTATUS[0]}}",
+                          shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("session s0") and "Traceback" not in done.stderr
 
 
 def test_cli_damaged_database(log, db, capsys, home):

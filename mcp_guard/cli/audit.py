@@ -57,7 +57,8 @@ def register(sub) -> None:
 
     add("head", "print the log's head as SEQ:HASH; keep a copy elsewhere to anchor the log", _head)
 
-    help = "per session and tool: calls, allowed, denials, asks, and calls outside the declared intent"
+    help = ("per session and tool: calls, allowed, denied, refused as not yet reviewed, asked, approved by a "
+            "person, and outside the declared intent")
     p = sub.add_parser("report", help=help, description=help)
     p.add_argument("--db", metavar="FILE|URL",
                        help="database file or postgresql:// URL (default: the config's storage)")
@@ -208,7 +209,8 @@ def _report(args: argparse.Namespace) -> int:
         title = f"session {s['session']}"
         if s["intent"] is not None:
             title += f": {s['intent']!r} (profile {s['profile'] or 'default'}, owner {s['owner'] or '-'})"
-        table = Table(title=visible(title))
+        console.print(visible(title), soft_wrap=True)  # on one line, however long the intent
+        table = Table()
         for col in ("upstream", "tool"):
             table.add_column(col, overflow="fold")  # a name is shown whole, on several lines if need be
         for col in cols:
@@ -220,7 +222,8 @@ def _report(args: argparse.Namespace) -> int:
     t: dict[str, Any] = data["totals"]
     n = len(data["sessions"])
     console.print(
-        f"{n} session{'' if n == 1 else 's'}: {t['calls']} calls, {t['allowed']} allowed, "
+        f"{n} session{'' if n == 1 else 's'}: {t['calls']} call{'' if t['calls'] == 1 else 's'}, "
+        f"{t['allowed']} allowed, "
         f"{t['denied']} denied, {t['unreviewed']} refused as not yet reviewed, {t['asked']} asked, "
         f"{t['approved']} approved by a person, "
         f"{t['outside_intent']} outside the declared intent",

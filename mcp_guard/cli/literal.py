@@ -8,7 +8,9 @@ such text goes through `visible` and a `console()` that interprets nothing.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import unicodedata
 from typing import Any
 
@@ -36,7 +38,14 @@ def visible(text: str) -> str:
 
 
 def console(**options: Any) -> Any:
-    """A rich Console that prints strings literally: no markup, no emoji codes, no highlighting."""
+    """A rich Console that prints strings literally: no markup, no emoji codes, no highlighting. A reader
+    that stops early (`| head`) ends the command as for every other one: exit 0 (rich would exit 1)."""
     from rich.console import Console
 
-    return Console(markup=False, emoji=False, highlight=False, **options)
+    class Literal(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            raise BrokenPipeError
+
+    return Literal(markup=False, emoji=False, highlight=False, **options)
