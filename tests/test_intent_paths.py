@@ -65,3 +65,23 @@ def test_a_folder_the_agent_only_sent_itself_grounds_nothing():
 def test_the_tools_own_verb_done_again_or_over_asks_for_it(request_, allowed):
     v = _decide(request_, WRITE, "/home/ann/project/notes.txt")
     assert (v.action == "allow") is allowed, v.reason
+
+
+def test_a_search_that_finds_the_named_file_alone_shows_where_it_is():
+    v = _decide("Overwrite notes.txt with: lunch at noon", WRITE, "/srv/p2/docs/notes.txt",
+                "/srv/p2/docs/notes.txt")
+    assert v.action == "allow", v.reason
+    v = _decide("Overwrite notes.txt with: lunch at noon", WRITE, "/srv/p2/docs/notes.txt",
+                "/srv/p2/docs/notes.txt\n/srv/p2/old/notes.txt")  # which of the two: asked
+    assert v.action != "allow", v.reason
+
+
+ROOTS_3 = "Allowed directories:\n/srv/p2/a\n/srv/p2/b\n/srv/p2/docs"
+
+
+def test_among_several_listed_folders_the_named_path_must_pick_one():
+    v = _decide("Overwrite docs/notes.txt with: lunch at noon", WRITE, "/srv/p2/docs/notes.txt", ROOTS_3)
+    assert v.action == "allow", v.reason
+    for path in ("/srv/p2/a/notes.txt", "/srv/p2/b/notes.txt"):
+        v = _decide("Overwrite notes.txt with: lunch at noon", WRITE, path, ROOTS_3)
+        assert v.action != "allow", v.reason

@@ -23,22 +23,48 @@ _MAX_TAIL = 3  # "notes.txt", "docs/notes.txt", "site/docs/notes.txt"
 
 
 def joins_named_file(intent: DeclaredIntent, path: str, record: SessionRecord) -> bool:
-    """Is `path` a folder from a clean result joined with a file (or relative path) the request names?"""
+    """Is `path` a place a clean result shows as data (a folder, or the file itself) joined with a file (or
+    relative path) the request names? Where that result lists several paths, the named path must reach
+    into the folder it picks ("docs/notes.txt" under the listed `…/docs`), or which one is meant is not told."""
     if not path.startswith("/") or ".." in path.split("/"):
         return False  # judged where it lands, by `covers_path`
     parts = posixpath.normpath(path).split("/")
     for k in range(1, min(_MAX_TAIL, len(parts) - 2) + 1):
-        tail, folder = "/".join(parts[-k:]), "/".join(parts[:-k])
-        if not intent.names_whole(tail):
+        if not intent.names_whole("/".join(parts[-k:])):
             continue
-        prov = record.provenance(folder.lower(), (folder.lower() + "/",))
-        if prov.injected or prov.tainted or prov.forgotten:
-            return False
-        return bool(prov.fields) or any(_own_line(e, folder.lower()) for e in prov.text)
+        # The shown place may end anywhere from before the named part to the whole path (a search's hit).
+        for cut in range(len(parts), len(parts) - k - 1, -1):
+            shown = "/".join(parts[:cut]).lower()
+            lines = _shown(record, shown)
+            if lines is None:
+                continue
+            # The named part reaches into a shown folder ("docs/notes.txt", `…/docs` listed), or the result
+            # shows this one path alone; anything else is one of several the result offers.
+            return len(parts) - k < cut < len(parts) or lines == 1
     return False
 
 
+def _shown(record: SessionRecord, place: str) -> int | None:
+    """How many absolute paths stand as data in a clean result that shows `place` as data (a field, or a
+    line of its own); None when none does, or when a result that carries it carries instructions."""
+    prov = record.provenance(place, (place + "/",))
+    if prov.injected or prov.tainted or prov.forgotten:
+        return None
+    for e in (*prov.fields, *(e for e in prov.text if _own_line(e, place))):
+        if e.json:
+            return max(1, len(set(_QUOTED_PATH.findall(e.low))))
+        return max(1, sum(1 for line in e.low.splitlines() if _path_line(line)))
+    return None
+
+
+_QUOTED_PATH = re.compile(r'"(/[^"\s]*)"')  # a JSON string that is an absolute path
 _MARKER = re.compile(r"^(?:[-*•]|\[dir\]|dir:?|\d+[.)])?\s*")  # a list's bullet, number or [DIR] tag
+
+
+def _path_line(line: str) -> bool:
+    """A line that is one absolute path alone (a bullet or a [DIR] tag aside)."""
+    rest = _MARKER.sub("", line.strip(), count=1)
+    return rest.startswith("/") and " " not in rest
 
 
 def _own_line(e: ResultEntry, folder: str) -> bool:
