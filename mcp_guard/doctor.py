@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
+import shlex
 import shutil
 import subprocess
 import sys
@@ -265,6 +266,14 @@ def check_clients(config: Config, project: Path | None) -> tuple[list[Line], dic
                         "run `mcp-guard unwrap` then `mcp-guard wrap` again",
                     )
                 )
+            elif (form.by_name and (base := config.upstreams.get(form.upstream)) is not None and base.command
+                  and [base.command, *base.args] != [form.command, *form.args]):
+                # `run` refuses an entry whose command differs from its upstream's table (see select_upstreams).
+                runs, table = shlex.join([form.command or "", *form.args]), shlex.join([base.command, *base.args])
+                lines.append(Line("fail", topic, (
+                    f"{where}: runs {runs!r} but upstream {form.upstream!r} is configured with {table!r}, so it "
+                    "will not start; make them the same (or unwrap, fix the client's entry, delete "
+                    f"[upstreams.{form.upstream}] and wrap again)")))
             else:
                 env_of.setdefault(form.upstream, {}).update(entry.get("env") or {})
                 args = list(entry.get("args") or [])

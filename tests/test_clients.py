@@ -607,6 +607,19 @@ def test_doctor_reports_each_part(home, project, capsys):
     assert "warn  cursor user: plain" in out and "mcp-guard wrap --client cursor --scope user --server plain" in out
 
 
+def test_doctor_fails_on_a_wrapped_entry_whose_command_its_table_no_longer_has(home, project, capsys):
+    """The newcomer's typo fixed in mcp-guard's config only: the entry still runs the old command, which
+    `run` refuses; doctor says so and names both."""
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"echo": echo_entry()}}, indent=2))
+    assert guard("wrap", "--client", "claude-code", "--no-review", project=project) == 0
+    cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
+    cfg.write_text(cfg.read_text().replace("echo_server.py", "echo_server_v2.py"))
+    capsys.readouterr()
+    assert guard("doctor", "--offline", project=project) == 1
+    out = capsys.readouterr().out
+    assert "fail  claude-code project: echo" in out and "is configured with" in out and "echo_server_v2.py" in out
+
+
 def test_doctor_fails_on_unreachable_upstream_and_bad_config(home, project, capsys):
     cfg = home / ".config" / "mcp-guard" / "mcp-guard.toml"
     put(cfg, f'[upstreams.broken]\ncommand = "{sys.executable}"\nargs = ["-c", "raise SystemExit(3)"]\n')
