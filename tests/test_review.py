@@ -155,6 +155,17 @@ def test_cli_unknown_id_and_newer_database(tmp_path, home, capsys):
     assert "database is from a newer mcp-guard" in capsys.readouterr().err
 
 
+def test_review_list_of_a_server_never_listed_says_how_to_record_it(tmp_path, home, capsys):
+    cfg = tmp_path / "mcp-guard.toml"
+    cfg.write_text('[storage]\npath = "guard.db"\n[upstreams.w]\ncommand = "true"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "review", "list"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("nothing pending") and "never listed yet: w;" in out and "bom generate" in out
+    ReviewQueue(open_store(tmp_path / "guard.db")).record("w", "tool", [ORIGINAL])
+    assert main(["--config", str(cfg), "review", "list", "--state", "rejected"]) == 0
+    assert "never listed" not in capsys.readouterr().out
+
+
 def test_cli_list_show_approve(tmp_path, home, capsys, monkeypatch):
     cfg = tmp_path / "mcp-guard.toml"
     cfg.write_text('[storage]\npath = "guard.db"\n[upstreams.w]\ncommand = "true"\n', encoding="utf-8")

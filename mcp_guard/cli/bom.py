@@ -388,6 +388,10 @@ def cmd_review_list(args: argparse.Namespace) -> int:
         return 0
     if not items:
         print(f"nothing {args.state if args.state != 'all' else 'recorded'}")
+        never = [n for n in ([args.upstream] if args.upstream else config.upstreams) if not queue.knows(n)]
+        if never:  # what a server serves is recorded when it is first listed: nothing of these yet
+            print(f"note: never listed yet: {', '.join(never)}; start it once through mcp-guard, or record what it "
+                  "serves with `mcp-guard bom generate`")
         return 0
     from rich import box
     from rich.table import Table
