@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from mcp_guard.config_paths import (  # noqa: F401 - the config's names, kept importable from here
     CONFIG_ENV,
     DEFAULT_CONFIG_NAME,
+    database_file,
     default_config_path,
     state_dir,
     user_config_path,
@@ -394,9 +395,7 @@ class Config(_Model):
 
     @property
     def db_path(self) -> Path:
-        if self.storage.path:
-            return self.resolve(self.storage.path)
-        return state_dir() / "guard.db"
+        return database_file(self.storage.path, self.source)
 
     def upstream(self, name: str) -> UpstreamConfig:
         try:

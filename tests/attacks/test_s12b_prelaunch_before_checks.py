@@ -41,8 +41,6 @@ def _run(config, path: str, *extra: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker2: the early start runs a bare command's program before "
-                                       "pin_programs refuses it (another program first on PATH)")
 def test_a_program_the_pin_refuses_never_runs(home, tmp_path):
     honest, evil = tmp_path / "usr-bin", tmp_path / "repo" / "bin"
     marker = tmp_path / "ran"
@@ -59,8 +57,8 @@ def test_a_program_the_pin_refuses_never_runs(home, tmp_path):
     assert not marker.exists(), "the program the pin refuses ran anyway, with the entry's env"  # ...which never ran
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker2: a server of a config that validation refuses is started "
-                                       "from the raw TOML before the refusal")
+@pytest.mark.xfail(strict=True, reason="s12 attacker2 (left open): the early start is by design before "
+                                       "validation; it is ended, sent nothing, when the config is refused")
 def test_a_refused_config_starts_no_server(home, tmp_path):
     marker = tmp_path / "ran"
     _program(tmp_path / "bin" / "notes-mcp", f'echo ran > "{marker}"')
