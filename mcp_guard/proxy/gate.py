@@ -18,7 +18,6 @@ Each governed request ends in one `CallOutcome` handed to the gate's observers (
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -206,12 +205,17 @@ class CallGate:
         is committed once the request has left, while the server works on it, so the commit adds
         nothing to the call's latency; either way the answer waits for the record: an answer goes to
         the client only once its request's record is committed, and one whose record cannot be
-        written is replaced by an error (the same one a write-ahead failure gives)."""
+        written is replaced by an error (the same one a write-ahead failure gives). Once a record has
+        failed so, the next requests are recorded before they leave, until one is written
+        (`AuditSink.failing`): a log that cannot write lets at most the requests then in flight through."""
         if record is None:
             return await self.link.forward(up, msg, None)
-        if self.audit is None or self.audit.write_ahead:
+        if self.audit is None or self.audit.write_ahead or self.audit.failing:
             await record()
+            if self.audit is not None:
+                self.audit.failing = False
             return await self.link.forward(up, msg, None)
+        audit = self.audit
         written: list[Awaitable[Any]] = []
 
         def start() -> None:
@@ -222,11 +226,17 @@ class CallGate:
             answer = await self.link.forward(up, msg, None, while_sent=start)
         except BaseException:  # cancelled while sent: the request may have left, so it is recorded
             start()
-            with contextlib.suppress(Exception):  # a failure is logged by the writer
+            try:
                 await asyncio.shield(asyncio.ensure_future(written[0]))
+            except Exception:  # noqa: BLE001 - logged by the writer; the cancellation goes on
+                audit.failing = True
             raise
         start()  # not sent (the server is unavailable): recorded all the same
-        await written[0]
+        try:
+            await written[0]
+        except Exception:
+            audit.failing = True
+            raise
         return answer
 
     async def _ask_recording_cancel(self, call: ToolCall, decision: Decision, rid: RequestId,

@@ -18,13 +18,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import pytest
-
 from tests.attacks.client import Attacker, server, write_config
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker2: with durability group, calls go on reaching the server "
-                                       "while every record of them fails to write")
 def test_calls_stop_reaching_the_server_while_the_log_fails(tmp_path):
     seen, db = tmp_path / "seen.jsonl", tmp_path / "guard.db"
     cfg = write_config(tmp_path / "mcp-guard.toml",
@@ -37,7 +33,13 @@ def test_calls_stop_reaching_the_server_while_the_log_fails(tmp_path):
         broken.execute("CREATE TRIGGER full_disk BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk full'); END")
         broken.close()
         answers = [client.call("lookup", {"word": f"WORD-{n}"}) for n in range(4)]
+        mended = sqlite3.connect(db, isolation_level=None)
+        mended.execute("DROP TRIGGER full_disk")
+        mended.close()
+        after = [client.call("lookup", {"word": f"AFTER-{n}"}) for n in range(2)]  # the log writes again
+    assert all("result" in a and not a["result"].get("isError") for a in after), json.dumps(after)
     assert all("error" in a for a in answers), json.dumps(answers)  # none was recorded, all say so
     words = [json.loads(line)["params"]["arguments"]["word"] for line in seen.read_text().splitlines()] \
         if seen.exists() else []
-    assert len(words) <= 1, f"the server carried out {words}, none of them recorded"
+    assert len([w for w in words if w.startswith("WORD-")]) <= 1, f"the server carried out {words}, unrecorded"
+    assert sum(1 for (d,) in sqlite3.connect(db).execute("SELECT data FROM audit") if "AFTER-" in d) == 2
