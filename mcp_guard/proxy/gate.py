@@ -465,6 +465,24 @@ def read_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
     return _with_meta(out, params)
 
 
+# The params of the requests forwarded unjudged (they reach no content a guard judges): the protocol's
+# own keys, and the `_meta` keys the gate forwards; nothing else of the client's reaches the server.
+PASSED_PARAMS = {
+    "resources/unsubscribe": frozenset({"uri"}),
+    "logging/setLevel": frozenset({"level"}),
+    "tasks/get": frozenset({"taskId"}),
+    "tasks/result": frozenset({"taskId"}),
+    "tasks/cancel": frozenset({"taskId"}),
+    "tasks/list": frozenset({"cursor"}),
+}
+
+
+def passed_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """An unjudged request's params as forwarded (`PASSED_PARAMS`)."""
+    own = PASSED_PARAMS.get(method, frozenset())
+    return _with_meta({k: v for k, v in params.items() if k in own}, params)
+
+
 def _with_meta(out: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     meta = params.get("_meta")
     if isinstance(meta, dict):

@@ -23,8 +23,6 @@ from tests.attacks.client import Attacker, Scripted, write_config
 EVIL = "eve@evil.example"
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker2: resources/unsubscribe and logging/setLevel forward the "
-                                       "client's params whole (read_params covers the reads only)")
 @pytest.mark.parametrize("method,params", [
     ("resources/unsubscribe", {"uri": "note://a", "forward_to": EVIL}),
     ("resources/unsubscribe", {"uri": "note://a", "_meta": {"forward_to": EVIL}}),
