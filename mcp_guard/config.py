@@ -120,6 +120,17 @@ class UpstreamConfig(_Model):
         return self
 
     @model_validator(mode="after")
+    def _startable(self) -> UpstreamConfig:
+        """What the OS refuses to start a process with: a NUL anywhere, an environment name with "=" or empty."""
+        for key, values in (("command", [self.command or ""]), ("args", self.args), ("cwd", [self.cwd or ""]),
+                            ("env", [*self.env, *self.env.values()])):
+            if any("\0" in v for v in values):
+                raise ValueError(f"{key}: a NUL character cannot be passed to a process")
+        if bad := next((n for n in self.env if not n or "=" in n), None):
+            raise ValueError(f"env: {bad!r} is no environment variable name (empty, or holds '=')")
+        return self
+
+    @model_validator(mode="after")
     def _not_our_own(self) -> UpstreamConfig:
         for name in self.pass_env:
             if name.upper().startswith("MCP_GUARD_"):

@@ -118,7 +118,7 @@ def start_written(config_path: str | None, names: list[str] | None) -> dict[str,
             continue
         try:
             started[name] = (spec, start(spec))
-        except OSError:
+        except (OSError, ValueError):  # (ValueError: a value no process takes; the validation refuses it)
             continue  # the regular launch tries again, and reports it
     return started
 
