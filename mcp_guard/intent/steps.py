@@ -123,16 +123,30 @@ def step_of(intent: DeclaredIntent, info: ToolInfo, values: list[Value], leaves:
 
 
 def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]]) -> str:
-    """An argument whose whole value is a verb in its base form that the request does not use ("accept" when it
-    says "decline"): the call chooses an action of its own, not a step of the one asked for. The value, or ""."""
+    """An argument whose whole value is a verb the request does not use: in its base form ("accept" when it says
+    "decline"), or in any inflection when it names a harm of a kind the request's verbs do not ask for (a state:
+    `status="reimbursed"` pays, `"published"` publishes, `"purchased"` buys): the call chooses an action of its
+    own, not a step of the one asked for. The value, or ""."""
     from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
 
     used = {stem(verb) for verb, _ in intent.clauses} | set(map(stem, intent.word_line.split()))
+    asked = frozenset().union(*(_harms(verb) for verb, _ in intent.clauses))
     for param, text in leaves:
         w = text.strip().lower()
-        if not _free_text(param) and w.isalpha() and is_verb(w, base=True) and stem(w) not in used:
+        if _free_text(param) or not w.isalpha() or stem(w) in used:
+            continue
+        if is_verb(w, base=True) or (is_verb(w) and _harms(w) - asked):
             return w
     return ""
+
+
+def _harms(verb: str) -> frozenset[str]:
+    """The harmful kinds and families of action a verb (in any inflection) names: paying, buying, sharing,
+    sending or publishing, removing; not running, whose kind WordNet gives "complete" too (a state every finished
+    task reaches)."""
+    families = {f for f, verbs in FAMILIES.items() if stem(verb) in verbs}
+    return frozenset((verb_kinds(verb) & (_HARMFUL_KINDS - {"execute"} | {"send"}))
+                     | (families & (_HARMFUL_FAMILIES | {"communicate"})))
 
 
 def verb_as_value(intent: DeclaredIntent, info: ToolInfo, values: list[Value],
