@@ -150,14 +150,15 @@ def _harms(verb: str) -> frozenset[str]:
 
 
 def verb_as_value(intent: DeclaredIntent, info: ToolInfo, values: list[Value],
-                  leaves: list[tuple[str, str]]) -> str:
+                  leaves: list[tuple[str, str]], record: SessionRecord) -> str:
     """`verb-value`: the request's verb, in any inflection, is the whole value of an argument of a harmless write
     that chooses what the tool does ("decline the dry run" and `respond_to_invite(response="decline")`, "close
-    ticket 7" and `transition_issue(status="Closed")`): the tool does the very action the request asks for. The
-    argument, or ""."""
+    ticket 7" and `transition_issue(status="Closed")`): the tool does the very action the request asks for, on what
+    a step may act on (`step_target`: a record the request names or a clean result carries, not one found nowhere).
+    The argument, or ""."""
     from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
 
-    if not intent.declared or not harmless(info, values, leaves):
+    if not intent.declared or not harmless(info, values, leaves) or not step_target(intent, values, record):
         return ""
     asked = {stem(verb) for verb, _ in intent.clauses if is_verb(verb) and len(verb) >= 3}
     for param, text in leaves:

@@ -28,8 +28,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker2: verb_as_value checks no target: the request's verb as a "
-                                       "state is allowed on a record found nowhere")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_the_requests_verb_acts_only_on_a_record_it_names(case):
     intent, tool, args = CASES[case]
