@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import sqlite3
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -139,6 +137,9 @@ def pin_accepts(database: Path | None, name: str, spec: Launch) -> bool:
     None: PostgreSQL) says no: the launch then waits for the pin."""
     if os.sep in spec.argv[0]:
         return True
+    import shutil  # (here: a command given by its path starts without their ~6 ms of imports)
+    import sqlite3
+
     found = shutil.which(spec.argv[0], path=spec.env.get("PATH", os.defpath))
     if database is None or found is None:
         return False  # (not found: the regular launch says so)
