@@ -145,8 +145,9 @@ def pin_accepts(database: Path | None, name: str, spec: Launch) -> bool:
         return False  # (not found: the regular launch says so)
     if not database.exists():
         return True  # no record yet: the regular launch pins the program found now
+    uri = f"{database.absolute().as_uri()}?mode=ro"
     try:
-        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=0.05)) as conn:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=0.05)) as conn:
             row = conn.execute("SELECT command, program FROM upstream_programs WHERE upstream = ?", [name]).fetchone()
     except sqlite3.Error:
         return False
