@@ -71,11 +71,12 @@ def rare_kinds(verb: str) -> frozenset[str]:
 
 
 def rare_sense_fits(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
-    """Does a rarer sense of the verb name the tool's kind of action (any kind, "modify" too), on a thing the
-    clause names by a noun of the tool's name after its verb ("drop the price": `update_price`; "point the host to
-    …, A record": `update_record`)? Never a verb that reads or removes ("cancel an order" is no
-    `create_purchase_order`), nor a tool that removes (that needs its own verb)."""
-    if info.effect != "write" or not info.kinds or not _makes_or_changes(verb):
+    """Does a rarer sense of the verb name the tool's kind of action, on a thing the clause names by a noun of the
+    tool's name after its verb ("drop the price": `update_price`; "point the host to …, A record": `update_record`)?
+    Only a tool that makes or changes (create, modify), as for a derived noun: a rare sense of an everyday verb
+    ("confirm", "meet", "cover": share) never asks for a share, a payment, a send or a run. Never a verb that reads
+    or removes ("cancel an order" is no `create_purchase_order`), nor a tool that removes (that needs its own verb)."""
+    if info.effect != "write" or not info.kinds or info.kinds - _MAKES_OR_CHANGES or not _makes_or_changes(verb):
         return False
     if not rare_kinds(verb) & info.kinds:
         return False

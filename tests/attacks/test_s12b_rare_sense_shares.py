@@ -23,8 +23,6 @@ REQUESTS = [f"Confirm with {BOB} that file F-1 is final", f"Meet {BOB} to discus
             f"Cover file F-1 with {BOB} in the standup", f"Clear file F-1 with {BOB} before Friday"]
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker2: rare_sense_fits grants a tool of any kind, share included, "
-                                       "to a verb whose rarer sense names it")
 @pytest.mark.parametrize("intent", REQUESTS)
 def test_a_rare_sense_shares_nothing(intent):
     d = run({"id": "rare", "intent": intent, "tools": TOOLS, "steps": [
