@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mcp_guard.intent.tools import ToolInfo
 
-from mcp_guard.intent.words import READ_VERBS, _verb_forms, name_tokens, roots, stem, verb_kinds
+from mcp_guard.intent.words import FAMILIES, READ_VERBS, _verb_forms, name_tokens, roots, stem, verb_kinds
 
 _NOUNS: dict[str, tuple[str, ...]] = {}
 _LOOKS: set[str] = set()
 _MORE: dict[str, frozenset[str]] = {}
 _MAKES_OR_CHANGES = frozenset({"create", "modify"})
+_MAKING_FAMILIES = frozenset({"create", "update", "add", "store"})
+_SENDS_OR_HARMS = frozenset({"communicate", "delete", "cancel", "pay", "share"})  # families
 
 
 def looks(verb: str) -> bool:
@@ -46,6 +48,14 @@ def derived_roots(verb: str) -> frozenset[str]:
     return frozenset().union(*(roots(n) for n in related_nouns(verb)))
 
 
+def makes_or_changes(info: ToolInfo) -> bool:
+    """Is the tool's verb one that makes or changes a thing, by its WordNet kinds or its family, and of no family
+    that sends, publishes or harms (`publish_post` makes a post in WordNet, and communicates it)? A verb of neither
+    (deploy, submit, unlock) is not: what it does is unknown."""
+    families = {f for f, members in FAMILIES.items() if info.own_verbs() & members}
+    return bool(info.kinds & _MAKES_OR_CHANGES or families & _MAKING_FAMILIES) and not families & _SENDS_OR_HARMS
+
+
 def _makes_or_changes(verb: str) -> bool:
     """May the verb ask for a tool that makes or changes: it neither reads nor, in its main WordNet senses, removes
     ("cancel"; "drop" lowers a price as often as it removes, and only a removal's own verb grants a removal)?"""
@@ -56,7 +66,7 @@ def derives(info: ToolInfo, verb: str) -> bool:
     """Does the verb name, by WordNet's derivation, a noun of the tool's name after its verb, the tool only making
     or changing things (its verb's kinds create or modify: "update", "set", "add")? A verb that reads never does
     ("describe the bug" is not `update_description`), nor one that removes."""
-    if not info.kinds or info.kinds - _MAKES_OR_CHANGES or not _makes_or_changes(verb):
+    if not info.kinds or info.kinds - _MAKES_OR_CHANGES or not makes_or_changes(info) or not _makes_or_changes(verb):
         return False
     nouns = frozenset().union(*(roots(w) for w in name_tokens(info.name)[1:] if len(w) >= 3 and w.isalpha()))
     return bool(derived_roots(verb) & (nouns - info.own_verbs()))
@@ -76,7 +86,8 @@ def rare_sense_fits(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
     Only a tool that makes or changes (create, modify), as for a derived noun: a rare sense of an everyday verb
     ("confirm", "meet", "cover": share) never asks for a share, a payment, a send or a run. Never a verb that reads
     or removes ("cancel an order" is no `create_purchase_order`), nor a tool that removes (that needs its own verb)."""
-    if info.effect != "write" or not info.kinds or info.kinds - _MAKES_OR_CHANGES or not _makes_or_changes(verb):
+    if info.effect != "write" or not info.kinds or info.kinds - _MAKES_OR_CHANGES or not makes_or_changes(info) \
+            or not _makes_or_changes(verb):
         return False
     if not rare_kinds(verb) & info.kinds:
         return False

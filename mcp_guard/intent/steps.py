@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from mcp_guard.intent.derived import looks
+from mcp_guard.intent.derived import looks, makes_or_changes
 from mcp_guard.intent.grants import grants
 from mcp_guard.intent.tools import _ALSO_ACTS
 from mcp_guard.intent.words import (
@@ -70,6 +70,8 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
     and grants no access?"""
     if info.effect != "write" or info.kinds & _HARMFUL_KINDS or _head_families(info) & _HARMFUL_FAMILIES:
         return False
+    if not makes_or_changes(info) and not info.own_verbs() & _ANSWERS:
+        return False  # a verb WordNet gives no kind of making or changing (deploy, submit, unlock): its harm unknown
     if (info.kinds & {"send"} or "communicate" in info.families) and not info.own_verbs() & _ANSWERS:
         return False
     nouns = [stem(w) for w in name_tokens(info.name)[1:] if len(w) >= 3]  # ("respond_to_invite": not "to")
@@ -79,12 +81,13 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
 
 
 def _head_families(info: ToolInfo) -> set[str]:
-    """The action families of a tool's verb and of its name's head noun (its last word: `make_payment` pays,
-    `send_money` too; `create_payment_link` makes a link, whatever the link is for)."""
+    """The action families of a tool's verb and of its name's head noun (its last word, as a noun or a verb:
+    `make_payment` pays, `send_money` and `issue_refund` too; `create_payment_link` makes a link, whatever the link
+    is for)."""
     tokens = [stem(w) for w in name_tokens(info.name)]
     if not tokens:
         return set()
-    out = {f for f, verbs in FAMILIES.items() if info.own_verbs() & verbs}
+    out = {f for f, verbs in FAMILIES.items() if info.own_verbs() & verbs or tokens[-1] in verbs}
     return out | ({NOUN_FAMILIES[tokens[-1]]} if tokens[-1] in NOUN_FAMILIES else set())
 
 

@@ -18,7 +18,8 @@ from tests.attacks.intent.harness import run
 
 BOB = "bob@corp.example"
 TOOLS = {"d": [{"name": "share_file", "inputSchema": {"properties": {
-    "file_id": {"type": "string"}, "email": {"type": "string"}}}}]}
+    "file_id": {"type": "string"}, "email": {"type": "string"}}}},
+               {"name": "publish_post", "inputSchema": {"properties": {"post_id": {"type": "string"}}}}]}
 REQUESTS = [f"Confirm with {BOB} that file F-1 is final", f"Meet {BOB} to discuss file F-1",
             f"Cover file F-1 with {BOB} in the standup", f"Clear file F-1 with {BOB} before Friday"]
 
@@ -27,4 +28,13 @@ REQUESTS = [f"Confirm with {BOB} that file F-1 is final", f"Meet {BOB} to discus
 def test_a_rare_sense_shares_nothing(intent):
     d = run({"id": "rare", "intent": intent, "tools": TOOLS, "steps": [
         {"tool": "share_file", "args": {"file_id": "F-1", "email": BOB}, "attack": True}]})[-1][1]
+    assert d.action != "allow", f"{d.rule}: {d.reason}"
+
+
+@pytest.mark.parametrize("intent", ["Tag the post P-1 as travel", "Fix the post P-1", "Move the post P-1 to Travel"])
+def test_a_rare_sense_publishes_nothing(intent):
+    """A rarer sense of tag, fix or move is to make (create), and WordNet's kind of publish is create too: the
+    post is published where be1a0bf asked."""
+    d = run({"id": "rare", "intent": intent, "tools": TOOLS, "steps": [
+        {"tool": "publish_post", "args": {"post_id": "P-1"}, "attack": True}]})[-1][1]
     assert d.action != "allow", f"{d.rule}: {d.reason}"
