@@ -22,8 +22,7 @@ _NOUNS: dict[str, tuple[str, ...]] = {}
 _LOOKS: set[str] = set()
 _MORE: dict[str, frozenset[str]] = {}
 _MAKES_OR_CHANGES = frozenset({"create", "modify"})
-_MAKING_FAMILIES = frozenset({"create", "update", "add", "store"})
-_SENDS_OR_HARMS = frozenset({"communicate", "delete", "cancel", "pay", "share"})  # families
+_SENDS_OR_HARMS = frozenset({"communicate", "delete", "cancel", "pay", "share", "reserve"})  # families
 
 
 def looks(verb: str) -> bool:
@@ -48,12 +47,26 @@ def derived_roots(verb: str) -> frozenset[str]:
     return frozenset().union(*(roots(n) for n in related_nouns(verb)))
 
 
+def _verb_families(info: ToolInfo) -> set[str]:
+    return {f for f, members in FAMILIES.items() if info.own_verbs() & members}
+
+
 def makes_or_changes(info: ToolInfo) -> bool:
-    """Is the tool's verb one that makes or changes a thing, by its WordNet kinds or its family, and of no family
-    that sends, publishes or harms (`publish_post` makes a post in WordNet, and communicates it)? A verb of neither
-    (deploy, submit, unlock) is not: what it does is unknown."""
-    families = {f for f, members in FAMILIES.items() if info.own_verbs() & members}
-    return bool(info.kinds & _MAKES_OR_CHANGES or families & _MAKING_FAMILIES) and not families & _SENDS_OR_HARMS
+    """Is the tool's verb one that makes or changes a thing: WordNet's kind create or modify, or a plain verb of
+    change (the family of update, set, rename), and of no family that sends, publishes, books or harms
+    (`publish_post` makes a post in WordNet, and communicates it)? A verb known only as starting, opening,
+    storing or exporting (start, open, upload, export) or of no kind (deploy, submit, unlock) is not: what it
+    does beyond the record is unknown."""
+    families = _verb_families(info)
+    return bool(info.kinds & _MAKES_OR_CHANGES or "update" in families) and not families & _SENDS_OR_HARMS
+
+
+def only_changes(info: ToolInfo) -> bool:
+    """Is the tool's verb a plain verb of change (update, set, change, rename: the family update), of no family that
+    sends or harms? What a derived noun or a rarer sense names (a price to drop, a category) is what such a tool
+    changes; a tool of an action of its own (reset a password, add a collaborator) needs that action's verb."""
+    families = _verb_families(info)
+    return "update" in families and not families & _SENDS_OR_HARMS
 
 
 def _makes_or_changes(verb: str) -> bool:
@@ -66,7 +79,7 @@ def derives(info: ToolInfo, verb: str) -> bool:
     """Does the verb name, by WordNet's derivation, a noun of the tool's name after its verb, the tool only making
     or changing things (its verb's kinds create or modify: "update", "set", "add")? A verb that reads never does
     ("describe the bug" is not `update_description`), nor one that removes."""
-    if not info.kinds or info.kinds - _MAKES_OR_CHANGES or not makes_or_changes(info) or not _makes_or_changes(verb):
+    if not info.kinds or info.kinds - _MAKES_OR_CHANGES or not only_changes(info) or not _makes_or_changes(verb):
         return False
     nouns = frozenset().union(*(roots(w) for w in name_tokens(info.name)[1:] if len(w) >= 3 and w.isalpha()))
     return bool(derived_roots(verb) & (nouns - info.own_verbs()))
@@ -86,7 +99,7 @@ def rare_sense_fits(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
     Only a tool that makes or changes (create, modify), as for a derived noun: a rare sense of an everyday verb
     ("confirm", "meet", "cover": share) never asks for a share, a payment, a send or a run. Never a verb that reads
     or removes ("cancel an order" is no `create_purchase_order`), nor a tool that removes (that needs its own verb)."""
-    if info.effect != "write" or not info.kinds or info.kinds - _MAKES_OR_CHANGES or not makes_or_changes(info) \
+    if info.effect != "write" or not info.kinds or info.kinds - _MAKES_OR_CHANGES or not only_changes(info) \
             or not _makes_or_changes(verb):
         return False
     if not rare_kinds(verb) & info.kinds:
