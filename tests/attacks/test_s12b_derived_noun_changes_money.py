@@ -31,8 +31,8 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker2: a value of no destination or amount shape (a credit tier, "
-                                       "a street address) is the agent's to choose in a derived or step write")
+@pytest.mark.xfail(strict=True, reason="s12 attacker2 (left open): a value of no destination or amount shape "
+                                       "(a credit tier, a street address) is the agent's to choose")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_write_of_money_or_goods_with_an_invented_value_is_asked(case):
     intent, tool, args = CASES[case]
