@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from mcp_guard.config_paths import (  # noqa: F401 - the config's names, kept importable from here
     CONFIG_ENV,
     DEFAULT_CONFIG_NAME,
+    database_file,
     default_config_path,
     state_dir,
     user_config_path,
@@ -116,6 +117,17 @@ class UpstreamConfig(_Model):
             raise ValueError(f"transport {self.transport!r} does not fit {'command' if self.command else 'url'}")
         if self.proxy is not None and not self.url:
             raise ValueError("proxy is for a remote server ('url'); a local one reads its own environment")
+        return self
+
+    @model_validator(mode="after")
+    def _startable(self) -> UpstreamConfig:
+        """What the OS refuses to start a process with: a NUL anywhere, an environment name with "=" or empty."""
+        for key, values in (("command", [self.command or ""]), ("args", self.args), ("cwd", [self.cwd or ""]),
+                            ("env", [*self.env, *self.env.values()])):
+            if any("\0" in v for v in values):
+                raise ValueError(f"{key}: a NUL character cannot be passed to a process")
+        if bad := next((n for n in self.env if not n or "=" in n), None):
+            raise ValueError(f"env: {bad!r} is no environment variable name (empty, or holds '=')")
         return self
 
     @model_validator(mode="after")
@@ -394,9 +406,7 @@ class Config(_Model):
 
     @property
     def db_path(self) -> Path:
-        if self.storage.path:
-            return self.resolve(self.storage.path)
-        return state_dir() / "guard.db"
+        return database_file(self.storage.path, self.source)
 
     def upstream(self, name: str) -> UpstreamConfig:
         try:

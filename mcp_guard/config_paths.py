@@ -16,6 +16,14 @@ def state_dir() -> Path:
     return Path(state) / "mcp-guard"
 
 
+def database_file(path: str | None, source: Path | None) -> Path:
+    """The SQLite file `[storage] path` names (relative to the config file's folder), or the default."""
+    if not path:
+        return state_dir() / "guard.db"
+    p = Path(os.path.expanduser(path))
+    return p if p.is_absolute() or source is None else source.parent / p
+
+
 def user_config_path() -> Path:
     """The user's own config: $XDG_CONFIG_HOME/mcp-guard/mcp-guard.toml (default ~/.config/…)."""
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")

@@ -25,6 +25,10 @@ class AuditSink:
         # Durability "full": a request's record is fsynced before the request leaves; else it is
         # committed while the server works on it (the call gate awaits it before the answer).
         self.write_ahead = writer.log.durability == "full"
+        # Set when a request's record failed after the request had left: until a record is written
+        # again, requests are recorded before they leave (a failing log refuses calls, never lets
+        # them through unrecorded one after the other).
+        self.failing = False
 
     def record(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> Awaitable[Any]:
         """Queue a record; await the result before answering anything that depends on it."""

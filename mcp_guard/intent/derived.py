@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mcp_guard.intent.tools import ToolInfo
 
-from mcp_guard.intent.words import READ_VERBS, _verb_forms, name_tokens, roots, stem, verb_kinds
+from mcp_guard.intent.words import FAMILIES, READ_VERBS, _verb_forms, name_tokens, roots, stem, verb_kinds
 
 _NOUNS: dict[str, tuple[str, ...]] = {}
 _LOOKS: set[str] = set()
 _MORE: dict[str, frozenset[str]] = {}
 _MAKES_OR_CHANGES = frozenset({"create", "modify"})
+_SENDS_OR_HARMS = frozenset({"communicate", "delete", "cancel", "pay", "share", "reserve"})  # families
 
 
 def looks(verb: str) -> bool:
@@ -46,6 +47,28 @@ def derived_roots(verb: str) -> frozenset[str]:
     return frozenset().union(*(roots(n) for n in related_nouns(verb)))
 
 
+def _verb_families(info: ToolInfo) -> set[str]:
+    return {f for f, members in FAMILIES.items() if info.own_verbs() & members}
+
+
+def makes_or_changes(info: ToolInfo) -> bool:
+    """Is the tool's verb one that makes or changes a thing: WordNet's kind create or modify, or a plain verb of
+    change (the family of update, set, rename), and of no family that sends, publishes, books or harms
+    (`publish_post` makes a post in WordNet, and communicates it)? A verb known only as starting, opening,
+    storing or exporting (start, open, upload, export) or of no kind (deploy, submit, unlock) is not: what it
+    does beyond the record is unknown."""
+    families = _verb_families(info)
+    return bool(info.kinds & _MAKES_OR_CHANGES or "update" in families) and not families & _SENDS_OR_HARMS
+
+
+def only_changes(info: ToolInfo) -> bool:
+    """Is the tool's verb a plain verb of change (update, set, change, rename: the family update), of no family that
+    sends or harms? What a derived noun or a rarer sense names (a price to drop, a category) is what such a tool
+    changes; a tool of an action of its own (reset a password, add a collaborator) needs that action's verb."""
+    families = _verb_families(info)
+    return "update" in families and not families & _SENDS_OR_HARMS
+
+
 def _makes_or_changes(verb: str) -> bool:
     """May the verb ask for a tool that makes or changes: it neither reads nor, in its main WordNet senses, removes
     ("cancel"; "drop" lowers a price as often as it removes, and only a removal's own verb grants a removal)?"""
@@ -56,7 +79,7 @@ def derives(info: ToolInfo, verb: str) -> bool:
     """Does the verb name, by WordNet's derivation, a noun of the tool's name after its verb, the tool only making
     or changing things (its verb's kinds create or modify: "update", "set", "add")? A verb that reads never does
     ("describe the bug" is not `update_description`), nor one that removes."""
-    if not info.kinds or info.kinds - _MAKES_OR_CHANGES or not _makes_or_changes(verb):
+    if not info.kinds or info.kinds - _MAKES_OR_CHANGES or not only_changes(info) or not _makes_or_changes(verb):
         return False
     nouns = frozenset().union(*(roots(w) for w in name_tokens(info.name)[1:] if len(w) >= 3 and w.isalpha()))
     return bool(derived_roots(verb) & (nouns - info.own_verbs()))
@@ -71,11 +94,13 @@ def rare_kinds(verb: str) -> frozenset[str]:
 
 
 def rare_sense_fits(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
-    """Does a rarer sense of the verb name the tool's kind of action (any kind, "modify" too), on a thing the
-    clause names by a noun of the tool's name after its verb ("drop the price": `update_price`; "point the host to
-    …, A record": `update_record`)? Never a verb that reads or removes ("cancel an order" is no
-    `create_purchase_order`), nor a tool that removes (that needs its own verb)."""
-    if info.effect != "write" or not info.kinds or not _makes_or_changes(verb):
+    """Does a rarer sense of the verb name the tool's kind of action, on a thing the clause names by a noun of the
+    tool's name after its verb ("drop the price": `update_price`; "point the host to …, A record": `update_record`)?
+    Only a tool that makes or changes (create, modify), as for a derived noun: a rare sense of an everyday verb
+    ("confirm", "meet", "cover": share) never asks for a share, a payment, a send or a run. Never a verb that reads
+    or removes ("cancel an order" is no `create_purchase_order`), nor a tool that removes (that needs its own verb)."""
+    if info.effect != "write" or not info.kinds or info.kinds - _MAKES_OR_CHANGES or not only_changes(info) \
+            or not _makes_or_changes(verb):
         return False
     if not rare_kinds(verb) & info.kinds:
         return False

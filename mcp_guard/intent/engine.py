@@ -1569,7 +1569,7 @@ class DefaultEngine:
         # Without a declared intent there is no request to compare with: only destinations are judged.
         step = by_value = ""
         if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
-                not (by_value := verb_as_value(intent, info, values, leaves)) and \
+                not (by_value := verb_as_value(intent, info, values, leaves, record)) and \
                 not (step := step_of(intent, info, values, leaves, record)):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"

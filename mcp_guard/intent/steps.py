@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from mcp_guard.intent.derived import looks
+from mcp_guard.intent.derived import looks, makes_or_changes
 from mcp_guard.intent.grants import grants
 from mcp_guard.intent.tools import _ALSO_ACTS
 from mcp_guard.intent.words import (
@@ -70,6 +70,8 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
     and grants no access?"""
     if info.effect != "write" or info.kinds & _HARMFUL_KINDS or _head_families(info) & _HARMFUL_FAMILIES:
         return False
+    if not makes_or_changes(info) and not info.own_verbs() & _ANSWERS:
+        return False  # a verb WordNet gives no kind of making or changing (deploy, submit, unlock): its harm unknown
     if (info.kinds & {"send"} or "communicate" in info.families) and not info.own_verbs() & _ANSWERS:
         return False
     nouns = [stem(w) for w in name_tokens(info.name)[1:] if len(w) >= 3]  # ("respond_to_invite": not "to")
@@ -79,12 +81,13 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
 
 
 def _head_families(info: ToolInfo) -> set[str]:
-    """The action families of a tool's verb and of its name's head noun (its last word: `make_payment` pays,
-    `send_money` too; `create_payment_link` makes a link, whatever the link is for)."""
+    """The action families of a tool's verb and of its name's head noun (its last word, as a noun or a verb:
+    `make_payment` pays, `send_money` and `issue_refund` too; `create_payment_link` makes a link, whatever the link
+    is for)."""
     tokens = [stem(w) for w in name_tokens(info.name)]
     if not tokens:
         return set()
-    out = {f for f, verbs in FAMILIES.items() if info.own_verbs() & verbs}
+    out = {f for f, verbs in FAMILIES.items() if info.own_verbs() & verbs or tokens[-1] in verbs}
     return out | ({NOUN_FAMILIES[tokens[-1]]} if tokens[-1] in NOUN_FAMILIES else set())
 
 
@@ -123,27 +126,42 @@ def step_of(intent: DeclaredIntent, info: ToolInfo, values: list[Value], leaves:
 
 
 def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]]) -> str:
-    """An argument whose whole value is a verb in its base form that the request does not use ("accept" when it
-    says "decline"): the call chooses an action of its own, not a step of the one asked for. The value, or ""."""
+    """An argument whose whole value is a verb the request does not use: in its base form ("accept" when it says
+    "decline"), or in any inflection when it names a harm of a kind the request's verbs do not ask for (a state:
+    `status="reimbursed"` pays, `"published"` publishes, `"purchased"` buys): the call chooses an action of its
+    own, not a step of the one asked for. The value, or ""."""
     from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
 
     used = {stem(verb) for verb, _ in intent.clauses} | set(map(stem, intent.word_line.split()))
+    asked = frozenset().union(*(_harms(verb) for verb, _ in intent.clauses))
     for param, text in leaves:
         w = text.strip().lower()
-        if not _free_text(param) and w.isalpha() and is_verb(w, base=True) and stem(w) not in used:
+        if _free_text(param) or not w.isalpha() or stem(w) in used:
+            continue
+        if is_verb(w, base=True) or (is_verb(w) and _harms(w) - asked):
             return w
     return ""
 
 
+def _harms(verb: str) -> frozenset[str]:
+    """The harmful kinds and families of action a verb (in any inflection) names: paying, buying, sharing,
+    sending or publishing, removing; not running, whose kind WordNet gives "complete" too (a state every finished
+    task reaches)."""
+    families = {f for f, verbs in FAMILIES.items() if stem(verb) in verbs}
+    return frozenset((verb_kinds(verb) & (_HARMFUL_KINDS - {"execute"} | {"send"}))
+                     | (families & (_HARMFUL_FAMILIES | {"communicate"})))
+
+
 def verb_as_value(intent: DeclaredIntent, info: ToolInfo, values: list[Value],
-                  leaves: list[tuple[str, str]]) -> str:
+                  leaves: list[tuple[str, str]], record: SessionRecord) -> str:
     """`verb-value`: the request's verb, in any inflection, is the whole value of an argument of a harmless write
     that chooses what the tool does ("decline the dry run" and `respond_to_invite(response="decline")`, "close
-    ticket 7" and `transition_issue(status="Closed")`): the tool does the very action the request asks for. The
-    argument, or ""."""
+    ticket 7" and `transition_issue(status="Closed")`): the tool does the very action the request asks for, on what
+    a step may act on (`step_target`: a record the request names or a clean result carries, not one found nowhere).
+    The argument, or ""."""
     from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
 
-    if not intent.declared or not harmless(info, values, leaves):
+    if not intent.declared or not harmless(info, values, leaves) or not step_target(intent, values, record):
         return ""
     asked = {stem(verb) for verb, _ in intent.clauses if is_verb(verb) and len(verb) >= 3}
     for param, text in leaves:

@@ -18,7 +18,6 @@ Each governed request ends in one `CallOutcome` handed to the gate's observers (
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -206,12 +205,17 @@ class CallGate:
         is committed once the request has left, while the server works on it, so the commit adds
         nothing to the call's latency; either way the answer waits for the record: an answer goes to
         the client only once its request's record is committed, and one whose record cannot be
-        written is replaced by an error (the same one a write-ahead failure gives)."""
+        written is replaced by an error (the same one a write-ahead failure gives). Once a record has
+        failed so, the next requests are recorded before they leave, until one is written
+        (`AuditSink.failing`): a log that cannot write lets at most the requests then in flight through."""
         if record is None:
             return await self.link.forward(up, msg, None)
-        if self.audit is None or self.audit.write_ahead:
+        if self.audit is None or self.audit.write_ahead or self.audit.failing:
             await record()
+            if self.audit is not None:
+                self.audit.failing = False
             return await self.link.forward(up, msg, None)
+        audit = self.audit
         written: list[Awaitable[Any]] = []
 
         def start() -> None:
@@ -222,11 +226,17 @@ class CallGate:
             answer = await self.link.forward(up, msg, None, while_sent=start)
         except BaseException:  # cancelled while sent: the request may have left, so it is recorded
             start()
-            with contextlib.suppress(Exception):  # a failure is logged by the writer
+            try:
                 await asyncio.shield(asyncio.ensure_future(written[0]))
+            except Exception:  # noqa: BLE001 - logged by the writer; the cancellation goes on
+                audit.failing = True
             raise
         start()  # not sent (the server is unavailable): recorded all the same
-        await written[0]
+        try:
+            await written[0]
+        except Exception:
+            audit.failing = True
+            raise
         return answer
 
     async def _ask_recording_cancel(self, call: ToolCall, decision: Decision, rid: RequestId,
@@ -453,6 +463,24 @@ def read_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get(key), dict):
             out[key] = {k: v for k, v in out[key].items() if k in members}
     return _with_meta(out, params)
+
+
+# The params of the requests forwarded unjudged (they reach no content a guard judges): the protocol's
+# own keys, and the `_meta` keys the gate forwards; nothing else of the client's reaches the server.
+PASSED_PARAMS = {
+    "resources/unsubscribe": frozenset({"uri"}),
+    "logging/setLevel": frozenset({"level"}),
+    "tasks/get": frozenset({"taskId"}),
+    "tasks/result": frozenset({"taskId"}),
+    "tasks/cancel": frozenset({"taskId"}),
+    "tasks/list": frozenset({"cursor"}),
+}
+
+
+def passed_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """An unjudged request's params as forwarded (`PASSED_PARAMS`)."""
+    own = PASSED_PARAMS.get(method, frozenset())
+    return _with_meta({k: v for k, v in params.items() if k in own}, params)
 
 
 def _with_meta(out: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

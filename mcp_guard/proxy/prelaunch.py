@@ -10,17 +10,21 @@ has been sent anything by then.
 
 An entry qualifies only with keys among `PLAIN_KEYS` of the expected types, a command that is an
 absolute path or a bare name (no folder to resolve), an absolute `cwd` if any, and isolation left on:
-no provenance policy (a server with one starts only once verified), no secrets, no `pass_env`.
+no provenance policy (a server with one starts only once verified), no secrets, no `pass_env`. A bare
+name starts early only if the program its PATH finds is the one `runner.pin_programs` would accept
+(the store's record of the program it first ran, read as the validated config will read it): a program
+that pin refuses, one a client's entry put first on PATH, must never run, not even for a moment.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mcp_guard.config_paths import default_config_path
+from mcp_guard.config_paths import database_file, default_config_path
 from mcp_guard.intent.credentials import upstream_env
 from mcp_guard.proxy.channels import ChildProcess, start_process
 
@@ -96,9 +100,10 @@ def start_written(config_path: str | None, names: list[str] | None) -> dict[str,
         return {}
     try:
         source = path.resolve()
-        upstreams = tomllib.loads(source.read_text(encoding="utf-8")).get("upstreams")
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RuntimeError):
         return {}
+    upstreams = raw.get("upstreams")
     if not isinstance(upstreams, dict):
         return {}
     started: dict[str, tuple[Launch, ChildProcess]] = {}
@@ -107,13 +112,46 @@ def start_written(config_path: str | None, names: list[str] | None) -> dict[str,
         if not _Written.plain(entry):
             continue
         spec = launch(_Written(entry, str(source.parent)))
-        if spec is None:
+        if spec is None or not pin_accepts(_written_database(raw, source), name, spec):
             continue
         try:
             started[name] = (spec, start(spec))
-        except OSError:
+        except (OSError, ValueError):  # (ValueError: a value no process takes; the validation refuses it)
             continue  # the regular launch tries again, and reports it
     return started
+
+
+def _written_database(raw: dict[str, Any], source: Path) -> Path | None:
+    """The SQLite file the validated config will open, from its TOML as written; None for PostgreSQL or
+    a value it may read otherwise."""
+    storage = raw.get("storage", {})
+    if not isinstance(storage, dict) or "url" in storage or not isinstance(storage.get("path"), str | None):
+        return None
+    return database_file(storage.get("path"), source)
+
+
+def pin_accepts(database: Path | None, name: str, spec: Launch) -> bool:
+    """May `spec` start before `runner.pin_programs` has looked at it: a command given by a path, or a
+    bare name whose program on the launch's PATH that pin would accept (none recorded for the upstream,
+    a record of another command, or of this very program)? A store that cannot be read (`database`
+    None: PostgreSQL) says no: the launch then waits for the pin."""
+    if os.sep in spec.argv[0]:
+        return True
+    import shutil  # (here: a command given by its path starts without their ~6 ms of imports)
+    import sqlite3
+
+    found = shutil.which(spec.argv[0], path=spec.env.get("PATH", os.defpath))
+    if database is None or found is None:
+        return False  # (not found: the regular launch says so)
+    if not database.exists():
+        return True  # no record yet: the regular launch pins the program found now
+    uri = f"{database.absolute().as_uri()}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=0.05)) as conn:
+            row = conn.execute("SELECT command, program FROM upstream_programs WHERE upstream = ?", [name]).fetchone()
+    except sqlite3.Error:
+        return False
+    return row is None or row[0] != spec.argv[0] or row[1] == os.path.realpath(found)
 
 
 def keep(early: dict[str, tuple[Launch, ChildProcess]], config: Config, names: list[str],

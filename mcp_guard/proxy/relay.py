@@ -39,7 +39,7 @@ from mcp_guard.guards.base import Decision, ListKind, ReadKind, SessionInfo, Too
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.proxy import eras, jsonrpc
 from mcp_guard.proxy.channels import Channel, ChildProcess
-from mcp_guard.proxy.gate import CallGate, HeldApprovals, undeclared
+from mcp_guard.proxy.gate import CallGate, HeldApprovals, passed_params, undeclared
 from mcp_guard.proxy.jsonrpc import MalformedMessage, Message, RequestId
 from mcp_guard.proxy.routing import Router, decode_cursor, encode_cursor
 from mcp_guard.proxy.upstream import INIT_TIMEOUT, UpstreamConnection
@@ -574,7 +574,7 @@ class Relay:
         if up is None:
             return jsonrpc.error(msg["id"], jsonrpc.METHOD_NOT_FOUND,
                                  f"method {msg['method']!r} is not routed when several upstreams are served"), None
-        return await self._send_up(up, msg, raw)
+        return await self._send_up(up, {**msg, "params": passed_params(msg["method"], _params(msg))}, None)
 
     async def _ping(self, msg: Message, raw: bytes | None) -> Response:
         return jsonrpc.result(msg["id"], {}), None
@@ -999,8 +999,8 @@ class Relay:
         if upstream is None:
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown resource: {uri}"), None
         up = self.upstreams[upstream]
-        if msg["method"] == "resources/unsubscribe":  # reaches no content: not judged
-            return await self._send_up(up, {**msg, "params": params}, None)
+        if msg["method"] == "resources/unsubscribe":  # reaches no content: not judged, its own keys only
+            return await self._send_up(up, {**msg, "params": passed_params(msg["method"], params)}, None)
         await self._wait_guards()
         await self._wait_refresh(upstream)
         resp, rraw = await self.gate.read({**msg, "params": params}, up, "resource", uri)  # type: ignore[arg-type]
@@ -1033,13 +1033,14 @@ class Relay:
         return await self.gate.read(self._renamed(msg, params, "ref", ref), up, kind, name)
 
     async def _set_level(self, msg: Message, raw: bytes | None) -> Response:
+        params = passed_params("logging/setLevel", _params(msg))
         up = self._only()
         if up is not None:
-            return await self._send_up(up, msg, raw)
+            return await self._send_up(up, {**msg, "params": params}, None)
         for up in self.upstreams.values():
             if up.running and "logging" in up.capabilities:
                 try:
-                    await up.request("logging/setLevel", msg.get("params"))
+                    await up.request("logging/setLevel", params)
                 except (jsonrpc.RemoteError, UpstreamUnavailable) as err:
                     log.warning("upstream %r refused logging/setLevel: %s", up.name, err)
         return jsonrpc.result(msg["id"], {}), None

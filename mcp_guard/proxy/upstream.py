@@ -583,13 +583,15 @@ def _describe(err: BaseException) -> str:
 def start_early(config: Config, names: list[str], envs: dict[str, dict[str, str | None]]) -> dict[str, ChildProcess]:
     """Start the stdio servers that need no check before launch, before the proxy has even loaded
     its guards, so that a client's cold start waits for one start-up, not two in a row. A server
-    with a provenance policy is started only after it is verified."""
-    from mcp_guard.proxy.prelaunch import launch, start
+    with a provenance policy is started only after it is verified, and a bare command only with the
+    program that `runner.pin_programs` will accept (`prelaunch.pin_accepts`)."""
+    from mcp_guard.proxy.prelaunch import launch, pin_accepts, start
 
+    database = config.db_path if config.storage.url is None else None
     started: dict[str, ChildProcess] = {}
     for name in names:
         spec = launch(config.upstreams[name], envs.get(name))
-        if spec is None:
+        if spec is None or not pin_accepts(database, name, spec):
             continue
         try:
             started[name] = start(spec)
