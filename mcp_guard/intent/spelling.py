@@ -35,6 +35,9 @@ class _Dictionary:
     def _word(self, start: int) -> str:
         return self.text[start : self.text.index("\n", start)]
 
+    def __len__(self) -> int:
+        return len(self.starts)
+
     def __contains__(self, word: str) -> bool:
         i = bisect_left(self.starts, word, key=self._word)
         return i < len(self.starts) and self._word(self.starts[i]) == word
