@@ -241,3 +241,41 @@ def serving(config: Path, *extra: str, env: dict[str, str] | None = None):
         except subprocess.TimeoutExpired:
             proc.kill()
             raise
+
+
+class HttpSession:
+    """One streamable-HTTP session of `serve`, spoken in raw JSON-RPC (with a bearer `token` if given)."""
+
+    HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+    def __init__(self, http: Any, base: str, token: str | None = None) -> None:
+        self.http, self.base, self.token, self.sid, self.ids = http, base, token, None, 0
+
+    def _headers(self) -> dict[str, str]:
+        headers = dict(self.HEADERS)
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        if self.sid:
+            headers |= {"mcp-session-id": self.sid, "mcp-protocol-version": "2025-06-18"}
+        return headers
+
+    def rpc(self, method: str, params: dict | None = None) -> dict:
+        self.ids += 1
+        msg = {"jsonrpc": "2.0", "id": self.ids, "method": method, **({"params": params} if params else {})}
+        answer = self.http.post(f"{self.base}/mcp", json=msg, headers=self._headers())
+        self.sid = self.sid or answer.headers.get("mcp-session-id")
+        if answer.headers.get("content-type", "").startswith("application/json"):
+            return answer.json()
+        for line in answer.text.splitlines():
+            if line.startswith("data:") and f'"id":{self.ids}' in line.replace(" ", ""):
+                return json.loads(line[5:])
+        raise AssertionError(f"no answer to {method}: {answer.status_code} {answer.text[:300]}")
+
+    def open(self) -> None:
+        self.rpc("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                "clientInfo": {"name": "t", "version": "1"}})
+        self.http.post(f"{self.base}/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+                       headers=self._headers())
+
+    def tools(self) -> list[str]:
+        return [t["name"] for t in self.rpc("tools/list")["result"]["tools"]]

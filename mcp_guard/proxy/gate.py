@@ -208,14 +208,13 @@ class CallGate:
         written is replaced by an error (the same one a write-ahead failure gives). Once a record has
         failed so, the next requests are recorded before they leave, until one is written
         (`AuditSink.failing`): a log that cannot write lets at most the requests then in flight through."""
-        if record is None:
-            return await self.link.forward(up, msg, None)
-        if self.audit is None or self.audit.write_ahead or self.audit.failing:
-            await record()
-            if self.audit is not None:
-                self.audit.failing = False
-            return await self.link.forward(up, msg, None)
         audit = self.audit
+        if record is None or audit is None:
+            return await self.link.forward(up, msg, None)
+        if audit.write_ahead or audit.failing:
+            await record()
+            audit.failing = False
+            return await self.link.forward(up, msg, None)
         written: list[Awaitable[Any]] = []
 
         def start() -> None:
@@ -312,16 +311,16 @@ class CallGate:
         params = msg.get("params")
         msg = {**msg, "params": read_params(method, params if isinstance(params, dict) else {})}
         decision = await self.guards.check_read(self.session, up.name, kind, name, _sent_arguments(msg))
-        if not decision.allowed:
-            if self.audit is not None:
-                await self.audit.read(self.session.id, method, up.name, kind, name, msg["params"], decision)
-            answer = jsonrpc.error(msg["id"], jsonrpc.REFUSED, decision.reason), None
-            return self._done(method, up.name, name, decision, started, 0.0, decision.reason, answer)
-        sent = time.perf_counter()
         record = None
         if self.audit is not None:
             audit, judged = self.audit, msg["params"]
             record = lambda: audit.read(self.session.id, method, up.name, kind, name, judged, decision)  # noqa: E731
+        if not decision.allowed:
+            if record is not None:
+                await record()
+            answer = jsonrpc.error(msg["id"], jsonrpc.REFUSED, decision.reason), None
+            return self._done(method, up.name, name, decision, started, 0.0, decision.reason, answer)
+        sent = time.perf_counter()
         # re-serialised: exactly what was judged
         resp, rraw = await self._forward_recorded(up, msg, record)
         upstream_seconds = time.perf_counter() - sent
