@@ -763,6 +763,24 @@ def test_cli_show_and_report(log, db, capsys, home):
     assert refused.value.code == 2 and "1 or more" in capsys.readouterr().err
 
 
+def test_report_last_sessions_and_a_misspelt_option(log, db, capsys):
+    """`report --last N`: the N sessions the log saw begin last, totals over them only; an option the
+    command does not take is refused with that command's usage (what it does take), exit 2."""
+    for sid in ("s1", "s2", "s3"):
+        log.append("session.start", sid, {"intent": f"task of {sid}", "profile": None, "owner": "me"})
+        log.append("call", sid, call_data(tool="read", upstream="mail", arguments={}, decision="allow"))
+    log.append("call", "s1", call_data(tool="read", upstream="mail", arguments={}, decision="allow"))
+    code, out, _ = run(capsys, "report", "--db", str(db), "--json", "--last", "2")
+    data = json.loads(out)
+    assert code == 0 and [s["session"] for s in data["sessions"]] == ["s2", "s3"]
+    assert data["totals"]["calls"] == 2
+    with pytest.raises(SystemExit) as refused:
+        main(["report", "--db", str(db), "--lst", "2"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "usage: mcp-guard report" in err and "[--last N]" in err
+    assert "unrecognized arguments: --lst 2" in err
+
+
 def test_report_read_by_a_reader_that_stops_early_exits_0(log, db):
     """`mcp-guard report | head -1`: the pipe closes early, as it does for `audit show`: exit 0, no traceback."""
     for i in range(300):

@@ -32,9 +32,10 @@ def _count(into: dict[str, int], data: Mapping[str, Any]) -> None:
     into["outside_intent"] += data.get("guard") == "intent" and (decision != "allow" or by_person)
 
 
-def report(log: AuditLog, session: str | None = None) -> dict[str, Any]:
+def report(log: AuditLog, session: str | None = None, last: int | None = None) -> dict[str, Any]:
     """Per session and per tool: calls, allowed, denied, refused as not yet reviewed, asked, approved
-    by a person, and calls outside the declared intent."""
+    by a person, and calls outside the declared intent; with `last`, only the last sessions the log
+    saw begin (and the totals over them)."""
     sessions: dict[str | None, dict[str, Any]] = {}
 
     def entry(sid: str | None) -> dict[str, Any]:
@@ -57,7 +58,7 @@ def report(log: AuditLog, session: str | None = None) -> dict[str, Any]:
             _count(e["totals"], rec.data)
     out = []
     totals = dict.fromkeys(_COUNTERS, 0)
-    for e in sessions.values():
+    for e in list(sessions.values())[-last:] if last else sessions.values():
         e["tools"] = sorted(e["tools"].values(), key=lambda t: (t["upstream"], t["tool"]))
         for k in _COUNTERS:
             totals[k] += e["totals"][k]

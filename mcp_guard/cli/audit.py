@@ -63,6 +63,7 @@ def register(sub) -> None:
     p.add_argument("--db", metavar="FILE|URL",
                        help="database file or postgresql:// URL (default: the config's storage)")
     p.add_argument("--session", metavar="S", help="only this session")
+    p.add_argument("--last", type=_positive, metavar="N", help="only the last N sessions")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_report)
 
@@ -190,7 +191,7 @@ def _head(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from mcp_guard.audit import report
 
-    data = report(_open_log(args), session=args.session)
+    data = report(_open_log(args), session=args.session, last=args.last)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
