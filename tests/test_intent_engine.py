@@ -508,6 +508,20 @@ def test_rule_amount_a_sum_the_request_names_must_be_the_one_paid():
                  r).action == "allow"
 
 
+def test_rule_amount_an_identifier_named_after_a_sum_is_no_sum():
+    """`fee_id: "FEE-889"` is which fee, not how much: a parameter whose name ends in an identifier's word is
+    not a sum, and digits glued to letters by a hyphen are a code's, not a negative number. The sum beside
+    it is still judged."""
+    from mcp_guard.intent.sums import sums
+
+    assert list(sums("FEE-889")) == [] and list(sums("refund -12.50")) == [-12.5]
+    r = recorded(("read_message", '{"fee": {"fee_id": "FEE-889", "amount": 12.0}}'))
+    text = "pay the $12 bus fee for the field trip"
+    assert judge(text, "pay_fee", {"fee_id": "FEE-889", "amount": 12.0}, r).action == "allow"
+    v = judge(text, "pay_fee", {"fee_id": "FEE-889", "amount": 120.0}, r)
+    assert (v.action, v.rule) == ("ask", "amount")
+
+
 def test_rule_fetch_many_addresses_from_one_result_is_asked():
     page = '{"mirrors": [' + ", ".join(f'"https://cdn.example/m/{c}"' for c in "0123456789abcdef") + "]}"
     r = recorded(("read_inbox", page))

@@ -1359,7 +1359,7 @@ def _num_text(x: float) -> str:
 def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
     """(param, number) of the arguments that are sums or counts (`amount`, `total_price`)."""
     for param, text in argument_leaves(arguments):
-        if any(stem(t) in AMOUNT_PARAMS for t in name_tokens(param)):
+        if _sum_param(param):
             try:
                 yield param, float(text.replace(",", "").strip())
             except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR")
@@ -1368,7 +1368,13 @@ def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
 
 
 def _sum_param(param: str) -> bool:
-    return any(stem(t) in AMOUNT_PARAMS for t in name_tokens(param))
+    """A sum or count (`amount`, `total_price`, `line.qty`); not an identifier named after one (`fee_id`:
+    a name's last word says what it is)."""
+    tokens = name_tokens(param)
+    return bool(tokens) and tokens[-1].lower() not in _ID_HEADS and any(stem(t) in AMOUNT_PARAMS for t in tokens)
+
+
+_ID_HEADS = frozenset(("id", "ids", "uuid", "ref", "key", "code"))
 
 
 def _currency_param(param: str) -> bool:

@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterable, Iterator
 
 # A number in a sum: digits grouped in threes (by commas, spaces, no-break or thin spaces, apostrophes or
 # underscores), or plain; then a decimal part after a point, or after a comma with one or two digits.
-_SUM = re.compile(r"(?<![\d.,])(-?)(\d{1,3}(?:[,'_\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:\.(\d+)|,(\d{1,2}))?(?!\d)")
+# Digits glued to letters by a hyphen are part of a code ("INV-2041"), not a negative sum.
+_SIGN_OF_SUM = r"(?<![\d.,])(?<![A-Za-z])(-?)(?<![A-Za-z]-)"
+_SUM = re.compile(_SIGN_OF_SUM + r"(\d{1,3}(?:[,'_\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:\.(\d+)|,(\d{1,2}))?(?!\d)")
 _GROUPING = str.maketrans("", "", ",'_\u00a0\u202f\u2009 ")
 # Digits grouped by points, as much of Europe writes them ("1.000.000", "1.000,50"): a point then three digits
 # may be either a decimal part or a group, so such a sum is read both ways (the larger one is judged too).
-_POINT_GROUPED = re.compile(r"(?<![\d.,])(-?)(\d{1,3}(?:\.\d{3})+)(?:,(\d{1,2}))?(?![\d])")
+_POINT_GROUPED = re.compile(_SIGN_OF_SUM + r"(\d{1,3}(?:\.\d{3})+)(?:,(\d{1,2}))?(?![\d])")
 # A magnitude written after a number ("25k", "1M", "2 bn", "3 million"): the sum is that many times more.
 _MAGNITUDE = re.compile(r"\s?(k|m|mn|bn|thousand|million|billion)(?![A-Za-z])", re.I)
 _TIMES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
