@@ -156,6 +156,21 @@ class UpstreamConfig(_Model):
     def is_remote(self) -> bool:
         return self.url is not None
 
+    def folders(self) -> tuple[str, ...]:
+        """The folders the deployer hands this server in its arguments (a filesystem server's allowed
+        directories): existing directories, absolute (a relative one read from where the server starts)."""
+        if self.command is None:
+            return ()
+        start = self.launch_cwd() or os.getcwd()
+        found = []
+        for arg in self.args:
+            if not arg or arg.startswith("-"):
+                continue
+            folder = os.path.normpath(os.path.join(start, os.path.expanduser(arg)))
+            if os.path.isdir(folder) and folder != os.sep:
+                found.append(folder)
+        return tuple(found)
+
     def launch_cwd(self) -> str | None:
         """The folder the server starts in: its `cwd`; else the folder of the config file that defines
         it (the one its author chose); never the folder a client happens to start `run` in, whose code

@@ -85,3 +85,19 @@ def test_among_several_listed_folders_the_named_path_must_pick_one():
     for path in ("/srv/p2/a/notes.txt", "/srv/p2/b/notes.txt"):
         v = _decide("Overwrite notes.txt with: lunch at noon", WRITE, path, ROOTS_3)
         assert v.action != "allow", v.reason
+
+
+def test_the_named_file_right_under_a_folder_the_configuration_hands_the_server():
+    """A filesystem server started with `/srv/p3` takes absolute paths: "write it to tokyo.txt" reaches it as
+    `/srv/p3/tokyo.txt` before any listing. The configured folder stands as a listed one; the named path must
+    sit right under it (a same-named file deeper, or in another folder, is another file)."""
+    record = SessionRecord()
+
+    def decide(request: str, path: str):
+        engine = DefaultEngine(DeclaredIntent(request), folders=("/srv/p3",))
+        return engine.decide("write_file", {"path": path, "content": "10:42"}, record, classify(WRITE))
+
+    assert decide("get the time in tokyo and write it to tokyo.txt", "/srv/p3/tokyo.txt").action == "allow"
+    assert decide("pls copy notes.txt to backup/notes.txt", "/srv/p3/backup/notes.txt").action == "allow"
+    for path in ("/srv/p3/old/tokyo.txt", "/srv/other/tokyo.txt", "/srv/p3/osaka.txt", "/srv/tokyo.txt"):
+        assert decide("get the time in tokyo and write it to tokyo.txt", path).action != "allow", path

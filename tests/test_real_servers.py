@@ -117,3 +117,21 @@ async def test_mcp_server_time_from_pypi(tmp_path, home):
                                                        "target_timezone": "Asia/Tokyo"})
         assert json.loads(converted.content[0].text)["target"]["datetime"].startswith(
             json.loads(converted.content[0].text)["source"]["datetime"][:10])
+
+
+async def test_filesystem_server_a_write_to_the_named_file_passes_and_another_is_asked(tmp_path, home):
+    """The real filesystem server behind `run --intent`: the agent sends the named file's absolute path
+    under the folder the configuration hands the server (no listing first): it passes; another file is
+    held for a person."""
+    root = tmp_path / "data"
+    root.mkdir()
+    cmd = npm_bin("mcp-server-filesystem")
+    env = _config(tmp_path, upstream_toml("fs", [*cmd, str(root)]))
+    (tmp_path / "mcp-guard.toml").write_text((tmp_path / "mcp-guard.toml").read_text() + '[intent]\nask = "person"\n')
+    request = "get the time in tokyo and write it to tokyo.txt"
+    async with guarded(["--upstream", "fs", "--intent", request], env=env) as session:
+        named = await session.call_tool("write_file", {"path": str(root / "tokyo.txt"), "content": "10:42"})
+        assert not named.is_error, named.content[0].text
+        other = await session.call_tool("write_file", {"path": str(root / "osaka.txt"), "content": "10:42"})
+        assert other.is_error and "held" in other.content[0].text, other.content[0].text
+    assert (root / "tokyo.txt").read_text() == "10:42" and not (root / "osaka.txt").exists()

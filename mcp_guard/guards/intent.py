@@ -107,6 +107,7 @@ class IntentGuard(Guard):
         self._lists = TrustedLists()
         # Each upstream's resource URIs as it listed them: a read of one (as written) is the server's own.
         self._listed_uris: dict[str, set[str]] = {}
+        self._folders: dict[str, tuple[str, ...]] = {}
 
     # -- what the servers say about their tools -------------------------------------------------
     def learn(self, upstream: str, tools: list[dict[str, Any]]) -> None:
@@ -353,6 +354,8 @@ class IntentGuard(Guard):
             used = approvals.consume_approved(self.store, call.session.id, qualified, call.arguments, call.inputs)
             if used:
                 verdict = Verdict("allow", f"approved:{used}", f"a person approved this call ({used})")
+            elif no := approvals.refused(self.store, call.session.id, qualified, call.arguments, call.inputs):
+                verdict = Verdict("deny", f"refused:{no}", f"a person refused this call ({no}): {verdict.reason}")
         verdict = _warned(verdict, mode)
         if verdict.action == "allow" and mode == "enforce" and self._shared_budget(st):
             # Checked again and charged in one transaction: the calls of this session decided at
@@ -451,7 +454,15 @@ class IntentGuard(Guard):
                     f"Allow {qualified}? The session's profile does not name it.",
                 )
         judged = {**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments
-        return _engine(st, self._tools.get(call.upstream)).decide(call.tool, judged, st.record, info)
+        return _engine(st, self._tools.get(call.upstream), self._folders_of(call.upstream)).decide(
+            call.tool, judged, st.record, info)
+
+    def _folders_of(self, upstream: str) -> tuple[str, ...]:
+        """The folders the configuration hands an upstream (looked up on the disk once)."""
+        if upstream not in self._folders:
+            entry = self.config.upstreams.get(upstream)
+            self._folders[upstream] = entry.folders() if entry is not None else ()
+        return self._folders[upstream]
 
     # -- results ----------------------------------------------------------------------------------
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:
@@ -629,7 +640,8 @@ def _warned(verdict: Verdict, mode: str) -> Verdict:
     return verdict
 
 
-def _engine(st: SessionState, tools: dict[str, ToolInfo] | None = None) -> DefaultEngine:
+def _engine(st: SessionState, tools: dict[str, ToolInfo] | None = None, folders: tuple[str, ...] = ()) -> DefaultEngine:
     """The engine that judges a session's values: its declared intent, the upstream's tools (a step may
-    prepare what a requested action uses) and its profile's trusted sources."""
-    return DefaultEngine(st.intent, tools, st.profile.trusted_source if st.profile is not None else None)
+    prepare what a requested action uses), its profile's trusted sources and the folders its configuration
+    hands the upstream."""
+    return DefaultEngine(st.intent, tools, st.profile.trusted_source if st.profile is not None else None, folders)

@@ -1520,10 +1520,12 @@ class DefaultEngine:
         intent: DeclaredIntent,
         tools: dict[str, ToolInfo] | None = None,
         trusted_source: TrustedSource | None = None,
+        folders: tuple[str, ...] = (),
     ) -> None:
         self.intent = intent
         self.tools = tools if tools is not None else {}
         self.trusted_source = trusted_source
+        self.folders = folders  # the upstream's configured folders (`paths.joins_named_file`)
 
     def info(self, tool: str) -> ToolInfo:
         info = self.tools.get(tool)
@@ -1688,7 +1690,7 @@ class DefaultEngine:
             if intent.names_whole(v.value) or intent.names(v.value, v.kind if v.address else ""):
                 continue
             if v.kind == "path" and (intent.covers_path(v.value, root=False)
-                                     or joins_named_file(intent, v.value, record)):
+                                     or joins_named_file(intent, v.value, record, self.folders)):
                 continue
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
@@ -1784,7 +1786,8 @@ class DefaultEngine:
         intent = self.intent
         if intent.names_whole(v.value):
             return None
-        if v.kind == "path" and (intent.covers_path(v.value) or joins_named_file(intent, v.value, record)):
+        if v.kind == "path" and (intent.covers_path(v.value)
+                                 or joins_named_file(intent, v.value, record, self.folders)):
             return None
         if not v.destination and len(v.value.strip()) < 3:
             return None  # "1", "ok": found in any text, so where it was found says nothing of who chose it

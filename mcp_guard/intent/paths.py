@@ -22,16 +22,20 @@ if TYPE_CHECKING:
 _MAX_TAIL = 3  # "notes.txt", "docs/notes.txt", "site/docs/notes.txt"
 
 
-def joins_named_file(intent: DeclaredIntent, path: str, record: SessionRecord) -> bool:
+def joins_named_file(intent: DeclaredIntent, path: str, record: SessionRecord, folders: tuple[str, ...] = ()) -> bool:
     """Is `path` a place a clean result shows as data (a folder, or the file itself) joined with a file (or
     relative path) the request names? Where that result lists several paths, the named path must reach
-    into the folder it picks ("docs/notes.txt" under the listed `…/docs`), or which one is meant is not told."""
+    into the folder it picks ("docs/notes.txt" under the listed `…/docs`), or which one is meant is not told.
+    `folders`: the folders the deployer's configuration hands the server (`Upstream.folders`): the named
+    path right under one of them is the named file, as if the server had listed the folder."""
     if not path.startswith("/") or ".." in path.split("/"):
         return False  # judged where it lands, by `covers_path`
     parts = posixpath.normpath(path).split("/")
     for k in range(1, min(_MAX_TAIL, len(parts) - 2) + 1):
         if not intent.names_whole("/".join(parts[-k:])):
             continue
+        if "/".join(parts[:-k]) in folders:
+            return True
         # The shown place may end anywhere from before the named part to the whole path (a search's hit).
         for cut in range(len(parts), len(parts) - k - 1, -1):
             shown = "/".join(parts[:cut]).lower()
