@@ -130,6 +130,22 @@ def consume_approved(store: Store, session_id: str, tool: str, arguments: dict[s
     return row[0] if row else None
 
 
+def refused(store: Store, session_id: str, tool: str, arguments: dict[str, Any],
+            inputs: dict[str, Any] | None = None) -> str | None:
+    """The id of a person's refusal of this very call in this session (with its audit record), if any: the
+    same call made again is refused, not held and asked again."""
+    digest = args_digest(tool, arguments, inputs)
+    for (ident,) in store.execute(
+        "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'denied' "
+        "ORDER BY decided_at",
+        [session_id, tool, digest],
+    ).fetchall():
+        rec = audit.latest_approval(store, session_id, ident)
+        if rec and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == ("denied", tool, digest):
+            return ident
+    return None
+
+
 def get(store: Store, approval_id: str) -> Approval:
     rows = _dicts(store.execute(f"SELECT {_COLUMNS} FROM approvals WHERE id = ?", [approval_id]))
     if not rows:
@@ -191,7 +207,7 @@ def held_message(approval_id: str, reason: str) -> str:
         f"To allow it once, run `mcp-guard approvals approve {approval_id}` and retry the same call "
         "in this same session (an approval holds for this session only, for these exact arguments and "
         "answers, once); "
-        f"`mcp-guard approvals deny {approval_id}` refuses it."
+        f"`mcp-guard approvals deny {approval_id}` refuses it (and the same call made again)."
     )
 
 

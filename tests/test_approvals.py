@@ -56,6 +56,31 @@ def test_denied_hold_never_passes(setup):
     assert approvals.get(store, aid).state == "denied"
 
 
+def test_a_call_a_person_refused_is_refused_when_made_again(setup):
+    """`approvals deny` reaches the agent: the same call made again in the session is denied, naming the
+    refusal, not held and asked anew; other arguments, or another session, are asked as before. A refusal
+    set by hand in the database (no audit record) refuses nothing."""
+    import sqlite3
+
+    _, cfg, store = setup
+    guard = IntentGuard(cfg, store=store)
+    session = SessionInfo(id="s1", intent="Tidy my notes")
+    call = ToolCall(session, "notes", "delete_note", "notes__delete_note", {"note_id": "7"})
+    aid = guard.hold(call, guard.decide(call)).split("approvals approve ")[1].split("`")[0]
+    approvals.decide(store, aid, False, "dana")
+    again = guard.decide(call)
+    assert (again.action, again.rule) == ("deny", f"refused:{aid}") and "a person refused" in again.reason
+    other = ToolCall(session, "notes", "delete_note", "notes__delete_note", {"note_id": "8"})
+    assert guard.decide(other).action == "ask"
+    elsewhere = ToolCall(SessionInfo(id="s2", intent="Tidy my notes"), "notes", "delete_note",
+                         "notes__delete_note", {"note_id": "7"})
+    assert guard.decide(elsewhere).action == "ask"
+    forged = guard.hold(other, guard.decide(other)).split("approvals approve ")[1].split("`")[0]
+    with sqlite3.connect(cfg.db_path) as outside:
+        outside.execute("UPDATE approvals SET state = 'denied', decided_at = 'x' WHERE id = ?", (forged,))
+    assert guard.decide(other).action == "ask"
+
+
 def test_digest_is_canonical():
     assert approvals.args_digest("t", {"a": 1, "b": [1, 2]}) == approvals.args_digest("t", {"b": [1, 2], "a": 1})
     assert approvals.args_digest("t", {"a": 1}) != approvals.args_digest("u", {"a": 1})

@@ -894,8 +894,9 @@ class Relay:
             await self._refused(target, name, {"(arguments)": arguments}, reason)
             raise InvalidParams(reason)
         if target is None:
-            await self._refused(None, name, arguments, f"Unknown tool: {name}")
-            return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, f"Unknown tool: {name}"), None
+            why = self.router.unknown(name) if isinstance(name, str) else f"Unknown tool: {name}"
+            await self._refused(None, name, arguments, why)
+            return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, why), None
         up, tool = target
         await self._wait_guards()
         try:

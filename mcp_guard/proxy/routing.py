@@ -44,6 +44,14 @@ class Router:
                 return upstream, exposed[len(prefix):]
         return None
 
+    def unknown(self, name: str) -> str:
+        """Why a tool or prompt name routes nowhere, with the names it may have meant."""
+        if not self.namespaced or self.resolve(name) is not None:
+            return f"Unknown tool: {name}"
+        meant = " or ".join(f"{self.expose(u, name)!r}" for u in self.upstreams[:4])
+        return (f"Unknown tool: {name} (with several upstreams a tool is named UPSTREAM{self.separator}TOOL: "
+                f"{meant}{', …' if len(self.upstreams) > 4 else ''})")
+
     def claim_uri(self, upstream: str, uri: str) -> bool:
         """Record that `upstream` serves `uri`; False when another upstream already does (a collision)."""
         owner = self._uri_owner.setdefault(uri_key(uri), upstream)  # spellings of one URI have one owner
