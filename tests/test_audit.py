@@ -778,7 +778,11 @@ def test_report_last_sessions_and_a_misspelt_option(log, db, capsys):
         main(["report", "--db", str(db), "--lst", "2"])
     err = capsys.readouterr().err
     assert refused.value.code == 2 and "usage: mcp-guard report" in err and "[--last N]" in err
-    assert "unrecognized arguments: --lst 2" in err
+    assert "unrecognized arguments: --lst 2" in err and "(did you mean '--last'?)" in err
+    with pytest.raises(SystemExit) as refused:
+        main(["audit", "verfy", "--db", str(db)])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "invalid choice: 'verfy'" in err and "(did you mean 'verify'?)" in err
 
 
 def test_report_read_by_a_reader_that_stops_early_exits_0(log, db):

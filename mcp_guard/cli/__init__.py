@@ -25,7 +25,29 @@ CONFIG_HELP = ("config file (default: $MCP_GUARD_CONFIG, then ./mcp-guard.toml (
                "then $XDG_CONFIG_HOME/mcp-guard/mcp-guard.toml, i.e. ~/.config/…)")
 
 
-class CommandParser(argparse.ArgumentParser):
+class SuggestingParser(argparse.ArgumentParser):
+    """A parser whose usage errors name the closest option or command to a mistyped one."""
+
+    def error(self, message: str):  # type: ignore[override]
+        import difflib
+        import re
+
+        typed = re.match(r"argument \S+: invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if typed:
+            words, wanted = [typed.group(1)], re.findall(r"'([^']*)'", typed.group(2))
+        else:
+            unknown = message.removeprefix("unrecognized arguments: ")
+            words = [w.split("=", 1)[0] for w in unknown.split() if w.startswith("-")] if unknown != message else []
+            wanted = list(self._option_string_actions)
+        for word in words:
+            close = difflib.get_close_matches(word, wanted, n=1, cutoff=0.75)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+                break
+        super().error(message)
+
+
+class CommandParser(SuggestingParser):
     """A subcommand's parser: it also takes --config, so `mcp-guard run --config F` works as
     `mcp-guard --config F run` does (argparse makes nested subcommands' parsers of this class too)."""
 
@@ -48,7 +70,7 @@ def named_module(argv: list[str]) -> str | None:
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with `argv`, only the parsers of the command it names (if any)."""
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog="mcp-guard",
         description="An MCP proxy that verifies, reviews and polices the tools agents call.",
     )
