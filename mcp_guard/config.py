@@ -506,6 +506,8 @@ def _describe(err: ValidationError, path: Path | None) -> str:
             msg = f"unknown key (did you mean {near[0]!r}?)" if near else "unknown key (check its spelling)"
         elif e["type"] == "missing":
             msg = "missing (this key is required)"
+        elif e["type"] in ("literal_error", "enum"):  # say what was written beside what is allowed
+            msg = f"{e['input']!r} is not allowed: {msg[0].lower()}{msg[1:]}"
         lines.append(f"{loc}: {msg}")
     if len(lines) == 1:
         return f"{where}: {lines[0]}"

@@ -129,7 +129,7 @@ def test_several_config_mistakes_come_under_one_heading(home, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0] == f"mcp-guard: error: {config}: 2 mistakes:"
     assert err[1] == "  upstreams.a.comand: unknown key (did you mean 'command'?)"
-    assert err[2].startswith("  upstreams.b.trust: Input should be 'review'")
+    assert err[2].startswith("  upstreams.b.trust: 'maybe' is not allowed: input should be 'review'")
 
 
 def test_doctor_puts_a_configs_several_mistakes_on_its_one_line(home, tmp_path, capsys):
