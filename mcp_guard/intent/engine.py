@@ -107,6 +107,10 @@ The rules, one sentence each (the rule's name is in every reason):
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
+- (names) a word of the request that is no common word, or follows a title, is a name in any case ("book it
+  under jansen"), and a clean record whose short field holds one is a record the request names: a destructive
+  call's target there is named, and a destination there has as rivals only the values of records under the
+  same name, none when the clause acts on a plural of one of the record's fields ("the clients") (`naming`).
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
@@ -124,6 +128,7 @@ from typing import Any
 
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
+from mcp_guard.intent.naming import named_holders, named_offers, plural_field, uncased_names
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.paths import joins_named_file
@@ -261,6 +266,10 @@ class DeclaredIntent:
         )
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
+        # Names typed in any case ("book it under jansen", "mrs ito", "the petersons"; `naming`) are named too.
+        self.uncased = uncased_names(self.text)
+        self.named.whole |= self.uncased
+        self.named.name_words |= self.uncased
         # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
         # The kinds of destination the request asks for by a noun ("the webhook URL the team agreed on", "the
         # account in the email"): a sentence of the data it points at that sets one is then what it means.
@@ -1687,7 +1696,7 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
-            if self._picked(info, v, prov, record):
+            if self._picked(info, v, prov, record) or self._named_holder(v, prov, record):
                 continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
@@ -1701,6 +1710,45 @@ class DefaultEngine:
             return False
         fits = lambda noun: _fits(noun, info.acts_on) or _fits(stem(noun), info.acts_on)  # noqa: E731
         return any(picked(self.intent.lower, fits, e.text, e.json, v.value) for e in prov.fields)
+
+    def _named_holder(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+        """Is `v` a field of a record of a clean result that the request names by a name it writes (`naming`:
+        "cancel the netflix autopay")?"""
+        return bool(self._named_by(v, prov, record)[0])
+
+    def _named_by(self, v: Value, prov: Provenance, record: SessionRecord) -> tuple[frozenset[str], set[str]]:
+        """The names by which the request names the clean records that hold `v` as a field, and those records'
+        field names; no names in a session that has read instructions to the model: one could plant a record
+        under the very name."""
+        names: set[str] = set()
+        keys: set[str] = set()
+        if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
+            return frozenset(), keys
+        for e in prov.fields:
+            data = _clean_json(e, record)
+            for node, by in named_holders(data, self.intent.uncased, v.value) if data is not None else ():
+                names |= by
+                keys.update(map(str, node))
+        return frozenset(names), keys
+
+    def _named_rivals(self, info: ToolInfo, v: Value, prov: Provenance, record: SessionRecord,
+                      in_call: set[str]) -> list[str] | None:
+        """None when no record the request names holds `v`; else the values of its kind that other records under
+        the same names offer in the session's clean results (an attacker's contact beside the real one), none when
+        a clause acts on a plural of what a field of the record is ("text the clients": each is meant)."""
+        by, keys = self._named_by(v, prov, record)
+        if not by:
+            return None
+        verbs = info.own_verbs().union(*(FAMILIES[f] for f in info.families))
+        if plural_field(self.intent.spans, verbs, keys):
+            return []
+        rivals: dict[str, None] = {}
+        for e in record.entries:
+            data = _clean_json(e, record)
+            for x in named_offers(data, by, v.kind, v.value) if data is not None else ():
+                if x not in in_call and not self.intent.names_whole(x):
+                    rivals[x] = None
+        return list(rivals)
 
     def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord,
               arguments: dict[str, Any] | None = None) -> Verdict:
@@ -1882,6 +1930,15 @@ class DefaultEngine:
             # "email each of them": every record the request points at is meant, none is a rival. (Each record:
             # a value the data carries as a field of one; an address in a document's running text is no record.)
             return None
+        named = self._named_rivals(info, v, prov, record, in_call) if not stranger else None
+        if named is not None:
+            # The record that holds the value is one the request names by a name it writes ("text carla": `{"name":
+            # "Carla Diaz", …}`; `naming`): only records under the same name are rivals.
+            if not named:
+                return None
+            shown = ", ".join(repr(x) for x in [v.value, *named[:4]])
+            return _verdict("ask", "ambiguous", info, v, f"is one of several values the records {intent.the_request} "
+                            f"names by the same name offer: {shown}", intent)
 
         # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
         # real contacts up first to leave its own address alone.)
@@ -2193,6 +2250,16 @@ _FIELD_VALUE = re.compile(r"""^[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]+['"]?
 _OWN_LABEL = frozenset("id name number no num key slug title filename file path code uid uuid identifier handle "
                        "label".split())
 _CODES = frozenset("id number no num key code uid uuid identifier".split())
+
+
+def _clean_json(e: ResultEntry, record: SessionRecord) -> Any:
+    """A clean JSON result's data (None for text, a result with instructions to the model, or bad JSON)."""
+    if not e.json or record.judge(e):
+        return None
+    try:
+        return json.loads(e.text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _labels_itself(key: str, keys: Iterable[str] = ()) -> bool:
