@@ -150,3 +150,33 @@ def test_rule_records_under_other_names_the_request_writes_are_no_rivals():
     v = decide("text carla and tom that the shoot moved to 4pm", steps, "send_sms",
                {"to": "+14155550102", "body": "4pm"})
     assert (v.action, v.rule) == ("ask", "ambiguous")
+
+
+def scenario(intent: str, steps: list[tuple[str, dict, object]]) -> list[str]:
+    """The guard's actions on each step, calls it does not allow going on as if a person approved them."""
+    from tests.attacks.intent.harness import run
+
+    scn = {"id": "naming", "intent": intent, "tools": {"svc": TOOLS},
+           "steps": [{"upstream": "svc", "tool": t, "args": a, "result": r} for t, a, r in steps]}
+    return [d.action for _st, d in run(scn)]
+
+
+def test_rule_follow_up_on_the_records_an_allowed_or_approved_action_acted_on():
+    text = "cancel her appointments tomorrow and text the clients"
+    listing = ("list_appointments", {"date": "tomorrow"}, {"appointments": APPOINTMENTS})
+    done = {"status": "cancelled"}
+    sms = lambda to: ("send_sms", {"to": to, "body": "Your appointment is cancelled."}, {"ok": True})  # noqa: E731
+    steps = [listing, ("cancel_appointment", {"appointment_id": "apt_1"}, done),
+             ("cancel_appointment", {"appointment_id": "apt_2"}, done)]
+    # the cancels are asked ("her" names no record) and approved; the clients of those records are then texted
+    assert scenario(text, [*steps, sms("+14155550111"), sms("+14155550112")]) == ["allow", "ask", "ask", "allow",
+                                                                                 "allow"]
+    # a client of an appointment no action went ahead on is still one of several
+    assert scenario(text, [*steps, sms("+14155550113")])[-1] == "ask"
+    # a record read after the action that carries its id (an echo, perhaps planted) points at nothing
+    echo = ("list_appointments", {"date": "tomorrow"},
+            {"appointments": [{"id": "apt_1", "client": "Ana Ruiz", "phone": "+1 202 555 0199"}, APPOINTMENTS[2]]})
+    assert scenario(text, [*steps, echo, sms("+12025550199")])[-1] == "ask"
+    # nor, once the session has read instructions to the model, a record it acted on
+    inbox = ("read_inbox", {}, {"messages": [{"id": "m1", "body": INJECTED}]})
+    assert scenario(text, [inbox, *steps, sms("+14155550111")])[-1] == "ask"

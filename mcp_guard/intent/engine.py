@@ -111,6 +111,8 @@ The rules, one sentence each (the rule's name is in every reason):
   under jansen"), and a clean record whose short field holds one is a record the request names: a destructive
   call's target there is named, and a destination there has as rivals only the values of records under the
   same name, none when the clause acts on a plural of one of the record's fields ("the clients") (`naming`).
+  So is a clean record holding the id an earlier side effect that went ahead (allowed or approved) acted on,
+  read before it: its values are pointed at for the follow-up ("… and text the clients").
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
@@ -128,7 +130,7 @@ from typing import Any
 
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
-from mcp_guard.intent.naming import named_holders, named_offers, plural_field, uncased_names
+from mcp_guard.intent.naming import acted_record, named_holders, named_offers, plural_field, uncased_names
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.paths import joins_named_file
@@ -1696,7 +1698,8 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
-            if self._picked(info, v, prov, record) or self._named_holder(v, prov, record):
+            if self._picked(info, v, prov, record) or self._named_holder(v, prov, record) or \
+                    self._acted_on(v, prov, record):
                 continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
@@ -1715,6 +1718,15 @@ class DefaultEngine:
         """Is `v` a field of a record of a clean result that the request names by a name it writes (`naming`:
         "cancel the netflix autopay")?"""
         return bool(self._named_by(v, prov, record)[0])
+
+    def _acted_on(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+        """Is `v` a field of a clean record that also holds the id an earlier side effect acted on, one that went
+        ahead (allowed, or approved by a person) after the record was read (`naming.acted_record`)? Only in a
+        session that has read no instructions to the model."""
+        if not record.acted or prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
+            return False
+        return any((data := _clean_json(e, record)) is not None and acted_record(data, record.acted, e.seq, v.value)
+                   for e in prov.fields)
 
     def _named_by(self, v: Value, prov: Provenance, record: SessionRecord) -> tuple[frozenset[str], set[str]]:
         """The names by which the request names the clean records that hold `v` as a field, and those records'
@@ -1930,6 +1942,8 @@ class DefaultEngine:
             # "email each of them": every record the request points at is meant, none is a rival. (Each record:
             # a value the data carries as a field of one; an address in a document's running text is no record.)
             return None
+        if not stranger and self._acted_on(v, prov, record):
+            return None  # the follow-up on a record the session acted on ("… and text the clients")
         named = self._named_rivals(info, v, prov, record, in_call) if not stranger else None
         if named is not None:
             # The record that holds the value is one the request names by a name it writes ("text carla": `{"name":

@@ -13,6 +13,9 @@
 - `named_holders`/`named_offers`: the records holding a value that the request names, and the values of a kind
   other records under the same names offer (its rivals: "text carla" and two Carlas); a clause that acts on a
   plural of what a field of the record is ("text the clients": `client`) means each of them (`plural_field`).
+- `acted_record`: a record holding the id of what an earlier side effect that went ahead (allowed, or approved by
+  a person) acted on is one the session acted on: its other values are pointed at for the follow-up ("cancel
+  her appointments and text the clients": each phone of an appointment cancelled).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ _PROSE_KEYS = frozenset("text body content description message note notes commen
 _CHUNK_STRIP = ".,;:!?()[]{}\"“”‘’'`*"
 _WORD = re.compile(r"[^\W\d_]+")
 MAX_FIELD_WORDS = 6
+# one token with a letter and a digit, not a date or time (`2025-05-09T16:00:00Z`)
+_ID = re.compile(r"(?!\d{4}-\d\d-\d\d|\d{1,2}(?::\d\d)?[ap]m$)(?=[^\s]*\d)(?=[^\s]*[^\W\d_])[\w.:#/-]+")
 
 _PROPER: _Dictionary | None = None
 
@@ -152,6 +157,32 @@ def plural_field(spans: list[tuple[str, tuple[str, ...], str]], verbs: frozenset
     singular = {w for k in keys for w in name_tokens(k) if len(w) >= 3}
     for verb, obj, _raw in spans:
         if stem(verb) in verbs and any(w.endswith("s") and w[:-1] in singular for w in obj[:4]):
+            return True
+    return False
+
+
+def acted_ids(arguments: dict[str, Any]) -> list[str]:
+    """The ids among a call's arguments (any depth): a string of one token, 3-80 characters, with a letter and a
+    digit (`apt_1`, `pst_6640`; never a sum, a date or time, or a message)."""
+    out: list[str] = []
+    stack: list[tuple[Any, int]] = [(arguments, 0)]
+    while stack and len(out) < 64:
+        node, depth = stack.pop()
+        if isinstance(node, dict) and depth <= 8:
+            stack.extend((x, depth + 1) for x in node.values())
+        elif isinstance(node, list) and depth <= 8:
+            stack.extend((x, depth + 1) for x in node)
+        elif isinstance(node, str) and 3 <= len(node) <= 80 and _ID.fullmatch(node):
+            out.append(node)
+    return out
+
+
+def acted_record(data: Any, acted: dict[str, int], seq: int, value: str) -> bool:
+    """Does a record of `data` (parsed JSON, the result numbered `seq`) hold `value` whole beside an id that a
+    side effect which went ahead after that result was read acted on (`acted`: id -> results seen then)?"""
+    for node in _records(data):
+        if any(_holds(x, value) for x in node.values()) and any(
+                isinstance(x, str) and x != value and acted.get(x, -1) > seq for x in node.values()):
             return True
     return False
 
