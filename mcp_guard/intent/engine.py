@@ -112,7 +112,8 @@ The rules, one sentence each (the rule's name is in every reason):
   call's target there is named, and a destination there has as rivals only the values of records under the
   same name, none when the clause acts on a plural of one of the record's fields ("the clients") (`naming`).
   So is a clean record holding the id an earlier side effect that went ahead (allowed or approved) acted on,
-  read before it: its values are pointed at for the follow-up ("… and text the clients").
+  read before it: its values are pointed at for the follow-up ("… and text the clients"). A person's full name
+  the request names by a part is grounded by a clean record that gives it, in any order ("ITO/HANA").
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
@@ -130,7 +131,14 @@ from typing import Any
 
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
-from mcp_guard.intent.naming import acted_record, named_holders, named_offers, plural_field, uncased_names
+from mcp_guard.intent.naming import (
+    acted_record,
+    gives_full_name,
+    named_holders,
+    named_offers,
+    plural_field,
+    uncased_names,
+)
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.paths import joins_named_file
@@ -1719,6 +1727,17 @@ class DefaultEngine:
         "cancel the netflix autopay")?"""
         return bool(self._named_by(v, prov, record)[0])
 
+    def _full_name(self, v: Value, record: SessionRecord) -> bool:
+        """Is a person's name of two to four words, one of which the request writes as a name, the name a clean
+        record of the session gives itself in any order or case (`naming.gives_full_name`)?"""
+        if v.kind != "person" or v.address:
+            return False
+        ws = frozenset(w.lower() for w in re.findall(r"[^\W\d_]{2,}", v.value))
+        intent = self.intent
+        if not 2 <= len(ws) <= 4 or not ws & (intent.uncased | intent.persons.surnames | intent.name_words):
+            return False
+        return any((data := _clean_json(e, record)) is not None and gives_full_name(data, ws) for e in record.entries)
+
     def _acted_on(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
         """Is `v` a field of a clean record that also holds the id an earlier side effect acted on, one that went
         ahead (allowed, or approved by a person) after the record was read (`naming.acted_record`)? Only in a
@@ -1882,6 +1901,8 @@ class DefaultEngine:
             # has read no instructions to the model: one may spell its password in a way no search finds (in
             # parts, letter by letter, encoded). Whether the request asks for the call is judged below.
             return None
+        if not prov.found and self._full_name(v, record):
+            return None  # "mrs ito": the guest "Hana Ito" a clean profile gives as "ITO/HANA"
         if not prov.found:
             # Asked, never denied: that a value is found nowhere is an absence, not evidence of an attack.
             # An honest agent spells a name its own way, builds an address from a name and a domain, or

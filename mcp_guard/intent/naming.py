@@ -13,6 +13,8 @@
 - `named_holders`/`named_offers`: the records holding a value that the request names, and the values of a kind
   other records under the same names offer (its rivals: "text carla" and two Carlas); a clause that acts on a
   plural of what a field of the record is ("text the clients": `client`) means each of them (`plural_field`).
+- `gives_full_name`: a person's full name the request names by one part ("mrs ito") is the name a clean record
+  the session read gives that person, its parts in any order or case ("Hana Ito" from "ITO/HANA").
 - `acted_record`: a record holding the id of what an earlier side effect that went ahead (allowed, or approved by
   a person) acted on is one the session acted on: its other values are pointed at for the follow-up ("cancel
   her appointments and text the clients": each phone of an appointment cancelled).
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import Any
 
+from mcp_guard.intent.persons import record_names
 from mcp_guard.intent.spelling import _PREFIXES, _Dictionary, _listed
 from mcp_guard.intent.values import whole_value
 from mcp_guard.intent.words import ACTION_BASE, is_verb, name_tokens, stem
@@ -159,6 +162,12 @@ def plural_field(spans: list[tuple[str, tuple[str, ...], str]], verbs: frozenset
         if stem(verb) in verbs and any(w.endswith("s") and w[:-1] in singular for w in obj[:4]):
             return True
     return False
+
+
+def gives_full_name(data: Any, words: frozenset[str]) -> bool:
+    """Does a record of `data` (parsed JSON) give itself a name (`persons.record_names`: a name field, or its
+    first and last names) whose words are `words`, in any order or case ("ITO/HANA", "Ito, Hana")?"""
+    return any(frozenset(name) == words for node in _records(data) for name in record_names(node))
 
 
 def acted_ids(arguments: dict[str, Any]) -> list[str]:
