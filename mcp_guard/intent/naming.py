@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -67,6 +68,7 @@ def _proper() -> _Dictionary:
     return _PROPER
 
 
+@lru_cache(maxsize=4096)  # (a word is looked up many times over a proxy's life; bounded)
 def is_name(word: str) -> bool:
     """Is a lower-case word a name whatever its case: no common word of English (see the module's rule)?"""
     if len(word) < 3 or not word.isalpha() or word in _FUNCTION or word in _TITLES:
