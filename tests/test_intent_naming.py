@@ -200,3 +200,28 @@ def test_rule_full_name_a_clean_profile_gives_the_person_the_request_names():
         assert v.action != "allow", v
     finally:
         TOOLS.pop()
+
+
+def test_rule_destructive_target_of_a_record_the_request_names_by_its_label():
+    TOOLS.extend([{"name": "list_folders", "description": "List folders.", "annotations": {"readOnlyHint": True}},
+                  {"name": "delete_folder", "description": "Delete a folder.",
+                   "inputSchema": {"type": "object", "properties": {"folder_id": {"type": "string"}}}}])
+    try:
+        folders = {"folders": [{"id": "fld_12", "name": "old_builds"}, {"id": "fld_13", "name": "releases"}]}
+        for text in ("delete the old_builds folder", "delete the old builds folder"):
+            v = decide(text, [("list_folders", {}, folders)], "delete_folder", {"folder_id": "fld_12"})
+            assert v.action == "allow", v
+        # another record, and a one-word label (a topic many records may share), are still asked
+        v = decide("delete the old_builds folder", [("list_folders", {}, folders)], "delete_folder",
+                   {"folder_id": "fld_13"})
+        assert (v.action, v.rule) == ("ask", "destructive")
+        v = decide("delete the releases folder", [("list_folders", {}, folders)], "delete_folder",
+                   {"folder_id": "fld_13"})
+        assert (v.action, v.rule) == ("ask", "destructive")
+        # a listing with instructions to the model in it names nothing
+        planted = {"folders": [{"id": "fld_12", "name": "old_builds", "description": INJECTED}]}
+        v = decide("delete the old_builds folder", [("list_folders", {}, planted)], "delete_folder",
+                   {"folder_id": "fld_12"})
+        assert v.action != "allow", v
+    finally:
+        del TOOLS[-2:]

@@ -109,7 +109,8 @@ The rules, one sentence each (the rule's name is in every reason):
   destination of that kind from the data by a noun (`record._sets_destination`).
 - (names) a word of the request that is no common word, or follows a title, is a name in any case ("book it
   under jansen"), and a clean record whose short field holds one is a record the request names: a destructive
-  call's target there is named, and a destination there has as rivals only the values of records under the
+  call's target there is named (so is one in a record named by a label, `named_records`' rule: "delete the
+  old_builds folder"), and a destination there has as rivals only the values of records under the
   same name, none when the clause acts on a plural of one of the record's fields ("the clients") (`naming`).
   So is a clean record holding the id an earlier side effect that went ahead (allowed or approved) acted on,
   read before it: its values are pointed at for the follow-up ("… and text the clients"). A person's full name
@@ -134,9 +135,11 @@ from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_gr
 from mcp_guard.intent.naming import (
     acted_record,
     gives_full_name,
+    holds,
     named_holders,
     named_offers,
     plural_field,
+    records,
     uncased_names,
 )
 from mcp_guard.intent.openings import EVERYONE, openings
@@ -1707,7 +1710,7 @@ class DefaultEngine:
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
             if self._picked(info, v, prov, record) or self._named_holder(v, prov, record) or \
-                    self._acted_on(v, prov, record):
+                    self._labelled_holder(v, prov, record) or self._acted_on(v, prov, record):
                 continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
@@ -1726,6 +1729,22 @@ class DefaultEngine:
         """Is `v` a field of a record of a clean result that the request names by a name it writes (`naming`:
         "cancel the netflix autopay")?"""
         return bool(self._named_by(v, prov, record)[0])
+
+    def _labelled_holder(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+        """Is `v` a field of a clean record that the request names by the whole value of a field that labels the
+        record itself (`named_records`' rule: "delete the old_builds folder", "the old builds folder":
+        `"name": "old_builds"`)? Only in a session that has read no instructions to the model."""
+        if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
+            return False
+        intent = self.intent
+        for e in prov.fields:
+            data = _clean_json(e, record)
+            for node in records(data) if data is not None else ():
+                if any(holds(x, v.value) for x in node.values()) and any(
+                        isinstance(x, str) and x != v.value and len(x) <= 160 and intent.names_label(x)
+                        and _labels_itself(str(k), map(str, node)) for k, x in node.items()):
+                    return True
+        return False
 
     def _full_name(self, v: Value, record: SessionRecord) -> bool:
         """Is a person's name of two to four words, one of which the request writes as a name, the name a clean

@@ -127,23 +127,23 @@ def names_record(names: frozenset[str], obj: dict[str, Any], value: str = "") ->
 def named_holders(data: Any, names: frozenset[str], value: str) -> list[tuple[dict[str, Any], frozenset[str]]]:
     """The records of `data` (parsed JSON) that hold `value` whole as a field and that the request names, each
     with the names that name it."""
-    return [(node, by) for node in _records(data)
-            if any(_holds(x, value) for x in node.values()) and (by := names_record(names, node, value))]
+    return [(node, by) for node in records(data)
+            if any(holds(x, value) for x in node.values()) and (by := names_record(names, node, value))]
 
 
 def named_offers(data: Any, names: frozenset[str], kind: str, value: str) -> list[str]:
     """The values of `kind` that the records of `data` named by one of `names` hold whole as a field, in records
     that do not hold `value`."""
     out: list[str] = []
-    for node in _records(data):
+    for node in records(data):
         fields = [x for x in node.values() if isinstance(x, str) and len(x) <= 200]
-        if any(_holds(x, value) for x in node.values()) or not names_record(names, node):
+        if any(holds(x, value) for x in node.values()) or not names_record(names, node):
             continue
         out += [f.value for x in fields if (f := whole_value(x)) is not None and f.kind == kind]
     return out
 
 
-def _records(data: Any) -> Iterator[dict[str, Any]]:
+def records(data: Any) -> Iterator[dict[str, Any]]:
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         node, depth = stack.pop()
@@ -169,7 +169,7 @@ def plural_field(spans: list[tuple[str, tuple[str, ...], str]], verbs: frozenset
 def gives_full_name(data: Any, words: frozenset[str]) -> bool:
     """Does a record of `data` (parsed JSON) give itself a name (`persons.record_names`: a name field, or its
     first and last names) whose words are `words`, in any order or case ("ITO/HANA", "Ito, Hana")?"""
-    return any(frozenset(name) == words for node in _records(data) for name in record_names(node))
+    return any(frozenset(name) == words for node in records(data) for name in record_names(node))
 
 
 def acted_ids(arguments: dict[str, Any]) -> list[str]:
@@ -191,14 +191,14 @@ def acted_ids(arguments: dict[str, Any]) -> list[str]:
 def acted_record(data: Any, acted: dict[str, int], seq: int, value: str) -> bool:
     """Does a record of `data` (parsed JSON, the result numbered `seq`) hold `value` whole beside an id that a
     side effect which went ahead after that result was read acted on (`acted`: id -> results seen then)?"""
-    for node in _records(data):
-        if any(_holds(x, value) for x in node.values()) and any(
+    for node in records(data):
+        if any(holds(x, value) for x in node.values()) and any(
                 isinstance(x, str) and x != value and acted.get(x, -1) > seq for x in node.values()):
             return True
     return False
 
 
-def _holds(x: Any, value: str) -> bool:
+def holds(x: Any, value: str) -> bool:
     """Is the field `x` the value, as written or as the address it is whole ("+1 415 555 0111")?"""
     if isinstance(x, bool) or not isinstance(x, str | int):
         return False
