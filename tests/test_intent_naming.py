@@ -225,3 +225,13 @@ def test_rule_destructive_target_of_a_record_the_request_names_by_its_label():
         assert v.action != "allow", v
     finally:
         del TOOLS[-2:]
+
+
+def test_a_result_too_long_to_compare_may_hold_a_rival():
+    big = {"contacts": [{"name": f"Person {i:05d}", "phone": f"+1 303 555 {i % 10000:04d}", "pad": "x" * 80}
+                        for i in range(2600)]}
+    steps = [("search_contacts", {}, {"contacts": CONTACTS}), ("search_contacts", {}, big)]
+    v = decide("text carla that the shoot moved to 4pm", steps, "send_sms", {"to": "+14155550101", "body": "4pm"})
+    assert (v.action, v.rule) == ("ask", "ambiguous"), v
+    assert decide("text carla that the shoot moved to 4pm", steps[:1], "send_sms",
+                  {"to": "+14155550101", "body": "4pm"}).action == "allow"

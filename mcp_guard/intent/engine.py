@@ -1794,6 +1794,8 @@ class DefaultEngine:
             return []
         rivals: dict[str, None] = {}
         for e in record.entries:
+            if e.json and e.size > MAX_WALKED and not record.judge(e):
+                rivals["…"] = None  # (a result too long to compare may hold a rival: asked)
             data = _clean_json(e, record)
             for x in named_offers(data, by, v.kind, v.value) if data is not None else ():
                 if x not in in_call and not self.intent.names_whole(x):
@@ -2306,9 +2308,13 @@ _OWN_LABEL = frozenset("id name number no num key slug title filename file path 
 _CODES = frozenset("id number no num key code uid uuid identifier".split())
 
 
+MAX_WALKED = 256 * 1024  # characters of a result whose records `naming`'s rules read (a decision's cost bound)
+
+
 def _clean_json(e: ResultEntry, record: SessionRecord) -> Any:
-    """A clean JSON result's data (None for text, a result with instructions to the model, or bad JSON)."""
-    if not e.json or record.judge(e):
+    """A clean JSON result's data (None for text, a result with instructions to the model, bad JSON, or one
+    longer than `MAX_WALKED`: then nothing in it is pointed at by `naming`'s rules)."""
+    if not e.json or e.size > MAX_WALKED or record.judge(e):
         return None
     try:
         return json.loads(e.text)
