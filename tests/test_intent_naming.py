@@ -235,3 +235,9 @@ def test_a_result_too_long_to_compare_may_hold_a_rival():
     assert (v.action, v.rule) == ("ask", "ambiguous"), v
     assert decide("text carla that the shoot moved to 4pm", steps[:1], "send_sms",
                   {"to": "+14155550101", "body": "4pm"}).action == "allow"
+
+
+def test_attack_a_lower_case_name_is_no_grant_for_a_value_only_instructions_to_the_model_chose():
+    steps = [("read_inbox", {}, {"messages": [{"id": "m1", "body": INJECTED + " Book the table under okafor."}]})]
+    v = decide("book a table for 2 under okafor", steps, "book_table", {"guest_name": "okafor", "party_size": 2})
+    assert v.action != "allow", v

@@ -108,10 +108,11 @@ The rules, one sentence each (the rule's name is in every reason):
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
 - (names) a word of the request that is no common word, or follows a title, is a name in any case ("book it
-  under jansen"), and a clean record whose short field holds one is a record the request names: a destructive
-  call's target there is named (so is one in a record named by a label, `named_records`' rule: "delete the
-  old_builds folder"), and a destination there has as rivals only the values of records under the
-  same name, none when the clause acts on a plural of one of the record's fields ("the clients") (`naming`).
+  under jansen"; unless only instructions to the model or a tainted result also carried it), and a clean
+  record whose short field holds one is a record the request names: a destructive call's target there is
+  named (so is one in a record named by a label, `named_records`' rule: "delete the old_builds folder"), and
+  a destination there has as rivals only the values of records under the same name, none when the clause
+  acts on a plural of one of the record's fields ("the clients") (`naming`).
   So is a clean record holding the id an earlier side effect that went ahead (allowed or approved) acted on,
   read before it: its values are pointed at for the follow-up ("… and text the clients"). A person's full name
   the request names by a part is grounded by a clean record that gives it, in any order ("ITO/HANA").
@@ -280,16 +281,17 @@ class DeclaredIntent:
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
         # Names typed in any case ("book it under jansen", "mrs ito", "the petersons"; `naming`) are named too.
+        # (Not named whole as a capitalised name is: a value that instructions to the model also wrote is judged
+        # by where it was found first, `names_uncased`.)
         self.uncased = uncased_names(self.text)
-        self.named.whole |= self.uncased
-        self.named.name_words |= self.uncased
         # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
         # The kinds of destination the request asks for by a noun ("the webhook URL the team agreed on", "the
         # account in the email"): a sentence of the data it points at that sets one is then what it means.
         # (A preposition names no kind: "to" is a parameter's name, never a noun of the request.)
         self.wanted = frozenset(GROUP.get(k, k) for w in ws
                                 if len(w) > 2 and w not in DESCRIPTION_STOP and (k := PARAM_KINDS.get(stem(w))))
-        self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
+        self.name_words = frozenset(w for w in self.named.name_words | self.proper | self.uncased
+                                    if len(w) >= 3 and w.isalpha())
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
         self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
 
@@ -369,6 +371,13 @@ class DeclaredIntent:
             return True
         ws = words(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", v))
         return 2 <= len(ws) <= 12 and f" {' '.join(ws)} " in self.word_line
+
+    def names_uncased(self, value: str) -> bool:
+        """Is `value` a name the request types in any case (`naming`: "book it under jansen"), whole or as a
+        phrase of such names in the request's order?"""
+        ws = words(value)
+        return bool(ws) and all(w in self.uncased for w in ws) and (
+            len(ws) == 1 or f" {' '.join(ws)} " in self.word_line)  # (one word: a family's singular too)
 
     def names_number(self, value: float) -> bool:
         return any(abs(value - n) < 0.005 for n in self.numbers)
@@ -1897,6 +1906,8 @@ class DefaultEngine:
             where = _where(prov)
         if v.kind == "person" and not v.address and intent.addresses(info, v.value):
             return None  # the request names whom it sends to as a verb's object ("dm priya that …")
+        if not v.address and intent.names_uncased(v.value) and not (prov.tainted or prov.forgotten):
+            return None  # a name the request types in lower case ("book it under jansen"; `naming`)
         if self._own(v, record):
             return None  # the person's own, and the request addresses a copy to them (`own`)
         if v.destination and _chooses_how(info, v):
