@@ -109,3 +109,15 @@ def test_with_intent_on_the_warm_up_also_loads_wordnets_other_tables_and_the_wor
     """)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[0].split() == ["True"] * 5
+
+
+def test_with_intent_on_the_warm_up_also_loads_the_proper_names_list():
+    done = _python("""
+        from mcp_guard.intent import naming
+        from mcp_guard.proxy.runner import warm_scanner
+        empty = naming._PROPER is None
+        warm_scanner(intent=True).join(60)
+        print(empty, naming._PROPER is not None and len(naming._PROPER) > 10000)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0].split() == ["True", "True"]

@@ -36,6 +36,7 @@ from mcp_guard import approvals, budgets
 from mcp_guard.config import Config
 from mcp_guard.guards.base import Decision, Guard, ListKind, ReadKind, SessionInfo, ToolCall, Upstream
 from mcp_guard.intent.engine import DeclaredIntent, DefaultEngine, Verdict, points_at, sent_values, steered_by
+from mcp_guard.intent.naming import acted_ids
 from mcp_guard.intent.own import MAX_OWN_RESULT, own_values, reads_self
 from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text, strings_of
@@ -415,6 +416,8 @@ class IntentGuard(Guard):
         """Count a call that goes ahead (also one a person said yes to after an ask)."""
         st = self.state(call.session)
         st.record.note_sent(sent_values({**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments))
+        if not call.answering and self._info(call.upstream, call.tool).effect != "read":
+            st.record.note_acted(acted_ids(call.arguments))
         if st.profile is not None and not call.answering:  # an answer is part of a call charged already
             delta: dict[str, int] = {}
             st.profile.count(f"{call.upstream}/{call.tool}", delta)

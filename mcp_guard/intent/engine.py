@@ -107,6 +107,15 @@ The rules, one sentence each (the rule's name is in every reason):
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
+- (names) a word of the request that is no common word, or follows a title, is a name in any case ("book it
+  under jansen"; unless only instructions to the model or a tainted result also carried it), and a clean
+  record whose short field holds one is a record the request names: a destructive call's target there is
+  named (so is one in a record named by a label, `named_records`' rule: "delete the old_builds folder"), and
+  a destination there has as rivals only the values of records under the same name, none when the clause
+  acts on a plural of one of the record's fields ("the clients") (`naming`).
+  So is a clean record holding the id an earlier side effect that went ahead (allowed or approved) acted on,
+  read before it: its values are pointed at for the follow-up ("… and text the clients"). A person's full name
+  the request names by a part is grounded by a clean record that gives it, in any order ("ITO/HANA").
 - (values that are not destinations) an id of what a call acts on that a clean result writes only
   inside its running text, in no result the request pointed at, is asked (`from-text`).
 Nothing lets a destination through because of a verb alone: a verb is needed, never sufficient.
@@ -124,6 +133,16 @@ from typing import Any
 
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
+from mcp_guard.intent.naming import (
+    acted_record,
+    gives_full_name,
+    holds,
+    named_holders,
+    named_offers,
+    plural_field,
+    records,
+    uncased_names,
+)
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.paths import joins_named_file
@@ -261,13 +280,18 @@ class DeclaredIntent:
         )
         verbs = frozenset(READ_VERBS).union(*FAMILIES.values())
         self.named = NamedValues(self.text, verbs, stem)  # values the request names as values, not its words
+        # Names typed in any case ("book it under jansen", "mrs ito", "the petersons"; `naming`) are named too.
+        # (Not named whole as a capitalised name is: a value that instructions to the model also wrote is judged
+        # by where it was found first, `names_uncased`.)
+        self.uncased = uncased_names(self.text)
         # The words of the names the request uses ("Mark", "Sarah Baker", 'q3-report'), three letters or more.
         # The kinds of destination the request asks for by a noun ("the webhook URL the team agreed on", "the
         # account in the email"): a sentence of the data it points at that sets one is then what it means.
         # (A preposition names no kind: "to" is a parameter's name, never a noun of the request.)
         self.wanted = frozenset(GROUP.get(k, k) for w in ws
                                 if len(w) > 2 and w not in DESCRIPTION_STOP and (k := PARAM_KINDS.get(stem(w))))
-        self.name_words = frozenset(w for w in self.named.name_words | self.proper if len(w) >= 3 and w.isalpha())
+        self.name_words = frozenset(w for w in self.named.name_words | self.proper | self.uncased
+                                    if len(w) >= 3 and w.isalpha())
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
         self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
 
@@ -347,6 +371,13 @@ class DeclaredIntent:
             return True
         ws = words(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", v))
         return 2 <= len(ws) <= 12 and f" {' '.join(ws)} " in self.word_line
+
+    def names_uncased(self, value: str) -> bool:
+        """Is `value` a name the request types in any case (`naming`: "book it under jansen"), whole or as a
+        phrase of such names in the request's order?"""
+        ws = words(value)
+        return bool(ws) and all(w in self.uncased for w in ws) and (
+            len(ws) == 1 or f" {' '.join(ws)} " in self.word_line)  # (one word: a family's singular too)
 
     def names_number(self, value: float) -> bool:
         return any(abs(value - n) < 0.005 for n in self.numbers)
@@ -1695,7 +1726,8 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
-            if self._picked(info, v, prov, record):
+            if self._picked(info, v, prov, record) or self._named_holder(v, prov, record) or \
+                    self._labelled_holder(v, prov, record) or self._acted_on(v, prov, record):
                 continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
                     f"came from (it was found {_where(prov)})")
@@ -1709,6 +1741,83 @@ class DefaultEngine:
             return False
         fits = lambda noun: _fits(noun, info.acts_on) or _fits(stem(noun), info.acts_on)  # noqa: E731
         return any(picked(self.intent.lower, fits, e.text, e.json, v.value) for e in prov.fields)
+
+    def _named_holder(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+        """Is `v` a field of a record of a clean result that the request names by a name it writes (`naming`:
+        "cancel the netflix autopay")?"""
+        return bool(self._named_by(v, prov, record)[0])
+
+    def _labelled_holder(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+        """Is `v` a field of a clean record that the request names by the whole value of a field that labels the
+        record itself (`named_records`' rule: "delete the old_builds folder", "the old builds folder":
+        `"name": "old_builds"`)? Only in a session that has read no instructions to the model."""
+        if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
+            return False
+        intent = self.intent
+        for e in prov.fields:
+            data = _clean_json(e, record)
+            for node in records(data) if data is not None else ():
+                if any(holds(x, v.value) for x in node.values()) and any(
+                        isinstance(x, str) and x != v.value and len(x) <= 160 and intent.names_label(x)
+                        and _labels_itself(str(k), map(str, node)) for k, x in node.items()):
+                    return True
+        return False
+
+    def _full_name(self, v: Value, record: SessionRecord) -> bool:
+        """Is a person's name of two to four words, one of which the request writes as a name, the name a clean
+        record of the session gives itself in any order or case (`naming.gives_full_name`)?"""
+        if v.kind != "person" or v.address:
+            return False
+        ws = frozenset(w.lower() for w in re.findall(r"[^\W\d_]{2,}", v.value))
+        intent = self.intent
+        if not 2 <= len(ws) <= 4 or not ws & (intent.uncased | intent.persons.surnames | intent.name_words):
+            return False
+        return any((data := _clean_json(e, record)) is not None and gives_full_name(data, ws) for e in record.entries)
+
+    def _acted_on(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+        """Is `v` a field of a clean record that also holds the id an earlier side effect acted on, one that went
+        ahead (allowed, or approved by a person) after the record was read (`naming.acted_record`)? Only in a
+        session that has read no instructions to the model."""
+        if not record.acted or prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
+            return False
+        return any((data := _clean_json(e, record)) is not None and acted_record(data, record.acted, e.seq, v.value)
+                   for e in prov.fields)
+
+    def _named_by(self, v: Value, prov: Provenance, record: SessionRecord) -> tuple[frozenset[str], set[str]]:
+        """The names by which the request names the clean records that hold `v` as a field, and those records'
+        field names; no names in a session that has read instructions to the model: one could plant a record
+        under the very name."""
+        names: set[str] = set()
+        keys: set[str] = set()
+        if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
+            return frozenset(), keys
+        for e in prov.fields:
+            data = _clean_json(e, record)
+            for node, by in named_holders(data, self.intent.uncased, v.value) if data is not None else ():
+                names |= by
+                keys.update(map(str, node))
+        return frozenset(names), keys
+
+    def _named_rivals(self, info: ToolInfo, v: Value, prov: Provenance, record: SessionRecord,
+                      in_call: set[str]) -> list[str] | None:
+        """None when no record the request names holds `v`; else the values of its kind that other records under
+        the same names offer in the session's clean results (an attacker's contact beside the real one), none when
+        a clause acts on a plural of what a field of the record is ("text the clients": each is meant)."""
+        by, keys = self._named_by(v, prov, record)
+        if not by:
+            return None
+        verbs = info.own_verbs().union(*(FAMILIES[f] for f in info.families))
+        if plural_field(self.intent.spans, verbs, keys):
+            return []
+        rivals: dict[str, None] = {}
+        for e in record.entries:
+            if e.json and e.size > MAX_WALKED and not record.judge(e):
+                rivals["…"] = None  # (a result too long to compare may hold a rival: asked)
+            data = _clean_json(e, record)
+            for x in named_offers(data, by, v.kind, v.value) if data is not None else ():
+                if x not in in_call and not self.intent.names_whole(x):
+                    rivals[x] = None
+        return list(rivals)
 
     def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord,
               arguments: dict[str, Any] | None = None) -> Verdict:
@@ -1806,6 +1915,8 @@ class DefaultEngine:
             where = _where(prov)
         if v.kind == "person" and not v.address and intent.addresses(info, v.value):
             return None  # the request names whom it sends to as a verb's object ("dm priya that …")
+        if not v.address and intent.names_uncased(v.value) and not (prov.tainted or prov.forgotten):
+            return None  # a name the request types in lower case ("book it under jansen"; `naming`)
         if self._own(v, record):
             return None  # the person's own, and the request addresses a copy to them (`own`)
         if v.destination and _chooses_how(info, v):
@@ -1831,6 +1942,8 @@ class DefaultEngine:
             # has read no instructions to the model: one may spell its password in a way no search finds (in
             # parts, letter by letter, encoded). Whether the request asks for the call is judged below.
             return None
+        if not prov.found and self._full_name(v, record):
+            return None  # "mrs ito": the guest "Hana Ito" a clean profile gives as "ITO/HANA"
         if not prov.found:
             # Asked, never denied: that a value is found nowhere is an absence, not evidence of an attack.
             # An honest agent spells a name its own way, builds an address from a name and a domain, or
@@ -1891,6 +2004,17 @@ class DefaultEngine:
             # "email each of them": every record the request points at is meant, none is a rival. (Each record:
             # a value the data carries as a field of one; an address in a document's running text is no record.)
             return None
+        if not stranger and self._acted_on(v, prov, record):
+            return None  # the follow-up on a record the session acted on ("… and text the clients")
+        named = self._named_rivals(info, v, prov, record, in_call) if not stranger else None
+        if named is not None:
+            # The record that holds the value is one the request names by a name it writes ("text carla": `{"name":
+            # "Carla Diaz", …}`; `naming`): only records under the same name are rivals.
+            if not named:
+                return None
+            shown = ", ".join(repr(x) for x in [v.value, *named[:4]])
+            return _verdict("ask", "ambiguous", info, v, f"is one of several values the records {intent.the_request} "
+                            f"names by the same name offer: {shown}", intent)
 
         # (What the agent sent in earlier calls never removes a rival: an injected agent could look the
         # real contacts up first to leave its own address alone.)
@@ -2202,6 +2326,20 @@ _FIELD_VALUE = re.compile(r"""^[ \t]*(?:- )?([A-Za-z_][\w .-]{0,40}):[ \t]+['"]?
 _OWN_LABEL = frozenset("id name number no num key slug title filename file path code uid uuid identifier handle "
                        "label".split())
 _CODES = frozenset("id number no num key code uid uuid identifier".split())
+
+
+MAX_WALKED = 256 * 1024  # characters of a result whose records `naming`'s rules read (a decision's cost bound)
+
+
+def _clean_json(e: ResultEntry, record: SessionRecord) -> Any:
+    """A clean JSON result's data (None for text, a result with instructions to the model, bad JSON, or one
+    longer than `MAX_WALKED`: then nothing in it is pointed at by `naming`'s rules)."""
+    if not e.json or e.size > MAX_WALKED or record.judge(e):
+        return None
+    try:
+        return json.loads(e.text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _labels_itself(key: str, keys: Iterable[str] = ()) -> bool:

@@ -275,6 +275,7 @@ class SessionRecord:
         self.seen = 0  # results recorded so far (also the next result's seq)
         self.sent: dict[str, int] = {}  # value -> results seen when the agent first sent it
         self.sent_full_at: int | None = None  # results seen when `sent` was full (later values unknown)
+        self.acted: dict[str, int] = {}  # id a side effect that went ahead acted on -> results seen then
         # Never evicted before the session ends: address-like values of tainted results -> (seq, source,
         # found inside the instructions?, found outside them?), and the first tainted result the session read.
         self.tainted_values: dict[str, tuple[int, str, bool, bool]] = {}
@@ -301,6 +302,13 @@ class SessionRecord:
                         self.sent_full_at = self.seen
                     continue
                 self.sent[v] = self.seen
+
+    def note_acted(self, ids: list[str]) -> None:
+        """The ids a side-effecting call that went ahead (allowed, or approved by a person) acted on: a record
+        read before that holds one is a record the session acted on (`naming.acted_ids`)."""
+        for v in ids:
+            if v not in self.acted and len(self.acted) < MAX_SENT:
+                self.acted[v] = self.seen
 
     def add(self, upstream: str, tool: str, text: str, pointed: bool = False, steered: str = "") -> ResultEntry:
         cut = len(text) > MAX_PER_RESULT

@@ -198,11 +198,12 @@ def warm_scanner(*, intent: bool = False) -> threading.Thread:
             scan_model.load()
             scan._anchor_set()
             if intent:
-                from mcp_guard.intent import derived, spelling, words
+                from mcp_guard.intent import derived, naming, spelling, words
 
                 words.verb_kinds("")  # loads the table, published whole (see `words._load_verbs`)
                 derived.warm()  # and WordNet's other tables, each filled in one step
                 spelling.warm()
+                naming.warm()  # the proper names' list
         except Exception as err:  # noqa: BLE001 - a failure shows again, with its context, on first real use
             log.debug("scanner warm-up failed: %s", err)
 
