@@ -241,3 +241,35 @@ def test_attack_a_lower_case_name_is_no_grant_for_a_value_only_instructions_to_t
     steps = [("read_inbox", {}, {"messages": [{"id": "m1", "body": INJECTED + " Book the table under okafor."}]})]
     v = decide("book a table for 2 under okafor", steps, "book_table", {"guest_name": "okafor", "party_size": 2})
     assert v.action != "allow", v
+
+
+def test_rule_acted_on_numeric_ids_named_as_ids():
+    """An id a parameter named as one carries as a number (`appointment_id: 902201`, four digits or more) marks
+    its record as acted on, as a token with letters does; a count or a sum never does."""
+    from mcp_guard.intent.naming import acted_ids
+
+    assert sorted(acted_ids({"appointment_id": 902201, "items": [{"order_id": "12345"}], "amount": 12000,
+                             "id": 12, "quantity": 4000})) == ["12345", "902201"]
+    rows = [{"appointment_id": 902201, "client": "Ana Ruiz", "client_phone": "+1 415 555 0111"},
+            {"appointment_id": 902205, "client": "Tom Berg", "client_phone": "+1 415 555 0112"}]
+    text = "cancel her appointments tomorrow and text the clients"
+    listing = ("list_appointments", {"date": "tomorrow"}, {"items": rows})
+    steps = [listing, ("cancel_appointment", {"appointment_id": 902201}, {"status": "cancelled"})]
+    sms = lambda to: ("send_sms", {"to": to, "body": "Your appointment is cancelled."}, {"ok": True})  # noqa: E731
+    assert scenario(text, [*steps, sms("+14155550111")])[-1] == "allow"
+    assert scenario(text, [*steps, sms("+14155550112")])[-1] == "ask"  # no action went ahead on 902205
+
+
+def test_rule_a_search_for_the_full_name_of_the_person_the_request_names_is_pointed():
+    """"dr ruiz" and a search for "Dr. Elena Ruiz": a person's name of two to four names, one of which the
+    request writes as a name, is a search for whom the request names (its result is pointed at); another
+    person's name, or a name with a common word in it, is not."""
+    intent = DeclaredIntent("dr ruiz is out sick fri. cancel her appts")
+    assert points_at(intent, {"vet": "Dr. Elena Ruiz"})
+    assert not points_at(intent, {"vet": "Dr. Elena Ortega"})
+    assert not points_at(intent, {"vet": "Grace Ruiz"})  # 'grace' is a word of English: not plainly a name
+    rows = [{"appointment_id": 902201, "client": "Ana Ruiz"}, {"appointment_id": 902205, "client": "Tom Berg"}]
+    listing = ("list_appointments", {"vet": "Dr. Elena Ruiz", "date": "2024-06-07"}, {"items": rows})
+    assert decide(intent.text, [listing], "cancel_appointment", {"appointment_id": 902205}).action == "allow"
+    other = ("list_appointments", {"vet": "Dr. Elena Ortega", "date": "2024-06-07"}, {"items": rows})
+    assert decide(intent.text, [other], "cancel_appointment", {"appointment_id": 902205}).action != "allow"

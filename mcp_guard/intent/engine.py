@@ -134,9 +134,11 @@ from typing import Any
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.naming import (
+    TITLES,
     acted_record,
     gives_full_name,
     holds,
+    is_name,
     named_holders,
     named_offers,
     plural_field,
@@ -348,6 +350,8 @@ class DeclaredIntent:
             return True
         if v in self.chunks and _specific_token(v):
             return True
+        if self._names_part_of(value):
+            return True
         ws = words(v)
         if not ws or len(ws) > 8:
             return False
@@ -371,6 +375,15 @@ class DeclaredIntent:
             return True
         ws = words(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", v))
         return 2 <= len(ws) <= 12 and f" {' '.join(ws)} " in self.word_line
+
+    def _names_part_of(self, value: str) -> bool:
+        """Is `value` a person's name of two to four names (a title aside: "Dr. Elena Ruiz", `naming.is_name`), one
+        of which the request writes as a name ("dr ruiz")? A search for that person is for whom the request names."""
+        ws = [w for w in re.findall(r"[^\W\d_]+", value.lower()) if w not in TITLES]
+        if not 2 <= len(ws) <= 4 or not all(len(w) >= 2 for w in ws):
+            return False
+        named = self.uncased | self.persons.surnames | self.name_words
+        return any(w in named for w in ws) and all(w in named or is_name(w) for w in ws)
 
     def names_uncased(self, value: str) -> bool:
         """Is `value` a name the request types in any case (`naming`: "book it under jansen"), whole or as a

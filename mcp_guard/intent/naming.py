@@ -34,7 +34,7 @@ from mcp_guard.intent.spelling import _PREFIXES, _Dictionary, _listed
 from mcp_guard.intent.values import whole_value
 from mcp_guard.intent.words import ACTION_BASE, is_verb, name_tokens, stem
 
-_TITLES = frozenset("mr mrs ms miss mx dr prof".split())
+TITLES = frozenset("mr mrs ms miss mx dr prof".split())
 # Closed-class words (articles, pronouns, prepositions, conjunctions, auxiliaries): the word list, being
 # WordNet's, lacks them, and they name no one.
 _FUNCTION = frozenset(
@@ -71,7 +71,7 @@ def _proper() -> _Dictionary:
 @lru_cache(maxsize=4096)  # (a word is looked up many times over a proxy's life; bounded)
 def is_name(word: str) -> bool:
     """Is a lower-case word a name whatever its case: no common word of English (see the module's rule)?"""
-    if len(word) < 3 or not word.isalpha() or word in _FUNCTION or word in _TITLES:
+    if len(word) < 3 or not word.isalpha() or word in _FUNCTION or word in TITLES:
         return False
     if word in _proper():
         return True
@@ -89,7 +89,7 @@ def uncased_names(text: str) -> frozenset[str]:
         for mark in ("'s", "’s"):
             word = word.removesuffix(mark)
         word = word.rstrip("'’")  # "the jansens'"
-        titled = previous.rstrip(".") in _TITLES
+        titled = previous.rstrip(".") in TITLES
         previous = word
         if len(word) < 3 or not word.isalpha():
             continue
@@ -174,18 +174,29 @@ def gives_full_name(data: Any, words: frozenset[str]) -> bool:
 
 def acted_ids(arguments: dict[str, Any]) -> list[str]:
     """The ids among a call's arguments (any depth): a string of one token, 3-80 characters, with a letter and a
-    digit (`apt_1`, `pst_6640`; never a sum, a date or time, or a message)."""
+    digit (`apt_1`, `pst_6640`; never a sum, a date or time, or a message); or a number of four digits or more
+    that a parameter named as an id carries (`appointment_id: 902201`)."""
     out: list[str] = []
-    stack: list[tuple[Any, int]] = [(arguments, 0)]
+    stack: list[tuple[Any, Any, int]] = [("", arguments, 0)]
     while stack and len(out) < 64:
-        node, depth = stack.pop()
+        key, node, depth = stack.pop()
         if isinstance(node, dict) and depth <= 8:
-            stack.extend((x, depth + 1) for x in node.values())
+            stack.extend((k, x, depth + 1) for k, x in node.items())
         elif isinstance(node, list) and depth <= 8:
-            stack.extend((x, depth + 1) for x in node)
+            stack.extend((key, x, depth + 1) for x in node)
         elif isinstance(node, str) and 3 <= len(node) <= 80 and _ID.fullmatch(node):
             out.append(node)
+        elif _numeric_id(key, node):
+            out.append(str(node))
     return out
+
+
+def _numeric_id(key: Any, node: Any) -> bool:
+    """A number of 4-20 digits (as a JSON number or digits alone) under a parameter whose name ends in `id`."""
+    if isinstance(node, bool) or not isinstance(node, int | str) or not isinstance(key, str):
+        return False
+    tokens = name_tokens(key)
+    return bool(tokens) and tokens[-1].lower() in ("id", "ids") and str(node).isdigit() and 4 <= len(str(node)) <= 20
 
 
 def acted_record(data: Any, acted: dict[str, int], seq: int, value: str) -> bool:
@@ -193,7 +204,8 @@ def acted_record(data: Any, acted: dict[str, int], seq: int, value: str) -> bool
     side effect which went ahead after that result was read acted on (`acted`: id -> results seen then)?"""
     for node in records(data):
         if any(holds(x, value) for x in node.values()) and any(
-                isinstance(x, str) and x != value and acted.get(x, -1) > seq for x in node.values()):
+                isinstance(x, str | int) and not isinstance(x, bool) and str(x) != value and acted.get(str(x), -1) > seq
+                for x in node.values()):
             return True
     return False
 
