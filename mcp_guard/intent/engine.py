@@ -122,6 +122,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.compounds import compound_verb
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.openings import EVERYONE, openings
@@ -876,10 +877,13 @@ def _spells_a_name(value: str, names: Iterable[str]) -> bool:
     return any(len(n) >= 4 and n in label for n in names for label in labels)
 
 
-# (no end in "auth.py", "10:30"; a dash between spaces is a break)
-_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)|(?<=\s)[-–—](?=\s)")
+# (no end in "auth.py", "10:30", nor after a letter alone, an initial or abbreviation: "Smith v. Jones", "e.g.",
+# "J. Doe"; a dash between spaces is a break)
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|(?<![^a-z0-9][a-z])(?<!^[a-z])\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)"
+                           r"|(?<=\s)[-–—](?=\s)")
 # Text the person quotes or puts in brackets is not their request: a title, a phrase someone wrote, text to
 # translate ("Summarize the PR whose title is 'Merge the hook'"). Read as one placeholder token, never a verb.
+_ABBREVIATION = re.compile(r"(?<![\w.@])[a-z]\.(?=\s|$|[a-z]\.)|(?<=[a-z]\.)[a-z]\.(?=\s|$)")
 _QUOTED_SPAN = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<![\w'])'[^'\n]+'(?![\w])|\([^()\n]*\)|\[[^\[\]\n]*\]"
                           r"|`[^`\n]*`")
 _SENTENCE_END = frozenset(".!?;\n")
@@ -981,10 +985,14 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     """`_requested_clauses` with each clause's text as the request wrote it (its verb to its end)."""
     # (a quoted span becomes one placeholder token of the same length, so offsets stay the request's)
     low = text.lower()
-    found = list(_CLAUSE_TOKEN.finditer(_QUOTED_SPAN.sub(lambda m: " 0" + " " * (len(m.group()) - 2), low)))
+    found = [m for m in _CLAUSE_TOKEN.finditer(_QUOTED_SPAN.sub(lambda m: " 0" + " " * (len(m.group()) - 2), low))
+             if not _ABBREVIATION.match(low, m.start())]  # (an initial or "v.", "e.g.": no word of a clause)
     if len(low) != len(text):
         text = low  # a letter that lower-cases to two ("İ"): offsets are the lower-case text's
     tokens = [m.group() for m in found]
+    # A verb written as two words joined by a hyphen ("e-sign", "re-send") is read as one (`compounds`).
+    joined = {i: verb for i in range(len(found) - 1) if found[i + 1].start() == found[i].end() + 1
+              and low[found[i].end()] == "-" and (verb := compound_verb(tokens[i], tokens[i + 1]))}
     # Sentences ending in a question mark ask nothing unless they open as a polite request ("can you …?").
     skip: set[int] = set()
     begin = 0
@@ -1066,8 +1074,9 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             if t in _CONDITIONS:
                 condition, stated = True, False
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
-        nxt = tokens[i + 1:i + 3]
-        if nxt[:1] and nxt[0] in _SELF and not _for_the_person(t, nxt[1:]):
+        verb, first = (joined[i], i + 2) if i in joined else (t, i + 1)
+        nxt = tokens[first:first + 2]
+        if nxt[:1] and nxt[0] in _SELF and not _for_the_person(verb, nxt[1:]):
             continue  # "send me the list", "tell us": an answer to the person, not an action on others
         if nxt[:1] and nxt[0] in _FINITE or nxt[1:] and nxt[1] in _FINITE and nxt[0] not in _DETERMINERS:
             continue  # "merge conflicts are expected": the subject of a clause, a noun
@@ -1083,12 +1092,12 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             continue
         if not t.isdigit():
             obj = []
-            for w in tokens[i + 1:]:
+            for w in tokens[first:]:
                 if not w[0].isalnum() or w in ("and", "then", "also", "please", "or", "but"):
                     break
                 obj.append(w)
-            end = found[i + len(obj)].end()
-            out.append((t, tuple(obj), text[found[i].start():end]))
+            end = found[first - 1 + len(obj)].end()
+            out.append((verb, tuple(obj), text[found[i].start():end]))
     return out
 
 
