@@ -104,6 +104,9 @@ The rules, one sentence each (the rule's name is in every reason):
   that chooses no action of its own and acts on a record the request names or a clean result carries as a
   field, with no value found only in a result's running text, is a step of an action the request asks for
   (one beyond looking or removing): allowed (`steps`).
+- `change`: a clause whose verb only makes or changes (WordNet's create or modify, any sense or phrasal) asks for a
+  harmless write that makes, adds or changes what its object names, with no value from a result's running text or
+  from instructions, in a session that has read none: allowed (`changes`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -122,6 +125,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.changes import asked_change
 from mcp_guard.intent.compounds import compound_verb
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
@@ -606,11 +610,13 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
     """Does the clause ask to make what a tool that creates acts on, by an idiom whose verb WordNet does not
     file under making ("raise a PO", "cut a release")? Its object is indefinite (an article
     or "new" first) and headed by the tool's object: a thing that does not exist yet, which the action brings
-    into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order")."""
+    into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order"); a verb that reads in one
+    sense and makes in another (of the family of "create": "open a claim") makes here."""
     if "create" not in info.kinds or not obj or obj[0] not in _NOT_YET:
         return False
     sv = stem(verb)
-    if sv in READ_VERBS or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or "delete" in verb_kinds(verb):
+    if (sv in READ_VERBS and sv not in FAMILIES["create"]) or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or \
+            "delete" in verb_kinds(verb):
         return False
     head = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
     return bool(head) and _fits(head[0], info.acts_on)
@@ -1576,10 +1582,11 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        step = by_value = ""
+        step = by_value = change = ""
         if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
                 not (by_value := verb_as_value(intent, info, values, leaves, record)) and \
-                not (step := step_of(intent, info, values, leaves, record)):
+                not (step := step_of(intent, info, values, leaves, record)) and \
+                not (change := asked_change(intent, info, values, leaves, record)):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1594,6 +1601,9 @@ class DefaultEngine:
         if by_value:
             return Verdict("allow", "verb-value", f"verb-value: {tool} does what {intent.the_request} asks for: its "
                                                   f"verb is the call's {by_value}")
+        if change:
+            return Verdict("allow", "change", f"change: {tool} makes or changes what {intent.the_request} asks to "
+                                              f"make or change ({change!r}) and does no harm of its own")
         if step:
             return Verdict("allow", "step", f"step: {tool} is a step of the action {intent.the_request} asks for: it "
                                             f"does no harm of its own and acts on {step}")
