@@ -96,3 +96,24 @@ def test_a_verb_that_reads_and_makes_makes_what_does_not_exist_yet():
     # one that exists already is opened to be read; and opening one makes no payment
     assert claim("open the claim for order O-17") == "ask"
     assert claim("open a claim for order O-17", "pay_claim") == "ask"
+
+
+def test_a_word_before_the_verb_that_is_no_verb_opens_no_clause():
+    # an adverb, text-speak "u", "let's", an interjection before "so"/"now": the verb after them is the clause's
+    assert verbs("quickly archive the spam") == ["archive"]
+    assert verbs("hey can u archive the spam") == ["archive"]
+    assert verbs("let's archive the spam") == ["archive"]
+    assert verbs("ok so bin it, great now file it") == ["bin", "file"]
+    # a verb ending in -ly is a verb
+    assert verbs("apply the fix, then reply to Ann") == ["apply", "reply"]
+    # still negated, questioned or waiting
+    assert verbs("quickly, don't archive it") == []
+    assert verbs("only after I confirm, merge it") == ["only"]
+
+
+def test_a_bullet_an_ampersand_a_plus_a_slash_or_an_arrow_between_spaces_ends_a_clause():
+    assert verbs("• archive the spam • flag the rest") == ["archive", "flag"]
+    for mark in ("+", "&", "/", "->", "→"):
+        assert verbs(f"archive the spam {mark} flag the rest") == ["archive", "flag"], mark
+    # inside a word or a number it is none
+    assert verbs("email ann/bob the notes about R&D") == ["email"]

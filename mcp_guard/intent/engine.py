@@ -884,9 +884,9 @@ def _spells_a_name(value: str, names: Iterable[str]) -> bool:
 
 
 # (no end in "auth.py", "10:30", nor after a letter alone, an initial or abbreviation: "Smith v. Jones", "e.g.",
-# "J. Doe"; a dash between spaces is a break)
-_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|(?<![^a-z0-9][a-z])(?<!^[a-z])\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)"
-                           r"|(?<=\s)[-–—](?=\s)")
+# "J. Doe"; a bullet, and a dash, "+", "&", "/" or an arrow between spaces, is a break)
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|(?<![^a-z0-9][a-z])(?<!^[a-z])\.(?=\s|$)|[!?;,()\[\]\n\"“”•]|:(?!\d)"
+                           r"|(?<=\s)(?:[-–—+&/→]|->)(?=\s)")
 # Text the person quotes or puts in brackets is not their request: a title, a phrase someone wrote, text to
 # translate ("Summarize the PR whose title is 'Merge the hook'"). Read as one placeholder token, never a verb.
 _ABBREVIATION = re.compile(r"(?<![\w.@])[a-z]\.(?=\s|$|[a-z]\.)|(?<=[a-z]\.)[a-z]\.(?=\s|$)")
@@ -909,7 +909,9 @@ _FRAME_TO = frozenset("you me them him her us want wants wanted need needs like 
                       "trying try ask asked remember order able".split()) - {"able"}
 _ASKS_SOMEONE = frozenset("ask tell get remind invite allow let want need like help".split())
 _SUBORDINATE = frozenset("if whether why how what when where".split())
-_LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to"}
+_LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to", "u"}
+# Leads after which a word that is no verb is an interjection, not the clause's verb ("ok so …", "great, now …").
+_INTERJECTED = frozenset("so now just please pls kindly".split())
 _FINITE = frozenset("is are was were has have had will would can could should may might must".split())
 _NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't", "refrain",
                          "avoid", "abstain"}
@@ -1074,6 +1076,9 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         if t in _LEADS and not (t in ("can", "could", "would", "will") and i + 1 < len(tokens)
                                 and tokens[i + 1] not in ("you", "u", "we", "i")):
             continue
+        if (t == "s" and prev == "let") or (len(t) > 4 and t.endswith("ly") and not is_verb(t)) or (
+                tokens[i + 1:i + 2] and tokens[i + 1] in _INTERJECTED and not is_verb(t)):
+            continue  # "let's archive it", "quickly archive it", "ok so bin it": no verb (WordNet's) before the verb
         opening = False
         if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
             negated = negated or t in _NEGATING or t == "do"
