@@ -21,7 +21,7 @@ TOOLS = {t["name"]: classify(t) for t in (
     tool("add_label", "message_ids", "label"), tool("update_invoice", "invoice_id", "status"),
     tool("append_log", "log_id", "entry"), tool("resolve_ticket", "ticket_id"),
     tool("send_email", "to", "body"), tool("pay_invoice", "invoice_id"), tool("delete_ticket", "ticket_id"),
-    tool("share_file", "file_id", "email"),
+    tool("share_file", "file_id", "email"), tool("append_rows", "spreadsheet_id", "sheet", "rows"),
 )}
 
 
@@ -52,6 +52,16 @@ def test_a_verb_that_changes_asks_for_a_harmless_tool_that_changes_what_it_names
     assert (v.action, v.rule) == ("allow", "change"), v.reason
     v = decide("close out the tickets from Acme", "resolve_ticket", {"ticket_id": "T-7"})
     assert (v.action, v.rule) == ("allow", "change"), v.reason
+
+
+def test_a_word_written_closed_up_names_its_head():
+    v = decide("log my hours for Monday in the timesheet", "append_rows",
+               {"spreadsheet_id": "ts-2026", "sheet": "Dec", "rows": "Mon 8h"})
+    assert (v.action, v.rule) == ("allow", "change"), v.reason
+    # a word of three letters is no head of one ("arrows" is no row), nor is a word that names something else
+    for request in ("log the arrows we shot", "log my hours in the tracker"):
+        v = decide(request, "append_rows", {"spreadsheet_id": "ts-2026", "rows": "8h"})
+        assert (v.action, v.rule) == ("ask", "unasked"), v.reason
 
 
 def test_the_clause_must_name_what_the_tool_changes():

@@ -6,10 +6,10 @@ The rule, in one sentence: a clause whose verb makes or changes (WordNet's kind 
 senses or as the phrasal verb the clause writes) and whose main senses do nothing else (no looking, removing,
 sending, paying, buying, sharing or running) asks for a write that does no harm of its own (`steps.harmless`: it
 sends, pays, removes, grants and names no destination) and that makes, adds or changes what the clause's object
-names (a word of the tool's name or of its parameters' names, or, for a pronoun, such a word the request writes
-elsewhere), when the call chooses no action of its own (`steps.own_choice`) and no value of it came only from a
-result's running text or from instructions to the model (`steps.clean_values`), in a session that has read no
-instructions to the model.
+names (a word of the tool's name or of its parameters' names, or a word that ends in one, its head: a timesheet is
+a sheet; or, for a pronoun, such a word the request writes elsewhere), when the call chooses no action of its own
+(`steps.own_choice`) and no value of it came only from a result's running text or from instructions to the model
+(`steps.clean_values`), in a session that has read no instructions to the model.
 """
 
 from __future__ import annotations
@@ -59,13 +59,18 @@ def asked_change(intent: DeclaredIntent, info: ToolInfo, values: list[Value], le
     info = _adds(info)
     if not makes_or_changes(info) or not harmless(info, values, leaves):
         return ""
-    elsewhere = any(_fits(w, info.acts_on) for w in intent.word_line.split())
+    def names(w: str) -> bool:
+        # (a word written closed up names its head, its last part: a timesheet is a sheet)
+        return _fits(w, info.acts_on) or any(len(a) >= 4 and len(w) >= len(a) + 3 and w.endswith(a)
+                                             for a in info.acts_on)
+
+    elsewhere = any(names(w) for w in intent.word_line.split())
     for verb, obj, raw in intent.spans:
         if not _changes(verb, obj):
             continue
         content = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and w not in _LINKS
                    and w not in _PARTICLES and w not in _PRONOUNS]
-        if any(_fits(w, info.acts_on) for w in content) or (elsewhere and any(w in _PRONOUNS for w in obj)):
+        if any(names(w) for w in content) or (elsewhere and any(w in _PRONOUNS for w in obj)):
             if own_choice(intent, leaves) or not clean_values(intent, values, record):
                 return ""
             return raw
