@@ -117,3 +117,11 @@ def test_a_bullet_an_ampersand_a_plus_a_slash_or_an_arrow_between_spaces_ends_a_
         assert verbs(f"archive the spam {mark} flag the rest") == ["archive", "flag"], mark
     # inside a word or a number it is none
     assert verbs("email ann/bob the notes about R&D") == ["email"]
+
+
+def test_a_hyphenated_verb_also_counts_written_closed_up_as_a_tools_name_writes_it():
+    tools = {t["name"]: classify(t) for t in (tool("esign_envelope", "envelope_id"),
+                                              tool("void_envelope", "envelope_id"))}
+    engine = DefaultEngine(DeclaredIntent("e-sign envelope ENV-3"), tools)
+    assert engine.decide("esign_envelope", {"envelope_id": "ENV-3"}, SessionRecord()).action == "allow"
+    assert engine.decide("void_envelope", {"envelope_id": "ENV-3"}, SessionRecord()).action == "ask"

@@ -240,6 +240,11 @@ class DeclaredIntent:
         self.spans = _clause_spans(self.text)
         # The clauses again with a misspelt verb read as the verb it means ("reshedule"; `spelling`).
         self.spelt = [(meant, obj, raw) for verb, obj, raw in self.spans if (meant := meant_verb(verb))]
+        # A hyphenated verb read as its head ("e-sign": sign) also counts written closed up, as a tool's name may
+        # write it (`esign_envelope`, `crosspost`; `compounds`).
+        self.spelt += [(closed, obj, raw) for verb, obj, raw in self.spans
+                       if "-" in (first := raw.split(maxsplit=1)[0]) and (closed := first.replace("-", "")) != verb
+                       and closed.isalpha()]
         self.clauses = [(verb, obj) for verb, obj, _ in self.spans]
         self._fit_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         asked = [v for v, _ in self.clauses]
