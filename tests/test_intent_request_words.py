@@ -125,3 +125,19 @@ def test_a_hyphenated_verb_also_counts_written_closed_up_as_a_tools_name_writes_
     engine = DefaultEngine(DeclaredIntent("e-sign envelope ENV-3"), tools)
     assert engine.decide("esign_envelope", {"envelope_id": "ENV-3"}, SessionRecord()).action == "allow"
     assert engine.decide("void_envelope", {"envelope_id": "ENV-3"}, SessionRecord()).action == "ask"
+
+
+def test_a_light_verb_takes_its_action_from_its_object():
+    tools = {t["name"]: classify(t) for t in (tool("create_note", "title", "body"), tool("request_leave", "start"),
+                                              tool("merge_pull_request", "repo", "pull_number"))}
+
+    def action(request: str, name: str, args: dict) -> str:
+        return DefaultEngine(DeclaredIntent(request), tools).decide(name, args, SessionRecord()).action
+
+    # "take" removes in WordNet's senses, but "take a note" makes one; "put in a request": the particle is the verb's
+    assert action("take a note of the new address", "create_note", {"title": "address", "body": "x"}) == "allow"
+    assert action("put in a request for leave next Monday", "request_leave", {"start": "next Monday"}) == "allow"
+    # what its object names only: a look or a summary makes no merge, a note that exists is not made
+    for request in ("take a quick look at PR #12 in acme/web", "put in a summary of PR #12 in acme/web"):
+        assert action(request, "merge_pull_request", {"repo": "acme/web", "pull_number": "12"}) == "ask", request
+    assert action("take the note to Ann", "create_note", {"title": "x", "body": "x"}) == "ask"

@@ -542,7 +542,8 @@ class DeclaredIntent:
         weak = "delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS
         if verb not in _LIGHT_VERBS and weak:
             return False  # "cancel the reservation", "review the payment": not the noun's action
-        head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
+        head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and w not in _PARTICLES
+                and not w.isdigit()][:1]  # ("put in a request": the particle is the verb's)
         return bool(head) and _nominal_of(head[0], tokens[0])
 
     def _kind_fits(self, info: ToolInfo, params: Iterable[str], verb: str, obj: tuple[str, ...]) -> bool:
@@ -616,12 +617,13 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
     file under making ("raise a PO", "cut a release")? Its object is indefinite (an article
     or "new" first) and headed by the tool's object: a thing that does not exist yet, which the action brings
     into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order"); a verb that reads in one
-    sense and makes in another (of the family of "create": "open a claim") makes here."""
+    sense and makes in another (of the family of "create": "open a claim") makes here, and a light verb ("take a
+    note") takes its action from its object whatever WordNet's senses of it."""
     if "create" not in info.kinds or not obj or obj[0] not in _NOT_YET:
         return False
     sv = stem(verb)
     if (sv in READ_VERBS and sv not in FAMILIES["create"]) or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or \
-            "delete" in verb_kinds(verb):
+            ("delete" in verb_kinds(verb) and verb not in _LIGHT_VERBS):  # ("take a note": a light verb's senses)
         return False
     head = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
     return bool(head) and _fits(head[0], info.acts_on)
