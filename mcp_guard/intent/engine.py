@@ -104,8 +104,9 @@ The rules, one sentence each (the rule's name is in every reason):
   that chooses no action of its own and acts on a record the request names or a clean result carries as a
   field, with no value found only in a result's running text, is a step of an action the request asks for
   (one beyond looking or removing): allowed (`steps`).
-- `change`: a clause whose verb only makes or changes (WordNet's create or modify, any sense or phrasal) asks for a
-  harmless write that makes, adds or changes what its object names, with no value from a result's running text or
+- `change`: a clause whose verb only makes or changes (WordNet's create or modify, any sense or phrasal), or only
+  sends (for a tool that makes: "send the keys", `generate_keys`), asks for a harmless write that makes, adds or
+  changes what its object names, with no value from a result's running text or
   from instructions, in a session that has read none: allowed (`changes`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
