@@ -104,6 +104,10 @@ The rules, one sentence each (the rule's name is in every reason):
   that chooses no action of its own and acts on a record the request names or a clean result carries as a
   field, with no value found only in a result's running text, is a step of an action the request asks for
   (one beyond looking or removing): allowed (`steps`).
+- `change`: a clause whose verb only makes or changes (WordNet's create or modify, any sense or phrasal), or only
+  sends (for a tool that makes: "send the keys", `generate_keys`), asks for a harmless write that makes, adds or
+  changes what its object names, with no value from a result's running text or
+  from instructions, in a session that has read none: allowed (`changes`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -131,6 +135,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.changes import asked_change
+from mcp_guard.intent.compounds import compound_verb
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.naming import (
@@ -256,6 +262,11 @@ class DeclaredIntent:
         self.spans = _clause_spans(self.text)
         # The clauses again with a misspelt verb read as the verb it means ("reshedule"; `spelling`).
         self.spelt = [(meant, obj, raw) for verb, obj, raw in self.spans if (meant := meant_verb(verb))]
+        # A hyphenated verb read as its head ("e-sign": sign) also counts written closed up, as a tool's name may
+        # write it (`esign_envelope`, `crosspost`; `compounds`).
+        self.spelt += [(closed, obj, raw) for verb, obj, raw in self.spans
+                       if "-" in (first := raw.split(maxsplit=1)[0]) and (closed := first.replace("-", "")) != verb
+                       and closed.isalpha()]
         self.clauses = [(verb, obj) for verb, obj, _ in self.spans]
         self._fit_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         asked = [v for v, _ in self.clauses]
@@ -576,7 +587,8 @@ class DeclaredIntent:
         weak = "delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS
         if verb not in _LIGHT_VERBS and weak:
             return False  # "cancel the reservation", "review the payment": not the noun's action
-        head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
+        head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and w not in _PARTICLES
+                and not w.isdigit()][:1]  # ("put in a request": the particle is the verb's)
         return bool(head) and _nominal_of(head[0], tokens[0])
 
     def _kind_fits(self, info: ToolInfo, params: Iterable[str], verb: str, obj: tuple[str, ...]) -> bool:
@@ -649,11 +661,14 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
     """Does the clause ask to make what a tool that creates acts on, by an idiom whose verb WordNet does not
     file under making ("raise a PO", "cut a release")? Its object is indefinite (an article
     or "new" first) and headed by the tool's object: a thing that does not exist yet, which the action brings
-    into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order")."""
+    into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order"); a verb that reads in one
+    sense and makes in another (of the family of "create": "open a claim") makes here, and a light verb ("take a
+    note") takes its action from its object whatever WordNet's senses of it."""
     if "create" not in info.kinds or not obj or obj[0] not in _NOT_YET:
         return False
     sv = stem(verb)
-    if sv in READ_VERBS or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or "delete" in verb_kinds(verb):
+    if (sv in READ_VERBS and sv not in FAMILIES["create"]) or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or \
+            ("delete" in verb_kinds(verb) and verb not in _LIGHT_VERBS):  # ("take a note": a light verb's senses)
         return False
     head = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
     return bool(head) and _fits(head[0], info.acts_on)
@@ -920,10 +935,13 @@ def _spells_a_name(value: str, names: Iterable[str]) -> bool:
     return any(len(n) >= 4 and n in label for n in names for label in labels)
 
 
-# (no end in "auth.py", "10:30"; a dash between spaces is a break)
-_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|\.(?=\s|$)|[!?;,()\[\]\n\"“”]|:(?!\d)|(?<=\s)[-–—](?=\s)")
+# (no end in "auth.py", "10:30", nor after a letter alone, an initial or abbreviation: "Smith v. Jones", "e.g.",
+# "J. Doe"; a bullet, and a dash, "+", "&", "/" or an arrow between spaces, is a break)
+_CLAUSE_TOKEN = re.compile(r"[a-z0-9]+|(?<![^a-z0-9][a-z])(?<!^[a-z])\.(?=\s|$)|[!?;,()\[\]\n\"“”•]|:(?!\d)"
+                           r"|(?<=\s)(?:[-–—+&/→]|->)(?=\s)")
 # Text the person quotes or puts in brackets is not their request: a title, a phrase someone wrote, text to
 # translate ("Summarize the PR whose title is 'Merge the hook'"). Read as one placeholder token, never a verb.
+_ABBREVIATION = re.compile(r"(?<![\w.@])[a-z]\.(?=\s|$|[a-z]\.)|(?<=[a-z]\.)[a-z]\.(?=\s|$)")
 _QUOTED_SPAN = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<![\w'])'[^'\n]+'(?![\w])|\([^()\n]*\)|\[[^\[\]\n]*\]"
                           r"|`[^`\n]*`")
 _SENTENCE_END = frozenset(".!?;\n")
@@ -943,7 +961,9 @@ _FRAME_TO = frozenset("you me them him her us want wants wanted need needs like 
                       "trying try ask asked remember order able".split()) - {"able"}
 _ASKS_SOMEONE = frozenset("ask tell get remind invite allow let want need like help".split())
 _SUBORDINATE = frozenset("if whether why how what when where".split())
-_LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to"}
+_LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to", "u"}
+# Leads after which a word that is no verb is an interjection, not the clause's verb ("ok so …", "great, now …").
+_INTERJECTED = frozenset("so now just please pls kindly".split())
 _FINITE = frozenset("is are was were has have had will would can could should may might must".split())
 _NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't", "refrain",
                          "avoid", "abstain"}
@@ -1025,10 +1045,14 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     """`_requested_clauses` with each clause's text as the request wrote it (its verb to its end)."""
     # (a quoted span becomes one placeholder token of the same length, so offsets stay the request's)
     low = text.lower()
-    found = list(_CLAUSE_TOKEN.finditer(_QUOTED_SPAN.sub(lambda m: " 0" + " " * (len(m.group()) - 2), low)))
+    found = [m for m in _CLAUSE_TOKEN.finditer(_QUOTED_SPAN.sub(lambda m: " 0" + " " * (len(m.group()) - 2), low))
+             if not _ABBREVIATION.match(low, m.start())]  # (an initial or "v.", "e.g.": no word of a clause)
     if len(low) != len(text):
         text = low  # a letter that lower-cases to two ("İ"): offsets are the lower-case text's
     tokens = [m.group() for m in found]
+    # A verb written as two words joined by a hyphen ("e-sign", "re-send") is read as one (`compounds`).
+    joined = {i: verb for i in range(len(found) - 1) if found[i + 1].start() == found[i].end() + 1
+              and low[found[i].end()] == "-" and (verb := compound_verb(tokens[i], tokens[i + 1]))}
     # Sentences ending in a question mark ask nothing unless they open as a polite request ("can you …?").
     skip: set[int] = set()
     begin = 0
@@ -1104,14 +1128,18 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         if t in _LEADS and not (t in ("can", "could", "would", "will") and i + 1 < len(tokens)
                                 and tokens[i + 1] not in ("you", "u", "we", "i")):
             continue
+        if (t == "s" and prev == "let") or (len(t) > 4 and t.endswith("ly") and not is_verb(t)) or (
+                tokens[i + 1:i + 2] and tokens[i + 1] in _INTERJECTED and not is_verb(t)):
+            continue  # "let's archive it", "quickly archive it", "ok so bin it": no verb (WordNet's) before the verb
         opening = False
         if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
             negated = negated or t in _NEGATING or t == "do"
             if t in _CONDITIONS:
                 condition, stated = True, False
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
-        nxt = tokens[i + 1:i + 3]
-        if nxt[:1] and nxt[0] in _SELF and not _for_the_person(t, nxt[1:]):
+        verb, first = (joined[i], i + 2) if i in joined else (t, i + 1)
+        nxt = tokens[first:first + 2]
+        if nxt[:1] and nxt[0] in _SELF and not _for_the_person(verb, nxt[1:]):
             continue  # "send me the list", "tell us": an answer to the person, not an action on others
         if nxt[:1] and nxt[0] in _FINITE or nxt[1:] and nxt[1] in _FINITE and nxt[0] not in _DETERMINERS:
             continue  # "merge conflicts are expected": the subject of a clause, a noun
@@ -1127,12 +1155,12 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             continue
         if not t.isdigit():
             obj = []
-            for w in tokens[i + 1:]:
+            for w in tokens[first:]:
                 if not w[0].isalnum() or w in ("and", "then", "also", "please", "or", "but"):
                     break
                 obj.append(w)
-            end = found[i + len(obj)].end()
-            out.append((t, tuple(obj), text[found[i].start():end]))
+            end = found[first - 1 + len(obj)].end()
+            out.append((verb, tuple(obj), text[found[i].start():end]))
     return out
 
 
@@ -1619,10 +1647,11 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        step = by_value = ""
+        step = by_value = change = ""
         if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
                 not (by_value := verb_as_value(intent, info, values, leaves, record)) and \
-                not (step := step_of(intent, info, values, leaves, record)):
+                not (step := step_of(intent, info, values, leaves, record)) and \
+                not (change := asked_change(intent, info, values, leaves, record)):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1637,6 +1666,9 @@ class DefaultEngine:
         if by_value:
             return Verdict("allow", "verb-value", f"verb-value: {tool} does what {intent.the_request} asks for: its "
                                                   f"verb is the call's {by_value}")
+        if change:
+            return Verdict("allow", "change", f"change: {tool} makes or changes what {intent.the_request} asks to "
+                                              f"make or change ({change!r}) and does no harm of its own")
         if step:
             return Verdict("allow", "step", f"step: {tool} is a step of the action {intent.the_request} asks for: it "
                                             f"does no harm of its own and acts on {step}")

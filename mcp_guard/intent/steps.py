@@ -33,6 +33,7 @@ from mcp_guard.intent.words import (
     name_tokens,
     stem,
     verb_kinds,
+    words,
 )
 
 if TYPE_CHECKING:
@@ -96,21 +97,40 @@ def step_target(intent: DeclaredIntent, values: Iterable[Value], record: Session
     value and where it was found; "" if nothing it acts on is, or if a value of the call the request does not
     name is found only inside the running text of a result (a message body, a document, even one the request
     pointed at: where a sentence that asks for the step hides when nothing marks it as instructions)."""
+    values = list(values)
+    if not clean_values(intent, values, record):
+        return ""
     target = ""
     for v in values:
-        if v.prose or len(v.value.strip()) < 2:
+        if v.prose or len(v.value.strip()) < 2 or target or v.kind != "value":
             continue
         named = intent.names_whole(v.value) or intent.refers_to(v.value)
         prov = record.provenance(v.value, v.forms())
-        if prov.inside or prov.tainted or (prov.text and not prov.fields and not named):
-            return ""
-        if target or v.kind != "value":
-            continue
         if named:
             target = f"{v.param}={v.value!r}, named in {intent.the_request}"
         elif prov.fields:
             target = f"{v.param}={v.value!r}, a field of the result of {prov.fields[0].source}"
     return target
+
+
+def clean_values(intent: DeclaredIntent, values: Iterable[Value], record: SessionRecord) -> bool:
+    """Did no value of the call come from instructions to the model or a tainted result, nor only from the running
+    text of a result (a body, a document) when the request does not name it or write it as its own words
+    (`status="paid"` after "mark them as paid")?"""
+    for v in values:
+        if v.prose or len(v.value.strip()) < 2:
+            continue
+        prov = record.provenance(v.value, v.forms())
+        if prov.inside or prov.tainted or (prov.text and not prov.fields and not (
+                intent.names_whole(v.value) or intent.refers_to(v.value) or _says(intent, v.value))):
+            return False
+    return True
+
+
+def _says(intent: DeclaredIntent, value: str) -> bool:
+    """Is the value a phrase of the request's own words, letters only ("paid", "on hold")?"""
+    ws = words(value)
+    return bool(ws) and all(w.isalpha() for w in ws) and f" {' '.join(ws)} " in intent.word_line
 
 
 def step_of(intent: DeclaredIntent, info: ToolInfo, values: list[Value], leaves: list[tuple[str, str]],
