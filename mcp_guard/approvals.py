@@ -109,40 +109,34 @@ def consume_approved(store: Store, session_id: str, tool: str, arguments: dict[s
     """If a person approved this very call (its arguments and its other inputs), mark the approval
     used and return its id (it passes once)."""
     digest = args_digest(tool, arguments, inputs)
-    conn = store
     with store.write():  # read and mark in one step: two replicas never both pass it
-        row = None
-        for (ident,) in conn.execute(
-            "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'approved' "
-            "ORDER BY decided_at",
-            [session_id, tool, digest],
-        ).fetchall():
-            # Honoured only with its record in the audit chain: the database is writable by any process
-            # of the user (an upstream server too), and an UPDATE approves nothing.
-            rec = audit.latest_approval(conn, session_id, ident)
-            if rec and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == ("approved", tool, digest):
-                row = (ident,)
-                break
-            log.warning("approval state edited outside mcp-guard: %s is marked approved without its audit "
-                        "record; the call stays held", ident)
-        if row:
-            conn.execute("UPDATE approvals SET state = 'used' WHERE id = ?", [row[0]])
-    return row[0] if row else None
+        ident = _decided(store, session_id, tool, digest, "approved")
+        if ident:
+            store.execute("UPDATE approvals SET state = 'used' WHERE id = ?", [ident])
+    return ident
 
 
 def refused(store: Store, session_id: str, tool: str, arguments: dict[str, Any],
             inputs: dict[str, Any] | None = None) -> str | None:
-    """The id of a person's refusal of this very call in this session (with its audit record), if any: the
-    same call made again is refused, not held and asked again."""
-    digest = args_digest(tool, arguments, inputs)
+    """The id of a person's refusal of this very call in this session, if any: the same call made again is
+    refused, not held and asked again."""
+    return _decided(store, session_id, tool, args_digest(tool, arguments, inputs), "denied")
+
+
+def _decided(store: Store, session_id: str, tool: str, digest: str, state: str) -> str | None:
+    """The first decision `state` ("approved", "denied") of this call in this session that the audit chain
+    records. Honoured only with its record: the database is writable by any process of the user (an
+    upstream server too), and an UPDATE decides nothing."""
     for (ident,) in store.execute(
-        "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = 'denied' "
+        "SELECT id FROM approvals WHERE session_id = ? AND tool = ? AND args_digest = ? AND state = ? "
         "ORDER BY decided_at",
-        [session_id, tool, digest],
+        [session_id, tool, digest, state],
     ).fetchall():
         rec = audit.latest_approval(store, session_id, ident)
-        if rec and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == ("denied", tool, digest):
+        if rec and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == (state, tool, digest):
             return ident
+        log.warning("approval state edited outside mcp-guard: %s is marked %s without its audit record; the "
+                    "call stays held", ident, state)
     return None
 
 
