@@ -136,6 +136,10 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
            or (k.upper() in passed and not k.upper().startswith(OWN_PREFIX))}
     if upstream.secrets:
         env.update({k: v for k, v in system.system_locations(upstream.command).items() if k not in passed})
+    elif verified_launch(upstream) and "PATH" not in passed:
+        # A verified copy runs through a runner found by name (python3, node, npx, uvx): the system's
+        # PATH finds it, so that whoever starts us cannot put a program of theirs under that name.
+        env["PATH"] = system.system_locations(upstream.command)["PATH"]
     if upstream.launch_cwd() is None and any(a in ("-m", "-c") for a in upstream.args):
         # It starts in the client's folder (no config entry defines it): `python -m/-c` would put that
         # folder first on sys.path, and a repository's module would run as this server.
@@ -147,6 +151,12 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
         else:
             env[name] = value
     return env
+
+
+def verified_launch(upstream: UpstreamConfig) -> bool:
+    """Whether the upstream starts only through the provenance gate (its launch runs a verified copy)."""
+    provenance = getattr(upstream, "provenance", None)
+    return provenance is not None and provenance.mode != "off"
 
 
 def withheld(config: Config, upstream: str) -> list[str]:

@@ -8,7 +8,8 @@ own PATH. Whoever starts `mcp-guard run` sets that PATH: a cloned repository's c
 `env`) puts its `bin/` first, and its `bin/python3` runs instead of the interpreter, as code of its own,
 while the provenance record says the upstream was verified and launched from the verified copy.
 (The PATH of an upstream WITH secrets is the system's since session 9; an upstream under provenance needs
-it as much: what runs must be what was verified.)
+it as much: what runs must be what was verified.) Fixed: an upstream whose launch passes the provenance
+gate gets the system's PATH unless its entry passes or sets one (`credentials.upstream_env`).
 """
 
 from __future__ import annotations
@@ -22,15 +23,12 @@ import stat
 import subprocess
 import zipfile
 
-import pytest
-
 from tests.attacks.supply_chain import INIT
 from tests.clients import GUARD
 
 PYTHON = shutil.which("python3", path="/usr/bin:/usr/local/bin") or "python3"
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker: the runner of a verified copy is found on the client's PATH")
 def test_a_verified_copys_interpreter_is_not_the_projects(home, tmp_path):
     ran = tmp_path / "verified-package-ran"
     hijacked = tmp_path / "project-program-ran"
