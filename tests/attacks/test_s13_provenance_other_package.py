@@ -9,7 +9,8 @@ its subject (PEP 740: the distribution's file name; npm: the package's purl) nor
 the artifact itself declares. So any artifact the same repository and workflow ever published passes:
 an older release with a known hole in place of the configured version (a downgrade), or another package of
 the same repository (a monorepo publishes many from one workflow), and the provenance record and the
-AI-BOM say the configured package and version were verified.
+AI-BOM say the configured package and version were verified. Fixed: the name and version the verified
+bytes declare (`provenance/declared.py`) must be the configured package's, or the result is `invalid`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ GITHUB = "https://token.actions.githubusercontent.com"
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker: the configured purl is never compared with the artifact")
 @pytest.mark.parametrize("purl", ["pkg:pypi/pypi-attestations@0.0.21", "pkg:pypi/pypi-attestations-plugin@0.0.19"])
 def test_an_artifact_of_another_package_or_version_is_not_verified_as_the_configured_one(home, tmp_path, purl):
     folder = shared("fixtures", "supply-chain", "pypi-attestations-assets")
@@ -47,3 +47,20 @@ def test_an_artifact_of_another_package_or_version_is_not_verified_as_the_config
     assert result["outcome"] not in ("verified", "pinned"), \
         f"{SDIST} recorded as {result['purl']}: {result['outcome']} ({result['detail']})"
     assert done.returncode != 0
+
+
+def test_a_pinned_npm_tarball_of_another_version_is_not_the_configured_one(home, tmp_path):
+    """The same for a pin: the bytes are the pinned ones, but not the version the policy names."""
+    import hashlib
+
+    tarball = shared("fixtures", "supply-chain", "npm-pacote-sigstore-0.4.0", "sigstore-0.4.0.tgz")
+    config = tmp_path / "mcp-guard.toml"
+    config.write_text(
+        '[storage]\npath = "guard.db"\n'
+        '[upstreams.sig]\ncommand = "npx"\nargs = ["-y", "sigstore@0.5.0"]\n'
+        f'provenance = {{ mode = "enforce", package = "pkg:npm/sigstore@0.5.0", artifact = {json.dumps(str(tarball))}, '
+        f'sha256 = "{hashlib.sha256(tarball.read_bytes()).hexdigest()}" }}\n')
+    done = subprocess.run([*GUARD, "--config", str(config), "verify", "sig", "--json"], capture_output=True,
+                          text=True, timeout=120)
+    [result] = json.loads(done.stdout)["results"]
+    assert result["outcome"] == "invalid" and "0.4.0" in result["detail"], result
