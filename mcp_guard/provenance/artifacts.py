@@ -27,8 +27,8 @@ from pathlib import Path
 from mcp_guard.config import Config, ProvenancePolicy, UpstreamConfig
 from mcp_guard.errors import ProvenanceError
 from mcp_guard.guards.base import LaunchSpec
-from mcp_guard.provenance.files import MAX_ARTIFACT, MAX_EVIDENCE, read_file
 from mcp_guard.provenance.declared import mismatch
+from mcp_guard.provenance.files import MAX_ARTIFACT, MAX_EVIDENCE, read_file
 from mcp_guard.provenance.policy import IdentityPolicy
 from mcp_guard.provenance.verify import Result, check
 
