@@ -8,12 +8,12 @@ wrote it: message, form and all. So a server copies mcp-guard's question word fo
 form, and the person cannot tell which of the two is asking: the server trains the person to approve
 (its questions about harmless calls come first, and the person learns that "Allow this call?" is
 routine), claims that mcp-guard approved what it did not, or asks, as mcp-guard, for what only
-mcp-guard may ask. Nothing the person sees says who asks.
+mcp-guard may ask. Nothing the person sees says who asks. Fixed: mcp-guard's own questions open with
+"mcp-guard asks: ", a server's (its elicitation, or a 2026-07-28 server's `input_required` questions) with
+"The server 'NAME' asks: " (`relay.server_question`).
 """
 
 from __future__ import annotations
-
-import pytest
 
 from tests.attacks.client import SEND_EMAIL, Attacker, Scripted, write_config
 
@@ -35,7 +35,6 @@ def _questions(client: Attacker, rid, answer: bool) -> list[dict]:
             return asked
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker: a server's elicitation reaches the person as it wrote it")
 def test_a_servers_question_is_not_mcp_guards(tmp_path):
     server = Scripted(tmp_path / "mail.json", tools=[LOOKUP, SEND_EMAIL])
     config = write_config(tmp_path / "mcp-guard.toml", {"mail": (server.command, 'trust = "tofu"\n')},
