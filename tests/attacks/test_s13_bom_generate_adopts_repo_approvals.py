@@ -31,8 +31,11 @@ def _guard(*args, env, cwd):
     return subprocess.run([*GUARD, *args], capture_output=True, text=True, timeout=60, env=env, cwd=cwd)
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker: bom generate adopts a cloned BOM's approvals of "
-                                       "definitions no server of the user's served")
+@pytest.mark.xfail(strict=True, reason="s13 attacker, left open: review state is keyed by upstream NAME in a "
+                   "database any config may share, and bom.adopt/ReviewQueue.adopt insert a BOM's decision for a "
+                   "definition no server served here; adopting only served definitions would still let a "
+                   "repository whose own server serves the definition pre-approve it, so the fix is scoping "
+                   "review state per config (a design change), not a rule in adopt")
 def test_bom_generate_in_a_repository_does_not_preapprove_the_users_server(home, tmp_path):
     # -- the attacker's machine: a BOM in which create_issue is approved by "alice"
     attacker_home = tmp_path / "attacker-home"
