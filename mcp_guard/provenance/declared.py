@@ -19,16 +19,47 @@ from email.parser import HeaderParser
 _MAX_METADATA = 4 * 2**20  # a manifest larger than this is not read (and so not told)
 
 
-def declared(data: bytes, filename: str) -> tuple[str, str | None] | None:
-    """(name, version) as the artifact's own metadata gives them; None when it declares none readable."""
+def declared(data: bytes, filename: str, ecosystem: str) -> tuple[str, str | None] | None:
+    """(name, version) as the artifact's own metadata for `ecosystem` gives them; None when it declares
+    none readable (or several)."""
     try:
         if filename.endswith((".whl", ".zip")):
-            return _zip(data)
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                files = {i.filename: i.file_size for i in zf.infolist() if not i.is_dir()}
+                found = _manifest(files, ecosystem)
+                return _parse(zf.read(found), ecosystem) if found else None
         if filename.endswith((".tgz", ".tar.gz", ".tar")):
-            return _tarball(data)
+            with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+                members = {m.name: m for m in tf.getmembers() if m.isfile()}
+                found = _manifest({n: m.size for n, m in members.items()}, ecosystem)
+                f = tf.extractfile(members[found]) if found else None
+                return _parse(f.read(), ecosystem) if f else None
     except (tarfile.TarError, zipfile.BadZipFile, OSError, ValueError, KeyError, UnicodeDecodeError):
         return None
     return None
+
+
+def _manifest(files: dict[str, int], ecosystem: str) -> str | None:
+    """The one file of an archive that declares its package: npm's `package.json` in the top folder
+    (`package/` as npm packs it), a wheel's `*.dist-info/METADATA`, else an sdist's `*/PKG-INFO`."""
+    patterns = ([r"package/package\.json", r"[^/]+/package\.json"] if ecosystem == "npm" else
+                [r"[^/]+\.dist-info/METADATA", r"[^/]+/PKG-INFO"])
+    for pattern in patterns:
+        found = [n for n in files if re.fullmatch(pattern, n)]
+        if found:
+            return found[0] if len(found) == 1 and files[found[0]] <= _MAX_METADATA else None
+    return None
+
+
+def _parse(raw: bytes, ecosystem: str) -> tuple[str, str | None] | None:
+    text = raw.decode("utf-8")
+    if ecosystem == "npm":
+        doc = json.loads(text)
+        name, version = (doc.get("name"), doc.get("version")) if isinstance(doc, dict) else (None, None)
+        return (name, version if isinstance(version, str) else None) if isinstance(name, str) and name else None
+    headers = HeaderParser().parsestr(text, headersonly=True)  # Python core metadata
+    name, version = headers.get("Name"), headers.get("Version")
+    return (name.strip(), version.strip() if version else None) if name and name.strip() else None
 
 
 def mismatch(ecosystem: str, name: str, version: str | None, data: bytes, filename: str) -> str | None:
@@ -36,7 +67,7 @@ def mismatch(ecosystem: str, name: str, version: str | None, data: bytes, filena
     PyPI artifact that declares no name is refused too: which package it is cannot be told."""
     if ecosystem not in ("npm", "pypi"):
         return None
-    found = declared(data, filename)
+    found = declared(data, filename, ecosystem)
     if found is None:
         return f"the artifact declares no {ecosystem} package name and version, so it cannot be told to be {name}"
     got_name, got_version = found
@@ -61,45 +92,3 @@ def _same_pypi(a: str, b: str, *, version: bool = False) -> bool:
         return Version(a) == Version(b)
     except InvalidVersion:
         return a.strip() == b.strip()
-
-
-def _zip(data: bytes) -> tuple[str, str | None] | None:
-    """A wheel's `*.dist-info/METADATA`, else a zipped sdist's `*/PKG-INFO`: exactly one of them."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for pattern in (r"[^/]+\.dist-info/METADATA", r"[^/]+/PKG-INFO"):
-            metas = [i for i in zf.infolist() if re.fullmatch(pattern, i.filename)]
-            if metas:
-                if len(metas) != 1 or metas[0].file_size > _MAX_METADATA:
-                    return None
-                return _core_metadata(zf.read(metas[0]).decode("utf-8"))
-    return None
-
-
-def _tarball(data: bytes) -> tuple[str, str | None] | None:
-    with tarfile.open(fileobj=io.BytesIO(data)) as tf:
-        members = {m.name: m for m in tf.getmembers() if m.isfile()}
-        npm = members.get("package/package.json")
-        if npm is not None:
-            doc = json.loads(_read(tf, npm))
-            name, version = doc.get("name"), doc.get("version")
-            if isinstance(name, str) and name:
-                return name, version if isinstance(version, str) else None
-            return None
-        infos = [m for n, m in members.items() if re.fullmatch(r"[^/]+/PKG-INFO", n)]
-        if len(infos) == 1:
-            return _core_metadata(_read(tf, infos[0]).decode("utf-8"))
-    return None
-
-
-def _read(tf: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
-    if member.size > _MAX_METADATA:
-        raise ValueError("metadata too large")
-    f = tf.extractfile(member)
-    return f.read() if f else b""
-
-
-def _core_metadata(text: str) -> tuple[str, str | None] | None:
-    """Name and Version of Python core metadata (the headers of METADATA / PKG-INFO)."""
-    headers = HeaderParser().parsestr(text, headersonly=True)
-    name, version = headers.get("Name"), headers.get("Version")
-    return (name.strip(), version.strip() if version else None) if name and name.strip() else None
