@@ -9,7 +9,8 @@ own PATH. Whoever starts `mcp-guard run` sets that PATH: a cloned repository's c
 while the provenance record says the upstream was verified and launched from the verified copy.
 (The PATH of an upstream WITH secrets is the system's since session 9; an upstream under provenance needs
 it as much: what runs must be what was verified.) Fixed: an upstream whose launch passes the provenance
-gate gets the system's PATH unless its entry passes or sets one (`credentials.upstream_env`).
+gate takes PATH, HOME, the XDG folders, proxies and CA files as an upstream with secrets does: from the system
+or its entry, never from whoever starts mcp-guard (`credentials.upstream_env`).
 """
 
 from __future__ import annotations
