@@ -118,6 +118,15 @@ def _print_json(data: Any) -> None:
 # --- bom ------------------------------------------------------------------------------------------
 
 
+def _served(results: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(upstream, kind, fingerprint) of every definition the snapshots found served."""
+    from mcp_guard.manifest import collapse, fingerprint
+
+    return {(name, kind, fingerprint(kind, d).digest)  # as `ReviewQueue.record` keys them
+            for name, lists in results.items() if isinstance(lists, dict)
+            for kind, defs in lists.items() for d in collapse(kind, defs)}
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -130,9 +139,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if not names:
         raise GuardError("no upstreams in the config: add an [upstreams.NAME] section first")
     queue = _queue(config)
-    if previous is not None:
-        bom_mod.adopt(queue, previous)
     results = _snapshots(config, names)
+    served = _served(results)  # the BOM's decisions count for what the servers serve now, nothing else
+    if previous is not None:
+        bom_mod.adopt(queue, previous, served)
+    in_bom = set(bom_mod.upstreams_of(previous)) if previous is not None else set()
     summary: dict[str, Any] = {}
     failed = []
     for name in names:
@@ -142,7 +153,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             summary[name] = {"error": lists.message}
             continue
         trust = config.upstreams[name].trust
-        if trust == "tofu" and queue.knows(name):
+        if trust == "tofu" and (queue.knows(name) or name in in_bom):
             trust = "review"  # trust on first use covers the upstream's first listing, every kind of it
         held = []
         counts = {"approved": 0, "pending": 0, "rejected": 0, "superseded": 0}
@@ -155,7 +166,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     with bom_mod.locked(target, config.db_path.parent):
         latest = bom_mod.read_if_exists(target)  # someone may have approved while we listed
         if latest is not None:
-            bom_mod.adopt(queue, latest)
+            bom_mod.adopt(queue, latest, served)
         bom_mod.write_bom(bom_mod.build(config, queue, latest or previous), target, strict=True)
     kept = sorted(set(bom_mod.upstreams_of(latest or previous)) - set(config.upstreams)) if latest or previous else []
     if args.json:

@@ -9,6 +9,9 @@ A repository's `bom/mcp-guard.toml` without `[storage]` uses the user's own data
 branch) gets the repository's "approved by alice" definition of `github/create_issue` approved for their
 own `github` upstream, though no server of theirs ever served it: when their server starts serving it
 (a rug pull the attacker prepared), it is served and callable, never held for review.
+Fixed: `bom generate` adopts a BOM's decision only for a definition the config's servers serve in that run
+(`bom.adopt(served=…)`). Left as it is: a repository whose own server serves the definition while it runs
+`bom generate` (running a repository's server is running its code as the user, who then has lost already).
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-
-import pytest
 
 from tests.attacks.client import Attacker, Scripted
 from tests.clients import GUARD
@@ -31,11 +32,6 @@ def _guard(*args, env, cwd):
     return subprocess.run([*GUARD, *args], capture_output=True, text=True, timeout=60, env=env, cwd=cwd)
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker, left open: review state is keyed by upstream NAME in a "
-                   "database any config may share, and bom.adopt/ReviewQueue.adopt insert a BOM's decision for a "
-                   "definition no server served here; adopting only served definitions would still let a "
-                   "repository whose own server serves the definition pre-approve it, so the fix is scoping "
-                   "review state per config (a design change), not a rule in adopt")
 def test_bom_generate_in_a_repository_does_not_preapprove_the_users_server(home, tmp_path):
     # -- the attacker's machine: a BOM in which create_issue is approved by "alice"
     attacker_home = tmp_path / "attacker-home"
