@@ -127,6 +127,12 @@ def _served(results: dict[str, Any]) -> set[tuple[str, str, str]]:
             for kind, defs in lists.items() for d in collapse(kind, defs)}
 
 
+def _recorded(queue: ReviewQueue) -> set[tuple[str, str, str]]:
+    """(upstream, kind, fingerprint) of every definition this database recorded from a server: a review
+    adopts the BOM's decisions for these only, never one no server has served here (see `bom.adopt`)."""
+    return {tuple(row) for row in queue.conn.execute("SELECT upstream, kind, fingerprint FROM items")}  # type: ignore[misc]
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -649,7 +655,7 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
         raise GuardError('a reason is required: add --reason "why this is fine (or not)"')
     queue = _queue(config)
     if args.all and (known := bom_mod.read_if_exists(config.bom_path, strict=False)) is not None:
-        bom_mod.adopt(queue, known)  # what colleagues approved (BOM from git) is not pending here
+        bom_mod.adopt(queue, known, _recorded(queue))  # what colleagues approved (BOM from git) is not pending here
     refs = _targets(args, queue)
     if not refs:
         if args.json:
@@ -659,7 +665,7 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
         # A BOM that cannot be read stops us before anything changes (`bom validate` checks the schema).
         previous = bom_mod.read_if_exists(config.bom_path, strict=False)
         if previous is not None:
-            bom_mod.adopt(queue, previous)
+            bom_mod.adopt(queue, previous, _recorded(queue))
         outcomes = queue.decide_many(
             refs, args.decision, args.reason, reviewer=args.reviewer, two_person=config.review.two_person
         )

@@ -9,9 +9,11 @@ A repository's `bom/mcp-guard.toml` without `[storage]` uses the user's own data
 branch) gets the repository's "approved by alice" definition of `github/create_issue` approved for their
 own `github` upstream, though no server of theirs ever served it: when their server starts serving it
 (a rug pull the attacker prepared), it is served and callable, never held for review.
-Fixed: `bom generate` adopts a BOM's decision only for a definition the config's servers serve in that run
-(`bom.adopt(served=…)`). Left as it is: a repository whose own server serves the definition while it runs
-`bom generate` (running a repository's server is running its code as the user, who then has lost already).
+Fixed: `bom generate` adopts a BOM's decision only for a definition the config's servers serve in that run,
+and a review only for one this database recorded from a server (`bom.adopt(served=…)`). Left as it is: a
+repository whose own server serves the definition while it runs `bom generate` (running a repository's server
+is running its code as the user, who then has lost already), and a rug pull already held here when the
+user reviews in such a repository (its BOM's decision approves the held definition).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+
+import pytest
 
 from tests.attacks.client import Attacker, Scripted
 from tests.clients import GUARD
@@ -32,7 +36,10 @@ def _guard(*args, env, cwd):
     return subprocess.run([*GUARD, *args], capture_output=True, text=True, timeout=60, env=env, cwd=cwd)
 
 
-def test_bom_generate_in_a_repository_does_not_preapprove_the_users_server(home, tmp_path):
+@pytest.mark.parametrize("action", [("bom", "generate"),
+                                    ("review", "approve", "--upstream", "github", "--all", "--yes", "--reason", "ok")],
+                         ids=["bom-generate", "review-approve-all"])
+def test_bom_generate_in_a_repository_does_not_preapprove_the_users_server(home, tmp_path, action):
     # -- the attacker's machine: a BOM in which create_issue is approved by "alice"
     attacker_home = tmp_path / "attacker-home"
     attacker_home.mkdir()
@@ -65,8 +72,10 @@ def test_bom_generate_in_a_repository_does_not_preapprove_the_users_server(home,
                "--reason", "mine", env=venv_, cwd=home)
     assert r.returncode == 0, r.stderr
 
-    # The victim records what the repository's servers serve, as its README says.
-    assert _guard("--config", str(repo_cfg), "bom", "generate", env=venv_, cwd=repo).returncode == 0
+    # The victim records what the repository's servers serve and reviews them, as its README says.
+    if action[0] == "review":
+        assert _guard("--config", str(repo_cfg), "bom", "generate", env=venv_, cwd=repo).returncode == 0
+    assert _guard("--config", str(repo_cfg), *action, env=venv_, cwd=repo).returncode == 0
 
     # ... then their own github server starts serving create_issue (the rug pull).
     user_srv.update(tools=[HONEST, EVIL])
