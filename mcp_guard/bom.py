@@ -729,12 +729,17 @@ def _timestamp(stamp: str | None, previous: Bom | None) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def adopt(queue: ReviewQueue, bom: Bom) -> int:
-    """Bring the BOM's decisions into the database (e.g. a fresh checkout); return entries changed."""
+def adopt(queue: ReviewQueue, bom: Bom, served: set[tuple[str, str, str]] | None = None) -> int:
+    """Bring the BOM's decisions into the database (e.g. a fresh checkout); return entries changed.
+    `served`: only the definitions (upstream, kind, fingerprint) the config's servers serve now. The BOM
+    is a file of the checked-out folder, anyone's to write: its decision about a definition no server
+    serves here would approve in advance what a server may serve tomorrow (a prepared rug pull)."""
     changed = 0
     for up in upstreams_of(bom).values():
         for e in up.entries:
             if e.definition is None or e.kind not in KINDS or e.state not in ("approved", "pending", "rejected"):
+                continue
+            if served is not None and (up.name, e.kind, e.fingerprint) not in served:
                 continue
             state = e.state
             if queue.adopt(

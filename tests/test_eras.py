@@ -527,8 +527,9 @@ def test_a_handshake_client_answers_a_new_revision_servers_input_requests(tmp_pa
             call = client.new_request("tools/call", {"name": "test_input_required_result_multi_round",
                                                      "arguments": {}})
             client.send(call)
-            answers = {"Step 1: What is your name?": {"name": "Ada"},
-                       "Step 2: What is your favorite color?": {"color": "teal"}}
+            # each question says which server asks it (never mcp-guard, whose own questions open with its name)
+            answers = {"The server 'fx' asks: Step 1: What is your name?": {"name": "Ada"},
+                       "The server 'fx' asks: Step 2: What is your favorite color?": {"color": "teal"}}
             while (msg := client.read()).get("id") != call["id"] or "method" in msg:
                 if msg.get("method") == "elicitation/create":
                     asked.append(msg["params"]["message"])

@@ -341,7 +341,7 @@ async def test_an_ask_goes_to_the_person_through_elicitation(tmp_path):
         assert [m["params"]["arguments"] for m, _ in forwarded_calls(upstream)] == [{"path": "a"}]
     # the guard's question, then the whole call it lets through
     assert [a["message"] for a in client.asked] == [
-        f'Allow deleting a file? The call to delete_file sends: {{"path": "{p}"}}' for p in "ab"]
+        f'mcp-guard asks: Allow deleting a file? The call to delete_file sends: {{"path": "{p}"}}' for p in "ab"]
     assert text_of(answer) == "deleted a" and [c.arguments for c in judged.approved] == [{"path": "a"}]
     assert refused["result"]["isError"] is True and "did not approve" in text_of(refused)
     assert [(c["decision"], c["arguments"]) for c in records(proxy, "call")] == [

@@ -107,7 +107,8 @@ async def test_sampling_elicitation_roots_progress_logging_relayed(tmp_path):
         r = await s.call_tool("conf__test_sampling", {"prompt": "six times seven?"})
         assert r.content[0].text == "LLM response: 42" and seen["sampling"] == "six times seven?"
         r = await s.call_tool("conf__test_elicitation", {"message": "who are you?"})
-        assert "ada@example.com" in r.content[0].text and seen["elicitation"] == "who are you?"
+        # the server's question reaches the person saying whose it is
+        assert "ada@example.com" in r.content[0].text and seen["elicitation"] == "The server 'conf' asks: who are you?"
         r = await s.call_tool("conf__test_tool_with_progress", {}, progress_callback=on_progress)
         assert progress == [0, 50, 100]
         await s.call_tool("conf__test_tool_with_logging", {})

@@ -178,7 +178,8 @@ async def test_a_server_request_goes_to_the_session_it_is_for(tmp_path, home):
                 _session(base, elicitation_callback=answer("b")) as b:
             assert (await a.call_tool("ask", {"question": "who is a?"})).content[0].text == "accept:a"
             assert (await b.call_tool("ask", {"question": "who is b?"})).content[0].text == "accept:b"
-    assert asked == {"a": ["who is a?"], "b": ["who is b?"]}
+    said = "The server 'shared' asks: "  # a server's question says whose it is
+    assert asked == {"a": [said + "who is a?"], "b": [said + "who is b?"]}
 
 
 async def test_a_crash_fails_every_session_pending_call_and_the_server_restarts(tmp_path, home):

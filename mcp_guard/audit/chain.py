@@ -179,15 +179,40 @@ def _hash_or_none(seq: int, at: Any, kind: Any, sid: Any, data_sha: str, prev: A
         return None
 
 
+class _NotIJson(ValueError):
+    """A line that is JSON but not I-JSON (RFC 7493), which readers read differently."""
+
+
+def _members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _NotIJson(f"the member {key!r} appears twice in one object (readers disagree on which counts)")
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotIJson(f"{name} is not JSON")
+
+
+def _read_line(text: str) -> Any:
+    """One line of an export, read only as I-JSON, the JSON the chain's canonical form is defined on: a
+    member named twice (one reader takes the first, another the last) or NaN is refused, not resolved."""
+    return json.loads(text, object_pairs_hook=_members, parse_constant=_no_constant)
+
+
 def verify_jsonl(fp: IO[str], anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
     """Verify an exported file: the chain of all its lines, its header's head, and any anchors."""
     res = VerifyResult()
     lines = iter(enumerate(fp, 1))
     try:
         _, first = next(lines)
-        header = json.loads(first)
+        header = _read_line(first)
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise ValueError
+    except _NotIJson as err:
+        raise AuditError(f"the header line of this audit export is not plain JSON: {err}") from None
     except (StopIteration, ValueError):
         raise AuditError("not an mcp-guard audit export (no header line)") from None
     if header.get("version") != FORMAT_VERSION:
@@ -197,9 +222,12 @@ def verify_jsonl(fp: IO[str], anchors: Iterable[tuple[int, str]] = ()) -> Verify
         if not text.strip():
             continue
         try:
-            rec = json.loads(text)
+            rec = _read_line(text)
             if not isinstance(rec, dict):
                 raise ValueError
+        except _NotIJson as err:
+            res.add(None, f"line {lineno}: {err}")
+            continue
         except ValueError:
             res.add(None, f"line {lineno}: not a JSON record")
             continue

@@ -118,6 +118,21 @@ def _print_json(data: Any) -> None:
 # --- bom ------------------------------------------------------------------------------------------
 
 
+def _served(results: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(upstream, kind, fingerprint) of every definition the snapshots found served."""
+    from mcp_guard.manifest import collapse, fingerprint
+
+    return {(name, kind, fingerprint(kind, d).digest)  # as `ReviewQueue.record` keys them
+            for name, lists in results.items() if isinstance(lists, dict)
+            for kind, defs in lists.items() for d in collapse(kind, defs)}
+
+
+def _recorded(queue: ReviewQueue) -> set[tuple[str, str, str]]:
+    """(upstream, kind, fingerprint) of every definition this database recorded from a server: a review
+    adopts the BOM's decisions for these only, never one no server has served here (see `bom.adopt`)."""
+    return {tuple(row) for row in queue.conn.execute("SELECT upstream, kind, fingerprint FROM items")}  # type: ignore[misc]
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -130,9 +145,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if not names:
         raise GuardError("no upstreams in the config: add an [upstreams.NAME] section first")
     queue = _queue(config)
-    if previous is not None:
-        bom_mod.adopt(queue, previous)
     results = _snapshots(config, names)
+    served = _served(results)  # the BOM's decisions count for what the servers serve now, nothing else
+    if previous is not None:
+        bom_mod.adopt(queue, previous, served)
+    in_bom = set(bom_mod.upstreams_of(previous)) if previous is not None else set()
     summary: dict[str, Any] = {}
     failed = []
     for name in names:
@@ -142,7 +159,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             summary[name] = {"error": lists.message}
             continue
         trust = config.upstreams[name].trust
-        if trust == "tofu" and queue.knows(name):
+        if trust == "tofu" and (queue.knows(name) or name in in_bom):
             trust = "review"  # trust on first use covers the upstream's first listing, every kind of it
         held = []
         counts = {"approved": 0, "pending": 0, "rejected": 0, "superseded": 0}
@@ -155,7 +172,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     with bom_mod.locked(target, config.db_path.parent):
         latest = bom_mod.read_if_exists(target)  # someone may have approved while we listed
         if latest is not None:
-            bom_mod.adopt(queue, latest)
+            bom_mod.adopt(queue, latest, served)
         bom_mod.write_bom(bom_mod.build(config, queue, latest or previous), target, strict=True)
     kept = sorted(set(bom_mod.upstreams_of(latest or previous)) - set(config.upstreams)) if latest or previous else []
     if args.json:
@@ -638,7 +655,7 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
         raise GuardError('a reason is required: add --reason "why this is fine (or not)"')
     queue = _queue(config)
     if args.all and (known := bom_mod.read_if_exists(config.bom_path, strict=False)) is not None:
-        bom_mod.adopt(queue, known)  # what colleagues approved (BOM from git) is not pending here
+        bom_mod.adopt(queue, known, _recorded(queue))  # what colleagues approved (BOM from git) is not pending here
     refs = _targets(args, queue)
     if not refs:
         if args.json:
@@ -648,7 +665,7 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
         # A BOM that cannot be read stops us before anything changes (`bom validate` checks the schema).
         previous = bom_mod.read_if_exists(config.bom_path, strict=False)
         if previous is not None:
-            bom_mod.adopt(queue, previous)
+            bom_mod.adopt(queue, previous, _recorded(queue))
         outcomes = queue.decide_many(
             refs, args.decision, args.reason, reviewer=args.reviewer, two_person=config.review.two_person
         )

@@ -128,13 +128,16 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
     another upstream's secrets or their sources, not mcp-guard's tokens."""
     passed = {n.upper() for n in upstream.pass_env}
     # Whoever starts mcp-guard sets its environment (a project's client entry can): for a server that
-    # gets secrets it must not choose which program runs, what code that loads, nor where its traffic
-    # goes. Those variables come from the system (PATH, HOME), else from its entry (`env`, `pass_env`).
-    located = LOCATING_ENV if upstream.secrets else frozenset()
+    # gets secrets, or runs a verified copy (through a runner found by name: python3, node, npx, uvx, and
+    # what they load from HOME or fetch through a proxy), it must not choose which program runs, what
+    # code that loads, nor where its traffic goes. Those variables come from the system (PATH, HOME),
+    # else from its entry (`env`, `pass_env`).
+    pinned = bool(upstream.secrets) or verified_launch(upstream)
+    located = LOCATING_ENV if pinned else frozenset()
     env = {k: v for k, v in os.environ.items()
            if (ordinary(k) and k.upper() not in located)
            or (k.upper() in passed and not k.upper().startswith(OWN_PREFIX))}
-    if upstream.secrets:
+    if pinned:
         env.update({k: v for k, v in system.system_locations(upstream.command).items() if k not in passed})
     if upstream.launch_cwd() is None and any(a in ("-m", "-c") for a in upstream.args):
         # It starts in the client's folder (no config entry defines it): `python -m/-c` would put that
@@ -147,6 +150,12 @@ def upstream_env(upstream: UpstreamConfig, additions: Mapping[str, str | None] |
         else:
             env[name] = value
     return env
+
+
+def verified_launch(upstream: UpstreamConfig) -> bool:
+    """Whether the upstream starts only through the provenance gate (its launch runs a verified copy)."""
+    provenance = getattr(upstream, "provenance", None)
+    return provenance is not None and provenance.mode != "off"
 
 
 def withheld(config: Config, upstream: str) -> list[str]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from mcp_guard.config import Config, ProvenancePolicy, UpstreamConfig
 from mcp_guard.errors import ProvenanceError
 from mcp_guard.guards.base import LaunchSpec
+from mcp_guard.provenance.declared import mismatch
 from mcp_guard.provenance.files import MAX_ARTIFACT, MAX_EVIDENCE, read_file
 from mcp_guard.provenance.policy import IdentityPolicy
 from mcp_guard.provenance.verify import Result, check
@@ -331,6 +332,10 @@ def check_upstream(config: Config, name: str) -> Checked:
         purl=purl,
         looked_in=looked_in,
     )
+    if result.ok and pkg is not None and data is not None:  # the signer vouches for bytes, not for which package
+        wrong = mismatch(pkg.type, pkg.name, pkg.version, data, source.name)
+        if wrong:
+            result = dataclasses.replace(result, outcome="invalid", detail=f"{result.label}, but {wrong}")
     return Checked(result, data, source.name, None if fetched else source)
 
 

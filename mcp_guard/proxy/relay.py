@@ -404,6 +404,8 @@ class Relay:
             if screened is None:
                 await up.notify(jsonrpc.error(msg["id"], jsonrpc.REFUSED, f"mcp-guard withheld this {method} request"))
                 return
+            if method == "elicitation/create":
+                screened = {**screened, "params": server_question(up.name, screened.get("params"))}
             our_id = self._new_id()
             self._server_requests[our_id] = (up.name, msg["id"])
             related = self._latest_request_to(up.name)
@@ -527,6 +529,8 @@ class Relay:
             if token is not None:
                 self._progress.pop(token, None)
         result = resp.get("result")
+        if self.era == "modern" and isinstance(result, dict) and result.get("resultType") == "input_required":
+            resp, rraw = {**resp, "result": servers_questions(up.name, result)}, None
         if self.era == "handshake" and isinstance(result, dict) and result.get("resultType") == "input_required":
             resp, rraw = await self.gate.inspect_answer(up.name, msg["method"], rid, resp, rraw, request=msg)
             result = resp.get("result")
@@ -549,7 +553,10 @@ class Relay:
         judged: dict[str, Any] = {}  # every answer but a person's elicitation one, where that is their word
         for key, request in asked.get("inputRequests", {}).items():
             try:
-                answers[key] = await self.request_client(request["method"], request.get("params") or {}, related=rid)
+                shown = request.get("params") or {}
+                if request["method"] == "elicitation/create":
+                    shown = server_question(up.name, shown)
+                answers[key] = await self.request_client(request["method"], shown, related=rid)
             except (jsonrpc.RemoteError, TimeoutError) as err:
                 return jsonrpc.error(rid, jsonrpc.REFUSED, f"mcp-guard: the client could not answer upstream "
                                      f"'{up.name}''s {request['method']}: {err}"), None
@@ -1060,11 +1067,35 @@ def _question(call: ToolCall, decision: Decision) -> str:
     def shown(value: Any) -> str:
         return visible(json.dumps(value, ensure_ascii=False, default=str))
 
-    text = decision.question or decision.reason
+    text = OWN_QUESTION + (decision.question or decision.reason)
     text += f" The call to {call.exposed_name} sends: " + shown(call.arguments)
     if call.inputs:
         text += " It also carries these answers: " + shown(call.inputs)
     return text
+
+
+# Who asks the person, said first: mcp-guard's own questions open with OWN_QUESTION, a server's with its
+# name (`server_question`), so no server's text, however it copies ours, reads as mcp-guard asking.
+OWN_QUESTION = "mcp-guard asks: "
+
+
+def server_question(upstream: str, params: Any) -> Any:
+    """A server's elicitation `params` as the person sees them: the message opens with the server's name."""
+    if not isinstance(params, dict):
+        return params
+    message = params.get("message")
+    return {**params, "message": f"The server '{upstream}' asks: {message if isinstance(message, str) else ''}"}
+
+
+def servers_questions(upstream: str, result: dict[str, Any]) -> dict[str, Any]:
+    """An `input_required` result with each of its elicitations' messages said to be the server's."""
+    requests = result.get("inputRequests")
+    if not isinstance(requests, dict):
+        return result
+    return {**result, "inputRequests": {
+        key: {**r, "params": server_question(upstream, r.get("params"))}
+        if isinstance(r, dict) and r.get("method") == "elicitation/create" else r
+        for key, r in requests.items()}}
 
 
 def _answered(answer: Any, decision: Decision) -> Decision:
