@@ -51,6 +51,7 @@ from mcp_guard.scan_behaviour import (
 from mcp_guard.scan_signals import CATEGORY_KIND as _CATEGORY_KIND
 from mcp_guard.scan_signals import SIGNALS as _SIGNALS
 from mcp_guard.scan_signals import Signal as _Signal
+from mcp_guard.textview import _non_ascii, _runs_of
 
 Severity = Literal["low", "medium", "high"]
 Source = Literal["definition", "result"]
@@ -369,7 +370,10 @@ def _hidden_chars(text: str) -> str:
         return ""
     last = _last_hidden  # read once: another thread may replace it (results are judged in threads)
     if last[0] is not text:
-        last = _last_hidden = (text, "".join(set("".join(_HIDDEN.findall(text)))))
+        # From the text's distinct non-ASCII characters (made in C): a regex pass of the class over a MiB
+        # cost 17 ms, as much for a text of prose with a few of them as for one of other scripts.
+        found = "".join(c for c in set(_non_ascii(text)) if _HIDDEN.match(c))
+        last = _last_hidden = (text, found)
     return last[1]
 
 
@@ -452,7 +456,7 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     # when a finding needs it (a terminal log has one escape every few characters).
     joined = _ANSI_CUT.sub("", text) if escapes else text
     if hidden:
-        joined = _STRIP.sub("", joined)
+        joined = _strip_hidden(joined, text)
     folded = joined if not fold or joined.isascii() else joined.translate(_FOLD)
     if len(folded) != len(joined):  # a character folded to several (a ligature): map one by one
         return _normalise_slow(text)
@@ -466,7 +470,7 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
         if escapes:
             cuts += [m.span() for m in _ANSI.finditer(text) if m.group() != "\r"]
         if hidden:
-            cuts += [m.span() for m in _STRIP.finditer(text)]
+            cuts += _runs_of(text, {c for c in _hidden_chars(text) if _INVISIBLE.match(c)})
         cuts.sort()
         at = done = 0
         for s, e in cuts:
@@ -485,6 +489,20 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
         return segments[k][1] + i - segments[k][0]
 
     return folded, to_original
+
+
+STRIP_ONE_BY_ONE = 2  # distinct invisible characters removed one str.replace each (a C pass each); more: one regex pass
+
+
+def _strip_hidden(joined: str, text: str) -> str:
+    """`_STRIP.sub("", joined)`, for `joined` made from `text` by removing characters: the invisible
+    characters `text` holds, each removed by str.replace when they are few."""
+    chars = [c for c in _hidden_chars(text) if _INVISIBLE.match(c)]
+    if len(chars) > STRIP_ONE_BY_ONE:
+        return _STRIP.sub("", joined)
+    for c in chars:
+        joined = joined.replace(c, "")
+    return joined
 
 
 def _result_view(text: str, positions: Positions | None) -> tuple[str, Positions | None]:
@@ -559,8 +577,14 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
             add("unicode_tags", "high", m, f"{m.end() - m.start()} invisible Unicode tag characters (hidden text)")
         # A lone joiner after an emoji (U+1F000 and up) is how emoji are built: blanked in C first (one
         # character for one, so offsets stay), the loop below never sees the thousands of them.
-        joined = _EMOJI_JOINER.sub(" ", text) if _ZW.search(hidden) else ""
-        for m in _ZW.finditer(joined):
+        zw = {c for c in hidden if _ZW.match(c)}
+        joined = _EMOJI_JOINER.sub(" ", text) if zw else ""
+        # The runs left are found with str.find of the few characters there are (a regex pass of the class
+        # cost 13 ms per MiB); each run is then the one match of `_ZW` where it starts.
+        for at, _end in _runs_of(joined, zw) if joined else ():
+            m = _ZW.match(joined, at)
+            if m is None:
+                continue  # (never: a run of the class's characters)
             s, e = m.span()
             run = m.group()
             before, after = text[s - 1 : s], text[e : e + 1]

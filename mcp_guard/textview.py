@@ -68,6 +68,7 @@ _CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")
 # (`bob@evil.example`) is no leet word.
 _LEET_CORE = re.compile(r"[A-Za-z](?:[0134578]{1,2}|[@$]{1,2})[A-Za-z]")
 _LEET_RUN = re.compile(r"(?<![\w@.\\#%&$!])[A-Za-z0-9@$!]+(?:[ '’-]{1,2}[A-Za-z0-9@$!]+)*")  # (not an escape's digits)
+_LEET_RUN_CHARS = "A-Za-z0-9@$! '’-"  # what a run is made of
 _LEET_WORD = re.compile(r"[A-Za-z0-9@$!]+")
 _LEET = str.maketrans("0134578@$!", "oieastbasi")
 _LEET_DIGITS = str.maketrans("0134578", "oieastb")
@@ -103,6 +104,7 @@ _B64_SPACED = re.compile(r"(?<![\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}+(?:(?: ?\n| )[A
 _B64_HINT = (r"(?:^|[^\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}(?: ?\n| )[A-Za-z0-9+/]{8}"
              r"|[A-Za-z0-9+/]{16,}(?: ?\n| )[A-Za-z0-9+/]{2})")
 # (RE2: a superset of `_B64_SPACED`)
+_B64_SPACED_CHARS = "A-Za-z0-9+/= \n"  # what a match is made of
 # Whitespace: a run of spaces reads as one space, a line break between two words as a space.
 _GAP = re.compile(r"(?<=[^ \n])  +")
 _WRAP = re.compile(r"(?<=[^\W\d_]) *\n *(?=[^\W\d_])")
@@ -282,7 +284,7 @@ def _leet(src: str) -> str:
     a number on its own (`2024`, `m3` beside plain words) stays. Same length."""
     out = []
     at = 0
-    for m in _LEET_RUN.finditer(src):
+    for m in _within(_LEET_RUN, _LEET_CORE.pattern, src, _LEET_RUN_CHARS):  # (the runs that may hold one)
         run = m.group()
         if _LEET_CORE.search(run) is None or ("@" in run and src[m.end():m.end() + 1] in ".-"):
             continue  # (an address's local part and domain: `bob@evil.example`)
@@ -433,6 +435,60 @@ def _near(pattern: re.Pattern[str], hint: str, text: str, reach: int) -> list[re
     return found
 
 
+STRETCH_MAX = 4096  # characters `_within` walks back from one place before it reads the whole text instead
+
+
+def _within(pattern: re.Pattern[str], hint: str, text: str, inside: str) -> list[re.Match[str]]:
+    """`pattern.finditer(text)`, run only over the stretches of the characters `inside` (a regex class's
+    body) that hold or touch a place where RE2 finds `hint`. For a pattern whose every match is made of
+    those characters, has no lookahead past its end, and overlaps or follows a match of `hint` in one
+    stretch: a match never crosses another character, so the matches in a stretch are the text's own.
+    Where there are many places, or a stretch runs long, the pattern reads the whole text instead."""
+    found: list[re.Match[str]] = []
+    outside = _outside(inside)
+    done = 0  # the text before this is read
+    for n, h in enumerate(_gate(hint).finditer(text)):
+        s, e = h.span()
+        if e <= done:
+            continue
+        if n == NEAR_MAX:
+            return list(pattern.finditer(text))
+        lo = max(s, done)
+        floor = max(done, lo - STRETCH_MAX)
+        while lo > floor and outside.match(text, lo - 1) is None:
+            lo -= 1
+        if lo == floor and floor > done:
+            return list(pattern.finditer(text))
+        stop = outside.search(text, e)
+        done = stop.start() if stop is not None else len(text)
+        found += pattern.finditer(text, lo, done)
+    return found
+
+
+AT_MAX = 4096  # places `_at` tries the pattern at before it reads the whole text instead
+
+
+def _at(pattern: re.Pattern[str], first: str, text: str) -> list[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern whose every match starts with the character `first`: tried
+    only where that character is (found with str.find, at memchr speed), when it is there a few times
+    (the regex engine tries an alternation at every position of the text otherwise)."""
+    if text.count(first) > AT_MAX:
+        return list(pattern.finditer(text))
+    found: list[re.Match[str]] = []
+    i = text.find(first)
+    while i != -1:
+        m = pattern.match(text, i)
+        if m is not None:
+            found.append(m)
+        i = text.find(first, m.end() if m is not None and m.end() > i else i + 1)
+    return found
+
+
+@lru_cache(maxsize=8)
+def _outside(inside: str) -> re.Pattern[str]:
+    return re.compile("[^" + inside + "]")
+
+
 def _non_ascii(text: str) -> str:
     """The text's non-ASCII characters (in C: a regex or a set of the whole text costs 15-30 ms per MiB)."""
     return text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass")
@@ -515,14 +571,16 @@ def _view(text: str, first: bool) -> View | None:
         edits += [(m.start(), m.end(), _decode("tag", m.group())) for m in _TAG.finditer(src)]
         edits += [(m.start(), m.end(), "") for m in _COMMENT.finditer(src) if _inside_word(src, m)]
     if "*" in src or "~" in src or "`" in src:
-        edits += [(m.start(), m.end(), "") for m in _EMPHASIS.finditer(src) if _touches_letter(src, m)]
+        edits += [(m.start(), m.end(), "") for m in _within(_EMPHASIS, "[*~`]", src, "*~`") if _touches_letter(src, m)]
     if "=" in src:
         qp = _QP_ANY if _gate(_QP_SHAPE.pattern).search(pre) is not None else _QP
-        edits += [(m.start(), m.end(), _decode_qp(m.group(), strict=not m.group().isupper())) for m in qp.finditer(pre)]
+        edits += [(m.start(), m.end(), _decode_qp(m.group(), strict=not m.group().isupper()))
+                  for m in _at(qp, "=", pre)]
     if "+" in pre and _gate(_UTF7_HINT).search(pre) is not None:
         edits += [(m.start(), m.end(), _decode_utf7(m.group())) for m in _UTF7.finditer(pre)]
     if " " in src and _gate(_B64_HINT).search(pre) is not None:
-        edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m)) for m in _B64_SPACED.finditer(pre)]
+        edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m))
+                  for m in _within(_B64_SPACED, _B64_HINT, pre, _B64_SPACED_CHARS)]
     # Letters spaced out, camelCase and capitals split by a mark: the hint (a superset of the three) spares
     # the Python patterns the text that holds none.
     # Each is then looked for on its own: one of them found says nothing about the other two, and a Python

@@ -105,10 +105,14 @@ def _model_words_by_search(low: str) -> list[tuple[int, int]]:
             if (i == 0 or not record._is_word_char(low[i - 1])) and after:
                 out.append((i, j))
             i = low.find(word, j)
-    for mark in ("[", "<|"):
+    for mark in ("[", "<|"):  # a chat-role label's bracket, where one may open: a letter follows past blanks
         i = low.find(mark)
         while i != -1:
-            out.append((i, i + len(mark)))
+            j = i + len(mark)
+            while j < len(low) and low[j] in " \t":
+                j += 1
+            if j < len(low) and low[j].isalpha():
+                out.append((i, i + len(mark)))
             i = low.find(mark, i + 1)
     return sorted(out)
 

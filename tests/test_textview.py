@@ -5,6 +5,7 @@ both judge it."""
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -381,3 +382,54 @@ def test_near_finds_what_the_whole_text_search_finds(pattern, hint, reach):
 
     assert same(reach)
     assert not same(reach - 1)
+
+
+@pytest.mark.parametrize("pattern,hint,inside,keep", [
+    ("_LEET_RUN", "_LEET_CORE", "_LEET_RUN_CHARS", "_LEET_CORE"),  # (the runs `_leet` reads: those with a core)
+    ("_B64_SPACED", "_B64_HINT", "_B64_SPACED_CHARS", None),
+    ("_EMPHASIS", "[*~`]", "*~`", None),
+])
+def test_within_finds_what_the_whole_text_search_finds(pattern, hint, inside, keep):
+    """`_within` runs a pattern only over the stretches around RE2's matches of its hint: the same matches
+    as reading the whole text, on texts made of the pieces the patterns turn on, long ones too (more
+    places than NEAR_MAX, a stretch longer than STRETCH_MAX); a stretch that leaves out one character a
+    match holds finds less (the test can tell)."""
+    import random
+
+    from mcp_guard import textview
+
+    pat = getattr(textview, pattern)
+    hnt = getattr(textview, hint, hint)
+    hnt = hnt.pattern if isinstance(hnt, re.Pattern) else hnt
+    inside = getattr(textview, inside, inside)
+    core = getattr(textview, keep) if keep else None
+    rnd = random.Random(12)
+    pieces = ["QUJDREVGR0hJ", "SktMTU5P", "a1b", "x@y", "N0t3", "t0", "the", "2024", "**No**", "~~", "`x`",
+              "e.g.", "VGhpcyBpcyBh", "==", "a$$b"]
+    seps = [" ", "  ", "\n", " \n", ".", ",", "-", "'", ""]
+    texts = ["".join(rnd.choice(pieces) + rnd.choice(seps) for _ in range(rnd.randint(1, 30))) for _ in range(3000)]
+    texts += ["".join(rnd.choice(pieces) + rnd.choice(seps) for _ in range(2000)) for _ in range(5)]
+    texts += ["a " * 5000 + "a1b QUJDREVGR0hJ SktMTU5P **x** " + "b " * 10]
+
+    def same(chars: str) -> bool:
+        return all([m.span() for m in pat.finditer(t) if core is None or core.search(m.group())]
+                   == [m.span() for m in textview._within(pat, hnt, t, chars) if core is None or core.search(m.group())]
+                   for t in texts)
+
+    assert same(inside)
+    assert not same(inside.replace(" ", "").replace("~", ""))
+
+
+@pytest.mark.parametrize("pattern,first", [("_QP", "="), ("_QP_ANY", "="), ("_UTF7", "+")])
+def test_at_finds_what_the_whole_text_search_finds(pattern, first):
+    """`_at` tries a pattern only where its first character is: the same matches as reading the whole text."""
+    import random
+
+    from mcp_guard import textview
+
+    pat = getattr(textview, pattern)
+    rnd = random.Random(13)
+    pieces = ["=4E", "=4e", "= \n", "=", "A", "x", " ", "\n", "+QUJDREVG", "+", "-", "=3D=3D"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 40))) for _ in range(3000)]
+    texts += ["=" * (textview.AT_MAX + 1) + "=4E=4F"]  # more places than AT_MAX: the whole text is read
+    assert all([m.span() for m in pat.finditer(t)] == [m.span() for m in textview._at(pat, first, t)] for t in texts)

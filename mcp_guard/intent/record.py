@@ -679,12 +679,20 @@ def _prose_run(text: str, line: int) -> tuple[int, int]:
 
 
 def _paragraph(text: str, breaks: re.Pattern[str], fs: int, fe: int, pos: int) -> tuple[int, int]:
-    """The paragraph of the field [fs, fe) that holds `pos`."""
+    """The paragraph of the field [fs, fe) that holds `pos`. (A break opens with a line break or a
+    backslash: each search starts at the first of them, a large text's flagged spans do not each read
+    the text before them when it holds none.)"""
     start = fs
-    for m in breaks.finditer(text, fs, pos):
+    for m in breaks.finditer(text, _break_from(text, fs, pos), pos):
         start = m.end()
-    m = breaks.search(text, pos, fe)
+    m = breaks.search(text, _break_from(text, pos, fe), fe)
     return start, m.start() if m is not None else fe
+
+
+def _break_from(text: str, s: int, e: int) -> int:
+    """Where the first paragraph break in [s, e) may open: the first line break or backslash (else e)."""
+    i, j = text.find("\n", s, e), text.find("\\", s, e)
+    return min(i if i >= 0 else e, j if j >= 0 else e)
 
 
 def _marked_block_end(low: str, s: int, e: int, fe: int) -> int:
@@ -1178,12 +1186,17 @@ def _model_words(low: str) -> list[tuple[int, int]]:
                 out.append((i, j))
             i = low.find(word, j)
     for mark in [m for m in _CHAT_MARKS if m in anywhere]:
-        i = low.find(mark)
-        while i != -1:
-            out.append((i, i + len(mark)))
-            i = low.find(mark, i + 1)
+        out += [m.span() for m in _label_mark(mark).finditer(low)]
     out.sort()
     return out
+
+
+@lru_cache(maxsize=len(_CHAT_MARKS))
+def _label_mark(mark: str) -> re.Pattern[str]:
+    """A chat-role label's bracket where a label may open: a letter follows it (past blanks), as every
+    role word of `_CHAT_LABEL` opens with one (a terminal log's colour codes hold thousands of brackets none
+    of which opens a label: each was matched in Python)."""
+    return re.compile(re.escape(mark) + r"(?=[ \t]*[^\W\d_])")
 
 
 def _is_word_char(c: str) -> bool:
