@@ -678,8 +678,15 @@ def build(
         Component(name="mcp-guard", version=__version__, type=ComponentType.APPLICATION, bom_ref="tool/mcp-guard")
     )
     stamps: list[str] = []
+    named = set(config.upstreams) | set(extra_upstreams)
     for name in names:
         upstream = config.upstreams.get(name)
+        if name not in named and previous is not None:
+            # Kept as recorded: an upstream this config does not define is copied from the BOM as it is (its
+            # decisions need not be in this database, which may be another config's).
+            bom.components.update(c for c in previous.components if _upstream_of(c) == name)
+            bom.services.update(v for v in previous.services if _upstream_of(v) == name)
+            continue
         items = [
             i
             for i in queue.items(upstream=name, states=("approved", "pending", "rejected"))
@@ -698,6 +705,10 @@ def build(
         bom.services.add(_service(name, upstream, server_info, nested, prev.get(name)))
     bom.metadata.timestamp = _timestamp(max(stamps, key=parse_time) if stamps else None, previous)
     return bom
+
+
+def _upstream_of(element: Component | Service) -> str | None:
+    return _one(_props(element), P_UPSTREAM)
 
 
 def _last_verification(queue: ReviewQueue, upstream: str) -> tuple[str, str] | None:

@@ -339,6 +339,30 @@ def test_bom_check_fails_on_a_changed_tool_and_passes_after_review(tmp_path, hom
     assert run(capsys, "--config", cfg, "bom", "validate")[0] == 0
 
 
+def test_an_upstream_another_config_does_not_define_is_kept_in_the_bom_as_recorded(tmp_path, home, capsys):
+    """`bom generate` or `review approve` with a config that defines only some of the BOM's upstreams, on
+    another database: the others are kept as the BOM records them (their approvals are not this database's
+    to know), and the first config's `bom check` still passes."""
+    cfg = str(write_config(tmp_path, "original"))
+    assert run(capsys, "--config", cfg, "bom", "generate")[0] == 0
+    assert run(capsys, "--config", cfg, "review", "approve", "--upstream", "weather", "--all", "--yes",
+               "--reason", "ok")[0] == 0
+    assert run(capsys, "--config", cfg, "bom", "check")[0] == 0
+    bom_file = tmp_path / "bom" / "aibom.cdx.json"
+    recorded = json.loads(bom_file.read_text(encoding="utf-8"))
+    other = tmp_path / "other.toml"  # no [storage]: the user's default database, which never saw `weather`
+    other.write_text(f"[upstreams.echo]\ncommand = {json.dumps(sys.executable)}\n"
+                     f"args = [{json.dumps(str(FIXTURES / 'echo_server.py'))}]\n", encoding="utf-8")
+    code, out, _ = run(capsys, "--config", str(other), "bom", "generate")
+    assert code == 0 and "kept as recorded (not in this config): weather" in out
+    assert run(capsys, "--config", str(other), "review", "approve", "--upstream", "echo", "--all", "--yes",
+               "--reason", "ok")[0] == 0
+    now = json.loads(bom_file.read_text(encoding="utf-8"))
+    kept = [s for s in now["services"] if s["name"] == "weather"]
+    assert kept == [s for s in recorded["services"] if s["name"] == "weather"]
+    assert run(capsys, "--config", cfg, "bom", "check")[0] == 0
+
+
 def _edit_service(bom_text: str, upstream: str, item: str, **changes) -> str:
     doc = json.loads(bom_text)
     svc = next(s for s in doc["services"] if s["name"] == upstream)
