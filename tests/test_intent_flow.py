@@ -103,3 +103,9 @@ async def test_intent_check_judges_as_the_proxy_does_without_tools(tmp_path, cap
     assert main(["--config", cfg, "intent", "check", "--tool", "mial/send_email",
                  "--args", '{"to": "bob@corp.test", "subject": "x", "body": "y"}']) == 2
     assert "no upstream named 'mial' in the config (upstreams: mail)" in capsys.readouterr().err
+    # the tool as the agent sees it, or bare when the config has one upstream: judged the same way
+    capsys.readouterr()
+    for name in ("archive_message", "mail__archive_message"):
+        assert main(["--config", cfg, "intent", "check", "--intent", INTENT, "--tool", name,
+                     "--args", '{"id": "2"}']) == 1
+        assert capsys.readouterr().out.startswith("ask [destructive]"), name

@@ -163,6 +163,21 @@ def _intent_hook(args) -> int:
     return 0
 
 
+def _tool_of(name: str, config) -> tuple[str, str]:
+    """(upstream, tool) of `--tool`: UPSTREAM/TOOL; the name the agent sees with several upstreams
+    (UPSTREAM__TOOL); or a bare TOOL of the config's only upstream (upstream "" when none is said)."""
+    upstream, _, tool = name.rpartition("/")
+    if upstream:
+        return upstream, tool
+    for candidate in config.upstreams:
+        prefix = candidate + config.proxy.separator
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return candidate, name[len(prefix):]
+    if len(config.upstreams) == 1:
+        return next(iter(config.upstreams)), name
+    return ("" if config.upstreams else "upstream"), name
+
+
 def _intent_check(args) -> int:
     from mcp_guard.errors import GuardError
     from mcp_guard.guards.base import SessionInfo, ToolCall
@@ -176,13 +191,13 @@ def _intent_check(args) -> int:
         raise GuardError(f"--args is not JSON: {err}") from None
     if not isinstance(arguments, dict):
         raise GuardError("--args must be a JSON object")
-    upstream, _, tool = args.tool.rpartition("/")
-    upstream = upstream or "upstream"
+    upstream, tool = _tool_of(args.tool, config)
     if not args.tools and config.upstreams and upstream not in config.upstreams:
         # A typo would otherwise be judged as a tool never listed, and likely allowed.
         known = ", ".join(sorted(config.upstreams))
-        raise GuardError(f"--tool {args.tool}: no upstream named {upstream!r} in the config (upstreams: {known}); "
-                         "write UPSTREAM/TOOL, or pass --tools with the tool list")
+        said = f"no upstream named {upstream!r} in the config" if upstream else "which upstream serves it is not said"
+        raise GuardError(f"--tool {args.tool}: {said} (upstreams: {known}); write UPSTREAM/TOOL (or the name the "
+                         f"agent sees, UPSTREAM{config.proxy.separator}TOOL), or pass --tools with the tool list")
     if args.profile and args.profile not in config.profiles:
         raise GuardError(f"no profile named {args.profile!r} in the config")
     # The same intent and profile `run` would take, and the same tool list the proxy learns.
