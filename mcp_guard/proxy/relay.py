@@ -58,6 +58,7 @@ LISTS: dict[str, tuple[ListKind, str]] = {k.list_method: (k.result_key, k.result
 LIST_CHANGED: dict[str, ListKind] = {k.changed: k.result_key for k in kinds.LISTED if k.changed}  # type: ignore[misc]
 CAPABILITY_OF_LIST = {k.result_key: k.capability for k in kinds.LISTED}
 GUARDS_READY_TIMEOUT = 60.0
+MAX_LISTED_NAMES = 4096  # tool names kept to say what an unknown one may have meant
 # The protocol's requests that reach the only upstream without a handler of their own: they carry no
 # value a guard judges (a task's status and result are screened on the way back). Any other is refused.
 UNGOVERNED = frozenset({"tasks/get", "tasks/result", "tasks/list", "tasks/cancel", "subscriptions/listen"})
@@ -117,6 +118,7 @@ class Relay:
         # Every decision on a call, a read or a server's message toward the model is the gate's.
         self.gate = CallGate(guards, session, link=self, asker=self, audit=audit, holds=holds)
         self.router = Router(upstream_names, config.proxy.separator)
+        self._listed_tools: set[str] = set()  # tool names the client was shown (bounded), for an unknown name's error
         self.upstreams: dict[str, UpstreamConnection] = {
             name: (connect or UpstreamConnection)(
                 name, config.upstreams[name], config.proxy,
@@ -854,6 +856,8 @@ class Relay:
         for item in items:
             if kind in ("tools", "prompts"):
                 out.append({**item, "name": self.router.expose(upstream, item.get("name", ""))})
+                if kind == "tools" and len(self._listed_tools) < MAX_LISTED_NAMES:
+                    self._listed_tools.add(out[-1]["name"])  # what an unknown name may have meant
             elif kind == "resources":
                 if self.router.claim_uri(upstream, item.get("uri", "")):
                     out.append(item)
@@ -901,7 +905,7 @@ class Relay:
             await self._refused(target, name, {"(arguments)": arguments}, reason)
             raise InvalidParams(reason)
         if target is None:
-            why = self.router.unknown(name) if isinstance(name, str) else f"Unknown tool: {name}"
+            why = self.router.unknown(name, self._listed_tools) if isinstance(name, str) else f"Unknown tool: {name}"
             await self._refused(None, name, arguments, why)
             return jsonrpc.error(msg["id"], jsonrpc.INVALID_PARAMS, why), None
         up, tool = target

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterable
 
 import orjson
 
@@ -44,13 +45,14 @@ class Router:
                 return upstream, exposed[len(prefix):]
         return None
 
-    def unknown(self, name: str) -> str:
-        """Why a tool or prompt name routes nowhere, with the names it may have meant."""
+    def unknown(self, name: str, listed: Iterable[str] = ()) -> str:
+        """Why a tool or prompt name routes nowhere, with the names it may have meant among those `listed`."""
         if not self.namespaced or self.resolve(name) is not None:
             return f"Unknown tool: {name}"
-        meant = " or ".join(f"{self.expose(u, name)!r}" for u in self.upstreams[:4])
-        return (f"Unknown tool: {name} (with several upstreams a tool is named UPSTREAM{self.separator}TOOL: "
-                f"{meant}{', …' if len(self.upstreams) > 4 else ''})")
+        meant = [n for n in listed if n.endswith(self.separator + name) and self.resolve(n) == (
+            n[: -len(self.separator + name)], name)]
+        named = f": {' or '.join(map(repr, meant[:4]))}" if meant else ""
+        return f"Unknown tool: {name} (with several upstreams a tool is named UPSTREAM{self.separator}TOOL{named})"
 
     def claim_uri(self, upstream: str, uri: str) -> bool:
         """Record that `upstream` serves `uri`; False when another upstream already does (a collision)."""
