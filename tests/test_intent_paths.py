@@ -101,3 +101,24 @@ def test_the_named_file_right_under_a_folder_the_configuration_hands_the_server(
     assert decide("pls copy notes.txt to backup/notes.txt", "/srv/p3/backup/notes.txt").action == "allow"
     for path in ("/srv/p3/old/tokyo.txt", "/srv/other/tokyo.txt", "/srv/p3/osaka.txt", "/srv/tokyo.txt"):
         assert decide("get the time in tokyo and write it to tokyo.txt", path).action != "allow", path
+
+
+def test_a_path_inside_a_configured_folder_is_judged_as_the_relative_path_it_is_there():
+    """`/srv/p3/archive` to a server rooted at `/srv/p3` is `archive`: a write there passes as the relative
+    spelling does (a relative path stays in the server's root), a removal still needs its name, and a path
+    outside the folder, or climbing out of it, is judged as before."""
+    record = SessionRecord()
+    mkdir = {"name": "create_directory", "description": "Create a new directory.",
+             "annotations": {"readOnlyHint": False, "destructiveHint": False}}
+
+    def decide(request: str, tool: dict, path: str, folders=("/srv/p3",)):
+        return DefaultEngine(DeclaredIntent(request), folders=folders).decide(
+            tool["name"], {"path": path}, record, classify(tool))
+
+    request = "make a folder called archive"
+    assert decide(request, mkdir, "archive", ()).action == "allow"  # the relative spelling, as before
+    assert decide(request, mkdir, "/srv/p3/archive").action == "allow"
+    assert decide(request, mkdir, "/srv/p3/archive", ()).action != "allow"  # no configured folder: not known
+    for path in ("/srv/other/archive", "/srv/p3/../other/archive", "/srv/p3x/archive"):
+        assert decide(request, mkdir, path).action != "allow", path
+    assert decide("delete the drafts", DELETE, "/srv/p3/notes.txt").action != "allow"

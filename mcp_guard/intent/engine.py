@@ -153,7 +153,7 @@ from mcp_guard.intent.naming import (
 )
 from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
-from mcp_guard.intent.paths import joins_named_file
+from mcp_guard.intent.paths import inside_folder, joins_named_file
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
@@ -1941,7 +1941,9 @@ class DefaultEngine:
         if intent.names_whole(v.value):
             return None
         if v.kind == "path" and (intent.covers_path(v.value)
-                                 or joins_named_file(intent, v.value, record, self.folders)):
+                                 or joins_named_file(intent, v.value, record, self.folders)
+                                 or ((rel := inside_folder(v.value, self.folders)) is not None
+                                     and intent.covers_path(rel))):
             return None
         if not v.destination and len(v.value.strip()) < 3:
             return None  # "1", "ok": found in any text, so where it was found says nothing of who chose it

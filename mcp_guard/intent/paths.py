@@ -48,6 +48,18 @@ def joins_named_file(intent: DeclaredIntent, path: str, record: SessionRecord, f
     return False
 
 
+def inside_folder(path: str, folders: tuple[str, ...]) -> str | None:
+    """`path` relative to the configured folder it lies in (`Upstream.folders`), or None: a server rooted
+    there reads `/srv/p3/archive` as it reads `archive`, so the two spellings are judged alike."""
+    if not path.startswith("/") or ".." in path.split("/"):
+        return None
+    path = posixpath.normpath(path)
+    for folder in folders:
+        if path.startswith(folder.rstrip("/") + "/"):
+            return path[len(folder.rstrip("/")) + 1:]
+    return None
+
+
 def _shown(record: SessionRecord, place: str) -> int | None:
     """How many absolute paths stand as data in a clean result that shows `place` as data (a field, or a
     line of its own); None when none does, or when a result that carries it carries instructions."""
