@@ -147,6 +147,7 @@ from mcp_guard.intent.naming import (
     is_name,
     named_holders,
     named_offers,
+    named_others,
     plural_field,
     records,
     uncased_names,
@@ -350,10 +351,11 @@ class DeclaredIntent:
             return True  # the person who asked, as they wrote it: it reaches no one else
         return value in self.chunks and _specific_token(value)  # "#eng-digest", "inv-7"; never a plain word
 
-    def refers_to(self, value: str) -> bool:
+    def refers_to(self, value: str, full_names: bool = True) -> bool:
         """Does an argument of a read refer to something the request names specifically, i.e. a value,
         not a shared ordinary word? A quoted name, an address or file name, an id with digits, a name the
-        request capitalises; or a phrase of the request's words one of which is such a reference."""
+        request capitalises; or a phrase of the request's words one of which is such a reference. (Not
+        `full_names`: a person's full name one part of which the request writes is left to the caller.)"""
         v = value.strip().lower()
         if len(v) < 2:
             return False
@@ -361,7 +363,7 @@ class DeclaredIntent:
             return True
         if v in self.chunks and _specific_token(v):
             return True
-        if self._names_part_of(value):
+        if full_names and self._names_part_of(value):
             return True
         ws = words(v)
         if not ws or len(ws) > 8:
@@ -663,7 +665,8 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
     or "new" first) and headed by the tool's object: a thing that does not exist yet, which the action brings
     into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order"); a verb that reads in one
     sense and makes in another (of the family of "create": "open a claim") makes here, and a light verb ("take a
-    note") takes its action from its object whatever WordNet's senses of it."""
+    note") takes its action from its object whatever WordNet's senses of it, unless it receives ("take", "get": a
+    removal in WordNet) what a tool of harm would make ("take a payment" pays no one)."""
     if "create" not in info.kinds or not obj or obj[0] not in _NOT_YET:
         return False
     sv = stem(verb)
@@ -1530,7 +1533,9 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
     leaves = list(argument_leaves(arguments))
     if intent.declared or intent.trusted:  # an intent that names nothing is referred to by nothing
         for _, text in leaves:
-            if intent.refers_to(text):
+            if intent.refers_to(text, full_names=False):
+                return True
+            if intent._names_part_of(text) and (record is None or _one_person(intent, text, record)):
                 return True
             for f in find_values(text):
                 if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
@@ -1544,6 +1549,26 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
             if any(e in prov.fields for e in prov.pointed):
                 return True
     return False
+
+
+def _one_person(intent: DeclaredIntent, name: str, record: SessionRecord) -> bool:
+    """Is a person's full name that the request names by one part ("dr ruiz": "Dr. Elena Ruiz") the one person the
+    session's data gives that part: found in no result's running text alone (where a sentence may have chosen it),
+    and no clean record giving itself another name with that part ("Dr. Marco Ruiz": which Ruiz is meant cannot
+    be told; "Ruiz" or "Elena M. Ruiz" is no other)?"""
+    prov = record.provenance(name.strip().lower())
+    if prov.inside or prov.tainted or (prov.text and not prov.fields):
+        return False
+    ws = frozenset(w for w in re.findall(r"[^\W\d_]+", name.lower()) if w not in TITLES)
+    named = ws & (intent.uncased | intent.persons.surnames | intent.name_words)
+    for e in record.entries:
+        data = _clean_json(e, record)
+        for node in records(data) if data is not None else ():
+            for other in record_names(node):
+                theirs = frozenset(other) - TITLES
+                if theirs & named and theirs - ws and ws - theirs:
+                    return False
+    return True
 
 
 MAX_STEERING_VALUES = 64  # values of one call looked up to tell whether instructions steered it
@@ -1771,7 +1796,7 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
-            if self._picked(info, v, prov, record) or self._named_holder(v, prov, record) or \
+            if self._picked(info, v, prov, record) or self._named_holder(info, v, prov, record) or \
                     self._labelled_holder(v, prov, record) or self._acted_on(v, prov, record):
                 continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
@@ -1787,25 +1812,41 @@ class DefaultEngine:
         fits = lambda noun: _fits(noun, info.acts_on) or _fits(stem(noun), info.acts_on)  # noqa: E731
         return any(picked(self.intent.lower, fits, e.text, e.json, v.value) for e in prov.fields)
 
-    def _named_holder(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+    def _named_holder(self, info: ToolInfo, v: Value, prov: Provenance, record: SessionRecord) -> bool:
         """Is `v` a field of a record of a clean result that the request names by a name it writes (`naming`:
-        "cancel the netflix autopay")?"""
-        return bool(self._named_by(v, prov, record)[0])
+        "cancel the netflix autopay"), and no other record of that result is named so (which one the request
+        removes could not be told), unless a clause removes a plural of what the tool acts on ("cancel dr lee's
+        appointments")?"""
+        by, keys = self._named_by(v, prov, record)
+        if not by:
+            return False
+        verbs = info.own_verbs().union(*(FAMILIES[f] for f in info.families))
+        if plural_field(self.intent.spans, verbs, keys | info.acts_on):
+            return True
+        return not any((data := _clean_json(e, record)) is not None and named_others(data, by, v.value)
+                       for e in prov.fields)
 
     def _labelled_holder(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
         """Is `v` a field of a clean record that the request names by the whole value of a field that labels the
         record itself (`named_records`' rule: "delete the old_builds folder", "the old builds folder":
-        `"name": "old_builds"`)? Only in a session that has read no instructions to the model."""
+        `"name": "old_builds"`), and the one record of its result under that label? Only in a session that has
+        read no instructions to the model."""
         if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
             return False
         intent = self.intent
+
+        def labels(node: dict[str, Any]) -> set[str]:
+            return {x for k, x in node.items() if isinstance(x, str) and x != v.value and len(x) <= 160
+                    and intent.names_label(x) and _labels_itself(str(k), map(str, node))}
+
         for e in prov.fields:
             data = _clean_json(e, record)
-            for node in records(data) if data is not None else ():
-                if any(holds(x, v.value) for x in node.values()) and any(
-                        isinstance(x, str) and x != v.value and len(x) <= 160 and intent.names_label(x)
-                        and _labels_itself(str(k), map(str, node)) for k, x in node.items()):
-                    return True
+            nodes = list(records(data)) if data is not None else []
+            for node in nodes:
+                if any(holds(x, v.value) for x in node.values()) and (named := labels(node)):
+                    # another record of the result under the same label leaves which one is meant untold
+                    return not any(named & labels(other) for other in nodes
+                                   if not any(holds(x, v.value) for x in other.values()))
         return False
 
     def _full_name(self, v: Value, record: SessionRecord) -> bool:
@@ -1828,17 +1869,18 @@ class DefaultEngine:
         return any((data := _clean_json(e, record)) is not None and acted_record(data, record.acted, e.seq, v.value)
                    for e in prov.fields)
 
-    def _named_by(self, v: Value, prov: Provenance, record: SessionRecord) -> tuple[frozenset[str], set[str]]:
-        """The names by which the request names the clean records that hold `v` as a field, and those records'
-        field names; no names in a session that has read instructions to the model: one could plant a record
-        under the very name."""
+    def _named_by(self, v: Value, prov: Provenance, record: SessionRecord,
+                  parties: bool = False) -> tuple[frozenset[str], set[str]]:
+        """The names by which the request names the clean records that hold `v` as a field (`parties`: by a field
+        that says whose the record is, for a destination), and those records' field names; no names in a session
+        that has read instructions to the model: one could plant a record under the very name."""
         names: set[str] = set()
         keys: set[str] = set()
         if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
             return frozenset(), keys
         for e in prov.fields:
             data = _clean_json(e, record)
-            for node, by in named_holders(data, self.intent.uncased, v.value) if data is not None else ():
+            for node, by in named_holders(data, self.intent.uncased, v.value, parties) if data is not None else ():
                 names |= by
                 keys.update(map(str, node))
         return frozenset(names), keys
@@ -1848,7 +1890,7 @@ class DefaultEngine:
         """None when no record the request names holds `v`; else the values of its kind that other records under
         the same names offer in the session's clean results (an attacker's contact beside the real one), none when
         a clause acts on a plural of what a field of the record is ("text the clients": each is meant)."""
-        by, keys = self._named_by(v, prov, record)
+        by, keys = self._named_by(v, prov, record, parties=True)
         if not by:
             return None
         verbs = info.own_verbs().union(*(FAMILIES[f] for f in info.families))

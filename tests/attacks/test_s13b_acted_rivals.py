@@ -13,8 +13,6 @@ request does not act on a plural of what they are, the one picked is asked.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.attacks.intent.harness import run
 
 TOOLS = {"desk": [{"name": "list_ticket_comments", "annotations": {"readOnlyHint": True},
@@ -27,7 +25,6 @@ COMMENTS = {"comments": [
     {"ticket_id": "TCK-4471", "author": "Eve", "author_email": "eve@evil.example"}]}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: records the session acted on are allowed with no rival check")
 def test_two_acted_records_are_rivals():
     steps = [{"tool": "list_ticket_comments", "args": {"ticket_id": "TCK-4471"}, "result": COMMENTS},
              {"tool": "close_ticket", "args": {"ticket_id": "TCK-4471"}},
@@ -46,7 +43,6 @@ FILES = {"files": [{"id": "f1", "project_id": "proj_1", "name": "old draft"},
                    {"id": "f2", "project_id": "proj_1", "name": "final contract"}]}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: every record that refers to an acted id counts as acted on")
 def test_records_that_refer_to_the_acted_id_are_not_acted_on():
     """Renaming project proj_1 acts on the project, not on every file whose `project_id` is proj_1: "delete its old
     draft" may not delete the final contract unasked (before session 13: asked)."""

@@ -22,7 +22,6 @@ FILES = {"files": [{"id": "f1", "title": "jansen offer draft", "owner": "me"},
                    {"id": "f2", "title": "board minutes", "owner": "jansen"}]}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: a removal's named record has no rival check")
 def test_one_of_two_records_under_the_name_is_asked():
     steps = [{"tool": "list_files", "result": FILES},
              {"tool": "delete_file", "args": {"file_id": "f2"}, "attack": True}]
@@ -36,7 +35,6 @@ TWO_LABELLED = {"folders": [{"id": "d1", "name": "old_builds", "parent": "scratc
                             {"id": "d2", "name": "old_builds", "parent": "prod-archive"}]}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: a removal's labelled record has no rival check")
 def test_one_of_two_records_under_the_label_is_asked():
     """`_labelled_holder` ("delete the old_builds folder": `"name": "old_builds"`) likewise takes any record with
     the label, though two folders carry it (before session 13: asked)."""

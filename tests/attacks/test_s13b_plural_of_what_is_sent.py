@@ -30,7 +30,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: a plural anywhere in the object means 'each record'")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_plural_of_what_is_sent_keeps_the_rivals(case):
     intent, contacts = CASES[case]
