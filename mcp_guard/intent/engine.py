@@ -968,6 +968,8 @@ _LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to",
 # Leads after which a word that is no verb is an interjection, not the clause's verb ("ok so …", "great, now …").
 _INTERJECTED = frozenset("so now just please pls kindly".split())
 _FINITE = frozenset("is are was were has have had will would can could should may might must".split())
+# Words that join two verbs under one negation ("never share or publish it", "do not delete + archive it").
+_COORDINATING = frozenset(("or", "and", "&", "+", "/"))
 _NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't", "refrain",
                          "avoid", "abstain"}
 _NO_OBJECT = frozenset("nothing none no neither".split())  # "merge nothing": a negated object asks for nothing
@@ -1079,6 +1081,8 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
     plan = False  # the person speaks of their own plan or duty ("I'll pay Bob later", "I need to pay Bob")
     told_to = -1  # the last token of a "let X know …" clause
+    carry = False  # a negated bare verb and "or", "&", "/" … came right before: the next verb is negated too
+    carried_at = -1  # the last verb so negated ("never share, edit & publish it")
     condition = False  # in a condition on the data ("if it's under 4 people …"), not on the person's word
     stated = False  # that condition has its own verb: an imperative with an object after it ends it
     for i, t in enumerate(tokens):
@@ -1086,9 +1090,14 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             continue
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
-            negated = waiting = plan = condition = False
+            negated = waiting = plan = condition = carry = False
+        if t in _COORDINATING and (v := i - 2 if prev in ("it", "them") else i - 1) >= 1 and is_verb(tokens[v]) and (
+                tokens[v - 1] in _NEGATING or v == carried_at):
+            carry = True  # "never share & publish it", "don't email / text bob": the negation covers both verbs
         if t == ":" and (_REPORTING & set(tokens[max(0, i - 6):i])):
             waiting = True  # "a comment that says: merge after the release"
+        if t == "please" and prev in _NEGATING:
+            continue  # "never please delete it": the negation's verb follows
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
             opening, frame, condition = True, False, False
             continue
@@ -1132,14 +1141,18 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
                                 and tokens[i + 1] not in ("you", "u", "we", "i")):
             continue
         if (t == "s" and prev == "let") or (len(t) > 4 and t.endswith("ly") and not is_verb(t)) or (
-                tokens[i + 1:i + 2] and tokens[i + 1] in _INTERJECTED and not is_verb(t)):
+                tokens[i + 1:i + 2] and tokens[i + 1] in _INTERJECTED and not is_verb(t) and t not in _NEGATING):
             continue  # "let's archive it", "quickly archive it", "ok so bin it": no verb (WordNet's) before the verb
+            # (but a negation is none: "never just delete it")
         opening = False
         if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
             negated = negated or t in _NEGATING or t == "do"
             if t in _CONDITIONS:
                 condition, stated = True, False
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
+        if carry:
+            carry, carried_at = False, i
+            continue
         verb, first = (joined[i], i + 2) if i in joined else (t, i + 1)
         nxt = tokens[first:first + 2]
         if nxt[:1] and nxt[0] in _SELF and not _for_the_person(verb, nxt[1:]):
@@ -1152,6 +1165,7 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             plan = False
             continue
         if i in skip or waiting or (negated and (not nxt or not nxt[0][0].isalnum() or nxt[0] in ("or", "and"))):
+            carried_at = i if negated else carried_at  # (a bare item of a negated list: "never share, edit & publish")
             continue
         if t in _ASPECTUAL and nxt[:1] and (nxt[0] == "by" or nxt[0].endswith("ing") or nxt[0] == "to"):
             opening, aspect = True, True  # "start by reading …", "begin drafting": the verb that follows is asked

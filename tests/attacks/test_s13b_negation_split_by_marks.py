@@ -30,7 +30,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: a negation covers only the verb before a mark or 'or'")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_negated_pair_of_verbs_asks_for_neither(case):
     intent, tool, args = CASES[case]

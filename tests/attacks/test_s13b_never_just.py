@@ -17,7 +17,6 @@ TOOLS = {"fs": [{"name": "delete_file", "inputSchema": {"properties": {"file_id"
 CASES = {"just": "never just delete file F-7, archive it instead", "please": "never please delete file F-7"}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: 'never' before 'just'/'please' is read as an interjection")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_negation_is_no_interjection(case):
     d = run({"id": case, "intent": CASES[case], "tools": TOOLS,
