@@ -128,6 +128,7 @@ Nothing lets a destination through because of a verb alone: a verb is needed, ne
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import posixpath
 import re
@@ -159,7 +160,7 @@ from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
-from mcp_guard.intent.steps import step_of, verb_as_value
+from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
 from mcp_guard.intent.sums import call_currencies, currencies, sums
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
@@ -589,8 +590,16 @@ class DeclaredIntent:
         weak = "delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS
         if verb not in _LIGHT_VERBS and weak:
             return False  # "cancel the reservation", "review the payment": not the noun's action
-        head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and w not in _PARTICLES
-                and not w.isdigit()][:1]  # ("put in a request": the particle is the verb's)
+        if obj[:1] and obj[0] in _PARTICLES:
+            # "put in a request": the particle is the verb's, a phrasal verb that removes ("put out", "get out")
+            # lends no noun its action, and the head is the last word of the noun phrase ("a transfer request")
+            if "delete" in phrase_kinds(f"{verb} {obj[0]}"):
+                return False
+            phrase = list(itertools.takewhile(lambda w: w not in _LINKS, obj[1:6]))
+            head = [w for w in phrase if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][-1:]
+        else:
+            head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and w not in _PARTICLES
+                    and not w.isdigit()][:1]
         return bool(head) and _nominal_of(head[0], tokens[0])
 
     def _kind_fits(self, info: ToolInfo, params: Iterable[str], verb: str, obj: tuple[str, ...]) -> bool:
@@ -671,8 +680,8 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
         return False
     sv = stem(verb)
     if (sv in READ_VERBS and sv not in FAMILIES["create"]) or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or \
-            ("delete" in verb_kinds(verb) and verb not in _LIGHT_VERBS):  # ("take a note": a light verb's senses)
-        return False
+            ("delete" in verb_kinds(verb) and (verb not in _LIGHT_VERBS or harms_by_name(info))):
+        return False  # ("take a note": a light verb's senses; "take a payment" receives one, it pays no one)
     head = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
     return bool(head) and _fits(head[0], info.acts_on)
 

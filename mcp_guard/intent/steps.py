@@ -69,7 +69,7 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
     answers (a reply goes back to whoever wrote the record it acts on: no new party), whose name names no party,
     channel, account or access (`update_audience`, `set_access_code`), and that names no destination or secret
     and grants no access?"""
-    if info.effect != "write" or info.kinds & _HARMFUL_KINDS or _head_families(info) & _HARMFUL_FAMILIES:
+    if info.effect != "write" or harms_by_name(info):
         return False
     if not makes_or_changes(info) and not info.own_verbs() & _ANSWERS:
         return False  # a verb WordNet gives no kind of making or changing (deploy, submit, unlock): its harm unknown
@@ -79,6 +79,12 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
     if any(PARAM_KINDS.get(n) in _PARTY_KINDS or n in _PARTIES for n in nouns):
         return False
     return not any(v.destination for v in values) and not any(True for _ in grants(leaves))
+
+
+def harms_by_name(info: ToolInfo) -> bool:
+    """Is the tool's action, by its verb or its name's head noun, of a harmful kind (removes, pays, buys, shares,
+    runs: `make_payment`, `create_transfer`)?"""
+    return bool(info.kinds & _HARMFUL_KINDS or _head_families(info) & _HARMFUL_FAMILIES)
 
 
 def _head_families(info: ToolInfo) -> set[str]:

@@ -25,7 +25,6 @@ CASES = {"release": ("put out a release for escrow E-12 notes", "release_funds",
          "payment": ("get out a payment summary for invoice INV-3", "pay_invoice", {"invoice_id": "INV-3"})}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: after a particle a compound object's first word is its head")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_compound_object_after_a_particle_grants_no_verb(case):
     intent, tool, args = CASES[case]

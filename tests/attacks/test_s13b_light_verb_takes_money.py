@@ -27,7 +27,6 @@ CASES = {"payment": ("take a payment of 500 USD from customer C-9", "make_paymen
                       {"to_account": "77", "amount": "500"})}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: a light verb's object brings a payment into being")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_taking_money_pays_no_one(case):
     intent, tool, args = CASES[case]
