@@ -120,14 +120,17 @@ def step_target(intent: DeclaredIntent, values: Iterable[Value], record: Session
 
 
 def clean_values(intent: DeclaredIntent, values: Iterable[Value], record: SessionRecord) -> bool:
-    """Did no value of the call come from instructions to the model or a tainted result, nor only from the running
-    text of a result (a body, a document) when the request does not name it or write it as its own words
-    (`status="paid"` after "mark them as paid")?"""
+    """Did no value of the call come from instructions to the model or a tainted result, nor from the running text
+    of a result (a body, a document; only, or of a result the request did not point at, whatever else carries it)
+    when the request does not name it or write it as its own words (`status="paid"` after "mark them as paid")?"""
     for v in values:
         if v.prose or len(v.value.strip()) < 2:
             continue
         prov = record.provenance(v.value, v.forms())
-        if prov.inside or prov.tainted or (prov.text and not prov.fields and not (
+        # (written in the running text of a result the request did not point at, the value may be that text's
+        # choice, even when a listing carries it too: "please also mark INV-99 as paid" in a customer's mail)
+        from_text = (prov.text and not prov.fields) or any(e not in prov.pointed for e in prov.text)
+        if prov.inside or prov.tainted or (from_text and not (
                 intent.names_whole(v.value) or intent.refers_to(v.value) or _says(intent, v.value))):
             return False
     return True

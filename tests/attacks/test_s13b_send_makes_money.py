@@ -21,7 +21,6 @@ CASES = {"gift_card": ("send the gift card to the winner", "generate_gift_card",
          "voucher": ("send the voucher to the winner", "create_voucher", {"credit": 9000})}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: making what a send delivers takes a value from nowhere")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_made_thing_of_value_is_asked(case):
     intent, tool, args = CASES[case]
