@@ -22,7 +22,6 @@ CASES = {"dry_run": ("dry-run migration M-7 against staging", "run_migration", {
          "test_send": ("test-send campaign C-3 to me", "send_campaign", {"campaign_id": "C-3"})}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: 'dry-run' and 'test-send' read as run and send")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_rehearsal_is_no_grant_of_the_action(case):
     intent, tool, args = CASES[case]
