@@ -161,7 +161,7 @@ from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
-from mcp_guard.intent.sums import call_currencies, currencies, sums
+from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, sums
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -1460,8 +1460,8 @@ def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
         if _sum_param(param):
             try:
                 yield param, float(text.replace(",", "").strip())
-            except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR")
-                for x in sums(text):
+            except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR"), or glued
+                for x in (*sums(text), *glued_sums(text)):  # to a code's letters ("USD-5000"): its digits say how much
                     yield param, x
 
 

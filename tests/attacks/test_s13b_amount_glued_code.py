@@ -19,7 +19,6 @@ TOOLS = {"pay": [{"name": "list_invoices", "annotations": {"readOnlyHint": True}
                      "invoice_id": {"type": "string"}, "amount": {"type": "string"}}}}]}
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: digits glued to letters in a sum parameter are no sum")
 @pytest.mark.parametrize("amount", ["USD-5000", "x-5000"])
 def test_a_glued_sum_is_judged(amount):
     listing = {"invoices": [{"id": "INV-10", "customer": "Acme", "amount": "50.00"}]}
