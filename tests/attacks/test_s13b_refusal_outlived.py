@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from mcp_guard import approvals
 from mcp_guard.config import parse_config
 from mcp_guard.guards.base import SessionInfo, ToolCall
@@ -27,7 +25,6 @@ TOOLS = [{"name": "search_contacts", "annotations": {"readOnlyHint": True},
              "to": {"type": "string"}, "subject": {"type": "string"}, "body": {"type": "string"}}}}]
 
 
-@pytest.mark.xfail(strict=True, reason="s13 attacker2: a refusal is looked up only when the engine would ask")
 def test_a_refused_call_stays_refused_once_grounded(home, tmp_path):
     cfg_file = tmp_path / "mcp-guard.toml"
     cfg_file.write_text('[storage]\npath = "guard.db"\n')
