@@ -351,8 +351,10 @@ class IntentGuard(Guard):
         if call.answering:
             return self._answer(st, call, qualified, mode)
         verdict = self._verdict(st, call, qualified)
-        if verdict.action == "ask" and self.store is not None:
-            used = approvals.consume_approved(self.store, call.session.id, qualified, call.arguments, call.inputs)
+        if verdict.action != "deny" and self.store is not None:
+            # (a call a person refused stays refused, even once the session's data would let it through)
+            used = verdict.action == "ask" and approvals.consume_approved(
+                self.store, call.session.id, qualified, call.arguments, call.inputs)
             if used:
                 verdict = Verdict("allow", f"approved:{used}", f"a person approved this call ({used})")
             elif no := approvals.refused(self.store, call.session.id, qualified, call.arguments, call.inputs):

@@ -11,7 +11,7 @@ or changes what the clause's object names (a word of the tool's name or of its p
 ends in one, its head: a timesheet is a sheet; or, for a pronoun, such a word the request writes elsewhere), when
 the call chooses no action of its own (`steps.own_choice`) and no value of it came only from a result's running
 text or from instructions to the model (`steps.clean_values`), in a session that has read no instructions to the
-model.
+model; a tool made to deliver what a send names sets no number of its own (`_chosen_number`: a gift card's value).
 """
 
 from __future__ import annotations
@@ -74,12 +74,32 @@ def asked_change(intent: DeclaredIntent, info: ToolInfo, values: list[Value], le
 
     elsewhere = any(names(w) for w in intent.word_line.split())
     for verb, obj, raw in intent.spans:
-        if not (_changes(verb, obj) or (makes and _delivers(verb))):
+        changes = _changes(verb, obj)
+        if not (changes or (makes and _delivers(verb))):
             continue
         content = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and w not in _LINKS
                    and w not in _PARTICLES and w not in _PRONOUNS]
         if any(names(w) for w in content) or (elsewhere and any(w in _PRONOUNS for w in obj)):
             if own_choice(intent, leaves) or not clean_values(intent, values, record):
                 return ""
+            if not changes and _chosen_number(intent, leaves, record):
+                return ""  # (what a send delivers is made as asked: "send the gift card" sets no value of its own)
             return raw
+    return ""
+
+
+def _chosen_number(intent: DeclaredIntent, leaves: list[tuple[str, str]], record: SessionRecord) -> str:
+    """A number among the call's arguments that neither the request names nor a clean result carries as a field (a
+    gift card's value): the call's own choice. The number, or ""."""
+    for _param, text in leaves:
+        t = text.strip()
+        try:
+            x = float(t)
+        except ValueError:
+            continue
+        if intent.names_number(x):
+            continue
+        prov = record.provenance(t)
+        if not (prov.fields and not (prov.inside or prov.tainted)):
+            return t
     return ""

@@ -128,6 +128,7 @@ Nothing lets a destination through because of a verb alone: a verb is needed, ne
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import posixpath
 import re
@@ -147,6 +148,7 @@ from mcp_guard.intent.naming import (
     is_name,
     named_holders,
     named_offers,
+    named_others,
     plural_field,
     records,
     uncased_names,
@@ -158,8 +160,8 @@ from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
-from mcp_guard.intent.steps import step_of, verb_as_value
-from mcp_guard.intent.sums import call_currencies, currencies, sums
+from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
+from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, sums
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -350,10 +352,11 @@ class DeclaredIntent:
             return True  # the person who asked, as they wrote it: it reaches no one else
         return value in self.chunks and _specific_token(value)  # "#eng-digest", "inv-7"; never a plain word
 
-    def refers_to(self, value: str) -> bool:
+    def refers_to(self, value: str, full_names: bool = True) -> bool:
         """Does an argument of a read refer to something the request names specifically, i.e. a value,
         not a shared ordinary word? A quoted name, an address or file name, an id with digits, a name the
-        request capitalises; or a phrase of the request's words one of which is such a reference."""
+        request capitalises; or a phrase of the request's words one of which is such a reference. (Not
+        `full_names`: a person's full name one part of which the request writes is left to the caller.)"""
         v = value.strip().lower()
         if len(v) < 2:
             return False
@@ -361,7 +364,7 @@ class DeclaredIntent:
             return True
         if v in self.chunks and _specific_token(v):
             return True
-        if self._names_part_of(value):
+        if full_names and self._names_part_of(value):
             return True
         ws = words(v)
         if not ws or len(ws) > 8:
@@ -587,8 +590,16 @@ class DeclaredIntent:
         weak = "delete" in kinds or not kinds - GENERIC_KINDS or stem(verb) in READ_VERBS
         if verb not in _LIGHT_VERBS and weak:
             return False  # "cancel the reservation", "review the payment": not the noun's action
-        head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and w not in _PARTICLES
-                and not w.isdigit()][:1]  # ("put in a request": the particle is the verb's)
+        if obj[:1] and obj[0] in _PARTICLES:
+            # "put in a request": the particle is the verb's, a phrasal verb that removes ("put out", "get out")
+            # lends no noun its action, and the head is the last word of the noun phrase ("a transfer request")
+            if "delete" in phrase_kinds(f"{verb} {obj[0]}"):
+                return False
+            phrase = list(itertools.takewhile(lambda w: w not in _LINKS, obj[1:6]))
+            head = [w for w in phrase if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][-1:]
+        else:
+            head = [w for w in obj[:4] if w not in _DETERMINERS and w not in _MODIFIERS and w not in _PARTICLES
+                    and not w.isdigit()][:1]
         return bool(head) and _nominal_of(head[0], tokens[0])
 
     def _kind_fits(self, info: ToolInfo, params: Iterable[str], verb: str, obj: tuple[str, ...]) -> bool:
@@ -663,13 +674,14 @@ def _brings_into_being(info: ToolInfo, verb: str, obj: tuple[str, ...]) -> bool:
     or "new" first) and headed by the tool's object: a thing that does not exist yet, which the action brings
     into being. Never a verb that reads, reports or removes ("find a PO", "cancel an order"); a verb that reads in one
     sense and makes in another (of the family of "create": "open a claim") makes here, and a light verb ("take a
-    note") takes its action from its object whatever WordNet's senses of it."""
+    note") takes its action from its object whatever WordNet's senses of it, unless it receives ("take", "get": a
+    removal in WordNet) what a tool of harm would make ("take a payment" pays no one)."""
     if "create" not in info.kinds or not obj or obj[0] not in _NOT_YET:
         return False
     sv = stem(verb)
     if (sv in READ_VERBS and sv not in FAMILIES["create"]) or sv in DESTRUCTIVE_VERBS or verb in _REPORTING or \
-            ("delete" in verb_kinds(verb) and verb not in _LIGHT_VERBS):  # ("take a note": a light verb's senses)
-        return False
+            ("delete" in verb_kinds(verb) and (verb not in _LIGHT_VERBS or harms_by_name(info))):
+        return False  # ("take a note": a light verb's senses; "take a payment" receives one, it pays no one)
     head = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and not w.isdigit()][:1]
     return bool(head) and _fits(head[0], info.acts_on)
 
@@ -965,6 +977,8 @@ _LEADS = CLAUSE_LEADS | {"help", "me", "go", "ahead", "d", "ll", "kindly", "to",
 # Leads after which a word that is no verb is an interjection, not the clause's verb ("ok so …", "great, now …").
 _INTERJECTED = frozenset("so now just please pls kindly".split())
 _FINITE = frozenset("is are was were has have had will would can could should may might must".split())
+# Words that join two verbs under one negation ("never share or publish it", "do not delete + archive it").
+_COORDINATING = frozenset(("or", "and", "&", "+", "/"))
 _NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "without", "cannot", "can't", "refrain",
                          "avoid", "abstain"}
 _NO_OBJECT = frozenset("nothing none no neither".split())  # "merge nothing": a negated object asks for nothing
@@ -1076,6 +1090,8 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
     aspect = False  # the last word was a verb of aspect ("start", "begin"): its complement is the action
     plan = False  # the person speaks of their own plan or duty ("I'll pay Bob later", "I need to pay Bob")
     told_to = -1  # the last token of a "let X know …" clause
+    carry = False  # a negated bare verb and "or", "&", "/" … came right before: the next verb is negated too
+    carried_at = -1  # the last verb so negated ("never share, edit & publish it")
     condition = False  # in a condition on the data ("if it's under 4 people …"), not on the person's word
     stated = False  # that condition has its own verb: an imperative with an object after it ends it
     for i, t in enumerate(tokens):
@@ -1083,9 +1099,14 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             continue
         prev = tokens[i - 1] if i else ""
         if t in _SENTENCE_END:
-            negated = waiting = plan = condition = False
+            negated = waiting = plan = condition = carry = False
+        if t in _COORDINATING and (v := i - 2 if prev in ("it", "them") else i - 1) >= 1 and is_verb(tokens[v]) and (
+                tokens[v - 1] in _NEGATING or v == carried_at):
+            carry = True  # "never share & publish it", "don't email / text bob": the negation covers both verbs
         if t == ":" and (_REPORTING & set(tokens[max(0, i - 6):i])):
             waiting = True  # "a comment that says: merge after the release"
+        if t == "please" and prev in _NEGATING:
+            continue  # "never please delete it": the negation's verb follows
         if not t[0].isalnum() or t in ("and", "then", "also", "please", "or", "but"):
             opening, frame, condition = True, False, False
             continue
@@ -1129,14 +1150,18 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
                                 and tokens[i + 1] not in ("you", "u", "we", "i")):
             continue
         if (t == "s" and prev == "let") or (len(t) > 4 and t.endswith("ly") and not is_verb(t)) or (
-                tokens[i + 1:i + 2] and tokens[i + 1] in _INTERJECTED and not is_verb(t)):
+                tokens[i + 1:i + 2] and tokens[i + 1] in _INTERJECTED and not is_verb(t) and t not in _NEGATING):
             continue  # "let's archive it", "quickly archive it", "ok so bin it": no verb (WordNet's) before the verb
+            # (but a negation is none: "never just delete it")
         opening = False
         if t in _NEGATING or t in _QUESTION or t in _DETERMINERS or (t == "do" and tokens[i + 1:i + 2] == ["not"]):
             negated = negated or t in _NEGATING or t == "do"
             if t in _CONDITIONS:
                 condition, stated = True, False
             continue  # a negated, questioning or subordinate clause, or a noun phrase: asks for nothing
+        if carry:
+            carry, carried_at = False, i
+            continue
         verb, first = (joined[i], i + 2) if i in joined else (t, i + 1)
         nxt = tokens[first:first + 2]
         if nxt[:1] and nxt[0] in _SELF and not _for_the_person(verb, nxt[1:]):
@@ -1149,6 +1174,7 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             plan = False
             continue
         if i in skip or waiting or (negated and (not nxt or not nxt[0][0].isalnum() or nxt[0] in ("or", "and"))):
+            carried_at = i if negated else carried_at  # (a bare item of a negated list: "never share, edit & publish")
             continue
         if t in _ASPECTUAL and nxt[:1] and (nxt[0] == "by" or nxt[0].endswith("ing") or nxt[0] == "to"):
             opening, aspect = True, True  # "start by reading …", "begin drafting": the verb that follows is asked
@@ -1434,8 +1460,8 @@ def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
         if _sum_param(param):
             try:
                 yield param, float(text.replace(",", "").strip())
-            except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR")
-                for x in sums(text):
+            except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR"), or glued
+                for x in (*sums(text), *glued_sums(text)):  # to a code's letters ("USD-5000"): its digits say how much
                     yield param, x
 
 
@@ -1530,7 +1556,9 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
     leaves = list(argument_leaves(arguments))
     if intent.declared or intent.trusted:  # an intent that names nothing is referred to by nothing
         for _, text in leaves:
-            if intent.refers_to(text):
+            if intent.refers_to(text, full_names=False):
+                return True
+            if intent._names_part_of(text) and (record is None or _one_person(intent, text, record)):
                 return True
             for f in find_values(text):
                 if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
@@ -1544,6 +1572,26 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
             if any(e in prov.fields for e in prov.pointed):
                 return True
     return False
+
+
+def _one_person(intent: DeclaredIntent, name: str, record: SessionRecord) -> bool:
+    """Is a person's full name that the request names by one part ("dr ruiz": "Dr. Elena Ruiz") the one person the
+    session's data gives that part: found in no result's running text alone (where a sentence may have chosen it),
+    and no clean record giving itself another name with that part ("Dr. Marco Ruiz": which Ruiz is meant cannot
+    be told; "Ruiz" or "Elena M. Ruiz" is no other)?"""
+    prov = record.provenance(name.strip().lower())
+    if prov.inside or prov.tainted or (prov.text and not prov.fields):
+        return False
+    ws = frozenset(w for w in re.findall(r"[^\W\d_]+", name.lower()) if w not in TITLES)
+    named = ws & (intent.uncased | intent.persons.surnames | intent.name_words)
+    for e in record.entries:
+        data = _clean_json(e, record)
+        for node in records(data) if data is not None else ():
+            for other in record_names(node):
+                theirs = frozenset(other) - TITLES
+                if theirs & named and theirs - ws and ws - theirs:
+                    return False
+    return True
 
 
 MAX_STEERING_VALUES = 64  # values of one call looked up to tell whether instructions steered it
@@ -1771,7 +1819,7 @@ class DefaultEngine:
             prov = record.provenance(v.value, v.forms())
             if prov.pointed and not (prov.injected or prov.forgotten):
                 continue
-            if self._picked(info, v, prov, record) or self._named_holder(v, prov, record) or \
+            if self._picked(info, v, prov, record) or self._named_holder(info, v, prov, record) or \
                     self._labelled_holder(v, prov, record) or self._acted_on(v, prov, record):
                 continue
             return (f"{intent.the_request} neither names {v.param}={v.value!r} nor points at a result it "
@@ -1787,25 +1835,41 @@ class DefaultEngine:
         fits = lambda noun: _fits(noun, info.acts_on) or _fits(stem(noun), info.acts_on)  # noqa: E731
         return any(picked(self.intent.lower, fits, e.text, e.json, v.value) for e in prov.fields)
 
-    def _named_holder(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
+    def _named_holder(self, info: ToolInfo, v: Value, prov: Provenance, record: SessionRecord) -> bool:
         """Is `v` a field of a record of a clean result that the request names by a name it writes (`naming`:
-        "cancel the netflix autopay")?"""
-        return bool(self._named_by(v, prov, record)[0])
+        "cancel the netflix autopay"), and no other record of that result is named so (which one the request
+        removes could not be told), unless a clause removes a plural of what the tool acts on ("cancel dr lee's
+        appointments")?"""
+        by, keys = self._named_by(v, prov, record)
+        if not by:
+            return False
+        verbs = info.own_verbs().union(*(FAMILIES[f] for f in info.families))
+        if plural_field(self.intent.spans, verbs, keys | info.acts_on):
+            return True
+        return not any((data := _clean_json(e, record)) is not None and named_others(data, by, v.value)
+                       for e in prov.fields)
 
     def _labelled_holder(self, v: Value, prov: Provenance, record: SessionRecord) -> bool:
         """Is `v` a field of a clean record that the request names by the whole value of a field that labels the
         record itself (`named_records`' rule: "delete the old_builds folder", "the old builds folder":
-        `"name": "old_builds"`)? Only in a session that has read no instructions to the model."""
+        `"name": "old_builds"`), and the one record of its result under that label? Only in a session that has
+        read no instructions to the model."""
         if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
             return False
         intent = self.intent
+
+        def labels(node: dict[str, Any]) -> set[str]:
+            return {x for k, x in node.items() if isinstance(x, str) and x != v.value and len(x) <= 160
+                    and intent.names_label(x) and _labels_itself(str(k), map(str, node))}
+
         for e in prov.fields:
             data = _clean_json(e, record)
-            for node in records(data) if data is not None else ():
-                if any(holds(x, v.value) for x in node.values()) and any(
-                        isinstance(x, str) and x != v.value and len(x) <= 160 and intent.names_label(x)
-                        and _labels_itself(str(k), map(str, node)) for k, x in node.items()):
-                    return True
+            nodes = list(records(data)) if data is not None else []
+            for node in nodes:
+                if any(holds(x, v.value) for x in node.values()) and (named := labels(node)):
+                    # another record of the result under the same label leaves which one is meant untold
+                    return not any(named & labels(other) for other in nodes
+                                   if not any(holds(x, v.value) for x in other.values()))
         return False
 
     def _full_name(self, v: Value, record: SessionRecord) -> bool:
@@ -1828,17 +1892,18 @@ class DefaultEngine:
         return any((data := _clean_json(e, record)) is not None and acted_record(data, record.acted, e.seq, v.value)
                    for e in prov.fields)
 
-    def _named_by(self, v: Value, prov: Provenance, record: SessionRecord) -> tuple[frozenset[str], set[str]]:
-        """The names by which the request names the clean records that hold `v` as a field, and those records'
-        field names; no names in a session that has read instructions to the model: one could plant a record
-        under the very name."""
+    def _named_by(self, v: Value, prov: Provenance, record: SessionRecord,
+                  parties: bool = False) -> tuple[frozenset[str], set[str]]:
+        """The names by which the request names the clean records that hold `v` as a field (`parties`: by a field
+        that says whose the record is, for a destination), and those records' field names; no names in a session
+        that has read instructions to the model: one could plant a record under the very name."""
         names: set[str] = set()
         keys: set[str] = set()
         if prov.injected or prov.tainted or prov.forgotten or record.session_taint() is not None:
             return frozenset(), keys
         for e in prov.fields:
             data = _clean_json(e, record)
-            for node, by in named_holders(data, self.intent.uncased, v.value) if data is not None else ():
+            for node, by in named_holders(data, self.intent.uncased, v.value, parties) if data is not None else ():
                 names |= by
                 keys.update(map(str, node))
         return frozenset(names), keys
@@ -1848,7 +1913,7 @@ class DefaultEngine:
         """None when no record the request names holds `v`; else the values of its kind that other records under
         the same names offer in the session's clean results (an attacker's contact beside the real one), none when
         a clause acts on a plural of what a field of the record is ("text the clients": each is meant)."""
-        by, keys = self._named_by(v, prov, record)
+        by, keys = self._named_by(v, prov, record, parties=True)
         if not by:
             return None
         verbs = info.own_verbs().union(*(FAMILIES[f] for f in info.families))

@@ -4,26 +4,32 @@
   English: neither in the word list (`spelling`: as written, inflected, or after a prefix) nor a function
   word; or a word WordNet writes only with a capital letter ("jansen", "sarah"; `data/proper_words.txt.gz`,
   made by scripts/gen_proper_words.py); so is a word a title stands before ("mrs ito", "dr lee"), even a
-  common one. A plural of a name ("the petersons", "the jansens'") names the family: its singular is a name.
+  common one, never a function word, nor after a title that is a verb ("miss the bus"). A plural of a name ("the
+  petersons", "the jansens'") names the family: its singular is a name.
 - `names_record`: a record of the data (a JSON object) is named by the request when one of its short fields
   that is not prose (a name, a title, a payee: at most six words; no body, note or description) holds one of
   those names as a whole word, in any case and order ("OKAFOR/GRACE" for "grace okafor"). A common word
   ("team", "billing") never names a record, nor does the judged value; a mailbox does by its own name, or by a
-  label of its domain that holds the name (`dana@corvid.example` is Corvid's).
+  label of its domain that holds the name (`dana@corvid.example` is Corvid's). For a destination only a field that
+  says whose the record is counts (`parties`): a name, a person or a group by its key (`data/party_nouns.txt.gz`,
+  made by scripts/gen_party_nouns.py), or the record's only mailbox ("Invoice for carla" names no sender).
 - `named_holders`/`named_offers`: the records holding a value that the request names, and the values of a kind
-  other records under the same names offer (its rivals: "text carla" and two Carlas); a clause that acts on a
+  other records under the same names offer (its rivals: "text carla" and two Carlas); a clause whose object is a
   plural of what a field of the record is ("text the clients": `client`) means each of them (`plural_field`).
+  `named_others`: another record of the result under the same names (a removal's rival).
 - `gives_full_name`: a person's full name the request names by one part ("mrs ito") is the name a clean record
   the session read gives that person, its parts in any order or case ("Hana Ito" from "ITO/HANA").
 - `acted_record`: a record holding the id of what an earlier side effect that went ahead (allowed, or approved by
-  a person) acted on is one the session acted on: its other values are pointed at for the follow-up ("cancel
-  her appointments and text the clients": each phone of an appointment cancelled).
+  a person) acted on is one the session acted on, unless another record of its result holds that id too (one they
+  refer to): its other values are pointed at for the follow-up ("cancel her appointments and text the clients":
+  each phone of an appointment cancelled).
 """
 
 from __future__ import annotations
 
 import gzip
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
@@ -89,7 +95,8 @@ def uncased_names(text: str) -> frozenset[str]:
         for mark in ("'s", "’s"):
             word = word.removesuffix(mark)
         word = word.rstrip("'’")  # "the jansens'"
-        titled = previous.rstrip(".") in TITLES
+        # (a title that is also a verb titles nothing: "miss the bus"; no title makes a function word a name)
+        titled = previous.rstrip(".") in TITLES and not is_verb(previous.rstrip(".")) and word not in _FUNCTION
         previous = word
         if len(word) < 3 or not word.isalpha():
             continue
@@ -101,16 +108,21 @@ def uncased_names(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def names_record(names: frozenset[str], obj: dict[str, Any], value: str = "") -> frozenset[str]:
+def names_record(names: frozenset[str], obj: dict[str, Any], value: str = "", parties: bool = False) -> frozenset[str]:
     """Which of `names` one of the record's short fields that is not prose, other than `value`, holds as a whole
-    word (empty: the request does not name the record)."""
+    word (empty: the request does not name the record). With `parties` (whose a destination is), only a field
+    that says whose the record is counts: a name, or a field named by a person or a group (`_party_key`), or the
+    record's one mailbox (a record of several parties' mailboxes, a message from one to another, is no one's)."""
     out: set[str] = set()
     if not names:
         return frozenset()
+    mailboxes = sum(1 for x in obj.values() if isinstance(x, str) and x.count("@") == 1)
     for key, field in obj.items():
         if not isinstance(field, str) or field == value or len(field) > 80 or "://" in field:
             continue
         if _PROSE_KEYS.intersection(name_tokens(str(key))):
+            continue
+        if parties and (mailboxes > 1 if field.count("@") == 1 else not _party_key(str(key))):
             continue
         if field.count("@") == 1:
             # a mailbox spelt with the name, or at a domain that holds it (`dana@corvid.example`: Corvid's)
@@ -124,11 +136,32 @@ def names_record(names: frozenset[str], obj: dict[str, Any], value: str = "") ->
     return frozenset(out)
 
 
-def named_holders(data: Any, names: frozenset[str], value: str) -> list[tuple[dict[str, Any], frozenset[str]]]:
+def named_holders(data: Any, names: frozenset[str], value: str,
+                  parties: bool = False) -> list[tuple[dict[str, Any], frozenset[str]]]:
     """The records of `data` (parsed JSON) that hold `value` whole as a field and that the request names, each
-    with the names that name it."""
+    with the names that name it (`parties`: by a field that says whose the record is, `names_record`)."""
     return [(node, by) for node in records(data)
-            if any(holds(x, value) for x in node.values()) and (by := names_record(names, node, value))]
+            if any(holds(x, value) for x in node.values()) and (by := names_record(names, node, value, parties))]
+
+
+def named_others(data: Any, names: frozenset[str], value: str) -> bool:
+    """Does `data` (parsed JSON) hold a record named by one of `names` that does not hold `value` (a rival of the
+    record that does, for a removal: "delete the jansen draft" and two records under "jansen")?"""
+    return any(not any(holds(x, value) for x in node.values()) and names_record(names, node)
+               for node in records(data))
+
+
+def _party_key(key: str) -> bool:
+    """Does a field of this name say whose the record is: a name (`guest_name`), or a person or a group by
+    WordNet's most frequent sense of its last word (`client`, `payee`, `passenger`, `company`; not `subject`)?"""
+    tokens = [t.lower() for t in name_tokens(key)]
+    return bool(tokens) and ("name" in tokens or tokens[-1] in _parties())
+
+
+@lru_cache(maxsize=1)
+def _parties() -> frozenset[str]:
+    raw = resources.files("mcp_guard").joinpath("data/party_nouns.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(raw).decode("ascii").split())
 
 
 def named_offers(data: Any, names: frozenset[str], kind: str, value: str) -> list[str]:
@@ -159,9 +192,16 @@ def records(data: Any) -> Iterator[dict[str, Any]]:
 def plural_field(spans: list[tuple[str, tuple[str, ...], str]], verbs: frozenset[str], keys: Iterable[str]) -> bool:
     """Does a clause of the request whose verb is one of `verbs` (stemmed) act on a plural of what a field of the
     record is ("text the clients": `client`)? Then each record the request names is meant, none a rival."""
+    from mcp_guard.intent.engine import _DETERMINERS, _MODIFIERS  # (the engine imports this module)
+
     singular = {w for k in keys for w in name_tokens(k) if len(w) >= 3}
     for verb, obj, _raw in spans:
-        if stem(verb) in verbs and any(w.endswith("s") and w[:-1] in singular for w in obj[:4]):
+        # the object itself, its determiners and possessor aside ("all her clients", "dr lee's appointments"): not
+        # what a send carries to a named person ("email carla the notes")
+        ws = list(obj[:6])
+        ws = ws[len(ws) - ws[::-1].index("s"):] if "s" in ws else ws  # ("lee's": "lee", "s")
+        head = next((w for w in ws if w not in _DETERMINERS and w not in _MODIFIERS and w != "of"), "")
+        if stem(verb) in verbs and head.endswith("s") and head[:-1] in singular:
             return True
     return False
 
@@ -202,10 +242,14 @@ def _numeric_id(key: Any, node: Any) -> bool:
 def acted_record(data: Any, acted: dict[str, int], seq: int, value: str) -> bool:
     """Does a record of `data` (parsed JSON, the result numbered `seq`) hold `value` whole beside an id that a
     side effect which went ahead after that result was read acted on (`acted`: id -> results seen then)?"""
-    for node in records(data):
+    nodes = list(records(data))
+    ids = [{str(x) for x in node.values() if isinstance(x, str | int) and not isinstance(x, bool)} for node in nodes]
+    # An id several records of the result hold (`ticket_id` of each comment, `project_id` of each file) is one they
+    # refer to: acting on it acted on none of them.
+    held = Counter(x for own in ids for x in own if acted.get(x, -1) > seq)
+    for node, own in zip(nodes, ids, strict=True):
         if any(holds(x, value) for x in node.values()) and any(
-                isinstance(x, str | int) and not isinstance(x, bool) and str(x) != value and acted.get(str(x), -1) > seq
-                for x in node.values()):
+                x != value and held[x] == 1 for x in own if acted.get(x, -1) > seq):
             return True
     return False
 
@@ -221,5 +265,6 @@ def holds(x: Any, value: str) -> bool:
 
 
 def warm() -> None:
-    """Load the word list now (the proxy's warm-up thread does, so a first decision does not wait for it)."""
+    """Load the word lists now (the proxy's warm-up thread does, so a first decision does not wait for them)."""
     _proper()
+    _parties()

@@ -69,7 +69,7 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
     answers (a reply goes back to whoever wrote the record it acts on: no new party), whose name names no party,
     channel, account or access (`update_audience`, `set_access_code`), and that names no destination or secret
     and grants no access?"""
-    if info.effect != "write" or info.kinds & _HARMFUL_KINDS or _head_families(info) & _HARMFUL_FAMILIES:
+    if info.effect != "write" or harms_by_name(info):
         return False
     if not makes_or_changes(info) and not info.own_verbs() & _ANSWERS:
         return False  # a verb WordNet gives no kind of making or changing (deploy, submit, unlock): its harm unknown
@@ -79,6 +79,12 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
     if any(PARAM_KINDS.get(n) in _PARTY_KINDS or n in _PARTIES for n in nouns):
         return False
     return not any(v.destination for v in values) and not any(True for _ in grants(leaves))
+
+
+def harms_by_name(info: ToolInfo) -> bool:
+    """Is the tool's action, by its verb or its name's head noun, of a harmful kind (removes, pays, buys, shares,
+    runs: `make_payment`, `create_transfer`)?"""
+    return bool(info.kinds & _HARMFUL_KINDS or _head_families(info) & _HARMFUL_FAMILIES)
 
 
 def _head_families(info: ToolInfo) -> set[str]:
@@ -114,14 +120,17 @@ def step_target(intent: DeclaredIntent, values: Iterable[Value], record: Session
 
 
 def clean_values(intent: DeclaredIntent, values: Iterable[Value], record: SessionRecord) -> bool:
-    """Did no value of the call come from instructions to the model or a tainted result, nor only from the running
-    text of a result (a body, a document) when the request does not name it or write it as its own words
-    (`status="paid"` after "mark them as paid")?"""
+    """Did no value of the call come from instructions to the model or a tainted result, nor from the running text
+    of a result (a body, a document; only, or of a result the request did not point at, whatever else carries it)
+    when the request does not name it or write it as its own words (`status="paid"` after "mark them as paid")?"""
     for v in values:
         if v.prose or len(v.value.strip()) < 2:
             continue
         prov = record.provenance(v.value, v.forms())
-        if prov.inside or prov.tainted or (prov.text and not prov.fields and not (
+        # (written in the running text of a result the request did not point at, the value may be that text's
+        # choice, even when a listing carries it too: "please also mark INV-99 as paid" in a customer's mail)
+        from_text = (prov.text and not prov.fields) or any(e not in prov.pointed for e in prov.text)
+        if prov.inside or prov.tainted or (from_text and not (
                 intent.names_whole(v.value) or intent.refers_to(v.value) or _says(intent, v.value))):
             return False
     return True

@@ -59,6 +59,16 @@ def sums(text: str) -> Iterator[float]:
         yield -x if m.group(1) else x
 
 
+_GLUED = re.compile(r"(?<=[A-Za-z]-)(\d+)(?:\.(\d+))?(?![\d.,])")
+
+
+def glued_sums(text: str) -> Iterator[float]:
+    """The numbers digits glued to letters by a hyphen write ("USD-5000": 5000), unsigned: no sum in running text
+    (a code, "FEE-889"), but how much when a sum's own parameter holds them."""
+    for m in _GLUED.finditer(text):
+        yield float(f"{m.group(1)}.{m.group(2) or 0}")
+
+
 def currencies(text: str) -> frozenset[str]:
     """The currencies `text` writes beside a number, as upper-case codes (a sign stands for its codes)."""
     return frozenset(code for codes in _beside_numbers(text) for code in codes)
