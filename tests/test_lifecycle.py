@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 
 import pytest
 
 from mcp_guard.audit import AuditLog, AuditWriter
+from mcp_guard.proxy.relay import DRAIN_GRACE
 from mcp_guard.store import open_store
 from tests.clients import GUARD, fixture, host_pid, upstream_toml, wait_gone, write_config
 
@@ -92,6 +95,23 @@ def test_end_of_input_right_after_requests_still_answers_them(config):
     assert rc == 0
     _clean(stderr)
     assert servers and all(wait_gone(pid) for pid in servers)
+
+
+def test_end_of_input_while_the_server_still_starts_waits_for_it(tmp_path, home):
+    """A server slower to start than the drain's grace (npx fetching it, a loaded machine): the piped
+    initialize is still answered, since the grace counts from when the server is up."""
+    slow = [shutil.which("sh") or "/bin/sh", "-c",
+            f"sleep {DRAIN_GRACE + 6:g}; exec {shlex.join(fixture('faulty_server.py'))}"]
+    config = write_config(tmp_path / "mcp-guard.toml",
+                          upstream_toml("faulty", slow, 'trust = "tofu"\ninit_timeout = 60'))
+    proc = _start(config)
+    _send(proc, INIT)
+    assert proc.stdin is not None
+    proc.stdin.close()
+    assert "result" in _answer(proc, 1)
+    rc, stderr = _finish(proc)
+    assert rc == 0
+    _clean(stderr)
 
 
 def test_end_of_input_after_a_session_ends_the_upstream(config):

@@ -205,9 +205,18 @@ class Relay:
         """The client's input ended: answers still on their way are written (a client that pipes one
         request and closes its input expects its answer), for a bounded time."""
         tasks = [task for task, _ in self._inflight.values()]
-        if tasks:
-            with anyio.move_on_after(DRAIN_GRACE):
-                await asyncio.wait(tasks)
+        if not tasks:
+            return
+        if not self._upstreams_started.is_set():
+            # Their answers wait on servers still starting (npx may be fetching one): starting is bounded
+            # by the servers' own initialize timeout, so the grace counts from when they are up.
+            with anyio.move_on_after(max(up.init_timeout for up in self.upstreams.values())):
+                await self._upstreams_started.wait()
+        with anyio.move_on_after(DRAIN_GRACE):
+            await asyncio.wait(tasks)
+        if unanswered := sum(not task.done() for task in tasks):
+            log.warning("the client's input ended; %d request(s) still unanswered %g s later are dropped",
+                        unanswered, DRAIN_GRACE)
 
     async def _read_client(self) -> bool:
         """Read the client until its input ends (True: answers can still be written) or it is gone."""
