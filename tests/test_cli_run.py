@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mcp_guard.cli import main
 from tests.support import FIXTURES, PYTHON
 
@@ -120,6 +122,15 @@ def test_config_is_taken_after_the_command_too(home, tmp_path, capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip()
         assert err.startswith("mcp-guard: error: ") and named in err, (argv, err)
+
+
+def test_a_commands_option_written_before_the_command_says_where_it_goes(home, capsys):
+    """`mcp-guard -v run`: argparse names `-v` unrecognized; "did you mean '-v'?" would send the person in a circle."""
+    with pytest.raises(SystemExit) as refused:
+        main(["-v", "run"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "unrecognized arguments: -v" in err
+    assert "-v is an option of 'mcp-guard run': write it after 'run'" in err and "did you mean" not in err
 
 
 def test_several_config_mistakes_come_under_one_heading(home, tmp_path, capsys):

@@ -41,6 +41,9 @@ class SuggestingParser(argparse.ArgumentParser):
             wanted = list(self._option_string_actions)
         for word in words:
             close = difflib.get_close_matches(word, wanted, n=1, cutoff=0.75)
+            if close and close[0] == word:  # the command's own option, written before the command's name
+                message += f" ({word} is an option of '{self.prog}': write it after '{self.prog.split()[-1]}')"
+                break
             if close:
                 message += f" (did you mean {close[0]!r}?)"
                 break
