@@ -16,6 +16,7 @@ step on an injected target never reaches this rule.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,9 @@ def harmless(info: ToolInfo, values: Iterable[Value], leaves: Iterable[tuple[str
         return False  # a verb WordNet gives no kind of making or changing (deploy, submit, unlock): its harm unknown
     if (info.kinds & {"send"} or "communicate" in info.families) and not info.own_verbs() & _ANSWERS:
         return False
-    nouns = [stem(w) for w in name_tokens(info.name)[1:] if len(w) >= 3]  # ("respond_to_invite": not "to")
+    tokens = name_tokens(info.name)[1:]
+    nouns = [stem(w) for w in tokens if len(w) >= 3]  # ("respond_to_invite": not "to")
+    nouns += [stem(f"{a}_{b}") for a, b in itertools.pairwise(tokens)]  # a credential named in two words: `api_key`
     if any(PARAM_KINDS.get(n) in _PARTY_KINDS or n in _PARTIES for n in nouns):
         return False
     return not any(v.destination for v in values) and not any(True for _ in grants(leaves))

@@ -151,7 +151,8 @@ _PARAM_KINDS = {
     "url": "url uri link endpoint webhook website site host domain webpage page",
     "account": "iban account bic swift wallet payee beneficiary",
     "path": "path file_path filepath dir directory folder destination",
-    "credential": "password passphrase secret token apikey api_key pin credential",
+    "credential": "password passphrase secret token apikey api_key access_key private_key ssh_key deploy_key "
+    "signing_key pin credential",
     # Where a thing lives or whose it is: another owner's repository or bucket is another destination.
     "place": "owner org organization organisation repo repository bucket project workspace namespace tenant "
     "registry",
