@@ -256,7 +256,8 @@ class ChildProcess:
             status = f"exited with code {code}"
         tail = self.stderr.tail()
         if tail and not stderr:
-            return f"{status}; its stderr is in mcp-guard's log (`mcp-guard doctor` shows it too)"
+            return (f"{status}; its stderr went to mcp-guard's stderr (the client's log of this server; "
+                    "`mcp-guard doctor` shows it too)")
         return f"{status}; its stderr ends: {tail}" if tail else status
 
     def discard(self) -> None:
