@@ -1340,3 +1340,10 @@ def test_a_question_about_an_unasked_call_names_a_value_only_instructions_wrote(
     clean.add("files", "read_text_file", "Buy milk. Call the plumber.")
     v = engine.decide("create_directory", {"path": "/srv/data/evil"}, clean)
     assert v.action == "ask" and "instructions" not in v.reason, v.reason
+
+
+def test_a_question_about_a_call_without_arguments_says_so():
+    """`intent check --args '{}'` asked "Allow write_file with ? …" (newcomer, session 14)."""
+    tools = {"delete_everything": classify({"name": "delete_everything", "inputSchema": {"properties": {}}})}
+    d = DefaultEngine(DeclaredIntent("Summarize my notes"), tools).decide("delete_everything", {}, SessionRecord())
+    assert d.action != "allow" and "with no arguments?" in (d.question or d.reason), (d.question, d.reason)

@@ -2828,7 +2828,7 @@ def _together(asked: list[Verdict]) -> Verdict:
 
 
 def _short(arguments: dict[str, Any], limit: int = 160) -> str:
-    text = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+    text = ", ".join(f"{k}={v!r}" for k, v in arguments.items()) or "no arguments"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
