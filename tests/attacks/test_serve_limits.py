@@ -186,7 +186,8 @@ def test_sessions_are_bounded_per_client_and_in_total(tmp_path, home):
 
 
 def test_idle_session_ends_with_its_upstream(tmp_path, home):
-    config = write(tmp_path, "idle_timeout = 1")
+    # (3 s: the session must outlive the gap between its opening and its first call on a loaded machine)
+    config = write(tmp_path, "idle_timeout = 3")
     with served(config) as (proc, base):
         session = open_session(base)
         pid = host_pid(int(call(base, session, "pid")["result"]["structuredContent"]["result"]), proc.pid)
