@@ -110,7 +110,8 @@ def _beside_numbers(text: str) -> Iterator[frozenset[str]]:
 
 
 def call_currencies(leaves: Iterable[tuple[str, str]], is_sum: Callable[[str], bool],
-                    is_currency: Callable[[str], bool], pays: bool = False) -> Iterator[tuple[str, str, frozenset[str]]]:
+                    is_currency: Callable[[str], bool],
+                    pays: bool = False) -> Iterator[tuple[str, str, frozenset[str]]]:
     """(param, value, the codes it may stand for) of each currency a call's arguments pay in: a currency
     parameter's value (a code or a sign), a code or sign written beside a sum's number, and, in a tool that pays
     (`pays`), any argument that is a currency's code in capitals whatever its name (`asset: "BTC"`)."""

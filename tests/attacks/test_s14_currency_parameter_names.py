@@ -21,7 +21,8 @@ def _decide(args: dict) -> object:
                      {"name": "send_money", "inputSchema": {"properties": {p: {"type": "string"} for p in args}}}]}
     steps = [{"tool": "list_contacts", "result": {"contacts": [{"name": "Bob", "email": "bob@x.example"}]}},
              {"tool": "send_money", "args": {"recipient": "bob@x.example", **args}}]
-    return run({"id": "ccy", "intent": "send Bob 50 EUR for the concert tickets", "tools": tools, "steps": steps})[-1][1]
+    scenario = {"id": "ccy", "intent": "send Bob 50 EUR for the concert tickets", "tools": tools, "steps": steps}
+    return run(scenario)[-1][1]
 
 
 @pytest.mark.parametrize("args", [{"amount": "50", "currency_code": "BTC"}, {"amount": "50", "currencyCode": "BTC"},
@@ -32,8 +33,8 @@ def test_another_currency_under_another_name_is_asked(args):
     assert d.action != "allow" and d.rule == "amount", f"{d.rule}: {d.reason}"
 
 
-@pytest.mark.parametrize("args", [{"amount": "50", "currency_code": "EUR"}, {"amount": {"value": "50", "currency": "EUR"}},
-                                  {"amount": "50", "asset": "EUR"}])
+@pytest.mark.parametrize("args", [{"amount": "50", "currency_code": "EUR"},
+                                  {"amount": {"value": "50", "currency": "EUR"}}, {"amount": "50", "asset": "EUR"}])
 def test_the_named_currency_passes(args):
     d = _decide(args)
     assert d.action == "allow", f"{d.rule}: {d.reason}"
