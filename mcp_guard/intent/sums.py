@@ -48,11 +48,14 @@ _SIGN = re.compile("[" + re.escape("".join(_SIGNS)) + r"]\s?(?=-?\d)|(?<=\d)\s?[
 
 
 def money_word(word: str, pays: bool) -> bool:
-    """Does a parameter named by this word hold a sum: a noun whose most frequent sense in WordNet is money
-    ("fee", "cents", "salary"), or, in a tool that pays, a noun with any such sense ("tip", "value", "charge");
-    or a currency's code ("eur", "usd": how much in it)? (`data/money_nouns.txt.gz`, scripts/gen_money_nouns.py)"""
+    """Does a parameter named by this word hold a sum: a noun whose most frequent sense in WordNet is money, and no
+    monetary unit ("salary", "payment"), or, in a tool that pays, a noun with any such sense ("tip", "value",
+    "charge", "cents") or a currency's code ("eur": how much in it)? Units and codes are left to a paying tool: their
+    names spell other words too ("sent", "at", "top", "all"). (`data/money_nouns.txt.gz`, scripts/gen_money_nouns.py)"""
     w = word.lower()
-    if w.upper() in ISO_4217:
+    if len(w) < 3:
+        return False  # ("at", a unit of Laos, is `created_at`'s last word)
+    if pays and w.upper() in ISO_4217:
         return True
     nouns = _money_nouns()
     first = nouns.get(w, nouns.get(w.removesuffix("s"), nouns.get(w.removesuffix("es"))))
