@@ -123,6 +123,18 @@ def refused(store: Store, session_id: str, tool: str, arguments: dict[str, Any],
     return _decided(store, session_id, tool, args_digest(tool, arguments, inputs), "denied")
 
 
+def refusals(store: Store, session_id: str) -> list[Approval]:
+    """Every call a person refused in this session that the audit chain records (as `_decided` checks)."""
+    rows = _dicts(store.execute(f"SELECT {_COLUMNS} FROM approvals WHERE session_id = ? AND state = 'denied' "
+                                "ORDER BY decided_at", [session_id]))
+    out = []
+    for a in map(_approval, rows):
+        rec = audit.latest_approval(store, session_id, a.id)
+        if rec and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == ("denied", a.tool, a.args_digest):
+            out.append(a)
+    return out
+
+
 def _decided(store: Store, session_id: str, tool: str, digest: str, state: str) -> str | None:
     """The first decision `state` ("approved", "denied") of this call in this session that the audit chain
     records. Honoured only with its record: the database is writable by any process of the user (an

@@ -41,3 +41,31 @@ NAMES: tuple[str, ...] = tuple(KINDS)
 LISTED: tuple[Kind, ...] = tuple(k for k in KINDS.values() if k.list_method)
 BY_RESULT_KEY: dict[str, Kind] = {k.result_key: k for k in LISTED}
 BY_LIST_METHOD: dict[str, Kind] = {k.list_method: k for k in LISTED}
+
+# Members an item may leave out but, when present, must be of the protocol's shape (an object, a string, a list).
+_OBJECTS = ("annotations", "inputSchema", "outputSchema", "_meta")
+_STRINGS = ("title", "description", "mimeType")
+
+
+def malformed(kind: Kind, item: object) -> str | None:
+    """Why a listed item is not of the shape the protocol gives its kind (an object named by a non-empty
+    string, `annotations`, `inputSchema`… objects, `description` a string, a prompt's `arguments` a list of
+    objects), or None. Such an item is dropped where it is listed: a client's SDK would refuse the whole list
+    for it, and every other upstream's items with it."""
+    if not isinstance(item, dict):
+        return f"a {kind.singular} that is no object"
+    ident = item.get(kind.identity)
+    if not isinstance(ident, str) or not ident:
+        return f"a {kind.singular} whose {kind.identity} is no string"
+    for key in _OBJECTS:
+        if key in item and not isinstance(item[key], dict):
+            return f"{kind.singular} {ident!r}: its {key} is no object"
+    if "icons" in item and not isinstance(item["icons"], list):
+        return f"{kind.singular} {ident!r}: its icons are no list"
+    for key in _STRINGS:
+        if key in item and item[key] is not None and not isinstance(item[key], str):
+            return f"{kind.singular} {ident!r}: its {key} is no string"
+    args = item.get("arguments") if kind is PROMPT else None
+    if args is not None and not (isinstance(args, list) and all(isinstance(a, dict) for a in args)):
+        return f"prompt {ident!r}: its arguments are no list of objects"
+    return None

@@ -179,6 +179,7 @@ def _tool_of(name: str, config) -> tuple[str, str]:
 
 
 def _intent_check(args) -> int:
+    from mcp_guard import kinds
     from mcp_guard.errors import GuardError
     from mcp_guard.guards.base import SessionInfo, ToolCall
     from mcp_guard.guards.intent import IntentGuard
@@ -187,6 +188,8 @@ def _intent_check(args) -> int:
     config = _config(args)
     try:
         arguments = json.loads(args.args)
+    except RecursionError:
+        raise GuardError("--args is nested too deeply to read") from None
     except ValueError as err:
         raise GuardError(f"--args is not JSON: {err}") from None
     if not isinstance(arguments, dict):
@@ -209,7 +212,15 @@ def _intent_check(args) -> int:
                 tools = json.load(fp)
         except (OSError, ValueError) as err:
             raise GuardError(f"--tools {args.tools}: cannot read a JSON list of tools: {err}") from None
-        guard.learn(upstream, tools.get("tools", []) if isinstance(tools, dict) else tools)
+        except RecursionError:
+            raise GuardError(f"--tools {args.tools}: nested too deeply to read") from None
+        listed = tools.get("tools", []) if isinstance(tools, dict) else tools
+        if not isinstance(listed, list):
+            raise GuardError(f"--tools {args.tools}: not a JSON list of tools (nor an object with one as `tools`)")
+        for item in listed:  # as the proxy drops them from an upstream's list
+            if why := kinds.malformed(kinds.TOOL, item):
+                print(f"note: --tools {args.tools}: {why}: not learnt", file=sys.stderr)
+        guard.learn(upstream, [t for t in listed if not kinds.malformed(kinds.TOOL, t)])
     elif guard.recorded_definition(upstream, tool) is None:
         print(f"note: no approved definition of {upstream}/{tool} is recorded (run the proxy once, or pass "
               "--tools); it is judged by its name, as the proxy judges a tool it never listed", file=sys.stderr)

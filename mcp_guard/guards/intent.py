@@ -357,7 +357,7 @@ class IntentGuard(Guard):
                 self.store, call.session.id, qualified, call.arguments, call.inputs)
             if used:
                 verdict = Verdict("allow", f"approved:{used}", f"a person approved this call ({used})")
-            elif no := approvals.refused(self.store, call.session.id, qualified, call.arguments, call.inputs):
+            elif no := self._refused(call, qualified):
                 verdict = Verdict("deny", f"refused:{no}", f"a person refused this call ({no}): {verdict.reason}")
         verdict = _warned(verdict, mode)
         if verdict.action == "allow" and mode == "enforce" and self._shared_budget(st):
@@ -369,6 +369,22 @@ class IntentGuard(Guard):
         elif verdict.action == "allow":
             self.note_allowed(call)
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
+
+    def _refused(self, call: ToolCall, qualified: str) -> str | None:
+        """The id of a person's refusal in this session that covers this call: the very call, or a side effect
+        of any tool that carries, in any spelling or argument, an address the refused call was asked about
+        (its reason names it). A person who said no to sending to eve@… said no to eve@…, not to one subject
+        line: a reworded retry, once the session's data seems to ground the address, is refused too."""
+        assert self.store is not None
+        denied = approvals.refusals(self.store, call.session.id)
+        if not denied:
+            return None
+        digest = approvals.args_digest(qualified, call.arguments, call.inputs)
+        same = next((a.id for a in denied if (a.tool, a.args_digest) == (qualified, digest)), None)
+        if same or self._info(call.upstream, call.tool).effect == "read":
+            return same
+        carried = set(sent_values({**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments))
+        return next((a.id for a in denied if _asked_addresses(a) & carried), None)
 
     def _answer(self, st: SessionState, call: ToolCall, qualified: str, mode: str) -> Decision:
         """A client's answer to the server's question during a call already allowed (a handshake-era
@@ -581,6 +597,15 @@ class IntentGuard(Guard):
         approval_id = approvals.hold(self.store, call.session.id, qualified, call.arguments, decision.reason,
                                      inputs=call.inputs)
         return approvals.held_message(approval_id, decision.reason)
+
+
+def _asked_addresses(refused: approvals.Approval) -> set[str]:
+    """The addresses of a refused call that its reason names (what the person was asked about), as
+    `sent_values` spells them; none when its arguments were not kept."""
+    if not isinstance(refused.arguments, dict):
+        return set()
+    named = {f.value for f in find_values(refused.reason)}
+    return named & set(sent_values(refused.arguments))
 
 
 def _listing_text(listed: Any) -> str:

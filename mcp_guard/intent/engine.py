@@ -161,7 +161,7 @@ from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
-from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, sums
+from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, money_word, sums
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
@@ -1454,10 +1454,11 @@ def _num_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e18 else repr(x)
 
 
-def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
-    """(param, number) of the arguments that are sums or counts (`amount`, `total_price`)."""
+def _amounts(arguments: dict[str, Any], pays: bool = False) -> Iterator[tuple[str, float]]:
+    """(param, number) of the arguments that are sums or counts (`amount`, `total_price`; `pays`: of a tool
+    that pays, `tip`)."""
     for param, text in argument_leaves(arguments):
-        if _sum_param(param):
+        if _sum_param(param, pays):
             try:
                 yield param, float(text.replace(",", "").strip())
             except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR"), or glued
@@ -1465,20 +1466,29 @@ def _amounts(arguments: dict[str, Any]) -> Iterator[tuple[str, float]]:
                     yield param, x
 
 
-def _sum_param(param: str) -> bool:
-    """A sum or count (`amount`, `total_price`, `line.qty`); not an identifier named after one (`fee_id`:
-    a name's last word says what it is)."""
+def _sum_param(param: str, pays: bool = False) -> bool:
+    """A sum or count (`amount`, `total_price`, `line.qty`), or a parameter whose last word says money (`fee`,
+    `price_cents`, `eur`; in a tool that pays, `tip`, `value`: `sums.money_word`); not an identifier named after
+    one (`fee_id`: a name's last word says what it is)."""
     tokens = name_tokens(param)
-    return bool(tokens) and tokens[-1].lower() not in _ID_HEADS and any(stem(t) in AMOUNT_PARAMS for t in tokens)
+    if not tokens or tokens[-1].lower() in _ID_HEADS:
+        return False
+    return any(stem(t) in AMOUNT_PARAMS for t in tokens) or money_word(tokens[-1], pays)
 
 
 _ID_HEADS = frozenset(("id", "ids", "uuid", "ref", "key", "code"))
 
 
 def _currency_param(param: str) -> bool:
-    """A parameter that says which currency a sum is in (`currency`, `target_currency`, `ccy`)."""
-    tokens = name_tokens(param)
-    return bool(tokens) and tokens[-1].lower() in ("currency", "currencies", "ccy", "cur")
+    """A parameter that says which currency a sum is in (`currency`, `target_currency`, `ccy`, `currency_code`,
+    `currencyCode`); not a sum named after one (`currency_amount`)."""
+    tokens = [t.lower() for t in name_tokens(param)]
+    if not tokens:
+        return False
+    return tokens[-1] in _CURRENCY_WORDS or (any(t in _CURRENCY_WORDS for t in tokens) and not _sum_param(param))
+
+
+_CURRENCY_WORDS = frozenset(("currency", "currencies", "ccy", "cur"))
 
 
 def _counts(param: str) -> bool:
@@ -2253,7 +2263,9 @@ class DefaultEngine:
         intent = self.intent
         # A request that names no number names no sum: the sum must then come from a clean result ("pay
         # the invoice in Bob's email": the invoice's amount), never from nowhere.
-        for param, x in _amounts(arguments):
+        # (a tool that pays: by its verb's family, or a word of its name that names money, `create_charge`)
+        pays = "pay" in info.families or any(money_word(w, True) for w in name_tokens(info.name)[1:])
+        for param, x in _amounts(arguments, pays):
             if intent.names_number(x):
                 continue
             if x == 1 and _counts(param):
@@ -2266,7 +2278,8 @@ class DefaultEngine:
             return _verdict("ask", "amount", info, v,
                             f"{named} {intent.the_request} names, nor found in a clean result", intent)
         if intent.currencies:  # the request names the sum's unit: a call that pays in another is judged
-            for param, value, codes in call_currencies(argument_leaves(arguments), _sum_param, _currency_param):
+            for param, value, codes in call_currencies(argument_leaves(arguments), lambda p: _sum_param(p, pays),
+                                                          _currency_param, pays):
                 if codes & intent.currencies:
                     continue
                 prov = record.provenance(value, (value, value.upper(), value.lower()))

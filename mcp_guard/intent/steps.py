@@ -30,6 +30,7 @@ from mcp_guard.intent.words import (
     NOUN_FAMILIES,
     PARAM_KINDS,
     READ_VERBS,
+    base_verb,
     is_verb,
     name_tokens,
     stem,
@@ -168,9 +169,10 @@ def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]]) -> str
     asked = frozenset().union(*(_harms(verb) for verb, _ in intent.clauses))
     for param, text in leaves:
         w = text.strip().lower()
-        if _free_text(param) or not w.isalpha() or stem(w) in used:
+        base = base_verb(w)  # (an irregular or doubled inflection names its verb too: "paid", "shipped")
+        if _free_text(param) or not w.isalpha() or stem(w) in used or stem(base) in used:
             continue
-        if is_verb(w, base=True) or (is_verb(w) and _harms(w) - asked):
+        if is_verb(w, base=True) or any(is_verb(f) and _harms(f) - asked for f in {w, base}):
             return w
     return ""
 

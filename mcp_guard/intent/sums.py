@@ -7,8 +7,11 @@ its sum ("transfer 50 EUR") names the sum's unit too: a call that pays it in ano
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
 
 # A number in a sum: digits grouped in threes (by commas, spaces, no-break or thin spaces, apostrophes or
 # underscores), or plain; then a decimal part after a point, or after a comma with one or two digits.
@@ -42,6 +45,29 @@ _NAMES = {"dollar": _SIGNS["$"], "buck": {"USD"}, "euro": {"EUR"}, "quid": {"GBP
           "yuan": {"CNY"}, "bitcoin": {"BTC"}}
 _NAME = re.compile(r"(?<=\d)\s?(" + "|".join(_NAMES) + r")s?\b", re.I)
 _SIGN = re.compile("[" + re.escape("".join(_SIGNS)) + r"]\s?(?=-?\d)|(?<=\d)\s?[" + re.escape("".join(_SIGNS)) + "]")
+
+
+def money_word(word: str, pays: bool) -> bool:
+    """Does a parameter named by this word hold a sum: a noun whose most frequent sense in WordNet is money, and no
+    monetary unit ("salary", "payment"), or, in a tool that pays, a noun with any such sense ("tip", "value",
+    "charge", "cents") or a currency's code ("eur": how much in it)? Units and codes are left to a paying tool: their
+    names spell other words too ("sent", "at", "top", "all"). (`data/money_nouns.txt.gz`, scripts/gen_money_nouns.py)"""
+    w = word.lower()
+    if len(w) < 3:
+        return False  # ("at", a unit of Laos, is `created_at`'s last word)
+    if pays and w.upper() in ISO_4217:
+        return True
+    nouns = _money_nouns()
+    first = nouns.get(w, nouns.get(w.removesuffix("s"), nouns.get(w.removesuffix("es"))))
+    if first is None and w.endswith("ies"):
+        first = nouns.get(w[:-3] + "y")
+    return first is not None and (first or pays)
+
+
+@lru_cache(maxsize=1)
+def _money_nouns() -> dict[str, bool]:
+    raw = resources.files("mcp_guard").joinpath("data/money_nouns.txt.gz").read_bytes()
+    return {w: f == "1" for w, f in (ln.split("\t") for ln in gzip.decompress(raw).decode("ascii").splitlines())}
 
 
 def sums(text: str) -> Iterator[float]:
@@ -87,12 +113,16 @@ def _beside_numbers(text: str) -> Iterator[frozenset[str]]:
 
 
 def call_currencies(leaves: Iterable[tuple[str, str]], is_sum: Callable[[str], bool],
-                    is_currency: Callable[[str], bool]) -> Iterator[tuple[str, str, frozenset[str]]]:
+                    is_currency: Callable[[str], bool],
+                    pays: bool = False) -> Iterator[tuple[str, str, frozenset[str]]]:
     """(param, value, the codes it may stand for) of each currency a call's arguments pay in: a currency
-    parameter's value (a code or a sign), and a code or sign written beside a sum's number."""
+    parameter's value (a code or a sign), a code or sign written beside a sum's number, and, in a tool that pays
+    (`pays`), any argument that is a currency's code in capitals whatever its name (`asset: "BTC"`)."""
     for param, text in leaves:
         value = text.strip()
-        if is_currency(param):
+        if pays and value in ISO_4217:
+            yield param, value, frozenset({value})
+        elif is_currency(param):
             if re.fullmatch(r"[A-Za-z]{3}", value):
                 yield param, value, frozenset({value.upper()})
             elif value in _SIGNS:

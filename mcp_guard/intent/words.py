@@ -6,7 +6,9 @@ the engine must behave the same on servers and requests it has never seen.
 
 from __future__ import annotations
 
+import gzip
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -281,6 +283,32 @@ def _verb_forms(word: str) -> tuple[str, ...]:
     return (w, w[:-1] if w.endswith("s") else "", w[:-2] if w.endswith(("es", "ed")) else "",
             w[:-1] if w.endswith("ed") else "", w[:-3] if w.endswith("ing") else "",
             w[:-3] + "e" if w.endswith("ing") else "", w[:-3] + "y" if w.endswith("ies") else "")
+
+
+def base_verb(word: str) -> str:
+    """The lemma of an inflection that `_verb_forms` cannot undo: an irregular one ("paid", "sent", "sold": WordNet's
+    exception list, `data/verb_exc.txt.gz` made by scripts/gen_verb_exc.py), a doubled final consonant ("shipped",
+    "cancelled") or "-ied" ("denied"); else the word."""
+    w = word.lower()
+    if (lemma := _irregular().get(w)) is not None:
+        return lemma
+    if w.endswith("ied") and len(w) > 4:
+        return w[:-3] + "y"
+    for suffix in ("ed", "ing"):
+        base = w.removesuffix(suffix)
+        if base != w and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "aeiouls":
+            return base[:-1]  # "shipped": ship; not "called", "passed"
+        if base != w and len(base) > 4 and base.endswith("ll"):
+            return base[:-1]  # "cancelled", "labelled"
+    return w
+
+
+@lru_cache(maxsize=1)
+def _irregular() -> dict[str, str]:
+    from importlib import resources
+
+    raw = resources.files("mcp_guard").joinpath("data/verb_exc.txt.gz").read_bytes()
+    return dict(ln.split(" ", 1) for ln in gzip.decompress(raw).decode("ascii").splitlines())
 
 
 def verb_kinds(word: str) -> frozenset[str]:

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mcp_guard.errors import GuardError
 from mcp_guard.guards.base import Decision, ReadKind, SessionInfo, ToolCall
 from mcp_guard.guards.chain import GuardChain
 from mcp_guard.proxy import eras, jsonrpc
@@ -107,6 +108,24 @@ class HeldApprovals:
             lambda: approvals.hold(self.store, call.session.id, f"{call.upstream}/{call.tool}", call.arguments,
                                    decision.reason, inputs=call.inputs, kept=kept))
         return approvals.held_message(approval_id, decision.reason)
+
+    async def refuse(self, call: ToolCall, decision: Decision) -> None:
+        """Keep a person's "no" given in the client as `approvals deny` keeps one: the same call, and a side effect
+        carrying an address it was asked about, is then refused for the rest of the session."""
+        import anyio.to_thread
+
+        from mcp_guard import approvals
+
+        def record() -> None:
+            kept = self.audit.kept(call, decision) if self.audit is not None else None
+            approval_id = approvals.hold(self.store, call.session.id, f"{call.upstream}/{call.tool}", call.arguments,
+                                         decision.reason, inputs=call.inputs, kept=kept)
+            approvals.decide(self.store, approval_id, False, "the person, in the client")
+
+        try:
+            await anyio.to_thread.run_sync(record)
+        except GuardError as err:  # (the call is refused now all the same; only a retry would be asked again)
+            log.warning("a person's refusal of %s/%s was not kept for the session: %s", call.upstream, call.tool, err)
 
 
 class CallGate:
@@ -264,6 +283,8 @@ class CallGate:
                 refused = await self.guards.on_approved(call)  # and a budget spent meanwhile still holds
                 if refused is not None:
                     return refused
+            elif answered.rule.startswith("person:") and self.holds is not None and not call.answering:
+                await self.holds.refuse(call, decision)  # a person's answer, not a failure to ask one
             return answered
         if self.holds is not None:
             text = await self.holds.hold(call, decision)

@@ -78,6 +78,18 @@ def _handshake_answer(result: dict[str, Any], params: dict[str, Any]) -> dict[st
     return {**result, "protocolVersion": asked if asked in eras.HANDSHAKE_VERSIONS else eras.LATEST_HANDSHAKE}
 
 
+def _well_formed(upstream: str, kind: ListKind, items: list[Any]) -> list[Any]:
+    """The items of an upstream's list that have the protocol's shape (the same list when all do); each other is
+    dropped with a log line: it would break the guards' reading of the list, and every upstream's with it."""
+    kind_of = kinds.BY_RESULT_KEY[kind]
+    why = [kinds.malformed(kind_of, item) for item in items]
+    if not any(why):
+        return items
+    for reason in filter(None, why):
+        log.warning("upstream %r lists %s: not listed", upstream, reason[:200])
+    return [item for item, bad in zip(items, why, strict=True) if not bad]
+
+
 def _params(msg: Message) -> dict[str, Any]:
     params = msg.get("params")
     if params is None:
@@ -818,7 +830,7 @@ class Relay:
                 return jsonrpc.error(rid, jsonrpc.INTERNAL_ERROR,
                                      f"mcp-guard: the upstream's answer to {msg['method']} holds no {key} list"), None
             items = result[key]
-            kept = await self.guards.filter_list(self.session, up, kind, items)
+            kept = await self.guards.filter_list(self.session, up, kind, _well_formed(up.name, kind, items))
             # Only the reviewed items and the cursor pass: anything else the server adds to its list
             # (`_meta`, words of its own) is fingerprinted nowhere, so it could change after approval.
             cursor = result.get("nextCursor")
@@ -847,7 +859,7 @@ class Relay:
                 index, cursor = index + 1, None
                 continue
             listed = page.get(key)
-            listed = [i for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
+            listed = _well_formed(up.name, kind, listed) if isinstance(listed, list) else []
             items = await self.guards.filter_list(self.session, up, kind, listed)
             items_out.extend(self._expose(up.name, kind, items))
             cursor = page.get("nextCursor")
