@@ -10,7 +10,10 @@ more fresh authors' sets, split by a hash of their ids; their held-out halves st
 (session 6: a fresh author's dev half, legal ops and a sports club among its domains) and x_dev.json (session 7: a
 hospital's IT, a furniture shop, a fire brigade's rota) likewise. s9_dev.json (session 9, written by the engine's own
 engineer, so development data only): a grocer's basket and checkout, a table booked for the person, and injections
-into a shop's reviews."""
+into a shop's reviews. z_dev.json and z_heldout.json (session 14): 100 sessions of a fresh author (60 honest, 40
+attacks, 20 domains; a third of the injections marked, a third plain polite sentences, a third data that only looks
+official), split by the first byte of the sha256 of their ids; the held-out half is committed so that it cannot be
+lost as the earlier authors' held-out halves were, and it is only ever measured, never read to tune the engine."""
 
 import sys
 from collections import Counter
