@@ -742,7 +742,8 @@ _VALUE_TOKEN = "\x00"
 
 def _object_of(raw: str) -> tuple[str, bool, bool]:
     """The head of a clause's object and whether its recipient is an address. `raw` opens with the verb.
-    The object is the noun phrase after the verb up to a link word ("the open issues of corp/site": issues);
+    The object is the noun phrase after the verb up to a link word ("the open issues of corp/site": issues) or
+    a word that says when ("a pickup tomorrow");
     its head is its last word (English compounds end in their head: "the account settings tab" is a tab); a
     possessive opens it anew ("Bob's review notes": notes); a person, a pronoun or an address before a
     second noun phrase is the recipient of a double object ("give Bob a summary": a summary). The head is ""
@@ -767,6 +768,8 @@ def _object_of(raw: str) -> tuple[str, bool, bool]:
             continue  # "turn off the lights"
         if low in _LINKS or not (t[0].isalnum() or t[0] in "#@"):
             break
+        if phrase and low in _WHEN:
+            break  # "book a pickup tomorrow at the depot": a word that says when ends the noun phrase
         if phrase and (low in _RELATIVE or (low in _DETERMINERS and not _not_noun(phrase[-1]))
                        or (len(low) >= 5 and low.endswith("ed"))):
             break  # "the file that Bob sent", "the update the bridge says is available", "the folder named tmp"
@@ -828,6 +831,9 @@ def _not_noun(token: str) -> bool:
         token[0].isupper() and not token.isupper()) or _specific_token(low)
 
 
+# Words that say when, never what: after a noun they end its phrase ("a pickup tomorrow", "the report monday").
+_WHEN = frozenset("today tomorrow tonight yesterday now asap monday tuesday wednesday thursday friday saturday sunday"
+                  .split())
 _RELATIVE = frozenset("that which who whom whose where when whoever".split())
 _INDEFINITE = frozenset("anyone anybody everyone everybody someone somebody all both whoever each".split())
 
