@@ -108,6 +108,9 @@ The rules, one sentence each (the rule's name is in every reason):
   sends (for a tool that makes: "send the keys", `generate_keys`), asks for a harmless write that makes, adds or
   changes what its object names, with no value from a result's running text or
   from instructions, in a session that has read none: allowed (`changes`).
+- `correct`: a request that writes a replacement ("'Fermentaion' -> 'Fermentation'") asks for a harmless write
+  one of whose arguments is a clean result's field with that very replacement made, in a session that has read no
+  instructions: allowed (`corrections`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -138,6 +141,7 @@ from typing import Any
 
 from mcp_guard.intent.changes import asked_change
 from mcp_guard.intent.compounds import compound_verb
+from mcp_guard.intent.corrections import asked_correction, replacements
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.naming import (
@@ -309,6 +313,7 @@ class DeclaredIntent:
                                     if len(w) >= 3 and w.isalpha())
         self.name_runs = name_runs(self.text)  # "Acme Logistics" as a domain writes it: acmelogistics
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
+        self.replacements = replacements(self.text)  # "'Fermentaion' -> 'Fermentation'" (`corrections`)
         self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
 
     @property
@@ -1704,11 +1709,12 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        step = by_value = change = ""
+        step = by_value = change = fix = ""
         if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
                 not (by_value := verb_as_value(intent, info, values, leaves, record)) and \
                 not (step := step_of(intent, info, values, leaves, record)) and \
-                not (change := asked_change(intent, info, values, leaves, record)):
+                not (change := asked_change(intent, info, values, leaves, record)) and \
+                not (fix := asked_correction(intent, info, values, leaves, record)):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1726,6 +1732,10 @@ class DefaultEngine:
         if change:
             return Verdict("allow", "change", f"change: {tool} makes or changes what {intent.the_request} asks to "
                                               f"make or change ({change!r}) and does no harm of its own")
+        if fix:
+            return Verdict("allow", "correct", f"correct: {tool} makes the correction {intent.the_request} writes "
+                                               f"({fix}) in a field of the session's clean data and does no harm of "
+                                               "its own")
         if step:
             return Verdict("allow", "step", f"step: {tool} is a step of the action {intent.the_request} asks for: it "
                                             f"does no harm of its own and acts on {step}")
