@@ -1048,16 +1048,22 @@ def _let_know(tokens: list[str], i: int) -> tuple[tuple[str, ...], int] | None:
 # Words that open a condition the main clause follows ("if it fails, …"; "when the build passes deploy it").
 _CONDITIONS = frozenset("if when once unless whenever".split())
 _EXPLETIVES = frozenset({"there", "here", "what", "who"})
+# A finite verb contracted after a pronoun: "it's", "they're", "I'm", "they've", "she'll", "we'd".
+_CONTRACTED = frozenset({"s", "re", "m", "ve", "ll", "d"})
+_SUBJECTS = frozenset({"i", "you", "we", "they", "he", "she", "it"})
 
 
 def _opens_after_condition(token: str, prev: str, nxt: list[str]) -> bool:
     """Does an imperative clause open at `token`, inside a condition that already has its own verb and no
     comma ("if it's less than 4 people email the backup volunteers")? It does when the token is a verb in its
     base form (as WordNet lists it), not after an article, a preposition or "to" (a noun, an infinitive),
-    and it takes an object that opens with an article or a pronoun ("email the …", "deploy it"). A
+    and it takes an object that opens with an article or a pronoun ("email the …", "deploy it"), after its
+    particle if it has one ("put in an order"). A
     condition whose own verb comes later ("if the team members email the list") is not ended by it."""
     if not nxt or prev in _DETERMINERS or prev in _LINKS or prev in _PARTICLES:
         return False
+    if nxt[0] in _PARTICLES and nxt[1:]:
+        nxt = nxt[1:]  # a phrasal verb's particle first: "if it's under 5 put in an order"
     return is_verb(token, base=True) and (nxt[0] in _DETERMINERS or nxt[0] in _PRONOUNS)
 
 
@@ -1144,9 +1150,9 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         if t in _POLITE_QUESTION and tokens[i + 1:i + 2] in (["you"], ["u"]):
             opening = True  # "… forgot her password again, can you reset it": a request frame opens a clause
         if condition and not opening:
-            if t in _FINITE or (t == "s" and prev in _PRONOUNS | _EXPLETIVES):
-                stated = True  # "if it's …", "if there are …", "when the build is …"
-            elif stated and _opens_after_condition(t, prev, tokens[i + 1:i + 2]):
+            if t in _FINITE or (t in _CONTRACTED and prev in _PRONOUNS | _EXPLETIVES | _SUBJECTS):
+                stated = True  # "if it's …", "if they're …", "if there are …", "when the build is …"
+            elif stated and _opens_after_condition(t, prev, tokens[i + 1:i + 3]):
                 condition, opening = False, True  # "if it's less than 4 people email the backup volunteers"
         if not opening:
             continue
