@@ -23,25 +23,35 @@ if TYPE_CHECKING:
     from mcp_guard.intent.tools import ToolInfo
 
 _Q = "'\"‘’“”`"
-_QUOTED = rf"[{_Q}]([^{_Q}\n]{{1,80}})[{_Q}]"
-_BARE = r"([^\s'\"‘’“”`<>=-][^\s'\"‘’“”`<>=]{0,79}?)"
-# old text, an arrow, new text: each quoted or a bare token
-_ARROW = re.compile(rf"(?:{_QUOTED}|{_BARE})\s*(?:->|→|=>|⇒|⟶)\s*(?:{_QUOTED}|{_BARE})(?=$|[\s,.;:!?)])")
+_ARROW = re.compile(r"\s*(?:->|→|=>|⇒|⟶)\s*")
+# what stands right before an arrow (searched in the 82 characters before it) and right after it: a quoted text
+# or a bare token
+_BEFORE = re.compile(rf"(?:[{_Q}]([^{_Q}\n]{{1,80}})[{_Q}]|(?<![^\s{_Q}])([^\s{_Q}<>=-][^\s{_Q}<>=]{{0,79}}))$")
+_AFTER = re.compile(rf"(?:[{_Q}]([^{_Q}\n]{{1,80}})[{_Q}]|([^\s{_Q}<>=-][^\s{_Q}<>=]{{0,79}}?))(?=$|[\s,.;:!?)])")
 # two quoted texts joined by a word that puts one in the other's place
-_JOINED = re.compile(rf"{_QUOTED}\s+(?:to|with|into|should\s+(?:be|read|say))\s+{_QUOTED}", re.I)
+_JOINED = re.compile(rf"[{_Q}]([^{_Q}\n]{{1,80}})[{_Q}]\s+(?:to|with|into|should\s+(?:be|read|say))\s+"
+                     rf"[{_Q}]([^{_Q}\n]{{1,80}})[{_Q}]", re.I)
 MAX_PAIRS = 8
+MAX_ARROWS = 64  # arrows looked at (a request is a few sentences: a long run of them is no correction)
 MAX_FIELD = 2000  # a longer field is a document, not a value one correction is made in
 
 
 def replacements(text: str) -> tuple[tuple[str, str], ...]:
     """The (old, new) texts the request writes as a replacement, in order, at most MAX_PAIRS."""
+    text = text or ""
     out: list[tuple[str, str]] = []
-    for m in _ARROW.finditer(text or ""):
-        old, new = (m.group(1) or m.group(2) or "").strip(), (m.group(3) or m.group(4) or "").strip()
-        new = new.rstrip(".,;:!?)") if m.group(4) else new
-        out.append((old, new))
-    for m in _JOINED.finditer(text or ""):
-        out.append((m.group(1).strip(), m.group(2).strip()))
+    for i, m in enumerate(_ARROW.finditer(text)):
+        if len(out) >= MAX_PAIRS or i >= MAX_ARROWS:
+            break
+        before = _BEFORE.search(text, max(0, m.start() - 82), m.start())
+        after = _AFTER.match(text, m.end(), m.end() + 82)
+        if before is None or after is None:
+            continue
+        old = before.group(1) or before.group(2) or ""
+        new = after.group(1) or (after.group(2) or "").rstrip(".,;:!?)")
+        out.append((old.strip(), new.strip()))
+    if any(q in text for q in _Q):
+        out += [(m.group(1).strip(), m.group(2).strip()) for _, m in zip(range(MAX_PAIRS), _JOINED.finditer(text))]
     return tuple((o, n) for o, n in out if o and n and o != n)[:MAX_PAIRS]
 
 
