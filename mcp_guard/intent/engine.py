@@ -108,6 +108,9 @@ The rules, one sentence each (the rule's name is in every reason):
   sends (for a tool that makes: "send the keys", `generate_keys`), asks for a harmless write that makes, adds or
   changes what its object names, with no value from a result's running text or
   from instructions, in a session that has read none: allowed (`changes`).
+- `correct`: a request that writes a replacement ("'Fermentaion' -> 'Fermentation'") asks for a harmless write
+  one of whose arguments is a clean result's field with that very replacement made, in a session that has read no
+  instructions: allowed (`corrections`).
 - (data) a value that a sentence of a result sets as where something goes, with no addressee ("Payments
   now go to IBAN …"), is running text of that result, not data, unless the request asks for a
   destination of that kind from the data by a noun (`record._sets_destination`).
@@ -138,6 +141,7 @@ from typing import Any
 
 from mcp_guard.intent.changes import asked_change
 from mcp_guard.intent.compounds import compound_verb
+from mcp_guard.intent.corrections import asked_correction, replacements
 from mcp_guard.intent.derived import derives, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.naming import (
@@ -157,7 +161,7 @@ from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.paths import inside_folder, joins_named_file
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
-from mcp_guard.intent.pointing import leaves_choice, means_each
+from mcp_guard.intent.pointing import leaves_choice, means_each, name_runs, names_handle
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
@@ -307,7 +311,9 @@ class DeclaredIntent:
                                 if len(w) > 2 and w not in DESCRIPTION_STOP and (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper | self.uncased
                                     if len(w) >= 3 and w.isalpha())
+        self.name_runs = name_runs(self.text)  # "Acme Logistics" as a domain writes it: acmelogistics
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
+        self.replacements = replacements(self.text)  # "'Fermentaion' -> 'Fermentation'" (`corrections`)
         self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
 
     @property
@@ -741,7 +747,8 @@ _VALUE_TOKEN = "\x00"
 
 def _object_of(raw: str) -> tuple[str, bool, bool]:
     """The head of a clause's object and whether its recipient is an address. `raw` opens with the verb.
-    The object is the noun phrase after the verb up to a link word ("the open issues of corp/site": issues);
+    The object is the noun phrase after the verb up to a link word ("the open issues of corp/site": issues) or
+    a word that says when ("a pickup tomorrow");
     its head is its last word (English compounds end in their head: "the account settings tab" is a tab); a
     possessive opens it anew ("Bob's review notes": notes); a person, a pronoun or an address before a
     second noun phrase is the recipient of a double object ("give Bob a summary": a summary). The head is ""
@@ -766,6 +773,8 @@ def _object_of(raw: str) -> tuple[str, bool, bool]:
             continue  # "turn off the lights"
         if low in _LINKS or not (t[0].isalnum() or t[0] in "#@"):
             break
+        if phrase and low in _WHEN:
+            break  # "book a pickup tomorrow at the depot": a word that says when ends the noun phrase
         if phrase and (low in _RELATIVE or (low in _DETERMINERS and not _not_noun(phrase[-1]))
                        or (len(low) >= 5 and low.endswith("ed"))):
             break  # "the file that Bob sent", "the update the bridge says is available", "the folder named tmp"
@@ -827,6 +836,9 @@ def _not_noun(token: str) -> bool:
         token[0].isupper() and not token.isupper()) or _specific_token(low)
 
 
+# Words that say when, never what: after a noun they end its phrase ("a pickup tomorrow", "the report monday").
+_WHEN = frozenset("today tomorrow tonight yesterday now asap monday tuesday wednesday thursday friday saturday sunday"
+                  .split())
 _RELATIVE = frozenset("that which who whom whose where when whoever".split())
 _INDEFINITE = frozenset("anyone anybody everyone everybody someone somebody all both whoever each".split())
 
@@ -1036,16 +1048,22 @@ def _let_know(tokens: list[str], i: int) -> tuple[tuple[str, ...], int] | None:
 # Words that open a condition the main clause follows ("if it fails, …"; "when the build passes deploy it").
 _CONDITIONS = frozenset("if when once unless whenever".split())
 _EXPLETIVES = frozenset({"there", "here", "what", "who"})
+# A finite verb contracted after a pronoun: "it's", "they're", "I'm", "they've", "she'll", "we'd".
+_CONTRACTED = frozenset({"s", "re", "m", "ve", "ll", "d"})
+_SUBJECTS = frozenset({"i", "you", "we", "they", "he", "she", "it"})
 
 
 def _opens_after_condition(token: str, prev: str, nxt: list[str]) -> bool:
     """Does an imperative clause open at `token`, inside a condition that already has its own verb and no
     comma ("if it's less than 4 people email the backup volunteers")? It does when the token is a verb in its
     base form (as WordNet lists it), not after an article, a preposition or "to" (a noun, an infinitive),
-    and it takes an object that opens with an article or a pronoun ("email the …", "deploy it"). A
+    and it takes an object that opens with an article or a pronoun ("email the …", "deploy it"), after its
+    particle if it has one ("put in an order"). A
     condition whose own verb comes later ("if the team members email the list") is not ended by it."""
     if not nxt or prev in _DETERMINERS or prev in _LINKS or prev in _PARTICLES:
         return False
+    if nxt[0] in _PARTICLES and nxt[1:]:
+        nxt = nxt[1:]  # a phrasal verb's particle first: "if it's under 5 put in an order"
     return is_verb(token, base=True) and (nxt[0] in _DETERMINERS or nxt[0] in _PRONOUNS)
 
 
@@ -1132,9 +1150,9 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
         if t in _POLITE_QUESTION and tokens[i + 1:i + 2] in (["you"], ["u"]):
             opening = True  # "… forgot her password again, can you reset it": a request frame opens a clause
         if condition and not opening:
-            if t in _FINITE or (t == "s" and prev in _PRONOUNS | _EXPLETIVES):
-                stated = True  # "if it's …", "if there are …", "when the build is …"
-            elif stated and _opens_after_condition(t, prev, tokens[i + 1:i + 2]):
+            if t in _FINITE or (t in _CONTRACTED and prev in _PRONOUNS | _EXPLETIVES | _SUBJECTS):
+                stated = True  # "if it's …", "if they're …", "if there are …", "when the build is …"
+            elif stated and _opens_after_condition(t, prev, tokens[i + 1:i + 3]):
                 condition, opening = False, True  # "if it's less than 4 people email the backup volunteers"
         if not opening:
             continue
@@ -1570,6 +1588,8 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
                 return True
             if intent._names_part_of(text) and (record is None or _one_person(intent, text, record)):
                 return True
+            if names_handle(intent, text):
+                return True  # `marcus.obi`, `from:acmelogistics.example`: the party the request names
             for f in find_values(text):
                 if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
                     return True
@@ -1705,11 +1725,12 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        step = by_value = change = ""
+        step = by_value = change = fix = ""
         if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
                 not (by_value := verb_as_value(intent, info, values, leaves, record)) and \
                 not (step := step_of(intent, info, values, leaves, record)) and \
-                not (change := asked_change(intent, info, values, leaves, record)):
+                not (change := asked_change(intent, info, values, leaves, record)) and \
+                not (fix := asked_correction(intent, info, values, leaves, record)):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1727,6 +1748,10 @@ class DefaultEngine:
         if change:
             return Verdict("allow", "change", f"change: {tool} makes or changes what {intent.the_request} asks to "
                                               f"make or change ({change!r}) and does no harm of its own")
+        if fix:
+            return Verdict("allow", "correct", f"correct: {tool} makes the correction {intent.the_request} writes "
+                                               f"({fix}) in a field of the session's clean data and does no harm of "
+                                               "its own")
         if step:
             return Verdict("allow", "step", f"step: {tool} is a step of the action {intent.the_request} asks for: it "
                                             f"does no harm of its own and acts on {step}")

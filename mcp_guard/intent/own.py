@@ -34,7 +34,7 @@ _ABOUT = frozenset("info details".split())
 # `displayName`, `primary_phone`). Any other word makes a member another party's (`manager_email`,
 # `assistant`) or the account's text (`status`, `bio`), which may name anyone.
 _IDENTITY = frozenset("email emails mail address login username user name display full handle id upn principal "
-                      "primary work personal phone mobile number account nick nickname screen preferred sub given "
+                      "primary work personal phone mobile number account owner nick nickname screen preferred sub given "
                       "family first last".split())
 # Argument values that name the caller rather than someone else.
 _SELF_ARGS = frozenset("me self current myself ~".split())

@@ -794,6 +794,8 @@ def _whole_word(low: str, word: str) -> list[int]:
 
 
 _SENTENCE_END = re.compile(r"[.!?;\n](?=[\s\"'<])|<[^>]{0,200}>|\\n")
+# The end of a statement: a sentence's, not a clause's (";" joins two parts of one).
+_STATEMENT_END = re.compile(r"[.!?\n](?=[\s\"'<])|<[^>]{0,200}>|\\n")
 _LEAD_IN = frozenset("please kindly pls and then also now just so could can would will you u".split())
 
 
@@ -1060,15 +1062,18 @@ def _siblings(low: str, o: Occurrence) -> tuple[list[str], str, str]:
 
 def _sets_sum(e: ResultEntry, o: Occurrence) -> bool:
     """Does a sentence of the occurrence's passage (its line, or its JSON string) set this number as what is
-    paid or done: an order before it ("P.S. Please pay 2500 EUR", "Please add the late fee; amount to pay:
-    2500"), a change notice, or a verb that sets it ("the amount due has changed to 2500")?"""
+    paid or done: an order before it in its own sentence ("P.S. Please pay 2500 EUR", "Please add the late fee;
+    amount to pay: 2500"), a change notice, or a verb that sets it ("the amount due has changed to 2500")?"""
     low = e.low
     start = max(0, o.start - RECORD_SPAN // 2)
     start = max(start, low.rfind("\n", start, o.start) + 1, low.rfind('"', start, o.start) + 1 if e.json else 0)
     said = _sentences(low[start:o.start])
     if not said:
         return False
-    return any(_opens_with_order(t) or _changes(t) for t in said) or _sets_destination(said[-1])
+    # An order sets the sum only in the sentence that writes it ("Please add the fee; amount to pay: 2500"):
+    # an estimate's "Replace the two units. Total 3,870" states the work, then its price.
+    own = re.findall(r"[a-z]+", _STATEMENT_END.split(low[start:o.start])[-1])
+    return any(_changes(t) for t in said) or _opens_with_order(own) or _sets_destination(said[-1])
 
 
 # -- text that addresses the model by name ---------------------------------------------------------------

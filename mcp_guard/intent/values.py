@@ -440,6 +440,8 @@ def _spans(text: str, low: str) -> list[tuple[int, int, str]]:
             out.append((m.start(), m.end(), "phone"))
     for m in _PATH.finditer(low) if "/" in low else ():
         s = m.start()
+        if s and low[s - 1] == "<" and low[m.end():m.end() + 1] == ">" and "/" not in low[s + 1:m.end()]:
+            continue  # a closing tag of markup ("</p>"), not a path
         if s and low[s - 1] in _WORDCH or s and low[s - 1] == ".":
             # A relative path: only one that climbs out (`notes/../../x`) is a value of its own.
             left = _REL_LEFT.search(low, max(0, s - 256), s)

@@ -97,7 +97,7 @@ DESTRUCTIVE_VERBS = {
 # kinds lets a request for one grant the other ("send the report" granted pay_invoice through "send money").
 _FAMILIES = {
     "communicate": "send email mail message text write reply respond forward post tell notify inform share contact dm "
-    "ping answer publish announce broadcast congratulate greet thank remind",
+    "ping answer publish announce broadcast congratulate greet thank remind ask",
     "create": "create add make schedule book set organize organise plan arrange register insert append put "
     "new setup open start",
     "add": "add include insert append put join enroll enrol attach",
