@@ -161,7 +161,7 @@ from mcp_guard.intent.openings import EVERYONE, openings
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.paths import inside_folder, joins_named_file
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
-from mcp_guard.intent.pointing import leaves_choice, means_each, name_runs, names_handle
+from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
@@ -311,7 +311,6 @@ class DeclaredIntent:
                                 if len(w) > 2 and w not in DESCRIPTION_STOP and (k := PARAM_KINDS.get(stem(w))))
         self.name_words = frozenset(w for w in self.named.name_words | self.proper | self.uncased
                                     if len(w) >= 3 and w.isalpha())
-        self.name_runs = name_runs(self.text)  # "Acme Logistics" as a domain writes it: acmelogistics
         self.persons = NamedPersons(self.text)  # the persons it names by a full name or a title and surname
         self.replacements = replacements(self.text)  # "'Fermentaion' -> 'Fermentation'" (`corrections`)
         self.to_self = addresses_self(self.text)  # "email me", "cc me": a copy to the person is asked for (`own`)
@@ -1588,8 +1587,6 @@ def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: Session
                 return True
             if intent._names_part_of(text) and (record is None or _one_person(intent, text, record)):
                 return True
-            if names_handle(intent, text):
-                return True  # `marcus.obi`, `from:acmelogistics.example`: the party the request names
             for f in find_values(text):
                 if intent.refers_to(f.value) or (f.kind in ("url", "host", "email") and intent.names_site(f.value)):
                     return True

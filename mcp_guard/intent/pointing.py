@@ -6,13 +6,10 @@
   still points at one manager).
 - `leaves_choice`: the request asks for a value of a kind by an indefinite article ("set a password on the
   gallery", "a new passphrase"): any value does, so one the agent makes up is what it asks for ("change my
-  PIN" leaves no choice: the person's own PIN is one they give).
-- `names_handle`: a read's argument that is a handle, a mailbox or a domain spelt with a name the request writes
-  (`marcus.obi` for "Marcus", `acmelogistics.example` for "Acme Logistics") is a call for the party it names."""
+  PIN" leaves no choice: the person's own PIN is one they give)."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from mcp_guard.intent.words import FAMILIES, PARAM_KINDS, stem
@@ -50,33 +47,4 @@ def leaves_choice(intent: DeclaredIntent, kind: str) -> bool:
                 break
             if before in _INDEFINITE:
                 return True
-    return False
-
-
-# A run of two or more capitalised words ("Acme Logistics"): a party's name, which a domain or a handle may
-# write closed up (`acmelogistics.example`).
-_NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+")
-_JOINERS = re.compile(r"[.@_]")
-_PARTS = re.compile(r"[^\W_]+")
-
-
-def name_runs(text: str) -> frozenset[str]:
-    """The request's runs of capitalised words, each written closed up and lower-cased."""
-    return frozenset(re.sub(r"\s+", "", m.group(0)).lower() for m in _NAME_RUN.finditer(text))
-
-
-def names_handle(intent: DeclaredIntent, text: str) -> bool:
-    """Is an argument of a read a handle, a mailbox or a domain spelt with a name the request writes (a part
-    joined to the rest by a dot, "@" or "_": `marcus.obi` for "Marcus", `from:acmelogistics.example` for "Acme
-    Logistics", its capitalised words closed up)? A search or a read of what that party sent or holds is a call
-    for whom the request names, as a search for the bare name already is."""
-    names = intent.name_words | intent.name_runs
-    if not names:
-        return False
-    for token in text.lower().split():
-        token = token.rsplit(":", 1)[-1]  # a search's operator ("from:") is no part of the handle
-        if not _JOINERS.search(token) or "/" in token:
-            continue
-        if any(len(p) >= 3 and p in names for p in _PARTS.findall(token)):
-            return True
     return False
