@@ -11,6 +11,7 @@ the model (they could have written the correction into the request's place)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,7 @@ def replacements(text: str) -> tuple[tuple[str, str], ...]:
         new = after.group(1) or (after.group(2) or "").rstrip(".,;:!?)")
         out.append((old.strip(), new.strip()))
     if any(q in text for q in _Q):
-        out += [(m.group(1).strip(), m.group(2).strip()) for _, m in zip(range(MAX_PAIRS), _JOINED.finditer(text))]
+        out += [(m.group(1).strip(), m.group(2).strip()) for m in itertools.islice(_JOINED.finditer(text), MAX_PAIRS)]
     return tuple((o, n) for o, n in out if o and n and o != n)[:MAX_PAIRS]
 
 

@@ -34,8 +34,8 @@ _ABOUT = frozenset("info details".split())
 # `displayName`, `primary_phone`). Any other word makes a member another party's (`manager_email`,
 # `assistant`) or the account's text (`status`, `bio`), which may name anyone.
 _IDENTITY = frozenset("email emails mail address login username user name display full handle id upn principal "
-                      "primary work personal phone mobile number account owner nick nickname screen preferred sub given "
-                      "family first last".split())
+                      "primary work personal phone mobile number account owner nick nickname screen preferred sub "
+                      "given family first last".split())
 # Argument values that name the caller rather than someone else.
 _SELF_ARGS = frozenset("me self current myself ~".split())
 MAX_OWN = 32  # values kept from one result (a profile is small; a larger one carries more than the account)
