@@ -19,5 +19,6 @@ def test_asking_a_party_for_something_asks_for_a_send_to_it():
 
 
 def test_asking_the_person_or_a_question_asks_for_no_send():
-    assert not DeclaredIntent("ask me before you send the letter to the claimant").asks_for(LETTER, params=LETTER.params)
-    assert not DeclaredIntent("should we ask the claimant for the police report?").asks_for(LETTER, params=LETTER.params)
+    for request in ("ask me before you send the letter to the claimant",
+                    "should we ask the claimant for the police report?"):
+        assert not DeclaredIntent(request).asks_for(LETTER, params=LETTER.params), request

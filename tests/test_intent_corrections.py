@@ -43,6 +43,7 @@ def test_any_other_write_is_still_asked():
     # more than the correction changed
     assert fix(intent, "39: Fermentation Basics for Experts")[0] == "ask"
     # no clean field holds the text it corrects
-    assert fix(intent, "39: Fermentation Basics for Beginners", {"episode_id": "ep-39", "title": "39: Brewing"})[0] == "ask"
+    other = {"episode_id": "ep-39", "title": "39: Brewing"}
+    assert fix(intent, "39: Fermentation Basics for Beginners", other)[0] == "ask"
     # a tool that sends is no correction
     assert fix(intent, "39: Fermentation Basics for Beginners", tool="send_newsletter")[0] == "ask"

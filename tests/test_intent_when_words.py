@@ -8,8 +8,8 @@ from mcp_guard.intent.tools import classify
 
 S = {"type": "string"}
 PICKUP = classify({"name": "book_pickup", "description": "Book a collection",
-                   "inputSchema": {"type": "object", "properties": {"depot": S, "date": S, "pieces": {"type": "integer"},
-                                                                    "consignee": S}}})
+                   "inputSchema": {"type": "object", "properties": {"depot": S, "date": S, "consignee": S,
+                                                                    "pieces": {"type": "integer"}}}})
 
 
 def test_a_time_word_after_the_noun_is_not_the_head():
