@@ -11,6 +11,8 @@ when the step ends (calls sent in one step share one transaction), on the loop i
 is queued before them and the locks are all free at the first try (`AuditLog.write_now`, ~0.1 ms of
 SQLite work): the calls they record are then answered without two thread hops (loop → writer → loop),
 which cost 0.35-0.6 ms of latency. Only when a lock is held do the records go to the thread.
+"normal" records are committed the same way (nobody waits for them, but the hand-over to the thread
+cost more CPU than the commit), until `max_queued` of them wait in one step or the thread has work.
 """
 
 from __future__ import annotations
@@ -94,6 +96,18 @@ class AuditWriter:
         prepared = self.log._prepare(kind, session_id, data)
         if self.log.durability == "group":
             return self._in_step(prepared)
+        if self.log.durability == "normal":
+            # Committed at the step's end on the loop too, where it can be: no caller waits, but the
+            # hand-over to the thread (queue, wake-up, futures) cost more CPU than the commit itself.
+            loop = asyncio.get_running_loop()
+            step = self._steps.get(loop)
+            if not self._queued and (step is None or len(step) < self.max_queued):
+                self._in_step(prepared).add_done_callback(_retrieved)
+                done = loop.create_future()
+                done.set_result(None)
+                return done
+            if step:  # the thread writes from now on: the step's records first, in order
+                self._hand_over(self._steps.pop(loop))
         fut = self._submit(prepared)
         if self.log.durability != "normal":
             return asyncio.wrap_future(fut)
@@ -134,8 +148,7 @@ class AuditWriter:
                         done.set_exception(err)
                 return
         if records is None:
-            for prepared, done in step:
-                asyncio.wrap_future(self._submit(prepared)).add_done_callback(functools.partial(_copy, done))
+            self._hand_over(step)
             return
         self._committed()
         for (_, done), record in zip(step, records, strict=True):
@@ -145,6 +158,11 @@ class AuditWriter:
                 now: Future[AuditRecord] = Future()
                 self.observe(now)
                 now.set_result(record)
+
+    def _hand_over(self, step: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        """A step's records to the writer thread, in order; each caller's future follows its record's."""
+        for prepared, done in step:
+            asyncio.wrap_future(self._submit(prepared)).add_done_callback(functools.partial(_copy, done))
 
     async def append_async(self, kind: str, session_id: str | None, data: Mapping[str, Any]) -> AuditRecord:
         """Await the commit without blocking the event loop (asyncio)."""
@@ -221,6 +239,12 @@ def _copy(done: asyncio.Future[Any], source: asyncio.Future[Any]) -> None:
         done.set_exception(source.exception())  # type: ignore[arg-type]
     else:
         done.set_result(source.result())
+
+
+def _retrieved(done: asyncio.Future[Any]) -> None:
+    """A "normal" record's own future, which nobody awaits: its failure is logged where it happens."""
+    if not done.cancelled():
+        done.exception()
 
 
 class _Syncer:
