@@ -96,12 +96,20 @@ def record_hash(seq: int, at: str, kind: str, session_id: str | None, data_sha25
     written out by hand (keys in sorted order) because this runs for every record."""
     if type(seq) is not int:
         raise TypeError("seq must be an integer")
-    j = json.dumps
+    j = _quoted
     body = (
         f'{{"at":{j(at, ensure_ascii=False)},"data":{j(data_sha256)},"kind":{j(kind, ensure_ascii=False)},'
         f'"prev":{j(prev)},"seq":{seq},"session":{j(session_id, ensure_ascii=False)},"v":{FORMAT_VERSION}}}'
     )
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _quoted(text: str | None, ensure_ascii: bool = True) -> str:
+    """`json.dumps(text, ensure_ascii=...)`, without its cost for the usual text that needs no escape
+    (printable ASCII without quotes or backslashes: a time, a hash, a kind, a session id)."""
+    if type(text) is str and text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=ensure_ascii)
 
 
 class _Chain:

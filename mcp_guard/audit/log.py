@@ -46,6 +46,8 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, Literal
 
+import orjson
+
 from mcp_guard.audit.chain import (
     FORMAT,
     FORMAT_VERSION,
@@ -55,8 +57,8 @@ from mcp_guard.audit.chain import (
     _Chain,
     record_hash,
 )
-from mcp_guard.audit.data import redact
-from mcp_guard.canonical import canonical, jsonable
+from mcp_guard.audit.data import any_of, redact
+from mcp_guard.canonical import canonical, is_plain, jsonable
 from mcp_guard.canonical import now as _now
 from mcp_guard.errors import AuditError
 from mcp_guard.store import BUSY_TIMEOUT_MS, Busy, Store
@@ -171,6 +173,7 @@ class AuditLog:
         self._queue_fd: int | None = None  # the processes' queue for the write lock, opened by the first append
         self._commits = 0  # since the last checkpoint
         self._secrets: set[str] = set(secrets)
+        self._secret_pattern = any_of(self._secrets)  # made once: every record is redacted with it
 
     def close(self) -> None:
         if self._db is not self.store:
@@ -182,11 +185,12 @@ class AuditLog:
     def add_secrets(self, secrets: Iterable[str]) -> None:
         """Values that must never reach the log: every later append redacts them."""
         self._secrets.update(s for s in secrets if s)
+        self._secret_pattern = any_of(self._secrets)
 
     def redacted(self, data: Any) -> Any:
         """`data` without the values `add_secrets` named, as a record would keep it (for what is kept
         beside the log: a held call)."""
-        return redact(data, self._secrets) if self._secrets else data
+        return redact(data, self._secret_pattern) if self._secret_pattern is not None else data
 
     # writing
 
@@ -342,12 +346,16 @@ class AuditLog:
             raise ValueError(f"audit record kind must be a dotted lower-case word, not {kind!r}")
         if not isinstance(data, Mapping):
             raise TypeError("audit record data must be a mapping")
-        clean = jsonable(data)  # first, so that secrets inside str() of odd objects are redacted too
-        if self._secrets:
-            clean = redact(clean, self._secrets)
-        sid = redact(str(session_id), self._secrets) if session_id is not None else None
+        # first, so that secrets inside str() of odd objects are redacted too (plain data has none:
+        # a copy of it would be the same)
+        clean = data if is_plain(data) else jsonable(data)
+        sid = None if session_id is None else str(session_id)
+        if self._secret_pattern is not None:
+            clean = redact(clean, self._secret_pattern)
+            sid = None if sid is None else redact(sid, self._secret_pattern)
         text = canonical(clean)
-        return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), json.loads(text)
+        # (canonical JSON holds no number orjson reads otherwise than json does: big ones are strings)
+        return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), orjson.loads(text)
 
     @staticmethod
     def _head_for_append(conn: Store) -> tuple[int, str]:
