@@ -102,9 +102,10 @@ def _unsurrogate(value: Any) -> Any:
     return value
 
 
-def canonical(value: Any) -> bytes:
-    """RFC 8785 bytes of `value`, made JSON-safe first where it must be."""
-    if is_plain(value):
+def canonical(value: Any, *, plain: bool = False) -> bytes:
+    """RFC 8785 bytes of `value`, made JSON-safe first where it must be. `plain`: the caller has just
+    found `is_plain(value)` true (it is not found again)."""
+    if plain or is_plain(value):
         try:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:

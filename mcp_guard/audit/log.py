@@ -348,12 +348,13 @@ class AuditLog:
             raise TypeError("audit record data must be a mapping")
         # first, so that secrets inside str() of odd objects are redacted too (plain data has none:
         # a copy of it would be the same)
-        clean = data if is_plain(data) else jsonable(data)
+        plain = is_plain(data)
+        clean = data if plain else jsonable(data)
         sid = None if session_id is None else str(session_id)
         if self._secret_pattern is not None:
-            clean = redact(clean, self._secret_pattern)
+            clean, plain = redact(clean, self._secret_pattern), False  # (found again by canonical)
             sid = None if sid is None else redact(sid, self._secret_pattern)
-        text = canonical(clean)
+        text = canonical(clean, plain=plain)
         # (canonical JSON holds no number orjson reads otherwise than json does: big ones are strings)
         return kind, sid, text.decode(), hashlib.sha256(text).hexdigest(), orjson.loads(text)
 
