@@ -51,7 +51,7 @@ from mcp_guard.scan_behaviour import (
 from mcp_guard.scan_signals import CATEGORY_KIND as _CATEGORY_KIND
 from mcp_guard.scan_signals import SIGNALS as _SIGNALS
 from mcp_guard.scan_signals import Signal as _Signal
-from mcp_guard.textview import _non_ascii, _runs_of
+from mcp_guard.textview import _distinct, _runs_of
 
 Severity = Literal["low", "medium", "high"]
 Source = Literal["definition", "result"]
@@ -372,7 +372,7 @@ def _hidden_chars(text: str) -> str:
     if last[0] is not text:
         # From the text's distinct non-ASCII characters (made in C): a regex pass of the class over a MiB
         # cost 17 ms, as much for a text of prose with a few of them as for one of other scripts.
-        found = "".join(c for c in set(_non_ascii(text)) if _HIDDEN.match(c))
+        found = "".join(c for c in _distinct(text) if _HIDDEN.match(c))
         last = _last_hidden = (text, found)
     return last[1]
 
