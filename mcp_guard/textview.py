@@ -60,7 +60,8 @@ _INLINE_TAGS = frozenset("a abbr b bdi bdo big cite code del dfn em font i ins k
                          "strike strong sub sup time tt u var wbr".split())
 _EMPHASIS = re.compile(r"[*~`]+")  # (touching a letter: `_touches_letter`; a literal class scans fast)
 # camelCase (`NoteToThe`, `AIAssistant`): a space after the letter each match is
-_CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")
+_CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")  # (the reference `_camel_ends` reads like)
+_CASE_MARKS = bytes(97 if 97 <= c <= 122 else 65 if 65 <= c <= 90 else 32 for c in range(256))
 # Leet: a word of letters with digits a model reads as letters (`N0t3`, `4ss1st4nt`). A word is leet
 # when a digit stands between two of its letters; then the digits of the words around it (`t0 th3 41`)
 # are read as letters too, as far as the run of letter-and-digit words goes.
@@ -343,6 +344,23 @@ def view(text: str) -> View | None:
             v = View(w.text, w._outs, w._origs, w._size, inner=v)
     _last[:] = [(text, v), *_last[:2]]
     return v
+
+
+def _camel_ends(src: str) -> list[int]:
+    """`[m.end() for m in _CAMEL.finditer(src)]`: each match is one letter, a lower-case one before a
+    capital or a capital before a capital and two lower-case letters. Found with bytes.find in the text
+    with each letter marked by its case (a non-ASCII character is one `?` byte, so offsets stay): a
+    terminal log's colour codes before capitals (`[32mPASSED`) are thousands of places, each a regex
+    try at every character otherwise."""
+    marks = src.encode("ascii", "replace").translate(_CASE_MARKS)
+    ends = []
+    for shape in (b"aA", b"AAaa"):
+        i = marks.find(shape)
+        while i != -1:
+            ends.append(i + 1)
+            i = marks.find(shape, i + 1)
+    ends.sort()
+    return ends
 
 
 def _unwrap(src: str) -> str:
@@ -694,7 +712,7 @@ def _view(text: str, first: bool) -> View | None:
     if _found(_SPACED_CAMEL_HINT if src.isascii() else _SPACED_CAMEL_HINT_WIDE, src):
         if _found(spaced, src):
             edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
-        edits += [(m.end(), m.end(), " ") for m in _near(_CAMEL, _CAMEL_HINT, src, 3)]
+        edits += [(i, i, " ") for i in _camel_ends(src)]
         edits += [(m.start(), m.end(), m.group()[::2]) for m in _near(_SPLIT_CAPS, _SPLIT_CAPS_HINT, src, 5)]
     if "  " in src:  # a run of spaces (tabs, CR, a wrapped line's break: spaces by now) reads as one
         edits += [(m.start(), m.end(), " ") for m in _GAP.finditer(src)]
@@ -704,16 +722,12 @@ def _view(text: str, first: bool) -> View | None:
         return View(src, [0], [0], len(text)) if src is not text else None
     edits.sort(key=lambda x: x[0])
     parts: list[str] = []
-    outs: list[int] = []
-    origs: list[int] = []
-
-    def mark(out: int, orig: int) -> None:  # from view offset `out` on, the text reads from `orig`
-        if outs and outs[-1] == out:
-            origs[-1] = orig
-        else:
-            outs.append(out)
-            origs.append(orig)
-
+    # From view offset outs[k] on, the text reads from origs[k]; a mark at the offset the last one has
+    # replaces it. (Written out in the loop: a terminal log or a text of other scripts has tens of
+    # thousands of edits, and a call per mark cost more than the rest of the loop.)
+    outs: list[int] = [-1]  # (a sentinel no offset equals, dropped below)
+    origs: list[int] = [-1]
+    put = parts.append
     at = done = 0
     again = False
     for s, e, new in edits:
@@ -725,25 +739,42 @@ def _view(text: str, first: bool) -> View | None:
         if new == old:
             continue
         if s > at:
-            mark(done, at)
-            parts.append(src[at:s])
+            if outs[-1] == done:
+                origs[-1] = at
+            else:
+                outs.append(done)
+                origs.append(at)
+            put(src[at:s])
             done += s - at
         if new is None:  # a run of non-ASCII characters, one by one: a removed mark moves no neighbour
             for j, ch in enumerate(old):
                 r = _TABLE[ord(ch)]
                 if r:
-                    mark(done, s + j)
-                    parts.append(r)
+                    if outs[-1] == done:
+                        origs[-1] = s + j
+                    else:
+                        outs.append(done)
+                        origs.append(s + j)
+                    put(r)
                     done += len(r)
         else:
-            mark(done, s)
-            parts.append(new)
+            if outs[-1] == done:
+                origs[-1] = s
+            else:
+                outs.append(done)
+                origs.append(s)
+            put(new)
             done += len(new)
             again = again or bool(new.strip())  # (what it decoded may now read as spaced letters too)
         at = e
     if not parts:
         return View(src, [0], [0], len(text)) if src is not text else None
-    mark(done, at)
+    if outs[-1] == done:
+        origs[-1] = at
+    else:
+        outs.append(done)
+        origs.append(at)
+    del outs[0], origs[0]
     parts.append(src[at:])
     v = View("".join(parts), outs, origs, len(text))
     v.again = again

@@ -476,3 +476,18 @@ def test_hints_asked_together_answer_as_each_alone():
         for hint in sorted(textview._GROUPED):
             alone = textview._gate(hint).search(t.encode()) is not None
             assert textview._found(hint, t) == alone, (t, hint)
+
+
+def test_camel_ends_are_the_patterns_matches():
+    """`_camel_ends` finds camelCase places with bytes.find in the text marked by case: the ends of the
+    matches `_CAMEL.finditer` gives, beside digits, marks and characters of other scripts."""
+    import random
+
+    from mcp_guard import textview
+
+    rnd = random.Random(16)
+    alphabet = "aAbBzZ1 _-\x1b[méÉ東\U0001f170"
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30))) for _ in range(20000)]
+    texts += ["\x1b[32mPASSED\x1b[0m AIAssistant aBCde ABCd"]
+    for t in texts:
+        assert textview._camel_ends(t) == [m.end() for m in textview._CAMEL.finditer(t)], repr(t)
