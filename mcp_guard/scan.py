@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import itertools
 import re
 import secrets
 import unicodedata
@@ -558,13 +559,13 @@ def _strip_hidden(joined: str, text: str) -> str:
     return joined
 
 
-CUT_RUNS = 4096  # runs `_cut_runs` cuts out by slicing before it leaves the text to the regex instead
+CUT_RUNS = 256  # runs RE2 is asked for (`_cut_runs`, `_class_runs`: a few microseconds each) before the regex reads the rest
 
 
 _last_runs: tuple[Any, str, list[re.Match[str]]] = (None, "", [])
 
 
-def _class_runs(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+def _class_runs(pattern: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
     """`list(pattern.finditer(text))` for a pattern that is one character class repeated (`[...]+`): RE2
     finds the runs in the text's bytes (a Python pass of a class over a MiB of text with other scripts
     costs 15 ms), and each run is the pattern's one match where it starts. The last answer is kept: the
@@ -573,7 +574,13 @@ def _class_runs(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
     last = _last_runs  # read once: another thread may replace it (results are judged in threads)
     if last[0] is pattern and last[1] is text:
         return last[2]
-    found = [m for s, _ in _spans(pattern.pattern, text) if (m := pattern.match(text, s)) is not None]
+    found: list[re.Match[str]] = []
+    for n, (s, _) in enumerate(_spans(pattern.pattern, text)):
+        if n == CUT_RUNS:  # many runs: the regex's own loop costs less per run (from a run's start: the same)
+            return itertools.chain(found, pattern.finditer(text, s))  # (read as it goes: not kept)
+        m = pattern.match(text, s)
+        if m is not None:
+            found.append(m)
     _last_runs = (pattern, text, found)
     return found
 

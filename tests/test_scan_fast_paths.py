@@ -28,6 +28,7 @@ def test_class_runs_are_the_patterns_matches():
               "\u200e", "x\u200by"]
     rnd = random.Random(22)
     texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 20))) for _ in range(5000)]
+    texts += ["a\U000e0041\u202e\ue000\u200e" * (scan.CUT_RUNS + 5)]  # more runs than RE2 is asked for
     for pattern in (scan._TAGS, scan._BIDI, scan._PUA, scan._MARKS):
         for t in texts:
             want = [(m.span(), m.group()) for m in pattern.finditer(t)]
