@@ -499,7 +499,7 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     return folded, to_original
 
 
-CUT_SEQUENCES = 32  # distinct colour codes `_cut_escapes` replaces one str.replace each before it reads the text instead
+CUT_SEQUENCES = 32  # distinct colour codes `_cut_escapes` replaces (a str.replace each) before the regex reads the text
 CUT_OTHERS = 64  # escapes of other forms it steps past
 
 
@@ -559,7 +559,7 @@ def _strip_hidden(joined: str, text: str) -> str:
     return joined
 
 
-CUT_RUNS = 256  # runs RE2 is asked for (`_cut_runs`, `_class_runs`: a few microseconds each) before the regex reads the rest
+CUT_RUNS = 256  # runs RE2 is asked for (`_cut_runs`, `_class_runs`: microseconds each) before the regex reads the rest
 
 
 _last_runs: tuple[Any, str, list[re.Match[str]]] = (None, "", [])

@@ -36,8 +36,8 @@ import bisect
 import html
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Iterator
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -251,7 +251,7 @@ def _decode(kind: str, s: str) -> str:
     return s
 
 
-@lru_cache(maxsize=None)  # (the module's own dozen hints: each compiled once, its DFA kept warm)
+@cache  # (the module's own dozen hints: each compiled once, its DFA kept warm)
 def _gate(pattern: str) -> Any:
     import re2
 

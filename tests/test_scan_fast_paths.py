@@ -12,7 +12,8 @@ def test_escapes_cut_as_the_regex_cuts_them():
     """`_cut_escapes` replaces repeated colour codes in C and reads the rest from each other escape: the
     text `_ANSI_CUT.sub` leaves, whatever escapes, cut-short sequences and control characters surround them."""
     pieces = ["\x1b[32m", "\x1b[0m", "\x1b[2K", "\x1b[1;31m", "\x1b", "\x1b[", "\x1b[3", "2m", "m", "A", "x", " ", "\r",
-              "\n", "\x07", "\x01", "\x00", "\x7f", "\x9b", "\x1b]0;t", "\x1b\\", "\x1bP", "\x1bA", "\x1b@", "é", "[", "0"]
+              "\n", "\x07", "\x01", "\x00", "\x7f", "\x9b", "\x1b]0;t", "\x1b\\", "\x1bP", "\x1bA", "\x1b@", "é",
+              "[", "0"]
     rnd = random.Random(21)
     texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 14))) for _ in range(30000)]
     texts += ["".join(f"\x1b[{i % 40}m" for i in range(scan.CUT_SEQUENCES + 2)) + "x"]  # more codes than it replaces
