@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import itertools
 import re
 import secrets
 import unicodedata
@@ -51,7 +52,7 @@ from mcp_guard.scan_behaviour import (
 from mcp_guard.scan_signals import CATEGORY_KIND as _CATEGORY_KIND
 from mcp_guard.scan_signals import SIGNALS as _SIGNALS
 from mcp_guard.scan_signals import Signal as _Signal
-from mcp_guard.textview import _non_ascii, _runs_of
+from mcp_guard.textview import _distinct, _runs_of, _spans, _utf8
 
 Severity = Literal["low", "medium", "high"]
 Source = Literal["definition", "result"]
@@ -329,6 +330,8 @@ _ESCAPED_ANSI = re.compile(r"\\(?:x1[bB]|u001[bB]|033|e)\[[0-9;]*[A-Za-z]")
 _CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # _CONTROLS without its lone-CR branch
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 _NOT_CONTROL = bytes([9, 10, *range(32, 127)])  # tab, newline, printable: all else is left to look at
+_HIGH = bytes(range(128, 256))  # the bytes of UTF-8's characters past ASCII
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")  # a C1 control character in UTF-8 (C2 only ever leads a character)
 
 
 _last_controls: tuple[str, bool] = ("", False)
@@ -342,9 +345,14 @@ def _has_controls(text: str) -> bool:
     if last[0] is text:
         return last[1]
     if not text.isascii():
-        # One character class runs as a tight loop in C; the lone-CR branch would be tried at every
-        # position. A lone CR is a CR not in a CRLF: there is one iff there are more CRs than CRLFs.
-        found = _CONTROL_CHAR.search(text) is not None or text.count("\r") != text.count("\r\n")
+        # In the UTF-8 bytes (which RE2 reads too): a C0 control or DEL is one byte, never part of another
+        # character; a C1 control is C2 then 80-9F. What is left once every harmless ASCII byte is deleted
+        # (in C) holds them, or the text has none. A lone CR is a CR not in a CRLF: there is one iff there
+        # are more CRs than CRLFs.
+        data = _utf8(text)
+        left = data.translate(None, _NOT_CONTROL)
+        found = (bool(left.translate(None, _HIGH).replace(b"\r", b""))
+                 or (b"\xc2" in left and _C1.search(left) is not None) or data.count(b"\r") != data.count(b"\r\n"))
     else:
         left = text.encode("ascii").translate(None, _NOT_CONTROL)
         found = bool(left.strip(b"\r")) or (bool(left) and text.count("\r") != text.count("\r\n"))
@@ -372,7 +380,7 @@ def _hidden_chars(text: str) -> str:
     if last[0] is not text:
         # From the text's distinct non-ASCII characters (made in C): a regex pass of the class over a MiB
         # cost 17 ms, as much for a text of prose with a few of them as for one of other scripts.
-        found = "".join(c for c in set(_non_ascii(text)) if _HIDDEN.match(c))
+        found = "".join(c for c in _distinct(text) if _HIDDEN.match(c))
         last = _last_hidden = (text, found)
     return last[1]
 
@@ -454,7 +462,7 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     hidden = not text.isascii() and _INVISIBLE.search(_hidden_chars(text))
     # The removals run in C (re.sub); the offset map, a Python loop per removed run, is built only
     # when a finding needs it (a terminal log has one escape every few characters).
-    joined = _ANSI_CUT.sub("", text) if escapes else text
+    joined = _cut_escapes(text) if escapes else text
     if hidden:
         joined = _strip_hidden(joined, text)
     folded = joined if not fold or joined.isascii() else joined.translate(_FOLD)
@@ -491,18 +499,102 @@ def _normalise(text: str, fold: bool = True) -> tuple[str, Positions | None]:
     return folded, to_original
 
 
+CUT_SEQUENCES = 32  # distinct colour codes `_cut_escapes` replaces (a str.replace each) before the regex reads the text
+CUT_OTHERS = 64  # escapes of other forms it steps past
+
+
+def _cut_escapes(text: str) -> str:
+    """`_ANSI_CUT.sub("", text)`. A terminal log repeats a few complete CSI sequences (colour codes) tens of
+    thousands of times; the regex walks to each. Where no escape can hold another (no string escape: OSC,
+    DCS, ...; no C1 CSI), every ESC starts a match of its own and no match holds an ESC past its first
+    character. Then each distinct complete CSI, found at the first ESC left, is replaced everywhere by a
+    NUL (str.replace, in C): a control character cut as it is, and one that ends whatever escape stands
+    before it as the CSI's ESC did. The few ESCs left (a cut-short sequence) each begin a stretch the
+    regex reads from its start; the rest holds no escape, only control characters to cut."""
+    if "\x9b" in text or _STRING_ESCAPE.search(text):
+        return _ANSI_CUT.sub("", text)
+    out, seqs, others = text, 0, 0
+    i = out.find("\x1b")
+    while i != -1:
+        m = _CSI.match(out, i)
+        if m is None:
+            others += 1
+            i = out.find("\x1b", i + 1)
+        else:
+            seqs += 1
+            out = out.replace(m.group(), "\x00")
+            i = out.find("\x1b", i)
+        if seqs > CUT_SEQUENCES or others > CUT_OTHERS:
+            return _ANSI_CUT.sub("", text)
+    parts, at = [], 0
+    for j in _runs_of(out, {"\x1b"}) if others else ():
+        for k in range(j[0], j[1]):
+            parts.append(_cut_controls(out[at:k]))
+            at = _ANSI_CUT.match(out, k).end()  # type: ignore[union-attr]  (an ESC always matches)
+    parts.append(_cut_controls(out[at:]))
+    return "".join(parts)
+
+
+def _cut_controls(text: str) -> str:
+    """`_ANSI_CUT.sub("", text)` for a text with no ESC and no C1 CSI: its control characters cut."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.isascii():  # (deleting every harmless byte in C costs less than a regex pass)
+        left = text.encode("ascii").translate(None, _NOT_CONTROL).replace(b"\r", b"")
+        return _ANSI_CUT.sub("", text) if left else text
+    return _ANSI_CUT.sub("", text) if _CONTROL_CHAR.search(text) else text
+
+
 STRIP_ONE_BY_ONE = 2  # distinct invisible characters removed one str.replace each (a C pass each); more: one regex pass
 
 
 def _strip_hidden(joined: str, text: str) -> str:
     """`_STRIP.sub("", joined)`, for `joined` made from `text` by removing characters: the invisible
-    characters `text` holds, each removed by str.replace when they are few."""
+    characters `text` holds, each removed by str.replace when they are few, else their runs cut out."""
     chars = [c for c in _hidden_chars(text) if _INVISIBLE.match(c)]
     if len(chars) > STRIP_ONE_BY_ONE:
-        return _STRIP.sub("", joined)
+        return _cut_runs(_STRIP, joined)
     for c in chars:
         joined = joined.replace(c, "")
     return joined
+
+
+CUT_RUNS = 256  # runs RE2 is asked for (`_cut_runs`, `_class_runs`: microseconds each) before the regex reads the rest
+
+
+_last_runs: tuple[Any, str, list[re.Match[str]]] = (None, "", [])
+
+
+def _class_runs(pattern: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
+    """`list(pattern.finditer(text))` for a pattern that is one character class repeated (`[...]+`): RE2
+    finds the runs in the text's bytes (a Python pass of a class over a MiB of text with other scripts
+    costs 15 ms), and each run is the pattern's one match where it starts. The last answer is kept: the
+    character checks and the payload decoder both ask for a text's tag characters."""
+    global _last_runs
+    last = _last_runs  # read once: another thread may replace it (results are judged in threads)
+    if last[0] is pattern and last[1] is text:
+        return last[2]
+    found: list[re.Match[str]] = []
+    for n, (s, _) in enumerate(_spans(pattern.pattern, text)):
+        if n == CUT_RUNS:  # many runs: the regex's own loop costs less per run (from a run's start: the same)
+            return itertools.chain(found, pattern.finditer(text, s))  # (read as it goes: not kept)
+        m = pattern.match(text, s)
+        if m is not None:
+            found.append(m)
+    _last_runs = (pattern, text, found)
+    return found
+
+
+def _cut_runs(pattern: re.Pattern[str], text: str) -> str:
+    """`pattern.sub("", text)` for a pattern that is one character class repeated: the text between the
+    runs RE2 finds, joined; where there are many runs, the regex's own pass costs less."""
+    parts, at = [], 0
+    for n, (s, e) in enumerate(_spans(pattern.pattern, text)):
+        if n == CUT_RUNS:
+            return pattern.sub("", text)
+        parts.append(text[at:s])
+        at = e
+    return "".join(parts) + text[at:] if parts else text
 
 
 def _result_view(text: str, positions: Positions | None) -> tuple[str, Positions | None]:
@@ -573,7 +665,7 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
 
     if not text.isascii():
         hidden = _hidden_chars(text)
-        for m in _TAGS.finditer(text) if _TAGS.search(hidden) else ():
+        for m in _class_runs(_TAGS, text) if _TAGS.search(hidden) else ():
             add("unicode_tags", "high", m, f"{m.end() - m.start()} invisible Unicode tag characters (hidden text)")
         # A lone joiner after an emoji (U+1F000 and up) is how emoji are built: blanked in C first (one
         # character for one, so offsets stay), the loop below never sees the thousands of them.
@@ -601,14 +693,14 @@ def _char_findings(text: str, field: str, source: Source, is_name: bool) -> list
             else:
                 sev = "low"
             add("zero_width", sev, m, f"{len(run)} zero-width character(s)" + (" inside a word" if in_word else ""))
-        for m in _BIDI.finditer(text) if _BIDI.search(hidden) else ():
+        for m in _class_runs(_BIDI, text) if _BIDI.search(hidden) else ():
             override = "\u202d" in m.group() or "\u202e" in m.group()
             sev = "high" if override or is_name else "medium" if not res else "low"
             add("bidi_control", sev, m, "bidirectional override reorders how the text is shown")
         if is_name:
-            for m in _MARKS.finditer(text) if _MARKS.search(hidden) else ():
+            for m in _class_runs(_MARKS, text) if _MARKS.search(hidden) else ():
                 add("bidi_control", "medium", m, "invisible direction mark in a name")
-        for m in _PUA.finditer(text) if _PUA.search(hidden) else ():
+        for m in _class_runs(_PUA, text) if _PUA.search(hidden) else ():
             add("private_use", "high" if is_name else "low" if res else "medium", m, "private-use characters")
         for m in _VS.finditer(text) if _VS_ONE.search(hidden) else ():
             if len(m.group()) == 2 and _is_pictograph(text[m.start() - 1 : m.start()]):
@@ -800,7 +892,7 @@ def _payloads(text: str) -> Iterator[tuple[int, int, str, str]]:
                 yield m.start(), m.end(), "percent-encoding", decoded
     hidden = _hidden_chars(text)
     if hidden:
-        for m in _TAGS.finditer(text) if _TAGS.search(hidden) else ():
+        for m in _class_runs(_TAGS, text) if _TAGS.search(hidden) else ():
             decoded = "".join(chr(ord(c) - 0xE0000) for c in m.group() if 0xE0020 <= ord(c) <= 0xE007E)
             if decoded.strip():
                 yield m.start(), m.end(), "unicode tags", decoded

@@ -36,7 +36,8 @@ import bisect
 import html
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -59,7 +60,8 @@ _INLINE_TAGS = frozenset("a abbr b bdi bdo big cite code del dfn em font i ins k
                          "strike strong sub sup time tt u var wbr".split())
 _EMPHASIS = re.compile(r"[*~`]+")  # (touching a letter: `_touches_letter`; a literal class scans fast)
 # camelCase (`NoteToThe`, `AIAssistant`): a space after the letter each match is
-_CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")
+_CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z]{2})")  # (the reference `_camel_ends` reads like)
+_CASE_MARKS = bytes(97 if 97 <= c <= 122 else 65 if 65 <= c <= 90 else 32 for c in range(256))
 # Leet: a word of letters with digits a model reads as letters (`N0t3`, `4ss1st4nt`). A word is leet
 # when a digit stands between two of its letters; then the digits of the words around it (`t0 th3 41`)
 # are read as letters too, as far as the run of letter-and-digit words goes.
@@ -107,7 +109,12 @@ _B64_HINT = (r"(?:^|[^\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}(?: ?\n| )[A-Za-z0-9+/]{8}
 _B64_SPACED_CHARS = "A-Za-z0-9+/= \n"  # what a match is made of
 # Whitespace: a run of spaces reads as one space, a line break between two words as a space.
 _GAP = re.compile(r"(?<=[^ \n])  +")
-_WRAP = re.compile(r"(?<=[^\W\d_]) *\n *(?=[^\W\d_])")
+_WRAP = re.compile(r"(?<=[^\W\d_]) *\n *(?=[^\W\d_])")  # (the reference `_unwrap` reads like)
+# `_WRAP` written to start with its line break (the engine then skips ahead to each in C): a break right
+# after a letter, and one after spaces (checked back to a letter by `_unwrap`).
+_WRAP_AT_LETTER = re.compile(r"\n(?<=[^\W\d_]\n)(?= *[^\W\d_])")
+_WRAP_AT_SPACE = re.compile(r"\n(?<= \n)(?= *[^\W\d_])")
+_LETTER = re.compile(r"[^\W\d_]")
 _SPACES = "\t\r\f\v"  # each read as a space
 # RE2 (linear, a DFA): whether the text holds anything a reading below changes, a superset of each
 # pattern it gates (ASCII classes keep its DFA small; a text with other letters needs a view anyway).
@@ -126,6 +133,11 @@ _HINT = (_SPACED_CAMEL_HINT +
          r"|" + _JOINED_HINT +  # words joined by a mark
          r"|" + _B64_HINT +  # spaced base64
          r"|[^ \n]  |[\t\r\f\v]|[A-Za-z] *\n *[A-Za-z]")  # whitespace
+# The hints `_view` asks of a text, asked first as one (`_found`). (`_UTF7_HINT` opens with a literal: alone it
+# costs RE2 a memchr, nothing to share.)
+_GROUPED = frozenset((_LEET_CORE.pattern, _JOINED_HINT, _QP_SHAPE.pattern, _B64_HINT, _SPACED_CAMEL_HINT,
+                      _SPACED_CAMEL_HINT_WIDE, _SPACED_HINT, _SPACED_HINT_WIDE))
+_ANY_GROUPED = "|".join(f"(?:{h})" for h in sorted(_GROUPED))
 NEAR_MAX = 64  # places `_near` looks at before it reads the whole text instead
 PASSES = 3  # escapes decoded again on the decoded text (`%254E`), at most this many times
 _ASCII = bytes(range(128))
@@ -239,7 +251,7 @@ def _decode(kind: str, s: str) -> str:
     return s
 
 
-@lru_cache(maxsize=4)
+@cache  # (the module's own dozen hints: each compiled once, its DFA kept warm)
 def _gate(pattern: str) -> Any:
     import re2
 
@@ -248,12 +260,68 @@ def _gate(pattern: str) -> Any:
     return re2.compile(pattern, options)
 
 
+_utf8_last: list[tuple[str, bytes]] = []  # the last texts' bytes, by identity: each is asked several hints
+
+
+def _utf8(text: str) -> bytes:
+    """The text's UTF-8 bytes, what RE2 reads (a lone surrogate kept as its three bytes, read as no
+    character a hint looks for). RE2's Python wrapper reads a str by encoding it on every call and,
+    at a match, counting characters from the text's start: 10-20 ms per MiB; its bytes cost neither."""
+    global _utf8_last
+    for t, b in _utf8_last:  # (the list is replaced whole, never changed in place: threads read it)
+        if t is text:
+            return b
+    b = text.encode("utf-8", "surrogatepass")
+    _utf8_last = [(text, b), *_utf8_last[:1]]
+    return b
+
+
+_quiet_last: list[tuple[str, bool]] = []
+
+
+def _found(hint: str, text: str) -> bool:
+    """Does RE2 find `hint` in the text? The hints `_view` asks of one text are first asked together (one
+    alternation: one DFA pass for all, as fast as one of them): a text none of them is in, most text, is
+    read once for all of them; where one is, each is then asked alone."""
+    global _quiet_last
+    if hint in _GROUPED:
+        quiet = None
+        for t, q in _quiet_last:  # (the list is replaced whole, never changed in place: threads read it)
+            if t is text:
+                quiet = q
+        if quiet is None:
+            quiet = _gate(_ANY_GROUPED).search(_utf8(text)) is None
+            _quiet_last = [(text, quiet), *_quiet_last[:1]]
+        if quiet:
+            return False
+    return _gate(hint).search(_utf8(text)) is not None
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes of UTF-8 that do not start a character
+
+
+def _spans(hint: str, text: str) -> Iterator[tuple[int, int]]:
+    """The spans of RE2's non-overlapping matches of `hint`, as offsets of the text. An ASCII text's
+    bytes have its offsets; else a byte offset is the count of the bytes before it that start a
+    character (counted from the last match on, in C)."""
+    data = _utf8(text)
+    if text.isascii():
+        yield from (h.span() for h in _gate(hint).finditer(data))
+        return
+    at = chars = 0  # a byte offset and the character offset it is
+    for h in _gate(hint).finditer(data):
+        s, e = h.span()
+        cs = chars + len(data[at:s].translate(None, _CONTINUATION))
+        chars, at = cs + len(data[s:e].translate(None, _CONTINUATION)), e
+        yield cs, chars
+
+
 def needed(text: str) -> bool:
     """Does the text hold anything `view` changes? (memchr-speed tests, one RE2 pass; plain prose: no)
     A superset test of every reading: a reading never depends on it, it only spares plain text the work."""
     return (not text.isascii() or "\\" in text or "&" in text or "%" in text or "_" in text
             or "<" in text or "*" in text or "~" in text or "`" in text
-            or _gate(_HINT).search(text) is not None)
+            or _found(_HINT, text))
 
 
 _last: list[tuple[str, View | None]] = []  # the last few views, by identity: both readers ask of one text
@@ -276,6 +344,47 @@ def view(text: str) -> View | None:
             v = View(w.text, w._outs, w._origs, w._size, inner=v)
     _last[:] = [(text, v), *_last[:2]]
     return v
+
+
+def _camel_ends(src: str) -> list[int]:
+    """`[m.end() for m in _CAMEL.finditer(src)]`: each match is one letter, a lower-case one before a
+    capital or a capital before a capital and two lower-case letters. Found with bytes.find in the text
+    with each letter marked by its case (a non-ASCII character is one `?` byte, so offsets stay): a
+    terminal log's colour codes before capitals (`[32mPASSED`) are thousands of places, each a regex
+    try at every character otherwise."""
+    marks = src.encode("ascii", "replace").translate(_CASE_MARKS)
+    ends = []
+    for shape in (b"aA", b"AAaa"):
+        i = marks.find(shape)
+        while i != -1:
+            ends.append(i + 1)
+            i = marks.find(shape, i + 1)
+    ends.sort()
+    return ends
+
+
+def _unwrap(src: str) -> str:
+    """`_WRAP.sub` with spaces of the same length: each line break with a letter before it and one after
+    it, across spaces only, read as a space (the spaces around it are spaces already). Whether a break
+    is read depends on its neighbours across spaces alone, never on another break read: each is
+    decided in the text as it was."""
+    out = _WRAP_AT_LETTER.sub(" ", src)
+    if " \n" not in src:
+        return out
+    at = []
+    for m in _WRAP_AT_SPACE.finditer(src):
+        j = m.start() - 1
+        while j > 0 and src[j - 1] == " ":
+            j -= 1
+        if j > 0 and _LETTER.match(src, j - 1):
+            at.append(m.start())
+    if not at:
+        return out
+    parts, k = [], 0
+    for i in at:
+        parts += [out[k:i], " "]
+        k = i + 1
+    return "".join(parts) + out[k:]
 
 
 def _leet(src: str) -> str:
@@ -427,10 +536,9 @@ def _near(pattern: re.Pattern[str], hint: str, text: str, reach: int) -> list[re
     places, each read with its `reach`, are all the pattern needs to see. Where there are many (RE2's
     matches cost tens of microseconds each in Python), the pattern reads the whole text instead."""
     found: list[re.Match[str]] = []
-    for n, h in enumerate(_gate(hint).finditer(text)):
+    for n, (s, e) in enumerate(_spans(hint, text)):
         if n == NEAR_MAX:
             return list(pattern.finditer(text))
-        s, e = h.span()
         found += [m for m in pattern.finditer(text, s, min(len(text), e + reach)) if m.start() < e]
     return found
 
@@ -447,8 +555,7 @@ def _within(pattern: re.Pattern[str], hint: str, text: str, inside: str) -> list
     found: list[re.Match[str]] = []
     outside = _outside(inside)
     done = 0  # the text before this is read
-    for n, h in enumerate(_gate(hint).finditer(text)):
-        s, e = h.span()
+    for n, (s, e) in enumerate(_spans(hint, text)):
         if e <= done:
             continue
         if n == NEAR_MAX:
@@ -494,6 +601,21 @@ def _non_ascii(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass")
 
 
+_distinct_last: list[tuple[str, frozenset[str]]] = []
+
+
+def _distinct(text: str) -> frozenset[str]:
+    """The text's distinct non-ASCII characters (`set(_non_ascii(text))`: 10-20 ms per MiB of other
+    scripts), made once for the readers of one text (the scanner's character checks, `view`), by identity."""
+    global _distinct_last
+    for t, found in _distinct_last:  # (the list is replaced whole, never changed in place: threads read it)
+        if t is text:
+            return found
+    found = frozenset(_non_ascii(text)) if not text.isascii() else frozenset()
+    _distinct_last = [(text, found), *_distinct_last[:1]]
+    return found
+
+
 def _runs_of(text: str, chars: set[str]) -> list[tuple[int, int]]:
     """(start, end) of each run of `chars` in the text (found with str.find: few, in a long text)."""
     at: list[int] = []
@@ -534,15 +656,15 @@ def _view(text: str, first: bool) -> View | None:
         if "+" in src:  # form encoding: `+` is a space
             src = _FORM.sub(lambda m: m.group().replace("+", " "), src)
         if "\n" in src:  # a line break between two words, as a wrapped line reads
-            src = _WRAP.sub(lambda m: " " * len(m.group()), src)
-        if _gate(_LEET_CORE.pattern).search(src) is not None:  # (RE2: linear over a large text)
+            src = _unwrap(src)
+        if _found(_LEET_CORE.pattern, src):  # (RE2: linear over a large text)
             src = _leet(src)
-        if ("." in src or "|" in src or "/" in src) and _gate(_JOINED_HINT).search(src) is not None:
+        if ("." in src or "|" in src or "/" in src) and _found(_JOINED_HINT, src):
             src = _JOINED.sub(_unjoin, src)
     wide = not src.isascii()
     look = False
     if wide:  # the few distinct characters a text holds are looked up once each
-        chars = set(_non_ascii(src))
+        chars = _distinct(src)
         look = not chars.isdisjoint(_lookalikes())
         changed = {c: r for c in chars if (r := _TABLE[ord(c)]) != c}
         # A character read as one other is replaced in place (one C pass each, no offset moves); one read
@@ -558,9 +680,9 @@ def _view(text: str, first: bool) -> View | None:
         src = _fold_lookalikes(src)
     # Then the edits that change it, with a map back.
     edits: list[tuple[int, int, str | None]] = []
-    if "\\u" in src:
-        edits += [(m.start(), m.end(), _decode("json", m.group())) for m in _JSON_U.finditer(src)]
-    if "\\" in src:
+    if "\\" in src:  # (one character: a memchr; then the two)
+        if "\\u" in src:
+            edits += [(m.start(), m.end(), _decode("json", m.group())) for m in _JSON_U.finditer(src)]
         edits += [(m.start(), m.end(), _decode("bs", m.group())) for m in _BACKSLASH.finditer(src)]
     if "&" in src:
         edits += [(m.start(), m.end(), html.unescape(m.group())) for m in _ENTITY.finditer(src)]
@@ -573,12 +695,12 @@ def _view(text: str, first: bool) -> View | None:
     if "*" in src or "~" in src or "`" in src:
         edits += [(m.start(), m.end(), "") for m in _within(_EMPHASIS, "[*~`]", src, "*~`") if _touches_letter(src, m)]
     if "=" in src:
-        qp = _QP_ANY if _gate(_QP_SHAPE.pattern).search(pre) is not None else _QP
+        qp = _QP_ANY if _found(_QP_SHAPE.pattern, pre) else _QP
         edits += [(m.start(), m.end(), _decode_qp(m.group(), strict=not m.group().isupper()))
                   for m in _at(qp, "=", pre)]
-    if "+" in pre and _gate(_UTF7_HINT).search(pre) is not None:
+    if "+" in pre and _found(_UTF7_HINT, pre):
         edits += [(m.start(), m.end(), _decode_utf7(m.group())) for m in _UTF7.finditer(pre)]
-    if " " in src and _gate(_B64_HINT).search(pre) is not None:
+    if " " in src and _found(_B64_HINT, pre):
         edits += [(m.start(), m.end(), _decode_spaced_b64(pre, m))
                   for m in _within(_B64_SPACED, _B64_HINT, pre, _B64_SPACED_CHARS)]
     # Letters spaced out, camelCase and capitals split by a mark: the hint (a superset of the three) spares
@@ -587,10 +709,10 @@ def _view(text: str, first: bool) -> View | None:
     # pattern over 1 MiB costs 100-200 ms. camelCase and split capitals are short matches: they are
     # looked for only around where RE2 finds their hint (`_near`).
     spaced = _SPACED_HINT if src.isascii() else _SPACED_HINT_WIDE
-    if _gate(_SPACED_CAMEL_HINT if src.isascii() else _SPACED_CAMEL_HINT_WIDE).search(src) is not None:
-        if _gate(spaced).search(src) is not None:
+    if _found(_SPACED_CAMEL_HINT if src.isascii() else _SPACED_CAMEL_HINT_WIDE, src):
+        if _found(spaced, src):
             edits += [(m.start(), m.end(), _decode("spaced", m.group())) for m in _SPACED.finditer(src)]
-        edits += [(m.end(), m.end(), " ") for m in _near(_CAMEL, _CAMEL_HINT, src, 3)]
+        edits += [(i, i, " ") for i in _camel_ends(src)]
         edits += [(m.start(), m.end(), m.group()[::2]) for m in _near(_SPLIT_CAPS, _SPLIT_CAPS_HINT, src, 5)]
     if "  " in src:  # a run of spaces (tabs, CR, a wrapped line's break: spaces by now) reads as one
         edits += [(m.start(), m.end(), " ") for m in _GAP.finditer(src)]
@@ -600,16 +722,12 @@ def _view(text: str, first: bool) -> View | None:
         return View(src, [0], [0], len(text)) if src is not text else None
     edits.sort(key=lambda x: x[0])
     parts: list[str] = []
-    outs: list[int] = []
-    origs: list[int] = []
-
-    def mark(out: int, orig: int) -> None:  # from view offset `out` on, the text reads from `orig`
-        if outs and outs[-1] == out:
-            origs[-1] = orig
-        else:
-            outs.append(out)
-            origs.append(orig)
-
+    # From view offset outs[k] on, the text reads from origs[k]; a mark at the offset the last one has
+    # replaces it. (Written out in the loop: a terminal log or a text of other scripts has tens of
+    # thousands of edits, and a call per mark cost more than the rest of the loop.)
+    outs: list[int] = [-1]  # (a sentinel no offset equals, dropped below)
+    origs: list[int] = [-1]
+    put = parts.append
     at = done = 0
     again = False
     for s, e, new in edits:
@@ -621,25 +739,42 @@ def _view(text: str, first: bool) -> View | None:
         if new == old:
             continue
         if s > at:
-            mark(done, at)
-            parts.append(src[at:s])
+            if outs[-1] == done:
+                origs[-1] = at
+            else:
+                outs.append(done)
+                origs.append(at)
+            put(src[at:s])
             done += s - at
         if new is None:  # a run of non-ASCII characters, one by one: a removed mark moves no neighbour
             for j, ch in enumerate(old):
                 r = _TABLE[ord(ch)]
                 if r:
-                    mark(done, s + j)
-                    parts.append(r)
+                    if outs[-1] == done:
+                        origs[-1] = s + j
+                    else:
+                        outs.append(done)
+                        origs.append(s + j)
+                    put(r)
                     done += len(r)
         else:
-            mark(done, s)
-            parts.append(new)
+            if outs[-1] == done:
+                origs[-1] = s
+            else:
+                outs.append(done)
+                origs.append(s)
+            put(new)
             done += len(new)
             again = again or bool(new.strip())  # (what it decoded may now read as spaced letters too)
         at = e
     if not parts:
         return View(src, [0], [0], len(text)) if src is not text else None
-    mark(done, at)
+    if outs[-1] == done:
+        origs[-1] = at
+    else:
+        outs.append(done)
+        origs.append(at)
+    del outs[0], origs[0]
     parts.append(src[at:])
     v = View("".join(parts), outs, origs, len(text))
     v.again = again
