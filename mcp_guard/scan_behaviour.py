@@ -200,16 +200,15 @@ PRIVATE = cue(
 )
 OUTBOUND = cue(
     "outbound",
-    # Every form of a verb that moves data (a stem takes -s, -es, -ed, -d, -ing: "delivered", "reporting"), and
-    # HTTP PUT ("PUT the notes to https://…").
+    # Every form of a verb that moves data (a stem takes -s, -es, -ed, -d, -ing: "delivered", "reporting").
     pattern=r"\b(?:(?:send|sent|forward|e-?mail|mail|post|upload|transmit|transmitt|relay|publish|mirror|ping|share|"
     r"shar|text|sync|stream|leak|beacon|deliver|exfiltrat|report|push|submit|submitt|dispatch|notif(?:y|ie)|"
     r"collect|add|connection|curl|wget|change|replace|redirect|rout|route|point|includ|include|attach|append|embed"
     r"|sav|save|stor|store|log|logg|archiv|archive|dump|cop(?:y|ie)|cc|bcc)(?:s|es|ed|d|ing)?"
-    r"|goes|go|set|back(?:ed|s)? up|written|put)\b(?!:)"
-    r"(?:(?:[^.!?\n]|\.(?=\S)){0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"|goes|go|set|back(?:ed|s)? up|written)\b(?![:/])"  # "text/plain" is a type
+    r"(?:(?:\b(?:incl|e\.g|i\.e|nos?|nr|vs|approx|esp|excl)\.\s|[^.!?\n]|\.(?=\S)){0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
     r"\bwith\b|\bvia\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?|\s+)"  # "ping https://…": no preposition
-    r"[`'\"<(\[*]{0,3}"  # a destination in backticks, quotes or brackets is still one
+    r"[`<(\[]{0,2}"  # a destination in backticks or brackets is still one (a quoted one is often an example)
     + _DEST
     + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b"
     # A URL whose query holds a slot for the person's data or secrets: loading it sends them ("…?ctx=<base64
@@ -633,10 +632,12 @@ _DATA_WORDS = frozenset(
     """password passwords passphrase credential credentials secret secrets token tokens key keys ssh cookie cookies
     wallet history conversation chat transcript messages prompt prompts instructions clipboard documents files
     home env environment contents content inbox contacts calendar queries whatever answer answers response responses
-    reply replies disabled comply safety state states""".split()
+    reply replies disabled comply safety state states push pushes pushed pushing deliver delivers delivered submit
+    submits submitted dispatch dispatches dispatched put""".split()
 )
+# A written-out destination ("://") makes a definition worth reading whole: loading a URL can send what fills it.
 _DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "netrc", "pgpass", "/root/", "id_rsa",
-                  "id_ed25519", "credential", "password", "secret")
+                  "id_ed25519", "credential", "password", "secret", "://")
 
 
 # The words a caller's `words` set must hold when they occur, and the literals its `literals` set must
