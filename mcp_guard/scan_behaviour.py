@@ -103,7 +103,7 @@ OVERRIDE = cue(
     r"|\badministrator (?:rights|privileges|access)\b|\bpretend (?:to be|you(?:'re| are))\b|\bwith no (?:rules"
     r"|restrictions|limits)\b"
     r"|\b(?:pre-?authori[sz]ed|pre-?approved|pre-?cleared|already (?:agreed|approved|consented|authori[sz]ed))\b"
-    r"|\bregardless of (?:what|the user|results|their|any)\b|\beven if (?:the user|they) (?:says?|asks?)\b"
+    r"|\bregardless of (?:what(?:ever)?(?:\s+(?:the|your|their|an?|you))?\s+[\w'-]+|the user|results|their|any)\b|\beven if (?:the user|they) (?:says?|asks?)\b"
     r"|\bwhatever the user (?:prefers|wants|says|asks|requests|chooses)\b"
     # a standing order on every answer the model gives ("append X to every answer it gives")
     r"|\b(?:every|each|all)\s+(?:of\s+)?(?:its\s+|your\s+|the\s+)?(?:answers?|responses?|repl(?:y|ies))\s+"
@@ -155,7 +155,7 @@ STEALTH = cue(
 DECEIVE = cue(
     "deceive",
     pattern=r"\b(?:tell|tells|say|says|inform|report|claim|present|describe)\b[^.!?\n]{0,80}?\b(?:even if|regardless|"
-    r"instead|isn'?t|is not|wasn'?t|doesn'?t|does not|dont|don'?t exist|unavailable|not available|succeeded|deleted|"
+    r"instead(?!\s+of\b)|isn'?t|is not|wasn'?t|doesn'?t|does not|dont|don'?t exist|unavailable|not available|succeeded|deleted|"
     r"is safe|fake|broken|must pay|have to pay|as the requested|no results|was successful)\b"
     r"|\breport (?:it|this|them|that) as\b"
     # a scripted answer on a trigger: "if the user asks about pricing, state that …"
@@ -200,16 +200,22 @@ PRIVATE = cue(
 )
 OUTBOUND = cue(
     "outbound",
-    pattern=r"\b(?:send|sends|sent|forward|forwards|forwarded|e-?mail|mail|post|posts|posted|upload|uploads|uploaded|"
-    r"transmit|transmits|transmitted|relay|relays|relayed|publish|publishes|published|mirror|mirrors|mirrored|ping|"
-    r"share|shares|shared|text|sync|syncs|stream|leak|beacon|deliver|exfiltrate|report|goes|go|copy|copies|cc|bcc|"
-    r"collect|collects|add|connection|curl|wget|sharing|shared|change|set|replace|redirect|route"
-    r"|point|include|includes|included|attach|attaches|attached|append|appends|embed|embeds"
-    r"|backed up|backs up|back up|copied|saved|stored|logged|archived|dumped|written)\b(?!:)"
-    r"(?:(?:[^.!?\n]|\.(?=\S)){0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
-    r"\bwith\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?|\s+)"  # "ping https://…": no preposition
+    # Every form of a verb that moves data (a stem takes -s, -es, -ed, -d, -ing: "delivered", "reporting").
+    pattern=r"\b(?:(?:send|sent|forward|e-?mail|mail|post|upload|transmit|transmitt|relay|publish|mirror|ping|share|"
+    r"shar|text|sync|stream|leak|beacon|deliver|exfiltrat|report|push|submit|submitt|dispatch|notif(?:y|ie)|"
+    r"collect|add|connection|curl|wget|change|replace|redirect|rout|route|point|includ|include|attach|append|embed"
+    r"|sav|save|stor|store|log|logg|archiv|archive|dump|cop(?:y|ie)|cc|bcc)(?:s|es|ed|d|ing)?"
+    r"|goes|go|set|back(?:ed|s)? up|written)\b(?![:/])"  # "text/plain" is a type
+    r"(?:(?:\b(?:incl|e\.g|i\.e|nos?|nr|vs|approx|esp|excl)\.\s|[^.!?\n]|\.(?=\S)){0,80}?(?:\bto\b|\bat\b|\bon\b|\bunder\b|\binto\b|"
+    r"\bwith\b|\bvia\b|:|\s-\w\b[^\n]{0,80}?)\s*(?:the\s+)?(?:\w+\s+){0,3}?|\s+)"  # "ping https://…": no preposition
+    r"[`<(\[]{0,2}"  # a destination in backticks or brackets is still one (a quoted one is often an example)
     + _DEST
-    + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b",
+    + r"|!\[[^\]]*\]\(\s*https?://[^)\s]*[?&#][^)\s]*[{$<][^)]*\)|\bexfiltrat\w*|\bsmuggl\w*|\bcovert channel\b"
+    # A URL whose query holds a slot for the person's data or secrets: loading it sends them ("…?ctx=<base64
+    # of the user's last 10 messages>", "…?card={full_card_number}"); a slot for an id or a query is an API's.
+    r"|\bhttps?://[^\s`'\"]*[?&][\w-]+=[^\s`'\"]*?(?:<[^<>\n]{0,60}|\{[^{}\n]{0,60}|\$\{?)"
+    r"(?:messages?|conversation|chat|history|summary|ctx|context|printenv|env|environment|secrets?|tokens?|keys?"
+    r"|passwords?|card|cvc|cvv|expiry|balance|payload|contents?|base\d\d|encoded|seen|known)",
     explanation="sends something to a destination written in the text",
 )
 SIDE_EFFECT = cue(
@@ -274,7 +280,10 @@ KIND = {
     "loop": "model_instruction",
 }
 
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?!\s|$))+[.!?]*")  # a dot in a path or an address ends nothing
+# A dot in a path or an address ends nothing, nor one of an abbreviation the sentence goes on after ("incl. notes").
+_SENTENCE = re.compile(
+    r"(?:\b(?:incl|e\.g|i\.e|nos?|nr|vs|approx|esp|cf|resp|excl)\.\s+(?=[a-z0-9(])|[^.!?\n]|[.!?](?!\s|$))+[.!?]*", _I
+)
 _IMPERATIVE = re.compile(
     r"^\W*(?:<[^<>]{0,40}>\s*|\[[^\]]{0,40}\]\s*"
     r"|\([^)]{0,40}\)\s*)*(?:[^,;:]{0,80}[,;:]\s*){0,3}"
@@ -350,7 +359,7 @@ _TOPIC = {
         _I,
     ),
     "secret": re.compile(
-        r"\b(?:auth\w*|login|credentials?|vault|secrets?|passwords?|keys?|tokens?|env|environment|"
+        r"\b(?:auth(?!or)\w*|login|credentials?|vault|secrets?|passwords?|keys?|tokens?|env|environment|"
         r"config\w*|ssh|certificates?|keychain|wallets?|cookies?)\b",
         _I,
     ),
@@ -370,8 +379,67 @@ def _noun_in_purpose(data: str, purpose: str) -> bool:
 
 _MODIFIER = re.compile(r"\b(?:per|by|each|every|for each|which|whose|optional|the user'?s own)\s+$", _I)
 _USE_TO = re.compile(
-    r"\b(?:use|call|invoke|run)\s+(?:this|it|`?[\w.-]+`?)(?:\s+tool|\s+function)?\s+(?:to|for)\s+(?:\w+\s+)?$", _I
+    r"\b(?:use|call|invoke|run)\s+(?:this|it|`?[\w.-]+`?)(?:\s+tool|\s+function)?\s+(?:to|for)\s+(?:\w+\s+)?$"
+    # an option and its value, and what it achieves: 'Use format="stripped" to also remove …'
+    r"|\b(?:use|set|pass)\s+[\w.-]+\s*(?:=|to)\s*[\"'`]?[\w.-]+[\"'`]?\s+to\s+(?:\w+\s+)?$",
+    _I,
 )
+# A verb that is an item of a list ("create, read, edit, delete, list files", "add/delete operations") names what
+# a tool or a language can do; one in a clause of time ("required before move_email or delete_email") is the
+# circumstance of the order, not the order.
+_LIST_BEFORE = re.compile(r"(?:,|/|\(\w+\))\s*$")
+_LIST_AFTER = re.compile(r"\s*(?:,|/)|\s+(?:or|and)\s+\w+\s*(?:,|/|$|\s(?:keywords?|operations?|statements?)\b)", _I)
+# Verbs of showing (unlike telling) say how to present an answer: leaving a detail out is formatting. They hide
+# something from the user only when the text names the user or points at the act itself ("don't show this",
+# "do not surface that you called it").
+_SHOWING = re.compile(r"\b(?:show|showing|surface|surfacing|reference|referencing|explain|display|displaying)\b", _I)
+_HIDDEN_OBJECT = re.compile(
+    r"\s+(?:this|that|these|those|it|them|any of (?:this|these)|anything|what|how|where|why|you|the (?:call|calls|request"
+    r"|instructions?|step|steps|upload|transfer|copy|note|above|fact|action|link|url|address|destination|data|words?"
+    r"|results?|status|real|actual|original|true|full)|(?:any|the|an?)\s+(?:\w+\s+)?(?:errors?|warnings?|failures?"
+    r"|risks?|alerts?))\b",
+    _I,
+)
+
+
+def _presentation_only(sent: str, m: re.Match[str]) -> bool:
+    verb = _SHOWING.search(m.group())
+    return bool(
+        verb and verb.end() == len(m.group()) and not _PERSON.search(sent) and not _HIDDEN_OBJECT.match(sent, m.end())
+    )
+
+
+_CONSENT = re.compile(
+    r"\b(?:ask|asking|check with|confirm with|consult)\s+(?:the\s+)?(?:user|person|human|owner)\b[^.!?\n]{0,40}?"
+    r"\b(?:whether|if|before|to confirm|for (?:confirmation|approval|permission))\b[^.!?\n]{0,60}$",
+    _I,
+)
+# A credential named after a product ("the BugSnag API key", "a GitHub token"): capitalised, as names are.
+_OWN_SERVICE = re.compile(r"\b([A-Z][\w-]{2,})\s+$")
+
+
+def _service_in_purpose(before: str, purpose: str) -> bool:
+    name = _OWN_SERVICE.search(before)
+    return bool(name and purpose and re.search(r"\b" + re.escape(name.group(1).lower()) + r"\b", purpose))
+
+
+_DEST_RX = re.compile(r"(?:https?|s3|ftp|sftp|wss?)://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", _I)
+_POINTED_BACK = re.compile(
+    r"\b(?:send|sent|post|posted|upload|uploaded|push|pushed|put|deliver|delivered|mirror|mirrored|forward|forwarded"
+    r"|copy|copied|sync|synced|stream|streamed)\b[^.!?\n]{0,120}?\b(?:here|there"
+    r"|to (?:this|that|the (?:default|same)) (?:address|url|endpoint|target|location|webhook|host))\b",
+    _I,
+)
+
+
+def _listed(sent: str, m: re.Match[str]) -> bool:
+    before, after = sent[: m.start()], sent[m.end() :]
+    if before.endswith("/") or after.startswith("/"):
+        return True
+    return bool(_LIST_BEFORE.search(before) and _LIST_AFTER.match(after))
+
+
+_CIRCUMSTANCE = re.compile(r"\b(?:before|after|prior to|when|while|until)\s+(?:[\w`'\"-]+\s+){0,3}$", _I)
 _NEGATED = re.compile(
     r"\b(?:do not|don'?t|dont|never|avoid|no|not|without|exclude|excluding|except)\b(?:\s+\S+){0,12}\s*$", _I
 )
@@ -457,7 +525,8 @@ _GUIDANCE = re.compile(
 )
 _OVERRIDE_OPENING = re.compile(
     r"(?:ignore|disregard|forget|override|bypass|skip|disable|drop|abandon|supersede|takes? precedence|overrides?"
-    r"|higher priority|top priority|highest priority|from now on|for the (?:rest|remainder) of)\b",
+    r"|higher priority|top priority|highest priority|from now on|for the (?:rest|remainder) of"
+    r"|regardless of what(?:ever)?\s+(?!you\b))",
     _I,
 )
 
@@ -563,10 +632,12 @@ _DATA_WORDS = frozenset(
     """password passwords passphrase credential credentials secret secrets token tokens key keys ssh cookie cookies
     wallet history conversation chat transcript messages prompt prompts instructions clipboard documents files
     home env environment contents content inbox contacts calendar queries whatever answer answers response responses
-    reply replies disabled comply safety state states""".split()
+    reply replies disabled comply safety state states push pushes pushed pushing deliver delivers delivered submit
+    submits submitted dispatch dispatches dispatched put""".split()
 )
+# A written-out destination ("://") makes a definition worth reading whole: loading a URL can send what fills it.
 _DATA_LITERALS = ("~/", ".env", "/etc/", ".aws", ".kube", "npmrc", "pypirc", "netrc", "pgpass", "/root/", "id_rsa",
-                  "id_ed25519", "credential", "password", "secret")
+                  "id_ed25519", "credential", "password", "secret", "://")
 
 
 # The words a caller's `words` set must hold when they occur, and the literals its `literals` set must
@@ -677,6 +748,18 @@ def judge_instructions(
                     continue  # DELETE, DROP: keywords of a language the tool speaks, not orders
                 if c == "side_effect" and (_DETERMINER.search(before) or _RULED_OUT.search(before)):
                     continue  # "a book", "the order": things; "without deleting it": not asked for
+                if c == "side_effect" and _CONSENT.search(before):
+                    continue  # "ask the user whether the link should be public": the person decides
+                if c == "secret" and _OWN_SERVICE.search(before) and _service_in_purpose(before, purpose):
+                    continue  # "a BugSnag API key" in a BugSnag tool: the credential of the service it is for
+                if c == "conceal" and _presentation_only(sent, m):
+                    continue  # "never show raw fileName": what the answer leaves out, not what the user is kept from
+                if (
+                    c == "side_effect"
+                    and (_listed(sent, m) or (_CIRCUMSTANCE.search(before) and not NO_CONFIRM.pattern.search(sent)))
+                    and not _SEVERE.search(sent)
+                ):
+                    continue  # "create, read, delete, list files"; "required before delete_email"
                 if c == "override" and _weak_override(m, sent):
                     if c not in found:
                         found[c], weak_override = m, True
@@ -690,6 +773,12 @@ def judge_instructions(
                 found[c] = m
                 weak_override = weak_override and c != "override"
                 break
+        if "outbound" not in found and source == "definition":
+            # "uploaded here", "PUT the notes there", "send … to this address": a destination the text wrote out
+            # elsewhere (a parameter's default URL), pointed back at.
+            back = _POINTED_BACK.search(sent)
+            if back and _DEST_RX.search(text):
+                found["outbound"] = back
         if not found:
             continue
         is_def = source == "definition"
@@ -809,6 +898,31 @@ _REQUEST_AFTER = re.compile(
 _DEFAULT_VALUE = re.compile(r"\bdefaults?\s*(?:to|is|:|=)?\s*[`'\"]?$", _I)
 
 
+# Facts about a person that identify, locate or describe them (documents, health, home, income): a parameter asking
+# for them is judged like private data, against the tool's purpose.
+_PERSONAL = re.compile(
+    r"\b(?:dates? of birth|DOB|birth ?dates?|passport (?:numbers?|no\.?|nr)|social security(?: numbers?)?|SSN|BSN"
+    r"|national (?:id|insurance) numbers?|medical (?:history|records?|conditions?)|diagnos[ie]s|medications?"
+    r"|health (?:info\w*|records?|conditions?|history)|home address(?:es)?|salary|insurance member id"
+    r"|mother'?s maiden name|(?:credit |debit )?card numbers?|bank account numbers?|account (?:passwords?|pins?))\b",
+    _I,
+)
+_PERSONAL_KEY = re.compile(r"passport|social|security|medical|diagnos|medication|health|insurance|salary|birth|card|bank"
+                           r"|address|pin", _I)
+# A value the model is told to gather from elsewhere (the conversation, its memory, the person's records, another
+# tool) rather than take from the request: what the tool is for does not ask the model to go and collect it.
+_GATHERED = re.compile(
+    r"\b(?:earlier|previously|so far)\b[^.;]{0,30}\b(?:conversation|chat|messages?|session)\b"
+    r"|\b(?:in|from) (?:the|this|our) (?:conversation|chat|session)\b"
+    r"|\b(?:mentioned|shared|given|said|seen|appears?)\b[^.;]{0,30}\b(?:earlier|before|previously|conversation|chat)\b"
+    r"|\beverything you know\b|\b(?:you|u) know (?:from|about)\b|\bfrom (?:your )?(?:memory|(?:the user'?s |their )?profile)\b"
+    r"|\b(?:with|using|via) (?:any|the|an?) (?:available )?(?:mail|e-?mail|http|file|other|\w+ing) tools?\b"
+    r"|\bany (?:\w+ )?(?:records|tools?|files) you (?:can|have)\b|\blook (?:them|it) up\b"
+    r"|\bread (?:them|it|the files?) yourself\b|\bfrom (?:the environment|any (?:connected|available))\b",
+    _I,
+)
+
+
 def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
     """A parameter that asks for data the tool's purpose does not need: the conversation, the
     model's instructions, secrets or private files the tool is not about. A parameter that merely
@@ -829,11 +943,22 @@ def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
         before = description[max(0, m.start() - 40) : m.start()] if m else ""
         after = description[m.end() : m.end() + 60] if m else ""
         asked = bool(_REQUEST_BEFORE.search(before) or _REQUEST_AFTER.match(after) or _REQUEST.search(words))
-        strong = c == "conversation" or asked or bool(named and c == "secret")
+        strong = c == "conversation" or asked or bool(named and c == "secret") or bool(_GATHERED.search(description))
         if not strong:
             continue
         what = _WHAT[c].explanation.removeprefix("concerns ")
         why = f"parameter {name!r} asks for {what}, which the tool's purpose does not need"
         s, e = m.span() if m else (0, 0)
         return Act("exfiltration", "high", s, e, why, exact=True)  # judged against the tool's own purpose
+    m = _PERSONAL.search(description)
+    if m and not _NEGATED.search(description[: m.start()]):
+        key = _PERSONAL_KEY.search(m.group())
+        in_purpose = bool(key and purpose and re.search(r"\b" + re.escape(key.group().lower()), purpose))
+        before = description[max(0, m.start() - 40) : m.start()]
+        asked = bool(_REQUEST_BEFORE.search(before) or _REQUEST_AFTER.match(description[m.end() : m.end() + 60]))
+        # Several such facts at once, or ones to be gathered from elsewhere, are a profile of the person.
+        many = len(_PERSONAL.findall(description)) >= 2
+        if not in_purpose and (_GATHERED.search(description) or (asked and many)):
+            why = f"parameter {name!r} asks for a person's private details, which the tool's purpose does not need"
+            return Act("exfiltration", "high", m.start(), m.end(), why, exact=True)
     return None
