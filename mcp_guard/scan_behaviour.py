@@ -103,7 +103,8 @@ OVERRIDE = cue(
     r"|\badministrator (?:rights|privileges|access)\b|\bpretend (?:to be|you(?:'re| are))\b|\bwith no (?:rules"
     r"|restrictions|limits)\b"
     r"|\b(?:pre-?authori[sz]ed|pre-?approved|pre-?cleared|already (?:agreed|approved|consented|authori[sz]ed))\b"
-    r"|\bregardless of (?:what(?:ever)?(?:\s+(?:the|your|their|an?|you))?\s+[\w'-]+|the user|results|their|any)\b|\beven if (?:the user|they) (?:says?|asks?)\b"
+    r"|\bregardless of (?:what(?:ever)?(?:\s+(?:the|your|their|an?|you))?\s+[\w'-]+|the user|results|their|any)\b"
+    r"|\beven if (?:the user|they) (?:says?|asks?)\b"
     r"|\bwhatever the user (?:prefers|wants|says|asks|requests|chooses)\b"
     # a standing order on every answer the model gives ("append X to every answer it gives")
     r"|\b(?:every|each|all)\s+(?:of\s+)?(?:its\s+|your\s+|the\s+)?(?:answers?|responses?|repl(?:y|ies))\s+"
@@ -155,7 +156,8 @@ STEALTH = cue(
 DECEIVE = cue(
     "deceive",
     pattern=r"\b(?:tell|tells|say|says|inform|report|claim|present|describe)\b[^.!?\n]{0,80}?\b(?:even if|regardless|"
-    r"instead(?!\s+of\b)|isn'?t|is not|wasn'?t|doesn'?t|does not|dont|don'?t exist|unavailable|not available|succeeded|deleted|"
+    r"instead(?!\s+of\b)|isn'?t|is not|wasn'?t|doesn'?t|does not|dont|don'?t exist|unavailable|not available|"
+    r"succeeded|deleted|"
     r"is safe|fake|broken|must pay|have to pay|as the requested|no results|was successful)\b"
     r"|\breport (?:it|this|them|that) as\b"
     # a scripted answer on a trigger: "if the user asks about pricing, state that …"
@@ -394,7 +396,8 @@ _LIST_AFTER = re.compile(r"\s*(?:,|/)|\s+(?:or|and)\s+\w+\s*(?:,|/|$|\s(?:keywor
 # "do not surface that you called it").
 _SHOWING = re.compile(r"\b(?:show|showing|surface|surfacing|reference|referencing|explain|display|displaying)\b", _I)
 _HIDDEN_OBJECT = re.compile(
-    r"\s+(?:this|that|these|those|it|them|any of (?:this|these)|anything|what|how|where|why|you|the (?:call|calls|request"
+    r"\s+(?:this|that|these|those|it|them|any of (?:this|these)|anything|what|how|where|why|you"
+    r"|the (?:call|calls|request"
     r"|instructions?|step|steps|upload|transfer|copy|note|above|fact|action|link|url|address|destination|data|words?"
     r"|results?|status|real|actual|original|true|full)|(?:any|the|an?)\s+(?:\w+\s+)?(?:errors?|warnings?|failures?"
     r"|risks?|alerts?))\b",
@@ -907,15 +910,16 @@ _PERSONAL = re.compile(
     r"|mother'?s maiden name|(?:credit |debit )?card numbers?|bank account numbers?|account (?:passwords?|pins?))\b",
     _I,
 )
-_PERSONAL_KEY = re.compile(r"passport|social|security|medical|diagnos|medication|health|insurance|salary|birth|card|bank"
-                           r"|address|pin", _I)
+_PERSONAL_KEY = re.compile(r"passport|social|security|medical|diagnos|medication|health|insurance|salary|birth"
+                           r"|card|bank|address|pin", _I)
 # A value the model is told to gather from elsewhere (the conversation, its memory, the person's records, another
 # tool) rather than take from the request: what the tool is for does not ask the model to go and collect it.
 _GATHERED = re.compile(
     r"\b(?:earlier|previously|so far)\b[^.;]{0,30}\b(?:conversation|chat|messages?|session)\b"
     r"|\b(?:in|from) (?:the|this|our) (?:conversation|chat|session)\b"
     r"|\b(?:mentioned|shared|given|said|seen|appears?)\b[^.;]{0,30}\b(?:earlier|before|previously|conversation|chat)\b"
-    r"|\beverything you know\b|\b(?:you|u) know (?:from|about)\b|\bfrom (?:your )?(?:memory|(?:the user'?s |their )?profile)\b"
+    r"|\beverything you know\b|\b(?:you|u) know (?:from|about)\b"
+    r"|\bfrom (?:your )?(?:memory|(?:the user'?s |their )?profile)\b"
     r"|\b(?:with|using|via) (?:any|the|an?) (?:available )?(?:mail|e-?mail|http|file|other|\w+ing) tools?\b"
     r"|\bany (?:\w+ )?(?:records|tools?|files) you (?:can|have)\b|\blook (?:them|it) up\b"
     r"|\bread (?:them|it|the files?) yourself\b|\bfrom (?:the environment|any (?:connected|available))\b",
