@@ -127,12 +127,13 @@ def refusals(store: Store, session_id: str) -> list[Approval]:
     """Every call a person refused in this session that the audit chain records (as `_decided` checks)."""
     rows = _dicts(store.execute(f"SELECT {_COLUMNS} FROM approvals WHERE session_id = ? AND state = 'denied' "
                                 "ORDER BY decided_at", [session_id]))
-    out = []
-    for a in map(_approval, rows):
-        rec = audit.latest_approval(store, session_id, a.id)
-        if rec and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == ("denied", a.tool, a.args_digest):
-            out.append(a)
-    return out
+    return [a for a in map(_approval, rows) if _recorded(store, session_id, a.id, "denied", a.tool, a.args_digest)]
+
+
+def _recorded(store: Store, session_id: str, ident: str, state: str, tool: str, digest: str) -> bool:
+    """Does the audit chain's latest record of approval `ident` say `state` for this very call?"""
+    rec = audit.latest_approval(store, session_id, ident)
+    return bool(rec) and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == (state, tool, digest)
 
 
 def _decided(store: Store, session_id: str, tool: str, digest: str, state: str) -> str | None:
@@ -144,8 +145,7 @@ def _decided(store: Store, session_id: str, tool: str, digest: str, state: str) 
         "ORDER BY decided_at",
         [session_id, tool, digest, state],
     ).fetchall():
-        rec = audit.latest_approval(store, session_id, ident)
-        if rec and (rec.get("decision"), rec.get("tool"), rec.get("args_digest")) == (state, tool, digest):
+        if _recorded(store, session_id, ident, state, tool, digest):
             return ident
         log.warning("approval state edited outside mcp-guard: %s is marked %s without its audit record; the "
                     "call stays held", ident, state)
