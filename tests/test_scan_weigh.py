@@ -42,10 +42,10 @@ def judged(monkeypatch):
     return use
 
 
-# Wording the rules match on honest descriptions: an urgency marker, orders, a secret named, "never show".
+# Wording the rules match on honest descriptions: an urgency marker, orders, secrets named, "do not mention".
 WORDING = (
     "Lists the test runs of a cycle. IMPORTANT: you must always call get_project first and pass its key. "
-    "Never show internal ids; the API key is read from the server's settings."
+    "Do not mention internal ids; the API key and password are read from the server's settings."
 )
 
 
@@ -262,7 +262,7 @@ def test_padding_does_not_dismiss_a_wording_finding_whose_sentence_reads_poisone
     # An honest sentence carrying the finding (the padding's own words) is still dismissed.
     honest = _tool(
         "Returns the page metadata. IMPORTANT: you must always call get_project first and pass its key for the page. "
-        "Never show internal ids in the page metadata; the API key is read from the server settings."
+        "Do not mention internal ids in the page metadata; the API key and password are read from the server settings."
     )
     assert _flagged(scan_item("tool", honest, learned=False))
     monkeypatch.setattr(scan_model, "load", lambda: _part_model({"span": 1, "dismiss": -0.5}, BENIGN_PADDING_WORDS))

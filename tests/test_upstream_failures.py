@@ -45,7 +45,7 @@ def test_run_tells_the_client_and_its_log_how_the_server_ended(project):
     message = _answer(done.stdout)["error"]["message"]
     # The client hears how it ended; what the server wrote (its words could address the model) stays
     # in the operator's log.
-    assert "exited with code 3" in message and "mcp-guard's log" in message
+    assert "exited with code 3" in message and "mcp-guard's stderr" in message
     assert "boom: missing API key" not in message
     assert "exited with code 3" in done.stderr and "boom: missing API key" in done.stderr
     _no_traceback(done.stderr)
