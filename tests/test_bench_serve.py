@@ -9,6 +9,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import REPO
 
 BENCH = REPO / "scripts" / "bench_serve"
@@ -21,6 +23,7 @@ def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
                           cwd=REPO)
 
 
+@pytest.mark.slow  # a real run of both modes: a benchmark, left out of the fast tests as the README says
 def test_a_short_run_reports_every_figure_shared_and_per_session():
     done = bench("--sessions", "1,3", "--calls", "2", "--json")
     assert done.returncode == 0, done.stderr

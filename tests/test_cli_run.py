@@ -133,6 +133,18 @@ def test_a_commands_option_written_before_the_command_says_where_it_goes(home, c
     assert "-v is an option of 'mcp-guard run': write it after 'run'" in err and "did you mean" not in err
 
 
+def test_an_option_only_other_commands_take_is_named_with_them(capsys):
+    """`mcp-guard --verbose review list`: --verbose belongs to the proxy commands, which the error names."""
+    with pytest.raises(SystemExit) as refused:
+        main(["--verbose", "review", "list"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2
+    assert "--verbose is an option of 'mcp-guard run' and 'mcp-guard serve' only" in err
+    with pytest.raises(SystemExit):  # taken by many commands: the error points at this one's own list
+        main(["audit", "verify", "--upstream", "x"])
+    assert "`mcp-guard audit verify -h` lists this one's" in capsys.readouterr().err
+
+
 def test_several_config_mistakes_come_under_one_heading(home, tmp_path, capsys):
     config = tmp_path / "guard.toml"
     config.write_text("[upstreams.a]\ncomand = 'x'\n[upstreams.b]\ncommand = 'x'\ntrust = 'maybe'\n")

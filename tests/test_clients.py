@@ -827,3 +827,20 @@ def test_doctor_says_whether_servers_run_isolated(home, project, capsys, monkeyp
     assert guard("doctor", "--offline", project=project) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "server isolation" in x)
     assert line.startswith("warn") and "isolate" in line, line
+
+
+def test_a_config_wrap_creates_takes_the_ai_bom_runs_without_a_config_kept(home, project, capsys):
+    """Runs without a config keep the AI-BOM in the state folder; once `wrap` creates the user's config,
+    the BOM's home is beside it. The approved BOM comes along, so `bom check` reads the same approvals."""
+    state_bom = home / ".local" / "state" / "mcp-guard" / "bom" / "aibom.cdx.json"
+    approved = put(state_bom, '{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}\n')
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"echo": echo_entry()}}, indent=2))
+    assert guard("wrap", "--no-review", project=project) == 0
+    config_bom = home / ".config" / "mcp-guard" / "bom" / "aibom.cdx.json"
+    assert config_bom.read_bytes() == approved
+    assert f"copied {state_bom} to {config_bom}" in capsys.readouterr().out
+    # A config that existed already keeps its own BOM: nothing is copied over it.
+    put(state_bom, '{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [], "other": 1}\n')
+    put(project / ".mcp.json", json.dumps({"mcpServers": {"echo2": echo_entry()}}, indent=2))
+    assert guard("wrap", "--no-review", project=project) == 0
+    assert config_bom.read_bytes() == approved and "copied" not in capsys.readouterr().out

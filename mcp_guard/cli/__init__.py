@@ -47,7 +47,31 @@ class SuggestingParser(argparse.ArgumentParser):
             if close:
                 message += f" (did you mean {close[0]!r}?)"
                 break
+            owners = commands_taking(word)
+            if 0 < len(owners) <= 3:  # e.g. `--verbose`, which only the proxy commands take
+                message += f" ({word} is an option of {' and '.join(repr(o) for o in owners)} only)"
+                break
+            if owners:
+                message += f" ({word} is another command's option; `{self.prog} -h` lists this one's)"
+                break
         super().error(message)
+
+
+def commands_taking(option: str) -> list[str]:
+    """The commands (with their subcommands) that take `option`: every command's parser is built,
+    which costs the imports a usage error can afford."""
+    found: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in dict.fromkeys(action.choices.values()):
+                    if option in sub._option_string_actions:
+                        found.append(sub.prog)
+                    walk(sub)
+
+    walk(build_parser())
+    return found
 
 
 class CommandParser(SuggestingParser):

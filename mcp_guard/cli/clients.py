@@ -99,9 +99,12 @@ def _wrap(args: argparse.Namespace) -> int:
         print("dry run: nothing written")
         return 0
     store = _store(config)
+    created = not path.exists()
     backups = apply(plan, store, config.db_path.parent / "backups")
     for b in backups:
         print(f"backup: {b}")
+    if created and path.exists():
+        _carry_bom(config, path)
     if plan.registrations:
         print(f"registered upstreams in {path}: {', '.join(plan.registrations)}")
         for name, reg in plan.registrations.items():
@@ -123,6 +126,21 @@ def _wrap(args: argparse.Namespace) -> int:
             if not _record_tools(path, list(plan.registrations), env_of):
                 return 1  # a server its provenance policy refuses was not started (wrap itself is done)
     return 0
+
+
+def _carry_bom(config, path: Path) -> None:
+    """A config file `wrap` just created moves the AI-BOM's home from the state folder (where runs
+    without a config keep it) to beside that file: the approved BOM comes along, so `bom check`
+    reads the same approvals as before."""
+    import shutil
+
+    from mcp_guard.config import Config, load_config
+
+    before, after = Config().bom_path, load_config(path).bom_path
+    if before.is_file() and not after.exists():
+        after.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(before, after)
+        print(f"note: the AI-BOM now lives beside {path.name}: copied {before} to {after}")
 
 
 def _unwrap(args: argparse.Namespace) -> int:
