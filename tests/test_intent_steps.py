@@ -137,3 +137,22 @@ def test_a_name_pays_by_its_verb_or_head_noun_a_link_for_a_payment_pays_nothing(
     v = e.decide("create_payment_link", {"invoice_id": "INV-7"}, r)
     assert (v.action, v.rule) == ("allow", "step"), v.reason
     assert e.decide("make_payment", {"invoice_id": "INV-7"}, r).action != "allow"
+
+
+def test_remember_said_to_the_assistant_asks_it_to_keep_what_follows():
+    """"Remember that …" asks an agent to keep something: a memory write on what the request names is a step
+    of it. Asking whether it remembers asks for nothing, and the write still acts only on what is named."""
+    memory = {"create_entities": classify({"name": "create_entities", "inputSchema": {"properties": {
+        "entities": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "observations": {"type": "array", "items": {"type": "string"}}}}}}}})}
+    alice = {"entities": [{"name": "Alice", "observations": ["favourite colour is blue"]}]}
+    for request in ("Remember that Alice's favourite colour is blue", "Please memorize: Alice likes blue"):
+        assert asks_side_effect(DeclaredIntent(request))
+        v = DefaultEngine(DeclaredIntent(request), memory).decide("create_entities", alice, SessionRecord())
+        assert (v.action, v.rule) == ("allow", "step"), v.reason
+    asked = DefaultEngine(DeclaredIntent("Do you remember what colour Alice likes?"), memory)
+    assert asked.decide("create_entities", alice, SessionRecord()).action == "ask"
+    other = {"entities": [{"name": "Mallory", "observations": ["likes red"]}]}
+    v = DefaultEngine(DeclaredIntent("Remember that Alice's favourite colour is blue"), memory).decide(
+        "create_entities", other, SessionRecord())
+    assert v.action == "ask", v.reason

@@ -108,7 +108,8 @@ _FAMILIES = {
     "reserve": "reserve book",
     "update": "update change modify edit set adjust rename move reschedule correct fix replace amend",
     "share": "share grant give",
-    "store": "save store upload write put copy backup archive export sync",
+    # "remember"/"memorize" said to an assistant ask it to keep something: for an agent, a write to its memory.
+    "store": "save store upload write put copy backup archive export sync remember memorize memorise",
 }
 FAMILIES: dict[str, frozenset[str]] = {k: frozenset(stem(w) for w in v.split()) for k, v in _FAMILIES.items()}
 # Every verb of action: a sentence that opens with one tells its reader to do something.
