@@ -95,6 +95,21 @@ class RawClient:
         self.proc.stderr = io.BytesIO(raw)  # type: ignore[assignment] - still there for the test to read
         return f"it exited with {code}; its stderr ends with:\n{raw.decode(errors='replace')[-3000:]}"
 
+    def _so_far(self) -> str:
+        """What a still-running process has written to stderr so far, without waiting (for a timeout's message:
+        a process that never answers says where it stopped)."""
+        if self.proc.poll() is not None:
+            return self._ended()
+        stderr = self.proc.stderr
+        if stderr is None or not hasattr(stderr, "fileno"):
+            return "it is still running"
+        os.set_blocking(stderr.fileno(), False)
+        try:
+            raw = stderr.read() or b""
+        finally:
+            os.set_blocking(stderr.fileno(), True)
+        return f"it is still running; its stderr so far ends with:\n{raw.decode(errors='replace')[-3000:]}"
+
     def send(self, msg: dict[str, Any]) -> None:
         self.send_raw(json.dumps(msg).encode() + b"\n")
 
@@ -104,7 +119,7 @@ class RawClient:
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
-            raise TimeoutError("no message within the timeout") from None
+            raise TimeoutError(f"no message within {timeout} s; {self._so_far()}") from None
         if not line:
             raise EOFError(f"the process closed its stdout; {self._ended()}")
         return json.loads(line)
