@@ -12,9 +12,11 @@ The output is committed; re-run only to change the rule.
 
 from __future__ import annotations
 
-import gzip
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wordnet_data import wordnet_folder, write_gz  # noqa: E402
 
 # money, sum of money, monetary unit, cost, payment, economic value, monetary value (WordNet 3.0 noun offsets)
 _MONEY = {"13384557", "13331198", "13604718", "13275847", "13278375", "13413493", "05145118"}
@@ -22,9 +24,8 @@ _UNIT = "13604718"  # monetary unit
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "index.noun").exists():
-        print(f"gen_money_nouns: no WordNet index.noun in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_money_nouns", "index.noun")
+    if folder is None:
         return 2
     kinds_of: dict[str, list[str]] = {}  # a synset's hypernyms (and instance hypernyms)
     for line in (folder / "data.noun").read_text("latin-1").splitlines():
@@ -59,9 +60,8 @@ def main() -> int:
         synsets = f[4 + pointers + 2: 4 + pointers + 2 + count]  # most frequent sense first
         if lemma.isalpha() and any(map(is_money, synsets)):
             money[lemma.lower()] = int(is_money(synsets[0]) and not is_money(synsets[0], {_UNIT}))
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "money_nouns.txt.gz"
     text = "".join(f"{w}\t{first}\n" for w, first in sorted(money.items()))
-    out.write_bytes(gzip.compress(text.encode("ascii"), 9, mtime=0))  # mtime 0: the same input, the same bytes
+    out = write_gz("money_nouns.txt.gz", text)
     print(f"{len(money)} words ({sum(money.values())} by their first sense) -> {out}")
     return 0
 

@@ -10,17 +10,18 @@ The output is committed; re-run only to change the rule.
 
 from __future__ import annotations
 
-import gzip
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wordnet_data import wordnet_folder, write_gz  # noqa: E402
 
 _PARTY_FILES = {14, 18}  # noun.group, noun.person
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "index.noun").exists():
-        print(f"gen_party_nouns: no WordNet index.noun in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_party_nouns", "index.noun")
+    if folder is None:
         return 2
     lexfile: dict[str, int] = {}
     for line in (folder / "data.noun").read_text("latin-1").splitlines():
@@ -36,9 +37,7 @@ def main() -> int:
         first = fields[4 + pointers + 2]  # the synsets follow, most frequent sense first
         if lemma.isalpha() and lexfile.get(first) in _PARTY_FILES:
             party.add(lemma.lower())
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "party_nouns.txt.gz"
-    # mtime 0: the same input makes the same bytes
-    out.write_bytes(gzip.compress(("\n".join(sorted(party)) + "\n").encode("ascii"), 9, mtime=0))
+    out = write_gz("party_nouns.txt.gz", ("\n".join(sorted(party)) + "\n"))
     print(f"{len(party)} words -> {out}")
     return 0
 

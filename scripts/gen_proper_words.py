@@ -10,15 +10,16 @@ The output is committed; re-run only to change the rule.
 
 from __future__ import annotations
 
-import gzip
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wordnet_data import wordnet_folder, write_gz  # noqa: E402
+
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "data.noun").exists():
-        print(f"gen_proper_words: no WordNet data.noun in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_proper_words", "data.noun")
+    if folder is None:
         return 2
     common: set[str] = set()
     capitalised: set[str] = set()
@@ -40,9 +41,7 @@ def main() -> int:
         if int(count) > 0:
             met.add(key.split("%", 1)[0])
     proper = (capitalised - common) | (capitalised & (common - met))
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "proper_words.txt.gz"
-    # mtime 0: the same input makes the same bytes
-    out.write_bytes(gzip.compress(("\n".join(sorted(proper)) + "\n").encode("ascii"), 9, mtime=0))
+    out = write_gz("proper_words.txt.gz", ("\n".join(sorted(proper)) + "\n"))
     print(f"{len(proper)} words -> {out}")
     return 0
 

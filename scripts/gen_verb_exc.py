@@ -9,24 +9,24 @@ The output is committed; re-run only to change the rule.
 
 from __future__ import annotations
 
-import gzip
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wordnet_data import wordnet_folder, write_gz  # noqa: E402
+
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "verb.exc").exists():
-        print(f"gen_verb_exc: no WordNet verb.exc in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_verb_exc", "verb.exc")
+    if folder is None:
         return 2
     pairs: dict[str, str] = {}
     for line in (folder / "verb.exc").read_text("latin-1").splitlines():
         form, *lemmas = line.split()
         if lemmas and form.isalpha() and lemmas[0].isalpha():
             pairs.setdefault(form.lower(), lemmas[0].lower())
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_exc.txt.gz"
     text = "".join(f"{form} {lemma}\n" for form, lemma in sorted(pairs.items()))
-    out.write_bytes(gzip.compress(text.encode("ascii"), 9, mtime=0))  # mtime 0: the same input, the same bytes
+    out = write_gz("verb_exc.txt.gz", text)
     print(f"{len(pairs)} forms -> {out}")
     return 0
 

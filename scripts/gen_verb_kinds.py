@@ -14,10 +14,12 @@ Usage: scripts/gen_verb_kinds.py [WORDNET_DICT_DIR]   (Debian/Ubuntu: package wo
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wordnet_data import wordnet_folder, write_json  # noqa: E402
 
 SENSES = 3  # senses per verb looked at: WordNet orders them by frequency in its tagged corpus
 
@@ -98,9 +100,8 @@ def sense_kinds(hypernyms: dict, anchor: dict[str, set[str]]) -> Callable[[str],
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "data.verb").exists():
-        print(f"gen_verb_kinds: no WordNet data.verb in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_verb_kinds", "data.verb")
+    if folder is None:
         return 2
     hypernyms, _, senses = load(folder)
     anchor = anchors(senses)
@@ -127,10 +128,9 @@ def main() -> int:
     # Every other one-word verb WordNet lists ("acknowledge", "roll"): a word in neither list is no verb of
     # English as WordNet knows it (a clipped form such as "ack", see `words.is_verb`).
     plain = sorted(lemma for lemma in senses if lemma.isalpha() and lemma not in table)
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_kinds.json"
     doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE", "senses": SENSES,
            "anchors": ANCHORS, "verbs": table, "plain": plain}
-    out.write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n")
+    out = write_json("verb_kinds.json", doc, sort_keys=True)
     print(f"{len(table)} verbs of a kind, {len(plain)} others -> {out}")
     return 0
 

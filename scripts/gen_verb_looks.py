@@ -10,17 +10,18 @@ The output is committed; re-run only to change the rule.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wordnet_data import wordnet_folder, write_json  # noqa: E402
 
 LOOKING = {31, 39}  # verb.cognition, verb.perception
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "data.verb").exists():
-        print(f"gen_verb_looks: no WordNet data.verb in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_verb_looks", "data.verb")
+    if folder is None:
         return 2
     lexfile: dict[str, int] = {}
     for line in (folder / "data.verb").read_text("latin-1").splitlines():
@@ -35,9 +36,8 @@ def main() -> int:
         first = f[-int(f[2])]  # synsets are listed most frequent first
         if f[0].isalpha() and lexfile.get(first) in LOOKING:
             looks.append(f[0])
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_looks.json"
     doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE", "looks": sorted(looks)}
-    out.write_text(json.dumps(doc, indent=0) + "\n")
+    out = write_json("verb_looks.json", doc)
     print(f"{len(looks)} verbs that look or think -> {out}")
     return 0
 

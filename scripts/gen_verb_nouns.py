@@ -10,9 +10,11 @@ The output is committed; re-run only to change the rule.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wordnet_data import wordnet_folder, write_json  # noqa: E402
 
 
 def lemmas(line: str) -> tuple[list[str], list[str]]:
@@ -25,9 +27,8 @@ def lemmas(line: str) -> tuple[list[str], list[str]]:
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "data.verb").exists():
-        print(f"gen_verb_nouns: no WordNet data.verb in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_verb_nouns", "data.verb")
+    if folder is None:
         return 2
     nouns = {line.split(" ", 1)[0]: lemmas(line)[0]
              for line in (folder / "data.noun").read_text("latin-1").splitlines() if not line.startswith("  ")}
@@ -43,10 +44,9 @@ def main() -> int:
             verb, noun = words[int(pair[:2], 16) - 1], nouns[offset][int(pair[2:], 16) - 1]
             if verb.isalpha() and noun.isalpha() and noun != verb:
                 related.setdefault(verb, set()).add(noun)
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_nouns.json"
     doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE",
            "nouns": {v: sorted(ns) for v, ns in sorted(related.items())}}
-    out.write_text(json.dumps(doc, indent=0) + "\n")
+    out = write_json("verb_nouns.json", doc)
     print(f"{len(related)} verbs with related nouns -> {out}")
     return 0
 

@@ -10,18 +10,17 @@ The output is committed; re-run only to change the rule.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_verb_kinds  # noqa: E402  (the same anchors and hypernym walk)
+from wordnet_data import wordnet_folder, write_json  # noqa: E402
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "data.verb").exists():
-        print(f"gen_verb_senses: no WordNet data.verb in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_verb_senses", "data.verb")
+    if folder is None:
         return 2
     hypernyms, _, senses = gen_verb_kinds.load(folder)
     anchor = gen_verb_kinds.anchors(senses)
@@ -35,9 +34,8 @@ def main() -> int:
         more = set().union(*(kinds_of(o) for o in offs[gen_verb_kinds.SENSES:])) - first
         if more:
             table[lemma] = sorted(more)
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "verb_senses.json"
     doc = {"source": "WordNet 3.0 (Princeton University), see WORDNET-LICENSE", "more": table}
-    out.write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n")
+    out = write_json("verb_senses.json", doc, sort_keys=True)
     print(f"{len(table)} verbs with more kinds in their rarer senses -> {out}")
     return 0
 

@@ -9,15 +9,16 @@ The output is committed; re-run only to change the rule.
 
 from __future__ import annotations
 
-import gzip
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wordnet_data import wordnet_folder, write_gz  # noqa: E402
+
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
-    if not (folder / "index.verb").exists():
-        print(f"gen_words: no WordNet index.verb in {folder}", file=sys.stderr)
+    folder = wordnet_folder("gen_words", "index.verb")
+    if folder is None:
         return 2
     words: set[str] = set()
     for pos in ("noun", "verb", "adj", "adv"):
@@ -27,9 +28,7 @@ def main() -> int:
         for line in (folder / f"{pos}.exc").read_text("latin-1").splitlines():
             words.add(line.split(" ", 1)[0])
     words = {w for w in words if w.isalpha()}
-    out = Path(__file__).resolve().parent.parent / "mcp_guard" / "data" / "words.txt.gz"
-    # mtime 0: the same input makes the same bytes
-    out.write_bytes(gzip.compress(("\n".join(sorted(words)) + "\n").encode("ascii"), 9, mtime=0))
+    out = write_gz("words.txt.gz", ("\n".join(sorted(words)) + "\n"))
     print(f"{len(words)} words -> {out}")
     return 0
 
