@@ -16,11 +16,12 @@ import re
 from typing import TYPE_CHECKING
 
 from mcp_guard.intent.derived import makes_or_changes
+from mcp_guard.intent.naming import records
 from mcp_guard.intent.steps import clean_values, harmless, own_choice
 
 if TYPE_CHECKING:
     from mcp_guard.intent.engine import DeclaredIntent, Value
-    from mcp_guard.intent.record import SessionRecord
+    from mcp_guard.intent.record import ResultEntry, SessionRecord
     from mcp_guard.intent.tools import ToolInfo
 
 _Q = "'\"‘’“”`"
@@ -75,5 +76,40 @@ def asked_correction(intent: DeclaredIntent, info: ToolInfo, values: list[Value]
             if prov.fields and not (prov.inside or prov.tainted or prov.forgotten):
                 if own_choice(intent, leaves) or not clean_values(intent, values, record):
                     return ""
+                if not _rest_of_record(intent, leaves, (old, new), before, prov.fields, record):
+                    return ""
                 return f"{old!r} -> {new!r}"
     return ""
+
+
+def _rest_of_record(intent: DeclaredIntent, leaves: list[tuple[str, str]], pair: tuple[str, str], before: str,
+                    entries: tuple[ResultEntry, ...], record: SessionRecord) -> bool:
+    """Does every argument of the call say what the request names, or what a field of the very record that holds
+    the uncorrected text holds (as it is, or with the correction made)? A correction changes one record's text and
+    nothing else: not another record (`episode_id` of the next episode), nor another field rewritten."""
+    from mcp_guard.intent.engine import _clean_json  # (the engine imports this module)
+
+    old, new = pair
+    want = before.strip().lower()
+    held: set[str] = set()  # the fields of the JSON records that hold the uncorrected text whole
+    text_entries = []  # text results holding it: any field of the same result
+    for e in entries:
+        data = _clean_json(e, record) if e.json else None
+        if data is None:
+            text_entries.append(e)
+            continue
+        for node in records(data):
+            cells = [str(x).strip().lower() for x in node.values()
+                     if isinstance(x, str | int) and not isinstance(x, bool)]
+            if want in cells:
+                held.update(cells)
+    for _param, text in leaves:
+        v = text.strip()
+        if not v or intent.names_whole(v) or intent.refers_to(v):
+            continue
+        if v.lower() in held or v.replace(new, old).lower() in held:
+            continue
+        if text_entries and any(e in text_entries for e in record.provenance(v.lower()).fields):
+            continue
+        return False
+    return True
