@@ -158,6 +158,7 @@ from mcp_guard.intent.naming import (
     uncased_names,
 )
 from mcp_guard.intent.openings import EVERYONE, openings
+from mcp_guard.intent.other_id import other_id
 from mcp_guard.intent.own import addresses_self
 from mcp_guard.intent.paths import inside_folder, joins_named_file
 from mcp_guard.intent.persons import NamedPersons, display_names, record_names
@@ -1739,6 +1740,9 @@ class DefaultEngine:
                 f"Allow {tool} with {_short(arguments)}? {intent.the_request[0].upper()}{intent.the_request[1:]} "
                 f"does not ask for this kind of action (it asks to: {asked}){note}.",
             )
+        other = self._other_id(info, arguments, record) if intent.declared else None
+        if other is not None:
+            return other
         if by_value:
             return Verdict("allow", "verb-value", f"verb-value: {tool} does what {intent.the_request} asks for: its "
                                                   f"verb is the call's {by_value}")
@@ -2189,6 +2193,15 @@ class DefaultEngine:
         what = (f"is one of several different values the session's data offers where "
                 f"{intent.the_request} points without naming one: {', '.join(shown)}{more}")
         return _verdict("ask", "ambiguous", info, v, what, intent)
+
+    def _other_id(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:
+        """`other-id`: the request names a record by its id and the call acts on another of that shape."""
+        other = other_id(self.intent, arguments, record)
+        if not other:
+            return None
+        why = f"{self.intent.the_request} names another record of this kind by its id, not {other!r}"
+        return Verdict("ask", "other-id", f"other-id: {info.name} acts on {other!r}: {why}",
+                       f"Allow {info.name} with {_short(arguments)}? {why[0].upper()}{why[1:]}.")
 
     def _prescribed(self, info: ToolInfo, values: list[Value], record: SessionRecord) -> Verdict | None:
         """`prescribed`: a record of a result that writes the called tool's own identifier (`add_ssh_key`,
