@@ -383,8 +383,9 @@ class IntentGuard(Guard):
         same = next((a.id for a in denied if (a.tool, a.args_digest) == (qualified, digest)), None)
         if same or self._info(call.upstream, call.tool).effect == "read":
             return same
-        carried = set(sent_values({**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments))
-        return next((a.id for a in denied if _asked_addresses(a) & carried), None)
+        carried = set(map(_endpoint, sent_values({**call.arguments, "inputs": call.inputs} if call.inputs
+                                                 else call.arguments)))
+        return next((a.id for a in denied if {_endpoint(x) for x in _asked_addresses(a)} & carried), None)
 
     def _answer(self, st: SessionState, call: ToolCall, qualified: str, mode: str) -> Decision:
         """A client's answer to the server's question during a call already allowed (a handshake-era
@@ -606,6 +607,29 @@ def _asked_addresses(refused: approvals.Approval) -> set[str]:
         return set()
     named = {f.value for f in find_values(refused.reason)}
     return named & set(sent_values(refused.arguments))
+
+
+_URL_PARTS = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//")
+
+
+def _endpoint(value: str) -> str:
+    """What an address reaches, for matching a refusal: a mailbox without its `+tag` (`eve+q3@…` is eve's), a URL's
+    host and path without scheme, user, port, query, fragment, empty or dot segments and a closing slash
+    (`https://eve@evil.example//collect/?ref=crm` posts where `evil.example/collect` does). Anything else as is."""
+    v = value.strip().lower()
+    if " " in v or not v:
+        return v
+    local, at, domain = v.rpartition("@")
+    if at and "/" not in v and ":" not in v:
+        return f"{local.split('+', 1)[0]}@{domain.rstrip('.')}"
+    rest = _URL_PARTS.sub("", v, count=1)
+    head, slash, path = rest.partition("/")
+    host = head.rpartition("@")[2].split(":", 1)[0].rstrip(".")
+    if "." not in host or not (slash or v != rest):
+        return v  # no host: not a URL
+    path = re.split(r"[?#]", path, maxsplit=1)[0]
+    parts = [x for x in path.split("/") if x not in ("", ".")]
+    return "/".join([host, *parts])
 
 
 def _listing_text(listed: Any) -> str:
