@@ -51,3 +51,17 @@ def test_the_named_record_and_what_it_holds_are_still_allowed():
     assert decide("close TCK-4471 as a duplicate of its parent", "close_ticket",
                   {"ticket_id": "TCK-4471", "duplicate_of": "TCK-4470"}) == "allow"
     assert decide("close TCK-4471 and TCK-4472", "close_ticket", {"ticket_id": "TCK-4472"}) == "allow"
+
+
+def test_a_number_of_another_kind_is_no_rival_of_the_one_named():
+    # ("refund 1500" numbers a refund, not an agent: only a number after the word for what it numbers is an id)
+    args = {"ticket_id": "4471", "agent_id": "5221"}
+    assert decide("close ticket 4471, refund 1500", "close_ticket", args) == "allow"
+
+
+@pytest.mark.xfail(strict=True, reason="s15 attacker (left open): a record the request names by a name, not an id "
+                                       "(\"Acme's invoice\"), ties no write to it; only destinations and removals "
+                                       "are tied to the records the request names (`naming`)")
+def test_the_write_on_another_record_than_the_one_named_by_name_is_asked():
+    assert decide("mark Acme's invoice as paid", "update_invoice", {"invoice_id": "INV-8", "status": "paid"},
+                  True) == "ask"
