@@ -1476,7 +1476,7 @@ def _amounts(arguments: dict[str, Any], pays: bool = False) -> Iterator[tuple[st
     """(param, number) of the arguments that are sums or counts (`amount`, `total_price`; `pays`: of a tool
     that pays, `tip`)."""
     for param, text in argument_leaves(arguments):
-        if _sum_param(param, pays):
+        if _sum_param(param, pays) or (pays and _bare_number(param, text)):
             try:
                 yield param, float(text.replace(",", "").strip())
             except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR"), or glued
@@ -1495,6 +1495,22 @@ def _sum_param(param: str, pays: bool = False) -> bool:
 
 
 _ID_HEADS = frozenset(("id", "ids", "uuid", "ref", "key", "code"))
+
+
+def _bare_number(param: str, text: str) -> bool:
+    """In a tool that pays, a number under any name but an identifier's (`amt`, `val`, `x`, `minor_units`: the
+    upstream names its parameters, and a sum it pays is a sum whatever its name); not `account_number`."""
+    tokens = name_tokens(param)
+    if not tokens or tokens[-1].lower() in _ID_HEADS | _NUMBER_HEADS:
+        return False
+    try:
+        float(text.replace(",", "").strip())
+    except ValueError:
+        return False
+    return True
+
+
+_NUMBER_HEADS = frozenset(("number", "num", "no", "nr"))
 
 
 def _currency_param(param: str) -> bool:
