@@ -174,3 +174,15 @@ def test_a_mistyped_key_gets_the_nearest_key_of_its_own_table(home, tmp_path, ca
     assert "serve.prot: unknown key (did you mean 'port'?)" in err
     assert "intnet: unknown key (did you mean 'intent'?)" in err
     assert "profiles.support.owner: missing (this key is required)" in err
+
+
+def test_a_commands_option_with_its_value_before_the_command_is_named_as_such(capsys):
+    """`mcp-guard --name time run`: argparse reads "time" as the command; the error says it is --name's value."""
+    with pytest.raises(SystemExit) as refused:
+        main(["--name", "time", "run", "--", "mcp-server-time"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "invalid choice: 'time'" in err
+    assert "--name time is an option of 'mcp-guard run': write it after the command" in err
+    with pytest.raises(SystemExit):  # a word that is no command and follows no option: no such hint
+        main(["frob"])
+    assert "write it after" not in capsys.readouterr().err

@@ -33,6 +33,8 @@ class SuggestingParser(argparse.ArgumentParser):
         import re
 
         typed = re.match(r"argument \S+: invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if typed and (placed := self._misplaced(typed.group(1))):
+            super().error(f"{message} ({placed})")
         if typed:
             words, wanted = [typed.group(1)], re.findall(r"'([^']*)'", typed.group(2))
         else:
@@ -55,6 +57,22 @@ class SuggestingParser(argparse.ArgumentParser):
                 message += f" ({word} is another command's option; `{self.prog} -h` lists this one's)"
                 break
         super().error(message)
+
+
+    argv: list[str] = []  # the words parsed (set by `main`), for what a message about one of them needs around it
+
+    def _misplaced(self, word: str) -> str:
+        """`mcp-guard --intent hello run`: "hello" is no command because it is the value of a command's option
+        written before the command. The hint for that, or ""."""
+        at = self.argv.index(word) if word in self.argv else -1
+        option = self.argv[at - 1] if at > 0 else ""
+        if not option.startswith("-") or option in self._option_string_actions:
+            return ""
+        owners = commands_taking(option)
+        if not owners:
+            return ""
+        where = " and ".join(repr(o) for o in owners[:3]) + (" …" if len(owners) > 3 else "")
+        return f"{option} {word} is an option of {where}: write it after the command"
 
 
 def commands_taking(option: str) -> list[str]:
@@ -129,6 +147,7 @@ def fail(message: str, code: int = 2) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
+    parser.argv = argv
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # said by the command's own parser, whose usage lists what it takes
         command_parser(parser, argv).error(f"unrecognized arguments: {' '.join(unknown)}")
