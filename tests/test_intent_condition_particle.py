@@ -16,4 +16,12 @@ def test_a_phrasal_verb_after_a_condition_opens_the_clause():
 
 
 def test_a_condition_on_the_person_still_asks_nothing():
-    assert verbs("if we're below 5 put in an order") == []  # waits for the person's own word (`_WAITS`)
+    assert verbs("if we're happy with it put in an order") == []  # waits for the person's own word (`_WAITS`)
+    assert verbs("if I confirm put in an order") == []
+    assert verbs("if we are done send bob the notes") == []
+
+
+def test_what_the_person_holds_against_a_number_is_a_condition_on_the_data():
+    # "if we're below 5" compares a count with a number, as "if it's under 5" does: the data decides, not a later word
+    assert verbs("update the count and if we're below 5 put in an order with the usual supplier") == ["update", "put"]
+    assert verbs("if we are under 3 crates of milk order a crate from the dairy") == ["order"]

@@ -168,6 +168,7 @@ from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
 from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, money_word, sums
 from mcp_guard.intent.superlative import picked
+from mcp_guard.intent.tally import moved_by
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
@@ -996,6 +997,14 @@ _NEGATING = NEGATIONS | {"don", "doesn", "didn", "won", "shouldn", "mustn", "wit
 _NO_OBJECT = frozenset("nothing none no neither".split())  # "merge nothing": a negated object asks for nothing
 # A condition on the person's own later word: what follows in the sentence waits for it.
 _WAITS = frozenset("if once after when until unless before".split())
+_BE = frozenset("re m are am was were".split())  # "we're", "I am": the person's state, not an act of theirs
+
+
+def _compares_holdings(after: list[str]) -> bool:
+    """Does a condition on "we"/"I" state what the person holds against a number ("if we're below 5", "if I am
+    over 200")? That is a condition on the data (a count, a balance), as "if it's under 5" is, not on the person's
+    later word ("if we are done", "if I confirm")."""
+    return after[:1] != [] and after[0] in _BE and any(w[0].isdigit() for w in after[1:4])
 # Verbs that report what a text says: after "… says:" comes the text, not the request.
 _REPORTING = frozenset("say says said saying read reads stating states write writes wrote written translate "
                        "translates tell".split())
@@ -1132,7 +1141,7 @@ def _clause_spans(text: str) -> list[tuple[str, tuple[str, ...], str]]:
             plan = True  # the verb that follows is the person's to do, not the agent's
         elif t in ("you", "u"):
             plan = False  # "I need you to …": a request frame
-        if t in _WAITS and tokens[i + 1:i + 2] in (["i"], ["we"]):
+        if t in _WAITS and tokens[i + 1:i + 2] in (["i"], ["we"]) and not _compares_holdings(tokens[i + 2:i + 6]):
             waiting = True  # "only after I confirm, merge it"
         if aspect and t in ("by", "to"):
             continue  # after "start", "begin": the clause's verb comes next
@@ -2324,6 +2333,9 @@ class DefaultEngine:
             prov = record.provenance(_num_text(x), _number_forms(x))
             if prov.fields or prov.text:
                 continue
+            if moved_by(param, x, intent.numbers, record.entries,
+                        lambda y, e: e in record.provenance(_num_text(y), _number_forms(y)).fields):
+                continue  # the field's current value moved by the request's number ("we used 2": 6 - 2)
             v = Value(param, "amount", _num_text(x), False, False)
             named = "is none of the numbers" if intent.numbers else "is no number (it names none) that"
             return _verdict("ask", "amount", info, v,
