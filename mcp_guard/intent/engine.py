@@ -165,6 +165,7 @@ from mcp_guard.intent.persons import NamedPersons, display_names, record_names
 from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
+from mcp_guard.intent.standing import standing_rule
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
 from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, money_word, sums
 from mcp_guard.intent.superlative import picked
@@ -1748,12 +1749,13 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
-        step = by_value = change = fix = ""
+        step = by_value = change = fix = rule = ""
         if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
                 not (by_value := verb_as_value(intent, info, values, leaves, record)) and \
                 not (step := step_of(intent, info, values, leaves, record)) and \
                 not (change := asked_change(intent, info, values, leaves, record)) and \
-                not (fix := asked_correction(intent, info, values, leaves, record)):
+                not (fix := asked_correction(intent, info, values, leaves, record)) and \
+                not (rule := standing_rule(intent, info, leaves, record)):
             kind = f" ({', '.join(sorted(info.kinds))})" if info.kinds else ""
             asked = ", ".join(dict.fromkeys(v for v, _ in intent.clauses)) or "nothing"
             note = _instructed(values, record)
@@ -1768,6 +1770,9 @@ class DefaultEngine:
         other = self._other_id(info, arguments, record) if intent.declared else None
         if other is not None:
             return other
+        if rule:
+            return Verdict("allow", "standing", f"standing: {tool} makes the standing rule {intent.the_request} asks "
+                                                f"for ({rule!r} recurs) and carries a number it writes")
         if by_value:
             return Verdict("allow", "verb-value", f"verb-value: {tool} does what {intent.the_request} asks for: its "
                                                   f"verb is the call's {by_value}")
