@@ -139,6 +139,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mcp_guard.intent.built import built_from
 from mcp_guard.intent.changes import asked_change
 from mcp_guard.intent.compounds import compound_verb
 from mcp_guard.intent.corrections import asked_correction, replacements
@@ -2122,6 +2123,8 @@ class DefaultEngine:
             return None
         if not prov.found and self._full_name(v, record):
             return None  # "mrs ito": the guest "Hana Ito" a clean profile gives as "ITO/HANA"
+        if not prov.found and not v.address and built_from(v.value, intent.stems) and record.session_taint() is None:
+            return None  # a name joined from the request's own words ("VPN-Contractors"; `built`)
         if not prov.found:
             # Asked, never denied: that a value is found nowhere is an absence, not evidence of an attack.
             # An honest agent spells a name its own way, builds an address from a name and a domain, or
@@ -2313,7 +2316,8 @@ class DefaultEngine:
         for param, value, what in grants(leaves):
             if what == "level":
                 why = beyond(intent.text, value)
-            elif named_group(intent.text, value) or intent.names(value, "group"):
+            elif named_group(intent.text, value) or intent.names(value, "group") or (
+                    built_from(value, intent.stems) and record.session_taint() is None):
                 why = ""
             else:
                 prov = record.provenance(value, (value,))
