@@ -172,6 +172,11 @@ class AuditLog:
         self._lock = threading.Lock()  # one transaction at a time on these connections
         self._queue_fd: int | None = None  # the processes' queue for the write lock, opened by the first append
         self._commits = 0  # since the last checkpoint
+        # (data_version, seq, hash) as this log's last commit left them, and what the open transaction
+        # will leave once committed: while no other connection has committed since, the head is ours
+        # and no trigger can have been planted, so an append need not read them again.
+        self._left: tuple[int, int, str] | None = None
+        self._leaving: tuple[int, int, str] | None = None
         self._secrets: set[str] = set(secrets)
         self._secret_pattern = any_of(self._secrets)  # made once: every record is redacted with it
 
@@ -212,8 +217,12 @@ class AuditLog:
         with self._lock, _queued(self._queue_fd), self._errors(db):
             with db.write(durability=self.durability):
                 out = self._append(db, prepared)
-            self._commits += 1
+            self._committed()
         return out
+
+    def _committed(self) -> None:
+        self._commits += 1
+        self._left, self._leaving = self._leaving, None
 
     def write_now(self, prepared: list[tuple[str, str | None, str, str, dict[str, Any]]]) -> list[AuditRecord] | None:
         """`_write` if that needs no wait: this log's connection, the processes' queue and SQLite's
@@ -248,7 +257,7 @@ class AuditLog:
             finally:
                 if fd >= 0:
                     fcntl.flock(fd, fcntl.LOCK_UN)
-            self._commits += 1
+            self._committed()
             return out
         finally:
             self._lock.release()
@@ -264,8 +273,16 @@ class AuditLog:
 
     def _append(self, db: Store, prepared: list[tuple[str, str | None, str, str, dict[str, Any]]]) -> list[AuditRecord]:
         """Inside the write transaction: the records after the head, and the head moved to the last."""
-        refuse_triggers(db)
-        seq, prev = self._head_for_append(db)
+        left, self._left, self._leaving = self._left, None, None  # known again only once this commits
+        version = None
+        if db is not self.store and db.dialect == "sqlite" and getattr(db, "path", None) is not None:
+            # (not on a connection shared with everything else: its own writes leave data_version as is)
+            version = int(db.execute("PRAGMA data_version").fetchone()[0])
+        if left is not None and left[0] == version:
+            seq, prev = left[1], left[2]  # nothing but this log committed since: head and schema as it left them
+        else:
+            refuse_triggers(db)
+            seq, prev = self._head_for_append(db)
         out: list[AuditRecord] = []
         rows = []
         for kind, session_id, text, data_sha, obj in prepared:
@@ -284,6 +301,8 @@ class AuditLog:
             "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
             (seq, prev),
         )
+        if version is not None:
+            self._leaving = (version, seq, prev)
         return out
 
     def others_stamp(self) -> int | None:

@@ -94,6 +94,9 @@ class ToolCall:
     # The call was allowed already and is judged again for what its `inputs` add: a handshake-era
     # client's answer to the server's elicitation during the call (never charged to a budget twice).
     answering: bool = False
+    # What guards read off this very call's arguments, kept by them so that each is computed once per
+    # call (the fields above are never changed once the call is parsed).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text, strings_of
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
-from mcp_guard.intent.values import find_values, url_host
+from mcp_guard.intent.values import argument_leaves, find_values, url_host
 from mcp_guard.store import Store
 
 if TYPE_CHECKING:  # loaded with the Proxy
@@ -434,7 +434,8 @@ class IntentGuard(Guard):
     def note_allowed(self, call: ToolCall) -> None:
         """Count a call that goes ahead (also one a person said yes to after an ask)."""
         st = self.state(call.session)
-        st.record.note_sent(sent_values({**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments))
+        judged = _judged_arguments(call)
+        st.record.note_sent(sent_values(judged, _leaves(call, judged)))
         if not call.answering and self._info(call.upstream, call.tool).effect != "read":
             st.record.note_acted(acted_ids(call.arguments))
         if st.profile is not None and not call.answering:  # an answer is part of a call charged already
@@ -475,9 +476,9 @@ class IntentGuard(Guard):
                     f"no rule of profile {st.profile.name!r} names {qualified}",
                     f"Allow {qualified}? The session's profile does not name it.",
                 )
-        judged = {**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments
+        judged = _judged_arguments(call)
         return _engine(st, self._tools.get(call.upstream), self._folders_of(call.upstream)).decide(
-            call.tool, judged, st.record, info)
+            call.tool, judged, st.record, info, _leaves(call, judged))
 
     def _folders_of(self, upstream: str) -> tuple[str, ...]:
         """The folders the configuration hands an upstream (looked up on the disk once)."""
@@ -583,7 +584,8 @@ class IntentGuard(Guard):
         if not text:
             return None
         st = self.state(call.session)
-        entry = st.record.add(call.upstream, call.tool, text, points_at(st.intent, call.arguments, st.record),
+        entry = st.record.add(call.upstream, call.tool, text,
+                              points_at(st.intent, call.arguments, st.record, _leaves(call, call.arguments)),
                               steered_by(st.intent, call.arguments, st.record))
         if st.intent.to_self and len(text) <= MAX_OWN_RESULT and reads_self(call.tool, call.arguments):
             entry.own = own_values(text)
@@ -692,6 +694,21 @@ def _warned(verdict: Verdict, mode: str) -> Verdict:
     if verdict.action != "allow" and mode == "warn":
         return Verdict("allow", f"warn:{verdict.rule}", f"warn mode, would {verdict.action}: {verdict.reason}")
     return verdict
+
+
+def _judged_arguments(call: ToolCall) -> dict[str, Any]:
+    """What a call hands the server that is judged: its arguments, and what else reaches the server with it."""
+    return {**call.arguments, "inputs": call.inputs} if call.inputs else call.arguments
+
+
+def _leaves(call: ToolCall, arguments: dict[str, Any]) -> list[tuple[str, str]]:
+    """`argument_leaves` of the call's arguments (`call.arguments`, or `_judged_arguments`), once per call:
+    its decision, what it sent and what its result points at each read them."""
+    key = "intent.leaves" if arguments is call.arguments else "intent.leaves+inputs"
+    leaves = call.memo.get(key)
+    if leaves is None:
+        leaves = call.memo[key] = list(argument_leaves(arguments))
+    return leaves
 
 
 def _engine(st: SessionState, tools: dict[str, ToolInfo] | None = None, folders: tuple[str, ...] = ()) -> DefaultEngine:

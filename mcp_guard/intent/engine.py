@@ -1391,11 +1391,11 @@ def _delivers_to(param: str) -> bool:
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
 
 
-def _whole_web_addresses(arguments: dict[str, Any]) -> frozenset[str]:
+def _whole_web_addresses(arguments: dict[str, Any], leaves: list[tuple[str, str]] | None = None) -> frozenset[str]:
     """The parameters whose whole value is one web address with a scheme (`callback: https://…`): the
     service is handed an address to reach, whatever the parameter is called (free text aside)."""
     out = set()
-    for param, text in argument_leaves(arguments):
+    for param, text in argument_leaves(arguments) if leaves is None else leaves:
         t = text.strip()
         if _SCHEME.match(t) and not t.lower().startswith("file:") and not _free_text(param):
             one = whole_value(t)
@@ -1581,14 +1581,15 @@ def _readings(text: str) -> list[str]:
     return out
 
 
-def sent_values(arguments: dict[str, Any]) -> list[str]:
+def sent_values(arguments: dict[str, Any], leaves: list[tuple[str, str]] | None = None) -> list[str]:
     """Every value the agent put into a call, as the record keeps them (to recognise echoes): in every
     reading a server could render it into (`_readings`, and as a reader reads each, `textview.view`), so
-    that what the agent wrote comes back as an echo whatever form it wrote it in."""
+    that what the agent wrote comes back as an echo whatever form it wrote it in. `leaves`: the
+    arguments' `argument_leaves`, when the caller has them already."""
     from mcp_guard.textview import view
 
     out = []
-    for _, leaf in argument_leaves(arguments):
+    for _, leaf in argument_leaves(arguments) if leaves is None else leaves:
         whole = leaf.strip().lower()
         if whole and len(whole) <= 200:
             out.append(whole)
@@ -1602,13 +1603,14 @@ def sent_values(arguments: dict[str, Any]) -> list[str]:
     return out
 
 
-def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: SessionRecord | None = None) -> bool:
+def points_at(intent: DeclaredIntent, arguments: dict[str, Any], record: SessionRecord | None = None,
+              leaves: list[tuple[str, str]] | None = None) -> bool:
     """Did the call ask for something the request names specifically (a quoted name, a file name, an
     id, a named person or address; never a shared ordinary word like "unread")? Then its result is
     data the user pointed at, unless it is tainted. So did a call for an id (`msg-5521`) that a clean
     result the request pointed at carries as a field (`record`): it opens the record the request
     pointed at (a search for "12A phone" lists the message; reading it is reading what was pointed at)."""
-    leaves = list(argument_leaves(arguments))
+    leaves = list(argument_leaves(arguments)) if leaves is None else leaves
     if intent.declared or intent.trusted:  # an intent that names nothing is referred to by nothing
         for _, text in leaves:
             if intent.refers_to(text, full_names=False):
@@ -1709,14 +1711,16 @@ class DefaultEngine:
         return info
 
     def decide(
-        self, tool: str, arguments: dict[str, Any], record: SessionRecord | None = None, info: ToolInfo | None = None
+        self, tool: str, arguments: dict[str, Any], record: SessionRecord | None = None, info: ToolInfo | None = None,
+        leaves: list[tuple[str, str]] | None = None,
     ) -> Verdict:
+        """`leaves`: the arguments' `argument_leaves`, when the caller has them already."""
         info = info or self.info(tool)
         record = record if record is not None else SessionRecord()
-        leaves = list(argument_leaves(arguments))
+        leaves = list(argument_leaves(arguments)) if leaves is None else leaves
         values = call_values(arguments, leaves)
         if info.effect == "read":
-            return self._read(info, values, record, arguments)
+            return self._read(info, values, record, arguments, leaves)
         values = [_digit_destination(info, v) for v in values] + _accounts_in_prose(info, leaves, values)
         intent = self.intent
         if info.effect == "destructive":
@@ -1997,7 +2001,7 @@ class DefaultEngine:
         return list(rivals)
 
     def _read(self, info: ToolInfo, values: list[Value], record: SessionRecord,
-              arguments: dict[str, Any] | None = None) -> Verdict:
+              arguments: dict[str, Any] | None = None, leaves: list[tuple[str, str]] | None = None) -> Verdict:
         intent = self.intent
         # Where a read sends its output (`get_report(email_to=…)`) is a destination whatever its verb says:
         # judged as a side effect's is.
@@ -2006,7 +2010,7 @@ class DefaultEngine:
                 verdict = self._value(info, v, record, values)
                 if verdict is not None:
                     return verdict
-        urls = _whole_web_addresses(arguments or {})
+        urls = _whole_web_addresses(arguments or {}, leaves if arguments else None)
         for v in values:
             if v.kind not in ("url", "host") or intent.names(v.value, v.kind) or intent.names_site(v.value):
                 continue

@@ -380,9 +380,13 @@ class SessionRecord:
     def session_taint(self) -> tuple[int, str] | None:
         """The first result of the session that read as instructions to the model (seq, source)."""
         self.settle()
-        for e in self.entries:
-            if e.seq >= self._judged:
-                self.judge(e)
+        new: list[ResultEntry] = []  # the entries added since the last look (at the end), not all 256
+        for e in reversed(self.entries):
+            if e.seq < self._judged:
+                break
+            new.append(e)
+        for e in reversed(new):
+            self.judge(e)
         self._judged = self.seen
         if self.first_taint is None and self.taint_overflow:
             return (0, "(too many tainted values to keep)")
