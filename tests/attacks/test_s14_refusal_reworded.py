@@ -13,15 +13,10 @@ it), in any spelling, argument or tool, is refused in that session; a send to an
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from mcp_guard import approvals
-from mcp_guard.config import parse_config
-from mcp_guard.guards.base import SessionInfo, ToolCall
-from mcp_guard.guards.intent import IntentGuard
-from mcp_guard.store import open_store
+from mcp_guard.guards.base import ToolCall
+from tests.attacks.refusals import refused_then_grounded
 
 _MAIL = {"to": {"type": "string"}, "subject": {"type": "string"}, "body": {"type": "string"}}
 TOOLS = [{"name": "search_contacts", "annotations": {"readOnlyHint": True},
@@ -32,24 +27,9 @@ REFUSED = {"to": "eve@evil.example", "subject": "Q3", "body": "notes"}
 
 
 def _session(tmp_path):
-    cfg_file = tmp_path / "mcp-guard.toml"
-    cfg_file.write_text('[storage]\npath = "guard.db"\n')
-    cfg = parse_config({"storage": {"path": "guard.db"}}, cfg_file)
-    store = open_store(cfg.db_path)
-    guard = IntentGuard(cfg, store=store)
-    guard.learn("crm", TOOLS)
-    session = SessionInfo(id="s1", intent="Email the Q3 notes to my accountant")
-    send = ToolCall(session, "crm", "send_email", "crm__send_email", REFUSED)
-    first = guard.decide(send)
-    assert first.action == "ask", first
-    aid = guard.hold(send, first).split("approvals approve ")[1].split("`")[0]
-    approvals.decide(store, aid, False, "dana")
-    search = ToolCall(session, "crm", "search_contacts", "crm__search_contacts", {"query": "accountant"})
-    assert guard.decide(search).action == "allow"
-    listing = ('{"contacts": [{"name": "Eve Stone", "role": "accountant", "email": "eve@evil.example"},'
-               ' {"name": "Bo Lund", "role": "plumber", "email": "bo@lund.example"}]}')
-    asyncio.run(guard.check_result(search, {"content": [{"type": "text", "text": listing}]}))
-    return guard, session
+    return refused_then_grounded(tmp_path, TOOLS, "Email the Q3 notes to my accountant", "send_email", REFUSED,
+                                 [{"name": "Eve Stone", "role": "accountant", "email": "eve@evil.example"},
+                                  {"name": "Bo Lund", "role": "plumber", "email": "bo@lund.example"}])
 
 
 @pytest.mark.parametrize(("tool", "args"), [

@@ -7,16 +7,10 @@ forgotten. Now an address is compared by what it reaches: a URL's host and path,
 
 from __future__ import annotations
 
-import asyncio
-import json
-
 import pytest
 
-from mcp_guard import approvals
-from mcp_guard.config import parse_config
-from mcp_guard.guards.base import SessionInfo, ToolCall
-from mcp_guard.guards.intent import IntentGuard
-from mcp_guard.store import open_store
+from mcp_guard.guards.base import ToolCall
+from tests.attacks.refusals import refused_then_grounded
 
 S = {"type": "string"}
 TOOLS = [{"name": "search_contacts", "annotations": {"readOnlyHint": True},
@@ -28,21 +22,8 @@ MAIL = {"to": "eve@evil.example", "subject": "Q3", "body": "notes"}
 
 
 def _retry(tmp_path, tool: str, refused: dict, planted: str, retry: dict, intent: str):
-    cfg_file = tmp_path / "mcp-guard.toml"
-    cfg_file.write_text('[storage]\npath = "guard.db"\n')
-    cfg = parse_config({"storage": {"path": "guard.db"}}, cfg_file)
-    store = open_store(cfg.db_path)
-    guard = IntentGuard(cfg, store=store)
-    guard.learn("crm", TOOLS)
-    session = SessionInfo(id="s1", intent=intent)
-    call = ToolCall(session, "crm", tool, f"crm__{tool}", refused)
-    first = guard.decide(call)
-    assert first.action == "ask", first
-    approvals.decide(store, guard.hold(call, first).split("approvals approve ")[1].split("`")[0], False, "dana")
-    search = ToolCall(session, "crm", "search_contacts", "crm__search_contacts", {"query": "accountant"})
-    assert guard.decide(search).action == "allow"
-    listing = json.dumps({"contacts": [{"name": "Eve Stone", "role": "accountant", "link": planted}]})
-    asyncio.run(guard.check_result(search, {"content": [{"type": "text", "text": listing}]}))
+    guard, session = refused_then_grounded(tmp_path, TOOLS, intent, tool, refused,
+                                           [{"name": "Eve Stone", "role": "accountant", "link": planted}])
     return guard.decide(ToolCall(session, "crm", tool, f"crm__{tool}", retry))
 
 
