@@ -75,7 +75,7 @@ _LEET_WORD = re.compile(r"[A-Za-z0-9@$!]+")
 _LEET = str.maketrans("0134578@$!", "oieastbasi")
 _LEET_DIGITS = str.maketrans("0134578", "oieastb")
 # Form encoding (`Note+to+the+AI`): `+` between words, three times or more in a run without spaces.
-_FORM = re.compile(r"(?<![^\s+/=&])[^\s+/=&]++(?:\+[^\s+/=&]++){3,}+")
+_FORM = re.compile(r"(?<![^\s+/=&])[^\s+/=&]+(?:\+[^\s+/=&]+){3,}")
 # Quoted-printable (a mail body's encoding): `=XX` escapes of bytes, and `=` ending a line (a soft break).
 # (an escape before a letter or beside another: `limit=20&page=3` is a query string, not quoted-printable)
 _QP = re.compile(r"(?:=[0-9A-F]{2}){2,}|=[0-9A-F]{2}(?=[A-Za-z])|= *\n")
@@ -101,8 +101,8 @@ _COMMENT = re.compile(r"<!--.{0,200}?-->", re.S)
 # (three groups or more of 8 characters or more, the last shorter; or a line of 16 or more and the rest.
 # Not part of an address or a path: `files.example/r/0 and`)
 # Groups apart by a space or a line break (a MIME body's base64 is cut into lines of one width).
-_B64_SPACED = re.compile(r"(?<![\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}+(?:(?: ?\n| )[A-Za-z0-9+/]{8,}+)++"
-                         r"(?:(?: ?\n| )[A-Za-z0-9+/]{2,}+)?|[A-Za-z0-9+/]{16,}+(?: ?\n| )[A-Za-z0-9+/]{2,}+)={0,2}")
+_B64_SPACED = re.compile(r"(?<![\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}(?:(?: ?\n| )[A-Za-z0-9+/]{8,})+"
+                         r"(?:(?: ?\n| )[A-Za-z0-9+/]{2,})?|[A-Za-z0-9+/]{16,}(?: ?\n| )[A-Za-z0-9+/]{2,})={0,2}")
 _B64_HINT = (r"(?:^|[^\w+/=.:%@-])(?:[A-Za-z0-9+/]{8,}(?: ?\n| )[A-Za-z0-9+/]{8}"
              r"|[A-Za-z0-9+/]{16,}(?: ?\n| )[A-Za-z0-9+/]{2})")
 # (RE2: a superset of `_B64_SPACED`)
