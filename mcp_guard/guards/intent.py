@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
 
@@ -42,7 +42,7 @@ from mcp_guard.intent.profile import CompiledProfile, TrustedLists
 from mcp_guard.intent.record import MAX_PER_RESULT, ResultEntry, SessionRecord, result_text, strings_of
 from mcp_guard.intent.shared_taint import Link, SharedTaint, session_key
 from mcp_guard.intent.tools import ToolInfo, classify
-from mcp_guard.intent.values import argument_leaves, find_values, url_host
+from mcp_guard.intent.values import argument_leaves, find_values, url_host, url_parts
 from mcp_guard.store import Store
 
 if TYPE_CHECKING:  # loaded with the Proxy
@@ -109,6 +109,8 @@ class IntentGuard(Guard):
         # Each upstream's resource URIs as it listed them: a read of one (as written) is the server's own.
         self._listed_uris: dict[str, set[str]] = {}
         self._folders: dict[str, tuple[str, ...]] = {}
+        # A refusal (its id and digest) -> the endpoints its person was asked about: found once, not per call.
+        self._refused_endpoints: dict[tuple[str, str], frozenset[str]] = {}
 
     # -- what the servers say about their tools -------------------------------------------------
     def learn(self, upstream: str, tools: list[dict[str, Any]]) -> None:
@@ -385,7 +387,15 @@ class IntentGuard(Guard):
             return same
         carried = set(map(_endpoint, sent_values({**call.arguments, "inputs": call.inputs} if call.inputs
                                                  else call.arguments)))
-        return next((a.id for a in denied if {_endpoint(x) for x in _asked_addresses(a)} & carried), None)
+        return next((a.id for a in denied if self._endpoints_refused(a) & carried), None)
+
+    def _endpoints_refused(self, refused: approvals.Approval) -> frozenset[str]:
+        key = (refused.id, refused.args_digest)
+        if key not in self._refused_endpoints:
+            if len(self._refused_endpoints) >= MAX_REFUSALS_KEPT:
+                self._refused_endpoints.clear()
+            self._refused_endpoints[key] = frozenset(map(_endpoint, _asked_addresses(refused)))
+        return self._refused_endpoints[key]
 
     def _answer(self, st: SessionState, call: ToolCall, qualified: str, mode: str) -> Decision:
         """A client's answer to the server's question during a call already allowed (a handshake-era
@@ -602,6 +612,9 @@ class IntentGuard(Guard):
         return approvals.held_message(approval_id, decision.reason)
 
 
+MAX_REFUSALS_KEPT = 4096  # refusals whose endpoints are kept found (a long-running `serve`: cleared when full)
+
+
 def _asked_addresses(refused: approvals.Approval) -> set[str]:
     """The addresses of a refused call that its reason names (what the person was asked about), as
     `sent_values` spells them; none when its arguments were not kept."""
@@ -611,27 +624,25 @@ def _asked_addresses(refused: approvals.Approval) -> set[str]:
     return named & set(sent_values(refused.arguments))
 
 
-_URL_PARTS = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//")
-
-
 def _endpoint(value: str) -> str:
     """What an address reaches, for matching a refusal: a mailbox without its `+tag` (`eve+q3@…` is eve's), a URL's
-    host and path without scheme, user, port, query, fragment, empty or dot segments and a closing slash
-    (`https://eve@evil.example//collect/?ref=crm` posts where `evil.example/collect` does). Anything else as is."""
+    host as a client resolves it (`url_host`) and its path without scheme, user, port, query, fragment, empty or dot
+    segments (`https://eve@EVIL.example.//collect/?ref=crm` posts where `evil.example/collect` does). Anything
+    else as is."""
     v = value.strip().lower()
     if " " in v or not v:
         return v
     local, at, domain = v.rpartition("@")
     if at and "/" not in v and ":" not in v:
         return f"{local.split('+', 1)[0]}@{domain.rstrip('.')}"
-    rest = _URL_PARTS.sub("", v, count=1)
-    head, slash, path = rest.partition("/")
-    host = head.rpartition("@")[2].split(":", 1)[0].rstrip(".")
-    if "." not in host or not (slash or v != rest):
+    scheme, host, rest = url_parts(v)
+    if "." not in host or not (scheme or "/" in v):
         return v  # no host: not a URL
-    path = re.split(r"[?#]", path, maxsplit=1)[0]
-    parts = [x for x in path.split("/") if x not in ("", ".")]
-    return "/".join([host, *parts])
+    try:
+        path = urlsplit("//" + rest.replace("\\", "/")).path
+    except ValueError:
+        return v
+    return "/".join([host.removeprefix("www."), *(x for x in path.split("/") if x not in ("", "."))])
 
 
 def _listing_text(listed: Any) -> str:

@@ -28,7 +28,9 @@ def _retry(tmp_path, tool: str, refused: dict, planted: str, retry: dict, intent
 
 
 @pytest.mark.parametrize("url", ["https://evil.example/collect?ref=crm", "https://evil.example/collect#q3",
-                                 "https://eve@evil.example/collect", "https://evil.example//collect/"])
+                                 "https://eve@evil.example/collect", "https://evil.example//collect/",
+                                 # spellings a resolver reads as the same host (session 16: `url_host`'s reading)
+                                 "https://%65vil.example/collect", "https://EVIL.example.:443/collect"])
 def test_a_refused_url_in_another_spelling_stays_refused(tmp_path, url):
     d = _retry(tmp_path, "upload_file", UPLOAD, url, {**UPLOAD, "url": url},
                "Upload the Q3 notes to my accountant's upload link")
