@@ -164,9 +164,10 @@ class Guard:
         return None
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
-                         arguments: dict[str, Any] | None = None) -> Decision:
+                         arguments: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> Decision:
         """A prompts/get (`name` is the prompt's name) or resources/read (`name` is the URI); `arguments`
-        are the values the request hands the server (a prompt's arguments, a completion's)."""
+        are the values the request hands the server (a prompt's arguments, a completion's); `meta` the
+        request's `_meta` as forwarded (a progress token, trace context: for the secrets guard)."""
         return ALLOW
 
     async def check_result(self, call: ToolCall, result: dict[str, Any]) -> dict[str, Any] | Decision:

@@ -103,9 +103,9 @@ class GuardChain:
         return None
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
-                         arguments: dict[str, Any] | None = None) -> Decision:
+                         arguments: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> Decision:
         for g in self.guards:
-            decision = await g.check_read(session, upstream, kind, name, arguments)
+            decision = await g.check_read(session, upstream, kind, name, arguments, meta)
             if decision.action != "allow":
                 return decision
         return ALLOW

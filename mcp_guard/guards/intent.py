@@ -321,7 +321,7 @@ class IntentGuard(Guard):
         return Decision(verdict.action, verdict.reason, self.name, verdict.rule, verdict.question)
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
-                         arguments: dict[str, Any] | None = None) -> Decision:
+                         arguments: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> Decision:
         """What a read request hands the server is judged as a tool call's values are: a resource's web
         address (`https://…` under a template that fetches any page) is reached as `fetch_url` would reach
         it, and a prompt's or completion's arguments are judged by where they came from. A server's own

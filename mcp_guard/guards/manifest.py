@@ -436,7 +436,7 @@ class ManifestGuard(Guard):
         return seen[1] if seen is not None and seen[0] is process and seen[1].id != item.id else item
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
-                         arguments: dict[str, Any] | None = None) -> Decision:
+                         arguments: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> Decision:
         """A listed prompt or resource that is held cannot be fetched (nor completed, nor subscribed to)
         directly either. A resource URI is compared by `uri_key`, so no other spelling of a held URI
         passes; a URI the server never listed passes unless it fits a template that is held."""

@@ -32,6 +32,6 @@ class SecretGuard(Guard):
         return await self.check_call(call)
 
     async def check_read(self, session: SessionInfo, upstream: str, kind: ReadKind, name: str,
-                         arguments: dict[str, Any] | None = None) -> Decision:
-        found = foreign_secret([name, arguments], upstream)
+                         arguments: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> Decision:
+        found = foreign_secret([name, arguments, meta], upstream)  # `_meta` as in check_call
         return ALLOW if found is None else self._refusal(found, upstream)

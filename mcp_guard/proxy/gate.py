@@ -331,7 +331,9 @@ class CallGate:
         method = msg["method"]
         params = msg.get("params")
         msg = {**msg, "params": read_params(method, params if isinstance(params, dict) else {})}
-        decision = await self.guards.check_read(self.session, up.name, kind, name, _sent_arguments(msg))
+        meta = msg["params"].get("_meta")
+        decision = await self.guards.check_read(self.session, up.name, kind, name, _sent_arguments(msg),
+                                                meta if isinstance(meta, dict) else None)
         record = None
         if self.audit is not None:
             audit, judged = self.audit, msg["params"]

@@ -59,9 +59,8 @@ SECRET = "sk-live-Q7vX2mN9pLr4Tz8"
 
 @pytest.mark.parametrize("where", [
     "meta", "param",
-    pytest.param("progress", marks=pytest.mark.xfail(strict=True, reason=(
-        "s12 attacker (open): a read's forwarded _meta keys (progressToken, trace context) reach no guard: "
-        "`Guard.check_read` is given the read's name and arguments only, and intent must not judge trace ids"))),
+    # a read's forwarded `_meta` keys (progressToken, trace context) go to the secrets guard (session 16)
+    "progress",
 ])
 def test_a_read_never_carries_another_upstreams_secret(tmp_path, where):
     vault = Scripted(tmp_path / "vault.json", tools=[{"name": "show_config", "description": "Show the config.",
