@@ -23,6 +23,7 @@ from mcp_guard.config_paths import (  # noqa: F401 - the config's names, kept im
     database_file,
     default_config_path,
     state_dir,
+    text_digest,
     user_config_path,
 )
 from mcp_guard.errors import ConfigError
@@ -345,6 +346,8 @@ class Config(_Model):
 
     # Where the file was read from: relative paths in it are resolved against its folder.
     source: Path | None = Field(default=None, exclude=True)
+    # The sha256 of the text read there (`run` remembers the texts it accepted: proxy/prelaunch.py).
+    source_digest: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _names_unambiguous(self) -> Config:
@@ -544,7 +547,8 @@ def load_config(path: str | Path | None = None, *, required: bool = False, folde
             raise ConfigError(f"no config file: pass --config FILE or create ./{DEFAULT_CONFIG_NAME}")
         return Config()
     try:
-        data = tomllib.loads(resolved.read_text(encoding="utf-8"))
+        text = resolved.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(f"{resolved}: config file not found") from None
     except IsADirectoryError:
@@ -556,4 +560,6 @@ def load_config(path: str | Path | None = None, *, required: bool = False, folde
         raise ConfigError(f"{resolved}: cannot read config file: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{resolved}: not valid TOML: {err}") from None
-    return parse_config(data, resolved.resolve())
+    config = parse_config(data, resolved.resolve())
+    config.source_digest = text_digest(text)
+    return config

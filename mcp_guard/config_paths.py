@@ -3,6 +3,7 @@ that `run` can find its server's entry before it loads them (see `proxy/prelaunc
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -22,6 +23,11 @@ def database_file(path: str | None, source: Path | None) -> Path:
         return state_dir() / "guard.db"
     p = Path(os.path.expanduser(path))
     return p if p.is_absolute() or source is None else source.parent / p
+
+
+def text_digest(text: str) -> str:
+    """A config text's identity, as `run` remembers the texts it accepted (sha256 of its UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def user_config_path() -> Path:

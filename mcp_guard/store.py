@@ -177,6 +177,12 @@ CREATE TABLE IF NOT EXISTS upstream_programs (
     program TEXT NOT NULL,          -- the file PATH found for it, symbolic links resolved
     first_seen TEXT NOT NULL
 );
+-- run: the sha256 of each config text that passed `run`'s checks; only such a text starts servers before
+-- it is validated again (mcp_guard.proxy.prelaunch)
+CREATE TABLE IF NOT EXISTS validated_configs (
+    digest TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL
+);
 -- clients: client config entries that `mcp-guard wrap` rewrote, so `unwrap` restores them exactly
 CREATE TABLE IF NOT EXISTS wrapped_entries (
     file TEXT NOT NULL,             -- the client's config file (absolute path)

@@ -14,6 +14,7 @@ import pytest
 
 from mcp_guard.config import load_config
 from mcp_guard.proxy import prelaunch
+from mcp_guard.store import open_store
 from tests.support import PYTHON
 
 GUARD = str(Path(sys.executable).parent / "mcp-guard")
@@ -48,9 +49,20 @@ def test_what_runs_before_the_early_launch_leaves_pydantic_unloaded():
     assert done.stdout.split() == ["False", "False"]
 
 
+def _accepted(config: Path) -> None:
+    """As `run` does once the config passed its checks."""
+    validated = load_config(config)
+    store = open_store(validated.db_path)
+    try:
+        prelaunch.accepted(store, validated)
+    finally:
+        store.close()
+
+
 def test_a_plain_entry_is_kept_when_the_validated_config_launches_it_the_same(home, tmp_path):
     config = tmp_path / "guard.toml"
     config.write_text("[upstreams.s]\n" + _entry(tmp_path / "pid", env='{ GREETING = "hi" }'))
+    _accepted(config)
     early = prelaunch.start_written(str(config), ["s"])
     try:
         assert list(early) == ["s"]
@@ -66,6 +78,7 @@ def test_a_plain_entry_is_kept_when_the_validated_config_launches_it_the_same(ho
 def test_an_early_server_launched_otherwise_by_the_validated_config_is_ended(home, tmp_path):
     config = tmp_path / "guard.toml"
     config.write_text("[upstreams.s]\n" + _entry(tmp_path / "pid"))
+    _accepted(config)
     early = prelaunch.start_written(str(config), None)
     _, process = early["s"]
     # The session's environment differs from the one it was started with (e.g. a granted secret).
@@ -95,9 +108,27 @@ def test_a_command_given_as_a_relative_path_is_not_started_early(home, tmp_path)
     assert prelaunch.start_written(str(config), ["s"]) == {}
 
 
-def test_a_refused_config_ends_the_early_server_and_says_what_it_always_said(home, tmp_path):
+def test_only_a_config_text_run_accepted_before_starts_early(home, tmp_path):
+    config = tmp_path / "guard.toml"
+    config.write_text("[upstreams.s]\n" + _entry(tmp_path / "pid"))
+    assert prelaunch.start_written(str(config), ["s"]) == {}  # never validated: the regular launch starts it
+    _accepted(config)
+    config.write_text("[upstreams.s]\n" + _entry(tmp_path / "pid") + "# edited\n")
+    assert prelaunch.start_written(str(config), ["s"]) == {}  # another text: validated again first
+    _accepted(config)
+    early = prelaunch.start_written(str(config), ["s"])
+    try:
+        assert list(early) == ["s"]
+    finally:
+        for _, process in early.values():
+            process.discard()
+
+
+def test_a_refused_config_starts_no_server_and_says_what_it_always_said(home, tmp_path):
     config = tmp_path / "guard.toml"
     marker = tmp_path / "pid"
+    config.write_text("[upstreams.s]\n" + _entry(marker))
+    _accepted(config)  # the entry ran before; now a setting nobody validated is added
     config.write_text("[proxy]\nno_such_setting = 1\n[upstreams.s]\n" + _entry(marker))
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     with subprocess.Popen([GUARD, "--config", str(config), "run", "--upstream", "s"], cwd=tmp_path, env=env,
@@ -106,7 +137,7 @@ def test_a_refused_config_ends_the_early_server_and_says_what_it_always_said(hom
     assert guard.returncode == 2
     assert err.strip().splitlines() == [f"mcp-guard: error: {config.resolve()}: proxy.no_such_setting: "
                                         "unknown key (check its spelling)"]
-    assert not _running(marker)  # started before the config was found wrong, and ended
+    assert not marker.exists() and not _running(marker)  # never started
 
 
 def test_each_command_is_built_by_the_module_the_table_names():

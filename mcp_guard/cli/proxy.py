@@ -223,6 +223,7 @@ def _run(args: argparse.Namespace, ending: list[int], started: dict) -> int:
         if command and not args.name:
             claim_adhoc_name(proxy.store, command)
         pin_programs(proxy.store, config, [n for n in names if n in configured], envs)
+        prelaunch.accepted(proxy.store, config)
     except BaseException:
         proxy.close()
         warm_up.join()  # an exit while it compiles (native code) would abort the process

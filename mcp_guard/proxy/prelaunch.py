@@ -8,6 +8,11 @@ a process only if the validated entry launches exactly the same (program, argume
 folder, isolation) and ends the others; when the config is refused, `run` ends them all. None of them
 has been sent anything by then.
 
+Only a config text that passed `run`'s checks before starts anything early (`accepted` records its
+sha256 in the store): a text nobody validated, say one whose entry the models refuse, runs no program
+until it is validated, so what validation refuses never starts. The first `run` after each edit starts
+its servers the regular way; a store that cannot be read (PostgreSQL) starts none early.
+
 An entry qualifies only with keys among `PLAIN_KEYS` of the expected types, a command that is an
 absolute path or a bare name (no folder to resolve), an absolute `cwd` if any, and isolation left on:
 no provenance policy (a server with one starts only once verified), no secrets, no `pass_env`. A bare
@@ -24,7 +29,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mcp_guard.config_paths import database_file, default_config_path
+from mcp_guard.config_paths import database_file, default_config_path, text_digest
 from mcp_guard.intent.credentials import upstream_env
 from mcp_guard.proxy.channels import ChildProcess, start_process
 
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from mcp_guard.config import Config, UpstreamConfig
+    from mcp_guard.store import Store
 
 # An entry's keys that either set its launch (command, args, env, cwd, transport) or matter only
 # after it (review, filters, scanning, timeouts): any other key keeps it for the regular launch.
@@ -100,11 +106,13 @@ def start_written(config_path: str | None, names: list[str] | None) -> dict[str,
         return {}
     try:
         source = path.resolve()
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RuntimeError):
         return {}
     upstreams = raw.get("upstreams")
-    if not isinstance(upstreams, dict):
+    database = _written_database(raw, source)
+    if not isinstance(upstreams, dict) or not _accepted_before(database, text_digest(text)):
         return {}
     started: dict[str, tuple[Launch, ChildProcess]] = {}
     for name in dict.fromkeys(names if names is not None else upstreams):
@@ -112,7 +120,7 @@ def start_written(config_path: str | None, names: list[str] | None) -> dict[str,
         if not _Written.plain(entry):
             continue
         spec = launch(_Written(entry, str(source.parent)))
-        if spec is None or not pin_accepts(_written_database(raw, source), name, spec):
+        if spec is None or not pin_accepts(database, name, spec):
             continue
         try:
             started[name] = (spec, start(spec))
@@ -130,6 +138,34 @@ def _written_database(raw: dict[str, Any], source: Path) -> Path | None:
     return database_file(storage.get("path"), source)
 
 
+def _read_only(database: Path) -> Any:
+    import sqlite3  # (here: a run that starts nothing early does without it)
+
+    return contextlib.closing(sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True, timeout=0.05))
+
+
+def _accepted_before(database: Path | None, digest: str) -> bool:
+    """Did `run` accept this very config text before (`accepted`)? No when the store cannot be read."""
+    import sqlite3
+
+    if database is None or not database.exists():
+        return False
+    try:
+        with _read_only(database) as conn:
+            return conn.execute("SELECT 1 FROM validated_configs WHERE digest = ?", [digest]).fetchone() is not None
+    except sqlite3.Error:  # (also: a store older than the table)
+        return False
+
+
+def accepted(store: Store, config: Config) -> None:
+    """Remember that `config`'s text passed `run`'s checks, so that the next `run` of it starts early."""
+    from mcp_guard.canonical import now
+
+    if config.source_digest is not None:
+        store.execute("INSERT INTO validated_configs (digest, first_seen) VALUES (?, ?) "
+                      "ON CONFLICT (digest) DO NOTHING", [config.source_digest, now()])
+
+
 def pin_accepts(database: Path | None, name: str, spec: Launch) -> bool:
     """May `spec` start before `runner.pin_programs` has looked at it: a command given by a path, or a
     bare name whose program on the launch's PATH that pin would accept (none recorded for the upstream,
@@ -145,9 +181,8 @@ def pin_accepts(database: Path | None, name: str, spec: Launch) -> bool:
         return False  # (not found: the regular launch says so)
     if not database.exists():
         return True  # no record yet: the regular launch pins the program found now
-    uri = f"{database.absolute().as_uri()}?mode=ro"
     try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=0.05)) as conn:
+        with _read_only(database) as conn:
             row = conn.execute("SELECT command, program FROM upstream_programs WHERE upstream = ?", [name]).fetchone()
     except sqlite3.Error:
         return False

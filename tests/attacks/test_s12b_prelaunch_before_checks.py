@@ -57,12 +57,15 @@ def test_a_program_the_pin_refuses_never_runs(home, tmp_path):
     assert not marker.exists(), "the program the pin refuses ran anyway, with the entry's env"  # ...which never ran
 
 
-@pytest.mark.xfail(strict=True, reason="s12 attacker2 (left open): the early start is by design before "
-                                       "validation; it is ended, sent nothing, when the config is refused")
 def test_a_refused_config_starts_no_server(home, tmp_path):
+    """(Closed in session 16: only a config text `run` accepted before starts anything early.)"""
     marker = tmp_path / "ran"
     _program(tmp_path / "bin" / "notes-mcp", f'echo ran > "{marker}"')
     config = tmp_path / "mcp-guard.toml"
+    config.write_text('[storage]\npath = "guard.db"\n[intent]\nmode = "off"\n'
+                      f'[upstreams.notes]\ncommand = "{tmp_path / "bin" / "notes-mcp"}"\n')
+    _run(config, os.environ["PATH"], "--upstream", "notes")  # accepted: its text may start early from now on
+    marker.unlink(missing_ok=True)
     config.write_text('[storage]\npath = "guard.db"\n[intent]\nmode = "off"\n'
                       f'[upstreams.notes]\ncommand = "{tmp_path / "bin" / "notes-mcp"}"\n'
                       'share = "all"\nstateful = true\n')
