@@ -212,7 +212,9 @@ async def snapshot(config: Config, name: str, env: dict[str, str] | None = None,
                 lists["tool"] = [t for t in lists.get("tool", []) if permitted(upstream.tools, str(t.get("name")))]
                 return lists
     except TimeoutError:
-        raise GuardError(f"upstream {name!r}: no answer within {timeout:.0f} s") from None
+        # A slow first start (npx fetching the package, a busy machine) looks like a wrong command: say both.
+        raise GuardError(f"upstream {name!r}: no answer within {timeout:.0f} s (still starting? a first start "
+                         "can be slow: try again)") from None
     except GuardError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure to reach a server is reported in one line
