@@ -2233,7 +2233,7 @@ class DefaultEngine:
 
     def _other_id(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:
         """`other-id`: the request names a record by its id and the call acts on another of that shape."""
-        other = other_id(self.intent, arguments, record)
+        other = other_id(self.intent, arguments, record, info.name)
         if not other:
             return None
         why = f"{self.intent.the_request} names another record of this kind by its id, not {other!r}"
