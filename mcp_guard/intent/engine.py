@@ -168,7 +168,7 @@ from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.standing import standing_rule
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
-from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, money_word, sums
+from mcp_guard.intent.sums import alone_sums, call_currencies, currencies, glued_sums, money_word, sums, written_alone
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tally import moved_by
 from mcp_guard.intent.tools import ToolInfo, classify
@@ -1491,7 +1491,8 @@ def _amounts(arguments: dict[str, Any], pays: bool = False) -> Iterator[tuple[st
             try:
                 yield param, float(text.replace(",", "").strip())
             except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR"), or glued
-                for x in (*sums(text), *glued_sums(text)):  # to a code's letters ("USD-5000"): its digits say how much
+                read = [*sums(text), *glued_sums(text)]  # to a code's letters ("USD-5000"): its digits say how much
+                for x in read or (alone_sums(text) if written_alone(text) else ()):  # "EUR9900"
                     yield param, x
 
 
@@ -1517,7 +1518,7 @@ def _bare_number(param: str, text: str) -> bool:
     try:
         float(text.replace(",", "").strip())
     except ValueError:
-        return False
+        return written_alone(text)  # with its currency or grouped digits ("$9,900.00", "9900 USD"): still a sum
     return True
 
 
