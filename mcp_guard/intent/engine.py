@@ -170,7 +170,7 @@ from mcp_guard.intent.standing import standing_rule
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
 from mcp_guard.intent.sums import alone_sums, call_currencies, currencies, glued_sums, money_word, sums, written_alone
 from mcp_guard.intent.superlative import picked
-from mcp_guard.intent.tally import moved_by
+from mcp_guard.intent.tally import changes, moved_by
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
@@ -2347,7 +2347,7 @@ class DefaultEngine:
             prov = record.provenance(_num_text(x), _number_forms(x))
             if prov.fields or prov.text:
                 continue
-            if moved_by(param, x, intent.numbers, record.entries,
+            if moved_by(param, x, changes(intent.text, intent.numbers, record.entries), record.entries,
                         lambda y, e: e in record.provenance(_num_text(y), _number_forms(y)).fields):
                 continue  # the field's current value moved by the request's number ("we used 2": 6 - 2)
             v = Value(param, "amount", _num_text(x), False, False)
