@@ -110,16 +110,18 @@ def other_id(intent: DeclaredIntent, arguments: dict[str, Any], record: SessionR
 
 
 def _beside_named(named: frozenset[str], record: SessionRecord) -> set[str]:
-    """The fields (as `_canon` writes them) of the clean JSON records that hold an id the request names."""
-    from mcp_guard.intent.engine import _clean_json  # (the engine imports this module)
+    """The fields (as `_canon` writes them) of the clean JSON records that are the records the request names: they
+    hold a named id in a field that names the record itself (`ticket_id`, `id`), not in one that points at another
+    (`related`, `parent`: anyone may file a record that points at the named one)."""
+    from mcp_guard.intent.engine import _clean_json, _labels_itself  # (the engine imports this module)
 
     wanted = {_canon(n.rpartition(":")[2]) for n in named}
     out: set[str] = set()
     for e in record.entries:
         data = _clean_json(e, record)
         for node in records(data) if data is not None else ():
-            cells = {_canon(str(x).strip()) for x in node.values() if isinstance(x, str | int)
+            cells = {k: _canon(str(x).strip()) for k, x in node.items() if isinstance(x, str | int)
                      and not isinstance(x, bool)}
-            if cells & wanted:
-                out |= cells
+            if any(c in wanted and _labels_itself(str(k), node) for k, c in cells.items()):
+                out |= set(cells.values())
     return out
