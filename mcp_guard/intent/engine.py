@@ -2337,8 +2337,9 @@ class DefaultEngine:
         intent = self.intent
         # A request that names no number names no sum: the sum must then come from a clean result ("pay
         # the invoice in Bob's email": the invoice's amount), never from nowhere.
-        # (a tool that pays: by its verb's family, or a word of its name that names money, `create_charge`)
-        pays = "pay" in info.families or any(money_word(w, True) for w in name_tokens(info.name)[1:])
+        # (a tool that pays: by its verb's family or kind, `buy_crypto`, `disburse`, or a word of its name that names
+        # money, `create_charge`)
+        pays = "pay" in info.families | info.kinds or any(money_word(w, True) for w in name_tokens(info.name)[1:])
         for param, x in _amounts(arguments, pays):
             if intent.names_number(x):
                 continue
