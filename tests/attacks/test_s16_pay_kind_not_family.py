@@ -33,3 +33,9 @@ def test_a_sum_nobody_named_in_a_tool_that_pays_by_kind_is_asked(tool, param):
 @pytest.mark.parametrize("tool", ["buy_crypto", "disburse"])
 def test_the_invoice_s_own_sum_is_still_paid(tool):
     assert pay(tool, "amt", "120.00") == "allow"
+
+
+@pytest.mark.xfail(strict=True, reason="s16 attacker (left open): a tool that pays by a noun of its name WordNet's "
+                                       "money nouns lack (`approve_payout`) is no tool that pays: `amt` is not a sum")
+def test_a_sum_nobody_named_in_a_payout_is_asked():
+    assert pay("approve_payout", "amt", "9900") == "ask"
