@@ -168,9 +168,9 @@ from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.standing import standing_rule
 from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
-from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, money_word, sums
+from mcp_guard.intent.sums import alone_sums, call_currencies, currencies, glued_sums, money_word, sums, written_alone
 from mcp_guard.intent.superlative import picked
-from mcp_guard.intent.tally import moved_by
+from mcp_guard.intent.tally import changes, moved_by
 from mcp_guard.intent.tools import ToolInfo, classify
 from mcp_guard.intent.values import (
     NamedValues,
@@ -1491,7 +1491,8 @@ def _amounts(arguments: dict[str, Any], pays: bool = False) -> Iterator[tuple[st
             try:
                 yield param, float(text.replace(",", "").strip())
             except ValueError:  # written with its currency or grouped digits ("€5,000", "5 000 EUR"), or glued
-                for x in (*sums(text), *glued_sums(text)):  # to a code's letters ("USD-5000"): its digits say how much
+                read = [*sums(text), *glued_sums(text)]  # to a code's letters ("USD-5000"): its digits say how much
+                for x in read or (alone_sums(text) if written_alone(text) else ()):  # "EUR9900"
                     yield param, x
 
 
@@ -1517,7 +1518,7 @@ def _bare_number(param: str, text: str) -> bool:
     try:
         float(text.replace(",", "").strip())
     except ValueError:
-        return False
+        return written_alone(text)  # with its currency or grouped digits ("$9,900.00", "9900 USD"): still a sum
     return True
 
 
@@ -2233,7 +2234,7 @@ class DefaultEngine:
 
     def _other_id(self, info: ToolInfo, arguments: dict[str, Any], record: SessionRecord) -> Verdict | None:
         """`other-id`: the request names a record by its id and the call acts on another of that shape."""
-        other = other_id(self.intent, arguments, record)
+        other = other_id(self.intent, arguments, record, info.name)
         if not other:
             return None
         why = f"{self.intent.the_request} names another record of this kind by its id, not {other!r}"
@@ -2336,8 +2337,9 @@ class DefaultEngine:
         intent = self.intent
         # A request that names no number names no sum: the sum must then come from a clean result ("pay
         # the invoice in Bob's email": the invoice's amount), never from nowhere.
-        # (a tool that pays: by its verb's family, or a word of its name that names money, `create_charge`)
-        pays = "pay" in info.families or any(money_word(w, True) for w in name_tokens(info.name)[1:])
+        # (a tool that pays: by its verb's family or kind, `buy_crypto`, `disburse`, or a word of its name that names
+        # money, `create_charge`)
+        pays = "pay" in info.families | info.kinds or any(money_word(w, True) for w in name_tokens(info.name)[1:])
         for param, x in _amounts(arguments, pays):
             if intent.names_number(x):
                 continue
@@ -2346,7 +2348,7 @@ class DefaultEngine:
             prov = record.provenance(_num_text(x), _number_forms(x))
             if prov.fields or prov.text:
                 continue
-            if moved_by(param, x, intent.numbers, record.entries,
+            if moved_by(param, x, changes(intent.text, intent.numbers, record.entries), record.entries,
                         lambda y, e: e in record.provenance(_num_text(y), _number_forms(y)).fields):
                 continue  # the field's current value moved by the request's number ("we used 2": 6 - 2)
             v = Value(param, "amount", _num_text(x), False, False)

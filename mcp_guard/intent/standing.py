@@ -7,7 +7,9 @@ The clause must say when its action recurs (every or each with a unit of time, a
 adverb of frequency) and must not only read or remove; the tool must make (its name's verb of the create family) a
 thing whose name says it runs by itself on a schedule; the call must carry a number the clause writes (its
 setting or its time: "19", "11" as `23:00`), so the rule is the clause's; and the session must have read no
-instructions to the model (they may have asked for the rule). Its other values are judged as any call's are.
+instructions to the model (they may have asked for the rule). Its other values are judged as any call's are; and
+it must choose no action of its own (`steps.own_choice`: a value that is a verb the request does not use, `service:
+"unlock"` in a rule for "turn the porch light off at 11 every night").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from mcp_guard.intent.steps import own_choice
 from mcp_guard.intent.words import DESTRUCTIVE_VERBS, READ_VERBS, name_tokens, stem
 
 if TYPE_CHECKING:
@@ -34,6 +37,12 @@ _RECURS = re.compile(
 _STANDING = frozenset(stem(w) for w in "automation schedule routine rule recurrence timer cron".split())
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d+)?)(?![\d.])")
 _CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):[0-5]\d")
+
+
+def _when(value: str) -> bool:
+    """Is a value a day of the week, whole or cut to three or more letters ("wed", "thurs", "weekdays")?"""
+    v = value.strip().lower().rstrip("s")
+    return len(v) >= 3 and v.isalpha() and any(d.startswith(v) for d in _DAYS.split())
 
 
 def recurs(clause: str) -> bool:
@@ -61,6 +70,10 @@ def standing_rule(intent: DeclaredIntent, info: ToolInfo, leaves: Iterable[tuple
         return ""
     if record.session_taint() is not None:
         return ""  # instructions read in the session may have asked for the rule
+    leaves = list(leaves)
+    # (a schedule's own words are no action: "wed", "sat" and "sun" are verbs too)
+    if own_choice(intent, [(p, t) for p, t in leaves if not _when(t)]):
+        return ""  # the rule does something the request does not say (unlock, arm, open), whatever its numbers
     carried = set().union(*(_numbers(text) for _param, text in leaves))
     for verb, _obj, raw in intent.spans:
         sv = stem(verb)

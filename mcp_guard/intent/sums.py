@@ -85,6 +85,31 @@ def sums(text: str) -> Iterator[float]:
         yield -x if m.group(1) else x
 
 
+# What may stand beside a sum's digits in a value that is a sum and nothing else: a currency's code, sign or name,
+# a magnitude, a minor unit, and the marks of a number or a small sum of sums ("$9,900.00", "9900 USD", "120 + 9780").
+_MINOR = ("cent", "cents", "pence", "penny", "ct", "cts", "minor")
+_WORD = re.compile(r"[^\W\d_]+")
+_MARKS = frozenset("0123456789.,'_+-*/()= \u00a0\u202f\u2009")
+
+
+def written_alone(text: str) -> bool:
+    """Is `text` a sum written with its currency, unit or grouping and nothing else ("$9,900.00", "9 900", "EUR9900",
+    "9900 cents", "120 + 9780"), not a sentence or a code that holds digits ("INV-2041", "0x26AC")?"""
+    t = text.strip()
+    if not t or len(t) > 60 or not any(c.isdigit() for c in t):
+        return False
+    for w in _WORD.findall(t):
+        lw = w.lower()
+        if not (w.upper() in ISO_4217 or lw.rstrip("s") in _NAMES or lw in _MINOR or lw in _TIMES):
+            return False
+    return all(c in _MARKS or c.isalpha() or c in _SIGNS for c in t)
+
+
+def alone_sums(text: str) -> Iterator[float]:
+    """The numbers of a sum written alone (`written_alone`), its currency's letters set apart ("EUR9900": 9900)."""
+    yield from sums(_WORD.sub(" ", text))
+
+
 _GLUED = re.compile(r"(?<=[A-Za-z]-)(\d+)(?:\.(\d+))?(?![\d.,])")
 
 
