@@ -167,7 +167,7 @@ from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.standing import standing_rule
-from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
+from mcp_guard.intent.steps import harms_by_name, own_flag, step_of, verb_as_value
 from mcp_guard.intent.sums import call_currencies, currencies, glued_sums, money_word, sums
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tally import moved_by
@@ -1754,6 +1754,12 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
+        flag = own_flag(intent, arguments) if intent.declared else ""
+        if flag:
+            why = (f"its flag {flag!r} turns on an action of its own that {intent.the_request} does not ask for "
+                   f"(it asks to: {', '.join(dict.fromkeys(v for v, _ in intent.clauses)) or 'nothing'})")
+            return Verdict("ask", "flag", f"flag: {tool}: {why}", f"Allow {tool} with {_short(arguments)}? "
+                                                                  f"{why[0].upper()}{why[1:]}.")
         step = by_value = change = fix = rule = ""
         if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
                 not (by_value := verb_as_value(intent, info, values, leaves, record)) and \

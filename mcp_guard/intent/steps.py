@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp_guard.intent.derived import looks, makes_or_changes
 from mcp_guard.intent.grants import grants
@@ -174,6 +174,25 @@ def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]]) -> str
             continue
         if is_verb(w, base=True) or any(is_verb(f) and _harms(f) - asked for f in {w, base}):
             return w
+    return ""
+
+
+def own_flag(intent: DeclaredIntent, arguments: Any, depth: int = 0) -> str:
+    """A boolean argument set true whose name names an action of a harmful kind the request's verbs do not ask for
+    (`void: true` removes, `email_customer: true` sends, on "add a note to invoice INV-7"): a flag turns on an action
+    of the call's own, as a verb written as a value does (`own_choice`). The flag's name, or ""."""
+    if depth > 4 or not isinstance(arguments, dict | list):
+        return ""
+    used = {stem(verb) for verb, _ in intent.clauses} | set(map(stem, intent.word_line.split()))
+    asked = frozenset().union(*(_harms(verb) for verb, _ in intent.clauses))
+    items = arguments.items() if isinstance(arguments, dict) else ((None, v) for v in arguments)
+    for name, value in itertools.islice(items, 256):
+        if value is True and isinstance(name, str):
+            for w in name_tokens(name):
+                if len(w) >= 3 and w.isalpha() and stem(w) not in used and is_verb(w) and _harms(w) - asked:
+                    return name
+        elif (inner := own_flag(intent, value, depth + 1)):
+            return inner
     return ""
 
 
