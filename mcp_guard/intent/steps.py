@@ -17,6 +17,7 @@ step on an injected target never reaches this rule.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +141,21 @@ def clean_values(intent: DeclaredIntent, values: Iterable[Value], record: Sessio
     return True
 
 
+def _own_letter(intent: DeclaredIntent, param: str, text: str, record: SessionRecord) -> bool:
+    """Is the argument one letter (a grade, a size, a class: `grade="A"`) that neither the request writes on its own,
+    as the call writes it ("to A", not the article "a"), nor a clean result holds as a field? Too short to be looked
+    for in text, it is whatever the call chose: a step sets no such value of its own."""
+    from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
+
+    raw = text.strip()
+    if len(raw) != 1 or not raw.isalpha() or _free_text(param):
+        return False
+    if re.search(rf"(?<![\w'’-]){re.escape(raw)}(?![\w'’-])", intent.text or ""):
+        return False
+    prov = record.provenance(raw.lower())
+    return not (prov.fields and not (prov.inside or prov.tainted))
+
+
 def _says(intent: DeclaredIntent, value: str) -> bool:
     """Is the value a phrase of the request's own words, letters only ("paid", "on hold")?"""
     ws = words(value)
@@ -153,21 +169,24 @@ def step_of(intent: DeclaredIntent, info: ToolInfo, values: list[Value], leaves:
         return ""
     if record.session_taint() is not None:
         return ""  # instructions read in the session may have asked for the step
-    if own_choice(intent, leaves):
+    if own_choice(intent, leaves, record):
         return ""
     return step_target(intent, values, record)
 
 
-def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]]) -> str:
+def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]], record: SessionRecord | None = None) -> str:
     """An argument whose whole value is a verb the request does not use: in its base form ("accept" when it says
     "decline"), or in any inflection when it names a harm of a kind the request's verbs do not ask for (a state:
-    `status="reimbursed"` pays, `"published"` publishes, `"purchased"` buys): the call chooses an action of its
-    own, not a step of the one asked for. The value, or ""."""
+    `status="reimbursed"` pays, `"published"` publishes, `"purchased"` buys), or, given the session's `record`, one
+    letter neither the request writes nor a clean result holds as a field (`_own_letter`: `grade="A"`): the call
+    chooses an action or a value of its own, not a step of the one asked for. The value, or ""."""
     from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
 
     used = {stem(verb) for verb, _ in intent.clauses} | set(map(stem, intent.word_line.split()))
     asked = frozenset().union(*(_harms(verb) for verb, _ in intent.clauses))
     for param, text in leaves:
+        if record is not None and _own_letter(intent, param, text, record):
+            return text.strip()
         w = text.strip().lower()
         base = base_verb(w)  # (an irregular or doubled inflection names its verb too: "paid", "shipped")
         if _free_text(param) or not w.isalpha() or stem(w) in used or stem(base) in used:
