@@ -143,7 +143,7 @@ from mcp_guard.intent.built import built_from
 from mcp_guard.intent.changes import asked_change
 from mcp_guard.intent.compounds import compound_verb
 from mcp_guard.intent.corrections import asked_correction, replacements
-from mcp_guard.intent.derived import derives, rare_sense_fits
+from mcp_guard.intent.derived import derives, kin, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.naming import (
     TITLES,
@@ -2106,6 +2106,8 @@ class DefaultEngine:
             return None  # the request names whom it sends to as a verb's object ("dm priya that …")
         if not v.address and intent.names_uncased(v.value) and not (prov.tainted or prov.forgotten):
             return None  # a name the request types in lower case ("book it under jansen"; `naming`)
+        if not v.address and not (prov.tainted or prov.forgotten) and kin(v.value, frozenset(intent.word_line.split())):
+            return None  # the request's own verb in another form (`role="signer"` on "send it for e-signature")
         if self._own(v, record):
             return None  # the person's own, and the request addresses a copy to them (`own`)
         if v.destination and _chooses_how(info, v):
