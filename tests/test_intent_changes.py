@@ -43,13 +43,13 @@ def test_a_verb_that_changes_asks_for_a_harmless_tool_that_changes_what_it_names
                {"invoice_id": "INV-41", "status": "paid"})
     assert (v.action, v.rule) == ("allow", "change"), v.reason
     # a verb of adding WordNet gives no kind ("append") adds: a `step` never takes it, `change` does
-    v = decide("read the incident summary, then file it in the log", "append_log", {"log_id": "L1", "entry": "x"},
-               listing())
+    entry = {"log_id": "L1", "entry": "disk full on db-2"}  # (a one-letter entry would be the call's own choice)
+    v = decide("read the incident summary, then file it in the log", "append_log", entry, listing())
     assert (v.action, v.rule) == ("allow", "change"), v.reason
     v = decide("Pull up the emails from Acme, then tag them urgent", "add_label",
                {"message_ids": "m1", "label": "urgent"})
     assert (v.action, v.rule) == ("allow", "change"), v.reason
-    v = decide("read the incident summary, then file it in the log", "append_log", {"log_id": "L1", "entry": "x"})
+    v = decide("read the incident summary, then file it in the log", "append_log", entry)
     assert (v.action, v.rule) == ("allow", "change"), v.reason
     v = decide("close out the tickets from Acme", "resolve_ticket", {"ticket_id": "T-7"})
     assert (v.action, v.rule) == ("allow", "change"), v.reason

@@ -80,7 +80,7 @@ def asked_change(intent: DeclaredIntent, info: ToolInfo, values: list[Value], le
         content = [w for w in obj if w not in _DETERMINERS and w not in _MODIFIERS and w not in _LINKS
                    and w not in _PARTICLES and w not in _PRONOUNS]
         if any(names(w) for w in content) or (elsewhere and any(w in _PRONOUNS for w in obj)):
-            if own_choice(intent, leaves) or not clean_values(intent, values, record):
+            if own_choice(intent, leaves, record) or not clean_values(intent, values, record):
                 return ""
             if not changes and _chosen_number(intent, leaves, record):
                 return ""  # (what a send delivers is made as asked: "send the gift card" sets no value of its own)

@@ -74,7 +74,7 @@ def asked_correction(intent: DeclaredIntent, info: ToolInfo, values: list[Value]
             before = text.replace(new, old)
             prov = record.provenance(before.strip().lower())
             if prov.fields and not (prov.inside or prov.tainted or prov.forgotten):
-                if own_choice(intent, leaves) or not clean_values(intent, values, record):
+                if own_choice(intent, leaves, record) or not clean_values(intent, values, record):
                     return ""
                 if not _rest_of_record(intent, leaves, (old, new), before, prov.fields, record):
                     return ""

@@ -42,6 +42,33 @@ def related_nouns(verb: str) -> tuple[str, ...]:
     return next((_NOUNS[f] for f in _verb_forms(verb) if f in _NOUNS), ())
 
 
+_VERBS_OF: dict[str, frozenset[str]] = {}
+
+
+def kin(value: str, request_words: frozenset[str]) -> str:
+    """The word of the request that WordNet derives from the same verb as `value`, one word of four letters or more
+    ("signer" beside "signature" or "sign": both of "sign"), or "": a role or a state the request names by its own
+    verb, in another form."""
+    v = value.strip().lower()
+    if len(v) < 4 or not v.isalpha():
+        return ""
+    if not _VERBS_OF:
+        related_nouns("be")  # (fills _NOUNS)
+        index: dict[str, set[str]] = {}
+        for verb, nouns in _NOUNS.items():
+            for w in (verb, *nouns):
+                index.setdefault(w, set()).add(verb)
+        _VERBS_OF.update({w: frozenset(vs) for w, vs in index.items()})
+    verbs = _VERBS_OF.get(v, frozenset())
+    if not verbs:
+        return ""
+
+    def of(w: str) -> frozenset[str]:  # (the request's word in any inflection: "approved" is of "approve")
+        return frozenset().union(*(_VERBS_OF.get(f, frozenset()) for f in _verb_forms(w) if f))
+
+    return next((w for w in sorted(request_words) if w != v and len(w) >= 4 and of(w) & verbs), "")
+
+
 def derived_roots(verb: str) -> frozenset[str]:
     """The roots (`words.roots`) of the nouns WordNet relates to `verb`."""
     return frozenset().union(*(roots(n) for n in related_nouns(verb)))

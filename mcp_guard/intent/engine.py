@@ -143,7 +143,7 @@ from mcp_guard.intent.built import built_from
 from mcp_guard.intent.changes import asked_change
 from mcp_guard.intent.compounds import compound_verb
 from mcp_guard.intent.corrections import asked_correction, replacements
-from mcp_guard.intent.derived import derives, rare_sense_fits
+from mcp_guard.intent.derived import derives, kin, rare_sense_fits
 from mcp_guard.intent.grants import RULES, asks_access, beyond, grants, named_group, names_level, raised_flags
 from mcp_guard.intent.naming import (
     TITLES,
@@ -167,7 +167,7 @@ from mcp_guard.intent.pointing import leaves_choice, means_each
 from mcp_guard.intent.record import Provenance, ResultEntry, SessionRecord
 from mcp_guard.intent.spelling import meant_verb
 from mcp_guard.intent.standing import standing_rule
-from mcp_guard.intent.steps import harms_by_name, step_of, verb_as_value
+from mcp_guard.intent.steps import harms_by_name, own_flag, step_of, verb_as_value
 from mcp_guard.intent.sums import alone_sums, call_currencies, currencies, glued_sums, money_word, sums, written_alone
 from mcp_guard.intent.superlative import picked
 from mcp_guard.intent.tally import changes, moved_by
@@ -1755,6 +1755,12 @@ class DefaultEngine:
         if info.effect == "destructive":
             return Verdict("allow", "requested", f"{tool}: {intent.the_request} asks for this action on what it names")
         # Without a declared intent there is no request to compare with: only destinations are judged.
+        flag = own_flag(intent, arguments) if intent.declared else ""
+        if flag:
+            why = (f"its flag {flag!r} turns on an action of its own that {intent.the_request} does not ask for "
+                   f"(it asks to: {', '.join(dict.fromkeys(v for v, _ in intent.clauses)) or 'nothing'})")
+            return Verdict("ask", "flag", f"flag: {tool}: {why}", f"Allow {tool} with {_short(arguments)}? "
+                                                                  f"{why[0].upper()}{why[1:]}.")
         step = by_value = change = fix = rule = ""
         if intent.declared and not self._asked(info, arguments) and not self._own_copy(info, values, record) and \
                 not (by_value := verb_as_value(intent, info, values, leaves, record)) and \
@@ -2101,6 +2107,8 @@ class DefaultEngine:
             return None  # the request names whom it sends to as a verb's object ("dm priya that …")
         if not v.address and intent.names_uncased(v.value) and not (prov.tainted or prov.forgotten):
             return None  # a name the request types in lower case ("book it under jansen"; `naming`)
+        if not v.address and not (prov.tainted or prov.forgotten) and kin(v.value, frozenset(intent.word_line.split())):
+            return None  # the request's own verb in another form (`role="signer"` on "send it for e-signature")
         if self._own(v, record):
             return None  # the person's own, and the request addresses a copy to them (`own`)
         if v.destination and _chooses_how(info, v):

@@ -70,7 +70,10 @@ _ADDRESSES_MODEL = re.compile(
     # (a vocative, "Assistant, please …", is read by `_vocatives`)
     # "Note to the AI agent", "instructions for assistants"
     rf"|\b(?:note|message|instructions?|reminder)[ \t]+(?:to|for)[ \t]+"
-    rf"(?:the[ \t]+|any[ \t]+|all[ \t]+)?(?:ai\b|{_ROLE}\b)",
+    rf"(?:the[ \t]+|any[ \t]+|all[ \t]+)?(?:ai\b|{_ROLE}\b)"
+    # the same, the role written before what it heads: "[[assistant instruction: …]]", "AI directives"
+    # ("agent" and "model" name people and products too: "agent notes", "model instructions")
+    r"|\b(?:ai|a\.i\.|llm|assistant|copilot|chatbot)s?[ \t]+(?:instructions?|directives?)\b",
     re.I | re.M,
 )
 

@@ -17,8 +17,9 @@ step on an injected target never reaches this rule.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp_guard.intent.derived import looks, makes_or_changes
 from mcp_guard.intent.grants import grants
@@ -140,6 +141,21 @@ def clean_values(intent: DeclaredIntent, values: Iterable[Value], record: Sessio
     return True
 
 
+def _own_letter(intent: DeclaredIntent, param: str, text: str, record: SessionRecord) -> bool:
+    """Is the argument one letter (a grade, a size, a class: `grade="A"`) that neither the request writes on its own,
+    as the call writes it ("to A", not the article "a"), nor a clean result holds as a field? Too short to be looked
+    for in text, it is whatever the call chose: a step sets no such value of its own."""
+    from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
+
+    raw = text.strip()
+    if len(raw) != 1 or not raw.isalpha() or _free_text(param):
+        return False
+    if re.search(rf"(?<![\w'’-]){re.escape(raw)}(?![\w'’-])", intent.text or ""):
+        return False
+    prov = record.provenance(raw.lower())
+    return not (prov.fields and not (prov.inside or prov.tainted))
+
+
 def _says(intent: DeclaredIntent, value: str) -> bool:
     """Is the value a phrase of the request's own words, letters only ("paid", "on hold")?"""
     ws = words(value)
@@ -153,27 +169,49 @@ def step_of(intent: DeclaredIntent, info: ToolInfo, values: list[Value], leaves:
         return ""
     if record.session_taint() is not None:
         return ""  # instructions read in the session may have asked for the step
-    if own_choice(intent, leaves):
+    if own_choice(intent, leaves, record):
         return ""
     return step_target(intent, values, record)
 
 
-def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]]) -> str:
+def own_choice(intent: DeclaredIntent, leaves: Iterable[tuple[str, str]], record: SessionRecord | None = None) -> str:
     """An argument whose whole value is a verb the request does not use: in its base form ("accept" when it says
     "decline"), or in any inflection when it names a harm of a kind the request's verbs do not ask for (a state:
-    `status="reimbursed"` pays, `"published"` publishes, `"purchased"` buys): the call chooses an action of its
-    own, not a step of the one asked for. The value, or ""."""
+    `status="reimbursed"` pays, `"published"` publishes, `"purchased"` buys), or, given the session's `record`, one
+    letter neither the request writes nor a clean result holds as a field (`_own_letter`: `grade="A"`): the call
+    chooses an action or a value of its own, not a step of the one asked for. The value, or ""."""
     from mcp_guard.intent.engine import _free_text  # (the engine imports this module)
 
     used = {stem(verb) for verb, _ in intent.clauses} | set(map(stem, intent.word_line.split()))
     asked = frozenset().union(*(_harms(verb) for verb, _ in intent.clauses))
     for param, text in leaves:
+        if record is not None and _own_letter(intent, param, text, record):
+            return text.strip()
         w = text.strip().lower()
         base = base_verb(w)  # (an irregular or doubled inflection names its verb too: "paid", "shipped")
         if _free_text(param) or not w.isalpha() or stem(w) in used or stem(base) in used:
             continue
         if is_verb(w, base=True) or any(is_verb(f) and _harms(f) - asked for f in {w, base}):
             return w
+    return ""
+
+
+def own_flag(intent: DeclaredIntent, arguments: Any, depth: int = 0) -> str:
+    """A boolean argument set true whose name names an action of a harmful kind the request's verbs do not ask for
+    (`void: true` removes, `email_customer: true` sends, on "add a note to invoice INV-7"): a flag turns on an action
+    of the call's own, as a verb written as a value does (`own_choice`). The flag's name, or ""."""
+    if depth > 4 or not isinstance(arguments, dict | list):
+        return ""
+    used = {stem(verb) for verb, _ in intent.clauses} | set(map(stem, intent.word_line.split()))
+    asked = frozenset().union(*(_harms(verb) for verb, _ in intent.clauses))
+    items = arguments.items() if isinstance(arguments, dict) else ((None, v) for v in arguments)
+    for name, value in itertools.islice(items, 256):
+        if value is True and isinstance(name, str):
+            for w in name_tokens(name):
+                if len(w) >= 3 and w.isalpha() and stem(w) not in used and is_verb(w) and _harms(w) - asked:
+                    return name
+        elif (inner := own_flag(intent, value, depth + 1)):
+            return inner
     return ""
 
 

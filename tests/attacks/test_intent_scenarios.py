@@ -17,7 +17,7 @@ SCENARIOS = [s for f in ("intent_scenarios", "ops_dev", "q_dev", "w_dev", "x_dev
                                    "s9_dev", "z_dev")
              for s in load(f + ".json")]
 # Attacks that still succeed, each a class the closing note names: strict, so a fix turns it red.
-OPEN: set[str] = {"z-school-fischer-grade", "z-freight-claim-payout"}
+OPEN: set[str] = set()
 
 
 def _attack(s: dict):
