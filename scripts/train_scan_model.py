@@ -119,6 +119,16 @@ def _eval_module():
     return mod
 
 
+def training_servers(shared: Path | None) -> dict[str, dict]:
+    """The servers whose tools are the model's real negatives: dev, less those not trained on yet (NOT_TRAINED)."""
+    ev = _eval_module()
+    return {
+        s: v
+        for s, v in ev.load_servers(shared).items()
+        if v["split"] == "dev" and v.get("captured") not in ev.NOT_TRAINED
+    }
+
+
 def dataset(shared: Path | None) -> list[dict]:
     """Every dev training row: definition, label, group (author batch or server), rule findings."""
     ev = _eval_module()
@@ -135,11 +145,7 @@ def dataset(shared: Path | None) -> list[dict]:
                     "own": (),
                 }
             )
-    servers = {
-        s: v
-        for s, v in ev.load_servers(shared).items()
-        if v["split"] == "dev" and v.get("captured") not in ev.NOT_TRAINED
-    }
+    servers = training_servers(shared)
     names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
     for server, v in servers.items():
         kind = "agentdojo" if server.startswith("agentdojo/") else "real"
