@@ -11,9 +11,12 @@ Definitions, with a split that is never tuned on:
   measured only with `--split check`;
 - negatives: fixtures/scan_corpus/servers/*.json, the real `tools/list` of npm and PyPI servers
   (scripts/collect_tool_lists); split by server (a hash of the package name: about a third held out),
-  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"`, `"fresh2"`, `"fresh3"` or
-`"fresh4"` form splits of their own that are left out of every figure unless `--split fresh…` is asked for:
-measured once, after tuning. Servers captured with `"split": "dev2"`, `"dev3"` or `"dev4"` are dev servers (trained on).
+  plus the AgentDojo suites' tools (dev). Servers captured with `"split": "fresh"`, `"fresh2"` or `"fresh5"`
+  form splits of their own that are left out of every figure unless `--split fresh…` is asked for: measured once,
+  after tuning. Servers captured with `"split": "dev2"` … `"dev6"` are dev servers. `dev5` and `dev6` were captured
+  as the measuring splits `fresh3` and `fresh4` (sessions 5 and 10) and measured for many sessions; in session 16
+  they became development data (their false positives were read and their causes fixed), and `fresh5` took their
+  place. The learned model (scripts/train_scan_model.py) trains on dev..dev4 and not yet on dev5/dev6 (NOT_TRAINED).
 Each tool is scanned with the other servers' tool names as `other_tools` (shadowing checks run on
 the negatives too). An item is caught at a threshold when it has a finding at or above it.
 
@@ -24,7 +27,7 @@ Tools are judged by the rules and the learned model together (as `mcp-guard scan
 model's own finding, and wording-only rule findings dismissed to `low` where it reads the tool as
 benign, scan._weigh); `--no-model` gives the rules' figures alone, so both come from this one script.
 
-Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|check|fresh|fresh2|fresh3|fresh4]
+Usage: scripts/eval_scan.py [--shared DIR] [--split dev|heldout|all|check|fresh|fresh2|fresh5]
                             [--no-model] [--json] [--misses]
 """
 
@@ -45,9 +48,12 @@ from mcp_guard.scan import DEFAULT_THRESHOLD, RANK, SEVERITIES, scan_item, scan_
 
 CORPUS = REPO / "fixtures" / "scan_corpus"
 # Server splits measured once, after tuning, and only when asked.
-MEASURE_ONLY = ("fresh", "fresh2", "fresh3", "fresh4")
+MEASURE_ONLY = ("fresh", "fresh2", "fresh5")
 CHECK = "check"  # an engineer's batch B: positives and look-alikes never trained on, measured when asked
-DEV_SPLITS = ("dev2", "dev3", "dev4")  # later batches of servers captured to train on: counted as dev
+DEV_SPLITS = ("dev2", "dev3", "dev4", "dev5", "dev6")  # later batches of servers, counted as dev
+# Dev servers the shipped learned model was not trained on (former measuring splits made dev in session 16): a
+# retrain that means to use them drops them from here.
+NOT_TRAINED = ("dev5", "dev6")
 GOALS = {
     "caught_excl_manipulation": 0.90,
     "exfiltration": 0.80,
@@ -104,7 +110,11 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
     for path in sorted((CORPUS / "servers").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         split = doc.get("split") or server_split(doc["package"])
-        servers[doc["package"]] = {"tools": doc["tools"], "split": "dev" if split in DEV_SPLITS else split}
+        servers[doc["package"]] = {
+            "tools": doc["tools"],
+            "split": "dev" if split in DEV_SPLITS else split,
+            "captured": split,  # the split the capture names (dev4, fresh5…)
+        }
     dojo = shared / "eval" / "agentdojo-dev-v2" if shared else None
     if dojo and dojo.is_dir():
         for path in sorted(dojo.glob("tools_*.json")):
@@ -113,7 +123,7 @@ def load_servers(shared: Path | None) -> dict[str, dict]:
 
 
 def eval_definitions(shared: Path | None, fresh: str | None = None, learned: bool = True) -> dict:
-    """`fresh`: the measure-only split of servers to add ("fresh", "fresh2" or "fresh3"; never read while tuning).
+    """`fresh`: the measure-only split of servers to add (one of MEASURE_ONLY; never read while tuning).
     `learned`: the learned model judges tools beside the rules (False: the rules alone)."""
     servers = {k: v for k, v in load_servers(shared).items() if v["split"] not in MEASURE_ONLY or v["split"] == fresh}
     names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}

@@ -5,8 +5,9 @@ Positives: the dev batches of fixtures/scan_corpus/positives (each batch one aut
 left out: it is not what the scanner is asked to catch). Negatives: the real `tools/list` of the dev
 servers (fixtures/scan_corpus/servers, split as scripts/eval_scan.py splits them), the dev AgentDojo
 suites' tools (--shared), the corpus's hand-written tricky negatives and the dev batches of benign
-look-alikes (fixtures/scan_corpus/lookalikes). Held-out batches and servers, fresh servers and the `check`
-batches (an engineer's batch B) are never read here.
+look-alikes (fixtures/scan_corpus/lookalikes). Dev servers in scripts/eval_scan.py's NOT_TRAINED (former
+measuring splits made dev, not yet trained on) are left out too. Held-out batches and servers, fresh servers and
+the `check` batches (an engineer's batch B) are never read here.
 
 Hyper-parameters and thresholds are chosen by cross-validation grouped by author batch for positives
 and by server for negatives: every fold scores authors and servers its model never saw, which is what
@@ -118,6 +119,16 @@ def _eval_module():
     return mod
 
 
+def training_servers(shared: Path | None) -> dict[str, dict]:
+    """The servers whose tools are the model's real negatives: dev, less those not trained on yet (NOT_TRAINED)."""
+    ev = _eval_module()
+    return {
+        s: v
+        for s, v in ev.load_servers(shared).items()
+        if v["split"] == "dev" and v.get("captured") not in ev.NOT_TRAINED
+    }
+
+
 def dataset(shared: Path | None) -> list[dict]:
     """Every dev training row: definition, label, group (author batch or server), rule findings."""
     ev = _eval_module()
@@ -134,7 +145,7 @@ def dataset(shared: Path | None) -> list[dict]:
                     "own": (),
                 }
             )
-    servers = {s: v for s, v in ev.load_servers(shared).items() if v["split"] == "dev"}
+    servers = training_servers(shared)
     names = {s: [t["name"] for t in v["tools"]] for s, v in servers.items()}
     for server, v in servers.items():
         kind = "agentdojo" if server.startswith("agentdojo/") else "real"

@@ -270,3 +270,21 @@ def test_act_features_read_mood_addressee_and_destination_not_words():
     # before them (no `act_features` in its config) reads words and pairs only, as it was trained.
     assert {"a:model:order"} <= scan_model.text_features("Assistant: set this to true.", acts=True)
     assert not scan_model.text_features("Assistant: set this to true.") & {"a:model", "a:order"}
+
+
+def test_measuring_splits_are_never_trained_on_and_former_ones_count_as_dev_but_are_not_trained_yet():
+    """fresh5 is measured only; fresh3/fresh4, made dev5/dev6 in session 16, count as dev for the figures but stay
+    out of the shipped model's training data until a retrain (or the shipped model's digest would not match)."""
+    tr = _train_module()
+    ev = tr._eval_module()
+    servers = ev.load_servers(None)
+    by_captured = {}
+    for name, v in servers.items():
+        by_captured.setdefault(v["captured"], []).append(name)
+    assert len(by_captured.get("fresh5", ())) >= 25 and "fresh5" in ev.MEASURE_ONLY
+    assert not by_captured.get("fresh3") and not by_captured.get("fresh4")  # relabelled, not measuring sets any more
+    assert all(servers[n]["split"] == "dev" for split in ("dev5", "dev6") for n in by_captured[split])
+    trained = tr.training_servers(None)
+    assert trained and all(v["split"] == "dev" for v in trained.values())
+    assert not {v["captured"] for v in trained.values()} & {"dev5", "dev6", "fresh5", *ev.MEASURE_ONLY}
+    assert set(by_captured["dev4"]) <= set(trained)  # earlier dev batches are still trained on
