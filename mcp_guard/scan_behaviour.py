@@ -888,6 +888,9 @@ _SECRET_FILE = re.compile(
 )
 
 
+# A parameter name ending in one of these picks a stored thing by its handle: it asks for no contents.
+_NAMES_ONE = re.compile(r"\b(?:ids?|uuids?|guids?|names?|labels?|refs?|references?|fingerprints?|aliases?)$", _I)
+
 # Before the data, a request word that governs it: at most three words away ("paste all your API keys").
 _REQUEST_BEFORE = re.compile(_REQUEST.pattern + r"(?:[\s,]+[\w'./~-]+){0,3}[\s,]*$", _I)
 # After the data, what makes it a request: where it is kept or whose it is ("… configured for your other
@@ -938,6 +941,8 @@ def judge_parameter(name: str, description: str, purpose: str) -> Act | None:
         if m and _NEGATED.search(description[: m.start()]):
             m = None
         named = (_SECRET_FILE if c == "secret" else _WHAT[c].pattern).search(words) if c != "private" else None
+        if named and _NAMES_ONE.search(words):
+            named = None  # `private_key_uuid`, `ssh_key_ids`: which stored key to use, never the key itself
         if m and _DEFAULT_VALUE.search(description[: m.start()]):
             m = None  # "defaults to ~/.cache/…": where the tool keeps its own files
         if not (m or named) or _in_purpose(c, purpose):
